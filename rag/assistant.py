@@ -1,0 +1,144 @@
+"""The assistant: question in, answer with checked citations out.
+
+`Assistant(retriever, llm, settings)` wires injected parts together; `Assistant.load(index_dir, **settings)` is
+the edge that turns setting values into models. The language model is loaded on first use, so `search` and
+`stats` stay fast and never pay for it.
+
+    >>> from rag import Assistant                                   # doctest: +SKIP
+    >>> assistant = Assistant.load("index/")                        # doctest: +SKIP
+    >>> answer = assistant.ask("When did the footbridge reopen?")   # doctest: +SKIP
+    >>> answer.text, [c.passage.title for c in answer.citations]    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.cite import check_answer, evidence_answer, is_refusal
+from rag.embed import Embedder, load_embedder
+from rag.errors import InvalidRequestError
+from rag.llm import LLM, load_llm
+from rag.prompts import CANNOT_ANSWER, fit_passages
+from rag.records import Answer, Hit
+from rag.retrieve import Retriever
+from rag.settings import Settings
+
+History = Sequence[tuple[str, str]]
+PROMPT_MARGIN = 16
+"""Tokens kept free beyond the prompt and the answer: chat templates add a few of their own."""
+
+
+class Assistant:
+    """Answers questions about the indexed articles with a local LLM, citing the passages it used."""
+
+    def __init__(self, retriever: Retriever, llm: LLM | Callable[[], LLM], settings: Settings | None = None) -> None:
+        self.retriever = retriever
+        self.settings = settings or Settings()
+        self._llm: LLM | None = None if callable(llm) and not isinstance(llm, LLM) else llm  # type: ignore[assignment]
+        self._llm_factory = llm if self._llm is None else None
+        self._llm_lock = threading.Lock()
+
+    @classmethod
+    def load(cls, index_dir: str | Path | None = None, *, settings: Settings | None = None,
+             embedder: Embedder | str | None = None, llm: LLM | str | None = None, **overrides: Any) -> Assistant:
+        """Load the index in `index_dir` with the configured embedder and LLM.
+
+        Keyword overrides are fields of `rag.settings.Settings` (`k=8`, `llm="model.gguf"`, ...); `RAG_*`
+        environment variables fill the rest. `embedder` and `llm` may also be model objects, which are used as is.
+        """
+        if isinstance(embedder, str):
+            overrides["embedder"] = embedder
+        if isinstance(llm, str):
+            overrides["llm"] = llm
+        if index_dir is not None:
+            overrides["index"] = str(index_dir)
+        resolved = settings.replace(**overrides) if settings else Settings.from_env(**overrides)
+        if not isinstance(embedder, Embedder):
+            embedder = load_embedder(resolved.embedder, threads=resolved.embed_threads)
+        retriever = Retriever.load(resolved.index, embedder)
+        if isinstance(llm, LLM):
+            return cls(retriever, llm, resolved)
+
+        def make_llm() -> LLM:
+            return load_llm(resolved.llm, resolved.context_size, resolved.threads)
+
+        return cls(retriever, make_llm, resolved)
+
+    @property
+    def llm(self) -> LLM:
+        if self._llm is None:
+            with self._llm_lock:
+                if self._llm is None:
+                    assert self._llm_factory is not None
+                    self._llm = self._llm_factory()  # type: ignore[operator]
+        return self._llm
+
+    # -- questions -------------------------------------------------------------------------------------------
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        """The passages most relevant to `question`, best first."""
+        question = self._validated(question)
+        return self.retriever.search(question, k or self.settings.k)
+
+    def ask(self, question: str, history: History = (), k: int | None = None) -> Answer:
+        """Answer `question` (with earlier `(question, answer)` turns as context) and return the checked Answer."""
+        for piece in self.stream(question, history, k):
+            if isinstance(piece, Answer):
+                return piece
+        raise AssertionError("stream() always ends with an Answer")  # pragma: no cover
+
+    def stream(self, question: str, history: History = (), k: int | None = None) -> Iterator[str | Answer]:
+        """Yield the model's text as it is written, then the checked `Answer` (whose text may differ: markers are
+        renumbered and unsupported sentences dropped)."""
+        question = self._validated(question)
+        history = [(str(q), str(a)) for q, a in history]
+        hits = self.retriever.search(question, k or self.settings.k)
+        if not hits or hits[0].score < self.settings.min_score:
+            yield self._refusal(question, "")
+            return
+
+        llm = self.llm
+        budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
+        prompt = fit_passages(question, [hit.passage for hit in hits], history, llm.chat, budget, llm.count_tokens)
+        pieces: list[str] = []
+        for piece in llm.stream(prompt, self.settings.max_answer_tokens, self.settings.temperature):
+            pieces.append(piece)
+            yield piece
+        model_text = "".join(pieces).strip()
+
+        if is_refusal(model_text):
+            yield self._refusal(question, model_text)
+            return
+        checked = check_answer(model_text, prompt.passages, question)
+        if not checked.supported:
+            checked = evidence_answer(prompt.passages, question)
+        if not checked.supported:
+            yield self._refusal(question, model_text)
+            return
+        yield Answer(question, checked.text, checked.citations, False, model_text, question)
+
+    def stats(self) -> dict[str, Any]:
+        index = self.retriever.index
+        llm_name = self._llm.name if self._llm is not None else self.settings.llm
+        return {**index.stats(), "index": str(index.folder or ""), "llm": llm_name, "k": self.settings.k}
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _validated(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise InvalidRequestError(f"the question must be text, got {type(question).__name__}")
+        question = " ".join(question.split())
+        if not question:
+            raise InvalidRequestError("the question is empty: type a question about the indexed articles")
+        if len(question) > self.settings.max_question_chars:
+            raise InvalidRequestError(
+                f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
+            )
+        return question
+
+    @staticmethod
+    def _refusal(question: str, model_text: str) -> Answer:
+        return Answer(question, CANNOT_ANSWER, (), True, model_text, question)

@@ -1,0 +1,210 @@
+"""Sentence-aware chunking bounded in embedder tokens, with overlap and exact character spans.
+
+Pure functions: the token counter is passed in, so the same code is tested with a whitespace counter and used
+with the embedder's real tokenizer. Nothing is ever cut off: a sentence longer than the budget is split at
+word boundaries into pieces that fit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from rag.records import Article, Passage
+
+TokenCounter = Callable[[str], int]
+
+# A sentence ends at . ! ? (or …) plus closing quotes/brackets, followed by white space. Abbreviations
+# such as "Dr." and single initials ("J. Smith") are rejoined afterwards.
+_SENTENCE_END = re.compile(r"""[.!?\u2026]+["'\u2019\u201d)\]]*(?=\s)""")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st vs etc e.g i.e u.s u.k no fig inc ltd co corp gen gov sen rep jan feb mar
+    apr jun jul aug sep sept oct nov dec approx est dept univ""".split()
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of text by its character offsets; `paragraph_start` is true for the first sentence of a paragraph."""
+
+    start: int
+    end: int
+    paragraph_start: bool = False
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Split text into sentence spans (white space between sentences belongs to no span).
+
+    >>> text = "Dr. Ames arrived. She spoke!\\n\\nNew paragraph here."
+    >>> [text[s.start:s.end] for s in split_sentences(text)]
+    ['Dr. Ames arrived.', 'She spoke!', 'New paragraph here.']
+    >>> [s.paragraph_start for s in split_sentences(text)]
+    [True, False, True]
+    """
+    spans: list[Span] = []
+    paragraph_start = 0
+    for paragraph_end, next_start in [*((m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)),
+                                      (len(text), len(text))]:
+        first = True
+        for start, end in _sentences_in(text, paragraph_start, paragraph_end):
+            spans.append(Span(start, end, paragraph_start=first))
+            first = False
+        paragraph_start = next_start
+    return spans
+
+
+def _sentences_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if _is_abbreviation(text, cursor, match.start()):
+            continue
+        yield from _trimmed(text, cursor, match.end())
+        cursor = match.end()
+    yield from _trimmed(text, cursor, end)
+
+
+def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    word_start = dot
+    while word_start > sentence_start and not text[word_start - 1].isspace():
+        word_start -= 1
+    word = text[word_start:dot].lstrip("(\"'")
+    return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        yield start, end
+
+
+def split_long(text: str, span: Span, budget: int, count_tokens: TokenCounter) -> list[Span]:
+    """Split one over-long span at word boundaries into pieces of at most `budget` tokens.
+
+    >>> text = "one two three four five"
+    >>> [text[s.start:s.end] for s in split_long(text, Span(0, len(text)), 2, lambda t: len(t.split()))]
+    ['one two', 'three four', 'five']
+    """
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[span.start:span.end])]
+    pieces: list[Span] = []
+    piece_start: int | None = None
+    piece_tokens = 0
+    last_end = 0
+    for word_start, word_end in words:
+        word_tokens = count_tokens(text[span.start + word_start:span.start + word_end])
+        if piece_start is not None and piece_tokens + word_tokens > budget:
+            pieces.append(Span(span.start + piece_start, span.start + last_end, span.paragraph_start and not pieces))
+            piece_start, piece_tokens = None, 0
+        if piece_start is None:
+            piece_start = word_start
+        piece_tokens += word_tokens
+        last_end = word_end
+        if piece_tokens > budget:
+            # A single "word" longer than the budget (a URL, a run of symbols): cut it by characters.
+            pieces.extend(
+                _split_characters(text, span.start + piece_start, span.start + word_end, budget, count_tokens)
+            )
+            piece_start, piece_tokens = None, 0
+    if piece_start is not None:
+        pieces.append(Span(span.start + piece_start, span.start + last_end, span.paragraph_start and not pieces))
+    return pieces
+
+
+def _split_characters(text: str, start: int, end: int, budget: int, count_tokens: TokenCounter) -> list[Span]:
+    pieces = []
+    while start < end:
+        width = end - start
+        while width > 1 and count_tokens(text[start:start + width]) > budget:
+            width = max(1, width * budget // max(count_tokens(text[start:start + width]), 1) - 1)
+        pieces.append(Span(start, start + width))
+        start += width
+    return pieces
+
+
+def chunk_spans(text: str, budget: int, overlap: int, count_tokens: TokenCounter) -> list[tuple[int, int]]:
+    """Pack sentences into chunks of at most `budget` tokens, repeating up to `overlap` tokens of trailing
+    sentences at the start of the next chunk. A new paragraph starts a new chunk once the current one is half full.
+
+    >>> text = "One two three. Four five six. Seven eight nine. Ten eleven twelve."
+    >>> [text[s:e] for s, e in chunk_spans(text, budget=6, overlap=3, count_tokens=lambda t: len(t.split()))]
+    ['One two three. Four five six.', 'Four five six. Seven eight nine.', 'Seven eight nine. Ten eleven twelve.']
+    """
+    sentences: list[Span] = []
+    for sentence in split_sentences(text):
+        if count_tokens(text[sentence.start:sentence.end]) > budget:
+            sentences.extend(split_long(text, sentence, budget, count_tokens))
+        else:
+            sentences.append(sentence)
+    costs = [count_tokens(text[s.start:s.end]) for s in sentences]
+
+    chunks: list[tuple[int, int]] = []
+    current: list[int] = []  # indexes into sentences
+    current_tokens = 0
+    for index, sentence in enumerate(sentences):
+        paragraph_break = sentence.paragraph_start and current_tokens >= budget // 2
+        if current and (current_tokens + costs[index] > budget or paragraph_break):
+            chunks.append((sentences[current[0]].start, sentences[current[-1]].end))
+            current, current_tokens = _overlap_tail(current, costs, overlap, budget - costs[index], paragraph_break)
+        current.append(index)
+        current_tokens += costs[index]
+    if current:
+        chunks.append((sentences[current[0]].start, sentences[current[-1]].end))
+    return chunks
+
+
+def _overlap_tail(
+    previous: list[int], costs: list[int], overlap: int, room: int, paragraph_break: bool
+) -> tuple[list[int], int]:
+    """The trailing sentences of the previous chunk to repeat: at most `overlap` tokens, never across a paragraph."""
+    if paragraph_break:
+        return [], 0
+    tail: list[int] = []
+    tokens = 0
+    for index in reversed(previous[1:]):  # never repeat the whole previous chunk
+        if tokens + costs[index] > min(overlap, room):
+            break
+        tail.insert(0, index)
+        tokens += costs[index]
+    return tail, tokens
+
+
+def embedding_text(title: str, text: str) -> str:
+    """What the embedder sees for a passage: its article's title, then the passage.
+
+    >>> embedding_text("Floods", "Rivers rose.")
+    'Floods\\n\\nRivers rose.'
+    """
+    return f"{title}\n\n{text}" if title else text
+
+
+def title_budget(title: str, max_tokens: int, count_tokens: TokenCounter) -> int:
+    """Tokens left for passage text once the title (and the line break after it) is counted."""
+    return max_tokens - (count_tokens(embedding_text(title, ".")) - count_tokens(".") if title else 0)
+
+
+def chunk_article(article: Article, max_tokens: int, overlap: int, count_tokens: TokenCounter) -> list[Passage]:
+    """Cut an article into passages whose title-plus-text fits in `max_tokens` embedder tokens.
+
+    A very long title is only allowed half of the budget; the rest of it is still shown, just not embedded.
+    """
+    budget = max(title_budget(article.title, max_tokens, count_tokens), max_tokens // 2)
+    return [
+        Passage(
+            article_id=article.id,
+            title=article.title,
+            source=article.source,
+            url=article.url,
+            text=article.text[start:end],
+            start=start,
+            end=end,
+            published=article.published,
+            page=article.page_at(start),
+        )
+        for start, end in chunk_spans(article.text, budget, min(overlap, budget // 3), count_tokens)
+    ]

@@ -1,0 +1,255 @@
+"""From a model's raw answer to checked citations: parse `[n]` markers, verify each sentence against the
+passages, drop markers that point nowhere or at passages that do not support the claim, attribute uncited
+sentences, renumber, and quote the sentence of each cited passage that backs the claim.
+
+Pure functions over text; no model is involved, so every rule here is tested directly. Support is lexical:
+the content words an answer sentence adds beyond the question must appear in the passage sentence it cites.
+That is what catches a small model's wrong numbers and names.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import Stemmer
+
+from rag.chunk import split_sentences
+from rag.prompts import CANNOT_ANSWER
+from rag.records import Citation, Passage
+
+MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+SUPPORT_THRESHOLD = 0.5
+"""Fraction of an answer sentence's new content words that its passage must contain to count as support."""
+EVIDENCE_THRESHOLD = 0.34
+"""Fraction of the question's content words a passage sentence must contain to be quoted as evidence."""
+
+_WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*", re.UNICODE)
+_STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being it its this
+    that these those there here what which who whom whose when where why how do does did done has have had
+    having not no yes so than then too very can could would should will shall might must about into over under
+    after before between during up down out off again further once i you he she we they them his her their our
+    your my me him us also just only such any all both each few more most other some same own s t""".split()
+)  # "may" is not a stop word on purpose: as a month it is often the answer.
+_STEMMER = Stemmer.Stemmer("english")
+_STEMMER_LOCK = threading.Lock()
+_REFUSAL_HINTS = (
+    "i don't know", "i do not know", "don't know", "do not answer", "cannot answer", "can't answer",
+    "not enough information", "no information", "not mentioned", "does not say", "do not say", "not stated",
+    "unanswerable", CANNOT_ANSWER.lower()[:20],
+)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A citation marker such as `[2]` or `[1, 3]` at `start:end` of the text."""
+
+    start: int
+    end: int
+    numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The result of checking an answer: text with renumbered markers, citations, and what was dropped."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    supported: bool
+    dropped_sentences: tuple[str, ...] = ()
+    from_evidence: bool = False
+
+
+def parse_markers(text: str) -> list[Marker]:
+    """Find citation markers.
+
+    >>> parse_markers("Rain fell [1]. Floods followed [2, 3].")
+    [Marker(start=9, end=13, numbers=(1,)), Marker(start=30, end=37, numbers=(2, 3))]
+    """
+    return [
+        Marker(match.start(), match.end(), tuple(int(n) for n in re.split(r"\s*[,;]\s*", match.group(1))))
+        for match in MARKER.finditer(text)
+    ]
+
+
+def strip_markers(text: str) -> str:
+    """
+    >>> strip_markers("It rained [1]. A lot [2,3].")
+    'It rained. A lot.'
+    """
+    return MARKER.sub("", text).strip()
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased, stemmed content words with stop words removed.
+
+    >>> sorted(content_words("The ferries opened on 3 May, 2024."))
+    ['2024', '3', 'ferri', 'may', 'open']
+    """
+    words = [word.replace("’", "'").removesuffix("'s") for word in _WORD.findall(text.lower())]
+    return {_stem(word) for word in words if word not in _STOPWORDS}
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    with _STEMMER_LOCK:  # PyStemmer objects must not be shared between threads unguarded
+        return str(_STEMMER.stemWord(word))
+
+
+def support(claim: str, evidence: str, question: str = "") -> float:
+    """How well `evidence` backs `claim`: the share of the claim's new content words (those not already in the
+    question) found in the evidence. A claim that adds nothing to the question is measured on all its words.
+
+    >>> support("The ferry opened on 3 May.", "The ferry line opened on 3 May with two boats.", "When did it open?")
+    1.0
+    >>> support("It opened in 1998.", "The ferry line opened on 3 May.", "When did the ferry open?")
+    0.0
+    """
+    claim_words = content_words(claim)
+    new_words = claim_words - content_words(question)
+    words = new_words or claim_words
+    if not words:
+        return 0.0
+    return len(words & content_words(evidence)) / len(words)
+
+
+def is_refusal(text: str) -> bool:
+    """Whether a model's answer is (or starts as) a refusal.
+
+    >>> is_refusal("I don't know: the indexed articles do not answer this.")
+    True
+    >>> is_refusal("The ferry opened in May [1].")
+    False
+    """
+    lowered = text.lower().replace("’", "'")
+    return any(hint in lowered[:120] for hint in _REFUSAL_HINTS)
+
+
+def best_sentence(passage_text: str, claim: str, question: str) -> tuple[int, int, float]:
+    """The passage sentence that best backs `claim` (or, with no claim, best answers `question`):
+    its start, end and support score.
+
+    >>> text = "Boats were bought. The line opened on 3 May. Crowds came."
+    >>> start, end, score = best_sentence(text, "It opened on 3 May.", "When did the line open?")
+    >>> text[start:end], score
+    ('The line opened on 3 May.', 1.0)
+    """
+    best = (0, len(passage_text), 0.0)
+    question_words = content_words(question)
+    for span in split_sentences(passage_text):
+        sentence = passage_text[span.start:span.end]
+        score = support(claim, sentence, question) if claim else _coverage(question_words, sentence)
+        # Ties go to the sentence that also shares more words with the question.
+        score += _coverage(question_words, sentence) * 1e-3
+        if score > best[2]:
+            best = (span.start, span.end, score)
+    start, end, score = best
+    return start, end, min(round(score, 6), 1.0)
+
+
+def _coverage(question_words: set[str], sentence: str) -> float:
+    if not question_words:
+        return 0.0
+    return len(question_words & content_words(sentence)) / len(question_words)
+
+
+def _sentences_with_markers(text: str) -> list[tuple[str, list[int]]]:
+    """Answer sentences (markers removed) with the numbers they cite; a marker standing alone after a sentence's
+    full stop belongs to that sentence."""
+    result: list[tuple[str, list[int]]] = []
+    for span in split_sentences(text):
+        piece = text[span.start:span.end]
+        numbers = [number for marker in parse_markers(piece) for number in marker.numbers]
+        claim = strip_markers(piece)
+        if not re.search(r"\w", claim):
+            if result:
+                result[-1][1].extend(numbers)
+            continue
+        result.append((claim, numbers))
+    return result
+
+
+def check_answer(model_text: str, passages: Sequence[Passage], question: str,
+                 threshold: float = SUPPORT_THRESHOLD) -> Checked:
+    """Verify a model's answer against the numbered passages it was given (passage i is number i + 1).
+
+    Each sentence keeps the cited passages that support it; an uncited or wrongly cited sentence is attributed
+    to the passage that supports it best; a sentence nothing supports is dropped. Citations are renumbered
+    1, 2, … in order of first use, and each carries the quote that backs it.
+
+    >>> passages = [Passage("a", "Ferry", "a.txt", "", "The ferry opened on 3 May.", 0, 26),
+    ...             Passage("b", "Library", "b.txt", "", "The library budget is 4 million.", 0, 32)]
+    >>> checked = check_answer("It opened on 3 May [2]. It has 9 boats [7].", passages, "When did the ferry open?")
+    >>> checked.text, [c.passage.article_id for c in checked.citations], checked.dropped_sentences
+    ('It opened on 3 May [1].', ['a'], ('It has 9 boats.',))
+    """
+    numbered = list(passages)
+    kept: list[tuple[str, list[int]]] = []  # claim, passage indexes
+    dropped: list[str] = []
+    for claim, numbers in _sentences_with_markers(model_text.strip()):
+        scores = [support(claim, passage.title + ". " + passage.text, question) for passage in numbered]
+        cited = [n - 1 for n in dict.fromkeys(numbers) if 1 <= n <= len(numbered) and scores[n - 1] >= threshold]
+        if not cited and scores:
+            best = max(range(len(scores)), key=lambda i: scores[i])
+            if scores[best] >= threshold:
+                cited = [best]
+        if cited:
+            kept.append((claim, cited))
+        else:
+            dropped.append(claim)
+    if not kept:
+        return Checked("", (), False, tuple(dropped))
+
+    renumber: dict[int, int] = {}
+    for _, cited in kept:
+        for index in cited:
+            renumber.setdefault(index, len(renumber) + 1)
+    text = " ".join(_with_markers(claim, [renumber[i] for i in cited]) for claim, cited in kept)
+    citations = []
+    for index, number in renumber.items():
+        claims = " ".join(claim for claim, cited in kept if index in cited)
+        citations.append(_citation(number, numbered[index], claims, question))
+    return Checked(text, tuple(citations), True, tuple(dropped))
+
+
+def evidence_answer(passages: Sequence[Passage], question: str,
+                    threshold: float = EVIDENCE_THRESHOLD) -> Checked:
+    """When the model's answer cannot be backed: quote the passage sentence that best answers the question,
+    with its citation. Returns an unsupported result when no sentence covers enough of the question.
+
+    >>> passages = [Passage("a", "Ferry", "a.txt", "", "Boats came. The ferry opened on 3 May.", 0, 38)]
+    >>> evidence_answer(passages, "When did the ferry open?").text
+    'The articles say: "The ferry opened on 3 May." [1]'
+    """
+    best: tuple[float, int, int, int] | None = None
+    for index, passage in enumerate(passages):
+        start, end, score = best_sentence(passage.text, "", question)
+        # Earlier (better-ranked) passages win ties; a little weight for rank keeps retrieval's judgement.
+        score -= 0.01 * index
+        if best is None or score > best[0]:
+            best = (score, index, start, end)
+    if best is None or best[0] < threshold:
+        return Checked("", (), False)
+    score, index, start, end = best
+    passage = passages[index]
+    quote = passage.text[start:end]
+    citation = Citation(1, passage, quote, start, end, round(max(score, 0.0), 4))
+    return Checked(f'The articles say: "{quote}" [1]', (citation,), True, from_evidence=True)
+
+
+def _with_markers(claim: str, numbers: list[int]) -> str:
+    markers = "".join(f"[{number}]" for number in numbers)
+    body = claim.rstrip()
+    ending = ""
+    if body and body[-1] in ".!?":
+        body, ending = body[:-1].rstrip(), body[-1]
+    return f"{body} {markers}{ending}"
+
+
+def _citation(number: int, passage: Passage, claims: str, question: str) -> Citation:
+    start, end, score = best_sentence(passage.text, claims, question)
+    return Citation(number, passage, passage.text[start:end], start, end, score)

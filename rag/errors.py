@@ -1,0 +1,43 @@
+"""The library's exceptions. Each message says what happened and what to do about it.
+
+The CLI, the HTTP API and the UI catch `RagError` and show its message; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base class for every error the library raises on purpose."""
+
+
+class SourceError(RagError):
+    """An article source (file or feed record) could not be read. Other sources are unaffected."""
+
+    def __init__(self, source: str, reason: str, fix: str = "") -> None:
+        self.source = source
+        self.reason = reason
+        self.fix = fix
+        message = f"{source}: {reason}"
+        if fix:
+            message += f" ({fix})"
+        super().__init__(message)
+
+
+class IndexNotFoundError(RagError):
+    """No index exists at the given folder."""
+
+
+class IndexFormatError(RagError):
+    """The index on disk was written by another format version or another embedder."""
+
+
+class IndexLockedError(RagError):
+    """Another process is writing the index."""
+
+
+class ModelError(RagError):
+    """A model could not be found, loaded or run."""
+
+
+class InvalidRequestError(RagError):
+    """A question or a parameter is empty, too long or of the wrong kind."""

@@ -1,0 +1,171 @@
+"""The records that flow through the pipeline: articles, passages, search hits, citations and answers.
+
+Every record is a frozen dataclass so that it can be shared between threads, cached and compared safely.
+They are plain data: the logic that makes them lives in the modules that produce them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+def normalise_text(text: str) -> str:
+    """Fold Unicode forms and white space, so that trivially different copies compare equal.
+
+    >>> normalise_text("Caf\\u0065\\u0301  opens\\n\\tearly ")
+    'Café opens early'
+    """
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def content_hash(text: str) -> str:
+    """A short, stable hash of an article's normalised text (used to skip unchanged articles).
+
+    >>> content_hash("a  b") == content_hash("a b")
+    True
+    """
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as read from a file or a feed record, before chunking.
+
+    `pages` holds the character offset at which each page starts (PDFs), so passages can carry page numbers.
+    `metadata` keeps any extra fields a feed record carried, as JSON-serialisable values.
+    """
+
+    id: str
+    title: str
+    text: str
+    source: str
+    url: str = ""
+    published: str = ""
+    author: str = ""
+    path: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    pages: tuple[int, ...] = ()
+
+    @property
+    def hash(self) -> str:
+        return content_hash(self.title + "\n" + self.text)
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page number holding character `offset`, or None for articles without pages."""
+        if not self.pages:
+            return None
+        page = 1
+        for number, page_start in enumerate(self.pages, start=1):
+            if page_start <= offset:
+                page = number
+        return page
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk of an article: the unit that is embedded, retrieved and cited.
+
+    `start` and `end` are character offsets into the article's text, so `article.text[start:end] == text`.
+    """
+
+    article_id: str
+    title: str
+    source: str
+    url: str
+    text: str
+    start: int
+    end: int
+    published: str = ""
+    page: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.article_id}#{self.start}-{self.end}"
+
+    @property
+    def location(self) -> str:
+        """A short human-readable pointer to where the passage comes from, for citations."""
+        where = self.url or self.source
+        if self.page is not None:
+            where += f", page {self.page}"
+        return where
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its relevance score (higher is better; the scale depends on the retriever)."""
+
+    passage: Passage
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": round(float(self.score), 6), **self.passage.to_dict()}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage an answer cites, under the number that appears as `[number]` in the answer text.
+
+    `quote` is the sentence of the passage that best supports the claim, `quote_start`/`quote_end` its offsets
+    within `passage.text` (for highlighting), and `support` a 0..1 score of how well it backs the claim.
+    """
+
+    number: int
+    passage: Passage
+    quote: str = ""
+    quote_start: int = 0
+    quote_end: int = 0
+    support: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "quote": self.quote,
+            "quote_start": self.quote_start,
+            "quote_end": self.quote_end,
+            "support": round(float(self.support), 4),
+            **self.passage.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The assistant's reply: text with `[n]` markers, the passages those markers cite, and whether it refused.
+
+    `model_text` is what the language model produced before citations were checked; `search_query` is the
+    stand-alone question used for retrieval (differs from `question` when a follow-up was rewritten).
+    """
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    refused: bool = False
+    model_text: str = ""
+    search_query: str = ""
+
+    @property
+    def sources(self) -> list[Passage]:
+        return [citation.passage for citation in self.citations]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "citations": [citation.to_dict() for citation in self.citations],
+            "refused": self.refused,
+            "question": self.question,
+            "search_query": self.search_query or self.question,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)

@@ -1,0 +1,95 @@
+"""One typed settings object for the whole assistant.
+
+Defaults live here; environment variables `RAG_<FIELD>` (for example `RAG_LLM=/models/qwen.gguf`) override them;
+explicit keyword arguments (CLI flags, UI controls, `Assistant.load(..., k=8)`) override both. The CLI builds
+its flags from the fields below, so a new setting is one new field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag.errors import InvalidRequestError
+
+BUNDLED = "bundled"
+ENV_PREFIX = "RAG_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    index: str = _setting("index", "folder of the on-disk index")
+    embedder: str = _setting(BUNDLED, "sentence-transformers model folder, or 'bundled' for all-MiniLM-L6-v2")
+    llm: str = _setting(BUNDLED, "path to a GGUF file, or 'bundled' for Gemma 3 270M")
+    llm_url: str = _setting("", "base URL of an OpenAI-compatible server (http://host:8000/v1) instead of a GGUF")
+    llm_model: str = _setting("", "model name to request from --llm-url")
+    chunk_tokens: int = _setting(160, "maximum embedder tokens per passage (title included)")
+    chunk_overlap: int = _setting(32, "tokens of overlap between consecutive passages")
+    k: int = _setting(5, "passages retrieved and given to the model")
+    min_score: float = _setting(0.2, "refuse without asking the model when the best passage scores below this")
+    max_question_chars: int = _setting(2000, "longest question accepted")
+    context_size: int = _setting(2048, "LLM context window in tokens")
+    max_answer_tokens: int = _setting(160, "longest answer the model may write, in tokens")
+    temperature: float = _setting(0.0, "sampling temperature (0 = greedy, reproducible)")
+    threads: int = _setting(0, "CPU threads for the LLM (0 = all cores)")
+    embed_threads: int = _setting(1, "CPU threads for query embedding while serving (1 avoids contention)")
+    batch_size: int = _setting(64, "passages embedded per batch while indexing")
+    host: str = _setting("127.0.0.1", "address to serve on; anything but loopback exposes the assistant")
+    port: int = _setting(7860, "port to serve on")
+    token: str = _setting("", "API token required when serving on a non-loopback address")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then `RAG_*` environment variables, then explicit overrides (None means "not given").
+
+        >>> Settings.from_env({"RAG_K": "8"}, llm="model.gguf").k
+        8
+        """
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for setting in dataclasses.fields(cls):
+            raw = environ.get(ENV_PREFIX + setting.name.upper())
+            if raw is not None and raw != "":
+                values[setting.name] = _convert(setting.name, raw, setting.type)
+        unknown = sorted(set(overrides) - {setting.name for setting in dataclasses.fields(cls)})
+        if unknown:
+            raise InvalidRequestError(f"unknown setting(s): {', '.join(unknown)}")
+        values.update({name: value for name, value in overrides.items() if value is not None})
+        return cls(**values).validated()
+
+    def replace(self, **changes: Any) -> Settings:
+        given = {name: value for name, value in changes.items() if value is not None}
+        return dataclasses.replace(self, **given).validated()
+
+    def validated(self) -> Settings:
+        problems = []
+        if self.k < 1:
+            problems.append(f"k must be at least 1, got {self.k}")
+        if self.chunk_tokens < 16:
+            problems.append(f"chunk_tokens must be at least 16, got {self.chunk_tokens}")
+        if not 0 <= self.chunk_overlap < self.chunk_tokens // 2:
+            problems.append(f"chunk_overlap must be between 0 and chunk_tokens/2, got {self.chunk_overlap}")
+        if self.context_size < 256:
+            problems.append(f"context_size must be at least 256, got {self.context_size}")
+        if problems:
+            raise InvalidRequestError("; ".join(problems))
+        return self
+
+    def describe(self) -> dict[str, Any]:
+        return {name: value for name, value in dataclasses.asdict(self).items() if name != "token"}
+
+
+def _convert(name: str, raw: str, annotation: Any) -> Any:
+    kind = {"int": int, "float": float, "str": str}.get(str(annotation), str)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise InvalidRequestError(
+            f"environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}"
+        ) from None

@@ -1,0 +1,314 @@
+"""The on-disk index: a FAISS inner-product index with its passages (row-aligned) and its articles.
+
+Layout of an index folder::
+
+    index/
+      CURRENT              name of the live generation, replaced atomically ("gen-000003")
+      gen-000003/
+        meta.json          format version, embedder name and dimension, chunk settings, counts
+        vectors.faiss      FAISS index; row i is passages.jsonl line i
+        passages.jsonl     one Passage per line
+        articles.jsonl     one ArticleRecord per line (content hash, source path, metadata)
+      .lock                held by the one process allowed to write
+
+Every save writes a complete new generation beside the live one and then switches CURRENT with an atomic
+rename, so a reader (or a process killed mid-save) only ever sees a whole generation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from rag.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
+from rag.records import Hit, Passage
+
+FORMAT_VERSION = 1
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".lock"
+_GENERATION = re.compile(r"^gen-(\d{6,})$")
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the index remembers of an article, to skip it when unchanged and to remove it when gone."""
+
+    id: str
+    hash: str
+    title: str
+    source: str
+    path: str = ""
+    url: str = ""
+    published: str = ""
+    author: str = ""
+    passages: int = 0
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ArticleRecord:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+
+
+class PassageIndex:
+    """Passages, their vectors and the articles they come from, kept row-aligned.
+
+    >>> index = PassageIndex("toy", dimension=2)
+    >>> passage = Passage("a", "Title", "a.txt", "", "text", 0, 4)
+    >>> index.add([passage], np.array([[1.0, 0.0]], dtype="float32"))
+    >>> [hit.passage.text for hit in index.search(np.array([1.0, 0.0], dtype="float32"), k=1)]
+    ['text']
+    """
+
+    def __init__(self, embedder: str, dimension: int, settings: dict[str, Any] | None = None) -> None:
+        self.embedder = embedder
+        self.dimension = dimension
+        self.settings: dict[str, Any] = dict(settings or {})
+        self.vectors: faiss.Index = faiss.IndexFlatIP(dimension)
+        self.passages: list[Passage] = []
+        self.articles: dict[str, ArticleRecord] = {}
+        self.generation = 0
+        self.folder: Path | None = None
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    # -- changing --------------------------------------------------------------------------------------------
+
+    def add(self, passages: Sequence[Passage], vectors: np.ndarray,
+            articles: Iterable[ArticleRecord] = ()) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.shape != (len(passages), self.dimension):
+            raise ValueError(
+                f"expected {len(passages)} vectors of dimension {self.dimension}, got an array of shape {vectors.shape}"
+            )
+        self.vectors.add(vectors)
+        self.passages.extend(passages)
+        for article in articles:
+            self.articles[article.id] = article
+
+    def delete(self, article_ids: Iterable[str]) -> int:
+        """Remove articles and all their passages; returns the number of passages removed."""
+        doomed = set(article_ids)
+        for article_id in doomed:
+            self.articles.pop(article_id, None)
+        rows = np.array([row for row, passage in enumerate(self.passages) if passage.article_id in doomed],
+                        dtype=np.int64)
+        if len(rows):
+            # IndexFlat.remove_ids compacts the remaining rows in order, which keeps them aligned with passages.
+            self.vectors.remove_ids(faiss.IDSelectorBatch(rows))
+            self.passages = [passage for passage in self.passages if passage.article_id not in doomed]
+        return len(rows)
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def search(self, query: np.ndarray, k: int = 5) -> list[Hit]:
+        """The k passages whose vectors have the highest inner product with `query`."""
+        return self.search_many(np.asarray(query, dtype=np.float32).reshape(1, -1), k)[0]
+
+    def search_many(self, queries: np.ndarray, k: int = 5) -> list[list[Hit]]:
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if queries.ndim != 2 or queries.shape[1] != self.dimension:
+            raise ValueError(f"queries must have shape (n, {self.dimension}), got {queries.shape}")
+        if not self.passages or k < 1:
+            return [[] for _ in range(len(queries))]
+        scores, rows = self.vectors.search(queries, min(k, len(self.passages)))
+        return [
+            [Hit(self.passages[row], float(score)) for score, row in zip(query_scores, query_rows, strict=True)
+             if row >= 0]
+            for query_scores, query_rows in zip(scores, rows, strict=True)
+        ]
+
+    def vectors_of(self, rows: Sequence[int]) -> np.ndarray:
+        return np.vstack([self.vectors.reconstruct(int(row)) for row in rows]) if len(rows) else \
+            np.zeros((0, self.dimension), dtype=np.float32)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "embedder": self.embedder,
+            "dimension": self.dimension,
+            "articles": len(self.articles),
+            "passages": len(self.passages),
+            "generation": self.generation,
+            "settings": self.settings,
+        }
+
+    # -- saving and loading ------------------------------------------------------------------------------------
+
+    def save(self, folder: str | Path) -> Path:
+        """Write a new generation and switch to it atomically. Returns the generation folder."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        generation = max([*_generations(folder), self.generation]) + 1
+        staging = Path(tempfile.mkdtemp(prefix=".tmp-gen-", dir=folder))
+        try:
+            faiss.write_index(self.vectors, str(staging / "vectors.faiss"))
+            _write_jsonl(staging / "passages.jsonl", (passage.to_dict() for passage in self.passages))
+            _write_jsonl(staging / "articles.jsonl", (asdict(article) for article in self.articles.values()))
+            meta = {**self.stats(), "generation": generation, "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            (staging / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
+            for path in staging.iterdir():
+                _fsync(path)
+            target = folder / f"gen-{generation:06d}"
+            os.rename(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _fsync(folder)
+        _replace_text(folder / CURRENT_FILE, target.name + "\n")
+        self.generation = generation
+        self.folder = folder
+        _remove_old_generations(folder, keep=target.name)
+        return target
+
+    @classmethod
+    def load(cls, folder: str | Path, embedder: str | None = None, dimension: int | None = None) -> PassageIndex:
+        """Load the live generation; refuse one written by another format version or embedder."""
+        folder = Path(folder)
+        generation_folder = current_generation(folder)
+        meta = read_meta(generation_folder)
+        if embedder is not None and (meta["embedder"] != embedder or (dimension and meta["dimension"] != dimension)):
+            raise IndexFormatError(
+                f"the index at {folder} was built with embedder {meta['embedder']!r} "
+                f"(dimension {meta['dimension']}), but {embedder!r} (dimension {dimension}) is configured: "
+                f"use --embedder {meta['embedder']!r}, or rebuild with `rag index SOURCES --index {folder} --rebuild`"
+            )
+        index = cls(meta["embedder"], int(meta["dimension"]), meta.get("settings", {}))
+        index.vectors = faiss.read_index(str(generation_folder / "vectors.faiss"))
+        index.passages = [Passage.from_dict(row) for row in _read_jsonl(generation_folder / "passages.jsonl")]
+        records = (ArticleRecord.from_dict(row) for row in _read_jsonl(generation_folder / "articles.jsonl"))
+        index.articles = {record.id: record for record in records}
+        if index.vectors.ntotal != len(index.passages):
+            raise IndexFormatError(
+                f"{generation_folder} holds {index.vectors.ntotal} vectors but {len(index.passages)} passages: "
+                f"rebuild it with `rag index SOURCES --index {folder} --rebuild`"
+            )
+        index.generation = int(meta["generation"])
+        index.folder = folder
+        return index
+
+
+def current_generation(folder: str | Path) -> Path:
+    """The folder of the live generation, or IndexNotFoundError saying how to build one."""
+    folder = Path(folder)
+    try:
+        name = (folder / CURRENT_FILE).read_text("utf-8").strip()
+    except FileNotFoundError:
+        raise IndexNotFoundError(
+            f"no index in {folder}: build one with `rag index SOURCES... --index {folder}`"
+        ) from None
+    if not _GENERATION.match(name) or not (folder / name).is_dir():
+        raise IndexFormatError(
+            f"{folder / CURRENT_FILE} names {name!r}, which is not a generation folder there: "
+            f"rebuild with `rag index SOURCES --index {folder} --rebuild`"
+        )
+    return folder / name
+
+
+def read_meta(generation_folder: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads((generation_folder / "meta.json").read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise IndexFormatError(f"cannot read {generation_folder / 'meta.json'}: {error}") from error
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexFormatError(
+            f"the index in {generation_folder.parent} has format version {version}, this version of rag reads "
+            f"version {FORMAT_VERSION}: rebuild it with "
+            f"`rag index SOURCES --index {generation_folder.parent} --rebuild`"
+        )
+    return meta
+
+
+def live_generation_name(folder: str | Path) -> str | None:
+    """The live generation's name without loading anything (cheap: used to notice a newer index)."""
+    try:
+        return (Path(folder) / CURRENT_FILE).read_text("utf-8").strip()
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def writer_lock(folder: str | Path, timeout: float = 0.0) -> Iterator[None]:
+    """Hold the index's write lock; another writer gets IndexLockedError after `timeout` seconds."""
+    from filelock import FileLock, Timeout
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / LOCK_FILE))
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise IndexLockedError(
+            f"another process is writing the index in {folder}: wait for it to finish "
+            f"(or pass --wait SECONDS), then run the command again"
+        ) from None
+    try:
+        _remove_stale_staging(folder)
+        yield
+    finally:
+        lock.release()
+
+
+def _generations(folder: Path) -> list[int]:
+    return [int(match.group(1)) for path in folder.iterdir() if (match := _GENERATION.match(path.name))]
+
+
+def _remove_old_generations(folder: Path, keep: str) -> None:
+    """Keep the live generation and the one before it (a reader may still be loading that one)."""
+    names = sorted((path.name for path in folder.iterdir() if _GENERATION.match(path.name)), reverse=True)
+    for name in names[2:]:
+        if name != keep:
+            shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def _remove_stale_staging(folder: Path) -> None:
+    """Partial generations left by a killed writer; safe to delete because we hold the write lock."""
+    for path in folder.glob(".tmp-*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _replace_text(path: Path, text: str) -> None:
+    temporary = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync(path.parent)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)

@@ -1,0 +1,74 @@
+"""Chunking: sentence boundaries, token budgets, overlap, exact spans, and nothing silently cut off."""
+
+from __future__ import annotations
+
+import random
+
+from rag.chunk import chunk_article, chunk_spans, embedding_text, split_sentences
+from rag.records import Article
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_sentences_respect_abbreviations_initials_and_paragraphs() -> None:
+    text = "Dr. Smith met J. R. Jones in the U.S. capital. They talked!\n\nNext day: rain? Yes."
+    sentences = [text[s.start:s.end] for s in split_sentences(text)]
+    assert sentences == ["Dr. Smith met J. R. Jones in the U.S. capital.", "They talked!", "Next day: rain?", "Yes."]
+
+
+def test_chunks_fit_budget_and_cover_every_word() -> None:
+    rng = random.Random(7)
+    vocabulary = ["river", "council", "bridge", "2026", "euros", "mayor", "storm", "school"]
+    sentences = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(3, 30))) + "." for _ in range(80)]
+    text = " ".join(sentences)
+    spans = chunk_spans(text, budget=40, overlap=10, count_tokens=words)
+    assert all(words(text[start:end]) <= 40 for start, end in spans)
+    covered = set()
+    for start, end in spans:
+        covered.update(range(start, end))
+    assert all(index in covered for index, char in enumerate(text) if not char.isspace())
+
+
+def test_overlap_repeats_trailing_sentences_but_never_a_whole_chunk() -> None:
+    text = "One two three. Four five six. Seven eight nine. Ten eleven twelve."
+    spans = chunk_spans(text, budget=6, overlap=3, count_tokens=words)
+    chunks = [text[start:end] for start, end in spans]
+    assert chunks[1].startswith("Four five six.")
+    assert len(set(chunks)) == len(chunks)
+
+
+def test_a_sentence_longer_than_the_budget_is_split_not_truncated() -> None:
+    text = "word " * 95 + "end."
+    spans = chunk_spans(text, budget=20, overlap=0, count_tokens=words)
+    assert len(spans) == 5
+    assert " ".join(text[s:e] for s, e in spans) == text.strip()
+
+
+def test_a_single_huge_token_is_cut_by_characters() -> None:
+    text = "x" * 500
+    spans = chunk_spans(text, budget=10, overlap=0, count_tokens=lambda t: len(t) // 20 + 1)
+    assert "".join(text[s:e] for s, e in spans) == text
+    assert all(len(text[s:e]) // 20 + 1 <= 10 for s, e in spans)
+
+
+def test_new_paragraph_starts_new_chunk_when_current_is_half_full() -> None:
+    text = "Alpha beta gamma delta. Epsilon zeta eta.\n\nTheta iota kappa."
+    spans = chunk_spans(text, budget=12, overlap=5, count_tokens=words)
+    assert [text[s:e] for s, e in spans] == ["Alpha beta gamma delta. Epsilon zeta eta.", "Theta iota kappa."]
+
+
+def test_chunk_article_keeps_spans_pages_and_title_budget() -> None:
+    body = "First page sentence one. First page sentence two.\n\nSecond page text here."
+    article = Article("id-1", "A Title Of Four", body, "src.pdf", pages=(0, body.index("Second")))
+    passages = chunk_article(article, max_tokens=10, overlap=0, count_tokens=words)
+    for passage in passages:
+        assert body[passage.start:passage.end] == passage.text
+        assert words(embedding_text(passage.title, passage.text)) <= 10
+    assert passages[0].page == 1
+    assert passages[-1].page == 2
+
+
+def test_empty_text_gives_no_passages() -> None:
+    assert chunk_article(Article("e", "T", "   ", "s"), 50, 5, words) == []
