@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.cite import check_answer, evidence_answer, is_refusal
+from rag.cite import check_answer, evidence_answer, is_refusal, off_topic
 from rag.embed import Embedder, load_embedder
 from rag.errors import InvalidRequestError
 from rag.llm import LLM, load_llm
 from rag.prompts import CANNOT_ANSWER, fit_passages
-from rag.records import Answer, Hit
+from rag.records import Answer, Citation, Hit, Passage
 from rag.retrieve import Retriever
 from rag.settings import Settings
 
@@ -115,7 +115,7 @@ class Assistant:
         checked = check_answer(model_text, prompt.passages, question)
         if not checked.supported:
             checked = evidence_answer(prompt.passages, question)
-        if not checked.supported:
+        if not checked.supported or off_topic(question, self._context_of(checked.citations, hits)):
             yield self._refusal(question, model_text)
             return
         yield Answer(question, checked.text, checked.citations, False, model_text, question)
@@ -138,6 +138,12 @@ class Assistant:
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
             )
         return question
+
+    @staticmethod
+    def _context_of(citations: Sequence[Citation], hits: Sequence[Hit]) -> list[Passage]:
+        """The retrieved passages of the cited articles: a chunk often leaves the article's names to its neighbours."""
+        cited = {citation.passage.article_id for citation in citations}
+        return [hit.passage for hit in hits if hit.passage.article_id in cited]
 
     @staticmethod
     def _refusal(question: str, model_text: str) -> Answer:

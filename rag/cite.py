@@ -103,10 +103,13 @@ def _stem(word: str) -> str:
 def support(claim: str, evidence: str, question: str = "") -> float:
     """How well `evidence` backs `claim`: the share of the claim's new content words (those not already in the
     question) found in the evidence. A claim that adds nothing to the question is measured on all its words.
+    A number the claim adds that the evidence lacks voids the support: small models get numbers wrong.
 
     >>> support("The ferry opened on 3 May.", "The ferry line opened on 3 May with two boats.", "When did it open?")
     1.0
     >>> support("It opened in 1998.", "The ferry line opened on 3 May.", "When did the ferry open?")
+    0.0
+    >>> support("It opened on 3 May 2026 with ten boats.", "It opened on 3 May.", "When did it open?")
     0.0
     """
     claim_words = content_words(claim)
@@ -114,7 +117,58 @@ def support(claim: str, evidence: str, question: str = "") -> float:
     words = new_words or claim_words
     if not words:
         return 0.0
-    return len(words & content_words(evidence)) / len(words)
+    evidence_words = content_words(evidence)
+    if any(_is_number(word) for word in words - evidence_words):
+        return 0.0
+    return len(words & evidence_words) / len(words)
+
+
+def _is_number(word: str) -> bool:
+    return any(char.isdigit() for char in word)
+
+
+def specific_terms(question: str) -> set[str]:
+    """The words of a question that pin down *which* fact is asked for: numbers and names (capitalised words
+    other than the first). An answer from passages that mention none of them answers another question.
+
+    >>> sorted(specific_terms("How much did the Harbour Lights festival cost in 2025?"))
+    ['2025', 'harbour', 'light']
+    """
+    terms = set()
+    for position, match in enumerate(_WORD.finditer(question)):
+        word = match.group(0)
+        if _is_number(word) or (position > 0 and word[0].isupper()):
+            terms |= content_words(word)
+    return terms
+
+
+def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
+    """The question's specific terms that none of the passages (title, text or date) mentions.
+
+    >>> ferry = Passage("a", "Ferry", "a.txt", "", "The ferry opened in 2024.", 0, 25, published="2024-05-03")
+    >>> sorted(uncovered_terms("When did the Pine Island ferry open in 2024?", [ferry]))
+    ['island', 'pine']
+    """
+    words: set[str] = set()
+    for passage in passages:
+        words |= content_words(" ".join((passage.title, passage.text, passage.published.replace("-", " "))))
+    return {term for term in specific_terms(question) if term not in words}
+
+
+def off_topic(question: str, passages: Sequence[Passage]) -> bool:
+    """Whether the passages miss what the question pins down: a number it asks about, or most of its names.
+
+    >>> festival = Passage("f", "Harbour Lights festival", "f.html", "", "Staging it cost 310,000 euros.", 0, 30)
+    >>> off_topic("How much did the Harbour Lights festival cost in 2025?", [festival])
+    True
+    >>> off_topic("How much did the Harbour Lights festival cost?", [festival])
+    False
+    """
+    terms = specific_terms(question)
+    missing = uncovered_terms(question, passages)
+    names = [term for term in terms if not _is_number(term)]
+    missing_names = [term for term in missing if not _is_number(term)]
+    return any(_is_number(term) for term in missing) or (bool(names) and len(missing_names) * 2 > len(names))
 
 
 def is_refusal(text: str) -> bool:

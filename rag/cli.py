@@ -28,6 +28,7 @@ _COMMAND_SETTINGS = {
     "search": _RETRIEVAL,
     "ask": _ANSWERING,
     "serve": (*_ANSWERING, "host", "port", "token"),
+    "eval": _ANSWERING,
 }
 
 
@@ -79,7 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the chat in a browser (loopback only unless --host)")
     serve.set_defaults(handler=_serve)
 
-    for name, subparser in (("index", index), ("info", info), ("search", search), ("ask", ask), ("serve", serve)):
+    evaluate = commands.add_parser("eval", help="measure retrieval, answers, citations and refusals on a question "
+                                   "set (JSON Lines, SQuAD-2 style: see ../shared/eval)")
+    evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
+    evaluate.add_argument("--limit", type=int, default=None, help="a seeded sample of this many questions")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the sample")
+    evaluate.add_argument("--retrieval-only", action="store_true", help="skip the LLM: retrieval metrics only")
+    evaluate.add_argument("--out", type=Path, default=None, help="also write the JSON report to this file")
+    evaluate.set_defaults(handler=_eval)
+
+    for name, subparser in (("index", index), ("info", info), ("search", search), ("ask", ask), ("serve", serve),
+                            ("eval", evaluate)):
         _add_setting_flags(subparser, _COMMAND_SETTINGS[name])
         if name != "serve":
             subparser.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -169,6 +180,26 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     print(f"Serving {assistant.stats()['passages']} passages on http://{settings.host}:{settings.port}",
           file=sys.stderr)
     launch(assistant, host=settings.host, port=settings.port)
+    return 0
+
+
+def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
+    from rag.evaluate import evaluate, load_questions, summary
+
+    questions = load_questions(arguments.questions, arguments.limit, arguments.seed)
+    assistant = _assistant(settings)
+
+    def progress(done: int, total: int) -> None:
+        if not arguments.json and sys.stderr.isatty():
+            print(f"\r{done}/{total} questions", end="", file=sys.stderr, flush=True)
+
+    report = evaluate(assistant, questions, answers=not arguments.retrieval_only, progress=progress)
+    report["settings"] = settings.describe()
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    if arguments.out:
+        arguments.out.parent.mkdir(parents=True, exist_ok=True)
+        arguments.out.write_text(text + "\n", "utf-8")
+    print(text if arguments.json else summary(report))
     return 0
 
 

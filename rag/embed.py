@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -60,6 +60,9 @@ class SentenceTransformerEmbedder:
                 f"or use --embedder {BUNDLED}"
             )
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start are noise
 
         try:
             self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
@@ -75,6 +78,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.show_progress = show_progress
         self._tokenizer = self.model.tokenizer
+        self._counter = _plain_copy(getattr(self._tokenizer, "backend_tokenizer", None))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -99,7 +103,22 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
+        if self._counter is not None:
+            return len(self._counter.encode(text, add_special_tokens=False).ids)
         return len(self._tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
+
+
+def _plain_copy(backend: Any) -> Any:
+    """A copy of a fast tokenizer's Rust backend with padding and truncation off, for counting tokens: the
+    bundled tokenizer.json pads and truncates to 128, which would make every count 128."""
+    if backend is None:
+        return None
+    from tokenizers import Tokenizer
+
+    counter = Tokenizer.from_str(backend.to_str())
+    counter.no_padding()
+    counter.no_truncation()
+    return counter
 
 
 def load_embedder(name: str = BUNDLED, threads: int = 0, batch_size: int = 64,

@@ -37,8 +37,8 @@ Passages:
 [1] Harbor Town Gazette: The new ferry line between Harbor Town and Pine Island opened on 3 May with two boats.
 [2] Harbor Town Gazette: The council approved a budget of 4 million dollars for the library.
 
-Question: When did the ferry line to Pine Island open?
-Answer: The ferry line opened on 3 May [1].
+Question: How many boats does the Pine Island ferry line use?
+Answer: The ferry line uses two boats [1].
 
 Question: Who designed the ferry boats?
 Answer: {CANNOT_ANSWER}

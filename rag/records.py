@@ -89,9 +89,13 @@ class Passage:
     @property
     def location(self) -> str:
         """A short human-readable pointer to where the passage comes from, for citations."""
-        where = self.url or self.source
+        where = self.source
         if self.page is not None:
             where += f", page {self.page}"
+        if self.published:
+            where += f", {self.published}"
+        if self.url:
+            where += f" <{self.url}>"
         return where
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,245 @@
+"""`rag eval`: measure retrieval, answers, citations and refusals on a question set.
+
+The question file is JSON Lines in the SQuAD-2-derived format of `../shared/eval/squad2-dev/questions.jsonl`:
+`{"qid", "question", "answers": [...], "is_impossible": bool, "article_id", ...}`. Metrics (answers normalised as
+SQuAD does: lower case, no punctuation, no articles, single spaces; best over all gold answers):
+
+- answer recall@k: a gold answer occurs in one of the top-k retrieved passages; MRR of the first such passage;
+- exact match, token F1, and "contains" (a gold answer occurs in the answer text, quotes included);
+- citation precision: share of cited passages that contain a gold answer;
+- refusal precision and recall over the unanswerable questions, and the false-refusal rate on the others;
+- latency p50/p95 of search and of whole answers.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import string
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from rag.errors import InvalidRequestError
+from rag.records import Answer, Hit
+
+RECALL_AT = (1, 5, 20)
+
+
+@dataclass(frozen=True)
+class Question:
+    qid: str
+    question: str
+    answers: tuple[str, ...]
+    impossible: bool
+    article_id: str = ""
+
+
+class Answerer(Protocol):
+    def search(self, question: str, k: int | None = None) -> list[Hit]: ...
+
+    def ask(self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None) -> Answer: ...
+
+
+def normalise_answer(text: str) -> str:
+    """SQuAD's answer normalisation.
+
+    >>> normalise_answer("The  Eiffel Tower!")
+    'eiffel tower'
+    """
+    text = text.lower()
+    text = "".join(char for char in text if char not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def exact_match(prediction: str, answers: Iterable[str]) -> float:
+    """
+    >>> exact_match("the Eiffel tower", ["Eiffel Tower", "tower"])
+    1.0
+    """
+    return max((float(normalise_answer(prediction) == normalise_answer(gold)) for gold in answers), default=0.0)
+
+
+def token_f1(prediction: str, answers: Iterable[str]) -> float:
+    """
+    >>> round(token_f1("in Paris France", ["Paris"]), 3)
+    0.5
+    """
+    best = 0.0
+    predicted = normalise_answer(prediction).split()
+    for gold in answers:
+        expected = normalise_answer(gold).split()
+        common = sum((Counter(predicted) & Counter(expected)).values())
+        if common:
+            precision, recall = common / len(predicted), common / len(expected)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def contains_answer(text: str, answers: Iterable[str]) -> bool:
+    """Whether a gold answer occurs (normalised, on word boundaries) in `text`.
+
+    >>> contains_answer("It opened in 1932 [1].", ["1932"]), contains_answer("It opened in 19320.", ["1932"])
+    (True, False)
+    """
+    haystack = f" {normalise_answer(text)} "
+    return any(normalise_answer(gold) and f" {normalise_answer(gold)} " in haystack for gold in answers)
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """
+    >>> percentile([1, 2, 3, 4], 0.5)
+    2.5
+    """
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def load_questions(path: str | Path, limit: int | None = None, seed: int = 0) -> list[Question]:
+    """Read a question file; with `limit`, a seeded sample that keeps the share of unanswerable questions."""
+    path = Path(path)
+    questions = []
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except OSError as error:
+        raise InvalidRequestError(f"cannot read the question file {path}: {error}") from error
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            questions.append(Question(str(row.get("qid", number)), row["question"],
+                                      tuple(row.get("answers") or ()), bool(row.get("is_impossible", False)),
+                                      str(row.get("article_id", ""))))
+        except (ValueError, KeyError, TypeError) as error:
+            raise InvalidRequestError(f"{path}:{number}: not a question record ({error})") from error
+    if limit is not None and limit < len(questions):
+        rng = random.Random(seed)
+        answerable = [q for q in questions if not q.impossible]
+        impossible = [q for q in questions if q.impossible]
+        take_impossible = round(limit * len(impossible) / len(questions))
+        questions = rng.sample(answerable, limit - take_impossible) + rng.sample(impossible, take_impossible)
+        rng.shuffle(questions)
+    return questions
+
+
+@dataclass
+class Tally:
+    """Running sums for the report."""
+
+    answerable: int = 0
+    impossible: int = 0
+    recall_hits: dict[int, int] = field(default_factory=lambda: dict.fromkeys(RECALL_AT, 0))
+    reciprocal_ranks: float = 0.0
+    exact: float = 0.0
+    f1: float = 0.0
+    contains: int = 0
+    cited: int = 0
+    cited_correct: int = 0
+    refused_impossible: int = 0
+    refused_answerable: int = 0
+    search_seconds: list[float] = field(default_factory=list)
+    answer_seconds: list[float] = field(default_factory=list)
+
+
+def evaluate(assistant: Answerer, questions: Sequence[Question], answers: bool = True,
+             progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Run every question through search (and, with `answers`, through `ask`) and return the report."""
+    tally = Tally()
+    depth = max(RECALL_AT)
+    examples: list[dict[str, Any]] = []
+    for number, question in enumerate(questions, start=1):
+        if question.impossible:
+            tally.impossible += 1
+        else:
+            tally.answerable += 1
+            started = time.perf_counter()
+            hits = assistant.search(question.question, k=depth)
+            tally.search_seconds.append(time.perf_counter() - started)
+            rank = next((i for i, hit in enumerate(hits, 1) if contains_answer(hit.passage.text, question.answers)),
+                        None)
+            if rank is not None:
+                tally.reciprocal_ranks += 1 / rank
+                for k in RECALL_AT:
+                    tally.recall_hits[k] += rank <= k
+        if answers:
+            started = time.perf_counter()
+            answer = assistant.ask(question.question)
+            tally.answer_seconds.append(time.perf_counter() - started)
+            _score_answer(tally, question, answer)
+            if len(examples) < 20:
+                examples.append({"question": question.question, "gold": list(question.answers[:3]),
+                                 "answer": answer.text, "refused": answer.refused,
+                                 "model_text": answer.model_text})
+        if progress:
+            progress(number, len(questions))
+    return _report(tally, answers, examples)
+
+
+def _score_answer(tally: Tally, question: Question, answer: Answer) -> None:
+    if question.impossible:
+        tally.refused_impossible += answer.refused
+        return
+    if answer.refused:
+        tally.refused_answerable += 1
+        return
+    evidence = " ".join([answer.text, *(citation.quote for citation in answer.citations)])
+    tally.exact += exact_match(answer.text, question.answers)
+    tally.f1 += token_f1(answer.text, question.answers)
+    tally.contains += contains_answer(evidence, question.answers)
+    for citation in answer.citations:
+        tally.cited += 1
+        tally.cited_correct += contains_answer(citation.passage.text, question.answers)
+
+
+def _report(tally: Tally, answers: bool, examples: list[dict[str, Any]]) -> dict[str, Any]:
+    def ratio(part: float, whole: float) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    report: dict[str, Any] = {
+        "questions": tally.answerable + tally.impossible,
+        "answerable": tally.answerable,
+        "unanswerable": tally.impossible,
+        "retrieval": {
+            **{f"answer_recall@{k}": ratio(tally.recall_hits[k], tally.answerable) for k in RECALL_AT},
+            "mrr@20": ratio(tally.reciprocal_ranks, tally.answerable),
+            "search_latency_p50_ms": round(percentile(tally.search_seconds, 0.5) * 1000, 1),
+            "search_latency_p95_ms": round(percentile(tally.search_seconds, 0.95) * 1000, 1),
+        },
+    }
+    if answers:
+        refused = tally.refused_impossible + tally.refused_answerable
+        report["answers"] = {
+            "exact_match": ratio(tally.exact, tally.answerable),
+            "token_f1": ratio(tally.f1, tally.answerable),
+            "contains_with_evidence": ratio(tally.contains, tally.answerable),
+            "citation_precision": ratio(tally.cited_correct, tally.cited),
+            "refusal_precision": ratio(tally.refused_impossible, refused),
+            "refusal_recall": ratio(tally.refused_impossible, tally.impossible),
+            "false_refusal_rate": ratio(tally.refused_answerable, tally.answerable),
+            "answer_latency_p50_s": round(percentile(tally.answer_seconds, 0.5), 3),
+            "answer_latency_p95_s": round(percentile(tally.answer_seconds, 0.95), 3),
+        }
+        report["examples"] = examples
+    return report
+
+
+def summary(report: dict[str, Any]) -> str:
+    """The report on one screen."""
+    lines = [f"{report['questions']} questions ({report['answerable']} answerable, "
+             f"{report['unanswerable']} unanswerable)", "retrieval:"]
+    lines += [f"  {name:<24} {value}" for name, value in report["retrieval"].items()]
+    if "answers" in report:
+        lines.append("answers:")
+        lines += [f"  {name:<24} {value}" for name, value in report["answers"].items()]
+    return "\n".join(lines)

@@ -1,0 +1,596 @@
+"""Tests for the article readers: every format, titles, metadata, encodings, bad input and the sample articles."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+
+from rag import articles
+from rag.articles import (
+    SUPPORTED_SUFFIXES,
+    article_from_record,
+    iter_files,
+    normalise_date,
+    read_file,
+    read_file_with_problems,
+    read_sources,
+)
+from rag.errors import SourceError
+from rag.records import Article
+
+SAMPLES = Path(articles.__file__).parent / "samples"
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
+def only(path: Path, root: Path | None = None) -> Article:
+    found = read_file(path, root)
+    assert len(found) == 1
+    return found[0]
+
+
+def source_error(path: Path, root: Path | None = None) -> SourceError:
+    with pytest.raises(SourceError) as caught:
+        read_file(path, root)
+    return caught.value
+
+
+# --- plain text -------------------------------------------------------------------------------------------------
+
+
+def test_text_title_is_first_line_and_text_the_rest(tmp_path: Path) -> None:
+    content = "\n  Bridge reopens  \r\n\r\nThe bridge reopened on 14 March.\r\nCost: 2.3m.\r\n"
+    path = write(tmp_path, "notes/bridge.txt", content)
+    article = only(path, tmp_path)
+    assert article.title == "Bridge reopens"
+    assert article.text == "The bridge reopened on 14 March.\nCost: 2.3m."
+    assert "\r" not in article.text
+    assert article.source == "notes/bridge.txt"
+    assert article.id == str(path.resolve()) == article.path
+    assert article.url == article.published == article.author == ""
+    assert article.pages == ()
+
+
+def test_one_line_text_takes_title_from_file_name(tmp_path: Path) -> None:
+    article = only(write(tmp_path, "river_flood-report.txt", "Rivers rose by two metres overnight.\n"))
+    assert article.title == "river flood report"
+    assert article.text == "Rivers rose by two metres overnight."
+
+
+def test_text_whose_first_line_is_a_paragraph_keeps_it(tmp_path: Path) -> None:
+    paragraph = "The council met on Monday and " + "discussed the budget at length " * 10
+    article = only(write(tmp_path, "minutes.txt", f"{paragraph}\n\nSecond paragraph."))
+    assert article.title == "minutes"
+    assert article.text.startswith("The council met on Monday")
+
+
+# --- Markdown ---------------------------------------------------------------------------------------------------
+
+
+def test_markdown_front_matter(tmp_path: Path) -> None:
+    path = write(tmp_path, "bridge.md", """---
+title: "Bridge reopens"
+date: 14 March 2026
+url: https://gazette.example/bridge
+source: Maplewood Gazette
+author: Lena Marsh
+tags: [local, transport]
+section: News
+---
+
+# Bridge reopens
+
+The bridge reopened on 14 March 2026.
+
+## Costs
+
+Repairs cost **2.3 million** euros.
+""")
+    article = only(path, tmp_path)
+    assert article.title == "Bridge reopens"
+    assert article.text.startswith("The bridge reopened")  # the heading repeating the title is not kept twice
+    assert "## Costs" in article.text and "**2.3 million**" in article.text  # Markdown is kept as written
+    assert article.published == "2026-03-14"
+    assert article.url == "https://gazette.example/bridge"
+    assert article.source == "Maplewood Gazette"
+    assert article.author == "Lena Marsh"
+    assert article.metadata == {"tags": ["local", "transport"], "section": "News"}
+    assert article.path == str(path.resolve())
+
+
+def test_markdown_title_from_heading_or_first_line(tmp_path: Path) -> None:
+    heading = only(write(tmp_path, "a.md", "Intro line.\n\n# The *Harbour* report\n\nBody text."), tmp_path)
+    assert heading.title == "The Harbour report"
+    assert "# The" not in heading.text and "Intro line." in heading.text and "Body text." in heading.text
+
+    setext = only(write(tmp_path, "b.md", "Harbour report\n==============\n\nBody text."), tmp_path)
+    assert (setext.title, setext.text) == ("Harbour report", "Body text.")
+
+    first_line = only(write(tmp_path, "c.md", "## Harbour report\n\nBody text."), tmp_path)
+    assert (first_line.title, first_line.text) == ("Harbour report", "Body text.")
+
+    in_code = only(write(tmp_path, "d.md", "Notes\n\n```\n# not a title\n```\n"), tmp_path)
+    assert in_code.title == "Notes"
+    assert "# not a title" in in_code.text
+
+
+def test_markdown_suffix_variants(tmp_path: Path) -> None:
+    content = "---\npublished: 2026-01-02 10:15\ndate: 2025-12-31\n---\n# Notes\nBody."
+    article = only(write(tmp_path, "Notes.MARKDOWN", content))
+    assert (article.title, article.text) == ("Notes", "Body.")
+    assert article.published == "2026-01-02T10:15:00"
+    assert article.metadata == {"date": "2025-12-31"}  # the date not used as `published` is kept
+
+
+def test_markdown_odd_front_matter_values(tmp_path: Path) -> None:
+    article = only(write(tmp_path, "e.md", "---\ndate: sometime soon\nurl: javascript:alert(1)\n---\nText here.\n"))
+    assert article.published == ""
+    assert article.metadata["published_raw"] == "sometime soon"
+    assert article.url == ""  # never a link that runs script
+    assert article.metadata["url_raw"] == "javascript:alert(1)"
+    assert article.title == "e" and article.text == "Text here."
+
+
+def test_markdown_horizontal_rule_is_not_front_matter(tmp_path: Path) -> None:
+    article = only(write(tmp_path, "f.md", "---\nA plain paragraph, then a rule.\n---\nMore text."))
+    assert article.title == "A plain paragraph, then a rule."
+    assert article.text == "---\nMore text."
+    assert article.metadata == {}
+
+
+# --- HTML -------------------------------------------------------------------------------------------------------
+
+PAGE = """<!doctype html><html><head>
+<title>Ferry returns to Orwin | Valley Post</title>
+<meta name="author" content="Ada Quill">
+<meta property="article:published_time" content="2026-05-03T08:00:00+00:00">
+<link rel="canonical" href="https://post.example/ferry">
+<script>var secret = "SCRIPT-NOISE";</script><style>.x{color:red} STYLE-NOISE</style>
+</head><body>
+<header><nav><a href="/">Home</a> NAV-NOISE</nav></header>
+<main><article><h1>Ferry returns to Orwin</h1>
+<p>The Orwin ferry returned to service on 3 May 2026 after a winter refit that cost 410,000 euros.</p>
+<p>The crossing takes 25 minutes and the first boat leaves the north pier at 06:40 every day.</p>
+<p>The operator expects 90,000 passengers this season, a fifth more than in 2025.</p>
+</article><aside>ASIDE-NOISE related stories</aside></main>
+<form>FORM-NOISE <input name=q></form>
+<footer>FOOTER-NOISE copyright</footer>
+</body></html>"""
+
+NOISE = ("SCRIPT-NOISE", "STYLE-NOISE", "NAV-NOISE", "ASIDE-NOISE", "FORM-NOISE", "FOOTER-NOISE", "<", ">")
+
+
+def test_html_main_text_and_metadata(tmp_path: Path) -> None:
+    article = only(write(tmp_path, "ferry.html", PAGE), tmp_path)
+    assert article.title == "Ferry returns to Orwin"
+    assert "410,000 euros" in article.text and "90,000 passengers" in article.text
+    assert "\n\n" in article.text  # paragraphs stay apart for the chunker
+    for noise in NOISE:
+        assert noise not in article.text
+    assert article.author == "Ada Quill"
+    assert article.published == "2026-05-03"
+    assert article.url == "https://post.example/ferry"
+    assert article.source == "ferry.html"
+
+
+def test_hostile_html_yields_plain_text_only(tmp_path: Path) -> None:
+    hostile = """<html><head><title>Hostile page</title></head><body>
+<p>Visible sentence one about the harbour.</p>
+<script>alert('SCRIPT')</script><img src=x onerror="alert('ONERROR')">
+<p>Visible <a href="javascript:alert('LINK')">link text</a> here.<svg><script>alert('SVG')</script></svg></p>
+<iframe srcdoc="&lt;script&gt;alert('IFRAME')&lt;/script&gt;"></iframe>
+<style>p { background: url(javascript:alert('CSS')) }</style><noscript>NOSCRIPT</noscript>
+</body></html>"""
+    article = only(write(tmp_path, "hostile.htm", hostile))
+    assert "Visible sentence one" in article.text and "link text" in article.text
+    for bad in ("alert", "javascript", "onerror", "<", ">", "NOSCRIPT", "SCRIPT"):
+        assert bad not in article.text
+    assert article.url == ""
+
+
+def test_short_html_falls_back_to_lxml(tmp_path: Path) -> None:
+    page = "<html><head><title>Tiny</title></head><body><nav>Menu</nav><p>Short note.</p><p>Two.</p></body></html>"
+    article = only(write(tmp_path, "tiny.html", page))
+    assert article.title == "Tiny"
+    assert "Short note." in article.text and "Menu" not in article.text
+
+
+def test_html_without_text_is_an_error(tmp_path: Path) -> None:
+    error = source_error(write(tmp_path, "blank.html", "<html><body><script>var a = 1;</script></body></html>"))
+    assert error.source == "blank.html"
+    assert "no readable text" in error.reason and error.fix
+
+
+def test_html_in_declared_legacy_encoding(tmp_path: Path) -> None:
+    page = ('<html><head><meta charset="windows-1252"><title>Caf\xe9</title></head>'
+            '<body><p>Cr\xe8me br\xfbl\xe9e costs 5 \x80.</p></body></html>')
+    article = only(write(tmp_path, "cafe.html", page.encode("latin-1")))
+    assert "Crème brûlée costs 5 €." in article.text
+
+
+# --- JSON and JSON Lines ------------------------------------------------------------------------------------------
+
+RECORD = {"title": "Cheese record", "text": "Revenue was 27.4 million euros.", "url": "https://vbw.example/cheese",
+          "date": "21 April 2026", "source": "Valley Business Weekly", "author": "S. Achterberg",
+          "section": "Economy", "tags": ["food", "economy"], "rank": 3}
+
+
+def test_json_list_of_records_with_extra_fields(tmp_path: Path) -> None:
+    path = write(tmp_path, "feeds/feed.json", json.dumps([RECORD, {"id": 7, "title": "Two", "content": "Second."}]))
+    first, second = read_file(path, tmp_path)
+    assert first.title == "Cheese record" and first.text == "Revenue was 27.4 million euros."
+    assert first.id == "https://vbw.example/cheese"  # no id field: the url
+    assert first.url == "https://vbw.example/cheese"
+    assert first.published == "2026-04-21"
+    assert first.source == "Valley Business Weekly"
+    assert first.author == "S. Achterberg"
+    assert first.metadata == {"section": "Economy", "tags": ["food", "economy"], "rank": 3}
+    json.dumps(first.metadata)
+    assert first.path == str(path.resolve())
+    assert second.id == "7" and second.text == "Second."
+    assert second.source == "feeds/feed.json"  # no source field: the feed's own name
+
+
+@pytest.mark.parametrize("key", ["articles", "items", "records", "entries", "data"])
+def test_json_object_holding_a_list(tmp_path: Path, key: str) -> None:
+    found = read_file(write(tmp_path, "feed.json", json.dumps({"feed": "x", key: [RECORD, RECORD | {"id": "b"}]})))
+    assert [article.title for article in found] == ["Cheese record", "Cheese record"]
+
+
+def test_json_single_record(tmp_path: Path) -> None:
+    article = only(write(tmp_path, "one.json", json.dumps({"title": "Solo", "body": "Only record."})))
+    assert (article.title, article.text) == ("Solo", "Only record.")
+    assert article.id.startswith(str((tmp_path / "one.json").resolve()) + "#")  # no id, no url: a content hash
+
+
+def test_json_that_is_not_records_or_not_json(tmp_path: Path) -> None:
+    error = source_error(write(tmp_path, "n.json", "42"))
+    assert error.source == "n.json" and "not records" in error.reason
+    error = source_error(write(tmp_path, "bad.json", '[{"text": "a"},\n {"text": }]'))
+    assert "not valid JSON" in error.reason and "line 2" in error.reason
+    error = source_error(write(tmp_path, "empty.json", "[]"))
+    assert "no records" in error.reason
+
+
+def test_json_bad_record_is_named_by_its_place(tmp_path: Path) -> None:
+    path = write(tmp_path, "feed.json", json.dumps({"items": [RECORD, {"title": "No text"}, "just a string"]}))
+    found, problems = read_file_with_problems(path, tmp_path)
+    assert [article.title for article in found] == ["Cheese record"]
+    assert [problem.source for problem in problems] == ["feed.json record 2", "feed.json record 3"]
+    assert "not a record object" in problems[1].reason
+    error = source_error(write(tmp_path, "none.json", json.dumps([{"title": "a"}, {"title": "b"}])), tmp_path)
+    assert error.source == "none.json" and "no readable record" in error.reason
+
+
+def test_jsonl_bad_line_is_reported_and_the_rest_read(tmp_path: Path) -> None:
+    lines = [json.dumps(RECORD), "{not json", "", json.dumps({"title": "Third", "text": "Line four."})]
+    path = write(tmp_path, "feed.jsonl", "\n".join(lines) + "\n")
+    found, problems = read_file_with_problems(path, tmp_path)
+    assert [article.title for article in found] == ["Cheese record", "Third"]
+    assert len(problems) == 1
+    assert problems[0].source == "feed.jsonl:2"
+    assert "line 2" in problems[0].reason and problems[0].fix
+    assert [article.title for article in read_file(path, tmp_path)] == ["Cheese record", "Third"]
+
+    results = list(read_sources([tmp_path]))
+    assert [(path.name, type(result).__name__) for path, result in results] == [
+        ("feed.jsonl", "list"), ("feed.jsonl", "SourceError")]
+    assert results[1][1].source == "feed.jsonl:2"  # type: ignore[union-attr]
+
+
+def test_jsonl_without_any_good_record_raises(tmp_path: Path) -> None:
+    path = write(tmp_path, "broken.jsonl", "{oops\n[1, 2]\n")
+    error = source_error(path, tmp_path)
+    assert error.source == "broken.jsonl"
+    assert "broken.jsonl:1" in error.reason and "1 more" in error.reason
+    results = list(read_sources([path]))
+    assert [result.source for _, result in results] == ["broken.jsonl:1", "broken.jsonl:2"]  # type: ignore[union-attr]
+
+
+def test_records_without_usable_text_are_problems_of_their_own(tmp_path: Path) -> None:
+    lines = [{"title": "No text"}, {"title": "Number", "text": 12}, {"title": "Blank", "text": "  "},
+             {"title": "Good", "text": "Fine."}]
+    path = write(tmp_path, "f.jsonl", "\n".join(json.dumps(line) for line in lines))
+    found, problems = read_file_with_problems(path)
+    assert [article.title for article in found] == ["Good"]
+    assert [problem.source for problem in problems] == ["f.jsonl:1", "f.jsonl:2", "f.jsonl:3"]
+    assert "no text" in problems[0].reason
+    assert "not a string" in problems[1].reason
+    assert "empty" in problems[2].reason
+
+
+def test_duplicate_record_ids_are_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "d.jsonl", "\n".join(json.dumps({"id": "x", "text": text}) for text in ("One.", "Two.")))
+    found, problems = read_file_with_problems(path)
+    assert [article.text for article in found] == ["One."]
+    assert problems[0].source == "d.jsonl:2" and "same id" in problems[0].reason
+
+
+def test_record_with_html_text_is_cleaned(tmp_path: Path) -> None:
+    record = {"title": "Markup", "text": "<p>First <b>bold</b> point.</p><script>alert(1)</script><p>Second.</p>"}
+    article = article_from_record(record, tmp_path / "api.jsonl", 3)
+    assert article.text == "First bold point.\n\nSecond."
+    prose = article_from_record({"title": "Maths", "text": "If a < b and b > c, then..."}, tmp_path / "x.jsonl", 1)
+    assert prose.text == "If a < b and b > c, then..."
+
+
+def test_article_from_record_fields_and_errors(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    record = {"ID": 42, "Title": "Case", "Content": "Text.", "link": "https://x.example/a", "published": "yesterday",
+              "extra": {"nested": [1, 2]}}
+    article = article_from_record(record, feed, 5)
+    assert article.id == "42" and article.title == "Case" and article.text == "Text."
+    assert article.url == "https://x.example/a"
+    assert article.published == "" and article.metadata["published_raw"] == "yesterday"
+    assert article.metadata["extra"] == {"nested": [1, 2]}
+    assert article.source == "feed.jsonl" and article.path == str(feed.resolve())
+    untitled = article_from_record({"text": "First line is the title.\nMore."}, feed, 1)
+    assert untitled.title == "First line is the title."
+    with pytest.raises(SourceError) as caught:
+        article_from_record({"title": "x"}, feed, 9)
+    assert caught.value.source == "feed.jsonl:9" and "text" in caught.value.fix
+
+
+def test_feed_ids_are_stable_and_content_based(tmp_path: Path) -> None:
+    path = write(tmp_path, "f.jsonl", json.dumps({"text": "Same text."}) + "\n" + json.dumps({"text": "Other."}))
+    first = read_file(path)
+    again = read_file(path)
+    assert [article.id for article in first] == [article.id for article in again]
+    assert first[0].id != first[1].id
+    reordered = write(tmp_path, "f.jsonl", json.dumps({"text": "Other."}) + "\n" + json.dumps({"text": "Same text."}))
+    assert {article.id for article in read_file(reordered)} == {article.id for article in first}
+
+
+# --- encodings, binary, empty and huge files ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-8-sig", "utf-16", "utf-8"])
+def test_encodings(tmp_path: Path, encoding: str) -> None:
+    text = "Café à Zürich\r\nLa crème brûlée coûte cinq francs, dit Søren."
+    if encoding != "latin-1":
+        text += " Le prix : 5 €."
+    article = only(write(tmp_path, f"{encoding}.txt", text.encode(encoding)))
+    assert article.title == "Café à Zürich"
+    assert article.text.startswith("La crème brûlée coûte cinq francs, dit Søren.")
+    assert "\ufeff" not in article.title
+
+
+def test_binary_file_is_refused(tmp_path: Path) -> None:
+    error = source_error(write(tmp_path, "photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))))
+    assert error.source == "photo.txt"
+    assert error.reason.startswith("looks like a binary file, not text") and error.fix
+    error = source_error(write(tmp_path, "noise.md", bytes(range(1, 32)) * 40))
+    assert "binary" in error.reason
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t\r\n ", b"\xef\xbb\xbf\n"])
+def test_empty_file_is_refused(tmp_path: Path, content: bytes) -> None:
+    error = source_error(write(tmp_path, "empty.txt", content))
+    assert error.reason == "is empty" and error.fix
+
+
+def test_file_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "big.txt", "Title\n" + "word " * 100)
+    monkeypatch.setattr(articles, "MAX_FILE_BYTES", 100)
+    error = source_error(path)
+    assert error.reason == "is 506 bytes, more than the limit of 100 bytes"
+    assert "RAG_MAX_FILE_MB" in error.fix
+    monkeypatch.setattr(articles, "MAX_FILE_BYTES", 10_000)
+    assert only(path).title == "Title"
+
+
+def test_size_limit_from_environment() -> None:
+    assert articles._max_file_bytes({"RAG_MAX_FILE_MB": "0.5"}) == 512 * 1024
+    assert articles._max_file_bytes({"RAG_MAX_FILE_MB": "lots"}) == 50 * 1024 * 1024
+    assert articles.MAX_FILE_BYTES > 0
+
+
+def test_unsupported_suffix_given_directly(tmp_path: Path) -> None:
+    error = source_error(write(tmp_path, "notes.docx", "text"))
+    assert "unsupported suffix '.docx'" in error.reason and ".md" in error.fix
+
+
+# --- PDF ----------------------------------------------------------------------------------------------------------
+
+
+def make_pdf(pages: list[str], title: str = "") -> bytes:
+    """A minimal valid PDF with one text line per page (Helvetica), and an /Info title when given."""
+    objects: list[bytes] = []
+    page_ids = [4 + 2 * index for index in range(len(pages))]
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(b"<< /Type /Pages /Kids [%s] /Count %d >>"
+                   % (b" ".join(b"%d 0 R" % page_id for page_id in page_ids), len(pages)))
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for index, text in enumerate(pages):
+        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
+        stream = b"BT /F1 12 Tf 72 720 Td (" + escaped + b") Tj ET" if text else b""
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                       b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (page_ids[index] + 1))
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+    info_id = 0
+    if title:
+        objects.append(b"<< /Title (" + title.encode("latin-1") + b") >>")
+        info_id = len(objects)
+    output = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(output))
+        output += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(output)
+    output += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    output += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    info = b" /Info %d 0 R" % info_id if info_id else b""
+    output += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, info, xref)
+    return output
+
+
+def test_pdf_pages_and_page_at(tmp_path: Path) -> None:
+    path = write(tmp_path, "report.pdf", make_pdf(["Harbour report page one.", "", "Figures on page three."]))
+    article = only(path, tmp_path)
+    assert article.title == "Harbour report page one."  # no /Title: the first line
+    assert article.text == "Harbour report page one.\n\nFigures on page three."
+    assert len(article.pages) == 3 and article.pages[0] == 0
+    assert article.page_at(0) == 1
+    assert article.page_at(article.text.index("Figures")) == 3
+    assert article.page_at(len(article.text) - 1) == 3
+    assert article.source == "report.pdf" and article.id == str(path.resolve())
+
+
+def test_pdf_title_from_metadata(tmp_path: Path) -> None:
+    titled = make_pdf(["Body text."], title="Annual Report 2026")
+    assert only(write(tmp_path, "a.pdf", titled)).title == "Annual Report 2026"
+    placeholder = make_pdf(["Body text."], title="Microsoft Word - draft.docx")
+    assert only(write(tmp_path, "b.pdf", placeholder)).title == "Body text."
+
+
+def test_pdf_without_text_layer(tmp_path: Path) -> None:
+    error = source_error(write(tmp_path, "scan.pdf", make_pdf([""])))
+    assert "no text layer" in error.reason and "OCR" in error.fix
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(write(tmp_path, "plain.pdf", make_pdf(["Secret text."]))))
+    writer.encrypt(user_password="hunter2", owner_password="owner", algorithm="RC4-128")
+    with open(tmp_path / "locked.pdf", "wb") as handle:
+        writer.write(handle)
+    error = source_error(tmp_path / "locked.pdf")
+    assert error.source == "locked.pdf" and "encrypted" in error.reason and error.fix
+
+
+def test_damaged_pdf(tmp_path: Path) -> None:
+    error = source_error(write(tmp_path, "broken.pdf", b"%PDF-1.4\n" + zlib.compress(b"garbage") * 20))
+    assert error.source == "broken.pdf" and "PDF" in error.reason and error.fix
+
+
+# --- ids, walking the sources -------------------------------------------------------------------------------------
+
+
+def test_ids_are_stable_across_reads(tmp_path: Path) -> None:
+    write(tmp_path, "a.txt", "A\nText a.")
+    write(tmp_path, "sub/b.md", "# B\nText b.")
+    write(tmp_path, "c.jsonl", json.dumps({"text": "Text c."}))
+    first = [article for _, found in read_sources([tmp_path]) if isinstance(found, list) for article in found]
+    second = [article for _, found in read_sources([str(tmp_path)]) if isinstance(found, list) for article in found]
+    assert len(first) == 3
+    assert [(a.id, a.hash, a.source) for a in first] == [(a.id, a.hash, a.source) for a in second]
+    assert len({article.id for article in first}) == 3
+
+
+def test_iter_files_recursion_hidden_and_unsupported(tmp_path: Path) -> None:
+    for name in ("b.md", "a.txt", "sub/deeper/c.HTML", "sub/d.pdf", "feed.jsonl", "x.json", "y.markdown", "z.htm",
+                 ".hidden.txt", ".git/config.txt", "sub/.cache/e.md", "image.png", "notes.docx", "ABOUT"):
+        write(tmp_path, name, "x")
+    found = [(root, file.relative_to(tmp_path).as_posix()) for root, file in iter_files([tmp_path])]
+    assert {root for root, _ in found} == {tmp_path}
+    assert [name for _, name in found] == ["a.txt", "b.md", "feed.jsonl", "sub/d.pdf", "sub/deeper/c.HTML", "x.json",
+                                           "y.markdown", "z.htm"]
+
+
+def test_iter_files_file_sources_and_overlap(tmp_path: Path) -> None:
+    one = write(tmp_path, "docs/one.txt", "x")
+    write(tmp_path, "docs/two.txt", "x")
+    hidden = write(tmp_path, ".secret.md", "x")
+    pairs = list(iter_files([one, tmp_path / "docs", hidden]))
+    assert pairs == [(one.parent, one), (tmp_path / "docs", tmp_path / "docs/two.txt"), (tmp_path, hidden)]
+
+
+def test_nonexistent_source(tmp_path: Path) -> None:
+    write(tmp_path, "a.txt", "x")
+    with pytest.raises(SourceError) as caught:
+        iter_files([tmp_path, tmp_path / "missing"])
+    assert caught.value.source == str(tmp_path / "missing")
+    assert caught.value.reason == "does not exist" and caught.value.fix
+    with pytest.raises(SourceError):
+        read_sources([tmp_path / "missing"])
+
+
+def test_read_sources_goes_on_after_bad_files(tmp_path: Path) -> None:
+    write(tmp_path, "1-empty.txt", "")
+    write(tmp_path, "2-binary.md", b"\x00\x01\x02binary")
+    write(tmp_path, "3-good.txt", "Good\nThis one is fine.")
+    write(tmp_path, "4-bad.json", "{")
+    results = [(path.name, result) for path, result in read_sources([tmp_path])]
+    assert [name for name, _ in results] == ["1-empty.txt", "2-binary.md", "3-good.txt", "4-bad.json"]
+    errors = {name: result for name, result in results if isinstance(result, SourceError)}
+    assert set(errors) == {"1-empty.txt", "2-binary.md", "4-bad.json"}
+    assert all(error.source == name and error.fix for name, error in errors.items())
+    good = dict(results)["3-good.txt"]
+    assert isinstance(good, list) and good[0].title == "Good"
+
+
+# --- dates --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("2026-03-14", "2026-03-14"),
+    ("14 March 2026", "2026-03-14"),
+    ("March 14, 2026", "2026-03-14"),
+    ("2026-03-14T09:30:00Z", "2026-03-14T09:30:00+00:00"),
+    ("2026-03-14 09:30", "2026-03-14T09:30:00"),
+    ("Sat, 14 Mar 2026 09:30:00 +0100", "2026-03-14T09:30:00+01:00"),
+    ("2026", ""),
+    ("March 2026", ""),
+    ("tomorrow", ""),
+    ("", ""),
+])
+def test_normalise_date(raw: str, expected: str) -> None:
+    assert normalise_date(raw) == expected
+
+
+# --- the bundled samples ------------------------------------------------------------------------------------------
+
+
+def test_samples_read_without_errors() -> None:
+    results = list(read_sources([SAMPLES]))
+    errors = [result for _, result in results if isinstance(result, SourceError)]
+    assert errors == []
+    found = [article for _, result in results if isinstance(result, list) for article in result]
+    assert len(found) == 8
+    assert {Path(article.path).suffix for article in found} == {".md", ".txt", ".html", ".jsonl"}
+    for article in found:
+        assert article.title.strip() and len(article.text.split()) >= 100, article.source
+        assert len(article.title) < 120
+    assert len({article.id for article in found}) == 8
+    assert "ABOUT" not in {Path(article.path).name for article in found}
+
+
+def test_sample_facts_and_metadata() -> None:
+    by_file: dict[str, list[Article]] = {}
+    for path, result in read_sources([SAMPLES]):
+        assert isinstance(result, list)
+        by_file[path.name] = result
+    bridge = by_file["maplewood-footbridge.md"][0]
+    assert "14 March 2026" in bridge.text and "2.3 million euros" in bridge.text
+    assert bridge.published == "2026-03-16" and bridge.source == "Maplewood Gazette" and bridge.url
+    festival = by_file["harbour-lights-festival.html"][0]
+    assert "41,500 visitors" in festival.text
+    assert festival.author == "Ines Calloway" and festival.published == "2026-08-10"
+    assert festival.url == "https://gazette.example/culture/2026/08/harbour-lights-record"
+    for noise in ("TRACKING", "SCRIPT OUTPUT", "FOOTER SCRIPT", "Subscribe", "Cookie", "newsletter", "Copyright",
+                  "alert", "javascript", "<", "enable JavaScript"):
+        assert noise not in festival.text
+    feed = by_file["feed.jsonl"]
+    assert [article.id for article in feed] == ["vbw-2026-0412", "lvsn-88"]
+    assert [article.published for article in feed] == ["2026-04-21", "2026-05-29"]
+    assert [article.source for article in feed] == ["Valley Business Weekly", "Lenn Valley Science Notes"]
+    assert "27.4 million euros" in feed[0].text and "C/2026 K3" in feed[1].text
+    assert by_file["lenn-valley-regatta.md"][0].title.startswith("Maplewood eight wins")
+    assert "Priya Sandhu" in by_file["lenn-valley-regatta.md"][0].text
+
+
+def test_supported_suffixes() -> None:
+    expected = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf"})
+    assert expected == SUPPORTED_SUFFIXES

@@ -1,0 +1,108 @@
+"""The assistant's logic with a fake embedder and a scripted LLM: refusal paths, citation checking, streaming,
+history, validation, and picking up a newer index generation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.chunk import embedding_text
+from rag.errors import InvalidRequestError
+from rag.prompts import CANNOT_ANSWER
+from rag.records import Answer, Passage
+from rag.retrieve import Retriever
+from rag.settings import Settings
+from rag.store import PassageIndex
+from tests.conftest import FakeEmbedder, ScriptedLLM
+
+TEXTS = {
+    "ferry": ("Ferry line", "The ferry line between Harbor Town and Pine Island opened on 3 May with two boats."),
+    "library": ("Library budget", "The council approved a budget of 4 million euros for the new library."),
+    "storm": ("Autumn storm", "A storm closed the harbour for three days in October."),
+}
+
+
+def build(tmp_path: Path, embedder: FakeEmbedder, texts: dict[str, tuple[str, str]] = TEXTS) -> PassageIndex:
+    index = PassageIndex(embedder.name, embedder.dimension)
+    passages = [Passage(key, title, f"{key}.txt", "", text, 0, len(text)) for key, (title, text) in texts.items()]
+    index.add(passages, embedder.embed([embedding_text(p.title, p.text) for p in passages]))
+    index.save(tmp_path)
+    return index
+
+
+def make(tmp_path: Path, *replies: str, chat: bool = False, **settings: object) -> tuple[Assistant, ScriptedLLM]:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder)
+    llm = ScriptedLLM(*replies, chat=chat)
+    assistant = Assistant(Retriever.load(tmp_path, embedder), llm, Settings(index=str(tmp_path), k=3, **settings))
+    return assistant, llm
+
+
+def test_answer_cites_the_supporting_passage(tmp_path: Path) -> None:
+    assistant, llm = make(tmp_path, "The ferry line opened on 3 May [1].")
+    answer = assistant.ask("When did the ferry line open?")
+    assert not answer.refused
+    assert answer.text == "The ferry line opened on 3 May [1]."
+    assert [c.passage.article_id for c in answer.citations] == ["ferry"]
+    assert "[1] Ferry line:" in llm.prompts[0].text  # best passage numbered first
+
+
+def test_uncited_answer_is_attributed(tmp_path: Path) -> None:
+    assistant, _ = make(tmp_path, "A budget of 4 million euros.")
+    answer = assistant.ask("What budget did the council approve for the library?")
+    assert answer.citations and answer.citations[0].passage.article_id == "library"
+    assert answer.text.endswith("[1].")
+
+
+def test_unsupported_answer_falls_back_to_quoted_evidence(tmp_path: Path) -> None:
+    assistant, _ = make(tmp_path, "It opened in 1850.")
+    answer = assistant.ask("When did the ferry line open?")
+    assert answer.text.startswith('The articles say: "The ferry line between Harbor Town')
+    assert answer.citations[0].passage.article_id == "ferry"
+    assert answer.model_text == "It opened in 1850."
+
+
+def test_model_refusal_gives_the_fixed_phrase_and_no_sources(tmp_path: Path) -> None:
+    assistant, _ = make(tmp_path, "I don't know.")
+    answer = assistant.ask("Who designed the ferry boats?")
+    assert answer.refused and answer.text == CANNOT_ANSWER and answer.citations == ()
+
+
+def test_unrelated_question_is_refused_without_calling_the_model(tmp_path: Path) -> None:
+    assistant, llm = make(tmp_path, "Paris.", min_score=0.5)
+    answer = assistant.ask("What is the capital of France?")
+    assert answer.refused and llm.prompts == []
+
+
+def test_stream_yields_pieces_then_the_answer(tmp_path: Path) -> None:
+    assistant, _ = make(tmp_path, "The ferry line opened on 3 May [1].")
+    pieces = list(assistant.stream("When did the ferry line open?"))
+    assert all(isinstance(piece, str) for piece in pieces[:-1]) and len(pieces) > 2
+    assert "".join(pieces[:-1]).strip() == "The ferry line opened on 3 May [1]."
+    assert isinstance(pieces[-1], Answer)
+
+
+def test_history_reaches_the_chat_prompt(tmp_path: Path) -> None:
+    assistant, llm = make(tmp_path, "On 3 May [1].", chat=True)
+    assistant.ask("And when did it open?", history=[("Tell me about the ferry line", "It links two towns.")])
+    contents = [message["content"] for message in llm.prompts[0].messages]
+    assert "Tell me about the ferry line" in contents and "It links two towns." in contents
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 5000])
+def test_bad_questions_are_refused_with_a_clear_error(tmp_path: Path, question: str) -> None:
+    assistant, _ = make(tmp_path, "unused")
+    with pytest.raises(InvalidRequestError, match="empty|limit"):
+        assistant.ask(question)
+
+
+def test_search_picks_up_a_newer_generation(tmp_path: Path) -> None:
+    assistant, _ = make(tmp_path, "unused")
+    assert assistant.stats()["passages"] == 3
+    embedder = assistant.retriever.embedder
+    build(tmp_path, embedder, {**TEXTS, "school": ("New school", "A new school opened in Pine Island.")})
+    hits = assistant.search("new school Pine Island", k=1)
+    assert hits[0].passage.article_id == "school"
+    assert assistant.stats()["passages"] == 4

@@ -1,0 +1,111 @@
+"""The `rag` command through its installed entry point: index, info, search, ask, serve, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.slow
+
+
+def rag_command() -> list[str]:
+    script = Path(sys.executable).parent / "rag"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rag.cli"]
+
+
+def run(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_EMBED_THREADS": "1"}
+    result = subprocess.run([*rag_command(), *arguments], capture_output=True, text=True, timeout=600,
+                            env=environment)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_index_then_rerun_embeds_nothing(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    shutil.copytree(SAMPLES, articles)
+    first = json.loads(run("index", str(articles), "--index", str(tmp_path / "index"), "--json").stdout)
+    assert len(first["added"]) == 8 and first["failed"] == []
+    assert first["passages_embedded"] == first["passages_total"] > 8
+    second = json.loads(run("index", str(articles), "--index", str(tmp_path / "index"), "--json").stdout)
+    assert second["unchanged"] == 8 and second["passages_embedded"] == 0 and second["added"] == []
+
+    info = json.loads(run("info", "--index", str(tmp_path / "index"), "--json").stdout)
+    assert info["articles"] == 8 and info["passages"] == first["passages_total"]
+    assert info["embedder"] == "all-MiniLM-L6-v2" and info["bytes"] > 0
+
+
+def test_search_and_ask_print_json(sample_index: Path) -> None:
+    search = json.loads(run("search", "Harbour Lights festival visitors", "--index", str(sample_index), "-k", "2",
+                            "--json").stdout)
+    assert len(search["results"]) == 2
+    assert {"score", "title", "text", "source", "start", "end", "article_id"} <= set(search["results"][0])
+
+    ask = json.loads(run("ask", "How many visitors did the 2026 Harbour Lights festival attract?",
+                         "--index", str(sample_index), "--json").stdout)
+    assert set(ask) >= {"answer", "citations", "refused"}
+    assert not ask["refused"] and "41,500" in ask["citations"][0]["text"]
+
+
+def test_text_output_lists_sources(sample_index: Path) -> None:
+    output = run("ask", "How many visitors did the 2026 Harbour Lights festival attract?",
+                 "--index", str(sample_index)).stdout
+    assert "[1]" in output and "harbour-lights-festival.html" in output
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["info", "--index", "{tmp}/none"], "no index in"),
+    (["index", "{tmp}/missing-folder", "--index", "{tmp}/index"], "does not exist"),
+    (["ask", "  ", "--index", "{sample}"], "the question is empty"),
+    (["search", "q", "--index", "{sample}", "-k", "0"], "k must be at least 1"),
+])
+def test_errors_are_one_line_and_a_nonzero_exit(tmp_path: Path, sample_index: Path, arguments: list[str],
+                                                message: str) -> None:
+    filled = [argument.format(tmp=tmp_path, sample=sample_index) for argument in arguments]
+    result = run(*filled, check=False)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.startswith("rag ")]) == 1
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_answers_through_gradio_client(sample_index: Path, tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    port = free_port()
+    log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 - closed in finally
+    server = subprocess.Popen([*rag_command(), "serve", "--index", str(sample_index), "--port", str(port)],
+                              stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.5)
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        result = client.predict("How many visitors did the 2026 Harbour Lights festival attract?", api_name="/ask")
+        assert not result["refused"]
+        assert any("41,500" in citation["text"] for citation in result["citations"])
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()

@@ -1,0 +1,386 @@
+"""Tests for the Gradio UI: pure rendering (escaping, highlighting), the chat handler, and the served /ask API."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from rag.errors import IndexNotFoundError
+from rag.prompts import CANNOT_ANSWER
+from rag.records import Answer, Citation, Hit, Passage
+from ui.render import chat_text, render_sources, render_stats, safe_url
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+HOSTILE_TITLE = '<script>alert("title")</script>'
+HOSTILE_TEXT = 'Intro. <img src=x onerror="alert(1)"> The river <b>flooded</b> in May. End.'
+HOSTILE_SOURCE = "<iframe src=//evil></iframe>feed.jsonl"
+
+
+def make_passage(**changes: Any) -> Passage:
+    values: dict[str, Any] = {
+        "article_id": "a1",
+        "title": "Floods in the valley",
+        "source": "news.jsonl",
+        "url": "https://example.org/floods",
+        "text": "The river rose overnight. The town flooded in May. Repairs took a year.",
+        "start": 0,
+        "end": 72,
+        "published": "2024-05-03",
+        "page": None,
+    }
+    values.update(changes)
+    return Passage(**values)
+
+
+def cite(
+    passage: Passage, quote: str, number: int = 1, *, start: int | None = None, end: int | None = None
+) -> Citation:
+    found = passage.text.find(quote)
+    return Citation(
+        number=number,
+        passage=passage,
+        quote=quote,
+        quote_start=found if start is None else start,
+        quote_end=found + len(quote) if end is None else end,
+        support=0.9,
+    )
+
+
+def hrefs(markup: str) -> list[str]:
+    return re.findall(r'href="([^"]*)"', markup)
+
+
+# --- render_sources: pure, no server -------------------------------------------------------------------------
+
+
+def test_render_sources_escapes_hostile_article() -> None:
+    passage = make_passage(title=HOSTILE_TITLE, text=HOSTILE_TEXT, source=HOSTILE_SOURCE, url="javascript:alert(1)")
+    answer = Answer(
+        question="When did it flood?",
+        text="In May [1].",
+        citations=(cite(passage, "The river <b>flooded</b> in May."),),
+        search_query='flood date <svg onload="alert(2)">',
+    )
+    markup = render_sources(answer)
+
+    # Nothing from the article or the query survives as a tag or an attribute.
+    for dangerous in ("<script", "<img", "<iframe", "<svg", "<b>", 'onerror="', 'onload="'):
+        assert dangerous not in markup, dangerous
+    # ... but it is all still shown, as text.
+    assert "&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;" in markup
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in markup
+    assert "&lt;iframe src=//evil&gt;&lt;/iframe&gt;feed.jsonl" in markup
+    assert "flood date &lt;svg onload=&quot;alert(2)&quot;&gt;" in markup
+    # A javascript: URL never becomes a link.
+    assert hrefs(markup) == []
+    assert "javascript:" not in markup
+    # The only tags are the renderer's own.
+    tags = set(re.findall(r"<\s*/?\s*([a-zA-Z0-9]+)", markup))
+    assert tags <= {"div", "p", "strong", "em", "blockquote", "mark", "a", "code"}, tags
+
+
+def test_render_sources_escapes_url_attribute_and_allows_only_http() -> None:
+    breaking = 'https://example.org/x"onmouseover="alert(1)'
+    markup = render_sources(Answer("q", "a [1]", (cite(make_passage(url=breaking), "The town flooded in May."),)))
+    assert 'onmouseover="' not in markup
+    assert hrefs(markup) == ["https://example.org/x&quot;onmouseover=&quot;alert(1)"]
+    for url in (
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        "java\tscript:alert(1)",
+        " data:text/html,<b>x</b>",
+        "vbscript:msgbox",
+        "//evil.example/x",
+        "/relative/path",
+        "file:///etc/passwd",
+        "http:no-host",
+    ):
+        assert safe_url(url) is None, url
+        assert hrefs(render_sources(Answer("q", "a [1]", (cite(make_passage(url=url), "Repairs took a year."),)))) == []
+    assert safe_url("http://example.org/a?b=1&c=2") == "http://example.org/a?b=1&c=2"
+
+
+def test_render_sources_highlights_the_quote_and_shows_metadata() -> None:
+    passage = make_passage(page=4)
+    answer = Answer(
+        question="When did the town flood?",
+        text="In May [1]; repairs took a year [2].",
+        citations=(
+            cite(passage, "Repairs took a year.", number=2),
+            cite(passage, "The town flooded in May.", number=1),
+        ),
+    )
+    markup = render_sources(answer)
+    assert "<mark>The town flooded in May.</mark>" in markup
+    assert "<mark>Repairs took a year.</mark>" in markup
+    assert markup.count("<mark>") == 2
+    # Numbered like the [n] markers, in order.
+    assert markup.index("[1] Floods in the valley") < markup.index("[2] Floods in the valley")
+    assert hrefs(markup) == ["https://example.org/floods", "https://example.org/floods"]
+    assert "published 2024-05-03" in markup
+    assert "page 4" in markup
+    assert "news.jsonl" in markup
+    # Same question as the search query: no "Searched for" line.
+    assert "Searched for" not in markup
+
+
+def test_highlight_escapes_inside_the_mark_and_repairs_bad_offsets() -> None:
+    passage = make_passage(text=HOSTILE_TEXT)
+    markup = render_sources(Answer("q", "a [1]", (cite(passage, "The river <b>flooded</b> in May."),)))
+    assert "<mark>The river &lt;b&gt;flooded&lt;/b&gt; in May.</mark>" in markup
+
+    # Offsets out of range or not matching the quote: the quote is found in the text instead.
+    good = make_passage()
+    for start, end in ((500, 600), (0, 5), (-3, 2)):
+        wrong = cite(good, "Repairs took a year.", start=start, end=end)
+        assert "<mark>Repairs took a year.</mark>" in render_sources(Answer("q", "a [1]", (wrong,))), (start, end)
+    # No quote and no usable offsets: plain text, no mark.
+    plain = Citation(number=1, passage=good, quote="", quote_start=0, quote_end=0)
+    markup = render_sources(Answer("q", "a [1]", (plain,)))
+    assert "<mark>" not in markup and "The river rose overnight." in markup
+
+
+def test_render_sources_refusal_shows_text_and_no_sources() -> None:
+    answer = Answer(
+        question="what about it?",
+        text=CANNOT_ANSWER,
+        citations=(cite(make_passage(), "The town flooded in May."),),
+        refused=True,
+        search_query="what about the flood repairs?",
+    )
+    markup = render_sources(answer)
+    assert "I don&#x27;t know: the indexed articles do not answer this." in markup
+    assert "<blockquote" not in markup and "<mark>" not in markup and "Floods in the valley" not in markup
+    assert "Searched for: <em>what about the flood repairs?</em>" in markup
+
+
+def test_render_stats_and_chat_text_escape() -> None:
+    header = render_stats(
+        {
+            "articles": 1234,
+            "passages": 5,
+            "embedder": "<b>mini</b>",
+            "llm": "gemma.gguf",
+            "index": "index",
+            "generation": 3,
+        }
+    )
+    assert "1,234</strong> articles" in header and "5</strong> passages" in header
+    assert "&lt;b&gt;mini&lt;/b&gt;" in header and "<b>" not in header
+    assert "gemma.gguf" in header and "generation 3" in header
+
+    shown = chat_text('See [1] and ![x](https://evil.example/p.png) <img src=x onerror="alert(1)">')
+    assert "<img" not in shown and "[" not in shown and "]" not in shown
+    assert shown.startswith("See &#91;1&#93; and !&#91;x&#93;(https://evil.example/p.png) &lt;img")
+
+
+# --- the chat handler (no server) ------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeSettings:
+    k: int = 4
+    token: str = ""
+
+
+@dataclass
+class FakeAssistant:
+    """Deterministic stand-in for rag.assistant.Assistant.
+
+    Questions containing "missing" raise IndexNotFoundError (a RagError), "crash" raises a plain bug, "unknown"
+    gets a refusal. The streamed pieces deliberately differ from the final text (as after renumbering).
+    """
+
+    settings: FakeSettings = field(default_factory=FakeSettings)
+    calls: list[tuple[str, tuple[tuple[str, str], ...], int | None]] = field(default_factory=list)
+
+    def _check(self, question: str) -> None:
+        if "missing" in question:
+            raise IndexNotFoundError("no index at 'index/': build it first with `rag index ARTICLES`")
+        if "crash" in question:
+            raise ZeroDivisionError("boom")
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        self._check(question)
+        return [Hit(make_passage(), 0.75)][: k or self.settings.k]
+
+    def stream(
+        self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None
+    ) -> Iterator[str | Answer]:
+        self.calls.append((question, tuple(history), k))
+        self._check(question)
+        if "unknown" in question:
+            yield CANNOT_ANSWER
+            yield Answer(question, CANNOT_ANSWER, refused=True, model_text=CANNOT_ANSWER, search_query=question)
+            return
+        yield from ("The town ", "flooded ", "in May [3].")
+        passage = make_passage()
+        yield Answer(
+            question=question,
+            text="The town flooded in May [1].",
+            citations=(cite(passage, "The town flooded in May."),),
+            model_text="The town flooded in May [3].",
+            search_query=f"{question} (stand-alone)" if history else question,
+        )
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "articles": 2,
+            "passages": 7,
+            "embedder": "fake-embedder",
+            "llm": "fake-llm",
+            "index": "index",
+            "generation": 1,
+        }
+
+
+def test_chat_turn_streams_then_replaces_with_final_answer_and_keeps_history() -> None:
+    from ui.app import chat_turn
+
+    fake = FakeAssistant()
+    updates = list(chat_turn(fake, "When did the town flood?", [], 3))
+    shown = [update[1][-1]["content"] for update in updates]
+    # Streams progressively, then the final (renumbered) text replaces the streamed one.
+    assert "The town flooded " in shown
+    assert shown[-2] == "The town flooded in May &#91;3&#93;."
+    assert shown[-1] == "The town flooded in May &#91;1&#93;."
+    textbox, messages, sources, turns = updates[-1]
+    assert textbox == ""
+    assert [message["role"] for message in messages] == ["user", "assistant"]
+    assert "<mark>The town flooded in May.</mark>" in sources
+    assert fake.calls == [("When did the town flood?", (), 3)]
+
+    # A follow-up passes the earlier turn as history and shows the rewritten query.
+    updates = list(chat_turn(fake, "And after?", turns, 2.0))
+    assert fake.calls[-1] == ("And after?", (("When did the town flood?", "The town flooded in May [1]."),), 2)
+    _, messages, sources, turns = updates[-1]
+    assert len(messages) == 4 and len(turns) == 2
+    assert "Searched for: <em>And after? (stand-alone)</em>" in sources
+
+
+def test_chat_turn_shows_errors_as_messages_and_leaves_them_out_of_history(caplog: pytest.LogCaptureFixture) -> None:
+    from ui.app import chat_turn
+
+    fake = FakeAssistant()
+    _, messages, sources, turns = list(chat_turn(fake, "Where is the missing index?", [], 4))[-1]
+    assert messages[-1]["content"] == "⚠️ no index at 'index/': build it first with `rag index ARTICLES`"
+    assert "no index at" in sources and "Traceback" not in sources
+    assert turns[0].ok is False
+
+    with caplog.at_level("ERROR", logger="ui.app"):
+        _, messages, sources, turns = list(chat_turn(fake, "Please crash", turns, 4))[-1]
+    assert messages[-1]["content"] == "⚠️ internal error: ZeroDivisionError: boom"
+    assert "Traceback" not in sources
+    assert any(record.exc_info for record in caplog.records), "unexpected errors are logged with their traceback"
+
+    list(chat_turn(fake, "When did the town flood?", turns, 4))
+    assert fake.calls[-1][1] == (), "failed turns are not sent to the model as history"
+
+
+def test_launch_refuses_share_and_unprotected_public_host() -> None:
+    from rag.errors import InvalidRequestError
+    from ui.app import launch_options
+
+    fake = FakeAssistant()
+    with pytest.raises(InvalidRequestError, match="share"):
+        launch_options(fake, "127.0.0.1", 7860, {"share": True})
+    with pytest.raises(InvalidRequestError, match="token"):
+        launch_options(fake, "0.0.0.0", 7860, {})
+    options = launch_options(FakeAssistant(settings=FakeSettings(token="s3cret")), "0.0.0.0", 7860, {})
+    assert options["share"] is False and options["auth"]("anyone", "s3cret") and not options["auth"]("anyone", "x")
+    options = launch_options(fake, "::1", 7861, {"quiet": True})
+    assert options["server_name"] == "::1" and options["server_port"] == 7861 and "auth" not in options
+
+
+# --- the served app, through gradio_client ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[str, FakeAssistant]]:
+    from ui.app import build_app
+
+    fake = FakeAssistant()
+    app = build_app(fake)
+    app.launch(
+        server_name="127.0.0.1",
+        server_port=free_port(),
+        prevent_thread_lock=True,
+        share=False,
+        quiet=True,
+        ssr_mode=False,
+        enable_monitoring=False,
+    )
+    try:
+        yield str(app.local_url), fake
+    finally:
+        app.close(verbose=False)
+
+
+@pytest.fixture(scope="module")
+def client(served: tuple[str, FakeAssistant]) -> Any:
+    from gradio_client import Client
+
+    return Client(served[0], verbose=False, analytics_enabled=False, download_files=False)
+
+
+def as_dict(result: Any) -> dict[str, Any]:
+    import json
+
+    return json.loads(result) if isinstance(result, str) else dict(result)
+
+
+def test_ask_endpoint_returns_answer_and_citations(client: Any, served: tuple[str, FakeAssistant]) -> None:
+    started = time.monotonic()
+    result = as_dict(client.predict("When did the town flood?", api_name="/ask"))
+    assert result["answer"] == "The town flooded in May [1]."
+    assert result["refused"] is False
+    [citation] = result["citations"]
+    assert citation["number"] == 1 and citation["quote"] == "The town flooded in May."
+    assert citation["url"] == "https://example.org/floods" and citation["title"] == "Floods in the valley"
+    assert served[1].calls[-1] == ("When did the town flood?", (), None), "k defaults to the assistant's setting"
+
+    result = as_dict(client.predict("Something unknown", 2, api_name="/ask"))
+    assert result["refused"] is True and result["answer"] == CANNOT_ANSWER and result["citations"] == []
+    assert served[1].calls[-1][2] == 2
+    assert time.monotonic() - started < 20
+
+
+def test_ask_endpoint_reports_rag_errors_readably(client: Any) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError) as raised:
+        client.predict("Where is the missing index?", api_name="/ask")
+    message = str(raised.value)
+    assert "no index at" in message and "build it first" in message
+    assert "Traceback" not in message and "IndexNotFoundError" not in message
+
+    with pytest.raises(AppError, match="k must be at least 1"):
+        client.predict("When did the town flood?", 0, api_name="/ask")
+
+    with pytest.raises(AppError) as raised:
+        client.predict("Please crash", api_name="/ask")
+    assert "internal error: ZeroDivisionError: boom" in str(raised.value)
+    assert "Traceback" not in str(raised.value)
+
+
+def test_search_endpoint_and_api_surface(client: Any) -> None:
+    hits = client.predict("flood", 1, api_name="/search")
+    hits = hits if isinstance(hits, list) else as_dict({"hits": hits})["hits"]
+    assert len(hits) == 1 and hits[0]["score"] == 0.75 and hits[0]["title"] == "Floods in the valley"
+
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == {"/ask", "/search"}, "UI-only events stay out of the public API"
