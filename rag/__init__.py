@@ -18,7 +18,7 @@ from rag.errors import (
     RagError,
     SourceError,
 )
-from rag.records import Answer, Article, Citation, Hit, Passage
+from rag.records import Answer, Article, Citation, Filters, Hit, Passage
 from rag.settings import Settings
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Article",
     "Assistant",
     "Citation",
+    "Filters",
     "Hit",
     "IndexFormatError",
     "IndexLockedError",

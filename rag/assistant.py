@@ -22,7 +22,7 @@ from rag.embed import Embedder, load_embedder
 from rag.errors import InvalidRequestError
 from rag.llm import LLM, load_llm
 from rag.prompts import CANNOT_ANSWER, fit_passages
-from rag.records import Answer, Citation, Hit, Passage
+from rag.records import Answer, Citation, Filters, Hit, Passage
 from rag.retrieve import Retriever
 from rag.settings import Settings
 
@@ -78,24 +78,26 @@ class Assistant:
 
     # -- questions -------------------------------------------------------------------------------------------
 
-    def search(self, question: str, k: int | None = None) -> list[Hit]:
-        """The passages most relevant to `question`, best first."""
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+        """The passages most relevant to `question`, best first (only those `filters` allow)."""
         question = self._validated(question)
-        return self.retriever.search(question, k or self.settings.k)
+        return self.retriever.search(question, k or self.settings.k, filters)
 
-    def ask(self, question: str, history: History = (), k: int | None = None) -> Answer:
+    def ask(self, question: str, history: History = (), k: int | None = None,
+            filters: Filters | None = None) -> Answer:
         """Answer `question` (with earlier `(question, answer)` turns as context) and return the checked Answer."""
-        for piece in self.stream(question, history, k):
+        for piece in self.stream(question, history, k, filters):
             if isinstance(piece, Answer):
                 return piece
         raise AssertionError("stream() always ends with an Answer")  # pragma: no cover
 
-    def stream(self, question: str, history: History = (), k: int | None = None) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: History = (), k: int | None = None,
+               filters: Filters | None = None) -> Iterator[str | Answer]:
         """Yield the model's text as it is written, then the checked `Answer` (whose text may differ: markers are
         renumbered and unsupported sentences dropped)."""
         question = self._validated(question)
         history = [(str(q), str(a)) for q, a in history]
-        hits = self.retriever.search(question, k or self.settings.k)
+        hits = self.retriever.search(question, k or self.settings.k, filters)
         if not hits or hits[0].score < self.settings.min_score:
             yield self._refusal(question, "")
             return

@@ -107,6 +107,39 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some sources and/or a range of publication dates (ISO dates, inclusive).
+
+    `sources` match a passage's `source` exactly or as a prefix of a path ("reuters" matches "reuters/2026/a.md").
+
+    >>> Filters(sources=("gazette",), since="2026-01-01").allows(
+    ...     Passage("a", "T", "gazette/a.md", "", "x", 0, 1, published="2026-03-14"))
+    True
+    """
+
+    sources: tuple[str, ...] = ()
+    since: str = ""
+    until: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.since or self.until)
+
+    def allows(self, passage: Passage) -> bool:
+        if self.sources and not any(passage.source == source or passage.source.startswith(source.rstrip("/") + "/")
+                                    for source in self.sources):
+            return False
+        published = passage.published[:10]
+        if (self.since or self.until) and not published:
+            return False
+        if self.since and published < self.since[:10]:
+            return False
+        return not (self.until and published > self.until[:10])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Hit:
     """A retrieved passage with its relevance score (higher is better; the scale depends on the retriever)."""
 

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from rag.embed import Embedder
-from rag.records import Hit
+from rag.records import Filters, Hit
 from rag.store import PassageIndex, live_generation_name
 
 
@@ -26,11 +26,19 @@ class Retriever:
     def load(cls, folder: str | Path, embedder: Embedder) -> Retriever:
         return cls(PassageIndex.load(folder, embedder.name, embedder.dimension), embedder)
 
-    def search(self, question: str, k: int = 5) -> list[Hit]:
+    def search(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         self.refresh()
         index = self.index  # one generation for the whole query, even if another thread swaps it
         vector = self.embedder.embed([question])[0]
-        return index.search(vector, k)
+        if not filters:
+            return index.search(vector, k)
+        # Over-fetch, then filter; widen until k pass the filter or the whole index was seen.
+        depth = k * 4
+        while True:
+            hits = [hit for hit in index.search(vector, depth) if filters.allows(hit.passage)]
+            if len(hits) >= k or depth >= len(index):
+                return hits[:k]
+            depth *= 4
 
     def refresh(self) -> bool:
         """Switch to a newer generation if one was written since loading; True when it did."""
