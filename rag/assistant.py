@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.cite import check_answer, evidence_answer, is_refusal, off_topic
+from rag.cite import check_answer, evidence_answer, is_refusal, off_topic, strip_markers
+from rag.conversation import REWRITE_SYSTEM, accept_rewrite, is_follow_up, rewrite_follow_up, without_context
 from rag.embed import Embedder, load_embedder
 from rag.errors import InvalidRequestError
 from rag.llm import LLM, load_llm
-from rag.prompts import CANNOT_ANSWER, fit_passages
+from rag.prompts import CANNOT_ANSWER, Prompt, fit_passages
 from rag.records import Answer, Citation, Filters, Hit, Passage
 from rag.retrieve import Retriever
 from rag.settings import Settings
@@ -63,6 +64,10 @@ class Assistant:
             return cls(retriever, llm, resolved)
 
         def make_llm() -> LLM:
+            if resolved.llm_url:  # an OpenAI-compatible server writes the answers (rag.remote)
+                from rag.remote import RemoteLLM
+
+                return RemoteLLM.from_settings(resolved)
             return load_llm(resolved.llm, resolved.context_size, resolved.threads)
 
         return cls(retriever, make_llm, resolved)
@@ -97,14 +102,15 @@ class Assistant:
         renumbered and unsupported sentences dropped)."""
         question = self._validated(question)
         history = [(str(q), str(a)) for q, a in history]
-        hits = self.retriever.search(question, k or self.settings.k, filters)
+        query = self.standalone_question(question, history)
+        hits = self.retriever.search(query, k or self.settings.k, filters)
         if not hits or hits[0].score < self.settings.min_score:
-            yield self._refusal(question, "")
+            yield self._refusal(question, "", query)
             return
 
         llm = self.llm
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
-        prompt = fit_passages(question, [hit.passage for hit in hits], history, llm.chat, budget, llm.count_tokens)
+        prompt = fit_passages(query, [hit.passage for hit in hits], history, llm.chat, budget, llm.count_tokens)
         pieces: list[str] = []
         for piece in llm.stream(prompt, self.settings.max_answer_tokens, self.settings.temperature):
             pieces.append(piece)
@@ -112,15 +118,31 @@ class Assistant:
         model_text = "".join(pieces).strip()
 
         if is_refusal(model_text):
-            yield self._refusal(question, model_text)
+            yield self._refusal(question, model_text, query)
             return
-        checked = check_answer(model_text, prompt.passages, question)
+        asked = without_context(query)  # the checks judge what was asked, not the context added for retrieval
+        checked = check_answer(model_text, prompt.passages, asked)
         if not checked.supported:
-            checked = evidence_answer(prompt.passages, question)
-        if not checked.supported or off_topic(question, self._context_of(checked.citations, hits)):
-            yield self._refusal(question, model_text)
+            checked = evidence_answer(prompt.passages, query)
+        if not checked.supported or off_topic(asked, self._context_of(checked.citations, hits)):
+            yield self._refusal(question, model_text, query)
             return
-        yield Answer(question, checked.text, checked.citations, False, model_text, question)
+        yield Answer(question, checked.text, checked.citations, False, model_text, query)
+
+    def standalone_question(self, question: str, history: History) -> str:
+        """The question rewritten to stand alone when it leans on the conversation (see rag.conversation)."""
+        if not is_follow_up(question, history):
+            return question
+        if self._llm is not None and self._llm.chat:
+            messages = [{"role": "system", "content": REWRITE_SYSTEM}]
+            for earlier_question, earlier_answer in list(history)[-2:]:
+                messages += [{"role": "user", "content": earlier_question},
+                             {"role": "assistant", "content": strip_markers(earlier_answer)}]
+            messages.append({"role": "user", "content": question})
+            rewritten = "".join(self._llm.stream(Prompt(tuple(messages), "", ()), 64, 0.0)).strip()
+            if accept_rewrite(question, rewritten):
+                return rewritten
+        return rewrite_follow_up(question, history)
 
     def stats(self) -> dict[str, Any]:
         index = self.retriever.index
@@ -148,5 +170,5 @@ class Assistant:
         return [hit.passage for hit in hits if hit.passage.article_id in cited]
 
     @staticmethod
-    def _refusal(question: str, model_text: str) -> Answer:
-        return Answer(question, CANNOT_ANSWER, (), True, model_text, question)
+    def _refusal(question: str, model_text: str, query: str) -> Answer:
+        return Answer(question, CANNOT_ANSWER, (), True, model_text, query)

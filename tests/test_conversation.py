@@ -1,0 +1,67 @@
+"""Follow-up questions: the rules that make them stand alone, and (with the real embedder) that rewriting
+makes retrieval find the right article where the bare follow-up does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.conversation import accept_rewrite, is_follow_up, rewrite_follow_up
+
+# Follow-ups written for the sample articles: (first question, its answer, follow-up, article that answers it).
+FOLLOW_UPS = [
+    ("Who won the women's single sculls at the 47th Lenn Valley Regatta?",
+     "Priya Sandhu of the Elmsbury Sculling Club [1].", "What was her time?", "lenn-valley-regatta.md"),
+    ("When did the Maplewood footbridge reopen?", "On 14 March 2026 [1].", "How much did they cost?",
+     "maplewood-footbridge.md"),
+    ("When did the Maplewood footbridge reopen?", "On 14 March 2026 [1].", "Who cut the ribbon?",
+     "maplewood-footbridge.md"),
+    ("How many visitors did the Harbour Lights festival attract?", "41,500 visitors [1].", "Who paid for it?",
+     "harbour-lights-festival.html"),
+    ("What was the Dunmore Dairy Cooperative's revenue for 2025?", "27.4 million euros [1].",
+     "How many farms own it?", "vbw-2026-0412"),
+    ("Which comet was found at Kestrel Hill Observatory?", "C/2026 K3 [1].", "Who found it?", "lvsn-88"),
+    ("What budget did Maplewood council approve for 2027?", "48.6 million euros [1].", "And the vote?",
+     "town-council-budget.txt"),
+    ("What budget did Maplewood council approve for 2027?", "48.6 million euros [1].",
+     "What will the library do with it?", "town-council-budget.txt"),
+    ("How many homes had fibre broadband by September 2026?", "14,200 [1].", "What does it cost?",
+     "broadband-rollout.txt"),
+    ("By how much did Lake Orwin warm between 1990 and 2025?", "By 1.4 °C [1].", "Who led it?",
+     "lake-orwin-study.md"),
+]
+
+
+def test_stand_alone_questions_are_left_alone() -> None:
+    history = [("Who won?", "Priya Sandhu [1].")]
+    question = "When did the Maplewood footbridge reopen?"
+    assert not is_follow_up(question, history)
+    assert rewrite_follow_up(question, history) == question
+    assert rewrite_follow_up("What was her time?", []) == "What was her time?"
+
+
+def test_person_pronouns_become_the_previous_answers_name() -> None:
+    history = [("Who found the comet?", "Tomasz Wierzbicki, a retired surveyor [1].")]
+    assert rewrite_follow_up("When did he find it?", history) == "When did Tomasz Wierzbicki find it?"
+
+
+def test_every_written_follow_up_is_detected_and_changed() -> None:
+    for question, answer, follow_up, _ in FOLLOW_UPS:
+        rewritten = rewrite_follow_up(follow_up, [(question, answer)])
+        assert rewritten != follow_up, follow_up
+        assert accept_rewrite(follow_up, rewritten) or "(following: " in rewritten, rewritten
+
+
+@pytest.mark.slow
+def test_rewriting_makes_retrieval_find_the_article(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    def top_article(query: str) -> str:
+        return str(real_assistant.search(query, k=1)[0].passage.article_id)
+
+    bare = sum(top_article(follow_up).endswith(source) for _, _, follow_up, source in FOLLOW_UPS)
+    rewritten = sum(
+        top_article(real_assistant.standalone_question(follow_up, [(question, answer)])).endswith(source)
+        for question, answer, follow_up, source in FOLLOW_UPS
+    )
+    print(f"follow-ups whose article is retrieved first: bare {bare}/{len(FOLLOW_UPS)}, "
+          f"rewritten {rewritten}/{len(FOLLOW_UPS)}")
+    assert rewritten >= 9
+    assert rewritten > bare
