@@ -24,6 +24,7 @@ from rag.errors import InvalidRequestError
 from rag.llm import LLM, load_llm
 from rag.prompts import CANNOT_ANSWER, Prompt, fit_passages
 from rag.records import Answer, Citation, Filters, Hit, Passage
+from rag.refusal import unanswerable_probability
 from rag.retrieve import Retriever
 from rag.settings import Settings
 
@@ -108,6 +109,13 @@ class Assistant:
             yield self._refusal(question, "", query)
             return
 
+        weights = getattr(self.retriever, "term_weights", None)
+        asked = without_context(query)  # the checks judge what was asked, not the context added for retrieval
+        retrieved = [hit.passage for hit in hits]
+        if unanswerable_probability(asked, retrieved, weights) > self.settings.refusal_threshold:
+            yield self._refusal(question, "", query)
+            return
+
         llm = self.llm
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
         prompt = fit_passages(query, [hit.passage for hit in hits], history, llm.chat, budget, llm.count_tokens)
@@ -120,10 +128,9 @@ class Assistant:
         if is_refusal(model_text):
             yield self._refusal(question, model_text, query)
             return
-        asked = without_context(query)  # the checks judge what was asked, not the context added for retrieval
-        checked = check_answer(model_text, prompt.passages, asked)
+        checked = check_answer(model_text, prompt.passages, asked, weights)
         if not checked.supported:
-            checked = evidence_answer(prompt.passages, query)
+            checked = evidence_answer(prompt.passages, query, weights)
         if not checked.supported or off_topic(asked, self._context_of(checked.citations, hits)):
             yield self._refusal(question, model_text, query)
             return

@@ -9,17 +9,15 @@ That is what catches a small model's wrong numbers and names.
 
 from __future__ import annotations
 
-import functools
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import Stemmer
-
 from rag.chunk import split_sentences
+from rag.evidence import Weights, best_spans, rank_sentences
 from rag.prompts import CANNOT_ANSWER
 from rag.records import Citation, Passage
+from rag.text import WORD, content_words, is_number
 
 MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 SUPPORT_THRESHOLD = 0.5
@@ -27,16 +25,6 @@ SUPPORT_THRESHOLD = 0.5
 EVIDENCE_THRESHOLD = 0.34
 """Fraction of the question's content words a passage sentence must contain to be quoted as evidence."""
 
-_WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*", re.UNICODE)
-_STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as is are was were be been being it its this
-    that these those there here what which who whom whose when where why how do does did done has have had
-    having not no yes so than then too very can could would should will shall might must about into over under
-    after before between during up down out off again further once i you he she we they them his her their our
-    your my me him us also just only such any all both each few more most other some same own s t""".split()
-)  # "may" is not a stop word on purpose: as a month it is often the answer.
-_STEMMER = Stemmer.Stemmer("english")
-_STEMMER_LOCK = threading.Lock()
 _REFUSAL_HINTS = (
     "i don't know", "i do not know", "don't know", "do not answer", "cannot answer", "can't answer",
     "not enough information", "no information", "not mentioned", "does not say", "do not say", "not stated",
@@ -84,22 +72,6 @@ def strip_markers(text: str) -> str:
     return MARKER.sub("", text).strip()
 
 
-def content_words(text: str) -> set[str]:
-    """Lower-cased, stemmed content words with stop words removed.
-
-    >>> sorted(content_words("The ferries opened on 3 May, 2024."))
-    ['2024', '3', 'ferri', 'may', 'open']
-    """
-    words = [word.replace("’", "'").removesuffix("'s") for word in _WORD.findall(text.lower())]
-    return {_stem(word) for word in words if word not in _STOPWORDS}
-
-
-@functools.lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    with _STEMMER_LOCK:  # PyStemmer objects must not be shared between threads unguarded
-        return str(_STEMMER.stemWord(word))
-
-
 def support(claim: str, evidence: str, question: str = "") -> float:
     """How well `evidence` backs `claim`: the share of the claim's new content words (those not already in the
     question) found in the evidence. A claim that adds nothing to the question is measured on all its words.
@@ -118,13 +90,9 @@ def support(claim: str, evidence: str, question: str = "") -> float:
     if not words:
         return 0.0
     evidence_words = content_words(evidence)
-    if any(_is_number(word) for word in words - evidence_words):
+    if any(is_number(word) for word in words - evidence_words):
         return 0.0
     return len(words & evidence_words) / len(words)
-
-
-def _is_number(word: str) -> bool:
-    return any(char.isdigit() for char in word)
 
 
 def specific_terms(question: str) -> set[str]:
@@ -135,9 +103,9 @@ def specific_terms(question: str) -> set[str]:
     ['2025', 'harbour', 'light']
     """
     terms = set()
-    for position, match in enumerate(_WORD.finditer(question)):
+    for position, match in enumerate(WORD.finditer(question)):
         word = match.group(0)
-        if _is_number(word) or (position > 0 and word[0].isupper()):
+        if is_number(word) or (position > 0 and word[0].isupper()):
             terms |= content_words(word)
     return terms
 
@@ -166,9 +134,9 @@ def off_topic(question: str, passages: Sequence[Passage]) -> bool:
     """
     terms = specific_terms(question)
     missing = uncovered_terms(question, passages)
-    names = [term for term in terms if not _is_number(term)]
-    missing_names = [term for term in missing if not _is_number(term)]
-    return any(_is_number(term) for term in missing) or (bool(names) and len(missing_names) * 2 > len(names))
+    names = [term for term in terms if not is_number(term)]
+    missing_names = [term for term in missing if not is_number(term)]
+    return any(is_number(term) for term in missing) or (bool(names) and len(missing_names) * 2 > len(names))
 
 
 def is_refusal(text: str) -> bool:
@@ -227,7 +195,7 @@ def _sentences_with_markers(text: str) -> list[tuple[str, list[int]]]:
     return result
 
 
-def check_answer(model_text: str, passages: Sequence[Passage], question: str,
+def check_answer(model_text: str, passages: Sequence[Passage], question: str, weights: Weights | None = None,
                  threshold: float = SUPPORT_THRESHOLD) -> Checked:
     """Verify a model's answer against the numbered passages it was given (passage i is number i + 1).
 
@@ -266,11 +234,11 @@ def check_answer(model_text: str, passages: Sequence[Passage], question: str,
     citations = []
     for index, number in renumber.items():
         claims = " ".join(claim for claim, cited in kept if index in cited)
-        citations.append(_citation(number, numbered[index], claims, question))
+        citations.append(_citation(number, numbered[index], claims, question, weights))
     return Checked(text, tuple(citations), True, tuple(dropped))
 
 
-def evidence_answer(passages: Sequence[Passage], question: str,
+def evidence_answer(passages: Sequence[Passage], question: str, weights: Weights | None = None,
                     threshold: float = EVIDENCE_THRESHOLD) -> Checked:
     """When the model's answer cannot be backed: quote the passage sentence that best answers the question,
     with its citation. Returns an unsupported result when no sentence covers enough of the question.
@@ -279,19 +247,14 @@ def evidence_answer(passages: Sequence[Passage], question: str,
     >>> evidence_answer(passages, "When did the ferry open?").text
     'The articles say: "The ferry opened on 3 May." [1]'
     """
-    best: tuple[float, int, int, int] | None = None
-    for index, passage in enumerate(passages):
-        start, end, score = best_sentence(passage.text, "", question)
-        # Earlier (better-ranked) passages win ties; a little weight for rank keeps retrieval's judgement.
-        score -= 0.01 * index
-        if best is None or score > best[0]:
-            best = (score, index, start, end)
-    if best is None or best[0] < threshold:
+    ranked = rank_sentences(passages, question, weights)
+    if not ranked or ranked[0].score < threshold:
         return Checked("", (), False)
-    score, index, start, end = best
-    passage = passages[index]
-    quote = passage.text[start:end]
-    citation = Citation(1, passage, quote, start, end, round(max(score, 0.0), 4))
+    best = ranked[0]
+    passage = passages[best.passage_index]
+    quote = passage.text[best.start:best.end]
+    spans = best_spans(passage, question, weights, first=(best.start, best.end))
+    citation = Citation(1, passage, quote, best.start, best.end, round(min(max(best.score, 0.0), 1.0), 4), spans)
     return Checked(f'The articles say: "{quote}" [1]', (citation,), True, from_evidence=True)
 
 
@@ -304,6 +267,7 @@ def _with_markers(claim: str, numbers: list[int]) -> str:
     return f"{body} {markers}{ending}"
 
 
-def _citation(number: int, passage: Passage, claims: str, question: str) -> Citation:
+def _citation(number: int, passage: Passage, claims: str, question: str, weights: Weights | None) -> Citation:
     start, end, score = best_sentence(passage.text, claims, question)
-    return Citation(number, passage, passage.text[start:end], start, end, score)
+    spans = best_spans(passage, question, weights, first=(start, end))
+    return Citation(number, passage, passage.text[start:end], start, end, score, spans)

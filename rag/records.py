@@ -155,7 +155,9 @@ class Citation:
     """A passage an answer cites, under the number that appears as `[number]` in the answer text.
 
     `quote` is the sentence of the passage that best supports the claim, `quote_start`/`quote_end` its offsets
-    within `passage.text` (for highlighting), and `support` a 0..1 score of how well it backs the claim.
+    within `passage.text`, and `support` a 0..1 score of how well it backs the claim. `spans` are all the
+    sentences quoted as evidence (the supporting one and the one that best answers the question), as offsets
+    within `passage.text`, in reading order: what the UI highlights.
     """
 
     number: int
@@ -164,6 +166,14 @@ class Citation:
     quote_start: int = 0
     quote_end: int = 0
     support: float = 0.0
+    spans: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def quotes(self) -> list[str]:
+        """The quoted sentences, in reading order (just `quote` when no spans were recorded)."""
+        if not self.spans:
+            return [self.quote] if self.quote else []
+        return [self.passage.text[start:end] for start, end in self.spans]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -171,6 +181,8 @@ class Citation:
             "quote": self.quote,
             "quote_start": self.quote_start,
             "quote_end": self.quote_end,
+            "quotes": self.quotes,
+            "spans": [list(span) for span in self.spans],
             "support": round(float(self.support), 4),
             **self.passage.to_dict(),
         }
