@@ -29,10 +29,21 @@ class Settings:
     llm: str = _setting(BUNDLED, "path to a GGUF file, or 'bundled' for Gemma 3 270M")
     llm_url: str = _setting("", "base URL of an OpenAI-compatible server (http://host:8000/v1) instead of a GGUF")
     llm_model: str = _setting("", "model name to request from --llm-url")
+    llm_format: str = _setting("chat", "how to prompt --llm-url: 'chat' (/chat/completions, the server's chat "
+                               "template) or 'completion' (/completions with the base-model prompt)")
+    llm_api_key: str = _setting("", "API key sent to --llm-url as a Bearer token (set it with RAG_LLM_API_KEY)")
+    llm_workers: int = _setting(0, "answers generated at once while serving (0: 1 for a local GGUF, whose context "
+                                "is not thread-safe; 4 for --llm-url)")
     chunk_tokens: int = _setting(160, "maximum embedder tokens per passage (title included)")
     chunk_overlap: int = _setting(32, "tokens of overlap between consecutive passages")
     k: int = _setting(5, "passages retrieved and given to the model")
+    retrieval: str = _setting("hybrid", "how passages are found: 'hybrid' (embeddings and BM25, fused), 'dense' "
+                              "(embeddings only) or 'lexical' (BM25 only)")
+    duplicate_overlap: float = _setting(0.5, "drop a retrieved passage when more than this share of it repeats a "
+                                        "better one (overlapping windows, syndicated copies); 1 keeps all")
     min_score: float = _setting(0.2, "refuse without asking the model when the best passage scores below this")
+    refusal_threshold: float = _setting(0.6, "refuse when the estimated chance that the passages do not answer "
+                                        "exceeds this (0.6: about 10% false refusals on SQuAD-2; 1 disables)")
     max_question_chars: int = _setting(2000, "longest question accepted")
     context_size: int = _setting(2048, "LLM context window in tokens")
     max_answer_tokens: int = _setting(160, "longest answer the model may write, in tokens")
@@ -75,14 +86,23 @@ class Settings:
             problems.append(f"chunk_tokens must be at least 16, got {self.chunk_tokens}")
         if not 0 <= self.chunk_overlap < self.chunk_tokens // 2:
             problems.append(f"chunk_overlap must be between 0 and chunk_tokens/2, got {self.chunk_overlap}")
+        if self.retrieval not in ("hybrid", "dense", "lexical"):
+            problems.append(f"retrieval must be 'hybrid', 'dense' or 'lexical', got {self.retrieval!r}")
+        if not 0 < self.duplicate_overlap <= 1:
+            problems.append(f"duplicate_overlap must be more than 0 and at most 1, got {self.duplicate_overlap}")
         if self.context_size < 256:
             problems.append(f"context_size must be at least 256, got {self.context_size}")
+        if self.llm_format not in ("chat", "completion"):
+            problems.append(f"llm_format must be 'chat' or 'completion', got {self.llm_format!r}")
+        if self.llm_workers < 0:
+            problems.append(f"llm_workers must be 0 (automatic) or more, got {self.llm_workers}")
         if problems:
             raise InvalidRequestError("; ".join(problems))
         return self
 
     def describe(self) -> dict[str, Any]:
-        return {name: value for name, value in dataclasses.asdict(self).items() if name != "token"}
+        return {name: value for name, value in dataclasses.asdict(self).items()
+                if name not in ("token", "llm_api_key")}
 
 
 def _convert(name: str, raw: str, annotation: Any) -> Any:
