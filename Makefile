@@ -9,7 +9,7 @@ INDEX ?= index
 SAMPLES := rag/samples
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint bench index clean
+.PHONY: install serve test lint bench index clean chromium
 
 install: $(STAMP)
 
@@ -34,7 +34,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check rag ui tests
 	$(BIN)/mypy rag ui
 
-test: lint
+# The browser test (tests/test_browser.py) drives Debian's Chromium: installed here when we are root with apt-get,
+# otherwise that one test is skipped with the reason.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium could not be installed: tests/test_browser.py will be skipped"
+
+test: lint chromium
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -13,12 +13,13 @@ them only add file handling and error messages.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import datetime as dt
 import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ from rag.errors import SourceError
 from rag.records import Article, content_hash
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf"})
+
+# Metadata key holding the encoding of a file that was not UTF-8 and declared no encoding: it was guessed.
+GUESSED_ENCODING_KEY = "encoding_guessed"
 
 MAX_FILE_ENV = "RAG_MAX_FILE_MB"
 DEFAULT_MAX_FILE_MB = 50
@@ -111,7 +115,20 @@ def decode_text(data: bytes, declared_encoding: str = "") -> str:
     ...     print(error)
     it holds NUL bytes
     """
+    return decode_text_guessing(data, declared_encoding)[0]
+
+
+def decode_text_guessing(data: bytes, declared_encoding: str = "") -> tuple[str, str]:
+    """`decode_text`, and the encoding it had to guess ("" when a byte order mark, UTF-8 or the declared
+    encoding decoded it), so that a guess can be reported.
+
+    >>> decode_text_guessing("Le café coûte 5 €.".encode("cp1252"))
+    ('Le café coûte 5 €.', 'cp1252')
+    >>> decode_text_guessing("Le café".encode("utf-8"))
+    ('Le café', '')
+    """
     text = None
+    guessed = ""
     for mark, encoding in _BYTE_ORDER_MARKS:
         if data.startswith(mark):
             try:
@@ -123,21 +140,22 @@ def decode_text(data: bytes, declared_encoding: str = "") -> str:
     if text is None:
         if b"\x00" in data[:BINARY_SNIFF_BYTES]:
             raise NotTextError("it holds NUL bytes")
-        text = _decode_without_mark(data, declared_encoding)
+        text, guessed = _decode_without_mark(data, declared_encoding)
     sample = text[:BINARY_SNIFF_BYTES]
     if sample and len(_CONTROL_CHARACTERS.findall(sample)) > len(sample) // 20:
         raise NotTextError("more than 5% of its characters are control characters")
-    return normalise_newlines(text)
+    return normalise_newlines(text), guessed
 
 
-def _decode_without_mark(data: bytes, declared_encoding: str) -> str:
+def _decode_without_mark(data: bytes, declared_encoding: str) -> tuple[str, str]:
+    """The text, and the encoding name when it was guessed rather than UTF-8 or declared."""
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), ""
     except UnicodeDecodeError:
         pass
     if declared_encoding:
         try:
-            return data.decode(declared_encoding)
+            return data.decode(declared_encoding), ""
         except (LookupError, UnicodeDecodeError):
             pass  # a wrong declaration is common; detection below may still succeed
     from charset_normalizer import from_bytes
@@ -148,14 +166,14 @@ def _decode_without_mark(data: bytes, declared_encoding: str) -> str:
         # On short text every single-byte encoding looks equally plausible; Western European is the likeliest.
         for match in matches:
             if match.encoding in _WESTERN_ENCODINGS and (match.chaos, match.coherence) == (best.chaos, best.coherence):
-                return str(match)
+                return str(match), match.encoding
         if best.coherence > 0:
-            return str(best)
+            return str(best), best.encoding
     western = _decode_western(data)
     if western is not None:
-        return western
+        return western, "cp1252"
     if matches:
-        return str(matches[0])
+        return str(matches[0]), matches[0].encoding
     raise NotTextError("it does not decode as text in any known encoding")
 
 
@@ -585,13 +603,14 @@ def _text_field(value: Any) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def iter_files(sources: Sequence[str | Path]) -> Iterator[tuple[Path, Path]]:
+def iter_files(sources: Sequence[str | Path], ignored: list[Path] | None = None) -> Iterator[tuple[Path, Path]]:
     """(root, file) pairs for every article file under the sources, each file once.
 
     A source is a file (its root is its folder) or a folder read recursively, in sorted order, skipping hidden
     files and folders (names starting with ".") and files with unsupported suffixes. A file named explicitly is
-    always yielded, so that reading it reports an unsupported suffix instead of ignoring it silently. Every
-    source is checked before anything is yielded: one that does not exist raises SourceError.
+    always yielded, so that reading it reports an unsupported suffix instead of ignoring it silently; the files
+    skipped for their suffix inside folders are appended to `ignored` when it is given. Every source is checked
+    before anything is yielded: one that does not exist raises SourceError.
     """
     paths = []
     for source in sources:
@@ -600,13 +619,13 @@ def iter_files(sources: Sequence[str | Path]) -> Iterator[tuple[Path, Path]]:
             raise SourceError(str(source), "does not exist",
                               fix="check the spelling and the current folder, or create it and put articles in it")
         paths.append(path)
-    return _walk(paths)
+    return _walk(paths, ignored)
 
 
-def _walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
+def _walk(paths: list[Path], ignored: list[Path] | None) -> Iterator[tuple[Path, Path]]:
     seen: set[Path] = set()
     for path in paths:
-        pairs = [(path, file) for file in _files_under(path)] if path.is_dir() else [(path.parent, path)]
+        pairs = [(path, file) for file in _files_under(path, ignored)] if path.is_dir() else [(path.parent, path)]
         for root, file in pairs:
             key = file.resolve()
             if key not in seen:  # overlapping sources must not give the same article twice
@@ -614,13 +633,17 @@ def _walk(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
                 yield root, file
 
 
-def _files_under(folder: Path) -> list[Path]:
+def _files_under(folder: Path, ignored: list[Path] | None = None) -> list[Path]:
     found = []
     for directory, subfolders, names in os.walk(folder):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
         for name in names:
-            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+            if name.startswith("."):
+                continue
+            if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
                 found.append(Path(directory) / name)
+            elif ignored is not None:
+                ignored.append(Path(directory) / name)
     return sorted(found, key=lambda file: file.relative_to(folder).as_posix())
 
 
@@ -688,13 +711,18 @@ def read_file_with_problems(path: Path, root: Path | None = None) -> tuple[list[
     reader = _READERS[suffix]
     declared = _declared_html_encoding(data) if suffix in (".html", ".htm") else ""
     try:
-        text = decode_text(data, declared)
+        text, guessed = decode_text_guessing(data, declared)
     except NotTextError as error:
         raise file.error(f"looks like a binary file, not text ({error})",
                          fix=f"check that it really is a {suffix} file; convert it to text or remove it") from error
     if not text.strip():
         raise file.error("is empty", fix="add the article's text, or remove the file")
-    return reader(file, text)
+    articles, problems = reader(file, text)
+    if guessed:
+        # Recorded so that the indexer can say the encoding was a guess (a wrong one garbles accented letters).
+        articles = [dataclasses.replace(article, metadata={**article.metadata, GUESSED_ENCODING_KEY: guessed})
+                    for article in articles]
+    return articles, problems
 
 
 def _read_bytes(file: _File) -> bytes:
@@ -1000,7 +1028,7 @@ def _record_article(record: Any, file: _File, label: str) -> Article:
         metadata["url_raw"] = url_value
     published, extra = _published(take(*DATE_KEYS) or (page.published if page is not None else None))
     metadata.update(extra)
-    record_id = take("id")
+    record_id = take("id", "article_id")
     if isinstance(record_id, (dict, list)) or record_id == "":
         metadata["id_raw"] = json_safe(record_id)
         record_id = None
@@ -1030,10 +1058,11 @@ def read_sources(sources: Sequence[str | Path]) -> Iterator[tuple[Path, list[Art
     bad file. A feed with some bad records yields its articles and then one SourceError per bad record; a feed
     with no good record yields only the errors. A source that does not exist raises SourceError at once.
     """
-    return _read_each(iter_files(sources))
+    return read_files(iter_files(sources))
 
 
-def _read_each(pairs: Iterator[tuple[Path, Path]]) -> Iterator[tuple[Path, list[Article] | SourceError]]:
+def read_files(pairs: Iterable[tuple[Path, Path]]) -> Iterator[tuple[Path, list[Article] | SourceError]]:
+    """`read_sources` for (root, file) pairs already listed by `iter_files` (to count them first, for progress)."""
     for root, path in pairs:
         try:
             articles, problems = read_file_with_problems(path, root)
@@ -1052,12 +1081,14 @@ def _read_each(pairs: Iterator[tuple[Path, Path]]) -> Iterator[tuple[Path, list[
 
 
 __all__ = [
+    "GUESSED_ENCODING_KEY",
     "MAX_FILE_BYTES",
     "SUPPORTED_SUFFIXES",
     "HtmlPage",
     "NotTextError",
     "article_from_record",
     "decode_text",
+    "decode_text_guessing",
     "html_fragment_text",
     "iter_files",
     "json_safe",
@@ -1067,6 +1098,7 @@ __all__ = [
     "parse_front_matter",
     "read_file",
     "read_file_with_problems",
+    "read_files",
     "read_html",
     "read_sources",
     "safe_url",

@@ -19,14 +19,15 @@ from typing import Any
 
 from rag.cite import check_answer, evidence_answer, is_refusal, off_topic, strip_markers
 from rag.conversation import REWRITE_SYSTEM, accept_rewrite, is_follow_up, rewrite_follow_up, without_context
-from rag.embed import Embedder, load_embedder
-from rag.errors import InvalidRequestError
+from rag.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
+from rag.errors import InvalidRequestError, RagError
 from rag.llm import LLM, load_llm
 from rag.prompts import CANNOT_ANSWER, Prompt, fit_passages
 from rag.records import Answer, Citation, Filters, Hit, Passage
 from rag.refusal import unanswerable_probability
 from rag.retrieve import Retriever
 from rag.settings import Settings
+from rag.store import current_generation, read_meta
 
 History = Sequence[tuple[str, str]]
 PROMPT_MARGIN = 16
@@ -59,8 +60,9 @@ class Assistant:
             overrides["index"] = str(index_dir)
         resolved = settings.replace(**overrides) if settings else Settings.from_env(**overrides)
         if not isinstance(embedder, Embedder):
-            embedder = load_embedder(resolved.embedder, threads=resolved.embed_threads)
-        retriever = Retriever.load(resolved.index, embedder)
+            embedder = load_embedder(resolved.embedder, threads=resolved.embed_threads,
+                                     backend=_backend_for(resolved))
+        retriever = Retriever.load(resolved.index, embedder, resolved)
         if isinstance(llm, LLM):
             return cls(retriever, llm, resolved)
 
@@ -179,3 +181,14 @@ class Assistant:
     @staticmethod
     def _refusal(question: str, model_text: str, query: str) -> Answer:
         return Answer(question, CANNOT_ANSWER, (), True, model_text, query)
+
+
+def _backend_for(settings: Settings) -> str:
+    """The embedding backend that reproduces the index's vectors (an index built with torch is queried with
+    torch even when the default is now int8), else the configured one."""
+    try:
+        recorded = read_meta(current_generation(settings.index))["embedder"]
+    except RagError:
+        return settings.embed_backend
+    same_model = embedder_name(settings.embedder, "torch") == embedder_name(recorded, "torch").removesuffix(INT8_SUFFIX)
+    return backend_of(recorded) if same_model else settings.embed_backend

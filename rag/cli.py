@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,15 +20,15 @@ from rag.errors import RagError
 from rag.settings import Settings
 
 # Which settings each command exposes as flags.
-_RETRIEVAL = ("index", "embedder", "k", "embed_threads")
-_ANSWERING = (*_RETRIEVAL, "llm", "llm_url", "llm_model", "min_score", "context_size", "max_answer_tokens",
-              "temperature", "threads")
+_RETRIEVAL = ("index", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap")
+_ANSWERING = (*_RETRIEVAL, "llm", "llm_url", "llm_model", "llm_format", "min_score", "context_size",
+              "max_answer_tokens", "temperature", "threads")
 _COMMAND_SETTINGS = {
-    "index": ("index", "embedder", "chunk_tokens", "chunk_overlap", "batch_size"),
+    "index": ("index", "embedder", "embed_backend", "chunk_tokens", "chunk_overlap", "batch_size"),
     "info": ("index",),
     "search": _RETRIEVAL,
     "ask": _ANSWERING,
-    "serve": (*_ANSWERING, "host", "port", "token"),
+    "serve": (*_ANSWERING, "llm_workers", "host", "port", "token"),
     "eval": _ANSWERING,
 }
 
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                        help="wait this long for another writer to finish instead of failing at once")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
+    index.add_argument("--strict", action="store_true", help="exit with status 1 when any source failed to read "
+                       "(the readable ones are still indexed)")
+    index.add_argument("--checkpoint", type=float, default=300.0, metavar="SECONDS",
+                       help="save the work done so far this often, so that an interrupted run resumes (default: 300)")
     index.set_defaults(handler=_index)
 
     info = commands.add_parser("info", help="what the index holds")
@@ -77,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.set_defaults(handler=_ask)
 
-    serve = commands.add_parser("serve", help="serve the chat in a browser (loopback only unless --host)")
+    serve = commands.add_parser("serve", help="serve the chat and the HTTP API (loopback only unless --host, "
+                                "which then needs --token)")
     serve.set_defaults(handler=_serve)
 
     evaluate = commands.add_parser("eval", help="measure retrieval, answers, citations and refusals on a question "
@@ -92,9 +98,47 @@ def build_parser() -> argparse.ArgumentParser:
     for name, subparser in (("index", index), ("info", info), ("search", search), ("ask", ask), ("serve", serve),
                             ("eval", evaluate)):
         _add_setting_flags(subparser, _COMMAND_SETTINGS[name])
+        if name in ("search", "ask", "eval"):
+            _add_filter_flags(subparser)
         if name != "serve":
             subparser.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
+
+
+def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", action="append", default=[], metavar="SOURCE",
+                        help="only passages from this source (exact, or a folder prefix of the path); repeatable")
+    parser.add_argument("--since", type=_date_bound(last=False), default=None, metavar="DATE",
+                        help="only articles published on or after this date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    parser.add_argument("--until", type=_date_bound(last=True), default=None, metavar="DATE",
+                        help="only articles published on or before this date (YYYY, YYYY-MM or YYYY-MM-DD)")
+
+
+def _date_bound(last: bool) -> Any:
+    """An argparse type for a date bound: a year or month means its first day (--since) or last day (--until)."""
+    import re
+
+    def parse(value: str) -> str:
+        match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value.strip())
+        if not match or not 1 <= int(match.group(2) or 1) <= 12 or not 1 <= int(match.group(3) or 1) <= 31:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+        year, month, day = match.groups()
+        # Dates compare as text, so "31" is a safe last day for any month.
+        return f"{year}-{month or ('12' if last else '01')}-{day or ('31' if last else '01')}"
+
+    return parse
+
+
+def _filters(arguments: argparse.Namespace) -> Any:
+    """The search filters the flags ask for, or None."""
+    from rag.records import Filters
+
+    filters = Filters(tuple(arguments.source), arguments.since or "", arguments.until or "")
+    if filters.since and filters.until and filters.since > filters.until:
+        from rag.errors import InvalidRequestError
+
+        raise InvalidRequestError(f"--since {filters.since} is after --until {filters.until}: nothing can match")
+    return filters or None
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
@@ -111,17 +155,35 @@ def _add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str]) ->
 
 
 def _index(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.embed import load_embedder
-    from rag.indexer import update_index
+    from rag.indexer import LazyEmbedder, update_index
 
-    embedder = load_embedder(settings.embedder, batch_size=settings.batch_size)
+    # Loaded only if something needs embedding: a rerun with nothing new never pays for the model.
+    embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
+                                        backend=settings.embed_backend)
     report = update_index(
-        arguments.sources, settings.index, embedder, chunk_tokens=settings.chunk_tokens,
-        chunk_overlap=settings.chunk_overlap, rebuild=arguments.rebuild, keep_missing=arguments.keep_missing,
-        progress=not (arguments.quiet or arguments.json), wait=arguments.wait,
+        arguments.sources, settings.index, embedder, chunk_tokens=_given(arguments, settings, "chunk_tokens"),
+        chunk_overlap=_given(arguments, settings, "chunk_overlap"), rebuild=arguments.rebuild,
+        keep_missing=arguments.keep_missing, progress=not (arguments.quiet or arguments.json), wait=arguments.wait,
+        checkpoint_seconds=arguments.checkpoint, batch_size=settings.batch_size,
     )
     print(report.to_json() if arguments.json else report.summary())
+    if report.nothing_read:
+        print(f"rag index: error: no article could be read from {' '.join(arguments.sources)}, so the index was "
+              f"left as it was: fix the files listed above (to empty the index, delete {settings.index})",
+              file=sys.stderr)
+        return 1
+    if arguments.strict and report.failed:
+        print(f"rag index: error: {len(report.failed)} source(s) failed (--strict); the readable articles were "
+              f"indexed", file=sys.stderr)
+        return 1
     return 0
+
+
+def _given(arguments: argparse.Namespace, settings: Settings, name: str) -> Any:
+    """A setting's value when a flag or RAG_* variable set it, else None (the index then keeps its own)."""
+    if getattr(arguments, name, None) is not None or os.environ.get(f"RAG_{name.upper()}"):
+        return getattr(settings, name)
+    return None
 
 
 def _info(arguments: argparse.Namespace, settings: Settings) -> int:
@@ -140,13 +202,17 @@ def _info(arguments: argparse.Namespace, settings: Settings) -> int:
         print(f"passages:   {info['passages']}")
         print(f"embedder:   {info['embedder']} ({info['dimension']} dimensions)")
         print(f"chunking:   {info['settings']}")
+        vectors = info.get("vectors") or {}
+        if vectors:
+            probes = f" (nprobe {vectors['nprobe']})" if vectors["nprobe"] else ""
+            print(f"vectors:    {vectors['kind']}{probes}, {vectors['bytes_per_passage']} bytes per passage")
         print(f"size:       {info['bytes'] / 1e6:.2f} MB")
     return 0
 
 
 def _search(arguments: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
-    hits = assistant.search(arguments.question, settings.k)
+    hits = assistant.search(arguments.question, settings.k, _filters(arguments))
     if arguments.json:
         print(json.dumps({"question": arguments.question, "results": [hit.to_dict() for hit in hits]},
                          ensure_ascii=False, indent=2))
@@ -161,7 +227,7 @@ def _search(arguments: argparse.Namespace, settings: Settings) -> int:
 
 def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
-    answer = assistant.ask(arguments.question)
+    answer = assistant.ask(arguments.question, filters=_filters(arguments))
     if arguments.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -174,12 +240,9 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
-    from ui.app import launch
+    from rag.server import serve
 
-    assistant = _assistant(settings)
-    print(f"Serving {assistant.stats()['passages']} passages on http://{settings.host}:{settings.port}",
-          file=sys.stderr)
-    launch(assistant, host=settings.host, port=settings.port)
+    serve(settings, announce=lambda message: print(message, file=sys.stderr, flush=True))
     return 0
 
 
@@ -187,7 +250,10 @@ def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
     from rag.evaluate import evaluate, load_questions, summary
 
     questions = load_questions(arguments.questions, arguments.limit, arguments.seed)
+    filters = _filters(arguments)
     assistant = _assistant(settings)
+    if filters:
+        assistant = _Filtered(assistant, filters)
 
     def progress(done: int, total: int) -> None:
         if not arguments.json and sys.stderr.isatty():
@@ -195,6 +261,8 @@ def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
 
     report = evaluate(assistant, questions, answers=not arguments.retrieval_only, progress=progress)
     report["settings"] = settings.describe()
+    if filters:
+        report["filters"] = filters.to_dict()
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if arguments.out:
         arguments.out.parent.mkdir(parents=True, exist_ok=True)
@@ -207,6 +275,20 @@ def _assistant(settings: Settings) -> Any:
     from rag.assistant import Assistant
 
     return Assistant.load(settings=settings)
+
+
+class _Filtered:
+    """An assistant whose every search and answer is restricted by the same filters (for `rag eval`)."""
+
+    def __init__(self, assistant: Any, filters: Any) -> None:
+        self.assistant = assistant
+        self.filters = filters
+
+    def search(self, question: str, k: int | None = None) -> Any:
+        return self.assistant.search(question, k, filters=self.filters)
+
+    def ask(self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None) -> Any:
+        return self.assistant.ask(question, history, k, filters=self.filters)
 
 
 def _indent(text: str, width: int = 400) -> str:

@@ -1,44 +1,138 @@
 """Retrieval: from a question to the passages most likely to answer it.
 
-`Retriever` embeds the question and searches the `PassageIndex`. It notices when a newer index generation has
-been written (by `rag index` in another process) and switches to it between queries, never mid-query.
+`Retriever` runs two searches over the same `PassageIndex` — dense (the question's embedding against FAISS) and
+lexical (BM25, `rag.lexical`) — and fuses them: every passage either search ranks high becomes a candidate, gets a
+few features (its dense score, its BM25 score, how much of the question its best sentence and its word pairs
+cover) and is scored by a small logistic model whose weights were fitted on half of the SQuAD 2.0 dev articles
+(see `FUSION_WEIGHTS`). The score of a hit is that model's estimate of the chance that the passage holds the
+answer, in 0..1. Near-duplicate passages (overlapping windows of one article, syndicated copies) are dropped so
+that they do not crowd the top k.
+
+Filters (sources, publication dates) restrict the candidates before ranking: the allowed rows are found from
+the index's distinct (source, date) pairs, and a selective filter is searched exactly among those rows instead of
+over-fetching from the whole index.
+
+The retriever notices when a newer index generation has been written (by `rag index` in another process) and
+switches to it between queries, never mid-query.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
+
+from rag.chunk import split_sentences
 from rag.embed import Embedder
-from rag.records import Filters, Hit
+from rag.errors import IndexFormatError, InvalidRequestError
+from rag.lexical import LexicalIndex, fold, tokenize
+from rag.records import Filters, Hit, Passage
+from rag.settings import Settings
 from rag.store import PassageIndex, live_generation_name
+
+MODES = ("hybrid", "dense", "lexical")
+CANDIDATES = 50
+"""Rows each search contributes to fusion: on the dev set, a passage holding the answer is in the top 50 of one of
+them for 99.7% of the questions whose answer the index holds at all."""
+EXACT_FILTER_ROWS = 20_000
+"""A filter allowing at most this many rows is searched exactly among them (one matrix product) rather than by
+over-fetching from the whole index."""
+
+# Weights of the fusion features: a pairwise logistic model (answer-holding passage vs. every other candidate of
+# the same question), then scaled and offset so that the score is a calibrated probability (Platt). Fitted on the
+# questions of every other SQuAD 2.0 dev article (the even-numbered ones), default chunking; the odd-numbered
+# articles are held out. `python -m rag.tune_retrieval` refits them.
+FUSION_FEATURES = ("dense", "lexical_relative", "sentence_coverage", "pair_coverage")
+FUSION_WEIGHTS = (5.65, 0.68, 1.55, 2.22)
+FUSION_BIAS = -5.95
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The passages fusion considers for one question: index rows, one feature row each (`FUSION_FEATURES`)."""
+
+    rows: np.ndarray
+    features: np.ndarray
 
 
 class Retriever:
-    """Dense retrieval over a `PassageIndex` with an injected embedder."""
+    """Hybrid (dense + BM25) retrieval over a `PassageIndex` with an injected embedder.
 
-    def __init__(self, index: PassageIndex, embedder: Embedder) -> None:
+    `mode` is "hybrid" (the default), "dense" (FAISS only) or "lexical" (BM25 only); `duplicate_overlap` is the
+    share of a passage's word triples that may also be in a better-ranked hit before it is dropped as a
+    near-duplicate (1 keeps everything).
+    """
+
+    def __init__(self, index: PassageIndex, embedder: Embedder, mode: str = "hybrid",
+                 duplicate_overlap: float = 0.5) -> None:
+        if mode not in MODES:
+            raise InvalidRequestError(f"retrieval mode must be one of {', '.join(MODES)}, got {mode!r}")
         self.index = index
         self.embedder = embedder
+        self.mode = mode
+        self.duplicate_overlap = duplicate_overlap
         self._reload_lock = threading.Lock()
+        self._views: _IndexView | None = None
 
     @classmethod
-    def load(cls, folder: str | Path, embedder: Embedder) -> Retriever:
-        return cls(PassageIndex.load(folder, embedder.name, embedder.dimension), embedder)
+    def load(cls, folder: str | Path, embedder: Embedder, settings: Settings | None = None) -> Retriever:
+        settings = settings or Settings.from_env()  # RAG_RETRIEVAL etc. when the caller passes no settings
+        return cls(PassageIndex.load(folder, embedder.name, embedder.dimension), embedder,
+                   settings.retrieval, settings.duplicate_overlap)
+
+    # -- searching -------------------------------------------------------------------------------------------
 
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
+        """The `k` passages most likely to answer `question`, best first (only those `filters` allow)."""
         self.refresh()
         index = self.index  # one generation for the whole query, even if another thread swaps it
-        vector = self.embedder.embed([question])[0]
-        if not filters:
-            return index.search(vector, k)
-        # Over-fetch, then filter; widen until k pass the filter or the whole index was seen.
-        depth = k * 4
-        while True:
-            hits = [hit for hit in index.search(vector, depth) if filters.allows(hit.passage)]
-            if len(hits) >= k or depth >= len(index):
-                return hits[:k]
-            depth *= 4
+        candidates = self.candidates(question, filters, index)
+        if not len(candidates.rows):
+            return []
+        if self.mode == "dense":
+            scores = candidates.features[:, 0]
+        elif self.mode == "lexical":
+            scores = candidates.features[:, 1]  # BM25 over the best BM25 score: the order of BM25, in 0..1
+        else:
+            scores = fusion_scores(candidates.features)
+        order = np.lexsort((candidates.rows, -scores))  # ties by row, so results are reproducible
+        hits = [Hit(index.passages[int(candidates.rows[i])], float(scores[i])) for i in order]
+        return drop_near_duplicates(hits, k, self.duplicate_overlap)
+
+    def candidates(self, question: str, filters: Filters | None = None,
+                   index: PassageIndex | None = None) -> Candidates:
+        """The rows either search ranks in its top `CANDIDATES` (among those `filters` allow) with their fusion
+        features. Also what `python -m rag.tune_retrieval` fits the fusion weights on."""
+        index = index or self.index
+        view = self._view(index)
+        allowed = view.allowed(filters) if filters else None
+        if allowed is not None and not len(allowed):
+            return Candidates(np.zeros(0, dtype=np.int64), np.zeros((0, len(FUSION_FEATURES)), dtype=np.float32))
+        vector = self.embedder.embed([question])[0] if self.mode != "lexical" else None
+        query_ids = index.lexical.query_ids(question)
+        lexical_scores = (index.lexical.scores(query_ids) if self.mode != "dense"
+                          else np.zeros(len(index), dtype=np.float32))
+        rows: list[np.ndarray] = []
+        if vector is not None:
+            rows.append(_dense_rows(index, view.row_of, vector, CANDIDATES, allowed))
+        if self.mode != "dense":
+            rows.append(index.lexical.search(query_ids, CANDIDATES, allowed)[0])
+        candidate_rows = np.unique(np.concatenate(rows)).astype(np.int64) if rows else np.zeros(0, dtype=np.int64)
+        dense = (index.vectors_of(candidate_rows.tolist()) @ vector if vector is not None and len(candidate_rows)
+                 else np.zeros(len(candidate_rows), dtype=np.float32))
+        # Only fusion needs the text features, and they are most of a query's cost: other modes skip them.
+        terms = [view.terms(int(row)) for row in candidate_rows] if self.mode == "hybrid" else None
+        best_lexical = lexical_scores[allowed] if allowed is not None else lexical_scores
+        features = fusion_features(question, terms, np.asarray(dense, dtype=np.float32),
+                                   lexical_scores[candidate_rows], float(best_lexical.max(initial=0.0)),
+                                   index.lexical)
+        return Candidates(candidate_rows, features)
 
     def refresh(self) -> bool:
         """Switch to a newer generation if one was written since loading; True when it did."""
@@ -51,5 +145,206 @@ class Retriever:
         with self._reload_lock:
             if live_generation_name(folder) == f"gen-{self.index.generation:06d}":
                 return False
-            self.index = PassageIndex.load(folder, self.embedder.name, self.embedder.dimension)
+            try:
+                index = PassageIndex.load(folder, self.embedder.name, self.embedder.dimension)
+            except (OSError, IndexFormatError):
+                # A writer that saved twice while we loaded may have pruned the generation we were reading;
+                # the live one is complete, so one more attempt reads it.
+                index = PassageIndex.load(folder, self.embedder.name, self.embedder.dimension)
+            self.index = index
         return True
+
+    def term_weights(self, terms: Iterable[str]) -> dict[str, float]:
+        """IDF weights of content words from the lexical index; a word no passage holds is as rare as can be."""
+        lexical = self.index.lexical
+        known = lexical.term_weights(terms)
+        rarest = math.log(1 + (len(lexical) + 0.5) / 0.5)
+        return {term: known.get(term, rarest) for term in terms}
+
+    def _view(self, index: PassageIndex) -> _IndexView:
+        view = self._views
+        if view is None or view.index is not index or view.size != len(index):
+            view = self._views = _IndexView(index)
+        return view
+
+
+class _IndexView:
+    """What retrieval derives from one index, once: passage id -> row (dense hits come back as passages, BM25 as
+    rows), and the rows grouped by (source, publication date). Every passage of an article shares both, so a
+    filter is decided once per group (at most one per article) instead of once per passage."""
+
+    TERMS_CACHED = 50_000
+    """Passages whose sentence terms are kept (tokenizing candidates is most of a query's fusion time)."""
+
+    def __init__(self, index: PassageIndex) -> None:
+        self.index = index
+        self.size = len(index)
+        self.row_of = {passage.id: row for row, passage in enumerate(index.passages)}
+        self._terms: dict[int, PassageTerms] = {}
+        groups: dict[tuple[str, str], list[int]] = {}
+        for row, passage in enumerate(index.passages):
+            groups.setdefault((passage.source, passage.published), []).append(row)
+        self.groups = [(Passage("", "", source, "", "", 0, 0, published=published), np.array(rows, dtype=np.int64))
+                       for (source, published), rows in groups.items()]
+
+    def terms(self, row: int) -> PassageTerms:
+        terms = self._terms.get(row)
+        if terms is None:
+            if len(self._terms) >= self.TERMS_CACHED:
+                self._terms.clear()
+            terms = self._terms[row] = PassageTerms.of(self.index.passages[row].text)
+        return terms
+
+    def allowed(self, filters: Filters) -> np.ndarray:
+        """The rows whose passages `filters` allows, in order."""
+        chosen = [rows for sample, rows in self.groups if filters.allows(sample)]
+        return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
+
+
+def _dense_rows(index: PassageIndex, row_of: dict[str, int], vector: np.ndarray, depth: int,
+                allowed: np.ndarray | None) -> np.ndarray:
+    """The rows of the `depth` passages nearest to `vector`, only among `allowed` rows when given."""
+    if allowed is None:
+        return np.array([row_of[hit.passage.id] for hit in index.search(vector, depth)], dtype=np.int64)
+    if len(allowed) <= EXACT_FILTER_ROWS:
+        scores = index.vectors_of(allowed.tolist()) @ vector
+        top = np.argsort(-scores, kind="stable")[:depth]
+        return allowed[top]
+    # A broad filter: over-fetch from the whole index and keep the allowed rows, widening until enough pass.
+    mask = np.zeros(len(index), dtype=bool)
+    mask[allowed] = True
+    fetch = depth * 4
+    while True:
+        rows = np.array([row_of[hit.passage.id] for hit in index.search(vector, fetch)], dtype=np.int64)
+        kept = rows[mask[rows]] if len(rows) else rows
+        if len(kept) >= depth or fetch >= len(index):
+            return kept[:depth]
+        fetch *= 4
+
+
+# -- fusion --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PassageTerms:
+    """A passage's BM25 terms per sentence, and its adjacent term pairs (for the text features of fusion)."""
+
+    sentences: tuple[frozenset[str], ...]
+    pairs: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, text: str) -> PassageTerms:
+        """
+        >>> terms = PassageTerms.of("Rivers rose. The bridge reopened.")
+        >>> [sorted(sentence) for sentence in terms.sentences], sorted(terms.pairs)
+        ([['river', 'rose'], ['bridg', 'reopen']], [('bridg', 'reopen'), ('river', 'rose'), ('rose', 'bridg')])
+        """
+        sentences = [tokenize(text[span.start:span.end]) for span in split_sentences(text)]
+        every = [term for sentence in sentences for term in sentence]
+        return cls(tuple(frozenset(sentence) for sentence in sentences), frozenset(pairwise(every)))
+
+
+def fusion_features(question: str, passages: Sequence[PassageTerms] | None, dense: np.ndarray,
+                    lexical: np.ndarray, best_lexical: float, lexical_index: LexicalIndex) -> np.ndarray:
+    """One row of `FUSION_FEATURES` per passage:
+
+    - dense: cosine similarity of question and passage embeddings;
+    - lexical_relative: BM25 score over the best BM25 score of any passage for this question;
+    - sentence_coverage: IDF-weighted share of the question's terms found in the passage's best sentence;
+    - pair_coverage: share of the question's adjacent term pairs found adjacent in the passage.
+
+    Without `passages` (the terms of each candidate) the two text features are left at 0.
+    """
+    features = np.zeros((len(dense), len(FUSION_FEATURES)), dtype=np.float32)
+    features[:, 0] = dense
+    if best_lexical > 0:
+        features[:, 1] = lexical / best_lexical
+    if passages is None:
+        return features
+    terms = tokenize(question)
+    weights = lexical_index.term_weights(terms)
+    total_weight = sum(weights.values()) or 1.0
+    pairs = set(pairwise(terms))
+    for number, passage in enumerate(passages):
+        features[number, 2] = best_sentence_coverage(passage.sentences, weights, total_weight)
+        features[number, 3] = pair_coverage(pairs, passage.pairs)
+    return features
+
+
+def fusion_scores(features: np.ndarray) -> np.ndarray:
+    """The fusion model's probability that each candidate holds the answer.
+
+    >>> strong, weak = fusion_scores(np.array([[0.8, 1.0, 1.0, 1.0], [0.1, 0.1, 0.2, 0.0]]))
+    >>> bool(strong > 0.9 and weak < 0.1)
+    True
+    """
+    logits = features @ np.asarray(FUSION_WEIGHTS, dtype=np.float64) + FUSION_BIAS
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+def best_sentence_coverage(sentences: Sequence[frozenset[str]], weights: dict[str, float],
+                           total_weight: float) -> float:
+    """The largest IDF-weighted share of the question's terms that one sentence holds.
+
+    >>> best_sentence_coverage(PassageTerms.of("Rivers rose. The bridge reopened in March.").sentences,
+    ...                        {"bridg": 2.0, "march": 1.0, "flood": 1.0}, 4.0)
+    0.75
+    """
+    if not weights:
+        return 0.0
+    return max((sum(weight for term, weight in weights.items() if term in sentence) for sentence in sentences),
+               default=0.0) / total_weight
+
+
+def pair_coverage(pairs: set[tuple[str, str]], passage_pairs: frozenset[tuple[str, str]]) -> float:
+    """The share of the question's adjacent term pairs that are adjacent in the passage too (phrases, names).
+
+    >>> pair_coverage({("hallam", "bridg"), ("bridg", "reopen")}, PassageTerms.of("The Hallam bridge closed.").pairs)
+    0.5
+    """
+    return len(pairs & passage_pairs) / len(pairs) if pairs else 0.0
+
+
+# -- near-duplicates -----------------------------------------------------------------------------------------------
+
+
+def drop_near_duplicates(hits: Sequence[Hit], k: int, overlap: float = 0.5) -> list[Hit]:
+    """The first `k` hits, skipping any that repeats a better hit: the same article with spans overlapping by more
+    than `overlap` of the shorter one, or (syndicated copies, any article) more than `overlap` of its word triples.
+
+    >>> a = Passage("a", "T", "s", "", "the bridge over the river reopened in march after repairs", 0, 57)
+    >>> b = Passage("b", "T", "s", "", "the bridge over the river reopened in march after long repairs", 0, 62)
+    >>> c = Passage("c", "T", "s", "", "the council set its budget", 0, 26)
+    >>> [hit.passage.article_id for hit in drop_near_duplicates([Hit(a, 0.9), Hit(b, 0.8), Hit(c, 0.5)], k=2)]
+    ['a', 'c']
+    """
+    if overlap >= 1:
+        return list(hits[:k])
+    kept: list[Hit] = []
+    kept_shingles: list[set[tuple[str, ...]]] = []
+    for hit in hits:
+        if len(kept) >= k:
+            break
+        shingles = _shingles(hit.passage.text)
+        if any(_same_span(hit.passage, other.passage, overlap) for other in kept) or any(
+                shingles and len(shingles & other) > overlap * len(shingles) for other in kept_shingles):
+            continue
+        kept.append(hit)
+        kept_shingles.append(shingles)
+    return kept
+
+
+def _same_span(passage: Passage, other: Passage, overlap: float) -> bool:
+    if passage.article_id != other.article_id:
+        return False
+    shared = min(passage.end, other.end) - max(passage.start, other.start)
+    shorter = min(passage.end - passage.start, other.end - other.start)
+    return shorter > 0 and shared > overlap * shorter
+
+
+_SHINGLE_WORD = re.compile(r"\w+")
+
+
+def _shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
+    tokens = _SHINGLE_WORD.findall(fold(text))
+    return {tuple(tokens[i:i + size]) for i in range(max(len(tokens) - size + 1, 0))}

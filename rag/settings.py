@@ -34,7 +34,7 @@ class Settings:
     llm_api_key: str = _setting("", "API key sent to --llm-url as a Bearer token (set it with RAG_LLM_API_KEY)")
     llm_workers: int = _setting(0, "answers generated at once while serving (0: 1 for a local GGUF, whose context "
                                 "is not thread-safe; 4 for --llm-url)")
-    chunk_tokens: int = _setting(160, "maximum embedder tokens per passage (title included)")
+    chunk_tokens: int = _setting(200, "maximum embedder tokens per passage (title included)")
     chunk_overlap: int = _setting(32, "tokens of overlap between consecutive passages")
     k: int = _setting(5, "passages retrieved and given to the model")
     retrieval: str = _setting("hybrid", "how passages are found: 'hybrid' (embeddings and BM25, fused), 'dense' "
@@ -50,6 +50,11 @@ class Settings:
     temperature: float = _setting(0.0, "sampling temperature (0 = greedy, reproducible)")
     threads: int = _setting(0, "CPU threads for the LLM (0 = all cores)")
     embed_threads: int = _setting(1, "CPU threads for query embedding while serving (1 avoids contention)")
+    embed_backend: str = _setting("onnx-int8", "how the embedder runs: 'onnx-int8' (ONNX Runtime, int8-quantised: "
+                                  "fastest on CPU), 'onnx' (float, same vectors as torch) or 'torch'; an index "
+                                  "records which vectors it holds")
+    index_factory: str = _setting("auto", "FAISS index type: 'auto' (exact below 200,000 passages, then IVF), or a "
+                                  "faiss.index_factory string such as 'Flat', 'IVF4096,Flat', 'IVF4096,SQ8'")
     batch_size: int = _setting(64, "passages embedded per batch while indexing")
     host: str = _setting("127.0.0.1", "address to serve on; anything but loopback exposes the assistant")
     port: int = _setting(7860, "port to serve on")
@@ -90,6 +95,8 @@ class Settings:
             problems.append(f"retrieval must be 'hybrid', 'dense' or 'lexical', got {self.retrieval!r}")
         if not 0 < self.duplicate_overlap <= 1:
             problems.append(f"duplicate_overlap must be more than 0 and at most 1, got {self.duplicate_overlap}")
+        if self.embed_backend not in ("torch", "onnx", "onnx-int8"):
+            problems.append(f"embed_backend must be 'torch', 'onnx' or 'onnx-int8', got {self.embed_backend!r}")
         if self.context_size < 256:
             problems.append(f"context_size must be at least 256, got {self.context_size}")
         if self.llm_format not in ("chat", "completion"):

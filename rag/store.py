@@ -6,7 +6,8 @@ Layout of an index folder::
       CURRENT              name of the live generation, replaced atomically ("gen-000003")
       gen-000003/
         meta.json          format version, embedder name and dimension, chunk settings, counts
-        vectors.faiss      FAISS index; row i is passages.jsonl line i
+        vectors.faiss      FAISS index (exact, or IVF for large corpora: rag.vectors); row i is passages.jsonl line i
+        vector_ids.npy     only for IVF: the FAISS id of each row
         passages.jsonl     one Passage per line
         articles.jsonl     one ArticleRecord per line (content hash, source path, metadata)
       .lock                held by the one process allowed to write
@@ -29,11 +30,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 
 from rag.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
+from rag.lexical import LexicalIndex
 from rag.records import Hit, Passage
+from rag.vectors import AUTO, FaissVectors, VectorStore
 
 FORMAT_VERSION = 1
 CURRENT_FILE = "CURRENT"
@@ -71,13 +73,16 @@ class PassageIndex:
     ['text']
     """
 
-    def __init__(self, embedder: str, dimension: int, settings: dict[str, Any] | None = None) -> None:
+    def __init__(self, embedder: str, dimension: int, settings: dict[str, Any] | None = None,
+                 index_factory: str | None = None) -> None:
         self.embedder = embedder
         self.dimension = dimension
         self.settings: dict[str, Any] = dict(settings or {})
-        self.vectors: faiss.Index = faiss.IndexFlatIP(dimension)
+        # Exact search, or an inverted file once the corpus is large (rag.vectors); None: the setting's value.
+        self.vectors: VectorStore = FaissVectors(dimension, index_factory or _configured_factory())
         self.passages: list[Passage] = []
         self.articles: dict[str, ArticleRecord] = {}
+        self.lexical = LexicalIndex()  # BM25, row-aligned with vectors and passages (rag.lexical)
         self.generation = 0
         self.folder: Path | None = None
 
@@ -95,6 +100,7 @@ class PassageIndex:
             )
         self.vectors.add(vectors)
         self.passages.extend(passages)
+        self.lexical.add(passages)
         for article in articles:
             self.articles[article.id] = article
 
@@ -106,9 +112,9 @@ class PassageIndex:
         rows = np.array([row for row, passage in enumerate(self.passages) if passage.article_id in doomed],
                         dtype=np.int64)
         if len(rows):
-            # IndexFlat.remove_ids compacts the remaining rows in order, which keeps them aligned with passages.
-            self.vectors.remove_ids(faiss.IDSelectorBatch(rows))
+            self.vectors.delete(rows)  # the remaining rows close up in order, aligned with passages
             self.passages = [passage for passage in self.passages if passage.article_id not in doomed]
+            self.lexical.delete(rows)
         return len(rows)
 
     # -- reading ---------------------------------------------------------------------------------------------
@@ -131,8 +137,7 @@ class PassageIndex:
         ]
 
     def vectors_of(self, rows: Sequence[int]) -> np.ndarray:
-        return np.vstack([self.vectors.reconstruct(int(row)) for row in rows]) if len(rows) else \
-            np.zeros((0, self.dimension), dtype=np.float32)
+        return self.vectors.reconstruct(np.asarray(rows, dtype=np.int64))
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -143,6 +148,7 @@ class PassageIndex:
             "passages": len(self.passages),
             "generation": self.generation,
             "settings": self.settings,
+            "vectors": self.vectors.describe(),
         }
 
     # -- saving and loading ------------------------------------------------------------------------------------
@@ -154,10 +160,12 @@ class PassageIndex:
         generation = max([*_generations(folder), self.generation]) + 1
         staging = Path(tempfile.mkdtemp(prefix=".tmp-gen-", dir=folder))
         try:
-            faiss.write_index(self.vectors, str(staging / "vectors.faiss"))
+            vector_meta = self.vectors.save(staging)
             _write_jsonl(staging / "passages.jsonl", (passage.to_dict() for passage in self.passages))
             _write_jsonl(staging / "articles.jsonl", (asdict(article) for article in self.articles.values()))
-            meta = {**self.stats(), "generation": generation, "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            self.lexical.save(staging)
+            meta = {**self.stats(), "generation": generation, "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "vector_store": vector_meta}
             (staging / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
             for path in staging.iterdir():
                 _fsync(path)
@@ -183,13 +191,16 @@ class PassageIndex:
             raise IndexFormatError(
                 f"the index at {folder} was built with embedder {meta['embedder']!r} "
                 f"(dimension {meta['dimension']}), but {embedder!r} (dimension {dimension}) is configured: "
-                f"use --embedder {meta['embedder']!r}, or rebuild with `rag index SOURCES --index {folder} --rebuild`"
+                f"use --embedder {meta['embedder'].removesuffix('+int8')!r} --embed-backend "
+                f"{'onnx-int8' if meta['embedder'].endswith('+int8') else 'torch'}, or rebuild with "
+                f"`rag index SOURCES --index {folder} --rebuild`"
             )
         index = cls(meta["embedder"], int(meta["dimension"]), meta.get("settings", {}))
-        index.vectors = faiss.read_index(str(generation_folder / "vectors.faiss"))
+        index.vectors = FaissVectors.load(generation_folder, meta.get("vector_store", {}), index.dimension)
         index.passages = [Passage.from_dict(row) for row in _read_jsonl(generation_folder / "passages.jsonl")]
         records = (ArticleRecord.from_dict(row) for row in _read_jsonl(generation_folder / "articles.jsonl"))
         index.articles = {record.id: record for record in records}
+        index.lexical = LexicalIndex.load(generation_folder, index.passages)
         if index.vectors.ntotal != len(index.passages):
             raise IndexFormatError(
                 f"{generation_folder} holds {index.vectors.ntotal} vectors but {len(index.passages)} passages: "
@@ -198,6 +209,17 @@ class PassageIndex:
         index.generation = int(meta["generation"])
         index.folder = folder
         return index
+
+
+def _configured_factory() -> str:
+    """The `index_factory` setting (RAG_INDEX_FACTORY) for a new index; an existing one keeps what it was built with."""
+    from rag.errors import InvalidRequestError
+    from rag.settings import Settings
+
+    try:
+        return Settings.from_env().index_factory
+    except InvalidRequestError:  # a bad RAG_* variable of another setting is reported where that one is used
+        return AUTO
 
 
 def current_generation(folder: str | Path) -> Path:

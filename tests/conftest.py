@@ -3,11 +3,14 @@ models, and session-scoped real bundled models (and a real sample index) for int
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -101,3 +104,73 @@ def real_assistant(sample_index: Path, real_embedder, real_llm):  # type: ignore
     from rag.assistant import Assistant
 
     return Assistant.load(sample_index, embedder=real_embedder, llm=real_llm)
+
+
+HOSTILE_HTML_ARTICLE = (
+    "Quayside Bakery wins the county bread prize <img src=x onerror=\"window.__pwned='title'\">\n"
+    "The Quayside Bakery in Maplewood won the county bread prize on 2 June 2026 for its rye loaf. "
+    "<script>window.__pwned = 'script'</script> The judges tasted 64 loaves. "
+    "<img src=x onerror=\"window.__pwned='img'\"> The bakery opened in 1998.\n"
+)
+"""An article whose text holds HTML that would run script if the page rendered it instead of showing it."""
+
+
+@pytest.fixture(scope="session")
+def rag_serve(tmp_path_factory: pytest.TempPathFactory, sample_index: Path,  # type: ignore[no-untyped-def]
+              real_embedder) -> Iterator[str]:
+    """`rag serve` in a subprocess on a free loopback port, over the sample articles plus HOSTILE_HTML_ARTICLE
+    (uploaded as quayside-bakery.txt). Yields the base URL; the server is stopped at the end of the session."""
+    import shutil
+    import sys
+
+    from rag.indexer import add_files
+
+    folder = tmp_path_factory.mktemp("served") / "index"
+    shutil.copytree(sample_index, folder)
+    add_files([("quayside-bakery.txt", HOSTILE_HTML_ARTICLE.encode())], folder, real_embedder)
+    port = free_port()
+    log = tmp_path_factory.mktemp("served-log") / "serve.log"
+    command = [sys.executable, "-m", "rag.cli", "serve", "--index", str(folder), "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with serving(command, url + "/api/health", log, cwd=PROJECT):
+        yield url
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(command: list[str], ready_url: str, log: Path, timeout: float = 180, **popen: Any) -> Iterator[None]:
+    """Run a server subprocess (output to `log`) until `ready_url` answers 200; stop it afterwards. A server
+    that exits or does not answer in time fails the test with its log."""
+    import subprocess
+
+    import httpx
+
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **popen)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"{command[2:4]} exited with {process.returncode}:\n{log.read_text()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(ready_url, timeout=5).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(f"{command[2:4]} did not answer within {timeout:.0f} s:\n{log.read_text()}")
+            time.sleep(0.5)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

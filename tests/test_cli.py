@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES
+from rag.embed import embedder_name
+from tests.conftest import SAMPLES, free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +42,7 @@ def test_index_then_rerun_embeds_nothing(tmp_path: Path) -> None:
 
     info = json.loads(run("info", "--index", str(tmp_path / "index"), "--json").stdout)
     assert info["articles"] == 8 and info["passages"] == first["passages_total"]
-    assert info["embedder"] == "all-MiniLM-L6-v2" and info["bytes"] > 0
+    assert info["embedder"] == embedder_name("bundled") and info["bytes"] > 0
 
 
 def test_search_and_ask_print_json(sample_index: Path) -> None:
@@ -80,32 +79,14 @@ def test_errors_are_one_line_and_a_nonzero_exit(tmp_path: Path, sample_index: Pa
     assert len([line for line in result.stderr.splitlines() if line.startswith("rag ")]) == 1
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_serve_answers_through_gradio_client(sample_index: Path, tmp_path: Path) -> None:
     from gradio_client import Client
 
     port = free_port()
-    log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 - closed in finally
-    server = subprocess.Popen([*rag_command(), "serve", "--index", str(sample_index), "--port", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.5)
+    command = [*rag_command(), "serve", "--index", str(sample_index), "--port", str(port)]
+    with serving(command, f"http://127.0.0.1:{port}/api/health", tmp_path / "serve.log",
+                 env={**os.environ, "HF_HUB_OFFLINE": "1"}):
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         result = client.predict("How many visitors did the 2026 Harbour Lights festival attract?", api_name="/ask")
         assert not result["refused"]
         assert any("41,500" in citation["text"] for citation in result["citations"])
-    finally:
-        server.terminate()
-        server.wait(30)
-        log.close()

@@ -14,8 +14,17 @@ import pytest
 
 from rag.errors import IndexNotFoundError
 from rag.prompts import CANNOT_ANSWER
-from rag.records import Answer, Citation, Hit, Passage
-from ui.render import chat_text, render_sources, render_stats, safe_url
+from rag.queue import Waiting
+from rag.records import Answer, Citation, Filters, Hit, Passage
+from ui.render import (
+    chat_answer,
+    chat_text,
+    render_index_report,
+    render_model_info,
+    render_sources,
+    render_stats,
+    safe_url,
+)
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -201,6 +210,7 @@ class FakeAssistant:
 
     settings: FakeSettings = field(default_factory=FakeSettings)
     calls: list[tuple[str, tuple[tuple[str, str], ...], int | None]] = field(default_factory=list)
+    filters: list[Filters | None] = field(default_factory=list)
 
     def _check(self, question: str) -> None:
         if "missing" in question:
@@ -208,15 +218,20 @@ class FakeAssistant:
         if "crash" in question:
             raise ZeroDivisionError("boom")
 
-    def search(self, question: str, k: int | None = None) -> list[Hit]:
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         self._check(question)
         return [Hit(make_passage(), 0.75)][: k or self.settings.k]
 
     def stream(
-        self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None
+        self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
+        filters: Filters | None = None,
     ) -> Iterator[str | Answer]:
         self.calls.append((question, tuple(history), k))
+        self.filters.append(filters)
         self._check(question)
+        if "busy" in question:
+            yield Waiting(2)
+            yield Waiting(1)
         if "unknown" in question:
             yield CANNOT_ANSWER
             yield Answer(question, CANNOT_ANSWER, refused=True, model_text=CANNOT_ANSWER, search_query=question)
@@ -251,7 +266,9 @@ def test_chat_turn_streams_then_replaces_with_final_answer_and_keeps_history() -
     # Streams progressively, then the final (renumbered) text replaces the streamed one.
     assert "The town flooded " in shown
     assert shown[-2] == "The town flooded in May &#91;3&#93;."
-    assert shown[-1] == "The town flooded in May &#91;1&#93;."
+    # The final text links each marker to its passage in the sources panel.
+    assert shown[-1] == 'The town flooded in May <a href="#rag-source-1-1" class="rag-marker">&#91;1&#93;</a>.'
+    assert 'id="rag-source-1-1"' in updates[-1][2]
     textbox, messages, sources, turns = updates[-1]
     assert textbox == ""
     assert [message["role"] for message in messages] == ["user", "assistant"]
@@ -285,19 +302,72 @@ def test_chat_turn_shows_errors_as_messages_and_leaves_them_out_of_history(caplo
     assert fake.calls[-1][1] == (), "failed turns are not sent to the model as history"
 
 
-def test_launch_refuses_share_and_unprotected_public_host() -> None:
-    from rag.errors import InvalidRequestError
-    from ui.app import launch_options
+def test_chat_turn_shows_the_place_in_line_and_passes_filters() -> None:
+    from ui.app import chat_turn
 
     fake = FakeAssistant()
-    with pytest.raises(InvalidRequestError, match="share"):
-        launch_options(fake, "127.0.0.1", 7860, {"share": True})
-    with pytest.raises(InvalidRequestError, match="token"):
-        launch_options(fake, "0.0.0.0", 7860, {})
-    options = launch_options(FakeAssistant(settings=FakeSettings(token="s3cret")), "0.0.0.0", 7860, {})
-    assert options["share"] is False and options["auth"]("anyone", "s3cret") and not options["auth"]("anyone", "x")
-    options = launch_options(fake, "::1", 7861, {"quiet": True})
-    assert options["server_name"] == "::1" and options["server_port"] == 7861 and "auth" not in options
+    updates = list(chat_turn(fake, "Is the model busy?", [], 4, ["news.jsonl"], "2024-01-01", ""))
+    shown = [update[1][-1]["content"] for update in updates]
+    assert "Waiting for the model: 2 questions ahead of yours…" in shown
+    assert "Waiting for the model: 1 question ahead of yours…" in shown
+    assert "Waiting for the model: 1 question ahead of yours…" in updates[2][2]  # also in the sources panel
+    assert shown[-1].startswith("The town flooded in May")
+    assert fake.filters[-1] == Filters(("news.jsonl",), "2024-01-01", "")
+
+    _, messages, _, turns = list(chat_turn(fake, "When?", [], 4, [], "last week", ""))[-1]
+    assert messages[-1]["content"].startswith("⚠️ since must be a date like 2026-03-14") and not turns[0].ok
+
+
+def test_upload_articles_reports_the_summary_or_the_error(tmp_path: Any) -> None:
+    from rag.errors import IndexLockedError
+    from ui.app import upload_articles
+
+    article = tmp_path / "<b>news.md"
+    article.write_text("# News\n\nText.", "utf-8")
+    received: list[Any] = []
+    stages: list[tuple[float, str]] = []
+
+    def add(files: Sequence[tuple[str, bytes]], on_progress: Any = None) -> dict[str, Any]:
+        received.extend(files)
+        on_progress("reading", 1, 1)
+        on_progress("embedding", 1, 2)
+        return {"added": ["a"], "updated": [], "unchanged": 0, "duplicates": [], "articles_total": 9,
+                "passages_total": 30, "passages_embedded": 2,
+                "failed": [{"source": "x", "reason": "<img src=x onerror=alert(1)> is empty"}]}
+
+    summary = upload_articles(add, [str(article)], lambda share, desc="": stages.append((share, desc)))
+    assert received == [("<b>news.md", b"# News\n\nText.")]
+    assert stages == [(0.1, "reading 1/1"), (0.55, "embedding 1/2")]
+    assert "added 1, updated 0, unchanged 0, duplicates 0, failed 1" in summary
+    assert "holds 9 articles, 30 passages" in summary
+    assert "&lt;img src=x onerror=alert(1)&gt; is empty" in summary and "<img" not in summary
+
+    def locked(files: Any, on_progress: Any = None) -> dict[str, Any]:
+        raise IndexLockedError("another process is writing the index: try again when it has finished")
+
+    assert "another process is writing" in upload_articles(locked, [str(article)])
+    assert "Choose one or more article files" in upload_articles(add, [])
+    assert "cannot add articles" in upload_articles(None, [str(article)])
+
+
+def test_model_info_and_report_rendering_escape_everything() -> None:
+    info = render_model_info({"llm": "<b>bundled</b>", "llm_url": "http://x/v1", "llm_format": "completion", "k": 5,
+                              "queue": {"waiting": 3, "running": 1, "workers": 1}})
+    assert "LLM: <code>&lt;b&gt;bundled&lt;/b&gt;</code>" in info and "<b>" not in info
+    assert "prompt format: <code>completion</code>" in info
+    assert "generation queue: 3 waiting, 1 being answered, 1 at a time" in info
+    assert "prompt format" not in render_model_info({"llm": "bundled", "llm_format": "chat"})
+    assert "failed 0" in render_index_report({"added": [], "failed": []})
+    assert chat_answer("See [2] <img src=x>", "p-") == \
+        'See <a href="#p-2" class="rag-marker">&#91;2&#93;</a> &lt;img src=x&gt;'
+
+
+def test_launch_refuses_an_exposed_address_without_a_token() -> None:
+    from rag.errors import InvalidRequestError
+    from ui.app import launch
+
+    with pytest.raises(InvalidRequestError, match="without a token"):
+        launch(FakeAssistant(), host="0.0.0.0", port=free_port())
 
 
 # --- the served app, through gradio_client ---------------------------------------------------------------------
@@ -384,3 +454,15 @@ def test_search_endpoint_and_api_surface(client: Any) -> None:
 
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert set(endpoints) == {"/ask", "/search"}, "UI-only events stay out of the public API"
+
+
+def test_every_quoted_sentence_is_marked_and_escaped() -> None:
+    text = "Boats came. The <ferry> opened in May. Crowds cheered. It cost 4 million."
+    passage = make_passage(text=text)
+    first = (text.index("The <ferry>"), text.index(" Crowds"))
+    second = (text.index("It cost"), len(text))
+    citation = Citation(1, passage, text[first[0]:first[1]], first[0], first[1], 1.0, (first, second))
+    markup = render_sources(Answer("q", "a [1]", (citation,)))
+    assert "<mark>The &lt;ferry&gt; opened in May.</mark>" in markup
+    assert "<mark>It cost 4 million.</mark>" in markup
+    assert "<ferry>" not in markup

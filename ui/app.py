@@ -1,6 +1,13 @@
 """The Gradio app: a streaming chat over the indexed articles, with the cited passages shown next to each answer.
 
-`build_app(assistant)` builds the Blocks without launching; `launch(assistant, ...)` serves it and blocks.
+`build_app(assistant, add_articles=..., info=...)` builds the Blocks without launching; `rag.server.create_app`
+mounts it at `/` beside the JSON API, and `launch(assistant)` serves both and blocks.
+
+The page: the chat (answers stream in; while the model is busy with other users' questions it says how many are
+ahead), the cited passages with the supporting sentence highlighted (each `[n]` in an answer links to its
+passage), the stand-alone question actually searched for when a follow-up was rewritten, settings (k, sources,
+date range) and the models in use, index statistics, and an upload box that adds articles to the index.
+
 Besides the chat (a UI-only event), the app exposes two API endpoints for `gradio_client`:
 
     Client(url).predict("question", api_name="/ask")          # -> Answer.to_dict(): answer, citations, refused, ...
@@ -13,13 +20,12 @@ This module deliberately has no `from __future__ import annotations`: `gr.api` r
 annotations at run time to build the API schema.
 """
 
-import hmac
 import html
-import ipaddress
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 # The machine running the assistant may have no network, and the assistant is private: no telemetry, ever.
@@ -30,15 +36,29 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import gradio as gr
 
 from rag.errors import InvalidRequestError, RagError
-from rag.records import Answer, Hit
-from ui.render import chat_text, render_notice, render_sources, render_stats
+from rag.queue import Waiting
+from rag.records import Answer, Filters, Hit
+from rag.server import AddArticles, request_filters
+from ui.render import (
+    chat_answer,
+    chat_text,
+    render_index_report,
+    render_model_info,
+    render_notice,
+    render_sources,
+    render_stats,
+    waiting_text,
+)
 
 log = logging.getLogger(__name__)
 
 TITLE = "Article assistant"
 MAX_K = 20
 CONCURRENCY_ID = "assistant"
-"""Chat and API calls share one concurrency group of size 1: the local model answers one question at a time."""
+UI_CONCURRENCY = 16
+"""Chat and API events run this many at once: retrieval is concurrent, and generation waits in the model's own
+queue (rag.queue), which tells the user their place in line."""
+ARTICLE_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf"]
 
 WAITING = render_notice("Searching the articles and writing the answer…")
 
@@ -49,10 +69,11 @@ class AssistantLike(Protocol):
     @property
     def settings(self) -> Any: ...
 
-    def search(self, question: str, k: int | None = None) -> list[Hit]: ...
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]: ...
 
     def stream(
-        self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None
+        self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
+        filters: Filters | None = None,
     ) -> Iterator[str | Answer]: ...
 
     def stats(self) -> dict[str, Any]: ...
@@ -91,10 +112,11 @@ def _api_error(exc: Exception, where: str) -> gr.Error:
     return gr.Error(html.escape(error_message(exc), quote=False), print_exception=False)
 
 
-def final_answer(assistant: AssistantLike, question: str, history: Sequence[tuple[str, str]], k: int | None) -> Answer:
+def final_answer(assistant: AssistantLike, question: str, history: Sequence[tuple[str, str]], k: int | None,
+                 filters: Filters | None = None) -> Answer:
     """Consume `assistant.stream` and return its final Answer."""
     answer: Answer | None = None
-    for item in assistant.stream(question, history=history, k=k):
+    for item in assistant.stream(question, history=history, k=k, filters=filters):
         if isinstance(item, Answer):
             answer = item
     if answer is None:
@@ -129,22 +151,41 @@ def stats_html(assistant: AssistantLike) -> str:
         return render_notice(f"Index statistics unavailable: {error_message(exc)}", error=True)
 
 
+def source_choices(assistant: Any) -> list[str]:
+    """The sources a filter can pick: every article's source, and the top folders of path-like sources."""
+    index = getattr(getattr(assistant, "retriever", None), "index", None)
+    articles: Mapping[str, Any] = getattr(index, "articles", None) or {}
+    sources: set[str] = set()
+    for record in articles.values():
+        source = str(getattr(record, "source", "") or "")
+        if source:
+            sources.add(source)
+            if "/" in source.strip("/"):
+                sources.add(source.strip("/").split("/")[0])
+    return sorted(sources)[:500]
+
+
 def _messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
     messages: list[dict[str, str]] = []
-    for turn in turns:
-        reply = turn.answer if turn.ok else f"⚠️ {turn.answer}"
+    for number, turn in enumerate(turns, start=1):
+        reply = chat_answer(turn.answer, anchor=f"rag-source-{number}-") if turn.ok else chat_text(f"⚠️ {turn.answer}")
         messages.append({"role": "user", "content": chat_text(turn.question)})
-        messages.append({"role": "assistant", "content": chat_text(reply)})
+        messages.append({"role": "assistant", "content": reply})
     return messages
 
 
+ChatUpdate = tuple[str, list[dict[str, str]], str, list[Turn]]
+
+
 def chat_turn(
-    assistant: AssistantLike, message: str, turns: Sequence[Turn] | None, k: Any
-) -> Iterator[tuple[str, list[dict[str, str]], str, list[Turn]]]:
+    assistant: AssistantLike, message: str, turns: Sequence[Turn] | None, k: Any,
+    sources: Sequence[str] | None = None, since: str = "", until: str = "",
+) -> Iterator[ChatUpdate]:
     """The streaming chat handler: yields (textbox, chatbot messages, sources HTML, turns) updates.
 
-    The answer streams in piece by piece; at the end it is replaced with `answer.text` (citations are checked and
-    renumbered after the model finishes) and the sources panel shows the cited passages.
+    While the question waits for the model, the reply says how many questions are ahead. The answer streams in
+    piece by piece; at the end it is replaced with `answer.text` (citations are checked and renumbered after the
+    model finishes, and each `[n]` becomes a link to its passage) and the sources panel shows the cited passages.
     """
     turns = list(turns or [])
     question = (message or "").strip()
@@ -157,10 +198,16 @@ def chat_turn(
     yield "", [*done, pending, {"role": "assistant", "content": "…"}], WAITING, turns
     pieces: list[str] = []
     try:
+        filters = request_filters(sources, since, until)
         answer: Answer | None = None
-        for item in assistant.stream(question, history=history, k=_optional_k(k)):
+        for item in assistant.stream(question, history=history, k=_optional_k(k), filters=filters):
             if isinstance(item, Answer):
                 answer = item
+                continue
+            if isinstance(item, Waiting):
+                notice = waiting_text(item.ahead)
+                yield "", [*done, pending, {"role": "assistant", "content": chat_text(notice)}], \
+                    render_notice(notice), turns
                 continue
             pieces.append(str(item))
             yield "", [*done, pending, {"role": "assistant", "content": chat_text("".join(pieces))}], WAITING, turns
@@ -171,7 +218,8 @@ def chat_turn(
         message_text = error_message(exc)
         turn = Turn(question, message_text, render_notice(message_text, error=True), ok=False)
     else:
-        turn = Turn(question, answer.text, render_sources(answer))
+        anchor = f"rag-source-{len(turns) + 1}-"
+        turn = Turn(question, answer.text, render_sources(answer, anchor=anchor))
     turns.append(turn)
     yield "", _messages(turns), turn.sources_html, turns
 
@@ -185,9 +233,48 @@ def select_turn(turns: Sequence[Turn] | None, evt: gr.SelectData) -> str:
     return turns[-1].sources_html if turns else ""
 
 
-def build_app(assistant: AssistantLike) -> gr.Blocks:
-    """Build (not launch) the Gradio app around `assistant`."""
+def upload_articles(add_articles: AddArticles | None, files: Sequence[Any] | None,
+                    progress: Callable[..., Any] | None = None) -> str:
+    """Read the uploaded files and add them to the index; the HTML summary of what happened (or the error)."""
+    if add_articles is None:
+        return render_notice("This server cannot add articles: it serves no on-disk index.", error=True)
+    paths = [Path(getattr(item, "name", item)) for item in files or []]
+    if not paths:
+        return render_notice("Choose one or more article files first.", error=True)
+
+    def report_progress(stage: str, done: int, total: int) -> None:
+        if progress is not None:  # reading takes the first tenth of the bar, embedding the rest
+            share = done / total if total else 1.0
+            progress(0.1 * share if stage == "reading" else 0.1 + 0.9 * share, desc=f"{stage} {done}/{total}")
+
+    try:
+        pairs = [(path.name, path.read_bytes()) for path in paths]
+        report = add_articles(pairs, on_progress=report_progress)
+    except Exception as exc:
+        _log_unexpected(exc, "upload")
+        return render_notice(error_message(exc), error=True)
+    return render_index_report(report)
+
+
+def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
+              info: Callable[[], Mapping[str, Any]] | None = None) -> gr.Blocks:
+    """Build (not launch) the Gradio app around `assistant`.
+
+    `add_articles` enables the upload box (see `rag.server.article_adder`); `info` returns the model and
+    settings description shown under Settings (default: the assistant's settings).
+    """
     default_k = _default_k(assistant)
+
+    def describe() -> str:
+        try:
+            if info is not None:
+                return render_model_info(info())
+            settings = getattr(assistant, "settings", None)
+            describe_settings = getattr(settings, "describe", None)
+            return render_model_info(describe_settings() if callable(describe_settings) else {})
+        except Exception as exc:
+            _log_unexpected(exc, "model info")
+            return render_notice(f"Model information unavailable: {error_message(exc)}", error=True)
 
     def ask(question: str, k: int | None = None) -> dict[str, Any]:
         """Answer a question from the indexed articles. Returns the answer text, its citations and `refused`."""
@@ -203,13 +290,16 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
         except Exception as exc:
             raise _api_error(exc, "search") from None
 
-    def respond(
-        message: str, turns: list[Turn] | None, k: float
-    ) -> Iterator[tuple[str, list[dict[str, str]], str, list[Turn]]]:
-        yield from chat_turn(assistant, message, turns, k)
+    def respond(message: str, turns: list[Turn] | None, k: float, sources: list[str] | None, since: str,
+                until: str) -> Iterator[ChatUpdate]:
+        yield from chat_turn(assistant, message, turns, k, sources, since, until)
 
     def clear() -> tuple[str, list[dict[str, str]], str, list[Turn]]:
         return "", [], "", []
+
+    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008
+        summary = upload_articles(add_articles, files, progress)
+        return summary, stats_html(assistant), gr.update(choices=source_choices(assistant))
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         gr.Markdown(f"## {TITLE}")
@@ -237,31 +327,55 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
                         scale=5,
                         elem_id="rag-question",
                     )
-                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
-                with gr.Row():
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="rag-ask")
+                    clear_button = gr.Button("Clear", variant="secondary", scale=1, min_width=80)
+                with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
                     k_slider = gr.Slider(
                         minimum=1,
                         maximum=max(MAX_K, default_k),
                         step=1,
                         value=default_k,
                         label="k: passages to retrieve",
-                        scale=4,
                     )
-                    clear_button = gr.Button("Clear", variant="secondary", scale=1, min_width=80)
+                    source_filter = gr.Dropdown(
+                        choices=source_choices(assistant),
+                        value=[],
+                        multiselect=True,
+                        allow_custom_value=True,
+                        label="Only these sources (empty: all)",
+                        elem_id="rag-sources-filter",
+                    )
+                    with gr.Row():
+                        since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD", max_lines=1)
+                        until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD", max_lines=1)
+                    model = gr.HTML(describe(), js_on_load=None, elem_id="rag-model")
+                if add_articles is not None:
+                    with gr.Accordion("Add articles", open=False, elem_id="rag-upload"):
+                        files = gr.File(
+                            file_count="multiple",
+                            file_types=ARTICLE_TYPES,
+                            type="filepath",
+                            label=f"Article files ({' '.join(ARTICLE_TYPES)})",
+                        )
+                        add_button = gr.Button("Add to the index", variant="secondary")
+                        report = gr.HTML("", js_on_load=None, elem_id="rag-upload-report")
             with gr.Column(scale=2):
                 gr.Markdown("### Cited passages")
                 sources = gr.HTML("", js_on_load=None, elem_id="rag-sources")
 
         chat_io: dict[str, Any] = {
             "fn": respond,
-            "inputs": [question, turns_state, k_slider],
+            "inputs": [question, turns_state, k_slider, source_filter, since, until],
             "outputs": [question, chatbot, sources, turns_state],
             "api_visibility": "private",
             "concurrency_id": CONCURRENCY_ID,
-            "concurrency_limit": 1,
+            "concurrency_limit": UI_CONCURRENCY,
             "show_progress": "minimal",
         }
-        chat_events: list[dict[str, Any]] = [question.submit(**chat_io), send.click(**chat_io)]
+        chat_events: list[Any] = [question.submit(**chat_io), send.click(**chat_io)]
+        for event in chat_events:  # the header and model info follow a new index generation or a loaded model
+            event.then(lambda: (stats_html(assistant), describe()), None, [stats, model], api_visibility="private",
+                       queue=False)
         # Clearing also stops an answer that is still streaming, so it cannot write the old turn back.
         clear_outputs = [question, chatbot, sources, turns_state]
         clear_button.click(clear, None, clear_outputs, api_visibility="private", queue=False, cancels=chat_events)
@@ -269,61 +383,27 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
             lambda: ("", []), None, [sources, turns_state], api_visibility="private", queue=False, cancels=chat_events
         )
         chatbot.select(select_turn, [turns_state], [sources], api_visibility="private", queue=False)
-        app.load(lambda: stats_html(assistant), None, [stats], api_visibility="private")
+        if add_articles is not None:
+            add_button.click(upload, [files], [report, stats, source_filter], api_visibility="private",
+                             concurrency_id="index", concurrency_limit=1)
+        app.load(lambda: (stats_html(assistant), describe()), None, [stats, model], api_visibility="private")
 
-        gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID, concurrency_limit=1)
-        gr.api(search, api_name="search", concurrency_id=CONCURRENCY_ID, concurrency_limit=1)
+        gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID, concurrency_limit=UI_CONCURRENCY)
+        gr.api(search, api_name="search", concurrency_id=CONCURRENCY_ID, concurrency_limit=UI_CONCURRENCY)
     return app
 
 
-def _is_loopback(host: str) -> bool:
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+def launch(assistant: AssistantLike, host: str = "127.0.0.1", port: int = 7860, token: str | None = None) -> None:
+    """Serve the chat and the JSON API (rag.server) for `assistant` on host:port until interrupted (Ctrl+C).
 
-
-def _token_auth(token: str) -> Any:
-    def check(username: str, password: str) -> bool:
-        return hmac.compare_digest(password.encode("utf-8"), token.encode("utf-8"))
-
-    return check
-
-
-def launch_options(assistant: AssistantLike, host: str, port: int, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The keyword arguments for `Blocks.launch`: loopback by default, never shared, no SSR/MCP/monitoring.
-
-    Serving on any non-loopback address requires a password: the `auth` given, or else `settings.token`
-    (any user name, the token as password). Without either it refuses, as the assistant is private.
+    A non-loopback `host` needs a token (`token`, else `assistant.settings.token`): it is then the API's Bearer
+    token and the chat's login password. Never creates a public share link.
     """
-    options = dict(kwargs)
-    if options.pop("share", False):
-        raise InvalidRequestError("share=True is not supported: the assistant is private (serve on 127.0.0.1)")
-    if not _is_loopback(host) and options.get("auth") is None and options.get("auth_dependency") is None:
-        token = getattr(getattr(assistant, "settings", None), "token", "") or ""
-        if not token:
-            raise InvalidRequestError(
-                f"refusing to serve the UI on {host} without a token: set RAG_TOKEN (or --token), or use 127.0.0.1"
-            )
-        options["auth"] = _token_auth(token)
-    options.update(server_name=host, server_port=port, share=False)
-    options.setdefault("ssr_mode", False)
-    options.setdefault("mcp_server", False)
-    options.setdefault("enable_monitoring", False)
-    options.setdefault("show_error", False)
-    options.setdefault("run_history", False)  # do not keep questions and answers in the browser's storage
-    return options
+    import uvicorn
 
+    from rag.server import article_adder, check_exposure, create_app, loopback_hosts
 
-def launch(assistant: AssistantLike, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any) -> None:
-    """Serve the app on host:port and block until interrupted (Ctrl+C). Never creates a public share link."""
-    options = launch_options(assistant, host, port, kwargs)
-    options["prevent_thread_lock"] = True  # we block below, also in interactive sessions
-    app = build_app(assistant)
-    app.launch(**options)
-    try:
-        app.block_thread()
-    finally:
-        app.close()
+    token = token if token is not None else str(getattr(getattr(assistant, "settings", None), "token", "") or "")
+    check_exposure(host, token)
+    app = create_app(assistant, token=token, add_articles=article_adder(assistant), hosts=loopback_hosts(host))
+    uvicorn.run(app, host=host, port=port, log_level="warning")

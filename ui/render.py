@@ -8,7 +8,9 @@ article holding `<script>`, `<img onerror=...>` or a `javascript:` URL cannot ru
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,18 +67,33 @@ def quote_span(citation: Citation) -> tuple[int, int] | None:
     return (start, end) if in_range else None
 
 
-def highlight(citation: Citation) -> str:
-    """The passage text, escaped, with the quote wrapped in `<mark>`."""
+def marked_spans(citation: Citation) -> list[tuple[int, int]]:
+    """Every span to mark: the citation's quoted sentences (`spans`) when valid, else its single quote span."""
     text = citation.passage.text
+    spans = sorted((start, end) for start, end in citation.spans if 0 <= start < end <= len(text))
+    if spans and all(previous[1] <= following[0] for previous, following in pairwise(spans)):
+        return spans
     span = quote_span(citation)
-    if span is None:
-        return escape(text)
-    start, end = span
-    return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
+    return [span] if span is not None else []
 
 
-def render_citation(citation: Citation) -> str:
-    """One cited passage: `[n] title`, a line with source, link, date and page, then the highlighted text."""
+def highlight(citation: Citation) -> str:
+    """The passage text, escaped, with each quoted sentence wrapped in `<mark>`."""
+    text = citation.passage.text
+    pieces = []
+    cursor = 0
+    for start, end in marked_spans(citation):
+        pieces.append(f"{escape(text[cursor:start])}<mark>{escape(text[start:end])}</mark>")
+        cursor = end
+    pieces.append(escape(text[cursor:]))
+    return "".join(pieces)
+
+
+def render_citation(citation: Citation, anchor: str = "rag-source-") -> str:
+    """One cited passage: `[n] title`, a line with source, link, date and page, then the highlighted text.
+
+    The passage's element id is `anchor` + n, the target of the `[n]` links made by `chat_answer`.
+    """
     passage = citation.passage
     title = passage.title.strip() or "(untitled)"
     details: list[str] = []
@@ -91,7 +108,8 @@ def render_citation(citation: Citation) -> str:
         details.append(f"page {escape(passage.page)}")
     detail_line = f'<div style="{MUTED}">{" · ".join(details)}</div>' if details else ""
     return (
-        f'<div class="rag-source" data-number="{escape(citation.number)}" style="margin:0 0 0.9em 0">'
+        f'<div class="rag-source" id="{escape(anchor)}{escape(citation.number)}" '
+        f'data-number="{escape(citation.number)}" style="margin:0 0 0.9em 0">'
         f"<div><strong>[{escape(citation.number)}] {escape(title)}</strong></div>"
         f"{detail_line}"
         f'<blockquote style="{_QUOTE_STYLE}">{highlight(citation)}</blockquote>'
@@ -107,7 +125,7 @@ def search_query_note(answer: Answer) -> str:
     return f'<p class="rag-search-query" style="{MUTED}">Searched for: <em>{escape(query)}</em></p>'
 
 
-def render_sources(answer: Answer) -> str:
+def render_sources(answer: Answer, anchor: str = "rag-source-") -> str:
     """HTML of the passages an answer cites, numbered like the `[n]` markers in its text.
 
     A refused answer shows the refusal text and no sources. Every article- or model-derived string is escaped.
@@ -120,7 +138,7 @@ def render_sources(answer: Answer) -> str:
         parts.append(f'<p style="{MUTED}">No passages cited.</p>')
     else:
         parts.append("<p><strong>Sources</strong></p>")
-        parts.extend(render_citation(citation) for citation in sorted(answer.citations, key=lambda c: c.number))
+        parts.extend(render_citation(citation, anchor) for citation in sorted(answer.citations, key=lambda c: c.number))
     parts.append("</div>")
     return "".join(parts)
 
@@ -154,3 +172,73 @@ def chat_text(text: str) -> str:
     images (`[x](url)`, `![](url)`) from forming while `[1]` still reads as `[1]`.
     """
     return html.escape(text, quote=False).replace("[", "&#91;").replace("]", "&#93;")
+
+
+def chat_answer(text: str, anchor: str = "rag-source-") -> str:
+    """`chat_text` of a checked answer, with each `[n]` marker a link to its passage (element id `anchor` + n).
+
+    >>> chat_answer("Reopened in May [2].", "rag-source-1-")
+    'Reopened in May <a href="#rag-source-1-2" class="rag-marker">&#91;2&#93;</a>.'
+    """
+    target = escape(anchor)
+    return re.sub(r"&#91;(\d{1,3})&#93;",
+                  lambda match: f'<a href="#{target}{match[1]}" class="rag-marker">&#91;{match[1]}&#93;</a>',
+                  chat_text(text))
+
+
+def waiting_text(ahead: int) -> str:
+    """What the chat says while a question waits for the model.
+
+    >>> waiting_text(1), waiting_text(0)
+    ('Waiting for the model: 1 question ahead of yours…', 'Waiting for the model: yours is next…')
+    """
+    if ahead <= 0:
+        return "Waiting for the model: yours is next…"
+    return f"Waiting for the model: {ahead} question{'s' if ahead != 1 else ''} ahead of yours…"
+
+
+_MODEL_LABELS = (
+    ("llm", "LLM"), ("llm_loaded", "loaded model"), ("llm_url", "LLM server"), ("llm_model", "server model"),
+    ("llm_format", "prompt format"), ("embedder", "embedder"), ("k", "passages retrieved (k)"),
+    ("min_score", "minimum score"), ("context_size", "context window"), ("max_answer_tokens", "longest answer"),
+    ("temperature", "temperature"), ("threads", "LLM threads (0 = all cores)"), ("embed_threads", "embedding threads"),
+)
+
+
+def render_model_info(info: Mapping[str, Any]) -> str:
+    """The models and answer settings in use, one escaped line each (empty values left out)."""
+    lines = []
+    for key, label in _MODEL_LABELS:
+        value = info.get(key)
+        if value in (None, ""):
+            continue
+        if key == "llm_format" and not info.get("llm_url"):
+            continue
+        lines.append(f"<div>{escape(label)}: <code>{escape(value)}</code></div>")
+    queue = info.get("queue")
+    if isinstance(queue, Mapping):
+        lines.append(f"<div>generation queue: {escape(queue.get('waiting', 0))} waiting, "
+                     f"{escape(queue.get('running', 0))} being answered, "
+                     f"{escape(queue.get('workers', 1))} at a time</div>")
+    return f'<div class="rag-model" style="{MUTED}">{"".join(lines) or "no model information"}</div>'
+
+
+def render_index_report(report: Mapping[str, Any]) -> str:
+    """The summary of an upload: counts of added, updated, unchanged, duplicate and failed files, and the reasons."""
+
+    def count(key: str) -> int:
+        value = report.get(key)
+        return len(value) if isinstance(value, (list, tuple)) else int(value or 0)
+
+    counts = ", ".join(f"{name} {count(key)}" for key, name in (
+        ("added", "added"), ("updated", "updated"), ("unchanged", "unchanged"), ("duplicates", "duplicates"),
+        ("failed", "failed")))
+    lines = [f'<p class="rag-upload-summary"><strong>{escape(counts)}</strong></p>']
+    if report.get("articles_total") is not None:
+        lines.append(f'<p style="{MUTED}">The index now holds {escape(report.get("articles_total"))} articles, '
+                     f'{escape(report.get("passages_total", "?"))} passages '
+                     f'({escape(report.get("passages_embedded", 0))} passages embedded).</p>')
+    for failure in report.get("failed") or []:
+        reason = (failure.get("reason") or failure.get("source")) if isinstance(failure, Mapping) else failure
+        lines.append(f'<p class="rag-upload-failed" style="color:#b42318">{escape(reason)}</p>')
+    return "".join(lines)

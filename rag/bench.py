@@ -1,0 +1,676 @@
+"""`python -m rag.bench`: how fast indexing, search and answers are, each as a ratio to a baseline run beside it.
+
+Every measurement runs in its own subprocess, so that its peak memory (the child's maximum resident set size,
+native memory included) is its own; baseline and project run one after the other in the same invocation, so their
+ratio holds even when the machine is busy (absolute figures do not: the report records the load average).
+
+- indexing: `rag.indexer.update_index` (the configured embedding backend, sentence chunking) against the naive
+  path: the same bundled model through `SentenceTransformer.encode` on torch over 1,000-character windows with
+  200 characters of overlap, into a flat FAISS index. Same articles: variations of the bundled sample articles
+  (`--articles FILE.jsonl` takes real ones, e.g. ../shared/eval/squad2-dev/articles.jsonl). Then a rerun with
+  nothing changed and one with one article changed, against the first build.
+- search: the vector store (`rag.vectors.FaissVectors`, index type picked by corpus size) against exact search,
+  at 10k, 100k and 1M passages: p50/p99 latency of single queries and recall@10 of the exact top 10. The vectors
+  are SYNTHETIC (clustered unit vectors, see `synthetic_vectors`), not embeddings of real text; BM25
+  (`rag.lexical`) over synthetic word documents of the same count beside it.
+- answers: time to first token and tokens/s of `Assistant.stream` against raw llama-cpp-python generation of the
+  very same prompts with the same model and settings.
+- query embedding: one question's embedding latency per backend and thread count, alone and beside one busy
+  process (the situation of a server whose LLM is generating).
+
+`--quick` shrinks everything (a minute or two: what the tests run). Results: a table on stdout and JSON in `--out`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+NAIVE_WINDOW = 1000
+NAIVE_OVERLAP = 200
+DIMENSION = 384
+QUESTIONS = (
+    "When did the footbridge reopen?",
+    "What did the Lake Orwin study find about otters?",
+    "How much is the town council budget?",
+    "Who won the Lenn Valley regatta?",
+)
+
+
+# -- the corpus ----------------------------------------------------------------------------------------------------
+
+
+def sample_articles() -> list[dict[str, str]]:
+    """The bundled sample articles as {title, text}, read by the project's own readers."""
+    from rag.articles import read_sources
+    from rag.errors import SourceError
+
+    articles: list[dict[str, str]] = []
+    for _, result in read_sources([SAMPLES]):
+        if isinstance(result, SourceError):
+            continue
+        articles.extend({"title": article.title, "text": article.text} for article in result)
+    return articles
+
+
+def varied_articles(seed_articles: Sequence[dict[str, str]], count: int, seed: int = 0) -> list[dict[str, str]]:
+    """`count` distinct articles made from the paragraphs of `seed_articles`: each takes the paragraphs of one
+    article, shuffled and mixed with two of another, so that every text is different (nothing is a duplicate).
+
+    >>> articles = varied_articles([{"title": "A", "text": "One.\\n\\nTwo."}, {"title": "B", "text": "Three."}], 3)
+    >>> len(articles), len({article["text"] for article in articles})
+    (3, 3)
+    """
+    rng = random.Random(seed)
+    paragraphs = [[part for part in re.split(r"\n\s*\n", article["text"]) if part.strip()]
+                  for article in seed_articles]
+    result = []
+    for number in range(count):
+        base = number % len(seed_articles)
+        other = paragraphs[rng.randrange(len(paragraphs))]
+        chosen = paragraphs[base] + rng.sample(other, min(2, len(other)))
+        rng.shuffle(chosen)
+        text = f"Edition {number + 1}.\n\n" + "\n\n".join(chosen)
+        result.append({"title": f"{seed_articles[base]['title']} ({number + 1})", "text": text})
+    return result
+
+
+def write_corpus(articles: Sequence[dict[str, str]], folder: Path) -> Path:
+    """One .txt file per article (title on the first line), as a user's folder would hold them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, article in enumerate(articles):
+        (folder / f"article-{number:06d}.txt").write_text(f"{article['title']}\n\n{article['text']}\n", "utf-8")
+    return folder
+
+
+def naive_windows(text: str, window: int = NAIVE_WINDOW, overlap: int = NAIVE_OVERLAP) -> list[str]:
+    """Fixed-size character windows, the usual naive chunking.
+
+    >>> naive_windows("abcdefghij", window=4, overlap=1)
+    ['abcd', 'defg', 'ghij']
+    """
+    step = window - overlap
+    return [text[start:start + window] for start in range(0, max(len(text) - overlap, 1), step)]
+
+
+# -- synthetic vectors and word documents ------------------------------------------------------------------------
+
+
+def synthetic_vectors(count: int, dimension: int = DIMENSION, seed: int = 0, per_topic: int = 200,
+                      topics_seed: int = 0, topics: int | None = None) -> np.ndarray:
+    """Unit vectors shaped like sentence embeddings of a news archive (an assumption, not real embeddings):
+    topic centres at random on the sphere (one per `per_topic` passages), each vector its topic's centre plus
+    Gaussian noise of about the same norm whose variance falls off as 1/i over the dimensions (embeddings use
+    a few directions much more than the rest). Queries are drawn the same way with another `seed`.
+
+    >>> vectors = synthetic_vectors(1000, 16, seed=1)
+    >>> vectors.shape, bool(np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5))
+    ((1000, 16), True)
+    """
+    centres_rng = np.random.default_rng(topics_seed)
+    centres = centres_rng.standard_normal((topics or max(1, count // per_topic), dimension)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    scale = (np.arange(1, dimension + 1, dtype=np.float32) ** -0.5)
+    scale /= np.linalg.norm(scale)
+    rng = np.random.default_rng(seed + 1_000_003)
+    vectors = np.empty((count, dimension), dtype=np.float32)
+    for start in range(0, count, 100_000):  # in slices: 1M float64 draws at once would need 3 GB
+        size = min(100_000, count - start)
+        noise = rng.standard_normal((size, dimension), dtype=np.float32) * scale
+        block = centres[rng.integers(0, len(centres), size)] + noise
+        vectors[start:start + size] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return vectors
+
+
+def synthetic_documents(count: int, seed: int = 0, vocabulary: int = 50_000, length: int = 60) -> np.ndarray:
+    """Word ids of `count` documents of `length` words, Zipf-distributed as in natural text, for BM25 at scale
+    (ids rather than strings: 60 million Python strings would take gigabytes).
+
+    >>> synthetic_documents(3, length=4).shape
+    (3, 4)
+    """
+    rng = np.random.default_rng(seed)
+    return (np.minimum(rng.zipf(1.2, size=(count, length)), vocabulary) - 1).astype(np.int32)
+
+
+# -- measurements (each runs in a subprocess: `python -m rag.bench --part NAME --config JSON`) ------------------
+
+
+def part_naive_index(config: dict[str, Any]) -> dict[str, Any]:
+    """The naive path: windows → SentenceTransformer.encode (torch, all cores) → IndexFlatIP."""
+    import faiss
+    from sentence_transformers import SentenceTransformer
+
+    from rag.embed import bundled_embedder_path
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    started = time.perf_counter()
+    model = SentenceTransformer(str(bundled_embedder_path()), device="cpu", local_files_only=True)
+    load_seconds = time.perf_counter() - started
+    articles = [json.loads(line) for line in Path(config["articles"]).read_text("utf-8").splitlines()]
+    started = time.perf_counter()
+    windows = [window for article in articles for window in naive_windows(f"{article['title']}\n\n{article['text']}")]
+    vectors = model.encode(windows, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "load_seconds": load_seconds, "articles": len(articles), "chunks": len(windows),
+            "characters": sum(len(article["text"]) for article in articles)}
+
+
+def part_project_index(config: dict[str, Any]) -> dict[str, Any]:
+    """The project's path: a first build, a rerun with nothing changed, a rerun with one article changed."""
+    from rag.embed import load_embedder
+    from rag.indexer import update_index
+
+    started = time.perf_counter()
+    embedder = load_embedder(backend=config["backend"], threads=0)
+    embedder.embed(["warm-up"])
+    load_seconds = time.perf_counter() - started
+    corpus, index = Path(config["corpus"]), Path(config["index"])
+
+    def run() -> tuple[float, Any]:
+        began = time.perf_counter()
+        report = update_index([corpus], index, embedder, progress=False, checkpoint_seconds=None)
+        return time.perf_counter() - began, report
+
+    first_seconds, first = run()
+    no_change_seconds, _ = run()
+    changed = sorted(corpus.glob("*.txt"))[len(list(corpus.glob("*.txt"))) // 2]
+    changed.write_text(changed.read_text("utf-8") + "\nA late correction was added to this article.\n", "utf-8")
+    os.utime(changed, (time.time() - 10, time.time() - 10))  # older than the indexer's racy-timestamp window
+    one_changed_seconds, again = run()
+    articles = [json.loads(line) for line in Path(config["articles"]).read_text("utf-8").splitlines()]
+    return {"seconds": first_seconds, "load_seconds": load_seconds, "backend": config["backend"],
+            "embedder": embedder.name, "articles": first.articles_total, "chunks": first.passages_embedded,
+            "characters": sum(len(article["text"]) for article in articles),
+            "embed_seconds": first.embed_seconds, "no_change_seconds": no_change_seconds,
+            "one_changed_seconds": one_changed_seconds, "one_changed_embedded": again.passages_embedded}
+
+
+def part_search(config: dict[str, Any]) -> dict[str, Any]:
+    """Exact search against the automatically chosen index at one corpus size, on synthetic vectors."""
+    from rag import vectors as vector_module
+    from rag.vectors import FaissVectors
+
+    if config.get("ann_threshold"):
+        vector_module.AUTO_ANN_PASSAGES = int(config["ann_threshold"])
+    count, query_count = int(config["count"]), int(config["queries"])
+    started = time.perf_counter()
+    data = synthetic_vectors(count)
+    queries = synthetic_vectors(query_count, seed=1, topics=max(1, count // 200))
+    generate_seconds = time.perf_counter() - started
+
+    truth, exact_latencies = _exact_search(data, queries, int(config.get("exact_queries", 50)))
+
+    started = time.perf_counter()
+    store = FaissVectors(DIMENSION, config.get("factory", "auto"))
+    store.add(data)
+    build_seconds = time.perf_counter() - started
+    found: list[np.ndarray] = []
+    latencies = _latencies(lambda query: found.append(store.search(query, 10)[1][0]), queries)
+    recall = float(np.mean([len(set(rows.tolist()) & set(expected.tolist())) / 10
+                            for rows, expected in zip(found, truth, strict=True)]))
+    result = {"passages": count, "queries": query_count, "synthetic": True, "generate_seconds": generate_seconds,
+              "build_seconds": build_seconds, **store.describe(),
+              "p50_ms": _percentile(latencies, 50), "p99_ms": _percentile(latencies, 99),
+              "exact_p50_ms": _percentile(exact_latencies, 50), "exact_p99_ms": _percentile(exact_latencies, 99),
+              "recall_at_10": recall}
+    result["lexical"] = _lexical_search(count, query_count) if config.get("lexical", True) else None
+    return result
+
+
+def _exact_search(data: np.ndarray, queries: np.ndarray, timed: int) -> tuple[np.ndarray, list[float]]:
+    """The exact top 10 of every query (one batched, multi-core pass) and the single-query latencies of exact
+    search through the same store for the first `timed` queries. Its copy of the vectors is freed on return."""
+    from rag.vectors import FaissVectors
+
+    exact = FaissVectors(DIMENSION, "Flat")
+    exact.add(data)
+    _, truth = exact.search(queries, 10)
+    return truth, _latencies(lambda query: exact.search(query, 10), queries[:timed])
+
+
+def _lexical_search(count: int, query_count: int) -> dict[str, Any] | None:
+    try:
+        from rag.lexical import LexicalIndex
+    except ImportError:
+        return None
+    documents = synthetic_documents(count)
+    index = LexicalIndex()
+    started = time.perf_counter()
+    # What add_terms would make of these documents, without 60 million strings: words "w0", "w1"... as ids.
+    index.vocabulary = {f"w{word}": word for word in range(int(documents.max()) + 1)}
+    index.tokens = documents.ravel()
+    index.offsets = np.arange(0, documents.size + 1, documents.shape[1], dtype=np.int64)
+    index.search(np.array([1], dtype=np.int32), 10)  # builds the BM25 matrix
+    build_seconds = time.perf_counter() - started
+    rng = np.random.default_rng(2)
+    queries = [documents[int(row), :6:2].copy() for row in rng.integers(0, count, query_count)]
+    latencies = _latencies(lambda query: index.search(query, 50), queries)
+    return {"build_seconds": build_seconds, "p50_ms": _percentile(latencies, 50),
+            "p99_ms": _percentile(latencies, 99)}
+
+
+def part_answer(config: dict[str, Any]) -> dict[str, Any]:
+    """Assistant.stream over the sample index; the prompts it built are returned for the raw run."""
+    from rag.assistant import Assistant
+    from rag.embed import load_embedder
+    from rag.llm import load_llm
+    from rag.prompts import fit_passages
+
+    embedder = load_embedder(backend=config["backend"], threads=1)
+    llm = load_llm(context_size=2048, progress=False)
+    assistant = Assistant.load(config["index"], embedder=embedder, llm=llm, max_answer_tokens=config["tokens"])
+    results, prompts = [], []
+    for question in config["questions"]:
+        started = time.perf_counter()
+        first = last = None
+        pieces: list[str] = []
+        for piece in assistant.stream(question):
+            if isinstance(piece, str):
+                last = time.perf_counter()
+                first = first or last
+                pieces.append(piece)
+        finished = time.perf_counter()  # after the citation checks that follow the last token
+        hits = assistant.search(question)
+        budget = llm.context_size - assistant.settings.max_answer_tokens - 16
+        prompt = fit_passages(question, [hit.passage for hit in hits], [], llm.chat, budget, llm.count_tokens)
+        prompts.append({"text": prompt.text, "stop": list(prompt.stop)})
+        results.append({**_generation_figures(started, first, last or finished, llm.count_tokens("".join(pieces))),
+                        "answer_s": finished - started})
+    return {"answers": results, "prompts": prompts, **_summarise_generation(results)}
+
+
+def part_raw_answer(config: dict[str, Any]) -> dict[str, Any]:
+    """The same prompts straight through llama-cpp-python: no retrieval, no prompt building, no checks."""
+    from llama_cpp import Llama
+
+    from rag.llm import bundled_gguf_path
+
+    model = Llama(model_path=str(bundled_gguf_path(progress=False)), n_ctx=2048, n_threads=os.cpu_count() or 1,
+                  n_threads_batch=os.cpu_count() or 1, verbose=False)
+    results = []
+    for prompt in config["prompts"]:
+        model.reset()
+        started = time.perf_counter()
+        first = last = None
+        pieces = []
+        for chunk in model.create_completion(prompt["text"], max_tokens=config["tokens"], temperature=0.0,
+                                             stop=prompt["stop"], stream=True, seed=0, repeat_penalty=1.1):
+            text = chunk["choices"][0]["text"]  # type: ignore[index]
+            if text:
+                last = time.perf_counter()
+                first = first or last
+                pieces.append(text)
+        finished = time.perf_counter()
+        tokens = len(model.tokenize("".join(pieces).encode("utf-8"), add_bos=False, special=False))
+        results.append({**_generation_figures(started, first, last or finished, tokens),
+                        "answer_s": finished - started})
+    return {"answers": results, **_summarise_generation(results)}
+
+
+def _generation_figures(started: float, first: float | None, last: float, tokens: int) -> dict[str, float]:
+    """Time to the first piece, and tokens per second from the first piece to the last."""
+    first = first or last
+    return {"first_token_s": first - started, "tokens": tokens,
+            "tokens_per_s": (tokens - 1) / (last - first) if tokens > 1 and last > first else 0.0}
+
+
+def _summarise_generation(results: Sequence[dict[str, float]]) -> dict[str, float]:
+    return {"first_token_s": float(np.median([r["first_token_s"] for r in results])),
+            "answer_s": float(np.median([r["answer_s"] for r in results])),
+            "tokens_per_s": float(np.median([r["tokens_per_s"] for r in results if r["tokens_per_s"]] or [0.0]))}
+
+
+def part_query_embedding(config: dict[str, Any]) -> dict[str, Any]:
+    """One question's embedding latency for each backend and thread count, alone and beside a busy process."""
+    from rag.embed import load_embedder
+
+    repeats = int(config["repeats"])
+    questions = [f"{question} ({number})" for number in range(repeats) for question in QUESTIONS][:repeats]
+    results = []
+    for backend, threads in (("torch", 1), ("torch", 2), ("onnx-int8", 1), ("onnx-int8", 2)):
+        embedder = load_embedder(backend=backend, threads=threads)
+        embedder.embed(["warm-up"])
+        row: dict[str, Any] = {"backend": backend, "threads": threads}
+        embed_one = _one_at_a_time(embedder)
+        for situation in ("quiet", "busy"):
+            with _busy_neighbour(situation == "busy"):
+                latencies = _latencies(embed_one, questions)
+            row[f"{situation}_p50_ms"] = _percentile(latencies, 50)
+        results.append(row)
+    return {"results": results}
+
+
+def _one_at_a_time(embedder: Any) -> Callable[[str], Any]:
+    def embed_one(question: str) -> Any:
+        return embedder.embed([question])
+
+    return embed_one
+
+
+@contextlib.contextmanager
+def _busy_neighbour(enabled: bool) -> Iterator[None]:
+    """One process spinning on one core for the duration (as a generating LLM would)."""
+    if not enabled:
+        yield
+        return
+    process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        yield
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _latencies(call: Callable[[Any], Any], items: Sequence[Any] | np.ndarray) -> list[float]:
+    latencies = []
+    for item in items:
+        query = item[None, :] if isinstance(item, np.ndarray) and item.ndim == 1 and item.dtype == np.float32 \
+            else item
+        started = time.perf_counter()
+        call(query)
+        latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+def _percentile(latencies: Sequence[float], percent: float) -> float:
+    return round(float(np.percentile(np.asarray(latencies) * 1000.0, percent)), 3)
+
+
+PARTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "naive-index": part_naive_index, "project-index": part_project_index, "search": part_search,
+    "answer": part_answer, "raw-answer": part_raw_answer, "query-embedding": part_query_embedding,
+}
+
+
+def run_part(name: str, config: dict[str, Any], timeout: float = 3600.0) -> dict[str, Any]:
+    """Run one part in a fresh interpreter; returns its result with `peak_rss_mb` (the child's own peak)."""
+    with tempfile.NamedTemporaryFile("w+", suffix=".json", delete=False) as handle:
+        output = Path(handle.name)
+    command = [sys.executable, "-m", "rag.bench", "--part", name, "--config", json.dumps(config),
+               "--part-output", str(output)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+        # RUSAGE_CHILDREN only tells the largest child so far: each child reports its own peak (peak_rss_mb).
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"bench part {name} took more than {timeout:.0f} s") from None
+    try:
+        if process.returncode != 0:
+            raise RuntimeError(f"bench part {name} failed (exit {process.returncode}):\n{stderr[-3000:]}")
+        result = dict(json.loads(output.read_text("utf-8")))
+    finally:
+        output.unlink(missing_ok=True)
+    result["wall_seconds"] = time.perf_counter() - started
+    return result
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size. VmHWM, because ru_maxrss survives exec (a child started by a large
+    parent would report the parent's size); ru_maxrss where /proc is missing (macOS: bytes, not KiB)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024.0, 1)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0), 1)
+
+
+def _child_main(name: str, config: dict[str, Any], output: Path) -> None:
+    result = PARTS[name](config)
+    result["peak_rss_mb"] = peak_rss_mb()
+    output.write_text(json.dumps(result), "utf-8")
+
+
+# -- the whole run -------------------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_gb = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        memory_gb = round(int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024, 1)
+    import faiss
+
+    versions = {"python": platform.python_version(), "numpy": np.__version__, "faiss": faiss.__version__}
+    for package in ("torch", "onnxruntime", "sentence_transformers", "llama_cpp"):
+        with contextlib.suppress(ImportError):
+            versions[package] = __import__(package).__version__
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": memory_gb, "system": platform.platform(),
+            "load_average_before": [round(value, 2) for value in os.getloadavg()], "versions": versions}
+
+
+def run(arguments: argparse.Namespace) -> dict[str, Any]:
+    from rag.settings import Settings
+
+    backend = arguments.backend or Settings.from_env().embed_backend
+    quick = arguments.quick
+    report: dict[str, Any] = {"machine": machine(), "quick": quick, "backend": backend,
+                              "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    skip = set(arguments.skip)
+    work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    try:
+        if "index" not in skip or "answer" not in skip:
+            articles_file = _prepare_articles(arguments, work, quick)
+        if "index" not in skip:
+            report["indexing"] = _bench_indexing(articles_file, work, backend, arguments)
+        if "search" not in skip:
+            report["search"] = [_progress(f"search at {count:,} passages", "search", {
+                "count": count, "queries": 30 if quick else arguments.queries,
+                "exact_queries": 10 if quick else 50,
+                "ann_threshold": 1000 if quick else 0, "factory": arguments.factory,
+            }) for count in arguments.sizes]
+        if "answer" not in skip:
+            report["answer"] = _bench_answer(work, backend, quick)
+        if "query" not in skip:
+            report["query_embedding"] = _progress("query embedding", "query-embedding",
+                                                  {"backend": backend, "repeats": 5 if quick else 30})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report["machine"]["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
+    report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return report
+
+
+def _progress(label: str, part: str, config: dict[str, Any]) -> dict[str, Any]:
+    print(f"bench: {label}...", file=sys.stderr, flush=True)
+    return run_part(part, config)
+
+
+def _prepare_articles(arguments: argparse.Namespace, work: Path, quick: bool) -> Path:
+    """The articles both indexing paths get, as JSON Lines (naive path) and as .txt files (project path)."""
+    if arguments.articles:
+        articles = [json.loads(line) for line in Path(arguments.articles).read_text("utf-8").splitlines()
+                    if line.strip()]
+        articles = [{"title": a.get("title", ""), "text": a.get("text", "")} for a in articles]
+        if quick:
+            articles = articles[:3]
+    else:
+        articles = varied_articles(sample_articles(), 12 if quick else arguments.article_count)
+    path = work / "articles.jsonl"
+    path.write_text("".join(json.dumps(article, ensure_ascii=False) + "\n" for article in articles), "utf-8")
+    return path
+
+
+def _bench_indexing(articles_file: Path, work: Path, backend: str, arguments: argparse.Namespace) -> dict[str, Any]:
+    articles = [json.loads(line) for line in articles_file.read_text("utf-8").splitlines()]
+    runs: dict[str, Any] = {}
+    # Both backends in a full run (the default and the reference); the quick run only the configured one.
+    backends = [backend] if arguments.quick else list(dict.fromkeys([backend, "onnx-int8", "torch"]))
+    for round_number in range(1 if arguments.quick else arguments.rounds):
+        naive = _progress(f"indexing, naive path (round {round_number + 1})", "naive-index",
+                          {"articles": str(articles_file)})
+        runs.setdefault("naive", []).append(naive)
+        for name in backends:
+            corpus = write_corpus(articles, work / f"corpus-{name}-{round_number}")
+            project = _progress(f"indexing, rag with {name} (round {round_number + 1})", "project-index", {
+                "backend": name, "articles": str(articles_file), "corpus": str(corpus),
+                "index": str(work / f"index-{name}-{round_number}")})
+            runs.setdefault(name, []).append(project)
+            shutil.rmtree(corpus, ignore_errors=True)
+            shutil.rmtree(work / f"index-{name}-{round_number}", ignore_errors=True)
+    best = {name: min(results, key=lambda r: r["seconds"]) for name, results in runs.items()}
+    summary: dict[str, Any] = {"runs": runs, "articles_source": arguments.articles or "bundled samples, varied",
+                               "naive_path": f"SentenceTransformer.encode on torch, {NAIVE_WINDOW}-character windows "
+                                             f"with {NAIVE_OVERLAP} of overlap, IndexFlatIP"}
+    for name, result in best.items():
+        summary[name] = {
+            **{key: result[key] for key in ("seconds", "articles", "chunks", "characters", "peak_rss_mb")},
+            "articles_per_s": result["articles"] / result["seconds"],
+            "chunks_per_s": result["chunks"] / result["seconds"],
+            "characters_per_s": result["characters"] / result["seconds"],
+            **({"no_change_seconds": result["no_change_seconds"],
+                "one_changed_seconds": result["one_changed_seconds"],
+                "no_change_ratio": result["no_change_seconds"] / result["seconds"],
+                "one_changed_ratio": result["one_changed_seconds"] / result["seconds"]}
+               if "no_change_seconds" in result else {}),
+        }
+        if name != "naive":
+            summary[name]["speed_vs_naive"] = summary[name]["characters_per_s"] / summary["naive"]["characters_per_s"]
+    return summary
+
+
+def _bench_answer(work: Path, backend: str, quick: bool) -> dict[str, Any]:
+    from rag.embed import load_embedder
+    from rag.indexer import update_index
+
+    index = work / "answer-index"
+    update_index([SAMPLES], index, load_embedder(backend=backend, threads=0), progress=False)
+    tokens = 24 if quick else 96
+    questions = list(QUESTIONS[:2] if quick else QUESTIONS)
+    assistant = _progress("answers through the assistant", "answer",
+                          {"backend": backend, "index": str(index), "questions": questions, "tokens": tokens})
+    raw = _progress("answers through raw llama-cpp-python", "raw-answer",
+                    {"prompts": assistant.pop("prompts"), "tokens": tokens})
+    return {"assistant": assistant, "raw": raw,
+            "first_token_ratio": assistant["first_token_s"] / max(raw["first_token_s"], 1e-9),
+            "tokens_per_s_ratio": assistant["tokens_per_s"] / max(raw["tokens_per_s"], 1e-9)}
+
+
+# -- the table -----------------------------------------------------------------------------------------------------
+
+
+def table(report: dict[str, Any]) -> str:
+    """The report as Markdown tables (what the README shows)."""
+    lines = []
+    info = report["machine"]
+    lines.append(f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; load average "
+                 f"{info['load_average_before'][0]} before, {info.get('load_average_after', ['?'])[0]} after"
+                 f"{' (quick run)' if report.get('quick') else ''}.")
+    if "indexing" in report:
+        indexing = report["indexing"]
+        lines += ["", f"Indexing ({indexing['articles_source']}; naive path: {indexing['naive_path']})", "",
+                  "| path | articles/s | chunks/s | characters/s | vs naive | no-change rerun | one changed | "
+                  "peak RSS |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for name in ("naive", *[key for key in indexing if key not in ("naive", "runs", "articles_source",
+                                                                         "naive_path")]):
+            row = indexing[name]
+            lines.append(
+                f"| {'naive' if name == 'naive' else 'rag index (' + name + ')'} | {row['articles_per_s']:.2f} | "
+                f"{row['chunks_per_s']:.1f} | {row['characters_per_s']:,.0f} | "
+                f"{row.get('speed_vs_naive', 1.0):.2f}× | "
+                + (f"{row['no_change_seconds']:.2f} s ({row['no_change_ratio']:.1%}) | "
+                   f"{row['one_changed_seconds']:.2f} s ({row['one_changed_ratio']:.1%}) | "
+                   if "no_change_seconds" in row else "– | – | ")
+                + f"{row['peak_rss_mb']:.0f} MB |")
+    if "search" in report:
+        lines += ["", "Search (SYNTHETIC clustered vectors, 384 dimensions; single queries, k = 10)", "",
+                  "| passages | index | bytes/passage | build | p50 | p99 | exact p50 | speed-up | recall@10 | "
+                  "BM25 p50 | peak RSS |", "|" + " ---: |" * 11]
+        for row in report["search"]:
+            lexical = row.get("lexical") or {}
+            kind = row["kind"] + (f" nprobe {row['nprobe']}" if row["nprobe"] else "")
+            bm25 = f"{lexical['p50_ms']:.2f} ms" if lexical else "–"
+            lines.append(
+                f"| {row['passages']:,} | {kind} | {row['bytes_per_passage']:,} | {row['build_seconds']:.1f} s | "
+                f"{row['p50_ms']:.2f} ms | {row['p99_ms']:.2f} ms | {row['exact_p50_ms']:.2f} ms | "
+                f"{row['exact_p50_ms'] / max(row['p50_ms'], 1e-9):.1f}× | {row['recall_at_10']:.3f} | "
+                f"{bm25} | {row['peak_rss_mb']:.0f} MB |")
+    if "answer" in report:
+        answer = report["answer"]
+        lines += ["", "Answers (bundled Gemma 3 270M, sample index; median over questions)", "",
+                  "| path | first token | tokens/s | whole answer | peak RSS |", "| --- | ---: | ---: | ---: | ---: |"]
+        for name, label in (("raw", "raw llama-cpp-python, same prompt"),
+                            ("assistant", "Assistant.stream (with retrieval and citation checks)")):
+            row = answer[name]
+            lines.append(f"| {label} | {row['first_token_s']:.2f} s | {row['tokens_per_s']:.1f} | "
+                         f"{row.get('answer_s', 0.0):.2f} s | {row['peak_rss_mb']:.0f} MB |")
+        lines.append(f"| ratio | {answer['first_token_ratio']:.2f}× | {answer['tokens_per_s_ratio']:.2f}× | | |")
+    if "query_embedding" in report:
+        lines += ["", "Query embedding (one question; busy = one other process spinning on a core)", "",
+                  "| backend | threads | quiet p50 | busy p50 |", "| --- | ---: | ---: | ---: |"]
+        for row in report["query_embedding"]["results"]:
+            lines.append(f"| {row['backend']} | {row['threads']} | {row['quiet_p50_ms']:.1f} ms | "
+                         f"{row['busy_p50_ms']:.1f} ms |")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rag.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON report here")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a minute or two (what the tests run)")
+    parser.add_argument("--articles", default=None, metavar="FILE.jsonl",
+                        help="real articles ({title, text} per line) instead of variations of the samples")
+    parser.add_argument("--article-count", type=int, default=300, help="articles made from the samples (300)")
+    parser.add_argument("--rounds", type=int, default=1, help="indexing rounds; the best of each path is kept")
+    parser.add_argument("--sizes", type=lambda value: [int(float(v)) for v in value.split(",")],
+                        default=None, help="search corpus sizes (default 10000,100000,1000000; quick: 2000,20000)")
+    parser.add_argument("--queries", type=int, default=200, help="search queries per size (200)")
+    parser.add_argument("--factory", default="auto", help="vector index factory to measure (default: auto)")
+    parser.add_argument("--backend", default=None, help="embedding backend of the project path (default: the "
+                        "embed_backend setting)")
+    parser.add_argument("--skip", default=[], type=lambda value: value.split(","),
+                        help="comma-separated parts to skip: index, search, answer, query")
+    parser.add_argument("--part", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--config", default="{}", help=argparse.SUPPRESS)
+    parser.add_argument("--part-output", default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    if arguments.part:
+        _child_main(arguments.part, json.loads(arguments.config), Path(arguments.part_output))
+        return 0
+    if arguments.sizes is None:
+        arguments.sizes = [2000, 20000] if arguments.quick else [10_000, 100_000, 1_000_000]
+    report = run(arguments)
+    report["table"] = table(report)
+    print(report["table"])
+    if arguments.out:
+        arguments.out.parent.mkdir(parents=True, exist_ok=True)
+        arguments.out.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+        print(f"\nwritten: {arguments.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

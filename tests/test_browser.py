@@ -1,0 +1,114 @@
+"""The chat in a real browser: Debian's headless Chromium driven by Playwright (no browser download, ever), against
+`rag serve` with the real bundled models over the sample articles plus one article full of HTML and script.
+
+Skipped, with the reason, only where no Chromium can be found (the test set-up installs it: `.ci/run`).
+A screenshot is kept in test-artifacts/browser-chat.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PROJECT = Path(__file__).resolve().parent.parent
+ARTIFACTS = PROJECT / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+QUESTION = "When did the Quayside Bakery win the county bread prize?"
+
+# Records every text the last chat message shows, to see the answer arrive piece by piece.
+WATCH_STREAMING = """
+window.__snapshots = [];
+new MutationObserver(() => {
+  const messages = document.querySelectorAll('#rag-chat .message-content');
+  const last = messages[messages.length - 1];
+  if (last && window.__snapshots[window.__snapshots.length - 1] !== last.innerText) {
+    window.__snapshots.push(last.innerText);
+  }
+}).observe(document, {subtree: true, childList: true, characterData: true});
+window.alert = () => { window.__pwned = 'alert'; };
+"""
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("RAG_CHROMIUM", ""), "/usr/bin/chromium", shutil.which("chromium") or "",
+                      shutil.which("chromium-browser") or ""):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium here: install Debian's `chromium` package (`apt-get install -y chromium`, as "
+                    ".ci/run does when it runs as root), or point RAG_CHROMIUM at a Chromium binary")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed: `pip install -e .[dev]`")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def test_chat_streams_an_answer_shows_its_source_and_runs_no_article_script(browser: Any, rag_serve: str) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    off_machine: list[str] = []
+    page.on("request", lambda request: off_machine.append(request.url)
+            if not request.url.startswith((rag_serve, "data:", "blob:")) else None)
+    page.add_init_script(WATCH_STREAMING)
+    page.goto(rag_serve + "/", wait_until="load")
+    page.wait_for_selector("#rag-question textarea", timeout=60_000)
+    assert "9" in page.inner_text("#rag-stats") and "articles" in page.inner_text("#rag-stats")
+
+    page.fill("#rag-question textarea", QUESTION)
+    page.click("#rag-ask")
+    # The sources panel ends with the cited passages, a refusal or an error notice.
+    page.wait_for_selector("#rag-sources .rag-sources, #rag-sources .rag-notice[style*='b42318']", timeout=240_000)
+    page.wait_for_timeout(500)  # let the last render settle before reading the page
+    shown = f"chat: {page.inner_text('#rag-chat')!r}\nsources: {page.inner_text('#rag-sources')!r}"
+    assert page.locator("#rag-sources .rag-source").count() >= 1, shown
+
+    # The answer arrived piece by piece, then was replaced by the checked answer with a linked marker.
+    snapshots = page.evaluate("window.__snapshots")
+    assert len(snapshots) >= 3, snapshots
+    final = page.locator("#rag-chat .message-content").last
+    assert "[1]" in final.inner_text()
+    assert final.locator("a.rag-marker").count() >= 1
+
+    # The source is shown, its supporting sentence highlighted, its HTML shown as text and never run.
+    source = page.locator("#rag-sources .rag-source").first
+    assert "Quayside Bakery wins the county bread prize" in source.inner_text()
+    assert "bread prize" in " ".join(source.locator("mark").all_inner_texts())
+    assert "<script>window.__pwned = 'script'</script>" in source.inner_text()
+    assert "<img src=x onerror=" in source.inner_text()
+    assert page.locator("#rag-sources img, #rag-sources script, #rag-chat script").count() == 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+
+    # The marker leads to its source.
+    final.locator("a.rag-marker").first.click()
+    page.wait_for_timeout(300)
+    assert page.evaluate("location.hash") == "#rag-source-1-1"
+    assert page.evaluate("document.getElementById('rag-source-1-1') !== null")
+
+    page.click("#rag-settings")
+    page.wait_for_selector("#rag-model code", timeout=10_000)
+    assert "gemma-3-270m" in page.inner_text("#rag-model")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser-chat.png"), full_page=True)
+    assert not off_machine, f"the page fetched from off the machine: {off_machine}"
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    page.close()

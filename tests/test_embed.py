@@ -1,0 +1,104 @@
+"""Embedding backends: names, micro-batching, and (with the real bundled model) ONNX parity with torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.embed import (
+    BACKENDS,
+    OnnxEmbedder,
+    SentenceTransformerEmbedder,
+    _micro_batches,
+    backend_of,
+    embedder_name,
+    exported_model,
+    load_embedder,
+)
+from rag.errors import InvalidRequestError, ModelError
+from rag.settings import Settings
+
+TEXTS = [
+    "The Maplewood footbridge reopened on 14 March 2026 after repairs costing £1.2 million.",
+    "Otters have returned to Lake Orwin, a three-year study found.",
+    "Council budget",
+    "A much longer passage about broadband: " + "fibre cables were laid along the valley road, " * 12,
+]
+
+
+def test_quantised_embedder_has_its_own_name_so_indexes_do_not_mix() -> None:
+    names = {backend: embedder_name("bundled", backend) for backend in BACKENDS}
+    assert names["torch"] == names["onnx"] == "all-MiniLM-L6-v2"  # same vectors: interchangeable
+    assert names["onnx-int8"] == "all-MiniLM-L6-v2+int8"
+    assert embedder_name("/models/my-model", "onnx-int8") == "my-model+int8"
+    assert [backend_of(name) for name in names.values()] == ["torch", "torch", "onnx-int8"]
+
+
+def test_unknown_backend_is_refused_with_the_choices() -> None:
+    with pytest.raises(ModelError, match="torch, onnx, onnx-int8"):
+        embedder_name("bundled", "tensorrt")
+    with pytest.raises(InvalidRequestError, match="embed_backend"):
+        Settings.from_env({"RAG_EMBED_BACKEND": "tensorrt"})
+
+
+def test_backend_none_follows_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_EMBED_BACKEND", "onnx-int8")
+    assert embedder_name("bundled") == "all-MiniLM-L6-v2+int8"
+
+
+def test_micro_batches_bound_texts_and_padded_tokens() -> None:
+    lengths = np.array([250, 240, 120, 100, 90, 12, 10, 10, 9, 3])
+    batches = _micro_batches(lengths, batch_size=4, batch_tokens=500)
+    assert [index for batch in batches for index in range(len(lengths))[batch]] == list(range(len(lengths)))
+    for batch in batches:
+        rows = lengths[batch]
+        assert len(rows) <= 4
+        assert len(rows) == 1 or rows.max() * len(rows) <= 500
+
+
+@pytest.mark.slow
+class TestWithTheBundledModel:
+    @pytest.fixture(scope="class")
+    def vectors(self) -> dict[str, np.ndarray]:
+        result = {}
+        for backend in BACKENDS:
+            embedder = load_embedder(backend=backend, threads=1)
+            assert embedder.name == embedder_name("bundled", backend)
+            assert embedder.dimension == 384 and embedder.max_tokens == 254
+            result[backend] = embedder.embed(TEXTS)
+        return result
+
+    def test_types(self) -> None:
+        assert isinstance(load_embedder(backend="torch", threads=1), SentenceTransformerEmbedder)
+        assert isinstance(load_embedder(backend="onnx-int8", threads=1), OnnxEmbedder)
+
+    def test_onnx_gives_torchs_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        np.testing.assert_allclose(vectors["onnx"], vectors["torch"], atol=1e-4)
+
+    def test_int8_vectors_stay_close_to_torchs(self, vectors: dict[str, np.ndarray]) -> None:
+        cosines = np.sum(vectors["onnx-int8"] * vectors["torch"], axis=1)
+        assert cosines.min() > 0.99, cosines
+        np.testing.assert_allclose(np.linalg.norm(vectors["onnx-int8"], axis=1), 1.0, atol=1e-5)
+
+    def test_order_and_batching_do_not_change_vectors(self) -> None:
+        embedder = load_embedder(backend="onnx-int8", threads=1, batch_size=2)
+        together = embedder.embed(TEXTS)
+        alone = np.vstack([embedder.embed([text]) for text in reversed(TEXTS)])[::-1]
+        # Dynamic quantisation scales activations per batch, so batch-mates move a vector a little; never far.
+        assert np.sum(together * alone, axis=1).min() > 0.98
+        assert embedder.embed([]).shape == (0, 384)
+
+    def test_token_counts_match_torch(self) -> None:
+        torch_embedder = load_embedder(backend="torch", threads=1)
+        onnx_embedder = load_embedder(backend="onnx-int8", threads=1)
+        assert [onnx_embedder.count_tokens(text) for text in TEXTS] == \
+            [torch_embedder.count_tokens(text) for text in TEXTS]
+
+    def test_export_is_cached(self) -> None:
+        from rag.embed import bundled_embedder_path
+
+        path = exported_model(bundled_embedder_path(), quantized=True, label="all-MiniLM-L6-v2")
+        modified = path.stat().st_mtime_ns
+        assert exported_model(bundled_embedder_path(), quantized=True, label="all-MiniLM-L6-v2") == path
+        assert path.stat().st_mtime_ns == modified
+        assert not list(path.parent.glob(".*partial"))

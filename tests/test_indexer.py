@@ -1,0 +1,704 @@
+"""Incremental indexing with a fake embedder: what is embedded, kept, removed and reported, bad input, settings
+changes, checkpoints, a reader following a concurrent writer, and uploads."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rag import articles
+from rag.errors import IndexFormatError, IndexLockedError, SourceError
+from rag.indexer import IndexReport, LazyEmbedder, add_files, safe_upload_name, update_index
+from rag.retrieve import Retriever
+from rag.store import PassageIndex, current_generation, writer_lock
+from tests.conftest import FakeEmbedder
+
+CHUNKS = {"chunk_tokens": 24, "chunk_overlap": 4}
+
+
+def story(topic: str, version: int = 1, sentences: int = 6) -> str:
+    """A small article about `topic` whose passages mention the topic; `version` changes its text."""
+    body = " ".join(f"The {topic} report {version} notes fact number {n} about the {topic} plan." for n in
+                    range(sentences))
+    return f"{topic.title()} news\n\n{body}\n"
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def corpus(folder: Path, topics: Sequence[str] = ("harbour", "bridge", "library")) -> Path:
+    for topic in topics:
+        write(folder, f"{topic}.txt", story(topic))
+    return folder
+
+
+def index(sources: Sequence[Path], folder: Path, embedder: Any, **options: Any) -> IndexReport:
+    return update_index(sources, folder, embedder, progress=False, **{**CHUNKS, **options})
+
+
+def state(folder: Path) -> tuple[Any, ...]:
+    """Everything a reader sees of the live index, comparable with ==."""
+    loaded = PassageIndex.load(folder)
+    vectors = loaded.vectors_of(range(len(loaded)))
+    rows = sorted((passage.id, passage.text, vectors[row].round(5).tobytes())
+                  for row, passage in enumerate(loaded.passages))
+    records = sorted((record.id, record.hash, record.passages) for record in loaded.articles.values())
+    return loaded.embedder, loaded.dimension, loaded.settings, rows, records
+
+
+def articles_in(folder: Path) -> set[str]:
+    return {Path(article_id).name for article_id in PassageIndex.load(folder).articles}
+
+
+# --- incremental: new, changed, unchanged, removed --------------------------------------------------------------
+
+
+def test_rerun_with_nothing_changed_embeds_nothing_and_writes_no_generation(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    embedder = FakeEmbedder()
+    first = index([source], folder, embedder)
+    assert sorted(Path(a).name for a in first.added) == ["bridge.txt", "harbour.txt", "library.txt"]
+    assert first.passages_embedded == first.passages_total == embedder.embedded > 3
+    before = state(folder)
+
+    rerun_embedder = FakeEmbedder()
+    second = index([source], folder, rerun_embedder)
+    assert rerun_embedder.calls == []
+    assert (second.unchanged, second.added, second.updated, second.removed) == (3, [], [], [])
+    assert second.passages_embedded == 0 and second.generation == first.generation == 1
+    assert current_generation(folder).name == "gen-000001"
+    assert state(folder) == before
+
+
+def test_a_changed_article_is_re_embedded_alone(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    unchanged_rows = {row for row in state(folder)[3] if "bridge" in row[0] or "library" in row[0]}
+    write(source, "harbour.txt", story("harbour", version=2, sentences=9))
+
+    embedder = FakeEmbedder()
+    report = index([source], folder, embedder)
+    assert [Path(a).name for a in report.updated] == ["harbour.txt"] and report.unchanged == 2
+    assert all("harbour report 2" in text for call in embedder.calls for text in call)
+    record = PassageIndex.load(folder).articles[report.updated[0]]
+    assert report.passages_embedded == embedder.embedded == record.passages
+    rows = state(folder)[3]
+    assert unchanged_rows <= set(rows)  # the other articles' passages and vectors are untouched
+    texts = [text for _, text, _ in rows if "harbour" in text.lower()]
+    assert texts and all("report 2" in text for text in texts)  # no passage of the old version is left
+
+
+def test_new_article_is_added_without_touching_the_others(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    write(source, "sub/school.md", "# School opens\n\n" + story("school").split("\n", 2)[2])
+    embedder = FakeEmbedder()
+    report = index([source], folder, embedder)
+    assert [Path(a).name for a in report.added] == ["school.md"] and report.unchanged == 3
+    assert all("school" in text for call in embedder.calls for text in call)
+    assert articles_in(folder) == {"harbour.txt", "bridge.txt", "library.txt", "school.md"}
+
+
+def test_deleted_file_is_removed_unless_keep_missing(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    (source / "bridge.txt").unlink()
+    kept = index([source], folder, FakeEmbedder(), keep_missing=True)
+    assert kept.removed == [] and "bridge.txt" in articles_in(folder)
+    removed = index([source], folder, FakeEmbedder())
+    assert [Path(a).name for a in removed.removed] == ["bridge.txt"]
+    assert articles_in(folder) == {"harbour.txt", "library.txt"}
+    assert all("bridge" not in passage.text for passage in PassageIndex.load(folder).passages)
+
+
+def test_removal_only_under_the_sources_scanned(tmp_path: Path) -> None:
+    news, blog, folder = corpus(tmp_path / "news"), corpus(tmp_path / "blog", ["garden"]), tmp_path / "index"
+    index([news], folder, FakeEmbedder())
+    index([blog], folder, FakeEmbedder())  # news articles are not under blog/: they stay
+    assert articles_in(folder) == {"harbour.txt", "bridge.txt", "library.txt", "garden.txt"}
+    (news / "harbour.txt").unlink()
+    report = index([blog], folder, FakeEmbedder())
+    assert report.removed == [] and "harbour.txt" in articles_in(folder)
+    report = index([news / "bridge.txt"], folder, FakeEmbedder())  # a file as the source: only itself
+    assert report.removed == [] and report.unchanged == 1
+    report = index([news], folder, FakeEmbedder())
+    assert [Path(a).name for a in report.removed] == ["harbour.txt"]
+
+
+def test_article_of_a_file_that_fails_to_read_is_kept(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    before = state(folder)
+    write(source, "bridge.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    report = index([source], folder, FakeEmbedder())
+    assert report.removed == [] and [Path(a).name for a in report.kept] == ["bridge.txt"]
+    [(failed_source, message)] = report.failed
+    assert failed_source == "bridge.txt" and "binary" in message and "convert it to text or remove it" in message
+    assert state(folder) == before
+    assert "kept: " in report.summary() and "failed: bridge.txt: looks like a binary file" in report.summary()
+
+
+def test_feed_records_are_added_updated_and_removed_by_id(tmp_path: Path) -> None:
+    source, folder = tmp_path / "feeds", tmp_path / "index"
+    records = [{"id": f"r{n}", "title": f"Record {n}", "text": story(f"topic{n}")} for n in range(3)]
+    feed = write(source, "feed.jsonl", "\n".join(json.dumps(record) for record in records))
+    index([source], folder, FakeEmbedder())
+    records[1]["text"] = story("topic1", version=2)
+    feed.write_text("\n".join(json.dumps(record) for record in [records[0], records[1]]))
+    report = index([source], folder, FakeEmbedder())
+    assert (report.updated, report.removed, report.unchanged) == (["r1"], ["r2"], 1)
+    assert set(PassageIndex.load(folder).articles) == {"r0", "r1"}
+
+
+def test_malformed_feed_line_keeps_the_good_lines_and_what_was_indexed(tmp_path: Path) -> None:
+    source, folder = tmp_path / "feeds", tmp_path / "index"
+    lines = [json.dumps({"id": f"r{n}", "title": f"Record {n}", "text": story(f"topic{n}")}) for n in range(3)]
+    feed = write(source, "feed.jsonl", "\n".join(lines))
+    index([source], folder, FakeEmbedder())
+    lines[2] = lines[2][:40]  # the record on line 3 is cut off: it may be r2, so r2 must not be removed
+    lines.append(json.dumps({"id": "r3", "title": "Record 3", "text": story("topic3")}))
+    feed.write_text("\n".join(lines))
+    report = index([source], folder, FakeEmbedder())
+    assert report.added == ["r3"] and report.removed == [] and report.kept == ["r2"]
+    [(failed_source, message)] = report.failed
+    assert failed_source == "feed.jsonl:3" and "line 3 is not valid JSON" in message and "fix or remove" in message
+    assert set(PassageIndex.load(folder).articles) == {"r0", "r1", "r2", "r3"}
+
+
+def test_same_id_in_two_feeds_is_reported_and_the_first_kept(tmp_path: Path) -> None:
+    source = tmp_path / "feeds"
+    write(source, "a.jsonl", json.dumps({"id": "same", "title": "First", "text": story("first")}))
+    write(source, "b.jsonl", json.dumps({"id": "same", "title": "Second", "text": story("second")}))
+    report = index([source], tmp_path / "index", FakeEmbedder())
+    assert report.added == ["same"] and PassageIndex.load(tmp_path / "index").articles["same"].title == "First"
+    [(failed_source, message)] = report.failed
+    assert failed_source == "b.jsonl" and "'same'" in message and "a.jsonl" in message
+
+
+# --- duplicates -------------------------------------------------------------------------------------------------
+
+
+def test_exact_duplicates_are_stored_once_and_reported(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles", ["harbour"]), tmp_path / "index"
+    write(source, "copy/harbour.txt", story("harbour").replace(" ", "  "))  # same text, other white space
+    write(source, "feed.jsonl", json.dumps({"id": "h1", "title": "Harbour news", "text": story("harbour")
+                                           .split("\n", 2)[2]}))
+    first = index([source], folder, FakeEmbedder())
+    assert len(first.added) == 1 and len(first.duplicates) == 2
+    kept = first.added[0]
+    paths = {str((source / name).resolve()) for name in ("harbour.txt", "copy/harbour.txt")}
+    assert {kept, *(dup for dup, _ in first.duplicates)} == {*paths, "h1"}
+    assert all(same_as == kept for _, same_as in first.duplicates)
+    assert len(PassageIndex.load(folder).articles) == 1
+    assert "stored once" in first.summary()
+    assert json.loads(first.to_json())["duplicates"][0]["same_as"] == kept
+
+    embedder = FakeEmbedder()
+    again = index([source], folder, embedder)  # still duplicates, still nothing embedded
+    assert len(again.duplicates) == 2 and embedder.calls == [] and again.unchanged == 1
+
+    Path(kept).unlink()  # the kept copy goes: one of the duplicates takes its place
+    after = index([source], folder, FakeEmbedder())
+    assert after.removed == [kept] and len(after.added) == 1 and len(after.duplicates) == 1
+    assert len(PassageIndex.load(folder).articles) == 1
+
+
+def test_article_edited_into_a_copy_of_another_is_removed_as_a_duplicate(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles", ["harbour", "bridge"]), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    write(source, "bridge.txt", story("harbour"))
+    report = index([source], folder, FakeEmbedder())
+    bridge = str((source / "bridge.txt").resolve())
+    assert report.removed == [bridge] and report.duplicates == [(bridge, str((source / "harbour.txt").resolve()))]
+    assert articles_in(folder) == {"harbour.txt"}
+
+
+# --- files not read again ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files read, in order."""
+    read: list[str] = []
+    original = articles.read_file_with_problems
+
+    def counting(path: Path, root: Path | None = None) -> Any:
+        read.append(Path(path).name)
+        return original(path, root)
+
+    monkeypatch.setattr(articles, "read_file_with_problems", counting)
+    return read
+
+
+def test_files_unchanged_since_indexing_are_not_read_again(tmp_path: Path, reads: list[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag import indexer
+
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    write(source, "feed.jsonl", json.dumps({"id": "f1", "title": "Feed", "text": story("feed")}) + "\n{broken\n")
+    write(source, "copy.txt", story("harbour"))
+    index([source], folder, FakeEmbedder())
+    assert len(reads) == 5
+    reads.clear()
+    index([source], folder, FakeEmbedder())  # just written: their times cannot vouch for them yet
+    assert len(reads) == 5
+
+    monkeypatch.setattr(indexer, "RACY_SECONDS", -1.0)  # as if they had been written a while ago
+    reads.clear()
+    settle = index([source], folder, FakeEmbedder())  # read once more to record their signatures
+    assert len(reads) == 5 and settle.passages_embedded == 0 and settle.generation == 2
+    reads.clear()
+    embedder = FakeEmbedder()
+    again = index([source], folder, embedder)
+    # A feed with a bad line and a duplicate are read every time, so that they are reported every time.
+    [(duplicate, _)] = again.duplicates
+    assert sorted(reads) == sorted(["feed.jsonl", Path(duplicate).name])
+    assert (again.unchanged, again.files_unchanged, again.generation, embedder.calls) == (4, 3, 2, [])
+    assert len(again.failed) == 1
+
+    reads.clear()
+    write(source, "library.txt", story("library", version=2, sentences=8))
+    (source / "bridge.txt").unlink()
+    changed = index([source], folder, FakeEmbedder())
+    assert sorted(reads) == sorted(["feed.jsonl", Path(duplicate).name, "library.txt"])
+    assert [Path(a).name for a in changed.updated] == ["library.txt"]
+    assert [Path(a).name for a in changed.removed] == ["bridge.txt"]
+
+
+def test_a_touched_file_is_read_and_hashed_but_not_embedded(tmp_path: Path, reads: list[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag import indexer
+
+    monkeypatch.setattr(indexer, "RACY_SECONDS", -1.0)
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    reads.clear()
+    assert index([source], folder, FakeEmbedder()).files_unchanged == 3 and reads == []
+    path = source / "bridge.txt"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    embedder = FakeEmbedder()
+    touched = index([source], folder, embedder)
+    assert reads == ["bridge.txt"] and embedder.calls == [] and touched.unchanged == 3
+    reads.clear()
+    assert index([source], folder, FakeEmbedder()).files_unchanged == 3 and reads == []
+
+
+# --- summary, JSON, progress ------------------------------------------------------------------------------------
+
+
+def test_report_json_has_every_count_and_failure(tmp_path: Path) -> None:
+    source = corpus(tmp_path / "articles", ["harbour"])
+    write(source, "empty.md", "")
+    data = json.loads(index([source], tmp_path / "index", FakeEmbedder()).to_json())
+    assert {"added", "updated", "removed", "unchanged", "duplicates", "failed", "kept", "passages_embedded",
+            "articles_total", "passages_total", "generation", "seconds", "nothing_read"} <= set(data)
+    assert data["failed"] == [{"source": "empty.md", "reason": "empty.md: is empty (add the article's text, "
+                                                               "or remove the file)"}]
+
+
+def test_progress_shows_articles_and_chunks_per_second(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events: list[tuple[str, int, int]] = []
+    update_index([corpus(tmp_path / "articles")], tmp_path / "index", FakeEmbedder(), progress=True,
+                 on_progress=lambda *event: events.append(event), batch_size=4, **CHUNKS)
+    assert events[0] == ("reading", 0, 3) and ("reading", 3, 3) in events
+    assert events[-1] == ("embedding", 3, 3) and ("embedding", 0, 3) in events
+    stderr = capsys.readouterr().err
+    assert "articles/s" in stderr and "chunks/s=" in stderr and "files/s" in stderr
+
+
+# --- nothing readable, missing sources --------------------------------------------------------------------------
+
+
+def test_nothing_readable_changes_nothing(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    before = state(folder)
+    for path in source.iterdir():
+        path.write_bytes(b"")
+    report = index([source], folder, FakeEmbedder())
+    assert report.nothing_read and len(report.failed) == 3 and report.removed == []
+    assert state(folder) == before and current_generation(folder).name == "gen-000001"
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    report = index([empty], tmp_path / "new-index", FakeEmbedder())
+    assert report.nothing_read and report.failed == []
+    assert not (tmp_path / "new-index" / "CURRENT").exists()
+
+
+def test_missing_source_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="does not exist.*check the spelling"):
+        index([tmp_path / "nowhere"], tmp_path / "index", FakeEmbedder())
+
+
+# --- bad input --------------------------------------------------------------------------------------------------
+
+
+def test_bad_input_is_reported_with_file_reason_and_fix_and_loses_nothing(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    indexed = state(folder)[4]
+    monkeypatch.setattr(articles, "MAX_FILE_BYTES", 20_000)
+    write(source, "bad/binary.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00" + bytes(range(256)) * 4)
+    write(source, "bad/image.md", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(200))
+    write(source, "bad/empty.txt", b"")
+    write(source, "bad/blank.md", "  \n\n ")
+    write(source, "bad/feed.jsonl", json.dumps({"id": "ok", "title": "Fine", "text": story("fine")}) + "\n{oops\n")
+    write(source, "bad/scripts.html", "<html><head><script>alert(1)</script></head><body><script>steal()</script>"
+                                      "<nav>Home</nav></body></html>")
+    write(source, "bad/huge.txt", "word " * 10_000)
+    write(source, "bad/latin.txt", "Café news\n\nLe café coûte cinq euros à Zürich, dit Søren.".encode("cp1252"))
+    write(source, "bad/mixed.html", "<html><head><title>Dam works</title><script>alert('x')</script></head><body>"
+                                    "<nav>Menu</nav><article><p>The dam works finished in May after two years of "
+                                    "repairs by the river board.</p></article><footer>Contact</footer></body></html>")
+    report = index([source], folder, FakeEmbedder())
+    reasons = dict(report.failed)
+    assert set(reasons) == {"bad/binary.txt", "bad/image.md", "bad/empty.txt", "bad/blank.md", "bad/feed.jsonl:2",
+                            "bad/scripts.html", "bad/huge.txt"}
+    assert "binary" in reasons["bad/binary.txt"] and "binary" in reasons["bad/image.md"]
+    assert "is empty" in reasons["bad/empty.txt"] and "is empty" in reasons["bad/blank.md"]
+    assert "not valid JSON" in reasons["bad/feed.jsonl:2"]
+    assert "no readable text" in reasons["bad/scripts.html"]
+    assert "more than the limit" in reasons["bad/huge.txt"] and "RAG_MAX_FILE_MB" in reasons["bad/huge.txt"]
+    assert all(message.startswith(name) and "(" in message for name, message in reasons.items())  # file, reason, fix
+    assert sorted(Path(a).name for a in report.added) == ["latin.txt", "mixed.html", "ok"]
+    [(note_source, note)] = report.notes
+    assert note_source == "bad/latin.txt" and "read as cp1252" in note
+    loaded = PassageIndex.load(folder)
+    assert set(indexed) <= set(state(folder)[4])  # nothing indexed before was lost
+    texts = " ".join(passage.text for passage in loaded.passages)
+    assert "Le café coûte cinq euros" in texts and "dam works finished in May" in texts
+    assert "alert" not in texts and "Menu" not in texts and "Contact" not in texts
+
+
+def test_files_of_other_formats_are_not_skipped_silently(tmp_path: Path) -> None:
+    source = corpus(tmp_path / "articles", ["harbour"])
+    write(source, "photos/pier.jpg", b"\xff\xd8\xff")
+    write(source, "report.docx", b"PK\x03\x04")
+    write(source, ".DS_Store", b"\x00")  # hidden files are not articles and not worth a note
+    report = index([source], tmp_path / "index", FakeEmbedder())
+    assert report.notes == [("", "ignored 2 files of other formats (.docx: 1, .jpg: 1): convert them to .htm, .html, "
+                                 ".json, .jsonl, .markdown, .md, .pdf or .txt to index them")]
+    assert "note: ignored 2 files" in report.summary() and report.failed == []
+
+
+# --- settings changes -------------------------------------------------------------------------------------------
+
+
+def test_changed_chunk_settings_need_rebuild(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    before = state(folder)
+    with pytest.raises(IndexFormatError, match=r"re-embedded.*--rebuild"):
+        update_index([source], folder, FakeEmbedder(), chunk_tokens=40, progress=False)
+    assert state(folder) == before
+    # Not giving chunk settings keeps the index's own: no error, nothing to do.
+    embedder = FakeEmbedder()
+    assert update_index([source], folder, embedder, progress=False).unchanged == 3 and embedder.calls == []
+
+    embedder = FakeEmbedder()
+    rebuilt = update_index([source], folder, embedder, chunk_tokens=40, rebuild=True, progress=False)
+    assert len(rebuilt.updated) == 3 and rebuilt.unchanged == 0 and embedder.embedded == rebuilt.passages_total
+    assert PassageIndex.load(folder).settings["chunk_tokens"] == 40
+
+
+def test_changed_embedder_needs_rebuild_and_rebuild_keeps_other_sources(tmp_path: Path) -> None:
+    news, blog, folder = corpus(tmp_path / "news"), corpus(tmp_path / "blog", ["garden"]), tmp_path / "index"
+    index([news], folder, FakeEmbedder())
+    index([blog], folder, FakeEmbedder())
+    other = FakeEmbedder()
+    other.name = "another-model"
+    with pytest.raises(IndexFormatError, match="built with embedder 'fake-embedder'.*now 'another-model'"):
+        index([news], folder, other)
+    (news / "library.txt").unlink()
+    rebuilt = index([news], folder, other, rebuild=True)
+    # blog/garden.txt was indexed from another source: a rebuild re-reads it rather than dropping it.
+    assert sorted(Path(a).name for a in rebuilt.updated) == ["bridge.txt", "garden.txt", "harbour.txt"]
+    assert [Path(a).name for a in rebuilt.removed] == ["library.txt"]
+    loaded = PassageIndex.load(folder)
+    assert loaded.embedder == "another-model"
+    assert {p.source for p in loaded.passages} == {"bridge.txt", "harbour.txt", "garden.txt"}
+
+
+def test_lazy_embedder_is_loaded_only_when_something_must_be_embedded(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    loads: list[FakeEmbedder] = []
+
+    def lazy() -> LazyEmbedder:
+        return LazyEmbedder(lambda: loads.append(FakeEmbedder()) or loads[-1], "fake-embedder")
+
+    index([source], folder, lazy())
+    assert len(loads) == 1
+    index([source], folder, lazy())
+    (source / "bridge.txt").unlink()
+    index([source], folder, lazy())  # removing needs no model either
+    assert len(loads) == 1
+    write(source, "harbour.txt", story("harbour", 3))
+    index([source], folder, lazy())
+    assert len(loads) == 2 and loads[-1].embedded > 0
+
+    wrong = LazyEmbedder(FakeEmbedder, "all-MiniLM-L6-v2")
+    with pytest.raises(IndexFormatError, match="built with embedder 'fake-embedder'"):
+        index([source], folder, wrong)
+    assert not wrong.loaded
+    smaller = lazy()
+    with pytest.raises(IndexFormatError, match="--rebuild"):
+        update_index([source], folder, smaller, chunk_tokens=20, progress=False)
+    assert not smaller.loaded and len(loads) == 2  # refusing a smaller chunk size needs no model
+
+
+# --- interrupted runs and checkpoints ---------------------------------------------------------------------------
+
+
+class CrashingEmbedder(FakeEmbedder):
+    """Dies (like a killed process would) on embedding call number `crash_at`."""
+
+    def __init__(self, crash_at: int) -> None:
+        super().__init__()
+        self.crash_at = crash_at
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(self.calls) + 1 == self.crash_at:
+            raise KeyboardInterrupt("simulated crash")
+        return super().embed(texts)
+
+
+def test_crash_while_embedding_leaves_the_previous_index(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    before = state(folder)
+    corpus(source, [f"topic{n}" for n in range(6)])
+    with pytest.raises(KeyboardInterrupt):
+        index([source], folder, CrashingEmbedder(crash_at=3), batch_size=4, checkpoint_seconds=None)
+    assert state(folder) == before
+    report = index([source], folder, FakeEmbedder())
+    assert len(report.added) == 6 and report.unchanged == 3
+
+
+def test_checkpoints_keep_finished_work_after_a_crash(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles", [f"topic{n}" for n in range(8)]), tmp_path / "index"
+    with pytest.raises(KeyboardInterrupt):
+        index([source], folder, CrashingEmbedder(crash_at=4), batch_size=4, checkpoint_seconds=0)
+    saved = PassageIndex.load(folder)  # the last checkpoint: whole articles only, rows aligned
+    assert 0 < len(saved.articles) < 8 and len(saved) == saved.vectors.ntotal
+    assert sum(record.passages for record in saved.articles.values()) == len(saved)
+    embedder = FakeEmbedder()
+    report = index([source], folder, embedder, checkpoint_seconds=0, batch_size=4)
+    assert report.unchanged == len(saved.articles) and len(report.added) == 8 - len(saved.articles)
+    assert report.checkpoints >= 1
+    clean = tmp_path / "clean"
+    index([source], clean, FakeEmbedder())
+    assert state(folder) == state(clean)
+
+
+def test_checkpoint_replaces_an_updated_article_in_one_commit(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles", [f"topic{n}" for n in range(4)]), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    for n in range(4):
+        write(source, f"topic{n}.txt", story(f"topic{n}", version=2))
+    with pytest.raises(KeyboardInterrupt):
+        index([source], folder, CrashingEmbedder(crash_at=3), batch_size=2, checkpoint_seconds=0)
+    saved = PassageIndex.load(folder)
+    assert len(saved.articles) == 4  # every article is there, in its old or its new version, never both or none
+    for article_id in saved.articles:
+        versions = {passage.text.split(" report ")[1][0] for passage in saved.passages
+                    if passage.article_id == article_id and " report " in passage.text}
+        assert len(versions) == 1
+
+
+# --- concurrency ------------------------------------------------------------------------------------------------
+
+
+def _hold_lock(folder: str, ready: Any, release: Any) -> None:
+    with writer_lock(folder):
+        ready.set()
+        release.wait(30)
+
+
+def test_second_writer_fails_at_once_or_waits(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    context = multiprocessing.get_context("spawn")
+    ready, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_lock, args=(str(folder), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(60)
+        with pytest.raises(IndexLockedError, match="another process is writing.*--wait SECONDS"):
+            index([source], folder, FakeEmbedder())
+        with pytest.raises(IndexLockedError):
+            index([source], folder, FakeEmbedder(), wait=0.5)
+    finally:
+        release.set()
+    report = index([source], folder, FakeEmbedder(), wait=60)
+    holder.join(30)
+    assert len(report.added) == 3
+
+
+def _write_rounds(source: str, folder: str, rounds: int) -> None:
+    """Rewrite every article for each round; each generation holds one round only."""
+    for number in range(1, rounds + 1):
+        for topic in ("harbour", "bridge", "library", "school"):
+            Path(source, f"{topic}.txt").write_text(f"{topic} round {number}\n\nIn round {number} the {topic} "
+                                                    f"committee met and the {topic} plan moved to round {number}.")
+        update_index([source], folder, FakeEmbedder(), progress=False, checkpoint_seconds=None, batch_size=2,
+                     wait=60, **CHUNKS)
+
+
+def test_reader_follows_a_concurrent_writer_and_never_sees_a_half_written_index(tmp_path: Path) -> None:
+    source, folder = tmp_path / "articles", tmp_path / "index"
+    source.mkdir()
+    _write_rounds(str(source), str(folder), rounds=1)
+    retriever = Retriever.load(folder, FakeEmbedder())
+    rounds = 12
+    writer = multiprocessing.get_context("spawn").Process(target=_write_rounds, args=(str(source), str(folder),
+                                                                                       rounds))
+    writer.start()
+    seen: set[int] = set()
+    try:
+        while writer.is_alive() or not seen or max(seen) < rounds:
+            hits = retriever.search("committee plan round", k=8)
+            current = retriever.index
+            assert len(current) == current.vectors.ntotal == sum(r.passages for r in current.articles.values())
+            # A generation holds exactly one round: every article, every passage, all of the same round.
+            numbers = {int(passage.text.split("round ")[1].split()[0].rstrip(".")) for passage in current.passages
+                       if "round " in passage.text}
+            assert len(numbers) == 1 and len(current.articles) == 4
+            assert {int(hit.passage.text.split("round ")[1].split()[0].rstrip(".")) for hit in hits
+                    if "round " in hit.passage.text} <= numbers
+            seen |= numbers
+            if not writer.is_alive() and max(seen) < rounds:
+                assert retriever.refresh() or max(seen) == rounds
+    finally:
+        writer.join(120)
+    assert writer.exitcode == 0
+    assert max(seen) == rounds and len(seen) > 1  # it switched generations while running
+
+
+# --- uploads ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, stored", [
+    ("../../x.md", "x.md"), ("/etc/passwd.md", "passwd.md"), ("..\\x.md", "x.md"), ("..\\..\\win\\y.txt", "y.txt"),
+    (".hidden.md", "hidden.md"), ("C:\\Users\\me\\notes.html", "notes.html"), ("a\x00b.md", "a_b.md"),
+    ("rapport été.PDF", "rapport été.PDF"),
+])
+def test_upload_names_are_made_safe(name: str, stored: str) -> None:
+    assert safe_upload_name(name) == stored
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("virus.exe", "unsupported suffix '.exe'"), ("notes", "unsupported suffix '(none)'"), ("../..", "no usable"),
+    (".md", "unsupported suffix '(none)'"), ("", "no usable"), ("x.md/", "no usable"),
+])
+def test_bad_upload_names_are_refused(name: str, reason: str) -> None:
+    with pytest.raises(SourceError, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        safe_upload_name(name)
+
+
+def test_add_files_stores_uploads_inside_the_index_folder_and_indexes_them(tmp_path: Path) -> None:
+    folder = tmp_path / "data" / "index"
+    before = {path for path in tmp_path.rglob("*")}
+    report = add_files([("../../evil.md", story("evil").encode()), ("/etc/passwd.md", story("passwd").encode()),
+                        ("..\\win.md", story("windows").encode()), ("same.txt", story("one").encode()),
+                        ("same.txt", story("two").encode())], folder, FakeEmbedder(), **CHUNKS)
+    created = {path for path in tmp_path.rglob("*")} - before
+    assert all(path == folder or folder in path.parents or path == folder.parent for path in created)
+    uploads = folder / "uploads"
+    assert sorted(path.name for path in uploads.iterdir()) == ["evil.md", "passwd.md", "same-2.txt", "same.txt",
+                                                               "win.md"]
+    assert len(report.added) == 5 and report.failed == []
+
+    second = add_files([("later.md", story("later").encode()), ("same.txt", story("one", 2).encode()),
+                        ("blank.txt", b"")], folder, FakeEmbedder(), **CHUNKS)
+    assert [Path(a).name for a in second.added] == ["later.md"]
+    assert [Path(a).name for a in second.updated] == ["same.txt"]
+    assert second.removed == [] and second.unchanged == 4 and dict(second.failed).keys() == {"blank.txt"}
+    assert len(PassageIndex.load(folder).articles) == 6
+
+
+def test_add_files_refuses_a_bad_name_before_writing_anything(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    with pytest.raises(SourceError, match="unsupported suffix '.sh'"):
+        add_files([("fine.md", b"# Fine\n\nText."), ("run.sh", b"rm -rf /")], folder, FakeEmbedder())
+    assert not (folder / "uploads").exists() or not any((folder / "uploads").iterdir())
+
+
+# --- the `rag index` command: lazy model, exit status, settings flags -------------------------------------------
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`rag ...` in this process with the fake embedder standing in for the model folder `fake-model`."""
+    from rag import embed
+    from rag.cli import main
+
+    model = tmp_path / "fake-model"
+    model.mkdir()
+    loads: list[str] = []
+
+    def load(setting: str, **options: Any) -> FakeEmbedder:
+        loads.append(setting)
+        embedder = FakeEmbedder()
+        embedder.name = embed.embedder_name(setting, options.get("backend"))  # as the real one names itself
+        return embedder
+
+    monkeypatch.setattr(embed, "load_embedder", load)
+    monkeypatch.delenv("RAG_CHUNK_TOKENS", raising=False)
+
+    def run(*arguments: str) -> int:
+        return main(["index", *arguments, "--embedder", str(model), "--quiet"])
+
+    run.loads = loads  # type: ignore[attr-defined]
+    return run
+
+
+def test_cli_loads_the_model_only_when_needed_and_sets_the_exit_status(tmp_path: Path, cli: Any,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    source, folder = corpus(tmp_path / "articles"), str(tmp_path / "index")
+    assert cli(str(source), "--index", folder) == 0 and len(cli.loads) == 1
+    assert cli(str(source), "--index", folder, "--json") == 0 and len(cli.loads) == 1  # nothing new: no model
+    assert json.loads(capsys.readouterr().out.split("\n", 2)[2])["unchanged"] == 3
+
+    write(source, "broken.md", b"")
+    assert cli(str(source), "--index", folder) == 0
+    assert "failed: broken.md: is empty" in capsys.readouterr().out
+    assert cli(str(source), "--index", folder, "--strict") == 1
+    assert "1 source(s) failed (--strict)" in capsys.readouterr().err
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    before = state(Path(folder))
+    assert cli(str(empty), "--index", folder) == 1
+    assert "no article could be read from" in capsys.readouterr().err
+    assert state(Path(folder)) == before and len(cli.loads) == 1
+
+    assert cli(str(tmp_path / "nowhere"), "--index", folder) == 1
+    assert "rag index: error: " in capsys.readouterr().err
+
+
+def test_cli_chunk_flags_need_rebuild_but_omitting_them_keeps_the_index_settings(tmp_path: Path, cli: Any,
+                                                                                 capsys: pytest.CaptureFixture[str]
+                                                                                 ) -> None:
+    source, folder = corpus(tmp_path / "articles"), str(tmp_path / "index")
+    assert cli(str(source), "--index", folder, "--chunk-tokens", "80") == 0
+    capsys.readouterr()
+    assert cli(str(source), "--index", folder) == 0  # the index's own 80, not the default 160
+    assert cli(str(source), "--index", folder, "--chunk-tokens", "100") == 1
+    assert "--rebuild" in capsys.readouterr().err
+    assert cli(str(source), "--index", folder, "--chunk-tokens", "100", "--rebuild") == 0
+    assert PassageIndex.load(folder).settings["chunk_tokens"] == 100
