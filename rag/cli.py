@@ -21,8 +21,8 @@ from rag.settings import Settings
 
 # Which settings each command exposes as flags.
 _RETRIEVAL = ("index", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap")
-_ANSWERING = (*_RETRIEVAL, "llm", "llm_url", "llm_model", "llm_format", "min_score", "context_size",
-              "max_answer_tokens", "temperature", "threads")
+_ANSWERING = (*_RETRIEVAL, "llm", "llm_url", "llm_model", "llm_format", "min_score", "refusal_threshold",
+              "context_size", "max_answer_tokens", "temperature", "threads")
 _COMMAND_SETTINGS = {
     "index": ("index", "embedder", "embed_backend", "chunk_tokens", "chunk_overlap", "batch_size"),
     "info": ("index",),
@@ -148,7 +148,12 @@ def _add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str]) ->
         kind = {"int": int, "float": float}.get(str(setting.type), str)
         flags = ["-k"] if name == "k" else [f"--{name.replace('_', '-')}"]
         parser.add_argument(*flags, dest=name, type=kind, default=None, metavar=name.upper(),
-                            help=f"{setting.metadata['help']} (default: {setting.default!r}; env RAG_{name.upper()})")
+                            help=_help_text(f"{setting.metadata['help']} (default: {setting.default!r}; "
+                                            f"env RAG_{name.upper()})"))
+
+
+def _help_text(text: str) -> str:
+    return text.replace("%", "%%")  # argparse formats help strings with %
 
 
 # -- commands ----------------------------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ class Settings:
                               "(embeddings only) or 'lexical' (BM25 only)")
     duplicate_overlap: float = _setting(0.5, "drop a retrieved passage when more than this share of it repeats a "
                                         "better one (overlapping windows, syndicated copies); 1 keeps all")
-    min_score: float = _setting(0.2, "refuse without asking the model when the best passage scores below this")
+    min_score: float = _setting(0.05, "refuse without asking the model when the best passage scores below this "
+                                "(hybrid scores are 0..1 chances of holding the answer)")
     refusal_threshold: float = _setting(0.6, "refuse when the estimated chance that the passages do not answer "
                                         "exceeds this (0.6: about 10% false refusals on SQuAD-2; 1 disables)")
     max_question_chars: int = _setting(2000, "longest question accepted")

@@ -90,3 +90,13 @@ def test_serve_answers_through_gradio_client(sample_index: Path, tmp_path: Path)
         result = client.predict("How many visitors did the 2026 Harbour Lights festival attract?", api_name="/ask")
         assert not result["refused"]
         assert any("41,500" in citation["text"] for citation in result["citations"])
+
+
+@pytest.mark.parametrize("command", ["index", "info", "search", "ask", "eval", "serve"])
+def test_every_command_prints_its_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from rag.cli import main
+
+    with pytest.raises(SystemExit) as exit_status:
+        main([command, "--help"])
+    assert exit_status.value.code == 0
+    assert "--index" in capsys.readouterr().out
