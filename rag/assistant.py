@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.cite import check_answer, evidence_answer, is_refusal, off_topic, strip_markers
+from rag.cite import check_answer, evidence_answer, is_refusal, off_topic, reconcile, strip_markers
 from rag.conversation import REWRITE_SYSTEM, accept_rewrite, is_follow_up, rewrite_follow_up, without_context
 from rag.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.errors import InvalidRequestError, RagError
@@ -125,18 +125,22 @@ class Assistant:
         for piece in llm.stream(prompt, self.settings.max_answer_tokens, self.settings.temperature):
             pieces.append(piece)
             yield piece
-        model_text = "".join(pieces).strip()
+        yield self.checked_answer(question, query, "".join(pieces).strip(), prompt.passages, hits, llm.chat)
 
+    def checked_answer(self, question: str, query: str, model_text: str, passages: Sequence[Passage],
+                       hits: Sequence[Hit], chat: bool = False) -> Answer:
+        """The `Answer` made from the model's text: its citations checked against the `passages` it was shown
+        (numbered from 1) and reconciled with the evidence found without the model (`rag.cite.reconcile`), or
+        that evidence quoted, or the refusal. No model runs here: analyses replay stored model outputs."""
+        weights = getattr(self.retriever, "term_weights", None)
+        asked = without_context(query)
         if is_refusal(model_text):
-            yield self._refusal(question, model_text, query)
-            return
-        checked = check_answer(model_text, prompt.passages, asked, weights)
-        if not checked.supported:
-            checked = evidence_answer(prompt.passages, query, weights)
+            return self._refusal(question, model_text, query)
+        checked = reconcile(check_answer(model_text, passages, asked, weights),
+                            evidence_answer(passages, query, weights), every=not chat)
         if not checked.supported or off_topic(asked, self._context_of(checked.citations, hits)):
-            yield self._refusal(question, model_text, query)
-            return
-        yield Answer(question, checked.text, checked.citations, False, model_text, query)
+            return self._refusal(question, model_text, query)
+        return Answer(question, checked.text, checked.citations, False, model_text, query)
 
     def standalone_question(self, question: str, history: History) -> str:
         """The question rewritten to stand alone when it leans on the conversation (see rag.conversation)."""

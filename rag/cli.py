@@ -8,6 +8,7 @@ stderr and exit status 1; nothing else is caught, so a bug still shows its trace
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -93,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the sample")
     evaluate.add_argument("--retrieval-only", action="store_true", help="skip the LLM: retrieval metrics only")
     evaluate.add_argument("--out", type=Path, default=None, help="also write the JSON report to this file")
+    evaluate.add_argument("--details", type=Path, default=None, metavar="FILE.jsonl",
+                          help="write one JSON line per question: gold answers, retrieval rank, answer, citations")
     evaluate.set_defaults(handler=_eval)
 
     for name, subparser in (("index", index), ("info", info), ("search", search), ("ask", ask), ("serve", serve),
@@ -264,7 +267,18 @@ def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
         if not arguments.json and sys.stderr.isatty():
             print(f"\r{done}/{total} questions", end="", file=sys.stderr, flush=True)
 
-    report = evaluate(assistant, questions, answers=not arguments.retrieval_only, progress=progress)
+    with contextlib.ExitStack() as stack:
+        record = None
+        if arguments.details:
+            arguments.details.parent.mkdir(parents=True, exist_ok=True)
+            details = stack.enter_context(arguments.details.open("w", encoding="utf-8"))
+
+            def record(detail: dict[str, Any]) -> None:
+                details.write(json.dumps(detail, ensure_ascii=False) + "\n")
+                details.flush()
+
+        report = evaluate(assistant, questions, answers=not arguments.retrieval_only, progress=progress,
+                          record=record)
     report["settings"] = settings.describe()
     if filters:
         report["filters"] = filters.to_dict()

@@ -5,7 +5,8 @@ The question file is JSON Lines in the SQuAD-2-derived format of `../shared/eval
 SQuAD does: lower case, no punctuation, no articles, single spaces; best over all gold answers):
 
 - answer recall@k: a gold answer occurs in one of the top-k retrieved passages; MRR of the first such passage;
-- exact match, token F1, and "contains" (a gold answer occurs in the answer text, quotes included);
+- exact match, token F1, and "contains" (a gold answer occurs in the answer text or the sentences its citations
+  quote: what a reader sees highlighted under the answer);
 - citation precision: share of cited passages that contain a gold answer;
 - refusal precision and recall over the unanswerable questions, and the false-refusal rate on the others;
 - latency p50/p95 of search and of whole answers.
@@ -153,12 +154,18 @@ class Tally:
 
 
 def evaluate(assistant: Answerer, questions: Sequence[Question], answers: bool = True,
-             progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Run every question through search (and, with `answers`, through `ask`) and return the report."""
+             progress: Callable[[int, int], None] | None = None,
+             record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run every question through search (and, with `answers`, through `ask`) and return the report.
+
+    `record`, when given, receives one dict per question (what `rag eval --details` writes): the question, its
+    gold answers, the rank of the first retrieved passage holding one, and the answer with its citations."""
     tally = Tally()
     depth = max(RECALL_AT)
     examples: list[dict[str, Any]] = []
     for number, question in enumerate(questions, start=1):
+        detail: dict[str, Any] = {"qid": question.qid, "question": question.question,
+                                  "gold": list(question.answers), "impossible": question.impossible}
         if question.impossible:
             tally.impossible += 1
         else:
@@ -168,6 +175,7 @@ def evaluate(assistant: Answerer, questions: Sequence[Question], answers: bool =
             tally.search_seconds.append(time.perf_counter() - started)
             rank = next((i for i, hit in enumerate(hits, 1) if contains_answer(hit.passage.text, question.answers)),
                         None)
+            detail["answer_rank"] = rank
             if rank is not None:
                 tally.reciprocal_ranks += 1 / rank
                 for k in RECALL_AT:
@@ -181,6 +189,16 @@ def evaluate(assistant: Answerer, questions: Sequence[Question], answers: bool =
                 examples.append({"question": question.question, "gold": list(question.answers[:3]),
                                  "answer": answer.text, "refused": answer.refused,
                                  "model_text": answer.model_text})
+            detail.update(answer=answer.text, refused=answer.refused, model_text=answer.model_text,
+                          seconds=round(tally.answer_seconds[-1], 3),
+                          contains=contains_answer(" ".join([answer.text, *(q for c in answer.citations
+                                                                             for q in c.quotes)]),
+                                                   question.answers) if question.answers else None,
+                          citations=[{"article_id": c.passage.article_id, "quotes": c.quotes,
+                                      "holds_gold": contains_answer(c.passage.text, question.answers)}
+                                     for c in answer.citations])
+        if record:
+            record(detail)
         if progress:
             progress(number, len(questions))
     return _report(tally, answers, examples)
@@ -193,7 +211,7 @@ def _score_answer(tally: Tally, question: Question, answer: Answer) -> None:
     if answer.refused:
         tally.refused_answerable += 1
         return
-    evidence = " ".join([answer.text, *(citation.quote for citation in answer.citations)])
+    evidence = " ".join([answer.text, *(quote for citation in answer.citations for quote in citation.quotes)])
     tally.exact += exact_match(answer.text, question.answers)
     tally.f1 += token_f1(answer.text, question.answers)
     tally.contains += contains_answer(evidence, question.answers)

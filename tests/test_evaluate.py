@@ -43,7 +43,11 @@ def test_eval_through_the_python_api_scores_answers_citations_and_refusals(tmp_p
         Question("q2", "What budget did the council approve for the library?", ("4 million euros",), False),
         Question("q3", "Who designed the ferry boats?", (), True),
     ]
-    report = evaluate(assistant, questions)
+    records: list[dict] = []
+    report = evaluate(assistant, questions, record=records.append)
+    assert [row["qid"] for row in records] == ["q1", "q2", "q3"]
+    assert records[0]["contains"] and records[0]["citations"][0]["holds_gold"] and records[0]["answer_rank"] == 1
+    assert records[1]["refused"] and records[2]["refused"] and records[2]["impossible"]
     assert (report["questions"], report["answerable"], report["unanswerable"]) == (3, 2, 1)
     retrieval = report["retrieval"]
     assert retrieval["answer_recall@1"] == 1.0 and retrieval["mrr@20"] == 1.0
@@ -98,8 +102,13 @@ def test_rag_eval_retrieval_only_through_the_cli(sample_index: Path, tmp_path: P
     questions = tmp_path / "questions.jsonl"
     questions.write_text("".join(json.dumps(row) + "\n" for row in SAMPLE_QUESTIONS), "utf-8")
     out = tmp_path / "report.json"
-    result = run("eval", str(questions), "--index", str(sample_index), "--retrieval-only", "--out", str(out))
+    details = tmp_path / "details.jsonl"
+    result = run("eval", str(questions), "--index", str(sample_index), "--retrieval-only", "--out", str(out),
+                 "--details", str(details))
     assert "answer_recall@1" in result.stdout and "4 answerable" in result.stdout
+    rows = [json.loads(line) for line in details.read_text("utf-8").splitlines()]
+    assert [row["question"] for row in rows] == [row["question"] for row in SAMPLE_QUESTIONS]
+    assert all(row["answer_rank"] is not None and row["answer_rank"] <= 5 for row in rows if not row["impossible"])
     report = json.loads(out.read_text("utf-8"))
     assert report["retrieval"]["answer_recall@5"] == 1.0
     assert report["retrieval"]["answer_recall@1"] >= 0.75
