@@ -94,6 +94,16 @@ def coverage(question_words: set[str], words: set[str], weights: Mapping[str, fl
     return sum(weights.get(word, 1.0) for word in question_words & words) / total if total else 0.0
 
 
+def fits(question: str, sentence: str) -> bool:
+    """Whether a sentence holds the kind of answer the question wants (always, when it wants no kind).
+
+    >>> fits("Who designed the boats?", "The line opened with two boats."), fits("Why?", "It rained.")
+    (False, True)
+    """
+    kind = answer_type(question)
+    return not kind or has_answer_type(sentence, kind, question)
+
+
 def rank_sentences(passages: Sequence[Passage], question: str, weights: Weights | None = None) -> list[Sentence]:
     """Every sentence of the passages, best evidence for `question` first.
 

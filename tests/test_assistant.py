@@ -70,6 +70,20 @@ def test_model_refusal_gives_the_fixed_phrase_and_no_sources(tmp_path: Path) -> 
     assert answer.refused and answer.text == CANNOT_ANSWER and answer.citations == ()
 
 
+def test_a_chat_models_refusal_stands_even_beside_strong_evidence(tmp_path: Path) -> None:
+    assistant, _ = make(tmp_path, "I don't know.", chat=True)
+    answer = assistant.ask("When did the ferry line open?")
+    assert answer.refused and answer.citations == ()
+
+
+def test_strong_evidence_overrules_a_base_models_refusal(tmp_path: Path) -> None:
+    assistant, _ = make(tmp_path, "I don't know.")
+    answer = assistant.ask("When did the ferry line to Pine Island open?")
+    assert not answer.refused and answer.model_text == "I don't know."
+    assert answer.text.startswith('The articles say: "The ferry line between Harbor Town')
+    assert [c.passage.article_id for c in answer.citations] == ["ferry"]
+
+
 def test_unrelated_question_is_refused_without_calling_the_model(tmp_path: Path) -> None:
     assistant, llm = make(tmp_path, "Paris.", min_score=0.5)
     answer = assistant.ask("What is the capital of France?")
