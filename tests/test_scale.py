@@ -36,8 +36,8 @@ def test_auto_is_exact_below_the_threshold_then_an_inverted_file() -> None:
     assert auto_factory(10_000) == "Flat"
     assert auto_factory(vector_module.AUTO_ANN_PASSAGES - 1) == "Flat"
     assert auto_factory(vector_module.AUTO_ANN_PASSAGES).startswith("IVF")
-    assert auto_factory(1_000_000) == "IVF2048,Flat"
-    assert default_nprobe(2048) == 256
+    assert auto_factory(1_000_000) == "IVF4096,Flat"
+    assert default_nprobe(4096) == 256
 
 
 def test_store_switches_kind_as_the_corpus_grows_and_retrains_on_growth(small_threshold: int) -> None:
