@@ -3,7 +3,7 @@ dropped, uncited claims attributed, evidence quoted, refusals recognised."""
 
 from __future__ import annotations
 
-from rag.cite import check_answer, evidence_answer, is_refusal, parse_markers, strip_markers, support
+from rag.cite import check_answer, evidence_answer, is_refusal, parse_markers, reconcile, strip_markers, support
 from rag.prompts import CANNOT_ANSWER
 from rag.records import Passage
 
@@ -90,3 +90,31 @@ def test_refusals_are_recognised() -> None:
 def test_nothing_supported_gives_no_citations() -> None:
     checked = check_answer("Paris is the capital of France.", [FERRY, LIBRARY], "What is the capital of France?")
     assert not checked.supported and checked.citations == ()
+
+
+def test_claim_stitched_from_words_far_apart_is_not_supported() -> None:
+    spread = passage("spread", "The king visited the harbour. Fishing was poor that year. Tar was scarce. "
+                               "Nets were mended. Later the bridge was painted green.", title="Harbour news")
+    question = "Who painted the bridge?"
+    claim = "The king painted the bridge green with tar [1]."
+    assert support(strip_markers(claim), spread.title + ". " + spread.text, question) == 1.0  # words all there
+    assert not check_answer(claim, [spread], question).supported  # but never in one place
+
+
+def test_reconcile_keeps_agreeing_answers_and_quotes_evidence_otherwise() -> None:
+    question = "When did the ferry line open?"
+    evidence = evidence_answer([FERRY, STORM, LIBRARY], question)
+    agreeing = check_answer("The ferry line opened on 3 May [1].", [FERRY, STORM, LIBRARY], question)
+    assert reconcile(agreeing, evidence) is agreeing
+    # Cites the evidence passage and another one: enough for a chat model, not for a base model.
+    both = check_answer("The ferry line opened on 3 May [1]. A budget of 4 million euros was approved [3].",
+                        [FERRY, STORM, LIBRARY], question)
+    assert len(both.citations) == 2
+    assert reconcile(both, evidence, every=False) is both
+    assert reconcile(both, evidence, every=True) is evidence
+    # Supported by some passage, but not the one that answers the question: the evidence is quoted instead.
+    elsewhere = check_answer("A storm closed the harbour for three days [2].", [FERRY, STORM, LIBRARY], question)
+    assert elsewhere.supported and reconcile(elsewhere, evidence) is evidence
+    # No evidence: the model's checked answer stands on its own.
+    nothing = evidence_answer([STORM], "Who won the chess tournament?")
+    assert reconcile(agreeing, nothing) is agreeing
