@@ -47,16 +47,18 @@ def test_eval_through_the_python_api_scores_answers_citations_and_refusals(tmp_p
     report = evaluate(assistant, questions, record=records.append)
     assert [row["qid"] for row in records] == ["q1", "q2", "q3"]
     assert records[0]["contains"] and records[0]["citations"][0]["holds_gold"] and records[0]["answer_rank"] == 1
-    assert records[1]["refused"] and records[2]["refused"] and records[2]["impossible"]
+    # q2: the (base) model said it does not know, but the passage plainly answers it: the evidence is quoted.
+    assert not records[1]["refused"] and records[1]["contains"] and "4 million euros" in records[1]["answer"]
+    assert records[2]["refused"] and records[2]["impossible"]
     assert (report["questions"], report["answerable"], report["unanswerable"]) == (3, 2, 1)
     retrieval = report["retrieval"]
     assert retrieval["answer_recall@1"] == 1.0 and retrieval["mrr@20"] == 1.0
     answers = report["answers"]
     assert answers["exact_match"] == 0.0  # the answer is a sentence, not the bare span
-    assert answers["contains_with_evidence"] == 0.5  # q1 contains "3 May"; q2 was refused
+    assert answers["contains_with_evidence"] == 1.0  # q1 contains "3 May", q2's quote "4 million euros"
     assert answers["citation_precision"] == 1.0
-    assert answers["refusal_recall"] == 1.0 and answers["false_refusal_rate"] == 0.5
-    assert answers["refusal_precision"] == 0.5
+    assert answers["refusal_recall"] == 1.0 and answers["false_refusal_rate"] == 0.0
+    assert answers["refusal_precision"] == 1.0
     assert len(report["examples"]) == 3
     assert "answer_recall@5" in summary(report)
 
