@@ -9,7 +9,8 @@ over these six features gives the probability that the question is unanswerable.
 Fitted on 3,000 SQuAD-2 dev questions (1,502 unanswerable) over the top five passages; fitted on half the articles
 and tested on the other half, it refuses 0.24-0.26 of unanswerable questions at a 10% false-refusal rate (0.43 at
 20%). That is what word-level evidence can tell; the rest needs a reader that understands the passage. The
-model's own "cannot answer" and the citation checks add to it in `Assistant`.
+model's own "cannot answer" (final for a chat model; for a base model, only without strong evidence) and the
+citation checks add to it in `Assistant`.
 """
 
 from __future__ import annotations
