@@ -32,10 +32,10 @@ from rag.store import current_generation, read_meta
 
 History = Sequence[tuple[str, str]]
 PROMPT_MARGIN = 16
+"""Tokens kept free beyond the prompt and the answer: chat templates add a few of their own."""
 OVERRULE_SUPPORT = 0.7
 """Evidence score (question coverage, plus a bonus for holding the wanted kind of answer) above which quoted
 evidence answers where a base model said it does not know."""
-"""Tokens kept free beyond the prompt and the answer: chat templates add a few of their own."""
 
 
 class Assistant:

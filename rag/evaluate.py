@@ -92,6 +92,17 @@ def contains_answer(text: str, answers: Iterable[str]) -> bool:
     return any(normalise_answer(gold) and f" {normalise_answer(gold)} " in haystack for gold in answers)
 
 
+def shown_text(answer: Answer) -> str:
+    """What a reader sees of an answer: its text and every sentence its citations quote (what "contains" checks).
+
+    >>> from rag.records import Citation, Passage
+    >>> passage = Passage("a", "Ferry", "a.txt", "", "Boats came. It opened in 1932.", 0, 30)
+    >>> shown_text(Answer("When?", "It opened [1].", (Citation(1, passage, spans=((12, 30),)),), False))
+    'It opened [1]. It opened in 1932.'
+    """
+    return " ".join([answer.text, *(quote for citation in answer.citations for quote in citation.quotes)])
+
+
 def percentile(values: Sequence[float], fraction: float) -> float:
     """
     >>> percentile([1, 2, 3, 4], 0.5)
@@ -191,9 +202,8 @@ def evaluate(assistant: Answerer, questions: Sequence[Question], answers: bool =
                                  "model_text": answer.model_text})
             detail.update(answer=answer.text, refused=answer.refused, model_text=answer.model_text,
                           seconds=round(tally.answer_seconds[-1], 3),
-                          contains=contains_answer(" ".join([answer.text, *(q for c in answer.citations
-                                                                             for q in c.quotes)]),
-                                                   question.answers) if question.answers else None,
+                          contains=contains_answer(shown_text(answer), question.answers)
+                          if question.answers else None,
                           citations=[{"article_id": c.passage.article_id, "quotes": c.quotes,
                                       "holds_gold": contains_answer(c.passage.text, question.answers)}
                                      for c in answer.citations])
@@ -211,7 +221,7 @@ def _score_answer(tally: Tally, question: Question, answer: Answer) -> None:
     if answer.refused:
         tally.refused_answerable += 1
         return
-    evidence = " ".join([answer.text, *(quote for citation in answer.citations for quote in citation.quotes)])
+    evidence = shown_text(answer)
     tally.exact += exact_match(answer.text, question.answers)
     tally.f1 += token_f1(answer.text, question.answers)
     tally.contains += contains_answer(evidence, question.answers)
