@@ -51,6 +51,17 @@ class FakeEmbedder:
         return sum(len(call) for call in self.calls)
 
 
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    """Write a test file (text as UTF-8, line endings kept as given), creating its folders."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
 class ScriptedLLM:
     """Replies with scripted answers in order (the last one repeats) and records the prompts it was given."""
 

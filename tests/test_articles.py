@@ -20,18 +20,9 @@ from rag.articles import (
 )
 from rag.errors import SourceError
 from rag.records import Article
+from tests.conftest import write
 
 SAMPLES = Path(articles.__file__).parent / "samples"
-
-
-def write(folder: Path, name: str, content: str | bytes) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8", newline="")
-    return path
 
 
 def only(path: Path, root: Path | None = None) -> Article:

@@ -18,7 +18,7 @@ from rag.errors import IndexFormatError, IndexLockedError, SourceError
 from rag.indexer import IndexReport, LazyEmbedder, add_files, safe_upload_name, update_index
 from rag.retrieve import Retriever
 from rag.store import PassageIndex, current_generation, writer_lock
-from tests.conftest import FakeEmbedder
+from tests.conftest import FakeEmbedder, write
 
 CHUNKS = {"chunk_tokens": 24, "chunk_overlap": 4}
 
@@ -28,16 +28,6 @@ def story(topic: str, version: int = 1, sentences: int = 6) -> str:
     body = " ".join(f"The {topic} report {version} notes fact number {n} about the {topic} plan." for n in
                     range(sentences))
     return f"{topic.title()} news\n\n{body}\n"
-
-
-def write(folder: Path, name: str, content: str | bytes) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 def corpus(folder: Path, topics: Sequence[str] = ("harbour", "bridge", "library")) -> Path:
