@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.chunk import split_sentences
-from rag.evidence import Weights, best_spans, rank_sentences
+from rag.evidence import best_spans, rank_sentences
 from rag.prompts import CANNOT_ANSWER
 from rag.records import Citation, Passage
-from rag.text import WORD, content_words, is_number
+from rag.text import SURFACE_WORD, Weights, content_words, coverage, is_number
 
 MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 SUPPORT_THRESHOLD = 0.5
@@ -127,7 +127,7 @@ def specific_terms(question: str) -> set[str]:
     ['2025', 'harbour', 'light']
     """
     terms = set()
-    for position, match in enumerate(WORD.finditer(question)):
+    for position, match in enumerate(SURFACE_WORD.finditer(question)):
         word = match.group(0)
         if is_number(word) or (position > 0 and word[0].isupper()):
             terms |= content_words(word)
@@ -188,19 +188,13 @@ def best_sentence(passage_text: str, claim: str, question: str) -> tuple[int, in
     question_words = content_words(question)
     for span in split_sentences(passage_text):
         sentence = passage_text[span.start:span.end]
-        score = support(claim, sentence, question) if claim else _coverage(question_words, sentence)
+        score = support(claim, sentence, question) if claim else coverage(question_words, content_words(sentence))
         # Ties go to the sentence that also shares more words with the question.
-        score += _coverage(question_words, sentence) * 1e-3
+        score += coverage(question_words, content_words(sentence)) * 1e-3
         if score > best[2]:
             best = (span.start, span.end, score)
     start, end, score = best
     return start, end, min(round(score, 6), 1.0)
-
-
-def _coverage(question_words: set[str], sentence: str) -> float:
-    if not question_words:
-        return 0.0
-    return len(question_words & content_words(sentence)) / len(question_words)
 
 
 def _sentences_with_markers(text: str) -> list[tuple[str, list[int]]]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import faulthandler
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -40,9 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(arguments, "command", None):
         parser.print_help()
         return 2
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr may be no real file (tests capture it)
+        faulthandler.enable()  # a native crash (faiss, onnxruntime) at least says where, instead of dying silently
     try:
         settings = Settings.from_env(**{name: getattr(arguments, name, None)
                                         for name in _COMMAND_SETTINGS[arguments.command]})
+        logging.basicConfig(level=settings.log_level.upper(), format="%(name)s: %(levelname)s: %(message)s")
         return int(arguments.handler(arguments, settings) or 0)
     except RagError as error:
         print(f"rag {arguments.command}: error: {error}", file=sys.stderr)
@@ -111,37 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", action="append", default=[], metavar="SOURCE",
                         help="only passages from this source (exact, or a folder prefix of the path); repeatable")
-    parser.add_argument("--since", type=_date_bound(last=False), default=None, metavar="DATE",
+    parser.add_argument("--since", default=None, metavar="DATE",
                         help="only articles published on or after this date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    parser.add_argument("--until", type=_date_bound(last=True), default=None, metavar="DATE",
+    parser.add_argument("--until", default=None, metavar="DATE",
                         help="only articles published on or before this date (YYYY, YYYY-MM or YYYY-MM-DD)")
 
 
-def _date_bound(last: bool) -> Any:
-    """An argparse type for a date bound: a year or month means its first day (--since) or last day (--until)."""
-    import re
-
-    def parse(value: str) -> str:
-        match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value.strip())
-        if not match or not 1 <= int(match.group(2) or 1) <= 12 or not 1 <= int(match.group(3) or 1) <= 31:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
-        year, month, day = match.groups()
-        # Dates compare as text, so "31" is a safe last day for any month.
-        return f"{year}-{month or ('12' if last else '01')}-{day or ('31' if last else '01')}"
-
-    return parse
-
-
 def _filters(arguments: argparse.Namespace) -> Any:
-    """The search filters the flags ask for, or None."""
+    """The search filters the flags ask for, or None (`rag.records.Filters.parse`: the chat's and the API's too)."""
     from rag.records import Filters
 
-    filters = Filters(tuple(arguments.source), arguments.since or "", arguments.until or "")
-    if filters.since and filters.until and filters.since > filters.until:
-        from rag.errors import InvalidRequestError
-
-        raise InvalidRequestError(f"--since {filters.since} is after --until {filters.until}: nothing can match")
-    return filters or None
+    return Filters.parse(arguments.source, arguments.since, arguments.until)
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:

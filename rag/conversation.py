@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.cite import content_words, specific_terms, strip_markers
+from rag.cite import specific_terms, strip_markers
+from rag.text import SURFACE_WORD, content_words
 
 History = Sequence[tuple[str, str]]
 
@@ -24,7 +25,6 @@ _PERSON_PRONOUNS = {"he": "{name}", "she": "{name}", "him": "{name}", "her": "{n
 _THING_PRONOUNS = {"it": "{topic}", "its": "{topic}'s", "this": "{topic}", "that": "{topic}", "there": "in {topic}",
                    "they": "{topic}", "them": "{topic}", "their": "{topic}'s"}
 _ELLIPSIS_START = re.compile(r"^(and|also|what about|how about|and what about|but|so)\b", re.IGNORECASE)
-_WORD = re.compile(r"[A-Za-z][\w'’-]*|\d[\d.,]*")
 _NAME = re.compile(r"(?:[A-Z][\w'’-]+|of|the|de|van|von)(?:\s+(?:[A-Z][\w'’-]+|of|the|de|van|von|\d+\w*))*")
 _QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whose", "whom", "is", "are", "was",
                    "were", "did", "does", "do", "can", "could", "will", "would", "the", "a", "an", "and", "in", "on"}
@@ -93,7 +93,7 @@ def is_follow_up(question: str, history: History) -> bool:
     """
     if not history:
         return False
-    words = [word.lower() for word in _WORD.findall(question)]
+    words = [word.lower() for word in SURFACE_WORD.findall(question)]
     if any(word in _PERSON_PRONOUNS or word in _THING_PRONOUNS for word in words):
         return True
     if _ELLIPSIS_START.match(question.strip()) or len(content_words(question)) < 2:

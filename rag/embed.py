@@ -409,13 +409,20 @@ def _quantize(float_file: Path, output: Path) -> None:
     Measured on the bundled model: per-tensor int8 weights give cosine 0.95 to the float vectors (saturation on
     CPUs without VNNI), per-channel uint8 weights 0.995; leaving the embedding table in float keeps it there.
     """
+    import logging
+
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantiser's advice to pre-process, logged on the root logger, is noise here
     try:
         quantize_dynamic(str(float_file), str(output), weight_type=QuantType.QUInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"])
     except Exception as error:
         raise ModelError(f"could not quantise {float_file}: {error}; use --embed-backend onnx or torch") from error
+    finally:
+        root.setLevel(level)
 
 
 # -- loading -------------------------------------------------------------------------------------------------------

@@ -11,15 +11,12 @@ passage for 0.820.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.chunk import split_sentences
 from rag.records import Passage
-from rag.text import content_words
-
-Weights = Callable[[Iterable[str]], Mapping[str, float]]
-"""Term weights (IDF) for content words; words it does not know weigh 1."""
+from rag.text import SURFACE_WORD, Weights, content_words, coverage, weights_of
 
 TYPE_BONUS = 0.15
 RANK_PENALTY = 0.1
@@ -34,10 +31,6 @@ _NUMBER_QUESTION = re.compile(r"\bhow (many|much|long|old|far|large|big|tall|hig
 _DATE_QUESTION = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|century|decade|time|period)\b",
                             re.IGNORECASE)
 _PERSON_QUESTION = re.compile(r"\bwho\b|\bwhose\b|\bwhom\b", re.IGNORECASE)
-
-
-def uniform(terms: Iterable[str]) -> dict[str, float]:
-    return dict.fromkeys(terms, 1.0)
 
 
 def answer_type(question: str) -> str:
@@ -69,7 +62,7 @@ def has_answer_type(sentence: str, kind: str, question: str = "") -> bool:
     if kind == "date":
         return bool(_DATE.search(sentence))
     if kind == "person":
-        asked = {word.lower() for word in re.findall(r"\w+", question)}
+        asked = {word.lower() for word in SURFACE_WORD.findall(question)}
         return any(word.lower() not in asked for word in re.findall(r"\b[A-Z][a-z]+", sentence)[1:])
     return True
 
@@ -82,16 +75,6 @@ class Sentence:
     start: int
     end: int
     score: float
-
-
-def coverage(question_words: set[str], words: set[str], weights: Mapping[str, float]) -> float:
-    """The weighted share of the question's words found in `words`.
-
-    >>> coverage({"lenn", "river"}, {"lenn"}, {"lenn": 3.0, "river": 1.0})
-    0.75
-    """
-    total = sum(weights.get(word, 1.0) for word in question_words)
-    return sum(weights.get(word, 1.0) for word in question_words & words) / total if total else 0.0
 
 
 def fits(question: str, sentence: str) -> bool:
@@ -113,7 +96,7 @@ def rank_sentences(passages: Sequence[Passage], question: str, weights: Weights 
     'The ferry opened in 1932.'
     """
     question_words = content_words(question)
-    term_weights = (weights or uniform)(question_words)
+    term_weights = weights_of(question_words, weights)
     kind = answer_type(question)
     ranked = []
     for index, passage in enumerate(passages):

@@ -1,9 +1,9 @@
 """Lexical retrieval: BM25 over passages (title and text), kept row-aligned with the vector index.
 
 Dense embeddings miss rare words (names, codes, numbers) that a reader types exactly; BM25 finds them. The
-scoring is bm25s's (Lucene's BM25 variant); this module owns the tokenizer (lower case, accents folded, English
-stop words dropped, Snowball stems from PyStemmer) and the bookkeeping that keeps BM25 row `i` the same passage
-as FAISS row `i` through adds, deletes, saves and loads.
+scoring is bm25s's (Lucene's BM25 variant) over the terms of `rag.text.tokenize` (the project's one tokenizer);
+this module owns the bookkeeping that keeps BM25 row `i` the same passage as FAISS row `i` through adds, deletes,
+saves and loads.
 
 The token ids of every passage are kept (a compact CSR array), so a delete or an add only re-scores the matrix
 (document frequencies and lengths change for everyone) without tokenizing the collection again. The matrix is
@@ -23,9 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -33,70 +31,9 @@ import numpy as np
 
 from rag.errors import IndexFormatError
 from rag.records import Passage
+from rag.text import TOKENIZER_VERSION, idf, tokenize
 
 FOLDER = "lexical"
-TOKENIZER_VERSION = 1
-"""Bump when `tokenize` changes: saved token ids of an older tokenizer are then re-made from the passages."""
-
-# Lucene's English stop words plus the question words and auxiliaries that every question carries: they match
-# nearly every passage and only add noise to the scores.
-STOP_WORDS = frozenset(
-    """a an and are as at be but by for if in into is it no not of on or such that the their then there these
-    they this to was will with what which who whom whose when where why how did does do done has have had been
-    being were can could would should may might must shall s""".split()
-)
-_WORD = re.compile(r"\w\w+|\d")  # words of two or more characters, and single digits
-_COMBINING = re.compile(r"[\u0300-\u036f]")
-_local = threading.local()
-
-
-_STEMS_CACHED = 200_000
-
-
-def stem(words: Sequence[str]) -> list[str]:
-    """Snowball English stems, cached: a collection repeats its words, and a dictionary lookup is ten times faster
-    than stemming again. PyStemmer objects are not thread-safe, so each thread has its own stemmer and cache.
-
-    >>> stem(["bridges", "reopened", "bridges"])
-    ['bridg', 'reopen', 'bridg']
-    """
-    cache: dict[str, str] | None = getattr(_local, "stems", None)
-    if cache is None or len(cache) > _STEMS_CACHED:
-        import Stemmer
-
-        _local.stemmer = Stemmer.Stemmer("english")
-        cache = _local.stems = {}
-    missing = [word for word in set(words) if word not in cache]
-    if missing:
-        cache.update(zip(missing, _local.stemmer.stemWords(missing), strict=True))
-    return [cache[word] for word in words]
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, so that "Café" and "cafe" match.
-
-    >>> fold("Café Émile")
-    'cafe emile'
-    """
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.lower()))
-
-
-def words(text: str) -> list[str]:
-    """The folded words of `text` that carry meaning (stop words and single letters dropped; digits kept).
-
-    >>> words("What did the 3 engineers of Café Émile build?")
-    ['3', 'engineers', 'cafe', 'emile', 'build']
-    """
-    return [word for word in _WORD.findall(fold(text)) if word not in STOP_WORDS]
-
-
-def tokenize(text: str) -> list[str]:
-    """The BM25 terms of `text`: its meaningful words, stemmed.
-
-    >>> tokenize("Engineers were building bridges in 1932.")
-    ['engin', 'build', 'bridg', '1932']
-    """
-    return stem(words(text))
 
 
 def passage_terms(passage: Passage) -> list[str]:
@@ -212,8 +149,7 @@ class LexicalIndex:
 
     def idf(self, ids: np.ndarray) -> np.ndarray:
         """Lucene's inverse document frequency of each term id (used to weigh term overlap)."""
-        document_frequency = self._document_frequencies()[ids]
-        return np.log(1.0 + (len(self) - document_frequency + 0.5) / (document_frequency + 0.5)).astype(np.float32)
+        return np.asarray(idf(self._document_frequencies()[ids], len(self)), dtype=np.float32)
 
     def _document_frequencies(self) -> np.ndarray:
         model = self._built()
@@ -243,9 +179,9 @@ class LexicalIndex:
         pairs, frequencies = np.unique(documents * size + self.tokens, return_counts=True)
         rows, terms = pairs // size, pairs % size
         document_frequencies = np.bincount(terms, minlength=size)
-        idf = np.log(1.0 + (count - document_frequencies + 0.5) / (document_frequencies + 0.5))
+        term_idf = idf(document_frequencies, count)
         average_length = max(float(lengths.mean()), 1e-9)
-        weights = idf[terms] * frequencies / (self.k1 * (1 - self.b + self.b * lengths[rows] / average_length)
+        weights = term_idf[terms] * frequencies / (self.k1 * (1 - self.b + self.b * lengths[rows] / average_length)
                                               + frequencies)
         order = np.lexsort((rows, terms))  # compressed sparse columns: by term, then by passage
         model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")

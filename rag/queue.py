@@ -194,8 +194,10 @@ class QueuedLLM:
     def _generate(self, job: _Job) -> None:
         if job.cancelled.is_set():
             return
-        pieces = self.llm.stream(job.prompt, job.max_tokens, job.temperature)
+        pieces: Iterator[str] = iter(())
         try:
+            # Inside the try: a model that fails to load fails here, and the reader must hear of it.
+            pieces = self.llm.stream(job.prompt, job.max_tokens, job.temperature)
             for piece in pieces:
                 if job.cancelled.is_set():
                     break

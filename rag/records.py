@@ -6,11 +6,17 @@ They are plain data: the logic that makes them lives in the modules that produce
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import hashlib
 import json
+import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from rag.errors import InvalidRequestError
 
 
 def normalise_text(text: str) -> str:
@@ -106,11 +112,41 @@ class Passage:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
 
 
+def date_bound(value: str, last: bool = False, name: str = "date") -> str:
+    """A full ISO date from a bound given as `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: a year or a month means its first
+    day, or with `last` its last day, so that `until 2026` keeps everything published in 2026.
+
+    >>> date_bound("2026"), date_bound("2026", last=True), date_bound("2024-02", last=True)
+    ('2026-01-01', '2026-12-31', '2024-02-29')
+    >>> date_bound("2026-02-30")
+    Traceback (most recent call last):
+    rag.errors.InvalidRequestError: date must be a date like 2026-03-14 (or 2026-03, or 2026), got '2026-02-30'
+    """
+    text = (value or "").strip()
+    match = _DATE_BOUND.fullmatch(text)
+    try:
+        if not match:
+            raise ValueError(text)
+        year, month, day = int(match.group(1)), match.group(2), match.group(3)
+        first_month, last_month = (int(month), int(month)) if month else (1, 12)
+        chosen_month = last_month if last else first_month
+        final_day = calendar.monthrange(year, chosen_month)[1]
+        chosen_day = int(day) if day else (final_day if last else 1)
+        return datetime.date(year, chosen_month, chosen_day).isoformat()
+    except ValueError:
+        raise InvalidRequestError(
+            f"{name} must be a date like 2026-03-14 (or 2026-03, or 2026), got {value!r}") from None
+
+
+_DATE_BOUND = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
 @dataclass(frozen=True)
 class Filters:
     """Restrict retrieval to some sources and/or a range of publication dates (ISO dates, inclusive).
 
     `sources` match a passage's `source` exactly or as a prefix of a path ("reuters" matches "reuters/2026/a.md").
+    Build one from what a user typed with `Filters.parse`, the one parser of the CLI, the HTTP API and the chat.
 
     >>> Filters(sources=("gazette",), since="2026-01-01").allows(
     ...     Passage("a", "T", "gazette/a.md", "", "x", 0, 1, published="2026-03-14"))
@@ -120,6 +156,25 @@ class Filters:
     sources: tuple[str, ...] = ()
     since: str = ""
     until: str = ""
+
+    @classmethod
+    def parse(cls, sources: Sequence[str] | None = None, since: str | None = "",
+              until: str | None = "") -> Filters | None:
+        """Filters from typed values, or None when nothing restricts: blank sources dropped, date bounds
+        expanded (`since 2026-03` is 1 March, `until 2026` is 31 December), an empty range refused.
+
+        >>> Filters.parse(["gazette", " "], since="2026-03", until="2026")
+        Filters(sources=('gazette',), since='2026-03-01', until='2026-12-31')
+        >>> Filters.parse([], "", "") is None
+        True
+        """
+        chosen = tuple(dict.fromkeys(source.strip() for source in sources or () if source and source.strip()))
+        first = date_bound(since, name="since") if since and since.strip() else ""
+        last = date_bound(until, last=True, name="until") if until and until.strip() else ""
+        if first and last and first > last:
+            raise InvalidRequestError(f"the date range is empty: since {since} is after until {until}")
+        filters = cls(chosen, first, last)
+        return filters if filters else None
 
     def __bool__(self) -> bool:
         return bool(self.sources or self.since or self.until)

@@ -21,9 +21,8 @@ from collections.abc import Sequence
 
 from rag.chunk import split_sentences
 from rag.cite import specific_terms
-from rag.evidence import Weights, coverage, uniform
 from rag.records import Passage
-from rag.text import content_words
+from rag.text import Weights, content_words, coverage, weights_of
 
 THRESHOLD = 0.62
 """Refuse above this probability. On 3,000 SQuAD-2 dev questions over hybrid-retrieved passages it refuses 8.5%
@@ -52,7 +51,7 @@ def features(question: str, passages: Sequence[Passage], weights: Weights | None
     1.0
     """
     question_words = content_words(question)
-    term_weights = (weights or uniform)(question_words)
+    term_weights = weights_of(question_words, weights)
     sentence_best = window_best = 0.0
     seen: set[str] = set()
     for passage in passages:

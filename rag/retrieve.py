@@ -18,10 +18,8 @@ switches to it between queries, never mid-query.
 
 from __future__ import annotations
 
-import math
-import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -31,10 +29,11 @@ import numpy as np
 from rag.chunk import split_sentences
 from rag.embed import Embedder
 from rag.errors import IndexFormatError, InvalidRequestError
-from rag.lexical import LexicalIndex, fold, tokenize
+from rag.lexical import LexicalIndex
 from rag.records import Filters, Hit, Passage
 from rag.settings import Settings
 from rag.store import PassageIndex, live_generation_name
+from rag.text import coverage, folded_words, idf, tokenize
 
 MODES = ("hybrid", "dense", "lexical")
 CANDIDATES = 50
@@ -158,7 +157,7 @@ class Retriever:
         """IDF weights of content words from the lexical index; a word no passage holds is as rare as can be."""
         lexical = self.index.lexical
         known = lexical.term_weights(terms)
-        rarest = math.log(1 + (len(lexical) + 0.5) / 0.5)
+        rarest = float(idf(0, len(lexical)))
         return {term: known.get(term, rarest) for term in terms}
 
     def _view(self, index: PassageIndex) -> _IndexView:
@@ -263,10 +262,9 @@ def fusion_features(question: str, passages: Sequence[PassageTerms] | None, dens
         return features
     terms = tokenize(question)
     weights = lexical_index.term_weights(terms)
-    total_weight = sum(weights.values()) or 1.0
     pairs = set(pairwise(terms))
     for number, passage in enumerate(passages):
-        features[number, 2] = best_sentence_coverage(passage.sentences, weights, total_weight)
+        features[number, 2] = best_sentence_coverage(passage.sentences, weights)
         features[number, 3] = pair_coverage(pairs, passage.pairs)
     return features
 
@@ -282,18 +280,15 @@ def fusion_scores(features: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-logits))
 
 
-def best_sentence_coverage(sentences: Sequence[frozenset[str]], weights: dict[str, float],
-                           total_weight: float) -> float:
-    """The largest IDF-weighted share of the question's terms that one sentence holds.
+def best_sentence_coverage(sentences: Sequence[frozenset[str]], weights: Mapping[str, float]) -> float:
+    """The largest IDF-weighted share of the question's terms that one sentence holds (the question's terms are
+    those `weights` weighs: terms no passage holds count for nothing here).
 
     >>> best_sentence_coverage(PassageTerms.of("Rivers rose. The bridge reopened in March.").sentences,
-    ...                        {"bridg": 2.0, "march": 1.0, "flood": 1.0}, 4.0)
+    ...                        {"bridg": 2.0, "march": 1.0, "flood": 1.0})
     0.75
     """
-    if not weights:
-        return 0.0
-    return max((sum(weight for term, weight in weights.items() if term in sentence) for sentence in sentences),
-               default=0.0) / total_weight
+    return max((coverage(weights, sentence, weights) for sentence in sentences), default=0.0)
 
 
 def pair_coverage(pairs: set[tuple[str, str]], passage_pairs: frozenset[tuple[str, str]]) -> float:
@@ -342,9 +337,6 @@ def _same_span(passage: Passage, other: Passage, overlap: float) -> bool:
     return shorter > 0 and shared > overlap * shorter
 
 
-_SHINGLE_WORD = re.compile(r"\w+")
-
-
 def _shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
-    tokens = _SHINGLE_WORD.findall(fold(text))
+    tokens = folded_words(text)
     return {tuple(tokens[i:i + size]) for i in range(max(len(tokens) - size + 1, 0))}

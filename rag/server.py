@@ -32,7 +32,6 @@ import ipaddress
 import itertools
 import json
 import logging
-import re
 import threading
 import time
 import uuid
@@ -58,6 +57,7 @@ from rag.errors import (
     RagError,
     SourceError,
 )
+from rag.prompts import Prompt
 from rag.queue import BusyError, QueuedLLM, Waiting
 from rag.records import Answer, Filters, Hit
 from rag.settings import Settings
@@ -75,7 +75,6 @@ MAX_UPLOAD_BYTES = 50 << 20
 MAX_UPLOAD_FILES = 200
 MODEL_ID = "rag"
 """The model name /v1/models lists; requests may name any model, it is echoed back."""
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 ProgressCallback = Callable[[str, int, int], None]
 """(stage, done, total), as `rag.indexer.add_files` reports it: stage "reading" counts files, "embedding" articles."""
@@ -103,25 +102,6 @@ class ServedAssistant(Protocol):
 
 
 # -- pure helpers --------------------------------------------------------------------------------------------------
-
-
-def request_filters(sources: Sequence[str] | None = None, since: str = "", until: str = "") -> Filters | None:
-    """Filters from request values (ISO dates: YYYY, YYYY-MM or YYYY-MM-DD), or None when nothing restricts.
-
-    >>> request_filters(["gazette", " "], "2026-01-01")
-    Filters(sources=('gazette',), since='2026-01-01', until='')
-    >>> request_filters([], "", "") is None
-    True
-    """
-    chosen = tuple(dict.fromkeys(source.strip() for source in sources or () if source and source.strip()))
-    since, until = (since or "").strip(), (until or "").strip()
-    for name, value in (("since", since), ("until", until)):
-        if value and not _DATE.match(value):
-            raise InvalidRequestError(f"{name} must be a date like 2026-03-14 (or 2026-03, or 2026), got {value!r}")
-    if since and until and since[:10] > until[:10]:
-        raise InvalidRequestError(f"the date range is empty: since {since} is after until {until}")
-    filters = Filters(chosen, since, until)
-    return filters if filters else None
 
 
 def conversation(messages: Sequence[dict[str, Any]]) -> tuple[str, list[tuple[str, str]]]:
@@ -271,7 +251,7 @@ class FiltersBody(BaseModel):
     until: str = Field("", max_length=10, examples=["2026-12-31"])
 
     def to_filters(self) -> Filters | None:
-        return request_filters(self.sources, self.since, self.until)
+        return Filters.parse(self.sources, self.since, self.until)
 
 
 class SearchBody(BaseModel):
@@ -770,17 +750,22 @@ class _LazyLLM:
 
 
 def serve(settings: Settings, *, announce: Callable[[str], None] | None = None) -> None:
-    """Serve the chat and the API on settings.host:settings.port until interrupted."""
+    """Serve the chat and the API on settings.host:settings.port until interrupted.
+
+    The model is loaded and asked for one token before the server opens: a model that cannot load, or that
+    crashes on its first token (llama-cpp-python built for another CPU), is a `ModelError` here, with what to
+    do, rather than a chat whose every answer fails."""
     import uvicorn
 
     check_exposure(settings.host, settings.token)
     budgets = set_thread_budgets(settings)
     assistant, queued = load_served_assistant(settings)
+    if announce:
+        announce(f"Loading the language model ({settings.llm_url or settings.llm})...")
+    check_model(queued, remote=bool(settings.llm_url))
     hosts = loopback_hosts(settings.host)
     app = create_app(assistant, token=settings.token, queued=queued, add_articles=article_adder(assistant),
                      hosts=hosts)
-    # Load the model now, in the background, so the first question does not wait for it.
-    threading.Thread(target=lambda: _warm_up(queued), name="rag-warm-up", daemon=True).start()
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     if announce:
         stats = assistant.stats()
@@ -789,11 +774,20 @@ def serve(settings: Settings, *, announce: Callable[[str], None] | None = None) 
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
 
 
-def _warm_up(queued: QueuedLLM) -> None:
+PROBE = Prompt(({"role": "user", "content": "Reply with one word."},), "The", ())
+"""What the start-up check asks of the model: one token of anything."""
+
+
+def check_model(llm: LLM, remote: bool = False) -> None:
+    """Load `llm` and have it write one token. A local model that fails raises `ModelError`; a remote server
+    that is not up yet is only logged (it may come up later, and every question says so until then)."""
     try:
-        _ = queued.context_size
-    except Exception as error:  # shown again, as a clear error, on the first question
-        log.warning("could not load the model: %s", error)
+        for _ in llm.stream(PROBE, max_tokens=1):
+            break
+    except ModelError as error:
+        if not remote:
+            raise
+        log.warning("the model server is not answering yet: %s", error)
 
 
 @contextlib.contextmanager

@@ -58,6 +58,8 @@ class Settings:
     index_factory: str = _setting("auto", "FAISS index type: 'auto' (exact below 200,000 passages, then IVF), or a "
                                   "faiss.index_factory string such as 'Flat', 'IVF4096,Flat', 'IVF4096,SQ8'")
     batch_size: int = _setting(64, "passages embedded per batch while indexing")
+    log_level: str = _setting("warning", "messages shown on stderr: 'warning', 'info' or 'debug' (debug includes "
+                              "llama.cpp's own log)")
     host: str = _setting("127.0.0.1", "address to serve on; anything but loopback exposes the assistant")
     port: int = _setting(7860, "port to serve on")
     token: str = _setting("", "API token required when serving on a non-loopback address")
@@ -105,6 +107,8 @@ class Settings:
             problems.append(f"llm_format must be 'chat' or 'completion', got {self.llm_format!r}")
         if self.llm_workers < 0:
             problems.append(f"llm_workers must be 0 (automatic) or more, got {self.llm_workers}")
+        if self.log_level not in ("debug", "info", "warning", "error"):
+            problems.append(f"log_level must be 'debug', 'info', 'warning' or 'error', got {self.log_level!r}")
         if problems:
             raise InvalidRequestError("; ".join(problems))
         return self

@@ -1,41 +1,112 @@
-"""Word-level text helpers shared by citation checks, evidence selection and refusal: content words (lower case,
-stop words removed, Snowball stems) and numbers.
+"""Words: the one tokeniser of the project, and the word statistics built on it.
+
+Every layer that compares texts by their words uses these functions: BM25 indexing and search, the fusion
+features of retrieval, evidence sentences, citation support, refusal and follow-up detection. One tokeniser
+means that a word's IDF looked up for a citation check is the IDF of the very term BM25 indexed ("café" and
+"Cafe" are one term everywhere; "may" is a content word everywhere).
+
+A term is a word folded to lower case without accents, not a stop word, Snowball-stemmed:
+
+    >>> tokenize("Engineers were building bridges at the Café in May 1932.")
+    ['engin', 'build', 'bridg', 'cafe', 'may', '1932']
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from typing import Any
 
-import Stemmer
+import numpy as np
 
-WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*", re.UNICODE)
-_STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as is are was were be been being it its this
-    that these those there here what which who whom whose when where why how do does did done has have had
-    having not no yes so than then too very can could would should will shall might must about into over under
-    after before between during up down out off again further once i you he she we they them his her their our
-    your my me him us also just only such any all both each few more most other some same own s t""".split()
-)  # "may" is not a stop word on purpose: as a month it is often the answer.
-_STEMMER = Stemmer.Stemmer("english")
-_STEMMER_LOCK = threading.Lock()
+TOKENIZER_VERSION = 2
+"""Bump when `tokenize` changes: saved BM25 token ids of an older tokenizer are then made again from the passages.
+Version 2: one stop-word list for every layer (was two), and "may" no longer a stop word."""
+
+# Lucene's English stop words, the question words and auxiliaries every question carries, and pronouns and
+# other function words: they match nearly every passage and only add noise to scores and coverage. "may" is
+# not one on purpose: as a month it is often the answer, and a check that ignored it would pass "3 June" for
+# "3 May".
+STOP_WORDS = frozenset(
+    """a an and are as at be but by for if in into is it its no not of on or such that the their then there these
+    they this those to was will with what which who whom whose when where why how did does do done has have had
+    having been being were can could would should might must shall here yes so than too very about over under
+    again further once you he she we them his her our your my me him us also just only any all both each few
+    more most other some same own s t""".split()
+)
+_WORD = re.compile(r"\w\w+|\d")  # words of two or more characters, and single digits
+SURFACE_WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*")
+"""Words as written (case kept, "U.S." and "3.5" whole): for rules that look at capitals or pronouns."""
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+_STEMS_CACHED = 200_000
+_local = threading.local()
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so that "Café" and "cafe" match.
+
+    >>> fold("Café Émile")
+    'cafe emile'
+    """
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.lower()))
+
+
+def folded_words(text: str) -> list[str]:
+    """Every folded word of `text`, stop words included (single letters dropped; digits kept).
+
+    >>> folded_words("The Café's 3 owners")
+    ['the', 'cafe', '3', 'owners']
+    """
+    return _WORD.findall(fold(text))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text` that carry meaning (stop words and single letters dropped; digits kept).
+
+    >>> words("What did the 3 engineers of Café Émile build?")
+    ['3', 'engineers', 'cafe', 'emile', 'build']
+    """
+    return [word for word in folded_words(text) if word not in STOP_WORDS]
+
+
+def stem(words: Sequence[str]) -> list[str]:
+    """Snowball English stems, cached: a collection repeats its words, and a dictionary lookup is ten times faster
+    than stemming again. PyStemmer objects are not thread-safe, so each thread has its own stemmer and cache.
+
+    >>> stem(["bridges", "reopened", "bridges"])
+    ['bridg', 'reopen', 'bridg']
+    """
+    cache: dict[str, str] | None = getattr(_local, "stems", None)
+    if cache is None or len(cache) > _STEMS_CACHED:
+        import Stemmer
+
+        _local.stemmer = Stemmer.Stemmer("english")
+        cache = _local.stems = {}
+    missing = [word for word in set(words) if word not in cache]
+    if missing:
+        cache.update(zip(missing, _local.stemmer.stemWords(missing), strict=True))
+    return [cache[word] for word in words]
+
+
+def tokenize(text: str) -> list[str]:
+    """The terms of `text`, in order, repeats kept (what BM25 counts).
+
+    >>> tokenize("Engineers were building bridges in 1932.")
+    ['engin', 'build', 'bridg', '1932']
+    """
+    return stem(words(text))
 
 
 def content_words(text: str) -> set[str]:
-    """Lower-cased, stemmed content words with stop words removed.
+    """The distinct terms of `text` (what coverage and support checks compare).
 
     >>> sorted(content_words("The ferries opened on 3 May, 2024."))
     ['2024', '3', 'ferri', 'may', 'open']
     """
-    words = [word.replace("’", "'").removesuffix("'s") for word in WORD.findall(text.lower())]
-    return {_stem(word) for word in words if word not in _STOPWORDS}
-
-
-@functools.lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    with _STEMMER_LOCK:  # PyStemmer objects must not be shared between threads unguarded
-        return str(_STEMMER.stemWord(word))
+    return set(tokenize(text))
 
 
 def is_number(word: str) -> bool:
@@ -44,3 +115,35 @@ def is_number(word: str) -> bool:
     (True, False)
     """
     return any(char.isdigit() for char in word)
+
+
+def idf(document_frequency: Any, documents: int) -> Any:
+    """Lucene's inverse document frequency: how rare a term held by `document_frequency` of `documents` is (a
+    number or a NumPy array of them). A term no document holds (frequency 0) is as rare as can be.
+
+    >>> [round(float(weight), 3) for weight in idf(np.array([1, 0]), 2)]
+    [0.693, 1.792]
+    """
+    return np.log(1.0 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
+Weights = Callable[[Iterable[str]], Mapping[str, float]]
+"""Term weights (IDF) of terms, from an index; terms it does not know weigh 1."""
+
+
+def weights_of(terms: Iterable[str], weights: Weights | None) -> Mapping[str, float]:
+    """The weights of `terms`, or none (every term then weighs 1) without a weighting."""
+    return weights(terms) if weights else {}
+
+
+def coverage(question_words: Iterable[str], found: AbstractSet[str],
+             weights: Mapping[str, float] | None = None) -> float:
+    """The weighted share of the question's words found in `found` (words without a weight weigh 1).
+
+    >>> coverage({"lenn", "river"}, {"lenn"}, {"lenn": 3.0, "river": 1.0}), coverage({"a", "b"}, {"a"})
+    (0.75, 0.5)
+    """
+    weights = weights or {}
+    asked = set(question_words)
+    total = sum(weights.get(word, 1.0) for word in asked)
+    return sum(weights.get(word, 1.0) for word in asked & found) / total if total else 0.0

@@ -51,8 +51,10 @@ def test_search_and_ask_print_json(sample_index: Path) -> None:
     assert len(search["results"]) == 2
     assert {"score", "title", "text", "source", "start", "end", "article_id"} <= set(search["results"][0])
 
-    ask = json.loads(run("ask", "How many visitors did the 2026 Harbour Lights festival attract?",
-                         "--index", str(sample_index), "--json").stdout)
+    result = run("ask", "How many visitors did the 2026 Harbour Lights festival attract?",
+                 "--index", str(sample_index), "--json")
+    ask = json.loads(result.stdout)
+    assert "llama" not in result.stderr and "ggml" not in result.stderr, "llama.cpp's log goes to the logger"
     assert set(ask) >= {"answer", "citations", "refused"}
     assert not ask["refused"] and "41,500" in ask["citations"][0]["text"]
 

@@ -11,6 +11,7 @@ import pytest
 
 from rag.assistant import Assistant
 from rag.chunk import embedding_text
+from rag.errors import InvalidRequestError
 from rag.evaluate import Question, evaluate, load_questions, summary
 from rag.records import Passage
 from rag.retrieve import Retriever
@@ -146,5 +147,5 @@ def test_filter_flags_become_filters() -> None:
     assert filters.sources == ("gazette", "wire.jsonl")
     assert (filters.since, filters.until) == ("2026-03-01", "2026-12-31")
     assert _filters(parser.parse_args(["search", "question"])) is None
-    with pytest.raises(SystemExit):
-        parser.parse_args(["ask", "question", "--until", "2026-13"])
+    with pytest.raises(InvalidRequestError, match="until must be a date"):
+        _filters(parser.parse_args(["ask", "question", "--until", "2026-13"]))

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from rag.errors import IndexFormatError
-from rag.lexical import FOLDER, LexicalIndex, tokenize, words
+from rag.lexical import FOLDER, LexicalIndex
 from rag.records import Passage
 from rag.store import ArticleRecord, PassageIndex, current_generation
+from rag.text import tokenize, words
 
 
 def passage(article: str, text: str, title: str = "", start: int = 0) -> Passage:

@@ -239,3 +239,18 @@ def test_hybrid_finds_the_rare_keyword_that_dense_misses(real_embedder) -> None:
     assert "Zelkova-7" not in " ".join(hit.passage.text for hit in dense)
     assert "Zelkova-7" in hybrid[0].passage.text
     assert hybrid[0].score > 2 * hybrid[1].score
+
+
+def test_word_weights_come_from_the_terms_bm25_indexed() -> None:
+    """Citation checks, evidence and refusal weigh the words of a question by their IDF in the index: the words
+    they make (`content_words`) must be the terms BM25 indexed, or a word every passage holds would weigh as
+    much as one no passage holds ("Café" indexed as "cafe", "May" dropped as a stop word: both were)."""
+    from rag.text import content_words
+
+    texts = ["The Café Émile opened in May.", "The Café Émile closed in May.", "The harbour café sold lanterns."]
+    retriever = Retriever(build([passage(str(n), text) for n, text in enumerate(texts)]),
+                          PointingEmbedder(np.ones(8)))
+    weights = retriever.term_weights(content_words("When did Café Émile open in May? Zebras?"))
+    rarest = weights["zebra"]  # no passage holds it
+    assert weights["cafe"] < weights["emil"] < weights["open"] < rarest
+    assert weights["may"] == weights["emil"] < rarest

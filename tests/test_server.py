@@ -112,6 +112,21 @@ def test_search_ranks_passages_and_applies_filters(client: TestClient) -> None:
     assert since_2026 and all(hit["published"] >= "2026-01-01" for hit in since_2026)
 
 
+@pytest.mark.parametrize(("bounds", "expected"), [
+    ({"until": "2026"}, {"gazette", "herald"}),
+    ({"since": "2026"}, {"gazette"}),
+    ({"since": "2026-03", "until": "2026"}, {"gazette"}),
+    ({"until": "2025-08"}, {"herald"}),
+    ({"since": "2025-08-10", "until": "2025-08-10"}, {"herald"}),
+    ({"until": "2026-03-13"}, {"herald"}),
+])
+def test_search_date_bounds_mean_whole_years_and_months(client: TestClient, bounds: dict[str, str],
+                                                        expected: set[str]) -> None:
+    response = client.post("/api/search", json={"question": "festival footbridge", "k": 5, "filters": bounds})
+    assert response.status_code == 200, response.text
+    assert {hit["source"] for hit in response.json()["results"]} == expected
+
+
 def test_ask_answers_with_checked_citations_and_passes_history(client: TestClient, scripted: ScriptedLLM) -> None:
     response = client.post("/api/ask", json={"question": "When did the Maplewood footbridge reopen?"})
     assert response.status_code == 200
@@ -510,6 +525,20 @@ def test_a_full_queue_refuses_and_model_errors_reach_the_reader() -> None:
     with pytest.raises(ModelError, match="connection reset"):
         list(broken.stream(prompt("x")))
     broken.close()
+
+
+def test_a_model_that_fails_to_load_fails_the_question_not_the_queue() -> None:
+    class Unloadable:
+        """Fails when asked to stream, before any generator exists (a lazily loaded model that cannot load)."""
+
+        def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Iterator[str]:
+            raise ModelError("could not load GGUF model broken.gguf")
+
+    queued = QueuedLLM(Unloadable(), poll_seconds=0.01)  # type: ignore[arg-type]
+    for _ in range(2):  # the worker thread survives to fail the next question the same way
+        with pytest.raises(ModelError, match="could not load GGUF model"):
+            list(queued.stream(prompt("x")))
+    queued.close()
 
 
 # -- end to end ------------------------------------------------------------------------------------------------------

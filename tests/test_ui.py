@@ -314,6 +314,11 @@ def test_chat_turn_shows_the_place_in_line_and_passes_filters() -> None:
     assert shown[-1].startswith("The town flooded in May")
     assert fake.filters[-1] == Filters(("news.jsonl",), "2024-01-01", "")
 
+    list(chat_turn(fake, "Is it 2026?", [], 4, [], "2026-03", "2026"))
+    assert fake.filters[-1] == Filters((), "2026-03-01", "2026-12-31")
+    list(chat_turn(fake, "In 2025?", [], 4, [], "2025", "2025-02"))
+    assert fake.filters[-1] == Filters((), "2025-01-01", "2025-02-28")
+
     _, messages, _, turns = list(chat_turn(fake, "When?", [], 4, [], "last week", ""))[-1]
     assert messages[-1]["content"].startswith("⚠️ since must be a date like 2026-03-14") and not turns[0].ok
 

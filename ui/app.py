@@ -38,7 +38,7 @@ import gradio as gr
 from rag.errors import InvalidRequestError, RagError
 from rag.queue import Waiting
 from rag.records import Answer, Filters, Hit
-from rag.server import AddArticles, request_filters
+from rag.server import AddArticles
 from ui.render import (
     chat_answer,
     chat_text,
@@ -198,7 +198,7 @@ def chat_turn(
     yield "", [*done, pending, {"role": "assistant", "content": "…"}], WAITING, turns
     pieces: list[str] = []
     try:
-        filters = request_filters(sources, since, until)
+        filters = Filters.parse(sources, since, until)
         answer: Answer | None = None
         for item in assistant.stream(question, history=history, k=_optional_k(k), filters=filters):
             if isinstance(item, Answer):

@@ -1,0 +1,84 @@
+"""The model process (rag.worker): a native crash fails one answer with the signal named, the next answer gets a
+fresh process, and `rag serve` refuses to open with a model that cannot load. Real bundled model, real processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.errors import ModelError
+from rag.prompts import Prompt, build_prompt
+from rag.records import Passage
+from rag.server import check_model
+from rag.worker import ProcessLLM
+from tests.conftest import ScriptedLLM
+
+FERRY = Passage("a", "Ferry", "a.txt", "", "The Pine Island ferry has four boats.", 0, 36)
+QUESTION = build_prompt("How many boats does the Pine Island ferry have?", [FERRY], chat=False)
+
+
+@pytest.mark.slow
+def test_a_crash_mid_answer_names_the_signal_and_the_next_answer_works(real_llm: ProcessLLM) -> None:
+    long_answer = Prompt((), "A long story about ferries, told slowly:", (), ())
+    pieces = real_llm.stream(long_answer, max_tokens=120)
+    assert next(pieces)
+    os.kill(real_llm.describe()["process"], signal.SIGSEGV)  # what an instruction the CPU refuses does
+    with pytest.raises(ModelError, match=r"was killed by SIGSEGV \(signal 11\) while writing an answer.*rebuild"):
+        list(pieces)
+    restarts = real_llm.restarts
+    assert "four" in "".join(real_llm.stream(QUESTION, max_tokens=24)).lower()
+    assert real_llm.restarts == restarts + 1
+
+
+@pytest.mark.slow
+def test_an_answer_left_early_frees_the_model_for_the_next(real_llm: ProcessLLM) -> None:
+    pieces = real_llm.stream(Prompt((), "Once upon a time", (), ()), max_tokens=150)
+    next(pieces)
+    pieces.close()
+    assert real_llm.count_tokens("The Pine Island ferry") > 2
+    started = time.monotonic()
+    assert "four" in "".join(real_llm.stream(QUESTION, max_tokens=24)).lower()
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.slow
+def test_a_file_that_is_not_a_model_fails_to_load_with_a_message(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.gguf"
+    fake.write_text("not a model")
+    with pytest.raises(ModelError, match=r"could not load GGUF model .*notes\.gguf"):
+        ProcessLLM(fake)
+    with pytest.raises(ModelError, match="GGUF model not found"):
+        ProcessLLM(tmp_path / "missing.gguf")
+
+
+def test_the_start_up_check_raises_for_a_local_model_and_logs_for_a_server(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(ScriptedLLM):
+        def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0):  # type: ignore[no-untyped-def]
+            raise ModelError("the process running broken was killed by SIGILL (signal 4)")
+            yield ""
+
+    working = ScriptedLLM("Fine.")
+    check_model(working)
+    assert working.prompts, "the check asks for a token"
+    with pytest.raises(ModelError, match="SIGILL"):
+        check_model(Broken())
+    check_model(Broken(), remote=True)
+    assert "not answering yet" in caplog.text
+
+
+@pytest.mark.slow
+def test_rag_serve_with_a_broken_model_exits_before_opening(tmp_path: Path, sample_index: Path) -> None:
+    fake = tmp_path / "broken.gguf"
+    fake.write_bytes(b"GGUF" + b"\0" * 64)
+    result = subprocess.run([sys.executable, "-m", "rag.cli", "serve", "--index", str(sample_index), "--llm",
+                             str(fake), "--port", "1"], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 1
+    assert "could not load GGUF model" in result.stderr and "broken.gguf" in result.stderr
+    assert "Serving" not in result.stderr and "Traceback" not in result.stderr
