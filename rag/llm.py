@@ -119,6 +119,7 @@ class LlamaCppLLM:
             raise ModelError(f"llama-cpp-python is not installed or failed to load ({error}): run `make install`") \
                 from error
         route_llama_logs()
+        load_cpu_backends()
         try:
             self.model = Llama(
                 model_path=str(path),
@@ -170,6 +171,30 @@ class LlamaCppLLM:
                 "context_size": self.context_size}
 
 
+def load_cpu_backends() -> list[str]:
+    """Load the CPU backends of a runtime-dispatch build of llama.cpp, once; returns their files.
+
+    `make install` builds llama-cpp-python with GGML_BACKEND_DL and GGML_CPU_ALL_VARIANTS (see the Makefile):
+    one CPU library per x86-64 level (AVX2, AVX-512, ...) beside libllama, of which ggml loads the best that this
+    CPU supports. ggml must be told to look there before a model loads. A build with its CPU backend linked in
+    (any other install of llama-cpp-python) has no such files, and nothing happens.
+    """
+    import ctypes
+
+    import llama_cpp
+
+    folder = Path(llama_cpp.__file__).parent / "lib"
+    variants = sorted(str(path) for path in folder.glob("libggml-cpu-*.so"))
+    global _backends_loaded
+    if variants and not _backends_loaded:
+        ggml = ctypes.CDLL("libggml.so.0")  # by its soname: the copy libllama already uses, not a second one
+        ggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
+        ggml.ggml_backend_load_all_from_path(str(folder).encode())
+        _backends_loaded = True
+    return variants
+
+
+_backends_loaded = False
 _LLAMA_LEVELS = {0: logging.CRITICAL, 1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR, 4: logging.DEBUG}
 _log_callback: Any = None
 

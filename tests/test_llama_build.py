@@ -1,0 +1,37 @@
+"""The installed llama.cpp runs on every x86-64 machine: `make install` builds it with one CPU backend per
+instruction-set level (the Makefile's LLAMA_CMAKE_ARGS), leaves out the AMX one, and rag loads the best the CPU
+supports. A `-march=native` build passes on the machine that built it and dies elsewhere, so this checks the build
+itself, not only that it runs here."""
+
+from __future__ import annotations
+
+import platform
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="x86-64 builds only")
+
+
+def test_the_build_dispatches_at_run_time_and_never_uses_amx() -> None:
+    import llama_cpp
+
+    from rag.llm import load_cpu_backends
+
+    variants = [Path(path).name for path in load_cpu_backends()]
+    assert variants, ("llama-cpp-python was not installed by `make install` (no CPU variants beside libllama): "
+                      "run `make llama-cpp-python`")
+    assert "libggml-cpu-haswell.so" in variants and "libggml-cpu-x64.so" in variants  # AVX2, and the fallback
+    assert not any("sapphirerapids" in name for name in variants), "the AMX variant faults on some Xeon VMs"
+    assert not (Path(llama_cpp.__file__).parent / "lib" / "libggml-cpu.so").exists(), "one CPU backend linked in"
+    features = llama_cpp.llama_print_system_info().decode()
+    assert "AVX2 = 1" in features
+    assert not re.search(r"AMX\w* = 1", features), features
+
+
+def test_the_makefile_owns_the_flags() -> None:
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    flags = re.search(r"^LLAMA_CMAKE_ARGS := (.*)$", makefile, re.MULTILINE)
+    assert flags and "-DGGML_NATIVE=OFF" in flags.group(1) and "-DGGML_CPU_ALL_VARIANTS=ON" in flags.group(1)
+    assert re.search(r"^LLAMA_LEFT_OUT := .*sapphirerapids", makefile, re.MULTILINE)
