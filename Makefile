@@ -90,7 +90,7 @@ test: lint chromium
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m rag.bench --out bench-results/latest.json
+	$(BIN)/python -m tools.bench --out bench-results/latest.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

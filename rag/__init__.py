@@ -8,7 +8,7 @@
         print(citation.number, citation.passage.title, citation.quote)
 """
 
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
 from rag.errors import (
     IndexFormatError,
     IndexLockedError,

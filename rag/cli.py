@@ -148,7 +148,7 @@ def _help_text(text: str) -> str:
 
 
 def _index(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.indexer import LazyEmbedder, update_index
+    from rag.ingest.indexer import LazyEmbedder, update_index
 
     # Loaded only if something needs embedding: a rerun with nothing new never pays for the model.
     embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
@@ -180,7 +180,7 @@ def _given(arguments: argparse.Namespace, settings: Settings, name: str) -> Any:
 
 
 def _info(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.store import PassageIndex, current_generation
+    from rag.store.generations import PassageIndex, current_generation
 
     generation = current_generation(settings.index)
     index = PassageIndex.load(settings.index)
@@ -233,7 +233,7 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.server import serve
+    from rag.serve.server import serve
 
     serve(settings, announce=lambda message: print(message, file=sys.stderr, flush=True))
     return 0
@@ -276,7 +276,7 @@ def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _assistant(settings: Settings) -> Any:
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     return Assistant.load(settings=settings)
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rag.prompts import Prompt
+from rag.answer.prompts import Prompt
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -88,14 +88,14 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():  # type: ignore[no-untyped-def]
-    from rag.embed import load_embedder
+    from rag.models.embed import load_embedder
 
     return load_embedder(threads=1)
 
 
 @pytest.fixture(scope="session")
 def real_llm():  # type: ignore[no-untyped-def]
-    from rag.llm import load_llm
+    from rag.models.llm import load_llm
 
     return load_llm(context_size=2048, progress=False)
 
@@ -103,7 +103,7 @@ def real_llm():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
     """The shipped sample articles indexed with the real bundled embedder (once per test session)."""
-    from rag.indexer import update_index
+    from rag.ingest.indexer import update_index
 
     folder = tmp_path_factory.mktemp("sample-index")
     update_index([SAMPLES], folder, real_embedder, progress=False)
@@ -112,7 +112,7 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Pat
 
 @pytest.fixture(scope="session")
 def real_assistant(sample_index: Path, real_embedder, real_llm):  # type: ignore[no-untyped-def]
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     return Assistant.load(sample_index, embedder=real_embedder, llm=real_llm)
 
@@ -134,7 +134,7 @@ def rag_serve(tmp_path_factory: pytest.TempPathFactory, sample_index: Path,  # t
     import shutil
     import sys
 
-    from rag.indexer import add_files
+    from rag.ingest.indexer import add_files
 
     folder = tmp_path_factory.mktemp("served") / "index"
     shutil.copytree(sample_index, folder)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import articles
-from rag.articles import (
+from rag.errors import SourceError
+from rag.ingest import articles
+from rag.ingest.articles import (
     SUPPORTED_SUFFIXES,
     article_from_record,
     iter_files,
@@ -18,11 +19,8 @@ from rag.articles import (
     read_file_with_problems,
     read_sources,
 )
-from rag.errors import SourceError
 from rag.records import Article
-from tests.conftest import write
-
-SAMPLES = Path(articles.__file__).parent / "samples"
+from tests.conftest import SAMPLES, write
 
 
 def only(path: Path, root: Path | None = None) -> Article:

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from rag.assistant import Assistant
-from rag.chunk import embedding_text
+from rag.answer.assistant import Assistant
+from rag.answer.prompts import CANNOT_ANSWER
+from rag.answer.retrieve import Retriever
 from rag.errors import InvalidRequestError
-from rag.prompts import CANNOT_ANSWER
+from rag.ingest.chunk import embedding_text
 from rag.records import Answer, Passage
-from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.store import PassageIndex
+from rag.store.generations import PassageIndex
 from tests.conftest import FakeEmbedder, ScriptedLLM
 
 TEXTS = {

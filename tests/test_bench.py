@@ -1,4 +1,4 @@
-"""The benchmark: its pure helpers, its table, and `python -m rag.bench --quick` end to end (slow)."""
+"""The benchmark: its pure helpers, its table, and `python -m tools.bench --quick` end to end (slow)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.bench import naive_windows, sample_articles, synthetic_documents, synthetic_vectors, table, varied_articles
+from tools.bench import naive_windows, sample_articles, synthetic_documents, synthetic_vectors, table, varied_articles
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -74,7 +74,7 @@ def test_table_renders_every_section() -> None:
 @pytest.mark.slow
 def test_quick_benchmark_runs_and_writes_its_json(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    finished = subprocess.run([sys.executable, "-m", "rag.bench", "--quick", "--out", str(out)], cwd=PROJECT,
+    finished = subprocess.run([sys.executable, "-m", "tools.bench", "--quick", "--out", str(out)], cwd=PROJECT,
                               capture_output=True, text=True, timeout=1800)
     assert finished.returncode == 0, finished.stderr[-3000:]
     report = json.loads(out.read_text())

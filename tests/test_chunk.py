@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from rag.chunk import chunk_article, chunk_spans, embedding_text, split_sentences
+from rag.ingest.chunk import chunk_article, chunk_spans, embedding_text, split_sentences
 from rag.records import Article
 
 

@@ -3,8 +3,8 @@ dropped, uncited claims attributed, evidence quoted, refusals recognised."""
 
 from __future__ import annotations
 
-from rag.cite import check_answer, evidence_answer, is_refusal, parse_markers, reconcile, strip_markers, support
-from rag.prompts import CANNOT_ANSWER
+from rag.answer.cite import check_answer, evidence_answer, is_refusal, parse_markers, reconcile, strip_markers, support
+from rag.answer.prompts import CANNOT_ANSWER
 from rag.records import Passage
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.embed import embedder_name
+from rag.models.embed import embedder_name
 from tests.conftest import SAMPLES, free_port, serving
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.conversation import accept_rewrite, is_follow_up, rewrite_follow_up
+from rag.answer.conversation import accept_rewrite, is_follow_up, rewrite_follow_up
 
 # Follow-ups written for the sample articles: (first question, its answer, follow-up, article that answers it).
 FOLLOW_UPS = [

@@ -34,9 +34,9 @@ DEADLINE = 180.0
 
 def _child(argv: Sequence[str]) -> int:
     """Run `rag` with a fake embedder and an optional pause point; see the module docstring."""
-    import rag.articles
-    import rag.embed
-    import rag.store
+    import rag.ingest.articles
+    import rag.models.embed
+    import rag.store.generations
     from rag.cli import main
     from tests.conftest import FakeEmbedder
 
@@ -64,9 +64,9 @@ def _child(argv: Sequence[str]) -> int:
             return super().embed(texts)
 
     def load(setting: str, **options: Any) -> Embedder:
-        return Embedder(rag.embed.embedder_name(setting, options.get("backend")))  # as the real one names itself
+        return Embedder(rag.models.embed.embedder_name(setting, options.get("backend")))  # as the real one names itself
 
-    rag.embed.load_embedder = load  # type: ignore[assignment]
+    rag.models.embed.load_embedder = load  # type: ignore[assignment]
 
     def wrap(owner: Any, attribute: str, before: Callable[..., None]) -> None:
         original = getattr(owner, attribute)  # fails loudly if the code it pauses in was renamed
@@ -77,12 +77,13 @@ def _child(argv: Sequence[str]) -> int:
 
         setattr(owner, attribute, wrapped)
 
-    wrap(rag.articles, "read_file_with_problems", lambda *args, **kwargs: reached("read"))
+    wrap(rag.ingest.articles, "read_file_with_problems", lambda *args, **kwargs: reached("read"))
     # Inside a save: the staging folder already holds vectors.faiss and passages.jsonl, not yet articles.jsonl.
-    wrap(rag.store, "_write_jsonl", lambda path, rows: reached("save-staging") if path.name == "articles.jsonl"
+    wrap(rag.store.generations, "_write_jsonl",
+         lambda path, rows: reached("save-staging") if path.name == "articles.jsonl"
          else None)
     # After the new generation folder is complete and renamed, before CURRENT names it.
-    wrap(rag.store, "_replace_text", lambda path, text: reached("save-switch"))
+    wrap(rag.store.generations, "_replace_text", lambda path, text: reached("save-switch"))
     return main(arguments)
 
 

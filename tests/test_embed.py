@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.embed import (
+from rag.errors import InvalidRequestError, ModelError
+from rag.models.embed import (
     BACKENDS,
     OnnxEmbedder,
     SentenceTransformerEmbedder,
@@ -15,7 +16,6 @@ from rag.embed import (
     exported_model,
     load_embedder,
 )
-from rag.errors import InvalidRequestError, ModelError
 from rag.settings import Settings
 
 TEXTS = [
@@ -95,7 +95,7 @@ class TestWithTheBundledModel:
             [torch_embedder.count_tokens(text) for text in TEXTS]
 
     def test_export_is_cached(self) -> None:
-        from rag.embed import bundled_embedder_path
+        from rag.models.embed import bundled_embedder_path
 
         path = exported_model(bundled_embedder_path(), quantized=True, label="all-MiniLM-L6-v2")
         modified = path.stat().st_mtime_ns

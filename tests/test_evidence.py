@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rag.cite import check_answer, evidence_answer
-from rag.evidence import answer_type, best_spans, has_answer_type, rank_sentences
+from rag.answer.cite import check_answer, evidence_answer
+from rag.answer.evidence import answer_type, best_spans, has_answer_type, rank_sentences
+from rag.answer.refusal import THRESHOLD, features, unanswerable_probability
 from rag.records import Passage
-from rag.refusal import THRESHOLD, features, unanswerable_probability
 
 
 def passage(article_id: str, text: str, title: str = "") -> Passage:

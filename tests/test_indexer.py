@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rag import articles
+from rag.answer.retrieve import Retriever
 from rag.errors import IndexFormatError, IndexLockedError, SourceError
-from rag.indexer import IndexReport, LazyEmbedder, add_files, safe_upload_name, update_index
-from rag.retrieve import Retriever
-from rag.store import PassageIndex, current_generation, writer_lock
+from rag.ingest import articles
+from rag.ingest.indexer import IndexReport, LazyEmbedder, add_files, safe_upload_name, update_index
+from rag.store.generations import PassageIndex, current_generation, writer_lock
 from tests.conftest import FakeEmbedder, write
 
 CHUNKS = {"chunk_tokens": 24, "chunk_overlap": 4}
@@ -236,7 +236,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def test_files_unchanged_since_indexing_are_not_read_again(tmp_path: Path, reads: list[str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag import indexer
+    from rag.ingest import indexer
 
     source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
     write(source, "feed.jsonl", json.dumps({"id": "f1", "title": "Feed", "text": story("feed")}) + "\n{broken\n")
@@ -271,7 +271,7 @@ def test_files_unchanged_since_indexing_are_not_read_again(tmp_path: Path, reads
 
 def test_a_touched_file_is_read_and_hashed_but_not_embedded(tmp_path: Path, reads: list[str],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag import indexer
+    from rag.ingest import indexer
 
     monkeypatch.setattr(indexer, "RACY_SECONDS", -1.0)
     source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
@@ -634,7 +634,7 @@ def test_add_files_refuses_a_bad_name_before_writing_anything(tmp_path: Path) ->
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """`rag ...` in this process with the fake embedder standing in for the model folder `fake-model`."""
-    from rag import embed
+    from rag.models import embed
     from rag.cli import main
 
     model = tmp_path / "fake-model"

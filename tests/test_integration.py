@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.assistant import Assistant
-from rag.chunk import embedding_text
-from rag.prompts import CANNOT_ANSWER, build_prompt
+from rag.answer.assistant import Assistant
+from rag.answer.prompts import CANNOT_ANSWER, build_prompt
+from rag.ingest.chunk import embedding_text
 from rag.records import Answer
-from rag.store import PassageIndex
+from rag.store.generations import PassageIndex
 
 pytestmark = pytest.mark.slow
 

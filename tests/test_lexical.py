@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from rag.errors import IndexFormatError
-from rag.lexical import FOLDER, LexicalIndex
 from rag.records import Passage
-from rag.store import ArticleRecord, PassageIndex, current_generation
+from rag.store.generations import ArticleRecord, PassageIndex, current_generation
+from rag.store.lexical import FOLDER, LexicalIndex
 from rag.text import tokenize, words
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), r
 def test_the_build_dispatches_at_run_time_and_never_uses_amx() -> None:
     import llama_cpp
 
-    from rag.llm import load_cpu_backends
+    from rag.models.llm import load_cpu_backends
 
     variants = [Path(path).name for path in load_cpu_backends()]
     assert variants, ("llama-cpp-python was not installed by `make install` (no CPU variants beside libllama): "

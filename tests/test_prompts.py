@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.prompts import BASE_STOP, CANNOT_ANSWER, build_prompt, fit_passages
+from rag.answer.prompts import BASE_STOP, CANNOT_ANSWER, build_prompt, fit_passages
 from rag.records import Passage
 
 

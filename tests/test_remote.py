@@ -1,5 +1,5 @@
-"""Tests for the remote LLM client (rag.remote): the wire format against a mock transport, then the whole pipeline
-against a real `python -m llama_cpp.server` serving the bundled GGUF on loopback."""
+"""Tests for the remote LLM client (rag.models.remote): the wire format against a mock transport, then the whole
+pipeline against a real `python -m llama_cpp.server` serving the bundled GGUF on loopback."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from rag.answer.prompts import Prompt
 from rag.errors import InvalidRequestError, ModelError
-from rag.prompts import Prompt
-from rag.remote import RemoteLLM
+from rag.models.remote import RemoteLLM
 from rag.settings import Settings
 from tests.conftest import free_port, serving
 
@@ -104,7 +104,7 @@ def test_an_unreachable_server_and_bad_settings_give_clear_errors() -> None:
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m llama_cpp.server` with the bundled Gemma 3 270M on a free loopback port; yields its /v1 URL."""
-    from rag.llm import bundled_gguf_path
+    from rag.models.llm import bundled_gguf_path
 
     port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
@@ -119,7 +119,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.mark.slow
 def test_remote_base_model_answers_exactly_like_the_local_one(llama_server: str, sample_index: Path,  # type: ignore[no-untyped-def]
                                                               real_embedder, real_assistant) -> None:
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     question = "How many visitors did the 2026 Harbour Lights festival attract?"
     remote = Assistant.load(sample_index, embedder=real_embedder, llm_url=llama_server, llm_model="gemma-3-270m",

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rag.retrieve as retrieve
+import rag.answer.retrieve as retrieve
+from rag.answer.retrieve import FUSION_FEATURES, Retriever, drop_near_duplicates, fusion_scores
 from rag.errors import InvalidRequestError
 from rag.records import Filters, Hit, Passage
-from rag.retrieve import FUSION_FEATURES, Retriever, drop_near_duplicates, fusion_scores
-from rag.store import ArticleRecord, PassageIndex
+from rag.store.generations import ArticleRecord, PassageIndex
 
 
 class PointingEmbedder:
@@ -227,7 +227,7 @@ RARE_KEYWORD_CORPUS = [
 
 @pytest.mark.slow
 def test_hybrid_finds_the_rare_keyword_that_dense_misses(real_embedder) -> None:  # type: ignore[no-untyped-def]
-    from rag.chunk import embedding_text
+    from rag.ingest.chunk import embedding_text
 
     passages = [Passage(f"a{number}", title, "news.jsonl", "", text, 0, len(text))
                 for number, (title, text) in enumerate(RARE_KEYWORD_CORPUS)]

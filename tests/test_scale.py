@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import vectors as vector_module
-from rag.bench import synthetic_vectors
 from rag.errors import InvalidRequestError
 from rag.records import Passage
-from rag.store import PassageIndex, current_generation
-from rag.vectors import FaissVectors, VectorStore, auto_factory, default_nprobe
+from rag.store import vectors as vector_module
+from rag.store.generations import PassageIndex, current_generation
+from rag.store.vectors import FaissVectors, VectorStore, auto_factory, default_nprobe
+from tools.bench import synthetic_vectors
 
 RECALL_FLOOR = 0.95
 """The recall@10 of exact search the automatic inverted file must keep (the issue's target) on synthetic data."""

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag.errors import InvalidRequestError
-from rag.server import article_adder, check_exposure, create_app
+from rag.serve.server import article_adder, check_exposure, create_app
 from tests.conftest import ScriptedLLM
 from tests.test_server import FOOTBRIDGE_REPLY, index_folder, make_assistant  # noqa: F401 (fixture)
 
@@ -91,7 +91,7 @@ def test_without_a_token_on_loopback_nothing_asks_for_one(index_folder: Path) ->
 
 def test_a_loopback_server_refuses_other_host_names_and_cross_site_requests(index_folder: Path) -> None:  # noqa: F811
     """DNS rebinding (a site whose name resolves to 127.0.0.1) and cross-site form posts from a web page."""
-    from rag.server import loopback_hosts
+    from rag.serve.server import loopback_hosts
 
     assistant = make_assistant(index_folder, ScriptedLLM(FOOTBRIDGE_REPLY))
     app = create_app(assistant, add_articles=article_adder(assistant), hosts=loopback_hosts("127.0.0.1"))
@@ -186,8 +186,8 @@ def test_an_article_cannot_change_how_other_questions_are_answered(  # type: ign
     must not follow it (no payload in what it writes), nothing of it may reach the answer or its citations, it is
     never cited, and a question answered without it is not refused with it.
     """
-    from rag.assistant import Assistant
-    from rag.indexer import add_files
+    from rag.answer.assistant import Assistant
+    from rag.ingest.indexer import add_files
 
     folder = tmp_path / "index"
     shutil.copytree(sample_index, folder)

@@ -1,4 +1,4 @@
-"""Tests for the HTTP server (rag.server) and the generation queue (rag.queue).
+"""Tests for the HTTP server (rag.serve.server) and the generation queue (rag.serve.queue).
 
 Unit tests run the real Assistant, Retriever and index over two small articles with the fake embedder and a
 scripted LLM, through FastAPI's TestClient (and once through uvicorn, for eight simultaneous clients). The last
@@ -18,13 +18,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
+from rag.answer.prompts import Prompt
+from rag.answer.retrieve import Retriever
 from rag.errors import IndexNotFoundError, ModelError
-from rag.indexer import update_index
-from rag.prompts import Prompt
-from rag.queue import BusyError, QueuedLLM, Waiting
-from rag.retrieve import Retriever
-from rag.server import conversation, create_app, running
+from rag.ingest.indexer import update_index
+from rag.serve.queue import BusyError, QueuedLLM, Waiting
+from rag.serve.server import conversation, create_app, running
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
 
@@ -231,7 +231,7 @@ def test_library_errors_map_to_status_codes(error: Exception, status: int, kind:
 
 def test_unexpected_errors_are_logged_and_answered_500_without_details(caplog: pytest.LogCaptureFixture) -> None:
     with TestClient(create_app(Failing(ZeroDivisionError("secret detail")), ui=False)) as failing, \
-            caplog.at_level("ERROR", logger="rag.server"):
+            caplog.at_level("ERROR", logger="rag.serve.server"):
         response = failing.post("/api/ask", json={"question": "q?"})
     assert response.status_code == 500
     assert response.json()["error"]["message"] == "internal error (ZeroDivisionError); the server log has the details"
@@ -323,7 +323,7 @@ def test_conversation_pairs_turns_and_reads_content_parts() -> None:
 def test_upload_adds_articles_through_the_incremental_indexer(index_folder: Path, tmp_path: Path) -> None:
     import shutil
 
-    from rag.server import article_adder
+    from rag.serve.server import article_adder
 
     folder = tmp_path / "index"
     shutil.copytree(index_folder, folder)

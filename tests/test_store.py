@@ -13,7 +13,7 @@ import pytest
 
 from rag.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
 from rag.records import Passage
-from rag.store import CURRENT_FILE, ArticleRecord, PassageIndex, current_generation, writer_lock
+from rag.store.generations import CURRENT_FILE, ArticleRecord, PassageIndex, current_generation, writer_lock
 
 
 def make_index(count: int = 6, dimension: int = 8) -> PassageIndex:

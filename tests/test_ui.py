@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import IndexNotFoundError
-from rag.prompts import CANNOT_ANSWER
-from rag.queue import Waiting
 from rag.records import Answer, Citation, Filters, Hit, Passage
+from rag.serve.queue import Waiting
 from ui.render import (
     chat_answer,
     chat_text,
@@ -202,7 +202,7 @@ class FakeSettings:
 
 @dataclass
 class FakeAssistant:
-    """Deterministic stand-in for rag.assistant.Assistant.
+    """Deterministic stand-in for rag.answer.assistant.Assistant.
 
     Questions containing "missing" raise IndexNotFoundError (a RagError), "crash" raises a plain bug, "unknown"
     gets a refusal. The streamed pieces deliberately differ from the final text (as after renumbering).

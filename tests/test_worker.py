@@ -1,4 +1,4 @@
-"""The model process (rag.worker): a native crash fails one answer with the signal named, the next answer gets a
+"""The model process (rag.models.worker): a native crash fails one answer with the signal named, the next answer gets a
 fresh process, and `rag serve` refuses to open with a model that cannot load. Real bundled model, real processes."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from rag.answer.prompts import Prompt, build_prompt
 from rag.errors import ModelError
-from rag.prompts import Prompt, build_prompt
+from rag.models.worker import ProcessLLM
 from rag.records import Passage
-from rag.server import check_model
-from rag.worker import ProcessLLM
+from rag.serve.server import check_model
 from tests.conftest import ScriptedLLM
 
 FERRY = Passage("a", "Ferry", "a.txt", "", "The Pine Island ferry has four boats.", 0, 36)

@@ -1,6 +1,6 @@
 """The Gradio app: a streaming chat over the indexed articles, with the cited passages shown next to each answer.
 
-`build_app(assistant, add_articles=..., info=...)` builds the Blocks without launching; `rag.server.create_app`
+`build_app(assistant, add_articles=..., info=...)` builds the Blocks without launching; `rag.serve.server.create_app`
 mounts it at `/` beside the JSON API, and `launch(assistant)` serves both and blocks.
 
 The page: the chat (answers stream in; while the model is busy with other users' questions it says how many are
@@ -36,9 +36,9 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import gradio as gr
 
 from rag.errors import InvalidRequestError, RagError
-from rag.queue import Waiting
 from rag.records import Answer, Filters, Hit
-from rag.server import AddArticles
+from rag.serve.queue import Waiting
+from rag.serve.server import AddArticles
 from ui.render import (
     chat_answer,
     chat_text,
@@ -57,14 +57,14 @@ MAX_K = 20
 CONCURRENCY_ID = "assistant"
 UI_CONCURRENCY = 16
 """Chat and API events run this many at once: retrieval is concurrent, and generation waits in the model's own
-queue (rag.queue), which tells the user their place in line."""
+queue (rag.serve.queue), which tells the user their place in line."""
 ARTICLE_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf"]
 
 WAITING = render_notice("Searching the articles and writing the answer…")
 
 
 class AssistantLike(Protocol):
-    """What the UI needs from `rag.assistant.Assistant` (duck-typed so tests can pass a fake)."""
+    """What the UI needs from `rag.answer.assistant.Assistant` (duck-typed so tests can pass a fake)."""
 
     @property
     def settings(self) -> Any: ...
@@ -260,7 +260,7 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
               info: Callable[[], Mapping[str, Any]] | None = None) -> gr.Blocks:
     """Build (not launch) the Gradio app around `assistant`.
 
-    `add_articles` enables the upload box (see `rag.server.article_adder`); `info` returns the model and
+    `add_articles` enables the upload box (see `rag.serve.server.article_adder`); `info` returns the model and
     settings description shown under Settings (default: the assistant's settings).
     """
     default_k = _default_k(assistant)
@@ -394,14 +394,14 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
 
 
 def launch(assistant: AssistantLike, host: str = "127.0.0.1", port: int = 7860, token: str | None = None) -> None:
-    """Serve the chat and the JSON API (rag.server) for `assistant` on host:port until interrupted (Ctrl+C).
+    """Serve the chat and the JSON API (rag.serve.server) for `assistant` on host:port until interrupted (Ctrl+C).
 
     A non-loopback `host` needs a token (`token`, else `assistant.settings.token`): it is then the API's Bearer
     token and the chat's login password. Never creates a public share link.
     """
     import uvicorn
 
-    from rag.server import article_adder, check_exposure, create_app, loopback_hosts
+    from rag.serve.server import article_adder, check_exposure, create_app, loopback_hosts
 
     token = token if token is not None else str(getattr(getattr(assistant, "settings", None), "token", "") or "")
     check_exposure(host, token)

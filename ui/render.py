@@ -14,7 +14,7 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
-from rag.prompts import CANNOT_ANSWER
+from rag.answer.prompts import CANNOT_ANSWER
 from rag.records import Answer, Citation, normalise_text
 
 MUTED = "opacity:0.7;font-size:0.85em"

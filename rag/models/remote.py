@@ -1,6 +1,6 @@
 """Generation on an OpenAI-compatible server (llama.cpp's server, vLLM, Ollama, ...) instead of in this process.
 
-`RemoteLLM(base_url)` is a `rag.llm.LLM`, so everything around it (retrieval, prompts, citation checks) is
+`RemoteLLM(base_url)` is a `rag.models.llm.LLM`, so everything around it (retrieval, prompts, citation checks) is
 unchanged. It uses the two endpoints such servers share, streaming (server-sent events):
 
 - `POST {base_url}/chat/completions` with `prompt.messages` (the default): the server applies the model's chat
@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from rag.answer.prompts import Prompt
 from rag.errors import InvalidRequestError, ModelError
-from rag.prompts import Prompt
 from rag.settings import Settings
 
 CHAT = "chat"

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from rag.answer.prompts import Prompt
 from rag.errors import ModelError
-from rag.prompts import Prompt
 from rag.settings import BUNDLED
 
 BUNDLED_LLM_NAME = "gemma-3-270m-q4_k_m"
@@ -223,9 +223,9 @@ def route_llama_logs() -> None:
 
 
 def load_llm(name: str = BUNDLED, context_size: int = 2048, threads: int = 0, progress: bool = True) -> LLM:
-    """Turn a setting value ('bundled' or a GGUF path) into a model, run in a process of its own (`rag.worker`):
+    """Turn a setting value ('bundled' or a GGUF path) into a model, run in a process of its own (`rag.models.worker`):
     a native crash then fails one answer with the signal named instead of killing the program."""
-    from rag.worker import ProcessLLM
+    from rag.models.worker import ProcessLLM
 
     if name in (BUNDLED, BUNDLED_LLM_NAME):
         return ProcessLLM(bundled_gguf_path(progress), context_size, threads, chat=False, name=BUNDLED_LLM_NAME)

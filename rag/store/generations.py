@@ -6,7 +6,8 @@ Layout of an index folder::
       CURRENT              name of the live generation, replaced atomically ("gen-000003")
       gen-000003/
         meta.json          format version, embedder name and dimension, chunk settings, counts
-        vectors.faiss      FAISS index (exact, or IVF for large corpora: rag.vectors); row i is passages.jsonl line i
+        vectors.faiss      FAISS index (exact, or IVF for large corpora: rag.store.vectors); row i is line i of
+                           passages.jsonl
         vector_ids.npy     only for IVF: the FAISS id of each row
         passages.jsonl     one Passage per line
         articles.jsonl     one ArticleRecord per line (content hash, source path, metadata)
@@ -33,9 +34,9 @@ from typing import Any
 import numpy as np
 
 from rag.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
-from rag.lexical import LexicalIndex
 from rag.records import Hit, Passage
-from rag.vectors import AUTO, FaissVectors, VectorStore
+from rag.store.lexical import LexicalIndex
+from rag.store.vectors import AUTO, FaissVectors, VectorStore
 
 FORMAT_VERSION = 1
 CURRENT_FILE = "CURRENT"
@@ -78,11 +79,11 @@ class PassageIndex:
         self.embedder = embedder
         self.dimension = dimension
         self.settings: dict[str, Any] = dict(settings or {})
-        # Exact search, or an inverted file once the corpus is large (rag.vectors); None: the setting's value.
+        # Exact search, or an inverted file once the corpus is large (rag.store.vectors); None: the setting's value.
         self.vectors: VectorStore = FaissVectors(dimension, index_factory or _configured_factory())
         self.passages: list[Passage] = []
         self.articles: dict[str, ArticleRecord] = {}
-        self.lexical = LexicalIndex()  # BM25, row-aligned with vectors and passages (rag.lexical)
+        self.lexical = LexicalIndex()  # BM25, row-aligned with vectors and passages (rag.store.lexical)
         self.generation = 0
         self.folder: Path | None = None
 

@@ -19,8 +19,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from rag.chunk import split_sentences
-from rag.cite import specific_terms
+from rag.answer.cite import specific_terms
+from rag.ingest.chunk import split_sentences
 from rag.records import Passage
 from rag.text import Weights, content_words, coverage, weights_of
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.cite import specific_terms, strip_markers
+from rag.answer.cite import specific_terms, strip_markers
 from rag.text import SURFACE_WORD, content_words
 
 History = Sequence[tuple[str, str]]

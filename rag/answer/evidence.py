@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.chunk import split_sentences
+from rag.ingest.chunk import split_sentences
 from rag.records import Passage
 from rag.text import SURFACE_WORD, Weights, content_words, coverage, weights_of
 

@@ -2,7 +2,7 @@
 
 llama.cpp is native code: an instruction the CPU refuses (a build made for another machine) or a bug in a
 kernel kills the whole process with a signal, and Python has no say. `ProcessLLM` runs `LlamaCppLLM` in a child
-process (`python -m rag.worker`) and talks to it over pipes, one JSON object per line. When the child dies, the
+process (`python -m rag.models.worker`) and talks to it over pipes, one JSON object per line. When the child dies, the
 question being answered fails with a `ModelError` that names the signal and says what to do, and the next call
 starts a new child. The child exits when its parent does (its input closes).
 
@@ -31,8 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from rag.answer.prompts import Prompt
 from rag.errors import ModelError
-from rag.prompts import Prompt
 
 REBUILD_HINT = ("if this happens on the first question, llama-cpp-python was compiled for another CPU: rebuild it "
                 "for this machine with `make llama-cpp-python` (README, Install)")
@@ -128,7 +128,7 @@ class ProcessLLM:
 
     def _start(self) -> dict[str, Any]:
         """Start a child, load the model in it, and return what it says of the model."""
-        process = subprocess.Popen([sys.executable, "-m", "rag.worker"], stdin=subprocess.PIPE,
+        process = subprocess.Popen([sys.executable, "-m", "rag.models.worker"], stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, close_fds=True)
         assert process.stdin is not None and process.stdout is not None
         try:
@@ -217,7 +217,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 def serve_requests(requests: IO[str], replies: IO[str]) -> int:
     """Load the model the first line asks for, then answer requests until the input closes."""
-    from rag.llm import LlamaCppLLM
+    from rag.models.llm import LlamaCppLLM
 
     write_lock = threading.Lock()
 

@@ -2,7 +2,7 @@
 
 Two shapes: chat messages for models whose GGUF carries a chat template, and a completion prompt (with stop
 sequences) for base models, which continue text rather than follow a conversation. Passages are numbered
-`[1]`, `[2]`… and the model is asked to repeat those numbers; `rag.cite` maps them back to passages.
+`[1]`, `[2]`… and the model is asked to repeat those numbers; `rag.answer.cite` maps them back to passages.
 Article text is data: it is fenced, and the instructions say that nothing inside it is an instruction.
 """
 

@@ -10,7 +10,7 @@ index's write lock:
 - an exact duplicate (same normalised title and text under another path or feed id) is stored once;
 - an index built with another embedder or other chunk settings is refused with the fix (`rebuild=True`).
 
-Saving writes a new generation and switches to it atomically (rag.store), so a process killed at any moment
+Saving writes a new generation and switches to it atomically (rag.store.generations), so a process killed at any moment
 leaves the previous index whole. A long run also commits a checkpoint generation every `checkpoint_seconds`:
 after a crash, a rerun finds the checkpointed articles unchanged and embeds only the rest.
 
@@ -38,13 +38,13 @@ from typing import Any
 
 import numpy as np
 
-from rag import articles as readers
-from rag.chunk import chunk_article, embedding_text
-from rag.embed import Embedder
 from rag.errors import IndexFormatError, IndexNotFoundError, ModelError, SourceError
+from rag.ingest import articles as readers
+from rag.ingest.chunk import chunk_article, embedding_text
+from rag.models.embed import Embedder
 from rag.records import Article, Passage
 from rag.settings import BUNDLED, Settings
-from rag.store import ArticleRecord, PassageIndex, writer_lock
+from rag.store.generations import ArticleRecord, PassageIndex, writer_lock
 
 CHUNKER_VERSION = 1
 """Bump when chunking changes in a way that should re-chunk existing articles."""
@@ -144,8 +144,8 @@ class LazyEmbedder:
 
     @classmethod
     def for_setting(cls, setting: str = BUNDLED, **options: Any) -> LazyEmbedder:
-        """The embedder `rag.embed.load_embedder(setting, **options)` would give, loaded when first needed."""
-        from rag import embed
+        """The embedder `rag.models.embed.load_embedder(setting, **options)` would give, loaded when first needed."""
+        from rag.models import embed
 
         if setting not in (BUNDLED, embed.BUNDLED_EMBEDDER_NAME) and not Path(setting).expanduser().exists():
             # Fail now, not after a long scan.

@@ -9,7 +9,7 @@ closes the gaps (the remaining rows keep their order), `search` returns rows. A 
 - below `AUTO_ANN_PASSAGES` passages: exact search, `IndexFlatIP` (1,536 bytes per 384-d passage). Searching
   200,000 passages exactly takes about 20 ms on one core, so exact search is kept while it is interactive;
 - from there on: an inverted file, `IVF{nlist},Flat` with nlist ≈ 4·√n (a power of two) and `nprobe = nlist/16`
-  lists searched per query, which keeps recall@10 ≥ 0.95 of exact search on the benchmark's data (`rag.bench`,
+  lists searched per query, which keeps recall@10 ≥ 0.95 of exact search on the benchmark's data (`tools.bench`,
   1M passages, one thread: 4,096 lists and 256 probed give recall 0.983 in 16.8 ms p50, where 2,048 lists and
   256 probed gave 0.967 in 32 ms; `IVF4096,SQ8` gives 0.969 in 10.6 ms with a quarter of the memory);
   1,536 bytes per passage for the vectors, 8 for its id and about 40 for the id → list map used by `delete`.
@@ -172,7 +172,7 @@ class FaissVectors:
             return np.zeros((len(queries), 0), dtype=np.float32), np.zeros((len(queries), 0), dtype=np.int64)
         if len(queries) <= SINGLE_THREAD_QUERIES:
             # One question at a time: one core. With two threads, one busy neighbour process (the LLM, another
-            # request) doubles the latency of an exact search instead of halving it (measured in rag.bench).
+            # request) doubles the latency of an exact search instead of halving it (measured in tools.bench).
             previous = faiss.omp_get_max_threads()
             faiss.omp_set_num_threads(1)
             try:

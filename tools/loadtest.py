@@ -5,8 +5,8 @@ server on this machine (loopback only: it is a load test) and returns one `LoadR
 streamed (`/api/ask` with `"stream": true`), so it measures both the time to the first words and the time to the
 whole answer. `/api/search` measures retrieval alone.
 
-    python -m rag.loadtest --index index --clients 1 4 16             # starts the server in-process, on loopback
-    python -m rag.loadtest --index index --endpoint search --clients 1 4 16
+    python -m tools.loadtest --index index --clients 1 4 16             # starts the server in-process, on loopback
+    python -m tools.loadtest --index index --endpoint search --clients 1 4 16
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from rag.errors import InvalidRequestError
-from rag.server import is_loopback
+from rag.serve.server import is_loopback
 
 SAMPLE_QUESTIONS = (
     "When did the Maplewood footbridge reopen, and how much did the repairs cost?",
@@ -176,10 +176,10 @@ def format_table(results: Sequence[LoadResult]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from rag.server import create_app, load_served_assistant, running, set_thread_budgets
+    from rag.serve.server import create_app, load_served_assistant, running, set_thread_budgets
     from rag.settings import Settings
 
-    parser = argparse.ArgumentParser(prog="python -m rag.loadtest", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.loadtest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", default=None, help="index folder (default: the `index` setting)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16], help="concurrency levels")
     parser.add_argument("--endpoint", choices=("ask", "search"), default="ask")

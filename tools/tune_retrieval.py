@@ -1,9 +1,9 @@
-"""Refit the hybrid retrieval's fusion weights (`rag.retrieve.FUSION_WEIGHTS`) on a question set, without
+"""Refit the hybrid retrieval's fusion weights (`rag.answer.retrieve.FUSION_WEIGHTS`) on a question set, without
 overfitting: questions are split by article, the weights are fitted on one half of the articles and every figure
 is reported on the other half too.
 
     .venv/bin/rag index ../shared/eval/squad2-dev/articles.jsonl --index /tmp/squad-dev
-    .venv/bin/python -m rag.tune_retrieval ../shared/eval/squad2-dev/questions.jsonl --index /tmp/squad-dev
+    .venv/bin/python -m tools.tune_retrieval ../shared/eval/squad2-dev/questions.jsonl --index /tmp/squad-dev
 
 Needs scikit-learn (installed with sentence-transformers). Prints the fitted weights and answer recall@1/5/20 and
 MRR on each half, for the shipped weights and the refitted ones. Choose on the tuning half; the held-out half
@@ -20,9 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from rag.embed import load_embedder
+from rag.models.embed import load_embedder
 from rag.evaluate import load_questions, normalise_answer
-from rag.retrieve import FUSION_BIAS, FUSION_FEATURES, FUSION_WEIGHTS, Retriever
+from rag.answer.retrieve import FUSION_BIAS, FUSION_FEATURES, FUSION_WEIGHTS, Retriever
 
 
 def recall(rankings: Sequence[np.ndarray]) -> dict[str, float]:

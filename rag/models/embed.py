@@ -319,7 +319,7 @@ def exported_model(model_path: Path, quantized: bool, progress: bool = True, lab
     Each file is written under a temporary name and renamed into place, so an interrupted export leaves nothing
     half-written; a folder per model fingerprint (weights' size and time, export version) keeps versions apart.
     """
-    from rag.llm import cache_dir
+    from rag.models.llm import cache_dir
 
     label = label or model_path.name
     folder = cache_dir() / "embedders" / f"{label}-{_fingerprint(model_path)}"

@@ -1,7 +1,7 @@
 """Retrieval: from a question to the passages most likely to answer it.
 
 `Retriever` runs two searches over the same `PassageIndex` — dense (the question's embedding against FAISS) and
-lexical (BM25, `rag.lexical`) — and fuses them: every passage either search ranks high becomes a candidate, gets a
+lexical (BM25, `rag.store.lexical`) — and fuses them: every passage either search ranks high becomes a candidate, gets a
 few features (its dense score, its BM25 score, how much of the question its best sentence and its word pairs
 cover) and is scored by a small logistic model whose weights were fitted on half of the SQuAD 2.0 dev articles
 (see `FUSION_WEIGHTS`). The score of a hit is that model's estimate of the chance that the passage holds the
@@ -26,13 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.chunk import split_sentences
-from rag.embed import Embedder
 from rag.errors import IndexFormatError, InvalidRequestError
-from rag.lexical import LexicalIndex
+from rag.ingest.chunk import split_sentences
+from rag.models.embed import Embedder
 from rag.records import Filters, Hit, Passage
 from rag.settings import Settings
-from rag.store import PassageIndex, live_generation_name
+from rag.store.generations import PassageIndex, live_generation_name
+from rag.store.lexical import LexicalIndex
 from rag.text import coverage, folded_words, idf, tokenize
 
 MODES = ("hybrid", "dense", "lexical")
@@ -46,7 +46,7 @@ over-fetching from the whole index."""
 # Weights of the fusion features: a pairwise logistic model (answer-holding passage vs. every other candidate of
 # the same question), then scaled and offset so that the score is a calibrated probability (Platt). Fitted on the
 # questions of every other SQuAD 2.0 dev article (the even-numbered ones), default chunking; the odd-numbered
-# articles are held out. `python -m rag.tune_retrieval` refits them.
+# articles are held out. `python -m tools.tune_retrieval` refits them.
 FUSION_FEATURES = ("dense", "lexical_relative", "sentence_coverage", "pair_coverage")
 FUSION_WEIGHTS = (5.65, 0.68, 1.55, 2.22)
 FUSION_BIAS = -5.95
@@ -107,7 +107,7 @@ class Retriever:
     def candidates(self, question: str, filters: Filters | None = None,
                    index: PassageIndex | None = None) -> Candidates:
         """The rows either search ranks in its top `CANDIDATES` (among those `filters` allow) with their fusion
-        features. Also what `python -m rag.tune_retrieval` fits the fusion weights on."""
+        features. Also what `python -m tools.tune_retrieval` fits the fusion weights on."""
         index = index or self.index
         view = self._view(index)
         allowed = view.allowed(filters) if filters else None

@@ -17,18 +17,18 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.cite import Checked, check_answer, evidence_answer, is_refusal, off_topic, reconcile, strip_markers
-from rag.conversation import REWRITE_SYSTEM, accept_rewrite, is_follow_up, rewrite_follow_up, without_context
-from rag.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
+from rag.answer.cite import Checked, check_answer, evidence_answer, is_refusal, off_topic, reconcile, strip_markers
+from rag.answer.conversation import REWRITE_SYSTEM, accept_rewrite, is_follow_up, rewrite_follow_up, without_context
+from rag.answer.evidence import fits
+from rag.answer.prompts import CANNOT_ANSWER, Prompt, fit_passages
+from rag.answer.refusal import unanswerable_probability
+from rag.answer.retrieve import Retriever
 from rag.errors import InvalidRequestError, RagError
-from rag.evidence import fits
-from rag.llm import LLM, load_llm
-from rag.prompts import CANNOT_ANSWER, Prompt, fit_passages
+from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
+from rag.models.llm import LLM, load_llm
 from rag.records import Answer, Citation, Filters, Hit, Passage
-from rag.refusal import unanswerable_probability
-from rag.retrieve import Retriever
 from rag.settings import Settings
-from rag.store import current_generation, read_meta
+from rag.store.generations import current_generation, read_meta
 
 History = Sequence[tuple[str, str]]
 PROMPT_MARGIN = 16
@@ -71,8 +71,8 @@ class Assistant:
             return cls(retriever, llm, resolved)
 
         def make_llm() -> LLM:
-            if resolved.llm_url:  # an OpenAI-compatible server writes the answers (rag.remote)
-                from rag.remote import RemoteLLM
+            if resolved.llm_url:  # an OpenAI-compatible server writes the answers (rag.models.remote)
+                from rag.models.remote import RemoteLLM
 
                 return RemoteLLM.from_settings(resolved)
             return load_llm(resolved.llm, resolved.context_size, resolved.threads)
@@ -134,7 +134,7 @@ class Assistant:
     def checked_answer(self, question: str, query: str, model_text: str, passages: Sequence[Passage],
                        hits: Sequence[Hit], chat: bool = False) -> Answer:
         """The `Answer` made from the model's text: its citations checked against the `passages` it was shown
-        (numbered from 1) and reconciled with the evidence found without the model (`rag.cite.reconcile`), or
+        (numbered from 1) and reconciled with the evidence found without the model (`rag.answer.cite.reconcile`), or
         that evidence quoted, or the refusal. No model runs here: analyses replay stored model outputs."""
         weights = getattr(self.retriever, "term_weights", None)
         asked = without_context(query)
@@ -152,7 +152,7 @@ class Assistant:
         return Answer(question, checked.text, checked.citations, False, model_text, query)
 
     def standalone_question(self, question: str, history: History) -> str:
-        """The question rewritten to stand alone when it leans on the conversation (see rag.conversation)."""
+        """The question rewritten to stand alone when it leans on the conversation (see rag.answer.conversation)."""
         if not is_follow_up(question, history):
             return question
         if self._llm is not None and self._llm.chat:

@@ -14,9 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.chunk import split_sentences
-from rag.evidence import best_spans, rank_sentences
-from rag.prompts import CANNOT_ANSWER
+from rag.answer.evidence import best_spans, rank_sentences
+from rag.answer.prompts import CANNOT_ANSWER
+from rag.ingest.chunk import split_sentences
 from rag.records import Citation, Passage
 from rag.text import SURFACE_WORD, Weights, content_words, coverage, is_number
 

@@ -5,11 +5,11 @@ after the other, so answers are written by a fixed number of worker threads (one
 the questions arrived. Everything before generation (validation, query embedding, FAISS search, prompt building)
 runs in the caller's own thread, concurrently with other users.
 
-`QueuedLLM` wraps any `rag.llm.LLM` and is one itself, so `Assistant` needs no change: its `stream()` puts the
+`QueuedLLM` wraps any `rag.models.llm.LLM` and is one itself, so `Assistant` needs no change: its `stream()` puts the
 job in line and yields the pieces a worker writes. While the job waits, it yields `Waiting` pieces: empty strings,
 so code that joins the text is unaffected, that carry how many questions are ahead, so a UI can show it.
 
-    >>> from rag.assistant import Assistant                                           # doctest: +SKIP
+    >>> from rag.answer.assistant import Assistant                                           # doctest: +SKIP
     >>> shared = Assistant(retriever, lambda: QueuedLLM(load_llm()), settings)        # doctest: +SKIP
 """
 
@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag.answer.prompts import Prompt
 from rag.errors import RagError
-from rag.llm import LLM
-from rag.prompts import Prompt
+from rag.models.llm import LLM
 
 _DONE = object()
 """Put on a job's output after its last piece (or its error)."""

@@ -19,7 +19,7 @@ message: request validation 422 (400 for a body that is not JSON), `InvalidReque
 a body too large 413, a missing or wrong token 401, models or index unavailable 503. An unexpected exception is
 logged with its traceback and answered 500 without details.
 
-Generation goes through `rag.queue.QueuedLLM` (one worker for a local model); retrieval runs in the request's
+Generation goes through `rag.serve.queue.QueuedLLM` (one worker for a local model); retrieval runs in the request's
 thread, concurrently. `serve(settings)` sets the thread budgets (see `set_thread_budgets`), refuses a non-loopback
 address without a token, and runs uvicorn.
 """
@@ -48,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rag.answer.prompts import Prompt
 from rag.errors import (
     IndexFormatError,
     IndexLockedError,
@@ -57,13 +58,12 @@ from rag.errors import (
     RagError,
     SourceError,
 )
-from rag.prompts import Prompt
-from rag.queue import BusyError, QueuedLLM, Waiting
 from rag.records import Answer, Filters, Hit
+from rag.serve.queue import BusyError, QueuedLLM, Waiting
 from rag.settings import Settings
 
 if TYPE_CHECKING:
-    from rag.llm import LLM
+    from rag.models.llm import LLM
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,8 @@ MODEL_ID = "rag"
 """The model name /v1/models lists; requests may name any model, it is echoed back."""
 
 ProgressCallback = Callable[[str, int, int], None]
-"""(stage, done, total), as `rag.indexer.add_files` reports it: stage "reading" counts files, "embedding" articles."""
+"""(stage, done, total), as `rag.ingest.indexer.add_files` reports it: stage "reading" counts files, "embedding"
+articles."""
 
 
 class AddArticles(Protocol):
@@ -88,7 +89,7 @@ class AddArticles(Protocol):
 
 
 class ServedAssistant(Protocol):
-    """What the server needs from `rag.assistant.Assistant` (duck-typed so tests can pass a fake)."""
+    """What the server needs from `rag.answer.assistant.Assistant` (duck-typed so tests can pass a fake)."""
 
     @property
     def settings(self) -> Any: ...
@@ -411,7 +412,7 @@ def loopback_hosts(host: str) -> tuple[str, ...] | None:
 
 
 def article_adder(assistant: Any) -> AddArticles | None:
-    """Add uploaded files to the index the assistant serves (`rag.indexer.add_files`: stored under the index's
+    """Add uploaded files to the index the assistant serves (`rag.ingest.indexer.add_files`: stored under the index's
     uploads folder, whatever their names say, then indexed incrementally with the index's own chunk settings).
 
     None when the assistant has no on-disk index (then uploads are refused)."""
@@ -422,7 +423,7 @@ def article_adder(assistant: Any) -> AddArticles | None:
         return None
 
     def add(files: Sequence[tuple[str, bytes]], on_progress: ProgressCallback | None = None) -> dict[str, Any]:
-        from rag.indexer import add_files
+        from rag.ingest.indexer import add_files
 
         report = add_files(files, Path(folder), retriever.embedder, on_progress=on_progress)
         retriever.refresh()  # the next question sees the new generation anyway; this makes stats current now
@@ -710,7 +711,7 @@ def load_served_assistant(settings: Settings) -> tuple[Any, QueuedLLM]:
 
     Returns the assistant and the queue (for its status). The model is loaded on first use; `serve` warms it up.
     """
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     base = Assistant.load(settings=settings)
     workers = settings.llm_workers or (4 if settings.llm_url else 1)

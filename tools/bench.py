@@ -1,18 +1,18 @@
-"""`python -m rag.bench`: how fast indexing, search and answers are, each as a ratio to a baseline run beside it.
+"""`python -m tools.bench`: how fast indexing, search and answers are, each as a ratio to a baseline run beside it.
 
 Every measurement runs in its own subprocess, so that its peak memory (the child's maximum resident set size,
 native memory included) is its own; baseline and project run one after the other in the same invocation, so their
 ratio holds even when the machine is busy (absolute figures do not: the report records the load average).
 
-- indexing: `rag.indexer.update_index` (the configured embedding backend, sentence chunking) against the naive
+- indexing: `rag.ingest.indexer.update_index` (the configured embedding backend, sentence chunking) against the naive
   path: the same bundled model through `SentenceTransformer.encode` on torch over 1,000-character windows with
   200 characters of overlap, into a flat FAISS index. Same articles: variations of the bundled sample articles
   (`--articles FILE.jsonl` takes real ones, e.g. ../shared/eval/squad2-dev/articles.jsonl). Then a rerun with
   nothing changed and one with one article changed, against the first build.
-- search: the vector store (`rag.vectors.FaissVectors`, index type picked by corpus size) against exact search,
+- search: the vector store (`rag.store.vectors.FaissVectors`, index type picked by corpus size) against exact search,
   at 10k, 100k and 1M passages: p50/p99 latency of single queries and recall@10 of the exact top 10. The vectors
   are SYNTHETIC (clustered unit vectors, see `synthetic_vectors`), not embeddings of real text; BM25
-  (`rag.lexical`) over synthetic word documents of the same count beside it.
+  (`rag.store.lexical`) over synthetic word documents of the same count beside it.
 - answers: time to first token and tokens/s of `Assistant.stream` against raw llama-cpp-python generation of the
   very same prompts with the same model and settings.
 - query embedding: one question's embedding latency per backend and thread count, alone and beside one busy
@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-SAMPLES = Path(__file__).resolve().parent / "samples"
+SAMPLES = Path(__file__).resolve().parent.parent / "rag" / "samples"
 NAIVE_WINDOW = 1000
 NAIVE_OVERLAP = 200
 DIMENSION = 384
@@ -59,7 +59,7 @@ QUESTIONS = (
 
 def sample_articles() -> list[dict[str, str]]:
     """The bundled sample articles as {title, text}, read by the project's own readers."""
-    from rag.articles import read_sources
+    from rag.ingest.articles import read_sources
     from rag.errors import SourceError
 
     articles: list[dict[str, str]] = []
@@ -150,7 +150,7 @@ def synthetic_documents(count: int, seed: int = 0, vocabulary: int = 50_000, len
     return (np.minimum(rng.zipf(1.2, size=(count, length)), vocabulary) - 1).astype(np.int32)
 
 
-# -- measurements (each runs in a subprocess: `python -m rag.bench --part NAME --config JSON`) ------------------
+# -- measurements (each runs in a subprocess: `python -m tools.bench --part NAME --config JSON`) ------------------
 
 
 def part_naive_index(config: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +158,7 @@ def part_naive_index(config: dict[str, Any]) -> dict[str, Any]:
     import faiss
     from sentence_transformers import SentenceTransformer
 
-    from rag.embed import bundled_embedder_path
+    from rag.models.embed import bundled_embedder_path
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.perf_counter()
@@ -177,8 +177,8 @@ def part_naive_index(config: dict[str, Any]) -> dict[str, Any]:
 
 def part_project_index(config: dict[str, Any]) -> dict[str, Any]:
     """The project's path: a first build, a rerun with nothing changed, a rerun with one article changed."""
-    from rag.embed import load_embedder
-    from rag.indexer import update_index
+    from rag.models.embed import load_embedder
+    from rag.ingest.indexer import update_index
 
     started = time.perf_counter()
     embedder = load_embedder(backend=config["backend"], threads=0)
@@ -207,8 +207,8 @@ def part_project_index(config: dict[str, Any]) -> dict[str, Any]:
 
 def part_search(config: dict[str, Any]) -> dict[str, Any]:
     """Exact search against the automatically chosen index at one corpus size, on synthetic vectors."""
-    from rag import vectors as vector_module
-    from rag.vectors import FaissVectors
+    from rag.store import vectors as vector_module
+    from rag.store.vectors import FaissVectors
 
     if config.get("ann_threshold"):
         vector_module.AUTO_ANN_PASSAGES = int(config["ann_threshold"])
@@ -240,7 +240,7 @@ def part_search(config: dict[str, Any]) -> dict[str, Any]:
 def _exact_search(data: np.ndarray, queries: np.ndarray, timed: int) -> tuple[np.ndarray, list[float]]:
     """The exact top 10 of every query (one batched, multi-core pass) and the single-query latencies of exact
     search through the same store for the first `timed` queries. Its copy of the vectors is freed on return."""
-    from rag.vectors import FaissVectors
+    from rag.store.vectors import FaissVectors
 
     exact = FaissVectors(DIMENSION, "Flat")
     exact.add(data)
@@ -250,7 +250,7 @@ def _exact_search(data: np.ndarray, queries: np.ndarray, timed: int) -> tuple[np
 
 def _lexical_search(count: int, query_count: int) -> dict[str, Any] | None:
     try:
-        from rag.lexical import LexicalIndex
+        from rag.store.lexical import LexicalIndex
     except ImportError:
         return None
     documents = synthetic_documents(count)
@@ -271,10 +271,10 @@ def _lexical_search(count: int, query_count: int) -> dict[str, Any] | None:
 
 def part_answer(config: dict[str, Any]) -> dict[str, Any]:
     """Assistant.stream over the sample index; the prompts it built are returned for the raw run."""
-    from rag.assistant import Assistant
-    from rag.embed import load_embedder
-    from rag.llm import load_llm
-    from rag.prompts import fit_passages
+    from rag.answer.assistant import Assistant
+    from rag.models.embed import load_embedder
+    from rag.models.llm import load_llm
+    from rag.answer.prompts import fit_passages
 
     embedder = load_embedder(backend=config["backend"], threads=1)
     llm = load_llm(context_size=2048, progress=False)
@@ -303,7 +303,7 @@ def part_raw_answer(config: dict[str, Any]) -> dict[str, Any]:
     """The same prompts straight through llama-cpp-python: no retrieval, no prompt building, no checks."""
     from llama_cpp import Llama
 
-    from rag.llm import bundled_gguf_path
+    from rag.models.llm import bundled_gguf_path
 
     model = Llama(model_path=str(bundled_gguf_path(progress=False)), n_ctx=2048, n_threads=os.cpu_count() or 1,
                   n_threads_batch=os.cpu_count() or 1, verbose=False)
@@ -342,7 +342,7 @@ def _summarise_generation(results: Sequence[dict[str, float]]) -> dict[str, floa
 
 def part_query_embedding(config: dict[str, Any]) -> dict[str, Any]:
     """One question's embedding latency for each backend and thread count, alone and beside a busy process."""
-    from rag.embed import load_embedder
+    from rag.models.embed import load_embedder
 
     repeats = int(config["repeats"])
     questions = [f"{question} ({number})" for number in range(repeats) for question in QUESTIONS][:repeats]
@@ -407,7 +407,7 @@ def run_part(name: str, config: dict[str, Any], timeout: float = 3600.0) -> dict
     """Run one part in a fresh interpreter; returns its result with `peak_rss_mb` (the child's own peak)."""
     with tempfile.NamedTemporaryFile("w+", suffix=".json", delete=False) as handle:
         output = Path(handle.name)
-    command = [sys.executable, "-m", "rag.bench", "--part", name, "--config", json.dumps(config),
+    command = [sys.executable, "-m", "tools.bench", "--part", name, "--config", json.dumps(config),
                "--part-output", str(output)]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -559,8 +559,8 @@ def _bench_indexing(articles_file: Path, work: Path, backend: str, arguments: ar
 
 
 def _bench_answer(work: Path, backend: str, quick: bool) -> dict[str, Any]:
-    from rag.embed import load_embedder
-    from rag.indexer import update_index
+    from rag.models.embed import load_embedder
+    from rag.ingest.indexer import update_index
 
     index = work / "answer-index"
     update_index([SAMPLES], index, load_embedder(backend=backend, threads=0), progress=False)
@@ -634,7 +634,7 @@ def table(report: dict[str, Any]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m rag.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=None, help="write the JSON report here")
     parser.add_argument("--quick", action="store_true", help="small sizes: a minute or two (what the tests run)")
     parser.add_argument("--articles", default=None, metavar="FILE.jsonl",
