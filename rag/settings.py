@@ -1,8 +1,12 @@
-"""One typed settings object for the whole assistant.
+"""One typed settings object for the whole assistant, read only at the edges.
 
 Defaults live here; environment variables `RAG_<FIELD>` (for example `RAG_LLM=/models/qwen.gguf`) override them;
 explicit keyword arguments (CLI flags, UI controls, `Assistant.load(..., k=8)`) override both. The CLI builds
 its flags from the fields below, so a new setting is one new field.
+
+Only the edges read settings: the CLI, the server, the UI and `Assistant.load` turn them into values and models
+and hand those to the library, whose functions take plain values. The allowed values of the settings that name a
+choice are the constants below, which the layers that use them import too.
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ from rag.errors import InvalidRequestError
 
 BUNDLED = "bundled"
 ENV_PREFIX = "RAG_"
+RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
+EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
+LLM_FORMATS = ("chat", "completion")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+DEFAULT_CHAT = "ui.app:build_app"
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -58,11 +67,16 @@ class Settings:
     index_factory: str = _setting("auto", "FAISS index type: 'auto' (exact below 200,000 passages, then IVF), or a "
                                   "faiss.index_factory string such as 'Flat', 'IVF4096,Flat', 'IVF4096,SQ8'")
     batch_size: int = _setting(64, "passages embedded per batch while indexing")
+    max_file_mb: float = _setting(50.0, "largest article file read, in megabytes (a larger one is listed as failed)")
+    cache: str = _setting("", "folder for the assembled bundled LLM and exported embedders (empty: "
+                          "$XDG_CACHE_HOME/rag, else ~/.cache/rag)")
     log_level: str = _setting("warning", "messages shown on stderr: 'warning', 'info' or 'debug' (debug includes "
                               "llama.cpp's own log)")
     host: str = _setting("127.0.0.1", "address to serve on; anything but loopback exposes the assistant")
     port: int = _setting(7860, "port to serve on")
     token: str = _setting("", "API token required when serving on a non-loopback address")
+    chat: str = _setting(DEFAULT_CHAT, "the chat page `rag serve` mounts at / (module:function building it from "
+                         "the assistant); empty serves the API only")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -95,20 +109,18 @@ class Settings:
             problems.append(f"chunk_tokens must be at least 16, got {self.chunk_tokens}")
         if not 0 <= self.chunk_overlap < self.chunk_tokens // 2:
             problems.append(f"chunk_overlap must be between 0 and chunk_tokens/2, got {self.chunk_overlap}")
-        if self.retrieval not in ("hybrid", "dense", "lexical"):
-            problems.append(f"retrieval must be 'hybrid', 'dense' or 'lexical', got {self.retrieval!r}")
+        for name, allowed in (("retrieval", RETRIEVAL_MODES), ("embed_backend", EMBED_BACKENDS),
+                              ("llm_format", LLM_FORMATS), ("log_level", LOG_LEVELS)):
+            if getattr(self, name) not in allowed:
+                problems.append(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if not 0 < self.duplicate_overlap <= 1:
             problems.append(f"duplicate_overlap must be more than 0 and at most 1, got {self.duplicate_overlap}")
-        if self.embed_backend not in ("torch", "onnx", "onnx-int8"):
-            problems.append(f"embed_backend must be 'torch', 'onnx' or 'onnx-int8', got {self.embed_backend!r}")
         if self.context_size < 256:
             problems.append(f"context_size must be at least 256, got {self.context_size}")
-        if self.llm_format not in ("chat", "completion"):
-            problems.append(f"llm_format must be 'chat' or 'completion', got {self.llm_format!r}")
         if self.llm_workers < 0:
             problems.append(f"llm_workers must be 0 (automatic) or more, got {self.llm_workers}")
-        if self.log_level not in ("debug", "info", "warning", "error"):
-            problems.append(f"log_level must be 'debug', 'info', 'warning' or 'error', got {self.log_level!r}")
+        if self.max_file_mb <= 0:
+            problems.append(f"max_file_mb must be more than 0, got {self.max_file_mb}")
         if problems:
             raise InvalidRequestError("; ".join(problems))
         return self

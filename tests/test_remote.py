@@ -93,7 +93,7 @@ def test_an_unreachable_server_and_bad_settings_give_clear_errors() -> None:
         list(RemoteLLM(f"http://127.0.0.1:{port}/v1").stream(CHAT_PROMPT))
     with pytest.raises(InvalidRequestError, match="must be an http"):
         RemoteLLM("127.0.0.1:8000/v1")
-    with pytest.raises(InvalidRequestError, match="llm_format must be 'chat' or 'completion'"):
+    with pytest.raises(InvalidRequestError, match="llm_format must be one of chat, completion"):
         Settings(llm_url="http://x/v1", llm_format="instruct").validated()
     assert "llm_api_key" not in Settings(llm_api_key="secret").describe()
 
