@@ -13,7 +13,7 @@ the edge that turns setting values into models. The language model is loaded on 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,11 @@ class Assistant:
         return cls(retriever, make_llm, resolved)
 
     @property
+    def loaded_llm(self) -> LLM | None:
+        """The language model if it is loaded, else None (asking never loads it)."""
+        return self._llm
+
+    @property
     def llm(self) -> LLM:
         if self._llm is None:
             with self._llm_lock:
@@ -98,10 +103,7 @@ class Assistant:
     def ask(self, question: str, history: History = (), k: int | None = None,
             filters: Filters | None = None) -> Answer:
         """Answer `question` (with earlier `(question, answer)` turns as context) and return the checked Answer."""
-        for piece in self.stream(question, history, k, filters):
-            if isinstance(piece, Answer):
-                return piece
-        raise AssertionError("stream() always ends with an Answer")  # pragma: no cover
+        return answer_from(self.stream(question, history, k, filters))
 
     def stream(self, question: str, history: History = (), k: int | None = None,
                filters: Filters | None = None) -> Iterator[str | Answer]:
@@ -194,6 +196,18 @@ class Assistant:
     @staticmethod
     def _refusal(question: str, model_text: str, query: str) -> Answer:
         return Answer(question, CANNOT_ANSWER, (), True, model_text, query)
+
+
+def answer_from(pieces: Iterable[str | Answer]) -> Answer:
+    """The final `Answer` of a stream of pieces (`Assistant.stream`), reading the text pieces before it.
+
+    >>> answer_from(["The ", "ferry", Answer("When?", "The ferry [1].")]).text
+    'The ferry [1].'
+    """
+    for piece in pieces:
+        if isinstance(piece, Answer):
+            return piece
+    raise RuntimeError("the assistant's stream ended without an answer")
 
 
 def _overrules(evidence: Checked, question: str) -> bool:
