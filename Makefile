@@ -17,19 +17,23 @@ STAMP := $(VENV)/.installed
 # so the flags are set here, in one place:
 #
 # - GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS: the CPU backend is compiled once per x86-64 level (SSE4.2, AVX2,
-#   AVX-512 with VNNI/BF16, ...) and ggml loads the best one this CPU supports when a model loads
-#   (rag.models.llm.load_cpu_backends). Measured on an Intel Xeon with AVX-512 (docs/performance.md): the AVX-512
-#   variant reads a 5-passage prompt 1.4x as fast as the portable AVX2 build, and writes as fast.
+#   AVX-512 with VNNI/BF16, ...) and ggml loads the best one this CPU supports when llama_cpp is imported.
+#   Measured on an Intel Xeon with AVX-512 (docs/performance.md): the AVX-512 variant reads a 5-passage prompt
+#   1.47x as fast as the portable AVX2 build, and writes as fast.
 # - The AMX variant (sapphirerapids) is left out of the wheel: it is the one that faulted.
-# - llama-cpp-python's own install rules leave the variant libraries out of its wheel, so the wheel is built with
-#   a kept build folder and the libraries are added to it before it is installed.
+# - llama-cpp-python does not support such a build by itself: its install rules leave the variant libraries out
+#   of its wheel, and it never asks ggml to load them. So the wheel is built with a kept build folder, the
+#   libraries are added to it, and tools/llama_cpp_backends.py.in (which loads them) is appended to
+#   llama_cpp/llama_cpp.py, before the wheel is repacked and installed.
 #
-# The finished wheel is kept in $(LLAMA_WHEELS) under a name that holds the version and a hash of the flags, so a
-# second clone (or `make clean install`) does not compile again. `make llama-cpp-python` rebuilds it.
+# The finished wheel is kept in $(LLAMA_WHEELS) under a name that holds the version and a hash of the flags and of
+# the appended loader, so a second clone (or `make clean install`) does not compile again. `make llama-cpp-python`
+# rebuilds it.
 LLAMA_VERSION ?= 0.3.36
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON
 LLAMA_LEFT_OUT := sapphirerapids
-LLAMA_FLAGS_ID := $(shell printf '%s %s' '$(LLAMA_CMAKE_ARGS)' '$(LLAMA_LEFT_OUT)' | sha1sum | cut -c1-10)
+LLAMA_FLAGS_ID := $(shell { printf '%s %s' '$(LLAMA_CMAKE_ARGS)' '$(LLAMA_LEFT_OUT)'; cat tools/llama_cpp_backends.py.in; } \
+	| sha1sum | cut -c1-10)
 LLAMA_WHEELS ?= $(HOME)/.cache/rag/wheels/llama-cpp-python-$(LLAMA_VERSION)-$(LLAMA_FLAGS_ID)
 LLAMA_WORK := build/llama-cpp-python
 
@@ -55,6 +59,7 @@ llama-wheel:
 	$(BIN)/python -m wheel unpack -d $(LLAMA_WORK)/unpacked $(LLAMA_WORK)/dist/*.whl
 	cp $(LLAMA_WORK)/cmake/bin/libggml-cpu-*.so $(LLAMA_WORK)/unpacked/*/llama_cpp/lib/
 	rm -f $(foreach variant,$(LLAMA_LEFT_OUT),$(LLAMA_WORK)/unpacked/*/llama_cpp/lib/libggml-cpu-$(variant).so)
+	for module in $(LLAMA_WORK)/unpacked/*/llama_cpp/llama_cpp.py; do cat tools/llama_cpp_backends.py.in >> $$module; done
 	$(BIN)/python -m wheel pack -d $(LLAMA_WHEELS) $(LLAMA_WORK)/unpacked/*
 	rm -rf $(LLAMA_WORK)
 
@@ -76,8 +81,8 @@ serve: $(STAMP) $(INDEX)/CURRENT
 	$(BIN)/rag serve --index $(INDEX)
 
 lint: $(STAMP)
-	$(BIN)/ruff check rag ui tests
-	$(BIN)/mypy rag ui
+	$(BIN)/ruff check rag ui tests tools
+	$(BIN)/mypy rag ui tests tools
 
 # The browser test (tests/test_browser.py) drives Debian's Chromium: installed here when we are root with apt-get,
 # otherwise that one test is skipped with the reason.

@@ -23,15 +23,16 @@ from rag.errors import RagError
 from rag.settings import Settings
 
 # Which settings each command exposes as flags.
-_RETRIEVAL = ("index", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap")
+_RETRIEVAL = ("index", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap", "cache")
 _ANSWERING = (*_RETRIEVAL, "llm", "llm_url", "llm_model", "llm_format", "min_score", "refusal_threshold",
               "context_size", "max_answer_tokens", "temperature", "threads")
 _COMMAND_SETTINGS = {
-    "index": ("index", "embedder", "embed_backend", "chunk_tokens", "chunk_overlap", "batch_size"),
+    "index": ("index", "embedder", "embed_backend", "chunk_tokens", "chunk_overlap", "batch_size", "max_file_mb",
+              "index_factory", "cache"),
     "info": ("index",),
     "search": _RETRIEVAL,
     "ask": _ANSWERING,
-    "serve": (*_ANSWERING, "llm_workers", "host", "port", "token"),
+    "serve": (*_ANSWERING, "llm_workers", "host", "port", "token", "max_file_mb", "chat"),
     "eval": _ANSWERING,
 }
 
@@ -148,16 +149,19 @@ def _help_text(text: str) -> str:
 
 
 def _index(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.ingest.indexer import LazyEmbedder, update_index
+    from rag.ingest.files import bytes_from_megabytes
+    from rag.ingest.indexer import update_index
+    from rag.ingest.lazy_embedder import LazyEmbedder
 
     # Loaded only if something needs embedding: a rerun with nothing new never pays for the model.
     embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
-                                        backend=settings.embed_backend)
+                                        backend=settings.embed_backend, cache=settings.cache)
     report = update_index(
         arguments.sources, settings.index, embedder, chunk_tokens=_given(arguments, settings, "chunk_tokens"),
         chunk_overlap=_given(arguments, settings, "chunk_overlap"), rebuild=arguments.rebuild,
         keep_missing=arguments.keep_missing, progress=not (arguments.quiet or arguments.json), wait=arguments.wait,
         checkpoint_seconds=arguments.checkpoint, batch_size=settings.batch_size,
+        max_file_bytes=bytes_from_megabytes(settings.max_file_mb), index_factory=settings.index_factory,
     )
     print(report.to_json() if arguments.json else report.summary())
     if report.nothing_read:
@@ -233,9 +237,27 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.serve.server import serve
+    """Serve the API and the chat page the `chat` setting names ("module:function", default "ui.app:build_app";
+    empty: the API only). Resolving that name is this edge's job: `rag.serve` never imports the UI."""
+    import importlib
 
-    serve(settings, announce=lambda message: print(message, file=sys.stderr, flush=True))
+    from rag.errors import InvalidRequestError
+    from rag.serve import serve
+
+    chat = None
+    if settings.chat:
+        module_name, _, function_name = settings.chat.partition(":")
+        if not module_name or not function_name:
+            raise InvalidRequestError(f"chat must be 'module:function' (or empty for the API only), got "
+                                      f"{settings.chat!r}")
+        try:
+            chat = getattr(importlib.import_module(module_name), function_name)
+        except (ImportError, AttributeError) as error:
+            raise InvalidRequestError(f"cannot load the chat page {settings.chat!r} (the `chat` setting, "
+                                      f"RAG_CHAT): {error}") from None
+        if not callable(chat):
+            raise InvalidRequestError(f"the chat page {settings.chat!r} is not a function")
+    serve(settings, chat=chat, announce=lambda message: print(message, file=sys.stderr, flush=True))
     return 0
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import calendar
 import datetime
 import hashlib
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from rag.errors import InvalidRequestError
 
@@ -26,6 +26,28 @@ def normalise_text(text: str) -> str:
     'Café opens early'
     """
     return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def safe_url(value: str) -> str:
+    """`value` if it is an absolute http(s) URL that can go in a citation's `href`, else "" (the one check: readers
+    apply it to what articles claim, the UI again to what it shows).
+
+    Browsers drop tabs and newlines inside URLs ("java\tscript:"), so any white space or control character inside
+    refuses it, as do quotes and angle brackets.
+
+    >>> safe_url(" https://gazette.example/a?b=1 "), safe_url("javascript:alert(1)"), safe_url("/relative")
+    ('https://gazette.example/a?b=1', '', '')
+    >>> safe_url("java\tscript:alert(1)"), safe_url('https://x.example/"onmouseover=alert(1)')
+    ('', '')
+    """
+    url = (value or "").strip()
+    if not url or any(char.isspace() or ord(char) < 32 or ord(char) == 127 or char in '<>"' for char in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
 
 
 def content_hash(text: str) -> str:
@@ -258,10 +280,6 @@ class Answer:
     model_text: str = ""
     search_query: str = ""
 
-    @property
-    def sources(self) -> list[Passage]:
-        return [citation.passage for citation in self.citations]
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "answer": self.text,
@@ -270,6 +288,3 @@ class Answer:
             "question": self.question,
             "search_query": self.search_query or self.question,
         }
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)

@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag.answer.thresholds import MIN_SCORE, REFUSAL_THRESHOLD
 from rag.errors import InvalidRequestError
 
 BUNDLED = "bundled"
@@ -50,11 +51,11 @@ class Settings:
                               "(embeddings only) or 'lexical' (BM25 only)")
     duplicate_overlap: float = _setting(0.5, "drop a retrieved passage when more than this share of it repeats a "
                                         "better one (overlapping windows, syndicated copies); 1 keeps all")
-    min_score: float = _setting(0.05, "refuse without asking the model when the best passage scores below this "
+    min_score: float = _setting(MIN_SCORE, "refuse without asking the model when the best passage scores below this "
                                 "(hybrid scores are 0..1 chances of holding the answer)")
-    refusal_threshold: float = _setting(0.62, "refuse when the estimated chance that the passages do not answer "
-                                        "exceeds this (0.62: about 10% false refusals in all on SQuAD-2; 1 "
-                                        "disables)")
+    refusal_threshold: float = _setting(REFUSAL_THRESHOLD, "refuse when the estimated chance that the passages do "
+                                        "not answer exceeds this (0.62: about 10% false refusals in all on SQuAD-2; "
+                                        "1 disables)")
     max_question_chars: int = _setting(2000, "longest question accepted")
     context_size: int = _setting(2048, "LLM context window in tokens")
     max_answer_tokens: int = _setting(160, "longest answer the model may write, in tokens")

@@ -134,7 +134,7 @@ def rag_serve(tmp_path_factory: pytest.TempPathFactory, sample_index: Path,  # t
     import shutil
     import sys
 
-    from rag.ingest.indexer import add_files
+    from rag.ingest.uploads import add_files
 
     folder = tmp_path_factory.mktemp("served") / "index"
     shutil.copytree(sample_index, folder)

@@ -8,30 +8,32 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import SourceError
-from rag.ingest import articles
-from rag.ingest.articles import (
+from rag.errors import InvalidRequestError, SourceError
+from rag.ingest.feeds import article_from_record
+from rag.ingest.files import (
+    DEFAULT_MAX_FILE_BYTES,
     SUPPORTED_SUFFIXES,
-    article_from_record,
+    bytes_from_megabytes,
     iter_files,
-    normalise_date,
     read_file,
     read_file_with_problems,
     read_sources,
 )
+from rag.ingest.metadata import normalise_date
 from rag.records import Article
+from rag.settings import Settings
 from tests.conftest import SAMPLES, write
 
 
-def only(path: Path, root: Path | None = None) -> Article:
-    found = read_file(path, root)
+def only(path: Path, root: Path | None = None, **options: int) -> Article:
+    found = read_file(path, root, **options)
     assert len(found) == 1
     return found[0]
 
 
-def source_error(path: Path, root: Path | None = None) -> SourceError:
+def source_error(path: Path, root: Path | None = None, **options: int) -> SourceError:
     with pytest.raises(SourceError) as caught:
-        read_file(path, root)
+        read_file(path, root, **options)
     return caught.value
 
 
@@ -369,20 +371,24 @@ def test_empty_file_is_refused(tmp_path: Path, content: bytes) -> None:
     assert error.reason == "is empty" and error.fix
 
 
-def test_file_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "big.txt", "Title\n" + "word " * 100)
-    monkeypatch.setattr(articles, "MAX_FILE_BYTES", 100)
-    error = source_error(path)
+    error = source_error(path, max_file_bytes=100)
     assert error.reason == "is 506 bytes, more than the limit of 100 bytes"
-    assert "RAG_MAX_FILE_MB" in error.fix
-    monkeypatch.setattr(articles, "MAX_FILE_BYTES", 10_000)
-    assert only(path).title == "Title"
+    assert "RAG_MAX_FILE_MB" in error.fix and "--max-file-mb" in error.fix
+    assert only(path, max_file_bytes=10_000).title == "Title"
 
 
-def test_size_limit_from_environment() -> None:
-    assert articles._max_file_bytes({"RAG_MAX_FILE_MB": "0.5"}) == 512 * 1024
-    assert articles._max_file_bytes({"RAG_MAX_FILE_MB": "lots"}) == 50 * 1024 * 1024
-    assert articles.MAX_FILE_BYTES > 0
+def test_size_limit_default_and_setting(tmp_path: Path) -> None:
+    """The readers' default is the `max_file_mb` setting's; the edges turn the setting into bytes."""
+    assert DEFAULT_MAX_FILE_BYTES == bytes_from_megabytes(Settings().max_file_mb) == 50 * 1024 * 1024
+    assert bytes_from_megabytes(Settings.from_env({"RAG_MAX_FILE_MB": "0.5"}).max_file_mb) == 512 * 1024
+    with pytest.raises(InvalidRequestError, match="RAG_MAX_FILE_MB"):
+        Settings.from_env({"RAG_MAX_FILE_MB": "lots"})
+    huge = tmp_path / "huge.txt"
+    with open(huge, "wb") as handle:  # sparse: refused by its size, before a byte of it is read
+        handle.truncate(DEFAULT_MAX_FILE_BYTES + 1)
+    assert source_error(huge).reason == "is 50 MB, more than the limit of 50 MB"
 
 
 def test_unsupported_suffix_given_directly(tmp_path: Path) -> None:
@@ -580,6 +586,28 @@ def test_sample_facts_and_metadata() -> None:
     assert "Priya Sandhu" in by_file["lenn-valley-regatta.md"][0].text
 
 
-def test_supported_suffixes() -> None:
-    expected = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf"})
-    assert expected == SUPPORTED_SUFFIXES
+def test_every_supported_suffix_is_read_and_others_are_ignored(tmp_path: Path) -> None:
+    """A small real file of each supported kind becomes an article with its text; a file of another kind in a
+    folder is left out (and listed in `ignored`, for the indexer's note), and named directly it is refused."""
+    body = "The ferry to Orwin Island resumes on Monday."
+    files: dict[str, str | bytes] = {
+        ".txt": f"Ferry news\n\n{body}\n",
+        ".md": f"---\ntitle: Ferry news\n---\n\n{body}\n",
+        ".markdown": f"# Ferry news\n\n{body}\n",
+        ".html": f"<html><head><title>Ferry news</title></head><body><article><p>{body}</p></article></body></html>",
+        ".htm": f"<html><head><title>Ferry news</title></head><body><article><p>{body}</p></article></body></html>",
+        ".json": json.dumps([{"title": "Ferry news", "text": body}]),
+        ".jsonl": json.dumps({"title": "Ferry news", "text": body}) + "\n",
+        ".pdf": make_pdf([body], title="Ferry news"),
+    }
+    assert set(files) == SUPPORTED_SUFFIXES  # a new suffix needs a sample here
+    for suffix, content in files.items():
+        article = only(write(tmp_path / "kinds", f"ferry{suffix.upper()}", content))
+        assert (article.title, article.text) == ("Ferry news", body), suffix
+
+    write(tmp_path / "kinds", "ferry.docx", b"PK\x03\x04")
+    ignored: list[Path] = []
+    listed = [file.name for _, file in iter_files([tmp_path / "kinds"], ignored)]
+    assert sorted(listed) == sorted(f"ferry{suffix.upper()}" for suffix in SUPPORTED_SUFFIXES)
+    assert [path.name for path in ignored] == ["ferry.docx"]
+    assert "unsupported suffix '.docx'" in source_error(tmp_path / "kinds" / "ferry.docx").reason

@@ -4,6 +4,7 @@ history, validation, and picking up a newer index generation."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from rag.answer.prompts import CANNOT_ANSWER
 from rag.answer.retrieve import Retriever
 from rag.errors import InvalidRequestError
 from rag.ingest.chunk import embedding_text
+from rag.models.embed import Embedder
 from rag.records import Answer, Passage
 from rag.settings import Settings
 from rag.store.generations import PassageIndex
@@ -24,7 +26,7 @@ TEXTS = {
 }
 
 
-def build(tmp_path: Path, embedder: FakeEmbedder, texts: dict[str, tuple[str, str]] = TEXTS) -> PassageIndex:
+def build(tmp_path: Path, embedder: Embedder, texts: dict[str, tuple[str, str]] = TEXTS) -> PassageIndex:
     index = PassageIndex(embedder.name, embedder.dimension)
     passages = [Passage(key, title, f"{key}.txt", "", text, 0, len(text)) for key, (title, text) in texts.items()]
     index.add(passages, embedder.embed([embedding_text(p.title, p.text) for p in passages]))
@@ -32,7 +34,7 @@ def build(tmp_path: Path, embedder: FakeEmbedder, texts: dict[str, tuple[str, st
     return index
 
 
-def make(tmp_path: Path, *replies: str, chat: bool = False, **settings: object) -> tuple[Assistant, ScriptedLLM]:
+def make(tmp_path: Path, *replies: str, chat: bool = False, **settings: Any) -> tuple[Assistant, ScriptedLLM]:
     embedder = FakeEmbedder()
     build(tmp_path, embedder)
     llm = ScriptedLLM(*replies, chat=chat)
@@ -94,7 +96,7 @@ def test_stream_yields_pieces_then_the_answer(tmp_path: Path) -> None:
     assistant, _ = make(tmp_path, "The ferry line opened on 3 May [1].")
     pieces = list(assistant.stream("When did the ferry line open?"))
     assert all(isinstance(piece, str) for piece in pieces[:-1]) and len(pieces) > 2
-    assert "".join(pieces[:-1]).strip() == "The ferry line opened on 3 May [1]."
+    assert "".join(str(piece) for piece in pieces[:-1]).strip() == "The ferry line opened on 3 May [1]."
     assert isinstance(pieces[-1], Answer)
 
 

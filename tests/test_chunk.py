@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
-from rag.ingest.chunk import chunk_article, chunk_spans, embedding_text, split_sentences
+from rag.ingest.chunk import chunk_article, chunk_spans, embedding_text
 from rag.records import Article
+from rag.text import split_sentences
 
 
 def words(text: str) -> int:
@@ -25,7 +26,7 @@ def test_chunks_fit_budget_and_cover_every_word() -> None:
     text = " ".join(sentences)
     spans = chunk_spans(text, budget=40, overlap=10, count_tokens=words)
     assert all(words(text[start:end]) <= 40 for start, end in spans)
-    covered = set()
+    covered: set[int] = set()
     for start, end in spans:
         covered.update(range(start, end))
     assert all(index in covered for index, char in enumerate(text) if not char.isspace())

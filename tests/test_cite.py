@@ -3,8 +3,8 @@ dropped, uncited claims attributed, evidence quoted, refusals recognised."""
 
 from __future__ import annotations
 
-from rag.answer.cite import check_answer, evidence_answer, is_refusal, parse_markers, reconcile, strip_markers, support
-from rag.answer.prompts import CANNOT_ANSWER
+from rag.answer.cite import check_answer, evidence_answer, is_refusal, reconcile, support
+from rag.answer.prompts import CANNOT_ANSWER, parse_markers, strip_markers
 from rag.records import Passage
 
 
@@ -70,7 +70,7 @@ def test_citation_quotes_the_supporting_sentence_with_offsets() -> None:
 
 def test_evidence_answer_quotes_best_sentence_or_gives_up() -> None:
     checked = evidence_answer([STORM, FERRY], "When did the ferry line open?")
-    assert checked.supported and checked.from_evidence
+    assert checked.supported and checked.text.startswith('The articles say: "')
     assert "opened on 3 May" in checked.text and checked.text.endswith("[1]")
     assert checked.citations[0].passage is FERRY
     assert not evidence_answer([STORM, FERRY], "Who won the chess tournament?").supported

@@ -34,7 +34,7 @@ DEADLINE = 180.0
 
 def _child(argv: Sequence[str]) -> int:
     """Run `rag` with a fake embedder and an optional pause point; see the module docstring."""
-    import rag.ingest.articles
+    import rag.ingest.files
     import rag.models.embed
     import rag.store.generations
     from rag.cli import main
@@ -77,7 +77,7 @@ def _child(argv: Sequence[str]) -> int:
 
         setattr(owner, attribute, wrapped)
 
-    wrap(rag.ingest.articles, "read_file_with_problems", lambda *args, **kwargs: reached("read"))
+    wrap(rag.ingest.files, "read_file_with_problems", lambda *args, **kwargs: reached("read"))
     # Inside a save: the staging folder already holds vectors.faiss and passages.jsonl, not yet articles.jsonl.
     wrap(rag.store.generations, "_write_jsonl",
          lambda path, rows: reached("save-staging") if path.name == "articles.jsonl"

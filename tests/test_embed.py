@@ -6,17 +6,10 @@ import numpy as np
 import pytest
 
 from rag.errors import InvalidRequestError, ModelError
-from rag.models.embed import (
-    BACKENDS,
-    OnnxEmbedder,
-    SentenceTransformerEmbedder,
-    _micro_batches,
-    backend_of,
-    embedder_name,
-    exported_model,
-    load_embedder,
-)
-from rag.settings import Settings
+from rag.models.bundled import bundled_embedder_path
+from rag.models.embed import SentenceTransformerEmbedder, backend_of, embedder_name, load_embedder
+from rag.models.onnx import OnnxEmbedder, _micro_batches, exported_model
+from rag.settings import EMBED_BACKENDS, Settings
 
 TEXTS = [
     "The Maplewood footbridge reopened on 14 March 2026 after repairs costing £1.2 million.",
@@ -27,7 +20,7 @@ TEXTS = [
 
 
 def test_quantised_embedder_has_its_own_name_so_indexes_do_not_mix() -> None:
-    names = {backend: embedder_name("bundled", backend) for backend in BACKENDS}
+    names = {backend: embedder_name("bundled", backend) for backend in EMBED_BACKENDS}
     assert names["torch"] == names["onnx"] == "all-MiniLM-L6-v2"  # same vectors: interchangeable
     assert names["onnx-int8"] == "all-MiniLM-L6-v2+int8"
     assert embedder_name("/models/my-model", "onnx-int8") == "my-model+int8"
@@ -41,9 +34,10 @@ def test_unknown_backend_is_refused_with_the_choices() -> None:
         Settings.from_env({"RAG_EMBED_BACKEND": "tensorrt"})
 
 
-def test_backend_none_follows_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RAG_EMBED_BACKEND", "onnx-int8")
+def test_backend_none_is_the_default_and_the_library_reads_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_EMBED_BACKEND", "torch")  # the edges read RAG_*, into Settings; the library never does
     assert embedder_name("bundled") == "all-MiniLM-L6-v2+int8"
+    assert Settings.from_env().embed_backend == "torch"
 
 
 def test_micro_batches_bound_texts_and_padded_tokens() -> None:
@@ -61,7 +55,7 @@ class TestWithTheBundledModel:
     @pytest.fixture(scope="class")
     def vectors(self) -> dict[str, np.ndarray]:
         result = {}
-        for backend in BACKENDS:
+        for backend in EMBED_BACKENDS:
             embedder = load_embedder(backend=backend, threads=1)
             assert embedder.name == embedder_name("bundled", backend)
             assert embedder.dimension == 384 and embedder.max_tokens == 254
@@ -95,8 +89,6 @@ class TestWithTheBundledModel:
             [torch_embedder.count_tokens(text) for text in TEXTS]
 
     def test_export_is_cached(self) -> None:
-        from rag.models.embed import bundled_embedder_path
-
         path = exported_model(bundled_embedder_path(), quantized=True, label="all-MiniLM-L6-v2")
         modified = path.stat().st_mtime_ns
         assert exported_model(bundled_embedder_path(), quantized=True, label="all-MiniLM-L6-v2") == path

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rag.answer.cite import check_answer, evidence_answer
 from rag.answer.evidence import answer_type, best_spans, has_answer_type, rank_sentences
-from rag.answer.refusal import THRESHOLD, features, unanswerable_probability
+from rag.answer.refusal import features, unanswerable_probability
+from rag.answer.thresholds import REFUSAL_THRESHOLD
 from rag.records import Passage
 
 
@@ -57,7 +58,7 @@ def test_evidence_answer_records_spans_in_reading_order() -> None:
 def test_refusal_estimate_separates_a_covered_question_from_a_swapped_one() -> None:
     answered = unanswerable_probability("Who won the women's single sculls?", [REGATTA])
     swapped = unanswerable_probability("Who did not win the men's double sculls in 1990?", [REGATTA])
-    assert answered < THRESHOLD < swapped
+    assert answered < REFUSAL_THRESHOLD < swapped
     values = features("Who won the men's double sculls in 1990?", [REGATTA])
     assert values["missing_specific_terms"] == 1.0  # 1990
     assert 0 < values["sentence_coverage"] < 1

@@ -15,12 +15,14 @@ import pytest
 
 from rag.answer.retrieve import Retriever
 from rag.errors import IndexFormatError, IndexLockedError, SourceError
-from rag.ingest import articles
-from rag.ingest.indexer import IndexReport, LazyEmbedder, add_files, safe_upload_name, update_index
+from rag.ingest import files
+from rag.ingest.indexer import IndexReport, update_index
+from rag.ingest.lazy_embedder import LazyEmbedder
+from rag.ingest.uploads import add_files, safe_upload_name
 from rag.store.generations import PassageIndex, current_generation, writer_lock
 from tests.conftest import FakeEmbedder, write
 
-CHUNKS = {"chunk_tokens": 24, "chunk_overlap": 4}
+CHUNKS: dict[str, Any] = {"chunk_tokens": 24, "chunk_overlap": 4}
 
 
 def story(topic: str, version: int = 1, sentences: int = 6) -> str:
@@ -224,13 +226,13 @@ def test_article_edited_into_a_copy_of_another_is_removed_as_a_duplicate(tmp_pat
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files read, in order."""
     read: list[str] = []
-    original = articles.read_file_with_problems
+    original = files.read_file_with_problems
 
-    def counting(path: Path, root: Path | None = None) -> Any:
+    def counting(path: Path, root: Path | None = None, **options: Any) -> Any:
         read.append(Path(path).name)
-        return original(path, root)
+        return original(path, root, **options)
 
-    monkeypatch.setattr(articles, "read_file_with_problems", counting)
+    monkeypatch.setattr(files, "read_file_with_problems", counting)
     return read
 
 
@@ -338,12 +340,10 @@ def test_missing_source_is_an_error_naming_it(tmp_path: Path) -> None:
 # --- bad input --------------------------------------------------------------------------------------------------
 
 
-def test_bad_input_is_reported_with_file_reason_and_fix_and_loses_nothing(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_input_is_reported_with_file_reason_and_fix_and_loses_nothing(tmp_path: Path) -> None:
     source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
     index([source], folder, FakeEmbedder())
     indexed = state(folder)[4]
-    monkeypatch.setattr(articles, "MAX_FILE_BYTES", 20_000)
     write(source, "bad/binary.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00" + bytes(range(256)) * 4)
     write(source, "bad/image.md", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(200))
     write(source, "bad/empty.txt", b"")
@@ -356,7 +356,7 @@ def test_bad_input_is_reported_with_file_reason_and_fix_and_loses_nothing(tmp_pa
     write(source, "bad/mixed.html", "<html><head><title>Dam works</title><script>alert('x')</script></head><body>"
                                     "<nav>Menu</nav><article><p>The dam works finished in May after two years of "
                                     "repairs by the river board.</p></article><footer>Contact</footer></body></html>")
-    report = index([source], folder, FakeEmbedder())
+    report = index([source], folder, FakeEmbedder(), max_file_bytes=20_000)
     reasons = dict(report.failed)
     assert set(reasons) == {"bad/binary.txt", "bad/image.md", "bad/empty.txt", "bad/blank.md", "bad/feed.jsonl:2",
                             "bad/scripts.html", "bad/huge.txt"}
@@ -388,6 +388,18 @@ def test_files_of_other_formats_are_not_skipped_silently(tmp_path: Path) -> None
 
 
 # --- settings changes -------------------------------------------------------------------------------------------
+
+
+def test_index_factory_is_used_for_a_new_index_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    assert PassageIndex("toy", 4).vectors.describe()["factory"] == "auto"  # no setting read behind the caller's back
+    index([source], folder, FakeEmbedder(), index_factory="Flat")
+    assert PassageIndex.load(folder).vectors.describe()["factory"] == "Flat"
+    write(source, "garden.txt", story("garden"))
+    index([source], folder, FakeEmbedder(), index_factory="IVF4,Flat")
+    assert PassageIndex.load(folder).vectors.describe()["factory"] == "Flat"
+    index([source], folder, FakeEmbedder(), index_factory="auto", rebuild=True)
+    assert PassageIndex.load(folder).vectors.describe()["factory"] == "auto"
 
 
 def test_changed_chunk_settings_need_rebuild(tmp_path: Path) -> None:
@@ -429,8 +441,12 @@ def test_lazy_embedder_is_loaded_only_when_something_must_be_embedded(tmp_path: 
     source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
     loads: list[FakeEmbedder] = []
 
+    def load() -> FakeEmbedder:
+        loads.append(FakeEmbedder())
+        return loads[-1]
+
     def lazy() -> LazyEmbedder:
-        return LazyEmbedder(lambda: loads.append(FakeEmbedder()) or loads[-1], "fake-embedder")
+        return LazyEmbedder(load, "fake-embedder")
 
     index([source], folder, lazy())
     assert len(loads) == 1
@@ -628,14 +644,24 @@ def test_add_files_refuses_a_bad_name_before_writing_anything(tmp_path: Path) ->
     assert not (folder / "uploads").exists() or not any((folder / "uploads").iterdir())
 
 
+def test_add_files_refuses_a_file_over_the_size_limit_before_writing_anything(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    upload = [("fine.md", b"# Fine\n\nText."), ("big.txt", story("big").encode())]
+    with pytest.raises(SourceError, match=r"big.txt: is \d+ bytes, more than the limit of 100 bytes.*RAG_MAX_FILE_MB"):
+        add_files(upload, folder, FakeEmbedder(), max_file_bytes=100)
+    assert not (folder / "uploads").exists()
+    report = add_files(upload, folder, FakeEmbedder(), max_file_bytes=10_000, **CHUNKS)
+    assert len(report.added) == 2 and report.failed == []
+
+
 # --- the `rag index` command: lazy model, exit status, settings flags -------------------------------------------
 
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """`rag ...` in this process with the fake embedder standing in for the model folder `fake-model`."""
-    from rag.models import embed
     from rag.cli import main
+    from rag.models import embed
 
     model = tmp_path / "fake-model"
     model.mkdir()

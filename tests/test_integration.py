@@ -86,4 +86,4 @@ def test_stream_ends_with_the_checked_answer(real_assistant: Assistant) -> None:
     pieces = list(real_assistant.stream("How many visitors did the Harbour Lights festival attract?"))
     assert isinstance(pieces[-1], Answer)
     assert all(isinstance(piece, str) for piece in pieces[:-1])
-    assert "".join(pieces[:-1]).strip() == pieces[-1].model_text
+    assert "".join(str(piece) for piece in pieces[:-1]).strip() == pieces[-1].model_text

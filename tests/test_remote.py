@@ -15,6 +15,7 @@ import pytest
 from rag.answer.prompts import Prompt
 from rag.errors import InvalidRequestError, ModelError
 from rag.models.remote import RemoteLLM
+from rag.records import Answer
 from rag.settings import Settings
 from tests.conftest import free_port, serving
 
@@ -104,7 +105,7 @@ def test_an_unreachable_server_and_bad_settings_give_clear_errors() -> None:
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m llama_cpp.server` with the bundled Gemma 3 270M on a free loopback port; yields its /v1 URL."""
-    from rag.models.llm import bundled_gguf_path
+    from rag.models.bundled import bundled_gguf_path
 
     port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
@@ -127,6 +128,7 @@ def test_remote_base_model_answers_exactly_like_the_local_one(llama_server: str,
     assert isinstance(remote.llm, RemoteLLM) and remote.llm.chat is False
     pieces = list(remote.stream(question))
     answer = pieces[-1]
+    assert isinstance(answer, Answer)
     assert len(pieces) > 3, "the remote answer streamed in pieces"
     assert not answer.refused and "41,500" in answer.text
     assert any("41,500" in citation.passage.text for citation in answer.citations)

@@ -13,9 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag.errors import InvalidRequestError
-from rag.serve.server import article_adder, check_exposure, create_app
+from rag.serve.app import article_adder, create_app
+from rag.serve.middleware import check_exposure
 from tests.conftest import ScriptedLLM
 from tests.test_server import FOOTBRIDGE_REPLY, index_folder, make_assistant  # noqa: F401 (fixture)
+from ui.app import build_app
 
 TOKEN = "correct-horse-battery-staple"
 
@@ -40,7 +42,7 @@ def test_serving_beyond_loopback_needs_a_token(capsys: pytest.CaptureFixture[str
 @pytest.fixture
 def secured(index_folder: Path) -> Iterator[TestClient]:  # noqa: F811 (the fixture imported above)
     assistant = make_assistant(index_folder, ScriptedLLM(FOOTBRIDGE_REPLY), token=TOKEN)
-    with TestClient(create_app(assistant, token=TOKEN)) as client:
+    with TestClient(create_app(assistant, token=TOKEN, chat=build_app)) as client:
         yield client
 
 
@@ -84,17 +86,19 @@ def test_the_chat_requires_a_login_with_the_token(secured: TestClient) -> None:
 
 
 def test_without_a_token_on_loopback_nothing_asks_for_one(index_folder: Path) -> None:  # noqa: F811
-    with TestClient(create_app(make_assistant(index_folder, ScriptedLLM(FOOTBRIDGE_REPLY)))) as open_client:
+    with TestClient(create_app(make_assistant(index_folder, ScriptedLLM(FOOTBRIDGE_REPLY)),
+                               chat=build_app)) as open_client:
         assert open_client.get("/api/health").status_code == 200
         assert open_client.get("/config").status_code == 200
 
 
 def test_a_loopback_server_refuses_other_host_names_and_cross_site_requests(index_folder: Path) -> None:  # noqa: F811
     """DNS rebinding (a site whose name resolves to 127.0.0.1) and cross-site form posts from a web page."""
-    from rag.serve.server import loopback_hosts
+    from rag.serve.middleware import loopback_hosts
 
     assistant = make_assistant(index_folder, ScriptedLLM(FOOTBRIDGE_REPLY))
-    app = create_app(assistant, add_articles=article_adder(assistant), hosts=loopback_hosts("127.0.0.1"))
+    app = create_app(assistant, add_articles=article_adder(assistant), hosts=loopback_hosts("127.0.0.1"),
+                     chat=build_app)
     with TestClient(app, base_url="http://127.0.0.1:7860") as client:
         assert client.get("/api/health").status_code == 200
         assert client.get("/api/health", headers={"host": "localhost:7860"}).status_code == 200
@@ -128,7 +132,7 @@ def test_uploads_cannot_write_outside_the_index_folder(index_folder: Path, tmp_p
     ]
     before = {path for path in tmp_path.rglob("*")}
     assistant = make_assistant(folder, ScriptedLLM(FOOTBRIDGE_REPLY))
-    with TestClient(create_app(assistant, add_articles=article_adder(assistant), ui=False)) as client:
+    with TestClient(create_app(assistant, add_articles=article_adder(assistant))) as client:
         response = client.post("/api/index", files=[
             ("files", (name, f"Escape attempt {number}\nThe text of upload {number}.\n".encode(), "text/plain"))
             for number, name in enumerate(hostile_names)])
@@ -187,7 +191,7 @@ def test_an_article_cannot_change_how_other_questions_are_answered(  # type: ign
     never cited, and a question answered without it is not refused with it.
     """
     from rag.answer.assistant import Assistant
-    from rag.ingest.indexer import add_files
+    from rag.ingest.uploads import add_files
 
     folder = tmp_path / "index"
     shutil.copytree(sample_index, folder)

@@ -1,4 +1,4 @@
-"""Tests for the HTTP server (rag.serve.server) and the generation queue (rag.serve.queue).
+"""Tests for the HTTP server (rag.serve) and the generation queue (rag.serve.queue).
 
 Unit tests run the real Assistant, Retriever and index over two small articles with the fake embedder and a
 scripted LLM, through FastAPI's TestClient (and once through uvicorn, for eight simultaneous clients). The last
@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -23,8 +23,10 @@ from rag.answer.prompts import Prompt
 from rag.answer.retrieve import Retriever
 from rag.errors import IndexNotFoundError, ModelError
 from rag.ingest.indexer import update_index
+from rag.serve.app import create_app
+from rag.serve.openai import conversation
 from rag.serve.queue import BusyError, QueuedLLM, Waiting
-from rag.serve.server import conversation, create_app, running
+from rag.serve.start import running
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
 
@@ -60,7 +62,7 @@ def scripted() -> ScriptedLLM:
 @pytest.fixture
 def client(index_folder: Path, scripted: ScriptedLLM) -> Iterator[TestClient]:
     queued = QueuedLLM(scripted)
-    app = create_app(make_assistant(index_folder, queued), queued=queued, ui=False)
+    app = create_app(make_assistant(index_folder, queued), queued=queued)
     with TestClient(app) as test_client:
         yield test_client
     queued.close()
@@ -87,7 +89,7 @@ def events(body: str) -> list[tuple[str, Any]]:
 def test_health_reports_the_index_and_the_queue(index_folder: Path) -> None:
     queued = QueuedLLM(ScriptedLLM())
     assistant = make_assistant(index_folder, queued, token="s3cret-token", llm_api_key="s3cret-key")
-    with TestClient(create_app(assistant, token="s3cret-token", queued=queued, ui=False)) as secured:
+    with TestClient(create_app(assistant, token="s3cret-token", queued=queued)) as secured:
         response = secured.get("/api/health", headers={"Authorization": "Bearer s3cret-token"})
     health = response.json()
     assert health["status"] == "ok"
@@ -221,7 +223,7 @@ class Failing:
     (BusyError("64 questions are already waiting"), 503, "server_busy"),
 ])
 def test_library_errors_map_to_status_codes(error: Exception, status: int, kind: str) -> None:
-    with TestClient(create_app(Failing(error), ui=False)) as failing:
+    with TestClient(create_app(Failing(error))) as failing:
         for response in (failing.post("/api/ask", json={"question": "q?"}),
                          failing.post("/api/search", json={"question": "q?"}), failing.get("/api/health")):
             assert response.status_code == status
@@ -230,8 +232,8 @@ def test_library_errors_map_to_status_codes(error: Exception, status: int, kind:
 
 
 def test_unexpected_errors_are_logged_and_answered_500_without_details(caplog: pytest.LogCaptureFixture) -> None:
-    with TestClient(create_app(Failing(ZeroDivisionError("secret detail")), ui=False)) as failing, \
-            caplog.at_level("ERROR", logger="rag.serve.server"):
+    with TestClient(create_app(Failing(ZeroDivisionError("secret detail")))) as failing, \
+            caplog.at_level("ERROR", logger="rag.serve.errors"):
         response = failing.post("/api/ask", json={"question": "q?"})
     assert response.status_code == 500
     assert response.json()["error"]["message"] == "internal error (ZeroDivisionError); the server log has the details"
@@ -249,7 +251,7 @@ class BreakingLLM(ScriptedLLM):
 
 
 def test_an_error_while_streaming_becomes_the_last_event(index_folder: Path) -> None:
-    app = create_app(make_assistant(index_folder, QueuedLLM(BreakingLLM())), ui=False)
+    app = create_app(make_assistant(index_folder, QueuedLLM(BreakingLLM())))
     with TestClient(app) as breaking:
         stream = events(breaking.post("/api/ask", json={"question": "When did the footbridge reopen?",
                                                         "stream": True}).text)
@@ -323,12 +325,12 @@ def test_conversation_pairs_turns_and_reads_content_parts() -> None:
 def test_upload_adds_articles_through_the_incremental_indexer(index_folder: Path, tmp_path: Path) -> None:
     import shutil
 
-    from rag.serve.server import article_adder
+    from rag.serve.app import article_adder
 
     folder = tmp_path / "index"
     shutil.copytree(index_folder, folder)
     assistant = make_assistant(folder, ScriptedLLM("The regatta was won by Priya Sandhu [1]."))
-    with TestClient(create_app(assistant, add_articles=article_adder(assistant), ui=False)) as uploading:
+    with TestClient(create_app(assistant, add_articles=article_adder(assistant))) as uploading:
         response = uploading.post("/api/index", files=[
             ("files", ("regatta.md", b"# Lenn Valley regatta\n\nPriya Sandhu won the single sculls in 8 minutes.\n",
                        "text/markdown")),
@@ -401,7 +403,7 @@ def test_eight_simultaneous_questions_all_get_answers_one_generation_at_a_time(i
     llm = SlowLLM(FOOTBRIDGE_REPLY)
     embedder = SlowEmbedder()
     queued = QueuedLLM(llm)
-    app = create_app(make_assistant(index_folder, queued, embedder), queued=queued, ui=False)
+    app = create_app(make_assistant(index_folder, queued, embedder), queued=queued)
     results: list[list[tuple[str, Any]]] = []
     failures: list[BaseException] = []
     start = threading.Barrier(8)
@@ -477,7 +479,7 @@ def test_queue_says_how_many_are_ahead_and_serves_in_order() -> None:
     llm.gate.release()
     llm.gate.release()
     assert [piece for piece in first if piece] == ["a:two ", "a:three"]
-    assert next(third).ahead == 1  # "b" is now being answered
+    assert cast(Waiting, next(third)).ahead == 1  # "b" is now being answered
     for _ in range(6):
         llm.gate.release()
     assert [piece for piece in second if piece] == ["b:one ", "b:two ", "b:three"]
@@ -493,7 +495,7 @@ def test_a_reader_that_leaves_frees_its_place_and_the_model() -> None:
     llm.gate.release()
     assert next(first) == "a:one "
     waiting = queued.stream(prompt("b"))
-    assert next(waiting).ahead == 1
+    assert cast(Waiting, next(waiting)).ahead == 1
     waiting.close()  # left while waiting: never generated
     assert queued.status()["waiting"] == 0
     first.close()  # left while being answered: the model stops after the current piece
@@ -539,6 +541,88 @@ def test_a_model_that_fails_to_load_fails_the_question_not_the_queue() -> None:
         with pytest.raises(ModelError, match="could not load GGUF model"):
             list(queued.stream(prompt("x")))
     queued.close()
+
+
+# -- start-up and the edges ---------------------------------------------------------------------------------------
+
+
+def test_the_served_model_is_loaded_checked_and_queued_before_the_server_opens(
+        index_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.serve.start import PROBE, load_served_assistant
+
+    made: list[Any] = []
+
+    def load(cls: Any, *args: Any, settings: Settings, **kwargs: Any) -> Assistant:
+        def factory() -> Any:
+            made.append(model)
+            return model
+
+        return Assistant(Retriever.load(index_folder, FakeEmbedder()), factory, settings)
+
+    monkeypatch.setattr(Assistant, "load", classmethod(load))
+    model: Any = ScriptedLLM("Ready.", FOOTBRIDGE_REPLY)
+    settings = Settings(index=str(index_folder), min_score=0.0)
+    assistant, queued = load_served_assistant(settings)
+    try:
+        assert made == [model] and model.prompts == [PROBE], "loaded once and asked for one token, before any question"
+        assert queued.llm is model and assistant.loaded_llm is queued
+        assert assistant.ask("When did the Maplewood footbridge reopen?").text == FOOTBRIDGE_REPLY
+        assert queued.status()["answered"] == 1
+    finally:
+        queued.close()
+
+    class Broken(ScriptedLLM):
+        def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Iterator[str]:
+            raise ModelError("the process running broken.gguf was killed by SIGILL (signal 4)")
+            yield ""
+
+    model = Broken()
+    with pytest.raises(ModelError, match="SIGILL"):  # a local model: `rag serve` stops before opening
+        load_served_assistant(settings)
+    remote_assistant, remote_queue = load_served_assistant(settings.replace(llm_url="http://127.0.0.1:9/v1"))
+    assert remote_assistant.loaded_llm is remote_queue  # a model server that is not up yet: only a warning
+    remote_queue.close()
+
+
+def test_rag_serve_hands_the_configured_chat_to_serve(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import rag.serve
+    from rag.cli import main
+    from ui.app import build_app
+
+    calls: list[tuple[Settings, dict[str, Any]]] = []
+    monkeypatch.setattr(rag.serve, "serve", lambda settings, **options: calls.append((settings, options)))
+    monkeypatch.delenv("RAG_CHAT", raising=False)
+    assert main(["serve", "--index", "some-index", "--port", "8123"]) == 0
+    [(settings, options)] = calls
+    assert settings.port == 8123 and settings.chat == "ui.app:build_app"
+    assert options["chat"] is build_app and callable(options["announce"])
+    assert main(["serve", "--index", "some-index", "--chat", ""]) == 0
+    assert calls[-1][1]["chat"] is None  # the API only
+
+    for wrong, message in (("ui.app:no_such_builder", "cannot load the chat page 'ui.app:no_such_builder'"),
+                           ("no_such_module:build", "cannot load the chat page 'no_such_module:build'"),
+                           ("ui.app", "chat must be 'module:function'")):
+        monkeypatch.setenv("RAG_CHAT", wrong)
+        assert main(["serve", "--index", "some-index"]) == 1
+        assert message in capsys.readouterr().err
+    assert len(calls) == 2
+
+
+def test_the_serving_layer_never_imports_the_ui() -> None:
+    """`rag` is the library and the server; the chat page is handed in (`create_app(chat=...)`), never imported."""
+    import ast
+
+    import rag
+
+    imports = []
+    for path in sorted(Path(rag.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            imports += [f"{path.name}:{getattr(node, 'lineno', 0)}: {name}" for name in names
+                        if name == "ui" or name.startswith("ui.")]
+    assert imports == []
 
 
 # -- end to end ------------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import IndexNotFoundError
-from rag.records import Answer, Citation, Filters, Hit, Passage
+from rag.records import Answer, Citation, Filters, Hit, Passage, safe_url
 from rag.serve.queue import Waiting
 from ui.render import (
     chat_answer,
@@ -23,7 +23,6 @@ from ui.render import (
     render_model_info,
     render_sources,
     render_stats,
-    safe_url,
 )
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -100,7 +99,9 @@ def test_render_sources_escapes_url_attribute_and_allows_only_http() -> None:
     breaking = 'https://example.org/x"onmouseover="alert(1)'
     markup = render_sources(Answer("q", "a [1]", (cite(make_passage(url=breaking), "The town flooded in May."),)))
     assert 'onmouseover="' not in markup
-    assert hrefs(markup) == ["https://example.org/x&quot;onmouseover=&quot;alert(1)"]
+    assert hrefs(markup) == [], "a URL holding a quote gets no link at all (rag.records.safe_url)"
+    fine = render_sources(Answer("q", "a [1]", (cite(make_passage(url="https://example.org/a?b=1&c=2"), "x"),)))
+    assert hrefs(fine) == ["https://example.org/a?b=1&amp;c=2"]
     for url in (
         "javascript:alert(1)",
         "JAVASCRIPT:alert(1)",
@@ -112,7 +113,7 @@ def test_render_sources_escapes_url_attribute_and_allows_only_http() -> None:
         "file:///etc/passwd",
         "http:no-host",
     ):
-        assert safe_url(url) is None, url
+        assert safe_url(url) == "", url
         assert hrefs(render_sources(Answer("q", "a [1]", (cite(make_passage(url=url), "Repairs took a year."),)))) == []
     assert safe_url("http://example.org/a?b=1&c=2") == "http://example.org/a?b=1&c=2"
 
@@ -372,7 +373,63 @@ def test_launch_refuses_an_exposed_address_without_a_token() -> None:
     from ui.app import launch
 
     with pytest.raises(InvalidRequestError, match="without a token"):
-        launch(FakeAssistant(), host="0.0.0.0", port=free_port())
+        launch(host="0.0.0.0", port=free_port(), token="")
+
+
+def test_launch_serves_through_rag_serve_with_the_chat_the_queue_and_the_thread_budgets(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ui.launch` is `rag serve` from Python: the same start-up (thread budgets, the model behind its queue), with
+    this chat mounted at /."""
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    import rag.serve
+    import rag.serve.start
+    from rag.serve.queue import QueuedLLM
+    from rag.settings import Settings
+    from ui.app import build_app, launch
+
+    seen: dict[str, Any] = {}
+    real_serve = rag.serve.serve
+
+    def serve(settings: Settings, **options: Any) -> None:
+        seen["serve"] = (settings, options)
+        real_serve(settings, **options)
+
+    def set_thread_budgets(settings: Settings) -> dict[str, int]:
+        seen["budgets"] = settings
+        return {"embedding": 1, "faiss": 1, "llm": 1}
+
+    class Model:
+        name, chat, context_size = "fake-llm", False, 2048
+
+        def count_tokens(self, text: str) -> int:
+            return len(text.split())
+
+        def stream(self, prompt: Any, max_tokens: int = 160, temperature: float = 0.0) -> Iterator[str]:
+            yield "The"
+
+    queued = QueuedLLM(Model())
+
+    def load_served_assistant(settings: Settings) -> tuple[FakeAssistant, QueuedLLM]:
+        seen["loaded"] = settings
+        return FakeAssistant(), queued
+
+    monkeypatch.setattr(rag.serve, "serve", serve)
+    monkeypatch.setattr(rag.serve.start, "set_thread_budgets", set_thread_budgets)
+    monkeypatch.setattr(rag.serve.start, "load_served_assistant", load_served_assistant)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(run=(app, options)))
+    launch(Settings(k=3), port=8123)
+
+    settings, options = seen["serve"]
+    assert options["chat"] is build_app
+    assert settings.port == 8123 and settings.k == 3 and settings.host == "127.0.0.1"
+    assert seen["budgets"] is settings and seen["loaded"] is settings
+    app, run_options = seen["run"]
+    assert run_options["host"] == "127.0.0.1" and run_options["port"] == 8123
+    with TestClient(app, base_url="http://127.0.0.1:8123") as client:
+        assert client.get("/api/health").json()["model"]["queue"]["workers"] == 1  # the queue it was given
+        assert client.get("/config").status_code == 200  # the chat, at /
 
 
 # --- the served app, through gradio_client ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from rag.answer.prompts import Prompt, build_prompt
 from rag.errors import ModelError
 from rag.models.worker import ProcessLLM
 from rag.records import Passage
-from rag.serve.server import check_model
+from rag.serve.start import check_model
 from tests.conftest import ScriptedLLM
 
 FERRY = Passage("a", "Ferry", "a.txt", "", "The Pine Island ferry has four boats.", 0, 36)
@@ -27,8 +27,8 @@ QUESTION = build_prompt("How many boats does the Pine Island ferry have?", [FERR
 def test_a_crash_mid_answer_names_the_signal_and_the_next_answer_works(real_llm: ProcessLLM) -> None:
     long_answer = Prompt((), "A long story about ferries, told slowly:", (), ())
     pieces = real_llm.stream(long_answer, max_tokens=120)
-    assert next(pieces)
-    os.kill(real_llm.describe()["process"], signal.SIGSEGV)  # what an instruction the CPU refuses does
+    assert next(pieces) is not None and real_llm.pid is not None
+    os.kill(real_llm.pid, signal.SIGSEGV)  # what an instruction the CPU refuses does
     with pytest.raises(ModelError, match=r"was killed by SIGSEGV \(signal 11\) while writing an answer.*rebuild"):
         list(pieces)
     restarts = real_llm.restarts

@@ -59,8 +59,8 @@ QUESTIONS = (
 
 def sample_articles() -> list[dict[str, str]]:
     """The bundled sample articles as {title, text}, read by the project's own readers."""
-    from rag.ingest.articles import read_sources
     from rag.errors import SourceError
+    from rag.ingest.files import read_sources
 
     articles: list[dict[str, str]] = []
     for _, result in read_sources([SAMPLES]):
@@ -158,7 +158,7 @@ def part_naive_index(config: dict[str, Any]) -> dict[str, Any]:
     import faiss
     from sentence_transformers import SentenceTransformer
 
-    from rag.models.embed import bundled_embedder_path
+    from rag.models.bundled import bundled_embedder_path
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.perf_counter()
@@ -177,8 +177,8 @@ def part_naive_index(config: dict[str, Any]) -> dict[str, Any]:
 
 def part_project_index(config: dict[str, Any]) -> dict[str, Any]:
     """The project's path: a first build, a rerun with nothing changed, a rerun with one article changed."""
-    from rag.models.embed import load_embedder
     from rag.ingest.indexer import update_index
+    from rag.models.embed import load_embedder
 
     started = time.perf_counter()
     embedder = load_embedder(backend=config["backend"], threads=0)
@@ -272,9 +272,9 @@ def _lexical_search(count: int, query_count: int) -> dict[str, Any] | None:
 def part_answer(config: dict[str, Any]) -> dict[str, Any]:
     """Assistant.stream over the sample index; the prompts it built are returned for the raw run."""
     from rag.answer.assistant import Assistant
+    from rag.answer.prompts import fit_passages
     from rag.models.embed import load_embedder
     from rag.models.llm import load_llm
-    from rag.answer.prompts import fit_passages
 
     embedder = load_embedder(backend=config["backend"], threads=1)
     llm = load_llm(context_size=2048, progress=False)
@@ -303,7 +303,7 @@ def part_raw_answer(config: dict[str, Any]) -> dict[str, Any]:
     """The same prompts straight through llama-cpp-python: no retrieval, no prompt building, no checks."""
     from llama_cpp import Llama
 
-    from rag.models.llm import bundled_gguf_path
+    from rag.models.bundled import bundled_gguf_path
 
     model = Llama(model_path=str(bundled_gguf_path(progress=False)), n_ctx=2048, n_threads=os.cpu_count() or 1,
                   n_threads_batch=os.cpu_count() or 1, verbose=False)
@@ -559,8 +559,8 @@ def _bench_indexing(articles_file: Path, work: Path, backend: str, arguments: ar
 
 
 def _bench_answer(work: Path, backend: str, quick: bool) -> dict[str, Any]:
-    from rag.models.embed import load_embedder
     from rag.ingest.indexer import update_index
+    from rag.models.embed import load_embedder
 
     index = work / "answer-index"
     update_index([SAMPLES], index, load_embedder(backend=backend, threads=0), progress=False)

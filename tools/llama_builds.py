@@ -1,6 +1,7 @@
 """Compare llama-cpp-python builds side by side: prompt and writing speed of the bundled model on the real prompt.
 
-Each build is a folder holding an installed `llama_cpp` (`pip install --no-deps --target DIR WHEEL`); each run is a
+Each build is a folder holding an installed `llama_cpp` (`pip install --no-deps --target DIR WHEEL`; a
+runtime-dispatch wheel made by `make llama-wheel`, which loads its CPU backends on import); each run is a
 subprocess with that folder first on sys.path, and the builds take turns, so that a machine busy with something
 else slows them all alike. The prompt is the one the assistant builds for a sample question over the sample index
 (five passages, about 850 tokens); 96 tokens are written with end-of-text suppressed, greedily.
@@ -28,8 +29,9 @@ def build_prompt(folder: Path) -> str:
     from rag.answer.prompts import fit_passages
     from rag.answer.retrieve import Retriever
     from rag.ingest.indexer import update_index
+    from rag.models.bundled import bundled_gguf_path
     from rag.models.embed import load_embedder
-    from rag.models.llm import LlamaCppLLM, bundled_gguf_path
+    from rag.models.llm import LlamaCppLLM
 
     embedder = load_embedder(threads=2)
     if not (folder / "CURRENT").exists():
@@ -47,10 +49,11 @@ def measure(prompt_file: str, rounds: int, threads: int) -> dict[str, object]:
     import numpy as np
     from llama_cpp import Llama, LogitsProcessorList
 
-    from rag.models.llm import bundled_gguf_path, load_cpu_backends, route_llama_logs
+    from rag.models.bundled import bundled_gguf_path
+    from rag.models.llm import route_llama_logs
 
     route_llama_logs()
-    variants = load_cpu_backends()
+    variants = list((Path(llama_cpp.__file__).parent / "lib").glob("libggml-cpu-*.so"))
     prompt = Path(prompt_file).read_text()
     model = Llama(model_path=str(bundled_gguf_path(progress=False)), n_ctx=2048, n_threads=threads,
                   n_threads_batch=threads, verbose=False)

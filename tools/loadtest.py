@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from rag.errors import InvalidRequestError
-from rag.serve.server import is_loopback
+from rag.serve.middleware import is_loopback
 
 SAMPLE_QUESTIONS = (
     "When did the Maplewood footbridge reopen, and how much did the repairs cost?",
@@ -176,7 +176,8 @@ def format_table(results: Sequence[LoadResult]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from rag.serve.server import create_app, load_served_assistant, running, set_thread_budgets
+    from rag.serve.app import create_app
+    from rag.serve.start import load_served_assistant, running, set_thread_budgets
     from rag.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m tools.loadtest", description=__doc__.split("\n\n")[0])
@@ -190,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env(index=arguments.index, threads=arguments.threads)
     budgets = set_thread_budgets(settings)
     assistant, queued = load_served_assistant(settings)
-    with running(create_app(assistant, queued=queued, ui=False)) as url:
+    with running(create_app(assistant, queued=queued)) as url:
         results = measure_concurrency(url, levels=arguments.clients, endpoint=arguments.endpoint,
                                       min_requests=arguments.min_requests)
     queued.close()

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from rag.models.embed import load_embedder
-from rag.evaluate import load_questions, normalise_answer
 from rag.answer.retrieve import FUSION_BIAS, FUSION_FEATURES, FUSION_WEIGHTS, Retriever
+from rag.evaluate import load_questions, normalise_answer
+from rag.models.embed import load_embedder
 
 
 def recall(rankings: Sequence[np.ndarray]) -> dict[str, float]:

@@ -1,6 +1,7 @@
 """The web UI: a Gradio chat over the indexed articles that shows the passages each answer cites.
 
-`render_sources` is pure and imports no gradio; `build_app` and `launch` load gradio on first use.
+`render_sources` is pure and imports no gradio; `build_app` and `launch` load gradio on first use. `build_app` is
+the chat builder `rag serve` mounts at / (the `chat` setting); `launch` serves it through `rag.serve.serve`.
 """
 
 from __future__ import annotations

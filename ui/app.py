@@ -1,7 +1,8 @@
 """The Gradio app: a streaming chat over the indexed articles, with the cited passages shown next to each answer.
 
-`build_app(assistant, add_articles=..., info=...)` builds the Blocks without launching; `rag.serve.server.create_app`
-mounts it at `/` beside the JSON API, and `launch(assistant)` serves both and blocks.
+`build_app(assistant, add_articles=..., info=...)` builds the Blocks without launching: it is the chat builder
+`rag serve` hands to `rag.serve.serve` (the `chat` setting, "ui.app:build_app"), which mounts it at `/` beside the
+JSON API. `launch(**settings)` serves both the same way and blocks.
 
 The page: the chat (answers stream in; while the model is busy with other users' questions it says how many are
 ahead), the cited passages with the supporting sentence highlighted (each `[n]` in an answer links to its
@@ -35,10 +36,12 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr
 
+from rag.answer.assistant import answer_from
 from rag.errors import InvalidRequestError, RagError
 from rag.records import Answer, Filters, Hit
+from rag.serve.app import AddArticles
 from rag.serve.queue import Waiting
-from rag.serve.server import AddArticles
+from rag.settings import Settings
 from ui.render import (
     chat_answer,
     chat_text,
@@ -115,13 +118,7 @@ def _api_error(exc: Exception, where: str) -> gr.Error:
 def final_answer(assistant: AssistantLike, question: str, history: Sequence[tuple[str, str]], k: int | None,
                  filters: Filters | None = None) -> Answer:
     """Consume `assistant.stream` and return its final Answer."""
-    answer: Answer | None = None
-    for item in assistant.stream(question, history=history, k=k, filters=filters):
-        if isinstance(item, Answer):
-            answer = item
-    if answer is None:
-        raise RuntimeError("the assistant's stream ended without an answer")
-    return answer
+    return answer_from(assistant.stream(question, history=history, k=k, filters=filters))
 
 
 def _default_k(assistant: AssistantLike) -> int:
@@ -260,7 +257,7 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
               info: Callable[[], Mapping[str, Any]] | None = None) -> gr.Blocks:
     """Build (not launch) the Gradio app around `assistant`.
 
-    `add_articles` enables the upload box (see `rag.serve.server.article_adder`); `info` returns the model and
+    `add_articles` enables the upload box (see `rag.serve.app.article_adder`); `info` returns the model and
     settings description shown under Settings (default: the assistant's settings).
     """
     default_k = _default_k(assistant)
@@ -393,17 +390,17 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
     return app
 
 
-def launch(assistant: AssistantLike, host: str = "127.0.0.1", port: int = 7860, token: str | None = None) -> None:
-    """Serve the chat and the JSON API (rag.serve.server) for `assistant` on host:port until interrupted (Ctrl+C).
+def launch(settings: Settings | None = None, **overrides: Any) -> None:
+    """Serve this chat and the JSON API on settings.host:settings.port until interrupted (Ctrl+C), exactly as
+    `rag serve` does: through `rag.serve.serve`, with the generation queue and the thread budgets.
 
-    A non-loopback `host` needs a token (`token`, else `assistant.settings.token`): it is then the API's Bearer
-    token and the chat's login password. Never creates a public share link.
+    `overrides` are setting fields (`index="index/"`, `port=8000`, `token=...`) applied over `settings`, else over
+    the defaults and `RAG_*` environment variables, as the CLI's flags are. A non-loopback `host` needs a token: it
+    is then the API's Bearer token and the chat's login password. Never creates a public share link.
     """
-    import uvicorn
+    import sys
 
-    from rag.serve.server import article_adder, check_exposure, create_app, loopback_hosts
+    from rag.serve import serve
 
-    token = token if token is not None else str(getattr(getattr(assistant, "settings", None), "token", "") or "")
-    check_exposure(host, token)
-    app = create_app(assistant, token=token, add_articles=article_adder(assistant), hosts=loopback_hosts(host))
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    resolved = settings.replace(**overrides) if settings is not None else Settings.from_env(**overrides)
+    serve(resolved, chat=build_app, announce=lambda message: print(message, file=sys.stderr, flush=True))

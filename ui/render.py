@@ -12,42 +12,19 @@ import re
 from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
-from urllib.parse import urlsplit
 
 from rag.answer.prompts import CANNOT_ANSWER
-from rag.records import Answer, Citation, normalise_text
+from rag.records import Answer, Citation, normalise_text, safe_url
 
 MUTED = "opacity:0.7;font-size:0.85em"
 """Inline style for secondary lines (inline so the HTML looks the same wherever it is embedded)."""
 
 _QUOTE_STYLE = "margin:0.35em 0 0 0;padding:0.2em 0 0.2em 0.8em;border-left:3px solid #bbb;white-space:pre-wrap"
-_SAFE_SCHEMES = ("http", "https")
 
 
 def escape(value: object) -> str:
     """Escape any value for use as HTML text or inside a double-quoted attribute."""
     return html.escape(str(value), quote=True)
-
-
-def safe_url(url: str) -> str | None:
-    """`url` if it is an absolute http(s) URL that can be put in an `href`, else None.
-
-    >>> safe_url("https://example.org/a?b=1")
-    'https://example.org/a?b=1'
-    >>> safe_url("javascript:alert(1)") is None, safe_url(" java\\tscript:alert(1)") is None, safe_url("/local") is None
-    (True, True, True)
-    """
-    url = (url or "").strip()
-    # Browsers drop tabs and newlines inside URLs ("java\tscript:"), so refuse any white space or control character.
-    if not url or any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in _SAFE_SCHEMES or not parts.netloc:
-        return None
-    return url
 
 
 def quote_span(citation: Citation) -> tuple[int, int] | None:
@@ -100,7 +77,7 @@ def render_citation(citation: Citation, anchor: str = "rag-source-") -> str:
     url = safe_url(passage.url)
     if passage.source and passage.source != passage.url:
         details.append(escape(passage.source))
-    if url is not None:
+    if url:
         details.append(f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer nofollow">{escape(url)}</a>')
     if passage.published:
         details.append(f"published {escape(passage.published)}")

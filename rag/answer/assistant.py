@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.answer.cite import Checked, check_answer, evidence_answer, is_refusal, off_topic, reconcile, strip_markers
+from rag.answer.cite import Checked, check_answer, evidence_answer, is_refusal, off_topic, reconcile
 from rag.answer.conversation import REWRITE_SYSTEM, accept_rewrite, is_follow_up, rewrite_follow_up, without_context
 from rag.answer.evidence import fits
-from rag.answer.prompts import CANNOT_ANSWER, Prompt, fit_passages
+from rag.answer.prompts import CANNOT_ANSWER, Prompt, fit_passages, strip_markers
 from rag.answer.refusal import unanswerable_probability
 from rag.answer.retrieve import Retriever
+from rag.answer.thresholds import OVERRULE_SUPPORT
 from rag.errors import InvalidRequestError, RagError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.llm import LLM, load_llm
@@ -33,9 +34,6 @@ from rag.store.generations import current_generation, read_meta
 History = Sequence[tuple[str, str]]
 PROMPT_MARGIN = 16
 """Tokens kept free beyond the prompt and the answer: chat templates add a few of their own."""
-OVERRULE_SUPPORT = 0.7
-"""Evidence score (question coverage, plus a bonus for holding the wanted kind of answer) above which quoted
-evidence answers where a base model said it does not know."""
 
 
 class Assistant:
@@ -65,8 +63,8 @@ class Assistant:
         resolved = settings.replace(**overrides) if settings else Settings.from_env(**overrides)
         if not isinstance(embedder, Embedder):
             embedder = load_embedder(resolved.embedder, threads=resolved.embed_threads,
-                                     backend=_backend_for(resolved))
-        retriever = Retriever.load(resolved.index, embedder, resolved)
+                                     backend=_backend_for(resolved), cache=resolved.cache)
+        retriever = Retriever.load(resolved.index, embedder, resolved.retrieval, resolved.duplicate_overlap)
         if isinstance(llm, LLM):
             return cls(retriever, llm, resolved)
 
@@ -75,7 +73,7 @@ class Assistant:
                 from rag.models.remote import RemoteLLM
 
                 return RemoteLLM.from_settings(resolved)
-            return load_llm(resolved.llm, resolved.context_size, resolved.threads)
+            return load_llm(resolved.llm, resolved.context_size, resolved.threads, cache=resolved.cache)
 
         return cls(retriever, make_llm, resolved)
 
@@ -117,7 +115,7 @@ class Assistant:
             yield self._refusal(question, "", query)
             return
 
-        weights = getattr(self.retriever, "term_weights", None)
+        weights = self.retriever.term_weights
         asked = without_context(query)  # the checks judge what was asked, not the context added for retrieval
         retrieved = [hit.passage for hit in hits]
         if unanswerable_probability(asked, retrieved, weights) > self.settings.refusal_threshold:
@@ -138,7 +136,7 @@ class Assistant:
         """The `Answer` made from the model's text: its citations checked against the `passages` it was shown
         (numbered from 1) and reconciled with the evidence found without the model (`rag.answer.cite.reconcile`), or
         that evidence quoted, or the refusal. No model runs here: analyses replay stored model outputs."""
-        weights = getattr(self.retriever, "term_weights", None)
+        weights = self.retriever.term_weights
         asked = without_context(query)
         evidence = evidence_answer(passages, query, weights)
         claimed = model_text

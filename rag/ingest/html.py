@@ -1,0 +1,231 @@
+"""HTML to text: the main text and metadata of a page (trafilatura, with an lxml cleaner as the fallback).
+
+Only plain text comes out: no markup, no script, no navigation, headers, footers, asides or forms. `read_html`
+reads a whole page (title, author, canonical URL and date from its markup); `html_fragment_text` cleans a
+fragment such as a feed record's body. `read_html_file` is the reader of .html and .htm files.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rag.errors import SourceError
+from rag.ingest.decode import normalise_newlines
+from rag.ingest.metadata import published_date, title_from_stem
+from rag.ingest.source import SourceFile
+from rag.records import Article, safe_url
+
+logger = logging.getLogger(__name__)
+
+# Tags that never hold article text; their whole subtree is dropped.
+_NOISE_TAGS = frozenset(
+    "script style nav footer header aside form noscript template iframe object embed svg math canvas button select "
+    "input textarea label dialog menu audio video picture source track map head title meta link base".split()
+)
+_NOISE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "menu"})
+# The same noise for trafilatura, pruned before it looks for the main text (its own heuristics keep <noscript>
+# messages, for example). Head elements are left alone: the metadata is read from them.
+_NOISE_XPATHS = [
+    *(f"//body//{tag}" for tag in sorted(_NOISE_TAGS - {"head", "title", "meta", "link", "base"})),
+    "//body//*[@hidden]",
+    *(f"//body//*[@role='{role}']" for role in sorted(_NOISE_ROLES)),
+]
+_BLOCK_TAGS = frozenset(
+    "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre table thead tbody tfoot tr "
+    "figure figcaption address hr details summary caption center fieldset".split()
+)
+_HTML_TAG = re.compile(
+    r"</?(?:html|head|body|p|div|span|br|hr|a|b|i|u|em|strong|small|sub|sup|h[1-6]|ul|ol|li|dl|dt|dd|table|thead|"
+    r"tbody|tr|td|th|img|figure|figcaption|blockquote|pre|code|article|section|main|header|footer|nav|aside|"
+    r"script|style|iframe|form|meta|link|title|noscript|svg|font|center|time|mark|abbr|cite|q|s|del|ins)"
+    r"(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+_WHOLE_PAGE = re.compile(r"<(html|body)\b", re.IGNORECASE)
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the text holds HTML tags (not merely a "<" in prose).
+
+    >>> looks_like_html("<p>Rivers <b>rose</b>.</p>"), looks_like_html("if a < b and c > d")
+    (True, False)
+    """
+    return _HTML_TAG.search(text) is not None
+
+
+def is_whole_page(html: str) -> bool:
+    """True when the HTML is a whole page (it has an `<html>` or `<body>` tag), not a fragment.
+
+    >>> is_whole_page("<HTML><body><p>Hi</p></body></HTML>"), is_whole_page("<p>Hi</p>")
+    (True, False)
+    """
+    return _WHOLE_PAGE.search(html) is not None
+
+
+def html_fragment_text(html: str) -> str:
+    """The readable text of an HTML document or fragment, one paragraph per block, without scripts, styles,
+    navigation, headers, footers, asides or forms.
+
+    >>> html_fragment_text('<nav>Home</nav><p>Rivers <b>rose</b>.<script>alert(1)</script></p><p>Then fell.</p>')
+    'Rivers rose.\\n\\nThen fell.'
+    """
+    root = _parse_html(html)
+    if root is None:
+        return ""
+    for selector in ("article", "main", "body"):
+        found = root if root.tag == selector else root.find(f".//{selector}")
+        text = _element_text(found) if found is not None else ""
+        if text:
+            return text
+    return _element_text(root)
+
+
+def _parse_html(html: str) -> Any:
+    import lxml.html
+    from lxml.etree import ParserError
+
+    # lxml refuses str input that carries an XML encoding declaration; the text is already decoded.
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.fromstring(html if is_whole_page(html) else f"<div>{html}</div>")
+    except (ParserError, ValueError):
+        return None
+
+
+def _element_text(element: Any) -> str:
+    pieces: list[str] = []
+
+    def walk(node: Any) -> None:
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if not tag:  # a comment or processing instruction: its content is not text (its tail is, below)
+            return
+        if tag in _NOISE_TAGS or node.get("hidden") is not None or node.get("role", "").lower() in _NOISE_ROLES:
+            return
+        block = tag in _BLOCK_TAGS
+        if block:
+            pieces.append("\n\n")
+        elif tag == "br":
+            pieces.append("\n")
+        elif tag in ("td", "th"):
+            pieces.append(" ")
+        if node.text:
+            pieces.append(re.sub(r"\s+", " ", node.text))
+        for child in node:
+            walk(child)
+            if child.tail:
+                pieces.append(re.sub(r"\s+", " ", child.tail))
+        if block:
+            pieces.append("\n\n")
+
+    walk(element)
+    paragraphs = []
+    for paragraph in re.split(r"\n{2,}", "".join(pieces)):
+        lines = [" ".join(line.split()) for line in paragraph.split("\n")]
+        text = "\n".join(line for line in lines if line)
+        if text:
+            paragraphs.append(text)
+    return "\n\n".join(paragraphs)
+
+
+@dataclass
+class HtmlPage:
+    """What an HTML page yields: its main text and whatever metadata it declares."""
+
+    text: str
+    title: str = ""
+    author: str = ""
+    url: str = ""
+    published: str = ""  # as found, not yet normalised
+
+
+def read_html(html: str) -> HtmlPage:
+    """The main text and metadata of an HTML page: trafilatura first, the lxml cleaner for pages it rejects."""
+    import trafilatura
+
+    document = None
+    try:
+        document = trafilatura.bare_extraction(
+            html,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            # Balanced mode: favor_precision drops real paragraphs of short articles, and trafilatura already
+            # retries with recall when balanced extraction keeps too little of the page.
+            favor_precision=False,
+            prune_xpath=_NOISE_XPATHS,
+            # Dates from the page's markup only: an extensive search would take a date mentioned in the story.
+            date_extraction_params={"original_date": True, "extensive_search": False, "max_date": "2100-12-31"},
+        )
+    except Exception as error:  # trafilatura is a large parser of untrusted input; fall back rather than fail
+        logger.debug("trafilatura failed (%s); using the lxml cleaner", error)
+    page = HtmlPage(text="")
+    if document is not None and not isinstance(document, dict):
+        page = HtmlPage(
+            text=_trafilatura_paragraphs(document.text or ""),
+            title=" ".join((document.title or "").split()),
+            author=document.author or "",
+            url=safe_url(document.url or ""),
+            published=document.date or "",
+        )
+    if not page.text:
+        page.text = html_fragment_text(html)
+    if not page.title or not page.url:
+        _fill_from_markup(page, html)
+    if page.title and page.text.startswith(page.title):
+        # The headline usually opens the extracted text too; keep it only as the title.
+        page.text = page.text[len(page.title):].lstrip() or page.text
+    return page
+
+
+def _trafilatura_paragraphs(text: str) -> str:
+    """trafilatura puts one block per line; the chunker expects blank lines between paragraphs. Consecutive list
+    items and table rows stay together."""
+    lines = [line.rstrip() for line in normalise_newlines(text).split("\n") if line.strip()]
+    pieces: list[str] = []
+    for index, line in enumerate(lines):
+        if index:
+            together = all(other.lstrip().startswith(("- ", "| ")) for other in (line, lines[index - 1]))
+            pieces.append("\n" if together else "\n\n")
+        pieces.append(line)
+    return "".join(pieces)
+
+
+def _fill_from_markup(page: HtmlPage, html: str) -> None:
+    root = _parse_html(html)
+    if root is None:
+        return
+    if not page.title:
+        for path in (".//title", ".//h1"):
+            found = root.find(path)
+            if found is not None and found.text_content().strip():
+                page.title = " ".join(found.text_content().split())
+                break
+    if not page.url:
+        for path, attribute in ((".//link[@rel='canonical']", "href"), (".//meta[@property='og:url']", "content")):
+            found = root.find(path)
+            if found is not None and safe_url(found.get(attribute, "")):
+                page.url = safe_url(found.get(attribute, ""))
+                break
+
+
+def read_html_file(file: SourceFile, text: str) -> tuple[list[Article], list[SourceError]]:
+    """An .html or .htm file's article: the page's main text, with its title, URL, author and date."""
+    try:
+        page = read_html(text)
+    except Exception as error:  # a parser bug on one hostile page must not stop the others
+        raise file.error(f"could not be parsed as HTML ({type(error).__name__}: {error})",
+                         fix="open it in a browser to check it, or save the article's text as .txt") from error
+    if not page.text:
+        raise file.error("has no readable text (only markup, scripts or navigation)",
+                         fix="check that it is an article page, not an index or login page, or save it as .txt")
+    published, extra = published_date(page.published)
+    article = file.article(page.title or title_from_stem(file.path), page.text, url=page.url, published=published,
+                           author=" ".join(page.author.split()), metadata=extra)
+    return [article], []

@@ -1,0 +1,165 @@
+"""Plain text and Markdown files: title lines, front matter and Markdown headings.
+
+A .txt file's first line is its title (rag.ingest.metadata.split_title). A Markdown file's title comes from its
+front matter, else its first level-1 heading, else its first line of words; the front matter's date, URL, author
+and source fill the article's fields and every other key is kept in its metadata. The helpers are pure and carry
+doctest examples; the two readers at the end only add the file's names and error messages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rag.errors import SourceError
+from rag.ingest.metadata import json_safe, published_date, split_title, text_field, title_from_stem
+from rag.ingest.source import SourceFile
+from rag.records import Article, safe_url
+
+_FRONT_MATTER_KEY = re.compile(r"^([A-Za-z0-9_][\w\- ]*?)\s*:(?:\s+(.*))?$")
+_FRONT_MATTER_ITEM = re.compile(r"^\s*-\s+(.*)$")
+
+
+def parse_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """Split front matter between `---` lines (simple `key: value` lines, `[a, b]` and `- item` lists) from the
+    body. Keys are lower-cased. Text that does not start with well-formed front matter is all body.
+
+    >>> parse_front_matter("---\\nTitle: Floods\\ntags: [river, rain]\\nauthors:\\n  - 'A. Lee'\\n---\\nRivers rose.")
+    ({'title': 'Floods', 'tags': ['river', 'rain'], 'authors': ['A. Lee']}, 'Rivers rose.')
+    >>> parse_front_matter("---\\nJust a rule, then text.\\n---\\nMore.")[0]
+    {}
+    """
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    meta: dict[str, Any] = {}
+    last_key = ""
+    for number, line in enumerate(lines[1:], start=1):
+        stripped = line.strip()
+        if stripped in ("---", "..."):
+            return meta, "\n".join(lines[number + 1:])
+        if not stripped or stripped.startswith("#"):
+            continue
+        key_match = _FRONT_MATTER_KEY.match(line)
+        item_match = _FRONT_MATTER_ITEM.match(line)
+        if key_match and not line[0].isspace():
+            last_key = key_match.group(1).strip().lower()
+            meta[last_key] = _front_matter_value(key_match.group(2) or "")
+        elif item_match and last_key:
+            previous = meta.get(last_key)
+            items = previous if isinstance(previous, list) else ([] if previous in ("", None) else [previous])
+            meta[last_key] = [*items, _unquote(item_match.group(1).strip())]
+        elif line[0].isspace() and last_key and isinstance(meta.get(last_key), str):
+            # An indented continuation line (or a `|` / `>` block): fold it into the value.
+            previous = meta[last_key] if meta[last_key] not in ("|", ">", "|-", ">-") else ""
+            meta[last_key] = f"{previous} {stripped}".strip()
+        else:
+            return {}, text  # not front matter after all (for example a horizontal rule at the top)
+    return {}, text  # never closed
+
+
+def _front_matter_value(raw: str) -> Any:
+    raw = raw.strip()
+    if raw.startswith("[") and raw.endswith("]"):
+        return [_unquote(item.strip()) for item in raw[1:-1].split(",") if item.strip()]
+    return _unquote(raw)
+
+
+def _unquote(value: str) -> str:
+    """Remove one pair of matching quotes.
+
+    >>> _unquote('"Maplewood, Ontario"'), _unquote("it's")
+    ('Maplewood, Ontario', "it's")
+    """
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_ATX_HEADING = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}=+[ \t]*$")
+_MARKDOWN_LINE_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s*|[-*+]\s+)")
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def markdown_title(body: str) -> tuple[str, str]:
+    """The first level-1 heading (`# Title`, or `Title` underlined with `===`) outside code blocks, and the body
+    without it; ("", body) when there is none.
+
+    >>> markdown_title("Intro.\\n\\n# The *Harbour* Report #\\n\\nText.")
+    ('The Harbour Report', 'Intro.\\n\\n\\nText.')
+    >>> markdown_title("```\\n# not a heading\\n```")[0]
+    ''
+    """
+    lines = body.split("\n")
+    in_fence = False
+    for number, line in enumerate(lines):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        heading = _ATX_HEADING.match(line)
+        if heading:
+            return clean_markdown_line(heading.group(1)), "\n".join(lines[:number] + lines[number + 1:])
+        next_line = lines[number + 1] if number + 1 < len(lines) else ""
+        if line.strip() and _SETEXT_UNDERLINE.match(next_line):
+            return clean_markdown_line(line), "\n".join(lines[:number] + lines[number + 2:])
+    return "", body
+
+
+def clean_markdown_line(line: str) -> str:
+    """A Markdown line as a plain title: no heading, quote or list marker, no link syntax, no emphasis marks.
+
+    >>> clean_markdown_line("## **Bridge** [reopens](https://example.org) `today` ##")
+    'Bridge reopens today'
+    """
+    line = _MARKDOWN_LINE_PREFIX.sub("", line.strip()).rstrip("#").strip()
+    line = _MARKDOWN_LINK.sub(r"\1", line)
+    line = re.sub(r"(\*\*|__|\*|`)", "", line)
+    return " ".join(line.split())
+
+
+def read_text_file(file: SourceFile, text: str) -> tuple[list[Article], list[SourceError]]:
+    """A .txt file's article: its first line is the title (see `split_title`)."""
+    title, body = split_title(text, title_from_stem(file.path))
+    return [file.article(title, body)], []
+
+
+def read_markdown_file(file: SourceFile, text: str) -> tuple[list[Article], list[SourceError]]:
+    """A Markdown file's article: see the module docstring."""
+    meta, body = parse_front_matter(text)
+    heading, without_heading = markdown_title(body)
+    title = text_field(meta.pop("title", ""))
+    if title:
+        # A heading repeating the front matter's title would otherwise be indexed twice.
+        same = heading and " ".join(heading.lower().split()) == " ".join(title.lower().split())
+        body = without_heading if same else body
+    elif heading and without_heading.strip():
+        title, body = heading, without_heading
+    else:
+        # Lines of pure markup (a rule, an image) before the first words cannot be a title.
+        lines = body.strip().split("\n")
+        while len(lines) > 1 and not any(c.isalnum() for c in _MARKDOWN_LINK.sub(r"\1", lines[0])):
+            lines.pop(0)
+        first, rest = split_title("\n".join(lines), title_from_stem(file.path))
+        title, body = clean_markdown_line(first) or title_from_stem(file.path), rest
+    body = body.strip()
+    if not body:
+        raise file.error("has a title but no text", fix="add the article's text below the title")
+    raw_date = meta.pop("published", None)
+    if raw_date in (None, ""):  # "date" is the usual key; when both are given, "date" stays in metadata
+        raw_date = meta.pop("date", None)
+    published, extra = published_date(raw_date)
+    url_value = text_field(meta.pop("url", ""))
+    if url_value and not safe_url(url_value):
+        extra["url_raw"] = url_value
+    fields = {
+        "url": safe_url(url_value),
+        "published": published,
+        "author": text_field(meta.pop("author", "")),
+        "source": text_field(meta.pop("source", "")),
+        "metadata": json_safe({**meta, **extra}),
+    }
+    return [file.article(title, body, **fields)], []

@@ -1,0 +1,125 @@
+"""What an article says about itself besides its text: titles, publication dates, URLs and extra fields.
+
+Pure functions (values in, strings out) with doctest examples, shared by every reader: a title from a first line
+or a file name, a date normalised to ISO 8601 (an unparseable one is kept aside, never guessed), a URL kept only
+when it is a safe absolute http(s) link, and metadata values made JSON-serialisable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# A first line longer than this is a paragraph, not a title: the file then has no title line, and its first
+# paragraph must stay in the text so that it can be retrieved and cited.
+MAX_TITLE_CHARS = 200
+
+
+def title_from_stem(path: Path) -> str:
+    """A readable title made from a file name, for files that have no title of their own.
+
+    >>> title_from_stem(Path("notes/river_flood-report.txt"))
+    'river flood report'
+    """
+    return " ".join(re.split(r"[\s_\-]+", path.stem)).strip() or path.name
+
+
+def split_title(text: str, fallback: str) -> tuple[str, str]:
+    """Title = the first non-empty line, text = the rest. A text of one line keeps that line and takes the
+    fallback title, and so does a text whose first line is too long to be a title.
+
+    >>> split_title("\\nFloods in the valley\\n\\nRivers rose by 2 m.", "x")
+    ('Floods in the valley', 'Rivers rose by 2 m.')
+    >>> split_title("Rivers rose by 2 m.", "river report")
+    ('river report', 'Rivers rose by 2 m.')
+    """
+    text = text.strip()
+    first, _, rest = text.partition("\n")
+    first, rest = first.strip(), rest.strip()
+    if not rest or len(first) > MAX_TITLE_CHARS:
+        return fallback, text
+    return first, rest
+
+
+def normalise_date(value: str) -> str:
+    """An ISO 8601 date, or date and time when the value has a time; "" when it is not a complete date.
+
+    >>> normalise_date("14 March 2026")
+    '2026-03-14'
+    >>> normalise_date("2026-03-14T09:30:00+01:00")
+    '2026-03-14T09:30:00+01:00'
+    >>> normalise_date("Sat, 14 Mar 2026 09:30:00 GMT")
+    '2026-03-14T09:30:00+00:00'
+    >>> normalise_date("March 2026"), normalise_date("next week")
+    ('', '')
+    """
+    from dateutil import parser
+
+    value = value.strip()
+    if not value or len(value) > 64:  # dates are short; long strings are prose that dateutil could misread
+        return ""
+    try:
+        # Parsing with two different defaults tells which fields the value really holds.
+        first = parser.parse(value, default=dt.datetime(2000, 1, 1, 0, 0, 0))
+        second = parser.parse(value, default=dt.datetime(2004, 2, 2, 1, 1, 1))
+    except (ValueError, OverflowError, TypeError):
+        return ""
+    if first.date() != second.date():
+        return ""
+    if first.hour != second.hour:
+        return first.date().isoformat()
+    return first.isoformat()
+
+
+def published_date(value: Any) -> tuple[str, dict[str, Any]]:
+    """(normalised date, extra metadata): an unparseable date is kept as `published_raw`, never guessed.
+
+    >>> published_date("14 March 2026"), published_date(dt.date(2026, 3, 14)), published_date("soon")
+    (('2026-03-14', {}), ('2026-03-14', {}), ('', {'published_raw': 'soon'}))
+    """
+    if value is None or value == "":
+        return "", {}
+    if isinstance(value, dt.datetime):
+        return value.isoformat(), {}
+    if isinstance(value, dt.date):
+        return value.isoformat(), {}
+    if isinstance(value, str):
+        normalised = normalise_date(value)
+        if normalised:
+            return normalised, {}
+    return "", {"published_raw": json_safe(value)}
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON-serialisable copy of a value: dates become ISO strings, anything else unknown becomes its str().
+
+    >>> json_safe({"when": dt.date(2026, 3, 14), "tags": ("a", 1), "n": None})
+    {'when': '2026-03-14', 'tags': ['a', 1], 'n': None}
+    """
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_safe(item) for item in value]
+    return str(value)
+
+
+def text_field(value: Any) -> str:
+    """A metadata value as one line of text (lists of names are joined).
+
+    >>> text_field(["A. Lee", " B.  Okafor "]), text_field({"name": "x"}), text_field(2026)
+    ('A. Lee, B. Okafor', '', '2026')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(" ".join(str(item).split()) for item in value if item not in (None, ""))
+    if isinstance(value, (dict, bool)):
+        return ""
+    return " ".join(str(value).split())

@@ -1,0 +1,98 @@
+"""Uploaded files (UI, HTTP): stored under `<index>/uploads/` with safe names, then indexed incrementally.
+
+Nothing is ever written outside the uploads folder, whatever a name says; a name that is refused or a file over
+the size limit fails before anything is written. Each file is written atomically (rag.store.files) under a hidden
+temporary name, which the readers skip, and renamed over its target, so the indexer never reads half a file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag.errors import SourceError
+from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, too_large
+from rag.ingest.indexer import IndexReport, update_index
+from rag.ingest.progress import ProgressCallback
+from rag.models.embed import Embedder
+from rag.store.files import write_atomically
+from rag.store.vectors import AUTO
+
+UPLOADS_FOLDER = "uploads"
+MAX_UPLOAD_NAME_CHARS = 120
+
+_UNSAFE_CHARACTERS = re.compile(r"[^\w.\- ()]+")
+
+
+def safe_upload_name(name: str) -> str:
+    """The name an uploaded file is stored under: its last path component, without hidden-file dots, control
+    or shell characters. Raises SourceError for a name left empty or with an unsupported suffix.
+
+    >>> safe_upload_name("../../x.md"), safe_upload_name("/etc/passwd.md"), safe_upload_name("..\\\\x.md")
+    ('x.md', 'passwd.md', 'x.md')
+    >>> safe_upload_name(".hidden notes.TXT"), safe_upload_name("a<b>|c.html")
+    ('hidden notes.TXT', 'a_b_c.html')
+    """
+    base = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1]
+    base = _UNSAFE_CHARACTERS.sub("_", base).strip(" ._")
+    base = re.sub(r"_+", "_", base)
+    suffix = Path(base).suffix.lower()
+    if not base or not Path(base).stem.strip(" ._"):
+        raise SourceError(name or "(no name)", "has no usable file name",
+                          fix="give the file a name such as article.md")
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise SourceError(name, f"has the unsupported suffix {suffix or '(none)'!r}",
+                          fix=f"upload one of {', '.join(sorted(SUPPORTED_SUFFIXES))}")
+    if len(base) > MAX_UPLOAD_NAME_CHARS:
+        base = Path(base).stem[: MAX_UPLOAD_NAME_CHARS - len(suffix)] + Path(base).suffix
+    return base
+
+
+def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: Embedder, *,
+              chunk_tokens: int | None = None, chunk_overlap: int | None = None, wait: float = 30.0,
+              progress: bool = False, on_progress: ProgressCallback | None = None,
+              max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, index_factory: str = AUTO) -> IndexReport:
+    """Store uploaded (name, content) files under `<folder>/uploads/` and index them incrementally.
+
+    Names are made safe (`safe_upload_name`): nothing is ever written outside the uploads folder. A name that is
+    refused (unsupported suffix, nothing left) or a file over `max_file_bytes` raises SourceError before anything
+    is written. A file with the name of an earlier upload replaces it (the article is then updated). Earlier
+    uploads stay indexed. Unreadable content (empty, binary...) is reported in the returned report like any file.
+    `index_factory` is used only when there is no index in `folder` yet (see `update_index`).
+    """
+    folder = Path(folder)
+    uploads = folder / UPLOADS_FOLDER
+    named: dict[str, bytes] = {}
+    for name, content in files:
+        if len(content) > max_file_bytes:
+            raise too_large(name, len(content), max_file_bytes)
+        safe = _unique(safe_upload_name(name), named)
+        named[safe] = content
+    if not named:
+        raise SourceError("upload", "holds no files", fix="choose one or more article files to upload")
+    uploads.mkdir(parents=True, exist_ok=True)
+    root = uploads.resolve()
+    for safe, content in named.items():
+        target = uploads / safe
+        if target.resolve().parent != root:  # the name is already safe; this guards against a planted symlink
+            raise SourceError(safe, "would be written outside the uploads folder", fix="rename the file")
+        write_atomically(target, content)
+    return update_index([uploads], folder, embedder, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
+                        keep_missing=True, progress=progress, wait=wait, on_progress=on_progress,
+                        max_file_bytes=max_file_bytes, index_factory=index_factory)
+
+
+def _unique(name: str, taken: dict[str, bytes]) -> str:
+    """`name`, or `stem-2.suffix`, `stem-3.suffix`... when this upload already has a file of that name.
+
+    >>> _unique("a.md", {"a.md": b"", "a-2.md": b""})
+    'a-3.md'
+    """
+    stem, suffix = Path(name).stem, Path(name).suffix
+    number = 1
+    while name in taken:
+        number += 1
+        name = f"{stem}-{number}{suffix}"
+    return name

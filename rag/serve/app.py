@@ -1,0 +1,218 @@
+"""The FastAPI app (`create_app`): the routes of the JSON API and the OpenAI-compatible endpoint, their docs at
+/docs, and, when given a chat builder, the chat page at /.
+
+Routes:
+
+- `GET /api/health`: status, index generation and counts, model, and the generation queue;
+- `POST /api/search` `{"question", "k", "filters"}` -> `{"question", "results": [...]}`;
+- `POST /api/ask` `{"question", "history": [[q, a], ...], "k", "filters", "stream"}` -> `Answer.to_dict()`, or with
+  `"stream": true` server-sent events: `queue` (`{"ahead": n}` while waiting), `text` (`{"text": piece}`), then
+  one `answer` (the checked answer and its citations) or one `error` (`rag.serve.streaming`);
+- `POST /v1/chat/completions` (OpenAI-compatible, streaming or not) and `GET /v1/models` (`rag.serve.openai`);
+- `POST /api/index`: multipart upload of article files, added through the incremental indexer.
+
+Errors are JSON (`rag.serve.errors`); tokens, Host names and body sizes are checked by `rag.serve.middleware`.
+
+The chat page is not this package's: `create_app(..., chat=build)` mounts whatever `build(assistant,
+add_articles=..., info=...)` returns (a gradio Blocks). `rag serve` builds it with `ui.app.build_app`, named by the
+`chat` setting; this package never imports `ui`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from fastapi import APIRouter, Depends, FastAPI, File, UploadFile
+from fastapi.responses import StreamingResponse
+
+from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, bytes_from_megabytes
+from rag.ingest.progress import ProgressCallback
+from rag.records import Answer, Filters, Hit
+from rag.serve import openai
+from rag.serve.bodies import (
+    MAX_JSON_BYTES,
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_FILES,
+    AskBody,
+    ChatCompletionBody,
+    SearchBody,
+)
+from rag.serve.errors import ApiError, add_error_handlers, in_thread
+from rag.serve.middleware import BodyLimit, RequestGuard, bearer_check, token_login
+from rag.serve.queue import QueuedLLM
+from rag.serve.streaming import ask_events, event_stream, final_answer, first_piece
+
+
+class AddArticles(Protocol):
+    """Adds uploaded `(file name, content)` pairs to the index and returns the report as a dict."""
+
+    def __call__(self, files: Sequence[tuple[str, bytes]],
+                 on_progress: ProgressCallback | None = None) -> dict[str, Any]: ...
+
+
+class ServedAssistant(Protocol):
+    """What the server needs from `rag.answer.assistant.Assistant` (duck-typed so tests can pass a fake)."""
+
+    @property
+    def settings(self) -> Any: ...
+
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]: ...
+
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
+               filters: Filters | None = None) -> Iterator[str | Answer]: ...
+
+    def stats(self) -> dict[str, Any]: ...
+
+
+class ChatBuilder(Protocol):
+    """Builds the chat page for `assistant` (a gradio Blocks, mounted at /), such as `ui.app.build_app`.
+
+    `add_articles` (None: the index cannot take uploads) backs an upload box; `info` returns what to show about
+    the models and settings (`model_info`)."""
+
+    def __call__(self, assistant: ServedAssistant, add_articles: AddArticles | None = None,
+                 info: Callable[[], Mapping[str, Any]] | None = None) -> Any: ...
+
+
+def article_adder(assistant: Any) -> AddArticles | None:
+    """Add uploaded files to the index the assistant serves (`rag.ingest.uploads.add_files`: stored under the index's
+    uploads folder, whatever their names say, then indexed incrementally with the index's own chunk settings).
+
+    None when the assistant has no on-disk index (then uploads are refused)."""
+    retriever = getattr(assistant, "retriever", None)
+    index = getattr(retriever, "index", None)
+    folder = getattr(index, "folder", None)
+    if retriever is None or folder is None:
+        return None
+
+    settings = getattr(assistant, "settings", None)
+    megabytes = getattr(settings, "max_file_mb", None)
+    max_file_bytes = bytes_from_megabytes(megabytes) if megabytes else DEFAULT_MAX_FILE_BYTES
+
+    def add(files: Sequence[tuple[str, bytes]], on_progress: ProgressCallback | None = None) -> dict[str, Any]:
+        from rag.ingest.uploads import add_files
+
+        report = add_files(files, Path(folder), retriever.embedder, on_progress=on_progress,
+                           max_file_bytes=max_file_bytes)
+        retriever.refresh()  # the next question sees the new generation anyway; this makes stats current now
+        data: dict[str, Any] = report.to_dict()
+        return data
+
+    return add
+
+
+def model_info(assistant: Any, queued: QueuedLLM | None = None) -> dict[str, Any]:
+    """What the UI and /api/health say about the models and answer settings (never the tokens)."""
+    settings = assistant.settings
+    describe = getattr(settings, "describe", None)
+    values: dict[str, Any] = describe() if callable(describe) else {}
+    shown = ("llm", "llm_url", "llm_model", "llm_format", "embedder", "k", "min_score", "context_size",
+             "max_answer_tokens", "temperature", "threads", "embed_threads")
+    info: dict[str, Any] = {name: values[name] for name in shown if name in values}
+    loaded = getattr(assistant, "loaded_llm", None)  # only a model that is loaded: asking must not load it
+    if loaded is not None:
+        info["llm_loaded"] = getattr(loaded, "name", "")
+    if queued is not None:
+        info["queue"] = queued.status()
+    return info
+
+
+def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM | None = None,
+               add_articles: AddArticles | None = None, chat: ChatBuilder | None = None,
+               max_json_bytes: int = MAX_JSON_BYTES, max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               hosts: Sequence[str] | None = None) -> FastAPI:
+    """The FastAPI app serving `assistant`: the API, its docs at /docs, and (given `chat`) the chat page at /.
+
+    A non-empty `token` is required as `Authorization: Bearer TOKEN` on every /api and /v1 route, and as the
+    password of the chat's login page (any user name). `hosts`, when given, are the only Host names answered
+    (`serve` passes the loopback names when serving on loopback; see `RequestGuard`). `queued` is the model's
+    queue, whose status /api/health reports; `add_articles` enables /api/index (see `article_adder`).
+    """
+    from fastapi_offline import FastAPIOffline
+
+    app = FastAPIOffline(
+        title="Article assistant API",
+        description="Answers questions about the indexed articles and cites the passages it used. "
+                    "Errors are `{\"error\": {\"message\", \"type\"}}`.",
+        version="1",
+        redoc_url=None,
+    )
+    add_error_handlers(app)
+    api = APIRouter(dependencies=[Depends(bearer_check(token))])
+    adder = add_articles
+
+    @api.get("/api/health", tags=["api"])
+    async def health() -> dict[str, Any]:
+        """Liveness and what is being served: index generation and counts, models, the generation queue."""
+        stats = await in_thread(assistant.stats)
+        keep = ("articles", "passages", "generation", "embedder", "llm", "index", "format_version")
+        return {"status": "ok", **{name: stats[name] for name in keep if name in stats},
+                "model": model_info(assistant, queued)}
+
+    @api.post("/api/search", tags=["api"])
+    async def search(body: SearchBody) -> dict[str, Any]:
+        """The passages most relevant to the question, best first, without asking the model."""
+        filters = body.filters.to_filters() if body.filters else None
+        hits = await in_thread(assistant.search, body.question, body.k, filters)
+        return {"question": body.question, "results": [hit.to_dict() for hit in hits]}
+
+    @api.post("/api/ask", tags=["api"], response_model=None)
+    async def ask(body: AskBody) -> dict[str, Any] | StreamingResponse:
+        """Answer from the articles with checked citations; `"stream": true` for server-sent events."""
+        filters = body.filters.to_filters() if body.filters else None
+        pieces = assistant.stream(body.question, body.turns(), body.k, filters)
+        first = await in_thread(first_piece, pieces)  # validation and retrieval errors become plain JSON errors
+        if not body.stream:
+            answer = await in_thread(final_answer, first, pieces)
+            result: dict[str, Any] = answer.to_dict()
+            return result
+        return event_stream(ask_events(first, pieces))
+
+    @api.get("/v1/models", tags=["openai"])
+    async def models() -> dict[str, Any]:
+        """The one model this server offers (any name is accepted in requests and echoed back)."""
+        return openai.models()
+
+    @api.post("/v1/chat/completions", tags=["openai"], response_model=None)
+    async def chat_completions(body: ChatCompletionBody) -> dict[str, Any] | StreamingResponse:
+        """OpenAI-compatible: the last user message is the question, earlier user/assistant pairs the history.
+        The reply carries `citations` and `refused` as extra fields (in the final chunk when streaming)."""
+        return await openai.chat_completion(assistant, body)
+
+    @api.post("/api/index", tags=["api"])
+    async def index_articles(files: list[UploadFile] = File(..., description="article files (.txt .md .html "  # noqa: B008
+                                                                              ".json .jsonl .pdf)")) -> dict[str, Any]:
+        """Add or update articles from uploaded files through the incremental indexer; returns its report."""
+        if adder is None:
+            raise ApiError(503, "this server cannot add articles: it serves no on-disk index", "unavailable")
+        if len(files) > MAX_UPLOAD_FILES:
+            raise ApiError(400, f"{len(files)} files in one upload; the limit is {MAX_UPLOAD_FILES}")
+        uploads = []
+        for number, upload in enumerate(files, start=1):
+            uploads.append((upload.filename or f"upload-{number}", await upload.read()))
+        report: dict[str, Any] = await in_thread(adder, uploads)
+        return report
+
+    app.include_router(api)
+
+    def limit_for(path: str) -> int | None:
+        if path == "/api/index":
+            return max_upload_bytes
+        if path.startswith(("/api/", "/v1/")):
+            return max_json_bytes
+        return None
+
+    app.add_middleware(BodyLimit, limit_for=limit_for)
+    app.add_middleware(RequestGuard, hosts=hosts)
+
+    if chat is not None:
+        import gradio as gr
+
+        blocks = chat(assistant, add_articles=adder, info=lambda: model_info(assistant, queued))
+        gr.mount_gradio_app(app, blocks, path="/", auth=token_login(token) if token else None, ssr_mode=False,
+                            mcp_server=False,
+                            enable_monitoring=False, show_error=False, run_history=False,
+                            max_file_size=max_upload_bytes, footer_links=["api", "settings"])
+    return app

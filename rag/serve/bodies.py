@@ -1,0 +1,73 @@
+"""What a request may carry: the JSON request bodies of the API (pydantic, strict: unknown fields and wrong types
+are a 422 naming the field) and the size limits of requests.
+
+OpenAI's chat completion body is lenient instead (extra fields allowed): clients send sampling options this server
+ignores.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.errors import InvalidRequestError
+from rag.records import Filters
+
+MAX_K = 50
+MAX_JSON_BYTES = 1 << 20
+"""Largest JSON request body: a question is at most a few thousand characters, history a few turns."""
+MAX_UPLOAD_BYTES = 50 << 20
+"""Largest upload to /api/index (and through the UI), all files together."""
+MAX_UPLOAD_FILES = 200
+MODEL_ID = "rag"
+"""The model name /v1/models lists; requests may name any model, it is echoed back."""
+
+
+class FiltersBody(BaseModel):
+    """Restrict retrieval to some sources (exact, or a path prefix) and/or publication dates (inclusive)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    sources: list[str] = Field(default_factory=list, max_length=100)
+    since: str = Field("", max_length=10, examples=["2026-01-01"])
+    until: str = Field("", max_length=10, examples=["2026-12-31"])
+
+    def to_filters(self) -> Filters | None:
+        return Filters.parse(self.sources, self.since, self.until)
+
+
+class SearchBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    question: str = Field(..., examples=["When did the Maplewood footbridge reopen?"])
+    k: int | None = Field(None, ge=1, le=MAX_K, description="passages to retrieve (default: the server's setting)")
+    filters: FiltersBody | None = None
+
+
+class AskBody(SearchBody):
+    history: list[list[str]] = Field(default_factory=list, max_length=50,
+                                     description="earlier turns, oldest first, each [question, answer]")
+    stream: bool = Field(False, description="server-sent events: queue, text, then answer (or error)")
+
+    def turns(self) -> list[tuple[str, str]]:
+        for number, turn in enumerate(self.history):
+            if len(turn) != 2:
+                raise InvalidRequestError(f"history[{number}] must be [question, answer], got {len(turn)} items")
+        return [(turn[0], turn[1]) for turn in self.history]
+
+
+class ChatMessageBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatCompletionBody(BaseModel):
+    """OpenAI's chat completion request. Sampling fields (temperature, top_p, n, ...) are accepted and ignored:
+    answers follow the server's settings. `k` and `filters` are this server's extensions."""
+
+    model_config = ConfigDict(extra="allow")
+    model: str = MODEL_ID
+    messages: list[ChatMessageBody] = Field(..., min_length=1, max_length=200)
+    stream: bool = False
+    k: int | None = Field(None, ge=1, le=MAX_K)
+    filters: FiltersBody | None = None

@@ -1,0 +1,132 @@
+"""HTTP errors: every failure is JSON in OpenAI's shape, `{"error": {"message", "type"}}`, so the `openai` client
+shows the message.
+
+The status of a library error follows its kind (`api_error`): `InvalidRequestError` and `SourceError` 400, a busy
+index 409, a full generation queue and missing models or index 503 (with `Retry-After`). Request validation is
+422 (400 for a body that is not JSON). An unexpected exception is logged with its traceback and answered 500
+without details.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rag.errors import (
+    IndexFormatError,
+    IndexLockedError,
+    IndexNotFoundError,
+    InvalidRequestError,
+    ModelError,
+    RagError,
+    SourceError,
+)
+from rag.serve.queue import BusyError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An HTTP error with a message for the client."""
+
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error",
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.kind = kind
+        self.headers = headers or {}
+
+
+_STATUS: tuple[tuple[type[RagError], int, str], ...] = (
+    (InvalidRequestError, 400, "invalid_request_error"),
+    (SourceError, 400, "invalid_request_error"),
+    (IndexLockedError, 409, "conflict"),
+    (BusyError, 503, "server_busy"),
+    (IndexNotFoundError, 503, "unavailable"),
+    (IndexFormatError, 503, "unavailable"),
+    (ModelError, 503, "unavailable"),
+)
+
+
+def api_error(error: BaseException) -> ApiError:
+    """The HTTP error for an exception: RagErrors by kind, anything else a logged 500 without details.
+
+    >>> problem = api_error(IndexLockedError("another process is writing the index"))
+    >>> problem.status, problem.kind, problem.message
+    (409, 'conflict', 'another process is writing the index')
+    """
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, RagError):
+        for kind, status, name in _STATUS:
+            if isinstance(error, kind):
+                headers = {"Retry-After": "10"} if status == 503 else None
+                return ApiError(status, str(error) or kind.__name__, name, headers)
+        return ApiError(400, str(error) or type(error).__name__)
+    log.error("request failed", exc_info=error)
+    return ApiError(500, f"internal error ({type(error).__name__}); the server log has the details", "internal_error")
+
+
+def error_body(message: str, kind: str) -> dict[str, Any]:
+    """The JSON body of an error.
+
+    >>> error_body("the question is empty", "invalid_request_error")
+    {'error': {'message': 'the question is empty', 'type': 'invalid_request_error'}}
+    """
+    return {"error": {"message": message, "type": kind}}
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    return JSONResponse(error_body(error.message, error.kind), status_code=error.status, headers=error.headers)
+
+
+def validation_message(error: RequestValidationError) -> tuple[int, str]:
+    """The status and message for a request FastAPI could not validate: 400 for a body that is not JSON, else
+    422 with every problem as `field: message`."""
+    problems = []
+    status = 422
+    for problem in error.errors():
+        if problem.get("type") == "json_invalid":
+            status = 400
+            return status, f"the request body is not valid JSON: {problem.get('ctx', {}).get('error', '')}".strip()
+        where = ".".join(str(part) for part in problem.get("loc", ()) if part != "body") or "body"
+        problems.append(f"{where}: {problem.get('msg', 'invalid')}")
+    return status, "; ".join(problems) or "invalid request"
+
+
+async def in_thread(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run blocking library code in the thread pool; its exceptions become `ApiError`s."""
+    try:
+        return await run_in_threadpool(function, *args, **kwargs)
+    except Exception as error:
+        raise api_error(error) from None
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Answer every error `app` raises (ours, the library's, FastAPI's validation and routing) as error JSON."""
+
+    @app.exception_handler(ApiError)
+    async def on_api_error(request: Request, error: ApiError) -> JSONResponse:
+        return error_response(error)
+
+    @app.exception_handler(RagError)
+    async def on_rag_error(request: Request, error: RagError) -> JSONResponse:
+        return error_response(api_error(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        status, message = validation_message(error)
+        return JSONResponse(error_body(message, "invalid_request_error"), status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(error_body(str(error.detail), "invalid_request_error"), status_code=error.status_code,
+                            headers=getattr(error, "headers", None))

@@ -1,0 +1,135 @@
+"""Starting the server: `serve(settings)` for `rag serve` and `ui.launch`, and `running(app)` for tests and
+benchmarks.
+
+`serve` refuses a non-loopback address without a token, sets the thread budgets (`set_thread_budgets`), loads the
+index and the model and has the model write one token (`check_model`), wraps it in the generation queue
+(`rag.serve.queue.QueuedLLM`: one worker for a local model; retrieval runs in each request's thread,
+concurrently), then runs uvicorn until interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from rag.answer.prompts import Prompt
+from rag.errors import ModelError
+from rag.serve.app import ChatBuilder, article_adder, create_app
+from rag.serve.middleware import check_exposure, loopback_hosts
+from rag.serve.queue import QueuedLLM
+from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.answer.assistant import Assistant
+    from rag.models.llm import LLM
+
+log = logging.getLogger(__name__)
+
+PROBE = Prompt(({"role": "user", "content": "Reply with one word."},), "The", ())
+"""What the start-up check asks of the model: one token of anything."""
+
+
+def serve(settings: Settings, *, chat: ChatBuilder | None = None,
+          announce: Callable[[str], None] | None = None) -> None:
+    """Serve the API (and, given `chat`, the chat page at /) on settings.host:settings.port until interrupted.
+
+    The model is loaded and asked for one token before the server opens: a model that cannot load, or that
+    crashes on its first token (llama-cpp-python built for another CPU), is a `ModelError` here, with what to
+    do, rather than a chat whose every answer fails. `announce` receives one-line progress messages."""
+    import uvicorn
+
+    check_exposure(settings.host, settings.token)
+    budgets = set_thread_budgets(settings)
+    if announce:
+        announce(f"Loading the language model ({settings.llm_url or settings.llm})...")
+    assistant, queued = load_served_assistant(settings)
+    app = create_app(assistant, token=settings.token, queued=queued, add_articles=article_adder(assistant),
+                     chat=chat, hosts=loopback_hosts(settings.host))
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    if announce:
+        stats = assistant.stats()
+        page = "chat at /, " if chat is not None else ""
+        announce(f"Serving {stats.get('passages', 0)} passages on http://{host}:{settings.port} ({page}API "
+                 f"docs at /docs; threads: {budgets})")
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
+    finally:
+        queued.close()
+
+
+def set_thread_budgets(settings: Settings) -> dict[str, int]:
+    """Fix the CPU threads of each library while serving, so that retrieval and generation share the cores
+    instead of fighting over them.
+
+    - Query embedding (torch) uses `embed_threads` (1): one short query gains nothing from more threads, and with
+      several, OpenMP workers spin-wait and a query that takes 15 ms alone takes 30 times longer while the model
+      is generating on the other core.
+    - FAISS searches with 1 thread: a flat search over thousands of passages takes well under a millisecond, and
+      its OpenMP pool would spin against llama.cpp in the same way.
+    - llama.cpp uses `threads` (0 = all cores): generation is the long, compute-bound step, run by one worker.
+    """
+    import os
+
+    with contextlib.suppress(ImportError):
+        import faiss
+
+        faiss.omp_set_num_threads(1)
+    cores = os.cpu_count() or 1
+    return {"embedding": settings.embed_threads or cores, "faiss": 1, "llm": settings.threads or cores}
+
+
+def load_served_assistant(settings: Settings) -> tuple[Assistant, QueuedLLM]:
+    """The assistant `rag serve` shares between users: its model, loaded and checked (`check_model`), runs behind
+    a `QueuedLLM` (`llm_workers` workers; by default 1 for a local model, 4 for a model server).
+
+    Returns the assistant and the queue (for its status; `close()` it when done)."""
+    from rag.answer.assistant import Assistant
+
+    base = Assistant.load(settings=settings)
+    llm = base.llm  # loaded now, so that a model that cannot load fails before the server opens
+    check_model(llm, remote=bool(settings.llm_url))
+    workers = settings.llm_workers or (4 if settings.llm_url else 1)
+    queued = QueuedLLM(llm, workers=workers)
+    return Assistant(base.retriever, queued, base.settings), queued
+
+
+def check_model(llm: LLM, remote: bool = False) -> None:
+    """Have `llm` write one token. A local model that fails raises `ModelError`; a remote server that is not up
+    yet is only logged (it may come up later, and every question says so until then)."""
+    try:
+        for _ in llm.stream(PROBE, max_tokens=1):
+            break
+    except ModelError as error:
+        if not remote:
+            raise
+        log.warning("the model server is not answering yet: %s", error)
+
+
+@contextlib.contextmanager
+def running(app: Any, host: str = "127.0.0.1", port: int = 0, timeout: float = 60.0) -> Iterator[str]:
+    """Run `app` with uvicorn in a background thread (tests, benchmarks); yields its base URL, stops on exit."""
+    import socket
+
+    import uvicorn
+
+    if port == 0:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind((host, 0))
+            port = int(probe.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="rag-test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the server on {host}:{port} did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)

@@ -1,0 +1,92 @@
+"""From the assistant's stream of pieces to an HTTP answer: the whole Answer, or server-sent events.
+
+`Assistant.stream` validates the question and retrieves before its first piece, so a route reads that first piece
+in a thread (`first_piece`) before it answers: a bad question or a missing index is then a plain JSON error with
+its status, not an event in a stream that has already said 200. The rest is either read to the end
+(`final_answer`, through `rag.answer.assistant.answer_from`) or sent as events as it comes (`ask_events` here for
+/api/ask, `rag.serve.openai.completion_chunks` for /v1/chat/completions). An error after the first piece becomes
+the last event. A stream is closed when its client goes away, which takes its question out of the model's queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.responses import StreamingResponse
+
+from rag.answer.assistant import answer_from
+from rag.records import Answer
+from rag.serve.errors import api_error, error_body
+from rag.serve.queue import Waiting
+
+END = object()
+"""What `first_piece` returns for a stream that ended before its first piece."""
+
+Pieces = Iterator[str | Answer]
+
+
+def first_piece(pieces: Pieces) -> Any:
+    """The first piece of `pieces` (run it in a thread: it validates, embeds and searches), or `END`."""
+    return next(pieces, END)
+
+
+def rest(first: Any, pieces: Pieces) -> Pieces:
+    """The whole stream again: `first` (unless `END`), then what is left of `pieces`.
+
+    >>> list(rest("The ", iter(["ferry"]))), list(rest(END, iter([])))
+    (['The ', 'ferry'], [])
+    """
+    if first is not END:
+        yield first
+    yield from pieces
+
+
+def final_answer(first: Any, pieces: Pieces) -> Answer:
+    """The final Answer of a stream whose first piece was already read."""
+    return answer_from(rest(first, pieces))
+
+
+def sse(event: str, data: Any) -> str:
+    """One server-sent event.
+
+    >>> sse("text", {"text": "café"})
+    'event: text\\ndata: {"text": "café"}\\n\\n'
+    """
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def ask_events(first: Any, pieces: Pieces) -> Iterator[str]:
+    """/api/ask's events: `queue` (`{"ahead": n}`) while waiting for the model, `text` (`{"text": piece}`), then
+    one `answer` (`Answer.to_dict()`) or one `error` (the error JSON)."""
+    try:
+        for item in rest(first, pieces):
+            if isinstance(item, Answer):
+                yield sse("answer", item.to_dict())
+                return
+            if isinstance(item, Waiting):
+                yield sse("queue", {"ahead": item.ahead})
+            elif item:
+                yield sse("text", {"text": item})
+        raise RuntimeError("the assistant's stream ended without an answer")
+    except Exception as error:  # the status line is sent: the error becomes the last event
+        problem = api_error(error)
+        yield sse("error", error_body(problem.message, problem.kind))
+    finally:
+        close(pieces)
+
+
+def close(pieces: Iterator[Any]) -> None:
+    """Close a stream (a generator stopped early releases its place in the model's queue now)."""
+    closer = getattr(pieces, "close", None)
+    if callable(closer):
+        with contextlib.suppress(ValueError):  # still running in another thread: it is closed when collected
+            closer()
+
+
+def event_stream(events: Iterator[str]) -> StreamingResponse:
+    """The HTTP response sending `events` as they come (no caching, no proxy buffering)."""
+    return StreamingResponse(events, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
