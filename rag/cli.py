@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, default=None, help="a seeded sample of this many questions")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the sample")
     evaluate.add_argument("--retrieval-only", action="store_true", help="skip the LLM: retrieval metrics only")
+    evaluate.add_argument("--held-out", action="store_true",
+                          help="only questions about the articles the shipped answer finder was neither trained nor "
+                               "calibrated on (its meta.json's held-out split)")
     evaluate.add_argument("--out", type=Path, default=None, help="also write the JSON report to this file")
     evaluate.add_argument("--details", type=Path, default=None, metavar="FILE.jsonl",
                           help="write one JSON line per question: gold answers, retrieval rank, answer, citations")
@@ -264,7 +267,12 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
 def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
     from rag.evaluate import evaluate, load_questions, summary
 
-    questions = load_questions(arguments.questions, arguments.limit, arguments.seed)
+    articles = None
+    if arguments.held_out:
+        from rag.models.answer_finder import held_out_articles
+
+        articles = held_out_articles()
+    questions = load_questions(arguments.questions, arguments.limit, arguments.seed, articles)
     filters = _filters(arguments)
     assistant = _assistant(settings)
     if filters:

@@ -20,7 +20,7 @@ import re
 import string
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -117,8 +117,10 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def load_questions(path: str | Path, limit: int | None = None, seed: int = 0) -> list[Question]:
-    """Read a question file; with `limit`, a seeded sample that keeps the share of unanswerable questions."""
+def load_questions(path: str | Path, limit: int | None = None, seed: int = 0,
+                   articles: Collection[str] | None = None) -> list[Question]:
+    """Read a question file (only the questions about `articles`, when given); with `limit`, a seeded sample that
+    keeps the share of unanswerable questions."""
     path = Path(path)
     questions = []
     try:
@@ -135,6 +137,8 @@ def load_questions(path: str | Path, limit: int | None = None, seed: int = 0) ->
                                       str(row.get("article_id", ""))))
         except (ValueError, KeyError, TypeError) as error:
             raise InvalidRequestError(f"{path}:{number}: not a question record ({error})") from error
+    if articles is not None:
+        questions = [question for question in questions if question.article_id in articles]
     if limit is not None and limit < len(questions):
         rng = random.Random(seed)
         answerable = [q for q in questions if not q.impossible]

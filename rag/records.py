@@ -247,10 +247,11 @@ class Citation:
 
     @property
     def quotes(self) -> list[str]:
-        """The quoted sentences, in reading order (just `quote` when no spans were recorded)."""
+        """The quoted sentences, in reading order (just `quote` when no spans were recorded), on one line each: a
+        source file's hard line breaks are not the article's."""
         if not self.spans:
             return [self.quote] if self.quote else []
-        return [self.passage.text[start:end] for start, end in self.spans]
+        return [" ".join(self.passage.text[start:end].split()) for start, end in self.spans]
 
     def to_dict(self) -> dict[str, Any]:
         return {

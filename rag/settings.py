@@ -53,9 +53,8 @@ class Settings:
                                         "better one (overlapping windows, syndicated copies); 1 keeps all")
     min_score: float = _setting(MIN_SCORE, "refuse without asking the model when the best passage scores below this "
                                 "(hybrid scores are 0..1 chances of holding the answer)")
-    refusal_threshold: float = _setting(REFUSAL_THRESHOLD, "refuse when the estimated chance that the passages do "
-                                        "not answer exceeds this (0.62: about 10% false refusals in all on SQuAD-2; "
-                                        "1 disables)")
+    refusal_threshold: float = _setting(REFUSAL_THRESHOLD, "refuse without asking the model when even the best "
+                                        "sentence's chance of answering (answer finder) is below this (0 disables)")
     max_question_chars: int = _setting(2000, "longest question accepted")
     context_size: int = _setting(2048, "LLM context window in tokens")
     max_answer_tokens: int = _setting(160, "longest answer the model may write, in tokens")

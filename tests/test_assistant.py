@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from rag.answer.assistant import Assistant
+from rag.answer.evidence import WordOverlap
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.answer.retrieve import Retriever
 from rag.errors import InvalidRequestError
@@ -38,7 +39,9 @@ def make(tmp_path: Path, *replies: str, chat: bool = False, **settings: Any) -> 
     embedder = FakeEmbedder()
     build(tmp_path, embedder)
     llm = ScriptedLLM(*replies, chat=chat)
-    assistant = Assistant(Retriever.load(tmp_path, embedder), llm, Settings(index=str(tmp_path), k=3, **settings))
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3, **settings),
+                          WordOverlap(retriever.term_weights))
     return assistant, llm
 
 
@@ -67,8 +70,8 @@ def test_unsupported_answer_falls_back_to_quoted_evidence(tmp_path: Path) -> Non
 
 
 def test_model_refusal_gives_the_fixed_phrase_and_no_sources(tmp_path: Path) -> None:
-    assistant, _ = make(tmp_path, "I don't know.")
-    answer = assistant.ask("Who designed the ferry boats?")
+    assistant, _ = make(tmp_path, "I don't know.", refusal_threshold=0.0)
+    answer = assistant.ask("Who painted the lighthouse?")
     assert answer.refused and answer.text == CANNOT_ANSWER and answer.citations == ()
 
 

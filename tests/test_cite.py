@@ -3,7 +3,8 @@ dropped, uncited claims attributed, evidence quoted, refusals recognised."""
 
 from __future__ import annotations
 
-from rag.answer.cite import check_answer, evidence_answer, is_refusal, reconcile, support
+from rag.answer.cite import AnswerCheck, Checked, check_answer, is_refusal, quoted_answer, support
+from rag.answer.evidence import WordOverlap, find_evidence
 from rag.answer.prompts import CANNOT_ANSWER, parse_markers, strip_markers
 from rag.records import Passage
 
@@ -68,12 +69,29 @@ def test_citation_quotes_the_supporting_sentence_with_offsets() -> None:
     assert citation.support == 1.0
 
 
-def test_evidence_answer_quotes_best_sentence_or_gives_up() -> None:
-    checked = evidence_answer([STORM, FERRY], "When did the ferry line open?")
+def quote(passages: list[Passage], *parts: str) -> Checked:
+    return quoted_answer(find_evidence(list(parts), passages, WordOverlap()), passages, WordOverlap())
+
+
+def test_quoted_answer_quotes_the_best_sentence_of_the_wanted_kind_or_gives_up() -> None:
+    checked = quote([STORM, FERRY], "When did the ferry line open?")
     assert checked.supported and checked.text.startswith('The articles say: "')
     assert "opened on 3 May" in checked.text and checked.text.endswith("[1]")
     assert checked.citations[0].passage is FERRY
-    assert not evidence_answer([STORM, FERRY], "Who won the chess tournament?").supported
+    # The best sentence for "who" names no one: quoting it would answer nothing.
+    assert not quote([STORM, FERRY], "Who won the chess tournament?").supported
+
+
+def test_a_two_part_question_gets_a_quote_for_each_part() -> None:
+    checked = quote([FERRY, LIBRARY], "When did the ferry line open?", "How much is the library budget?")
+    assert checked.text.count('"') == 4 and [c.passage for c in checked.citations] == [FERRY, LIBRARY]
+    assert "[1]" in checked.text and "[2]" in checked.text
+
+
+def test_quotes_keep_no_hard_line_breaks() -> None:
+    wrapped = passage("wrapped", "The ferry line opened on 3 May\nwith two boats.")
+    checked = quote([wrapped], "When did the ferry line open?")
+    assert "\n" not in checked.text and "3 May with two boats" in checked.citations[0].quote
 
 
 def test_support_ignores_words_the_question_already_gives() -> None:
@@ -92,6 +110,30 @@ def test_nothing_supported_gives_no_citations() -> None:
     assert not checked.supported and checked.citations == ()
 
 
+def test_a_claim_must_name_what_was_asked_as_its_passage_does() -> None:
+    question = "When did the ferry line open?"
+    assert check_answer("The ferry line opened on 3 May [1].", [FERRY], question).supported
+    # Another date than the passage's, or no date at all: the answer to "when" is not in it.
+    assert not check_answer("The ferry line opened in October [1].", [FERRY, STORM], question).supported
+    assert not check_answer("The ferry line opened with boats [1].", [FERRY], question).supported
+    # Only the question's own words: answers nothing.
+    assert not check_answer("The ferry line opened [1].", [FERRY], question).supported
+
+
+def test_sentences_pass_one_at_a_time_as_they_are_written() -> None:
+    from rag.answer.cite import AnswerCheck
+
+    check = AnswerCheck([FERRY, STORM], "When did the ferry line open?")
+    assert check.feed("The ferry line opened on 3 May [1]") == []  # not finished: nothing shown yet
+    assert check.feed("The ferry line opened on 3 May [1]. It opened in 1850 [2]. Two") == \
+        ["The ferry line opened on 3 May [1]."]  # 1850 is in neither passage: never shown
+    assert check.feed("The ferry line opened on 3 May [1]. It opened in 1850 [2]. Two boats ran.", final=True) == []
+    assert check.result().text == "The ferry line opened on 3 May [1]."
+    assert check.result().dropped_sentences == ("It opened in 1850.", "Two boats ran.")
+    agreeing = AnswerCheck([FERRY, STORM], "When did the ferry line open?", agreeing=[FERRY], every=True)
+    assert agreeing.feed("A storm closed the harbour in October [2]. ", final=True) == []
+
+
 def test_claim_stitched_from_words_far_apart_is_not_supported() -> None:
     spread = passage("spread", "The king visited the harbour. Fishing was poor that year. Tar was scarce. "
                                "Nets were mended. Later the bridge was painted green.", title="Harbour news")
@@ -101,20 +143,19 @@ def test_claim_stitched_from_words_far_apart_is_not_supported() -> None:
     assert not check_answer(claim, [spread], question).supported  # but never in one place
 
 
-def test_reconcile_keeps_agreeing_answers_and_quotes_evidence_otherwise() -> None:
+def test_answers_must_agree_with_the_evidence_found_without_the_model() -> None:
     question = "When did the ferry line open?"
-    evidence = evidence_answer([FERRY, STORM, LIBRARY], question)
-    agreeing = check_answer("The ferry line opened on 3 May [1].", [FERRY, STORM, LIBRARY], question)
-    assert reconcile(agreeing, evidence) is agreeing
+    passages = [FERRY, STORM, LIBRARY]
+
+    def checked(text: str, every: bool) -> Checked:
+        check = AnswerCheck(passages, question, agreeing=[FERRY], every=every)
+        check.feed(text, final=True)
+        return check.result()
+
+    assert checked("The ferry line opened on 3 May [1].", every=True).supported
     # Cites the evidence passage and another one: enough for a chat model, not for a base model.
-    both = check_answer("The ferry line opened on 3 May [1]. A budget of 4 million euros was approved [3].",
-                        [FERRY, STORM, LIBRARY], question)
-    assert len(both.citations) == 2
-    assert reconcile(both, evidence, every=False) is both
-    assert reconcile(both, evidence, every=True) is evidence
-    # Supported by some passage, but not the one that answers the question: the evidence is quoted instead.
-    elsewhere = check_answer("A storm closed the harbour for three days [2].", [FERRY, STORM, LIBRARY], question)
-    assert elsewhere.supported and reconcile(elsewhere, evidence) is evidence
-    # No evidence: the model's checked answer stands on its own.
-    nothing = evidence_answer([STORM], "Who won the chess tournament?")
-    assert reconcile(agreeing, nothing) is agreeing
+    both = "The ferry line opened on 3 May [1]. A budget of 4 million euros was approved [3]."
+    assert len(checked(both, every=False).citations) == 2
+    assert [c.passage for c in checked(both, every=True).citations] == [FERRY]
+    # Backed by some passage, but not the one that answers the question: never shown.
+    assert not checked("A storm closed the harbour in October [2].", every=False).supported

@@ -10,24 +10,26 @@ from rag.answer.conversation import accept_rewrite, is_follow_up, rewrite_follow
 # Follow-ups written for the sample articles: (first question, its answer, follow-up, article that answers it).
 FOLLOW_UPS = [
     ("Who won the women's single sculls at the 47th Lenn Valley Regatta?",
-     "Priya Sandhu of the Elmsbury Sculling Club [1].", "What was her time?", "lenn-valley-regatta.md"),
+     "Priya Sandhu of the Elmsbury Sculling Club [1].", "What was her time?", "lenn-valley-regatta.md",
+     "8 minutes 4 seconds"),
     ("When did the Maplewood footbridge reopen?", "On 14 March 2026 [1].", "How much did they cost?",
-     "maplewood-footbridge.md"),
+     "maplewood-footbridge.md", "2.3 million"),
     ("When did the Maplewood footbridge reopen?", "On 14 March 2026 [1].", "Who cut the ribbon?",
-     "maplewood-footbridge.md"),
+     "maplewood-footbridge.md", "Theresa Okafor"),
     ("How many visitors did the Harbour Lights festival attract?", "41,500 visitors [1].", "Who paid for it?",
-     "harbour-lights-festival.html"),
+     "harbour-lights-festival.html", "council"),
     ("What was the Dunmore Dairy Cooperative's revenue for 2025?", "27.4 million euros [1].",
-     "How many farms own it?", "vbw-2026-0412"),
-    ("Which comet was found at Kestrel Hill Observatory?", "C/2026 K3 [1].", "Who found it?", "lvsn-88"),
+     "How many farms own it?", "vbw-2026-0412", "164"),
+    ("Which comet was found at Kestrel Hill Observatory?", "C/2026 K3 [1].", "Who found it?", "lvsn-88",
+     "Tomasz Wierzbicki"),
     ("What budget did Maplewood council approve for 2027?", "48.6 million euros [1].", "And the vote?",
-     "town-council-budget.txt"),
+     "town-council-budget.txt", "19 votes to 8"),
     ("What budget did Maplewood council approve for 2027?", "48.6 million euros [1].",
-     "What will the library do with it?", "town-council-budget.txt"),
+     "What will the library do with it?", "town-council-budget.txt", "Sundays"),
     ("How many homes had fibre broadband by September 2026?", "14,200 [1].", "What does it cost?",
-     "broadband-rollout.txt"),
+     "broadband-rollout.txt", "34 euros"),
     ("By how much did Lake Orwin warm between 1990 and 2025?", "By 1.4 °C [1].", "Who led it?",
-     "lake-orwin-study.md"),
+     "lake-orwin-study.md", "Amal Verhoeven"),
 ]
 
 
@@ -45,7 +47,7 @@ def test_person_pronouns_become_the_previous_answers_name() -> None:
 
 
 def test_every_written_follow_up_is_detected_and_changed() -> None:
-    for question, answer, follow_up, _ in FOLLOW_UPS:
+    for question, answer, follow_up, _, _ in FOLLOW_UPS:
         rewritten = rewrite_follow_up(follow_up, [(question, answer)])
         assert rewritten != follow_up, follow_up
         assert accept_rewrite(follow_up, rewritten) or "(following: " in rewritten, rewritten
@@ -56,12 +58,24 @@ def test_rewriting_makes_retrieval_find_the_article(real_assistant) -> None:  # 
     def top_article(query: str) -> str:
         return str(real_assistant.search(query, k=1)[0].passage.article_id)
 
-    bare = sum(top_article(follow_up).endswith(source) for _, _, follow_up, source in FOLLOW_UPS)
+    bare = sum(top_article(follow_up).endswith(source) for _, _, follow_up, source, _ in FOLLOW_UPS)
     rewritten = sum(
         top_article(real_assistant.standalone_question(follow_up, [(question, answer)])).endswith(source)
-        for question, answer, follow_up, source in FOLLOW_UPS
+        for question, answer, follow_up, source, _ in FOLLOW_UPS
     )
     print(f"follow-ups whose article is retrieved first: bare {bare}/{len(FOLLOW_UPS)}, "
           f"rewritten {rewritten}/{len(FOLLOW_UPS)}")
     assert rewritten >= 9
     assert rewritten > bare
+
+
+@pytest.mark.slow
+def test_follow_ups_are_answered_with_the_fact(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    from rag.evaluate import contains_answer, shown_text
+
+    answered = []
+    for question, answer, follow_up, _, fact in FOLLOW_UPS:
+        reply = real_assistant.ask(follow_up, history=[(question, answer)])
+        answered.append(not reply.refused and contains_answer(shown_text(reply), [fact]))
+    print(f"follow-ups answered with the fact: {sum(answered)}/{len(FOLLOW_UPS)}: {answered}")
+    assert sum(answered) >= 8

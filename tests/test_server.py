@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag.answer.assistant import Assistant
+from rag.answer.evidence import WordOverlap
 from rag.answer.prompts import Prompt
 from rag.answer.retrieve import Retriever
 from rag.errors import IndexNotFoundError, ModelError
@@ -51,7 +52,8 @@ def index_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_assistant(folder: Path, llm: Any, embedder: Any = None, **settings: Any) -> Assistant:
     retriever = Retriever.load(folder, embedder or FakeEmbedder())
-    return Assistant(retriever, llm, Settings(index=str(folder), min_score=0.0, **settings))
+    return Assistant(retriever, llm, Settings(index=str(folder), min_score=0.0, **settings),
+                     WordOverlap(retriever.term_weights))
 
 
 @pytest.fixture
@@ -143,13 +145,16 @@ def test_ask_answers_with_checked_citations_and_passes_history(client: TestClien
     assert "When did the footbridge reopen?" in scripted.prompts[-1].text
 
 
-def test_ask_streams_text_pieces_then_the_answer(client: TestClient) -> None:
+def test_ask_streams_checked_sentences_then_the_answer(client: TestClient, scripted: ScriptedLLM) -> None:
+    scripted.replies = [FOOTBRIDGE_REPLY + " It was painted gold in 1850 [1]."]  # the last claim is invented
     response = client.post("/api/ask", json={"question": "When did the footbridge reopen?", "stream": True})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
     stream = events(response.text)
     names = [name for name, _ in stream]
-    assert names[-1] == "answer" and names.count("text") >= 5, names
-    assert "".join(data["text"] for name, data in stream if name == "text") == FOOTBRIDGE_REPLY
+    assert names[0] == "drafting" and names[-1] == "answer" and names.count("text") == 1, names
+    # What was streamed is what the answer says: the invented sentence was never on screen.
+    streamed = "".join(data["text"] for name, data in stream if name == "text")
+    assert streamed == FOOTBRIDGE_REPLY == stream[-1][1]["answer"]
     assert stream[-1][1]["citations"][0]["number"] == 1
 
 
@@ -255,7 +260,7 @@ def test_an_error_while_streaming_becomes_the_last_event(index_folder: Path) -> 
     with TestClient(app) as breaking:
         stream = events(breaking.post("/api/ask", json={"question": "When did the footbridge reopen?",
                                                         "stream": True}).text)
-        assert [name for name, _ in stream] == ["text", "text", "error"]
+        assert [name for name, _ in stream] == ["drafting", "error"]  # no sentence had been finished
         assert stream[-1][1]["error"] == {"message": "the LLM server at http://127.0.0.1:9/v1 failed: connection "
                                                      "reset", "type": "unavailable"}
         response = breaking.post("/api/ask", json={"question": "When did the footbridge reopen?"})
@@ -557,7 +562,7 @@ def test_the_served_model_is_loaded_checked_and_queued_before_the_server_opens(
             made.append(model)
             return model
 
-        return Assistant(Retriever.load(index_folder, FakeEmbedder()), factory, settings)
+        return Assistant(Retriever.load(index_folder, FakeEmbedder()), factory, settings, WordOverlap())
 
     monkeypatch.setattr(Assistant, "load", classmethod(load))
     model: Any = ScriptedLLM("Ready.", FOOTBRIDGE_REPLY)

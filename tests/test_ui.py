@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from rag.answer.assistant import Drafting
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import IndexNotFoundError
 from rag.records import Answer, Citation, Filters, Hit, Passage, safe_url
@@ -233,6 +234,7 @@ class FakeAssistant:
         if "busy" in question:
             yield Waiting(2)
             yield Waiting(1)
+        yield Drafting()
         if "unknown" in question:
             yield CANNOT_ANSWER
             yield Answer(question, CANNOT_ANSWER, refused=True, model_text=CANNOT_ANSWER, search_query=question)
@@ -259,11 +261,13 @@ class FakeAssistant:
 
 
 def test_chat_turn_streams_then_replaces_with_final_answer_and_keeps_history() -> None:
-    from ui.app import chat_turn
+    from ui.app import DRAFTING, chat_turn
 
     fake = FakeAssistant()
     updates = list(chat_turn(fake, "When did the town flood?", [], 3))
     shown = [update[1][-1]["content"] for update in updates]
+    # While the model drafts, the chat says so: the text that follows is what passed the checks.
+    assert shown[1] == DRAFTING
     # Streams progressively, then the final (renumbered) text replaces the streamed one.
     assert "The town flooded " in shown
     assert shown[-2] == "The town flooded in May &#91;3&#93;."

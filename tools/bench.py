@@ -270,7 +270,8 @@ def _lexical_search(count: int, query_count: int) -> dict[str, Any] | None:
 
 
 def part_answer(config: dict[str, Any]) -> dict[str, Any]:
-    """Assistant.stream over the sample index; the prompts it built are returned for the raw run."""
+    """Assistant.stream over the sample index; the prompts it built are returned for the raw run, and so are the
+    whole-passage prompts it built before evidence-first prompting (the five retrieved passages), to compare."""
     from rag.answer.assistant import Assistant
     from rag.answer.prompts import fit_passages
     from rag.models.embed import load_embedder
@@ -279,7 +280,9 @@ def part_answer(config: dict[str, Any]) -> dict[str, Any]:
     embedder = load_embedder(backend=config["backend"], threads=1)
     llm = load_llm(context_size=2048, progress=False)
     assistant = Assistant.load(config["index"], embedder=embedder, llm=llm, max_answer_tokens=config["tokens"])
-    results, prompts = [], []
+    results: list[dict[str, float]] = []
+    prompts: list[dict[str, Any]] = []
+    whole: list[dict[str, Any]] = []
     for question in config["questions"]:
         started = time.perf_counter()
         first = last = None
@@ -290,13 +293,20 @@ def part_answer(config: dict[str, Any]) -> dict[str, Any]:
                 first = first or last
                 pieces.append(piece)
         finished = time.perf_counter()  # after the citation checks that follow the last token
+        prompt = assistant.prompt(question)
+        if prompt is not None:
+            prompts.append({"text": prompt.text, "stop": list(prompt.stop)})
         hits = assistant.search(question)
         budget = llm.context_size - assistant.settings.max_answer_tokens - 16
-        prompt = fit_passages(question, [hit.passage for hit in hits], [], llm.chat, budget, llm.count_tokens)
-        prompts.append({"text": prompt.text, "stop": list(prompt.stop)})
+        passages = fit_passages(question, [hit.passage for hit in hits], [], llm.chat, budget, llm.count_tokens)
+        whole.append({"text": passages.text, "stop": list(passages.stop)})
         results.append({**_generation_figures(started, first, last or finished, llm.count_tokens("".join(pieces))),
                         "answer_s": finished - started})
-    return {"answers": results, "prompts": prompts, **_summarise_generation(results)}
+    return {"answers": results, "prompts": prompts, "whole_passage_prompts": whole,
+            "prompt_tokens": float(np.median([llm.count_tokens(str(prompt["text"])) for prompt in prompts] or [0])),
+            "whole_passage_prompt_tokens": float(np.median([llm.count_tokens(str(prompt["text"]))
+                                                            for prompt in whole])),
+            **_summarise_generation(results)}
 
 
 def part_raw_answer(config: dict[str, Any]) -> dict[str, Any]:
@@ -570,7 +580,9 @@ def _bench_answer(work: Path, backend: str, quick: bool) -> dict[str, Any]:
                           {"backend": backend, "index": str(index), "questions": questions, "tokens": tokens})
     raw = _progress("answers through raw llama-cpp-python", "raw-answer",
                     {"prompts": assistant.pop("prompts"), "tokens": tokens})
-    return {"assistant": assistant, "raw": raw,
+    whole = _progress("whole-passage prompts through raw llama-cpp-python", "raw-answer",
+                      {"prompts": assistant.pop("whole_passage_prompts"), "tokens": tokens})
+    return {"assistant": assistant, "raw": raw, "raw_whole_passages": whole,
             "first_token_ratio": assistant["first_token_s"] / max(raw["first_token_s"], 1e-9),
             "tokens_per_s_ratio": assistant["tokens_per_s"] / max(raw["tokens_per_s"], 1e-9)}
 
@@ -618,8 +630,14 @@ def table(report: dict[str, Any]) -> str:
         answer = report["answer"]
         lines += ["", "Answers (bundled Gemma 3 270M, sample index; median over questions)", "",
                   "| path | first token | tokens/s | whole answer | peak RSS |", "| --- | ---: | ---: | ---: | ---: |"]
-        for name, label in (("raw", "raw llama-cpp-python, same prompt"),
-                            ("assistant", "Assistant.stream (with retrieval and citation checks)")):
+        assistant = answer["assistant"]
+        for name, label in (("raw_whole_passages", f"raw llama-cpp-python, five whole passages (before; "
+                                                   f"{assistant.get('whole_passage_prompt_tokens', 0):.0f} tokens)"),
+                            ("raw", f"raw llama-cpp-python, the assistant's evidence-first prompt "
+                                    f"({assistant.get('prompt_tokens', 0):.0f} tokens)"),
+                            ("assistant", "Assistant.stream (retrieval, answer finder, checks as it writes)")):
+            if name not in answer:
+                continue
             row = answer[name]
             lines.append(f"| {label} | {row['first_token_s']:.2f} s | {row['tokens_per_s']:.1f} | "
                          f"{row.get('answer_s', 0.0):.2f} s | {row['peak_rss_mb']:.0f} MB |")

@@ -36,7 +36,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr
 
-from rag.answer.assistant import answer_from
+from rag.answer.assistant import Drafting, answer_from
 from rag.errors import InvalidRequestError, RagError
 from rag.records import Answer, Filters, Hit
 from rag.serve.app import AddArticles
@@ -64,6 +64,7 @@ queue (rag.serve.queue), which tells the user their place in line."""
 ARTICLE_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf"]
 
 WAITING = render_notice("Searching the articles and writing the answer…")
+DRAFTING = "Drafting the answer… (each sentence appears once it is checked against the articles)"
 
 
 class AssistantLike(Protocol):
@@ -205,6 +206,9 @@ def chat_turn(
                 notice = waiting_text(item.ahead)
                 yield "", [*done, pending, {"role": "assistant", "content": chat_text(notice)}], \
                     render_notice(notice), turns
+                continue
+            if isinstance(item, Drafting):  # only checked sentences are shown: until the first, say so
+                yield "", [*done, pending, {"role": "assistant", "content": chat_text(DRAFTING)}], WAITING, turns
                 continue
             pieces.append(str(item))
             yield "", [*done, pending, {"role": "assistant", "content": chat_text("".join(pieces))}], WAITING, turns

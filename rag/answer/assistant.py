@@ -1,8 +1,16 @@
 """The assistant: question in, answer with checked citations out.
 
-`Assistant(retriever, llm, settings)` wires injected parts together; `Assistant.load(index_dir, **settings)` is
-the edge that turns setting values into models. The language model is loaded on first use, so `search` and
-`stats` stay fast and never pay for it.
+`Assistant(retriever, llm, settings, finder)` wires injected parts together; `Assistant.load(index_dir,
+**settings)` is the edge that turns setting values into models. The language model and the answer finder are
+loaded on first use, so `search` and `stats` stay fast and never pay for them.
+
+One question's path (`stream`): the question is made to stand alone (follow-ups) and split into its parts
+(two-part questions); retrieval finds passages; the answer finder scores every sentence of them for each part
+(`rag.answer.evidence`) and, when even the best sentence is unlikely to answer, the assistant refuses without the
+model; otherwise the model is shown those sentences (with the one before each), not whole passages, and what it
+writes is checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed
+are streamed, so nothing unchecked is ever on screen. If none passed, the best evidence sentence of each part is
+quoted when it holds the kind of thing asked for; else the assistant refuses.
 
     >>> from rag import Assistant                                   # doctest: +SKIP
     >>> assistant = Assistant.load("index/")                        # doctest: +SKIP
@@ -12,16 +20,32 @@ the edge that turns setting values into models. The language model is loaded on 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.answer.cite import Checked, check_answer, evidence_answer, is_refusal, off_topic, reconcile
-from rag.answer.conversation import REWRITE_SYSTEM, accept_rewrite, is_follow_up, rewrite_follow_up, without_context
-from rag.answer.evidence import fits
-from rag.answer.prompts import CANNOT_ANSWER, Prompt, fit_passages, strip_markers
-from rag.answer.refusal import unanswerable_probability
+from rag.answer.cite import AnswerCheck, Checked, is_refusal, off_topic, quoted_answer
+from rag.answer.conversation import (
+    REWRITE_SYSTEM,
+    accept_rewrite,
+    is_follow_up,
+    question_parts,
+    rewrite_follow_up,
+    without_context,
+)
+from rag.answer.evidence import (
+    Evidence,
+    FinderScorer,
+    SentenceScorer,
+    answer_type,
+    answer_words,
+    find_evidence,
+    fits,
+)
+from rag.answer.prompts import CANNOT_ANSWER, EVIDENCE_SENTENCES, Prompt, evidence_excerpts, fit_passages, strip_markers
 from rag.answer.retrieve import Retriever
 from rag.answer.thresholds import OVERRULE_SUPPORT
 from rag.errors import InvalidRequestError, RagError
@@ -36,15 +60,36 @@ PROMPT_MARGIN = 16
 """Tokens kept free beyond the prompt and the answer: chat templates add a few of their own."""
 
 
-class Assistant:
-    """Answers questions about the indexed articles with a local LLM, citing the passages it used."""
+@dataclass(frozen=True)
+class _Plan:
+    query: str
+    passages: list[Passage]
+    evidence: Evidence
+    shown: list[Passage]
+    """The passages the prompt numbers [1], [2]… (as excerpts), whole."""
+    prompt: Prompt | None
 
-    def __init__(self, retriever: Retriever, llm: LLM | Callable[[], LLM], settings: Settings | None = None) -> None:
+
+class Drafting(str):
+    """An empty text piece saying that the model has started writing: what it writes is shown sentence by sentence
+    once checked, so a UI can say "drafting…" until the first one comes."""
+
+
+class Assistant:
+    """Answers questions about the indexed articles with a local LLM, citing the passages it used.
+
+    `finder` scores how likely each sentence answers a question (`rag.answer.evidence.SentenceScorer`); by default
+    the shipped answer finder (`rag.models.answer_finder`) combined with word overlap (`FinderScorer`), loaded on
+    first use."""
+
+    def __init__(self, retriever: Retriever, llm: LLM | Callable[[], LLM], settings: Settings | None = None,
+                 finder: SentenceScorer | None = None) -> None:
         self.retriever = retriever
         self.settings = settings or Settings()
         self._llm: LLM | None = None if callable(llm) and not isinstance(llm, LLM) else llm  # type: ignore[assignment]
         self._llm_factory = llm if self._llm is None else None
         self._llm_lock = threading.Lock()
+        self._finder = finder
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, settings: Settings | None = None,
@@ -83,6 +128,16 @@ class Assistant:
         return self._llm
 
     @property
+    def finder(self) -> SentenceScorer:
+        finder = self._finder
+        if finder is None:
+            from rag.models.answer_finder import load_answer_finder
+
+            model = load_answer_finder(threads=self.settings.embed_threads)
+            finder = self._finder = FinderScorer(model, self.retriever.term_weights)
+        return finder
+
+    @property
     def llm(self) -> LLM:
         if self._llm is None:
             with self._llm_lock:
@@ -105,50 +160,102 @@ class Assistant:
 
     def stream(self, question: str, history: History = (), k: int | None = None,
                filters: Filters | None = None) -> Iterator[str | Answer]:
-        """Yield the model's text as it is written, then the checked `Answer` (whose text may differ: markers are
-        renumbered and unsupported sentences dropped)."""
+        """Yield the answer's sentences as they are checked (after a `Drafting` piece when the model starts), then
+        the checked `Answer`, whose text is what was yielded, or the quoted evidence, or the refusal."""
         question = self._validated(question)
         history = [(str(q), str(a)) for q, a in history]
+        plan = self._plan(question, history, k, filters)
+        if plan.prompt is None:
+            yield self._refusal(question, "", plan.query)
+            return
+        llm, prompt, passages, evidence, query = self.llm, plan.prompt, plan.passages, plan.evidence, plan.query
+        check = self._check(without_context(query), plan.shown, evidence, passages, llm.chat)
+        text = ""
+        drafting = False
+        shown = 0
+        for piece in llm.stream(prompt, self.settings.max_answer_tokens, self.settings.temperature):
+            if not piece:  # a notice from the generation queue (its place in line): passed on
+                yield piece
+                continue
+            if not drafting:
+                drafting = True
+                yield Drafting()
+            text += piece
+            for sentence in check.feed(text):
+                yield sentence if not shown else " " + sentence
+                shown += 1
+        for sentence in check.feed(text, final=True):
+            yield sentence if not shown else " " + sentence
+            shown += 1
+        yield self._final(question, query, text.strip(), check, evidence, passages, llm.chat)
+
+    def prompt(self, question: str, history: History = (), k: int | None = None,
+               filters: Filters | None = None) -> Prompt | None:
+        """The prompt the model would be given for `question`, or None when the assistant refuses before asking it
+        (what the benchmark feeds raw llama.cpp to measure the assistant's own cost)."""
+        question = self._validated(question)
+        return self._plan(question, [(str(q), str(a)) for q, a in history], k, filters).prompt
+
+    def _plan(self, question: str, history: History, k: int | None, filters: Filters | None) -> _Plan:
+        """Everything before generation: the stand-alone question, the passages, the evidence, and the prompt
+        (None when the passages do not answer)."""
         query = self.standalone_question(question, history)
         hits = self.retriever.search(query, k or self.settings.k, filters)
+        passages = [hit.passage for hit in hits]
         if not hits or hits[0].score < self.settings.min_score:
-            yield self._refusal(question, "", query)
-            return
-
-        weights = self.retriever.term_weights
-        asked = without_context(query)  # the checks judge what was asked, not the context added for retrieval
-        retrieved = [hit.passage for hit in hits]
-        if unanswerable_probability(asked, retrieved, weights) > self.settings.refusal_threshold:
-            yield self._refusal(question, "", query)
-            return
-
+            return _Plan(query, passages, Evidence((), (), 0.0), [], None)
+        asked = without_context(query)  # what was asked, not the context added for retrieval
+        evidence = self.evidence(asked, passages)
+        if evidence.answerable < self.settings.refusal_threshold or _misses_what_is_asked(asked, evidence, passages):
+            return _Plan(query, passages, evidence, [], None)
         llm = self.llm
+        sources, excerpts = evidence_excerpts(passages, _chosen(evidence))
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
-        prompt = fit_passages(query, [hit.passage for hit in hits], history, llm.chat, budget, llm.count_tokens)
-        pieces: list[str] = []
-        for piece in llm.stream(prompt, self.settings.max_answer_tokens, self.settings.temperature):
-            pieces.append(piece)
-            yield piece
-        yield self.checked_answer(question, query, "".join(pieces).strip(), prompt.passages, hits, llm.chat)
+        prompt = fit_passages(query, excerpts, history, llm.chat, budget, llm.count_tokens)
+        return _Plan(query, passages, evidence, [passages[index] for index in sources[:len(prompt.passages)]], prompt)
 
-    def checked_answer(self, question: str, query: str, model_text: str, passages: Sequence[Passage],
-                       hits: Sequence[Hit], chat: bool = False) -> Answer:
-        """The `Answer` made from the model's text: its citations checked against the `passages` it was shown
-        (numbered from 1) and reconciled with the evidence found without the model (`rag.answer.cite.reconcile`), or
-        that evidence quoted, or the refusal. No model runs here: analyses replay stored model outputs."""
-        weights = self.retriever.term_weights
+    def checked_answer(self, question: str, model_text: str, hits: Sequence[Hit], chat: bool = False,
+                       query: str = "") -> Answer:
+        """The `Answer` a model's whole text gets against the retrieved `hits`, with the very checks `stream` runs
+        sentence by sentence. No model runs here: analyses replay stored model outputs."""
+        query = query or question
         asked = without_context(query)
-        evidence = evidence_answer(passages, query, weights)
-        claimed = model_text
-        if is_refusal(model_text):
+        passages = [hit.passage for hit in hits]
+        evidence = self.evidence(asked, passages)
+        sources, _ = evidence_excerpts(passages, _chosen(evidence))
+        check = self._check(asked, [passages[index] for index in sources], evidence, passages, chat)
+        check.feed(model_text, final=True)
+        return self._final(question, query, model_text, check, evidence, passages, chat)
+
+    def evidence(self, question: str, passages: Sequence[Passage]) -> Evidence:
+        """The sentences of `passages` that best answer each part of `question`, and how likely they answer."""
+        parts = [without_context(part) for part in question_parts(question)]
+        return find_evidence(parts, passages, self.finder)
+
+    def _check(self, asked: str, shown: Sequence[Passage], evidence: Evidence, passages: Sequence[Passage],
+               chat: bool) -> AnswerCheck:
+        """The sentence checks for an answer to `asked` citing the `shown` passages (numbered from 1): it must
+        agree with the evidence found without the model (for a base model, cite only the passages that evidence
+        comes from) and may not cite an article that misses what the question pins down (`off_topic`)."""
+        agreeing = {passages[sentence.passage_index] for sentence in evidence.best}
+        allowed = {index for index, passage in enumerate(shown)
+                   if not off_topic(asked, [other for other in passages if other.article_id == passage.article_id])}
+        return AnswerCheck(shown, asked, self.finder, agreeing=agreeing, every=not chat, allowed=allowed)
+
+    def _final(self, question: str, query: str, model_text: str, check: AnswerCheck, evidence: Evidence,
+               passages: Sequence[Passage], chat: bool) -> Answer:
+        asked = without_context(query)
+        checked = check.result()
+        if is_refusal(model_text) and (chat or not _overrules(evidence, passages, asked)):
             # A base model's "I don't know" carries little signal (the bundled one said it to 8 of 150 answerable
             # and 8 of 150 unanswerable SQuAD-2 questions): strong evidence of the wanted kind overrules it.
-            if chat or not _overrules(evidence, asked):
-                return self._refusal(question, model_text, query)
-            claimed = ""
-        checked = reconcile(check_answer(claimed, passages, asked, weights), evidence, every=not chat)
-        if not checked.supported or off_topic(asked, self._context_of(checked.citations, hits)):
             return self._refusal(question, model_text, query)
+        if not checked.supported:
+            checked = quoted_answer(evidence, passages, self.finder)
+            if not checked.supported:
+                return self._refusal(question, model_text, query)
+        elif len(evidence.parts) > 1:
+            checked = _with_missing_parts(checked, evidence, passages, self.finder)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
 
     def standalone_question(self, question: str, history: History) -> str:
@@ -208,12 +315,60 @@ def answer_from(pieces: Iterable[str | Answer]) -> Answer:
     raise RuntimeError("the assistant's stream ended without an answer")
 
 
-def _overrules(evidence: Checked, question: str) -> bool:
-    """Whether quoted evidence is strong enough to answer where a base model said it does not know."""
-    if not evidence.supported or not evidence.citations:
+def _misses_what_is_asked(asked: str, evidence: Evidence, passages: Sequence[Passage]) -> bool:
+    """Whether the articles the evidence comes from never mention a number the question asks about, or most of its
+    names ("How much did the festival cost in 2025?" over an article about 2026): they answer another question."""
+    articles = {passages[sentence.passage_index].article_id for sentence in evidence.best}
+    return bool(articles) and off_topic(asked, [passage for passage in passages if passage.article_id in articles])
+
+
+def _chosen(evidence: Evidence) -> list[tuple[int, int, int]]:
+    """The sentences the model is shown, as (passage index, start, end): each part's best, then the next best of
+    any part, up to `EVIDENCE_SENTENCES`."""
+    chosen = [(sentence.passage_index, sentence.start, sentence.end) for sentence in evidence.best]
+    ranked = sorted((sentence for sentences in evidence.ranked for sentence in sentences[1:]),
+                    key=lambda sentence: -sentence.score)
+    for sentence in ranked:
+        if len(chosen) >= EVIDENCE_SENTENCES:
+            break
+        key = (sentence.passage_index, sentence.start, sentence.end)
+        if key not in chosen:
+            chosen.append(key)
+    return list(dict.fromkeys(chosen))
+
+
+def _overrules(evidence: Evidence, passages: Sequence[Passage], question: str) -> bool:
+    """Whether the evidence is strong enough to answer where a base model said it does not know."""
+    best = evidence.best[0] if evidence.best else None
+    if best is None or best.score < OVERRULE_SUPPORT:
         return False
-    best = evidence.citations[0]
-    return best.support >= OVERRULE_SUPPORT and fits(question, best.quote)
+    return fits(question, passages[best.passage_index].text[best.start:best.end])
+
+
+def _with_missing_parts(checked: Checked, evidence: Evidence, passages: Sequence[Passage],
+                        scorer: SentenceScorer) -> Checked:
+    """A two-part question's answer with the evidence of each part the model's answer leaves out (it names
+    nothing of the kind that part asks for) quoted after it."""
+    missing = [(part, ranked) for part, ranked in zip(evidence.parts, evidence.ranked, strict=True)
+               if ranked and answer_type(part) and not answer_words(checked.text, answer_type(part), part)]
+    if not missing:
+        return checked
+    quoted = quoted_answer(Evidence(tuple(part for part, _ in missing), tuple(ranked for _, ranked in missing),
+                                    evidence.answerable), passages, scorer)
+    if not quoted.supported:
+        return checked
+    offset = len(checked.citations)
+    known = {citation.passage: citation.number for citation in checked.citations}
+    citations = list(checked.citations)
+    text = quoted.text
+    for citation in quoted.citations:
+        number = known.get(citation.passage) or offset + 1
+        if citation.passage not in known:
+            offset += 1
+            known[citation.passage] = number
+            citations.append(dataclasses.replace(citation, number=number))
+        text = text.replace(f"[{citation.number}]", f"[{number}]")
+    return Checked(f"{checked.text} {text}", tuple(citations), True, checked.dropped_sentences)
 
 
 def _backend_for(settings: Settings) -> str:

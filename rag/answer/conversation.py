@@ -142,3 +142,30 @@ def without_context(query: str) -> str:
     'Who found it?'
     """
     return re.sub(r"\s*\(following: .*\)$", "", query, flags=re.DOTALL)
+
+
+_PART_BREAK = re.compile(r"(?:,\s*|\s+)and\s+(?=(?:when|where|who|whom|whose|what|which|why|how|did|does|do|is|are|"
+                         r"was|were|in what|by how|at what|for how|to whom)\b)", re.IGNORECASE)
+
+
+def question_parts(question: str) -> list[str]:
+    """The parts of a question that asks two things, each made to stand alone by the follow-up rules (the
+    second borrows the first's subject); the question itself when it asks one thing.
+
+    >>> question_parts("When did the Maplewood footbridge reopen, and how much did the repairs cost?")[1]
+    'How much did the repairs cost? (following: When did the Maplewood footbridge reopen?)'
+    >>> question_parts("What budget did Maplewood council approve for 2027, and by how many votes?")[1]
+    'By how many votes? (following: What budget did Maplewood council approve for 2027?)'
+    >>> question_parts("Who cut the ribbon at the footbridge?")
+    ['Who cut the ribbon at the footbridge?']
+    """
+    pieces = [piece.strip(" ,?") for piece in _PART_BREAK.split(question.strip())]
+    pieces = [piece for piece in pieces if len(piece.split()) >= 2]
+    if len(pieces) < 2:
+        return [question]
+    first = pieces[0][0].upper() + pieces[0][1:] + "?"
+    parts = [first]
+    for piece in pieces[1:]:
+        part = piece[0].upper() + piece[1:] + "?"
+        parts.append(rewrite_follow_up(part, [(first, "")]))
+    return parts

@@ -1,11 +1,14 @@
-"""Evidence: the sentences of the retrieved passages that best answer a question, for quoting beside an answer.
+"""Evidence: the sentences of the retrieved passages that best answer a question, found without the model; what
+the model is shown, what answers are checked against, and what is quoted beside an answer.
 
-A sentence scores by the share of the question's content words it contains, each word weighted by its rarity in
-the index (IDF: "Lenn" counts for more than "river"), plus a bonus when it holds the kind of thing asked for (a
-number for "how many", a date for "when", a name for "who"), minus a little per retrieval rank so retrieval's
-judgement breaks ties. Tuned on 1,498 answerable SQuAD-2 dev questions over five retrieved passages: the best
-sentence holds a gold answer for 0.766 of them (plain word overlap: 0.750), the best two sentences of the best
-passage for 0.820.
+Sentences are scored by a `SentenceScorer`: the answer finder (`rag.models.answer_finder`, a cross-encoder trained
+by the project: the default) or `WordOverlap` (the share of the question's words a sentence holds, weighted by
+IDF, plus a bonus for the kind of thing asked for: what the finder replaced, kept as its baseline and for tests).
+`find_evidence` scores every sentence for each part of the question and says how likely the passages answer it at
+all (the best sentence's score, for the part that is worst served).
+
+Also here: what kind of answer a question wants (a number for "how many", a date for "when", a name for "who") and
+whether a claim names it as its evidence does.
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
 
 from rag.answer.thresholds import RANK_PENALTY, TYPE_BONUS
+from rag.models.answer_finder import Candidate
 from rag.records import Passage
 from rag.text import SURFACE_WORD, Weights, content_words, coverage, split_sentences, weights_of
 
@@ -23,6 +30,8 @@ _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|el
                      r"fifty|hundred|thousand|million|billion|dozen|half)\b", re.IGNORECASE)
 _DATE = re.compile(r"\b(1\d{3}|20\d{2})s?\b|\b(" + _MONTHS.replace(" ", "|") + r")\b|\bcentur(y|ies)\b|\bdecade\b",
                    re.IGNORECASE)
+_CALENDAR = frozenset((_MONTHS + " monday tuesday wednesday thursday friday saturday sunday").split())
+"""Capitalised words that are not names."""
 _NUMBER_QUESTION = re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high|often)\b|"
                               r"\bwhat (percentage|percent|number|amount|proportion)\b", re.IGNORECASE)
 _DATE_QUESTION = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|century|decade|time|period)\b",
@@ -59,9 +68,61 @@ def has_answer_type(sentence: str, kind: str, question: str = "") -> bool:
     if kind == "date":
         return bool(_DATE.search(sentence))
     if kind == "person":
-        asked = {word.lower() for word in SURFACE_WORD.findall(question)}
+        asked = {word.lower() for word in SURFACE_WORD.findall(question)} | _CALENDAR
         return any(word.lower() not in asked for word in re.findall(r"\b[A-Z][a-z]+", sentence)[1:])
     return True
+
+
+def answer_words(text: str, kind: str, question: str = "") -> set[str]:
+    """The terms of `text` that are an answer of the wanted kind: numbers and number words ("number"); years,
+    months and other numbers ("date"); the words of capitalised names the question does not use ("person").
+
+    >>> sorted(answer_words("It reopened on 14 March 2026 after two years.", "date"))
+    ['14', '2026', 'march']
+    >>> sorted(answer_words("Priya Sandhu of Elmsbury won it.", "person", "Who won the race?"))
+    ['elmsburi', 'priya', 'sandhu']
+    """
+    if kind == "number":
+        pattern = _NUMBER
+    elif kind == "date":
+        pattern = re.compile(_DATE.pattern + r"|\d", re.IGNORECASE)
+    elif kind == "person":
+        asked = {word.lower() for word in SURFACE_WORD.findall(question)} | _CALENDAR
+        words = SURFACE_WORD.findall(text)
+        # The first word is capitalised anyway: it counts when the next one is too ("Priya Sandhu won").
+        names = [word for position, word in enumerate(words) if word[0].isupper() and word.lower() not in asked
+                 and (position > 0 or len(words) == 1 or words[1][0].isupper())]
+        return content_words(" ".join(names))
+    else:
+        return set()
+    return {term for word in SURFACE_WORD.findall(text) if pattern.search(word) for term in content_words(word)}
+
+
+def names_what_was_asked(claim: str, evidence: str, question: str) -> bool:
+    """Whether a claim gives the kind of thing the question asks for and the evidence says that very thing.
+
+    A claim that only repeats the question's words answers nothing; one that names a date, number or person the
+    evidence does not give (in that role: the one the question asks about) is the small model's typical error,
+    recombining a passage's words.
+
+    >>> q = "When did the Maplewood footbridge reopen?"
+    >>> evidence = "The footbridge reopened on 14 March 2026 after repairs."
+    >>> names_what_was_asked("It reopened on 14 March 2026.", evidence, q)
+    True
+    >>> names_what_was_asked("It reopened on 3 May 2026.", evidence, q)
+    False
+    >>> names_what_was_asked("It reopened.", evidence, q)
+    False
+    >>> names_what_was_asked("The repairs were done.", "Repairs were done.", "Why did it close?")
+    True
+    """
+    if not content_words(claim) - content_words(question):
+        return False
+    kind = answer_type(question)
+    if not kind:
+        return True
+    wanted = answer_words(claim, kind, question)
+    return bool(wanted) and wanted <= content_words(evidence)
 
 
 @dataclass(frozen=True)
@@ -84,42 +145,159 @@ def fits(question: str, sentence: str) -> bool:
     return not kind or has_answer_type(sentence, kind, question)
 
 
-def rank_sentences(passages: Sequence[Passage], question: str, weights: Weights | None = None) -> list[Sentence]:
-    """Every sentence of the passages, best evidence for `question` first.
+@dataclass(frozen=True)
+class Judgement:
+    """A scorer's view of the candidate sentences for one question: a score per sentence (higher answers better)
+    and the chance that any of them answers at all."""
 
-    >>> passages = [Passage("a", "Ferry", "a", "", "Boats were bought. The ferry opened in 1932.", 0, 44)]
-    >>> best = rank_sentences(passages, "When did the ferry open?")[0]
-    >>> passages[0].text[best.start:best.end]
-    'The ferry opened in 1932.'
+    scores: np.ndarray
+    answerable: float
+
+
+class SentenceScorer(Protocol):
+    """Judges how well each candidate sentence answers the question (the assistant's thresholds are for
+    `FinderScorer`'s probabilities)."""
+
+    def judge(self, question: str, candidates: Sequence[Candidate]) -> Judgement: ...
+
+
+class WordOverlap:
+    """The IDF-weighted share of the question's content words a sentence holds, plus `TYPE_BONUS` when it holds the
+    kind of thing asked for, minus `RANK_PENALTY` per retrieval rank. No model: the baseline of the answer finder
+    (on the held-out SQuAD-2 articles its best sentence holds the answer less often, see docs/quality.md) and the
+    scorer of tests.
+
+    >>> WordOverlap().judge("When did the ferry open?", [Candidate("", "The ferry opened in 1932."),
+    ...                                                  Candidate("", "Boats came.")]).scores.round(2).tolist()
+    [1.15, 0.0]
+    """
+
+    def __init__(self, weights: Weights | None = None) -> None:
+        self.weights = weights
+
+    def judge(self, question: str, candidates: Sequence[Candidate]) -> Judgement:
+        features = overlap_features(question, candidates, self.weights)
+        scores = features[:, 0] + TYPE_BONUS * features[:, 1] - RANK_PENALTY * features[:, 2]
+        return Judgement(scores, float(scores.max(initial=0.0)))
+
+
+def overlap_features(question: str, candidates: Sequence[Candidate], weights: Weights | None = None) -> np.ndarray:
+    """Per candidate: the IDF-weighted share of the question's words it holds, whether it holds the kind of thing
+    asked for (1/0), and its passage's retrieval rank.
+
+    >>> overlap_features("When did the ferry open?", [Candidate("", "The ferry opened in 1932.", 2)]).tolist()
+    [[1.0, 1.0, 2.0]]
     """
     question_words = content_words(question)
     term_weights = weights_of(question_words, weights)
     kind = answer_type(question)
-    ranked = []
-    for index, passage in enumerate(passages):
-        for span in split_sentences(passage.text):
-            sentence = passage.text[span.start:span.end]
-            score = coverage(question_words, content_words(sentence), term_weights) - RANK_PENALTY * index
-            if kind and has_answer_type(sentence, kind, question):
-                score += TYPE_BONUS
-            ranked.append(Sentence(index, span.start, span.end, score))
+    return np.array([[coverage(question_words, content_words(candidate.sentence), term_weights),
+                      float(bool(kind) and has_answer_type(candidate.sentence, kind, question)), float(candidate.rank)]
+                     for candidate in candidates], dtype=np.float64).reshape(-1, 3)
+
+
+FUSION_FEATURES = ("finder", "overlap", "kind", "rank")
+"""What `FinderScorer` combines: the answer finder's logit and the three `overlap_features`."""
+
+
+def fusion_features(logits: np.ndarray, question: str, candidates: Sequence[Candidate],
+                    weights: Weights | None = None) -> np.ndarray:
+    """One row of `FUSION_FEATURES` per candidate (what the fusion weights were fitted on, and are applied to)."""
+    return np.column_stack([np.asarray(logits, dtype=np.float64).reshape(-1),
+                            overlap_features(question, candidates, weights)])
+
+
+class FinderScorer:
+    """The assistant's scorer. Each sentence's score combines the answer finder's reading with word overlap, the
+    wanted kind of answer and retrieval rank, by a logistic model fitted on the calibration articles (the finder's
+    `meta.json`, "fusion"); whether any sentence answers is the finder's own calibrated chance for the best one.
+    Each is what did best on the held-out articles (docs/quality.md): the combination picks the answering sentence
+    more often than either alone, the finder alone tells unanswerable questions best. `weights` are the index's
+    IDF weights."""
+
+    def __init__(self, finder: Any, weights: Weights | None = None) -> None:
+        self.finder = finder
+        self.weights = weights
+        fusion = finder.meta["fusion"]
+        self.coefficients = np.array([fusion["weights"][name] for name in FUSION_FEATURES], dtype=np.float64)
+        self.bias = float(fusion["bias"])
+
+    def judge(self, question: str, candidates: Sequence[Candidate]) -> Judgement:
+        if not candidates:
+            return Judgement(np.zeros(0, dtype=np.float64), 0.0)
+        logits = self.finder.logits(question, candidates)
+        features = fusion_features(logits, question, candidates, self.weights)
+        scores = 1.0 / (1.0 + np.exp(-(features @ self.coefficients + self.bias)))
+        return Judgement(scores, float(self.finder.calibrated(logits).max()))
+
+
+def rank_sentences(passages: Sequence[Passage], question: str, scorer: SentenceScorer) -> list[Sentence]:
+    """Every sentence of the passages, best evidence for `question` first (ties: earlier passage, earlier sentence).
+
+    >>> passages = [Passage("a", "Ferry", "a", "", "Boats were bought. The ferry opened in 1932.", 0, 44)]
+    >>> best = rank_sentences(passages, "When did the ferry open?", WordOverlap())[0]
+    >>> passages[0].text[best.start:best.end]
+    'The ferry opened in 1932.'
+    """
+    return judged_sentences(passages, question, scorer)[0]
+
+
+def judged_sentences(passages: Sequence[Passage], question: str,
+                     scorer: SentenceScorer) -> tuple[list[Sentence], float]:
+    """`rank_sentences`, and the scorer's chance that any of the sentences answers."""
+    located = [(index, span) for index, passage in enumerate(passages) for span in split_sentences(passage.text)]
+    if not located:
+        return [], 0.0
+    candidates = [Candidate(passages[index].title, passages[index].text[span.start:span.end], index)
+                  for index, span in located]
+    judgement = scorer.judge(question, candidates)
+    ranked = [Sentence(index, span.start, span.end, float(score))
+              for (index, span), score in zip(located, judgement.scores, strict=True)]
     ranked.sort(key=lambda sentence: (-sentence.score, sentence.passage_index, sentence.start))
-    return ranked
+    return ranked, judgement.answerable
 
 
-def best_spans(passage: Passage, question: str, weights: Weights | None = None, first: tuple[int, int] | None = None,
+def best_spans(passage: Passage, question: str, scorer: SentenceScorer, first: tuple[int, int] | None = None,
                count: int = 2) -> tuple[tuple[int, int], ...]:
     """Up to `count` sentence spans of one passage to quote: `first` (the sentence backing a claim) if given,
     then the sentences that best answer the question; in reading order.
 
     >>> passage = Passage("a", "Ferry", "a", "", "Boats came. The ferry opened in 1932. It was cold.", 0, 50)
-    >>> best_spans(passage, "When did the ferry open?", count=1)
+    >>> best_spans(passage, "When did the ferry open?", WordOverlap(), count=1)
     ((12, 37),)
     """
     spans = [first] if first else []
-    for sentence in rank_sentences([passage], question, weights):
+    for sentence in rank_sentences([passage], question, scorer):
         if len(spans) >= count:
             break
         if (sentence.start, sentence.end) not in spans:
             spans.append((sentence.start, sentence.end))
     return tuple(sorted(spans))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the passages hold for a question, found without the model: for each part of the question, its
+    sentences best first; `answerable` is the chance that the passages answer the part that is worst served."""
+
+    parts: tuple[str, ...]
+    ranked: tuple[tuple[Sentence, ...], ...]
+    answerable: float
+
+    @property
+    def best(self) -> tuple[Sentence, ...]:
+        """Each part's best sentence (parts with none left out)."""
+        return tuple(ranked[0] for ranked in self.ranked if ranked)
+
+
+def find_evidence(parts: Sequence[str], passages: Sequence[Passage], scorer: SentenceScorer) -> Evidence:
+    """Rank every sentence of the passages for each part of the question.
+
+    >>> passages = [Passage("a", "Ferry", "a", "", "Boats were bought. The ferry opened in 1932.", 0, 44)]
+    >>> evidence = find_evidence(["When did the ferry open?"], passages, WordOverlap())
+    >>> passages[0].text[evidence.best[0].start:evidence.best[0].end], round(evidence.answerable, 2)
+    ('The ferry opened in 1932.', 1.15)
+    """
+    judged = [judged_sentences(passages, part, scorer) for part in parts]
+    answerable = min(chance for _, chance in judged) if judged else 0.0
+    return Evidence(tuple(parts), tuple(tuple(sentences) for sentences, _ in judged), answerable)

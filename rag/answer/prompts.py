@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.records import Passage
+from rag.text import split_sentences
 
 CANNOT_ANSWER = "I don't know: the indexed articles do not answer this."
 """The one phrase the assistant uses to refuse. The model is asked to write it; the UI and API show it."""
@@ -97,6 +98,48 @@ def strip_markers(text: str) -> str:
     'It rained. A lot.'
     """
     return MARKER.sub("", text).strip()
+
+
+EVIDENCE_SENTENCES = 4
+"""Sentences of evidence the model is shown (each part of the question's best first, then the next best), each with
+the sentence before it for context: a short prompt reads faster and leaves a small model less to confuse."""
+
+
+def evidence_excerpts(passages: Sequence[Passage],
+                      chosen: Sequence[tuple[int, int, int]]) -> tuple[list[int], list[Passage]]:
+    """The passages the chosen sentences come from, best first, each cut down to those sentences and the sentence
+    before each (runs that do not touch are joined by " … "): the indexes of the passages used, and the excerpts.
+    `chosen` holds (passage index, start, end) of each sentence, best first.
+
+    >>> text = "It was built in 1911. It closed in 2024. It reopened in May. Crowds came."
+    >>> passage = Passage("a", "Bridge", "a.md", "", text, 0, len(text))
+    >>> sources, excerpts = evidence_excerpts([passage], [(0, 41, 60)])
+    >>> sources, excerpts[0].text
+    ([0], 'It closed in 2024. It reopened in May.')
+    """
+    sources: list[int] = []
+    for index, _, _ in chosen:
+        if index not in sources:
+            sources.append(index)
+    excerpts = []
+    for index in sources:
+        passage = passages[index]
+        spans = [(span.start, span.end) for span in split_sentences(passage.text)]
+        picked = {(first, last) for chosen_index, first, last in chosen if chosen_index == index}
+        wanted = {position for position, span in enumerate(spans) if span in picked}
+        shown = sorted(wanted | {position - 1 for position in wanted if position > 0})
+        runs: list[list[int]] = []
+        for position in shown:
+            if runs and position == runs[-1][-1] + 1:
+                runs[-1].append(position)
+            else:
+                runs.append([position])
+        text = " … ".join(passage.text[spans[run[0]][0]:spans[run[-1]][1]] for run in runs) or passage.text
+        start = spans[runs[0][0]][0] if runs else 0
+        excerpts.append(Passage(passage.article_id, passage.title, passage.source, passage.url, text,
+                                passage.start + start, passage.start + start + len(text), passage.published,
+                                passage.page))
+    return sources, excerpts
 
 
 def format_passage(number: int, passage: Passage) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import StreamingResponse
 
+from rag.answer.assistant import Drafting
 from rag.errors import InvalidRequestError
 from rag.records import Answer
 from rag.serve.bodies import MODEL_ID, ChatCompletionBody
@@ -115,6 +116,8 @@ def completion_chunks(first: Any, pieces: Pieces, completion_id: str, created: i
                 return
             if isinstance(item, Waiting):
                 yield f": waiting for the model, {item.ahead} ahead\n\n"  # an SSE comment: clients skip it
+            elif isinstance(item, Drafting):
+                yield ": drafting\n\n"
             elif item:
                 yield chunk({"content": item})
         raise RuntimeError("the assistant's stream ended without an answer")

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from rag.answer.assistant import answer_from
+from rag.answer.assistant import Drafting, answer_from
 from rag.records import Answer
 from rag.serve.errors import api_error, error_body
 from rag.serve.queue import Waiting
@@ -59,7 +59,8 @@ def sse(event: str, data: Any) -> str:
 
 
 def ask_events(first: Any, pieces: Pieces) -> Iterator[str]:
-    """/api/ask's events: `queue` (`{"ahead": n}`) while waiting for the model, `text` (`{"text": piece}`), then
+    """/api/ask's events: `queue` (`{"ahead": n}`) while waiting for the model, `drafting` (`{}`) when it starts
+    writing, `text` (`{"text": sentence}`: each sentence once it has passed the checks, never the raw draft), then
     one `answer` (`Answer.to_dict()`) or one `error` (the error JSON)."""
     try:
         for item in rest(first, pieces):
@@ -68,6 +69,8 @@ def ask_events(first: Any, pieces: Pieces) -> Iterator[str]:
                 return
             if isinstance(item, Waiting):
                 yield sse("queue", {"ahead": item.ahead})
+            elif isinstance(item, Drafting):
+                yield sse("drafting", {})
             elif item:
                 yield sse("text", {"text": item})
         raise RuntimeError("the assistant's stream ended without an answer")

@@ -1,0 +1,153 @@
+"""The answer finder: a small cross-encoder that reads a question and one sentence and says how likely the sentence
+answers it.
+
+Word overlap cannot tell "the bridge reopened on 14 March" from "the bridge closed on 14 March" for "when did it
+reopen?", nor a sentence that answers from one that only repeats the question's words; a model that reads both
+can. This one is all-MiniLM-L6-v2's transformer (the bundled embedder's weights) with one output, fine-tuned by
+the project on SQuAD 2.0 questions (`tools/train_answer_finder.py`, `make train-answerer`), quantised to int8
+and shipped in `weights/answer-finder/` beside this module: nothing is downloaded.
+
+`AnswerFinder.score(question, sentences)` returns one calibrated probability per sentence: the chance that this
+sentence holds the answer, fitted on articles the model was not trained on. The answer layer picks the evidence
+sentences with it and refuses when even the best sentence is unlikely to answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.errors import ModelError
+
+WEIGHTS = Path(__file__).resolve().parent / "weights" / "answer-finder"
+"""The shipped model: model.onnx (int8), meta.json (how it was trained, calibration, held-out figures)."""
+FORMAT_VERSION = 1
+MAX_TOKENS = 128
+"""Question and sentence together, in tokens: a sentence longer than that is cut (it rarely matters)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence to score, with the title of the article it comes from (a sentence often leaves its subject to
+    the title: "It reopened on 14 March") and the retrieval rank of its passage (0 for the first)."""
+
+    title: str
+    sentence: str
+    rank: int = 0
+
+
+def pair_text(question: str, candidate: Candidate) -> tuple[str, str]:
+    """What the model reads: the question, then the title and the sentence. Training and use share this.
+
+    >>> pair_text("When did it reopen?", Candidate("Footbridge", "It reopened in March."))
+    ('When did it reopen?', 'Footbridge | It reopened in March.')
+    """
+    context = f"{candidate.title} | {candidate.sentence}" if candidate.title else candidate.sentence
+    return " ".join(question.split()), " ".join(context.split())
+
+
+class AnswerFinder:
+    """The int8 ONNX cross-encoder and its calibration. `threads` is ONNX Runtime's intra-op thread count.
+
+    `score` is the model's reading alone, calibrated; the assistant combines it with word overlap and retrieval
+    rank (`rag.answer.evidence.FinderScorer`, with the weights `meta["fusion"]` fitted beside the calibration)."""
+
+    def __init__(self, folder: str | Path = WEIGHTS, threads: int = 1) -> None:
+        folder = Path(folder)
+        try:
+            self.meta: dict[str, Any] = json.loads((folder / "meta.json").read_text("utf-8"))
+        except (OSError, ValueError) as error:
+            raise ModelError(f"no answer finder in {folder} ({error}): train one with `make train-answerer`") \
+                from error
+        if self.meta.get("format_version") != FORMAT_VERSION:
+            raise ModelError(f"the answer finder in {folder} has format version {self.meta.get('format_version')}, "
+                             f"this version of rag reads {FORMAT_VERSION}: train it again with `make train-answerer`")
+        import onnxruntime
+
+        from rag.models.bundled import bundled_embedder_path
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
+        if options.intra_op_num_threads == 1:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        try:
+            self.session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
+                                                        providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own types for a bad file
+            raise ModelError(f"could not load {folder / 'model.onnx'}: {error}") from error
+        self.tokenizer = pair_tokenizer(bundled_embedder_path())
+        self.scale = float(self.meta["calibration"]["scale"])
+        self.offset = float(self.meta["calibration"]["offset"])
+        self._lock = threading.Lock()
+
+    def logits(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:
+        """The model's raw scores (before calibration), one per candidate."""
+        if not candidates:
+            return np.zeros(0, dtype=np.float32)
+        encodings = self.tokenizer.encode_batch([pair_text(question, candidate) for candidate in candidates])
+        feed = batch_arrays(encodings)
+        with self._lock:
+            return np.asarray(self.session.run(None, feed)[0], dtype=np.float32).reshape(-1)
+
+    def score(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:
+        """The calibrated chance that each candidate sentence answers the question."""
+        return self.calibrated(self.logits(question, candidates))
+
+    def calibrated(self, logits: np.ndarray) -> np.ndarray:
+        """Raw scores (`logits`) as calibrated chances."""
+        return np.asarray(1.0 / (1.0 + np.exp(-(self.scale * logits + self.offset))), dtype=np.float64)
+
+
+def pair_tokenizer(model_folder: Path) -> Any:
+    """The embedder's WordPiece tokenizer set up for (question, sentence) pairs, cut to MAX_TOKENS."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
+    return tokenizer
+
+
+def batch_arrays(encodings: Sequence[Any]) -> dict[str, np.ndarray]:
+    """Pad a batch of encodings into the model's three inputs."""
+    width = max(len(encoding.ids) for encoding in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    types = np.zeros_like(ids)
+    mask = np.zeros_like(ids)
+    for row, encoding in enumerate(encodings):
+        length = len(encoding.ids)
+        ids[row, :length] = encoding.ids
+        types[row, :length] = encoding.type_ids
+        mask[row, :length] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def held_out_articles(folder: str | Path = WEIGHTS) -> set[str]:
+    """The articles the model in `folder` was neither trained nor calibrated on: the only ones to report on."""
+    try:
+        return set(json.loads((Path(folder) / "meta.json").read_text("utf-8"))["split"]["held-out"])
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelError(f"no held-out split recorded in {folder}: train the answer finder with "
+                         f"`make train-answerer`") from error
+
+
+_shared: dict[tuple[str, int], AnswerFinder] = {}
+_shared_lock = threading.Lock()
+
+
+def load_answer_finder(folder: str | Path = WEIGHTS, threads: int = 1) -> AnswerFinder:
+    """The answer finder in `folder`, loaded once per process (it is read-only and thread-safe)."""
+    key = (str(Path(folder).resolve()), threads)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = AnswerFinder(folder, threads)
+        return _shared[key]

@@ -1,0 +1,63 @@
+"""The answer finder as shipped (rag/models/weights/answer-finder): it loads offline, prefers the sentence that
+answers over one that only shares the question's words, and its record of training says it was judged only on
+articles it never saw and beat the word-overlap heuristics it replaced there."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.answer.evidence import FinderScorer
+from rag.answer.thresholds import REFUSAL_THRESHOLD
+from rag.models.answer_finder import WEIGHTS, Candidate, held_out_articles, load_answer_finder, pair_text
+
+
+def test_the_shipped_model_is_small_and_its_splits_never_overlap() -> None:
+    meta = json.loads((WEIGHTS / "meta.json").read_text())
+    assert (WEIGHTS / "model.onnx").stat().st_size < 30_000_000
+    split = {name: set(articles) for name, articles in meta["split"].items()}
+    assert split["train"] and split["calibration"] and split["held-out"]
+    assert not split["train"] & split["held-out"] and not split["calibration"] & split["held-out"]
+    assert not split["train"] & split["calibration"]
+    assert held_out_articles() == split["held-out"]
+    assert meta["seed"] == 0 and meta["training"]["pairs"] > 10_000
+
+
+def test_each_part_kept_beats_the_heuristic_it_replaced_on_the_held_out_articles() -> None:
+    """The assistant picks evidence with the fused score and refuses on the finder's own chance: each must beat
+    word overlap (sentence choice) and the word-overlap refusal estimate (refusals) where it was never trained."""
+    meta = json.loads((WEIGHTS / "meta.json").read_text())
+    best = meta["held_out"]["best_sentence_holds_answer"]
+    assert best["fused"] > best["word_overlap"]
+    refused = meta["held_out"]["unanswerable_refused_at_false_refusals"]["0.08"]
+    assert refused["finder"] > refused["word_overlap_refusal"]
+    assert meta["refusal_threshold"] == REFUSAL_THRESHOLD, "thresholds.py records the calibrated threshold"
+
+
+@pytest.mark.parametrize(("title", "question", "answers", "distractor"), [
+    ("Maplewood footbridge", "When did the Maplewood footbridge reopen?",
+     "The Maplewood footbridge reopened to walkers and cyclists on 14 March 2026.",
+     "The Maplewood footbridge was closed in November 2024 after flood damage."),
+    ("Lenn Valley Regatta", "Who won the women's single sculls at the regatta?",
+     "The women's single sculls was won by Priya Sandhu of the Elmsbury Sculling Club.",
+     "The women's single sculls drew eleven entries this year, a record for the regatta."),
+    ("Harbour Lights festival", "How many visitors did the Harbour Lights festival attract?",
+     "The festival drew 41,500 visitors over three nights.",
+     "The Harbour Lights festival has been held in the harbour every August since 1998."),
+])
+def test_the_sentence_that_answers_scores_above_one_that_shares_the_question_s_words(
+        title: str, question: str, answers: str, distractor: str) -> None:
+    """The model's own reading, on sentences of one article whose title is the question's subject. (Combined with
+    word overlap, as the assistant ranks evidence, a distractor that repeats more of the question's words can
+    still win: docs/quality.md gives the figures.)"""
+    finder = load_answer_finder()
+    wrong, right = finder.score(question, [Candidate(title, distractor), Candidate(title, answers)])
+    assert 0.0 <= wrong < right <= 1.0
+    assert FinderScorer(finder).judge(question, [Candidate(title, answers)]).answerable > REFUSAL_THRESHOLD
+
+
+def test_the_input_is_the_question_then_title_and_sentence() -> None:
+    assert pair_text(" When  did it reopen? ", Candidate("Bridge", "It reopened\nin March.")) == \
+        ("When did it reopen?", "Bridge | It reopened in March.")
+    assert load_answer_finder().score("Anything?", []).shape == (0,)
