@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.assistant import Assistant
+from rag.answer.assistant import Assistant, Drafting
 from rag.answer.prompts import CANNOT_ANSWER, build_prompt
 from rag.ingest.chunk import embedding_text
 from rag.records import Answer
@@ -69,7 +69,9 @@ def test_answer_cites_the_passage_holding_the_fact(real_assistant: Assistant, qu
     assert any(source in passage.article_id for passage in cited), answer
     for citation in answer.citations:
         assert f"[{citation.number}]" in answer.text
-        assert citation.quote and citation.quote in citation.passage.text
+        # Quotes are the passage's words with the source file's hard line breaks folded into spaces.
+        quoted = citation.passage.text[citation.quote_start:citation.quote_end]
+        assert citation.quote and citation.quote == " ".join(quoted.split())
 
 
 @pytest.mark.parametrize("question", [
@@ -85,5 +87,8 @@ def test_questions_the_articles_do_not_answer_are_refused(real_assistant: Assist
 def test_stream_ends_with_the_checked_answer(real_assistant: Assistant) -> None:
     pieces = list(real_assistant.stream("How many visitors did the Harbour Lights festival attract?"))
     assert isinstance(pieces[-1], Answer)
-    assert all(isinstance(piece, str) for piece in pieces[:-1])
-    assert "".join(str(piece) for piece in pieces[:-1]).strip() == pieces[-1].model_text
+    assert isinstance(pieces[0], Drafting), "the reader sees a drafting state before anything checked"
+    shown = [piece for piece in pieces[1:-1] if not isinstance(piece, Drafting)]
+    assert all(isinstance(piece, str) for piece in shown)
+    # Only checked sentences reach the screen: what streamed is the checked answer, not the model's draft.
+    assert " ".join(str(piece).strip() for piece in shown) == pieces[-1].text
