@@ -273,6 +273,23 @@ def long_date(value: str) -> str:
     return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
 
 
+def outlets_of(passages: Sequence[Passage]) -> list[str]:
+    """The sources of `passages`, each once, in order."""
+    return list(dict.fromkeys(passage.source for passage in passages))
+
+
+def reported_by_text(outlets: Sequence[str], named: int = 2) -> str:
+    """The line that says which outlets report a story: the first `named` by name, the others counted.
+
+    >>> reported_by_text(["Maplewood Gazette", "Lenn Valley Herald", "Orwin Courier", "Dunmore Daily"])
+    'reported by Maplewood Gazette, Lenn Valley Herald +2'
+    >>> reported_by_text(["Maplewood Gazette"])
+    'reported by Maplewood Gazette'
+    """
+    more = f" +{len(outlets) - named}" if len(outlets) > named else ""
+    return "reported by " + ", ".join(outlets[:named]) + more
+
+
 @dataclass(frozen=True)
 class Hit:
     """A retrieved passage with its relevance score (higher is better; the scale depends on the retriever).
@@ -284,6 +301,11 @@ class Hit:
     passage: Passage
     score: float
     same_story: tuple[Passage, ...] = ()
+
+    @property
+    def reported_by(self) -> list[str]:
+        """The outlets (sources) reporting this hit's story, its own first, each once."""
+        return outlets_of((self.passage, *self.same_story))
 
     def to_dict(self) -> dict[str, Any]:
         return {"score": round(float(self.score), 6), **self.passage.to_dict(),
@@ -318,7 +340,7 @@ class Citation:
         >>> Citation(1, one, same_story=(Passage("b", "T", "Lenn Valley Herald", "", "y", 0, 1),)).reported_by
         ['Maplewood Gazette', 'Lenn Valley Herald']
         """
-        return list(dict.fromkeys(passage.source for passage in (self.passage, *self.same_story)))
+        return outlets_of((self.passage, *self.same_story))
 
     @property
     def quotes(self) -> list[str]:

@@ -63,8 +63,10 @@ STORY_SHARED_TERMS = 3
 multi-outlet test set (tests/data/multi-outlet.jsonl) every pair of reports of one event shares at least 4, and no
 pair of different events above the similarity threshold shares more than 2."""
 STORY_DAYS = 3
-"""Two dated reports of one story are published at most this many days apart (a follow-up weeks later, or last
-year's flood, is another story however alike its words)."""
+"""Two reports of one story are published at most this many days apart (a follow-up weeks later, or last year's
+flood, is another story however alike its words). Undated passages are never grouped: news carries dates, and two
+encyclopedia articles telling one battle (SQuAD's Huguenots and Jacksonville: 1 question of 2,000 lost its answer
+from the top 5 when they were grouped) each hold details the other lacks."""
 STORY_DEPTH = 4
 """Hits grouped per hit returned: the members of a story are looked for among the top `STORY_DEPTH * k`."""
 RECENT_SHARE = 0.5
@@ -180,9 +182,9 @@ class Retriever:
             hits = recent_first(hits)
         if self.story_similarity >= 1:
             return drop_near_duplicates(hits, k, self.duplicate_overlap)
-        hits = drop_near_duplicates(hits, STORY_DEPTH * k, self.duplicate_overlap)
+        hits = hits[:STORY_DEPTH * k]
         vectors = index.vectors_of([rows[hit.passage.id] for hit in hits])
-        return group_stories(hits, vectors, k, self.story_similarity)
+        return group_stories(hits, vectors, k, self.story_similarity, self.duplicate_overlap)
 
     def candidates(self, question: str, filters: Filters | None = None,
                    index: PassageIndex | None = None) -> Candidates:
@@ -403,11 +405,12 @@ def recent_first(hits: Sequence[Hit], share: float = RECENT_SHARE) -> list[Hit]:
             *(hit for hit in hits if hit.score < floor)]
 
 
-def group_stories(hits: Sequence[Hit], vectors: np.ndarray, k: int,
-                  similarity: float = STORY_SIMILARITY) -> list[Hit]:
+def group_stories(hits: Sequence[Hit], vectors: np.ndarray, k: int, similarity: float = STORY_SIMILARITY,
+                  overlap: float = 0.5) -> list[Hit]:
     """The first `k` stories of `hits` (best first; `vectors` are their normalised embeddings, row by row): a hit
-    that reports the same story as a better one (`same_story`) joins it as one of its `Hit.same_story` passages
-    instead of taking a place of its own; at most one passage per article in a story.
+    that reports the same story as a better one (`same_story`: a syndicated copy too) joins it as one of its
+    `Hit.same_story` passages instead of taking a place of its own, at most one passage per article; a hit that
+    repeats a better one of its own article (`drop_near_duplicates`, with `overlap`) is dropped.
 
     >>> def hit(name, source, text, published="2026-03-14"):
     ...     return Hit(Passage(name, "T", source, "", text, 0, len(text), published=published), 0.5)
@@ -419,6 +422,7 @@ def group_stories(hits: Sequence[Hit], vectors: np.ndarray, k: int,
     [('a', ['b']), ('c', [])]
     """
     stories: list[tuple[int, list[Passage]]] = []  # (position of the story's hit, the other reports)
+    shingles: list[set[tuple[str, ...]]] = []  # of each story's hit
     terms: dict[int, set[str]] = {}
 
     def terms_of(position: int) -> set[str]:
@@ -426,39 +430,56 @@ def group_stories(hits: Sequence[Hit], vectors: np.ndarray, k: int,
             terms[position] = specific_terms(hits[position].passage.text)
         return terms[position]
 
+    def reports(position: int, first: int) -> bool:
+        # The cheap tests first: most pairs are told apart by article, date or embedding.
+        one, other = hits[position].passage, hits[first].passage
+        return (one.article_id != other.article_id and _days_apart(one, other) <= STORY_DAYS
+                and float(vectors[position] @ vectors[first]) >= similarity
+                and same_story(one, other, terms_of(position), terms_of(first)))
+
     for position, hit in enumerate(hits):
-        story = next((members for first, members in stories
-                      if float(vectors[position] @ vectors[first]) >= similarity
-                      and same_story(hit.passage, hits[first].passage, terms_of(position), terms_of(first))), None)
+        story = next((members for first, members in stories if reports(position, first)), None)
         if story is not None:
-            articles = {passage.article_id for passage in story}
-            if hit.passage.article_id not in articles:
+            if hit.passage.article_id not in {passage.article_id for passage in story}:
                 story.append(hit.passage)
-        elif len(stories) < k:
-            stories.append((position, []))
+            continue
+        if len(stories) >= k:
+            continue
+        own = _shingles(hit.passage.text) if overlap < 1 else set()
+        if overlap < 1 and (any(_same_span(hit.passage, hits[first].passage, overlap) for first, _ in stories)
+                            or any(own and len(own & other) > overlap * len(own) for other in shingles)):
+            continue
+        stories.append((position, []))
+        shingles.append(own)
     return [dataclasses.replace(hits[first], same_story=tuple(members)) for first, members in stories]
+
+
+def _days_apart(passage: Passage, other: Passage) -> float:
+    """Days between two publication dates; infinitely many when either is undated (or unreadable).
+
+    >>> _days_apart(Passage("a", "", "", "", "", 0, 0, published="2026-03-14"),
+    ...             Passage("b", "", "", "", "", 0, 0, published="2026-03-12T09:30:00"))
+    2
+    """
+    try:
+        return abs((datetime.date.fromisoformat(passage.published[:10])
+                    - datetime.date.fromisoformat(other.published[:10])).days)
+    except ValueError:
+        return float("inf")
 
 
 def same_story(passage: Passage, other: Passage, terms: set[str], other_terms: set[str]) -> bool:
     """Whether two passages whose embeddings are alike report the same story: other articles, sharing at least
-    `STORY_SHARED_TERMS` names and numbers (`terms`: `rag.text.specific_terms`), published within `STORY_DAYS` of
-    each other when both are dated.
+    `STORY_SHARED_TERMS` names and numbers (`terms`: `rag.text.specific_terms`), both published, within
+    `STORY_DAYS` of each other.
 
     >>> first = Passage("a", "T", "Gazette", "", "x", 0, 1, published="2026-03-14")
     >>> later = Passage("b", "T", "Herald", "", "x", 0, 1, published="2026-05-14")
     >>> same_story(first, later, {"vos", "maplewood", "1.35"}, {"vos", "maplewood", "1.35"})
     False
     """
-    if passage.article_id == other.article_id or len(terms & other_terms) < STORY_SHARED_TERMS:
-        return False
-    if passage.published and other.published:
-        try:
-            gap = (datetime.date.fromisoformat(passage.published[:10])
-                   - datetime.date.fromisoformat(other.published[:10])).days
-        except ValueError:
-            return True
-        return abs(gap) <= STORY_DAYS
-    return True
+    return (passage.article_id != other.article_id and len(terms & other_terms) >= STORY_SHARED_TERMS
+            and _days_apart(passage, other) <= STORY_DAYS)
 
 
 # -- near-duplicates -----------------------------------------------------------------------------------------------
