@@ -229,8 +229,8 @@ class Period:
 
     >>> Period("last month", "2026-02-01", "2026-02-28", as_of="2026-03-14").describe()
     '"last month": 1 February 2026 to 28 February 2026'
-    >>> Period("latest", latest=True, as_of="2026-03-14").describe()
-    '"latest": newest articles first, as of 14 March 2026'
+    >>> Period("latest", until="2026-03-14", latest=True, as_of="2026-03-14").describe()
+    '"latest": newest articles first, up to 14 March 2026'
     """
 
     phrase: str
@@ -255,8 +255,6 @@ class Period:
             dates = "any date"
         if self.latest:
             dates = "newest articles first" + (f", {dates}" if dates != "any date" else "")
-            if not self.until and self.as_of:
-                dates += f", as of {long_date(self.as_of)}"
         return f'"{self.phrase}": {dates}' + (f" ({self.note})" if self.note else "")
 
     def to_dict(self) -> dict[str, Any]:

@@ -128,37 +128,48 @@ class Retriever:
     def search_timed(self, question: str, k: int = 5, filters: Filters | None = None,
                      as_of: datetime.date | None = None, relevant: float = 0.0) -> TimedHits:
         """`search` for a question that may say when ("latest", "last month", "in March", "before the vote"): the
-        phrase is resolved against `as_of` (default today) into publication dates (explicit `filters` dates win).
-        A period named by a date ("in 2025") may be when the event happened rather than when it was reported, so
-        when nothing scoring `relevant` or more was published in it, every date is searched (and the period says
-        so)."""
+        phrase is resolved against `as_of` (default today) into publication dates (explicit `filters` dates win),
+        and searched for without the words that only say when.
+
+        When nothing was published in the period (or, for a period the question names by a date, nothing scoring
+        `relevant` or more), the question is searched as written over every date, and the period says so: a date
+        a question names may be when something happened rather than when it was reported ("the revenue in 2025",
+        reported in 2026), and a collection without dates (an encyclopedia: "Which country today is a remnant of
+        the Ottoman empire?") has nothing in any period."""
         as_of = as_of or datetime.date.today()
         reading = read_time(question, as_of)
         if not reading:
             return TimedHits(self.search(question, k, filters), question, asked=question)
         reading, note = reading.resolved(lambda event: self.event_date(event, reading.query, as_of))
         chosen, period = period_filters(reading, filters, as_of, note)
+        assert period is not None  # a question with a time phrase always has a period
+        if chosen == filters and not reading.latest:  # the phrase restricts nothing: the question as asked
+            return TimedHits(self.search(question, k, filters), question, period, question)
         hits = self.search(reading.query, k, chosen, newest_first=reading.latest)
-        asked = (reading.without or question) if chosen != filters else question
-        if reading.absolute and chosen != filters and (not hits or hits[0].score < relevant):
-            hits = self.search(reading.query, k, filters, newest_first=reading.latest)
-            dates = filters or Filters()
-            assert period is not None  # a question with a time phrase always has a period
-            period = dataclasses.replace(period, since=dates.since, until=dates.until,
-                                         note="nothing relevant was published then: searched all dates")
-            asked = question
-        return TimedHits(hits, reading.query, period, asked)
+        # A period counted from the reference date (or dated by the index) is what was asked: only an empty one
+        # is searched again; a date the question names may be the event's, so a weak match there is too.
+        enough = bool(hits) and (not reading.absolute or hits[0].score >= relevant)
+        if chosen == filters or enough:
+            return TimedHits(hits, reading.query, period, reading.without or question)
+        dates = filters or Filters()
+        period = dataclasses.replace(period, since=dates.since, until=dates.until,
+                                     note="nothing relevant was published then: searched all dates")
+        return TimedHits(self.search(question, k, filters, newest_first=reading.latest), question, period, question)
 
     def event_date(self, event: str, question: str, as_of: datetime.date) -> str:
-        """The date of an event a question refers to ("the vote"): the publication date of the best-ranked dated
-        passage, published by `as_of`, that names the event; "" when none does."""
+        """The date of an event a question refers to ("the vote"): among the relevant dated passages published by
+        `as_of` that name the event, the story most outlets reported (the event itself, rather than a preview that
+        says "a vote is expected"; the best-ranked on a tie), dated by its first report; "" when none names it."""
         wanted = content_words(event)
         until = Filters.parse(until=as_of.isoformat())
-        for hit in self.search(question, EVENT_CANDIDATES, until):
-            passage = hit.passage
-            if passage.published and wanted <= content_words(f"{passage.title} {passage.text}"):
-                return passage.published[:10]
-        return ""
+        hits = self.search(question, EVENT_CANDIDATES, until)
+        floor = RECENT_SHARE * max((hit.score for hit in hits), default=0.0)
+        naming = [hit for hit in hits if hit.score >= floor and hit.passage.published
+                  and wanted <= content_words(f"{hit.passage.title} {hit.passage.text}")]
+        if not naming:
+            return ""
+        story = max(naming, key=lambda hit: len(hit.same_story))  # max keeps the first (best-ranked) of a tie
+        return min(passage.published[:10] for passage in (story.passage, *story.same_story) if passage.published)
 
     def search(self, question: str, k: int = 5, filters: Filters | None = None,
                newest_first: bool = False) -> list[Hit]:

@@ -36,16 +36,20 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
           r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
-_POINT = (rf"(?:{_YEAR}-\d\d(?:-\d\d)?\b|{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+{_YEAR}\b)?"
+_CENTURY = r"(?:the\s+)?(?:1[1-9]|2[01])(?:st|nd|rd|th)\s+century"
+_POINT = (rf"(?:{_CENTURY}\b|{_YEAR}-\d\d(?:-\d\d)?\b|{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+{_YEAR}\b)?"
           rf"|{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?|{_MONTH}\b(?:,?\s+{_YEAR}\b)?|(?:the\s+)?{_YEAR}s\b|{_YEAR}\b)")
-"""A date as written: 2026-03-14, 2026-03, 14 March 2026, March 14, 2026, March 2026, March, 2026, the 1990s."""
+"""A date as written: 2026-03-14, 2026-03, 14 March 2026, March 14, 2026, March 2026, March, 2026, the 1990s, the
+19th century (from the 11th: earlier years are not dates `Filters.parse` reads)."""
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "few": 3, "couple of": 2}
 _COUNT = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of)"
 _UNIT = r"(?P<unit>day|week|month|year)s?"
-_LATEST = re.compile(r"\b(?:(?:the\s+)?(?:very\s+)?(?:latest|newest|most\s+recent)(?:\s+news)?|recently|recent"
-                     r"|currently|current|nowadays|right\s+now|at\s+the\s+moment|at\s+present|these\s+days|so\s+far"
-                     r"|to\s+date|as\s+of\s+now|now)\b", re.IGNORECASE)
+_LATEST = re.compile(r"\b(?:(?:the\s+)?(?:very\s+)?(?:latest|newest|most\s+recent)(?:\s+news)?|recently|currently"
+                     r"|nowadays|right\s+now|at\s+the\s+moment|at\s+present|these\s+days|so\s+far|to\s+date"
+                     r"|as\s+of\s+now|now(?=\W*$))\b", re.IGNORECASE)
+"""Words that ask how things stand. Not "current" or "recent" alone (an electric current, a recent ancestor), and
+"now" only at the end of a question ("Is the bridge open now?")."""
 _EVENT_WORD = r"[\w'’-]+"
 _NOT_EVENT = r"(?:and|or|but|what|who|when|where|which|how|why|did|does|do|is|was|were|are|has|have|had|will|would)"
 
@@ -110,8 +114,8 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
     ...                                          read_time("Who won in May?", day))]
     [('in March', '2026-03', '2026-03'), ('in May', '2025-05', '2025-05')]
     >>> reading = read_time("What is the latest on the Maplewood footbridge?", day)
-    >>> reading.latest, reading.query
-    (True, 'What is on the Maplewood footbridge?')
+    >>> reading.latest, reading.until, reading.query
+    (True, '2026-03-14', 'What is on the Maplewood footbridge?')
     >>> read_time("How did the budget change since 2025?", day).since
     '2025'
     >>> read_time("What happened this week?", day).since  # weeks start on Monday
@@ -129,7 +133,10 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
         text = _without(text, found.start(), found.end())
     reading = _period(text, as_of)
     if reading is None:
-        return TimePhrase(latest_phrase, text if latest else question, text if latest else question, latest=latest,
+        if not latest:
+            return TimePhrase(query=question, without=question, as_of=as_of.isoformat())
+        # The latest as of the reference date: what was published after it had not happened yet.
+        return TimePhrase(latest_phrase, text, text, until=as_of.isoformat(), latest=True, relative=True,
                           as_of=as_of.isoformat())
     phrase = reading.phrase if not latest_phrase else f"{latest_phrase}, {reading.phrase}"
     return dataclasses.replace(reading, phrase=phrase, latest=latest, as_of=as_of.isoformat())
@@ -332,8 +339,14 @@ def _point(text: str, as_of: datetime.date) -> tuple[str, str] | None:
     >>> day = datetime.date(2026, 3, 14)
     >>> _point("March", day), _point("14th of March", day), _point("June 3, 2024", day), _point("the 1990s", day)
     (('2026-03', '2026-03'), ('2026-03-14', '2026-03-14'), ('2024-06-03', '2024-06-03'), ('1990', '1999'))
+    >>> _point("the 19th century", day)
+    ('1800', '1899')
     """
     text = " ".join(text.lower().replace(",", " ").split())
+    century = re.fullmatch(rf"{_CENTURY}", text)
+    if century:
+        hundreds = int(re.sub(r"\D", "", text)) - 1
+        return f"{hundreds}00", f"{hundreds}99"
     if re.fullmatch(rf"(?:the )?{_YEAR}s", text):
         decade = int(re.sub(r"\D", "", text))
         return str(decade), str(decade + 9 if decade % 10 == 0 else decade)
