@@ -58,6 +58,8 @@ CASES = [
     ("What happened before March 2026?", "before March 2026", "", "2026-02-28"),
     ("What happened until 2025?", "until 2025", "", "2025-12-31"),
     ("What was promised by June 2025?", "by June 2025", "", "2025-06-30"),
+    ("How many homes had broadband by the end of September 2025?", "by the end of September 2025", "", "2025-09-30"),
+    ("What happened before the end of 2025?", "before the end of 2025", "", "2025-12-31"),
     ("Who won between March and May 2025?", "between March and May 2025", "2025-03-01", "2025-05-31"),
     ("What opened from 2024 to 2025?", "from 2024 to 2025", "2024-01-01", "2025-12-31"),
     ("What is the most recent news this month?", "the most recent news, this month", "2026-03-01", "2026-03-14"),

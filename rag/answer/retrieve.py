@@ -71,6 +71,10 @@ STORY_DEPTH = 4
 """Hits grouped per hit returned: the members of a story are looked for among the top `STORY_DEPTH * k`."""
 RECENT_SHARE = 0.5
 """For "latest": passages scoring at least this share of the best score are relevant, and ranked newest first."""
+NAMED_PERIOD_SHARE = 0.5
+"""A period the question names by a date ("in 2025") is kept when its best passage scores at least this share of the
+best over every date: the date may be when the thing happened rather than when it was reported ("the revenue in
+2025", reported in April 2026), and then the passage that answers lies outside the period."""
 EVENT_CANDIDATES = 10
 """Passages looked at to date an event reference ("before the vote")."""
 
@@ -132,10 +136,10 @@ class Retriever:
         and searched for without the words that only say when.
 
         When nothing was published in the period (or, for a period the question names by a date, nothing scoring
-        `relevant` or more), the question is searched as written over every date, and the period says so: a date
-        a question names may be when something happened rather than when it was reported ("the revenue in 2025",
-        reported in 2026), and a collection without dates (an encyclopedia: "Which country today is a remnant of
-        the Ottoman empire?") has nothing in any period."""
+        `relevant` or more and `NAMED_PERIOD_SHARE` of the best over every date), the question is searched as
+        written over every date, and the period says so: a date a question names may be when something happened
+        rather than when it was reported ("the revenue in 2025", reported in 2026), and a collection without dates
+        (an encyclopedia: "Which country today is a remnant of the Ottoman empire?") has nothing in any period."""
         as_of = as_of or datetime.date.today()
         reading = read_time(question, as_of)
         if not reading:
@@ -147,14 +151,25 @@ class Retriever:
             return TimedHits(self.search(question, k, filters), question, period, question)
         hits = self.search(reading.query, k, chosen, newest_first=reading.latest)
         # A period counted from the reference date (or dated by the index) is what was asked: only an empty one
-        # is searched again; a date the question names may be the event's, so a weak match there is too.
-        enough = bool(hits) and (not reading.absolute or hits[0].score >= relevant)
-        if chosen == filters or enough:
+        # is searched again. A date the question names may be the event's: its period must hold a passage about
+        # as relevant as the best of any date.
+        everywhere: list[Hit] | None = None
+        if chosen == filters:
+            enough = True
+        elif reading.absolute:
+            everywhere = self.search(question, k, filters, newest_first=reading.latest)
+            best = everywhere[0].score if everywhere else 0.0
+            enough = bool(hits) and hits[0].score >= max(relevant, NAMED_PERIOD_SHARE * best)
+        else:
+            enough = bool(hits)
+        if enough:
             return TimedHits(hits, reading.query, period, reading.without or question)
         dates = filters or Filters()
         period = dataclasses.replace(period, since=dates.since, until=dates.until,
                                      note="nothing relevant was published then: searched all dates")
-        return TimedHits(self.search(question, k, filters, newest_first=reading.latest), question, period, question)
+        if everywhere is None:
+            everywhere = self.search(question, k, filters, newest_first=reading.latest)
+        return TimedHits(everywhere, question, period, question)
 
     def event_date(self, event: str, question: str, as_of: datetime.date) -> str:
         """The date of an event a question refers to ("the vote"): among the relevant dated passages published by

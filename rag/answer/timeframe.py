@@ -250,8 +250,9 @@ def _before(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
     point = _point(match.group("point"), as_of)
     if point is None:
         return None
-    word = match.group("word").lower()
-    until = point[1] if word not in ("before", "prior to", "earlier than") else _day_before(point[0])
+    word = " ".join(match.group("word").lower().split())
+    strictly = word in ("before", "prior to", "earlier than") and "end of" not in match.group(0).lower()
+    until = _day_before(point[0]) if strictly else point[1]
     return TimePhrase(until=until, absolute=True)
 
 
@@ -322,8 +323,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date],
               rf"|the\s+last)\s+{_UNIT}\b"), _relative),
     (_pattern(r"\b(?:today|yesterday)(?:['’]s)?\b"), _day_word),
     (_pattern(rf"\b(?P<word>since|after|from|starting)\s+(?P<point>{_POINT})"), _since),
-    (_pattern(rf"\b(?P<word>before|prior\s+to|earlier\s+than|until|till|through|up\s+to|by)\s+(?P<point>{_POINT})"),
-     _before),
+    (_pattern(rf"\b(?P<word>before|prior\s+to|earlier\s+than|until|till|through|up\s+to|by)\s+(?:the\s+end\s+of\s+)?"
+              rf"(?P<point>{_POINT})"), _before),
     (_pattern(rf"\b(?:in|during|on|throughout)\s+(?P<point>{_POINT})(?:\s+(?:and|or)\s+(?P<other>{_POINT}))?"),
      _within),
     (_pattern(rf"\b(?P<point>(?:{_DAY}\s+)?{_MONTH}\s+{_YEAR}|{_YEAR}-\d\d-\d\d)\b"), _within),
