@@ -216,7 +216,7 @@ class Filters:
         return asdict(self)
 
 
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                 "November", "December")
 
 
@@ -268,7 +268,7 @@ def long_date(value: str) -> str:
     '4 March 2026'
     """
     day = datetime.date.fromisoformat(value[:10])
-    return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def outlets_of(passages: Sequence[Passage]) -> list[str]:

@@ -28,8 +28,12 @@ RETOLD = "The Maplewood footbridge is open again, Mayor Anneke Vos said; 1.35 mi
 
 
 def test_reports_of_one_event_join_the_first_and_free_places_for_other_stories() -> None:
-    hits = [report("a", "Gazette", REOPENED), report("b", "Herald", RETOLD), report("c", "Courier", "Ward opens."),
-            report("d", "Daily", RETOLD + " Crowds came.")]
+    hits = [
+        report("a", "Gazette", REOPENED),
+        report("b", "Herald", RETOLD),
+        report("c", "Courier", "Ward opens."),
+        report("d", "Daily", RETOLD + " Crowds came."),
+    ]
     vectors = np.array([[1.0, 0.0], [0.95, 0.31], [0.0, 1.0], [0.9, 0.44]])
     grouped = group_stories(hits, vectors, k=2)
     assert [hit.passage.article_id for hit in grouped] == ["a", "c"]
@@ -63,8 +67,7 @@ def test_overlapping_windows_of_one_article_are_still_dropped_not_grouped() -> N
 
 
 @pytest.mark.slow
-def test_top_5_holds_5_distinct_events_after_grouping_and_3_before(multi_outlet_index: Path,
-                                                                   real_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_top_5_holds_5_distinct_events_after_grouping_and_3_before(multi_outlet_index: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
     figures = measure(multi_outlet_index, real_embedder, k=5)
     # Measured (tools/stories.py): 3.08 distinct events on average before (min 2), 5.00 after (min 5).
     assert figures["before"]["mean"] <= 3.5 and figures["before"]["min"] <= 2
@@ -75,16 +78,19 @@ def test_top_5_holds_5_distinct_events_after_grouping_and_3_before(multi_outlet_
 
 
 @pytest.mark.slow
-def test_each_hit_carries_the_other_outlets_reporting_its_story(multi_outlet_index: Path,
-                                                                real_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_each_hit_carries_the_other_outlets_reporting_its_story(multi_outlet_index: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
     retriever = Retriever.load(multi_outlet_index, real_embedder)
     events = events_of()
     hits = retriever.search("Who cut the ribbon on the reopened Maplewood footbridge?", 5)
     reopening = hits[0]
     assert events[reopening.passage.article_id] == "footbridge-reopened"
     assert {events[passage.article_id] for passage in reopening.same_story} == {"footbridge-reopened"}
-    assert sorted(reopening.reported_by) == ["Dunmore Daily", "Lenn Valley Herald", "Maplewood Gazette",
-                                             "Orwin Courier"]
+    assert sorted(reopening.reported_by) == [
+        "Dunmore Daily",
+        "Lenn Valley Herald",
+        "Maplewood Gazette",
+        "Orwin Courier",
+    ]
     assert len({events[hit.passage.article_id] for hit in hits}) == 5
     assert json.loads(json.dumps(reopening.to_dict()))["same_story"][0]["source"] in reopening.reported_by
     # Grouping off: one story told three or four times fills the top 5.
@@ -93,14 +99,14 @@ def test_each_hit_carries_the_other_outlets_reporting_its_story(multi_outlet_ind
 
 
 @pytest.mark.slow
-def test_the_answer_cites_the_story_and_the_model_reads_k_stories(multi_outlet_index: Path,
-                                                                  real_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_the_answer_cites_the_story_and_the_model_reads_k_stories(multi_outlet_index: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
     from rag.answer.assistant import Assistant
 
     retriever = Retriever.load(multi_outlet_index, real_embedder)
     llm = ScriptedLLM("Mayor Anneke Vos cut the ribbon [1].", chat=True)
-    assistant = Assistant(retriever, llm, Settings(index=str(multi_outlet_index), k=5),
-                          WordOverlap(retriever.term_weights))
+    assistant = Assistant(
+        retriever, llm, Settings(index=str(multi_outlet_index), k=5), WordOverlap(retriever.term_weights)
+    )
     answer = assistant.ask("Who cut the ribbon on the reopened Maplewood footbridge?")
     assert isinstance(answer, Answer) and not answer.refused and "Anneke Vos" in answer.text
     citation: Citation = answer.citations[0]

@@ -67,8 +67,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("question, phrase, since, until", CASES)
-def test_every_time_phrase_resolves_to_the_dates_it_means(question: str, phrase: str, since: str,
-                                                          until: str) -> None:
+def test_every_time_phrase_resolves_to_the_dates_it_means(question: str, phrase: str, since: str, until: str) -> None:
     reading = read_time(question, AS_OF)
     filters, period = period_filters(reading, None, AS_OF)
     assert period is not None and reading.phrase == phrase
@@ -77,8 +76,12 @@ def test_every_time_phrase_resolves_to_the_dates_it_means(question: str, phrase:
 
 
 def test_questions_without_time_are_left_alone() -> None:
-    for question in ("Who built the 2025 budget?", "What is the electric current in the wire?",
-                     "How many boats does the ferry have?", "What may the council decide?"):
+    for question in (
+        "Who built the 2025 budget?",
+        "What is the electric current in the wire?",
+        "How many boats does the ferry have?",
+        "What may the council decide?",
+    ):
         reading = read_time(question, AS_OF)
         assert not reading and reading.query == question
         assert period_filters(reading, Filters(sources=("gazette",)), AS_OF) == (Filters(sources=("gazette",)), None)
@@ -180,8 +183,7 @@ def test_an_event_no_article_reports_is_said_and_every_date_searched(retriever: 
 @pytest.mark.slow
 def test_a_date_that_names_the_event_not_the_report_falls_back_to_every_date(retriever: Retriever) -> None:
     # The 2026 budget was voted in February 2026; nothing relevant was published in 2024.
-    found = retriever.search_timed("How much is the Maplewood budget for 2026 in 2024?", 3, as_of=AS_OF,
-                                   relevant=0.2)
+    found = retriever.search_timed("How much is the Maplewood budget for 2026 in 2024?", 3, as_of=AS_OF, relevant=0.2)
     assert found.period is not None and found.period.note.startswith("nothing relevant was published then")
     assert any("48.6 million" in hit.passage.text for hit in found.hits)
 
@@ -191,8 +193,7 @@ def test_an_answer_about_how_things_stand_says_as_of_when(retriever: Retriever, 
     from rag.answer.assistant import Assistant
 
     llm = ScriptedLLM("The footbridge reopened after nine weeks of repairs [1].", chat=True)
-    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3),
-                          WordOverlap(retriever.term_weights))
+    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3), WordOverlap(retriever.term_weights))
     pieces = list(assistant.stream("Is the Maplewood footbridge open now?", as_of=datetime.date(2026, 3, 20)))
     answer = pieces[-1]
     assert isinstance(answer, Answer)
@@ -200,8 +201,9 @@ def test_an_answer_about_how_things_stand_says_as_of_when(retriever: Retriever, 
     assert "".join(piece for piece in pieces[:-1] if isinstance(piece, str)) == answer.text  # as streamed
     assert answer.period is not None and answer.period.latest and answer.period.until == "2026-03-20"
     # A question about a past period is not said "as of".
-    past = assistant.ask("What did the Maplewood footbridge cost to repair in March 2026?",
-                         as_of=datetime.date(2026, 3, 20))
+    past = assistant.ask(
+        "What did the Maplewood footbridge cost to repair in March 2026?", as_of=datetime.date(2026, 3, 20)
+    )
     assert not past.text.startswith("As of")
 
 
@@ -209,13 +211,26 @@ def test_an_answer_about_how_things_stand_says_as_of_when(retriever: Retriever, 
 def test_cli_search_and_ask_show_the_period(multi_outlet_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from rag.cli import main
 
-    assert main(["search", "What happened last month?", "--index", str(multi_outlet_index), "--as-of",
-                 "2026-03-14", "--json"]) == 0
+    assert (
+        main(
+            [
+                "search",
+                "What happened last month?",
+                "--index",
+                str(multi_outlet_index),
+                "--as-of",
+                "2026-03-14",
+                "--json",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert result["period"]["since"] == "2026-02-01" and result["period"]["until"] == "2026-02-28"
     assert result["search_query"] == "What happened?"
-    assert main(["search", "What happened last month?", "--index", str(multi_outlet_index), "--as-of",
-                 "2026-03-14"]) == 0
+    assert (
+        main(["search", "What happened last month?", "--index", str(multi_outlet_index), "--as-of", "2026-03-14"]) == 0
+    )
     assert 'period: "last month": 1 February 2026 to 28 February 2026' in capsys.readouterr().out
     assert main(["search", "What happened?", "--index", str(multi_outlet_index), "--as-of", "2026-02-31"]) == 1
     assert "as_of must be a date like 2026-03-14" in capsys.readouterr().err

@@ -54,14 +54,16 @@ def events_of(path: Path = MULTI_OUTLET) -> dict[str, str]:
     return {record["id"]: record["event"] for record in records}
 
 
-def distinct_events(retriever: Retriever, events: dict[str, str], questions: Sequence[str] = QUESTIONS,
-                    k: int = 5) -> list[int]:
+def distinct_events(
+    retriever: Retriever, events: dict[str, str], questions: Sequence[str] = QUESTIONS, k: int = 5
+) -> list[int]:
     """For each question, how many different events its top `k` hits report (members of a story not counted)."""
     return [len({events[hit.passage.article_id] for hit in retriever.search(question, k)}) for question in questions]
 
 
-def pair_separation(index: PassageIndex, events: dict[str, str],
-                    similarity: float = STORY_SIMILARITY) -> dict[str, int]:
+def pair_separation(
+    index: PassageIndex, events: dict[str, str], similarity: float = STORY_SIMILARITY
+) -> dict[str, int]:
     """Pairs of passages of different articles: reports of one event grouped (of all such pairs), and pairs of
     different events grouped (should be 0), by the rule retrieval applies."""
     passages = index.passages
@@ -72,8 +74,9 @@ def pair_separation(index: PassageIndex, events: dict[str, str],
         one, other = passages[first], passages[second]
         if one.article_id == other.article_id:
             continue
-        grouped = (float(vectors[first] @ vectors[second]) >= similarity
-                   and same_story(one, other, terms[first], terms[second]))
+        grouped = float(vectors[first] @ vectors[second]) >= similarity and same_story(
+            one, other, terms[first], terms[second]
+        )
         kind = "same_event" if events[one.article_id] == events[other.article_id] else "different"
         counts[f"{kind}_pairs"] += 1
         counts[f"{kind}_grouped"] += int(grouped)
@@ -91,8 +94,12 @@ def measure(folder: Path, embedder: Embedder, k: int = 5) -> dict[str, Any]:
         started = time.perf_counter()
         counts = distinct_events(retriever, events, QUESTIONS, k)
         seconds = time.perf_counter() - started
-        figures[name] = {"distinct_events": counts, "mean": round(float(np.mean(counts)), 2), "min": min(counts),
-                         "ms_per_search": round(seconds / len(QUESTIONS) * 1000, 1)}
+        figures[name] = {
+            "distinct_events": counts,
+            "mean": round(float(np.mean(counts)), 2),
+            "min": min(counts),
+            "ms_per_search": round(seconds / len(QUESTIONS) * 1000, 1),
+        }
     figures["pairs"] = pair_separation(after.index, events)
     return figures
 
@@ -114,11 +121,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"distinct events in the top {figures['k']}, {figures['questions']} questions:")
     for name in ("before", "after"):
         row = figures[name]
-        print(f"  {name:6} mean {row['mean']:.2f}  min {row['min']}  per question {row['distinct_events']}  "
-              f"({row['ms_per_search']} ms per search)")
+        print(
+            f"  {name:6} mean {row['mean']:.2f}  min {row['min']}  per question {row['distinct_events']}  "
+            f"({row['ms_per_search']} ms per search)"
+        )
     pairs = figures["pairs"]
-    print(f"pairs grouped: {pairs['same_event_grouped']}/{pairs['same_event_pairs']} of reports of one event, "
-          f"{pairs['different_grouped']}/{pairs['different_pairs']} of different events")
+    print(
+        f"pairs grouped: {pairs['same_event_grouped']}/{pairs['same_event_pairs']} of reports of one event, "
+        f"{pairs['different_grouped']}/{pairs['different_pairs']} of different events"
+    )
     return 0
 
 

@@ -28,26 +28,48 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.records import Filters, Period, long_date
+from rag.records import MONTH_NAMES, Filters, Period, long_date
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
-          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_MONTHS = tuple(name.lower() for name in MONTH_NAMES)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
 _CENTURY = r"(?:the\s+)?(?:1[1-9]|2[01])(?:st|nd|rd|th)\s+century"
-_POINT = (rf"(?:{_CENTURY}\b|{_YEAR}-\d\d(?:-\d\d)?\b|{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+{_YEAR}\b)?"
-          rf"|{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?|{_MONTH}\b(?:,?\s+{_YEAR}\b)?|(?:the\s+)?{_YEAR}s\b|{_YEAR}\b)")
+_POINT = (
+    rf"(?:{_CENTURY}\b|{_YEAR}-\d\d(?:-\d\d)?\b|{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+{_YEAR}\b)?"
+    rf"|{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?|{_MONTH}\b(?:,?\s+{_YEAR}\b)?|(?:the\s+)?{_YEAR}s\b|{_YEAR}\b)"
+)
 """A date as written: 2026-03-14, 2026-03, 14 March 2026, March 14, 2026, March 2026, March, 2026, the 1990s, the
 19th century (from the 11th: earlier years are not dates `Filters.parse` reads)."""
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "few": 3, "couple of": 2}
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "few": 3,
+    "couple of": 2,
+}
 _COUNT = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of)"
 _UNIT = r"(?P<unit>day|week|month|year)s?"
-_LATEST = re.compile(r"\b(?:(?:the\s+)?(?:very\s+)?(?:latest|newest|most\s+recent)(?:\s+news)?|recently|currently"
-                     r"|nowadays|right\s+now|at\s+the\s+moment|at\s+present|these\s+days|so\s+far|to\s+date"
-                     r"|as\s+of\s+now|now(?=\W*$))\b", re.IGNORECASE)
+_LATEST = re.compile(
+    r"\b(?:(?:the\s+)?(?:very\s+)?(?:latest|newest|most\s+recent)(?:\s+news)?|recently|currently"
+    r"|nowadays|right\s+now|at\s+the\s+moment|at\s+present|these\s+days|so\s+far|to\s+date"
+    r"|as\s+of\s+now|now(?=\W*$))\b",
+    re.IGNORECASE,
+)
 """Words that ask how things stand. Not "current" or "recent" alone (an electric current, a recent ancestor), and
 "now" only at the end of a question ("Is the bridge open now?")."""
 _EVENT_WORD = r"[\w'’-]+"
@@ -136,14 +158,16 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
         if not latest:
             return TimePhrase(query=question, without=question, as_of=as_of.isoformat())
         # The latest as of the reference date: what was published after it had not happened yet.
-        return TimePhrase(latest_phrase, text, text, until=as_of.isoformat(), latest=True, relative=True,
-                          as_of=as_of.isoformat())
+        return TimePhrase(
+            latest_phrase, text, text, until=as_of.isoformat(), latest=True, relative=True, as_of=as_of.isoformat()
+        )
     phrase = reading.phrase if not latest_phrase else f"{latest_phrase}, {reading.phrase}"
     return dataclasses.replace(reading, phrase=phrase, latest=latest, as_of=as_of.isoformat())
 
 
-def period_filters(reading: TimePhrase, filters: Filters | None, as_of: datetime.date,
-                   note: str = "") -> tuple[Filters | None, Period | None]:
+def period_filters(
+    reading: TimePhrase, filters: Filters | None, as_of: datetime.date, note: str = ""
+) -> tuple[Filters | None, Period | None]:
     """The filters a search runs with, and the period to show with the results. Dates the user set explicitly win
     over the question's phrase (which is then only shown, with a note); the sources are always the user's.
 
@@ -162,8 +186,14 @@ def period_filters(reading: TimePhrase, filters: Filters | None, as_of: datetime
         return filters, Period(reading.phrase, dates.since, dates.until, reading.latest, as_of.isoformat(), note)
     sources = filters.sources if filters else ()
     if filters and (filters.since or filters.until) and (reading.since or reading.until):
-        return filters, Period(reading.phrase, filters.since, filters.until, reading.latest, as_of.isoformat(),
-                               "your date filter was used instead")
+        return filters, Period(
+            reading.phrase,
+            filters.since,
+            filters.until,
+            reading.latest,
+            as_of.isoformat(),
+            "your date filter was used instead",
+        )
     chosen = Filters.parse(sources, reading.since, reading.until)
     dates = chosen or Filters()
     return chosen, Period(reading.phrase, dates.since, dates.until, reading.latest, as_of.isoformat(), note)
@@ -186,8 +216,10 @@ def with_as_of(sentence: str, published: str) -> str:
     return f"As of {long_date(published)}, {sentence}"
 
 
-_LOWERED_STARTS = frozenset("the a an it its this that these those there they he she we in on at after before "
-                            "since by from according no".split())
+_LOWERED_STARTS = frozenset(
+    "the a an it its this that these those there they he she we in on at after before "
+    "since by from according no".split()
+)
 
 
 def parse_as_of(value: str | None) -> datetime.date:
@@ -219,8 +251,9 @@ def _period(text: str, as_of: datetime.date) -> TimePhrase | None:
                 query = _without(text, match.start(), match.start("event"))
             else:
                 query = text if keep else _without(text, match.start(), match.end())
-            return dataclasses.replace(reading, phrase=match.group(0), query=query,
-                                       without=_without(text, match.start(), match.end()))
+            return dataclasses.replace(
+                reading, phrase=match.group(0), query=query, without=_without(text, match.start(), match.end())
+            )
     return None
 
 
@@ -270,14 +303,19 @@ def _relative(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
     which = " ".join(match.group("which").lower().split())
     unit = match.group("unit").lower()
     if which in ("this", "earlier this"):
-        start = {"day": as_of, "week": as_of - datetime.timedelta(days=as_of.weekday()),
-                 "month": as_of.replace(day=1), "year": as_of.replace(month=1, day=1)}[unit]
+        start = {
+            "day": as_of,
+            "week": as_of - datetime.timedelta(days=as_of.weekday()),
+            "month": as_of.replace(day=1),
+            "year": as_of.replace(month=1, day=1),
+        }[unit]
         return TimePhrase(since=start.isoformat(), until=as_of.isoformat(), relative=True)
     if which in ("last", "previous"):
         if unit == "week":
             monday = as_of - datetime.timedelta(days=as_of.weekday() + 7)
-            return TimePhrase(since=monday.isoformat(), until=(monday + datetime.timedelta(days=6)).isoformat(),
-                              relative=True)
+            return TimePhrase(
+                since=monday.isoformat(), until=(monday + datetime.timedelta(days=6)).isoformat(), relative=True
+            )
         if unit == "month":
             month = (as_of.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
             return TimePhrase(since=month, until=month, relative=True)
@@ -317,19 +355,40 @@ def _pattern(text: str) -> re.Pattern[str]:
 _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], TimePhrase | None]], ...] = (
     (_pattern(rf"\bbetween\s+(?P<first>{_POINT})\s+and\s+(?P<last>{_POINT})"), _between),
     (_pattern(rf"\bfrom\s+(?P<first>{_POINT})\s+(?:to|until|till|through)\s+(?P<last>{_POINT})"), _between),
-    (_pattern(rf"\b(?:in\s+|over\s+|during\s+|within\s+)?(?:the\s+)?(?:last|past)\s+(?P<count>{_COUNT})\s+{_UNIT}\b"),
-     _counted),
-    (_pattern(rf"\b(?:in\s+|over\s+|during\s+)?(?P<which>earlier\s+this|this\s+past|this|last|previous|the\s+past"
-              rf"|the\s+last)\s+{_UNIT}\b"), _relative),
+    (
+        _pattern(
+            rf"\b(?:in\s+|over\s+|during\s+|within\s+)?(?:the\s+)?(?:last|past)\s+(?P<count>{_COUNT})\s+{_UNIT}\b"
+        ),
+        _counted,
+    ),
+    (
+        _pattern(
+            rf"\b(?:in\s+|over\s+|during\s+)?(?P<which>earlier\s+this|this\s+past|this|last|previous|the\s+past"
+            rf"|the\s+last)\s+{_UNIT}\b"
+        ),
+        _relative,
+    ),
     (_pattern(r"\b(?:today|yesterday)(?:['’]s)?\b"), _day_word),
     (_pattern(rf"\b(?P<word>since|after|from|starting)\s+(?P<point>{_POINT})"), _since),
-    (_pattern(rf"\b(?P<word>before|prior\s+to|earlier\s+than|until|till|through|up\s+to|by)\s+(?:the\s+end\s+of\s+)?"
-              rf"(?P<point>{_POINT})"), _before),
-    (_pattern(rf"\b(?:in|during|on|throughout)\s+(?P<point>{_POINT})(?:\s+(?:and|or)\s+(?P<other>{_POINT}))?"),
-     _within),
+    (
+        _pattern(
+            rf"\b(?P<word>before|prior\s+to|earlier\s+than|until|till|through|up\s+to|by)\s+(?:the\s+end\s+of\s+)?"
+            rf"(?P<point>{_POINT})"
+        ),
+        _before,
+    ),
+    (
+        _pattern(rf"\b(?:in|during|on|throughout)\s+(?P<point>{_POINT})(?:\s+(?:and|or)\s+(?P<other>{_POINT}))?"),
+        _within,
+    ),
     (_pattern(rf"\b(?P<point>(?:{_DAY}\s+)?{_MONTH}\s+{_YEAR}|{_YEAR}-\d\d-\d\d)\b"), _within),
-    (_pattern(rf"\b(?P<word>before|after|since|until|till|following|prior\s+to|ahead\s+of)\s+(?P<event>(?:the|last|"
-              rf"this)\s+{_EVENT_WORD}(?:\s+(?!{_NOT_EVENT}\b){_EVENT_WORD}){{0,4}})"), _event),
+    (
+        _pattern(
+            rf"\b(?P<word>before|after|since|until|till|following|prior\s+to|ahead\s+of)\s+(?P<event>(?:the|last|"
+            rf"this)\s+{_EVENT_WORD}(?:\s+(?!{_NOT_EVENT}\b){_EVENT_WORD}){{0,4}})"
+        ),
+        _event,
+    ),
 )
 
 
@@ -353,8 +412,7 @@ def _point(text: str, as_of: datetime.date) -> tuple[str, str] | None:
         return str(decade), str(decade + 9 if decade % 10 == 0 else decade)
     if re.fullmatch(rf"{_YEAR}(?:-\d\d(?:-\d\d)?)?", text):
         return text, text
-    month = next((number for number, name in enumerate(_MONTHS, start=1)
-                  if re.search(rf"\b{name[:3]}", text)), 0)
+    month = next((number for number, name in enumerate(_MONTHS, start=1) if re.search(rf"\b{name[:3]}", text)), 0)
     if not month:
         return None
     year_match = re.search(rf"\b{_YEAR}\b", text)
