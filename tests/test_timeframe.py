@@ -234,3 +234,16 @@ def test_cli_search_and_ask_show_the_period(multi_outlet_index: Path, capsys: py
     assert 'period: "last month": 1 February 2026 to 28 February 2026' in capsys.readouterr().out
     assert main(["search", "What happened?", "--index", str(multi_outlet_index), "--as-of", "2026-02-31"]) == 1
     assert "as_of must be a date like 2026-03-14" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_latest_shows_the_model_the_newest_report_first(retriever: Retriever, tmp_path: Path) -> None:
+    from rag.answer.assistant import Assistant
+
+    # The shipped answer finder rates January's closure above March's reopening for this question; "now" puts the
+    # newer report first all the same.
+    assistant = Assistant(retriever, ScriptedLLM("unused", chat=True), Settings(index=str(tmp_path), k=5))
+    prompt = assistant.prompt("Is the Maplewood footbridge open now?", as_of=datetime.date(2026, 3, 20))
+    assert prompt is not None and prompt.passages[0].published.startswith("2026-03-1"), prompt.passages
+    answer = assistant.ask("Is the Maplewood footbridge open now?", as_of=datetime.date(2026, 3, 20))
+    assert answer.text.startswith("As of 1") and "March 2026" in answer.text.split(",")[0]

@@ -46,7 +46,15 @@ from rag.answer.evidence import (
     find_evidence,
     fits,
 )
-from rag.answer.prompts import CANNOT_ANSWER, EVIDENCE_SENTENCES, Prompt, evidence_excerpts, fit_passages, strip_markers
+from rag.answer.prompts import (
+    CANNOT_ANSWER,
+    EVIDENCE_SENTENCES,
+    Prompt,
+    evidence_excerpts,
+    fit_passages,
+    parse_markers,
+    strip_markers,
+)
 from rag.answer.retrieve import Retriever, TimedHits
 from rag.answer.thresholds import OVERRULE_SUPPORT
 from rag.answer.timeframe import parse_as_of, with_as_of
@@ -56,6 +64,7 @@ from rag.models.llm import LLM, load_llm
 from rag.records import Answer, Citation, Filters, Hit, Passage, Period
 from rag.settings import Settings
 from rag.store.generations import current_generation, read_meta
+from rag.text import split_sentences
 
 History = Sequence[tuple[str, str]]
 PROMPT_MARGIN = 16
@@ -72,9 +81,6 @@ class _Plan:
     prompt: Prompt | None
     hits: Sequence[Hit] = ()
     period: Period | None = None
-    as_of: str = ""
-    """The date the answer is said as of ("As of 14 March 2026, …"): the newest article shown, when the question
-    asks how things stand (`Period.ongoing`); else empty."""
 
 
 class Drafting(str):
@@ -198,10 +204,10 @@ class Assistant:
                 yield Drafting()
             text += piece
             for sentence in check.feed(text):
-                yield " " + sentence if shown else with_as_of(sentence, plan.as_of)
+                yield " " + sentence if shown else with_as_of(sentence, _as_of(plan.period, _first_cited(check)))
                 shown += 1
         for sentence in check.feed(text, final=True):
-            yield " " + sentence if shown else with_as_of(sentence, plan.as_of)
+            yield " " + sentence if shown else with_as_of(sentence, _as_of(plan.period, _first_cited(check)))
             shown += 1
         yield self._finished(self._final(question, query, text.strip(), check, evidence, passages, llm.chat), plan)
 
@@ -225,6 +231,8 @@ class Assistant:
             return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period)
         asked = without_context(found.asked)  # what was asked, not the context added for retrieval
         evidence = self.evidence(asked, passages)
+        if period is not None and period.latest:
+            evidence = _newest_evidence(evidence, passages)
         if evidence.answerable < self.settings.refusal_threshold or _misses_what_is_asked(asked, evidence, passages):
             return _Plan(query, passages, evidence, [], None, hits, period)
         llm = self.llm
@@ -232,9 +240,7 @@ class Assistant:
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
         prompt = fit_passages(query, excerpts, history, llm.chat, budget, llm.count_tokens)
         shown = [passages[index] for index in sources[:len(prompt.passages)]]
-        as_of_date = max((passage.published[:10] for passage in shown if passage.published), default="")
-        return _Plan(query, passages, evidence, shown, prompt, hits, period,
-                     as_of_date if period is not None and period.ongoing else "")
+        return _Plan(query, passages, evidence, shown, prompt, hits, period)
 
     def _finished(self, answer: Answer, plan: _Plan) -> Answer:
         """The answer with the period the question named, said as of when it asks how things stand, and each
@@ -242,7 +248,7 @@ class Assistant:
         stories = {hit.passage: hit.same_story for hit in plan.hits}
         citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
                           for citation in answer.citations)
-        text = answer.text if answer.refused else with_as_of(answer.text, plan.as_of)
+        text = answer.text if answer.refused else with_as_of(answer.text, _as_of(plan.period, _first_cited(answer)))
         return dataclasses.replace(answer, text=text, citations=citations, period=plan.period)
 
     def _reference_date(self, as_of: datetime.date | None) -> datetime.date:
@@ -347,6 +353,54 @@ def answer_from(pieces: Iterable[str | Answer]) -> Answer:
         if isinstance(piece, Answer):
             return piece
     raise RuntimeError("the assistant's stream ended without an answer")
+
+
+def _as_of(period: Period | None, cited: Sequence[Passage]) -> str:
+    """The date an answer about how things stand (`Period.ongoing`: "latest", "this week") is said as of: the
+    newest article its first sentence cites. The articles' date, not the reference date: that is when they knew."""
+    if period is None or not period.ongoing:
+        return ""
+    return max((passage.published[:10] for passage in cited if passage.published), default="")
+
+
+def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
+    """The passages the first sentence of an answer cites: as it is being checked, or in the final answer (its
+    citations are numbered in order of use, so the first sentence's are the lowest; a quoted answer: all)."""
+    if isinstance(checked, AnswerCheck):
+        return [checked.passages[index] for index in checked.kept[0][1]] if checked.kept else []
+    spans = split_sentences(checked.text)
+    first = checked.text[spans[0].start:spans[0].end] if spans else ""
+    numbers = {number for marker in parse_markers(first) for number in marker.numbers}
+    return [citation.passage for citation in checked.citations
+            if citation.number in numbers or not numbers]
+
+
+LATEST_EVIDENCE_SHARE = 0.25
+"""For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The
+answer finder was trained on questions with one answer, not on "is it open now?": on the multi-outlet set it gives
+"The footbridge was closed on Monday…" (January) 0.28 and "Pedestrians can use the Maplewood footbridge again."
+(March) 0.11 for "Is the Maplewood footbridge open now?", though retrieval finds both reports equally relevant."""
+
+
+def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],
+                     share: float = LATEST_EVIDENCE_SHARE) -> Evidence:
+    """For "latest": each part's sentences scoring at least `share` of its best, newest passage first (the model
+    is shown, and answers from, how things stand now rather than the best-worded old report).
+
+    >>> from rag.answer.evidence import Sentence
+    >>> old, new = (Passage(name, "T", "s", "", "x", 0, 1, published=date)
+    ...             for name, date in (("old", "2026-01-12"), ("new", "2026-03-15")))
+    >>> ranked = ((Sentence(0, 0, 1, 0.9), Sentence(1, 0, 1, 0.6)),)
+    >>> [s.passage_index for s in _newest_evidence(Evidence(("q",), ranked, 0.9), [old, new]).ranked[0]]
+    [1, 0]
+    """
+    reordered = []
+    for sentences in evidence.ranked:
+        floor = share * max((sentence.score for sentence in sentences), default=0.0)
+        close = sorted((sentence for sentence in sentences if sentence.score >= floor),
+                       key=lambda sentence: passages[sentence.passage_index].published[:10], reverse=True)
+        reordered.append((*close, *(sentence for sentence in sentences if sentence.score < floor)))
+    return dataclasses.replace(evidence, ranked=tuple(reordered))
 
 
 def _misses_what_is_asked(asked: str, evidence: Evidence, passages: Sequence[Passage]) -> bool:
