@@ -244,6 +244,7 @@ def test_latest_shows_the_model_the_newest_report_first(retriever: Retriever, tm
     # newer report first all the same.
     assistant = Assistant(retriever, ScriptedLLM("unused", chat=True), Settings(index=str(tmp_path), k=5))
     prompt = assistant.prompt("Is the Maplewood footbridge open now?", as_of=datetime.date(2026, 3, 20))
-    assert prompt is not None and prompt.passages[0].published.startswith("2026-03-1"), prompt.passages
+    assert prompt is not None
+    assert prompt.passages[0].published.startswith("2026-03-1"), prompt.passages
     answer = assistant.ask("Is the Maplewood footbridge open now?", as_of=datetime.date(2026, 3, 20))
     assert answer.text.startswith("As of 1") and "March 2026" in answer.text.split(",")[0]
