@@ -248,3 +248,47 @@ def test_latest_shows_the_model_the_newest_report_first(retriever: Retriever, tm
     assert prompt.passages[0].published.startswith("2026-03-1"), prompt.passages
     answer = assistant.ask("Is the Maplewood footbridge open now?", as_of=datetime.date(2026, 3, 20))
     assert answer.text.startswith("As of 1") and "March 2026" in answer.text.split(",")[0]
+
+
+@pytest.mark.slow
+def test_the_api_takes_as_of_and_returns_the_period(retriever: Retriever, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from rag.answer.assistant import Assistant
+    from rag.serve.app import create_app
+
+    llm = ScriptedLLM("Mayor Anneke Vos cut the ribbon [1].", chat=True)
+    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3), WordOverlap(retriever.term_weights))
+    with TestClient(create_app(assistant)) as client:
+        found = client.post("/api/search", json={"question": "What happened last month?", "as_of": "2026-03-14"})
+        assert found.status_code == 200
+        assert found.json()["period"]["described"] == '"last month": 1 February 2026 to 28 February 2026'
+        assert all(hit["published"].startswith("2026-02") for hit in found.json()["results"])
+        asked = client.post(
+            "/api/ask",
+            json={
+                "question": "Who cut the ribbon on the reopened Maplewood footbridge this month?",
+                "as_of": "2026-03-20",
+            },
+        )
+        assert asked.status_code == 200 and asked.json()["period"]["since"] == "2026-03-01"
+        assert asked.json()["answer"].startswith("As of 1")  # a period up to the reference date: as of when
+        assert len(asked.json()["citations"][0]["reported_by"]) == 4
+        wrong = client.post("/api/search", json={"question": "What happened?", "as_of": "2026-13-01"})
+        assert wrong.status_code == 400 and "2026-13-01" in wrong.json()["error"]["message"]
+
+
+@pytest.mark.slow
+def test_the_chat_shows_the_period_read_and_who_reported_the_story(retriever: Retriever, tmp_path: Path) -> None:
+    from rag.answer.assistant import Assistant
+    from ui.app import chat_turn
+
+    llm = ScriptedLLM("Mayor Anneke Vos cut the ribbon [1].", chat=True)
+    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3), WordOverlap(retriever.term_weights))
+    *_, last = chat_turn(
+        assistant, "Who cut the ribbon on the Maplewood footbridge this month?", [], 3, as_of="2026-03-20"
+    )
+    sources_html = last[2]
+    assert "Period read: &quot;this month&quot;: 1 March 2026 to 20 March 2026" in sources_html
+    assert re.search(r"reported by [^<]+ \+2", sources_html)
+    assert sources_html.count('<details class="rag-report"') == 3
