@@ -6,8 +6,8 @@ question means without them (`TimePhrase.query`, what retrieval searches for). I
 user types them (`2026`, `2026-03`, `2026-03-14`) and become `rag.records.Filters` through `Filters.parse`, the one
 date parser; `period_filters` combines them with the filters the user set explicitly (explicit dates win) and
 describes what was read as a `rag.records.Period`. An event reference ("before the vote") needs the index: its date
-is looked up by the caller (the publication date of the best dated article reporting the event) and given to
-`TimePhrase.resolved`.
+is looked up by the caller (`rag.answer.retrieve.Retriever.event_date`: the first report of the story that names
+the event) and given to `TimePhrase.resolved`.
 
 Relative phrases ("last month") are removed from the search text: their words are in no article and only dilute
 matching. Absolute ones ("in March 2026") stay, since articles name their dates and months; for the same reason a
@@ -81,9 +81,9 @@ class TimePhrase:
     """What a question says about time: the phrase as written, the question without it (`query`), publication-date
     bounds as typed values for `Filters.parse` (empty: open), and whether it asks for the latest news.
 
-    `relative` periods are counted from the reference date ("last month"), `absolute` ones are named by a date
-    ("in March 2026"). An event reference ("before the vote") has `event` ("the vote") and `relation` ("before",
-    "after", "since" or "until") and no bounds until `resolved`.
+    `absolute` periods are named by a date ("in March 2026"), the others are counted from the reference date ("last
+    month") or dated by the index (an event). An event reference ("before the vote") has `event` ("the vote") and
+    `relation` ("before", "after", "since" or "until") and no bounds until `resolved`.
     """
 
     phrase: str = ""
@@ -94,7 +94,6 @@ class TimePhrase:
     since: str = ""
     until: str = ""
     latest: bool = False
-    relative: bool = False
     absolute: bool = False
     event: str = ""
     relation: str = ""
@@ -124,7 +123,7 @@ class TimePhrase:
         if self.relation == "until":
             return dataclasses.replace(self, until=day.isoformat()), ""
         # "after the vote" keeps the day of the vote: the articles of that day report it.
-        return dataclasses.replace(self, since=day.isoformat(), until=self.as_of, relative=True), ""
+        return dataclasses.replace(self, since=day.isoformat(), until=self.as_of), ""
 
 
 def read_time(question: str, as_of: datetime.date) -> TimePhrase:
@@ -158,9 +157,7 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
         if not latest:
             return TimePhrase(query=question, without=question, as_of=as_of.isoformat())
         # The latest as of the reference date: what was published after it had not happened yet.
-        return TimePhrase(
-            latest_phrase, text, text, until=as_of.isoformat(), latest=True, relative=True, as_of=as_of.isoformat()
-        )
+        return TimePhrase(latest_phrase, text, text, until=as_of.isoformat(), latest=True, as_of=as_of.isoformat())
     phrase = reading.phrase if not latest_phrase else f"{latest_phrase}, {reading.phrase}"
     return dataclasses.replace(reading, phrase=phrase, latest=latest, as_of=as_of.isoformat())
 
@@ -309,18 +306,16 @@ def _relative(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
             "month": as_of.replace(day=1),
             "year": as_of.replace(month=1, day=1),
         }[unit]
-        return TimePhrase(since=start.isoformat(), until=as_of.isoformat(), relative=True)
+        return TimePhrase(since=start.isoformat(), until=as_of.isoformat())
     if which in ("last", "previous"):
         if unit == "week":
             monday = as_of - datetime.timedelta(days=as_of.weekday() + 7)
-            return TimePhrase(
-                since=monday.isoformat(), until=(monday + datetime.timedelta(days=6)).isoformat(), relative=True
-            )
+            return TimePhrase(since=monday.isoformat(), until=(monday + datetime.timedelta(days=6)).isoformat())
         if unit == "month":
             month = (as_of.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
-            return TimePhrase(since=month, until=month, relative=True)
+            return TimePhrase(since=month, until=month)
         if unit == "year":
-            return TimePhrase(since=str(as_of.year - 1), until=str(as_of.year - 1), relative=True)
+            return TimePhrase(since=str(as_of.year - 1), until=str(as_of.year - 1))
         return None
     return _rolling(1, unit, as_of)  # "the past week", "this past month"
 
@@ -333,7 +328,7 @@ def _counted(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
 
 def _day_word(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
     day = as_of if match.group(0).lower().startswith("today") else as_of - datetime.timedelta(days=1)
-    return TimePhrase(since=day.isoformat(), until=day.isoformat(), relative=True)
+    return TimePhrase(since=day.isoformat(), until=day.isoformat())
 
 
 def _event(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
@@ -345,7 +340,7 @@ def _event(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
 def _rolling(number: int, unit: str, as_of: datetime.date) -> TimePhrase:
     days = number * {"day": 1, "week": 7, "month": 30, "year": 365}[unit]
     start = as_of - datetime.timedelta(days=days - 1)
-    return TimePhrase(since=start.isoformat(), until=as_of.isoformat(), relative=True)
+    return TimePhrase(since=start.isoformat(), until=as_of.isoformat())
 
 
 def _pattern(text: str) -> re.Pattern[str]:
