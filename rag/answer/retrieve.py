@@ -202,14 +202,14 @@ class Retriever:
         else:
             scores = fusion_scores(candidates.features)
         order = np.lexsort((candidates.rows, -scores))  # ties by row, so results are reproducible
-        rows = {index.passages[int(candidates.rows[i])].id: int(candidates.rows[i]) for i in order}
         hits = [Hit(index.passages[int(candidates.rows[i])], float(scores[i])) for i in order]
         if newest_first:
             hits = recent_first(hits)
         if self.story_similarity >= 1:
             return drop_near_duplicates(hits, k, self.duplicate_overlap)
         hits = hits[:STORY_DEPTH * k]
-        vectors = index.vectors_of([rows[hit.passage.id] for hit in hits])
+        row_of = {index.passages[int(row)].id: int(row) for row in candidates.rows}
+        vectors = index.vectors_of([row_of[hit.passage.id] for hit in hits])
         return group_stories(hits, vectors, k, self.story_similarity, self.duplicate_overlap)
 
     def candidates(self, question: str, filters: Filters | None = None,
