@@ -292,3 +292,25 @@ def test_the_chat_shows_the_period_read_and_who_reported_the_story(retriever: Re
     assert "Period read: &quot;this month&quot;: 1 March 2026 to 20 March 2026" in sources_html
     assert re.search(r"reported by [^<]+ \+2", sources_html)
     assert sources_html.count('<details class="rag-report"') == 3
+
+
+@pytest.mark.slow
+def test_the_openai_endpoint_takes_as_of_too(retriever: Retriever, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from rag.answer.assistant import Assistant
+    from rag.serve.app import create_app
+
+    llm = ScriptedLLM("Mayor Anneke Vos cut the ribbon [1].", chat=True)
+    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3), WordOverlap(retriever.term_weights))
+    with TestClient(create_app(assistant)) as client:
+        reply = client.post(
+            "/v1/chat/completions",
+            json={
+                "messages": [{"role": "user", "content": "Who cut the ribbon on the Maplewood footbridge this month?"}],
+                "as_of": "2026-03-20",
+            },
+        )
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["period"]["since"] == "2026-03-01"
+        assert reply.json()["choices"][0]["message"]["content"].startswith("As of 1")

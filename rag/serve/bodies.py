@@ -71,7 +71,7 @@ class ChatMessageBody(BaseModel):
 
 class ChatCompletionBody(BaseModel):
     """OpenAI's chat completion request. Sampling fields (temperature, top_p, n, ...) are accepted and ignored:
-    answers follow the server's settings. `k` and `filters` are this server's extensions."""
+    answers follow the server's settings. `k`, `filters` and `as_of` are this server's extensions."""
 
     model_config = ConfigDict(extra="allow")
     model: str = MODEL_ID
@@ -79,3 +79,4 @@ class ChatCompletionBody(BaseModel):
     stream: bool = False
     k: int | None = Field(None, ge=1, le=MAX_K)
     filters: FiltersBody | None = None
+    as_of: str = Field("", max_length=10, description="the date time phrases count from (default: today)")
