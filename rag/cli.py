@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
+from rag.records import reported_by_text
 from rag.settings import Settings
 
 # Which settings each command exposes as flags.
-_RETRIEVAL = ("index", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap", "cache")
+_RETRIEVAL = ("index", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap",
+              "story_similarity", "as_of", "cache")
 _ANSWERING = (*_RETRIEVAL, "llm", "llm_url", "llm_model", "llm_format", "min_score", "refusal_threshold",
               "context_size", "max_answer_tokens", "temperature", "threads")
 _COMMAND_SETTINGS = {
@@ -212,13 +214,19 @@ def _info(arguments: argparse.Namespace, settings: Settings) -> int:
 
 def _search(arguments: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
-    hits = assistant.search(arguments.question, settings.k, _filters(arguments))
+    found = assistant.retrieve(arguments.question, settings.k, _filters(arguments))
+    hits = found.hits
     if arguments.json:
-        print(json.dumps({"question": arguments.question, "results": [hit.to_dict() for hit in hits]},
-                         ensure_ascii=False, indent=2))
+        print(json.dumps({"question": arguments.question, "search_query": found.query,
+                          "period": found.period.to_dict() if found.period else None,
+                          "results": [hit.to_dict() for hit in hits]}, ensure_ascii=False, indent=2))
         return 0
+    if found.period:
+        print(f"period: {found.period.describe()}\n")
     for rank, hit in enumerate(hits, start=1):
         print(f"{rank}. [{hit.score:.3f}] {hit.passage.title} — {hit.passage.location}")
+        if hit.same_story:
+            print(f"   {reported_by_text(hit.reported_by)}")
         print(_indent(hit.passage.text))
     if not hits:
         print("no passages found")
@@ -232,11 +240,16 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
     print(answer.text)
+    if answer.period:
+        print(f"\nperiod: {answer.period.describe()}")
     for citation in answer.citations:
         passage = citation.passage
         print(f"\n[{citation.number}] {passage.title} — {passage.location}")
+        if citation.same_story:
+            print(f"   {reported_by_text(citation.reported_by)}")
         print(_indent(citation.quote or passage.text))
     return 0
+
 
 
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:

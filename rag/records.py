@@ -216,15 +216,98 @@ class Filters:
         return asdict(self)
 
 
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The time a question asked about, as read from it (`rag.answer.timeframe`) and shown with the results: the
+    phrase as written, the publication dates searched (ISO, inclusive; empty: open), whether newer articles were
+    ranked first (`latest`), the reference date the phrase was resolved against, and a note for the reader (an
+    event no article dates, explicit filters that won, a period in which nothing relevant was published).
+
+    >>> Period("last month", "2026-02-01", "2026-02-28", as_of="2026-03-14").describe()
+    '"last month": 1 February 2026 to 28 February 2026'
+    >>> Period("latest", until="2026-03-14", latest=True, as_of="2026-03-14").describe()
+    '"latest": newest articles first, up to 14 March 2026'
+    """
+
+    phrase: str
+    since: str = ""
+    until: str = ""
+    latest: bool = False
+    as_of: str = ""
+    note: str = ""
+
+    @property
+    def ongoing(self) -> bool:
+        """Whether the question asks how things stand (latest, or a period running up to the reference date): its
+        answer then says as of when."""
+        return self.latest or bool(self.until and self.until == self.as_of)
+
+    def describe(self) -> str:
+        if self.since and self.until:
+            dates = f"{long_date(self.since)} to {long_date(self.until)}"
+        elif self.since or self.until:
+            dates = f"from {long_date(self.since)}" if self.since else f"up to {long_date(self.until)}"
+        else:
+            dates = "any date"
+        if self.latest:
+            dates = "newest articles first" + (f", {dates}" if dates != "any date" else "")
+        return f'"{self.phrase}": {dates}' + (f" ({self.note})" if self.note else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "described": self.describe()}
+
+
+def long_date(value: str) -> str:
+    """An ISO date as people write it (English month names, whatever the locale).
+
+    >>> long_date("2026-03-04")
+    '4 March 2026'
+    """
+    day = datetime.date.fromisoformat(value[:10])
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def outlets_of(passages: Sequence[Passage]) -> list[str]:
+    """The sources of `passages`, each once, in order."""
+    return list(dict.fromkeys(passage.source for passage in passages))
+
+
+def reported_by_text(outlets: Sequence[str], named: int = 2) -> str:
+    """The line that says which outlets report a story: the first `named` by name, the others counted.
+
+    >>> reported_by_text(["Maplewood Gazette", "Lenn Valley Herald", "Orwin Courier", "Dunmore Daily"])
+    'reported by Maplewood Gazette, Lenn Valley Herald +2'
+    >>> reported_by_text(["Maplewood Gazette"])
+    'reported by Maplewood Gazette'
+    """
+    more = f" +{len(outlets) - named}" if len(outlets) > named else ""
+    return "reported by " + ", ".join(outlets[:named]) + more
+
+
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved passage with its relevance score (higher is better; the scale depends on the retriever)."""
+    """A retrieved passage with its relevance score (higher is better; the scale depends on the retriever).
+
+    `same_story` are passages of other articles that report the same event (other outlets, other words), grouped
+    under this one at retrieval so that the k hits are k different stories.
+    """
 
     passage: Passage
     score: float
+    same_story: tuple[Passage, ...] = ()
+
+    @property
+    def reported_by(self) -> list[str]:
+        """The outlets (sources) reporting this hit's story, its own first, each once."""
+        return outlets_of((self.passage, *self.same_story))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"score": round(float(self.score), 6), **self.passage.to_dict()}
+        return {"score": round(float(self.score), 6), **self.passage.to_dict(),
+                "same_story": [passage.to_dict() for passage in self.same_story]}
 
 
 @dataclass(frozen=True)
@@ -234,7 +317,8 @@ class Citation:
     `quote` is the sentence of the passage that best supports the claim, `quote_start`/`quote_end` its offsets
     within `passage.text`, and `support` a 0..1 score of how well it backs the claim. `spans` are all the
     sentences quoted as evidence (the supporting one and the one that best answers the question), as offsets
-    within `passage.text`, in reading order: what the UI highlights.
+    within `passage.text`, in reading order: what the UI highlights. `same_story` are the passages of other
+    articles reporting the same event (the citation stands for the group: "reported by A, B +2").
     """
 
     number: int
@@ -244,6 +328,17 @@ class Citation:
     quote_end: int = 0
     support: float = 0.0
     spans: tuple[tuple[int, int], ...] = ()
+    same_story: tuple[Passage, ...] = ()
+
+    @property
+    def reported_by(self) -> list[str]:
+        """The outlets (sources) of the cited passage and of the others reporting the same story, each once.
+
+        >>> one = Passage("a", "T", "Maplewood Gazette", "", "x", 0, 1)
+        >>> Citation(1, one, same_story=(Passage("b", "T", "Lenn Valley Herald", "", "y", 0, 1),)).reported_by
+        ['Maplewood Gazette', 'Lenn Valley Herald']
+        """
+        return outlets_of((self.passage, *self.same_story))
 
     @property
     def quotes(self) -> list[str]:
@@ -263,6 +358,8 @@ class Citation:
             "spans": [list(span) for span in self.spans],
             "support": round(float(self.support), 4),
             **self.passage.to_dict(),
+            "same_story": [passage.to_dict() for passage in self.same_story],
+            "reported_by": self.reported_by,
         }
 
 
@@ -271,7 +368,8 @@ class Answer:
     """The assistant's reply: text with `[n]` markers, the passages those markers cite, and whether it refused.
 
     `model_text` is what the language model produced before citations were checked; `search_query` is the
-    stand-alone question used for retrieval (differs from `question` when a follow-up was rewritten).
+    stand-alone question used for retrieval (differs from `question` when a follow-up was rewritten); `period` is
+    the time the question asked about, as read from it (None when it names none).
     """
 
     question: str
@@ -280,6 +378,7 @@ class Answer:
     refused: bool = False
     model_text: str = ""
     search_query: str = ""
+    period: Period | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -288,4 +387,5 @@ class Answer:
             "refused": self.refused,
             "question": self.question,
             "search_query": self.search_query or self.question,
+            "period": self.period.to_dict() if self.period else None,
         }

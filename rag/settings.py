@@ -18,6 +18,7 @@ from typing import Any
 
 from rag.answer.thresholds import MIN_SCORE, REFUSAL_THRESHOLD
 from rag.errors import InvalidRequestError
+from rag.records import Filters
 
 BUNDLED = "bundled"
 ENV_PREFIX = "RAG_"
@@ -26,6 +27,11 @@ EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
 LLM_FORMATS = ("chat", "completion")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 DEFAULT_CHAT = "ui.app:build_app"
+STORY_SIMILARITY = 0.6
+"""Embedding similarity from which passages of different articles may report the same story (with shared names and
+numbers, published within days: `rag.answer.retrieve.same_story`). On tests/data/multi-outlet.jsonl every pair of
+reports of one event is above 0.69 and, among pairs that also share enough names and numbers, no pair of different
+events is above 0.5."""
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -51,6 +57,11 @@ class Settings:
                               "(embeddings only) or 'lexical' (BM25 only)")
     duplicate_overlap: float = _setting(0.5, "drop a retrieved passage when more than this share of it repeats a "
                                         "better one (overlapping windows, syndicated copies); 1 keeps all")
+    story_similarity: float = _setting(STORY_SIMILARITY, "group passages of different articles as one story (other "
+                                       "outlets reporting the same event) from this embedding similarity, when "
+                                       "they share names and numbers and were published within days; 1: never")
+    as_of: str = _setting("", "reference date for time phrases in questions ('latest', 'last month', 'in March'): "
+                          "YYYY-MM-DD (empty: today)")
     min_score: float = _setting(MIN_SCORE, "refuse without asking the model when the best passage scores below this "
                                 "(hybrid scores are 0..1 chances of holding the answer)")
     refusal_threshold: float = _setting(REFUSAL_THRESHOLD, "refuse without asking the model when even the best "
@@ -113,6 +124,13 @@ class Settings:
                               ("llm_format", LLM_FORMATS), ("log_level", LOG_LEVELS)):
             if getattr(self, name) not in allowed:
                 problems.append(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        if not 0 < self.story_similarity <= 1:
+            problems.append(f"story_similarity must be more than 0 and at most 1, got {self.story_similarity}")
+        if self.as_of:
+            try:
+                Filters.parse(until=self.as_of)
+            except InvalidRequestError as error:
+                problems.append(str(error).replace("until", "as_of", 1))
         if not 0 < self.duplicate_overlap <= 1:
             problems.append(f"duplicate_overlap must be more than 0 and at most 1, got {self.duplicate_overlap}")
         if self.context_size < 256:

@@ -110,6 +110,20 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Pat
     return folder
 
 
+MULTI_OUTLET = PROJECT / "tests" / "data" / "multi-outlet.jsonl"
+"""Eight events each reported by three or four outlets in their own words, and five distractors (tools/stories.py)."""
+
+
+@pytest.fixture(scope="session")
+def multi_outlet_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
+    """tests/data/multi-outlet.jsonl indexed with the real bundled embedder (once per test session)."""
+    from rag.ingest.indexer import update_index
+
+    folder = tmp_path_factory.mktemp("multi-outlet-index")
+    update_index([MULTI_OUTLET], folder, real_embedder, progress=False)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def real_assistant(sample_index: Path, real_embedder, real_llm):  # type: ignore[no-untyped-def]
     from rag.answer.assistant import Assistant

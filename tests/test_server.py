@@ -214,6 +214,8 @@ class Failing:
     def search(self, *args: Any, **kwargs: Any) -> Any:
         raise self.error
 
+    retrieve = search
+
     def stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         raise self.error
         yield  # a generator, like the real one

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import socket
@@ -226,7 +227,7 @@ class FakeAssistant:
 
     def stream(
         self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
-        filters: Filters | None = None,
+        filters: Filters | None = None, as_of: datetime.date | None = None,
     ) -> Iterator[str | Answer]:
         self.calls.append((question, tuple(history), k))
         self.filters.append(filters)

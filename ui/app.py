@@ -6,8 +6,10 @@ JSON API. `launch(**settings)` serves both the same way and blocks.
 
 The page: the chat (answers stream in; while the model is busy with other users' questions it says how many are
 ahead), the cited passages with the supporting sentence highlighted (each `[n]` in an answer links to its
-passage), the stand-alone question actually searched for when a follow-up was rewritten, settings (k, sources,
-date range) and the models in use, index statistics, and an upload box that adds articles to the index.
+passage; a story several outlets reported says "reported by A, B +2" and opens each report), the stand-alone
+question actually searched for when a follow-up was rewritten and the period read from a time phrase ("last
+month"), settings (k, sources, date range, the "as of" date time phrases count from) and the models in use, index
+statistics, and an upload box that adds articles to the index.
 
 Besides the chat (a UI-only event), the app exposes two API endpoints for `gradio_client`:
 
@@ -21,6 +23,7 @@ This module deliberately has no `from __future__ import annotations`: `gr.api` r
 annotations at run time to build the API schema.
 """
 
+import datetime
 import html
 import logging
 import os
@@ -37,6 +40,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import gradio as gr
 
 from rag.answer.assistant import Drafting, answer_from
+from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError, RagError
 from rag.records import Answer, Filters, Hit
 from rag.serve.app import AddArticles
@@ -77,7 +81,7 @@ class AssistantLike(Protocol):
 
     def stream(
         self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
-        filters: Filters | None = None,
+        filters: Filters | None = None, as_of: datetime.date | None = None,
     ) -> Iterator[str | Answer]: ...
 
     def stats(self) -> dict[str, Any]: ...
@@ -177,13 +181,14 @@ ChatUpdate = tuple[str, list[dict[str, str]], str, list[Turn]]
 
 def chat_turn(
     assistant: AssistantLike, message: str, turns: Sequence[Turn] | None, k: Any,
-    sources: Sequence[str] | None = None, since: str = "", until: str = "",
+    sources: Sequence[str] | None = None, since: str = "", until: str = "", as_of: str = "",
 ) -> Iterator[ChatUpdate]:
     """The streaming chat handler: yields (textbox, chatbot messages, sources HTML, turns) updates.
 
     While the question waits for the model, the reply says how many questions are ahead. The answer streams in
     piece by piece; at the end it is replaced with `answer.text` (citations are checked and renumbered after the
     model finishes, and each `[n]` becomes a link to its passage) and the sources panel shows the cited passages.
+    `as_of` is the reference date of time phrases ("last month"): blank for the server's (default today).
     """
     turns = list(turns or [])
     question = (message or "").strip()
@@ -197,8 +202,9 @@ def chat_turn(
     pieces: list[str] = []
     try:
         filters = Filters.parse(sources, since, until)
+        reference = {"as_of": parse_as_of(as_of)} if as_of and as_of.strip() else {}
         answer: Answer | None = None
-        for item in assistant.stream(question, history=history, k=_optional_k(k), filters=filters):
+        for item in assistant.stream(question, history=history, k=_optional_k(k), filters=filters, **reference):
             if isinstance(item, Answer):
                 answer = item
                 continue
@@ -292,8 +298,8 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
             raise _api_error(exc, "search") from None
 
     def respond(message: str, turns: list[Turn] | None, k: float, sources: list[str] | None, since: str,
-                until: str) -> Iterator[ChatUpdate]:
-        yield from chat_turn(assistant, message, turns, k, sources, since, until)
+                until: str, as_of: str) -> Iterator[ChatUpdate]:
+        yield from chat_turn(assistant, message, turns, k, sources, since, until, as_of)
 
     def clear() -> tuple[str, list[dict[str, str]], str, list[Turn]]:
         return "", [], "", []
@@ -349,6 +355,8 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
                     with gr.Row():
                         since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD", max_lines=1)
                         until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD", max_lines=1)
+                    as_of = gr.Textbox(label="As of (the date 'latest', 'last month', 'in March' count from)",
+                                       placeholder="YYYY-MM-DD (empty: today)", max_lines=1, elem_id="rag-as-of")
                     model = gr.HTML(describe(), js_on_load=None, elem_id="rag-model")
                 if add_articles is not None:
                     with gr.Accordion("Add articles", open=False, elem_id="rag-upload"):
@@ -366,7 +374,7 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
 
         chat_io: dict[str, Any] = {
             "fn": respond,
-            "inputs": [question, turns_state, k_slider, source_filter, since, until],
+            "inputs": [question, turns_state, k_slider, source_filter, since, until, as_of],
             "outputs": [question, chatbot, sources, turns_state],
             "api_visibility": "private",
             "concurrency_id": CONCURRENCY_ID,

@@ -14,7 +14,7 @@ from itertools import pairwise
 from typing import Any
 
 from rag.answer.prompts import CANNOT_ANSWER
-from rag.records import Answer, Citation, normalise_text, safe_url
+from rag.records import Answer, Citation, Passage, normalise_text, reported_by_text, safe_url
 
 MUTED = "opacity:0.7;font-size:0.85em"
 """Inline style for secondary lines (inline so the HTML looks the same wherever it is embedded)."""
@@ -90,16 +90,51 @@ def render_citation(citation: Citation, anchor: str = "rag-source-") -> str:
         f"<div><strong>[{escape(citation.number)}] {escape(title)}</strong></div>"
         f"{detail_line}"
         f'<blockquote style="{_QUOTE_STYLE}">{highlight(citation)}</blockquote>'
+        f"{render_same_story(citation)}"
         "</div>"
     )
 
 
-def search_query_note(answer: Answer) -> str:
-    """A muted line with the stand-alone search query, when it differs from the question as asked."""
-    query = answer.search_query.strip()
-    if not query or normalise_text(query).casefold() == normalise_text(answer.question).casefold():
+def render_same_story(citation: Citation) -> str:
+    """"reported by Maplewood Gazette, Lenn Valley Herald +2" under a citation that stands for a story several
+    outlets reported, then each other report as a closed `<details>` the reader opens (outlet, title, date, link,
+    passage). Empty for a story one article tells.
+
+    >>> one = Passage("a", "Footbridge reopens", "Maplewood Gazette", "", "It reopened.", 0, 12)
+    >>> other = Passage("b", "Walkers return", "Lenn Valley Herald", "", "Walkers <b>returned</b>.", 0, 24)
+    >>> html_text = render_same_story(Citation(1, one, same_story=(other,)))
+    >>> "reported by Maplewood Gazette, Lenn Valley Herald" in html_text, "&lt;b&gt;returned" in html_text
+    (True, True)
+    """
+    if not citation.same_story:
         return ""
-    return f'<p class="rag-search-query" style="{MUTED}">Searched for: <em>{escape(query)}</em></p>'
+    reports = "".join(_render_report(passage) for passage in citation.same_story)
+    return (f'<div class="rag-same-story"><div style="{MUTED}">{escape(reported_by_text(citation.reported_by))}'
+            f"</div>{reports}</div>")
+
+
+def _render_report(passage: Passage) -> str:
+    details = [escape(passage.title.strip() or "(untitled)")]
+    if passage.published:
+        details.append(f"published {escape(passage.published)}")
+    url = safe_url(passage.url)
+    link = (f' · <a href="{escape(url)}" target="_blank" rel="noopener noreferrer nofollow">{escape(url)}</a>'
+            if url else "")
+    return (f'<details class="rag-report" style="margin:0.2em 0 0 0.8em"><summary style="{MUTED}">'
+            f"{escape(passage.source)}: {' · '.join(details)}</summary>"
+            f'<div style="{MUTED}">{escape(passage.location)}{link}</div>'
+            f'<blockquote style="{_QUOTE_STYLE}">{escape(passage.text)}</blockquote></details>')
+
+
+def search_query_note(answer: Answer) -> str:
+    """A muted line with the stand-alone search query, when it differs from the question as asked, and one with
+    the period read from the question's time phrase, when it has one."""
+    query = answer.search_query.strip()
+    period = (f'<p class="rag-period" style="{MUTED}">Period read: {escape(answer.period.describe())}</p>'
+              if answer.period else "")
+    if not query or normalise_text(query).casefold() == normalise_text(answer.question).casefold():
+        return period
+    return f'<p class="rag-search-query" style="{MUTED}">Searched for: <em>{escape(query)}</em></p>{period}'
 
 
 def render_sources(answer: Answer, anchor: str = "rag-source-") -> str:

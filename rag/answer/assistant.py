@@ -21,6 +21,7 @@ quoted when it holds the kind of thing asked for; else the assistant refuses.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,15 +46,25 @@ from rag.answer.evidence import (
     find_evidence,
     fits,
 )
-from rag.answer.prompts import CANNOT_ANSWER, EVIDENCE_SENTENCES, Prompt, evidence_excerpts, fit_passages, strip_markers
-from rag.answer.retrieve import Retriever
+from rag.answer.prompts import (
+    CANNOT_ANSWER,
+    EVIDENCE_SENTENCES,
+    Prompt,
+    evidence_excerpts,
+    fit_passages,
+    parse_markers,
+    strip_markers,
+)
+from rag.answer.retrieve import Retriever, TimedHits
 from rag.answer.thresholds import OVERRULE_SUPPORT
+from rag.answer.timeframe import parse_as_of, with_as_of
 from rag.errors import InvalidRequestError, RagError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.llm import LLM, load_llm
-from rag.records import Answer, Citation, Filters, Hit, Passage
+from rag.records import Answer, Citation, Filters, Hit, Passage, Period
 from rag.settings import Settings
 from rag.store.generations import current_generation, read_meta
+from rag.text import split_sentences
 
 History = Sequence[tuple[str, str]]
 PROMPT_MARGIN = 16
@@ -68,6 +79,8 @@ class _Plan:
     shown: list[Passage]
     """The passages the prompt numbers [1], [2]… (as excerpts), whole."""
     prompt: Prompt | None
+    hits: Sequence[Hit] = ()
+    period: Period | None = None
 
 
 class Drafting(str):
@@ -109,7 +122,8 @@ class Assistant:
         if not isinstance(embedder, Embedder):
             embedder = load_embedder(resolved.embedder, threads=resolved.embed_threads,
                                      backend=_backend_for(resolved), cache=resolved.cache)
-        retriever = Retriever.load(resolved.index, embedder, resolved.retrieval, resolved.duplicate_overlap)
+        retriever = Retriever.load(resolved.index, embedder, resolved.retrieval, resolved.duplicate_overlap,
+                                   resolved.story_similarity)
         if isinstance(llm, LLM):
             return cls(retriever, llm, resolved)
 
@@ -148,25 +162,33 @@ class Assistant:
 
     # -- questions -------------------------------------------------------------------------------------------
 
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
-        """The passages most relevant to `question`, best first (only those `filters` allow)."""
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
+               as_of: datetime.date | None = None) -> list[Hit]:
+        """The passages most relevant to `question`, best first (only those `filters` allow), one per story."""
+        return self.retrieve(question, k, filters, as_of).hits
+
+    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
+                 as_of: datetime.date | None = None) -> TimedHits:
+        """`search`, with the text searched for and the period read from the question's time phrase ("last month",
+        resolved against `as_of`, default the `as_of` setting, else today)."""
         question = self._validated(question)
-        return self.retriever.search(question, k or self.settings.k, filters)
+        return self.retriever.search_timed(question, k or self.settings.k, filters, self._reference_date(as_of),
+                                           self.settings.min_score)
 
     def ask(self, question: str, history: History = (), k: int | None = None,
-            filters: Filters | None = None) -> Answer:
+            filters: Filters | None = None, as_of: datetime.date | None = None) -> Answer:
         """Answer `question` (with earlier `(question, answer)` turns as context) and return the checked Answer."""
-        return answer_from(self.stream(question, history, k, filters))
+        return answer_from(self.stream(question, history, k, filters, as_of))
 
     def stream(self, question: str, history: History = (), k: int | None = None,
-               filters: Filters | None = None) -> Iterator[str | Answer]:
+               filters: Filters | None = None, as_of: datetime.date | None = None) -> Iterator[str | Answer]:
         """Yield the answer's sentences as they are checked (after a `Drafting` piece when the model starts), then
         the checked `Answer`, whose text is what was yielded, or the quoted evidence, or the refusal."""
         question = self._validated(question)
         history = [(str(q), str(a)) for q, a in history]
-        plan = self._plan(question, history, k, filters)
+        plan = self._plan(question, history, k, filters, as_of)
         if plan.prompt is None:
-            yield self._refusal(question, "", plan.query)
+            yield self._finished(self._refusal(question, "", plan.query), plan)
             return
         llm, prompt, passages, evidence, query = self.llm, plan.prompt, plan.passages, plan.evidence, plan.query
         check = self._check(without_context(query), plan.shown, evidence, passages, llm.chat)
@@ -182,37 +204,55 @@ class Assistant:
                 yield Drafting()
             text += piece
             for sentence in check.feed(text):
-                yield sentence if not shown else " " + sentence
+                yield " " + sentence if shown else with_as_of(sentence, _as_of(plan.period, _first_cited(check)))
                 shown += 1
         for sentence in check.feed(text, final=True):
-            yield sentence if not shown else " " + sentence
+            yield " " + sentence if shown else with_as_of(sentence, _as_of(plan.period, _first_cited(check)))
             shown += 1
-        yield self._final(question, query, text.strip(), check, evidence, passages, llm.chat)
+        yield self._finished(self._final(question, query, text.strip(), check, evidence, passages, llm.chat), plan)
 
     def prompt(self, question: str, history: History = (), k: int | None = None,
-               filters: Filters | None = None) -> Prompt | None:
+               filters: Filters | None = None, as_of: datetime.date | None = None) -> Prompt | None:
         """The prompt the model would be given for `question`, or None when the assistant refuses before asking it
         (what the benchmark feeds raw llama.cpp to measure the assistant's own cost)."""
         question = self._validated(question)
-        return self._plan(question, [(str(q), str(a)) for q, a in history], k, filters).prompt
+        return self._plan(question, [(str(q), str(a)) for q, a in history], k, filters, as_of).prompt
 
-    def _plan(self, question: str, history: History, k: int | None, filters: Filters | None) -> _Plan:
-        """Everything before generation: the stand-alone question, the passages, the evidence, and the prompt
-        (None when the passages do not answer)."""
+    def _plan(self, question: str, history: History, k: int | None, filters: Filters | None,
+              as_of: datetime.date | None = None) -> _Plan:
+        """Everything before generation: the stand-alone question, the passages (one per story, within the period
+        the question names), the evidence, and the prompt (None when the passages do not answer)."""
         query = self.standalone_question(question, history)
-        hits = self.retriever.search(query, k or self.settings.k, filters)
+        found = self.retriever.search_timed(query, k or self.settings.k, filters, self._reference_date(as_of),
+                                            self.settings.min_score)
+        hits, period = found.hits, found.period
         passages = [hit.passage for hit in hits]
         if not hits or hits[0].score < self.settings.min_score:
-            return _Plan(query, passages, Evidence((), (), 0.0), [], None)
-        asked = without_context(query)  # what was asked, not the context added for retrieval
+            return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period)
+        asked = without_context(found.asked)  # what was asked, not the context added for retrieval
         evidence = self.evidence(asked, passages)
+        if period is not None and period.latest:
+            evidence = _newest_evidence(evidence, passages)
         if evidence.answerable < self.settings.refusal_threshold or _misses_what_is_asked(asked, evidence, passages):
-            return _Plan(query, passages, evidence, [], None)
+            return _Plan(query, passages, evidence, [], None, hits, period)
         llm = self.llm
         sources, excerpts = evidence_excerpts(passages, _chosen(evidence))
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
         prompt = fit_passages(query, excerpts, history, llm.chat, budget, llm.count_tokens)
-        return _Plan(query, passages, evidence, [passages[index] for index in sources[:len(prompt.passages)]], prompt)
+        shown = [passages[index] for index in sources[:len(prompt.passages)]]
+        return _Plan(query, passages, evidence, shown, prompt, hits, period)
+
+    def _finished(self, answer: Answer, plan: _Plan) -> Answer:
+        """The answer with the period the question named, said as of when it asks how things stand, and each
+        citation standing for its story (the other articles reporting it)."""
+        stories = {hit.passage: hit.same_story for hit in plan.hits}
+        citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
+                          for citation in answer.citations)
+        text = answer.text if answer.refused else with_as_of(answer.text, _as_of(plan.period, _first_cited(answer)))
+        return dataclasses.replace(answer, text=text, citations=citations, period=plan.period)
+
+    def _reference_date(self, as_of: datetime.date | None) -> datetime.date:
+        return as_of or parse_as_of(self.settings.as_of)
 
     def checked_answer(self, question: str, model_text: str, hits: Sequence[Hit], chat: bool = False,
                        query: str = "") -> Answer:
@@ -313,6 +353,54 @@ def answer_from(pieces: Iterable[str | Answer]) -> Answer:
         if isinstance(piece, Answer):
             return piece
     raise RuntimeError("the assistant's stream ended without an answer")
+
+
+def _as_of(period: Period | None, cited: Sequence[Passage]) -> str:
+    """The date an answer about how things stand (`Period.ongoing`: "latest", "this week") is said as of: the
+    newest article its first sentence cites. The articles' date, not the reference date: that is when they knew."""
+    if period is None or not period.ongoing:
+        return ""
+    return max((passage.published[:10] for passage in cited if passage.published), default="")
+
+
+def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
+    """The passages the first sentence of an answer cites: as it is being checked, or in the final answer (its
+    citations are numbered in order of use, so the first sentence's are the lowest; a quoted answer: all)."""
+    if isinstance(checked, AnswerCheck):
+        return [checked.passages[index] for index in checked.kept[0][1]] if checked.kept else []
+    spans = split_sentences(checked.text)
+    first = checked.text[spans[0].start:spans[0].end] if spans else ""
+    numbers = {number for marker in parse_markers(first) for number in marker.numbers}
+    return [citation.passage for citation in checked.citations
+            if citation.number in numbers or not numbers]
+
+
+LATEST_EVIDENCE_SHARE = 0.25
+"""For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The
+answer finder was trained on questions with one answer, not on "is it open now?": on the multi-outlet set it gives
+"The footbridge was closed on Monday…" (January) 0.28 and "Pedestrians can use the Maplewood footbridge again."
+(March) 0.11 for "Is the Maplewood footbridge open now?", though retrieval finds both reports equally relevant."""
+
+
+def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],
+                     share: float = LATEST_EVIDENCE_SHARE) -> Evidence:
+    """For "latest": each part's sentences scoring at least `share` of its best, newest passage first (the model
+    is shown, and answers from, how things stand now rather than the best-worded old report).
+
+    >>> from rag.answer.evidence import Sentence
+    >>> old, new = (Passage(name, "T", "s", "", "x", 0, 1, published=date)
+    ...             for name, date in (("old", "2026-01-12"), ("new", "2026-03-15")))
+    >>> ranked = ((Sentence(0, 0, 1, 0.9), Sentence(1, 0, 1, 0.6)),)
+    >>> [s.passage_index for s in _newest_evidence(Evidence(("q",), ranked, 0.9), [old, new]).ranked[0]]
+    [1, 0]
+    """
+    reordered = []
+    for sentences in evidence.ranked:
+        floor = share * max((sentence.score for sentence in sentences), default=0.0)
+        close = sorted((sentence for sentence in sentences if sentence.score >= floor),
+                       key=lambda sentence: passages[sentence.passage_index].published[:10], reverse=True)
+        reordered.append((*close, *(sentence for sentence in sentences if sentence.score < floor)))
+    return dataclasses.replace(evidence, ranked=tuple(reordered))
 
 
 def _misses_what_is_asked(asked: str, evidence: Evidence, passages: Sequence[Passage]) -> bool:

@@ -8,6 +8,12 @@ cover) and is scored by a small logistic model whose weights were fitted on half
 answer, in 0..1. Near-duplicate passages (overlapping windows of one article, syndicated copies) are dropped so
 that they do not crowd the top k.
 
+Passages of different articles that report the same event (other outlets, other words) are grouped: the best
+one stands for the story and carries the others as `Hit.same_story`, so that the k hits are k different stories
+(`group_stories`). A question about time ("latest", "last month", "before the vote") is read by
+`rag.answer.timeframe` and searched within its period (`Retriever.search_timed`); "latest" ranks the newer of the
+relevant passages first (`newest_first`).
+
 Filters (sources, publication dates) restrict the candidates before ranking: the allowed rows are found from
 the index's distinct (source, date) pairs, and a selective filter is searched exactly among those rows instead of
 over-fetching from the whole index.
@@ -18,6 +24,8 @@ switches to it between queries, never mid-query.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,13 +34,14 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.answer.timeframe import period_filters, read_time
 from rag.errors import IndexFormatError, InvalidRequestError
 from rag.models.embed import Embedder
-from rag.records import Filters, Hit, Passage
-from rag.settings import RETRIEVAL_MODES
+from rag.records import Filters, Hit, Passage, Period
+from rag.settings import RETRIEVAL_MODES, STORY_SIMILARITY
 from rag.store.generations import PassageIndex, live_generation_name
 from rag.store.lexical import LexicalIndex
-from rag.text import coverage, folded_words, idf, split_sentences, tokenize
+from rag.text import content_words, coverage, folded_words, idf, specific_terms, split_sentences, tokenize
 
 CANDIDATES = 50
 """Rows each search contributes to fusion: on the dev set, a passage holding the answer is in the top 50 of one of
@@ -49,6 +58,38 @@ FUSION_FEATURES = ("dense", "lexical_relative", "sentence_coverage", "pair_cover
 FUSION_WEIGHTS = (5.65, 0.68, 1.55, 2.22)
 FUSION_BIAS = -5.95
 
+STORY_SHARED_TERMS = 3
+"""Names and numbers (`rag.text.specific_terms`) two passages must share to report the same story: on the
+multi-outlet test set (tests/data/multi-outlet.jsonl) every pair of reports of one event shares at least 4, and no
+pair of different events above the similarity threshold shares more than 2."""
+STORY_DAYS = 3
+"""Two reports of one story are published at most this many days apart (a follow-up weeks later, or last year's
+flood, is another story however alike its words). Undated passages are never grouped: news carries dates, and two
+encyclopedia articles telling one battle (SQuAD's Huguenots and Jacksonville: 1 question of 2,000 lost its answer
+from the top 5 when they were grouped) each hold details the other lacks."""
+STORY_DEPTH = 4
+"""Hits grouped per hit returned: the members of a story are looked for among the top `STORY_DEPTH * k`."""
+RECENT_SHARE = 0.5
+"""For "latest": passages scoring at least this share of the best score are relevant, and ranked newest first."""
+NAMED_PERIOD_SHARE = 0.5
+"""A period the question names by a date ("in 2025") is kept when its best passage scores at least this share of the
+best over every date: the date may be when the thing happened rather than when it was reported ("the revenue in
+2025", reported in April 2026), and then the passage that answers lies outside the period."""
+EVENT_CANDIDATES = 10
+"""Passages looked at to date an event reference ("before the vote")."""
+
+
+@dataclass(frozen=True)
+class TimedHits:
+    """What a search found, with the text it searched for (the question without its time phrase) and the period it
+    read from the question (None when it names none)."""
+
+    hits: list[Hit]
+    query: str
+    period: Period | None = None
+    asked: str = ""
+    """The question as answers are checked against it: without the time phrase when its period was searched."""
+
 
 @dataclass(frozen=True)
 class Candidates:
@@ -63,30 +104,92 @@ class Retriever:
 
     `mode` is "hybrid" (the default), "dense" (FAISS only) or "lexical" (BM25 only); `duplicate_overlap` is the
     share of a passage's word triples that may also be in a better-ranked hit before it is dropped as a
-    near-duplicate (1 keeps everything).
+    near-duplicate (1 keeps everything); `story_similarity` the cosine similarity from which passages of different
+    articles may report the same story (see `group_stories`; 1 turns grouping off).
     """
 
     def __init__(self, index: PassageIndex, embedder: Embedder, mode: str = "hybrid",
-                 duplicate_overlap: float = 0.5) -> None:
+                 duplicate_overlap: float = 0.5, story_similarity: float = STORY_SIMILARITY) -> None:
         if mode not in RETRIEVAL_MODES:
             raise InvalidRequestError(f"retrieval mode must be one of {', '.join(RETRIEVAL_MODES)}, got {mode!r}")
         self.index = index
         self.embedder = embedder
         self.mode = mode
         self.duplicate_overlap = duplicate_overlap
+        self.story_similarity = story_similarity
         self._reload_lock = threading.Lock()
         self._views: _IndexView | None = None
 
     @classmethod
     def load(cls, folder: str | Path, embedder: Embedder, mode: str = "hybrid",
-             duplicate_overlap: float = 0.5) -> Retriever:
+             duplicate_overlap: float = 0.5, story_similarity: float = STORY_SIMILARITY) -> Retriever:
         """The retriever over the index in `folder` (refused if it was built with another embedder)."""
-        return cls(PassageIndex.load(folder, embedder.name, embedder.dimension), embedder, mode, duplicate_overlap)
+        return cls(PassageIndex.load(folder, embedder.name, embedder.dimension), embedder, mode, duplicate_overlap,
+                   story_similarity)
 
     # -- searching -------------------------------------------------------------------------------------------
 
-    def search(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
-        """The `k` passages most likely to answer `question`, best first (only those `filters` allow)."""
+    def search_timed(self, question: str, k: int = 5, filters: Filters | None = None,
+                     as_of: datetime.date | None = None, relevant: float = 0.0) -> TimedHits:
+        """`search` for a question that may say when ("latest", "last month", "in March", "before the vote"): the
+        phrase is resolved against `as_of` (default today) into publication dates (explicit `filters` dates win),
+        and searched for without the words that only say when.
+
+        When nothing was published in the period (or, for a period the question names by a date, nothing scoring
+        `relevant` or more and `NAMED_PERIOD_SHARE` of the best over every date), the question is searched as
+        written over every date, and the period says so: a date a question names may be when something happened
+        rather than when it was reported ("the revenue in 2025", reported in 2026), and a collection without dates
+        (an encyclopedia: "Which country today is a remnant of the Ottoman empire?") has nothing in any period."""
+        as_of = as_of or datetime.date.today()
+        reading = read_time(question, as_of)
+        if not reading:
+            return TimedHits(self.search(question, k, filters), question, asked=question)
+        reading, note = reading.resolved(lambda event: self.event_date(event, reading.query, as_of))
+        chosen, period = period_filters(reading, filters, as_of, note)
+        assert period is not None  # a question with a time phrase always has a period
+        if chosen == filters and not reading.latest:  # the phrase restricts nothing: the question as asked
+            return TimedHits(self.search(question, k, filters), question, period, question)
+        hits = self.search(reading.query, k, chosen, newest_first=reading.latest)
+        # A period counted from the reference date (or dated by the index) is what was asked: only an empty one
+        # is searched again. A date the question names may be the event's: its period must hold a passage about
+        # as relevant as the best of any date.
+        everywhere: list[Hit] | None = None
+        if chosen == filters:
+            enough = True
+        elif reading.absolute:
+            everywhere = self.search(question, k, filters, newest_first=reading.latest)
+            best = everywhere[0].score if everywhere else 0.0
+            enough = bool(hits) and hits[0].score >= max(relevant, NAMED_PERIOD_SHARE * best)
+        else:
+            enough = bool(hits)
+        if enough:
+            return TimedHits(hits, reading.query, period, reading.without or question)
+        dates = filters or Filters()
+        period = dataclasses.replace(period, since=dates.since, until=dates.until,
+                                     note="nothing relevant was published then: searched all dates")
+        if everywhere is None:
+            everywhere = self.search(question, k, filters, newest_first=reading.latest)
+        return TimedHits(everywhere, question, period, question)
+
+    def event_date(self, event: str, question: str, as_of: datetime.date) -> str:
+        """The date of an event a question refers to ("the vote"): among the relevant dated passages published by
+        `as_of` that name the event, the story most outlets reported (the event itself, rather than a preview that
+        says "a vote is expected"; the best-ranked on a tie), dated by its first report; "" when none names it."""
+        wanted = content_words(event)
+        until = Filters.parse(until=as_of.isoformat())
+        hits = self.search(question, EVENT_CANDIDATES, until)
+        floor = RECENT_SHARE * max((hit.score for hit in hits), default=0.0)
+        naming = [hit for hit in hits if hit.score >= floor and hit.passage.published
+                  and wanted <= content_words(f"{hit.passage.title} {hit.passage.text}")]
+        if not naming:
+            return ""
+        story = max(naming, key=lambda hit: len(hit.same_story))  # max keeps the first (best-ranked) of a tie
+        return min(passage.published[:10] for passage in (story.passage, *story.same_story) if passage.published)
+
+    def search(self, question: str, k: int = 5, filters: Filters | None = None,
+               newest_first: bool = False) -> list[Hit]:
+        """The `k` passages most likely to answer `question`, best first (only those `filters` allow), one per story;
+        with `newest_first`, the relevant ones newest first."""
         self.refresh()
         index = self.index  # one generation for the whole query, even if another thread swaps it
         candidates = self.candidates(question, filters, index)
@@ -100,7 +203,14 @@ class Retriever:
             scores = fusion_scores(candidates.features)
         order = np.lexsort((candidates.rows, -scores))  # ties by row, so results are reproducible
         hits = [Hit(index.passages[int(candidates.rows[i])], float(scores[i])) for i in order]
-        return drop_near_duplicates(hits, k, self.duplicate_overlap)
+        if newest_first:
+            hits = recent_first(hits)
+        if self.story_similarity >= 1:
+            return drop_near_duplicates(hits, k, self.duplicate_overlap)
+        hits = hits[:STORY_DEPTH * k]
+        row_of = {index.passages[int(row)].id: int(row) for row in candidates.rows}
+        vectors = index.vectors_of([row_of[hit.passage.id] for hit in hits])
+        return group_stories(hits, vectors, k, self.story_similarity, self.duplicate_overlap)
 
     def candidates(self, question: str, filters: Filters | None = None,
                    index: PassageIndex | None = None) -> Candidates:
@@ -296,6 +406,106 @@ def pair_coverage(pairs: set[tuple[str, str]], passage_pairs: frozenset[tuple[st
     0.5
     """
     return len(pairs & passage_pairs) / len(pairs) if pairs else 0.0
+
+
+# -- recency and stories ------------------------------------------------------------------------------------------
+
+
+def recent_first(hits: Sequence[Hit], share: float = RECENT_SHARE) -> list[Hit]:
+    """The relevant hits (scoring at least `share` of the best) newest first, undated ones after them, then the
+    rest as ranked.
+
+    >>> def hit(name, score, published):
+    ...     return Hit(Passage(name, "T", "s", "", "x", 0, 1, published=published), score)
+    >>> ranked = [hit("old", 0.9, "2025-01-02"), hit("new", 0.6, "2026-03-01"), hit("weak", 0.2, "2026-04-01")]
+    >>> [h.passage.article_id for h in recent_first(ranked)]
+    ['new', 'old', 'weak']
+    """
+    if not hits:
+        return []
+    floor = share * max(hit.score for hit in hits)
+    relevant = [hit for hit in hits if hit.score >= floor]
+    dated = sorted((hit for hit in relevant if hit.passage.published), key=lambda hit: hit.passage.published[:10],
+                   reverse=True)  # stable: a day's passages keep their relevance order
+    return [*dated, *(hit for hit in relevant if not hit.passage.published),
+            *(hit for hit in hits if hit.score < floor)]
+
+
+def group_stories(hits: Sequence[Hit], vectors: np.ndarray, k: int, similarity: float = STORY_SIMILARITY,
+                  overlap: float = 0.5) -> list[Hit]:
+    """The first `k` stories of `hits` (best first; `vectors` are their normalised embeddings, row by row): a hit
+    that reports the same story as a better one (`same_story`: a syndicated copy too) joins it as one of its
+    `Hit.same_story` passages instead of taking a place of its own, at most one passage per article; a hit that
+    repeats a better one of its own article (`drop_near_duplicates`, with `overlap`) is dropped.
+
+    >>> def hit(name, source, text, published="2026-03-14"):
+    ...     return Hit(Passage(name, "T", source, "", text, 0, len(text), published=published), 0.5)
+    >>> hits = [hit("a", "Gazette", "Mayor Anneke Vos reopened the Maplewood bridge; it cost 1.35 million."),
+    ...         hit("b", "Herald", "The Maplewood bridge reopened, Mayor Anneke Vos said: 1.35 million spent."),
+    ...         hit("c", "Courier", "Orwin opened a ward.")]
+    >>> vectors = np.array([[1.0, 0.0], [0.9, 0.436], [0.0, 1.0]])
+    >>> [(h.passage.article_id, [p.article_id for p in h.same_story]) for h in group_stories(hits, vectors, 2)]
+    [('a', ['b']), ('c', [])]
+    """
+    stories: list[tuple[int, list[Passage]]] = []  # (position of the story's hit, the other reports)
+    shingles: list[set[tuple[str, ...]]] = []  # of each story's hit
+    terms: dict[int, set[str]] = {}
+
+    def terms_of(position: int) -> set[str]:
+        if position not in terms:
+            terms[position] = specific_terms(hits[position].passage.text)
+        return terms[position]
+
+    def reports(position: int, first: int) -> bool:
+        # The cheap tests first: most pairs are told apart by article, date or embedding.
+        one, other = hits[position].passage, hits[first].passage
+        return (one.article_id != other.article_id and _days_apart(one, other) <= STORY_DAYS
+                and float(vectors[position] @ vectors[first]) >= similarity
+                and same_story(one, other, terms_of(position), terms_of(first)))
+
+    for position, hit in enumerate(hits):
+        story = next((members for first, members in stories if reports(position, first)), None)
+        if story is not None:
+            if hit.passage.article_id not in {passage.article_id for passage in story}:
+                story.append(hit.passage)
+            continue
+        if len(stories) >= k:
+            continue
+        own = _shingles(hit.passage.text) if overlap < 1 else set()
+        if overlap < 1 and (any(_same_span(hit.passage, hits[first].passage, overlap) for first, _ in stories)
+                            or any(own and len(own & other) > overlap * len(own) for other in shingles)):
+            continue
+        stories.append((position, []))
+        shingles.append(own)
+    return [dataclasses.replace(hits[first], same_story=tuple(members)) for first, members in stories]
+
+
+def _days_apart(passage: Passage, other: Passage) -> float:
+    """Days between two publication dates; infinitely many when either is undated (or unreadable).
+
+    >>> _days_apart(Passage("a", "", "", "", "", 0, 0, published="2026-03-14"),
+    ...             Passage("b", "", "", "", "", 0, 0, published="2026-03-12T09:30:00"))
+    2
+    """
+    try:
+        return abs((datetime.date.fromisoformat(passage.published[:10])
+                    - datetime.date.fromisoformat(other.published[:10])).days)
+    except ValueError:
+        return float("inf")
+
+
+def same_story(passage: Passage, other: Passage, terms: set[str], other_terms: set[str]) -> bool:
+    """Whether two passages whose embeddings are alike report the same story: other articles, sharing at least
+    `STORY_SHARED_TERMS` names and numbers (`terms`: `rag.text.specific_terms`), both published, within
+    `STORY_DAYS` of each other.
+
+    >>> first = Passage("a", "T", "Gazette", "", "x", 0, 1, published="2026-03-14")
+    >>> later = Passage("b", "T", "Herald", "", "x", 0, 1, published="2026-05-14")
+    >>> same_story(first, later, {"vos", "maplewood", "1.35"}, {"vos", "maplewood", "1.35"})
+    False
+    """
+    return (passage.article_id != other.article_id and len(terms & other_terms) >= STORY_SHARED_TERMS
+            and _days_apart(passage, other) <= STORY_DAYS)
 
 
 # -- near-duplicates -----------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ add_articles=..., info=...)` returns (a gradio Blocks). `rag serve` builds it wi
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ from typing import Any, Protocol
 from fastapi import APIRouter, Depends, FastAPI, File, UploadFile
 from fastapi.responses import StreamingResponse
 
+from rag.answer.retrieve import TimedHits
 from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, bytes_from_megabytes
 from rag.ingest.progress import ProgressCallback
 from rag.records import Answer, Filters, Hit
@@ -60,8 +62,11 @@ class ServedAssistant(Protocol):
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]: ...
 
+    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
+                 as_of: datetime.date | None = None) -> TimedHits: ...
+
     def stream(self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
-               filters: Filters | None = None) -> Iterator[str | Answer]: ...
+               filters: Filters | None = None, as_of: datetime.date | None = None) -> Iterator[str | Answer]: ...
 
     def stats(self) -> dict[str, Any]: ...
 
@@ -155,14 +160,16 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
     async def search(body: SearchBody) -> dict[str, Any]:
         """The passages most relevant to the question, best first, without asking the model."""
         filters = body.filters.to_filters() if body.filters else None
-        hits = await in_thread(assistant.search, body.question, body.k, filters)
-        return {"question": body.question, "results": [hit.to_dict() for hit in hits]}
+        found = await in_thread(assistant.retrieve, body.question, body.k, filters, body.reference_date())
+        return {"question": body.question, "search_query": found.query,
+                "period": found.period.to_dict() if found.period else None,
+                "results": [hit.to_dict() for hit in found.hits]}
 
     @api.post("/api/ask", tags=["api"], response_model=None)
     async def ask(body: AskBody) -> dict[str, Any] | StreamingResponse:
         """Answer from the articles with checked citations; `"stream": true` for server-sent events."""
         filters = body.filters.to_filters() if body.filters else None
-        pieces = assistant.stream(body.question, body.turns(), body.k, filters)
+        pieces = assistant.stream(body.question, body.turns(), body.k, filters, body.reference_date())
         first = await in_thread(first_piece, pieces)  # validation and retrieval errors become plain JSON errors
         if not body.stream:
             answer = await in_thread(final_answer, first, pieces)

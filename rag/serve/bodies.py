@@ -7,10 +7,12 @@ ignores.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError
 from rag.records import Filters
 
@@ -41,6 +43,12 @@ class SearchBody(BaseModel):
     question: str = Field(..., examples=["When did the Maplewood footbridge reopen?"])
     k: int | None = Field(None, ge=1, le=MAX_K, description="passages to retrieve (default: the server's setting)")
     filters: FiltersBody | None = None
+    as_of: str = Field("", max_length=10, examples=["2026-03-14"],
+                       description="the date time phrases in the question count from ('latest', 'last month', "
+                       "'in March'); default: the server's as_of setting, else today")
+
+    def reference_date(self) -> datetime.date | None:
+        return parse_as_of(self.as_of) if self.as_of.strip() else None
 
 
 class AskBody(SearchBody):
@@ -63,7 +71,7 @@ class ChatMessageBody(BaseModel):
 
 class ChatCompletionBody(BaseModel):
     """OpenAI's chat completion request. Sampling fields (temperature, top_p, n, ...) are accepted and ignored:
-    answers follow the server's settings. `k` and `filters` are this server's extensions."""
+    answers follow the server's settings. `k`, `filters` and `as_of` are this server's extensions."""
 
     model_config = ConfigDict(extra="allow")
     model: str = MODEL_ID
@@ -71,3 +79,4 @@ class ChatCompletionBody(BaseModel):
     stream: bool = False
     k: int | None = Field(None, ge=1, le=MAX_K)
     filters: FiltersBody | None = None
+    as_of: str = Field("", max_length=10, description="the date time phrases count from (default: today)")

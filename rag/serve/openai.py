@@ -1,8 +1,8 @@
 """The OpenAI-compatible endpoint: `POST /v1/chat/completions` (streaming or not) and `GET /v1/models`.
 
 The last user message is the question, earlier user/assistant pairs the history (`conversation`); system messages
-are ignored. The reply is OpenAI's, plus `citations`, `refused`, `answer` (the checked text) and `search_query` as
-extra fields (in the final chunk when streaming), which the `openai` client keeps in `model_extra`.
+are ignored. The reply is OpenAI's, plus `citations`, `refused`, `answer` (the checked text), `search_query` and
+`period` as extra fields (in the final chunk when streaming), which the `openai` client keeps in `model_extra`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi.responses import StreamingResponse
 
 from rag.answer.assistant import Drafting
+from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError
 from rag.records import Answer
 from rag.serve.bodies import MODEL_ID, ChatCompletionBody
@@ -73,7 +74,8 @@ async def chat_completion(assistant: ServedAssistant, body: ChatCompletionBody) 
     """Answer a chat completion request: the whole reply, or (`stream`) its chunks as server-sent events."""
     question, history = conversation([message.model_dump() for message in body.messages])
     filters = body.filters.to_filters() if body.filters else None
-    pieces = assistant.stream(question, history, body.k, filters)
+    as_of = parse_as_of(body.as_of) if body.as_of.strip() else None
+    pieces = assistant.stream(question, history, body.k, filters, as_of)
     first = await in_thread(first_piece, pieces)  # validation and retrieval errors become plain JSON errors
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
@@ -91,10 +93,11 @@ async def chat_completion(assistant: ServedAssistant, body: ChatCompletionBody) 
 
 
 def answer_extras(answer: Answer) -> dict[str, Any]:
-    """The fields an OpenAI reply carries beyond the API: the checked answer, its citations, refused."""
+    """The fields an OpenAI reply carries beyond the API: the checked answer, its citations, refused, and what was
+    searched for (the stand-alone question, the period read from a time phrase)."""
     data = answer.to_dict()
     return {"citations": data["citations"], "refused": data["refused"], "answer": data["answer"],
-            "search_query": data["search_query"]}
+            "search_query": data["search_query"], "period": data["period"]}
 
 
 def completion_chunks(first: Any, pieces: Pieces, completion_id: str, created: int, model: str) -> Iterator[str]:

@@ -1,0 +1,454 @@
+"""Time in questions: "latest", "this week", "last month", "in March", "since 2025", "before the vote" read from the
+question and resolved against a reference date (the `as_of` date, default today) into publication-date bounds.
+
+`read_time(question, as_of)` is pure: it finds at most one period phrase and any "latest" words, and says what the
+question means without them (`TimePhrase.query`, what retrieval searches for). Its bounds are written the way a
+user types them (`2026`, `2026-03`, `2026-03-14`) and become `rag.records.Filters` through `Filters.parse`, the one
+date parser; `period_filters` combines them with the filters the user set explicitly (explicit dates win) and
+describes what was read as a `rag.records.Period`. An event reference ("before the vote") needs the index: its date
+is looked up by the caller (`rag.answer.retrieve.Retriever.event_date`: the first report of the story that names
+the event) and given to `TimePhrase.resolved`.
+
+Relative phrases ("last month") are removed from the search text: their words are in no article and only dilute
+matching. Absolute ones ("in March 2026") stay, since articles name their dates and months; for the same reason a
+period named by a date may be when the event happened rather than when it was reported (a 2025 revenue reported in
+2026), so the caller searches every date when nothing relevant was published in it (`TimePhrase.absolute`).
+
+    >>> import datetime
+    >>> reading = read_time("What did the council decide last month?", datetime.date(2026, 3, 14))
+    >>> reading.phrase, reading.since, reading.until, reading.query
+    ('last month', '2026-02', '2026-02', 'What did the council decide?')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rag.records import MONTH_NAMES, Filters, Period, long_date
+
+_MONTHS = tuple(name.lower() for name in MONTH_NAMES)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[89]\d\d|20\d\d)"
+_CENTURY = r"(?:the\s+)?(?:1[1-9]|2[01])(?:st|nd|rd|th)\s+century"
+_POINT = (
+    rf"(?:{_CENTURY}\b|{_YEAR}-\d\d(?:-\d\d)?\b|{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+{_YEAR}\b)?"
+    rf"|{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?|{_MONTH}\b(?:,?\s+{_YEAR}\b)?|(?:the\s+)?{_YEAR}s\b|{_YEAR}\b)"
+)
+"""A date as written: 2026-03-14, 2026-03, 14 March 2026, March 14, 2026, March 2026, March, 2026, the 1990s, the
+19th century (from the 11th: earlier years are not dates `Filters.parse` reads)."""
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "few": 3,
+    "couple of": 2,
+}
+_COUNT = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of)"
+_UNIT = r"(?P<unit>day|week|month|year)s?"
+_LATEST = re.compile(
+    r"\b(?:(?:the\s+)?(?:very\s+)?(?:latest|newest|most\s+recent)(?:\s+news)?|recently|currently"
+    r"|nowadays|right\s+now|at\s+the\s+moment|at\s+present|these\s+days|so\s+far|to\s+date"
+    r"|as\s+of\s+now|now(?=\W*$))\b",
+    re.IGNORECASE,
+)
+"""Words that ask how things stand. Not "current" or "recent" alone (an electric current, a recent ancestor), and
+"now" only at the end of a question ("Is the bridge open now?")."""
+_EVENT_WORD = r"[\w'’-]+"
+_NOT_EVENT = r"(?:and|or|but|what|who|when|where|which|how|why|did|does|do|is|was|were|are|has|have|had|will|would)"
+
+
+@dataclass(frozen=True)
+class TimePhrase:
+    """What a question says about time: the phrase as written, the question without it (`query`), publication-date
+    bounds as typed values for `Filters.parse` (empty: open), and whether it asks for the latest news.
+
+    `absolute` periods are named by a date ("in March 2026"), the others are counted from the reference date ("last
+    month") or dated by the index (an event). An event reference ("before the vote") has `event` ("the vote") and
+    `relation` ("before", "after", "since" or "until") and no bounds until `resolved`.
+    """
+
+    phrase: str = ""
+    query: str = ""
+    without: str = ""
+    """The question without the phrase at all: what answers are checked against once the period is searched (a
+    date the question names is then the period's business, not a word the passages must hold)."""
+    since: str = ""
+    until: str = ""
+    latest: bool = False
+    absolute: bool = False
+    event: str = ""
+    relation: str = ""
+    as_of: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.phrase or self.latest)
+
+    def resolved(self, event_date: Callable[[str], str]) -> tuple[TimePhrase, str]:
+        """The phrase with an event reference turned into bounds by `event_date` (the event's ISO date, or "" when
+        no article dates it), and a note for the reader when it could not be.
+
+        >>> reading = read_time("What did the council say before the vote?", datetime.date(2026, 3, 14))
+        >>> reading.resolved(lambda event: "2026-02-10")[0].until
+        '2026-02-09'
+        >>> reading.resolved(lambda event: "")[1]
+        "could not tell when 'the vote' was (no dated article reports it): searched all dates"
+        """
+        if not self.event:
+            return self, ""
+        date = event_date(self.event)
+        if not date:
+            return self, f"could not tell when {self.event!r} was (no dated article reports it): searched all dates"
+        day = datetime.date.fromisoformat(date[:10])
+        if self.relation == "before":
+            return dataclasses.replace(self, until=(day - datetime.timedelta(days=1)).isoformat()), ""
+        if self.relation == "until":
+            return dataclasses.replace(self, until=day.isoformat()), ""
+        # "after the vote" keeps the day of the vote: the articles of that day report it.
+        return dataclasses.replace(self, since=day.isoformat(), until=self.as_of), ""
+
+
+def read_time(question: str, as_of: datetime.date) -> TimePhrase:
+    """The time phrase of `question` resolved against `as_of` (an empty `TimePhrase` when there is none; its
+    `query` is then the question).
+
+    >>> day = datetime.date(2026, 3, 14)
+    >>> [(r.phrase, r.since, r.until) for r in (read_time("Who won in March?", day),
+    ...                                          read_time("Who won in May?", day))]
+    [('in March', '2026-03', '2026-03'), ('in May', '2025-05', '2025-05')]
+    >>> reading = read_time("What is the latest on the Maplewood footbridge?", day)
+    >>> reading.latest, reading.until, reading.query
+    (True, '2026-03-14', 'What is on the Maplewood footbridge?')
+    >>> read_time("How did the budget change since 2025?", day).since
+    '2025'
+    >>> read_time("What happened this week?", day).since  # weeks start on Monday
+    '2026-03-09'
+    >>> bool(read_time("Who built the 2025 budget?", day))
+    False
+    """
+    text = " ".join(question.split())
+    latest = False
+    found = _LATEST.search(text)
+    latest_phrase = ""
+    if found:
+        latest = True
+        latest_phrase = found.group(0)
+        text = _without(text, found.start(), found.end())
+    reading = _period(text, as_of)
+    if reading is None:
+        if not latest:
+            return TimePhrase(query=question, without=question, as_of=as_of.isoformat())
+        # The latest as of the reference date: what was published after it had not happened yet.
+        return TimePhrase(latest_phrase, text, text, until=as_of.isoformat(), latest=True, as_of=as_of.isoformat())
+    phrase = reading.phrase if not latest_phrase else f"{latest_phrase}, {reading.phrase}"
+    return dataclasses.replace(reading, phrase=phrase, latest=latest, as_of=as_of.isoformat())
+
+
+def period_filters(
+    reading: TimePhrase, filters: Filters | None, as_of: datetime.date, note: str = ""
+) -> tuple[Filters | None, Period | None]:
+    """The filters a search runs with, and the period to show with the results. Dates the user set explicitly win
+    over the question's phrase (which is then only shown, with a note); the sources are always the user's.
+
+    >>> day = datetime.date(2026, 3, 14)
+    >>> chosen, period = period_filters(read_time("Who spoke last week?", day), None, day)
+    >>> chosen, period.describe()
+    (Filters(sources=(), since='2026-03-02', until='2026-03-08'), '"last week": 2 March 2026 to 8 March 2026')
+    >>> chosen, period = period_filters(read_time("Who spoke last week?", day), Filters(since="2026-01-01"), day)
+    >>> chosen.since, period.note
+    ('2026-01-01', 'your date filter was used instead')
+    """
+    if not reading:
+        return filters, None
+    if not (reading.since or reading.until):  # "latest", or an event no article dates: only shown
+        dates = filters or Filters()
+        return filters, Period(reading.phrase, dates.since, dates.until, reading.latest, as_of.isoformat(), note)
+    sources = filters.sources if filters else ()
+    if filters and (filters.since or filters.until) and (reading.since or reading.until):
+        return filters, Period(
+            reading.phrase,
+            filters.since,
+            filters.until,
+            reading.latest,
+            as_of.isoformat(),
+            "your date filter was used instead",
+        )
+    chosen = Filters.parse(sources, reading.since, reading.until)
+    dates = chosen or Filters()
+    return chosen, Period(reading.phrase, dates.since, dates.until, reading.latest, as_of.isoformat(), note)
+
+
+def with_as_of(sentence: str, published: str) -> str:
+    """An answer's first sentence said as of the date of the newest article it rests on.
+
+    >>> with_as_of("The footbridge is open [1].", "2026-03-14")
+    'As of 14 March 2026, the footbridge is open [1].'
+    >>> with_as_of("Maplewood reopened it [1].", "2026-03-14T09:30:00")
+    'As of 14 March 2026, Maplewood reopened it [1].'
+    """
+    if not published or not sentence:
+        return sentence
+    first = sentence.split(" ", 1)[0]
+    # A common word that starts the sentence loses its capital; a name keeps it.
+    if first.lower() in _LOWERED_STARTS:
+        sentence = sentence[0].lower() + sentence[1:]
+    return f"As of {long_date(published)}, {sentence}"
+
+
+_LOWERED_STARTS = frozenset(
+    "the a an it its this that these those there they he she we in on at after before "
+    "since by from according no".split()
+)
+
+
+def parse_as_of(value: str | None) -> datetime.date:
+    """The reference date from what a user typed (`2026-03-14`, also `2026-03` or `2026`: their last day), today
+    when blank. Goes through `Filters.parse`, so a bad date is refused with the same message everywhere.
+
+    >>> parse_as_of("2026-03-14"), parse_as_of("2026-02")
+    (datetime.date(2026, 3, 14), datetime.date(2026, 2, 28))
+    """
+    if not value or not value.strip():
+        return datetime.date.today()
+    parsed = Filters.parse(until=value)
+    assert parsed is not None
+    return datetime.date.fromisoformat(parsed.until)
+
+
+# -- phrases ------------------------------------------------------------------------------------------------------
+
+
+def _period(text: str, as_of: datetime.date) -> TimePhrase | None:
+    for pattern, handler in _PATTERNS:
+        match = pattern.search(text)
+        if match:
+            reading = handler(match, as_of)
+            if reading is None:
+                continue
+            keep = reading.absolute  # an absolute date helps matching ("March 2026" is in the article)
+            if reading.event:  # only the relation word goes: the event's words say what the question is about
+                query = _without(text, match.start(), match.start("event"))
+            else:
+                query = text if keep else _without(text, match.start(), match.end())
+            return dataclasses.replace(
+                reading, phrase=match.group(0), query=query, without=_without(text, match.start(), match.end())
+            )
+    return None
+
+
+def _between(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
+    """From the first point to the last; a first point without a year takes the last one's ("between March and May
+    2025")."""
+    first_text, last_text = match.group("first"), match.group("last")
+    year = re.search(rf"\b{_YEAR}\b", last_text)
+    if year and not re.search(rf"\b{_YEAR}", first_text):
+        first_text = f"{first_text} {year.group(0)}"
+    first, last = _point(first_text, as_of), _point(last_text, as_of)
+    if first is None or last is None:
+        return None
+    return TimePhrase(since=first[0], until=last[1], absolute=True)
+
+
+def _since(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
+    point = _point(match.group("point"), as_of)
+    if point is None:
+        return None
+    word = match.group("word").lower()
+    since = point[0] if word != "after" else _day_after(point[1])
+    return TimePhrase(since=since, until=as_of.isoformat(), absolute=True)
+
+
+def _before(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
+    point = _point(match.group("point"), as_of)
+    if point is None:
+        return None
+    word = " ".join(match.group("word").lower().split())
+    strictly = word in ("before", "prior to", "earlier than") and "end of" not in match.group(0).lower()
+    until = _day_before(point[0]) if strictly else point[1]
+    return TimePhrase(until=until, absolute=True)
+
+
+def _within(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
+    """One date, or two joined by "and"/"or" ("in 2025 and 2026": both, and what lies between)."""
+    point = _point(match.group("point"), as_of)
+    other = match.groupdict().get("other")
+    last = _point(other, as_of) if other else point
+    if point is None or last is None:
+        return None
+    return TimePhrase(since=min(point[0], last[0]), until=max(point[1], last[1]), absolute=True)
+
+
+def _relative(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
+    which = " ".join(match.group("which").lower().split())
+    unit = match.group("unit").lower()
+    if which in ("this", "earlier this"):
+        start = {
+            "day": as_of,
+            "week": as_of - datetime.timedelta(days=as_of.weekday()),
+            "month": as_of.replace(day=1),
+            "year": as_of.replace(month=1, day=1),
+        }[unit]
+        return TimePhrase(since=start.isoformat(), until=as_of.isoformat())
+    if which in ("last", "previous"):
+        if unit == "week":
+            monday = as_of - datetime.timedelta(days=as_of.weekday() + 7)
+            return TimePhrase(since=monday.isoformat(), until=(monday + datetime.timedelta(days=6)).isoformat())
+        if unit == "month":
+            month = (as_of.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+            return TimePhrase(since=month, until=month)
+        if unit == "year":
+            return TimePhrase(since=str(as_of.year - 1), until=str(as_of.year - 1))
+        return None
+    return _rolling(1, unit, as_of)  # "the past week", "this past month"
+
+
+def _counted(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
+    count = match.group("count").lower()
+    number = int(count) if count.isdigit() else _NUMBER_WORDS[" ".join(count.split())]
+    return _rolling(number, match.group("unit").lower(), as_of)
+
+
+def _day_word(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
+    day = as_of if match.group(0).lower().startswith("today") else as_of - datetime.timedelta(days=1)
+    return TimePhrase(since=day.isoformat(), until=day.isoformat())
+
+
+def _event(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
+    word = " ".join(match.group("word").lower().split())
+    relation = {"prior to": "before", "ahead of": "before", "following": "after", "till": "until"}.get(word, word)
+    return TimePhrase(event=match.group("event"), relation=relation)
+
+
+def _rolling(number: int, unit: str, as_of: datetime.date) -> TimePhrase:
+    days = number * {"day": 1, "week": 7, "month": 30, "year": 365}[unit]
+    start = as_of - datetime.timedelta(days=days - 1)
+    return TimePhrase(since=start.isoformat(), until=as_of.isoformat())
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text, re.IGNORECASE)
+
+
+_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], datetime.date], TimePhrase | None]], ...] = (
+    (_pattern(rf"\bbetween\s+(?P<first>{_POINT})\s+and\s+(?P<last>{_POINT})"), _between),
+    (_pattern(rf"\bfrom\s+(?P<first>{_POINT})\s+(?:to|until|till|through)\s+(?P<last>{_POINT})"), _between),
+    (
+        _pattern(
+            rf"\b(?:in\s+|over\s+|during\s+|within\s+)?(?:the\s+)?(?:last|past)\s+(?P<count>{_COUNT})\s+{_UNIT}\b"
+        ),
+        _counted,
+    ),
+    (
+        _pattern(
+            rf"\b(?:in\s+|over\s+|during\s+)?(?P<which>earlier\s+this|this\s+past|this|last|previous|the\s+past"
+            rf"|the\s+last)\s+{_UNIT}\b"
+        ),
+        _relative,
+    ),
+    (_pattern(r"\b(?:today|yesterday)(?:['’]s)?\b"), _day_word),
+    (_pattern(rf"\b(?P<word>since|after|from|starting)\s+(?P<point>{_POINT})"), _since),
+    (
+        _pattern(
+            rf"\b(?P<word>before|prior\s+to|earlier\s+than|until|till|through|up\s+to|by)\s+(?:the\s+end\s+of\s+)?"
+            rf"(?P<point>{_POINT})"
+        ),
+        _before,
+    ),
+    (
+        _pattern(rf"\b(?:in|during|on|throughout)\s+(?P<point>{_POINT})(?:\s+(?:and|or)\s+(?P<other>{_POINT}))?"),
+        _within,
+    ),
+    (_pattern(rf"\b(?P<point>(?:{_DAY}\s+)?{_MONTH}\s+{_YEAR}|{_YEAR}-\d\d-\d\d)\b"), _within),
+    (
+        _pattern(
+            rf"\b(?P<word>before|after|since|until|till|following|prior\s+to|ahead\s+of)\s+(?P<event>(?:the|last|"
+            rf"this)\s+{_EVENT_WORD}(?:\s+(?!{_NOT_EVENT}\b){_EVENT_WORD}){{0,4}})"
+        ),
+        _event,
+    ),
+)
+
+
+def _point(text: str, as_of: datetime.date) -> tuple[str, str] | None:
+    """The first and last day of a written date as `Filters.parse` bounds; a month or day without a year is the
+    latest one not after `as_of`.
+
+    >>> day = datetime.date(2026, 3, 14)
+    >>> _point("March", day), _point("14th of March", day), _point("June 3, 2024", day), _point("the 1990s", day)
+    (('2026-03', '2026-03'), ('2026-03-14', '2026-03-14'), ('2024-06-03', '2024-06-03'), ('1990', '1999'))
+    >>> _point("the 19th century", day)
+    ('1800', '1899')
+    """
+    text = " ".join(text.lower().replace(",", " ").split())
+    century = re.fullmatch(rf"{_CENTURY}", text)
+    if century:
+        hundreds = int(re.sub(r"\D", "", text)) - 1
+        return f"{hundreds}00", f"{hundreds}99"
+    if re.fullmatch(rf"(?:the )?{_YEAR}s", text):
+        decade = int(re.sub(r"\D", "", text))
+        return str(decade), str(decade + 9 if decade % 10 == 0 else decade)
+    if re.fullmatch(rf"{_YEAR}(?:-\d\d(?:-\d\d)?)?", text):
+        return text, text
+    month = next((number for number, name in enumerate(_MONTHS, start=1) if re.search(rf"\b{name[:3]}", text)), 0)
+    if not month:
+        return None
+    year_match = re.search(rf"\b{_YEAR}\b", text)
+    day_match = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\b", re.sub(rf"\b{_YEAR}\b", "", text))
+    day = int(day_match.group(1)) if day_match else 0
+    if year_match:
+        year = int(year_match.group(0))
+    else:
+        year = as_of.year if (month, day) <= (as_of.month, as_of.day) else as_of.year - 1
+    if day:
+        try:
+            value = datetime.date(year, month, day).isoformat()
+        except ValueError:
+            return None
+        return value, value
+    return f"{year:04d}-{month:02d}", f"{year:04d}-{month:02d}"
+
+
+def _day_before(bound: str) -> str:
+    first = datetime.date.fromisoformat(_first_day(bound))
+    return (first - datetime.timedelta(days=1)).isoformat()
+
+
+def _day_after(bound: str) -> str:
+    last = Filters.parse(until=bound)
+    assert last is not None
+    return (datetime.date.fromisoformat(last.until) + datetime.timedelta(days=1)).isoformat()
+
+
+def _first_day(bound: str) -> str:
+    first = Filters.parse(since=bound)
+    assert first is not None
+    return first.since
+
+
+def _without(text: str, start: int, end: int) -> str:
+    """`text` with `text[start:end]` taken out and the space and punctuation around it tidied.
+
+    >>> _without("What happened last week?", 14, 23)
+    'What happened?'
+    """
+    joined = (text[:start].rstrip() + " " + text[end:].lstrip()).strip()
+    joined = re.sub(r"\s+([?.!,;:])", r"\1", joined)
+    return re.sub(r",([?.!])", r"\1", joined).strip(" ,")
