@@ -599,6 +599,12 @@ def test_every_supported_suffix_is_read_and_others_are_ignored(tmp_path: Path) -
         ".json": json.dumps([{"title": "Ferry news", "text": body}]),
         ".jsonl": json.dumps({"title": "Ferry news", "text": body}) + "\n",
         ".pdf": make_pdf([body], title="Ferry news"),
+        ".rss": f'<rss version="2.0"><channel><title>Orwin Post</title><item><title>Ferry news</title>'
+                f"<guid>ferry-1</guid><description>{body}</description></item></channel></rss>",
+        ".atom": f'<feed xmlns="http://www.w3.org/2005/Atom"><title>Orwin Post</title><entry><id>tag:o,2026:1</id>'
+                 f'<title>Ferry news</title><content type="text">{body}</content></entry></feed>',
+        ".xml": f'<?xml version="1.0"?><rss version="2.0"><channel><item><title>Ferry news</title>'
+                f"<description>&lt;p&gt;{body}&lt;/p&gt;</description></item></channel></rss>",
     }
     assert set(files) == SUPPORTED_SUFFIXES  # a new suffix needs a sample here
     for suffix, content in files.items():
