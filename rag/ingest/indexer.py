@@ -310,7 +310,9 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
         label = path if isinstance(path, str) else relative_name(path, root)
         bar.advance(1, articles=report.articles_read)
         records = records_of.get(resolved, [])
-        if (not rebuild and records and isinstance(path, Path) and signatures[resolved]
+        # Unchanged since it was read says nothing about which items a feed still lists: pruning reads it.
+        prunes = prune_feeds and any(FEED_KEY in record.metadata for record in records)
+        if (not rebuild and not prunes and records and isinstance(path, Path) and signatures[resolved]
                 and all(record.metadata.get(FILE_SIGNATURE_KEY) == signatures[resolved] for record in records)
                 and not any(record.id in found for record in records)):
             _count_unchanged(records, label, resolved, found, report, fully_read)
@@ -319,7 +321,7 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
         if isinstance(path, str):
             assert web is not None
             try:
-                read = read_url(path, web, {} if rebuild else _shared_validators(records))
+                read = read_url(path, web, {} if rebuild or prunes else _shared_validators(records))
             except SourceError as error:
                 results: list[list[Article] | SourceError] = [error]
             else:

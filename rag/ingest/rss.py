@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urljoin
 from xml.sax import SAXException
 
 from rag.errors import SourceError
@@ -41,36 +42,47 @@ ITEM_KEY = "_item"
 
 _ANNOUNCED_FEED = re.compile(
     rb"<link\b(?=[^>]*\brel=[\"']?alternate)(?=[^>]*\btype=[\"']?application/(?:rss|atom)\+xml)[^>]*"
-    rb"\bhref=[\"']?([^\"'\s>]+)", re.IGNORECASE)
+    rb"\bhref=[\"']?([^\"'\s>]+)",
+    re.IGNORECASE,
+)
 
 
-def read_feed(data: bytes, location: str, label: str, *, content_type: str = "",
-              base_url: str = "") -> tuple[list[Article], list[SourceError]]:
+def read_feed(
+    data: bytes, location: str, label: str, *, content_type: str = "", base_url: str = ""
+) -> tuple[list[Article], list[SourceError]]:
     """The items of an RSS or Atom feed as articles, and the problems found (bad items; XML that is not
     well-formed). `location` is the feed's identity (its URL or resolved path; the articles' `path`), `label` its
     name in messages. Raises SourceError when the content is not a feed at all.
     """
     import feedparser
 
-    headers = {"content-type": content_type or "application/xml"}
-    if base_url:
-        headers["content-location"] = base_url  # relative links in the feed resolve against its address
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    # No base address for feedparser: it would resolve a bare guid ("417") against it as if it were a link.
+    parsed = feedparser.parse(
+        data,
+        response_headers={"content-type": content_type or "application/xml"},
+        sanitize_html=True,
+        resolve_relative_uris=False,
+    )
     fault = parsed.get("bozo_exception") if parsed.get("bozo") else None
     malformed = isinstance(fault, SAXException)
-    if not parsed.get("version"):
+    if not parsed.get("version") or (malformed and not parsed.get("entries")):
         raise not_a_feed(data, label, fault if malformed else None, base_url)
     problems: list[SourceError] = []
     if malformed:
-        problems.append(SourceError(label, f"is not well-formed XML ({_fault_text(fault)}); the items that "
-                                           f"could be read were read", fix="ask its publisher to fix it (a feed "
-                                           "validator shows the fault); the articles indexed from it before stay"))
+        problems.append(
+            SourceError(
+                label,
+                f"is not well-formed XML ({_fault_text(fault)}); the items that could be read were read",
+                fix="ask its publisher to fix it (a feed "
+                "validator shows the fault); the articles indexed from it before stay",
+            )
+        )
     feed = parsed.get("feed", {})
     feed_title = " ".join(text_field(feed.get("title")).split())
     articles: list[Article] = []
     for number, entry in enumerate(parsed.get("entries", []), start=1):
         try:
-            articles.append(_item_article(entry, location, label, feed_title, number))
+            articles.append(_item_article(entry, location, label, feed_title, number, base_url))
         except SourceError as error:
             problems.append(error)
     return articles, problems
@@ -84,22 +96,30 @@ def not_a_feed(data: bytes, label: str, fault: object, base_url: str = "") -> So
     x.xml: is an HTML page, not an RSS or Atom feed (it announces a feed: index
     https://gazette.example/feed.xml instead)
     """
-    from urllib.parse import urljoin
-
     announced = _ANNOUNCED_FEED.search(data[:200_000])
     if announced:
         feed = urljoin(base_url, announced.group(1).decode("utf-8", "replace"))
-        return SourceError(label, "is an HTML page, not an RSS or Atom feed", fix=f"it announces a feed: index {feed} "
-                           "instead")
+        return SourceError(
+            label, "is an HTML page, not an RSS or Atom feed", fix=f"it announces a feed: index {feed} instead"
+        )
     if fault is not None:
-        return SourceError(label, f"is not well-formed XML and no feed could be read from it ({_fault_text(fault)})",
-                           fix="check that the address or file is an RSS or Atom feed; if it is, ask its publisher "
-                               "to fix it; the articles indexed from it before stay")
+        return SourceError(
+            label,
+            f"is not well-formed XML and no feed could be read from it ({_fault_text(fault)})",
+            fix="check that the address or file is an RSS or Atom feed; if it is, ask its publisher "
+            "to fix it; the articles indexed from it before stay",
+        )
     if re.match(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", data[:4096], re.IGNORECASE | re.DOTALL):
-        return SourceError(label, "is an HTML page, not an RSS or Atom feed",
-                           fix="give the page's address to index the page itself, or find the site's feed address")
-    return SourceError(label, "is not an RSS or Atom feed",
-                       fix="give the address or file of an RSS 2.0 or Atom feed (its first tag is <rss> or <feed>)")
+        return SourceError(
+            label,
+            "is an HTML page, not an RSS or Atom feed",
+            fix="give the page's address to index the page itself, or find the site's feed address",
+        )
+    return SourceError(
+        label,
+        "is not an RSS or Atom feed",
+        fix="give the address or file of an RSS 2.0 or Atom feed (its first tag is <rss> or <feed>)",
+    )
 
 
 def _fault_text(fault: Any) -> str:
@@ -127,9 +147,9 @@ def item_id(guid: str, link: str, location: str, fallback: str) -> str:
     return f"{location}#{fallback}"
 
 
-def _item_article(entry: Any, location: str, label: str, feed_title: str, number: int) -> Article:
+def _item_article(entry: Any, location: str, label: str, feed_title: str, number: int, base_url: str) -> Article:
     name = f"{label} item {number}"
-    link = safe_url(text_field(entry.get("link")))
+    link = safe_url(urljoin(base_url, text_field(entry.get("link"))))  # a relative link is relative to the feed
     content = next((part.get("value", "") for part in entry.get("content") or [] if part.get("value")), "")
     summary = entry.get("summary") if isinstance(entry.get("summary"), str) else ""
     text = _plain(content) or _plain(summary)
@@ -156,9 +176,17 @@ def _item_article(entry: Any, location: str, label: str, feed_title: str, number
         # page was read, so that an unchanged item is not fetched again.
         metadata[PAGE_KEY] = link
         metadata[ITEM_KEY] = content_hash(json.dumps([article_id, link, updated, published, title, summary]))
-    return Article(id=article_id, title=title or link, text=text or title or link, source=feed_title or label,
-                   url=link, published=published, author=" ".join(text_field(entry.get("author")).split()),
-                   path=location, metadata=metadata)
+    return Article(
+        id=article_id,
+        title=title or link,
+        text=text or title or link,
+        source=feed_title or label,
+        url=link,
+        published=published,
+        author=" ".join(text_field(entry.get("author")).split()),
+        path=location,
+        metadata=metadata,
+    )
 
 
 def _plain(value: str) -> str:

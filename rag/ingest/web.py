@@ -48,15 +48,22 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 PAGE_WORKERS = 4
 """Linked pages fetched at once: waiting on the network, not the CPU, is what takes the time."""
-FEED_OR_PAGE = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, " \
-               "text/html;q=0.8, */*;q=0.1"
+FEED_OR_PAGE = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.1"
+)
 PAGE = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
 HTTP_VALIDATORS_KEY = "_http"
 """Kept in an article's metadata: the ETag and Last-Modified of the response it came from (for a 304 next time)."""
 
-_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
-               "text/xml", "application/feed+xml")
+_FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+    "application/feed+xml",
+)
 _FEED_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.DOTALL)
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 
@@ -124,13 +131,23 @@ class WebClient:
     Thread-safe (pages of a feed are fetched a few at a time); `close()` it, or use it as a context manager.
     """
 
-    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES,
-                 allow_private: bool = True, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        allow_private: bool = True,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.allow_private = allow_private
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, transport=transport,
-                                    headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            transport=transport,
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+        )
 
     def __enter__(self) -> WebClient:
         return self
@@ -161,28 +178,43 @@ class WebClient:
                         continue
                     return self._read(url, address, response)
             except httpx.TimeoutException as error:
-                raise SourceError(url, f"did not answer within {self.timeout:g} s ({type(error).__name__})",
-                                  fix="try again later, or allow more time with --fetch-timeout SECONDS; the "
-                                      "articles indexed from it before stay") from error
+                raise SourceError(
+                    url,
+                    f"did not answer within {self.timeout:g} s ({type(error).__name__})",
+                    fix="try again later, or allow more time with --fetch-timeout SECONDS; the "
+                    "articles indexed from it before stay",
+                ) from error
             except httpx.TooManyRedirects as error:  # pragma: no cover - redirects are followed by hand
                 raise SourceError(url, "redirects too often", fix="give the final address") from error
             except httpx.HTTPError as error:
-                raise SourceError(url, f"could not be reached ({_network_reason(error)})",
-                                  fix="check the address and the network connection, or try again later; the "
-                                      "articles indexed from it before stay") from error
-        raise SourceError(url, f"redirects more than {MAX_REDIRECTS} times (last to {address})",
-                          fix="open it in a browser and give the address it ends up at")
+                raise SourceError(
+                    url,
+                    f"could not be reached ({_network_reason(error)})",
+                    fix="check the address and the network connection, or try again later; the "
+                    "articles indexed from it before stay",
+                ) from error
+        raise SourceError(
+            url,
+            f"redirects more than {MAX_REDIRECTS} times (last to {address})",
+            fix="open it in a browser and give the address it ends up at",
+        )
 
     def _check_address(self, url: str, address: str) -> None:
         parts = urlsplit(address)
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             where = "" if address == url else f" (it redirects to {address})"
-            raise SourceError(url, f"is not an http or https address{where}",
-                              fix="give a web address starting with https://, or a file or folder")
+            raise SourceError(
+                url,
+                f"is not an http or https address{where}",
+                fix="give a web address starting with https://, or a file or folder",
+            )
         if not self.allow_private and not _public_host(parts.hostname, parts.port or 0):
             where = "" if address == url else f" (it redirects to {address})"
-            raise SourceError(url, f"points to a private or loopback network address{where}, which this server "
-                                   f"does not fetch", fix="index it from the command line on this machine instead")
+            raise SourceError(
+                url,
+                f"points to a private or loopback network address{where}, which this server does not fetch",
+                fix="index it from the command line on this machine instead",
+            )
 
     def _read(self, url: str, address: str, response: httpx.Response) -> Fetched:
         status = response.status_code
@@ -194,8 +226,11 @@ class WebClient:
             reason, fix = _status_problem(status)
             raise SourceError(url, f"{reason} (HTTP {status}{'' if address == url else ' at ' + address})", fix=fix)
         if status != 200:
-            raise SourceError(url, f"answered HTTP {status} instead of the page",
-                              fix="open it in a browser to check it, then give the address of the page itself")
+            raise SourceError(
+                url,
+                f"answered HTTP {status} instead of the page",
+                fix="open it in a browser to check it, then give the address of the page itself",
+            )
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise _too_large(url, int(declared), self.max_bytes)
@@ -206,8 +241,15 @@ class WebClient:
                 raise _too_large(url, len(body), self.max_bytes)
         media_type, _, parameters = response.headers.get("content-type", "").partition(";")
         charset = re.search(r"charset=\"?([\w.:-]+)", parameters, re.IGNORECASE)
-        return Fetched(address, 200, media_type.strip().lower(), charset.group(1) if charset else "", bytes(body),
-                       etag, last_modified)
+        return Fetched(
+            address,
+            200,
+            media_type.strip().lower(),
+            charset.group(1) if charset else "",
+            bytes(body),
+            etag,
+            last_modified,
+        )
 
 
 def _too_large(url: str, size: int, limit: int) -> SourceError:
@@ -226,8 +268,10 @@ def _status_problem(status: int) -> tuple[str, str]:
     if status in (404, 410):
         return "was not found", f"check the address (it may have moved: open it in a browser){kept}"
     if status in (401, 403):
-        return "refused access", f"the site needs a login or blocks automated readers: save the page and index the " \
-                                 f"file instead{kept}"
+        return (
+            "refused access",
+            f"the site needs a login or blocks automated readers: save the page and index the file instead{kept}",
+        )
     if status == 429:
         return "asks to be read less often", f"index it less often (rag watch --every){kept}"
     if status >= 500:
@@ -280,15 +324,26 @@ def fetched_text(fetched: Fetched, url: str) -> str:
     try:
         text, _ = decode_text_guessing(fetched.data, declared)
     except NotTextError as error:
-        raise SourceError(url, f"sent something that is not text ({error})",
-                          fix="give the address of an HTML page or an RSS or Atom feed") from error
+        raise SourceError(
+            url,
+            f"sent something that is not text ({error})",
+            fix="give the address of an HTML page or an RSS or Atom feed",
+        ) from error
     except LookupError:  # a charset Python does not know: detect it instead
         text, _ = decode_text_guessing(fetched.data, "")
     return text
 
 
-def page_article(fetched: Fetched, url: str, *, source: str = "", title: str = "", published: str = "",
-                 author: str = "", metadata: dict[str, Any] | None = None) -> Article:
+def page_article(
+    fetched: Fetched,
+    url: str,
+    *,
+    source: str = "",
+    title: str = "",
+    published: str = "",
+    author: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> Article:
     """The article of a fetched HTML page, identified by `url` (the address asked for, so that it keeps its id when
     the site redirects). The page's own title, canonical URL, author and date fill whatever is not given.
     Raises SourceError for a page with no readable text."""
@@ -296,16 +351,30 @@ def page_article(fetched: Fetched, url: str, *, source: str = "", title: str = "
     try:
         page = read_html(text)
     except Exception as error:  # a parser bug on one hostile page must not stop the others
-        raise SourceError(url, f"could not be parsed as HTML ({type(error).__name__}: {error})",
-                          fix="open it in a browser to check it, or save the article as a file") from error
+        raise SourceError(
+            url,
+            f"could not be parsed as HTML ({type(error).__name__}: {error})",
+            fix="open it in a browser to check it, or save the article as a file",
+        ) from error
     if not page.text:
-        raise SourceError(url, "has no readable text (only markup, scripts or navigation)",
-                          fix="check that it is an article page, not an index or login page")
+        raise SourceError(
+            url,
+            "has no readable text (only markup, scripts or navigation)",
+            fix="check that it is an article page, not an index or login page",
+        )
     date, extra = published_date(published or page.published)
     host = urlsplit(url).hostname or url
-    return Article(id=url, title=title or page.title or host, text=page.text, source=source or host,
-                   url=safe_url(page.url or fetched.url or url), published=date,
-                   author=" ".join((author or page.author).split()), path=url, metadata={**extra, **(metadata or {})})
+    return Article(
+        id=url,
+        title=title or page.title or host,
+        text=page.text,
+        source=source or host,
+        url=safe_url(page.url or fetched.url or url),
+        published=date,
+        author=" ".join((author or page.author).split()),
+        path=url,
+        metadata={**extra, **(metadata or {})},
+    )
 
 
 @dataclass(frozen=True)
@@ -325,15 +394,16 @@ def read_url(url: str, client: WebClient, validators: Mapping[str, str] | None =
         return UrlRead(fetched, [], [])
     kind = fetched.kind
     if kind == "feed":
-        articles, problems = read_feed(fetched.data, url, url, content_type=fetched.content_type,
-                                       base_url=fetched.url)
+        articles, problems = read_feed(fetched.data, url, url, content_type=fetched.content_type, base_url=fetched.url)
         return UrlRead(fetched, articles, problems)
     if kind == "page":
         return UrlRead(fetched, [page_article(fetched, url)], [])
-    raise SourceError(url, f"is neither an RSS or Atom feed nor a web page (it sent "
-                           f"{fetched.content_type or 'content of no declared type'})",
-                      fix="give the address of a feed or an HTML page; download other files (PDF, text) and index "
-                          "the file")
+    raise SourceError(
+        url,
+        f"is neither an RSS or Atom feed nor a web page (it sent "
+        f"{fetched.content_type or 'content of no declared type'})",
+        fix="give the address of a feed or an HTML page; download other files (PDF, text) and index the file",
+    )
 
 
 def full_text(item: Article, client: WebClient) -> Article:
@@ -342,16 +412,27 @@ def full_text(item: Article, client: WebClient) -> Article:
     link = str(item.metadata[PAGE_KEY])
     fetched = client.fetch(link, accept=PAGE)
     if fetched.kind != "page":
-        raise SourceError(link, f"is not an HTML page (it sent {fetched.content_type or 'no declared type'}), so "
-                                f"the item {item.title!r} keeps the feed's summary",
-                          fix="nothing to do if the summary is enough; otherwise save the article and index the file")
-    page = page_article(fetched, link, source=item.source, title=item.title, published=item.published,
-                        author=item.author, metadata=item.metadata)
+        raise SourceError(
+            link,
+            f"is not an HTML page (it sent {fetched.content_type or 'no declared type'}), so "
+            f"the item {item.title!r} keeps the feed's summary",
+            fix="nothing to do if the summary is enough; otherwise save the article and index the file",
+        )
+    page = page_article(
+        fetched,
+        link,
+        source=item.source,
+        title=item.title,
+        published=item.published,
+        author=item.author,
+        metadata=item.metadata,
+    )
     return dataclasses.replace(page, id=item.id, path=item.path, url=item.url or page.url)
 
 
-def with_full_texts(items: Sequence[Article], client: WebClient,
-                    workers: int = PAGE_WORKERS) -> list[Article | SourceError]:
+def with_full_texts(
+    items: Sequence[Article], client: WebClient, workers: int = PAGE_WORKERS
+) -> list[Article | SourceError]:
     """`full_text` of each item, fetched `workers` at a time; a page that fails gives its SourceError instead."""
 
     def one(item: Article) -> Article | SourceError:
@@ -362,5 +443,8 @@ def with_full_texts(items: Sequence[Article], client: WebClient,
 
     if len(items) <= 1:
         return [one(item) for item in items]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rag-fetch") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rag-fetch")
+    try:
         return list(pool.map(one, items))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # interrupted (Ctrl-C): stop now, not after every page
