@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,7 +62,9 @@ def test_a_failing_source_backs_off_and_the_others_go_on(tmp_path: Path) -> None
     """A feed that keeps failing is left out of the next runs for 1, 2, 4 ... intervals (at most 16); a folder
     that is missing likewise; the sources that work are indexed every run; a success resets the back-off."""
     folder = write(tmp_path / "articles", "bridge.txt", f"Bridge closes\n\n{STORY}\n").parent
-    down, lines, seen = "https://down.example/feed.xml", [], []
+    down = "https://down.example/feed.xml"
+    lines: list[str] = []
+    seen: list[list[str]] = []
     healthy = {"now": False}
 
     def run(sources: Sequence[str]) -> IndexReport:
@@ -159,14 +162,9 @@ def test_serve_watch_keeps_the_served_index_current(site: LocalSite, tmp_path: P
         ),
         "application/rss+xml",
     )
-    stop, lines = threading.Event(), []
-    thread = start_watching(
-        assistant,
-        Settings(),
-        Watching((feed,), 0.2),
-        stop,  # type: ignore[arg-type]
-        announce=lines.append,
-    )
+    stop, lines = threading.Event(), list[str]()
+    served: Any = assistant
+    thread = start_watching(served, Settings(), Watching((feed,), 0.2), stop, announce=lines.append)
     try:
         deadline = time.monotonic() + 30
         while "tag:g,2" not in retriever.index.articles and time.monotonic() < deadline:
