@@ -178,22 +178,12 @@ def _help_text(text: str) -> str:
 
 
 def _index(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.ingest.files import bytes_from_megabytes
-    from rag.ingest.indexer import update_index
-    from rag.ingest.lazy_embedder import LazyEmbedder
-
-    # Loaded only if something needs embedding: a rerun with nothing new never pays for the model.
-    embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
-                                        backend=settings.embed_backend, cache=settings.cache)
-    with _web_client(settings) as web:
-        report = update_index(
-            arguments.sources, settings.index, embedder, chunk_tokens=_given(arguments, settings, "chunk_tokens"),
-            chunk_overlap=_given(arguments, settings, "chunk_overlap"), rebuild=arguments.rebuild,
-            keep_missing=arguments.keep_missing, progress=not (arguments.quiet or arguments.json),
-            wait=arguments.wait, checkpoint_seconds=arguments.checkpoint, batch_size=settings.batch_size,
-            max_file_bytes=bytes_from_megabytes(settings.max_file_mb), index_factory=settings.index_factory,
-            web=web, prune_feeds=arguments.prune_feeds,
-        )
+    report = _update_index(
+        arguments.sources, settings, chunk_tokens=_given(arguments, settings, "chunk_tokens"),
+        chunk_overlap=_given(arguments, settings, "chunk_overlap"), rebuild=arguments.rebuild,
+        keep_missing=arguments.keep_missing, progress=not (arguments.quiet or arguments.json), wait=arguments.wait,
+        checkpoint_seconds=arguments.checkpoint, prune_feeds=arguments.prune_feeds,
+    )
     print(report.to_json() if arguments.json else report.summary())
     if report.nothing_read:
         print(f"rag index: error: no article could be read from {' '.join(arguments.sources)}, so the index was "
@@ -205,6 +195,21 @@ def _index(arguments: argparse.Namespace, settings: Settings) -> int:
               f"indexed", file=sys.stderr)
         return 1
     return 0
+
+
+def _update_index(sources: Sequence[str], settings: Settings, **options: Any) -> Any:
+    """`rag.ingest.indexer.update_index` as the settings configure it, with a lazy embedder and a web client."""
+    from rag.ingest.files import bytes_from_megabytes
+    from rag.ingest.indexer import update_index
+    from rag.ingest.lazy_embedder import LazyEmbedder
+
+    # Loaded only if something needs embedding: a rerun with nothing new never pays for the model.
+    embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
+                                        backend=settings.embed_backend, cache=settings.cache)
+    with _web_client(settings) as web:
+        return update_index(sources, settings.index, embedder, batch_size=settings.batch_size,
+                            max_file_bytes=bytes_from_megabytes(settings.max_file_mb),
+                            index_factory=settings.index_factory, web=web, **options)
 
 
 def _web_client(settings: Settings) -> Any:
@@ -226,6 +231,7 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
     from rag.ingest.watch import Watcher, describe_interval, parse_interval
 
     every = parse_interval(arguments.every)
+    # One embedder for every run, loaded by the first run that has something to embed.
     embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
                                         backend=settings.embed_backend, cache=settings.cache)
     # SIGTERM (a service manager, `kill`) stops it the way Ctrl-C does: at once, the index left whole.
@@ -233,7 +239,7 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
     with _web_client(settings) as web:
         run = functools.partial(update_index, folder=settings.index, embedder=embedder, progress=False,
                                 keep_missing=arguments.keep_missing, wait=arguments.wait,
-                                batch_size=settings.batch_size,
+                                batch_size=settings.batch_size, index_factory=settings.index_factory,
                                 max_file_bytes=bytes_from_megabytes(settings.max_file_mb), web=web,
                                 prune_feeds=arguments.prune_feeds)
         watcher = Watcher(arguments.sources, run, every, log=lambda line: print(line, flush=True))
@@ -332,8 +338,13 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     if arguments.watch:
         from rag.ingest.watch import parse_interval
         from rag.serve.start import Watching
+        from rag.store.generations import live_generation_name
 
         watch = Watching(tuple(arguments.watch), parse_interval(arguments.every), arguments.prune_feeds)
+        if live_generation_name(settings.index) is None:  # a first start: build the index the server will serve
+            print(f"No index in {settings.index} yet: indexing the watched sources first", file=sys.stderr, flush=True)
+            report = _update_index(arguments.watch, settings, prune_feeds=arguments.prune_feeds)
+            print(report.summary(), file=sys.stderr, flush=True)
     serve(settings, chat=chat, announce=lambda message: print(message, file=sys.stderr, flush=True), watch=watch)
     return 0
 

@@ -335,3 +335,16 @@ def test_a_feed_file_is_a_window_too(tmp_path: Path) -> None:
     index([tmp_path / "feeds"], tmp_path / "index", web=None)  # unchanged file: not read again
     pruned = index([tmp_path / "feeds"], tmp_path / "index", web=None, prune_feeds=True)
     assert pruned.removed == ["tag:h,1"]
+
+
+def test_without_a_web_client_an_item_keeps_its_summary_and_its_page_is_read_later(
+    site: LocalSite, web: WebClient, tmp_path: Path
+) -> None:
+    """Uploads (the HTTP API) index with no web client: the feed's summary, and nothing recorded that would stop
+    the command line from reading the page later."""
+    write(tmp_path / "feeds", "herald.rss", rss("Lenn Valley Herald", items(site)[:1]))
+    index([tmp_path / "feeds"], tmp_path / "index", web=None)
+    assert site.paths() == [] and list(stored(tmp_path / "index").values()) == ["The ferry is back."]
+    report = index([tmp_path / "feeds"], tmp_path / "index", web)
+    assert site.paths() == ["/news/ferry"] and len(report.updated) == 1
+    assert "six-week refit" in next(iter(stored(tmp_path / "index").values()))

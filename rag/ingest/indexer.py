@@ -358,13 +358,17 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
                 found[article.id] = label
                 report.articles_read += 1
                 indexed = known.get(article.id)
-                if PAGE_KEY in article.metadata and web is not None:
-                    if (indexed is not None and not rebuild
-                            and indexed.metadata.get(ITEM_KEY) == article.metadata.get(ITEM_KEY)):
+                if PAGE_KEY in article.metadata:
+                    if web is None:  # the feed's summary it is; ITEM_KEY would claim the page was read
+                        metadata = {key: value for key, value in article.metadata.items() if key != ITEM_KEY}
+                        article = dataclasses.replace(article, metadata=metadata)
+                    elif (indexed is not None and not rebuild
+                          and indexed.metadata.get(ITEM_KEY) == article.metadata.get(ITEM_KEY)):
                         report.unchanged += 1  # the item did not change: its page is not fetched again
+                        continue
                     else:
                         pages.append(article)
-                    continue
+                        continue
                 if indexed is not None and indexed.hash == article.hash and not rebuild:
                     report.unchanged += 1
                 else:
