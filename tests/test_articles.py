@@ -585,7 +585,9 @@ def test_sample_facts_and_metadata() -> None:
     assert by_file["lenn-valley-regatta.md"][0].title.startswith("Maplewood eight wins")
     assert "Priya Sandhu" in by_file["lenn-valley-regatta.md"][0].text
     news = by_file["gazette-feed.rss"]  # an RSS 2.0 feed whose items carry their full text (no network)
-    assert [article.title for article in news][0] == "Tool library opens in Maplewood's old fire station"
+    assert [article.title for article in news] == ["Tool library opens in Maplewood's old fire station",
+                                                   "Sunday trains return to the Lenn Valley line",
+                                                   "Lake Orwin swimming area closed after algae bloom"]
     assert {article.source for article in news} == {"Maplewood Gazette"}
     assert news[1].published == "2026-11-19T14:00:00+00:00" and news[1].author == "Tomas Berger"
     assert "seven trains" in news[1].text and "6,400 signatures" in news[1].text

@@ -227,3 +227,53 @@ def test_sigterm_stops_a_real_rag_watch_mid_run_and_the_index_stays_whole(
     assert finished.returncode == 0, finished.stderr
     assert "run 1: added 1, updated 0, removed 0, failed 0" in finished.stdout
     assert set(PassageIndex.load(folder).articles) == before | {"tag:g,1"}
+
+
+@pytest.mark.slow
+def test_rag_serve_watch_serves_new_articles_without_a_restart(site: LocalSite, tmp_path: Path) -> None:
+    """A real `rag serve --watch FEED` on an empty index folder: it indexes the feed first, serves it, and a
+    question after the feed gains an item finds that item (the watch run wrote a generation the server switched
+    to)."""
+    import httpx
+
+    from tests.conftest import free_port, serving
+
+    first = [{"title": "Carrow Road bridge to close", "guid": "tag:g,1", "content": STORY}]
+    feed = site.put("/feed.xml", rss("Maplewood Gazette", first), "application/rss+xml")
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "rag.cli",
+        "serve",
+        "--index",
+        str(tmp_path / "index"),
+        "--port",
+        str(port),
+        "--chat",
+        "",
+        "--watch",
+        feed,
+        "--every",
+        "1s",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    with serving(command, url + "/api/health", log, cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)}):
+        assert httpx.get(url + "/api/health", timeout=10).json()["articles"] == 1
+        ferry = {
+            "title": "Ferry timetable changes",
+            "guid": "tag:g,2",
+            "content": "The Orwin Island ferry will sail every hour from 1 December 2026, the operator said.",
+        }
+        site.put("/feed.xml", rss("Maplewood Gazette", [*first, ferry]), "application/rss+xml")
+        deadline, found = time.monotonic() + 60, []
+        while time.monotonic() < deadline:
+            body = {"question": "How often will the Orwin Island ferry sail?", "k": 1}
+            found = httpx.post(url + "/api/search", json=body, timeout=30).json()["results"]
+            if found and found[0]["article_id"] == "tag:g,2":
+                break
+            time.sleep(0.5)
+        assert found and found[0]["article_id"] == "tag:g,2", log.read_text()
+    text = log.read_text()
+    assert "No index in" in text and "Watching 1 source(s), every 1s" in text and "added 1" in text
