@@ -43,7 +43,7 @@ from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, iter_fi
 from rag.ingest.progress import ProgressCallback, StageProgress
 from rag.ingest.rss import FEED_KEY, ITEM_KEY, PAGE_KEY
 from rag.ingest.source import relative_name
-from rag.ingest.web import HTTP_VALIDATORS_KEY, WebClient, is_url, read_url, with_full_texts
+from rag.ingest.web import HTTP_VALIDATORS_KEY, WebClient, is_url, read_urls, with_full_texts
 from rag.models.embed import Embedder
 from rag.records import Article, Passage
 from rag.settings import Settings
@@ -298,6 +298,14 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
     records_of: dict[str, list[ArticleRecord]] = {}
     for record in known.values():
         records_of.setdefault(record.path, []).append(record)
+    def prunes(records: list[ArticleRecord]) -> bool:
+        """Unchanged since it was read says nothing about which items a feed still lists: pruning reads it."""
+        return prune_feeds and any(FEED_KEY in record.metadata for record in records)
+
+    # URLs are fetched a few at a time first: waiting on the network, one after the other, is what would take long.
+    requests = [(url, {} if rebuild or prunes(records_of.get(url, [])) else
+                 _shared_validators(records_of.get(url, []))) for _, url in pairs if isinstance(url, str)]
+    fetched = dict(zip([url for url, _ in requests], read_urls(requests, web), strict=True)) if web else {}
     bar.start(len(pairs))
     found: dict[str, str] = {}  # article id -> the source it came from, this run
     candidates: list[Article] = []
@@ -310,22 +318,18 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
         label = path if isinstance(path, str) else relative_name(path, root)
         bar.advance(1, articles=report.articles_read)
         records = records_of.get(resolved, [])
-        # Unchanged since it was read says nothing about which items a feed still lists: pruning reads it.
-        prunes = prune_feeds and any(FEED_KEY in record.metadata for record in records)
-        if (not rebuild and not prunes and records and isinstance(path, Path) and signatures[resolved]
+        if (not rebuild and not prunes(records) and records and isinstance(path, Path) and signatures[resolved]
                 and all(record.metadata.get(FILE_SIGNATURE_KEY) == signatures[resolved] for record in records)
                 and not any(record.id in found for record in records)):
             _count_unchanged(records, label, resolved, found, report, fully_read)
             report.files_unchanged += 1
             continue
         if isinstance(path, str):
-            assert web is not None
-            try:
-                read = read_url(path, web, {} if rebuild or prunes else _shared_validators(records))
-            except SourceError as error:
-                results: list[list[Article] | SourceError] = [error]
+            read = fetched[path]
+            if isinstance(read, SourceError):
+                results: list[list[Article] | SourceError] = [read]
             else:
-                if read.fetched.not_modified and not any(record.id in found for record in records):
+                if read.fetched.not_modified:
                     _count_unchanged(records, label, resolved, found, report, fully_read)
                     report.files_unchanged += 1
                     validators[resolved] = read.fetched.validators or _shared_validators(records)

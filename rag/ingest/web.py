@@ -12,9 +12,10 @@ private, link-local or otherwise non-public IP, at every redirect hop, so that a
 make the server read its own network. The CLI (`rag index`, `rag watch`, `rag serve --watch`) fetches what the
 person at the keyboard asked for and allows them; the HTTP API fetches no URL at all (see docs/http-api.md).
 
-`read_url` reads a URL source (a feed, through rag.ingest.rss, or a page); `page_article` turns a fetched HTML page
-into an `Article` with the same reader as .html files (rag.ingest.html.read_html); `with_full_texts` reads the
-pages that summary-only feed items link to, a few at a time.
+`read_url` reads a URL source (a feed, through rag.ingest.rss, or a page), `read_urls` several a few at a time;
+`page_article` turns a fetched HTML page into an `Article` with the same reader as .html files
+(rag.ingest.html.read_html); `with_full_texts` reads the pages that summary-only feed items link to, a few at a
+time.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import dataclasses
 import ipaddress
 import re
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -406,6 +407,12 @@ def read_url(url: str, client: WebClient, validators: Mapping[str, str] | None =
     )
 
 
+def read_urls(requests: Sequence[tuple[str, Mapping[str, str]]], client: WebClient,
+              workers: int = PAGE_WORKERS) -> list[UrlRead | SourceError]:
+    """`read_url` of each (url, validators), `workers` at a time, in order; a URL that fails gives its SourceError."""
+    return _each(lambda request: read_url(request[0], client, request[1]), requests, workers)
+
+
 def full_text(item: Article, client: WebClient) -> Article:
     """A summary-only feed item with its text replaced by that of the page it links to (`PAGE_KEY`); the feed's
     title, date, author and identity are kept. Raises SourceError named by the page's address."""
@@ -434,17 +441,22 @@ def with_full_texts(
     items: Sequence[Article], client: WebClient, workers: int = PAGE_WORKERS
 ) -> list[Article | SourceError]:
     """`full_text` of each item, fetched `workers` at a time; a page that fails gives its SourceError instead."""
+    return _each(lambda item: full_text(item, client), items, workers)
 
-    def one(item: Article) -> Article | SourceError:
+
+def _each(work: Callable[[Any], Any], inputs: Sequence[Any], workers: int) -> list[Any]:
+    """`work` on each input, `workers` at a time, in order; a SourceError is returned in place of its result."""
+
+    def one(value: Any) -> Any:
         try:
-            return full_text(item, client)
+            return work(value)
         except SourceError as error:
             return error
 
-    if len(items) <= 1:
-        return [one(item) for item in items]
+    if len(inputs) <= 1:
+        return [one(value) for value in inputs]
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rag-fetch")
     try:
-        return list(pool.map(one, items))
+        return list(pool.map(one, inputs))
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # interrupted (Ctrl-C): stop now, not after every page
