@@ -298,6 +298,7 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
     records_of: dict[str, list[ArticleRecord]] = {}
     for record in known.values():
         records_of.setdefault(record.path, []).append(record)
+
     def prunes(records: list[ArticleRecord]) -> bool:
         """Unchanged since it was read says nothing about which items a feed still lists: pruning reads it."""
         return prune_feeds and any(FEED_KEY in record.metadata for record in records)
