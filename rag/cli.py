@@ -242,7 +242,8 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
                                 batch_size=settings.batch_size, index_factory=settings.index_factory,
                                 max_file_bytes=bytes_from_megabytes(settings.max_file_mb), web=web,
                                 prune_feeds=arguments.prune_feeds)
-        watcher = Watcher(arguments.sources, run, every, log=lambda line: print(line, flush=True))
+        watcher = Watcher(arguments.sources, run, every, log=lambda line: print(line, flush=True),
+                          json_log=arguments.json)
         print(f"rag watch: indexing {len(arguments.sources)} source(s) into {settings.index} every "
               f"{describe_interval(every)}; Ctrl-C stops", file=sys.stderr, flush=True)
         try:

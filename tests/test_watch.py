@@ -277,3 +277,16 @@ def test_rag_serve_watch_serves_new_articles_without_a_restart(site: LocalSite, 
         assert found and found[0]["article_id"] == "tag:g,2", log.read_text()
     text = log.read_text()
     assert "No index in" in text and "Watching 1 source(s), every 1s" in text and "added 1" in text
+
+
+def test_json_log_lines(tmp_path: Path) -> None:
+    import json
+
+    def run(sources: Sequence[str]) -> IndexReport:
+        return IndexReport(added=["a1"], failed=[(sources[0], f"{sources[0]}: was not found (HTTP 404)")])
+
+    lines: list[str] = []
+    Watcher(["https://gone.example/feed.xml"], run, every=60, log=lines.append, json_log=True).run(runs=1)
+    data = json.loads(lines[0])
+    assert data["run"] == 1 and data["added"] == ["a1"] and data["failed"][0]["reason"].endswith("(HTTP 404)")
+    assert data["backing_off"] == [{"source": "https://gone.example/feed.xml", "next_try_seconds": 60}]

@@ -12,12 +12,14 @@ completely written generation, and the next run finishes the work.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rag.errors import IndexLockedError, InvalidRequestError, SourceError
 from rag.ingest.indexer import IndexReport
@@ -101,6 +103,22 @@ class WatchRun:
     waiting: tuple[str, ...] = ()  # sources left out of this run, backing off
     problem: str = ""  # why the run could not happen (another writer, every source missing)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The run as JSON (`rag watch --json`: one object per line): the index report's fields and the back-off."""
+        data: dict[str, Any] = {
+            "run": self.number,
+            "started": self.started.isoformat(timespec="seconds"),
+            "seconds": round(self.seconds, 3),
+        }
+        if self.report is not None:
+            data.update(self.report.to_dict())
+            data["seconds"] = round(self.seconds, 3)
+        data["backing_off"] = [{"source": source, "next_try_seconds": round(delay)} for source, delay in self.failing]
+        data["left_out"] = list(self.waiting)
+        if self.problem:
+            data["problem"] = self.problem
+        return data
+
     def line(self) -> str:
         """The log line: `2026-11-30 09:15:00 run 3: added 2, updated 0, removed 0, failed 1, 1.4 s`."""
         stamp = self.started.strftime("%Y-%m-%d %H:%M:%S")
@@ -134,7 +152,9 @@ class Watcher:
         every: float,
         log: Callable[[str], None],
         clock: Callable[[], float] = time.monotonic,
+        json_log: bool = False,
     ) -> None:
+        self.json_log = json_log  # log each run as one line of JSON instead of text
         self.sources = [str(source) for source in sources]
         self.index_run = index_run
         self.every = every
@@ -190,5 +210,5 @@ class Watcher:
         elif missing and not problem:
             problem = "; ".join(reason for _, reason in missing_reasons)
         run = WatchRun(self.runs, started, report, self.clock() - began, tuple(failing), waiting, problem)
-        self.log(run.line())
+        self.log(json.dumps(run.to_dict(), ensure_ascii=False) if self.json_log else run.line())
         return run
