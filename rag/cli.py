@@ -235,8 +235,9 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
     embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
                                         backend=settings.embed_backend, cache=settings.cache)
     # SIGTERM (a service manager, `kill`) stops it the way Ctrl-C does: at once, the index left whole.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    with _web_client(settings) as web:
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with _web_client(settings) as web, contextlib.ExitStack() as restore:
+        restore.callback(signal.signal, signal.SIGTERM, previous)
         run = functools.partial(update_index, folder=settings.index, embedder=embedder, progress=False,
                                 keep_missing=arguments.keep_missing, wait=arguments.wait,
                                 batch_size=settings.batch_size, index_factory=settings.index_factory,

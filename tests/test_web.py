@@ -348,3 +348,17 @@ def test_without_a_web_client_an_item_keeps_its_summary_and_its_page_is_read_lat
     report = index([tmp_path / "feeds"], tmp_path / "index", web)
     assert site.paths() == ["/news/ferry"] and len(report.updated) == 1
     assert "six-week refit" in next(iter(stored(tmp_path / "index").values()))
+
+
+def test_the_command_line_names_an_unreachable_feed_and_leaves_the_index_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag.cli import main
+
+    down = f"http://127.0.0.1:{closed_port()}/feed.xml"
+    assert main(["index", down, "--index", str(tmp_path / "index"), "--quiet", "--fetch-timeout", "2"]) == 1
+    output = capsys.readouterr()
+    assert f"failed: {down}: could not be reached (the connection was refused)" in output.out
+    assert "no article could be read" in output.err and not (tmp_path / "index" / "CURRENT").exists()
+    assert main(["watch", down, "--index", str(tmp_path / "index"), "--every", "soon"]) == 1
+    assert "cannot read the interval 'soon'" in capsys.readouterr().err
