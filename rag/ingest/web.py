@@ -35,6 +35,7 @@ import httpx
 from rag import __version__
 from rag.errors import SourceError
 from rag.ingest.decode import NotTextError, declared_html_encoding, decode_text_guessing
+from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, too_large
 from rag.ingest.html import read_html
 from rag.ingest.metadata import published_date
 from rag.ingest.rss import PAGE_KEY, read_feed
@@ -45,7 +46,6 @@ USER_AGENT = f"rag/{__version__} (local article assistant; +https://github.com/r
 
 MAX_REDIRECTS = 5
 DEFAULT_TIMEOUT = 20.0
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 PAGE_WORKERS = 4
 """Linked pages fetched at once: waiting on the network, not the CPU, is what takes the time."""
@@ -136,17 +136,15 @@ class WebClient:
         self,
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_bytes: int = DEFAULT_MAX_FILE_BYTES,
         allow_private: bool = True,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.allow_private = allow_private
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            transport=transport,
+            follow_redirects=False,  # followed by hand, to check every hop and to name the last one
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
         )
 
@@ -185,8 +183,6 @@ class WebClient:
                     fix="try again later, or allow more time with --fetch-timeout SECONDS; the "
                     "articles indexed from it before stay",
                 ) from error
-            except httpx.TooManyRedirects as error:  # pragma: no cover - redirects are followed by hand
-                raise SourceError(url, "redirects too often", fix="give the final address") from error
             except httpx.HTTPError as error:
                 raise SourceError(
                     url,
@@ -234,12 +230,12 @@ class WebClient:
             )
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            raise _too_large(url, int(declared), self.max_bytes)
+            raise too_large(url, int(declared), self.max_bytes)
         body = bytearray()
         for piece in response.iter_bytes(CHUNK_BYTES):
             body += piece
             if len(body) > self.max_bytes:
-                raise _too_large(url, len(body), self.max_bytes)
+                raise too_large(url, len(body), self.max_bytes)
         media_type, _, parameters = response.headers.get("content-type", "").partition(";")
         charset = re.search(r"charset=\"?([\w.:-]+)", parameters, re.IGNORECASE)
         return Fetched(
@@ -251,12 +247,6 @@ class WebClient:
             etag,
             last_modified,
         )
-
-
-def _too_large(url: str, size: int, limit: int) -> SourceError:
-    from rag.ingest.files import too_large
-
-    return too_large(url, size, limit)
 
 
 def _status_problem(status: int) -> tuple[str, str]:
