@@ -96,9 +96,8 @@ def not_a_feed(data: bytes, label: str, fault: object, base_url: str = "") -> So
     x.xml: is an HTML page, not an RSS or Atom feed (it announces a feed: index
     https://gazette.example/feed.xml instead)
     """
-    announced = _ANNOUNCED_FEED.search(data[:200_000])
-    if announced:
-        feed = urljoin(base_url, announced.group(1).decode("utf-8", "replace"))
+    feed = announced_feed(data, base_url)
+    if feed:
         return SourceError(
             label, "is an HTML page, not an RSS or Atom feed", fix=f"it announces a feed: index {feed} instead"
         )
@@ -120,6 +119,16 @@ def not_a_feed(data: bytes, label: str, fault: object, base_url: str = "") -> So
         "is not an RSS or Atom feed",
         fix="give the address or file of an RSS 2.0 or Atom feed (its first tag is <rss> or <feed>)",
     )
+
+
+def announced_feed(html: bytes, base_url: str = "") -> str:
+    """The feed an HTML page announces (`<link rel="alternate" type="application/rss+xml" href=...>`), or "".
+
+    >>> announced_feed(b'<head><link rel="alternate" type="application/atom+xml" href="/atom"></head>', "https://h.example/a")
+    'https://h.example/atom'
+    """
+    found = _ANNOUNCED_FEED.search(html[:200_000])
+    return urljoin(base_url, found.group(1).decode("utf-8", "replace")) if found else ""
 
 
 def _fault_text(fault: Any) -> str:
