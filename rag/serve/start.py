@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rag.answer.prompts import Prompt
-from rag.errors import InvalidRequestError, ModelError
+from rag.errors import InvalidRequestError, ModelError, RagError
 from rag.serve.app import ChatBuilder, article_adder, create_app
 from rag.serve.middleware import check_exposure, loopback_hosts
 from rag.serve.queue import QueuedLLM
@@ -107,6 +107,8 @@ def start_watching(assistant: Assistant, settings: Settings, watch: Watching, st
     def loop() -> None:
         try:
             Watcher(watch.sources, run, watch.every, log=announce or log.info).run(stop)
+        except RagError as error:  # an index built with another embedder, say: every run would fail the same way
+            log.error("watching stopped: %s", error)
         except Exception:  # a bug in one run must not go unseen: the server keeps serving what it has
             log.exception("watching stopped")
         finally:
