@@ -6,7 +6,9 @@ and the loopback network are measured, never the internet.
   page fetch): the first run (fetch, read, embed) and an unchanged rerun (one conditional request, answered 304);
   then a rerun after the feed's bytes changed but its items did not (the feed is read again, no page is fetched).
 - pages: `--pages` page URLs given as sources: the first run and an unchanged rerun (one 304 per page).
-- watch: a `Watcher` run over `--sources` feeds when nothing changed, averaged over `--runs` runs.
+- watch: a `Watcher` run over `--sources` feeds when nothing changed, the median of `--runs` runs, into an index
+  that also holds `--index-passages` other passages (synthetic vectors and texts: a run loads the whole index, so
+  its size is part of the cost).
 
 The embedder is the bundled one (`--embedder`, `--embed-backend` as in `rag index`); the figures give each run's
 seconds with and without the embedding, since fetching and reading are what this measures. Prints JSON.
@@ -23,10 +25,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag.ingest.indexer import IndexReport, update_index
+import numpy as np
+
+from rag.ingest.indexer import IndexReport, chunk_settings, update_index
 from rag.ingest.lazy_embedder import LazyEmbedder
 from rag.ingest.watch import Watcher
 from rag.ingest.web import WebClient
+from rag.records import Passage
+from rag.store.generations import ArticleRecord, PassageIndex
 from tests.local_site import LocalSite, page, rss
 
 PARAGRAPH = ("The {n}th council meeting of the Lenn Valley district discussed item {n}: the bus timetable, the "
@@ -48,12 +54,32 @@ def figures(report: IndexReport, count: int, unit: str) -> dict[str, Any]:
             "added": len(report.added), "unchanged": report.unchanged, "failed": len(report.failed)}
 
 
+def other_passages(folder: Path, embedder: str, dimension: int, count: int) -> None:
+    """Save an index of `count` synthetic passages (4 per article, random unit vectors) under the embedder's name,
+    so that a watch run into it pays for loading an index of that size."""
+    generator = np.random.default_rng(0)
+    index = PassageIndex(embedder, dimension, chunk_settings(200, 32))
+    vectors = generator.standard_normal((count, dimension)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    passages, records = [], []
+    for row in range(count):
+        article = f"/archive/article-{row // 4}.txt"
+        text = PARAGRAPH.format(n=row)
+        passages.append(Passage(article, f"Archive {row // 4}", "archive", "", text, 0, len(text)))
+        if row % 4 == 0:
+            records.append(ArticleRecord(article, f"hash{row}", f"Archive {row // 4}", "archive", article,
+                                         passages=min(4, count - row)))
+    index.add(passages, vectors, records)
+    index.save(folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=200)
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--sources", type=int, default=10)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--index-passages", type=int, default=0)
     parser.add_argument("--embedder", default="bundled")
     parser.add_argument("--embed-backend", default="onnx-int8")
     arguments = parser.parse_args()
@@ -86,6 +112,8 @@ def main() -> None:
 
         feeds = [site.put(f"/feed-{n}.xml", rss(f"Herald {n}", items[n * 5:n * 5 + 5]), "application/rss+xml")
                  for n in range(arguments.sources)]
+        if arguments.index_passages:
+            other_passages(folder / "watch", embedder.name, embedder.dimension, arguments.index_passages)
         lines: list[str] = []
         watcher = Watcher(feeds, lambda sources: index(list(sources), "watch"), every=3600, log=lines.append)
         watcher.run_once()
@@ -95,6 +123,7 @@ def main() -> None:
             watcher.run_once()
             seconds.append(time.perf_counter() - began)
         results["watch_nothing_changed"] = {"sources": arguments.sources, "runs": arguments.runs,
+                                            "index_passages": len(PassageIndex.load(folder / "watch")),
                                             "seconds_per_run_median": round(statistics.median(seconds), 4),
                                             "seconds_per_run_max": round(max(seconds), 4), "last_line": lines[-1]}
     print(json.dumps(results, indent=2))

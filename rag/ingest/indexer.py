@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -47,7 +47,7 @@ from rag.ingest.web import HTTP_VALIDATORS_KEY, WebClient, is_url, read_urls, wi
 from rag.models.embed import Embedder
 from rag.records import Article, Passage
 from rag.settings import Settings
-from rag.store.generations import ArticleRecord, PassageIndex, writer_lock
+from rag.store.generations import ArticleRecord, IndexHead, PassageIndex, writer_lock
 from rag.store.vectors import AUTO
 
 CHUNKER_VERSION = 1
@@ -57,6 +57,8 @@ DEFAULT_CHECKPOINT_SECONDS = 300.0
 """How often a long run commits what it has embedded so far, so that a crash loses at most this much work."""
 
 _DEFAULTS = Settings()
+
+Loaded = TypeVar("Loaded", PassageIndex, IndexHead)
 
 
 @dataclass
@@ -156,19 +158,20 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
     folder = Path(folder)
     report = IndexReport()
     with writer_lock(folder, timeout=wait):
-        old = _load_existing(folder, rebuild)
-        tokens = chunk_tokens or (old.settings.get("chunk_tokens") if old else None) or _DEFAULTS.chunk_tokens
+        head = _load_existing(folder, rebuild, IndexHead.load)  # records only: the rest only if something changed
+        tokens = chunk_tokens or (head.settings.get("chunk_tokens") if head else None) or _DEFAULTS.chunk_tokens
         overlap = chunk_overlap if chunk_overlap is not None else \
-            (old.settings.get("chunk_overlap", _DEFAULTS.chunk_overlap) if old else _DEFAULTS.chunk_overlap)
-        if old is not None and not rebuild:
-            _check_compatible(folder, old, embedder, tokens, overlap)
-        known = dict(old.articles) if old is not None else {}
+            (head.settings.get("chunk_overlap", _DEFAULTS.chunk_overlap) if head else _DEFAULTS.chunk_overlap)
+        if head is not None and not rebuild:
+            _check_compatible(folder, head, embedder, tokens, overlap)
+        known = dict(head.articles) if head is not None else {}
         plan = _scan(sources, known, report, rebuild=rebuild, keep_missing=keep_missing,
                      bar=StageProgress("reading", " files", progress, on_progress), max_file_bytes=max_file_bytes,
                      web=web, prune_feeds=prune_feeds)
-        if report.nothing_read:
-            _finish_report(report, old, started)
+        if report.nothing_read or (head is not None and not rebuild and not plan.changes):
+            _finish_report(report, head, started)
             return report
+        old = _load_existing(folder, rebuild, PassageIndex.load)
         if old is not None and not rebuild:
             index = old
         else:
@@ -188,17 +191,17 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
     return report
 
 
-def _finish_report(report: IndexReport, index: PassageIndex | None, started: float) -> None:
+def _finish_report(report: IndexReport, index: PassageIndex | IndexHead | None, started: float) -> None:
     if index is not None:
         report.articles_total = len(index.articles)
-        report.passages_total = len(index)
+        report.passages_total = index.passages if isinstance(index, IndexHead) else len(index)
         report.generation = index.generation
     report.seconds = time.perf_counter() - started
 
 
-def _load_existing(folder: Path, rebuild: bool) -> PassageIndex | None:
+def _load_existing(folder: Path, rebuild: bool, load: Callable[[Path], Loaded]) -> Loaded | None:
     try:
-        return PassageIndex.load(folder)
+        return load(folder)
     except IndexNotFoundError:
         return None
     except IndexFormatError:
@@ -207,7 +210,7 @@ def _load_existing(folder: Path, rebuild: bool) -> PassageIndex | None:
         raise
 
 
-def _check_compatible(folder: Path, index: PassageIndex, embedder: Embedder, tokens: int, overlap: int) -> None:
+def _check_compatible(folder: Path, index: IndexHead, embedder: Embedder, tokens: int, overlap: int) -> None:
     """Refuse to mix passages from another embedder or other chunk settings; load the model only if needed."""
     same = index.embedder == embedder.name and index.settings == chunk_settings(tokens, overlap)
     if same and (not getattr(embedder, "loaded", True) or index.dimension == embedder.dimension):
@@ -233,6 +236,11 @@ class _Plan:
     gone: list[str]
     refreshed: list[ArticleRecord]  # unchanged articles whose skip metadata changed (touched, or now settled)
     skip_of: Callable[[str], dict[str, Any]]
+
+    @property
+    def changes(self) -> bool:
+        """True when the index must be written: something to embed, remove or record."""
+        return bool(self.to_embed or self.gone or self.refreshed)
 
 
 FILE_SIGNATURE_KEY = "_file_signature"
