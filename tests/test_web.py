@@ -362,3 +362,15 @@ def test_the_command_line_names_an_unreachable_feed_and_leaves_the_index_alone(
     assert "no article could be read" in output.err and not (tmp_path / "index" / "CURRENT").exists()
     assert main(["watch", down, "--index", str(tmp_path / "index"), "--every", "soon"]) == 1
     assert "cannot read the interval 'soon'" in capsys.readouterr().err
+
+
+def test_rebuild_reads_the_urls_the_index_holds_again(site: LocalSite, web: WebClient, tmp_path: Path) -> None:
+    feed = site.put("/feed.xml", rss("Lenn Valley Herald", items(site)), "application/rss+xml")
+    page_url = site.put("/2026/ferry", page("Orwin ferry back in service", FERRY, "Fares stay the same."))
+    index([feed, page_url], tmp_path / "index", web)
+    site.forget()
+    other = write(tmp_path / "articles", "notes.txt", f"Market notes\n\n{MARKET}\n")
+    report = index([other], tmp_path / "index", web, rebuild=True)
+    assert len(report.added) == 1 and len(report.updated) == 4 and report.removed == [] and report.failed == []
+    assert sorted(site.paths()) == ["/2026/ferry", "/feed.xml", "/news/ferry", "/news/library", "/news/market"]
+    assert all("if-none-match" not in headers for _, headers in site.requests)  # a rebuild reads everything
