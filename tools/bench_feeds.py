@@ -35,8 +35,10 @@ from rag.records import Passage
 from rag.store.generations import ArticleRecord, PassageIndex
 from tests.local_site import LocalSite, page, rss
 
-PARAGRAPH = ("The {n}th council meeting of the Lenn Valley district discussed item {n}: the bus timetable, the "
-             "footbridge inspection and the library's winter hours, and agreed to publish the minutes within a week.")
+PARAGRAPH = (
+    "The {n}th council meeting of the Lenn Valley district discussed item {n}: the bus timetable, the "
+    "footbridge inspection and the library's winter hours, and agreed to publish the minutes within a week."
+)
 
 
 def cpu_name() -> str:
@@ -48,10 +50,15 @@ def cpu_name() -> str:
 
 def figures(report: IndexReport, count: int, unit: str) -> dict[str, Any]:
     fetching = max(report.seconds - report.embed_seconds, 1e-9)
-    return {"seconds": round(report.seconds, 3), "embed_seconds": round(report.embed_seconds, 3),
-            f"{unit}_per_second": round(count / max(report.seconds, 1e-9), 1),
-            f"{unit}_per_second_without_embedding": round(count / fetching, 1),
-            "added": len(report.added), "unchanged": report.unchanged, "failed": len(report.failed)}
+    return {
+        "seconds": round(report.seconds, 3),
+        "embed_seconds": round(report.embed_seconds, 3),
+        f"{unit}_per_second": round(count / max(report.seconds, 1e-9), 1),
+        f"{unit}_per_second_without_embedding": round(count / fetching, 1),
+        "added": len(report.added),
+        "unchanged": report.unchanged,
+        "failed": len(report.failed),
+    }
 
 
 def other_passages(folder: Path, embedder: str, dimension: int, count: int) -> None:
@@ -67,8 +74,11 @@ def other_passages(folder: Path, embedder: str, dimension: int, count: int) -> N
         text = PARAGRAPH.format(n=row)
         passages.append(Passage(article, f"Archive {row // 4}", "archive", "", text, 0, len(text)))
         if row % 4 == 0:
-            records.append(ArticleRecord(article, f"hash{row}", f"Archive {row // 4}", "archive", article,
-                                         passages=min(4, count - row)))
+            records.append(
+                ArticleRecord(
+                    article, f"hash{row}", f"Archive {row // 4}", "archive", article, passages=min(4, count - row)
+                )
+            )
     index.add(passages, vectors, records)
     index.save(folder)
 
@@ -90,8 +100,14 @@ def main() -> None:
         items = []
         for n in range(arguments.items):
             site.put(f"/news/{n}", page(f"Council item {n}", PARAGRAPH.format(n=n), PARAGRAPH.format(n=n + 1000)))
-            items.append({"title": f"Council item {n}", "link": site.url(f"/news/{n}"), "guid": f"tag:bench,{n}",
-                          "description": f"Item {n} in short."})
+            items.append(
+                {
+                    "title": f"Council item {n}",
+                    "link": site.url(f"/news/{n}"),
+                    "guid": f"tag:bench,{n}",
+                    "description": f"Item {n} in short.",
+                }
+            )
         feed = site.put("/feed.xml", rss("Bench Herald", items), "application/rss+xml")
 
         def index(sources: list[str], name: str) -> IndexReport:
@@ -100,8 +116,11 @@ def main() -> None:
         embedder.embed(["warm-up"])  # load the model first: its start-up is not fetching
         results["feed_first"] = figures(index([feed], "feed"), arguments.items, "items")
         results["feed_unchanged"] = figures(index([feed], "feed"), arguments.items, "items")
-        site.put("/feed.xml", rss("Bench Herald", items).replace("<description>News", "<description>News!"),
-                 "application/rss+xml")
+        site.put(
+            "/feed.xml",
+            rss("Bench Herald", items).replace("<description>News", "<description>News!"),
+            "application/rss+xml",
+        )
         site.forget()
         results["feed_changed_items_unchanged"] = figures(index([feed], "feed"), arguments.items, "items")
         results["feed_changed_items_unchanged"]["pages_fetched"] = len(site.paths()) - 1
@@ -110,8 +129,10 @@ def main() -> None:
         results["pages_first"] = figures(index(pages, "pages"), arguments.pages, "pages")
         results["pages_unchanged"] = figures(index(pages, "pages"), arguments.pages, "pages")
 
-        feeds = [site.put(f"/feed-{n}.xml", rss(f"Herald {n}", items[n * 5:n * 5 + 5]), "application/rss+xml")
-                 for n in range(arguments.sources)]
+        feeds = [
+            site.put(f"/feed-{n}.xml", rss(f"Herald {n}", items[n * 5 : n * 5 + 5]), "application/rss+xml")
+            for n in range(arguments.sources)
+        ]
         if arguments.index_passages:
             other_passages(folder / "watch", embedder.name, embedder.dimension, arguments.index_passages)
         lines: list[str] = []
@@ -122,10 +143,14 @@ def main() -> None:
             began = time.perf_counter()
             watcher.run_once()
             seconds.append(time.perf_counter() - began)
-        results["watch_nothing_changed"] = {"sources": arguments.sources, "runs": arguments.runs,
-                                            "index_passages": len(PassageIndex.load(folder / "watch")),
-                                            "seconds_per_run_median": round(statistics.median(seconds), 4),
-                                            "seconds_per_run_max": round(max(seconds), 4), "last_line": lines[-1]}
+        results["watch_nothing_changed"] = {
+            "sources": arguments.sources,
+            "runs": arguments.runs,
+            "index_passages": len(PassageIndex.load(folder / "watch")),
+            "seconds_per_run_median": round(statistics.median(seconds), 4),
+            "seconds_per_run_max": round(max(seconds), 4),
+            "last_line": lines[-1],
+        }
     print(json.dumps(results, indent=2))
 
 

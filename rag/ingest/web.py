@@ -397,8 +397,9 @@ def read_url(url: str, client: WebClient, validators: Mapping[str, str] | None =
     )
 
 
-def read_urls(requests: Sequence[tuple[str, Mapping[str, str]]], client: WebClient,
-              workers: int = PAGE_WORKERS) -> list[UrlRead | SourceError]:
+def read_urls(
+    requests: Sequence[tuple[str, Mapping[str, str]]], client: WebClient, workers: int = PAGE_WORKERS
+) -> list[UrlRead | SourceError]:
     """`read_url` of each (url, validators), `workers` at a time, in order; a URL that fails gives its SourceError."""
     return _each(lambda request: read_url(request[0], client, request[1]), requests, workers)
 
