@@ -41,7 +41,7 @@ from rag.ingest.metadata import published_date
 from rag.ingest.rss import PAGE_KEY, read_feed
 from rag.records import Article, safe_url
 
-USER_AGENT = f"rag/{__version__} (local article assistant; +https://github.com/rag-articles/rag)"
+USER_AGENT = f"rag-articles/{__version__} (local article assistant; reads the feeds and pages its user lists)"
 """Sent with every request, so that site owners can see who reads their pages and how often."""
 
 MAX_REDIRECTS = 5
