@@ -19,8 +19,9 @@ after a crash, a rerun finds the checkpointed articles unchanged and embeds only
 
 Reading is rag.ingest.files (a file over `max_file_bytes` fails like any unreadable file), chunking
 rag.ingest.chunk, storing rag.store.generations. Uploaded files take the same path (rag.ingest.uploads), and
-rag.ingest.lazy_embedder loads the model only when there is something to embed, so a rerun with nothing new is
-cheap.
+rag.ingest.lazy_embedder loads the model only when there is something to embed, and the index's vectors,
+passages and BM25 index are loaded only when there is something to write (deciding needs only the article
+records, `IndexHead`), so a rerun with nothing new is cheap.
 """
 
 from __future__ import annotations
