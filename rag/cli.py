@@ -1,4 +1,4 @@
-"""The `rag` command: index, info, search, ask, serve.
+"""The `rag` command: index, watch, info, search, ask, serve.
 
 Setting flags (`--llm`, `-k`, `--context-size`, ...) are generated from `rag.settings.Settings`, so every setting
 has one flag, one `RAG_*` environment variable and one default. Library errors (`RagError`) become one line on
@@ -30,11 +30,12 @@ _ANSWERING = (*_RETRIEVAL, "llm", "llm_url", "llm_model", "llm_format", "min_sco
               "context_size", "max_answer_tokens", "temperature", "threads")
 _COMMAND_SETTINGS = {
     "index": ("index", "embedder", "embed_backend", "chunk_tokens", "chunk_overlap", "batch_size", "max_file_mb",
-              "index_factory", "cache"),
+              "index_factory", "cache", "fetch_timeout"),
+    "watch": ("index", "embedder", "embed_backend", "batch_size", "max_file_mb", "cache", "fetch_timeout"),
     "info": ("index",),
     "search": _RETRIEVAL,
     "ask": _ANSWERING,
-    "serve": (*_ANSWERING, "llm_workers", "host", "port", "token", "max_file_mb", "chat"),
+    "serve": (*_ANSWERING, "llm_workers", "host", "port", "token", "max_file_mb", "chat", "fetch_timeout"),
     "eval": _ANSWERING,
 }
 
@@ -67,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = commands.add_parser("index", help="add, update and remove articles in the index (incremental)")
     index.add_argument("sources", nargs="+", metavar="SOURCE",
-                       help="files or folders (.txt .md .html .json .jsonl .pdf)")
+                       help="files or folders (.txt .md .html .json .jsonl .pdf .rss .atom .xml), or URLs of RSS "
+                            "or Atom feeds and of web pages")
     index.add_argument("--rebuild", action="store_true", help="re-embed everything (needed after changing the "
                        "embedder or chunk settings)")
     index.add_argument("--keep-missing", action="store_true", help="keep articles whose source file is gone")
@@ -78,7 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
                        "(the readable ones are still indexed)")
     index.add_argument("--checkpoint", type=float, default=300.0, metavar="SECONDS",
                        help="save the work done so far this often, so that an interrupted run resumes (default: 300)")
+    _add_feed_flags(index)
     index.set_defaults(handler=_index)
+
+    watch = commands.add_parser("watch", help="rerun the incremental index on a schedule (feeds, pages, folders)")
+    watch.add_argument("sources", nargs="+", metavar="SOURCE", help="what `rag index` takes: files, folders, URLs")
+    watch.add_argument("--every", default="15m", metavar="INTERVAL",
+                       help="time between runs, like 15m, 90s, 1h or 1h30m (default: 15m)")
+    watch.add_argument("--runs", type=int, default=None, metavar="N", help="stop after N runs (default: never)")
+    watch.add_argument("--keep-missing", action="store_true", help="keep articles whose source file is gone")
+    watch.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                       help="wait this long for another writer before skipping a run (default: 60)")
+    _add_feed_flags(watch)
+    watch.set_defaults(handler=_watch)
 
     info = commands.add_parser("info", help="what the index holds")
     info.set_defaults(handler=_info)
@@ -93,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the chat and the HTTP API (loopback only unless --host, "
                                 "which then needs --token)")
+    serve.add_argument("--watch", action="append", default=[], metavar="SOURCE",
+                       help="keep this source indexed while serving (a feed, page, file or folder; repeatable)")
+    serve.add_argument("--every", default="15m", metavar="INTERVAL",
+                       help="time between the runs of --watch, like 15m or 1h (default: 15m)")
+    serve.add_argument("--prune-feeds", action="store_true", help="with --watch: remove the items that are no "
+                       "longer in their RSS or Atom feed (default: keep them)")
     serve.set_defaults(handler=_serve)
 
     evaluate = commands.add_parser("eval", help="measure retrieval, answers, citations and refusals on a question "
@@ -109,14 +129,20 @@ def build_parser() -> argparse.ArgumentParser:
                           help="write one JSON line per question: gold answers, retrieval rank, answer, citations")
     evaluate.set_defaults(handler=_eval)
 
-    for name, subparser in (("index", index), ("info", info), ("search", search), ("ask", ask), ("serve", serve),
-                            ("eval", evaluate)):
+    for name, subparser in (("index", index), ("watch", watch), ("info", info), ("search", search), ("ask", ask),
+                            ("serve", serve), ("eval", evaluate)):
         _add_setting_flags(subparser, _COMMAND_SETTINGS[name])
         if name in ("search", "ask", "eval"):
             _add_filter_flags(subparser)
         if name != "serve":
             subparser.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
+
+
+def _add_feed_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--prune-feeds", action="store_true",
+                        help="remove the items that are no longer in their RSS or Atom feed (default: keep them, "
+                             "since a feed lists only its latest items)")
 
 
 def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
@@ -154,19 +180,11 @@ def _help_text(text: str) -> str:
 
 
 def _index(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.ingest.files import bytes_from_megabytes
-    from rag.ingest.indexer import update_index
-    from rag.ingest.lazy_embedder import LazyEmbedder
-
-    # Loaded only if something needs embedding: a rerun with nothing new never pays for the model.
-    embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
-                                        backend=settings.embed_backend, cache=settings.cache)
-    report = update_index(
-        arguments.sources, settings.index, embedder, chunk_tokens=_given(arguments, settings, "chunk_tokens"),
+    report = _update_index(
+        arguments.sources, settings, chunk_tokens=_given(arguments, settings, "chunk_tokens"),
         chunk_overlap=_given(arguments, settings, "chunk_overlap"), rebuild=arguments.rebuild,
         keep_missing=arguments.keep_missing, progress=not (arguments.quiet or arguments.json), wait=arguments.wait,
-        checkpoint_seconds=arguments.checkpoint, batch_size=settings.batch_size,
-        max_file_bytes=bytes_from_megabytes(settings.max_file_mb), index_factory=settings.index_factory,
+        checkpoint_seconds=arguments.checkpoint, prune_feeds=arguments.prune_feeds,
     )
     print(report.to_json() if arguments.json else report.summary())
     if report.nothing_read:
@@ -178,6 +196,64 @@ def _index(arguments: argparse.Namespace, settings: Settings) -> int:
         print(f"rag index: error: {len(report.failed)} source(s) failed (--strict); the readable articles were "
               f"indexed", file=sys.stderr)
         return 1
+    return 0
+
+
+def _update_index(sources: Sequence[str], settings: Settings, **options: Any) -> Any:
+    """`rag.ingest.indexer.update_index` as the settings configure it, with a lazy embedder and a web client."""
+    from rag.ingest.files import bytes_from_megabytes
+    from rag.ingest.indexer import update_index
+    from rag.ingest.lazy_embedder import LazyEmbedder
+
+    # Loaded only if something needs embedding: a rerun with nothing new never pays for the model.
+    embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
+                                        backend=settings.embed_backend, cache=settings.cache)
+    with _web_client(settings) as web:
+        return update_index(sources, settings.index, embedder, batch_size=settings.batch_size,
+                            max_file_bytes=bytes_from_megabytes(settings.max_file_mb),
+                            index_factory=settings.index_factory, web=web, **options)
+
+
+def _web_client(settings: Settings) -> Any:
+    """The web client for URL sources the person at the keyboard gave: private and loopback addresses allowed."""
+    from rag.ingest.files import bytes_from_megabytes
+    from rag.ingest.web import WebClient
+
+    return WebClient(timeout=settings.fetch_timeout, max_bytes=bytes_from_megabytes(settings.max_file_mb))
+
+
+def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
+    """Rerun the index every --every until Ctrl-C or SIGTERM (or --runs); a line per run on stdout."""
+    import functools
+    import signal
+
+    from rag.ingest.files import bytes_from_megabytes
+    from rag.ingest.indexer import update_index
+    from rag.ingest.lazy_embedder import LazyEmbedder
+    from rag.ingest.watch import Watcher, describe_interval, parse_interval
+
+    every = parse_interval(arguments.every)
+    # One embedder for every run, loaded by the first run that has something to embed.
+    embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
+                                        backend=settings.embed_backend, cache=settings.cache)
+    # SIGTERM (a service manager, `kill`) stops it the way Ctrl-C does: at once, the index left whole.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with _web_client(settings) as web, contextlib.ExitStack() as restore:
+        restore.callback(signal.signal, signal.SIGTERM, previous)
+        run = functools.partial(update_index, folder=settings.index, embedder=embedder, progress=False,
+                                keep_missing=arguments.keep_missing, wait=arguments.wait,
+                                batch_size=settings.batch_size, index_factory=settings.index_factory,
+                                max_file_bytes=bytes_from_megabytes(settings.max_file_mb), web=web,
+                                prune_feeds=arguments.prune_feeds)
+        watcher = Watcher(arguments.sources, run, every, log=lambda line: print(line, flush=True),
+                          json_log=arguments.json)
+        print(f"rag watch: indexing {len(arguments.sources)} source(s) into {settings.index} every "
+              f"{describe_interval(every)}; Ctrl-C stops", file=sys.stderr, flush=True)
+        try:
+            watcher.run(runs=arguments.runs)
+        except KeyboardInterrupt:
+            print(f"rag watch: stopped after {watcher.runs} run(s); the index is whole (an interrupted run "
+                  f"is finished by the next one)", file=sys.stderr, flush=True)
     return 0
 
 
@@ -273,7 +349,18 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
                                       f"RAG_CHAT): {error}") from None
         if not callable(chat):
             raise InvalidRequestError(f"the chat page {settings.chat!r} is not a function")
-    serve(settings, chat=chat, announce=lambda message: print(message, file=sys.stderr, flush=True))
+    watch = None
+    if arguments.watch:
+        from rag.ingest.watch import parse_interval
+        from rag.serve.start import Watching
+        from rag.store.generations import live_generation_name
+
+        watch = Watching(tuple(arguments.watch), parse_interval(arguments.every), arguments.prune_feeds)
+        if live_generation_name(settings.index) is None:  # a first start: build the index the server will serve
+            print(f"No index in {settings.index} yet: indexing the watched sources first", file=sys.stderr, flush=True)
+            report = _update_index(arguments.watch, settings, prune_feeds=arguments.prune_feeds)
+            print(report.summary(), file=sys.stderr, flush=True)
+    serve(settings, chat=chat, announce=lambda message: print(message, file=sys.stderr, flush=True), watch=watch)
     return 0
 
 

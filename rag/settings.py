@@ -78,7 +78,10 @@ class Settings:
     index_factory: str = _setting("auto", "FAISS index type: 'auto' (exact below 200,000 passages, then IVF), or a "
                                   "faiss.index_factory string such as 'Flat', 'IVF4096,Flat', 'IVF4096,SQ8'")
     batch_size: int = _setting(64, "passages embedded per batch while indexing")
-    max_file_mb: float = _setting(50.0, "largest article file read, in megabytes (a larger one is listed as failed)")
+    max_file_mb: float = _setting(50.0, "largest article file read, in megabytes (a larger one is listed as failed); "
+                                  "also the largest feed or page downloaded")
+    fetch_timeout: float = _setting(20.0, "seconds to wait for a web server (feeds and pages given as URLs) to "
+                                    "connect and to send each part of its answer")
     cache: str = _setting("", "folder for the assembled bundled LLM and exported embedders (empty: "
                           "$XDG_CACHE_HOME/rag, else ~/.cache/rag)")
     log_level: str = _setting("warning", "messages shown on stderr: 'warning', 'info' or 'debug' (debug includes "
@@ -137,6 +140,8 @@ class Settings:
             problems.append(f"context_size must be at least 256, got {self.context_size}")
         if self.llm_workers < 0:
             problems.append(f"llm_workers must be 0 (automatic) or more, got {self.llm_workers}")
+        if self.fetch_timeout <= 0:
+            problems.append(f"fetch_timeout must be more than 0, got {self.fetch_timeout}")
         if self.max_file_mb <= 0:
             problems.append(f"max_file_mb must be more than 0, got {self.max_file_mb}")
         if problems:

@@ -553,12 +553,12 @@ def test_samples_read_without_errors() -> None:
     errors = [result for _, result in results if isinstance(result, SourceError)]
     assert errors == []
     found = [article for _, result in results if isinstance(result, list) for article in result]
-    assert len(found) == 8
-    assert {Path(article.path).suffix for article in found} == {".md", ".txt", ".html", ".jsonl"}
+    assert len(found) == 11
+    assert {Path(article.path).suffix for article in found} == {".md", ".txt", ".html", ".jsonl", ".rss"}
     for article in found:
         assert article.title.strip() and len(article.text.split()) >= 100, article.source
         assert len(article.title) < 120
-    assert len({article.id for article in found}) == 8
+    assert len({article.id for article in found}) == 11
     assert "ABOUT" not in {Path(article.path).name for article in found}
 
 
@@ -584,6 +584,13 @@ def test_sample_facts_and_metadata() -> None:
     assert "27.4 million euros" in feed[0].text and "C/2026 K3" in feed[1].text
     assert by_file["lenn-valley-regatta.md"][0].title.startswith("Maplewood eight wins")
     assert "Priya Sandhu" in by_file["lenn-valley-regatta.md"][0].text
+    news = by_file["gazette-feed.rss"]  # an RSS 2.0 feed whose items carry their full text (no network)
+    assert [article.title for article in news] == ["Tool library opens in Maplewood's old fire station",
+                                                   "Sunday trains return to the Lenn Valley line",
+                                                   "Lake Orwin swimming area closed after algae bloom"]
+    assert {article.source for article in news} == {"Maplewood Gazette"}
+    assert news[1].published == "2026-11-19T14:00:00+00:00" and news[1].author == "Tomas Berger"
+    assert "seven trains" in news[1].text and "6,400 signatures" in news[1].text
 
 
 def test_every_supported_suffix_is_read_and_others_are_ignored(tmp_path: Path) -> None:
@@ -599,6 +606,12 @@ def test_every_supported_suffix_is_read_and_others_are_ignored(tmp_path: Path) -
         ".json": json.dumps([{"title": "Ferry news", "text": body}]),
         ".jsonl": json.dumps({"title": "Ferry news", "text": body}) + "\n",
         ".pdf": make_pdf([body], title="Ferry news"),
+        ".rss": f'<rss version="2.0"><channel><title>Orwin Post</title><item><title>Ferry news</title>'
+                f"<guid>ferry-1</guid><description>{body}</description></item></channel></rss>",
+        ".atom": f'<feed xmlns="http://www.w3.org/2005/Atom"><title>Orwin Post</title><entry><id>tag:o,2026:1</id>'
+                 f'<title>Ferry news</title><content type="text">{body}</content></entry></feed>',
+        ".xml": f'<?xml version="1.0"?><rss version="2.0"><channel><item><title>Ferry news</title>'
+                f"<description>&lt;p&gt;{body}&lt;/p&gt;</description></item></channel></rss>",
     }
     assert set(files) == SUPPORTED_SUFFIXES  # a new suffix needs a sample here
     for suffix, content in files.items():

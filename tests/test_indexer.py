@@ -382,8 +382,8 @@ def test_files_of_other_formats_are_not_skipped_silently(tmp_path: Path) -> None
     write(source, "report.docx", b"PK\x03\x04")
     write(source, ".DS_Store", b"\x00")  # hidden files are not articles and not worth a note
     report = index([source], tmp_path / "index", FakeEmbedder())
-    assert report.notes == [("", "ignored 2 files of other formats (.docx: 1, .jpg: 1): convert them to .htm, .html, "
-                                 ".json, .jsonl, .markdown, .md, .pdf or .txt to index them")]
+    assert report.notes == [("", "ignored 2 files of other formats (.docx: 1, .jpg: 1): convert them to .atom, .htm, "
+                                 ".html, .json, .jsonl, .markdown, .md, .pdf, .rss, .txt or .xml to index them")]
     assert "note: ignored 2 files" in report.summary() and report.failed == []
 
 

@@ -24,7 +24,7 @@ def test_bundled_embedder_counts_real_tokens(real_embedder) -> None:  # type: ig
 
 def test_sample_index_holds_every_sample_within_the_token_budget(sample_index, real_embedder) -> None:  # type: ignore[no-untyped-def]
     index = PassageIndex.load(sample_index, real_embedder.name, real_embedder.dimension)
-    assert len(index.articles) == 8
+    assert len(index.articles) == 11
     titles = {record.title for record in index.articles.values()}
     assert any("footbridge" in title.lower() for title in titles)
     budget = index.settings["chunk_tokens"]

@@ -42,6 +42,7 @@ import gradio as gr
 from rag.answer.assistant import Drafting, answer_from
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError, RagError
+from rag.ingest.files import SUPPORTED_SUFFIXES
 from rag.records import Answer, Filters, Hit
 from rag.serve.app import AddArticles
 from rag.serve.queue import Waiting
@@ -65,7 +66,7 @@ CONCURRENCY_ID = "assistant"
 UI_CONCURRENCY = 16
 """Chat and API events run this many at once: retrieval is concurrent, and generation waits in the model's own
 queue (rag.serve.queue), which tells the user their place in line."""
-ARTICLE_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf"]
+ARTICLE_TYPES = sorted(SUPPORTED_SUFFIXES)  # what the readers take (feeds included), the one list
 
 WAITING = render_notice("Searching the articles and writing the answer…")
 DRAFTING = "Drafting the answer… (each sentence appears once it is checked against the articles)"

@@ -1,11 +1,12 @@
 """Reading articles from files: finding them under the sources, and reading each by its suffix.
 
 Supported: plain text and Markdown (rag.ingest.markdown), HTML (rag.ingest.html), JSON and JSON Lines feeds
-(rag.ingest.feeds) and PDF (rag.ingest.pdf). Every reader produces `Article` records holding plain text only (no
-markup, no script), with line endings normalised to "\\n", a title, a date normalised to ISO 8601 when one can be
-parsed, and an id that stays the same when an unchanged file is read again. A file that cannot be read raises
-`SourceError` naming the file, what is wrong and what to do; `read_sources` reports it and goes on with the next
-file. In a feed, a bad record is a problem for that record only: the other records are still read.
+(rag.ingest.feeds), RSS and Atom feeds (rag.ingest.rss: .rss, .atom, .xml) and PDF (rag.ingest.pdf). Every reader
+produces `Article` records holding plain text only (no markup, no script), with line endings normalised to "\\n", a
+title, a date normalised to ISO 8601 when one can be parsed, and an id that stays the same when an unchanged file is
+read again. A file that cannot be read raises `SourceError` naming the file, what is wrong and what to do;
+`read_sources` reports it and goes on with the next file. In a feed, a bad record is a problem for that record only:
+the other records are still read.
 
 A file larger than `max_file_bytes` is refused before it is read. The limit is a parameter: the edges (the CLI,
 the server) turn the `max_file_mb` setting (`--max-file-mb`, `RAG_MAX_FILE_MB`) into bytes and pass it down.
@@ -25,6 +26,7 @@ from rag.ingest.feeds import read_json_feed, read_jsonl_feed
 from rag.ingest.html import read_html_file
 from rag.ingest.markdown import read_markdown_file, read_text_file
 from rag.ingest.pdf import read_pdf_file
+from rag.ingest.rss import FEED_SUFFIXES, read_feed
 from rag.ingest.source import SourceFile, relative_name
 from rag.records import Article
 from rag.settings import Settings
@@ -43,9 +45,10 @@ _TEXT_READERS: dict[str, TextReader] = {
     ".json": read_json_feed,
     ".jsonl": read_jsonl_feed,
 }
-_PDF = ".pdf"  # read from bytes, before any decoding (see read_file_with_problems)
+_PDF = ".pdf"  # read from bytes, before any decoding (see read_file_with_problems), like feeds (their XML
+# declaration names their encoding)
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({*_TEXT_READERS, _PDF})
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({*_TEXT_READERS, _PDF, *FEED_SUFFIXES})
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +180,8 @@ def read_file_with_problems(path: Path, root: Path | None = None, *,
     data = _read_bytes(file, max_file_bytes)
     if suffix == _PDF:
         return [read_pdf_file(file, data)], []
+    if suffix in FEED_SUFFIXES:
+        return read_feed(data, file.resolved, file.relative)
     reader = _TEXT_READERS[suffix]
     declared = declared_html_encoding(data) if reader is read_html_file else ""
     try:

@@ -190,7 +190,8 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
 
     @api.post("/api/index", tags=["api"])
     async def index_articles(files: list[UploadFile] = File(..., description="article files (.txt .md .html "  # noqa: B008
-                                                                              ".json .jsonl .pdf)")) -> dict[str, Any]:
+                                                                              ".json .jsonl .pdf .rss .atom ...)")
+                             ) -> dict[str, Any]:
         """Add or update articles from uploaded files through the incremental indexer; returns its report."""
         if adder is None:
             raise ApiError(503, "this server cannot add articles: it serves no on-disk index", "unavailable")

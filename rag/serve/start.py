@@ -4,7 +4,9 @@ benchmarks.
 `serve` refuses a non-loopback address without a token, sets the thread budgets (`set_thread_budgets`), loads the
 index and the model and has the model write one token (`check_model`), wraps it in the generation queue
 (`rag.serve.queue.QueuedLLM`: one worker for a local model; retrieval runs in each request's thread,
-concurrently), then runs uvicorn until interrupted.
+concurrently), then runs uvicorn until interrupted. Given `watch` (`rag serve --watch SOURCE`), it also keeps those
+sources indexed in a background thread (`rag.ingest.watch.Watcher`), with the served index's own embedder; the
+retriever switches to each new generation before the next question.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rag.answer.prompts import Prompt
-from rag.errors import ModelError
+from rag.errors import InvalidRequestError, ModelError, RagError
 from rag.serve.app import ChatBuilder, article_adder, create_app
 from rag.serve.middleware import check_exposure, loopback_hosts
 from rag.serve.queue import QueuedLLM
@@ -33,8 +36,17 @@ PROBE = Prompt(({"role": "user", "content": "Reply with one word."},), "The", ()
 """What the start-up check asks of the model: one token of anything."""
 
 
+@dataclass(frozen=True)
+class Watching:
+    """Sources `serve` keeps indexed while it runs: rerun every `every` seconds (`rag serve --watch`)."""
+
+    sources: tuple[str, ...]
+    every: float
+    prune_feeds: bool = False
+
+
 def serve(settings: Settings, *, chat: ChatBuilder | None = None,
-          announce: Callable[[str], None] | None = None) -> None:
+          announce: Callable[[str], None] | None = None, watch: Watching | None = None) -> None:
     """Serve the API (and, given `chat`, the chat page at /) on settings.host:settings.port until interrupted.
 
     The model is loaded and asked for one token before the server opens: a model that cannot load, or that
@@ -55,10 +67,58 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
         page = "chat at /, " if chat is not None else ""
         announce(f"Serving {stats.get('passages', 0)} passages on http://{host}:{settings.port} ({page}API "
                  f"docs at /docs; threads: {budgets})")
+    stop = threading.Event()
+    watcher = start_watching(assistant, settings, watch, stop, announce) if watch else None
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
     finally:
+        stop.set()
+        if watcher is not None:
+            # A run still fetching is left to end with the process: the index only ever switches to a whole
+            # generation, and the next start finishes the work.
+            watcher.join(timeout=5)
         queued.close()
+
+
+def start_watching(assistant: Assistant, settings: Settings, watch: Watching, stop: threading.Event,
+                   announce: Callable[[str], None] | None = None) -> threading.Thread:
+    """Keep `watch.sources` indexed into the served index in a daemon thread until `stop` is set; returns it.
+
+    Each run uses the served retriever's embedder (no second model in memory) and then refreshes the retriever,
+    so that the next question already searches the new articles."""
+    from rag.ingest.files import bytes_from_megabytes
+    from rag.ingest.indexer import IndexReport, update_index
+    from rag.ingest.watch import Watcher, describe_interval
+    from rag.ingest.web import WebClient
+
+    retriever = assistant.retriever
+    folder = retriever.index.folder
+    if folder is None:
+        raise InvalidRequestError("--watch needs an index on disk to write to (--index FOLDER)")
+    web = WebClient(timeout=settings.fetch_timeout, max_bytes=bytes_from_megabytes(settings.max_file_mb))
+
+    def run(sources: Any) -> IndexReport:
+        report = update_index(sources, folder, retriever.embedder, progress=False, wait=60.0,
+                              max_file_bytes=bytes_from_megabytes(settings.max_file_mb), web=web,
+                              prune_feeds=watch.prune_feeds)
+        retriever.refresh()
+        return report
+
+    def loop() -> None:
+        try:
+            Watcher(watch.sources, run, watch.every, log=announce or log.info).run(stop)
+        except RagError as error:  # an index built with another embedder, say: every run would fail the same way
+            log.error("watching stopped: %s", error)
+        except Exception:  # a bug in one run must not go unseen: the server keeps serving what it has
+            log.exception("watching stopped")
+        finally:
+            web.close()
+
+    thread = threading.Thread(target=loop, name="rag-watch", daemon=True)
+    thread.start()
+    if announce:
+        announce(f"Watching {len(watch.sources)} source(s), every {describe_interval(watch.every)}")
+    return thread
 
 
 def set_thread_budgets(settings: Settings) -> dict[str, int]:

@@ -213,6 +213,28 @@ class PassageIndex:
         return index
 
 
+@dataclass(frozen=True)
+class IndexHead:
+    """The live generation's settings and article records, without its vectors, passages or BM25 index: what an
+    update needs to decide what to do (loading the rest is most of the cost of opening a large index, and a rerun
+    with nothing new needs none of it)."""
+
+    embedder: str
+    dimension: int
+    settings: dict[str, Any]
+    generation: int
+    passages: int
+    articles: dict[str, ArticleRecord]
+
+    @classmethod
+    def load(cls, folder: str | Path) -> IndexHead:
+        generation_folder = current_generation(folder)
+        meta = read_meta(generation_folder)
+        records = (ArticleRecord.from_dict(row) for row in _read_jsonl(generation_folder / "articles.jsonl"))
+        return cls(meta["embedder"], int(meta["dimension"]), meta.get("settings", {}), int(meta["generation"]),
+                   int(meta.get("passages", 0)), {record.id: record for record in records})
+
+
 def current_generation(folder: str | Path) -> Path:
     """The folder of the live generation, or IndexNotFoundError saying how to build one."""
     folder = Path(folder)
