@@ -37,21 +37,22 @@ _NUMBER_QUESTION = re.compile(r"\bhow (many|much|long|old|far|large|big|tall|hig
 _DATE_QUESTION = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|century|decade|time|period)\b",
                             re.IGNORECASE)
 _PERSON_QUESTION = re.compile(r"\bwho\b|\bwhose\b|\bwhom\b", re.IGNORECASE)
+_TYPED_QUESTIONS = (("number", _NUMBER_QUESTION), ("date", _DATE_QUESTION), ("person", _PERSON_QUESTION))
 
 
 def answer_type(question: str) -> str:
     """What kind of answer a question wants: "number", "date", "person" or "" (anything).
 
+    The question word that comes first decides: "Who cut the ribbon when the bridge reopened?" asks for a person.
+
     >>> answer_type("How many boats?"), answer_type("In what year did it open?"), answer_type("Who won?")
     ('number', 'date', 'person')
+    >>> answer_type("Who cut the ribbon when the footbridge reopened?"), answer_type("Why did it close?")
+    ('person', '')
     """
-    if _NUMBER_QUESTION.search(question):
-        return "number"
-    if _DATE_QUESTION.search(question):
-        return "date"
-    if _PERSON_QUESTION.search(question):
-        return "person"
-    return ""
+    found = [(match.start(), kind) for kind, pattern in _TYPED_QUESTIONS
+             if (match := pattern.search(question)) is not None]
+    return min(found)[1] if found else ""
 
 
 def has_answer_type(sentence: str, kind: str, question: str = "") -> bool:
