@@ -81,12 +81,18 @@ def test_a_chat_models_refusal_stands_even_beside_strong_evidence(tmp_path: Path
     assert answer.refused and answer.citations == ()
 
 
-def test_strong_evidence_overrules_a_base_models_refusal(tmp_path: Path) -> None:
+def test_evidence_of_the_wanted_kind_answers_where_a_base_model_gave_up(tmp_path: Path) -> None:
     assistant, _ = make(tmp_path, "I don't know.")
     answer = assistant.ask("When did the ferry line to Pine Island open?")
     assert not answer.refused and answer.model_text == "I don't know."
     assert answer.text.startswith('The articles say: "The ferry line between Harbor Town')
     assert [c.passage.article_id for c in answer.citations] == ["ferry"]
+
+
+def test_a_base_models_refusal_stands_when_no_sentence_holds_what_is_asked(tmp_path: Path) -> None:
+    assistant, _ = make(tmp_path, "I don't know.")
+    answer = assistant.ask("Who proposed the budget for the new library?")
+    assert answer.refused and answer.text == CANNOT_ANSWER and answer.citations == ()
 
 
 def test_unrelated_question_is_refused_without_calling_the_model(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Every threshold of the answer checks, in one place, with the figure that set it.
 
-An answer goes through four decisions; each reads only the constants below (the two that users may change are
+An answer goes through three decisions; each reads only the constants below (the two that users may change are
 settings, whose defaults are these):
 
 1. Is anything relevant found at all? The best passage's retrieval score must reach `MIN_SCORE`, else refuse
@@ -11,9 +11,8 @@ settings, whose defaults are these):
 3. Does a passage back each sentence of the model's answer? The sentence's new words must be found, in
    `SUPPORT_WINDOW` adjacent sentences of the passage, at a share of at least `SUPPORT_THRESHOLD`, and that window
    must name what the question asks for as the sentence does (`rag.answer.cite.AnswerCheck`); sentences that fail
-   are never shown. With none left, the best evidence sentence is quoted if it holds the wanted kind of answer.
-4. May strong evidence overrule a base model's "I don't know"? From `OVERRULE_SUPPORT` up, when it also holds the
-   wanted kind of answer.
+   are never shown. With none left (a base model's "I don't know" included: it carries no signal), the best
+   evidence sentence is quoted if it holds the wanted kind of answer.
 
 `TYPE_BONUS` and `RANK_PENALTY` belong to the word-overlap scorer the finder replaced (`WordOverlap`, its baseline).
 
@@ -49,8 +48,3 @@ SQuAD-2 dev questions over five passages (plain word overlap: 0.750)."""
 
 RANK_PENALTY = 0.1
 """Taken from a sentence's evidence score per retrieval rank of its passage, so retrieval's judgement breaks ties."""
-
-OVERRULE_SUPPORT = 0.5
-"""The answer finder's chance from which the best evidence sentence answers where a base model said it does not
-know: the bundled base model said so to 8 of 150 answerable and 8 of 150 unanswerable SQuAD-2 questions, so its
-"I don't know" carries little signal; a sentence more likely than not to answer, of the wanted kind, is quoted."""
