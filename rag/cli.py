@@ -23,13 +23,14 @@ from rag.errors import RagError
 from rag.settings import Settings
 
 # Which settings each command exposes as flags.
-_RETRIEVAL = ("index", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap", "cache")
+_RETRIEVAL = ("index", "store", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap",
+              "cache")
 _ANSWERING = (*_RETRIEVAL, "llm", "llm_url", "llm_model", "llm_format", "min_score", "refusal_threshold",
               "context_size", "max_answer_tokens", "temperature", "threads")
 _COMMAND_SETTINGS = {
-    "index": ("index", "embedder", "embed_backend", "chunk_tokens", "chunk_overlap", "batch_size", "max_file_mb",
-              "index_factory", "cache"),
-    "info": ("index",),
+    "index": ("index", "store", "embedder", "embed_backend", "chunk_tokens", "chunk_overlap", "batch_size",
+              "max_file_mb", "index_factory", "cache"),
+    "info": ("index", "store"),
     "search": _RETRIEVAL,
     "ask": _ANSWERING,
     "serve": (*_ANSWERING, "llm_workers", "host", "port", "token", "max_file_mb", "chat"),
@@ -76,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(the readable ones are still indexed)")
     index.add_argument("--checkpoint", type=float, default=300.0, metavar="SECONDS",
                        help="save the work done so far this often, so that an interrupted run resumes (default: 300)")
+    index.add_argument("--migrate", action="store_true", help="with --store: upgrade the database's schema to this "
+                       "version's first (once every server reading it runs this version)")
     index.set_defaults(handler=_index)
 
     info = commands.add_parser("info", help="what the index holds")
@@ -159,17 +162,22 @@ def _index(arguments: argparse.Namespace, settings: Settings) -> int:
     # Loaded only if something needs embedding: a rerun with nothing new never pays for the model.
     embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
                                         backend=settings.embed_backend, cache=settings.cache)
+    from rag.store import index_location
+
     report = update_index(
-        arguments.sources, settings.index, embedder, chunk_tokens=_given(arguments, settings, "chunk_tokens"),
+        arguments.sources, index_location(settings.index, settings.store), embedder,
+        chunk_tokens=_given(arguments, settings, "chunk_tokens"),
         chunk_overlap=_given(arguments, settings, "chunk_overlap"), rebuild=arguments.rebuild,
         keep_missing=arguments.keep_missing, progress=not (arguments.quiet or arguments.json), wait=arguments.wait,
         checkpoint_seconds=arguments.checkpoint, batch_size=settings.batch_size,
         max_file_bytes=bytes_from_megabytes(settings.max_file_mb), index_factory=settings.index_factory,
+        migrate=arguments.migrate,
     )
     print(report.to_json() if arguments.json else report.summary())
     if report.nothing_read:
         print(f"rag index: error: no article could be read from {' '.join(arguments.sources)}, so the index was "
-              f"left as it was: fix the files listed above (to empty the index, delete {settings.index})",
+              f"left as it was: fix the files listed above (to empty the index, "
+              f"{'run --rebuild with other sources' if settings.store else f'delete {settings.index}'})",
               file=sys.stderr)
         return 1
     if arguments.strict and report.failed:
@@ -188,12 +196,16 @@ def _given(arguments: argparse.Namespace, settings: Settings, name: str) -> Any:
 
 def _info(arguments: argparse.Namespace, settings: Settings) -> int:
     from rag.store.generations import PassageIndex, current_generation
+    from rag.store.postgres import PostgresStore
 
-    generation = current_generation(settings.index)
-    index = PassageIndex.load(settings.index)
-    sizes = {path.name: path.stat().st_size for path in sorted(generation.iterdir())}
-    info = {**index.stats(), "index": str(Path(settings.index)), "bytes": sum(sizes.values()), "files": sizes,
-            "sources": sorted({record.source.split("/")[0] for record in index.articles.values()})[:20]}
+    if settings.store:
+        info = PostgresStore(settings.store).info()  # the sizes are the database's, per table
+    else:
+        generation = current_generation(settings.index)
+        index = PassageIndex.load(settings.index)
+        sizes = {path.name: path.stat().st_size for path in sorted(generation.iterdir())}
+        info = {**index.stats(), "index": str(Path(settings.index)), "bytes": sum(sizes.values()), "files": sizes,
+                "sources": sorted({record.source.split("/")[0] for record in index.articles.values()})[:20]}
     if arguments.json:
         print(json.dumps(info, indent=2, ensure_ascii=False))
     else:

@@ -35,6 +35,9 @@ def _setting(default: Any, help: str) -> Any:
 @dataclass(frozen=True)
 class Settings:
     index: str = _setting("index", "folder of the on-disk index")
+    store: str = _setting("", "where the index lives instead of the index folder: a PostgreSQL URL "
+                          "(postgresql://user:password@host/db, with pgvector) shared by several servers and indexers; "
+                          "empty: the index folder")
     embedder: str = _setting(BUNDLED, "sentence-transformers model folder, or 'bundled' for all-MiniLM-L6-v2")
     llm: str = _setting(BUNDLED, "path to a GGUF file, or 'bundled' for Gemma 3 270M")
     llm_url: str = _setting("", "base URL of an OpenAI-compatible server (http://host:8000/v1) instead of a GGUF")
@@ -119,6 +122,9 @@ class Settings:
             problems.append(f"context_size must be at least 256, got {self.context_size}")
         if self.llm_workers < 0:
             problems.append(f"llm_workers must be 0 (automatic) or more, got {self.llm_workers}")
+        if self.store and not self.store.startswith(("postgresql://", "postgres://")):
+            problems.append("store must be a PostgreSQL URL (postgresql://user:password@host/db) or empty for the "
+                            "index folder")
         if self.max_file_mb <= 0:
             problems.append(f"max_file_mb must be more than 0, got {self.max_file_mb}")
         if problems:
@@ -126,8 +132,13 @@ class Settings:
         return self
 
     def describe(self) -> dict[str, Any]:
-        return {name: value for name, value in dataclasses.asdict(self).items()
-                if name not in ("token", "llm_api_key")}
+        from rag.store.postgres import masked
+
+        values = {name: value for name, value in dataclasses.asdict(self).items()
+                  if name not in ("token", "llm_api_key")}
+        if self.store:
+            values["store"] = masked(self.store)  # the URL may hold the database password
+        return values
 
 
 def _convert(name: str, raw: str, annotation: Any) -> Any:

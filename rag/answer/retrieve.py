@@ -14,6 +14,10 @@ over-fetching from the whole index.
 
 The retriever notices when a newer index generation has been written (by `rag index` in another process) and
 switches to it between queries, never mid-query.
+
+The index may also be in PostgreSQL (`rag.store.postgres.PostgresIndex`): the database then returns the dense and
+BM25 candidates of a question with both their scores in one statement, and everything after (fusion, filters
+decided per (source, date) pair, near-duplicates) is the same code as for the file store.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -31,7 +36,7 @@ from rag.models.embed import Embedder
 from rag.records import Filters, Hit, Passage
 from rag.settings import RETRIEVAL_MODES
 from rag.store.generations import PassageIndex, live_generation_name
-from rag.store.lexical import LexicalIndex
+from rag.store.postgres import PostgresIndex, is_database_url
 from rag.text import coverage, folded_words, idf, split_sentences, tokenize
 
 CANDIDATES = 50
@@ -56,6 +61,8 @@ class Candidates:
 
     rows: np.ndarray
     features: np.ndarray
+    passages: tuple[Passage, ...] = ()
+    """The candidates' passages, when the index is not in memory (a database); else `index.passages[row]`."""
 
 
 class Retriever:
@@ -66,7 +73,7 @@ class Retriever:
     near-duplicate (1 keeps everything).
     """
 
-    def __init__(self, index: PassageIndex, embedder: Embedder, mode: str = "hybrid",
+    def __init__(self, index: PassageIndex | PostgresIndex, embedder: Embedder, mode: str = "hybrid",
                  duplicate_overlap: float = 0.5) -> None:
         if mode not in RETRIEVAL_MODES:
             raise InvalidRequestError(f"retrieval mode must be one of {', '.join(RETRIEVAL_MODES)}, got {mode!r}")
@@ -76,11 +83,16 @@ class Retriever:
         self.duplicate_overlap = duplicate_overlap
         self._reload_lock = threading.Lock()
         self._views: _IndexView | None = None
+        self._database_terms: dict[int, PassageTerms] = {}
 
     @classmethod
     def load(cls, folder: str | Path, embedder: Embedder, mode: str = "hybrid",
              duplicate_overlap: float = 0.5) -> Retriever:
-        """The retriever over the index in `folder` (refused if it was built with another embedder)."""
+        """The retriever over the index in `folder`, or in the database a PostgreSQL URL names (refused if it was
+        built with another embedder)."""
+        if is_database_url(folder):
+            return cls(PostgresIndex.open(str(folder), embedder.name, embedder.dimension), embedder, mode,
+                       duplicate_overlap)
         return cls(PassageIndex.load(folder, embedder.name, embedder.dimension), embedder, mode, duplicate_overlap)
 
     # -- searching -------------------------------------------------------------------------------------------
@@ -99,14 +111,17 @@ class Retriever:
         else:
             scores = fusion_scores(candidates.features)
         order = np.lexsort((candidates.rows, -scores))  # ties by row, so results are reproducible
-        hits = [Hit(index.passages[int(candidates.rows[i])], float(scores[i])) for i in order]
+        passages = candidates.passages or [index.passages[int(row)] for row in candidates.rows]  # type: ignore[union-attr]
+        hits = [Hit(passages[i], float(scores[i])) for i in order]
         return drop_near_duplicates(hits, k, self.duplicate_overlap)
 
     def candidates(self, question: str, filters: Filters | None = None,
-                   index: PassageIndex | None = None) -> Candidates:
+                   index: PassageIndex | PostgresIndex | None = None) -> Candidates:
         """The rows either search ranks in its top `CANDIDATES` (among those `filters` allow) with their fusion
         features. Also what `python -m tools.tune_retrieval` fits the fusion weights on."""
         index = index or self.index
+        if isinstance(index, PostgresIndex):
+            return self._database_candidates(question, filters, index)
         view = self._view(index)
         allowed = view.allowed(filters) if filters else None
         if allowed is not None and not len(allowed):
@@ -131,8 +146,23 @@ class Retriever:
                                    index.lexical)
         return Candidates(candidate_rows, features)
 
+    def _database_candidates(self, question: str, filters: Filters | None, index: PostgresIndex) -> Candidates:
+        vector = self.embedder.embed([question])[0] if self.mode != "lexical" else None
+        found = index.candidates(vector, tokenize(question) if self.mode != "dense" else [], CANDIDATES, filters)
+        terms = None
+        if self.mode == "hybrid":
+            view = self._database_terms
+            terms = [view.get(int(row)) or view.setdefault(int(row), PassageTerms.of(passage.text))
+                     for row, passage in zip(found.rows, found.passages, strict=True)]
+            if len(view) > _IndexView.TERMS_CACHED:  # rows never change their passage: a cache needs no expiry
+                view.clear()
+        features = fusion_features(question, terms, found.dense, found.lexical, found.best_lexical, index.lexical)
+        return Candidates(found.rows, features, found.passages)
+
     def refresh(self) -> bool:
         """Switch to a newer generation if one was written since loading; True when it did."""
+        if isinstance(self.index, PostgresIndex):
+            return self.index.refresh()  # every query reads the database's live state: nothing to reload
         folder = self.index.folder
         if folder is None:
             return False
@@ -241,8 +271,14 @@ class PassageTerms:
         return cls(tuple(frozenset(sentence) for sentence in sentences), frozenset(pairwise(every)))
 
 
+class TermWeighting(Protocol):
+    """What fusion weighs the question's terms with: a `LexicalIndex`, or the database's BM25 statistics."""
+
+    def term_weights(self, terms: Iterable[str]) -> dict[str, float]: ...
+
+
 def fusion_features(question: str, passages: Sequence[PassageTerms] | None, dense: np.ndarray,
-                    lexical: np.ndarray, best_lexical: float, lexical_index: LexicalIndex) -> np.ndarray:
+                    lexical: np.ndarray, best_lexical: float, lexical_index: TermWeighting) -> np.ndarray:
     """One row of `FUSION_FEATURES` per passage:
 
     - dense: cosine similarity of question and passage embeddings;

@@ -42,7 +42,8 @@ from rag.ingest.source import relative_name
 from rag.models.embed import Embedder
 from rag.records import Article, Passage
 from rag.settings import Settings
-from rag.store.generations import ArticleRecord, PassageIndex, writer_lock
+from rag.store import IndexStore, UpdatableIndex, open_store
+from rag.store.generations import ArticleRecord
 from rag.store.vectors import AUTO
 
 CHUNKER_VERSION = 1
@@ -132,8 +133,11 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
                  keep_missing: bool = False, progress: bool = True, wait: float = 0.0,
                  checkpoint_seconds: float | None = DEFAULT_CHECKPOINT_SECONDS, batch_size: int = 64,
                  on_progress: ProgressCallback | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-                 index_factory: str = AUTO) -> IndexReport:
+                 index_factory: str = AUTO, migrate: bool = False) -> IndexReport:
     """Bring the index in `folder` up to date with `sources` (files or folders); see the module docstring.
+
+    `folder` is an index folder or a PostgreSQL URL (`rag.store.open_store`); the database store commits each
+    save in one transaction, and `migrate` lets it upgrade an older schema first.
 
     Chunk settings left at None keep the index's own (or the defaults for a new index); different ones make a
     full re-embed necessary, which only `rebuild=True` does. `wait` is how long to wait for another writer.
@@ -143,28 +147,29 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
     Raises SourceError when a source does not exist, IndexLockedError, IndexFormatError.
     """
     started = time.perf_counter()
-    folder = Path(folder)
+    store = open_store(folder, index_factory=index_factory, migrate=migrate)
     report = IndexReport()
-    with writer_lock(folder, timeout=wait):
-        old = _load_existing(folder, rebuild)
+    with store.writer_lock(timeout=wait):
+        old = _load_existing(store, rebuild)
         tokens = chunk_tokens or (old.settings.get("chunk_tokens") if old else None) or _DEFAULTS.chunk_tokens
         overlap = chunk_overlap if chunk_overlap is not None else \
             (old.settings.get("chunk_overlap", _DEFAULTS.chunk_overlap) if old else _DEFAULTS.chunk_overlap)
         if old is not None and not rebuild:
-            _check_compatible(folder, old, embedder, tokens, overlap)
+            _check_compatible(store.name, old, embedder, tokens, overlap)
         known = dict(old.articles) if old is not None else {}
         plan = _scan(sources, known, report, rebuild=rebuild, keep_missing=keep_missing,
                      bar=StageProgress("reading", " files", progress, on_progress), max_file_bytes=max_file_bytes)
         if report.nothing_read:
             _finish_report(report, old, started)
             return report
+        index: UpdatableIndex
         if old is not None and not rebuild:
             index = old
         else:
-            index = PassageIndex(embedder.name, embedder.dimension,
-                                 chunk_settings(min(tokens, embedder.max_tokens), overlap), index_factory)
+            index = store.create(embedder.name, embedder.dimension,
+                                 chunk_settings(min(tokens, embedder.max_tokens), overlap))
             index.generation = old.generation if old is not None else 0
-        writer = _Writer(index, folder, embedder, report, checkpoint_seconds, batch_size,
+        writer = _Writer(index, store, embedder, report, checkpoint_seconds, batch_size,
                          StageProgress("embedding", " articles", progress, on_progress, total=len(plan.to_embed)),
                          fresh=index is not old, signature_of=plan.signature_of)
         writer.refresh(plan.refreshed)
@@ -177,7 +182,7 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
     return report
 
 
-def _finish_report(report: IndexReport, index: PassageIndex | None, started: float) -> None:
+def _finish_report(report: IndexReport, index: UpdatableIndex | None, started: float) -> None:
     if index is not None:
         report.articles_total = len(index.articles)
         report.passages_total = len(index)
@@ -185,9 +190,10 @@ def _finish_report(report: IndexReport, index: PassageIndex | None, started: flo
     report.seconds = time.perf_counter() - started
 
 
-def _load_existing(folder: Path, rebuild: bool) -> PassageIndex | None:
+def _load_existing(store: IndexStore, rebuild: bool) -> UpdatableIndex | None:
     try:
-        return PassageIndex.load(folder)
+        index: UpdatableIndex = store.load()
+        return index
     except IndexNotFoundError:
         return None
     except IndexFormatError:
@@ -196,7 +202,7 @@ def _load_existing(folder: Path, rebuild: bool) -> PassageIndex | None:
         raise
 
 
-def _check_compatible(folder: Path, index: PassageIndex, embedder: Embedder, tokens: int, overlap: int) -> None:
+def _check_compatible(folder: str, index: UpdatableIndex, embedder: Embedder, tokens: int, overlap: int) -> None:
     """Refuse to mix passages from another embedder or other chunk settings; load the model only if needed."""
     same = index.embedder == embedder.name and index.settings == chunk_settings(tokens, overlap)
     if same and (not getattr(embedder, "loaded", True) or index.dimension == embedder.dimension):
@@ -402,10 +408,10 @@ class _Writer:
     article's old passages are replaced by its new ones in the same commit.
     """
 
-    def __init__(self, index: PassageIndex, folder: Path, embedder: Embedder, report: IndexReport,
+    def __init__(self, index: UpdatableIndex, store: IndexStore, embedder: Embedder, report: IndexReport,
                  checkpoint_seconds: float | None, batch_size: int, bar: StageProgress, fresh: bool,
                  signature_of: Callable[[str], str]) -> None:
-        self.index, self.folder, self.embedder, self.report, self.bar = index, folder, embedder, report, bar
+        self.index, self.store, self.embedder, self.report, self.bar = index, store, embedder, report, bar
         self.checkpoint_seconds = checkpoint_seconds
         self.batch_size = max(1, batch_size)
         self.settings = index.settings
@@ -447,7 +453,7 @@ class _Writer:
         if not self.dimension_checked and self.embedder.dimension != self.index.dimension:
             raise IndexFormatError(
                 f"the embedder {self.embedder.name!r} gives {self.embedder.dimension}-dimensional vectors, the index "
-                f"in {self.folder} holds {self.index.dimension}-dimensional ones: rebuild it with --rebuild"
+                f"in {self.store.name} holds {self.index.dimension}-dimensional ones: rebuild it with --rebuild"
             )
         self.dimension_checked = True
         began = time.perf_counter()
@@ -479,7 +485,7 @@ class _Writer:
             self.unsaved = True
         self.ready = []
         if self.unsaved:
-            self.index.save(self.folder)
+            self.store.save(self.index)
             self.unsaved = False
         self.last_commit = time.monotonic()
 
