@@ -111,7 +111,7 @@ class Retriever:
         else:
             scores = fusion_scores(candidates.features)
         order = np.lexsort((candidates.rows, -scores))  # ties by row, so results are reproducible
-        passages = candidates.passages or [index.passages[int(row)] for row in candidates.rows]  # type: ignore[union-attr]
+        passages = self.passages_of(candidates, index)
         hits = [Hit(passages[i], float(scores[i])) for i in order]
         return drop_near_duplicates(hits, k, self.duplicate_overlap)
 
@@ -145,6 +145,14 @@ class Retriever:
                                    lexical_scores[candidate_rows], float(best_lexical.max(initial=0.0)),
                                    index.lexical)
         return Candidates(candidate_rows, features)
+
+    def passages_of(self, candidates: Candidates,
+                    index: PassageIndex | PostgresIndex | None = None) -> Sequence[Passage]:
+        """The passage of each candidate row (`index`: the one the candidates came from, else the current one)."""
+        index = index or self.index
+        if candidates.passages or isinstance(index, PostgresIndex):
+            return candidates.passages
+        return [index.passages[int(row)] for row in candidates.rows]
 
     def _database_candidates(self, question: str, filters: Filters | None, index: PostgresIndex) -> Candidates:
         vector = self.embedder.embed([question])[0] if self.mode != "lexical" else None
