@@ -577,10 +577,16 @@ class PostgresStore:
                 _reset(connection, index)
             else:
                 _remove(connection, gone)
-            if written:
-                with connection.cursor().copy("COPY rag_articles (id, hash, record) FROM STDIN") as copy:
-                    for record in written:
-                        copy.write_row((record.id, record.hash, json.dumps(asdict(record), ensure_ascii=False)))
+            if written:  # new and re-read articles, and unchanged ones whose file signature changed
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        "INSERT INTO rag_articles (id, hash, record) VALUES (%s, %s, %s) ON CONFLICT (id) "
+                        "DO UPDATE SET hash = excluded.hash, record = excluded.record",
+                        [
+                            (record.id, record.hash, json.dumps(asdict(record), ensure_ascii=False))
+                            for record in written
+                        ],
+                    )
             _insert(connection, added, psycopg)
             if index.fresh:
                 connection.execute(
