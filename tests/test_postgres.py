@@ -273,37 +273,56 @@ def test_kill_9_leaves_the_previous_state_and_a_rerun_finishes(tmp_path: Path, d
     assert pg_state(database) == pg_state(clean)
 
 
-def test_two_indexers_take_turns(tmp_path: Path, database: str) -> None:
-    first_source = corpus(tmp_path / "first", [f"alpha{n}" for n in range(4)])
-    second_source = corpus(tmp_path / "second", [f"beta{n}" for n in range(4)])
-    first, _ = start(tmp_path, [str(first_source), "--store", database, *OPTIONS], delay=0.3)
-    time.sleep(1.0)
-    refused = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rag.cli",
-            "index",
-            str(second_source),
-            "--store",
-            database,
-            "--embedder",
-            str(fake_model(tmp_path)),
-            "--quiet",
-        ],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE,
-    )
-    second, _ = start(tmp_path, [str(second_source), "--store", database, *OPTIONS, "--wait", "120"], delay=0.3)
-    outputs = [process.communicate(timeout=DEADLINE) for process in (first, second)]
-    assert first.returncode == 0 and second.returncode == 0, outputs
-    if "rag.cli" in refused.stderr or refused.returncode == 1:  # the first held the lock then (the usual case)
-        assert "another process is writing the index in the database" in refused.stderr
-    assert [len(json.loads(stdout)["added"]) for stdout, _ in outputs] == [4, 4]
-    records = pg_state(database)[4]
-    assert len(records) == 8 and generation(database) == 2
+def test_indexers_embed_side_by_side_and_commit_in_turn(tmp_path: Path, database: str) -> None:
+    shared = corpus(tmp_path / "shared", [f"alpha{n}" for n in range(3)])
+    other = corpus(tmp_path / "other", [f"beta{n}" for n in range(3)])
+    runs = [
+        start(tmp_path, [str(source), "--store", database, *OPTIONS], delay=0.3)[0]
+        for source in (shared, other, shared)
+    ]  # two of them over the same articles
+    outputs = [process.communicate(timeout=DEADLINE) for process in runs]
+    assert [process.returncode for process in runs] == [0, 0, 0], outputs
+    assert generation(database) == 3  # three commits, one after the other
+    clean = new_database(database)
+    for source in (shared, other):
+        run(tmp_path, [str(source), "--store", clean, *OPTIONS])
+    assert pg_state(database) == pg_state(clean)  # the same articles once, BM25 statistics right
+
+
+def test_a_rebuild_keeps_other_indexers_out(tmp_path: Path, database: str) -> None:
+    source = corpus(tmp_path / "articles")
+    run(tmp_path, [str(source), "--store", database, *OPTIONS])
+    rebuild, marker = start(tmp_path, [str(source), "--store", database, *OPTIONS, "--rebuild"], pause="embed:1")
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while not marker.exists():
+            assert rebuild.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        refused = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "rag.cli",
+                "index",
+                str(source),
+                "--store",
+                database,
+                "--embedder",
+                str(fake_model(tmp_path)),
+                "--quiet",
+            ],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+        )
+        assert refused.returncode == 1
+        assert "another process is rebuilding the index in the database" in refused.stderr
+        assert "--wait SECONDS" in refused.stderr and "Traceback" not in refused.stderr
+    finally:
+        kill_when_paused(rebuild, marker)
+    assert generation(database) == 1
+    assert len(run(tmp_path, [str(source), "--store", database, *OPTIONS, "--wait", "30"])["added"]) == 0
 
 
 # --- schema versions --------------------------------------------------------------------------------------------

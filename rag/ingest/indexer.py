@@ -149,7 +149,7 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
     started = time.perf_counter()
     store = open_store(folder, index_factory=index_factory, migrate=migrate)
     report = IndexReport()
-    with store.writer_lock(timeout=wait):
+    with store.writer_lock(timeout=wait, exclusive=rebuild):
         old = _load_existing(store, rebuild)
         tokens = chunk_tokens or (old.settings.get("chunk_tokens") if old else None) or _DEFAULTS.chunk_tokens
         overlap = chunk_overlap if chunk_overlap is not None else \

@@ -46,7 +46,9 @@ class IndexStore(Protocol):
     name: str
     """How messages name it ("index/", "the database postgresql://rag:***@db/news")."""
 
-    def writer_lock(self, timeout: float = 0.0) -> contextlib.AbstractContextManager[None]: ...
+    def writer_lock(self, timeout: float = 0.0, exclusive: bool = False) -> contextlib.AbstractContextManager[None]:
+        """Held for a whole indexing run; `exclusive` (a rebuild) also keeps out runs that may share the store."""
+        ...
 
     def load(self, embedder: str | None = None, dimension: int | None = None) -> Any: ...
 
@@ -66,7 +68,8 @@ class FileStore:
         self.index_factory = index_factory
 
     @contextlib.contextmanager
-    def writer_lock(self, timeout: float = 0.0) -> Iterator[None]:
+    def writer_lock(self, timeout: float = 0.0, exclusive: bool = True) -> Iterator[None]:
+        """One writer at a time, always (a generation is written whole from one process's index)."""
         with writer_lock(self.folder, timeout=timeout):
             yield
 

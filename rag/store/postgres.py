@@ -6,7 +6,11 @@ folder. It behaves as the file store does (`rag.store.generations`), through the
 - the indexer (`rag.ingest.indexer.update_index`) loads a `PostgresIndex` (every article's record, no passages),
   adds and deletes articles in memory, and `save` applies the changes in one transaction: a run killed at any
   moment leaves the previous state whole, and the next run finishes the work. `rag_state.generation` is bumped by
-  every commit. Two indexers serialise on an advisory lock (`writer_lock`).
+  every commit. Indexers share the database: ordinary runs read and embed side by side (the slow part) and their
+  commits take turns on an advisory lock (`COMMIT_LOCK`); an article a commit writes replaces whatever the
+  database holds under its id, so two runs over the same sources leave one copy. A rebuild holds the run lock
+  exclusively (`WRITER_LOCK`, `writer_lock`). What two runs at the same moment cannot see of each other: the same
+  text under two ids, each new in one of them, is stored twice (one run alone stores it once).
 - the retriever (`rag.answer.retrieve.Retriever`) asks `candidates` for the dense and BM25 candidates of a
   question in one SQL statement: the nearest vectors by pgvector's HNSW index (inner product), and the BM25 scores
   computed in SQL from `rag_terms`/`rag_postings`, with the file store's formula (Lucene's, as bm25s scores) over
@@ -46,8 +50,11 @@ log = logging.getLogger(__name__)
 
 SCHEMES = ("postgresql://", "postgres://")
 WRITER_LOCK = 7_361_101_121_040_237_105
-"""The advisory lock key every indexer of one database takes (an arbitrary constant, shared by all versions)."""
-MIGRATION_LOCK = WRITER_LOCK + 1
+"""The advisory lock every indexer of one database holds for its whole run: shared by ordinary runs (they may run
+side by side), exclusive for a rebuild (which replaces everything). An arbitrary constant, shared by all versions."""
+COMMIT_LOCK = WRITER_LOCK + 1
+"""The advisory lock every commit takes inside its transaction: commits are applied one after the other."""
+MIGRATION_LOCK = WRITER_LOCK + 2
 K1, B = 1.2, 0.75
 """BM25 parameters: the file store's (`rag.store.lexical.LexicalIndex`)."""
 HNSW_M = 16
@@ -373,7 +380,9 @@ class PostgresIndex:
         articles = self.articles
         saved = self._saved_articles
         added_ids = {passage.article_id for passages, _ in self._added for passage in passages}
-        gone = [article_id for article_id in saved if article_id not in articles or article_id in added_ids]
+        # Every article added replaces what the database holds under its id, even if another indexer wrote it
+        # after this one read the records.
+        gone = [article_id for article_id in saved if article_id not in articles] + sorted(added_ids)
         written = [record for article_id, record in articles.items() if saved.get(article_id) is not record]
         return gone, written, self._added
 
@@ -525,22 +534,27 @@ class PostgresStore:
         self.database = Database(url)
         self.name = f"the database {self.database.name}"
         self.migrate = migrate
+        self.exclusive = False  # whether this process holds the run lock exclusively (a rebuild)
 
     @contextlib.contextmanager
-    def writer_lock(self, timeout: float = 0.0) -> Iterator[None]:
-        """Hold the database's writer lock (a session advisory lock: released by PostgreSQL if this process dies);
-        another writer gets IndexLockedError after `timeout` seconds."""
+    def writer_lock(self, timeout: float = 0.0, exclusive: bool = False) -> Iterator[None]:
+        """Hold the run lock (a session advisory lock: released by PostgreSQL if this process dies): shared by
+        ordinary runs, `exclusive` for a rebuild. A run that cannot have it gets IndexLockedError after `timeout`
+        seconds."""
         psycopg = _driver()
         connection = self.database.connect()
+        take = "pg_try_advisory_lock" if exclusive else "pg_try_advisory_lock_shared"
         try:
             deadline = time.monotonic() + timeout
-            while not connection.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK,)).fetchone()[0]:
+            while not connection.execute(f"SELECT {take}(%s)", (WRITER_LOCK,)).fetchone()[0]:
                 if time.monotonic() >= deadline:
+                    doing = "writing" if exclusive else "rebuilding"
                     raise IndexLockedError(
-                        f"another process is writing the index in {self.name}: wait for it to "
+                        f"another process is {doing} the index in {self.name}: wait for it to "
                         f"finish (or pass --wait SECONDS), then run the command again"
                     )
                 time.sleep(0.2)
+            self.exclusive = exclusive
             yield
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             raise self.database.unavailable(error) from None
@@ -572,8 +586,10 @@ class PostgresStore:
         gone, written, added = index.pending()
         psycopg = _driver()
         with self.database.connection() as connection, connection.transaction():
+            connection.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK,))  # commits take turns
             connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            if index.fresh:
+            fresh = index.fresh and not self._built_meanwhile(connection, index)
+            if fresh:
                 _reset(connection, index)
             else:
                 _remove(connection, gone)
@@ -588,7 +604,7 @@ class PostgresStore:
                         ],
                     )
             _insert(connection, added, psycopg)
-            if index.fresh:
+            if fresh:
                 connection.execute(
                     f"CREATE INDEX rag_passages_embedding ON rag_passages USING hnsw (embedding vector_ip_ops) "
                     f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
@@ -601,6 +617,22 @@ class PostgresStore:
                 (json.dumps(index.settings),),
             ).fetchone()
         index.saved(int(row[0]), int(row[1]))
+
+    def _built_meanwhile(self, connection: Any, index: PostgresIndex) -> bool:
+        """True when this run's first build finds an index that another indexer built since this one looked: its
+        articles are then added to it (rather than replacing it), if it was built with the same settings."""
+        if self.exclusive:
+            return False  # a rebuild replaces everything: no other indexer ran meanwhile
+        row = connection.execute("SELECT embedder, dimension, settings FROM rag_state").fetchone()
+        if row is None:
+            return False
+        if (row[0], row[1], row[2]) != (index.embedder, index.dimension, index.settings):
+            raise IndexFormatError(
+                f"another indexer built the index in {self.name} meanwhile, with embedder {row[0]!r} and "
+                f"chunking {row[2]}, this run has {index.embedder!r} and {index.settings}: run it again with the "
+                f"same settings, or with --rebuild to replace that index"
+            )
+        return True
 
     def info(self) -> dict[str, Any]:
         """What `rag info` shows: the index's statistics and the database's size for it."""
