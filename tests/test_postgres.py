@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -401,6 +402,13 @@ def test_the_password_is_never_printed_or_logged(
 # --- serving --------------------------------------------------------------------------------------------------------
 
 
+def stop(server: Any) -> None:
+    """Stop the database now (fast shutdown: the connections of the server under test are cut)."""
+    from pgserver import _commands
+
+    _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+
+
 def test_the_server_answers_503_while_the_database_is_away_and_recovers(tmp_path: Path) -> None:
     from rag.serve.app import create_app
     from rag.serve.start import running
@@ -413,7 +421,7 @@ def test_the_server_answers_503_while_the_database_is_away_and_recovers(tmp_path
     with running(create_app(assistant)) as base:
         body = {"question": "What does the harbour report note?"}
         assert httpx.post(f"{base}/api/search", json=body, timeout=30).status_code == 200
-        server.cleanup()  # the database stops
+        stop(server)
         try:
             for path in ("/api/search", "/api/health"):
                 response = (
@@ -425,9 +433,18 @@ def test_the_server_answers_503_while_the_database_is_away_and_recovers(tmp_path
                 assert "is not answering" in response.json()["error"]["message"]
                 assert response.headers["Retry-After"]
         finally:
-            server = pgserver.get_server(data, cleanup_mode="stop")  # and comes back on the same socket
+            server.ensure_postgres_running()  # it comes back on the same socket
         response = httpx.post(f"{base}/api/search", json=body, timeout=30)
         assert response.status_code == 200 and response.json()["results"]
+
+        with ThreadPoolExecutor(4) as pool:  # several connections open and idle...
+            statuses = list(
+                pool.map(lambda _: httpx.post(f"{base}/api/search", json=body, timeout=30).status_code, range(8))
+            )
+        assert statuses == [200] * 8
+        stop(server)  # ...when the database restarts between two requests
+        server.ensure_postgres_running()
+        assert httpx.post(f"{base}/api/search", json=body, timeout=30).status_code == 200
     server.cleanup()
 
 

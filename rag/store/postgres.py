@@ -163,19 +163,17 @@ class Database:
     @contextlib.contextmanager
     def connection(self) -> Iterator[Any]:
         """A connection (autocommit; `with connection.transaction():` for a transaction). One that failed is
-        closed rather than reused; driver errors become RagErrors."""
+        closed rather than reused, and so are the idle ones (the database went away for them too). Driver errors
+        become RagErrors."""
         psycopg = _driver()
         self._slots.acquire()
-        connection = None
         try:
-            with self._lock:
-                connection = self._idle.pop() if self._idle else None
-            if connection is None or connection.closed:
-                connection = self.connect()
+            connection = self._reused() or self.connect()
             try:
                 yield connection
             except (psycopg.OperationalError, psycopg.InterfaceError) as error:
                 connection.close()
+                self._close_idle()
                 raise self.unavailable(error) from None
             except psycopg.Error as error:
                 raise RagError(
@@ -188,6 +186,33 @@ class Database:
                 connection.close()
         finally:
             self._slots.release()
+
+    def _reused(self) -> Any:
+        with self._lock:
+            while self._idle:
+                connection = self._idle.pop()
+                if not connection.closed:
+                    return connection
+        return None
+
+    def fetch(self, sql: str, parameters: Any = None) -> list[Any]:
+        """The rows of one read-only statement. A connection kept from before the database restarted fails on
+        its first use: the statement is then sent once more on a new connection, so that the first request after
+        the database comes back does not fail."""
+        for attempt in (1, 2):
+            try:
+                with self.connection() as connection:
+                    return list(connection.execute(sql, parameters).fetchall())
+            except StoreUnavailableError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _close_idle(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
 
     def schema_version(self, connection: Any) -> int:
         """The schema version the database holds (0: none)."""
@@ -264,12 +289,11 @@ class DatabaseLexicon:
         known = list(dict.fromkeys(terms))
         if not known:
             return {}
-        with self.index.database.connection() as connection:
-            rows = connection.execute(
-                "SELECT t.term, t.df, s.passages FROM rag_terms t CROSS JOIN rag_state s "
-                "WHERE t.term = ANY(%s) AND t.df > 0",
-                (known,),
-            ).fetchall()
+        rows = self.index.database.fetch(
+            "SELECT t.term, t.df, s.passages FROM rag_terms t CROSS JOIN rag_state s "
+            "WHERE t.term = ANY(%s) AND t.df > 0",
+            (known,),
+        )
         weights = {term: float(idf(df, passages)) for term, df, passages in rows}
         return {term: weights[term] for term in known if term in weights}
 
@@ -320,10 +344,10 @@ class PostgresIndex:
 
     @classmethod
     def _from_state(cls, database: Database) -> PostgresIndex:
-        with database.connection() as connection:
-            row = connection.execute(
-                "SELECT embedder, dimension, settings, generation, passages, tokenizer_version FROM rag_state"
-            ).fetchone()
+        rows = database.fetch(
+            "SELECT embedder, dimension, settings, generation, passages, tokenizer_version FROM rag_state"
+        )
+        row = rows[0] if rows else None
         if row is None:
             raise IndexNotFoundError(
                 f"no index in the database {database.name}: build one with `rag index SOURCES... --store URL`"
@@ -351,8 +375,7 @@ class PostgresIndex:
     def articles(self) -> dict[str, ArticleRecord]:
         """Every article's record, read once (the indexer compares content hashes with them)."""
         if self._articles is None:
-            with self.database.connection() as connection:
-                rows = connection.execute("SELECT record FROM rag_articles").fetchall()
+            rows = self.database.fetch("SELECT record FROM rag_articles")
             self._articles = {record.id: record for record in (ArticleRecord.from_dict(row[0]) for row in rows)}
             self._saved_articles = dict(self._articles)
         return self._articles
@@ -397,8 +420,8 @@ class PostgresIndex:
 
     def refresh(self) -> bool:
         """Read the live generation and counts; True when another process committed since."""
-        with self.database.connection() as connection:
-            row = connection.execute("SELECT generation, passages FROM rag_state").fetchone()
+        rows = self.database.fetch("SELECT generation, passages FROM rag_state")
+        row = rows[0] if rows else None
         if row is None:
             raise IndexNotFoundError(
                 f"the index in the database {self.database.name} is gone: build it again "
@@ -454,8 +477,7 @@ class PostgresIndex:
             f"(SELECT max(score) FROM lexical) FROM chosen c JOIN rag_passages p ON p.row_id = c.row_id "
             f"LEFT JOIN bm25 b ON b.passage = p.row_id ORDER BY p.row_id"
         )
-        with self.database.connection() as connection:
-            rows = connection.execute(sql, parameters).fetchall()
+        rows = self.database.fetch(sql, parameters)
         if not rows:
             return _no_candidates()
         return DatabaseCandidates(
@@ -472,22 +494,20 @@ class PostgresIndex:
         cached = self._groups
         if cached is not None and cached[0] == self.generation:
             return cached[1]
-        with self.database.connection() as connection:
-            generation = connection.execute("SELECT generation FROM rag_state").fetchone()[0]
-            groups = [
-                (str(source), str(published), int(count))
-                for source, published, count in connection.execute(
-                    "SELECT source, published, count(*) FROM rag_passages GROUP BY source, published"
-                ).fetchall()
-            ]
+        generation = self.database.fetch("SELECT generation FROM rag_state")[0][0]
+        groups = [
+            (str(source), str(published), int(count))
+            for source, published, count in self.database.fetch(
+                "SELECT source, published, count(*) FROM rag_passages GROUP BY source, published"
+            )
+        ]
         self._groups = (int(generation), groups)
         return groups
 
     def stats(self) -> dict[str, Any]:
         articles = self._articles
         if articles is None:
-            with self.database.connection() as connection:
-                count = int(connection.execute("SELECT count(*) FROM rag_articles").fetchone()[0])
+            count = int(self.database.fetch("SELECT count(*) FROM rag_articles")[0][0])
         else:
             count = len(articles)
         return {
