@@ -11,8 +11,9 @@ index's write lock:
 - an index built with another embedder or other chunk settings is refused with the fix (`rebuild=True`).
 
 Saving writes a new generation and switches to it atomically (rag.store.generations), so a process killed at any moment
-leaves the previous index whole. A long run also commits a checkpoint generation every `checkpoint_seconds`:
-after a crash, a rerun finds the checkpointed articles unchanged and embeds only the rest.
+leaves the previous index whole; with the index in PostgreSQL (a `postgresql://` URL in place of the folder:
+rag.store.postgres), each save is one transaction instead. A long run also commits a checkpoint generation every
+`checkpoint_seconds`: after a crash, a rerun finds the checkpointed articles unchanged and embeds only the rest.
 
 Reading is rag.ingest.files (a file over `max_file_bytes` fails like any unreadable file), chunking
 rag.ingest.chunk, storing rag.store.generations. Uploaded files take the same path (rag.ingest.uploads), and
