@@ -460,6 +460,10 @@ def part_store_index(config: dict[str, Any]) -> dict[str, Any]:
             "articles": len(report.added)}
 
 
+WORDS_UP_TO = 200_000
+"""Store search sizes up to this one also get word documents (BM25) and the whole-retrieval comparison."""
+
+
 def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
     """pgvector's HNSW against FAISS (the file store's index for this size) and exact search, on the same synthetic
     vectors; one question's whole retrieval (dense + BM25 candidates and fusion) through each store; the database's
@@ -474,13 +478,16 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
     data = synthetic_vectors(count)
     queries = synthetic_vectors(query_count, seed=1, topics=max(1, count // 200))
     truth, _ = _exact_search(data, queries, 0)
-    words = synthetic_documents(count, length=40)
-    passages = [Passage(f"a{row // 10}", "", f"source{row % 7}", "", " ".join(f"w{word}" for word in words[row]),
-                        row, row + 1) for row in range(count)]
+    with_words = count <= WORDS_UP_TO  # above, the vectors alone: BM25 tables of 40M rows would take hours here
+    words = synthetic_documents(count if with_words else 1, length=40)
+    passages = [Passage(f"a{row // 10}", "", f"source{row % 7}", "",
+                        " ".join(f"w{word}" for word in words[row]) if with_words else "", row, row + 1)
+                for row in range(count)]
     records = [ArticleRecord(f"a{number}", f"h{number}", "", f"source{number % 7}", passages=10)
                for number in range((count + 9) // 10)]
     rng = np.random.default_rng(3)
-    questions = [" ".join(f"w{word}" for word in words[int(row), :6:2]) for row in rng.integers(0, count, query_count)]
+    questions = [" ".join(f"w{word}" for word in words[int(row), :6:2]) for row in rng.integers(0, len(words),
+                                                                                                query_count)]
     vector_of = dict(zip(questions, queries, strict=False))
 
     class QueryEmbedder(HashEmbedder):
@@ -496,15 +503,17 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {"passages": count, "queries": query_count, "synthetic": True, "faiss": {
         **faiss_store.describe(), "build_seconds": faiss_build, "p50_ms": _percentile(latencies, 50),
         "p99_ms": _percentile(latencies, 99), "recall_at_10": _recall(found, truth)}}
-    file_index = PassageIndex(QueryEmbedder.name, DIMENSION)
-    file_index.vectors = faiss_store
-    file_index.passages = passages
-    file_index.lexical.add(passages)
-    file_index.articles = {record.id: record for record in records}
-    retriever = Retriever(file_index, QueryEmbedder())
-    retriever.search(questions[0])  # builds the BM25 matrix
-    latencies = _latencies(lambda question: retriever.search(question, 5), questions)
-    result["file_retrieval"] = {"p50_ms": _percentile(latencies, 50), "p99_ms": _percentile(latencies, 99)}
+    if with_words:
+        file_index = PassageIndex(QueryEmbedder.name, DIMENSION)
+        file_index.vectors = faiss_store
+        file_index.passages = passages
+        file_index.lexical.add(passages)
+        file_index.articles = {record.id: record for record in records}
+        retriever = Retriever(file_index, QueryEmbedder())
+        retriever.search(questions[0])  # builds the BM25 matrix
+        latencies = _latencies(lambda question: retriever.search(question, 5), questions)
+        result["file_retrieval"] = {"p50_ms": _percentile(latencies, 50), "p99_ms": _percentile(latencies, 99)}
+        del file_index, retriever
 
     with tempfile.TemporaryDirectory(prefix="rag-bench-pg-") as folder, _postgres(Path(folder) / "pg") as url:
         import psycopg
@@ -551,9 +560,11 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
                              "p99_ms": _percentile(latencies, 99), "recall_at_10": _recall(nearest, truth)})
         result["hnsw"] = hnsw
         connection.close()
-        retriever = Retriever(PostgresIndex.open(url), QueryEmbedder())
-        latencies = _latencies(lambda question: retriever.search(question, 5), questions)
-        result["postgres_retrieval"] = {"p50_ms": _percentile(latencies, 50), "p99_ms": _percentile(latencies, 99)}
+        if with_words:
+            database = Retriever(PostgresIndex.open(url), QueryEmbedder())
+            latencies = _latencies(lambda question: database.search(question, 5), questions)
+            result["postgres_retrieval"] = {"p50_ms": _percentile(latencies, 50),
+                                            "p99_ms": _percentile(latencies, 99)}
     return result
 
 
@@ -573,8 +584,8 @@ def _bench_store(articles_file: Path, work: Path, arguments: argparse.Namespace)
     articles = [json.loads(line) for line in articles_file.read_text("utf-8").splitlines()]
     if not arguments.quick and not arguments.articles:  # ten times the articles: a few thousand passages
         articles = varied_articles(sample_articles(), 10 * arguments.article_count, seed=1)
-    throughput = []
-    for processes in (1, 2, 4):
+    throughput: list[dict[str, Any]] = []
+    for processes in () if "store-index" in arguments.skip else (1, 2, 4):
         shares = [write_corpus(articles[number::processes], work / f"store-corpus-{processes}-{number}")
                   for number in range(processes)]
         with _postgres(work / f"pg-{processes}") as url:
@@ -585,12 +596,13 @@ def _bench_store(articles_file: Path, work: Path, arguments: argparse.Namespace)
         passages = sum(result["passages"] for result in results)
         throughput.append({"store": "postgres", "processes": processes, "passages": passages, "seconds": seconds,
                            "passages_per_s": passages / seconds})
-    share = write_corpus(articles, work / "store-corpus-file")
-    started = time.perf_counter()
-    result = _finish_part(*_start_part("store-index", {"corpus": str(share), "target": str(work / "file-index")}))
-    seconds = time.perf_counter() - started
-    throughput.insert(0, {"store": "files", "processes": 1, "passages": result["passages"], "seconds": seconds,
-                          "passages_per_s": result["passages"] / seconds})
+    if throughput:
+        share = write_corpus(articles, work / "store-corpus-file")
+        started = time.perf_counter()
+        result = _finish_part(*_start_part("store-index", {"corpus": str(share), "target": str(work / "file-index")}))
+        seconds = time.perf_counter() - started
+        throughput.insert(0, {"store": "files", "processes": 1, "passages": result["passages"], "seconds": seconds,
+                              "passages_per_s": result["passages"] / seconds})
     search = [_progress(f"PostgreSQL store, search at {count:,} passages", "store-search", {
         "count": count, "queries": 30 if arguments.quick else arguments.queries,
         "hnsw": [[16, 64]] if arguments.quick else [[16, 64], [32, 128]],
@@ -886,6 +898,8 @@ def _store_table(store: dict[str, Any]) -> list[str]:
                          f"{row['ef_search']} | {row['build_seconds']:.1f} s | {row['p50_ms']:.2f} ms | "
                          f"{row['p99_ms']:.2f} ms | {row['recall_at_10']:.3f} |")
         for name, label in (("file_retrieval", "file store"), ("postgres_retrieval", "PostgreSQL store")):
+            if name not in size:
+                continue
             row = size[name]
             lines.append(f"| one question's retrieval (dense + BM25 + fusion), {label} | | {row['p50_ms']:.2f} ms | "
                          f"{row['p99_ms']:.2f} ms | |")
@@ -907,7 +921,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backend", default=None, help="embedding backend of the project path (default: the "
                         "embed_backend setting)")
     parser.add_argument("--skip", default=[], type=lambda value: value.split(","),
-                        help="comma-separated parts to skip: index, search, store, answer, query")
+                        help="comma-separated parts to skip: index, search, store (or only its indexing throughput: "
+                             "store-index), answer, query")
     parser.add_argument("--store-sizes", type=lambda value: [int(float(v)) for v in value.split(",")], default=None,
                         help="PostgreSQL store search sizes (default 10000,100000; quick: 2000; 1000000 takes about "
                              "an hour on 2 cores)")
