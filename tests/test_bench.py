@@ -102,4 +102,10 @@ def test_quick_benchmark_runs_and_writes_its_json(tmp_path: Path) -> None:
     assert all(row["kind"].startswith("IVF") and 0.9 <= row["recall_at_10"] <= 1.0 for row in report["search"])
     assert report["answer"]["assistant"]["first_token_s"] > 0 and report["answer"]["raw"]["tokens_per_s"] > 0
     assert {row["backend"] for row in report["query_embedding"]["results"]} >= {"torch", backend}
+    store = report["store"]
+    assert [(row["store"], row["processes"]) for row in store["indexing"]] == [
+        ("files", 1), ("postgres", 1), ("postgres", 2), ("postgres", 4)]
+    assert all(row["passages"] == store["indexing"][0]["passages"] > 0 for row in store["indexing"])
+    assert [row["passages"] for row in store["search"]] == [2000]
+    assert all(row["recall_at_10"] >= 0.9 for row in store["search"][0]["hnsw"])
     assert "| passages |" in finished.stdout and report["table"] in finished.stdout
