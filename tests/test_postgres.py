@@ -171,6 +171,7 @@ def test_incremental_indexing_and_search_match_the_file_store(tmp_path: Path, da
     assert generation(database) == 1
 
     retriever, reference = Retriever.load(database, embedder), Retriever.load(folder, embedder)
+    assert len(retriever.index.articles) == 4 and retriever.index.stats()["articles"] == 4  # (the chat's sources)
     write(source, "harbour.txt", story("harbour", version=2))  # changed
     (source / "bridge.txt").unlink()  # gone
     write(source, "sub/ferry.txt", story("ferry"))  # new
@@ -185,6 +186,12 @@ def test_incremental_indexing_and_search_match_the_file_store(tmp_path: Path, da
     for question in ("harbour report 2 plan", "What does the ferry report say?", "library fact number 3"):
         same_hits(retriever, reference, question)  # the server-side retriever sees the new generation at once
     same_hits(retriever, reference, "report plan", Filters.parse(["sub"], None, None))
+    assert {Path(article_id).name for article_id in retriever.index.articles} == {
+        "harbour.txt",
+        "library.txt",
+        "copy.txt",
+        "ferry.txt",
+    }
     assert retriever.search("report plan", 5, Filters.parse(["nowhere"], None, None)) == []
     assert retriever.term_weights(["harbour", "zebra"]) == pytest.approx(reference.term_weights(["harbour", "zebra"]))
 

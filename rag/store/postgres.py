@@ -432,6 +432,8 @@ class PostgresIndex:
             )
         changed = int(row[0]) != self.generation
         self.generation, self._count = int(row[0]), int(row[1])
+        if changed and not self._added:  # a reader's copy of the records (the chat's source list) is out of date
+            self._articles, self._saved_articles = None, {}
         return changed
 
     def candidates(
@@ -508,11 +510,7 @@ class PostgresIndex:
         return groups
 
     def stats(self) -> dict[str, Any]:
-        articles = self._articles
-        if articles is None:
-            count = int(self.database.fetch("SELECT count(*) FROM rag_articles")[0][0])
-        else:
-            count = len(articles)
+        count = int(self.database.fetch("SELECT count(*) FROM rag_articles")[0][0])
         return {
             "format_version": SCHEMA_VERSION,
             "embedder": self.embedder,
