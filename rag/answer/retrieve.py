@@ -99,7 +99,8 @@ class Retriever:
 
     def search(self, question: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The `k` passages most likely to answer `question`, best first (only those `filters` allow)."""
-        self.refresh()
+        if not isinstance(self.index, PostgresIndex):  # a database's candidates come with its live generation
+            self.refresh()
         index = self.index  # one generation for the whole query, even if another thread swaps it
         candidates = self.candidates(question, filters, index)
         if not len(candidates.rows):
@@ -164,7 +165,7 @@ class Retriever:
                      for row, passage in zip(found.rows, found.passages, strict=True)]
             if len(view) > _IndexView.TERMS_CACHED:  # rows never change their passage: a cache needs no expiry
                 view.clear()
-        features = fusion_features(question, terms, found.dense, found.lexical, found.best_lexical, index.lexical)
+        features = fusion_features(question, terms, found.dense, found.lexical, found.best_lexical, found)
         return Candidates(found.rows, features, found.passages)
 
     def refresh(self) -> bool:
