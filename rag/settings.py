@@ -132,12 +132,13 @@ class Settings:
         return self
 
     def describe(self) -> dict[str, Any]:
-        from rag.store.postgres import masked
+        from rag.store.postgres import is_database_url, masked
 
         values = {name: value for name, value in dataclasses.asdict(self).items()
                   if name not in ("token", "llm_api_key")}
-        if self.store:
-            values["store"] = masked(self.store)  # the URL may hold the database password
+        for name in ("store", "index"):  # a database URL may hold its password (`index` accepts one too)
+            if is_database_url(values[name]):
+                values[name] = masked(values[name])
         return values
 
 

@@ -423,7 +423,8 @@ def test_the_password_is_never_printed_or_logged(
     unreachable = url.replace("?host=", "?host=/nonexistent", 1)
     assert main(["search", "harbour plan", "--store", unreachable, "--embedder", model]) == 1
     assistant = Assistant.load(store=url, embedder=load(model), llm=ScriptedLLM())
-    shown = json.dumps(assistant.stats()) + json.dumps(assistant.settings.describe())
+    by_index = Assistant.load(url, embedder=load(model), llm=ScriptedLLM())  # a URL where the folder goes works too
+    shown = json.dumps([assistant.stats(), assistant.settings.describe(), by_index.settings.describe()])
     output = capsys.readouterr()
     printed = output.out + output.err + caplog.text + shown
     assert "harbour" in printed.lower() and masked(url) in printed  # it did talk about the index and the database
