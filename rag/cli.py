@@ -195,11 +195,13 @@ def _given(arguments: argparse.Namespace, settings: Settings, name: str) -> Any:
 
 
 def _info(arguments: argparse.Namespace, settings: Settings) -> int:
+    from rag.store import index_location
     from rag.store.generations import PassageIndex, current_generation
-    from rag.store.postgres import PostgresStore
+    from rag.store.postgres import PostgresStore, is_database_url
 
-    if settings.store:
-        info = PostgresStore(settings.store).info()  # the sizes are the database's, per table
+    location = index_location(settings.index, settings.store)
+    if is_database_url(location):
+        info = PostgresStore(location).info()  # the sizes are the database's, per table
     else:
         generation = current_generation(settings.index)
         index = PassageIndex.load(settings.index)
