@@ -163,9 +163,11 @@ def _index(arguments: argparse.Namespace, settings: Settings) -> int:
     embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
                                         backend=settings.embed_backend, cache=settings.cache)
     from rag.store import index_location
+    from rag.store.postgres import is_database_url
 
+    location = index_location(settings.index, settings.store)
     report = update_index(
-        arguments.sources, index_location(settings.index, settings.store), embedder,
+        arguments.sources, location, embedder,
         chunk_tokens=_given(arguments, settings, "chunk_tokens"),
         chunk_overlap=_given(arguments, settings, "chunk_overlap"), rebuild=arguments.rebuild,
         keep_missing=arguments.keep_missing, progress=not (arguments.quiet or arguments.json), wait=arguments.wait,
@@ -177,7 +179,7 @@ def _index(arguments: argparse.Namespace, settings: Settings) -> int:
     if report.nothing_read:
         print(f"rag index: error: no article could be read from {' '.join(arguments.sources)}, so the index was "
               f"left as it was: fix the files listed above (to empty the index, "
-              f"{'run --rebuild with other sources' if settings.store else f'delete {settings.index}'})",
+              f"{'run --rebuild with other sources' if is_database_url(location) else f'delete {location}'})",
               file=sys.stderr)
         return 1
     if arguments.strict and report.failed:
