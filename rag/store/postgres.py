@@ -632,7 +632,12 @@ class PostgresStore:
         psycopg = _driver()
         with self.database.connection() as connection, connection.transaction():
             connection.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK,))  # commits take turns
-            connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # Index builds get at least 256 MB (PostgreSQL's default is 64 MB), or more if the server gives more:
+            # an HNSW graph that outgrows it is built far more slowly (docs/deployment.md).
+            connection.execute(
+                "SELECT set_config('maintenance_work_mem', greatest(pg_size_bytes(current_setting("
+                "'maintenance_work_mem')) / 1024, 262144)::bigint || 'kB', true)"
+            )
             fresh = index.fresh and not self._built_meanwhile(connection, index)
             if fresh:
                 _reset(connection, index)
