@@ -608,7 +608,9 @@ def _bench_store(articles_file: Path, work: Path, arguments: argparse.Namespace)
     search = [_progress(f"PostgreSQL store, search at {count:,} passages", "store-search", {
         "count": count, "queries": 30 if arguments.quick else arguments.queries,
         "hnsw": [[16, 64]] if arguments.quick or count > WORDS_UP_TO else [[16, 64], [32, 128]],
-        "ef_search": [40, 100] if arguments.quick else [40, 100, 200]}) for count in arguments.store_sizes]
+        "ef_search": [40, 100] if arguments.quick else [40, 100, 200] if count <= WORDS_UP_TO
+        else [100, 200, 400, 800]})
+        for count in arguments.store_sizes]
     return {"indexing": throughput, "search": search}
 
 
