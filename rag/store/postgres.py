@@ -65,7 +65,9 @@ EF_SEARCH = 200
 synthetic passages, 2 cores): ef_search 40 (pgvector's default) finds 0.93-0.96 of the exact top 10, 100 finds
 0.98-1.00, 200 finds 0.997-0.998 at about 3 ms; m = 32 with ef_construction = 128 reaches 1.000 at ef_search 100
 but takes 1.5 times as long to build and twice the links per passage, which every incremental insert pays. The
-retriever asks for 50 candidates, and HNSW returns at most ef_search rows: below 50 would cut them short."""
+retriever asks for 50 candidates, and HNSW returns at most ef_search rows: below 50 would cut them short. A larger
+value set on the server (`ALTER ROLE rag SET hnsw.ef_search = 800`) is kept: at 1M passages 200 is not enough
+(docs/deployment.md)."""
 EXACT_FILTER_ROWS = 20_000
 """A filter allowing at most this many passages is searched exactly among them (as the file store does)."""
 POOL_SIZE = 4
@@ -151,7 +153,12 @@ class Database:
         except psycopg.Error as error:
             raise self.unavailable(error) from None
         with contextlib.suppress(psycopg.Error):  # no HNSW settings before the extension exists: harmless
-            connection.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
+            # The larger of EF_SEARCH and the server's own (`ALTER ROLE ... SET hnsw.ef_search`: large indexes).
+            connection.execute(
+                "SELECT set_config('hnsw.ef_search', greatest(coalesce(nullif(current_setting('hnsw.ef_search', "
+                "true), ''), '0')::int, %s)::text, false)",
+                (EF_SEARCH,),
+            )
             # A filtered HNSW scan goes on until it has found enough rows that pass the filter.
             connection.execute("SET hnsw.iterative_scan = relaxed_order")
         return connection
