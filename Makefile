@@ -101,7 +101,7 @@ train-answerer: $(STAMP)
 	$(BIN)/python -m tools.train_answer_finder $(SQUAD)
 
 bench: $(STAMP)
-	$(BIN)/python -m tools.bench --out bench-results/latest.json
+	$(BIN)/python -m tools.bench --out bench-results/latest.json $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -24,15 +24,15 @@ from rag.records import reported_by_text
 from rag.settings import Settings
 
 # Which settings each command exposes as flags.
-_RETRIEVAL = ("index", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap",
+_RETRIEVAL = ("index", "store", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap",
               "story_similarity", "as_of", "cache")
 _ANSWERING = (*_RETRIEVAL, "llm", "llm_url", "llm_model", "llm_format", "min_score", "refusal_threshold",
               "context_size", "max_answer_tokens", "temperature", "threads")
 _COMMAND_SETTINGS = {
-    "index": ("index", "embedder", "embed_backend", "chunk_tokens", "chunk_overlap", "batch_size", "max_file_mb",
-              "index_factory", "cache", "fetch_timeout"),
-    "watch": ("index", "embedder", "embed_backend", "batch_size", "max_file_mb", "cache", "fetch_timeout"),
-    "info": ("index",),
+    "index": ("index", "store", "embedder", "embed_backend", "chunk_tokens", "chunk_overlap", "batch_size",
+              "max_file_mb", "index_factory", "cache", "fetch_timeout"),
+    "watch": ("index", "store", "embedder", "embed_backend", "batch_size", "max_file_mb", "cache", "fetch_timeout"),
+    "info": ("index", "store"),
     "search": _RETRIEVAL,
     "ask": _ANSWERING,
     "serve": (*_ANSWERING, "llm_workers", "host", "port", "token", "max_file_mb", "chat", "fetch_timeout"),
@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--checkpoint", type=float, default=300.0, metavar="SECONDS",
                        help="save the work done so far this often, so that an interrupted run resumes (default: 300)")
     _add_feed_flags(index)
+    index.add_argument("--migrate", action="store_true", help="with --store: upgrade the database's schema to this "
+                       "version's first (once every server reading it runs this version)")
     index.set_defaults(handler=_index)
 
     watch = commands.add_parser("watch", help="rerun the incremental index on a schedule (feeds, pages, folders)")
@@ -180,16 +182,21 @@ def _help_text(text: str) -> str:
 
 
 def _index(arguments: argparse.Namespace, settings: Settings) -> int:
+    from rag.store import index_location
+    from rag.store.postgres import is_database_url
+
+    location = index_location(settings.index, settings.store)
     report = _update_index(
         arguments.sources, settings, chunk_tokens=_given(arguments, settings, "chunk_tokens"),
         chunk_overlap=_given(arguments, settings, "chunk_overlap"), rebuild=arguments.rebuild,
         keep_missing=arguments.keep_missing, progress=not (arguments.quiet or arguments.json), wait=arguments.wait,
-        checkpoint_seconds=arguments.checkpoint, prune_feeds=arguments.prune_feeds,
+        checkpoint_seconds=arguments.checkpoint, prune_feeds=arguments.prune_feeds, migrate=arguments.migrate,
     )
     print(report.to_json() if arguments.json else report.summary())
     if report.nothing_read:
         print(f"rag index: error: no article could be read from {' '.join(arguments.sources)}, so the index was "
-              f"left as it was: fix the files listed above (to empty the index, delete {settings.index})",
+              f"left as it was: fix the files listed above (to empty the index, "
+              f"{'run --rebuild with other sources' if is_database_url(location) else f'delete {location}'})",
               file=sys.stderr)
         return 1
     if arguments.strict and report.failed:
@@ -204,12 +211,14 @@ def _update_index(sources: Sequence[str], settings: Settings, **options: Any) ->
     from rag.ingest.files import bytes_from_megabytes
     from rag.ingest.indexer import update_index
     from rag.ingest.lazy_embedder import LazyEmbedder
+    from rag.store import index_location
 
     # Loaded only if something needs embedding: a rerun with nothing new never pays for the model.
     embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
                                         backend=settings.embed_backend, cache=settings.cache)
     with _web_client(settings) as web:
-        return update_index(sources, settings.index, embedder, batch_size=settings.batch_size,
+        return update_index(sources, index_location(settings.index, settings.store), embedder,
+                            batch_size=settings.batch_size,
                             max_file_bytes=bytes_from_megabytes(settings.max_file_mb),
                             index_factory=settings.index_factory, web=web, **options)
 
@@ -231,6 +240,7 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
     from rag.ingest.indexer import update_index
     from rag.ingest.lazy_embedder import LazyEmbedder
     from rag.ingest.watch import Watcher, describe_interval, parse_interval
+    from rag.store import index_location, open_store
 
     every = parse_interval(arguments.every)
     # One embedder for every run, loaded by the first run that has something to embed.
@@ -240,14 +250,15 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     with _web_client(settings) as web, contextlib.ExitStack() as restore:
         restore.callback(signal.signal, signal.SIGTERM, previous)
-        run = functools.partial(update_index, folder=settings.index, embedder=embedder, progress=False,
+        location = index_location(settings.index, settings.store)
+        run = functools.partial(update_index, folder=location, embedder=embedder, progress=False,
                                 keep_missing=arguments.keep_missing, wait=arguments.wait,
                                 batch_size=settings.batch_size, index_factory=settings.index_factory,
                                 max_file_bytes=bytes_from_megabytes(settings.max_file_mb), web=web,
                                 prune_feeds=arguments.prune_feeds)
         watcher = Watcher(arguments.sources, run, every, log=lambda line: print(line, flush=True),
                           json_log=arguments.json)
-        print(f"rag watch: indexing {len(arguments.sources)} source(s) into {settings.index} every "
+        print(f"rag watch: indexing {len(arguments.sources)} source(s) into {open_store(location).name} every "
               f"{describe_interval(every)}; Ctrl-C stops", file=sys.stderr, flush=True)
         try:
             watcher.run(runs=arguments.runs)
@@ -265,13 +276,19 @@ def _given(arguments: argparse.Namespace, settings: Settings, name: str) -> Any:
 
 
 def _info(arguments: argparse.Namespace, settings: Settings) -> int:
+    from rag.store import index_location
     from rag.store.generations import PassageIndex, current_generation
+    from rag.store.postgres import PostgresStore, is_database_url
 
-    generation = current_generation(settings.index)
-    index = PassageIndex.load(settings.index)
-    sizes = {path.name: path.stat().st_size for path in sorted(generation.iterdir())}
-    info = {**index.stats(), "index": str(Path(settings.index)), "bytes": sum(sizes.values()), "files": sizes,
-            "sources": sorted({record.source.split("/")[0] for record in index.articles.values()})[:20]}
+    location = index_location(settings.index, settings.store)
+    if is_database_url(location):
+        info = PostgresStore(location).info()  # the sizes are the database's, per table
+    else:
+        generation = current_generation(settings.index)
+        index = PassageIndex.load(settings.index)
+        sizes = {path.name: path.stat().st_size for path in sorted(generation.iterdir())}
+        info = {**index.stats(), "index": str(Path(settings.index)), "bytes": sum(sizes.values()), "files": sizes,
+                "sources": sorted({record.source.split("/")[0] for record in index.articles.values()})[:20]}
     if arguments.json:
         print(json.dumps(info, indent=2, ensure_ascii=False))
     else:

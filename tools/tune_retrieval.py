@@ -63,8 +63,8 @@ def main() -> None:
     for question in questions:
         candidates = retriever.candidates(question.question)
         golds = [f" {gold} " for gold in map(normalise_answer, question.answers) if gold]
-        texts = [normalised.setdefault(int(row), f" {normalise_answer(retriever.index.passages[int(row)].text)} ")
-                 for row in candidates.rows]
+        texts = [normalised.setdefault(int(row), f" {normalise_answer(passage.text)} ")
+                 for row, passage in zip(candidates.rows, retriever.passages_of(candidates), strict=True)]
         labels = np.array([any(gold in text for gold in golds) for text in texts], dtype=bool)
         rows.append((question.article_id in tuning_articles, candidates.features, labels))
 

@@ -56,12 +56,12 @@ from rag.answer.prompts import (
 )
 from rag.answer.retrieve import Retriever, TimedHits
 from rag.answer.timeframe import parse_as_of, with_as_of
-from rag.errors import InvalidRequestError, RagError
+from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.llm import LLM, load_llm
 from rag.records import Answer, Citation, Filters, Hit, Passage, Period
 from rag.settings import Settings
-from rag.store.generations import current_generation, read_meta
+from rag.store import index_location, open_store
 from rag.text import split_sentences
 
 History = Sequence[tuple[str, str]]
@@ -105,7 +105,8 @@ class Assistant:
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, settings: Settings | None = None,
              embedder: Embedder | str | None = None, llm: LLM | str | None = None, **overrides: Any) -> Assistant:
-        """Load the index in `index_dir` with the configured embedder and LLM.
+        """Load the index in `index_dir` (or in the database `store="postgresql://..."` names) with the configured
+        embedder and LLM.
 
         Keyword overrides are fields of `rag.settings.Settings` (`k=8`, `llm="model.gguf"`, ...); `RAG_*`
         environment variables fill the rest. `embedder` and `llm` may also be model objects, which are used as is.
@@ -120,8 +121,8 @@ class Assistant:
         if not isinstance(embedder, Embedder):
             embedder = load_embedder(resolved.embedder, threads=resolved.embed_threads,
                                      backend=_backend_for(resolved), cache=resolved.cache)
-        retriever = Retriever.load(resolved.index, embedder, resolved.retrieval, resolved.duplicate_overlap,
-                                   resolved.story_similarity)
+        retriever = Retriever.load(index_location(resolved.index, resolved.store), embedder, resolved.retrieval,
+                                   resolved.duplicate_overlap, resolved.story_similarity)
         if isinstance(llm, LLM):
             return cls(retriever, llm, resolved)
 
@@ -314,7 +315,8 @@ class Assistant:
     def stats(self) -> dict[str, Any]:
         index = self.retriever.index
         llm_name = self._llm.name if self._llm is not None else self.settings.llm
-        return {**index.stats(), "index": str(index.folder or ""), "llm": llm_name, "k": self.settings.k}
+        stats = index.stats()
+        return {**stats, "index": str(index.folder or stats.get("store", "")), "llm": llm_name, "k": self.settings.k}
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -452,9 +454,8 @@ def _with_missing_parts(checked: Checked, evidence: Evidence, passages: Sequence
 def _backend_for(settings: Settings) -> str:
     """The embedding backend that reproduces the index's vectors (an index built with torch is queried with
     torch even when the default is now int8), else the configured one."""
-    try:
-        recorded = read_meta(current_generation(settings.index))["embedder"]
-    except RagError:
+    recorded = open_store(index_location(settings.index, settings.store)).recorded_embedder()
+    if recorded is None:
         return settings.embed_backend
     same_model = embedder_name(settings.embedder, "torch") == embedder_name(recorded, "torch").removesuffix(INT8_SUFFIX)
     return backend_of(recorded) if same_model else settings.embed_backend

@@ -20,6 +20,10 @@ over-fetching from the whole index.
 
 The retriever notices when a newer index generation has been written (by `rag index` in another process) and
 switches to it between queries, never mid-query.
+
+The index may also be in PostgreSQL (`rag.store.postgres.PostgresIndex`): the database then returns the dense and
+BM25 candidates of a question with both their scores in one statement, and everything after (fusion, filters
+decided per (source, date) pair, near-duplicates) is the same code as for the file store.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -40,7 +45,7 @@ from rag.models.embed import Embedder
 from rag.records import Filters, Hit, Passage, Period
 from rag.settings import RETRIEVAL_MODES, STORY_SIMILARITY
 from rag.store.generations import PassageIndex, live_generation_name
-from rag.store.lexical import LexicalIndex
+from rag.store.postgres import PostgresIndex, is_database_url
 from rag.text import content_words, coverage, folded_words, idf, specific_terms, split_sentences, tokenize
 
 CANDIDATES = 50
@@ -97,6 +102,8 @@ class Candidates:
 
     rows: np.ndarray
     features: np.ndarray
+    passages: tuple[Passage, ...] = ()
+    """The candidates' passages, when the index is not in memory (a database); else `index.passages[row]`."""
 
 
 class Retriever:
@@ -108,7 +115,7 @@ class Retriever:
     articles may report the same story (see `group_stories`; 1 turns grouping off).
     """
 
-    def __init__(self, index: PassageIndex, embedder: Embedder, mode: str = "hybrid",
+    def __init__(self, index: PassageIndex | PostgresIndex, embedder: Embedder, mode: str = "hybrid",
                  duplicate_overlap: float = 0.5, story_similarity: float = STORY_SIMILARITY) -> None:
         if mode not in RETRIEVAL_MODES:
             raise InvalidRequestError(f"retrieval mode must be one of {', '.join(RETRIEVAL_MODES)}, got {mode!r}")
@@ -119,11 +126,16 @@ class Retriever:
         self.story_similarity = story_similarity
         self._reload_lock = threading.Lock()
         self._views: _IndexView | None = None
+        self._database_terms: dict[int, PassageTerms] = {}
 
     @classmethod
     def load(cls, folder: str | Path, embedder: Embedder, mode: str = "hybrid",
              duplicate_overlap: float = 0.5, story_similarity: float = STORY_SIMILARITY) -> Retriever:
-        """The retriever over the index in `folder` (refused if it was built with another embedder)."""
+        """The retriever over the index in `folder`, or in the database a PostgreSQL URL names (refused if it was
+        built with another embedder)."""
+        if is_database_url(folder):
+            return cls(PostgresIndex.open(str(folder), embedder.name, embedder.dimension), embedder, mode,
+                       duplicate_overlap, story_similarity)
         return cls(PassageIndex.load(folder, embedder.name, embedder.dimension), embedder, mode, duplicate_overlap,
                    story_similarity)
 
@@ -190,7 +202,8 @@ class Retriever:
                newest_first: bool = False) -> list[Hit]:
         """The `k` passages most likely to answer `question`, best first (only those `filters` allow), one per story;
         with `newest_first`, the relevant ones newest first."""
-        self.refresh()
+        if not isinstance(self.index, PostgresIndex):  # a database's candidates come with its live generation
+            self.refresh()
         index = self.index  # one generation for the whole query, even if another thread swaps it
         candidates = self.candidates(question, filters, index)
         if not len(candidates.rows):
@@ -202,21 +215,24 @@ class Retriever:
         else:
             scores = fusion_scores(candidates.features)
         order = np.lexsort((candidates.rows, -scores))  # ties by row, so results are reproducible
-        hits = [Hit(index.passages[int(candidates.rows[i])], float(scores[i])) for i in order]
+        passages = self.passages_of(candidates, index)
+        hits = [Hit(passages[i], float(scores[i])) for i in order]
         if newest_first:
             hits = recent_first(hits)
         if self.story_similarity >= 1:
             return drop_near_duplicates(hits, k, self.duplicate_overlap)
         hits = hits[:STORY_DEPTH * k]
-        row_of = {index.passages[int(row)].id: int(row) for row in candidates.rows}
+        row_of = {passage.id: int(row) for passage, row in zip(passages, candidates.rows, strict=True)}
         vectors = index.vectors_of([row_of[hit.passage.id] for hit in hits])
         return group_stories(hits, vectors, k, self.story_similarity, self.duplicate_overlap)
 
     def candidates(self, question: str, filters: Filters | None = None,
-                   index: PassageIndex | None = None) -> Candidates:
+                   index: PassageIndex | PostgresIndex | None = None) -> Candidates:
         """The rows either search ranks in its top `CANDIDATES` (among those `filters` allow) with their fusion
         features. Also what `python -m tools.tune_retrieval` fits the fusion weights on."""
         index = index or self.index
+        if isinstance(index, PostgresIndex):
+            return self._database_candidates(question, filters, index)
         view = self._view(index)
         allowed = view.allowed(filters) if filters else None
         if allowed is not None and not len(allowed):
@@ -241,8 +257,31 @@ class Retriever:
                                    index.lexical)
         return Candidates(candidate_rows, features)
 
+    def passages_of(self, candidates: Candidates,
+                    index: PassageIndex | PostgresIndex | None = None) -> Sequence[Passage]:
+        """The passage of each candidate row (`index`: the one the candidates came from, else the current one)."""
+        index = index or self.index
+        if candidates.passages or isinstance(index, PostgresIndex):
+            return candidates.passages
+        return [index.passages[int(row)] for row in candidates.rows]
+
+    def _database_candidates(self, question: str, filters: Filters | None, index: PostgresIndex) -> Candidates:
+        vector = self.embedder.embed([question])[0] if self.mode != "lexical" else None
+        found = index.candidates(vector, tokenize(question) if self.mode != "dense" else [], CANDIDATES, filters)
+        terms = None
+        if self.mode == "hybrid":
+            view = self._database_terms
+            terms = [view.get(int(row)) or view.setdefault(int(row), PassageTerms.of(passage.text))
+                     for row, passage in zip(found.rows, found.passages, strict=True)]
+            if len(view) > _IndexView.TERMS_CACHED:  # rows never change their passage: a cache needs no expiry
+                view.clear()
+        features = fusion_features(question, terms, found.dense, found.lexical, found.best_lexical, found)
+        return Candidates(found.rows, features, found.passages)
+
     def refresh(self) -> bool:
         """Switch to a newer generation if one was written since loading; True when it did."""
+        if isinstance(self.index, PostgresIndex):
+            return self.index.refresh()  # every query reads the database's live state: nothing to reload
         folder = self.index.folder
         if folder is None:
             return False
@@ -351,8 +390,14 @@ class PassageTerms:
         return cls(tuple(frozenset(sentence) for sentence in sentences), frozenset(pairwise(every)))
 
 
+class TermWeighting(Protocol):
+    """What fusion weighs the question's terms with: a `LexicalIndex`, or the database's BM25 statistics."""
+
+    def term_weights(self, terms: Iterable[str]) -> dict[str, float]: ...
+
+
 def fusion_features(question: str, passages: Sequence[PassageTerms] | None, dense: np.ndarray,
-                    lexical: np.ndarray, best_lexical: float, lexical_index: LexicalIndex) -> np.ndarray:
+                    lexical: np.ndarray, best_lexical: float, lexical_index: TermWeighting) -> np.ndarray:
     """One row of `FUSION_FEATURES` per passage:
 
     - dense: cosine similarity of question and passage embeddings;

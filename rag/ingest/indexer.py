@@ -14,8 +14,9 @@ index's write lock:
 - an index built with another embedder or other chunk settings is refused with the fix (`rebuild=True`).
 
 Saving writes a new generation and switches to it atomically (rag.store.generations), so a process killed at any moment
-leaves the previous index whole. A long run also commits a checkpoint generation every `checkpoint_seconds`:
-after a crash, a rerun finds the checkpointed articles unchanged and embeds only the rest.
+leaves the previous index whole; with the index in PostgreSQL (a `postgresql://` URL in place of the folder:
+rag.store.postgres), each save is one transaction instead. A long run also commits a checkpoint generation every
+`checkpoint_seconds`: after a crash, a rerun finds the checkpointed articles unchanged and embeds only the rest.
 
 Reading is rag.ingest.files (a file over `max_file_bytes` fails like any unreadable file), chunking
 rag.ingest.chunk, storing rag.store.generations. Uploaded files take the same path (rag.ingest.uploads), and
@@ -33,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,8 @@ from rag.ingest.web import HTTP_VALIDATORS_KEY, WebClient, is_url, read_urls, wi
 from rag.models.embed import Embedder
 from rag.records import Article, Passage
 from rag.settings import Settings
-from rag.store.generations import ArticleRecord, IndexHead, PassageIndex, writer_lock
+from rag.store import IndexStore, UpdatableIndex, open_store
+from rag.store.generations import ArticleRecord, IndexHead
 from rag.store.vectors import AUTO
 
 CHUNKER_VERSION = 1
@@ -59,7 +61,6 @@ DEFAULT_CHECKPOINT_SECONDS = 300.0
 
 _DEFAULTS = Settings()
 
-Loaded = TypeVar("Loaded", PassageIndex, IndexHead)
 
 
 @dataclass
@@ -143,9 +144,13 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
                  keep_missing: bool = False, progress: bool = True, wait: float = 0.0,
                  checkpoint_seconds: float | None = DEFAULT_CHECKPOINT_SECONDS, batch_size: int = 64,
                  on_progress: ProgressCallback | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-                 index_factory: str = AUTO, web: WebClient | None = None, prune_feeds: bool = False) -> IndexReport:
-    """Bring the index in `folder` up to date with `sources` (files, folders, and with a `web` client, URLs of
+                 index_factory: str = AUTO, web: WebClient | None = None, prune_feeds: bool = False,
+                 migrate: bool = False) -> IndexReport:
+    """Bring the index at `folder` up to date with `sources` (files, folders, and with a `web` client, URLs of
     feeds and pages); see the module docstring.
+
+    `folder` is an index folder or a PostgreSQL URL (`rag.store.open_store`); the database store commits each
+    save in one transaction, and `migrate` lets it upgrade an older schema first.
 
     Chunk settings left at None keep the index's own (or the defaults for a new index); different ones make a full
     re-embed necessary, which only `rebuild=True` does. `wait` is how long to wait for another writer. A file larger
@@ -156,15 +161,16 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
     Raises SourceError when a source does not exist, IndexLockedError, IndexFormatError.
     """
     started = time.perf_counter()
-    folder = Path(folder)
+    store = open_store(folder, index_factory=index_factory, migrate=migrate)
     report = IndexReport()
-    with writer_lock(folder, timeout=wait):
-        head = _load_existing(folder, rebuild, IndexHead.load)  # records only: the rest only if something changed
+    with store.writer_lock(timeout=wait, exclusive=rebuild):
+        # Records only (for the file store): the rest is loaded only if something changed.
+        head: UpdatableIndex | IndexHead | None = _load_existing(store, rebuild, store.load_head)
         tokens = chunk_tokens or (head.settings.get("chunk_tokens") if head else None) or _DEFAULTS.chunk_tokens
         overlap = chunk_overlap if chunk_overlap is not None else \
             (head.settings.get("chunk_overlap", _DEFAULTS.chunk_overlap) if head else _DEFAULTS.chunk_overlap)
         if head is not None and not rebuild:
-            _check_compatible(folder, head, embedder, tokens, overlap)
+            _check_compatible(store.name, head, embedder, tokens, overlap)
         known = dict(head.articles) if head is not None else {}
         plan = _scan(sources, known, report, rebuild=rebuild, keep_missing=keep_missing,
                      bar=StageProgress("reading", " files", progress, on_progress), max_file_bytes=max_file_bytes,
@@ -172,14 +178,15 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
         if report.nothing_read or (head is not None and not rebuild and not plan.changes):
             _finish_report(report, head, started)
             return report
-        old = _load_existing(folder, rebuild, PassageIndex.load)
+        old: UpdatableIndex | None = _load_existing(store, rebuild, store.load)
+        index: UpdatableIndex
         if old is not None and not rebuild:
             index = old
         else:
-            index = PassageIndex(embedder.name, embedder.dimension,
-                                 chunk_settings(min(tokens, embedder.max_tokens), overlap), index_factory)
+            index = store.create(embedder.name, embedder.dimension,
+                                 chunk_settings(min(tokens, embedder.max_tokens), overlap))
             index.generation = old.generation if old is not None else 0
-        writer = _Writer(index, folder, embedder, report, checkpoint_seconds, batch_size,
+        writer = _Writer(index, store, embedder, report, checkpoint_seconds, batch_size,
                          StageProgress("embedding", " articles", progress, on_progress, total=len(plan.to_embed)),
                          fresh=index is not old, skip_of=plan.skip_of)
         writer.refresh(plan.refreshed)
@@ -192,7 +199,7 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
     return report
 
 
-def _finish_report(report: IndexReport, index: PassageIndex | IndexHead | None, started: float) -> None:
+def _finish_report(report: IndexReport, index: UpdatableIndex | IndexHead | None, started: float) -> None:
     if index is not None:
         report.articles_total = len(index.articles)
         report.passages_total = index.passages if isinstance(index, IndexHead) else len(index)
@@ -200,9 +207,9 @@ def _finish_report(report: IndexReport, index: PassageIndex | IndexHead | None, 
     report.seconds = time.perf_counter() - started
 
 
-def _load_existing(folder: Path, rebuild: bool, load: Callable[[Path], Loaded]) -> Loaded | None:
+def _load_existing(store: IndexStore, rebuild: bool, load: Callable[[], Any]) -> Any:
     try:
-        return load(folder)
+        return load()
     except IndexNotFoundError:
         return None
     except IndexFormatError:
@@ -211,7 +218,8 @@ def _load_existing(folder: Path, rebuild: bool, load: Callable[[Path], Loaded]) 
         raise
 
 
-def _check_compatible(folder: Path, index: IndexHead, embedder: Embedder, tokens: int, overlap: int) -> None:
+def _check_compatible(folder: str, index: UpdatableIndex | IndexHead, embedder: Embedder, tokens: int,
+                      overlap: int) -> None:
     """Refuse to mix passages from another embedder or other chunk settings; load the model only if needed."""
     same = index.embedder == embedder.name and index.settings == chunk_settings(tokens, overlap)
     if same and (not getattr(embedder, "loaded", True) or index.dimension == embedder.dimension):
@@ -527,10 +535,10 @@ class _Writer:
     article's old passages are replaced by its new ones in the same commit.
     """
 
-    def __init__(self, index: PassageIndex, folder: Path, embedder: Embedder, report: IndexReport,
+    def __init__(self, index: UpdatableIndex, store: IndexStore, embedder: Embedder, report: IndexReport,
                  checkpoint_seconds: float | None, batch_size: int, bar: StageProgress, fresh: bool,
                  skip_of: Callable[[str], dict[str, Any]]) -> None:
-        self.index, self.folder, self.embedder, self.report, self.bar = index, folder, embedder, report, bar
+        self.index, self.store, self.embedder, self.report, self.bar = index, store, embedder, report, bar
         self.checkpoint_seconds = checkpoint_seconds
         self.batch_size = max(1, batch_size)
         self.settings = index.settings
@@ -572,7 +580,7 @@ class _Writer:
         if not self.dimension_checked and self.embedder.dimension != self.index.dimension:
             raise IndexFormatError(
                 f"the embedder {self.embedder.name!r} gives {self.embedder.dimension}-dimensional vectors, the index "
-                f"in {self.folder} holds {self.index.dimension}-dimensional ones: rebuild it with --rebuild"
+                f"in {self.store.name} holds {self.index.dimension}-dimensional ones: rebuild it with --rebuild"
             )
         self.dimension_checked = True
         began = time.perf_counter()
@@ -604,7 +612,7 @@ class _Writer:
             self.unsaved = True
         self.ready = []
         if self.unsaved:
-            self.index.save(self.folder)
+            self.store.save(self.index)
             self.unsaved = False
         self.last_commit = time.monotonic()
 

@@ -53,14 +53,15 @@ def safe_upload_name(name: str) -> str:
 def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: Embedder, *,
               chunk_tokens: int | None = None, chunk_overlap: int | None = None, wait: float = 30.0,
               progress: bool = False, on_progress: ProgressCallback | None = None,
-              max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, index_factory: str = AUTO) -> IndexReport:
+              max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, index_factory: str = AUTO, store: str = "") -> IndexReport:
     """Store uploaded (name, content) files under `<folder>/uploads/` and index them incrementally.
 
     Names are made safe (`safe_upload_name`): nothing is ever written outside the uploads folder. A name that is
     refused (unsupported suffix, nothing left) or a file over `max_file_bytes` raises SourceError before anything
     is written. A file with the name of an earlier upload replaces it (the article is then updated). Earlier
     uploads stay indexed. Unreadable content (empty, binary...) is reported in the returned report like any file.
-    `index_factory` is used only when there is no index in `folder` yet (see `update_index`).
+    `index_factory` is used only when there is no index in `folder` yet (see `update_index`). With `store` (a
+    PostgreSQL URL), the files are kept under `<folder>/uploads/` and indexed into that database.
     """
     folder = Path(folder)
     uploads = folder / UPLOADS_FOLDER
@@ -79,7 +80,7 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
         if target.resolve().parent != root:  # the name is already safe; this guards against a planted symlink
             raise SourceError(safe, "would be written outside the uploads folder", fix="rename the file")
         write_atomically(target, content)
-    return update_index([uploads], folder, embedder, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
+    return update_index([uploads], store or folder, embedder, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
                         keep_missing=True, progress=progress, wait=wait, on_progress=on_progress,
                         max_file_bytes=max_file_bytes, index_factory=index_factory)
 

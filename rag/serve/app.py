@@ -85,10 +85,15 @@ def article_adder(assistant: Any) -> AddArticles | None:
     """Add uploaded files to the index the assistant serves (`rag.ingest.uploads.add_files`: stored under the index's
     uploads folder, whatever their names say, then indexed incrementally with the index's own chunk settings).
 
-    None when the assistant has no on-disk index (then uploads are refused)."""
+    None when the assistant has no on-disk index (then uploads are refused). With the index in a database, the
+    files are kept under the `index` setting's folder (`<index>/uploads/`) of this server and indexed into the
+    database."""
     retriever = getattr(assistant, "retriever", None)
     index = getattr(retriever, "index", None)
     folder = getattr(index, "folder", None)
+    store = getattr(index, "url", "")
+    if store:
+        folder = getattr(getattr(assistant, "settings", None), "index", None)
     if retriever is None or folder is None:
         return None
 
@@ -100,7 +105,7 @@ def article_adder(assistant: Any) -> AddArticles | None:
         from rag.ingest.uploads import add_files
 
         report = add_files(files, Path(folder), retriever.embedder, on_progress=on_progress,
-                           max_file_bytes=max_file_bytes)
+                           max_file_bytes=max_file_bytes, store=store)
         retriever.refresh()  # the next question sees the new generation anyway; this makes stats current now
         data: dict[str, Any] = report.to_dict()
         return data

@@ -27,6 +27,7 @@ from rag.errors import (
     ModelError,
     RagError,
     SourceError,
+    StoreUnavailableError,
 )
 from rag.serve.queue import BusyError
 
@@ -53,6 +54,7 @@ _STATUS: tuple[tuple[type[RagError], int, str], ...] = (
     (IndexNotFoundError, 503, "unavailable"),
     (IndexFormatError, 503, "unavailable"),
     (ModelError, 503, "unavailable"),
+    (StoreUnavailableError, 503, "unavailable"),
 )
 
 

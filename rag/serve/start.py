@@ -91,10 +91,10 @@ def start_watching(assistant: Assistant, settings: Settings, watch: Watching, st
     from rag.ingest.watch import Watcher, describe_interval
     from rag.ingest.web import WebClient
 
+    from rag.store import index_location
+
     retriever = assistant.retriever
-    folder = retriever.index.folder
-    if folder is None:
-        raise InvalidRequestError("--watch needs an index on disk to write to (--index FOLDER)")
+    folder = index_location(settings.index, settings.store)  # the served index: a folder or a database
     web = WebClient(timeout=settings.fetch_timeout, max_bytes=bytes_from_megabytes(settings.max_file_mb))
 
     def run(sources: Any) -> IndexReport:

@@ -1,0 +1,95 @@
+"""The PostgreSQL store's schema: numbered migrations, and the check that a database holds the version this code
+reads.
+
+Every migration is applied once, in order, each in the transaction that records it in `rag_schema_migrations`
+(PostgreSQL's DDL is transactional: a migration is there whole or not at all). A new, empty database gets them all
+on the first `rag index --store URL`. A database that holds an older schema is refused until someone upgrades it on
+purpose (`rag index ... --migrate`): servers of the older version may still be reading it. One that holds a newer
+schema is refused until this rag is upgraded.
+
+Tables (all prefixed `rag_` so that the index can share a database with other applications):
+
+- `rag_state`: one row: embedder, dimension, chunk settings, tokenizer version, the generation (bumped by every
+  commit: how servers notice new articles), and the passage count and total length (BM25 statistics).
+- `rag_articles`: one row per article (`ArticleRecord`); `rag_passages`: one row per passage, with its vector
+  (`embedding vector(dimension)`, added when the index is first built, with its HNSW index), the source and date
+  filters look at, and its BM25 length.
+- `rag_terms` (term, document frequency) and `rag_postings` (term, passage, term frequency, passage length): BM25
+  kept as tables, scored in SQL with the same formula and tokenizer (`rag.text.tokenize`) as the file store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "articles, passages, BM25 terms and postings, state",
+        (
+            "CREATE EXTENSION IF NOT EXISTS vector",
+            """CREATE TABLE rag_state (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+            embedder text NOT NULL,
+            dimension integer NOT NULL,
+            settings jsonb NOT NULL,
+            tokenizer_version integer NOT NULL,
+            generation bigint NOT NULL DEFAULT 0,
+            passages bigint NOT NULL DEFAULT 0,
+            total_length bigint NOT NULL DEFAULT 0,
+            saved_at timestamptz NOT NULL DEFAULT now())""",
+            """CREATE TABLE rag_articles (
+            id text PRIMARY KEY,
+            hash text NOT NULL,
+            record jsonb NOT NULL)""",
+            """CREATE TABLE rag_passages (
+            row_id bigserial PRIMARY KEY,
+            article_id text NOT NULL REFERENCES rag_articles (id) ON DELETE CASCADE,
+            source text NOT NULL,
+            published text NOT NULL,
+            length integer NOT NULL,
+            passage jsonb NOT NULL)""",
+            "CREATE TABLE rag_terms (term text PRIMARY KEY, df integer NOT NULL)",
+            """CREATE TABLE rag_postings (
+            term text NOT NULL,
+            passage bigint NOT NULL REFERENCES rag_passages (row_id) ON DELETE CASCADE,
+            tf integer NOT NULL,
+            length integer NOT NULL,
+            PRIMARY KEY (term, passage) INCLUDE (tf, length))""",
+        ),
+    ),
+    Migration(
+        2,
+        "indexes for deletes by article and passage, and for source/date filters",
+        (
+            "CREATE INDEX rag_passages_article ON rag_passages (article_id)",
+            "CREATE INDEX rag_passages_filter ON rag_passages (source, published)",
+            "CREATE INDEX rag_postings_passage ON rag_postings (passage)",
+        ),
+    ),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+"""The schema this code reads and writes."""
+
+MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS rag_schema_migrations (
+    version integer PRIMARY KEY,
+    description text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now())"""
+
+
+def pending(version: int) -> tuple[Migration, ...]:
+    """The migrations a database at schema `version` still needs (0: a database without the schema).
+
+    >>> [migration.version for migration in pending(1)], pending(SCHEMA_VERSION)
+    ([2], ())
+    """
+    return tuple(migration for migration in MIGRATIONS if migration.version > version)

