@@ -90,11 +90,13 @@ def start_watching(assistant: Assistant, settings: Settings, watch: Watching, st
     from rag.ingest.indexer import IndexReport, update_index
     from rag.ingest.watch import Watcher, describe_interval
     from rag.ingest.web import WebClient
-
-    from rag.store import index_location
+    from rag.store.postgres import PostgresIndex
 
     retriever = assistant.retriever
-    folder = index_location(settings.index, settings.store)  # the served index: a folder or a database
+    index = retriever.index  # the served index: a folder, or a database
+    folder = index.url if isinstance(index, PostgresIndex) else index.folder
+    if folder is None:
+        raise InvalidRequestError("--watch needs an index on disk to write to (--index FOLDER) or --store URL")
     web = WebClient(timeout=settings.fetch_timeout, max_bytes=bytes_from_megabytes(settings.max_file_mb))
 
     def run(sources: Any) -> IndexReport:
