@@ -22,6 +22,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLES = PROJECT / "rag" / "samples"
+SAMPLE_ARTICLES = 11
+"""Articles in the samples: six files, two JSON feed items and three RSS items."""
 
 
 class FakeEmbedder:

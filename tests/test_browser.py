@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import SAMPLE_ARTICLES
+
 pytestmark = pytest.mark.slow
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -71,7 +73,7 @@ def test_chat_streams_an_answer_shows_its_source_and_runs_no_article_script(brow
     page.add_init_script(WATCH_STREAMING)
     page.goto(rag_serve + "/", wait_until="load")
     page.wait_for_selector("#rag-question textarea", timeout=60_000)
-    assert "9" in page.inner_text("#rag-stats") and "articles" in page.inner_text("#rag-stats")
+    assert f"{SAMPLE_ARTICLES + 1} articles" in page.inner_text("#rag-stats")  # the samples and the upload
 
     page.fill("#rag-question textarea", QUESTION)
     page.click("#rag-ask")

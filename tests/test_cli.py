@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.models.embed import embedder_name
-from tests.conftest import SAMPLES, free_port, serving
+from tests.conftest import SAMPLE_ARTICLES, SAMPLES, free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -35,13 +35,13 @@ def test_index_then_rerun_embeds_nothing(tmp_path: Path) -> None:
     articles = tmp_path / "articles"
     shutil.copytree(SAMPLES, articles)
     first = json.loads(run("index", str(articles), "--index", str(tmp_path / "index"), "--json").stdout)
-    assert len(first["added"]) == 11 and first["failed"] == []
+    assert len(first["added"]) == SAMPLE_ARTICLES and first["failed"] == []
     assert first["passages_embedded"] == first["passages_total"] > 8
     second = json.loads(run("index", str(articles), "--index", str(tmp_path / "index"), "--json").stdout)
-    assert second["unchanged"] == 11 and second["passages_embedded"] == 0 and second["added"] == []
+    assert second["unchanged"] == SAMPLE_ARTICLES and second["passages_embedded"] == 0 and second["added"] == []
 
     info = json.loads(run("info", "--index", str(tmp_path / "index"), "--json").stdout)
-    assert info["articles"] == 11 and info["passages"] == first["passages_total"]
+    assert info["articles"] == SAMPLE_ARTICLES and info["passages"] == first["passages_total"]
     assert info["embedder"] == embedder_name("bundled") and info["bytes"] > 0
 
 

@@ -10,6 +10,7 @@ from rag.answer.prompts import CANNOT_ANSWER, build_prompt
 from rag.ingest.chunk import embedding_text
 from rag.records import Answer
 from rag.store.generations import PassageIndex
+from tests.conftest import SAMPLE_ARTICLES
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +25,7 @@ def test_bundled_embedder_counts_real_tokens(real_embedder) -> None:  # type: ig
 
 def test_sample_index_holds_every_sample_within_the_token_budget(sample_index, real_embedder) -> None:  # type: ignore[no-untyped-def]
     index = PassageIndex.load(sample_index, real_embedder.name, real_embedder.dimension)
-    assert len(index.articles) == 11
+    assert len(index.articles) == SAMPLE_ARTICLES
     titles = {record.title for record in index.articles.values()}
     assert any("footbridge" in title.lower() for title in titles)
     budget = index.settings["chunk_tokens"]

@@ -37,7 +37,7 @@ from rag.ingest.indexer import update_index
 from rag.records import Filters
 from rag.store.postgres import Database, PostgresIndex, masked
 from rag.store.postgres_schema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
-from tests.conftest import PROJECT, FakeEmbedder, ScriptedLLM, free_port, serving, write
+from tests.conftest import PROJECT, SAMPLE_ARTICLES, FakeEmbedder, ScriptedLLM, free_port, serving, write
 from tests.test_crash import DEADLINE, fake_model, kill_when_paused
 from tests.test_indexer import CHUNKS, corpus, story
 
@@ -548,4 +548,4 @@ def test_two_servers_share_one_database(tmp_path: Path, database: str) -> None:
         ).json()
         assert any("orwin-ferry" in citation["source"] for citation in answer["citations"]), answer
         health = httpx.get(f"{urls[1]}/api/health", timeout=30).json()
-        assert health["articles"] == 9 and PASSWORD not in json.dumps(health)
+        assert health["articles"] == SAMPLE_ARTICLES + 1 and PASSWORD not in json.dumps(health)

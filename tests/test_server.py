@@ -29,7 +29,7 @@ from rag.serve.openai import conversation
 from rag.serve.queue import BusyError, QueuedLLM, Waiting
 from rag.serve.start import running
 from rag.settings import Settings
-from tests.conftest import FakeEmbedder, ScriptedLLM
+from tests.conftest import SAMPLE_ARTICLES, FakeEmbedder, ScriptedLLM
 
 ARTICLES = {
     "footbridge.md": "---\ntitle: Maplewood footbridge reopens\ndate: 2026-03-14\nsource: gazette\n---\n"
@@ -641,7 +641,7 @@ def test_rag_serve_end_to_end(rag_serve: str) -> None:
     from openai import OpenAI
 
     health = httpx.get(rag_serve + "/api/health", timeout=30).json()
-    assert health["status"] == "ok" and health["articles"] == 9
+    assert health["status"] == "ok" and health["articles"] == SAMPLE_ARTICLES + 1  # + the upload
 
     results = httpx.post(rag_serve + "/api/search", json={"question": "Harbour Lights festival visitors", "k": 2},
                          timeout=60).json()["results"]
