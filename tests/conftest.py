@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from rag.answer.prompts import Prompt
+from tests.local_site import LocalSite
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -201,3 +202,10 @@ def serving(command: list[str], ready_url: str, log: Path, timeout: float = 180,
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def site() -> Iterator[LocalSite]:
+    """A local web server on 127.0.0.1 serving feeds and pages (tests/local_site.py): nothing touches the internet."""
+    with LocalSite() as running:
+        yield running

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +28,6 @@ STORY = (
     "The Carrow Road bridge in Maplewood will close for resurfacing from 1 to 12 December 2026, and buses "
     "will use the footbridge approach road instead, the council said on Friday."
 )
-
-
-@pytest.fixture
-def site() -> Iterator[LocalSite]:
-    with LocalSite() as running:
-        yield running
 
 
 def test_intervals() -> None:

@@ -34,12 +34,6 @@ LIBRARY = (
 
 
 @pytest.fixture
-def site() -> Iterator[LocalSite]:
-    with LocalSite() as running:
-        yield running
-
-
-@pytest.fixture
 def web() -> Iterator[WebClient]:
     with WebClient(timeout=5) as client:
         yield client
