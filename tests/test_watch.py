@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -136,11 +137,7 @@ def test_serve_watch_keeps_the_served_index_current(site: LocalSite, tmp_path: P
     update_index([feed], tmp_path / "index", embedder, progress=False, web=WebClient())
     retriever = Retriever.load(tmp_path / "index", embedder)
 
-    class Served:
-        pass
-
-    assistant = Served()
-    assistant.retriever = retriever  # type: ignore[attr-defined]
+    assistant = types.SimpleNamespace(retriever=retriever)  # all start_watching uses of the assistant
     site.put(
         "/feed.xml",
         rss(

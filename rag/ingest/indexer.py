@@ -178,7 +178,9 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
         if report.nothing_read or (head is not None and not rebuild and not plan.changes):
             _finish_report(report, head, started)
             return report
-        old: UpdatableIndex | None = _load_existing(store, rebuild, store.load)
+        # A database store's head is its index already: load again only what the file store left on disk.
+        old: UpdatableIndex | None = (_load_existing(store, rebuild, store.load) if isinstance(head, IndexHead)
+                                      else head)
         index: UpdatableIndex
         if old is not None and not rebuild:
             index = old
