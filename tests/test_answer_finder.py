@@ -10,7 +10,14 @@ import pytest
 
 from rag.answer.evidence import FinderScorer
 from rag.answer.thresholds import REFUSAL_THRESHOLD
-from rag.models.answer_finder import WEIGHTS, Candidate, held_out_articles, load_answer_finder, pair_text
+from rag.models.answer_finder import (
+    WEIGHTS,
+    AnswerFinder,
+    Candidate,
+    held_out_articles,
+    load_answer_finder,
+    pair_text,
+)
 
 
 def test_the_shipped_model_is_small_and_its_splits_never_overlap() -> None:
@@ -61,3 +68,19 @@ def test_the_input_is_the_question_then_title_and_sentence() -> None:
     assert pair_text(" When  did it reopen? ", Candidate("Bridge", "It reopened\nin March.")) == \
         ("When did it reopen?", "Bridge | It reopened in March.")
     assert load_answer_finder().score("Anything?", []).shape == (0,)
+
+
+def test_a_sentence_scores_the_same_whatever_it_is_scored_beside() -> None:
+    """The int8 model quantises activations per run: scored in one padded batch, a sentence's score would move
+    with its neighbours'. Two fresh models (no shared cache): alone and among longer sentences, the same score."""
+    question = "When did the Maplewood footbridge reopen?"
+    answer = Candidate("Maplewood footbridge", "The footbridge reopened on 14 March 2026.")
+    others = [Candidate("Maplewood footbridge", "The council spent 2.1 million pounds on new steel beams, railings "
+                        "and lighting after the floods of November 2024 closed the crossing for sixteen months."),
+              Candidate("Regatta", "The regatta drew eleven entries.")]
+    alone = AnswerFinder().logits(question, [answer])
+    beside = AnswerFinder().logits(question, [others[0], answer, others[1]])
+    assert alone[0] == beside[1]
+    finder = AnswerFinder()
+    first = finder.logits(question, [*others, answer])
+    assert finder.logits(question, [answer, *others]).tolist() == [first[2], first[0], first[1]]  # from the cache

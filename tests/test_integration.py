@@ -55,6 +55,22 @@ def test_bundled_llm_is_a_base_model_that_streams(real_llm) -> None:  # type: ig
     assert "\nQuestion:" not in text  # stop sequences end the answer
 
 
+def test_an_answer_does_not_depend_on_the_question_before_it(real_llm) -> None:  # type: ignore[no-untyped-def]
+    """The model keeps its reading of the prompt's fixed head between questions (rag.models.llm): whatever was
+    asked before, the same prompt gets the same answer, as from a fresh model."""
+    from rag.records import Passage
+
+    boats = Passage("a", "Ferry", "a.txt", "", "The Pine Island ferry has four boats.", 0, 36)
+    ferry = build_prompt("How many boats does the Pine Island ferry have?", [boats], chat=False)
+    library = build_prompt("What did the library budget pay for?",
+                           [Passage("b", "Library", "b.txt", "", "The 4 million dollar budget paid for a new roof and "
+                                    "longer opening hours.", 0, 70)], chat=False)
+    assert ferry.head == library.head and ferry.text[:ferry.head] == library.text[:library.head]
+    answers = ["".join(real_llm.stream(prompt, max_tokens=24)) for prompt in (ferry, library, library, ferry)]
+    assert answers[0] == answers[3] and answers[1] == answers[2]
+    assert "four" in answers[0].lower() and answers[0] != answers[1]
+
+
 @pytest.mark.parametrize("question, fact, source", [
     ("How many visitors did the 2026 Harbour Lights festival attract?", "41,500", "harbour-lights-festival.html"),
     ("By how much did the surface water of Lake Orwin warm between 1990 and 2025?", "1.4", "lake-orwin-study.md"),

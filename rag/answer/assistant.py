@@ -146,7 +146,8 @@ class Assistant:
         if finder is None:
             from rag.models.answer_finder import load_answer_finder
 
-            model = load_answer_finder(threads=self.settings.embed_threads)
+            # The model's threads: it reads a question's sentences before the model writes, not beside it.
+            model = load_answer_finder(threads=self.settings.threads)
             finder = self._finder = FinderScorer(model, self.retriever.term_weights)
         return finder
 

@@ -51,6 +51,9 @@ Passages:
 Question: {{question}}
 Answer:"""
 
+BASE_HEAD = len(BASE_TEMPLATE[:BASE_TEMPLATE.index("{passages}")].format())
+"""Characters of every base prompt before its passages: the same for every question."""
+
 BASE_STOP = ["\nQuestion:", "\n\n", "\nPassages:", "\n[", "Question:"]
 """Stop sequences for base models: the end of the answer line, or the start of a new example."""
 
@@ -63,12 +66,16 @@ HISTORY_LIMIT = 3
 
 @dataclass(frozen=True)
 class Prompt:
-    """A filled prompt: `messages` for chat models, `text` for base models, and the passages it numbers."""
+    """A filled prompt: `messages` for chat models, `text` for base models, and the passages it numbers.
+
+    `head` is how many leading characters of `text` are the same for every question (the instructions and the
+    worked example): a model may keep its reading of them from one question to the next."""
 
     messages: tuple[dict[str, str], ...]
     text: str
     passages: tuple[Passage, ...]
     stop: tuple[str, ...] = ()
+    head: int = 0
 
 
 @dataclass(frozen=True)
@@ -171,7 +178,7 @@ def build_prompt(question: str, passages: Sequence[Passage], history: Sequence[t
         return Prompt(tuple(messages), "", tuple(passages))
     earlier = "".join(f"\nEarlier question: {q}\nEarlier answer: {a}" for q, a in recent)
     text = BASE_TEMPLATE.format(passages=numbered, history=earlier, question=question)
-    return Prompt((), text, tuple(passages), tuple(BASE_STOP))
+    return Prompt((), text, tuple(passages), tuple(BASE_STOP), head=BASE_HEAD)
 
 
 def fit_passages(question: str, passages: Sequence[Passage], history: Sequence[tuple[str, str]], chat: bool,

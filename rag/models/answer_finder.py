@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ WEIGHTS = Path(__file__).resolve().parent / "weights" / "answer-finder"
 FORMAT_VERSION = 1
 MAX_TOKENS = 128
 """Question and sentence together, in tokens: a sentence longer than that is cut (it rarely matters)."""
+CACHED_SCORES = 4096
+"""(question, sentence) scores kept: one answer scores its sentences again when it quotes and checks them."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,8 @@ class AnswerFinder:
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
         options.enable_cpu_mem_arena = False
-        if options.intra_op_num_threads == 1:
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Idle threads sleep instead of spinning: they would take the cores the language model writes on.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
                                                         providers=["CPUExecutionProvider"])
@@ -88,15 +91,29 @@ class AnswerFinder:
         self.scale = float(self.meta["calibration"]["scale"])
         self.offset = float(self.meta["calibration"]["offset"])
         self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
 
     def logits(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:
-        """The model's raw scores (before calibration), one per candidate."""
-        if not candidates:
-            return np.zeros(0, dtype=np.float32)
-        encodings = self.tokenizer.encode_batch([pair_text(question, candidate) for candidate in candidates])
-        feed = batch_arrays(encodings)
+        """The model's raw scores (before calibration), one per candidate.
+
+        Each pair is run on its own: the int8 model quantises its activations with one range per batch, so in a
+        padded batch a sentence's score moved with its neighbours' (by 0.11 on average, 1.7 at most; the best of
+        25 sentences changed for 6 of 40 questions); alone, it is the same wherever it is asked, and twice as
+        fast as one padded batch (no padding: 166 vs 292 ms for a question's 25 sentences on 2 threads)."""
+        pairs = [pair_text(question, candidate) for candidate in candidates]
         with self._lock:
-            return np.asarray(self.session.run(None, feed)[0], dtype=np.float32).reshape(-1)
+            scores = {pair: self._cache[pair] for pair in pairs if pair in self._cache}
+            missing = list(dict.fromkeys(pair for pair in pairs if pair not in scores))
+            if missing:
+                for pair, encoding in zip(missing, self.tokenizer.encode_batch(missing), strict=True):
+                    output = self.session.run(None, batch_arrays([encoding]))[0]
+                    scores[pair] = float(np.asarray(output).reshape(-1)[0])
+            for pair, score in scores.items():
+                self._cache[pair] = score
+                self._cache.move_to_end(pair)
+            while len(self._cache) > CACHED_SCORES:
+                self._cache.popitem(last=False)
+        return np.array([scores[pair] for pair in pairs], dtype=np.float32)
 
     def score(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:
         """The calibrated chance that each candidate sentence answers the question."""

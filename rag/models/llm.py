@@ -75,13 +75,15 @@ class LlamaCppLLM:
         template = self.model.metadata.get("tokenizer.chat_template", "")
         self.chat = bool(template) if chat is None else chat
         self.lock = threading.Lock()
+        self._head: str = ""
+        self._head_ids: list[int] = []
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Iterator[str]:
         with self.lock:
-            self.model.reset()
+            self._keep_head(prompt)
             try:
                 if self.chat:
                     chunks: Iterator[Any] = self.model.create_chat_completion(
@@ -104,6 +106,34 @@ class LlamaCppLLM:
                             yield piece
             except ValueError as error:  # e.g. prompt longer than the context window
                 raise ModelError(f"{self.name} could not generate: {error}") from error
+
+    def _keep_head(self, prompt: Prompt) -> None:
+        """Forget everything read before but the prompt's fixed head (`Prompt.head`), read once on its own.
+
+        The head (instructions and worked example, 40% of a typical base prompt) is then not read again for every
+        question, and an answer never depends on the question before it: the head is always the same reading and
+        the rest is always read from the same place. (llama-cpp-python would otherwise reuse whatever the last
+        prompt shared with this one.)"""
+        if self.chat or not prompt.head:
+            self.model.reset()
+            return
+        tokens = self.model.tokenize(prompt.text.encode("utf-8"), special=True)
+        head = self._head_tokens(prompt.text[:prompt.head])
+        keep = 0
+        while keep < min(len(head), len(tokens) - 1) and head[keep] == tokens[keep]:
+            keep += 1
+        if not keep:
+            self.model.reset()
+            return
+        if self.model.n_tokens < keep or list(self.model.input_ids[:keep]) != tokens[:keep]:
+            self.model.reset()
+            self.model.eval(tokens[:keep])
+        self.model.n_tokens = keep  # create_completion reuses these and reads the rest
+
+    def _head_tokens(self, head: str) -> list[int]:
+        if self._head != head:
+            self._head, self._head_ids = head, self.model.tokenize(head.encode("utf-8"), special=True)
+        return self._head_ids
 
 _LLAMA_LEVELS = {0: logging.CRITICAL, 1: logging.INFO, 2: logging.WARNING, 3: logging.ERROR, 4: logging.DEBUG}
 _log_callback: Any = None

@@ -95,7 +95,7 @@ class ProcessLLM:
 
     def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Generator[str, None, None]:
         request, replies = self._send({"op": "stream", "messages": list(prompt.messages), "text": prompt.text,
-                                       "stop": list(prompt.stop), "max_tokens": max_tokens,
+                                       "stop": list(prompt.stop), "head": prompt.head, "max_tokens": max_tokens,
                                        "temperature": temperature})
         finished = False
         try:
@@ -256,7 +256,7 @@ def serve_requests(requests: IO[str], replies: IO[str]) -> int:
     while True:
         job = jobs.get()
         request = job["id"]
-        prompt = Prompt(tuple(job["messages"]), job["text"], (), tuple(job["stop"]))
+        prompt = Prompt(tuple(job["messages"]), job["text"], (), tuple(job["stop"]), int(job.get("head", 0)))
         try:
             if request not in cancelled:
                 for piece in llm.stream(prompt, job["max_tokens"], job["temperature"]):
