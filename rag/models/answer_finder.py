@@ -32,6 +32,10 @@ WEIGHTS = Path(__file__).resolve().parent / "weights" / "answer-finder"
 FORMAT_VERSION = 1
 MAX_TOKENS = 128
 """Question and sentence together, in tokens: a sentence longer than that is cut (it rarely matters)."""
+MAX_THREADS = 4
+"""Threads one pair is read with at most: a pair of at most 128 tokens gains little from more (one to two threads:
+246 to 194 ms for a question's 25 sentences), and dozens of threads on a large server would cost more than they
+give."""
 CACHED_SCORES = 4096
 """(question, sentence) scores kept: one answer scores its sentences again when it quotes and checks them."""
 
@@ -57,7 +61,8 @@ def pair_text(question: str, candidate: Candidate) -> tuple[str, str]:
 
 
 class AnswerFinder:
-    """The int8 ONNX cross-encoder and its calibration. `threads` is ONNX Runtime's intra-op thread count.
+    """The int8 ONNX cross-encoder and its calibration. `threads` is ONNX Runtime's intra-op thread count (0: all
+    cores), at most `MAX_THREADS`.
 
     `score` is the model's reading alone, calibrated; the assistant combines it with word overlap and retrieval
     rank (`rag.answer.evidence.FinderScorer`, with the weights `meta["fusion"]` fitted beside the calibration)."""
@@ -77,7 +82,7 @@ class AnswerFinder:
         from rag.models.bundled import bundled_embedder_path
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = min(threads or os.cpu_count() or 1, MAX_THREADS)
         options.inter_op_num_threads = 1
         options.enable_cpu_mem_arena = False
         # Idle threads sleep instead of spinning: they would take the cores the language model writes on.
