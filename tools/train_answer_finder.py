@@ -7,7 +7,9 @@
 2. Each retrieved sentence is a (question, sentence) pair, labelled 1 when it holds a gold answer span (by
    character offsets in the article), 0 otherwise; a non-gold sentence that happens to contain the answer's words
    is left out rather than taught as wrong. Unanswerable questions give only 0s: the hard negatives that teach it
-   to say "nothing here answers".
+   to say "nothing here answers". With --contrast, answerable questions changed by rule so that their answer
+   sentence no longer answers them (`tools.contrast`) are added as more 0s (not in the shipped model: see
+   docs/quality.md).
 3. Split by article, never by question: even-numbered articles (a000, a002, ...) train the model, except every
    fifth of them (a000, a010, a020, a030), kept to calibrate its scores; odd-numbered articles are held out and
    only reported on. (Retrieval's fusion weights were fitted on the even articles too.)
@@ -167,6 +169,26 @@ def make_pairs(data: Path, retriever: Any, rng: random.Random) -> dict[str, list
         splits[split_of(article_id)] += [Pair(question["qid"], article_id, question["question"], candidate, label,
                                               impossible, rank_of[candidate]) for candidate, label in chosen]
     return splits
+
+
+def contrast_pairs(pairs: Sequence[Pair], rng: random.Random) -> list[Pair]:
+    """For each answerable training question, up to two contrast questions (`tools.contrast`) paired with the
+    sentence that answered it, labelled 0: the same sentence, a question it no longer answers."""
+    from tools.contrast import contrast_questions, names_in
+
+    names: dict[str, set[str]] = {}
+    for pair in pairs:
+        names.setdefault(pair.candidate.title, set()).update(names_in(pair.candidate.sentence))
+    made, seen = [], set()
+    for pair in pairs:
+        if not pair.label or pair.qid in seen:
+            continue
+        seen.add(pair.qid)
+        for number, question in enumerate(contrast_questions(pair.question, pair.candidate.sentence,
+                                                             sorted(names[pair.candidate.title]), rng)):
+            made.append(Pair(f"{pair.qid}-contrast{number}", pair.article_id, question, pair.candidate, 0, True,
+                             pair.rank))
+    return made
 
 
 # -- training ------------------------------------------------------------------------------------------------------
@@ -412,6 +434,9 @@ def main() -> None:
                         help="held-out questions scored for the report (a seeded sample; all take ~25 min)")
     parser.add_argument("--calibration-questions", type=int, default=1000,
                         help="calibration questions scored to fit the calibration (a seeded sample)")
+    parser.add_argument("--contrast", action="store_true",
+                        help="also train on contrast questions made from answerable ones (tools.contrast; not in the "
+                             "shipped model: docs/quality.md says why)")
     parser.add_argument("--skip-training", action="store_true",
                         help="keep the model in --out; calibrate, set the refusal threshold and report again")
     parser.add_argument("--work", type=Path, help="folder for the index and the pairs (default: a temporary one)")
@@ -434,8 +459,10 @@ def main() -> None:
         training = splits["train"]
         if arguments.limit:
             training = rng(2).sample(training, min(arguments.limit, len(training)))
-        log(f"pairs: train {len(training)}, calibration {len(splits['calibration'])}, "
-            f"held-out {len(splits['held-out'])}")
+        contrasts = contrast_pairs(training, rng(6)) if arguments.contrast else []
+        training = training + contrasts
+        log(f"pairs: train {len(training)} ({len(contrasts)} contrast questions), "
+            f"calibration {len(splits['calibration'])}, held-out {len(splits['held-out'])}")
         command = "python -m tools.train_answer_finder " + " ".join(sys.argv[1:])
         if arguments.skip_training:
             previous = json.loads((arguments.out / "meta.json").read_text("utf-8"))
@@ -443,6 +470,7 @@ def main() -> None:
         else:
             model, figures = train(training, bundled_embedder_path(), arguments.epochs, arguments.batch_size,
                                    arguments.learning_rate, rng(3), log)
+            figures["contrast_pairs"] = len(contrasts)
             log("exporting to int8 ONNX...")
             export(model, arguments.out)
         # Scored raw first (identity calibration), then calibrated.
