@@ -13,10 +13,11 @@ class RagError(Exception):
 class SourceError(RagError):
     """An article source (file or feed record) could not be read. Other sources are unaffected."""
 
-    def __init__(self, source: str, reason: str, fix: str = "") -> None:
+    def __init__(self, source: str, reason: str, fix: str = "", retry_after: float = 0.0) -> None:
         self.source = source
         self.reason = reason
         self.fix = fix
+        self.retry_after = retry_after  # seconds the server asked to wait before the next try (0: it did not say)
         message = f"{source}: {reason}"
         if fix:
             message += f" ({fix})"

@@ -281,3 +281,32 @@ def test_json_log_lines(tmp_path: Path) -> None:
     data = json.loads(lines[0])
     assert data["run"] == 1 and data["added"] == ["a1"] and data["failed"][0]["reason"].endswith("(HTTP 404)")
     assert data["backing_off"] == [{"source": "https://gone.example/feed.xml", "next_try_seconds": 60}]
+
+
+def test_a_server_that_asks_to_wait_is_left_alone_that_long(site: LocalSite, tmp_path: Path) -> None:
+    """A feed answering 429 with Retry-After is not tried again before the time it asked for (here 2 hours at
+    15-minute runs), the log says so, and a shorter Retry-After than the back-off leaves the back-off."""
+    feed = site.put("/feed.xml", b"<html><body>Slow down</body></html>", status=429, headers={"Retry-After": "7200"})
+    lines: list[str] = []
+    clock = Clock()
+    with WebClient(timeout=5) as web:
+
+        def run(sources: Sequence[str]) -> IndexReport:
+            return update_index(sources, tmp_path / "index", FakeEmbedder(), progress=False, web=web)
+
+        watcher = Watcher([feed], run, every=900, log=lines.append, clock=clock)
+        first = watcher.run_once()
+        assert first.failing == ((feed, 7200.0),)
+        assert "asks to be read less often (HTTP 429; it asks to wait 2h)" in lines[0]
+        assert "backing off " + feed + ": next try in 2h" in lines[0]
+        requests = len(site.paths())
+        for _ in range(7):  # the runs of the next 1h45m leave it out
+            clock.now += 900
+            assert feed in watcher.run_once().waiting
+        assert len(site.paths()) == requests
+
+        site.put("/feed.xml", b"<html><body>Slow down</body></html>", status=503, headers={"Retry-After": "60"})
+        clock.now += 900
+        second = watcher.run_once()
+        assert second.failing == ((feed, 1800.0),)  # two failures in a row: 2 intervals, longer than 60 s
+        assert len(site.paths()) == requests + 1

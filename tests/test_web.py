@@ -368,3 +368,22 @@ def test_rebuild_reads_the_urls_the_index_holds_again(site: LocalSite, web: WebC
     assert len(report.added) == 1 and len(report.updated) == 4 and report.removed == [] and report.failed == []
     assert sorted(site.paths()) == ["/2026/ferry", "/feed.xml", "/news/ferry", "/news/library", "/news/market"]
     assert all("if-none-match" not in headers for _, headers in site.requests)  # a rebuild reads everything
+
+
+def test_a_server_that_asks_to_wait_says_how_long(site: LocalSite, web: WebClient, tmp_path: Path) -> None:
+    """Retry-After, in seconds or as an HTTP date, is read into the failure (message and `retry_after`); a page
+    that does not say gets no wait of its own."""
+    import email.utils
+    import time
+
+    later = email.utils.formatdate(time.time() + 1800, usegmt=True)
+    busy = site.put("/busy.xml", b"", status=503, headers={"Retry-After": later})
+    limited = site.put("/limited.xml", b"", status=429, headers={"Retry-After": "90"})
+    plain = site.put("/plain.xml", b"", status=503)
+    report = index([busy, limited, plain], tmp_path / "index", web)
+    messages = dict(report.failed)
+    assert 1700 < report.retry_after[busy] <= 1800  # the date has whole seconds: 29m59s or 30m from now
+    assert "(HTTP 503; it asks to wait 30m)" in messages[busy] or "it asks to wait 29m59s" in messages[busy]
+    assert report.retry_after[limited] == 90 and "(HTTP 429; it asks to wait 1m30s)" in messages[limited]
+    assert plain not in report.retry_after and "asks to wait" not in messages[plain]
+    assert report.to_dict()["retry_after"][limited] == 90

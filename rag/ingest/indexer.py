@@ -73,6 +73,7 @@ class IndexReport:
     unchanged: int = 0
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (duplicate id, id of the copy kept)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, message)
+    retry_after: dict[str, float] = field(default_factory=dict)  # failed source -> seconds its server asked to wait
     kept: list[str] = field(default_factory=list)  # indexed articles kept because their file failed to read
     window: int = 0  # indexed items no longer in their RSS or Atom feed, kept (a feed shows only its latest items)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (source, message): read, but worth a look
@@ -367,6 +368,8 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
         for result in results:
             if isinstance(result, SourceError):
                 report.failed.append((result.source, str(result)))
+                if result.retry_after:
+                    report.retry_after[result.source] = result.retry_after
                 bar.write(f"failed: {result}")
                 partly_read.add(resolved)
                 continue

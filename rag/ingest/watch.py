@@ -2,8 +2,9 @@
 
 `Watcher.run` calls the indexer every `every` seconds and logs one line per run (added, updated, removed, failed,
 seconds). A source that fails (a feed that is down, a folder that is not mounted) is backed off: it is left out of
-the next runs, for twice as long after each failure in a row (`Backoff`), and tried again when its time comes, so
-a dead feed is not hammered and does not slow every run; the other sources go on. Stopping is the caller's: it
+the next runs, for twice as long after each failure in a row (`Backoff`), or as long as its server asked
+(Retry-After, on a 429 or 503) when that is longer, and tried again when its time comes, so a dead feed is not
+hammered and does not slow every run; the other sources go on. Stopping is the caller's: it
 sets the `stop` event (the server at shutdown) or lets KeyboardInterrupt through (Ctrl-C, and SIGTERM, which the
 CLI turns into one). A run stopped half-way leaves the index whole, since the indexer only ever switches to a
 completely written generation, and the next run finishes the work.
@@ -23,7 +24,7 @@ from typing import Any
 
 from rag.errors import IndexLockedError, InvalidRequestError, SourceError
 from rag.ingest.indexer import IndexReport
-from rag.ingest.web import is_url
+from rag.ingest.web import describe_interval, is_url
 
 IndexRun = Callable[[Sequence[str]], IndexReport]
 """One incremental index run over the given sources (the edge binds the index, the embedder and the options)."""
@@ -55,22 +56,10 @@ def parse_interval(text: str) -> float:
     return seconds
 
 
-def describe_interval(seconds: float) -> str:
-    """An interval the way it is given on the command line.
-
-    >>> describe_interval(900), describe_interval(5400), describe_interval(1.5)
-    ('15m', '1h30m', '1.5s')
-    """
-    if seconds < 60 or seconds != int(seconds):
-        return f"{seconds:g}s"
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return "".join(f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value)
-
-
 @dataclass
 class Backoff:
-    """When each failing source may be tried again: after 1, 2, 4, ... intervals, at most MAX_BACKOFF_RUNS."""
+    """When each failing source may be tried again: after 1, 2, 4, ... intervals, at most MAX_BACKOFF_RUNS, or
+    later when its server asked for it."""
 
     every: float
     failures: dict[str, int] = field(default_factory=dict)
@@ -79,10 +68,11 @@ class Backoff:
     def due(self, source: str, now: float) -> bool:
         return now >= self.next_try.get(source, 0.0)
 
-    def failed(self, source: str, now: float) -> float:
-        """Record a failure; returns the seconds until the source is tried again."""
+    def failed(self, source: str, now: float, at_least: float = 0.0) -> float:
+        """Record a failure; returns the seconds until the source is tried again: the back-off, or longer when the
+        source's server asked for it (`at_least`, from its Retry-After)."""
         self.failures[source] = self.failures.get(source, 0) + 1
-        delay = self.every * min(2 ** (self.failures[source] - 1), MAX_BACKOFF_RUNS)
+        delay = max(self.every * min(2 ** (self.failures[source] - 1), MAX_BACKOFF_RUNS), at_least)
         self.next_try[source] = now + delay - 1e-6  # the run that falls due at that moment tries it
         return delay
 
@@ -204,7 +194,7 @@ class Watcher:
             failed_sources = {source for source, _ in report.failed}
             for source in present:
                 if source in failed_sources:
-                    failing.append((source, self.backoff.failed(source, now)))
+                    failing.append((source, self.backoff.failed(source, now, report.retry_after.get(source, 0.0))))
                 else:
                     self.backoff.succeeded(source)
         elif missing and not problem:

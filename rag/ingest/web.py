@@ -21,9 +21,12 @@ time.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import email.utils
 import ipaddress
 import re
 import socket
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -221,7 +224,10 @@ class WebClient:
             return Fetched(address, 304, etag=etag, last_modified=last_modified)
         if status >= 400:
             reason, fix = _status_problem(status)
-            raise SourceError(url, f"{reason} (HTTP {status}{'' if address == url else ' at ' + address})", fix=fix)
+            wait = retry_after_seconds(response.headers.get("retry-after", ""), time.time())
+            asked = f"; it asks to wait {describe_interval(round(wait))}" if wait else ""
+            raise SourceError(url, f"{reason} (HTTP {status}{'' if address == url else ' at ' + address}{asked})",
+                              fix=fix, retry_after=wait)
         if status != 200:
             raise SourceError(
                 url,
@@ -247,6 +253,46 @@ class WebClient:
             etag,
             last_modified,
         )
+
+
+MAX_RETRY_AFTER = 24 * 3600
+"""The longest wait a server's Retry-After is taken at: a date years ahead would otherwise stop a feed for good."""
+
+
+def retry_after_seconds(value: str, now: float) -> float:
+    """The seconds a Retry-After header asks to wait (delay seconds or an HTTP date), at most `MAX_RETRY_AFTER`;
+    0 when there is none or it cannot be read.
+
+    >>> retry_after_seconds("120", 0.0), retry_after_seconds("", 0.0), retry_after_seconds("soon", 0.0)
+    (120.0, 0.0, 0.0)
+    >>> retry_after_seconds("Thu, 01 Jan 1970 00:30:00 GMT", 0.0), retry_after_seconds("9999999", 0.0)
+    (1800.0, 86400.0)
+    """
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return 0.0
+        if when.tzinfo is None:  # HTTP dates are GMT
+            when = when.replace(tzinfo=dt.timezone.utc)
+        seconds = when.timestamp() - now
+    return float(min(max(seconds, 0.0), MAX_RETRY_AFTER))
+
+
+def describe_interval(seconds: float) -> str:
+    """An interval the way it is given on the command line (`rag watch --every`).
+
+    >>> describe_interval(900), describe_interval(5400), describe_interval(1.5)
+    ('15m', '1h30m', '1.5s')
+    """
+    if seconds < 60 or seconds != int(seconds):
+        return f"{seconds:g}s"
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return "".join(f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value)
 
 
 def _status_problem(status: int) -> tuple[str, str]:
