@@ -214,6 +214,7 @@ class FakeAssistant:
     settings: FakeSettings = field(default_factory=FakeSettings)
     calls: list[tuple[str, tuple[tuple[str, str], ...], int | None]] = field(default_factory=list)
     filters: list[Filters | None] = field(default_factory=list)
+    dates: list[datetime.date | None] = field(default_factory=list)  # the as_of of each call
 
     def _check(self, question: str) -> None:
         if "missing" in question:
@@ -221,8 +222,10 @@ class FakeAssistant:
         if "crash" in question:
             raise ZeroDivisionError("boom")
 
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
+               as_of: datetime.date | None = None) -> list[Hit]:
         self._check(question)
+        self.dates.append(as_of)
         return [Hit(make_passage(), 0.75)][: k or self.settings.k]
 
     def stream(
@@ -231,6 +234,7 @@ class FakeAssistant:
     ) -> Iterator[str | Answer]:
         self.calls.append((question, tuple(history), k))
         self.filters.append(filters)
+        self.dates.append(as_of)
         self._check(question)
         if "busy" in question:
             yield Waiting(2)
@@ -494,6 +498,19 @@ def test_ask_endpoint_returns_answer_and_citations(client: Any, served: tuple[st
     assert result["refused"] is True and result["answer"] == CANNOT_ANSWER and result["citations"] == []
     assert served[1].calls[-1][2] == 2
     assert time.monotonic() - started < 20
+
+
+def test_the_api_takes_the_date_time_phrases_count_from(client: Any, served: tuple[str, FakeAssistant]) -> None:
+    from gradio_client.exceptions import AppError
+
+    client.predict("What flooded last month?", None, "2026-03-14", api_name="/ask")
+    assert served[1].dates[-1] == datetime.date(2026, 3, 14)
+    client.predict("What flooded last month?", 2, "2026-02", api_name="/search")
+    assert served[1].dates[-1] == datetime.date(2026, 2, 28)
+    client.predict("What flooded last month?", api_name="/search")
+    assert served[1].dates[-1] is None, "blank: the server's as_of setting, else today"
+    with pytest.raises(AppError, match="2026-13-40"):
+        client.predict("What flooded last month?", None, "2026-13-40", api_name="/ask")
 
 
 def test_ask_endpoint_reports_rag_errors_readably(client: Any) -> None:

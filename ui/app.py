@@ -15,6 +15,7 @@ Besides the chat (a UI-only event), the app exposes two API endpoints for `gradi
 
     Client(url).predict("question", api_name="/ask")          # -> Answer.to_dict(): answer, citations, refused, ...
     Client(url).predict("question", 3, api_name="/search")    # -> list of Hit.to_dict()
+    Client(url).predict("what happened last month?", None, "2026-03-14", api_name="/ask")   # k, as_of
 
 `rag.errors.RagError` messages are shown to the user as they are (in the chat, or as the API error message);
 any other exception is logged with its traceback and shown as "internal error: <type>: <message>".
@@ -78,7 +79,8 @@ class AssistantLike(Protocol):
     @property
     def settings(self) -> Any: ...
 
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]: ...
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
+               as_of: datetime.date | None = None) -> list[Hit]: ...
 
     def stream(
         self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
@@ -122,14 +124,21 @@ def _api_error(exc: Exception, where: str) -> gr.Error:
 
 
 def final_answer(assistant: AssistantLike, question: str, history: Sequence[tuple[str, str]], k: int | None,
-                 filters: Filters | None = None) -> Answer:
+                 filters: Filters | None = None, as_of: datetime.date | None = None) -> Answer:
     """Consume `assistant.stream` and return its final Answer."""
-    return answer_from(assistant.stream(question, history=history, k=k, filters=filters))
+    return answer_from(assistant.stream(question, history=history, k=k, filters=filters, as_of=as_of))
 
 
 def _default_k(assistant: AssistantLike) -> int:
     k = getattr(getattr(assistant, "settings", None), "k", 5)
     return k if isinstance(k, int) and k >= 1 else 5
+
+
+def _optional_as_of(as_of: Any) -> datetime.date | None:
+    """The API's as_of: None when blank (the server's setting, else today), else the date, refused if malformed."""
+    if as_of is None or not str(as_of).strip():
+        return None
+    return parse_as_of(str(as_of))
 
 
 def _optional_k(k: Any) -> int | None:
@@ -203,9 +212,9 @@ def chat_turn(
     pieces: list[str] = []
     try:
         filters = Filters.parse(sources, since, until)
-        reference = {"as_of": parse_as_of(as_of)} if as_of and as_of.strip() else {}
         answer: Answer | None = None
-        for item in assistant.stream(question, history=history, k=_optional_k(k), filters=filters, **reference):
+        for item in assistant.stream(question, history=history, k=_optional_k(k), filters=filters,
+                                     as_of=_optional_as_of(as_of)):
             if isinstance(item, Answer):
                 answer = item
                 continue
@@ -284,17 +293,20 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
             _log_unexpected(exc, "model info")
             return render_notice(f"Model information unavailable: {error_message(exc)}", error=True)
 
-    def ask(question: str, k: int | None = None) -> dict[str, Any]:
-        """Answer a question from the indexed articles. Returns the answer text, its citations and `refused`."""
+    def ask(question: str, k: int | None = None, as_of: str = "") -> dict[str, Any]:
+        """Answer a question from the indexed articles. Returns the answer text, its citations and `refused`.
+        `as_of` (YYYY-MM-DD) is the date time phrases ("last month") count from; blank: the server's."""
         try:
-            return final_answer(assistant, question, (), _optional_k(k)).to_dict()
+            return final_answer(assistant, question, (), _optional_k(k), as_of=_optional_as_of(as_of)).to_dict()
         except Exception as exc:
             raise _api_error(exc, "ask") from None
 
-    def search(question: str, k: int | None = None) -> list[dict[str, Any]]:
-        """Retrieve the k passages most relevant to a question, best first, without asking the model."""
+    def search(question: str, k: int | None = None, as_of: str = "") -> list[dict[str, Any]]:
+        """Retrieve the k passages most relevant to a question, best first, without asking the model (within the
+        period a time phrase names, counted from `as_of`, YYYY-MM-DD; blank: the server's date)."""
         try:
-            return [hit.to_dict() for hit in assistant.search(question, k=_optional_k(k))]
+            hits = assistant.search(question, k=_optional_k(k), as_of=_optional_as_of(as_of))
+            return [hit.to_dict() for hit in hits]
         except Exception as exc:
             raise _api_error(exc, "search") from None
 
