@@ -159,3 +159,16 @@ def test_answers_must_agree_with_the_evidence_found_without_the_model() -> None:
     assert [c.passage for c in checked(both, every=True).citations] == [FERRY]
     # Backed by some passage, but not the one that answers the question: never shown.
     assert not checked("A storm closed the harbour in October [2].", every=False).supported
+
+
+def test_a_follow_up_is_not_answered_with_what_the_previous_question_named() -> None:
+    """"Who found it?" after "Which comet was found at Kestrel Hill Observatory?": the observatory is not who."""
+    text = ("A volunteer at the Kestrel Hill Observatory has discovered a new comet. Tomasz Wierzbicki, a retired "
+            "surveyor, spotted it on 18 May.")
+    passages = [Passage("comet", "New comet", "comet.md", "", text, 0, len(text))]
+    previous = "Which comet was found at Kestrel Hill Observatory?"
+    for claim, shown in (("The Kestrel Hill Observatory [1].", False), ("Tomasz Wierzbicki [1].", True)):
+        check = AnswerCheck(passages, "Who found it?", known=previous)
+        assert bool(check.feed(claim, final=True)) is shown, claim
+        # Without the previous question, the observatory's name reads as an answer to "who".
+        assert AnswerCheck(passages, "Who found it?").feed(claim, final=True)

@@ -32,6 +32,7 @@ from rag.answer.cite import AnswerCheck, Checked, is_refusal, off_topic, quoted_
 from rag.answer.conversation import (
     REWRITE_SYSTEM,
     accept_rewrite,
+    context_of,
     is_follow_up,
     question_parts,
     rewrite_follow_up,
@@ -191,7 +192,7 @@ class Assistant:
             yield self._finished(self._refusal(question, "", plan.query), plan)
             return
         llm, prompt, passages, evidence, query = self.llm, plan.prompt, plan.passages, plan.evidence, plan.query
-        check = self._check(without_context(query), plan.shown, evidence, passages, llm.chat)
+        check = self._check(query, plan.shown, evidence, passages, llm.chat)
         text = ""
         drafting = False
         shown = 0
@@ -263,7 +264,7 @@ class Assistant:
         passages = [hit.passage for hit in hits]
         evidence = self.evidence(asked, passages)
         sources, _ = evidence_excerpts(passages, _chosen(evidence))
-        check = self._check(asked, [passages[index] for index in sources], evidence, passages, chat)
+        check = self._check(query, [passages[index] for index in sources], evidence, passages, chat)
         check.feed(model_text, final=True)
         return self._final(question, query, model_text, check, evidence, passages, chat)
 
@@ -272,15 +273,18 @@ class Assistant:
         parts = [without_context(part) for part in question_parts(question)]
         return find_evidence(parts, passages, self.finder)
 
-    def _check(self, asked: str, shown: Sequence[Passage], evidence: Evidence, passages: Sequence[Passage],
+    def _check(self, query: str, shown: Sequence[Passage], evidence: Evidence, passages: Sequence[Passage],
                chat: bool) -> AnswerCheck:
-        """The sentence checks for an answer to `asked` citing the `shown` passages (numbered from 1): it must
-        agree with the evidence found without the model (for a base model, cite only the passages that evidence
-        comes from) and may not cite an article that misses what the question pins down (`off_topic`)."""
+        """The sentence checks for an answer to what `query` asks citing the `shown` passages (numbered from 1):
+        it must agree with the evidence found without the model (for a base model, cite only the passages that
+        evidence comes from), may not cite an article that misses what the question pins down (`off_topic`), and
+        for a follow-up may not answer with what the previous question already named."""
+        asked = without_context(query)
         agreeing = {passages[sentence.passage_index] for sentence in evidence.best}
         allowed = {index for index, passage in enumerate(shown)
                    if not off_topic(asked, [other for other in passages if other.article_id == passage.article_id])}
-        return AnswerCheck(shown, asked, self.finder, agreeing=agreeing, every=not chat, allowed=allowed)
+        return AnswerCheck(shown, asked, self.finder, agreeing=agreeing, every=not chat, allowed=allowed,
+                           known=context_of(query))
 
     def _final(self, question: str, query: str, model_text: str, check: AnswerCheck, evidence: Evidence,
                passages: Sequence[Passage], chat: bool) -> Answer:

@@ -190,14 +190,16 @@ class AnswerCheck:
     assembled from its words. Without `every` (chat models), the answer as a whole must cite one of them, or
     `result()` is unsupported. An uncited or wrongly cited sentence is attributed to the passage that backs it
     best; a sentence nothing backs is dropped. Citations are numbered 1, 2, … in order of first use.
-    `allowed`, when given, are the passage indexes that may be cited at all.
+    `allowed`, when given, are the passage indexes that may be cited at all; `known`, a follow-up's previous
+    question (what it already names does not answer this one).
     """
 
     def __init__(self, passages: Sequence[Passage], question: str, scorer: SentenceScorer | None = None, *,
                  agreeing: Collection[Passage] = (), every: bool = False, allowed: Collection[int] | None = None,
-                 threshold: float = SUPPORT_THRESHOLD) -> None:
+                 threshold: float = SUPPORT_THRESHOLD, known: str = "") -> None:
         self.passages = list(passages)
         self.question = question
+        self.known = known  # a follow-up's previous question: what it names is not an answer to this one
         self.scorer = scorer or WordOverlap()
         self.agreeing = list(agreeing)
         self.every = every
@@ -241,7 +243,7 @@ class AnswerCheck:
     def _cited(self, claim: str, numbers: Sequence[int]) -> list[int]:
         backing = {index: best_window(claim, self.passages[index], self.question) for index in self.allowed}
         passing = {index for index, (score, window) in backing.items()
-                   if score >= self.threshold and names_what_was_asked(claim, window, self.question)}
+                   if score >= self.threshold and names_what_was_asked(claim, window, self.question, self.known)}
         if self.agreeing and self.every:
             passing = {index for index in passing if self.passages[index] in self.agreeing}
         cited = [number - 1 for number in dict.fromkeys(numbers) if number - 1 in passing]

@@ -144,6 +144,18 @@ def without_context(query: str) -> str:
     return re.sub(r"\s*\(following: .*\)$", "", query, flags=re.DOTALL)
 
 
+def context_of(query: str) -> str:
+    """The previous question appended to a follow-up for retrieval ("" when there is none).
+
+    >>> context_of("Who found it? (following: Which comet was found at Kestrel Hill?)")
+    'Which comet was found at Kestrel Hill?'
+    >>> context_of("Who found the comet?")
+    ''
+    """
+    match = re.search(r"\(following: (.*)\)$", query, flags=re.DOTALL)
+    return match.group(1) if match else ""
+
+
 _PART_BREAK = re.compile(r"(?:,\s*|\s+)and\s+(?=(?:when|where|who|whom|whose|what|which|why|how|did|does|do|is|are|"
                          r"was|were|in what|by how|at what|for how|to whom)\b)", re.IGNORECASE)
 

@@ -99,12 +99,12 @@ def answer_words(text: str, kind: str, question: str = "") -> set[str]:
     return {term for word in SURFACE_WORD.findall(text) if pattern.search(word) for term in content_words(word)}
 
 
-def names_what_was_asked(claim: str, evidence: str, question: str) -> bool:
+def names_what_was_asked(claim: str, evidence: str, question: str, known: str = "") -> bool:
     """Whether a claim gives the kind of thing the question asks for and the evidence says that very thing.
 
-    A claim that only repeats the question's words answers nothing; one that names a date, number or person the
-    evidence does not give (in that role: the one the question asks about) is the small model's typical error,
-    recombining a passage's words.
+    A claim that only repeats the question's words (or, for a follow-up, those of the question before, `known`)
+    answers nothing; one that names a date, number or person the evidence does not give (in that role: the one
+    the question asks about) is the small model's typical error, recombining a passage's words.
 
     >>> q = "When did the Maplewood footbridge reopen?"
     >>> evidence = "The footbridge reopened on 14 March 2026 after repairs."
@@ -116,13 +116,17 @@ def names_what_was_asked(claim: str, evidence: str, question: str) -> bool:
     False
     >>> names_what_was_asked("The repairs were done.", "Repairs were done.", "Why did it close?")
     True
+    >>> comet = "A volunteer at the Kestrel Hill Observatory found the comet."
+    >>> names_what_was_asked("The Kestrel Hill Observatory.", comet, "Who found it?",
+    ...                      known="Which comet was found at Kestrel Hill Observatory?")
+    False
     """
-    if not content_words(claim) - content_words(question):
+    if not content_words(claim) - content_words(question) - content_words(known):
         return False
     kind = answer_type(question)
     if not kind:
         return True
-    wanted = answer_words(claim, kind, question)
+    wanted = answer_words(claim, kind, f"{question} {known}")
     return bool(wanted) and wanted <= content_words(evidence)
 
 
