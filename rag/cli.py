@@ -239,7 +239,8 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
     from rag.ingest.files import bytes_from_megabytes
     from rag.ingest.indexer import update_index
     from rag.ingest.lazy_embedder import LazyEmbedder
-    from rag.ingest.watch import Watcher, describe_interval, parse_interval
+    from rag.ingest.watch import Watcher, parse_interval
+    from rag.ingest.web import describe_interval
     from rag.store import index_location, open_store
 
     every = parse_interval(arguments.every)

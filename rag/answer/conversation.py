@@ -135,13 +135,17 @@ def accept_rewrite(original: str, rewritten: str) -> bool:
     return content_words(original) <= content_words(rewritten) | {"she", "he", "it"}
 
 
+_FOLLOWING = re.compile(r"\s*\(following: (.*)\)$", re.DOTALL)
+"""The previous question as a follow-up carries it for retrieval (appended by `rewrite_follow_up`)."""
+
+
 def without_context(query: str) -> str:
     """The question itself, without the previous question appended for retrieval.
 
     >>> without_context("Who found it? (following: Which comet was found at Kestrel Hill?)")
     'Who found it?'
     """
-    return re.sub(r"\s*\(following: .*\)$", "", query, flags=re.DOTALL)
+    return _FOLLOWING.sub("", query)
 
 
 def context_of(query: str) -> str:
@@ -152,7 +156,7 @@ def context_of(query: str) -> str:
     >>> context_of("Who found the comet?")
     ''
     """
-    match = re.search(r"\(following: (.*)\)$", query, flags=re.DOTALL)
+    match = _FOLLOWING.search(query)
     return match.group(1) if match else ""
 
 

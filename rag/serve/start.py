@@ -88,8 +88,8 @@ def start_watching(assistant: Assistant, settings: Settings, watch: Watching, st
     so that the next question already searches the new articles."""
     from rag.ingest.files import bytes_from_megabytes
     from rag.ingest.indexer import IndexReport, update_index
-    from rag.ingest.watch import Watcher, describe_interval
-    from rag.ingest.web import WebClient
+    from rag.ingest.watch import Watcher
+    from rag.ingest.web import WebClient, describe_interval
     from rag.store.postgres import PostgresIndex
 
     retriever = assistant.retriever
