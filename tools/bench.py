@@ -881,7 +881,8 @@ def table(report: dict[str, Any]) -> str:
 
 def _store_table(store: dict[str, Any]) -> list[str]:
     lines = ["", "PostgreSQL store: indexing throughput (a hash for the embedder: the store's own cost)", "",
-             "| store | indexing processes | passages | seconds | passages/s |", "| --- | ---: | ---: | ---: | ---: |"]
+             "| store | indexing processes | passages | seconds | passages/s |", "| --- | ---: | ---: | ---: | ---: |"
+             ] if store["indexing"] else []  # none with --skip store-index
     for row in store["indexing"]:
         lines.append(f"| {row['store']} | {row['processes']} | {row['passages']:,} | {row['seconds']:.1f} | "
                      f"{row['passages_per_s']:,.0f} |")
