@@ -83,10 +83,13 @@ def test_chat_streams_an_answer_shows_its_source_and_runs_no_article_script(brow
     shown = f"chat: {page.inner_text('#rag-chat')!r}\nsources: {page.inner_text('#rag-sources')!r}"
     assert page.locator("#rag-sources .rag-source").count() >= 1, shown
 
-    # The answer arrived piece by piece, then was replaced by the checked answer with a linked marker.
+    # The reply showed a waiting state before the checked answer, which came with a linked marker. (How many
+    # states came between depends on what the bundled model writes, which differs between CPUs: a "drafting"
+    # state and checked sentences when it writes any, none when it writes nothing. Streaming piece by piece is
+    # pinned with scripted answers in tests/test_ui.py.)
     snapshots = page.evaluate("window.__snapshots")
-    assert len(snapshots) >= 3, snapshots
     final = page.locator("#rag-chat .message-content").last
+    assert len(snapshots) >= 2 and snapshots[-1] == final.inner_text(), snapshots
     assert "[1]" in final.inner_text()
     assert final.locator("a.rag-marker").count() >= 1
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.models.embed import embedder_name
+from tests.answer_contract import assert_answer_contract, shows
 from tests.conftest import SAMPLE_ARTICLES, SAMPLES, free_port, serving
 
 pytestmark = pytest.mark.slow
@@ -56,7 +57,9 @@ def test_search_and_ask_print_json(sample_index: Path) -> None:
     ask = json.loads(result.stdout)
     assert "llama" not in result.stderr and "ggml" not in result.stderr, "llama.cpp's log goes to the logger"
     assert set(ask) >= {"answer", "citations", "refused"}
-    assert not ask["refused"] and "41,500" in ask["citations"][0]["text"]
+    # Whatever the bundled model wrote (its words differ between CPUs): checked, cited, the fact shown.
+    assert_answer_contract(ask)
+    assert not ask["refused"] and "41,500" in ask["citations"][0]["text"] and shows(ask, ["41,500"])
 
 
 def test_text_output_lists_sources(sample_index: Path) -> None:
@@ -90,7 +93,8 @@ def test_serve_answers_through_gradio_client(sample_index: Path, tmp_path: Path)
                  env={**os.environ, "HF_HUB_OFFLINE": "1"}):
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         result = client.predict("How many visitors did the 2026 Harbour Lights festival attract?", api_name="/ask")
-        assert not result["refused"]
+        assert_answer_contract(result)
+        assert not result["refused"] and shows(result, ["41,500"])
         assert any("41,500" in citation["text"] for citation in result["citations"])
 
 

@@ -1,16 +1,21 @@
 """End to end with the real bundled models: the sample articles indexed by all-MiniLM-L6-v2 into FAISS,
-questions answered by Gemma 3 270M through llama-cpp-python, citations checked against the passages."""
+questions answered by Gemma 3 270M through llama-cpp-python, citations checked against the passages.
+
+The model's greedy words differ from one CPU to another (AVX2 and AVX-512 kernels sum in a different order), so
+the tests of its answers assert what the pipeline guarantees for any words (tests/answer_contract.py); where the
+words matter, a scripted model writes them, over the same real index, embedder and answer finder.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.answer.assistant import Assistant, Drafting
+from rag.answer.assistant import Assistant
 from rag.answer.prompts import CANNOT_ANSWER, build_prompt
 from rag.ingest.chunk import embedding_text
-from rag.records import Answer
 from rag.store.generations import PassageIndex
-from tests.conftest import SAMPLE_ARTICLES
+from tests.answer_contract import assert_answer_contract, assert_stream_contract, shows, with_a_silent_model
+from tests.conftest import SAMPLE_ARTICLES, ScriptedLLM
 
 pytestmark = pytest.mark.slow
 
@@ -43,21 +48,24 @@ def test_search_finds_the_article_that_answers(real_assistant: Assistant) -> Non
 
 
 def test_bundled_llm_is_a_base_model_that_streams(real_llm) -> None:  # type: ignore[no-untyped-def]
+    """Whatever it writes: pieces of text, at most one per token, that end before any stop sequence."""
     assert real_llm.chat is False  # no chat template in the GGUF: completion prompts
     from rag.records import Passage
 
     passage = Passage("a", "Ferry", "a.txt", "", "The Pine Island ferry has four boats.", 0, 36)
-    pieces = list(real_llm.stream(build_prompt("How many boats does the Pine Island ferry have?", [passage],
-                                               chat=False), max_tokens=24))
+    prompt = build_prompt("How many boats does the Pine Island ferry have?", [passage], chat=False)
+    assert prompt.stop, "a base prompt says where its answer ends"
+    pieces = list(real_llm.stream(prompt, max_tokens=24))
+    assert all(isinstance(piece, str) and piece for piece in pieces), pieces
+    assert len(pieces) <= 24, "streamed token by token, never past max_tokens"
     text = "".join(pieces)
-    assert len(pieces) > 1
-    assert "four" in text.lower()
-    assert "\nQuestion:" not in text  # stop sequences end the answer
+    assert not [stop for stop in prompt.stop if stop in text], text  # stop sequences end the answer
 
 
 def test_an_answer_does_not_depend_on_the_question_before_it(real_llm) -> None:  # type: ignore[no-untyped-def]
     """The model keeps its reading of the prompt's fixed head between questions (rag.models.llm): whatever was
-    asked before, the same prompt gets the same answer, as from a fresh model."""
+    asked before, the same prompt gets the same answer, as from a fresh model. (What the answers say is the
+    model's, and differs between CPUs; that one CPU gives one prompt one answer is the pipeline's.)"""
     from rag.records import Passage
 
     boats = Passage("a", "Ferry", "a.txt", "", "The Pine Island ferry has four boats.", 0, 36)
@@ -67,28 +75,54 @@ def test_an_answer_does_not_depend_on_the_question_before_it(real_llm) -> None: 
                                     "longer opening hours.", 0, 70)], chat=False)
     assert ferry.head == library.head and ferry.text[:ferry.head] == library.text[:library.head]
     answers = ["".join(real_llm.stream(prompt, max_tokens=24)) for prompt in (ferry, library, library, ferry)]
-    assert answers[0] == answers[3] and answers[1] == answers[2]
-    assert "four" in answers[0].lower() and answers[0] != answers[1]
+    assert answers[0] == answers[3] and answers[1] == answers[2], answers
 
 
-@pytest.mark.parametrize("question, fact, source", [
+FACTS = [
     ("How many visitors did the 2026 Harbour Lights festival attract?", "41,500", "harbour-lights-festival.html"),
     ("By how much did the surface water of Lake Orwin warm between 1990 and 2025?", "1.4", "lake-orwin-study.md"),
     ("What was the Dunmore Dairy Cooperative's revenue for 2025?", "27.4 million", "vbw-2026-0412"),
-])
+]
+WRITTEN = {
+    "41,500": "The festival drew 41,500 visitors [1].",
+    "1.4": "The surface water of Lake Orwin warmed by 1.4 °C [1].",
+    "27.4 million": "The Dunmore Dairy Cooperative reported revenue of 27.4 million euros for 2025 [1].",
+}
+"""What a scripted model writes for each fact: sentences their passages back."""
+
+
+@pytest.mark.parametrize("question, fact, source", FACTS)
 def test_answer_cites_the_passage_holding_the_fact(real_assistant: Assistant, question: str, fact: str,
                                                    source: str) -> None:
+    """Whatever the model writes, the answer is checked and cited, and the fact is shown: in the answer, or in
+    the passage's sentences quoted beside it. The evidence (found without the model) holds the fact; a base
+    model's every sentence must cite the passage it comes from, whose citation quotes it, and when no sentence
+    passes, the evidence itself is quoted."""
+    floor = with_a_silent_model(real_assistant).ask(question)
+    assert not floor.refused and fact in floor.text, f"the evidence alone must answer: {floor}"
     answer = real_assistant.ask(question)
+    assert_answer_contract(answer)
     assert not answer.refused, answer
-    assert answer.citations, answer
+    assert shows(answer, [fact]), answer
     cited = [citation.passage for citation in answer.citations]
     assert any(fact in passage.text for passage in cited), answer
     assert any(source in passage.article_id for passage in cited), answer
-    for citation in answer.citations:
-        assert f"[{citation.number}]" in answer.text
-        # Quotes are the passage's words with the source file's hard line breaks folded into spaces.
-        quoted = citation.passage.text[citation.quote_start:citation.quote_end]
-        assert citation.quote and citation.quote == " ".join(quoted.split())
+
+
+@pytest.mark.parametrize("question, fact, source", FACTS)
+def test_a_supported_sentence_is_shown_as_written_and_cited(real_assistant: Assistant, question: str, fact: str,
+                                                            source: str) -> None:
+    """The words pinned (a scripted model), everything else real: a sentence the passage backs is the answer, with
+    its marker renumbered to the passage it cites; an unsupported one after it never shows."""
+    written = WRITTEN[fact]
+    llm = ScriptedLLM(f"{written} It was the largest figure on record in the whole of Europe [1].")
+    scripted = Assistant(real_assistant.retriever, llm, real_assistant.settings, real_assistant.finder)
+    pieces = list(scripted.stream(question))
+    answer = assert_stream_contract(pieces)
+    assert answer.text == written and answer.model_text == llm.replies[0], answer
+    [citation] = answer.citations
+    assert source in citation.passage.article_id and fact in citation.passage.text
+    assert [piece for piece in pieces[:-1] if piece] == [written], "only the checked sentence streamed"
 
 
 @pytest.mark.parametrize("question", [
@@ -96,16 +130,16 @@ def test_answer_cites_the_passage_holding_the_fact(real_assistant: Assistant, qu
     "How much did the Harbour Lights festival cost in 2025?",
 ])
 def test_questions_the_articles_do_not_answer_are_refused(real_assistant: Assistant, question: str) -> None:
+    """Refused before the model is asked (nothing it could write changes that)."""
+    assert real_assistant.prompt(question) is None
     answer = real_assistant.ask(question)
-    assert answer.refused, answer
+    assert answer.refused and answer.model_text == "", answer
     assert answer.text == CANNOT_ANSWER and answer.citations == ()
 
 
 def test_stream_ends_with_the_checked_answer(real_assistant: Assistant) -> None:
-    pieces = list(real_assistant.stream("How many visitors did the Harbour Lights festival attract?"))
-    assert isinstance(pieces[-1], Answer)
-    assert isinstance(pieces[0], Drafting), "the reader sees a drafting state before anything checked"
-    shown = [piece for piece in pieces[1:-1] if not isinstance(piece, Drafting)]
-    assert all(isinstance(piece, str) for piece in shown)
-    # Only checked sentences reach the screen: what streamed is the checked answer, not the model's draft.
-    assert " ".join(str(piece).strip() for piece in shown) == pieces[-1].text
+    """Only checked sentences reach the screen: what streamed is the checked answer (then nothing, or quoted
+    evidence), never the model's draft."""
+    answer = assert_stream_contract(list(real_assistant.stream(
+        "How many visitors did the Harbour Lights festival attract?")))
+    assert not answer.refused and shows(answer, ["41,500"]), answer
