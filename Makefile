@@ -16,49 +16,57 @@ STAMP := $(VENV)/.installed
 # report AMX and fault on its first instruction). Developer machines and CI change CPU from one day to the next,
 # so the flags are set here, in one place:
 #
-# - GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS: the CPU backend is compiled once per x86-64 level (SSE4.2, AVX2,
-#   AVX-512 with VNNI/BF16, ...) and ggml loads the best one this CPU supports when llama_cpp is imported.
-#   Measured on an Intel Xeon with AVX-512 (docs/performance.md): the AVX-512 variant reads a 5-passage prompt
-#   1.47x as fast as the portable AVX2 build, and writes as fast.
-# - The AMX variant (sapphirerapids) is left out of the wheel: it is the one that faulted.
+# - GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS: the CPU backend is compiled once per x86-64 level and ggml loads the
+#   best one this CPU supports when llama_cpp is imported. The project supports x86-64-v3 (AVX2) and up, so only
+#   the variants in LLAMA_VARIANTS are compiled (tools/llama_variants.py edits the source; ggml has no option
+#   for it): the AVX2 one every supported CPU can run, and the AVX-512 ones that read a prompt faster where there
+#   is AVX-512; the figures that chose them are in docs/performance.md#llamacpp-builds. All 14 took 13 of a cold
+#   install's 15 minutes on 2 cores. The AMX variant (sapphirerapids) is never built: it is the one that faulted.
+# - LLAVA_BUILD=OFF, and llama.cpp's `common` library not forced on: the multimodal library is not used here, and
+#   nothing installed links `common`.
 # - llama-cpp-python does not support such a build by itself: its install rules leave the variant libraries out
 #   of its wheel, and it never asks ggml to load them. So the wheel is built with a kept build folder, the
 #   libraries are added to it, and tools/llama_cpp_backends.py.in (which loads them) is appended to
 #   llama_cpp/llama_cpp.py, before the wheel is repacked and installed.
 #
-# The finished wheel is kept in $(LLAMA_WHEELS) under a name that holds the version and a hash of the flags and of
-# the appended loader, so a second clone (or `make clean install`) does not compile again. `make llama-cpp-python`
-# rebuilds it.
+# The finished wheel is kept in $(LLAMA_WHEELS) under a name that holds the version and a hash of the flags, the
+# variants and the two tools, so a second clone (or `make clean install`) does not compile again.
+# `make llama-cpp-python` rebuilds it. tests/test_cpu_baseline.py reads the machine code of every library built.
 LLAMA_VERSION ?= 0.3.36
-LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON
-LLAMA_LEFT_OUT := sapphirerapids
-LLAMA_FLAGS_ID := $(shell { printf '%s %s' '$(LLAMA_CMAKE_ARGS)' '$(LLAMA_LEFT_OUT)'; cat tools/llama_cpp_backends.py.in; } \
-	| sha1sum | cut -c1-10)
+LLAMA_VARIANTS := haswell skylakex icelake zen4
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DLLAVA_BUILD=OFF
+LLAMA_FLAGS_ID := $(shell { printf '%s %s' '$(LLAMA_CMAKE_ARGS)' '$(LLAMA_VARIANTS)'; \
+	cat tools/llama_cpp_backends.py.in tools/llama_variants.py; } | sha1sum | cut -c1-10)
 LLAMA_WHEELS ?= $(HOME)/.cache/rag/wheels/llama-cpp-python-$(LLAMA_VERSION)-$(LLAMA_FLAGS_ID)
 LLAMA_WORK := build/llama-cpp-python
+LLAMA_SOURCE := $(LLAMA_WORK)/llama_cpp_python-$(LLAMA_VERSION)
+STEP := bash tools/step
 
 .PHONY: install serve test lint bench index clean chromium llama-wheel llama-cpp-python train-answerer
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml Makefile
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade pip wheel
-	$(BIN)/python -m pip install "$(TORCH)"
-	test -n "$$(ls $(LLAMA_WHEELS)/*.whl 2>/dev/null)" || $(MAKE) --no-print-directory llama-wheel
-	$(BIN)/python -m pip install --force-reinstall --no-deps $(LLAMA_WHEELS)/*.whl
-	$(BIN)/python -m pip install -e ".[dev]"
+	@echo "Installing into $(VENV): each step prints its time (a first install compiles llama.cpp: about 5 minutes)"
+	@test -x $(BIN)/python || $(STEP) "virtual environment" $(PYTHON) -m venv $(VENV)
+	@$(STEP) "pip and wheel" $(BIN)/python -m pip install --quiet --upgrade pip wheel
+	@$(STEP) "torch (CPU build)" $(BIN)/python -m pip install "$(TORCH)"
+	@test -n "$$(ls $(LLAMA_WHEELS)/*.whl 2>/dev/null)" || $(STEP) "llama.cpp compiled" $(MAKE) --no-print-directory llama-wheel
+	@$(STEP) "llama-cpp-python" $(BIN)/python -m pip install --quiet --force-reinstall --no-deps $(LLAMA_WHEELS)/*.whl
+	@$(STEP) "the project and its packages" $(BIN)/python -m pip install -e ".[dev]"
 	touch $(STAMP)
 
-# Compile llama.cpp (about 10 minutes on 2 cores) into a wheel that holds every CPU variant but AMX.
+# Compile llama.cpp (about 4 minutes on 2 cores) into a wheel that holds the CPU variants of LLAMA_VARIANTS.
 llama-wheel:
-	rm -rf $(LLAMA_WORK) && mkdir -p $(LLAMA_WORK) $(LLAMA_WHEELS)
+	rm -rf $(LLAMA_WORK) && mkdir -p $(LLAMA_WORK)/sdist $(LLAMA_WHEELS)
+	$(BIN)/python -m pip download --quiet --no-deps --no-binary :all: -d $(LLAMA_WORK)/sdist \
+		"llama-cpp-python==$(LLAMA_VERSION)"
+	tar -xzf $(LLAMA_WORK)/sdist/llama_cpp_python-$(LLAMA_VERSION).tar.gz -C $(LLAMA_WORK)
+	$(BIN)/python -m tools.llama_variants $(LLAMA_SOURCE) $(LLAMA_VARIANTS)
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel --no-deps --no-cache-dir \
-		--no-binary llama-cpp-python --config-settings=build-dir=$(CURDIR)/$(LLAMA_WORK)/cmake \
-		-w $(LLAMA_WORK)/dist "llama-cpp-python==$(LLAMA_VERSION)"
+		--config-settings=build-dir=$(CURDIR)/$(LLAMA_WORK)/cmake -w $(LLAMA_WORK)/dist ./$(LLAMA_SOURCE)
 	$(BIN)/python -m wheel unpack -d $(LLAMA_WORK)/unpacked $(LLAMA_WORK)/dist/*.whl
 	cp $(LLAMA_WORK)/cmake/bin/libggml-cpu-*.so $(LLAMA_WORK)/unpacked/*/llama_cpp/lib/
-	rm -f $(foreach variant,$(LLAMA_LEFT_OUT),$(LLAMA_WORK)/unpacked/*/llama_cpp/lib/libggml-cpu-$(variant).so)
 	for module in $(LLAMA_WORK)/unpacked/*/llama_cpp/llama_cpp.py; do cat tools/llama_cpp_backends.py.in >> $$module; done
 	$(BIN)/python -m wheel pack -d $(LLAMA_WHEELS) $(LLAMA_WORK)/unpacked/*
 	rm -rf $(LLAMA_WORK)

@@ -1,7 +1,8 @@
-"""The installed llama.cpp runs on every x86-64 machine: `make install` builds it with one CPU backend per
-instruction-set level (the Makefile's LLAMA_CMAKE_ARGS), leaves out the AMX one, and importing llama_cpp loads the
-best the CPU supports (tools/llama_cpp_backends.py.in, appended to the wheel). A `-march=native` build passes on the
-machine that built it and dies elsewhere, so this checks the build itself, not only that it runs here."""
+"""The installed llama.cpp runs on every x86-64-v3 machine: `make install` builds it with one CPU backend per
+instruction-set level of the Makefile's LLAMA_VARIANTS (AVX2 and up, never the AMX one), and importing llama_cpp
+loads the best the CPU supports (tools/llama_cpp_backends.py.in, appended to the wheel). A `-march=native` build
+passes on the machine that built it and dies elsewhere, so this checks the build itself, not only that it runs
+here; tests/test_cpu_baseline.py reads its machine code."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def test_the_build_dispatches_at_run_time_and_never_uses_amx() -> None:
     variants = sorted(path.name for path in (Path(llama_cpp.__file__).parent / "lib").glob("libggml-cpu-*.so"))
     assert variants, ("llama-cpp-python was not installed by `make install` (no CPU variants beside libllama): "
                       "run `make llama-cpp-python`")
-    assert "libggml-cpu-haswell.so" in variants and "libggml-cpu-x64.so" in variants  # AVX2, and the fallback
+    assert variants == sorted(f"libggml-cpu-{name}.so" for name in makefile_variants()), "run `make llama-cpp-python`"
+    assert "libggml-cpu-haswell.so" in variants  # AVX2: what every supported CPU runs
     assert not any("sapphirerapids" in name for name in variants), "the AMX variant faults on some Xeon VMs"
     assert not (Path(llama_cpp.__file__).parent / "lib" / "libggml-cpu.so").exists(), "one CPU backend linked in"
     features = llama_cpp.llama_print_system_info().decode()
@@ -45,8 +47,15 @@ def test_a_plain_llama_cpp_program_loads_a_model(tmp_path: Path) -> None:
     assert "load_backend" not in result.stderr, "loading the CPU backend is not announced on stderr"
 
 
+def makefile_variants() -> list[str]:
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    variants = re.search(r"^LLAMA_VARIANTS := (.*)$", makefile, re.MULTILINE)
+    assert variants, "the Makefile names no LLAMA_VARIANTS"
+    return variants.group(1).split()
+
+
 def test_the_makefile_owns_the_flags() -> None:
     makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
     flags = re.search(r"^LLAMA_CMAKE_ARGS := (.*)$", makefile, re.MULTILINE)
     assert flags and "-DGGML_NATIVE=OFF" in flags.group(1) and "-DGGML_CPU_ALL_VARIANTS=ON" in flags.group(1)
-    assert re.search(r"^LLAMA_LEFT_OUT := .*sapphirerapids", makefile, re.MULTILINE)
+    assert "haswell" in makefile_variants() and "sapphirerapids" not in makefile_variants()
