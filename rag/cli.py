@@ -23,8 +23,9 @@ from rag.errors import RagError
 from rag.records import reported_by_text
 from rag.settings import Settings
 
-if TYPE_CHECKING:  # imported when a command runs: `rag --help` and `rag ask` need no indexer
+if TYPE_CHECKING:  # imported by the commands that use them: `rag --help` and `rag ask` load no indexer
     from rag.ingest.indexer import IndexReport, UpdateOptions
+    from rag.ingest.lazy_embedder import LazyEmbedder
 
 # Which settings each command exposes as flags.
 _RETRIEVAL = ("index", "store", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap",
@@ -223,7 +224,7 @@ def _update_index(sources: Sequence[str], settings: Settings, options: UpdateOpt
                             options, web=web)
 
 
-def _lazy_embedder(settings: Settings) -> Any:
+def _lazy_embedder(settings: Settings) -> LazyEmbedder:
     """The settings' embedder, loaded only if something needs embedding: a rerun with nothing new never pays for
     the model."""
     from rag.ingest.lazy_embedder import LazyEmbedder
