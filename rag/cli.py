@@ -17,11 +17,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError
 from rag.records import reported_by_text
 from rag.settings import Settings
+
+if TYPE_CHECKING:  # imported by the commands that use them: `rag --help` and `rag ask` load no indexer
+    from rag.ingest.indexer import IndexReport, UpdateOptions
+    from rag.ingest.lazy_embedder import LazyEmbedder
 
 # Which settings each command exposes as flags.
 _RETRIEVAL = ("index", "store", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap",
@@ -73,12 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--rebuild", action="store_true", help="re-embed everything (needed after changing the "
                        "embedder or chunk settings)")
     index.add_argument("--keep-missing", action="store_true", help="keep articles whose source file is gone")
-    index.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+    index.add_argument("--wait", type=float, default=None, metavar="SECONDS",
                        help="wait this long for another writer to finish instead of failing at once")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
     index.add_argument("--strict", action="store_true", help="exit with status 1 when any source failed to read "
                        "(the readable ones are still indexed)")
-    index.add_argument("--checkpoint", type=float, default=300.0, metavar="SECONDS",
+    index.add_argument("--checkpoint", dest="checkpoint_seconds", type=float, default=None, metavar="SECONDS",
                        help="save the work done so far this often, so that an interrupted run resumes (default: 300)")
     _add_feed_flags(index)
     index.add_argument("--migrate", action="store_true", help="with --store: upgrade the database's schema to this "
@@ -91,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="time between runs, like 15m, 90s, 1h or 1h30m (default: 15m)")
     watch.add_argument("--runs", type=int, default=None, metavar="N", help="stop after N runs (default: never)")
     watch.add_argument("--keep-missing", action="store_true", help="keep articles whose source file is gone")
-    watch.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+    watch.add_argument("--wait", type=float, default=None, metavar="SECONDS",
                        help="wait this long for another writer before skipping a run (default: 60)")
     _add_feed_flags(watch)
     watch.set_defaults(handler=_watch)
@@ -182,16 +186,18 @@ def _help_text(text: str) -> str:
 
 
 def _index(arguments: argparse.Namespace, settings: Settings) -> int:
+    from rag.ingest.indexer import UpdateOptions
     from rag.store import index_location
     from rag.store.postgres import is_database_url
 
     location = index_location(settings.index, settings.store)
-    report = _update_index(
-        arguments.sources, settings, chunk_tokens=_given(arguments, settings, "chunk_tokens"),
+    options = UpdateOptions.from_settings(
+        settings, "index", chunk_tokens=_given(arguments, settings, "chunk_tokens"),
         chunk_overlap=_given(arguments, settings, "chunk_overlap"), rebuild=arguments.rebuild,
-        keep_missing=arguments.keep_missing, progress=not (arguments.quiet or arguments.json), wait=arguments.wait,
-        checkpoint_seconds=arguments.checkpoint, prune_feeds=arguments.prune_feeds, migrate=arguments.migrate,
+        keep_missing=arguments.keep_missing, prune_feeds=arguments.prune_feeds, migrate=arguments.migrate,
+        progress=not (arguments.quiet or arguments.json), **_flags_given(arguments, "wait", "checkpoint_seconds"),
     )
+    report = _update_index(arguments.sources, settings, options)
     print(report.to_json() if arguments.json else report.summary())
     if report.nothing_read:
         print(f"rag index: error: no article could be read from {' '.join(arguments.sources)}, so the index was "
@@ -206,29 +212,31 @@ def _index(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _update_index(sources: Sequence[str], settings: Settings, **options: Any) -> Any:
-    """`rag.ingest.indexer.update_index` as the settings configure it, with a lazy embedder and a web client."""
-    from rag.ingest.files import bytes_from_megabytes
+def _update_index(sources: Sequence[str], settings: Settings, options: UpdateOptions) -> IndexReport:
+    """One `rag.ingest.indexer.update_index` run with `options`, into the index the settings name, with their
+    embedder (loaded lazily) and web client."""
     from rag.ingest.indexer import update_index
-    from rag.ingest.lazy_embedder import LazyEmbedder
+    from rag.ingest.web import WebClient
     from rag.store import index_location
 
-    # Loaded only if something needs embedding: a rerun with nothing new never pays for the model.
-    embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
-                                        backend=settings.embed_backend, cache=settings.cache)
-    with _web_client(settings) as web:
-        return update_index(sources, index_location(settings.index, settings.store), embedder,
-                            batch_size=settings.batch_size,
-                            max_file_bytes=bytes_from_megabytes(settings.max_file_mb),
-                            index_factory=settings.index_factory, web=web, **options)
+    with WebClient.from_settings(settings) as web:
+        return update_index(sources, index_location(settings.index, settings.store), _lazy_embedder(settings),
+                            options, web=web)
 
 
-def _web_client(settings: Settings) -> Any:
-    """The web client for URL sources the person at the keyboard gave: private and loopback addresses allowed."""
-    from rag.ingest.files import bytes_from_megabytes
-    from rag.ingest.web import WebClient
+def _lazy_embedder(settings: Settings) -> LazyEmbedder:
+    """The settings' embedder, loaded only if something needs embedding: a rerun with nothing new never pays for
+    the model."""
+    from rag.ingest.lazy_embedder import LazyEmbedder
 
-    return WebClient(timeout=settings.fetch_timeout, max_bytes=bytes_from_megabytes(settings.max_file_mb))
+    return LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
+                                    backend=settings.embed_backend, cache=settings.cache)
+
+
+def _flags_given(arguments: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The values of the flags (default None) given on the command line: the others are left to the defaults of
+    the kind of run (`rag.ingest.indexer.RUN_DIFFERENCES`)."""
+    return {name: getattr(arguments, name) for name in names if getattr(arguments, name) is not None}
 
 
 def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
@@ -236,27 +244,21 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
     import functools
     import signal
 
-    from rag.ingest.files import bytes_from_megabytes
-    from rag.ingest.indexer import update_index
-    from rag.ingest.lazy_embedder import LazyEmbedder
+    from rag.ingest.indexer import UpdateOptions, update_index
     from rag.ingest.watch import Watcher, parse_interval
-    from rag.ingest.web import describe_interval
+    from rag.ingest.web import WebClient, describe_interval
     from rag.store import index_location, open_store
 
     every = parse_interval(arguments.every)
-    # One embedder for every run, loaded by the first run that has something to embed.
-    embedder = LazyEmbedder.for_setting(settings.embedder, batch_size=settings.batch_size,
-                                        backend=settings.embed_backend, cache=settings.cache)
+    options = UpdateOptions.from_settings(settings, "watch", keep_missing=arguments.keep_missing,
+                                          prune_feeds=arguments.prune_feeds, **_flags_given(arguments, "wait"))
+    embedder = _lazy_embedder(settings)  # one for every run, loaded by the first run that has something to embed
     # SIGTERM (a service manager, `kill`) stops it the way Ctrl-C does: at once, the index left whole.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    with _web_client(settings) as web, contextlib.ExitStack() as restore:
+    with WebClient.from_settings(settings) as web, contextlib.ExitStack() as restore:
         restore.callback(signal.signal, signal.SIGTERM, previous)
         location = index_location(settings.index, settings.store)
-        run = functools.partial(update_index, folder=location, embedder=embedder, progress=False,
-                                keep_missing=arguments.keep_missing, wait=arguments.wait,
-                                batch_size=settings.batch_size, index_factory=settings.index_factory,
-                                max_file_bytes=bytes_from_megabytes(settings.max_file_mb), web=web,
-                                prune_feeds=arguments.prune_feeds)
+        run = functools.partial(update_index, folder=location, embedder=embedder, options=options, web=web)
         watcher = Watcher(arguments.sources, run, every, log=lambda line: print(line, flush=True),
                           json_log=arguments.json)
         print(f"rag watch: indexing {len(arguments.sources)} source(s) into {open_store(location).name} every "
@@ -369,6 +371,7 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
             raise InvalidRequestError(f"the chat page {settings.chat!r} is not a function")
     watch = None
     if arguments.watch:
+        from rag.ingest.indexer import UpdateOptions
         from rag.ingest.watch import parse_interval
         from rag.serve.start import Watching
         from rag.store.generations import live_generation_name
@@ -376,7 +379,8 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         watch = Watching(tuple(arguments.watch), parse_interval(arguments.every), arguments.prune_feeds)
         if live_generation_name(settings.index) is None:  # a first start: build the index the server will serve
             print(f"No index in {settings.index} yet: indexing the watched sources first", file=sys.stderr, flush=True)
-            report = _update_index(arguments.watch, settings, prune_feeds=arguments.prune_feeds)
+            options = UpdateOptions.from_settings(settings, "index", prune_feeds=arguments.prune_feeds)
+            report = _update_index(arguments.watch, settings, options)
             print(report.summary(), file=sys.stderr, flush=True)
     serve(settings, chat=chat, announce=lambda message: print(message, file=sys.stderr, flush=True), watch=watch)
     return 0

@@ -106,10 +106,10 @@ def real_llm():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
     """The shipped sample articles indexed with the real bundled embedder (once per test session)."""
-    from rag.ingest.indexer import update_index
+    from rag.ingest.indexer import UpdateOptions, update_index
 
     folder = tmp_path_factory.mktemp("sample-index")
-    update_index([SAMPLES], folder, real_embedder, progress=False)
+    update_index([SAMPLES], folder, real_embedder, UpdateOptions(progress=False))
     return folder
 
 
@@ -120,10 +120,10 @@ MULTI_OUTLET = PROJECT / "tests" / "data" / "multi-outlet.jsonl"
 @pytest.fixture(scope="session")
 def multi_outlet_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
     """tests/data/multi-outlet.jsonl indexed with the real bundled embedder (once per test session)."""
-    from rag.ingest.indexer import update_index
+    from rag.ingest.indexer import UpdateOptions, update_index
 
     folder = tmp_path_factory.mktemp("multi-outlet-index")
-    update_index([MULTI_OUTLET], folder, real_embedder, progress=False)
+    update_index([MULTI_OUTLET], folder, real_embedder, UpdateOptions(progress=False))
     return folder
 
 

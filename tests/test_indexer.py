@@ -16,9 +16,10 @@ import pytest
 from rag.answer.retrieve import Retriever
 from rag.errors import IndexFormatError, IndexLockedError, SourceError
 from rag.ingest import files
-from rag.ingest.indexer import IndexReport, update_index
+from rag.ingest.indexer import IndexReport, UpdateOptions, UpdateRun, update_index
 from rag.ingest.lazy_embedder import LazyEmbedder
 from rag.ingest.uploads import add_files, safe_upload_name
+from rag.settings import Settings
 from rag.store.generations import PassageIndex, current_generation, writer_lock
 from tests.conftest import FakeEmbedder, write
 
@@ -39,7 +40,12 @@ def corpus(folder: Path, topics: Sequence[str] = ("harbour", "bridge", "library"
 
 
 def index(sources: Sequence[Path], folder: Path, embedder: Any, **options: Any) -> IndexReport:
-    return update_index(sources, folder, embedder, progress=False, **{**CHUNKS, **options})
+    return update_index(sources, folder, embedder, UpdateOptions(progress=False, **{**CHUNKS, **options}))
+
+
+def uploading(**choices: Any) -> UpdateOptions:
+    """The options of an upload run, as the server builds them from the default settings, with these choices."""
+    return UpdateOptions.from_settings(Settings(), "upload", **choices)
 
 
 def state(folder: Path) -> tuple[Any, ...]:
@@ -304,8 +310,8 @@ def test_report_json_has_every_count_and_failure(tmp_path: Path) -> None:
 
 def test_progress_shows_articles_and_chunks_per_second(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events: list[tuple[str, int, int]] = []
-    update_index([corpus(tmp_path / "articles")], tmp_path / "index", FakeEmbedder(), progress=True,
-                 on_progress=lambda *event: events.append(event), batch_size=4, **CHUNKS)
+    update_index([corpus(tmp_path / "articles")], tmp_path / "index", FakeEmbedder(),
+                 UpdateOptions(progress=True, batch_size=4, **CHUNKS), on_progress=lambda *event: events.append(event))
     assert events[0] == ("reading", 0, 3) and ("reading", 3, 3) in events
     assert events[-1] == ("embedding", 3, 3) and ("embedding", 0, 3) in events
     stderr = capsys.readouterr().err
@@ -407,14 +413,15 @@ def test_changed_chunk_settings_need_rebuild(tmp_path: Path) -> None:
     index([source], folder, FakeEmbedder())
     before = state(folder)
     with pytest.raises(IndexFormatError, match=r"re-embedded.*--rebuild"):
-        update_index([source], folder, FakeEmbedder(), chunk_tokens=40, progress=False)
+        update_index([source], folder, FakeEmbedder(), UpdateOptions(chunk_tokens=40, progress=False))
     assert state(folder) == before
     # Not giving chunk settings keeps the index's own: no error, nothing to do.
     embedder = FakeEmbedder()
-    assert update_index([source], folder, embedder, progress=False).unchanged == 3 and embedder.calls == []
+    kept = update_index([source], folder, embedder, UpdateOptions(progress=False))
+    assert kept.unchanged == 3 and embedder.calls == []
 
     embedder = FakeEmbedder()
-    rebuilt = update_index([source], folder, embedder, chunk_tokens=40, rebuild=True, progress=False)
+    rebuilt = update_index([source], folder, embedder, UpdateOptions(chunk_tokens=40, rebuild=True, progress=False))
     assert len(rebuilt.updated) == 3 and rebuilt.unchanged == 0 and embedder.embedded == rebuilt.passages_total
     assert PassageIndex.load(folder).settings["chunk_tokens"] == 40
 
@@ -464,7 +471,7 @@ def test_lazy_embedder_is_loaded_only_when_something_must_be_embedded(tmp_path: 
     assert not wrong.loaded
     smaller = lazy()
     with pytest.raises(IndexFormatError, match="--rebuild"):
-        update_index([source], folder, smaller, chunk_tokens=20, progress=False)
+        update_index([source], folder, smaller, UpdateOptions(chunk_tokens=20, progress=False))
     assert not smaller.loaded and len(loads) == 2  # refusing a smaller chunk size needs no model
 
 
@@ -561,8 +568,8 @@ def _write_rounds(source: str, folder: str, rounds: int) -> None:
         for topic in ("harbour", "bridge", "library", "school"):
             Path(source, f"{topic}.txt").write_text(f"{topic} round {number}\n\nIn round {number} the {topic} "
                                                     f"committee met and the {topic} plan moved to round {number}.")
-        update_index([source], folder, FakeEmbedder(), progress=False, checkpoint_seconds=None, batch_size=2,
-                     wait=60, **CHUNKS)
+        update_index([source], folder, FakeEmbedder(),
+                     UpdateOptions(progress=False, checkpoint_seconds=None, batch_size=2, wait=60, **CHUNKS))
 
 
 def test_reader_follows_a_concurrent_writer_and_never_sees_a_half_written_index(tmp_path: Path) -> None:
@@ -622,7 +629,7 @@ def test_add_files_stores_uploads_inside_the_index_folder_and_indexes_them(tmp_p
     before = {path for path in tmp_path.rglob("*")}
     report = add_files([("../../evil.md", story("evil").encode()), ("/etc/passwd.md", story("passwd").encode()),
                         ("..\\win.md", story("windows").encode()), ("same.txt", story("one").encode()),
-                        ("same.txt", story("two").encode())], folder, FakeEmbedder(), **CHUNKS)
+                        ("same.txt", story("two").encode())], folder, FakeEmbedder(), uploading(**CHUNKS))
     created = {path for path in tmp_path.rglob("*")} - before
     assert all(path == folder or folder in path.parents or path == folder.parent for path in created)
     uploads = folder / "uploads"
@@ -631,7 +638,7 @@ def test_add_files_stores_uploads_inside_the_index_folder_and_indexes_them(tmp_p
     assert len(report.added) == 5 and report.failed == []
 
     second = add_files([("later.md", story("later").encode()), ("same.txt", story("one", 2).encode()),
-                        ("blank.txt", b"")], folder, FakeEmbedder(), **CHUNKS)
+                        ("blank.txt", b"")], folder, FakeEmbedder(), uploading(**CHUNKS))
     assert [Path(a).name for a in second.added] == ["later.md"]
     assert [Path(a).name for a in second.updated] == ["same.txt"]
     assert second.removed == [] and second.unchanged == 4 and dict(second.failed).keys() == {"blank.txt"}
@@ -649,10 +656,20 @@ def test_add_files_refuses_a_file_over_the_size_limit_before_writing_anything(tm
     folder = tmp_path / "index"
     upload = [("fine.md", b"# Fine\n\nText."), ("big.txt", story("big").encode())]
     with pytest.raises(SourceError, match=r"big.txt: is \d+ bytes, more than the limit of 100 bytes.*RAG_MAX_FILE_MB"):
-        add_files(upload, folder, FakeEmbedder(), max_file_bytes=100)
+        add_files(upload, folder, FakeEmbedder(), uploading(max_file_bytes=100))
     assert not (folder / "uploads").exists()
-    report = add_files(upload, folder, FakeEmbedder(), max_file_bytes=10_000, **CHUNKS)
+    report = add_files(upload, folder, FakeEmbedder(), uploading(max_file_bytes=10_000, **CHUNKS))
     assert len(report.added) == 2 and report.failed == []
+
+
+@pytest.mark.parametrize("run", ["index", "watch", "upload"])
+def test_every_kind_of_run_takes_its_batch_size_size_limit_and_index_type_from_the_settings(run: UpdateRun) -> None:
+    """`rag index`, `rag watch`, `rag serve --watch` and uploads are configured in one place, from the settings."""
+    settings = Settings(batch_size=8, max_file_mb=0.5, index_factory="Flat")
+    options = UpdateOptions.from_settings(settings, run, rebuild=True)
+    assert (options.batch_size, options.max_file_bytes, options.index_factory) == (8, 524288, "Flat")
+    assert options.rebuild and options.chunk_tokens is None  # the run's choices; the index keeps its chunking
+    assert options.wait == {"index": 0.0, "watch": 60.0, "upload": 30.0}[run]
 
 
 # --- the `rag index` command: lazy model, exit status, settings flags -------------------------------------------

@@ -35,7 +35,7 @@ from rag.answer.assistant import Assistant
 from rag.answer.retrieve import Retriever
 from rag.cli import main
 from rag.errors import DatabaseCrashedError, IndexFormatError, IndexNotFoundError, StoreUnavailableError
-from rag.ingest.indexer import update_index
+from rag.ingest.indexer import UpdateOptions, update_index
 from rag.records import Filters
 from rag.store.postgres import Database, PostgresIndex, masked
 from rag.store.postgres_schema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
@@ -100,7 +100,7 @@ def database(postgres: str) -> str:
 
 
 def index(sources: Sequence[Path], target: str | Path, embedder: Any, **options: Any) -> Any:
-    return update_index(sources, target, embedder, progress=False, **{**CHUNKS, **options})
+    return update_index(sources, target, embedder, UpdateOptions(progress=False, **{**CHUNKS, **options}))
 
 
 def rows_of(url: str, sql: str) -> list[Any]:
@@ -267,7 +267,7 @@ def index_as_the_child(tmp_path: Path, sources: Sequence[Path], target: str) -> 
     embedder = FakeEmbedder()
     embedder.name = embedder_name(str(fake_model(tmp_path)), Settings().embed_backend)  # as the child names it
     for source in sources:
-        update_index([source], target, embedder, progress=False, batch_size=2, **CHUNKS)
+        update_index([source], target, embedder, UpdateOptions(progress=False, batch_size=2, **CHUNKS))
 
 
 def run(tmp_path: Path, arguments: Sequence[str]) -> dict[str, Any]:

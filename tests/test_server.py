@@ -23,7 +23,7 @@ from rag.answer.evidence import WordOverlap
 from rag.answer.prompts import Prompt
 from rag.answer.retrieve import Retriever
 from rag.errors import IndexNotFoundError, ModelError
-from rag.ingest.indexer import update_index
+from rag.ingest.indexer import UpdateOptions, update_index
 from rag.serve.app import create_app
 from rag.serve.openai import conversation
 from rag.serve.queue import BusyError, QueuedLLM, Waiting
@@ -47,7 +47,7 @@ def index_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, text in ARTICLES.items():
         (articles / name).write_text(text, "utf-8")
     folder = tmp_path_factory.mktemp("index")
-    update_index([articles], folder, FakeEmbedder(), progress=False)
+    update_index([articles], folder, FakeEmbedder(), UpdateOptions(progress=False))
     return folder
 
 

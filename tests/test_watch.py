@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from rag.errors import InvalidRequestError
-from rag.ingest.indexer import IndexReport, update_index
+from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
 from rag.ingest.watch import MAX_BACKOFF_RUNS, Watcher, parse_interval
 from rag.ingest.web import WebClient
 from rag.store.generations import PassageIndex, current_generation, writer_lock
@@ -101,7 +101,7 @@ def test_watch_runs_the_real_indexer_on_a_schedule_and_logs_a_line_per_run(site:
     with WebClient(timeout=5) as web:
 
         def run(sources: Sequence[str]) -> IndexReport:
-            report = update_index(sources, tmp_path / "index", embedder, progress=False, web=web)
+            report = update_index(sources, tmp_path / "index", embedder, UpdateOptions(progress=False), web=web)
             if not lines:  # after the first run (not logged yet), the feed gets a new item
                 site.put(
                     "/feed.xml",
@@ -134,7 +134,7 @@ def test_serve_watch_keeps_the_served_index_current(site: LocalSite, tmp_path: P
     first = [{"title": "Carrow Road bridge to close", "guid": "tag:g,1", "content": STORY}]
     feed = site.put("/feed.xml", rss("Maplewood Gazette", first), "application/rss+xml")
     embedder = FakeEmbedder()
-    update_index([feed], tmp_path / "index", embedder, progress=False, web=WebClient())
+    update_index([feed], tmp_path / "index", embedder, UpdateOptions(progress=False), web=WebClient())
     retriever = Retriever.load(tmp_path / "index", embedder)
 
     assistant = types.SimpleNamespace(retriever=retriever)  # all start_watching uses of the assistant
@@ -292,7 +292,7 @@ def test_a_server_that_asks_to_wait_is_left_alone_that_long(site: LocalSite, tmp
     with WebClient(timeout=5) as web:
 
         def run(sources: Sequence[str]) -> IndexReport:
-            return update_index(sources, tmp_path / "index", FakeEmbedder(), progress=False, web=web)
+            return update_index(sources, tmp_path / "index", FakeEmbedder(), UpdateOptions(progress=False), web=web)
 
         watcher = Watcher([feed], run, every=900, log=lines.append, clock=clock)
         first = watcher.run_once()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.errors import SourceError
-from rag.ingest.indexer import IndexReport, update_index
+from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
 from rag.ingest.rss import read_feed
 from rag.ingest.web import USER_AGENT, WebClient, read_url
 from rag.store.generations import PassageIndex
@@ -70,7 +70,7 @@ def items(site: LocalSite) -> list[dict[str, str]]:
 
 
 def index(sources: list[str | Path], folder: Path, web: WebClient | None, **options: object) -> IndexReport:
-    return update_index(sources, folder, FakeEmbedder(), progress=False, web=web, **options)  # type: ignore[arg-type]
+    return update_index(sources, folder, FakeEmbedder(), UpdateOptions(progress=False, **options), web=web)  # type: ignore[arg-type]
 
 
 def stored(folder: Path) -> dict[str, str]:
@@ -368,6 +368,18 @@ def test_rebuild_reads_the_urls_the_index_holds_again(site: LocalSite, web: WebC
     assert len(report.added) == 1 and len(report.updated) == 4 and report.removed == [] and report.failed == []
     assert sorted(site.paths()) == ["/2026/ferry", "/feed.xml", "/news/ferry", "/news/library", "/news/market"]
     assert all("if-none-match" not in headers for _, headers in site.requests)  # a rebuild reads everything
+
+
+def test_a_rebuild_without_a_web_client_refuses_an_index_that_holds_urls(
+    site: LocalSite, web: WebClient, tmp_path: Path
+) -> None:
+    """A rebuild reads the URLs the index holds too: without a client to fetch them it is refused, index untouched."""
+    url = site.put("/news/ferry", page("Orwin ferry back in service", FERRY))
+    index([url], tmp_path / "index", web)
+    other = write(tmp_path / "articles", "notes.txt", f"Market notes\n\n{MARKET}\n")
+    with pytest.raises(SourceError, match=f"{url}: is a web address, and this indexer fetches none"):
+        index([other], tmp_path / "index", None, rebuild=True)
+    assert set(stored(tmp_path / "index")) == {url}
 
 
 def test_a_server_that_asks_to_wait_says_how_long(site: LocalSite, web: WebClient, tmp_path: Path) -> None:

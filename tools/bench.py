@@ -183,7 +183,7 @@ def part_naive_index(config: dict[str, Any]) -> dict[str, Any]:
 
 def part_project_index(config: dict[str, Any]) -> dict[str, Any]:
     """The project's path: a first build, a rerun with nothing changed, a rerun with one article changed."""
-    from rag.ingest.indexer import update_index
+    from rag.ingest.indexer import UpdateOptions, update_index
     from rag.models.embed import load_embedder
 
     started = time.perf_counter()
@@ -194,7 +194,7 @@ def part_project_index(config: dict[str, Any]) -> dict[str, Any]:
 
     def run() -> tuple[float, Any]:
         began = time.perf_counter()
-        report = update_index([corpus], index, embedder, progress=False, checkpoint_seconds=None)
+        report = update_index([corpus], index, embedder, UpdateOptions(progress=False, checkpoint_seconds=None))
         return time.perf_counter() - began, report
 
     first_seconds, first = run()
@@ -447,11 +447,11 @@ def _postgres(folder: Path, engine: str | None = None) -> Iterator[str]:
 
 def part_store_index(config: dict[str, Any]) -> dict[str, Any]:
     """One indexing process of the store's throughput measurement: `update_index` of its share of the corpus."""
-    from rag.ingest.indexer import update_index
+    from rag.ingest.indexer import UpdateOptions, update_index
 
     started = time.perf_counter()
-    report = update_index([config["corpus"]], config["target"], HashEmbedder(), progress=False,
-                          checkpoint_seconds=None, wait=600)
+    report = update_index([config["corpus"]], config["target"], HashEmbedder(),
+                          UpdateOptions(progress=False, checkpoint_seconds=None, wait=600))
     return {"seconds": time.perf_counter() - started, "passages": report.passages_embedded,
             "articles": len(report.added)}
 
@@ -795,11 +795,11 @@ def _bench_indexing(articles_file: Path, work: Path, backend: str, arguments: ar
 
 
 def _bench_answer(work: Path, backend: str, quick: bool) -> dict[str, Any]:
-    from rag.ingest.indexer import update_index
+    from rag.ingest.indexer import UpdateOptions, update_index
     from rag.models.embed import load_embedder
 
     index = work / "answer-index"
-    update_index([SAMPLES], index, load_embedder(backend=backend, threads=0), progress=False)
+    update_index([SAMPLES], index, load_embedder(backend=backend, threads=0), UpdateOptions(progress=False))
     tokens = 24 if quick else 96
     questions = list(QUESTIONS[:2] if quick else QUESTIONS)
     assistant = _progress("answers through the assistant", "answer",

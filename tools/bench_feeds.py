@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.ingest.indexer import IndexReport, chunk_settings, update_index
+from rag.ingest.indexer import IndexReport, UpdateOptions, chunk_settings, update_index
 from rag.ingest.lazy_embedder import LazyEmbedder
 from rag.ingest.watch import Watcher
 from rag.ingest.web import WebClient
@@ -111,7 +111,7 @@ def main() -> None:
         feed = site.put("/feed.xml", rss("Bench Herald", items), "application/rss+xml")
 
         def index(sources: list[str], name: str) -> IndexReport:
-            return update_index(sources, folder / name, embedder, progress=False, web=web)
+            return update_index(sources, folder / name, embedder, UpdateOptions(progress=False), web=web)
 
         embedder.embed(["warm-up"])  # load the model first: its start-up is not fetching
         results["feed_first"] = figures(index([feed], "feed"), arguments.items, "items")

@@ -28,14 +28,14 @@ def build_prompt(folder: Path) -> str:
     """The assistant's real prompt for QUESTION over the sample articles (indexed into `folder` once)."""
     from rag.answer.prompts import fit_passages
     from rag.answer.retrieve import Retriever
-    from rag.ingest.indexer import update_index
+    from rag.ingest.indexer import UpdateOptions, update_index
     from rag.models.bundled import bundled_gguf_path
     from rag.models.embed import load_embedder
     from rag.models.llm import LlamaCppLLM
 
     embedder = load_embedder(threads=2)
     if not (folder / "CURRENT").exists():
-        update_index([PROJECT / "rag" / "samples"], folder, embedder, progress=False)
+        update_index([PROJECT / "rag" / "samples"], folder, embedder, UpdateOptions(progress=False))
     hits = Retriever.load(folder, embedder).search(QUESTION, 5)
     llm = LlamaCppLLM(bundled_gguf_path(progress=False), chat=False)
     return fit_passages(QUESTION, [hit.passage for hit in hits], [], False, 2048 - 160 - 16, llm.count_tokens).text

@@ -110,11 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args(argv)
-    from rag.ingest.indexer import update_index
+    from rag.ingest.indexer import UpdateOptions, update_index
 
     embedder = load_embedder(threads=1)
     with tempfile.TemporaryDirectory() as folder:
-        update_index([MULTI_OUTLET], folder, embedder, progress=False)
+        update_index([MULTI_OUTLET], folder, embedder, UpdateOptions(progress=False))
         figures = measure(Path(folder), embedder, arguments.k)
     if arguments.json:
         print(json.dumps(figures, indent=2))

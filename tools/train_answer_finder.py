@@ -89,12 +89,12 @@ def normalise(text: str) -> str:
 def build_retriever(data: Path, work: Path) -> Any:
     """The assistant's retriever over the articles (indexed with the bundled embedder into `work`)."""
     from rag.answer.retrieve import Retriever
-    from rag.ingest.indexer import update_index
+    from rag.ingest.indexer import UpdateOptions, update_index
     from rag.models.embed import load_embedder
 
     embedder = load_embedder(threads=0)
     index_folder = work / "index"
-    update_index([data / "articles.jsonl"], index_folder, embedder, progress=False)
+    update_index([data / "articles.jsonl"], index_folder, embedder, UpdateOptions(progress=False))
     return Retriever.load(index_folder, embedder)
 
 

@@ -13,6 +13,10 @@ index's write lock:
 - an exact duplicate (same normalised title and text under another path or feed id) is stored once;
 - an index built with another embedder or other chunk settings is refused with the fix (`rebuild=True`).
 
+How a run goes (chunking, rebuild, keep_missing, prune_feeds, the wait for another writer, checkpoints, batch size,
+size limit, index type, progress) is one `UpdateOptions`, which the edges build with `UpdateOptions.from_settings`:
+`rag index`, `rag watch`, `rag serve --watch` and uploads differ only as `RUN_DIFFERENCES` says, with its reasons.
+
 Saving writes a new generation and switches to it atomically (rag.store.generations), so a process killed at any moment
 leaves the previous index whole; with the index in PostgreSQL (a `postgresql://` URL in place of the folder:
 rag.store.postgres), each save is one transaction instead. A long run also commits a checkpoint generation every
@@ -34,14 +38,14 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from rag.errors import IndexFormatError, IndexNotFoundError, SourceError
 from rag.ingest.chunk import chunk_article, embedding_text
 from rag.ingest.decode import GUESSED_ENCODING_KEY
-from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, iter_files, read_files
+from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, bytes_from_megabytes, iter_files, read_files
 from rag.ingest.progress import ProgressCallback, StageProgress
 from rag.ingest.rss import FEED_KEY, ITEM_KEY, PAGE_KEY
 from rag.ingest.source import relative_name
@@ -51,7 +55,6 @@ from rag.records import Article, Passage
 from rag.settings import Settings
 from rag.store import IndexStore, UpdatableIndex, open_store
 from rag.store.generations import ArticleRecord, IndexHead
-from rag.store.vectors import AUTO
 
 CHUNKER_VERSION = 1
 """Bump when chunking changes in a way that should re-chunk existing articles."""
@@ -61,6 +64,63 @@ DEFAULT_CHECKPOINT_SECONDS = 300.0
 
 _DEFAULTS = Settings()
 
+UpdateRun = Literal["index", "watch", "upload"]
+"""Who starts an update: `rag index` (`index`), a run on a schedule (`watch`: `rag watch`, `rag serve --watch`), or
+files uploaded in the chat or to POST /api/index (`upload`)."""
+
+RUN_DIFFERENCES: dict[UpdateRun, dict[str, Any]] = {
+    # `rag index`, and `rag serve --watch`'s first build of an index that does not exist yet: someone at the keyboard
+    # watches the progress bars, and another writer fails the run at once, with the fix (`--wait SECONDS`).
+    "index": {},
+    # `rag watch` and `rag serve --watch`: nobody is there to rerun a run that another writer (a `rag index` by hand,
+    # an upload) holds up, and the next run is an interval away, so it waits up to a minute; the watcher's line per
+    # run takes the place of the progress bars.
+    "watch": {"wait": 60.0, "progress": False},
+    # Uploads: someone is waiting for the answer to the upload, so another writer is waited for half a minute at
+    # most; progress goes to the caller's callback (the chat's bar). An upload only adds: the articles of files no
+    # longer in the uploads folder stay (one deleted there by hand, or, with the index in a database, the uploads
+    # that another server keeps in its own folder under the same path).
+    "upload": {"wait": 30.0, "progress": False, "keep_missing": True},
+}
+"""How the runs of each kind differ from a `rag index` run with the same settings, and why: the only place."""
+
+
+@dataclass(frozen=True)
+class UpdateOptions:
+    """How one update run goes: everything `update_index` takes besides the sources, the index, the embedder and
+    the web client. The defaults are those of `rag index` with the default settings.
+
+    The edges build it with `from_settings` (the `rag index`, `rag watch` and `rag serve --watch` commands, and
+    uploads), so that every kind of run gets the same batch size, size limit and index type from the settings, and
+    differs from the others only as `RUN_DIFFERENCES` says.
+
+    >>> UpdateOptions.from_settings(Settings()) == UpdateOptions()
+    True
+    >>> options = UpdateOptions.from_settings(Settings(batch_size=16), "watch", prune_feeds=True)
+    >>> options.batch_size, options.wait, options.progress, options.prune_feeds
+    (16, 60.0, False, True)
+    """
+
+    chunk_tokens: int | None = None  # None keeps the index's own (the settings' defaults for a new index)
+    chunk_overlap: int | None = None
+    rebuild: bool = False  # re-embed everything, re-reading the other sources the index holds too
+    keep_missing: bool = False  # keep the articles whose file is gone
+    prune_feeds: bool = False  # remove the items no longer in their RSS or Atom feed (a feed is a window)
+    wait: float = 0.0  # seconds to wait for another writer (0: fail at once)
+    checkpoint_seconds: float | None = DEFAULT_CHECKPOINT_SECONDS  # None: one commit, at the end
+    batch_size: int = _DEFAULTS.batch_size  # passages chunked before each call of the embedder
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # a larger file fails like an unreadable one (downloads: `web`'s)
+    index_factory: str = _DEFAULTS.index_factory  # the FAISS index of a new or rebuilt index (rag.store.vectors)
+    migrate: bool = False  # a database store may upgrade an older schema first
+    progress: bool = True  # progress bars on stderr
+
+    @classmethod
+    def from_settings(cls, settings: Settings, run: UpdateRun = "index", **choices: Any) -> UpdateOptions:
+        """The options of a run of kind `run` as `settings` configure it, with the run's own `choices` (flags such
+        as `rebuild=True`; chunk settings only when they were given, since None keeps the index's own)."""
+        configured = {"batch_size": settings.batch_size, "max_file_bytes": bytes_from_megabytes(settings.max_file_mb),
+                      "index_factory": settings.index_factory}
+        return cls(**{**configured, **RUN_DIFFERENCES[run], **choices})
 
 
 @dataclass
@@ -140,42 +200,39 @@ def chunk_settings(max_tokens: int, overlap: int) -> dict[str, Any]:
 # -- updating ------------------------------------------------------------------------------------------------------
 
 
-def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Embedder, *,
-                 chunk_tokens: int | None = None, chunk_overlap: int | None = None, rebuild: bool = False,
-                 keep_missing: bool = False, progress: bool = True, wait: float = 0.0,
-                 checkpoint_seconds: float | None = DEFAULT_CHECKPOINT_SECONDS, batch_size: int = 64,
-                 on_progress: ProgressCallback | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-                 index_factory: str = AUTO, web: WebClient | None = None, prune_feeds: bool = False,
-                 migrate: bool = False) -> IndexReport:
+def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Embedder,
+                 options: UpdateOptions | None = None, *, web: WebClient | None = None,
+                 on_progress: ProgressCallback | None = None) -> IndexReport:
     """Bring the index at `folder` up to date with `sources` (files, folders, and with a `web` client, URLs of
-    feeds and pages); see the module docstring.
+    feeds and pages), run as `options` say (None: `UpdateOptions()`); see the module docstring.
 
     `folder` is an index folder or a PostgreSQL URL (`rag.store.open_store`); the database store commits each
-    save in one transaction, and `migrate` lets it upgrade an older schema first.
+    save in one transaction, and `options.migrate` lets it upgrade an older schema first.
 
     Chunk settings left at None keep the index's own (or the defaults for a new index); different ones make a full
-    re-embed necessary, which only `rebuild=True` does. `wait` is how long to wait for another writer. A file larger
-    than `max_file_bytes` is reported as failed. Without `web`, a URL source is refused and a summary-only feed item
-    keeps its summary. Items that left an RSS or Atom feed are kept unless `prune_feeds`. `index_factory`
-    (rag.store.vectors) chooses the FAISS index of a new or rebuilt index; an existing index keeps the one it was
-    built with. When no article at all could be read, nothing is changed and `report.nothing_read` is true.
-    Raises SourceError when a source does not exist, IndexLockedError, IndexFormatError.
+    re-embed necessary, which only `rebuild` does. Without `web`, a URL source is refused and a summary-only feed
+    item keeps its summary. `on_progress` receives (stage, done, total), beside the bars of `options.progress`.
+    `index_factory` (rag.store.vectors) chooses the FAISS index of a new or rebuilt index; an existing index keeps
+    the one it was built with. When no article at all could be read, nothing is changed and `report.nothing_read`
+    is true. Raises SourceError when a source does not exist, IndexLockedError, IndexFormatError.
     """
+    options = options or UpdateOptions()
     started = time.perf_counter()
-    store = open_store(folder, index_factory=index_factory, migrate=migrate)
+    store = open_store(folder, index_factory=options.index_factory, migrate=options.migrate)
     report = IndexReport()
-    with store.writer_lock(timeout=wait, exclusive=rebuild):
+    rebuild = options.rebuild
+    with store.writer_lock(timeout=options.wait, exclusive=rebuild):
         # Records only (for the file store): the rest is loaded only if something changed.
         head: UpdatableIndex | IndexHead | None = _load_existing(store, rebuild, store.load_head)
-        tokens = chunk_tokens or (head.settings.get("chunk_tokens") if head else None) or _DEFAULTS.chunk_tokens
-        overlap = chunk_overlap if chunk_overlap is not None else \
+        tokens = options.chunk_tokens or (head.settings.get("chunk_tokens") if head else None) \
+            or _DEFAULTS.chunk_tokens
+        overlap = options.chunk_overlap if options.chunk_overlap is not None else \
             (head.settings.get("chunk_overlap", _DEFAULTS.chunk_overlap) if head else _DEFAULTS.chunk_overlap)
         if head is not None and not rebuild:
             _check_compatible(store.name, head, embedder, tokens, overlap)
         known = dict(head.articles) if head is not None else {}
-        plan = _scan(sources, known, report, rebuild=rebuild, keep_missing=keep_missing,
-                     bar=StageProgress("reading", " files", progress, on_progress), max_file_bytes=max_file_bytes,
-                     web=web, prune_feeds=prune_feeds)
+        plan = _scan(sources, known, report, options, web,
+                     StageProgress("reading", " files", options.progress, on_progress))
         if report.nothing_read or (head is not None and not rebuild and not plan.changes):
             _finish_report(report, head, started)
             return report
@@ -189,8 +246,9 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
             index = store.create(embedder.name, embedder.dimension,
                                  chunk_settings(min(tokens, embedder.max_tokens), overlap))
             index.generation = old.generation if old is not None else 0
-        writer = _Writer(index, store, embedder, report, checkpoint_seconds, batch_size,
-                         StageProgress("embedding", " articles", progress, on_progress, total=len(plan.to_embed)),
+        writer = _Writer(index, store, embedder, report, options.checkpoint_seconds, options.batch_size,
+                         StageProgress("embedding", " articles", options.progress, on_progress,
+                                       total=len(plan.to_embed)),
                          fresh=index is not old, skip_of=plan.skip_of)
         writer.refresh(plan.refreshed)
         for article in plan.to_embed:
@@ -283,193 +341,253 @@ def _shared_validators(records: Sequence[ArticleRecord]) -> dict[str, str]:
     return dict(found[0]) if found and all(item == found[0] for item in found) else {}
 
 
-def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report: IndexReport, *, rebuild: bool,
-          keep_missing: bool, bar: StageProgress, max_file_bytes: int, web: WebClient | None,
-          prune_feeds: bool) -> _Plan:
+@dataclass
+class _Scan:
+    """What reading the sources has found so far: the state that the phases of `_scan` share.
+
+    A source is named by its resolved path or its URL. It is fully read when articles were read from it (or counted
+    unchanged), partly read when some of it failed (it may be both); a tainted source is read again next run,
+    whatever its file signature or HTTP validators say (a failure, a duplicate or a clashing id must be reported
+    again)."""
+
+    known: dict[str, ArticleRecord]  # the index's records, by article id
+    report: IndexReport
+    options: UpdateOptions
+    web: WebClient | None
+    bar: StageProgress
+    records_of: dict[str, list[ArticleRecord]] = field(init=False, default_factory=dict)  # the index's, by source
+    signatures: dict[str, str] = field(init=False, default_factory=dict)  # file -> its signature before reading
+    validators: dict[str, dict[str, str]] = field(init=False, default_factory=dict)  # URL -> its answer's validators
+    found: dict[str, str] = field(init=False, default_factory=dict)  # article id -> the source it came from, this run
+    candidates: list[Article] = field(init=False, default_factory=list)  # new or changed: embedded unless duplicates
+    # article id -> ITEM_KEY of an unchanged summary-only item whose page was read again
+    item_keys: dict[str, str] = field(init=False, default_factory=dict)
+    fully_read: set[str] = field(init=False, default_factory=set)
+    partly_read: set[str] = field(init=False, default_factory=set)
+    tainted: set[str] = field(init=False, default_factory=set)
+
+    def __post_init__(self) -> None:
+        for record in self.known.values():
+            self.records_of.setdefault(record.path, []).append(record)
+
+    def prunes(self, records: list[ArticleRecord]) -> bool:
+        """Unchanged since it was read says nothing about which items a feed still lists: pruning reads it."""
+        return self.options.prune_feeds and any(FEED_KEY in record.metadata for record in records)
+
+    def count_unchanged(self, records: list[ArticleRecord], label: str, resolved: str) -> None:
+        """A source not read again (same file signature, or not modified): its articles count as unchanged."""
+        self.fully_read.add(resolved)
+        for record in records:
+            self.found[record.id] = label
+        self.report.articles_read += len(records)
+        self.report.unchanged += len(records)
+        self.report.files_unchanged += 1
+
+    def skip_metadata(self, path: str) -> dict[str, Any]:
+        """What lets the next run skip reading the source at `path`: its file signature or HTTP validators."""
+        if path in self.tainted:
+            return {}
+        if is_url(path):
+            return {HTTP_VALIDATORS_KEY: self.validators[path]} if self.validators.get(path) else {}
+        return {FILE_SIGNATURE_KEY: self.signatures[path]} if self.signatures.get(path) else {}
+
+
+def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report: IndexReport,
+          options: UpdateOptions, web: WebClient | None, bar: StageProgress) -> _Plan:
     """Read every source and decide what happens to each article; only new and changed ones are kept in memory.
 
     A file whose size and times are those recorded when its articles were indexed is not read again, nor is a URL
     whose server says it was not modified: their articles count as unchanged. A file is read (and hashed) whenever
     anything about it changed, had a problem, or holds a duplicate, so that the report is the same as if every
     file had been read. A summary-only feed item's page is fetched only when the item changed.
+
+    In phases that share a `_Scan`: the local files (`_scan_files`), then the URLs (`_scan_urls`), each source's
+    articles taken as it is read (`_take`) with the pages of its summary-only feed items (`_read_feed_pages`), and
+    last the decisions about what the index held (`_plan`).
     """
     urls = list(dict.fromkeys(str(source) for source in sources if is_url(source)))
-    local = [source for source in sources if not is_url(source)]
+    if options.rebuild:  # a rebuild reads every source the index holds articles from, these too
+        urls += [path for path in dict.fromkeys(record.path for record in known.values() if is_url(record.path))
+                 if path not in urls]
     if urls and web is None:
         raise SourceError(urls[0], "is a web address, and this indexer fetches none",
                           fix="index it with `rag index` on the command line")
+    local = [source for source in sources if not is_url(source)]
     ignored: list[Path] = []
-    pairs: list[tuple[Path | None, Path | str]] = []
-    pairs += iter_files(local, ignored)  # raises SourceError for a source that does not exist
+    files = list(iter_files(local, ignored))  # raises SourceError for a source that does not exist
     if ignored:
         report.notes.append(("", _ignored_note(ignored)))
     roots = [Path(source).expanduser().resolve() for source in local]
-    if rebuild:
-        others = _other_files(known.values(), roots, {Path(path).resolve() for _, path in pairs})
-        pairs += others
+    if options.rebuild:
+        others = _other_files(known.values(), roots, {path.resolve() for _, path in files})
+        files += others
         roots += [path.resolve() for _, path in others]
-        urls += [path for path in dict.fromkeys(record.path for record in known.values() if is_url(record.path))
-                 if path not in urls]
-    pairs += [(None, url) for url in urls]
-    now = time.time()
-    signatures = {str(Path(path).resolve()): _signature(Path(path), now)  # before reading: errs on the safe side
-                  for _, path in pairs if isinstance(path, Path)}
-    validators: dict[str, dict[str, str]] = {}
-    records_of: dict[str, list[ArticleRecord]] = {}
-    for record in known.values():
-        records_of.setdefault(record.path, []).append(record)
-
-    def prunes(records: list[ArticleRecord]) -> bool:
-        """Unchanged since it was read says nothing about which items a feed still lists: pruning reads it."""
-        return prune_feeds and any(FEED_KEY in record.metadata for record in records)
-
-    # URLs are fetched a few at a time first: waiting on the network, one after the other, is what would take long.
-    requests = [(url, {} if rebuild or prunes(records_of.get(url, [])) else
-                 _shared_validators(records_of.get(url, []))) for _, url in pairs if isinstance(url, str)]
-    fetched = dict(zip([url for url, _ in requests], read_urls(requests, web), strict=True)) if web else {}
-    bar.start(len(pairs))
-    found: dict[str, str] = {}  # article id -> the source it came from, this run
-    candidates: list[Article] = []
-    item_keys: dict[str, str] = {}  # article id -> ITEM_KEY of an unchanged item whose page was read again
-    fully_read: set[str] = set()
-    partly_read: set[str] = set()
-    tainted: set[str] = set()  # sources that must be read next time too: problems, duplicates, clashing ids
-    for root, path in pairs:
-        resolved = path if isinstance(path, str) else str(path.resolve())
-        label = path if isinstance(path, str) else relative_name(path, root)
-        bar.advance(1, articles=report.articles_read)
-        records = records_of.get(resolved, [])
-        if (not rebuild and not prunes(records) and records and isinstance(path, Path) and signatures[resolved]
-                and all(record.metadata.get(FILE_SIGNATURE_KEY) == signatures[resolved] for record in records)
-                and not any(record.id in found for record in records)):
-            _count_unchanged(records, label, resolved, found, report, fully_read)
-            report.files_unchanged += 1
-            continue
-        if isinstance(path, str):
-            read = fetched[path]
-            if isinstance(read, SourceError):
-                results: list[list[Article] | SourceError] = [read]
-            else:
-                if read.fetched.not_modified:
-                    _count_unchanged(records, label, resolved, found, report, fully_read)
-                    report.files_unchanged += 1
-                    validators[resolved] = read.fetched.validators or _shared_validators(records)
-                    continue
-                validators[resolved] = read.fetched.validators
-                results = [read.articles] if read.articles else []
-                results += read.problems
-                if not read.articles and not read.problems:
-                    fully_read.add(resolved)  # an empty feed: read, and nothing in it
-        else:
-            # A feed gives its articles, then its bad records.
-            assert root is not None
-            results = [result for _, result in read_files([(root, path)], max_file_bytes=max_file_bytes)]
-        pages: list[Article] = []  # summary-only feed items that changed: their pages are read below
-        for result in results:
-            if isinstance(result, SourceError):
-                report.failed.append((result.source, str(result)))
-                if result.retry_after:
-                    report.retry_after[result.source] = result.retry_after
-                bar.write(f"failed: {result}")
-                partly_read.add(resolved)
-                continue
-            fully_read.add(resolved)
-            for article in result:
-                if article.id in found:
-                    if FEED_KEY in article.metadata:
-                        continue  # the same item in two feeds of a site (its guid or link is the same)
-                    report.failed.append((label, f"{label}: has an article with the id {article.id!r}, like "
-                                                 f"{found[article.id]} (kept that one; give each record its own id)"))
-                    tainted.add(resolved)
-                    continue
-                found[article.id] = label
-                report.articles_read += 1
-                indexed = known.get(article.id)
-                if PAGE_KEY in article.metadata:
-                    if web is None:  # the feed's summary it is; ITEM_KEY would claim the page was read
-                        metadata = {key: value for key, value in article.metadata.items() if key != ITEM_KEY}
-                        article = dataclasses.replace(article, metadata=metadata)
-                    elif (indexed is not None and not rebuild
-                          and indexed.metadata.get(ITEM_KEY) == article.metadata.get(ITEM_KEY)):
-                        report.unchanged += 1  # the item did not change: its page is not fetched again
-                        continue
-                    else:
-                        pages.append(article)
-                        continue
-                if indexed is not None and indexed.hash == article.hash and not rebuild:
-                    report.unchanged += 1
-                else:
-                    candidates.append(article)
-        for item, page in zip(pages, with_full_texts(pages, web) if web is not None and pages else [], strict=True):
-            indexed = known.get(item.id)
-            if isinstance(page, SourceError):
-                report.failed.append((page.source, str(page)))
-                bar.write(f"failed: {page}")
-                tainted.add(resolved)
-                if indexed is not None and not rebuild:
-                    report.kept.append(item.id)  # the page it was read from before stays indexed
-                else:  # the feed's summary until the page can be read (no ITEM_KEY: tried again next run)
-                    summary = {key: value for key, value in item.metadata.items() if key != ITEM_KEY}
-                    candidates.append(dataclasses.replace(item, metadata=summary))
-            elif indexed is not None and indexed.hash == page.hash and not rebuild:
-                report.unchanged += 1
-                item_keys[item.id] = str(page.metadata.get(ITEM_KEY, ""))
-            else:
-                candidates.append(page)
+    scan = _Scan(known, report, options, web, bar)
+    bar.start(len(files) + len(urls))
+    _scan_files(scan, files)
+    _scan_urls(scan, urls)
     bar.close()
-    report.files_read = len(fully_read)
-    tainted |= partly_read
-    read_sources = fully_read | partly_read
-    fully_read -= partly_read  # a feed with bad lines: its records that were not read may be on those lines
+    return _plan(scan, roots, urls)
+
+
+def _scan_files(scan: _Scan, files: Sequence[tuple[Path, Path]]) -> None:
+    """The local files, (root, file) pairs: one whose size and times are those its articles were indexed with is
+    not read again (they count as unchanged); any other is read, and what it holds taken (`_take`)."""
+    now = time.time()
+    # Taken before reading: errs on the safe side (a file written while it is read is read again next run).
+    scan.signatures = {str(path.resolve()): _signature(path, now) for _, path in files}
+    for root, path in files:
+        resolved, label = str(path.resolve()), relative_name(path, root)
+        scan.bar.advance(1, articles=scan.report.articles_read)
+        records = scan.records_of.get(resolved, [])
+        signature = scan.signatures[resolved]
+        if (not scan.options.rebuild and not scan.prunes(records) and records and signature
+                and all(record.metadata.get(FILE_SIGNATURE_KEY) == signature for record in records)
+                and not any(record.id in scan.found for record in records)):
+            scan.count_unchanged(records, label, resolved)
+            continue
+        # A feed gives its articles, then its bad records.
+        _take(scan, resolved, label,
+              [result for _, result in read_files([(root, path)], max_file_bytes=scan.options.max_file_bytes)])
+
+
+def _scan_urls(scan: _Scan, urls: Sequence[str]) -> None:
+    """The URLs of feeds and pages, fetched with the HTTP validators their articles were stored with: one whose
+    server says it was not modified counts as unchanged; any other is read like a file (`_take`)."""
+    if not urls:
+        return
+    assert scan.web is not None  # `_scan` refuses URLs without a web client
+    requests = []
+    for url in urls:
+        records = scan.records_of.get(url, [])
+        requests.append((url, {} if scan.options.rebuild or scan.prunes(records) else _shared_validators(records)))
+    # Fetched a few at a time first: waiting on the network, one after the other, is what would take long.
+    reads = read_urls(requests, scan.web)
+    for url, read in zip(urls, reads, strict=True):
+        scan.bar.advance(1, articles=scan.report.articles_read)
+        if isinstance(read, SourceError):
+            _take(scan, url, url, [read])
+            continue
+        records = scan.records_of.get(url, [])
+        if read.fetched.not_modified:
+            scan.count_unchanged(records, url, url)
+            scan.validators[url] = read.fetched.validators or _shared_validators(records)
+            continue
+        scan.validators[url] = read.fetched.validators
+        if not read.articles and not read.problems:
+            scan.fully_read.add(url)  # an empty feed: read, and nothing in it
+        results: list[list[Article] | SourceError] = [read.articles] if read.articles else []
+        _take(scan, url, url, [*results, *read.problems])
+
+
+def _take(scan: _Scan, resolved: str, label: str, results: Sequence[list[Article] | SourceError]) -> None:
+    """What one source gave, in order: its failures are reported, each of its articles is new, changed, unchanged
+    or an id seen before; then the pages of its changed summary-only feed items are read (`_read_feed_pages`)."""
+    report = scan.report
+    pages: list[Article] = []  # summary-only feed items that changed: their pages are read below
+    for result in results:
+        if isinstance(result, SourceError):
+            report.failed.append((result.source, str(result)))
+            if result.retry_after:
+                report.retry_after[result.source] = result.retry_after
+            scan.bar.write(f"failed: {result}")
+            scan.partly_read.add(resolved)
+            continue
+        scan.fully_read.add(resolved)
+        for article in result:
+            if article.id in scan.found:
+                if FEED_KEY in article.metadata:
+                    continue  # the same item in two feeds of a site (its guid or link is the same)
+                report.failed.append((label, f"{label}: has an article with the id {article.id!r}, like "
+                                             f"{scan.found[article.id]} (kept that one; give each record its own id)"))
+                scan.tainted.add(resolved)
+                continue
+            scan.found[article.id] = label
+            report.articles_read += 1
+            indexed = scan.known.get(article.id)
+            if PAGE_KEY in article.metadata:
+                if scan.web is None:  # the feed's summary it is; ITEM_KEY would claim the page was read
+                    metadata = {key: value for key, value in article.metadata.items() if key != ITEM_KEY}
+                    article = dataclasses.replace(article, metadata=metadata)
+                elif (indexed is not None and not scan.options.rebuild
+                      and indexed.metadata.get(ITEM_KEY) == article.metadata.get(ITEM_KEY)):
+                    report.unchanged += 1  # the item did not change: its page is not fetched again
+                    continue
+                else:
+                    pages.append(article)
+                    continue
+            if indexed is not None and indexed.hash == article.hash and not scan.options.rebuild:
+                report.unchanged += 1
+            else:
+                scan.candidates.append(article)
+    if pages:
+        _read_feed_pages(scan, resolved, pages)
+
+
+def _read_feed_pages(scan: _Scan, resolved: str, items: Sequence[Article]) -> None:
+    """The pages that a feed's changed summary-only items link to, read right after the feed (so that the report and
+    the order of embedding follow the sources), a few at a time. A page that fails is reported and its feed read
+    again next run; its item keeps the text it was indexed with or, new, is indexed with the feed's summary."""
+    assert scan.web is not None  # `_take` sends items here only with a web client
+    rebuild = scan.options.rebuild
+    for item, page in zip(items, with_full_texts(items, scan.web), strict=True):
+        indexed = scan.known.get(item.id)
+        if isinstance(page, SourceError):
+            scan.report.failed.append((page.source, str(page)))
+            scan.bar.write(f"failed: {page}")
+            scan.tainted.add(resolved)
+            if indexed is not None and not rebuild:
+                scan.report.kept.append(item.id)  # the page it was read from before stays indexed
+            else:  # the feed's summary until the page can be read (no ITEM_KEY: tried again next run)
+                summary = {key: value for key, value in item.metadata.items() if key != ITEM_KEY}
+                scan.candidates.append(dataclasses.replace(item, metadata=summary))
+        elif indexed is not None and indexed.hash == page.hash and not rebuild:
+            scan.report.unchanged += 1
+            scan.item_keys[item.id] = str(page.metadata.get(ITEM_KEY, ""))
+        else:
+            scan.candidates.append(page)
+
+
+def _plan(scan: _Scan, roots: list[Path], urls: Sequence[str]) -> _Plan:
+    """After reading: which articles the index held from the sources scanned are gone, kept (their source failed)
+    or items that scrolled off their feed; which candidates are duplicates; which unchanged articles' records get
+    new skip metadata."""
+    report, options = scan.report, scan.options
+    report.files_read = len(scan.fully_read)
+    scan.tainted |= scan.partly_read
+    read_sources = scan.fully_read | scan.partly_read
+    fully_read = scan.fully_read - scan.partly_read  # a feed with bad lines: its records not read may be on those
     url_sources = set(urls)
     gone: list[str] = []
-    for record in known.values():
-        if record.id in found or not record.path:
+    for record in scan.known.values():
+        if record.id in scan.found or not record.path:
             continue
         if is_url(record.path):
             if record.path not in url_sources:
                 continue
         elif not _under(Path(record.path), roots):
             continue
-        if record.path in fully_read and FEED_KEY in record.metadata and not (prune_feeds or rebuild):
+        if record.path in fully_read and FEED_KEY in record.metadata and not (options.prune_feeds or options.rebuild):
             report.window += 1  # scrolled off its feed, which is a window over the latest items: kept
-            found[record.id] = record.path
+            scan.found[record.id] = record.path
         elif record.path in fully_read or (not is_url(record.path) and not Path(record.path).exists()):
-            if not keep_missing:
+            if not options.keep_missing:
                 gone.append(record.id)
-        elif record.path in partly_read and not rebuild:
+        elif record.path in scan.partly_read and not options.rebuild:
             report.kept.append(record.id)
-    to_embed = _without_duplicates(candidates, known, gone, report, rebuild, tainted)
-
-    def skip_of(path: str) -> dict[str, Any]:
-        if path in tainted:
-            return {}
-        if is_url(path):
-            return {HTTP_VALIDATORS_KEY: validators[path]} if validators.get(path) else {}
-        return {FILE_SIGNATURE_KEY: signatures[path]} if signatures.get(path) else {}
-
+    to_embed = _without_duplicates(scan.candidates, scan.known, gone, report, options.rebuild, scan.tainted)
     embedding = {article.id for article in to_embed} | set(gone)
     refreshed = []
-    for record in known.values():
-        if record.id in embedding or record.id not in found or record.path not in read_sources:
+    for record in scan.known.values():
+        if record.id in embedding or record.id not in scan.found or record.path not in read_sources:
             continue
         metadata = {key: value for key, value in record.metadata.items() if key not in SKIP_KEYS}
-        if record.id in item_keys:
-            metadata[ITEM_KEY] = item_keys[record.id]
-        metadata.update(skip_of(record.path))
+        if record.id in scan.item_keys:
+            metadata[ITEM_KEY] = scan.item_keys[record.id]
+        metadata.update(scan.skip_metadata(record.path))
         if metadata != record.metadata:
             refreshed.append(dataclasses.replace(record, metadata=metadata))
-    return _Plan(to_embed, gone, refreshed, skip_of)
-
-
-def _count_unchanged(records: list[ArticleRecord], label: str, resolved: str, found: dict[str, str],
-                     report: IndexReport, fully_read: set[str]) -> None:
-    """A source not read again (same file signature, or not modified): its articles count as unchanged."""
-    fully_read.add(resolved)
-    for record in records:
-        found[record.id] = label
-    report.articles_read += len(records)
-    report.unchanged += len(records)
+    return _Plan(to_embed, gone, refreshed, scan.skip_metadata)
 
 
 def _without_duplicates(candidates: list[Article], known: dict[str, ArticleRecord], gone: list[str],

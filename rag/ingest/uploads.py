@@ -1,4 +1,5 @@
-"""Uploaded files (UI, HTTP): stored under `<index>/uploads/` with safe names, then indexed incrementally.
+"""Uploaded files (UI, HTTP): stored under `<index>/uploads/` with safe names, then indexed incrementally (an
+update run of the "upload" kind: rag.ingest.indexer.RUN_DIFFERENCES says how it differs from `rag index`).
 
 Nothing is ever written outside the uploads folder, whatever a name says; a name that is refused or a file over
 the size limit fails before anything is written. Each file is written atomically (rag.store.files) under a hidden
@@ -13,12 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rag.errors import SourceError
-from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, too_large
-from rag.ingest.indexer import IndexReport, update_index
+from rag.ingest.files import SUPPORTED_SUFFIXES, too_large
+from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
 from rag.ingest.progress import ProgressCallback
 from rag.models.embed import Embedder
+from rag.settings import Settings
 from rag.store.files import write_atomically
-from rag.store.vectors import AUTO
 
 UPLOADS_FOLDER = "uploads"
 MAX_UPLOAD_NAME_CHARS = 120
@@ -50,25 +51,26 @@ def safe_upload_name(name: str) -> str:
     return base
 
 
-def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: Embedder, *,
-              chunk_tokens: int | None = None, chunk_overlap: int | None = None, wait: float = 30.0,
-              progress: bool = False, on_progress: ProgressCallback | None = None,
-              max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, index_factory: str = AUTO, store: str = "") -> IndexReport:
-    """Store uploaded (name, content) files under `<folder>/uploads/` and index them incrementally.
+def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: Embedder,
+              options: UpdateOptions | None = None, *, on_progress: ProgressCallback | None = None,
+              store: str = "") -> IndexReport:
+    """Store uploaded (name, content) files under `<folder>/uploads/` and index them incrementally, run as
+    `options` say (None: `UpdateOptions.from_settings(Settings(), "upload")`, the upload defaults).
 
     Names are made safe (`safe_upload_name`): nothing is ever written outside the uploads folder. A name that is
-    refused (unsupported suffix, nothing left) or a file over `max_file_bytes` raises SourceError before anything
-    is written. A file with the name of an earlier upload replaces it (the article is then updated). Earlier
-    uploads stay indexed. Unreadable content (empty, binary...) is reported in the returned report like any file.
-    `index_factory` is used only when there is no index in `folder` yet (see `update_index`). With `store` (a
-    PostgreSQL URL), the files are kept under `<folder>/uploads/` and indexed into that database.
+    refused (unsupported suffix, nothing left) or a file over `options.max_file_bytes` raises SourceError before
+    anything is written. A file with the name of an earlier upload replaces it (the article is then updated).
+    Earlier uploads stay indexed. Unreadable content (empty, binary...) is reported in the returned report like any
+    file. With `store` (a PostgreSQL URL), the files are kept under `<folder>/uploads/` and indexed into that
+    database.
     """
+    options = options or UpdateOptions.from_settings(Settings(), "upload")
     folder = Path(folder)
     uploads = folder / UPLOADS_FOLDER
     named: dict[str, bytes] = {}
     for name, content in files:
-        if len(content) > max_file_bytes:
-            raise too_large(name, len(content), max_file_bytes)
+        if len(content) > options.max_file_bytes:
+            raise too_large(name, len(content), options.max_file_bytes)
         safe = _unique(safe_upload_name(name), named)
         named[safe] = content
     if not named:
@@ -80,9 +82,7 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
         if target.resolve().parent != root:  # the name is already safe; this guards against a planted symlink
             raise SourceError(safe, "would be written outside the uploads folder", fix="rename the file")
         write_atomically(target, content)
-    return update_index([uploads], store or folder, embedder, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
-                        keep_missing=True, progress=progress, wait=wait, on_progress=on_progress,
-                        max_file_bytes=max_file_bytes, index_factory=index_factory)
+    return update_index([uploads], store or folder, embedder, options, on_progress=on_progress)
 
 
 def _unique(name: str, taken: dict[str, bytes]) -> str:

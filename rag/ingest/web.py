@@ -38,11 +38,12 @@ import httpx
 from rag import __version__
 from rag.errors import SourceError
 from rag.ingest.decode import NotTextError, declared_html_encoding, decode_text_guessing
-from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, too_large
+from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, bytes_from_megabytes, too_large
 from rag.ingest.html import read_html
 from rag.ingest.metadata import published_date
 from rag.ingest.rss import PAGE_KEY, read_feed
 from rag.records import Article, safe_url
+from rag.settings import Settings
 
 USER_AGENT = f"rag-articles/{__version__} (local article assistant; reads the feeds and pages its user lists)"
 """Sent with every request, so that site owners can see who reads their pages and how often."""
@@ -150,6 +151,13 @@ class WebClient:
             follow_redirects=False,  # followed by hand, to check every hop and to name the last one
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
         )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WebClient:
+        """The client of `rag index`, `rag watch` and `rag serve --watch`: the settings' timeout and size limit, and
+        private and loopback addresses allowed, since the person at the keyboard (or the server's operator) gave
+        the sources."""
+        return cls(timeout=settings.fetch_timeout, max_bytes=bytes_from_megabytes(settings.max_file_mb))
 
     def __enter__(self) -> WebClient:
         return self

@@ -29,7 +29,6 @@ from fastapi import APIRouter, Depends, FastAPI, File, UploadFile
 from fastapi.responses import StreamingResponse
 
 from rag.answer.retrieve import TimedHits
-from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, bytes_from_megabytes
 from rag.ingest.progress import ProgressCallback
 from rag.records import Answer, Filters, Hit
 from rag.serve import openai
@@ -45,6 +44,7 @@ from rag.serve.errors import ApiError, add_error_handlers, in_thread
 from rag.serve.middleware import BodyLimit, RequestGuard, bearer_check, token_login
 from rag.serve.queue import QueuedLLM
 from rag.serve.streaming import ask_events, event_stream, final_answer, first_piece
+from rag.settings import Settings
 
 
 class AddArticles(Protocol):
@@ -84,7 +84,8 @@ class ChatBuilder(Protocol):
 
 def article_adder(assistant: Any) -> AddArticles | None:
     """Add uploaded files to the index the assistant serves (`rag.ingest.uploads.add_files`: stored under the index's
-    uploads folder, whatever their names say, then indexed incrementally with the index's own chunk settings).
+    uploads folder, whatever their names say, then indexed incrementally with the index's own chunk settings, as
+    the assistant's settings configure an "upload" run: `rag.ingest.indexer.UpdateOptions.from_settings`).
 
     None when the assistant has no on-disk index (then uploads are refused). With the index in a database, the
     files are kept under the `index` setting's folder (`<index>/uploads/`) of this server and indexed into the
@@ -98,15 +99,15 @@ def article_adder(assistant: Any) -> AddArticles | None:
     if retriever is None or folder is None:
         return None
 
+    from rag.ingest.indexer import UpdateOptions
+
     settings = getattr(assistant, "settings", None)
-    megabytes = getattr(settings, "max_file_mb", None)
-    max_file_bytes = bytes_from_megabytes(megabytes) if megabytes else DEFAULT_MAX_FILE_BYTES
+    options = UpdateOptions.from_settings(settings if isinstance(settings, Settings) else Settings(), "upload")
 
     def add(files: Sequence[tuple[str, bytes]], on_progress: ProgressCallback | None = None) -> dict[str, Any]:
         from rag.ingest.uploads import add_files
 
-        report = add_files(files, Path(folder), retriever.embedder, on_progress=on_progress,
-                           max_file_bytes=max_file_bytes, store=store)
+        report = add_files(files, Path(folder), retriever.embedder, options, on_progress=on_progress, store=store)
         retriever.refresh()  # the next question sees the new generation anyway; this makes stats current now
         data: dict[str, Any] = report.to_dict()
         return data

@@ -85,9 +85,9 @@ def start_watching(assistant: Assistant, settings: Settings, watch: Watching, st
     """Keep `watch.sources` indexed into the served index in a daemon thread until `stop` is set; returns it.
 
     Each run uses the served retriever's embedder (no second model in memory) and then refreshes the retriever,
-    so that the next question already searches the new articles."""
-    from rag.ingest.files import bytes_from_megabytes
-    from rag.ingest.indexer import IndexReport, update_index
+    so that the next question already searches the new articles. The runs are those of `rag watch` with the same
+    settings (`UpdateOptions.from_settings(settings, "watch")`)."""
+    from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
     from rag.ingest.watch import Watcher
     from rag.ingest.web import WebClient, describe_interval
     from rag.store.postgres import PostgresIndex
@@ -97,12 +97,11 @@ def start_watching(assistant: Assistant, settings: Settings, watch: Watching, st
     folder = index.url if isinstance(index, PostgresIndex) else index.folder
     if folder is None:
         raise InvalidRequestError("--watch needs an index on disk to write to (--index FOLDER) or --store URL")
-    web = WebClient(timeout=settings.fetch_timeout, max_bytes=bytes_from_megabytes(settings.max_file_mb))
+    web = WebClient.from_settings(settings)
+    options = UpdateOptions.from_settings(settings, "watch", prune_feeds=watch.prune_feeds)  # as `rag watch` runs
 
     def run(sources: Any) -> IndexReport:
-        report = update_index(sources, folder, retriever.embedder, progress=False, wait=60.0,
-                              max_file_bytes=bytes_from_megabytes(settings.max_file_mb), web=web,
-                              prune_feeds=watch.prune_feeds)
+        report = update_index(sources, folder, retriever.embedder, options, web=web)
         retriever.refresh()
         return report
 
