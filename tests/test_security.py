@@ -80,7 +80,7 @@ def test_the_api_requires_the_bearer_token(secured: TestClient) -> None:
 
 def test_the_chat_requires_a_login_with_the_token(secured: TestClient) -> None:
     assert secured.get("/config").status_code == 401
-    assert secured.post("/gradio_api/call/ask", json={"data": ["When?"]}).status_code == 401
+    assert secured.post("/gradio_api/queue/join", json={"data": ["When?"], "fn_index": 0}).status_code == 401
     assert secured.post("/login", data={"username": "anyone", "password": "guess"}).status_code == 400
     assert secured.get("/config").status_code == 401
     assert secured.post("/login", data={"username": "anyone", "password": TOKEN}).status_code == 200

@@ -1,12 +1,10 @@
-"""Tests for the Gradio UI: pure rendering (escaping, highlighting), the chat handler, and the served /ask API."""
+"""Tests for the Gradio UI: pure rendering (escaping, highlighting), the chat handler, and that the app adds no API."""
 
 from __future__ import annotations
 
 import datetime
 import os
 import re
-import socket
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,8 +14,9 @@ import pytest
 from rag.answer.assistant import Drafting
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import IndexNotFoundError
-from rag.records import Answer, Citation, Filters, Hit, Passage, safe_url
+from rag.records import Answer, Citation, Filters, Passage, safe_url
 from rag.serve.queue import Waiting
+from tests.conftest import free_port
 from ui.render import (
     chat_answer,
     chat_text,
@@ -221,12 +220,6 @@ class FakeAssistant:
             raise IndexNotFoundError("no index at 'index/': build it first with `rag index ARTICLES`")
         if "crash" in question:
             raise ZeroDivisionError("boom")
-
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
-               as_of: datetime.date | None = None) -> list[Hit]:
-        self._check(question)
-        self.dates.append(as_of)
-        return [Hit(make_passage(), 0.75)][: k or self.settings.k]
 
     def stream(
         self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
@@ -441,103 +434,35 @@ def test_launch_serves_through_rag_serve_with_the_chat_the_queue_and_the_thread_
         assert client.get("/config").status_code == 200  # the chat, at /
 
 
-# --- the served app, through gradio_client ---------------------------------------------------------------------
+# --- one way to ask from code: the JSON API, not Gradio's ---------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, FakeAssistant]]:
-    from ui.app import build_app
+def test_the_chat_takes_the_date_time_phrases_count_from_and_checks_k() -> None:
+    from ui.app import chat_turn
 
     fake = FakeAssistant()
-    app = build_app(fake)
-    app.launch(
-        server_name="127.0.0.1",
-        server_port=free_port(),
-        prevent_thread_lock=True,
-        share=False,
-        quiet=True,
-        ssr_mode=False,
-        enable_monitoring=False,
-    )
-    try:
-        yield str(app.local_url), fake
-    finally:
-        app.close(verbose=False)
+    list(chat_turn(fake, "What flooded last month?", [], None, as_of="2026-03-14"))
+    assert fake.dates[-1] == datetime.date(2026, 3, 14) and fake.calls[-1][2] is None, "k: the assistant's setting"
+    list(chat_turn(fake, "What flooded last month?", [], 2, as_of="2026-02"))
+    assert fake.dates[-1] == datetime.date(2026, 2, 28) and fake.calls[-1][2] == 2
+    list(chat_turn(fake, "What flooded last month?", [], 2, as_of=""))
+    assert fake.dates[-1] is None, "blank: the server's as_of setting, else today"
+
+    asked = len(fake.calls)
+    for k, as_of, message in ((2, "2026-13-40", "2026-13-40"), (0, "", "k must be at least 1")):
+        _, messages, _, turns = list(chat_turn(fake, "What flooded last month?", [], k, as_of=as_of))[-1]
+        assert message in messages[-1]["content"] and not turns[0].ok
+    assert len(fake.calls) == asked, "a malformed date or k never reaches the assistant"
 
 
-@pytest.fixture(scope="module")
-def client(served: tuple[str, FakeAssistant]) -> Any:
-    from gradio_client import Client
+def test_the_app_adds_no_gradio_api_endpoints() -> None:
+    """Programs ask through /api/ask, /api/search and /v1/chat/completions (tests/test_server.py); the chat's events
+    are UI-only, neither listed nor callable by gradio_client, so no second API drifts from the first."""
+    from ui.app import build_app
 
-    return Client(served[0], verbose=False, analytics_enabled=False, download_files=False)
-
-
-def as_dict(result: Any) -> dict[str, Any]:
-    import json
-
-    return json.loads(result) if isinstance(result, str) else dict(result)
-
-
-def test_ask_endpoint_returns_answer_and_citations(client: Any, served: tuple[str, FakeAssistant]) -> None:
-    started = time.monotonic()
-    result = as_dict(client.predict("When did the town flood?", api_name="/ask"))
-    assert result["answer"] == "The town flooded in May [1]."
-    assert result["refused"] is False
-    [citation] = result["citations"]
-    assert citation["number"] == 1 and citation["quote"] == "The town flooded in May."
-    assert citation["url"] == "https://example.org/floods" and citation["title"] == "Floods in the valley"
-    assert served[1].calls[-1] == ("When did the town flood?", (), None), "k defaults to the assistant's setting"
-
-    result = as_dict(client.predict("Something unknown", 2, api_name="/ask"))
-    assert result["refused"] is True and result["answer"] == CANNOT_ANSWER and result["citations"] == []
-    assert served[1].calls[-1][2] == 2
-    assert time.monotonic() - started < 20
-
-
-def test_the_api_takes_the_date_time_phrases_count_from(client: Any, served: tuple[str, FakeAssistant]) -> None:
-    from gradio_client.exceptions import AppError
-
-    client.predict("What flooded last month?", None, "2026-03-14", api_name="/ask")
-    assert served[1].dates[-1] == datetime.date(2026, 3, 14)
-    client.predict("What flooded last month?", 2, "2026-02", api_name="/search")
-    assert served[1].dates[-1] == datetime.date(2026, 2, 28)
-    client.predict("What flooded last month?", api_name="/search")
-    assert served[1].dates[-1] is None, "blank: the server's as_of setting, else today"
-    with pytest.raises(AppError, match="2026-13-40"):
-        client.predict("What flooded last month?", None, "2026-13-40", api_name="/ask")
-
-
-def test_ask_endpoint_reports_rag_errors_readably(client: Any) -> None:
-    from gradio_client.exceptions import AppError
-
-    with pytest.raises(AppError) as raised:
-        client.predict("Where is the missing index?", api_name="/ask")
-    message = str(raised.value)
-    assert "no index at" in message and "build it first" in message
-    assert "Traceback" not in message and "IndexNotFoundError" not in message
-
-    with pytest.raises(AppError, match="k must be at least 1"):
-        client.predict("When did the town flood?", 0, api_name="/ask")
-
-    with pytest.raises(AppError) as raised:
-        client.predict("Please crash", api_name="/ask")
-    assert "internal error: ZeroDivisionError: boom" in str(raised.value)
-    assert "Traceback" not in str(raised.value)
-
-
-def test_search_endpoint_and_api_surface(client: Any) -> None:
-    hits = client.predict("flood", 1, api_name="/search")
-    hits = hits if isinstance(hits, list) else as_dict({"hits": hits})["hits"]
-    assert len(hits) == 1 and hits[0]["score"] == 0.75 and hits[0]["title"] == "Floods in the valley"
-
-    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(endpoints) == {"/ask", "/search"}, "UI-only events stay out of the public API"
+    app = build_app(FakeAssistant(), add_articles=lambda pairs, on_progress=None: {})
+    assert app.get_api_info()["named_endpoints"] == {}
+    assert app.fns and {fn.api_visibility for fn in app.fns.values()} == {"private"}
 
 
 def test_every_quoted_sentence_is_marked_and_escaped() -> None:

@@ -11,21 +11,18 @@ question actually searched for when a follow-up was rewritten and the period rea
 month"), settings (k, sources, date range, the "as of" date time phrases count from) and the models in use, index
 statistics, and an upload box that adds articles to the index.
 
-Besides the chat (a UI-only event), the app exposes two API endpoints for `gradio_client`:
+The chat's events are UI-only (`api_visibility="private"`): the app adds no Gradio API endpoints. Programs use the
+JSON API served on the same port: `POST /api/ask`, `POST /api/search` and the OpenAI-compatible
+`POST /v1/chat/completions` (rag.serve.app, docs/http-api.md), so there is one way to ask from code.
 
-    Client(url).predict("question", api_name="/ask")          # -> Answer.to_dict(): answer, citations, refused, ...
-    Client(url).predict("question", 3, api_name="/search")    # -> list of Hit.to_dict()
-    Client(url).predict("what happened last month?", None, "2026-03-14", api_name="/ask")   # k, as_of
+`rag.errors.RagError` messages are shown to the user as they are; any other exception is logged with its traceback
+and shown as "internal error: <type>: <message>".
 
-`rag.errors.RagError` messages are shown to the user as they are (in the chat, or as the API error message);
-any other exception is logged with its traceback and shown as "internal error: <type>: <message>".
-
-This module deliberately has no `from __future__ import annotations`: `gr.api` reads the endpoint functions'
-annotations at run time to build the API schema.
+This module deliberately has no `from __future__ import annotations`: Gradio reads the event handlers' annotations
+at run time (`evt: gr.SelectData` is how it knows to pass the selection).
 """
 
 import datetime
-import html
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -40,11 +37,11 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr
 
-from rag.answer.assistant import Drafting, answer_from
+from rag.answer.assistant import Drafting
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError, RagError
 from rag.ingest.files import SUPPORTED_SUFFIXES
-from rag.records import Answer, Filters, Hit
+from rag.records import Answer, Filters
 from rag.serve.app import AddArticles
 from rag.serve.queue import Waiting
 from rag.settings import Settings
@@ -65,7 +62,7 @@ TITLE = "Article assistant"
 MAX_K = 20
 CONCURRENCY_ID = "assistant"
 UI_CONCURRENCY = 16
-"""Chat and API events run this many at once: retrieval is concurrent, and generation waits in the model's own
+"""Chat events run this many at once: retrieval is concurrent, and generation waits in the model's own
 queue (rag.serve.queue), which tells the user their place in line."""
 ARTICLE_TYPES = sorted(SUPPORTED_SUFFIXES)  # what the readers take (feeds included), the one list
 
@@ -78,9 +75,6 @@ class AssistantLike(Protocol):
 
     @property
     def settings(self) -> Any: ...
-
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
-               as_of: datetime.date | None = None) -> list[Hit]: ...
 
     def stream(
         self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
@@ -116,26 +110,13 @@ def _log_unexpected(exc: BaseException, where: str) -> None:
         log.error("%s failed", where, exc_info=exc)
 
 
-def _api_error(exc: Exception, where: str) -> gr.Error:
-    """A gr.Error carrying the user-facing message; gradio_client raises it as `AppError(message)`."""
-    _log_unexpected(exc, where)
-    # gr.Error messages may be rendered as HTML in the browser's error modal.
-    return gr.Error(html.escape(error_message(exc), quote=False), print_exception=False)
-
-
-def final_answer(assistant: AssistantLike, question: str, history: Sequence[tuple[str, str]], k: int | None,
-                 filters: Filters | None = None, as_of: datetime.date | None = None) -> Answer:
-    """Consume `assistant.stream` and return its final Answer."""
-    return answer_from(assistant.stream(question, history=history, k=k, filters=filters, as_of=as_of))
-
-
 def _default_k(assistant: AssistantLike) -> int:
     k = getattr(getattr(assistant, "settings", None), "k", 5)
     return k if isinstance(k, int) and k >= 1 else 5
 
 
 def _optional_as_of(as_of: Any) -> datetime.date | None:
-    """The API's as_of: None when blank (the server's setting, else today), else the date, refused if malformed."""
+    """The chat's as_of: None when blank (the server's setting, else today), else the date, refused if malformed."""
     if as_of is None or not str(as_of).strip():
         return None
     return parse_as_of(str(as_of))
@@ -293,23 +274,6 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
             _log_unexpected(exc, "model info")
             return render_notice(f"Model information unavailable: {error_message(exc)}", error=True)
 
-    def ask(question: str, k: int | None = None, as_of: str = "") -> dict[str, Any]:
-        """Answer a question from the indexed articles. Returns the answer text, its citations and `refused`.
-        `as_of` (YYYY-MM-DD) is the date time phrases ("last month") count from; blank: the server's."""
-        try:
-            return final_answer(assistant, question, (), _optional_k(k), as_of=_optional_as_of(as_of)).to_dict()
-        except Exception as exc:
-            raise _api_error(exc, "ask") from None
-
-    def search(question: str, k: int | None = None, as_of: str = "") -> list[dict[str, Any]]:
-        """Retrieve the k passages most relevant to a question, best first, without asking the model (within the
-        period a time phrase names, counted from `as_of`, YYYY-MM-DD; blank: the server's date)."""
-        try:
-            hits = assistant.search(question, k=_optional_k(k), as_of=_optional_as_of(as_of))
-            return [hit.to_dict() for hit in hits]
-        except Exception as exc:
-            raise _api_error(exc, "search") from None
-
     def respond(message: str, turns: list[Turn] | None, k: float, sources: list[str] | None, since: str,
                 until: str, as_of: str) -> Iterator[ChatUpdate]:
         yield from chat_turn(assistant, message, turns, k, sources, since, until, as_of)
@@ -409,9 +373,6 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
             add_button.click(upload, [files], [report, stats, source_filter], api_visibility="private",
                              concurrency_id="index", concurrency_limit=1)
         app.load(lambda: (stats_html(assistant), describe()), None, [stats, model], api_visibility="private")
-
-        gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID, concurrency_limit=UI_CONCURRENCY)
-        gr.api(search, api_name="search", concurrency_id=CONCURRENCY_ID, concurrency_limit=UI_CONCURRENCY)
     return app
 
 

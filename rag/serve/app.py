@@ -226,8 +226,9 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
         import gradio as gr
 
         blocks = chat(assistant, add_articles=adder, info=lambda: model_info(assistant, queued))
+        # No "api" footer link: the chat adds no Gradio API endpoints; programs use /api/* and /v1/* above.
         gr.mount_gradio_app(app, blocks, path="/", auth=token_login(token) if token else None, ssr_mode=False,
                             mcp_server=False,
                             enable_monitoring=False, show_error=False, run_history=False,
-                            max_file_size=max_upload_bytes, footer_links=["api", "settings"])
+                            max_file_size=max_upload_bytes, footer_links=["settings"])
     return app
