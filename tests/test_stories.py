@@ -63,6 +63,27 @@ def test_overlapping_windows_of_one_article_are_still_dropped_not_grouped() -> N
     assert grouped == drop_near_duplicates([first, window], k=2)
 
 
+def test_grouping_and_dropping_agree_on_what_a_near_duplicate_is() -> None:
+    """Where no two hits report one story, `group_stories` keeps exactly what `drop_near_duplicates` keeps: both
+    ask `NearDuplicates`, whatever the overlap and k."""
+    text = REOPENED + " " + RETOLD
+    hits = [
+        Hit(Passage("a", "T", "Gazette", "", text, 0, len(text), published="2026-03-14"), 0.9),
+        Hit(Passage("a", "T", "Gazette", "", text[5:], 5, len(text), published="2026-03-14"), 0.8),  # a window
+        report("b", "Herald", REOPENED + " Crowds came.", published="2026-05-02"),  # a copy, weeks later
+        report("c", "Courier", RETOLD, published=""),  # undated, and a copy of the end of a
+        report("d", "Daily", "The council set its budget for 2026.", published="2026-03-14"),
+        Hit(Passage("d", "T", "Daily", "", "its budget for 2026 and more", 20, 48, published="2026-03-14"), 0.4),
+    ]
+    vectors = np.eye(len(hits))  # no two alike: no stories
+    for overlap in (0.2, 0.5, 0.8, 1.0):
+        for k in range(1, len(hits) + 1):
+            grouped = group_stories(hits, vectors, k, overlap=overlap)
+            assert grouped == drop_near_duplicates(hits, k, overlap), (overlap, k)
+            assert all(not hit.same_story for hit in grouped)
+    assert [hit.passage.article_id for hit in drop_near_duplicates(hits, len(hits))] == ["a", "d"]
+
+
 # -- on the multi-outlet set, with the real embedder --------------------------------------------------------------
 
 

@@ -493,7 +493,7 @@ def group_stories(hits: Sequence[Hit], vectors: np.ndarray, k: int, similarity: 
     [('a', ['b']), ('c', [])]
     """
     stories: list[tuple[int, list[Passage]]] = []  # (position of the story's hit, the other reports)
-    shingles: list[set[tuple[str, ...]]] = []  # of each story's hit
+    heads = NearDuplicates(overlap)  # the stories' hits
     terms: dict[int, set[str]] = {}
 
     def terms_of(position: int) -> set[str]:
@@ -502,10 +502,9 @@ def group_stories(hits: Sequence[Hit], vectors: np.ndarray, k: int, similarity: 
         return terms[position]
 
     def reports(position: int, first: int) -> bool:
-        # The cheap tests first: most pairs are told apart by article, date or embedding.
+        # The cheap tests first: most pairs are told apart by article, date or embedding, before any terms are read.
         one, other = hits[position].passage, hits[first].passage
-        return (one.article_id != other.article_id and _days_apart(one, other) <= STORY_DAYS
-                and float(vectors[position] @ vectors[first]) >= similarity
+        return (_may_report_together(one, other) and float(vectors[position] @ vectors[first]) >= similarity
                 and same_story(one, other, terms_of(position), terms_of(first)))
 
     for position, hit in enumerate(hits):
@@ -514,14 +513,8 @@ def group_stories(hits: Sequence[Hit], vectors: np.ndarray, k: int, similarity: 
             if hit.passage.article_id not in {passage.article_id for passage in story}:
                 story.append(hit.passage)
             continue
-        if len(stories) >= k:
-            continue
-        own = _shingles(hit.passage.text) if overlap < 1 else set()
-        if overlap < 1 and (any(_same_span(hit.passage, hits[first].passage, overlap) for first, _ in stories)
-                            or any(own and len(own & other) > overlap * len(own) for other in shingles)):
-            continue
-        stories.append((position, []))
-        shingles.append(own)
+        if len(stories) < k and heads.admit(hit.passage):
+            stories.append((position, []))
     return [dataclasses.replace(hits[first], same_story=tuple(members)) for first, members in stories]
 
 
@@ -549,8 +542,12 @@ def same_story(passage: Passage, other: Passage, terms: set[str], other_terms: s
     >>> same_story(first, later, {"vos", "maplewood", "1.35"}, {"vos", "maplewood", "1.35"})
     False
     """
-    return (passage.article_id != other.article_id and len(terms & other_terms) >= STORY_SHARED_TERMS
-            and _days_apart(passage, other) <= STORY_DAYS)
+    return _may_report_together(passage, other) and len(terms & other_terms) >= STORY_SHARED_TERMS
+
+
+def _may_report_together(passage: Passage, other: Passage) -> bool:
+    """The cheap half of `same_story`: other articles, both published, within `STORY_DAYS` of each other."""
+    return passage.article_id != other.article_id and _days_apart(passage, other) <= STORY_DAYS
 
 
 # -- near-duplicates -----------------------------------------------------------------------------------------------
@@ -566,20 +563,58 @@ def drop_near_duplicates(hits: Sequence[Hit], k: int, overlap: float = 0.5) -> l
     >>> [hit.passage.article_id for hit in drop_near_duplicates([Hit(a, 0.9), Hit(b, 0.8), Hit(c, 0.5)], k=2)]
     ['a', 'c']
     """
-    if overlap >= 1:
-        return list(hits[:k])
     kept: list[Hit] = []
-    kept_shingles: list[set[tuple[str, ...]]] = []
+    seen = NearDuplicates(overlap)
     for hit in hits:
         if len(kept) >= k:
             break
-        shingles = _shingles(hit.passage.text)
-        if any(_same_span(hit.passage, other.passage, overlap) for other in kept) or any(
-                shingles and len(shingles & other) > overlap * len(shingles) for other in kept_shingles):
-            continue
-        kept.append(hit)
-        kept_shingles.append(shingles)
+        if seen.admit(hit.passage):
+            kept.append(hit)
     return kept
+
+
+class NearDuplicates:
+    """The one near-duplicate test, of `drop_near_duplicates` and `group_stories` alike: a passage repeats a kept
+    one when it is of the same article with spans overlapping by more than `overlap` of the shorter one, or (a
+    syndicated copy, any article) when more than `overlap` of its word triples are the kept one's. An `overlap` of
+    1 or more keeps everything.
+
+    >>> seen = NearDuplicates(0.5)
+    >>> def passage(article, text, start=0):
+    ...     return Passage(article, "T", "s", "", text, start, start + len(text))
+    >>> seen.admit(passage("a", "the bridge over the river reopened in march after repairs"))
+    True
+    >>> seen.admit(passage("b", "the bridge over the river reopened in march after long repairs"))  # a copy
+    False
+    >>> seen.admit(passage("a", "in march after repairs the council met", 20))  # the same span, mostly
+    False
+    >>> seen.admit(passage("c", "the council set its budget"))
+    True
+    """
+
+    def __init__(self, overlap: float) -> None:
+        self.overlap = overlap
+        self._kept: list[tuple[Passage, set[tuple[str, ...]]]] = []  # with their word triples, read once
+
+    def repeats(self, passage: Passage, shingles: set[tuple[str, ...]] | None = None) -> bool:
+        """Whether `passage` repeats a kept passage (`shingles`: its word triples, when already read)."""
+        if self.overlap >= 1:
+            return False
+        own = _shingles(passage.text) if shingles is None else shingles
+        return any(_same_span(passage, other, self.overlap)
+                   or (bool(own) and len(own & other_shingles) > self.overlap * len(own))
+                   for other, other_shingles in self._kept)
+
+    def admit(self, passage: Passage) -> bool:
+        """Keep `passage` unless it repeats a kept one; whether it was kept."""
+        if self.overlap >= 1:
+            self._kept.append((passage, set()))
+            return True
+        own = _shingles(passage.text)
+        if self.repeats(passage, own):
+            return False
+        self._kept.append((passage, own))
+        return True
 
 
 def _same_span(passage: Passage, other: Passage, overlap: float) -> bool:
