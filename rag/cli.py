@@ -245,8 +245,9 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
     import signal
 
     from rag.ingest.indexer import UpdateOptions, update_index
-    from rag.ingest.watch import Watcher, parse_interval
-    from rag.ingest.web import WebClient, describe_interval
+    from rag.ingest.intervals import describe_interval, parse_interval
+    from rag.ingest.watch import Watcher
+    from rag.ingest.web import WebClient
     from rag.store import index_location, open_store
 
     every = parse_interval(arguments.every)
@@ -372,7 +373,7 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     watch = None
     if arguments.watch:
         from rag.ingest.indexer import UpdateOptions
-        from rag.ingest.watch import parse_interval
+        from rag.ingest.intervals import parse_interval
         from rag.serve.start import Watching
         from rag.store.generations import live_generation_name
 

@@ -19,7 +19,8 @@ import pytest
 
 from rag.errors import InvalidRequestError
 from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
-from rag.ingest.watch import MAX_BACKOFF_RUNS, Watcher, parse_interval
+from rag.ingest.intervals import parse_interval
+from rag.ingest.watch import MAX_BACKOFF_RUNS, Watcher
 from rag.ingest.web import WebClient
 from rag.store.generations import PassageIndex, current_generation, writer_lock
 from tests.conftest import PROJECT, FakeEmbedder, write

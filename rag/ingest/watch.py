@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -22,39 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.errors import IndexLockedError, InvalidRequestError, SourceError
+from rag.errors import IndexLockedError, SourceError
 from rag.ingest.indexer import IndexReport
-from rag.ingest.web import describe_interval, is_url
+from rag.ingest.intervals import describe_interval
+from rag.ingest.web import is_url
 
 IndexRun = Callable[[Sequence[str]], IndexReport]
 """One incremental index run over the given sources (the edge binds the index, the embedder and the options)."""
 
 MAX_BACKOFF_RUNS = 16
 """A failing source is tried at least once every this many intervals (every 4 hours at --every 15m)."""
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_interval(text: str) -> float:
-    """Seconds in an interval such as "15m", "90s", "1h30m" or "2h"; a bare number is seconds.
-
-    >>> parse_interval("15m"), parse_interval("1h30m"), parse_interval("45"), parse_interval("0.5s")
-    (900.0, 5400.0, 45.0, 0.5)
-    """
-    value = text.strip().lower()
-    try:
-        seconds = float(value)
-    except ValueError:
-        parts = re.findall(r"(\d+(?:\.\d+)?)\s*([smhd])", value)
-        if not parts or re.sub(r"(\d+(?:\.\d+)?)\s*([smhd])|\s", "", value):
-            raise InvalidRequestError(
-                f"cannot read the interval {text!r}: give it like 15m, 90s, 1h or 1h30m"
-            ) from None
-        seconds = sum(float(number) * _UNITS[unit] for number, unit in parts)
-    if seconds <= 0:
-        raise InvalidRequestError(f"the interval must be more than 0, got {text!r}")
-    return seconds
-
 
 @dataclass
 class Backoff:

@@ -40,6 +40,7 @@ from rag.errors import SourceError
 from rag.ingest.decode import NotTextError, declared_html_encoding, decode_text_guessing
 from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, bytes_from_megabytes, too_large
 from rag.ingest.html import read_html
+from rag.ingest.intervals import describe_interval
 from rag.ingest.metadata import published_date
 from rag.ingest.rss import PAGE_KEY, read_feed
 from rag.records import Article, safe_url
@@ -288,19 +289,6 @@ def retry_after_seconds(value: str, now: float) -> float:
             when = when.replace(tzinfo=dt.timezone.utc)
         seconds = when.timestamp() - now
     return float(min(max(seconds, 0.0), MAX_RETRY_AFTER))
-
-
-def describe_interval(seconds: float) -> str:
-    """An interval the way it is given on the command line (`rag watch --every`).
-
-    >>> describe_interval(900), describe_interval(5400), describe_interval(1.5)
-    ('15m', '1h30m', '1.5s')
-    """
-    if seconds < 60 or seconds != int(seconds):
-        return f"{seconds:g}s"
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return "".join(f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value)
 
 
 def _status_problem(status: int) -> tuple[str, str]:

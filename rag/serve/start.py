@@ -88,8 +88,9 @@ def start_watching(assistant: Assistant, settings: Settings, watch: Watching, st
     so that the next question already searches the new articles. The runs are those of `rag watch` with the same
     settings (`UpdateOptions.from_settings(settings, "watch")`)."""
     from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
+    from rag.ingest.intervals import describe_interval
     from rag.ingest.watch import Watcher
-    from rag.ingest.web import WebClient, describe_interval
+    from rag.ingest.web import WebClient
     from rag.store.postgres import PostgresIndex
 
     retriever = assistant.retriever
