@@ -51,3 +51,8 @@ class StoreUnavailableError(RagError):
 class DatabaseCrashedError(StoreUnavailableError):
     """The database server crashed under a request (one of its processes died of a signal, as its log says): the
     message names the signal and what to do. The request is not sent again, since it may crash the server again."""
+
+
+class BusyError(RagError):
+    """Too many questions are already waiting for the model (or the server is shutting down): the caller should
+    try again later."""

@@ -22,11 +22,11 @@ from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
 from rag.answer.prompts import Prompt
 from rag.answer.retrieve import Retriever
-from rag.errors import IndexNotFoundError, ModelError
+from rag.errors import BusyError, IndexNotFoundError, ModelError
 from rag.ingest.indexer import UpdateOptions, update_index
 from rag.serve.app import create_app
 from rag.serve.openai import conversation
-from rag.serve.queue import BusyError, QueuedLLM, Waiting
+from rag.serve.queue import QueuedLLM, Waiting
 from rag.serve.start import running
 from rag.settings import Settings
 from tests.answer_contract import assert_answer_contract, shows

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.errors import (
+    BusyError,
     IndexFormatError,
     IndexLockedError,
     IndexNotFoundError,
@@ -29,7 +30,6 @@ from rag.errors import (
     SourceError,
     StoreUnavailableError,
 )
-from rag.serve.queue import BusyError
 
 log = logging.getLogger(__name__)
 

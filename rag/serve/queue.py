@@ -24,15 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag.answer.prompts import Prompt
-from rag.errors import RagError
+from rag.errors import BusyError
 from rag.models.llm import LLM
 
 _DONE = object()
 """Put on a job's output after its last piece (or its error)."""
-
-
-class BusyError(RagError):
-    """Too many questions are already waiting for the model; the caller should try again later."""
 
 
 class Waiting(str):
