@@ -16,9 +16,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.answer.thresholds import MIN_SCORE, REFUSAL_THRESHOLD
 from rag.errors import InvalidRequestError
 from rag.records import Filters
+from rag.thresholds import MIN_SCORE, REFUSAL_THRESHOLD
 
 BUNDLED = "bundled"
 ENV_PREFIX = "RAG_"

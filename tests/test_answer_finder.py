@@ -9,7 +9,6 @@ import json
 import pytest
 
 from rag.answer.evidence import FinderScorer
-from rag.answer.thresholds import REFUSAL_THRESHOLD
 from rag.models.answer_finder import (
     WEIGHTS,
     AnswerFinder,
@@ -18,6 +17,7 @@ from rag.models.answer_finder import (
     load_answer_finder,
     pair_text,
 )
+from rag.thresholds import REFUSAL_THRESHOLD
 
 
 def test_the_shipped_model_is_small_and_its_splits_never_overlap() -> None:

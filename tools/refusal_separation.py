@@ -19,9 +19,9 @@ import numpy as np
 
 from rag import Assistant
 from rag.answer.evidence import FinderScorer
-from rag.answer.thresholds import REFUSAL_THRESHOLD
 from rag.models.answer_finder import load_answer_finder
 from rag.models.llm import LLM
+from rag.thresholds import REFUSAL_THRESHOLD
 
 BUDGETS = (0.05, 0.08, 0.10)
 

@@ -24,9 +24,9 @@ from rag.answer.evidence import (
     names_what_was_asked,
 )
 from rag.answer.prompts import CANNOT_ANSWER, parse_markers, strip_markers
-from rag.answer.thresholds import SUPPORT_THRESHOLD, SUPPORT_WINDOW
 from rag.records import Citation, Passage
 from rag.text import content_words, coverage, is_number, specific_terms, split_sentences
+from rag.thresholds import SUPPORT_THRESHOLD, SUPPORT_WINDOW
 
 _REFUSAL_HINTS = (
     "i don't know", "i do not know", "don't know", "do not answer", "cannot answer", "can't answer",

@@ -20,10 +20,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.answer.thresholds import RANK_PENALTY, TYPE_BONUS
 from rag.models.answer_finder import Candidate
 from rag.records import Passage
 from rag.text import SURFACE_WORD, Weights, content_words, coverage, split_sentences, weights_of
+from rag.thresholds import RANK_PENALTY, TYPE_BONUS
 
 _MONTHS = "january february march april may june july august september october november december"
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"

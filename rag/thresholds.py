@@ -1,4 +1,5 @@
-"""Every threshold of the answer checks, in one place, with the figure that set it.
+"""Every threshold of the answer checks, in one place, with the figure that set it (shared by `rag.answer` and
+the defaults of `rag.settings`, so that neither imports the other's layer for them).
 
 An answer goes through three decisions; each reads only the constants below (the two that users may change are
 settings, whose defaults are these):
