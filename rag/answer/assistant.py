@@ -32,11 +32,9 @@ from rag.answer.cite import AnswerCheck, Checked, is_refusal, off_topic, quoted_
 from rag.answer.conversation import (
     REWRITE_SYSTEM,
     accept_rewrite,
-    context_of,
     is_follow_up,
     question_parts,
-    rewrite_follow_up,
-    without_context,
+    resolve_follow_up,
 )
 from rag.answer.evidence import (
     Evidence,
@@ -60,7 +58,7 @@ from rag.answer.timeframe import parse_as_of, with_as_of
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.llm import LLM, load_llm
-from rag.records import Answer, Citation, Filters, Hit, Passage, Period
+from rag.records import Answer, Filters, Hit, Passage, Period, Query
 from rag.settings import Settings
 from rag.store import index_location, open_store
 from rag.text import split_sentences
@@ -72,7 +70,8 @@ PROMPT_MARGIN = 16
 
 @dataclass(frozen=True)
 class _Plan:
-    query: str
+    query: Query
+    """The stand-alone question (a follow-up's context beside it), as retrieved and checked."""
     passages: list[Passage]
     evidence: Evidence
     shown: list[Passage]
@@ -163,33 +162,44 @@ class Assistant:
 
     # -- questions -------------------------------------------------------------------------------------------
 
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
+    def search(self, question: str | Query, k: int | None = None, filters: Filters | None = None,
                as_of: datetime.date | None = None) -> list[Hit]:
         """The passages most relevant to `question`, best first (only those `filters` allow), one per story."""
         return self.retrieve(question, k, filters, as_of).hits
 
-    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
+    def retrieve(self, question: str | Query, k: int | None = None, filters: Filters | None = None,
                  as_of: datetime.date | None = None) -> TimedHits:
         """`search`, with the text searched for and the period read from the question's time phrase ("last month",
         resolved against `as_of`, default the `as_of` setting, else today)."""
-        question = self._validated(question)
-        return self.retriever.search_timed(question, k or self.settings.k, filters, self._reference_date(as_of),
-                                           self.settings.min_score)
+        query = self.query(question, filters, as_of)
+        return self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
 
-    def ask(self, question: str, history: History = (), k: int | None = None,
+    def query(self, question: str | Query, filters: Filters | None = None,
+              as_of: datetime.date | None = None) -> Query:
+        """The `Query` record of what the user typed (checked: text, not empty, not too long), with the reference
+        date of its time phrases resolved (`as_of`, else the `as_of` setting, else today) and its `filters`; given
+        a `Query`, the values it carries unless `filters` or `as_of` say otherwise. The edges build it once."""
+        if isinstance(question, Query):
+            return dataclasses.replace(question, text=self._validated(question.text),
+                                       as_of=self._reference_date(as_of or question.as_of),
+                                       filters=question.filters if filters is None else filters)
+        return Query(self._validated(question), as_of=self._reference_date(as_of), filters=filters)
+
+    def ask(self, question: str | Query, history: History = (), k: int | None = None,
             filters: Filters | None = None, as_of: datetime.date | None = None) -> Answer:
         """Answer `question` (with earlier `(question, answer)` turns as context) and return the checked Answer."""
         return answer_from(self.stream(question, history, k, filters, as_of))
 
-    def stream(self, question: str, history: History = (), k: int | None = None,
+    def stream(self, question: str | Query, history: History = (), k: int | None = None,
                filters: Filters | None = None, as_of: datetime.date | None = None) -> Iterator[str | Answer]:
         """Yield the answer's sentences as they are checked (after a `Drafting` piece when the model starts), then
         the checked `Answer`, whose text is what was yielded, or the quoted evidence, or the refusal."""
-        question = self._validated(question)
+        asked = self.query(question, filters, as_of)
+        question = asked.text
         history = [(str(q), str(a)) for q, a in history]
-        plan = self._plan(question, history, k, filters, as_of)
+        plan = self._plan(asked, history, k)
         if plan.prompt is None:
-            yield self._finished(self._refusal(question, "", plan.query), plan)
+            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
             return
         llm, prompt, passages, evidence, query = self.llm, plan.prompt, plan.passages, plan.evidence, plan.query
         check = self._check(query, plan.shown, evidence, passages, llm.chat)
@@ -210,36 +220,35 @@ class Assistant:
         for sentence in check.feed(text, final=True):
             yield " " + sentence if shown else with_as_of(sentence, _as_of(plan.period, _first_cited(check)))
             shown += 1
-        yield self._finished(self._final(question, query, text.strip(), check, evidence, passages, llm.chat), plan)
+        yield self._finished(self._final(question, query.search_text, text.strip(), check, evidence, passages,
+                                         llm.chat), plan)
 
-    def prompt(self, question: str, history: History = (), k: int | None = None,
+    def prompt(self, question: str | Query, history: History = (), k: int | None = None,
                filters: Filters | None = None, as_of: datetime.date | None = None) -> Prompt | None:
         """The prompt the model would be given for `question`, or None when the assistant refuses before asking it
         (what the benchmark feeds raw llama.cpp to measure the assistant's own cost)."""
-        question = self._validated(question)
-        return self._plan(question, [(str(q), str(a)) for q, a in history], k, filters, as_of).prompt
+        return self._plan(self.query(question, filters, as_of), [(str(q), str(a)) for q, a in history], k).prompt
 
-    def _plan(self, question: str, history: History, k: int | None, filters: Filters | None,
-              as_of: datetime.date | None = None) -> _Plan:
+    def _plan(self, asked: Query, history: History, k: int | None) -> _Plan:
         """Everything before generation: the stand-alone question, the passages (one per story, within the period
         the question names), the evidence, and the prompt (None when the passages do not answer)."""
-        query = self.standalone_question(question, history)
-        found = self.retriever.search_timed(query, k or self.settings.k, filters, self._reference_date(as_of),
-                                            self.settings.min_score)
+        query = self.standalone_question(asked, history)
+        found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
         hits, period = found.hits, found.period
         passages = [hit.passage for hit in hits]
         if not hits or hits[0].score < self.settings.min_score:
             return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period)
-        asked = without_context(found.asked)  # what was asked, not the context added for retrieval
-        evidence = self.evidence(asked, passages)
+        asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
+        evidence = self.evidence(asked_words, passages)
         if period is not None and period.latest:
             evidence = _newest_evidence(evidence, passages)
-        if evidence.answerable < self.settings.refusal_threshold or _misses_what_is_asked(asked, evidence, passages):
+        if (evidence.answerable < self.settings.refusal_threshold
+                or _misses_what_is_asked(asked_words, evidence, passages)):
             return _Plan(query, passages, evidence, [], None, hits, period)
         llm = self.llm
         sources, excerpts = evidence_excerpts(passages, _chosen(evidence))
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
-        prompt = fit_passages(query, excerpts, history, llm.chat, budget, llm.count_tokens)
+        prompt = fit_passages(query.search_text, excerpts, history, llm.chat, budget, llm.count_tokens)
         shown = [passages[index] for index in sources[:len(prompt.passages)]]
         return _Plan(query, passages, evidence, shown, prompt, hits, period)
 
@@ -255,36 +264,22 @@ class Assistant:
     def _reference_date(self, as_of: datetime.date | None) -> datetime.date:
         return as_of or parse_as_of(self.settings.as_of)
 
-    def checked_answer(self, question: str, model_text: str, hits: Sequence[Hit], chat: bool = False,
-                       query: str = "") -> Answer:
-        """The `Answer` a model's whole text gets against the retrieved `hits`, with the very checks `stream` runs
-        sentence by sentence. No model runs here: analyses replay stored model outputs."""
-        query = query or question
-        asked = without_context(query)
-        passages = [hit.passage for hit in hits]
-        evidence = self.evidence(asked, passages)
-        sources, _ = evidence_excerpts(passages, _chosen(evidence))
-        check = self._check(query, [passages[index] for index in sources], evidence, passages, chat)
-        check.feed(model_text, final=True)
-        return self._final(question, query, model_text, check, evidence, passages, chat)
-
     def evidence(self, question: str, passages: Sequence[Passage]) -> Evidence:
         """The sentences of `passages` that best answer each part of `question`, and how likely they answer."""
-        parts = [without_context(part) for part in question_parts(question)]
-        return find_evidence(parts, passages, self.finder)
+        return find_evidence(question_parts(question), passages, self.finder)
 
-    def _check(self, query: str, shown: Sequence[Passage], evidence: Evidence, passages: Sequence[Passage],
+    def _check(self, query: Query, shown: Sequence[Passage], evidence: Evidence, passages: Sequence[Passage],
                chat: bool) -> AnswerCheck:
         """The sentence checks for an answer to what `query` asks citing the `shown` passages (numbered from 1):
         it must agree with the evidence found without the model (for a base model, cite only the passages that
         evidence comes from), may not cite an article that misses what the question pins down (`off_topic`), and
         for a follow-up may not answer with what the previous question already named."""
-        asked = without_context(query)
         agreeing = {passages[sentence.passage_index] for sentence in evidence.best}
         allowed = {index for index, passage in enumerate(shown)
-                   if not off_topic(asked, [other for other in passages if other.article_id == passage.article_id])}
-        return AnswerCheck(shown, asked, self.finder, agreeing=agreeing, every=not chat, allowed=allowed,
-                           known=context_of(query))
+                   if not off_topic(query.text,
+                                    [other for other in passages if other.article_id == passage.article_id])}
+        return AnswerCheck(shown, query.text, self.finder, agreeing=agreeing, every=not chat, allowed=allowed,
+                           known=query.context, evidence=evidence, retrieved=passages)
 
     def _final(self, question: str, query: str, model_text: str, check: AnswerCheck, evidence: Evidence,
                passages: Sequence[Passage], chat: bool) -> Answer:
@@ -302,10 +297,13 @@ class Assistant:
             checked = _with_missing_parts(checked, evidence, passages, self.finder)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
 
-    def standalone_question(self, question: str, history: History) -> str:
-        """The question rewritten to stand alone when it leans on the conversation (see rag.answer.conversation)."""
+    def standalone_question(self, asked: Query | str, history: History) -> Query:
+        """The question rewritten to stand alone when it leans on the conversation (see rag.answer.conversation):
+        whether it does is decided here, once per question."""
+        asked = Query(asked) if isinstance(asked, str) else asked
+        question = asked.text
         if not is_follow_up(question, history):
-            return question
+            return asked
         if self._llm is not None and self._llm.chat:
             messages = [{"role": "system", "content": REWRITE_SYSTEM}]
             for earlier_question, earlier_answer in list(history)[-2:]:
@@ -314,8 +312,9 @@ class Assistant:
             messages.append({"role": "user", "content": question})
             rewritten = "".join(self._llm.stream(Prompt(tuple(messages), "", ()), 64, 0.0)).strip()
             if accept_rewrite(question, rewritten):
-                return rewritten
-        return rewrite_follow_up(question, history)
+                return dataclasses.replace(asked, text=rewritten)
+        resolved = resolve_follow_up(question, history)
+        return dataclasses.replace(asked, text=resolved.text, context=resolved.context)
 
     def stats(self) -> dict[str, Any]:
         index = self.retriever.index
@@ -336,12 +335,6 @@ class Assistant:
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
             )
         return question
-
-    @staticmethod
-    def _context_of(citations: Sequence[Citation], hits: Sequence[Hit]) -> list[Passage]:
-        """The retrieved passages of the cited articles: a chunk often leaves the article's names to its neighbours."""
-        cited = {citation.passage.article_id for citation in citations}
-        return [hit.passage for hit in hits if hit.passage.article_id in cited]
 
     @staticmethod
     def _refusal(question: str, model_text: str, query: str) -> Answer:
