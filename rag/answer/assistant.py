@@ -275,9 +275,11 @@ class Assistant:
         evidence comes from), may not cite an article that misses what the question pins down (`off_topic`), and
         for a follow-up may not answer with what the previous question already named."""
         agreeing = {passages[sentence.passage_index] for sentence in evidence.best}
-        allowed = {index for index, passage in enumerate(shown)
-                   if not off_topic(query.text,
-                                    [other for other in passages if other.article_id == passage.article_id])}
+        # Once per article, not per passage shown: the verdict is the article's (all its retrieved passages).
+        articles = {passage.article_id for passage in shown}
+        wanders = {article: off_topic(query.text, [other for other in passages if other.article_id == article])
+                   for article in articles}
+        allowed = {index for index, passage in enumerate(shown) if not wanders[passage.article_id]}
         return AnswerCheck(shown, query.text, self.finder, agreeing=agreeing, every=not chat, allowed=allowed,
                            known=query.context, evidence=evidence, retrieved=passages)
 
