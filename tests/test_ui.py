@@ -16,7 +16,7 @@ import pytest
 from rag.answer.assistant import Drafting
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import IndexNotFoundError
-from rag.records import Answer, Citation, Filters, Hit, Passage, safe_url
+from rag.records import Answer, Citation, Filters, Hit, Passage, Query, safe_url
 from rag.serve.queue import Waiting
 from ui.render import (
     chat_answer,
@@ -229,9 +229,11 @@ class FakeAssistant:
         return [Hit(make_passage(), 0.75)][: k or self.settings.k]
 
     def stream(
-        self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
+        self, question: str | Query, history: Sequence[tuple[str, str]] = (), k: int | None = None,
         filters: Filters | None = None, as_of: datetime.date | None = None,
     ) -> Iterator[str | Answer]:
+        if isinstance(question, Query):  # the chat builds the record; its filters and date travel in it
+            question, filters, as_of = question.text, question.filters, question.as_of
         self.calls.append((question, tuple(history), k))
         self.filters.append(filters)
         self.dates.append(as_of)
