@@ -4,9 +4,11 @@
 **settings)` is the edge that turns setting values into models. The language model and the answer finder are
 loaded on first use, so `search` and `stats` stay fast and never pay for them.
 
-One question's path (`stream`): the question is made to stand alone (follow-ups) and split into its parts
-(two-part questions); retrieval finds passages; the answer finder scores every sentence of them for each part
-(`rag.answer.evidence`) and, when even the best sentence is unlikely to answer, the assistant refuses without the
+One question's path (`stream`): what the user typed becomes a `rag.records.Query` (`Assistant.query`: the edges may
+build it themselves), is made to stand alone (follow-ups: decided once; the previous question kept as its
+`context`) and split into its parts (two-part questions); retrieval finds passages; the answer finder scores
+every sentence of them for each part (`rag.answer.evidence`; once: quoting and citing reuse those scores) and,
+when even the best sentence is unlikely to answer, the assistant refuses without the
 model; otherwise the model is shown those sentences (with the one before each), not whole passages, and what it
 writes is checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed
 are streamed, so nothing unchecked is ever on screen. If none passed, the best evidence sentence of each part is
@@ -206,6 +208,7 @@ class Assistant:
         text = ""
         drafting = False
         shown = 0
+        opened: dict[str, str] = {}  # the first sentence shown: as checked -> as shown (said as of its date)
         for piece in llm.stream(prompt, self.settings.max_answer_tokens, self.settings.temperature):
             if not piece:  # a notice from the generation queue (its place in line): passed on
                 yield piece
@@ -215,13 +218,13 @@ class Assistant:
                 yield Drafting()
             text += piece
             for sentence in check.feed(text):
-                yield " " + sentence if shown else with_as_of(sentence, _as_of(plan.period, _first_cited(check)))
+                yield " " + sentence if shown else _opening(sentence, plan.period, check, opened)
                 shown += 1
         for sentence in check.feed(text, final=True):
-            yield " " + sentence if shown else with_as_of(sentence, _as_of(plan.period, _first_cited(check)))
+            yield " " + sentence if shown else _opening(sentence, plan.period, check, opened)
             shown += 1
         yield self._finished(self._final(question, query.search_text, text.strip(), check, evidence, passages,
-                                         llm.chat), plan)
+                                         llm.chat), plan, opened)
 
     def prompt(self, question: str | Query, history: History = (), k: int | None = None,
                filters: Filters | None = None, as_of: datetime.date | None = None) -> Prompt | None:
@@ -252,13 +255,20 @@ class Assistant:
         shown = [passages[index] for index in sources[:len(prompt.passages)]]
         return _Plan(query, passages, evidence, shown, prompt, hits, period)
 
-    def _finished(self, answer: Answer, plan: _Plan) -> Answer:
+    def _finished(self, answer: Answer, plan: _Plan, opened: dict[str, str] | None = None) -> Answer:
         """The answer with the period the question named, said as of when it asks how things stand, and each
-        citation standing for its story (the other articles reporting it)."""
+        citation standing for its story (the other articles reporting it). `opened`: the first sentence streamed,
+        already said as of its date (`_opening`): an answer that opens with it opens as streamed, not dated again."""
         stories = {hit.passage: hit.same_story for hit in plan.hits}
         citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
                           for citation in answer.citations)
-        text = answer.text if answer.refused else with_as_of(answer.text, _as_of(plan.period, _first_cited(answer)))
+        first = next(iter(opened or {}), None)
+        if answer.refused:
+            text = answer.text
+        elif first is not None and opened is not None and answer.text.startswith(first):
+            text = opened[first] + answer.text[len(first):]
+        else:
+            text = with_as_of(answer.text, _as_of(plan.period, _first_cited(answer)))
         return dataclasses.replace(answer, text=text, citations=citations, period=plan.period)
 
     def _reference_date(self, as_of: datetime.date | None) -> datetime.date:
@@ -361,6 +371,25 @@ def _as_of(period: Period | None, cited: Sequence[Passage]) -> str:
     if period is None or not period.ongoing:
         return ""
     return max((passage.published[:10] for passage in cited if passage.published), default="")
+
+
+def _opening(sentence: str, period: Period | None, check: AnswerCheck, opened: dict[str, str]) -> str:
+    """The first sentence of an answer as it is streamed: said as of the date of what it cites, when the question
+    asks how things stand (`with_as_of`), once: kept in `opened` for the final answer, which opens with it.
+
+    >>> opened: dict[str, str] = {}
+    >>> bridge = Passage("a", "Footbridge", "a.txt", "", "The bridge is open to walkers.", 0, 30,
+    ...                  published="2026-03-14")
+    >>> check = AnswerCheck([bridge], "What is the state of the bridge?")
+    >>> check.feed("It is open to walkers [1].", final=True)
+    ['It is open to walkers [1].']
+    >>> _opening("It is open to walkers [1].", Period("latest", latest=True), check, opened)
+    'As of 14 March 2026, it is open to walkers [1].'
+    >>> list(opened)
+    ['It is open to walkers [1].']
+    """
+    opened[sentence] = with_as_of(sentence, _as_of(period, _first_cited(check)))
+    return opened[sentence]
 
 
 def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:

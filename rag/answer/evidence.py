@@ -5,7 +5,8 @@ Sentences are scored by a `SentenceScorer`: the answer finder (`rag.models.answe
 by the project: the default) or `WordOverlap` (the share of the question's words a sentence holds, weighted by
 IDF, plus a bonus for the kind of thing asked for: what the finder replaced, kept as its baseline and for tests).
 `find_evidence` scores every sentence for each part of the question and says how likely the passages answer it at
-all (the best sentence's score, for the part that is worst served).
+all (the best sentence's score, for the part that is worst served); `ranked_spans` hands that ranking on to quoting
+and citing, so no (question, sentence) pair is scored twice for one answer.
 
 Also here: what kind of answer a question wants (a number for "how many", a date for "when", a name for "who") and
 whether a claim names it as its evidence does.
