@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError
-from rag.records import reported_by_text
+from rag.records import Query, reported_by_text
 from rag.settings import Settings
 
 if TYPE_CHECKING:  # imported by the commands that use them: `rag --help` and `rag ask` load no indexer
@@ -332,7 +332,7 @@ def _search(arguments: argparse.Namespace, settings: Settings) -> int:
 
 def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
-    answer = assistant.ask(arguments.question, filters=_filters(arguments))
+    answer = assistant.ask(Query(arguments.question, filters=_filters(arguments)))
     if arguments.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0

@@ -1,4 +1,5 @@
-"""The records that flow through the pipeline: articles, passages, search hits, citations and answers.
+"""The records that flow through the pipeline: articles, passages, the question asked (`Query`), search hits,
+citations and answers.
 
 Every record is a frozen dataclass so that it can be shared between threads, cached and compared safely.
 They are plain data: the logic that makes them lives in the modules that produce them.
@@ -214,6 +215,63 @@ class Filters:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# -- the question asked (issue 21: one record from the edge to the citation) -----------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question as it travels from the edge (CLI, HTTP, chat) through retrieval and evidence to the citations:
+    the user's words (`text`, a follow-up's pronouns resolved), the previous question it follows (`context`, empty
+    for a question that stands alone), the reference date of its time phrases (`as_of`, None: the configured one)
+    and the `filters` retrieval applies. Kept apart rather than glued into one string and cut apart again where
+    each is needed; `search_text` is the one place they are joined, for retrieval.
+
+    >>> first = Query("Who found the comet?")
+    >>> first.search_text
+    'Who found the comet?'
+    >>> follow = Query("Who found it?", context="Which comet was found at Kestrel Hill?")
+    >>> follow.search_text
+    'Who found it? (following: Which comet was found at Kestrel Hill?)'
+    """
+
+    text: str
+    context: str = ""
+    as_of: datetime.date | None = None
+    filters: Filters | None = None
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval embeds and BM25 reads: a follow-up carries the previous question, which names what it
+        is about (the very text retrieval searched before the question became a record)."""
+        return f"{self.text}{self.context_suffix}" if self.context else self.text
+
+    @property
+    def context_suffix(self) -> str:
+        """How `search_text` appends the context to `text` ("" without one)."""
+        return f" (following: {self.context})" if self.context else ""
+
+    def own_words(self, searched: str) -> str:
+        """The question's own words in `searched`, a rewrite of `search_text` (time phrases are read from, and
+        taken out of, the whole text retrieval searches: reading them there keeps retrieval as it was): the
+        appended context cut off again. The one place the joined text is taken apart; the rest of the answer
+        layer reads `text` and `context`.
+
+        >>> Query("And the vote last week?", "What budget did the council approve?").own_words(
+        ...     "And the vote? (following: What budget did the council approve?)")
+        'And the vote?'
+        >>> Query("What happened last week?").own_words("What happened?")
+        'What happened?'
+        """
+        if not self.context:
+            return searched
+        # As `searched` was cut before it became a record: at the first "(following: " of a text ending in ")".
+        cut = searched.find("(following: ")
+        return searched[:cut].rstrip() if cut >= 0 and searched.endswith(")") else searched
+
+
+# -- end of the question record ----------------------------------------------------------------------------------
 
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

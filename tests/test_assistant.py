@@ -3,17 +3,20 @@ history, validation, and picking up a newer index generation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from rag.answer.assistant import Assistant
-from rag.answer.evidence import WordOverlap
+from rag.answer.evidence import FinderScorer, WordOverlap
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.answer.retrieve import Retriever
 from rag.errors import InvalidRequestError
 from rag.ingest.chunk import embedding_text
+from rag.models.answer_finder import Candidate, pair_text
 from rag.models.embed import Embedder
 from rag.records import Answer, Passage
 from rag.settings import Settings
@@ -131,3 +134,35 @@ def test_search_picks_up_a_newer_generation(tmp_path: Path) -> None:
     hits = assistant.search("new school Pine Island", k=1)
     assert hits[0].passage.article_id == "school"
     assert assistant.stats()["passages"] == 4
+
+
+class CountingFinder:
+    """A stand-in for the answer finder model (what `FinderScorer` wraps) that counts the (question, sentence)
+    pairs it is asked to read: a sentence holding "opened" answers, the rest do not."""
+
+    def __init__(self) -> None:
+        self.meta = {"fusion": {"weights": {"finder": 1.0, "overlap": 0.0, "kind": 0.0, "rank": 0.0}, "bias": 0.0}}
+        self.pairs: list[tuple[str, str]] = []
+
+    def logits(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:
+        self.pairs += [pair_text(question, candidate) for candidate in candidates]
+        return np.array([4.0 if "opened" in candidate.sentence else -4.0 for candidate in candidates])
+
+    def calibrated(self, logits: np.ndarray) -> np.ndarray:
+        return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)
+
+
+def test_the_finder_reads_each_question_and_sentence_once_per_ask(tmp_path: Path) -> None:
+    """The evidence's scores are what quoting and citing use: no pair is read twice (there is no cache to hide
+    it), whether the model's answer is cited or the evidence is quoted."""
+    for reply in ("The ferry line opened on 3 May [1].", "I am not sure."):
+        embedder = FakeEmbedder()
+        build(tmp_path, embedder)
+        retriever = Retriever.load(tmp_path, embedder)
+        counting = CountingFinder()
+        assistant = Assistant(retriever, ScriptedLLM(reply), Settings(index=str(tmp_path), k=3),
+                              FinderScorer(counting, retriever.term_weights))
+        answer = assistant.ask("When did the ferry line open?")
+        assert not answer.refused and answer.citations, answer
+        assert answer.citations[0].spans  # the quoted sentences come from the evidence's ranking
+        assert counting.pairs and len(counting.pairs) == len(set(counting.pairs)), counting.pairs

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.conversation import accept_rewrite, is_follow_up, rewrite_follow_up
+from rag.answer.conversation import accept_rewrite, is_follow_up, question_parts, rewrite_follow_up
+from rag.records import Query
 
 # Follow-ups written for the sample articles: (first question, its answer, follow-up, article that answers it).
 FOLLOW_UPS = [
@@ -37,25 +38,47 @@ def test_stand_alone_questions_are_left_alone() -> None:
     history = [("Who won?", "Priya Sandhu [1].")]
     question = "When did the Maplewood footbridge reopen?"
     assert not is_follow_up(question, history)
-    assert rewrite_follow_up(question, history) == question
-    assert rewrite_follow_up("What was her time?", []) == "What was her time?"
+    assert rewrite_follow_up(question, history) == Query(question)
+    assert rewrite_follow_up("What was her time?", []) == Query("What was her time?")
 
 
 def test_person_pronouns_become_the_previous_answers_name() -> None:
     history = [("Who found the comet?", "Tomasz Wierzbicki, a retired surveyor [1].")]
-    assert rewrite_follow_up("When did he find it?", history) == "When did Tomasz Wierzbicki find it?"
+    assert rewrite_follow_up("When did he find it?", history) == Query("When did Tomasz Wierzbicki find it?")
 
 
 def test_every_written_follow_up_is_detected_and_changed() -> None:
     for question, answer, follow_up, _, _ in FOLLOW_UPS:
         rewritten = rewrite_follow_up(follow_up, [(question, answer)])
-        assert rewritten != follow_up, follow_up
-        assert accept_rewrite(follow_up, rewritten) or "(following: " in rewritten, rewritten
+        assert rewritten != Query(follow_up), follow_up
+        assert accept_rewrite(follow_up, rewritten.text) or rewritten.context == question, rewritten
+
+
+def test_a_follow_up_searches_with_the_previous_question_as_before() -> None:
+    """The record keeps the question and its context apart; what retrieval reads is the text it read when the
+    context was glued on by `rewrite_follow_up` (so rankings did not move)."""
+    previous = "What budget did Maplewood council approve for 2027?"
+    follow_up = rewrite_follow_up("And the vote?", [(previous, "48.6 million euros [1].")])
+    assert follow_up == Query("And the vote?", context=previous)
+    assert follow_up.search_text == f"And the vote? (following: {previous})"
+    assert follow_up.own_words(follow_up.search_text) == "And the vote?"
+
+
+def test_a_first_question_has_no_context() -> None:
+    first = rewrite_follow_up("When did the Maplewood footbridge reopen?", [])
+    assert first.context == "" and first.search_text == first.text == "When did the Maplewood footbridge reopen?"
+    pronoun = rewrite_follow_up("Who cut it?", [("When did the Maplewood footbridge reopen?", "On 14 March [1].")])
+    assert pronoun == Query("Who cut the Maplewood footbridge?")  # the rules folded the context in: none kept
+
+
+def test_the_parts_of_a_question_carry_no_context() -> None:
+    parts = question_parts("When did the Maplewood footbridge reopen, and how much did the repairs cost?")
+    assert parts == ["When did the Maplewood footbridge reopen?", "How much did the repairs cost?"]
 
 
 @pytest.mark.slow
 def test_rewriting_makes_retrieval_find_the_article(real_assistant) -> None:  # type: ignore[no-untyped-def]
-    def top_article(query: str) -> str:
+    def top_article(query: str | Query) -> str:
         return str(real_assistant.search(query, k=1)[0].passage.article_id)
 
     bare = sum(top_article(follow_up).endswith(source) for _, _, follow_up, source, _ in FOLLOW_UPS)

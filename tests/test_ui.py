@@ -14,7 +14,7 @@ import pytest
 from rag.answer.assistant import Drafting
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import IndexNotFoundError
-from rag.records import Answer, Citation, Filters, Passage, safe_url
+from rag.records import Answer, Citation, Filters, Passage, Query, safe_url
 from rag.serve.queue import Waiting
 from tests.conftest import free_port
 from ui.render import (
@@ -222,9 +222,11 @@ class FakeAssistant:
             raise ZeroDivisionError("boom")
 
     def stream(
-        self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
+        self, question: str | Query, history: Sequence[tuple[str, str]] = (), k: int | None = None,
         filters: Filters | None = None, as_of: datetime.date | None = None,
     ) -> Iterator[str | Answer]:
+        if isinstance(question, Query):  # the chat builds the record; its filters and date travel in it
+            question, filters, as_of = question.text, question.filters, question.as_of
         self.calls.append((question, tuple(history), k))
         self.filters.append(filters)
         self.dates.append(as_of)

@@ -41,7 +41,7 @@ from rag.answer.assistant import Drafting
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError, RagError
 from rag.ingest.files import SUPPORTED_SUFFIXES
-from rag.records import Answer, Filters
+from rag.records import Answer, Filters, Query
 from rag.serve.app import AddArticles
 from rag.serve.queue import Waiting
 from rag.settings import Settings
@@ -77,7 +77,7 @@ class AssistantLike(Protocol):
     def settings(self) -> Any: ...
 
     def stream(
-        self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
+        self, question: str | Query, history: Sequence[tuple[str, str]] = (), k: int | None = None,
         filters: Filters | None = None, as_of: datetime.date | None = None,
     ) -> Iterator[str | Answer]: ...
 
@@ -192,10 +192,9 @@ def chat_turn(
     yield "", [*done, pending, {"role": "assistant", "content": "…"}], WAITING, turns
     pieces: list[str] = []
     try:
-        filters = Filters.parse(sources, since, until)
+        query = Query(question, as_of=_optional_as_of(as_of), filters=Filters.parse(sources, since, until))
         answer: Answer | None = None
-        for item in assistant.stream(question, history=history, k=_optional_k(k), filters=filters,
-                                     as_of=_optional_as_of(as_of)):
+        for item in assistant.stream(query, history=history, k=_optional_k(k)):
             if isinstance(item, Answer):
                 answer = item
                 continue

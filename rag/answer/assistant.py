@@ -4,9 +4,11 @@
 **settings)` is the edge that turns setting values into models. The language model and the answer finder are
 loaded on first use, so `search` and `stats` stay fast and never pay for them.
 
-One question's path (`stream`): the question is made to stand alone (follow-ups) and split into its parts
-(two-part questions); retrieval finds passages; the answer finder scores every sentence of them for each part
-(`rag.answer.evidence`) and, when even the best sentence is unlikely to answer, the assistant refuses without the
+One question's path (`stream`): what the user typed becomes a `rag.records.Query` (`Assistant.query`: the edges may
+build it themselves), is made to stand alone (follow-ups: decided once; the previous question kept as its
+`context`) and split into its parts (two-part questions); retrieval finds passages; the answer finder scores
+every sentence of them for each part (`rag.answer.evidence`; once: quoting and citing reuse those scores) and,
+when even the best sentence is unlikely to answer, the assistant refuses without the
 model; otherwise the model is shown those sentences (with the one before each), not whole passages, and what it
 writes is checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed
 are streamed, so nothing unchecked is ever on screen. If none passed, the best evidence sentence of each part is
@@ -32,11 +34,9 @@ from rag.answer.cite import AnswerCheck, Checked, is_refusal, off_topic, quoted_
 from rag.answer.conversation import (
     REWRITE_SYSTEM,
     accept_rewrite,
-    context_of,
     is_follow_up,
     question_parts,
-    rewrite_follow_up,
-    without_context,
+    resolve_follow_up,
 )
 from rag.answer.evidence import (
     Evidence,
@@ -60,7 +60,7 @@ from rag.answer.timeframe import parse_as_of, with_as_of
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.llm import LLM, load_llm
-from rag.records import Answer, Citation, Filters, Hit, Passage, Period
+from rag.records import Answer, Filters, Hit, Passage, Period, Query
 from rag.settings import Settings
 from rag.store import index_location, open_store
 from rag.text import split_sentences
@@ -72,7 +72,8 @@ PROMPT_MARGIN = 16
 
 @dataclass(frozen=True)
 class _Plan:
-    query: str
+    query: Query
+    """The stand-alone question (a follow-up's context beside it), as retrieved and checked."""
     passages: list[Passage]
     evidence: Evidence
     shown: list[Passage]
@@ -163,39 +164,51 @@ class Assistant:
 
     # -- questions -------------------------------------------------------------------------------------------
 
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
+    def search(self, question: str | Query, k: int | None = None, filters: Filters | None = None,
                as_of: datetime.date | None = None) -> list[Hit]:
         """The passages most relevant to `question`, best first (only those `filters` allow), one per story."""
         return self.retrieve(question, k, filters, as_of).hits
 
-    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
+    def retrieve(self, question: str | Query, k: int | None = None, filters: Filters | None = None,
                  as_of: datetime.date | None = None) -> TimedHits:
         """`search`, with the text searched for and the period read from the question's time phrase ("last month",
         resolved against `as_of`, default the `as_of` setting, else today)."""
-        question = self._validated(question)
-        return self.retriever.search_timed(question, k or self.settings.k, filters, self._reference_date(as_of),
-                                           self.settings.min_score)
+        query = self.query(question, filters, as_of)
+        return self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
 
-    def ask(self, question: str, history: History = (), k: int | None = None,
+    def query(self, question: str | Query, filters: Filters | None = None,
+              as_of: datetime.date | None = None) -> Query:
+        """The `Query` record of what the user typed (checked: text, not empty, not too long), with the reference
+        date of its time phrases resolved (`as_of`, else the `as_of` setting, else today) and its `filters`; given
+        a `Query`, the values it carries unless `filters` or `as_of` say otherwise. The edges build it once."""
+        if isinstance(question, Query):
+            return dataclasses.replace(question, text=self._validated(question.text),
+                                       as_of=self._reference_date(as_of or question.as_of),
+                                       filters=question.filters if filters is None else filters)
+        return Query(self._validated(question), as_of=self._reference_date(as_of), filters=filters)
+
+    def ask(self, question: str | Query, history: History = (), k: int | None = None,
             filters: Filters | None = None, as_of: datetime.date | None = None) -> Answer:
         """Answer `question` (with earlier `(question, answer)` turns as context) and return the checked Answer."""
         return answer_from(self.stream(question, history, k, filters, as_of))
 
-    def stream(self, question: str, history: History = (), k: int | None = None,
+    def stream(self, question: str | Query, history: History = (), k: int | None = None,
                filters: Filters | None = None, as_of: datetime.date | None = None) -> Iterator[str | Answer]:
         """Yield the answer's sentences as they are checked (after a `Drafting` piece when the model starts), then
         the checked `Answer`, whose text is what was yielded, or the quoted evidence, or the refusal."""
-        question = self._validated(question)
+        asked = self.query(question, filters, as_of)
+        question = asked.text
         history = [(str(q), str(a)) for q, a in history]
-        plan = self._plan(question, history, k, filters, as_of)
+        plan = self._plan(asked, history, k)
         if plan.prompt is None:
-            yield self._finished(self._refusal(question, "", plan.query), plan)
+            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
             return
         llm, prompt, passages, evidence, query = self.llm, plan.prompt, plan.passages, plan.evidence, plan.query
         check = self._check(query, plan.shown, evidence, passages, llm.chat)
         text = ""
         drafting = False
         shown = 0
+        opened: dict[str, str] = {}  # the first sentence shown: as checked -> as shown (said as of its date)
         for piece in llm.stream(prompt, self.settings.max_answer_tokens, self.settings.temperature):
             if not piece:  # a notice from the generation queue (its place in line): passed on
                 yield piece
@@ -205,86 +218,80 @@ class Assistant:
                 yield Drafting()
             text += piece
             for sentence in check.feed(text):
-                yield " " + sentence if shown else with_as_of(sentence, _as_of(plan.period, _first_cited(check)))
+                yield " " + sentence if shown else _opening(sentence, plan.period, check, opened)
                 shown += 1
         for sentence in check.feed(text, final=True):
-            yield " " + sentence if shown else with_as_of(sentence, _as_of(plan.period, _first_cited(check)))
+            yield " " + sentence if shown else _opening(sentence, plan.period, check, opened)
             shown += 1
-        yield self._finished(self._final(question, query, text.strip(), check, evidence, passages, llm.chat), plan)
+        yield self._finished(self._final(question, query.search_text, text.strip(), check, evidence, passages,
+                                         llm.chat), plan, opened)
 
-    def prompt(self, question: str, history: History = (), k: int | None = None,
+    def prompt(self, question: str | Query, history: History = (), k: int | None = None,
                filters: Filters | None = None, as_of: datetime.date | None = None) -> Prompt | None:
         """The prompt the model would be given for `question`, or None when the assistant refuses before asking it
         (what the benchmark feeds raw llama.cpp to measure the assistant's own cost)."""
-        question = self._validated(question)
-        return self._plan(question, [(str(q), str(a)) for q, a in history], k, filters, as_of).prompt
+        return self._plan(self.query(question, filters, as_of), [(str(q), str(a)) for q, a in history], k).prompt
 
-    def _plan(self, question: str, history: History, k: int | None, filters: Filters | None,
-              as_of: datetime.date | None = None) -> _Plan:
+    def _plan(self, asked: Query, history: History, k: int | None) -> _Plan:
         """Everything before generation: the stand-alone question, the passages (one per story, within the period
         the question names), the evidence, and the prompt (None when the passages do not answer)."""
-        query = self.standalone_question(question, history)
-        found = self.retriever.search_timed(query, k or self.settings.k, filters, self._reference_date(as_of),
-                                            self.settings.min_score)
+        query = self.standalone_question(asked, history)
+        found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
         hits, period = found.hits, found.period
         passages = [hit.passage for hit in hits]
         if not hits or hits[0].score < self.settings.min_score:
             return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period)
-        asked = without_context(found.asked)  # what was asked, not the context added for retrieval
-        evidence = self.evidence(asked, passages)
+        asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
+        evidence = self.evidence(asked_words, passages)
         if period is not None and period.latest:
             evidence = _newest_evidence(evidence, passages)
-        if evidence.answerable < self.settings.refusal_threshold or _misses_what_is_asked(asked, evidence, passages):
+        if (evidence.answerable < self.settings.refusal_threshold
+                or _misses_what_is_asked(asked_words, evidence, passages)):
             return _Plan(query, passages, evidence, [], None, hits, period)
         llm = self.llm
         sources, excerpts = evidence_excerpts(passages, _chosen(evidence))
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
-        prompt = fit_passages(query, excerpts, history, llm.chat, budget, llm.count_tokens)
+        prompt = fit_passages(query.search_text, excerpts, history, llm.chat, budget, llm.count_tokens)
         shown = [passages[index] for index in sources[:len(prompt.passages)]]
         return _Plan(query, passages, evidence, shown, prompt, hits, period)
 
-    def _finished(self, answer: Answer, plan: _Plan) -> Answer:
+    def _finished(self, answer: Answer, plan: _Plan, opened: dict[str, str] | None = None) -> Answer:
         """The answer with the period the question named, said as of when it asks how things stand, and each
-        citation standing for its story (the other articles reporting it)."""
+        citation standing for its story (the other articles reporting it). `opened`: the first sentence streamed,
+        already said as of its date (`_opening`): an answer that opens with it opens as streamed, not dated again."""
         stories = {hit.passage: hit.same_story for hit in plan.hits}
         citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
                           for citation in answer.citations)
-        text = answer.text if answer.refused else with_as_of(answer.text, _as_of(plan.period, _first_cited(answer)))
+        first = next(iter(opened or {}), None)
+        if answer.refused:
+            text = answer.text
+        elif first is not None and opened is not None and answer.text.startswith(first):
+            text = opened[first] + answer.text[len(first):]
+        else:
+            text = with_as_of(answer.text, _as_of(plan.period, _first_cited(answer)))
         return dataclasses.replace(answer, text=text, citations=citations, period=plan.period)
 
     def _reference_date(self, as_of: datetime.date | None) -> datetime.date:
         return as_of or parse_as_of(self.settings.as_of)
 
-    def checked_answer(self, question: str, model_text: str, hits: Sequence[Hit], chat: bool = False,
-                       query: str = "") -> Answer:
-        """The `Answer` a model's whole text gets against the retrieved `hits`, with the very checks `stream` runs
-        sentence by sentence. No model runs here: analyses replay stored model outputs."""
-        query = query or question
-        asked = without_context(query)
-        passages = [hit.passage for hit in hits]
-        evidence = self.evidence(asked, passages)
-        sources, _ = evidence_excerpts(passages, _chosen(evidence))
-        check = self._check(query, [passages[index] for index in sources], evidence, passages, chat)
-        check.feed(model_text, final=True)
-        return self._final(question, query, model_text, check, evidence, passages, chat)
-
     def evidence(self, question: str, passages: Sequence[Passage]) -> Evidence:
         """The sentences of `passages` that best answer each part of `question`, and how likely they answer."""
-        parts = [without_context(part) for part in question_parts(question)]
-        return find_evidence(parts, passages, self.finder)
+        return find_evidence(question_parts(question), passages, self.finder)
 
-    def _check(self, query: str, shown: Sequence[Passage], evidence: Evidence, passages: Sequence[Passage],
+    def _check(self, query: Query, shown: Sequence[Passage], evidence: Evidence, passages: Sequence[Passage],
                chat: bool) -> AnswerCheck:
         """The sentence checks for an answer to what `query` asks citing the `shown` passages (numbered from 1):
         it must agree with the evidence found without the model (for a base model, cite only the passages that
         evidence comes from), may not cite an article that misses what the question pins down (`off_topic`), and
         for a follow-up may not answer with what the previous question already named."""
-        asked = without_context(query)
         agreeing = {passages[sentence.passage_index] for sentence in evidence.best}
-        allowed = {index for index, passage in enumerate(shown)
-                   if not off_topic(asked, [other for other in passages if other.article_id == passage.article_id])}
-        return AnswerCheck(shown, asked, self.finder, agreeing=agreeing, every=not chat, allowed=allowed,
-                           known=context_of(query))
+        # Once per article, not per passage shown: the verdict is the article's (all its retrieved passages).
+        articles = {passage.article_id for passage in shown}
+        wanders = {article: off_topic(query.text, [other for other in passages if other.article_id == article])
+                   for article in articles}
+        allowed = {index for index, passage in enumerate(shown) if not wanders[passage.article_id]}
+        return AnswerCheck(shown, query.text, self.finder, agreeing=agreeing, every=not chat, allowed=allowed,
+                           known=query.context, evidence=evidence, retrieved=passages)
 
     def _final(self, question: str, query: str, model_text: str, check: AnswerCheck, evidence: Evidence,
                passages: Sequence[Passage], chat: bool) -> Answer:
@@ -302,10 +309,13 @@ class Assistant:
             checked = _with_missing_parts(checked, evidence, passages, self.finder)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
 
-    def standalone_question(self, question: str, history: History) -> str:
-        """The question rewritten to stand alone when it leans on the conversation (see rag.answer.conversation)."""
+    def standalone_question(self, asked: Query | str, history: History) -> Query:
+        """The question rewritten to stand alone when it leans on the conversation (see rag.answer.conversation):
+        whether it does is decided here, once per question."""
+        asked = Query(asked) if isinstance(asked, str) else asked
+        question = asked.text
         if not is_follow_up(question, history):
-            return question
+            return asked
         if self._llm is not None and self._llm.chat:
             messages = [{"role": "system", "content": REWRITE_SYSTEM}]
             for earlier_question, earlier_answer in list(history)[-2:]:
@@ -314,8 +324,9 @@ class Assistant:
             messages.append({"role": "user", "content": question})
             rewritten = "".join(self._llm.stream(Prompt(tuple(messages), "", ()), 64, 0.0)).strip()
             if accept_rewrite(question, rewritten):
-                return rewritten
-        return rewrite_follow_up(question, history)
+                return dataclasses.replace(asked, text=rewritten)
+        resolved = resolve_follow_up(question, history)
+        return dataclasses.replace(asked, text=resolved.text, context=resolved.context)
 
     def stats(self) -> dict[str, Any]:
         index = self.retriever.index
@@ -336,12 +347,6 @@ class Assistant:
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
             )
         return question
-
-    @staticmethod
-    def _context_of(citations: Sequence[Citation], hits: Sequence[Hit]) -> list[Passage]:
-        """The retrieved passages of the cited articles: a chunk often leaves the article's names to its neighbours."""
-        cited = {citation.passage.article_id for citation in citations}
-        return [hit.passage for hit in hits if hit.passage.article_id in cited]
 
     @staticmethod
     def _refusal(question: str, model_text: str, query: str) -> Answer:
@@ -366,6 +371,25 @@ def _as_of(period: Period | None, cited: Sequence[Passage]) -> str:
     if period is None or not period.ongoing:
         return ""
     return max((passage.published[:10] for passage in cited if passage.published), default="")
+
+
+def _opening(sentence: str, period: Period | None, check: AnswerCheck, opened: dict[str, str]) -> str:
+    """The first sentence of an answer as it is streamed: said as of the date of what it cites, when the question
+    asks how things stand (`with_as_of`), once: kept in `opened` for the final answer, which opens with it.
+
+    >>> opened: dict[str, str] = {}
+    >>> bridge = Passage("a", "Footbridge", "a.txt", "", "The bridge is open to walkers.", 0, 30,
+    ...                  published="2026-03-14")
+    >>> check = AnswerCheck([bridge], "What is the state of the bridge?")
+    >>> check.feed("It is open to walkers [1].", final=True)
+    ['It is open to walkers [1].']
+    >>> _opening("It is open to walkers [1].", Period("latest", latest=True), check, opened)
+    'As of 14 March 2026, it is open to walkers [1].'
+    >>> list(opened)
+    ['It is open to walkers [1].']
+    """
+    opened[sentence] = with_as_of(sentence, _as_of(period, _first_cited(check)))
+    return opened[sentence]
 
 
 def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:

@@ -14,7 +14,6 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from rag.answer.conversation import without_context
 from rag.answer.evidence import (
     Evidence,
     SentenceScorer,
@@ -22,6 +21,7 @@ from rag.answer.evidence import (
     best_spans,
     fits,
     names_what_was_asked,
+    ranked_spans,
 )
 from rag.answer.prompts import CANNOT_ANSWER, parse_markers, strip_markers
 from rag.records import Citation, Passage
@@ -75,24 +75,19 @@ def support(claim: str, evidence: str, question: str = "") -> float:
     return len(words & evidence_words) / len(words)
 
 
-def passage_support(claim: str, passage: Passage, question: str = "", window: int = SUPPORT_WINDOW) -> float:
-    """`support` of a claim by the best window of `window` adjacent sentences of a passage (title in front).
+def best_window(claim: str, passage: Passage, question: str = "", window: int = SUPPORT_WINDOW) -> tuple[float, str]:
+    """The `window` adjacent sentences of a passage (title in front) that back a claim best, and how well (`support`).
     Small models stitch an answer together from words scattered over a passage; measured against the whole
     passage such a claim looks supported, against any one place in it it does not.
 
     >>> ferry = Passage("a", "Transport", "a.txt", "", "The ferry opened on 3 May. Boats were bought. The king came.",
     ...                 0, 60)
-    >>> passage_support("The ferry opened on 3 May.", ferry, "When did it open?")
+    >>> best_window("The ferry opened on 3 May.", ferry, "When did it open?")[0]
     1.0
-    >>> passage_support("The king opened the ferry.", ferry, "When did it open?") < support(
+    >>> best_window("The king opened the ferry.", ferry, "When did it open?")[0] < support(
     ...     "The king opened the ferry.", ferry.text, "When did it open?")
     True
     """
-    return best_window(claim, passage, question, window)[0]
-
-
-def best_window(claim: str, passage: Passage, question: str = "", window: int = SUPPORT_WINDOW) -> tuple[float, str]:
-    """The `window` adjacent sentences of a passage (title in front) that back a claim best, and how well."""
     sentences = [passage.text[span.start:span.end] for span in split_sentences(passage.text)] or [passage.text]
     prefix = f"{passage.title}. " if passage.title else ""
     windows = [prefix + " ".join(sentences[position:position + window])
@@ -183,7 +178,7 @@ class AnswerCheck:
     """A model's answer checked one sentence at a time, as it is written, so that only sentences that passed are
     ever shown (`feed` returns them, with their final citation numbers); `result()` is the checked answer.
 
-    A sentence passes when a passage it may cite backs it (`passage_support` from `SUPPORT_THRESHOLD` up, in
+    A sentence passes when a passage it may cite backs it (`best_window` from `SUPPORT_THRESHOLD` up, in
     `SUPPORT_WINDOW` adjacent sentences), the backing window names the kind of thing the question asks for as the
     sentence does (`names_what_was_asked`). With `agreeing` (the passages the evidence found without the model
     comes from) and `every`, a sentence must cite one of those passages: base models cite a passage for a claim
@@ -191,12 +186,18 @@ class AnswerCheck:
     `result()` is unsupported. An uncited or wrongly cited sentence is attributed to the passage that backs it
     best; a sentence nothing backs is dropped. Citations are numbered 1, 2, … in order of first use.
     `allowed`, when given, are the passage indexes that may be cited at all; `known`, a follow-up's previous
-    question (what it already names does not answer this one).
+    question (what it already names does not answer this one); `evidence` (found for `question` over `retrieved`,
+    the passages the shown ones are taken from), the sentences already scored: a citation's quoted sentences come
+    from it rather than from the scorer reading the same (question, sentence) pairs again.
+
+    This is the one check of a model's answer: `Assistant.stream` feeds it as the model writes, `check_answer`
+    feeds it a whole answer at once.
     """
 
     def __init__(self, passages: Sequence[Passage], question: str, scorer: SentenceScorer | None = None, *,
                  agreeing: Collection[Passage] = (), every: bool = False, allowed: Collection[int] | None = None,
-                 threshold: float = SUPPORT_THRESHOLD, known: str = "") -> None:
+                 threshold: float = SUPPORT_THRESHOLD, known: str = "", evidence: Evidence | None = None,
+                 retrieved: Sequence[Passage] = ()) -> None:
         self.passages = list(passages)
         self.question = question
         self.known = known  # a follow-up's previous question: what it names is not an answer to this one
@@ -205,6 +206,10 @@ class AnswerCheck:
         self.every = every
         self.allowed = set(range(len(self.passages))) if allowed is None else set(allowed)
         self.threshold = threshold
+        # Only when the evidence was scored for this very question text: the scores must be the ones a fresh
+        # scoring gives (a two-part question, or one whose time phrase was searched, was scored part by part or
+        # without the phrase, and is scored afresh here, as before).
+        self.ranked = ranked_spans(evidence, retrieved, question) if evidence is not None else {}
         self.kept: list[tuple[str, list[int]]] = []  # claim, passage indexes
         self.dropped: list[str] = []
         self.renumber: dict[int, int] = {}
@@ -237,7 +242,8 @@ class AnswerCheck:
         citations = []
         for index, number in self.renumber.items():
             claims = " ".join(claim for claim, cited in self.kept if index in cited)
-            citations.append(_citation(number, self.passages[index], claims, self.question, self.scorer))
+            passage = self.passages[index]
+            citations.append(_citation(number, passage, claims, self.question, self.scorer, self.ranked.get(passage)))
         return Checked(text, tuple(citations), True, tuple(self.dropped))
 
     def _cited(self, claim: str, numbers: Sequence[int]) -> list[int]:
@@ -254,8 +260,8 @@ class AnswerCheck:
 
 def check_answer(model_text: str, passages: Sequence[Passage], question: str, scorer: SentenceScorer | None = None,
                  threshold: float = SUPPORT_THRESHOLD) -> Checked:
-    """Verify a whole answer against the numbered passages it was given (passage i is number i + 1): the checks
-    of `AnswerCheck`, at once.
+    """Verify a whole answer against the numbered passages it was given (passage i is number i + 1): `AnswerCheck`
+    fed the whole text at once (what replaying a stored model output uses).
 
     >>> passages = [Passage("a", "Ferry", "a.txt", "", "The ferry opened on 3 May.", 0, 26),
     ...             Passage("b", "Library", "b.txt", "", "The library budget is 4 million.", 0, 32)]
@@ -287,12 +293,14 @@ def quoted_answer(evidence: Evidence, passages: Sequence[Passage], scorer: Sente
     for part, best in zip(evidence.parts, evidence.best, strict=False):
         passage = passages[best.passage_index]
         quote = " ".join(passage.text[best.start:best.end].split())
-        if not fits(without_context(part), quote) or any(f'"{quote}"' in shown for shown in quotes):
+        if not fits(part, quote) or any(f'"{quote}"' in shown for shown in quotes):
             continue
         number = next((citation.number for citation in citations if citation.passage == passage), 0)
         if not number:
             number = len(citations) + 1
-            spans = best_spans(passage, part, scorer, first=(best.start, best.end))
+            # The part's sentences of this passage, as the evidence scored them: not scored again.
+            spans = best_spans(passage, part, scorer, first=(best.start, best.end),
+                               ranked=ranked_spans(evidence, passages, part)[passage])
             score = round(min(max(best.score, 0.0), 1.0), 4)
             citations.append(Citation(number, passage, quote, best.start, best.end, score, spans))
         quotes.append(f'"{quote}" [{number}]')
@@ -310,7 +318,8 @@ def _with_markers(claim: str, numbers: list[int]) -> str:
     return f"{body} {markers}{ending}"
 
 
-def _citation(number: int, passage: Passage, claims: str, question: str, scorer: SentenceScorer) -> Citation:
+def _citation(number: int, passage: Passage, claims: str, question: str, scorer: SentenceScorer,
+              ranked: Sequence[tuple[int, int]] | None = None) -> Citation:
     start, end, score = best_sentence(passage.text, claims, question)
-    spans = best_spans(passage, question, scorer, first=(start, end))
+    spans = best_spans(passage, question, scorer, first=(start, end), ranked=ranked)
     return Citation(number, passage, " ".join(passage.text[start:end].split()), start, end, score, spans)

@@ -4,7 +4,8 @@ Retrieval sees one question at a time, so a follow-up that leans on the conversa
 Chat models rewrite it themselves (`REWRITE_SYSTEM`); small base models only echo such prompts (measured with the
 bundled Gemma 3 270M: six of six follow-ups came back unchanged), so for them, and as a check on any model's
 rewrite, pure rules resolve pronouns to the names of the previous turn and attach the topic of the previous
-question to elliptical follow-ups.
+question to elliptical follow-ups. The result is a `rag.records.Query`: the question's words, and the previous
+question as its `context` when the rules could not fold it in (retrieval reads both, the answer checks each).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from rag.answer.prompts import strip_markers
+from rag.records import Query
 from rag.text import SURFACE_WORD, content_words, specific_terms
 
 History = Sequence[tuple[str, str]]
@@ -81,20 +83,31 @@ def is_follow_up(question: str, history: History) -> bool:
     return not specific_terms(question) and bool(specific_terms(history[-1][0]))
 
 
-def rewrite_follow_up(question: str, history: History) -> str:
-    """A stand-alone version of a follow-up question, by rules (no model).
+def rewrite_follow_up(question: str, history: History) -> Query:
+    """A stand-alone version of a question, by rules (no model): itself when it is no follow-up.
+
+    >>> rewrite_follow_up("What was her time?", []).text
+    'What was her time?'
+    >>> rewrite_follow_up("And the vote?", [("What budget did Maplewood council approve for 2027?", "48.6 million.")])
+    Query(text='And the vote?', context='What budget did Maplewood council approve for 2027?', as_of=None, \
+filters=None)
+    """
+    return resolve_follow_up(question, history) if is_follow_up(question, history) else Query(question)
+
+
+def resolve_follow_up(question: str, history: History) -> Query:
+    """A follow-up question (`is_follow_up`: the caller decides, once) made to stand alone by rules: its pronouns
+    replaced by the names of the previous turn, or else the previous question kept as its `context`.
 
     >>> history = [("Who won the women's single sculls at the 47th Lenn Valley Regatta?",
     ...             "Priya Sandhu of the Elmsbury Sculling Club [1].")]
-    >>> rewrite_follow_up("What was her time?", history)
+    >>> resolve_follow_up("What was her time?", history).text
     "What was Priya Sandhu's time?"
-    >>> rewrite_follow_up("How much did it cost?", [("When did the Maplewood footbridge reopen?", "On 14 March [1].")])
+    >>> resolve_follow_up("How much did it cost?", [("When did the Maplewood footbridge reopen?", "On 14 March.")]).text
     'How much did the Maplewood footbridge cost?'
-    >>> rewrite_follow_up("And the vote?", [("What budget did Maplewood council approve for 2027?", "48.6 million.")])
-    'And the vote? (following: What budget did Maplewood council approve for 2027?)'
+    >>> resolve_follow_up("And the vote?", [("What budget did Maplewood council approve?", "48.6 million.")]).context
+    'What budget did Maplewood council approve?'
     """
-    if not is_follow_up(question, history):
-        return question
     previous_question, previous_answer = history[-1]
     person = person_in(previous_answer) or person_in(previous_question)
     topic = topic_of(previous_question)
@@ -116,8 +129,8 @@ def rewrite_follow_up(question: str, history: History) -> str:
     rewritten = re.sub(r"\b(?:" + "|".join(sorted({*_PERSON_PRONOUNS, *_THING_PRONOUNS}, key=len, reverse=True))
                        + r")\b", substitute, question, flags=re.IGNORECASE)
     if replaced:
-        return rewritten
-    return f"{question} (following: {previous_question})"
+        return Query(rewritten)
+    return Query(question, context=previous_question)
 
 
 def accept_rewrite(original: str, rewritten: str) -> bool:
@@ -135,43 +148,19 @@ def accept_rewrite(original: str, rewritten: str) -> bool:
     return content_words(original) <= content_words(rewritten) | {"she", "he", "it"}
 
 
-_FOLLOWING = re.compile(r"\s*\(following: (.*)\)$", re.DOTALL)
-"""The previous question as a follow-up carries it for retrieval (appended by `rewrite_follow_up`)."""
-
-
-def without_context(query: str) -> str:
-    """The question itself, without the previous question appended for retrieval.
-
-    >>> without_context("Who found it? (following: Which comet was found at Kestrel Hill?)")
-    'Who found it?'
-    """
-    return _FOLLOWING.sub("", query)
-
-
-def context_of(query: str) -> str:
-    """The previous question appended to a follow-up for retrieval ("" when there is none).
-
-    >>> context_of("Who found it? (following: Which comet was found at Kestrel Hill?)")
-    'Which comet was found at Kestrel Hill?'
-    >>> context_of("Who found the comet?")
-    ''
-    """
-    match = _FOLLOWING.search(query)
-    return match.group(1) if match else ""
-
-
 _PART_BREAK = re.compile(r"(?:,\s*|\s+)and\s+(?=(?:when|where|who|whom|whose|what|which|why|how|did|does|do|is|are|"
                          r"was|were|in what|by how|at what|for how|to whom)\b)", re.IGNORECASE)
 
 
 def question_parts(question: str) -> list[str]:
-    """The parts of a question that asks two things, each made to stand alone by the follow-up rules (the
-    second borrows the first's subject); the question itself when it asks one thing.
+    """The parts of a question that asks two things, each as the answer finder reads it (a pronoun resolved to
+    the first part's subject by the follow-up rules; the first part, were it kept as context, is not read with the
+    second: each part is scored on its own words); the question itself when it asks one thing.
 
     >>> question_parts("When did the Maplewood footbridge reopen, and how much did the repairs cost?")[1]
-    'How much did the repairs cost? (following: When did the Maplewood footbridge reopen?)'
-    >>> question_parts("What budget did Maplewood council approve for 2027, and by how many votes?")[1]
-    'By how many votes? (following: What budget did Maplewood council approve for 2027?)'
+    'How much did the repairs cost?'
+    >>> question_parts("How long is the Maplewood footbridge, and when did it reopen?")[1]
+    'When did the Maplewood footbridge reopen?'
     >>> question_parts("Who cut the ribbon at the footbridge?")
     ['Who cut the ribbon at the footbridge?']
     """
@@ -183,5 +172,5 @@ def question_parts(question: str) -> list[str]:
     parts = [first]
     for piece in pieces[1:]:
         part = piece[0].upper() + piece[1:] + "?"
-        parts.append(rewrite_follow_up(part, [(first, "")]))
+        parts.append(rewrite_follow_up(part, [(first, "")]).text)
     return parts

@@ -5,7 +5,8 @@ Sentences are scored by a `SentenceScorer`: the answer finder (`rag.models.answe
 by the project: the default) or `WordOverlap` (the share of the question's words a sentence holds, weighted by
 IDF, plus a bonus for the kind of thing asked for: what the finder replaced, kept as its baseline and for tests).
 `find_evidence` scores every sentence for each part of the question and says how likely the passages answer it at
-all (the best sentence's score, for the part that is worst served).
+all (the best sentence's score, for the part that is worst served); `ranked_spans` hands that ranking on to quoting
+and citing, so no (question, sentence) pair is scored twice for one answer.
 
 Also here: what kind of answer a question wants (a number for "how many", a date for "when", a name for "who") and
 whether a claim names it as its evidence does.
@@ -263,20 +264,26 @@ def judged_sentences(passages: Sequence[Passage], question: str,
 
 
 def best_spans(passage: Passage, question: str, scorer: SentenceScorer, first: tuple[int, int] | None = None,
-               count: int = 2) -> tuple[tuple[int, int], ...]:
+               count: int = 2, ranked: Sequence[tuple[int, int]] | None = None) -> tuple[tuple[int, int], ...]:
     """Up to `count` sentence spans of one passage to quote: `first` (the sentence backing a claim) if given,
-    then the sentences that best answer the question; in reading order.
+    then the sentences that best answer the question; in reading order. `ranked`, the passage's sentence spans
+    best first as the evidence already scored them for this very question (`ranked_spans`), spares scoring them
+    again; without it the scorer reads them.
 
     >>> passage = Passage("a", "Ferry", "a", "", "Boats came. The ferry opened in 1932. It was cold.", 0, 50)
     >>> best_spans(passage, "When did the ferry open?", WordOverlap(), count=1)
     ((12, 37),)
+    >>> best_spans(passage, "When did the ferry open?", WordOverlap(), count=1, ranked=[(38, 50), (0, 11)])
+    ((38, 50),)
     """
+    if ranked is None:
+        ranked = [(sentence.start, sentence.end) for sentence in rank_sentences([passage], question, scorer)]
     spans = [first] if first else []
-    for sentence in rank_sentences([passage], question, scorer):
+    for span in ranked:
         if len(spans) >= count:
             break
-        if (sentence.start, sentence.end) not in spans:
-            spans.append((sentence.start, sentence.end))
+        if span not in spans:
+            spans.append(span)
     return tuple(sorted(spans))
 
 
@@ -293,6 +300,34 @@ class Evidence:
     def best(self) -> tuple[Sentence, ...]:
         """Each part's best sentence (parts with none left out)."""
         return tuple(ranked[0] for ranked in self.ranked if ranked)
+
+
+def ranked_spans(evidence: Evidence, passages: Sequence[Passage],
+                 question: str) -> dict[Passage, tuple[tuple[int, int], ...]]:
+    """Each passage's sentence spans, best first, as the evidence scored them for `question` (one of its parts):
+    what quoting and citing reuse instead of asking the scorer about the same (question, sentence) pairs again.
+    Empty when `question` is none of the parts (it was not scored for it).
+
+    The order is by score within each passage (`_newest_evidence` may have reordered the evidence by date), ties
+    by position, as `rank_sentences` orders one passage: the evidence's scores differ from a one-passage scoring
+    only by the retrieval-rank term, the same for every sentence of a passage, so the order is the same.
+
+    >>> passages = [Passage("a", "Ferry", "a", "", "Boats were bought. The ferry opened in 1932.", 0, 44)]
+    >>> ranked_spans(find_evidence(["When did the ferry open?"], passages, WordOverlap()), passages,
+    ...              "When did the ferry open?")[passages[0]]
+    ((19, 44), (0, 18))
+    """
+    if question not in evidence.parts:
+        return {}
+    sentences = evidence.ranked[evidence.parts.index(question)]
+    spans: dict[Passage, tuple[tuple[int, int], ...]] = {}
+    for index, passage in enumerate(passages):
+        if passage in spans:
+            continue
+        own = sorted((sentence for sentence in sentences if sentence.passage_index == index),
+                     key=lambda sentence: (-sentence.score, sentence.start))
+        spans[passage] = tuple((sentence.start, sentence.end) for sentence in own)
+    return spans
 
 
 def find_evidence(parts: Sequence[str], passages: Sequence[Passage], scorer: SentenceScorer) -> Evidence:

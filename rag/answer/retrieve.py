@@ -42,7 +42,7 @@ import numpy as np
 from rag.answer.timeframe import period_filters, read_time
 from rag.errors import IndexFormatError, InvalidRequestError
 from rag.models.embed import Embedder
-from rag.records import Filters, Hit, Passage, Period
+from rag.records import Filters, Hit, Passage, Period, Query
 from rag.settings import RETRIEVAL_MODES, STORY_SIMILARITY
 from rag.store.generations import PassageIndex, live_generation_name
 from rag.store.postgres import PostgresIndex, is_database_url
@@ -93,7 +93,8 @@ class TimedHits:
     query: str
     period: Period | None = None
     asked: str = ""
-    """The question as answers are checked against it: without the time phrase when its period was searched."""
+    """The question's own words as answers are checked against them (`Query.text`, without the context retrieval
+    also read): without the time phrase when its period was searched."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class Retriever:
 
     # -- searching -------------------------------------------------------------------------------------------
 
-    def search_timed(self, question: str, k: int = 5, filters: Filters | None = None,
+    def search_timed(self, query: Query | str, k: int = 5, filters: Filters | None = None,
                      as_of: datetime.date | None = None, relevant: float = 0.0) -> TimedHits:
         """`search` for a question that may say when ("latest", "last month", "in March", "before the vote"): the
         phrase is resolved against `as_of` (default today) into publication dates (explicit `filters` dates win),
@@ -152,15 +153,18 @@ class Retriever:
         written over every date, and the period says so: a date a question names may be when something happened
         rather than when it was reported ("the revenue in 2025", reported in 2026), and a collection without dates
         (an encyclopedia: "Which country today is a remnant of the Ottoman empire?") has nothing in any period."""
-        as_of = as_of or datetime.date.today()
+        query = Query(query) if isinstance(query, str) else query
+        question = query.search_text  # a follow-up's context is searched too; its time phrase read with it
+        filters = query.filters if filters is None else filters
+        as_of = as_of or query.as_of or datetime.date.today()
         reading = read_time(question, as_of)
         if not reading:
-            return TimedHits(self.search(question, k, filters), question, asked=question)
+            return TimedHits(self.search(question, k, filters), question, asked=query.text)
         reading, note = reading.resolved(lambda event: self.event_date(event, reading.query, as_of))
         chosen, period = period_filters(reading, filters, as_of, note)
         assert period is not None  # a question with a time phrase always has a period
         if chosen == filters and not reading.latest:  # the phrase restricts nothing: the question as asked
-            return TimedHits(self.search(question, k, filters), question, period, question)
+            return TimedHits(self.search(question, k, filters), question, period, query.text)
         hits = self.search(reading.query, k, chosen, newest_first=reading.latest)
         # A period counted from the reference date (or dated by the index) is what was asked: only an empty one
         # is searched again. A date the question names may be the event's: its period must hold a passage about
@@ -175,13 +179,13 @@ class Retriever:
         else:
             enough = bool(hits)
         if enough:
-            return TimedHits(hits, reading.query, period, reading.without or question)
+            return TimedHits(hits, reading.query, period, query.own_words(reading.without) or query.text)
         dates = filters or Filters()
         period = dataclasses.replace(period, since=dates.since, until=dates.until,
                                      note="nothing relevant was published then: searched all dates")
         if everywhere is None:
             everywhere = self.search(question, k, filters, newest_first=reading.latest)
-        return TimedHits(everywhere, question, period, question)
+        return TimedHits(everywhere, question, period, query.text)
 
     def event_date(self, event: str, question: str, as_of: datetime.date) -> str:
         """The date of an event a question refers to ("the vote"): among the relevant dated passages published by

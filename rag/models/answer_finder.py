@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +35,6 @@ MAX_THREADS = 4
 """Threads one pair is read with at most: a pair of at most 128 tokens gains little from more (one to two threads:
 246 to 194 ms for a question's 25 sentences), and dozens of threads on a large server would cost more than they
 give."""
-CACHED_SCORES = 4096
-"""(question, sentence) scores kept: one answer scores its sentences again when it quotes and checks them."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,6 @@ class AnswerFinder:
         self.scale = float(self.meta["calibration"]["scale"])
         self.offset = float(self.meta["calibration"]["offset"])
         self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
 
     def logits(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:
         """The model's raw scores (before calibration), one per candidate.
@@ -106,18 +102,14 @@ class AnswerFinder:
         25 sentences changed for 6 of 40 questions); alone, it is the same wherever it is asked, and with no padding
         it is faster too (a question's 25 sentences: 246 ms on one thread against 572 ms in one padded batch)."""
         pairs = [pair_text(question, candidate) for candidate in candidates]
+        # A sentence repeated among the candidates (two reports quoting one statement) is read once. No cache
+        # across calls: the answer layer passes the evidence's scores on to quoting and citing instead.
+        unique = list(dict.fromkeys(pairs))
+        scores: dict[tuple[str, str], float] = {}
         with self._lock:
-            scores = {pair: self._cache[pair] for pair in pairs if pair in self._cache}
-            missing = list(dict.fromkeys(pair for pair in pairs if pair not in scores))
-            if missing:
-                for pair, encoding in zip(missing, self.tokenizer.encode_batch(missing), strict=True):
-                    output = self.session.run(None, batch_arrays([encoding]))[0]
-                    scores[pair] = float(np.asarray(output).reshape(-1)[0])
-            for pair, score in scores.items():
-                self._cache[pair] = score
-                self._cache.move_to_end(pair)
-            while len(self._cache) > CACHED_SCORES:
-                self._cache.popitem(last=False)
+            for pair, encoding in zip(unique, self.tokenizer.encode_batch(unique) if unique else [], strict=True):
+                output = self.session.run(None, batch_arrays([encoding]))[0]
+                scores[pair] = float(np.asarray(output).reshape(-1)[0])
         return np.array([scores[pair] for pair in pairs], dtype=np.float32)
 
     def score(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:

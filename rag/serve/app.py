@@ -30,7 +30,7 @@ from fastapi.responses import StreamingResponse
 
 from rag.answer.retrieve import TimedHits
 from rag.ingest.progress import ProgressCallback
-from rag.records import Answer, Filters, Hit
+from rag.records import Answer, Filters, Hit, Query
 from rag.serve import openai
 from rag.serve.bodies import (
     MAX_JSON_BYTES,
@@ -66,7 +66,7 @@ class ServedAssistant(Protocol):
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
                  as_of: datetime.date | None = None) -> TimedHits: ...
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
+    def stream(self, question: str | Query, history: Sequence[tuple[str, str]] = (), k: int | None = None,
                filters: Filters | None = None, as_of: datetime.date | None = None) -> Iterator[str | Answer]: ...
 
     def stats(self) -> dict[str, Any]: ...
@@ -176,7 +176,8 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
     async def ask(body: AskBody) -> dict[str, Any] | StreamingResponse:
         """Answer from the articles with checked citations; `"stream": true` for server-sent events."""
         filters = body.filters.to_filters() if body.filters else None
-        pieces = assistant.stream(body.question, body.turns(), body.k, filters, body.reference_date())
+        query = Query(body.question, as_of=body.reference_date(), filters=filters)
+        pieces = assistant.stream(query, body.turns(), body.k)
         first = await in_thread(first_piece, pieces)  # validation and retrieval errors become plain JSON errors
         if not body.stream:
             answer = await in_thread(final_answer, first, pieces)

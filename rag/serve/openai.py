@@ -19,7 +19,7 @@ from fastapi.responses import StreamingResponse
 from rag.answer.assistant import Drafting
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError
-from rag.records import Answer
+from rag.records import Answer, Query
 from rag.serve.bodies import MODEL_ID, ChatCompletionBody
 from rag.serve.errors import api_error, error_body, in_thread
 from rag.serve.queue import Waiting
@@ -75,7 +75,7 @@ async def chat_completion(assistant: ServedAssistant, body: ChatCompletionBody) 
     question, history = conversation([message.model_dump() for message in body.messages])
     filters = body.filters.to_filters() if body.filters else None
     as_of = parse_as_of(body.as_of) if body.as_of.strip() else None
-    pieces = assistant.stream(question, history, body.k, filters, as_of)
+    pieces = assistant.stream(Query(question, as_of=as_of, filters=filters), history, body.k)
     first = await in_thread(first_piece, pieces)  # validation and retrieval errors become plain JSON errors
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
