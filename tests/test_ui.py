@@ -13,11 +13,9 @@ from typing import Any
 
 import pytest
 
-from rag.answer.assistant import Drafting
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import IndexNotFoundError
-from rag.records import Answer, Citation, Filters, Hit, Passage, safe_url
-from rag.serve.queue import Waiting
+from rag.records import Answer, Citation, Drafting, Filters, Hit, Passage, StreamEvent, TextChunk, Waiting, safe_url
 from ui.render import (
     chat_answer,
     chat_text,
@@ -231,7 +229,7 @@ class FakeAssistant:
     def stream(
         self, question: str, history: Sequence[tuple[str, str]] = (), k: int | None = None,
         filters: Filters | None = None, as_of: datetime.date | None = None,
-    ) -> Iterator[str | Answer]:
+    ) -> Iterator[StreamEvent]:
         self.calls.append((question, tuple(history), k))
         self.filters.append(filters)
         self.dates.append(as_of)
@@ -241,10 +239,10 @@ class FakeAssistant:
             yield Waiting(1)
         yield Drafting()
         if "unknown" in question:
-            yield CANNOT_ANSWER
+            yield TextChunk(CANNOT_ANSWER)
             yield Answer(question, CANNOT_ANSWER, refused=True, model_text=CANNOT_ANSWER, search_query=question)
             return
-        yield from ("The town ", "flooded ", "in May [3].")
+        yield from (TextChunk("The town "), TextChunk("flooded "), TextChunk("in May [3]."))
         passage = make_passage()
         yield Answer(
             question=question,
