@@ -547,11 +547,11 @@ def test_a_reader_that_leaves_frees_its_place_and_the_model() -> None:
 def test_a_full_queue_refuses_and_model_errors_reach_the_reader() -> None:
     llm = GatedLLM()
     queued = QueuedLLM(llm, max_waiting=1, poll_seconds=0.01)
-    running_stream = queued.stream(prompt("a"))
+    running_stream = queued.stream_in_line(prompt("a"))
     llm.gate.release()
     next(running_stream)
-    waiting = queued.stream(prompt("b"))
-    next(waiting)
+    waiting = queued.stream_in_line(prompt("b"))
+    assert next(waiting) == Waiting(ahead=1)
     with pytest.raises(BusyError, match="too many questions are waiting for the model"):
         next(queued.stream(prompt("c")))
     queued.close()
