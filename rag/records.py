@@ -3,6 +3,9 @@ citations and answers.
 
 Every record is a frozen dataclass so that it can be shared between threads, cached and compared safely.
 They are plain data: the logic that makes them lives in the modules that produce them.
+
+At the end: the `Prompt` a language model is given, and the events an answer's stream yields (`StreamEvent`:
+`Waiting`, `Drafting`, `TextChunk`, then the `Answer`), read with a `match` (`unexpected_event`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from rag.errors import InvalidRequestError
@@ -447,3 +450,73 @@ class Answer:
             "search_query": self.search_query or self.question,
             "period": self.period.to_dict() if self.period else None,
         }
+
+
+# -- what the language model is given, and what a stream of an answer yields ------------------------------------
+# (`Prompt` lives here, not in rag.answer.prompts, so that rag.models can take one without importing rag.answer.)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A filled prompt (`rag.answer.prompts.build_prompt`): `messages` for chat models, `text` for base models, and
+    the passages it numbers.
+
+    `head` is how many leading characters of `text` are the same for every question (the instructions and the
+    worked example): a model may keep its reading of them from one question to the next."""
+
+    messages: tuple[dict[str, str], ...]
+    text: str
+    passages: tuple[Passage, ...]
+    stop: tuple[str, ...] = ()
+    head: int = 0
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The question waits for the model: `ahead` questions are before it (`rag.serve.queue.QueuedLLM`, whose
+    waiting reaches the assistant through `rag.models.llm.stream_in_line`)."""
+
+    ahead: int
+
+
+@dataclass(frozen=True)
+class Drafting:
+    """The model has started writing. What it writes is shown sentence by sentence once checked, so a reader can
+    say "drafting…" until the first `TextChunk` comes."""
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    """A piece of the answer's text that has passed the checks (a sentence, with the space before it after the
+    first). Never empty; the pieces joined are the final `Answer.text`, or its start when quoted evidence follows."""
+
+    text: str
+
+
+StreamEvent = Waiting | Drafting | TextChunk | Answer
+"""What `Assistant.stream` yields, in this order: any `Waiting` while the question is in the model's line, one
+`Drafting` when the model starts writing, the `TextChunk`s as they pass the checks, and last one `Answer`. A refusal
+or quoted evidence decided without the model is the `Answer` alone. Readers `match` on it (`unexpected_event`)."""
+
+
+def unexpected_event(event: NoReturn) -> NoReturn:
+    """The last case of a `match` over a `StreamEvent`: mypy fails a reader that misses a kind of event (the
+    parameter's type admits no value left over), and one added without its case fails loudly at run time
+    (`typing.assert_never`, which Python 3.10 lacks).
+
+    >>> def shown(event: StreamEvent) -> str:
+    ...     match event:
+    ...         case Waiting(ahead=ahead):
+    ...             return f"{ahead} ahead"
+    ...         case Drafting():
+    ...             return "drafting"
+    ...         case TextChunk(text=text):
+    ...             return text
+    ...         case Answer():
+    ...             return event.text
+    ...         case _:
+    ...             unexpected_event(event)
+    >>> [shown(event) for event in (Waiting(2), Drafting(), TextChunk("The ferry [1]."), Answer("When?", "May."))]
+    ['2 ahead', 'drafting', 'The ferry [1].', 'May.']
+    """
+    raise TypeError(f"not a stream event: {event!r}")

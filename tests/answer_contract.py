@@ -21,10 +21,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rag.answer.assistant import Assistant, Drafting
+from rag.answer.assistant import Assistant
 from rag.answer.prompts import CANNOT_ANSWER, parse_markers, strip_markers
 from rag.evaluate import contains_answer, shown_text
-from rag.records import Answer
+from rag.records import Answer, Drafting, TextChunk, Waiting
 from rag.text import content_words, is_number, split_sentences
 from tests.conftest import ScriptedLLM
 
@@ -81,11 +81,13 @@ def assert_stream_contract(pieces: Sequence[Any]) -> Answer:
     answer = pieces[-1]
     assert isinstance(answer, Answer), pieces
     before = list(pieces[:-1])
-    assert all(isinstance(piece, str) for piece in before), before
-    drafting = [position for position, piece in enumerate(before) if isinstance(piece, Drafting)]
-    sentences = [(position, str(piece)) for position, piece in enumerate(before)
-                 if piece and not isinstance(piece, Drafting)]  # "" pieces are the generation queue's notices
+    assert all(isinstance(event, Waiting | Drafting | TextChunk) for event in before), before
+    drafting = [position for position, event in enumerate(before) if isinstance(event, Drafting)]
+    sentences = [(position, event.text) for position, event in enumerate(before) if isinstance(event, TextChunk)]
+    waiting = [position for position, event in enumerate(before) if isinstance(event, Waiting)]
     assert len(drafting) <= 1, before
+    assert all(text for _, text in sentences), "no empty text chunk"
+    assert not drafting or all(position < drafting[0] for position in waiting), "the place in line comes first"
     streamed = "".join(sentence for _, sentence in sentences)
     if sentences:
         assert drafting and drafting[0] < sentences[0][0], "a drafting state comes before the first sentence"

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rag.answer.prompts import Prompt
+from rag.records import Prompt
 from tests.local_site import LocalSite
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

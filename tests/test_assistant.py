@@ -18,7 +18,7 @@ from rag.errors import InvalidRequestError
 from rag.ingest.chunk import embedding_text
 from rag.models.answer_finder import Candidate, pair_text
 from rag.models.embed import Embedder
-from rag.records import Answer, Passage
+from rag.records import Answer, Drafting, Passage, TextChunk
 from rag.settings import Settings
 from rag.store.generations import PassageIndex
 from tests.conftest import FakeEmbedder, ScriptedLLM
@@ -104,12 +104,11 @@ def test_unrelated_question_is_refused_without_calling_the_model(tmp_path: Path)
     assert answer.refused and llm.prompts == []
 
 
-def test_stream_yields_pieces_then_the_answer(tmp_path: Path) -> None:
+def test_stream_yields_events_then_the_answer(tmp_path: Path) -> None:
     assistant, _ = make(tmp_path, "The ferry line opened on 3 May [1].")
-    pieces = list(assistant.stream("When did the ferry line open?"))
-    assert all(isinstance(piece, str) for piece in pieces[:-1]) and len(pieces) > 2
-    assert "".join(str(piece) for piece in pieces[:-1]).strip() == "The ferry line opened on 3 May [1]."
-    assert isinstance(pieces[-1], Answer)
+    events = list(assistant.stream("When did the ferry line open?"))
+    assert events[:-1] == [Drafting(), TextChunk("The ferry line opened on 3 May [1].")]
+    assert isinstance(events[-1], Answer) and events[-1].text == "The ferry line opened on 3 May [1]."
 
 
 def test_history_reaches_the_chat_prompt(tmp_path: Path) -> None:

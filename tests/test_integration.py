@@ -13,6 +13,7 @@ import pytest
 from rag.answer.assistant import Assistant
 from rag.answer.prompts import CANNOT_ANSWER, build_prompt
 from rag.ingest.chunk import embedding_text
+from rag.records import TextChunk
 from rag.store.generations import PassageIndex
 from tests.answer_contract import assert_answer_contract, assert_stream_contract, shows, with_a_silent_model
 from tests.conftest import SAMPLE_ARTICLES, ScriptedLLM
@@ -122,7 +123,8 @@ def test_a_supported_sentence_is_shown_as_written_and_cited(real_assistant: Assi
     assert answer.text == written and answer.model_text == llm.replies[0], answer
     [citation] = answer.citations
     assert source in citation.passage.article_id and fact in citation.passage.text
-    assert [piece for piece in pieces[:-1] if piece] == [written], "only the checked sentence streamed"
+    assert [event.text for event in pieces if isinstance(event, TextChunk)] == [written], \
+        "only the checked sentence streamed"
 
 
 @pytest.mark.parametrize("question", [

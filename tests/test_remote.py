@@ -17,9 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
-from rag.answer.prompts import CANNOT_ANSWER, Prompt
+from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import InvalidRequestError, ModelError
 from rag.models.remote import RemoteLLM
+from rag.records import Prompt, TextChunk
 from rag.settings import Settings
 from tests.answer_contract import assert_answer_contract, assert_stream_contract, shows, with_a_silent_model
 from tests.conftest import ScriptedLLM, free_port, serving
@@ -173,7 +174,8 @@ def test_a_remote_base_model_is_given_the_local_prompt_and_its_answer_is_checked
     assert body["prompt"] == local_prompt.text and body["stop"] == list(local_prompt.stop)
     assert body["max_tokens"] == real_assistant.settings.max_answer_tokens and body["temperature"] == 0.0
     answer = assert_stream_contract(pieces)
-    assert [piece for piece in pieces[:-1] if piece] == ["The festival drew 41,500 visitors [1]."]
+    streamed = [event.text for event in pieces if isinstance(event, TextChunk)]
+    assert streamed == ["The festival drew 41,500 visitors [1]."]
     assert answer.text == "The festival drew 41,500 visitors [1]." and answer.model_text == reply
     local = Assistant(real_assistant.retriever, ScriptedLLM(reply), real_assistant.settings, real_assistant.finder)
     assert local.ask(FESTIVAL) == answer  # the same words checked in-process: the same answer

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
@@ -20,13 +20,14 @@ from fastapi.testclient import TestClient
 
 from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
-from rag.answer.prompts import Prompt
 from rag.answer.retrieve import Retriever
 from rag.errors import BusyError, IndexNotFoundError, ModelError
 from rag.ingest.indexer import UpdateOptions, update_index
+from rag.models.llm import SharedLLM, stream_in_line
+from rag.records import Prompt, Waiting
 from rag.serve.app import create_app
 from rag.serve.openai import conversation
-from rag.serve.queue import QueuedLLM, Waiting
+from rag.serve.queue import QueuedLLM
 from rag.serve.start import running
 from rag.settings import Settings
 from tests.answer_contract import assert_answer_contract, shows
@@ -477,33 +478,59 @@ def prompt(name: str) -> Prompt:
 def test_queue_says_how_many_are_ahead_and_serves_in_order() -> None:
     llm = GatedLLM()
     queued = QueuedLLM(llm, poll_seconds=0.01)
-    first = queued.stream(prompt("a"))
+    first = queued.stream_in_line(prompt("a"))
     llm.gate.release()
-    assert next(first) == "a:one "  # nobody ahead: no Waiting piece, it starts at once
-    second, third = queued.stream(prompt("b")), queued.stream(prompt("c"))
-    ahead_b, ahead_c = next(second), next(third)
-    assert isinstance(ahead_b, Waiting) and ahead_b == "" and ahead_b.ahead == 1
-    assert isinstance(ahead_c, Waiting) and ahead_c.ahead == 2
+    assert next(first) == "a:one "  # nobody ahead: no Waiting event, it starts at once
+    second, third = queued.stream_in_line(prompt("b")), queued.stream_in_line(prompt("c"))
+    assert (next(second), next(third)) == (Waiting(ahead=1), Waiting(ahead=2))
     llm.gate.release()
     llm.gate.release()
-    assert [piece for piece in first if piece] == ["a:two ", "a:three"]
-    assert cast(Waiting, next(third)).ahead == 1  # "b" is now being answered
+    assert list(first) == ["a:two ", "a:three"]
+    assert next(third) == Waiting(ahead=1)  # "b" is now being answered
     for _ in range(6):
         llm.gate.release()
-    assert [piece for piece in second if piece] == ["b:one ", "b:two ", "b:three"]
-    assert [piece for piece in third if piece] == ["c:one ", "c:two ", "c:three"]
+    assert list(second) == ["b:one ", "b:two ", "b:three"]
+    assert list(third) == ["c:one ", "c:two ", "c:three"]
     assert llm.started == ["a", "b", "c"]
+    queued.close()
+
+
+def test_the_queue_is_an_llm_whose_plain_stream_waits_silently() -> None:
+    """`stream` (the `LLM` interface, as the follow-up rewrite and the start-up probe use it) yields only model text;
+    `stream_in_line`, which the assistant reads through `rag.models.llm.stream_in_line`, says the place in line."""
+    llm = GatedLLM()
+    queued = QueuedLLM(llm, poll_seconds=0.01)
+    assert isinstance(queued, SharedLLM) and not isinstance(llm, SharedLLM)
+    first = stream_in_line(queued, prompt("a"))
+    llm.gate.release()
+    assert next(first) == "a:one "
+    waiting_in_line = stream_in_line(queued, prompt("b"))
+    assert next(waiting_in_line) == Waiting(ahead=1)
+    waiting_in_line.close()
+    silent = queued.stream(prompt("c"))
+    outcome: list[str] = []
+    reader = threading.Thread(target=lambda: outcome.extend(silent))
+    reader.start()
+    deadline = time.monotonic() + 10
+    while queued.status()["waiting"] != 1 and time.monotonic() < deadline:  # "c" is in line behind "a"
+        time.sleep(0.01)
+    assert queued.status()["waiting"] == 1
+    for _ in range(5):
+        llm.gate.release()
+    reader.join(timeout=10)
+    assert outcome == ["c:one ", "c:two ", "c:three"], "no Waiting in the text, though it waited for a"
+    assert list(first) == ["a:two ", "a:three"]
     queued.close()
 
 
 def test_a_reader_that_leaves_frees_its_place_and_the_model() -> None:
     llm = GatedLLM()
     queued = QueuedLLM(llm, poll_seconds=0.01)
-    first = queued.stream(prompt("a"))
+    first = queued.stream_in_line(prompt("a"))
     llm.gate.release()
     assert next(first) == "a:one "
-    waiting = queued.stream(prompt("b"))
-    assert cast(Waiting, next(waiting)).ahead == 1
+    waiting = queued.stream_in_line(prompt("b"))
+    assert next(waiting) == Waiting(ahead=1)
     waiting.close()  # left while waiting: never generated
     assert queued.status()["waiting"] == 0
     first.close()  # left while being answered: the model stops after the current piece
@@ -512,7 +539,7 @@ def test_a_reader_that_leaves_frees_its_place_and_the_model() -> None:
     llm.gate.release()
     llm.gate.release()
     llm.gate.release()
-    assert [piece for piece in third if piece] == ["c:one ", "c:two ", "c:three"]
+    assert list(third) == ["c:one ", "c:two ", "c:three"]
     assert llm.started == ["a", "c"] and llm.closed[0] == "a"
     queued.close()
 
@@ -520,11 +547,11 @@ def test_a_reader_that_leaves_frees_its_place_and_the_model() -> None:
 def test_a_full_queue_refuses_and_model_errors_reach_the_reader() -> None:
     llm = GatedLLM()
     queued = QueuedLLM(llm, max_waiting=1, poll_seconds=0.01)
-    running_stream = queued.stream(prompt("a"))
+    running_stream = queued.stream_in_line(prompt("a"))
     llm.gate.release()
     next(running_stream)
-    waiting = queued.stream(prompt("b"))
-    next(waiting)
+    waiting = queued.stream_in_line(prompt("b"))
+    assert next(waiting) == Waiting(ahead=1)
     with pytest.raises(BusyError, match="too many questions are waiting for the model"):
         next(queued.stream(prompt("c")))
     queued.close()
@@ -617,20 +644,34 @@ def test_rag_serve_hands_the_configured_chat_to_serve(monkeypatch: pytest.Monkey
     assert len(calls) == 2
 
 
-def test_the_serving_layer_never_imports_the_ui() -> None:
-    """`rag` is the library and the server; the chat page is handed in (`create_app(chat=...)`), never imported."""
+def imports_of(folder: Path, package: str) -> list[str]:
+    """Every import, anywhere in the modules under `folder` (inside functions too), of `package` or a module of it,
+    as "file:line: module"."""
     import ast
 
-    import rag
-
     imports = []
-    for path in sorted(Path(rag.__file__).parent.rglob("*.py")):
+    for path in sorted(folder.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
             names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
             imports += [f"{path.name}:{getattr(node, 'lineno', 0)}: {name}" for name in names
-                        if name == "ui" or name.startswith("ui.")]
-    assert imports == []
+                        if name == package or name.startswith(package + ".")]
+    return imports
+
+
+def test_the_serving_layer_never_imports_the_ui() -> None:
+    """`rag` is the library and the server; the chat page is handed in (`create_app(chat=...)`), never imported."""
+    import rag
+
+    assert imports_of(Path(rag.__file__).parent, "ui") == []
+
+
+def test_the_models_never_import_the_answer_layer() -> None:
+    """`rag.answer` uses `rag.models`, not the other way round: what both need (`Prompt`, the `Waiting` event) is a
+    record (`rag.records`)."""
+    import rag.models
+
+    assert imports_of(Path(rag.models.__file__).parent, "rag.answer") == []
 
 
 # -- end to end ------------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from rag.answer.evidence import WordOverlap
 from rag.answer.retrieve import Retriever
 from rag.answer.timeframe import parse_as_of, period_filters, read_time, with_as_of
 from rag.errors import InvalidRequestError
-from rag.records import Answer, Filters
+from rag.records import Answer, Filters, TextChunk
 from rag.settings import Settings
 from tests.conftest import ScriptedLLM
 
@@ -198,7 +198,7 @@ def test_an_answer_about_how_things_stand_says_as_of_when(retriever: Retriever, 
     answer = pieces[-1]
     assert isinstance(answer, Answer)
     assert re.match(r"As of 1[45] March 2026, the footbridge reopened", answer.text), answer.text
-    assert "".join(piece for piece in pieces[:-1] if isinstance(piece, str)) == answer.text  # as streamed
+    assert "".join(event.text for event in pieces if isinstance(event, TextChunk)) == answer.text  # as streamed
     assert answer.period is not None and answer.period.latest and answer.period.until == "2026-03-20"
     # A question about a past period is not said "as of".
     past = assistant.ask(

@@ -11,11 +11,9 @@ from typing import Any
 
 import pytest
 
-from rag.answer.assistant import Drafting
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import IndexNotFoundError
-from rag.records import Answer, Citation, Filters, Passage, Query, safe_url
-from rag.serve.queue import Waiting
+from rag.records import Answer, Citation, Drafting, Filters, Passage, Query, StreamEvent, TextChunk, Waiting, safe_url
 from tests.conftest import free_port
 from ui.render import (
     chat_answer,
@@ -224,7 +222,7 @@ class FakeAssistant:
     def stream(
         self, question: str | Query, history: Sequence[tuple[str, str]] = (), k: int | None = None,
         filters: Filters | None = None, as_of: datetime.date | None = None,
-    ) -> Iterator[str | Answer]:
+    ) -> Iterator[StreamEvent]:
         if isinstance(question, Query):  # the chat builds the record; its filters and date travel in it
             question, filters, as_of = question.text, question.filters, question.as_of
         self.calls.append((question, tuple(history), k))
@@ -236,10 +234,10 @@ class FakeAssistant:
             yield Waiting(1)
         yield Drafting()
         if "unknown" in question:
-            yield CANNOT_ANSWER
+            yield TextChunk(CANNOT_ANSWER)
             yield Answer(question, CANNOT_ANSWER, refused=True, model_text=CANNOT_ANSWER, search_query=question)
             return
-        yield from ("The town ", "flooded ", "in May [3].")
+        yield from (TextChunk("The town "), TextChunk("flooded "), TextChunk("in May [3]."))
         passage = make_passage()
         yield Answer(
             question=question,

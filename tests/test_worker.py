@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.prompts import Prompt, build_prompt
+from rag.answer.prompts import build_prompt
 from rag.errors import ModelError
 from rag.models.worker import ProcessLLM
-from rag.records import Passage
+from rag.records import Passage, Prompt
 from rag.serve.start import check_model
 from tests.conftest import ScriptedLLM
 

@@ -282,6 +282,7 @@ def part_answer(config: dict[str, Any]) -> dict[str, Any]:
     from rag.answer.prompts import fit_passages
     from rag.models.embed import load_embedder
     from rag.models.llm import load_llm
+    from rag.records import Drafting, TextChunk
 
     embedder = load_embedder(backend=config["backend"], threads=1)
     llm = load_llm(context_size=2048, progress=False)
@@ -293,11 +294,12 @@ def part_answer(config: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         first = last = None
         pieces: list[str] = []
-        for piece in assistant.stream(question):
-            if isinstance(piece, str):
+        for event in assistant.stream(question):
+            if isinstance(event, Drafting | TextChunk):  # the model's first token, then each checked sentence
                 last = time.perf_counter()
                 first = first or last
-                pieces.append(piece)
+                if isinstance(event, TextChunk):
+                    pieces.append(event.text)
         finished = time.perf_counter()  # after the citation checks that follow the last token
         prompt = assistant.prompt(question)
         if prompt is not None:

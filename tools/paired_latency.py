@@ -33,8 +33,8 @@ for line in sys.stdin:
     for piece in assistant.stream(line.strip()):
         if isinstance(piece, Answer):
             answer = piece
-        elif first is None and str(piece).strip():
-            first = time.perf_counter() - start
+        elif first is None and (piece if isinstance(piece, str) else getattr(piece, "text", "")).strip():
+            first = time.perf_counter() - start  # text: a str piece (older commits) or a TextChunk
     print(json.dumps({"seconds": time.perf_counter() - start, "first_words": first, "refused": answer.refused}),
           flush=True)
 '''

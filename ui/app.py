@@ -37,13 +37,11 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr
 
-from rag.answer.assistant import Drafting
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError, RagError
 from rag.ingest.files import SUPPORTED_SUFFIXES
-from rag.records import Answer, Filters, Query
+from rag.records import Answer, Drafting, Filters, Query, StreamEvent, TextChunk, Waiting, unexpected_event
 from rag.serve.app import AddArticles
-from rag.serve.queue import Waiting
 from rag.settings import Settings
 from ui.render import (
     chat_answer,
@@ -79,7 +77,7 @@ class AssistantLike(Protocol):
     def stream(
         self, question: str | Query, history: Sequence[tuple[str, str]] = (), k: int | None = None,
         filters: Filters | None = None, as_of: datetime.date | None = None,
-    ) -> Iterator[str | Answer]: ...
+    ) -> Iterator[StreamEvent]: ...
 
     def stats(self) -> dict[str, Any]: ...
 
@@ -194,20 +192,22 @@ def chat_turn(
     try:
         query = Query(question, as_of=_optional_as_of(as_of), filters=Filters.parse(sources, since, until))
         answer: Answer | None = None
-        for item in assistant.stream(query, history=history, k=_optional_k(k)):
-            if isinstance(item, Answer):
-                answer = item
-                continue
-            if isinstance(item, Waiting):
-                notice = waiting_text(item.ahead)
-                yield "", [*done, pending, {"role": "assistant", "content": chat_text(notice)}], \
-                    render_notice(notice), turns
-                continue
-            if isinstance(item, Drafting):  # only checked sentences are shown: until the first, say so
-                yield "", [*done, pending, {"role": "assistant", "content": chat_text(DRAFTING)}], WAITING, turns
-                continue
-            pieces.append(str(item))
-            yield "", [*done, pending, {"role": "assistant", "content": chat_text("".join(pieces))}], WAITING, turns
+        for event in assistant.stream(query, history=history, k=_optional_k(k)):
+            match event:
+                case Waiting(ahead=ahead):
+                    notice = waiting_text(ahead)
+                    yield "", [*done, pending, {"role": "assistant", "content": chat_text(notice)}], \
+                        render_notice(notice), turns
+                case Drafting():  # only checked sentences are shown: until the first, say so
+                    yield "", [*done, pending, {"role": "assistant", "content": chat_text(DRAFTING)}], WAITING, turns
+                case TextChunk(text=text):
+                    pieces.append(text)
+                    yield "", [*done, pending, {"role": "assistant", "content": chat_text("".join(pieces))}], \
+                        WAITING, turns
+                case Answer():
+                    answer = event
+                case _:
+                    unexpected_event(event)
         if answer is None:
             raise RuntimeError("the assistant's stream ended without an answer")
     except Exception as exc:  # shown to the user; unexpected ones are logged with their traceback

@@ -49,7 +49,6 @@ from rag.answer.evidence import (
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
-    Prompt,
     evidence_excerpts,
     fit_passages,
     parse_markers,
@@ -59,8 +58,20 @@ from rag.answer.retrieve import Retriever, TimedHits
 from rag.answer.timeframe import parse_as_of, with_as_of
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
-from rag.models.llm import LLM, load_llm
-from rag.records import Answer, Filters, Hit, Passage, Period, Query
+from rag.models.llm import LLM, load_llm, stream_in_line
+from rag.records import (
+    Answer,
+    Drafting,
+    Filters,
+    Hit,
+    Passage,
+    Period,
+    Prompt,
+    Query,
+    StreamEvent,
+    TextChunk,
+    Waiting,
+)
 from rag.settings import Settings
 from rag.store import index_location, open_store
 from rag.text import split_sentences
@@ -81,11 +92,6 @@ class _Plan:
     prompt: Prompt | None
     hits: Sequence[Hit] = ()
     period: Period | None = None
-
-
-class Drafting(str):
-    """An empty text piece saying that the model has started writing: what it writes is shown sentence by sentence
-    once checked, so a UI can say "drafting…" until the first one comes."""
 
 
 class Assistant:
@@ -193,9 +199,10 @@ class Assistant:
         return answer_from(self.stream(question, history, k, filters, as_of))
 
     def stream(self, question: str | Query, history: History = (), k: int | None = None,
-               filters: Filters | None = None, as_of: datetime.date | None = None) -> Iterator[str | Answer]:
-        """Yield the answer's sentences as they are checked (after a `Drafting` piece when the model starts), then
-        the checked `Answer`, whose text is what was yielded, or the quoted evidence, or the refusal."""
+               filters: Filters | None = None, as_of: datetime.date | None = None) -> Iterator[StreamEvent]:
+        """Yield the events of the answer (`rag.records.StreamEvent`): `Waiting` while the model serves others,
+        `Drafting` when it starts writing, each sentence as a `TextChunk` once checked, then the checked `Answer`,
+        whose text is the chunks joined, or the quoted evidence, or the refusal."""
         asked = self.query(question, filters, as_of)
         question = asked.text
         history = [(str(q), str(a)) for q, a in history]
@@ -209,19 +216,21 @@ class Assistant:
         drafting = False
         shown = 0
         opened: dict[str, str] = {}  # the first sentence shown: as checked -> as shown (said as of its date)
-        for piece in llm.stream(prompt, self.settings.max_answer_tokens, self.settings.temperature):
-            if not piece:  # a notice from the generation queue (its place in line): passed on
+        for piece in stream_in_line(llm, prompt, self.settings.max_answer_tokens, self.settings.temperature):
+            if isinstance(piece, Waiting):  # the question's place in the generation queue: passed on
                 yield piece
+                continue
+            if not piece:
                 continue
             if not drafting:
                 drafting = True
                 yield Drafting()
             text += piece
             for sentence in check.feed(text):
-                yield " " + sentence if shown else _opening(sentence, plan.period, check, opened)
+                yield TextChunk(" " + sentence if shown else _opening(sentence, plan.period, check, opened))
                 shown += 1
         for sentence in check.feed(text, final=True):
-            yield " " + sentence if shown else _opening(sentence, plan.period, check, opened)
+            yield TextChunk(" " + sentence if shown else _opening(sentence, plan.period, check, opened))
             shown += 1
         yield self._finished(self._final(question, query.search_text, text.strip(), check, evidence, passages,
                                          llm.chat), plan, opened)
@@ -353,15 +362,15 @@ class Assistant:
         return Answer(question, CANNOT_ANSWER, (), True, model_text, query)
 
 
-def answer_from(pieces: Iterable[str | Answer]) -> Answer:
-    """The final `Answer` of a stream of pieces (`Assistant.stream`), reading the text pieces before it.
+def answer_from(events: Iterable[StreamEvent]) -> Answer:
+    """The final `Answer` of a stream (`Assistant.stream`), reading the events before it.
 
-    >>> answer_from(["The ", "ferry", Answer("When?", "The ferry [1].")]).text
+    >>> answer_from([Drafting(), TextChunk("The ferry [1]."), Answer("When?", "The ferry [1].")]).text
     'The ferry [1].'
     """
-    for piece in pieces:
-        if isinstance(piece, Answer):
-            return piece
+    for event in events:
+        if isinstance(event, Answer):
+            return event
     raise RuntimeError("the assistant's stream ended without an answer")
 
 

@@ -4,6 +4,7 @@ Two shapes: chat messages for models whose GGUF carries a chat template, and a c
 sequences) for base models, which continue text rather than follow a conversation. Passages are numbered
 `[1]`, `[2]`… and the model is asked to repeat those numbers; `rag.answer.cite` maps them back to passages.
 Article text is data: it is fenced, and the instructions say that nothing inside it is an instruction.
+The filled prompt is a `rag.records.Prompt`, a record the models layer reads too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.records import Passage
+from rag.records import Passage, Prompt
 from rag.text import split_sentences
 
 CANNOT_ANSWER = "I don't know: the indexed articles do not answer this."
@@ -62,20 +63,6 @@ MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 
 HISTORY_LIMIT = 3
 """Earlier turns shown to the model; older turns cost context and rarely help."""
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """A filled prompt: `messages` for chat models, `text` for base models, and the passages it numbers.
-
-    `head` is how many leading characters of `text` are the same for every question (the instructions and the
-    worked example): a model may keep its reading of them from one question to the next."""
-
-    messages: tuple[dict[str, str], ...]
-    text: str
-    passages: tuple[Passage, ...]
-    stop: tuple[str, ...] = ()
-    head: int = 0
 
 
 @dataclass(frozen=True)

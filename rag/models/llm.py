@@ -1,4 +1,7 @@
-"""Language models behind one narrow interface: `LLM.stream(prompt) -> Iterator[str]`.
+"""Language models behind one narrow interface: `LLM.stream(prompt) -> Iterator[str]`, the model's text.
+
+A model shared through the server's generation queue is a `SharedLLM`, which can also say how many questions are
+ahead of a prompt (`Waiting` events): `stream_in_line` is how the assistant reads any model, shared or not.
 
 `LlamaCppLLM` runs any GGUF file through llama-cpp-python. A GGUF that carries a chat template is driven with
 chat messages; one without (a base model such as the bundled Gemma 3 270M) gets a completion-style prompt with
@@ -17,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from rag.answer.prompts import Prompt
 from rag.errors import ModelError
 from rag.models.bundled import BUNDLED_LLM_NAME, bundled_gguf_path
+from rag.records import Prompt, Waiting
 from rag.settings import BUNDLED
 
 
@@ -39,6 +42,33 @@ class LLM(Protocol):
     def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Iterator[str]: ...
 
     def count_tokens(self, text: str) -> int: ...
+
+
+@runtime_checkable
+class SharedLLM(LLM, Protocol):
+    """An `LLM` that several users share through a line (`rag.serve.queue.QueuedLLM`). Its `stream` waits in line
+    silently; `stream_in_line` also says, with `Waiting` events before the text, how many questions are ahead."""
+
+    def stream_in_line(self, prompt: Prompt, max_tokens: int = 160,
+                       temperature: float = 0.0) -> Iterator[Waiting | str]: ...
+
+
+def stream_in_line(llm: LLM, prompt: Prompt, max_tokens: int = 160,
+                   temperature: float = 0.0) -> Iterator[Waiting | str]:
+    """The model's text for `prompt`, after a `Waiting` event each time the number of questions ahead of it changes
+    when `llm` is shared (`SharedLLM`); any other model's text as it comes. The typed path by which the generation
+    queue tells the assistant, and through it the user, their place in line: model text stays `str`.
+
+    >>> class Echo:  # an LLM that writes its prompt back, word by word
+    ...     name, chat, context_size = "echo", False, 2048
+    ...     def count_tokens(self, text): return len(text.split())
+    ...     def stream(self, prompt, max_tokens=160, temperature=0.0): yield from prompt.text.split()
+    >>> list(stream_in_line(Echo(), Prompt((), "The ferry", ())))
+    ['The', 'ferry']
+    """
+    if isinstance(llm, SharedLLM):
+        return llm.stream_in_line(prompt, max_tokens, temperature)
+    return llm.stream(prompt, max_tokens, temperature)
 
 
 class LlamaCppLLM:

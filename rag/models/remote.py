@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from rag.answer.prompts import Prompt
 from rag.errors import InvalidRequestError, ModelError
+from rag.records import Prompt
 from rag.settings import Settings
 
 CHAT = "chat"

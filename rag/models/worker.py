@@ -31,8 +31,8 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Any
 
-from rag.answer.prompts import Prompt
 from rag.errors import ModelError
+from rag.records import Prompt
 
 REBUILD_HINT = ("if this happens on the first question, llama-cpp-python was compiled for another CPU: rebuild it "
                 "for this machine with `make llama-cpp-python` (README, Install by hand)")

@@ -30,7 +30,7 @@ from fastapi.responses import StreamingResponse
 
 from rag.answer.retrieve import TimedHits
 from rag.ingest.progress import ProgressCallback
-from rag.records import Answer, Filters, Hit, Query
+from rag.records import Filters, Hit, Query, StreamEvent
 from rag.serve import openai
 from rag.serve.bodies import (
     MAX_JSON_BYTES,
@@ -67,7 +67,7 @@ class ServedAssistant(Protocol):
                  as_of: datetime.date | None = None) -> TimedHits: ...
 
     def stream(self, question: str | Query, history: Sequence[tuple[str, str]] = (), k: int | None = None,
-               filters: Filters | None = None, as_of: datetime.date | None = None) -> Iterator[str | Answer]: ...
+               filters: Filters | None = None, as_of: datetime.date | None = None) -> Iterator[StreamEvent]: ...
 
     def stats(self) -> dict[str, Any]: ...
 

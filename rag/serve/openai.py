@@ -16,13 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import StreamingResponse
 
-from rag.answer.assistant import Drafting
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError
-from rag.records import Answer, Query
+from rag.records import Answer, Drafting, Query, TextChunk, Waiting, unexpected_event
 from rag.serve.bodies import MODEL_ID, ChatCompletionBody
 from rag.serve.errors import api_error, error_body, in_thread
-from rag.serve.queue import Waiting
 from rag.serve.streaming import Pieces, close, event_stream, final_answer, first_piece, rest
 
 if TYPE_CHECKING:
@@ -101,7 +99,7 @@ def answer_extras(answer: Answer) -> dict[str, Any]:
 
 
 def completion_chunks(first: Any, pieces: Pieces, completion_id: str, created: int, model: str) -> Iterator[str]:
-    """The streamed reply: a role chunk, one chunk per text piece, a final chunk with `answer_extras`, then
+    """The streamed reply: a role chunk, one chunk per `TextChunk`, a final chunk with `answer_extras`, then
     `[DONE]`. While the question waits for the model, SSE comments (which clients skip); an error is a last
     `data:` line with the error JSON."""
 
@@ -112,17 +110,20 @@ def completion_chunks(first: Any, pieces: Pieces, completion_id: str, created: i
 
     try:
         yield chunk({"role": "assistant", "content": ""})
-        for item in rest(first, pieces):
-            if isinstance(item, Answer):
-                yield chunk({}, "stop", **answer_extras(item))
-                yield "data: [DONE]\n\n"
-                return
-            if isinstance(item, Waiting):
-                yield f": waiting for the model, {item.ahead} ahead\n\n"  # an SSE comment: clients skip it
-            elif isinstance(item, Drafting):
-                yield ": drafting\n\n"
-            elif item:
-                yield chunk({"content": item})
+        for event in rest(first, pieces):
+            match event:
+                case Waiting(ahead=ahead):
+                    yield f": waiting for the model, {ahead} ahead\n\n"  # an SSE comment: clients skip it
+                case Drafting():
+                    yield ": drafting\n\n"
+                case TextChunk(text=text):
+                    yield chunk({"content": text})
+                case Answer():
+                    yield chunk({}, "stop", **answer_extras(event))
+                    yield "data: [DONE]\n\n"
+                    return
+                case _:
+                    unexpected_event(event)
         raise RuntimeError("the assistant's stream ended without an answer")
     except Exception as error:
         problem = api_error(error)

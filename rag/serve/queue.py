@@ -5,9 +5,10 @@ after the other, so answers are written by a fixed number of worker threads (one
 the questions arrived. Everything before generation (validation, query embedding, FAISS search, prompt building)
 runs in the caller's own thread, concurrently with other users.
 
-`QueuedLLM` wraps any `rag.models.llm.LLM` and is one itself, so `Assistant` needs no change: its `stream()` puts the
-job in line and yields the pieces a worker writes. While the job waits, it yields `Waiting` pieces: empty strings,
-so code that joins the text is unaffected, that carry how many questions are ahead, so a UI can show it.
+`QueuedLLM` wraps any `rag.models.llm.LLM` and is one itself (a `rag.models.llm.SharedLLM`), so `Assistant` needs
+no change: `stream_in_line()` puts the job in line, yields a `rag.records.Waiting` event (how many questions are
+ahead, so a UI can show it) whenever that number changes, then the text a worker writes. The assistant reads every
+model that way (`rag.models.llm.stream_in_line`); the plain `stream()` of the `LLM` interface waits silently.
 
     >>> from rag.answer.assistant import Assistant                                    # doctest: +SKIP
     >>> shared = Assistant(retriever, QueuedLLM(load_llm()), settings)                 # doctest: +SKIP
@@ -23,31 +24,14 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.answer.prompts import Prompt
 from rag.errors import BusyError
 from rag.models.llm import LLM
+from rag.records import Prompt, Waiting
 
 _DONE = object()
 """Put on a job's output after its last piece (or its error)."""
 
 
-class Waiting(str):
-    """An empty text piece saying that generation has not started yet: `ahead` questions are before this one.
-
-    >>> piece = Waiting(2)
-    >>> piece == "", piece.ahead, "".join(["The", piece, " ferry"])
-    (True, 2, 'The ferry')
-    """
-
-    ahead: int
-
-    def __new__(cls, ahead: int) -> Waiting:
-        piece = super().__new__(cls, "")
-        piece.ahead = ahead
-        return piece
-
-    def __repr__(self) -> str:
-        return f"Waiting(ahead={self.ahead})"
 
 
 @dataclass(eq=False)
@@ -99,7 +83,16 @@ class QueuedLLM:
         return self.llm.count_tokens(text)
 
     def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Generator[str, None, None]:
-        """Wait in line (yielding `Waiting(ahead)` whenever the number ahead changes), then yield the answer."""
+        """Wait in line, silently, then yield the model's text (the `LLM` interface)."""
+        with contextlib.closing(self.stream_in_line(prompt, max_tokens, temperature)) as pieces:
+            for piece in pieces:
+                if isinstance(piece, str):
+                    yield piece
+
+    def stream_in_line(self, prompt: Prompt, max_tokens: int = 160,
+                       temperature: float = 0.0) -> Generator[Waiting | str, None, None]:
+        """Wait in line (yielding `Waiting(ahead)` whenever the number ahead changes), then yield the model's text.
+        Nobody ahead: no `Waiting`, the text comes at once."""
         job = self._submit(prompt, max_tokens, temperature)
         try:
             shown: int | None = None

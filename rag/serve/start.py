@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rag.answer.prompts import Prompt
 from rag.errors import InvalidRequestError, ModelError, RagError
+from rag.records import Prompt
 from rag.serve.app import ChatBuilder, article_adder, create_app
 from rag.serve.middleware import check_exposure, loopback_hosts
 from rag.serve.queue import QueuedLLM

@@ -1,11 +1,13 @@
-"""From the assistant's stream of pieces to an HTTP answer: the whole Answer, or server-sent events.
+"""From the assistant's stream of events (`rag.records.StreamEvent`) to an HTTP answer: the whole Answer, or
+server-sent events.
 
-`Assistant.stream` validates the question and retrieves before its first piece, so a route reads that first piece
+`Assistant.stream` validates the question and retrieves before its first event, so a route reads that first event
 in a thread (`first_piece`) before it answers: a bad question or a missing index is then a plain JSON error with
 its status, not an event in a stream that has already said 200. The rest is either read to the end
-(`final_answer`, through `rag.answer.assistant.answer_from`) or sent as events as it comes (`ask_events` here for
-/api/ask, `rag.serve.openai.completion_chunks` for /v1/chat/completions). An error after the first piece becomes
-the last event. A stream is closed when its client goes away, which takes its question out of the model's queue.
+(`final_answer`, through `rag.answer.assistant.answer_from`) or sent as server-sent events as it comes (`ask_events`
+here for /api/ask, `rag.serve.openai.completion_chunks` for /v1/chat/completions). An error after the first event
+becomes the last server-sent event. A stream is closed when its client goes away, which takes its question out of
+the model's queue.
 """
 
 from __future__ import annotations
@@ -17,27 +19,26 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from rag.answer.assistant import Drafting, answer_from
-from rag.records import Answer
+from rag.answer.assistant import answer_from
+from rag.records import Answer, Drafting, StreamEvent, TextChunk, Waiting, unexpected_event
 from rag.serve.errors import api_error, error_body
-from rag.serve.queue import Waiting
 
 END = object()
-"""What `first_piece` returns for a stream that ended before its first piece."""
+"""What `first_piece` returns for a stream that ended before its first event."""
 
-Pieces = Iterator[str | Answer]
+Pieces = Iterator[StreamEvent]
 
 
 def first_piece(pieces: Pieces) -> Any:
-    """The first piece of `pieces` (run it in a thread: it validates, embeds and searches), or `END`."""
+    """The first event of `pieces` (run it in a thread: it validates, embeds and searches), or `END`."""
     return next(pieces, END)
 
 
 def rest(first: Any, pieces: Pieces) -> Pieces:
     """The whole stream again: `first` (unless `END`), then what is left of `pieces`.
 
-    >>> list(rest("The ", iter(["ferry"]))), list(rest(END, iter([])))
-    (['The ', 'ferry'], [])
+    >>> list(rest(Drafting(), iter([TextChunk("The ferry.")]))), list(rest(END, iter([])))
+    ([Drafting(), TextChunk(text='The ferry.')], [])
     """
     if first is not END:
         yield first
@@ -63,16 +64,19 @@ def ask_events(first: Any, pieces: Pieces) -> Iterator[str]:
     writing, `text` (`{"text": sentence}`: each sentence once it has passed the checks, never the raw draft), then
     one `answer` (`Answer.to_dict()`) or one `error` (the error JSON)."""
     try:
-        for item in rest(first, pieces):
-            if isinstance(item, Answer):
-                yield sse("answer", item.to_dict())
-                return
-            if isinstance(item, Waiting):
-                yield sse("queue", {"ahead": item.ahead})
-            elif isinstance(item, Drafting):
-                yield sse("drafting", {})
-            elif item:
-                yield sse("text", {"text": item})
+        for event in rest(first, pieces):
+            match event:
+                case Waiting(ahead=ahead):
+                    yield sse("queue", {"ahead": ahead})
+                case Drafting():
+                    yield sse("drafting", {})
+                case TextChunk(text=text):
+                    yield sse("text", {"text": text})
+                case Answer():
+                    yield sse("answer", event.to_dict())
+                    return
+                case _:
+                    unexpected_event(event)
         raise RuntimeError("the assistant's stream ended without an answer")
     except Exception as error:  # the status line is sent: the error becomes the last event
         problem = api_error(error)
