@@ -54,7 +54,9 @@ class SpacyTagger:
     """spaCy's small English pipeline, named-entity pipe only.
 
     `threads` caps the native thread pools (OpenMP, OpenBLAS) while tagging: one by default, so that tagging beside
-    the embedder and the LLM does not take every core. `batch_size` is the number of texts spaCy tags at a time.
+    the embedder and the LLM does not take every core. The entity pipe itself ran on one thread with any cap here
+    (CPU time equalled wall time under a cap of 1 or 2); the cap keeps numpy's OpenBLAS from starting more. `batch_size`
+    is the number of texts spaCy tags at a time.
     """
 
     def __init__(self, threads: int = 1, batch_size: int = 64) -> None:
