@@ -644,36 +644,6 @@ def test_rag_serve_hands_the_configured_chat_to_serve(monkeypatch: pytest.Monkey
     assert len(calls) == 2
 
 
-def imports_of(folder: Path, package: str) -> list[str]:
-    """Every import, anywhere in the modules under `folder` (inside functions too), of `package` or a module of it,
-    as "file:line: module"."""
-    import ast
-
-    imports = []
-    for path in sorted(folder.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
-            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
-            imports += [f"{path.name}:{getattr(node, 'lineno', 0)}: {name}" for name in names
-                        if name == package or name.startswith(package + ".")]
-    return imports
-
-
-def test_the_serving_layer_never_imports_the_ui() -> None:
-    """`rag` is the library and the server; the chat page is handed in (`create_app(chat=...)`), never imported."""
-    import rag
-
-    assert imports_of(Path(rag.__file__).parent, "ui") == []
-
-
-def test_the_models_never_import_the_answer_layer() -> None:
-    """`rag.answer` uses `rag.models`, not the other way round: what both need (`Prompt`, the `Waiting` event) is a
-    record (`rag.records`)."""
-    import rag.models
-
-    assert imports_of(Path(rag.models.__file__).parent, "rag.answer") == []
-
-
 # -- end to end ------------------------------------------------------------------------------------------------------
 
 
