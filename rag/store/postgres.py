@@ -37,7 +37,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,11 +52,13 @@ from rag.errors import (
     StoreUnavailableError,
 )
 from rag.records import Filters, Passage
+from rag.store import reading
 from rag.store.generations import ArticleRecord
 from rag.store.lexical import passage_terms
 from rag.store.postgres_crash import diagnose, looks_lost
 from rag.store.postgres_schema import MIGRATIONS_TABLE, SCHEMA_VERSION, pending
-from rag.text import TOKENIZER_VERSION, idf
+from rag.store.reading import KnownWeights, StoreCandidates
+from rag.text import TOKENIZER_VERSION, idf, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +81,6 @@ but takes 1.5 times as long to build and twice the links per passage, which ever
 retriever asks for 50 candidates, and HNSW returns at most ef_search rows: below 50 would cut them short. A larger
 value set on the server (`ALTER ROLE rag SET hnsw.ef_search = 800`) is kept: at 1M passages 200 finds only 0.80-0.84
 of the exact top 10, 800 finds 0.93 (docs/deployment.md)."""
-EXACT_FILTER_ROWS = 20_000
-"""A filter allowing at most this many passages is searched exactly among them (as the file store does)."""
 POOL_SIZE = 4
 """Connections a process keeps open to the database (requests beyond wait for one)."""
 CONNECT_TIMEOUT = 5
@@ -308,24 +308,6 @@ class Database:
 # -- reading -------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DatabaseCandidates:
-    """What the database returns for one question: candidate rows, their passages, dense (inner product) and BM25
-    scores, the best BM25 score among the passages the filters allow, and the IDF of the question's terms (what
-    fusion weighs them with: read in the same statement, to save a round trip)."""
-
-    rows: np.ndarray
-    passages: tuple[Passage, ...]
-    dense: np.ndarray
-    lexical: np.ndarray
-    best_lexical: float
-    weights: dict[str, float] = field(default_factory=dict)
-
-    def term_weights(self, terms: Iterable[str]) -> dict[str, float]:
-        """As `LexicalIndex.term_weights`, for the terms of the question these candidates were found for."""
-        return {term: self.weights[term] for term in dict.fromkeys(terms) if term in self.weights}
-
-
 class DatabaseLexicon:
     """The BM25 statistics the answer checks weigh words with (`term_weights`), read from the database."""
 
@@ -352,8 +334,6 @@ class DatabaseLexicon:
 class PostgresIndex:
     """The index in a PostgreSQL database: what the indexer changes (`articles`, `add`, `delete`, saved by
     `PostgresStore.save`) and what the retriever searches (`candidates`). See the module docstring."""
-
-    folder = None  # no index folder: the retriever does not watch files for this store
 
     def __init__(
         self, database: Database, embedder: str, dimension: int, settings: dict[str, Any], generation: int = 0
@@ -420,6 +400,16 @@ class PostgresIndex:
     def passage_count(self) -> int:
         return self._count
 
+    @property
+    def location(self) -> str:
+        """The database's URL, as `rag.store.open_index` opens it (with its password: never shown)."""
+        return self.url
+
+    @property
+    def name(self) -> str:
+        """The database's URL without its password."""
+        return self.database.name
+
     # -- what the indexer changes (applied by PostgresStore.save, in one transaction) ---------------------------
 
     @property
@@ -480,6 +470,15 @@ class PostgresIndex:
             )
         return self._observe(int(row[0]), int(row[1]))
 
+    def stale(self) -> bool:
+        """Never: every statement reads the database's committed state of the moment."""
+        return False
+
+    def refreshed(self) -> PostgresIndex:
+        """This index, with the live generation, counts and (when read again) article records."""
+        self.refresh()
+        return self
+
     def _observe(self, generation: int, passages: int) -> bool:
         """Take note of the live generation and passage count; True when another process committed since."""
         changed = generation != self.generation
@@ -489,10 +488,11 @@ class PostgresIndex:
         return changed
 
     def candidates(
-        self, vector: np.ndarray | None, terms: Sequence[str], depth: int, filters: Filters | None = None
-    ) -> DatabaseCandidates:
-        """The `depth` passages nearest to `vector` and the `depth` best by BM25 for `terms` (either may be left
-        out: None, or no terms), among those `filters` allows, with both scores of every candidate."""
+        self, vector: np.ndarray | None, question: str | None, depth: int, filters: Filters | None = None
+    ) -> StoreCandidates:
+        """The `depth` passages nearest to `vector` and the `depth` best by BM25 for `question` (either may be left
+        out: None), among those `filters` allows, with both scores of every candidate."""
+        terms = tokenize(question) if question is not None else []
         parameters: dict[str, Any] = {"terms": list(terms), "depth": depth, "k1": K1, "b": B}
         where = ""
         exact = False
@@ -507,7 +507,7 @@ class PostgresIndex:
             parameters["sources"] = [source for source, _, _ in allowed]
             parameters["dates"] = [published for _, published, _ in allowed]
             where = "WHERE (p.source, p.published) IN (SELECT * FROM unnest(%(sources)s::text[], %(dates)s::text[]))"
-            exact = sum(count for _, _, count in allowed) <= EXACT_FILTER_ROWS
+            exact = sum(count for _, _, count in allowed) <= reading.EXACT_FILTER_ROWS
         parts = [
             "stats AS (SELECT passages::float8 AS n, greatest(total_length::float8 / greatest(passages, 1), 1e-9) "
             "AS average FROM rag_state)",
@@ -541,13 +541,13 @@ class PostgresIndex:
             return _no_candidates()
         self._observe(int(rows[0][5]), int(rows[0][6]))
         passages = int(rows[0][6])
-        return DatabaseCandidates(
+        return StoreCandidates(
             rows=np.array([row[0] for row in rows], dtype=np.int64),
             passages=tuple(Passage.from_dict(row[1]) for row in rows),
             dense=np.array([row[2] for row in rows], dtype=np.float32),
             lexical=np.array([row[3] for row in rows], dtype=np.float32),
-            weights={term: float(idf(df, passages)) for term, df in (rows[0][7] or {}).items()},
             best_lexical=float(rows[0][4] or 0.0),
+            weighting=KnownWeights({term: float(idf(df, passages)) for term, df in (rows[0][7] or {}).items()}),
         )
 
     def vectors_of(self, rows: Sequence[int]) -> np.ndarray:
@@ -596,9 +596,8 @@ class PostgresIndex:
         }
 
 
-def _no_candidates() -> DatabaseCandidates:
-    empty = np.zeros(0, dtype=np.float32)
-    return DatabaseCandidates(np.zeros(0, dtype=np.int64), (), empty, empty, 0.0)
+def _no_candidates() -> StoreCandidates:
+    return StoreCandidates.none(KnownWeights({}))
 
 
 def _vector_text(vector: np.ndarray) -> str:
@@ -630,6 +629,7 @@ class PostgresStore:
         self.url = url
         self.database = Database(url)
         self.name = f"the database {self.database.name}"
+        self.emptying = "run --rebuild with other sources"
         self.migrate = migrate
         self.exclusive = False  # whether this process holds the run lock exclusively (a rebuild)
 
