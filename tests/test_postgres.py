@@ -211,7 +211,6 @@ def test_other_embedder_or_chunking_is_refused_until_rebuild(tmp_path: Path, dat
 
 def test_bm25_scores_in_sql_are_the_file_stores(tmp_path: Path, database: str) -> None:
     from rag.store.generations import PassageIndex
-    from rag.text import tokenize
 
     source = corpus(tmp_path / "articles", ("harbour", "bridge", "library", "harbour bridge"))
     folder = tmp_path / "index"
@@ -220,7 +219,7 @@ def test_bm25_scores_in_sql_are_the_file_stores(tmp_path: Path, database: str) -
     loaded = PassageIndex.load(folder)
     stored = PostgresIndex.open(database)
     for question in ("harbour harbour plan", "bridge fact number 2", "the library report"):
-        found = stored.candidates(None, tokenize(question), 50)
+        found = stored.candidates(None, question, 50)
         expected = loaded.lexical.scores(question)
         by_text = {loaded.passages[row].id: float(score) for row, score in enumerate(expected)}
         assert {
