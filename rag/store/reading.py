@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from rag.records import Filters, Passage
+
+if TYPE_CHECKING:  # generations.py imports this module
+    from rag.store.generations import ArticleRecord
 
 EXACT_FILTER_ROWS = 20_000
 """A filter allowing at most this many rows is searched exactly among them (one matrix product) rather than by
@@ -89,8 +92,8 @@ class SearchableIndex(Protocol):
         ...
 
     @property
-    def articles(self) -> dict[str, Any]:
-        """Every article's record (`ArticleRecord`), by id."""
+    def articles(self) -> dict[str, ArticleRecord]:
+        """Every article's record, by id (the chat's list of sources)."""
         ...
 
     @property
