@@ -187,8 +187,7 @@ def _help_text(text: str) -> str:
 
 def _index(arguments: argparse.Namespace, settings: Settings) -> int:
     from rag.ingest.indexer import UpdateOptions
-    from rag.store import index_location
-    from rag.store.postgres import is_database_url
+    from rag.store import index_location, open_store
 
     location = index_location(settings.index, settings.store)
     options = UpdateOptions.from_settings(
@@ -202,7 +201,7 @@ def _index(arguments: argparse.Namespace, settings: Settings) -> int:
     if report.nothing_read:
         print(f"rag index: error: no article could be read from {' '.join(arguments.sources)}, so the index was "
               f"left as it was: fix the files listed above (to empty the index, "
-              f"{'run --rebuild with other sources' if is_database_url(location) else f'delete {location}'})",
+              f"{open_store(location).emptying})",
               file=sys.stderr)
         return 1
     if arguments.strict and report.failed:
@@ -280,19 +279,9 @@ def _given(arguments: argparse.Namespace, settings: Settings, name: str) -> Any:
 
 
 def _info(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.store import index_location
-    from rag.store.generations import PassageIndex, current_generation
-    from rag.store.postgres import PostgresStore, is_database_url
+    from rag.store import index_location, open_store
 
-    location = index_location(settings.index, settings.store)
-    if is_database_url(location):
-        info = PostgresStore(location).info()  # the sizes are the database's, per table
-    else:
-        generation = current_generation(settings.index)
-        index = PassageIndex.load(settings.index)
-        sizes = {path.name: path.stat().st_size for path in sorted(generation.iterdir())}
-        info = {**index.stats(), "index": str(Path(settings.index)), "bytes": sum(sizes.values()), "files": sizes,
-                "sources": sorted({record.source.split("/")[0] for record in index.articles.values()})[:20]}
+    info = open_store(index_location(settings.index, settings.store)).info()  # a database's sizes are per table
     if arguments.json:
         print(json.dumps(info, indent=2, ensure_ascii=False))
     else:

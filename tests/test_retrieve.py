@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rag.answer.retrieve as retrieve
+import rag.store.reading as reading
 from rag.answer.retrieve import FUSION_FEATURES, Retriever, drop_near_duplicates, fusion_scores
 from rag.errors import InvalidRequestError
 from rag.records import Filters, Hit, Passage
@@ -170,7 +170,7 @@ def test_filters_are_respected_on_both_paths(filters: Filters, monkeypatch: pyte
     expected = [p.id for p in index.passages if filters.allows(p)]
     exact = retriever.search("footbridge repairs", 50, filters)
     assert sorted(hit.passage.id for hit in exact) == sorted(expected)
-    monkeypatch.setattr(retrieve, "EXACT_FILTER_ROWS", 0)  # force over-fetching from the whole index
+    monkeypatch.setattr(reading, "EXACT_FILTER_ROWS", 0)  # force over-fetching from the whole index
     fetched = retriever.search("footbridge repairs", 50, filters)
     assert [hit.passage.id for hit in fetched] == [hit.passage.id for hit in exact]
 

@@ -341,7 +341,7 @@ class Assistant:
         index = self.retriever.index
         llm_name = self._llm.name if self._llm is not None else self.settings.llm
         stats = index.stats()
-        return {**stats, "index": str(index.folder or stats.get("store", "")), "llm": llm_name, "k": self.settings.k}
+        return {**stats, "index": index.name, "llm": llm_name, "k": self.settings.k}
 
     # -- helpers ---------------------------------------------------------------------------------------------
 

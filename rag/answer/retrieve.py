@@ -21,9 +21,10 @@ over-fetching from the whole index.
 The retriever notices when a newer index generation has been written (by `rag index` in another process) and
 switches to it between queries, never mid-query.
 
-The index may also be in PostgreSQL (`rag.store.postgres.PostgresIndex`): the database then returns the dense and
-BM25 candidates of a question with both their scores in one statement, and everything after (fusion, filters
-decided per (source, date) pair, near-duplicates) is the same code as for the file store.
+The index is read through `rag.store.reading.SearchableIndex`, whatever store holds it (`rag.store.open_index`
+picks it): the store returns the dense and BM25 candidates of a question with both their scores (the file store
+from FAISS and BM25 in memory, the database in one statement), and everything after (fusion, near-duplicates,
+stories) is this module's, the same for every store.
 """
 
 from __future__ import annotations
@@ -35,25 +36,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 from rag.answer.timeframe import period_filters, read_time
-from rag.errors import IndexFormatError, InvalidRequestError
+from rag.errors import InvalidRequestError
 from rag.models.embed import Embedder
 from rag.records import Filters, Hit, Passage, Period, Query
 from rag.settings import RETRIEVAL_MODES, STORY_SIMILARITY
-from rag.store.generations import PassageIndex, live_generation_name
-from rag.store.postgres import PostgresIndex, is_database_url
+from rag.store import open_index
+from rag.store.reading import SearchableIndex, TermWeighting
 from rag.text import content_words, coverage, folded_words, idf, specific_terms, split_sentences, tokenize
 
 CANDIDATES = 50
 """Rows each search contributes to fusion: on the dev set, a passage holding the answer is in the top 50 of one of
 them for 99.7% of the questions whose answer the index holds at all."""
-EXACT_FILTER_ROWS = 20_000
-"""A filter allowing at most this many rows is searched exactly among them (one matrix product) rather than by
-over-fetching from the whole index."""
 
 # Weights of the fusion features: a pairwise logistic model (answer-holding passage vs. every other candidate of
 # the same question), then scaled and offset so that the score is a calibrated probability (Platt). Fitted on the
@@ -104,7 +101,7 @@ class Candidates:
     rows: np.ndarray
     features: np.ndarray
     passages: tuple[Passage, ...] = ()
-    """The candidates' passages, when the index is not in memory (a database); else `index.passages[row]`."""
+    """The candidates' passages, row by row."""
 
 
 class Retriever:
@@ -116,7 +113,7 @@ class Retriever:
     articles may report the same story (see `group_stories`; 1 turns grouping off).
     """
 
-    def __init__(self, index: PassageIndex | PostgresIndex, embedder: Embedder, mode: str = "hybrid",
+    def __init__(self, index: SearchableIndex, embedder: Embedder, mode: str = "hybrid",
                  duplicate_overlap: float = 0.5, story_similarity: float = STORY_SIMILARITY) -> None:
         if mode not in RETRIEVAL_MODES:
             raise InvalidRequestError(f"retrieval mode must be one of {', '.join(RETRIEVAL_MODES)}, got {mode!r}")
@@ -126,18 +123,15 @@ class Retriever:
         self.duplicate_overlap = duplicate_overlap
         self.story_similarity = story_similarity
         self._reload_lock = threading.Lock()
-        self._views: _IndexView | None = None
-        self._database_terms: dict[int, PassageTerms] = {}
+        self._terms: dict[int, PassageTerms] = {}
+        self._terms_of: tuple[int, int, int] = (0, 0, 0)  # the index (id, generation, size) they are the rows of
 
     @classmethod
     def load(cls, folder: str | Path, embedder: Embedder, mode: str = "hybrid",
              duplicate_overlap: float = 0.5, story_similarity: float = STORY_SIMILARITY) -> Retriever:
-        """The retriever over the index in `folder`, or in the database a PostgreSQL URL names (refused if it was
-        built with another embedder)."""
-        if is_database_url(folder):
-            return cls(PostgresIndex.open(str(folder), embedder.name, embedder.dimension), embedder, mode,
-                       duplicate_overlap, story_similarity)
-        return cls(PassageIndex.load(folder, embedder.name, embedder.dimension), embedder, mode, duplicate_overlap,
+        """The retriever over the index in `folder`, or in the database a PostgreSQL URL names
+        (`rag.store.open_index`; refused if it was built with another embedder)."""
+        return cls(open_index(folder, embedder.name, embedder.dimension), embedder, mode, duplicate_overlap,
                    story_similarity)
 
     # -- searching -------------------------------------------------------------------------------------------
@@ -206,7 +200,7 @@ class Retriever:
                newest_first: bool = False) -> list[Hit]:
         """The `k` passages most likely to answer `question`, best first (only those `filters` allow), one per story;
         with `newest_first`, the relevant ones newest first."""
-        if not isinstance(self.index, PostgresIndex):  # a database's candidates come with its live generation
+        if self.index.stale():  # a newer generation was saved (a database's candidates come with its live one)
             self.refresh()
         index = self.index  # one generation for the whole query, even if another thread swaps it
         candidates = self.candidates(question, filters, index)
@@ -231,78 +225,42 @@ class Retriever:
         return group_stories(hits, vectors, k, self.story_similarity, self.duplicate_overlap)
 
     def candidates(self, question: str, filters: Filters | None = None,
-                   index: PassageIndex | PostgresIndex | None = None) -> Candidates:
+                   index: SearchableIndex | None = None) -> Candidates:
         """The rows either search ranks in its top `CANDIDATES` (among those `filters` allow) with their fusion
         features. Also what `python -m tools.tune_retrieval` fits the fusion weights on."""
         index = index or self.index
-        if isinstance(index, PostgresIndex):
-            return self._database_candidates(question, filters, index)
-        view = self._view(index)
-        allowed = view.allowed(filters) if filters else None
-        if allowed is not None and not len(allowed):
-            return Candidates(np.zeros(0, dtype=np.int64), np.zeros((0, len(FUSION_FEATURES)), dtype=np.float32))
         vector = self.embedder.embed([question])[0] if self.mode != "lexical" else None
-        query_ids = index.lexical.query_ids(question)
-        lexical_scores = (index.lexical.scores(query_ids) if self.mode != "dense"
-                          else np.zeros(len(index), dtype=np.float32))
-        rows: list[np.ndarray] = []
-        if vector is not None:
-            rows.append(_dense_rows(index, view.row_of, vector, CANDIDATES, allowed))
-        if self.mode != "dense":
-            rows.append(index.lexical.search(query_ids, CANDIDATES, allowed)[0])
-        candidate_rows = np.unique(np.concatenate(rows)).astype(np.int64) if rows else np.zeros(0, dtype=np.int64)
-        dense = (index.vectors_of(candidate_rows.tolist()) @ vector if vector is not None and len(candidate_rows)
-                 else np.zeros(len(candidate_rows), dtype=np.float32))
+        found = index.candidates(vector, question if self.mode != "dense" else None, CANDIDATES, filters)
         # Only fusion needs the text features, and they are most of a query's cost: other modes skip them.
-        terms = [view.terms(int(row)) for row in candidate_rows] if self.mode == "hybrid" else None
-        best_lexical = lexical_scores[allowed] if allowed is not None else lexical_scores
-        features = fusion_features(question, terms, np.asarray(dense, dtype=np.float32),
-                                   lexical_scores[candidate_rows], float(best_lexical.max(initial=0.0)),
-                                   index.lexical)
-        return Candidates(candidate_rows, features)
-
-    def passages_of(self, candidates: Candidates,
-                    index: PassageIndex | PostgresIndex | None = None) -> Sequence[Passage]:
-        """The passage of each candidate row (`index`: the one the candidates came from, else the current one)."""
-        index = index or self.index
-        if candidates.passages or isinstance(index, PostgresIndex):
-            return candidates.passages
-        return [index.passages[int(row)] for row in candidates.rows]
-
-    def _database_candidates(self, question: str, filters: Filters | None, index: PostgresIndex) -> Candidates:
-        vector = self.embedder.embed([question])[0] if self.mode != "lexical" else None
-        found = index.candidates(vector, tokenize(question) if self.mode != "dense" else [], CANDIDATES, filters)
-        terms = None
-        if self.mode == "hybrid":
-            view = self._database_terms
-            terms = [view.get(int(row)) or view.setdefault(int(row), PassageTerms.of(passage.text))
-                     for row, passage in zip(found.rows, found.passages, strict=True)]
-            if len(view) > _IndexView.TERMS_CACHED:  # rows never change their passage: a cache needs no expiry
-                view.clear()
-        features = fusion_features(question, terms, found.dense, found.lexical, found.best_lexical, found)
+        terms = self._passage_terms(index, found.rows, found.passages) if self.mode == "hybrid" else None
+        features = fusion_features(question, terms, found.dense, found.lexical, found.best_lexical, found.weighting)
         return Candidates(found.rows, features, found.passages)
+
+    def passages_of(self, candidates: Candidates, index: SearchableIndex | None = None) -> Sequence[Passage]:
+        """The passage of each candidate row."""
+        return candidates.passages
+
+    TERMS_CACHED = 50_000
+    """Passages whose sentence terms are kept (tokenizing candidates is most of a query's fusion time)."""
+
+    def _passage_terms(self, index: SearchableIndex, rows: np.ndarray,
+                       passages: Sequence[Passage]) -> list[PassageTerms]:
+        """The terms of each candidate, cached by row for as long as the rows are those of one index."""
+        cached = self._terms
+        current = (id(index), index.generation, len(index))
+        if current != self._terms_of or len(cached) > self.TERMS_CACHED:
+            cached = self._terms = {}
+            self._terms_of = current
+        return [cached.get(int(row)) or cached.setdefault(int(row), PassageTerms.of(passage.text))
+                for row, passage in zip(rows, passages, strict=True)]
 
     def refresh(self) -> bool:
         """Switch to a newer generation if one was written since loading; True when it did."""
-        if isinstance(self.index, PostgresIndex):
-            return self.index.refresh()  # every query reads the database's live state: nothing to reload
-        folder = self.index.folder
-        if folder is None:
-            return False
-        live = live_generation_name(folder)
-        if live is None or live == f"gen-{self.index.generation:06d}":
-            return False
         with self._reload_lock:
-            if live_generation_name(folder) == f"gen-{self.index.generation:06d}":
-                return False
-            try:
-                index = PassageIndex.load(folder, self.embedder.name, self.embedder.dimension)
-            except (OSError, IndexFormatError):
-                # A writer that saved twice while we loaded may have pruned the generation we were reading;
-                # the live one is complete, so one more attempt reads it.
-                index = PassageIndex.load(folder, self.embedder.name, self.embedder.dimension)
-            self.index = index
-        return True
+            current = self.index
+            generation = current.generation
+            self.index = current.refreshed()
+            return self.index is not current or self.index.generation != generation
 
     def term_weights(self, terms: Iterable[str]) -> dict[str, float]:
         """IDF weights of content words from the lexical index; a word no passage holds is as rare as can be."""
@@ -310,66 +268,6 @@ class Retriever:
         known = lexical.term_weights(terms)
         rarest = float(idf(0, len(lexical)))
         return {term: known.get(term, rarest) for term in terms}
-
-    def _view(self, index: PassageIndex) -> _IndexView:
-        view = self._views
-        if view is None or view.index is not index or view.size != len(index):
-            view = self._views = _IndexView(index)
-        return view
-
-
-class _IndexView:
-    """What retrieval derives from one index, once: passage id -> row (dense hits come back as passages, BM25 as
-    rows), and the rows grouped by (source, publication date). Every passage of an article shares both, so a
-    filter is decided once per group (at most one per article) instead of once per passage."""
-
-    TERMS_CACHED = 50_000
-    """Passages whose sentence terms are kept (tokenizing candidates is most of a query's fusion time)."""
-
-    def __init__(self, index: PassageIndex) -> None:
-        self.index = index
-        self.size = len(index)
-        self.row_of = {passage.id: row for row, passage in enumerate(index.passages)}
-        self._terms: dict[int, PassageTerms] = {}
-        groups: dict[tuple[str, str], list[int]] = {}
-        for row, passage in enumerate(index.passages):
-            groups.setdefault((passage.source, passage.published), []).append(row)
-        self.groups = [(Passage("", "", source, "", "", 0, 0, published=published), np.array(rows, dtype=np.int64))
-                       for (source, published), rows in groups.items()]
-
-    def terms(self, row: int) -> PassageTerms:
-        terms = self._terms.get(row)
-        if terms is None:
-            if len(self._terms) >= self.TERMS_CACHED:
-                self._terms.clear()
-            terms = self._terms[row] = PassageTerms.of(self.index.passages[row].text)
-        return terms
-
-    def allowed(self, filters: Filters) -> np.ndarray:
-        """The rows whose passages `filters` allows, in order."""
-        chosen = [rows for sample, rows in self.groups if filters.allows(sample)]
-        return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
-
-
-def _dense_rows(index: PassageIndex, row_of: dict[str, int], vector: np.ndarray, depth: int,
-                allowed: np.ndarray | None) -> np.ndarray:
-    """The rows of the `depth` passages nearest to `vector`, only among `allowed` rows when given."""
-    if allowed is None:
-        return np.array([row_of[hit.passage.id] for hit in index.search(vector, depth)], dtype=np.int64)
-    if len(allowed) <= EXACT_FILTER_ROWS:
-        scores = index.vectors_of(allowed.tolist()) @ vector
-        top = np.argsort(-scores, kind="stable")[:depth]
-        return allowed[top]
-    # A broad filter: over-fetch from the whole index and keep the allowed rows, widening until enough pass.
-    mask = np.zeros(len(index), dtype=bool)
-    mask[allowed] = True
-    fetch = depth * 4
-    while True:
-        rows = np.array([row_of[hit.passage.id] for hit in index.search(vector, fetch)], dtype=np.int64)
-        kept = rows[mask[rows]] if len(rows) else rows
-        if len(kept) >= depth or fetch >= len(index):
-            return kept[:depth]
-        fetch *= 4
 
 
 # -- fusion --------------------------------------------------------------------------------------------------------
@@ -392,12 +290,6 @@ class PassageTerms:
         sentences = [tokenize(text[span.start:span.end]) for span in split_sentences(text)]
         every = [term for sentence in sentences for term in sentence]
         return cls(tuple(frozenset(sentence) for sentence in sentences), frozenset(pairwise(every)))
-
-
-class TermWeighting(Protocol):
-    """What fusion weighs the question's terms with: a `LexicalIndex`, or the database's BM25 statistics."""
-
-    def term_weights(self, terms: Iterable[str]) -> dict[str, float]: ...
 
 
 def fusion_features(question: str, passages: Sequence[PassageTerms] | None, dense: np.ndarray,

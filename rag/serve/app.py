@@ -91,11 +91,11 @@ def article_adder(assistant: Any) -> AddArticles | None:
     files are kept under the `index` setting's folder (`<index>/uploads/`) of this server and indexed into the
     database."""
     retriever = getattr(assistant, "retriever", None)
+    from rag.store import uploads_place
+
     index = getattr(retriever, "index", None)
-    folder = getattr(index, "folder", None)
-    store = getattr(index, "url", "")
-    if store:
-        folder = getattr(getattr(assistant, "settings", None), "index", None)
+    folder, store = uploads_place(getattr(index, "location", ""),
+                                  getattr(getattr(assistant, "settings", None), "index", None))
     if retriever is None or folder is None:
         return None
 

@@ -91,12 +91,10 @@ def start_watching(assistant: Assistant, settings: Settings, watch: Watching, st
     from rag.ingest.intervals import describe_interval
     from rag.ingest.watch import Watcher
     from rag.ingest.web import WebClient
-    from rag.store.postgres import PostgresIndex
 
     retriever = assistant.retriever
-    index = retriever.index  # the served index: a folder, or a database
-    folder = index.url if isinstance(index, PostgresIndex) else index.folder
-    if folder is None:
+    folder = retriever.index.location  # the served index: a folder, or a database
+    if not folder:
         raise InvalidRequestError("--watch needs an index on disk to write to (--index FOLDER) or --store URL")
     web = WebClient.from_settings(settings)
     options = UpdateOptions.from_settings(settings, "watch", prune_feeds=watch.prune_feeds)  # as `rag watch` runs

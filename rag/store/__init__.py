@@ -1,9 +1,12 @@
-"""The index's stores, and the one place that chooses between them: `open_store(location)`.
+"""The index's stores, and the one place that chooses between them: `open_store(location)` for writing,
+`open_index(location, ...)` for reading.
 
 A location is an index folder (the file store, the default: `rag.store.generations`) or a PostgreSQL URL (the
 database store: `rag.store.postgres`). Both give the indexer the same calls (`IndexStore`): a writer lock, the
 index to update (`load`, or `create` for a new or rebuilt one) and `save`, which commits its changes atomically.
-The retriever opens the same locations with `rag.answer.retrieve.Retriever.load`.
+Both give the retriever, the CLI and the server the same read side (`rag.store.reading.SearchableIndex`): the
+candidates of a question, refreshing, where it is, its article records and statistics. Nothing outside this
+package asks which store it has: a third store is added here.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from rag.store.generations import (
     read_meta,
     writer_lock,
 )
-from rag.store.postgres import PostgresStore, is_database_url
+from rag.store.postgres import PostgresIndex, PostgresStore, is_database_url
+from rag.store.reading import SearchableIndex
 from rag.store.vectors import AUTO
 
 
@@ -77,6 +81,8 @@ class FileStore:
     def __init__(self, folder: str | Path, index_factory: str = AUTO) -> None:
         self.folder = Path(folder)
         self.name = str(folder)
+        self.emptying = f"delete {folder}"
+        """How to empty the index (told when a run read nothing, so left the index as it was)."""
         self.index_factory = index_factory
 
     @contextlib.contextmanager
@@ -103,6 +109,14 @@ class FileStore:
         except RagError:
             return None
 
+    def info(self) -> dict[str, Any]:
+        """What `rag info` shows: the index's statistics and the live generation's files."""
+        generation = current_generation(self.folder)
+        index = PassageIndex.load(self.folder)
+        sizes = {path.name: path.stat().st_size for path in sorted(generation.iterdir())}
+        return {**index.stats(), "index": str(self.folder), "bytes": sum(sizes.values()), "files": sizes,
+                "sources": sorted({record.source.split("/")[0] for record in index.articles.values()})[:20]}
+
 
 def open_store(location: str | Path, *, index_factory: str = AUTO, migrate: bool = False) -> FileStore | PostgresStore:
     """The store at `location`: a PostgreSQL URL, else an index folder. `index_factory` is the FAISS index of a
@@ -114,6 +128,27 @@ def open_store(location: str | Path, *, index_factory: str = AUTO, migrate: bool
     if is_database_url(location):
         return PostgresStore(str(location), migrate=migrate)
     return FileStore(location, index_factory)
+
+
+def open_index(location: str | Path, embedder: str | None = None, dimension: int | None = None) -> SearchableIndex:
+    """The index at `location` (a PostgreSQL URL, else an index folder) for reading; refused if it was built with
+    another embedder than `embedder` (dimension `dimension`), when given."""
+    if is_database_url(location):
+        return PostgresIndex.open(str(location), embedder, dimension)
+    return PassageIndex.load(location, embedder, dimension)
+
+
+def uploads_place(location: str, index_folder: str | Path | None) -> tuple[Path | None, str]:
+    """Where uploaded files are kept and the store they are indexed into, for an index served from `location`:
+    its folder (and no store) for a file index; `index_folder` (the `index` setting) and the database's URL for a
+    database. (None, "") when the index is only in memory: it takes no uploads.
+
+    >>> uploads_place("index", None), uploads_place("postgresql:///news", "index")
+    ((PosixPath('index'), ''), (PosixPath('index'), 'postgresql:///news'))
+    """
+    if is_database_url(location):
+        return (Path(index_folder) if index_folder else None), location
+    return (Path(location) if location else None), ""
 
 
 def index_location(index: str, store: str = "") -> str:

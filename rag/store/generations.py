@@ -34,9 +34,10 @@ from typing import Any
 import numpy as np
 
 from rag.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
-from rag.records import Hit, Passage
+from rag.records import Filters, Hit, Passage
 from rag.store.files import fsync, write_atomically
 from rag.store.lexical import LexicalIndex
+from rag.store.reading import FileSearch, StoreCandidates, dense_rows
 from rag.store.vectors import AUTO, FaissVectors, VectorStore
 
 FORMAT_VERSION = 1
@@ -87,9 +88,19 @@ class PassageIndex:
         self.lexical = LexicalIndex()  # BM25, row-aligned with vectors and passages (rag.store.lexical)
         self.generation = 0
         self.folder: Path | None = None
+        self._search: FileSearch | None = None
 
     def __len__(self) -> int:
         return len(self.passages)
+
+    @property
+    def location(self) -> str:
+        """The index folder (`rag.store.open_index` opens it); "" for an index only in memory."""
+        return str(self.folder) if self.folder is not None else ""
+
+    @property
+    def name(self) -> str:
+        return self.location
 
     # -- changing --------------------------------------------------------------------------------------------
 
@@ -140,6 +151,52 @@ class PassageIndex:
 
     def vectors_of(self, rows: Sequence[int]) -> np.ndarray:
         return self.vectors.reconstruct(np.asarray(rows, dtype=np.int64))
+
+    def candidates(self, vector: np.ndarray | None, question: str | None, depth: int,
+                   filters: Filters | None = None) -> StoreCandidates:
+        """The `depth` passages nearest to `vector` (FAISS) and the `depth` best by BM25 for `question` (either
+        left out when None), among those `filters` allows, with both scores of every candidate
+        (`rag.store.reading.SearchableIndex`)."""
+        search = self._search
+        if search is None or search.size != len(self):  # built once per generation (and again after a change)
+            search = self._search = FileSearch(self.passages)
+        allowed = search.allowed(filters) if filters else None
+        if allowed is not None and not len(allowed):
+            return StoreCandidates.none(self.lexical)
+        query_ids = self.lexical.query_ids(question or "")
+        lexical_scores = (self.lexical.scores(query_ids) if question is not None
+                          else np.zeros(len(self), dtype=np.float32))
+        rows: list[np.ndarray] = []
+        if vector is not None:
+            rows.append(dense_rows(self, search.row_of, vector, depth, allowed))
+        if question is not None:
+            rows.append(self.lexical.search(query_ids, depth, allowed)[0])
+        candidate_rows = np.unique(np.concatenate(rows)).astype(np.int64) if rows else np.zeros(0, dtype=np.int64)
+        dense = (self.vectors_of(candidate_rows.tolist()) @ vector if vector is not None and len(candidate_rows)
+                 else np.zeros(len(candidate_rows), dtype=np.float32))
+        best_lexical = lexical_scores[allowed] if allowed is not None else lexical_scores
+        return StoreCandidates(candidate_rows, tuple(self.passages[int(row)] for row in candidate_rows),
+                               np.asarray(dense, dtype=np.float32), lexical_scores[candidate_rows],
+                               float(best_lexical.max(initial=0.0)), self.lexical)
+
+    def stale(self) -> bool:
+        """True when another writer switched the folder to a newer generation than this one (cheap: one file)."""
+        if self.folder is None:
+            return False
+        live = live_generation_name(self.folder)
+        return live is not None and live != f"gen-{self.generation:06d}"
+
+    def refreshed(self) -> PassageIndex:
+        """This index, or the newer generation another writer saved in its folder, loaded whole."""
+        if not self.stale():
+            return self
+        assert self.folder is not None  # a stale index has a folder
+        try:
+            return PassageIndex.load(self.folder, self.embedder, self.dimension)
+        except (OSError, IndexFormatError):
+            # A writer that saved twice while we loaded may have pruned the generation we were reading; the live
+            # one is complete, so one more attempt reads it.
+            return PassageIndex.load(self.folder, self.embedder, self.dimension)
 
     def stats(self) -> dict[str, Any]:
         return {

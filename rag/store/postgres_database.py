@@ -1,0 +1,263 @@
+"""The PostgreSQL store's connection to its database: URLs and their masking, a small pool of connections whose
+driver errors leave as `RagError`s naming the database without its password (a crashed server named by its signal,
+`rag.store.postgres_crash`), and the schema check and migrations (`rag.store.postgres_schema`). The read side is
+`rag.store.postgres_index`, the write side `rag.store.postgres`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from rag.errors import DatabaseCrashedError, IndexFormatError, IndexNotFoundError, RagError, StoreUnavailableError
+from rag.store.postgres_crash import diagnose, looks_lost
+from rag.store.postgres_schema import MIGRATIONS_TABLE, SCHEMA_VERSION, pending
+
+log = logging.getLogger("rag.store.postgres")
+
+SCHEMES = ("postgresql://", "postgres://")
+WRITER_LOCK = 7_361_101_121_040_237_105
+"""The advisory lock every indexer of one database holds for its whole run: shared by ordinary runs (they may run
+side by side), exclusive for a rebuild (which replaces everything). An arbitrary constant, shared by all versions."""
+COMMIT_LOCK = WRITER_LOCK + 1
+"""The advisory lock every commit takes inside its transaction: commits are applied one after the other."""
+MIGRATION_LOCK = WRITER_LOCK + 2
+K1, B = 1.2, 0.75
+"""BM25 parameters: the file store's (`rag.store.lexical.LexicalIndex`)."""
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 64
+EF_SEARCH = 200
+"""HNSW's build (pgvector's defaults) and search parameters, chosen with `python -m tools.bench` (store axis, 100k
+synthetic passages, 2 cores): ef_search 40 (pgvector's default) finds 0.93-0.96 of the exact top 10, 100 finds
+0.98-1.00, 200 finds 0.997-0.998 at about 3 ms; m = 32 with ef_construction = 128 reaches 1.000 at ef_search 100
+but takes 1.5 times as long to build and twice the links per passage, which every incremental insert pays. The
+retriever asks for 50 candidates, and HNSW returns at most ef_search rows: below 50 would cut them short. A larger
+value set on the server (`ALTER ROLE rag SET hnsw.ef_search = 800`) is kept: at 1M passages 200 finds only 0.80-0.84
+of the exact top 10, 800 finds 0.93 (docs/deployment.md)."""
+POOL_SIZE = 4
+"""Connections a process keeps open to the database (requests beyond wait for one)."""
+CONNECT_TIMEOUT = 5
+
+
+def is_database_url(location: object) -> bool:
+    """True for a PostgreSQL URL, false for an index folder.
+
+    >>> is_database_url("postgresql://rag@db/news"), is_database_url("index/")
+    (True, False)
+    """
+    return str(location).startswith(SCHEMES)
+
+
+def masked(url: str) -> str:
+    """The URL with its password replaced by `***`: the only form in which a URL is ever shown.
+
+    >>> masked("postgresql://rag:s3cret@db.example:5432/news?sslmode=require")
+    'postgresql://rag:***@db.example:5432/news?sslmode=require'
+    >>> masked("postgresql:///news?host=/tmp&password=s3cret")
+    'postgresql:///news?host=/tmp&password=***'
+    """
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        credentials, _, host = netloc.rpartition("@")
+        user, colon, _ = credentials.partition(":")
+        netloc = f"{user}:***@{host}" if colon else netloc
+    query = "&".join(
+        f"{name}=***" if name.lower() == "password" else f"{name}={value}" if sep else name
+        for name, sep, value in (item.partition("=") for item in parts.query.split("&") if item)
+    )
+    return (
+        f"{parts.scheme}://{netloc}{parts.path}"
+        + (f"?{query}" if query else "")
+        + (f"#{parts.fragment}" if parts.fragment else "")
+    )
+
+
+def _secrets(url: str) -> list[str]:
+    parts = urlsplit(url)
+    found = [parts.password] if parts.password else []
+    found += [
+        value
+        for name, _, value in (item.partition("=") for item in parts.query.split("&"))
+        if name.lower() == "password" and value
+    ]
+    return found
+
+
+def _driver() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise RagError("the PostgreSQL store needs psycopg: pip install 'rag-articles[postgres]'") from None
+    return psycopg
+
+
+class Database:
+    """Connections to one database, kept open between requests (at most `POOL_SIZE` at a time); every driver
+    error leaves here as a `RagError` whose text names the database without its password."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.name = masked(url)
+        self._secrets = _secrets(url)
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(POOL_SIZE)
+        self.schema_checked = False
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def connect(self) -> Any:
+        psycopg = _driver()
+        try:
+            connection = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+        except psycopg.Error as error:
+            raise self.unavailable(error) from None
+        with contextlib.suppress(psycopg.Error):  # no HNSW settings before the extension exists: harmless
+            # The larger of EF_SEARCH and the server's own (`ALTER ROLE ... SET hnsw.ef_search`: large indexes).
+            connection.execute(
+                "SELECT set_config('hnsw.ef_search', greatest(coalesce(nullif(current_setting('hnsw.ef_search', "
+                "true), ''), '0')::int, %s)::text, false)",
+                (EF_SEARCH,),
+            )
+            # A filtered HNSW scan goes on until it has found enough rows that pass the filter.
+            connection.execute("SET hnsw.iterative_scan = relaxed_order")
+        return connection
+
+    def unavailable(self, error: BaseException, backend_pid: int | None = None) -> StoreUnavailableError:
+        """The error for a database that failed us: a `DatabaseCrashedError` that names the signal when the
+        connection was lost because a server process died of one (the server's log, when it can be read, says so;
+        `backend_pid`: the PID of the connection's server process), else "is not answering"."""
+        crash = self._crash(error, backend_pid)
+        if crash is not None:
+            return DatabaseCrashedError(
+                self.scrub(f"the PostgreSQL server of the database {self.name} crashed: {crash.describe()}")
+            )
+        reason = self.scrub(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+        return StoreUnavailableError(
+            f"the database {self.name} is not answering ({reason}): check that PostgreSQL "
+            f"is running and reachable; the next request tries again"
+        )
+
+    def _crash(self, error: BaseException, backend_pid: int | None) -> Any:
+        """The crash behind a lost connection (`rag.store.postgres_crash.diagnose`), or None: never raises."""
+        if not looks_lost(str(error)):
+            return None
+        try:
+            psycopg = _driver()
+            return diagnose(
+                lambda: psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT),
+                backend_pid or None,
+            )
+        except Exception:  # the diagnosis is a courtesy: the error it would have explained is raised anyway
+            return None
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A connection (autocommit; `with connection.transaction():` for a transaction). One that failed is
+        closed rather than reused, and so are the idle ones (the database went away for them too). Driver errors
+        become RagErrors."""
+        psycopg = _driver()
+        self._slots.acquire()
+        try:
+            connection = self._reused() or self.connect()
+            backend_pid = connection.info.backend_pid  # read now: libpq forgets it once the connection is lost
+            try:
+                yield connection
+            except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+                connection.close()
+                self._close_idle()
+                raise self.unavailable(error, backend_pid) from None
+            except psycopg.Error as error:
+                raise RagError(
+                    f"the database {self.name} refused a request: {self.scrub(str(error).strip())}"
+                ) from None
+            if not connection.closed and connection.info.transaction_status == 0:  # idle: reusable
+                with self._lock:
+                    self._idle.append(connection)
+            else:
+                connection.close()
+        finally:
+            self._slots.release()
+
+    def _reused(self) -> Any:
+        with self._lock:
+            while self._idle:
+                connection = self._idle.pop()
+                if not connection.closed:
+                    return connection
+        return None
+
+    def fetch(self, sql: str, parameters: Any = None) -> list[Any]:
+        """The rows of one read-only statement. A connection kept from before the database restarted fails on
+        its first use: the statement is then sent once more on a new connection, so that the first request after
+        the database comes back does not fail. Not after a crash: the statement may have caused it."""
+        for attempt in (1, 2):
+            try:
+                with self.connection() as connection:
+                    return list(connection.execute(sql, parameters).fetchall())
+            except DatabaseCrashedError:
+                raise
+            except StoreUnavailableError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _close_idle(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
+
+    def schema_version(self, connection: Any) -> int:
+        """The schema version the database holds (0: none)."""
+        if connection.execute("SELECT to_regclass('rag_schema_migrations')").fetchone()[0] is None:
+            return 0
+        row = connection.execute("SELECT max(version) FROM rag_schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    def check_schema(self, create: bool = False, migrate: bool = False) -> None:
+        """Refuse a database whose schema is not this code's; `create` makes the schema in a database that has
+        none, `migrate` upgrades an older one."""
+        if self.schema_checked:
+            return
+        with self.connection() as connection:
+            version = self.schema_version(connection)
+            if version == SCHEMA_VERSION:
+                self.schema_checked = True
+                return
+            if version > SCHEMA_VERSION:
+                raise IndexFormatError(
+                    f"the database {self.name} holds schema version {version}, written by a newer rag; this rag "
+                    f"reads version {SCHEMA_VERSION}: upgrade rag (pip install -U rag-articles) where you run it"
+                )
+            if version == 0 and not create:
+                raise IndexNotFoundError(
+                    f"no index in the database {self.name}: build one with `rag index SOURCES... --store URL`"
+                )
+            if version and not migrate:
+                raise IndexFormatError(
+                    f"the database {self.name} holds schema version {version}, older than version {SCHEMA_VERSION} "
+                    f"that this rag reads: upgrade it with `rag index SOURCES... --store URL --migrate` once every "
+                    f"server reading it runs this version (or keep the older rag)"
+                )
+            with connection.transaction():
+                connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+                connection.execute(MIGRATIONS_TABLE)
+                for migration in pending(self.schema_version(connection)):  # again: another process may have
+                    for statement in migration.statements:
+                        connection.execute(statement)
+                    connection.execute(
+                        "INSERT INTO rag_schema_migrations (version, description) VALUES (%s, %s)",
+                        (migration.version, migration.description),
+                    )
+                    log.info("database %s: schema migrated to version %d", self.name, migration.version)
+        self.schema_checked = True
+
