@@ -18,7 +18,19 @@ from rag.errors import (
     RagError,
     SourceError,
 )
-from rag.records import Answer, Article, Citation, Filters, Hit, Passage
+from rag.records import (
+    Answer,
+    Article,
+    Citation,
+    Drafting,
+    Filters,
+    Hit,
+    Passage,
+    Query,
+    StreamEvent,
+    TextChunk,
+    Waiting,
+)
 from rag.settings import Settings
 
 __all__ = [
@@ -26,6 +38,7 @@ __all__ = [
     "Article",
     "Assistant",
     "Citation",
+    "Drafting",
     "Filters",
     "Hit",
     "IndexFormatError",
@@ -34,8 +47,12 @@ __all__ = [
     "InvalidRequestError",
     "ModelError",
     "Passage",
+    "Query",
     "RagError",
     "Settings",
     "SourceError",
+    "StreamEvent",
+    "TextChunk",
+    "Waiting",
 ]
 __version__ = "0.1.0"
