@@ -122,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     evaluate = commands.add_parser("eval", help="measure retrieval, answers, citations and refusals on a question "
-                                   "set (JSON Lines, SQuAD-2 style: see ../shared/eval)")
+                                   "set (JSON Lines, SQuAD-2 style: see ../shared/eval); a question whose article "
+                                   "is not in the index is scored apart, on refusal alone")
     evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
     evaluate.add_argument("--limit", type=int, default=None, help="a seeded sample of this many questions")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the sample")
@@ -387,6 +388,9 @@ def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
     questions = load_questions(arguments.questions, arguments.limit, arguments.seed, articles)
     filters = _filters(arguments)
     assistant = _assistant(settings)
+    # The index's own articles, before any filter: a question about an article left out of the index is a "not in
+    # my articles" question (refusing is right); one that a filter hides is still scored as indexed.
+    indexed = set(assistant.retriever.index.articles)
     if filters:
         assistant = _Filtered(assistant, filters)
 
@@ -405,7 +409,7 @@ def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
                 details.flush()
 
         report = evaluate(assistant, questions, answers=not arguments.retrieval_only, progress=progress,
-                          record=record)
+                          record=record, indexed=indexed)
     report["settings"] = settings.describe()
     if filters:
         report["filters"] = filters.to_dict()

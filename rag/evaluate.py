@@ -10,6 +10,12 @@ SQuAD does: lower case, no punctuation, no articles, single spaces; best over al
 - citation precision: share of cited passages that contain a gold answer;
 - refusal precision and recall over the unanswerable questions, and the false-refusal rate on the others;
 - latency p50/p95 of search and of whole answers.
+
+Questions whose article is not in the index ("not in my articles": its `article_id` is not among the index's
+articles) are a group of their own: whatever SQuAD says of them, the only right answer is a refusal, since the
+passages retrieved come from other articles. They are counted and their share refused reported apart from SQuAD's
+unanswerable questions; every other metric is over the indexed questions only, so a run whose articles are all
+indexed gives the same figures as before this group existed.
 """
 
 from __future__ import annotations
@@ -164,24 +170,48 @@ class Tally:
     cited_correct: int = 0
     refused_impossible: int = 0
     refused_answerable: int = 0
+    not_indexed: int = 0
+    refused_not_indexed: int = 0
     search_seconds: list[float] = field(default_factory=list)
     answer_seconds: list[float] = field(default_factory=list)
 
 
+def is_indexed(question: Question, indexed: Collection[str] | None) -> bool:
+    """Whether the question's article is in the index: unknown (no index articles given, or a question naming no
+    article) counts as indexed, so question sets without article ids are scored as they always were.
+
+    >>> [is_indexed(Question("1", "?", (), False, article), {"a000"}) for article in ("a000", "a001", "")]
+    [True, False, True]
+    """
+    return indexed is None or not question.article_id or question.article_id in indexed
+
+
 def evaluate(assistant: Answerer, questions: Sequence[Question], answers: bool = True,
              progress: Callable[[int, int], None] | None = None,
-             record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+             record: Callable[[dict[str, Any]], None] | None = None,
+             indexed: Collection[str] | None = None) -> dict[str, Any]:
     """Run every question through search (and, with `answers`, through `ask`) and return the report.
 
     `record`, when given, receives one dict per question (what `rag eval --details` writes): the question, its
-    gold answers, the rank of the first retrieved passage holding one, and the answer with its citations."""
+    gold answers, the rank of the first retrieved passage holding one, and the answer with its citations.
+    `indexed`: the ids of the index's articles; a question about another article is "not indexed" and is scored
+    only on whether it was refused (not asked at all without `answers`)."""
     tally = Tally()
     depth = max(RECALL_AT)
     examples: list[dict[str, Any]] = []
     for number, question in enumerate(questions, start=1):
         detail: dict[str, Any] = {"qid": question.qid, "question": question.question,
-                                  "gold": list(question.answers), "impossible": question.impossible}
-        if question.impossible:
+                                  "gold": list(question.answers), "impossible": question.impossible,
+                                  "indexed": is_indexed(question, indexed)}
+        if not detail["indexed"]:
+            tally.not_indexed += 1
+            if answers:
+                answer = assistant.ask(question.question)
+                tally.refused_not_indexed += answer.refused
+                detail.update(answer=answer.text, refused=answer.refused, model_text=answer.model_text,
+                              citations=[{"article_id": c.passage.article_id, "quotes": c.quotes}
+                                         for c in answer.citations])
+        elif question.impossible:
             tally.impossible += 1
         else:
             tally.answerable += 1
@@ -195,7 +225,7 @@ def evaluate(assistant: Answerer, questions: Sequence[Question], answers: bool =
                 tally.reciprocal_ranks += 1 / rank
                 for k in RECALL_AT:
                     tally.recall_hits[k] += rank <= k
-        if answers:
+        if answers and detail["indexed"]:
             started = time.perf_counter()
             answer = assistant.ask(question.question)
             tally.answer_seconds.append(time.perf_counter() - started)
@@ -234,12 +264,14 @@ def _score_answer(tally: Tally, question: Question, answer: Answer) -> None:
         tally.cited_correct += contains_answer(citation.passage.text, question.answers)
 
 
-def _report(tally: Tally, answers: bool, examples: list[dict[str, Any]]) -> dict[str, Any]:
-    def ratio(part: float, whole: float) -> float | None:
-        return round(part / whole, 4) if whole else None
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
 
+
+def _report(tally: Tally, answers: bool, examples: list[dict[str, Any]]) -> dict[str, Any]:
+    ratio = _ratio
     report: dict[str, Any] = {
-        "questions": tally.answerable + tally.impossible,
+        "questions": tally.answerable + tally.impossible + tally.not_indexed,
         "answerable": tally.answerable,
         "unanswerable": tally.impossible,
         "retrieval": {
@@ -263,15 +295,32 @@ def _report(tally: Tally, answers: bool, examples: list[dict[str, Any]]) -> dict
             "answer_latency_p95_s": round(percentile(tally.answer_seconds, 0.95), 3),
         }
         report["examples"] = examples
+    if tally.not_indexed:
+        # Only when there are such questions: a run with every article indexed reports what it always did.
+        report["not_indexed"] = _not_indexed_report(tally, answers)
     return report
+
+
+def _not_indexed_report(tally: Tally, answers: bool) -> dict[str, Any]:
+    if not answers:
+        return {"not_indexed_questions": tally.not_indexed,
+                "skipped": "retrieval only: no answer asked, so no refusal to count"}
+    return {"not_indexed_questions": tally.not_indexed,
+            "not_indexed_refused": _ratio(tally.refused_not_indexed, tally.not_indexed)}
 
 
 def summary(report: dict[str, Any]) -> str:
     """The report on one screen."""
-    lines = [f"{report['questions']} questions ({report['answerable']} answerable, "
-             f"{report['unanswerable']} unanswerable)", "retrieval:"]
+    not_indexed = report.get("not_indexed")
+    counts = f"{report['answerable']} answerable, {report['unanswerable']} unanswerable"
+    if not_indexed:
+        counts += f", {not_indexed['not_indexed_questions']} not indexed"
+    lines = [f"{report['questions']} questions ({counts})", "retrieval:"]
     lines += [f"  {name:<24} {value}" for name, value in report["retrieval"].items()]
     if "answers" in report:
         lines.append("answers:")
         lines += [f"  {name:<24} {value}" for name, value in report["answers"].items()]
+    if not_indexed:
+        lines.append("not in the index:")
+        lines += [f"  {name:<24} {value}" for name, value in not_indexed.items()]
     return "\n".join(lines)
