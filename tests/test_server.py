@@ -506,7 +506,7 @@ def test_the_queue_is_an_llm_whose_plain_stream_waits_silently() -> None:
     assert next(first) == "a:one "
     waiting_in_line = stream_in_line(queued, prompt("b"))
     assert next(waiting_in_line) == Waiting(ahead=1)
-    waiting_in_line.close()
+    waiting_in_line.close()  # type: ignore[attr-defined]
     silent = queued.stream(prompt("c"))
     outcome: list[str] = []
     reader = threading.Thread(target=lambda: outcome.extend(silent))

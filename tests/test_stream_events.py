@@ -91,7 +91,7 @@ def test_the_queue_says_waiting_through_the_assistant_before_the_model_writes(tm
         queued.close()
 
 
-EVERY_KIND = [Waiting(2), Waiting(1), Drafting(), TextChunk("The ferry line opened on 3 May [1]."),
+EVERY_KIND: list[StreamEvent] = [Waiting(2), Waiting(1), Drafting(), TextChunk("The ferry line opened on 3 May [1]."),
               Answer("When?", "The ferry line opened on 3 May [1].")]
 
 

@@ -224,7 +224,8 @@ class FakeAssistant:
         filters: Filters | None = None, as_of: datetime.date | None = None,
     ) -> Iterator[StreamEvent]:
         if isinstance(question, Query):  # the chat builds the record; its filters and date travel in it
-            question, filters, as_of = question.text, question.filters, question.as_of
+            filters, as_of = question.filters, question.as_of
+            question = question.text
         self.calls.append((question, tuple(history), k))
         self.filters.append(filters)
         self.dates.append(as_of)
