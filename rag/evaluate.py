@@ -200,17 +200,12 @@ def evaluate(assistant: Answerer, questions: Sequence[Question], answers: bool =
     depth = max(RECALL_AT)
     examples: list[dict[str, Any]] = []
     for number, question in enumerate(questions, start=1):
+        in_index = is_indexed(question, indexed)
         detail: dict[str, Any] = {"qid": question.qid, "question": question.question,
                                   "gold": list(question.answers), "impossible": question.impossible,
-                                  "indexed": is_indexed(question, indexed)}
-        if not detail["indexed"]:
+                                  "indexed": in_index}
+        if not in_index:
             tally.not_indexed += 1
-            if answers:
-                answer = assistant.ask(question.question)
-                tally.refused_not_indexed += answer.refused
-                detail.update(answer=answer.text, refused=answer.refused, model_text=answer.model_text,
-                              citations=[{"article_id": c.passage.article_id, "quotes": c.quotes}
-                                         for c in answer.citations])
         elif question.impossible:
             tally.impossible += 1
         else:
@@ -225,22 +220,26 @@ def evaluate(assistant: Answerer, questions: Sequence[Question], answers: bool =
                 tally.reciprocal_ranks += 1 / rank
                 for k in RECALL_AT:
                     tally.recall_hits[k] += rank <= k
-        if answers and detail["indexed"]:
+        if answers:
             started = time.perf_counter()
             answer = assistant.ask(question.question)
-            tally.answer_seconds.append(time.perf_counter() - started)
-            _score_answer(tally, question, answer)
-            if len(examples) < 20:
-                examples.append({"question": question.question, "gold": list(question.answers[:3]),
-                                 "answer": answer.text, "refused": answer.refused,
-                                 "model_text": answer.model_text})
+            seconds = time.perf_counter() - started
             detail.update(answer=answer.text, refused=answer.refused, model_text=answer.model_text,
-                          seconds=round(tally.answer_seconds[-1], 3),
+                          seconds=round(seconds, 3),
                           contains=contains_answer(shown_text(answer), question.answers)
                           if question.answers else None,
                           citations=[{"article_id": c.passage.article_id, "quotes": c.quotes,
                                       "holds_gold": contains_answer(c.passage.text, question.answers)}
                                      for c in answer.citations])
+            if not in_index:  # scored on refusal alone: its gold answer is in an article the index lacks
+                tally.refused_not_indexed += answer.refused
+            else:
+                tally.answer_seconds.append(seconds)
+                _score_answer(tally, question, answer)
+                if len(examples) < 20:
+                    examples.append({"question": question.question, "gold": list(question.answers[:3]),
+                                     "answer": answer.text, "refused": answer.refused,
+                                     "model_text": answer.model_text})
         if record:
             record(detail)
         if progress:
@@ -269,14 +268,13 @@ def _ratio(part: float, whole: float) -> float | None:
 
 
 def _report(tally: Tally, answers: bool, examples: list[dict[str, Any]]) -> dict[str, Any]:
-    ratio = _ratio
     report: dict[str, Any] = {
         "questions": tally.answerable + tally.impossible + tally.not_indexed,
         "answerable": tally.answerable,
         "unanswerable": tally.impossible,
         "retrieval": {
-            **{f"answer_recall@{k}": ratio(tally.recall_hits[k], tally.answerable) for k in RECALL_AT},
-            "mrr@20": ratio(tally.reciprocal_ranks, tally.answerable),
+            **{f"answer_recall@{k}": _ratio(tally.recall_hits[k], tally.answerable) for k in RECALL_AT},
+            "mrr@20": _ratio(tally.reciprocal_ranks, tally.answerable),
             "search_latency_p50_ms": round(percentile(tally.search_seconds, 0.5) * 1000, 1),
             "search_latency_p95_ms": round(percentile(tally.search_seconds, 0.95) * 1000, 1),
         },
@@ -284,13 +282,13 @@ def _report(tally: Tally, answers: bool, examples: list[dict[str, Any]]) -> dict
     if answers:
         refused = tally.refused_impossible + tally.refused_answerable
         report["answers"] = {
-            "exact_match": ratio(tally.exact, tally.answerable),
-            "token_f1": ratio(tally.f1, tally.answerable),
-            "contains_with_evidence": ratio(tally.contains, tally.answerable),
-            "citation_precision": ratio(tally.cited_correct, tally.cited),
-            "refusal_precision": ratio(tally.refused_impossible, refused),
-            "refusal_recall": ratio(tally.refused_impossible, tally.impossible),
-            "false_refusal_rate": ratio(tally.refused_answerable, tally.answerable),
+            "exact_match": _ratio(tally.exact, tally.answerable),
+            "token_f1": _ratio(tally.f1, tally.answerable),
+            "contains_with_evidence": _ratio(tally.contains, tally.answerable),
+            "citation_precision": _ratio(tally.cited_correct, tally.cited),
+            "refusal_precision": _ratio(tally.refused_impossible, refused),
+            "refusal_recall": _ratio(tally.refused_impossible, tally.impossible),
+            "false_refusal_rate": _ratio(tally.refused_answerable, tally.answerable),
             "answer_latency_p50_s": round(percentile(tally.answer_seconds, 0.5), 3),
             "answer_latency_p95_s": round(percentile(tally.answer_seconds, 0.95), 3),
         }

@@ -64,7 +64,7 @@ def main() -> None:
         candidates = retriever.candidates(question.question)
         golds = [f" {gold} " for gold in map(normalise_answer, question.answers) if gold]
         texts = [normalised.setdefault(int(row), f" {normalise_answer(passage.text)} ")
-                 for row, passage in zip(candidates.rows, retriever.passages_of(candidates), strict=True)]
+                 for row, passage in zip(candidates.rows, candidates.passages, strict=True)]
         labels = np.array([any(gold in text for gold in golds) for text in texts], dtype=bool)
         rows.append((question.article_id in tuning_articles, candidates.features, labels))
 

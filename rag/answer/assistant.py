@@ -271,10 +271,10 @@ class Assistant:
         stories = {hit.passage: hit.same_story for hit in plan.hits}
         citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
                           for citation in answer.citations)
-        first = next(iter(opened or {}), None)
+        first = next(iter(opened or {}), "")
         if answer.refused:
             text = answer.text
-        elif first is not None and opened is not None and answer.text.startswith(first):
+        elif first and opened and answer.text.startswith(first):
             text = opened[first] + answer.text[len(first):]
         else:
             text = with_as_of(answer.text, _as_of(plan.period, _first_cited(answer)))

@@ -213,7 +213,7 @@ class Retriever:
         else:
             scores = fusion_scores(candidates.features)
         order = np.lexsort((candidates.rows, -scores))  # ties by row, so results are reproducible
-        passages = self.passages_of(candidates, index)
+        passages = candidates.passages
         hits = [Hit(passages[i], float(scores[i])) for i in order]
         if newest_first:
             hits = recent_first(hits)
@@ -235,10 +235,6 @@ class Retriever:
         terms = self._passage_terms(index, found.rows, found.passages) if self.mode == "hybrid" else None
         features = fusion_features(question, terms, found.dense, found.lexical, found.best_lexical, found.weighting)
         return Candidates(found.rows, features, found.passages)
-
-    def passages_of(self, candidates: Candidates, index: SearchableIndex | None = None) -> Sequence[Passage]:
-        """The passage of each candidate row."""
-        return candidates.passages
 
     TERMS_CACHED = 50_000
     """Passages whose sentence terms are kept (tokenizing candidates is most of a query's fusion time)."""
@@ -503,8 +499,7 @@ class NearDuplicates:
 
     def admit(self, passage: Passage) -> bool:
         """Keep `passage` unless it repeats a kept one; whether it was kept."""
-        if self.overlap >= 1:
-            self._kept.append((passage, set()))
+        if self.overlap >= 1:  # nothing is a near duplicate: no need to remember what was kept
             return True
         own = _shingles(passage.text)
         if self.repeats(passage, own):

@@ -45,6 +45,7 @@ from rag.serve.middleware import BodyLimit, RequestGuard, bearer_check, token_lo
 from rag.serve.queue import QueuedLLM
 from rag.serve.streaming import ask_events, event_stream, final_answer, first_piece
 from rag.settings import Settings
+from rag.store import uploads_place
 
 
 class AddArticles(Protocol):
@@ -91,8 +92,6 @@ def article_adder(assistant: Any) -> AddArticles | None:
     files are kept under the `index` setting's folder (`<index>/uploads/`) of this server and indexed into the
     database."""
     retriever = getattr(assistant, "retriever", None)
-    from rag.store import uploads_place
-
     index = getattr(retriever, "index", None)
     folder, store = uploads_place(getattr(index, "location", ""),
                                   getattr(getattr(assistant, "settings", None), "index", None))

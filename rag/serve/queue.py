@@ -32,8 +32,6 @@ _DONE = object()
 """Put on a job's output after its last piece (or its error)."""
 
 
-
-
 @dataclass(eq=False)
 class _Job:
     prompt: Prompt

@@ -5,7 +5,7 @@ their top `depth` (among the rows the filters allow), their passages, both score
 among the allowed rows and what to weigh the question's terms with. Everything after (fusion, near-duplicates,
 stories) is the retriever's, the same for every store. `rag.store.open_index` is the one place that picks a store
 for reading; the file store (`rag.store.generations.PassageIndex`) finds its candidates with `FileSearch` and
-`dense_rows` below, the database store (`rag.store.postgres_read.PostgresIndex`) in one SQL statement.
+`dense_rows` below, the database store (`rag.store.postgres_index.PostgresIndex`) in one SQL statement.
 """
 
 from __future__ import annotations
