@@ -5,8 +5,10 @@ The question file is JSON Lines in the SQuAD-2-derived format of `../shared/eval
 SQuAD does: lower case, no punctuation, no articles, single spaces; best over all gold answers):
 
 - answer recall@k: a gold answer occurs in one of the top-k retrieved passages; MRR of the first such passage;
-- exact match, token F1, and "contains" (a gold answer occurs in the answer text or the sentences its citations
-  quote: what a reader sees highlighted under the answer);
+- exact match, token F1, and two kinds of "contains": the answer's own text holds a gold answer
+  (`contains_answer_text`: what the answer says, without the quotes beside it), and a gold answer occurs in the
+  answer text or the sentences its citations quote (`contains_with_evidence`: what a reader sees highlighted under
+  the answer);
 - citation precision: share of cited passages that contain a gold answer;
 - refusal precision and recall over the unanswerable questions, and the false-refusal rate on the others;
 - latency p50/p95 of search and of whole answers.
@@ -166,6 +168,7 @@ class Tally:
     exact: float = 0.0
     f1: float = 0.0
     contains: int = 0
+    contains_text: int = 0
     cited: int = 0
     cited_correct: int = 0
     refused_impossible: int = 0
@@ -228,6 +231,8 @@ def evaluate(assistant: Answerer, questions: Sequence[Question], answers: bool =
                           seconds=round(seconds, 3),
                           contains=contains_answer(shown_text(answer), question.answers)
                           if question.answers else None,
+                          contains_text=contains_answer(answer.text, question.answers)
+                          if question.answers and not answer.refused else None,
                           citations=[{"article_id": c.passage.article_id, "quotes": c.quotes,
                                       "holds_gold": contains_answer(c.passage.text, question.answers)}
                                      for c in answer.citations])
@@ -258,6 +263,7 @@ def _score_answer(tally: Tally, question: Question, answer: Answer) -> None:
     tally.exact += exact_match(answer.text, question.answers)
     tally.f1 += token_f1(answer.text, question.answers)
     tally.contains += contains_answer(evidence, question.answers)
+    tally.contains_text += contains_answer(answer.text, question.answers)
     for citation in answer.citations:
         tally.cited += 1
         tally.cited_correct += contains_answer(citation.passage.text, question.answers)
@@ -284,6 +290,7 @@ def _report(tally: Tally, answers: bool, examples: list[dict[str, Any]]) -> dict
         report["answers"] = {
             "exact_match": _ratio(tally.exact, tally.answerable),
             "token_f1": _ratio(tally.f1, tally.answerable),
+            "contains_answer_text": _ratio(tally.contains_text, tally.answerable),
             "contains_with_evidence": _ratio(tally.contains, tally.answerable),
             "citation_precision": _ratio(tally.cited_correct, tally.cited),
             "refusal_precision": _ratio(tally.refused_impossible, refused),

@@ -65,6 +65,7 @@ def test_eval_through_the_python_api_scores_answers_citations_and_refusals(tmp_p
     answers = report["answers"]
     assert answers["exact_match"] == 0.0  # the answer is a sentence, not the bare span
     assert answers["contains_with_evidence"] == 1.0  # q1 contains "3 May", q2's quote "4 million euros"
+    assert answers["contains_answer_text"] == (records[0]["contains_text"] + records[1]["contains_text"]) / 2
     assert answers["citation_precision"] == 1.0
     assert answers["refusal_recall"] == 1.0 and answers["false_refusal_rate"] == 0.0
     assert answers["refusal_precision"] == 1.0
