@@ -322,6 +322,92 @@ def test_a_rebuild_keeps_other_indexers_out(tmp_path: Path, database: str) -> No
     assert len(run(tmp_path, [str(source), "--store", database, *OPTIONS, "--wait", "30"])["added"]) == 0
 
 
+def relation_names(url: str) -> set[tuple[str, str]]:
+    """The names of rag's tables, indexes, sequences and constraints in the database at `url`."""
+    return set(rows_of(
+        url,
+        "SELECT relname, relkind::text FROM pg_class WHERE relname LIKE 'rag%' "
+        "AND relnamespace = 'public'::regnamespace UNION SELECT conname, contype::text FROM pg_constraint "
+        "WHERE conname LIKE 'rag%' AND connamespace = 'public'::regnamespace",
+    ))
+
+
+def test_a_rebuild_switches_generations_while_questions_are_answered(
+    tmp_path: Path, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--rebuild` writes the new generation beside the live one and switches in one transaction: searches from
+    other connections, asked in a loop throughout, each get the whole result of the old generation or of the new
+    one, never an error or an empty or partial set; the old generation is then gone, and the database has the names
+    a migrated one has (an incremental run after it works as before)."""
+    import rag.store.postgres
+
+    question = "What does the harbour report note about the harbour plan?"
+    source = corpus(tmp_path / "articles", ("harbour", "bridge"))
+    index([source], database, FakeEmbedder())
+    clean = new_database(database)  # what the rebuild will make, built in a database of its own
+    changed = corpus(tmp_path / "changed", ("museum",))
+    write(changed, "harbour.txt", story("harbour", version=2))
+    index([changed], clean, FakeEmbedder())
+    expected = {}
+    for name, url in (("old", database), ("new", clean)):
+        reader = Retriever.load(url, FakeEmbedder())
+        expected[name] = [(hit.passage.text, hit.score) for hit in reader.search(question, k=5)]
+    assert expected["old"] != expected["new"] and all(expected.values())
+    corpus(source, ("museum",))
+    write(source, "harbour.txt", story("harbour", version=2))
+    (source / "bridge.txt").unlink()
+    before = relation_names(database)
+
+    seen: list[str] = []
+    errors: list[BaseException] = []
+    building = threading.Event()
+    done = threading.Event()
+
+    def ask() -> None:
+        reader = Retriever.load(database, FakeEmbedder())  # connections of its own
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            try:
+                found = [(hit.passage.text, hit.score) for hit in reader.search(question, k=5)]
+            except BaseException as error:  # any error is the test's failure
+                errors.append(error)
+                return
+            seen.append("old" if found == expected["old"] else "new" if found == expected["new"] else repr(found))
+            if done.is_set() and seen[-1] == "new":
+                return
+
+    original = rag.store.postgres._switch
+
+    def switch_when_asked(*args: Any) -> None:
+        building.set()  # the new generation is written: questions go on meanwhile (no TRUNCATE to wait for)
+        answered = len(seen)
+        deadline = time.monotonic() + DEADLINE
+        while len(seen) < answered + 20 and not errors:
+            assert time.monotonic() < deadline, "questions stopped while the rebuild wrote its generation"
+            time.sleep(0.01)
+        original(*args)
+
+    monkeypatch.setattr(rag.store.postgres, "_switch", switch_when_asked)
+    with ThreadPoolExecutor(2) as pool:
+        askers = [pool.submit(ask) for _ in range(2)]
+        index([source], database, FakeEmbedder(), rebuild=True)
+        done.set()
+        for asker in askers:
+            asker.result(timeout=DEADLINE)
+    assert not errors, errors
+    assert building.is_set() and set(seen) == {"old", "new"}, [found for found in seen if found != "old"]
+    assert seen.count("old") >= 20 and seen[-1] == "new"
+    assert relation_names(database) == before  # the old generation dropped, the new one under the live names
+
+    for folder in (source, changed):  # an ordinary run after the switch
+        write(folder, "ferry.txt", story("ferry"))
+    assert len(index([source], database, FakeEmbedder()).added) == 1
+    index([changed], clean, FakeEmbedder())
+    same = json.dumps(pg_state(clean), sort_keys=True).replace(str(changed), str(source))  # the same articles
+    assert json.dumps(pg_state(database), sort_keys=True) == same
+    assert relation_names(clean) == before
+
+
 # --- schema versions --------------------------------------------------------------------------------------------
 
 

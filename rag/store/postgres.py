@@ -58,7 +58,14 @@ from rag.store.postgres_database import (
     masked,
 )
 from rag.store.postgres_index import DatabaseLexicon, PostgresIndex, _vector_text, _vectors_text
+from rag.store.postgres_schema import GENERATION_TABLES, NEXT, generation_tables
 from rag.text import TOKENIZER_VERSION
+
+SWITCH_LOCK_TIMEOUT_MS = 100
+"""How long the switch to a new generation waits for the live tables before it lets go and tries again: shorter than
+PostgreSQL's deadlock check (1 s), so that a reader caught between two of the tables is never the one cancelled."""
+SWITCH_PATIENCE = 30.0
+"""Seconds of such attempts before the switch waits for the tables like any statement."""
 
 __all__ = ["EF_SEARCH", "Database", "DatabaseLexicon", "PostgresIndex", "PostgresStore", "_vector_text",
            "is_database_url", "masked"]
@@ -139,26 +146,38 @@ class PostgresStore:
                 "'maintenance_work_mem')) / 1024, 262144)::bigint || 'kB', true)"
             )
             fresh = index.fresh and not self._built_meanwhile(connection, index)
+            # A new or rebuilt index is written beside the live one and switched to at the end (`_switch`):
+            # questions asked meanwhile are answered from the live generation.
+            suffix = NEXT if fresh else ""
             if fresh:
-                _reset(connection, index)
+                for statement in generation_tables(index.dimension, NEXT):
+                    connection.execute(statement)
+                # Row numbers go on from the live generation's, never reused: a reader that ranked rows of the
+                # old generation and asks for their vectors after the switch gets none, never another passage's.
+                connection.execute(
+                    f"SELECT setval(pg_get_serial_sequence('rag_passages{NEXT}', 'row_id'), coalesce("
+                    "pg_sequence_last_value(pg_get_serial_sequence('rag_passages', 'row_id')::regclass), 0) + 1, false)"
+                )
             else:
                 _remove(connection, gone)
             if written:  # new and re-read articles, and unchanged ones whose file signature changed
                 # One COPY and one upsert, not a round trip per article.
-                connection.execute("CREATE TEMPORARY TABLE rag_written (LIKE rag_articles) ON COMMIT DROP")
+                connection.execute(f"CREATE TEMPORARY TABLE rag_written (LIKE rag_articles{suffix}) ON COMMIT DROP")
                 with connection.cursor().copy("COPY rag_written (id, hash, record) FROM STDIN") as copy:
                     for record in written:
                         copy.write_row((record.id, record.hash, json.dumps(asdict(record), ensure_ascii=False)))
                 connection.execute(
-                    "INSERT INTO rag_articles SELECT * FROM rag_written ON CONFLICT (id) "
+                    f"INSERT INTO rag_articles{suffix} SELECT * FROM rag_written ON CONFLICT (id) "
                     "DO UPDATE SET hash = excluded.hash, record = excluded.record"
                 )
-            _insert(connection, added, psycopg)
+            _insert(connection, added, psycopg, suffix)
             if fresh:
                 connection.execute(
-                    f"CREATE INDEX rag_passages_embedding ON rag_passages USING hnsw (embedding vector_ip_ops) "
-                    f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
+                    f"CREATE INDEX rag_passages{NEXT}_embedding ON rag_passages{NEXT} USING hnsw (embedding "
+                    f"vector_ip_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
                 )
+                _switch(connection, psycopg)
+                _reset_state(connection, index)
             row = connection.execute(
                 "UPDATE rag_state SET generation = generation + 1, settings = %s, saved_at = now(), "
                 "passages = (SELECT count(*) FROM rag_passages), "
@@ -197,18 +216,55 @@ class PostgresStore:
         return {**stats, "index": self.database.name, "bytes": sum(sizes.values()), "files": sizes}
 
 
-def _reset(connection: Any, index: PostgresIndex) -> None:
-    """Empty the index and set its embedder and vector column up (the first save of a new or rebuilt index). The
-    HNSW index is dropped here and built after the passages are in: much faster than growing it row by row."""
-    connection.execute("TRUNCATE rag_postings, rag_passages, rag_articles, rag_terms")
-    connection.execute("DROP INDEX IF EXISTS rag_passages_embedding")
-    connection.execute("ALTER TABLE rag_passages DROP COLUMN IF EXISTS embedding")
-    connection.execute(f"ALTER TABLE rag_passages ADD COLUMN embedding vector({int(index.dimension)}) NOT NULL")
+def _switch(connection: Any, psycopg: Any) -> None:
+    """Make the generation built in the `NEXT` tables the live one, in the caller's transaction: drop the live
+    tables and give the new ones (and their indexes, sequence and constraints) their names. Readers keep reading the
+    live tables until the commit; a statement that starts during the switch waits for it and then reads the new
+    tables (PostgreSQL looks a table's name up again once it has waited for its lock).
+
+    The live tables are taken with a short lock timeout, tried again until it works: a reader may hold one of them
+    while it waits for another that the switch holds, and the switch, not the reader, must be the one to let go
+    (PostgreSQL's deadlock check would cancel one of them after a second). After `SWITCH_PATIENCE` seconds of
+    readers that never leave a gap, the switch waits its turn like any statement."""
+    deadline = time.monotonic() + SWITCH_PATIENCE
+    tables = ", ".join(GENERATION_TABLES)
+    while True:
+        patient = time.monotonic() >= deadline
+        try:
+            with connection.transaction():  # a savepoint: a lock that timed out is let go, the work kept
+                connection.execute(f"SET LOCAL lock_timeout = '{0 if patient else SWITCH_LOCK_TIMEOUT_MS}ms'")
+                connection.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
+            break
+        except psycopg.errors.LockNotAvailable:
+            time.sleep(0.05)
+    connection.execute("SET LOCAL lock_timeout = 0")
+    connection.execute(f"DROP TABLE {tables}")
+    namespace = connection.execute("SELECT relnamespace FROM pg_class WHERE oid = 'rag_state'::regclass").fetchone()[0]
+    for name, kind in connection.execute(
+        "SELECT relname, relkind FROM pg_class WHERE relnamespace = %s AND starts_with(relname, 'rag_') "
+        "AND position(%s IN relname) > 0 AND relkind IN ('r', 'i', 'S')",
+        (namespace, NEXT),
+    ).fetchall():
+        what = {"r": "TABLE", "i": "INDEX", "S": "SEQUENCE"}[kind]
+        connection.execute(f"ALTER {what} {name} RENAME TO {name.replace(NEXT, '', 1)}")
+    for table, constraint in connection.execute(
+        "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE connamespace = %s "
+        "AND contype IN ('f', 'n', 'c') AND starts_with(conname, 'rag_') AND position(%s IN conname) > 0",
+        (namespace, NEXT),
+    ).fetchall():
+        connection.execute(f"ALTER TABLE {table} RENAME CONSTRAINT {constraint} TO {constraint.replace(NEXT, '', 1)}")
+
+
+def _reset_state(connection: Any, index: PostgresIndex) -> None:
+    """The state of a new or rebuilt index: its embedder, dimension, settings and tokenizer. The generation number
+    goes on from the replaced index's: a reader that knew the old one sees that it changed."""
+    [(replaced,)] = connection.execute("SELECT max(generation) FROM rag_state").fetchall()
     connection.execute("DELETE FROM rag_state")
     connection.execute(
         "INSERT INTO rag_state (embedder, dimension, settings, tokenizer_version, generation) "
         "VALUES (%s, %s, %s, %s, %s)",
-        (index.embedder, index.dimension, json.dumps(index.settings), TOKENIZER_VERSION, index.generation),
+        (index.embedder, index.dimension, json.dumps(index.settings), TOKENIZER_VERSION,
+         max(int(replaced or 0), index.generation)),
     )
 
 
@@ -226,21 +282,25 @@ def _remove(connection: Any, article_ids: Sequence[str]) -> None:
     connection.execute("DELETE FROM rag_terms WHERE df <= 0")
 
 
-def _insert(connection: Any, added: Sequence[tuple[list[Passage], np.ndarray]], psycopg: Any) -> None:
-    """Add passages with their vectors, BM25 postings and document frequencies."""
+def _insert(
+    connection: Any, added: Sequence[tuple[list[Passage], np.ndarray]], psycopg: Any, suffix: str = ""
+) -> None:
+    """Add passages with their vectors, BM25 postings and document frequencies (to the live tables, or to those of
+    the generation being built: `suffix`)."""
     count = sum(len(passages) for passages, _ in added)
     if not count:
         return
     row_ids = [
         row[0]
         for row in connection.execute(
-            "SELECT nextval('rag_passages_row_id_seq') FROM generate_series(1, %s)", (count,)
+            "SELECT nextval(pg_get_serial_sequence(%s, 'row_id')) FROM generate_series(1, %s)",
+            (f"rag_passages{suffix}", count),
         ).fetchall()
     ]
     frequencies: dict[str, int] = {}
     number = 0
     with connection.cursor().copy(
-        "COPY rag_passages (row_id, article_id, source, published, length, passage, embedding) FROM STDIN"
+        f"COPY rag_passages{suffix} (row_id, article_id, source, published, length, passage, embedding) FROM STDIN"
     ) as passages_copy:
         postings: list[tuple[str, int, int, int]] = []
         for passages, vectors in added:
@@ -265,11 +325,11 @@ def _insert(connection: Any, added: Sequence[tuple[list[Passage], np.ndarray]], 
                 for term, tf in counts.items():
                     postings.append((term, row_id, tf, len(terms)))
                     frequencies[term] = frequencies.get(term, 0) + 1
-    with connection.cursor().copy("COPY rag_postings (term, passage, tf, length) FROM STDIN") as postings_copy:
+    with connection.cursor().copy(f"COPY rag_postings{suffix} (term, passage, tf, length) FROM STDIN") as postings_copy:
         for posting in postings:
             postings_copy.write_row(posting)
     connection.execute(
-        "INSERT INTO rag_terms (term, df) SELECT * FROM unnest(%s::text[], %s::int[]) "
-        "ON CONFLICT (term) DO UPDATE SET df = rag_terms.df + excluded.df",
+        f"INSERT INTO rag_terms{suffix} AS t (term, df) SELECT * FROM unnest(%s::text[], %s::int[]) "
+        "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df",
         (list(frequencies), list(frequencies.values())),
     )

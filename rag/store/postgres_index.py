@@ -265,14 +265,18 @@ class PostgresIndex:
         )
 
     def vectors_of(self, rows: Sequence[int]) -> np.ndarray:
-        """The stored vectors of these passage rows, in the order given (story grouping compares them)."""
+        """The stored vectors of these passage rows, in the order given (story grouping compares them); zeros for a
+        row that is gone."""
         if not rows:
             return np.zeros((0, self.dimension), dtype=np.float32)
         found = {int(row): text for row, text in self.database.fetch(
             "SELECT row_id, embedding::text FROM rag_passages WHERE row_id = ANY(%(rows)s)",
             {"rows": [int(row) for row in rows]})}
-        return np.array([np.array(found[int(row)].strip("[]").split(","), dtype=np.float32) for row in rows],
-                        dtype=np.float32).reshape(len(rows), self.dimension)
+        # A row missing is one of a generation that a rebuild replaced between the question's candidates and this
+        # statement (row numbers are never reused): a zero vector groups it with no other passage.
+        missing = ",".join(["0"] * self.dimension)
+        return np.array([np.array(found.get(int(row), missing).strip("[]").split(","), dtype=np.float32)
+                         for row in rows], dtype=np.float32).reshape(len(rows), self.dimension)
 
     def _filter_groups(self) -> list[tuple[str, str, int]]:
         """The distinct (source, published date) pairs with their passage counts, read once per generation: a

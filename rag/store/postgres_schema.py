@@ -16,6 +16,13 @@ Tables (all prefixed `rag_` so that the index can share a database with other ap
   filters look at, and its BM25 length.
 - `rag_terms` (term, document frequency) and `rag_postings` (term, passage, term frequency, passage length): BM25
   kept as tables, scored in SQL with the same formula and tokenizer (`rag.text.tokenize`) as the file store.
+
+The last four are one generation of the index. A first build or a rebuild (`rag index --rebuild`) writes a new
+generation beside the live one, in tables named with `NEXT` (`generation_tables`), then switches to it in the same
+transaction (`rag.store.postgres`): the live tables are dropped and the new ones take their names, with their
+indexes, sequence and constraints, so a rebuilt database is the same as one migrated to this version. Readers never
+see a half-built generation and are never refused: a question asked during the switch waits for it (milliseconds).
+This needs no schema change (version 2 databases are rebuilt this way as they are).
 """
 
 from __future__ import annotations
@@ -84,6 +91,51 @@ MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS rag_schema_migrations (
     version integer PRIMARY KEY,
     description text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now())"""
+
+
+NEXT = "_next"
+"""What the tables of a generation being built are named with, before the switch (`rag_passages_next`, ...)."""
+GENERATION_TABLES = ("rag_articles", "rag_passages", "rag_postings", "rag_terms")
+"""The tables of one generation of the index (`rag_state` and `rag_schema_migrations` stay)."""
+
+
+def generation_tables(dimension: int, suffix: str = NEXT) -> tuple[str, ...]:
+    """The statements that create an empty generation whose tables are named with `suffix`, with vectors of
+    `dimension`: the tables and indexes of migrations 1 and 2, and the vector column (the HNSW index is built once
+    the passages are in: much faster than growing it row by row).
+
+    >>> statements = generation_tables(384)
+    >>> len(statements), statements[-1]
+    (7, 'CREATE INDEX rag_postings_next_passage ON rag_postings_next (passage)')
+    """
+    return (
+        f"""CREATE TABLE rag_articles{suffix} (
+        id text CONSTRAINT rag_articles{suffix}_pkey PRIMARY KEY,
+        hash text NOT NULL,
+        record jsonb NOT NULL)""",
+        f"""CREATE TABLE rag_passages{suffix} (
+        row_id bigserial CONSTRAINT rag_passages{suffix}_pkey PRIMARY KEY,
+        article_id text NOT NULL CONSTRAINT rag_passages{suffix}_article_id_fkey
+            REFERENCES rag_articles{suffix} (id) ON DELETE CASCADE,
+        source text NOT NULL,
+        published text NOT NULL,
+        length integer NOT NULL,
+        passage jsonb NOT NULL,
+        embedding vector({int(dimension)}) NOT NULL)""",
+        f"""CREATE TABLE rag_terms{suffix} (
+        term text CONSTRAINT rag_terms{suffix}_pkey PRIMARY KEY,
+        df integer NOT NULL)""",
+        f"""CREATE TABLE rag_postings{suffix} (
+        term text NOT NULL,
+        passage bigint NOT NULL CONSTRAINT rag_postings{suffix}_passage_fkey
+            REFERENCES rag_passages{suffix} (row_id) ON DELETE CASCADE,
+        tf integer NOT NULL,
+        length integer NOT NULL,
+        CONSTRAINT rag_postings{suffix}_pkey PRIMARY KEY (term, passage) INCLUDE (tf, length))""",
+        f"CREATE INDEX rag_passages{suffix}_article ON rag_passages{suffix} (article_id)",
+        f"CREATE INDEX rag_passages{suffix}_filter ON rag_passages{suffix} (source, published)",
+        f"CREATE INDEX rag_postings{suffix}_passage ON rag_postings{suffix} (passage)",
+    )
 
 
 def pending(version: int) -> tuple[Migration, ...]:
