@@ -48,6 +48,10 @@ class StoreUnavailableError(RagError):
     """The database that holds the index is not answering (down, unreachable, restarting): try again later."""
 
 
+class ReadOnlyStoreError(RagError):
+    """The database is a read-only replica: writes (uploads, `rag index`) go to its primary, which the message names."""
+
+
 class DatabaseCrashedError(StoreUnavailableError):
     """The database server crashed under a request (one of its processes died of a signal, as its log says): the
     message names the signal and what to do. The request is not sent again, since it may crash the server again."""

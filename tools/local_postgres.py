@@ -18,6 +18,8 @@ PostgreSQL refuses to run as root), with its log in `folder/log`. What this modu
 - `new_database`: the URL of a new database (every test and every benchmark part gets its own);
 - `stop`: a fast shutdown (connections cut at once), which the engine does not offer, and `close`, which throws
   a server away without waiting for its shutdown checkpoint;
+- `replica`: a second server, a streaming replica of this one (`pg_basebackup -R` with the engine's own binaries,
+  then started from that copy): what read replicas are in production, for tests/test_replica.py;
 - without a folder, a temporary one that `close` removes, outside pytest's: as root the server runs as another user,
   who must reach its folder, and every new pytest session (another one's too, on a shared machine) closes
   /tmp/pytest-of-root to all but root again, after which that server could not start or stop. The engine opens
@@ -146,6 +148,25 @@ class LocalPostgres:
         """Run the engine's pg_ctl on this folder (as the server's system user, when we are root)."""
         commands = importlib.import_module(f"{ENGINES[self.engine]}._commands")
         return str(commands.pg_ctl(arguments, pgdata=self.folder, user=self.system_user))
+
+    def replica(self) -> LocalPostgres:
+        """A new server that streams this one's changes (hot standby, read-only), started, in a temporary folder
+        that its `close` removes: `pg_basebackup -R` copies this server's data folder and writes the
+        `primary_conninfo` (this server's socket) and `standby.signal` that make the copy a replica."""
+        commands = importlib.import_module(f"{ENGINES[self.engine]}._commands")
+        replica = LocalPostgres(engine=self.engine)
+        replica.folder.mkdir(mode=0o700)
+        if self.system_user is not None:  # the copy is the server's user's, as its own data folder is
+            assert replica.temporary is not None
+            replica.temporary.chmod(0o755)  # as the engine opens a data folder's parents for that user
+            shutil.chown(replica.folder, self.system_user, self.system_user)
+        commands.pg_basebackup(["-D", str(replica.folder), "-R", "-X", "stream", "-c", "fast", "-d", self.url],
+                               user=self.system_user, timeout=120)
+        # The copy holds this server's socket lock (its socket is in its data folder), log and bookkeeping of the
+        # processes that use it: the replica has its own.
+        for copied in [*replica.folder.glob(".s.PGSQL.*"), replica.folder / ".handle_pids.json", replica.log]:
+            copied.unlink(missing_ok=True)
+        return replica.start()
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server and wait until it is down. `fast` (the tests' "the database went away") cuts the

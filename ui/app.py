@@ -156,6 +156,26 @@ def source_choices(assistant: Any) -> list[str]:
     return sorted(sources)[:500]
 
 
+def source_list(assistant: Any) -> tuple[list[str], str]:
+    """The source filter's choices and a note: none and what went wrong when the index cannot be read (a database
+    that is away: the page still loads, and the list comes back with the database on the next question or page
+    load)."""
+    try:
+        refresh = getattr(getattr(assistant, "retriever", None), "refresh", None)
+        if callable(refresh):  # the live generation: a database that is away says so here
+            refresh()
+        return source_choices(assistant), ""
+    except Exception as exc:  # the settings panel must never break the page
+        _log_unexpected(exc, "source list")
+        return [], f"The source list is unavailable: {error_message(exc)}"
+
+
+def source_filter_update(assistant: Any) -> Any:
+    """The source filter's choices and note, read again (issue 23: they follow the database going and coming)."""
+    choices, note = source_list(assistant)
+    return gr.update(choices=choices, info=note) if not note else gr.update(info=note)
+
+
 def _messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
     messages: list[dict[str, str]] = []
     for number, turn in enumerate(turns, start=1):
@@ -282,7 +302,7 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
 
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008
         summary = upload_articles(add_articles, files, progress)
-        return summary, stats_html(assistant), gr.update(choices=source_choices(assistant))
+        return summary, stats_html(assistant), source_filter_update(assistant)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         gr.Markdown(f"## {TITLE}")
@@ -320,8 +340,10 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
                         value=default_k,
                         label="k: passages to retrieve",
                     )
+                    source_choices_now, source_note = source_list(assistant)
                     source_filter = gr.Dropdown(
-                        choices=source_choices(assistant),
+                        choices=source_choices_now,
+                        info=source_note,
                         value=[],
                         multiselect=True,
                         allow_custom_value=True,
@@ -359,8 +381,8 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
         }
         chat_events: list[Any] = [question.submit(**chat_io), send.click(**chat_io)]
         for event in chat_events:  # the header and model info follow a new index generation or a loaded model
-            event.then(lambda: (stats_html(assistant), describe()), None, [stats, model], api_visibility="private",
-                       queue=False)
+            event.then(lambda: (stats_html(assistant), describe(), source_filter_update(assistant)), None,
+                       [stats, model, source_filter], api_visibility="private", queue=False)
         # Clearing also stops an answer that is still streaming, so it cannot write the old turn back.
         clear_outputs = [question, chatbot, sources, turns_state]
         clear_button.click(clear, None, clear_outputs, api_visibility="private", queue=False, cancels=chat_events)
@@ -371,7 +393,8 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
         if add_articles is not None:
             add_button.click(upload, [files], [report, stats, source_filter], api_visibility="private",
                              concurrency_id="index", concurrency_limit=1)
-        app.load(lambda: (stats_html(assistant), describe()), None, [stats, model], api_visibility="private")
+        app.load(lambda: (stats_html(assistant), describe(), source_filter_update(assistant)), None,
+                 [stats, model, source_filter], api_visibility="private")
     return app
 
 

@@ -106,6 +106,10 @@ def article_adder(assistant: Any) -> AddArticles | None:
     def add(files: Sequence[tuple[str, bytes]], on_progress: ProgressCallback | None = None) -> dict[str, Any]:
         from rag.ingest.uploads import add_files
 
+        # Issue 23: a database that is a read-only replica refuses before any file is kept, naming its primary.
+        check_writable = getattr(getattr(index, "database", None), "check_writable", None)
+        if store and callable(check_writable):
+            check_writable()
         report = add_files(files, Path(folder), retriever.embedder, options, on_progress=on_progress, store=store)
         retriever.refresh()  # the next question sees the new generation anyway; this makes stats current now
         data: dict[str, Any] = report.to_dict()

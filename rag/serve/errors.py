@@ -27,6 +27,7 @@ from rag.errors import (
     InvalidRequestError,
     ModelError,
     RagError,
+    ReadOnlyStoreError,
     SourceError,
     StoreUnavailableError,
 )
@@ -50,6 +51,7 @@ _STATUS: tuple[tuple[type[RagError], int, str], ...] = (
     (InvalidRequestError, 400, "invalid_request_error"),
     (SourceError, 400, "invalid_request_error"),
     (IndexLockedError, 409, "conflict"),
+    (ReadOnlyStoreError, 409, "read_only_replica"),  # issue 23: uploads to a server on a replica
     (BusyError, 503, "server_busy"),
     (IndexNotFoundError, 503, "unavailable"),
     (IndexFormatError, 503, "unavailable"),

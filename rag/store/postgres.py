@@ -87,8 +87,9 @@ class PostgresStore:
     def writer_lock(self, timeout: float = 0.0, exclusive: bool = False) -> Iterator[None]:
         """Hold the run lock (a session advisory lock: released by PostgreSQL if this process dies): shared by
         ordinary runs, `exclusive` for a rebuild. A run that cannot have it gets IndexLockedError after `timeout`
-        seconds."""
+        seconds; one against a read-only replica, ReadOnlyStoreError naming the primary."""
         psycopg = _driver()
+        self.database.check_writable()  # a replica: say where indexing goes, before anything is read or embedded
         connection = self.database.connect()
         backend_pid = connection.info.backend_pid
         take = "pg_try_advisory_lock" if exclusive else "pg_try_advisory_lock_shared"

@@ -13,7 +13,14 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from rag.errors import DatabaseCrashedError, IndexFormatError, IndexNotFoundError, RagError, StoreUnavailableError
+from rag.errors import (
+    DatabaseCrashedError,
+    IndexFormatError,
+    IndexNotFoundError,
+    RagError,
+    ReadOnlyStoreError,
+    StoreUnavailableError,
+)
 from rag.store.postgres_crash import diagnose, looks_lost
 from rag.store.postgres_schema import MIGRATIONS_TABLE, SCHEMA_VERSION, pending
 
@@ -75,6 +82,26 @@ def masked(url: str) -> str:
         + (f"?{query}" if query else "")
         + (f"#{parts.fragment}" if parts.fragment else "")
     )
+
+
+def primary_url(conninfo: str, path: str) -> str:
+    """The URL of a replica's primary, from its `primary_conninfo`, for the database at `path` (the replica's own
+    database: the primary holds the same), without the password.
+
+    >>> primary_url("user=rag password=s3cret host=db-primary port=5433 dbname=replication", "/news")
+    'postgresql://rag@db-primary:5433/news'
+    >>> primary_url("user=postgres host='/tmp/pg' port=5432", "/news")
+    'postgresql://postgres@/news?host=/tmp/pg&port=5432'
+    """
+    from psycopg.conninfo import conninfo_to_dict
+
+    parts = {name: str(value) for name, value in conninfo_to_dict(conninfo).items()}
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    host, port = parts.get("host", ""), parts.get("port", "")
+    if host.startswith("/") or not host:  # a Unix socket: libpq's URL takes it as a parameter
+        query = "&".join(f"{name}={value}" for name, value in (("host", host), ("port", port)) if value)
+        return f"postgresql://{user}{path}" + (f"?{query}" if query else "")
+    return f"postgresql://{user}{host}" + (f":{port}" if port else "") + path
 
 
 def _secrets(url: str) -> list[str]:
@@ -215,6 +242,27 @@ class Database:
             idle, self._idle = self._idle, []
         for connection in idle:
             connection.close()
+
+    def check_writable(self) -> None:
+        """Refuse (`ReadOnlyStoreError`) a database that is a read-only replica (a hot standby), naming its primary,
+        where uploads and indexers go, when this role may read the replica's `primary_conninfo` (a superuser or
+        pg_read_all_settings)."""
+        psycopg = _driver()
+        with self.connection() as connection:
+            if not connection.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                return
+            try:
+                conninfo = str(connection.execute("SELECT current_setting('primary_conninfo')").fetchone()[0])
+            except psycopg.Error:
+                conninfo = ""
+        primary = primary_url(conninfo, urlsplit(self.url).path) if conninfo else ""
+        where = f"its primary, {primary}" if primary else "its primary (the server its primary_conninfo names)"
+        target = primary or "PRIMARY_URL"
+        raise ReadOnlyStoreError(
+            f"the database {self.name} is a read-only replica: uploads and indexing go to {where}. Send uploads "
+            f"(POST /api/index, the chat's upload box) to a server started with `--store {target}`, or run "
+            f"`rag index FILES --store {target}`; this server answers questions"
+        )
 
     def schema_version(self, connection: Any) -> int:
         """The schema version the database holds (0: none)."""
