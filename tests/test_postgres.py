@@ -531,6 +531,37 @@ def test_the_server_answers_503_while_the_database_is_away_and_recovers(tmp_path
             assert httpx.post(f"{base}/api/search", json=body, timeout=30).status_code == 200
 
 
+def test_questions_asked_through_a_database_restart_are_all_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tools.loadtest.measure_shared` (what `python -m tools.loadtest --shared` runs): clients asking two servers on
+    one database while it restarts get 503 with Retry-After while it is away, ask again, and every question is
+    answered in the end; nothing else fails."""
+    from rag.serve.app import create_app
+    from rag.serve.start import running
+    from tools import loadtest
+
+    with LocalPostgres() as server:
+        url = server.new_database()
+        index([corpus(tmp_path / "articles")], url, FakeEmbedder())
+        with contextlib.ExitStack() as stack:
+            bases = [stack.enter_context(running(create_app(
+                Assistant.load(store=url, embedder=FakeEmbedder(), llm=ScriptedLLM())))) for _ in range(2)]
+
+            def restart() -> None:
+                server.stop()  # fast: the servers' connections are cut
+                time.sleep(1.5)  # away long enough for questions to be refused
+                server.start()
+
+            # The test's clients ask again sooner than Retry-After (10 s) says.
+            monkeypatch.setattr(loadtest, "RETRY_AFTER_CAP", 0.5)
+            result = loadtest.measure_shared(bases, 2, 4.0, "postgres", restart, 1.0,
+                                             ["What does the harbour report note?"])
+    assert result.errors == 0 and result.lost == 0, result.error_samples
+    assert result.unavailable > 0 and result.answered == result.questions > 0
+    assert result.outage is not None
+
+
 # --- a server process killed by a signal -----------------------------------------------------------------------------
 
 

@@ -18,6 +18,10 @@ ratio holds even when the machine is busy (absolute figures do not: the report r
   figure is the store's), against the file store's one process; at each of `--store-sizes` (SYNTHETIC vectors and
   Zipf word documents), pgvector's HNSW at several m / ef_construction / ef_search against FAISS and exact search
   (p50/p99, recall@10), one question's whole retrieval through each store, and the database's bytes per passage.
+- shared load (issue 23): 3 `rag serve` processes on one index, 8 clients each, generation by a stand-in endpoint
+  that answers at once (`tools.loadtest.shared_load`): answers/s, p50/p95, errors and questions lost, on the index
+  folder and on PostgreSQL, and on PostgreSQL again with the database restarted mid-run (503 with Retry-After while
+  it is away, every question answered in the end).
 - answers: time to first token and tokens/s of `Assistant.stream` against raw llama-cpp-python generation of the
   very same prompts with the same model and settings.
 - query embedding: one question's embedding latency per backend and thread count, alone and beside one busy
@@ -726,6 +730,8 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
             }) for count in arguments.sizes]
         if "store" not in skip:
             report["store"] = _bench_store(articles_file, work, arguments)
+        if "shared" not in skip:
+            report["shared_load"] = _bench_shared_load(work, quick)
         if "answer" not in skip:
             report["answer"] = _bench_answer(work, backend, quick)
         if "query" not in skip:
@@ -736,6 +742,19 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     report["machine"]["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     return report
+
+
+def _bench_shared_load(work: Path, quick: bool) -> list[dict[str, Any]]:
+    """Several servers on one index (`tools.loadtest.shared_load`); quick: 2 servers × 2 clients, PostgreSQL only."""
+    from tools.loadtest import shared_load
+
+    folder = work / "shared-load"
+    folder.mkdir()
+    if quick:
+        results = shared_load(2, 2, 5.0, 2.0, ("postgres",), work=folder)
+    else:
+        results = shared_load(3, 8, 20.0, 8.0, ("folder", "postgres"), work=folder)
+    return [result.to_dict() for result in results]
 
 
 def _progress(label: str, part: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -856,6 +875,13 @@ def table(report: dict[str, Any]) -> str:
                 f"{bm25} | {row['peak_rss_mb']:.0f} MB |")
     if "store" in report:
         lines += _store_table(report["store"])
+    if "shared_load" in report:
+        from tools.loadtest import SharedLoadResult, format_shared_table
+
+        lines += ["", "Load on a shared index (servers on one index, a stand-in model that answers at once)", "",
+                  format_shared_table([SharedLoadResult(**{**row, "outage": tuple(row["outage"] or ()) or None,
+                                                           "error_samples": tuple(row["error_samples"])})
+                                       for row in report["shared_load"]])]
     if "answer" in report:
         answer = report["answer"]
         lines += ["", "Answers (bundled Gemma 3 270M, sample index; median over questions)", "",
@@ -925,7 +951,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "embed_backend setting)")
     parser.add_argument("--skip", default=[], type=lambda value: value.split(","),
                         help="comma-separated parts to skip: index, search, store (or only its indexing throughput: "
-                             "store-index), answer, query")
+                             "store-index), shared (load on a shared index), answer, query")
     parser.add_argument("--store-sizes", type=lambda value: [int(float(v)) for v in value.split(",")], default=None,
                         help="PostgreSQL store search sizes (default 10000,100000; quick: 2000; 1000000 takes about "
                              "an hour on 2 cores)")
