@@ -16,7 +16,8 @@ with its clients asking `/api/ask` as fast as answers come. Generation is a stan
 mid-run: questions asked while it is away get 503 with Retry-After, which the clients honour and ask again;
 nothing may be lost (every question asked is answered in the end) and nothing else may fail.
 
-    python -m tools.loadtest --shared --servers 3 --clients 8 --seconds 30 --restart-at 10
+    python -m tools.loadtest --shared --servers 3 --clients-each 8 --seconds 30 --restart-at 10
+    python -m tools.loadtest --shared --endpoint search ...        # retrieval alone: embedding and the store
 """
 
 from __future__ import annotations
@@ -290,10 +291,11 @@ class SharedLoadResult:
 
 def measure_shared(bases: Sequence[str], clients: int, seconds: float, store: str = "postgres",
                    restart: Callable[[], None] | None = None, restart_at: float = 0.0,
-                   questions: Sequence[str] = SAMPLE_QUESTIONS) -> SharedLoadResult:
-    """`clients` threads per server of `bases` ask `/api/ask` for `seconds`, each question until it is answered
-    (after a 503 with Retry-After, again after the wait, capped at `RETRY_AFTER_CAP`); `restart` (the database
-    restarted) is called `restart_at` seconds in. Latency is that of the request that was answered."""
+                   questions: Sequence[str] = SAMPLE_QUESTIONS, endpoint: str = "ask") -> SharedLoadResult:
+    """`clients` threads per server of `bases` ask `/api/ask` (or `/api/search`: `endpoint`) for `seconds`, each
+    question until it is answered (after a 503 with Retry-After, again after the wait, capped at `RETRY_AFTER_CAP`);
+    `restart` (the database restarted) is called `restart_at` seconds in. Latency is that of the request that was
+    answered."""
     for base in bases:
         host = urlsplit(base).hostname or ""
         if not is_loopback(host):
@@ -318,13 +320,13 @@ def measure_shared(bases: Sequence[str], clients: int, seconds: float, store: st
                     sent = time.perf_counter()
                     problem = ""
                     try:
-                        response = http.post("/api/ask", json={"question": question})
+                        response = http.post(f"/api/{endpoint}", json={"question": question})
                     except httpx.HTTPError as error:
                         problem = f"{type(error).__name__}: {error}"
                     else:
                         if response.status_code == 200:
                             latency = time.perf_counter() - sent
-                            refused = bool(response.json().get("refused"))
+                            refused = endpoint == "ask" and bool(response.json().get("refused"))
                             with lock:
                                 counts["answered"] += 1
                                 counts["refused"] += refused
@@ -407,12 +409,13 @@ def _served(command: list[str], base: str, log: Path, timeout: float = 300.0) ->
 
 
 def shared_load(servers: int = 3, clients: int = 8, seconds: float = 30.0, restart_at: float | None = None,
-                stores: Sequence[str] = ("folder", "postgres"), work: Path | None = None,
+                stores: Sequence[str] = ("folder", "postgres"), work: Path | None = None, endpoint: str = "ask",
                 log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
                 ) -> list[SharedLoadResult]:
     """For each of `stores`: index the sample articles (`rag index`, the bundled embedder), start `servers`
     `rag serve` processes on that one index (generation by `StandInLLM`), and `measure_shared` with `clients`
-    clients each; for PostgreSQL, the same again with the database restarted `restart_at` seconds in."""
+    clients each; for PostgreSQL, the same again with the database restarted `restart_at` seconds in. `endpoint`
+    "search" measures retrieval alone (`/api/search`: query embedding and the store), "ask" whole answers."""
     from tools.local_postgres import LocalPostgres
 
     folder = Path(tempfile.mkdtemp(prefix="rag-shared-load-")) if work is None else work
@@ -443,11 +446,11 @@ def shared_load(servers: int = 3, clients: int = 8, seconds: float = 30.0, resta
                         serving.enter_context(_served(command, base, folder / f"serve-{store}-{number}.log"))
                         bases.append(base)
                     log(f"shared load: {servers} servers × {clients} clients for {seconds:.0f} s ({store})...")
-                    results.append(measure_shared(bases, clients, seconds, store))
+                    results.append(measure_shared(bases, clients, seconds, store, endpoint=endpoint))
                     if database is not None and restart_at is not None:
                         log(f"shared load: again, the database restarted {restart_at:.0f} s in...")
                         results.append(measure_shared(bases, clients, seconds, f"{store}, restarted",
-                                                      _restarter(database), restart_at))
+                                                      _restarter(database), restart_at, endpoint=endpoint))
     finally:
         if work is None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -507,7 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.shared:
         shared_results = shared_load(arguments.servers, arguments.clients_each, arguments.seconds,
-                                     arguments.restart_at, arguments.stores.split(","))
+                                     arguments.restart_at, arguments.stores.split(","), endpoint=arguments.endpoint)
         print(json.dumps([result.to_dict() for result in shared_results], indent=2) if arguments.json
               else format_shared_table(shared_results))
         return 0 if all(result.errors == 0 and result.lost == 0 for result in shared_results) else 1

@@ -11,6 +11,10 @@ folder. It behaves as the file store does (`rag.store.generations`), through the
   database holds under its id, so two runs over the same sources leave one copy. A rebuild holds the run lock
   exclusively (`WRITER_LOCK`, `writer_lock`). What two runs at the same moment cannot see of each other: the same
   text under two ids, each new in one of them, is stored twice (one run alone stores it once).
+- a first build or a rebuild writes a new generation beside the live one (the `rag_*_next` tables of
+  `rag.store.postgres_schema.generation_tables`) and switches to it at the end of its transaction (`_switch`: the
+  live tables dropped, the new ones renamed), so questions are answered throughout, from the old generation until
+  the commit and from the new one after it (issue 23; no TRUNCATE under the readers).
 - the retriever (`rag.answer.retrieve.Retriever`) asks `candidates` for the dense and BM25 candidates of a
   question in one SQL statement: the nearest vectors by pgvector's HNSW index (inner product), and the BM25 scores
   computed in SQL from `rag_terms`/`rag_postings`, with the file store's formula (Lucene's, as bm25s scores) over
