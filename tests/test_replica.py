@@ -1,7 +1,8 @@
 """A real read replica (issue 23): a second PostgreSQL started as a streaming replica of the first
 (`tools.local_postgres.LocalPostgres.replica`: `pg_basebackup -R` with the same embedded server binaries), a real
 `rag serve` process on it (the fake embedder, generation by a scripted OpenAI-compatible endpoint through
-`--llm-url`) answering while an indexer writes to the primary, a new article found on the replica once replication
+`--llm-url`) answering while an indexer writes to the primary and while a rebuild there switches generations (the
+switch replayed on the replica), a new article found on the replica once replication
 brings it (the lag is measured and printed), an upload sent to it refused with a message naming the primary, and
 /api/health and the chat's source list saying the database is away, then recovering, when the replica stops and
 starts again.
@@ -79,11 +80,24 @@ def on_server(url: str, server_url: str) -> str:
     return urlunsplit(urlsplit(server_url)._replace(path=urlsplit(url).path))
 
 
-def index_as_the_child(tmp_path: Path, folder: Path, url: str) -> None:
-    """Index `folder` into `url` in this process, with the fake embedder named as the served child names it."""
-    from tests.test_postgres import index_as_the_child as index
+def index_as_the_child(tmp_path: Path, folder: Path, url: str, rebuild: bool = False) -> None:
+    """Index `folder` into `url` in this process (`rebuild`: everything again), with the fake embedder named as the
+    served child names it."""
+    from rag.ingest.indexer import UpdateOptions, update_index
+    from tests.test_indexer import CHUNKS
 
-    index(tmp_path, [folder], url)
+    update_index([folder], url, named_embedder(tmp_path),
+                 UpdateOptions(progress=False, batch_size=2, rebuild=rebuild, **CHUNKS))
+
+
+def named_embedder(tmp_path: Path) -> FakeEmbedder:
+    """The fake embedder, named as the served child names its own (the index records the name)."""
+    from rag.models.embed import embedder_name
+    from rag.settings import Settings
+
+    embedder = FakeEmbedder()
+    embedder.name = embedder_name(str(fake_model(tmp_path)), Settings().embed_backend)
+    return embedder
 
 
 def search(base: str, question: str) -> list[dict[str, Any]]:
@@ -123,6 +137,14 @@ def test_a_server_on_a_replica_answers_while_the_primary_is_written(
             assert search(base, "What does the harbour report note?")
             answered += 1
         writing.join()
+        # And while a rebuild on the primary switches generations (replayed on the replica: the same switch).
+        rebuilding = threading.Thread(target=index_as_the_child, args=(tmp_path, more, url, True))
+        rebuilding.start()
+        answered = 0
+        while rebuilding.is_alive() or answered < 5:
+            assert search(base, "What does the harbour report note?")
+            answered += 1
+        rebuilding.join()
 
         # A new article on the primary: found on the replica once replication brings it.
         write(articles, "orwin-ferry.txt", FERRY)
@@ -147,12 +169,7 @@ def test_a_server_on_a_replica_answers_while_the_primary_is_written(
             index_as_the_child(tmp_path, articles, replica_url)  # `rag index` against it: the same
 
         # The replica away: health and the chat's source list say so, then recover.
-        from rag.models.embed import embedder_name
-        from rag.settings import Settings
-
-        embedder = FakeEmbedder()
-        embedder.name = embedder_name(str(fake_model(tmp_path)), Settings().embed_backend)  # as the child's
-        assistant = Assistant.load(store=replica_url, embedder=embedder, llm=ScriptedLLM())
+        assistant = Assistant.load(store=replica_url, embedder=named_embedder(tmp_path), llm=ScriptedLLM())
         choices, note = source_list(assistant)
         assert any("orwin-ferry" in choice for choice in choices) and note == ""
         replica.stop()
