@@ -559,7 +559,7 @@ def test_questions_asked_through_a_database_restart_are_all_answered(
                                              ["What does the harbour report note?"])
     assert result.errors == 0 and result.lost == 0, result.error_samples
     assert result.unavailable > 0 and result.answered == result.questions > 0
-    assert result.outage is not None
+    assert result.disruption is not None
 
 
 # --- a server process killed by a signal -----------------------------------------------------------------------------

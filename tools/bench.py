@@ -21,7 +21,8 @@ ratio holds even when the machine is busy (absolute figures do not: the report r
 - shared load (issue 23): 3 `rag serve` processes on one index, 8 clients each, generation by a stand-in endpoint
   that answers at once (`tools.loadtest.shared_load`): answers/s, p50/p95, errors and questions lost, on the index
   folder and on PostgreSQL, and on PostgreSQL again with the database restarted mid-run (503 with Retry-After while
-  it is away, every question answered in the end).
+  it is away, every question answered in the end) and with a `rag index --rebuild` mid-run (every question answered
+  throughout).
 - answers: time to first token and tokens/s of `Assistant.stream` against raw llama-cpp-python generation of the
   very same prompts with the same model and settings.
 - query embedding: one question's embedding latency per backend and thread count, alone and beside one busy
@@ -753,7 +754,7 @@ def _bench_shared_load(work: Path, quick: bool) -> list[dict[str, Any]]:
     if quick:
         results = shared_load(2, 2, 5.0, 2.0, ("postgres",), work=folder)
     else:
-        results = shared_load(3, 8, 20.0, 8.0, ("folder", "postgres"), work=folder)
+        results = shared_load(3, 8, 20.0, 8.0, ("folder", "postgres"), work=folder, rebuild_at=2.0)
     return [result.to_dict() for result in results]
 
 
@@ -879,7 +880,7 @@ def table(report: dict[str, Any]) -> str:
         from tools.loadtest import SharedLoadResult, format_shared_table
 
         lines += ["", "Load on a shared index (servers on one index, a stand-in model that answers at once)", "",
-                  format_shared_table([SharedLoadResult(**{**row, "outage": tuple(row["outage"] or ()) or None,
+                  format_shared_table([SharedLoadResult(**{**row, "disruption": tuple(row["disruption"] or ()) or None,
                                                            "error_samples": tuple(row["error_samples"])})
                                        for row in report["shared_load"]])]
     if "answer" in report:

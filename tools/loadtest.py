@@ -14,7 +14,8 @@ with its clients asking `/api/ask` as fast as answers come. Generation is a stan
 (`StandInLLM`, through `--llm-url`) that answers at once, so what is measured is the servers' own work per question
 (query embedding, retrieval in the database, the answer checks). With `--restart-at`, the database is restarted
 mid-run: questions asked while it is away get 503 with Retry-After, which the clients honour and ask again;
-nothing may be lost (every question asked is answered in the end) and nothing else may fail.
+nothing may be lost (every question asked is answered in the end) and nothing else may fail. With `--rebuild-at`,
+a `rag index --rebuild` runs mid-run: every question is answered throughout (the generation switch).
 
     python -m tools.loadtest --shared --servers 3 --clients-each 8 --seconds 30 --restart-at 10
     python -m tools.loadtest --shared --endpoint search ...        # retrieval alone: embedding and the store
@@ -281,8 +282,9 @@ class SharedLoadResult:
     """Anything else that was not an answer: failed requests, other statuses, 503 without Retry-After."""
     lost: int
     """Questions never answered, even in the `GRACE` seconds after the run."""
-    outage: tuple[float, float] | None = None
-    """Seconds from the start when the database was stopped and when it answered again (`--restart-at`)."""
+    disruption: tuple[float, float] | None = None
+    """Seconds from the start when the disruption began and ended: the database stopped and started again
+    (`--restart-at`), or a rebuild of the index (`--rebuild-at`)."""
     error_samples: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -290,12 +292,12 @@ class SharedLoadResult:
 
 
 def measure_shared(bases: Sequence[str], clients: int, seconds: float, store: str = "postgres",
-                   restart: Callable[[], None] | None = None, restart_at: float = 0.0,
+                   disrupt: Callable[[], None] | None = None, disrupt_at: float = 0.0,
                    questions: Sequence[str] = SAMPLE_QUESTIONS, endpoint: str = "ask") -> SharedLoadResult:
     """`clients` threads per server of `bases` ask `/api/ask` (or `/api/search`: `endpoint`) for `seconds`, each
     question until it is answered (after a 503 with Retry-After, again after the wait, capped at `RETRY_AFTER_CAP`);
-    `restart` (the database restarted) is called `restart_at` seconds in. Latency is that of the request that was
-    answered."""
+    `disrupt` (the database restarted, the index rebuilt) is called `disrupt_at` seconds in. Latency is that of the
+    request that was answered."""
     for base in bases:
         host = urlsplit(base).hostname or ""
         if not is_loopback(host):
@@ -306,7 +308,7 @@ def measure_shared(bases: Sequence[str], clients: int, seconds: float, store: st
     samples: list[str] = []
     started = time.perf_counter()
     end = started + seconds
-    outage: list[float] = []
+    window: list[float] = []
 
     def client(base: str, number: int) -> None:
         with httpx.Client(base_url=base, timeout=120) as http:
@@ -350,17 +352,17 @@ def measure_shared(bases: Sequence[str], clients: int, seconds: float, store: st
                             samples.append(problem)
                     break
 
-    def restarter() -> None:
-        time.sleep(max(0.0, started + restart_at - time.perf_counter()))
-        outage.append(time.perf_counter() - started)
-        assert restart is not None
-        restart()
-        outage.append(time.perf_counter() - started)
+    def disruptor() -> None:
+        time.sleep(max(0.0, started + disrupt_at - time.perf_counter()))
+        window.append(time.perf_counter() - started)
+        assert disrupt is not None
+        disrupt()
+        window.append(time.perf_counter() - started)
 
     threads = [threading.Thread(target=client, args=(base, number), name=f"shared-client-{number}")
                for base in bases for number in range(clients)]
-    if restart is not None:
-        threads.append(threading.Thread(target=restarter, name="restart-database"))
+    if disrupt is not None:
+        threads.append(threading.Thread(target=disruptor, name="disruption"))
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -372,7 +374,7 @@ def measure_shared(bases: Sequence[str], clients: int, seconds: float, store: st
         latency_p50=round(percentile(latencies, 0.5), 4), latency_p95=round(percentile(latencies, 0.95), 4),
         latency_max=round(max(latencies, default=0.0), 4), unavailable=counts["unavailable"],
         errors=counts["errors"], lost=counts["lost"],
-        outage=(round(outage[0], 2), round(outage[1], 2)) if len(outage) == 2 else None,
+        disruption=(round(window[0], 2), round(window[1], 2)) if len(window) == 2 else None,
         error_samples=tuple(samples))
 
 
@@ -410,11 +412,13 @@ def _served(command: list[str], base: str, log: Path, timeout: float = 300.0) ->
 
 def shared_load(servers: int = 3, clients: int = 8, seconds: float = 30.0, restart_at: float | None = None,
                 stores: Sequence[str] = ("folder", "postgres"), work: Path | None = None, endpoint: str = "ask",
+                rebuild_at: float | None = None,
                 log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
                 ) -> list[SharedLoadResult]:
     """For each of `stores`: index the sample articles (`rag index`, the bundled embedder), start `servers`
     `rag serve` processes on that one index (generation by `StandInLLM`), and `measure_shared` with `clients`
-    clients each; for PostgreSQL, the same again with the database restarted `restart_at` seconds in. `endpoint`
+    clients each; for PostgreSQL, the same again with the database restarted `restart_at` seconds in, and with a
+    `rag index --rebuild` of the same articles started `rebuild_at` seconds in (the generation switch). `endpoint`
     "search" measures retrieval alone (`/api/search`: query embedding and the store), "ask" whole answers."""
     from tools.local_postgres import LocalPostgres
 
@@ -451,10 +455,25 @@ def shared_load(servers: int = 3, clients: int = 8, seconds: float = 30.0, resta
                         log(f"shared load: again, the database restarted {restart_at:.0f} s in...")
                         results.append(measure_shared(bases, clients, seconds, f"{store}, restarted",
                                                       _restarter(database), restart_at, endpoint=endpoint))
+                    if database is not None and rebuild_at is not None:
+                        log(f"shared load: again, the index rebuilt from {rebuild_at:.0f} s in...")
+                        rebuild = [sys.executable, "-m", "rag.cli", "index", str(SAMPLES), *target, "--rebuild",
+                                   "--quiet"]
+                        results.append(measure_shared(bases, clients, seconds, f"{store}, rebuilt",
+                                                      _runner(rebuild, environment), rebuild_at, endpoint=endpoint))
     finally:
         if work is None:
             shutil.rmtree(folder, ignore_errors=True)
     return results
+
+
+def _runner(command: list[str], environment: dict[str, str]) -> Callable[[], None]:
+    """A run of `command` (the rebuild) to its end; it must succeed."""
+
+    def run() -> None:
+        subprocess.run(command, check=True, cwd=PROJECT, env=environment, capture_output=True, timeout=900)
+
+    return run
 
 
 def _restarter(database: Any) -> Callable[[], None]:
@@ -479,8 +498,8 @@ def format_shared_table(results: Sequence[SharedLoadResult]) -> str:
              "503 + Retry-After | errors | lost |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for result in results:
-        store = result.store + (f" (down at {result.outage[0]:.1f} s, back at {result.outage[1]:.1f} s)"
-                                if result.outage else "")
+        store = result.store + (f" ({result.disruption[0]:.1f}–{result.disruption[1]:.1f} s)"
+                                if result.disruption else "")
         lines.append(f"| {store} | {result.servers} × {result.clients} | {result.seconds:.1f} | {result.questions} | "
                      f"{result.answered} | {result.throughput:.2f} | {result.latency_p50:.3f} | "
                      f"{result.latency_p95:.3f} | {result.unavailable} | {result.errors} | {result.lost} |")
@@ -506,11 +525,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     shared.add_argument("--seconds", type=float, default=30.0, help="length of each run (30)")
     shared.add_argument("--restart-at", type=float, default=None,
                         help="also a run with the database restarted this many seconds in")
+    shared.add_argument("--rebuild-at", type=float, default=None,
+                        help="also a run with `rag index --rebuild` started this many seconds in")
     shared.add_argument("--stores", default="folder,postgres", help="stores to measure: folder,postgres")
     arguments = parser.parse_args(argv)
     if arguments.shared:
         shared_results = shared_load(arguments.servers, arguments.clients_each, arguments.seconds,
-                                     arguments.restart_at, arguments.stores.split(","), endpoint=arguments.endpoint)
+                                     arguments.restart_at, arguments.stores.split(","), endpoint=arguments.endpoint,
+                                     rebuild_at=arguments.rebuild_at)
         print(json.dumps([result.to_dict() for result in shared_results], indent=2) if arguments.json
               else format_shared_table(shared_results))
         return 0 if all(result.errors == 0 and result.lost == 0 for result in shared_results) else 1
