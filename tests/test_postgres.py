@@ -408,6 +408,53 @@ def test_a_rebuild_switches_generations_while_questions_are_answered(
     assert relation_names(clean) == before
 
 
+def test_a_reader_between_two_tables_is_never_the_one_the_switch_cancels(
+    tmp_path: Path, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader that holds one of the generation's tables (rag_terms) and then asks for another (rag_passages) that
+    the switch already holds: a deadlock, which the switch resolves by letting go after its short lock timeout
+    (PostgreSQL's own deadlock check would cancel one of them: the reader or the rebuild). Both end well."""
+    import rag.store.postgres
+
+    source = corpus(tmp_path / "articles")
+    index([source], database, FakeEmbedder())
+    original = rag.store.postgres._switch
+    outcome: list[Any] = []
+
+    def read_between(holding: threading.Event) -> None:
+        with psycopg.connect(database) as reader:  # a transaction: its locks are kept to the end
+            reader.execute("SELECT count(*) FROM rag_terms").fetchone()
+            holding.set()
+            with psycopg.connect(database, autocommit=True) as watcher:  # until the switch waits for rag_terms
+                deadline = time.monotonic() + DEADLINE
+                while not watcher.execute(
+                    "SELECT 1 FROM pg_locks WHERE relation = 'rag_terms'::regclass AND NOT granted"
+                ).fetchone():
+                    assert time.monotonic() < deadline
+                    time.sleep(0.005)
+            outcome.append(reader.execute("SELECT count(*) FROM rag_passages").fetchone()[0])
+
+    def switch_with_a_reader(*args: Any) -> None:
+        holding = threading.Event()
+        thread = threading.Thread(target=lambda: _record(outcome, read_between, holding))
+        thread.start()
+        assert holding.wait(DEADLINE)
+        original(*args)
+        thread.join(DEADLINE)
+
+    monkeypatch.setattr(rag.store.postgres, "_switch", switch_with_a_reader)
+    index([source], database, FakeEmbedder(), rebuild=True)
+    assert len(outcome) == 1 and isinstance(outcome[0], int) and outcome[0] > 0, outcome
+    assert generation(database) == 2
+
+
+def _record(outcome: list[Any], work: Any, *args: Any) -> None:
+    try:
+        work(*args)
+    except BaseException as error:  # the test's failure, reported by the test's thread
+        outcome.append(error)
+
+
 # --- schema versions --------------------------------------------------------------------------------------------
 
 
