@@ -432,7 +432,8 @@ def test_a_reader_between_two_tables_is_never_the_one_the_switch_cancels(
                 ).fetchone():
                     assert time.monotonic() < deadline
                     time.sleep(0.005)
-            outcome.append(reader.execute("SELECT count(*) FROM rag_passages").fetchone()[0])
+            [(count,)] = reader.execute("SELECT count(*) FROM rag_passages").fetchall()
+            outcome.append(count)
 
     def switch_with_a_reader(*args: Any) -> None:
         holding = threading.Event()
