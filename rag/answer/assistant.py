@@ -470,7 +470,7 @@ def _with_missing_parts(checked: Checked, evidence: Evidence, passages: Sequence
     """A two-part question's answer with the evidence of each part the model's answer leaves out (it names
     nothing of the kind that part asks for) quoted after it."""
     missing = [(part, ranked) for part, ranked in zip(evidence.parts, evidence.ranked, strict=True)
-               if ranked and kinds.wanted(part) and not kinds.answer_words(checked.text, part)]
+               if ranked and kinds.checked(part) and not kinds.answer_words(strip_markers(checked.text), part)]
     if not missing:
         return checked
     quoted = quoted_answer(Evidence(tuple(part for part, _ in missing), tuple(ranked for _, ranked in missing),

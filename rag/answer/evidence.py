@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from rag.models.answer_finder import Candidate
-from rag.models.entities import Entity, EntityTagger, wanted_kinds
+from rag.models.entities import Entity, EntityTagger, checked_kinds, wanted_kinds
 from rag.records import Passage
 from rag.text import Weights, content_words, coverage, split_sentences, weights_of
 from rag.thresholds import RANK_PENALTY, TYPE_BONUS
@@ -78,8 +78,14 @@ class AnswerKinds:
         return self._tagger
 
     def wanted(self, question: str) -> frozenset[str]:
-        """The entity kinds an answer to `question` holds; empty when it does not say, or nothing types."""
+        """The entity kinds an answer to `question` holds (`wanted_kinds`: what ranks a sentence); empty when it
+        does not say, or nothing types."""
         return wanted_kinds(question) if self.typing else frozenset()
+
+    def checked(self, question: str) -> frozenset[str]:
+        """The entity kinds a quote or a claim must hold to answer `question` (`checked_kinds`: the wanted ones,
+        widened where the model's kinds blur, none for "where"); empty when nothing types."""
+        return checked_kinds(question) if self.typing else frozenset()
 
     def entities(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
         """The named entities of each text, tagged once (texts tagged before are not tagged again)."""
@@ -100,16 +106,17 @@ class AnswerKinds:
         """The content words of the entities of `text` of a kind `question` wants, less the words the question (or,
         for a follow-up, the question before, `known`) already uses: what `text` gives as the answer. Empty for an
         untyped question."""
-        wanted = self.wanted(question)
+        wanted = self.checked(question)
         if not wanted:
             return set()
         (found,) = self.entities([text])
         asked = content_words(f"{question} {known}")
         return {word for entity in found if entity.kind in wanted for word in content_words(entity.text)} - asked
 
-    def holding(self, question: str, texts: Sequence[str]) -> list[bool]:
-        """Whether each text holds an answer of the kind `question` wants (all do when it wants no kind)."""
-        wanted = self.wanted(question)
+    def holding(self, question: str, texts: Sequence[str], checking: bool = False) -> list[bool]:
+        """Whether each text holds an answer of the kind `question` wants (all do when it wants no kind); with
+        `checking`, of the kinds the checks accept (`checked`) rather than those that rank (`wanted`)."""
+        wanted = self.checked(question) if checking else self.wanted(question)
         if not wanted:
             return [True] * len(texts)
         asked = content_words(question)
@@ -117,8 +124,9 @@ class AnswerKinds:
                 for found in self.entities(texts)]
 
     def fits(self, question: str, sentence: str) -> bool:
-        """Whether a sentence holds the kind of answer the question wants (always, when it wants no kind)."""
-        return self.holding(question, [sentence])[0]
+        """Whether a sentence holds the kind of answer the question wants, as the checks read it (always, when it
+        wants no kind)."""
+        return self.holding(question, [sentence], checking=True)[0]
 
     def names_what_was_asked(self, claim: str, evidence: str, question: str, known: str = "") -> bool:
         """Whether a claim gives the kind of thing the question asks for and the evidence gives that very thing as
@@ -148,7 +156,7 @@ class AnswerKinds:
         """
         if not content_words(claim) - content_words(question) - content_words(known):
             return False
-        wanted = self.wanted(question)
+        wanted = self.checked(question)
         if not wanted:
             return True
         given = self.answer_words(claim, question, known)
