@@ -157,6 +157,15 @@ def test_a_claim_must_give_the_evidence_s_entity_of_the_wanted_kind(kinds: Answe
     assert not kinds.names_what_was_asked("Anna Berg cut the ribbon.", WHO, question)
     # The evidence's number is there, but it is not who: a claim giving it answers nothing.
     assert not kinds.names_what_was_asked("300 people cut the ribbon.", WHO, question)
+    # Issue 22: a year invented where the article gives a relative time.
+    relative = "The footbridge reopened last spring after repairs."
+    assert not kinds.names_what_was_asked("It reopened in spring 2025.", relative, "When did the footbridge reopen?")
+    assert kinds.names_what_was_asked("It reopened last spring.", relative, "When did the footbridge reopen?")
+    # A country acting answers "who"; a count may come tagged as a date ("28 days") or a number ("28").
+    assert kinds.names_what_was_asked("Iran.", "Iran was the second largest oil producer.",
+                                      "Who was the second largest oil producer?")
+    assert kinds.names_what_was_asked("The answer is 28.", "Most states require more than 28 days of paid holiday.",
+                                      "How many paid holiday days do most states require?")
 
 
 @needs_spacy
