@@ -10,7 +10,14 @@ import pytest
 
 from rag.answer.cite import quoted_answer
 from rag.answer.evidence import AnswerKinds, WordOverlap, find_evidence
-from rag.models.entities import Entity, EntityModelMissingError, EntityTagger, SpacyTagger, wanted_kinds
+from rag.models.entities import (
+    Entity,
+    EntityModelMissingError,
+    EntityTagger,
+    SpacyTagger,
+    checked_kinds,
+    wanted_kinds,
+)
 from rag.records import Passage
 
 PEOPLE = {"PERSON", "ORG", "NORP"}
@@ -46,6 +53,15 @@ PLACES = {"GPE", "LOC", "FAC"}
 ])
 def test_wanted_kinds_types_the_question(question: str, kinds: set[str]) -> None:
     assert wanted_kinds(question) == frozenset(kinds)
+
+
+def test_the_checks_accept_blurred_kinds_and_skip_where() -> None:
+    assert checked_kinds("Who won the election?") == frozenset(PEOPLE | {"GPE"})
+    assert {"DATE", "CARDINAL", "MONEY"} <= checked_kinds("How many days of leave are paid?")
+    assert checked_kinds("When did the strike end?") == frozenset(TIMES)  # a date is not a count
+    assert checked_kinds("Where did the storm make landfall?") == frozenset()
+    assert checked_kinds("Which country hosted the summit?") == wanted_kinds("Which country hosted the summit?")
+    assert checked_kinds("Why did prices rise?") == frozenset()
 
 
 def test_wanted_kinds_ignores_case() -> None:

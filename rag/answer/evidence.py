@@ -36,7 +36,9 @@ class AnswerKinds:
     let a sentence about when something happened pass as the answer to a who-question).
 
     A question's wanted kinds are `rag.models.entities.wanted_kinds` (who: PERSON, ORG or NORP; when: DATE or TIME;
-    how many: CARDINAL or QUANTITY; ...). A text holds an answer of them when the tagger finds an entity of a wanted
+    how many: CARDINAL or QUANTITY; ...): what ranks a sentence. The checks of a quote and of a claim accept the kinds
+    of `rag.models.entities.checked_kinds` (any number for a number question, a country for who, nothing checked for
+    "where"), where the model's kinds blur. A text holds an answer of them when the tagger finds an entity of such a
     kind in it with a word the question does not already use ("the 1973 oil crisis" does not answer "When did the
     1973 oil crisis begin?" by its own "1973"). `tagger` is an `EntityTagger`, or a function returning one, called
     on first use (`rag.models.entities.load_tagger` loads the bundled spaCy pipeline once per process): only typed
