@@ -1,11 +1,13 @@
 """Citation parsing and checking: markers mapped to passages, invented markers dropped, unsupported claims
-dropped, uncited claims attributed, evidence quoted, refusals recognised."""
+dropped, uncited claims attributed, evidence quoted, refusals recognised. Kinds of answer are read by a stand-in
+tagger that knows the entities of these passages (`PhraseTagger`)."""
 
 from __future__ import annotations
 
 from rag.answer.cite import AnswerCheck, Checked, check_answer, is_refusal, quoted_answer, support
-from rag.answer.evidence import WordOverlap, find_evidence
+from rag.answer.evidence import AnswerKinds, WordOverlap, find_evidence
 from rag.answer.prompts import CANNOT_ANSWER, parse_markers, strip_markers
+from rag.models.entities import PhraseTagger
 from rag.records import Passage
 
 
@@ -16,6 +18,11 @@ def passage(article_id: str, text: str, title: str = "") -> Passage:
 FERRY = passage("ferry", "Boats were bought in winter. The ferry line opened on 3 May with two boats.")
 LIBRARY = passage("library", "The council approved a budget of 4 million euros for the library.")
 STORM = passage("storm", "A storm closed the harbour for three days in October.")
+KINDS = AnswerKinds(PhraseTagger({
+    "3 May": "DATE", "winter": "DATE", "two": "CARDINAL", "4 million euros": "MONEY", "three days": "DATE",
+    "October": "DATE", "1850": "DATE", "Kestrel Hill Observatory": "ORG", "Tomasz Wierzbicki": "PERSON",
+    "18 May": "DATE", "Elmsbury": "GPE", "Priya Sandhu": "PERSON", "Saturday": "DATE", "10 a.m.": "TIME",
+    "7 p.m.": "TIME", "Maplewood": "GPE", "Marta Lind": "PERSON", "Lind": "PERSON"}))
 
 
 def test_parse_markers_handles_lists_and_ignores_other_brackets() -> None:
@@ -70,7 +77,8 @@ def test_citation_quotes_the_supporting_sentence_with_offsets() -> None:
 
 
 def quote(passages: list[Passage], *parts: str) -> Checked:
-    return quoted_answer(find_evidence(list(parts), passages, WordOverlap()), passages, WordOverlap())
+    scorer = WordOverlap(kinds=KINDS)
+    return quoted_answer(find_evidence(list(parts), passages, scorer), passages, scorer, KINDS)
 
 
 def test_quoted_answer_quotes_the_best_sentence_of_the_wanted_kind_or_gives_up() -> None:
@@ -80,6 +88,32 @@ def test_quoted_answer_quotes_the_best_sentence_of_the_wanted_kind_or_gives_up()
     assert checked.citations[0].passage is FERRY
     # The best sentence for "who" names no one: quoting it would answer nothing.
     assert not quote([STORM, FERRY], "Who won the chess tournament?").supported
+
+
+REOPENING = passage("reopening", "The Maplewood footbridge reopened on Saturday at 10 a.m. after repairs. "
+                    "The mayor, Marta Lind, cut the ribbon. The market opens at 7 p.m.", title="Footbridge")
+
+
+def test_a_who_question_is_not_answered_with_a_sentence_about_when() -> None:
+    """Issue 22: the sentence about when the event happened words the question best, but names no one."""
+    when = passage("when", "The Maplewood footbridge reopened on Saturday at 10 a.m. after repairs.")
+    assert not quote([when], "Who reopened the Maplewood footbridge?").supported
+    # Where a sentence about the reopening names someone, the kind of answer ranks it first, and it is quoted.
+    named = passage("named", "The footbridge reopened on Saturday after repairs. "
+                    "The mayor, Marta Lind, reopened the footbridge.")
+    checked = quote([named], "Who reopened the Maplewood footbridge?")
+    assert checked.supported and "Marta Lind" in checked.citations[0].quote
+
+
+def test_a_what_time_question_is_answered_with_the_sentence_holding_the_time() -> None:
+    """Issue 22: a time ("10 a.m.") is of the kind "what time" asks for though it is no year or month."""
+    checked = quote([REOPENING], "At what time did the footbridge reopen?")
+    assert checked.supported and "10 a.m." in checked.citations[0].quote
+    assert check_answer("It reopened at 10 a.m. [1].", [REOPENING], "At what time did the footbridge reopen?",
+                        kinds=KINDS).supported
+    # The passage's other time is no answer to this question, though the passage gives it.
+    assert not check_answer("It reopened at 7 p.m. [1].", [REOPENING], "At what time did the footbridge reopen?",
+                            kinds=KINDS).supported
 
 
 def test_a_two_part_question_gets_a_quote_for_each_part() -> None:
@@ -112,18 +146,18 @@ def test_nothing_supported_gives_no_citations() -> None:
 
 def test_a_claim_must_name_what_was_asked_as_its_passage_does() -> None:
     question = "When did the ferry line open?"
-    assert check_answer("The ferry line opened on 3 May [1].", [FERRY], question).supported
+    assert check_answer("The ferry line opened on 3 May [1].", [FERRY], question, kinds=KINDS).supported
     # Another date than the passage's, or no date at all: the answer to "when" is not in it.
-    assert not check_answer("The ferry line opened in October [1].", [FERRY, STORM], question).supported
-    assert not check_answer("The ferry line opened with boats [1].", [FERRY], question).supported
+    assert not check_answer("The ferry line opened in October [1].", [FERRY, STORM], question, kinds=KINDS).supported
+    assert not check_answer("The ferry line opened with boats [1].", [FERRY], question, kinds=KINDS).supported
     # Only the question's own words: answers nothing.
-    assert not check_answer("The ferry line opened [1].", [FERRY], question).supported
+    assert not check_answer("The ferry line opened [1].", [FERRY], question, kinds=KINDS).supported
 
 
 def test_sentences_pass_one_at_a_time_as_they_are_written() -> None:
     from rag.answer.cite import AnswerCheck
 
-    check = AnswerCheck([FERRY, STORM], "When did the ferry line open?")
+    check = AnswerCheck([FERRY, STORM], "When did the ferry line open?", kinds=KINDS)
     assert check.feed("The ferry line opened on 3 May [1]") == []  # not finished: nothing shown yet
     assert check.feed("The ferry line opened on 3 May [1]. It opened in 1850 [2]. Two") == \
         ["The ferry line opened on 3 May [1]."]  # 1850 is in neither passage: never shown
@@ -168,7 +202,7 @@ def test_a_follow_up_is_not_answered_with_what_the_previous_question_named() -> 
     passages = [Passage("comet", "New comet", "comet.md", "", text, 0, len(text))]
     previous = "Which comet was found at Kestrel Hill Observatory?"
     for claim, shown in (("The Kestrel Hill Observatory [1].", False), ("Tomasz Wierzbicki [1].", True)):
-        check = AnswerCheck(passages, "Who found it?", known=previous)
+        check = AnswerCheck(passages, "Who found it?", known=previous, kinds=KINDS)
         assert bool(check.feed(claim, final=True)) is shown, claim
         # Without the previous question, the observatory's name reads as an answer to "who".
-        assert AnswerCheck(passages, "Who found it?").feed(claim, final=True)
+        assert AnswerCheck(passages, "Who found it?", kinds=KINDS).feed(claim, final=True)

@@ -1,4 +1,5 @@
-"""Named entities (rag.models.entities): the kinds a question asks for, and the bundled spaCy tagger on news text."""
+"""Named entities (rag.models.entities): the kinds a question asks for, the bundled spaCy tagger on news text, and
+the answer path reading it (rag.answer.evidence.AnswerKinds: kinds asserted, not exact spans)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ import sys
 
 import pytest
 
-from rag.models.entities import Entity, EntityModelMissingError, EntityTagger, SpacyTagger, wanted_kinds
+from rag.answer.cite import quoted_answer
+from rag.answer.evidence import AnswerKinds, WordOverlap, find_evidence
+from rag.models.entities import (
+    Entity,
+    EntityModelMissingError,
+    EntityTagger,
+    SpacyTagger,
+    checked_kinds,
+    wanted_kinds,
+)
+from rag.records import Passage
 
 PEOPLE = {"PERSON", "ORG", "NORP"}
 TIMES = {"DATE", "TIME"}
@@ -42,6 +53,15 @@ PLACES = {"GPE", "LOC", "FAC"}
 ])
 def test_wanted_kinds_types_the_question(question: str, kinds: set[str]) -> None:
     assert wanted_kinds(question) == frozenset(kinds)
+
+
+def test_the_checks_accept_blurred_kinds_and_skip_where() -> None:
+    assert checked_kinds("Who won the election?") == frozenset(PEOPLE | {"GPE"})
+    assert {"DATE", "CARDINAL", "MONEY"} <= checked_kinds("How many days of leave are paid?")
+    assert checked_kinds("When did the strike end?") == frozenset(TIMES)  # a date is not a count
+    assert checked_kinds("Where did the storm make landfall?") == frozenset()
+    assert checked_kinds("Which country hosted the summit?") == wanted_kinds("Which country hosted the summit?")
+    assert checked_kinds("Why did prices rise?") == frozenset()
 
 
 def test_wanted_kinds_ignores_case() -> None:
@@ -118,3 +138,57 @@ def test_missing_spacy_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> 
 
     with pytest.raises(EntityModelMissingError, match="spaCy is not installed: pip install spacy"):
         SpacyTagger()
+
+
+# -- the answer path reading the real tagger (rag.answer.evidence.AnswerKinds) --------------------------------------
+
+WHEN = "The Maplewood footbridge reopened on Saturday at 10 a.m. after three months of repairs."
+WHO = "The mayor, Marta Lind, cut the ribbon in front of a crowd of 300 people."
+
+
+@pytest.fixture(scope="session")
+def kinds(tagger: SpacyTagger) -> AnswerKinds:
+    return AnswerKinds(tagger)
+
+
+@needs_spacy
+def test_a_sentence_about_when_does_not_answer_who(kinds: AnswerKinds) -> None:
+    question = "Who reopened the Maplewood footbridge?"
+    assert not kinds.fits(question, WHEN)
+    assert kinds.fits(question, WHO)
+
+
+@needs_spacy
+def test_a_time_of_day_answers_what_time_and_a_count_how_many(kinds: AnswerKinds) -> None:
+    assert kinds.fits("At what time did the footbridge reopen?", WHEN)
+    assert not kinds.fits("At what time did the footbridge reopen?", "The mayor, Marta Lind, cut the ribbon.")
+    assert kinds.fits("How many people watched?", WHO)
+    assert not kinds.fits("How many people watched?", "The mayor, Marta Lind, cut the ribbon.")
+
+
+@needs_spacy
+def test_a_claim_must_give_the_evidence_s_entity_of_the_wanted_kind(kinds: AnswerKinds) -> None:
+    question = "Who cut the ribbon?"
+    assert kinds.names_what_was_asked("Marta Lind cut the ribbon.", WHO, question)
+    assert not kinds.names_what_was_asked("Anna Berg cut the ribbon.", WHO, question)
+    # The evidence's number is there, but it is not who: a claim giving it answers nothing.
+    assert not kinds.names_what_was_asked("300 people cut the ribbon.", WHO, question)
+    # Issue 22: a year invented where the article gives a relative time.
+    relative = "The footbridge reopened last spring after repairs."
+    assert not kinds.names_what_was_asked("It reopened in spring 2025.", relative, "When did the footbridge reopen?")
+    assert kinds.names_what_was_asked("It reopened last spring.", relative, "When did the footbridge reopen?")
+    # A country acting answers "who"; a count may come tagged as a date ("28 days") or a number ("28").
+    assert kinds.names_what_was_asked("Iran.", "Iran was the second largest oil producer.",
+                                      "Who was the second largest oil producer?")
+    assert kinds.names_what_was_asked("The answer is 28.", "Most states require more than 28 days of paid holiday.",
+                                      "How many paid holiday days do most states require?")
+
+
+@needs_spacy
+def test_the_who_question_gets_no_quote_of_the_sentence_about_when(kinds: AnswerKinds) -> None:
+    bridge = Passage("bridge", "Footbridge", "bridge.txt", "", WHEN, 0, len(WHEN))
+    scorer = WordOverlap(kinds=kinds)
+    evidence = find_evidence(["Who reopened the Maplewood footbridge?"], [bridge], scorer)
+    assert not quoted_answer(evidence, [bridge], scorer, kinds).supported
+    timed = find_evidence(["At what time did the Maplewood footbridge reopen?"], [bridge], scorer)
+    assert "10 a.m." in quoted_answer(timed, [bridge], scorer, kinds).citations[0].quote

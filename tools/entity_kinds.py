@@ -8,7 +8,9 @@ wiring that into the answer path, this measures on SQuAD 2.0 dev (`../shared/eva
 - quality, for the questions of the chosen articles (`--articles even` to choose the kind table, `odd` to report):
   (a) how often an entity of a wanted kind overlaps the gold answer, (b) how often `wanted_kinds` says anything,
   (c) where it does, how often the gold sentence holds an entity of a wanted kind against the other sentences of the
-  same passage (the filter only helps if the second is much lower than the first).
+  same passage (the filter only helps if the second is much lower than the first); (d) the same for the kinds the
+  answer path's checks accept (`checked_kinds`: numbers of any kind for number questions, a country for who, none
+  for where), and how often an answer of the question's form holds one at all.
 
     python -m tools.entity_kinds --data ../shared/eval/squad2-dev --articles odd
 """
@@ -26,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.models.entities import Entity, SpacyTagger, wanted_kinds
+from rag.models.entities import Entity, SpacyTagger, checked_kinds, wanted_kinds
 from rag.text import split_sentences
 
 CANDIDATE_SENTENCES = 25
@@ -44,6 +46,9 @@ class Tally:
     other_sentences: int = 0
     other_sentences_hold: int = 0
     passages_with_other_sentences: int = 0
+    checked: int = 0
+    gold_sentence_checked: int = 0
+    other_sentences_checked: int = 0
 
     def add(self, other: Tally) -> None:
         for name in self.__dataclass_fields__:
@@ -92,12 +97,18 @@ def score_question(question: dict, passage_text: str, entities: Sequence[Entity]
         return label, tally
     if any(overlaps(entity, gold.start, gold.end) for entity in wanted):
         tally.gold_sentence_holds = 1
+    accepted = checked_kinds(question["question"])
+    checked = [entity for entity in entities if entity.kind in accepted]
+    tally.checked = int(bool(accepted))
+    tally.gold_sentence_checked = int(not accepted or any(overlaps(entity, gold.start, gold.end) for entity in checked))
     others = [span for span in sentences if span is not gold]
     if others:
         tally.passages_with_other_sentences = 1
         tally.other_sentences = len(others)
         tally.other_sentences_hold = sum(
             any(overlaps(entity, span.start, span.end) for entity in wanted) for span in others)
+        tally.other_sentences_checked = sum(
+            not accepted or any(overlaps(entity, span.start, span.end) for entity in checked) for span in others)
     return label, tally
 
 
@@ -107,7 +118,8 @@ def percent(part: int, whole: int) -> str:
 
 def print_quality(report: Report, articles: str) -> None:
     print(f"\nQuality ({articles} articles, answerable questions)")
-    header = f"{'wanted kinds':34} {'questions':>9} {'typed':>7} {'(a) answer':>10} {'(c) gold':>9} {'(c) other':>9}"
+    header = (f"{'wanted kinds':34} {'questions':>9} {'typed':>7} {'(a) answer':>10} {'(c) gold':>9} {'(c) other':>9}"
+              f" {'(d) gold':>9} {'(d) other':>9}")
     print(header)
     print("-" * len(header))
     rows = sorted(report.by_kinds.items(), key=lambda item: -item[1].questions)
@@ -115,7 +127,9 @@ def print_quality(report: Report, articles: str) -> None:
         print(f"{label:34} {tally.questions:9d} {percent(tally.typed, tally.questions):>7} "
               f"{percent(tally.answer_covered, tally.typed):>10} "
               f"{percent(tally.gold_sentence_holds, tally.typed):>9} "
-              f"{percent(tally.other_sentences_hold, tally.other_sentences):>9}")
+              f"{percent(tally.other_sentences_hold, tally.other_sentences):>9} "
+              f"{percent(tally.gold_sentence_checked, tally.typed):>9} "
+              f"{percent(tally.other_sentences_checked, tally.other_sentences):>9}")
     overall = report.overall
     print(f"\n(b) wanted_kinds non-empty: {overall.typed} of {overall.questions} questions "
           f"({percent(overall.typed, overall.questions).strip()})")
@@ -124,6 +138,9 @@ def print_quality(report: Report, articles: str) -> None:
     print(f"(c) gold sentence holds a wanted kind: {percent(overall.gold_sentence_holds, overall.typed)};"
           f" other sentences of the same passage: {percent(overall.other_sentences_hold, overall.other_sentences)}"
           f" of {overall.other_sentences} sentences")
+    print(f"(d) checked kinds: gold sentence {percent(overall.gold_sentence_checked, overall.typed)}; other sentences"
+          f" {percent(overall.other_sentences_checked, overall.other_sentences)} (where-questions, unchecked, count"
+          " as holding)")
 
 
 def time_tagging(tagger: SpacyTagger, texts: Sequence[str]) -> tuple[float, list[list[Entity]]]:

@@ -42,7 +42,8 @@ def main() -> None:
     loaded = Assistant.load(arguments.index)
     retriever = loaded.retriever
     assistants = {str(folder): Assistant(retriever, no_model, loaded.settings, finder=FinderScorer(
-        load_answer_finder(folder, threads=arguments.threads), retriever.term_weights)) for folder in arguments.finder}
+        load_answer_finder(folder, threads=arguments.threads), retriever.term_weights, loaded.kinds))
+        for folder in arguments.finder}
     impossible: list[bool] = []
     chances: dict[str, list[float]] = {name: [] for name in assistants}
     with open(arguments.questions, encoding="utf-8") as lines:

@@ -39,14 +39,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from rag.answer.evidence import FUSION_FEATURES, fusion_features
+from rag.answer.evidence import FUSION_FEATURES, AnswerKinds, fusion_features
 from rag.models.answer_finder import FORMAT_VERSION, MAX_TOKENS, WEIGHTS, Candidate, batch_arrays, pair_text
+from rag.models.entities import load_tagger
 
 SEED = 0
 CALIBRATION_ARTICLES = ("a000", "a010", "a020", "a030")
 RETRIEVED = 5
 HARD_NEGATIVES = 5
 """Sentences of the passage that answers (or that an unanswerable question was written against), per question."""
+KINDS = AnswerKinds(load_tagger)
+"""The kind of answer each sentence holds, read by the bundled entity tagger as the assistant reads it (the fusion's
+"kind" feature; loaded on the first typed question)."""
 OTHER_NEGATIVES = 3
 """Sentences of the other retrieved passages, per question: all of them would bury the few positives."""
 MAX_POSITIVE_WEIGHT = 3.0
@@ -352,10 +356,10 @@ def scorer_scores(scored: dict[str, tuple[tuple[Pair, ...], np.ndarray]], calibr
     result = {}
     for qid, (group, logits) in scored.items():
         candidates = [Candidate(pair.candidate.title, pair.candidate.sentence, pair.rank) for pair in group]
-        features = fusion_features(logits, group[0].question, candidates, weights)
+        features = fusion_features(logits, group[0].question, candidates, weights, KINDS)
         result[qid] = {"finder": 1.0 / (1.0 + np.exp(-(scale * logits + offset))),
                        "fused": 1.0 / (1.0 + np.exp(-(features @ coefficients + bias))),
-                       "word_overlap": WordOverlap(weights).judge(group[0].question, candidates).scores}
+                       "word_overlap": WordOverlap(weights, KINDS).judge(group[0].question, candidates).scores}
     return result
 
 
@@ -486,7 +490,7 @@ def main() -> None:
         fusion_rows = np.concatenate([
             fusion_features(scores, group[0].question,
                             [Candidate(p.candidate.title, p.candidate.sentence, p.rank) for p in group],
-                            retriever.term_weights) for group, scores in calibration_scores.values()])
+                            retriever.term_weights, KINDS) for group, scores in calibration_scores.values()])
         fusion = logistic(fusion_rows, labels)
         threshold = refusal_threshold(calibration_scores, scorer_scores(calibration_scores, calibration, fusion,
                                                                         retriever.term_weights))

@@ -39,11 +39,10 @@ from rag.answer.conversation import (
     resolve_follow_up,
 )
 from rag.answer.evidence import (
+    AnswerKinds,
     Evidence,
     FinderScorer,
     SentenceScorer,
-    answer_type,
-    answer_words,
     find_evidence,
 )
 from rag.answer.prompts import (
@@ -58,6 +57,7 @@ from rag.answer.retrieve import Retriever, TimedHits
 from rag.answer.timeframe import parse_as_of, with_as_of
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
+from rag.models.entities import EntityTagger, load_tagger
 from rag.models.llm import LLM, load_llm, stream_in_line
 from rag.records import (
     Answer,
@@ -99,16 +99,18 @@ class Assistant:
 
     `finder` scores how likely each sentence answers a question (`rag.answer.evidence.SentenceScorer`); by default
     the shipped answer finder (`rag.models.answer_finder`) combined with word overlap (`FinderScorer`), loaded on
-    first use."""
+    first use. `tagger` finds the named entities that tell what kind of answer a sentence holds
+    (`rag.answer.evidence.AnswerKinds`); by default the bundled spaCy pipeline, loaded on the first typed question."""
 
     def __init__(self, retriever: Retriever, llm: LLM | Callable[[], LLM], settings: Settings | None = None,
-                 finder: SentenceScorer | None = None) -> None:
+                 finder: SentenceScorer | None = None, tagger: EntityTagger | None = None) -> None:
         self.retriever = retriever
         self.settings = settings or Settings()
         self._llm: LLM | None = None if callable(llm) and not isinstance(llm, LLM) else llm  # type: ignore[assignment]
         self._llm_factory = llm if self._llm is None else None
         self._llm_lock = threading.Lock()
         self._finder = finder
+        self.kinds = AnswerKinds(tagger or load_tagger)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, settings: Settings | None = None,
@@ -156,7 +158,7 @@ class Assistant:
 
             # The model's threads: it reads a question's sentences before the model writes, not beside it.
             model = load_answer_finder(threads=self.settings.threads)
-            finder = self._finder = FinderScorer(model, self.retriever.term_weights)
+            finder = self._finder = FinderScorer(model, self.retriever.term_weights, self.kinds)
         return finder
 
     @property
@@ -300,7 +302,7 @@ class Assistant:
                    for article in articles}
         allowed = {index for index, passage in enumerate(shown) if not wanders[passage.article_id]}
         return AnswerCheck(shown, query.text, self.finder, agreeing=agreeing, every=not chat, allowed=allowed,
-                           known=query.context, evidence=evidence, retrieved=passages)
+                           known=query.context, evidence=evidence, retrieved=passages, kinds=self.kinds)
 
     def _final(self, question: str, query: str, model_text: str, check: AnswerCheck, evidence: Evidence,
                passages: Sequence[Passage], chat: bool) -> Answer:
@@ -311,11 +313,11 @@ class Assistant:
             # below, as for any answer the checks reject. A chat model's is final.
             return self._refusal(question, model_text, query)
         if not checked.supported:
-            checked = quoted_answer(evidence, passages, self.finder)
+            checked = quoted_answer(evidence, passages, self.finder, self.kinds)
             if not checked.supported:
                 return self._refusal(question, model_text, query)
         elif len(evidence.parts) > 1:
-            checked = _with_missing_parts(checked, evidence, passages, self.finder)
+            checked = _with_missing_parts(checked, evidence, passages, self.finder, self.kinds)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
 
     def standalone_question(self, asked: Query | str, history: History) -> Query:
@@ -464,15 +466,15 @@ def _chosen(evidence: Evidence) -> list[tuple[int, int, int]]:
 
 
 def _with_missing_parts(checked: Checked, evidence: Evidence, passages: Sequence[Passage],
-                        scorer: SentenceScorer) -> Checked:
+                        scorer: SentenceScorer, kinds: AnswerKinds) -> Checked:
     """A two-part question's answer with the evidence of each part the model's answer leaves out (it names
     nothing of the kind that part asks for) quoted after it."""
     missing = [(part, ranked) for part, ranked in zip(evidence.parts, evidence.ranked, strict=True)
-               if ranked and answer_type(part) and not answer_words(checked.text, answer_type(part), part)]
+               if ranked and kinds.checked(part) and not kinds.answer_words(strip_markers(checked.text), part)]
     if not missing:
         return checked
     quoted = quoted_answer(Evidence(tuple(part for part, _ in missing), tuple(ranked for _, ranked in missing),
-                                    evidence.answerable), passages, scorer)
+                                    evidence.answerable), passages, scorer, kinds)
     if not quoted.supported:
         return checked
     offset = len(checked.citations)

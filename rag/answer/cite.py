@@ -15,12 +15,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from rag.answer.evidence import (
+    AnswerKinds,
     Evidence,
     SentenceScorer,
     WordOverlap,
     best_spans,
-    fits,
-    names_what_was_asked,
     ranked_spans,
 )
 from rag.answer.prompts import CANNOT_ANSWER, parse_markers, strip_markers
@@ -180,11 +179,12 @@ class AnswerCheck:
 
     A sentence passes when a passage it may cite backs it (`best_window` from `SUPPORT_THRESHOLD` up, in
     `SUPPORT_WINDOW` adjacent sentences), the backing window names the kind of thing the question asks for as the
-    sentence does (`names_what_was_asked`). With `agreeing` (the passages the evidence found without the model
-    comes from) and `every`, a sentence must cite one of those passages: base models cite a passage for a claim
-    assembled from its words. Without `every` (chat models), the answer as a whole must cite one of them, or
-    `result()` is unsupported. An uncited or wrongly cited sentence is attributed to the passage that backs it
-    best; a sentence nothing backs is dropped. Citations are numbered 1, 2, … in order of first use.
+    sentence does (`AnswerKinds.names_what_was_asked`: the sentence's entities of the wanted kind are the window's;
+    `kinds`, the tagger's reading, types nothing when not given). With `agreeing` (the passages the evidence found
+    without the model comes from) and `every`, a sentence must cite one of those passages: base models cite a
+    passage for a claim assembled from its words. Without `every` (chat models), the answer as a whole must cite
+    one of them, or `result()` is unsupported. An uncited or wrongly cited sentence is attributed to the passage
+    that backs it best; a sentence nothing backs is dropped. Citations are numbered 1, 2, … in order of first use.
     `allowed`, when given, are the passage indexes that may be cited at all; `known`, a follow-up's previous
     question (what it already names does not answer this one); `evidence` (found for `question` over `retrieved`,
     the passages the shown ones are taken from), the sentences already scored: a citation's quoted sentences come
@@ -197,7 +197,7 @@ class AnswerCheck:
     def __init__(self, passages: Sequence[Passage], question: str, scorer: SentenceScorer | None = None, *,
                  agreeing: Collection[Passage] = (), every: bool = False, allowed: Collection[int] | None = None,
                  threshold: float = SUPPORT_THRESHOLD, known: str = "", evidence: Evidence | None = None,
-                 retrieved: Sequence[Passage] = ()) -> None:
+                 retrieved: Sequence[Passage] = (), kinds: AnswerKinds | None = None) -> None:
         self.passages = list(passages)
         self.question = question
         self.known = known  # a follow-up's previous question: what it names is not an answer to this one
@@ -206,6 +206,7 @@ class AnswerCheck:
         self.every = every
         self.allowed = set(range(len(self.passages))) if allowed is None else set(allowed)
         self.threshold = threshold
+        self.kinds = kinds or AnswerKinds()
         # Only when the evidence was scored for this very question text: the scores must be the ones a fresh
         # scoring gives (a two-part question, or one whose time phrase was searched, was scored part by part or
         # without the phrase, and is scored afresh here, as before).
@@ -249,7 +250,8 @@ class AnswerCheck:
     def _cited(self, claim: str, numbers: Sequence[int]) -> list[int]:
         backing = {index: best_window(claim, self.passages[index], self.question) for index in self.allowed}
         passing = {index for index, (score, window) in backing.items()
-                   if score >= self.threshold and names_what_was_asked(claim, window, self.question, self.known)}
+                   if score >= self.threshold and self.kinds.names_what_was_asked(claim, window, self.question,
+                                                                                       self.known)}
         if self.agreeing and self.every:
             passing = {index for index in passing if self.passages[index] in self.agreeing}
         cited = [number - 1 for number in dict.fromkeys(numbers) if number - 1 in passing]
@@ -259,7 +261,7 @@ class AnswerCheck:
 
 
 def check_answer(model_text: str, passages: Sequence[Passage], question: str, scorer: SentenceScorer | None = None,
-                 threshold: float = SUPPORT_THRESHOLD) -> Checked:
+                 threshold: float = SUPPORT_THRESHOLD, kinds: AnswerKinds | None = None) -> Checked:
     """Verify a whole answer against the numbered passages it was given (passage i is number i + 1): `AnswerCheck`
     fed the whole text at once (what replaying a stored model output uses).
 
@@ -269,31 +271,36 @@ def check_answer(model_text: str, passages: Sequence[Passage], question: str, sc
     >>> checked.text, [c.passage.article_id for c in checked.citations], checked.dropped_sentences
     ('It opened on 3 May [1].', ['a'], ('It has 9 boats.',))
     """
-    check = AnswerCheck(passages, question, scorer, threshold=threshold)
+    check = AnswerCheck(passages, question, scorer, threshold=threshold, kinds=kinds)
     check.feed(model_text, final=True)
     return check.result()
 
 
-def quoted_answer(evidence: Evidence, passages: Sequence[Passage], scorer: SentenceScorer) -> Checked:
+def quoted_answer(evidence: Evidence, passages: Sequence[Passage], scorer: SentenceScorer,
+                  kinds: AnswerKinds | None = None) -> Checked:
     """When the model's answer cannot be backed: quote, for each part of the question, the sentence that answers
-    it best, if it holds the kind of thing asked for (a quote that does not hold it answers nothing, and the
-    caller refuses instead). Unsupported when no part has such a sentence.
+    it best, if it holds the kind of thing asked for (`kinds`: a who-question is not answered by a sentence that
+    names no person or organisation, only when something happened; a quote that does not hold it answers nothing,
+    and the caller refuses instead). Unsupported when no part has such a sentence.
 
     >>> from rag.answer.evidence import find_evidence
+    >>> from rag.models.entities import PhraseTagger
+    >>> kinds = AnswerKinds(PhraseTagger({"3 May": "DATE"}))
     >>> passages = [Passage("a", "Ferry", "a.txt", "", "Boats came. The ferry opened on 3 May.", 0, 38)]
-    >>> evidence = find_evidence(["When did the ferry open?"], passages, WordOverlap())
-    >>> quoted_answer(evidence, passages, WordOverlap()).text
+    >>> evidence = find_evidence(["When did the ferry open?"], passages, WordOverlap(kinds=kinds))
+    >>> quoted_answer(evidence, passages, WordOverlap(kinds=kinds), kinds).text
     'The articles say: "The ferry opened on 3 May." [1]'
-    >>> who = find_evidence(["Who built the ferry?"], passages, WordOverlap())
-    >>> quoted_answer(who, passages, WordOverlap()).supported
+    >>> who = find_evidence(["Who built the ferry?"], passages, WordOverlap(kinds=kinds))
+    >>> quoted_answer(who, passages, WordOverlap(kinds=kinds), kinds).supported
     False
     """
+    kinds = kinds or AnswerKinds()
     citations: list[Citation] = []
     quotes: list[str] = []
     for part, best in zip(evidence.parts, evidence.best, strict=False):
         passage = passages[best.passage_index]
         quote = " ".join(passage.text[best.start:best.end].split())
-        if not fits(part, quote) or any(f'"{quote}"' in shown for shown in quotes):
+        if not kinds.fits(part, quote) or any(f'"{quote}"' in shown for shown in quotes):
             continue
         number = next((citation.number for citation in citations if citation.passage == passage), 0)
         if not number:

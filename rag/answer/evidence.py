@@ -8,128 +8,163 @@ IDF, plus a bonus for the kind of thing asked for: what the finder replaced, kep
 all (the best sentence's score, for the part that is worst served); `ranked_spans` hands that ranking on to quoting
 and citing, so no (question, sentence) pair is scored twice for one answer.
 
-Also here: what kind of answer a question wants (a number for "how many", a date for "when", a name for "who") and
-whether a claim names it as its evidence does.
+Also here: `AnswerKinds`, what kind of answer a question wants (a person or organisation for "who", a date or time
+for "when", a number for "how many", ...) read by a named-entity tagger, whether a sentence holds one (the "kind"
+feature of the ranking, and the check of a quoted sentence) and whether a claim names it as its evidence does.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from rag.models.answer_finder import Candidate
+from rag.models.entities import Entity, EntityTagger, checked_kinds, wanted_kinds
 from rag.records import Passage
-from rag.text import SURFACE_WORD, Weights, content_words, coverage, split_sentences, weights_of
+from rag.text import Weights, content_words, coverage, split_sentences, weights_of
 from rag.thresholds import RANK_PENALTY, TYPE_BONUS
 
-_MONTHS = "january february march april may june july august september october november december"
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-                     r"fifty|hundred|thousand|million|billion|dozen|half)\b", re.IGNORECASE)
-_DATE = re.compile(r"\b(1\d{3}|20\d{2})s?\b|\b(" + _MONTHS.replace(" ", "|") + r")\b|\bcentur(y|ies)\b|\bdecade\b",
-                   re.IGNORECASE)
-_CALENDAR = frozenset((_MONTHS + " monday tuesday wednesday thursday friday saturday sunday").split())
-"""Capitalised words that are not names."""
-_NUMBER_QUESTION = re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high|often)\b|"
-                              r"\bwhat (percentage|percent|number|amount|proportion)\b", re.IGNORECASE)
-_DATE_QUESTION = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|century|decade|time|period)\b",
-                            re.IGNORECASE)
-_PERSON_QUESTION = re.compile(r"\bwho\b|\bwhose\b|\bwhom\b", re.IGNORECASE)
-_TYPED_QUESTIONS = (("number", _NUMBER_QUESTION), ("date", _DATE_QUESTION), ("person", _PERSON_QUESTION))
 
+class AnswerKinds:
+    """What kind of answer a question wants, and whether a text holds one, read by a named-entity tagger: the one
+    way the answer path types questions and answers (issue 22; it replaced regexes and capitalisation rules, which
+    let a sentence about when something happened pass as the answer to a who-question).
 
-def answer_type(question: str) -> str:
-    """What kind of answer a question wants: "number", "date", "person" or "" (anything).
+    A question's wanted kinds are `rag.models.entities.wanted_kinds` (who: PERSON, ORG or NORP; when: DATE or TIME;
+    how many: CARDINAL or QUANTITY; ...): what ranks a sentence. The checks of a quote and of a claim accept the kinds
+    of `rag.models.entities.checked_kinds` (any number for a number question, a country for who, nothing checked for
+    "where"), where the model's kinds blur. A text holds an answer of them when the tagger finds an entity of such a
+    kind in it with a word the question does not already use ("the 1973 oil crisis" does not answer "When did the
+    1973 oil crisis begin?" by its own "1973"). `tagger` is an `EntityTagger`, or a function returning one, called
+    on first use (`rag.models.entities.load_tagger` loads the bundled spaCy pipeline once per process): only typed
+    questions pay for it. Each text's entities are kept (the `cache_size` last texts), so a sentence tagged to rank
+    it is not tagged again to quote or check it. Without a tagger nothing is typed: every question is answered as
+    one that does not say what kind of answer it wants.
 
-    The question word that comes first decides: "Who cut the ribbon when the bridge reopened?" asks for a person.
-
-    >>> answer_type("How many boats?"), answer_type("In what year did it open?"), answer_type("Who won?")
-    ('number', 'date', 'person')
-    >>> answer_type("Who cut the ribbon when the footbridge reopened?"), answer_type("Why did it close?")
-    ('person', '')
+    >>> from rag.models.entities import PhraseTagger
+    >>> kinds = AnswerKinds(PhraseTagger({"Priya Sandhu": "PERSON", "8 minutes": "TIME"}))
+    >>> kinds.fits("Who won the sculls?", "The sculls took 8 minutes."), kinds.fits("Why?", "It rained.")
+    (False, True)
+    >>> sorted(kinds.answer_words("Priya Sandhu won it in 8 minutes.", "Who won the sculls?"))
+    ['priya', 'sandhu']
     """
-    found = [(match.start(), kind) for kind, pattern in _TYPED_QUESTIONS
-             if (match := pattern.search(question)) is not None]
-    return min(found)[1] if found else ""
 
+    def __init__(self, tagger: EntityTagger | Callable[[], EntityTagger] | None = None,
+                 cache_size: int = 4096) -> None:
+        self._tagger: EntityTagger | None = None
+        self._load: Callable[[], EntityTagger] | None = None
+        if tagger is not None and hasattr(tagger, "tag") and not isinstance(tagger, type):
+            self._tagger = tagger  # type: ignore[assignment]
+        elif tagger is not None:
+            self._load = tagger  # type: ignore[assignment]
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, tuple[Entity, ...]] = OrderedDict()
+        self._lock = threading.Lock()
 
-def has_answer_type(sentence: str, kind: str, question: str = "") -> bool:
-    """Whether a sentence holds something of the wanted kind (for a person: a capitalised word that is neither
-    the sentence's first word nor in the question).
+    @property
+    def typing(self) -> bool:
+        """Whether questions are typed at all (a tagger was given)."""
+        return self._tagger is not None or self._load is not None
 
-    >>> has_answer_type("It opened in May 1932.", "date"), has_answer_type("It opened.", "date")
-    (True, False)
-    >>> has_answer_type("The race was won by Priya Sandhu.", "person", "Who won the race?")
-    True
-    """
-    if kind == "number":
-        return bool(_NUMBER.search(sentence))
-    if kind == "date":
-        return bool(_DATE.search(sentence))
-    if kind == "person":
-        asked = {word.lower() for word in SURFACE_WORD.findall(question)} | _CALENDAR
-        return any(word.lower() not in asked for word in re.findall(r"\b[A-Z][a-z]+", sentence)[1:])
-    return True
+    @property
+    def tagger(self) -> EntityTagger:
+        if self._tagger is None:
+            if self._load is None:
+                raise ValueError("no entity tagger was given")
+            self._tagger = self._load()
+        return self._tagger
 
+    def wanted(self, question: str) -> frozenset[str]:
+        """The entity kinds an answer to `question` holds (`wanted_kinds`: what ranks a sentence); empty when it
+        does not say, or nothing types."""
+        return wanted_kinds(question) if self.typing else frozenset()
 
-def answer_words(text: str, kind: str, question: str = "") -> set[str]:
-    """The terms of `text` that are an answer of the wanted kind: numbers and number words ("number"); years,
-    months and other numbers ("date"); the words of capitalised names the question does not use ("person").
+    def checked(self, question: str) -> frozenset[str]:
+        """The entity kinds a quote or a claim must hold to answer `question` (`checked_kinds`: the wanted ones,
+        widened where the model's kinds blur, none for "where"); empty when nothing types."""
+        return checked_kinds(question) if self.typing else frozenset()
 
-    >>> sorted(answer_words("It reopened on 14 March 2026 after two years.", "date"))
-    ['14', '2026', 'march']
-    >>> sorted(answer_words("Priya Sandhu of Elmsbury won it.", "person", "Who won the race?"))
-    ['elmsburi', 'priya', 'sandhu']
-    """
-    if kind == "number":
-        pattern = _NUMBER
-    elif kind == "date":
-        pattern = re.compile(_DATE.pattern + r"|\d", re.IGNORECASE)
-    elif kind == "person":
-        asked = {word.lower() for word in SURFACE_WORD.findall(question)} | _CALENDAR
-        words = SURFACE_WORD.findall(text)
-        # The first word is capitalised anyway: it counts when the next one is too ("Priya Sandhu won").
-        names = [word for position, word in enumerate(words) if word[0].isupper() and word.lower() not in asked
-                 and (position > 0 or len(words) == 1 or words[1][0].isupper())]
-        return content_words(" ".join(names))
-    else:
-        return set()
-    return {term for word in SURFACE_WORD.findall(text) if pattern.search(word) for term in content_words(word)}
+    def entities(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
+        """The named entities of each text, tagged once (texts tagged before are not tagged again)."""
+        with self._lock:
+            missing = list(dict.fromkeys(text for text in texts if text not in self._cache))
+            if missing:
+                for text, found in zip(missing, self.tagger.tag(missing), strict=True):
+                    self._cache[text] = tuple(found)
+            result = []
+            for text in texts:
+                self._cache.move_to_end(text)
+                result.append(self._cache[text])
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+            return result
 
+    def answer_words(self, text: str, question: str, known: str = "") -> set[str]:
+        """The content words of the entities of `text` of a kind `question` wants, less the words the question (or,
+        for a follow-up, the question before, `known`) already uses: what `text` gives as the answer. Empty for an
+        untyped question."""
+        wanted = self.checked(question)
+        if not wanted:
+            return set()
+        (found,) = self.entities([text])
+        asked = content_words(f"{question} {known}")
+        return {word for entity in found if entity.kind in wanted for word in content_words(entity.text)} - asked
 
-def names_what_was_asked(claim: str, evidence: str, question: str, known: str = "") -> bool:
-    """Whether a claim gives the kind of thing the question asks for and the evidence says that very thing.
+    def holding(self, question: str, texts: Sequence[str], checking: bool = False) -> list[bool]:
+        """Whether each text holds an answer of the kind `question` wants (all do when it wants no kind); with
+        `checking`, of the kinds the checks accept (`checked`) rather than those that rank (`wanted`)."""
+        wanted = self.checked(question) if checking else self.wanted(question)
+        if not wanted:
+            return [True] * len(texts)
+        asked = content_words(question)
+        return [any(entity.kind in wanted and content_words(entity.text) - asked for entity in found)
+                for found in self.entities(texts)]
 
-    A claim that only repeats the question's words (or, for a follow-up, those of the question before, `known`)
-    answers nothing; one that names a date, number or person the evidence does not give (in that role: the one
-    the question asks about) is the small model's typical error, recombining a passage's words.
+    def fits(self, question: str, sentence: str) -> bool:
+        """Whether a sentence holds the kind of answer the question wants, as the checks read it (always, when it
+        wants no kind)."""
+        return self.holding(question, [sentence], checking=True)[0]
 
-    >>> q = "When did the Maplewood footbridge reopen?"
-    >>> evidence = "The footbridge reopened on 14 March 2026 after repairs."
-    >>> names_what_was_asked("It reopened on 14 March 2026.", evidence, q)
-    True
-    >>> names_what_was_asked("It reopened on 3 May 2026.", evidence, q)
-    False
-    >>> names_what_was_asked("It reopened.", evidence, q)
-    False
-    >>> names_what_was_asked("The repairs were done.", "Repairs were done.", "Why did it close?")
-    True
-    >>> comet = "A volunteer at the Kestrel Hill Observatory found the comet."
-    >>> names_what_was_asked("The Kestrel Hill Observatory.", comet, "Who found it?",
-    ...                      known="Which comet was found at Kestrel Hill Observatory?")
-    False
-    """
-    if not content_words(claim) - content_words(question) - content_words(known):
-        return False
-    kind = answer_type(question)
-    if not kind:
-        return True
-    wanted = answer_words(claim, kind, f"{question} {known}")
-    return bool(wanted) and wanted <= content_words(evidence)
+    def names_what_was_asked(self, claim: str, evidence: str, question: str, known: str = "") -> bool:
+        """Whether a claim gives the kind of thing the question asks for and the evidence gives that very thing as
+        an entity of that kind.
 
+        A claim that only repeats the question's words (or, for a follow-up, those of the question before, `known`)
+        answers nothing; one that names a date, number or person the evidence does not give in that role is the
+        small model's typical error, recombining a passage's words.
+
+        >>> from rag.models.entities import PhraseTagger
+        >>> kinds = AnswerKinds(PhraseTagger({"14 March 2026": "DATE", "3 May 2026": "DATE", "March": "DATE",
+        ...                                   "Kestrel Hill Observatory": "ORG"}))
+        >>> q = "When did the Maplewood footbridge reopen?"
+        >>> evidence = "The footbridge reopened on 14 March 2026 after repairs."
+        >>> kinds.names_what_was_asked("It reopened on 14 March 2026.", evidence, q)
+        True
+        >>> kinds.names_what_was_asked("It reopened on 3 May 2026.", evidence, q)
+        False
+        >>> kinds.names_what_was_asked("It reopened.", evidence, q)
+        False
+        >>> kinds.names_what_was_asked("The repairs were done.", "Repairs were done.", "Why did it close?")
+        True
+        >>> comet = "A volunteer at the Kestrel Hill Observatory found the comet."
+        >>> kinds.names_what_was_asked("The Kestrel Hill Observatory.", comet, "Who found it?",
+        ...                            known="Which comet was found at Kestrel Hill Observatory?")
+        False
+        """
+        if not content_words(claim) - content_words(question) - content_words(known):
+            return False
+        wanted = self.checked(question)
+        if not wanted:
+            return True
+        given = self.answer_words(claim, question, known)
+        (found,) = self.entities([evidence])
+        backed = {word for entity in found if entity.kind in wanted for word in content_words(entity.text)}
+        return bool(given) and given <= backed
 
 @dataclass(frozen=True)
 class Sentence:
@@ -139,16 +174,6 @@ class Sentence:
     start: int
     end: int
     score: float
-
-
-def fits(question: str, sentence: str) -> bool:
-    """Whether a sentence holds the kind of answer the question wants (always, when it wants no kind).
-
-    >>> fits("Who designed the boats?", "The line opened with two boats."), fits("Why?", "It rained.")
-    (False, True)
-    """
-    kind = answer_type(question)
-    return not kind or has_answer_type(sentence, kind, question)
 
 
 @dataclass(frozen=True)
@@ -169,37 +194,47 @@ class SentenceScorer(Protocol):
 
 class WordOverlap:
     """The IDF-weighted share of the question's content words a sentence holds, plus `TYPE_BONUS` when it holds the
-    kind of thing asked for, minus `RANK_PENALTY` per retrieval rank. No model: the baseline of the answer finder
-    (on the held-out SQuAD-2 articles its best sentence holds the answer less often, see docs/quality.md) and the
-    scorer of tests.
+    kind of thing asked for (by `kinds`; without it, nothing is typed), minus `RANK_PENALTY` per retrieval rank. No
+    model beyond the tagger: the baseline of the answer finder (on the held-out SQuAD-2 articles its best sentence
+    holds the answer less often, see docs/quality.md) and the scorer of tests.
 
-    >>> WordOverlap().judge("When did the ferry open?", [Candidate("", "The ferry opened in 1932."),
-    ...                                                  Candidate("", "Boats came.")]).scores.round(2).tolist()
+    >>> from rag.models.entities import PhraseTagger
+    >>> kinds = AnswerKinds(PhraseTagger({"1932": "DATE"}))
+    >>> candidates = [Candidate("", "The ferry opened in 1932."), Candidate("", "Boats came.")]
+    >>> WordOverlap(kinds=kinds).judge("When did the ferry open?", candidates).scores.round(2).tolist()
     [1.15, 0.0]
     """
 
-    def __init__(self, weights: Weights | None = None) -> None:
+    def __init__(self, weights: Weights | None = None, kinds: AnswerKinds | None = None) -> None:
         self.weights = weights
+        self.kinds = kinds or AnswerKinds()
 
     def judge(self, question: str, candidates: Sequence[Candidate]) -> Judgement:
-        features = overlap_features(question, candidates, self.weights)
+        features = overlap_features(question, candidates, self.weights, self.kinds)
         scores = features[:, 0] + TYPE_BONUS * features[:, 1] - RANK_PENALTY * features[:, 2]
         return Judgement(scores, float(scores.max(initial=0.0)))
 
 
-def overlap_features(question: str, candidates: Sequence[Candidate], weights: Weights | None = None) -> np.ndarray:
-    """Per candidate: the IDF-weighted share of the question's words it holds, whether it holds the kind of thing
-    asked for (1/0), and its passage's retrieval rank.
+def overlap_features(question: str, candidates: Sequence[Candidate], weights: Weights | None = None,
+                     kinds: AnswerKinds | None = None) -> np.ndarray:
+    """Per candidate: the IDF-weighted share of the question's words it holds, whether the question wants a kind of
+    answer and it holds one (1/0, by `kinds`: the sentences are tagged only for a typed question), and its passage's
+    retrieval rank.
 
-    >>> overlap_features("When did the ferry open?", [Candidate("", "The ferry opened in 1932.", 2)]).tolist()
+    >>> from rag.models.entities import PhraseTagger
+    >>> kinds = AnswerKinds(PhraseTagger({"1932": "DATE"}))
+    >>> overlap_features("When did the ferry open?", [Candidate("", "The ferry opened in 1932.", 2)], None,
+    ...                  kinds).tolist()
     [[1.0, 1.0, 2.0]]
     """
     question_words = content_words(question)
     term_weights = weights_of(question_words, weights)
-    kind = answer_type(question)
+    kinds = kinds or AnswerKinds()
+    typed = bool(kinds.wanted(question))
+    holding = kinds.holding(question, [candidate.sentence for candidate in candidates]) if typed else []
     return np.array([[coverage(question_words, content_words(candidate.sentence), term_weights),
-                      float(bool(kind) and has_answer_type(candidate.sentence, kind, question)), float(candidate.rank)]
-                     for candidate in candidates], dtype=np.float64).reshape(-1, 3)
+                      float(typed and holding[position]), float(candidate.rank)]
+                     for position, candidate in enumerate(candidates)], dtype=np.float64).reshape(-1, 3)
 
 
 FUSION_FEATURES = ("finder", "overlap", "kind", "rank")
@@ -207,10 +242,10 @@ FUSION_FEATURES = ("finder", "overlap", "kind", "rank")
 
 
 def fusion_features(logits: np.ndarray, question: str, candidates: Sequence[Candidate],
-                    weights: Weights | None = None) -> np.ndarray:
+                    weights: Weights | None = None, kinds: AnswerKinds | None = None) -> np.ndarray:
     """One row of `FUSION_FEATURES` per candidate (what the fusion weights were fitted on, and are applied to)."""
     return np.column_stack([np.asarray(logits, dtype=np.float64).reshape(-1),
-                            overlap_features(question, candidates, weights)])
+                            overlap_features(question, candidates, weights, kinds)])
 
 
 class FinderScorer:
@@ -219,11 +254,12 @@ class FinderScorer:
     `meta.json`, "fusion"); whether any sentence answers is the finder's own calibrated chance for the best one.
     Each is what did best on the held-out articles (docs/quality.md): the combination picks the answering sentence
     more often than either alone, the finder alone tells unanswerable questions best. `weights` are the index's
-    IDF weights."""
+    IDF weights; `kinds` reads the kind of answer (`AnswerKinds`: without it, the "kind" feature is 0)."""
 
-    def __init__(self, finder: Any, weights: Weights | None = None) -> None:
+    def __init__(self, finder: Any, weights: Weights | None = None, kinds: AnswerKinds | None = None) -> None:
         self.finder = finder
         self.weights = weights
+        self.kinds = kinds or AnswerKinds()
         fusion = finder.meta["fusion"]
         self.coefficients = np.array([fusion["weights"][name] for name in FUSION_FEATURES], dtype=np.float64)
         self.bias = float(fusion["bias"])
@@ -232,7 +268,7 @@ class FinderScorer:
         if not candidates:
             return Judgement(np.zeros(0, dtype=np.float64), 0.0)
         logits = self.finder.logits(question, candidates)
-        features = fusion_features(logits, question, candidates, self.weights)
+        features = fusion_features(logits, question, candidates, self.weights, self.kinds)
         scores = 1.0 / (1.0 + np.exp(-(features @ self.coefficients + self.bias)))
         return Judgement(scores, float(self.finder.calibrated(logits).max()))
 
@@ -336,7 +372,7 @@ def find_evidence(parts: Sequence[str], passages: Sequence[Passage], scorer: Sen
     >>> passages = [Passage("a", "Ferry", "a", "", "Boats were bought. The ferry opened in 1932.", 0, 44)]
     >>> evidence = find_evidence(["When did the ferry open?"], passages, WordOverlap())
     >>> passages[0].text[evidence.best[0].start:evidence.best[0].end], round(evidence.answerable, 2)
-    ('The ferry opened in 1932.', 1.15)
+    ('The ferry opened in 1932.', 1.0)
     """
     judged = [judged_sentences(passages, part, scorer) for part in parts]
     answerable = min(chance for _, chance in judged) if judged else 0.0

