@@ -55,7 +55,7 @@ from rag.answer.prompts import (
     strip_markers,
 )
 from rag.answer.retrieve import Retriever, TimedHits
-from rag.answer.timeframe import parse_as_of, with_as_of
+from rag.answer.timeframe import outside_note, parse_as_of, with_as_of
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.llm import LLM, load_llm, stream_in_line
@@ -92,6 +92,9 @@ class _Plan:
     prompt: Prompt | None
     hits: Sequence[Hit] = ()
     period: Period | None = None
+    outside: Sequence[Passage] = ()
+    """The nearest dated articles outside the period the question names, when it holds nothing relevant: a refusal
+    names them (`rag.answer.timeframe.outside_note`)."""
 
 
 class Assistant:
@@ -246,23 +249,23 @@ class Assistant:
         the question names), the evidence, and the prompt (None when the passages do not answer)."""
         query = self.standalone_question(asked, history)
         found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
-        hits, period = found.hits, found.period
+        hits, period, outside = found.hits, found.period, found.outside
         passages = [hit.passage for hit in hits]
         if not hits or hits[0].score < self.settings.min_score:
-            return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period)
+            return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period, outside)
         asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
         evidence = self.evidence(asked_words, passages)
         if period is not None and period.latest:
             evidence = _newest_evidence(evidence, passages)
         if (evidence.answerable < self.settings.refusal_threshold
                 or _misses_what_is_asked(asked_words, evidence, passages)):
-            return _Plan(query, passages, evidence, [], None, hits, period)
+            return _Plan(query, passages, evidence, [], None, hits, period, outside)
         llm = self.llm
         sources, excerpts = evidence_excerpts(passages, _chosen(evidence))
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
         prompt = fit_passages(query.search_text, excerpts, history, llm.chat, budget, llm.count_tokens)
         shown = [passages[index] for index in sources[:len(prompt.passages)]]
-        return _Plan(query, passages, evidence, shown, prompt, hits, period)
+        return _Plan(query, passages, evidence, shown, prompt, hits, period, outside)
 
     def _finished(self, answer: Answer, plan: _Plan, opened: dict[str, str] | None = None) -> Answer:
         """The answer with the period the question named, said as of when it asks how things stand, and each
@@ -272,7 +275,10 @@ class Assistant:
         citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
                           for citation in answer.citations)
         first = next(iter(opened or {}), "")
-        if answer.refused:
+        if answer.refused and plan.period is not None and plan.outside:
+            # The period the question named holds nothing that answers: said, with where to look instead.
+            text = f"{answer.text} {outside_note(plan.period, plan.outside)}"
+        elif answer.refused:
             text = answer.text
         elif first and opened and answer.text.startswith(first):
             text = opened[first] + answer.text[len(first):]

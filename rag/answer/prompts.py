@@ -25,6 +25,13 @@ MISSING_PART_MARK = "The articles do not answer"
 MISSING_PART = MISSING_PART_MARK + ' "{part}"'
 """The sentence that names a part of a two-part question the articles do not answer, rather than dropping it."""
 
+OUTSIDE_PERIOD = "Nothing published {phrase} ({dates}) answers it; the nearest dated articles: {articles}."
+"""Said after `CANNOT_ANSWER` when the question names a period and nothing published in it answers: the period is
+kept (not silently widened), and the reader is shown where to look instead."""
+
+NO_DATED_ARTICLES = "none"
+"""`OUTSIDE_PERIOD`'s list when no dated article outside the period is relevant either."""
+
 SYSTEM_PROMPT = f"""You answer questions using only the numbered passages from news articles and reports.
 Rules:
 - Answer in one to three short sentences, the answer first.

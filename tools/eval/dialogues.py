@@ -1,9 +1,9 @@
 """Dev sets of the kinds the held-out checks measure (follow-ups, two-part questions, two-hop questions), built from
 the SQuAD-2 dev articles, and their scorer.
 
-    python -m tools.eval.dialogues build --articles odd --out /tmp/dialogues-odd.jsonl      # report set
-    python -m tools.eval.dialogues build --articles even --out /tmp/dialogues-even.jsonl    # fitting set
-    python -m tools.eval.dialogues score /tmp/dialogues-odd.jsonl --index /tmp/squad-dev
+    python -m tools.eval.dialogues build --articles odd --out tools/eval/dialogues-odd.jsonl    # report set
+    python -m tools.eval.dialogues build --articles even --out tools/eval/dialogues-even.jsonl  # fitting set
+    python -m tools.eval.dialogues score tools/eval/dialogues-odd.jsonl --index /tmp/squad-dev --per-kind 15
 
 `build` is seeded and pure (same articles and seed, same set): every item comes from the answerable questions of
 one article, so a set is either fitting (even-numbered articles but the calibration ones a000, a010, a020, a030) or
@@ -190,7 +190,9 @@ def build(questions: Sequence[dict[str, Any]], articles: Sequence[str], seed: in
     answerable = [question for question in questions if not question["is_impossible"] and
                   question["article_id"] in set(articles)]
     answerable.sort(key=lambda question: question["qid"])
-    follow_ups, two_parts, two_hops = [], [], []
+    follow_ups: list[dict[str, Any]] = []
+    two_parts: list[dict[str, Any]] = []
+    two_hops: list[dict[str, Any]] = []
     for paragraph, members in sorted(_by_paragraph(answerable).items()):
         for first in members:
             for second in members:
@@ -231,7 +233,7 @@ def build(questions: Sequence[dict[str, Any]], articles: Sequence[str], seed: in
                                      "hops": [first["question"], second["question"]],
                                      "passage_ids": [first["gold_passage_id"], second["gold_passage_id"]],
                                      "bridge_answers": first["answers"], "answers": second["answers"]})
-    chosen = []
+    chosen: list[dict[str, Any]] = []
     for kind, items in (("follow-up", follow_ups), ("two-part", two_parts), ("two-hop", two_hops)):
         # At most two items per paragraph (or article), so that a few long articles do not make the whole set.
         generator.shuffle(items)
@@ -264,6 +266,7 @@ def said_missing(text: str) -> bool:
 def score_item(item: dict[str, Any], assistant: Any) -> dict[str, Any]:
     """Ask one item of the assistant and score it (a detail line)."""
     started = time.perf_counter()
+    detail: dict[str, Any]
     if item["kind"] == "follow-up":
         first = assistant.ask(item["turns"][0])
         answer = assistant.ask(item["turns"][1], history=[(item["turns"][0], first.text)])
@@ -342,6 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--index", required=True)
     run.add_argument("--details", type=Path, default=None, help="one JSON line per item")
     run.add_argument("--kind", choices=tuple(SIZES), default=None, help="only this kind")
+    run.add_argument("--per-kind", type=int, default=None, help="only the first N items of each kind")
     arguments = parser.parse_args(argv)
     if arguments.command == "build":
         questions = _read_jsonl(arguments.squad / "questions.jsonl")
@@ -354,13 +358,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     assistant = Assistant.load(arguments.index)
     items = [item for item in _read_jsonl(arguments.items) if arguments.kind in (None, item["kind"])]
+    if arguments.per_kind is not None:
+        items = [item for item in items
+                 if sum(other["kind"] == item["kind"] for other in items[:items.index(item)]) < arguments.per_kind]
     details = []
+    written = arguments.details.open("w", encoding="utf-8") if arguments.details else None
     for number, item in enumerate(items, start=1):
         details.append(score_item(item, assistant))
+        if written:  # line by line: a long run interrupted still has its details
+            written.write(json.dumps(details[-1]) + "\n")
+            written.flush()
         print(f"\r{number}/{len(items)}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    if arguments.details:
-        arguments.details.write_text("".join(json.dumps(detail) + "\n" for detail in details), encoding="utf-8")
+    if written:
+        written.close()
     for name, value in report(details).items():
         print(f"{name:80s} {value}")
     return 0
