@@ -22,7 +22,7 @@ CANNOT_ANSWER = "I don't know: the indexed articles do not answer this."
 MISSING_PART_MARK = "The articles do not answer"
 """How an answer says that one part of a question is not answered (the other part is): `MISSING_PART` opens with it."""
 
-MISSING_PART = MISSING_PART_MARK + ' "{part}"'
+MISSING_PART = MISSING_PART_MARK + ': "{part}"'
 """The sentence that names a part of a two-part question the articles do not answer, rather than dropping it."""
 
 OUTSIDE_PERIOD = "Nothing published {phrase} ({dates}) answers it; the nearest dated articles: {articles}."

@@ -148,11 +148,12 @@ class Retriever:
         and searched for without the words that only say when.
 
         When nothing was published in the period (or, for a period the question names by a date, nothing scoring
-        `relevant` or more and `NAMED_PERIOD_SHARE` of the best over every date): in a dated collection (the best
-        passage over every date is dated) the period is kept, with the nearest dated relevant articles outside it
-        (`TimedHits.outside`: the answer names them when nothing in the period answers); in an undated one (an
-        encyclopedia: "Which country today is a remnant of the Ottoman empire?" has nothing in any period) the
-        question is searched as written over every date, and the period says so."""
+        `relevant` or more and `NAMED_PERIOD_SHARE` of the best over every date): when the period holds passages and
+        the best passage over every date is dated (news covering the period), the period is kept, with the nearest
+        dated relevant articles outside it (`TimedHits.outside`: the answer names them when nothing in the period
+        answers); when nothing at all was published then (a collection that does not cover the period, or an
+        undated one: "Which country today is a remnant of the Ottoman empire?"), the question is searched as written
+        over every date, and the period says so."""
         query = Query(query) if isinstance(query, str) else query
         question = query.search_text  # a follow-up's context is searched too; its time phrase read with it
         filters = query.filters if filters is None else filters
@@ -182,15 +183,16 @@ class Retriever:
             return TimedHits(hits, reading.query, period, query.own_words(reading.without) or query.text)
         if everywhere is None:
             everywhere = self.search(question, k, filters, newest_first=reading.latest)
-        if everywhere and everywhere[0].passage.published:
-            # Dated articles (news): the period asked is kept, whatever else matches better; the answer says when
-            # nothing in it answers and names the nearest dated articles (a date that is the event's, "the revenue
-            # in 2025" reported in 2026, is then one of them rather than a silent widening).
+        if hits and everywhere and everywhere[0].passage.published:
+            # Dated articles (news) that cover the period: it is kept, whatever else matches better; the answer says
+            # when nothing in it answers and names the nearest dated articles (a date that is the event's, "the
+            # revenue in 2025" reported in 2026, is then one of them rather than a silent widening).
             relevant_hits = [hit.passage for hit in everywhere if hit.score >= relevant] or [everywhere[0].passage]
             nearest = tuple(nearest_outside(relevant_hits, period.since, period.until))
             return TimedHits(hits, reading.query, dataclasses.replace(period, note=OUTSIDE_NOTE),
                              query.own_words(reading.without) or query.text, nearest)
-        # Undated articles (an encyclopedia) have nothing in any period: the question as written, over every date.
+        # Nothing at all published then (the collection does not cover the period, or is undated: an encyclopedia
+        # has nothing in any period): the question as written over every date, and the period says so.
         dates = filters or Filters()
         period = dataclasses.replace(period, since=dates.since, until=dates.until,
                                      note="nothing relevant was published then: searched all dates")
