@@ -117,3 +117,17 @@ def test_follow_ups_are_answered_with_the_fact(real_assistant) -> None:  # type:
     print(f"follow-ups whose fact the model is shown: {sum(shown_to_the_model)}/{len(FOLLOW_UPS)}, "
           f"that the evidence quoted holds: {sum(quoted)}, answered with it: {sum(answered)}: {answered}")
     assert sum(shown_to_the_model) >= 9
+
+
+def test_a_pronoun_stands_for_the_name_the_previous_question_was_about() -> None:
+    """SQuAD-style follow-ups (tools/eval/dialogues.py): the previous question names its subject without "the
+    <Name> <noun>"; the pronoun becomes that name, and the previous question stays as context for retrieval."""
+    previous = "How many naval bases are located in Jacksonville?"
+    follow_up = rewrite_follow_up("What sport attracts most tourists to it?", [(previous, "Two [1].")])
+    assert follow_up == Query("What sport attracts most tourists to Jacksonville?", context=previous)
+    chicago = rewrite_follow_up("When was it established?", [("What kind of university is the University of "
+                                                               "Chicago?", "A private one [1].")])
+    assert chicago.text == "When was University of Chicago established?"
+    # A name the follow-up already uses is no antecedent: the context is kept instead.
+    kept = rewrite_follow_up("Is it older than Warsaw?", [("How big is Warsaw?", "517 km² [1].")])
+    assert kept == Query("Is it older than Warsaw?", context="How big is Warsaw?")

@@ -54,12 +54,49 @@ def topic_of(question: str) -> str:
     'the Dunmore Dairy Cooperative'
     >>> topic_of("Which comet was found at Kestrel Hill Observatory?")
     ''
+    >>> topic_of("When was the University of Chicago founded?")
+    ''
     """
     match = re.search(r"\bthe\s+((?:[A-Z][\w-]*\s+)*[A-Z][\w-]*)(?:(['’]s)|\s+([a-z][\w-]+))", question)
-    if not match:
+    if not match or (match.group(3) or "") in _NOT_NOUNS:  # "the University of Chicago", "the Sahara each year"
         return ""
     name, possessive, noun = match.groups()
     return f"the {name}" if possessive else f"the {name} {noun}"
+
+
+_NOT_NOUNS = {"of", "and", "or", "in", "on", "at", "to", "for", "from", "by", "with", "each", "every", "as", "is",
+              "was", "are", "were", "has", "have", "had", "did", "does", "do", "that", "which", "who", "than"}
+"""Words after "the <Name>" that show the name does not qualify a noun there."""
+_NAME_PRONOUNS = {"it", "its", "they", "them", "their"}
+"""Thing pronouns that may stand for the name the previous question was about ("this" and "that" point at what
+was said rather than at a name: left to the context)."""
+
+
+def subject_name(question: str) -> str:
+    """The name a question is about, when it names one without "the <Name> <noun>" (`topic_of`): its last
+    capitalised name that is not its opening word, without a possessive; "" when it has none.
+
+    >>> subject_name("How many naval bases are located in Jacksonville?")
+    'Jacksonville'
+    >>> subject_name("How much of Poland's national income does Warsaw produce?")
+    'Warsaw'
+    >>> subject_name("What was the University of Chicago's first building?")
+    'University of Chicago'
+    >>> subject_name("Who won the race?")
+    ''
+    """
+    names = []
+    for match in _NAME.finditer(question):
+        words = match.group(0).split()
+        while words and (words[-1] in ("of", "the", "de", "van", "von")):
+            words.pop()
+        while words and words[0] in ("of", "the", "de", "van", "von"):
+            words.pop(0)
+        if match.start() == 0 and words and words[0].lower() in _QUESTION_WORDS:
+            words = words[1:]
+        if words and words[0][0].isupper():
+            names.append(re.sub(r"['’]s$", "", " ".join(words)))
+    return names[-1] if names else ""
 
 
 def is_follow_up(question: str, history: History) -> bool:
@@ -111,16 +148,20 @@ def resolve_follow_up(question: str, history: History) -> Query:
     previous_question, previous_answer = history[-1]
     person = person_in(previous_answer) or person_in(previous_question)
     topic = topic_of(previous_question)
-    replaced = False
+    name = "" if topic else subject_name(previous_question)
+    replaced = guessed = False
 
     def substitute(match: re.Match[str]) -> str:
-        nonlocal replaced
+        nonlocal replaced, guessed
         word = match.group(0)
         lowered = word.lower()
         if lowered in _PERSON_PRONOUNS and person:
             replacement = _PERSON_PRONOUNS[lowered].format(name=person)
         elif lowered in _THING_PRONOUNS and topic and not (lowered == "that" and match.start() == 0):
             replacement = _THING_PRONOUNS[lowered].format(topic=topic)
+        elif lowered in _NAME_PRONOUNS and name and name not in question:
+            replacement = _THING_PRONOUNS[lowered].format(topic=name)
+            guessed = True
         else:
             return word
         replaced = True
@@ -129,7 +170,9 @@ def resolve_follow_up(question: str, history: History) -> Query:
     rewritten = re.sub(r"\b(?:" + "|".join(sorted({*_PERSON_PRONOUNS, *_THING_PRONOUNS}, key=len, reverse=True))
                        + r")\b", substitute, question, flags=re.IGNORECASE)
     if replaced:
-        return Query(rewritten)
+        # A name guessed from the previous question (not "the <Name> <noun>") may be the wrong one of two: the
+        # previous question stays beside it, so retrieval reads both (what a follow-up searched before).
+        return Query(rewritten, context=previous_question if guessed else "")
     return Query(question, context=previous_question)
 
 
