@@ -131,3 +131,15 @@ def test_a_pronoun_stands_for_the_name_the_previous_question_was_about() -> None
     # A name the follow-up already uses is no antecedent: the context is kept instead.
     kept = rewrite_follow_up("Is it older than Warsaw?", [("How big is Warsaw?", "517 km² [1].")])
     assert kept == Query("Is it older than Warsaw?", context="How big is Warsaw?")
+
+
+@pytest.mark.slow
+def test_real_models_answer_a_pronoun_follow_up_about_the_previous_turns_subject_or_refuse(  # type: ignore[no-untyped-def]
+        real_assistant) -> None:
+    first = "When did the Maplewood footbridge reopen?"
+    previous = real_assistant.ask(first)
+    answer = real_assistant.ask("How much did its repairs cost?", history=[(first, previous.text)])
+    if not answer.refused:  # about the footbridge, from its article: never another article's lede
+        assert answer.citations and all(citation.passage.article_id.endswith("maplewood-footbridge.md")
+                                        for citation in answer.citations), answer
+        assert answer.text != previous.text

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from rag.answer.assistant import Assistant, _holds, _leaves_out, _with_missing_parts
 from rag.answer.cite import Checked
 from rag.answer.evidence import Sentence, WordOverlap, find_evidence
 from rag.answer.prompts import MISSING_PART, MISSING_PART_MARK
 from rag.answer.retrieve import Retriever
-from rag.records import Passage
+from rag.evaluate import shown_text
+from rag.records import Citation, Passage
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
@@ -77,3 +80,24 @@ def test_both_parts_answered_by_the_articles_are_both_in_the_answer(tmp_path: Pa
     assert not answer.refused
     assert "14 March" in answer.text and "1.2 million" in answer.text
     assert MISSING_PART_MARK not in answer.text
+
+
+@pytest.mark.slow
+def test_real_models_answer_the_part_the_articles_hold_and_name_the_other(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    question = "When did the Maplewood footbridge reopen, and who painted its railings?"
+    answer = real_assistant.ask(question)
+    assert not answer.refused, answer
+    assert MISSING_PART.format(part="Who painted the Maplewood footbridge's railings?") in answer.text, answer.text
+    assert "14 March" in shown_text(answer), answer
+    assert all(citation.passage.article_id.endswith("maplewood-footbridge.md") for citation in answer.citations), answer
+
+
+def test_the_sentence_an_answer_already_rests_on_is_not_quoted_again_for_the_other_part() -> None:
+    text = "The footbridge over the River Lenn reopened on 14 March."
+    passages = [Passage("bridge", "Footbridge", "bridge.txt", "", text, 0, len(text))]
+    parts = ["When did the footbridge reopen?", "Who painted its railings?"]
+    evidence = find_evidence(parts, passages, WordOverlap())
+    rests_on = Citation(1, passages[0], text, 0, len(text), 1.0, ((0, len(text)),))
+    checked = _with_missing_parts(Checked("It reopened on 14 March [1].", (rests_on,), True), evidence, passages,
+                                  WordOverlap())
+    assert checked.text == f"It reopened on 14 March [1]. {MISSING_PART.format(part=parts[1])}"

@@ -512,9 +512,12 @@ def _with_missing_parts(checked: Checked, evidence: Evidence, passages: Sequence
     if not missing:
         return checked
     # Every part here passed the refusal threshold (the plan set apart those that did not): its best sentence is
-    # quoted, if it holds the kind of thing the part asks for beyond what answers another part.
+    # quoted, if it holds the kind of thing the part asks for beyond what answers another part, and is not the
+    # sentence the answer already rests on (that one answers the other part: quoting it again answers nothing).
+    used = {(citation.passage, citation.quote_start, citation.quote_end) for citation in checked.citations}
     quotable = [(part, ranked) for part, ranked in missing
-                if ranked and _holds(_sentence_text(ranked[0], passages), part, evidence.parts)]
+                if ranked and _holds(_sentence_text(ranked[0], passages), part, evidence.parts)
+                and (passages[ranked[0].passage_index], ranked[0].start, ranked[0].end) not in used]
     unanswered = [part for part, ranked in missing if (part, ranked) not in quotable]
     text, citations = checked.text, list(checked.citations)
     if quotable:
