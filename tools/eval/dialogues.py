@@ -3,7 +3,9 @@ the SQuAD-2 dev articles, and their scorer.
 
     python -m tools.eval.dialogues build --articles odd --out tools/eval/dialogues-odd.jsonl    # report set
     python -m tools.eval.dialogues build --articles even --out tools/eval/dialogues-even.jsonl  # fitting set
-    python -m tools.eval.dialogues score tools/eval/dialogues-odd.jsonl --index /tmp/squad-dev --per-kind 15
+    python -m tools.eval.dialogues score tools/eval/dialogues-odd.jsonl --index /tmp/squad-dev --per-kind 15 \
+        --details /tmp/dialogues-details.jsonl
+    python -m tools.eval.dialogues report /tmp/dialogues-details.jsonl     # the figures again, from the details
 
 `build` is seeded and pure (same articles and seed, same set): every item comes from the answerable questions of
 one article, so a set is either fitting (even-numbered articles but the calibration ones a000, a010, a020, a030) or
@@ -346,7 +348,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--details", type=Path, default=None, help="one JSON line per item")
     run.add_argument("--kind", choices=tuple(SIZES), default=None, help="only this kind")
     run.add_argument("--per-kind", type=int, default=None, help="only the first N items of each kind")
+    show = commands.add_parser("report", help="the figures of a details file a score run wrote")
+    show.add_argument("details", type=Path)
     arguments = parser.parse_args(argv)
+    if arguments.command == "report":
+        for name, value in report(_read_jsonl(arguments.details)).items():
+            print(f"{name:80s} {value}")
+        return 0
     if arguments.command == "build":
         questions = _read_jsonl(arguments.squad / "questions.jsonl")
         articles = wanted_articles(arguments.articles, (question["article_id"] for question in questions))
