@@ -121,10 +121,10 @@ def test_follow_ups_are_answered_with_the_fact(real_assistant) -> None:  # type:
 
 def test_a_pronoun_stands_for_the_name_the_previous_question_was_about() -> None:
     """SQuAD-style follow-ups (tools/eval/dialogues.py): the previous question names its subject without "the
-    <Name> <noun>"; the pronoun becomes that name, and the previous question stays as context for retrieval."""
+    <Name> <noun>"; the pronoun becomes that name, and the question stands alone."""
     previous = "How many naval bases are located in Jacksonville?"
     follow_up = rewrite_follow_up("What sport attracts most tourists to it?", [(previous, "Two [1].")])
-    assert follow_up == Query("What sport attracts most tourists to Jacksonville?", context=previous)
+    assert follow_up == Query("What sport attracts most tourists to Jacksonville?")
     chicago = rewrite_follow_up("When was it established?", [("What kind of university is the University of "
                                                                "Chicago?", "A private one [1].")])
     assert chicago.text == "When was University of Chicago established?"

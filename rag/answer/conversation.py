@@ -149,10 +149,10 @@ def resolve_follow_up(question: str, history: History) -> Query:
     person = person_in(previous_answer) or person_in(previous_question)
     topic = topic_of(previous_question)
     name = "" if topic else subject_name(previous_question)
-    replaced = guessed = False
+    replaced = False
 
     def substitute(match: re.Match[str]) -> str:
-        nonlocal replaced, guessed
+        nonlocal replaced
         word = match.group(0)
         lowered = word.lower()
         if lowered in _PERSON_PRONOUNS and person:
@@ -161,7 +161,6 @@ def resolve_follow_up(question: str, history: History) -> Query:
             replacement = _THING_PRONOUNS[lowered].format(topic=topic)
         elif lowered in _NAME_PRONOUNS and name and name not in question:
             replacement = _THING_PRONOUNS[lowered].format(topic=name)
-            guessed = True
         else:
             return word
         replaced = True
@@ -170,9 +169,10 @@ def resolve_follow_up(question: str, history: History) -> Query:
     rewritten = re.sub(r"\b(?:" + "|".join(sorted({*_PERSON_PRONOUNS, *_THING_PRONOUNS}, key=len, reverse=True))
                        + r")\b", substitute, question, flags=re.IGNORECASE)
     if replaced:
-        # A name guessed from the previous question (not "the <Name> <noun>") may be the wrong one of two: the
-        # previous question stays beside it, so retrieval reads both (what a follow-up searched before).
-        return Query(rewritten, context=previous_question if guessed else "")
+        # The question now stands alone: the previous one is not kept beside it (shown to the model, it drew the
+        # bundled one back to the previous question: "How many companies were registered in Warsaw in 2006?" after
+        # "How much of Poland's national income does Warsaw produce?" was answered with the 12% of income).
+        return Query(rewritten)
     return Query(question, context=previous_question)
 
 
