@@ -117,3 +117,29 @@ def test_follow_ups_are_answered_with_the_fact(real_assistant) -> None:  # type:
     print(f"follow-ups whose fact the model is shown: {sum(shown_to_the_model)}/{len(FOLLOW_UPS)}, "
           f"that the evidence quoted holds: {sum(quoted)}, answered with it: {sum(answered)}: {answered}")
     assert sum(shown_to_the_model) >= 9
+
+
+def test_a_pronoun_stands_for_the_name_the_previous_question_was_about() -> None:
+    """SQuAD-style follow-ups (tools/eval/dialogues.py): the previous question names its subject without "the
+    <Name> <noun>"; the pronoun becomes that name, and the question stands alone."""
+    previous = "How many naval bases are located in Jacksonville?"
+    follow_up = rewrite_follow_up("What sport attracts most tourists to it?", [(previous, "Two [1].")])
+    assert follow_up == Query("What sport attracts most tourists to Jacksonville?")
+    chicago = rewrite_follow_up("When was it established?", [("What kind of university is the University of "
+                                                               "Chicago?", "A private one [1].")])
+    assert chicago.text == "When was University of Chicago established?"
+    # A name the follow-up already uses is no antecedent: the context is kept instead.
+    kept = rewrite_follow_up("Is it older than Warsaw?", [("How big is Warsaw?", "517 km² [1].")])
+    assert kept == Query("Is it older than Warsaw?", context="How big is Warsaw?")
+
+
+@pytest.mark.slow
+def test_real_models_answer_a_pronoun_follow_up_about_the_previous_turns_subject_or_refuse(  # type: ignore[no-untyped-def]
+        real_assistant) -> None:
+    first = "When did the Maplewood footbridge reopen?"
+    previous = real_assistant.ask(first)
+    answer = real_assistant.ask("How much did its repairs cost?", history=[(first, previous.text)])
+    if not answer.refused:  # about the footbridge, from its article: never another article's lede
+        assert answer.citations and all(citation.passage.article_id.endswith("maplewood-footbridge.md")
+                                        for citation in answer.citations), answer
+        assert answer.text != previous.text

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from rag.answer.evidence import WordOverlap
-from rag.answer.retrieve import Retriever
-from rag.answer.timeframe import parse_as_of, period_filters, read_time, with_as_of
+from rag.answer.prompts import CANNOT_ANSWER
+from rag.answer.retrieve import OUTSIDE_NOTE, Retriever
+from rag.answer.timeframe import nearest_outside, outside_note, parse_as_of, period_filters, read_time, with_as_of
 from rag.errors import InvalidRequestError
-from rag.records import Answer, Filters, TextChunk
+from rag.records import Answer, Filters, Passage, Period, TextChunk, long_date
 from rag.settings import Settings
 from tests.conftest import ScriptedLLM
 
@@ -132,6 +133,19 @@ def test_as_of_wording_keeps_names_capitalised() -> None:
     assert with_as_of("The bridge is open [1].", "") == "The bridge is open [1]."
 
 
+def test_the_nearest_dated_articles_outside_a_period_come_nearest_first_once_per_article() -> None:
+    def dated(article: str, day: str) -> Passage:
+        return Passage(article, f"Title {article}", "s", "", "x", 0, 1, published=day)
+
+    passages = [dated("inside", "2025-06-01"), dated("late", "2026-02-10"), dated("late", "2026-02-11"),
+                dated("early", "2024-12-20"), Passage("undated", "U", "s", "", "x", 0, 1)]
+    nearest = nearest_outside(passages, "2025-01-01", "2025-12-31")
+    assert [passage.article_id for passage in nearest] == ["early", "late"]
+    assert nearest_outside(passages, "2025-01-01", "2025-12-31", limit=1)[0].article_id == "early"
+    note = outside_note(Period("in 2025", "2025-01-01", "2025-12-31"), nearest)
+    assert "in 2025" in note and "Title early" in note and "20 December 2024" in note and "Title late" in note
+
+
 # -- on the multi-outlet set, with the real embedder --------------------------------------------------------------
 
 
@@ -181,11 +195,41 @@ def test_an_event_no_article_reports_is_said_and_every_date_searched(retriever: 
 
 
 @pytest.mark.slow
-def test_a_date_that_names_the_event_not_the_report_falls_back_to_every_date(retriever: Retriever) -> None:
-    # The 2026 budget was voted in February 2026; nothing relevant was published in 2024.
+def test_a_period_in_which_nothing_was_published_falls_back_to_every_date_and_says_so(retriever: Retriever) -> None:
+    # The 2026 budget was voted in February 2026; nothing at all was published in 2024 (the collection does not
+    # cover it): every date is searched, and the period says so.
     found = retriever.search_timed("How much is the Maplewood budget for 2026 in 2024?", 3, as_of=AS_OF, relevant=0.2)
     assert found.period is not None and found.period.note.startswith("nothing relevant was published then")
     assert any("48.6 million" in hit.passage.text for hit in found.hits)
+
+
+@pytest.mark.slow
+def test_in_2025_searches_2025_though_2026_reports_match_better(retriever: Retriever) -> None:
+    # The reported failure: "What did the council decide in 2025?" on 20 March 2026, one 2025 council article
+    # among the budget reports of February 2026: it searched every date. Now 2025 is searched.
+    found = retriever.search_timed("What did the council decide in 2025?", 3, as_of=datetime.date(2026, 3, 20))
+    assert found.period is not None and (found.period.since, found.period.until) == ("2025-01-01", "2025-12-31")
+    assert found.period.note == OUTSIDE_NOTE and found.outside  # the 2026 reports are named, not searched
+    assert found.hits and all(hit.passage.published.startswith("2025") for hit in found.hits)
+    assert "Maplewood council debates budget proposal" in [hit.passage.title for hit in found.hits]
+
+
+@pytest.mark.slow
+def test_a_refusal_in_a_kept_period_says_so_and_names_the_nearest_dated_articles(retriever: Retriever,
+                                                                               tmp_path: Path) -> None:
+    from rag.answer.assistant import Assistant
+
+    llm = ScriptedLLM(CANNOT_ANSWER, chat=True)  # a chat model's refusal is final
+    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3), WordOverlap(retriever.term_weights))
+    question, as_of = "What did the council decide in 2025?", datetime.date(2026, 3, 20)
+    answer = assistant.ask(question, as_of=as_of)
+    assert answer.refused and answer.text.startswith(CANNOT_ANSWER)
+    assert answer.period is not None and (answer.period.since, answer.period.until) == ("2025-01-01", "2025-12-31")
+    # The window is named, and so is each of the nearest dated articles (by title and date): the 2026 budget vote.
+    outside = retriever.search_timed(question, 3, as_of=as_of, relevant=Settings().min_score).outside
+    assert "in 2025" in answer.text and outside
+    assert all(not passage.published.startswith("2025") for passage in outside)
+    assert all(passage.title in answer.text and long_date(passage.published) in answer.text for passage in outside)
 
 
 @pytest.mark.slow
@@ -314,3 +358,18 @@ def test_the_openai_endpoint_takes_as_of_too(retriever: Retriever, tmp_path: Pat
         assert reply.status_code == 200, reply.text
         assert reply.json()["period"]["since"] == "2026-03-01"
         assert reply.json()["choices"][0]["message"]["content"].startswith("As of 1")
+
+
+@pytest.mark.slow
+def test_a_question_about_2025_is_answered_from_2025_or_says_nothing_then_answers(retriever: Retriever,
+                                                                                   real_llm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from rag.answer.assistant import Assistant
+
+    assistant = Assistant(retriever, real_llm, Settings(index=str(tmp_path), k=3))
+    answer = assistant.ask("What did the council decide in 2025?", as_of=datetime.date(2026, 3, 20))
+    assert answer.period is not None and (answer.period.since, answer.period.until) == ("2025-01-01", "2025-12-31")
+    if answer.refused:  # then it says so, naming the window and where to look instead
+        assert "in 2025" in answer.text and "2026" in answer.text, answer.text
+    else:  # an answer rests on what was published in 2025 only
+        assert answer.citations and all(citation.passage.published.startswith("2025")
+                                        for citation in answer.citations), answer

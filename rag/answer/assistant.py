@@ -42,19 +42,21 @@ from rag.answer.evidence import (
     AnswerKinds,
     Evidence,
     FinderScorer,
+    Sentence,
     SentenceScorer,
     find_evidence,
 )
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
+    MISSING_PART,
     evidence_excerpts,
     fit_passages,
     parse_markers,
     strip_markers,
 )
 from rag.answer.retrieve import Retriever, TimedHits
-from rag.answer.timeframe import parse_as_of, with_as_of
+from rag.answer.timeframe import outside_note, parse_as_of, with_as_of
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.entities import EntityTagger, load_tagger
@@ -74,7 +76,7 @@ from rag.records import (
 )
 from rag.settings import Settings
 from rag.store import index_location, open_store
-from rag.text import split_sentences
+from rag.text import content_words, split_sentences
 
 History = Sequence[tuple[str, str]]
 PROMPT_MARGIN = 16
@@ -92,6 +94,11 @@ class _Plan:
     prompt: Prompt | None
     hits: Sequence[Hit] = ()
     period: Period | None = None
+    outside: Sequence[Passage] = ()
+    """The nearest dated articles outside the period the question names, when it holds nothing relevant: a refusal
+    names them (`rag.answer.timeframe.outside_note`)."""
+    missing: tuple[str, ...] = ()
+    """Parts of a two-part question the passages do not answer (the others are answered): the answer says so."""
 
 
 class Assistant:
@@ -248,23 +255,41 @@ class Assistant:
         the question names), the evidence, and the prompt (None when the passages do not answer)."""
         query = self.standalone_question(asked, history)
         found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
-        hits, period = found.hits, found.period
+        hits, period, outside = found.hits, found.period, found.outside
         passages = [hit.passage for hit in hits]
         if not hits or hits[0].score < self.settings.min_score:
-            return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period)
+            return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period, outside)
         asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
-        evidence = self.evidence(asked_words, passages)
+        evidence, missing = self._answered_parts(asked_words, passages)
         if period is not None and period.latest:
             evidence = _newest_evidence(evidence, passages)
+        checked_words = " ".join(evidence.parts) if missing else asked_words
         if (evidence.answerable < self.settings.refusal_threshold
-                or _misses_what_is_asked(asked_words, evidence, passages)):
-            return _Plan(query, passages, evidence, [], None, hits, period)
+                or _misses_what_is_asked(checked_words, evidence, passages)):
+            return _Plan(query, passages, evidence, [], None, hits, period, outside)
         llm = self.llm
         sources, excerpts = evidence_excerpts(passages, _chosen(evidence))
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
         prompt = fit_passages(query.search_text, excerpts, history, llm.chat, budget, llm.count_tokens)
         shown = [passages[index] for index in sources[:len(prompt.passages)]]
-        return _Plan(query, passages, evidence, shown, prompt, hits, period)
+        return _Plan(query, passages, evidence, shown, prompt, hits, period, outside, missing)
+
+    def _answered_parts(self, question: str, passages: Sequence[Passage]) -> tuple[Evidence, tuple[str, ...]]:
+        """The evidence for a question, and the parts of a two-part question the passages do not answer when
+        others are: each part is judged on its own (the same scoring as all parts at once), so that one part
+        the articles miss neither refuses the whole question nor is silently dropped; the evidence is then that of
+        the answered parts."""
+        parts = question_parts(question)
+        if len(parts) < 2:
+            return self.evidence(question, passages), ()
+        judged = [find_evidence([part], passages, self.finder) for part in parts]
+        answered = [evidence for evidence in judged if evidence.answerable >= self.settings.refusal_threshold]
+        kept = answered if answered else judged
+        evidence = Evidence(tuple(part for evidence in kept for part in evidence.parts),
+                            tuple(ranked for evidence in kept for ranked in evidence.ranked),
+                            min(evidence.answerable for evidence in kept))
+        missing = tuple(part for part, evidence in zip(parts, judged, strict=True) if evidence not in kept)
+        return evidence, missing
 
     def _finished(self, answer: Answer, plan: _Plan, opened: dict[str, str] | None = None) -> Answer:
         """The answer with the period the question named, said as of when it asks how things stand, and each
@@ -274,12 +299,17 @@ class Assistant:
         citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
                           for citation in answer.citations)
         first = next(iter(opened or {}), "")
-        if answer.refused:
+        if answer.refused and plan.period is not None and plan.outside:
+            # The period the question named holds nothing that answers: said, with where to look instead.
+            text = f"{answer.text} {outside_note(plan.period, plan.outside)}"
+        elif answer.refused:
             text = answer.text
         elif first and opened and answer.text.startswith(first):
             text = opened[first] + answer.text[len(first):]
         else:
             text = with_as_of(answer.text, _as_of(plan.period, _first_cited(answer)))
+        if plan.missing and not answer.refused:  # a part the passages do not answer is said, not dropped
+            text = " ".join((text, *(MISSING_PART.format(part=part) for part in plan.missing)))
         return dataclasses.replace(answer, text=text, citations=citations, period=plan.period)
 
     def _reference_date(self, as_of: datetime.date | None) -> datetime.date:
@@ -467,28 +497,103 @@ def _chosen(evidence: Evidence) -> list[tuple[int, int, int]]:
 
 def _with_missing_parts(checked: Checked, evidence: Evidence, passages: Sequence[Passage],
                         scorer: SentenceScorer, kinds: AnswerKinds) -> Checked:
-    """A two-part question's answer with the evidence of each part the model's answer leaves out (it names
-    nothing of the kind that part asks for) quoted after it."""
+    """A two-part question's answer with each part the model's answer leaves out (`_leaves_out`) answered by its
+    evidence, quoted after it when that sentence holds the kind of thing the part asks for, or else said to be
+    missing (`MISSING_PART`): never silently dropped, nor "completed" with a sentence that does not answer it.
+
+    >>> from rag.answer.evidence import WordOverlap, find_evidence
+    >>> from rag.models.entities import PhraseTagger
+    >>> text = "The footbridge reopened on 14 March. Crowds came to see it."
+    >>> passages = [Passage("a", "Bridge", "a.txt", "", text, 0, len(text))]
+    >>> parts = ["When did the footbridge reopen?", "How much did the repairs cost?"]
+    >>> evidence = find_evidence(parts, passages, WordOverlap())
+    >>> kinds = AnswerKinds(PhraseTagger({"14 March": "DATE"}))
+    >>> _with_missing_parts(Checked("It reopened on 14 March [1].", (), True), evidence, passages, WordOverlap(),
+    ...                     kinds).text
+    'It reopened on 14 March [1]. The articles do not answer: "How much did the repairs cost?"'
+    """
     missing = [(part, ranked) for part, ranked in zip(evidence.parts, evidence.ranked, strict=True)
-               if ranked and kinds.checked(part) and not kinds.answer_words(strip_markers(checked.text), part)]
+               if _leaves_out(checked.text, part, ranked, passages, kinds, evidence.parts)]
     if not missing:
         return checked
-    quoted = quoted_answer(Evidence(tuple(part for part, _ in missing), tuple(ranked for _, ranked in missing),
-                                    evidence.answerable), passages, scorer, kinds)
-    if not quoted.supported:
-        return checked
-    offset = len(checked.citations)
-    known = {citation.passage: citation.number for citation in checked.citations}
-    citations = list(checked.citations)
-    text = quoted.text
-    for citation in quoted.citations:
-        number = known.get(citation.passage) or offset + 1
-        if citation.passage not in known:
-            offset += 1
-            known[citation.passage] = number
-            citations.append(dataclasses.replace(citation, number=number))
-        text = text.replace(f"[{citation.number}]", f"[{number}]")
-    return Checked(f"{checked.text} {text}", tuple(citations), True, checked.dropped_sentences)
+    # Every part here passed the refusal threshold (the plan set apart those that did not): its best sentence is
+    # quoted, if it holds the kind of thing the part asks for beyond what answers another part, and is not the
+    # sentence the answer already rests on (that one answers the other part: quoting it again answers nothing).
+    used = {(citation.passage, citation.quote_start, citation.quote_end) for citation in checked.citations}
+    quotable = [(part, ranked) for part, ranked in missing
+                if ranked and _holds(_sentence_text(ranked[0], passages), part, evidence.parts, kinds)
+                and (passages[ranked[0].passage_index], ranked[0].start, ranked[0].end) not in used]
+    unanswered = [part for part, ranked in missing if (part, ranked) not in quotable]
+    text, citations = checked.text, list(checked.citations)
+    if quotable:
+        quoted = quoted_answer(Evidence(tuple(part for part, _ in quotable), tuple(ranked for _, ranked in quotable),
+                                        evidence.answerable), passages, scorer, kinds)
+        known = {citation.passage: citation.number for citation in citations}
+        addition = quoted.text
+        for citation in quoted.citations:
+            number = known.get(citation.passage) or len(citations) + 1
+            if citation.passage not in known:
+                known[citation.passage] = number
+                citations.append(dataclasses.replace(citation, number=number))
+            addition = addition.replace(f"[{citation.number}]", f"[{number}]")
+        if quoted.supported:
+            text = f"{text} {addition}"
+        else:
+            unanswered = [part for part, _ in missing]
+    text = " ".join((text, *(MISSING_PART.format(part=part) for part in unanswered)))
+    return Checked(text, tuple(citations), True, checked.dropped_sentences)
+
+
+def _sentence_text(sentence: Sentence, passages: Sequence[Passage]) -> str:
+    return passages[sentence.passage_index].text[sentence.start:sentence.end]
+
+
+def _holds(text: str, part: str, parts: Sequence[str], kinds: AnswerKinds) -> bool:
+    """Whether `text` holds something of the kind `part` asks for (anything, when it asks for no kind) beyond what
+    answers another part of another kind.
+
+    >>> from rag.models.entities import PhraseTagger
+    >>> kinds = AnswerKinds(PhraseTagger({"14 March": "DATE", "2 million euros": "MONEY"}))
+    >>> parts = ["When did the bridge reopen?", "How much did the repairs cost?"]
+    >>> _holds("It reopened on 14 March.", parts[1], parts, kinds)
+    False
+    >>> _holds("They cost 2 million euros.", parts[1], parts, kinds)
+    True
+    """
+    accepted = kinds.checked(part)
+    if not accepted:
+        return True
+    # An entity of a kind another part asks for precisely, and this one does not, answers that part: the 14 March
+    # of "reopened on 14 March" answers "when", though a number question accepts a date where the tagger blurs.
+    elsewhere = {kind for other in parts for kind in kinds.wanted(other)} - kinds.wanted(part)
+    asked = content_words(" ".join((part, *parts)))  # a name the question itself uses answers no part of it
+    (found,) = kinds.entities([text])
+    return any(entity.kind in accepted and entity.kind not in elsewhere and content_words(entity.text) - asked
+               for entity in found)
+
+
+def _leaves_out(answer: str, part: str, ranked: Sequence[Sentence], passages: Sequence[Passage],
+               kinds: AnswerKinds, parts: Sequence[str] = ()) -> bool:
+    """Whether an answer leaves out a part of the question: for a part that asks for a kind of thing (a number, a
+    date, a person), the answer names nothing of that kind but what answers another part of another kind (the 14
+    of "14 March" answers "when", not "how much"); for another, it shares no word with the part's best evidence
+    sentence beyond the part's own words (nothing of what that sentence adds).
+
+    >>> from rag.answer.evidence import Sentence
+    >>> passage = Passage("a", "T", "a.txt", "", "The hall is filled with royal gardens.", 0, 38)
+    >>> _leaves_out("It is filled with royal gardens [1].", "What is the hall filled with?", [Sentence(0, 0, 38, 1.0)],
+    ...             [passage], AnswerKinds())
+    False
+    >>> _leaves_out("It opened in May [1].", "What is the hall filled with?", [Sentence(0, 0, 38, 1.0)], [passage],
+    ...             AnswerKinds())
+    True
+    """
+    if kinds.checked(part):
+        return not _holds(answer, part, parts, kinds)
+    if not ranked:
+        return False
+    adds = content_words(_sentence_text(ranked[0], passages)) - content_words(part)
+    return not (content_words(strip_markers(answer)) & adds)
 
 
 def _backend_for(settings: Settings) -> str:

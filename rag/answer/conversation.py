@@ -54,12 +54,49 @@ def topic_of(question: str) -> str:
     'the Dunmore Dairy Cooperative'
     >>> topic_of("Which comet was found at Kestrel Hill Observatory?")
     ''
+    >>> topic_of("When was the University of Chicago founded?")
+    ''
     """
     match = re.search(r"\bthe\s+((?:[A-Z][\w-]*\s+)*[A-Z][\w-]*)(?:(['’]s)|\s+([a-z][\w-]+))", question)
-    if not match:
+    if not match or (match.group(3) or "") in _NOT_NOUNS:  # "the University of Chicago", "the Sahara each year"
         return ""
     name, possessive, noun = match.groups()
     return f"the {name}" if possessive else f"the {name} {noun}"
+
+
+_NOT_NOUNS = {"of", "and", "or", "in", "on", "at", "to", "for", "from", "by", "with", "each", "every", "as", "is",
+              "was", "are", "were", "has", "have", "had", "did", "does", "do", "that", "which", "who", "than"}
+"""Words after "the <Name>" that show the name does not qualify a noun there."""
+_NAME_PRONOUNS = {"it", "its", "they", "them", "their"}
+"""Thing pronouns that may stand for the name the previous question was about ("this" and "that" point at what
+was said rather than at a name: left to the context)."""
+
+
+def subject_name(question: str) -> str:
+    """The name a question is about, when it names one without "the <Name> <noun>" (`topic_of`): its last
+    capitalised name that is not its opening word, without a possessive; "" when it has none.
+
+    >>> subject_name("How many naval bases are located in Jacksonville?")
+    'Jacksonville'
+    >>> subject_name("How much of Poland's national income does Warsaw produce?")
+    'Warsaw'
+    >>> subject_name("What was the University of Chicago's first building?")
+    'University of Chicago'
+    >>> subject_name("Who won the race?")
+    ''
+    """
+    names = []
+    for match in _NAME.finditer(question):
+        words = match.group(0).split()
+        while words and (words[-1] in ("of", "the", "de", "van", "von")):
+            words.pop()
+        while words and words[0] in ("of", "the", "de", "van", "von"):
+            words.pop(0)
+        if match.start() == 0 and words and words[0].lower() in _QUESTION_WORDS:
+            words = words[1:]
+        if words and words[0][0].isupper():
+            names.append(re.sub(r"['’]s$", "", " ".join(words)))
+    return names[-1] if names else ""
 
 
 def is_follow_up(question: str, history: History) -> bool:
@@ -111,6 +148,7 @@ def resolve_follow_up(question: str, history: History) -> Query:
     previous_question, previous_answer = history[-1]
     person = person_in(previous_answer) or person_in(previous_question)
     topic = topic_of(previous_question)
+    name = "" if topic else subject_name(previous_question)
     replaced = False
 
     def substitute(match: re.Match[str]) -> str:
@@ -121,6 +159,8 @@ def resolve_follow_up(question: str, history: History) -> Query:
             replacement = _PERSON_PRONOUNS[lowered].format(name=person)
         elif lowered in _THING_PRONOUNS and topic and not (lowered == "that" and match.start() == 0):
             replacement = _THING_PRONOUNS[lowered].format(topic=topic)
+        elif lowered in _NAME_PRONOUNS and name and name not in question:
+            replacement = _THING_PRONOUNS[lowered].format(topic=name)
         else:
             return word
         replaced = True
@@ -129,6 +169,9 @@ def resolve_follow_up(question: str, history: History) -> Query:
     rewritten = re.sub(r"\b(?:" + "|".join(sorted({*_PERSON_PRONOUNS, *_THING_PRONOUNS}, key=len, reverse=True))
                        + r")\b", substitute, question, flags=re.IGNORECASE)
     if replaced:
+        # The question now stands alone: the previous one is not kept beside it (shown to the model, it drew the
+        # bundled one back to the previous question: "How many companies were registered in Warsaw in 2006?" after
+        # "How much of Poland's national income does Warsaw produce?" was answered with the 12% of income).
         return Query(rewritten)
     return Query(question, context=previous_question)
 

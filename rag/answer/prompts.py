@@ -19,6 +19,19 @@ from rag.text import split_sentences
 CANNOT_ANSWER = "I don't know: the indexed articles do not answer this."
 """The one phrase the assistant uses to refuse. The model is asked to write it; the UI and API show it."""
 
+MISSING_PART_MARK = "The articles do not answer"
+"""How an answer says that one part of a question is not answered (the other part is): `MISSING_PART` opens with it."""
+
+MISSING_PART = MISSING_PART_MARK + ': "{part}"'
+"""The sentence that names a part of a two-part question the articles do not answer, rather than dropping it."""
+
+OUTSIDE_PERIOD = "Nothing published {phrase} ({dates}) answers it; the nearest dated articles: {articles}."
+"""Said after `CANNOT_ANSWER` when the question names a period and nothing published in it answers: the period is
+kept (not silently widened), and the reader is shown where to look instead."""
+
+NO_DATED_ARTICLES = "none"
+"""`OUTSIDE_PERIOD`'s list when no dated article outside the period is relevant either."""
+
 SYSTEM_PROMPT = f"""You answer questions using only the numbered passages from news articles and reports.
 Rules:
 - Answer in one to three short sentences, the answer first.

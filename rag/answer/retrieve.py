@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.timeframe import period_filters, read_time
+from rag.answer.timeframe import nearest_outside, period_filters, read_time
 from rag.errors import InvalidRequestError
 from rag.models.embed import Embedder
 from rag.records import Filters, Hit, Passage, Period, Query
@@ -77,6 +77,8 @@ NAMED_PERIOD_SHARE = 0.5
 """A period the question names by a date ("in 2025") is kept when its best passage scores at least this share of the
 best over every date: the date may be when the thing happened rather than when it was reported ("the revenue in
 2025", reported in April 2026), and then the passage that answers lies outside the period."""
+OUTSIDE_NOTE = "little or nothing relevant was published then: the period was kept"
+"""The period's note when a dated collection holds nothing relevant in it (`TimedHits.outside` names the nearest)."""
 EVENT_CANDIDATES = 10
 """Passages looked at to date an event reference ("before the vote")."""
 
@@ -92,6 +94,9 @@ class TimedHits:
     asked: str = ""
     """The question's own words as answers are checked against them (`Query.text`, without the context retrieval
     also read): without the time phrase when its period was searched."""
+    outside: tuple[Passage, ...] = ()
+    """When the period holds nothing relevant in a dated collection: the nearest dated relevant articles outside it
+    (`rag.answer.timeframe.nearest_outside`), for the answer to name (the period is kept, not widened)."""
 
 
 @dataclass(frozen=True)
@@ -143,10 +148,12 @@ class Retriever:
         and searched for without the words that only say when.
 
         When nothing was published in the period (or, for a period the question names by a date, nothing scoring
-        `relevant` or more and `NAMED_PERIOD_SHARE` of the best over every date), the question is searched as
-        written over every date, and the period says so: a date a question names may be when something happened
-        rather than when it was reported ("the revenue in 2025", reported in 2026), and a collection without dates
-        (an encyclopedia: "Which country today is a remnant of the Ottoman empire?") has nothing in any period."""
+        `relevant` or more and `NAMED_PERIOD_SHARE` of the best over every date): when the period holds passages and
+        the best passage over every date is dated (news covering the period), the period is kept, with the nearest
+        dated relevant articles outside it (`TimedHits.outside`: the answer names them when nothing in the period
+        answers); when nothing at all was published then (a collection that does not cover the period, or an
+        undated one: "Which country today is a remnant of the Ottoman empire?"), the question is searched as written
+        over every date, and the period says so."""
         query = Query(query) if isinstance(query, str) else query
         question = query.search_text  # a follow-up's context is searched too; its time phrase read with it
         filters = query.filters if filters is None else filters
@@ -174,11 +181,21 @@ class Retriever:
             enough = bool(hits)
         if enough:
             return TimedHits(hits, reading.query, period, query.own_words(reading.without) or query.text)
+        if everywhere is None:
+            everywhere = self.search(question, k, filters, newest_first=reading.latest)
+        if hits and everywhere and everywhere[0].passage.published:
+            # Dated articles (news) that cover the period: it is kept, whatever else matches better; the answer says
+            # when nothing in it answers and names the nearest dated articles (a date that is the event's, "the
+            # revenue in 2025" reported in 2026, is then one of them rather than a silent widening).
+            relevant_hits = [hit.passage for hit in everywhere if hit.score >= relevant] or [everywhere[0].passage]
+            nearest = tuple(nearest_outside(relevant_hits, period.since, period.until))
+            return TimedHits(hits, reading.query, dataclasses.replace(period, note=OUTSIDE_NOTE),
+                             query.own_words(reading.without) or query.text, nearest)
+        # Nothing at all published then (the collection does not cover the period, or is undated: an encyclopedia
+        # has nothing in any period): the question as written over every date, and the period says so.
         dates = filters or Filters()
         period = dataclasses.replace(period, since=dates.since, until=dates.until,
                                      note="nothing relevant was published then: searched all dates")
-        if everywhere is None:
-            everywhere = self.search(question, k, filters, newest_first=reading.latest)
         return TimedHits(everywhere, question, period, query.text)
 
     def event_date(self, event: str, question: str, as_of: datetime.date) -> str:

@@ -25,10 +25,11 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.records import MONTH_NAMES, Filters, Period, long_date
+from rag.answer.prompts import NO_DATED_ARTICLES, OUTSIDE_PERIOD
+from rag.records import MONTH_NAMES, Filters, Passage, Period, long_date
 
 _MONTHS = tuple(name.lower() for name in MONTH_NAMES)
 _MONTH = (
@@ -194,6 +195,51 @@ def period_filters(
     chosen = Filters.parse(sources, reading.since, reading.until)
     dates = chosen or Filters()
     return chosen, Period(reading.phrase, dates.since, dates.until, reading.latest, as_of.isoformat(), note)
+
+
+NEAREST_OUTSIDE = 3
+"""Dated articles outside a period that an answer names when nothing in the period answers."""
+
+
+def nearest_outside(passages: Sequence[Passage], since: str, until: str,
+                    limit: int = NEAREST_OUTSIDE) -> list[Passage]:
+    """The dated `passages` published outside the period `since`..`until` (ISO days, empty: open), one per article,
+    nearest to it first (days between the publication and the period's closer end; the given order on a tie).
+
+    >>> def dated(name, day):
+    ...     return Passage(name, name, "s", "", "x", 0, 1, published=day)
+    >>> found = nearest_outside([dated("a", "2026-02-10"), dated("b", "2025-11-05"), dated("c", "2023-01-02"),
+    ...                          Passage("d", "d", "s", "", "x", 0, 1)], "2024-01-01", "2024-12-31")
+    >>> [passage.article_id for passage in found]
+    ['b', 'c', 'a']
+    """
+    def distance(passage: Passage) -> int:
+        day = datetime.date.fromisoformat(passage.published[:10])
+        if since and day < datetime.date.fromisoformat(since[:10]):
+            return (datetime.date.fromisoformat(since[:10]) - day).days
+        if until and day > datetime.date.fromisoformat(until[:10]):
+            return (day - datetime.date.fromisoformat(until[:10])).days
+        return -1  # inside the period
+
+    outside: dict[str, Passage] = {}
+    for passage in passages:
+        if passage.published and passage.article_id not in outside and distance(passage) >= 0:
+            outside[passage.article_id] = passage
+    return sorted(outside.values(), key=distance)[:limit]
+
+
+def outside_note(period: Period, nearest: Sequence[Passage]) -> str:
+    """What an answer says when nothing published in the period the question names answers it: the period, and
+    the nearest dated articles by title and date (`OUTSIDE_PERIOD`).
+
+    >>> near = Passage("a", "Council approves budget", "s", "", "x", 0, 1, published="2026-02-10")
+    >>> outside_note(Period("in 2025", "2025-01-01", "2025-12-31"), [near])
+    'Nothing published in 2025 (1 January 2025 to 31 December 2025) answers it; the nearest dated articles: \
+"Council approves budget" (10 February 2026).'
+    """
+    dates = Period(period.phrase, period.since, period.until).describe().split(": ", 1)[-1]
+    articles = "; ".join(f'"{passage.title}" ({long_date(passage.published)})' for passage in nearest)
+    return OUTSIDE_PERIOD.format(phrase=period.phrase, dates=dates, articles=articles or NO_DATED_ARTICLES)
 
 
 def with_as_of(sentence: str, published: str) -> str:

@@ -1,0 +1,55 @@
+"""The dev-set builder and scorer of tools/eval/dialogues.py on hand-made SQuAD-style questions (no ../shared)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rag.answer.prompts import MISSING_PART
+from tools.eval.dialogues import build, report, said_missing, wanted_articles, with_pronoun
+
+
+def question(qid: str, text: str, answers: list[str], paragraph: str = "a001-p000",
+             article: str = "a001") -> dict[str, Any]:
+    return {"qid": qid, "question": text, "answers": answers, "is_impossible": False, "article_id": article,
+            "title": "Jacksonville", "gold_passage_id": paragraph}
+
+
+QUESTIONS = [
+    question("q1", "How many naval bases are located in Jacksonville?", ["two"]),
+    question("q2", "What sport attracts most tourists to Jacksonville?", ["golf"]),
+    question("q3", "Who founded Jacksonville?", ["Isaiah D. Hart"]),
+    question("q4", "Where was Isaiah D. Hart from?", ["Georgia"], paragraph="a001-p001"),
+    question("q5", "What river runs through Jacksonville?", ["St. Johns River"], article="a002",
+             paragraph="a002-p000"),
+]
+
+
+def test_sets_are_seeded_and_split_by_article_parity() -> None:
+    assert build(QUESTIONS, ["a001"], seed=3) == build(QUESTIONS, ["a001"], seed=3)
+    kinds = {item["kind"] for item in build(QUESTIONS, ["a001"])}
+    assert kinds == {"follow-up", "two-part", "two-hop"}
+    assert all(item["article_id"] == "a001" for item in build(QUESTIONS, ["a001"]))
+    assert wanted_articles("odd", ["a001", "a002", "a003", "a010"]) == ["a001", "a003"]
+
+
+def test_each_kind_leans_on_what_it_should() -> None:
+    items = build(QUESTIONS, ["a001"])
+    follow_up = next(item for item in items if item["kind"] == "follow-up")
+    assert "Jacksonville" not in follow_up["turns"][1] and "Jacksonville" in follow_up["turns"][0]
+    two_part = next(item for item in items if item["kind"] == "two-part")
+    assert ", and " in two_part["question"] and len(two_part["part_answers"]) == 2
+    two_hop = next(item for item in items if item["kind"] == "two-hop")
+    assert two_hop["question"] == "Where was the one who founded Jacksonville from?"
+    assert two_hop["bridge_answers"] == ["Isaiah D. Hart"] and two_hop["answers"] == ["Georgia"]
+    assert with_pronoun("What sport attracts most tourists to Jacksonville?", "Jacksonville").endswith("to it?")
+
+
+def test_the_report_counts_parts_answered_and_said_missing() -> None:
+    details = [{"kind": "two-part", "parts_held": 1, "said_missing": said_missing(MISSING_PART.format(part="Who?")),
+                "refused": False, "parts_held_with_evidence": 1},
+               {"kind": "two-part", "parts_held": 1, "said_missing": False, "refused": False,
+                "parts_held_with_evidence": 2}]
+    figures = report(details)
+    assert figures["two-part: a part said missing"] == "1/2"
+    assert figures["two-part: one part answered, the other neither answered nor said missing"] == "1/2"
+    assert figures["two-part: both parts counting quoted evidence"] == "1/2"

@@ -1,0 +1,1 @@
+"""Question sets and their builders for `rag eval` and the dialogue scorer (tools/eval/dialogues.py)."""

@@ -1,0 +1,389 @@
+"""Dev sets of the kinds the held-out checks measure (follow-ups, two-part questions, two-hop questions), built from
+the SQuAD-2 dev articles, and their scorer.
+
+    python -m tools.eval.dialogues build --articles odd --out tools/eval/dialogues-odd.jsonl    # report set
+    python -m tools.eval.dialogues build --articles even --out tools/eval/dialogues-even.jsonl  # fitting set
+    python -m tools.eval.dialogues score tools/eval/dialogues-odd.jsonl --index /tmp/squad-dev --per-kind 15 \
+        --details /tmp/dialogues-details.jsonl
+    python -m tools.eval.dialogues report /tmp/dialogues-details.jsonl     # the figures again, from the details
+
+`build` is seeded and pure (same articles and seed, same set): every item comes from the answerable questions of
+one article, so a set is either fitting (even-numbered articles but the calibration ones a000, a010, a020, a030) or
+report (odd-numbered: held out, the only ones reported on). Three kinds, one JSON line each:
+
+- "follow-up": a first question and a second one about the same paragraph that names the same subject, the subject
+  replaced by a pronoun in the second ("When did the Normans …?" then "Where did they …?"): the second can only be
+  answered about the first turn's entity. Gold: the second question's answers.
+- "two-part": two answerable questions of one paragraph joined ("When did X, and how many Y?"), both gold sets.
+- "two-hop": the answer of a who/which question (the bridge) names the subject of a question about another
+  paragraph; the bridge is replaced by a description from the first ("Where was the one who led the Normans
+  crowned?"). Gold: the second question's answers; both hops' passages are needed.
+
+`score` asks each item of the assistant (`rag.Assistant`, the index given) and reports follow-ups answered with the
+gold, two-part questions with both parts answered / one part / a part said missing, and two-hop answers holding
+the gold and citing a passage of each hop. "Answered" is the answer's own text holding a gold answer (SQuAD's
+normalisation); the quoted evidence beside it is counted apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.answer.prompts import MISSING_PART_MARK
+from rag.evaluate import contains_answer, shown_text
+
+SQUAD_DEV = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "squad2-dev"
+CALIBRATION = {"a000", "a010", "a020", "a030"}
+SIZES = {"follow-up": 40, "two-part": 30, "two-hop": 20}
+"""Items of each kind per set: small enough to score both branches side by side in minutes on 2 cores."""
+
+_PART_START = re.compile(r"^(when|where|who|whom|whose|what|which|why|how|in what|by how|at what)\b", re.IGNORECASE)
+_CAPITALISED_RUN = re.compile(r"\b(?:[A-Z][\w'’.-]*)(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’.-]*)*")
+_QUESTION_OPENERS = {"when", "where", "who", "whom", "whose", "what", "which", "why", "how", "in", "by", "at", "the",
+                     "did", "does", "do", "is", "are", "was", "were", "a", "an", "during", "after", "before", "on"}
+_ENDS_NAME = {"is", "was", "are", "were", "has", "have", "had", "did", "do", "does", "in", "on", "at", "to", "for",
+              "from", "with", "by", "and", "or", "as", "after", "before", "during", "first", "still", "not", "can",
+              "could", "will", "would", "may", "might", "must", "should", "be", "been", "originally", "also"}
+"""Words that end a name (and verbs in -ed): not a noun the name qualifies."""
+
+
+def article_number(article_id: str) -> int:
+    """
+    >>> article_number("a017")
+    17
+    """
+    return int(article_id.lstrip("a"))
+
+
+def wanted_articles(which: str, article_ids: Iterable[str]) -> list[str]:
+    """The articles of a set: "odd" (report), "even" (fitting; the calibration articles left out).
+
+    >>> wanted_articles("even", ["a000", "a001", "a002", "a010"]), wanted_articles("odd", ["a000", "a001"])
+    (['a002'], ['a001'])
+    """
+    parity = 1 if which == "odd" else 0
+    return sorted(article for article in set(article_ids)
+                  if article_number(article) % 2 == parity and article not in CALIBRATION)
+
+
+def subject_in(first: str, second: str, title: str) -> str:
+    """The subject both questions name: the article's title, else the longest capitalised name in both (not a
+    question's opening word); "" when they share none.
+
+    >>> subject_in("When did the Normans conquer England?", "Where did the Normans settle?", "Normans")
+    'Normans'
+    >>> subject_in("Who founded Harvard College?", "When was Harvard College founded?", "Boston")
+    'Harvard College'
+    """
+    if re.search(rf"\b{re.escape(title)}\b", first, re.IGNORECASE) and re.search(rf"\b{re.escape(title)}\b",
+                                                                                   second, re.IGNORECASE):
+        return title
+    names = [match.group(0) for match in _CAPITALISED_RUN.finditer(first)]
+    names = [name for name in names if name.split()[0].lower() not in _QUESTION_OPENERS or len(name.split()) > 1]
+    shared = [name.strip(" .") for name in names if len(name) >= 4 and re.search(rf"\b{re.escape(name)}\b", second)]
+    return max(shared, key=len, default="")
+
+
+def stands_alone(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` is a whole name there: not part of a longer capitalised run nor followed by "of…".
+
+    >>> stands_alone("What does the Scotland Act of 2012 extend?", 14, 26)
+    False
+    >>> stands_alone("The Scottish Parliament may legislate", 13, 23)
+    False
+    >>> stands_alone("Where did the Normans settle?", 10, 21)
+    False
+    >>> stands_alone("How large is the Amazon basin?", 13, 23)
+    False
+    >>> stands_alone("When were the Normans in Normandy?", 10, 21)
+    True
+    """
+    before = text[:start].split()
+    after = text[end:].split()
+    if not text[start:end].removeprefix("the ")[:1].isupper() or (
+            before and (before[-1].lower() in {"the", "a", "an"} or before[-1][:1].isdigit())):
+        return False  # a common noun ("oxygen"), or the name used as an adjective after an article
+    if before and before[-1][:1].isupper() and before[-1].lower() not in _QUESTION_OPENERS:
+        return False
+    if after and (after[0][:1].isupper() or after[0].lower() == "of"):
+        return False
+    # "the Amazon basin": a name followed by a noun qualifies it; a verb, a preposition or the end closes it.
+    following = after[0].lower().strip("?,.;:") if after else ""
+    return (text[start:end].endswith(("'s", "’s")) or not following or following in _ENDS_NAME
+            or following.endswith("ed"))
+
+
+def with_pronoun(question: str, subject: str) -> str:
+    """`question` with its first mention of `subject` (and a "the" before it) replaced by a pronoun: "its" for a
+    possessive, "they"/"them" for a plural-looking name, else "it"; the question unchanged when it opens with the
+    subject followed by nothing asked (the pronoun would stand alone).
+
+    >>> with_pronoun("When were the Normans in Normandy?", "Normans")
+    'When were they in Normandy?'
+    >>> with_pronoun("What is the Amazon rainforest's area?", "Amazon rainforest")
+    'What is its area?'
+    >>> with_pronoun("Who attacked Normandy in 911?", "Normandy")
+    'Who attacked it in 911?'
+    """
+    pattern = re.compile(rf"(?:\bthe\s+)?\b{re.escape(subject)}\b(['’]s)?", re.IGNORECASE)
+    match = pattern.search(question)
+    if not match or not stands_alone(question, match.start(), match.end()):
+        return question
+    plural = subject.endswith("s") and not subject.endswith("ss")
+    if match.group(1):
+        pronoun = "their" if plural else "its"
+    else:
+        before = question[:match.start()].split()
+        object_position = bool(before) and before[-1].lower() not in {"did", "do", "does", "was", "were", "is", "are",
+                                                                      "has", "have", "had", "can", "could", "will"}
+        pronoun = ("them" if object_position else "they") if plural else "it"
+    replaced = question[:match.start()] + pronoun + question[match.end():]
+    return replaced[0].upper() + replaced[1:] if match.start() == 0 else replaced
+
+
+def joined(first: str, second: str) -> str:
+    """Two questions as one that asks both.
+
+    >>> joined("When did the bridge reopen?", "How much did the repairs cost?")
+    'When did the bridge reopen, and how much did the repairs cost?'
+    """
+    return f"{first.rstrip(' ?')}, and {second[0].lower()}{second[1:].rstrip(' ?')}?"
+
+
+def described(question: str) -> str:
+    """A who/which question turned into a description of its answer ("" when it is neither).
+
+    >>> described("Who led the Normans in 1066?")
+    'the one who led the Normans in 1066'
+    >>> described("Which city hosted the games?")
+    'the city that hosted the games'
+    """
+    text = question.strip().rstrip("?").strip()
+    who = re.match(r"^who\s+(.+)$", text, re.IGNORECASE)
+    if who:
+        return f"the one who {who.group(1)}"
+    which = re.match(r"^which\s+(\w+)\s+((?:was|is|were|are|has|had)\b.+|\w+ed\b.+)$", text, re.IGNORECASE)
+    if which:
+        return f"the {which.group(1)} that {which.group(2)}"
+    return ""
+
+
+def _by_paragraph(questions: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for question in questions:
+        groups[question["gold_passage_id"]].append(question)
+    return groups
+
+
+def build(questions: Sequence[dict[str, Any]], articles: Sequence[str], seed: int = 0,
+          sizes: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """The items of each kind (`SIZES`) from the answerable questions of `articles`, drawn with `seed`."""
+    sizes = sizes or SIZES
+    generator = random.Random(seed)
+    answerable = [question for question in questions if not question["is_impossible"] and
+                  question["article_id"] in set(articles)]
+    answerable.sort(key=lambda question: question["qid"])
+    follow_ups: list[dict[str, Any]] = []
+    two_parts: list[dict[str, Any]] = []
+    two_hops: list[dict[str, Any]] = []
+    for paragraph, members in sorted(_by_paragraph(answerable).items()):
+        for first in members:
+            for second in members:
+                if first is second or set(map(str.lower, first["answers"])) & set(map(str.lower, second["answers"])):
+                    continue
+                subject = subject_in(first["question"], second["question"], first["title"])
+                if subject:
+                    follow_up = with_pronoun(second["question"], subject)
+                    if follow_up != second["question"]:
+                        follow_ups.append({"kind": "follow-up", "id": f"{first['qid']}+{second['qid']}",
+                                           "article_id": first["article_id"], "passage_id": paragraph,
+                                           "turns": [first["question"], follow_up], "subject": subject,
+                                           "first_answers": first["answers"], "answers": second["answers"]})
+                if first["qid"] < second["qid"] and _PART_START.match(second["question"]):
+                    two_parts.append({"kind": "two-part", "id": f"{first['qid']}+{second['qid']}",
+                                      "article_id": first["article_id"], "passage_id": paragraph,
+                                      "question": joined(first["question"], second["question"]),
+                                      "parts": [first["question"], second["question"]],
+                                      "part_answers": [first["answers"], second["answers"]]})
+    by_article: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for question in answerable:
+        by_article[question["article_id"]].append(question)
+    for members in by_article.values():
+        for first in members:
+            description = described(first["question"])
+            bridge = max(first["answers"], key=len)
+            if not description or len(bridge) < 4 or not bridge[0].isupper():
+                continue
+            for second in members:
+                if second["gold_passage_id"] == first["gold_passage_id"]:
+                    continue
+                found = re.search(rf"\b{re.escape(bridge)}\b", second["question"])
+                if (found and stands_alone(second["question"], found.start(), found.end())
+                        and not contains_answer(bridge, second["answers"])):
+                    question = second["question"][:found.start()] + description + second["question"][found.end():]
+                    two_hops.append({"kind": "two-hop", "id": f"{first['qid']}+{second['qid']}",
+                                     "article_id": first["article_id"], "question": question, "bridge": bridge,
+                                     "hops": [first["question"], second["question"]],
+                                     "passage_ids": [first["gold_passage_id"], second["gold_passage_id"]],
+                                     "bridge_answers": first["answers"], "answers": second["answers"]})
+    chosen: list[dict[str, Any]] = []
+    for kind, items in (("follow-up", follow_ups), ("two-part", two_parts), ("two-hop", two_hops)):
+        # At most two items per paragraph (or article), so that a few long articles do not make the whole set.
+        generator.shuffle(items)
+        per_place: Counter[str] = Counter()
+        for item in items:
+            place = item.get("passage_id") or item["article_id"]
+            if per_place[place] < 2 and sum(1 for other in chosen if other["kind"] == kind) < sizes[kind]:
+                per_place[place] += 1
+                chosen.append(item)
+    return chosen
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+# -- scoring ---------------------------------------------------------------------------------------------------
+
+
+def said_missing(text: str) -> bool:
+    """Whether an answer says a part of the question is not answered by the articles (the fixed phrase).
+
+    >>> said_missing(f"It reopened in May [1]. {MISSING_PART_MARK} what the repairs cost.")
+    True
+    """
+    return MISSING_PART_MARK.lower() in text.lower()
+
+
+def score_item(item: dict[str, Any], assistant: Any) -> dict[str, Any]:
+    """Ask one item of the assistant and score it (a detail line)."""
+    started = time.perf_counter()
+    detail: dict[str, Any]
+    if item["kind"] == "follow-up":
+        first = assistant.ask(item["turns"][0])
+        answer = assistant.ask(item["turns"][1], history=[(item["turns"][0], first.text)])
+        gold = item["answers"]
+        detail = {"held": contains_answer(answer.text, gold),
+                  "held_with_evidence": contains_answer(shown_text(answer), gold),
+                  "refused": answer.refused,
+                  "repeated": not answer.refused and answer.text.strip() == first.text.strip(),
+                  "previous": first.text}
+    elif item["kind"] == "two-part":
+        answer = assistant.ask(item["question"])
+        held = [contains_answer(answer.text, answers) for answers in item["part_answers"]]
+        detail = {"parts_held": sum(held), "refused": answer.refused, "said_missing": said_missing(answer.text),
+                  "parts_held_with_evidence": sum(contains_answer(shown_text(answer), answers)
+                                                  for answers in item["part_answers"])}
+    else:
+        answer = assistant.ask(item["question"])
+        cited = [citation.passage.text for citation in answer.citations]
+        detail = {"held": contains_answer(answer.text, item["answers"]),
+                  "held_with_evidence": contains_answer(shown_text(answer), item["answers"]),
+                  "refused": answer.refused,
+                  "cites_both": (any(contains_answer(text, item["bridge_answers"]) for text in cited)
+                                 and any(contains_answer(text, item["answers"]) for text in cited))}
+    return {"id": item["id"], "kind": item["kind"], "answer": answer.text, "seconds":
+            round(time.perf_counter() - started, 3), **detail}
+
+
+def report(details: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """The figures of a run, as "count/total" strings.
+
+    >>> report([{"kind": "two-part", "parts_held": 2, "said_missing": False, "refused": False,
+    ...          "parts_held_with_evidence": 2}])["two-part: both parts answered"]
+    '1/1'
+    """
+    figures: dict[str, str] = {}
+    follow = [detail for detail in details if detail["kind"] == "follow-up"]
+    if follow:
+        total = len(follow)
+        figures["follow-up: answer holds gold"] = f"{sum(d['held'] for d in follow)}/{total}"
+        figures["follow-up: counting quoted evidence"] = f"{sum(d['held_with_evidence'] for d in follow)}/{total}"
+        figures["follow-up: refused"] = f"{sum(d['refused'] for d in follow)}/{total}"
+        figures["follow-up: repeated the previous answer"] = f"{sum(d['repeated'] for d in follow)}/{total}"
+    parts = [detail for detail in details if detail["kind"] == "two-part"]
+    if parts:
+        total = len(parts)
+        figures["two-part: both parts answered"] = f"{sum(d['parts_held'] == 2 for d in parts)}/{total}"
+        figures["two-part: one part answered"] = f"{sum(d['parts_held'] == 1 for d in parts)}/{total}"
+        figures["two-part: a part said missing"] = f"{sum(d['said_missing'] for d in parts)}/{total}"
+        figures["two-part: one part answered, the other neither answered nor said missing"] = (
+            f"{sum(d['parts_held'] == 1 and not d['said_missing'] for d in parts)}/{total}")
+        figures["two-part: both parts counting quoted evidence"] = (
+            f"{sum(d['parts_held_with_evidence'] == 2 for d in parts)}/{total}")
+        figures["two-part: refused"] = f"{sum(d['refused'] for d in parts)}/{total}"
+    hops = [detail for detail in details if detail["kind"] == "two-hop"]
+    if hops:
+        total = len(hops)
+        figures["two-hop: answer holds gold"] = f"{sum(d['held'] for d in hops)}/{total}"
+        figures["two-hop: counting quoted evidence"] = f"{sum(d['held_with_evidence'] for d in hops)}/{total}"
+        figures["two-hop: cites a passage of each hop"] = f"{sum(d['cites_both'] for d in hops)}/{total}"
+        figures["two-hop: holds gold and cites both"] = f"{sum(d['held'] and d['cites_both'] for d in hops)}/{total}"
+        figures["two-hop: refused"] = f"{sum(d['refused'] for d in hops)}/{total}"
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("build", help="write a seeded set of follow-ups, two-part and two-hop questions")
+    make.add_argument("--articles", choices=("odd", "even"), default="odd",
+                      help="odd: held-out report set; even: fitting set (calibration articles left out)")
+    make.add_argument("--squad", type=Path, default=SQUAD_DEV, help="the SQuAD-2 dev folder (questions.jsonl)")
+    make.add_argument("--seed", type=int, default=0)
+    make.add_argument("--out", type=Path, required=True)
+    run = commands.add_parser("score", help="ask a set's items of the assistant and report")
+    run.add_argument("items", type=Path)
+    run.add_argument("--index", required=True)
+    run.add_argument("--details", type=Path, default=None, help="one JSON line per item")
+    run.add_argument("--kind", choices=tuple(SIZES), default=None, help="only this kind")
+    run.add_argument("--per-kind", type=int, default=None, help="only the first N items of each kind")
+    show = commands.add_parser("report", help="the figures of a details file a score run wrote")
+    show.add_argument("details", type=Path)
+    arguments = parser.parse_args(argv)
+    if arguments.command == "report":
+        for name, value in report(_read_jsonl(arguments.details)).items():
+            print(f"{name:80s} {value}")
+        return 0
+    if arguments.command == "build":
+        questions = _read_jsonl(arguments.squad / "questions.jsonl")
+        articles = wanted_articles(arguments.articles, (question["article_id"] for question in questions))
+        items = build(questions, articles, arguments.seed)
+        arguments.out.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+        print(f"{len(items)} items ({dict(Counter(item['kind'] for item in items))}) -> {arguments.out}")
+        return 0
+    from rag import Assistant
+
+    assistant = Assistant.load(arguments.index)
+    items = [item for item in _read_jsonl(arguments.items) if arguments.kind in (None, item["kind"])]
+    if arguments.per_kind is not None:
+        items = [item for item in items
+                 if sum(other["kind"] == item["kind"] for other in items[:items.index(item)]) < arguments.per_kind]
+    details = []
+    written = arguments.details.open("w", encoding="utf-8") if arguments.details else None
+    for number, item in enumerate(items, start=1):
+        details.append(score_item(item, assistant))
+        if written:  # line by line: a long run interrupted still has its details
+            written.write(json.dumps(details[-1]) + "\n")
+            written.flush()
+        print(f"\r{number}/{len(items)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    if written:
+        written.close()
+    for name, value in report(details).items():
+        print(f"{name:80s} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
