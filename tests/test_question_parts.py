@@ -10,10 +10,11 @@ import pytest
 
 from rag.answer.assistant import Assistant, _holds, _leaves_out, _with_missing_parts
 from rag.answer.cite import Checked
-from rag.answer.evidence import Sentence, WordOverlap, find_evidence
+from rag.answer.evidence import AnswerKinds, Sentence, WordOverlap, find_evidence
 from rag.answer.prompts import MISSING_PART, MISSING_PART_MARK
 from rag.answer.retrieve import Retriever
 from rag.evaluate import shown_text
+from rag.models.entities import PhraseTagger
 from rag.records import Citation, Passage
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
@@ -22,6 +23,10 @@ from tests.test_assistant import build
 BRIDGE = "The Maplewood footbridge reopened on 14 March after repairs. Crowds came to see it."
 BRIDGE_COST = BRIDGE + " The repairs cost 1.2 million euros."
 PARTS = ["When did the Maplewood footbridge reopen?", "How much did the repairs cost?"]
+TAGGER = PhraseTagger({"14 March": "DATE", "1.2 million euros": "MONEY", "3 May": "DATE", "two": "CARDINAL",
+                       "Maplewood": "GPE", "River Lenn": "LOC"})
+"""What the entity model would tag in these articles (the logic is tested here, the model in test_entities.py)."""
+KINDS = AnswerKinds(TAGGER)
 
 
 def passage(text: str) -> Passage:
@@ -34,23 +39,23 @@ def make(tmp_path: Path, text: str, *replies: str) -> Assistant:
                                "ferry": ("Ferry line", "The ferry line opened on 3 May with two boats.")})
     retriever = Retriever.load(tmp_path, embedder)
     return Assistant(retriever, ScriptedLLM(*replies), Settings(index=str(tmp_path), k=3),
-                     WordOverlap(retriever.term_weights))
+                     WordOverlap(retriever.term_weights), TAGGER)
 
 
 def test_a_number_in_a_date_does_not_answer_how_much() -> None:
-    assert not _holds("It reopened on 14 March.", PARTS[1], PARTS)
-    assert _holds("The repairs cost 1.2 million euros.", PARTS[1], PARTS)
-    assert _holds("It reopened on 14 March.", PARTS[0], PARTS)
+    assert not _holds("It reopened on 14 March.", PARTS[1], PARTS, KINDS)
+    assert _holds("The repairs cost 1.2 million euros.", PARTS[1], PARTS, KINDS)
+    assert _holds("It reopened on 14 March.", PARTS[0], PARTS, KINDS)
     ranked = [Sentence(0, 0, len(BRIDGE), 1.0)]
-    assert _leaves_out("It reopened on 14 March [1].", PARTS[1], ranked, [passage(BRIDGE)], PARTS)
-    assert not _leaves_out("It reopened on 14 March [1].", PARTS[0], ranked, [passage(BRIDGE)], PARTS)
+    assert _leaves_out("It reopened on 14 March [1].", PARTS[1], ranked, [passage(BRIDGE)], KINDS, PARTS)
+    assert not _leaves_out("It reopened on 14 March [1].", PARTS[0], ranked, [passage(BRIDGE)], KINDS, PARTS)
 
 
 def test_a_part_left_out_is_quoted_from_its_evidence_when_the_articles_hold_it() -> None:
     passages = [passage(BRIDGE_COST)]
     evidence = find_evidence(PARTS, passages, WordOverlap())
     checked = _with_missing_parts(Checked("It reopened on 14 March [1].", (), True), evidence, passages,
-                                  WordOverlap())
+                                  WordOverlap(), KINDS)
     assert "1.2 million" in checked.text and MISSING_PART_MARK not in checked.text
     assert [citation.passage for citation in checked.citations] == passages
 
@@ -59,7 +64,7 @@ def test_a_part_the_articles_do_not_answer_is_said_missing_not_completed_with_an
     passages = [passage(BRIDGE)]
     evidence = find_evidence(PARTS, passages, WordOverlap())
     checked = _with_missing_parts(Checked("It reopened on 14 March [1].", (), True), evidence, passages,
-                                  WordOverlap())
+                                  WordOverlap(), KINDS)
     assert checked.text.startswith("It reopened on 14 March [1].")
     assert checked.text.endswith(MISSING_PART.format(part=PARTS[1]))
     assert "The articles say" not in checked.text  # no unrelated quote
@@ -99,5 +104,5 @@ def test_the_sentence_an_answer_already_rests_on_is_not_quoted_again_for_the_oth
     evidence = find_evidence(parts, passages, WordOverlap())
     rests_on = Citation(1, passages[0], text, 0, len(text), 1.0, ((0, len(text)),))
     checked = _with_missing_parts(Checked("It reopened on 14 March [1].", (rests_on,), True), evidence, passages,
-                                  WordOverlap())
+                                  WordOverlap(), KINDS)
     assert checked.text == f"It reopened on 14 March [1]. {MISSING_PART.format(part=parts[1])}"

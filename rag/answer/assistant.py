@@ -346,7 +346,7 @@ class Assistant:
             checked = quoted_answer(evidence, passages, self.finder, self.kinds)
             if not checked.supported:
                 return self._refusal(question, model_text, query)
-        elif len(evidence.parts) > 1:
+        if len(evidence.parts) > 1:  # a part neither the model's answer nor the quotes answer is said missing
             checked = _with_missing_parts(checked, evidence, passages, self.finder, self.kinds)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
 
