@@ -1,4 +1,4 @@
-"""The `rag` command: index, watch, info, search, ask, serve.
+"""The `rag` command: index, watch, info, search, ask, serve, eval, brief.
 
 Setting flags (`--llm`, `-k`, `--context-size`, ...) are generated from `rag.settings.Settings`, so every setting
 has one flag, one `RAG_*` environment variable and one default. Library errors (`RagError`) become one line on
@@ -41,6 +41,8 @@ _COMMAND_SETTINGS = {
     "ask": _ANSWERING,
     "serve": (*_ANSWERING, "llm_workers", "host", "port", "token", "max_file_mb", "chat", "fetch_timeout"),
     "eval": _ANSWERING,
+    "brief": ("index", "store", "embedder", "embed_backend", "embed_threads", "retrieval", "duplicate_overlap",
+              "story_similarity", "as_of", "min_score", "cache"),
 }
 
 
@@ -136,8 +138,20 @@ def build_parser() -> argparse.ArgumentParser:
                           help="write one JSON line per question: gold answers, retrieval rank, answer, citations")
     evaluate.set_defaults(handler=_eval)
 
+    briefing = commands.add_parser("brief", help="the stories of a period (about a topic), each once however many "
+                                   "outlets reported it, most reported and newest first")
+    briefing.add_argument("topic", nargs="?", default="", help="only the stories about this (default: all)")
+    briefing.add_argument("--since", required=True, metavar="WHEN",
+                          help="from when: 7d, 2w, last week, this month, March, 2026-03-01 (the phrases questions "
+                               "take)")
+    briefing.add_argument("--until", default="", metavar="WHEN", help="up to the end of this date or period "
+                          "(default: the reference date, --as-of)")
+    briefing.add_argument("-n", dest="count", type=int, default=None, metavar="N",
+                          help="at most this many stories (default: 10)")
+    briefing.set_defaults(handler=_brief)
+
     for name, subparser in (("index", index), ("watch", watch), ("info", info), ("search", search), ("ask", ask),
-                            ("serve", serve), ("eval", evaluate)):
+                            ("serve", serve), ("eval", evaluate), ("brief", briefing)):
         _add_setting_flags(subparser, _COMMAND_SETTINGS[name])
         if name in ("search", "ask", "eval"):
             _add_filter_flags(subparser)
@@ -337,6 +351,32 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
         print(_indent(citation.quote or passage.text))
     return 0
 
+
+
+def _brief(arguments: argparse.Namespace, settings: Settings) -> int:
+    from rag.answer.brief import STORIES, brief
+    from rag.answer.timeframe import parse_as_of
+
+    assistant = _assistant(settings)
+    found = brief(assistant.retriever, arguments.since, arguments.until, as_of=parse_as_of(settings.as_of),
+                  topic=arguments.topic, count=arguments.count or STORIES, min_score=settings.min_score)
+    if arguments.json:
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    about = f" about {found.topic!r}" if found.topic else ""
+    print(f"period: {found.period.describe()}; {found.articles} articles{about}\n")
+    for rank, story in enumerate(found.stories, start=1):
+        print(f"{rank}. {story.headline} ({story.published})")
+        print(_indent(f'"{story.lede.quote}" [{story.lede.passage.location}]'))
+        print(f"   {story.reported_by_text}")
+        for report in story.reports:
+            print(f"     - {report.source}: {report.title}, {report.published[:10]}"
+                  + (f" <{report.url}>" if report.url else ""))
+    if not found.stories:
+        print("no stories in this period" + about)
+    elif found.more:
+        print(f"\n+{found.more} more stories (-n to show more)")
+    return 0
 
 
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:

@@ -1,0 +1,161 @@
+"""Briefings (`rag.answer.brief`): the period read from what a user types, stories grouped once however many outlets
+reported them, ranked by outlets then recency, the topic filter, the window, the lede quoted from the article; on
+tests/data/multi-outlet.jsonl (eight events told by three or four outlets over four months, five distractors) with
+the real embedder, and the CLI."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.answer.brief import Brief, brief, brief_period, group_reports, lede
+from rag.answer.retrieve import Retriever
+from rag.errors import InvalidRequestError
+from rag.records import Passage
+from tests.conftest import MULTI_OUTLET
+
+AS_OF = datetime.date(2026, 4, 20)
+EVENT_OF = {json.loads(line)["id"]: json.loads(line)["event"] for line in MULTI_OUTLET.read_text().splitlines()}
+PUBLISHED = {json.loads(line)["id"]: json.loads(line)["published"] for line in MULTI_OUTLET.read_text().splitlines()}
+
+
+@pytest.fixture(scope="module")
+def retriever(multi_outlet_index: Path, real_embedder) -> Retriever:  # type: ignore[no-untyped-def]
+    return Retriever.load(multi_outlet_index, real_embedder)
+
+
+def events(found: Brief) -> list[set[str]]:
+    """The labelled events of each story's reports."""
+    return [{EVENT_OF[passage.article_id] for passage in story.reports} for story in found.stories]
+
+
+# -- the period ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("since", "until", "first", "last"), [
+    ("7d", "", "2026-04-14", "2026-04-20"),
+    ("2w", "", "2026-04-07", "2026-04-20"),
+    ("last week", "", "2026-04-13", "2026-04-20"),
+    ("this month", "", "2026-04-01", "2026-04-20"),
+    ("March", "", "2026-03-01", "2026-04-20"),
+    ("March", "March", "2026-03-01", "2026-03-31"),
+    ("2026-02-10", "2026-03-01", "2026-02-10", "2026-03-01"),
+    ("the past 3 days", "", "2026-04-18", "2026-04-20"),
+    ("2025", "", "2025-01-01", "2026-04-20"),
+])
+def test_since_takes_the_phrases_questions_take(since: str, until: str, first: str, last: str) -> None:
+    period = brief_period(since, until, AS_OF)
+    assert (period.since, period.until, period.as_of) == (first, last, "2026-04-20")
+
+
+@pytest.mark.parametrize(("since", "until"), [("soon", ""), ("", ""), ("March", "February 2026")])
+def test_a_period_that_reads_as_no_dates_is_refused(since: str, until: str) -> None:
+    with pytest.raises(InvalidRequestError):
+        brief_period(since, until, AS_OF)
+
+
+# -- grouping and the lede ---------------------------------------------------------------------------------------
+
+
+def report(article: str, source: str, text: str, published: str) -> Passage:
+    return Passage(article, f"Title {article}", source, "", text, 0, len(text), published=published)
+
+
+REOPENED = "Mayor Anneke Vos reopened the Maplewood footbridge on Saturday; the repairs cost 1.35 million euros."
+RETOLD = "The Maplewood footbridge is open again, Mayor Anneke Vos said; 1.35 million euros was spent on it."
+
+
+def test_reports_join_a_story_only_within_its_days_and_once_per_article() -> None:
+    passages = [report("a", "Gazette", REOPENED, "2026-03-14"), report("b", "Herald", RETOLD, "2026-03-15"),
+                report("c", "Courier", RETOLD, "2026-04-20"),  # the same words weeks later: another story
+                report("d", "Daily", "The council met to talk about the weather in Orwin.", "2026-04-20")]
+    vectors = np.array([[1.0, 0.0], [0.95, 0.31], [0.95, 0.31], [0.0, 1.0]])
+    grouped = group_reports(passages, vectors, 0.6)
+    assert [[passage.article_id for passage in story] for story in grouped] == [["a", "b"], ["c"], ["d"]]
+    unlike = np.array([[1.0, 0.0], [0.5, 0.866], [0.5, 0.866], [0.0, 1.0]])  # cosine 0.5: under the threshold
+    assert len(group_reports(passages, unlike, 0.6)) == 4
+
+
+def test_the_lede_is_the_first_sentence_that_says_something_and_is_the_articles_own() -> None:
+    text = "Update: More below. " + REOPENED + " Crowds came."
+    start, end = lede(report("a", "Gazette", text, "2026-03-14")) or (0, 0)
+    assert text[start:end] == REOPENED
+    assert lede(report("b", "Gazette", "Short. Too short. Not yet.", "2026-03-14")) is None
+
+
+# -- briefs over the multi-outlet set (real embedder) ------------------------------------------------------------
+
+
+def test_each_event_is_one_story_however_many_outlets_told_it(retriever: Retriever) -> None:
+    found = brief(retriever, "2025", as_of=AS_OF, count=50)
+    told = events(found)
+    assert all(len(story) == 1 for story in told), told  # no story mixes two events
+    counts = Counter(event for story in told for event in story)
+    assert counts and all(count == 1 for count in counts.values()), counts  # no event in two stories
+    assert len(found.stories) == len(set(EVENT_OF.values()))
+    reopening = next(story for story in found.stories if "footbridge-reopened" in events_of(story))
+    assert len(reopening.reported_by) == 4
+    assert reopening.reported_by_text == (f"reported by {reopening.reported_by[0]}, {reopening.reported_by[1]} +2")
+
+
+def events_of(story) -> set[str]:  # type: ignore[no-untyped-def]
+    return {EVENT_OF[passage.article_id] for passage in story.reports}
+
+
+def test_stories_are_ranked_by_outlets_then_recency(retriever: Retriever) -> None:
+    found = brief(retriever, "2025", as_of=AS_OF, count=50)
+    keys = [(len(story.reported_by), story.updated) for story in found.stories]
+    assert keys == sorted(keys, reverse=True)
+    assert keys[0][0] == 4 and keys[-1][0] == 1  # the four-outlet story first, single reports last
+    assert [len(story.reported_by) for story in brief(retriever, "2025", as_of=AS_OF, count=3).stories] == [4, 3, 3]
+
+
+def test_the_window_holds_only_what_was_published_in_it(retriever: Retriever) -> None:
+    found = brief(retriever, "2026-02-01", "2026-02-28", as_of=AS_OF, count=50)
+    days = [passage.published[:10] for story in found.stories for passage in story.reports]
+    expected = {article for article, day in PUBLISHED.items() if "2026-02-01" <= day <= "2026-02-28"}
+    assert {passage.article_id for story in found.stories for passage in story.reports} == expected
+    assert all("2026-02-01" <= day <= "2026-02-28" for day in days)
+    assert found.articles == len(expected)
+    recent = brief(retriever, "7d", as_of=AS_OF)
+    assert [events_of(story) for story in recent.stories] == [{"spring-regatta"}]
+
+
+def test_a_topic_keeps_only_its_stories(retriever: Retriever) -> None:
+    found = brief(retriever, "2026", "2026-04-20", as_of=AS_OF, topic="the Maplewood footbridge")
+    told = set().union(*events(found))
+    assert {"footbridge-closed", "footbridge-reopened"} <= told
+    assert not told & {"spring-regatta", "wind-farm", "maternity-ward", "bus-line"}
+    assert not brief(retriever, "2026", as_of=AS_OF, topic="quantum chromodynamics lecture").stories
+
+
+def test_every_lede_is_quoted_from_its_passage(retriever: Retriever) -> None:
+    for story in brief(retriever, "2025", as_of=AS_OF, count=50).stories:
+        citation = story.lede
+        assert citation.quote == " ".join(citation.passage.text[citation.quote_start:citation.quote_end].split())
+        assert citation.passage.text.startswith(citation.passage.text[:citation.quote_start])
+        assert citation.quote_start < len(citation.passage.text) // 2  # from the start of the article: the lede
+        assert story.headline == citation.passage.title
+        assert story.published <= story.updated
+
+
+def test_cli_brief_prints_stories_and_json(multi_outlet_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rag.cli import main
+
+    common = ["--index", str(multi_outlet_index), "--as-of", "2026-04-20"]
+    assert main(["brief", "--since", "last month", "-n", "2", *common]) == 0
+    text = capsys.readouterr().out
+    assert "1 March 2026 to 20 April 2026" in text and "reported by" in text and "+1 more stories" not in text
+    assert text.count("\n1. ") == 1 and "\n3. " not in text
+    assert main(["brief", "footbridge", "--since", "2026", "--json", *common]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["topic"] == "footbridge" and data["stories"]
+    story = data["stories"][0]
+    assert story["lede"] in story["citation"]["text"] and story["outlets"] == len(story["reported_by"])
+    assert main(["brief", "--since", "soon", *common]) == 1
+    assert "could not read since" in capsys.readouterr().err
