@@ -159,3 +159,53 @@ def test_cli_brief_prints_stories_and_json(multi_outlet_index: Path, capsys: pyt
     assert story["lede"] in story["citation"]["text"] and story["outlets"] == len(story["reported_by"])
     assert main(["brief", "--since", "soon", *common]) == 1
     assert "could not read since" in capsys.readouterr().err
+
+
+# -- HTTP: JSON and the Atom feed --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(retriever: Retriever):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from rag.answer.assistant import Assistant
+    from rag.serve.app import create_app
+    from rag.settings import Settings
+    from tests.conftest import ScriptedLLM
+
+    assistant = Assistant(retriever, ScriptedLLM(), Settings(as_of="2026-04-20"))
+    with TestClient(create_app(assistant)) as served:
+        yield served
+
+
+def test_api_brief_returns_the_brief_as_json(client, retriever: Retriever) -> None:  # type: ignore[no-untyped-def]
+    data = client.get("/api/brief", params={"since": "last month", "n": 3}).json()
+    expected = brief(retriever, "last month", as_of=AS_OF, count=3)
+    assert data == json.loads(json.dumps(expected.to_dict()))
+    assert data["period"]["since"] == "2026-03-01" and len(data["stories"]) == 3
+    topic = client.get("/api/brief", params={"since": "2026-01", "topic": "footbridge", "as_of": "2026-03-20"}).json()
+    assert topic["period"]["until"] == "2026-03-20"
+    assert all("footbridge" in (story["headline"] + story["lede"]).lower() for story in topic["stories"])
+    refused = client.get("/api/brief", params={"since": "soon"})
+    assert refused.status_code == 400 and "could not read since" in refused.json()["error"]["message"]
+    assert client.get("/api/brief", params={"n": 0}).status_code == 422
+
+
+def test_the_brief_feed_is_valid_atom_with_ids_dates_and_links(client) -> None:  # type: ignore[no-untyped-def]
+    import feedparser
+
+    response = client.get("/feeds/brief.xml", params={"since": "2026-01"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10" and feed.feed.id and feed.feed.updated_parsed and feed.feed.title
+    stories = client.get("/api/brief", params={"since": "2026-01"}).json()["stories"]
+    assert [entry.title for entry in feed.entries] == [story["headline"] for story in stories]
+    assert len({entry.id for entry in feed.entries}) == len(feed.entries)
+    for entry, story in zip(feed.entries, stories, strict=True):
+        assert entry.updated_parsed[:3] == tuple(int(part) for part in story["updated"].split("-"))
+        assert entry.link == story["reports"][0]["url"]
+        assert {link.href for link in entry.links} == {report["url"] for report in story["reports"]}
+        assert story["lede"] in entry.summary
+    again = feedparser.parse(client.get("/feeds/brief.xml", params={"since": "2026-01"}).content)
+    assert [entry.id for entry in again.entries] == [entry.id for entry in feed.entries]  # stable ids

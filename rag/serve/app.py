@@ -9,7 +9,9 @@ Routes:
   `"stream": true` server-sent events: `queue` (`{"ahead": n}` while waiting), `text` (`{"text": piece}`), then
   one `answer` (the checked answer and its citations) or one `error` (`rag.serve.streaming`);
 - `POST /v1/chat/completions` (OpenAI-compatible, streaming or not) and `GET /v1/models` (`rag.serve.openai`);
-- `POST /api/index`: multipart upload of article files, added through the incremental indexer.
+- `POST /api/index`: multipart upload of article files, added through the incremental indexer;
+- `GET /api/brief?topic=&since=&until=&as_of=&n=` -> `Brief.to_dict()` (`rag.answer.brief`), and the same brief as an
+  Atom feed at `GET /feeds/brief.xml` (`rag.serve.feeds`).
 
 Errors are JSON (`rag.serve.errors`); tokens, Host names and body sizes are checked by `rag.serve.middleware`.
 
@@ -25,8 +27,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from fastapi import APIRouter, Depends, FastAPI, File, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
+from fastapi import Query as Parameter
+from fastapi.responses import Response, StreamingResponse
 
 from rag.answer.retrieve import TimedHits
 from rag.ingest.progress import ProgressCallback
@@ -209,6 +212,37 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
             uploads.append((upload.filename or f"upload-{number}", await upload.read()))
         report: dict[str, Any] = await in_thread(adder, uploads)
         return report
+
+    def served_brief(topic: str, since: str, until: str, as_of: str, count: int) -> Any:
+        from rag.answer.brief import brief
+        from rag.answer.timeframe import parse_as_of
+
+        retriever = getattr(assistant, "retriever", None)
+        if retriever is None:
+            raise ApiError(503, "this server cannot brief: it serves no index", "unavailable")
+        settings = assistant.settings
+        reference = parse_as_of(as_of if as_of.strip() else getattr(settings, "as_of", ""))
+        return brief(retriever, since, until, as_of=reference, topic=topic, count=count,
+                     min_score=getattr(settings, "min_score", 0.05))
+
+    @api.get("/api/brief", tags=["api"])
+    async def brief_json(topic: str = "", since: str = "7d", until: str = "", as_of: str = "",
+                         n: int = Parameter(10, ge=1, le=100)) -> dict[str, Any]:
+        """The stories of a period (about `topic`), each once however many outlets reported it, most reported
+        and newest first, each with its headline, dates, lede (quoted and cited) and outlets. `since` and `until`
+        take the phrases questions do (7d, last week, March, 2026-03-01); `as_of` is the date they count from."""
+        found = await in_thread(served_brief, topic, since, until, as_of, n)
+        result: dict[str, Any] = found.to_dict()
+        return result
+
+    @api.get("/feeds/brief.xml", tags=["feeds"], response_class=Response)
+    async def brief_atom(request: Request, topic: str = "", since: str = "7d", until: str = "", as_of: str = "",
+                         n: int = Parameter(10, ge=1, le=100)) -> Response:
+        """The brief as an Atom feed (one entry per story, linking to every report), for feed readers."""
+        from rag.serve.feeds import brief_feed
+
+        found = await in_thread(served_brief, topic, since, until, as_of, n)
+        return Response(brief_feed(found, str(request.url)), media_type="application/atom+xml")
 
     app.include_router(api)
 
