@@ -209,3 +209,34 @@ def test_the_brief_feed_is_valid_atom_with_ids_dates_and_links(client) -> None: 
         assert story["lede"] in entry.summary
     again = feedparser.parse(client.get("/feeds/brief.xml", params={"since": "2026-01"}).content)
     assert [entry.id for entry in again.entries] == [entry.id for entry in feed.entries]  # stable ids
+
+
+# -- the chat ----------------------------------------------------------------------------------------------------
+
+
+def test_the_chat_answers_a_brief_question_with_the_brief(retriever: Retriever) -> None:
+    from rag.answer.assistant import Assistant
+    from rag.settings import Settings
+    from tests.conftest import ScriptedLLM
+    from ui.app import chat_turn
+
+    model = ScriptedLLM("The footbridge reopened [1].")
+    assistant = Assistant(retriever, model, Settings())
+    _, messages, sources, turns = list(chat_turn(assistant, "What happened last week?", [], 5,
+                                                 as_of="2026-04-20"))[-1]
+    assert not model.prompts  # the brief is read from the articles: the model writes none of it
+    expected = brief(retriever, "2026-04-13", "2026-04-19", as_of=AS_OF)
+    assert expected.stories and all(story.headline in turns[-1].answer for story in expected.stories)
+    assert 'Period read: "last week": 13 April 2026 to 19 April 2026' in sources.replace("&quot;", '"')
+    _, _, _, turns = list(chat_turn(assistant, "What happened this week?", turns, 5, as_of="2026-04-20"))[-1]
+    assert "Nothing was published" in turns[-1].answer  # Monday 20 April: nothing yet
+    _, messages, sources, turns = list(chat_turn(assistant, "Brief me on the footbridge since March", turns, 5,
+                                                 as_of="2026-04-20"))[-1]
+    assert "rag-source-3-1" in messages[-1]["content"]  # the [1] of the third turn links to its lede
+    answer = turns[-1].answer
+    assert "Footbridge reopens after nine weeks of repairs" in answer and "[1]" in answer
+    assert "reported by" in answer and "Kestrel" not in answer
+    assert 'Period read: "since March": 1 March 2026 to 20 April 2026' in sources.replace("&quot;", '"')
+    assert "The Maplewood footbridge reopened on Saturday morning" in sources  # the lede, cited
+    _, _, _, turns = list(chat_turn(assistant, "What happened to the footbridge?", turns, 5, as_of="2026-04-20"))[-1]
+    assert model.prompts  # a question about one thing is answered as before

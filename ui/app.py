@@ -191,8 +191,8 @@ def chat_turn(
     pieces: list[str] = []
     try:
         query = Query(question, as_of=_optional_as_of(as_of), filters=Filters.parse(sources, since, until))
-        answer: Answer | None = None
-        for event in assistant.stream(query, history=history, k=_optional_k(k)):
+        answer: Answer | None = brief_reply(assistant, question, query.as_of)
+        for event in () if answer is not None else assistant.stream(query, history=history, k=_optional_k(k)):
             match event:
                 case Waiting(ahead=ahead):
                     notice = waiting_text(ahead)
@@ -219,6 +219,21 @@ def chat_turn(
         turn = Turn(question, answer.text, render_sources(answer, anchor=anchor))
     turns.append(turn)
     yield "", _messages(turns), turn.sources_html, turns
+
+
+def brief_reply(assistant: AssistantLike, question: str, as_of: datetime.date | None) -> Answer | None:
+    """The brief a question asks for ("What happened this week?", "Brief me on the harbour since March":
+    `rag.answer.brief.brief_request`) as the chat's answer, its period shown as for other time questions; None when
+    the question asks something else (or the assistant has no index to brief from)."""
+    retriever = getattr(assistant, "retriever", None)
+    if retriever is None:
+        return None
+    from rag.answer.brief import answer_brief
+
+    settings = assistant.settings
+    reference = as_of or parse_as_of(getattr(settings, "as_of", ""))
+    briefed = answer_brief(retriever, question, reference, min_score=getattr(settings, "min_score", 0.05))
+    return briefed[1] if briefed else None
 
 
 def select_turn(turns: Sequence[Turn] | None, evt: gr.SelectData) -> str:

@@ -19,6 +19,7 @@ chat are edges that render them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ from rag.answer.cite import support
 from rag.answer.retrieve import RECENT_SHARE, STORY_DAYS, STORY_DEPTH, Retriever, same_story
 from rag.answer.timeframe import read_time
 from rag.errors import InvalidRequestError
-from rag.records import Citation, Filters, Passage, Period, reported_by_text
+from rag.records import Answer, Citation, Filters, Passage, Period, long_date, reported_by_text
 from rag.store.reading import SearchableIndex
 from rag.text import content_words, specific_terms, split_sentences
 from rag.thresholds import MIN_SCORE, SUPPORT_THRESHOLD
@@ -280,3 +281,97 @@ def _day(published: str) -> datetime.date:
 def _negated(day: str) -> tuple[int, ...]:
     """A sort key putting later ISO dates first."""
     return tuple(-int(part) for part in day[:10].split("-"))
+
+
+# -- the chat: "What happened this week?", "Brief me on the harbour since March" -------------------------------
+
+_ASKS_FOR_BRIEF = re.compile(
+    r"^\s*(?:(?:please|so|ok(?:ay)?)[,\s]+)?(?:(?P<happened>what(?: has| have)?(?: been)? happen(?:ed|ing))|"
+    r"brief me|give me (?:a |the )?brief(?:ing)?|catch me up|bring me up to (?:date|speed)|"
+    r"what(?:'s|’s| is| are) (?:new|the news|the headlines|going on)|any news|(?:the )?news|(?:the )?headlines)"
+    r"\b(?P<rest>.*)$", re.IGNORECASE)
+_TOPIC_WORDS = re.compile(r"^(?:(?:on|about|in|at|around|with|regarding|concerning|for|me|from|of)\s+)+",
+                          re.IGNORECASE)
+DEFAULT_SINCE = "7d"
+"""The period of a brief asked for without one ("brief me on the harbour")."""
+
+
+@dataclass(frozen=True)
+class BriefRequest:
+    """A chat question that asks for a brief: its topic ("" for everything) and its period as `brief_period` takes
+    it, with the phrase that named it (shown as the period read)."""
+
+    topic: str
+    since: str
+    until: str
+    phrase: str
+
+
+def brief_request(question: str, as_of: datetime.date) -> BriefRequest | None:
+    """The brief a question asks for, or None when it asks something else. A brief is asked for by "brief me",
+    "catch me up", "what's new", "any news" (about a topic, over a period: the last 7 days when none is named), or
+    "what happened" alone or with a period ("what happened in Maplewood last month?"; "what happened to the
+    footbridge?" asks about one thing: it is answered as a question).
+
+    >>> day = datetime.date(2026, 3, 14)
+    >>> brief_request("What happened this week?", day)
+    BriefRequest(topic='', since='2026-03-09', until='2026-03-14', phrase='this week')
+    >>> brief_request("Brief me on the harbour since March", day)
+    BriefRequest(topic='the harbour', since='2026-03', until='2026-03-14', phrase='since March')
+    >>> [brief_request(question, day) is None for question in ("What happened to the footbridge?",
+    ...  "What happened at the council meeting?", "What's new?", "What happened in Maplewood last month?")]
+    [True, True, False, False]
+    """
+    asked = _ASKS_FOR_BRIEF.match(" ".join(question.split()))
+    if asked is None:
+        return None
+    rest = asked.group("rest").strip(" ?.!")
+    reading = read_time(rest, as_of) if rest else None
+    if reading and (reading.since or reading.until):
+        rest = reading.without.strip(" ?.!,")
+    dated = bool(reading and reading.since)  # "before March" names no start: answered as a question
+    if asked.group("happened") and rest and not dated:
+        return None  # "what happened to the footbridge?", "at the council meeting?": a question about one thing
+    if re.match(r"^(?:to|is|was|did|does)\b", rest, re.IGNORECASE):
+        return None
+    topic = _TOPIC_WORDS.sub("", rest).strip(" ?.!,")
+    if reading and dated:
+        return BriefRequest(topic, reading.since or DEFAULT_SINCE, reading.until, reading.phrase)
+    return BriefRequest(topic, DEFAULT_SINCE, "", f"the last {DEFAULT_SINCE[:-1]} days")
+
+
+def answer_brief(retriever: Retriever, question: str, as_of: datetime.date, count: int = STORIES,
+                 min_score: float = MIN_SCORE) -> tuple[Brief, Answer] | None:
+    """The brief a chat question asks for (`brief_request`), and the chat's answer made of it: one line per story
+    (headline, date, lede, outlets) citing the lede's passage as `[n]`, with the period read; None when the
+    question asks something else."""
+    request = brief_request(question, as_of)
+    if request is None:
+        return None
+    found = brief(retriever, request.since, request.until, as_of=as_of, topic=request.topic, count=count,
+                  min_score=min_score)
+    found = dataclasses.replace(found, period=dataclasses.replace(found.period, phrase=request.phrase))
+    return found, brief_as_answer(found, question)
+
+
+def brief_as_answer(found: Brief, question: str) -> Answer:
+    """A brief as an `Answer`: its text lists the stories, each citing its lede (the citations, numbered in order,
+    are the stories' ledes, with the other outlets' reports as `same_story`).
+
+    >>> empty = brief_as_answer(Brief(Period("this week", "2026-03-09", "2026-03-14")), "What happened this week?")
+    >>> empty.text
+    'Nothing was published from 9 March 2026 to 14 March 2026.'
+    """
+    about = f" about {found.topic}" if found.topic else ""
+    if not found.stories:
+        dates = found.period.describe().split(": ", 1)[-1]
+        return Answer(question, f"Nothing{about} was published from {dates}.", period=found.period)
+    lines = []
+    citations = []
+    for number, story in enumerate(found.stories, start=1):
+        citations.append(dataclasses.replace(story.lede, number=number))
+        lines.append(f"{number}. {story.headline} ({long_date(story.published)}): “{story.lede.quote}” [{number}] "
+                     f"— {story.reported_by_text}.")
+    more = f"\n\n{found.more} more stories were published then." if found.more else ""
+    text = f"The stories{about}, most reported first:\n\n" + "\n".join(lines) + more
+    return Answer(question, text, tuple(citations), period=found.period)
