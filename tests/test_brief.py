@@ -240,3 +240,20 @@ def test_the_chat_answers_a_brief_question_with_the_brief(retriever: Retriever) 
     assert "The Maplewood footbridge reopened on Saturday morning" in sources  # the lede, cited
     _, _, _, turns = list(chat_turn(assistant, "What happened to the footbridge?", turns, 5, as_of="2026-04-20"))[-1]
     assert model.prompts  # a question about one thing is answered as before
+
+
+# -- the benchmark's brief part ----------------------------------------------------------------------------------
+
+
+def test_the_bench_brief_part_measures_briefs_on_a_news_index() -> None:
+    from tools.bench import part_brief, table
+
+    result = part_brief({"passages": 2000, "repeats": 1})
+    assert result["passages"] >= 2000 and result["target_s"] == 1.0
+    week, month, topic = result["results"]
+    assert 0 < week["articles"] < month["articles"]  # the window decides what is read
+    assert 0 < month["stories"] < month["articles"]  # reports of one event grouped
+    assert 0 < topic["stories"] < month["stories"]
+    rendered = table({"machine": {"cpu": "Test CPU", "cores": 2, "memory_gb": 24, "load_average_before": [0.1]},
+                      "brief": result})
+    assert "| 30 days |" in rendered and "first / target (1 s)" in rendered

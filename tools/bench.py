@@ -22,6 +22,9 @@ ratio holds even when the machine is busy (absolute figures do not: the report r
   very same prompts with the same model and settings.
 - query embedding: one question's embedding latency per backend and thread count, alone and beside one busy
   process (the situation of a server whose LLM is generating).
+- brief: `rag.answer.brief.brief` over a news index of 100k passages (`--brief-passages`; SYNTHETIC: events told
+  by 1 to 4 outlets in their own words over a year, five passages per article, vectors near each event's), for
+  7 and 30 days, and 30 days about a topic; against the target of 1 s (the ratio) and one question's search.
 
 `--quick` shrinks everything (a minute or two: what the tests run). Results: a table on stdout and JSON in `--out`.
 """
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -415,6 +419,96 @@ def _percentile(latencies: Sequence[float], percent: float) -> float:
     return round(float(np.percentile(np.asarray(latencies) * 1000.0, percent)), 3)
 
 
+# -- briefs ------------------------------------------------------------------------------------------------------
+
+BRIEF_OUTLETS = ("Maplewood Gazette", "Lenn Valley Herald", "Orwin Courier", "Dunmore Daily", "Valley Radio",
+                 "Kestrel Post", "River Times", "County Echo")
+BRIEF_TARGET_SECONDS = 1.0
+"""The issue's target for a brief over a 100k-passage index on 2 cores."""
+
+
+def news_index(passages: int, seed: int = 0) -> tuple[Any, Any]:
+    """A SYNTHETIC news index of about `passages` passages (five per article) published over 365 days up to
+    2026-12-31: each event is told by 1 to 4 outlets within 2 days, in shuffled words of the event's names and
+    numbers (what `same_story` compares) and common words; each report's vectors lie near its event's. Returns the
+    index and the hash embedder its questions are embedded with."""
+    import datetime
+
+    from rag.records import Passage
+    from rag.store.generations import ArticleRecord, PassageIndex
+
+    rng = np.random.default_rng(seed)
+    embedder = HashEmbedder()
+    index = PassageIndex(embedder.name, DIMENSION)
+    common = [f"word{number}" for number in range(2000)]
+    names = [f"Name{number}" for number in range(5000)]
+    rows: list[Passage] = []
+    vectors: list[np.ndarray] = []
+    records: list[ArticleRecord] = []
+    event = 0
+    last_day = datetime.date(2026, 12, 31)
+    while len(rows) < passages:
+        centre = rng.standard_normal(DIMENSION)
+        facts = [names[i] for i in rng.choice(len(names), 4, replace=False)] + [str(rng.integers(10, 99999))]
+        day = last_day - datetime.timedelta(days=int(rng.integers(0, 365)))
+        for outlet in rng.choice(len(BRIEF_OUTLETS), int(rng.integers(1, 5)), replace=False):
+            article = f"e{event}-{outlet}"
+            published = (day + datetime.timedelta(days=int(rng.integers(0, 3)))).isoformat()
+            source = BRIEF_OUTLETS[outlet]
+            start = 0
+            for _ in range(5):
+                words = [*facts, *(common[i] for i in rng.integers(0, len(common), 50))]
+                rng.shuffle(words)
+                text = " ".join(f"{' '.join(words[i:i + 10])} said." for i in range(0, len(words), 10))
+                rows.append(Passage(article, f"Event {event} told by {source}", source, "", text, start,
+                                    start + len(text), published=published))
+                vector = centre + 0.6 * rng.standard_normal(DIMENSION)
+                vectors.append(vector / np.linalg.norm(vector))
+                start += len(text) + 1
+            records.append(ArticleRecord(article, article, f"Event {event}", source, published=published,
+                                         passages=5))
+        event += 1
+    index.add(rows, np.asarray(vectors, dtype=np.float32), records)
+    return index, embedder
+
+
+def part_brief(config: dict[str, Any]) -> dict[str, Any]:
+    """Briefs over the synthetic news index: 7 and 30 days, and 30 days about a topic (the index's first event's
+    names), each `repeats` times; one question's search beside them."""
+    import datetime
+
+    from rag.answer.brief import brief
+    from rag.answer.retrieve import Retriever
+
+    started = time.perf_counter()
+    index, embedder = news_index(config["passages"])
+    build_seconds = time.perf_counter() - started
+    retriever = Retriever(index, embedder)
+    as_of = datetime.date(2026, 12, 31)
+    recent = next(passage for passage in index.passages if passage.published >= "2026-12-20")
+    topic = " ".join(word for word in recent.text.split() if word[0].isupper() or word.isdigit())  # its facts
+    cases = {"7 days": ("7d", ""), "30 days": ("30d", ""), "30 days, about a topic": ("30d", topic)}
+    retriever.search(topic, 5)  # a served index has answered questions: its BM25 structures are built
+    results = []
+    for label, (since, about) in cases.items():
+        first_started = time.perf_counter()  # cold: no first passage's terms remembered yet
+        # min_score 0: the hash embedder's questions score low; half the best is still the relevance floor
+        found = brief(retriever, since, as_of=as_of, topic=about, min_score=0.0)
+        first_seconds = time.perf_counter() - first_started
+        seconds = _latencies(functools.partial(_brief_again, retriever, since, as_of, about), range(config["repeats"]))
+        results.append({"case": label, "articles": found.articles, "stories": len(found.stories) + found.more,
+                        "first_s": first_seconds, "p50_s": _percentile(seconds, 50) / 1000, "max_s": max(seconds)})
+    search = _latencies(lambda _: retriever.search(topic, 5), range(config["repeats"]))
+    return {"passages": len(index), "articles": len(index.articles), "build_seconds": build_seconds,
+            "target_s": BRIEF_TARGET_SECONDS, "search_p50_s": _percentile(search, 50) / 1000, "results": results}
+
+
+def _brief_again(retriever: Any, since: str, as_of: Any, topic: str, _: Any) -> None:
+    from rag.answer.brief import brief
+
+    brief(retriever, since, as_of=as_of, topic=topic, min_score=0.0)
+
+
 # -- the PostgreSQL store (`--skip store` leaves it out; `--store-sizes` for larger corpora) ------------------------
 
 
@@ -635,7 +729,7 @@ def _finish_part(name: str, process: Any, output: Path) -> dict[str, Any]:
 PARTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "naive-index": part_naive_index, "project-index": part_project_index, "search": part_search,
     "answer": part_answer, "raw-answer": part_raw_answer, "query-embedding": part_query_embedding,
-    "store-index": part_store_index, "store-search": part_store_search,
+    "store-index": part_store_index, "store-search": part_store_search, "brief": part_brief,
 }
 
 
@@ -728,6 +822,10 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
             report["store"] = _bench_store(articles_file, work, arguments)
         if "answer" not in skip:
             report["answer"] = _bench_answer(work, backend, quick)
+        if "brief" not in skip:
+            report["brief"] = _progress(f"briefs at {arguments.brief_passages:,} passages", "brief",
+                                        {"passages": 5000 if quick else arguments.brief_passages,
+                                         "repeats": 3 if quick else 10})
         if "query" not in skip:
             report["query_embedding"] = _progress("query embedding", "query-embedding",
                                                   {"backend": backend, "repeats": 5 if quick else 30})
@@ -878,6 +976,15 @@ def table(report: dict[str, Any]) -> str:
         for row in report["query_embedding"]["results"]:
             lines.append(f"| {row['backend']} | {row['threads']} | {row['quiet_p50_ms']:.1f} ms | "
                          f"{row['busy_p50_ms']:.1f} ms |")
+    if "brief" in report:
+        brief = report["brief"]
+        lines += ["", f"Briefs ({brief['passages']:,} passages, {brief['articles']:,} articles, SYNTHETIC news over a "
+                      f"year; one question's search: {brief['search_p50_s'] * 1000:.0f} ms)", "",
+                  "| period | articles read | stories | first (cold) | first / target (1 s) | again p50 | again max |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for row in brief["results"]:
+            lines.append(f"| {row['case']} | {row['articles']:,} | {row['stories']:,} | {row['first_s']:.3f} s | "
+                         f"{row['first_s'] / brief['target_s']:.2f} | {row['p50_s']:.3f} s | {row['max_s']:.3f} s |")
     return "\n".join(lines)
 
 
@@ -925,7 +1032,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "embed_backend setting)")
     parser.add_argument("--skip", default=[], type=lambda value: value.split(","),
                         help="comma-separated parts to skip: index, search, store (or only its indexing throughput: "
-                             "store-index), answer, query")
+                             "store-index), answer, query, brief")
+    parser.add_argument("--brief-passages", type=int, default=100_000,
+                        help="passages of the synthetic news index briefs are measured on (100000)")
     parser.add_argument("--store-sizes", type=lambda value: [int(float(v)) for v in value.split(",")], default=None,
                         help="PostgreSQL store search sizes (default 10000,100000; quick: 2000; 1000000 takes about "
                              "an hour on 2 cores)")

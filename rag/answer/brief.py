@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -214,7 +215,7 @@ def group_reports(passages: Sequence[Passage], vectors: np.ndarray, similarity: 
 
     def terms_of(position: int) -> set[str]:
         if position not in terms:
-            terms[position] = specific_terms(passages[position].text)
+            terms[position] = set(_specific_terms(passages[position].text))
         return terms[position]
 
     oldest = 0  # the first story still within STORY_DAYS of the passage at hand (passages come oldest first)
@@ -260,18 +261,23 @@ def lede(passage: Passage) -> tuple[int, int] | None:
 
 def _story(reports: Sequence[Passage]) -> Story | None:
     """A story from its reports (oldest first): the first report whose passage has a lede leads it."""
-    ordered = sorted(reports, key=lambda passage: (lede(passage) is None))  # stable: oldest with a lede first
-    first = ordered[0]
-    span = lede(first)
-    if span is None:
+    led = next(((passage, span) for passage in reports for span in (lede(passage),) if span), None)
+    if led is None:
         return None
-    start, end = span
+    first, (start, end) = led
     quote = " ".join(first.text[start:end].split())
     others = tuple(passage for passage in reports if passage is not first)  # oldest first, as reported
     citation = Citation(1, first, quote, start, end, support(quote, first.text), ((start, end),), others)
     published = min(passage.published[:10] for passage in reports)
     updated = max(passage.published[:10] for passage in reports)
     return Story(first.title or quote, published, updated, citation)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _specific_terms(text: str) -> frozenset[str]:
+    """`specific_terms` of a first passage, remembered: briefs of overlapping periods (a feed polled every few
+    minutes, the API, the chat) read the same articles again, and the terms are most of a brief's cost."""
+    return frozenset(specific_terms(text))
 
 
 def _day(published: str) -> datetime.date:
