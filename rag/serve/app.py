@@ -11,7 +11,9 @@ Routes:
 - `POST /v1/chat/completions` (OpenAI-compatible, streaming or not) and `GET /v1/models` (`rag.serve.openai`);
 - `POST /api/index`: multipart upload of article files, added through the incremental indexer;
 - `GET /api/brief?topic=&since=&until=&as_of=&n=` -> `Brief.to_dict()` (`rag.answer.brief`), and the same brief as an
-  Atom feed at `GET /feeds/brief.xml` (`rag.serve.feeds`).
+  Atom feed at `GET /feeds/brief.xml` (`rag.serve.feeds`);
+- `GET /api/follows` -> the followed questions of the index and their dated answers (`rag.follow`), and their
+  changes as an Atom feed at `GET /feeds/follows.xml`.
 
 Errors are JSON (`rag.serve.errors`); tokens, Host names and body sizes are checked by `rag.serve.middleware`.
 
@@ -111,6 +113,9 @@ def article_adder(assistant: Any) -> AddArticles | None:
 
         report = add_files(files, Path(folder), retriever.embedder, options, on_progress=on_progress, store=store)
         retriever.refresh()  # the next question sees the new generation anyway; this makes stats current now
+        from rag.follow import after_indexing
+
+        after_indexing(store or folder, report, lambda: assistant)  # the followed questions it may change
         data: dict[str, Any] = report.to_dict()
         return data
 
@@ -243,6 +248,27 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
 
         found = await in_thread(served_brief, topic, since, until, as_of, n)
         return Response(brief_feed(found, str(request.url)), media_type="application/atom+xml")
+
+    def served_follows() -> list[Any]:
+        from rag.follow import list_follows
+        from rag.store.follows import open_follows
+
+        location = getattr(getattr(getattr(assistant, "retriever", None), "index", None), "location", "")
+        return list_follows(open_follows(location)) if location else []
+
+    @api.get("/api/follows", tags=["api"])
+    async def follows_json() -> dict[str, Any]:
+        """The questions followed on this index (`rag follow add`), each with its dated answers, oldest first."""
+        follows = await in_thread(served_follows)
+        return {"follows": [followed.to_dict() for followed in follows]}
+
+    @api.get("/feeds/follows.xml", tags=["feeds"], response_class=Response)
+    async def follows_atom(request: Request) -> Response:
+        """The changes of the followed questions as an Atom feed: one entry per new answer, citing its articles."""
+        from rag.serve.feeds import follows_feed
+
+        follows = await in_thread(served_follows)
+        return Response(follows_feed(follows, str(request.url)), media_type="application/atom+xml")
 
     app.include_router(api)
 

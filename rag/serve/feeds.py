@@ -1,4 +1,5 @@
-"""Atom feeds (RFC 4287) the server offers to feed readers: a brief (`GET /feeds/brief.xml`, one entry per story).
+"""Atom feeds (RFC 4287) the server offers to feed readers: a brief (`GET /feeds/brief.xml`, one entry per story) and
+the changes of the followed questions (`GET /feeds/follows.xml`, one entry per new answer).
 
 Built with `xml.etree.ElementTree`, so every text is escaped; ids are tag URIs derived from what they name (a story
 keeps its id as long as its first report is the same article, so a reader does not show it twice); times are
@@ -13,6 +14,7 @@ import html
 from xml.etree import ElementTree
 
 from rag.answer.brief import Brief, Story
+from rag.follow import Followed, changes_of
 from rag.records import safe_url
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -61,6 +63,43 @@ def brief_feed(found: Brief, self_url: str = "") -> bytes:
         ElementTree.SubElement(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     for story in found.stories:
         _story_entry(feed, story)
+    return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def follows_feed(follows: list[Followed], self_url: str = "") -> bytes:
+    """The changes of the followed questions as an Atom feed, newest first: each entry is one new answer (its id
+    the question's and the answer's time), titled by the question, its content the answer and what it cites, its
+    links the cited articles' pages."""
+    feed = ElementTree.Element("feed", xmlns=ATOM)
+    _text(feed, "id", tag_id("follows", *(followed.id for followed in follows)))
+    _text(feed, "title", "Followed questions: what changed")
+    changes = changes_of(follows)
+    newest = max((answer.asked for followed in follows for answer in followed.answers), default="")
+    _text(feed, "updated", atom_time(newest) if newest else "1970-01-01T00:00:00Z")
+    author = ElementTree.SubElement(feed, "author")
+    _text(author, "name", GENERATOR)
+    if safe_url(self_url):
+        ElementTree.SubElement(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    for change in changes:
+        answer = change.followed.latest
+        assert answer is not None  # a change is an answer after the first
+        entry = ElementTree.SubElement(feed, "entry")
+        _text(entry, "id", tag_id("answer", change.followed.id, answer.asked))
+        _text(entry, "title", change.followed.question)
+        _text(entry, "updated", atom_time(answer.asked))
+        _text(entry, "summary", answer.text)
+        items = []
+        for number, source in enumerate(answer.sources):
+            url = safe_url(source.get("url", ""))
+            new = " (new)" if source.get("article_id") in answer.new_articles else ""
+            name = html.escape(f"{source.get('source', '')}: {source.get('title', '')}, "
+                               f"{source.get('published', '')[:10]}{new}")
+            if url:
+                ElementTree.SubElement(entry, "link", rel="alternate" if number == 0 else "related", href=url)
+            items.append(f'<li><a href="{html.escape(url)}">{name}</a></li>' if url else f"<li>{name}</li>")
+        before = change.previous.text if change.previous else ""
+        _text(entry, "content", f"<p>{html.escape(answer.text)}</p><ul>{''.join(items)}</ul>"
+                                f"<p>Before: {html.escape(before)}</p>", type="html")
     return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
