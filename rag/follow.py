@@ -21,9 +21,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from rag.answer.retrieve import RECENT_SHARE
 from rag.errors import InvalidRequestError
 from rag.records import Answer, Hit
 from rag.store.follows import FollowStore, open_follows
+from rag.thresholds import MIN_SCORE
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,8 @@ NOTIFY_RETRIES = 3
 """Attempts after the first, waiting `NOTIFY_BACKOFF` seconds, then twice, four times as long."""
 NOTIFY_BACKOFF = 2.0
 REACH = 5
-"""Hits of a followed question's search that may hold a new article for it to be re-asked (the k of an answer)."""
+"""Hits of a followed question's search that may hold a new article for it to be re-asked (the k of an answer);
+only the relevant ones count (`reaches`)."""
 
 
 class Asker(Protocol):
@@ -169,11 +172,25 @@ def remove_follow(store: FollowStore, follow: str) -> Followed:
     return gone[0]
 
 
-def reaches(asker: Asker, question: str, articles: set[str], k: int = REACH) -> list[str]:
-    """The articles of `articles` the search for `question` now finds among its top `k` stories (a story's other
-    reports count): those that may change its answer."""
+def reaches(asker: Asker, question: str, articles: set[str], k: int = REACH, min_score: float = MIN_SCORE) -> list[str]:
+    """The articles of `articles` the search for `question` now finds among its top `k` stories and relevant
+    (scoring at least `min_score` and `RECENT_SHARE` of the best, as "latest" counts relevance; a story's other
+    reports count): those that may change its answer.
+
+    >>> from rag.records import Passage
+    >>> class Found:
+    ...     def search(self, question, k=None):
+    ...         scored = (("old", 0.9), ("new", 0.8), ("weak", 0.1))
+    ...         return [Hit(Passage(a, "", "", "", "", 0, 0), s) for a, s in scored]
+    >>> reaches(Found(), "Is it open?", {"new", "weak"})
+    ['new']
+    """
     found: dict[str, None] = {}
-    for hit in asker.search(question, k):
+    hits = asker.search(question, k)
+    floor = max(min_score, RECENT_SHARE * max((hit.score for hit in hits), default=0.0))
+    for hit in hits:
+        if hit.score < floor:
+            continue
         for passage in (hit.passage, *hit.same_story):
             if passage.article_id in articles:
                 found[passage.article_id] = None
