@@ -34,6 +34,7 @@ from rag.records import Answer, Citation, Hit, Passage
 from rag.store.follows import FOLLOWS_FILE, FileFollows, FollowStore, open_follows
 from tests.conftest import FakeEmbedder, ScriptedLLM, free_port
 from tests.local_site import LocalSite, rss
+from tests.test_store_contract import server  # noqa: F401  (the private PostgreSQL server fixture)
 
 QUESTION = "Has the Maplewood footbridge reopened?"
 
@@ -169,14 +170,14 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=hook.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+        yield f"http://127.0.0.1:{hook.server_address[1]}/hook", received
     finally:
-        server.shutdown()
-        server.server_close()
+        hook.shutdown()
+        hook.server_close()
 
 
 def change_of(store: FollowStore) -> list[Any]:
@@ -320,3 +321,26 @@ def test_records_read_back_as_written() -> None:
                             False, ("c",))
     followed = Followed("f-1", QUESTION, "2026-03-01T00:00:00Z", (answer,))
     assert Followed.from_dict(json.loads(json.dumps(followed.to_dict()))) == followed
+
+
+# -- both stores ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["folder", "postgres"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty index location of each store (the database on a private server: `tests.test_store_contract`)."""
+    from tests.test_store_contract import location_for
+
+    return location_for(request, request.param, tmp_path / "index")
+
+
+def test_every_store_keeps_the_follows_shared_by_its_users(location: str) -> None:
+    mine, theirs = open_follows(location), open_follows(location)  # two users of one index
+    followed = add_follow(mine, QUESTION, Stub(found=["a"], cites=["a"]))
+    other = add_follow(theirs, "Who won the regatta?", Stub(found=["c"], cites=["c"], text="It reopened [1]."))
+    assert [item.id for item in list_follows(theirs)] == [followed.id, other.id]
+    changes = refresh_follows(theirs, lambda: Stub(found=["c"], cites=["c"], text="It reopened [1]."), ["c"])
+    assert [change.followed.id for change in changes] == [followed.id]  # the other's answer is the same
+    assert [answer.articles for answer in list_follows(mine)[0].answers] == [("a",), ("c",)]
+    remove_follow(mine, other.id)
+    assert [item.id for item in list_follows(theirs)] == [followed.id]

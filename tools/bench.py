@@ -25,6 +25,9 @@ ratio holds even when the machine is busy (absolute figures do not: the report r
 - brief: `rag.answer.brief.brief` over a news index of 100k passages (`--brief-passages`; SYNTHETIC: events told
   by 1 to 4 outlets in their own words over a year, five passages per article, vectors near each event's), for
   7 and 30 days, and 30 days about a topic; against the target of 1 s (the ratio) and one question's search.
+- follow: what an indexing run adds for 100 followed questions (`rag.follow.after_indexing`, the real embedder and
+  model) when it brings 10 new articles (the March and April reports of tests/data/multi-outlet.jsonl, onto an
+  index of the bundled samples and the earlier reports), and when it brings none; against the target of 10 s.
 
 `--quick` shrinks everything (a minute or two: what the tests run). Results: a table on stdout and JSON in `--out`.
 """
@@ -503,6 +506,82 @@ def part_brief(config: dict[str, Any]) -> dict[str, Any]:
             "target_s": BRIEF_TARGET_SECONDS, "search_p50_s": _percentile(search, 50) / 1000, "results": results}
 
 
+FOLLOW_TARGET_SECONDS = 10.0
+"""The issue's target for re-asking 100 followed questions after a run that brings 10 new articles."""
+FOLLOW_SUBJECTS = (
+    "the Maplewood footbridge", "the town council budget", "the flood in Dunmore", "bus line 17",
+    "the Orwin maternity ward", "the spring regatta", "the Kestrel Hill wind farm", "the cheese fair in Dunmore",
+    "the valley chess title", "the Harbour Lights festival", "the broadband rollout", "the Lake Orwin study",
+    "the Lenn Valley regatta", "the library wing", "the Mill Street bridge", "the otters of Lake Orwin",
+    "the ferry service", "the hospital in Orwin", "the river Lenn", "the Maplewood mayor", "the cycling lanes",
+    "the school buses", "the harbour", "the town's debt", "the bridge repairs")
+FOLLOW_TEMPLATES = ("What is the latest on {}?", "What happened with {}?", "Who is responsible for {}?",
+                    "How much did {} cost?")
+
+
+def followed_questions(count: int = 100) -> list[str]:
+    """`count` questions a reader of the samples and the multi-outlet set might follow.
+
+    >>> questions = followed_questions()
+    >>> len(questions), len(set(questions)), questions[0]
+    (100, 100, 'What is the latest on the Maplewood footbridge?')
+    """
+    every = [template.format(subject) for subject in FOLLOW_SUBJECTS for template in FOLLOW_TEMPLATES]
+    return every[:count]
+
+
+def part_follow(config: dict[str, Any]) -> dict[str, Any]:
+    """Index the samples and the multi-outlet reports before March, follow `questions` questions (their first
+    answers not timed), then index the 10 later reports and time `after_indexing`; and a run with nothing new."""
+    from rag.answer.assistant import Assistant
+    from rag.follow import add_follow, after_indexing
+    from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
+    from rag.models.embed import load_embedder
+    from rag.store.follows import open_follows
+
+    multi = Path(__file__).resolve().parent.parent / "tests" / "data" / "multi-outlet.jsonl"
+    reports = [json.loads(line) for line in multi.read_text("utf-8").splitlines() if line.strip()]
+    later = [report for report in reports if report["published"] >= "2026-03"]
+    work = Path(tempfile.mkdtemp(prefix="rag-bench-follow-"))
+    try:
+        earlier_file, later_file = work / "earlier.jsonl", work / "later.jsonl"
+        earlier_file.write_text("".join(json.dumps(report) + "\n" for report in reports
+                                        if report["published"] < "2026-03"), "utf-8")
+        later_file.write_text("".join(json.dumps(report) + "\n" for report in later), "utf-8")
+        embedder = load_embedder()
+        folder = work / "index"
+        update_index([SAMPLES, earlier_file], folder, embedder, UpdateOptions(progress=False))
+        assistant = Assistant.load(folder, embedder=embedder)
+        store = open_follows(folder)
+        started = time.perf_counter()
+        for question in followed_questions(config["questions"]):
+            add_follow(store, question, assistant)
+        first_answers = time.perf_counter() - started
+        asked: list[str] = []
+        ask = assistant.ask
+
+        def counted(question: Any, *args: Any, **kwargs: Any) -> Any:
+            asked.append(str(question))
+            return ask(question, *args, **kwargs)
+
+        assistant.ask = counted  # type: ignore[method-assign]
+        nothing_started = time.perf_counter()
+        after_indexing(folder, IndexReport(), lambda: assistant)
+        nothing = time.perf_counter() - nothing_started
+        nothing_asked = len(asked)
+        report = update_index([SAMPLES, earlier_file, later_file], folder, embedder, UpdateOptions(progress=False))
+        assistant.retriever.refresh()
+        started = time.perf_counter()
+        changes = after_indexing(folder, report, lambda: assistant)
+        seconds = time.perf_counter() - started
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {"questions": config["questions"], "new_articles": len(report.added) + len(report.updated),
+            "seconds": seconds, "re_asked": len(asked) - nothing_asked, "changed": len(changes),
+            "nothing_new_seconds": nothing, "nothing_new_asked": nothing_asked,
+            "first_answers_seconds": first_answers, "target_s": FOLLOW_TARGET_SECONDS}
+
+
 def _brief_again(retriever: Any, since: str, as_of: Any, topic: str, _: Any) -> None:
     from rag.answer.brief import brief
 
@@ -730,6 +809,7 @@ PARTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "naive-index": part_naive_index, "project-index": part_project_index, "search": part_search,
     "answer": part_answer, "raw-answer": part_raw_answer, "query-embedding": part_query_embedding,
     "store-index": part_store_index, "store-search": part_store_search, "brief": part_brief,
+    "follow": part_follow,
 }
 
 
@@ -826,6 +906,8 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
             report["brief"] = _progress(f"briefs at {arguments.brief_passages:,} passages", "brief",
                                         {"passages": 5000 if quick else arguments.brief_passages,
                                          "repeats": 3 if quick else 10})
+        if "follow" not in skip:
+            report["follow"] = _progress("followed questions", "follow", {"questions": 10 if quick else 100})
         if "query" not in skip:
             report["query_embedding"] = _progress("query embedding", "query-embedding",
                                                   {"backend": backend, "repeats": 5 if quick else 30})
@@ -985,6 +1067,16 @@ def table(report: dict[str, Any]) -> str:
         for row in brief["results"]:
             lines.append(f"| {row['case']} | {row['articles']:,} | {row['stories']:,} | {row['first_s']:.3f} s | "
                          f"{row['first_s'] / brief['target_s']:.2f} | {row['p50_s']:.3f} s | {row['max_s']:.3f} s |")
+    if "follow" in report:
+        follow = report["follow"]
+        lines += ["", f"Followed questions ({follow['questions']} followed; the real embedder and model; the model "
+                      "loaded before timing)", "",
+                  "| indexing run | re-asked | changed | added time | / target (10 s) |",
+                  "| --- | ---: | ---: | ---: | ---: |",
+                  f"| {follow['new_articles']} new articles | {follow['re_asked']} | {follow['changed']} | "
+                  f"{follow['seconds']:.2f} s | {follow['seconds'] / follow['target_s']:.2f} |",
+                  f"| nothing new | {follow['nothing_new_asked']} | 0 | {follow['nothing_new_seconds']:.4f} s | "
+                  f"{follow['nothing_new_seconds'] / follow['target_s']:.4f} |"]
     return "\n".join(lines)
 
 
@@ -1032,7 +1124,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "embed_backend setting)")
     parser.add_argument("--skip", default=[], type=lambda value: value.split(","),
                         help="comma-separated parts to skip: index, search, store (or only its indexing throughput: "
-                             "store-index), answer, query, brief")
+                             "store-index), answer, query, brief, follow")
     parser.add_argument("--brief-passages", type=int, default=100_000,
                         help="passages of the synthetic news index briefs are measured on (100000)")
     parser.add_argument("--store-sizes", type=lambda value: [int(float(v)) for v in value.split(",")], default=None,
