@@ -6,6 +6,7 @@ server; and `rag follow` with the real models."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
@@ -34,6 +35,7 @@ from rag.records import Answer, Citation, Hit, Passage
 from rag.store.follows import FOLLOWS_FILE, FileFollows, FollowStore, open_follows
 from tests.conftest import FakeEmbedder, ScriptedLLM, free_port
 from tests.local_site import LocalSite, rss
+from tests.test_browser import browser  # noqa: F401  (headless Chromium, skipped where there is none)
 from tests.test_store_contract import server  # noqa: F401  (the private PostgreSQL server fixture)
 
 QUESTION = "Has the Maplewood footbridge reopened?"
@@ -344,3 +346,71 @@ def test_every_store_keeps_the_follows_shared_by_its_users(location: str) -> Non
     assert [answer.articles for answer in list_follows(mine)[0].answers] == [("a",), ("c",)]
     remove_follow(mine, other.id)
     assert [item.id for item in list_follows(theirs)] == [followed.id]
+
+
+# -- the chat's "Followed" panel, in a real browser ----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_followed_panel_shows_what_changed_since_the_last_visit(
+        request: pytest.FixtureRequest, multi_outlet_index: Path, tmp_path: Path, real_embedder: Any) -> None:
+    import time
+
+    import httpx
+    import uvicorn
+
+    from rag.answer.assistant import Assistant
+    from rag.answer.retrieve import Retriever
+    from rag.serve.app import create_app
+    from ui.app import build_app
+
+    folder = tmp_path / "index"
+    shutil.copytree(multi_outlet_index, folder)
+    store = open_follows(folder)
+    change_of(store)  # the footbridge question: two answers
+    add_follow(store, "Who won the regatta?", Stub(found=["x"], cites=["x"], text="Orwin won six titles [1]."))
+    assistant = Assistant(Retriever.load(folder, real_embedder), ScriptedLLM())
+    port = free_port()
+    chromium = request.getfixturevalue("browser")  # tests.test_browser's: skipped where there is no Chromium
+    served = uvicorn.Server(uvicorn.Config(create_app(assistant, chat=build_app), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/api/health", timeout=5).status_code == 200:
+                    break
+            time.sleep(0.5)
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+
+        def panel() -> str:
+            page.wait_for_selector("#rag-follows-panel .rag-follows", timeout=60_000)
+            page.wait_for_function("localStorage.length > 0", timeout=30_000)  # this visit remembered
+            return str(page.inner_text("#rag-follows-panel"))
+
+        page.goto(url + "/", wait_until="load")
+        first = panel()
+        assert "1 changed since your last visit" in first  # a first visit: every change is new
+        assert first.index(QUESTION) < first.index("Who won the regatta?")  # the changed one first
+        assert "It reopened" in first and "Before: The footbridge is closed" in first
+        assert page.locator("#rag-follows-panel .rag-follow-new").count() == 1
+        artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        page.locator("#rag-follows").screenshot(path=str(artifacts / "browser-follows.png"))
+        time.sleep(1.1)  # the records keep seconds: the next visit is a later one
+        page.reload(wait_until="load")
+        assert "Nothing changed since your last visit" in panel()
+        assert page.locator("#rag-follows-panel .rag-follow-new").count() == 0
+        time.sleep(1.1)
+        refresh_follows(store, lambda: Stub(found=["d"], cites=["d"], text="It closed again [1]."), ["d"])
+        page.reload(wait_until="load")
+        again = panel()
+        assert "2 changed since your last visit" in again and "It closed again" in again  # both reach d
+        assert page.locator("#rag-follows-panel .rag-follow-new").count() == 2
+        page.locator("#rag-follows").screenshot(path=str(artifacts / "browser-follows-changed.png"))
+        page.close()
+    finally:
+        served.should_exit = True
+        thread.join(10)

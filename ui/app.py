@@ -9,7 +9,8 @@ ahead), the cited passages with the supporting sentence highlighted (each `[n]` 
 passage; a story several outlets reported says "reported by A, B +2" and opens each report), the stand-alone
 question actually searched for when a follow-up was rewritten and the period read from a time phrase ("last
 month"), settings (k, sources, date range, the "as of" date time phrases count from) and the models in use, index
-statistics, and an upload box that adds articles to the index.
+statistics, an upload box that adds articles to the index, and the "Followed" panel: the questions followed on
+the index (`rag follow`) with what changed since this browser's last visit (kept in its localStorage).
 
 The chat's events are UI-only (`api_visibility="private"`): the app adds no Gradio API endpoints. Programs use the
 JSON API served on the same port: `POST /api/ask`, `POST /api/search` and the OpenAI-compatible
@@ -46,6 +47,7 @@ from rag.settings import Settings
 from ui.render import (
     chat_answer,
     chat_text,
+    render_follows,
     render_index_report,
     render_model_info,
     render_notice,
@@ -236,6 +238,21 @@ def brief_reply(assistant: AssistantLike, question: str, as_of: datetime.date | 
     return briefed[1] if briefed else None
 
 
+def follows_panel(assistant: AssistantLike, last_visit: str | None) -> tuple[str, str]:
+    """The "Followed" panel for a visitor whose last visit was `last_visit` (kept in their browser; "" or None the
+    first time), and the time to remember as this visit."""
+    from rag.follow import list_follows, now_text
+    from rag.store.follows import open_follows
+
+    location = getattr(getattr(getattr(assistant, "retriever", None), "index", None), "location", "")
+    try:
+        follows = list_follows(open_follows(location)) if location else []
+    except Exception as exc:
+        _log_unexpected(exc, "followed questions")
+        return render_notice(error_message(exc), error=True), last_visit or ""
+    return render_follows(follows, last_visit or ""), now_text()
+
+
 def select_turn(turns: Sequence[Turn] | None, evt: gr.SelectData) -> str:
     """Show the sources of the chat message the user clicked (each turn is a user and an assistant message)."""
     turns = list(turns or [])
@@ -360,6 +377,9 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
                         add_button = gr.Button("Add to the index", variant="secondary")
                         report = gr.HTML("", js_on_load=None, elem_id="rag-upload-report")
             with gr.Column(scale=2):
+                with gr.Accordion("Followed", open=True, elem_id="rag-follows"):
+                    follows = gr.HTML("", js_on_load=None, elem_id="rag-follows-panel")
+                last_visit = gr.BrowserState("", storage_key="rag-last-visit")
                 gr.Markdown("### Cited passages")
                 sources = gr.HTML("", js_on_load=None, elem_id="rag-sources")
 
@@ -387,6 +407,9 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
             add_button.click(upload, [files], [report, stats, source_filter], api_visibility="private",
                              concurrency_id="index", concurrency_limit=1)
         app.load(lambda: (stats_html(assistant), describe()), None, [stats, model], api_visibility="private")
+        # What changed since this browser's last visit; the visit is then remembered in its localStorage.
+        app.load(lambda visited: follows_panel(assistant, visited), [last_visit], [follows, last_visit],
+                 api_visibility="private")
     return app
 
 
