@@ -414,3 +414,16 @@ def test_the_followed_panel_shows_what_changed_since_the_last_visit(
     finally:
         served.should_exit = True
         thread.join(10)
+
+
+def test_the_bench_table_shows_the_cost_of_re_asking() -> None:
+    from tools.bench import followed_questions, table
+
+    assert len(set(followed_questions(100))) == 100
+    follow = {"questions": 100, "new_articles": 10, "seconds": 4.0, "re_asked": 3, "changed": 2,
+              "reach_seconds": 2.5, "searched": 100, "nothing_new_seconds": 0.001, "nothing_new_asked": 0,
+              "target_s": 10.0}
+    rendered = table({"machine": {"cpu": "Test CPU", "cores": 2, "memory_gb": 24, "load_average_before": [0.1]},
+                      "follow": follow})
+    assert "| 10 new articles | 100 | 2.50 s | 3 | 2 | 4.00 s | 0.40 |" in rendered
+    assert "| nothing new | 0 | 0 s | 0 | 0 |" in rendered

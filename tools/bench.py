@@ -553,18 +553,26 @@ def part_follow(config: dict[str, Any]) -> dict[str, Any]:
         update_index([SAMPLES, earlier_file], folder, embedder, UpdateOptions(progress=False))
         assistant = Assistant.load(folder, embedder=embedder)
         store = open_follows(folder)
-        started = time.perf_counter()
         for question in followed_questions(config["questions"]):
-            add_follow(store, question, assistant)
-        first_answers = time.perf_counter() - started
+            add_follow(store, question)  # no first answer: the re-asked ones get theirs below (what is timed)
+        assistant.ask("What is the latest on the Maplewood footbridge?")  # the model loaded, as in a served index
         asked: list[str] = []
-        ask = assistant.ask
+        searching: list[float] = []
+        ask, search = assistant.ask, assistant.search
 
         def counted(question: Any, *args: Any, **kwargs: Any) -> Any:
             asked.append(str(question))
             return ask(question, *args, **kwargs)
 
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return search(*args, **kwargs)
+            finally:
+                searching.append(time.perf_counter() - began)
+
         assistant.ask = counted  # type: ignore[method-assign]
+        assistant.search = timed  # type: ignore[method-assign]
         nothing_started = time.perf_counter()
         after_indexing(folder, IndexReport(), lambda: assistant)
         nothing = time.perf_counter() - nothing_started
@@ -578,8 +586,8 @@ def part_follow(config: dict[str, Any]) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
     return {"questions": config["questions"], "new_articles": len(report.added) + len(report.updated),
             "seconds": seconds, "re_asked": len(asked) - nothing_asked, "changed": len(changes),
-            "nothing_new_seconds": nothing, "nothing_new_asked": nothing_asked,
-            "first_answers_seconds": first_answers, "target_s": FOLLOW_TARGET_SECONDS}
+            "reach_seconds": sum(searching), "searched": len(searching),
+            "nothing_new_seconds": nothing, "nothing_new_asked": nothing_asked, "target_s": FOLLOW_TARGET_SECONDS}
 
 
 def _brief_again(retriever: Any, since: str, as_of: Any, topic: str, _: Any) -> None:
@@ -1071,12 +1079,13 @@ def table(report: dict[str, Any]) -> str:
         follow = report["follow"]
         lines += ["", f"Followed questions ({follow['questions']} followed; the real embedder and model; the model "
                       "loaded before timing)", "",
-                  "| indexing run | re-asked | changed | added time | / target (10 s) |",
-                  "| --- | ---: | ---: | ---: | ---: |",
-                  f"| {follow['new_articles']} new articles | {follow['re_asked']} | {follow['changed']} | "
-                  f"{follow['seconds']:.2f} s | {follow['seconds'] / follow['target_s']:.2f} |",
-                  f"| nothing new | {follow['nothing_new_asked']} | 0 | {follow['nothing_new_seconds']:.4f} s | "
-                  f"{follow['nothing_new_seconds'] / follow['target_s']:.4f} |"]
+                  "| indexing run | searched | of which time | re-asked | changed | added time | / target (10 s) |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+                  f"| {follow['new_articles']} new articles | {follow['searched']} | {follow['reach_seconds']:.2f} s | "
+                  f"{follow['re_asked']} | {follow['changed']} | {follow['seconds']:.2f} s | "
+                  f"{follow['seconds'] / follow['target_s']:.2f} |",
+                  f"| nothing new | 0 | 0 s | {follow['nothing_new_asked']} | 0 | "
+                  f"{follow['nothing_new_seconds']:.4f} s | {follow['nothing_new_seconds'] / follow['target_s']:.4f} |"]
     return "\n".join(lines)
 
 
