@@ -427,3 +427,37 @@ def test_the_bench_table_shows_the_cost_of_re_asking() -> None:
                       "follow": follow})
     assert "| 10 new articles | 100 | 2.50 s | 3 | 2 | 4.00 s | 0.40 |" in rendered
     assert "| nothing new | 0 | 0 s | 0 | 0 |" in rendered
+
+
+@pytest.mark.slow
+def test_rag_watch_notify_posts_the_change_a_new_feed_item_brings(
+        site: LocalSite, tmp_path: Path, receiver: tuple[str, list[dict[str, Any]]],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`rag watch --notify` end to end with the real embedder and model: the followed question's answer changes
+    when the article that answers it arrives in the watched feed, and the webhook is told."""
+    import time
+
+    from rag.cli import main
+
+    url, received = receiver
+    folder = tmp_path / "index"
+    closed = {"title": "Maplewood footbridge shut", "description": CLOSED, "guid": "tag:gazette,1",
+              "link": "https://gazette.example/shut", "pubDate": "Mon, 12 Jan 2026 09:00:00 GMT"}
+    reopened = {"title": "Footbridge reopens", "description": REOPENED, "guid": "tag:gazette,2",
+                "link": "https://gazette.example/reopens", "pubDate": "Sat, 14 Mar 2026 09:00:00 GMT"}
+    feed = site.put("/feed.xml", rss("Maplewood Gazette", [closed]), "application/rss+xml")
+    common = ["--index", str(folder)]
+    assert main(["index", feed, "--quiet", *common]) == 0
+    assert main(["follow", "add", QUESTION, *common]) == 0
+    site.put("/feed.xml", rss("Maplewood Gazette", [reopened, closed]), "application/rss+xml")
+    capsys.readouterr()
+    assert main(["watch", feed, "--runs", "1", "--notify", url, *common]) == 0
+    history = list_follows(open_follows(folder))[0].answers
+    assert len(history) == 2, [answer.text for answer in history]
+    assert "followed question" in capsys.readouterr().err
+    for _ in range(120):  # the webhook is told in the background (first attempt answered 503, then retried)
+        if received:
+            break
+        time.sleep(0.5)
+    assert [payload["question"] for payload in received] == [QUESTION]
+    assert received[0]["answer"]["new_articles"] == list(history[-1].new_articles)
