@@ -1,4 +1,4 @@
-"""The `rag` command: index, watch, info, search, ask, serve.
+"""The `rag` command: index, watch, info, search, ask, serve, eval, brief.
 
 Setting flags (`--llm`, `-k`, `--context-size`, ...) are generated from `rag.settings.Settings`, so every setting
 has one flag, one `RAG_*` environment variable and one default. Library errors (`RagError`) become one line on
@@ -41,6 +41,9 @@ _COMMAND_SETTINGS = {
     "ask": _ANSWERING,
     "serve": (*_ANSWERING, "llm_workers", "host", "port", "token", "max_file_mb", "chat", "fetch_timeout"),
     "eval": _ANSWERING,
+    "follow": _ANSWERING,
+    "brief": ("index", "store", "embedder", "embed_backend", "embed_threads", "retrieval", "duplicate_overlap",
+              "story_similarity", "as_of", "min_score", "cache"),
 }
 
 
@@ -98,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--wait", type=float, default=None, metavar="SECONDS",
                        help="wait this long for another writer before skipping a run (default: 60)")
     _add_feed_flags(watch)
+    _add_notify_flag(watch)
     watch.set_defaults(handler=_watch)
 
     info = commands.add_parser("info", help="what the index holds")
@@ -119,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="time between the runs of --watch, like 15m or 1h (default: 15m)")
     serve.add_argument("--prune-feeds", action="store_true", help="with --watch: remove the items that are no "
                        "longer in their RSS or Atom feed (default: keep them)")
+    _add_notify_flag(serve)
     serve.set_defaults(handler=_serve)
 
     evaluate = commands.add_parser("eval", help="measure retrieval, answers, citations and refusals on a question "
@@ -136,8 +141,27 @@ def build_parser() -> argparse.ArgumentParser:
                           help="write one JSON line per question: gold answers, retrieval rank, answer, citations")
     evaluate.set_defaults(handler=_eval)
 
+    follow = commands.add_parser("follow", help="follow a question: re-asked whenever indexing brings an article "
+                                 "that may change its answer, each new answer kept (add, list, remove)")
+    follow.add_argument("action", choices=("add", "list", "remove"))
+    follow.add_argument("text", nargs="?", default="", metavar="QUESTION|ID",
+                        help="the question to follow (add), or the id of the one to stop following (remove)")
+    follow.set_defaults(handler=_follow)
+
+    briefing = commands.add_parser("brief", help="the stories of a period (about a topic), each once however many "
+                                   "outlets reported it, most reported and newest first")
+    briefing.add_argument("topic", nargs="?", default="", help="only the stories about this (default: all)")
+    briefing.add_argument("--since", required=True, metavar="WHEN",
+                          help="from when: 7d, 2w, last week, this month, March, 2026-03-01 (the phrases questions "
+                               "take)")
+    briefing.add_argument("--until", default="", metavar="WHEN", help="up to the end of this date or period "
+                          "(default: the reference date, --as-of)")
+    briefing.add_argument("-n", dest="count", type=int, default=None, metavar="N",
+                          help="at most this many stories (default: 10)")
+    briefing.set_defaults(handler=_brief)
+
     for name, subparser in (("index", index), ("watch", watch), ("info", info), ("search", search), ("ask", ask),
-                            ("serve", serve), ("eval", evaluate)):
+                            ("serve", serve), ("eval", evaluate), ("brief", briefing), ("follow", follow)):
         _add_setting_flags(subparser, _COMMAND_SETTINGS[name])
         if name in ("search", "ask", "eval"):
             _add_filter_flags(subparser)
@@ -150,6 +174,12 @@ def _add_feed_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prune-feeds", action="store_true",
                         help="remove the items that are no longer in their RSS or Atom feed (default: keep them, "
                              "since a feed lists only its latest items)")
+
+
+def _add_notify_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--notify", default="", metavar="URL",
+                        help="POST each change of a followed question (`rag follow`) to this URL as JSON, in the "
+                             "background, with retries (a failure is logged; the change stays recorded)")
 
 
 def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
@@ -199,6 +229,7 @@ def _index(arguments: argparse.Namespace, settings: Settings) -> int:
     )
     report = _update_index(arguments.sources, settings, options)
     print(report.to_json() if arguments.json else report.summary())
+    _followed_changes(location, report, settings)
     if report.nothing_read:
         print(f"rag index: error: no article could be read from {' '.join(arguments.sources)}, so the index was "
               f"left as it was: fix the files listed above (to empty the index, "
@@ -210,6 +241,17 @@ def _index(arguments: argparse.Namespace, settings: Settings) -> int:
               f"indexed", file=sys.stderr)
         return 1
     return 0
+
+
+def _followed_changes(location: str, report: Any, settings: Settings, notifier: Any = None) -> None:
+    """Re-ask the followed questions an indexing run may change (`rag.follow.after_indexing`; the assistant, and
+    its model, loaded only when one is reached) and say which changed, on stderr."""
+    from rag.follow import after_indexing
+
+    changes = after_indexing(location, report, lambda: _assistant(settings), notifier)
+    for change in changes:
+        print(f"followed question {change.followed.id} changed: {change.followed.question}", file=sys.stderr,
+              flush=True)
 
 
 def _update_index(sources: Sequence[str], settings: Settings, options: UpdateOptions) -> IndexReport:
@@ -244,6 +286,7 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
     import functools
     import signal
 
+    from rag.follow import Notifier
     from rag.ingest.indexer import UpdateOptions, update_index
     from rag.ingest.intervals import describe_interval, parse_interval
     from rag.ingest.watch import Watcher
@@ -259,7 +302,14 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
     with WebClient.from_settings(settings) as web, contextlib.ExitStack() as restore:
         restore.callback(signal.signal, signal.SIGTERM, previous)
         location = index_location(settings.index, settings.store)
-        run = functools.partial(update_index, folder=location, embedder=embedder, options=options, web=web)
+        index_run = functools.partial(update_index, folder=location, embedder=embedder, options=options, web=web)
+        notifier = Notifier(arguments.notify) if arguments.notify else None
+
+        def run(sources: Sequence[str]) -> IndexReport:
+            report = index_run(sources)
+            _followed_changes(location, report, settings, notifier)
+            return report
+
         watcher = Watcher(arguments.sources, run, every, log=lambda line: print(line, flush=True),
                           json_log=arguments.json)
         print(f"rag watch: indexing {len(arguments.sources)} source(s) into {open_store(location).name} every "
@@ -339,6 +389,65 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 
+def _follow(arguments: argparse.Namespace, settings: Settings) -> int:
+    from rag.errors import InvalidRequestError
+    from rag.follow import add_follow, list_follows, remove_follow
+    from rag.store import index_location
+    from rag.store.follows import open_follows
+
+    store = open_follows(index_location(settings.index, settings.store))
+    if arguments.action == "add":
+        if not arguments.text.strip():
+            raise InvalidRequestError('rag follow add needs the question: rag follow add "Has the footbridge '
+                                      'reopened?"')
+        followed = add_follow(store, arguments.text, _assistant(settings))
+        shown: Any = followed.to_dict() if arguments.json else f"following {followed.id}: {followed.question}"
+    elif arguments.action == "remove":
+        followed = remove_follow(store, arguments.text.strip())
+        shown = followed.to_dict() if arguments.json else f"no longer following {followed.id}: {followed.question}"
+    else:
+        follows = list_follows(store)
+        if arguments.json:
+            shown = [followed.to_dict() for followed in follows]
+        else:
+            lines = []
+            for followed in follows:
+                latest = followed.latest
+                lines.append(f"{followed.id}  {followed.question}  ({len(followed.answers)} answer(s)"
+                             + (f", last {latest.asked})" if latest else ")"))
+                if latest:
+                    lines.append(_indent(latest.text))
+            shown = "\n".join(lines) or "no question is followed on this index"
+    print(json.dumps(shown, ensure_ascii=False, indent=2) if arguments.json else shown)
+    return 0
+
+
+def _brief(arguments: argparse.Namespace, settings: Settings) -> int:
+    from rag.answer.brief import STORIES, brief
+    from rag.answer.timeframe import parse_as_of
+
+    assistant = _assistant(settings)
+    found = brief(assistant.retriever, arguments.since, arguments.until, as_of=parse_as_of(settings.as_of),
+                  topic=arguments.topic, count=arguments.count or STORIES, min_score=settings.min_score)
+    if arguments.json:
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    about = f" about {found.topic!r}" if found.topic else ""
+    print(f"period: {found.period.describe()}; {found.articles} articles{about}\n")
+    for rank, story in enumerate(found.stories, start=1):
+        print(f"{rank}. {story.headline} ({story.published})")
+        print(_indent(f'"{story.lede.quote}" [{story.lede.passage.location}]'))
+        print(f"   {story.reported_by_text}")
+        for report in story.reports:
+            print(f"     - {report.source}: {report.title}, {report.published[:10]}"
+                  + (f" <{report.url}>" if report.url else ""))
+    if not found.stories:
+        print("no stories in this period" + about)
+    elif found.more:
+        print(f"\n+{found.more} more stories (-n to show more)")
+    return 0
+
+
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     """Serve the API and the chat page the `chat` setting names ("module:function", default "ui.app:build_app";
     empty: the API only). Resolving that name is this edge's job: `rag.serve` never imports the UI."""
@@ -367,7 +476,8 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         from rag.serve.start import Watching
         from rag.store.generations import live_generation_name
 
-        watch = Watching(tuple(arguments.watch), parse_interval(arguments.every), arguments.prune_feeds)
+        watch = Watching(tuple(arguments.watch), parse_interval(arguments.every), arguments.prune_feeds,
+                         arguments.notify)
         if live_generation_name(settings.index) is None:  # a first start: build the index the server will serve
             print(f"No index in {settings.index} yet: indexing the watched sources first", file=sys.stderr, flush=True)
             options = UpdateOptions.from_settings(settings, "index", prune_feeds=arguments.prune_feeds)

@@ -98,7 +98,7 @@ def test_serve_answers_through_the_http_api(sample_index: Path, tmp_path: Path) 
         assert any("41,500" in citation["text"] for citation in result["citations"])
 
 
-@pytest.mark.parametrize("command", ["index", "info", "search", "ask", "eval", "serve"])
+@pytest.mark.parametrize("command", ["index", "info", "search", "ask", "eval", "serve", "brief", "follow"])
 def test_every_command_prints_its_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     from rag.cli import main
 

@@ -27,6 +27,12 @@ ratio holds even when the machine is busy (absolute figures do not: the report r
   very same prompts with the same model and settings.
 - query embedding: one question's embedding latency per backend and thread count, alone and beside one busy
   process (the situation of a server whose LLM is generating).
+- brief: `rag.answer.brief.brief` over a news index of 100k passages (`--brief-passages`; SYNTHETIC: events told
+  by 1 to 4 outlets in their own words over a year, five passages per article, vectors near each event's), for
+  7 and 30 days, and 30 days about a topic; against the target of 1 s (the ratio) and one question's search.
+- follow: what an indexing run adds for 100 followed questions (`rag.follow.after_indexing`, the real embedder and
+  model) when it brings 10 new articles (the first 10 reports of tests/data/multi-outlet.jsonl from March on, onto
+  an index of the bundled samples and the other reports), and when it brings none; against the target of 10 s.
 
 `--quick` shrinks everything (a minute or two: what the tests run). Results: a table on stdout and JSON in `--out`.
 """
@@ -35,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -420,6 +427,180 @@ def _percentile(latencies: Sequence[float], percent: float) -> float:
     return round(float(np.percentile(np.asarray(latencies) * 1000.0, percent)), 3)
 
 
+# -- briefs ------------------------------------------------------------------------------------------------------
+
+BRIEF_OUTLETS = ("Maplewood Gazette", "Lenn Valley Herald", "Orwin Courier", "Dunmore Daily", "Valley Radio",
+                 "Kestrel Post", "River Times", "County Echo")
+BRIEF_TARGET_SECONDS = 1.0
+"""The issue's target for a brief over a 100k-passage index on 2 cores."""
+
+
+def news_index(passages: int, seed: int = 0) -> tuple[Any, Any]:
+    """A SYNTHETIC news index of about `passages` passages (five per article) published over 365 days up to
+    2026-12-31: each event is told by 1 to 4 outlets within 2 days, in shuffled words of the event's names and
+    numbers (what `same_story` compares) and common words; each report's vectors lie near its event's. Returns the
+    index and the hash embedder its questions are embedded with."""
+    import datetime
+
+    from rag.records import Passage
+    from rag.store.generations import ArticleRecord, PassageIndex
+
+    rng = np.random.default_rng(seed)
+    embedder = HashEmbedder()
+    index = PassageIndex(embedder.name, DIMENSION)
+    common = [f"word{number}" for number in range(2000)]
+    names = [f"Name{number}" for number in range(5000)]
+    rows: list[Passage] = []
+    vectors: list[np.ndarray] = []
+    records: list[ArticleRecord] = []
+    event = 0
+    last_day = datetime.date(2026, 12, 31)
+    while len(rows) < passages:
+        centre = rng.standard_normal(DIMENSION)
+        facts = [names[i] for i in rng.choice(len(names), 4, replace=False)] + [str(rng.integers(10, 99999))]
+        day = last_day - datetime.timedelta(days=int(rng.integers(0, 365)))
+        for outlet in rng.choice(len(BRIEF_OUTLETS), int(rng.integers(1, 5)), replace=False):
+            article = f"e{event}-{outlet}"
+            published = (day + datetime.timedelta(days=int(rng.integers(0, 3)))).isoformat()
+            source = BRIEF_OUTLETS[outlet]
+            start = 0
+            for _ in range(5):
+                words = [*facts, *(common[i] for i in rng.integers(0, len(common), 50))]
+                rng.shuffle(words)
+                text = " ".join(f"{' '.join(words[i:i + 10])} said." for i in range(0, len(words), 10))
+                rows.append(Passage(article, f"Event {event} told by {source}", source, "", text, start,
+                                    start + len(text), published=published))
+                vector = centre + 0.6 * rng.standard_normal(DIMENSION)
+                vectors.append(vector / np.linalg.norm(vector))
+                start += len(text) + 1
+            records.append(ArticleRecord(article, article, f"Event {event}", source, published=published,
+                                         passages=5))
+        event += 1
+    index.add(rows, np.asarray(vectors, dtype=np.float32), records)
+    return index, embedder
+
+
+def part_brief(config: dict[str, Any]) -> dict[str, Any]:
+    """Briefs over the synthetic news index: 7 and 30 days, and 30 days about a topic (the index's first event's
+    names), each `repeats` times; one question's search beside them."""
+    import datetime
+
+    from rag.answer.brief import brief
+    from rag.answer.retrieve import Retriever
+
+    started = time.perf_counter()
+    index, embedder = news_index(config["passages"])
+    build_seconds = time.perf_counter() - started
+    retriever = Retriever(index, embedder)
+    as_of = datetime.date(2026, 12, 31)
+    recent = next(passage for passage in index.passages if passage.published >= "2026-12-20")
+    topic = " ".join(word for word in recent.text.split() if word[0].isupper() or word.isdigit())  # its facts
+    cases = {"7 days": ("7d", ""), "30 days": ("30d", ""), "30 days, about a topic": ("30d", topic)}
+    retriever.search(topic, 5)  # a served index has answered questions: its BM25 structures are built
+    results = []
+    for label, (since, about) in cases.items():
+        first_started = time.perf_counter()  # cold: no first passage's terms remembered yet
+        # min_score 0: the hash embedder's questions score low; half the best is still the relevance floor
+        found = brief(retriever, since, as_of=as_of, topic=about, min_score=0.0)
+        first_seconds = time.perf_counter() - first_started
+        seconds = _latencies(functools.partial(_brief_again, retriever, since, as_of, about), range(config["repeats"]))
+        results.append({"case": label, "articles": found.articles, "stories": len(found.stories) + found.more,
+                        "first_s": first_seconds, "p50_s": _percentile(seconds, 50) / 1000, "max_s": max(seconds)})
+    search = _latencies(lambda _: retriever.search(topic, 5), range(config["repeats"]))
+    return {"passages": len(index), "articles": len(index.articles), "build_seconds": build_seconds,
+            "target_s": BRIEF_TARGET_SECONDS, "search_p50_s": _percentile(search, 50) / 1000, "results": results}
+
+
+FOLLOW_TARGET_SECONDS = 10.0
+"""The issue's target for re-asking 100 followed questions after a run that brings 10 new articles."""
+FOLLOW_SUBJECTS = (
+    "the Maplewood footbridge", "the town council budget", "the flood in Dunmore", "bus line 17",
+    "the Orwin maternity ward", "the spring regatta", "the Kestrel Hill wind farm", "the cheese fair in Dunmore",
+    "the valley chess title", "the Harbour Lights festival", "the broadband rollout", "the Lake Orwin study",
+    "the Lenn Valley regatta", "the library wing", "the Mill Street bridge", "the otters of Lake Orwin",
+    "the ferry service", "the hospital in Orwin", "the river Lenn", "the Maplewood mayor", "the cycling lanes",
+    "the school buses", "the harbour", "the town's debt", "the bridge repairs")
+FOLLOW_TEMPLATES = ("What is the latest on {}?", "What happened with {}?", "Who is responsible for {}?",
+                    "How much did {} cost?")
+
+
+def followed_questions(count: int = 100) -> list[str]:
+    """`count` questions a reader of the samples and the multi-outlet set might follow.
+
+    >>> questions = followed_questions()
+    >>> len(questions), len(set(questions)), questions[0]
+    (100, 100, 'What is the latest on the Maplewood footbridge?')
+    """
+    every = [template.format(subject) for subject in FOLLOW_SUBJECTS for template in FOLLOW_TEMPLATES]
+    return every[:count]
+
+
+def part_follow(config: dict[str, Any]) -> dict[str, Any]:
+    """Index the samples and the multi-outlet reports but 10 from March on, follow `questions` questions, then
+    index those 10 and time `after_indexing`; and a run with nothing new."""
+    from rag.answer.assistant import Assistant
+    from rag.follow import add_follow, after_indexing
+    from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
+    from rag.models.embed import load_embedder
+    from rag.store.follows import open_follows
+
+    multi = Path(__file__).resolve().parent.parent / "tests" / "data" / "multi-outlet.jsonl"
+    reports = [json.loads(line) for line in multi.read_text("utf-8").splitlines() if line.strip()]
+    later = [report for report in reports if report["published"] >= "2026-03"][:10]
+    work = Path(tempfile.mkdtemp(prefix="rag-bench-follow-"))
+    try:
+        earlier_file, later_file = work / "earlier.jsonl", work / "later.jsonl"
+        earlier_file.write_text("".join(json.dumps(report) + "\n" for report in reports
+                                        if report not in later), "utf-8")
+        later_file.write_text("".join(json.dumps(report) + "\n" for report in later), "utf-8")
+        embedder = load_embedder()
+        folder = work / "index"
+        update_index([SAMPLES, earlier_file], folder, embedder, UpdateOptions(progress=False))
+        assistant = Assistant.load(folder, embedder=embedder)
+        store = open_follows(folder)
+        for question in followed_questions(config["questions"]):
+            add_follow(store, question)  # no first answer: the re-asked ones get theirs below (what is timed)
+        assistant.ask("What is the latest on the Maplewood footbridge?")  # the model loaded, as in a served index
+        asked: list[str] = []
+        searching: list[float] = []
+        ask, search = assistant.ask, assistant.search
+
+        def counted(question: Any, *args: Any, **kwargs: Any) -> Any:
+            asked.append(str(question))
+            return ask(question, *args, **kwargs)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return search(*args, **kwargs)
+            finally:
+                searching.append(time.perf_counter() - began)
+
+        assistant.ask = counted  # type: ignore[method-assign]
+        assistant.search = timed  # type: ignore[method-assign]
+        nothing_started = time.perf_counter()
+        after_indexing(folder, IndexReport(), lambda: assistant)
+        nothing = time.perf_counter() - nothing_started
+        nothing_asked = len(asked)
+        report = update_index([SAMPLES, earlier_file, later_file], folder, embedder, UpdateOptions(progress=False))
+        assistant.retriever.refresh()
+        started = time.perf_counter()
+        changes = after_indexing(folder, report, lambda: assistant)
+        seconds = time.perf_counter() - started
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {"questions": config["questions"], "new_articles": len(report.added) + len(report.updated),
+            "seconds": seconds, "re_asked": len(asked) - nothing_asked, "changed": len(changes),
+            "reach_seconds": sum(searching), "searched": len(searching),
+            "nothing_new_seconds": nothing, "nothing_new_asked": nothing_asked, "target_s": FOLLOW_TARGET_SECONDS}
+
+
+def _brief_again(retriever: Any, since: str, as_of: Any, topic: str, _: Any) -> None:
+    from rag.answer.brief import brief
+
+    brief(retriever, since, as_of=as_of, topic=topic, min_score=0.0)
+
+
 # -- the PostgreSQL store (`--skip store` leaves it out; `--store-sizes` for larger corpora) ------------------------
 
 
@@ -640,7 +821,8 @@ def _finish_part(name: str, process: Any, output: Path) -> dict[str, Any]:
 PARTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "naive-index": part_naive_index, "project-index": part_project_index, "search": part_search,
     "answer": part_answer, "raw-answer": part_raw_answer, "query-embedding": part_query_embedding,
-    "store-index": part_store_index, "store-search": part_store_search,
+    "store-index": part_store_index, "store-search": part_store_search, "brief": part_brief,
+    "follow": part_follow,
 }
 
 
@@ -735,6 +917,12 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
             report["shared_load"] = _bench_shared_load(work, quick)
         if "answer" not in skip:
             report["answer"] = _bench_answer(work, backend, quick)
+        if "brief" not in skip:
+            report["brief"] = _progress(f"briefs at {arguments.brief_passages:,} passages", "brief",
+                                        {"passages": 5000 if quick else arguments.brief_passages,
+                                         "repeats": 3 if quick else 10})
+        if "follow" not in skip:
+            report["follow"] = _progress("followed questions", "follow", {"questions": 10 if quick else 100})
         if "query" not in skip:
             report["query_embedding"] = _progress("query embedding", "query-embedding",
                                                   {"backend": backend, "repeats": 5 if quick else 30})
@@ -905,6 +1093,26 @@ def table(report: dict[str, Any]) -> str:
         for row in report["query_embedding"]["results"]:
             lines.append(f"| {row['backend']} | {row['threads']} | {row['quiet_p50_ms']:.1f} ms | "
                          f"{row['busy_p50_ms']:.1f} ms |")
+    if "brief" in report:
+        brief = report["brief"]
+        lines += ["", f"Briefs ({brief['passages']:,} passages, {brief['articles']:,} articles, SYNTHETIC news over a "
+                      f"year; one question's search: {brief['search_p50_s'] * 1000:.0f} ms)", "",
+                  "| period | articles read | stories | first (cold) | first / target (1 s) | again p50 | again max |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for row in brief["results"]:
+            lines.append(f"| {row['case']} | {row['articles']:,} | {row['stories']:,} | {row['first_s']:.3f} s | "
+                         f"{row['first_s'] / brief['target_s']:.2f} | {row['p50_s']:.3f} s | {row['max_s']:.3f} s |")
+    if "follow" in report:
+        follow = report["follow"]
+        lines += ["", f"Followed questions ({follow['questions']} followed; the real embedder and model; the model "
+                      "loaded before timing)", "",
+                  "| indexing run | searched | of which time | re-asked | changed | added time | / target (10 s) |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+                  f"| {follow['new_articles']} new articles | {follow['searched']} | {follow['reach_seconds']:.2f} s | "
+                  f"{follow['re_asked']} | {follow['changed']} | {follow['seconds']:.2f} s | "
+                  f"{follow['seconds'] / follow['target_s']:.2f} |",
+                  f"| nothing new | 0 | 0 s | {follow['nothing_new_asked']} | 0 | "
+                  f"{follow['nothing_new_seconds']:.4f} s | {follow['nothing_new_seconds'] / follow['target_s']:.4f} |"]
     return "\n".join(lines)
 
 
@@ -952,7 +1160,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "embed_backend setting)")
     parser.add_argument("--skip", default=[], type=lambda value: value.split(","),
                         help="comma-separated parts to skip: index, search, store (or only its indexing throughput: "
-                             "store-index), shared (load on a shared index), answer, query")
+                             "store-index), shared (load on a shared index), answer, query, brief, follow")
+    parser.add_argument("--brief-passages", type=int, default=100_000,
+                        help="passages of the synthetic news index briefs are measured on (100000)")
     parser.add_argument("--store-sizes", type=lambda value: [int(float(v)) for v in value.split(",")], default=None,
                         help="PostgreSQL store search sizes (default 10000,100000; quick: 2000; 1000000 takes about "
                              "an hour on 2 cores)")

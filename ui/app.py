@@ -9,7 +9,8 @@ ahead), the cited passages with the supporting sentence highlighted (each `[n]` 
 passage; a story several outlets reported says "reported by A, B +2" and opens each report), the stand-alone
 question actually searched for when a follow-up was rewritten and the period read from a time phrase ("last
 month"), settings (k, sources, date range, the "as of" date time phrases count from) and the models in use, index
-statistics, and an upload box that adds articles to the index.
+statistics, an upload box that adds articles to the index, and the "Followed" panel: the questions followed on
+the index (`rag follow`) with what changed since this browser's last visit (kept in its localStorage).
 
 The chat's events are UI-only (`api_visibility="private"`): the app adds no Gradio API endpoints. Programs use the
 JSON API served on the same port: `POST /api/ask`, `POST /api/search` and the OpenAI-compatible
@@ -46,6 +47,7 @@ from rag.settings import Settings
 from ui.render import (
     chat_answer,
     chat_text,
+    render_follows,
     render_index_report,
     render_model_info,
     render_notice,
@@ -211,8 +213,8 @@ def chat_turn(
     pieces: list[str] = []
     try:
         query = Query(question, as_of=_optional_as_of(as_of), filters=Filters.parse(sources, since, until))
-        answer: Answer | None = None
-        for event in assistant.stream(query, history=history, k=_optional_k(k)):
+        answer: Answer | None = brief_reply(assistant, question, query.as_of)
+        for event in () if answer is not None else assistant.stream(query, history=history, k=_optional_k(k)):
             match event:
                 case Waiting(ahead=ahead):
                     notice = waiting_text(ahead)
@@ -239,6 +241,36 @@ def chat_turn(
         turn = Turn(question, answer.text, render_sources(answer, anchor=anchor))
     turns.append(turn)
     yield "", _messages(turns), turn.sources_html, turns
+
+
+def brief_reply(assistant: AssistantLike, question: str, as_of: datetime.date | None) -> Answer | None:
+    """The brief a question asks for ("What happened this week?", "Brief me on the harbour since March":
+    `rag.answer.brief.brief_request`) as the chat's answer, its period shown as for other time questions; None when
+    the question asks something else (or the assistant has no index to brief from)."""
+    retriever = getattr(assistant, "retriever", None)
+    if retriever is None:
+        return None
+    from rag.answer.brief import answer_brief
+
+    settings = assistant.settings
+    reference = as_of or parse_as_of(getattr(settings, "as_of", ""))
+    briefed = answer_brief(retriever, question, reference, min_score=getattr(settings, "min_score", 0.05))
+    return briefed[1] if briefed else None
+
+
+def follows_panel(assistant: AssistantLike, last_visit: str | None) -> tuple[str, str]:
+    """The "Followed" panel for a visitor whose last visit was `last_visit` (kept in their browser; "" or None the
+    first time), and the time to remember as this visit."""
+    from rag.follow import list_follows, now_text
+    from rag.store.follows import open_follows
+
+    location = getattr(getattr(getattr(assistant, "retriever", None), "index", None), "location", "")
+    try:
+        follows = list_follows(open_follows(location)) if location else []
+    except Exception as exc:
+        _log_unexpected(exc, "followed questions")
+        return render_notice(error_message(exc), error=True), last_visit or ""
+    return render_follows(follows, last_visit or ""), now_text()
 
 
 def select_turn(turns: Sequence[Turn] | None, evt: gr.SelectData) -> str:
@@ -367,6 +399,9 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
                         add_button = gr.Button("Add to the index", variant="secondary")
                         report = gr.HTML("", js_on_load=None, elem_id="rag-upload-report")
             with gr.Column(scale=2):
+                with gr.Accordion("Followed", open=True, elem_id="rag-follows"):
+                    follows = gr.HTML("", js_on_load=None, elem_id="rag-follows-panel")
+                last_visit = gr.BrowserState("", storage_key="rag-last-visit")
                 gr.Markdown("### Cited passages")
                 sources = gr.HTML("", js_on_load=None, elem_id="rag-sources")
 
@@ -395,6 +430,9 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
                              concurrency_id="index", concurrency_limit=1)
         app.load(lambda: (stats_html(assistant), describe(), source_filter_update(assistant)), None,
                  [stats, model, source_filter], api_visibility="private")
+        # What changed since this browser's last visit; the visit is then remembered in its localStorage.
+        app.load(lambda visited: follows_panel(assistant, visited), [last_visit], [follows, last_visit],
+                 api_visibility="private")
     return app
 
 

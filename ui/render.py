@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
 from rag.answer.prompts import CANNOT_ANSWER
+from rag.follow import Followed
 from rag.records import Answer, Citation, Passage, normalise_text, reported_by_text, safe_url
 
 MUTED = "opacity:0.7;font-size:0.85em"
@@ -151,6 +152,58 @@ def render_sources(answer: Answer, anchor: str = "rag-source-") -> str:
     else:
         parts.append("<p><strong>Sources</strong></p>")
         parts.extend(render_citation(citation, anchor) for citation in sorted(answer.citations, key=lambda c: c.number))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_follows(follows: Sequence[Followed], last_visit: str = "") -> str:
+    """The "Followed" panel: each followed question with its latest answer, the ones whose answer changed after
+    `last_visit` (an ISO time; "" for a first visit, when every change is new) first and marked, with what they
+    said before and the articles the new answer cites (links only to http(s) pages).
+
+    >>> from rag.follow import Followed, FollowedAnswer
+    >>> old = FollowedAnswer("2026-03-01T00:00:00Z", "Closed.")
+    >>> new = FollowedAnswer("2026-03-15T00:00:00Z", "Reopened <b>today</b>.", ("c",))
+    >>> html_text = render_follows([Followed("f-1", "Is it open?", "2026-03-01T00:00:00Z", (old, new))],
+    ...                            "2026-03-10T00:00:00Z")
+    >>> "1 changed since your last visit" in html_text, "&lt;b&gt;today" in html_text
+    (True, True)
+    """
+    if not follows:
+        return (f'<div class="rag-follows"><p style="{MUTED}">No question is followed on this index yet '
+                "(<code>rag follow add \"...\"</code>).</p></div>")
+
+    def changed(followed: Followed) -> bool:
+        return len(followed.answers) > 1 and followed.answers[-1].asked > last_visit
+
+    fresh = [followed for followed in follows if changed(followed)]
+    since = f" ({escape(last_visit[:10])})" if last_visit else ""
+    head = (f"<strong>{len(fresh)} changed since your last visit{since}</strong>" if fresh
+            else f'<span style="{MUTED}">Nothing changed since your last visit{since}.</span>')
+    parts = [f'<div class="rag-follows"><p class="rag-follows-head">{head}</p>']
+    for followed in [*fresh, *(followed for followed in follows if not changed(followed))]:
+        latest = followed.latest
+        new = changed(followed)
+        mark = ('<span class="rag-follow-new" style="background:#fff3bf;padding:0 0.3em;border-radius:3px">'
+                "changed</span> " if new else "")
+        parts.append(f'<div class="rag-follow" style="margin:0.6em 0">{mark}<strong>{escape(followed.question)}'
+                     "</strong>")
+        if latest is None:
+            parts.append(f'<p style="{MUTED}">Not answered yet.</p></div>')
+            continue
+        parts.append(f'<p style="{MUTED}">{escape(latest.asked[:10])} · {len(followed.answers)} answer(s)</p>'
+                     f'<p style="{_QUOTE_STYLE}">{escape(latest.text)}</p>')
+        links = []
+        for source in latest.sources:
+            name = escape(f"{source.get('source', '')}: {source.get('title', '')}")
+            url = safe_url(source.get("url", ""))
+            links.append(f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{name}</a>' if url
+                         else name)
+        if links:
+            parts.append(f'<p style="{MUTED}">{" · ".join(links)}</p>')
+        if new and len(followed.answers) > 1:
+            parts.append(f'<p style="{MUTED}">Before: {escape(followed.answers[-2].text)}</p>')
+        parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)
 

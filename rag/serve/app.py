@@ -9,7 +9,11 @@ Routes:
   `"stream": true` server-sent events: `queue` (`{"ahead": n}` while waiting), `text` (`{"text": piece}`), then
   one `answer` (the checked answer and its citations) or one `error` (`rag.serve.streaming`);
 - `POST /v1/chat/completions` (OpenAI-compatible, streaming or not) and `GET /v1/models` (`rag.serve.openai`);
-- `POST /api/index`: multipart upload of article files, added through the incremental indexer.
+- `POST /api/index`: multipart upload of article files, added through the incremental indexer;
+- `GET /api/brief?topic=&since=&until=&as_of=&n=` -> `Brief.to_dict()` (`rag.answer.brief`), and the same brief as an
+  Atom feed at `GET /feeds/brief.xml` (`rag.serve.feeds`);
+- `GET /api/follows` -> the followed questions of the index and their dated answers (`rag.follow`), and their
+  changes as an Atom feed at `GET /feeds/follows.xml`.
 
 Errors are JSON (`rag.serve.errors`); tokens, Host names and body sizes are checked by `rag.serve.middleware`.
 
@@ -25,8 +29,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from fastapi import APIRouter, Depends, FastAPI, File, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
+from fastapi import Query as Parameter
+from fastapi.responses import Response, StreamingResponse
 
 from rag.answer.retrieve import TimedHits
 from rag.ingest.progress import ProgressCallback
@@ -112,6 +117,9 @@ def article_adder(assistant: Any) -> AddArticles | None:
             check_writable()
         report = add_files(files, Path(folder), retriever.embedder, options, on_progress=on_progress, store=store)
         retriever.refresh()  # the next question sees the new generation anyway; this makes stats current now
+        from rag.follow import after_indexing
+
+        after_indexing(store or folder, report, lambda: assistant)  # the followed questions it may change
         data: dict[str, Any] = report.to_dict()
         return data
 
@@ -213,6 +221,58 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
             uploads.append((upload.filename or f"upload-{number}", await upload.read()))
         report: dict[str, Any] = await in_thread(adder, uploads)
         return report
+
+    def served_brief(topic: str, since: str, until: str, as_of: str, count: int) -> Any:
+        from rag.answer.brief import brief
+        from rag.answer.timeframe import parse_as_of
+
+        retriever = getattr(assistant, "retriever", None)
+        if retriever is None:
+            raise ApiError(503, "this server cannot brief: it serves no index", "unavailable")
+        settings = assistant.settings
+        reference = parse_as_of(as_of if as_of.strip() else getattr(settings, "as_of", ""))
+        return brief(retriever, since, until, as_of=reference, topic=topic, count=count,
+                     min_score=getattr(settings, "min_score", 0.05))
+
+    @api.get("/api/brief", tags=["api"])
+    async def brief_json(topic: str = "", since: str = "7d", until: str = "", as_of: str = "",
+                         n: int = Parameter(10, ge=1, le=100)) -> dict[str, Any]:
+        """The stories of a period (about `topic`), each once however many outlets reported it, most reported
+        and newest first, each with its headline, dates, lede (quoted and cited) and outlets. `since` and `until`
+        take the phrases questions do (7d, last week, March, 2026-03-01); `as_of` is the date they count from."""
+        found = await in_thread(served_brief, topic, since, until, as_of, n)
+        result: dict[str, Any] = found.to_dict()
+        return result
+
+    @api.get("/feeds/brief.xml", tags=["feeds"], response_class=Response)
+    async def brief_atom(request: Request, topic: str = "", since: str = "7d", until: str = "", as_of: str = "",
+                         n: int = Parameter(10, ge=1, le=100)) -> Response:
+        """The brief as an Atom feed (one entry per story, linking to every report), for feed readers."""
+        from rag.serve.feeds import brief_feed
+
+        found = await in_thread(served_brief, topic, since, until, as_of, n)
+        return Response(brief_feed(found, str(request.url)), media_type="application/atom+xml")
+
+    def served_follows() -> list[Any]:
+        from rag.follow import list_follows
+        from rag.store.follows import open_follows
+
+        location = getattr(getattr(getattr(assistant, "retriever", None), "index", None), "location", "")
+        return list_follows(open_follows(location)) if location else []
+
+    @api.get("/api/follows", tags=["api"])
+    async def follows_json() -> dict[str, Any]:
+        """The questions followed on this index (`rag follow add`), each with its dated answers, oldest first."""
+        follows = await in_thread(served_follows)
+        return {"follows": [followed.to_dict() for followed in follows]}
+
+    @api.get("/feeds/follows.xml", tags=["feeds"], response_class=Response)
+    async def follows_atom(request: Request) -> Response:
+        """The changes of the followed questions as an Atom feed: one entry per new answer, citing its articles."""
+        from rag.serve.feeds import follows_feed
+
+        follows = await in_thread(served_follows)
+        return Response(follows_feed(follows, str(request.url)), media_type="application/atom+xml")
 
     app.include_router(api)
 

@@ -43,6 +43,8 @@ class Watching:
     sources: tuple[str, ...]
     every: float
     prune_feeds: bool = False
+    notify: str = ""
+    """A URL each change of a followed question is POSTed to as JSON (`rag.follow.Notifier`); "" for none."""
 
 
 def serve(settings: Settings, *, chat: ChatBuilder | None = None,
@@ -99,9 +101,14 @@ def start_watching(assistant: Assistant, settings: Settings, watch: Watching, st
     web = WebClient.from_settings(settings)
     options = UpdateOptions.from_settings(settings, "watch", prune_feeds=watch.prune_feeds)  # as `rag watch` runs
 
+    from rag.follow import Notifier, after_indexing
+
+    notifier = Notifier(watch.notify) if watch.notify else None
+
     def run(sources: Any) -> IndexReport:
         report = update_index(sources, folder, retriever.embedder, options, web=web)
         retriever.refresh()
+        after_indexing(folder, report, lambda: assistant, notifier)  # the followed questions the run may change
         return report
 
     def loop() -> None:
