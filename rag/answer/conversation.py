@@ -68,6 +68,11 @@ _NOT_NOUNS = {"of", "and", "or", "in", "on", "at", "to", "for", "from", "by", "w
               "was", "are", "were", "has", "have", "had", "did", "does", "do", "that", "which", "who", "than"}
 """Words after "the <Name>" that show the name does not qualify a noun there."""
 _NAME_PRONOUNS = {"it", "its", "they", "them", "their"}
+_ASKS_FOR_THING = re.compile(r"\s*(?:which|what)\s+([a-z]+)\b", re.IGNORECASE)
+_AUXILIARIES = {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could", "will",
+                "would", "should", "might", "may", "must"}
+_CALENDAR = set(("january february march april may june july august september october november december monday "
+                 "tuesday wednesday thursday friday saturday sunday").split())
 """Thing pronouns that may stand for the name the previous question was about ("this" and "that" point at what
 was said rather than at a name: left to the context)."""
 
@@ -84,7 +89,16 @@ def subject_name(question: str) -> str:
     'University of Chicago'
     >>> subject_name("Who won the race?")
     ''
+
+    A question asking which or what thing ("Which comet was found at Kestrel Hill Observatory?", "What budget did
+    Maplewood council approve?") is about that thing, not the names around it; dates are no subject:
+
+    >>> subject_name("Which comet was found at Kestrel Hill Observatory?"), subject_name("How many homes by May 2026?")
+    ('', '')
     """
+    asks_for_thing = _ASKS_FOR_THING.match(question)
+    if asks_for_thing and asks_for_thing.group(1).lower() not in _AUXILIARIES:
+        return ""
     names = []
     for match in _NAME.finditer(question):
         words = match.group(0).split()
@@ -94,7 +108,7 @@ def subject_name(question: str) -> str:
             words.pop(0)
         if match.start() == 0 and words and words[0].lower() in _QUESTION_WORDS:
             words = words[1:]
-        if words and words[0][0].isupper():
+        if words and words[0][0].isupper() and not all(word.lower() in _CALENDAR or word.isdigit() for word in words):
             names.append(re.sub(r"['’]s$", "", " ".join(words)))
     return names[-1] if names else ""
 
