@@ -71,6 +71,8 @@ _NAME_PRONOUNS = {"it", "its", "they", "them", "their"}
 _ASKS_FOR_THING = re.compile(r"\s*(?:which|what)\s+([a-z]+)\b", re.IGNORECASE)
 _AUXILIARIES = {"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could", "will",
                 "would", "should", "might", "may", "must"}
+_KINDS = {"kind", "kinds", "type", "types", "sort", "sorts"}
+""""What kind of university is the University of Chicago?" asks about the University of Chicago."""
 _CALENDAR = set(("january february march april may june july august september october november december monday "
                  "tuesday wednesday thursday friday saturday sunday").split())
 """Thing pronouns that may stand for the name the previous question was about ("this" and "that" point at what
@@ -97,7 +99,7 @@ def subject_name(question: str) -> str:
     ('', '')
     """
     asks_for_thing = _ASKS_FOR_THING.match(question)
-    if asks_for_thing and asks_for_thing.group(1).lower() not in _AUXILIARIES:
+    if asks_for_thing and asks_for_thing.group(1).lower() not in _AUXILIARIES | _KINDS:
         return ""
     names = []
     for match in _NAME.finditer(question):
