@@ -67,26 +67,37 @@ def topic_of(question: str) -> str:
 _NOT_NOUNS = {"of", "and", "or", "in", "on", "at", "to", "for", "from", "by", "with", "each", "every", "as", "is",
               "was", "are", "were", "has", "have", "had", "did", "does", "do", "that", "which", "who", "than"}
 """Words after "the <Name>" that show the name does not qualify a noun there."""
+_BEFORE_SUBJECT = {"in", "at", "of", "to", "from", "for", "about", "on", "near", "into", "within"}
 _NAME_PRONOUNS = {"it", "its", "they", "them", "their"}
 """Thing pronouns that may stand for the name the previous question was about ("this" and "that" point at what
 was said rather than at a name: left to the context)."""
 
 
 def subject_name(question: str) -> str:
-    """The name a question is about, when it names one without "the <Name> <noun>" (`topic_of`): its last
-    capitalised name that is not its opening word, without a possessive; "" when it has none.
+    """The name a question is about, when it names one without "the <Name> <noun>" (`topic_of`): a capitalised
+    name that closes it after a preposition, without a possessive; "" when it has none (or opens with "which", or
+    ends with a number: "by September 2026").
 
     >>> subject_name("How many naval bases are located in Jacksonville?")
     'Jacksonville'
-    >>> subject_name("How much of Poland's national income does Warsaw produce?")
-    'Warsaw'
-    >>> subject_name("What was the University of Chicago's first building?")
+    >>> subject_name("What kind of university is the University of Chicago?")
+    ''
+    >>> subject_name("How many students study at the University of Chicago?")
     'University of Chicago'
-    >>> subject_name("Who won the race?")
+    >>> subject_name("How much of Poland's national income does Warsaw produce?"), subject_name("Who won the race?")
+    ('', '')
+    >>> subject_name("Which comet was found at Kestrel Hill Observatory?")
     ''
     """
+    # Only a name that closes the question after a preposition ("… located in Jacksonville?"): a name elsewhere is
+    # often not what a later "it" stands for ("Which comet was found at …", "How much did Lake Orwin warm …").
+    if question.lower().startswith("which") or any(character.isdigit() for character in question[-40:]):
+        return ""
     names = []
     for match in _NAME.finditer(question):
+        if question[match.end():].strip() not in ("?", "") or question[:match.start()].split()[-1:] == [] or \
+                question[:match.start()].split()[-1].lower() not in _BEFORE_SUBJECT:
+            continue
         words = match.group(0).split()
         while words and (words[-1] in ("of", "the", "de", "van", "von")):
             words.pop()
