@@ -125,9 +125,12 @@ def test_a_pronoun_stands_for_the_name_the_previous_question_was_about() -> None
     previous = "How many naval bases are located in Jacksonville?"
     follow_up = rewrite_follow_up("What sport attracts most tourists to it?", [(previous, "Two [1].")])
     assert follow_up == Query("What sport attracts most tourists to Jacksonville?")
-    chicago = rewrite_follow_up("When was it established?", [("What kind of university is the University of "
-                                                               "Chicago?", "A private one [1].")])
+    chicago = rewrite_follow_up("When was it established?", [("How many students study at the University of "
+                                                               "Chicago?", "About 5,000 [1].")])
     assert chicago.text == "When was University of Chicago established?"
+    # A name elsewhere in the previous question is often not what "it" stands for: the context is kept instead.
+    comet = rewrite_follow_up("Who found it?", [("Which comet was found at Kestrel Hill Observatory?", "C/2026 [1].")])
+    assert comet == Query("Who found it?", context="Which comet was found at Kestrel Hill Observatory?")
     # A name the follow-up already uses is no antecedent: the context is kept instead.
     kept = rewrite_follow_up("Is it older than Warsaw?", [("How big is Warsaw?", "517 km² [1].")])
     assert kept == Query("Is it older than Warsaw?", context="How big is Warsaw?")
