@@ -363,7 +363,7 @@ class Assistant:
     def _span_answer(self, question: str, model_text: str, plan: _Plan, reading: Reading | None) -> Answer:
         """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""
         assert reading is not None
-        checked = span_answer(reading, plan.passages)
+        checked = span_answer(reading, plan.passages, plan.evidence)
         return self._finished(Answer(question, checked.text, checked.citations, False, model_text,
                                      plan.query.search_text), plan)
 
