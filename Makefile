@@ -42,7 +42,7 @@ LLAMA_WORK := build/llama-cpp-python
 LLAMA_SOURCE := $(LLAMA_WORK)/llama_cpp_python-$(LLAMA_VERSION)
 STEP := bash tools/step
 
-.PHONY: install serve test lint bench index clean chromium llama-wheel llama-cpp-python train-answerer
+.PHONY: install serve test lint bench index clean chromium llama-wheel llama-cpp-python train-answerer train-reader
 
 install: $(STAMP)
 
@@ -107,6 +107,14 @@ test: lint chromium
 SQUAD ?= ../shared/eval/squad2-dev
 train-answerer: $(STAMP)
 	$(BIN)/python -m tools.train_answer_finder $(SQUAD)
+
+# The span reader (rag/models/span_reader.py): trained from the even SQuAD 2.0 dev articles and the train sample,
+# seeded, its training stopped at READER_MINUTES (measured throughput sets the schedule's length); writes
+# rag/models/weights/span-reader/ (int8 ONNX, meta.json).
+SQUAD_TRAIN ?= ../shared/eval/squad2-train-sample
+READER_MINUTES ?= 30
+train-reader: $(STAMP)
+	$(BIN)/python -m tools.train_span_reader $(SQUAD) $(SQUAD_TRAIN) --minutes $(READER_MINUTES)
 
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench --out bench-results/latest.json $(BENCH_FLAGS)

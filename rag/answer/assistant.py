@@ -55,6 +55,7 @@ from rag.answer.prompts import (
     parse_markers,
     strip_markers,
 )
+from rag.answer.reader import Reading, SpanFinder, claim_disagrees, confident, read_evidence, span_answer
 from rag.answer.retrieve import Retriever, TimedHits
 from rag.answer.timeframe import outside_note, parse_as_of, with_as_of
 from rag.errors import InvalidRequestError
@@ -110,7 +111,8 @@ class Assistant:
     (`rag.answer.evidence.AnswerKinds`); by default the bundled spaCy pipeline, loaded on the first typed question."""
 
     def __init__(self, retriever: Retriever, llm: LLM | Callable[[], LLM], settings: Settings | None = None,
-                 finder: SentenceScorer | None = None, tagger: EntityTagger | None = None) -> None:
+                 finder: SentenceScorer | None = None, tagger: EntityTagger | None = None,
+                 reader: SpanFinder | Callable[[], SpanFinder] | None = None) -> None:
         self.retriever = retriever
         self.settings = settings or Settings()
         self._llm: LLM | None = None if callable(llm) and not isinstance(llm, LLM) else llm  # type: ignore[assignment]
@@ -118,6 +120,10 @@ class Assistant:
         self._llm_lock = threading.Lock()
         self._finder = finder
         self.kinds = AnswerKinds(tagger or load_tagger)
+        self.reader_source = reader
+        """The span reader (`rag.answer.reader`), or what loads it on first use; None: answers are the model's."""
+        self._reader: SpanFinder | None = None
+        self._reader_lock = threading.Lock()
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, settings: Settings | None = None,
@@ -140,8 +146,13 @@ class Assistant:
                                      backend=_backend_for(resolved), cache=resolved.cache)
         retriever = Retriever.load(index_location(resolved.index, resolved.store), embedder, resolved.retrieval,
                                    resolved.duplicate_overlap, resolved.story_similarity)
+        def make_reader() -> SpanFinder:
+            from rag.models.span_reader import load_span_reader
+
+            return load_span_reader(threads=resolved.threads)
+
         if isinstance(llm, LLM):
-            return cls(retriever, llm, resolved)
+            return cls(retriever, llm, resolved, reader=make_reader)
 
         def make_llm() -> LLM:
             if resolved.llm_url:  # an OpenAI-compatible server writes the answers (rag.models.remote)
@@ -150,7 +161,7 @@ class Assistant:
                 return RemoteLLM.from_settings(resolved)
             return load_llm(resolved.llm, resolved.context_size, resolved.threads, cache=resolved.cache)
 
-        return cls(retriever, make_llm, resolved)
+        return cls(retriever, make_llm, resolved, reader=make_reader)
 
     @property
     def loaded_llm(self) -> LLM | None:
@@ -167,6 +178,16 @@ class Assistant:
             model = load_answer_finder(threads=self.settings.threads)
             finder = self._finder = FinderScorer(model, self.retriever.term_weights, self.kinds)
         return finder
+
+    @property
+    def reader(self) -> SpanFinder | None:
+        """The span reader, loaded on first use (None when the assistant was given none)."""
+        if self._reader is None and self.reader_source is not None:
+            with self._reader_lock:
+                if self._reader is None:
+                    source = self.reader_source
+                    self._reader = source if isinstance(source, SpanFinder) else source()
+        return self._reader
 
     @property
     def llm(self) -> LLM:
@@ -219,6 +240,12 @@ class Assistant:
         if plan.prompt is None:
             yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
             return
+        reading = self._reading(plan)
+        if confident(reading):
+            answer = self._span_answer(question, "", plan, reading)
+            yield TextChunk(answer.text)
+            yield answer
+            return
         llm, prompt, passages, evidence, query = self.llm, plan.prompt, plan.passages, plan.evidence, plan.query
         check = self._check(query, plan.shown, evidence, passages, llm.chat)
         text = ""
@@ -241,8 +268,14 @@ class Assistant:
         for sentence in check.feed(text, final=True):
             yield TextChunk(" " + sentence if shown else _opening(sentence, plan.period, check, opened))
             shown += 1
-        yield self._finished(self._final(question, query.search_text, text.strip(), check, evidence, passages,
-                                         llm.chat), plan, opened)
+        final = self._final(question, query.search_text, text.strip(), check, evidence, passages, llm.chat)
+        if not shown and not final.refused and claim_disagrees(final.text, reading):
+            # Nothing of the model's passed the checks (the answer is quoted evidence) and the quote leaves out the
+            # span the reader found: the span answer instead. Streamed sentences are never taken back (a sample
+            # article's correct "41,500 visitors" would have become the reader's wrong "6,000").
+            yield self._span_answer(question, text.strip(), plan, reading)
+            return
+        yield self._finished(final, plan, opened)
 
     def prompt(self, question: str | Query, history: History = (), k: int | None = None,
                filters: Filters | None = None, as_of: datetime.date | None = None) -> Prompt | None:
@@ -349,6 +382,23 @@ class Assistant:
         if len(evidence.parts) > 1:  # a part neither the model's answer nor the quotes answer is said missing
             checked = _with_missing_parts(checked, evidence, passages, self.finder, self.kinds)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
+
+    # -- the span reader (rag.answer.reader) ---------------------------------------------------------------------
+
+    def _reading(self, plan: _Plan) -> Reading | None:
+        """The span the reader finds in the evidence of a one-part question (None without a reader, or for a
+        question about how things stand now: which report is newest decides that, not a span)."""
+        reader = self.reader
+        if reader is None or (plan.period is not None and plan.period.latest):
+            return None
+        return read_evidence(reader, plan.query.text, plan.evidence, plan.passages)
+
+    def _span_answer(self, question: str, model_text: str, plan: _Plan, reading: Reading | None) -> Answer:
+        """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""
+        assert reading is not None
+        checked = span_answer(reading, plan.passages, plan.evidence)
+        return self._finished(Answer(question, checked.text, checked.citations, False, model_text,
+                                     plan.query.search_text), plan)
 
     def standalone_question(self, asked: Query | str, history: History) -> Query:
         """The question rewritten to stand alone when it leans on the conversation (see rag.answer.conversation):

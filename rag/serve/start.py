@@ -161,7 +161,7 @@ def load_served_assistant(settings: Settings) -> tuple[Assistant, QueuedLLM]:
     check_model(llm, remote=bool(settings.llm_url))
     workers = settings.llm_workers or (4 if settings.llm_url else 1)
     queued = QueuedLLM(llm, workers=workers)
-    return Assistant(base.retriever, queued, base.settings, base.finder), queued
+    return Assistant(base.retriever, queued, base.settings, base.finder, reader=base.reader_source), queued
 
 
 def check_model(llm: LLM, remote: bool = False) -> None:

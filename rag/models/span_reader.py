@@ -1,0 +1,185 @@
+"""The span reader: a small extractive reader that finds the exact answer inside an evidence sentence.
+
+The answer finder (`rag.models.answer_finder`) says which sentence answers; a small language model then has to say
+the answer in its own words, and often says something else. This reader reads (question, sentence) and marks the
+answer's first and last token in the sentence (SQuAD-style start/end logits), or says that the sentence holds no
+answer (the score of the [CLS] token, as in SQuAD 2.0). It is all-MiniLM-L6-v2's transformer (the bundled
+embedder's weights) with a start/end output, fine-tuned by the project (`tools/train_span_reader.py`,
+`make train-reader`), quantised to int8 and shipped in `weights/span-reader/` beside this module: nothing is
+downloaded.
+
+`SpanReader.read(question, title, sentence)` returns a `Span`: the answer's text, its character offsets within the
+sentence, and the calibrated chance that it holds the answer (fitted on articles the model was not trained on).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.errors import ModelError
+
+WEIGHTS = Path(__file__).resolve().parent / "weights" / "span-reader"
+"""The shipped model: model.onnx (int8), meta.json (how it was trained, calibration, held-out figures)."""
+FORMAT_VERSION = 1
+MAX_TOKENS = 160
+"""Question and context together, in tokens: a longer sentence is cut at its end."""
+MAX_ANSWER_TOKENS = 30
+"""The longest span the reader proposes, in tokens (SQuAD answers are short: a name, a date, a phrase)."""
+MAX_THREADS = 4
+SEPARATOR = " | "
+
+
+@dataclass(frozen=True)
+class Span:
+    """The answer the reader found in one sentence: `text` is `sentence[start:end]`; `probability` the calibrated
+    chance that it holds the answer; `margin` the raw score of the span over the no-answer score."""
+
+    text: str
+    start: int
+    end: int
+    probability: float
+    margin: float
+    sentence: str = ""
+
+
+def context_text(title: str, sentence: str) -> tuple[str, int]:
+    """What the reader reads besides the question (the title, then the sentence: a sentence often leaves its
+    subject to the title) and where the sentence starts in it. Training and use share this.
+
+    >>> context_text("Footbridge", "It reopened in March.")
+    ('Footbridge | It reopened in March.', 13)
+    >>> context_text("", "It reopened in March.")
+    ('It reopened in March.', 0)
+    """
+    if not title:
+        return sentence, 0
+    prefix = f"{' '.join(title.split())}{SEPARATOR}"
+    return prefix + sentence, len(prefix)
+
+
+def best_span(start_logits: np.ndarray, end_logits: np.ndarray, allowed: np.ndarray,
+              longest: int = MAX_ANSWER_TOKENS) -> tuple[int, int, float]:
+    """The token span (first, last) with the highest start + end score among the `allowed` tokens, at most
+    `longest` tokens long, and its score minus the no-answer score (token 0, [CLS]).
+
+    >>> best_span(np.array([5.0, 0, 3, 1]), np.array([4.0, 0, 1, 3]), np.array([False, True, True, True]))
+    (2, 3, -3.0)
+    """
+    scores = start_logits[:, None] + end_logits[None, :]
+    size = len(start_logits)
+    rows, columns = np.indices((size, size))
+    valid = (columns >= rows) & (columns - rows < longest) & allowed[:, None] & allowed[None, :]
+    if not valid.any():
+        return 0, 0, -float("inf")
+    scores = np.where(valid, scores, -np.inf)
+    first, last = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    return int(first), int(last), float(scores[first, last] - (start_logits[0] + end_logits[0]))
+
+
+def reader_tokenizer(model_folder: Path) -> Any:
+    """The embedder's WordPiece tokenizer set up for (question, context) pairs, cut to MAX_TOKENS (the context
+    is cut, never the question)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+    return tokenizer
+
+
+def model_inputs(encodings: Sequence[Any]) -> dict[str, np.ndarray]:
+    """Pad a batch of encodings into the model's three inputs."""
+    width = max(len(encoding.ids) for encoding in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    types = np.zeros_like(ids)
+    mask = np.zeros_like(ids)
+    for row, encoding in enumerate(encodings):
+        length = len(encoding.ids)
+        ids[row, :length] = encoding.ids
+        types[row, :length] = encoding.type_ids
+        mask[row, :length] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def sentence_tokens(encoding: Any, sentence_start: int) -> np.ndarray:
+    """Which tokens of an encoding belong to the sentence (not the question, the title or special tokens)."""
+    return np.array([sequence == 1 and first >= sentence_start and last > first
+                     for sequence, (first, last) in zip(encoding.sequence_ids, encoding.offsets, strict=True)])
+
+
+class SpanReader:
+    """The int8 ONNX reader and its calibration. `threads` is ONNX Runtime's intra-op thread count (0: all cores),
+    at most `MAX_THREADS`."""
+
+    def __init__(self, folder: str | Path = WEIGHTS, threads: int = 1) -> None:
+        folder = Path(folder)
+        try:
+            self.meta: dict[str, Any] = json.loads((folder / "meta.json").read_text("utf-8"))
+        except (OSError, ValueError) as error:
+            raise ModelError(f"no span reader in {folder} ({error}): train one with `make train-reader`") from error
+        if self.meta.get("format_version") != FORMAT_VERSION:
+            raise ModelError(f"the span reader in {folder} has format version {self.meta.get('format_version')}, "
+                             f"this version of rag reads {FORMAT_VERSION}: train it again with `make train-reader`")
+        import onnxruntime
+
+        from rag.models.bundled import bundled_embedder_path
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = min(threads or os.cpu_count() or 1, MAX_THREADS)
+        options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
+        # Idle threads sleep instead of spinning: they would take the cores the language model writes on.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        try:
+            self.session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
+                                                        providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own types for a bad file
+            raise ModelError(f"could not load {folder / 'model.onnx'}: {error}") from error
+        self.tokenizer = reader_tokenizer(bundled_embedder_path())
+        try:
+            self.scale = float(self.meta["calibration"]["scale"])
+            self.offset = float(self.meta["calibration"]["offset"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ModelError(f"the span reader in {folder} has no calibration: train it again with "
+                             f"`make train-reader`") from error
+        self._lock = threading.Lock()
+
+    def read(self, question: str, title: str, sentence: str) -> Span:
+        """The best answer span in `sentence` for `question` (an empty span, probability 0, when the sentence has
+        no token to offer)."""
+        context, sentence_start = context_text(title, sentence)
+        encoding = self.tokenizer.encode(" ".join(question.split()), context)
+        with self._lock:
+            start_logits, end_logits = self.session.run(None, model_inputs([encoding]))
+        first, last, margin = best_span(np.asarray(start_logits)[0], np.asarray(end_logits)[0],
+                                        sentence_tokens(encoding, sentence_start))
+        if margin == -float("inf"):
+            return Span("", 0, 0, 0.0, margin, sentence)
+        start = encoding.offsets[first][0] - sentence_start
+        end = encoding.offsets[last][1] - sentence_start
+        return Span(sentence[start:end], start, end, self.calibrated(margin), margin, sentence)
+
+    def calibrated(self, margin: float) -> float:
+        """A raw margin (span score over no-answer score) as the calibrated chance that the span holds the answer."""
+        return float(1.0 / (1.0 + np.exp(-(self.scale * margin + self.offset))))
+
+
+_shared: dict[tuple[str, int], SpanReader] = {}
+_shared_lock = threading.Lock()
+
+
+def load_span_reader(folder: str | Path = WEIGHTS, threads: int = 1) -> SpanReader:
+    """The span reader in `folder`, loaded once per process (it is read-only and thread-safe)."""
+    key = (str(Path(folder).resolve()), threads)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = SpanReader(folder, threads)
+        return _shared[key]

