@@ -18,7 +18,7 @@ from typing import Any
 
 from rag.errors import InvalidRequestError
 from rag.records import Filters
-from rag.thresholds import MIN_SCORE, REFUSAL_THRESHOLD
+from rag.thresholds import MIN_SCORE, REFUSAL_THRESHOLD, SPAN_ANSWER_THRESHOLD
 
 BUNDLED = "bundled"
 ENV_PREFIX = "RAG_"
@@ -69,6 +69,9 @@ class Settings:
                                 "(hybrid scores are 0..1 chances of holding the answer)")
     refusal_threshold: float = _setting(REFUSAL_THRESHOLD, "refuse without asking the model when even the best "
                                         "sentence's chance of answering (answer finder) is below this (0 disables)")
+    span_threshold: float = _setting(SPAN_ANSWER_THRESHOLD, "the span reader's chance from which its exact "
+                                     "answer is the answer, cited, without the model writing (above 1: the model "
+                                     "writes every answer)")
     max_question_chars: int = _setting(2000, "longest question accepted")
     context_size: int = _setting(2048, "LLM context window in tokens")
     max_answer_tokens: int = _setting(160, "longest answer the model may write, in tokens")

@@ -241,7 +241,7 @@ class Assistant:
             yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
             return
         reading = self._reading(plan)
-        if confident(reading):
+        if confident(reading, self.settings.span_threshold):
             answer = self._span_answer(question, "", plan, reading)
             yield TextChunk(answer.text)
             yield answer

@@ -3,12 +3,12 @@
 The answer finder picks the sentences that answer (`rag.answer.evidence`); the span reader
 (`rag.models.span_reader`) then marks the answer inside the best of them. Two uses:
 
-- when it is confident (`ANSWER_THRESHOLD`), the assistant answers with the span itself, cited, the sentence it
-  comes from quoted as the citation's evidence, without asking the language model (`span_answer`): the answer is
-  the words of the article, and no generation is paid for;
+- when it is confident (`rag.thresholds.SPAN_ANSWER_THRESHOLD`, the `span_threshold` setting), the assistant
+  answers with the span itself, cited, the sentence it comes from quoted as the citation's evidence, without asking
+  the language model (`span_answer`): the answer is the words of the article, and no generation is paid for;
 - otherwise the model writes as before, and its checked answer is compared with the span (`claim_disagrees`): an
-  answer that does not hold the span the reader found with some confidence (`CHECK_THRESHOLD`) is suspect, and
-  the span answer replaces it.
+  answer that does not hold the span the reader found with some confidence (`rag.thresholds.SPAN_CHECK_THRESHOLD`)
+  is suspect, and the span answer replaces it.
 
 Only one-part questions are read: a two-part question's answer is the model's, with each part's evidence.
 """
@@ -24,16 +24,8 @@ from rag.answer.evidence import Evidence
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
 from rag.text import words
+from rag.thresholds import SPAN_ANSWER_THRESHOLD, SPAN_CHECK_THRESHOLD
 
-ANSWER_THRESHOLD = 0.4
-"""The reader's calibrated chance at or above which its span is the answer and the model is not asked. Set on the
-calibration articles (given the gold sentence): 27% of answerable questions reach it, and their span holds a gold
-answer 82% of the time (the bundled model's own answers: 59% end to end); 1% of other sentences and 17% of
-unanswerable questions' closest sentences reach it. At 0.35 (41%, 78%) a sample article's "How many visitors?"
-was answered with the year-on-year rise from the second-best sentence (docs/quality.md#span-reader)."""
-CHECK_THRESHOLD = 0.25
-"""The chance at or above which a model's answer that does not hold the reader's span is replaced by the span (on
-the calibration articles: 62% of gold sentences reach it, their span holds the answer 75% of the time)."""
 READ_SENTENCES = 2
 """The evidence sentences read, best first: the answer finder's best holds the answer most of the time, its
 second often when the first does not."""
@@ -110,12 +102,12 @@ def span_answer(reading: Reading, passages: Sequence[Passage], evidence: Evidenc
     return Checked(f"{span_text(reading.span)} [1].", (citation,), True)
 
 
-def confident(reading: Reading | None, threshold: float = ANSWER_THRESHOLD) -> bool:
+def confident(reading: Reading | None, threshold: float = SPAN_ANSWER_THRESHOLD) -> bool:
     """Whether the reader is sure enough of its span to answer with it alone."""
     return reading is not None and reading.span.probability >= threshold
 
 
-def claim_disagrees(answer_text: str, reading: Reading | None, threshold: float = CHECK_THRESHOLD) -> bool:
+def claim_disagrees(answer_text: str, reading: Reading | None, threshold: float = SPAN_CHECK_THRESHOLD) -> bool:
     """Whether a model's answer leaves out the span the reader found with at least `threshold` chance: its claim
     is not what the evidence says (the span's meaningful words, folded, are not all in it).
 
