@@ -163,8 +163,9 @@ def test_a_remote_base_model_is_given_the_local_prompt_and_its_answer_is_checked
 
     reply = "The festival drew 41,500 visitors [1]. It was the best festival in the whole of Europe [1]."
     with ScriptedServer(reply) as server:
+        # The model writes every answer (span_threshold above 1): what the server is sent is the point here.
         remote = Assistant.load(sample_index, embedder=real_embedder, llm_url=server.url, llm_model="gemma-3-270m",
-                                llm_format="completion")
+                                llm_format="completion", span_threshold=2.0)
         assert isinstance(remote.llm, RemoteLLM) and remote.llm.chat is False
         pieces = list(remote.stream(FESTIVAL))
     local_prompt = real_assistant.prompt(FESTIVAL)
@@ -191,7 +192,7 @@ def test_rag_ask_through_a_scripted_chat_endpoint_shows_the_checked_answer(
     written = "The Dunmore Dairy Cooperative reported revenue of 27.4 million euros for 2025 [1]."
     with ScriptedServer(written) as server:
         status = main(["ask", DAIRY, "--index", str(sample_index), "--llm-url", server.url,
-                       "--max-answer-tokens", "48", "--json"])
+                       "--max-answer-tokens", "48", "--span-threshold", "2", "--json"])
     assert status == 0
     answer = json.loads(capsys.readouterr().out)
     assert_answer_contract(answer)
@@ -232,7 +233,7 @@ def test_a_remote_base_model_answers_through_the_pipeline(llama_server: str, sam
     from rag.answer.assistant import Assistant
 
     remote = Assistant.load(sample_index, embedder=real_embedder, llm_url=llama_server, llm_model="gemma-3-270m",
-                            llm_format="completion")
+                            llm_format="completion", span_threshold=2.0)  # the model writes: it is what is tested
     assert isinstance(remote.llm, RemoteLLM) and remote.llm.chat is False
     floor = with_a_silent_model(real_assistant).ask(FESTIVAL)
     assert not floor.refused and "41,500" in floor.text, f"the evidence alone must answer: {floor}"

@@ -243,6 +243,7 @@ class Assistant:
         reading = self._reading(plan)
         if confident(reading, self.settings.span_threshold):
             answer = self._span_answer(question, "", plan, reading)
+            yield Drafting()  # every answer's stream has the same shape, whoever wrote it
             yield TextChunk(answer.text)
             yield answer
             return
