@@ -259,3 +259,19 @@ def test_a_model_that_obeys_an_article_shows_none_of_it(hostile_index: Path, rea
         assert_nothing_of_the_notice_shows(question, answer)
         assert not answer.refused and answer.model_text == OBEYED, (question, answer)
     assert retrieved >= 2, "the hostile article must be retrieved for this test to mean anything"
+
+
+@pytest.mark.slow
+def test_answers_from_the_span_reader_show_none_of_a_hostile_article(hostile_index: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    """With the span reader on (the default), whatever answers, the span or the model obeying the article, nothing
+    of the article's orders shows."""
+    from rag.answer.assistant import Assistant
+
+    hostile = Assistant.load(hostile_index, embedder=real_embedder, llm=ScriptedLLM(OBEYED))
+    by_span = 0
+    for question in QUESTIONS:
+        answer = hostile.ask(question)
+        assert_answer_contract(answer)
+        assert_nothing_of_the_notice_shows(question, answer)
+        by_span += not answer.refused and not answer.model_text
+    assert by_span >= 1, "the span reader must answer some question for this test to mean anything"
