@@ -66,29 +66,10 @@ class AnswerFinder:
 
     def __init__(self, folder: str | Path = WEIGHTS, threads: int = 1) -> None:
         folder = Path(folder)
-        try:
-            self.meta: dict[str, Any] = json.loads((folder / "meta.json").read_text("utf-8"))
-        except (OSError, ValueError) as error:
-            raise ModelError(f"no answer finder in {folder} ({error}): train one with `make train-answerer`") \
-                from error
-        if self.meta.get("format_version") != FORMAT_VERSION:
-            raise ModelError(f"the answer finder in {folder} has format version {self.meta.get('format_version')}, "
-                             f"this version of rag reads {FORMAT_VERSION}: train it again with `make train-answerer`")
-        import onnxruntime
-
+        self.meta, self.session = load_shipped_model(folder, "answer finder", "train-answerer", FORMAT_VERSION,
+                                                     threads)
         from rag.models.bundled import bundled_embedder_path
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = min(threads or os.cpu_count() or 1, MAX_THREADS)
-        options.inter_op_num_threads = 1
-        options.enable_cpu_mem_arena = False
-        # Idle threads sleep instead of spinning: they would take the cores the language model writes on.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self.session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
-                                                        providers=["CPUExecutionProvider"])
-        except Exception as error:  # onnxruntime raises its own types for a bad file
-            raise ModelError(f"could not load {folder / 'model.onnx'}: {error}") from error
         self.tokenizer = pair_tokenizer(bundled_embedder_path())
         self.scale = float(self.meta["calibration"]["scale"])
         self.offset = float(self.meta["calibration"]["offset"])
@@ -165,3 +146,30 @@ def load_answer_finder(folder: str | Path = WEIGHTS, threads: int = 1) -> Answer
         if key not in _shared:
             _shared[key] = AnswerFinder(folder, threads)
         return _shared[key]
+
+
+def load_shipped_model(folder: Path, what: str, make_target: str, format_version: int,
+                       threads: int) -> tuple[dict[str, Any], Any]:
+    """The `meta.json` and the ONNX Runtime session of a model the project trains and ships (the answer finder, the
+    span reader), read with `threads` intra-op threads (0: all cores) up to `MAX_THREADS`, idle threads sleeping.
+    A missing folder, another format version or a bad file raises `ModelError` naming `make <make_target>`."""
+    try:
+        meta: dict[str, Any] = json.loads((folder / "meta.json").read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise ModelError(f"no {what} in {folder} ({error}): train one with `make {make_target}`") from error
+    if meta.get("format_version") != format_version:
+        raise ModelError(f"the {what} in {folder} has format version {meta.get('format_version')}, "
+                         f"this version of rag reads {format_version}: train it again with `make {make_target}`")
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = min(threads or os.cpu_count() or 1, MAX_THREADS)
+    options.inter_op_num_threads = 1
+    options.enable_cpu_mem_arena = False
+    # Idle threads sleep instead of spinning: they would take the cores the language model writes on.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own types for a bad file
+        raise ModelError(f"could not load {folder / 'model.onnx'}: {error}") from error
+    return meta, session

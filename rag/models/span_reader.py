@@ -14,8 +14,6 @@ sentence, and the calibrated chance that it holds the answer (fitted on articles
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from rag.errors import ModelError
+from rag.models.answer_finder import load_shipped_model
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "span-reader"
 """The shipped model: model.onnx (int8), meta.json (how it was trained, calibration, held-out figures)."""
@@ -121,28 +120,9 @@ class SpanReader:
 
     def __init__(self, folder: str | Path = WEIGHTS, threads: int = 1) -> None:
         folder = Path(folder)
-        try:
-            self.meta: dict[str, Any] = json.loads((folder / "meta.json").read_text("utf-8"))
-        except (OSError, ValueError) as error:
-            raise ModelError(f"no span reader in {folder} ({error}): train one with `make train-reader`") from error
-        if self.meta.get("format_version") != FORMAT_VERSION:
-            raise ModelError(f"the span reader in {folder} has format version {self.meta.get('format_version')}, "
-                             f"this version of rag reads {FORMAT_VERSION}: train it again with `make train-reader`")
-        import onnxruntime
-
+        self.meta, self.session = load_shipped_model(folder, "span reader", "train-reader", FORMAT_VERSION, threads)
         from rag.models.bundled import bundled_embedder_path
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = min(threads or os.cpu_count() or 1, MAX_THREADS)
-        options.inter_op_num_threads = 1
-        options.enable_cpu_mem_arena = False
-        # Idle threads sleep instead of spinning: they would take the cores the language model writes on.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self.session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
-                                                        providers=["CPUExecutionProvider"])
-        except Exception as error:  # onnxruntime raises its own types for a bad file
-            raise ModelError(f"could not load {folder / 'model.onnx'}: {error}") from error
         self.tokenizer = reader_tokenizer(bundled_embedder_path())
         try:
             self.scale = float(self.meta["calibration"]["scale"])
