@@ -32,7 +32,6 @@ MAX_TOKENS = 160
 """Question and context together, in tokens: a longer sentence is cut at its end."""
 MAX_ANSWER_TOKENS = 30
 """The longest span the reader proposes, in tokens (SQuAD answers are short: a name, a date, a phrase)."""
-MAX_THREADS = 4
 SEPARATOR = " | "
 
 
@@ -116,7 +115,7 @@ def sentence_tokens(encoding: Any, sentence_start: int) -> np.ndarray:
 
 class SpanReader:
     """The int8 ONNX reader and its calibration. `threads` is ONNX Runtime's intra-op thread count (0: all cores),
-    at most `MAX_THREADS`."""
+    at most `rag.models.answer_finder.MAX_THREADS`."""
 
     def __init__(self, folder: str | Path = WEIGHTS, threads: int = 1) -> None:
         folder = Path(folder)
