@@ -3,20 +3,18 @@ models, and session-scoped real bundled models (and a real sample index) for int
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
 from rag.records import Prompt
 from tests.local_site import LocalSite
+from tools.processes import free_port, serving
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -162,46 +160,6 @@ def rag_serve(tmp_path_factory: pytest.TempPathFactory, sample_index: Path,  # t
     url = f"http://127.0.0.1:{port}"
     with serving(command, url + "/api/health", log, cwd=PROJECT):
         yield url
-
-
-def free_port() -> int:
-    """A TCP port on the loopback interface that nothing listens on right now."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serving(command: list[str], ready_url: str, log: Path, timeout: float = 180, **popen: Any) -> Iterator[None]:
-    """Run a server subprocess (output to `log`) until `ready_url` answers 200; stop it afterwards. A server
-    that exits or does not answer in time fails the test with its log."""
-    import subprocess
-
-    import httpx
-
-    with open(log, "wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **popen)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"{command[2:4]} exited with {process.returncode}:\n{log.read_text()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(ready_url, timeout=5).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail(f"{command[2:4]} did not answer within {timeout:.0f} s:\n{log.read_text()}")
-            time.sleep(0.5)
-        yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture

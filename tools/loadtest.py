@@ -29,13 +29,12 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -46,6 +45,7 @@ import httpx
 
 from rag.errors import InvalidRequestError
 from rag.serve.middleware import is_loopback
+from tools.processes import free_port, serving
 
 SAMPLE_QUESTIONS = (
     "When did the Maplewood footbridge reopen, and how much did the repairs cost?",
@@ -378,38 +378,6 @@ def measure_shared(bases: Sequence[str], clients: int, seconds: float, store: st
         error_samples=tuple(samples))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _served(command: list[str], base: str, log: Path, timeout: float = 300.0) -> Iterator[None]:
-    """A `rag serve` subprocess until it is stopped; ready when its /api/health answers 200."""
-    with open(log, "wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=PROJECT)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"rag serve exited with {process.returncode}: {log.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/api/health", timeout=5).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"rag serve did not answer within {timeout:.0f} s: {log.read_text()[-2000:]}")
-            time.sleep(0.5)
-        yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def shared_load(servers: int = 3, clients: int = 8, seconds: float = 30.0, restart_at: float | None = None,
                 stores: Sequence[str] = ("folder", "postgres"), work: Path | None = None, endpoint: str = "ask",
                 rebuild_at: float | None = None,
@@ -438,16 +406,18 @@ def shared_load(servers: int = 3, clients: int = 8, seconds: float = 30.0, resta
                 subprocess.run([sys.executable, "-m", "rag.cli", "index", str(SAMPLES), *target, "--quiet"],
                                check=True, cwd=PROJECT, env=environment, capture_output=True, timeout=900)
                 bases = []
-                with contextlib.ExitStack() as serving:
+                with contextlib.ExitStack() as servers_running:
                     for number in range(servers):
-                        port = _free_port()
+                        port = free_port()
                         base = f"http://127.0.0.1:{port}"
                         command = [sys.executable, "-m", "rag.cli", "serve", *target, "--port", str(port),
                                    "--chat", "", "--llm-url", llm.url, "--llm-workers", str(clients)]
                         if store == "postgres":  # each server's own uploads folder
                             command += ["--index", str(folder / f"server-{number}")]
                         log(f"shared load: starting rag serve {number + 1} of {servers} ({store})...")
-                        serving.enter_context(_served(command, base, folder / f"serve-{store}-{number}.log"))
+                        servers_running.enter_context(serving(command, f"{base}/api/health",
+                                                              folder / f"serve-{store}-{number}.log", 300.0,
+                                                              cwd=PROJECT))
                         bases.append(base)
                     log(f"shared load: {servers} servers × {clients} clients for {seconds:.0f} s ({store})...")
                     results.append(measure_shared(bases, clients, seconds, store, endpoint=endpoint))

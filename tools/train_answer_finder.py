@@ -40,11 +40,12 @@ import numpy as np
 import torch
 
 from rag.answer.evidence import FUSION_FEATURES, AnswerKinds, fusion_features
-from rag.models.answer_finder import FORMAT_VERSION, MAX_TOKENS, WEIGHTS, Candidate, batch_arrays, pair_text
+from rag.models.answer_finder import FORMAT_VERSION, MAX_TOKENS, WEIGHTS, Candidate, pair_text
 from rag.models.entities import load_tagger
+from rag.models.shipped import batch_arrays, pair_tokenizer
+from tools.training import export_int8, length_batches, log, logistic, split_of
 
 SEED = 0
-CALIBRATION_ARTICLES = ("a000", "a010", "a020", "a030")
 RETRIEVED = 5
 HARD_NEGATIVES = 5
 """Sentences of the passage that answers (or that an unanswerable question was written against), per question."""
@@ -68,17 +69,6 @@ class Pair:
     impossible: bool
     rank: int = 0
     """The retrieval rank of the passage the sentence comes from."""
-
-
-def split_of(article_id: str) -> str:
-    """train / calibration / held-out, by article number.
-
-    >>> split_of("a002"), split_of("a010"), split_of("a003")
-    ('train', 'calibration', 'held-out')
-    """
-    if article_id in CALIBRATION_ARTICLES:
-        return "calibration"
-    return "train" if int(article_id.lstrip("a")) % 2 == 0 else "held-out"
 
 
 def normalise(text: str) -> str:
@@ -206,11 +196,9 @@ def train(pairs: list[Pair], model_folder: Path, epochs: float, batch_size: int,
           rng: random.Random, log: Any) -> tuple[Any, dict[str, Any]]:
     from transformers import BertModel
 
-    from rag.models.answer_finder import pair_tokenizer
-
     torch.manual_seed(SEED)
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    tokenizer = pair_tokenizer(model_folder)
+    tokenizer = pair_tokenizer(model_folder, MAX_TOKENS)
     encoder = BertModel.from_pretrained(str(model_folder), add_pooling_layer=False)
     model = Finder(encoder)
     order = list(range(len(pairs)))
@@ -224,34 +212,25 @@ def train(pairs: list[Pair], model_folder: Path, epochs: float, batch_size: int,
     model.train()
     started, step, losses = time.perf_counter(), 0, []
     while step < steps:
-        rng.shuffle(order)
-        # Batches of similar length (sorted within chunks of 50 batches), so that little time goes into padding.
-        chunk = batch_size * 50
-        for chunk_start in range(0, len(order), chunk):
-            indexes = sorted(order[chunk_start:chunk_start + chunk],
-                             key=lambda i: len(pairs[i].question) + len(pairs[i].candidate.sentence))
-            batches = [indexes[i:i + batch_size] for i in range(0, len(indexes), batch_size)]
-            rng.shuffle(batches)
-            for batch in batches:
-                if step >= steps:
-                    break
-                feed = {name: torch.from_numpy(array) for name, array in
-                        batch_arrays(encode([pairs[i] for i in batch], tokenizer)).items()}
-                labels = torch.tensor([float(pairs[i].label) for i in batch])
-                logits = model(**feed)
-                loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels, pos_weight=weight)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimiser.step()
-                schedule.step()
-                optimiser.zero_grad()
-                losses.append(float(loss.detach()))
-                step += 1
-                if step % 50 == 0 or step == steps:
-                    rate = step * batch_size / (time.perf_counter() - started)
-                    log(f"step {step}/{steps}: loss {np.mean(losses[-50:]):.4f}, {rate:.1f} pairs/s")
+        for batch in length_batches(order, lambda i: len(pairs[i].question) + len(pairs[i].candidate.sentence),
+                                    batch_size, rng):
             if step >= steps:
                 break
+            feed = {name: torch.from_numpy(array) for name, array in
+                    batch_arrays(encode([pairs[i] for i in batch], tokenizer)).items()}
+            labels = torch.tensor([float(pairs[i].label) for i in batch])
+            logits = model(**feed)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels, pos_weight=weight)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            losses.append(float(loss.detach()))
+            step += 1
+            if step % 50 == 0 or step == steps:
+                rate = step * batch_size / (time.perf_counter() - started)
+                log(f"step {step}/{steps}: loss {np.mean(losses[-50:]):.4f}, {rate:.1f} pairs/s")
     model.eval()
     figures = {"pairs": len(pairs), "positives": positives, "epochs": epochs, "steps": steps,
                "batch_size": batch_size, "learning_rate": learning_rate,
@@ -276,54 +255,7 @@ class Finder(torch.nn.Module):
         return self.output(pooled).squeeze(-1)
 
 
-def export(model: Any, folder: Path) -> Path:
-    """ONNX (dynamic batch and length), then int8: matrix products and the embedding table."""
-    import logging
-    import warnings
-
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    folder.mkdir(parents=True, exist_ok=True)
-    float_file, int8_file = folder / "model-float.onnx", folder / "model.onnx"
-    example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long),
-               torch.zeros(2, 8, dtype=torch.long))
-    axes = {"input_ids": {0: "batch", 1: "length"}, "attention_mask": {0: "batch", 1: "length"},
-            "token_type_ids": {0: "batch", 1: "length"}, "logits": {0: "batch"}}
-    with warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(model, example, str(float_file), dynamo=False, opset_version=17,
-                          input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["logits"],
-                          dynamic_axes=axes)
-    logging.getLogger().setLevel(logging.ERROR)
-    quantize_dynamic(str(float_file), str(int8_file), weight_type=QuantType.QUInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul", "Gather"])
-    float_file.unlink()
-    return int8_file
-
-
 # -- calibration and the held-out report ---------------------------------------------------------------------------
-
-
-def logistic(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
-    """Weights and bias of a logistic model (Newton's method on the log-loss, a little L2 for stability:
-    deterministic). With one feature, the raw logit, it is Platt scaling.
-
-    >>> weights, bias = logistic(np.array([[-2.0], [-1.0], [1.0], [2.0], [0.5], [-0.5]]),
-    ...                          np.array([0, 0, 1, 1, 0, 1.0]))
-    >>> bool(weights[0] > 0)
-    True
-    """
-    rows = np.column_stack([features, np.ones(len(features))])
-    theta = np.zeros(rows.shape[1])
-    for _ in range(100):
-        probability = 1.0 / (1.0 + np.exp(-(rows @ theta)))
-        gradient = rows.T @ (probability - labels) + 1e-3 * theta
-        hessian = (rows * (probability * (1 - probability))[:, None]).T @ rows + 1e-3 * np.eye(rows.shape[1])
-        step = np.linalg.solve(hessian, gradient)
-        theta -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return theta[:-1], float(theta[-1])
 
 
 def sample_questions(pairs: Sequence[Pair], count: int, rng: random.Random) -> list[Pair]:
@@ -446,9 +378,6 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="folder for the index and the pairs (default: a temporary one)")
     arguments = parser.parse_args()
 
-    def log(message: str) -> None:
-        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
     from rag.models.bundled import bundled_embedder_path
 
     def rng(purpose: int) -> random.Random:
@@ -476,7 +405,7 @@ def main() -> None:
                                    arguments.learning_rate, rng(3), log)
             figures["contrast_pairs"] = len(contrasts)
             log("exporting to int8 ONNX...")
-            export(model, arguments.out)
+            export_int8(model, arguments.out, ["logits"], per_token=False)
         # Scored raw first (identity calibration), then calibrated.
         (arguments.out / "meta.json").write_text(json.dumps({"format_version": FORMAT_VERSION,
                                                              "calibration": {"scale": 1.0, "offset": 0.0}}))

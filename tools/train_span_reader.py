@@ -39,16 +39,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from rag.models.shipped import batch_arrays, pair_tokenizer
 from rag.models.span_reader import (
     FORMAT_VERSION,
     MAX_TOKENS,
     WEIGHTS,
     SpanReader,
     context_text,
-    model_inputs,
-    reader_tokenizer,
 )
-from tools.train_answer_finder import CALIBRATION_ARTICLES, logistic
+from tools.training import export_int8, length_batches, log, logistic, split_of
 
 SEED = 0
 MAX_SPANS = 3
@@ -66,19 +65,6 @@ class Example:
     """Character offsets of the answer within the sentence; None: the sentence holds no answer."""
     answers: tuple[str, ...]
     impossible: bool
-
-
-def split_of(article_id: str) -> str:
-    """train / calibration / held-out: squad2-train-sample articles (t000, ...) always train.
-
-    >>> split_of("t003"), split_of("a002"), split_of("a010"), split_of("a003")
-    ('train', 'train', 'calibration', 'held-out')
-    """
-    if article_id in CALIBRATION_ARTICLES:
-        return "calibration"
-    if not article_id.startswith("a"):
-        return "train"
-    return "train" if int(article_id.lstrip("a")) % 2 == 0 else "held-out"
 
 
 def example_of(question: dict[str, Any], passage: dict[str, Any], sentence: tuple[int, int],
@@ -182,7 +168,7 @@ def train(examples: list[Example], model_folder: Path, epochs: float, batch_size
     from transformers import BertModel
 
     torch.manual_seed(SEED)
-    tokenizer = reader_tokenizer(model_folder)
+    tokenizer = pair_tokenizer(model_folder, MAX_TOKENS, "only_second")
     rows = encoded(examples, tokenizer)
     encoder = BertModel.from_pretrained(str(model_folder), add_pooling_layer=False)
     model = Reader(encoder)
@@ -201,42 +187,33 @@ def train(examples: list[Example], model_folder: Path, epochs: float, batch_size
     started, step, losses = time.perf_counter(), 0, []
     stopped_early = False
     while step < steps and not stopped_early:
-        rng.shuffle(order)
-        # Batches of similar length (sorted within chunks of 50 batches), so that little time goes into padding.
-        chunk = batch_size * 50
-        for chunk_start in range(0, len(order), chunk):
-            indexes = sorted(order[chunk_start:chunk_start + chunk], key=lambda i: len(rows[i][0].ids))
-            batches = [indexes[i:i + batch_size] for i in range(0, len(indexes), batch_size)]
-            rng.shuffle(batches)
-            for batch in batches:
-                if step >= steps:
-                    break
-                feed = {name: torch.from_numpy(array) for name, array in
-                        model_inputs([rows[i][0] for i in batch]).items()}
-                starts = torch.tensor([rows[i][1] for i in batch])
-                ends = torch.tensor([rows[i][2] for i in batch])
-                start_logits, end_logits = model(**feed)
-                loss = (torch.nn.functional.cross_entropy(start_logits, starts)
-                        + torch.nn.functional.cross_entropy(end_logits, ends)) / 2
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimiser.step()
-                schedule.step()
-                optimiser.zero_grad()
-                losses.append(float(loss.detach()))
-                step += 1
-                elapsed = time.perf_counter() - started
-                if step == 20:
-                    length[0] = steps = min(planned, int(budget_seconds / (elapsed / step)))
-                    log(f"{elapsed / step:.2f} s a step: {steps} steps fit in {budget_seconds:.0f} s")
-                if step % 50 == 0 or step == steps:
-                    log(f"step {step}/{steps}: loss {np.mean(losses[-50:]):.4f}, "
-                        f"{step * batch_size / elapsed:.1f} examples/s")
-                if elapsed > budget_seconds:
-                    log(f"time budget of {budget_seconds:.0f} s reached at step {step}/{steps}: stopping")
-                    stopped_early = True
-                    break
-            if step >= steps or stopped_early:
+        for batch in length_batches(order, lambda i: len(rows[i][0].ids), batch_size, rng):
+            if step >= steps:
+                break
+            feed = {name: torch.from_numpy(array) for name, array in
+                    batch_arrays([rows[i][0] for i in batch]).items()}
+            starts = torch.tensor([rows[i][1] for i in batch])
+            ends = torch.tensor([rows[i][2] for i in batch])
+            start_logits, end_logits = model(**feed)
+            loss = (torch.nn.functional.cross_entropy(start_logits, starts)
+                    + torch.nn.functional.cross_entropy(end_logits, ends)) / 2
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            losses.append(float(loss.detach()))
+            step += 1
+            elapsed = time.perf_counter() - started
+            if step == 20:
+                length[0] = steps = min(planned, int(budget_seconds / (elapsed / step)))
+                log(f"{elapsed / step:.2f} s a step: {steps} steps fit in {budget_seconds:.0f} s")
+            if step % 50 == 0 or step == steps:
+                log(f"step {step}/{steps}: loss {np.mean(losses[-50:]):.4f}, "
+                    f"{step * batch_size / elapsed:.1f} examples/s")
+            if elapsed > budget_seconds:
+                log(f"time budget of {budget_seconds:.0f} s reached at step {step}/{steps}: stopping")
+                stopped_early = True
                 break
     model.eval()
     figures = {"examples": len(rows), "answer_examples": sum(1 for _, first, _ in rows if first),
@@ -245,31 +222,6 @@ def train(examples: list[Example], model_folder: Path, epochs: float, batch_size
                "learning_rate": learning_rate, "seconds": round(time.perf_counter() - started),
                "first_loss": round(float(np.mean(losses[:50])), 4), "last_loss": round(float(np.mean(losses[-50:])), 4)}
     return model, figures
-
-
-def export(model: Any, folder: Path) -> Path:
-    """ONNX (dynamic batch and length), then int8: matrix products and the embedding table."""
-    import logging
-    import warnings
-
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    folder.mkdir(parents=True, exist_ok=True)
-    float_file, int8_file = folder / "model-float.onnx", folder / "model.onnx"
-    example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long),
-               torch.zeros(2, 8, dtype=torch.long))
-    axes = {name: {0: "batch", 1: "length"} for name in
-            ("input_ids", "attention_mask", "token_type_ids", "start_logits", "end_logits")}
-    with warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(model, example, str(float_file), dynamo=False, opset_version=17,
-                          input_names=["input_ids", "attention_mask", "token_type_ids"],
-                          output_names=["start_logits", "end_logits"], dynamic_axes=axes)
-    logging.getLogger().setLevel(logging.ERROR)
-    quantize_dynamic(str(float_file), str(int8_file), weight_type=QuantType.QUInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul", "Gather"])
-    float_file.unlink()
-    return int8_file
 
 
 # -- calibration and the held-out report ---------------------------------------------------------------------------
@@ -340,9 +292,6 @@ def main() -> None:
                         help="keep the model in --out; calibrate and report again")
     arguments = parser.parse_args()
 
-    def log(message: str) -> None:
-        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
     from rag.models.bundled import bundled_embedder_path
 
     splits = make_examples(arguments.data, random.Random(SEED + 1))
@@ -362,7 +311,7 @@ def main() -> None:
         model, figures = train(training, bundled_embedder_path(), arguments.epochs, arguments.batch_size,
                                arguments.learning_rate, random.Random(SEED + 3), log, arguments.minutes * 60)
         log("exporting to int8 ONNX...")
-        export(model, arguments.out)
+        export_int8(model, arguments.out, ["start_logits", "end_logits"], per_token=True)
     # Read raw first (identity calibration), then calibrated.
     (arguments.out / "meta.json").write_text(json.dumps({"format_version": FORMAT_VERSION,
                                                          "calibration": {"scale": 1.0, "offset": 0.0}}))

@@ -15,26 +15,21 @@ sentences with it and refuses when even the best sentence is unlikely to answer.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from rag.errors import ModelError
+from rag.models.shipped import batch_arrays, calibration, load_shipped_model, pair_tokenizer, shared_model
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "answer-finder"
 """The shipped model: model.onnx (int8), meta.json (how it was trained, calibration, held-out figures)."""
 FORMAT_VERSION = 1
 MAX_TOKENS = 128
 """Question and sentence together, in tokens: a sentence longer than that is cut (it rarely matters)."""
-MAX_THREADS = 4
-"""Threads one pair is read with at most: a pair of at most 128 tokens gains little from more (one to two threads:
-246 to 194 ms for a question's 25 sentences), and dozens of threads on a large server would cost more than they
-give."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +54,7 @@ def pair_text(question: str, candidate: Candidate) -> tuple[str, str]:
 
 class AnswerFinder:
     """The int8 ONNX cross-encoder and its calibration. `threads` is ONNX Runtime's intra-op thread count (0: all
-    cores), at most `MAX_THREADS`.
+    cores), at most `rag.models.shipped.MAX_THREADS`.
 
     `score` is the model's reading alone, calibrated; the assistant combines it with word overlap and retrieval
     rank (`rag.answer.evidence.FinderScorer`, with the weights `meta["fusion"]` fitted beside the calibration)."""
@@ -70,9 +65,8 @@ class AnswerFinder:
                                                      threads)
         from rag.models.bundled import bundled_embedder_path
 
-        self.tokenizer = pair_tokenizer(bundled_embedder_path())
-        self.scale = float(self.meta["calibration"]["scale"])
-        self.offset = float(self.meta["calibration"]["offset"])
+        self.tokenizer = pair_tokenizer(bundled_embedder_path(), MAX_TOKENS)
+        self.scale, self.offset = calibration(self.meta, folder, "answer finder", "train-answerer")
         self._lock = threading.Lock()
 
     def logits(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:
@@ -102,30 +96,6 @@ class AnswerFinder:
         return np.asarray(1.0 / (1.0 + np.exp(-(self.scale * logits + self.offset))), dtype=np.float64)
 
 
-def pair_tokenizer(model_folder: Path) -> Any:
-    """The embedder's WordPiece tokenizer set up for (question, sentence) pairs, cut to MAX_TOKENS."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model_folder / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
-    return tokenizer
-
-
-def batch_arrays(encodings: Sequence[Any]) -> dict[str, np.ndarray]:
-    """Pad a batch of encodings into the model's three inputs."""
-    width = max(len(encoding.ids) for encoding in encodings)
-    ids = np.zeros((len(encodings), width), dtype=np.int64)
-    types = np.zeros_like(ids)
-    mask = np.zeros_like(ids)
-    for row, encoding in enumerate(encodings):
-        length = len(encoding.ids)
-        ids[row, :length] = encoding.ids
-        types[row, :length] = encoding.type_ids
-        mask[row, :length] = 1
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-
-
 def held_out_articles(folder: str | Path = WEIGHTS) -> set[str]:
     """The articles the model in `folder` was neither trained nor calibrated on: the only ones to report on."""
     try:
@@ -135,41 +105,6 @@ def held_out_articles(folder: str | Path = WEIGHTS) -> set[str]:
                          f"`make train-answerer`") from error
 
 
-_shared: dict[tuple[str, int], AnswerFinder] = {}
-_shared_lock = threading.Lock()
-
-
 def load_answer_finder(folder: str | Path = WEIGHTS, threads: int = 1) -> AnswerFinder:
     """The answer finder in `folder`, loaded once per process (it is read-only and thread-safe)."""
-    key = (str(Path(folder).resolve()), threads)
-    with _shared_lock:
-        if key not in _shared:
-            _shared[key] = AnswerFinder(folder, threads)
-        return _shared[key]
-
-
-def load_shipped_model(folder: Path, what: str, make_target: str, format_version: int,
-                       threads: int) -> tuple[dict[str, Any], Any]:
-    """The `meta.json` and the ONNX Runtime session of a model the project trains and ships (the answer finder, the
-    span reader), read with `threads` intra-op threads (0: all cores) up to `MAX_THREADS`, idle threads sleeping.
-    A missing folder, another format version or a bad file raises `ModelError` naming `make <make_target>`."""
-    try:
-        meta: dict[str, Any] = json.loads((folder / "meta.json").read_text("utf-8"))
-    except (OSError, ValueError) as error:
-        raise ModelError(f"no {what} in {folder} ({error}): train one with `make {make_target}`") from error
-    if meta.get("format_version") != format_version:
-        raise ModelError(f"the {what} in {folder} has format version {meta.get('format_version')}, "
-                         f"this version of rag reads {format_version}: train it again with `make {make_target}`")
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = min(threads or os.cpu_count() or 1, MAX_THREADS)
-    options.inter_op_num_threads = 1
-    options.enable_cpu_mem_arena = False
-    # Idle threads sleep instead of spinning: they would take the cores the language model writes on.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    try:
-        session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
-    except Exception as error:  # onnxruntime raises its own types for a bad file
-        raise ModelError(f"could not load {folder / 'model.onnx'}: {error}") from error
-    return meta, session
+    return shared_model(AnswerFinder, folder, threads)

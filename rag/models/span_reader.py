@@ -15,15 +15,13 @@ sentence, and the calibrated chance that it holds the answer (fitted on articles
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.errors import ModelError
-from rag.models.answer_finder import load_shipped_model
+from rag.models.shipped import batch_arrays, calibration, load_shipped_model, pair_tokenizer, shared_model
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "span-reader"
 """The shipped model: model.onnx (int8), meta.json (how it was trained, calibration, held-out figures)."""
@@ -82,31 +80,6 @@ def best_span(start_logits: np.ndarray, end_logits: np.ndarray, allowed: np.ndar
     return int(first), int(last), float(scores[first, last] - (start_logits[0] + end_logits[0]))
 
 
-def reader_tokenizer(model_folder: Path) -> Any:
-    """The embedder's WordPiece tokenizer set up for (question, context) pairs, cut to MAX_TOKENS (the context
-    is cut, never the question)."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model_folder / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
-    return tokenizer
-
-
-def model_inputs(encodings: Sequence[Any]) -> dict[str, np.ndarray]:
-    """Pad a batch of encodings into the model's three inputs."""
-    width = max(len(encoding.ids) for encoding in encodings)
-    ids = np.zeros((len(encodings), width), dtype=np.int64)
-    types = np.zeros_like(ids)
-    mask = np.zeros_like(ids)
-    for row, encoding in enumerate(encodings):
-        length = len(encoding.ids)
-        ids[row, :length] = encoding.ids
-        types[row, :length] = encoding.type_ids
-        mask[row, :length] = 1
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-
-
 def sentence_tokens(encoding: Any, sentence_start: int) -> np.ndarray:
     """Which tokens of an encoding belong to the sentence (not the question, the title or special tokens)."""
     return np.array([sequence == 1 and first >= sentence_start and last > first
@@ -115,20 +88,16 @@ def sentence_tokens(encoding: Any, sentence_start: int) -> np.ndarray:
 
 class SpanReader:
     """The int8 ONNX reader and its calibration. `threads` is ONNX Runtime's intra-op thread count (0: all cores),
-    at most `rag.models.answer_finder.MAX_THREADS`."""
+    at most `rag.models.shipped.MAX_THREADS`."""
 
     def __init__(self, folder: str | Path = WEIGHTS, threads: int = 1) -> None:
         folder = Path(folder)
         self.meta, self.session = load_shipped_model(folder, "span reader", "train-reader", FORMAT_VERSION, threads)
         from rag.models.bundled import bundled_embedder_path
 
-        self.tokenizer = reader_tokenizer(bundled_embedder_path())
-        try:
-            self.scale = float(self.meta["calibration"]["scale"])
-            self.offset = float(self.meta["calibration"]["offset"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise ModelError(f"the span reader in {folder} has no calibration: train it again with "
-                             f"`make train-reader`") from error
+        # The context is cut, never the question.
+        self.tokenizer = pair_tokenizer(bundled_embedder_path(), MAX_TOKENS, "only_second")
+        self.scale, self.offset = calibration(self.meta, folder, "span reader", "train-reader")
         self._lock = threading.Lock()
 
     def read(self, question: str, title: str, sentence: str) -> Span:
@@ -137,7 +106,7 @@ class SpanReader:
         context, sentence_start = context_text(title, sentence)
         encoding = self.tokenizer.encode(" ".join(question.split()), context)
         with self._lock:
-            start_logits, end_logits = self.session.run(None, model_inputs([encoding]))
+            start_logits, end_logits = self.session.run(None, batch_arrays([encoding]))
         first, last, margin = best_span(np.asarray(start_logits)[0], np.asarray(end_logits)[0],
                                         sentence_tokens(encoding, sentence_start))
         if margin == -float("inf"):
@@ -151,14 +120,6 @@ class SpanReader:
         return float(1.0 / (1.0 + np.exp(-(self.scale * margin + self.offset))))
 
 
-_shared: dict[tuple[str, int], SpanReader] = {}
-_shared_lock = threading.Lock()
-
-
 def load_span_reader(folder: str | Path = WEIGHTS, threads: int = 1) -> SpanReader:
     """The span reader in `folder`, loaded once per process (it is read-only and thread-safe)."""
-    key = (str(Path(folder).resolve()), threads)
-    with _shared_lock:
-        if key not in _shared:
-            _shared[key] = SpanReader(folder, threads)
-        return _shared[key]
+    return shared_model(SpanReader, folder, threads)

@@ -1,0 +1,104 @@
+"""What the two training scripts share (`tools.train_answer_finder`, `tools.train_span_reader`): the split by
+article (`split_of`), batches of similar length (`length_batches`), the int8 ONNX export (`export_int8`), the
+logistic fit used for calibration (`logistic`) and a timestamped log line (`log`).
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CALIBRATION_ARTICLES = ("a000", "a010", "a020", "a030")
+"""squad2-dev articles kept out of training to calibrate on (and to fit thresholds on)."""
+
+
+def split_of(article_id: str) -> str:
+    """train / calibration / held-out, by article: even-numbered squad2-dev articles train (but the calibration
+    ones), odd-numbered ones are held out and only reported on; squad2-train-sample articles (t000, ...) train.
+
+    >>> split_of("t003"), split_of("a002"), split_of("a010"), split_of("a003")
+    ('train', 'train', 'calibration', 'held-out')
+    """
+    if article_id in CALIBRATION_ARTICLES:
+        return "calibration"
+    if not article_id.startswith("a"):
+        return "train"
+    return "train" if int(article_id.lstrip("a")) % 2 == 0 else "held-out"
+
+
+def length_batches(order: list[int], length: Callable[[int], int], batch_size: int,
+                   rng: random.Random) -> Iterator[list[int]]:
+    """One epoch of batches over `order` (shuffled in place): batches of examples of similar `length`, sorted within
+    chunks of 50 batches so that little time goes into padding, the batches of a chunk in random order.
+
+    >>> batches = list(length_batches(list(range(6)), lambda i: 10 - i, 2, random.Random(0)))
+    >>> sorted(len(batch) for batch in batches), sorted(i for batch in batches for i in batch)
+    ([2, 2, 2], [0, 1, 2, 3, 4, 5])
+    """
+    rng.shuffle(order)
+    chunk = batch_size * 50
+    for chunk_start in range(0, len(order), chunk):
+        indexes = sorted(order[chunk_start:chunk_start + chunk], key=length)
+        batches = [indexes[i:i + batch_size] for i in range(0, len(indexes), batch_size)]
+        rng.shuffle(batches)
+        yield from batches
+
+
+def export_int8(model: Any, folder: Path, outputs: Sequence[str], per_token: bool) -> Path:
+    """The model as ONNX (dynamic batch and length; `outputs` named, with a length axis too when `per_token`),
+    then int8: matrix products and the embedding table. Returns the int8 file, `folder / "model.onnx"`."""
+    import logging
+    import warnings
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    folder.mkdir(parents=True, exist_ok=True)
+    float_file, int8_file = folder / "model-float.onnx", folder / "model.onnx"
+    inputs = ("input_ids", "attention_mask", "token_type_ids")
+    example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long),
+               torch.zeros(2, 8, dtype=torch.long))
+    axes: dict[str, dict[int, str]] = {name: {0: "batch", 1: "length"} for name in inputs}
+    axes.update({name: {0: "batch", 1: "length"} if per_token else {0: "batch"} for name in outputs})
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, example, str(float_file), dynamo=False, opset_version=17,
+                          input_names=list(inputs), output_names=list(outputs), dynamic_axes=axes)
+    logging.getLogger().setLevel(logging.ERROR)
+    quantize_dynamic(str(float_file), str(int8_file), weight_type=QuantType.QUInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul", "Gather"])
+    float_file.unlink()
+    return int8_file
+
+
+def logistic(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weights and bias of a logistic model (Newton's method on the log-loss, a little L2 for stability:
+    deterministic). With one feature, the raw logit, it is Platt scaling.
+
+    >>> weights, bias = logistic(np.array([[-2.0], [-1.0], [1.0], [2.0], [0.5], [-0.5]]),
+    ...                          np.array([0, 0, 1, 1, 0, 1.0]))
+    >>> bool(weights[0] > 0)
+    True
+    """
+    rows = np.column_stack([features, np.ones(len(features))])
+    theta = np.zeros(rows.shape[1])
+    for _ in range(100):
+        probability = 1.0 / (1.0 + np.exp(-(rows @ theta)))
+        gradient = rows.T @ (probability - labels) + 1e-3 * theta
+        hessian = (rows * (probability * (1 - probability))[:, None]).T @ rows + 1e-3 * np.eye(rows.shape[1])
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return theta[:-1], float(theta[-1])
+
+
+def log(message: str) -> None:
+    """A progress line on stderr, with the time."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
