@@ -221,7 +221,8 @@ def test_a_run_asks_within_its_budget_and_leaves_the_rest_pending(store: FileFol
 def test_a_question_due_twice_while_pending_is_asked_once(store: FileFollows) -> None:
     followed = add_follow(store, QUESTION)
     for article in ("b", "c"):
-        assert refresh_follows(store, lambda article=article: Stub(found=[article]), [article], budget=0).due == 1
+        finder = Stub(found=[article])
+        assert refresh_follows(store, lambda: finder, [article], budget=0).due == 1  # noqa: B023 (called here)
     assert (pending := list_follows(store)[0].pending) and pending.new_articles == ("b", "c")
     stub = Stub(cites=["c"])
     progress: list[tuple[int, int, str]] = []
@@ -596,13 +597,17 @@ def test_the_bench_table_shows_the_cost_of_re_asking() -> None:
     from tools.bench import followed_questions, table
 
     assert len(set(followed_questions(100))) == 100
-    follow = {"questions": 100, "new_articles": 10, "seconds": 4.0, "re_asked": 3, "changed": 2,
-              "reach_seconds": 2.5, "searched": 100, "nothing_new_seconds": 0.001, "nothing_new_asked": 0,
-              "target_s": 10.0}
+    kinds = {"span": {"answers": 20, "mean_s": 0.3}, "model": {"answers": 13, "mean_s": 3.0},
+             "refused": {"answers": 0, "mean_s": 0.0}}
+    follow = {"questions": 100, "new_articles": 10, "budget_s": 6.0, "seconds": 8.0, "searched": 100,
+              "reach_seconds": 2.5, "due": 33, "re_asked": 4, "deferred": 29, "changed": 4, "background_asked": 29,
+              "background_seconds": 58.0, "background_changed": 29, "answers": kinds, "nothing_new_seconds": 0.001,
+              "nothing_new_asked": 0, "target_s": 10.0, "load_average": [9.5]}
     rendered = table({"machine": {"cpu": "Test CPU", "cores": 2, "memory_gb": 24, "load_average_before": [0.1]},
                       "follow": follow})
-    assert "| 10 new articles | 100 | 2.50 s | 3 | 2 | 4.00 s | 0.40 |" in rendered
-    assert "| nothing new | 0 | 0 s | 0 | 0 |" in rendered
+    assert "| 10 new articles | 100 | 2.50 s | 33 | 4 | 29 | 8.00 s | 0.80 |" in rendered
+    assert "29 in 58.00 s (2.00 s each; 29 changed)" in rendered and "model 13 (3.00 s each)" in rendered
+    assert "| nothing new | 0 | 0 s | 0 | 0 | 0 | 0.0010 s | 0.0001 |" in rendered
 
 
 @pytest.mark.slow
