@@ -35,7 +35,7 @@ from rag.follow import (
     refresh_follows,
     remove_follow,
 )
-from rag.records import Answer, Citation, Hit, Passage
+from rag.records import Answer, Citation, Hit, Passage, Prompt
 from rag.store.follows import FOLLOWS_FILE, FileFollows, FollowStore, open_follows
 from tests.conftest import FakeEmbedder, ScriptedLLM, free_port
 from tests.local_site import LocalSite, rss
@@ -271,9 +271,9 @@ def test_the_worker_asks_what_was_left_pending_once_the_model_is_idle(store: Fil
         assert looked.wait(10) and stub.asked == []  # it waits for the model to be free
         busy.clear()
         wait_until_nothing_pending(store)
-        assert stub.asked == [QUESTION] and worker.asked == 1
     finally:
         worker.stop()
+    assert stub.asked == [QUESTION] and worker.asked == 1
     assert [answer.articles for answer in list_follows(store)[0].answers] == [("b",)]
 
 
@@ -312,6 +312,41 @@ def test_an_upload_replies_before_the_questions_it_queued_are_asked(tmp_path: Pa
     finally:
         asker.release.set()
         worker.stop()
+
+
+def test_the_server_s_worker_waits_while_the_model_is_busy(tmp_path: Path) -> None:
+    import types
+
+    from rag.serve.queue import QueuedLLM
+    from rag.serve.start import follow_worker
+
+    def served(location: str) -> Any:
+        return types.SimpleNamespace(retriever=types.SimpleNamespace(index=types.SimpleNamespace(location=location)))
+
+    class Held(ScriptedLLM):
+        """Writes one word, then waits for `release`."""
+
+        release = threading.Event()
+
+        def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Iterator[str]:
+            yield "Hi"
+            self.release.wait(30)
+
+    held = Held()
+    queued = QueuedLLM(held)
+    try:
+        assert follow_worker(served(""), queued) is None  # no index on disk: nothing to keep follows with
+        worker = follow_worker(served(str(tmp_path / "index")), queued)
+        assert worker is not None and worker.idle()
+        worker.stop()
+        job = queued.stream(Prompt(({"role": "user", "content": "Hi"},), "", ()))
+        assert next(job) == "Hi"  # a question being answered: the worker waits
+        assert not worker.idle()
+        held.release.set()
+        assert list(job) == [] and worker.idle()
+    finally:
+        held.release.set()
+        queued.close()
 
 
 # -- the webhook -------------------------------------------------------------------------------------------------
@@ -385,6 +420,10 @@ CLOSED = ("The Maplewood footbridge over the Lenn was closed on Monday after ins
           "Repairs are expected to take until spring.")
 REOPENED = ("The Maplewood footbridge reopened on Saturday morning after nine weeks of repairs. "
             "Pedestrians can use the Maplewood footbridge again.")
+CLOSED_ITEM = {"title": "Maplewood footbridge shut", "description": CLOSED, "guid": "tag:gazette,1",
+               "link": "https://gazette.example/shut", "pubDate": "Mon, 12 Jan 2026 09:00:00 GMT"}
+REOPENED_ITEM = {"title": "Footbridge reopens", "description": REOPENED, "guid": "tag:gazette,2",
+                 "link": "https://gazette.example/reopens", "pubDate": "Sat, 14 Mar 2026 09:00:00 GMT"}
 
 
 def test_the_answer_changes_when_the_article_that_answers_it_arrives_through_a_feed(
@@ -396,11 +435,7 @@ def test_the_answer_changes_when_the_article_that_answers_it_arrives_through_a_f
 
     url, received = receiver
     folder = tmp_path / "index"
-    closed = {"title": "Maplewood footbridge shut", "description": CLOSED, "guid": "tag:gazette,1",
-              "link": "https://gazette.example/shut", "pubDate": "Mon, 12 Jan 2026 09:00:00 GMT"}
-    reopened = {"title": "Footbridge reopens", "description": REOPENED, "guid": "tag:gazette,2",
-                "link": "https://gazette.example/reopens", "pubDate": "Sat, 14 Mar 2026 09:00:00 GMT"}
-    feed = site.put("/feed.xml", rss("Maplewood Gazette", [closed]), "application/rss+xml")
+    feed = site.put("/feed.xml", rss("Maplewood Gazette", [CLOSED_ITEM]), "application/rss+xml")
     embedder = FakeEmbedder()
     with WebClient(timeout=5) as web:
         def run() -> Any:
@@ -415,7 +450,7 @@ def test_the_answer_changes_when_the_article_that_answers_it_arrives_through_a_f
         notifier = Notifier(url, timeout=5, retries=2, backoff=0.05)
         again = run()  # nothing new in the feed: nothing re-asked
         assert after_indexing(folder, again, lambda: assistant, notifier).changes == () and len(model.prompts) == 1
-        site.put("/feed.xml", rss("Maplewood Gazette", [reopened, closed]), "application/rss+xml")
+        site.put("/feed.xml", rss("Maplewood Gazette", [REOPENED_ITEM, CLOSED_ITEM]), "application/rss+xml")
         report = run()
         assert len(report.added) == 1
         assistant.retriever.refresh()
@@ -622,15 +657,11 @@ def test_rag_watch_notify_posts_the_change_a_new_feed_item_brings(
 
     url, received = receiver
     folder = tmp_path / "index"
-    closed = {"title": "Maplewood footbridge shut", "description": CLOSED, "guid": "tag:gazette,1",
-              "link": "https://gazette.example/shut", "pubDate": "Mon, 12 Jan 2026 09:00:00 GMT"}
-    reopened = {"title": "Footbridge reopens", "description": REOPENED, "guid": "tag:gazette,2",
-                "link": "https://gazette.example/reopens", "pubDate": "Sat, 14 Mar 2026 09:00:00 GMT"}
-    feed = site.put("/feed.xml", rss("Maplewood Gazette", [closed]), "application/rss+xml")
+    feed = site.put("/feed.xml", rss("Maplewood Gazette", [CLOSED_ITEM]), "application/rss+xml")
     common = ["--index", str(folder)]
     assert main(["index", feed, "--quiet", *common]) == 0
     assert main(["follow", "add", QUESTION, *common]) == 0
-    site.put("/feed.xml", rss("Maplewood Gazette", [reopened, closed]), "application/rss+xml")
+    site.put("/feed.xml", rss("Maplewood Gazette", [REOPENED_ITEM, CLOSED_ITEM]), "application/rss+xml")
     capsys.readouterr()
     assert main(["watch", feed, "--runs", "1", "--notify", url, *common]) == 0
     history = list_follows(open_follows(folder))[0].answers
