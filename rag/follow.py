@@ -48,7 +48,8 @@ only the relevant ones count (`reaches`)."""
 
 
 class Asker(Protocol):
-    """What re-asking needs (`rag.answer.assistant.Assistant`)."""
+    """What re-asking needs (`rag.answer.assistant.Assistant`; given a `stream` method too, as the assistant has, an
+    answer that would overrun a budget is stopped between its events: `answer_within`)."""
 
     def ask(self, question: str) -> Answer: ...
 
@@ -289,9 +290,10 @@ def ask_pending(store: FollowStore, asker: Asker, budget: float | None = None, l
     """Ask the pending followed questions again, the longest waiting first, each answer recorded as soon as it is
     given (when it differs from the last one; the question is no longer pending either way), until none is left,
     `limit` were asked, or the `budget` (seconds since `started`, default now; None: no limit) would be exceeded:
-    a question is begun only while the time left holds the longest answer this call has seen. The others stay
-    pending. `first`: ids asked before the others (those an earlier run left). `on_progress(number, total,
-    followed)` is called before each."""
+    a question is begun only while the time left holds the longest answer this call has seen, and an answer still
+    being written when the budget is spent is stopped (`answer_within`). The others stay pending. `first`: ids
+    asked before the others (those an earlier run left). `on_progress(number, total, followed)` is called before
+    each."""
     started = clock() if started is None else started
     waiting = pending_follows(store, first)
     changes: list[Change] = []
@@ -306,13 +308,53 @@ def ask_pending(store: FollowStore, asker: Asker, budget: float | None = None, l
         if on_progress is not None:
             on_progress(done + 1, len(waiting), followed)
         began = clock()
-        answer = FollowedAnswer.of(asker.ask(followed.question), asked or now_text(), followed.pending.new_articles)
+        given = answer_within(asker, followed.question, None if budget is None else started + budget, clock)
         longest = max(longest, clock() - began)
+        if given is None:  # stopped at the budget: still pending
+            break
         done += 1
+        answer = FollowedAnswer.of(given, asked or now_text(), followed.pending.new_articles)
         change = _record(store, followed.id, followed.pending, answer)
         if change is not None:
             changes.append(change)
     return Refreshed(tuple(changes), 0, 0, done, len(waiting) - done, clock() - started)
+
+
+def answer_within(asker: Asker, question: str, deadline: float | None,
+                  clock: Callable[[], float] = time.monotonic) -> Answer | None:
+    """`asker`'s answer to `question`, or None when `clock` passes `deadline` before it is given: the answer is then
+    stopped after its current event (a checked sentence; the model's queue drops the rest), when `asker` streams
+    (`rag.answer.assistant.Assistant.stream`); one that only has `ask` always answers.
+
+    >>> class Slow:
+    ...     def __init__(self): self.now = 0.0
+    ...     def stream(self, question):
+    ...         for second in range(3):
+    ...             self.now += 1.0
+    ...             yield second
+    ...         yield Answer(question, "Done.")
+    >>> slow = Slow()
+    >>> answer_within(slow, "Done?", 1.5, lambda: slow.now) is None
+    True
+    >>> slow = Slow()
+    >>> answer_within(slow, "Done?", 10.0, lambda: slow.now).text
+    'Done.'
+    """
+    stream = getattr(asker, "stream", None)
+    if deadline is None or not callable(stream):
+        return asker.ask(question)
+    events = stream(question)
+    try:
+        for event in events:
+            if isinstance(event, Answer):
+                return event
+            if clock() >= deadline:
+                return None
+    finally:
+        close = getattr(events, "close", None)
+        if callable(close):
+            close()
+    raise RuntimeError(f"the answer to {question!r} ended without an Answer")
 
 
 def _record(store: FollowStore, follow: str, pending: Pending, answer: FollowedAnswer) -> Change | None:

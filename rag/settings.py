@@ -72,7 +72,7 @@ class Settings:
     span_threshold: float = _setting(SPAN_ANSWER_THRESHOLD, "the span reader's chance from which its exact "
                                      "answer is the answer, cited, without the model writing (above 1: the model "
                                      "writes every answer)")
-    follow_budget: float = _setting(6.0, "seconds an indexing run (rag index, rag watch) may spend asking followed "
+    follow_budget: float = _setting(8.0, "seconds an indexing run (rag index, rag watch) may spend asking followed "
                                     "questions again; those due beyond it stay pending, asked by the next run, "
                                     "`rag follow refresh` or a server's background worker (0: ask none)")
     max_question_chars: int = _setting(2000, "longest question accepted")

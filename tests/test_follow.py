@@ -35,7 +35,7 @@ from rag.follow import (
     refresh_follows,
     remove_follow,
 )
-from rag.records import Answer, Citation, Hit, Passage, Prompt
+from rag.records import Answer, Citation, Hit, Passage, Prompt, TextChunk
 from rag.store.follows import FOLLOWS_FILE, FileFollows, FollowStore, open_follows
 from tests.conftest import FakeEmbedder, ScriptedLLM, free_port
 from tests.local_site import LocalSite, rss
@@ -216,6 +216,32 @@ def test_a_run_asks_within_its_budget_and_leaves_the_rest_pending(store: FileFol
     nothing = Timed()
     assert refresh_follows(store, lambda: nothing, [], budget=100.0).asked == 2  # pending: asked by any run
     assert nothing.searched == [] and not any(followed.pending for followed in list_follows(store))
+
+
+def test_an_answer_that_would_overrun_the_budget_is_stopped_and_stays_pending(store: FileFollows) -> None:
+    @dataclass
+    class Streaming(Timed):
+        """Writes its answer in three sentences of `steps` seconds each (as `Assistant.stream` yields them)."""
+
+        closed: list[str] = field(default_factory=list)
+
+        def stream(self, question: str) -> Iterator[Any]:
+            try:
+                for sentence in ("It", "reopened", "today."):
+                    self.clock.now += self.steps
+                    yield TextChunk(sentence)
+                yield super().ask(question)
+            finally:
+                self.closed.append(question)
+
+    followed = add_follow(store, QUESTION)
+    slow = Streaming(found=["b"], cites=["b"], steps=2.0)
+    refreshed = refresh_follows(store, lambda: slow, ["b"], budget=5.0, clock=slow.clock)
+    assert (refreshed.asked, refreshed.pending, slow.clock.now) == (0, 1, 6.0)  # stopped after its 3rd sentence
+    assert slow.closed == [QUESTION] and slow.asked == []  # the model stopped writing
+    assert list_follows(store)[0].pending and not list_follows(store)[0].answers
+    assert ask_pending(store, slow).asked == 1 and list_follows(store)[0].id == followed.id  # no budget: answered
+    assert list_follows(store)[0].pending is None and len(list_follows(store)[0].answers) == 1
 
 
 def test_a_question_due_twice_while_pending_is_asked_once(store: FileFollows) -> None:
