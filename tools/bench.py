@@ -547,6 +547,7 @@ def part_follow(config: dict[str, Any]) -> dict[str, Any]:
     from rag.follow import add_follow, after_indexing, ask_pending
     from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
     from rag.models.embed import load_embedder
+    from rag.records import Answer
     from rag.settings import Settings
     from rag.store.follows import open_follows
 
@@ -568,16 +569,28 @@ def part_follow(config: dict[str, Any]) -> dict[str, Any]:
         for question in followed_questions(config["questions"]):
             add_follow(store, question)  # no first answer: the re-asked ones get theirs below (what is timed)
         assistant.ask("What is the latest on the Maplewood footbridge?")  # the model loaded, as in a served index
-        answers: list[tuple[str, float]] = []  # each answer's kind (span, model or refused) and seconds
+        answers: list[tuple[str, float]] = []  # each answer's kind (span, model, refused, stopped) and seconds
         searching: list[float] = []
-        ask, search = assistant.ask, assistant.search
+        ask, stream, search = assistant.ask, assistant.stream, assistant.search
+
+        def kind_of(answer: Any) -> str:
+            return "refused" if answer.refused else "model" if answer.model_text else "span"
 
         def counted(question: Any, *args: Any, **kwargs: Any) -> Any:
             began = time.perf_counter()
             answer = ask(question, *args, **kwargs)
-            kind = "refused" if answer.refused else "model" if answer.model_text else "span"
-            answers.append((kind, time.perf_counter() - began))
+            answers.append((kind_of(answer), time.perf_counter() - began))
             return answer
+
+        def streamed(question: Any, *args: Any, **kwargs: Any) -> Any:  # what a run within its budget reads
+            began, kind = time.perf_counter(), "stopped"
+            try:
+                for event in stream(question, *args, **kwargs):
+                    if isinstance(event, Answer):
+                        kind = kind_of(event)
+                    yield event
+            finally:
+                answers.append((kind, time.perf_counter() - began))
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             began = time.perf_counter()
@@ -587,6 +600,7 @@ def part_follow(config: dict[str, Any]) -> dict[str, Any]:
                 searching.append(time.perf_counter() - began)
 
         assistant.ask = counted  # type: ignore[method-assign]
+        assistant.stream = streamed  # type: ignore[method-assign]
         assistant.search = timed  # type: ignore[method-assign]
         nothing_started = time.perf_counter()
         nothing = after_indexing(folder, IndexReport(), lambda: assistant, budget=budget)
@@ -605,7 +619,7 @@ def part_follow(config: dict[str, Any]) -> dict[str, Any]:
 
     def kinds(chosen: list[tuple[str, float]]) -> dict[str, Any]:
         told: dict[str, Any] = {}
-        for kind in ("span", "model", "refused"):
+        for kind in ("span", "model", "refused", "stopped"):
             times = [taken for which, taken in chosen if which == kind]
             told[kind] = {"answers": len(times), "mean_s": sum(times) / len(times) if times else 0.0}
         return told
@@ -1136,8 +1150,10 @@ def _follow_table(follow: dict[str, Any]) -> list[str]:
     """The follow part: what an indexing run adds within its budget, and the pending ones asked afterwards."""
     target = follow["target_s"]
     asked = follow["background_asked"]
-    kinds = follow.get("answers", {})
-    told = ", ".join(f"{kind} {value['answers']} ({value['mean_s']:.2f} s each)" for kind, value in kinds.items())
+    def told(kinds: dict[str, Any]) -> str:
+        return ", ".join(f"{kind} {value['answers']} ({value['mean_s']:.2f} s each)" for kind, value in kinds.items()
+                         if value["answers"]) or "none"
+
     return ["", f"Followed questions ({follow['questions']} followed; the real embedder and model, loaded before "
                 f"timing; budget {follow['budget_s']:g} s; load average {follow['load_average'][0]} at the end)", "",
             "| indexing run | searched | searching | due | asked in the run | deferred | added to the run "
@@ -1150,7 +1166,8 @@ def _follow_table(follow: dict[str, Any]) -> list[str]:
             f"{follow['nothing_new_seconds']:.4f} s | {follow['nothing_new_seconds'] / target:.4f} |", "",
             f"Deferred, asked afterwards in the background: {asked} in {follow['background_seconds']:.2f} s "
             f"({follow['background_seconds'] / max(asked, 1):.2f} s each; {follow['background_changed']} changed). "
-            f"All answers: {told}."]
+            f"Answers in the run: {told(follow.get('answers_in_run', {}))}; all answers: "
+            f"{told(follow.get('answers', {}))} (span: the span reader's, without the model; stopped: at the budget)."]
 
 
 def _store_table(store: dict[str, Any]) -> list[str]:
