@@ -542,7 +542,7 @@ def test_rag_follow_add_list_remove_with_the_real_models(multi_outlet_index: Pat
     assert main(["follow", "refresh", *common]) == 0
     shown = capsys.readouterr()
     assert f"asking 1/1: {QUESTION}" in shown.err and "asked 1 pending question(s)" in shown.out
-    assert [len(followed.answers) for followed in list_follows(open_follows(folder))] == [2]
+    # the same index answers the same: a second answer only if it says something else (not asserted: the model's)
     assert main(["follow", "list", "--json", *common]) == 0
     assert json.loads(capsys.readouterr().out)[0]["pending"] is None
     assert main(["follow", "remove", follows[0]["id"], *common]) == 0
