@@ -571,18 +571,12 @@ def part_follow(config: dict[str, Any]) -> dict[str, Any]:
         assistant.ask("What is the latest on the Maplewood footbridge?")  # the model loaded, as in a served index
         answers: list[tuple[str, float]] = []  # each answer's kind (span, model, refused, stopped) and seconds
         searching: list[float] = []
-        ask, stream, search = assistant.ask, assistant.stream, assistant.search
+        stream, search = assistant.stream, assistant.search
 
         def kind_of(answer: Any) -> str:
             return "refused" if answer.refused else "model" if answer.model_text else "span"
 
-        def counted(question: Any, *args: Any, **kwargs: Any) -> Any:
-            began = time.perf_counter()
-            answer = ask(question, *args, **kwargs)
-            answers.append((kind_of(answer), time.perf_counter() - began))
-            return answer
-
-        def streamed(question: Any, *args: Any, **kwargs: Any) -> Any:  # what a run within its budget reads
+        def streamed(question: Any, *args: Any, **kwargs: Any) -> Any:  # every answer: `ask` reads `stream` too
             began, kind = time.perf_counter(), "stopped"
             try:
                 for event in stream(question, *args, **kwargs):
@@ -599,7 +593,6 @@ def part_follow(config: dict[str, Any]) -> dict[str, Any]:
             finally:
                 searching.append(time.perf_counter() - began)
 
-        assistant.ask = counted  # type: ignore[method-assign]
         assistant.stream = streamed  # type: ignore[method-assign]
         assistant.search = timed  # type: ignore[method-assign]
         nothing_started = time.perf_counter()
