@@ -34,8 +34,9 @@ _ANSWERING = (*_RETRIEVAL, "llm", "llm_url", "llm_model", "llm_format", "min_sco
               "span_threshold", "context_size", "max_answer_tokens", "temperature", "threads")
 _COMMAND_SETTINGS = {
     "index": ("index", "store", "embedder", "embed_backend", "chunk_tokens", "chunk_overlap", "batch_size",
-              "max_file_mb", "index_factory", "cache", "fetch_timeout"),
-    "watch": ("index", "store", "embedder", "embed_backend", "batch_size", "max_file_mb", "cache", "fetch_timeout"),
+              "max_file_mb", "index_factory", "cache", "fetch_timeout", "follow_budget"),
+    "watch": ("index", "store", "embedder", "embed_backend", "batch_size", "max_file_mb", "cache", "fetch_timeout",
+              "follow_budget"),
     "info": ("index", "store"),
     "search": _RETRIEVAL,
     "ask": _ANSWERING,
@@ -142,8 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(handler=_eval)
 
     follow = commands.add_parser("follow", help="follow a question: re-asked whenever indexing brings an article "
-                                 "that may change its answer, each new answer kept (add, list, remove)")
-    follow.add_argument("action", choices=("add", "list", "remove"))
+                                 "that may change its answer, each new answer kept (add, list, remove; refresh "
+                                 "asks the pending ones now)")
+    follow.add_argument("action", choices=("add", "list", "remove", "refresh"))
     follow.add_argument("text", nargs="?", default="", metavar="QUESTION|ID",
                         help="the question to follow (add), or the id of the one to stop following (remove)")
     follow.set_defaults(handler=_follow)
@@ -244,14 +246,18 @@ def _index(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _followed_changes(location: str, report: Any, settings: Settings, notifier: Any = None) -> None:
-    """Re-ask the followed questions an indexing run may change (`rag.follow.after_indexing`; the assistant, and
-    its model, loaded only when one is reached) and say which changed, on stderr."""
+    """Re-ask the followed questions an indexing run may change, within the `follow_budget` setting
+    (`rag.follow.after_indexing`; the assistant, and its model, loaded only when one is reached or pending) and say
+    which changed and how many are left pending, on stderr."""
     from rag.follow import after_indexing
 
-    changes = after_indexing(location, report, lambda: _assistant(settings), notifier)
-    for change in changes:
+    refreshed = after_indexing(location, report, lambda: _assistant(settings), notifier, settings.follow_budget)
+    for change in refreshed.changes:
         print(f"followed question {change.followed.id} changed: {change.followed.question}", file=sys.stderr,
               flush=True)
+    if refreshed.pending:
+        print(f"{refreshed.pending} followed question(s) pending (beyond the {settings.follow_budget:g} s budget, "
+              "--follow-budget): asked by the next run, or now with `rag follow refresh`", file=sys.stderr, flush=True)
 
 
 def _update_index(sources: Sequence[str], settings: Settings, options: UpdateOptions) -> IndexReport:
@@ -391,7 +397,7 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
 
 def _follow(arguments: argparse.Namespace, settings: Settings) -> int:
     from rag.errors import InvalidRequestError
-    from rag.follow import add_follow, list_follows, remove_follow
+    from rag.follow import add_follow, ask_pending, list_follows, remove_follow
     from rag.store import index_location
     from rag.store.follows import open_follows
 
@@ -402,6 +408,14 @@ def _follow(arguments: argparse.Namespace, settings: Settings) -> int:
                                       'reopened?"')
         followed = add_follow(store, arguments.text, _assistant(settings))
         shown: Any = followed.to_dict() if arguments.json else f"following {followed.id}: {followed.question}"
+    elif arguments.action == "refresh":
+        def progress(number: int, total: int, followed: Any) -> None:
+            print(f"asking {number}/{total}: {followed.question}", file=sys.stderr, flush=True)
+
+        refreshed = ask_pending(store, _assistant(settings), on_progress=None if arguments.json else progress)
+        changed = [f"changed {change.followed.id}: {change.followed.question}" for change in refreshed.changes]
+        shown = refreshed.to_dict() if arguments.json else "\n".join(
+            [*changed, f"asked {refreshed.asked} pending question(s), {len(changed)} changed"])
     elif arguments.action == "remove":
         followed = remove_follow(store, arguments.text.strip())
         shown = followed.to_dict() if arguments.json else f"no longer following {followed.id}: {followed.question}"
@@ -414,7 +428,8 @@ def _follow(arguments: argparse.Namespace, settings: Settings) -> int:
             for followed in follows:
                 latest = followed.latest
                 lines.append(f"{followed.id}  {followed.question}  ({len(followed.answers)} answer(s)"
-                             + (f", last {latest.asked})" if latest else ")"))
+                             + (f", last {latest.asked}" if latest else "")
+                             + (f"; pending since {followed.pending.since})" if followed.pending else ")"))
                 if latest:
                     lines.append(_indent(latest.text))
             shown = "\n".join(lines) or "no question is followed on this index"

@@ -6,7 +6,13 @@ answer is recorded (`FollowedAnswer`; the history of each question is kept, olde
 returned (`Change`), for the Atom feed, the API and the webhook (`Notifier`: POSTs each change as JSON in the
 background, with a timeout and retries with back-off; a failure is a log line, and the change stays recorded).
 
-Who calls it: `rag index`, `rag watch`, `rag serve --watch` and uploads, after their run (`after_indexing`).
+The cost of a run is bounded: a question found due is first recorded as pending with the index (`Pending`,
+`mark_due`), then the pending ones are asked, oldest first, while the run's time budget lasts (`ask_pending`); the
+rest stay pending, asked by the next run first, by `rag follow refresh`, or by a server's background worker
+(`FollowWorker`, which uploads and watched runs hand theirs to without waiting). A question due twice while pending
+is asked once.
+
+Who calls it: `rag index`, `rag watch` (`after_indexing`), `rag serve` and uploads (`FollowWorker.queue`).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,13 +40,16 @@ NOTIFY_TIMEOUT = 10.0
 NOTIFY_RETRIES = 3
 """Attempts after the first, waiting `NOTIFY_BACKOFF` seconds, then twice, four times as long."""
 NOTIFY_BACKOFF = 2.0
+WORKER_POLL = 60.0
+"""Seconds between a server's looks for pending questions that another process (`rag index`) left."""
 REACH = 5
 """Hits of a followed question's search that may hold a new article for it to be re-asked (the k of an answer);
 only the relevant ones count (`reaches`)."""
 
 
 class Asker(Protocol):
-    """What re-asking needs (`rag.answer.assistant.Assistant`)."""
+    """What re-asking needs (`rag.answer.assistant.Assistant`; given a `stream` method too, as the assistant has, an
+    answer that would overrun a budget is stopped between its events: `answer_within`)."""
 
     def ask(self, question: str) -> Answer: ...
 
@@ -91,13 +100,39 @@ class FollowedAnswer:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """A followed question due to be asked again and not asked yet: since when (UTC, ISO), and the new articles its
+    search reached, in the order they came."""
+
+    since: str
+    new_articles: tuple[str, ...] = ()
+
+    def merged(self, articles: Iterable[str]) -> Pending:
+        """Due again, for `articles` too: still one re-ask, since the first time.
+
+        >>> Pending("2026-03-01T00:00:00Z", ("a",)).merged(["b", "a"]).new_articles
+        ('a', 'b')
+        """
+        return replace(self, new_articles=tuple(dict.fromkeys((*self.new_articles, *articles))))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"since": self.since, "new_articles": list(self.new_articles)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Pending:
+        return cls(str(data["since"]), tuple(data.get("new_articles", ())))
+
+
+@dataclass(frozen=True)
 class Followed:
-    """A followed question: its id, text, when it was added, and its answers, oldest first."""
+    """A followed question: its id, text, when it was added, its answers, oldest first, and its pending re-ask
+    (None when it is up to date)."""
 
     id: str
     question: str
     added: str
     answers: tuple[FollowedAnswer, ...] = ()
+    pending: Pending | None = None
 
     @property
     def latest(self) -> FollowedAnswer | None:
@@ -105,12 +140,15 @@ class Followed:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "question": self.question, "added": self.added,
-                "answers": [answer.to_dict() for answer in self.answers]}
+                "answers": [answer.to_dict() for answer in self.answers],
+                "pending": self.pending.to_dict() if self.pending else None}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Followed:
+        pending = data.get("pending")  # absent in a format-1 file: nothing pending
         return cls(str(data["id"]), str(data["question"]), str(data.get("added", "")),
-                   tuple(FollowedAnswer.from_dict(answer) for answer in data.get("answers", ())))
+                   tuple(FollowedAnswer.from_dict(answer) for answer in data.get("answers", ())),
+                   Pending.from_dict(pending) if pending else None)
 
 
 @dataclass(frozen=True)
@@ -126,6 +164,24 @@ class Change:
         return {"event": "followed-answer-changed", "id": self.followed.id, "question": self.followed.question,
                 "answer": current.to_dict() if current else None,
                 "previous": self.previous.to_dict() if self.previous else None}
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What one re-asking did: the changes it recorded, how many questions it searched, found due (their search
+    reaches a new article) and asked, how many were left pending (the budget ran out, or it only queued them;
+    those of earlier runs too), and the seconds it took."""
+
+    changes: tuple[Change, ...] = ()
+    searched: int = 0
+    due: int = 0
+    asked: int = 0
+    pending: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"changes": [change.to_dict() for change in self.changes], "searched": self.searched,
+                "due": self.due, "asked": self.asked, "pending": self.pending, "seconds": round(self.seconds, 3)}
 
 
 def now_text() -> str:
@@ -197,30 +253,113 @@ def reaches(asker: Asker, question: str, articles: set[str], k: int = REACH, min
     return list(found)
 
 
-def refresh_follows(store: FollowStore, asker: Callable[[], Asker], articles: Iterable[str],
-                    asked: str | None = None) -> list[Change]:
-    """Re-ask the followed questions whose search reaches one of `articles` (added or changed by an indexing run)
-    and record each answer that differs from the last one; the changes. Nothing is searched when `articles` is
-    empty or nothing is followed; `asker` makes the assistant that asks, called only when something is to be
-    searched (a `rag index` with nothing followed loads no model)."""
+def mark_due(store: FollowStore, asker: Asker, articles: Iterable[str], since: str | None = None) -> tuple[int, int]:
+    """Search every followed question and record those whose search reaches one of `articles` as pending (merged
+    into a re-ask already pending: one re-ask); how many were searched and how many are due. Nothing is asked."""
     new = set(articles)
-    if not new:
-        return []
-    follows = list_follows(store)
-    if not follows:
-        return []
-    chosen = asker()
-    asked = asked or now_text()
-    answers: dict[str, FollowedAnswer] = {}
-    for followed in follows:
-        reached = reaches(chosen, followed.question, new)
-        if not reached:
-            continue
-        answer = FollowedAnswer.of(chosen.ask(followed.question), asked, reached)
-        if answer.differs(followed.latest):
-            answers[followed.id] = answer
-    if not answers:
-        return []
+    follows = list_follows(store) if new else []
+    due = {followed.id: reached for followed in follows if (reached := reaches(asker, followed.question, new))}
+    if due:
+        since = since or now_text()
+
+        def mark(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            written = []
+            for data in records:  # read again under the lock: a question added or removed meanwhile is kept so
+                followed = Followed.from_dict(data)
+                if followed.id in due:
+                    pending = followed.pending or Pending(since)
+                    followed = replace(followed, pending=pending.merged(due[followed.id]))
+                written.append(followed.to_dict())
+            return written
+
+        store.change(mark)
+    return len(follows), len(due)
+
+
+def pending_follows(store: FollowStore, first: Collection[str] = ()) -> list[Followed]:
+    """The followed questions waiting to be asked again: those of ids `first`, then the longest waiting first."""
+    waiting = [followed for followed in list_follows(store) if followed.pending is not None]
+    return sorted(waiting, key=lambda followed: (followed.id not in first,
+                                                 followed.pending.since if followed.pending else ""))
+
+
+def ask_pending(store: FollowStore, asker: Asker, budget: float | None = None, limit: int | None = None,
+                on_progress: Callable[[int, int, Followed], None] | None = None, asked: str | None = None,
+                clock: Callable[[], float] = time.monotonic, started: float | None = None,
+                first: Collection[str] = ()) -> Refreshed:
+    """Ask the pending followed questions again, the longest waiting first, each answer recorded as soon as it is
+    given (when it differs from the last one; the question is no longer pending either way), until none is left,
+    `limit` were asked, or the `budget` (seconds since `started`, default now; None: no limit) would be exceeded:
+    a question is begun only while the time left holds the longest answer this call has seen, and an answer still
+    being written when the budget is spent is stopped (`answer_within`). The others stay pending. `first`: ids
+    asked before the others (those an earlier run left). `on_progress(number, total, followed)` is called before
+    each."""
+    started = clock() if started is None else started
+    waiting = pending_follows(store, first)
+    changes: list[Change] = []
+    longest = 0.0
+    done = 0
+    for followed in waiting:
+        if limit is not None and done >= limit:
+            break
+        if budget is not None and clock() - started + longest >= budget:
+            break
+        assert followed.pending is not None
+        if on_progress is not None:
+            on_progress(done + 1, len(waiting), followed)
+        began = clock()
+        given = answer_within(asker, followed.question, None if budget is None else started + budget, clock)
+        longest = max(longest, clock() - began)
+        if given is None:  # stopped at the budget: still pending
+            break
+        done += 1
+        answer = FollowedAnswer.of(given, asked or now_text(), followed.pending.new_articles)
+        change = _record(store, followed.id, followed.pending, answer)
+        if change is not None:
+            changes.append(change)
+    return Refreshed(tuple(changes), 0, 0, done, len(waiting) - done, clock() - started)
+
+
+def answer_within(asker: Asker, question: str, deadline: float | None,
+                  clock: Callable[[], float] = time.monotonic) -> Answer | None:
+    """`asker`'s answer to `question`, or None when `clock` passes `deadline` before it is given: the answer is then
+    stopped after its current event (a checked sentence; the model's queue drops the rest), when `asker` streams
+    (`rag.answer.assistant.Assistant.stream`); one that only has `ask` always answers.
+
+    >>> class Slow:
+    ...     def __init__(self): self.now = 0.0
+    ...     def stream(self, question):
+    ...         for second in range(3):
+    ...             self.now += 1.0
+    ...             yield second
+    ...         yield Answer(question, "Done.")
+    >>> slow = Slow()
+    >>> answer_within(slow, "Done?", 1.5, lambda: slow.now) is None
+    True
+    >>> slow = Slow()
+    >>> answer_within(slow, "Done?", 10.0, lambda: slow.now).text
+    'Done.'
+    """
+    stream = getattr(asker, "stream", None)
+    if deadline is None or not callable(stream):
+        return asker.ask(question)
+    events = stream(question)
+    try:
+        for event in events:
+            if isinstance(event, Answer):
+                return event
+            if clock() >= deadline:
+                return None
+    finally:
+        close = getattr(events, "close", None)
+        if callable(close):
+            close()
+    raise RuntimeError(f"the answer to {question!r} ended without an Answer")
+
+
+def _record(store: FollowStore, follow: str, pending: Pending, answer: FollowedAnswer) -> Change | None:
+    """Record `answer` to the pending re-ask `pending` of question `follow` (if it says something new) and clear
+    what it answered: articles that made the question due again meanwhile stay pending. The change, if any."""
     changes: list[Change] = []
 
     def record(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -228,15 +367,43 @@ def refresh_follows(store: FollowStore, asker: Callable[[], Asker], articles: It
         written = []
         for data in records:  # read again under the lock: a question added or removed meanwhile is kept so
             followed = Followed.from_dict(data)
-            if followed.id in answers:
+            if followed.id == follow:
                 previous = followed.latest
-                followed = replace(followed, answers=(*followed.answers, answers[followed.id]))
-                changes.append(Change(followed, previous))
+                left = [article for article in (followed.pending.new_articles if followed.pending else ())
+                        if article not in pending.new_articles]
+                followed = replace(followed, pending=replace(followed.pending, new_articles=tuple(left))
+                                   if followed.pending and left else None)
+                if answer.differs(previous):
+                    followed = replace(followed, answers=(*followed.answers, answer))
+                    changes.append(Change(followed, previous))
             written.append(followed.to_dict())
         return written
 
     store.change(record)
-    return list(changes)
+    return changes[0] if changes else None
+
+
+def refresh_follows(store: FollowStore, asker: Callable[[], Asker], articles: Iterable[str],
+                    budget: float | None = None, asked: str | None = None,
+                    clock: Callable[[], float] = time.monotonic) -> Refreshed:
+    """Mark the followed questions whose search reaches one of `articles` (added or changed by an indexing run) as
+    due (`mark_due`), then ask the pending ones — those left by earlier runs first — within `budget` seconds
+    (`ask_pending`; None: all of them), recording each answer that differs from the last one. Nothing is searched
+    or asked when nothing is followed, or nothing is new and nothing pending; `asker` makes the assistant that asks,
+    called only when something is to be searched or asked (a `rag index` with nothing followed loads no model)."""
+    new = list(dict.fromkeys(articles))
+    started = clock()
+    follows = list_follows(store)
+    asking = budget is None or budget > 0
+    if not follows or not (new or (asking and any(followed.pending for followed in follows))):
+        return Refreshed()
+    chosen = asker()
+    earlier = [followed.id for followed in follows if followed.pending]  # asked first: they have waited longest
+    searched, due = mark_due(store, chosen, new, asked) if new else (0, 0)
+    if not asking:
+        return Refreshed((), searched, due, 0, len(pending_follows(store)), clock() - started)
+    done = ask_pending(store, chosen, budget, asked=asked, clock=clock, started=started, first=earlier)
+    return replace(done, searched=searched, due=due, seconds=clock() - started)
 
 
 def changes_of(follows: Sequence[Followed]) -> list[Change]:
@@ -296,21 +463,98 @@ class Notifier:
 
 
 def after_indexing(location: str | Path, report: Any, asker: Callable[[], Asker],
-                   notifier: Notifier | None = None) -> list[Change]:
-    """What every indexing run does last: re-ask the followed questions its new and changed articles (`report`:
-    a `rag.ingest.indexer.IndexReport`) may change, record the changes and send them to `notifier`. A failure
-    here is logged and leaves the index as the run wrote it."""
+                   notifier: Notifier | None = None, budget: float | None = None) -> Refreshed:
+    """What `rag index` and `rag watch` do last: mark the followed questions the run's new and changed articles
+    (`report`: a `rag.ingest.indexer.IndexReport`) may change as due, ask the pending ones within `budget` seconds
+    (`refresh_follows`), record the changes and send them to `notifier`. A failure here is logged and leaves the
+    index as the run wrote it (and the questions it marked still pending)."""
     articles = [*getattr(report, "added", ()), *getattr(report, "updated", ())]
-    if not articles or not location:
-        return []
+    if not location:
+        return Refreshed()
     try:
-        changes = refresh_follows(open_follows(location), asker, articles)
+        refreshed = refresh_follows(open_follows(location), asker, articles, budget)
     except Exception:  # the run's articles are indexed whatever happens to the re-asking
         log.exception("re-asking the followed questions failed")
-        return []
-    if changes:
-        log.info("%d followed question(s) changed: %s", len(changes),
-                 ", ".join(change.followed.id for change in changes))
+        return Refreshed()
+    _tell(refreshed, notifier)
+    return refreshed
+
+
+def _tell(refreshed: Refreshed, notifier: Notifier | None) -> None:
+    if refreshed.changes:
+        log.info("%d followed question(s) changed: %s", len(refreshed.changes),
+                 ", ".join(change.followed.id for change in refreshed.changes))
     if notifier is not None:
-        notifier.send(changes)
-    return changes
+        notifier.send(refreshed.changes)
+
+
+class FollowWorker:
+    """Asks the pending followed questions of the index at `location` in a background thread, for a server
+    (`rag serve`): uploads and watched runs only mark theirs as due (`queue`) and go on. The thread looks when
+    woken, at start (questions left pending before a restart), and every `every` seconds (questions another
+    process, such as `rag index`, left pending); it asks one question at a time, each only once `idle()` says the
+    model serves no question (a user never waits behind more than one re-ask), and sends the changes to
+    `notifier`. `stop()` ends it after the question being asked; what was not asked stays pending."""
+
+    def __init__(self, location: str | Path, asker: Callable[[], Asker], notifier: Notifier | None = None,
+                 every: float = WORKER_POLL, idle: Callable[[], bool] | None = None, pause: float = 0.25) -> None:
+        self.location = location
+        self.asker = asker
+        self.notifier = notifier
+        self.every = every
+        self.idle = idle or (lambda: True)
+        self.pause = pause
+        self.asked = 0
+        self._woken = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> FollowWorker:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="rag-follows", daemon=True)
+            self._thread.start()
+        return self
+
+    def queue(self, report: Any) -> int:
+        """Mark the followed questions an indexing run's new and changed articles (`report`) may change as due
+        (searching each followed question: no answer is written here) and wake the thread; how many it found due.
+        A failure is logged (the run's articles stay indexed) and counts none."""
+        articles = [*getattr(report, "added", ()), *getattr(report, "updated", ())]
+        if not articles:
+            return 0
+        try:
+            refreshed = refresh_follows(open_follows(self.location), self.asker, articles, budget=0)
+        except Exception:
+            log.exception("choosing the followed questions to ask again failed")
+            return 0
+        self.start()
+        self.wake()
+        return refreshed.due
+
+    def wake(self) -> None:
+        self._woken.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopped.set()
+        self._woken.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stopped.is_set():
+            self._woken.clear()
+            try:
+                self._ask_all()
+            except Exception:  # a bug or a failing model: logged, and tried again at the next look
+                log.exception("asking the pending followed questions failed")
+            self._woken.wait(self.every)
+
+    def _ask_all(self) -> None:
+        store = open_follows(self.location)
+        while not self._stopped.is_set() and pending_follows(store):
+            while not self.idle():  # a user's question first
+                if self._stopped.wait(self.pause):
+                    return
+            refreshed = ask_pending(store, self.asker(), limit=1)
+            self.asked += refreshed.asked
+            _tell(refreshed, self.notifier)

@@ -72,6 +72,9 @@ class Settings:
     span_threshold: float = _setting(SPAN_ANSWER_THRESHOLD, "the span reader's chance from which its exact "
                                      "answer is the answer, cited, without the model writing (above 1: the model "
                                      "writes every answer)")
+    follow_budget: float = _setting(8.0, "seconds an indexing run (rag index, rag watch) may spend asking followed "
+                                    "questions again; those due beyond it stay pending, asked by the next run, "
+                                    "`rag follow refresh` or a server's background worker (0: ask none)")
     max_question_chars: int = _setting(2000, "longest question accepted")
     context_size: int = _setting(2048, "LLM context window in tokens")
     max_answer_tokens: int = _setting(160, "longest answer the model may write, in tokens")
@@ -151,6 +154,8 @@ class Settings:
         if self.store and not self.store.startswith(("postgresql://", "postgres://")):
             problems.append("store must be a PostgreSQL URL (postgresql://user:password@host/db) or empty for the "
                             "index folder")
+        if self.follow_budget < 0:
+            problems.append(f"follow_budget must be 0 or more, got {self.follow_budget}")
         if self.max_file_mb <= 0:
             problems.append(f"max_file_mb must be more than 0, got {self.max_file_mb}")
         if problems:

@@ -302,7 +302,10 @@ def upload_articles(add_articles: AddArticles | None, files: Sequence[Any] | Non
     except Exception as exc:
         _log_unexpected(exc, "upload")
         return render_notice(error_message(exc), error=True)
-    return render_index_report(report)
+    queued = int(report.get("followed_queued") or 0)  # asked in the background: the reply does not wait for them
+    followed = render_notice(f"{queued} followed question(s) queued to be asked again in the background.") \
+        if queued else ""
+    return render_index_report(report) + followed
 
 
 def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from fastapi import Query as Parameter
@@ -51,6 +51,9 @@ from rag.serve.queue import QueuedLLM
 from rag.serve.streaming import ask_events, event_stream, final_answer, first_piece
 from rag.settings import Settings
 from rag.store import uploads_place
+
+if TYPE_CHECKING:
+    from rag.follow import FollowWorker
 
 
 class AddArticles(Protocol):
@@ -88,10 +91,14 @@ class ChatBuilder(Protocol):
                  info: Callable[[], Mapping[str, Any]] | None = None) -> Any: ...
 
 
-def article_adder(assistant: Any) -> AddArticles | None:
+def article_adder(assistant: Any, follows: FollowWorker | None = None) -> AddArticles | None:
     """Add uploaded files to the index the assistant serves (`rag.ingest.uploads.add_files`: stored under the index's
     uploads folder, whatever their names say, then indexed incrementally with the index's own chunk settings, as
     the assistant's settings configure an "upload" run: `rag.ingest.indexer.UpdateOptions.from_settings`).
+
+    The followed questions the new articles may change are only queued (`rag.follow.FollowWorker.queue`: `follows`,
+    the server's worker, else one of this adder's own): the reply does not wait for their answers and says how many
+    were queued (`followed_queued`).
 
     None when the assistant has no on-disk index (then uploads are refused). With the index in a database, the
     files are kept under the `index` setting's folder (`<index>/uploads/`) of this server and indexed into the
@@ -107,6 +114,9 @@ def article_adder(assistant: Any) -> AddArticles | None:
 
     settings = getattr(assistant, "settings", None)
     options = UpdateOptions.from_settings(settings if isinstance(settings, Settings) else Settings(), "upload")
+    from rag.follow import FollowWorker
+
+    worker = follows or FollowWorker(store or folder, lambda: assistant)
 
     def add(files: Sequence[tuple[str, bytes]], on_progress: ProgressCallback | None = None) -> dict[str, Any]:
         from rag.ingest.uploads import add_files
@@ -117,10 +127,8 @@ def article_adder(assistant: Any) -> AddArticles | None:
             check_writable()
         report = add_files(files, Path(folder), retriever.embedder, options, on_progress=on_progress, store=store)
         retriever.refresh()  # the next question sees the new generation anyway; this makes stats current now
-        from rag.follow import after_indexing
-
-        after_indexing(store or folder, report, lambda: assistant)  # the followed questions it may change
         data: dict[str, Any] = report.to_dict()
+        data["followed_queued"] = worker.queue(report)  # asked in the background (issue 24)
         return data
 
     return add

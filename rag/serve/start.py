@@ -28,6 +28,7 @@ from rag.settings import Settings
 
 if TYPE_CHECKING:
     from rag.answer.assistant import Assistant
+    from rag.follow import FollowWorker
     from rag.models.llm import LLM
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
     if announce:
         announce(f"Loading the language model ({settings.llm_url or settings.llm})...")
     assistant, queued = load_served_assistant(settings)
-    app = create_app(assistant, token=settings.token, queued=queued, add_articles=article_adder(assistant),
+    follows = follow_worker(assistant, queued, watch.notify if watch else "")
+    app = create_app(assistant, token=settings.token, queued=queued, add_articles=article_adder(assistant, follows),
                      chat=chat, hosts=loopback_hosts(settings.host))
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     if announce:
@@ -70,11 +72,13 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
         announce(f"Serving {stats.get('passages', 0)} passages on http://{host}:{settings.port} ({page}API "
                  f"docs at /docs; threads: {budgets})")
     stop = threading.Event()
-    watcher = start_watching(assistant, settings, watch, stop, announce) if watch else None
+    watcher = start_watching(assistant, settings, watch, stop, announce, follows) if watch else None
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
     finally:
         stop.set()
+        if follows is not None:
+            follows.stop()  # after the question being asked: the others stay pending for the next start
         if watcher is not None:
             # A run still fetching is left to end with the process: the index only ever switches to a whole
             # generation, and the next start finishes the work.
@@ -82,13 +86,32 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
         queued.close()
 
 
+def follow_worker(assistant: Assistant, queued: QueuedLLM, notify: str = "") -> FollowWorker | None:
+    """The served index's worker asking its pending followed questions in the background (`rag.follow.FollowWorker`),
+    started (it first asks those left pending before this start), each question asked only while no user's question
+    waits for the model or is being answered; None without an index on disk."""
+    from rag.follow import FollowWorker, Notifier
+
+    location = assistant.retriever.index.location
+    if not location:
+        return None
+
+    def idle() -> bool:
+        status = queued.status()
+        return status["waiting"] == 0 and status["running"] == 0
+
+    return FollowWorker(location, lambda: assistant, Notifier(notify) if notify else None, idle=idle).start()
+
+
 def start_watching(assistant: Assistant, settings: Settings, watch: Watching, stop: threading.Event,
-                   announce: Callable[[str], None] | None = None) -> threading.Thread:
+                   announce: Callable[[str], None] | None = None,
+                   follows: FollowWorker | None = None) -> threading.Thread:
     """Keep `watch.sources` indexed into the served index in a daemon thread until `stop` is set; returns it.
 
     Each run uses the served retriever's embedder (no second model in memory) and then refreshes the retriever,
     so that the next question already searches the new articles. The runs are those of `rag watch` with the same
-    settings (`UpdateOptions.from_settings(settings, "watch")`)."""
+    settings (`UpdateOptions.from_settings(settings, "watch")`). The followed questions a run may change are queued
+    for `follows` (the server's worker; else one of its own), which asks them in the background."""
     from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
     from rag.ingest.intervals import describe_interval
     from rag.ingest.watch import Watcher
@@ -101,14 +124,14 @@ def start_watching(assistant: Assistant, settings: Settings, watch: Watching, st
     web = WebClient.from_settings(settings)
     options = UpdateOptions.from_settings(settings, "watch", prune_feeds=watch.prune_feeds)  # as `rag watch` runs
 
-    from rag.follow import Notifier, after_indexing
+    from rag.follow import FollowWorker, Notifier
 
-    notifier = Notifier(watch.notify) if watch.notify else None
+    worker = follows or FollowWorker(folder, lambda: assistant, Notifier(watch.notify) if watch.notify else None)
 
     def run(sources: Any) -> IndexReport:
         report = update_index(sources, folder, retriever.embedder, options, web=web)
         retriever.refresh()
-        after_indexing(folder, report, lambda: assistant, notifier)  # the followed questions the run may change
+        worker.queue(report)  # the followed questions the run may change: asked in the background
         return report
 
     def loop() -> None:

@@ -1,6 +1,6 @@
 """Where the followed questions of an index are kept (`rag.follow`): with the index, shared by everyone using it.
 
-An index folder keeps them in `follows.json` beside its generations (a readable, versioned file: `{"format": 1,
+An index folder keeps them in `follows.json` beside its generations (a readable, versioned file: `{"format": 2,
 "follows": [...]}`, written whole and switched atomically, under its own lock so that a reader never sees half a
 file); a PostgreSQL store in its table `rag_follows` (one row per followed question, its record as JSON). Both
 give `read()` and `change(edit)`: the edit gets the list as stored and returns the new one, with nobody else
@@ -20,8 +20,10 @@ from rag.store.postgres_database import Database, is_database_url
 
 FOLLOWS_FILE = "follows.json"
 FOLLOWS_LOCK = "follows.lock"
-FOLLOWS_FORMAT = 1
-"""The version of `follows.json`: a newer one is refused rather than misread."""
+FOLLOWS_FORMAT = 2
+"""The version of `follows.json`: a newer one is refused rather than misread. Format 2 added a question's
+`pending` re-ask (`rag.follow.Pending`); a format-1 file reads as is (nothing pending) and is written as format 2
+by its next change, which a version that knows only format 1 then refuses rather than drop what is pending."""
 
 Edit = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
