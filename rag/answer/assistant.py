@@ -34,9 +34,9 @@ from rag.answer.cite import AnswerCheck, Checked, is_refusal, off_topic, quoted_
 from rag.answer.conversation import (
     REWRITE_SYSTEM,
     accept_rewrite,
+    follow_up_readings,
     is_follow_up,
     question_parts,
-    resolve_follow_up,
 )
 from rag.answer.evidence import (
     AnswerKinds,
@@ -286,8 +286,16 @@ class Assistant:
 
     def _plan(self, asked: Query, history: History, k: int | None) -> _Plan:
         """Everything before generation: the stand-alone question, the passages (one per story, within the period
-        the question names), the evidence, and the prompt (None when the passages do not answer)."""
-        query = self.standalone_question(asked, history)
+        the question names), the evidence, and the prompt (None when the passages do not answer). A follow-up the
+        rules can read more than one way (`standalone_questions`) is planned for each reading, and the plan whose
+        evidence answers best is kept (the first on a tie; a plan that refuses only when all do)."""
+        # -- follow-ups (issue 22): one plan per reading, the best kept --
+        readings = self.standalone_questions(asked, history)
+        plans = [self._plan_reading(query, history, k) for query in readings]
+        return max(plans, key=lambda plan: (plan.prompt is not None, plan.evidence.answerable))
+
+    def _plan_reading(self, query: Query, history: History, k: int | None) -> _Plan:
+        """`_plan` for one stand-alone reading of the question."""
         found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
         hits, period, outside = found.hits, found.period, found.outside
         passages = [hit.passage for hit in hits]
@@ -403,11 +411,17 @@ class Assistant:
 
     def standalone_question(self, asked: Query | str, history: History) -> Query:
         """The question rewritten to stand alone when it leans on the conversation (see rag.answer.conversation):
-        whether it does is decided here, once per question."""
+        the likeliest of `standalone_questions`."""
+        return self.standalone_questions(asked, history)[0]
+
+    def standalone_questions(self, asked: Query | str, history: History) -> list[Query]:
+        """The ways the question can be read to stand alone, likeliest first: itself when it does not lean on the
+        conversation (decided here, once per question), a chat model's rewrite when it keeps what was asked, else
+        the rules' readings (`rag.answer.conversation.follow_up_readings`)."""
         asked = Query(asked) if isinstance(asked, str) else asked
         question = asked.text
         if not is_follow_up(question, history):
-            return asked
+            return [asked]
         if self._llm is not None and self._llm.chat:
             messages = [{"role": "system", "content": REWRITE_SYSTEM}]
             for earlier_question, earlier_answer in list(history)[-2:]:
@@ -416,9 +430,9 @@ class Assistant:
             messages.append({"role": "user", "content": question})
             rewritten = "".join(self._llm.stream(Prompt(tuple(messages), "", ()), 64, 0.0)).strip()
             if accept_rewrite(question, rewritten):
-                return dataclasses.replace(asked, text=rewritten)
-        resolved = resolve_follow_up(question, history)
-        return dataclasses.replace(asked, text=resolved.text, context=resolved.context)
+                return [dataclasses.replace(asked, text=rewritten)]
+        return [dataclasses.replace(asked, text=reading.text, context=reading.context)
+                for reading in follow_up_readings(question, history)]
 
     def stats(self) -> dict[str, Any]:
         index = self.retriever.index
