@@ -56,15 +56,20 @@ def topic_of(question: str) -> str:
     ''
     >>> topic_of("When was the University of Chicago founded?")
     ''
-    >>> topic_of("Where is the Jazz Jamboree hosted?")
-    'the Jazz Jamboree'
+    >>> topic_of("Where is the Jazz Jamboree hosted?"), topic_of("Where does the Middle Rhine flow?")
+    ('the Jazz Jamboree', 'the Middle Rhine')
     """
     match = re.search(r"\bthe\s+((?:[A-Z][\w-]*\s+)*[A-Z][\w-]*)(?:(['’]s)|\s+([a-z][\w-]+))", question)
     if not match or (match.group(3) or "") in _NOT_NOUNS:  # "the University of Chicago", "the Sahara each year"
         return ""
     name, possessive, noun = match.groups()
-    if possessive or (noun.endswith("ed") and len(noun) > 4):  # "the Jazz Jamboree hosted": a verb, not a noun
-        return f"the {name}"
+    # After "does"/"did", a word the question ends on or a preposition follows is its verb: "does the Middle
+    # Rhine flow between …?" (not "did the Maplewood footbridge reopen?").
+    following = question[match.end():].strip(" ?").split()[:1]
+    after_auxiliary = question[:match.start()].split()[-1:] in (["does"], ["do"], ["did"]) and (
+        not following or following[0].lower() in _BEFORE_SUBJECT | {"between", "by", "with"})
+    if possessive or after_auxiliary or (noun.endswith("ed") and len(noun) > 4):
+        return f"the {name}"  # "the Jazz Jamboree hosted", "does the Middle Rhine flow": a verb, not a noun
     return f"the {name} {noun}"
 
 
