@@ -5,8 +5,8 @@
 loaded on first use, so `search` and `stats` stay fast and never pay for them.
 
 One question's path (`stream`): what the user typed becomes a `rag.records.Query` (`Assistant.query`: the edges may
-build it themselves), is made to stand alone (follow-ups: decided once; the previous question kept as its
-`context`) and split into its parts (two-part questions); retrieval finds passages; the answer finder scores
+build it themselves), is made to stand alone (follow-ups: decided once; read each way the rules allow, the
+reading whose evidence answers best kept) and split into its parts (two-part questions); retrieval finds passages; the answer finder scores
 every sentence of them for each part (`rag.answer.evidence`; once: quoting and citing reuse those scores) and,
 when even the best sentence is unlikely to answer, the assistant refuses without the
 model; otherwise the model is shown those sentences (with the one before each), not whole passages, and what it
