@@ -6,11 +6,11 @@ loaded on first use, so `search` and `stats` stay fast and never pay for them.
 
 One question's path (`stream`): what the user typed becomes a `rag.records.Query` (`Assistant.query`: the edges may
 build it themselves), is made to stand alone (follow-ups: decided once; read each way the rules allow, the
-reading whose evidence answers best kept) and split into its parts (two-part questions); retrieval finds passages; the answer finder scores
-every sentence of them for each part (`rag.answer.evidence`; once: quoting and citing reuse those scores) and,
-when even the best sentence is unlikely to answer, the assistant refuses without the
-model; otherwise the model is shown those sentences (with the one before each), not whole passages, and what it
-writes is checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed
+best-answered reading kept) and split into its parts (two-part questions); retrieval finds passages; the answer
+finder scores every sentence of them for each part (`rag.answer.evidence`; once: quoting and citing reuse those
+scores) and, when even the best sentence is unlikely to answer, the assistant refuses without the model;
+otherwise the model is shown those sentences (with the one before each), not whole passages, and what it writes is
+checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed
 are streamed, so nothing unchecked is ever on screen. If none passed, the best evidence sentence of each part is
 quoted when it holds the kind of thing asked for; else the assistant refuses.
 
@@ -37,6 +37,7 @@ from rag.answer.conversation import (
     follow_up_readings,
     is_follow_up,
     question_parts,
+    repeats,
 )
 from rag.answer.evidence import (
     AnswerKinds,
@@ -100,6 +101,8 @@ class _Plan:
     names them (`rag.answer.timeframe.outside_note`)."""
     missing: tuple[str, ...] = ()
     """Parts of a two-part question the passages do not answer (the others are answered): the answer says so."""
+    previous_answer: str = ""
+    """A follow-up's previous answer: an answer that only says it again answers nothing new (`repeats`)."""
 
 
 class Assistant:
@@ -241,6 +244,8 @@ class Assistant:
             yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
             return
         reading = self._reading(plan)
+        if reading is not None and repeats(reading.span.text, plan.previous_answer):
+            reading = None  # a follow-up's span that is the previous answer again: the model writes instead
         if confident(reading, self.settings.span_threshold):
             answer = self._span_answer(question, "", plan, reading)
             yield Drafting()  # every answer's stream has the same shape, whoever wrote it
@@ -270,6 +275,8 @@ class Assistant:
             yield TextChunk(" " + sentence if shown else _opening(sentence, plan.period, check, opened))
             shown += 1
         final = self._final(question, query.search_text, text.strip(), check, evidence, passages, llm.chat)
+        if not final.refused and repeats(final.text, plan.previous_answer):  # the previous answer again: refused
+            final = self._refusal(question, text.strip(), query.search_text)
         if not shown and not final.refused and claim_disagrees(final.text, reading):
             # Nothing of the model's passed the checks (the answer is quoted evidence) and the quote leaves out the
             # span the reader found: the span answer instead. Streamed sentences are never taken back (a sample
@@ -292,7 +299,9 @@ class Assistant:
         # -- follow-ups (issue 22): one plan per reading, the best kept --
         readings = self.standalone_questions(asked, history)
         plans = [self._plan_reading(query, history, k) for query in readings]
-        return max(plans, key=lambda plan: (plan.prompt is not None, plan.evidence.answerable))
+        best = max(plans, key=lambda plan: (plan.prompt is not None, plan.evidence.answerable))
+        follows = len(readings) > 1 or readings[0] != asked
+        return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
 
     def _plan_reading(self, query: Query, history: History, k: int | None) -> _Plan:
         """`_plan` for one stand-alone reading of the question."""

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from rag.answer.prompts import strip_markers
 from rag.records import Query
-from rag.text import STOP_WORDS, SURFACE_WORD, content_words, specific_terms, split_sentences
+from rag.text import STOP_WORDS, SURFACE_WORD, content_words, fold, specific_terms, split_sentences
 
 History = Sequence[tuple[str, str]]
 
@@ -387,6 +387,28 @@ def _with_pronouns_resolved(question: str, previous_question: str, previous_answ
         # "How much of Poland's national income does Warsaw produce?" was answered with the 12% of income).
         return Query(rewritten)
     return Query(question, context=previous_question)
+
+
+def repeats(answer: str, previous_answer: str) -> bool:
+    """Whether an answer to a follow-up says again what the previous answer said (nearly the same words, markers
+    and case aside: `REPEAT_SHARE` of either's words are shared): a follow-up asks something else ("And the school
+    roofs?" after the library's cost is not answered by the library's cost again), though a part of the previous
+    answer may answer it ("1816" out of "It became the centre in 1815 and the university opened in 1816").
+
+    >>> repeats("120,000 euros a year [1].", "120,000 euros a year [1].")
+    True
+    >>> repeats("1816 [1].", "It became the centre in 1815 and the university opened in 1816 [1].")
+    False
+    >>> repeats("3.1 million euros [2].", "120,000 euros a year [1]."), repeats("It rained [1].", "")
+    (False, False)
+    """
+    said = set(SURFACE_WORD.findall(fold(strip_markers(answer))))
+    before = set(SURFACE_WORD.findall(fold(strip_markers(previous_answer))))
+    return bool(said and before) and len(said & before) >= REPEAT_SHARE * len(said | before)
+
+
+REPEAT_SHARE = 0.8
+"""Share of the two answers' words (of all the words either has) that makes one the other's repeat."""
 
 
 def accept_rewrite(original: str, rewritten: str) -> bool:
