@@ -203,26 +203,31 @@ def test_real_models_answer_a_pronoun_follow_up_about_the_previous_turns_subject
 
 # Follow-ups of the forms the held-out conversations have (tools/eval/dialogues.py), with the previous turn's answer
 # as the assistant would have given it: (previous question, its answer, follow-up, article, what the cited passage
-# must hold).
+# must hold, whether the rules resolve it: only then is a refusal a failure).
 FORMS = [
     ("Which company is building the fibre network in the Lenn Valley?", "Carrow Valley Networks [1].",
-     "Who is its managing director?", "broadband-rollout.txt", "Jonas Feld"),  # a pronoun for the answer's name
+     "Who is its managing director?", "broadband-rollout.txt", "Jonas Feld", True),  # a pronoun for the answer
     ("Which schools will get new roofs?", "Hillcrest and Riverside primary schools [1].",
-     "Why does the first one need a new roof?", "town-council-budget.txt", "leaked"),  # a part of a list
+     "Why does the first one need a new roof?", "town-council-budget.txt", "leaked", True),  # a part of a list
+    # An ellipsis the rules cannot say in full: searched with the previous question; measured, the span reader
+    # answered it with the previous answer's "120,000 euros a year" again.
     ("What will the Sunday opening of the library cost a year?", "120,000 euros a year [1].",
-     "And the school roofs?", "town-council-budget.txt", "3.1 million"),  # an ellipsis
+     "And the school roofs?", "town-council-budget.txt", "3.1 million", False),
 ]
 
 
 @pytest.mark.slow
 def test_follow_ups_of_every_form_cite_the_passage_that_answers_them(real_assistant) -> None:  # type: ignore[no-untyped-def]
     """Through `Assistant.ask` with a history, the real embedder, answer finder, span reader and model: the answer
-    cites the article that answers the follow-up, in a passage holding the fact, and is not the previous answer
-    (a refusal would fail: each fact is in the index). The model's words are not asserted on."""
-    for previous, answer, follow_up, article, fact in FORMS:
+    is never the previous answer again, and cites the article that answers the follow-up, in a passage holding the
+    fact (a follow-up the rules resolve is answered: its fact is in the index). The model's words are not asserted
+    on."""
+    for previous, answer, follow_up, article, fact, resolved in FORMS:
         reply = real_assistant.ask(follow_up, history=[(previous, answer)])
+        assert reply.text != answer, follow_up
+        if reply.refused and not resolved:
+            continue
         assert not reply.refused, (follow_up, reply)
-        assert reply.text != answer
         cited = [citation.passage for citation in reply.citations]
         assert cited and all(passage.article_id.endswith(article) for passage in cited), (follow_up, reply)
         assert any(fact in passage.text for passage in cited), (follow_up, reply)

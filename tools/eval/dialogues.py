@@ -503,6 +503,20 @@ def score_item(item: dict[str, Any], assistant: Any) -> dict[str, Any]:
             round(time.perf_counter() - started, 3), **detail}
 
 
+def shown_item(item: dict[str, Any], assistant: Any) -> dict[str, Any]:
+    """A follow-up's evidence without the model writing (`score --shown`): the history is the first question and
+    its gold answer, and the detail says whether the evidence the model would be shown holds the gold answer (or
+    whether the assistant refuses before asking it). Minutes rather than hours on a busy machine; an upper bound
+    of what the model can answer, and what retrieval and the follow-up rules alone decide."""
+    started = time.perf_counter()
+    history = [(item["turns"][0], f"{item['first_answers'][0]} [1].")]
+    prompt = assistant.prompt(item["turns"][1], history=history)
+    shown = " ".join(passage.text for passage in prompt.passages) if prompt is not None else ""
+    return {"id": item["id"], "kind": "follow-up", "form": item.get("form", "pronoun"),
+            "shown": contains_answer(shown, item["answers"]), "refused": prompt is None,
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
 def report(details: Sequence[dict[str, Any]]) -> dict[str, str]:
     """The figures of a run, as "count/total" strings.
 
@@ -511,7 +525,16 @@ def report(details: Sequence[dict[str, Any]]) -> dict[str, str]:
     '1/1'
     """
     figures: dict[str, str] = {}
-    follow = [detail for detail in details if detail["kind"] == "follow-up"]
+    shown = [detail for detail in details if "shown" in detail]
+    for form in ("pronoun", *FOLLOW_UP_FORMS) if shown else ():
+        of_form = [detail for detail in shown if detail["form"] == form]
+        if of_form:
+            figures[f"follow-up, {form}: evidence shown holds gold / refused before the model"] = (
+                f"{sum(d['shown'] for d in of_form)}/{len(of_form)}, "
+                f"{sum(d['refused'] for d in of_form)}/{len(of_form)}")
+    if shown:
+        figures["follow-up, all forms: evidence shown holds gold"] = f"{sum(d['shown'] for d in shown)}/{len(shown)}"
+    follow = [detail for detail in details if detail["kind"] == "follow-up" and "shown" not in detail]
     if follow:
         total = len(follow)
         figures["follow-up: answer holds gold"] = f"{sum(d['held'] for d in follow)}/{total}"
@@ -562,6 +585,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--details", type=Path, default=None, help="one JSON line per item")
     run.add_argument("--kind", choices=tuple(SIZES), default=None, help="only this kind")
     run.add_argument("--per-kind", type=int, default=None, help="only the first N items of each kind")
+    run.add_argument("--shown", action="store_true",
+                     help="follow-ups only, the model not asked: does the evidence it would be shown hold the gold")
     show = commands.add_parser("report", help="the figures of a details file a score run wrote")
     show.add_argument("details", type=Path)
     arguments = parser.parse_args(argv)
@@ -581,14 +606,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rag import Assistant
 
     assistant = Assistant.load(arguments.index)
-    items = [item for item in _read_jsonl(arguments.items) if arguments.kind in (None, item["kind"])]
+    kind = "follow-up" if arguments.shown else arguments.kind
+    items = [item for item in _read_jsonl(arguments.items) if kind in (None, item["kind"])]
     if arguments.per_kind is not None:
         items = [item for item in items
                  if sum(other["kind"] == item["kind"] for other in items[:items.index(item)]) < arguments.per_kind]
     details = []
     written = arguments.details.open("w", encoding="utf-8") if arguments.details else None
     for number, item in enumerate(items, start=1):
-        details.append(score_item(item, assistant))
+        details.append(shown_item(item, assistant) if arguments.shown else score_item(item, assistant))
         if written:  # line by line: a long run interrupted still has its details
             written.write(json.dumps(details[-1]) + "\n")
             written.flush()
