@@ -53,3 +53,25 @@ def test_the_report_counts_parts_answered_and_said_missing() -> None:
     assert figures["two-part: a part said missing"] == "1/2"
     assert figures["two-part: one part answered, the other neither answered nor said missing"] == "1/2"
     assert figures["two-part: both parts counting quoted evidence"] == "1/2"
+
+
+def test_follow_ups_of_every_form_are_built_from_one_paragraphs_questions() -> None:
+    paragraph = [
+        question("p1", "What was the population of Jacksonville in 1900?", ["28,429"]),
+        question("p2", "What was the population of Jacksonville in 2010?", ["821,784"]),
+        question("p3", "Which two rivers meet in Jacksonville?", ["the St. Johns and the Trout"]),
+        question("p4", "How long is the Trout?", ["20 miles"]),
+        question("p5", "Which company built the Jacksonville port?", ["Maxwell Harbour"]),
+        question("p6", "When was Maxwell Harbour founded?", ["1882"]),
+    ]
+    items = build(paragraph, ["a001"], sizes={"follow-up": 0, "two-part": 0, "two-hop": 0})
+    by_form = {(item["form"], item["turns"][1]): item for item in items}
+    assert ("ellipsis", "And in 2010?") in by_form and by_form[("ellipsis", "And in 2010?")]["answers"] == ["821,784"]
+    assert ("answer-part", "How long is the second one?") in by_form
+    assert ("answer-subject", "When was it founded?") in by_form
+    stands = [item for item in items if item["form"] == "stands-alone"]
+    assert stands and all(item["turns"][1] in {entry["question"] for entry in paragraph} for item in stands)
+    assert all(item["kind"] == "follow-up" and item["article_id"] == "a001" for item in items)
+    figures = report([{"kind": "follow-up", "form": "ellipsis", "held": True, "held_with_evidence": True,
+                       "refused": False, "repeated": False}])
+    assert figures["follow-up, ellipsis: holds gold / with evidence / refused"] == "1/1, 1/1, 0/1"

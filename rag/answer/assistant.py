@@ -5,12 +5,12 @@
 loaded on first use, so `search` and `stats` stay fast and never pay for them.
 
 One question's path (`stream`): what the user typed becomes a `rag.records.Query` (`Assistant.query`: the edges may
-build it themselves), is made to stand alone (follow-ups: decided once; the previous question kept as its
-`context`) and split into its parts (two-part questions); retrieval finds passages; the answer finder scores
-every sentence of them for each part (`rag.answer.evidence`; once: quoting and citing reuse those scores) and,
-when even the best sentence is unlikely to answer, the assistant refuses without the
-model; otherwise the model is shown those sentences (with the one before each), not whole passages, and what it
-writes is checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed
+build it themselves), is made to stand alone (follow-ups: decided once; read each way the rules allow, the
+best-answered reading kept) and split into its parts (two-part questions); retrieval finds passages; the answer
+finder scores every sentence of them for each part (`rag.answer.evidence`; once: quoting and citing reuse those
+scores) and, when even the best sentence is unlikely to answer, the assistant refuses without the model;
+otherwise the model is shown those sentences (with the one before each), not whole passages, and what it writes is
+checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed
 are streamed, so nothing unchecked is ever on screen. If none passed, the best evidence sentence of each part is
 quoted when it holds the kind of thing asked for; else the assistant refuses.
 
@@ -34,9 +34,10 @@ from rag.answer.cite import AnswerCheck, Checked, is_refusal, off_topic, quoted_
 from rag.answer.conversation import (
     REWRITE_SYSTEM,
     accept_rewrite,
+    follow_up_readings,
     is_follow_up,
     question_parts,
-    resolve_follow_up,
+    repeats,
 )
 from rag.answer.evidence import (
     AnswerKinds,
@@ -100,6 +101,8 @@ class _Plan:
     names them (`rag.answer.timeframe.outside_note`)."""
     missing: tuple[str, ...] = ()
     """Parts of a two-part question the passages do not answer (the others are answered): the answer says so."""
+    previous_answer: str = ""
+    """A follow-up's previous answer: an answer that only says it again answers nothing new (`repeats`)."""
 
 
 class Assistant:
@@ -241,6 +244,8 @@ class Assistant:
             yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
             return
         reading = self._reading(plan)
+        if reading is not None and repeats(reading.span.text, plan.previous_answer):
+            reading = None  # a follow-up's span that is the previous answer again: the model writes instead
         if confident(reading, self.settings.span_threshold):
             answer = self._span_answer(question, "", plan, reading)
             yield Drafting()  # every answer's stream has the same shape, whoever wrote it
@@ -270,6 +275,8 @@ class Assistant:
             yield TextChunk(" " + sentence if shown else _opening(sentence, plan.period, check, opened))
             shown += 1
         final = self._final(question, query.search_text, text.strip(), check, evidence, passages, llm.chat)
+        if not final.refused and repeats(final.text, plan.previous_answer):  # the previous answer again: refused
+            final = self._refusal(question, text.strip(), query.search_text)
         if not shown and not final.refused and claim_disagrees(final.text, reading):
             # Nothing of the model's passed the checks (the answer is quoted evidence) and the quote leaves out the
             # span the reader found: the span answer instead. Streamed sentences are never taken back (a sample
@@ -286,8 +293,18 @@ class Assistant:
 
     def _plan(self, asked: Query, history: History, k: int | None) -> _Plan:
         """Everything before generation: the stand-alone question, the passages (one per story, within the period
-        the question names), the evidence, and the prompt (None when the passages do not answer)."""
-        query = self.standalone_question(asked, history)
+        the question names), the evidence, and the prompt (None when the passages do not answer). A follow-up the
+        rules can read more than one way (`standalone_questions`) is planned for each reading, and the plan whose
+        evidence answers best is kept (the first on a tie; a plan that refuses only when all do)."""
+        # -- follow-ups (issue 22): one plan per reading, the best kept --
+        readings = self.standalone_questions(asked, history)
+        plans = [self._plan_reading(query, history, k) for query in readings]
+        best = max(plans, key=lambda plan: (plan.prompt is not None, plan.evidence.answerable))
+        follows = len(readings) > 1 or readings[0] != asked
+        return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
+
+    def _plan_reading(self, query: Query, history: History, k: int | None) -> _Plan:
+        """`_plan` for one stand-alone reading of the question."""
         found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
         hits, period, outside = found.hits, found.period, found.outside
         passages = [hit.passage for hit in hits]
@@ -403,11 +420,17 @@ class Assistant:
 
     def standalone_question(self, asked: Query | str, history: History) -> Query:
         """The question rewritten to stand alone when it leans on the conversation (see rag.answer.conversation):
-        whether it does is decided here, once per question."""
+        the likeliest of `standalone_questions`."""
+        return self.standalone_questions(asked, history)[0]
+
+    def standalone_questions(self, asked: Query | str, history: History) -> list[Query]:
+        """The ways the question can be read to stand alone, likeliest first: itself when it does not lean on the
+        conversation (decided here, once per question), a chat model's rewrite when it keeps what was asked, else
+        the rules' readings (`rag.answer.conversation.follow_up_readings`)."""
         asked = Query(asked) if isinstance(asked, str) else asked
         question = asked.text
         if not is_follow_up(question, history):
-            return asked
+            return [asked]
         if self._llm is not None and self._llm.chat:
             messages = [{"role": "system", "content": REWRITE_SYSTEM}]
             for earlier_question, earlier_answer in list(history)[-2:]:
@@ -416,9 +439,9 @@ class Assistant:
             messages.append({"role": "user", "content": question})
             rewritten = "".join(self._llm.stream(Prompt(tuple(messages), "", ()), 64, 0.0)).strip()
             if accept_rewrite(question, rewritten):
-                return dataclasses.replace(asked, text=rewritten)
-        resolved = resolve_follow_up(question, history)
-        return dataclasses.replace(asked, text=resolved.text, context=resolved.context)
+                return [dataclasses.replace(asked, text=rewritten)]
+        return [dataclasses.replace(asked, text=reading.text, context=reading.context)
+                for reading in follow_up_readings(question, history)]
 
     def stats(self) -> dict[str, Any]:
         index = self.retriever.index

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from rag.answer.prompts import strip_markers
 from rag.records import Query
-from rag.text import SURFACE_WORD, content_words, specific_terms
+from rag.text import STOP_WORDS, SURFACE_WORD, content_words, fold, specific_terms, split_sentences
 
 History = Sequence[tuple[str, str]]
 
@@ -56,12 +56,21 @@ def topic_of(question: str) -> str:
     ''
     >>> topic_of("When was the University of Chicago founded?")
     ''
+    >>> topic_of("Where is the Jazz Jamboree hosted?"), topic_of("Where does the Middle Rhine flow?")
+    ('the Jazz Jamboree', 'the Middle Rhine')
     """
     match = re.search(r"\bthe\s+((?:[A-Z][\w-]*\s+)*[A-Z][\w-]*)(?:(['’]s)|\s+([a-z][\w-]+))", question)
     if not match or (match.group(3) or "") in _NOT_NOUNS:  # "the University of Chicago", "the Sahara each year"
         return ""
     name, possessive, noun = match.groups()
-    return f"the {name}" if possessive else f"the {name} {noun}"
+    # After "does"/"did", a word the question ends on or a preposition follows is its verb: "does the Middle
+    # Rhine flow between …?" (not "did the Maplewood footbridge reopen?").
+    following = question[match.end():].strip(" ?").split()[:1]
+    after_auxiliary = question[:match.start()].split()[-1:] in (["does"], ["do"], ["did"]) and (
+        not following or following[0].lower() in _BEFORE_SUBJECT | {"between", "by", "with"})
+    if possessive or after_auxiliary or (noun.endswith("ed") and len(noun) > 4):
+        return f"the {name}"  # "the Jazz Jamboree hosted", "does the Middle Rhine flow": a verb, not a noun
+    return f"the {name} {noun}"
 
 
 _NOT_NOUNS = {"of", "and", "or", "in", "on", "at", "to", "for", "from", "by", "with", "each", "every", "as", "is",
@@ -110,6 +119,163 @@ def subject_name(question: str) -> str:
     return names[-1] if names else ""
 
 
+_ELLIPSIS = re.compile(r"^(?:and|but|also|so)?\s*(?:what|how)\s+about\s+(?P<about>.+?)\??$|"
+                       r"^(?:and|but|also)\s+(?P<and>.+?)\??$", re.IGNORECASE)
+_PHRASE_OPENERS = {"in", "on", "at", "for", "from", "to", "by", "with", "during", "after", "before", "since", "of",
+                   "about", "between", "under", "over", "into", "than"}
+
+
+def elliptical_question(question: str, previous: str) -> str:
+    """An elliptical follow-up ("And in 2010?", "What about the Danube?") said in full: the previous question with
+    the phrase it changes replaced (the phrase opening with the same preposition, else its last name or number);
+    "" when the follow-up is no such ellipsis or the previous question has nothing of the kind to replace.
+
+    >>> elliptical_question("And in 2010?", "What was the population of Fresno in 1900?")
+    'What was the population of Fresno in 2010?'
+    >>> elliptical_question("What about the Danube?", "How long is the Rhine?")
+    'How long is the Danube?'
+    >>> elliptical_question("And in French?", "What is the Rhine called in Dutch?")
+    'What is the Rhine called in French?'
+    >>> elliptical_question("And the vote?", "What budget did Maplewood council approve?")
+    ''
+    >>> elliptical_question("What about begin?", "Where does the Rhine end?")
+    'Where does the Rhine begin?'
+    >>> elliptical_question("What about the vote?", "How many Victorians are non-religious in 2001?")
+    ''
+    >>> elliptical_question("Who found it?", "Which comet was found?")
+    ''
+    """
+    match = _ELLIPSIS.match(question.strip())
+    if not match:
+        return ""
+    phrase = (match.group("about") or match.group("and") or "").strip(" ,")
+    words = phrase.split()
+    if not words or len(words) > 5 or words[0].lower() in _QUESTION_WORDS - {"the", "a", "an", "in", "on"}:
+        return ""
+    body = previous.strip().rstrip("?").rstrip()
+    if words[0].lower() in _PHRASE_OPENERS:
+        # The previous question's phrase opening with the same preposition, up to its end: "in 1900" -> "in 2010".
+        found = [match for match in re.finditer(rf"\b{re.escape(words[0])}\b", body, re.IGNORECASE) if match.start()]
+        if not found and len(words) == 2 and words[1][:1].isdigit():
+            # "And in 2026?" after "… for 2027?": the previous question's dated phrase, whatever its preposition.
+            found = [match for match in re.finditer(r"\b\w+(?=\s+\d[\d,.]*\s*$)", body)
+                     if match.group(0).lower() in _PHRASE_OPENERS]
+        if not found:
+            return ""
+        return f"{body[:found[-1].start()]}{phrase}?"
+    if not (words[0][:1].isupper() or words[0][:1].isdigit() or words[0].lower() in ("the", "a", "an")
+            or len(words) == 1):
+        return ""
+    # A name or a number replaces the previous question's last one of its kind, near its end ("the Rhine" ->
+    # "the Danube"; "Victorians" in "How many Victorians are non-religious?" is no place for "Buddhist").
+    number = words[0][:1].isdigit()
+    pattern = r"\b\d[\d,.]*" if number else r"(?:\bthe\s+)?\b[A-Z][\w'’-]*(?:\s+(?:of\s+)?[A-Z][\w'’-]*)*"
+    names = [found for found in re.finditer(pattern, body)
+             if found.start() > 0 and found.group(0).split()[-1].lower() not in _QUESTION_WORDS]
+    if words[0].lower() in ("the", "a", "an") and not any(word[:1].isupper() for word in words):
+        return ""
+    named = any(word[:1].isupper() or word[:1].isdigit() for word in words)
+    last = names[-1] if names and named else None
+    if last is not None and len(body[last.end():].split()) <= 1:
+        return f"{body[:last.start()]}{phrase}{body[last.end():]}?"
+    closing = body.split()[-1] if body.split() else ""
+    if len(words) == 1 and closing.lower() not in STOP_WORDS and closing[:1].islower() and len(body.split()) > 3:
+        # One word for the previous question's last ("Where does the Rhine end?" -> "What about begin?").
+        return f"{body[:len(body) - len(closing)]}{phrase}?"
+    return ""
+
+
+_ORDINAL = re.compile(r"\bthe\s+(?:(first|second|third|fourth|fifth|last)\s+one|(former|latter))\b",
+                      re.IGNORECASE)
+_ORDINAL_PLACES = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "former": 0, "last": -1, "latter": -1}
+
+
+def listed_items(answer: str) -> list[str]:
+    """The things the first sentence of an answer lists ("A, B and C"), each as written (a leading "the" kept,
+    words before the list left out); [] when it lists fewer than two.
+
+    >>> listed_items("Neutrophils and macrophages [1].")
+    ['Neutrophils', 'macrophages']
+    >>> listed_items("The three sectors are buildings, infrastructure and industrial [1].")
+    ['buildings', 'infrastructure', 'industrial']
+    >>> listed_items("It opened in 2010 [1].")
+    []
+    """
+    text = strip_markers(answer)
+    spans = split_sentences(text)
+    sentence = text[spans[0].start:spans[0].end] if spans else text
+    sentence = re.split(r"[;:()\"]", sentence.rstrip(" ."))[0]
+    pieces = [piece.strip() for piece in re.split(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+", sentence)]
+    if len(pieces) < 2 or not all(pieces):
+        return []
+    last = pieces[-1].split()
+    if len(last) > 4:  # the list ends with its last item: "… and industrial, which …" is cut at the comma above
+        return []
+    first = pieces[0].split()
+    start = len(first)
+    while start > 0 and first[start - 1].lower() not in STOP_WORDS - {"the"} and len(first) - start < 3:
+        start -= 1
+    if start == len(first) or any(len(piece.split()) > 4 for piece in pieces[1:-1]):
+        return []
+    return [" ".join(first[start:]), *pieces[1:]]
+
+
+def by_ordinal(question: str, previous_answer: str) -> str:
+    """A follow-up about one of the things the previous answer listed, named by its place ("the second one", "the
+    latter"), with that thing named instead; "" when it names none or the answer lists nothing.
+
+    >>> by_ordinal("What percentage of leukocytes do the first one represent?", "Neutrophils and macrophages [1].")
+    'What percentage of leukocytes do Neutrophils represent?'
+    >>> by_ordinal("How long is the second one?", "It opened in 2010 [1].")
+    ''
+    """
+    match = _ORDINAL.search(question)
+    items = listed_items(previous_answer) if match else []
+    if not match or not items:
+        return ""
+    place = _ORDINAL_PLACES[(match.group(1) or match.group(2)).lower()]
+    if place >= len(items):
+        return ""
+    item = items[place]
+    replaced = question[:match.start()] + item + question[match.end():]
+    return replaced[0].upper() + replaced[1:]
+
+
+def answer_name(previous_question: str, previous_answer: str) -> str:
+    """The name the previous answer gave, when the previous question asked for a thing that has one ("Which
+    company…?", "Where…?", "What is the name…?"): what a following "it" may stand for; "" otherwise.
+
+    >>> answer_name("Which city is the fifth-largest city in California?", "Fresno [1].")
+    'Fresno'
+    >>> answer_name("Where is the Jazz Jamboree hosted?", "The festival is hosted in Warsaw [1].")
+    'Warsaw'
+    >>> answer_name("When was the University of Chicago established?", "1890 [1].")
+    ''
+    """
+    if not re.match(r"^(?:which|what|where|who)\b", previous_question.strip(), re.IGNORECASE):
+        return ""
+    text = strip_markers(previous_answer).rstrip(" .")
+    if not text or text.startswith(("I don't know", "The articles say")):
+        return ""
+    asked = previous_question.lower()
+    if (len(text.split()) <= 5 and text[0].isupper() and text.lower() not in asked
+            and all(word[:1].isupper() or word[:1].isdigit() or word in ("of", "the", "de", "van", "von")
+                    for word in text.split())):
+        return text  # the answer is the name: "C/2026 K3", "Los Angeles International Airport"
+    for match in _NAME.finditer(text):
+        words = match.group(0).split()
+        while words and words[0] in ("of", "the", "de", "van", "von"):
+            words.pop(0)
+        while words and words[-1] in ("of", "the", "de", "van", "von"):
+            words.pop()
+        name = " ".join(words)
+        sentence_opening = match.start() == 0 and len(text.split()) > 6
+        if (name and name[0].isupper() and not sentence_opening and words[0].lower() not in STOP_WORDS
+                and name.lower() not in asked):
+            return name
+    return ""
+
+
 def is_follow_up(question: str, history: History) -> bool:
     """Whether a question leans on the conversation (pronouns, "and …?", or too short to stand alone).
 
@@ -125,7 +291,7 @@ def is_follow_up(question: str, history: History) -> bool:
     words = [word.lower() for word in SURFACE_WORD.findall(question)]
     if any(word in _PERSON_PRONOUNS or word in _THING_PRONOUNS for word in words):
         return True
-    if _ELLIPSIS_START.match(question.strip()) or len(content_words(question)) < 2:
+    if _ELLIPSIS_START.match(question.strip()) or len(content_words(question)) < 2 or _ORDINAL.search(question):
         return True
     # No name or number of its own while the previous question had some: it continues that topic.
     return not specific_terms(question) and bool(specific_terms(history[-1][0]))
@@ -156,9 +322,45 @@ def resolve_follow_up(question: str, history: History) -> Query:
     >>> resolve_follow_up("And the vote?", [("What budget did Maplewood council approve?", "48.6 million.")]).context
     'What budget did Maplewood council approve?'
     """
+    return follow_up_readings(question, history)[0]
+
+
+def follow_up_readings(question: str, history: History) -> list[Query]:
+    """The ways a follow-up (`is_follow_up`: the caller decides, once) can be read to stand alone, the likeliest
+    first (`resolve_follow_up`'s): the thing the previous answer listed that it names by its place, or the previous
+    question said again for an elliptical one (`by_ordinal`, `elliptical_question`: one reading); else its pronouns
+    replaced by the names of the previous turn, then by the name the previous answer gave ("Which city…?"
+    "Fresno." "How big is it?": `answer_name`), then the question with the previous one as its `context` (what
+    retrieval searches when the rules find nothing to resolve). The assistant keeps the reading its articles answer
+    best.
+
+    >>> history = [("Which city is the fifth-largest city in California?", "Fresno [1].")]
+    >>> [reading.text for reading in follow_up_readings("How many people live in it?", history)]
+    ['How many people live in Fresno?', 'How many people live in it?']
+    >>> follow_up_readings("How long is the second one?", [("Which rivers meet?", "The Rhine and the Main [1].")])
+    [Query(text='How long is the Main?', context='', as_of=None, filters=None)]
+    """
     previous_question, previous_answer = history[-1]
+    in_full = by_ordinal(question, previous_answer) or elliptical_question(question, previous_question)
+    if in_full:
+        return [Query(in_full)]
+    readings = [_with_pronouns_resolved(question, previous_question, previous_answer)]
+    answered = answer_name(previous_question, previous_answer)
+    if answered and answered not in question:
+        by_answer = _with_pronouns_resolved(question, previous_question, previous_answer, answered)
+        if by_answer not in readings:  # before a reading that resolved nothing, after one that did
+            readings.insert(0 if readings[0].context else 1, by_answer)
+    with_context = Query(question, context=previous_question)
+    if with_context not in readings:
+        readings.append(with_context)
+    return readings
+
+
+def _with_pronouns_resolved(question: str, previous_question: str, previous_answer: str, thing: str = "") -> Query:
+    """`question` with its pronouns replaced by the names of the previous turn (a thing pronoun by `thing` when
+    given), or with the previous question as its context when none was."""
     person = person_in(previous_answer) or person_in(previous_question)
-    topic = topic_of(previous_question)
+    topic = thing or topic_of(previous_question)
     name = "" if topic else subject_name(previous_question)
     replaced = False
 
@@ -185,6 +387,28 @@ def resolve_follow_up(question: str, history: History) -> Query:
         # "How much of Poland's national income does Warsaw produce?" was answered with the 12% of income).
         return Query(rewritten)
     return Query(question, context=previous_question)
+
+
+def repeats(answer: str, previous_answer: str) -> bool:
+    """Whether an answer to a follow-up says again what the previous answer said (nearly the same words, markers
+    and case aside: `REPEAT_SHARE` of either's words are shared): a follow-up asks something else ("And the school
+    roofs?" after the library's cost is not answered by the library's cost again), though a part of the previous
+    answer may answer it ("1816" out of "It became the centre in 1815 and the university opened in 1816").
+
+    >>> repeats("120,000 euros a year [1].", "120,000 euros a year [1].")
+    True
+    >>> repeats("1816 [1].", "It became the centre in 1815 and the university opened in 1816 [1].")
+    False
+    >>> repeats("3.1 million euros [2].", "120,000 euros a year [1]."), repeats("It rained [1].", "")
+    (False, False)
+    """
+    said = set(SURFACE_WORD.findall(fold(strip_markers(answer))))
+    before = set(SURFACE_WORD.findall(fold(strip_markers(previous_answer))))
+    return bool(said and before) and len(said & before) >= REPEAT_SHARE * len(said | before)
+
+
+REPEAT_SHARE = 0.8
+"""Share of the two answers' words (of all the words either has) that makes one the other's repeat."""
 
 
 def accept_rewrite(original: str, rewritten: str) -> bool:

@@ -11,9 +11,18 @@ the SQuAD-2 dev articles, and their scorer.
 one article, so a set is either fitting (even-numbered articles but the calibration ones a000, a010, a020, a030) or
 report (odd-numbered: held out, the only ones reported on). Three kinds, one JSON line each:
 
-- "follow-up": a first question and a second one about the same paragraph that names the same subject, the subject
-  replaced by a pronoun in the second ("When did the Normans …?" then "Where did they …?"): the second can only be
-  answered about the first turn's entity. Gold: the second question's answers.
+- "follow-up": a first question and a second one about the same paragraph, the second written as a follow-up leans
+  on the first; its `form` says how (`FOLLOW_UP_FORMS`):
+  - "pronoun": the subject both name replaced by a pronoun in the second ("When did the Normans …?" then "Where did
+    they …?"): the second can only be answered about the first turn's entity;
+  - "ellipsis": the second asks the first again but for one changed phrase, and says only that phrase ("What was
+    the population in 1900?" then "And in 2010?");
+  - "answer-part": the second is about one item of a list the first's answer gave, named by its place ("What
+    are the two …?" "A and B", then "How long is the second one?");
+  - "answer-subject": the second is about what the first's answer named ("Which company …?" then "Who founded
+    it?");
+  - "stands-alone": the second as SQuAD wrote it, naming its subject: no rewrite is needed (and none may hurt it).
+  Gold: the second question's answers.
 - "two-part": two answerable questions of one paragraph joined ("When did X, and how many Y?"), both gold sets.
 - "two-hop": the answer of a who/which question (the bridge) names the subject of a question about another
   paragraph; the bridge is replaced by a description from the first ("Where was the one who led the Normans
@@ -44,7 +53,14 @@ from rag.evaluate import contains_answer, shown_text
 SQUAD_DEV = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "squad2-dev"
 CALIBRATION = {"a000", "a010", "a020", "a030"}
 SIZES = {"follow-up": 40, "two-part": 30, "two-hop": 20}
-"""Items of each kind per set: small enough to score both branches side by side in minutes on 2 cores."""
+"""Items of each kind per set: small enough to score both branches side by side in minutes on 2 cores (the
+"follow-up" size is that of the pronoun form, which the builder made alone before the other forms)."""
+FOLLOW_UP_FORMS = {"ellipsis": 12, "answer-part": 12, "answer-subject": 12, "stands-alone": 12}
+"""Follow-ups of the other forms per set, drawn after the pronoun ones with a generator of their own (so that the
+two-part and two-hop items, drawn after the pronoun ones, stay as they were)."""
+_PREPOSITIONS = {"in", "on", "at", "of", "for", "from", "to", "by", "with", "during", "after", "before", "since",
+                 "about", "between", "under", "over", "into", "than"}
+_ORDINALS = ("first", "second", "third", "fourth", "fifth")
 
 _PART_START = re.compile(r"^(when|where|who|whom|whose|what|which|why|how|in what|by how|at what)\b", re.IGNORECASE)
 _CAPITALISED_RUN = re.compile(r"\b(?:[A-Z][\w'’.-]*)(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’.-]*)*")
@@ -177,6 +193,143 @@ def described(question: str) -> str:
     return ""
 
 
+def elided(first: str, second: str) -> str:
+    """The second question said as an ellipsis of the first: when the two differ only in one short phrase (up to
+    five words, a preposition before it taken with it), that phrase alone ("And in 2010?", "What about the
+    Rhine?"); "" when they differ more, or share fewer than three words around it.
+
+    >>> elided("What was the population of Fresno in 1900?", "What was the population of Fresno in 2010?")
+    'And in 2010?'
+    >>> elided("How long is the Rhine?", "How long is the Danube?")
+    'What about the Danube?'
+    >>> elided("Who founded Harvard?", "When did Harvard open?")
+    ''
+    >>> elided("What did Davies call his system?", "What did Davies want to build?")
+    ''
+    """
+    one, two = first.rstrip(" ?").split(), second.rstrip(" ?").split()
+    prefix = 0
+    while prefix < min(len(one), len(two)) and one[prefix].lower() == two[prefix].lower():
+        prefix += 1
+    suffix = 0
+    while (suffix < min(len(one), len(two)) - prefix
+           and one[len(one) - 1 - suffix].lower() == two[len(two) - 1 - suffix].lower()):
+        suffix += 1
+    if suffix:  # only a changed ending reads as an ellipsis ("And in 2010?"); a changed middle does not
+        return ""
+    while prefix and (two[prefix - 1].lower() in _PREPOSITIONS or two[prefix - 1].lower() in {"the", "a", "an"}):
+        prefix -= 1  # "in 2010", "the Danube": the phrase keeps its preposition or article
+    changed, replaced = two[prefix:], one[prefix:]
+    if not changed or not replaced or len(changed) > 4 or len(replaced) > 4 or prefix < 3:
+        return ""
+    opening = changed[0].lower()
+    if not (opening in _PREPOSITIONS or opening in {"the", "a", "an", "its", "their"} or changed[0][:1].isupper()
+            or changed[0][:1].isdigit() or (len(changed) == len(replaced) == 1 and not opening.endswith("ed"))):
+        return ""  # a changed verb or a clause ("What about used for year 13?") is no ellipsis anyone says
+    if changed[0].lower() in _PREPOSITIONS:
+        return f"And {' '.join(changed)}?"
+    return f"What about {' '.join(changed)}?"
+
+
+def listed(answer: str) -> list[str]:
+    """The items of an answer that lists things ("A, B and C"), each of two words at most; [] when it lists none.
+
+    >>> listed("the Rhine and the Meuse")
+    ['the Rhine', 'the Meuse']
+    >>> listed("gold, silver, and copper")
+    ['gold', 'silver', 'copper']
+    >>> listed("the Treaty of Paris"), listed("$57,000")
+    ([], [])
+    """
+    items = [item.strip(" .") for item in re.split(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+", answer)]
+    items = [item for item in items if item]
+    if len(items) < 2 or any(len(item.split()) > 3 or len(item) < 3 for item in items):
+        return []
+    return items
+
+
+def by_place(question: str, items: Sequence[str]) -> str:
+    """`question` with the one item of `items` it names replaced by its place in the list ("the second one"); ""
+    when it names none or several, or the item is not a whole word run there.
+
+    >>> by_place("How long is the Meuse?", ["the Rhine", "the Meuse"])
+    'How long is the second one?'
+    >>> by_place("How long is the Meuse?", ["Rhine", "Meuse"])
+    'How long is the second one?'
+    """
+    found = []
+    for place, item in enumerate(items):
+        bare = re.sub(r"^(?:the|a|an)\s+", "", item, flags=re.IGNORECASE)
+        match = re.search(rf"(?:(?<=\s)|^)(?:the\s+)?{re.escape(bare)}(?=['’]s\b|[\s?,]|$)", question,
+                          re.IGNORECASE)
+        if match and _closes_name(question, match.end()):
+            found.append((place, match))
+    if len(found) != 1 or found[0][0] >= len(_ORDINALS):
+        return ""
+    place, match = found[0]
+    name = "last" if place == len(items) - 1 and place > 1 else _ORDINALS[place]
+    replaced = question[:match.start()] + f"the {name} one" + question[match.end():]
+    return replaced[0].upper() + replaced[1:]
+
+
+def _closes_name(question: str, end: int) -> bool:
+    """Whether a name ending at `end` of `question` is a noun there, not an adjective before one: the end, a
+    possessive, or a verb or preposition follows (`stands_alone`'s test).
+
+    >>> _closes_name("What are private vocational schools called?", 26), _closes_name("How long is the Meuse?", 21)
+    (False, True)
+    """
+    after = question[end:].split()
+    following = after[0].lower().strip("?,.;:") if after else ""
+    return (question[end:].startswith(("'s", "’s")) or not following or following in _ENDS_NAME
+            or following.endswith("ed"))
+
+
+def person_pronoun(passage: str) -> tuple[str, str, str]:
+    """The pronouns (subject, object, possessive) a passage uses for its person: "she" when it says she/her more
+    often than he/his/him, else "he".
+
+    >>> person_pronoun("She was born in Lyon. Her father taught there.")
+    ('she', 'her', 'her')
+    """
+    words = re.findall(r"[a-z]+", passage.lower())
+    feminine = sum(word in ("she", "her", "hers") for word in words)
+    masculine = sum(word in ("he", "his", "him") for word in words)
+    return ("she", "her", "her") if feminine > masculine else ("he", "him", "his")
+
+
+def with_answer_pronoun(question: str, answer: str, person: tuple[str, str, str] | None) -> str:
+    """`question` with the name `answer` gave replaced by a pronoun (a person's when `person` is given, else "it"
+    / "its"); "" when the question does not name it as a whole name.
+
+    >>> with_answer_pronoun("When was Isaiah D. Hart born?", "Isaiah D. Hart", ("he", "him", "his"))
+    'When was he born?'
+    >>> with_answer_pronoun("Who founded Kunskapsskolan?", "Kunskapsskolan", None)
+    'Who founded it?'
+    >>> with_answer_pronoun("What is Boston's population?", "Boston", None)
+    'What is its population?'
+    """
+    match = re.search(rf"(?:\bthe\s+)?\b{re.escape(answer)}\b(['’]s)?", question)
+    if not match:
+        return ""
+    before, after = question[:match.start()].split(), question[match.end():].split()
+    if (before and before[-1][:1].isupper() and before[-1].lower() not in _QUESTION_OPENERS) or (
+            after and (after[0][:1].isupper() or after[0].lower() == "of")):
+        return ""  # part of a longer name
+    subject = not before or before[-1].lower() in {"did", "do", "does", "was", "were", "is", "are", "has", "have",
+                                                   "had", "can", "could", "will", "would"}
+    if (before and before[-1].lower() in {"a", "an", "of"}) or not (subject or _closes_name(question, match.end())):
+        return ""  # the name as an adjective ("an NP-complete problem"), or "the city of Fresno's flag"
+    if match.group(1):
+        pronoun = person[2] if person else "its"
+    elif person:
+        pronoun = person[0] if subject else person[1]
+    else:
+        pronoun = "it"
+    replaced = question[:match.start()] + pronoun + question[match.end():]
+    return replaced[0].upper() + replaced[1:] if match.start() == 0 else replaced
+
+
 def _by_paragraph(questions: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for question in questions:
@@ -184,10 +337,49 @@ def _by_paragraph(questions: Sequence[dict[str, Any]]) -> dict[str, list[dict[st
     return groups
 
 
+def _follow_up(form: str, first: dict[str, Any], second: dict[str, Any], text: str) -> dict[str, Any]:
+    return {"kind": "follow-up", "form": form, "id": f"{first['qid']}+{second['qid']}",
+            "article_id": first["article_id"], "passage_id": first["gold_passage_id"],
+            "turns": [first["question"], text], "first_answers": first["answers"], "answers": second["answers"]}
+
+
+def other_follow_ups(first: dict[str, Any], second: dict[str, Any], passage: str = "") -> list[dict[str, Any]]:
+    """The follow-ups of the forms other than "pronoun" that a pair of questions of one paragraph makes (`passage`:
+    its text, for the pronoun of a person the first answer names)."""
+    if set(map(str.lower, first["answers"])) & set(map(str.lower, second["answers"])):
+        return []
+    made = []
+    ellipsis = elided(first["question"], second["question"])
+    if ellipsis:
+        made.append(_follow_up("ellipsis", first, second, ellipsis))
+    named = max(first["answers"], key=len)
+    items = listed(named)
+    in_place = by_place(second["question"], items) if items else ""
+    if in_place and not any(contains_answer(item, second["answers"]) for item in items):
+        made.append(_follow_up("answer-part", first, second, in_place))
+    if (not items and len(named) >= 4 and named[0].isupper() and named.lower() not in first["question"].lower()
+            and not contains_answer(named, second["answers"])):
+        # A person's pronoun for who-questions answered with a person-like name ("Thoreau", not "BSkyB").
+        person = (person_pronoun(passage) if first["question"].lower().startswith(("who ", "whom "))
+                  and all(word[:1].isupper() and word[1:].islower() for word in named.split() if len(word) > 2)
+                  else None)
+        about_answer = with_answer_pronoun(second["question"], named, person)
+        if about_answer:
+            made.append(_follow_up("answer-subject", first, second, about_answer))
+    if (first["qid"] < second["qid"] and subject_in(first["question"], second["question"], first["title"])
+            and not ellipsis):
+        made.append(_follow_up("stands-alone", first, second, second["question"]))
+    return made
+
+
 def build(questions: Sequence[dict[str, Any]], articles: Sequence[str], seed: int = 0,
-          sizes: dict[str, int] | None = None) -> list[dict[str, Any]]:
-    """The items of each kind (`SIZES`) from the answerable questions of `articles`, drawn with `seed`."""
+          sizes: dict[str, int] | None = None, passages: dict[str, str] | None = None,
+          forms: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """The items of each kind (`SIZES`; follow-ups of other forms than "pronoun": `FOLLOW_UP_FORMS`) from the
+    answerable questions of `articles`, drawn with `seed` (`passages`: paragraph texts by id, for person pronouns)."""
     sizes = sizes or SIZES
+    forms = FOLLOW_UP_FORMS if forms is None else forms
+    passages = passages or {}
     generator = random.Random(seed)
     answerable = [question for question in questions if not question["is_impossible"] and
                   question["article_id"] in set(articles)]
@@ -195,6 +387,7 @@ def build(questions: Sequence[dict[str, Any]], articles: Sequence[str], seed: in
     follow_ups: list[dict[str, Any]] = []
     two_parts: list[dict[str, Any]] = []
     two_hops: list[dict[str, Any]] = []
+    others: list[dict[str, Any]] = []
     for paragraph, members in sorted(_by_paragraph(answerable).items()):
         for first in members:
             for second in members:
@@ -204,10 +397,12 @@ def build(questions: Sequence[dict[str, Any]], articles: Sequence[str], seed: in
                 if subject:
                     follow_up = with_pronoun(second["question"], subject)
                     if follow_up != second["question"]:
-                        follow_ups.append({"kind": "follow-up", "id": f"{first['qid']}+{second['qid']}",
+                        follow_ups.append({"kind": "follow-up", "form": "pronoun",
+                                           "id": f"{first['qid']}+{second['qid']}",
                                            "article_id": first["article_id"], "passage_id": paragraph,
                                            "turns": [first["question"], follow_up], "subject": subject,
                                            "first_answers": first["answers"], "answers": second["answers"]})
+                others.extend(other_follow_ups(first, second, passages.get(paragraph, "")))
                 if first["qid"] < second["qid"] and _PART_START.match(second["question"]):
                     two_parts.append({"kind": "two-part", "id": f"{first['qid']}+{second['qid']}",
                                       "article_id": first["article_id"], "passage_id": paragraph,
@@ -245,6 +440,18 @@ def build(questions: Sequence[dict[str, Any]], articles: Sequence[str], seed: in
             if per_place[place] < 2 and sum(1 for other in chosen if other["kind"] == kind) < sizes[kind]:
                 per_place[place] += 1
                 chosen.append(item)
+    # The other forms with a generator of their own: the items above stay as they were before these forms existed.
+    others_generator = random.Random(f"{seed}-forms")
+    others_generator.shuffle(others)
+    taken = {item["id"] for item in chosen}
+    per_form: Counter[tuple[str, str]] = Counter()
+    for item in others:
+        form, place = item["form"], item["passage_id"]
+        if (item["id"] not in taken and per_form[(form, place)] < 2
+                and sum(count for (other, _), count in per_form.items() if other == form) < forms.get(form, 0)):
+            per_form[(form, place)] += 1
+            taken.add(item["id"])
+            chosen.append(item)
     return chosen
 
 
@@ -273,7 +480,7 @@ def score_item(item: dict[str, Any], assistant: Any) -> dict[str, Any]:
         first = assistant.ask(item["turns"][0])
         answer = assistant.ask(item["turns"][1], history=[(item["turns"][0], first.text)])
         gold = item["answers"]
-        detail = {"held": contains_answer(answer.text, gold),
+        detail = {"form": item.get("form", "pronoun"), "held": contains_answer(answer.text, gold),
                   "held_with_evidence": contains_answer(shown_text(answer), gold),
                   "refused": answer.refused,
                   "repeated": not answer.refused and answer.text.strip() == first.text.strip(),
@@ -296,6 +503,20 @@ def score_item(item: dict[str, Any], assistant: Any) -> dict[str, Any]:
             round(time.perf_counter() - started, 3), **detail}
 
 
+def shown_item(item: dict[str, Any], assistant: Any) -> dict[str, Any]:
+    """A follow-up's evidence without the model writing (`score --shown`): the history is the first question and
+    its gold answer, and the detail says whether the evidence the model would be shown holds the gold answer (or
+    whether the assistant refuses before asking it). Minutes rather than hours on a busy machine; an upper bound
+    of what the model can answer, and what retrieval and the follow-up rules alone decide."""
+    started = time.perf_counter()
+    history = [(item["turns"][0], f"{item['first_answers'][0]} [1].")]
+    prompt = assistant.prompt(item["turns"][1], history=history)
+    shown = " ".join(passage.text for passage in prompt.passages) if prompt is not None else ""
+    return {"id": item["id"], "kind": "follow-up", "form": item.get("form", "pronoun"),
+            "shown": contains_answer(shown, item["answers"]), "refused": prompt is None,
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
 def report(details: Sequence[dict[str, Any]]) -> dict[str, str]:
     """The figures of a run, as "count/total" strings.
 
@@ -304,13 +525,29 @@ def report(details: Sequence[dict[str, Any]]) -> dict[str, str]:
     '1/1'
     """
     figures: dict[str, str] = {}
-    follow = [detail for detail in details if detail["kind"] == "follow-up"]
+    shown = [detail for detail in details if "shown" in detail]
+    for form in ("pronoun", *FOLLOW_UP_FORMS) if shown else ():
+        of_form = [detail for detail in shown if detail["form"] == form]
+        if of_form:
+            figures[f"follow-up, {form}: evidence shown holds gold / refused before the model"] = (
+                f"{sum(d['shown'] for d in of_form)}/{len(of_form)}, "
+                f"{sum(d['refused'] for d in of_form)}/{len(of_form)}")
+    if shown:
+        figures["follow-up, all forms: evidence shown holds gold"] = f"{sum(d['shown'] for d in shown)}/{len(shown)}"
+    follow = [detail for detail in details if detail["kind"] == "follow-up" and "shown" not in detail]
     if follow:
         total = len(follow)
         figures["follow-up: answer holds gold"] = f"{sum(d['held'] for d in follow)}/{total}"
         figures["follow-up: counting quoted evidence"] = f"{sum(d['held_with_evidence'] for d in follow)}/{total}"
         figures["follow-up: refused"] = f"{sum(d['refused'] for d in follow)}/{total}"
         figures["follow-up: repeated the previous answer"] = f"{sum(d['repeated'] for d in follow)}/{total}"
+        for form in ("pronoun", *FOLLOW_UP_FORMS):
+            of_form = [detail for detail in follow if detail.get("form", "pronoun") == form]
+            if of_form:
+                figures[f"follow-up, {form}: holds gold / with evidence / refused"] = (
+                    f"{sum(d['held'] for d in of_form)}/{len(of_form)}, "
+                    f"{sum(d['held_with_evidence'] for d in of_form)}/{len(of_form)}, "
+                    f"{sum(d['refused'] for d in of_form)}/{len(of_form)}")
     parts = [detail for detail in details if detail["kind"] == "two-part"]
     if parts:
         total = len(parts)
@@ -348,6 +585,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--details", type=Path, default=None, help="one JSON line per item")
     run.add_argument("--kind", choices=tuple(SIZES), default=None, help="only this kind")
     run.add_argument("--per-kind", type=int, default=None, help="only the first N items of each kind")
+    run.add_argument("--shown", action="store_true",
+                     help="follow-ups only, the model not asked: does the evidence it would be shown hold the gold")
     show = commands.add_parser("report", help="the figures of a details file a score run wrote")
     show.add_argument("details", type=Path)
     arguments = parser.parse_args(argv)
@@ -357,22 +596,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if arguments.command == "build":
         questions = _read_jsonl(arguments.squad / "questions.jsonl")
+        paragraphs = {passage["passage_id"]: passage["text"]
+                      for passage in _read_jsonl(arguments.squad / "passages.jsonl")}
         articles = wanted_articles(arguments.articles, (question["article_id"] for question in questions))
-        items = build(questions, articles, arguments.seed)
+        items = build(questions, articles, arguments.seed, passages=paragraphs)
         arguments.out.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
         print(f"{len(items)} items ({dict(Counter(item['kind'] for item in items))}) -> {arguments.out}")
         return 0
     from rag import Assistant
 
     assistant = Assistant.load(arguments.index)
-    items = [item for item in _read_jsonl(arguments.items) if arguments.kind in (None, item["kind"])]
+    kind = "follow-up" if arguments.shown else arguments.kind
+    items = [item for item in _read_jsonl(arguments.items) if kind in (None, item["kind"])]
     if arguments.per_kind is not None:
         items = [item for item in items
                  if sum(other["kind"] == item["kind"] for other in items[:items.index(item)]) < arguments.per_kind]
     details = []
     written = arguments.details.open("w", encoding="utf-8") if arguments.details else None
     for number, item in enumerate(items, start=1):
-        details.append(score_item(item, assistant))
+        details.append(shown_item(item, assistant) if arguments.shown else score_item(item, assistant))
         if written:  # line by line: a long run interrupted still has its details
             written.write(json.dumps(details[-1]) + "\n")
             written.flush()
