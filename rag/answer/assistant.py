@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from rag.answer.evidence import (
     SentenceScorer,
     find_evidence,
 )
+from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
@@ -55,7 +56,15 @@ from rag.answer.prompts import (
     parse_markers,
     strip_markers,
 )
-from rag.answer.reader import Reading, SpanFinder, claim_disagrees, confident, read_evidence, span_answer
+from rag.answer.reader import (
+    Reading,
+    SpanFinder,
+    claim_disagrees,
+    confident,
+    read_evidence,
+    span_answer,
+    span_text,
+)
 from rag.answer.retrieve import Retriever, TimedHits
 from rag.answer.timeframe import outside_note, parse_as_of, with_as_of
 from rag.errors import InvalidRequestError
@@ -64,6 +73,7 @@ from rag.models.entities import EntityTagger, load_tagger
 from rag.models.llm import LLM, load_llm, stream_in_line
 from rag.records import (
     Answer,
+    Citation,
     Drafting,
     Filters,
     Hit,
@@ -78,6 +88,7 @@ from rag.records import (
 from rag.settings import Settings
 from rag.store import index_location, open_store
 from rag.text import content_words, split_sentences
+from rag.thresholds import SPAN_CHECK_THRESHOLD
 
 History = Sequence[tuple[str, str]]
 PROMPT_MARGIN = 16
@@ -234,8 +245,20 @@ class Assistant:
         `Drafting` when it starts writing, each sentence as a `TextChunk` once checked, then the checked `Answer`,
         whose text is the chunks joined, or the quoted evidence, or the refusal."""
         asked = self.query(question, filters, as_of)
-        question = asked.text
         history = [(str(q), str(a)) for q, a in history]
+        hops = None if is_follow_up(asked.text, history) else hop_plan(asked.text)
+        if hops is not None:  # a two-hop question: answered in two hops when it needs both (rag.answer.hops)
+            answered = yield from self._two_hops(asked, hops, k)
+            if answered is not None:
+                yield Drafting()
+                yield TextChunk(answered.text)
+                yield answered
+                return
+        yield from self._one_hop(asked, history, k)
+
+    def _one_hop(self, asked: Query, history: History, k: int | None) -> Iterator[StreamEvent]:
+        """`stream` for a question answered from one retrieval (every question but a two-hop one)."""
+        question = asked.text
         plan = self._plan(asked, history, k)
         if plan.prompt is None:
             yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
@@ -383,6 +406,53 @@ class Assistant:
         if len(evidence.parts) > 1:  # a part neither the model's answer nor the quotes answer is said missing
             checked = _with_missing_parts(checked, evidence, passages, self.finder, self.kinds)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
+
+    # -- two-hop questions (rag.answer.hops) ----------------------------------------------------------------------
+
+    def _two_hops(self, asked: Query, hops: HopPlan, k: int | None) -> Generator[StreamEvent, None, Answer | None]:
+        """A two-hop question's answer: the bridge (what the question describes) read by the span reader in the
+        evidence of the first hop, then the question with the bridge named, answered as any question is, after the
+        bridge's own sentence ("Rollo led the Normans [1]. …"). None, after passing on only `Waiting` events, when
+        there is no confident bridge, or the second hop is refused or cites only the bridge's passage (the question
+        needed one hop: it is answered as before)."""
+        reader = self.reader
+        if reader is None:
+            return None
+        first = dataclasses.replace(asked, text=hops.first)
+        found = self.retriever.search_timed(first, k or self.settings.k, relevant=self.settings.min_score)
+        passages = [hit.passage for hit in found.hits]
+        if not passages or found.hits[0].score < self.settings.min_score:
+            return None
+        evidence = self.evidence(hops.first, passages)
+        reading = read_evidence(reader, hops.first, evidence, passages)
+        if (reading is None or reading.span.probability < SPAN_CHECK_THRESHOLD
+                or evidence.answerable < self.settings.refusal_threshold):
+            return None
+        bridge = span_text(reading.span)
+        sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        if not usable_bridge(bridge, asked.text) or not self.kinds.fits(hops.first, sentence):
+            return None
+        second: Answer | None = None
+        for event in self._one_hop(dataclasses.replace(asked, text=hops.second(bridge)), [], k):
+            if isinstance(event, Waiting):
+                yield event
+            elif isinstance(event, Answer):
+                second = event
+        bridge_passage = passages[reading.passage_index]
+        if second is None or second.refused or all(c.passage == bridge_passage for c in second.citations):
+            return None
+        cited = Citation(1, bridge_passage, " ".join(sentence.split()), reading.sentence_start, reading.sentence_end,
+                         round(reading.span.probability, 4), ((reading.sentence_start, reading.sentence_end),))
+        numbers: dict[int, int] = {}
+        citations = [cited]
+        for citation in second.citations:
+            if citation.passage == bridge_passage:
+                numbers[citation.number] = 1
+            else:
+                numbers[citation.number] = len(citations) + 1
+                citations.append(dataclasses.replace(citation, number=len(citations) + 1))
+        text = f"{bridge_sentence(bridge, hops)} {renumbered(second.text, numbers)}"
+        return dataclasses.replace(second, question=asked.text, text=text, citations=tuple(citations))
 
     # -- the span reader (rag.answer.reader) ---------------------------------------------------------------------
 
