@@ -246,7 +246,12 @@ class Assistant:
         whose text is the chunks joined, or the quoted evidence, or the refusal."""
         asked = self.query(question, filters, as_of)
         history = [(str(q), str(a)) for q, a in history]
-        hops = None if is_follow_up(asked.text, history) else hop_plan(asked.text)
+        alone = not is_follow_up(asked.text, history)
+        parts = question_parts(asked.text) if alone else [asked.text]
+        if len(parts) > 1:  # a two-part question: each part answered from its own evidence, or said missing
+            yield from self._parts(asked, parts, k)
+            return
+        hops = hop_plan(asked.text) if alone else None
         if hops is not None:  # a two-hop question: answered in two hops when it needs both (rag.answer.hops)
             answered = yield from self._two_hops(asked, hops, k)
             if answered is not None:
@@ -407,6 +412,47 @@ class Assistant:
             checked = _with_missing_parts(checked, evidence, passages, self.finder, self.kinds)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
 
+    # -- two-part questions --------------------------------------------------------------------------------------
+
+    def _parts(self, asked: Query, parts: Sequence[str], k: int | None) -> Iterator[StreamEvent]:
+        """A question of several parts answered part by part, each as a question of its own (its own retrieval,
+        evidence, span or checked model answer), the answers joined (`joined_parts`): a part whose own answer is
+        a refusal is said missing (`MISSING_PART`), and no part's answer stands for another's. Refused when every
+        part is."""
+        answers: list[Answer] = []
+        for part in parts:
+            query = dataclasses.replace(asked, text=part)
+            for event in self._one_hop(query, [], k):
+                if isinstance(event, Waiting):
+                    yield event
+                elif isinstance(event, Answer):
+                    answers.append(self._own_answer(query, event, parts, answers, k))
+        if all(answer.refused for answer in answers):
+            yield dataclasses.replace(answers[0], question=asked.text, search_query=asked.search_text)
+            return
+        text, citations = joined_parts(parts, answers)
+        yield Drafting()
+        yield TextChunk(text)
+        yield Answer(asked.text, text, citations, False, " ".join(answer.model_text for answer in answers),
+                     asked.search_text, next((answer.period for answer in answers if answer.period), None))
+
+    def _own_answer(self, part: Query, answer: Answer, parts: Sequence[str], earlier: Sequence[Answer],
+                    k: int | None) -> Answer:
+        """A part's answer as its own: one that names nothing of the kind the part asks for beyond what answers
+        another part (`_holds`: the 14 March of "reopened on 14 March" for "how much"), or repeats an earlier part's
+        answer, stands for another part; the part's best evidence sentence is quoted instead when it holds the
+        kind asked for and is not quoted already, else the part is refused (said missing)."""
+        said = {strip_markers(other.text) for other in earlier if not other.refused}
+        if answer.refused or (_holds(strip_markers(answer.text), part.text, parts, self.kinds)
+                              and strip_markers(answer.text) not in said):
+            return answer
+        plan = self._plan(part, [], k)
+        quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
+        if (plan.prompt is None or not quoted.supported or strip_markers(quoted.text) in said
+                or not _holds(quoted.text, part.text, parts, self.kinds)):
+            return self._refusal(part.text, answer.model_text, part.search_text)
+        return dataclasses.replace(answer, text=quoted.text, citations=quoted.citations)
+
     # -- two-hop questions (rag.answer.hops) ----------------------------------------------------------------------
 
     def _two_hops(self, asked: Query, hops: HopPlan, k: int | None) -> Generator[StreamEvent, None, Answer | None]:
@@ -525,6 +571,42 @@ def answer_from(events: Iterable[StreamEvent]) -> Answer:
         if isinstance(event, Answer):
             return event
     raise RuntimeError("the assistant's stream ended without an answer")
+
+
+def joined_parts(parts: Sequence[str], answers: Sequence[Answer]) -> tuple[str, tuple[Citation, ...]]:
+    """The answers of a question's parts as one: each answered part's text in turn, its markers renumbered so
+    that a passage keeps one number (its first citation, with the sentences every part quotes of it), and each
+    refused part said missing (`MISSING_PART`) after them.
+
+    >>> passage = Passage("a", "Bridge", "a.txt", "", "It reopened on 14 March. It cost 2 million euros.", 0, 49)
+    >>> parts = ["When did it reopen?", "How much did it cost?", "Who paid?"]
+    >>> answers = [Answer(parts[0], "On 14 March [1].", (Citation(1, passage, spans=((0, 24),)),)),
+    ...            Answer(parts[1], "2 million euros [1].", (Citation(1, passage, spans=((25, 49),)),)),
+    ...            Answer(parts[2], CANNOT_ANSWER, (), True)]
+    >>> text, citations = joined_parts(parts, answers)
+    >>> text
+    'On 14 March [1]. 2 million euros [1]. The articles do not answer: "Who paid?"'
+    >>> [(citation.number, citation.spans) for citation in citations]
+    [(1, ((0, 24), (25, 49)))]
+    """
+    texts: list[str] = []
+    citations: list[Citation] = []
+    for answer in answers:
+        if answer.refused:
+            continue
+        numbers: dict[int, int] = {}
+        for citation in answer.citations:
+            known = next((index for index, other in enumerate(citations) if other.passage == citation.passage), None)
+            if known is None:
+                citations.append(dataclasses.replace(citation, number=len(citations) + 1))
+                numbers[citation.number] = len(citations)
+            else:
+                spans = tuple(sorted({*citations[known].spans, *citation.spans}))
+                citations[known] = dataclasses.replace(citations[known], spans=spans)
+                numbers[citation.number] = known + 1
+        texts.append(renumbered(answer.text, numbers))
+    missing = [MISSING_PART.format(part=part) for part, answer in zip(parts, answers, strict=True) if answer.refused]
+    return " ".join((*texts, *missing)), tuple(citations)
 
 
 def _as_of(period: Period | None, cited: Sequence[Passage]) -> str:
