@@ -8,8 +8,8 @@ One question's path (`stream`): what the user typed becomes a `rag.records.Query
 build it themselves), is made to stand alone (follow-ups: decided once; the previous question kept as its
 `context`); a question of two parts is answered part by part, each as a question of its own, the answers joined (a
 part the articles do not answer said missing); a two-hop question ("Where was the one who led the Normans
-crowned?") is answered in two hops when it needs both (`rag.answer.hops`); retrieval finds passages; the answer finder scores
-every sentence of them for each part (`rag.answer.evidence`; once: quoting and citing reuse those scores) and,
+crowned?") is answered in two hops when it needs both (`rag.answer.hops`); retrieval finds passages; the answer
+finder scores every sentence of them for each part (`rag.answer.evidence`; once: quoting and citing reuse those scores) and,
 when even the best sentence is unlikely to answer, the assistant refuses without the
 model; otherwise the model is shown those sentences (with the one before each), not whole passages, and what it
 writes is checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed
