@@ -7,13 +7,14 @@ loaded on first use, so `search` and `stats` stay fast and never pay for them.
 One question's path (`stream`): what the user typed becomes a `rag.records.Query` (`Assistant.query`: the edges may
 build it themselves), is made to stand alone (follow-ups: decided once; the previous question kept as its
 `context`); a question of two parts is answered part by part, each as a question of its own, the answers joined (a
-part the articles do not answer said missing); a two-hop question ("Where was the one who led the Normans
-crowned?") is answered in two hops when it needs both (`rag.answer.hops`); retrieval finds passages; the answer
-finder scores every sentence of them (`rag.answer.evidence`; once: quoting and citing reuse those scores) and, when
-even the best sentence is unlikely to answer, the assistant refuses without the model; otherwise the model is
-shown those sentences (with the one before each), not whole passages, and what it writes is checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed
-are streamed, so nothing unchecked is ever on screen. If none passed, the best evidence sentence of each part is
-quoted when it holds the kind of thing asked for; else the assistant refuses.
+part the articles do not answer said missing); a two-hop question ("Where was the one who led the Normans crowned?")
+is answered in two hops when it needs both (`rag.answer.hops`); retrieval finds passages; the answer finder scores
+every sentence of them (`rag.answer.evidence`; once: quoting and citing reuse those scores) and, when even the best
+sentence is unlikely to answer, the assistant refuses without the model; otherwise the model is shown those
+sentences (with the one before each), not whole passages, and what it writes is checked sentence by sentence as it
+comes (`rag.answer.cite.AnswerCheck`): only sentences that passed are streamed, so nothing unchecked is ever on
+screen. If none passed, the best evidence sentence of each part is quoted when it holds the kind of thing asked for;
+else the assistant refuses.
 
     >>> from rag import Assistant                                   # doctest: +SKIP
     >>> assistant = Assistant.load("index/")                        # doctest: +SKIP
