@@ -106,3 +106,14 @@ def test_the_sentence_an_answer_already_rests_on_is_not_quoted_again_for_the_oth
     checked = _with_missing_parts(Checked("It reopened on 14 March [1].", (rests_on,), True), evidence, passages,
                                   WordOverlap(), KINDS)
     assert checked.text == f"It reopened on 14 March [1]. {MISSING_PART.format(part=parts[1])}"
+
+
+def test_one_answer_does_not_stand_for_both_parts(tmp_path: Path) -> None:
+    # The scripted model says the same sentence for each part: kept for the first, not repeated for the second,
+    # which gets its own evidence quoted or is said missing.
+    text = BRIDGE_COST + " The ribbon was cut by the mayor."
+    assistant = make(tmp_path, text, "The footbridge reopened on 14 March after repairs [1].")
+    answer = assistant.ask("What happened to the Maplewood footbridge, and what happened at the ribbon cutting?")
+    assert not answer.refused
+    assert answer.text.count("reopened on 14 March") == 1, answer.text
+    assert "mayor" in answer.text or MISSING_PART.format(part="What happened at the ribbon cutting?") in answer.text

@@ -6,13 +6,15 @@ loaded on first use, so `search` and `stats` stay fast and never pay for them.
 
 One question's path (`stream`): what the user typed becomes a `rag.records.Query` (`Assistant.query`: the edges may
 build it themselves), is made to stand alone (follow-ups: decided once; read each way the rules allow, the
-best-answered reading kept) and split into its parts (two-part questions); retrieval finds passages; the answer
-finder scores every sentence of them for each part (`rag.answer.evidence`; once: quoting and citing reuse those
-scores) and, when even the best sentence is unlikely to answer, the assistant refuses without the model;
-otherwise the model is shown those sentences (with the one before each), not whole passages, and what it writes is
-checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed
-are streamed, so nothing unchecked is ever on screen. If none passed, the best evidence sentence of each part is
-quoted when it holds the kind of thing asked for; else the assistant refuses.
+best-answered reading kept); a question of two parts is answered part by part, each as a question of its own, the
+answers joined (a part the articles do not answer said missing); a two-hop question ("Where was the one who led the
+Normans crowned?") is answered in two hops when it needs both (`rag.answer.hops`); retrieval finds passages; the
+answer finder scores every sentence of them (`rag.answer.evidence`; once: quoting and citing reuse those scores)
+and, when even the best sentence is unlikely to answer, the assistant refuses without the model; otherwise the model
+is shown those sentences (with the one before each), not whole passages, and what it writes is checked sentence by
+sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed are streamed, so nothing unchecked
+is ever on screen. If none passed, the best evidence sentence of each part is quoted when it holds the kind of thing
+asked for; else the assistant refuses.
 
     >>> from rag import Assistant                                   # doctest: +SKIP
     >>> assistant = Assistant.load("index/")                        # doctest: +SKIP
@@ -25,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ from rag.answer.evidence import (
     SentenceScorer,
     find_evidence,
 )
+from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
@@ -56,7 +59,15 @@ from rag.answer.prompts import (
     parse_markers,
     strip_markers,
 )
-from rag.answer.reader import Reading, SpanFinder, claim_disagrees, confident, read_evidence, span_answer
+from rag.answer.reader import (
+    Reading,
+    SpanFinder,
+    claim_disagrees,
+    confident,
+    read_evidence,
+    span_answer,
+    span_text,
+)
 from rag.answer.retrieve import Retriever, TimedHits
 from rag.answer.timeframe import outside_note, parse_as_of, with_as_of
 from rag.errors import InvalidRequestError
@@ -65,6 +76,7 @@ from rag.models.entities import EntityTagger, load_tagger
 from rag.models.llm import LLM, load_llm, stream_in_line
 from rag.records import (
     Answer,
+    Citation,
     Drafting,
     Filters,
     Hit,
@@ -79,6 +91,7 @@ from rag.records import (
 from rag.settings import Settings
 from rag.store import index_location, open_store
 from rag.text import content_words, split_sentences
+from rag.thresholds import SPAN_CHECK_THRESHOLD
 
 History = Sequence[tuple[str, str]]
 PROMPT_MARGIN = 16
@@ -237,8 +250,25 @@ class Assistant:
         `Drafting` when it starts writing, each sentence as a `TextChunk` once checked, then the checked `Answer`,
         whose text is the chunks joined, or the quoted evidence, or the refusal."""
         asked = self.query(question, filters, as_of)
-        question = asked.text
         history = [(str(q), str(a)) for q, a in history]
+        alone = not is_follow_up(asked.text, history)
+        parts = question_parts(asked.text) if alone else [asked.text]
+        if len(parts) > 1:  # a two-part question: each part answered from its own evidence, or said missing
+            yield from self._parts(asked, parts, k)
+            return
+        hops = hop_plan(asked.text) if alone else None
+        if hops is not None:  # a two-hop question: answered in two hops when it needs both (rag.answer.hops)
+            answered = yield from self._two_hops(asked, hops, k)
+            if answered is not None:
+                yield Drafting()
+                yield TextChunk(answered.text)
+                yield answered
+                return
+        yield from self._one_hop(asked, history, k)
+
+    def _one_hop(self, asked: Query, history: History, k: int | None) -> Iterator[StreamEvent]:
+        """`stream` for a question answered from one retrieval (every question but a two-hop one)."""
+        question = asked.text
         plan = self._plan(asked, history, k)
         if plan.prompt is None:
             yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
@@ -401,6 +431,94 @@ class Assistant:
             checked = _with_missing_parts(checked, evidence, passages, self.finder, self.kinds)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
 
+    # -- two-part questions --------------------------------------------------------------------------------------
+
+    def _parts(self, asked: Query, parts: Sequence[str], k: int | None) -> Iterator[StreamEvent]:
+        """A question of several parts answered part by part, each as a question of its own (its own retrieval,
+        evidence, span or checked model answer), the answers joined (`joined_parts`): a part whose own answer is
+        a refusal is said missing (`MISSING_PART`), and no part's answer stands for another's. Refused when every
+        part is."""
+        answers: list[Answer] = []
+        for part in parts:
+            query = dataclasses.replace(asked, text=part)
+            for event in self._one_hop(query, [], k):
+                if isinstance(event, Waiting):
+                    yield event
+                elif isinstance(event, Answer):
+                    answers.append(self._own_answer(query, event, parts, answers, k))
+        if all(answer.refused for answer in answers):
+            yield dataclasses.replace(answers[0], question=asked.text, search_query=asked.search_text)
+            return
+        text, citations = joined_parts(parts, answers)
+        yield Drafting()
+        yield TextChunk(text)
+        yield Answer(asked.text, text, citations, False, " ".join(answer.model_text for answer in answers),
+                     asked.search_text, next((answer.period for answer in answers if answer.period), None))
+
+    def _own_answer(self, part: Query, answer: Answer, parts: Sequence[str], earlier: Sequence[Answer],
+                    k: int | None) -> Answer:
+        """A part's answer as its own: one that names nothing of the kind the part asks for beyond what answers
+        another part (`_holds`: the 14 March of "reopened on 14 March" for "how much"), or repeats an earlier part's
+        answer, stands for another part; the part's best evidence sentence is quoted instead when it holds the
+        kind asked for and is not quoted already, else the part is refused (said missing)."""
+        said = {strip_markers(other.text) for other in earlier if not other.refused}
+        if answer.refused or (_holds(strip_markers(answer.text), part.text, parts, self.kinds)
+                              and strip_markers(answer.text) not in said):
+            return answer
+        plan = self._plan(part, [], k)
+        quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
+        if (plan.prompt is None or not quoted.supported or strip_markers(quoted.text) in said
+                or not _holds(quoted.text, part.text, parts, self.kinds)):
+            return self._refusal(part.text, answer.model_text, part.search_text)
+        return dataclasses.replace(answer, text=quoted.text, citations=quoted.citations)
+
+    # -- two-hop questions (rag.answer.hops) ----------------------------------------------------------------------
+
+    def _two_hops(self, asked: Query, hops: HopPlan, k: int | None) -> Generator[StreamEvent, None, Answer | None]:
+        """A two-hop question's answer: the bridge (what the question describes) read by the span reader in the
+        evidence of the first hop, then the question with the bridge named, answered as any question is, after the
+        bridge's own sentence ("Rollo led the Normans [1]. …"). None, after passing on only `Waiting` events, when
+        there is no confident bridge, or the second hop is refused or cites only the bridge's passage (the question
+        needed one hop: it is answered as before)."""
+        reader = self.reader
+        if reader is None:
+            return None
+        first = dataclasses.replace(asked, text=hops.first)
+        found = self.retriever.search_timed(first, k or self.settings.k, relevant=self.settings.min_score)
+        passages = [hit.passage for hit in found.hits]
+        if not passages or found.hits[0].score < self.settings.min_score:
+            return None
+        evidence = self.evidence(hops.first, passages)
+        reading = read_evidence(reader, hops.first, evidence, passages)
+        if (reading is None or reading.span.probability < SPAN_CHECK_THRESHOLD
+                or evidence.answerable < self.settings.refusal_threshold):
+            return None
+        bridge = span_text(reading.span)
+        sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        if not usable_bridge(bridge, asked.text) or not self.kinds.fits(hops.first, sentence):
+            return None
+        second: Answer | None = None
+        for event in self._one_hop(dataclasses.replace(asked, text=hops.second(bridge)), [], k):
+            if isinstance(event, Waiting):
+                yield event
+            elif isinstance(event, Answer):
+                second = event
+        bridge_passage = passages[reading.passage_index]
+        if second is None or second.refused or all(c.passage == bridge_passage for c in second.citations):
+            return None
+        cited = Citation(1, bridge_passage, " ".join(sentence.split()), reading.sentence_start, reading.sentence_end,
+                         round(reading.span.probability, 4), ((reading.sentence_start, reading.sentence_end),))
+        numbers: dict[int, int] = {}
+        citations = [cited]
+        for citation in second.citations:
+            if citation.passage == bridge_passage:
+                numbers[citation.number] = 1
+            else:
+                numbers[citation.number] = len(citations) + 1
+                citations.append(dataclasses.replace(citation, number=len(citations) + 1))
+        text = f"{bridge_sentence(bridge, hops)} {renumbered(second.text, numbers)}"
+        return dataclasses.replace(second, question=asked.text, text=text, citations=tuple(citations))
+
     # -- the span reader (rag.answer.reader) ---------------------------------------------------------------------
 
     def _reading(self, plan: _Plan) -> Reading | None:
@@ -478,6 +596,42 @@ def answer_from(events: Iterable[StreamEvent]) -> Answer:
         if isinstance(event, Answer):
             return event
     raise RuntimeError("the assistant's stream ended without an answer")
+
+
+def joined_parts(parts: Sequence[str], answers: Sequence[Answer]) -> tuple[str, tuple[Citation, ...]]:
+    """The answers of a question's parts as one: each answered part's text in turn, its markers renumbered so
+    that a passage keeps one number (its first citation, with the sentences every part quotes of it), and each
+    refused part said missing (`MISSING_PART`) after them.
+
+    >>> passage = Passage("a", "Bridge", "a.txt", "", "It reopened on 14 March. It cost 2 million euros.", 0, 49)
+    >>> parts = ["When did it reopen?", "How much did it cost?", "Who paid?"]
+    >>> answers = [Answer(parts[0], "On 14 March [1].", (Citation(1, passage, spans=((0, 24),)),)),
+    ...            Answer(parts[1], "2 million euros [1].", (Citation(1, passage, spans=((25, 49),)),)),
+    ...            Answer(parts[2], CANNOT_ANSWER, (), True)]
+    >>> text, citations = joined_parts(parts, answers)
+    >>> text
+    'On 14 March [1]. 2 million euros [1]. The articles do not answer: "Who paid?"'
+    >>> [(citation.number, citation.spans) for citation in citations]
+    [(1, ((0, 24), (25, 49)))]
+    """
+    texts: list[str] = []
+    citations: list[Citation] = []
+    for answer in answers:
+        if answer.refused:
+            continue
+        numbers: dict[int, int] = {}
+        for citation in answer.citations:
+            known = next((index for index, other in enumerate(citations) if other.passage == citation.passage), None)
+            if known is None:
+                citations.append(dataclasses.replace(citation, number=len(citations) + 1))
+                numbers[citation.number] = len(citations)
+            else:
+                spans = tuple(sorted({*citations[known].spans, *citation.spans}))
+                citations[known] = dataclasses.replace(citations[known], spans=spans)
+                numbers[citation.number] = known + 1
+        texts.append(renumbered(answer.text, numbers))
+    missing = [MISSING_PART.format(part=part) for part, answer in zip(parts, answers, strict=True) if answer.refused]
+    return " ".join((*texts, *missing)), tuple(citations)
 
 
 def _as_of(period: Period | None, cited: Sequence[Passage]) -> str:

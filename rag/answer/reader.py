@@ -10,7 +10,7 @@ The answer finder picks the sentences that answer (`rag.answer.evidence`); the s
   answer that does not hold the span the reader found with some confidence (`rag.thresholds.SPAN_CHECK_THRESHOLD`)
   is suspect, and the span answer replaces it.
 
-Only one-part questions are read: a two-part question's answer is the model's, with each part's evidence.
+Only one-part questions are read: a two-part question is answered part by part, each part read on its own.
 """
 
 from __future__ import annotations
