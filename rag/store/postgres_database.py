@@ -35,8 +35,6 @@ COMMIT_LOCK = WRITER_LOCK + 1
 MIGRATION_LOCK = WRITER_LOCK + 2
 K1, B = 1.2, 0.75
 """BM25 parameters: the file store's (`rag.store.lexical.LexicalIndex`)."""
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 64
 EF_SEARCH = 200
 """HNSW's build (pgvector's defaults) and search parameters, chosen with `python -m tools.bench` (store axis, 100k
 synthetic passages, 2 cores): ef_search 40 (pgvector's default) finds 0.93-0.96 of the exact top 10, 100 finds
