@@ -181,7 +181,7 @@ def exact_truth(data: np.ndarray, queries: np.ndarray, days: np.ndarray, starts:
     return unfiltered, filtered
 
 
-def recall(found: Sequence[np.ndarray], truth: Sequence[np.ndarray]) -> float:
+def recall(found: Sequence[np.ndarray], truth: Sequence[np.ndarray] | np.ndarray) -> float:
     """The mean share of each exact top 10 found.
 
     >>> recall([np.array([1, 2, 3])], [np.array([3, 4, 1])])
@@ -204,7 +204,8 @@ def timed(call: Callable[[int], np.ndarray], count: int) -> tuple[list[np.ndarra
     return found, latencies
 
 
-def figures(found: list[np.ndarray], latencies: list[float], truth: Sequence[np.ndarray]) -> dict[str, Any]:
+def figures(found: list[np.ndarray], latencies: list[float], truth: Sequence[np.ndarray] | np.ndarray
+            ) -> dict[str, Any]:
     return {"p50_ms": float(np.percentile(latencies, 50)), "p99_ms": float(np.percentile(latencies, 99)),
             "recall_at_10": recall(found, truth), "fewest_rows": int(min(len(rows) for rows in found))}
 
@@ -300,7 +301,7 @@ def search_faiss(data: np.ndarray, queries: np.ndarray, days: np.ndarray, starts
         def __len__(self) -> int:
             return len(data)
 
-        def search(self, query: np.ndarray, k: int) -> list[Any]:
+        def search(self, query: np.ndarray, k: int = K) -> list[Any]:
             return [SimpleNamespace(passage=SimpleNamespace(id=int(row)))
                     for row in store.search(query.reshape(1, -1), k)[1][0] if row >= 0]
 
