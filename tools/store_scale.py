@@ -338,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1_000_000, help="passages (1000000)")
     parser.add_argument("--queries", type=int, default=200, help="queries per measurement (200)")
     parser.add_argument("--ef-search", default="40,100,200", help="HNSW search breadths (40,100,200)")
+    parser.add_argument("--shared-buffers", default=None, metavar="SIZE",
+                        help="set the server's shared_buffers (ALTER SYSTEM, then a restart) first, e.g. 2GB")
     parser.add_argument("step", choices=("load", "index", "search", "faiss"))
     parser.add_argument("variants", nargs="*", help="index variants (index, search): " + ", ".join(variants()))
     arguments = parser.parse_args(argv)
@@ -348,16 +350,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     starts = windows(len(queries))
     before = machine()
     results: list[dict[str, Any]] = []
+    settings: dict[str, Any] = {}
     if arguments.step == "faiss":
         truth, filtered_truth = exact_truth(data, queries, days, starts)
         results.append(search_faiss(data, queries, days, starts, truth, filtered_truth, arguments.cache))
     else:
+        import psycopg
+
         server = LocalPostgres(arguments.folder).start()
         try:  # stopped, not closed: the folder is kept (builds are slow), with a checkpoint (no recovery next time)
+            if arguments.shared_buffers:
+                with psycopg.connect(server.url, autocommit=True) as connection:
+                    connection.execute(f"ALTER SYSTEM SET shared_buffers = '{arguments.shared_buffers}'")
+                server.stop()
+                server.start()
+            with psycopg.connect(server.url, autocommit=True) as connection:
+                settings["shared_buffers"] = _scalar(connection, "SHOW shared_buffers")
             url = urlunsplit(urlsplit(server.url)._replace(path="/vectors"))
             if arguments.step == "load":
-                import psycopg
-
                 with psycopg.connect(server.url, autocommit=True) as connection:
                     connection.execute("DROP DATABASE IF EXISTS vectors")
                     connection.execute("CREATE DATABASE vectors")
@@ -375,8 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     after = machine()
     with arguments.out.open("a") as out:
         for result in results:
-            out.write(json.dumps({**result, "passages": len(data), "queries": len(queries), "vectors": origin,
-                                  "cpu": before["cpu"], "load_before": before["load_average"],
+            out.write(json.dumps({**result, **settings, "passages": len(data), "queries": len(queries),
+                                  "vectors": origin, "cpu": before["cpu"], "load_before": before["load_average"],
                                   "load_after": after["load_average"],
                                   "command": "python -m tools.store_scale " + " ".join(argv or sys.argv[1:])}) + "\n")
     print(json.dumps(results, indent=1))
