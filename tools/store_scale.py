@@ -48,18 +48,21 @@ WINDOW_DAYS = 37
 K = 10
 
 
-def variants(dimension: int = DIMENSION) -> dict[str, dict[str, Any]]:
-    """Index variants: table, the expression the index orders by (`%(vector)s` is the query), and how to build it.
+def variants(dimension: int = DIMENSION, m: int | None = None, ef_construction: int | None = None
+             ) -> dict[str, dict[str, Any]]:
+    """Index variants: table, the expression the index orders by (`%(vector)s` is the query), and how to build it
+    (`m`, `ef_construction`: the store's index with other parameters than the store's).
 
     >>> sorted(variants(8))
     ['halfvec-column-m16', 'store', 'store-m24', 'vector-m16']
     """
-    from rag.store.postgres_schema import hnsw_distance, hnsw_index
+    from rag.store.postgres_schema import HNSW_EF_CONSTRUCTION, HNSW_M, hnsw_distance, hnsw_index
 
     half = f"::halfvec({dimension})"
     return {
         "store": {"table": "rag_passages", "distance": hnsw_distance("p.embedding", dimension),
-                  "build": hnsw_index("rag_passages", dimension), "index": "rag_passages_embedding"},
+                  "build": hnsw_index("rag_passages", dimension, m or HNSW_M, ef_construction or HNSW_EF_CONSTRUCTION),
+                  "index": "rag_passages_embedding"},
         "vector-m16": {"table": "rag_passages", "distance": "p.embedding <#> %(vector)s::vector",
                        "build": "CREATE INDEX rag_passages_vector_m16 ON rag_passages USING hnsw (embedding "
                                 "vector_ip_ops) WITH (m = 16, ef_construction = 64)",
@@ -138,11 +141,11 @@ def load(url: str, data: np.ndarray, days: np.ndarray) -> float:
     return time.perf_counter() - started
 
 
-def build(url: str, name: str) -> dict[str, Any]:
+def build(url: str, name: str, m: int | None = None, ef_construction: int | None = None) -> dict[str, Any]:
     """Build variant `name` (its table first, when it has its own): seconds and sizes."""
     import psycopg
 
-    variant = variants()[name]
+    variant = variants(DIMENSION, m, ef_construction)[name]
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("SET maintenance_work_mem = '3GB'")
         connection.execute("SET max_parallel_maintenance_workers = 2")
@@ -159,7 +162,7 @@ def build(url: str, name: str) -> dict[str, Any]:
         index_bytes = _scalar(connection, f"SELECT pg_relation_size('{variant['index']}')")
         table_bytes = _scalar(connection, f"SELECT pg_table_size('{variant['table']}')")
     return {"step": "index", "variant": name, "build_seconds": seconds, "index_bytes": index_bytes,
-            "table_bytes": table_bytes}
+            "table_bytes": table_bytes, "definition": variant["build"]}
 
 
 def _scalar(connection: Any, sql: str, parameters: Any = None) -> Any:
@@ -228,6 +231,8 @@ def search_variant(url: str, name: str, queries: np.ndarray, starts: np.ndarray,
     result: dict[str, Any] = {"step": "search", "variant": name, "ef_search": ef_search}
     texts = [_vector_text(query) for query in queries]
     with psycopg.connect(url, autocommit=True) as connection:
+        result["definition"] = _scalar(connection, "SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                                       (variant["index"],))
         connection.execute(f"SET hnsw.ef_search = {ef_search}")
         connection.execute("SET hnsw.iterative_scan = relaxed_order")  # as the store's connections
         table, distance = variant["table"], variant["distance"]
@@ -341,6 +346,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1_000_000, help="passages (1000000)")
     parser.add_argument("--queries", type=int, default=200, help="queries per measurement (200)")
     parser.add_argument("--ef-search", default="40,100,200", help="HNSW search breadths (40,100,200)")
+    parser.add_argument("--m", type=int, default=None, help="index: the store's index with this m")
+    parser.add_argument("--ef-construction", type=int, default=None,
+                        help="index: the store's index with this ef_construction")
     parser.add_argument("--shared-buffers", default=None, metavar="SIZE",
                         help="set the server's shared_buffers (ALTER SYSTEM, then a restart) first, e.g. 2GB")
     parser.add_argument("step", choices=("load", "index", "search", "faiss"))
@@ -376,7 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     connection.execute("CREATE DATABASE vectors")
                 results.append({"step": "load", "seconds": load(url, data, days)})
             elif arguments.step == "index":
-                results += [build(url, name) for name in arguments.variants]
+                results += [build(url, name, arguments.m, arguments.ef_construction) for name in arguments.variants]
             else:
                 truth, filtered_truth = exact_truth(data, queries, days, starts)
                 for name in arguments.variants:
