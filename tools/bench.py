@@ -743,7 +743,7 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
                 def search(query: np.ndarray, into: list[np.ndarray] = nearest) -> None:
                     rows = connection.execute(f"SELECT row_id FROM rag_passages p ORDER BY "
                                               f"{hnsw_distance('p.embedding', DIMENSION)} LIMIT 10",
-                                              {"vector": _vector_text(query[0])}).fetchall()
+                                              {"half": _vector_text(query[0])}).fetchall()
                     into.append(np.array([row[0] - 1 for row in rows]))  # row ids count from 1
 
                 latencies = _latencies(search, queries)

@@ -68,11 +68,11 @@ def variants(dimension: int = DIMENSION, m: int | None = None, ef_construction: 
                                 "vector_ip_ops) WITH (m = 16, ef_construction = 64)",
                        "index": "rag_passages_vector_m16"},
         # Another table, so that PostgreSQL cannot pick the m = 16 graph for the same expression.
-        "store-m24": {"table": "bench_m24", "distance": f"p.embedding{half} <#> %(vector)s{half}",
+        "store-m24": {"table": "bench_m24", "distance": hnsw_distance("p.embedding", dimension),
                        "build": f"CREATE INDEX bench_m24_embedding ON bench_m24 USING hnsw ((embedding{half}) "
                                 "halfvec_ip_ops) WITH (m = 24, ef_construction = 100)",
                        "index": "bench_m24_embedding", "copy": "embedding"},
-        "halfvec-column-m16": {"table": "bench_halfvec", "distance": f"p.embedding <#> %(vector)s{half}",
+        "halfvec-column-m16": {"table": "bench_halfvec", "distance": f"p.embedding <#> %(half)s{half}",
                                "build": "CREATE INDEX bench_halfvec_embedding ON bench_halfvec USING hnsw (embedding "
                                         "halfvec_ip_ops) WITH (m = 16, ef_construction = 64)",
                                "index": "bench_halfvec_embedding", "copy": f"embedding{half}"},
@@ -243,8 +243,8 @@ def search_variant(url: str, name: str, queries: np.ndarray, starts: np.ndarray,
 
         def parameters(number: int) -> dict[str, Any]:
             window = [day_text(int(starts[number]) + day) for day in range(WINDOW_DAYS)]
-            return {"vector": texts[number], "sources": [f"source{source}" for source in range(SOURCES)
-                                                         for _ in window],
+            return {"vector": texts[number], "half": texts[number],
+                    "sources": [f"source{source}" for source in range(SOURCES) for _ in window],
                     "dates": window * SOURCES}
 
         def rows_of(sql: str, number: int) -> np.ndarray:

@@ -40,11 +40,13 @@ def hnsw_distance(column: str, dimension: int) -> str:
     """What the HNSW index orders by: the inner-product distance of `column` as half-precision floats (`halfvec`),
     so that the graph takes half the memory of one over the stored 32-bit vectors; the vectors stay 32-bit in the
     table, so scores and exact searches are unchanged. A query must say it the same way for PostgreSQL to use it.
+    The query vector is a parameter of its own, `half`: PostgreSQL gives a parameter used twice the type of its
+    first use, and the query's `%(vector)s::vector` elsewhere would then be rounded to half precision too.
 
     >>> hnsw_distance("p.embedding", 384)
-    'p.embedding::halfvec(384) <#> %(vector)s::halfvec(384)'
+    'p.embedding::halfvec(384) <#> %(half)s::halfvec(384)'
     """
-    return f"{column}::halfvec({int(dimension)}) <#> %(vector)s::halfvec({int(dimension)})"
+    return f"{column}::halfvec({int(dimension)}) <#> %(half)s::halfvec({int(dimension)})"
 
 
 def hnsw_index(table: str, dimension: int, m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION) -> str:
