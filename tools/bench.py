@@ -658,7 +658,7 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
     from rag.store.generations import ArticleRecord, PassageIndex
     from rag.store.postgres import PostgresIndex, PostgresStore, _vector_text
     from rag.store.postgres_database import EF_SEARCH
-    from rag.store.postgres_schema import hnsw_distance, hnsw_index
+    from rag.store.postgres_schema import HNSW_EF_CONSTRUCTION, HNSW_M, hnsw_distance, hnsw_index
     from rag.store.vectors import FaissVectors
     from tools import store_scale
     from tools.realistic_vectors import benchmark_vectors, day_text
@@ -727,8 +727,9 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
         result["bytes_per_passage"] = {"total": sum(sizes.values()) / count, "hnsw_index": vectors_only / count,
                                        **{name: size / count for name, size in sizes.items()}}
         hnsw = []
-        for m, ef_construction in config.get("hnsw", [[16, 64]]):
-            if [m, ef_construction] != [16, 64] or with_words:  # each build timed alone (1M: in the load)
+        store_graph = [HNSW_M, HNSW_EF_CONSTRUCTION]
+        for m, ef_construction in config.get("hnsw", [store_graph]):
+            if [m, ef_construction] != store_graph or with_words:  # each build timed alone (1M: in the load)
                 started = time.perf_counter()
                 connection.execute("DROP INDEX rag_passages_embedding")
                 connection.execute("SET maintenance_work_mem = '256MB'")
@@ -803,7 +804,7 @@ def _bench_store(articles_file: Path, work: Path, arguments: argparse.Namespace,
                               "passages_per_s": result["passages"] / seconds})
     search = [_progress(f"PostgreSQL store, search at {count:,} passages", "store-search", {
         "count": count, "queries": 30 if arguments.quick else arguments.queries,
-        "hnsw": [[16, 64]] if arguments.quick or count > WORDS_UP_TO else [[16, 64], [32, 128]],
+        "hnsw": [[24, 100]] if arguments.quick or count > WORDS_UP_TO else [[16, 64], [24, 100]],
         "ef_search": [40, 100] if arguments.quick else [40, 100, 200] if count <= WORDS_UP_TO
         else [100, 200, 400, 800], **({"engine": engine} if engine else {}),
         **({"vector_cache": str(arguments.vector_cache)} if arguments.vector_cache else {})})
