@@ -15,9 +15,12 @@ ratio holds even when the machine is busy (absolute figures do not: the report r
   (`rag.store.lexical`) over synthetic word documents of the same count beside it.
 - store: the PostgreSQL store (`rag.store.postgres`, in a private server: `tools.local_postgres`): indexing
   throughput with 1, 2 and 4 indexing processes side by side (a hash stands in for the embedder, so that the
-  figure is the store's), against the file store's one process; at each of `--store-sizes` (SYNTHETIC vectors and
-  Zipf word documents), pgvector's HNSW at several m / ef_construction / ef_search against FAISS and exact search
-  (p50/p99, recall@10), one question's whole retrieval through each store, and the database's bytes per passage.
+  figure is the store's), against the file store's one process; at each of `--store-sizes` (vectors derived from
+  real embeddings, `tools.realistic_vectors`, cached in `--vector-cache`; synthetic ones without ../shared or with
+  --quick; Zipf word documents), pgvector's HNSW at several m / ef_construction / ef_search against FAISS and exact
+  search (p50/p99, recall@10), the store's own search unfiltered and with a date window keeping 5% of the passages
+  (`tools.store_scale`), one question's whole retrieval through each store, and the database's bytes per passage.
+  At 1M passages `python -m tools.store_scale` measures the same in steps on a kept database.
 - shared load (issue 23): 3 `rag serve` processes on one index, 8 clients each, generation by a stand-in endpoint
   that answers at once (`tools.loadtest.shared_load`): answers/s, p50/p95, errors and questions lost, on the index
   folder and on PostgreSQL, and on PostgreSQL again with the database restarted mid-run (503 with Retry-After while
