@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.store.postgres_database import EF_SEARCH
 from tools.realistic_vectors import benchmark_vectors, derive, hnsw_recall, nearest_neighbours
 from tools.store_scale import WINDOW_DAYS, passage_days, windows
 
@@ -65,7 +66,7 @@ def test_an_articles_passages_share_its_date_and_a_window_keeps_five_percent() -
 def test_the_steps_run_on_a_real_server(tmp_path: Path) -> None:
     out = tmp_path / "results.jsonl"
     common = ["--folder", str(tmp_path / "pg"), "--cache", str(tmp_path), "--shared", str(tmp_path / "missing"),
-              "--out", str(out), "--count", "3000", "--queries", "10", "--ef-search", "200"]
+              "--out", str(out), "--count", "3000", "--queries", "10", "--ef-search", str(EF_SEARCH)]
     for step in (["load"], ["index", "store"], ["search", "store"], ["faiss"]):
         subprocess.run([sys.executable, "-m", "tools.store_scale", *common, *step], cwd=PROJECT, check=True,
                        capture_output=True, timeout=600)
