@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import numpy as np
 import psycopg
 import pytest
 
@@ -37,6 +38,7 @@ from rag.answer.retrieve import Retriever
 from rag.cli import main
 from rag.errors import DatabaseCrashedError, IndexFormatError, IndexNotFoundError, StoreUnavailableError
 from rag.ingest.indexer import UpdateOptions, update_index
+from rag.records import Filters
 from rag.store.postgres import Database, PostgresIndex, masked
 from rag.store.postgres_schema import MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 from tests.conftest import PROJECT, SAMPLE_ARTICLES, FakeEmbedder, ScriptedLLM, free_port, serving, write
@@ -495,6 +497,69 @@ def test_hnsw_search_breadth_is_the_larger_of_rags_and_the_servers(database: str
     with psycopg.connect(database, autocommit=True) as connection:  # what docs/deployment.md advises at 1M
         connection.execute(f"ALTER DATABASE {urlsplit(database).path.lstrip('/')} SET hnsw.ef_search = 800")
     assert Database(database).connect().execute("SHOW hnsw.ef_search").fetchone() == ("800",)
+
+
+def test_a_version_2_database_gets_its_hnsw_index_over_halfvec_by_migrate(tmp_path: Path, database: str) -> None:
+    source = corpus(tmp_path / "articles")
+    index([source], database, FakeEmbedder())
+    with psycopg.connect(database, autocommit=True) as connection:  # as a version 2 rag left it
+        connection.execute("DROP INDEX rag_passages_embedding")
+        connection.execute("CREATE INDEX rag_passages_embedding ON rag_passages USING hnsw (embedding vector_ip_ops)")
+        connection.execute("DELETE FROM rag_schema_migrations WHERE version = 3")
+    with pytest.raises(IndexFormatError, match=r"schema version 2, older .* --migrate"):
+        Retriever.load(database, FakeEmbedder())
+    assert index([source], database, FakeEmbedder(), migrate=True).added == []  # nothing to re-embed
+    [(definition,)] = rows_of(database, "SELECT indexdef FROM pg_indexes WHERE indexname = 'rag_passages_embedding'")
+    assert "halfvec(64)" in definition and "halfvec_ip_ops" in definition
+    retriever = Retriever.load(database, FakeEmbedder())
+    assert retriever.search("otters in Lake Orwin", 3)  # answered through the new index
+
+
+# --- vector search with filters (issue 23 item 1) ----------------------------------------------------------------
+
+
+def scattered_index(database: str, count: int, kept: int) -> tuple[PostgresIndex, np.ndarray, Filters]:
+    """`count` passages of random vectors, `kept` of them (scattered over the graph) dated 2026 and the rest 2025,
+    built by the store (HNSW index included); with a filter for 2026."""
+    from rag.records import Passage
+    from rag.store.generations import ArticleRecord
+    from rag.store.postgres import PostgresStore
+
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((count, 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    dated = set(rng.choice(count, kept, replace=False).tolist())
+    passages = [Passage(f"a{row}", "", "wire", "", "", 0, 1, published="2026-03-01" if row in dated else "2025-03-01")
+                for row in range(count)]
+    store = PostgresStore(database)
+    built = store.create(FakeEmbedder.name, 64, {"chunk_tokens": 200, "chunk_overlap": 32})
+    built.add(passages, vectors, [ArticleRecord(f"a{row}", f"h{row}", "", "wire", passages=1) for row in range(count)])
+    store.save(built)
+    return PostgresIndex.open(database), vectors, Filters(since="2026-01-01")
+
+
+def test_a_filtered_search_returns_k_passages_when_k_are_allowed(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.store import reading
+
+    monkeypatch.setattr(reading, "EXACT_FILTER_ROWS", 0)  # the HNSW scan with the filter, as for a broad filter
+    stored, vectors, filters = scattered_index(database, 3000, 25)
+    with psycopg.connect(database, autocommit=True) as connection:
+        # Not the exact plan (the filter's index, then a sort), which PostgreSQL would choose for so few rows: the
+        # HNSW scan, as for a filter that keeps 5% of a million passages.
+        connection.execute(f"ALTER DATABASE {urlsplit(database).path.lstrip('/')} SET enable_sort = off")
+    stored = PostgresIndex.open(database)
+    query = vectors[7]
+    allowed = {row_id for row_id, published in rows_of(database, "SELECT row_id, published FROM rag_passages")
+               if published >= "2026"}
+    exact = sorted(allowed, key=lambda row_id: -float(vectors[row_id - 1] @ query))  # row ids count from 1
+    found = stored.candidates(query, None, 10, filters)
+    assert len(found.rows) == 10
+    assert {passage.published for passage in found.passages} == {"2026-03-01"}
+    assert len(set(found.rows.tolist()) & set(exact[:10])) >= 8  # HNSW's: approximate
+    # More than the iterative scan reaches (it found 22 of these 25 here): the store searches again, exactly.
+    assert set(stored.candidates(query, None, 40, filters).rows.tolist()) == allowed
 
 
 # --- credentials --------------------------------------------------------------------------------------------------

@@ -15,9 +15,12 @@ ratio holds even when the machine is busy (absolute figures do not: the report r
   (`rag.store.lexical`) over synthetic word documents of the same count beside it.
 - store: the PostgreSQL store (`rag.store.postgres`, in a private server: `tools.local_postgres`): indexing
   throughput with 1, 2 and 4 indexing processes side by side (a hash stands in for the embedder, so that the
-  figure is the store's), against the file store's one process; at each of `--store-sizes` (SYNTHETIC vectors and
-  Zipf word documents), pgvector's HNSW at several m / ef_construction / ef_search against FAISS and exact search
-  (p50/p99, recall@10), one question's whole retrieval through each store, and the database's bytes per passage.
+  figure is the store's), against the file store's one process; at each of `--store-sizes` (vectors derived from
+  real embeddings, `tools.realistic_vectors`, cached in `--vector-cache`; synthetic ones without ../shared or with
+  --quick; Zipf word documents), pgvector's HNSW at several m / ef_construction / ef_search against FAISS and exact
+  search (p50/p99, recall@10), the store's own search unfiltered and with a date window keeping 5% of the passages
+  (`tools.store_scale`), one question's whole retrieval through each store, and the database's bytes per passage.
+  At 1M passages `python -m tools.store_scale` measures the same in steps on a kept database.
 - shared load (issue 23): 3 `rag serve` processes on one index, 8 clients each, generation by a stand-in endpoint
   that answers at once (`tools.loadtest.shared_load`): answers/s, p50/p95, errors and questions lost, on the index
   folder and on PostgreSQL, and on PostgreSQL again with the database restarted mid-run (503 with Retry-After while
@@ -681,24 +684,32 @@ WORDS_UP_TO = 200_000
 
 
 def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
-    """pgvector's HNSW against FAISS (the file store's index for this size) and exact search, on the same synthetic
-    vectors; one question's whole retrieval (dense + BM25 candidates and fusion) through each store; the database's
-    size per passage."""
+    """pgvector's HNSW against FAISS (the file store's index for this size) and exact search, on the same vectors
+    (derived from real embeddings with `--vector-cache`, `tools.realistic_vectors`; else synthetic), unfiltered and
+    with a date window keeping 5% of the passages (`tools.store_scale`); one question's whole retrieval (dense +
+    BM25 candidates and fusion) through each store; the database's size per passage."""
     from rag.answer.retrieve import Retriever
     from rag.records import Passage
     from rag.store.generations import ArticleRecord, PassageIndex
     from rag.store.postgres import PostgresIndex, PostgresStore, _vector_text
+    from rag.store.postgres_database import EF_SEARCH
+    from rag.store.postgres_schema import HNSW_EF_CONSTRUCTION, HNSW_M, hnsw_distance, hnsw_index
     from rag.store.vectors import FaissVectors
+    from tools import store_scale
+    from tools.realistic_vectors import benchmark_vectors, day_text
 
     count, query_count = int(config["count"]), int(config["queries"])
-    data = synthetic_vectors(count)
-    queries = synthetic_vectors(query_count, seed=1, topics=max(1, count // 200))
-    truth, _ = _exact_search(data, queries, 0)
+    cache = Path(config["vector_cache"]) if config.get("vector_cache") else None
+    data, queries, origin = benchmark_vectors(count, query_count, cache)
+    query_count = len(queries)
+    days = store_scale.passage_days(count)
+    starts = store_scale.windows(query_count)
+    truth, filtered_truth = store_scale.exact_truth(data, queries, days, starts)
     with_words = count <= WORDS_UP_TO  # above, the vectors alone: BM25 tables of 40M rows would take hours here
     words = synthetic_documents(count if with_words else 1, length=40)
-    passages = [Passage(f"a{row // 10}", "", f"source{row % 7}", "",
-                        " ".join(f"w{word}" for word in words[row]) if with_words else "", row, row + 1)
-                for row in range(count)]
+    passages = [Passage(f"a{row // 10}", "", f"source{row // 10 % 7}", "",
+                        " ".join(f"w{word}" for word in words[row]) if with_words else "", row, row + 1,
+                        published=day_text(int(days[row]))) for row in range(count)]
     records = [ArticleRecord(f"a{number}", f"h{number}", "", f"source{number % 7}", passages=10)
                for number in range((count + 9) // 10)]
     rng = np.random.default_rng(3)
@@ -710,15 +721,13 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
         def embed(self, texts: Sequence[str]) -> np.ndarray:
             return np.stack([vector_of[text] for text in texts])
 
+    with tempfile.TemporaryDirectory(prefix="rag-bench-faiss-") as faiss_folder:
+        result: dict[str, Any] = {"passages": count, "queries": query_count, "vectors": origin,
+                                  "synthetic": origin.startswith("SYNTHETIC"),
+                                  "faiss": store_scale.search_faiss(data, queries, days, starts, truth, filtered_truth,
+                                                                    Path(faiss_folder))}
     faiss_store = FaissVectors(DIMENSION, "auto")
-    started = time.perf_counter()
     faiss_store.add(data)
-    faiss_build = time.perf_counter() - started
-    found: list[np.ndarray] = []
-    latencies = _latencies(lambda query: found.append(faiss_store.search(query, 10)[1][0]), queries)
-    result: dict[str, Any] = {"passages": count, "queries": query_count, "synthetic": True, "faiss": {
-        **faiss_store.describe(), "build_seconds": faiss_build, "p50_ms": _percentile(latencies, 50),
-        "p99_ms": _percentile(latencies, 99), "recall_at_10": _recall(found, truth)}}
     if with_words:
         file_index = PassageIndex(QueryEmbedder.name, DIMENSION)
         file_index.vectors = faiss_store
@@ -730,6 +739,7 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
         latencies = _latencies(lambda question: retriever.search(question, 5), questions)
         result["file_retrieval"] = {"p50_ms": _percentile(latencies, 50), "p99_ms": _percentile(latencies, 99)}
         del file_index, retriever
+    del faiss_store
 
     with tempfile.TemporaryDirectory(prefix="rag-bench-pg-") as folder, \
             _postgres(Path(folder) / "pg", config.get("engine")) as url:
@@ -752,13 +762,13 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
         result["bytes_per_passage"] = {"total": sum(sizes.values()) / count, "hnsw_index": vectors_only / count,
                                        **{name: size / count for name, size in sizes.items()}}
         hnsw = []
-        for m, ef_construction in config.get("hnsw", [[16, 64]]):
-            if [m, ef_construction] != [16, 64] or with_words:  # each build timed alone (1M: in the load)
+        store_graph = [HNSW_M, HNSW_EF_CONSTRUCTION]
+        for m, ef_construction in config.get("hnsw", [store_graph]):
+            if [m, ef_construction] != store_graph or with_words:  # each build timed alone (1M: in the load)
                 started = time.perf_counter()
                 connection.execute("DROP INDEX rag_passages_embedding")
                 connection.execute("SET maintenance_work_mem = '256MB'")
-                connection.execute(f"CREATE INDEX rag_passages_embedding ON rag_passages USING hnsw (embedding "
-                                   f"vector_ip_ops) WITH (m = {m}, ef_construction = {ef_construction})")
+                connection.execute(hnsw_index("rag_passages", DIMENSION, m, ef_construction))
                 build = time.perf_counter() - started
             else:
                 build = result["load_seconds"]
@@ -767,8 +777,9 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
                 nearest: list[np.ndarray] = []
 
                 def search(query: np.ndarray, into: list[np.ndarray] = nearest) -> None:
-                    rows = connection.execute("SELECT row_id FROM rag_passages ORDER BY embedding <#> %s::vector "
-                                              "LIMIT 10", (_vector_text(query[0]),)).fetchall()
+                    rows = connection.execute(f"SELECT row_id FROM rag_passages p ORDER BY "
+                                              f"{hnsw_distance('p.embedding', DIMENSION)} LIMIT 10",
+                                              {"half": _vector_text(query[0])}).fetchall()
                     into.append(np.array([row[0] - 1 for row in rows]))  # row ids count from 1
 
                 latencies = _latencies(search, queries)
@@ -776,7 +787,12 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
                              "build_seconds": build, "p50_ms": _percentile(latencies, 50),
                              "p99_ms": _percentile(latencies, 99), "recall_at_10": _recall(nearest, truth)})
         result["hnsw"] = hnsw
+        connection.execute("DROP INDEX rag_passages_embedding")  # the store's own again, for the store's searches
+        connection.execute(hnsw_index("rag_passages", DIMENSION))
         connection.close()
+        through_store = store_scale.search_variant(url, "store", queries, starts, truth, filtered_truth, EF_SEARCH)
+        result["store"] = {"ef_search": EF_SEARCH, "unfiltered": through_store["store_unfiltered"],
+                           "filtered": through_store["store_filtered"]}
         if with_words:
             database = Retriever(PostgresIndex.open(url), QueryEmbedder())
             latencies = _latencies(lambda question: database.search(question, 5), questions)
@@ -823,9 +839,10 @@ def _bench_store(articles_file: Path, work: Path, arguments: argparse.Namespace,
                               "passages_per_s": result["passages"] / seconds})
     search = [_progress(f"PostgreSQL store, search at {count:,} passages", "store-search", {
         "count": count, "queries": 30 if arguments.quick else arguments.queries,
-        "hnsw": [[16, 64]] if arguments.quick or count > WORDS_UP_TO else [[16, 64], [32, 128]],
+        "hnsw": [[24, 100]] if arguments.quick or count > WORDS_UP_TO else [[16, 64], [24, 100]],
         "ef_search": [40, 100] if arguments.quick else [40, 100, 200] if count <= WORDS_UP_TO
-        else [100, 200, 400, 800], **({"engine": engine} if engine else {})})
+        else [100, 200, 400, 800], **({"engine": engine} if engine else {}),
+        **({"vector_cache": str(arguments.vector_cache)} if arguments.vector_cache else {})})
         for count in arguments.store_sizes]
     return {"indexing": throughput, "search": search}
 
@@ -1172,22 +1189,35 @@ def _store_table(store: dict[str, Any]) -> list[str]:
                      f"{row['passages_per_s']:,.0f} |")
     for size in store["search"]:
         faiss_row, total = size["faiss"], size["bytes_per_passage"]
-        lines += ["", f"PostgreSQL store at {size['passages']:,} passages (SYNTHETIC vectors and word documents; "
-                      f"k = 10; loaded in {size['load_seconds']:.1f} s; {total['total']:,.0f} bytes per passage in "
-                      f"the database, {total['hnsw_index']:,.0f} of them the HNSW index)", "",
-                  "| search | build | p50 | p99 | recall@10 |", "| --- | ---: | ---: | ---: | ---: |",
-                  f"| FAISS {faiss_row['kind']} (file store) | {faiss_row['build_seconds']:.1f} s | "
-                  f"{faiss_row['p50_ms']:.2f} ms | {faiss_row['p99_ms']:.2f} ms | {faiss_row['recall_at_10']:.3f} |"]
+        lines += ["", f"PostgreSQL store at {size['passages']:,} passages ({size.get('vectors', 'SYNTHETIC vectors')}; "
+                      f"SYNTHETIC word documents; k = 10; loaded in {size['load_seconds']:.1f} s; "
+                      f"{total['total']:,.0f} bytes per passage in the database, {total['hnsw_index']:,.0f} of them "
+                      f"the HNSW index)", "",
+                  "| search | build | p50 | p99 | recall@10 | fewest rows |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        faiss_rows = [(f"FAISS {faiss_row['kind']} (file store)", faiss_row.get("unfiltered", faiss_row))]
+        faiss_rows += [("the same, date window of 5% (as the file store filters)", faiss_row["filtered"])
+                       ] if "filtered" in faiss_row else []
+        for label, row in faiss_rows:
+            lines.append(f"| {label} | {faiss_row['build_seconds']:.1f} s | {row['p50_ms']:.2f} ms | "
+                         f"{row['p99_ms']:.2f} ms | {row['recall_at_10']:.3f} | {row.get('fewest_rows', '')} |")
         for row in size["hnsw"]:
-            lines.append(f"| pgvector HNSW m={row['m']} ef_construction={row['ef_construction']} ef_search="
-                         f"{row['ef_search']} | {row['build_seconds']:.1f} s | {row['p50_ms']:.2f} ms | "
-                         f"{row['p99_ms']:.2f} ms | {row['recall_at_10']:.3f} |")
+            lines.append(f"| pgvector HNSW (halfvec) m={row['m']} ef_construction={row['ef_construction']} "
+                         f"ef_search={row['ef_search']} | {row['build_seconds']:.1f} s | {row['p50_ms']:.2f} ms | "
+                         f"{row['p99_ms']:.2f} ms | {row['recall_at_10']:.3f} | |")
+        if "store" in size:
+            for kind in ("unfiltered", "filtered"):
+                row = size["store"][kind]
+                window = ", date window of 5%" if kind == "filtered" else ""
+                lines.append(f"| PostgreSQL store (`PostgresIndex.candidates`), ef_search={size['store']['ef_search']}"
+                             f"{window} | | {row['p50_ms']:.2f} ms | {row['p99_ms']:.2f} ms | "
+                             f"{row['recall_at_10']:.3f} | {row['fewest_rows']} |")
         for name, label in (("file_retrieval", "file store"), ("postgres_retrieval", "PostgreSQL store")):
             if name not in size:
                 continue
             row = size[name]
             lines.append(f"| one question's retrieval (dense + BM25 + fusion), {label} | | {row['p50_ms']:.2f} ms | "
-                         f"{row['p99_ms']:.2f} ms | |")
+                         f"{row['p99_ms']:.2f} ms | | |")
     return lines
 
 
@@ -1213,6 +1243,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--store-sizes", type=lambda value: [int(float(v)) for v in value.split(",")], default=None,
                         help="PostgreSQL store search sizes (default 10000,100000; quick: 2000; 1000000 takes about "
                              "an hour on 2 cores)")
+    parser.add_argument("--vector-cache", type=Path, default=None, metavar="DIR",
+                        help="store search on vectors derived from real embeddings of ../shared/eval, cached in DIR "
+                             "(tools.realistic_vectors; default bench-results/vector-cache, none with --quick; "
+                             "without ../shared: synthetic vectors)")
     parser.add_argument("--part", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--config", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("--part-output", default=None, help=argparse.SUPPRESS)
@@ -1228,6 +1262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments.sizes = [2000, 20000] if arguments.quick else [10_000, 100_000, 1_000_000]
     if arguments.store_sizes is None:
         arguments.store_sizes = [2000] if arguments.quick else [10_000, 100_000]
+    if arguments.vector_cache is None and not arguments.quick:  # real embeddings are embedded once, then cached
+        arguments.vector_cache = Path("bench-results") / "vector-cache"
     report = run(arguments)
     report["table"] = table(report)
     print(report["table"])

@@ -53,8 +53,6 @@ from rag.store.lexical import passage_terms
 from rag.store.postgres_database import (
     COMMIT_LOCK,
     EF_SEARCH,
-    HNSW_EF_CONSTRUCTION,
-    HNSW_M,
     WRITER_LOCK,
     Database,
     _driver,
@@ -62,7 +60,7 @@ from rag.store.postgres_database import (
     masked,
 )
 from rag.store.postgres_index import DatabaseLexicon, PostgresIndex, _vector_text, _vectors_text
-from rag.store.postgres_schema import GENERATION_TABLES, NEXT, generation_tables
+from rag.store.postgres_schema import GENERATION_TABLES, MAINTENANCE_MEMORY, NEXT, generation_tables, hnsw_index
 from rag.text import TOKENIZER_VERSION
 
 SWITCH_LOCK_TIMEOUT_MS = 100
@@ -144,12 +142,7 @@ class PostgresStore:
         psycopg = _driver()
         with self.database.connection() as connection, connection.transaction():
             connection.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK,))  # commits take turns
-            # Index builds get at least 256 MB (PostgreSQL's default is 64 MB), or more if the server gives more:
-            # an HNSW graph that outgrows it is built far more slowly (docs/deployment.md).
-            connection.execute(
-                "SELECT set_config('maintenance_work_mem', greatest(pg_size_bytes(current_setting("
-                "'maintenance_work_mem')) / 1024, 262144)::bigint || 'kB', true)"
-            )
+            connection.execute(MAINTENANCE_MEMORY)  # for the HNSW build of a first build or a rebuild
             fresh = index.fresh and not self._built_meanwhile(connection, index)
             # A new or rebuilt index is written beside the live one and switched to at the end (`_switch`):
             # questions asked meanwhile are answered from the live generation.
@@ -177,10 +170,7 @@ class PostgresStore:
                 )
             _insert(connection, added, psycopg, suffix)
             if fresh:
-                connection.execute(
-                    f"CREATE INDEX rag_passages{NEXT}_embedding ON rag_passages{NEXT} USING hnsw (embedding "
-                    f"vector_ip_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
-                )
+                connection.execute(hnsw_index(f"rag_passages{NEXT}", index.dimension))
                 _switch(connection, psycopg)
                 _reset_state(connection, index)
             row = connection.execute(

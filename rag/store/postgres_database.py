@@ -35,16 +35,13 @@ COMMIT_LOCK = WRITER_LOCK + 1
 MIGRATION_LOCK = WRITER_LOCK + 2
 K1, B = 1.2, 0.75
 """BM25 parameters: the file store's (`rag.store.lexical.LexicalIndex`)."""
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 64
-EF_SEARCH = 200
-"""HNSW's build (pgvector's defaults) and search parameters, chosen with `python -m tools.bench` (store axis, 100k
-synthetic passages, 2 cores): ef_search 40 (pgvector's default) finds 0.93-0.96 of the exact top 10, 100 finds
-0.98-1.00, 200 finds 0.997-0.998 at about 3 ms; m = 32 with ef_construction = 128 reaches 1.000 at ef_search 100
-but takes 1.5 times as long to build and twice the links per passage, which every incremental insert pays. The
-retriever asks for 50 candidates, and HNSW returns at most ef_search rows: below 50 would cut them short. A larger
-value set on the server (`ALTER ROLE rag SET hnsw.ef_search = 800`) is kept: at 1M passages 200 finds only 0.80-0.84
-of the exact top 10, 800 finds 0.93 (docs/deployment.md)."""
+EF_SEARCH = 300
+"""HNSW's search breadth, chosen with `python -m tools.store_scale` at 1M passages derived from real embeddings
+(graph: `rag.store.postgres_schema.HNSW_M`), 200 queries: 200 finds 0.946 of the exact top 10, 300 finds 0.967 in
+12.6 ms p50 through the store (0.974 with a date window of 5%), 400 finds 0.972 in 15.6 ms (docs/deployment.md,
+"1M passages"). The retriever asks for 50 candidates and the scan fetches twice that
+(`rag.store.postgres_index.RERANK`). A larger value set on the server (`ALTER ROLE rag SET hnsw.ef_search = 400`)
+is kept."""
 POOL_SIZE = 4
 """Connections a process keeps open to the database (requests beyond wait for one)."""
 CONNECT_TIMEOUT = 5

@@ -12,8 +12,8 @@ Tables (all prefixed `rag_` so that the index can share a database with other ap
 - `rag_state`: one row: embedder, dimension, chunk settings, tokenizer version, the generation (bumped by every
   commit: how servers notice new articles), and the passage count and total length (BM25 statistics).
 - `rag_articles`: one row per article (`ArticleRecord`); `rag_passages`: one row per passage, with its vector
-  (`embedding vector(dimension)`, added when the index is first built, with its HNSW index), the source and date
-  filters look at, and its BM25 length.
+  (`embedding vector(dimension)`, added when the index is first built, with its HNSW index over the vectors as
+  half-precision floats: `hnsw_index`, schema version 3), the source and date filters look at, and its BM25 length.
 - `rag_terms` (term, document frequency) and `rag_postings` (term, passage, term frequency, passage length): BM25
   kept as tables, scored in SQL with the same formula and tokenizer (`rag.text.tokenize`) as the file store.
 
@@ -28,6 +28,46 @@ This needs no schema change (version 2 databases are rebuilt this way as they ar
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# -- vector search (issue 23 item 1) -------------------------------------------------------------------------------
+HNSW_M = 24
+HNSW_EF_CONSTRUCTION = 100
+"""The HNSW graph's links per vector and build breadth, chosen with `python -m tools.store_scale` at 1M passages
+derived from real embeddings (docs/deployment.md, "1M passages"): on the same 100 questions pgvector's defaults
+(16, 64) find 0.939 of the exact top 10 at ef_search 200, these 0.956, for twice the build time and 4% more index."""
+
+
+def hnsw_distance(column: str, dimension: int) -> str:
+    """What the HNSW index orders by: the inner-product distance of `column` as half-precision floats (`halfvec`),
+    so that the graph takes half the memory of one over the stored 32-bit vectors; the vectors stay 32-bit in the
+    table, so scores and exact searches are unchanged. A query must say it the same way for PostgreSQL to use it.
+    The query vector is a parameter of its own, `half`: PostgreSQL gives a parameter used twice the type of its
+    first use, and the query's `%(vector)s::vector` elsewhere would then be rounded to half precision too.
+
+    >>> hnsw_distance("p.embedding", 384)
+    'p.embedding::halfvec(384) <#> %(half)s::halfvec(384)'
+    """
+    return f"{column}::halfvec({int(dimension)}) <#> %(half)s::halfvec({int(dimension)})"
+
+
+def hnsw_index(table: str, dimension: int, m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION) -> str:
+    """The statement that builds the HNSW index of `table`'s vectors (named `{table}_embedding`), as `hnsw_distance`
+    searches it (`m` and `ef_construction`: the benchmark tries others).
+
+    >>> hnsw_index("rag_passages", 384)  # doctest: +NORMALIZE_WHITESPACE
+    'CREATE INDEX rag_passages_embedding ON rag_passages USING hnsw ((embedding::halfvec(384)) halfvec_ip_ops)
+     WITH (m = 24, ef_construction = 100)'
+    """
+    return (f"CREATE INDEX {table}_embedding ON {table} USING hnsw ((embedding::halfvec({int(dimension)})) "
+            f"halfvec_ip_ops) WITH (m = {int(m)}, ef_construction = {int(ef_construction)})")
+
+
+MAINTENANCE_MEMORY = (
+    "SELECT set_config('maintenance_work_mem', greatest(pg_size_bytes(current_setting('maintenance_work_mem')) "
+    "/ 1024, 262144)::bigint || 'kB', true)"
+)
+"""Index builds get at least 256 MB (PostgreSQL's default is 64 MB), or more if the server gives more, for the
+transaction: an HNSW graph that outgrows it is built far more slowly (docs/deployment.md)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +120,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX rag_passages_article ON rag_passages (article_id)",
             "CREATE INDEX rag_passages_filter ON rag_passages (source, published)",
             "CREATE INDEX rag_postings_passage ON rag_postings (passage)",
+        ),
+    ),
+    # -- vector search (issue 23 item 1) ----------------------------------------------------------------------------
+    Migration(
+        3,
+        "the HNSW index over half-precision vectors (halfvec): half the memory, the same recall",
+        (
+            MAINTENANCE_MEMORY,
+            # A built index holds a vector column and its HNSW index (a database never built has neither): the
+            # index is built again over halfvec, in this transaction (minutes at a million passages).
+            f"""DO $$
+            DECLARE size integer;
+            BEGIN
+                IF to_regclass('rag_passages_embedding') IS NOT NULL THEN
+                    SELECT dimension INTO size FROM rag_state;
+                    DROP INDEX rag_passages_embedding;
+                    EXECUTE replace('{hnsw_index("rag_passages", 0).replace("(0)", "(SIZE)")}', 'SIZE', size::text);
+                END IF;
+            END $$""",
         ),
     ),
 )
@@ -142,6 +201,6 @@ def pending(version: int) -> tuple[Migration, ...]:
     """The migrations a database at schema `version` still needs (0: a database without the schema).
 
     >>> [migration.version for migration in pending(1)], pending(SCHEMA_VERSION)
-    ([2], ())
+    ([2, 3], ())
     """
     return tuple(migration for migration in MIGRATIONS if migration.version > version)
