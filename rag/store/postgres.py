@@ -62,7 +62,7 @@ from rag.store.postgres_database import (
     masked,
 )
 from rag.store.postgres_index import DatabaseLexicon, PostgresIndex, _vector_text, _vectors_text
-from rag.store.postgres_schema import GENERATION_TABLES, NEXT, generation_tables
+from rag.store.postgres_schema import GENERATION_TABLES, NEXT, generation_indexes, generation_tables
 from rag.text import TOKENIZER_VERSION
 
 SWITCH_LOCK_TIMEOUT_MS = 100
@@ -177,6 +177,8 @@ class PostgresStore:
                 )
             _insert(connection, added, psycopg, suffix)
             if fresh:
+                for statement in generation_indexes(NEXT):
+                    connection.execute(statement)
                 connection.execute(
                     f"CREATE INDEX rag_passages{NEXT}_embedding ON rag_passages{NEXT} USING hnsw (embedding "
                     f"vector_ip_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
@@ -304,11 +306,11 @@ def _insert(
     ]
     frequencies: dict[str, int] = {}
     number = 0
-    with connection.cursor().copy(
-        f"COPY rag_passages{suffix} (row_id, article_id, source, published, length, passage, embedding) FROM STDIN"
-    ) as passages_copy:
+    for passages, vectors in added:  # a batch at a time: the postings of a million passages would not fit in memory
         postings: list[tuple[str, int, int, int]] = []
-        for passages, vectors in added:
+        with connection.cursor().copy(
+            f"COPY rag_passages{suffix} (row_id, article_id, source, published, length, passage, embedding) FROM STDIN"
+        ) as passages_copy:
             for passage, vector in zip(passages, _vectors_text(vectors), strict=True):
                 row_id = row_ids[number]
                 number += 1
@@ -330,9 +332,11 @@ def _insert(
                 for term, tf in counts.items():
                     postings.append((term, row_id, tf, len(terms)))
                     frequencies[term] = frequencies.get(term, 0) + 1
-    with connection.cursor().copy(f"COPY rag_postings{suffix} (term, passage, tf, length) FROM STDIN") as postings_copy:
-        for posting in postings:
-            postings_copy.write_row(posting)
+        with connection.cursor().copy(
+            f"COPY rag_postings{suffix} (term, passage, tf, length) FROM STDIN"
+        ) as postings_copy:
+            for posting in postings:
+                postings_copy.write_row(posting)
     connection.execute(
         f"INSERT INTO rag_terms{suffix} AS t (term, df) SELECT * FROM unnest(%s::text[], %s::int[]) "
         "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df",

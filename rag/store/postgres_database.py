@@ -33,8 +33,6 @@ side by side), exclusive for a rebuild (which replaces everything). An arbitrary
 COMMIT_LOCK = WRITER_LOCK + 1
 """The advisory lock every commit takes inside its transaction: commits are applied one after the other."""
 MIGRATION_LOCK = WRITER_LOCK + 2
-K1, B = 1.2, 0.75
-"""BM25 parameters: the file store's (`rag.store.lexical.LexicalIndex`)."""
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
 EF_SEARCH = 200

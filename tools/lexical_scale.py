@@ -1,0 +1,306 @@
+"""Lexical (BM25) search at scale in the PostgreSQL store against the index folder's (issue 23, item 2).
+
+    python -m tools.lexical_scale build --sizes 100000,1000000 --folder /var/tmp/lexical   # once: kept
+    python -m tools.lexical_scale measure --sizes 100000,1000000 --folder /var/tmp/lexical --questions 300
+    python -m tools.lexical_scale exact                                                    # the 35 dev articles
+
+`build` loads the corpus of `tools.lexical_corpus` (real sentences, seeded) of each size into a database of a
+private PostgreSQL kept in `--folder` (`tools.local_postgres`), through the store's own `PostgresStore.save` (one
+transaction, as a first `rag index` does), with SYNTHETIC clustered vectors (`tools.bench.synthetic_vectors`) for the
+dense half; then `VACUUM ANALYZE`, as autovacuum would after such a load. `measure` asks the dev questions of each
+size, the two stores one after the other for each question:
+
+- lexical search alone (BM25's top 20: `candidates` without a vector) from PostgreSQL, impact-ordered (the store's
+  way) and reading every posting (the way before schema version 3), and from the folder's `LexicalIndex` over the
+  same passages (the reference: exact BM25): p50/p95 and the share of the folder's top 20 that PostgreSQL returns;
+- with `--whole`, one question's whole retrieval (`Retriever.search`: dense + BM25 + fusion) from each store.
+
+`exact` indexes the 35 dev articles with the project's chunking into both stores (a hash for the embedder) and
+compares the BM25 top 20 of every dev question. `--quick` (what `make bench` runs) does both at a small size in a
+temporary server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tools.lexical_corpus import Corpus, questions, read_sources
+
+TOP = 20
+"""The depth compared: the retriever's BM25 half asks for more (`rag.answer.retrieve.CANDIDATES`), the issue's
+target is the top 20."""
+BATCH = 10_000
+
+
+def _server(folder: Path) -> Any:
+    from tools.local_postgres import LocalPostgres
+
+    return LocalPostgres(folder / "pg").start()
+
+
+def _database(server: Any, name: str, create: bool) -> str:
+    """The URL of database `name` in `server`, created (with the bench's settings) when `create`."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    with psycopg.connect(server.url, autocommit=True) as connection:
+        if create:
+            connection.execute(f"DROP DATABASE IF EXISTS {name}")
+            connection.execute(f"CREATE DATABASE {name}")
+            # What docs/deployment.md advises for large builds (HNSW graph, postings index sorts).
+            connection.execute(f"ALTER DATABASE {name} SET maintenance_work_mem = '3GB'")
+    return urlunsplit(urlsplit(server.url)._replace(path=f"/{name}"))
+
+
+def corpus(count: int) -> Corpus:
+    return Corpus(count, read_sources())
+
+
+def build(count: int, folder: Path) -> dict[str, Any]:
+    """Load the corpus of `count` passages into database `lexical_COUNT` of the server in `folder`."""
+    from rag.store.generations import ArticleRecord
+    from rag.store.postgres import PostgresStore
+    from tools.bench import DIMENSION, HashEmbedder, synthetic_vectors
+
+    server = _server(folder)
+    url = _database(server, f"lexical_{count}", create=True)
+    started = time.perf_counter()
+    store = PostgresStore(url)
+    index = store.create(HashEmbedder.name, DIMENSION, {"chunk_tokens": 200, "chunk_overlap": 32})
+    vectors = synthetic_vectors(count)
+    batch: list[Any] = []
+    records: dict[str, ArticleRecord] = {}
+    done = 0
+    for passage in corpus(count).passages():
+        batch.append(passage)
+        record = records.get(passage.article_id)
+        records[passage.article_id] = ArticleRecord(passage.article_id, passage.article_id, passage.title,
+                                                    passage.source, published=passage.published,
+                                                    passages=(record.passages if record else 0) + 1)
+        if len(batch) == BATCH:
+            index.add(batch, vectors[done:done + len(batch)])
+            done += len(batch)
+            batch = []
+    if batch:
+        index.add(batch, vectors[done:done + len(batch)])
+    for record in records.values():
+        index.articles[record.id] = record
+    generated = time.perf_counter() - started
+    store.save(index)
+    saved = time.perf_counter() - started
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
+        sizes: dict[str, int] = dict(connection.execute(
+            "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relname IN ('rag_articles', "
+            "'rag_passages', 'rag_terms', 'rag_postings', 'rag_postings_impact', 'rag_postings_pkey', "
+            "'rag_postings_passage', 'rag_passages_embedding')").fetchall())
+    result = {"passages": count, "url": url, "generate_seconds": generated, "load_seconds": saved - generated,
+              "vacuum_seconds": time.perf_counter() - started - saved, "bytes": sizes}
+    (folder / f"lexical_{count}.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def _percentile(values: Sequence[float], percent: float) -> float:
+    return float(np.percentile(np.asarray(values) * 1000.0, percent)) if values else float("nan")
+
+
+def _top(rows: np.ndarray, scores: np.ndarray, k: int = TOP) -> list[int]:
+    """The rows of the `k` best scores (ties by row), as the folder orders them."""
+    order = np.lexsort((rows, -scores))
+    return [int(rows[i]) for i in order[:k] if scores[i] > 0]
+
+
+def agreement(found: Sequence[Sequence[int]], reference: Sequence[Sequence[int]]) -> float:
+    """The share of the reference's rows that were found, over all questions (pooled).
+
+    >>> agreement([[1, 2, 3], [4]], [[1, 2, 5], [4]])
+    0.75
+    """
+    total = sum(len(rows) for rows in reference)
+    same = sum(len(set(rows) & set(expected)) for rows, expected in zip(found, reference, strict=True))
+    return same / total if total else 1.0
+
+
+def measure(count: int, folder: Path, question_count: int, whole: bool,
+            reaches: Sequence[int | None]) -> dict[str, Any]:
+    """Lexical search alone (and with `whole` one question's whole retrieval) at `count` passages: see the module
+    docstring."""
+    from rag.store.lexical import LexicalIndex
+    from rag.store.postgres_index import PostgresIndex
+
+    server = _server(folder)
+    url = _database(server, f"lexical_{count}", create=False)
+    asked = questions(question_count, seed=7)
+    started = time.perf_counter()
+    lexical = LexicalIndex()
+    batch = []
+    for passage in corpus(count).passages():
+        batch.append(passage)
+        if len(batch) == BATCH:
+            lexical.add(batch)
+            batch = []
+    lexical.add(batch)
+    lexical.search(asked[0], TOP)  # builds the score matrix
+    result: dict[str, Any] = {"passages": count, "questions": len(asked), "folder_build_seconds":
+                              time.perf_counter() - started}
+    database = PostgresIndex.open(url)
+    reference: list[list[int]] = []
+    folder_times: list[float] = []
+    found: dict[str, list[list[int]]] = {str(reach): [] for reach in reaches}
+    times: dict[str, list[float]] = {str(reach): [] for reach in reaches}
+    rounds: dict[str, list[int]] = {str(reach): [] for reach in reaches}
+    for question in asked[:5]:  # warm the caches
+        for reach in reaches:
+            database.lexical_reach = reach
+            database.candidates(None, question, TOP)
+    for question in asked:
+        began = time.perf_counter()
+        rows, scores = lexical.search(question, TOP)
+        folder_times.append(time.perf_counter() - began)
+        reference.append(_top(rows, scores))
+        for reach in reaches:
+            database.lexical_reach = reach
+            began = time.perf_counter()
+            candidates = database.candidates(None, question, TOP)
+            times[str(reach)].append(time.perf_counter() - began)
+            found[str(reach)].append([row - 1 for row in _top(candidates.rows, candidates.lexical)])
+            rounds[str(reach)].append(database.lexical_rounds)
+    result["folder"] = {"p50_ms": _percentile(folder_times, 50), "p95_ms": _percentile(folder_times, 95)}
+    result["postgres"] = [{"reach": reach, "p50_ms": _percentile(times[str(reach)], 50),
+                           "p95_ms": _percentile(times[str(reach)], 95),
+                           "agreement": agreement(found[str(reach)], reference),
+                           "second_rounds": sum(number > 1 for number in rounds[str(reach)]) / len(asked)}
+                          for reach in reaches]
+    if whole:
+        result["whole"] = _whole(count, url, asked, lexical)
+    return result
+
+
+def _whole(count: int, url: str, asked: Sequence[str], lexical: Any) -> dict[str, Any]:
+    """One question's whole retrieval from each store (the folder's FAISS index as `rag index` picks it)."""
+    from rag.answer.retrieve import Retriever
+    from rag.store.generations import PassageIndex
+    from rag.store.postgres_index import PostgresIndex
+    from rag.store.vectors import FaissVectors
+    from tools.bench import DIMENSION, HashEmbedder, synthetic_vectors
+
+    vector_of = dict(zip(asked, synthetic_vectors(len(asked), seed=1, topics=max(1, count // 200)), strict=True))
+
+    class QueryEmbedder(HashEmbedder):
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            return np.stack([vector_of[text] for text in texts])
+
+    started = time.perf_counter()
+    file_index = PassageIndex(QueryEmbedder.name, DIMENSION)
+    file_index.vectors = FaissVectors(DIMENSION, "auto")
+    vectors = synthetic_vectors(count)
+    file_index.vectors.add(vectors)
+    del vectors
+    file_index.passages = list(corpus(count).passages())
+    file_index.lexical = lexical
+    build_seconds = time.perf_counter() - started
+    retrievers = {"folder": Retriever(file_index, QueryEmbedder()),
+                  "postgres": Retriever(PostgresIndex.open(url), QueryEmbedder())}
+    times: dict[str, list[float]] = {name: [] for name in retrievers}
+    for question in asked[:5]:
+        for retriever in retrievers.values():
+            retriever.search(question, 5)
+    for question in asked:
+        for name, retriever in retrievers.items():
+            began = time.perf_counter()
+            retriever.search(question, 5)
+            times[name].append(time.perf_counter() - began)
+    return {"folder_faiss": file_index.vectors.describe(), "folder_build_seconds": build_seconds,
+            **{name: {"p50_ms": _percentile(values, 50), "p95_ms": _percentile(values, 95)}
+               for name, values in times.items()}}
+
+
+def exact(question_count: int | None = None) -> dict[str, Any]:
+    """The 35 dev articles through the project's indexer into both stores (a hash for the embedder); the BM25 top
+    20 of every dev question from each."""
+    from rag.ingest.indexer import UpdateOptions, update_index
+    from rag.store.generations import PassageIndex
+    from rag.store.postgres_index import PostgresIndex
+    from tools.bench import HashEmbedder
+    from tools.lexical_corpus import SOURCES
+    from tools.local_postgres import LocalPostgres
+
+    articles = SOURCES[0] / "articles.jsonl"
+    source = articles if articles.exists() else Path(__file__).resolve().parent.parent / "rag" / "samples"
+    asked = questions(question_count)
+    with tempfile.TemporaryDirectory(prefix="rag-lexical-") as work, LocalPostgres() as server:
+        url = server.new_database("lexical")
+        options = UpdateOptions(progress=False, checkpoint_seconds=None)
+        update_index([str(source)], url, HashEmbedder(), options)
+        update_index([str(source)], str(Path(work) / "index"), HashEmbedder(), options)
+        folder = PassageIndex.load(Path(work) / "index")
+        database = PostgresIndex.open(url)
+        by_id = {passage.id: number for number, passage in enumerate(folder.passages)}
+        found, reference = [], []
+        for question in asked:
+            rows, scores = folder.lexical.search(question, TOP)
+            reference.append(_top(rows, scores))
+            candidates = database.candidates(None, question, TOP)
+            top = _top(candidates.rows, candidates.lexical)
+            passages = {int(row): passage for row, passage in zip(candidates.rows, candidates.passages, strict=True)}
+            found.append([by_id[passages[row].id] for row in top])
+        return {"articles": str(source), "passages": len(folder), "questions": len(asked),
+                "agreement": agreement(found, reference),
+                "identical": sum(rows == expected for rows, expected in zip(found, reference, strict=True))}
+
+
+def _timed(label: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    print(f"{label} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    result = call()
+    print(f"{label}: {time.perf_counter() - started:.1f} s: {json.dumps(result)}", file=sys.stderr, flush=True)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("build", "measure", "exact", "quick"))
+    parser.add_argument("--sizes", type=lambda value: [int(float(v)) for v in value.split(",")], default=[100_000])
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "rag-lexical-scale")
+    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--reaches", default="1000,None", help="postings read per word at first (None: all)")
+    parser.add_argument("--whole", action="store_true", help="also the whole retrieval from each store")
+    parser.add_argument("--out", type=Path)
+    arguments = parser.parse_args(argv)
+    reaches = [None if value == "None" else int(value) for value in arguments.reaches.split(",")]
+    arguments.folder.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {"command": " ".join(["python -m tools.lexical_scale", *(argv or sys.argv[1:])]),
+                              "load_average": os.getloadavg()}
+    if arguments.command == "build":
+        report["build"] = [_timed(f"build {size:,}", functools.partial(build, size, arguments.folder))
+                           for size in arguments.sizes]
+    elif arguments.command == "measure":
+        report["measure"] = [_timed(f"measure {size:,}", functools.partial(
+            measure, size, arguments.folder, arguments.questions, arguments.whole, reaches))
+            for size in arguments.sizes]
+    elif arguments.command == "exact":
+        report["exact"] = _timed("exact", lambda: exact())
+    report["load_average_after"] = os.getloadavg()
+    text = json.dumps(report, indent=1)
+    if arguments.out:
+        arguments.out.write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
