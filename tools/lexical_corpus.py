@@ -73,7 +73,8 @@ def read_sources(folders: Sequence[Path] = SOURCES) -> list[SourceArticle]:
             records = map(json.loads, path.read_text("utf-8").splitlines())
             texts += [(record["title"], record["text"]) for record in records]
     if not texts:
-        texts = [(path.stem.replace("-", " "), path.read_text("utf-8")) for path in sorted(SAMPLES.glob("*.md"))]
+        texts = [(path.stem.replace("-", " "), path.read_text("utf-8")) for path in sorted(SAMPLES.iterdir())
+                 if path.suffix in (".md", ".txt")]
     articles = []
     for title, text in texts:
         sentences: list[str] = []

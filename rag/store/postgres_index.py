@@ -17,7 +17,7 @@ from rag.records import Filters, Passage
 from rag.store import reading
 from rag.store.generations import ArticleRecord
 from rag.store.postgres_database import HNSW_EF_CONSTRUCTION, HNSW_M, Database
-from rag.store.postgres_schema import K1, REFERENCE_LENGTH, SCHEMA_VERSION, B
+from rag.store.postgres_schema import K1, SCHEMA_VERSION, B
 from rag.store.reading import KnownWeights, StoreCandidates
 from rag.text import TOKENIZER_VERSION, idf, tokenize
 
@@ -65,8 +65,7 @@ class PostgresIndex:
         self._added: list[tuple[list[Passage], np.ndarray]] = []
         self._count = 0
         self._groups: tuple[int, list[tuple[str, str, int]]] | None = None
-        self.lexical_reach: int | None = REACH  # BM25: postings read per word at first (None: all)
-        self.lexical_rounds = 0  # statements the last question took (2: the first reach did not settle its top)
+        self.lexical_budget: int | None = BUDGET  # BM25: postings a question reads at most (None: all of them)
 
     @classmethod
     def open(cls, url: str, embedder: str | None = None, dimension: int | None = None) -> PostgresIndex:
@@ -224,19 +223,8 @@ class PostgresIndex:
             parameters["dates"] = [published for _, published, _ in allowed]
             where = "WHERE (p.source, p.published) IN (SELECT * FROM unnest(%(sources)s::text[], %(dates)s::text[]))"
             exact = sum(count for _, _, count in allowed) <= reading.EXACT_FILTER_ROWS
-        # BM25 (issue 23): the first `reach` postings of each word in impact order, then all of them if that did not
-        # settle the top `depth` (`lexical_statement`).
-        if vector is not None:
-            parameters["vector"] = _vector_text(vector)
-        reach = self.lexical_reach if terms else None
-        self.lexical_rounds = 0
-        while True:
-            self.lexical_rounds += 1
-            rows = self.database.fetch(self._statement(vector, reach, where, exact), {**parameters, "reach": reach})
-            settled = bool(rows[0][8]) if rows else not terms or reach is None
-            if settled:
-                break
-            reach = reach * DEEPER if reach is not None and reach * DEEPER < MAX_REACH else None
+        rows = self.database.fetch(self._statement(vector, self.lexical_budget, where, exact),
+                                   {**parameters, "budget": self.lexical_budget, "rescored": RESCORED * depth})
         if not rows:
             return _no_candidates()
         self._observe(int(rows[0][5]), int(rows[0][6]))
@@ -250,10 +238,10 @@ class PostgresIndex:
             weighting=KnownWeights({term: float(idf(df, passages)) for term, df in (rows[0][7] or {}).items()}),
         )
 
-    def _statement(self, vector: np.ndarray | None, reach: int | None, where: str, exact: bool) -> str:
+    def _statement(self, vector: np.ndarray | None, budget: int | None, where: str, exact: bool) -> str:
         """The one statement of `candidates`: the BM25 candidates (`lexical_statement`), the dense ones, and every
         candidate's passage with both scores."""
-        parts = lexical_statement(reach, where)
+        parts = lexical_statement(budget, where)
         chosen = "SELECT row_id FROM lexical"
         dense_score = "0::float8"
         if vector is not None:
@@ -263,18 +251,18 @@ class PostgresIndex:
             chosen += " UNION SELECT row_id FROM dense"
             dense_score = "-(p.embedding <#> %(vector)s::vector)"
         parts.append(f"chosen AS ({chosen})")
-        if reach is not None:  # the exact BM25 score of every candidate, the dense ones' too
+        if budget is not None:  # the exact BM25 score of every candidate, the dense ones' too (looked up one by one)
             parts.append(
-                f"scored AS (SELECT c.row_id AS passage, sum(w.weight * {_TERM_PART.format(posting='po')}) AS score "
-                "FROM chosen c CROSS JOIN words w JOIN rag_postings po ON po.term = w.term AND po.passage = c.row_id "
-                "CROSS JOIN stats s GROUP BY c.row_id)"
+                "scored AS (SELECT c.row_id AS passage, x.score FROM chosen c CROSS JOIN LATERAL (SELECT "
+                f"sum(w.weight * {_TERM_PART.format(posting='po')}) AS score FROM words w JOIN rag_postings po "
+                "ON po.term = w.term AND po.passage = c.row_id CROSS JOIN stats s) x)"
             )
         return (
             f"WITH {', '.join(parts)} SELECT p.row_id, p.passage, {dense_score}, coalesce(b.score, 0), "
             f"(SELECT max(score) FROM lexical), s.generation, s.passages, (SELECT json_object_agg(t.term, t.df) "
-            f"FROM rag_terms t WHERE t.term = ANY(%(terms)s) AND t.df > 0), (SELECT settled FROM settled) "
+            f"FROM rag_terms t WHERE t.term = ANY(%(terms)s) AND t.df > 0) "
             f"FROM chosen c JOIN rag_passages p ON p.row_id = c.row_id CROSS JOIN rag_state s "
-            f"LEFT JOIN {'bm25' if reach is None else 'scored'} b ON b.passage = p.row_id ORDER BY p.row_id"
+            f"LEFT JOIN {'bm25' if budget is None else 'scored'} b ON b.passage = p.row_id ORDER BY p.row_id"
         )
 
     def vectors_of(self, rows: Sequence[int]) -> np.ndarray:
@@ -329,77 +317,70 @@ class PostgresIndex:
 
 # -- BM25 in SQL (issue 23) -----------------------------------------------------------------------------------------
 
-REACH = 1000
-"""Postings of each of a question's words read at first, in impact order (`lexical_statement`)."""
-DEEPER = 10
-MAX_REACH = 100_000
-"""When the first postings do not settle the top, the question is asked again reading `DEEPER` times as many, and
-all of them once that would be `MAX_REACH` or more."""
-_TERM_PART = ("{posting}.tf / ({posting}.tf + %(k1)s * (1 - %(b)s + %(b)s * {posting}.length / s.average))")
+BUDGET = 40_000
+"""Postings a question's BM25 reads at most (`lexical_statement`): all of them in a collection of up to about a
+hundred thousand passages, where the top is exact; about half of them at a million passages, where the top 20
+agree with the exact BM25 top 20 on ... of the passages (docs/deployment.md)."""
+RESCORED = 10
+"""Passages whose BM25 score is completed after a bounded read, per passage asked for."""
+_TERM_PART = "{posting}.tf / ({posting}.tf + %(k1)s * (1 - %(b)s + %(b)s * {posting}.length / s.average))"
 """BM25's term-frequency part of a posting, with the collection's average passage length (`stats`)."""
 
 
-def lexical_statement(reach: int | None, where: str = "") -> list[str]:
-    """The common table expressions of BM25 in SQL: `stats`, `words` (the question's terms with their weight, the
-    IDF times the times the question holds them), `lexical` (the `%(depth)s` best passages among those `where`
-    allows, with their scores, best first), `settled` (whether `lexical` is certainly BM25's own top) and, when
-    every posting is read, `bm25` (every passage holding a word, with its score).
+def lexical_statement(budget: int | None, where: str = "") -> list[str]:
+    """The common table expressions of BM25 in SQL: `stats`, `words` (the question's terms with their weight: the
+    IDF times the times the question holds them, and their document frequency), `lexical` (the `%(depth)s` best
+    passages among those `where` allows, with their scores, best first) and `bm25` (passages with their scores).
 
-    `reach` None reads every posting of the question's words (exact, and slow for common words in a large
-    collection). Otherwise the first `reach` postings of each word in descending impact order (a threshold
-    algorithm): a passage seen among some of them has its score completed from the other words' postings (looked up
-    by term and passage) unless even the most the unread postings could add leaves it below the best `depth`
-    partial scores; a passage in none of them scores at most the sum of each word's bound, its weight times the
-    last impact read times `max(1, average length / REFERENCE_LENGTH)` (a posting's impact is its term part at
-    `REFERENCE_LENGTH`: `rag.store.postgres_schema.IMPACT`). The top is settled when that sum is below its last
-    score, or no word had more postings than were read (always so for a collection of a few thousand passages).
-    The scores are those of the full read, and of the folder's `LexicalIndex` (to float rounding).
+    `budget` None reads every posting of the question's words: exact, and slow for common words in a large
+    collection (`bm25` holds every passage with one of the words). Otherwise at most `%(budget)s` postings: the
+    whole posting lists of the rarer words first (they decide the top), and of the words whose lists do not fit, the
+    first ones in descending impact order (`rag.store.postgres_schema.IMPACT`: the most frequent in the shortest
+    passages), as many of each (the `level` that spends the budget). The `%(rescored)s` passages that score best on
+    what was read have their score completed from every word's postings (looked up by term and passage), and the
+    best of them are the top (`bm25` holds those). When the lists fit the budget, nothing is left out and the top is
+    BM25's own; otherwise a passage whose words are all common and that is not among their first postings can be
+    missed (measured: docs/deployment.md).
 
     >>> [part.split(" AS ")[0] for part in lexical_statement(1000)]
-    ['stats', 'words', 'read', 'bounds', 'seen', 'floor', 'promising', 'rest', 'bm25', 'lexical', 'settled']
+    ['stats', 'words', 'level', 'seen', 'bm25', 'lexical']
     """
     parts = [
         "stats AS (SELECT passages::float8 AS n, greatest(total_length::float8 / greatest(passages, 1), 1e-9) "
         "AS average FROM rag_state)",
-        "words AS MATERIALIZED (SELECT q.term, count(*) * ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) AS weight "
-        "FROM unnest(%(terms)s::text[]) AS q(term) JOIN rag_terms t ON t.term = q.term CROSS JOIN stats s "
+        "words AS MATERIALIZED (SELECT q.term, count(*) * ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) AS weight, "
+        "t.df FROM unnest(%(terms)s::text[]) AS q(term) JOIN rag_terms t ON t.term = q.term CROSS JOIN stats s "
         "WHERE t.df > 0 GROUP BY q.term, t.df, s.n)",
     ]
     filtered = f"JOIN rag_passages p ON p.row_id = b.passage {where} " if where else ""
-    if reach is None:
+    if budget is None:
         return [
             *parts,
             f"bm25 AS MATERIALIZED (SELECT po.passage, sum(w.weight * {_TERM_PART.format(posting='po')})::float8 "
             "AS score FROM words w JOIN rag_postings po ON po.term = w.term CROSS JOIN stats s GROUP BY po.passage)",
             f"lexical AS (SELECT b.passage AS row_id, b.score FROM bm25 b {filtered}"
             "ORDER BY b.score DESC, b.passage LIMIT %(depth)s)",
-            "settled AS (SELECT true AS settled)",
         ]
-    seen_filter = f"JOIN rag_passages p ON p.row_id = r.passage {where} " if where else ""  # the top among those
     return [
         *parts,
-        "read AS MATERIALIZED (SELECT w.term, w.weight, po.passage, po.tf, po.length, po.impact FROM words w "
-        "CROSS JOIN LATERAL (SELECT passage, tf, length, impact FROM rag_postings WHERE term = w.term "
-        "ORDER BY impact DESC LIMIT %(reach)s) po)",
-        # The most an unread posting of a word can add (none when all were read); 1e-6: `impact` is a float4.
-        "bounds AS MATERIALIZED (SELECT r.term, CASE WHEN count(*) < %(reach)s THEN 0 ELSE max(r.weight) "
-        f"* min(r.impact) * greatest(1, s.average / {REFERENCE_LENGTH}) * (1 + 1e-6) END AS bound "
-        "FROM read r CROSS JOIN stats s GROUP BY r.term, s.average)",
-        f"seen AS MATERIALIZED (SELECT r.passage, sum(r.weight * {_TERM_PART.format(posting='r')}) AS partial, "
-        f"array_agg(r.term) AS terms FROM stats s CROSS JOIN read r {seen_filter}GROUP BY r.passage)",
-        "floor AS (SELECT coalesce((SELECT partial FROM seen ORDER BY partial DESC OFFSET %(depth)s - 1 LIMIT 1), 0) "
-        "AS score)",
-        "promising AS MATERIALIZED (SELECT e.passage, e.partial, e.terms FROM seen e CROSS JOIN floor f WHERE "
-        "e.partial + (SELECT coalesce(sum(b.bound), 0) FROM bounds b WHERE b.term <> ALL(e.terms)) >= f.score)",
-        f"rest AS (SELECT e.passage, sum(w.weight * {_TERM_PART.format(posting='po')}) AS extra FROM promising e "
-        "JOIN bounds b ON b.bound > 0 AND b.term <> ALL(e.terms) JOIN words w ON w.term = b.term "
-        "JOIN rag_postings po ON po.term = b.term AND po.passage = e.passage CROSS JOIN stats s GROUP BY e.passage)",
-        "bm25 AS MATERIALIZED (SELECT e.passage, (e.partial + coalesce(x.extra, 0))::float8 AS score "
-        "FROM promising e LEFT JOIN rest x ON x.passage = e.passage)",
+        # The words by document frequency: the i-th of n may read (budget - what the rarer ones read) / (n - i + 1)
+        # postings; the first that has more than that sets the level for it and every more frequent word (none: all
+        # lists fit).
+        "level AS (SELECT coalesce((SELECT ceil(share)::bigint FROM (SELECT df, (%(budget)s - coalesce(sum(df) OVER "
+        "(ORDER BY df, term ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::float8 / (count(*) OVER () - "
+        "row_number() OVER (ORDER BY df, term) + 1) AS share, term FROM words) shares WHERE df > share "
+        "ORDER BY df, term LIMIT 1), %(budget)s::bigint) AS postings)",
+        f"seen AS MATERIALIZED (SELECT po.passage, sum(w.weight * {_TERM_PART.format(posting='po')}) AS partial "
+        "FROM words w CROSS JOIN level l CROSS JOIN LATERAL (SELECT passage, tf, length FROM rag_postings "
+        "WHERE term = w.term ORDER BY impact DESC LIMIT l.postings) po CROSS JOIN stats s GROUP BY po.passage)",
+        # Each promising passage's score, from its postings of every word, looked up one by one (a lateral join: the
+        # planner would otherwise read the words' whole posting lists).
+        "bm25 AS MATERIALIZED (SELECT e.passage, x.score::float8 AS score FROM (SELECT b.passage FROM seen b "
+        f"{filtered}ORDER BY b.partial DESC, b.passage LIMIT %(rescored)s) e "
+        f"CROSS JOIN LATERAL (SELECT sum(w.weight * {_TERM_PART.format(posting='po')}) AS score FROM words w "
+        "JOIN rag_postings po ON po.term = w.term AND po.passage = e.passage CROSS JOIN stats s) x)",
         "lexical AS (SELECT b.passage AS row_id, b.score FROM bm25 b ORDER BY b.score DESC, b.passage "
         "LIMIT %(depth)s)",
-        "settled AS (SELECT coalesce(sum(bound), 0) = 0 OR coalesce((SELECT min(score) FROM lexical) > sum(bound) "
-        "AND (SELECT count(*) FROM lexical) = %(depth)s, false) AS settled FROM bounds)",
     ]
 
 

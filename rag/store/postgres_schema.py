@@ -43,9 +43,10 @@ this fixed average length, so that the impact depends on the posting alone (an a
 change it with every passage added). Near the average of real collections (80 terms for a SQuAD paragraph with its
 title, about 100 for the project's chunks), where the order it gives is BM25's own."""
 IMPACT = f"(tf::float8 / (tf + {K1} * (1 - {B} + {B} * length::float8 / {REFERENCE_LENGTH})))::real"
-"""A posting's impact (SQL, over its `tf` and `length`): BM25's term-frequency part at `REFERENCE_LENGTH`. With
-the collection's real average length A, the part is at most `impact * max(1, A / REFERENCE_LENGTH)`: the bound
-`rag.store.postgres_index` puts on the postings it did not read."""
+"""A posting's impact (SQL, over its `tf` and `length`): BM25's term-frequency part at `REFERENCE_LENGTH`, what a
+term's postings are ordered by. It orders them as BM25 does with the collection's own average length when that is
+near `REFERENCE_LENGTH` (the order only picks which postings a bounded read takes first: every score returned is
+computed afresh, with the collection's current statistics; `rag.store.postgres_index.lexical_statement`)."""
 
 
 @dataclass(frozen=True)
