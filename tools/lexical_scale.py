@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from rag.store.postgres_index import BUDGET as BUDGET_DEFAULT
+from rag.store.postgres_index import RESCORED as RESCORED_DEFAULT
 from tools.lexical_corpus import Corpus, questions, read_sources
 
 TOP = 20
@@ -68,18 +70,30 @@ def corpus(count: int) -> Corpus:
     return Corpus(count, read_sources())
 
 
-def build(count: int, folder: Path) -> dict[str, Any]:
-    """Load the corpus of `count` passages into database `lexical_COUNT` of the server in `folder`."""
+def database_name(count: int, dimension: int) -> str:
+    """The database of the corpus of `count` passages with vectors of `dimension` (the bench's 384, or a few: BM25
+    alone measured sooner, the vectors' formatting and HNSW graph left out).
+
+    >>> database_name(1000, 384), database_name(1000, 2)
+    ('lexical_1000', 'lexical_1000_d2')
+    """
+    from tools.bench import DIMENSION
+
+    return f"lexical_{count}" + ("" if dimension == DIMENSION else f"_d{dimension}")
+
+
+def build(count: int, folder: Path, dimension: int) -> dict[str, Any]:
+    """Load the corpus of `count` passages into database `database_name` of the server in `folder`."""
     from rag.store.generations import ArticleRecord
     from rag.store.postgres import PostgresStore
-    from tools.bench import DIMENSION, HashEmbedder, synthetic_vectors
+    from tools.bench import HashEmbedder, synthetic_vectors
 
     server = _server(folder)
-    url = _database(server, f"lexical_{count}", create=True)
+    url = _database(server, database_name(count, dimension), create=True)
     started = time.perf_counter()
     store = PostgresStore(url)
-    index = store.create(HashEmbedder.name, DIMENSION, {"chunk_tokens": 200, "chunk_overlap": 32})
-    vectors = synthetic_vectors(count)
+    index = store.create(HashEmbedder.name, dimension, {"chunk_tokens": 200, "chunk_overlap": 32})
+    vectors = synthetic_vectors(count, dimension)
     batch: list[Any] = []
     records: dict[str, ArticleRecord] = {}
     done = 0
@@ -110,93 +124,128 @@ def build(count: int, folder: Path) -> dict[str, Any]:
             "'rag_postings_passage', 'rag_passages_embedding')").fetchall())
     result = {"passages": count, "url": url, "generate_seconds": generated, "load_seconds": saved - generated,
               "vacuum_seconds": time.perf_counter() - started - saved, "bytes": sizes}
-    (folder / f"lexical_{count}.json").write_text(json.dumps(result, indent=1))
+    (folder / f"{database_name(count, dimension)}.json").write_text(json.dumps(result, indent=1))
     return result
+
+
+def build_folder(count: int, folder: Path) -> dict[str, Any]:
+    """The same passages and vectors in an index folder (`PassageIndex.save`: FAISS as `rag index` picks it for
+    this size, and the folder's BM25), in `folder/index_COUNT`."""
+    from rag.store.generations import ArticleRecord, PassageIndex
+    from tools.bench import DIMENSION, HashEmbedder, synthetic_vectors
+
+    started = time.perf_counter()
+    index = PassageIndex(HashEmbedder.name, DIMENSION, {"chunk_tokens": 200, "chunk_overlap": 32})
+    passages = list(corpus(count).passages())
+    index.add(passages, synthetic_vectors(count))
+    counts: dict[str, int] = {}
+    for passage in passages:
+        counts[passage.article_id] = counts.get(passage.article_id, 0) + 1
+    index.articles = {article_id: ArticleRecord(article_id, article_id, "", "", passages=number)
+                      for article_id, number in counts.items()}
+    index.lexical.search("warm", TOP)  # builds the score matrix before the save
+    index.save(folder / f"index_{count}")
+    return {"passages": count, "seconds": time.perf_counter() - started, "faiss": index.vectors.describe()}
 
 
 def _percentile(values: Sequence[float], percent: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000.0, percent)) if values else float("nan")
 
 
-def _top(rows: np.ndarray, scores: np.ndarray, k: int = TOP) -> list[int]:
-    """The rows of the `k` best scores (ties by row), as the folder orders them."""
+def _top(rows: np.ndarray, scores: np.ndarray, k: int = TOP) -> dict[int, float]:
+    """The rows of the `k` best scores (ties by row), as the folder orders them, with their scores."""
     order = np.lexsort((rows, -scores))
-    return [int(rows[i]) for i in order[:k] if scores[i] > 0]
+    return {int(rows[i]): float(scores[i]) for i in order[:k] if scores[i] > 0}
 
 
-def agreement(found: Sequence[Sequence[int]], reference: Sequence[Sequence[int]]) -> float:
-    """The share of the reference's rows that were found, over all questions (pooled).
+def agreement(found: Sequence[dict[int, float]], reference: Sequence[dict[int, float]]) -> float:
+    """The share of the reference's top passages that were found, over all questions (pooled); a passage tied with
+    the last one found counts as found (which of tied passages make the top is arbitrary).
 
-    >>> agreement([[1, 2, 3], [4]], [[1, 2, 5], [4]])
+    >>> agreement([{1: 3.0, 2: 2.0, 3: 1.0}, {4: 1.0}], [{1: 3.0, 2: 2.0, 5: 1.5}, {4: 1.0}])
     0.75
+    >>> agreement([{1: 3.0, 2: 1.0}], [{1: 3.0, 5: 1.0}])
+    1.0
     """
     total = sum(len(rows) for rows in reference)
-    same = sum(len(set(rows) & set(expected)) for rows, expected in zip(found, reference, strict=True))
+    same = 0
+    for rows, expected in zip(found, reference, strict=True):
+        lowest = min(rows.values(), default=0.0)
+        same += sum(row in rows or score <= lowest * (1 + 1e-5) for row, score in expected.items())
     return same / total if total else 1.0
 
 
 def measure(count: int, folder: Path, question_count: int, whole: bool,
-            reaches: Sequence[int | None]) -> dict[str, Any]:
-    """Lexical search alone (and with `whole` one question's whole retrieval) at `count` passages: see the module
-    docstring."""
+            budgets: Sequence[tuple[int | None, int]], dimension: int) -> dict[str, Any]:
+    """Lexical search alone (and with `whole` one question's whole retrieval) at `count` passages, the database's
+    BM25 within each of `budgets` (postings read, passages rescored per passage asked for; None: every posting):
+    see the module docstring."""
+    import rag.store.postgres_index
+    from rag.store.generations import PassageIndex
     from rag.store.lexical import LexicalIndex
     from rag.store.postgres_index import PostgresIndex
 
     server = _server(folder)
-    url = _database(server, f"lexical_{count}", create=False)
+    url = _database(server, database_name(count, dimension), create=False)
     asked = questions(question_count, seed=7)
     started = time.perf_counter()
-    lexical = LexicalIndex()
-    batch = []
-    for passage in corpus(count).passages():
-        batch.append(passage)
-        if len(batch) == BATCH:
-            lexical.add(batch)
-            batch = []
-    lexical.add(batch)
+    saved = folder / f"index_{count}"
+    file_index = PassageIndex.load(saved) if saved.exists() else None
+    if file_index is not None:
+        lexical = file_index.lexical
+    else:  # the folder's BM25 alone
+        lexical = LexicalIndex()
+        batch = []
+        for passage in corpus(count).passages():
+            batch.append(passage)
+            if len(batch) == BATCH:
+                lexical.add(batch)
+                batch = []
+        lexical.add(batch)
     lexical.search(asked[0], TOP)  # builds the score matrix
     result: dict[str, Any] = {"passages": count, "questions": len(asked), "folder_build_seconds":
                               time.perf_counter() - started}
     database = PostgresIndex.open(url)
-    reference: list[list[int]] = []
+    names = [f"{budget}x{rescored}" for budget, rescored in budgets]
+    reference: list[dict[int, float]] = []
     folder_times: list[float] = []
-    found: dict[str, list[list[int]]] = {str(reach): [] for reach in reaches}
-    times: dict[str, list[float]] = {str(reach): [] for reach in reaches}
-    rounds: dict[str, list[int]] = {str(reach): [] for reach in reaches}
+    found: dict[str, list[dict[int, float]]] = {name: [] for name in names}
+    times: dict[str, list[float]] = {name: [] for name in names}
+
+    def ask(question: str, budget: int | None, rescored: int) -> Any:
+        database.lexical_budget = budget
+        rag.store.postgres_index.RESCORED = rescored
+        return database.candidates(None, question, TOP)
+
     for question in asked[:5]:  # warm the caches
-        for reach in reaches:
-            database.lexical_reach = reach
-            database.candidates(None, question, TOP)
-    for question in asked:
+        for budget, rescored in budgets:
+            ask(question, budget, rescored)
+    for question in asked:  # the stores and settings one after the other for each question
         began = time.perf_counter()
         rows, scores = lexical.search(question, TOP)
         folder_times.append(time.perf_counter() - began)
         reference.append(_top(rows, scores))
-        for reach in reaches:
-            database.lexical_reach = reach
+        for name, (budget, rescored) in zip(names, budgets, strict=True):
             began = time.perf_counter()
-            candidates = database.candidates(None, question, TOP)
-            times[str(reach)].append(time.perf_counter() - began)
-            found[str(reach)].append([row - 1 for row in _top(candidates.rows, candidates.lexical)])
-            rounds[str(reach)].append(database.lexical_rounds)
+            candidates = ask(question, budget, rescored)
+            times[name].append(time.perf_counter() - began)
+            found[name].append({row - 1: score for row, score in _top(candidates.rows, candidates.lexical).items()})
     result["folder"] = {"p50_ms": _percentile(folder_times, 50), "p95_ms": _percentile(folder_times, 95)}
-    result["postgres"] = [{"reach": reach, "p50_ms": _percentile(times[str(reach)], 50),
-                           "p95_ms": _percentile(times[str(reach)], 95),
-                           "agreement": agreement(found[str(reach)], reference),
-                           "second_rounds": sum(number > 1 for number in rounds[str(reach)]) / len(asked)}
-                          for reach in reaches]
-    if whole:
-        result["whole"] = _whole(count, url, asked, lexical)
+    result["postgres"] = [{"budget": budget, "rescored": rescored, "p50_ms": _percentile(times[name], 50),
+                           "p95_ms": _percentile(times[name], 95), "agreement": agreement(found[name], reference)}
+                          for name, (budget, rescored) in zip(names, budgets, strict=True)]
+    rag.store.postgres_index.RESCORED = RESCORED_DEFAULT
+    if whole and file_index is not None:
+        result["whole"] = _whole(count, url, asked, file_index)
     return result
 
 
-def _whole(count: int, url: str, asked: Sequence[str], lexical: Any) -> dict[str, Any]:
-    """One question's whole retrieval from each store (the folder's FAISS index as `rag index` picks it)."""
+def _whole(count: int, url: str, asked: Sequence[str], file_index: Any) -> dict[str, Any]:
+    """One question's whole retrieval (`Retriever.search`: dense + BM25 + fusion) from each store, the question's
+    vector a synthetic one drawn as the passages' are."""
     from rag.answer.retrieve import Retriever
-    from rag.store.generations import PassageIndex
     from rag.store.postgres_index import PostgresIndex
-    from rag.store.vectors import FaissVectors
-    from tools.bench import DIMENSION, HashEmbedder, synthetic_vectors
+    from tools.bench import HashEmbedder, synthetic_vectors
 
     vector_of = dict(zip(asked, synthetic_vectors(len(asked), seed=1, topics=max(1, count // 200)), strict=True))
 
@@ -204,15 +253,6 @@ def _whole(count: int, url: str, asked: Sequence[str], lexical: Any) -> dict[str
         def embed(self, texts: Sequence[str]) -> np.ndarray:
             return np.stack([vector_of[text] for text in texts])
 
-    started = time.perf_counter()
-    file_index = PassageIndex(QueryEmbedder.name, DIMENSION)
-    file_index.vectors = FaissVectors(DIMENSION, "auto")
-    vectors = synthetic_vectors(count)
-    file_index.vectors.add(vectors)
-    del vectors
-    file_index.passages = list(corpus(count).passages())
-    file_index.lexical = lexical
-    build_seconds = time.perf_counter() - started
     retrievers = {"folder": Retriever(file_index, QueryEmbedder()),
                   "postgres": Retriever(PostgresIndex.open(url), QueryEmbedder())}
     times: dict[str, list[float]] = {name: [] for name in retrievers}
@@ -224,7 +264,7 @@ def _whole(count: int, url: str, asked: Sequence[str], lexical: Any) -> dict[str
             began = time.perf_counter()
             retriever.search(question, 5)
             times[name].append(time.perf_counter() - began)
-    return {"folder_faiss": file_index.vectors.describe(), "folder_build_seconds": build_seconds,
+    return {"folder_faiss": file_index.vectors.describe(),
             **{name: {"p50_ms": _percentile(values, 50), "p95_ms": _percentile(values, 95)}
                for name, values in times.items()}}
 
@@ -257,10 +297,23 @@ def exact(question_count: int | None = None) -> dict[str, Any]:
             candidates = database.candidates(None, question, TOP)
             top = _top(candidates.rows, candidates.lexical)
             passages = {int(row): passage for row, passage in zip(candidates.rows, candidates.passages, strict=True)}
-            found.append([by_id[passages[row].id] for row in top])
+            found.append({by_id[passages[row].id]: score for row, score in top.items()})
         return {"articles": str(source), "passages": len(folder), "questions": len(asked),
                 "agreement": agreement(found, reference),
-                "identical": sum(rows == expected for rows, expected in zip(found, reference, strict=True))}
+                "identical": sum(list(rows) == list(expected) for rows, expected in zip(found, reference, strict=True))}
+
+
+def _budget(value: str) -> tuple[int | None, int]:
+    """
+    >>> _budget("20000x5"), _budget("None")[0]
+    ((20000, 5), None)
+    """
+    if value == "default":
+        return BUDGET_DEFAULT, RESCORED_DEFAULT
+    if value == "None":
+        return None, RESCORED_DEFAULT
+    budget, _, rescored = value.partition("x")
+    return int(budget), int(rescored or RESCORED_DEFAULT)
 
 
 def _timed(label: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -273,24 +326,32 @@ def _timed(label: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("build", "measure", "exact", "quick"))
+    parser.add_argument("command", choices=("build", "build-folder", "measure", "exact"))
     parser.add_argument("--sizes", type=lambda value: [int(float(v)) for v in value.split(",")], default=[100_000])
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "rag-lexical-scale")
     parser.add_argument("--questions", type=int, default=300)
-    parser.add_argument("--reaches", default="1000,None", help="postings read per word at first (None: all)")
+    parser.add_argument("--budgets", default="default,None",
+                        help="comma-separated BUDGETxRESCORED (postings a question reads, passages rescored per "
+                             "passage asked for), `default` (the store's), None (every posting)")
     parser.add_argument("--whole", action="store_true", help="also the whole retrieval from each store")
+    parser.add_argument("--dimension", type=int, default=384, help="of the database's vectors (2: BM25 alone)")
     parser.add_argument("--out", type=Path)
     arguments = parser.parse_args(argv)
-    reaches = [None if value == "None" else int(value) for value in arguments.reaches.split(",")]
+    budgets = [_budget(value) for value in arguments.budgets.split(",")]
     arguments.folder.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"command": " ".join(["python -m tools.lexical_scale", *(argv or sys.argv[1:])]),
                               "load_average": os.getloadavg()}
     if arguments.command == "build":
-        report["build"] = [_timed(f"build {size:,}", functools.partial(build, size, arguments.folder))
+        report["build"] = [_timed(f"build {size:,}", functools.partial(build, size, arguments.folder,
+                                                                               arguments.dimension))
                            for size in arguments.sizes]
+    elif arguments.command == "build-folder":
+        report["build_folder"] = [_timed(f"build folder {size:,}", functools.partial(build_folder, size,
+                                                                                     arguments.folder))
+                                  for size in arguments.sizes]
     elif arguments.command == "measure":
         report["measure"] = [_timed(f"measure {size:,}", functools.partial(
-            measure, size, arguments.folder, arguments.questions, arguments.whole, reaches))
+            measure, size, arguments.folder, arguments.questions, arguments.whole, budgets, arguments.dimension))
             for size in arguments.sizes]
     elif arguments.command == "exact":
         report["exact"] = _timed("exact", lambda: exact())
