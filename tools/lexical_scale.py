@@ -303,6 +303,49 @@ def exact(question_count: int | None = None) -> dict[str, Any]:
                 "identical": sum(list(rows) == list(expected) for rows, expected in zip(found, reference, strict=True))}
 
 
+def bench_part(config: dict[str, Any]) -> dict[str, Any]:
+    """`make bench`'s quick size (`tools.bench`, part `lexical`): `count` passages in a temporary server and folder,
+    BM25 alone within the store's budget and reading every posting against the folder's, and the whole retrieval
+    from each store."""
+    count = int(config["count"])
+    with tempfile.TemporaryDirectory(prefix="rag-bench-lexical-") as work:
+        folder = Path(work)
+        from tools.bench import DIMENSION
+
+        built = build(count, folder, DIMENSION)
+        build_folder(count, folder)
+        result = measure(count, folder, int(config["questions"]), True,
+                         [(BUDGET_DEFAULT, RESCORED_DEFAULT), (None, RESCORED_DEFAULT)], DIMENSION)
+        _server(folder).close()  # the same server (started already): stopped before its folder goes
+    return {**result, "load_seconds": built["load_seconds"]}
+
+
+def table(result: dict[str, Any]) -> list[str]:
+    """`bench_part`'s result (or one of `measure`'s) as Markdown lines.
+
+    >>> row = {"budget": None, "rescored": 10, "p50_ms": 9.0, "p95_ms": 20.0, "agreement": 1.0}
+    >>> table({"passages": 1000, "questions": 5, "folder": {"p50_ms": 1.0, "p95_ms": 2.0}, "postgres": [row]})[5]
+    '| 1,000 | PostgreSQL, every posting | 9.0 ms | 20.0 ms | 1.000 |'
+    """
+    lines = ["", f"BM25 top {TOP} in SQL ({result['passages']:,} passages from tools.lexical_corpus, "
+             f"{result['questions']} dev questions)", "",
+             "| passages | search | p50 | p95 | agreement with the folder |", "| ---: | --- | ---: | ---: | ---: |"]
+    folder = result["folder"]
+    for row in result["postgres"]:
+        how = ("every posting" if row["budget"] is None
+               else f"within {row['budget']:,} postings, {row['rescored']}× rescored")
+        lines.append(f"| {result['passages']:,} | PostgreSQL, {how} | {row['p50_ms']:.1f} ms | {row['p95_ms']:.1f} ms "
+                     f"| {row['agreement']:.3f} |")
+    lines.append(f"| {result['passages']:,} | folder (bm25s) | {folder['p50_ms']:.1f} ms | {folder['p95_ms']:.1f} ms "
+                 "| 1.000 |")
+    for name in ("folder", "postgres"):
+        if name in result.get("whole", {}):
+            whole = result["whole"][name]
+            lines.append(f"| {result['passages']:,} | whole retrieval, {name} | {whole['p50_ms']:.1f} ms | "
+                         f"{whole['p95_ms']:.1f} ms | |")
+    return lines
+
+
 def _budget(value: str) -> tuple[int | None, int]:
     """
     >>> _budget("20000x5"), _budget("None")[0]

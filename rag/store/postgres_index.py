@@ -223,8 +223,13 @@ class PostgresIndex:
             parameters["dates"] = [published for _, published, _ in allowed]
             where = "WHERE (p.source, p.published) IN (SELECT * FROM unnest(%(sources)s::text[], %(dates)s::text[]))"
             exact = sum(count for _, _, count in allowed) <= reading.EXACT_FILTER_ROWS
-        rows = self.database.fetch(self._statement(vector, self.lexical_budget, where, exact),
-                                   {**parameters, "budget": self.lexical_budget, "rescored": RESCORED * depth})
+        if vector is not None:
+            parameters["vector"] = _vector_text(vector)
+        budget = self.lexical_budget
+        if budget is not None and len(set(terms)) * self._count <= budget:
+            budget = None  # every posting fits the budget: read them all, without completing scores afterwards
+        rows = self.database.fetch(self._statement(vector, budget, where, exact),
+                                   {**parameters, "budget": budget, "rescored": RESCORED * depth})
         if not rows:
             return _no_candidates()
         self._observe(int(rows[0][5]), int(rows[0][6]))
@@ -318,9 +323,8 @@ class PostgresIndex:
 # -- BM25 in SQL (issue 23) -----------------------------------------------------------------------------------------
 
 BUDGET = 40_000
-"""Postings a question's BM25 reads at most (`lexical_statement`): all of them in a collection of up to about a
-hundred thousand passages, where the top is exact; about half of them at a million passages, where the top 20
-agree with the exact BM25 top 20 on ... of the passages (docs/deployment.md)."""
+"""Postings a question's BM25 reads at most (`lexical_statement`). In a collection so small that the question's
+words cannot hold more (words times passages), every posting is read as before the budget existed."""
 RESCORED = 10
 """Passages whose BM25 score is completed after a bounded read, per passage asked for."""
 _TERM_PART = "{posting}.tf / ({posting}.tf + %(k1)s * (1 - %(b)s + %(b)s * {posting}.length / s.average))"
