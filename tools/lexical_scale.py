@@ -31,7 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -148,6 +148,27 @@ def build_folder(count: int, folder: Path) -> dict[str, Any]:
     return {"passages": count, "seconds": time.perf_counter() - started, "faiss": index.vectors.describe()}
 
 
+def folder_lexical(count: int, folder: Path) -> Any:
+    """The folder's BM25 alone (`LexicalIndex`) over the corpus of `count` passages, kept in `folder/lexical_COUNT`
+    (made once: a million passages take minutes to tokenize)."""
+    from rag.store.lexical import LexicalIndex
+
+    saved = folder / f"lexical_{count}"
+    if (saved / "lexical" / "lexical.json").exists():
+        # The passages are needed only for their number (`LexicalIndex.load` checks it): a range has it.
+        return LexicalIndex.load(saved, cast(Sequence[Any], range(count)))
+    lexical = LexicalIndex()
+    batch = []
+    for passage in corpus(count).passages():
+        batch.append(passage)
+        if len(batch) == BATCH:
+            lexical.add(batch)
+            batch = []
+    lexical.add(batch)
+    lexical.save(saved)
+    return lexical
+
+
 def _percentile(values: Sequence[float], percent: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000.0, percent)) if values else float("nan")
 
@@ -182,7 +203,6 @@ def measure(count: int, folder: Path, question_count: int, whole: bool,
     see the module docstring."""
     import rag.store.postgres_index
     from rag.store.generations import PassageIndex
-    from rag.store.lexical import LexicalIndex
     from rag.store.postgres_index import PostgresIndex
 
     server = _server(folder)
@@ -191,17 +211,7 @@ def measure(count: int, folder: Path, question_count: int, whole: bool,
     started = time.perf_counter()
     saved = folder / f"index_{count}"
     file_index = PassageIndex.load(saved) if saved.exists() else None
-    if file_index is not None:
-        lexical = file_index.lexical
-    else:  # the folder's BM25 alone
-        lexical = LexicalIndex()
-        batch = []
-        for passage in corpus(count).passages():
-            batch.append(passage)
-            if len(batch) == BATCH:
-                lexical.add(batch)
-                batch = []
-        lexical.add(batch)
+    lexical = file_index.lexical if file_index is not None else folder_lexical(count, folder)
     lexical.search(asked[0], TOP)  # builds the score matrix
     result: dict[str, Any] = {"passages": count, "questions": len(asked), "folder_build_seconds":
                               time.perf_counter() - started}
@@ -369,7 +379,7 @@ def _timed(label: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("build", "build-folder", "measure", "exact"))
+    parser.add_argument("command", choices=("build", "build-folder", "build-lexical", "measure", "exact"))
     parser.add_argument("--sizes", type=lambda value: [int(float(v)) for v in value.split(",")], default=[100_000])
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "rag-lexical-scale")
     parser.add_argument("--questions", type=int, default=300)
@@ -392,6 +402,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["build_folder"] = [_timed(f"build folder {size:,}", functools.partial(build_folder, size,
                                                                                      arguments.folder))
                                   for size in arguments.sizes]
+    elif arguments.command == "build-lexical":
+        for size in arguments.sizes:
+            lexical = folder_lexical(size, arguments.folder)
+            report.setdefault("build_lexical", []).append({"passages": len(lexical)})
     elif arguments.command == "measure":
         report["measure"] = [_timed(f"measure {size:,}", functools.partial(
             measure, size, arguments.folder, arguments.questions, arguments.whole, budgets, arguments.dimension))
