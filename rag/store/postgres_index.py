@@ -357,6 +357,7 @@ def lexical_statement(budget: int | None, where: str = "") -> list[str]:
         "WHERE t.df > 0 GROUP BY q.term, t.df, s.n)",
     ]
     filtered = f"JOIN rag_passages p ON p.row_id = b.passage {where} " if where else ""
+    term_part = _TERM_PART.format(posting="po")
     if budget is None:
         return [
             *parts,
@@ -374,15 +375,17 @@ def lexical_statement(budget: int | None, where: str = "") -> list[str]:
         "(ORDER BY df, term ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::float8 / (count(*) OVER () - "
         "row_number() OVER (ORDER BY df, term) + 1) AS share, term FROM words) shares WHERE df > share "
         "ORDER BY df, term LIMIT 1), %(budget)s::bigint) AS postings)",
-        f"seen AS MATERIALIZED (SELECT po.passage, sum(w.weight * {_TERM_PART.format(posting='po')}) AS partial "
-        "FROM words w CROSS JOIN level l CROSS JOIN LATERAL (SELECT passage, tf, length FROM rag_postings "
-        "WHERE term = w.term ORDER BY impact DESC LIMIT l.postings) po CROSS JOIN stats s GROUP BY po.passage)",
-        # Each promising passage's score, from its postings of every word, looked up one by one (a lateral join: the
-        # planner would otherwise read the words' whole posting lists).
+        # What was read of each passage, scored by the postings' impacts: a ranking of the passages (one product a
+        # posting), not their scores.
+        "seen AS (SELECT po.passage, sum(w.weight * po.impact) AS partial FROM words w CROSS JOIN level l "
+        "CROSS JOIN LATERAL (SELECT passage, impact FROM rag_postings WHERE term = w.term ORDER BY impact DESC "
+        "LIMIT l.postings) po GROUP BY po.passage)",
+        # The promising passages' scores, from their postings of every word, looked up one by one (a lateral join:
+        # the planner would otherwise read the words' whole lists).
         "bm25 AS MATERIALIZED (SELECT e.passage, x.score::float8 AS score FROM (SELECT b.passage FROM seen b "
-        f"{filtered}ORDER BY b.partial DESC, b.passage LIMIT %(rescored)s) e "
-        f"CROSS JOIN LATERAL (SELECT sum(w.weight * {_TERM_PART.format(posting='po')}) AS score FROM words w "
-        "JOIN rag_postings po ON po.term = w.term AND po.passage = e.passage CROSS JOIN stats s) x)",
+        f"{filtered}ORDER BY b.partial DESC, b.passage LIMIT %(rescored)s) e CROSS JOIN LATERAL (SELECT "
+        f"sum(w.weight * {term_part}) AS score FROM words w JOIN rag_postings po ON po.term = w.term "
+        "AND po.passage = e.passage CROSS JOIN stats s) x)",
         "lexical AS (SELECT b.passage AS row_id, b.score FROM bm25 b ORDER BY b.score DESC, b.passage "
         "LIMIT %(depth)s)",
     ]
