@@ -340,11 +340,12 @@ def lexical_statement(budget: int | None, where: str = "") -> list[str]:
     collection (`bm25` holds every passage with one of the words). Otherwise at most `%(budget)s` postings: the
     whole posting lists of the rarer words first (they decide the top), and of the words whose lists do not fit, the
     first ones in descending impact order (`rag.store.postgres_schema.IMPACT`: the most frequent in the shortest
-    passages), as many of each (the `level` that spends the budget). The `%(rescored)s` passages that score best on
-    what was read have their score completed from every word's postings (looked up by term and passage), and the
-    best of them are the top (`bm25` holds those). When the lists fit the budget, nothing is left out and the top is
-    BM25's own; otherwise a passage whose words are all common and that is not among their first postings can be
-    missed (measured: docs/deployment.md).
+    passages), as many of each (the `level` that spends the budget). The passages read are ranked by the sum of
+    their postings' impacts times the words' weights (a product a posting: BM25 at the reference length, over what
+    was read); the first `%(rescored)s` get their exact scores from every word's postings (looked up by term and
+    passage, with the collection's current statistics), and the best of them are the top (`bm25` holds those).
+    When the lists fit the budget, nothing is left out; otherwise a passage whose words are all common and that is
+    not among their first postings can be missed (measured: docs/deployment.md).
 
     >>> [part.split(" AS ")[0] for part in lexical_statement(1000)]
     ['stats', 'words', 'level', 'seen', 'bm25', 'lexical']
