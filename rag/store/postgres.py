@@ -19,9 +19,9 @@ folder. It behaves as the file store does (`rag.store.generations`), through the
   question in one SQL statement: the nearest vectors by pgvector's HNSW index (inner product), and the BM25 scores
   computed in SQL from `rag_terms`/`rag_postings`, with the file store's formula (Lucene's, as bm25s scores) over
   the terms of `rag.text.tokenize`, so both stores rank alike (in a large collection, from a budget of postings
-  read in impact order: `rag.store.postgres_index.lexical_statement`). The fusion, filters and near-duplicate rules stay in
-  the retriever. Every statement reads the committed state of the moment, so a server sees new articles on its
-  next question without a restart.
+  read in impact order: `rag.store.postgres_index.lexical_statement`). The fusion, filters and near-duplicate
+  rules stay in the retriever. Every statement reads the committed state of the moment, so a server sees new
+  articles on its next question without a restart.
 - a database that is away raises `StoreUnavailableError` (HTTP 503); connections are opened again on the next
   request, so a server recovers by itself when the database returns. When the connection was lost because a
   server process died of a signal, the error says which and what to do, as the server's log tells it

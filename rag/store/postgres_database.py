@@ -220,14 +220,15 @@ class Database:
                     return connection
         return None
 
-    def fetch(self, sql: str, parameters: Any = None) -> list[Any]:
+    def fetch(self, sql: str, parameters: Any = None, prepare: bool | None = None) -> list[Any]:
         """The rows of one read-only statement. A connection kept from before the database restarted fails on
         its first use: the statement is then sent once more on a new connection, so that the first request after
-        the database comes back does not fail. Not after a crash: the statement may have caused it."""
+        the database comes back does not fail. Not after a crash: the statement may have caused it. `prepare`:
+        psycopg's (None: prepared once it has run a few times; False: planned afresh every time)."""
         for attempt in (1, 2):
             try:
                 with self.connection() as connection:
-                    return list(connection.execute(sql, parameters).fetchall())
+                    return list(connection.execute(sql, parameters, prepare=prepare).fetchall())
             except DatabaseCrashedError:
                 raise
             except StoreUnavailableError:
