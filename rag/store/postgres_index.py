@@ -331,7 +331,7 @@ words cannot hold more (words times passages), every posting is read as before t
 RESCORED = 10
 """Passages whose BM25 score is completed after a bounded read, per passage asked for, and at least
 `RESCORED_AT_LEAST`. Chosen at a million passages (docs/deployment.md): 60,000 postings and 400 passages find 0.964
-of the exact top 20 in 37 ms (p50); 40,000 and 200, 0.905 in 32 ms."""
+of the exact top 20 in 46 ms (p50); 40,000 and 200, 0.905 in 32 ms."""
 RESCORED_AT_LEAST = 400
 _TERM_PART = "{posting}.tf / ({posting}.tf + %(k1)s * (1 - %(b)s + %(b)s * {posting}.length / s.average))"
 """BM25's term-frequency part of a posting, with the collection's average passage length (`stats`)."""
