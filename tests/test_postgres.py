@@ -505,7 +505,8 @@ def test_a_version_2_database_gets_its_hnsw_index_over_halfvec_by_migrate(tmp_pa
     with psycopg.connect(database, autocommit=True) as connection:  # as a version 2 rag left it
         connection.execute("DROP INDEX rag_passages_embedding")
         connection.execute("CREATE INDEX rag_passages_embedding ON rag_passages USING hnsw (embedding vector_ip_ops)")
-        connection.execute("DELETE FROM rag_schema_migrations WHERE version = 3")
+        connection.execute("ALTER TABLE rag_postings DROP COLUMN impact")  # version 4's postings too
+        connection.execute("DELETE FROM rag_schema_migrations WHERE version >= 3")
     with pytest.raises(IndexFormatError, match=r"schema version 2, older .* --migrate"):
         Retriever.load(database, FakeEmbedder())
     assert index([source], database, FakeEmbedder(), migrate=True).added == []  # nothing to re-embed
@@ -835,3 +836,111 @@ def test_two_servers_share_one_database(tmp_path: Path, database: str) -> None:
         assert any("orwin-ferry" in citation["source"] for citation in answer["citations"]), answer
         health = httpx.get(f"{urls[1]}/api/health", timeout=30).json()
         assert health["articles"] == SAMPLE_ARTICLES + 1 and PASSWORD not in json.dumps(health)
+
+
+# --- BM25 at scale: impact-ordered postings, a bounded read (issue 23) ---------------------------------------------
+
+
+def news_articles(folder: Path, passages: int, seed: int, skip: int = 0) -> Path:
+    """Articles of the lexical benchmark's corpus (`tools.lexical_corpus`, from the bundled samples: no ../shared),
+    one file each, the articles after the first `skip`."""
+    from tools.lexical_corpus import Corpus, read_sources
+
+    texts: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}
+    for passage in Corpus(passages, read_sources(()), seed=seed).passages():
+        texts.setdefault(passage.article_id, []).append(passage.text)
+        titles[passage.article_id] = passage.title
+    for article_id in list(texts)[skip:]:
+        write(folder, f"{article_id}-{seed}.txt", f"{titles[article_id]}\n\n" + "\n\n".join(texts[article_id]))
+    return folder
+
+
+def lexical_questions(folder: Path, count: int = 30) -> list[str]:
+    """Questions made of words of the articles (a few from one sentence: rare and common words alike)."""
+    import random
+
+    rng = random.Random(5)
+    sentences = [sentence for path in sorted(folder.glob("*.txt")) for sentence in path.read_text().split(". ")]
+    return [" ".join(rng.sample(sentence.split(), min(5, len(sentence.split())))) + "?"
+            for sentence in rng.sample(sentences, count)]
+
+
+def assert_same_bm25(database: str, folder: Path, questions: Sequence[str], budget: int | None) -> float:
+    """The database's BM25 (read within `budget` postings) against the folder's: every score it returns is the
+    folder's exact score of that passage, and with every posting read (a budget the lists fit in) its top 20 is the
+    folder's (but for passages tied with the 20th). Returns the share of the folder's top 20 found (or tied with the
+    last found)."""
+    from rag.store.generations import PassageIndex
+
+    loaded = PassageIndex.load(folder)
+    stored = PostgresIndex.open(database)
+    stored.lexical_budget = budget
+    found_total = expected_total = 0
+    for question in questions:
+        scores = loaded.lexical.scores(question)
+        rows, best = loaded.lexical.search(question, 20)
+        expected = {loaded.passages[row].id: float(score) for row, score in zip(rows, best, strict=True)}
+        candidates = stored.candidates(None, question, 20)
+        found = {passage.id: float(score) for passage, score in zip(candidates.passages, candidates.lexical,
+                                                                    strict=True)}
+        exact = {loaded.passages[row].id: float(score) for row, score in enumerate(scores) if score > 0}
+        assert found == pytest.approx({key: exact[key] for key in found}, rel=1e-5), question
+        last = min(expected.values(), default=0.0)
+        if budget is None or budget >= 10 ** 6:
+            assert {key for key, score in found.items() if abs(score - last) > 1e-5 * last} == {
+                key for key, score in expected.items() if abs(score - last) > 1e-5 * last}, question
+        lowest = min(found.values(), default=0.0)  # a passage tied with the last found is as good as it
+        found_total += sum(key in found or score <= lowest * (1 + 1e-5) for key, score in expected.items())
+        expected_total += len(expected)
+    return found_total / expected_total
+
+
+def test_bm25_within_a_budget_is_the_file_stores_through_adds_and_deletes(tmp_path: Path, database: str) -> None:
+    """The top 20 from impact-ordered postings is the folder's BM25 top 20 when the question's posting lists fit the
+    budget, on a first build, after articles are added and after some are deleted (document frequencies, lengths
+    and the average change for every passage; impacts do not need to); with a budget far too small for them, the
+    scores returned are still the exact ones, and some of the top is still found."""
+    import rag.store.postgres_index
+
+    source = news_articles(tmp_path / "articles", 600, seed=1)
+    folder = tmp_path / "index"
+    for target in (database, folder):
+        index([source], target, FakeEmbedder())
+    questions = lexical_questions(source)
+    assert rag.store.postgres_index.BUDGET >= 10 ** 4  # the lists of 600 passages fit the store's own budget
+    assert assert_same_bm25(database, folder, questions, 10 ** 6) == pytest.approx(1.0, abs=0.01)
+    assert 0.2 < assert_same_bm25(database, folder, questions, 40) < 1.0  # bounded: it made a difference
+
+    news_articles(source, 400, seed=2)  # added
+    for path in sorted(source.glob("*-1.txt"))[::3]:  # a third of the first ones deleted
+        path.unlink()
+    for target in (database, folder):
+        report = index([source], target, FakeEmbedder())
+        assert report.added and report.removed
+    questions = lexical_questions(source)
+    assert assert_same_bm25(database, folder, questions, 10 ** 6) == pytest.approx(1.0, abs=0.01)
+    assert 0.2 < assert_same_bm25(database, folder, questions, 40) < 1.0
+
+
+def test_a_version_3_database_is_migrated_to_impact_ordered_postings(tmp_path: Path, database: str) -> None:
+    """Migration 4 gives the postings of a database at schema version 3 their impacts and their index: searches
+    afterwards find what a database built at version 4 finds."""
+    source = news_articles(tmp_path / "articles", 200, seed=3)
+    folder = tmp_path / "index"
+    for target in (database, folder):
+        index([source], target, FakeEmbedder())
+    with psycopg.connect(database, autocommit=True) as connection:  # back to version 3
+        connection.execute("ALTER TABLE rag_postings DROP COLUMN impact")
+        connection.execute("DELETE FROM rag_schema_migrations WHERE version = 4")
+    with pytest.raises(IndexFormatError, match=r"schema version 3, older .* --migrate"):
+        Retriever.load(database, FakeEmbedder())
+    news_articles(source, 100, seed=4)
+    for target in (database, folder):
+        index([source], target, FakeEmbedder(), migrate=True)
+    assert rows_of(database, "SELECT count(*) FROM rag_postings WHERE impact IS NULL") == [(0,)]
+    assert rows_of(database, "SELECT indexdef LIKE '%(term, impact DESC)%' FROM pg_indexes "
+                             "WHERE indexname = 'rag_postings_impact'") == [(True,)]
+    questions = lexical_questions(source, 10)
+    assert assert_same_bm25(database, folder, questions, 10 ** 6) == pytest.approx(1.0, abs=0.01)
+    assert assert_same_bm25(database, folder, questions, 40) < 1.0

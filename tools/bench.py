@@ -801,6 +801,12 @@ def part_store_search(config: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _lexical_part(config: dict[str, Any]) -> dict[str, Any]:
+    from tools.lexical_scale import bench_part
+
+    return bench_part(config)
+
+
 def _scalar(connection: Any, sql: str) -> Any:
     row = connection.execute(sql).fetchone()
     return row[0] if row else None
@@ -870,7 +876,8 @@ def _finish_part(name: str, process: Any, output: Path) -> dict[str, Any]:
 PARTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "naive-index": part_naive_index, "project-index": part_project_index, "search": part_search,
     "answer": part_answer, "raw-answer": part_raw_answer, "query-embedding": part_query_embedding,
-    "store-index": part_store_index, "store-search": part_store_search, "brief": part_brief,
+    "store-index": part_store_index, "store-search": part_store_search,
+    "lexical": _lexical_part, "brief": part_brief,
     "follow": part_follow,
 }
 
@@ -962,6 +969,9 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
             }) for count in arguments.sizes]
         if "store" not in skip:
             report["store"] = _bench_store(articles_file, work, arguments)
+        if "lexical" not in skip:  # BM25 in SQL against the folder's (tools.lexical_scale)
+            report["lexical"] = _progress("BM25 in SQL", "lexical", {"count": 3000 if quick else 20_000,
+                                                                       "questions": 30 if quick else 200})
         if "shared" not in skip:
             report["shared_load"] = _bench_shared_load(work, quick)
         if "answer" not in skip:
@@ -1113,6 +1123,10 @@ def table(report: dict[str, Any]) -> str:
                 f"{bm25} | {row['peak_rss_mb']:.0f} MB |")
     if "store" in report:
         lines += _store_table(report["store"])
+    if "lexical" in report:
+        from tools.lexical_scale import table as lexical_table
+
+        lines += lexical_table(report["lexical"])
     if "shared_load" in report:
         from tools.loadtest import SharedLoadResult, format_shared_table
 
@@ -1237,7 +1251,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "embed_backend setting)")
     parser.add_argument("--skip", default=[], type=lambda value: value.split(","),
                         help="comma-separated parts to skip: index, search, store (or only its indexing throughput: "
-                             "store-index), shared (load on a shared index), answer, query, brief, follow")
+                             "store-index), lexical (BM25 in SQL), shared (load on a shared index), answer, query, "
+                             "brief, follow")
     parser.add_argument("--brief-passages", type=int, default=100_000,
                         help="passages of the synthetic news index briefs are measured on (100000)")
     parser.add_argument("--store-sizes", type=lambda value: [int(float(v)) for v in value.split(",")], default=None,

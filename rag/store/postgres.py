@@ -18,9 +18,10 @@ folder. It behaves as the file store does (`rag.store.generations`), through the
 - the retriever (`rag.answer.retrieve.Retriever`) asks `candidates` for the dense and BM25 candidates of a
   question in one SQL statement: the nearest vectors by pgvector's HNSW index (inner product), and the BM25 scores
   computed in SQL from `rag_terms`/`rag_postings`, with the file store's formula (Lucene's, as bm25s scores) over
-  the terms of `rag.text.tokenize`, so both stores rank alike. The fusion, filters and near-duplicate rules stay in
-  the retriever. Every statement reads the committed state of the moment, so a server sees new articles on its
-  next question without a restart.
+  the terms of `rag.text.tokenize`, so both stores rank alike (in a large collection, from a budget of postings
+  read in impact order: `rag.store.postgres_index.lexical_statement`). The fusion, filters and near-duplicate
+  rules stay in the retriever. Every statement reads the committed state of the moment, so a server sees new
+  articles on its next question without a restart.
 - a database that is away raises `StoreUnavailableError` (HTTP 503); connections are opened again on the next
   request, so a server recovers by itself when the database returns. When the connection was lost because a
   server process died of a signal, the error says which and what to do, as the server's log tells it
@@ -60,7 +61,14 @@ from rag.store.postgres_database import (
     masked,
 )
 from rag.store.postgres_index import DatabaseLexicon, PostgresIndex, _vector_text, _vectors_text
-from rag.store.postgres_schema import GENERATION_TABLES, MAINTENANCE_MEMORY, NEXT, generation_tables, hnsw_index
+from rag.store.postgres_schema import (
+    GENERATION_TABLES,
+    MAINTENANCE_MEMORY,
+    NEXT,
+    generation_indexes,
+    generation_tables,
+    hnsw_index,
+)
 from rag.text import TOKENIZER_VERSION
 
 SWITCH_LOCK_TIMEOUT_MS = 100
@@ -170,6 +178,8 @@ class PostgresStore:
                 )
             _insert(connection, added, psycopg, suffix)
             if fresh:
+                for statement in generation_indexes(NEXT):
+                    connection.execute(statement)
                 connection.execute(hnsw_index(f"rag_passages{NEXT}", index.dimension))
                 _switch(connection, psycopg)
                 _reset_state(connection, index)
@@ -294,11 +304,11 @@ def _insert(
     ]
     frequencies: dict[str, int] = {}
     number = 0
-    with connection.cursor().copy(
-        f"COPY rag_passages{suffix} (row_id, article_id, source, published, length, passage, embedding) FROM STDIN"
-    ) as passages_copy:
+    for passages, vectors in added:  # a batch at a time: the postings of a million passages would not fit in memory
         postings: list[tuple[str, int, int, int]] = []
-        for passages, vectors in added:
+        with connection.cursor().copy(
+            f"COPY rag_passages{suffix} (row_id, article_id, source, published, length, passage, embedding) FROM STDIN"
+        ) as passages_copy:
             for passage, vector in zip(passages, _vectors_text(vectors), strict=True):
                 row_id = row_ids[number]
                 number += 1
@@ -320,9 +330,11 @@ def _insert(
                 for term, tf in counts.items():
                     postings.append((term, row_id, tf, len(terms)))
                     frequencies[term] = frequencies.get(term, 0) + 1
-    with connection.cursor().copy(f"COPY rag_postings{suffix} (term, passage, tf, length) FROM STDIN") as postings_copy:
-        for posting in postings:
-            postings_copy.write_row(posting)
+        with connection.cursor().copy(
+            f"COPY rag_postings{suffix} (term, passage, tf, length) FROM STDIN"
+        ) as postings_copy:
+            for posting in postings:
+                postings_copy.write_row(posting)
     connection.execute(
         f"INSERT INTO rag_terms{suffix} AS t (term, df) SELECT * FROM unnest(%s::text[], %s::int[]) "
         "ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df",

@@ -33,8 +33,6 @@ side by side), exclusive for a rebuild (which replaces everything). An arbitrary
 COMMIT_LOCK = WRITER_LOCK + 1
 """The advisory lock every commit takes inside its transaction: commits are applied one after the other."""
 MIGRATION_LOCK = WRITER_LOCK + 2
-K1, B = 1.2, 0.75
-"""BM25 parameters: the file store's (`rag.store.lexical.LexicalIndex`)."""
 EF_SEARCH = 300
 """HNSW's search breadth, chosen with `python -m tools.store_scale` at 1M passages derived from real embeddings
 (graph: `rag.store.postgres_schema.HNSW_M`), 200 queries: 200 finds 0.946 of the exact top 10, 300 finds 0.967 in
@@ -219,14 +217,15 @@ class Database:
                     return connection
         return None
 
-    def fetch(self, sql: str, parameters: Any = None) -> list[Any]:
+    def fetch(self, sql: str, parameters: Any = None, prepare: bool | None = None) -> list[Any]:
         """The rows of one read-only statement. A connection kept from before the database restarted fails on
         its first use: the statement is then sent once more on a new connection, so that the first request after
-        the database comes back does not fail. Not after a crash: the statement may have caused it."""
+        the database comes back does not fail. Not after a crash: the statement may have caused it. `prepare`:
+        psycopg's (None: prepared once it has run a few times; False: planned afresh every time)."""
         for attempt in (1, 2):
             try:
                 with self.connection() as connection:
-                    return list(connection.execute(sql, parameters).fetchall())
+                    return list(connection.execute(sql, parameters, prepare=prepare).fetchall())
             except DatabaseCrashedError:
                 raise
             except StoreUnavailableError:

@@ -16,6 +16,10 @@ Tables (all prefixed `rag_` so that the index can share a database with other ap
   half-precision floats: `hnsw_index`, schema version 3), the source and date filters look at, and its BM25 length.
 - `rag_terms` (term, document frequency) and `rag_postings` (term, passage, term frequency, passage length): BM25
   kept as tables, scored in SQL with the same formula and tokenizer (`rag.text.tokenize`) as the file store.
+  Each posting also has an `impact` (`IMPACT`, computed by PostgreSQL from its term frequency and passage length
+  alone, so that no later passage changes it) and the postings of a term are indexed in descending impact order
+  (`rag_postings_impact`): a question reads the first postings of each of its words rather than all of them
+  (`rag.store.postgres_index`, schema version 4).
 
 The last four are one generation of the index. A first build or a rebuild (`rag index --rebuild`) writes a new
 generation beside the live one, in tables named with `NEXT` (`generation_tables`), then switches to it in the same
@@ -68,6 +72,23 @@ MAINTENANCE_MEMORY = (
 )
 """Index builds get at least 256 MB (PostgreSQL's default is 64 MB), or more if the server gives more, for the
 transaction: an HNSW graph that outgrows it is built far more slowly (docs/deployment.md)."""
+
+
+# -- BM25 (issue 23 item 2) ---------------------------------------------------------------------------------------
+K1, B = 1.2, 0.75
+"""BM25 parameters: the file store's (`rag.store.lexical.LexicalIndex`)."""
+
+
+REFERENCE_LENGTH = 100
+"""The passage length (in terms) at which a posting's `impact` normalises the term frequency: BM25's term part with
+this fixed average length, so that the impact depends on the posting alone (an average over the collection would
+change it with every passage added). Near the average of real collections (80 terms for a SQuAD paragraph with its
+title, about 100 for the project's chunks), where the order it gives is BM25's own."""
+IMPACT = f"(tf::float8 / (tf + {K1} * (1 - {B} + {B} * length::float8 / {REFERENCE_LENGTH})))::real"
+"""A posting's impact (SQL, over its `tf` and `length`): BM25's term-frequency part at `REFERENCE_LENGTH`, what a
+term's postings are ordered by. It orders them as BM25 does with the collection's own average length when that is
+near `REFERENCE_LENGTH` (the order only picks which postings a bounded read takes first: every score returned is
+computed afresh, with the collection's current statistics; `rag.store.postgres_index.lexical_statement`)."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +162,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             END $$""",
         ),
     ),
+    # -- BM25 (issue 23): impact-ordered postings -------------------------------------------------------------------
+    Migration(
+        4,
+        "BM25 postings in impact order, so that a question reads the first postings of its words, not all",
+        (
+            f"ALTER TABLE rag_postings ADD COLUMN impact real GENERATED ALWAYS AS ({IMPACT}) STORED",
+            "CREATE INDEX rag_postings_impact ON rag_postings (term, impact DESC) INCLUDE (passage, tf, length)",
+        ),
+    ),
+    # -- end of BM25 (issue 23) ------------------------------------------------------------------------------------
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -160,12 +191,13 @@ GENERATION_TABLES = ("rag_articles", "rag_passages", "rag_postings", "rag_terms"
 
 def generation_tables(dimension: int, suffix: str = NEXT) -> tuple[str, ...]:
     """The statements that create an empty generation whose tables are named with `suffix`, with vectors of
-    `dimension`: the tables and indexes of migrations 1 and 2, and the vector column (the HNSW index is built once
-    the passages are in: much faster than growing it row by row).
+    `dimension`: the tables and indexes of the migrations, but the vector column's HNSW index and the BM25 postings'
+    constraints and indexes (`generation_indexes`), which are made once the passages are in: much faster than
+    growing them row by row.
 
     >>> statements = generation_tables(384)
     >>> len(statements), statements[-1]
-    (7, 'CREATE INDEX rag_postings_next_passage ON rag_postings_next (passage)')
+    (6, 'CREATE INDEX rag_passages_next_filter ON rag_passages_next (source, published)')
     """
     return (
         f"""CREATE TABLE rag_articles{suffix} (
@@ -186,14 +218,30 @@ def generation_tables(dimension: int, suffix: str = NEXT) -> tuple[str, ...]:
         df integer NOT NULL)""",
         f"""CREATE TABLE rag_postings{suffix} (
         term text NOT NULL,
-        passage bigint NOT NULL CONSTRAINT rag_postings{suffix}_passage_fkey
-            REFERENCES rag_passages{suffix} (row_id) ON DELETE CASCADE,
+        passage bigint NOT NULL,
         tf integer NOT NULL,
         length integer NOT NULL,
-        CONSTRAINT rag_postings{suffix}_pkey PRIMARY KEY (term, passage) INCLUDE (tf, length))""",
+        impact real GENERATED ALWAYS AS ({IMPACT}) STORED)""",
         f"CREATE INDEX rag_passages{suffix}_article ON rag_passages{suffix} (article_id)",
         f"CREATE INDEX rag_passages{suffix}_filter ON rag_passages{suffix} (source, published)",
+    )
+
+
+def generation_indexes(suffix: str = NEXT) -> tuple[str, ...]:
+    """The BM25 postings' constraints and indexes of a generation, made after its passages are loaded (one sort
+    each, and one check of the references, instead of an index insertion and a check per posting).
+
+    >>> [statement.split()[2] for statement in generation_indexes()]
+    ['rag_postings_next', 'rag_postings_next', 'rag_postings_next_passage', 'rag_postings_next_impact']
+    """
+    return (
+        f"ALTER TABLE rag_postings{suffix} ADD CONSTRAINT rag_postings{suffix}_pkey PRIMARY KEY (term, passage) "
+        "INCLUDE (tf, length)",
+        f"ALTER TABLE rag_postings{suffix} ADD CONSTRAINT rag_postings{suffix}_passage_fkey FOREIGN KEY (passage) "
+        f"REFERENCES rag_passages{suffix} (row_id) ON DELETE CASCADE",
         f"CREATE INDEX rag_postings{suffix}_passage ON rag_postings{suffix} (passage)",
+        f"CREATE INDEX rag_postings{suffix}_impact ON rag_postings{suffix} (term, impact DESC) "
+        "INCLUDE (passage, tf, length)",
     )
 
 
