@@ -249,6 +249,6 @@ def pending(version: int) -> tuple[Migration, ...]:
     """The migrations a database at schema `version` still needs (0: a database without the schema).
 
     >>> [migration.version for migration in pending(1)], pending(SCHEMA_VERSION)
-    ([2, 3], ())
+    ([2, 3, 4], ())
     """
     return tuple(migration for migration in MIGRATIONS if migration.version > version)
