@@ -210,7 +210,9 @@ FORMS = [
     ("Which schools will get new roofs?", "Hillcrest and Riverside primary schools [1].",
      "Why does the first one need a new roof?", "town-council-budget.txt", "leaked", True),  # a part of a list
     # An ellipsis the rules cannot say in full: searched with the previous question; measured, the span reader
-    # answered it with the previous answer's "120,000 euros a year" again.
+    # answered it with the previous answer's "120,000 euros a year" again, and so does the model: its evidence is
+    # then quoted, as for any answer that fails its checks (a sentence about the school roofs' financing, not the
+    # 3.1 million: not asserted on).
     ("What will the Sunday opening of the library cost a year?", "120,000 euros a year [1].",
      "And the school roofs?", "town-council-budget.txt", "3.1 million", False),
 ]
@@ -219,13 +221,16 @@ FORMS = [
 @pytest.mark.slow
 def test_follow_ups_of_every_form_cite_the_passage_that_answers_them(real_assistant) -> None:  # type: ignore[no-untyped-def]
     """Through `Assistant.ask` with a history, the real embedder, answer finder, span reader and model: the answer
-    is never the previous answer again, and cites the article that answers the follow-up, in a passage holding the
-    fact (a follow-up the rules resolve is answered: its fact is in the index). The model's words are not asserted
-    on."""
+    is never the previous answer again and keeps the answer contract; a follow-up the rules resolve is answered
+    (its fact is in the index), citing the article that answers it, in a passage holding the fact. The model's
+    words are not asserted on."""
+    from tests.answer_contract import assert_answer_contract
+
     for previous, answer, follow_up, article, fact, resolved in FORMS:
         reply = real_assistant.ask(follow_up, history=[(previous, answer)])
         assert reply.text != answer, follow_up
-        if reply.refused and not resolved:
+        assert_answer_contract(reply)
+        if not resolved:  # refused, or the evidence quoted as for any answer that fails its checks
             continue
         assert not reply.refused, (follow_up, reply)
         cited = [citation.passage for citation in reply.citations]

@@ -257,7 +257,8 @@ def test_a_model_that_obeys_an_article_shows_none_of_it(hostile_index: Path, rea
         answer = hostile.ask(question)
         assert_answer_contract(answer)
         assert_nothing_of_the_notice_shows(question, answer)
-        assert not answer.refused and answer.model_text == OBEYED, (question, answer)
+        # The model wrote (once per part of a two-part question) and what it obeyed was dropped.
+        assert not answer.refused and OBEYED in answer.model_text, (question, answer)
     assert retrieved >= 2, "the hostile article must be retrieved for this test to mean anything"
 
 

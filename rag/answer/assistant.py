@@ -54,6 +54,7 @@ from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
     MISSING_PART,
+    QUOTED_OPENING,
     evidence_excerpts,
     fit_passages,
     parse_markers,
@@ -305,8 +306,15 @@ class Assistant:
             yield TextChunk(" " + sentence if shown else _opening(sentence, plan.period, check, opened))
             shown += 1
         final = self._final(question, query.search_text, text.strip(), check, evidence, passages, llm.chat)
-        if not final.refused and repeats(final.text, plan.previous_answer):  # the previous answer again: refused
-            final = self._refusal(question, text.strip(), query.search_text)
+        if not final.refused and repeats(final.text, plan.previous_answer):
+            # The previous answer again answers nothing new: handled as a model answer that failed its checks, the
+            # evidence quoted instead ("... by 19 votes to 8" for "And the vote?" after "48.6 million euros"), so
+            # that a follow-up never loses what the quoted evidence alone would show; refused when that quote too
+            # only says the previous answer again.
+            quoted = quoted_answer(evidence, passages, self.finder, self.kinds)
+            final = (Answer(question, quoted.text, quoted.citations, False, text.strip(), query.search_text)
+                     if quoted.supported and not repeats(quoted.text, plan.previous_answer)
+                     else self._refusal(question, text.strip(), query.search_text))
         if not shown and not final.refused and claim_disagrees(final.text, reading):
             # Nothing of the model's passed the checks (the answer is quoted evidence) and the quote leaves out the
             # span the reader found: the span answer instead. Streamed sentences are never taken back (a sample
@@ -613,6 +621,10 @@ def joined_parts(parts: Sequence[str], answers: Sequence[Answer]) -> tuple[str, 
     'On 14 March [1]. 2 million euros [1]. The articles do not answer: "Who paid?"'
     >>> [(citation.number, citation.spans) for citation in citations]
     [(1, ((0, 24), (25, 49)))]
+    >>> quoted = [Answer(parts[0], 'The articles say: "It reopened on 14 March." [1]', answers[0].citations),
+    ...           Answer(parts[1], '2 million euros [1].', answers[1].citations)]
+    >>> joined_parts(parts[:2], quoted)[0]
+    '2 million euros [1]. The articles say: "It reopened on 14 March." [1]'
     """
     texts: list[str] = []
     citations: list[Citation] = []
@@ -630,8 +642,12 @@ def joined_parts(parts: Sequence[str], answers: Sequence[Answer]) -> tuple[str, 
                 citations[known] = dataclasses.replace(citations[known], spans=spans)
                 numbers[citation.number] = known + 1
         texts.append(renumbered(answer.text, numbers))
+    # Quoted evidence is said once, after what was written: 'The articles say: "…" [1] "…" [2]'.
+    written = [text for text in texts if not text.startswith(QUOTED_OPENING)]
+    quoted = [text[len(QUOTED_OPENING):] for text in texts if text.startswith(QUOTED_OPENING)]
+    shown = [*written, QUOTED_OPENING + " ".join(quoted)] if quoted else written
     missing = [MISSING_PART.format(part=part) for part, answer in zip(parts, answers, strict=True) if answer.refused]
-    return " ".join((*texts, *missing)), tuple(citations)
+    return " ".join((*shown, *missing)), tuple(citations)
 
 
 def _as_of(period: Period | None, cited: Sequence[Passage]) -> str:

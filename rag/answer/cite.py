@@ -22,7 +22,7 @@ from rag.answer.evidence import (
     best_spans,
     ranked_spans,
 )
-from rag.answer.prompts import CANNOT_ANSWER, parse_markers, strip_markers
+from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, parse_markers, strip_markers
 from rag.records import Citation, Passage
 from rag.text import content_words, coverage, is_number, specific_terms, split_sentences
 from rag.thresholds import SUPPORT_THRESHOLD, SUPPORT_WINDOW
@@ -313,7 +313,7 @@ def quoted_answer(evidence: Evidence, passages: Sequence[Passage], scorer: Sente
         quotes.append(f'"{quote}" [{number}]')
     if not quotes:
         return Checked("", (), False)
-    return Checked("The articles say: " + " ".join(quotes), tuple(citations), True)
+    return Checked(QUOTED_OPENING + " ".join(quotes), tuple(citations), True)
 
 
 def _with_markers(claim: str, numbers: list[int]) -> str:

@@ -23,6 +23,8 @@ MISSING_PART_MARK = "The articles do not answer"
 """How an answer says that one part of a question is not answered (the other part is): `MISSING_PART` opens with it."""
 
 MISSING_PART = MISSING_PART_MARK + ': "{part}"'
+QUOTED_OPENING = "The articles say: "
+"""How an answer of quoted evidence opens (`rag.answer.cite.quoted_answer`): the quotes follow, each with its marker."""
 """The sentence that names a part of a two-part question the articles do not answer, rather than dropping it."""
 
 OUTSIDE_PERIOD = "Nothing published {phrase} ({dates}) answers it; the nearest dated articles: {articles}."

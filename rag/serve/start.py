@@ -92,7 +92,8 @@ def follow_worker(assistant: Assistant, queued: QueuedLLM, notify: str = "") -> 
     waits for the model or is being answered; None without an index on disk."""
     from rag.follow import FollowWorker, Notifier
 
-    location = assistant.retriever.index.location
+    # An assistant without an index on disk (a stand-in in tests, a remote store's reader) has nothing to follow.
+    location = getattr(getattr(getattr(assistant, "retriever", None), "index", None), "location", "")
     if not location:
         return None
 
