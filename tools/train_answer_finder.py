@@ -43,7 +43,7 @@ from rag.answer.evidence import FUSION_FEATURES, AnswerKinds, fusion_features
 from rag.models.answer_finder import FORMAT_VERSION, MAX_TOKENS, WEIGHTS, Candidate, pair_text
 from rag.models.entities import load_tagger
 from rag.models.shipped import batch_arrays, pair_tokenizer
-from tools.training import export_int8, length_batches, log, logistic, split_of
+from tools.training import export_int8, learn, length_batches, log, logistic, split_of
 
 SEED = 0
 RETRIEVED = 5
@@ -221,12 +221,7 @@ def train(pairs: list[Pair], model_folder: Path, epochs: float, batch_size: int,
             labels = torch.tensor([float(pairs[i].label) for i in batch])
             logits = model(**feed)
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels, pos_weight=weight)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
-            losses.append(float(loss.detach()))
+            losses.append(learn(loss, model, optimiser, schedule))
             step += 1
             if step % 50 == 0 or step == steps:
                 rate = step * batch_size / (time.perf_counter() - started)

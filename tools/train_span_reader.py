@@ -47,7 +47,7 @@ from rag.models.span_reader import (
     SpanReader,
     context_text,
 )
-from tools.training import export_int8, length_batches, log, logistic, split_of
+from tools.training import export_int8, learn, length_batches, log, logistic, split_of
 
 SEED = 0
 MAX_SPANS = 3
@@ -197,12 +197,7 @@ def train(examples: list[Example], model_folder: Path, epochs: float, batch_size
             start_logits, end_logits = model(**feed)
             loss = (torch.nn.functional.cross_entropy(start_logits, starts)
                     + torch.nn.functional.cross_entropy(end_logits, ends)) / 2
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
-            losses.append(float(loss.detach()))
+            losses.append(learn(loss, model, optimiser, schedule))
             step += 1
             elapsed = time.perf_counter() - started
             if step == 20:

@@ -1,6 +1,6 @@
 """What the two training scripts share (`tools.train_answer_finder`, `tools.train_span_reader`): the split by
-article (`split_of`), batches of similar length (`length_batches`), the int8 ONNX export (`export_int8`), the
-logistic fit used for calibration (`logistic`) and a timestamped log line (`log`).
+article (`split_of`), batches of similar length (`length_batches`), one training step (`learn`), the int8 ONNX export
+(`export_int8`), the logistic fit used for calibration (`logistic`) and a timestamped log line (`log`).
 """
 
 from __future__ import annotations
@@ -48,6 +48,19 @@ def length_batches(order: list[int], length: Callable[[int], int], batch_size: i
         batches = [indexes[i:i + batch_size] for i in range(0, len(indexes), batch_size)]
         rng.shuffle(batches)
         yield from batches
+
+
+def learn(loss: Any, model: Any, optimiser: Any, schedule: Any) -> float:
+    """One training step from `loss`: back-propagate, clip the gradients' norm to 1, step the optimiser and the
+    learning-rate schedule, clear the gradients. Returns the loss's value."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimiser.step()
+    schedule.step()
+    optimiser.zero_grad()
+    return float(loss.detach())
 
 
 def export_int8(model: Any, folder: Path, outputs: Sequence[str], per_token: bool) -> Path:
