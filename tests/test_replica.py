@@ -128,23 +128,20 @@ def test_a_server_on_a_replica_answers_while_the_primary_is_written(
          str(fake_model(tmp_path))],
         f"{base}/api/health", tmp_path / "serve.log", cwd=PROJECT, env={**os.environ, "HF_HUB_OFFLINE": "1"},
     ):
+        def answered_throughout(writer: threading.Thread) -> None:
+            """Questions to the replica's server until `writer` is done (five at least): every one answered."""
+            writer.start()
+            answered = 0
+            while writer.is_alive() or answered < 5:
+                assert search(base, "What does the harbour report note?")
+                answered += 1
+            writer.join()
+
         # Questions to the replica's server while an indexer writes to the primary: all answered.
         more = corpus(tmp_path / "more", [f"topic{number}" for number in range(12)])
-        writing = threading.Thread(target=index_as_the_child, args=(tmp_path, more, url))
-        writing.start()
-        answered = 0
-        while writing.is_alive() or answered < 5:
-            assert search(base, "What does the harbour report note?")
-            answered += 1
-        writing.join()
+        answered_throughout(threading.Thread(target=index_as_the_child, args=(tmp_path, more, url)))
         # And while a rebuild on the primary switches generations (replayed on the replica: the same switch).
-        rebuilding = threading.Thread(target=index_as_the_child, args=(tmp_path, more, url, True))
-        rebuilding.start()
-        answered = 0
-        while rebuilding.is_alive() or answered < 5:
-            assert search(base, "What does the harbour report note?")
-            answered += 1
-        rebuilding.join()
+        answered_throughout(threading.Thread(target=index_as_the_child, args=(tmp_path, more, url, True)))
 
         # New articles on the primary: each found on the replica once replication brings it (the lag measured).
         lags = []
