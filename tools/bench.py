@@ -75,6 +75,10 @@ QUESTIONS = (
     "What did the Lake Orwin study find about otters?",
     "How much is the town council budget?",
     "Who won the Lenn Valley regatta?",
+    "How many homes in the Lenn Valley have fibre broadband?",
+    "How many visitors did the Harbour Lights festival draw?",
+    "Who leads the lantern parade?",
+    "How much does the broadband project cost?",
 )
 
 
@@ -364,10 +368,12 @@ def part_raw_answer(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _generation_figures(started: float, first: float | None, last: float, tokens: int) -> dict[str, float]:
-    """Time to the first piece, and tokens per second from the first piece to the last."""
+    """Time to the first piece, and tokens per second from the first piece to the last.
+
+    An answer shown at once (the span reader's, no generation) has no rate: 0.0, left out of the median."""
     first = first or last
     return {"first_token_s": first - started, "tokens": tokens,
-            "tokens_per_s": (tokens - 1) / (last - first) if tokens > 1 and last > first else 0.0}
+            "tokens_per_s": (tokens - 1) / (last - first) if tokens > 1 and last - first > 0.05 else 0.0}
 
 
 def _summarise_generation(results: Sequence[dict[str, float]]) -> dict[str, float]:
@@ -1077,9 +1083,11 @@ def _bench_answer(work: Path, backend: str, quick: bool) -> dict[str, Any]:
                     {"prompts": assistant.pop("prompts"), "tokens": tokens})
     whole = _progress("whole-passage prompts through raw llama-cpp-python", "raw-answer",
                       {"prompts": assistant.pop("whole_passage_prompts"), "tokens": tokens})
+    # Against the five whole passages: what issue 22 targets (the whole answer at most half of the model's own time
+    # on that prompt). Tokens per second is not compared: an answer taken from the span reader writes no tokens.
     return {"assistant": assistant, "raw": raw, "raw_whole_passages": whole,
-            "first_token_ratio": assistant["first_token_s"] / max(raw["first_token_s"], 1e-9),
-            "tokens_per_s_ratio": assistant["tokens_per_s"] / max(raw["tokens_per_s"], 1e-9)}
+            "first_token_ratio": assistant["first_token_s"] / max(whole["first_token_s"], 1e-9),
+            "answer_ratio": assistant["answer_s"] / max(whole["answer_s"], 1e-9)}
 
 
 # -- the table -----------------------------------------------------------------------------------------------------
@@ -1149,7 +1157,9 @@ def table(report: dict[str, Any]) -> str:
             row = answer[name]
             lines.append(f"| {label} | {row['first_token_s']:.2f} s | {row['tokens_per_s']:.1f} | "
                          f"{row.get('answer_s', 0.0):.2f} s | {row['peak_rss_mb']:.0f} MB |")
-        lines.append(f"| ratio | {answer['first_token_ratio']:.2f}× | {answer['tokens_per_s_ratio']:.2f}× | | |")
+        answer_ratio = f"{answer['answer_ratio']:.2f}×" if "answer_ratio" in answer else ""
+        lines.append(f"| ratio: the assistant to five whole passages | {answer['first_token_ratio']:.2f}× | | "
+                     f"{answer_ratio} | |")
     if "query_embedding" in report:
         lines += ["", "Query embedding (one question; busy = one other process spinning on a core)", "",
                   "| backend | threads | quiet p50 | busy p50 |", "| --- | ---: | ---: | ---: |"]

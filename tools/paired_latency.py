@@ -4,6 +4,13 @@ both alike. What `docs/quality.md` reports as before/after answer latency.
 
     python -m tools.paired_latency QUESTIONS.jsonl --before-code /tmp/before --before-index /tmp/squad-before \
         --after-index /tmp/squad --count 60
+
+With `--raw-baseline` the "before" side is no assistant but raw llama-cpp-python (the bundled model, the same
+threads and answer length) reading the five whole retrieved passages of the same question: the prompt an assistant
+without evidence-first prompting would send. Only the model's reading and writing is timed on that side (the
+retrieval that chose its passages is not), so the ratio is the assistant's whole answer against the model alone:
+
+    python -m tools.paired_latency QUESTIONS.jsonl --raw-baseline --after-index /tmp/squad --count 60
 """
 
 from __future__ import annotations
@@ -39,24 +46,64 @@ for line in sys.stdin:
           flush=True)
 '''
 
+RAW_WORKER = r'''
+import json, sys, time
+from llama_cpp import Llama
+from rag.answer.assistant import PROMPT_MARGIN, Assistant
+from rag.answer.prompts import fit_passages
+from rag.models.bundled import bundled_gguf_path
+
+assistant = Assistant.load(sys.argv[1])  # retrieval and prompt building only: the model below is what is timed
+settings = assistant.settings
+llm = assistant.llm
+model = Llama(model_path=str(bundled_gguf_path(progress=False)), n_ctx=llm.context_size, n_threads=settings.threads
+              or None, n_threads_batch=settings.threads or None, verbose=False)
+budget = llm.context_size - settings.max_answer_tokens - PROMPT_MARGIN
+
+
+def answer(question):
+    hits = assistant.search(question)
+    prompt = fit_passages(question, [hit.passage for hit in hits], [], False, budget, llm.count_tokens)
+    model.reset()
+    start, first = time.perf_counter(), None
+    for chunk in model.create_completion(prompt.text, max_tokens=settings.max_answer_tokens, temperature=0.0,
+                                         stop=list(prompt.stop), stream=True, seed=0, repeat_penalty=1.1):
+        if first is None and chunk["choices"][0]["text"].strip():
+            first = time.perf_counter() - start
+    return {"seconds": time.perf_counter() - start, "first_words": first, "refused": False}
+
+
+answer("warm-up question about the articles?")
+print(json.dumps({"ready": True}), flush=True)
+for line in sys.stdin:
+    print(json.dumps(answer(line.strip())), flush=True)
+'''
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("questions", type=Path)
-    parser.add_argument("--before-code", type=Path, required=True, help="a checkout (worktree) of the older commit")
-    parser.add_argument("--before-index", required=True, help="an index built by the older commit")
+    parser.add_argument("--before-code", type=Path, help="a checkout (worktree) of the older commit")
+    parser.add_argument("--before-index", help="an index built by the older commit")
+    parser.add_argument("--raw-baseline", action="store_true",
+                        help="before = raw llama-cpp-python on the five whole retrieved passages (after's code)")
     parser.add_argument("--after-index", required=True)
     parser.add_argument("--after-code", type=Path, default=Path(__file__).resolve().parent.parent)
     parser.add_argument("--count", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     arguments = parser.parse_args()
+    if arguments.raw_baseline:
+        arguments.before_code, arguments.before_index = arguments.after_code, arguments.after_index
+    elif arguments.before_code is None or arguments.before_index is None:
+        parser.error("give --before-code and --before-index, or --raw-baseline")
     questions = [json.loads(line)["question"] for line in arguments.questions.open(encoding="utf-8")]
     random.Random(arguments.seed).shuffle(questions)
     sides = {}
     for name, code, index in (("before", arguments.before_code, arguments.before_index),
                               ("after", arguments.after_code, arguments.after_index)):
         environment = {**os.environ, "PYTHONPATH": str(code)}
-        sides[name] = subprocess.Popen([sys.executable, "-c", WORKER, index], stdin=subprocess.PIPE,
+        worker = RAW_WORKER if name == "before" and arguments.raw_baseline else WORKER
+        sides[name] = subprocess.Popen([sys.executable, "-c", worker, index], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, text=True, env=environment, cwd=code)
         assert sides[name].stdout is not None
     for side in sides.values():
@@ -81,6 +128,7 @@ def main() -> None:
                         "p95": seconds[int(0.95 * (len(seconds) - 1))],
                         "first_words_p50": statistics.median(first) if first else None,
                         "refused": sum(bool(row["refused"]) for row in results)}
+    report["ratio"] = {"p50": report["after"]["p50"] / report["before"]["p50"]}  # type: ignore[operator]
     print(json.dumps(report, indent=1))
 
 
