@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from rag.answer.prompts import MISSING_PART
-from tools.eval.dialogues import build, report, said_missing, wanted_articles, with_pronoun
+from tools.eval.dialogues import build, distractor_paragraphs, report, said_missing, wanted_articles, with_pronoun
 
 
 def question(qid: str, text: str, answers: list[str], paragraph: str = "a001-p000",
@@ -75,3 +77,18 @@ def test_follow_ups_of_every_form_are_built_from_one_paragraphs_questions() -> N
     figures = report([{"kind": "follow-up", "form": "ellipsis", "held": True, "held_with_evidence": True,
                        "refused": False, "repeated": False}])
     assert figures["follow-up, ellipsis: holds gold / with evidence / refused"] == "1/1, 1/1, 0/1"
+
+
+class _AxisEmbedder:
+    """Embeds a text as the unit vector of the first axis word it holds (north, east, up)."""
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        axes = ("north", "east", "up")
+        return np.array([[float(axis in text) for axis in axes] for text in texts])
+
+
+def test_distractors_are_the_paragraphs_most_like_the_question_but_the_gold_ones() -> None:
+    pool = {"g1": "north", "g2": "north east", "d1": "east", "d2": "north", "d3": "up"}
+    vectors = _AxisEmbedder().embed(list(pool.values()))
+    chosen = distractor_paragraphs("which way is north?", ["g1", "g2"], pool, vectors, _AxisEmbedder(), 2)
+    assert chosen[0] == "d2" and len(chosen) == 2 and not {"g1", "g2"} & set(chosen)

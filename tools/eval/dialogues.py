@@ -41,9 +41,10 @@ import json
 import random
 import re
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -517,6 +518,38 @@ def shown_item(item: dict[str, Any], assistant: Any) -> dict[str, Any]:
             "seconds": round(time.perf_counter() - started, 3)}
 
 
+def distractor_paragraphs(question: str, gold: Sequence[str], paragraphs: Mapping[str, Any],
+                          vectors: Any, embedder: Any, count: int) -> list[str]:
+    """The `count` paragraphs most like `question` (cosine of the bundled embedder's vectors) that are not its
+    gold ones: the distractors of a HotpotQA-like setting (HotpotQA chose its eight by TF-IDF similarity to the
+    question), ids in the order of `paragraphs`' keys ranked by similarity."""
+    import numpy as np
+
+    ids = list(paragraphs)
+    query = np.asarray(embedder.embed([question]))[0]
+    order = np.argsort(-(np.asarray(vectors) @ query))
+    return [ids[row] for row in order if ids[row] not in gold][:count]
+
+
+def distractor_item(item: dict[str, Any], assistant: Any, paragraphs: dict[str, dict[str, Any]], vectors: Any,
+                    count: int, folder: Path) -> dict[str, Any]:
+    """A two-hop item asked of an index of its gold paragraphs and `count` distractors only (each paragraph an
+    article of its own, as in HotpotQA's distractor setting), scored as `score_item` scores it."""
+    from rag import Assistant
+    from rag.ingest.indexer import UpdateOptions, update_index
+
+    chosen = [*item["passage_ids"], *distractor_paragraphs(item["question"], item["passage_ids"], paragraphs,
+                                                           vectors, assistant.retriever.embedder, count)]
+    articles = folder / f"{item['id']}.jsonl"
+    articles.write_text("".join(json.dumps({"id": passage_id, "title": paragraphs[passage_id]["title"],
+                                            "text": paragraphs[passage_id]["text"]}) + "\n"
+                                for passage_id in chosen), encoding="utf-8")
+    index = folder / f"{item['id']}-index"
+    update_index([articles], index, assistant.retriever.embedder, UpdateOptions(progress=False))
+    small = Assistant.load(index, embedder=assistant.retriever.embedder, llm=assistant.llm)
+    return {**score_item(item, small), "setting": f"distractors {count}"}
+
+
 def report(details: Sequence[dict[str, Any]]) -> dict[str, str]:
     """The figures of a run, as "count/total" strings.
 
@@ -587,6 +620,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--per-kind", type=int, default=None, help="only the first N items of each kind")
     run.add_argument("--shown", action="store_true",
                      help="follow-ups only, the model not asked: does the evidence it would be shown hold the gold")
+    run.add_argument("--distractors", type=int, default=None, metavar="N",
+                     help="two-hop only, each asked of an index of its 2 gold paragraphs and the N paragraphs of "
+                          "--squad most like the question (HotpotQA's distractor setting: 8)")
+    run.add_argument("--squad", type=Path, default=SQUAD_DEV, help="the SQuAD-2 dev folder (passages.jsonl)")
     show = commands.add_parser("report", help="the figures of a details file a score run wrote")
     show.add_argument("details", type=Path)
     arguments = parser.parse_args(argv)
@@ -606,20 +643,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rag import Assistant
 
     assistant = Assistant.load(arguments.index)
-    kind = "follow-up" if arguments.shown else arguments.kind
+    kind = "follow-up" if arguments.shown else "two-hop" if arguments.distractors is not None else arguments.kind
     items = [item for item in _read_jsonl(arguments.items) if kind in (None, item["kind"])]
     if arguments.per_kind is not None:
         items = [item for item in items
                  if sum(other["kind"] == item["kind"] for other in items[:items.index(item)]) < arguments.per_kind]
     details = []
     written = arguments.details.open("w", encoding="utf-8") if arguments.details else None
+    pool: dict[str, dict[str, Any]] = {}  # the paragraphs distractors are drawn from, and their vectors
+    vectors = None
+    if arguments.distractors is not None:
+        pool = {passage["passage_id"]: passage for passage in _read_jsonl(arguments.squad / "passages.jsonl")}
+        vectors = assistant.retriever.embedder.embed([f"{passage['title']}. {passage['text']}"
+                                                      for passage in pool.values()])
+    scratch = tempfile.TemporaryDirectory(prefix="distractors-")
     for number, item in enumerate(items, start=1):
-        details.append(shown_item(item, assistant) if arguments.shown else score_item(item, assistant))
+        if arguments.distractors is not None:
+            details.append(distractor_item(item, assistant, pool, vectors, arguments.distractors,
+                                           Path(scratch.name)))
+        else:
+            details.append(shown_item(item, assistant) if arguments.shown else score_item(item, assistant))
         if written:  # line by line: a long run interrupted still has its details
             written.write(json.dumps(details[-1]) + "\n")
             written.flush()
         print(f"\r{number}/{len(items)}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
+    scratch.cleanup()
     if written:
         written.close()
     for name, value in report(details).items():
