@@ -19,6 +19,23 @@ from tests.conftest import write
      "Which city is the most populous in California?", "How many teams did Rollo used to have?"),
     ("What platform caused the one who is the largest television company to end their analogue service?",
      "Who is the largest television company?", "What platform caused Rollo to end their analogue service?"),
+    # a modified noun: nationality, genre, year before it
+    ("Which year was the American actor who starred in Dune born?", "Who starred in Dune?",
+     "Which year was Rollo born?"),
+    ("What is the nationality of the English rock band that released Abbey Road?",
+     "Which English rock band released Abbey Road?", "What is the nationality of Rollo?"),
+    ("In what country was the 1995 film which starred Bob Hoskins produced?", "Which 1995 film starred Bob Hoskins?",
+     "In what country was Rollo produced?"),
+    # "the <role> of <something named>", in the question or opening it when "what"/"which" follows
+    ("Where was the director of the film Big Stone Gap born?", "Who is the director of the film Big Stone Gap?",
+     "Where was Rollo born?"),
+    ("The director of the romantic comedy 'Big Stone Gap' is based in what New York city?",
+     "Who is the director of the romantic comedy 'Big Stone Gap'?", "Rollo is based in what New York city?"),
+    ("What year did the lead singer of Queen die?", "Who is the lead singer of Queen?", "What year did Rollo die?"),
+    ("Which city was the wife of Barack Obama born in?", "Who is the wife of Barack Obama?",
+     "Which city was Rollo born in?"),
+    ("The American actor who starred in Dune was born in which year?", "Who starred in Dune?",
+     "Rollo was born in which year?"),
 ])
 def test_hop_plan_names_the_bridge_where_the_description_was(question: str, first: str, second: str) -> None:
     plan = hop_plan(question)
@@ -33,6 +50,14 @@ def test_hop_plan_names_the_bridge_where_the_description_was(question: str, firs
     "What was the idea that won the vote?",  # a clause saying what is meant, not which thing
     "The one who led the Normans was crowned where?",  # the description opens the question
     "When did the Normans who settled in Sicily arrive?",  # a name with a clause: named already
+    "The one who led the Normans was who?",  # opens the question and is what it asks for
+    "Who was the president of Notre Dame in 1912?",  # asks for the role's holder itself
+    "What is the name of the director of Jaws?",
+    "What was the capital of Prussia?",  # not a person's role
+    "Who has elected the President of Warsaw since 1990?",  # a title, named as such
+    "Who was the first person who reached the pole?",  # picked out by order: what is asked
+    "What is the alpine valley that the Rhine flows through?",  # "What is the…": the thing itself
+    "Southern California had a population of 22,680,010 according to the census from which year?",
 ])
 def test_a_one_hop_question_has_no_hop_plan(question: str) -> None:
     assert hop_plan(question) is None
