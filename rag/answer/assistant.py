@@ -53,8 +53,8 @@ from rag.answer.hops import (
     ComparisonPlan,
     HopPlan,
     bridge_sentence,
-    comparison_opening,
     comparison_plan,
+    comparison_text,
     hop_plan,
     renumbered,
     usable_bridge,
@@ -485,8 +485,8 @@ class Assistant:
     def _comparison(self, asked: Query, compared: ComparisonPlan, k: int | None) -> Iterator[StreamEvent]:
         """A comparison of two named things answered thing by thing (`ComparisonPlan.parts`, as a two-part
         question's parts are), the answers joined, after a sentence naming the winner when both answers hold a year
-        or number to compare ("Arthur's Magazine was started first: 1844 [1], against 1989 [2]."). Refused when
-        both parts are."""
+        or number to compare ("Arthur's Magazine was started first: 1844 [1], against 1989 [2].": `comparison_text`).
+        Refused when both parts are."""
         answers = yield from self._part_answers(asked, compared.parts, k)
         if all(answer.refused for answer in answers):
             yield dataclasses.replace(answers[0], question=asked.text, search_query=asked.search_text)
@@ -494,9 +494,8 @@ class Assistant:
         text, citations = joined_parts(compared.parts, answers)
         numbers = {citation.passage: citation.number for citation in citations}
         markers = [numbers[answer.citations[0].passage] if answer.citations else 0 for answer in answers]
-        opening = "" if any(answer.refused for answer in answers) else comparison_opening(
-            compared, (answers[0].text, answers[1].text), (markers[0], markers[1]))
-        text = f"{opening} {text}" if opening else text
+        if not any(answer.refused for answer in answers):
+            text = comparison_text(compared, (answers[0].text, answers[1].text), (markers[0], markers[1]), text)
         yield Drafting()
         yield TextChunk(text)
         yield Answer(asked.text, text, citations, False, " ".join(answer.model_text for answer in answers),

@@ -506,3 +506,21 @@ def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: 
     name = plan.entities[winner]
     return (f"{name[0].upper()}{name[1:]} {plan.claim}: {won.shown} [{markers[winner]}], against "
             f"{lost.shown} [{markers[1 - winner]}].")
+
+
+def comparison_text(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int], joined: str) -> str:
+    """A comparison's answer: the sentence naming the winner (`comparison_opening`), then the parts' joined answers
+    (`joined`) but for sentences saying nothing it does not ("1844 [1]."); `joined` alone when there is no winner.
+
+    >>> plan = comparison_plan("Which magazine was started first, Arthur's Magazine or First for Women?")
+    >>> comparison_text(plan, ("1844 [1].", "It was started in 1989 by Bauer [2]."), (1, 2),
+    ...                 "1844 [1]. It was started in 1989 by Bauer [2].")
+    "Arthur's Magazine was started first: 1844 [1], against 1989 [2]. It was started in 1989 by Bauer [2]."
+    """
+    opening = comparison_opening(plan, answers, markers)
+    if not opening:
+        return joined
+    said = content_words(opening)
+    kept = [sentence for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])", joined)
+            if content_words(strip_markers(sentence)) - said]
+    return " ".join((opening, *kept))
