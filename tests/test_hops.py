@@ -101,6 +101,8 @@ def test_a_bridge_names_something_new() -> None:
      ("When did Dune come out?", "When did Alien come out?"), "came out earlier"),
     ("Which mountain is taller, Mount Everest or K2?", ("Mount Everest", "K2"),
      ("How tall is Mount Everest?", "How tall is K2?"), "is taller"),
+    ("Which film was released more recently, Dune or Alien?", ("Dune", "Alien"),
+     ("When was Dune released?", "When was Alien released?"), "was released later"),
 ])
 def test_a_comparison_asks_of_each_thing_alone(question: str, entities: tuple[str, str], parts: tuple[str, str],
                                                claim: str) -> None:
@@ -113,6 +115,7 @@ def test_a_comparison_asks_of_each_thing_alone(question: str, entities: tuple[st
     "Were Scott Derrickson and Ed Wood of the same nationality?",  # yes or no: nothing to rank
     "Which airport is located farther north, Gdansk or Oslo?",  # no comparative read
     "Tea or coffee?",
+    "Who lived longer, Ada Lovelace or Alan Turing?",  # no year or measure the parts could ask for
     "Which river, the Rhine or the Danube?",
     "When did the Normans conquer England?",
 ])

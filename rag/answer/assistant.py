@@ -8,7 +8,8 @@ One question's path (`stream`): what the user typed becomes a `rag.records.Query
 build it themselves), is made to stand alone (follow-ups: decided once; read each way the rules allow, the
 best-answered reading kept); a question of two parts is answered part by part, each as a question of its own, the
 answers joined (a part the articles do not answer said missing); a two-hop question ("Where was the one who led the
-Normans crowned?") is answered in two hops when it needs both (`rag.answer.hops`); retrieval finds passages; the
+Normans crowned?") is answered in two hops when it needs both (`rag.answer.hops`), and a comparison of two named
+things ("Which magazine was started first, A or B?") thing by thing, the winner named; retrieval finds passages; the
 answer finder scores every sentence of them (`rag.answer.evidence`; once: quoting and citing reuse those scores)
 and, when even the best sentence is unlikely to answer, the assistant refuses without the model; otherwise the model
 is shown those sentences (with the one before each), not whole passages, and what it writes is checked sentence by

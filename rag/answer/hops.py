@@ -1,14 +1,21 @@
 """Two-hop questions: a question that names what it asks about only by a description of it ("Where was the one who
 led the Normans crowned?") needs that thing found first (the bridge: Rollo), then the question asked of it.
 
-`hop_plan` reads the description (a relative clause after "the one", "the city"…: "the one who led the Normans")
-and plans the two hops: the first asks for what it describes (`HopPlan.first`: "Who led the Normans?"), the second is
+`hop_plan` reads the description (a relative clause after "the one", "the city", "the American actor"…: "the one
+who led the Normans"; or a role of something named: "the director of the film Big Stone Gap") and plans the two
+hops: the first asks for what it describes (`HopPlan.first`: "Who led the Normans?"), the second is
 the question with the bridge named (`HopPlan.second("Rollo")`: "Where was Rollo crowned?"). `bridge_sentence` says
 the first hop as the answer's opening ("Rollo led the Normans [1]."), and `renumbered` moves the second hop's
 markers after it. The assistant (`rag.answer.assistant`) runs the hops: the span reader finds the bridge in the
 first hop's evidence, the second hop is answered as any question is (its sentences checked, its quotes checked),
 and the two are joined only when the second cites a passage the first does not (the question needed both); else
 the question is answered in one hop, as before.
+
+A comparison of two named things ("Which magazine was started first, Arthur's Magazine or First for Women?") needs
+a passage about each: `comparison_plan` asks the question of each thing alone ("When was Arthur's Magazine
+started?"), the assistant answers the two parts as a two-part question's, and `comparison_text` names the winner
+first when both answers hold a year or a number ("Arthur's Magazine was started first: 1844 [1], against 1989
+[2].").
 
 Pure functions only: no model here.
 """
@@ -403,12 +410,16 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     'When was Annie Morton born?'
     >>> comparison_plan("Which came out first, Dune or Alien?").parts[0], comparison_plan("Tea or coffee?")
     ('When did Dune come out?', None)
+    >>> plan = comparison_plan("Which film was released more recently, Dune or Alien?")
+    >>> plan.parts[0], plan.claim, plan.smaller_wins
+    ('When was Dune released?', 'was released later', False)
     """
     match = _COMPARISON.fullmatch(question.strip())
     if match is None:
         return None
     entities = (match.group("first").strip(" \"'"), match.group("second").strip(" \"'"))
-    words = match.group("head").split()
+    # "more recently" is "later": a year decides, as for "Which was released later"
+    words = re.sub(r"\bmore recent(?:ly)?\b", "later", match.group("head"), flags=re.IGNORECASE).split()
     person = words[0].lower() == "who"
     verb = next((index for index, word in enumerate(words[1:], start=1)
                  if word.lower() in AUXILIARIES or word.lower().endswith("ed") or word.lower() in PAST_PARTICIPLES),
@@ -449,7 +460,7 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
             base = {"come": "come", "begun": "begin", "become": "become", "gone": "go"}.get(between[0], between[0])
             return f"When did {entity} {' '.join((base, *between[1:]))}?"
         return f"When {auxiliary or 'was'} {entity} {' '.join(between)}?"
-    if word in MEASURED and not after:
+    if word in MEASURED and not after and not between:  # "Which is taller": not "Who lived longer" (no measure)
         return f"How {MEASURED[word]} {auxiliary or 'is'} {entity}?"
     if word in MORE | FEWER and after:
         if not between and auxiliary in {"has", "have", "had"}:
