@@ -44,6 +44,8 @@ from tests.conftest import write
      "Which city was Rollo born in?"),
     ("The American actor who starred in Dune was born in which year?", "Who starred in Dune?",
      "Rollo was born in which year?"),
+    ("The football manager who recruited David Beckham managed Manchester United during what timeframe?",
+     "Who recruited David Beckham?", "Rollo managed Manchester United during what timeframe?"),
 ])
 def test_hop_plan_names_the_bridge_where_the_description_was(question: str, first: str, second: str) -> None:
     plan = hop_plan(question)

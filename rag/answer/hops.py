@@ -213,6 +213,9 @@ def _relative_plan(question: str, start: int) -> HopPlan | None:
     words = match.group("clause").split()
     opens = not before
     kept = words[:_clause_end(words, bool(before) and before[-1].lower() in AUXILIARIES)]
+    if opens and len(kept) == len(words):  # "The manager who recruited David Beckham *managed* United during what…"
+        kept = words[:next((index for index in range(2, len(words)) if re.fullmatch(r"[a-z]+ed", words[index])
+                            and words[index - 1][:1].isupper()), len(words))]
     if not kept or not content_words(" ".join(kept)):
         return None
     clause = " ".join(kept).rstrip(",;:")
