@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.hops import bridge_sentence, hop_plan, renumbered, usable_bridge
+from rag.answer.hops import (
+    bridge_sentence,
+    comparison_opening,
+    comparison_plan,
+    hop_plan,
+    measure,
+    renumbered,
+    usable_bridge,
+)
 from tests.conftest import write
 
 
@@ -19,6 +27,25 @@ from tests.conftest import write
      "Which city is the most populous in California?", "How many teams did Rollo used to have?"),
     ("What platform caused the one who is the largest television company to end their analogue service?",
      "Who is the largest television company?", "What platform caused Rollo to end their analogue service?"),
+    # a modified noun: nationality, genre, year before it
+    ("Which year was the American actor who starred in Dune born?", "Who starred in Dune?",
+     "Which year was Rollo born?"),
+    ("What is the nationality of the English rock band that released Abbey Road?",
+     "Which English rock band released Abbey Road?", "What is the nationality of Rollo?"),
+    ("In what country was the 1995 film which starred Bob Hoskins produced?", "Which 1995 film starred Bob Hoskins?",
+     "In what country was Rollo produced?"),
+    # "the <role> of <something named>", in the question or opening it when "what"/"which" follows
+    ("Where was the director of the film Big Stone Gap born?", "Who is the director of the film Big Stone Gap?",
+     "Where was Rollo born?"),
+    ("The director of the romantic comedy 'Big Stone Gap' is based in what New York city?",
+     "Who is the director of the romantic comedy 'Big Stone Gap'?", "Rollo is based in what New York city?"),
+    ("What year did the lead singer of Queen die?", "Who is the lead singer of Queen?", "What year did Rollo die?"),
+    ("Which city was the wife of Barack Obama born in?", "Who is the wife of Barack Obama?",
+     "Which city was Rollo born in?"),
+    ("The American actor who starred in Dune was born in which year?", "Who starred in Dune?",
+     "Rollo was born in which year?"),
+    ("The football manager who recruited David Beckham managed Manchester United during what timeframe?",
+     "Who recruited David Beckham?", "Rollo managed Manchester United during what timeframe?"),
 ])
 def test_hop_plan_names_the_bridge_where_the_description_was(question: str, first: str, second: str) -> None:
     plan = hop_plan(question)
@@ -33,6 +60,14 @@ def test_hop_plan_names_the_bridge_where_the_description_was(question: str, firs
     "What was the idea that won the vote?",  # a clause saying what is meant, not which thing
     "The one who led the Normans was crowned where?",  # the description opens the question
     "When did the Normans who settled in Sicily arrive?",  # a name with a clause: named already
+    "The one who led the Normans was who?",  # opens the question and is what it asks for
+    "Who was the president of Notre Dame in 1912?",  # asks for the role's holder itself
+    "What is the name of the director of Jaws?",
+    "What was the capital of Prussia?",  # not a person's role
+    "Who has elected the President of Warsaw since 1990?",  # a title, named as such
+    "Who was the first person who reached the pole?",  # picked out by order: what is asked
+    "What is the alpine valley that the Rhine flows through?",  # "What is the…": the thing itself
+    "Southern California had a population of 22,680,010 according to the census from which year?",
 ])
 def test_a_one_hop_question_has_no_hop_plan(question: str) -> None:
     assert hop_plan(question) is None
@@ -52,6 +87,57 @@ def test_a_bridge_names_something_new() -> None:
     assert not usable_bridge("the Normans", question)
     assert not usable_bridge("", question)
     assert not usable_bridge("a long span that reads like a whole sentence of the passage itself", question)
+
+
+@pytest.mark.parametrize(("question", "entities", "parts", "claim"), [
+    ("Which magazine was started first, Arthur's Magazine or First for Women?",
+     ("Arthur's Magazine", "First for Women"),
+     ("When was Arthur's Magazine started?", "When was First for Women started?"), "was started first"),
+    ("Who was born first, Ada Lovelace or Alan Turing?", ("Ada Lovelace", "Alan Turing"),
+     ("When was Ada Lovelace born?", "When was Alan Turing born?"), "was born first"),
+    ("Which is older, Oxford University or Harvard?", ("Oxford University", "Harvard"),
+     ("When was Oxford University founded?", "When was Harvard founded?"), "is older"),
+    ("Which band has more members, Muse or Queen?", ("Muse", "Queen"),
+     ("How many members does Muse have?", "How many members does Queen have?"), "has more members"),
+    ("Which came out earlier, Dune or Alien?", ("Dune", "Alien"),
+     ("When did Dune come out?", "When did Alien come out?"), "came out earlier"),
+    ("Which mountain is taller, Mount Everest or K2?", ("Mount Everest", "K2"),
+     ("How tall is Mount Everest?", "How tall is K2?"), "is taller"),
+    ("Which film was released more recently, Dune or Alien?", ("Dune", "Alien"),
+     ("When was Dune released?", "When was Alien released?"), "was released later"),
+])
+def test_a_comparison_asks_of_each_thing_alone(question: str, entities: tuple[str, str], parts: tuple[str, str],
+                                               claim: str) -> None:
+    plan = comparison_plan(question)
+    assert plan is not None
+    assert (plan.entities, plan.parts, plan.claim) == (entities, parts, claim)
+
+
+@pytest.mark.parametrize("question", [
+    "Were Scott Derrickson and Ed Wood of the same nationality?",  # yes or no: nothing to rank
+    "Which airport is located farther north, Gdansk or Oslo?",  # no comparative read
+    "Tea or coffee?",
+    "Who lived longer, Ada Lovelace or Alan Turing?",  # no year or measure the parts could ask for
+    "Which river, the Rhine or the Danube?",
+    "When did the Normans conquer England?",
+])
+def test_a_question_comparing_nothing_has_no_comparison_plan(question: str) -> None:
+    assert comparison_plan(question) is None
+
+
+def test_the_winner_is_named_only_from_comparable_answers() -> None:
+    first = comparison_plan("Which magazine was started first, Arthur's Magazine or First for Women?")
+    younger = comparison_plan("Who is younger, Ada Lovelace or Alan Turing?")
+    more = comparison_plan("Which band has more members, Muse or Queen?")
+    assert first is not None and younger is not None and more is not None
+    assert comparison_opening(first, ("First published in 1844 [1].", "In 1989 [2]."), (1, 2)) == (
+        "Arthur's Magazine was started first: 1844 [1], against 1989 [2].")
+    assert comparison_opening(younger, ("Born on 10 December 1815 [2].", "1912 [1]."), (2, 1)) == (
+        "Alan Turing is younger: 1912 [1], against 1815 [2].")
+    assert comparison_opening(more, ("Three members [1].", "Four [2]."), (1, 2)).startswith("Queen has more members")
+    assert comparison_opening(first, ("In 1844 [1].", "In 1844 [2]."), (1, 2)) == ""  # a tie names no winner
+    assert comparison_opening(first, ("In 1844 [1].", "In the spring [2]."), (1, 2)) == ""
+    assert measure("It has 1,200 members [1].", False) is not None
 
 
 CLUB = ("Lenn Valley rowing club\n"
@@ -93,3 +179,53 @@ def test_a_two_hop_answer_cites_the_passage_of_each_hop(two_hop_index: Path, rea
     assert [citation.number for citation in answer.citations] == list(range(1, len(answer.citations) + 1))
     for citation in answer.citations:
         assert citation.quote and citation.quote in " ".join(citation.passage.text.split()), citation
+
+
+HARLOW = ("Harlow Review\n"
+          "The Harlow Review is a literary magazine. The Harlow Review was started in 1844 by the printer Tobias "
+          "Quell in Philadelphia. It published short stories and poems.\n")
+LANTERN = ("Tin Lantern\n"
+           "Tin Lantern is a monthly magazine for gardeners. Tin Lantern was started in 1989 by a cooperative of "
+           "growers in Bristol. It prints seed reviews.\n")
+FILM = ("Quiet Harbour\n"
+        "Quiet Harbour is a 2014 drama film directed by Mirela Voss. The film follows a lighthouse keeper through one "
+        "winter. It was shot on the coast of Norway.\n")
+DIRECTOR = ("Mirela Voss\n"
+            "Mirela Voss is a film director and novelist. Mirela Voss was born in the town of Kestrel Bay in 1971. She "
+            "studied painting before she made her first short film.\n")
+
+
+@pytest.fixture(scope="module")
+def bridge_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
+    from rag.ingest.indexer import UpdateOptions, update_index
+
+    articles = tmp_path_factory.mktemp("bridge-articles")
+    for name, text in (("harlow.txt", HARLOW), ("lantern.txt", LANTERN), ("film.txt", FILM),
+                       ("director.txt", DIRECTOR), ("bakery.txt", BAKERY)):
+        write(articles, name, text)
+    folder = tmp_path_factory.mktemp("bridge-index")
+    update_index([articles], folder, real_embedder, UpdateOptions(progress=False))
+    return folder
+
+
+def test_a_comparison_cites_both_things_and_names_the_winner(bridge_index: Path, real_embedder,  # type: ignore[no-untyped-def]
+                                                             real_llm) -> None:
+    from rag.answer.assistant import Assistant
+
+    assistant = Assistant.load(bridge_index, embedder=real_embedder, llm=real_llm)
+    answer = assistant.ask("Which magazine was started first, Harlow Review or Tin Lantern?")
+    assert not answer.refused, answer
+    assert {"Harlow Review", "Tin Lantern"} <= {citation.passage.title for citation in answer.citations}, answer
+    assert answer.text.startswith("Harlow Review was started first: 1844 ["), answer.text
+    assert "against 1989 [" in answer.text, answer.text
+
+
+def test_a_role_description_is_answered_in_two_hops(bridge_index: Path, real_embedder, real_llm) -> None:  # type: ignore[no-untyped-def]
+    from rag.answer.assistant import Assistant
+
+    assistant = Assistant.load(bridge_index, embedder=real_embedder, llm=real_llm)
+    answer = assistant.ask("Where was the director of the film Quiet Harbour born?")
+    assert not answer.refused, answer
+    assert {"Quiet Harbour", "Mirela Voss"} <= {citation.passage.title for citation in answer.citations}, answer
+    assert answer.text.startswith("Mirela Voss is the director of the film Quiet Harbour [1]."), answer.text
+    assert "Kestrel Bay" in answer.text, answer.text

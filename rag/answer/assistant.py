@@ -8,7 +8,8 @@ One question's path (`stream`): what the user typed becomes a `rag.records.Query
 build it themselves), is made to stand alone (follow-ups: decided once; read each way the rules allow, the
 best-answered reading kept); a question of two parts is answered part by part, each as a question of its own, the
 answers joined (a part the articles do not answer said missing); a two-hop question ("Where was the one who led the
-Normans crowned?") is answered in two hops when it needs both (`rag.answer.hops`); retrieval finds passages; the
+Normans crowned?") is answered in two hops when it needs both (`rag.answer.hops`), and a comparison of two named
+things ("Which magazine was started first, A or B?") thing by thing, the winner named; retrieval finds passages; the
 answer finder scores every sentence of them (`rag.answer.evidence`; once: quoting and citing reuse those scores)
 and, when even the best sentence is unlikely to answer, the assistant refuses without the model; otherwise the model
 is shown those sentences (with the one before each), not whole passages, and what it writes is checked sentence by
@@ -49,7 +50,16 @@ from rag.answer.evidence import (
     SentenceScorer,
     find_evidence,
 )
-from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge
+from rag.answer.hops import (
+    ComparisonPlan,
+    HopPlan,
+    bridge_sentence,
+    comparison_plan,
+    comparison_text,
+    hop_plan,
+    renumbered,
+    usable_bridge,
+)
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
@@ -257,6 +267,10 @@ class Assistant:
         if len(parts) > 1:  # a two-part question: each part answered from its own evidence, or said missing
             yield from self._parts(asked, parts, k)
             return
+        compared = comparison_plan(asked.text) if alone else None
+        if compared is not None:  # "Which … first, A or B?": each thing asked of alone, the winner named after
+            yield from self._comparison(asked, compared, k)
+            return
         hops = hop_plan(asked.text) if alone else None
         if hops is not None:  # a two-hop question: answered in two hops when it needs both (rag.answer.hops)
             answered = yield from self._two_hops(asked, hops, k)
@@ -446,6 +460,19 @@ class Assistant:
         evidence, span or checked model answer), the answers joined (`joined_parts`): a part whose own answer is
         a refusal is said missing (`MISSING_PART`), and no part's answer stands for another's. Refused when every
         part is."""
+        answers = yield from self._part_answers(asked, parts, k)
+        if all(answer.refused for answer in answers):
+            yield dataclasses.replace(answers[0], question=asked.text, search_query=asked.search_text)
+            return
+        text, citations = joined_parts(parts, answers)
+        yield Drafting()
+        yield TextChunk(text)
+        yield Answer(asked.text, text, citations, False, " ".join(answer.model_text for answer in answers),
+                     asked.search_text, next((answer.period for answer in answers if answer.period), None))
+
+    def _part_answers(self, asked: Query, parts: Sequence[str], k: int | None
+                      ) -> Generator[StreamEvent, None, list[Answer]]:
+        """Each part's own answer (`_own_answer`), asked alone; only `Waiting` events are passed on."""
         answers: list[Answer] = []
         for part in parts:
             query = dataclasses.replace(asked, text=part)
@@ -454,10 +481,22 @@ class Assistant:
                     yield event
                 elif isinstance(event, Answer):
                     answers.append(self._own_answer(query, event, parts, answers, k))
+        return answers
+
+    def _comparison(self, asked: Query, compared: ComparisonPlan, k: int | None) -> Iterator[StreamEvent]:
+        """A comparison of two named things answered thing by thing (`ComparisonPlan.parts`, as a two-part
+        question's parts are), the answers joined, after a sentence naming the winner when both answers hold a year
+        or number to compare ("Arthur's Magazine was started first: 1844 [1], against 1989 [2].": `comparison_text`).
+        Refused when both parts are."""
+        answers = yield from self._part_answers(asked, compared.parts, k)
         if all(answer.refused for answer in answers):
             yield dataclasses.replace(answers[0], question=asked.text, search_query=asked.search_text)
             return
-        text, citations = joined_parts(parts, answers)
+        text, citations = joined_parts(compared.parts, answers)
+        numbers = {citation.passage: citation.number for citation in citations}
+        markers = [numbers[answer.citations[0].passage] if answer.citations else 0 for answer in answers]
+        if not any(answer.refused for answer in answers):
+            text = comparison_text(compared, (answers[0].text, answers[1].text), (markers[0], markers[1]), text)
         yield Drafting()
         yield TextChunk(text)
         yield Answer(asked.text, text, citations, False, " ".join(answer.model_text for answer in answers),

@@ -1,14 +1,21 @@
 """Two-hop questions: a question that names what it asks about only by a description of it ("Where was the one who
 led the Normans crowned?") needs that thing found first (the bridge: Rollo), then the question asked of it.
 
-`hop_plan` reads the description (a relative clause after "the one", "the city"…: "the one who led the Normans")
-and plans the two hops: the first asks for what it describes (`HopPlan.first`: "Who led the Normans?"), the second is
+`hop_plan` reads the description (a relative clause after "the one", "the city", "the American actor"…: "the one
+who led the Normans"; or a role of something named: "the director of the film Big Stone Gap") and plans the two
+hops: the first asks for what it describes (`HopPlan.first`: "Who led the Normans?"), the second is
 the question with the bridge named (`HopPlan.second("Rollo")`: "Where was Rollo crowned?"). `bridge_sentence` says
 the first hop as the answer's opening ("Rollo led the Normans [1]."), and `renumbered` moves the second hop's
 markers after it. The assistant (`rag.answer.assistant`) runs the hops: the span reader finds the bridge in the
 first hop's evidence, the second hop is answered as any question is (its sentences checked, its quotes checked),
 and the two are joined only when the second cites a passage the first does not (the question needed both); else
 the question is answered in one hop, as before.
+
+A comparison of two named things ("Which magazine was started first, Arthur's Magazine or First for Women?") needs
+a passage about each: `comparison_plan` asks the question of each thing alone ("When was Arthur's Magazine
+started?"), the assistant answers the two parts as a two-part question's, and `comparison_text` names the winner
+first when both answers hold a year or a number ("Arthur's Magazine was started first: 1844 [1], against 1989
+[2].").
 
 Pure functions only: no model here.
 """
@@ -19,12 +26,41 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from rag.answer.prompts import MARKER
-from rag.text import content_words
+from rag.answer.prompts import MARKER, strip_markers
+from rag.text import STOP_WORDS, content_words
 
-_DESCRIPTION = re.compile(r"the\s+(?P<noun>[a-z]+)\s+(?P<relative>who|that|which)\s+(?P<clause>\S.*?)\s*\??\s*$")
-"""A description: "the" and a common noun (lower case: not a name) with a relative clause running to the end of
-the question (where it really ends is decided by `_clause_end`)."""
+_DESCRIPTION = re.compile(r"[Tt]he\s+(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)"
+                          r"(?P<noun>[a-z]+)\s+(?P<relative>who|that|which)\s+(?P<clause>\S.*?)\s*\??\s*$")
+"""A description: "the", up to three modifiers ("American", "1995", "English rock"), and a common noun (lower case:
+not a name) with a relative clause running to the end of the question (where it really ends is decided by
+`_clause_end`)."""
+
+NOT_MODIFIERS = frozenset({"first", "second", "third", "last", "only", "same", "other", "next", "previous", "main",
+                           "one", "ones", "former", "latter", "following", "above"})
+"""Words before a noun that pick one thing out by order or sameness ("the first person who…", "the only one that…"):
+such a description is what a one-hop question asks about, not a bridge; and "the one" is a noun of its own."""
+
+ROLES = frozenset({"director", "author", "writer", "founder", "co-founder", "creator", "singer", "star", "owner",
+                   "captain", "president", "father", "mother", "wife", "husband", "son", "daughter", "brother",
+                   "sister", "producer", "composer", "frontman", "vocalist", "screenwriter", "coach", "designer",
+                   "architect", "inventor", "narrator", "presenter", "host", "editor", "publisher", "developer",
+                   "chairman", "ceo", "manager", "head", "leader", "illustrator", "novelist", "poet", "playwright",
+                   "drummer", "guitarist", "bassist", "lyricist", "protagonist"})
+"""People a description "the <role> of <something named>" picks out ("the director of the film Big Stone Gap"); lower
+case only: "the President of Warsaw" is a title the articles name as such."""
+
+NAME_JOINERS = frozenset({"of", "the", "and", "de", "in", "for", "a", "an", "on", "to", "&"})
+"""Lower-case words inside a name ("Kiss and Tell", "Lord of the Rings"): part of it only between capitalised words."""
+
+ASKING = re.compile(r"\b(?:what|which|how many|how much)\s+\w", re.IGNORECASE)
+"""What a question opened by a description must still ask ("… is based in *what New York* city?"): "The one who
+led the Normans was who?" asks for the description itself."""
+
+COPULAS = frozenset({"is", "was", "are", "were"})
+
+PREPOSITIONS = frozenset({"from", "through", "across", "after", "before", "during", "within", "without", "upon",
+                          "among", "between", "behind", "beyond", "toward", "towards", "near", "since", "until"})
+"""Words the stop words leave out that end a noun phrase ("the census *from* which"), never its noun."""
 
 PEOPLE = frozenset({"one", "person", "people", "man", "woman", "men", "women", "group", "ruler", "leader", "king",
                     "queen", "player", "team", "scientist", "writer", "author", "company", "organisation",
@@ -34,7 +70,8 @@ PEOPLE = frozenset({"one", "person", "people", "man", "woman", "men", "women", "
 NOT_A_THING = frozenset({"fact", "way", "amount", "number", "time", "times", "reason", "extent", "degree", "point",
                          "idea", "view", "belief", "claim", "notion", "hope", "case", "same", "most", "only",
                          "first", "last", "name", "kind", "type", "sort", "part", "percentage", "rate", "year",
-                         "day", "period"})
+                         "day", "period", "concept", "conclusion", "probability", "condition", "principle",
+                         "understanding", "assumption", "statement", "theory", "argument"})
 """Nouns whose clause says what is meant rather than which thing ("the fact that…", "the year that…"): no bridge."""
 
 AUXILIARIES = frozenset({"did", "does", "do", "was", "were", "is", "are", "has", "have", "had", "can", "could",
@@ -100,8 +137,9 @@ def _clause_end(words: list[str], after_auxiliary: bool) -> int:
 
 
 def hop_plan(question: str) -> HopPlan | None:
-    """The two hops of a question that names what it asks about by a description ("the one who…", "the city
-    that…"), or None when it names nothing so (a one-hop question: answered as it is).
+    """The two hops of a question that names what it asks about by a description ("the one who…", "the American
+    actor who…", "the director of the film Big Stone Gap"), or None when it names nothing so (a one-hop question:
+    answered as it is).
 
     >>> plan = hop_plan("Where was the one who led the Normans crowned?")
     >>> plan.first, plan.clause, plan.second("Rollo")
@@ -111,28 +149,152 @@ def hop_plan(question: str) -> HopPlan | None:
     ('Which city is planned to be on the high speed rail?', 'How many large public parks does Fresno have?')
     >>> hop_plan("What insight of the one who first described dynamic equilibrium was associated with velocity?").first
     'Who first described dynamic equilibrium?'
+    >>> hop_plan("Which year was the American actor who starred in Dune born?").first
+    'Who starred in Dune?'
+    >>> plan = hop_plan("Where was the director of the film Big Stone Gap born?")
+    >>> plan.first, plan.second("Adriana Trigiani")
+    ('Who is the director of the film Big Stone Gap?', 'Where was Adriana Trigiani born?')
     >>> hop_plan("When did the Normans conquer England?") is None, hop_plan("What was the idea that won?") is None
     (True, True)
+    >>> hop_plan("Who was the president of Notre Dame in 1912?") is None
+    True
     """
-    for opening in re.finditer(r"\bthe\b", question):
-        match = _DESCRIPTION.match(question, opening.start())
-        if match is None:
-            continue
-        noun, relative = match.group("noun"), match.group("relative").lower()
-        if noun in NOT_A_THING or (relative == "which" and noun in PEOPLE):
-            continue
-        before = question[:match.start()].split()
-        if not before or before[-2:] == ["name", "of"]:
-            continue  # the description opens the question, or its name is asked: it is what is asked, not a bridge
-        words = match.group("clause").split()
-        kept = words[:_clause_end(words, before[-1].lower() in AUXILIARIES)]
-        if not kept or not content_words(" ".join(kept)):
-            continue
-        clause = " ".join(kept).rstrip(",;:")
-        end = match.start("clause") + _offset_after(match.group("clause"), len(kept))
-        asked = "Who" if noun in PEOPLE or relative == "who" else f"Which {noun}"
-        return HopPlan(question, f"{asked} {clause}?", clause, match.start(), end)
+    for opening in re.finditer(r"\bthe\b", question, re.IGNORECASE):
+        plan = _role_plan(question, opening.start()) or _relative_plan(question, opening.start())
+        if plan is not None:
+            return plan
     return None
+
+
+def _opens_well(question: str, before: list[str], end: int) -> bool:
+    """Whether a description with `before` ahead of it (ending at `end`) can be a bridge: not when its name is asked
+    ("the name of the…"), nor when it opens the question and no "what"/"which" question follows it ("The one who led
+    the Normans was who?" asks for the description itself).
+
+    >>> _opens_well("The director of Dune is based in what city?", [], 15)
+    True
+    >>> _opens_well("The one who led the Normans was crowned where?", [], 27)
+    False
+    """
+    if before[-2:] == ["name", "of"]:
+        return False
+    return bool(before) or ASKING.search(question, end) is not None
+
+
+def _asks_itself(before: list[str]) -> bool:
+    """Whether a description after `before` is what the question asks for: right after "Who was", "What is"…
+    ("What is the alpine valley that the Rhine flows through?", "Who was the president of Notre Dame in 1912?").
+
+    >>> _asks_itself(["What", "is"]), _asks_itself(["Where", "was"])
+    (True, False)
+    """
+    return len(before) == 2 and before[0].lower() in {"who", "what", "which"} and before[1].lower() in COPULAS
+
+
+def _relative_plan(question: str, start: int) -> HopPlan | None:
+    """The hop plan of a description by a relative clause starting at `start` ("the one who led the Normans"), or
+    None.
+
+    >>> _relative_plan("Which band did the English rock band that released Abbey Road inspire?", 15).first
+    'Which English rock band released Abbey Road?'
+    """
+    match = _DESCRIPTION.match(question, start)
+    if match is None:
+        return None
+    noun, relative = match.group("noun"), match.group("relative").lower()
+    modifiers = match.group("modifiers").split()
+    if (noun in NOT_A_THING | STOP_WORDS | PREPOSITIONS or noun.endswith("ed")
+            or (relative == "which" and noun in PEOPLE)
+            or any(word in NOT_MODIFIERS | STOP_WORDS or word.endswith("ed") for word in modifiers)):
+        return None  # "the process by which…", "the paper published that…": no noun before the clause
+    before = question[:match.start()].split()
+    if _asks_itself(before):
+        return None
+    words = match.group("clause").split()
+    opens = not before
+    kept = words[:_clause_end(words, bool(before) and before[-1].lower() in AUXILIARIES)]
+    if opens and len(kept) == len(words):  # "The manager who recruited David Beckham *managed* United during what…"
+        kept = words[:next((index for index in range(2, len(words)) if re.fullmatch(r"[a-z]+ed", words[index])
+                            and words[index - 1][:1].isupper()), len(words))]
+    if not kept or not content_words(" ".join(kept)):
+        return None
+    clause = " ".join(kept).rstrip(",;:")
+    end = match.start("clause") + _offset_after(match.group("clause"), len(kept))
+    if not _opens_well(question, before, end) or (opens and len(kept) == len(words)):
+        return None
+    described = " ".join((*modifiers, noun))
+    asked = "Who" if noun in PEOPLE or relative == "who" else f"Which {described}"
+    return HopPlan(question, f"{asked} {clause}?", clause, match.start(), end)
+
+
+def _role_plan(question: str, start: int) -> HopPlan | None:
+    """The hop plan of a description "the <role> of <something named>" starting at `start` ("the director of the
+    film Big Stone Gap"), or None: a question asking for the role's holder itself ("Who was the president of Notre
+    Dame in 1912?") has none.
+
+    >>> plan = _role_plan("The director of the romantic comedy 'Big Stone Gap' is based in what New York city?", 0)
+    >>> plan.first, plan.second("Adriana Trigiani")
+    ("Who is the director of the romantic comedy 'Big Stone Gap'?", 'Adriana Trigiani is based in what New York city?')
+    >>> _role_plan("What is the author of Dune known for?", 8).clause
+    'is the author of Dune'
+    >>> _role_plan("Who was the president of Notre Dame in 1912?", 8) is None
+    True
+    """
+    spans = [found.span() for found in re.finditer(r"\S+", question[start:])]
+    words = [question[start + first:start + last] for first, last in spans]
+    role = next((index for index in range(1, min(4, len(words) - 2))
+                 if words[index] in ROLES and words[index + 1] == "of"), None)
+    if role is None or any(word.lower() in STOP_WORDS | NOT_MODIFIERS for word in words[1:role]):
+        return None
+    named = _named_end(words[role + 2:])
+    if named is None:
+        return None
+    last = role + 2 + named - 1
+    end = start + spans[last][0] + len(words[last].rstrip(",;:?"))
+    before = question[:start].split()
+    if not _opens_well(question, before, end):
+        return None
+    if _asks_itself(before) and not re.match(r"\s*[a-z]+(?:ed|en|wn)\b", question[end:]):
+        return None  # "Who was the president of …?" asks for the holder itself, "What is it known for?" does not
+    description = question[start:end]
+    clause = f"is {description[0].lower()}{description[1:]}"
+    return HopPlan(question, f"Who {clause}?", clause, start, end)
+
+
+def _named_end(words: list[str], most_leading: int = 5) -> int | None:
+    """How many of `words` (what follows "the <role> of") name the thing: a few lower-case words ("the romantic
+    comedy"), then a name (capitalised words, "of"/"and" between them, or a quoted title); None without one.
+
+    >>> _named_end("the film Big Stone Gap born?".split()), _named_end("'Big Stone Gap' is based".split())
+    (5, 3)
+    >>> _named_end("the film Kiss and Tell in 1945".split()), _named_end("the film that won".split())
+    (5, None)
+    """
+    index = 0
+    while index < len(words) and not _capitalised(words[index]):
+        if index >= most_leading or words[index].lower() in AUXILIARIES | {"who", "that", "which", "whose"}:
+            return None
+        index += 1
+    if index >= len(words):
+        return None
+    if words[index][0] in "'\"“‘":
+        closing = next((at for at in range(index, len(words)) if re.search(r"\w['\"”’][,;:?]*$", words[at])), None)
+        return None if closing is None else closing + 1
+    end = index + 1
+    while end < len(words) and not re.search(r"[,;:?]$", words[end - 1]):
+        if _capitalised(words[end]):
+            end += 1
+        elif (words[end].lower() in NAME_JOINERS and end + 1 < len(words) and words[end + 1][:1].isupper()
+              and not re.search(r"[,;:?]$", words[end])):
+            end += 2
+        else:
+            break
+    return end
+
+
+def _capitalised(word: str) -> bool:
+    """Whether `word` starts a name: a capital, a digit ("Apollo 11"), or an opening quote."""
+    return bool(word) and (word[0].isupper() or word[0].isdigit() or word[0] in "'\"“‘")
 
 
 def _offset_after(text: str, count: int) -> int:
@@ -180,3 +342,199 @@ def usable_bridge(bridge: str, question: str, most_words: int = 8) -> bool:
     False
     """
     return 0 < len(bridge.split()) <= most_words and bool(content_words(bridge) - content_words(question))
+
+
+# -- comparison questions ("Which magazine was started first, Arthur's Magazine or First for Women?") -----------------
+
+_COMPARISON = re.compile(r"(?P<head>(?:which|who|what)\b[^,]*?)\s*,\s*(?P<first>[^,]+?)\s+or\s+(?P<second>[^,]+?)"
+                         r"\s*\?*\s*$", re.IGNORECASE)
+"""A comparison: a "which"/"who" question, a comma, then the two things compared, "A or B"."""
+
+EARLIER = frozenset({"first", "earlier", "older", "oldest", "earliest", "sooner", "before"})
+LATER = frozenset({"later", "younger", "youngest", "latest", "last", "newer", "newest", "after"})
+MORE = frozenset({"more", "most", "larger", "bigger", "greater", "higher", "longer", "taller", "heavier", "wider",
+                  "deeper"})
+FEWER = frozenset({"fewer", "less", "least", "smaller", "lower", "shorter", "lighter", "narrower", "shallower"})
+MEASURED = {"larger": "large", "bigger": "big", "greater": "great", "higher": "high", "longer": "long",
+            "taller": "tall", "heavier": "heavy", "wider": "wide", "deeper": "deep", "smaller": "small",
+            "lower": "low", "shorter": "short", "lighter": "light", "narrower": "narrow", "shallower": "shallow"}
+"""Comparatives asked of a measure ("Which is taller, …?"), with the adjective its part asks "How … is" with."""
+
+PAST_PARTICIPLES = {"came": "come", "began": "begun", "became": "become", "went": "gone", "won": "won",
+                    "wrote": "written", "grew": "grown", "rose": "risen", "ran": "run", "took": "taken",
+                    "made": "made", "sold": "sold", "had": "had", "gave": "given", "held": "held", "led": "led",
+                    "built": "built", "broke": "broken", "flew": "flown", "sang": "sung", "saw": "seen"}
+"""Past tenses whose participle differs or does not end in -ed: the verb of a part asked in the perfect ("How many
+albums *has* A *released*?") or the passive ("When was A *begun*?")."""
+
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "eleven": 11, "twelve": 12}
+
+
+@dataclass(frozen=True)
+class ComparisonPlan:
+    """A question comparing two named things: `entities` ("Arthur's Magazine", "First for Women"), one part question
+    per entity (`parts`: "When was Arthur's Magazine started?"), `claim`, what the question says of the one that
+    wins ("was started first"), and how the parts' answers decide: by year (`by_year`) and whether the smaller
+    value wins (`smaller_wins`: first, older; not younger, more)."""
+
+    question: str
+    entities: tuple[str, str]
+    parts: tuple[str, str]
+    claim: str
+    by_year: bool
+    smaller_wins: bool
+
+    def winner(self, values: tuple[float, float]) -> int | None:
+        """Which entity wins with these values (0 or 1), None on a tie.
+
+        >>> comparison_plan("Which was started first, Arthur's Magazine or First for Women?").winner((1844, 1989))
+        0
+        """
+        if values[0] == values[1]:
+            return None
+        return int((values[1] < values[0]) == self.smaller_wins)
+
+
+def comparison_plan(question: str) -> ComparisonPlan | None:
+    """The two parts of a question comparing two named things ("Which …first/older/more…, A or B?"), each asked of
+    one of them in the question's own words, or None when the question compares nothing so.
+
+    >>> plan = comparison_plan("Which magazine was started first, Arthur's Magazine or First for Women?")
+    >>> plan.entities, plan.claim
+    (("Arthur's Magazine", 'First for Women'), 'was started first')
+    >>> plan.parts
+    ("When was Arthur's Magazine started?", 'When was First for Women started?')
+    >>> comparison_plan("Who was born first, Ada Lovelace or Alan Turing?").parts[1]
+    'When was Alan Turing born?'
+    >>> comparison_plan("Which band has more members, Muse or Queen?").parts[0]
+    'How many members does Muse have?'
+    >>> comparison_plan("Who is older, Annie Morton or Terry Richardson?").parts[0]
+    'When was Annie Morton born?'
+    >>> comparison_plan("Which came out first, Dune or Alien?").parts[0], comparison_plan("Tea or coffee?")
+    ('When did Dune come out?', None)
+    >>> plan = comparison_plan("Which film was released more recently, Dune or Alien?")
+    >>> plan.parts[0], plan.claim, plan.smaller_wins
+    ('When was Dune released?', 'was released later', False)
+    """
+    match = _COMPARISON.fullmatch(question.strip())
+    if match is None:
+        return None
+    entities = (match.group("first").strip(" \"'"), match.group("second").strip(" \"'"))
+    # "more recently" is "later": a year decides, as for "Which was released later"
+    words = re.sub(r"\bmore recent(?:ly)?\b", "later", match.group("head"), flags=re.IGNORECASE).split()
+    person = words[0].lower() == "who"
+    verb = next((index for index, word in enumerate(words[1:], start=1)
+                 if word.lower() in AUXILIARIES or word.lower().endswith("ed") or word.lower() in PAST_PARTICIPLES),
+                None)
+    comparative = next((index for index, word in enumerate(words) if word.lower() in EARLIER | LATER | MORE | FEWER),
+                       None)
+    if verb is None or comparative is None or comparative < verb or not all(entities):
+        return None
+    claim = " ".join(words[verb:])
+    asked = [_part(words, verb, comparative, entity, person) for entity in entities]
+    if asked[0] is None or asked[1] is None:
+        return None
+    word = words[comparative].lower()
+    by_year = word in EARLIER | LATER
+    smaller_wins = word in EARLIER | FEWER
+    return ComparisonPlan(question, entities, (asked[0], asked[1]), claim, by_year, smaller_wins)
+
+
+def _part(words: list[str], verb: int, comparative: int, entity: str, person: bool) -> str | None:
+    """The question a comparison asks of one `entity`, from the comparison's `words` (its verb at `verb`, its
+    comparative at `comparative`): "When was A started?", "How many members does A have?", "How tall is A?".
+
+    >>> _part("Which magazine was started first".split(), 2, 4, "Dune", False)
+    'When was Dune started?'
+    >>> _part("Who has won more Grand Slam titles".split(), 1, 3, "Serena Williams", True)
+    'How many Grand Slam titles has Serena Williams won?'
+    """
+    auxiliary = words[verb].lower() if words[verb].lower() in AUXILIARIES else ""
+    between = [word for word in words[verb + 1 if auxiliary else verb:comparative] if word.lower() != "the"]
+    after = words[comparative + 1:]
+    word = words[comparative].lower()
+    if not auxiliary and between:  # "Which band formed first": the past tense said in the passive or the perfect
+        between = [PAST_PARTICIPLES.get(between[0].lower(), between[0]), *between[1:]]
+    if word in EARLIER | LATER:
+        if not between:  # "Which is older": a person's birth, a thing's founding
+            return f"When was {entity} {'born' if person else 'founded'}?"
+        if not auxiliary and words[verb].lower() in PAST_PARTICIPLES and len(between) > 1:  # "came out"
+            base = {"come": "come", "begun": "begin", "become": "become", "gone": "go"}.get(between[0], between[0])
+            return f"When did {entity} {' '.join((base, *between[1:]))}?"
+        return f"When {auxiliary or 'was'} {entity} {' '.join(between)}?"
+    if word in MEASURED and not after and not between:  # "Which is taller": not "Who lived longer" (no measure)
+        return f"How {MEASURED[word]} {auxiliary or 'is'} {entity}?"
+    if word in MORE | FEWER and after:
+        if not between and auxiliary in {"has", "have", "had"}:
+            return f"How many {' '.join(after)} {'did' if auxiliary == 'had' else 'does'} {entity} have?"
+        if between:
+            return f"How many {' '.join(after)} {auxiliary or 'has'} {entity} {' '.join(between)}?"
+    return None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A value a comparison's part answer holds: the number compared and how the answer writes it."""
+
+    value: float
+    shown: str
+
+
+def measure(text: str, by_year: bool) -> Measure | None:
+    """The year (`by_year`) or else the first number an answer holds, None without one.
+
+    >>> measure("It was first published in January 1844 [1].", True)
+    Measure(value=1844.0, shown='1844')
+    >>> measure("The band has 1,200 members [2].", False), measure("Five members [1].", False).value
+    (Measure(value=1200.0, shown='1,200'), 5.0)
+    >>> measure("In the spring [1].", True) is None
+    True
+    """
+    words = "|".join(NUMBER_WORDS)
+    pattern = r"\b(?:1\d{3}|20\d{2})\b" if by_year else rf"\b\d[\d,]*(?:\.\d+)?\b|\b(?:{words})\b"
+    found = re.search(pattern, strip_markers(text), re.IGNORECASE)
+    if found is None:
+        return None
+    shown = found.group(0)
+    return Measure(float(NUMBER_WORDS.get(shown.lower(), 0) or shown.replace(",", "")), shown)
+
+
+def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int]) -> str:
+    """The sentence naming the winner of a comparison from the two parts' answers (`markers`: the number each
+    answer cites), or "" when they hold nothing comparable (no year or number, or the same).
+
+    >>> plan = comparison_plan("Which magazine was started first, Arthur's Magazine or First for Women?")
+    >>> comparison_opening(plan, ("1844 [1].", "First for Women was started in 1989 [2]."), (1, 2))
+    "Arthur's Magazine was started first: 1844 [1], against 1989 [2]."
+    >>> comparison_opening(plan, ("1844 [1].", "In the spring [2]."), (1, 2))
+    ''
+    """
+    first, second = (measure(answer, plan.by_year) for answer in answers)
+    if first is None or second is None:
+        return ""
+    winner = plan.winner((first.value, second.value))
+    if winner is None:
+        return ""
+    won, lost = (first, second) if winner == 0 else (second, first)
+    name = plan.entities[winner]
+    return (f"{name[0].upper()}{name[1:]} {plan.claim}: {won.shown} [{markers[winner]}], against "
+            f"{lost.shown} [{markers[1 - winner]}].")
+
+
+def comparison_text(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int], joined: str) -> str:
+    """A comparison's answer: the sentence naming the winner (`comparison_opening`), then the parts' joined answers
+    (`joined`) but for sentences saying nothing it does not ("1844 [1]."); `joined` alone when there is no winner.
+
+    >>> plan = comparison_plan("Which magazine was started first, Arthur's Magazine or First for Women?")
+    >>> comparison_text(plan, ("1844 [1].", "It was started in 1989 by Bauer [2]."), (1, 2),
+    ...                 "1844 [1]. It was started in 1989 by Bauer [2].")
+    "Arthur's Magazine was started first: 1844 [1], against 1989 [2]. It was started in 1989 by Bauer [2]."
+    """
+    opening = comparison_opening(plan, answers, markers)
+    if not opening:
+        return joined
+    said = content_words(opening)
+    kept = [sentence for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])", joined)
+            if content_words(strip_markers(sentence)) - said]
+    return " ".join((opening, *kept))
