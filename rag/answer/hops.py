@@ -360,6 +360,11 @@ MEASURED = {"larger": "large", "bigger": "big", "greater": "great", "higher": "h
             "lower": "low", "shorter": "short", "lighter": "light", "narrower": "narrow", "shallower": "shallow"}
 """Comparatives asked of a measure ("Which is taller, …?"), with the adjective its part asks "How … is" with."""
 
+INTRANSITIVE = {"died": "die", "began": "begin", "ended": "end", "started": "start", "arrived": "arrive",
+                "happened": "happen", "occurred": "occur", "finished": "finish", "retired": "retire"}
+"""Past tenses of verbs that take no object, said with "did" in a part ("Who died first" → "When did A die?"; not
+"When was A died?"), with their base forms."""
+
 PAST_PARTICIPLES = {"came": "come", "began": "begun", "became": "become", "went": "gone", "won": "won",
                     "wrote": "written", "grew": "grown", "rose": "risen", "ran": "run", "took": "taken",
                     "made": "made", "sold": "sold", "had": "had", "gave": "given", "held": "held", "led": "led",
@@ -447,6 +452,8 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
 
     >>> _part("Which magazine was started first".split(), 2, 4, "Dune", False)
     'When was Dune started?'
+    >>> _part("Who died first".split(), 1, 2, "Ada Lovelace", True), _part("Which began first".split(), 1, 2, "A", False)
+    ('When did Ada Lovelace die?', 'When did A begin?')
     >>> _part("Who has won more Grand Slam titles".split(), 1, 3, "Serena Williams", True)
     'How many Grand Slam titles has Serena Williams won?'
     """
@@ -459,6 +466,8 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
     if word in EARLIER | LATER:
         if not between:  # "Which is older": a person's birth, a thing's founding
             return f"When was {entity} {'born' if person else 'founded'}?"
+        if not auxiliary and words[verb].lower() in INTRANSITIVE:  # "Who died first": "When did A die?"
+            return f"When did {entity} {' '.join((INTRANSITIVE[words[verb].lower()], *between[1:]))}?"
         if not auxiliary and words[verb].lower() in PAST_PARTICIPLES and len(between) > 1:  # "came out"
             base = {"come": "come", "begun": "begin", "become": "become", "gone": "go"}.get(between[0], between[0])
             return f"When did {entity} {' '.join((base, *between[1:]))}?"

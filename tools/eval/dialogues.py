@@ -53,7 +53,7 @@ from rag.evaluate import contains_answer, shown_text
 
 SQUAD_DEV = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "squad2-dev"
 CALIBRATION = {"a000", "a010", "a020", "a030"}
-SIZES = {"follow-up": 40, "two-part": 30, "two-hop": 20}
+SIZES = {"follow-up": 40, "two-part": 30, "two-hop": 20, "comparison": 20}
 """Items of each kind per set: small enough to score both branches side by side in minutes on 2 cores (the
 "follow-up" size is that of the pronoun form, which the builder made alone before the other forms)."""
 FOLLOW_UP_FORMS = {"ellipsis": 12, "answer-part": 12, "answer-subject": 12, "stands-alone": 12}
@@ -453,7 +453,87 @@ def build(questions: Sequence[dict[str, Any]], articles: Sequence[str], seed: in
             per_form[(form, place)] += 1
             taken.add(item["id"])
             chosen.append(item)
-    return chosen
+    return chosen + comparisons(questions, articles, seed, sizes.get("comparison", 0))
+
+
+_DATED = re.compile(r"^(?:When|In what year|What year) (?P<auxiliary>was|were|did) (?P<thing>(?:the )?[A-Z][^?]*?) "
+                    r"(?P<verb>founded|established|created|formed|built|constructed|published|introduced|born|die|"
+                    r"begin|end)\s*\?$")
+"""A question asking when a named thing happened ("When was the Lisbon Treaty established?"): one side of a
+comparison item."""
+
+COMPARED = {"die": "Who died first", "begin": "Which began first", "end": "Which ended first",
+            "born": "Who was born first"}
+"""How a comparison asks of a verb that is not said "Which was <verb> first"."""
+
+MADE = frozenset({"founded", "established", "created", "formed", "built", "constructed", "published", "introduced"})
+"""Verbs of a thing coming to be: two things made by different ones are compared by age ("Which is older, …?")."""
+
+
+def dated(question: dict[str, Any]) -> tuple[str, str, int] | None:
+    """The thing, verb and year of a question asking when a named thing happened, its gold answer holding a year.
+
+    >>> dated({"question": "When was the Lisbon Treaty established?", "answers": ["December 2007"]})
+    ('the Lisbon Treaty', 'established', 2007)
+    >>> dated({"question": "When was the school formed?", "answers": ["1636"]}) is None
+    True
+    """
+    found = _DATED.match(question["question"].strip())
+    year = re.search(r"\b(1\d{3}|20\d\d)\b", question["answers"][0]) if question["answers"] else None
+    if found is None or year is None:
+        return None
+    return found.group("thing"), found.group("verb"), int(year.group(1))
+
+
+def comparison_question(first: str, second: str, verb: str, other_verb: str = "") -> str:
+    """A HotpotQA-style comparison of two things that happened in different years (`other_verb`: the second
+    thing's, when it differs: both made, compared by age).
+
+    >>> comparison_question("the Lisbon Treaty", "the ECSC agreement", "established")
+    'Which was established first, the Lisbon Treaty or the ECSC agreement?'
+    >>> comparison_question("Otto von Bismarck", "John Gallagher", "born")
+    'Who was born first, Otto von Bismarck or John Gallagher?'
+    >>> comparison_question("the Tower Theatre", "the IPCC Trust Fund", "built", "founded")
+    'Which is older, the Tower Theatre or the IPCC Trust Fund?'
+    """
+    same = not other_verb or other_verb == verb
+    opening = COMPARED.get(verb, f"Which was {verb} first") if same else "Which is older"
+    return f"{opening}, {first} or {second}?"
+
+
+def _comparable(first: str, second: str) -> bool:
+    """Whether two verbs can be compared in one question: the same, or both of a thing coming to be (`MADE`)."""
+    return first == second or (first in MADE and second in MADE)
+
+
+def comparisons(questions: Sequence[dict[str, Any]], articles: Sequence[str], seed: int = 0,
+                size: int = SIZES["comparison"]) -> list[dict[str, Any]]:
+    """Comparison items (HotpotQA's other kind of two-paragraph question): two answerable questions of different
+    articles asking when a named thing happened (`dated`, the same verb, different years) made into "Which was
+    established first, A or B?". Gold: the earlier thing's name; both questions' paragraphs are needed (each gold
+    set kept in `part_answers` to check that both are cited). Seeded, with a generator of its own."""
+    found = [(question, *found) for question in questions if not question["is_impossible"]
+             and question["article_id"] in set(articles) and (found := dated(question)) is not None]
+    found.sort(key=lambda row: row[0]["qid"])
+    pairs = [(first, second) for first in found for second in found
+             if first[0]["article_id"] < second[0]["article_id"] and _comparable(first[2], second[2])
+             and first[3] != second[3]
+             and first[1].lower() != second[1].lower()]
+    random.Random(f"{seed}-comparisons").shuffle(pairs)
+    items: list[dict[str, Any]] = []
+    used: Counter[str] = Counter()
+    for (first, first_thing, verb, first_year), (second, second_thing, other_verb, second_year) in pairs:
+        if used[first["qid"]] or used[second["qid"]] or len(items) >= size:
+            continue
+        used.update([first["qid"], second["qid"]])
+        earlier = first_thing if first_year < second_year else second_thing
+        items.append({"kind": "comparison", "id": f"{first['qid']}+{second['qid']}",
+                      "article_id": first["article_id"],
+                      "question": comparison_question(first_thing, second_thing, verb, other_verb),
+                      "passage_ids": [first["gold_passage_id"], second["gold_passage_id"]],
+                      "years": [first_year, second_year],
+                      "part_answers": [first["answers"], second["answers"]], "answers": [earlier]})
+    return items
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -471,6 +551,23 @@ def said_missing(text: str) -> bool:
     True
     """
     return MISSING_PART_MARK.lower() in text.lower()
+
+
+def names_the_winner(answer: str, question: str, winner: Sequence[str]) -> bool:
+    """Whether a comparison's answer opens by naming the winner and not the other thing: both names are in the
+    question, so an answer that repeats it (or says a part missing in its words) holds both, and counts for neither.
+
+    >>> question = "Which is older, the Tower Theatre or the IPCC Trust Fund?"
+    >>> names_the_winner("The Tower Theatre is older: 1939 [1], against 1989 [2].", question, ["the Tower Theatre"])
+    True
+    >>> names_the_winner('1939 [1]. The articles do not answer: "When was the Tower Theatre built?"', question,
+    ...                  ["the Tower Theatre"])
+    False
+    """
+    names = [name.strip() for name in re.split(r",\s*|\s+or\s+", question.rstrip("?"))[1:] if name.strip()]
+    opening = answer.split(". ")[0]
+    others = [name for name in names if not contains_answer(name, winner)]
+    return contains_answer(opening, winner) and not any(contains_answer(opening, [name]) for name in others)
 
 
 def score_item(item: dict[str, Any], assistant: Any) -> dict[str, Any]:
@@ -492,6 +589,14 @@ def score_item(item: dict[str, Any], assistant: Any) -> dict[str, Any]:
         detail = {"parts_held": sum(held), "refused": answer.refused, "said_missing": said_missing(answer.text),
                   "parts_held_with_evidence": sum(contains_answer(shown_text(answer), answers)
                                                   for answers in item["part_answers"])}
+    elif item["kind"] == "comparison":
+        answer = assistant.ask(item["question"])
+        cited = [citation.passage.text for citation in answer.citations]
+        detail = {"held": names_the_winner(answer.text, item["question"], item["answers"]),
+                  "held_with_evidence": contains_answer(shown_text(answer), item["answers"]),
+                  "refused": answer.refused,
+                  "cites_both": all(any(contains_answer(text, answers) for text in cited)
+                                    for answers in item["part_answers"])}
     else:
         answer = assistant.ask(item["question"])
         cited = [citation.passage.text for citation in answer.citations]
@@ -592,14 +697,16 @@ def report(details: Sequence[dict[str, Any]]) -> dict[str, str]:
         figures["two-part: both parts counting quoted evidence"] = (
             f"{sum(d['parts_held_with_evidence'] == 2 for d in parts)}/{total}")
         figures["two-part: refused"] = f"{sum(d['refused'] for d in parts)}/{total}"
-    hops = [detail for detail in details if detail["kind"] == "two-hop"]
-    if hops:
-        total = len(hops)
-        figures["two-hop: answer holds gold"] = f"{sum(d['held'] for d in hops)}/{total}"
-        figures["two-hop: counting quoted evidence"] = f"{sum(d['held_with_evidence'] for d in hops)}/{total}"
-        figures["two-hop: cites a passage of each hop"] = f"{sum(d['cites_both'] for d in hops)}/{total}"
-        figures["two-hop: holds gold and cites both"] = f"{sum(d['held'] and d['cites_both'] for d in hops)}/{total}"
-        figures["two-hop: refused"] = f"{sum(d['refused'] for d in hops)}/{total}"
+    for kind in ("two-hop", "comparison"):
+        hops = [detail for detail in details if detail["kind"] == kind]
+        if hops:
+            total = len(hops)
+            figures[f"{kind}: answer holds gold"] = f"{sum(d['held'] for d in hops)}/{total}"
+            figures[f"{kind}: counting quoted evidence"] = f"{sum(d['held_with_evidence'] for d in hops)}/{total}"
+            figures[f"{kind}: cites a passage of each hop"] = f"{sum(d['cites_both'] for d in hops)}/{total}"
+            figures[f"{kind}: holds gold and cites both"] = (
+                f"{sum(d['held'] and d['cites_both'] for d in hops)}/{total}")
+            figures[f"{kind}: refused"] = f"{sum(d['refused'] for d in hops)}/{total}"
     return figures
 
 
@@ -621,8 +728,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--shown", action="store_true",
                      help="follow-ups only, the model not asked: does the evidence it would be shown hold the gold")
     run.add_argument("--distractors", type=int, default=None, metavar="N",
-                     help="two-hop only, each asked of an index of its 2 gold paragraphs and the N paragraphs of "
-                          "--squad most like the question (HotpotQA's distractor setting: 8)")
+                     help="two-hop and comparison items only, each asked of an index of its 2 gold paragraphs "
+                          "and the N paragraphs of --squad most like the question (HotpotQA's distractor setting: 8)")
     run.add_argument("--squad", type=Path, default=SQUAD_DEV, help="the SQuAD-2 dev folder (passages.jsonl)")
     show = commands.add_parser("report", help="the figures of a details file a score run wrote")
     show.add_argument("details", type=Path)
@@ -643,8 +750,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rag import Assistant
 
     assistant = Assistant.load(arguments.index)
-    kind = "follow-up" if arguments.shown else "two-hop" if arguments.distractors is not None else arguments.kind
+    kind = "follow-up" if arguments.shown else arguments.kind
     items = [item for item in _read_jsonl(arguments.items) if kind in (None, item["kind"])]
+    if arguments.distractors is not None:  # the kinds with two gold paragraphs
+        items = [item for item in items if item["kind"] in ("two-hop", "comparison")]
     if arguments.per_kind is not None:
         items = [item for item in items
                  if sum(other["kind"] == item["kind"] for other in items[:items.index(item)]) < arguments.per_kind]
