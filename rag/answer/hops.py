@@ -452,8 +452,8 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
 
     >>> _part("Which magazine was started first".split(), 2, 4, "Dune", False)
     'When was Dune started?'
-    >>> _part("Who died first".split(), 1, 2, "Ada Lovelace", True), _part("Which began first".split(), 1, 2, "A", False)
-    ('When did Ada Lovelace die?', 'When did A begin?')
+    >>> _part("Who died first".split(), 1, 2, "Ada Lovelace", True)
+    'When did Ada Lovelace die?'
     >>> _part("Who has won more Grand Slam titles".split(), 1, 3, "Serena Williams", True)
     'How many Grand Slam titles has Serena Williams won?'
     """
