@@ -62,13 +62,6 @@ answer's own text holds the gold answer for 0.650-0.670 of answerable questions 
 the most (0.670), 0.070 false refusals (0.4: 0.660, 0.080) and a quarter more answers without generation, for 0.004
 less citation precision. (0.4 was set with an under-trained reader, which at 0.35 answered a sample article's "How
 many visitors?" with the year-on-year rise; the trained one reads 41,500 at 0.59.)"""
-SPAN_REFUSAL_THRESHOLD = 0.2
-"""The span reader's chance below which a one-part question (not a follow-up) the evidence seemed to answer is
-refused without the model: the reader reads the evidence's two best sentences and finds nothing likely to answer in
-them. Chosen on 400 questions of the calibration articles from a run in which the model answered every question
-(`tools/span_thresholds.py`'s data, docs/quality.md#refusing-what-the-reader-finds-nothing-in): below 0.2, 32 of the
-200 unanswerable questions were answered (22 by a quoted sentence, 10 by the model's own words) against 3 of the 200
-answerable ones (1 right); below 0.25 it costs 9 answerable quotes for 35."""
 SPAN_CHECK_THRESHOLD = 0.25
 """The chance at or above which a model's answer that does not hold the reader's span is replaced by the span (on
 the calibration articles: 62% of gold sentences reach it, their span holds the answer 75% of the time)."""

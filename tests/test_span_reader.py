@@ -119,20 +119,12 @@ def test_a_confident_span_answers_without_the_model(tmp_path: Path) -> None:
 
 
 def test_an_unsure_span_leaves_the_answer_to_the_model(tmp_path: Path) -> None:
-    reader = FakeReader("3 May", 0.22)  # below answering (0.35), above refusing (0.2)
+    reader = FakeReader("3 May", 0.1)
     assistant, llm = make(tmp_path, reader, "The ferry line opened on 3 May [1].")
     answer = assistant.ask("When did the ferry line open?")
     assert answer.text == "The ferry line opened on 3 May [1]."
     assert len(llm.prompts) == 1
     assert reader.read_sentences  # it was read all the same: to check the claim
-
-
-def test_nothing_likely_in_the_best_sentences_is_refused_without_the_model(tmp_path: Path) -> None:
-    reader = FakeReader("3 May", 0.05)
-    assistant, llm = make(tmp_path, reader, "The ferry line opened on 3 May [1].")
-    answer = assistant.ask("When did the ferry line open?")
-    assert answer.refused and llm.prompts == []
-    assert reader.read_sentences  # read, and found nothing likely
 
 
 def test_a_streamed_claim_is_not_taken_back(tmp_path: Path) -> None:

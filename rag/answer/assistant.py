@@ -102,7 +102,7 @@ from rag.records import (
 from rag.settings import Settings
 from rag.store import index_location, open_store
 from rag.text import content_words, split_sentences
-from rag.thresholds import SPAN_CHECK_THRESHOLD, SPAN_REFUSAL_THRESHOLD
+from rag.thresholds import SPAN_CHECK_THRESHOLD
 
 History = Sequence[tuple[str, str]]
 PROMPT_MARGIN = 16
@@ -291,12 +291,6 @@ class Assistant:
         reading = self._reading(plan)
         if reading is not None and repeats(reading.span.text, plan.previous_answer):
             reading = None  # a follow-up's span that is the previous answer again: the model writes instead
-        if reading is not None and reading.span.probability < SPAN_REFUSAL_THRESHOLD and not plan.previous_answer:
-            # The reader finds nothing likely to answer in the best sentences: what the model or a quote would say
-            # then is mostly an answer to an unanswerable question (rag.thresholds.SPAN_REFUSAL_THRESHOLD). Not
-            # for a follow-up: the reader reads its rewritten readings less surely ("And the vote?").
-            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
-            return
         if confident(reading, self.settings.span_threshold):
             answer = self._span_answer(question, "", plan, reading)
             yield Drafting()  # every answer's stream has the same shape, whoever wrote it
