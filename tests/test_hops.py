@@ -151,16 +151,23 @@ BAKERY = ("Quayside Bakery\n"
           "The bakery opened in 1998 and employs eleven people.\n")
 
 
-@pytest.fixture(scope="module")
-def two_hop_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
+def indexed(tmp_path_factory: pytest.TempPathFactory, embedder, name: str,  # type: ignore[no-untyped-def]
+            files: dict[str, str]) -> Path:
+    """An index of the articles `files` (file name -> text), built with the real embedder."""
     from rag.ingest.indexer import UpdateOptions, update_index
 
-    articles = tmp_path_factory.mktemp("two-hop-articles")
-    for name, text in (("club.txt", CLUB), ("rower.txt", ROWER), ("bakery.txt", BAKERY)):
-        write(articles, name, text)
-    folder = tmp_path_factory.mktemp("two-hop-index")
-    update_index([articles], folder, real_embedder, UpdateOptions(progress=False))
+    articles = tmp_path_factory.mktemp(f"{name}-articles")
+    for file_name, text in files.items():
+        write(articles, file_name, text)
+    folder = tmp_path_factory.mktemp(f"{name}-index")
+    update_index([articles], folder, embedder, UpdateOptions(progress=False))
     return folder
+
+
+@pytest.fixture(scope="module")
+def two_hop_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
+    return indexed(tmp_path_factory, real_embedder, "two-hop",
+                   {"club.txt": CLUB, "rower.txt": ROWER, "bakery.txt": BAKERY})
 
 
 @pytest.mark.parametrize("span_threshold", [0.4, 2.0], ids=["span-reader", "model-writes"])
@@ -197,15 +204,9 @@ DIRECTOR = ("Mirela Voss\n"
 
 @pytest.fixture(scope="module")
 def bridge_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
-    from rag.ingest.indexer import UpdateOptions, update_index
-
-    articles = tmp_path_factory.mktemp("bridge-articles")
-    for name, text in (("harlow.txt", HARLOW), ("lantern.txt", LANTERN), ("film.txt", FILM),
-                       ("director.txt", DIRECTOR), ("bakery.txt", BAKERY)):
-        write(articles, name, text)
-    folder = tmp_path_factory.mktemp("bridge-index")
-    update_index([articles], folder, real_embedder, UpdateOptions(progress=False))
-    return folder
+    return indexed(tmp_path_factory, real_embedder, "bridge", {"harlow.txt": HARLOW, "lantern.txt": LANTERN,
+                                                              "film.txt": FILM, "director.txt": DIRECTOR,
+                                                              "bakery.txt": BAKERY})
 
 
 def test_a_comparison_cites_both_things_and_names_the_winner(bridge_index: Path, real_embedder,  # type: ignore[no-untyped-def]
