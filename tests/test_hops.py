@@ -1,5 +1,6 @@
-"""Two-hop questions (rag.answer.hops): the hop plan read from a question, the markers of the second hop moved after
-the bridge's, and, end to end with the real models, an answer that cites the passage of each hop."""
+"""Two-hop questions (rag.answer.hops) and comparisons (rag.answer.comparisons): the hop plan read from a question, the
+markers of the second hop moved after the bridge's, and, end to end with the real models, an answer that cites the
+passage of each hop."""
 
 from __future__ import annotations
 
@@ -7,15 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.hops import (
-    bridge_sentence,
-    comparison_opening,
-    comparison_plan,
-    hop_plan,
-    measure,
-    renumbered,
-    usable_bridge,
-)
+from rag.answer.comparisons import comparison_opening, comparison_plan, measure
+from rag.answer.hops import bridge_sentence, hop_plan, renumbered, usable_bridge
 from tests.conftest import write
 
 

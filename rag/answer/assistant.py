@@ -9,13 +9,13 @@ build it themselves), is made to stand alone (follow-ups: decided once; read eac
 best-answered reading kept); a question of two parts is answered part by part, each as a question of its own, the
 answers joined (a part the articles do not answer said missing); a two-hop question ("Where was the one who led the
 Normans crowned?") is answered in two hops when it needs both (`rag.answer.hops`), and a comparison of two named
-things ("Which magazine was started first, A or B?") thing by thing, the winner named; retrieval finds passages; the
-answer finder scores every sentence of them (`rag.answer.evidence`; once: quoting and citing reuse those scores)
-and, when even the best sentence is unlikely to answer, the assistant refuses without the model; otherwise the model
-is shown those sentences (with the one before each), not whole passages, and what it writes is checked sentence by
-sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed are streamed, so nothing unchecked
-is ever on screen. If none passed, the best evidence sentence of each part is quoted when it holds the kind of thing
-asked for; else the assistant refuses.
+things ("Which magazine was started first, A or B?") thing by thing, the winner named (`rag.answer.comparisons`);
+retrieval finds passages; the answer finder scores every sentence of them (`rag.answer.evidence`; once: quoting and
+citing reuse those scores) and, when even the best sentence is unlikely to answer, the assistant refuses without the
+model; otherwise the model is shown those sentences (with the one before each), not whole passages, and what it
+writes is checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed are
+streamed, so nothing unchecked is ever on screen. If none passed, the best evidence sentence of each part is quoted
+when it holds the kind of thing asked for; else the assistant refuses.
 
     >>> from rag import Assistant                                   # doctest: +SKIP
     >>> assistant = Assistant.load("index/")                        # doctest: +SKIP
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, off_topic, quoted_answer
+from rag.answer.comparisons import ComparisonPlan, comparison_plan, comparison_text
 from rag.answer.conversation import (
     REWRITE_SYSTEM,
     accept_rewrite,
@@ -50,16 +51,7 @@ from rag.answer.evidence import (
     SentenceScorer,
     find_evidence,
 )
-from rag.answer.hops import (
-    ComparisonPlan,
-    HopPlan,
-    bridge_sentence,
-    comparison_plan,
-    comparison_text,
-    hop_plan,
-    renumbered,
-    usable_bridge,
-)
+from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
