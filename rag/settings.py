@@ -72,6 +72,10 @@ class Settings:
     span_threshold: float = _setting(SPAN_ANSWER_THRESHOLD, "the span reader's chance from which its exact "
                                      "answer is the answer, cited, without the model writing (above 1: the model "
                                      "writes every answer)")
+    reader_refusal: float = _setting(0.0, "refuse a one-part question (not a follow-up) without asking the model "
+                                     "when the span reader finds nothing this likely in the best evidence sentences: "
+                                     "fewer wrong answers for more refusals (0 disables; 0.2 on held-out dev "
+                                     "questions: citation precision 0.92 -> 0.95, false refusals 0.07 -> 0.17)")
     follow_budget: float = _setting(8.0, "seconds an indexing run (rag index, rag watch) may spend asking followed "
                                     "questions again; those due beyond it stay pending, asked by the next run, "
                                     "`rag follow refresh` or a server's background worker (0: ask none)")

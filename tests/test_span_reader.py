@@ -127,6 +127,19 @@ def test_an_unsure_span_leaves_the_answer_to_the_model(tmp_path: Path) -> None:
     assert reader.read_sentences  # it was read all the same: to check the claim
 
 
+def test_reader_refusal_refuses_what_the_reader_finds_nothing_likely_in(tmp_path: Path) -> None:
+    reader = FakeReader("3 May", 0.05)
+    assistant, llm = make(tmp_path, reader, "The ferry line opened on 3 May [1].")
+    assert not assistant.ask("When did the ferry line open?").refused  # off by default: the model answers
+    assert len(llm.prompts) == 1
+    strict = Assistant(assistant.retriever, llm, Settings(index=str(tmp_path), k=3, reader_refusal=0.2),
+                       assistant.finder, reader=reader)
+    answer = strict.ask("When did the ferry line open?")
+    assert answer.refused and len(llm.prompts) == 1  # refused without asking the model again
+    history = [("When did the ferry line open?", "On 3 May [1].")]
+    assert strict.ask("And the ferry?", history=history) is not None  # a follow-up is not refused by it
+
+
 def test_a_streamed_claim_is_not_taken_back(tmp_path: Path) -> None:
     reader = FakeReader("two boats", 0.3)  # below answering, above checking
     # Backed by the sentence, so the checks pass it, but it says something other than what was asked.
