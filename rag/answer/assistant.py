@@ -460,14 +460,7 @@ class Assistant:
         a refusal is said missing (`MISSING_PART`), and no part's answer stands for another's. Refused when every
         part is."""
         answers = yield from self._part_answers(asked, parts, k)
-        if all(answer.refused for answer in answers):
-            yield dataclasses.replace(answers[0], question=asked.text, search_query=asked.search_text)
-            return
-        text, citations = joined_parts(parts, answers)
-        yield Drafting()
-        yield TextChunk(text)
-        yield Answer(asked.text, text, citations, False, " ".join(answer.model_text for answer in answers),
-                     asked.search_text, next((answer.period for answer in answers if answer.period), None))
+        yield from self._joined(asked, answers, *joined_parts(parts, answers))
 
     def _part_answers(self, asked: Query, parts: Sequence[str], k: int | None
                       ) -> Generator[StreamEvent, None, list[Answer]]:
@@ -488,14 +481,20 @@ class Assistant:
         or number to compare ("Arthur's Magazine was started first: 1844 [1], against 1989 [2].": `comparison_text`).
         Refused when both parts are."""
         answers = yield from self._part_answers(asked, compared.parts, k)
-        if all(answer.refused for answer in answers):
-            yield dataclasses.replace(answers[0], question=asked.text, search_query=asked.search_text)
-            return
         text, citations = joined_parts(compared.parts, answers)
         numbers = {citation.passage: citation.number for citation in citations}
         markers = [numbers[answer.citations[0].passage] if answer.citations else 0 for answer in answers]
         if not any(answer.refused for answer in answers):
             text = comparison_text(compared, (answers[0].text, answers[1].text), (markers[0], markers[1]), text)
+        yield from self._joined(asked, answers, text, citations)
+
+    def _joined(self, asked: Query, answers: Sequence[Answer], text: str,
+                citations: tuple[Citation, ...]) -> Iterator[StreamEvent]:
+        """The events of an answer joined from its parts' `answers` (`text`, `citations`); the first part's refusal
+        when every part was refused."""
+        if all(answer.refused for answer in answers):
+            yield dataclasses.replace(answers[0], question=asked.text, search_query=asked.search_text)
+            return
         yield Drafting()
         yield TextChunk(text)
         yield Answer(asked.text, text, citations, False, " ".join(answer.model_text for answer in answers),
