@@ -297,11 +297,42 @@ def _lexical_search(count: int, query_count: int) -> dict[str, Any] | None:
             "p99_ms": _percentile(latencies, 99)}
 
 
+def whole_passage_prompt(assistant: Any, question: str) -> Any:
+    """The prompt an assistant without evidence-first prompting sends: the retrieved passages whole, as many as fit
+    the model's context beside the answer (what `make bench` and `tools.paired_latency --raw-baseline` give raw
+    llama-cpp-python to compare with)."""
+    from rag.answer.assistant import PROMPT_MARGIN
+    from rag.answer.prompts import fit_passages
+
+    llm = assistant.llm
+    budget = llm.context_size - assistant.settings.max_answer_tokens - PROMPT_MARGIN
+    passages = [hit.passage for hit in assistant.search(question)]
+    return fit_passages(question, passages, [], llm.chat, budget, llm.count_tokens)
+
+
+def raw_model(context_size: int = 2048, threads: int = 0) -> Any:
+    """The bundled GGUF straight through llama-cpp-python (`threads` 0: every core)."""
+    from llama_cpp import Llama
+
+    from rag.models.bundled import bundled_gguf_path
+
+    threads = threads or os.cpu_count() or 1
+    return Llama(model_path=str(bundled_gguf_path(progress=False)), n_ctx=context_size, n_threads=threads,
+                 n_threads_batch=threads, verbose=False)
+
+
+def raw_pieces(model: Any, text: str, stop: Sequence[str], tokens: int) -> Iterator[str]:
+    """The model's completion of `text` as it comes, greedy, from a cleared memory: raw generation, no checks."""
+    model.reset()
+    for chunk in model.create_completion(text, max_tokens=tokens, temperature=0.0, stop=list(stop), stream=True,
+                                         seed=0, repeat_penalty=1.1):
+        yield chunk["choices"][0]["text"]
+
+
 def part_answer(config: dict[str, Any]) -> dict[str, Any]:
     """Assistant.stream over the sample index; the prompts it built are returned for the raw run, and so are the
     whole-passage prompts it built before evidence-first prompting (the five retrieved passages), to compare."""
     from rag.answer.assistant import Assistant
-    from rag.answer.prompts import fit_passages
     from rag.models.embed import load_embedder
     from rag.models.llm import load_llm
     from rag.records import Drafting, TextChunk
@@ -326,9 +357,7 @@ def part_answer(config: dict[str, Any]) -> dict[str, Any]:
         prompt = assistant.prompt(question)
         if prompt is not None:
             prompts.append({"text": prompt.text, "stop": list(prompt.stop)})
-        hits = assistant.search(question)
-        budget = llm.context_size - assistant.settings.max_answer_tokens - 16
-        passages = fit_passages(question, [hit.passage for hit in hits], [], llm.chat, budget, llm.count_tokens)
+        passages = whole_passage_prompt(assistant, question)
         whole.append({"text": passages.text, "stop": list(passages.stop)})
         results.append({**_generation_figures(started, first, last or finished, llm.count_tokens("".join(pieces))),
                         "answer_s": finished - started})
@@ -341,21 +370,13 @@ def part_answer(config: dict[str, Any]) -> dict[str, Any]:
 
 def part_raw_answer(config: dict[str, Any]) -> dict[str, Any]:
     """The same prompts straight through llama-cpp-python: no retrieval, no prompt building, no checks."""
-    from llama_cpp import Llama
-
-    from rag.models.bundled import bundled_gguf_path
-
-    model = Llama(model_path=str(bundled_gguf_path(progress=False)), n_ctx=2048, n_threads=os.cpu_count() or 1,
-                  n_threads_batch=os.cpu_count() or 1, verbose=False)
+    model = raw_model()
     results = []
     for prompt in config["prompts"]:
-        model.reset()
         started = time.perf_counter()
         first = last = None
         pieces = []
-        for chunk in model.create_completion(prompt["text"], max_tokens=config["tokens"], temperature=0.0,
-                                             stop=prompt["stop"], stream=True, seed=0, repeat_penalty=1.1):
-            text = chunk["choices"][0]["text"]  # type: ignore[index]
+        for text in raw_pieces(model, prompt["text"], prompt["stop"], config["tokens"]):
             if text:
                 last = time.perf_counter()
                 first = first or last

@@ -48,27 +48,19 @@ for line in sys.stdin:
 
 RAW_WORKER = r'''
 import json, sys, time
-from llama_cpp import Llama
-from rag.answer.assistant import PROMPT_MARGIN, Assistant
-from rag.answer.prompts import fit_passages
-from rag.models.bundled import bundled_gguf_path
+from rag.answer.assistant import Assistant
+from tools.bench import raw_model, raw_pieces, whole_passage_prompt
 
 assistant = Assistant.load(sys.argv[1])  # retrieval and prompt building only: the model below is what is timed
 settings = assistant.settings
-llm = assistant.llm
-model = Llama(model_path=str(bundled_gguf_path(progress=False)), n_ctx=llm.context_size, n_threads=settings.threads
-              or None, n_threads_batch=settings.threads or None, verbose=False)
-budget = llm.context_size - settings.max_answer_tokens - PROMPT_MARGIN
+model = raw_model(assistant.llm.context_size, settings.threads)
 
 
 def answer(question):
-    hits = assistant.search(question)
-    prompt = fit_passages(question, [hit.passage for hit in hits], [], False, budget, llm.count_tokens)
-    model.reset()
+    prompt = whole_passage_prompt(assistant, question)
     start, first = time.perf_counter(), None
-    for chunk in model.create_completion(prompt.text, max_tokens=settings.max_answer_tokens, temperature=0.0,
-                                         stop=list(prompt.stop), stream=True, seed=0, repeat_penalty=1.1):
-        if first is None and chunk["choices"][0]["text"].strip():
+    for text in raw_pieces(model, prompt.text, prompt.stop, settings.max_answer_tokens):
+        if first is None and text.strip():
             first = time.perf_counter() - start
     return {"seconds": time.perf_counter() - start, "first_words": first, "refused": False}
 
