@@ -165,3 +165,17 @@ def test_the_finder_reads_each_question_and_sentence_once_per_ask(tmp_path: Path
         assert not answer.refused and answer.citations, answer
         assert answer.citations[0].spans  # the quoted sentences come from the evidence's ranking
         assert counting.pairs and len(counting.pairs) == len(set(counting.pairs)), counting.pairs
+
+
+
+
+def test_a_follow_up_is_answered_about_the_previous_turns_subject_or_refused(tmp_path: Path) -> None:
+    """The library's budget answers "how many euros" best, but no article names the previous turn (the tower, its
+    Ninety years): a follow-up about "it" is refused rather than answered from an unrelated article; one that the
+    article naming the previous turn answers is answered from it."""
+    assistant, llm = make(tmp_path, "4 million euros [1].", "Two boats [1].", refusal_threshold=0.0)
+    costly = assistant.ask("How many euros did it cost?", history=[("How old is the tower?", "Ninety years [1].")])
+    assert costly.refused and llm.prompts == []
+    boats = assistant.ask("How many boats did it open with?", history=[("When did the Pine Island ferry open?",
+                                                                        "On 3 May [1].")])
+    assert not boats.refused and [c.passage.article_id for c in boats.citations] == ["ferry"]

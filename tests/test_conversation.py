@@ -236,3 +236,21 @@ def test_follow_ups_of_every_form_cite_the_passage_that_answers_them(real_assist
         cited = [citation.passage for citation in reply.citations]
         assert cited and all(passage.article_id.endswith(article) for passage in cited), (follow_up, reply)
         assert any(fact in passage.text for passage in cited), (follow_up, reply)
+
+
+def test_a_pronoun_no_rule_resolves_is_read_as_each_name_the_previous_question_gave() -> None:
+    """"the University of Chicago" is neither "the <Name> <noun>" nor a name closing the question: before these
+    readings only the previous question as context was searched (and the follow-up refused)."""
+    history = [("When was the University of Chicago established?", "1890 [1].")]
+    readings = follow_up_readings("How many students does it have enlisted?", history)
+    assert readings[0].context == history[0][0]  # the likeliest reading still: searched first on a tie
+    assert readings[1] == Query("How many students does University of Chicago have enlisted?")
+    crimson = [("When was the color crimson adopted at Harvard as official color?", "1858 [1].")]
+    assert Query("What is the enrollment of undergraduates at Harvard?") in follow_up_readings(
+        "What is the enrollment of undergraduates at it?", crimson)
+
+
+def test_an_ellipsis_of_a_new_phrase_replaces_the_previous_questions_last_phrase() -> None:
+    assert elliptical_question("And in total?", "How many students signed up for the graduate divisions?") == \
+        "How many students signed up in total?"
+    assert elliptical_question("And for Warsaw?", "What was the population of Fresno in 1900?") == ""

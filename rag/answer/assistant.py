@@ -40,8 +40,10 @@ from rag.answer.conversation import (
     accept_rewrite,
     follow_up_readings,
     is_follow_up,
+    previous_terms,
     question_parts,
     repeats,
+    stays_on,
 )
 from rag.answer.evidence import (
     AnswerKinds,
@@ -93,7 +95,7 @@ from rag.records import (
 )
 from rag.settings import Settings
 from rag.store import index_location, open_store
-from rag.text import content_words, split_sentences
+from rag.text import content_words, specific_terms, split_sentences
 from rag.thresholds import SPAN_CHECK_THRESHOLD
 
 History = Sequence[tuple[str, str]]
@@ -350,8 +352,12 @@ class Assistant:
         # -- follow-ups (issue 22): one plan per reading, the best kept --
         readings = self.standalone_questions(asked, history)
         plans = [self._plan_reading(query, history, k) for query in readings]
-        best = max(plans, key=lambda plan: (plan.prompt is not None, plan.evidence.answerable))
         follows = len(readings) > 1 or readings[0] != asked
+        if follows:  # answered about the previous turn's subject, or refused: never from an unrelated article
+            terms = previous_terms(*history[-1]) | specific_terms(asked.text)  # "What about the Danube?"
+            plans = [plan if plan.prompt is None or stays_on(terms, _article_texts(plan))
+                     else dataclasses.replace(plan, prompt=None) for plan in plans]
+        best = max(plans, key=lambda plan: (plan.prompt is not None, plan.evidence.answerable))
         return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
 
     def _plan_reading(self, query: Query, history: History, k: int | None) -> _Plan:
@@ -629,6 +635,15 @@ class Assistant:
     @staticmethod
     def _refusal(question: str, model_text: str, query: str) -> Answer:
         return Answer(question, CANNOT_ANSWER, (), True, model_text, query)
+
+
+def _article_texts(plan: _Plan) -> list[str]:
+    """The title and retrieved passages of the article a plan's best evidence comes from."""
+    best = plan.evidence.best
+    if not best:
+        return []
+    article = plan.passages[best[0].passage_index]
+    return [article.title, *(passage.text for passage in plan.passages if passage.article_id == article.article_id)]
 
 
 def answer_from(events: Iterable[StreamEvent]) -> Answer:

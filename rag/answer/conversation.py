@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from rag.answer.prompts import strip_markers
-from rag.records import Query
+from rag.records import MONTH_NAMES, Query
 from rag.text import STOP_WORDS, SURFACE_WORD, content_words, fold, specific_terms, split_sentences
 
 History = Sequence[tuple[str, str]]
@@ -142,6 +142,8 @@ def elliptical_question(question: str, previous: str) -> str:
     'Where does the Rhine begin?'
     >>> elliptical_question("What about the vote?", "How many Victorians are non-religious in 2001?")
     ''
+    >>> elliptical_question("And on sea levels?", "How did the report compare to reality for 2001-2006?")
+    'How did the report compare to reality on sea levels?'
     >>> elliptical_question("Who found it?", "Which comet was found?")
     ''
     """
@@ -160,6 +162,12 @@ def elliptical_question(question: str, previous: str) -> str:
             # "And in 2026?" after "… for 2027?": the previous question's dated phrase, whatever its preposition.
             found = [match for match in re.finditer(r"\b\w+(?=\s+\d[\d,.]*\s*$)", body)
                      if match.group(0).lower() in _PHRASE_OPENERS]
+        if not found and not any(word[:1].isupper() or word[:1].isdigit() for word in words[1:]):
+            # "And on sea levels?" after "… compare to reality for 2001-2006?": the previous question's last
+            # phrase, whatever its preposition (a name or a date replaces its own kind: above and below).
+            found = [match for match in re.finditer(r"\b\w+\b", body)
+                     if match.start() and match.group(0).lower() in _PHRASE_OPENERS
+                     and match.start() > len(body) // 2]
         if not found:
             return ""
         return f"{body[:found[-1].start()]}{phrase}?"
@@ -350,10 +358,57 @@ def follow_up_readings(question: str, history: History) -> list[Query]:
         by_answer = _with_pronouns_resolved(question, previous_question, previous_answer, answered)
         if by_answer not in readings:  # before a reading that resolved nothing, after one that did
             readings.insert(0 if readings[0].context else 1, by_answer)
+    unresolved = all(reading.context for reading in readings)
     with_context = Query(question, context=previous_question)
     if with_context not in readings:
         readings.append(with_context)
+    if unresolved:  # no rule found what the pronoun stands for: each name the previous question gave, after
+        for name in named_in(previous_question)[:MORE_NAMES]:
+            by_name = _with_pronouns_resolved(question, previous_question, previous_answer, name)
+            if name not in question and not by_name.context and by_name not in readings:
+                readings.append(by_name)
     return readings
+
+
+MORE_NAMES = 2
+"""Names of the previous question tried for a pronoun the rules could not resolve (each one more search)."""
+
+
+def named_in(question: str) -> list[str]:
+    """The names a question gives, in order, those inside it before one that opens it (a capitalised first word
+    may be no name: "About how many…", "Scientists disagree…").
+
+    >>> named_in("When was the color crimson adopted at Harvard as official color?")
+    ['Harvard']
+    >>> named_in("How many homes had fibre broadband by September 2026?")
+    []
+    >>> named_in("If you took a train out of the city of Fresno, which railroad would you take?")
+    ['Fresno']
+    >>> named_in("What Fields Medal winning Mathematician is a faculty member at the University of Chicago?")
+    ['Fields Medal', 'Mathematician', 'University of Chicago']
+    """
+    inside: list[str] = []
+    opening: list[str] = []
+    for match in _NAME.finditer(question):
+        words = match.group(0).split()
+        if match.start() == 0 and words[0].lower() in _QUESTION_WORDS:
+            words = words[1:]
+        while words and words[0] in _NAME_JOINERS:
+            words.pop(0)
+        while words and words[-1] in _NAME_JOINERS:
+            words.pop()
+        if (not words or not words[0][0].isupper() or words[0].lower() in STOP_WORDS | _MONTHS
+                or any(character.isdigit() for character in match.group(0))):
+            continue  # a date ("September 2026") is no thing an "it" stands for
+        name = re.sub(r"['’]s$", "", " ".join(words))
+        found = opening if match.start() == 0 and len(words) == 1 else inside
+        if name not in inside + opening:
+            found.append(name)
+    return inside + opening
+
+
+_NAME_JOINERS = ("of", "the", "de", "van", "von")
+_MONTHS = frozenset(name.lower() for name in MONTH_NAMES)
 
 
 def _with_pronouns_resolved(question: str, previous_question: str, previous_answer: str, thing: str = "") -> Query:
@@ -387,6 +442,37 @@ def _with_pronouns_resolved(question: str, previous_question: str, previous_answ
         # "How much of Poland's national income does Warsaw produce?" was answered with the 12% of income).
         return Query(rewritten)
     return Query(question, context=previous_question)
+
+
+def previous_terms(previous_question: str, previous_answer: str) -> set[str]:
+    """The names and numbers of the previous turn (its question's `specific_terms`, and the answer's, a name that
+    opens it included): what a follow-up's answer must be about, its "it" standing for one of them.
+
+    >>> sorted(previous_terms("What was the name of the first successful credit card?", "BankAmericard [1]."))
+    ['bankamericard']
+    >>> sorted(previous_terms("Who won?", "I don't know: the indexed articles do not answer this."))
+    []
+    """
+    terms = specific_terms(previous_question)
+    answer = strip_markers(previous_answer)
+    if answer.startswith("I don't know"):
+        return terms
+    for word in SURFACE_WORD.findall(answer):
+        if word[0].isupper() or any(character.isdigit() for character in word):
+            terms |= content_words(word)
+    return terms - {"articl"}  # "The articles say: …" opens a quoted answer
+
+
+def stays_on(terms: set[str], texts: Sequence[str]) -> bool:
+    """Whether an answer drawn from `texts` (its article's title and retrieved passages) is about the previous
+    turn: it names one of the previous turn's `terms` (any text does when there are none to go by).
+
+    >>> stays_on({"bankamericard"}, ["Sky (United Kingdom)", "BSkyB changed its name in 2014."])
+    False
+    >>> stays_on({"bankamericard"}, ["Bank of America", "In 1976 BankAmericard was renamed Visa."]), stays_on(set(), [])
+    (True, True)
+    """
+    return not terms or any(terms & content_words(text) for text in texts)
 
 
 def repeats(answer: str, previous_answer: str) -> bool:
