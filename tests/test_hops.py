@@ -108,7 +108,7 @@ def test_a_comparison_asks_of_each_thing_alone(question: str, entities: tuple[st
 
 
 @pytest.mark.parametrize("question", [
-    "Were Scott Derrickson and Ed Wood of the same nationality?",  # yes or no: nothing to rank
+    "Were they of the same nationality?",  # yes or no, but nothing named to ask of
     "Which airport is located farther north, Gdansk or Oslo?",  # no comparative read
     "Tea or coffee?",
     "Who lived longer, Ada Lovelace or Alan Turing?",  # no year or measure the parts could ask for
@@ -224,3 +224,43 @@ def test_a_role_description_is_answered_in_two_hops(bridge_index: Path, real_emb
     assert {"Quiet Harbour", "Mirela Voss"} <= {citation.passage.title for citation in answer.citations}, answer
     assert answer.text.startswith("Mirela Voss is the director of the film Quiet Harbour [1]."), answer.text
     assert "Kestrel Bay" in answer.text, answer.text
+
+
+SCULPTOR = ("Ilse Brandt\n"
+            "Ilse Brandt is a German sculptor. She was born in Leipzig in 1952 and works in bronze and oak. Her "
+            "statues stand in parks across Saxony.\n")
+PAINTER = ("Tomas Berg\n"
+           "Tomas Berg is a German painter. He was born in Bremen in 1948 and painted harbours and ships. His "
+           "largest canvas hangs in the Kunsthalle Bremen.\n")
+POTTER = ("Sigrid Holm\n"
+          "Sigrid Holm is a Swedish potter. She was born in Uppsala in 1960 and throws stoneware bowls. Her "
+          "workshop is on the island of Gotland.\n")
+
+
+@pytest.mark.parametrize("question", [
+    "Were Ilse Brandt and Tomas Berg of the same nationality?",
+    "Are Ilse Brandt and Sigrid Holm of the same nationality?",
+    "Were Scott Derrickson and Ed Wood from the same country?",
+])
+def test_a_same_question_asks_each_things_value(question: str) -> None:
+    plan = comparison_plan(question)
+    assert plan is not None and plan.same and len(set(plan.parts)) == 2
+    assert all(entity in part for entity, part in zip(plan.entities, plan.parts, strict=True))
+
+
+def test_a_same_question_is_answered_yes_or_no_citing_both(tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-def]
+                                                           real_embedder, real_llm) -> None:
+    """Real embedder, finder, span reader and model: each person's nationality read from their own article, the
+    verdict said first, both articles cited."""
+    from rag.answer.assistant import Assistant
+
+    folder = indexed(tmp_path_factory, real_embedder, "same", {"brandt.txt": SCULPTOR, "berg.txt": PAINTER,
+                                                               "holm.txt": POTTER, "bakery.txt": BAKERY})
+    assistant = Assistant.load(folder, embedder=real_embedder, llm=real_llm)
+    same = assistant.ask("Were Ilse Brandt and Tomas Berg of the same nationality?")
+    assert same.text.startswith("Yes: both German ["), same.text
+    assert {"Ilse Brandt", "Tomas Berg"} <= {citation.passage.title for citation in same.citations}, same
+    other = assistant.ask("Are Ilse Brandt and Sigrid Holm of the same nationality?")
+    assert other.text.startswith("No: Ilse Brandt German"), other.text
+    assert "Swedish [" in other.text and {"Ilse Brandt", "Sigrid Holm"} <= {
+        citation.passage.title for citation in other.citations}, other

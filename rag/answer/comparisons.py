@@ -2,7 +2,9 @@
 a passage about each. `comparison_plan` asks the question of each thing alone, in the question's own words ("When
 was Arthur's Magazine started?", "How many members does Muse have?"); the assistant (`rag.answer.assistant`) answers
 the two parts as a two-part question's; `comparison_text` names the winner first when both answers hold a year or a
-number (`measure`): "Arthur's Magazine was started first: 1844 [1], against 1989 [2]."
+number (`measure`): "Arthur's Magazine was started first: 1844 [1], against 1989 [2]." A yes/no comparison ("Were
+Scott Derrickson and Ed Wood of the same nationality?") asks each thing's value ("What nationality was Scott
+Derrickson?") and says whether the two short answers name the same ("Yes: both American [1], [2].").
 
 Pure functions only: no model here.
 """
@@ -59,6 +61,9 @@ class ComparisonPlan:
     claim: str
     by_year: bool
     smaller_wins: bool
+    same: str = ""
+    """For a yes/no question asking whether both have the same <noun> ("nationality"): the noun; the answers'
+    values are compared, not ranked."""
 
     def winner(self, values: tuple[float, float]) -> int | None:
         """Which entity wins with these values (0 or 1), None on a tie.
@@ -94,7 +99,7 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     """
     match = _COMPARISON.fullmatch(question.strip())
     if match is None:
-        return None
+        return same_plan(question)
     entities = (match.group("first").strip(" \"'"), match.group("second").strip(" \"'"))
     # "more recently" is "later": a year decides, as for "Which was released later"
     words = re.sub(r"\bmore recent(?:ly)?\b", "later", match.group("head"), flags=re.IGNORECASE).split()
@@ -152,6 +157,67 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
     return None
 
 
+_SAME = re.compile(r"(?P<verb>are|were|is|was)\s+(?P<first>.+?)\s+and\s+(?P<second>.+?)\s+"
+                   r"(?:(?:both\s+)?of\s+|from\s+)?the\s+same\s+(?P<noun>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*\?*\s*$",
+                   re.IGNORECASE)
+"""A yes/no question on whether two named things share a value: "Were A and B of the same nationality?"."""
+
+
+def same_plan(question: str) -> ComparisonPlan | None:
+    """The two parts of a yes/no question asking whether two named things have the same <noun> (one part asking
+    each thing's value), or None when the question is no such question.
+
+    >>> plan = same_plan("Were Scott Derrickson and Ed Wood of the same nationality?")
+    >>> plan.entities, plan.parts, plan.same
+    (('Scott Derrickson', 'Ed Wood'), ('What nationality was Scott Derrickson?', 'What nationality was Ed Wood?'), \
+'nationality')
+    >>> same_plan("Are the Harlow Review and Tin Lantern from the same city?").parts[0]
+    'What city is the Harlow Review from?'
+    >>> same_plan("Were they the same?") is None, same_plan("Is the sky blue?") is None
+    (True, True)
+    """
+    match = _SAME.fullmatch(question.strip())
+    if match is None:
+        return None
+    entities = (match.group("first").strip(" \"'"), match.group("second").strip(" \"'"))
+    if not all(entity[:1].isupper() or entity.lower().startswith("the ") for entity in entities):
+        return None  # "they", "both": no things named
+    verb = {"are": "is", "were": "was"}.get(match.group("verb").lower(), match.group("verb").lower())
+    noun = match.group("noun")
+    origin = " from" if re.search(r"\bfrom\s+the\s+same\b", question, re.IGNORECASE) else ""
+    parts = tuple(f"What {noun} {verb} {entity}{origin}?" for entity in entities)
+    return ComparisonPlan(question, entities, (parts[0], parts[1]), f"the same {noun}", False, False, noun)
+
+
+def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int]) -> str:
+    """Whether the two short answers of a yes/no comparison (`same_plan`) name the same value: "Yes: both …" or
+    "No: …, against …"; "" when either is no short answer (a quote, a refusal, over `SHORT_VALUE` words) to compare.
+
+    >>> plan = same_plan("Were Scott Derrickson and Ed Wood of the same nationality?")
+    >>> same_opening(plan, ("American [1].", "He was an American filmmaker [2]."), (1, 2))
+    'Yes: both American [1], [2].'
+    >>> same_opening(plan, ("American [1].", "British [2]."), (1, 2))
+    'No: Scott Derrickson American [1], against Ed Wood British [2].'
+    """
+    values = [strip_markers(answer).rstrip(" .") for answer in answers]
+    if any(not value or len(value.split()) > SHORT_VALUE or value.startswith(("The articles say", "I don't know"))
+           for value in values):
+        return ""
+    named = content_words(" ".join(plan.entities)) | content_words(plan.same)
+    said = [content_words(value) - named for value in values]
+    if not said[0] or not said[1]:
+        return ""
+    if said[0] & said[1]:
+        shared = next(word for word in values[0].split() if content_words(word) & said[1])
+        return f"Yes: both {shared} [{markers[0]}], [{markers[1]}]."
+    return (f"No: {plan.entities[0]} {values[0]} [{markers[0]}], against {plan.entities[1]} {values[1]} "
+            f"[{markers[1]}].")
+
+
+SHORT_VALUE = 6
+"""Words at most in an answer compared as a value ("American", "an American filmmaker")."""
+
+
 @dataclass(frozen=True)
 class Measure:
     """A value a comparison's part answer holds: the number compared and how the answer writes it."""
@@ -189,6 +255,8 @@ def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: 
     >>> comparison_opening(plan, ("1844 [1].", "In the spring [2]."), (1, 2))
     ''
     """
+    if plan.same:
+        return same_opening(plan, answers, markers)
     first, second = (measure(answer, plan.by_year) for answer in answers)
     if first is None or second is None:
         return ""
