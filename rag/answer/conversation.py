@@ -30,6 +30,20 @@ _ELLIPSIS_START = re.compile(r"^(and|also|what about|how about|and what about|bu
 _NAME = re.compile(r"(?:[A-Z][\w'’-]+|of|the|de|van|von)(?:\s+(?:[A-Z][\w'’-]+|of|the|de|van|von|\d+\w*))*")
 _QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whose", "whom", "is", "are", "was",
                    "were", "did", "does", "do", "can", "could", "will", "would", "the", "a", "an", "and", "in", "on"}
+_NAME_JOINERS = ("of", "the", "de", "van", "von")
+
+
+def _name_words(match: re.Match[str]) -> list[str]:
+    """The words of a `_NAME` match in a question: without the question word opening it ("When", "What") and
+    without the joiners it begins or ends with ("the University of Chicago" -> University, of, Chicago)."""
+    words = match.group(0).split()
+    if match.start() == 0 and words and words[0].lower() in _QUESTION_WORDS:
+        words = words[1:]
+    while words and words[0] in _NAME_JOINERS:
+        words.pop(0)
+    while words and words[-1] in _NAME_JOINERS:
+        words.pop()
+    return words
 
 
 def person_in(text: str) -> str:
@@ -107,13 +121,7 @@ def subject_name(question: str) -> str:
         if question[match.end():].strip() not in ("?", "") or question[:match.start()].split()[-1:] == [] or \
                 question[:match.start()].split()[-1].lower() not in _BEFORE_SUBJECT:
             continue
-        words = match.group(0).split()
-        while words and (words[-1] in ("of", "the", "de", "van", "von")):
-            words.pop()
-        while words and words[0] in ("of", "the", "de", "van", "von"):
-            words.pop(0)
-        if match.start() == 0 and words and words[0].lower() in _QUESTION_WORDS:
-            words = words[1:]
+        words = _name_words(match)
         if words and words[0][0].isupper():
             names.append(re.sub(r"['’]s$", "", " ".join(words)))
     return names[-1] if names else ""
@@ -267,14 +275,14 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
         return ""
     asked = previous_question.lower()
     if (len(text.split()) <= 5 and text[0].isupper() and text.lower() not in asked
-            and all(word[:1].isupper() or word[:1].isdigit() or word in ("of", "the", "de", "van", "von")
+            and all(word[:1].isupper() or word[:1].isdigit() or word in _NAME_JOINERS
                     for word in text.split())):
         return text  # the answer is the name: "C/2026 K3", "Los Angeles International Airport"
     for match in _NAME.finditer(text):
         words = match.group(0).split()
-        while words and words[0] in ("of", "the", "de", "van", "von"):
+        while words and words[0] in _NAME_JOINERS:
             words.pop(0)
-        while words and words[-1] in ("of", "the", "de", "van", "von"):
+        while words and words[-1] in _NAME_JOINERS:
             words.pop()
         name = " ".join(words)
         sentence_opening = match.start() == 0 and len(text.split()) > 6
@@ -390,13 +398,7 @@ def named_in(question: str) -> list[str]:
     inside: list[str] = []
     opening: list[str] = []
     for match in _NAME.finditer(question):
-        words = match.group(0).split()
-        if match.start() == 0 and words[0].lower() in _QUESTION_WORDS:
-            words = words[1:]
-        while words and words[0] in _NAME_JOINERS:
-            words.pop(0)
-        while words and words[-1] in _NAME_JOINERS:
-            words.pop()
+        words = _name_words(match)
         if (not words or not words[0][0].isupper() or words[0].lower() in STOP_WORDS | _MONTHS
                 or any(character.isdigit() for character in match.group(0))):
             continue  # a date ("September 2026") is no thing an "it" stands for
@@ -407,7 +409,6 @@ def named_in(question: str) -> list[str]:
     return inside + opening
 
 
-_NAME_JOINERS = ("of", "the", "de", "van", "von")
 _MONTHS = frozenset(name.lower() for name in MONTH_NAMES)
 
 
