@@ -179,3 +179,12 @@ def test_a_follow_up_is_answered_about_the_previous_turns_subject_or_refused(tmp
     boats = assistant.ask("How many boats did it open with?", history=[("When did the Pine Island ferry open?",
                                                                         "On 3 May [1].")])
     assert not boats.refused and [c.passage.article_id for c in boats.citations] == ["ferry"]
+
+
+def test_a_new_question_without_names_is_not_held_to_the_previous_turn(tmp_path: Path) -> None:
+    """"What budget did the council approve?" names nothing, so it is read as continuing the ferry question; it
+    leans on no pronoun, though, and the library's article answers it: answered, not refused for naming no ferry."""
+    assistant, _ = make(tmp_path, "4 million euros [1].")
+    answer = assistant.ask("What budget did the council approve for the library?",
+                           history=[("When did the ferry line to Pine Island open?", "On 3 May [1].")])
+    assert not answer.refused and [c.passage.article_id for c in answer.citations] == ["library"]

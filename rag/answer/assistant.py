@@ -40,6 +40,7 @@ from rag.answer.conversation import (
     accept_rewrite,
     follow_up_readings,
     is_follow_up,
+    leans_on_pronoun,
     previous_terms,
     question_parts,
     repeats,
@@ -353,7 +354,7 @@ class Assistant:
         readings = self.standalone_questions(asked, history)
         plans = [self._plan_reading(query, history, k) for query in readings]
         follows = len(readings) > 1 or readings[0] != asked
-        if follows:  # answered about the previous turn's subject, or refused: never from an unrelated article
+        if follows and leans_on_pronoun(asked.text):  # about the previous turn's subject, or refused
             terms = previous_terms(*history[-1]) | specific_terms(asked.text)  # "What about the Danube?"
             plans = [plan if plan.prompt is None or stays_on(terms, _article_texts(plan))
                      else dataclasses.replace(plan, prompt=None) for plan in plans]

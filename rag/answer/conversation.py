@@ -445,6 +445,17 @@ def _with_pronouns_resolved(question: str, previous_question: str, previous_answ
     return Query(question, context=previous_question)
 
 
+def leans_on_pronoun(question: str) -> bool:
+    """Whether a question says "it", "they", "she"… for something: a follow-up about the previous turn's subject
+    (one that names nothing may be a new question: "What budget did the council approve?").
+
+    >>> leans_on_pronoun("In what year did it change its name?"), leans_on_pronoun("What did the council approve?")
+    (True, False)
+    """
+    return any(word.lower() in _PERSON_PRONOUNS or word.lower() in _NAME_PRONOUNS
+               for word in SURFACE_WORD.findall(question))
+
+
 def previous_terms(previous_question: str, previous_answer: str) -> set[str]:
     """The names and numbers of the previous turn (its question's `specific_terms`, and the answer's, a name that
     opens it included): what a follow-up's answer must be about, its "it" standing for one of them.
