@@ -355,7 +355,7 @@ class Assistant:
         plans = [self._plan_reading(query, history, k) for query in readings]
         follows = len(readings) > 1 or readings[0] != asked
         if follows and leans_on_pronoun(asked.text):  # about the previous turn's subject, or refused
-            terms = previous_terms(*history[-1]) | specific_terms(asked.text)  # "What about the Danube?"
+            terms = previous_terms(*history[-1]) | specific_terms(asked.text)  # and the names it gives itself
             plans = [plan if plan.prompt is None or stays_on(terms, _article_texts(plan))
                      else dataclasses.replace(plan, prompt=None) for plan in plans]
         best = max(plans, key=lambda plan: (plan.prompt is not None, plan.evidence.answerable))
