@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from rag.answer.hops import AUXILIARIES
-from rag.answer.prompts import strip_markers
+from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
 from rag.text import content_words
 
 _COMPARISON = re.compile(r"(?P<head>(?:which|who|what)\b[^,]*?)\s*,\s*(?P<first>[^,]+?)\s+or\s+(?P<second>[^,]+?)"
@@ -199,9 +199,10 @@ def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
     >>> same_opening(plan, ("American [1].", "British [2]."), (1, 2))
     'No: Scott Derrickson American [1], against Ed Wood British [2].'
     """
+    if any(answer.strip().startswith((QUOTED_OPENING, CANNOT_ANSWER)) for answer in answers):
+        return ""
     values = [strip_markers(answer).rstrip(" .") for answer in answers]
-    if any(not value or len(value.split()) > SHORT_VALUE or value.startswith(("The articles say", "I don't know"))
-           for value in values):
+    if any(not value or len(value.split()) > SHORT_VALUE for value in values):
         return ""
     named = content_words(" ".join(plan.entities)) | content_words(plan.same)
     said = [content_words(value) - named for value in values]

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.answer.prompts import strip_markers
+from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
 from rag.records import MONTH_NAMES, Query
-from rag.text import STOP_WORDS, SURFACE_WORD, content_words, fold, specific_terms, split_sentences
+from rag.text import STOP_WORDS, SURFACE_WORD, content_words, fold, is_number, specific_terms, split_sentences
 
 History = Sequence[tuple[str, str]]
 
@@ -39,10 +39,15 @@ def _name_words(match: re.Match[str]) -> list[str]:
     words = match.group(0).split()
     if match.start() == 0 and words and words[0].lower() in _QUESTION_WORDS:
         words = words[1:]
+    return _without_joiners(words)
+
+
+def _without_joiners(words: list[str]) -> list[str]:
+    """A name's words without the joiners it begins or ends with ("of", "the", "de", "van", "von")."""
     while words and words[0] in _NAME_JOINERS:
-        words.pop(0)
+        words = words[1:]
     while words and words[-1] in _NAME_JOINERS:
-        words.pop()
+        words = words[:-1]
     return words
 
 
@@ -271,7 +276,7 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
     if not re.match(r"^(?:which|what|where|who)\b", previous_question.strip(), re.IGNORECASE):
         return ""
     text = strip_markers(previous_answer).rstrip(" .")
-    if not text or text.startswith(("I don't know", "The articles say")):
+    if not text or previous_answer.strip().startswith((CANNOT_ANSWER, QUOTED_OPENING)):
         return ""
     asked = previous_question.lower()
     if (len(text.split()) <= 5 and text[0].isupper() and text.lower() not in asked
@@ -279,11 +284,7 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
                     for word in text.split())):
         return text  # the answer is the name: "C/2026 K3", "Los Angeles International Airport"
     for match in _NAME.finditer(text):
-        words = match.group(0).split()
-        while words and words[0] in _NAME_JOINERS:
-            words.pop(0)
-        while words and words[-1] in _NAME_JOINERS:
-            words.pop()
+        words = _without_joiners(match.group(0).split())
         name = " ".join(words)
         sentence_opening = match.start() == 0 and len(text.split()) > 6
         if (name and name[0].isupper() and not sentence_opening and words[0].lower() not in STOP_WORDS
@@ -400,7 +401,7 @@ def named_in(question: str) -> list[str]:
     for match in _NAME.finditer(question):
         words = _name_words(match)
         if (not words or not words[0][0].isupper() or words[0].lower() in STOP_WORDS | _MONTHS
-                or any(character.isdigit() for character in match.group(0))):
+                or any(is_number(word) for word in match.group(0).split())):
             continue  # a date ("September 2026") is no thing an "it" stands for
         name = re.sub(r"['’]s$", "", " ".join(words))
         found = opening if match.start() == 0 and len(words) == 1 else inside
@@ -466,11 +467,10 @@ def previous_terms(previous_question: str, previous_answer: str) -> set[str]:
     []
     """
     terms = specific_terms(previous_question)
-    answer = strip_markers(previous_answer)
-    if answer.startswith("I don't know"):
+    if previous_answer.strip().startswith(CANNOT_ANSWER):
         return terms
-    for word in SURFACE_WORD.findall(answer):
-        if word[0].isupper() or any(character.isdigit() for character in word):
+    for word in SURFACE_WORD.findall(strip_markers(previous_answer)):
+        if word[0].isupper() or is_number(word):
             terms |= content_words(word)
     return terms
 
