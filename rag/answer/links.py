@@ -40,19 +40,22 @@ class Link:
     bridge: frozenset[str]
 
 
-def bridge_terms(passages: Sequence[Passage], question: str) -> set[str]:
-    """The names the passages give (their titles' words, and capitalised words inside their sentences) that the
-    question does not: what a linking sentence must share with them.
+def bridge_terms(passages: Sequence[Passage], question: str, said: Sequence[str] | None = None) -> set[str]:
+    """The names the passages give (their titles' words, and the capitalised words inside the sentences `said` of
+    them: their quoted sentences, or all of their text) that the question does not: what a linking sentence must
+    share with them.
 
     >>> actress = Passage("a", "Elsa Brandt", "a.txt", "", "In 1974 Brandt was made ambassador to Chile.", 0, 44)
     >>> sorted(bridge_terms([actress], "What post did the actress who played Nora Vale hold?"))
     ['brandt', 'chile', 'elsa']
+    >>> sorted(bridge_terms([actress], "What post did the actress who played Nora Vale hold?", ["She left Chile."]))
+    ['brandt', 'chile', 'elsa']
     """
-    terms: set[str] = set()
-    for passage in passages:
-        terms |= content_words(passage.title)
-        for sentence in split_sentences(passage.text):
-            terms |= specific_terms(passage.text[sentence.start:sentence.end])
+    if said is None:
+        said = [passage.text[sentence.start:sentence.end] for passage in passages
+                for sentence in split_sentences(passage.text)]
+    terms = set().union(*(content_words(passage.title) for passage in passages),
+                        *(specific_terms(sentence) for sentence in said))
     return {term for term in terms - content_words(question) - NOT_BRIDGES if not is_number(term)}
 
 
@@ -66,11 +69,13 @@ def capitalised_terms(text: str) -> set[str]:
     return content_words(" ".join(word for word in SURFACE_WORD.findall(text) if word[:1].isupper()))
 
 
-def linking_sentence(question: str, cited: Sequence[Passage], retrieved: Sequence[Passage]) -> Link | None:
+def linking_sentence(question: str, cited: Sequence[Passage], retrieved: Sequence[Passage],
+                     said: Sequence[str] | None = None) -> Link | None:
     """The sentence of a retrieved passage of another article than the `cited` passages' that names the question's
     terms the cited articles miss (in their retrieved passages) and, among its own names, a name the cited passages
-    give (most of those terms first, then most names shared, then the higher retrieved), or None: when the cited
-    articles name all the question does, or no retrieved sentence links the two.
+    give in `said` or their titles (`bridge_terms`; most of those terms first, then most names shared, then the
+    higher retrieved), or None: when the cited articles name all the question does, or no retrieved sentence links
+    the two.
 
     >>> actress = Passage("a", "Elsa Brandt", "a.txt", "", "In 1974 Brandt was made ambassador to Chile.", 0, 44)
     >>> film = Passage("f", "Harbour Nights", "f.txt", "", "Harbour Nights is a 1951 comedy. It stars Elsa Brandt as "
@@ -86,7 +91,7 @@ def linking_sentence(question: str, cited: Sequence[Passage], retrieved: Sequenc
     missing = uncovered_terms(question, [*cited, *(passage for passage in retrieved if passage.article_id in articles)])
     if not missing or not cited:
         return None
-    bridges = bridge_terms(cited, question)
+    bridges = bridge_terms(cited, question, said)
     best: tuple[int, int, int] | None = None
     found: Link | None = None
     for rank, passage in enumerate(retrieved):
@@ -132,7 +137,10 @@ def linked(text: str, citations: Sequence[Citation], question: str,
     >>> citations[1].number, citations[1].passage.title, citations[1].spans
     (2, 'Harbour Nights', ((0, 34),))
     """
-    link = linking_sentence(question, [citation.passage for citation in citations], retrieved)
+    # The bridge is a name of what the answer quotes (or of its articles' titles), not of anything in its passages:
+    # a passage's other names link it to too much ("Pacific" in a railway's passage and a rail operator's).
+    quotes = [quote for citation in citations for quote in citation.quotes]
+    link = linking_sentence(question, [citation.passage for citation in citations], retrieved, quotes or None)
     if link is None:
         return text, tuple(citations)
     quote = " ".join(link.passage.text[link.start:link.end].split())
