@@ -6,7 +6,7 @@ the question names (the first hop of a two-hop question the assistant answered i
 two ("Harbour Nights … stars Elsa Brandt as Nora Vale"). An answer citing only the actress's article asks the
 reader to take that link on trust. `linking_sentence` finds it among the retrieved passages of the other articles:
 the sentence naming what the question names and the cited articles do not (`rag.answer.cite.uncovered_terms`),
-together with a name the cited passages give and the question does not (the bridge: "Brandt"). Only across
+together with a name of the cited articles' titles the question does not use (the bridge: "Brandt"). Only across
 articles: within one, a question's words missing from the answer's passage are most often said another way.
 `linked` cites it after the answer. `rag.answer.hops` plans such questions in two hops when it can read their
 description; this is what is left when it cannot, or when it found no confident bridge.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from rag.answer.cite import uncovered_terms
 from rag.answer.prompts import LINK_OPENING
 from rag.records import MONTH_NAMES, Citation, Passage
-from rag.text import SURFACE_WORD, content_words, is_number, specific_terms, split_sentences
+from rag.text import SURFACE_WORD, content_words, is_number, split_sentences
 
 NOT_BRIDGES = frozenset(content_words(" ".join(MONTH_NAMES)))
 """Capitalised words two unrelated passages share by chance (months): no link between their subjects."""
@@ -40,22 +40,16 @@ class Link:
     bridge: frozenset[str]
 
 
-def bridge_terms(passages: Sequence[Passage], question: str, said: Sequence[str] | None = None) -> set[str]:
-    """The names the passages give (their titles' words, and the capitalised words inside the sentences `said` of
-    them: their quoted sentences, or all of their text) that the question does not: what a linking sentence must
-    share with them.
+def bridge_terms(passages: Sequence[Passage], question: str) -> set[str]:
+    """The words of the passages' titles (what their articles are about) the question does not use: what a linking
+    sentence must name of them. Titles only: a passage's other names link it to too much ("Pacific" in a
+    railway's passage and in another's list of rail operators).
 
     >>> actress = Passage("a", "Elsa Brandt", "a.txt", "", "In 1974 Brandt was made ambassador to Chile.", 0, 44)
     >>> sorted(bridge_terms([actress], "What post did the actress who played Nora Vale hold?"))
-    ['brandt', 'chile', 'elsa']
-    >>> sorted(bridge_terms([actress], "What post did the actress who played Nora Vale hold?", ["She left Chile."]))
-    ['brandt', 'chile', 'elsa']
+    ['brandt', 'elsa']
     """
-    if said is None:
-        said = [passage.text[sentence.start:sentence.end] for passage in passages
-                for sentence in split_sentences(passage.text)]
-    terms = set().union(*(content_words(passage.title) for passage in passages),
-                        *(specific_terms(sentence) for sentence in said))
+    terms = set().union(*(content_words(passage.title) for passage in passages))
     return {term for term in terms - content_words(question) - NOT_BRIDGES if not is_number(term)}
 
 
@@ -69,13 +63,12 @@ def capitalised_terms(text: str) -> set[str]:
     return content_words(" ".join(word for word in SURFACE_WORD.findall(text) if word[:1].isupper()))
 
 
-def linking_sentence(question: str, cited: Sequence[Passage], retrieved: Sequence[Passage],
-                     said: Sequence[str] | None = None) -> Link | None:
+def linking_sentence(question: str, cited: Sequence[Passage], retrieved: Sequence[Passage]) -> Link | None:
     """The sentence of a retrieved passage of another article than the `cited` passages' that names the question's
     terms the cited articles miss (in their retrieved passages) and, among its own names, a name the cited passages
-    give in `said` or their titles (`bridge_terms`; most of those terms first, then most names shared, then the
-    higher retrieved), or None: when the cited articles name all the question does, or no retrieved sentence links
-    the two.
+    give in their titles (`bridge_terms`; most of those terms first, then most names shared, then the higher
+    retrieved), or None: when the cited articles name all the question does, or no retrieved sentence links the
+    two.
 
     >>> actress = Passage("a", "Elsa Brandt", "a.txt", "", "In 1974 Brandt was made ambassador to Chile.", 0, 44)
     >>> film = Passage("f", "Harbour Nights", "f.txt", "", "Harbour Nights is a 1951 comedy. It stars Elsa Brandt as "
@@ -91,7 +84,7 @@ def linking_sentence(question: str, cited: Sequence[Passage], retrieved: Sequenc
     missing = uncovered_terms(question, [*cited, *(passage for passage in retrieved if passage.article_id in articles)])
     if not missing or not cited:
         return None
-    bridges = bridge_terms(cited, question, said)
+    bridges = bridge_terms(cited, question)
     best: tuple[int, int, int] | None = None
     found: Link | None = None
     for rank, passage in enumerate(retrieved):
@@ -137,10 +130,7 @@ def linked(text: str, citations: Sequence[Citation], question: str,
     >>> citations[1].number, citations[1].passage.title, citations[1].spans
     (2, 'Harbour Nights', ((0, 34),))
     """
-    # The bridge is a name of what the answer quotes (or of its articles' titles), not of anything in its passages:
-    # a passage's other names link it to too much ("Pacific" in a railway's passage and a rail operator's).
-    quotes = [quote for citation in citations for quote in citation.quotes]
-    link = linking_sentence(question, [citation.passage for citation in citations], retrieved, quotes or None)
+    link = linking_sentence(question, [citation.passage for citation in citations], retrieved)
     if link is None:
         return text, tuple(citations)
     quote = " ".join(link.passage.text[link.start:link.end].split())
