@@ -452,7 +452,8 @@ class Assistant:
         # Once per article, not per passage shown: the verdict is the article's (all its retrieved passages).
         articles = {passage.article_id for passage in shown}
         wanders = {article: off_topic(query.text, linked_passages(
-            query.text, [other for other in passages if other.article_id == article], passages)) for article in articles}
+            query.text, [other for other in passages if other.article_id == article], passages))
+            for article in articles}
         allowed = {index for index, passage in enumerate(shown) if not wanders[passage.article_id]}
         return AnswerCheck(shown, query.text, self.finder, agreeing=agreeing, every=not chat, allowed=allowed,
                            known=query.context, evidence=evidence, retrieved=passages, kinds=self.kinds)
