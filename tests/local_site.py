@@ -64,7 +64,7 @@ class LocalSite:
                     self.wfile.write(response.body)
 
             def log_message(self, format: str, *args: object) -> None:
-                pass
+                """Silent: the test's assertions say what went wrong, not the request log."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

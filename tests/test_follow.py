@@ -396,7 +396,7 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
             self.end_headers()
 
         def log_message(self, format: str, *args: object) -> None:
-            pass
+            """Silent: the test's assertions say what went wrong, not the request log."""
 
     hook = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=hook.serve_forever, daemon=True)

@@ -121,7 +121,7 @@ def test_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Path)
     try:
         assert ready.wait(30)
         with pytest.raises(IndexLockedError, match="another process is writing"), writer_lock(tmp_path, timeout=0.2):
-            pass
+            pass  # taking the lock is what fails: nothing to do inside it
     finally:
         release.set()
         holder.join(10)

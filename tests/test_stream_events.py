@@ -117,3 +117,26 @@ def test_openai_chunks_carry_the_text_and_comment_the_rest() -> None:
 def test_a_stream_without_an_answer_ends_in_an_error_event() -> None:
     sent = list(ask_events(Drafting(), iter([TextChunk("The ferry.")])))
     assert sent[-1].startswith("event: error\n")
+
+
+LINKED_TEXTS = {
+    "actress": ("Elsa Brandt", "Elsa Brandt was an actress and diplomat. In 1974 Brandt was appointed ambassador to "
+                "Chile by the president."),
+    "film": ("Harbour Nights", "Harbour Nights is a 1951 comedy film. It stars Elsa Brandt as Nora Vale, a teenager "
+             "who dreams of the stage."),
+}
+
+
+def test_what_the_answer_adds_after_the_checked_sentences_is_streamed_too(tmp_path: Path) -> None:
+    # The actress's passage never names the film: the answer adds the sentence linking the two (rag.answer.links)
+    # after the model's checked sentence, and a client reading only the chunks sees it as well.
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, LINKED_TEXTS)
+    retriever = Retriever.load(tmp_path, embedder)
+    llm = ScriptedLLM("In 1974 Brandt was appointed ambassador to Chile [1].")
+    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3, span_threshold=2.0),
+                          WordOverlap(retriever.term_weights))
+    events = list(assistant.stream("In 1974 which country was the star playing Nora Vale appointed ambassador to?"))
+    answer = assert_in_order(events)
+    assert {citation.passage.article_id for citation in answer.citations} == {"actress", "film"}, answer
+    assert answer.text.endswith('"It stars Elsa Brandt as Nora Vale, a teenager who dreams of the stage." [2]')

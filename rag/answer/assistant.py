@@ -55,6 +55,7 @@ from rag.answer.evidence import (
     find_evidence,
 )
 from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge
+from rag.answer.links import linked, linked_passages
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
@@ -304,6 +305,7 @@ class Assistant:
         text = ""
         drafting = False
         shown = 0
+        streamed = ""  # the checked sentences yielded, as shown
         opened: dict[str, str] = {}  # the first sentence shown: as checked -> as shown (said as of its date)
         for piece in stream_in_line(llm, prompt, self.settings.max_answer_tokens, self.settings.temperature):
             if isinstance(piece, Waiting):  # the question's place in the generation queue: passed on
@@ -316,11 +318,13 @@ class Assistant:
                 yield Drafting()
             text += piece
             for sentence in check.feed(text):
-                yield TextChunk(" " + sentence if shown else _opening(sentence, plan.period, check, opened))
-                shown += 1
+                chunk = " " + sentence if shown else _opening(sentence, plan.period, check, opened)
+                streamed, shown = streamed + chunk, shown + 1
+                yield TextChunk(chunk)
         for sentence in check.feed(text, final=True):
-            yield TextChunk(" " + sentence if shown else _opening(sentence, plan.period, check, opened))
-            shown += 1
+            chunk = " " + sentence if shown else _opening(sentence, plan.period, check, opened)
+            streamed, shown = streamed + chunk, shown + 1
+            yield TextChunk(chunk)
         final = self._final(question, query.search_text, text.strip(), check, evidence, passages, llm.chat)
         if not final.refused and repeats(final.text, plan.previous_answer):
             # The previous answer again answers nothing new: handled as a model answer that failed its checks, the
@@ -337,7 +341,12 @@ class Assistant:
             # article's correct "41,500 visitors" would have become the reader's wrong "6,000").
             yield self._span_answer(question, text.strip(), plan, reading)
             return
-        yield self._finished(final, plan, opened)
+        finished = self._finished(final, plan, opened)
+        if shown and finished.text.startswith(streamed) and finished.text != streamed:
+            # What the answer says beyond the streamed sentences (a part said missing, the sentence linking the
+            # question to the cited article) is streamed too: a client showing only the chunks sees it.
+            yield TextChunk(finished.text[len(streamed):])
+        yield finished
 
     def prompt(self, question: str | Query, history: History = (), k: int | None = None,
                filters: Filters | None = None, as_of: datetime.date | None = None) -> Prompt | None:
@@ -417,6 +426,11 @@ class Assistant:
             text = opened[first] + answer.text[len(first):]
         else:
             text = with_as_of(answer.text, _as_of(plan.period, _first_cited(answer)))
+        if not answer.refused and not plan.previous_answer:
+            # The question names something its cited passages do not (a two-hop question answered in one): the
+            # retrieved sentence linking the two is quoted and cited, not taken on trust. Not for a follow-up,
+            # whose names are the conversation's.
+            text, citations = linked(text, citations, plan.query.text, plan.passages)
         if plan.missing and not answer.refused:  # a part the passages do not answer is said, not dropped
             text = " ".join((text, *(MISSING_PART.format(part=part) for part in plan.missing)))
         return dataclasses.replace(answer, text=text, citations=citations, period=plan.period)
@@ -437,8 +451,9 @@ class Assistant:
         agreeing = {passages[sentence.passage_index] for sentence in evidence.best}
         # Once per article, not per passage shown: the verdict is the article's (all its retrieved passages).
         articles = {passage.article_id for passage in shown}
-        wanders = {article: off_topic(query.text, [other for other in passages if other.article_id == article])
-                   for article in articles}
+        wanders = {article: off_topic(query.text, linked_passages(
+            query.text, [other for other in passages if other.article_id == article], passages))
+            for article in articles}
         allowed = {index for index, passage in enumerate(shown) if not wanders[passage.article_id]}
         return AnswerCheck(shown, query.text, self.finder, agreeing=agreeing, every=not chat, allowed=allowed,
                            known=query.context, evidence=evidence, retrieved=passages, kinds=self.kinds)
@@ -772,9 +787,11 @@ def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],
 
 def _misses_what_is_asked(asked: str, evidence: Evidence, passages: Sequence[Passage]) -> bool:
     """Whether the articles the evidence comes from never mention a number the question asks about, or most of its
-    names ("How much did the festival cost in 2025?" over an article about 2026): they answer another question."""
+    names ("How much did the festival cost in 2025?" over an article about 2026): they answer another question.
+    Unless another retrieved article links them to those names (`rag.answer.links`: a two-hop question's answer)."""
     articles = {passages[sentence.passage_index].article_id for sentence in evidence.best}
-    return bool(articles) and off_topic(asked, [passage for passage in passages if passage.article_id in articles])
+    own = [passage for passage in passages if passage.article_id in articles]
+    return bool(articles) and off_topic(asked, linked_passages(asked, own, passages))
 
 
 def _chosen(evidence: Evidence) -> list[tuple[int, int, int]]:

@@ -23,9 +23,14 @@ MISSING_PART_MARK = "The articles do not answer"
 """How an answer says that one part of a question is not answered (the other part is): `MISSING_PART` opens with it."""
 
 MISSING_PART = MISSING_PART_MARK + ': "{part}"'
+"""The sentence that names a part of a two-part question the articles do not answer, rather than dropping it."""
+
 QUOTED_OPENING = "The articles say: "
 """How an answer of quoted evidence opens (`rag.answer.cite.quoted_answer`): the quotes follow, each with its marker."""
-"""The sentence that names a part of a two-part question the articles do not answer, rather than dropping it."""
+
+LINK_OPENING = "How the articles link it to the question: "
+"""What opens the quoted sentence linking a question to its answer's passage when that passage does not name what
+the question names (`rag.answer.links.linked`): the first hop of a two-hop question, shown, not taken on trust."""
 
 OUTSIDE_PERIOD = "Nothing published {phrase} ({dates}) answers it; the nearest dated articles: {articles}."
 """Said after `CANNOT_ANSWER` when the question names a period and nothing published in it answers: the period is

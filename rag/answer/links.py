@@ -1,0 +1,139 @@
+"""The passage that links a question to its answer's passage, when the answer's passage alone does not name what
+the question names (the first hop of a two-hop question the assistant answered in one).
+
+"What post did the actress who played Nora Vale in Harbour Nights hold?" is answered from the actress's article
+("Elsa Brandt … served as ambassador to Chile"), which never mentions Harbour Nights; the film's article links the
+two ("Harbour Nights … stars Elsa Brandt as Nora Vale"). An answer citing only the actress's article asks the
+reader to take that link on trust. `linking_sentence` finds it among the retrieved passages of the other articles:
+the sentence naming what the question names and the cited articles do not (`rag.answer.cite.uncovered_terms`),
+together with a name of the cited articles' titles the question does not use (the bridge: "Brandt"). Only across
+articles: within one, a question's words missing from the answer's passage are most often said another way.
+`linked` cites it after the answer. `rag.answer.hops` plans such questions in two hops when it can read their
+description; this is what is left when it cannot, or when it found no confident bridge.
+
+Pure functions only: no model here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answer.cite import uncovered_terms
+from rag.answer.prompts import LINK_OPENING
+from rag.records import MONTH_NAMES, Citation, Passage
+from rag.text import SURFACE_WORD, content_words, is_number, split_sentences
+
+NOT_BRIDGES = frozenset(content_words(" ".join(MONTH_NAMES)))
+"""Capitalised words two unrelated passages share by chance (months): no link between their subjects."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A sentence of `passage` (`start:end` within its text) naming the question's `named` terms the answer's
+    passages miss, and the `bridge` terms it shares with them."""
+
+    passage: Passage
+    start: int
+    end: int
+    named: frozenset[str]
+    bridge: frozenset[str]
+
+
+def bridge_terms(passages: Sequence[Passage], question: str) -> set[str]:
+    """The words of the passages' titles (what their articles are about) the question does not use: what a linking
+    sentence must name of them. Titles only: a passage's other names link it to too much ("Pacific" in a
+    railway's passage and in another's list of rail operators).
+
+    >>> actress = Passage("a", "Elsa Brandt", "a.txt", "", "In 1974 Brandt was made ambassador to Chile.", 0, 44)
+    >>> sorted(bridge_terms([actress], "What post did the actress who played Nora Vale hold?"))
+    ['brandt', 'elsa']
+    """
+    terms = set().union(*(content_words(passage.title) for passage in passages))
+    return {term for term in terms - content_words(question) - NOT_BRIDGES if not is_number(term)}
+
+
+def capitalised_terms(text: str) -> set[str]:
+    """The content words (stemmed) of the capitalised words of `text`, its first included: the names a sentence
+    gives.
+
+    >>> sorted(capitalised_terms("Ridgeway University is a public university in Lorne."))
+    ['lorn', 'ridgeway', 'universiti']
+    """
+    return content_words(" ".join(word for word in SURFACE_WORD.findall(text) if word[:1].isupper()))
+
+
+def linking_sentence(question: str, cited: Sequence[Passage], retrieved: Sequence[Passage]) -> Link | None:
+    """The sentence of a retrieved passage of another article than the `cited` passages' that names the question's
+    terms the cited articles miss (in their retrieved passages) and, among its own names, a name the cited passages
+    give in their titles (`bridge_terms`; most of those terms first, then most names shared, then the higher
+    retrieved), or None: when the cited articles name all the question does, or no retrieved sentence links the
+    two.
+
+    >>> actress = Passage("a", "Elsa Brandt", "a.txt", "", "In 1974 Brandt was made ambassador to Chile.", 0, 44)
+    >>> film = Passage("f", "Harbour Nights", "f.txt", "", "Harbour Nights is a 1951 comedy. It stars Elsa Brandt as "
+    ...                "Nora Vale, a teenager.", 0, 78)
+    >>> question = "What post did the actress who played Nora Vale in Harbour Nights hold?"
+    >>> link = linking_sentence(question, [actress], [actress, film])
+    >>> film.text[link.start:link.end], sorted(link.named), sorted(link.bridge)
+    ('It stars Elsa Brandt as Nora Vale, a teenager.', ['harbour', 'night', 'nora', 'vale'], ['brandt', 'elsa'])
+    >>> linking_sentence("What post did Elsa Brandt hold?", [actress], [actress, film]) is None
+    True
+    """
+    articles = {passage.article_id for passage in cited}
+    missing = uncovered_terms(question, [*cited, *(passage for passage in retrieved if passage.article_id in articles)])
+    if not missing or not cited:
+        return None
+    bridges = bridge_terms(cited, question)
+    best: tuple[int, int, int] | None = None
+    found: Link | None = None
+    for rank, passage in enumerate(retrieved):
+        if passage.article_id in articles:
+            continue
+        for sentence in split_sentences(passage.text):
+            # Names on both sides, not words the sentence happens to share ("high-speed" is no "High Speed Rail").
+            names = capitalised_terms(passage.text[sentence.start:sentence.end])
+            named, shared = missing & (names | content_words(passage.title)), bridges & names
+            if named and shared and (best is None or (len(named), len(shared), -rank) > best):
+                best = (len(named), len(shared), -rank)
+                found = Link(passage, sentence.start, sentence.end, frozenset(named), frozenset(shared))
+    return found
+
+
+def linked_passages(question: str, own: Sequence[Passage], retrieved: Sequence[Passage]) -> list[Passage]:
+    """An article's retrieved passages (`own`) and the passage of another article that links the question to them
+    (`linking_sentence`), if any: what the article answers the question with. An article naming none of the
+    question's names is not off its topic when another article links it to them (the answer of a two-hop question
+    is in an article that never names what the question starts from).
+
+    >>> actress = Passage("a", "Elsa Brandt", "a.txt", "", "In 1974 Brandt was made ambassador to Chile.", 0, 44)
+    >>> film = Passage("f", "Harbour Nights", "f.txt", "", "It stars Elsa Brandt as Nora Vale.", 0, 34)
+    >>> [passage.title for passage in linked_passages("Where was the actress playing Nora Vale sent?", [actress],
+    ...                                               [actress, film])]
+    ['Elsa Brandt', 'Harbour Nights']
+    """
+    link = linking_sentence(question, own, retrieved)
+    return [*own, link.passage] if link is not None else list(own)
+
+
+def linked(text: str, citations: Sequence[Citation], question: str,
+           retrieved: Sequence[Passage]) -> tuple[str, tuple[Citation, ...]]:
+    """An answer's text and citations with the sentence linking the question to its cited passages quoted and cited
+    after it (`linking_sentence`), or as they were when none is needed or found.
+
+    >>> actress = Passage("a", "Elsa Brandt", "a.txt", "", "In 1974 Brandt was made ambassador to Chile.", 0, 44)
+    >>> film = Passage("f", "Harbour Nights", "f.txt", "", "It stars Elsa Brandt as Nora Vale.", 0, 34)
+    >>> text, citations = linked("Ambassador to Chile [1].", [Citation(1, actress)],
+    ...                          "What post did the actress who played Nora Vale hold?", [actress, film])
+    >>> text
+    'Ambassador to Chile [1]. How the articles link it to the question: "It stars Elsa Brandt as Nora Vale." [2]'
+    >>> citations[1].number, citations[1].passage.title, citations[1].spans
+    (2, 'Harbour Nights', ((0, 34),))
+    """
+    link = linking_sentence(question, [citation.passage for citation in citations], retrieved)
+    if link is None:
+        return text, tuple(citations)
+    quote = " ".join(link.passage.text[link.start:link.end].split())
+    number = max((citation.number for citation in citations), default=0) + 1
+    citation = Citation(number, link.passage, quote, link.start, link.end, 0.0, ((link.start, link.end),))
+    return f'{text} {LINK_OPENING}"{quote}" [{number}]', (*citations, citation)

@@ -1,0 +1,138 @@
+"""The sentence linking a question to its answer's passage (rag.answer.links): found only where the cited passage
+misses what the question names and another passage names it beside the cited passage's subject; end to end with the
+real models, a two-hop question answered in one hop cites both articles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.answer.links import bridge_terms, linked, linking_sentence
+from rag.answer.prompts import LINK_OPENING
+from rag.records import Citation, Passage
+from tests.conftest import write
+
+
+def passage(article_id: str, title: str, text: str) -> Passage:
+    return Passage(article_id, title, f"{article_id}.txt", "", text, 0, len(text))
+
+
+ACTRESS = passage("brandt", "Elsa Brandt", "Elsa Brandt was an actress and diplomat. In 1974 Brandt was appointed "
+                  "ambassador to Chile. She died in 2011.")
+FILM = passage("film", "Harbour Nights", "Harbour Nights is a 1951 comedy film. It stars Elsa Brandt as Nora Vale, a "
+               "teenager who dreams of the stage.")
+ARENA = passage("arena", "Ferens Ice Arena", "The Ferens Ice Arena is an indoor arena in Hull, England. It can seat "
+                "3,750 spectators.")
+TEAM = passage("team", "Hull Stingrays", "The Hull Stingrays were an ice hockey team. They played their home games at "
+               "the Ferens Ice Arena from 2003 until 2015.")
+
+
+
+
+def test_the_link_names_what_the_question_names_beside_the_answer_passages_subject() -> None:
+    question = "Which country was the actress who played Nora Vale appointed ambassador to?"
+    link = linking_sentence(question, [ACTRESS], [ACTRESS, ARENA, FILM])
+    assert link is not None
+    assert link.passage == FILM
+    assert FILM.text[link.start:link.end] == "It stars Elsa Brandt as Nora Vale, a teenager who dreams of the stage."
+    assert {"nora", "vale"} <= link.named and "brandt" in link.bridge
+
+
+def test_of_two_sentences_naming_the_question_the_one_sharing_more_names_links() -> None:
+    # Both of the team's sentences name the Stingrays and share "ice" with the arena's passage; only the second
+    # names the arena.
+    link = linking_sentence("How many people can the arena of the Hull Stingrays seat?", [ARENA], [ARENA, TEAM])
+    assert link is not None
+    assert TEAM.text[link.start:link.end].startswith("They played their home games at the Ferens Ice Arena")
+
+
+@pytest.mark.parametrize(("question", "retrieved"), [
+    ("Which country was Elsa Brandt appointed ambassador to?", [ACTRESS, FILM]),  # the cited passage names all
+    ("Which country was the actress who played Nora Vale appointed ambassador to?", [ACTRESS, ARENA]),  # no link
+    ("Which country was the actress who played Nora Vale appointed ambassador to?", [ACTRESS]),
+])
+def test_no_link_where_none_is_needed_or_found(question: str, retrieved: list[Passage]) -> None:
+    assert linking_sentence(question, [ACTRESS], retrieved) is None
+    assert linked("Chile [1].", [Citation(1, ACTRESS)], question, retrieved) == ("Chile [1].", (Citation(1, ACTRESS),))
+
+
+def test_a_month_or_a_number_both_passages_give_is_no_link() -> None:
+    report = passage("r", "Harbour Nights review", "In May 1974 the critics praised Nora Vale as a role.")
+    actress = passage("a", "Elsa Brandt", "In May 1974 she was appointed ambassador to Chile.")
+    assert not bridge_terms([actress], "Who played Nora Vale?") & {"may", "1974"}
+    assert linking_sentence("Which country was the actress who played Nora Vale sent to?", [actress],
+                            [actress, report]) is None
+
+
+def test_the_link_is_quoted_and_cited_after_the_answer() -> None:
+    citations = (Citation(1, ACTRESS, "In 1974 Brandt was appointed ambassador to Chile."),)
+    text, cited = linked("Chile [1].", citations, "Which country was the star of Harbour Nights sent to?",
+                         [ACTRESS, FILM])
+    # The film's title names it in both sentences; the second also names the actress.
+    link = "It stars Elsa Brandt as Nora Vale, a teenager who dreams of the stage."
+    assert text == f'Chile [1]. {LINK_OPENING}"{link}" [2]'
+    assert [citation.number for citation in cited] == [1, 2]
+    assert cited[1].passage == FILM and cited[1].quote == link
+    assert FILM.text[slice(*cited[1].spans[0])] == cited[1].quote
+
+
+FILM_ARTICLE = ("Harbour Nights\n"
+                "Harbour Nights is a 1951 American comedy film. It stars Elsa Brandt as Nora Vale, a teenager who "
+                "dreams of the stage. The film was shot in Baltimore.\n")
+ACTRESS_ARTICLE = ("Elsa Brandt\n"
+                   "Elsa Brandt was an American actress and diplomat. After leaving films she entered politics, and in "
+                   "1974 she was appointed ambassador to Chile. She died in 2011.\n")
+UNIVERSITY_ARTICLE = ("Ridgeway University\n"
+                      "Ridgeway University is a public university whose main campus is in Lorne, Kansas. It was "
+                      "founded in 1866.\n")
+SONG_ARTICLE = ("Onward Ridgeway\n"
+                "\"Onward Ridgeway\" is the fight song of Ridgeway University. It was written in 1912 by the student "
+                "George Pike.\n")
+BAKERY_ARTICLE = ("Quayside Bakery\n"
+                  "The Quayside Bakery in Maplewood won the county bread prize for its rye loaf. The judges tasted 64 "
+                  "loaves. The bakery opened in 1998 and employs eleven people.\n")
+
+
+@pytest.fixture(scope="module")
+def linked_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
+    from rag.ingest.indexer import UpdateOptions, update_index
+
+    articles = tmp_path_factory.mktemp("link-articles")
+    for name, text in {"film.txt": FILM_ARTICLE, "actress.txt": ACTRESS_ARTICLE, "university.txt": UNIVERSITY_ARTICLE,
+                       "song.txt": SONG_ARTICLE, "bakery.txt": BAKERY_ARTICLE}.items():
+        write(articles, name, text)
+    folder = tmp_path_factory.mktemp("link-index")
+    update_index([articles], folder, real_embedder, UpdateOptions(progress=False))
+    return folder
+
+
+@pytest.mark.parametrize(("question", "hops"), [
+    ("Which country was the Harbour Nights star playing Nora Vale appointed ambassador to?",
+     {"Elsa Brandt", "Harbour Nights"}),
+    ("What is the fight song of the university whose main campus is in Lorne?",
+     {"Onward Ridgeway", "Ridgeway University"}),
+])
+def test_a_two_hop_question_answered_in_one_hop_cites_both_articles(linked_index: Path, real_embedder, real_llm,  # type: ignore[no-untyped-def]
+                                                                    question: str, hops: set[str]) -> None:
+    from rag.answer.assistant import Assistant
+
+    assistant = Assistant.load(linked_index, embedder=real_embedder, llm=real_llm)
+    answer = assistant.ask(question)
+    assert not answer.refused, answer
+    assert hops <= {citation.passage.title for citation in answer.citations}, answer
+    assert LINK_OPENING in answer.text or len(answer.citations) > 1, answer.text
+    assert [citation.number for citation in answer.citations] == list(range(1, len(answer.citations) + 1))
+    for citation in answer.citations:  # every cited quote is the passage's own words
+        assert citation.quote and citation.quote in " ".join(citation.passage.text.split()), citation
+
+
+def test_a_question_its_answer_passage_names_whole_gets_no_link(linked_index: Path, real_embedder,  # type: ignore[no-untyped-def]
+                                                                real_llm) -> None:
+    from rag.answer.assistant import Assistant
+
+    assistant = Assistant.load(linked_index, embedder=real_embedder, llm=real_llm)
+    answer = assistant.ask("Which country was Elsa Brandt appointed ambassador to?")
+    assert not answer.refused, answer
+    assert LINK_OPENING not in answer.text
+    assert {citation.passage.title for citation in answer.citations} == {"Elsa Brandt"}, answer
