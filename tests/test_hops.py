@@ -40,6 +40,39 @@ from tests.conftest import write
      "Rollo was born in which year?"),
     ("The football manager who recruited David Beckham managed Manchester United during what timeframe?",
      "Who recruited David Beckham?", "Rollo managed Manchester United during what timeframe?"),
+    ("Which stadium did the team that won the 1998 cup play in?", "Who won the 1998 cup?",
+     "Which stadium did Rollo play in?"),  # the verb's preposition stays with it
+    # a clause with a subject of its own: "whose", "where", "in which"
+    ("What is the fight song of the university whose main campus is in Lawrence?",
+     "Which university's main campus is in Lawrence?", "What is the fight song of Rollo?"),
+    ("Where was the singer whose debut album is Velvet Harbor born?", "Which singer's debut album is Velvet Harbor?",
+     "Where was Rollo born?"),
+    ("What is the fight song of the university whose campus is in Lawrence and whose branches are in Topeka?",
+     "Which university's campus is in Lawrence and whose branches are in Topeka?", "What is the fight song of Rollo?"),
+    ("The arena where the Hull Stingrays played their home games can seat how many people?",
+     "Which arena is where the Hull Stingrays played their home games?", "Rollo can seat how many people?"),
+    ("How many people live in the town where Priya Sandhu was born?", "Where was Priya Sandhu born?",
+     "How many people live in Rollo?"),
+    ("In what year was the university where Sergei Kazakov coached founded?",
+     "Which university is where Sergei Kazakov coached?", "In what year was Rollo founded?"),
+    ("In what year was the city in which the band was formed founded?", "In which city was the band formed?",
+     "In what year was Rollo founded?"),
+    # a clause holding what is asked: the words before it state what the first hop asks
+    ("Larch Lake is in a county that has how many inhabitants?", "Larch Lake is in which county?",
+     "Rollo has how many inhabitants?"),
+    ("Velvet Harbor is the debut album of a Norwegian band that was formed by who?",
+     "Velvet Harbor is the debut album of which Norwegian band?", "Rollo was formed by who?"),
+    ("The Oberoi family is part of a hotel company that has a head office in what city?",
+     "The Oberoi family is part of which hotel company?", "Rollo has a head office in what city?"),
+    ("Quiet Harbour was directed by a woman who was born in what town?", "Quiet Harbour was directed by which woman?",
+     "Rollo was born in what town?"),
+    # a role of something named, said with a possessive
+    ("What year was Acme Rail's founder born?", "Who is the founder of Acme Rail?", "What year was Rollo born?"),
+    ("Where was Queen's lead singer born?", "Who is the lead singer of Queen?", "Where was Rollo born?"),
+    ("What was the University of Kansas's founder's occupation?", "Who is the founder of the University of Kansas?",
+     "What was Rollo's occupation?"),
+    ("What did Jan van Riebeeck's father do for a living?", "Who is the father of Jan van Riebeeck?",
+     "What did Rollo do for a living?"),
 ])
 def test_hop_plan_names_the_bridge_where_the_description_was(question: str, first: str, second: str) -> None:
     plan = hop_plan(question)
@@ -62,6 +95,26 @@ def test_hop_plan_names_the_bridge_where_the_description_was(question: str, firs
     "Who was the first person who reached the pole?",  # picked out by order: what is asked
     "What is the alpine valley that the Rhine flows through?",  # "What is the…": the thing itself
     "Southern California had a population of 22,680,010 according to the census from which year?",
+    "What is the name given to the district that is associated with the motion picture industry?",
+    # "whose", "where", "in which"
+    "From whom did the Huguenots purchase the land where they settled?",  # a pronoun the first hop cannot read
+    "What is the name of the university whose main campus is in Lawrence?",
+    "What is the university whose main campus is in Lawrence?",
+    "What can be viewed as an informal language where the language instances whose input is yes?",  # nested
+    "The stadium where the Lenn Valley club plays holds how many people?",  # no verb a rule can tell
+    # a clause holding what is asked
+    "An igneous rock is a rock that crystallizes from what?",  # says what it is
+    "Century City is an example of a district that belongs to which city?",
+    "Each of the extended metropolitan areas has a population that exceeds what number?",  # its own attribute
+    "Some of the export commodities that were used for oil purchases helped create tensions where?",
+    "Is Larch Lake in a county that has a port?",  # yes or no
+    "What is an example of a country that has a monarchy?",  # any one: "a", not "the"
+    # possessives
+    "Who is Acme Rail's founder?",  # asks for the holder
+    "What was Acme Rail's founder's name?",
+    "What is the name of Acme Rail's founder?",
+    "Where is the company's founder buried?",  # no name owns the role
+    "What was Acme Rail's annual revenue?",  # no role
 ])
 def test_a_one_hop_question_has_no_hop_plan(question: str) -> None:
     assert hop_plan(question) is None
@@ -73,6 +126,22 @@ def test_the_second_hop_markers_follow_the_bridge() -> None:
     text = f"{bridge_sentence('Rollo', plan)} {renumbered('He was crowned in Rouen [1], in 912 [2].', {1: 2, 2: 3})}"
     assert text == "Rollo led the Normans [1]. He was crowned in Rouen [2], in 912 [3]."
     assert renumbered("Twice [2, 1].", {1: 2, 2: 2}) == "Twice [2]."
+
+
+@pytest.mark.parametrize(("question", "sentence"), [
+    ("Where was the one who led the Normans crowned?", "Rollo led the Normans [1]."),
+    ("What is the fight song of the university whose main campus is in Lawrence?",
+     "Rollo is the university whose main campus is in Lawrence [1]."),
+    ("The arena where the Hull Stingrays played their home games can seat how many people?",
+     "Rollo is the arena where the Hull Stingrays played their home games [1]."),
+    ("The Oberoi family is part of a hotel company that has a head office in what city?",
+     "The Oberoi family is part of Rollo [1]."),
+    ("What year was Acme Rail's founder born?", "Rollo is the founder of Acme Rail [1]."),
+])
+def test_the_bridge_sentence_says_the_first_hop(question: str, sentence: str) -> None:
+    plan = hop_plan(question)
+    assert plan is not None
+    assert bridge_sentence("Rollo", plan) == sentence
 
 
 def test_a_bridge_names_something_new() -> None:
