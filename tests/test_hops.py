@@ -333,3 +333,62 @@ def test_a_same_question_is_answered_yes_or_no_citing_both(tmp_path_factory: pyt
     assert other.text.startswith("No: Ilse Brandt German"), other.text
     assert "Swedish [" in other.text and {"Ilse Brandt", "Sigrid Holm"} <= {
         citation.passage.title for citation in other.citations}, other
+
+
+COLLEGE = ("Thornbury College\n"
+           "Thornbury College is a public university founded in 1872. The main campus of Thornbury College is in "
+           "Harwick, beside the river Lune. It has about 9,000 students.\n")
+OWLS = ("Thornbury Owls\n"
+        "The Thornbury Owls are the sports teams of Thornbury College. The fight song of the Owls is \"Onward, Grey "
+        "Wings\", written in 1921. The teams play in green and grey.\n")
+STINGRAYS = ("Kestrel Bay Stingrays\n"
+             "The Kestrel Bay Stingrays were an ice hockey team from 1989 to 2015. The Stingrays played their home "
+             "games at the Marlow Arena. They won the league twice.\n")
+ARENA = ("Marlow Arena\n"
+         "Marlow Arena is an indoor arena on the harbour front. The arena can seat 3,500 people for ice hockey. It "
+         "opened in 1988.\n")
+ALBUM = ("Velvet Harbor\n"
+         "Velvet Harbor is the debut album of the Norwegian band Glass Fjord, released in 2009. It was recorded in a "
+         "church in Stavanger.\n")
+BAND = ("Glass Fjord\n"
+        "Glass Fjord is a Norwegian indie band. The band was formed by the singer Ingrid Solberg in Bergen in 2004. "
+        "Its second album won a Spellemann award.\n")
+VILLAGE = ("Ashbury\n"
+           "Ashbury is a village on the edge of the moors. About 1,200 people live in Ashbury. Its church dates from "
+           "the twelfth century.\n")
+
+
+@pytest.fixture(scope="module")
+def forms_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
+    return indexed(tmp_path_factory, real_embedder, "forms", {
+        "college.txt": COLLEGE, "owls.txt": OWLS, "stingrays.txt": STINGRAYS, "arena.txt": ARENA,
+        "album.txt": ALBUM, "band.txt": BAND, "village.txt": VILLAGE, "club.txt": CLUB, "rower.txt": ROWER,
+        "film.txt": FILM, "director.txt": DIRECTOR, "bakery.txt": BAKERY, "harlow.txt": HARLOW})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "opening", "titles"), [
+    ("What is the fight song of the college whose main campus is in Harwick?",
+     "Thornbury College is the college whose main campus is in Harwick [1].", {"Thornbury College", "Thornbury Owls"}),
+    ("The arena where the Kestrel Bay Stingrays played their home games can seat how many people?",
+     "Marlow Arena is the arena where the Kestrel Bay Stingrays played their home games [1].",
+     {"Kestrel Bay Stingrays", "Marlow Arena"}),
+    ("Velvet Harbor is the debut album of a Norwegian band that was formed by who?",
+     "Velvet Harbor is the debut album of Glass Fjord [1].", {"Velvet Harbor", "Glass Fjord"}),
+    ("Where was Quiet Harbour's director born?", "Mirela Voss is the director of Quiet Harbour [1].",
+     {"Quiet Harbour", "Mirela Voss"}),
+    ("How many people live in the village where Priya Sandhu was born?", "", {"Priya Sandhu", "Ashbury"}),
+    ("The Lenn Valley rowing club was captained by a rower who was born in which village?",
+     "The Lenn Valley rowing club was captained by Priya Sandhu [1].", {"Lenn Valley rowing club", "Priya Sandhu"}),
+])
+def test_each_form_is_answered_in_two_hops(forms_index: Path, real_embedder, real_llm,  # type: ignore[no-untyped-def]
+                                          question: str, opening: str, titles: set[str]) -> None:
+    """Real embedder, finder, span reader and model: the bridge found in one article (its sentence said first, from
+    the plan and the reader's span, not the model's words), the question asked of it answered from the other."""
+    from rag.answer.assistant import Assistant
+
+    assistant = Assistant.load(forms_index, embedder=real_embedder, llm=real_llm)
+    answer = assistant.ask(question)
+    assert not answer.refused, answer
+    assert titles <= {citation.passage.title for citation in answer.citations}, answer
+    assert answer.text.startswith(opening), answer.text
