@@ -66,6 +66,12 @@ from tests.conftest import write
      "The Oberoi family is part of which hotel company?", "Rollo has a head office in what city?"),
     ("Quiet Harbour was directed by a woman who was born in what town?", "Quiet Harbour was directed by which woman?",
      "Rollo was born in what town?"),
+    # a participle and its named agent
+    ("What is the debut album of the band formed by Ingrid Solberg?", "Which band was formed by Ingrid Solberg?",
+     "What is the debut album of Rollo?"),
+    ("In what year was the 1995 film starring Bob Hoskins released?", "Which 1995 film starred Bob Hoskins?",
+     "In what year was Rollo released?"),
+    ("Where was the player signed by Lenn Valley born?", "Who was signed by Lenn Valley?", "Where was Rollo born?"),
     # a role of something named, said with a possessive
     ("What year was Acme Rail's founder born?", "Who is the founder of Acme Rail?", "What year was Rollo born?"),
     ("Where was Queen's lead singer born?", "Who is the lead singer of Queen?", "Where was Rollo born?"),
@@ -109,6 +115,11 @@ def test_hop_plan_names_the_bridge_where_the_description_was(question: str, firs
     "Some of the export commodities that were used for oil purchases helped create tensions where?",
     "Is Larch Lake in a county that has a port?",  # yes or no
     "What is an example of a country that has a monarchy?",  # any one: "a", not "the"
+    # a participle
+    "What denomination are the schools run by Academic Colleges Group?",  # a plural: any of them
+    "How many square miles large was the region impacted by the 2010 drought?",  # a number, not a name
+    "What is the name of the film directed by Mirela Voss?",
+    "What was the film directed by Mirela Voss?",
     # possessives
     "Who is Acme Rail's founder?",  # asks for the holder
     "What was Acme Rail's founder's name?",
@@ -351,11 +362,18 @@ ALBUM = ("Velvet Harbor\n"
          "Velvet Harbor is the debut album of the Norwegian band Glass Fjord, released in 2009. It was recorded in a "
          "church in Stavanger.\n")
 BAND = ("Glass Fjord\n"
-        "Glass Fjord is a Norwegian indie band. The band was formed by the singer Ingrid Solberg in Bergen in 2004. "
+        "Glass Fjord is a Norwegian indie band. Glass Fjord was formed by the singer Ingrid Solberg in Bergen in 2004. "
         "Its second album won a Spellemann award.\n")
 VILLAGE = ("Ashbury\n"
            "Ashbury is a village on the edge of the moors. About 1,200 people live in Ashbury. Its church dates from "
            "the twelfth century.\n")
+
+YARD = ("Carrow Yards\n"
+        "Carrow Yards is a shipyard in Tyneford. Its best known ship, the Merrow Star, was built by Carrow Yards in "
+        "1911. The yard closed in 1966.\n")
+SHIP = ("Merrow Star\n"
+        "The Merrow Star was a cargo steamer. The Merrow Star sank off Cape Lorne in 1923 with all hands. A memorial "
+        "stands in the harbour.\n")
 
 
 @pytest.fixture(scope="module")
@@ -363,7 +381,8 @@ def forms_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path
     return indexed(tmp_path_factory, real_embedder, "forms", {
         "college.txt": COLLEGE, "owls.txt": OWLS, "stingrays.txt": STINGRAYS, "arena.txt": ARENA,
         "album.txt": ALBUM, "band.txt": BAND, "village.txt": VILLAGE, "club.txt": CLUB, "rower.txt": ROWER,
-        "film.txt": FILM, "director.txt": DIRECTOR, "bakery.txt": BAKERY, "harlow.txt": HARLOW})
+        "film.txt": FILM, "director.txt": DIRECTOR, "bakery.txt": BAKERY, "harlow.txt": HARLOW,
+        "yard.txt": YARD, "ship.txt": SHIP})
 
 
 @pytest.mark.slow
@@ -378,6 +397,7 @@ def forms_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path
     ("Where was Quiet Harbour's director born?", "Mirela Voss is the director of Quiet Harbour [1].",
      {"Quiet Harbour", "Mirela Voss"}),
     ("How many people live in the village where Priya Sandhu was born?", "", {"Priya Sandhu", "Ashbury"}),
+    ("In which year did the ship built by Carrow Yards sink?", "", {"Carrow Yards", "Merrow Star"}),
     ("The Lenn Valley rowing club was captained by a rower who was born in which village?",
      "The Lenn Valley rowing club was captained by Priya Sandhu [1].", {"Lenn Valley rowing club", "Priya Sandhu"}),
 ])

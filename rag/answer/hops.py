@@ -14,6 +14,8 @@ the second is the question with the bridge named (`HopPlan.second(bridge)`). The
   part of a hotel company that has a head office in what city?"): the first hop asks what is stated ("The Oberoi
   family is part of which hotel company?"), the second the clause ("The Oberoi Group has a head office in what
   city?");
+- a participle with its named agent: "the film directed by Mirela Voss" ("Which film was directed by Mirela
+  Voss?"), "the 1995 film starring Bob Hoskins";
 - a role of something named: "the director of the film Big Stone Gap", "Acme Rail's founder" ("Who is the founder
   of Acme Rail?").
 
@@ -111,6 +113,12 @@ SUBJECT_OPENINGS = frozenset({"the", "a", "an", "this", "these", "those"})
 """Words that open a clause's own subject ("the city where *the* band formed"), as a name does: not "the census from
 which *year*", where "which" asks; nor a pronoun ("the land where *they* settled"), which a first hop asked alone
 cannot read."""
+
+_REDUCED = re.compile(r"[Tt]he\s+(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)"
+                      r"(?P<noun>[a-z]+)\s+(?P<participle>(?:[a-z]+ed|written|built|made|drawn|sung|run|held|led|won)"
+                      r"\s+by|starring|featuring)\s+(?P<agent>\S.*)$")
+"""A description by a participle with its agent ("the film *directed by* Mirela Voss", "a movie *starring* Arnold
+Schwarzenegger"): what a relative clause says, shortened."""
 
 DEFINING = frozenset({"example", "kind", "type", "sort", "form", "instance", "variety"})
 """Nouns that make "X is an example of a district that…" say what X is, not name another thing."""
@@ -211,7 +219,8 @@ def hop_plan(question: str) -> HopPlan | None:
     """
     for opening in re.finditer(r"\b(?:the|an?)\b", question, re.IGNORECASE):
         definite = opening.group(0).lower() == "the"  # "a director of…" is any one: no role description
-        plan = (definite and _role_plan(question, opening.start())) or _relative_plan(question, opening.start())
+        plan = ((definite and (_role_plan(question, opening.start()) or _participle_plan(question, opening.start())))
+                or _relative_plan(question, opening.start()))
         if plan is not None:
             return plan
     return _possessive_plan(question)
@@ -425,6 +434,52 @@ def _clause_verb(words: list[str], index: int) -> bool:
     return (word.lower() in MODALS or re.fullmatch(r"[a-z]+ed", word) is not None
             or (re.fullmatch(r"[a-z]+[^su]s", word) is not None
                 and (words[index - 1][:1].isupper() or words[index - 1].endswith("ly"))))
+
+
+def _participle_plan(question: str, start: int) -> HopPlan | None:
+    """The hop plan of a description by a participle and a named agent starting at `start` ("the film directed by
+    Mirela Voss", "the film starring Bob Hoskins"), or None: not for a plural ("the schools run by Academic Colleges
+    Group" are any of them, not one thing), nor when the question asks for the description itself.
+
+    >>> plan = _participle_plan("Where was the film directed by Mirela Voss shot?", 10)
+    >>> plan.first, plan.second("Quiet Harbour")
+    ('Which film was directed by Mirela Voss?', 'Where was Quiet Harbour shot?')
+    >>> bridge_sentence("Quiet Harbour", plan)
+    'Quiet Harbour is the film directed by Mirela Voss [1].'
+    >>> _participle_plan("In what year was the 1995 film starring Bob Hoskins released?", 17).first
+    'Which 1995 film starred Bob Hoskins?'
+    >>> _participle_plan("When was the band formed by Ingrid Solberg's first album out?", 9).second("Glass Fjord")
+    "When was Glass Fjord's first album out?"
+    >>> _participle_plan("What denomination are the schools run by Academic Colleges Group?", 25) is None
+    True
+    """
+    match = _REDUCED.match(question, start)
+    if match is None:
+        return None
+    noun, participle = match.group("noun"), match.group("participle")
+    modifiers = match.group("modifiers").split()
+    if (noun in NOT_A_THING | STOP_WORDS | PREPOSITIONS | NOT_MODIFIERS or re.search(r"(?:ed|s)$", noun)
+            or any(word in NOT_MODIFIERS | STOP_WORDS or word.endswith("ed") for word in modifiers)):
+        return None
+    before = question[:match.start()].split()
+    if _asks_itself(before):
+        return None
+    agent_words = match.group("agent").split()
+    named = _named_end(agent_words, most_leading=3)
+    if named is None or next(word for word in agent_words if _capitalised(word))[0].isdigit():
+        return None  # "decreased by 18%", "impacted by the 2010 drought": a number, not a name
+    end = match.start("agent") + _offset_after(match.group("agent"), named)
+    end -= len(question[:end]) - len(question[:end].rstrip("?"))
+    if re.search(r"\w['’]s$", question[:end]):  # "the band formed by Ingrid Solberg's": the possessive is the band's
+        end -= 2
+    if not _opens_well(question, before, end):
+        return None
+    agent = question[match.start("agent"):end]
+    described = " ".join((*modifiers, noun))
+    asked = "Who" if noun in PEOPLE else f"Which {described}"
+    verb = "starred" if participle == "starring" else "featured" if participle == "featuring" else f"was {participle}"
+    return HopPlan(question, f"{asked} {verb} {agent}?", f"is the {described} {participle} {agent}", match.start(),
+                   end)
 
 
 def _role_plan(question: str, start: int) -> HopPlan | None:
