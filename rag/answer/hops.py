@@ -352,6 +352,10 @@ def _subject_clause_plan(question: str, match: re.Match[str], before: list[str],
     ('In which city was the band formed?', 'In what year was Leeds founded?')
     >>> bridge_sentence("Leeds", plan)
     'Leeds is the city in which the band was formed [1].'
+    >>> question = "Who founded the city where the band has its studio?"
+    >>> _subject_clause_plan(question, _DESCRIPTION.match(question, 12), question[:12].split(),
+    ...                      "the band has its studio".split()).first
+    'Which city is where the band has its studio?'
     """
     relative = match.group("relative").lower()
     if relative != "whose" and words[0].lower() not in SUBJECT_OPENINGS and not words[0][:1].isupper():
@@ -374,7 +378,9 @@ def _subject_clause_plan(question: str, match: re.Match[str], before: list[str],
     else:
         verb = next(index for index in range(1, len(kept)) if _clause_verb(kept, index))
         asked = "Where" if relative == "where" else f"{relative.split()[0].capitalize()} which {described}"
-        if kept[verb].lower() in MODALS:  # "the band was formed": "was the band formed"
+        following = kept[verb + 1].lower() if verb + 1 < len(kept) else ""
+        if kept[verb].lower() in MODALS - {"has", "have", "had"} or re.fullmatch(PARTICIPLE + "|been", following):
+            # "the band was formed": "was the band formed"; not "has its studio" ("has the band its studio")
             first = f"{asked} {kept[verb]} {' '.join(kept[:verb])} {' '.join(kept[verb + 1:])}".rstrip(",;: ") + "?"
         elif relative == "where":
             first = f"Which {described} is where {clause}?"
