@@ -79,6 +79,7 @@ from tests.conftest import write
      "What was Rollo's occupation?"),
     ("What did Jan van Riebeeck's father do for a living?", "Who is the father of Jan van Riebeeck?",
      "What did Rollo do for a living?"),
+    ("Which country is Acme Rail's founder from?", "Who is the founder of Acme Rail?", "Which country is Rollo from?"),
 ])
 def test_hop_plan_names_the_bridge_where_the_description_was(question: str, first: str, second: str) -> None:
     plan = hop_plan(question)
@@ -126,6 +127,7 @@ def test_hop_plan_names_the_bridge_where_the_description_was(question: str, firs
     "What is the name of Acme Rail's founder?",
     "Where is the company's founder buried?",  # no name owns the role
     "What was Acme Rail's annual revenue?",  # no role
+    "What is Acme Rail's head office?",  # the role word qualifies a noun
 ])
 def test_a_one_hop_question_has_no_hop_plan(question: str) -> None:
     assert hop_plan(question) is None

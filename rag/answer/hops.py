@@ -565,8 +565,10 @@ def _possessive_plan(question: str) -> HopPlan | None:
     "What was Amos Lawrence's occupation?"
     >>> hop_plan("Who is Acme Rail's founder?"), hop_plan("What was Acme Rail's founder's name?")
     (None, None)
+    >>> hop_plan("What is Acme Rail's head office?")  # "head" of an office, no person
     """
     for found in re.finditer(r"(?<=\w)['’]s((?:\s+[a-z]+(?:-[a-z]+)?\b){1,3})", question):
+        spans = [word.span() for word in re.finditer(r"\S+", found.group(1))]
         following = found.group(1).split()
         role = next((index for index, word in enumerate(following) if word in ROLES), None)
         if role is None or any(word in NOT_MODIFIERS | STOP_WORDS for word in following[:role]):
@@ -578,8 +580,9 @@ def _possessive_plan(question: str) -> HopPlan | None:
         words = question[:found.start()].split()
         before, named = words[:owner], " ".join(words[owner:])
         start = len(question[:found.start()]) - len(named)
-        end = found.start(1) + found.group(1).index(following[role]) + len(following[role])
-        if re.match(r"['’]s\s+name\b", question[end:]) or not _opens_well(question, before, end):
+        end = found.start(1) + spans[role][1]
+        if (re.match(r"['’]s\s+name\b", question[end:]) or not _opens_well(question, before, end)
+                or not _ends_noun_phrase(question[end:], before)):
             continue
         # "What was Acme Rail's founder known for?", "… founder's occupation?" ask of the founder, not for them
         if _asks_itself(before) and not re.match(r"\s*[a-z]+(?:ed|en|wn)\b|['’]s\b", question[end:]):
@@ -587,6 +590,26 @@ def _possessive_plan(question: str) -> HopPlan | None:
         clause = f"is the {described} of {named}"
         return HopPlan(question, f"Who {clause}?", clause, start, end)
     return None
+
+
+def _ends_noun_phrase(after: str, before: list[str]) -> bool:
+    """Whether a role word ends its noun phrase, by what comes `after` it: the question's end or a preposition
+    closing it ("… from?"), a possessive, an auxiliary or a participle ("… founder *was* born", "… founder *born*"),
+    or, after "did"/"does"…, any verb ("Where did Acme Rail's founder *die*?"). Not a noun it qualifies ("Acme
+    Rail's head *office*").
+
+    >>> _ends_noun_phrase(" born?", ["Where", "was"]), _ends_noun_phrase(" die?", ["Where", "did"])
+    (True, True)
+    >>> _ends_noun_phrase(" office?", ["What", "is"])
+    False
+    """
+    words = after.split()
+    if not words or (re.fullmatch(r"[a-z]+\?", words[0]) and words[0][:-1] in STOP_WORDS | PREPOSITIONS):
+        return True
+    following = words[0].rstrip("?,;:").lower()
+    return (after.startswith(("'s", "’s", "?")) or following in MODALS
+            or re.fullmatch(PARTICIPLE, following) is not None
+            or any(word.lower() in {"did", "does", "do", "will", "can", "could", "would"} for word in before))
 
 
 def _owner_start(words: list[str]) -> int | None:
