@@ -117,8 +117,8 @@ cannot read."""
 _REDUCED = re.compile(r"[Tt]he\s+(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)"
                       r"(?P<noun>[a-z]+)\s+(?P<participle>(?:[a-z]+ed|written|built|made|drawn|sung|run|held|led|won)"
                       r"\s+by|starring|featuring)\s+(?P<agent>\S.*)$")
-"""A description by a participle with its agent ("the film *directed by* Mirela Voss", "a movie *starring* Arnold
-Schwarzenegger"): what a relative clause says, shortened."""
+"""A description by a participle with its agent ("the film *directed by* Mirela Voss", "the movie *starring* Arnold
+Schwarzenegger"): what a relative clause says, shortened; after "the" only (`_participle_plan`)."""
 
 DEFINING = frozenset({"example", "kind", "type", "sort", "form", "instance", "variety"})
 """Nouns that make "X is an example of a district that…" say what X is, not name another thing."""
