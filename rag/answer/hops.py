@@ -1,15 +1,34 @@
 """Two-hop questions: a question that names what it asks about only by a description of it ("Where was the one who
 led the Normans crowned?") needs that thing found first (the bridge: Rollo), then the question asked of it.
 
-`hop_plan` reads the description (a relative clause after "the one", "the city", "the American actor"…: "the one
-who led the Normans"; or a role of something named: "the director of the film Big Stone Gap") and plans the two
-hops: the first asks for what it describes (`HopPlan.first`: "Who led the Normans?"), the second is
-the question with the bridge named (`HopPlan.second("Rollo")`: "Where was Rollo crowned?"). `bridge_sentence` says
-the first hop as the answer's opening ("Rollo led the Normans [1]."), and `renumbered` moves the second hop's
-markers after it. The assistant (`rag.answer.assistant`) runs the hops: the span reader finds the bridge in the
-first hop's evidence, the second hop is answered as any question is (its sentences checked, its quotes checked),
-and the two are joined only when the second cites a passage the first does not (the question needed both); else
-the question is answered in one hop, as before.
+`hop_plan` reads the description and plans the two hops: the first asks for what it describes (`HopPlan.first`),
+the second is the question with the bridge named (`HopPlan.second(bridge)`). The descriptions read:
+
+- a relative clause after "the one", "the city", "the American actor"…: "Where was the one who led the Normans
+  crowned?" ("Who led the Normans?", then "Where was Rollo crowned?");
+- one with a subject of its own, after "whose", "where", "in which"…: "What is the fight song of the university
+  whose main campus is in Lawrence?" ("Which university's main campus is in Lawrence?"), "The arena where the Hull
+  Stingrays played can seat how many people?" ("Which arena is where the Hull Stingrays played?"), "… the city in
+  which the band was formed" ("In which city was the band formed?");
+- a clause that holds what is asked, the question stating something of the thing before it ("The Oberoi family is
+  part of a hotel company that has a head office in what city?"): the first hop asks what is stated ("The Oberoi
+  family is part of which hotel company?"), the second the clause ("The Oberoi Group has a head office in what
+  city?");
+- a participle with its named agent: "the film directed by Mirela Voss" ("Which film was directed by Mirela
+  Voss?"), "the 1995 film starring Bob Hoskins";
+- a role of something named: "the director of the film Big Stone Gap", "Acme Rail's founder" ("Who is the founder
+  of Acme Rail?").
+
+`bridge_sentence` says the first hop as the answer's opening ("Rollo led the Normans [1].", "The Oberoi family is
+part of The Oberoi Group [1]."), and `renumbered` moves the second hop's markers after it. The assistant
+(`rag.answer.assistant`) runs the hops: the span reader finds the bridge in the first hop's evidence, the second hop
+is answered as any question is (its sentences checked, its quotes checked), and the two are joined only when the
+second cites a passage the first does not (the question needed both); else the question is answered in one hop, as
+before.
+
+Reading a description where there is none sends a one-hop question down that path: each form is guarded (a
+description the question asks for itself, "the name of…", a pronoun subject the first hop could not read alone, "X
+is an example of a…"), and the forms were checked on the SQuAD dev questions (docs/quality.md).
 
 Comparisons of two named things ("Which was started first, A or B?") are `rag.answer.comparisons`'.
 
@@ -25,11 +44,14 @@ from dataclasses import dataclass
 from rag.answer.prompts import MARKER
 from rag.text import STOP_WORDS, content_words
 
-_DESCRIPTION = re.compile(r"[Tt]he\s+(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)"
-                          r"(?P<noun>[a-z]+)\s+(?P<relative>who|that|which)\s+(?P<clause>\S.*?)\s*\??\s*$")
-"""A description: "the", up to three modifiers ("American", "1995", "English rock"), and a common noun (lower case:
-not a name) with a relative clause running to the end of the question (where it really ends is decided by
-`_clause_end`)."""
+_DESCRIPTION = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
+                          r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)(?P<noun>[a-z]+)\s+"
+                          r"(?P<relative>who|that|which|whose|where|(?:in|at|on|from|for|by|with|under) which)\s+"
+                          r"(?P<clause>\S.*?)\s*\??\s*$")
+"""A description: "the" (or "a"/"an", read only when the clause asks: `_asked_in_clause`), up to three modifiers
+("American", "1995", "English rock"), and a common noun (lower case: not a name) with a relative clause running to
+the end of the question (where it really ends is decided by `_clause_end`, or `_subject_clause_end` for a clause
+with a subject of its own: "whose main campus is…", "where the Stingrays played…", "in which the band formed…")."""
 
 NOT_MODIFIERS = frozenset({"first", "second", "third", "last", "only", "same", "other", "next", "previous", "main",
                            "one", "ones", "former", "latter", "following", "above"})
@@ -45,7 +67,8 @@ ROLES = frozenset({"director", "author", "writer", "founder", "co-founder", "cre
 """People a description "the <role> of <something named>" picks out ("the director of the film Big Stone Gap"); lower
 case only: "the President of Warsaw" is a title the articles name as such."""
 
-NAME_JOINERS = frozenset({"of", "the", "and", "de", "in", "for", "a", "an", "on", "to", "&"})
+NAME_JOINERS = frozenset({"of", "the", "and", "de", "in", "for", "a", "an", "on", "to", "&", "van", "von", "der",
+                          "da", "di", "du", "la", "le"})
 """Lower-case words inside a name ("Kiss and Tell", "Lord of the Rings"): part of it only between capitalised words."""
 
 ASKING = re.compile(r"\b(?:what|which|how many|how much)\s+\w", re.IGNORECASE)
@@ -53,6 +76,9 @@ ASKING = re.compile(r"\b(?:what|which|how many|how much)\s+\w", re.IGNORECASE)
 led the Normans was who?" asks for the description itself."""
 
 COPULAS = frozenset({"is", "was", "are", "were"})
+
+PARTICIPLE = r"[a-z]+(?:ed|en|wn)|born|built|held|made|won|begun|sung|sold|run|found|set|put|known|led|fought|lost|met"
+"""A past participle closing a question after its subject ("When was … *founded*?"), as a rule can tell."""
 
 PREPOSITIONS = frozenset({"from", "through", "across", "after", "before", "during", "within", "without", "upon",
                           "among", "between", "behind", "beyond", "toward", "towards", "near", "since", "until"})
@@ -76,18 +102,41 @@ FINITE = frozenset({"was", "were", "is", "are", "has", "had", "did", "does"})
 """A verb that, after the clause's first word, starts the main clause again ("the one who first described it *was*
 associated with…")."""
 
+MODALS = AUXILIARIES | {"must", "shall"}
+"""A verb that, after a clause's own subject and verb, starts the main clause again ("the arena where the Stingrays
+played *can* seat…")."""
+
+ASKED_WORD = re.compile(r"\b(?:who|whom|what|which|when|where|how)\b", re.IGNORECASE)
+"""A question word anywhere: what a relative clause asks with ("… a band that was formed by *who*?")."""
+
+SUBJECT_OPENINGS = frozenset({"the", "a", "an", "this", "these", "those"})
+"""Words that open a clause's own subject ("the city where *the* band formed"), as a name does: not "the census from
+which *year*", where "which" asks; nor a pronoun ("the land where *they* settled"), which a first hop asked alone
+cannot read."""
+
+_REDUCED = re.compile(r"[Tt]he\s+(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)"
+                      r"(?P<noun>[a-z]+)\s+(?P<participle>(?:[a-z]+ed|written|built|made|drawn|sung|run|held|led|won)"
+                      r"\s+by|starring|featuring)\s+(?P<agent>\S.*)$")
+"""A description by a participle with its agent ("the film *directed by* Mirela Voss", "the movie *starring* Arnold
+Schwarzenegger"): what a relative clause says, shortened; after "the" only (`_participle_plan`)."""
+
+DEFINING = frozenset({"example", "kind", "type", "sort", "form", "instance", "variety"})
+"""Nouns that make "X is an example of a district that…" say what X is, not name another thing."""
+
 
 @dataclass(frozen=True)
 class HopPlan:
     """The two hops of a question that names its subject by a description: `first` asks for the thing described
     (the bridge), `second(bridge)` is the question with it named; `clause` is what the description says of it
-    ("led the Normans"), `start:end` where the description is in `question`."""
+    ("led the Normans"), `opening` what the question says before it when the question says it of the bridge ("The
+    Oberoi family is part of" a hotel company that…), `start:end` the part of `question` the bridge replaces."""
 
     question: str
     first: str
     clause: str
     start: int
     end: int
+    opening: str = ""
 
     def second(self, bridge: str) -> str:
         """The question with the description replaced by the bridge.
@@ -105,8 +154,8 @@ def _clause_end(words: list[str], after_auxiliary: bool) -> int:
 
     >>> _clause_end("first described dynamic equilibrium was associated with velocity".split(), False)
     4
-    >>> _clause_end("led the Normans crowned".split(), True)
-    3
+    >>> _clause_end("led the Normans crowned".split(), True), _clause_end("won the cup play in".split(), True)
+    (3, 3)
     >>> _clause_end("is the most populous in California used to have".split(), True)
     6
     >>> _clause_end("is the President of Egypt".split(), False)
@@ -125,6 +174,8 @@ def _clause_end(words: list[str], after_auxiliary: bool) -> int:
     if not after_auxiliary or len(words) < 2:
         return len(words)
     end = len(words) - 1
+    if end > 1 and words[end].lower() in NAME_JOINERS - {"the", "a", "an", "and", "&"}:
+        end -= 1  # "Which stadium did the team that won the cup *play in*?": the verb and its preposition
     if end > 1 and words[end - 1].lower() == "to":
         end -= 1
         if end > 1 and words[end - 1].lower().endswith("ed"):
@@ -150,16 +201,29 @@ def hop_plan(question: str) -> HopPlan | None:
     >>> plan = hop_plan("Where was the director of the film Big Stone Gap born?")
     >>> plan.first, plan.second("Adriana Trigiani")
     ('Who is the director of the film Big Stone Gap?', 'Where was Adriana Trigiani born?')
+    >>> plan = hop_plan("The Oberoi family is part of a hotel company that has a head office in what city?")
+    >>> plan.first, plan.second("The Oberoi Group")
+    ('The Oberoi family is part of which hotel company?', 'The Oberoi Group has a head office in what city?')
+    >>> plan = hop_plan("What is the fight song of the university whose main campus is in Lawrence?")
+    >>> plan.first, plan.second("the University of Kansas")
+    ("Which university's main campus is in Lawrence?", 'What is the fight song of the University of Kansas?')
+    >>> plan = hop_plan("The arena where the Hull Stingrays played their home games can seat how many people?")
+    >>> plan.first, plan.second("Hull Arena")
+    ('Which arena is where the Hull Stingrays played their home games?', 'Hull Arena can seat how many people?')
+    >>> hop_plan("What year was Acme Rail's founder born?").first
+    'Who is the founder of Acme Rail?'
     >>> hop_plan("When did the Normans conquer England?") is None, hop_plan("What was the idea that won?") is None
     (True, True)
     >>> hop_plan("Who was the president of Notre Dame in 1912?") is None
     True
     """
-    for opening in re.finditer(r"\bthe\b", question, re.IGNORECASE):
-        plan = _role_plan(question, opening.start()) or _relative_plan(question, opening.start())
+    for opening in re.finditer(r"\b(?:the|an?)\b", question, re.IGNORECASE):
+        definite = opening.group(0).lower() == "the"  # "a director of…" is any one: no role description
+        plan = ((definite and (_role_plan(question, opening.start()) or _participle_plan(question, opening.start())))
+                or _relative_plan(question, opening.start()))
         if plan is not None:
             return plan
-    return None
+    return _possessive_plan(question)
 
 
 def _opens_well(question: str, before: list[str], end: int) -> bool:
@@ -172,7 +236,7 @@ def _opens_well(question: str, before: list[str], end: int) -> bool:
     >>> _opens_well("The one who led the Normans was crowned where?", [], 27)
     False
     """
-    if before[-2:] == ["name", "of"]:
+    if before[-2:] == ["name", "of"] or before[-3:] == ["name", "given", "to"]:
         return False
     return bool(before) or ASKING.search(question, end) is not None
 
@@ -204,16 +268,23 @@ def _relative_plan(question: str, start: int) -> HopPlan | None:
             or any(word in NOT_MODIFIERS | STOP_WORDS or word.endswith("ed") for word in modifiers)):
         return None  # "the process by which…", "the paper published that…": no noun before the clause
     before = question[:match.start()].split()
-    if _asks_itself(before):
-        return None
+    if before and before[-1].lower() in {"who", "that", "which", "whose", "where"}:
+        return None  # "… a language where the instances whose input is yes": inside another clause
     words = match.group("clause").split()
+    if relative in {"who", "that", "which"} and _asked_in_clause(before, words):
+        return _asked_in_clause_plan(question, match)
+    if match.group("article").lower() != "the" or _asks_itself(before):
+        return None  # "What is an example of a country that…" asks for any one: no bridge
+    if relative not in {"who", "that", "which"}:
+        return _subject_clause_plan(question, match, before, words)
     opens = not before
     kept = words[:_clause_end(words, bool(before) and before[-1].lower() in AUXILIARIES)]
     if opens and len(kept) == len(words):  # "The manager who recruited David Beckham *managed* United during what…"
         kept = words[:next((index for index in range(2, len(words)) if re.fullmatch(r"[a-z]+ed", words[index])
                             and words[index - 1][:1].isupper()), len(words))]
-    if not kept or not content_words(" ".join(kept)):
-        return None
+    if (not kept or not content_words(" ".join(kept)) or ASKED_WORD.fullmatch(kept[-1].rstrip("?"))
+            or re.search(r"\b(?:what|how)\b", " ".join(kept), re.IGNORECASE)):
+        return None  # a clause that asks ("… that were used for oil purchases helped create tensions where?")
     clause = " ".join(kept).rstrip(",;:")
     end = match.start("clause") + _offset_after(match.group("clause"), len(kept))
     if not _opens_well(question, before, end) or (opens and len(kept) == len(words)):
@@ -221,6 +292,200 @@ def _relative_plan(question: str, start: int) -> HopPlan | None:
     described = " ".join((*modifiers, noun))
     asked = "Who" if noun in PEOPLE or relative == "who" else f"Which {described}"
     return HopPlan(question, f"{asked} {clause}?", clause, match.start(), end)
+
+
+def _asked_in_clause(before: list[str], words: list[str]) -> bool:
+    """Whether a description's relative clause (`words`) holds what the question asks, the words `before` it
+    stating something of the thing described ("The Oberoi family is part of | a hotel company that has a head office
+    in *what* city?"): then the bridge is what those words say, and the clause is asked of it. Not when the words
+    before ask themselves ("Which band…"), open a yes-or-no question ("Is it…"), or are too few to say anything
+    ("Some of the…").
+
+    >>> _asked_in_clause("The Oberoi family is part of".split(), "has a head office in what city".split())
+    True
+    >>> _asked_in_clause("Which band did".split(), "released what".split())
+    False
+    >>> _asked_in_clause("Some of".split(), "were used where".split())
+    False
+    >>> _asked_in_clause("An igneous rock is".split(), "crystallizes from what".split())  # says what it is
+    False
+    >>> _asked_in_clause("Each of the areas has".split(), "exceeds what number".split())  # "a population": its own
+    False
+    """
+    last = [word.lower() for word in before[-3:]]
+    if not last or last[-1] in COPULAS | {"has", "have", "had"} or (last[-1] == "of" and set(last[:-1]) & DEFINING):
+        return False
+    return (len(before) >= 3 and before[0][:1].isupper() and before[0].lower() not in AUXILIARIES
+            and ASKED_WORD.search(" ".join(before)) is None and ASKED_WORD.search(" ".join(words)) is not None)
+
+
+def _asked_in_clause_plan(question: str, match: re.Match[str]) -> HopPlan:
+    """The hop plan of a description whose clause holds what is asked (`_asked_in_clause`): the first hop is what
+    the question states before the description, asked of it ("The Oberoi family is part of which hotel company?"),
+    the second the clause asked of the bridge ("<bridge> has a head office in what city?").
+
+    >>> question = "2014 S/S is the debut album of a South Korean boy group that was formed by who?"
+    >>> plan = _asked_in_clause_plan(question, _DESCRIPTION.match(question, 31))
+    >>> plan.first, plan.second("Winner")
+    ('2014 S/S is the debut album of which South Korean boy group?', 'Winner was formed by who?')
+    >>> bridge_sentence("Winner", plan)
+    '2014 S/S is the debut album of Winner [1].'
+    """
+    opening = question[:match.start()].rstrip()
+    described = " ".join((*match.group("modifiers").split(), match.group("noun")))
+    return HopPlan(question, f"{opening} which {described}?", "", 0, match.end("relative"), opening)
+
+
+def _subject_clause_plan(question: str, match: re.Match[str], before: list[str], words: list[str]) -> HopPlan | None:
+    """The hop plan of a description by a clause with a subject of its own: "the university whose main campus is in
+    Lawrence", "the arena where the Hull Stingrays played", "the city in which the band was formed"; or None.
+
+    The first hop asks for the thing with the clause's own auxiliary put first where it has one ("In which city was
+    the band formed?"); else it says the clause of the thing asked for ("Which arena is where the Hull Stingrays
+    played their home games?"): turning "played" into "did … play" needs a verb's stem, which a rule gets wrong
+    too often ("based", "used").
+
+    >>> question = "In what year was the city in which the band was formed founded?"
+    >>> plan = _subject_clause_plan(question, _DESCRIPTION.match(question, 17), question[:17].split(),
+    ...                             "the band was formed founded".split())
+    >>> plan.first, plan.second("Leeds")
+    ('In which city was the band formed?', 'In what year was Leeds founded?')
+    >>> bridge_sentence("Leeds", plan)
+    'Leeds is the city in which the band was formed [1].'
+    >>> question = "Who founded the city where the band has its studio?"
+    >>> _subject_clause_plan(question, _DESCRIPTION.match(question, 12), question[:12].split(),
+    ...                      "the band has its studio".split()).first
+    'Which city is where the band has its studio?'
+    """
+    relative = match.group("relative").lower()
+    if relative != "whose" and words[0].lower() not in SUBJECT_OPENINGS and not words[0][:1].isupper():
+        return None  # "the census from which year": "which" asks, it opens no clause
+    count = _subject_clause_end(words, before)
+    if count is None:
+        return None
+    kept = words[:count]
+    clause = " ".join(kept).rstrip(",;:")
+    if not content_words(clause):
+        return None
+    end = match.start("clause") + _offset_after(match.group("clause"), count)
+    if not _opens_well(question, before, end):
+        return None
+    noun = match.group("noun")
+    described = " ".join((*match.group("modifiers").split(), noun))
+    if relative == "whose":  # a plural's possessive is the apostrophe alone ("Which universities' campuses…")
+        possessive = "'" if noun.endswith("s") else "'s"
+        first = f"Whose {clause}?" if noun in PEOPLE else f"Which {described}{possessive} {clause}?"
+    else:
+        verb = next(index for index in range(1, len(kept)) if _clause_verb(kept, index))
+        asked = "Where" if relative == "where" else f"{relative.split()[0].capitalize()} which {described}"
+        following = kept[verb + 1].lower() if verb + 1 < len(kept) else ""
+        if kept[verb].lower() in MODALS - {"has", "have", "had"} or re.fullmatch(PARTICIPLE + "|been", following):
+            # "the band was formed": "was the band formed"; not "has its studio" ("has the band its studio")
+            first = f"{asked} {kept[verb]} {' '.join(kept[:verb])} {' '.join(kept[verb + 1:])}".rstrip(",;: ") + "?"
+        elif relative == "where":
+            first = f"Which {described} is where {clause}?"
+        else:
+            first = f"Which {described} is the one {relative} {clause}?"
+    return HopPlan(question, first, f"is the {described} {relative} {clause}", match.start(), end)
+
+
+def _subject_clause_end(words: list[str], before: list[str]) -> int | None:
+    """How many of `words` (a clause with a subject of its own) belong to it: its subject and verb (an auxiliary, or
+    a word in "-ed"), then up to an auxiliary starting the main clause again ("where the Stingrays played their home
+    games *can* seat…"); else, after an auxiliary ("In what year *was* the city where … founded?"), all but the main
+    verb closing the question; else, opening the question, up to the main verb before its question word; else all.
+    None without a verb.
+
+    >>> _subject_clause_end("the Hull Stingrays played their home games can seat how many".split(), [])
+    7
+    >>> _subject_clause_end("Sergei Kazakov coached founded".split(), ["In", "what", "year", "was"])
+    3
+    >>> _subject_clause_end("main campus is in Lawrence".split(), ["What", "is", "the", "song", "of"])
+    5
+    >>> _subject_clause_end("campus is in Lawrence and whose branches are in Topeka".split(), ["Where", "is"])
+    10
+    >>> _subject_clause_end("the band played holds how many people".split(), [])
+    3
+    >>> _subject_clause_end("the band Kiss".split(), ["Where", "is"]) is None
+    True
+    """
+    verb = next((index for index in range(1, len(words)) if _clause_verb(words, index)), None)
+    if verb is None:
+        return None
+    nested = False  # "whose main campus is in Lawrence and *whose* branch campuses *are*…": its own verb
+    for index in range(verb + 1, len(words)):
+        if words[index].lower() in {"who", "that", "which", "whose", "where"}:
+            nested = True
+        elif words[index].lower() in MODALS:
+            if not nested:
+                return index
+            nested = False
+    if before and before[-1].lower() in AUXILIARIES:  # "When was the heatwave in which … temperature?": no verb
+        closing = words[-1].rstrip("?")
+        return len(words) - 1 if len(words) - 1 > verb and re.fullmatch(PARTICIPLE, closing) else len(words)
+    if not before:
+        asked = next((index for index in range(verb + 1, len(words)) if ASKED_WORD.fullmatch(words[index])), None)
+        return asked - 1 if asked is not None and asked - 1 > verb else None
+    return len(words)
+
+
+def _clause_verb(words: list[str], index: int) -> bool:
+    """Whether `words[index]` is a clause's own verb, as a rule can tell: an auxiliary, a word in "-ed", or one in
+    "-s" after a name or an adverb ("where Jacksonville currently *sits*").
+
+    >>> _clause_verb("Jacksonville currently sits".split(), 2), _clause_verb("the home games".split(), 2)
+    (True, False)
+    """
+    word = words[index]
+    return (word.lower() in MODALS or re.fullmatch(r"[a-z]+ed", word) is not None
+            or (re.fullmatch(r"[a-z]+[^su]s", word) is not None
+                and (words[index - 1][:1].isupper() or words[index - 1].endswith("ly"))))
+
+
+def _participle_plan(question: str, start: int) -> HopPlan | None:
+    """The hop plan of a description by a participle and a named agent starting at `start` ("the film directed by
+    Mirela Voss", "the film starring Bob Hoskins"), or None: not for a plural ("the schools run by Academic Colleges
+    Group" are any of them, not one thing), nor when the question asks for the description itself.
+
+    >>> plan = _participle_plan("Where was the film directed by Mirela Voss shot?", 10)
+    >>> plan.first, plan.second("Quiet Harbour")
+    ('Which film was directed by Mirela Voss?', 'Where was Quiet Harbour shot?')
+    >>> bridge_sentence("Quiet Harbour", plan)
+    'Quiet Harbour is the film directed by Mirela Voss [1].'
+    >>> _participle_plan("In what year was the 1995 film starring Bob Hoskins released?", 17).first
+    'Which 1995 film starred Bob Hoskins?'
+    >>> _participle_plan("When was the band formed by Ingrid Solberg's first album out?", 9).second("Glass Fjord")
+    "When was Glass Fjord's first album out?"
+    >>> _participle_plan("What denomination are the schools run by Academic Colleges Group?", 25) is None
+    True
+    """
+    match = _REDUCED.match(question, start)
+    if match is None:
+        return None
+    noun, participle = match.group("noun"), match.group("participle")
+    modifiers = match.group("modifiers").split()
+    if (noun in NOT_A_THING | STOP_WORDS | PREPOSITIONS | NOT_MODIFIERS or re.search(r"(?:ed|s)$", noun)
+            or any(word in NOT_MODIFIERS | STOP_WORDS or word.endswith("ed") for word in modifiers)):
+        return None
+    before = question[:match.start()].split()
+    if _asks_itself(before):
+        return None
+    agent_words = match.group("agent").split()
+    named = _named_end(agent_words, most_leading=3)
+    if named is None or next(word for word in agent_words if _capitalised(word))[0].isdigit():
+        return None  # "decreased by 18%", "impacted by the 2010 drought": a number, not a name
+    end = match.start("agent") + _offset_after(match.group("agent"), named)
+    end -= len(question[:end]) - len(question[:end].rstrip("?"))
+    if re.search(r"\w['’]s$", question[:end]):  # "the band formed by Ingrid Solberg's": the possessive is the band's
+        end -= 2
+    if not _opens_well(question, before, end):
+        return None
+    agent = question[match.start("agent"):end]
+    described = " ".join((*modifiers, noun))
+    asked = "Who" if noun in PEOPLE else f"Which {described}"
+    verb = "starred" if participle == "starring" else "featured" if participle == "featuring" else f"was {participle}"
+    return HopPlan(question, f"{asked} {verb} {agent}?", f"is the {described} {participle} {agent}", match.start(),
+                   end)
 
 
 def _role_plan(question: str, start: int) -> HopPlan | None:
@@ -288,6 +553,87 @@ def _named_end(words: list[str], most_leading: int = 5) -> int | None:
     return end
 
 
+def _possessive_plan(question: str) -> HopPlan | None:
+    """The hop plan of a role of something named said with a possessive ("Acme Rail's founder", "Queen's lead
+    singer"), as `_role_plan` reads "the founder of Acme Rail"; or None: not when the question asks for the holder
+    ("Who is Acme Rail's founder?") or the holder's name ("What was Acme Rail's founder's name?").
+
+    >>> plan = hop_plan("Where was Queen's lead singer born?")
+    >>> plan.first, plan.second("Freddie Mercury"), plan.clause
+    ('Who is the lead singer of Queen?', 'Where was Freddie Mercury born?', 'is the lead singer of Queen')
+    >>> hop_plan("What was the University of Kansas's founder's occupation?").second("Amos Lawrence")
+    "What was Amos Lawrence's occupation?"
+    >>> hop_plan("Who is Acme Rail's founder?"), hop_plan("What was Acme Rail's founder's name?")
+    (None, None)
+    >>> hop_plan("What is Acme Rail's head office?")  # "head" of an office, no person
+    """
+    for found in re.finditer(r"(?<=\w)['’]s((?:\s+[a-z]+(?:-[a-z]+)?\b){1,3})", question):
+        spans = [word.span() for word in re.finditer(r"\S+", found.group(1))]
+        following = found.group(1).split()
+        role = next((index for index, word in enumerate(following) if word in ROLES), None)
+        if role is None or any(word in NOT_MODIFIERS | STOP_WORDS for word in following[:role]):
+            continue
+        described = " ".join(following[:role + 1])
+        owner = _owner_start(question[:found.start()].split())
+        if owner is None:
+            continue
+        words = question[:found.start()].split()
+        before, named = words[:owner], " ".join(words[owner:])
+        start = len(question[:found.start()]) - len(named)
+        end = found.start(1) + spans[role][1]
+        if (re.match(r"['’]s\s+name\b", question[end:]) or not _opens_well(question, before, end)
+                or not _ends_noun_phrase(question[end:], before)):
+            continue
+        # "What was Acme Rail's founder known for?", "… founder's occupation?" ask of the founder, not for them
+        if _asks_itself(before) and not re.match(r"\s*[a-z]+(?:ed|en|wn)\b|['’]s\b", question[end:]):
+            continue
+        clause = f"is the {described} of {named}"
+        return HopPlan(question, f"Who {clause}?", clause, start, end)
+    return None
+
+
+def _ends_noun_phrase(after: str, before: list[str]) -> bool:
+    """Whether a role word ends its noun phrase, by what comes `after` it: the question's end or a preposition
+    closing it ("… from?"), a possessive, an auxiliary or a participle ("… founder *was* born", "… founder *born*"),
+    or, after "did"/"does"…, any verb ("Where did Acme Rail's founder *die*?"). Not a noun it qualifies ("Acme
+    Rail's head *office*").
+
+    >>> _ends_noun_phrase(" born?", ["Where", "was"]), _ends_noun_phrase(" die?", ["Where", "did"])
+    (True, True)
+    >>> _ends_noun_phrase(" office?", ["What", "is"])
+    False
+    """
+    words = after.split()
+    if not words or (re.fullmatch(r"[a-z]+\?", words[0]) and words[0][:-1] in STOP_WORDS | PREPOSITIONS):
+        return True
+    following = words[0].rstrip("?,;:").lower()
+    return (after.startswith(("'s", "’s", "?")) or following in MODALS
+            or re.fullmatch(PARTICIPLE, following) is not None
+            or any(word.lower() in {"did", "does", "do", "will", "can", "could", "would"} for word in before))
+
+
+def _owner_start(words: list[str]) -> int | None:
+    """Where the name that ends `words` starts (capitalised words, "of", "and"… between them, and a "the" before
+    them): the owner of a possessive ("the University of Kansas's"); None when no name ends them.
+
+    >>> words = "What was the University of Kansas".split()
+    >>> _owner_start(words), _owner_start("Where was the".split())
+    (2, None)
+    """
+    index = len(words)
+    while index > 0:
+        word = words[index - 1]
+        named = _capitalised(word) and word.lower() not in STOP_WORDS and not ASKED_WORD.fullmatch(word)
+        joined = (word.lower() in NAME_JOINERS and index < len(words) and index > 1 and _capitalised(words[index - 2])
+                  and words[index - 2].lower() not in STOP_WORDS)  # "University *of* Kansas", "Jan *van* Riebeeck"
+        if not (named or joined):
+            break
+        index -= 1
+    if index == len(words):
+        return None
+    return index - 1 if index > 0 and words[index - 1] == "the" else index
+
+
 def _capitalised(word: str) -> bool:
     """Whether `word` starts a name: a capital, a digit ("Apollo 11"), or an opening quote."""
     return bool(word) and (word[0].isupper() or word[0].isdigit() or word[0] in "'\"“‘")
@@ -310,7 +656,7 @@ def bridge_sentence(bridge: str, plan: HopPlan, marker: str = "[1]") -> str:
     >>> bridge_sentence("Rollo", hop_plan("Where was the one who led the Normans crowned?"))
     'Rollo led the Normans [1].'
     """
-    return f"{bridge} {plan.clause} {marker}."
+    return " ".join(part for part in (plan.opening, bridge, plan.clause) if part) + f" {marker}."
 
 
 def renumbered(text: str, numbers: Mapping[int, int]) -> str:
