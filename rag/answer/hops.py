@@ -103,6 +103,8 @@ FINITE = frozenset({"was", "were", "is", "are", "has", "had", "did", "does"})
 associated with…")."""
 
 MODALS = AUXILIARIES | {"must", "shall"}
+BARE_VERB_AFTER = frozenset({"did", "does", "do", "can", "could", "will", "would", "should", "may", "might", "must"})
+"""Auxiliaries whose main verb is bare ("can … *seat*?", "did … *play*?"), not a participle ("was … *founded*?")."""
 """A verb that, after a clause's own subject and verb, starts the main clause again ("the arena where the Stingrays
 played *can* seat…")."""
 
@@ -406,6 +408,8 @@ def _subject_clause_end(words: list[str], before: list[str]) -> int | None:
     10
     >>> _subject_clause_end("the band played holds how many people".split(), [])
     3
+    >>> _subject_clause_end("the Hull Stingrays played their home games seat".split(), ["How", "many", "can"])
+    7
     >>> _subject_clause_end("the band Kiss".split(), ["Where", "is"]) is None
     True
     """
@@ -422,7 +426,10 @@ def _subject_clause_end(words: list[str], before: list[str]) -> int | None:
             nested = False
     if before and before[-1].lower() in AUXILIARIES:  # "When was the heatwave in which … temperature?": no verb
         closing = words[-1].rstrip("?")
-        return len(words) - 1 if len(words) - 1 > verb and re.fullmatch(PARTICIPLE, closing) else len(words)
+        # After "can", "did"…, the main verb closing the question is bare ("How many can the arena where … seat?")
+        closes = re.fullmatch(PARTICIPLE, closing) or (before[-1].lower() in BARE_VERB_AFTER and closing.isalpha()
+                                                        and closing.islower())
+        return len(words) - 1 if len(words) - 1 > verb and closes else len(words)
     if not before:
         asked = next((index for index in range(verb + 1, len(words)) if ASKED_WORD.fullmatch(words[index])), None)
         return asked - 1 if asked is not None and asked - 1 > verb else None
