@@ -212,3 +212,14 @@ def test_a_part_that_cannot_be_made_whole_leaves_the_question_as_one() -> None:
     # "How many people live in Warsaw" has no question words before an auxiliary to put "why" in place of, and
     # asks no "who": no standalone "why" part can be written, so the question is not split into a bare "Why?".
     assert question_parts("How many people live in Warsaw and why?") == ["How many people live in Warsaw and why?"]
+
+
+@pytest.mark.parametrize("question", ["When did the Maplewood footbridge reopen? Who designed the new cables?",
+                                      "When did the Maplewood footbridge reopen; and who designed the new cables?",
+                                      "When did the Maplewood footbridge reopen but who designed the new cables?"])
+def test_a_part_of_the_new_forms_the_articles_do_not_answer_is_named(tmp_path: Path, question: str) -> None:
+    assistant = make(tmp_path, BRIDGE, "The footbridge reopened on 14 March [1].")
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert "14 March" in answer.text
+    assert MISSING_PART.format(part="Who designed the new cables?") in answer.text
