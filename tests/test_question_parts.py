@@ -156,6 +156,8 @@ SPLIT = [
     ("What is a ctenophore and what does it eat?", ["What is a ctenophore?", "What does it eat?"]),
     ("Was the bridge closed and did the council pay for repairs?",
      ["Was the bridge closed?", "Did the council pay for repairs?"]),
+    ("What is the population of Warsaw, and what about Krakow?",
+     ["What is the population of Warsaw?", "What is the population of Krakow?"]),
     ("How many Victorians are Catholic, and how many Victorians are Buddhist?",
      ["How many Victorians are Catholic?", "How many Victorians are Buddhist?"]),
     ("The smaller streams are used for what, and what is the translation of the old north branch of the Rhine?",

@@ -611,8 +611,9 @@ def _opens_part(piece: str, after_comma: bool) -> bool:
         return not subject
     if first in _AUXILIARIES:
         return len(words) > 2 and (subject or second in _QUANTIFIERS)
-    # "which in practice take too long": a relative clause, not a question
-    return first in _WH_WORDS and second not in _PART_PREPOSITIONS
+    # "which in practice take too long": a relative clause, not a question; "what about Krakow?" asks the first
+    # part again of another thing (`elliptical_question` writes it out)
+    return first in _WH_WORDS and (second == "about" or second not in _PART_PREPOSITIONS)
 
 
 def _completes_pair(before: str, separator: str) -> bool:
