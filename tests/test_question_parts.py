@@ -154,6 +154,8 @@ SPLIT = [
     ("When did the bridge reopen; how much did the repairs cost?",
      ["When did the bridge reopen?", "How much did the repairs cost?"]),
     ("What is a ctenophore and what does it eat?", ["What is a ctenophore?", "What does it eat?"]),
+    ("What's the capital of Australia and when was it founded?",
+     ["What's the capital of Australia?", "When was it founded?"]),
     ("Was the bridge closed and did the council pay for repairs?",
      ["Was the bridge closed?", "Did the council pay for repairs?"]),
     ("What is the population of Warsaw, and what about Krakow?",
@@ -175,6 +177,10 @@ SHARED = [
      ["When was the Sorbonne founded?", "By whom was the Sorbonne founded?"]),
     ("Who founded the Sorbonne, and when?", ["Who founded the Sorbonne?", "When was the Sorbonne founded?"]),
     ("Who wrote Hamlet, and in what year?", ["Who wrote Hamlet?", "In what year was Hamlet written?"]),
+    ("Who won the election and by how many votes?",
+     ["Who won the election?", "By how many votes was the election won?"]),
+    ("When did the company go public, and at what price?",
+     ["When did the company go public?", "At what price did the company go public?"]),
 ]
 """Question words that share one question, each given it whole."""
 

@@ -556,7 +556,7 @@ _SHARED_OPENERS = re.compile(rf"^(?P<openers>{_OPENER}(?:(?:\s*,\s*and|\s*,|\s+a
 """Question words that share one question: "When and where was Chopin born?" asks two things of "was Chopin born"."""
 _OPENER_BREAK = re.compile(r"\s*,\s*and\s+|\s*,\s*|\s+and\s+", re.IGNORECASE)
 _ELLIPTICAL_PART = re.compile(r"^(?:(?:in|on|at|by|for|from|to|with|since|until)\s+)?(?:when|where|why|whom|"
-                              r"how(?:\s+(?:much|many|long|often))?|(?:what|which)\s+(?!else|other)\w+)$",
+                              r"how(?:\s+(?:much|many|long|often)(?:\s+\w+)?)?|(?:what|which)\s+(?!else|other)\w+)$",
                               re.IGNORECASE)
 """A part that is only its question words ("Where did Chopin die, and when?", "…, and by whom?")."""
 _ASKED_BEFORE_AUXILIARY = re.compile(r"^(?:(?:in|on|at|by|for|from|to|with|since|until|during)\s+)?(?:when|where|"
@@ -573,6 +573,12 @@ _PARTICIPLES = {"wrote": "written", "built": "built", "made": "made", "won": "wo
 """Past tenses whose participle differs from the "-ed" rule, or that do not end in "-ed" (for `_elliptical_part`)."""
 
 
+def _lowered_words(text: str) -> list[str]:
+    """The words of `text` in lower case, a question word's contraction opened ("what's": "what")."""
+    return [_CONTRACTION.sub("", word.lower()) for word in SURFACE_WORD.findall(text)]
+
+
+_CONTRACTION = re.compile(r"['’](?:s|re|d|ll|ve)$")
 _FILLER_START = re.compile(r"^(?:(?:" + "|".join(sorted(_PART_FILLERS)) + r"),?\s+)+", re.IGNORECASE)
 
 
@@ -584,7 +590,7 @@ def _asks(piece: str) -> bool:
     >>> _asks("In what year did the bridge reopen"), _asks("The Rhine forms the border between Austria")
     (True, False)
     """
-    words = [word.lower() for word in SURFACE_WORD.findall(piece)]
+    words = _lowered_words(piece)
     return bool(words) and (words[0] in _AUXILIARIES | _REQUESTS or any(word in _WH_WORDS for word in words))
 
 
@@ -598,7 +604,7 @@ def _opens_part(piece: str, after_comma: bool) -> bool:
     (True, False)
     """
     surface = SURFACE_WORD.findall(piece)
-    words = [word.lower() for word in surface]
+    words = _lowered_words(piece)
     if len(words) > 2 and (words[0] in _PART_PREPOSITIONS | _PART_ADVERBS) and words[1] in _WH_WORDS:
         surface, words = surface[1:], words[1:]
     if len(words) < 2:
@@ -620,7 +626,7 @@ def _completes_pair(before: str, separator: str) -> bool:
     """Whether the "and" after `before` joins the second of two things "between" or "both" open."""
     if "and" not in separator.lower():
         return False
-    words = [word.lower() for word in SURFACE_WORD.findall(before)]
+    words = _lowered_words(before)
     opened = [index for index, word in enumerate(words) if word in _PAIRED]
     return bool(opened) and "and" not in words[opened[-1]:]
 
