@@ -611,8 +611,8 @@ def _opens_part(piece: str, after_comma: bool) -> bool:
         return False
     first, second = words[0], words[1]
     subject = second in _SUBJECT_OPENERS or surface[1][0].isupper() or is_number(second)
-    if first in {"when", "where", "why"}:  # after a comma, a question of the articles' own words may follow
-        return second in _AUXILIARIES or after_comma
+    if first in {"when", "where", "why"}:  # after a comma also a question in a statement's words ("…, and when
+        return second in _AUXILIARIES or after_comma  # large groups boycott a system it can be considered?")
     if first == "how":  # "how many…", "how did…"; not "how the city grew"
         return not subject
     if first in _AUXILIARIES:
@@ -648,7 +648,7 @@ def _elliptical_part(piece: str, before: str) -> str:
     if asked:
         return f"{piece} {asked['rest']}"
     done = _WHO_DID.match(before)
-    if done is None or "whom" in piece.lower():
+    if done is None or "whom" in piece.lower():  # "Who founded it, and by whom?" asks one thing twice
         return ""
     verb = done["verb"].lower()
     participle = _PARTICIPLES.get(verb, verb if verb.endswith("ed") else "")
