@@ -10,6 +10,7 @@ import pytest
 
 from rag.answer.assistant import Assistant, _holds, _leaves_out, _with_missing_parts
 from rag.answer.cite import Checked
+from rag.answer.conversation import question_parts
 from rag.answer.evidence import AnswerKinds, Sentence, WordOverlap, find_evidence
 from rag.answer.prompts import MISSING_PART, MISSING_PART_MARK
 from rag.answer.retrieve import Retriever
@@ -117,3 +118,116 @@ def test_one_answer_does_not_stand_for_both_parts(tmp_path: Path) -> None:
     assert not answer.refused
     assert answer.text.count("reopened on 14 March") == 1, answer.text
     assert "mayor" in answer.text or MISSING_PART.format(part="What happened at the ribbon cutting?") in answer.text
+
+
+# -- splitting: the forms people write, and the single questions that name two things ---------------------------------
+
+SPLIT = [
+    ("When did the Maplewood footbridge reopen and in which year was it first built?",
+     ["When did the Maplewood footbridge reopen?", "In which year was the Maplewood footbridge first built?"]),
+    ("When did the footbridge reopen, and on what date did the repairs start?",
+     ["When did the footbridge reopen?", "On what date did the repairs start?"]),
+    ("Who designed the footbridge and from where did the steel come?",
+     ["Who designed the footbridge?", "From where did the steel come?"]),
+    ("Who did Chopin study with and with whom did he travel to Paris?",
+     ["Who did Chopin study with?", "With whom did he travel to Paris?"]),
+    ("What was the Marshall Plan and for what purpose was it created?",
+     ["What was the Marshall Plan?", "For what purpose was it created?"]),
+    ("Where did Chopin live and since when has the museum been open?",
+     ["Where did Chopin live?", "Since when has the museum been open?"]),
+    ("How long is the Rhine and roughly how many people live along it?",
+     ["How long is the Rhine?", "Roughly how many people live along it?"]),
+    ("When did the Maplewood footbridge close and also when did it reopen?",
+     ["When did the Maplewood footbridge close?", "When did the Maplewood footbridge reopen?"]),
+    ("Who won the 2010 election, and then who became prime minister?",
+     ["Who won the 2010 election?", "Who became prime minister?"]),
+    ("What is the capital of Poland as well as when did it become the capital?",
+     ["What is the capital of Poland?", "When did it become the capital?"]),
+    ("Who built the Maplewood footbridge but when was it opened?",
+     ["Who built the Maplewood footbridge?", "When was the Maplewood footbridge opened?"]),
+    ("When did the bridge reopen? How much did the repairs cost?",
+     ["When did the bridge reopen?", "How much did the repairs cost?"]),
+    ("When did the bridge reopen? And how much did the repairs cost?",
+     ["When did the bridge reopen?", "How much did the repairs cost?"]),
+    ("When did the bridge reopen? Also, how much did the repairs cost?",
+     ["When did the bridge reopen?", "How much did the repairs cost?"]),
+    ("When did the bridge reopen; how much did the repairs cost?",
+     ["When did the bridge reopen?", "How much did the repairs cost?"]),
+    ("What is a ctenophore and what does it eat?", ["What is a ctenophore?", "What does it eat?"]),
+    ("What's the capital of Australia and when was it founded?",
+     ["What's the capital of Australia?", "When was it founded?"]),
+    ("Was the bridge closed and did the council pay for repairs?",
+     ["Was the bridge closed?", "Did the council pay for repairs?"]),
+    ("What is the population of Warsaw, and what about Krakow?",
+     ["What is the population of Warsaw?", "What is the population of Krakow?"]),
+    ("How many Victorians are Catholic, and how many Victorians are Buddhist?",
+     ["How many Victorians are Catholic?", "How many Victorians are Buddhist?"]),
+    ("The smaller streams are used for what, and what is the translation of the old north branch of the Rhine?",
+     ["The smaller streams are used for what?", "What is the translation of the old north branch of the Rhine?"]),
+]
+"""Two-part questions and their parts, each standing alone (a pronoun resolved where the follow-up rules can)."""
+
+SHARED = [
+    ("When and where was Chopin born?", ["When was Chopin born?", "Where was Chopin born?"]),
+    ("When, where and why did Chopin die?", ["When did Chopin die?", "Where did Chopin die?", "Why did Chopin die?"]),
+    ("When and by whom was the Sorbonne founded?",
+     ["When was the Sorbonne founded?", "By whom was the Sorbonne founded?"]),
+    ("Where did Chopin die, and when?", ["Where did Chopin die?", "When did Chopin die?"]),
+    ("When was the Sorbonne founded and by whom?",
+     ["When was the Sorbonne founded?", "By whom was the Sorbonne founded?"]),
+    ("Who founded the Sorbonne, and when?", ["Who founded the Sorbonne?", "When was the Sorbonne founded?"]),
+    ("Who wrote Hamlet, and in what year?", ["Who wrote Hamlet?", "In what year was Hamlet written?"]),
+    ("Who won the election and by how many votes?",
+     ["Who won the election?", "By how many votes was the election won?"]),
+    ("When did the company go public, and at what price?",
+     ["When did the company go public?", "At what price did the company go public?"]),
+]
+"""Question words that share one question, each given it whole."""
+
+SINGLE = [
+    "What is the difference between a ctenophore and a jellyfish?",
+    "Who were Lewis and Clark?",
+    "How many men and women served in the war?",
+    "What is the ratio between births and how many deaths were recorded?",
+    # SQuAD questions the "and" rule split before (rag/answer/conversation.py `question_parts`)
+    "The Rhine forms the border between Austria and what other country?",
+    "Between Brakel and what other city can the most landward tidal influence be detected?",
+    "Ctenophores, cnidarians and what other group are labelled diploblastic?",
+    "Closing speakers are given between 5 and how many minutes?",
+    "What happens before the foundation is dug and when a final inspection is passed?",
+    "Who wrote Freakonomics and is also an anthropologist?",
+    "What prominent South African family distilled brandy and were Huguenots?",
+    "Which campus hosts graduate only student programs and is located on the banks of the Seine?",
+    "What are problems that cannot be solved in theory, but which in practice take too long to be useful?",
+    "How did the city grow and how the river shaped it?",
+    "What does the U.S. Army do in peacetime?",
+    "In what year did the Sister City Program of the City of New York, Inc. have its name changed?",
+]
+"""Questions that ask one thing though they say "and", "but" or hold a full stop."""
+
+
+@pytest.mark.parametrize(("question", "parts"), SPLIT + SHARED)
+def test_a_question_that_asks_two_things_is_split_into_standalone_parts(question: str, parts: list[str]) -> None:
+    assert question_parts(question) == parts
+
+
+@pytest.mark.parametrize("question", SINGLE)
+def test_a_question_that_asks_one_thing_is_not_split(question: str) -> None:
+    assert question_parts(question) == [question]
+
+
+def test_a_part_that_cannot_be_made_whole_leaves_the_question_as_one() -> None:
+    # "How many people live in Warsaw" has no question words before an auxiliary to put "why" in place of, and
+    # asks no "who": no standalone "why" part can be written, so the question is not split into a bare "Why?".
+    assert question_parts("How many people live in Warsaw and why?") == ["How many people live in Warsaw and why?"]
+
+
+@pytest.mark.parametrize("question", ["When did the Maplewood footbridge reopen? Who designed the new cables?",
+                                      "When did the Maplewood footbridge reopen; and who designed the new cables?",
+                                      "When did the Maplewood footbridge reopen but who designed the new cables?"])
+def test_a_part_of_the_new_forms_the_articles_do_not_answer_is_named(tmp_path: Path, question: str) -> None:
+    assistant = make(tmp_path, BRIDGE, "The footbridge reopened on 14 March [1].")
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert "14 March" in answer.text
+    assert MISSING_PART.format(part="Who designed the new cables?") in answer.text
