@@ -13,9 +13,9 @@ from rag.answer.conversation import (
     follow_up_readings,
     is_follow_up,
     listed_items,
-    question_parts,
     rewrite_follow_up,
 )
+from rag.answer.parts import question_parts
 from rag.records import Query
 
 # Follow-ups written for the sample articles: (first question, its answer, follow-up, article that answers it).

@@ -10,8 +10,8 @@ import pytest
 
 from rag.answer.assistant import Assistant, _holds, _leaves_out, _with_missing_parts
 from rag.answer.cite import Checked
-from rag.answer.conversation import question_parts
 from rag.answer.evidence import AnswerKinds, Sentence, WordOverlap, find_evidence
+from rag.answer.parts import question_parts
 from rag.answer.prompts import MISSING_PART, MISSING_PART_MARK
 from rag.answer.retrieve import Retriever
 from rag.evaluate import shown_text
@@ -189,7 +189,7 @@ SINGLE = [
     "Who were Lewis and Clark?",
     "How many men and women served in the war?",
     "What is the ratio between births and how many deaths were recorded?",
-    # SQuAD questions the "and" rule split before (rag/answer/conversation.py `question_parts`)
+    # SQuAD questions the "and" rule split before (rag/answer/parts.py `question_parts`)
     "The Rhine forms the border between Austria and what other country?",
     "Between Brakel and what other city can the most landward tidal influence be detected?",
     "Ctenophores, cnidarians and what other group are labelled diploblastic?",

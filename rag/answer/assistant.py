@@ -42,7 +42,6 @@ from rag.answer.conversation import (
     is_follow_up,
     leans_on_pronoun,
     previous_terms,
-    question_parts,
     repeats,
     stays_on,
 )
@@ -56,6 +55,7 @@ from rag.answer.evidence import (
 )
 from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge
 from rag.answer.links import linked, linked_passages
+from rag.answer.parts import question_parts
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,

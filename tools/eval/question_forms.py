@@ -1,5 +1,5 @@
 """Which questions of a set take one of the assistant's special paths: split into parts
-(`rag.answer.conversation.question_parts`), compared (`rag.answer.comparisons.comparison_plan`) or planned in two
+(`rag.answer.parts.question_parts`), compared (`rag.answer.comparisons.comparison_plan`) or planned in two
 hops (`rag.answer.hops.hop_plan`), in the order `Assistant.stream` tries them.
 
 On a set of single questions that each ask one thing (SQuAD) a question taking a special path is most often a false
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.comparisons import comparison_plan
-from rag.answer.conversation import question_parts
 from rag.answer.hops import hop_plan
+from rag.answer.parts import question_parts
 
 PATHS = ("two-part", "comparison", "two-hop")
 
