@@ -103,10 +103,11 @@ FINITE = frozenset({"was", "were", "is", "are", "has", "had", "did", "does"})
 associated with…")."""
 
 MODALS = AUXILIARIES | {"must", "shall"}
-BARE_VERB_AFTER = frozenset({"did", "does", "do", "can", "could", "will", "would", "should", "may", "might", "must"})
-"""Auxiliaries whose main verb is bare ("can … *seat*?", "did … *play*?"), not a participle ("was … *founded*?")."""
 """A verb that, after a clause's own subject and verb, starts the main clause again ("the arena where the Stingrays
 played *can* seat…")."""
+
+BARE_VERB_AFTER = frozenset({"did", "does", "do", "can", "could", "will", "would", "should", "may", "might", "must"})
+"""Auxiliaries whose main verb is bare ("can … *seat*?", "did … *play*?"), not a participle ("was … *founded*?")."""
 
 ASKED_WORD = re.compile(r"\b(?:who|whom|what|which|when|where|how)\b", re.IGNORECASE)
 """A question word anywhere: what a relative clause asks with ("… a band that was formed by *who*?")."""
