@@ -50,6 +50,23 @@ def test_a_question_saying_both_of_no_two_named_things_has_no_both_plan(question
     assert both_plan(question) is None
 
 
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Is Dunmore Hall or Pike House older?", ("When was Dunmore Hall founded?", "When was Pike House founded?")),
+    ("Was Ada Lovelace or Alan Turing born first?", ("When was Ada Lovelace born?", "When was Alan Turing born?")),
+    ("Did Ada Lovelace or Alan Turing die first?", ("When did Ada Lovelace die?", "When did Alan Turing die?")),
+    ("Has Muse or Queen won more awards?", ("How many awards has Muse won?", "How many awards has Queen won?")),
+])
+def test_a_comparison_asked_yes_no_wise_is_read_as_which(question: str, parts: tuple[str, str]) -> None:
+    plan = comparison_plan(question)
+    assert plan is not None and plan.question == question and plan.parts == parts
+
+
+@pytest.mark.parametrize("question", ["Is tea or coffee older?", "Is Dunmore Hall or Pike House open?",
+                                      "Does Muse or Queen play louder?"])
+def test_an_or_question_without_names_or_comparative_is_no_comparison(question: str) -> None:
+    assert comparison_plan(question) is None
+
+
 def test_a_same_question_is_still_read_as_one() -> None:
     plan = comparison_plan("Were Scott Derrickson and Ed Wood of the same nationality?")
     assert plan is not None and plan.same == "nationality" and plan.predicate is None

@@ -2,9 +2,10 @@
 a passage about each. `comparison_plan` asks the question of each thing alone, in the question's own words ("When
 was Arthur's Magazine started?", "How many members does Muse have?"); the assistant (`rag.answer.assistant`) answers
 the two parts as a two-part question's; `comparison_text` names the winner first when both answers hold a year or a
-number (`measure`): "Arthur's Magazine was started first: 1844 [1], against 1989 [2]." A yes/no comparison ("Were
-Scott Derrickson and Ed Wood of the same nationality?") asks each thing's value ("What nationality was Scott
-Derrickson?") and says whether the two short answers name the same ("Yes: both American [1], [2].").
+number (`measure`): "Arthur's Magazine was started first: 1844 [1], against 1989 [2]"; "Is A or B older?" is read
+as "Which is older, A or B?" (`which_form`). A yes/no comparison ("Were Scott Derrickson and Ed Wood of the same
+nationality?") asks each thing's value ("What nationality was Scott Derrickson?") and says whether the two short
+answers name the same ("Yes: both American [1], [2].").
 
 A "both" question ("Are Lake Arlen and Lake Morrow both in Canada?", "Are both A and B film directors?", "Do A and B
 both flow into the Baltic?": `both_plan`) asks each thing's value rather than yes or no, which the span reader reads
@@ -18,6 +19,7 @@ Pure functions only: no model here.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -106,9 +108,14 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     >>> plan = comparison_plan("Which film was released more recently, Dune or Alien?")
     >>> plan.parts[0], plan.claim, plan.smaller_wins
     ('When was Dune released?', 'was released later', False)
+    >>> comparison_plan("Is Dunmore Hall or Pike House older?").parts
+    ('When was Dunmore Hall founded?', 'When was Pike House founded?')
     """
     match = _COMPARISON.fullmatch(question.strip())
     if match is None:
+        rewritten = which_form(question)  # "Is A or B older?": read as "Which is older, A or B?"
+        if rewritten is not None and (plan := comparison_plan(rewritten)) is not None:
+            return dataclasses.replace(plan, question=question)
         return same_plan(question) or both_plan(question)
     entities = (match.group("first").strip(" \"'"), match.group("second").strip(" \"'"))
     # "more recently" is "later": a year decides, as for "Which was released later"
@@ -129,6 +136,37 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     by_year = word in EARLIER | LATER
     smaller_wins = word in EARLIER | FEWER
     return ComparisonPlan(question, entities, (asked[0], asked[1]), claim, by_year, smaller_wins)
+
+
+_WHICH_FORM = re.compile(r"(?P<verb>is|was|are|were|did|does|has|have|had)\s+(?P<first>.+?)\s+or\s+(?P<rest>.+?)"
+                         r"\s*\?*\s*$", re.IGNORECASE)
+"""A comparison asked yes/no-wise: "Is A or B older?", "Did A or B die first?", "Has A or B won more titles?"."""
+
+
+def which_form(question: str) -> str | None:
+    """A comparison asked as "Is A or B older?" in the form `comparison_plan` reads ("Which is older, A or B?"), or
+    None when the question is none: both must be names (`_split_named`) and a comparative must follow them.
+
+    >>> which_form("Is Dunmore Hall or Pike House older?"), which_form("Did Ada Lovelace or Alan Turing die first?")
+    ('Which is older, Dunmore Hall or Pike House?', 'Which died first, Ada Lovelace or Alan Turing?')
+    >>> which_form("Has Muse or Queen won more awards?"), which_form("Is tea or coffee older?")
+    ('Which has won more awards, Muse or Queen?', None)
+    """
+    match = _WHICH_FORM.fullmatch(question.strip())
+    named = None if match is None else _split_named(match.group("rest"))
+    if match is None or named is None or not _is_name(match.group("first")):
+        return None
+    second, rest = named
+    words = rest.split()
+    if not any(word.lower() in EARLIER | LATER | MORE | FEWER for word in words):
+        return None
+    verb = match.group("verb").lower()
+    if verb in {"did", "does"}:  # "Did A or B die first?": "Which died first"; another verb is not put in the past
+        past = {base: past for past, base in INTRANSITIVE.items()}.get(words[0].lower())
+        if past is None or verb == "does":
+            return None
+        return f"Which {' '.join((past, *words[1:]))}, {match.group('first')} or {second}?"
+    return f"Which {verb} {rest}, {match.group('first')} or {second}?"
 
 
 def _part(words: list[str], verb: int, comparative: int, entity: str, person: bool) -> str | None:
