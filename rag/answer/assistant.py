@@ -507,7 +507,9 @@ class Assistant:
         numbers = {citation.passage: citation.number for citation in citations}
         markers = [numbers[answer.citations[0].passage] if answer.citations else 0 for answer in answers]
         if not any(answer.refused for answer in answers):
-            text = comparison_text(compared, (answers[0].text, answers[1].text), (markers[0], markers[1]), text)
+            quotes = [" ".join(citation.quote for citation in answer.citations) for answer in answers]
+            text = comparison_text(compared, (answers[0].text, answers[1].text), (markers[0], markers[1]), text,
+                                   (quotes[0], quotes[1]))
         yield from self._joined(asked, answers, text, citations)
 
     def _joined(self, asked: Query, answers: Sequence[Answer], text: str,

@@ -2,21 +2,30 @@
 a passage about each. `comparison_plan` asks the question of each thing alone, in the question's own words ("When
 was Arthur's Magazine started?", "How many members does Muse have?"); the assistant (`rag.answer.assistant`) answers
 the two parts as a two-part question's; `comparison_text` names the winner first when both answers hold a year or a
-number (`measure`): "Arthur's Magazine was started first: 1844 [1], against 1989 [2]." A yes/no comparison ("Were
-Scott Derrickson and Ed Wood of the same nationality?") asks each thing's value ("What nationality was Scott
-Derrickson?") and says whether the two short answers name the same ("Yes: both American [1], [2].").
+number (`measure`): "Arthur's Magazine was started first: 1844 [1], against 1989 [2]"; "Is A or B older?" is read
+as "Which is older, A or B?" (`which_form`). A yes/no comparison ("Were Scott Derrickson and Ed Wood of the same
+nationality?") asks each thing's value ("What nationality was Scott Derrickson?") and says whether the two short
+answers name the same ("Yes: both American [1], [2].").
+
+A "both" question ("Are Lake Arlen and Lake Morrow both in Canada?", "Are both A and B film directors?", "Do A and B
+both flow into the Baltic?": `both_plan`) asks each thing's value rather than yes or no, which the span reader reads
+poorly ("Where is Lake Arlen?", "What is Anna Pell's occupation?", "What does A flow into?", else "What is A?"), and
+says "Yes: both in Canada [1], [2]." only when each answer or its cited quote holds what was asked; "No: …" only
+when an answer names another country or nationality than the one asked ("Minnesota, United States"; never a region:
+"Ontario" is in Canada); else the two answers alone, each cited: the articles' silence is no "no".
 
 Pure functions only: no model here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from rag.answer.hops import AUXILIARIES
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
-from rag.text import content_words
+from rag.text import content_words, fold
 
 _COMPARISON = re.compile(r"(?P<head>(?:which|who|what)\b[^,]*?)\s*,\s*(?P<first>[^,]+?)\s+or\s+(?P<second>[^,]+?)"
                          r"\s*\?*\s*$", re.IGNORECASE)
@@ -64,6 +73,9 @@ class ComparisonPlan:
     same: str = ""
     """For a yes/no question asking whether both have the same <noun> ("nationality"): the noun; the answers'
     values are compared, not ranked."""
+    predicate: Predicate | None = None
+    """For a yes/no question asking whether both things are something ("Are A and B both in Canada?": `both_plan`):
+    what it says of each; the answers are checked against it, not ranked."""
 
     def winner(self, values: tuple[float, float]) -> int | None:
         """Which entity wins with these values (0 or 1), None on a tie.
@@ -96,10 +108,15 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     >>> plan = comparison_plan("Which film was released more recently, Dune or Alien?")
     >>> plan.parts[0], plan.claim, plan.smaller_wins
     ('When was Dune released?', 'was released later', False)
+    >>> comparison_plan("Is Dunmore Hall or Pike House older?").parts
+    ('When was Dunmore Hall founded?', 'When was Pike House founded?')
     """
     match = _COMPARISON.fullmatch(question.strip())
     if match is None:
-        return same_plan(question)
+        rewritten = which_form(question)  # "Is A or B older?": read as "Which is older, A or B?"
+        if rewritten is not None and (plan := comparison_plan(rewritten)) is not None:
+            return dataclasses.replace(plan, question=question)
+        return same_plan(question) or both_plan(question)
     entities = (match.group("first").strip(" \"'"), match.group("second").strip(" \"'"))
     # "more recently" is "later": a year decides, as for "Which was released later"
     words = re.sub(r"\bmore recent(?:ly)?\b", "later", match.group("head"), flags=re.IGNORECASE).split()
@@ -119,6 +136,37 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     by_year = word in EARLIER | LATER
     smaller_wins = word in EARLIER | FEWER
     return ComparisonPlan(question, entities, (asked[0], asked[1]), claim, by_year, smaller_wins)
+
+
+_WHICH_FORM = re.compile(r"(?P<verb>is|was|are|were|did|does|has|have|had)\s+(?P<first>.+?)\s+or\s+(?P<rest>.+?)"
+                         r"\s*\?*\s*$", re.IGNORECASE)
+"""A comparison asked yes/no-wise: "Is A or B older?", "Did A or B die first?", "Has A or B won more titles?"."""
+
+
+def which_form(question: str) -> str | None:
+    """A comparison asked as "Is A or B older?" in the form `comparison_plan` reads ("Which is older, A or B?"), or
+    None when the question is none: both must be names (`_split_named`) and a comparative must follow them.
+
+    >>> which_form("Is Dunmore Hall or Pike House older?"), which_form("Did Ada Lovelace or Alan Turing die first?")
+    ('Which is older, Dunmore Hall or Pike House?', 'Which died first, Ada Lovelace or Alan Turing?')
+    >>> which_form("Has Muse or Queen won more awards?"), which_form("Is tea or coffee older?")
+    ('Which has won more awards, Muse or Queen?', None)
+    """
+    match = _WHICH_FORM.fullmatch(question.strip())
+    named = None if match is None else _split_named(match.group("rest"))
+    if match is None or named is None or not _is_name(match.group("first")):
+        return None
+    second, rest = named
+    words = rest.split()
+    if not any(word.lower() in EARLIER | LATER | MORE | FEWER for word in words):
+        return None
+    verb = match.group("verb").lower()
+    if verb in {"did", "does"}:  # "Did A or B die first?": "Which died first"; another verb is not put in the past
+        past = {base: past for past, base in INTRANSITIVE.items()}.get(words[0].lower())
+        if past is None or verb == "does":
+            return None
+        return f"Which {' '.join((past, *words[1:]))}, {match.group('first')} or {second}?"
+    return f"Which {verb} {rest}, {match.group('first')} or {second}?"
 
 
 def _part(words: list[str], verb: int, comparative: int, entity: str, person: bool) -> str | None:
@@ -219,6 +267,305 @@ SHORT_VALUE = 6
 """Words at most in an answer compared as a value ("American", "an American filmmaker")."""
 
 
+_BOTH = re.compile(r"(?P<verb>are|were|is|was|do|does|did)\s+(?:both\s+(?P<leading>.+?\s+and\s+.+?)"
+                   r"|(?P<first>.+?)\s+and\s+(?P<second>.+?)\s+both\s+(?P<predicate>.+?))\s*\?*\s*$", re.IGNORECASE)
+"""A yes/no question on whether two named things both are something: "Are A and B both in Canada?", "Are both A
+and B film directors?" (where B ends is read after: `_split_named`), "Did A and B both play for Leeds?"."""
+
+_JOINERS = frozenset({"of", "the", "de", "la", "von", "van", "del", "da", "du", "and", "&"})
+"""Lower-case words inside a name ("Bank of England", "the Milnes"): the name goes on when a capital follows."""
+
+_PLACE = re.compile(r"(?:(?P<how>located|situated|based|found|born|set)\s+)?(?P<link>in|from|on|near)\s+"
+                    r"(?P<value>(?:the\s+)?[A-Z0-9].*)")
+"""A predicate saying where something is: "in Canada", "located in Ontario", "from France", "born in Leeds"."""
+
+_BY = re.compile(r"(?P<participle>[a-z]+)\s+by\s+(?P<value>.+)")
+"""A passive predicate naming who did it: "directed by Ridley Scott"."""
+
+PARTICIPLE_PAST = {"written": "wrote", "sung": "sang", "built": "built", "made": "made", "founded": "founded",
+                   "drawn": "drew", "given": "gave", "taken": "took", "held": "held", "led": "led", "won": "won",
+                   "sold": "sold", "shot": "shot", "run": "ran", "begun": "began", "known": "knew"}
+"""Past participles whose past tense is not the participle itself (or ends in -ed only by chance): the verb of
+"Who wrote A?" asked for "Were A and B both written by …?"."""
+
+ROLE_ENDINGS = ("er", "or", "ist", "ian", "ess", "ant", "ent", "man", "woman", "ard", "ive", "eer", "ect")
+"""How nouns for what a person does end ("director", "novelist", "musician", "actress", "engineer"): such a
+predicate asks for A's occupation; another noun asks "What is A?", whose answer says what kind of thing A is."""
+
+COUNTRIES = frozenset("""afghanistan albania algeria argentina armenia australia austria azerbaijan bangladesh
+belarus belgium bolivia bosnia brazil bulgaria cambodia cameroon canada chile china colombia croatia cuba cyprus
+czechia denmark ecuador egypt england estonia ethiopia finland france georgia germany ghana greece guatemala haiti
+hungary iceland india indonesia iran iraq ireland israel italy jamaica japan jordan kazakhstan kenya korea kosovo
+latvia lebanon libya lithuania luxembourg malaysia mali malta mexico moldova monaco mongolia montenegro morocco
+nepal netherlands nigeria norway pakistan panama paraguay peru philippines poland portugal romania russia
+scotland senegal serbia singapore slovakia slovenia somalia spain sudan sweden switzerland syria taiwan tanzania
+thailand tunisia turkey uganda ukraine uruguay venezuela vietnam wales yemen zambia zimbabwe""".split())
+"""Countries a place's answer may name instead of the one asked ("in Canada": "Minnesota, United States"), so that
+"No" is said only of a different country, never of a region ("Ontario" is in Canada). Two-word countries are in
+`COUNTRY_NAMES`."""
+
+COUNTRY_NAMES = frozenset({"united states", "united kingdom", "new zealand", "south africa", "south korea",
+                           "north korea", "saudi arabia", "sri lanka", "costa rica", "czech republic"})
+
+DEMONYMS = frozenset("""american argentine australian austrian belgian brazilian british bulgarian canadian chilean
+chinese colombian croatian cuban czech danish dutch egyptian english estonian filipino finnish french german greek
+hungarian icelandic indian indonesian iranian iraqi irish israeli italian jamaican japanese korean latvian
+lithuanian mexican moroccan nigerian norwegian pakistani peruvian polish portuguese romanian russian scottish
+serbian slovak slovenian spanish swedish swiss syrian thai turkish ukrainian venezuelan vietnamese welsh""".split())
+"""Nationalities: "No" to "Are A and B both American?" only when an answer names another of these."""
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """What a "both" question says of each thing (`text`: "in Canada"), read as a `kind`: "place" (`link` "in",
+    `value` "Canada"), "nationality" ("American"), "agent" ("directed by" `value` "Ridley Scott"), "doing" ("flow
+    into the Baltic"), "noun" ("film directors") or "other"; `verb`, the part questions' verb ("is", "was",
+    "does", "did")."""
+
+    text: str
+    kind: str
+    verb: str
+    link: str = ""
+    value: str = ""
+
+    @property
+    def affirming(self) -> set[str]:
+        """The terms an answer or its quote must hold to say the thing is so: the place, nationality or agent
+        named, else every term of the predicate ("film directors": film, director)."""
+        return content_words(self.value if self.kind in {"place", "nationality", "agent"} else self.text)
+
+    def part(self, entity: str) -> str:
+        """The question asking one thing's value rather than yes or no, which the span reader reads poorly:
+        "Where is Lake Arlen?" for "in Canada", "What does the Greywater flow into?" for "flow into the Baltic",
+        "What is Anna Pell's occupation?" for "film directors", "What is A?" (whose answer says what kind of thing
+        it is) else.
+
+        >>> Predicate("in Canada", "place", "is", "in", "Canada").part("Lake Arlen")
+        'Where is Lake Arlen?'
+        >>> Predicate("flow into the Baltic", "doing", "does").part("the Greywater")
+        'What does the Greywater flow into?'
+        """
+        how = self.text.split()[0] if self.kind == "place" and self.text.split()[0] != self.link else ""
+        if self.kind == "place" and how == "born":
+            return f"Where {self.verb} {entity} born?"
+        if self.kind == "place":
+            tail = " from" if self.link == "from" else (f" {how}" if how else "")
+            return f"Where {self.verb} {entity}{tail}?"
+        if self.kind == "nationality":
+            return f"What nationality {self.verb} {entity}?"
+        if self.kind == "agent":
+            participle = self.text.split()[0]
+            past = PARTICIPLE_PAST.get(participle, participle if participle.endswith("ed") else "")
+            if past:
+                return f"Who {past} {entity}?"
+        if self.kind == "doing":
+            words = self.text.split()
+            if len(words) > 2 and words[1] in {"in", "at", "near"} and words[2][:1].isupper():
+                return f"Where {self.verb} {entity} {words[0]}?"  # "study in London": "Where did A study?"
+            if len(words) > 1 and words[1] in {"in", "into", "to", "for", "from", "with", "through", "at", "on"}:
+                return f"What {self.verb} {entity} {words[0]} {words[1]}?"
+            return f"What {self.verb} {entity} {words[0]}?"
+        verb = self.verb if self.verb in {"is", "was"} else "is"
+        if self.kind == "noun" and _singular(self.text.split()[-1].lower()).endswith(ROLE_ENDINGS):
+            return f"What {verb} {entity}'s occupation?"  # the reader answers it where "Who is A?" finds nothing
+        return f"What {verb} {entity}?"
+
+
+def _singular(noun: str) -> str:
+    """
+    >>> _singular("rivers"), _singular("actresses"), _singular("bodies"), _singular("actor")
+    ('river', 'actress', 'body', 'actor')
+    """
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    if noun.endswith(("sses", "xes", "ches", "shes")):
+        return noun[:-2]
+    if noun.endswith("s") and not noun.endswith(("ss", "us", "is")):
+        return noun[:-1]
+    return noun
+
+
+def _predicate(text: str, verb: str) -> Predicate:
+    """The kind of what a "both" question says of each thing (`Predicate`).
+
+    >>> _predicate("located in Canada", "is").kind, _predicate("American", "was").kind
+    ('place', 'nationality')
+    >>> _predicate("directed by Ridley Scott", "was").value, _predicate("film directors", "was").kind
+    ('Ridley Scott', 'noun')
+    """
+    place = _PLACE.fullmatch(text)
+    if place is not None and verb in {"is", "was"}:
+        return Predicate(text, "place", verb, place.group("link"), place.group("value"))
+    if verb in {"does", "did"}:
+        return Predicate(text, "doing", verb)
+    if fold(text) in DEMONYMS:
+        return Predicate(text, "nationality", verb, value=text)
+    by = _BY.fullmatch(text)
+    if by is not None:
+        return Predicate(text, "agent", verb, "by", by.group("value"))
+    words = text.split()
+    last = words[-1].lower()
+    if words[0].lower() in {"a", "an"} or (last.endswith("s") and _singular(last) != last):
+        return Predicate(text, "noun", verb)
+    return Predicate(text, "other", verb)
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def _split_named(text: str) -> tuple[str, str] | None:
+    """A name, then what follows it ("Lake Morrow located in Canada": "Lake Morrow", "located in Canada"): the name
+    runs while its words are capitalised, or lower-case joiners before a capitalised word; None without both.
+
+    >>> _split_named("the Milnes rivers flow into the Baltic"), _split_named("Bank of England based in London")
+    (('the Milnes', 'rivers flow into the Baltic'), ('Bank of England', 'based in London'))
+    """
+    words = text.split()
+    end = 0
+    while end < len(words) and (_capitalised(words[end]) or (
+            words[end].lower() in _JOINERS and end + 1 < len(words) and _capitalised(words[end + 1]))):
+        end += 1
+    if end == 0 or end == len(words):
+        return None
+    return " ".join(words[:end]), " ".join(words[end:])
+
+
+def _is_name(text: str) -> bool:
+    """Whether `text` is a name only, as `_split_named` reads one ("the" before it).
+
+    >>> _is_name("the Bank of England"), _is_name("888 7th Avenue"), _is_name("Baran collaborate at any point")
+    (True, True, False)
+    """
+    words = text.split()
+    if words[:1] and words[0].lower() == "the":
+        words = words[1:]
+    return bool(words) and len(words) <= 8 and _split_named(" ".join((*words, "."))) == (" ".join(words), ".")
+
+
+def both_plan(question: str) -> ComparisonPlan | None:
+    """The two parts of a yes/no question asking whether two named things are both something ("Are A and B both
+    in Canada?", "Are both A and B film directors?", "Did A and B both play for Leeds?"): one part per thing asking
+    its value in the question's own words (`Predicate.part`), or None when the question is no such question.
+
+    >>> plan = both_plan("Are Lake Arlen and Lake Morrow both in Canada?")
+    >>> plan.entities, plan.parts
+    (('Lake Arlen', 'Lake Morrow'), ('Where is Lake Arlen?', 'Where is Lake Morrow?'))
+    >>> both_plan("Were both Anna Pell and Rita Oms film directors?").parts
+    ("What was Anna Pell's occupation?", "What was Rita Oms's occupation?")
+    >>> both_plan("Do the Greywater and the Milnes rivers both flow into the Baltic?").parts
+    ('What does the Greywater river flow into?', 'What does the Milnes river flow into?')
+    >>> both_plan("Were Alien and Heat both directed by Ridley Scott?").parts[0]
+    'Who directed Alien?'
+    >>> both_plan("Are they both in Canada?") is None, both_plan("Is the sky blue?") is None
+    (True, True)
+    """
+    match = _BOTH.fullmatch(question.strip())
+    if match is None:
+        return None
+    if match.group("leading"):  # "both A and B <predicate>": B ends where a lower-case word starts the predicate
+        first, rest = match.group("leading").split(" and ", 1)
+        named = _split_named(rest)
+        if named is None:
+            return None
+        second, predicate = named
+    else:
+        first, second, predicate = match.group("first"), match.group("second"), match.group("predicate")
+    verb = {"are": "is", "were": "was", "do": "does"}.get(match.group("verb").lower(), match.group("verb").lower())
+    words = predicate.split()
+    if match.group("leading") and len(words) > 1 and _singular(words[0]) != words[0] and words[0].islower():
+        second, predicate = f"{second} {words[0]}", " ".join(words[1:])  # "both A and B rivers flow into …"
+    entities = [first.strip(" \"'"), second.strip(" \"'")]
+    kind = entities[1].split()[-1]
+    if kind.islower() and _singular(kind) != kind and len(entities[1].split()) > 1:
+        # "the Greywater and the Milnes rivers": the kind named once, plural, is each thing's ("the Greywater river")
+        entities[1] = entities[1][:-len(kind)].strip()
+        kind = f" {_singular(kind)}" if entities[0].lower().startswith("the ") else ""
+    else:
+        kind = ""
+    if not all(_is_name(entity) for entity in entities) or not predicate:
+        return None  # "they", "these", "Baran collaborate at any point after they": no things named
+    entities = [entity + kind for entity in entities]
+    read = _predicate(predicate, verb)
+    parts = (read.part(entities[0]), read.part(entities[1]))
+    return ComparisonPlan(question, (entities[0], entities[1]), parts, f"both {predicate}", False, False,
+                          predicate=read)
+
+
+def _named(text: str, kind: str) -> list[str]:
+    """The countries (`kind` "place") or nationalities (`kind` "nationality") `text` names, as written.
+
+    >>> _named("Lake Morrow is in Minnesota, United States.", "place"), _named("in northern Ontario", "place")
+    (['United States'], [])
+    >>> _named("a Swedish potter", "nationality")
+    ['Swedish']
+    """
+    if kind == "nationality":
+        return [word for word in re.findall(r"[A-Z][a-z]+", text) if fold(word) in DEMONYMS]
+    found = [match.group(0) for match in re.finditer(r"[A-Z][a-z]+\s+[A-Z][a-z]+", text)
+             if fold(match.group(0)) in COUNTRY_NAMES]
+    return found + [word for word in re.findall(r"[A-Z][a-z]+", text)
+                    if fold(word) in COUNTRIES and not any(word in name for name in found)]
+
+
+def _with_article(country: str) -> str:
+    """
+    >>> _with_article("United States"), _with_article("France")
+    ('the United States', 'France')
+    """
+    plural = fold(country).startswith("united ") or fold(country) in {"netherlands", "philippines", "czech republic"}
+    return f"the {country}" if plural else country
+
+
+def both_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int],
+                 quotes: tuple[str, str] = ("", "")) -> str:
+    """Whether both things are what a `both_plan` question says: "Yes: both …" when each answer or its cited quote
+    (`quotes`) holds the predicate's terms; "No: …" when an answer names another country or nationality than the
+    one asked (and neither it nor its quote the one asked); "" otherwise: an answer silent on it is no "no".
+
+    >>> plan = both_plan("Are Lake Arlen and Lake Morrow both in Canada?")
+    >>> both_opening(plan, ("Manitoba, Canada [1].", "Ontario [2]."), (1, 2), ("", "Lake Morrow is in Canada."))
+    'Yes: both in Canada [1], [2].'
+    >>> both_opening(plan, ("Manitoba, Canada [1].", "Minnesota [2]."), (1, 2),
+    ...              ("", "It is in Minnesota, United States."))
+    'No: Lake Arlen is in Canada [1], but Lake Morrow is in the United States [2].'
+    >>> both_opening(plan, ("Manitoba, Canada [1].", "Ontario [2]."), (1, 2))
+    ''
+    """
+    predicate = plan.predicate
+    if predicate is None or any(answer.strip().startswith(CANNOT_ANSWER) for answer in answers):
+        return ""
+    wanted = predicate.affirming
+    said = [content_words(strip_markers(answer)) | content_words(quote)
+            for answer, quote in zip(answers, quotes, strict=True)]
+    if wanted and all(wanted <= words for words in said):
+        return f"Yes: both {predicate.text} [{markers[0]}], [{markers[1]}]."
+    if predicate.kind not in {"place", "nationality"} or not _named(predicate.value, predicate.kind):
+        return ""  # "No" only between two countries or nationalities: "Ontario" is no "no" to "in Canada"
+    link = predicate.text[:-len(predicate.value)]  # "in ", "born in ", "" for a nationality
+    clauses: list[str] = []
+    different = affirmed = False
+    for entity, answer, quote, words, marker in zip(plan.entities, answers, quotes, said, markers, strict=True):
+        if wanted <= words:
+            affirmed = True
+            clauses.append(f"{entity} {predicate.verb} {link}{predicate.value} [{marker}]")
+            continue
+        value = strip_markers(answer).rstrip(" .")
+        if not value or value.startswith(QUOTED_OPENING) or len(value.split()) > SHORT_VALUE:
+            continue  # a sentence may name another country in passing ("near the border with …"): values only
+        others = [name for name in _named(value, predicate.kind) if content_words(name) - wanted]
+        # "Minnesota" read from "in Minnesota, United States": the country written right after the value is its
+        after = re.search(rf"\b{re.escape(value)},\s+((?:the\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)", quote)
+        if not others and after is not None and predicate.kind == "place":
+            others = [name for name in _named(after.group(1), "place") if content_words(name) - wanted]
+        if others:
+            different = True
+            clauses.append(f"{entity} {predicate.verb} {link}{_with_article(others[0])} [{marker}]")
+    if not different:
+        return ""
+    return f"No: {(', but ' if affirmed else ', and ').join(clauses)}."
+
+
 @dataclass(frozen=True)
 class Measure:
     """A value a comparison's part answer holds: the number compared and how the answer writes it."""
@@ -246,9 +593,11 @@ def measure(text: str, by_year: bool) -> Measure | None:
     return Measure(float(NUMBER_WORDS.get(shown.lower(), 0) or shown.replace(",", "")), shown)
 
 
-def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int]) -> str:
+def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int],
+                       quotes: tuple[str, str] = ("", "")) -> str:
     """The sentence naming the winner of a comparison from the two parts' answers (`markers`: the number each
-    answer cites), or "" when they hold nothing comparable (no year or number, or the same).
+    answer cites), or "" when they hold nothing comparable (no year or number, or the same); for a "both" question,
+    whether both are so (`both_opening`, which reads the answers' cited `quotes` too).
 
     >>> plan = comparison_plan("Which magazine was started first, Arthur's Magazine or First for Women?")
     >>> comparison_opening(plan, ("1844 [1].", "First for Women was started in 1989 [2]."), (1, 2))
@@ -258,6 +607,8 @@ def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: 
     """
     if plan.same:
         return same_opening(plan, answers, markers)
+    if plan.predicate is not None:
+        return both_opening(plan, answers, markers, quotes)
     first, second = (measure(answer, plan.by_year) for answer in answers)
     if first is None or second is None:
         return ""
@@ -270,7 +621,8 @@ def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: 
             f"{lost.shown} [{markers[1 - winner]}].")
 
 
-def comparison_text(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int], joined: str) -> str:
+def comparison_text(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int], joined: str,
+                    quotes: tuple[str, str] = ("", "")) -> str:
     """A comparison's answer: the sentence naming the winner (`comparison_opening`), then the parts' joined answers
     (`joined`) but for sentences saying nothing it does not ("1844 [1]."); `joined` alone when there is no winner.
 
@@ -279,7 +631,7 @@ def comparison_text(plan: ComparisonPlan, answers: tuple[str, str], markers: tup
     ...                 "1844 [1]. It was started in 1989 by Bauer [2].")
     "Arthur's Magazine was started first: 1844 [1], against 1989 [2]. It was started in 1989 by Bauer [2]."
     """
-    opening = comparison_opening(plan, answers, markers)
+    opening = comparison_opening(plan, answers, markers, quotes)
     if not opening:
         return joined
     said = content_words(opening)

@@ -1,0 +1,133 @@
+"""Yes/no questions on whether two named things are both something (rag.answer.comparisons.both_plan): one question
+per thing asking its value, the verdict said only from what the answers and their quotes hold, and, end to end with
+the real models, an answer that cites each thing's article."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.comparisons import both_opening, both_plan, comparison_plan, comparison_text
+from tests.test_hops import BAKERY, indexed
+
+
+@pytest.mark.parametrize(("question", "entities", "parts"), [
+    ("Are Lake Arlen and Lake Morrow both in Canada?", ("Lake Arlen", "Lake Morrow"),
+     ("Where is Lake Arlen?", "Where is Lake Morrow?")),
+    ("Are both Lake Arlen and Lake Morrow located in Canada?", ("Lake Arlen", "Lake Morrow"),
+     ("Where is Lake Arlen located?", "Where is Lake Morrow located?")),
+    ("Were Anna Pell and Rita Oms both film directors?", ("Anna Pell", "Rita Oms"),
+     ("What was Anna Pell's occupation?", "What was Rita Oms's occupation?")),
+    ("Do the Greywater and the Milnes rivers both flow into the Baltic?", ("the Greywater river", "the Milnes river"),
+     ("What does the Greywater river flow into?", "What does the Milnes river flow into?")),
+    ("Were Ed Wood and Scott Derrickson both American?", ("Ed Wood", "Scott Derrickson"),
+     ("What nationality was Ed Wood?", "What nationality was Scott Derrickson?")),
+    ("Were both Ed Wood and Scott Derrickson born in Denver?", ("Ed Wood", "Scott Derrickson"),
+     ("Where was Ed Wood born?", "Where was Scott Derrickson born?")),
+    ("Were Alien and Blade Runner both written by Dan O'Bannon?", ("Alien", "Blade Runner"),
+     ("Who wrote Alien?", "Who wrote Blade Runner?")),
+    ("Did Tom Ford and Kate Moss both study in London?", ("Tom Ford", "Kate Moss"),
+     ("Where did Tom Ford study?", "Where did Kate Moss study?")),
+    ("Is the Bank of England and the Federal Reserve both central banks?",
+     ("the Bank of England", "the Federal Reserve"), ("What is the Bank of England?", "What is the Federal Reserve?")),
+    ("Are Random House Tower and 888 7th Avenue both used for real estate?", ("Random House Tower", "888 7th Avenue"),
+     ("What is Random House Tower?", "What is 888 7th Avenue?")),  # no kind read: what each thing is
+])
+def test_a_both_question_asks_each_things_value(question: str, entities: tuple[str, str],
+                                                parts: tuple[str, str]) -> None:
+    plan = comparison_plan(question)  # what the assistant dispatches on
+    assert plan is not None and plan.predicate is not None
+    assert (plan.entities, plan.parts) == (entities, parts)
+
+
+@pytest.mark.parametrize("question", [
+    "Are they both in Canada?",  # nothing named to ask of
+    "Did Davies and Baran collaborate at any point after they both developed this concept?",  # SQuAD: a clause
+    "Is the sky blue?",
+    "Are Lake Arlen and Lake Morrow in Canada?",  # no "both": a one-part question, as before
+    "Which lakes are both in Canada?",
+])
+def test_a_question_saying_both_of_no_two_named_things_has_no_both_plan(question: str) -> None:
+    assert both_plan(question) is None
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Is Dunmore Hall or Pike House older?", ("When was Dunmore Hall founded?", "When was Pike House founded?")),
+    ("Was Ada Lovelace or Alan Turing born first?", ("When was Ada Lovelace born?", "When was Alan Turing born?")),
+    ("Did Ada Lovelace or Alan Turing die first?", ("When did Ada Lovelace die?", "When did Alan Turing die?")),
+    ("Has Muse or Queen won more awards?", ("How many awards has Muse won?", "How many awards has Queen won?")),
+])
+def test_a_comparison_asked_yes_no_wise_is_read_as_which(question: str, parts: tuple[str, str]) -> None:
+    plan = comparison_plan(question)
+    assert plan is not None and plan.question == question and plan.parts == parts
+
+
+@pytest.mark.parametrize("question", ["Is tea or coffee older?", "Is Dunmore Hall or Pike House open?",
+                                      "Does Muse or Queen play louder?"])
+def test_an_or_question_without_names_or_comparative_is_no_comparison(question: str) -> None:
+    assert comparison_plan(question) is None
+
+
+def test_a_same_question_is_still_read_as_one() -> None:
+    plan = comparison_plan("Were Scott Derrickson and Ed Wood of the same nationality?")
+    assert plan is not None and plan.same == "nationality" and plan.predicate is None
+
+
+def test_yes_only_when_each_answer_or_quote_holds_it_no_only_on_another_country() -> None:
+    lakes = both_plan("Are Lake Arlen and Lake Morrow both in Canada?")
+    directors = both_plan("Were Anna Pell and Rita Oms both film directors?")
+    assert lakes is not None and directors is not None
+    answers = ("Northern Manitoba [1].", "Ontario [2].")
+    quotes = ("Lake Arlen is a glacial lake in northern Manitoba, Canada.", "Lake Morrow is in Ontario, Canada.")
+    assert both_opening(lakes, answers, (1, 2), quotes) == "Yes: both in Canada [1], [2]."
+    # silence is no "no": Ontario is in Canada, though neither the answer nor the quote says so
+    assert both_opening(lakes, answers, (1, 2), (quotes[0], "Lake Morrow is a reservoir.")) == ""
+    assert both_opening(lakes, ("Canada [1].", "Minnesota, United States [2]."), (1, 2)) == (
+        "No: Lake Arlen is in Canada [1], but Lake Morrow is in the United States [2].")
+    # a country named in passing by a sentence is no value
+    assert both_opening(lakes, ("Canada [1].", "Its anglers come from the United States and Mexico [2]."),
+                        (1, 2)) == ""
+    assert both_opening(directors, ("Anna Pell was a film director [1].", "A screenwriter [2]."), (1, 2),
+                        ("", "Rita Oms is a Dutch film director and screenwriter.")) == (
+        "Yes: both film directors [1], [2].")
+    assert both_opening(directors, ("A film director [1].", "A screenwriter [2]."), (1, 2)) == ""  # no "no"
+
+
+def test_a_both_answer_opens_with_the_verdict_then_what_it_does_not_say() -> None:
+    plan = both_plan("Are Lake Arlen and Lake Morrow both in Canada?")
+    assert plan is not None
+    joined = "Northern Manitoba, Canada [1]. Ontario, Canada [2]."
+    assert comparison_text(plan, ("Northern Manitoba, Canada [1].", "Ontario, Canada [2]."), (1, 2), joined) == (
+        "Yes: both in Canada [1], [2]. Northern Manitoba, Canada [1]. Ontario, Canada [2].")
+    assert comparison_text(plan, ("Northern Manitoba [1].", "Ontario [2]."), (1, 2),
+                           "Northern Manitoba [1]. Ontario [2].") == "Northern Manitoba [1]. Ontario [2]."
+
+
+ARLEN = ("Lake Arlen\n"
+         "Lake Arlen is a glacial lake in northern Manitoba, Canada. It covers about 40 square kilometres and freezes "
+         "from November to May. Trout and pike are fished there.\n")
+MORROW = ("Lake Morrow\n"
+          "Lake Morrow is a reservoir in the province of Ontario, Canada. It was created in 1931 when the Morrow dam "
+          "was built. The lake supplies water to three towns.\n")
+TESSEL = ("Lake Tessel\n"
+          "Lake Tessel is a lake in Minnesota, United States. Its shores are lined with summer cabins. The lake is "
+          "known for its loons.\n")
+
+
+def test_a_both_question_is_answered_thing_by_thing_citing_both(tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-def]
+                                                                real_embedder, real_llm) -> None:
+    """Real embedder, finder, span reader and model: each lake's place read from its own article, both articles
+    cited; the verdict asserted only as far as the rule decides it from the cited quotes."""
+    from rag.answer.assistant import Assistant
+
+    folder = indexed(tmp_path_factory, real_embedder, "both", {"arlen.txt": ARLEN, "morrow.txt": MORROW,
+                                                               "tessel.txt": TESSEL, "bakery.txt": BAKERY})
+    assistant = Assistant.load(folder, embedder=real_embedder, llm=real_llm)
+    both = assistant.ask("Are Lake Arlen and Lake Morrow both in Canada?")
+    assert not both.refused, both
+    assert {"Lake Arlen", "Lake Morrow"} <= {citation.passage.title for citation in both.citations}, both
+    if all("Canada" in citation.quote for citation in both.citations):
+        assert both.text.startswith("Yes: both in Canada ["), both.text
+    other = assistant.ask("Are Lake Morrow and Lake Tessel both in Canada?")
+    assert not other.refused, other
+    assert {"Lake Morrow", "Lake Tessel"} <= {citation.passage.title for citation in other.citations}, other
+    assert not other.text.startswith("Yes"), other.text  # Lake Tessel's article names no Canada
