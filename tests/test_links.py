@@ -11,7 +11,7 @@ import pytest
 from rag.answer.links import bridge_terms, linked, linking_sentence
 from rag.answer.prompts import LINK_OPENING
 from rag.records import Citation, Passage
-from tests.conftest import write
+from tests.test_hops import BAKERY, indexed
 
 
 def passage(article_id: str, title: str, text: str) -> Passage:
@@ -89,22 +89,13 @@ UNIVERSITY_ARTICLE = ("Ridgeway University\n"
 SONG_ARTICLE = ("Onward Ridgeway\n"
                 "\"Onward Ridgeway\" is the fight song of Ridgeway University. It was written in 1912 by the student "
                 "George Pike.\n")
-BAKERY_ARTICLE = ("Quayside Bakery\n"
-                  "The Quayside Bakery in Maplewood won the county bread prize for its rye loaf. The judges tasted 64 "
-                  "loaves. The bakery opened in 1998 and employs eleven people.\n")
 
 
 @pytest.fixture(scope="module")
 def linked_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
-    from rag.ingest.indexer import UpdateOptions, update_index
-
-    articles = tmp_path_factory.mktemp("link-articles")
-    for name, text in {"film.txt": FILM_ARTICLE, "actress.txt": ACTRESS_ARTICLE, "university.txt": UNIVERSITY_ARTICLE,
-                       "song.txt": SONG_ARTICLE, "bakery.txt": BAKERY_ARTICLE}.items():
-        write(articles, name, text)
-    folder = tmp_path_factory.mktemp("link-index")
-    update_index([articles], folder, real_embedder, UpdateOptions(progress=False))
-    return folder
+    return indexed(tmp_path_factory, real_embedder, "link", {
+        "film.txt": FILM_ARTICLE, "actress.txt": ACTRESS_ARTICLE, "university.txt": UNIVERSITY_ARTICLE,
+        "song.txt": SONG_ARTICLE, "bakery.txt": BAKERY})
 
 
 @pytest.mark.parametrize(("question", "hops"), [
