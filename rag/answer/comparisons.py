@@ -239,13 +239,17 @@ def same_plan(question: str) -> ComparisonPlan | None:
 
 def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int]) -> str:
     """Whether the two short answers of a yes/no comparison (`same_plan`) name the same value: "Yes: both …" or
-    "No: …, against …"; "" when either is no short answer (a quote, a refusal, over `SHORT_VALUE` words) to compare.
+    "No: …, against …" (two different nationalities or countries only: `_named`); "" when either is no short answer
+    (a quote, a refusal, over `SHORT_VALUE` words) to compare, or no such pair.
 
     >>> plan = same_plan("Were Scott Derrickson and Ed Wood of the same nationality?")
     >>> same_opening(plan, ("American [1].", "He was an American filmmaker [2]."), (1, 2))
     'Yes: both American [1], [2].'
     >>> same_opening(plan, ("American [1].", "British [2]."), (1, 2))
     'No: Scott Derrickson American [1], against Ed Wood British [2].'
+    >>> same_opening(plan, ("American [1].", "United States [2]."), (1, 2)), same_opening(
+    ...     plan, ("French [1].", "Ohio [2]."), (1, 2))
+    ('', '')
     """
     if any(answer.strip().startswith((QUOTED_OPENING, CANNOT_ANSWER)) for answer in answers):
         return ""
@@ -259,6 +263,10 @@ def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
     if said[0] & said[1]:
         shared = next(word for word in values[0].split() if content_words(word) & said[1])
         return f"Yes: both {shared} [{markers[0]}], [{markers[1]}]."
+    # "No" only between two nationalities or two countries the lists know: "American" and "United States" are
+    # different words for one country, and a region or a city may lie in the other's country.
+    if not any(_named(values[0], kind) and _named(values[1], kind) for kind in ("nationality", "place")):
+        return ""
     return (f"No: {plan.entities[0]} {values[0]} [{markers[0]}], against {plan.entities[1]} {values[1]} "
             f"[{markers[1]}].")
 
