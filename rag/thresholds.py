@@ -13,7 +13,8 @@ settings, whose defaults are these):
    `SUPPORT_WINDOW` adjacent sentences of the passage, at a share of at least `SUPPORT_THRESHOLD`, and that window
    must name what the question asks for as the sentence does (`rag.answer.cite.AnswerCheck`); sentences that fail
    are never shown. With none left (a base model's "I don't know" included: it carries no signal), the best
-   evidence sentence is quoted if it holds the wanted kind of answer.
+   evidence sentence is quoted if it holds the wanted kind of answer and names what the question pins down
+   (`rag.answer.cite.names_what_is_asked`: a rule without a threshold).
 
 Before 3, the span reader (`rag.answer.reader`) reads the best evidence sentences of a one-part question: from
 `SPAN_ANSWER_THRESHOLD` its exact answer is the answer and the model does not write; from `SPAN_CHECK_THRESHOLD`

@@ -90,6 +90,33 @@ def test_quoted_answer_quotes_the_best_sentence_of_the_wanted_kind_or_gives_up()
     assert not quote([STORM, FERRY], "Who won the chess tournament?").supported
 
 
+def test_a_quote_names_what_the_question_pins_down_beyond_its_article_s_title() -> None:
+    """A quote about another place than the one asked about answers nothing, though the article is on the topic
+    (SQuAD dev: "What area in modern-day Canada received Huguenot immigrants?" was answered with a sentence of the
+    article "Huguenot" about Amsterdam)."""
+    line = passage("line", "The ferry line opened to Elmsbury on 3 May. Kestrel Island has a lighthouse.",
+                   title="Ferry line")
+    assert not quote([line], "When did the ferry line open to Kestrel Island?").supported
+    assert "3 May" in quote([line], "When did the ferry line open to Elmsbury?").citations[0].quote
+
+
+def test_a_quote_may_say_it_for_the_title_or_the_sentence_before() -> None:
+    """SQuAD's sentences often name their subject by a pronoun; the title or the sentence before names it."""
+    founded = passage("founded", "Boats were bought. It was founded in 1850 by Tomasz Wierzbicki.",
+                      title="Kestrel Hill Observatory")
+    assert quote([founded], "When was the Kestrel Hill Observatory founded?").supported
+    built = passage("built", "Tomasz Wierzbicki came to Kestrel Hill. "
+                    "His observatory there opened to visitors in 1850.", title="Astronomy")
+    checked = quote([built], "When did the observatory on Kestrel Hill open to visitors?")
+    assert checked.supported and "1850" in checked.citations[0].quote
+
+
+def test_a_quote_names_the_number_the_question_asks_about() -> None:
+    founded = passage("founded", "The observatory was founded in 1850 by Tomasz Wierzbicki.", title="Astronomy")
+    assert quote([founded], "Who founded the observatory in 1850?").supported
+    assert not quote([founded], "Who founded the observatory in 1851?").supported
+
+
 REOPENING = passage("reopening", "The Maplewood footbridge reopened on Saturday at 10 a.m. after repairs. "
                     "The mayor, Marta Lind, cut the ribbon. The market opens at 7 p.m.", title="Footbridge")
 
@@ -99,8 +126,10 @@ def test_a_who_question_is_not_answered_with_a_sentence_about_when() -> None:
     when = passage("when", "The Maplewood footbridge reopened on Saturday at 10 a.m. after repairs.")
     assert not quote([when], "Who reopened the Maplewood footbridge?").supported
     # Where a sentence about the reopening names someone, the kind of answer ranks it first, and it is quoted.
+    # (Its title names the footbridge: a passage that never says which footbridge answers no question about the
+    # Maplewood one, `names_what_is_asked`.)
     named = passage("named", "The footbridge reopened on Saturday after repairs. "
-                    "The mayor, Marta Lind, reopened the footbridge.")
+                    "The mayor, Marta Lind, reopened the footbridge.", title="Maplewood footbridge")
     checked = quote([named], "Who reopened the Maplewood footbridge?")
     assert checked.supported and "Marta Lind" in checked.citations[0].quote
 

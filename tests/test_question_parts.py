@@ -71,6 +71,17 @@ def test_a_part_the_articles_do_not_answer_is_said_missing_not_completed_with_an
     assert "The articles say" not in checked.text  # no unrelated quote
 
 
+def test_a_part_whose_best_sentence_is_about_something_else_is_said_missing_not_quoted() -> None:
+    # The cost sentence is the repairs' of the Maplewood footbridge, not of the River Lenn bridge the part asks
+    # about: quoting it would complete the part with an unrelated sentence (`names_what_is_asked`).
+    passages = [passage(BRIDGE_COST)]
+    parts = [PARTS[0], "How much did the repairs of the River Lenn bridge cost?"]
+    evidence = find_evidence(parts, passages, WordOverlap())
+    checked = _with_missing_parts(Checked("It reopened on 14 March [1].", (), True), evidence, passages,
+                                  WordOverlap(), KINDS)
+    assert checked.text == f"It reopened on 14 March [1]. {MISSING_PART.format(part=parts[1])}"
+
+
 def test_the_assistant_answers_the_part_it_can_and_names_the_part_it_cannot(tmp_path: Path) -> None:
     assistant = make(tmp_path, BRIDGE, "The footbridge reopened on 14 March [1].")
     answer = assistant.ask("When did the Maplewood footbridge reopen, and who designed the new cables?")

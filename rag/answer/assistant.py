@@ -15,7 +15,7 @@ citing reuse those scores) and, when even the best sentence is unlikely to answe
 model; otherwise the model is shown those sentences (with the one before each), not whole passages, and what it
 writes is checked sentence by sentence as it comes (`rag.answer.cite.AnswerCheck`): only sentences that passed are
 streamed, so nothing unchecked is ever on screen. If none passed, the best evidence sentence of each part is quoted
-when it holds the kind of thing asked for; else the assistant refuses.
+when it holds the kind of thing asked for and names what the part pins down; else the assistant refuses.
 
     >>> from rag import Assistant                                   # doctest: +SKIP
     >>> assistant = Assistant.load("index/")                        # doctest: +SKIP
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.answer.cite import AnswerCheck, Checked, is_refusal, off_topic, quoted_answer
+from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
 from rag.answer.comparisons import ComparisonPlan, comparison_plan, comparison_text
 from rag.answer.conversation import (
     REWRITE_SYSTEM,
@@ -833,11 +833,13 @@ def _with_missing_parts(checked: Checked, evidence: Evidence, passages: Sequence
     if not missing:
         return checked
     # Every part here passed the refusal threshold (the plan set apart those that did not): its best sentence is
-    # quoted, if it holds the kind of thing the part asks for beyond what answers another part, and is not the
+    # quoted, if it holds the kind of thing the part asks for beyond what answers another part, is about what the
+    # part pins down (`names_what_is_asked`: else `quoted_answer` would leave the part out, unsaid), and is not the
     # sentence the answer already rests on (that one answers the other part: quoting it again answers nothing).
     used = {(citation.passage, citation.quote_start, citation.quote_end) for citation in checked.citations}
     quotable = [(part, ranked) for part, ranked in missing
                 if ranked and _holds(_sentence_text(ranked[0], passages), part, evidence.parts, kinds)
+                and names_what_is_asked(part, passages[ranked[0].passage_index], ranked[0].start, ranked[0].end)
                 and (passages[ranked[0].passage_index], ranked[0].start, ranked[0].end) not in used]
     unanswered = [part for part, ranked in missing if (part, ranked) not in quotable]
     text, citations = checked.text, list(checked.citations)

@@ -1,6 +1,7 @@
 """From a model's raw answer to checked citations: parse `[n]` markers, verify each sentence against the
 passages, drop markers that point nowhere or at passages that do not support the claim, attribute uncited
-sentences, renumber, and quote the sentence of each cited passage that backs the claim.
+sentences, renumber, and quote the sentence of each cited passage that backs the claim; and, when no sentence of
+the model's stands, the evidence quoted as the answer, if it is about what the question asks (`quoted_answer`).
 
 Pure functions over text; no model is involved, so every rule here is tested directly. Support is lexical:
 the content words an answer sentence adds beyond the question must appear in one place of the passage it cites
@@ -121,6 +122,34 @@ def off_topic(question: str, passages: Sequence[Passage]) -> bool:
     names = [term for term in terms if not is_number(term)]
     missing_names = [term for term in missing if not is_number(term)]
     return any(is_number(term) for term in missing) or (bool(names) and len(missing_names) * 2 > len(names))
+
+
+def names_what_is_asked(question: str, passage: Passage, start: int, end: int) -> bool:
+    """Whether the passage sentence `start`..`end`, read with the sentence before it, is about what the question
+    pins down (its `specific_terms`) beyond what the passage's title and date already name: it names every number
+    the question asks about, and at least one of its other terms when there are any. The title's terms count as
+    named (a sentence says "It" for the article's subject), but do not show that the sentence is about the fact
+    asked for: "What area in modern-day Canada received Huguenot immigrants?" is not answered by a sentence of the
+    article "Huguenot" about Amsterdam, though the article mentions Canada elsewhere (which `off_topic` reads).
+
+    >>> text = "Huguenots fled to Amsterdam. The city gave them rights in 1705. Some reached Quebec in Canada."
+    >>> huguenot = Passage("h", "Huguenot", "h.txt", "", text, 0, len(text))
+    >>> question = "What area in modern-day Canada received Huguenot immigrants?"
+    >>> names_what_is_asked(question, huguenot, 29, 63), names_what_is_asked(question, huguenot, 64, len(text))
+    (False, True)
+    >>> names_what_is_asked("When did the Huguenots get rights?", huguenot, 29, 63)
+    True
+    >>> names_what_is_asked("What did Amsterdam give the Huguenots in 1706?", huguenot, 29, 63)
+    False
+    """
+    topic = content_words(" ".join((passage.title, passage.published.replace("-", " "))))
+    terms = specific_terms(question) - topic
+    if not terms:
+        return True
+    before = [span for span in split_sentences(passage.text[:start]) if span.end <= start][-1:]
+    read = content_words(" ".join((*(passage.text[span.start:span.end] for span in before), passage.text[start:end])))
+    numbers = {term for term in terms if is_number(term)}
+    return numbers <= read and bool(terms & read)
 
 
 def is_refusal(text: str) -> bool:
@@ -280,8 +309,9 @@ def quoted_answer(evidence: Evidence, passages: Sequence[Passage], scorer: Sente
                   kinds: AnswerKinds | None = None) -> Checked:
     """When the model's answer cannot be backed: quote, for each part of the question, the sentence that answers
     it best, if it holds the kind of thing asked for (`kinds`: a who-question is not answered by a sentence that
-    names no person or organisation, only when something happened; a quote that does not hold it answers nothing,
-    and the caller refuses instead). Unsupported when no part has such a sentence.
+    names no person or organisation, only when something happened) and is about what the part pins down
+    (`names_what_is_asked`: a sentence about Amsterdam answers nothing about Canada); a quote that fails either
+    answers nothing, and the caller refuses instead. Unsupported when no part has such a sentence.
 
     >>> from rag.answer.evidence import find_evidence
     >>> from rag.models.entities import PhraseTagger
@@ -293,6 +323,9 @@ def quoted_answer(evidence: Evidence, passages: Sequence[Passage], scorer: Sente
     >>> who = find_evidence(["Who built the ferry?"], passages, WordOverlap(kinds=kinds))
     >>> quoted_answer(who, passages, WordOverlap(kinds=kinds), kinds).supported
     False
+    >>> elsewhere = find_evidence(["When did the Pine Island ferry open?"], passages, WordOverlap(kinds=kinds))
+    >>> quoted_answer(elsewhere, passages, WordOverlap(kinds=kinds), kinds).supported
+    False
     """
     kinds = kinds or AnswerKinds()
     citations: list[Citation] = []
@@ -300,7 +333,8 @@ def quoted_answer(evidence: Evidence, passages: Sequence[Passage], scorer: Sente
     for part, best in zip(evidence.parts, evidence.best, strict=False):
         passage = passages[best.passage_index]
         quote = " ".join(passage.text[best.start:best.end].split())
-        if not kinds.fits(part, quote) or any(f'"{quote}"' in shown for shown in quotes):
+        if (not kinds.fits(part, quote) or not names_what_is_asked(part, passage, best.start, best.end)
+                or any(f'"{quote}"' in shown for shown in quotes)):
             continue
         number = next((citation.number for citation in citations if citation.passage == passage), 0)
         if not number:
