@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from rag.errors import InvalidRequestError, ModelError
+from rag.models import onnx
 from rag.models.bundled import bundled_embedder_path
 from rag.models.embed import SentenceTransformerEmbedder, backend_of, embedder_name, load_embedder
 from rag.models.onnx import OnnxEmbedder, _micro_batches, exported_model
@@ -51,6 +57,34 @@ def test_micro_batches_bound_texts_and_padded_tokens() -> None:
 
 
 @pytest.mark.slow
+def test_two_first_runs_at_once_export_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes exporting into an empty cache at once (an index build beside the chat) once raced: ONNX
+    Runtime's quantiser deletes its scratch file beside the model, and the other run failed. The stand-ins here
+    record overlap; the real export is `TestWithTheBundledModel.test_export_is_cached`."""
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "model.safetensors").write_bytes(b"weights")
+    running: list[str] = []
+    calls: list[str] = []
+
+    def stand_in(kind: str) -> Callable[[Path, Path], None]:
+        def write(_source: Path, output: Path) -> None:
+            running.append(kind)
+            calls.append(kind if len(running) == 1 else "overlap")
+            time.sleep(0.2)
+            output.write_bytes(kind.encode())
+            running.remove(kind)
+        return write
+
+    monkeypatch.setattr(onnx, "_export_onnx", stand_in("export"))
+    monkeypatch.setattr(onnx, "_quantize", stand_in("quantize"))
+    with ThreadPoolExecutor(2) as pool:
+        paths = list(pool.map(lambda _: exported_model(model, quantized=True, progress=False, cache=tmp_path / "c"),
+                              range(2)))
+    assert paths[0] == paths[1] and paths[0].read_bytes() == b"quantize"
+    assert calls == ["export", "quantize"]  # once each, never side by side
+
+
 class TestWithTheBundledModel:
     @pytest.fixture(scope="class")
     def vectors(self) -> dict[str, np.ndarray]:

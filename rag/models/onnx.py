@@ -2,9 +2,9 @@
 Runtime, in float (`onnx`, vectors equal to torch's to about 1e-6) or with its matrix products quantised to
 8-bit integers (`onnx-int8`, the default: faster on CPU, cosine to torch's > 0.99).
 
-The export runs once per model into the cache folder (`rag.models.bundled.cache_dir`), written under a temporary
-name and renamed. Texts are tokenised with the `tokenizers` library, sorted by token count and run in
-micro-batches of similar length, so little time goes into padding.
+The export runs once per model into the cache folder (`rag.models.bundled.cache_dir`), by one process at a
+time (a file lock), written under a temporary name and renamed. Texts are tokenised with the `tokenizers`
+library, sorted by token count and run in micro-batches of similar length, so little time goes into padding.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from rag.models.embed import INT8_SUFFIX, check_model_folder, plain_tokenizer
 
 EXPORT_VERSION = 1
 """Bump when the export or quantisation changes: cached ONNX files of an older version are then made again."""
+EXPORT_LOCK = ".export.lock"
+"""Held while a model folder is exported: one process exports, the others wait and use its files."""
 BATCH_TOKENS = 4096
 """Micro-batches hold at most this many tokens (padding included), or `batch_size` texts."""
 
@@ -177,16 +179,23 @@ def exported_model(model_path: Path, quantized: bool, progress: bool = True, lab
     target = int8_file if quantized else float_file
     if target.exists():
         return target
+    from filelock import FileLock
+
     folder.mkdir(parents=True, exist_ok=True)
-    if progress:
-        print(f"Exporting the embedder {label} to ONNX{' (int8)' if quantized else ''} into {folder} "
-              f"(first run only, about 20 s)...", file=sys.stderr, flush=True)
-    if not float_file.exists():
-        with _temporary_beside(float_file) as partial:
-            _export_onnx(model_path, partial)
-    if quantized and not int8_file.exists():
-        with _temporary_beside(int8_file) as partial:
-            _quantize(float_file, partial)
+    # Two first runs at once (an index build beside the chat) would otherwise export side by side, and ONNX
+    # Runtime's quantiser writes and deletes a fixed scratch file beside the model: one run deleted the other's.
+    with FileLock(str(folder / EXPORT_LOCK)):
+        if target.exists():  # another process exported it while this one waited
+            return target
+        if progress:
+            print(f"Exporting the embedder {label} to ONNX{' (int8)' if quantized else ''} into {folder} "
+                  f"(first run only, about 20 s)...", file=sys.stderr, flush=True)
+        if not float_file.exists():
+            with _temporary_beside(float_file) as partial:
+                _export_onnx(model_path, partial)
+        if quantized and not int8_file.exists():
+            with _temporary_beside(int8_file) as partial:
+                _quantize(float_file, partial)
     if progress:
         print(f"Embedder ready: {target}", file=sys.stderr, flush=True)
     return target
