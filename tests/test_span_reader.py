@@ -15,7 +15,8 @@ from rag.answer.evidence import WordOverlap
 from rag.answer.reader import claim_disagrees, confident, read_evidence, span_answer
 from rag.answer.retrieve import Retriever
 from rag.errors import ModelError
-from rag.models.span_reader import WEIGHTS, Span, SpanReader, load_span_reader
+from rag.models import span_reader
+from rag.models.span_reader import WEIGHTS, Span, SpanReader, context_text, load_span_reader
 from rag.records import Passage
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
@@ -55,6 +56,21 @@ def test_an_unrelated_sentence_is_less_likely_to_answer(reader: SpanReader) -> N
                             "The council approved a budget of 4 million euros for the new library.")
     assert unrelated.probability < answering.probability
     assert unrelated.margin < answering.margin
+
+
+def test_a_span_ending_in_a_dangling_quote_is_balanced(reader: SpanReader, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader marks tokens, and a quotation mark or bracket is one: the shipped model once answered "What is the
+    English translation of it?" with "The Knowledge School”". Here its choice of tokens is forced to that span."""
+    sentence = "The biggest school chain, Kunskapsskolan (“The Knowledge School”), offers 30 schools."
+    question, title = "What is the English translation of Kunskapsskolan?", "School chains"
+    context, sentence_start = context_text(title, sentence)
+    encoding = reader.tokenizer.encode(question, context)
+    wanted = (sentence_start + sentence.index("The Knowledge"), sentence_start + sentence.index("),") )
+    tokens = [index for index, (first, last) in enumerate(encoding.offsets)
+              if encoding.sequence_ids[index] == 1 and wanted[0] <= first and last <= wanted[1] and last > first]
+    monkeypatch.setattr(span_reader, "best_span", lambda *_: (tokens[0], tokens[-1], 2.0))
+    span = reader.read(question, title, sentence)
+    assert span.text == "The Knowledge School" == sentence[span.start:span.end]
 
 
 def test_meta_records_the_split_and_command() -> None:

@@ -86,6 +86,70 @@ def sentence_tokens(encoding: Any, sentence_start: int) -> np.ndarray:
                      for sequence, (first, last) in zip(encoding.sequence_ids, encoding.offsets, strict=True)])
 
 
+_PAIRS = {"(": ")", "[": "]", "“": "”", "‘": "’", '"': '"'}
+_CLOSING = {closing: opening for opening, closing in _PAIRS.items()}
+BRACKET_REACH = 40
+"""How far past a span (in characters) the closing mark of a bracket or quote it opens is looked for."""
+
+
+def balanced(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The span `start`..`end` of `sentence` with its brackets and quotation marks balanced: a mark it opens is
+    closed by taking the sentence up to its closing mark (when that is near), else the mark is dropped; a closing
+    mark it does not open is dropped. The reader marks tokens, and a bracket or quote is a token of its own, so it
+    may end a span half-way through a quoted name.
+
+    >>> sentence = 'Kunskapsskolan (“The Knowledge School”) runs 30 schools.'
+    >>> start, end = balanced(sentence, 17, 38)
+    >>> sentence[start:end]
+    'The Knowledge School'
+    >>> sentence = 'Most are Catholic (Christian) or Muslim; they say "never" and "always".'
+    >>> [sentence[slice(*balanced(sentence, *span))] for span in ((9, 27), (51, 57), (50, 56), (56, 61), (58, 65))]
+    ['Catholic (Christian)', 'never', '"never"', 'and', 'and "always"']
+    """
+    for _ in range(4):  # a mark or two at each end at most
+        text = sentence[start:end]
+        unmatched = _unmatched(text, sentence[:start].count('"') % 2 == 1)
+        if not text or unmatched is None:
+            break
+        mark, opens = unmatched
+        if not opens and text.endswith(mark):
+            end -= 1
+        elif not opens and text.startswith(mark):
+            start += 1
+        elif opens and (closing := sentence.find(_PAIRS[mark], end, end + BRACKET_REACH)) >= 0:
+            end = closing + 1
+        elif opens and text.startswith(mark):
+            start += 1
+        else:
+            break
+        while start < end and sentence[start].isspace():
+            start += 1
+        while end > start and sentence[end - 1].isspace():
+            end -= 1
+    return start, end
+
+
+def _unmatched(text: str, inside_quote: bool) -> tuple[str, bool] | None:
+    """A mark `text` leaves unmatched and whether it opens (True) or closes (False); None when all are matched.
+    A straight quote opens or closes by whether the span starts `inside_quote`."""
+    for opening, closing in _PAIRS.items():
+        if opening == closing:
+            if text.count(opening) % 2:
+                return opening, not inside_quote
+            continue
+        depth = 0
+        for character in text:
+            if character == opening:
+                depth += 1
+            elif character == closing:
+                if depth == 0:
+                    return closing, False
+                depth -= 1
+        if depth:
+            return opening, True
+    return None
+
+
 class SpanReader:
     """The int8 ONNX reader and its calibration. `threads` is ONNX Runtime's intra-op thread count (0: all cores),
     at most `rag.models.shipped.MAX_THREADS`."""
@@ -111,8 +175,8 @@ class SpanReader:
                                         sentence_tokens(encoding, sentence_start))
         if margin == -float("inf"):
             return Span("", 0, 0, 0.0, margin, sentence)
-        start = encoding.offsets[first][0] - sentence_start
-        end = encoding.offsets[last][1] - sentence_start
+        start, end = balanced(sentence, encoding.offsets[first][0] - sentence_start,
+                              encoding.offsets[last][1] - sentence_start)
         return Span(sentence[start:end], start, end, self.calibrated(margin), margin, sentence)
 
     def calibrated(self, margin: float) -> float:
