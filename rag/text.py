@@ -1,5 +1,5 @@
-"""Words and sentences: the one tokeniser of the project, the word statistics built on it, and the one sentence
-splitter.
+"""Words and sentences: the one tokeniser of the project, the word statistics built on it, the one table of irregular
+verb forms, and the one sentence splitter.
 
 Every layer that compares texts by their words uses these functions: BM25 indexing and search, the fusion
 features of retrieval, evidence sentences, citation support, refusal and follow-up detection. One tokeniser
@@ -164,6 +164,46 @@ def specific_terms(question: str) -> set[str]:
         if is_number(word) or (position > 0 and word[0].isupper()):
             terms |= content_words(word)
     return terms
+
+
+# -- verb forms --------------------------------------------------------------------------------------------------
+
+# Rules that rewrite a question turn its verb from one form into the other: "Who wrote Hamlet, and when?" is asked
+# as "When was Hamlet written?" (`rag.answer.parts`), "Who won more titles, A or B?" as "How many titles has A won?"
+# and "Were A and B both written by …?" as "Who wrote A?" (`rag.answer.comparisons`); a participle closes a clause
+# ("When was … *founded*?", `rag.answer.hops`). A regular verb's past tense is its participle, one word in "-ed";
+# the verbs whose are not are listed once, here, so that a verb added for one rule is read by every rule.
+IRREGULAR_VERBS = {"beat": "beaten", "became": "become", "began": "begun", "bought": "bought", "broke": "broken",
+                   "brought": "brought", "built": "built", "came": "come", "chose": "chosen", "did": "done",
+                   "drew": "drawn", "flew": "flown", "fought": "fought", "found": "found", "gave": "given",
+                   "went": "gone", "grew": "grown", "had": "had", "held": "held", "knew": "known", "led": "led",
+                   "lost": "lost", "made": "made", "met": "met", "paid": "paid", "put": "put", "ran": "run",
+                   "rose": "risen", "sang": "sung", "saw": "seen", "sent": "sent", "set": "set", "shot": "shot",
+                   "sold": "sold", "spoke": "spoken", "stole": "stolen", "taught": "taught", "told": "told",
+                   "took": "taken", "won": "won", "wrote": "written"}
+"""Past tense to past participle of the irregular verbs questions use, lower case; read both ways by `participle_of`
+and `past_of` (no two verbs share a participle). A participle may be spelt as its past tense ("built")."""
+_PAST_OF = {participle: past for past, participle in IRREGULAR_VERBS.items()}
+
+
+def participle_of(past: str) -> str:
+    """The past participle of a lower-case past tense: the table's for an irregular verb, the word itself for a
+    regular one (it ends in "-ed"); "" for a word that is neither.
+
+    >>> participle_of("wrote"), participle_of("founded"), participle_of("write")
+    ('written', 'founded', '')
+    """
+    return IRREGULAR_VERBS.get(past, past if past.endswith("ed") else "")
+
+
+def past_of(participle: str) -> str:
+    """The past tense of a lower-case past participle: the table's for an irregular verb, the word itself for a
+    regular one (it ends in "-ed"); "" for a word that is neither.
+
+    >>> past_of("written"), past_of("founded"), past_of("write")
+    ('wrote', 'founded', '')
+    """
+    return _PAST_OF.get(participle, participle if participle.endswith("ed") else "")
 
 
 # -- sentences ---------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from rag.answer.hops import AUXILIARIES
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
-from rag.text import content_words, fold
+from rag.text import IRREGULAR_VERBS, content_words, fold, past_of
 
 _COMPARISON = re.compile(r"(?P<head>(?:which|who|what)\b[^,]*?)\s*,\s*(?P<first>[^,]+?)\s+or\s+(?P<second>[^,]+?)"
                          r"\s*\?*\s*$", re.IGNORECASE)
@@ -45,13 +45,6 @@ INTRANSITIVE = {"died": "die", "began": "begin", "ended": "end", "started": "sta
                 "happened": "happen", "occurred": "occur", "finished": "finish", "retired": "retire"}
 """Past tenses of verbs that take no object, said with "did" in a part ("Who died first" → "When did A die?"; not
 "When was A died?"), with their base forms."""
-
-PAST_PARTICIPLES = {"came": "come", "began": "begun", "became": "become", "went": "gone", "won": "won",
-                    "wrote": "written", "grew": "grown", "rose": "risen", "ran": "run", "took": "taken",
-                    "made": "made", "sold": "sold", "had": "had", "gave": "given", "held": "held", "led": "led",
-                    "built": "built", "broke": "broken", "flew": "flown", "sang": "sung", "saw": "seen"}
-"""Past tenses whose participle differs or does not end in -ed: the verb of a part asked in the perfect ("How many
-albums *has* A *released*?") or the passive ("When was A *begun*?")."""
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "eleven": 11, "twelve": 12}
@@ -122,7 +115,7 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     words = re.sub(r"\bmore recent(?:ly)?\b", "later", match.group("head"), flags=re.IGNORECASE).split()
     person = words[0].lower() == "who"
     verb = next((index for index, word in enumerate(words[1:], start=1)
-                 if word.lower() in AUXILIARIES or word.lower().endswith("ed") or word.lower() in PAST_PARTICIPLES),
+                 if word.lower() in AUXILIARIES or word.lower().endswith("ed") or word.lower() in IRREGULAR_VERBS),
                 None)
     comparative = next((index for index, word in enumerate(words) if word.lower() in EARLIER | LATER | MORE | FEWER),
                        None)
@@ -185,13 +178,13 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
     after = words[comparative + 1:]
     word = words[comparative].lower()
     if not auxiliary and between:  # "Which band formed first": the past tense said in the passive or the perfect
-        between = [PAST_PARTICIPLES.get(between[0].lower(), between[0]), *between[1:]]
+        between = [IRREGULAR_VERBS.get(between[0].lower(), between[0]), *between[1:]]
     if word in EARLIER | LATER:
         if not between:  # "Which is older": a person's birth, a thing's founding
             return f"When was {entity} {'born' if person else 'founded'}?"
         if not auxiliary and words[verb].lower() in INTRANSITIVE:  # "Who died first": "When did A die?"
             return f"When did {entity} {' '.join((INTRANSITIVE[words[verb].lower()], *between[1:]))}?"
-        if not auxiliary and words[verb].lower() in PAST_PARTICIPLES and len(between) > 1:  # "came out"
+        if not auxiliary and words[verb].lower() in IRREGULAR_VERBS and len(between) > 1:  # "came out"
             base = {"come": "come", "begun": "begin", "become": "become", "gone": "go"}.get(between[0], between[0])
             return f"When did {entity} {' '.join((base, *between[1:]))}?"
         return f"When {auxiliary or 'was'} {entity} {' '.join(between)}?"
@@ -290,12 +283,6 @@ _PLACE = re.compile(r"(?:(?P<how>located|situated|based|found|born|set)\s+)?(?P<
 _BY = re.compile(r"(?P<participle>[a-z]+)\s+by\s+(?P<value>.+)")
 """A passive predicate naming who did it: "directed by Ridley Scott"."""
 
-PARTICIPLE_PAST = {"written": "wrote", "sung": "sang", "built": "built", "made": "made", "founded": "founded",
-                   "drawn": "drew", "given": "gave", "taken": "took", "held": "held", "led": "led", "won": "won",
-                   "sold": "sold", "shot": "shot", "run": "ran", "begun": "began", "known": "knew"}
-"""Past participles whose past tense is not the participle itself (or ends in -ed only by chance): the verb of
-"Who wrote A?" asked for "Were A and B both written by …?"."""
-
 ROLE_ENDINGS = ("er", "or", "ist", "ian", "ess", "ant", "ent", "man", "woman", "ard", "ive", "eer", "ect")
 """How nouns for what a person does end ("director", "novelist", "musician", "actress", "engineer"): such a
 predicate asks for A's occupation; another noun asks "What is A?", whose answer says what kind of thing A is."""
@@ -363,7 +350,7 @@ class Predicate:
             return f"What nationality {self.verb} {entity}?"
         if self.kind == "agent":
             participle = self.text.split()[0]
-            past = PARTICIPLE_PAST.get(participle, participle if participle.endswith("ed") else "")
+            past = past_of(participle)
             if past:
                 return f"Who {past} {entity}?"
         if self.kind == "doing":

@@ -42,7 +42,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rag.answer.prompts import MARKER
-from rag.text import STOP_WORDS, content_words
+from rag.text import IRREGULAR_VERBS, STOP_WORDS, content_words
 
 _DESCRIPTION = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
                           r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)(?P<noun>[a-z]+)\s+"
@@ -77,7 +77,9 @@ led the Normans was who?" asks for the description itself."""
 
 COPULAS = frozenset({"is", "was", "are", "were"})
 
-PARTICIPLE = r"[a-z]+(?:ed|en|wn)|born|built|held|made|won|begun|sung|sold|run|found|set|put|known|led|fought|lost|met"
+# Words with a participle's ending ("founded", "written", "known"), the irregular participles of `IRREGULAR_VERBS`,
+# and "born", which no past tense there gives: questions say "When was … born?", not "Who bore …?".
+PARTICIPLE = r"[a-z]+(?:ed|en|wn)|born|" + "|".join(sorted(set(IRREGULAR_VERBS.values())))
 """A past participle closing a question after its subject ("When was … *founded*?"), as a rule can tell."""
 
 PREPOSITIONS = frozenset({"from", "through", "across", "after", "before", "during", "within", "without", "upon",

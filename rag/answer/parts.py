@@ -17,7 +17,7 @@ import re
 
 from rag.answer.conversation import rewrite_follow_up
 from rag.answer.hops import MODALS
-from rag.text import SURFACE_WORD, is_number
+from rag.text import SURFACE_WORD, is_number, participle_of
 
 _WH_WORDS = frozenset({"when", "where", "who", "whom", "whose", "what", "which", "why", "how"})
 _AUXILIARIES = MODALS
@@ -59,12 +59,9 @@ _ASKED_BEFORE_AUXILIARY = re.compile(r"^(?:(?:in|on|at|by|for|from|to|with|since
 """A question whose question words come before its auxiliary ("Where did Chopin die"): other question words can
 take their place ("When did Chopin die")."""
 _WHO_DID = re.compile(r"^who\s+(?P<verb>\w+)\s+(?P<done>.+)$", re.IGNORECASE)
-_PARTICIPLES = {"wrote": "written", "built": "built", "made": "made", "won": "won", "led": "led", "found": "found",
-                "gave": "given", "took": "taken", "began": "begun", "drew": "drawn", "sang": "sung", "held": "held",
-                "sold": "sold", "bought": "bought", "taught": "taught", "brought": "brought", "paid": "paid",
-                "chose": "chosen", "broke": "broken", "stole": "stolen", "spoke": "spoken", "shot": "shot",
-                "sent": "sent", "beat": "beaten", "saw": "seen", "did": "done", "ran": "run", "told": "told"}
-"""Past tenses whose participle differs from the "-ed" rule, or that do not end in "-ed" (for `_elliptical_part`)."""
+_NO_PASSIVE = frozenset({"came", "became", "went", "rose", "had"})
+"""Past tenses of irregular verbs (`rag.text.IRREGULAR_VERBS`) that `_elliptical_part` cannot make passive: "Who
+became king, and when?" is no "When was king become?", and "had" is most often an auxiliary ("Who had won…")."""
 
 
 def _lowered_words(text: str) -> list[str]:
@@ -145,7 +142,7 @@ def _elliptical_part(piece: str, before: str) -> str:
     if done is None or "whom" in piece.lower():  # "Who founded it, and by whom?" asks one thing twice
         return ""
     verb = done["verb"].lower()
-    participle = _PARTICIPLES.get(verb, verb if verb.endswith("ed") else "")
+    participle = "" if verb in _NO_PASSIVE else participle_of(verb)
     return f"{piece} was {done['done']} {participle}" if participle else ""
 
 

@@ -1,0 +1,42 @@
+"""rag.text's verb forms: the one table of irregular verbs, read both ways, and the participle rule of two-hop
+questions built from it. (The tokenizer is tested with the BM25 index in test_lexical.py, sentences in
+test_chunk.py.)"""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer.hops import PARTICIPLE
+from rag.text import IRREGULAR_VERBS, participle_of, past_of
+
+FORMER_TABLES = {"beat": "beaten", "became": "become", "began": "begun", "bought": "bought", "broke": "broken",
+                 "brought": "brought", "built": "built", "came": "come", "chose": "chosen", "did": "done",
+                 "drew": "drawn", "flew": "flown", "found": "found", "gave": "given", "went": "gone",
+                 "grew": "grown", "had": "had", "held": "held", "knew": "known", "led": "led", "made": "made",
+                 "paid": "paid", "ran": "run", "rose": "risen", "sang": "sung", "saw": "seen", "sent": "sent",
+                 "shot": "shot", "sold": "sold", "spoke": "spoken", "stole": "stolen", "taught": "taught",
+                 "told": "told", "took": "taken", "won": "won", "wrote": "written"}
+"""Every pair of the three tables the one table replaced (rag.answer.parts, two in rag.answer.comparisons)."""
+FORMER_HOPS_PARTICIPLES = "born built held made won begun sung sold run found set put known led fought lost met".split()
+"""The irregular participles rag.answer.hops listed before it read the table."""
+
+
+def test_participle_and_past_tense_are_read_both_ways() -> None:
+    assert [participle_of(past) for past in ("wrote", "built", "founded", "write", "")] == [
+        "written", "built", "founded", "", ""]
+    assert [past_of(participle) for participle in ("written", "built", "founded", "write", "")] == [
+        "wrote", "built", "founded", "", ""]
+    assert all(past_of(participle_of(past)) == past for past in IRREGULAR_VERBS)  # no two verbs share a participle
+
+
+def test_no_verb_of_the_former_tables_is_lost() -> None:
+    assert {past: participle_of(past) for past in FORMER_TABLES} == FORMER_TABLES
+    assert {participle: past_of(participle) for past, participle in FORMER_TABLES.items()} == {
+        participle: past for past, participle in FORMER_TABLES.items()}
+
+
+def test_the_two_hop_participle_rule_reads_every_participle_and_the_regular_endings() -> None:
+    for participle in [*IRREGULAR_VERBS.values(), *FORMER_HOPS_PARTICIPLES, "founded", "written", "known", "born"]:
+        assert re.fullmatch(PARTICIPLE, participle), participle
+    for word in ("write", "sell", "play", "Founded", "city"):
+        assert re.fullmatch(PARTICIPLE, word) is None, word
