@@ -134,6 +134,15 @@ def test_a_confident_span_answers_without_the_model(tmp_path: Path) -> None:
     assert "3 May" in citation.quotes[0] and len(citation.quotes[0]) > len("3 May")
 
 
+def test_read_gives_the_span_and_its_passage_whatever_its_chance(tmp_path: Path) -> None:
+    assistant, llm = make(tmp_path, FakeReader("3 May", 0.1), "unused")
+    found = assistant.read("When did the ferry line open?")
+    assert found is not None and found.reading.span.text == "3 May" and found.reading.span.probability == 0.1
+    assert found.passage.article_id == "ferry" and "3 May" in found.sentence
+    assert llm.prompts == []  # reading asks no model
+    assert assistant.read("What is the price of tea in Kyoto?") is None  # refused before the model: nothing read
+
+
 def test_an_unsure_span_leaves_the_answer_to_the_model(tmp_path: Path) -> None:
     reader = FakeReader("3 May", 0.1)
     assistant, llm = make(tmp_path, reader, "The ferry line opened on 3 May [1].")

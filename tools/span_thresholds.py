@@ -51,7 +51,7 @@ class Figures:
 
 
 def read_spans(questions: list[dict[str, object]], index: str) -> dict[str, SpanRead]:
-    """The reader's best span for each question, as the assistant finds it (its plan, then `read_evidence`)."""
+    """The reader's best span for each question, as the assistant finds it (`Assistant.read`)."""
     from rag.answer.assistant import Assistant
     from rag.evaluate import contains_answer
 
@@ -59,15 +59,14 @@ def read_spans(questions: list[dict[str, object]], index: str) -> dict[str, Span
     spans = {}
     for number, question in enumerate(questions, 1):
         gold = [str(answer) for answer in question["answers"]]  # type: ignore[attr-defined]
-        plan = assistant._plan(assistant.query(str(question["question"])), [], None)
-        reading = assistant._reading(plan) if plan.prompt is not None else None
-        if reading is None:
+        found = assistant.read(str(question["question"]))
+        if found is None:
             spans[str(question["qid"])] = SpanRead(0.0, False, False, False)
         else:
-            passage = plan.passages[reading.passage_index]
-            sentence = passage.text[reading.sentence_start:reading.sentence_end]
-            spans[str(question["qid"])] = SpanRead(reading.span.probability, contains_answer(reading.span.text, gold),
-                                                   contains_answer(sentence, gold), contains_answer(passage.text, gold))
+            spans[str(question["qid"])] = SpanRead(found.reading.span.probability,
+                                                   contains_answer(found.reading.span.text, gold),
+                                                   contains_answer(found.sentence, gold),
+                                                   contains_answer(found.passage.text, gold))
         if number % 50 == 0:
             print(f"read {number} of {len(questions)}", file=sys.stderr, flush=True)
     return spans

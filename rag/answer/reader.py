@@ -54,6 +54,20 @@ class Reading:
         return self.sentence_start + self.span.start, self.sentence_start + self.span.end
 
 
+@dataclass(frozen=True)
+class Found:
+    """A reading with the passage it is in: what `rag.answer.assistant.Assistant.read` gives a caller outside the
+    answer path (threshold tools), which has no plan to look the passage up in."""
+
+    reading: Reading
+    passage: Passage
+
+    @property
+    def sentence(self) -> str:
+        """The sentence the span was read in."""
+        return self.passage.text[self.reading.sentence_start:self.reading.sentence_end]
+
+
 def read_evidence(reader: SpanFinder, question: str, evidence: Evidence, passages: Sequence[Passage],
                   sentences: int = READ_SENTENCES) -> Reading | None:
     """The most likely span among the best `sentences` evidence sentences of a one-part question (None for a
