@@ -73,6 +73,18 @@ def test_a_span_ending_in_a_dangling_quote_is_balanced(reader: SpanReader, monke
     assert span.text == "The Knowledge School" == sentence[span.start:span.end]
 
 
+def test_a_long_sentence_is_read_to_its_end(reader: SpanReader) -> None:
+    """A sentence longer than the reader's window (a list of names) was cut at its end, and the answer with it."""
+    listed = ", ".join(f"{field} scholar {name} Varga" for field, name in
+                       zip(["history", "music", "art", "botany", "physics", "poetry", "geology", "chemistry"] * 4,
+                           ["Anna", "Bela", "Csilla", "Dora", "Emil", "Ferenc", "Gizella", "Hugo"] * 4, strict=True))
+    sentence = f"The Kestrel College faculty includes {listed}, and legal scholars Ilona Brandt and Otto Feld."
+    assert reader.tokenizer.encode("Which legal scholars teach there?", sentence).overflowing  # longer than a window
+    span = reader.read("Which legal scholars are faculty members at Kestrel College?", "Kestrel College", sentence)
+    assert "Brandt" in span.text or "Feld" in span.text, span.text
+    assert span.text == sentence[span.start:span.end]
+
+
 def test_meta_records_the_split_and_command() -> None:
     meta = json.loads((WEIGHTS / "meta.json").read_text("utf-8"))
     held_out = set(meta["split"]["held-out"])

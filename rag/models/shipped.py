@@ -69,14 +69,15 @@ def calibration(meta: dict[str, Any], folder: Path, what: str, make_target: str)
                          f"`make {make_target}`") from error
 
 
-def pair_tokenizer(model_folder: Path, max_tokens: int, strategy: str = "longest_first") -> Any:
+def pair_tokenizer(model_folder: Path, max_tokens: int, strategy: str = "longest_first", stride: int = 0) -> Any:
     """The embedder's WordPiece tokenizer in `model_folder` set up for (question, text) pairs, cut to `max_tokens`
-    (`strategy` as the tokenizers library names it: "only_second" cuts the text, never the question)."""
+    (`strategy` as the tokenizers library names it: "only_second" cuts the text, never the question). What is cut
+    off is kept in the encoding's `overflowing` windows, each overlapping the one before by `stride` tokens."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(model_folder / "tokenizer.json"))
     tokenizer.no_padding()
-    tokenizer.enable_truncation(max_tokens, strategy=strategy)
+    tokenizer.enable_truncation(max_tokens, stride=stride, strategy=strategy)
     return tokenizer
 
 

@@ -27,7 +27,9 @@ WEIGHTS = Path(__file__).resolve().parent / "weights" / "span-reader"
 """The shipped model: model.onnx (int8), meta.json (how it was trained, calibration, held-out figures)."""
 FORMAT_VERSION = 1
 MAX_TOKENS = 160
-"""Question and context together, in tokens: a longer sentence is cut at its end."""
+"""Question and context together, in tokens: a longer sentence is read in overlapping windows of this size."""
+WINDOW_OVERLAP = 32
+"""Tokens a window shares with the one before, so that an answer cut by a window's end is whole in the next."""
 MAX_ANSWER_TOKENS = 30
 """The longest span the reader proposes, in tokens (SQuAD answers are short: a name, a date, a phrase)."""
 SEPARATOR = " | "
@@ -159,8 +161,8 @@ class SpanReader:
         self.meta, self.session = load_shipped_model(folder, "span reader", "train-reader", FORMAT_VERSION, threads)
         from rag.models.bundled import bundled_embedder_path
 
-        # The context is cut, never the question.
-        self.tokenizer = pair_tokenizer(bundled_embedder_path(), MAX_TOKENS, "only_second")
+        # The context is cut, never the question; what is cut is read in the next windows.
+        self.tokenizer = pair_tokenizer(bundled_embedder_path(), MAX_TOKENS, "only_second", WINDOW_OVERLAP)
         self.scale, self.offset = calibration(self.meta, folder, "span reader", "train-reader")
         self._lock = threading.Lock()
 
@@ -168,11 +170,16 @@ class SpanReader:
         """The best answer span in `sentence` for `question` (an empty span, probability 0, when the sentence has
         no token to offer)."""
         context, sentence_start = context_text(title, sentence)
-        encoding = self.tokenizer.encode(" ".join(question.split()), context)
+        first_window = self.tokenizer.encode(" ".join(question.split()), context)
+        # A long sentence (a list of names, a table written out) is read window by window: its end was cut off,
+        # and with it the answer ("... and legal scholars Alan Dershowitz and Lawrence Lessig.").
+        windows = [first_window, *first_window.overflowing]
         with self._lock:
-            start_logits, end_logits = self.session.run(None, batch_arrays([encoding]))
-        first, last, margin = best_span(np.asarray(start_logits)[0], np.asarray(end_logits)[0],
-                                        sentence_tokens(encoding, sentence_start))
+            start_logits, end_logits = self.session.run(None, batch_arrays(windows))
+        spans = [(*best_span(np.asarray(start_logits)[row, :len(window.ids)],
+                             np.asarray(end_logits)[row, :len(window.ids)], sentence_tokens(window, sentence_start)),
+                  window) for row, window in enumerate(windows)]
+        first, last, margin, encoding = max(spans, key=lambda found: found[2])
         if margin == -float("inf"):
             return Span("", 0, 0, 0.0, margin, sentence)
         start, end = balanced(sentence, encoding.offsets[first][0] - sentence_start,
