@@ -7,7 +7,18 @@ from typing import Any
 import numpy as np
 
 from rag.answer.prompts import MISSING_PART
-from tools.eval.dialogues import build, distractor_paragraphs, report, said_missing, wanted_articles, with_pronoun
+from rag.records import Answer, Citation, Passage
+from tools.eval.dialogues import (
+    SCORERS,
+    SIZES,
+    build,
+    distractor_paragraphs,
+    report,
+    said_missing,
+    score_item,
+    wanted_articles,
+    with_pronoun,
+)
 
 
 def question(qid: str, text: str, answers: list[str], paragraph: str = "a001-p000",
@@ -92,3 +103,69 @@ def test_distractors_are_the_paragraphs_most_like_the_question_but_the_gold_ones
     vectors = _AxisEmbedder().embed(list(pool.values()))
     chosen = distractor_paragraphs("which way is north?", ["g1", "g2"], pool, vectors, _AxisEmbedder(), 2)
     assert chosen[0] == "d2" and len(chosen) == 2 and not {"g1", "g2"} & set(chosen)
+
+
+class _FixedAssistant:
+    """Replies with the given answers in order (the last one repeats) and records what it was asked."""
+
+    def __init__(self, *answers: Answer) -> None:
+        self.answers = answers
+        self.asked: list[tuple[str, Any]] = []
+
+    def ask(self, question: str, history: Any = None) -> Answer:
+        self.asked.append((question, history))
+        return self.answers[min(len(self.asked), len(self.answers)) - 1]
+
+
+def _citing(number: int, text: str) -> Citation:
+    return Citation(number, Passage(f"a{number}", "Jacksonville", f"a{number}.txt", "", text, 0, len(text)))
+
+
+def test_every_kind_has_a_scorer() -> None:
+    assert set(SCORERS) == set(SIZES)
+
+
+def test_a_follow_up_is_asked_after_its_first_turn_and_scored_on_the_second_answer() -> None:
+    assistant = _FixedAssistant(Answer("Who founded Jacksonville?", "Isaiah D. Hart [1]."),
+                                Answer("Where was he from?", "Georgia [1]."))
+    item = {"id": "q3+q4", "kind": "follow-up", "form": "pronoun", "turns": ["Who founded Jacksonville?",
+                                                                          "Where was he from?"], "answers": ["Georgia"]}
+    detail = score_item(item, assistant)
+    assert assistant.asked[1] == ("Where was he from?", [("Who founded Jacksonville?", "Isaiah D. Hart [1].")])
+    assert {key: value for key, value in detail.items() if key != "seconds"} == {
+        "id": "q3+q4", "kind": "follow-up", "answer": "Georgia [1].", "form": "pronoun", "held": True,
+        "held_with_evidence": True, "refused": False, "repeated": False, "previous": "Isaiah D. Hart [1]."}
+
+
+def test_a_two_part_question_counts_parts_answered_and_said_missing() -> None:
+    question = "Who founded Jacksonville, and what sport attracts most tourists to it?"
+    text = "Isaiah D. Hart [1]. " + MISSING_PART.format(part="What sport attracts most tourists to it?")
+    item = {"id": "q3+q2", "kind": "two-part", "question": question,
+            "part_answers": [["Isaiah D. Hart"], ["golf"]]}
+    detail = score_item(item, _FixedAssistant(Answer(question, text)))
+    assert list(detail)[:4] == ["id", "kind", "answer", "seconds"] and detail["answer"] == text
+    assert (detail["parts_held"], detail["parts_held_with_evidence"]) == (1, 1)
+    assert detail["said_missing"] and not detail["refused"]
+
+
+def test_a_comparison_counts_the_winner_named_first_and_both_things_cited() -> None:
+    question = "Which is older, the Tower Theatre or the IPCC Trust Fund?"
+    answer = Answer(question, "The Tower Theatre is older: 1939 [1], against 1989 [2].",
+                    (_citing(1, "The Tower Theatre opened in 1939."), _citing(2, "The fund was set up in 1989.")))
+    item = {"id": "c1", "kind": "comparison", "question": question, "answers": ["the Tower Theatre"],
+            "part_answers": [["1939"], ["1989"]]}
+    detail = score_item(item, _FixedAssistant(answer))
+    assert (detail["held"], detail["held_with_evidence"], detail["cites_both"], detail["refused"]) == (
+        True, True, True, False)
+
+
+def test_a_two_hop_answer_must_cite_the_bridge_and_the_gold() -> None:
+    question = "Where was the one who founded Jacksonville from?"
+    answer = Answer(question, "Georgia [1].", (_citing(1, "Hart came from Georgia."),))
+    item = {"id": "q3+q4", "kind": "two-hop", "question": question, "answers": ["Georgia"],
+            "bridge_answers": ["Isaiah D. Hart"]}
+    detail = score_item(item, _FixedAssistant(answer))
+    assert (detail["held"], detail["held_with_evidence"], detail["cites_both"], detail["refused"]) == (
+        True, True, False, False)
+    refused = score_item(item, _FixedAssistant(Answer(question, "The articles do not say.", refused=True)))
+    assert (refused["held"], refused["refused"]) == (False, True)

@@ -44,12 +44,13 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from rag.answer.prompts import MISSING_PART_MARK
 from rag.evaluate import contains_answer, shown_text
+from rag.records import Answer
 
 SQUAD_DEV = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "squad2-dev"
 CALIBRATION = {"a000", "a010", "a020", "a030"}
@@ -570,41 +571,64 @@ def names_the_winner(answer: str, question: str, winner: Sequence[str]) -> bool:
     return contains_answer(opening, winner) and not any(contains_answer(opening, [name]) for name in others)
 
 
+def _score_follow_up(item: dict[str, Any], assistant: Any) -> tuple[Answer, dict[str, Any]]:
+    """A follow-up, asked after its first turn (that turn's answer as history): whether the answer holds the gold
+    (and counting quoted evidence), refused, or repeated the first turn's answer; `previous` is that answer."""
+    first = assistant.ask(item["turns"][0])
+    answer = assistant.ask(item["turns"][1], history=[(item["turns"][0], first.text)])
+    gold = item["answers"]
+    return answer, {"form": item.get("form", "pronoun"), "held": contains_answer(answer.text, gold),
+                    "held_with_evidence": contains_answer(shown_text(answer), gold),
+                    "refused": answer.refused,
+                    "repeated": not answer.refused and answer.text.strip() == first.text.strip(),
+                    "previous": first.text}
+
+
+def _score_two_part(item: dict[str, Any], assistant: Any) -> tuple[Answer, dict[str, Any]]:
+    """A two-part question: how many parts the answer holds the gold of (and counting quoted evidence), whether it
+    refused, and whether it says a part is missing."""
+    answer = assistant.ask(item["question"])
+    held = [contains_answer(answer.text, answers) for answers in item["part_answers"]]
+    return answer, {"parts_held": sum(held), "refused": answer.refused, "said_missing": said_missing(answer.text),
+                    "parts_held_with_evidence": sum(contains_answer(shown_text(answer), answers)
+                                                    for answers in item["part_answers"])}
+
+
+def _score_comparison(item: dict[str, Any], assistant: Any) -> tuple[Answer, dict[str, Any]]:
+    """A comparison: whether the answer names the winner (`names_the_winner`; the quoted evidence holding it counted
+    apart), refused, and cites a passage holding each compared thing's gold."""
+    answer = assistant.ask(item["question"])
+    cited = [citation.passage.text for citation in answer.citations]
+    return answer, {"held": names_the_winner(answer.text, item["question"], item["answers"]),
+                    "held_with_evidence": contains_answer(shown_text(answer), item["answers"]),
+                    "refused": answer.refused,
+                    "cites_both": all(any(contains_answer(text, answers) for text in cited)
+                                      for answers in item["part_answers"])}
+
+
+def _score_two_hop(item: dict[str, Any], assistant: Any) -> tuple[Answer, dict[str, Any]]:
+    """A two-hop question: whether the answer holds the gold (and counting quoted evidence), refused, and cites both
+    a passage holding the bridge and one holding the gold."""
+    answer = assistant.ask(item["question"])
+    cited = [citation.passage.text for citation in answer.citations]
+    return answer, {"held": contains_answer(answer.text, item["answers"]),
+                    "held_with_evidence": contains_answer(shown_text(answer), item["answers"]),
+                    "refused": answer.refused,
+                    "cites_both": (any(contains_answer(text, item["bridge_answers"]) for text in cited)
+                                   and any(contains_answer(text, item["answers"]) for text in cited))}
+
+
+SCORERS: dict[str, Callable[[dict[str, Any], Any], tuple[Answer, dict[str, Any]]]] = {
+    "follow-up": _score_follow_up, "two-part": _score_two_part, "two-hop": _score_two_hop,
+    "comparison": _score_comparison}
+"""Each kind's scorer: asks the item of the assistant and returns the answer and what the kind counts."""
+
+
 def score_item(item: dict[str, Any], assistant: Any) -> dict[str, Any]:
-    """Ask one item of the assistant and score it (a detail line)."""
+    """Ask one item of the assistant and score it (a detail line: the item, the answer, the seconds it took, then
+    what the kind's scorer (`SCORERS`) counts)."""
     started = time.perf_counter()
-    detail: dict[str, Any]
-    if item["kind"] == "follow-up":
-        first = assistant.ask(item["turns"][0])
-        answer = assistant.ask(item["turns"][1], history=[(item["turns"][0], first.text)])
-        gold = item["answers"]
-        detail = {"form": item.get("form", "pronoun"), "held": contains_answer(answer.text, gold),
-                  "held_with_evidence": contains_answer(shown_text(answer), gold),
-                  "refused": answer.refused,
-                  "repeated": not answer.refused and answer.text.strip() == first.text.strip(),
-                  "previous": first.text}
-    elif item["kind"] == "two-part":
-        answer = assistant.ask(item["question"])
-        held = [contains_answer(answer.text, answers) for answers in item["part_answers"]]
-        detail = {"parts_held": sum(held), "refused": answer.refused, "said_missing": said_missing(answer.text),
-                  "parts_held_with_evidence": sum(contains_answer(shown_text(answer), answers)
-                                                  for answers in item["part_answers"])}
-    elif item["kind"] == "comparison":
-        answer = assistant.ask(item["question"])
-        cited = [citation.passage.text for citation in answer.citations]
-        detail = {"held": names_the_winner(answer.text, item["question"], item["answers"]),
-                  "held_with_evidence": contains_answer(shown_text(answer), item["answers"]),
-                  "refused": answer.refused,
-                  "cites_both": all(any(contains_answer(text, answers) for text in cited)
-                                    for answers in item["part_answers"])}
-    else:
-        answer = assistant.ask(item["question"])
-        cited = [citation.passage.text for citation in answer.citations]
-        detail = {"held": contains_answer(answer.text, item["answers"]),
-                  "held_with_evidence": contains_answer(shown_text(answer), item["answers"]),
-                  "refused": answer.refused,
-                  "cites_both": (any(contains_answer(text, item["bridge_answers"]) for text in cited)
-                                 and any(contains_answer(text, item["answers"]) for text in cited))}
+    answer, detail = SCORERS[item["kind"]](item, assistant)
     return {"id": item["id"], "kind": item["kind"], "answer": answer.text, "seconds":
             round(time.perf_counter() - started, 3), **detail}
 
@@ -655,58 +679,96 @@ def distractor_item(item: dict[str, Any], assistant: Any, paragraphs: dict[str, 
     return {**score_item(item, small), "setting": f"distractors {count}"}
 
 
+def _of_form(details: Sequence[dict[str, Any]], form: str) -> list[dict[str, Any]]:
+    """The follow-up details of one form (details written before there were forms are "pronoun" ones)."""
+    return [detail for detail in details if detail.get("form", "pronoun") == form]
+
+
+def _report_shown(shown: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Follow-ups scored `--shown`: per form, the evidence shown holding the gold and the refusals; then all forms."""
+    figures: dict[str, str] = {}
+    for form in ("pronoun", *FOLLOW_UP_FORMS):
+        of_form = _of_form(shown, form)
+        if of_form:
+            figures[f"follow-up, {form}: evidence shown holds gold / refused before the model"] = (
+                f"{sum(detail['shown'] for detail in of_form)}/{len(of_form)}, "
+                f"{sum(detail['refused'] for detail in of_form)}/{len(of_form)}")
+    figures["follow-up, all forms: evidence shown holds gold"] = (
+        f"{sum(detail['shown'] for detail in shown)}/{len(shown)}")
+    return figures
+
+
+def _report_follow_up(follow: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Follow-ups answered: holding the gold (and counting quoted evidence), refused, repeating the previous answer;
+    then the first three per form."""
+    total = len(follow)
+    figures = {
+        "follow-up: answer holds gold": f"{sum(detail['held'] for detail in follow)}/{total}",
+        "follow-up: counting quoted evidence": f"{sum(detail['held_with_evidence'] for detail in follow)}/{total}",
+        "follow-up: refused": f"{sum(detail['refused'] for detail in follow)}/{total}",
+        "follow-up: repeated the previous answer": f"{sum(detail['repeated'] for detail in follow)}/{total}"}
+    for form in ("pronoun", *FOLLOW_UP_FORMS):
+        of_form = _of_form(follow, form)
+        if of_form:
+            figures[f"follow-up, {form}: holds gold / with evidence / refused"] = (
+                f"{sum(detail['held'] for detail in of_form)}/{len(of_form)}, "
+                f"{sum(detail['held_with_evidence'] for detail in of_form)}/{len(of_form)}, "
+                f"{sum(detail['refused'] for detail in of_form)}/{len(of_form)}")
+    return figures
+
+
+def _report_two_part(parts: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Two-part questions: both parts answered, one, a part said missing, one answered and the other silently
+    dropped, both counting quoted evidence, refused."""
+    total = len(parts)
+    return {
+        "two-part: both parts answered": f"{sum(detail['parts_held'] == 2 for detail in parts)}/{total}",
+        "two-part: one part answered": f"{sum(detail['parts_held'] == 1 for detail in parts)}/{total}",
+        "two-part: a part said missing": f"{sum(detail['said_missing'] for detail in parts)}/{total}",
+        "two-part: one part answered, the other neither answered nor said missing": (
+            f"{sum(detail['parts_held'] == 1 and not detail['said_missing'] for detail in parts)}/{total}"),
+        "two-part: both parts counting quoted evidence": (
+            f"{sum(detail['parts_held_with_evidence'] == 2 for detail in parts)}/{total}"),
+        "two-part: refused": f"{sum(detail['refused'] for detail in parts)}/{total}"}
+
+
+def _report_two_paragraphs(hops: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Two-hop or comparison questions (one kind at a time): holding the gold (and counting quoted evidence),
+    citing a passage of each paragraph, both, refused."""
+    kind, total = hops[0]["kind"], len(hops)
+    return {
+        f"{kind}: answer holds gold": f"{sum(detail['held'] for detail in hops)}/{total}",
+        f"{kind}: counting quoted evidence": f"{sum(detail['held_with_evidence'] for detail in hops)}/{total}",
+        f"{kind}: cites a passage of each hop": f"{sum(detail['cites_both'] for detail in hops)}/{total}",
+        f"{kind}: holds gold and cites both": (
+            f"{sum(detail['held'] and detail['cites_both'] for detail in hops)}/{total}"),
+        f"{kind}: refused": f"{sum(detail['refused'] for detail in hops)}/{total}"}
+
+
+REPORTERS: dict[str, Callable[[Sequence[dict[str, Any]]], dict[str, str]]] = {
+    "follow-up, shown": _report_shown, "follow-up": _report_follow_up, "two-part": _report_two_part,
+    "two-hop": _report_two_paragraphs, "comparison": _report_two_paragraphs}
+"""Each group of details' figures, in the order a report lists them; `--shown` follow-ups are a group of their own
+(`_reported_under`): the model was not asked, so they have none of the answered follow-ups' fields."""
+
+
+def _reported_under(detail: dict[str, Any]) -> str:
+    """The `REPORTERS` group of a detail line."""
+    return "follow-up, shown" if "shown" in detail else detail["kind"]
+
+
 def report(details: Sequence[dict[str, Any]]) -> dict[str, str]:
-    """The figures of a run, as "count/total" strings.
+    """The figures of a run, as "count/total" strings, each group's (`REPORTERS`) that has details.
 
     >>> report([{"kind": "two-part", "parts_held": 2, "said_missing": False, "refused": False,
     ...          "parts_held_with_evidence": 2}])["two-part: both parts answered"]
     '1/1'
     """
     figures: dict[str, str] = {}
-    shown = [detail for detail in details if "shown" in detail]
-    for form in ("pronoun", *FOLLOW_UP_FORMS) if shown else ():
-        of_form = [detail for detail in shown if detail["form"] == form]
-        if of_form:
-            figures[f"follow-up, {form}: evidence shown holds gold / refused before the model"] = (
-                f"{sum(d['shown'] for d in of_form)}/{len(of_form)}, "
-                f"{sum(d['refused'] for d in of_form)}/{len(of_form)}")
-    if shown:
-        figures["follow-up, all forms: evidence shown holds gold"] = f"{sum(d['shown'] for d in shown)}/{len(shown)}"
-    follow = [detail for detail in details if detail["kind"] == "follow-up" and "shown" not in detail]
-    if follow:
-        total = len(follow)
-        figures["follow-up: answer holds gold"] = f"{sum(d['held'] for d in follow)}/{total}"
-        figures["follow-up: counting quoted evidence"] = f"{sum(d['held_with_evidence'] for d in follow)}/{total}"
-        figures["follow-up: refused"] = f"{sum(d['refused'] for d in follow)}/{total}"
-        figures["follow-up: repeated the previous answer"] = f"{sum(d['repeated'] for d in follow)}/{total}"
-        for form in ("pronoun", *FOLLOW_UP_FORMS):
-            of_form = [detail for detail in follow if detail.get("form", "pronoun") == form]
-            if of_form:
-                figures[f"follow-up, {form}: holds gold / with evidence / refused"] = (
-                    f"{sum(d['held'] for d in of_form)}/{len(of_form)}, "
-                    f"{sum(d['held_with_evidence'] for d in of_form)}/{len(of_form)}, "
-                    f"{sum(d['refused'] for d in of_form)}/{len(of_form)}")
-    parts = [detail for detail in details if detail["kind"] == "two-part"]
-    if parts:
-        total = len(parts)
-        figures["two-part: both parts answered"] = f"{sum(d['parts_held'] == 2 for d in parts)}/{total}"
-        figures["two-part: one part answered"] = f"{sum(d['parts_held'] == 1 for d in parts)}/{total}"
-        figures["two-part: a part said missing"] = f"{sum(d['said_missing'] for d in parts)}/{total}"
-        figures["two-part: one part answered, the other neither answered nor said missing"] = (
-            f"{sum(d['parts_held'] == 1 and not d['said_missing'] for d in parts)}/{total}")
-        figures["two-part: both parts counting quoted evidence"] = (
-            f"{sum(d['parts_held_with_evidence'] == 2 for d in parts)}/{total}")
-        figures["two-part: refused"] = f"{sum(d['refused'] for d in parts)}/{total}"
-    for kind in ("two-hop", "comparison"):
-        hops = [detail for detail in details if detail["kind"] == kind]
-        if hops:
-            total = len(hops)
-            figures[f"{kind}: answer holds gold"] = f"{sum(d['held'] for d in hops)}/{total}"
-            figures[f"{kind}: counting quoted evidence"] = f"{sum(d['held_with_evidence'] for d in hops)}/{total}"
-            figures[f"{kind}: cites a passage of each hop"] = f"{sum(d['cites_both'] for d in hops)}/{total}"
-            figures[f"{kind}: holds gold and cites both"] = (
-                f"{sum(d['held'] and d['cites_both'] for d in hops)}/{total}")
-            figures[f"{kind}: refused"] = f"{sum(d['refused'] for d in hops)}/{total}"
+    for group, figures_of in REPORTERS.items():
+        grouped = [detail for detail in details if _reported_under(detail) == group]
+        if grouped:
+            figures.update(figures_of(grouped))
     return figures
 
 
