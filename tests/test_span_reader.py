@@ -12,6 +12,7 @@ import pytest
 
 from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
+from rag.answer.prompts import QUOTED_OPENING
 from rag.answer.reader import claim_disagrees, confident, read_evidence, span_answer
 from rag.answer.retrieve import Retriever
 from rag.errors import ModelError
@@ -162,6 +163,24 @@ def test_an_unsure_span_leaves_the_answer_to_the_model(tmp_path: Path) -> None:
     assert answer.text == "The ferry line opened on 3 May [1]."
     assert len(llm.prompts) == 1
     assert reader.read_sentences  # it was read all the same: to check the claim
+
+
+def test_a_quote_the_reader_finds_no_answer_in_is_refused(tmp_path: Path) -> None:
+    """The model's claim fails its checks, so the best evidence sentence would be quoted: given when the reader
+    finds an answer at least `quote_refusal` likely in it, refused below, quoted whatever it finds at 0."""
+    unsupported = "The ferry line opened in 1850 after a vote of the harbour board [1]."
+    question = "When did the ferry line open?"
+    answers = {}
+    for name, probability, threshold in (("likely", 0.22, 0.2), ("unlikely", 0.1, 0.2), ("off", 0.1, 0.0)):
+        reader = FakeReader("3 May", probability)
+        assistant, _ = make(tmp_path / name, reader, unsupported)
+        assistant = Assistant(assistant.retriever, assistant.llm, Settings(index=str(tmp_path / name), k=3,
+                                                                           quote_refusal=threshold),
+                              assistant.finder, reader=reader)
+        answers[name] = assistant.ask(question)
+    assert answers["likely"].text.startswith(QUOTED_OPENING) and "3 May" in answers["likely"].text
+    assert answers["unlikely"].refused and answers["unlikely"].model_text == unsupported
+    assert answers["off"].text == answers["likely"].text
 
 
 def test_reader_refusal_refuses_what_the_reader_finds_nothing_likely_in(tmp_path: Path) -> None:

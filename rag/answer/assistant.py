@@ -342,6 +342,10 @@ class Assistant:
             # article's correct "41,500 visitors" would have become the reader's wrong "6,000").
             yield self._span_answer(question, text.strip(), plan, reading)
             return
+        if not shown and not final.refused and not self._reads_an_answer(query.text, final):
+            # The quoted evidence is all the answer would be, and the reader finds no answer in it: most such quotes
+            # answered questions the articles do not answer (calibration articles, docs/quality.md).
+            final = self._refusal(question, text.strip(), query.search_text)
         finished = self._finished(final, plan, opened)
         if shown and finished.text.startswith(streamed) and finished.text != streamed:
             # What the answer says beyond the streamed sentences (a part said missing, the sentence linking the
@@ -482,6 +486,17 @@ class Assistant:
         if len(evidence.parts) > 1:  # a part neither the model's answer nor the quotes answer is said missing
             checked = _with_missing_parts(checked, evidence, passages, self.finder, self.kinds)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
+
+    def _reads_an_answer(self, question: str, quoted: Answer) -> bool:
+        """Whether the span reader finds an answer to `question` at least `quote_refusal` likely in a sentence the
+        quoted answer quotes (always, without a reader or with the setting at 0). A quote is what is left when
+        none of the model's sentences passed the checks; on the calibration articles most such quotes answered
+        unanswerable questions, and the reader tells them apart (docs/quality.md)."""
+        reader, threshold = self.reader, self.settings.quote_refusal
+        if reader is None or threshold <= 0:
+            return True
+        return any(reader.read(question, citation.passage.title, quote).probability >= threshold
+                   for citation in quoted.citations for quote in citation.quotes)
 
     # -- two-part questions --------------------------------------------------------------------------------------
 
