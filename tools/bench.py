@@ -1299,6 +1299,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def publish_report(report: dict[str, Any], table_text: str, out: Path | None) -> None:
+    """Puts `table_text` into `report` under "table", prints it on stdout and, when `out` is given, writes the whole
+    report there as JSON (announced on stderr, so that stdout stays the table alone). Shared with
+    `tools.postgres_engines`, whose report ends the same way.
+    """
+    report["table"] = table_text
+    print(table_text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+        print(f"\nwritten: {out}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     if arguments.part:
@@ -1311,12 +1324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.vector_cache is None and not arguments.quick:  # real embeddings are embedded once, then cached
         arguments.vector_cache = Path("bench-results") / "vector-cache"
     report = run(arguments)
-    report["table"] = table(report)
-    print(report["table"])
-    if arguments.out:
-        arguments.out.parent.mkdir(parents=True, exist_ok=True)
-        arguments.out.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
-        print(f"\nwritten: {arguments.out}", file=sys.stderr)
+    publish_report(report, table(report), arguments.out)
     return 0
 
 

@@ -333,12 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(arguments.part_output).write_text(json.dumps(result), "utf-8")
         return 0
     report = run(arguments)
-    report["table"] = table(report)
-    print(report["table"])
-    if arguments.out:
-        arguments.out.parent.mkdir(parents=True, exist_ok=True)
-        arguments.out.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
-        print(f"\nwritten: {arguments.out}", file=sys.stderr)
+    bench.publish_report(report, table(report), arguments.out)
     return 0
 
 

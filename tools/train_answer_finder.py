@@ -43,7 +43,7 @@ from rag.answer.evidence import FUSION_FEATURES, AnswerKinds, fusion_features
 from rag.models.answer_finder import FORMAT_VERSION, MAX_TOKENS, WEIGHTS, Candidate, pair_text
 from rag.models.entities import load_tagger
 from rag.models.shipped import batch_arrays, pair_tokenizer
-from tools.training import export_int8, learn, length_batches, log, logistic, split_of
+from tools.training import export_int8, kept_training, learn, length_batches, log, logistic, split_of, write_raw_meta
 
 SEED = 0
 RETRIEVED = 5
@@ -391,19 +391,17 @@ def main() -> None:
         training = training + contrasts
         log(f"pairs: train {len(training)} ({len(contrasts)} contrast questions), "
             f"calibration {len(splits['calibration'])}, held-out {len(splits['held-out'])}")
-        command = "python -m tools.train_answer_finder " + " ".join(sys.argv[1:])
         if arguments.skip_training:
-            previous = json.loads((arguments.out / "meta.json").read_text("utf-8"))
-            figures, command = previous["training"], previous["command"]
+            figures, command = kept_training(arguments.out)
         else:
             model, figures = train(training, bundled_embedder_path(), arguments.epochs, arguments.batch_size,
                                    arguments.learning_rate, rng(3), log)
             figures["contrast_pairs"] = len(contrasts)
+            command = "python -m tools.train_answer_finder " + " ".join(sys.argv[1:])
             log("exporting to int8 ONNX...")
             export_int8(model, arguments.out, ["logits"], per_token=False)
         # Scored raw first (identity calibration), then calibrated.
-        (arguments.out / "meta.json").write_text(json.dumps({"format_version": FORMAT_VERSION,
-                                                             "calibration": {"scale": 1.0, "offset": 0.0}}))
+        write_raw_meta(arguments.out, FORMAT_VERSION)
         log("calibrating on the calibration articles...")
         calibration_scores = score_split(sample_questions(splits["calibration"], arguments.calibration_questions,
                                                           rng(4)), arguments.out)

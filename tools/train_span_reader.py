@@ -47,7 +47,7 @@ from rag.models.span_reader import (
     SpanReader,
     context_text,
 )
-from tools.training import export_int8, learn, length_batches, log, logistic, split_of
+from tools.training import export_int8, kept_training, learn, length_batches, log, logistic, split_of, write_raw_meta
 
 SEED = 0
 MAX_SPANS = 3
@@ -295,21 +295,19 @@ def main() -> None:
         training = random.Random(SEED + 2).sample(training, min(arguments.limit, len(training)))
     log(f"examples: train {len(training)}, calibration {len(splits['calibration'])}, "
         f"held-out {len(splits['held-out'])}")
-    command = "python -m tools.train_span_reader " + " ".join(sys.argv[1:])
     if arguments.skip_training:
-        previous = json.loads((arguments.out / "meta.json").read_text("utf-8"))
-        figures, command = previous["training"], previous["command"]
+        figures, command = kept_training(arguments.out)
     else:
         # One thread unless told: on a shared machine two threads spin against the other processes (a step of 16
         # examples took 13 s on two threads, 2 s on one, with a load of 10 on the 2 cores).
         torch.set_num_threads(arguments.threads)
         model, figures = train(training, bundled_embedder_path(), arguments.epochs, arguments.batch_size,
                                arguments.learning_rate, random.Random(SEED + 3), log, arguments.minutes * 60)
+        command = "python -m tools.train_span_reader " + " ".join(sys.argv[1:])
         log("exporting to int8 ONNX...")
         export_int8(model, arguments.out, ["start_logits", "end_logits"], per_token=True)
     # Read raw first (identity calibration), then calibrated.
-    (arguments.out / "meta.json").write_text(json.dumps({"format_version": FORMAT_VERSION,
-                                                         "calibration": {"scale": 1.0, "offset": 0.0}}))
+    write_raw_meta(arguments.out, FORMAT_VERSION)
     reader = SpanReader(arguments.out, threads=0)
     log("calibrating on the calibration articles...")
     calibration_read = read_all(reader, one_per_sentence(splits["calibration"]))

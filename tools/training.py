@@ -1,10 +1,13 @@
 """What the two training scripts share (`tools.train_answer_finder`, `tools.train_span_reader`): the split by
 article (`split_of`), batches of similar length (`length_batches`), one training step (`learn`), the int8 ONNX export
-(`export_int8`), the logistic fit used for calibration (`logistic`) and a timestamped log line (`log`).
+(`export_int8`), the logistic fit used for calibration (`logistic`), the meta.json a model is scored with before its
+calibration is fitted (`write_raw_meta`), what `--skip-training` keeps of the run that trained it
+(`kept_training`) and a timestamped log line (`log`).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 import time
@@ -110,6 +113,22 @@ def logistic(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, floa
         if np.abs(step).max() < 1e-8:
             break
     return theta[:-1], float(theta[-1])
+
+
+def write_raw_meta(folder: Path, format_version: int) -> None:
+    """Writes a meta.json with the identity calibration (scale 1, offset 0) beside the model in `folder`, so that the
+    model loads and scores raw while its calibration is fitted; the full meta.json replaces it at the end of a run.
+    """
+    (folder / "meta.json").write_text(json.dumps({"format_version": format_version,
+                                                  "calibration": {"scale": 1.0, "offset": 0.0}}))
+
+
+def kept_training(folder: Path) -> tuple[dict[str, Any], str]:
+    """The training figures and the command in the meta.json of the model in `folder`: what `--skip-training`
+    reports, so that a run that only calibrates again still names the run that trained the model, not itself.
+    """
+    previous = json.loads((folder / "meta.json").read_text("utf-8"))
+    return previous["training"], previous["command"]
 
 
 def log(message: str) -> None:
