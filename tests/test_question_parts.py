@@ -20,6 +20,7 @@ from rag.records import Citation, Passage
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
+from tests.test_span_reader import FakeReader
 
 BRIDGE = "The Maplewood footbridge reopened on 14 March after repairs. Crowds came to see it."
 BRIDGE_COST = BRIDGE + " The repairs cost 1.2 million euros."
@@ -129,6 +130,21 @@ def test_one_answer_does_not_stand_for_both_parts(tmp_path: Path) -> None:
     assert not answer.refused
     assert answer.text.count("reopened on 14 March") == 1, answer.text
     assert "mayor" in answer.text or MISSING_PART.format(part="What happened at the ribbon cutting?") in answer.text
+
+
+@pytest.mark.parametrize(("chance", "quoted"), [(0.3, True), (0.1, False)])
+def test_a_part_quoted_in_place_of_a_repeat_holds_an_answer_the_reader_finds(tmp_path: Path, chance: float,
+                                                                             quoted: bool) -> None:
+    # As above, the second part's own answer repeats the first's: its evidence is quoted only when the span reader
+    # finds an answer at least `quote_refusal` likely in it; else the part is said missing.
+    text = BRIDGE_COST + " The ribbon was cut by the mayor."
+    assistant = make(tmp_path, text, "The footbridge reopened on 14 March after repairs [1].")
+    assistant = Assistant(assistant.retriever, assistant.llm, assistant.settings, assistant.finder, TAGGER,
+                          reader=FakeReader("the mayor", chance))
+    answer = assistant.ask("What happened to the Maplewood footbridge, and what happened at the ribbon cutting?")
+    assert answer.text.count("reopened on 14 March") == 1, answer.text
+    assert ("mayor" in answer.text) is quoted, answer.text
+    assert (MISSING_PART.format(part="What happened at the ribbon cutting?") in answer.text) is not quoted
 
 
 # -- splitting: the forms people write, and the single questions that name two things ---------------------------------

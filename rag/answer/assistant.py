@@ -487,7 +487,7 @@ class Assistant:
             checked = _with_missing_parts(checked, evidence, passages, self.finder, self.kinds)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
 
-    def _reads_an_answer(self, question: str, quoted: Answer) -> bool:
+    def _reads_an_answer(self, question: str, quoted: Answer | Checked) -> bool:
         """Whether the span reader finds an answer to `question` at least `quote_refusal` likely in a sentence the
         quoted answer quotes (always, without a reader or with the setting at 0). A quote is what is left when
         none of the model's sentences passed the checks; on the calibration articles most such quotes answered
@@ -553,7 +553,8 @@ class Assistant:
         """A part's answer as its own: one that names nothing of the kind the part asks for beyond what answers
         another part (`_holds`: the 14 March of "reopened on 14 March" for "how much"), or repeats an earlier part's
         answer, stands for another part; the part's best evidence sentence is quoted instead when it holds the
-        kind asked for and is not quoted already, else the part is refused (said missing)."""
+        kind asked for, is not quoted already and holds an answer the reader finds (`_reads_an_answer`), else the
+        part is refused (said missing)."""
         said = {strip_markers(other.text) for other in earlier if not other.refused}
         if answer.refused or (_holds(strip_markers(answer.text), part.text, parts, self.kinds)
                               and strip_markers(answer.text) not in said):
@@ -561,7 +562,8 @@ class Assistant:
         plan = self._plan(part, [], k)
         quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
         if (plan.prompt is None or not quoted.supported or strip_markers(quoted.text) in said
-                or not _holds(quoted.text, part.text, parts, self.kinds)):
+                or not _holds(quoted.text, part.text, parts, self.kinds)
+                or not self._reads_an_answer(part.text, quoted)):
             return self._refusal(part.text, answer.model_text, part.search_text)
         return dataclasses.replace(answer, text=quoted.text, citations=quoted.citations)
 
