@@ -76,9 +76,10 @@ class Settings:
                                      "when the span reader finds nothing this likely in the best evidence sentences: "
                                      "fewer wrong answers for more refusals (0 disables; 0.2 on held-out dev "
                                      "questions: citation precision 0.92 -> 0.95, false refusals 0.07 -> 0.17)")
-    quote_refusal: float = _setting(QUOTE_REFUSAL_THRESHOLD, "refuse rather than quote the evidence when no "
-                                    "sentence of the model's passed the checks and the span reader finds nothing "
-                                    "this likely to answer in the quoted sentences (0 quotes them all)")
+    quote_refusal: float = _setting(QUOTE_REFUSAL_THRESHOLD, "refuse a question asking for a date, number or "
+                                    "name rather than quote the evidence when no sentence of the model's passed "
+                                    "the checks and the span reader finds nothing this likely to answer in the "
+                                    "quoted sentences (0 quotes them all)")
     follow_budget: float = _setting(8.0, "seconds an indexing run (rag index, rag watch) may spend asking followed "
                                     "questions again; those due beyond it stay pending, asked by the next run, "
                                     "`rag follow refresh` or a server's background worker (0: ask none)")

@@ -167,11 +167,13 @@ def test_an_unsure_span_leaves_the_answer_to_the_model(tmp_path: Path) -> None:
 
 def test_a_quote_the_reader_finds_no_answer_in_is_refused(tmp_path: Path) -> None:
     """The model's claim fails its checks, so the best evidence sentence would be quoted: given when the reader
-    finds an answer at least `quote_refusal` likely in it, refused below, quoted whatever it finds at 0."""
+    finds an answer at least `quote_refusal` likely in it, refused below, quoted whatever it finds at 0; a question
+    that asks for no kind of thing is not gated (its answer is often a phrase the reader gives a low chance)."""
     unsupported = "The ferry line opened in 1850 after a vote of the harbour board [1]."
-    question = "When did the ferry line open?"
     answers = {}
-    for name, probability, threshold in (("likely", 0.22, 0.2), ("unlikely", 0.1, 0.2), ("off", 0.1, 0.0)):
+    when, what = "When did the ferry line open?", "What did the ferry line open with?"
+    for name, probability, threshold, question in (("likely", 0.22, 0.2, when), ("unlikely", 0.1, 0.2, when),
+                                                   ("off", 0.1, 0.0, when), ("untyped", 0.1, 0.2, what)):
         reader = FakeReader("3 May", probability)
         assistant, _ = make(tmp_path / name, reader, unsupported)
         assistant = Assistant(assistant.retriever, assistant.llm, Settings(index=str(tmp_path / name), k=3,
@@ -181,6 +183,7 @@ def test_a_quote_the_reader_finds_no_answer_in_is_refused(tmp_path: Path) -> Non
     assert answers["likely"].text.startswith(QUOTED_OPENING) and "3 May" in answers["likely"].text
     assert answers["unlikely"].refused and answers["unlikely"].model_text == unsupported
     assert answers["off"].text == answers["likely"].text
+    assert answers["untyped"].text.startswith(QUOTED_OPENING) and "two boats" in answers["untyped"].text
 
 
 def test_reader_refusal_refuses_what_the_reader_finds_nothing_likely_in(tmp_path: Path) -> None:

@@ -489,11 +489,15 @@ class Assistant:
 
     def _reads_an_answer(self, question: str, quoted: Answer | Checked) -> bool:
         """Whether the span reader finds an answer to `question` at least `quote_refusal` likely in a sentence the
-        quoted answer quotes (always, without a reader or with the setting at 0). A quote is what is left when
-        none of the model's sentences passed the checks; on the calibration articles most such quotes answered
-        unanswerable questions, and the reader tells them apart (docs/quality.md)."""
+        quoted answer quotes, for a question that asks for a kind of thing (a date, a number, a name: the quote
+        holds one, `quoted_answer` saw to it; always true for other questions, without a reader, or with the
+        setting at 0). A quote is what is left when none of the model's sentences passed the checks; on the
+        calibration articles most such quotes answered unanswerable questions, and the reader tells them apart
+        (docs/quality.md)."""
         reader, threshold = self.reader, self.settings.quote_refusal
-        if reader is None or threshold <= 0:
+        if reader is None or threshold <= 0 or not self.kinds.checked(question):
+            # An untyped question ("What did the council approve?") is often answered by a phrase the reader, a
+            # finder of short SQuAD-style spans, gives a low chance ("its budget for 2027": 0.05): not gated.
             return True
         return any(reader.read(question, citation.passage.title, quote).probability >= threshold
                    for citation in quoted.citations for quote in citation.quotes)
