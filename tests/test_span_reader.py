@@ -5,6 +5,7 @@ text, no answer in an unrelated sentence), its loading errors, and the answer pa
 from __future__ import annotations
 
 import json
+import random
 import shutil
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from rag.answer.reader import claim_disagrees, confident, read_evidence, span_an
 from rag.answer.retrieve import Retriever
 from rag.errors import ModelError
 from rag.models import span_reader
-from rag.models.span_reader import WEIGHTS, Span, SpanReader, context_text, load_span_reader
+from rag.models.span_reader import WEIGHTS, Span, SpanReader, balanced, context_text, load_span_reader
 from rag.records import Passage
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
@@ -72,6 +73,20 @@ def test_a_span_ending_in_a_dangling_quote_is_balanced(reader: SpanReader, monke
     monkeypatch.setattr(span_reader, "best_span", lambda *_: (tokens[0], tokens[-1], 2.0))
     span = reader.read(question, title, sentence)
     assert span.text == "The Knowledge School" == sentence[span.start:span.end]
+
+
+def test_balanced_spans_stay_inside_the_sentence_and_balance_their_marks() -> None:
+    """Whatever span of whatever text of marks the reader proposes, the balanced one lies within the sentence, and a
+    span that ends in a closing bracket it does not open loses it (the doctests give the worked cases)."""
+    generator = random.Random(0)
+    for _ in range(5000):
+        sentence = "".join(generator.choice('ab ()[]“”‘’"') for _ in range(generator.randint(0, 30)))
+        start = generator.randint(0, len(sentence))
+        end = generator.randint(start, len(sentence))
+        first, last = balanced(sentence, start, end)
+        assert 0 <= first <= last <= len(sentence), (sentence, start, end)
+        if sentence[start:end].endswith(")") and "(" not in sentence[start:end] and sentence[start:end].count(")") == 1:
+            assert not sentence[first:last].endswith(")"), (sentence, start, end)
 
 
 def test_a_long_sentence_is_read_to_its_end(reader: SpanReader) -> None:
