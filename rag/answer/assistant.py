@@ -343,8 +343,8 @@ class Assistant:
             yield self._span_answer(question, text.strip(), plan, reading)
             return
         if not shown and not final.refused and not self._reads_an_answer(query.text, final):
-            # The quoted evidence is all the answer would be, and the reader finds no answer in it: most such quotes
-            # answered questions the articles do not answer (calibration articles, docs/quality.md).
+            # The quoted evidence is all the answer would be, and the reader finds no answer of the kind asked for in
+            # it: most such quotes answered questions the articles do not answer (calibration articles).
             final = self._refusal(question, text.strip(), query.search_text)
         finished = self._finished(final, plan, opened)
         if shown and finished.text.startswith(streamed) and finished.text != streamed:
