@@ -18,6 +18,7 @@ from rag.answer.reader import claim_disagrees, confident, read_evidence, span_an
 from rag.answer.retrieve import Retriever
 from rag.errors import ModelError
 from rag.models import span_reader
+from rag.models.entities import PhraseTagger
 from rag.models.span_reader import WEIGHTS, Span, SpanReader, balanced, context_text, load_span_reader
 from rag.records import Passage
 from rag.settings import Settings
@@ -283,3 +284,19 @@ def test_a_two_part_question_is_not_read() -> None:
     ranked = (Sentence(0, 0, 21, 0.8),)
     evidence = Evidence(("How many boats?", "When?"), (ranked, ranked), 0.8)
     assert read_evidence(FakeReader("two boats", 0.9), "How many boats and when?", evidence, [passage]) is None
+
+
+def test_a_comparison_keeps_the_quotes_of_its_parts_whatever_the_reader_finds(tmp_path: Path) -> None:
+    """A comparison's parts are the rules' questions ("When was the Pine Library founded?"): their quotes are not
+    gated by the reader, whose chance reflects the rules' words; the same part asked by the user is."""
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, {"ferry": ("Harbor Ferry", "The Harbor Ferry began in 1850 with two boats."),
+                               "library": ("Pine Library", "The Pine Library was set up in 1899 by the town.")})
+    retriever = Retriever.load(tmp_path, embedder)
+    unsupported = "It was founded by the harbour board after a long vote [1]."
+    assistant = Assistant(retriever, ScriptedLLM(unsupported), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), PhraseTagger({"1850": "DATE", "1899": "DATE"}),
+                          reader=FakeReader("no such span", 0.1))
+    compared = assistant.ask("Which was founded first, the Harbor Ferry or the Pine Library?")
+    assert "1850" in compared.text and "1899" in compared.text, compared.text
+    assert assistant.ask("When was the Pine Library founded?").refused

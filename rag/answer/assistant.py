@@ -278,8 +278,11 @@ class Assistant:
                 return
         yield from self._one_hop(asked, history, k)
 
-    def _one_hop(self, asked: Query, history: History, k: int | None) -> Iterator[StreamEvent]:
-        """`stream` for a question answered from one retrieval (every question but a two-hop one)."""
+    def _one_hop(self, asked: Query, history: History, k: int | None, gated: bool = True) -> Iterator[StreamEvent]:
+        """`stream` for a question answered from one retrieval (every question but a two-hop one). Not `gated`: a
+        question the rules wrote (a comparison's part, a hop's question) keeps a quote the reader finds nothing in
+        (`_reads_an_answer`): its words are the rules', and the reader's chance reflects them ("When was the Lisbon
+        Treaty founded?" against "The 2007 Lisbon Treaty explicitly recognised …")."""
         question = asked.text
         plan = self._plan(asked, history, k)
         if plan.prompt is None:
@@ -342,7 +345,7 @@ class Assistant:
             # article's correct "41,500 visitors" would have become the reader's wrong "6,000").
             yield self._span_answer(question, text.strip(), plan, reading)
             return
-        if not shown and not final.refused and not self._reads_an_answer(query.text, final):
+        if gated and not shown and not final.refused and not self._reads_an_answer(query.text, final):
             # The quoted evidence is all the answer would be, and the reader finds no answer of the kind asked for in
             # it: most such quotes answered questions the articles do not answer (calibration articles).
             final = self._refusal(question, text.strip(), query.search_text)
@@ -512,17 +515,18 @@ class Assistant:
         answers = yield from self._part_answers(asked, parts, k)
         yield from self._joined(asked, answers, *joined_parts(parts, answers))
 
-    def _part_answers(self, asked: Query, parts: Sequence[str], k: int | None
+    def _part_answers(self, asked: Query, parts: Sequence[str], k: int | None, gated: bool = True
                       ) -> Generator[StreamEvent, None, list[Answer]]:
-        """Each part's own answer (`_own_answer`), asked alone; only `Waiting` events are passed on."""
+        """Each part's own answer (`_own_answer`), asked alone; only `Waiting` events are passed on. `gated` as for
+        `_one_hop`: the parts of a comparison are the rules' questions, those of a two-part question the user's."""
         answers: list[Answer] = []
         for part in parts:
             query = dataclasses.replace(asked, text=part)
-            for event in self._one_hop(query, [], k):
+            for event in self._one_hop(query, [], k, gated):
                 if isinstance(event, Waiting):
                     yield event
                 elif isinstance(event, Answer):
-                    answers.append(self._own_answer(query, event, parts, answers, k))
+                    answers.append(self._own_answer(query, event, parts, answers, k, gated))
         return answers
 
     def _comparison(self, asked: Query, compared: ComparisonPlan, k: int | None) -> Iterator[StreamEvent]:
@@ -530,7 +534,7 @@ class Assistant:
         question's parts are), the answers joined, after a sentence naming the winner when both answers hold a year
         or number to compare ("Arthur's Magazine was started first: 1844 [1], against 1989 [2].": `comparison_text`).
         Refused when both parts are."""
-        answers = yield from self._part_answers(asked, compared.parts, k)
+        answers = yield from self._part_answers(asked, compared.parts, k, gated=False)
         text, citations = joined_parts(compared.parts, answers)
         numbers = {citation.passage: citation.number for citation in citations}
         markers = [numbers[answer.citations[0].passage] if answer.citations else 0 for answer in answers]
@@ -553,7 +557,7 @@ class Assistant:
                      asked.search_text, next((answer.period for answer in answers if answer.period), None))
 
     def _own_answer(self, part: Query, answer: Answer, parts: Sequence[str], earlier: Sequence[Answer],
-                    k: int | None) -> Answer:
+                    k: int | None, gated: bool = True) -> Answer:
         """A part's answer as its own: one that names nothing of the kind the part asks for beyond what answers
         another part (`_holds`: the 14 March of "reopened on 14 March" for "how much"), or repeats an earlier part's
         answer, stands for another part; the part's best evidence sentence is quoted instead when it holds the
@@ -567,7 +571,7 @@ class Assistant:
         quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
         if (plan.prompt is None or not quoted.supported or strip_markers(quoted.text) in said
                 or not _holds(quoted.text, part.text, parts, self.kinds)
-                or not self._reads_an_answer(part.text, quoted)):
+                or (gated and not self._reads_an_answer(part.text, quoted))):
             return self._refusal(part.text, answer.model_text, part.search_text)
         return dataclasses.replace(answer, text=quoted.text, citations=quoted.citations)
 
@@ -597,7 +601,7 @@ class Assistant:
         if not usable_bridge(bridge, asked.text) or not self.kinds.fits(hops.first, sentence):
             return None
         second: Answer | None = None
-        for event in self._one_hop(dataclasses.replace(asked, text=hops.second(bridge)), [], k):
+        for event in self._one_hop(dataclasses.replace(asked, text=hops.second(bridge)), [], k, gated=False):
             if isinstance(event, Waiting):
                 yield event
             elif isinstance(event, Answer):
