@@ -63,6 +63,9 @@ CASES = [
     ("What happened before the end of 2025?", "before the end of 2025", "", "2025-12-31"),
     ("Who won between March and May 2025?", "between March and May 2025", "2025-03-01", "2025-05-31"),
     ("What opened from 2024 to 2025?", "from 2024 to 2025", "2024-01-01", "2025-12-31"),
+    # A season or financial year: "2012-13" is no 13th month (it made `rag eval` stop on a SQuAD question).
+    ("What was the total cost of attendance in 2012-13?", "in 2012-13", "2012-01-01", "2013-12-31"),
+    ("What did the club win in 2024–25?", "in 2024–25", "2024-01-01", "2025-12-31"),
     ("What is the most recent news this month?", "the most recent news, this month", "2026-03-01", "2026-03-14"),
 ]
 
@@ -74,6 +77,11 @@ def test_every_time_phrase_resolves_to_the_dates_it_means(question: str, phrase:
     assert period is not None and reading.phrase == phrase
     assert (period.since, period.until) == (since, until)
     assert filters == Filters.parse([], since, until)  # the one parser made the bounds
+
+
+def test_a_number_that_is_no_month_is_no_time_phrase() -> None:
+    assert not read_time("What happened in 2026-14?", AS_OF)
+    assert not read_time("What happened on 2026-02-30?", AS_OF)
 
 
 def test_questions_without_time_are_left_alone() -> None:

@@ -40,7 +40,7 @@ _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
 _CENTURY = r"(?:the\s+)?(?:1[1-9]|2[01])(?:st|nd|rd|th)\s+century"
 _POINT = (
-    rf"(?:{_CENTURY}\b|{_YEAR}-\d\d(?:-\d\d)?\b|{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+{_YEAR}\b)?"
+    rf"(?:{_CENTURY}\b|{_YEAR}[-–]\d\d(?:-\d\d)?\b|{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+{_YEAR}\b)?"
     rf"|{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?|{_MONTH}\b(?:,?\s+{_YEAR}\b)?|(?:the\s+)?{_YEAR}s\b|{_YEAR}\b)"
 )
 """A date as written: 2026-03-14, 2026-03, 14 March 2026, March 14, 2026, March 2026, March, 2026, the 1990s, the
@@ -442,8 +442,10 @@ def _point(text: str, as_of: datetime.date) -> tuple[str, str] | None:
     (('2026-03', '2026-03'), ('2026-03-14', '2026-03-14'), ('2024-06-03', '2024-06-03'), ('1990', '1999'))
     >>> _point("the 19th century", day)
     ('1800', '1899')
+    >>> _point("2012-13", day), _point("1999–00", day), _point("2026-03", day), _point("2026-14", day)
+    (('2012', '2013'), ('1999', '2000'), ('2026-03', '2026-03'), None)
     """
-    text = " ".join(text.lower().replace(",", " ").split())
+    text = " ".join(text.lower().replace(",", " ").replace("–", "-").split())
     century = re.fullmatch(rf"{_CENTURY}", text)
     if century:
         hundreds = int(re.sub(r"\D", "", text)) - 1
@@ -451,7 +453,15 @@ def _point(text: str, as_of: datetime.date) -> tuple[str, str] | None:
     if re.fullmatch(rf"(?:the )?{_YEAR}s", text):
         decade = int(re.sub(r"\D", "", text))
         return str(decade), str(decade + 9 if decade % 10 == 0 else decade)
-    if re.fullmatch(rf"{_YEAR}(?:-\d\d(?:-\d\d)?)?", text):
+    written = re.fullmatch(rf"({_YEAR})(?:-(\d\d)(?:-(\d\d))?)?", text)
+    if written:
+        year, month, day_of_month = written.groups()
+        if month and not day_of_month and int(month) == (int(year) + 1) % 100:
+            return year, str(int(year) + 1)  # a season or financial year, "2012-13": not a 13th month
+        try:
+            datetime.date(int(year), int(month or 1), int(day_of_month or 1))
+        except ValueError:
+            return None  # "2026-14" is no date
         return text, text
     month = next((number for number, name in enumerate(_MONTHS, start=1) if re.search(rf"\b{name[:3]}", text)), 0)
     if not month:
