@@ -360,15 +360,21 @@ class Assistant:
                filters: Filters | None = None, as_of: datetime.date | None = None) -> Prompt | None:
         """The prompt the model would be given for `question`, or None when the assistant refuses before asking it
         (what the benchmark feeds raw llama.cpp to measure the assistant's own cost)."""
-        return self._plan(self.query(question, filters, as_of), [(str(q), str(a)) for q, a in history], k).prompt
+        return self._public_plan(question, history, k, filters, as_of).prompt
 
     def read(self, question: str | Query, history: History = (), k: int | None = None,
              filters: Filters | None = None, as_of: datetime.date | None = None) -> Found | None:
         """The span the reader finds for `question` as the answer path would, whatever its chance (None when the
         assistant refuses before asking the model, or has no reader): what tools choosing `span_threshold` read."""
-        plan = self._plan(self.query(question, filters, as_of), [(str(q), str(a)) for q, a in history], k)
+        plan = self._public_plan(question, history, k, filters, as_of)
         reading = self._reading(plan) if plan.prompt is not None else None
         return None if reading is None else Found(reading, plan.passages[reading.passage_index])
+
+    def _public_plan(self, question: str | Query, history: History, k: int | None, filters: Filters | None,
+                     as_of: datetime.date | None) -> _Plan:
+        """`_plan` for the public methods that stop before the answer (`prompt`, `read`): their arguments as
+        `stream` takes them."""
+        return self._plan(self.query(question, filters, as_of), [(str(q), str(a)) for q, a in history], k)
 
     def _plan(self, asked: Query, history: History, k: int | None) -> _Plan:
         """Everything before generation: the stand-alone question, the passages (one per story, within the period

@@ -89,7 +89,6 @@ def sentence_tokens(encoding: Any, sentence_start: int) -> np.ndarray:
 
 
 _PAIRS = {"(": ")", "[": "]", "“": "”", "‘": "’", '"': '"'}
-_CLOSING = {closing: opening for opening, closing in _PAIRS.items()}
 BRACKET_REACH = 40
 """How far past a span (in characters) the closing mark of a bracket or quote it opens is looked for."""
 
