@@ -243,6 +243,11 @@ class Query:
     context: str = ""
     as_of: datetime.date | None = None
     filters: Filters | None = None
+    written_by_rules: bool = field(default=False, compare=False, repr=False)
+    """Whether the rules wrote `text` (a comparison's part, a two-hop question's second hop), not the user: the quote
+    gate (`Assistant._reads_an_answer`) is for the user's own typed questions, and the rules' wording ("When was the
+    Lisbon Treaty founded?") is not gated. Who wrote the words, not what is asked: left out of equality, hashing and
+    `repr`, and never in `search_text`."""
 
     @property
     def search_text(self) -> str:

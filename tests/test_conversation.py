@@ -3,6 +3,8 @@ makes retrieval find the right article where the bare follow-up does not."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from rag.answer.conversation import (
@@ -79,6 +81,16 @@ def test_a_first_question_has_no_context() -> None:
     assert first.context == "" and first.search_text == first.text == "When did the Maplewood footbridge reopen?"
     pronoun = rewrite_follow_up("Who cut it?", [("When did the Maplewood footbridge reopen?", "On 14 March [1].")])
     assert pronoun == Query("Who cut the Maplewood footbridge?")  # the rules folded the context in: none kept
+
+
+def test_a_question_the_rules_wrote_is_searched_compared_and_shown_as_the_users() -> None:
+    """`Query.written_by_rules` says who wrote the words (the quote gate is for the user's), not what is asked."""
+    asked = Query("When was the Lisbon Treaty founded?", context="Which treaty?")
+    written = dataclasses.replace(asked, written_by_rules=True)
+    assert written.written_by_rules and not asked.written_by_rules
+    assert written.search_text == asked.search_text and written == asked and hash(written) == hash(asked)
+    assert repr(written) == repr(asked)
+    assert dataclasses.replace(written, text="When was the Pine Library founded?").written_by_rules
 
 
 def test_the_parts_of_a_question_carry_no_context() -> None:

@@ -278,11 +278,11 @@ class Assistant:
                 return
         yield from self._one_hop(asked, history, k)
 
-    def _one_hop(self, asked: Query, history: History, k: int | None, gated: bool = True) -> Iterator[StreamEvent]:
-        """`stream` for a question answered from one retrieval (every question but a two-hop one). Not `gated`: a
-        question the rules wrote (a comparison's part, a hop's question) keeps a quote the reader finds nothing in
-        (`_reads_an_answer`): its words are the rules', and the reader's chance reflects them ("When was the Lisbon
-        Treaty founded?" against "The 2007 Lisbon Treaty explicitly recognised …")."""
+    def _one_hop(self, asked: Query, history: History, k: int | None) -> Iterator[StreamEvent]:
+        """`stream` for a question answered from one retrieval (every question but a two-hop one). A question the
+        rules wrote (`Query.written_by_rules`: a comparison's part, a hop's question) keeps a quote the reader finds
+        nothing in (`_reads_an_answer`): its words are the rules', and the reader's chance reflects them ("When was
+        the Lisbon Treaty founded?" against "The 2007 Lisbon Treaty explicitly recognised …")."""
         question = asked.text
         plan = self._plan(asked, history, k)
         if plan.prompt is None:
@@ -345,7 +345,8 @@ class Assistant:
             # article's correct "41,500 visitors" would have become the reader's wrong "6,000").
             yield self._span_answer(question, text.strip(), plan, reading)
             return
-        if gated and not shown and not final.refused and not self._reads_an_answer(query.text, final):
+        if (not query.written_by_rules and not shown and not final.refused
+                and not self._reads_an_answer(query.text, final)):
             # The quoted evidence is all the answer would be, and the reader finds no answer of the kind asked for in
             # it: most such quotes answered questions the articles do not answer (calibration articles).
             final = self._refusal(question, text.strip(), query.search_text)
@@ -518,21 +519,21 @@ class Assistant:
         evidence, span or checked model answer), the answers joined (`joined_parts`): a part whose own answer is
         a refusal is said missing (`MISSING_PART`), and no part's answer stands for another's. Refused when every
         part is."""
-        answers = yield from self._part_answers(asked, parts, k)
+        answers = yield from self._part_answers([dataclasses.replace(asked, text=part) for part in parts], k)
         yield from self._joined(asked, answers, *joined_parts(parts, answers))
 
-    def _part_answers(self, asked: Query, parts: Sequence[str], k: int | None, gated: bool = True
-                      ) -> Generator[StreamEvent, None, list[Answer]]:
-        """Each part's own answer (`_own_answer`), asked alone; only `Waiting` events are passed on. `gated` as for
-        `_one_hop`: the parts of a comparison are the rules' questions, those of a two-part question the user's."""
+    def _part_answers(self, queries: Sequence[Query], k: int | None) -> Generator[StreamEvent, None, list[Answer]]:
+        """Each part's own answer (`_own_answer`), its query asked alone; only `Waiting` events are passed on. The
+        parts of a comparison are the rules' questions (`Query.written_by_rules`), those of a two-part question the
+        user's."""
+        parts = [query.text for query in queries]
         answers: list[Answer] = []
-        for part in parts:
-            query = dataclasses.replace(asked, text=part)
-            for event in self._one_hop(query, [], k, gated):
+        for query in queries:
+            for event in self._one_hop(query, [], k):
                 if isinstance(event, Waiting):
                     yield event
                 elif isinstance(event, Answer):
-                    answers.append(self._own_answer(query, event, parts, answers, k, gated))
+                    answers.append(self._own_answer(query, event, parts, answers, k))
         return answers
 
     def _comparison(self, asked: Query, compared: ComparisonPlan, k: int | None) -> Iterator[StreamEvent]:
@@ -540,7 +541,8 @@ class Assistant:
         question's parts are), the answers joined, after a sentence naming the winner when both answers hold a year
         or number to compare ("Arthur's Magazine was started first: 1844 [1], against 1989 [2].": `comparison_text`).
         Refused when both parts are."""
-        answers = yield from self._part_answers(asked, compared.parts, k, gated=False)
+        answers = yield from self._part_answers(
+            [dataclasses.replace(asked, text=part, written_by_rules=True) for part in compared.parts], k)
         text, citations = joined_parts(compared.parts, answers)
         numbers = {citation.passage: citation.number for citation in citations}
         markers = [numbers[answer.citations[0].passage] if answer.citations else 0 for answer in answers]
@@ -563,12 +565,12 @@ class Assistant:
                      asked.search_text, next((answer.period for answer in answers if answer.period), None))
 
     def _own_answer(self, part: Query, answer: Answer, parts: Sequence[str], earlier: Sequence[Answer],
-                    k: int | None, gated: bool = True) -> Answer:
+                    k: int | None) -> Answer:
         """A part's answer as its own: one that names nothing of the kind the part asks for beyond what answers
         another part (`_holds`: the 14 March of "reopened on 14 March" for "how much"), or repeats an earlier part's
         answer, stands for another part; the part's best evidence sentence is quoted instead when it holds the
-        kind asked for, is not quoted already and holds an answer the reader finds (`_reads_an_answer`), else the
-        part is refused (said missing)."""
+        kind asked for, is not quoted already and, for a part the user wrote (not `Query.written_by_rules`), holds an
+        answer the reader finds (`_reads_an_answer`), else the part is refused (said missing)."""
         said = {strip_markers(other.text) for other in earlier if not other.refused}
         if answer.refused or (_holds(strip_markers(answer.text), part.text, parts, self.kinds)
                               and strip_markers(answer.text) not in said):
@@ -577,7 +579,7 @@ class Assistant:
         quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
         if (plan.prompt is None or not quoted.supported or strip_markers(quoted.text) in said
                 or not _holds(quoted.text, part.text, parts, self.kinds)
-                or (gated and not self._reads_an_answer(part.text, quoted))):
+                or (not part.written_by_rules and not self._reads_an_answer(part.text, quoted))):
             return self._refusal(part.text, answer.model_text, part.search_text)
         return dataclasses.replace(answer, text=quoted.text, citations=quoted.citations)
 
@@ -592,7 +594,7 @@ class Assistant:
         reader = self.reader
         if reader is None:
             return None
-        first = dataclasses.replace(asked, text=hops.first)
+        first = dataclasses.replace(asked, text=hops.first, written_by_rules=True)
         found = self.retriever.search_timed(first, k or self.settings.k, relevant=self.settings.min_score)
         passages = [hit.passage for hit in found.hits]
         if not passages or found.hits[0].score < self.settings.min_score:
@@ -607,7 +609,8 @@ class Assistant:
         if not usable_bridge(bridge, asked.text) or not self.kinds.fits(hops.first, sentence):
             return None
         second: Answer | None = None
-        for event in self._one_hop(dataclasses.replace(asked, text=hops.second(bridge)), [], k, gated=False):
+        second_hop = dataclasses.replace(asked, text=hops.second(bridge), written_by_rules=True)
+        for event in self._one_hop(second_hop, [], k):
             if isinstance(event, Waiting):
                 yield event
             elif isinstance(event, Answer):
