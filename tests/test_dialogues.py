@@ -11,6 +11,7 @@ from rag.records import Answer, Citation, Passage
 from tools.eval.dialogues import (
     SCORERS,
     SIZES,
+    _count,
     build,
     distractor_paragraphs,
     report,
@@ -66,6 +67,14 @@ def test_the_report_counts_parts_answered_and_said_missing() -> None:
     assert figures["two-part: a part said missing"] == "1/2"
     assert figures["two-part: one part answered, the other neither answered nor said missing"] == "1/2"
     assert figures["two-part: both parts counting quoted evidence"] == "1/2"
+
+
+def test_a_figure_counts_a_field_or_a_test_out_of_all_details() -> None:
+    details = [{"held": True, "parts_held": 2}, {"held": False, "parts_held": 1}, {"held": True, "parts_held": 0}]
+    assert _count(details, "held") == "2/3"
+    assert _count(details, "parts_held") == "3/3"  # a number is added up, as the reports' sums did
+    assert _count(details, lambda detail: detail["parts_held"] == 1) == "1/3"
+    assert _count([], "held") == "0/0"
 
 
 def test_follow_ups_of_every_form_are_built_from_one_paragraphs_questions() -> None:

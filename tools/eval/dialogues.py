@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import operator
 import random
 import re
 import sys
@@ -684,6 +685,18 @@ def _of_form(details: Sequence[dict[str, Any]], form: str) -> list[dict[str, Any
     return [detail for detail in details if detail.get("form", "pronoun") == form]
 
 
+def _count(details: Sequence[dict[str, Any]], counted: str | Callable[[dict[str, Any]], Any]) -> str:
+    """How many of `details` count, out of how many, as a report gives a figure: `counted` is a field (true, or a
+    number added up) or a test of a detail.
+
+    >>> details = [{"held": True, "parts_held": 2}, {"held": False, "parts_held": 1}]
+    >>> _count(details, "held"), _count(details, lambda detail: detail["parts_held"] == 2), _count([], "held")
+    ('1/2', '1/2', '0/0')
+    """
+    test = counted if callable(counted) else operator.itemgetter(counted)
+    return f"{sum(test(detail) for detail in details)}/{len(details)}"
+
+
 def _report_shown(shown: Sequence[dict[str, Any]]) -> dict[str, str]:
     """Follow-ups scored `--shown`: per form, the evidence shown holding the gold and the refusals; then all forms."""
     figures: dict[str, str] = {}
@@ -691,58 +704,51 @@ def _report_shown(shown: Sequence[dict[str, Any]]) -> dict[str, str]:
         of_form = _of_form(shown, form)
         if of_form:
             figures[f"follow-up, {form}: evidence shown holds gold / refused before the model"] = (
-                f"{sum(detail['shown'] for detail in of_form)}/{len(of_form)}, "
-                f"{sum(detail['refused'] for detail in of_form)}/{len(of_form)}")
-    figures["follow-up, all forms: evidence shown holds gold"] = (
-        f"{sum(detail['shown'] for detail in shown)}/{len(shown)}")
+                f"{_count(of_form, 'shown')}, {_count(of_form, 'refused')}")
+    figures["follow-up, all forms: evidence shown holds gold"] = _count(shown, "shown")
     return figures
 
 
 def _report_follow_up(follow: Sequence[dict[str, Any]]) -> dict[str, str]:
     """Follow-ups answered: holding the gold (and counting quoted evidence), refused, repeating the previous answer;
     then the first three per form."""
-    total = len(follow)
     figures = {
-        "follow-up: answer holds gold": f"{sum(detail['held'] for detail in follow)}/{total}",
-        "follow-up: counting quoted evidence": f"{sum(detail['held_with_evidence'] for detail in follow)}/{total}",
-        "follow-up: refused": f"{sum(detail['refused'] for detail in follow)}/{total}",
-        "follow-up: repeated the previous answer": f"{sum(detail['repeated'] for detail in follow)}/{total}"}
+        "follow-up: answer holds gold": _count(follow, "held"),
+        "follow-up: counting quoted evidence": _count(follow, "held_with_evidence"),
+        "follow-up: refused": _count(follow, "refused"),
+        "follow-up: repeated the previous answer": _count(follow, "repeated")}
     for form in ("pronoun", *FOLLOW_UP_FORMS):
         of_form = _of_form(follow, form)
         if of_form:
             figures[f"follow-up, {form}: holds gold / with evidence / refused"] = (
-                f"{sum(detail['held'] for detail in of_form)}/{len(of_form)}, "
-                f"{sum(detail['held_with_evidence'] for detail in of_form)}/{len(of_form)}, "
-                f"{sum(detail['refused'] for detail in of_form)}/{len(of_form)}")
+                f"{_count(of_form, 'held')}, {_count(of_form, 'held_with_evidence')}, {_count(of_form, 'refused')}")
     return figures
 
 
 def _report_two_part(parts: Sequence[dict[str, Any]]) -> dict[str, str]:
     """Two-part questions: both parts answered, one, a part said missing, one answered and the other silently
     dropped, both counting quoted evidence, refused."""
-    total = len(parts)
     return {
-        "two-part: both parts answered": f"{sum(detail['parts_held'] == 2 for detail in parts)}/{total}",
-        "two-part: one part answered": f"{sum(detail['parts_held'] == 1 for detail in parts)}/{total}",
-        "two-part: a part said missing": f"{sum(detail['said_missing'] for detail in parts)}/{total}",
+        "two-part: both parts answered": _count(parts, lambda detail: detail["parts_held"] == 2),
+        "two-part: one part answered": _count(parts, lambda detail: detail["parts_held"] == 1),
+        "two-part: a part said missing": _count(parts, "said_missing"),
         "two-part: one part answered, the other neither answered nor said missing": (
-            f"{sum(detail['parts_held'] == 1 and not detail['said_missing'] for detail in parts)}/{total}"),
+            _count(parts, lambda detail: detail["parts_held"] == 1 and not detail["said_missing"])),
         "two-part: both parts counting quoted evidence": (
-            f"{sum(detail['parts_held_with_evidence'] == 2 for detail in parts)}/{total}"),
-        "two-part: refused": f"{sum(detail['refused'] for detail in parts)}/{total}"}
+            _count(parts, lambda detail: detail["parts_held_with_evidence"] == 2)),
+        "two-part: refused": _count(parts, "refused")}
 
 
 def _report_two_paragraphs(hops: Sequence[dict[str, Any]]) -> dict[str, str]:
     """Two-hop or comparison questions (one kind at a time): holding the gold (and counting quoted evidence),
     citing a passage of each paragraph, both, refused."""
-    kind, total = hops[0]["kind"], len(hops)
+    kind = hops[0]["kind"]
     return {
-        f"{kind}: answer holds gold": f"{sum(detail['held'] for detail in hops)}/{total}",
-        f"{kind}: counting quoted evidence": f"{sum(detail['held_with_evidence'] for detail in hops)}/{total}",
-        f"{kind}: cites a passage of each hop": f"{sum(detail['cites_both'] for detail in hops)}/{total}",
-        f"{kind}: holds gold and cites both": (
-            f"{sum(detail['held'] and detail['cites_both'] for detail in hops)}/{total}"),
-        f"{kind}: refused": f"{sum(detail['refused'] for detail in hops)}/{total}"}
+        f"{kind}: answer holds gold": _count(hops, "held"),
+        f"{kind}: counting quoted evidence": _count(hops, "held_with_evidence"),
+        f"{kind}: cites a passage of each hop": _count(hops, "cites_both"),
+        f"{kind}: holds gold and cites both": _count(hops, lambda detail: detail["held"] and detail["cites_both"]),
+        f"{kind}: refused": _count(hops, "refused")}
 
 
 REPORTERS: dict[str, Callable[[Sequence[dict[str, Any]]], dict[str, str]]] = {
