@@ -206,6 +206,22 @@ def past_of(participle: str) -> str:
     return _PAST_OF.get(participle, participle if participle.endswith("ed") else "")
 
 
+_BASE_OF = {"begun": "begin", "gone": "go"}
+"""The base forms of the participles of `IRREGULAR_VERBS` that differ from them, for the verbs a rule asks with
+"did" (`base_of`); the participles not listed are kept as they are."""
+
+
+def base_of(participle: str) -> str:
+    """The base form of a lower-case irregular past participle, as a rule that asks with "did" says it ("Which band
+    went public first, A or B?" is asked as "When did A go public?", `rag.answer.comparisons`): the table's where
+    it differs from the participle, else the participle itself ("come", "become", "run": one word for both).
+
+    >>> base_of("gone"), base_of("begun"), base_of("come")
+    ('go', 'begin', 'come')
+    """
+    return _BASE_OF.get(participle, participle)
+
+
 # -- sentences ---------------------------------------------------------------------------------------------------
 
 # A sentence ends at . ! ? (or …) plus closing quotes/brackets, followed by white space. Abbreviations

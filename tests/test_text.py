@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from rag.answer.hops import PARTICIPLE
-from rag.text import IRREGULAR_VERBS, participle_of, past_of
+from rag.text import IRREGULAR_VERBS, base_of, participle_of, past_of
 
 FORMER_TABLES = {"beat": "beaten", "became": "become", "began": "begun", "bought": "bought", "broke": "broken",
                  "brought": "brought", "built": "built", "came": "come", "chose": "chosen", "did": "done",
@@ -33,6 +33,16 @@ def test_no_verb_of_the_former_tables_is_lost() -> None:
     assert {past: participle_of(past) for past in FORMER_TABLES} == FORMER_TABLES
     assert {participle: past_of(participle) for past, participle in FORMER_TABLES.items()} == {
         participle: past for past, participle in FORMER_TABLES.items()}
+
+
+FORMER_COMPARISON_BASES = {"come": "come", "begun": "begin", "become": "become", "gone": "go"}
+"""The participle -> base table rag.answer.comparisons kept before it read `base_of` (other participles kept)."""
+
+
+def test_the_base_form_of_every_participle_is_the_former_comparison_tables() -> None:
+    assert {participle: base_of(participle) for participle in IRREGULAR_VERBS.values()} == {
+        participle: FORMER_COMPARISON_BASES.get(participle, participle) for participle in IRREGULAR_VERBS.values()}
+    assert set(FORMER_COMPARISON_BASES) <= set(IRREGULAR_VERBS.values())
 
 
 def test_the_two_hop_participle_rule_reads_every_participle_and_the_regular_endings() -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from rag.answer.hops import AUXILIARIES
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
-from rag.text import IRREGULAR_VERBS, content_words, fold, past_of
+from rag.text import IRREGULAR_VERBS, base_of, content_words, fold, past_of
 
 _COMPARISON = re.compile(r"(?P<head>(?:which|who|what)\b[^,]*?)\s*,\s*(?P<first>[^,]+?)\s+or\s+(?P<second>[^,]+?)"
                          r"\s*\?*\s*$", re.IGNORECASE)
@@ -185,8 +185,7 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
         if not auxiliary and words[verb].lower() in INTRANSITIVE:  # "Who died first": "When did A die?"
             return f"When did {entity} {' '.join((INTRANSITIVE[words[verb].lower()], *between[1:]))}?"
         if not auxiliary and words[verb].lower() in IRREGULAR_VERBS and len(between) > 1:  # "came out"
-            base = {"come": "come", "begun": "begin", "become": "become", "gone": "go"}.get(between[0], between[0])
-            return f"When did {entity} {' '.join((base, *between[1:]))}?"
+            return f"When did {entity} {' '.join((base_of(between[0]), *between[1:]))}?"
         return f"When {auxiliary or 'was'} {entity} {' '.join(between)}?"
     if word in MEASURED and not after and not between:  # "Which is taller": not "Who lived longer" (no measure)
         return f"How {MEASURED[word]} {auxiliary or 'is'} {entity}?"
