@@ -173,16 +173,19 @@ def specific_terms(question: str) -> set[str]:
 # and "Were A and B both written by …?" as "Who wrote A?" (`rag.answer.comparisons`); a participle closes a clause
 # ("When was … *founded*?", `rag.answer.hops`). A regular verb's past tense is its participle, one word in "-ed";
 # the verbs whose are not are listed once, here, so that a verb added for one rule is read by every rule.
-IRREGULAR_VERBS = {"beat": "beaten", "became": "become", "began": "begun", "bought": "bought", "broke": "broken",
-                   "brought": "brought", "built": "built", "came": "come", "chose": "chosen", "did": "done",
-                   "drew": "drawn", "flew": "flown", "fought": "fought", "found": "found", "gave": "given",
-                   "went": "gone", "grew": "grown", "had": "had", "held": "held", "knew": "known", "led": "led",
-                   "lost": "lost", "made": "made", "met": "met", "paid": "paid", "put": "put", "ran": "run",
-                   "rose": "risen", "sang": "sung", "saw": "seen", "sent": "sent", "set": "set", "shot": "shot",
-                   "sold": "sold", "spoke": "spoken", "stole": "stolen", "taught": "taught", "told": "told",
-                   "took": "taken", "won": "won", "wrote": "written"}
+_IRREGULAR_FORMS = """
+    beat beat beaten, become became become, begin began begun, buy bought bought, break broke broken,
+    bring brought brought, build built built, come came come, choose chose chosen, do did done, draw drew drawn,
+    fly flew flown, fight fought fought, find found found, give gave given, go went gone, grow grew grown,
+    have had had, hold held held, know knew known, lead led led, lose lost lost, make made made, meet met met,
+    pay paid paid, put put put, run ran run, rise rose risen, sing sang sung, see saw seen, send sent sent,
+    set set set, shoot shot shot, sell sold sold, speak spoke spoken, steal stole stolen, teach taught taught,
+    tell told told, take took taken, win won won, write wrote written"""
+"""The irregular verbs questions use, base form, past tense and past participle (no two share a participle)."""
+_FORMS = [tuple(forms.split()) for forms in _IRREGULAR_FORMS.split(",")]
+IRREGULAR_VERBS = {past: participle for _, past, participle in _FORMS}
 """Past tense to past participle of the irregular verbs questions use, lower case; read both ways by `participle_of`
-and `past_of` (no two verbs share a participle). A participle may be spelt as its past tense ("built")."""
+and `past_of`. A participle may be spelt as its past tense ("built")."""
 _PAST_OF = {participle: past for past, participle in IRREGULAR_VERBS.items()}
 
 
@@ -206,18 +209,16 @@ def past_of(participle: str) -> str:
     return _PAST_OF.get(participle, participle if participle.endswith("ed") else "")
 
 
-_BASE_OF = {"begun": "begin", "gone": "go"}
-"""The base forms of the participles of `IRREGULAR_VERBS` that differ from them, for the verbs a rule asks with
-"did" (`base_of`); the participles not listed are kept as they are."""
+_BASE_OF = {participle: base for base, _, participle in _FORMS}
 
 
 def base_of(participle: str) -> str:
     """The base form of a lower-case irregular past participle, as a rule that asks with "did" says it ("Which band
-    went public first, A or B?" is asked as "When did A go public?", `rag.answer.comparisons`): the table's where
-    it differs from the participle, else the participle itself ("come", "become", "run": one word for both).
+    broke up first, A or B?" is asked as "When did A break up?", `rag.answer.comparisons`); any other word is
+    kept as it is.
 
-    >>> base_of("gone"), base_of("begun"), base_of("come")
-    ('go', 'begin', 'come')
+    >>> base_of("gone"), base_of("broken"), base_of("written"), base_of("come"), base_of("founded")
+    ('go', 'break', 'write', 'come', 'founded')
     """
     return _BASE_OF.get(participle, participle)
 

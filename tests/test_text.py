@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answer.comparisons import comparison_plan
 from rag.answer.hops import PARTICIPLE
 from rag.text import IRREGULAR_VERBS, base_of, participle_of, past_of
 
@@ -35,14 +36,19 @@ def test_no_verb_of_the_former_tables_is_lost() -> None:
         participle: past for past, participle in FORMER_TABLES.items()}
 
 
-FORMER_COMPARISON_BASES = {"come": "come", "begun": "begin", "become": "become", "gone": "go"}
-"""The participle -> base table rag.answer.comparisons kept before it read `base_of` (other participles kept)."""
+def test_the_base_form_of_every_irregular_participle_is_a_verb_whose_past_the_table_gives() -> None:
+    # Each base said with "did" must be the verb of the pair: "broken" -> "break" (broke), "written" -> "write".
+    bases = {participle: base_of(participle) for participle in IRREGULAR_VERBS.values()}
+    assert bases["broken"] == "break" and bases["written"] == "write" and bases["won"] == "win"
+    assert bases["gone"] == "go" and bases["come"] == "come" and bases["found"] == "find"
+    assert all(base != participle or participle in {"come", "become", "run", "put", "set", "beat"}
+               for participle, base in bases.items())
+    assert base_of("founded") == "founded"
 
 
-def test_the_base_form_of_every_participle_is_the_former_comparison_tables() -> None:
-    assert {participle: base_of(participle) for participle in IRREGULAR_VERBS.values()} == {
-        participle: FORMER_COMPARISON_BASES.get(participle, participle) for participle in IRREGULAR_VERBS.values()}
-    assert set(FORMER_COMPARISON_BASES) <= set(IRREGULAR_VERBS.values())
+def test_a_comparison_of_an_irregular_phrasal_verb_asks_each_part_with_the_base_form() -> None:
+    assert comparison_plan("Which band broke up first, Oasis or Blur?").parts == (  # type: ignore[union-attr]
+        "When did Oasis break up?", "When did Blur break up?")
 
 
 def test_the_two_hop_participle_rule_reads_every_participle_and_the_regular_endings() -> None:
