@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.assistant import Assistant
-from rag.answer.prompts import CANNOT_ANSWER, build_prompt
+from rag.answer.prompts import CANNOT_ANSWER, build_prompt, strip_markers
 from rag.ingest.chunk import embedding_text
 from rag.records import TextChunk
 from rag.store.generations import PassageIndex
@@ -125,6 +125,17 @@ def test_a_supported_sentence_is_shown_as_written_and_cited(real_assistant: Assi
     assert source in citation.passage.article_id and fact in citation.passage.text
     assert [event.text for event in pieces if isinstance(event, TextChunk)] == [written], \
         "only the checked sentence streamed"
+
+
+def test_a_how_many_question_is_not_answered_with_an_ordinal(real_assistant: Assistant) -> None:
+    """"The fourth Harbour Lights festival in Maplewood drew 41,500 visitors": the reader's best span for "how
+    many people came" was "fourth", and the answer said "Fourth [1]."; a count question's span must hold a count."""
+    question = "How many people came to the harbour lights festival?"
+    found = real_assistant.read(question)
+    assert found is None or any(character.isdigit() for character in found.reading.span.text), found
+    answer = real_assistant.ask(question)
+    assert_answer_contract(answer)
+    assert not strip_markers(answer.text).lower().startswith("fourth"), answer
 
 
 @pytest.mark.parametrize("question", [

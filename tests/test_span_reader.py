@@ -277,6 +277,19 @@ def test_the_most_likely_of_the_best_sentences_is_chosen() -> None:
     assert not claim_disagrees("It carried two boats.", reading)
 
 
+def test_a_span_that_does_not_fit_is_not_read_and_the_next_sentence_is() -> None:
+    from rag.answer.evidence import Evidence, Sentence
+
+    text = "The fourth ferry opened in May. It carried two boats."
+    passage = Passage("a", "Ferry", "a.txt", "", text, 0, len(text))
+    evidence = Evidence(("How many ferries?",), ((Sentence(0, 0, 31, 0.8), Sentence(0, 32, len(text), 0.7)),), 0.8)
+    reader = FakeReader("fourth", 0.9)
+    assert read_evidence(reader, "How many ferries?", evidence, [passage]) is not None
+    fits = lambda sentence, span: "fourth" not in span.text  # noqa: E731
+    assert read_evidence(reader, "How many ferries?", evidence, [passage], fits=fits) is None
+    assert read_evidence(FakeReader("two", 0.6), "How many?", evidence, [passage], fits=fits) is not None
+
+
 def test_a_two_part_question_is_not_read() -> None:
     from rag.answer.evidence import Evidence, Sentence
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from rag.models.answer_finder import Candidate
-from rag.models.entities import Entity, EntityTagger, checked_kinds, wanted_kinds
+from rag.models.entities import NUMBERS, Entity, EntityTagger, checked_kinds, wanted_kinds
 from rag.records import Passage
 from rag.text import Weights, content_words, coverage, split_sentences, weights_of
 from rag.thresholds import RANK_PENALTY, TYPE_BONUS
@@ -129,6 +129,29 @@ class AnswerKinds:
         """Whether a sentence holds the kind of answer the question wants, as the checks read it (always, when it
         wants no kind)."""
         return self.holding(question, [sentence], checking=True)[0]
+
+    def counts(self, question: str, sentence: str, start: int, end: int) -> bool:
+        """Whether the span `sentence[start:end]` can answer a question asking for a number (how many, how much,
+        what percentage, how long): it holds a digit, or a number the tagger reads in the sentence that is not an
+        ordinal ("The fourth festival drew 41,500 visitors": "fourth" says which, not how many). Always true for a
+        question that does not ask for a number, or when nothing types.
+
+        >>> from rag.models.entities import PhraseTagger
+        >>> kinds = AnswerKinds(PhraseTagger({"fourth": "ORDINAL", "three": "CARDINAL"}))
+        >>> sentence = "The fourth festival drew visitors over three nights."
+        >>> q = "How many nights did the festival last?"
+        >>> kinds.counts(q, sentence, 4, 10), kinds.counts(q, sentence, 39, 51)
+        (False, True)
+        >>> kinds.counts("Who came?", sentence, 4, 10)
+        True
+        """
+        if "CARDINAL" not in self.wanted(question):
+            return True
+        if any(character.isdigit() for character in sentence[start:end]):
+            return True
+        (found,) = self.entities([sentence])
+        return any(entity.kind in NUMBERS and entity.kind != "ORDINAL" and entity.start < end and start < entity.end
+                   for entity in found)
 
     def names_what_was_asked(self, claim: str, evidence: str, question: str, known: str = "") -> bool:
         """Whether a claim gives the kind of thing the question asks for and the evidence gives that very thing as

@@ -15,7 +15,7 @@ Only one-part questions are read: a two-part question is answered part by part, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -69,15 +69,19 @@ class Found:
 
 
 def read_evidence(reader: SpanFinder, question: str, evidence: Evidence, passages: Sequence[Passage],
-                  sentences: int = READ_SENTENCES) -> Reading | None:
+                  sentences: int = READ_SENTENCES, fits: Callable[[str, Span], bool] | None = None) -> Reading | None:
     """The most likely span among the best `sentences` evidence sentences of a one-part question (None for a
-    question of several parts, or when no sentence gives a span); the earlier sentence wins a tie."""
+    question of several parts, or when no sentence gives a span); the earlier sentence wins a tie. `fits(sentence,
+    span)`, when given, is what a span must pass to be read at all (a count for a how-many question)."""
     if len(evidence.parts) != 1 or not evidence.ranked or not evidence.ranked[0]:
         return None
     best: Reading | None = None
     for sentence in evidence.ranked[0][:sentences]:
         passage = passages[sentence.passage_index]
-        span = reader.read(question, passage.title, passage.text[sentence.start:sentence.end])
+        text = passage.text[sentence.start:sentence.end]
+        span = reader.read(question, passage.title, text)
+        if fits is not None and not fits(text, span):
+            continue
         if span.text.strip() and (best is None or span.probability > best.span.probability):
             best = Reading(span, sentence.passage_index, sentence.start, sentence.end)
     return best
