@@ -272,6 +272,8 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
     'Warsaw'
     >>> answer_name("When was the University of Chicago established?", "1890 [1].")
     ''
+    >>> answer_name("Who won the regatta?", "Men's eight from Maplewood Rowing Club [1].")
+    'Maplewood Rowing Club'
     """
     if not re.match(r"^(?:which|what|where|who)\b", previous_question.strip(), re.IGNORECASE):
         return ""
@@ -287,7 +289,8 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
         words = _without_joiners(match.group(0).split())
         name = " ".join(words)
         sentence_opening = match.start() == 0 and len(text.split()) > 6
-        if (name and name[0].isupper() and not sentence_opening and words[0].lower() not in STOP_WORDS
+        owner = name.endswith(("'s", "’s"))  # "Men's eight from …": the owner names not the thing it owns
+        if (name and name[0].isupper() and not sentence_opening and not owner and words[0].lower() not in STOP_WORDS
                 and name.lower() not in asked):
             return name
     return ""
