@@ -635,14 +635,14 @@ class Assistant:
 
     def _reading(self, plan: _Plan) -> Reading | None:
         """The span the reader finds in the evidence of a one-part question (None without a reader, or for a
-        question about how things stand now: which report is newest decides that, not a span); a how-many question's
-        span must hold a count (`AnswerKinds.counts`: "Fourth" does not say how many came)."""
+        question about how things stand now: which report is newest decides that, not a span); the span must be of
+        the kind the question asks for (`AnswerKinds.span_fits`: "Fourth" does not say how many came)."""
         reader = self.reader
         if reader is None or (plan.period is not None and plan.period.latest):
             return None
         question = plan.query.text
         return read_evidence(reader, question, plan.evidence, plan.passages,
-                             fits=lambda sentence, span: self.kinds.counts(question, sentence, span.start, span.end))
+                             fits=lambda sentence, span: self.kinds.span_fits(question, sentence, span.start, span.end))
 
     def _span_answer(self, question: str, model_text: str, plan: _Plan, reading: Reading | None) -> Answer:
         """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""

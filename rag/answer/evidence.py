@@ -29,6 +29,25 @@ from rag.records import Passage
 from rag.text import Weights, content_words, coverage, split_sentences, weights_of
 from rag.thresholds import RANK_PENALTY, TYPE_BONUS
 
+AGENTS = frozenset({"PERSON", "ORG", "NORP", "GPE", "FAC", "PRODUCT", "WORK_OF_ART"})
+"""Kinds the small tagger gives a name that acts (a person, a company, a country): it tags "Amtrak San Joaquins"
+PERSON, so a span answering "which company" may be any of them, though not a place ("the Lenn Valley": LOC)."""
+
+
+def _span_kinds(checked: frozenset[str]) -> frozenset[str]:
+    """The entity kinds a span may be, for a question whose answers are checked for `checked`: any number or time
+    for a question asking for one (the tagger reads "1115–1234" CARDINAL), any name that acts for one asking who or
+    which organisation, else the checked kinds themselves.
+
+    >>> sorted(_span_kinds(frozenset({"DATE", "TIME"}))) == sorted(NUMBERS)
+    True
+    >>> "PERSON" in _span_kinds(frozenset({"ORG"})), "LOC" in _span_kinds(frozenset({"ORG"}))
+    (True, False)
+    """
+    if checked <= NUMBERS:
+        return NUMBERS
+    return checked | AGENTS if checked & {"PERSON", "ORG"} else checked
+
 
 class AnswerKinds:
     """What kind of answer a question wants, and whether a text holds one, read by a named-entity tagger: the one
@@ -130,28 +149,34 @@ class AnswerKinds:
         wants no kind)."""
         return self.holding(question, [sentence], checking=True)[0]
 
-    def counts(self, question: str, sentence: str, start: int, end: int) -> bool:
-        """Whether the span `sentence[start:end]` can answer a question asking for a number (how many, how much,
-        what percentage, how long): it holds a digit, or a number the tagger reads in the sentence that is not an
-        ordinal ("The fourth festival drew 41,500 visitors": "fourth" says which, not how many). Always true for a
-        question that does not ask for a number, or when nothing types.
+    def span_fits(self, question: str, sentence: str, start: int, end: int) -> bool:
+        """Whether the span `sentence[start:end]` can be the answer of the kind `question` asks for, as the tagger
+        reads the sentence: a question asking for a number (how many, how much, what percentage, how long) wants a
+        digit or a number that is not an ordinal ("The fourth festival drew 41,500 visitors": "fourth" says which,
+        not how many); any other typed question, a span that is not an entity of another kind (`_span_kinds`: a
+        who-question is not answered by "the Lenn Valley", a place). A span that is no entity at all fits ("a
+        volunteer"): answers are often phrases. Always true for an untyped question, or when nothing types.
 
         >>> from rag.models.entities import PhraseTagger
-        >>> kinds = AnswerKinds(PhraseTagger({"fourth": "ORDINAL", "three": "CARDINAL"}))
-        >>> sentence = "The fourth festival drew visitors over three nights."
+        >>> kinds = AnswerKinds(PhraseTagger({"fourth": "ORDINAL", "three": "CARDINAL", "Lenn Valley": "LOC"}))
+        >>> sentence = "The fourth festival in the Lenn Valley drew visitors over three nights."
         >>> q = "How many nights did the festival last?"
-        >>> kinds.counts(q, sentence, 4, 10), kinds.counts(q, sentence, 39, 51)
+        >>> kinds.span_fits(q, sentence, 4, 10), kinds.span_fits(q, sentence, 58, 70)
         (False, True)
-        >>> kinds.counts("Who came?", sentence, 4, 10)
+        >>> kinds.span_fits("Who ran it?", sentence, 27, 38), kinds.span_fits("Who ran it?", sentence, 44, 52)
+        (False, True)
+        >>> kinds.span_fits("Why?", sentence, 4, 10)
         True
         """
-        if "CARDINAL" not in self.wanted(question):
-            return True
-        if any(character.isdigit() for character in sentence[start:end]):
+        checked = self.checked(question)
+        if not checked:
             return True
         (found,) = self.entities([sentence])
-        return any(entity.kind in NUMBERS and entity.kind != "ORDINAL" and entity.start < end and start < entity.end
-                   for entity in found)
+        overlapping = {entity.kind for entity in found if entity.start < end and start < entity.end}
+        if "CARDINAL" in self.wanted(question):
+            return (any(character.isdigit() for character in sentence[start:end])
+                    or bool(overlapping & (NUMBERS - {"ORDINAL"})))
+        return not overlapping or bool(overlapping & _span_kinds(checked))
 
     def names_what_was_asked(self, claim: str, evidence: str, question: str, known: str = "") -> bool:
         """Whether a claim gives the kind of thing the question asks for and the evidence gives that very thing as
