@@ -259,3 +259,17 @@ def test_a_part_of_the_new_forms_the_articles_do_not_answer_is_named(tmp_path: P
     assert not answer.refused
     assert "14 March" in answer.text
     assert MISSING_PART.format(part="Who designed the new cables?") in answer.text
+
+
+def test_a_later_part_saying_it_is_about_what_the_first_part_asks_of_not_another_article(tmp_path: Path) -> None:
+    """"… and how fast will it be?" asked alone matched any sentence saying "fast"; asked as a follow-up of the
+    first part it is about the ferry line, or said missing."""
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, {"ferry": ("Ferry line", "The ferry line opened on 3 May with two boats."),
+                               "lake": ("Lake study", "A change this fast is remarkable, the lake scientists said.")})
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("It opened on 3 May [1]."), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), TAGGER)
+    answer = assistant.ask("When did the ferry line open, and how fast is it?")
+    assert "3 May" in answer.text, answer
+    assert {citation.passage.article_id for citation in answer.citations} == {"ferry"}, answer

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -104,6 +105,9 @@ from rag.thresholds import SPAN_CHECK_THRESHOLD
 History = Sequence[tuple[str, str]]
 PROMPT_MARGIN = 16
 """Tokens kept free beyond the prompt and the answer: chat templates add a few of their own."""
+
+_ASKS_WHO = re.compile(r"\s*(?:who|whom|whose)\b", re.IGNORECASE)
+"""A question asking for a person, whose "his" or "her" may be that person's own."""
 
 
 @dataclass(frozen=True)
@@ -523,13 +527,19 @@ class Assistant:
         yield from self._joined(asked, answers, *joined_parts(parts, answers))
 
     def _part_answers(self, queries: Sequence[Query], k: int | None) -> Generator[StreamEvent, None, list[Answer]]:
-        """Each part's own answer (`_own_answer`), its query asked alone; only `Waiting` events are passed on. The
-        parts of a comparison are the rules' questions (`Query.written_by_rules`), those of a two-part question the
-        user's."""
+        """Each part's own answer (`_own_answer`), its query asked alone, or as a follow-up of the first part when it
+        leans on a pronoun; only `Waiting` events are passed on. The parts of a comparison are the rules' questions
+        (`Query.written_by_rules`), those of a two-part question the user's."""
         parts = [query.text for query in queries]
         answers: list[Answer] = []
         for query in queries:
-            for event in self._one_hop(query, [], k):
+            # A later part that says "it" or "her" for what the first part names ("When does broadband arrive and
+            # how fast will it be?") is asked as a follow-up of the first: about its subject, or refused. Not a
+            # who-part: its "his" is often the person asked for ("… and who found that his law was universal?").
+            leans = (bool(answers) and not query.written_by_rules and leans_on_pronoun(query.text)
+                     and not _ASKS_WHO.match(query.text))
+            history = [(parts[0], answers[0].text)] if leans else []
+            for event in self._one_hop(query, history, k):
                 if isinstance(event, Waiting):
                     yield event
                 elif isinstance(event, Answer):
