@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.comparisons import comparison_opening, comparison_plan, measure
+from rag.answer.comparisons import comparison_opening, comparison_plan, comparison_text, measure
 from rag.answer.hops import bridge_sentence, hop_plan, renumbered, usable_bridge
 from tests.conftest import write
 
@@ -414,3 +414,10 @@ def test_each_form_is_answered_in_two_hops(forms_index: Path, real_embedder, rea
     assert not answer.refused, answer
     assert titles <= {citation.passage.title for citation in answer.citations}, answer
     assert answer.text.startswith(opening), answer.text
+
+
+def test_a_measured_comparison_says_the_units_once_in_its_opening() -> None:
+    plan = comparison_plan("Which is longer, the footbridge or the regatta course?")
+    assert plan is not None
+    text = comparison_text(plan, ("86 metres [1].", "1,500-metre [2]."), (1, 2), "86 metres [1]. 1,500-metre [2].")
+    assert text == "The regatta course is longer: 1,500-metre [2], against 86 metres [1]."

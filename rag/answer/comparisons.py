@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from rag.answer.hops import AUXILIARIES
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
-from rag.text import IRREGULAR_VERBS, base_of, content_words, fold, past_of
+from rag.text import IRREGULAR_VERBS, STOP_WORDS, base_of, content_words, fold, past_of
 
 _COMPARISON = re.compile(r"(?P<head>(?:which|who|what)\b[^,]*?)\s*,\s*(?P<first>[^,]+?)\s+or\s+(?P<second>[^,]+?)"
                          r"\s*\?*\s*$", re.IGNORECASE)
@@ -569,22 +569,28 @@ class Measure:
 
 
 def measure(text: str, by_year: bool) -> Measure | None:
-    """The year (`by_year`) or else the first number an answer holds, None without one.
+    """The year (`by_year`) or else the first number an answer holds, with the unit written after it ("86
+    metres", "1,500-metre": the comparison's opening says what is counted), None without one.
 
     >>> measure("It was first published in January 1844 [1].", True)
     Measure(value=1844.0, shown='1844')
-    >>> measure("The band has 1,200 members [2].", False), measure("Five members [1].", False).value
-    (Measure(value=1200.0, shown='1,200'), 5.0)
+    >>> measure("The band has 1,200 members [2].", False), measure("Five members [1].", False).shown
+    (Measure(value=1200.0, shown='1,200 members'), 'Five members')
+    >>> measure("A 1,500-metre course [1].", False).shown, measure("86 and more [1].", False).shown
+    ('1,500-metre', '86')
     >>> measure("In the spring [1].", True) is None
     True
     """
     words = "|".join(NUMBER_WORDS)
     pattern = r"\b(?:1\d{3}|20\d{2})\b" if by_year else rf"\b\d[\d,]*(?:\.\d+)?\b|\b(?:{words})\b"
-    found = re.search(pattern, strip_markers(text), re.IGNORECASE)
+    plain = strip_markers(text)
+    found = re.search(pattern, plain, re.IGNORECASE)
     if found is None:
         return None
-    shown = found.group(0)
-    return Measure(float(NUMBER_WORDS.get(shown.lower(), 0) or shown.replace(",", "")), shown)
+    number = found.group(0)
+    unit = None if by_year else re.match(r"(?:-|\s)([A-Za-z%°]+)", plain[found.end():])
+    shown = plain[found.start():found.end() + unit.end()] if unit and unit[1].lower() not in STOP_WORDS else number
+    return Measure(float(NUMBER_WORDS.get(number.lower(), 0) or number.replace(",", "")), shown)
 
 
 def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int],
