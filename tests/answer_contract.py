@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rag.answer.assistant import Assistant
-from rag.answer.prompts import CANNOT_ANSWER, parse_markers, strip_markers
+from rag.answer.prompts import CANNOT_ANSWER, MISSING_PART_MARK, parse_markers, strip_markers
 from rag.evaluate import contains_answer, shown_text
 from rag.records import Answer, Drafting, TextChunk, Waiting
 from rag.text import content_words, is_number, split_sentences
@@ -30,6 +30,8 @@ from tests.conftest import ScriptedLLM
 
 QUOTED_OPENING = "the articles say: "
 """How an answer made of quoted evidence starts (rag.answer.cite.quoted_answer), after any "As of" date."""
+MISSING = re.compile(re.escape(MISSING_PART_MARK) + r': "[^"]*"')
+"""A sentence naming a part of the question the articles do not answer (rag.answer.prompts.MISSING_PART): no claim."""
 AS_OF = re.compile(r"As of \d{1,2} [A-Z][a-z]+ \d{4}, ")
 """The date an answer about how things stand opens with (rag.answer.timeframe.with_as_of): no claim of the model's."""
 
@@ -54,7 +56,7 @@ def assert_answer_contract(answer: Answer | Mapping[str, Any]) -> None:
         assert citation["quote"] and citation["quote"] == " ".join(quoted.split()), citation
         assert all(quote and quote in words for quote in citation["quotes"]), citation
 
-    body = AS_OF.sub("", text, count=1)
+    body = MISSING.sub("", AS_OF.sub("", text, count=1))
     opening = body.lower().find(QUOTED_OPENING)
     written, quotes = (body, "") if opening < 0 else (body[:opening], body[opening + len(QUOTED_OPENING):])
     asked = content_words(f"{data.get('question') or ''} {data.get('search_query') or ''}")

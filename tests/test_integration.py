@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.assistant import Assistant
-from rag.answer.prompts import CANNOT_ANSWER, build_prompt, strip_markers
+from rag.answer.prompts import CANNOT_ANSWER, MISSING_PART_MARK, build_prompt, strip_markers
 from rag.ingest.chunk import embedding_text
 from rag.records import TextChunk
 from rag.store.generations import PassageIndex
@@ -140,6 +140,16 @@ def test_the_span_answer_is_of_the_kind_asked_for(real_assistant: Assistant, que
     answer = real_assistant.ask(question)
     assert_answer_contract(answer)
     assert not strip_markers(answer.text).lower().startswith(wrong_kind), answer
+
+
+def test_a_two_hop_question_whose_second_hop_is_not_in_the_articles_says_so(real_assistant: Assistant) -> None:
+    """The sample articles name the club that won the men's eight but not who heads it: the answer was "Priya
+    Sandhu [1].", the winner of another race (the one-hop answer to a who-question); now the club is said, and the
+    second hop named as missing."""
+    answer = real_assistant.ask("Who is the head of the club that won the men's eight?")
+    assert_answer_contract(answer)
+    assert "Priya Sandhu" not in answer.text, answer
+    assert answer.refused or ("Maplewood Rowing" in answer.text and MISSING_PART_MARK in answer.text), answer
 
 
 @pytest.mark.parametrize("question", [

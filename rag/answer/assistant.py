@@ -111,6 +111,16 @@ _ASKS_WHO = re.compile(r"\s*(?:who|whom|whose)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class _Bridge:
+    """What a two-hop question describes, found (`bridge`, in the `citation`'s sentence), when its second hop is not
+    answered by the articles."""
+
+    bridge: str
+    hops: HopPlan
+    citation: Citation
+
+
+@dataclass(frozen=True)
 class _Plan:
     query: Query
     """The stand-alone question (a follow-up's context beside it), as retrieved and checked."""
@@ -275,6 +285,8 @@ class Assistant:
         hops = hop_plan(asked.text) if alone else None
         if hops is not None:  # a two-hop question: answered in two hops when it needs both (rag.answer.hops)
             answered = yield from self._two_hops(asked, hops, k)
+            if isinstance(answered, _Bridge):
+                answered = yield from self._bridge_only(asked, answered, history, k)
             if answered is not None:
                 yield Drafting()
                 yield TextChunk(answered.text)
@@ -595,12 +607,13 @@ class Assistant:
 
     # -- two-hop questions (rag.answer.hops) ----------------------------------------------------------------------
 
-    def _two_hops(self, asked: Query, hops: HopPlan, k: int | None) -> Generator[StreamEvent, None, Answer | None]:
+    def _two_hops(self, asked: Query, hops: HopPlan, k: int | None
+                  ) -> Generator[StreamEvent, None, Answer | _Bridge | None]:
         """A two-hop question's answer: the bridge (what the question describes) read by the span reader in the
         evidence of the first hop, then the question with the bridge named, answered as any question is, after the
         bridge's own sentence ("Rollo led the Normans [1]. …"). None, after passing on only `Waiting` events, when
-        there is no confident bridge, or the second hop is refused or cites only the bridge's passage (the question
-        needed one hop: it is answered as before)."""
+        there is no confident bridge (the question is answered in one hop, as before); the `_Bridge` when the second
+        hop is refused or cites only the bridge's passage (the question may need one hop only: `_bridge_only`)."""
         reader = self.reader
         if reader is None:
             return None
@@ -626,10 +639,10 @@ class Assistant:
             elif isinstance(event, Answer):
                 second = event
         bridge_passage = passages[reading.passage_index]
-        if second is None or second.refused or all(c.passage == bridge_passage for c in second.citations):
-            return None
         cited = Citation(1, bridge_passage, " ".join(sentence.split()), reading.sentence_start, reading.sentence_end,
                          round(reading.span.probability, 4), ((reading.sentence_start, reading.sentence_end),))
+        if second is None or second.refused or all(c.passage == bridge_passage for c in second.citations):
+            return _Bridge(bridge, hops, cited)
         numbers: dict[int, int] = {}
         citations = [cited]
         for citation in second.citations:
@@ -640,6 +653,27 @@ class Assistant:
                 citations.append(dataclasses.replace(citation, number=len(citations) + 1))
         text = f"{bridge_sentence(bridge, hops)} {renumbered(second.text, numbers)}"
         return dataclasses.replace(second, question=asked.text, text=text, citations=tuple(citations))
+
+    def _bridge_only(self, asked: Query, found: _Bridge, history: History, k: int | None
+                     ) -> Generator[StreamEvent, None, Answer]:
+        """A two-hop question whose bridge was found but whose second hop the articles do not answer apart from the
+        bridge's own passage ("Who heads the club that won the men's eight?": the club, not who heads it). Answered
+        in one hop, as before, when that answer is about the bridge (its text or quotes name it) or is a refusal;
+        else the bridge is said and the second hop named as missing, rather than answered about something else (the
+        winner of another race)."""
+        answer: Answer | None = None
+        for event in self._one_hop(asked, history, k):
+            if isinstance(event, Waiting):
+                yield event
+            elif isinstance(event, Answer):
+                answer = event
+        assert answer is not None  # every stream ends with its answer
+        shown = " ".join((answer.text, *(quote for citation in answer.citations for quote in citation.quotes)))
+        if answer.refused or content_words(found.bridge) <= content_words(shown):
+            return answer
+        missing = MISSING_PART.format(part=found.hops.second(found.bridge))
+        text = f"{bridge_sentence(found.bridge, found.hops)} {missing}"
+        return Answer(asked.text, text, (found.citation,), False, answer.model_text, asked.search_text)
 
     # -- the span reader (rag.answer.reader) ---------------------------------------------------------------------
 

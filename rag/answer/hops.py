@@ -346,9 +346,9 @@ def _subject_clause_plan(question: str, match: re.Match[str], before: list[str],
     Lawrence", "the arena where the Hull Stingrays played", "the city in which the band was formed"; or None.
 
     The first hop asks for the thing with the clause's own auxiliary put first where it has one ("In which city was
-    the band formed?"); else it says the clause of the thing asked for ("Which arena is where the Hull Stingrays
-    played their home games?"): turning "played" into "did … play" needs a verb's stem, which a rule gets wrong
-    too often ("based", "used").
+    the band formed?"); else, and for every "where" (whose "Where was …?" would ask for any place, not the thing),
+    it says the clause of the thing asked for ("Which arena is where the Hull Stingrays played their home games?"):
+    turning "played" into "did … play" needs a verb's stem, which a rule gets wrong too often ("based", "used").
 
     >>> question = "In what year was the city in which the band was formed founded?"
     >>> plan = _subject_clause_plan(question, _DESCRIPTION.match(question, 17), question[:17].split(),
@@ -361,6 +361,8 @@ def _subject_clause_plan(question: str, match: re.Match[str], before: list[str],
     >>> _subject_clause_plan(question, _DESCRIPTION.match(question, 12), question[:12].split(),
     ...                      "the band has its studio".split()).first
     'Which city is where the band has its studio?'
+    >>> hop_plan("Who is the director of the observatory where the comet was found?").first
+    'Which observatory is where the comet was found?'
     """
     relative = match.group("relative").lower()
     if relative != "whose" and words[0].lower() not in SUBJECT_OPENINGS and not words[0][:1].isupper():
@@ -382,13 +384,13 @@ def _subject_clause_plan(question: str, match: re.Match[str], before: list[str],
         first = f"Whose {clause}?" if noun in PEOPLE else f"Which {described}{possessive} {clause}?"
     else:
         verb = next(index for index in range(1, len(kept)) if _clause_verb(kept, index))
-        asked = "Where" if relative == "where" else f"{relative.split()[0].capitalize()} which {described}"
+        asked = f"{relative.split()[0].capitalize()} which {described}"
         following = kept[verb + 1].lower() if verb + 1 < len(kept) else ""
-        if kept[verb].lower() in MODALS - {"has", "have", "had"} or re.fullmatch(PARTICIPLE + "|been", following):
+        if relative == "where":  # "Where was the comet found?" would lose the observatory the question asks for
+            first = f"Which {described} is where {clause}?"
+        elif kept[verb].lower() in MODALS - {"has", "have", "had"} or re.fullmatch(PARTICIPLE + "|been", following):
             # "the band was formed": "was the band formed"; not "has its studio" ("has the band its studio")
             first = f"{asked} {kept[verb]} {' '.join(kept[:verb])} {' '.join(kept[verb + 1:])}".rstrip(",;: ") + "?"
-        elif relative == "where":
-            first = f"Which {described} is where {clause}?"
         else:
             first = f"Which {described} is the one {relative} {clause}?"
     return HopPlan(question, first, f"is the {described} {relative} {clause}", match.start(), end)
