@@ -54,7 +54,7 @@ from rag.answer.evidence import (
     SentenceScorer,
     find_evidence,
 )
-from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge
+from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge, whole_name
 from rag.answer.links import linked, linked_passages
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
@@ -627,8 +627,11 @@ class Assistant:
         if (reading is None or reading.span.probability < SPAN_CHECK_THRESHOLD
                 or evidence.answerable < self.settings.refusal_threshold):
             return None
-        bridge = span_text(reading.span)
         sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        (names,) = self.kinds.entities([sentence]) if self.kinds.typing else ((),)
+        start, end = whole_name(sentence, reading.span.start, reading.span.end,
+                                [(name.start, name.end) for name in names])
+        bridge = span_text(dataclasses.replace(reading.span, text=sentence[start:end]))
         if not usable_bridge(bridge, asked.text) or not self.kinds.fits(hops.first, sentence):
             return None
         second: Answer | None = None

@@ -38,7 +38,7 @@ Pure functions only: no model here.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.answer.prompts import MARKER
@@ -70,6 +70,11 @@ case only: "the President of Warsaw" is a title the articles name as such."""
 NAME_JOINERS = frozenset({"of", "the", "and", "de", "in", "for", "a", "an", "on", "to", "&", "van", "von", "der",
                           "da", "di", "du", "la", "le"})
 """Lower-case words inside a name ("Kiss and Tell", "Lord of the Rings"): part of it only between capitalised words."""
+
+PLACE_NOUNS = frozenset({"city", "town", "village", "country", "state", "county", "province", "region", "island",
+                         "continent", "nation", "place"})
+"""Nouns of the places "where" asks for: "the town where Priya Sandhu was born" is asked "Where was Priya Sandhu
+born?"; any other noun is kept ("Which observatory is where the comet was found?")."""
 
 ASKING = re.compile(r"\b(?:what|which|how many|how much)\s+\w", re.IGNORECASE)
 """What a question opened by a description must still ask ("… is based in *what New York* city?"): "The one who
@@ -346,9 +351,10 @@ def _subject_clause_plan(question: str, match: re.Match[str], before: list[str],
     Lawrence", "the arena where the Hull Stingrays played", "the city in which the band was formed"; or None.
 
     The first hop asks for the thing with the clause's own auxiliary put first where it has one ("In which city was
-    the band formed?"); else, and for every "where" (whose "Where was …?" would ask for any place, not the thing),
-    it says the clause of the thing asked for ("Which arena is where the Hull Stingrays played their home games?"):
-    turning "played" into "did … play" needs a verb's stem, which a rule gets wrong too often ("based", "used").
+    the band formed?", "Where was Priya Sandhu born?" for a town); else, and for a "where" after a noun that is no
+    place (whose "Where was …?" would ask for any place, not the thing), it says the clause of the thing asked for
+    ("Which arena is where the Hull Stingrays played their home games?"): turning "played" into "did … play" needs
+    a verb's stem, which a rule gets wrong too often ("based", "used").
 
     >>> question = "In what year was the city in which the band was formed founded?"
     >>> plan = _subject_clause_plan(question, _DESCRIPTION.match(question, 17), question[:17].split(),
@@ -386,11 +392,15 @@ def _subject_clause_plan(question: str, match: re.Match[str], before: list[str],
         verb = next(index for index in range(1, len(kept)) if _clause_verb(kept, index))
         asked = f"{relative.split()[0].capitalize()} which {described}"
         following = kept[verb + 1].lower() if verb + 1 < len(kept) else ""
-        if relative == "where":  # "Where was the comet found?" would lose the observatory the question asks for
-            first = f"Which {described} is where {clause}?"
-        elif kept[verb].lower() in MODALS - {"has", "have", "had"} or re.fullmatch(PARTICIPLE + "|been", following):
-            # "the band was formed": "was the band formed"; not "has its studio" ("has the band its studio")
+        inverted = (kept[verb].lower() in MODALS - {"has", "have", "had"}
+                    or re.fullmatch(PARTICIPLE + "|been", following))
+        if inverted and (relative != "where" or noun in PLACE_NOUNS):
+            # "the band was formed": "was the band formed"; not "has its studio" ("has the band its studio"); and
+            # "Where was the comet found?" would ask for any place, not the observatory the question describes
+            asked = "Where" if relative == "where" else asked
             first = f"{asked} {kept[verb]} {' '.join(kept[:verb])} {' '.join(kept[verb + 1:])}".rstrip(",;: ") + "?"
+        elif relative == "where":
+            first = f"Which {described} is where {clause}?"
         else:
             first = f"Which {described} is the one {relative} {clause}?"
     return HopPlan(question, first, f"is the {described} {relative} {clause}", match.start(), end)
@@ -684,6 +694,26 @@ def renumbered(text: str, numbers: Mapping[int, int]) -> str:
         return match.group(0)[:match.start(1) - match.start(0)].rstrip("[") + "[" + ", ".join(map(str, new)) + "]"
 
     return MARKER.sub(replace, text)
+
+
+def whole_name(sentence: str, start: int, end: int, names: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """The span `sentence[start:end]` widened to the whole of each name (`names`: the tagger's entity offsets in the
+    sentence) it cuts through, a leading "the" left out: a bridge is a name the second hop asks about, and the reader
+    may stop short of its end ("Maplewood Rowing" of "Maplewood Rowing Club").
+
+    >>> sentence = "The men's eight from Maplewood Rowing Club won the final."
+    >>> start, end = whole_name(sentence, 21, 37, [(21, 42)])
+    >>> sentence[start:end]
+    'Maplewood Rowing Club'
+    >>> whole_name("It was won by the Quay Club.", 18, 22, [(14, 27)])
+    (18, 27)
+    """
+    for name_start, name_end in names:
+        if name_start < end and start < name_end:
+            start, end = min(start, name_start), max(end, name_end)
+    if sentence[start:start + 4].lower() == "the ":
+        start += 4
+    return start, end
 
 
 def usable_bridge(bridge: str, question: str, most_words: int = 8) -> bool:
