@@ -24,29 +24,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from rag.models.answer_finder import Candidate
-from rag.models.entities import NUMBERS, Entity, EntityTagger, checked_kinds, wanted_kinds
+from rag.models.entities import NUMBERS, Entity, EntityTagger, checked_kinds, span_kinds, wanted_kinds
 from rag.records import Passage
 from rag.text import Weights, content_words, coverage, split_sentences, weights_of
 from rag.thresholds import RANK_PENALTY, TYPE_BONUS
-
-AGENTS = frozenset({"PERSON", "ORG", "NORP", "GPE", "FAC", "PRODUCT", "WORK_OF_ART"})
-"""Kinds the small tagger gives a name that acts (a person, a company, a country): it tags "Amtrak San Joaquins"
-PERSON, so a span answering "which company" may be any of them, though not a place ("the Lenn Valley": LOC)."""
-
-
-def _span_kinds(checked: frozenset[str]) -> frozenset[str]:
-    """The entity kinds a span may be, for a question whose answers are checked for `checked`: any number or time
-    for a question asking for one (the tagger reads "1115–1234" CARDINAL), any name that acts for one asking who or
-    which organisation, else the checked kinds themselves.
-
-    >>> sorted(_span_kinds(frozenset({"DATE", "TIME"}))) == sorted(NUMBERS)
-    True
-    >>> "PERSON" in _span_kinds(frozenset({"ORG"})), "LOC" in _span_kinds(frozenset({"ORG"}))
-    (True, False)
-    """
-    if checked <= NUMBERS:
-        return NUMBERS
-    return checked | AGENTS if checked & {"PERSON", "ORG"} else checked
 
 
 class AnswerKinds:
@@ -153,7 +134,7 @@ class AnswerKinds:
         """Whether the span `sentence[start:end]` can be the answer of the kind `question` asks for, as the tagger
         reads the sentence: a question asking for a number (how many, how much, what percentage, how long) wants a
         digit or a number that is not an ordinal ("The fourth festival drew 41,500 visitors": "fourth" says which,
-        not how many); any other typed question, a span that is not an entity of another kind (`_span_kinds`: a
+        not how many); any other typed question, a span that is not an entity of another kind (`span_kinds`: a
         who-question is not answered by "the Lenn Valley", a place). A span that is no entity at all fits ("a
         volunteer"): answers are often phrases. Always true for an untyped question, or when nothing types.
 
@@ -176,7 +157,7 @@ class AnswerKinds:
         if "CARDINAL" in self.wanted(question):
             return (any(character.isdigit() for character in sentence[start:end])
                     or bool(overlapping & (NUMBERS - {"ORDINAL"})))
-        return not overlapping or bool(overlapping & _span_kinds(checked))
+        return not overlapping or bool(overlapping & span_kinds(checked))
 
     def names_what_was_asked(self, claim: str, evidence: str, question: str, known: str = "") -> bool:
         """Whether a claim gives the kind of thing the question asks for and the evidence gives that very thing as

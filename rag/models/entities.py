@@ -233,3 +233,23 @@ def checked_kinds(question: str) -> frozenset[str]:
     """
     wanted = wanted_kinds(question)
     return CHECKED_KINDS.get(wanted, wanted)
+
+
+AGENTS = frozenset({"PERSON", "ORG", "NORP", "GPE", "FAC", "PRODUCT", "WORK_OF_ART"})
+"""Kinds the small tagger gives a name that acts (a person, a company, a country): it tags "Amtrak San Joaquins"
+PERSON, so a span answering "which company" may be any of them, though not a place ("the Lenn Valley": LOC)."""
+
+
+def span_kinds(checked: frozenset[str]) -> frozenset[str]:
+    """The entity kinds an answer's span may be, for a question whose answers are checked for `checked`
+    (`checked_kinds`): any number or time for a question asking for one (the tagger reads "1115–1234" CARDINAL), any
+    name that acts for one asking who or which organisation, else the checked kinds themselves.
+
+    >>> span_kinds(frozenset({"DATE", "TIME"})) == NUMBERS
+    True
+    >>> "PERSON" in span_kinds(frozenset({"ORG"})), "LOC" in span_kinds(frozenset({"ORG"}))
+    (True, False)
+    """
+    if checked <= NUMBERS:
+        return NUMBERS
+    return checked | AGENTS if checked & {"PERSON", "ORG"} else checked
