@@ -111,6 +111,16 @@ def content_words(text: str) -> set[str]:
     return set(tokenize(text))
 
 
+def capitalised_terms(text: str) -> set[str]:
+    """The content words (stemmed) of the capitalised words of `text`, its first included: the names a sentence
+    gives.
+
+    >>> sorted(capitalised_terms("Ridgeway University is a public university in Lorne."))
+    ['lorn', 'ridgeway', 'universiti']
+    """
+    return content_words(" ".join(word for word in SURFACE_WORD.findall(text) if word[:1].isupper()))
+
+
 def is_number(word: str) -> bool:
     """
     >>> is_number("2,300"), is_number("May")

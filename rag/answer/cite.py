@@ -25,7 +25,15 @@ from rag.answer.evidence import (
 )
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, parse_markers, strip_markers
 from rag.records import Citation, Passage
-from rag.text import SURFACE_WORD, content_words, coverage, is_number, specific_terms, split_sentences
+from rag.text import (
+    SURFACE_WORD,
+    capitalised_terms,
+    content_words,
+    coverage,
+    is_number,
+    specific_terms,
+    split_sentences,
+)
 from rag.thresholds import SUPPORT_THRESHOLD, SUPPORT_WINDOW
 
 _REFUSAL_HINTS = (
@@ -85,8 +93,7 @@ def names_in(claim: str) -> set[str]:
     >>> sorted(names_in("The crew from Carrow Boat Club won [1]."))
     ['boat', 'carrow', 'club']
     """
-    words = SURFACE_WORD.findall(strip_markers(claim))
-    return content_words(" ".join(word for word in words[1:] if word[:1].isupper()))
+    return capitalised_terms(" ".join(SURFACE_WORD.findall(strip_markers(claim))[1:]))
 
 
 def best_window(claim: str, passage: Passage, question: str = "", window: int = SUPPORT_WINDOW) -> tuple[float, str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from rag.answer.cite import uncovered_terms
 from rag.answer.prompts import LINK_OPENING
 from rag.records import MONTH_NAMES, Citation, Passage
-from rag.text import SURFACE_WORD, content_words, is_number, split_sentences
+from rag.text import capitalised_terms, content_words, is_number, split_sentences
 
 NOT_BRIDGES = frozenset(content_words(" ".join(MONTH_NAMES)))
 """Capitalised words two unrelated passages share by chance (months): no link between their subjects."""
@@ -51,16 +51,6 @@ def bridge_terms(passages: Sequence[Passage], question: str) -> set[str]:
     """
     terms = set().union(*(content_words(passage.title) for passage in passages))
     return {term for term in terms - content_words(question) - NOT_BRIDGES if not is_number(term)}
-
-
-def capitalised_terms(text: str) -> set[str]:
-    """The content words (stemmed) of the capitalised words of `text`, its first included: the names a sentence
-    gives.
-
-    >>> sorted(capitalised_terms("Ridgeway University is a public university in Lorne."))
-    ['lorn', 'ridgeway', 'universiti']
-    """
-    return content_words(" ".join(word for word in SURFACE_WORD.findall(text) if word[:1].isupper()))
 
 
 def linking_sentence(question: str, cited: Sequence[Passage], retrieved: Sequence[Passage]) -> Link | None:
