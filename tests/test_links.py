@@ -47,6 +47,19 @@ def test_of_two_sentences_naming_the_question_the_one_sharing_more_names_links()
     assert TEAM.text[link.start:link.end].startswith("They played their home games at the Ferens Ice Arena")
 
 
+def test_two_names_in_one_sentence_link_only_what_the_question_asks_of_them() -> None:
+    """Named beside what is asked ("the mayor of Elmsbury") rather than in a description ("the actress who played
+    Nora Vale"), a name is linked to the answer's article only by a sentence saying what is asked ("arena"): trains
+    between two towns make no town's mayor the other's."""
+    bridge = passage("bridge", "Maplewood footbridge reopens", "The footbridge reopened on 14 March. Mayor Theresa "
+                     "Okafor was the first to cross.")
+    trains = passage("trains", "Sunday trains return", "Trains will run between Maplewood and Elmsbury again. The "
+                     "first leaves Maplewood at 08:12 and the last returns from Elmsbury at 20:40.")
+    assert linking_sentence("Who is the mayor of Elmsbury?", [bridge], [bridge, trains]) is None
+    assert linking_sentence("Who was the first to cross the footbridge that trains pass near Elmsbury?", [bridge],
+                            [bridge, trains]) is not None  # a description: any sentence naming both links them
+
+
 @pytest.mark.parametrize(("question", "retrieved"), [
     ("Which country was Elsa Brandt appointed ambassador to?", [ACTRESS, FILM]),  # the cited passage names all
     ("Which country was the actress who played Nora Vale appointed ambassador to?", [ACTRESS, ARENA]),  # no link

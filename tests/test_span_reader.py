@@ -313,3 +313,23 @@ def test_a_comparison_keeps_the_quotes_of_its_parts_whatever_the_reader_finds(tm
     compared = assistant.ask("Which was founded first, the Harbor Ferry or the Pine Library?")
     assert "1850" in compared.text and "1899" in compared.text, compared.text
     assert assistant.ask("When was the Pine Library founded?").refused
+
+
+def test_a_short_question_found_only_faintly_is_answered_by_a_confident_span_alone(tmp_path: Path) -> None:
+    """Below `min_score`, the best passage of a short question that stands out from the rest is kept
+    (`rag.answer.retrieve.stands_out`: short questions score low against every passage); a confident span answers
+    it, the model never does. A long question, or one whose best passage does not stand out, is refused as before."""
+    answers, prompts = {}, {}
+    for name, probability, question in (("sure", 0.9, "When did the ferry open?"),
+                                        ("unsure", 0.1, "When did the ferry open?"),
+                                        ("long", 0.9, "When did the ferry line between Harbor Town and Pine Island "
+                                                      "first open to passengers?")):
+        reader = FakeReader("3 May", probability)
+        assistant, llm = make(tmp_path / name, reader, "The ferry line opened on 3 May [1].")
+        best = assistant.search(question)[0].score
+        faint = Assistant(assistant.retriever, llm, Settings(index=str(tmp_path / name), k=3, min_score=best + 0.01),
+                          assistant.finder, reader=reader)
+        answers[name], prompts[name] = faint.ask(question), llm.prompts
+    assert answers["sure"].text.startswith("3 May [1]") and prompts["sure"] == []
+    assert answers["unsure"].refused and prompts["unsure"] == []
+    assert answers["long"].refused and prompts["long"] == []

@@ -77,7 +77,7 @@ from rag.answer.reader import (
     span_answer,
     span_text,
 )
-from rag.answer.retrieve import Retriever, TimedHits
+from rag.answer.retrieve import Retriever, TimedHits, stands_out
 from rag.answer.timeframe import outside_note, parse_as_of, with_as_of
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
@@ -138,6 +138,9 @@ class _Plan:
     """Parts of a two-part question the passages do not answer (the others are answered): the answer says so."""
     previous_answer: str = ""
     """A follow-up's previous answer: an answer that only says it again answers nothing new (`repeats`)."""
+    faint: bool = False
+    """The best passage scored below `min_score`, kept because it stands out for a short question
+    (`rag.answer.retrieve.stands_out`): only a confident span answers, the model does not."""
 
 
 class Assistant:
@@ -320,6 +323,9 @@ class Assistant:
             yield TextChunk(answer.text)
             yield answer
             return
+        if plan.faint:  # found only because it stands out for a short question: the model's words are not trusted
+            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
+            return
         llm, prompt, passages, evidence, query = self.llm, plan.prompt, plan.passages, plan.evidence, plan.query
         check = self._check(query, plan.shown, evidence, passages, llm.chat)
         text = ""
@@ -414,9 +420,10 @@ class Assistant:
         found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
         hits, period, outside = found.hits, found.period, found.outside
         passages = [hit.passage for hit in hits]
-        if not hits or hits[0].score < self.settings.min_score:
-            return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period, outside)
         asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
+        faint = bool(hits) and hits[0].score < self.settings.min_score
+        if not hits or (faint and not stands_out(hits, asked_words)):
+            return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period, outside)
         evidence, missing = self._answered_parts(asked_words, passages)
         if period is not None and period.latest:
             evidence = _newest_evidence(evidence, passages)
@@ -429,7 +436,7 @@ class Assistant:
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
         prompt = fit_passages(query.search_text, excerpts, history, llm.chat, budget, llm.count_tokens)
         shown = [passages[index] for index in sources[:len(prompt.passages)]]
-        return _Plan(query, passages, evidence, shown, prompt, hits, period, outside, missing)
+        return _Plan(query, passages, evidence, shown, prompt, hits, period, outside, missing, faint=faint)
 
     def _answered_parts(self, question: str, passages: Sequence[Passage]) -> tuple[Evidence, tuple[str, ...]]:
         """The evidence for a question, and the parts of a two-part question the passages do not answer when

@@ -22,10 +22,14 @@ from dataclasses import dataclass
 from rag.answer.cite import uncovered_terms
 from rag.answer.prompts import LINK_OPENING
 from rag.records import MONTH_NAMES, Citation, Passage
-from rag.text import capitalised_terms, content_words, is_number, split_sentences
+from rag.text import SURFACE_WORD, capitalised_terms, content_words, is_number, split_sentences
 
 NOT_BRIDGES = frozenset(content_words(" ".join(MONTH_NAMES)))
 """Capitalised words two unrelated passages share by chance (months): no link between their subjects."""
+
+DESCRIBING = frozenset({"who", "whom", "whose", "that", "which", "where", "when", "by", "starring", "featuring"})
+"""Words that open a description of something by what it did or what was done to it ("the actress who played Nora
+Vale", "the film directed by Mirela Voss"): the names after them may be another article's, linked to the answer's."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,10 @@ def linking_sentence(question: str, cited: Sequence[Passage], retrieved: Sequenc
     missing = uncovered_terms(question, [*cited, *(passage for passage in retrieved if passage.article_id in articles)])
     if not missing or not cited:
         return None
+    # Named outside a description ("the arena of the Hull Stingrays"), the link must say what the question asks of
+    # the name: one of its other words ("arena"), not the two names in any sentence ("Who is the mayor of
+    # Elmsbury?" is not answered by Maplewood's mayor for trains running between the towns).
+    said = set() if described(question, missing) else content_words(question) - capitalised_terms(question)
     bridges = bridge_terms(cited, question)
     best: tuple[int, int, int] | None = None
     found: Link | None = None
@@ -84,10 +92,32 @@ def linking_sentence(question: str, cited: Sequence[Passage], retrieved: Sequenc
             # Names on both sides, not words the sentence happens to share ("high-speed" is no "High Speed Rail").
             names = capitalised_terms(passage.text[sentence.start:sentence.end])
             named, shared = missing & (names | content_words(passage.title)), bridges & names
+            if said and not said & content_words(passage.text[sentence.start:sentence.end]):
+                continue
             if named and shared and (best is None or (len(named), len(shared), -rank) > best):
                 best = (len(named), len(shared), -rank)
                 found = Link(passage, sentence.start, sentence.end, frozenset(named), frozenset(shared))
     return found
+
+
+def described(question: str, terms: set[str]) -> bool:
+    """Whether the first of `terms` a question names comes in a description of something (after a `DESCRIBING`
+    word, or a participle: "the actress playing Nora Vale"), not beside what the question asks about ("the mayor of
+    Elmsbury").
+
+    >>> described("What post did the actress who played Nora Vale hold?", {"nora"})
+    True
+    >>> described("Where was the actress playing Nora Vale sent?", {"nora"})
+    True
+    >>> described("Who is the mayor of Elmsbury?", {"elmsburi"})
+    False
+    """
+    surface = SURFACE_WORD.findall(question)
+    for position, word in enumerate(surface):
+        if content_words(word) & terms:
+            return any(before.lower() in DESCRIBING or (before.islower() and before.endswith(("ing", "ed")))
+                       for before in surface[1:position])
+    return False
 
 
 def linked_passages(question: str, own: Sequence[Passage], retrieved: Sequence[Passage]) -> list[Passage]:

@@ -47,6 +47,7 @@ from rag.settings import RETRIEVAL_MODES, STORY_SIMILARITY
 from rag.store import open_index
 from rag.store.reading import SearchableIndex, TermWeighting
 from rag.text import content_words, coverage, folded_words, idf, specific_terms, split_sentences, tokenize
+from rag.thresholds import SHORT_QUESTION_WORDS, STANDOUT_FLOOR, STANDOUT_RATIO
 
 CANDIDATES = 50
 """Rows each search contributes to fusion: on the dev set, a passage holding the answer is in the top 50 of one of
@@ -536,3 +537,22 @@ def _same_span(passage: Passage, other: Passage, overlap: float) -> bool:
 def _shingles(text: str, size: int = 3) -> set[tuple[str, ...]]:
     tokens = folded_words(text)
     return {tuple(tokens[i:i + size]) for i in range(max(len(tokens) - size + 1, 0))}
+
+
+def stands_out(hits: Sequence[Hit], question: str) -> bool:
+    """Whether the best passage found for a short question stands out from the rest although it scores below the
+    relevance floor (`rag.thresholds.STANDOUT_RATIO`: short questions score low against every passage).
+
+    >>> def hits(*scores):
+    ...     return [Hit(Passage(str(n), "T", "s", "", "x", 0, 1), score) for n, score in enumerate(scores)]
+    >>> stands_out(hits(0.031, 0.011), "How long was the detour?")
+    True
+    >>> stands_out(hits(0.031, 0.02), "How long was the detour?")
+    False
+    >>> stands_out(hits(0.031, 0.011), "How long was the detour on the footbridge's old route?")
+    False
+    """
+    if not hits or len(content_words(question)) > SHORT_QUESTION_WORDS or hits[0].score < STANDOUT_FLOOR:
+        return False
+    following = hits[1].score if len(hits) > 1 else 0.0
+    return hits[0].score >= STANDOUT_RATIO * following
