@@ -142,6 +142,14 @@ def test_the_span_answer_is_of_the_kind_asked_for(real_assistant: Assistant, que
     assert not strip_markers(answer.text).lower().startswith(wrong_kind), answer
 
 
+def test_the_span_is_read_in_the_sentence_likeliest_to_answer(real_assistant: Assistant) -> None:
+    """"How many buoys did the team anchor?" was answered "Four" (of "The team plans to add four more buoys", a
+    sentence the finder scores low) over "12" (of "… 12 monitoring buoys that the team anchored", its best): the
+    reader's chance alone chose between the two sentences; now its chance times the sentence's score."""
+    found = real_assistant.read("How many buoys did the team anchor?")
+    assert found is not None and "12" in found.reading.span.text, found
+
+
 def test_a_two_hop_question_whose_second_hop_is_not_in_the_articles_says_so(real_assistant: Assistant) -> None:
     """The sample articles name the club that won the men's eight but not who heads it: the answer was "Priya
     Sandhu [1].", the winner of another race (the one-hop answer to a who-question); now the club is said, and the

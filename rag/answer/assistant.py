@@ -670,7 +670,8 @@ class Assistant:
         bridge's own passage ("Who heads the club that won the men's eight?": the club, not who heads it). Answered
         in one hop, as before, when that answer is about the bridge (its text or quotes name it) or is a refusal;
         else the bridge is said and the second hop named as missing, rather than answered about something else (the
-        winner of another race)."""
+        winner of another race). So it is too when the one-hop answer only quotes the bridge's own passage: that
+        says the bridge and nothing of the second hop."""
         answer: Answer | None = None
         for event in self._one_hop(asked, history, k):
             if isinstance(event, Waiting):
@@ -679,7 +680,9 @@ class Assistant:
                 answer = event
         assert answer is not None  # every stream ends with its answer
         shown = " ".join((answer.text, *(quote for citation in answer.citations for quote in citation.quotes)))
-        if answer.refused or content_words(found.bridge) <= content_words(shown):
+        only_the_bridge = answer.text.startswith(QUOTED_OPENING) and all(
+            citation.passage == found.citation.passage for citation in answer.citations)
+        if answer.refused or (not only_the_bridge and content_words(found.bridge) <= content_words(shown)):
             return answer
         missing = MISSING_PART.format(part=found.hops.second(found.bridge))
         text = f"{bridge_sentence(found.bridge, found.hops)} {missing}"
