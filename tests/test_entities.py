@@ -14,6 +14,7 @@ from rag.models.entities import (
     Entity,
     EntityModelMissingError,
     EntityTagger,
+    PhraseTagger,
     SpacyTagger,
     checked_kinds,
     wanted_kinds,
@@ -192,3 +193,18 @@ def test_the_who_question_gets_no_quote_of_the_sentence_about_when(kinds: Answer
     assert not quoted_answer(evidence, [bridge], scorer, kinds).supported
     timed = find_evidence(["At what time did the Maplewood footbridge reopen?"], [bridge], scorer)
     assert "10 a.m." in quoted_answer(timed, [bridge], scorer, kinds).citations[0].quote
+
+
+def test_a_percentage_question_is_not_answered_by_a_count() -> None:
+    """"What percentage of the population of Warsaw was Jewish in 1897?" was answered "219,000" (the count beside
+    "34%" in its sentence): a figure over 100 without "%" or "percent" is no percentage; a bare "34" still is."""
+    sentence = "In 1897 there were 219,000 Jews in Warsaw, around 34% of the population."
+    kinds = AnswerKinds(PhraseTagger({"219,000": "CARDINAL", "around 34%": "PERCENT", "1897": "DATE"}))
+    question = "What percentage of the population of Warsaw was Jewish in 1897?"
+    start = sentence.index("219,000")
+    assert not kinds.span_fits(question, sentence, start, start + len("219,000"))
+    start = sentence.index("around 34%")
+    assert kinds.span_fits(question, sentence, start, start + len("around 34%"))
+    assert kinds.span_fits(question, sentence, start + len("around "), start + len("around 34"))
+    assert kinds.span_fits("How many Jews lived in Warsaw in 1897?", sentence, sentence.index("219,000"),
+                           sentence.index("219,000") + len("219,000"))

@@ -24,7 +24,16 @@ from typing import Any, Protocol
 import numpy as np
 
 from rag.models.answer_finder import Candidate
-from rag.models.entities import NUMBERS, Entity, EntityTagger, checked_kinds, span_kinds, wanted_kinds
+from rag.models.entities import (
+    NUMBERS,
+    PERCENTAGES,
+    Entity,
+    EntityTagger,
+    checked_kinds,
+    could_be_percentage,
+    span_kinds,
+    wanted_kinds,
+)
 from rag.records import Passage
 from rag.text import Weights, content_words, coverage, split_sentences, weights_of
 from rag.thresholds import RANK_PENALTY, TYPE_BONUS
@@ -134,9 +143,10 @@ class AnswerKinds:
         """Whether the span `sentence[start:end]` can be the answer of the kind `question` asks for, as the tagger
         reads the sentence: a question asking for a number (how many, how much, what percentage, how long) wants a
         digit or a number that is not an ordinal ("The fourth festival drew 41,500 visitors": "fourth" says which,
-        not how many); any other typed question, a span that is not an entity of another kind (`span_kinds`: a
-        who-question is not answered by "the Lenn Valley", a place). A span that is no entity at all fits ("a
-        volunteer"): answers are often phrases. Always true for an untyped question, or when nothing types.
+        not how many), and a percentage question one that could be a percentage (`could_be_percentage`); any other
+        typed question, a span that is not an entity of another kind (`span_kinds`: a who-question is not answered
+        by "the Lenn Valley", a place). A span that is no entity at all fits ("a volunteer"): answers are often
+        phrases. Always true for an untyped question, or when nothing types.
 
         >>> from rag.models.entities import PhraseTagger
         >>> kinds = AnswerKinds(PhraseTagger({"fourth": "ORDINAL", "three": "CARDINAL", "Lenn Valley": "LOC"}))
@@ -154,7 +164,10 @@ class AnswerKinds:
             return True
         (found,) = self.entities([sentence])
         overlapping = {entity.kind for entity in found if entity.start < end and start < entity.end}
-        if "CARDINAL" in self.wanted(question):
+        wanted = self.wanted(question)
+        if wanted == PERCENTAGES and not could_be_percentage(sentence[start:end]):
+            return False  # "What percentage … was Jewish in 1897?" is not answered by the count "219,000"
+        if "CARDINAL" in wanted:
             return (any(character.isdigit() for character in sentence[start:end])
                     or bool(overlapping & (NUMBERS - {"ORDINAL"})))
         return not overlapping or bool(overlapping & span_kinds(checked))

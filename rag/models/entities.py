@@ -240,6 +240,24 @@ AGENTS = frozenset({"PERSON", "ORG", "NORP", "GPE", "FAC", "PRODUCT", "WORK_OF_A
 PERSON, so a span answering "which company" may be any of them, though not a place ("the Lenn Valley": LOC)."""
 
 
+_PERCENT_WORDS = re.compile(r"%|\bper\s*cent\b|\bpercent", re.IGNORECASE)
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def could_be_percentage(span: str) -> bool:
+    """Whether a span can answer "what percentage": it says "%" or "percent", or its figures are at most 100 (a
+    bare "34" often is the answer; "219,000", the count beside it, is not).
+
+    >>> could_be_percentage("around 34%"), could_be_percentage("34"), could_be_percentage("219,000")
+    (True, True, False)
+    >>> could_be_percentage("six to nine percent"), could_be_percentage("a third")
+    (True, True)
+    """
+    if _PERCENT_WORDS.search(span):
+        return True
+    return all(float(figure.replace(",", "")) <= 100 for figure in _FIGURE.findall(span))
+
+
 def span_kinds(checked: frozenset[str]) -> frozenset[str]:
     """The entity kinds an answer's span may be, for a question whose answers are checked for `checked`
     (`checked_kinds`): any number or time for a question asking for one (the tagger reads "1115–1234" CARDINAL), any
