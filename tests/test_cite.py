@@ -4,7 +4,16 @@ tagger that knows the entities of these passages (`PhraseTagger`)."""
 
 from __future__ import annotations
 
-from rag.answer.cite import AnswerCheck, Checked, check_answer, is_refusal, quoted_answer, support
+from rag.answer.cite import (
+    AnswerCheck,
+    Checked,
+    check_answer,
+    is_refusal,
+    names_what_is_asked,
+    off_topic,
+    quoted_answer,
+    support,
+)
 from rag.answer.evidence import AnswerKinds, WordOverlap, find_evidence
 from rag.answer.prompts import CANNOT_ANSWER, parse_markers, strip_markers
 from rag.models.entities import PhraseTagger
@@ -247,3 +256,18 @@ def test_a_claim_naming_what_its_passage_does_not_is_dropped() -> None:
     kept = check_answer("The previous record was 8 minutes 11 seconds, set in 2017 [1].", [record],
                         "What was the previous course record?")
     assert kept.supported, kept
+
+
+def test_a_month_the_question_names_pins_the_fact_down_as_a_number_does() -> None:
+    """"And in December?" after "What was inflation in Ostrevia in February?" was answered with January's 6.3
+    percent: an article that never names December answers another question; a sentence must name the month the
+    question asks about (its date's month counts as named)."""
+    text = "Inflation was 5.8 percent in February, down from 6.3 percent in January. The bank raised its rate."
+    bank = Passage("b", "Central Bank of Ostrevia raises rate", "b.txt", "", text, 0, len(text),
+                   published="2026-03-06")
+    assert off_topic("What was inflation in Ostrevia in December?", [bank])
+    assert not off_topic("What was inflation in Ostrevia in February?", [bank])
+    assert not off_topic("What did the bank decide in March?", [bank])  # the article's own month
+    first = text.index("January.") + len("January.")
+    assert names_what_is_asked("What was inflation in February?", bank, 0, first)
+    assert not names_what_is_asked("What was inflation in December?", bank, 0, first)

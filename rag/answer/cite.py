@@ -24,7 +24,7 @@ from rag.answer.evidence import (
     ranked_spans,
 )
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, parse_markers, strip_markers
-from rag.records import Citation, Passage
+from rag.records import MONTH_NAMES, Citation, Passage
 from rag.text import (
     SURFACE_WORD,
     capitalised_terms,
@@ -116,6 +116,28 @@ def best_window(claim: str, passage: Passage, question: str = "", window: int = 
     return max(((support(claim, text, question), text) for text in windows), key=lambda pair: pair[0])
 
 
+MONTH_TERMS = frozenset(content_words(" ".join(MONTH_NAMES)))
+"""The terms of the months' names: a question naming a month pins the fact down as a number does ("What was
+inflation in December?" is not answered by January's figure)."""
+
+
+def pins(term: str) -> bool:
+    """Whether a question's term pins down which fact is asked (a number or a month), so that passages or a sentence
+    that do not name it answer another question.
+
+    >>> pins("2025"), pins("decemb"), pins("ostrevia")
+    (True, True, False)
+    """
+    return is_number(term) or term in MONTH_TERMS
+
+
+def _published_words(passage: Passage) -> str:
+    """A passage's publication date as words a question may use: "2026-03-06" is "2026 03 06 March"."""
+    parts = passage.published.split("-")
+    month = MONTH_NAMES[int(parts[1]) - 1] if len(parts) > 1 and parts[1].isdigit() and 0 < int(parts[1]) < 13 else ""
+    return f"{' '.join(parts)} {month}"
+
+
 def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     """The question's specific terms that none of the passages (title, text or date) mentions.
 
@@ -125,33 +147,37 @@ def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     """
     words: set[str] = set()
     for passage in passages:
-        words |= content_words(" ".join((passage.title, passage.text, passage.published.replace("-", " "))))
+        words |= content_words(" ".join((passage.title, passage.text, _published_words(passage))))
     return {term for term in specific_terms(question) if term not in words}
 
 
 def off_topic(question: str, passages: Sequence[Passage]) -> bool:
-    """Whether the passages miss what the question pins down: a number it asks about, or most of its names.
+    """Whether the passages miss what the question pins down: a number or a month it asks about (`pins`), or most of
+    its names.
 
     >>> festival = Passage("f", "Harbour Lights festival", "f.html", "", "Staging it cost 310,000 euros.", 0, 30)
     >>> off_topic("How much did the Harbour Lights festival cost in 2025?", [festival])
     True
     >>> off_topic("How much did the Harbour Lights festival cost?", [festival])
     False
+    >>> off_topic("How much did the Harbour Lights festival cost in December?", [festival])
+    True
     """
     terms = specific_terms(question)
     missing = uncovered_terms(question, passages)
-    names = [term for term in terms if not is_number(term)]
-    missing_names = [term for term in missing if not is_number(term)]
-    return any(is_number(term) for term in missing) or (bool(names) and len(missing_names) * 2 > len(names))
+    names = [term for term in terms if not pins(term)]
+    missing_names = [term for term in missing if not pins(term)]
+    return any(pins(term) for term in missing) or (bool(names) and len(missing_names) * 2 > len(names))
 
 
 def names_what_is_asked(question: str, passage: Passage, start: int, end: int) -> bool:
     """Whether the passage sentence `start`..`end`, read with the sentence before it, is about what the question
     pins down (its `specific_terms`) beyond what the passage's title and date already name: it names every number
-    the question asks about, and at least one of its other terms when there are any. The title's terms count as
-    named (a sentence says "It" for the article's subject), but do not show that the sentence is about the fact
-    asked for: "What area in modern-day Canada received Huguenot immigrants?" is not answered by a sentence of the
-    article "Huguenot" about Amsterdam, though the article mentions Canada elsewhere (which `off_topic` reads).
+    or month the question asks about (`pins`), and at least one of its other terms when there are any. The title's
+    terms count as named (a sentence says "It" for the article's subject), but do not show that the sentence is
+    about the fact asked for: "What area in modern-day Canada received Huguenot immigrants?" is not answered by a
+    sentence of the article "Huguenot" about Amsterdam, though the article mentions Canada elsewhere (which
+    `off_topic` reads).
 
     >>> text = "Huguenots fled to Amsterdam. The city gave them rights in 1705. Some reached Quebec in Canada."
     >>> huguenot = Passage("h", "Huguenot", "h.txt", "", text, 0, len(text))
@@ -163,14 +189,14 @@ def names_what_is_asked(question: str, passage: Passage, start: int, end: int) -
     >>> names_what_is_asked("What did Amsterdam give the Huguenots in 1706?", huguenot, 29, 63)
     False
     """
-    topic = content_words(" ".join((passage.title, passage.published.replace("-", " "))))
+    topic = content_words(" ".join((passage.title, _published_words(passage))))
     terms = specific_terms(question) - topic
     if not terms:
         return True
     before = [span for span in split_sentences(passage.text[:start]) if span.end <= start][-1:]
     read = content_words(" ".join((*(passage.text[span.start:span.end] for span in before), passage.text[start:end])))
-    numbers = {term for term in terms if is_number(term)}
-    return numbers <= read and bool(terms & read)
+    pinned = {term for term in terms if pins(term)}
+    return pinned <= read and bool(terms & read)
 
 
 def is_refusal(text: str) -> bool:

@@ -30,6 +30,7 @@ from rag.models.entities import (
     Entity,
     EntityTagger,
     checked_kinds,
+    could_answer_count,
     could_be_percentage,
     span_kinds,
     wanted_kinds,
@@ -146,7 +147,8 @@ class AnswerKinds:
         not how many), and a percentage question one that could be a percentage (`could_be_percentage`); any other
         typed question, a span that is not an entity of another kind (`span_kinds`: a who-question is not answered
         by "the Lenn Valley", a place). A span that is no entity at all fits ("a volunteer"): answers are often
-        phrases. Always true for an untyped question, or when nothing types.
+        phrases. Whatever the kind, a question asking for two or three things wants them all, and an age no bare
+        year (`could_answer_count`). Otherwise always true for an untyped question, or when nothing types.
 
         >>> from rag.models.entities import PhraseTagger
         >>> kinds = AnswerKinds(PhraseTagger({"fourth": "ORDINAL", "three": "CARDINAL", "Lenn Valley": "LOC"}))
@@ -159,6 +161,8 @@ class AnswerKinds:
         >>> kinds.span_fits("Why?", sentence, 4, 10)
         True
         """
+        if not could_answer_count(question, sentence[start:end]):
+            return False
         checked = self.checked(question)
         if not checked:
             return True

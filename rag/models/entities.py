@@ -258,6 +258,31 @@ def could_be_percentage(span: str) -> bool:
     return all(float(figure.replace(",", "")) <= 100 for figure in _FIGURE.findall(span))
 
 
+_BARE_YEAR = re.compile(r"^\s*(?:1\d{3}|20\d{2})\s*$")
+_AGE = re.compile(r"\bhow\s+old\b", re.IGNORECASE)
+_SEVERAL = re.compile(r"\b(?:what|which|name)\s+(?:two|three|four|five)\b", re.IGNORECASE)
+_LISTING = re.compile(r",|;|&|\band\b|\bor\b|\bas well as\b", re.IGNORECASE)
+
+
+def could_answer_count(question: str, span: str) -> bool:
+    """Whether a span gives as much as the question's form asks: "What two ways…?" wants two things named, not one
+    ("deforestation and ecocide", not "deforestation"); "How old…?" an age, not a bare year (the year the bank
+    was founded is not how old its governor is).
+
+    >>> could_answer_count("In what two ways are they destroyed?", "deforestation")
+    False
+    >>> could_answer_count("In what two ways are they destroyed?", "deforestation and ecocide")
+    True
+    >>> could_answer_count("How old is she?", "1924"), could_answer_count("How old is she?", "56 years")
+    (False, True)
+    >>> could_answer_count("When was it founded?", "1924")
+    True
+    """
+    if _SEVERAL.search(question) and not _LISTING.search(span):
+        return False
+    return not (_AGE.search(question) and _BARE_YEAR.match(span))
+
+
 def span_kinds(checked: frozenset[str]) -> frozenset[str]:
     """The entity kinds an answer's span may be, for a question whose answers are checked for `checked`
     (`checked_kinds`): any number or time for a question asking for one (the tagger reads "1115–1234" CARDINAL), any
