@@ -136,6 +136,11 @@ _ELLIPSIS = re.compile(r"^(?:and|but|also|so)?\s*(?:what|how)\s+about\s+(?P<abou
                        r"^(?:and|but|also)\s+(?P<and>.+?)\??$", re.IGNORECASE)
 _PHRASE_OPENERS = {"in", "on", "at", "for", "from", "to", "by", "with", "during", "after", "before", "since", "of",
                    "about", "between", "under", "over", "into", "than"}
+_MONTH_OR_YEAR = "(?:" + "|".join(MONTH_NAMES) + r")(?:\s+\d{4})?|\d{4}"
+_TIME_PHRASE = re.compile(rf"\b(?:(?:in|on|during|since|by|for)\s+(?:{_MONTH_OR_YEAR})|(?:last|this|next)\s+"
+                          r"(?:year|month|week|quarter|season)|yesterday|today)\b", re.IGNORECASE)
+"""A time phrase a question may end on ("in February", "in 2025", "last year"): an elliptical follow-up that is one
+("What about last year?") says the previous question again for that time."""
 
 
 def elliptical_question(question: str, previous: str) -> str:
@@ -159,6 +164,8 @@ def elliptical_question(question: str, previous: str) -> str:
     'How did the report compare to reality on sea levels?'
     >>> elliptical_question("Who found it?", "Which comet was found?")
     ''
+    >>> elliptical_question("What about last year?", "What was inflation in Ostrevia in February?")
+    'What was inflation in Ostrevia last year?'
     """
     match = _ELLIPSIS.match(question.strip())
     if not match:
@@ -168,6 +175,9 @@ def elliptical_question(question: str, previous: str) -> str:
     if not words or len(words) > 5 or words[0].lower() in _QUESTION_WORDS - {"the", "a", "an", "in", "on"}:
         return ""
     body = previous.strip().rstrip("?").rstrip()
+    times = list(_TIME_PHRASE.finditer(body))
+    if times and _TIME_PHRASE.fullmatch(phrase):  # "What about last year?" after "… in February?"
+        return f"{body[:times[-1].start()]}{phrase}{body[times[-1].end():]}?"
     if words[0].lower() in _PHRASE_OPENERS:
         # The previous question's phrase opening with the same preposition, up to its end: "in 1900" -> "in 2010".
         found = [match for match in re.finditer(rf"\b{re.escape(words[0])}\b", body, re.IGNORECASE) if match.start()]
@@ -241,6 +251,26 @@ def listed_items(answer: str) -> list[str]:
     return [" ".join(first[start:]), *pieces[1:]]
 
 
+def named_items(answer: str) -> list[str]:
+    """The names of two words or more an answer gives (its quotes included), in order, when it gives at least two:
+    what "the second one" counts when the answer lists no plain "A and B" (a quoted sentence naming each with a
+    description: "Victor Straub, the works' former operations manager, and Anneke Voss, its former …").
+
+    >>> named_items('The articles say: "Two stood trial: Victor Straub, a manager, and Anneke Voss, an officer." [1]')
+    ['Victor Straub', 'Anneke Voss']
+    >>> named_items("Tomas Ruud [1].")
+    []
+    """
+    names: list[str] = []
+    for match in _NAME.finditer(strip_markers(answer)):
+        words = _without_joiners(match.group(0).split())
+        if len(words) >= 2 and all(word[:1].isupper() or word in _NAME_JOINERS for word in words):
+            name = " ".join(words)
+            if name not in names:
+                names.append(name)
+    return names if len(names) >= 2 else []
+
+
 def by_ordinal(question: str, previous_answer: str) -> str:
     """A follow-up about one of the things the previous answer listed, named by its place ("the second one", "the
     latter"), with that thing named instead; "" when it names none or the answer lists nothing.
@@ -251,7 +281,7 @@ def by_ordinal(question: str, previous_answer: str) -> str:
     ''
     """
     match = _ORDINAL.search(question)
-    items = listed_items(previous_answer) if match else []
+    items = (listed_items(previous_answer) or named_items(previous_answer)) if match else []
     if not match or not items:
         return ""
     place = _ORDINAL_PLACES[(match.group(1) or match.group(2)).lower()]
