@@ -271,3 +271,14 @@ def test_a_month_the_question_names_pins_the_fact_down_as_a_number_does() -> Non
     first = text.index("January.") + len("January.")
     assert names_what_is_asked("What was inflation in February?", bank, 0, first)
     assert not names_what_is_asked("What was inflation in December?", bank, 0, first)
+
+
+def test_the_title_backs_no_claim_by_itself() -> None:
+    """"She was fired from Brenmoor Chemicals" under the title "Court fines Brenmoor Chemicals …" had two of its
+    three new words from the title: backed. The title's words are read as the question's; only "fired" is new."""
+    text = "Two former employees stood trial. Voss was acquitted after the judge heard her."
+    ruling = Passage("r", "Court fines Brenmoor Chemicals", "r.txt", "", text, 0, len(text))
+    checked = check_answer("She was fired from Brenmoor Chemicals [1].", [ruling], "What happened to Anneke Voss?")
+    assert not checked.supported
+    checked = check_answer("Voss was acquitted [1].", [ruling], "What happened to Anneke Voss?")
+    assert checked.supported and checked.citations[0].passage == ruling

@@ -99,7 +99,8 @@ def names_in(claim: str) -> set[str]:
 def best_window(claim: str, passage: Passage, question: str = "", window: int = SUPPORT_WINDOW) -> tuple[float, str]:
     """The `window` adjacent sentences of a passage (title in front) that back a claim best, and how well (`support`).
     Small models stitch an answer together from words scattered over a passage; measured against the whole
-    passage such a claim looks supported, against any one place in it it does not.
+    passage such a claim looks supported, against any one place in it it does not. The title is read as part of
+    the question: its words are the claim's anchor, not its support.
 
     >>> ferry = Passage("a", "Transport", "a.txt", "", "The ferry opened on 3 May. Boats were bought. The king came.",
     ...                 0, 60)
@@ -113,7 +114,10 @@ def best_window(claim: str, passage: Passage, question: str = "", window: int = 
     prefix = f"{passage.title}. " if passage.title else ""
     windows = [prefix + " ".join(sentences[position:position + window])
                for position in range(max(1, len(sentences) - window + 1))]
-    return max(((support(claim, text, question), text) for text in windows), key=lambda pair: pair[0])
+    # The title's words are read as the question's: what the article is about backs no claim by itself ("She was
+    # fired from Brenmoor Chemicals", under the title "Court fines Brenmoor Chemicals …", adds only "fired").
+    asked = f"{question} {passage.title}" if question else ""
+    return max(((support(claim, text, asked), text) for text in windows), key=lambda pair: pair[0])
 
 
 MONTH_TERMS = frozenset(content_words(" ".join(MONTH_NAMES)))
