@@ -7,8 +7,8 @@ gold answer; no model writes, so a few thousand questions take minutes.
     python -m tools.eval.span_choice ../shared/eval/squad2-dev --index /tmp/squad-dev --articles calibration
     python -m tools.eval.span_choice ../shared/eval/squad2-dev --index /tmp/squad-dev --articles odd --limit 800
 
-`--articles calibration` is the span reader's calibration articles (a000, a010, a020, a030: what a rule may be
-chosen on); `odd`, the held-out ones (what it is reported on). docs/quality.md#the-span-read-where-the-sentence-is-
+`--articles calibration` reads the calibration articles (`tools.training.split_of`: what a rule may be chosen
+on); `odd`, the held-out ones (what it is reported on). docs/quality.md#the-span-read-where-the-sentence-is-
 likeliest-to-answer-stop-28 has the figures.
 """
 
@@ -27,9 +27,7 @@ from rag.answer.reader import READ_SENTENCES, span_weight
 from rag.evaluate import contains_answer
 from rag.models.span_reader import Span
 from rag.settings import Settings
-
-CALIBRATION_ARTICLES = ("a000", "a010", "a020", "a030")
-"""The span reader's calibration articles (tools/train_span_reader.py): never trained on, used to choose."""
+from tools.training import split_of
 
 
 @dataclass(frozen=True)
@@ -86,10 +84,8 @@ def questions(folder: Path, articles: str, limit: int | None, seed: int) -> list
     """The answerable questions of the chosen articles (a seeded sample of `limit` of them)."""
     rows = [json.loads(line) for line in (folder / "questions.jsonl").read_text("utf-8").splitlines() if line]
     rows = [row for row in rows if not row["is_impossible"]]
-    if articles == "calibration":
-        rows = [row for row in rows if row["article_id"] in CALIBRATION_ARTICLES]
-    else:
-        rows = [row for row in rows if int(str(row["article_id"])[1:]) % 2 == 1]
+    wanted = "calibration" if articles == "calibration" else "held-out"
+    rows = [row for row in rows if split_of(str(row["article_id"])) == wanted]
     if limit is not None:
         random.Random(seed).shuffle(rows)
         rows = rows[:limit]
