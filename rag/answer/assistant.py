@@ -606,7 +606,7 @@ class Assistant:
             return answer
         plan = self._plan(part, [], k)
         quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
-        if (plan.prompt is None or not quoted.supported or strip_markers(quoted.text) in said
+        if (plan.prompt is None or plan.faint or not quoted.supported or strip_markers(quoted.text) in said
                 or not _holds(quoted.text, part.text, parts, self.kinds)
                 or (not part.written_by_rules and not self._reads_an_answer(part.text, quoted))):
             return self._refusal(part.text, answer.model_text, part.search_text)
