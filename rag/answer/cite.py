@@ -53,9 +53,11 @@ class Checked:
     dropped_sentences: tuple[str, ...] = ()
 
 
-def support(claim: str, evidence: str, question: str = "") -> float:
+def support(claim: str, evidence: str, question: str = "", topic: str = "") -> float:
     """How well `evidence` backs `claim`: the share of the claim's new content words (those not already in the
-    question) found in the evidence. A claim that adds nothing to the question is measured on all its words.
+    question) found in the evidence. A claim that adds nothing to the question is measured on all its words. The
+    words of `topic` (the passage's title, in every window) are no new words either: they would back any claim
+    naming the article's subject.
     A number or a name the claim adds that the evidence lacks voids the support: small models get numbers wrong,
     and attach a name from elsewhere in the passage ("the previous record, set by the crew from Carrow Boat Club").
     So does evidence that holds the new words but not most of the question's words the claim uses: "the ferry opened
@@ -75,7 +77,7 @@ def support(claim: str, evidence: str, question: str = "") -> float:
     """
     claim_words = content_words(claim)
     anchor = claim_words & content_words(question)
-    new_words = claim_words - anchor
+    new_words = claim_words - anchor - content_words(topic)  # what the article is about backs nothing by itself
     words = new_words or claim_words
     if not words:
         return 0.0
@@ -99,8 +101,8 @@ def names_in(claim: str) -> set[str]:
 def best_window(claim: str, passage: Passage, question: str = "", window: int = SUPPORT_WINDOW) -> tuple[float, str]:
     """The `window` adjacent sentences of a passage (title in front) that back a claim best, and how well (`support`).
     Small models stitch an answer together from words scattered over a passage; measured against the whole
-    passage such a claim looks supported, against any one place in it it does not. The title is read as part of
-    the question: its words are the claim's anchor, not its support.
+    passage such a claim looks supported, against any one place in it it does not. The title's words are not the
+    claim's support (`support`'s `topic`).
 
     >>> ferry = Passage("a", "Transport", "a.txt", "", "The ferry opened on 3 May. Boats were bought. The king came.",
     ...                 0, 60)
@@ -114,10 +116,10 @@ def best_window(claim: str, passage: Passage, question: str = "", window: int = 
     prefix = f"{passage.title}. " if passage.title else ""
     windows = [prefix + " ".join(sentences[position:position + window])
                for position in range(max(1, len(sentences) - window + 1))]
-    # The title's words are read as the question's: what the article is about backs no claim by itself ("She was
-    # fired from Brenmoor Chemicals", under the title "Court fines Brenmoor Chemicals …", adds only "fired").
-    asked = f"{question} {passage.title}" if question else ""
-    return max(((support(claim, text, asked), text) for text in windows), key=lambda pair: pair[0])
+    # What the article is about backs no claim by itself ("She was fired from Brenmoor Chemicals", under the title
+    # "Court fines Brenmoor Chemicals …", adds only "fired").
+    topic = passage.title if question else ""
+    return max(((support(claim, text, question, topic), text) for text in windows), key=lambda pair: pair[0])
 
 
 MONTH_TERMS = frozenset(content_words(" ".join(MONTH_NAMES)))
