@@ -30,8 +30,8 @@ from rag.models.entities import (
     Entity,
     EntityTagger,
     checked_kinds,
-    could_answer_count,
     could_be_percentage,
+    gives_as_much_as_asked,
     span_kinds,
     wanted_kinds,
 )
@@ -148,7 +148,7 @@ class AnswerKinds:
         typed question, a span that is not an entity of another kind (`span_kinds`: a who-question is not answered
         by "the Lenn Valley", a place). A span that is no entity at all fits ("a volunteer"): answers are often
         phrases. Whatever the kind, a question asking for two or three things wants them all, and an age no bare
-        year (`could_answer_count`). Otherwise always true for an untyped question, or when nothing types.
+        year (`gives_as_much_as_asked`). Otherwise always true for an untyped question, or when nothing types.
 
         >>> from rag.models.entities import PhraseTagger
         >>> kinds = AnswerKinds(PhraseTagger({"fourth": "ORDINAL", "three": "CARDINAL", "Lenn Valley": "LOC"}))
@@ -161,7 +161,7 @@ class AnswerKinds:
         >>> kinds.span_fits("Why?", sentence, 4, 10)
         True
         """
-        if not could_answer_count(question, sentence[start:end]):
+        if not gives_as_much_as_asked(question, sentence[start:end]):
             return False
         checked = self.checked(question)
         if not checked:

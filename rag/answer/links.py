@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.answer.cite import uncovered_terms
+from rag.answer.cite import MONTH_TERMS, uncovered_terms
 from rag.answer.prompts import LINK_OPENING
-from rag.records import MONTH_NAMES, Citation, Passage
+from rag.records import Citation, Passage
 from rag.text import SURFACE_WORD, capitalised_terms, content_words, is_number, split_sentences
 
-NOT_BRIDGES = frozenset(content_words(" ".join(MONTH_NAMES)))
+NOT_BRIDGES = MONTH_TERMS
 """Capitalised words two unrelated passages share by chance (months): no link between their subjects."""
 
 DESCRIBING = frozenset({"who", "whom", "whose", "that", "which", "where", "when", "by", "starring", "featuring"})

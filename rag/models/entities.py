@@ -264,18 +264,18 @@ _SEVERAL = re.compile(r"\b(?:what|which|name)\s+(?:two|three|four|five)\b", re.I
 _LISTING = re.compile(r",|;|&|\band\b|\bor\b|\bas well as\b", re.IGNORECASE)
 
 
-def could_answer_count(question: str, span: str) -> bool:
+def gives_as_much_as_asked(question: str, span: str) -> bool:
     """Whether a span gives as much as the question's form asks: "What two ways…?" wants two things named, not one
     ("deforestation and ecocide", not "deforestation"); "How old…?" an age, not a bare year (the year the bank
     was founded is not how old its governor is).
 
-    >>> could_answer_count("In what two ways are they destroyed?", "deforestation")
+    >>> gives_as_much_as_asked("In what two ways are they destroyed?", "deforestation")
     False
-    >>> could_answer_count("In what two ways are they destroyed?", "deforestation and ecocide")
+    >>> gives_as_much_as_asked("In what two ways are they destroyed?", "deforestation and ecocide")
     True
-    >>> could_answer_count("How old is she?", "1924"), could_answer_count("How old is she?", "56 years")
+    >>> gives_as_much_as_asked("How old is she?", "1924"), gives_as_much_as_asked("How old is she?", "56 years")
     (False, True)
-    >>> could_answer_count("When was it founded?", "1924")
+    >>> gives_as_much_as_asked("When was it founded?", "1924")
     True
     """
     if _SEVERAL.search(question) and not _LISTING.search(span):
