@@ -538,7 +538,8 @@ def comparisons(questions: Sequence[dict[str, Any]], articles: Sequence[str], se
     return items
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a JSON-lines file, one a line (blank lines skipped): every eval set's reader."""
     with path.open(encoding="utf-8") as lines:
         return [json.loads(line) for line in lines if line.strip()]
 
@@ -803,13 +804,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     show.add_argument("details", type=Path)
     arguments = parser.parse_args(argv)
     if arguments.command == "report":
-        for name, value in report(_read_jsonl(arguments.details)).items():
+        for name, value in report(read_jsonl(arguments.details)).items():
             print(f"{name:80s} {value}")
         return 0
     if arguments.command == "build":
-        questions = _read_jsonl(arguments.squad / "questions.jsonl")
+        questions = read_jsonl(arguments.squad / "questions.jsonl")
         paragraphs = {passage["passage_id"]: passage["text"]
-                      for passage in _read_jsonl(arguments.squad / "passages.jsonl")}
+                      for passage in read_jsonl(arguments.squad / "passages.jsonl")}
         articles = wanted_articles(arguments.articles, (question["article_id"] for question in questions))
         items = build(questions, articles, arguments.seed, passages=paragraphs)
         arguments.out.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
@@ -819,7 +820,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     assistant = Assistant.load(arguments.index)
     kind = "follow-up" if arguments.shown else arguments.kind
-    items = [item for item in _read_jsonl(arguments.items) if kind in (None, item["kind"])]
+    items = [item for item in read_jsonl(arguments.items) if kind in (None, item["kind"])]
     if arguments.distractors is not None:  # the kinds with two gold paragraphs
         items = [item for item in items if item["kind"] in ("two-hop", "comparison")]
     if arguments.per_kind is not None:
@@ -830,7 +831,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pool: dict[str, dict[str, Any]] = {}  # the paragraphs distractors are drawn from, and their vectors
     vectors = None
     if arguments.distractors is not None:
-        pool = {passage["passage_id"]: passage for passage in _read_jsonl(arguments.squad / "passages.jsonl")}
+        pool = {passage["passage_id"]: passage for passage in read_jsonl(arguments.squad / "passages.jsonl")}
         vectors = assistant.retriever.embedder.embed([f"{passage['title']}. {passage['text']}"
                                                       for passage in pool.values()])
     scratch = tempfile.TemporaryDirectory(prefix="distractors-")

@@ -49,17 +49,13 @@ from typing import Any
 from rag.answer.prompts import MISSING_PART_MARK, QUOTED_OPENING
 from rag.evaluate import contains_answer, shown_text
 from rag.records import Answer
+from tools.eval.dialogues import read_jsonl
 
 HERE = Path(__file__).resolve().parent
 ARTICLES = HERE / "news"
 ITEMS = HERE / "news_follow_ups.jsonl"
 FORMS = ("pronoun", "ellipsis", "answer-part", "answer-subject", "cost", "switch")
 VERDICTS = ("right", "in quotes", "repeated", "refused", "wrong")
-
-
-def read_items(path: Path = ITEMS) -> list[dict[str, Any]]:
-    """The conversations of a set, one JSON object a line."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def repeated(answer: Answer, previous: str) -> bool:
@@ -190,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rag.models.embed import load_embedder
     from rag.settings import Settings
 
-    items = [item for item in read_items() if arguments.only is None or item["id"] in arguments.only]
+    items = [item for item in read_jsonl(ITEMS) if arguments.only is None or item["id"] in arguments.only]
     titles = {path.stem: path.read_text(encoding="utf-8").partition("\n")[0].strip()
               for path in sorted(ARTICLES.glob("*.txt"))}
     settings = Settings.from_env()

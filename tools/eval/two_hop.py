@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.evaluate import contains_answer, shown_text
-from tools.eval.dialogues import _read_jsonl, names_the_winner
+from tools.eval.dialogues import names_the_winner, read_jsonl
 
 YES_NO = {"yes", "no"}
 
@@ -273,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", nargs="*", default=None, help="only these item ids")
     arguments = parser.parse_args(argv)
-    items = _read_jsonl(arguments.items)
+    items = read_jsonl(arguments.items)
     asked = [item for item in items if not arguments.only or item["id"] in arguments.only]
     models = load_models()
     details: list[dict[str, Any]] = []
