@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.links import bridge_terms, linked, linking_sentence
+from rag.answer.links import anchored_passages, bridge_terms, linked, linking_sentence, names
 from rag.answer.prompts import LINK_OPENING
 from rag.records import Citation, Passage
 from tests.test_hops import BAKERY, indexed
@@ -140,3 +140,29 @@ def test_a_question_its_answer_passage_names_whole_gets_no_link(linked_index: Pa
     assert not answer.refused, answer
     assert LINK_OPENING not in answer.text
     assert {citation.passage.title for citation in answer.citations} == {"Elsa Brandt"}, answer
+
+
+SUITES = passage("suites", "Kestrel Suites", "Kestrel Suites is a brand of hotels operated by Amaranth Hotels.")
+GROUP = passage("group", "Amaranth Hospitality Group", "Amaranth Hospitality Group (also known as Amaranth Hotels) is "
+                "a hotel company headquartered in George Town.")
+INN = passage("inn", "Kestrel Inn", "The Kestrel Inn is owned by Harbourview Hotels, a hotel company with its head "
+              "office in Singapore.")
+BAND = passage("band", "Copperline", "Copperline are an Irish band formed by singer Cathal Brennan.")
+SINGER = passage("singer", "Cathal Brennan (musician)", "Cathal Brennan is the frontman of Copperline. He was born in "
+                 "Limerick.")
+HURLER = passage("hurler", "Cathal Brennan (hurler)", "Cathal Brennan is an Irish hurler. He was born in Kilkenny.")
+
+
+def test_a_second_hop_answers_only_from_passages_naming_the_bridge() -> None:
+    assert names(GROUP, "Amaranth Hotels") and not names(INN, "Amaranth Hotels")  # an alias in the text counts
+    kept = anchored_passages([SUITES, INN, GROUP], "Amaranth Hotels", {"kestrel", "suit"}, SUITES)
+    assert kept == [SUITES, GROUP]
+    assert anchored_passages([INN, ARENA], "Amaranth Hotels", set(), SUITES) == []
+
+
+def test_of_namesakes_the_article_naming_the_question_is_the_bridges() -> None:
+    kept = anchored_passages([HURLER, BAND, SINGER], "Cathal Brennan", {"copperlin"}, BAND)
+    assert kept == [BAND, SINGER]
+    # nothing tells the namesakes apart: both kept, as retrieved
+    assert anchored_passages([HURLER, BAND, SINGER], "Cathal Brennan", {"galway"}, BAND)[0] == HURLER
+    assert anchored_passages([HURLER, BAND, SINGER], "Cathal Brennan", set(), BAND) == [HURLER, BAND, SINGER]

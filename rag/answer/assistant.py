@@ -55,7 +55,7 @@ from rag.answer.evidence import (
     find_evidence,
 )
 from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge, whole_name
-from rag.answer.links import linked, linked_passages
+from rag.answer.links import anchored_passages, linked, linked_passages
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
     CANNOT_ANSWER,
@@ -103,6 +103,9 @@ from rag.text import content_words, specific_terms, split_sentences
 from rag.thresholds import SPAN_CHECK_THRESHOLD
 
 History = Sequence[tuple[str, str]]
+Within = Callable[[Sequence[Passage]], Sequence[Passage]]
+"""Which of the retrieved passages a question may be answered from (a two-hop question's second hop: those naming
+the bridge, `rag.answer.links.anchored_passages`), in their order."""
 PROMPT_MARGIN = 16
 """Tokens kept free beyond the prompt and the answer: chat templates add a few of their own."""
 
@@ -297,13 +300,15 @@ class Assistant:
                 return
         yield from self._one_hop(asked, history, k)
 
-    def _one_hop(self, asked: Query, history: History, k: int | None) -> Iterator[StreamEvent]:
+    def _one_hop(self, asked: Query, history: History, k: int | None,
+                 within: Within | None = None) -> Iterator[StreamEvent]:
         """`stream` for a question answered from one retrieval (every question but a two-hop one). A question the
         rules wrote (`Query.written_by_rules`: a comparison's part, a hop's question) keeps a quote the reader finds
         nothing in (`_reads_an_answer`): its words are the rules', and the reader's chance reflects them ("When was
-        the Lisbon Treaty founded?" against "The 2007 Lisbon Treaty explicitly recognised …")."""
+        the Lisbon Treaty founded?" against "The 2007 Lisbon Treaty explicitly recognised …"). `within`: the
+        retrieved passages it may answer from (`Within`; all of them without it)."""
         question = asked.text
-        plan = self._plan(asked, history, k)
+        plan = self._plan(asked, history, k, within)
         if plan.prompt is None:
             yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
             return
@@ -399,14 +404,14 @@ class Assistant:
         `stream` takes them."""
         return self._plan(self.query(question, filters, as_of), [(str(q), str(a)) for q, a in history], k)
 
-    def _plan(self, asked: Query, history: History, k: int | None) -> _Plan:
+    def _plan(self, asked: Query, history: History, k: int | None, within: Within | None = None) -> _Plan:
         """Everything before generation: the stand-alone question, the passages (one per story, within the period
         the question names), the evidence, and the prompt (None when the passages do not answer). A follow-up the
         rules can read more than one way (`standalone_questions`) is planned for each reading, and the plan whose
         evidence answers best is kept (the first on a tie; a plan that refuses only when all do)."""
         # -- follow-ups (issue 22): one plan per reading, the best kept --
         readings = self.standalone_questions(asked, history)
-        plans = [self._plan_reading(query, history, k) for query in readings]
+        plans = [self._plan_reading(query, history, k, within) for query in readings]
         follows = len(readings) > 1 or readings[0] != asked
         if follows and leans_on_pronoun(asked.text):  # about the previous turn's subject, or refused
             terms = previous_terms(*history[-1]) | specific_terms(asked.text)  # and the names it gives itself
@@ -415,10 +420,13 @@ class Assistant:
         best = max(plans, key=lambda plan: (plan.prompt is not None, plan.evidence.answerable))
         return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
 
-    def _plan_reading(self, query: Query, history: History, k: int | None) -> _Plan:
+    def _plan_reading(self, query: Query, history: History, k: int | None, within: Within | None = None) -> _Plan:
         """`_plan` for one stand-alone reading of the question."""
         found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
         hits, period, outside = found.hits, found.period, found.outside
+        if within is not None:
+            kept = set(within([hit.passage for hit in hits]))
+            hits = [hit for hit in hits if hit.passage in kept]
         passages = [hit.passage for hit in hits]
         asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
         faint = bool(hits) and hits[0].score < self.settings.min_score
@@ -643,12 +651,16 @@ class Assistant:
             return None
         second: Answer | None = None
         second_hop = dataclasses.replace(asked, text=hops.second(bridge), written_by_rules=True)
-        for event in self._one_hop(second_hop, [], k):
+        bridge_passage = passages[reading.passage_index]
+        # The second hop is about the bridge: answered only from passages naming it (the question's other names
+        # tell a namesake's article from the bridge's own), else not at all (`_bridge_only`).
+        linking = specific_terms(asked.text) | content_words(bridge_passage.title)
+        for event in self._one_hop(second_hop, [], k, within=lambda retrieved: anchored_passages(
+                retrieved, bridge, linking, bridge_passage)):
             if isinstance(event, Waiting):
                 yield event
             elif isinstance(event, Answer):
                 second = event
-        bridge_passage = passages[reading.passage_index]
         cited = Citation(1, bridge_passage, " ".join(sentence.split()), reading.sentence_start, reading.sentence_end,
                          round(reading.span.probability, 4), ((reading.sentence_start, reading.sentence_end),))
         if second is None or second.refused or all(c.passage == bridge_passage for c in second.citations):
