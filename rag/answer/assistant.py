@@ -124,6 +124,36 @@ class _Bridge:
 
 
 @dataclass(frozen=True)
+class FirstHop:
+    """What the first hop of a two-hop question found (`Assistant.first_hop`): the `passages` retrieved for it, how
+    likely their evidence answers it (`answerable`, None when no passage was relevant enough to judge), the span
+    reader's `reading` and its `sentence`, the span widened to a whole name (`read`), and the gate that stopped it
+    (`stopped`, empty when the bridge is usable). What `Assistant._two_hops` answers from and tools trace."""
+
+    passages: tuple[Passage, ...] = ()
+    answerable: float | None = None
+    reading: Reading | None = None
+    sentence: str = ""
+    read: str = ""
+    stopped: str = ""
+
+    @property
+    def bridge(self) -> str | None:
+        """What the question describes, found; None when a gate stopped the hop."""
+        return None if self.stopped else self.read
+
+    @property
+    def chance(self) -> float:
+        """The span reader's chance for the span (0 without one)."""
+        return 0.0 if self.reading is None else self.reading.span.probability
+
+    @property
+    def passage(self) -> Passage | None:
+        """The passage the bridge was read in."""
+        return None if self.reading is None else self.passages[self.reading.passage_index]
+
+
+@dataclass(frozen=True)
 class _Plan:
     query: Query
     """The stand-alone question (a follow-up's context beside it), as retrieved and checked."""
@@ -629,29 +659,13 @@ class Assistant:
         bridge's own sentence ("Rollo led the Normans [1]. …"). None, after passing on only `Waiting` events, when
         there is no confident bridge (the question is answered in one hop, as before); the `_Bridge` when the second
         hop is refused or cites only the bridge's passage (the question may need one hop only: `_bridge_only`)."""
-        reader = self.reader
-        if reader is None:
+        first = self.first_hop(asked, hops, k)
+        bridge, bridge_passage, reading = first.bridge, first.passage, first.reading
+        if bridge is None or bridge_passage is None or reading is None:
             return None
-        first = dataclasses.replace(asked, text=hops.first, written_by_rules=True)
-        found = self.retriever.search_timed(first, k or self.settings.k, relevant=self.settings.min_score)
-        passages = [hit.passage for hit in found.hits]
-        if not passages or found.hits[0].score < self.settings.min_score:
-            return None
-        evidence = self.evidence(hops.first, passages)
-        reading = read_evidence(reader, hops.first, evidence, passages)
-        if (reading is None or reading.span.probability < SPAN_CHECK_THRESHOLD
-                or evidence.answerable < self.settings.refusal_threshold):
-            return None
-        sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-        (names,) = self.kinds.entities([sentence]) if self.kinds.typing else ((),)
-        start, end = whole_name(sentence, reading.span.start, reading.span.end,
-                                [(name.start, name.end) for name in names])
-        bridge = span_text(dataclasses.replace(reading.span, text=sentence[start:end]))
-        if not usable_bridge(bridge, asked.text) or not self.kinds.fits(hops.first, sentence):
-            return None
+        sentence = first.sentence
         second: Answer | None = None
         second_hop = dataclasses.replace(asked, text=hops.second(bridge), written_by_rules=True)
-        bridge_passage = passages[reading.passage_index]
         # The second hop is about the bridge: answered only from passages naming it (the question's other names
         # tell a namesake's article from the bridge's own), else not at all (`_bridge_only`).
         linking = specific_terms(asked.text) | content_words(bridge_passage.title)
@@ -675,6 +689,41 @@ class Assistant:
                 citations.append(dataclasses.replace(citation, number=len(citations) + 1))
         text = f"{bridge_sentence(bridge, hops)} {renumbered(second.text, numbers)}"
         return dataclasses.replace(second, question=asked.text, text=text, citations=tuple(citations))
+
+    def first_hop(self, asked: str | Query, hops: HopPlan, k: int | None = None) -> FirstHop:
+        """The first hop of a two-hop question (`hops.first`, asked as a question of the rules): its passages, the
+        span the reader finds in their evidence, widened to a whole name (`whole_name`), and the first gate that
+        stops it from being the bridge: no relevant passage, no span, a span below `SPAN_CHECK_THRESHOLD`, evidence
+        below `refusal_threshold`, a span naming nothing new (`usable_bridge`), a sentence not of the kind asked
+        (`AnswerKinds.fits`)."""
+        asked = self.query(asked)
+        reader = self.reader
+        if reader is None:
+            return FirstHop(stopped="no span reader")
+        query = dataclasses.replace(asked, text=hops.first, written_by_rules=True)
+        found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
+        passages = tuple(hit.passage for hit in found.hits)
+        if not passages or found.hits[0].score < self.settings.min_score:
+            return FirstHop(passages, stopped="no passage scores min_score")
+        evidence = self.evidence(hops.first, passages)
+        reading = read_evidence(reader, hops.first, evidence, passages)
+        if reading is None:
+            return FirstHop(passages, evidence.answerable, stopped="reader found no span")
+        sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        (names,) = self.kinds.entities([sentence]) if self.kinds.typing else ((),)
+        start, end = whole_name(sentence, reading.span.start, reading.span.end,
+                                [(name.start, name.end) for name in names])
+        read = span_text(dataclasses.replace(reading.span, text=sentence[start:end]))
+        stopped = ""
+        if reading.span.probability < SPAN_CHECK_THRESHOLD:
+            stopped = f"span chance below {SPAN_CHECK_THRESHOLD}"
+        elif evidence.answerable < self.settings.refusal_threshold:
+            stopped = "evidence below refusal_threshold"
+        elif not usable_bridge(read, asked.text):
+            stopped = "usable_bridge: no new words"
+        elif not self.kinds.fits(hops.first, sentence):
+            stopped = "kinds.fits: the bridge sentence is not of the kind asked"
+        return FirstHop(passages, evidence.answerable, reading, sentence, read, stopped)
 
     def _bridge_only(self, asked: Query, found: _Bridge, history: History, k: int | None
                      ) -> Generator[StreamEvent, None, Answer]:
