@@ -15,6 +15,7 @@ from rag.answer.evidence import (
     AnswerKinds,
     FinderScorer,
     WordOverlap,
+    as_scored,
     best_spans,
     find_evidence,
     rank_sentences,
@@ -167,3 +168,12 @@ def test_evidence_is_found_for_each_part_and_answerable_is_the_worst_served_part
     texts = [REGATTA.text[sentence.start:sentence.end] for sentence in evidence.best]
     assert "Priya Sandhu" in texts[0] and "600 rowers" in texts[1]
     assert evidence.answerable == min(sentence.score for sentence in evidence.best)
+
+
+def test_a_sentence_saying_the_articles_subject_by_a_pronoun_is_scored_as_naming_it() -> None:
+    singer = Passage("m", "Cathal Brennan (musician)", "m.txt", "",
+                     "Cathal Brennan is an Irish singer. He was born in Limerick.", 0, 58)
+    best = rank_sentences([singer], "Where was Cathal Brennan born?", WordOverlap())[0]
+    assert singer.text[best.start:best.end] == "He was born in Limerick."
+    # only for scoring: what is quoted is the sentence as written
+    assert as_scored(singer.title, "He was born in Limerick.") == "Cathal Brennan was born in Limerick."

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.links import bridge_terms, linked, linking_sentence
+from rag.answer.links import anchored_passages, bridge_terms, linked, linking_sentence, names
 from rag.answer.prompts import LINK_OPENING
 from rag.records import Citation, Passage
 from tests.test_hops import BAKERY, indexed
@@ -140,3 +140,74 @@ def test_a_question_its_answer_passage_names_whole_gets_no_link(linked_index: Pa
     assert not answer.refused, answer
     assert LINK_OPENING not in answer.text
     assert {citation.passage.title for citation in answer.citations} == {"Elsa Brandt"}, answer
+
+
+SUITES = passage("suites", "Kestrel Suites", "Kestrel Suites is a brand of hotels operated by Amaranth Hotels.")
+GROUP = passage("group", "Amaranth Hospitality Group", "Amaranth Hospitality Group (also known as Amaranth Hotels) is "
+                "a hotel company headquartered in George Town.")
+INN = passage("inn", "Kestrel Inn", "The Kestrel Inn is owned by Harbourview Hotels, a hotel company with its head "
+              "office in Singapore.")
+BAND = passage("band", "Copperline", "Copperline are an Irish band formed by singer Cathal Brennan.")
+SINGER = passage("singer", "Cathal Brennan (musician)", "Cathal Brennan is the frontman of Copperline. He was born in "
+                 "Limerick.")
+HURLER = passage("hurler", "Cathal Brennan (hurler)", "Cathal Brennan is an Irish hurler. He was born in Kilkenny.")
+
+
+def test_a_second_hop_answers_only_from_passages_naming_the_bridge() -> None:
+    assert names(GROUP, "Amaranth Hotels") and not names(INN, "Amaranth Hotels")  # an alias in the text counts
+    kept = anchored_passages([SUITES, INN, GROUP], "Amaranth Hotels", {"kestrel", "suit"}, SUITES)
+    assert kept == [SUITES, GROUP]
+    assert anchored_passages([INN, ARENA], "Amaranth Hotels", set(), SUITES) == []
+
+
+def test_of_namesakes_the_article_naming_the_question_is_the_bridges() -> None:
+    kept = anchored_passages([HURLER, BAND, SINGER], "Cathal Brennan", {"copperlin"}, BAND)
+    assert kept == [BAND, SINGER]
+    # nothing tells the namesakes apart: both kept, as retrieved
+    assert anchored_passages([HURLER, BAND, SINGER], "Cathal Brennan", {"galway"}, BAND)[0] == HURLER
+    assert anchored_passages([HURLER, BAND, SINGER], "Cathal Brennan", set(), BAND) == [HURLER, BAND, SINGER]
+
+
+CAPTAIN = ("Priya Sandhu (rower)\n"
+           "Priya Sandhu is a rower and engineer. She rows for the Lenn Valley rowing club. Priya Sandhu was born in "
+           "the village of Ashbury in 1994.\n")
+CYCLIST = ("Priya Sandhu (cyclist)\n"
+           "Priya Sandhu is a track cyclist. Priya Sandhu was born in the city of Dunmore in 1990 and rode in two "
+           "Olympic Games.\n")
+ROWING_CLUB = ("Lenn Valley rowing club\n"
+               "The Lenn Valley rowing club was founded in 1958 by workers of the paper mill. Priya Sandhu captained "
+               "the Lenn Valley rowing club to its first regional title in 2019.\n")
+
+
+@pytest.fixture(scope="module")
+def namesake_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
+    return indexed(tmp_path_factory, real_embedder, "namesake", {"club.txt": ROWING_CLUB, "rower.txt": CAPTAIN,
+                                                                "cyclist.txt": CYCLIST, "bakery.txt": BAKERY})
+
+
+def test_a_second_hop_is_answered_from_the_bridges_article_not_a_namesakes(namesake_index: Path, real_embedder,  # type: ignore[no-untyped-def]
+                                                                            real_llm) -> None:
+    from rag.answer.assistant import Assistant
+
+    assistant = Assistant.load(namesake_index, embedder=real_embedder, llm=real_llm)
+    answer = assistant.ask("Where was the one who captained the Lenn Valley rowing club born?")
+    cited = {citation.passage.title for citation in answer.citations}
+    assert "Priya Sandhu (cyclist)" not in cited and "Dunmore" not in answer.text, answer
+    assert "Ashbury" in answer.text and "Priya Sandhu (rower)" in cited, answer
+
+
+def test_the_first_hop_says_its_bridge_or_the_gate_that_stopped_it(namesake_index: Path,  # type: ignore[no-untyped-def]
+                                                                   real_embedder, real_llm) -> None:
+    from rag.answer.assistant import Assistant
+    from rag.answer.hops import hop_plan
+
+    question = "Where was the one who captained the Lenn Valley rowing club born?"
+    hops = hop_plan(question)
+    assert hops is not None
+    found = Assistant.load(namesake_index, embedder=real_embedder, llm=real_llm).first_hop(question, hops)
+    assert (found.bridge, found.stopped) == ("Priya Sandhu", ""), found
+    assert found.passage is not None and found.passage.title == "Lenn Valley rowing club"
+    strict = Assistant.load(namesake_index, embedder=real_embedder, llm=real_llm, refusal_threshold=1.0)
+    stopped = strict.first_hop(question, hops)
+    assert (stopped.bridge, stopped.read, stopped.stopped) == (None, "Priya Sandhu",
+                                                               "evidence below refusal_threshold"), stopped

@@ -55,7 +55,7 @@ from rag.answer.evidence import (
     find_evidence,
 )
 from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge, whole_name
-from rag.answer.links import linked, linked_passages
+from rag.answer.links import anchored_passages, linked, linked_passages
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
     CANNOT_ANSWER,
@@ -103,6 +103,9 @@ from rag.text import content_words, specific_terms, split_sentences
 from rag.thresholds import SPAN_CHECK_THRESHOLD
 
 History = Sequence[tuple[str, str]]
+Within = Callable[[Sequence[Passage]], Sequence[Passage]]
+"""Which of the retrieved passages a question may be answered from (a two-hop question's second hop: those naming
+the bridge, `rag.answer.links.anchored_passages`), in their order."""
 PROMPT_MARGIN = 16
 """Tokens kept free beyond the prompt and the answer: chat templates add a few of their own."""
 
@@ -118,6 +121,36 @@ class _Bridge:
     bridge: str
     hops: HopPlan
     citation: Citation
+
+
+@dataclass(frozen=True)
+class FirstHop:
+    """What the first hop of a two-hop question found (`Assistant.first_hop`): the `passages` retrieved for it, how
+    likely their evidence answers it (`answerable`, None when no passage was relevant enough to judge), the span
+    reader's `reading` and its `sentence`, the span widened to a whole name (`read`), and the gate that stopped it
+    (`stopped`, empty when the bridge is usable). What `Assistant._two_hops` answers from and tools trace."""
+
+    passages: tuple[Passage, ...] = ()
+    answerable: float | None = None
+    reading: Reading | None = None
+    sentence: str = ""
+    read: str = ""
+    stopped: str = ""
+
+    @property
+    def bridge(self) -> str | None:
+        """What the question describes, found; None when a gate stopped the hop."""
+        return None if self.stopped else self.read
+
+    @property
+    def chance(self) -> float:
+        """The span reader's chance for the span (0 without one)."""
+        return 0.0 if self.reading is None else self.reading.span.probability
+
+    @property
+    def passage(self) -> Passage | None:
+        """The passage the bridge was read in."""
+        return None if self.reading is None else self.passages[self.reading.passage_index]
 
 
 @dataclass(frozen=True)
@@ -297,13 +330,15 @@ class Assistant:
                 return
         yield from self._one_hop(asked, history, k)
 
-    def _one_hop(self, asked: Query, history: History, k: int | None) -> Iterator[StreamEvent]:
+    def _one_hop(self, asked: Query, history: History, k: int | None,
+                 within: Within | None = None) -> Iterator[StreamEvent]:
         """`stream` for a question answered from one retrieval (every question but a two-hop one). A question the
         rules wrote (`Query.written_by_rules`: a comparison's part, a hop's question) keeps a quote the reader finds
         nothing in (`_reads_an_answer`): its words are the rules', and the reader's chance reflects them ("When was
-        the Lisbon Treaty founded?" against "The 2007 Lisbon Treaty explicitly recognised …")."""
+        the Lisbon Treaty founded?" against "The 2007 Lisbon Treaty explicitly recognised …"). `within`: the
+        retrieved passages it may answer from (`Within`; all of them without it)."""
         question = asked.text
-        plan = self._plan(asked, history, k)
+        plan = self._plan(asked, history, k, within)
         if plan.prompt is None:
             yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
             return
@@ -399,14 +434,14 @@ class Assistant:
         `stream` takes them."""
         return self._plan(self.query(question, filters, as_of), [(str(q), str(a)) for q, a in history], k)
 
-    def _plan(self, asked: Query, history: History, k: int | None) -> _Plan:
+    def _plan(self, asked: Query, history: History, k: int | None, within: Within | None = None) -> _Plan:
         """Everything before generation: the stand-alone question, the passages (one per story, within the period
         the question names), the evidence, and the prompt (None when the passages do not answer). A follow-up the
         rules can read more than one way (`standalone_questions`) is planned for each reading, and the plan whose
         evidence answers best is kept (the first on a tie; a plan that refuses only when all do)."""
         # -- follow-ups (issue 22): one plan per reading, the best kept --
         readings = self.standalone_questions(asked, history)
-        plans = [self._plan_reading(query, history, k) for query in readings]
+        plans = [self._plan_reading(query, history, k, within) for query in readings]
         follows = len(readings) > 1 or readings[0] != asked
         if follows and leans_on_pronoun(asked.text):  # about the previous turn's subject, or refused
             terms = previous_terms(*history[-1]) | specific_terms(asked.text)  # and the names it gives itself
@@ -415,10 +450,13 @@ class Assistant:
         best = max(plans, key=lambda plan: (plan.prompt is not None, plan.evidence.answerable))
         return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
 
-    def _plan_reading(self, query: Query, history: History, k: int | None) -> _Plan:
+    def _plan_reading(self, query: Query, history: History, k: int | None, within: Within | None = None) -> _Plan:
         """`_plan` for one stand-alone reading of the question."""
         found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
         hits, period, outside = found.hits, found.period, found.outside
+        if within is not None:
+            kept = set(within([hit.passage for hit in hits]))
+            hits = [hit for hit in hits if hit.passage in kept]
         passages = [hit.passage for hit in hits]
         asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
         faint = bool(hits) and hits[0].score < self.settings.min_score
@@ -621,34 +659,22 @@ class Assistant:
         bridge's own sentence ("Rollo led the Normans [1]. …"). None, after passing on only `Waiting` events, when
         there is no confident bridge (the question is answered in one hop, as before); the `_Bridge` when the second
         hop is refused or cites only the bridge's passage (the question may need one hop only: `_bridge_only`)."""
-        reader = self.reader
-        if reader is None:
+        first = self.first_hop(asked, hops, k)
+        bridge, bridge_passage, reading = first.bridge, first.passage, first.reading
+        if bridge is None or bridge_passage is None or reading is None:
             return None
-        first = dataclasses.replace(asked, text=hops.first, written_by_rules=True)
-        found = self.retriever.search_timed(first, k or self.settings.k, relevant=self.settings.min_score)
-        passages = [hit.passage for hit in found.hits]
-        if not passages or found.hits[0].score < self.settings.min_score:
-            return None
-        evidence = self.evidence(hops.first, passages)
-        reading = read_evidence(reader, hops.first, evidence, passages)
-        if (reading is None or reading.span.probability < SPAN_CHECK_THRESHOLD
-                or evidence.answerable < self.settings.refusal_threshold):
-            return None
-        sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-        (names,) = self.kinds.entities([sentence]) if self.kinds.typing else ((),)
-        start, end = whole_name(sentence, reading.span.start, reading.span.end,
-                                [(name.start, name.end) for name in names])
-        bridge = span_text(dataclasses.replace(reading.span, text=sentence[start:end]))
-        if not usable_bridge(bridge, asked.text) or not self.kinds.fits(hops.first, sentence):
-            return None
+        sentence = first.sentence
         second: Answer | None = None
         second_hop = dataclasses.replace(asked, text=hops.second(bridge), written_by_rules=True)
-        for event in self._one_hop(second_hop, [], k):
+        # The second hop is about the bridge: answered only from passages naming it (the question's other names
+        # tell a namesake's article from the bridge's own), else not at all (`_bridge_only`).
+        linking = specific_terms(asked.text) | content_words(bridge_passage.title)
+        for event in self._one_hop(second_hop, [], k, within=lambda retrieved: anchored_passages(
+                retrieved, bridge, linking, bridge_passage)):
             if isinstance(event, Waiting):
                 yield event
             elif isinstance(event, Answer):
                 second = event
-        bridge_passage = passages[reading.passage_index]
         cited = Citation(1, bridge_passage, " ".join(sentence.split()), reading.sentence_start, reading.sentence_end,
                          round(reading.span.probability, 4), ((reading.sentence_start, reading.sentence_end),))
         if second is None or second.refused or all(c.passage == bridge_passage for c in second.citations):
@@ -663,6 +689,41 @@ class Assistant:
                 citations.append(dataclasses.replace(citation, number=len(citations) + 1))
         text = f"{bridge_sentence(bridge, hops)} {renumbered(second.text, numbers)}"
         return dataclasses.replace(second, question=asked.text, text=text, citations=tuple(citations))
+
+    def first_hop(self, asked: str | Query, hops: HopPlan, k: int | None = None) -> FirstHop:
+        """The first hop of a two-hop question (`hops.first`, asked as a question of the rules): its passages, the
+        span the reader finds in their evidence, widened to a whole name (`whole_name`), and the first gate that
+        stops it from being the bridge: no relevant passage, no span, a span below `SPAN_CHECK_THRESHOLD`, evidence
+        below `refusal_threshold`, a span naming nothing new (`usable_bridge`), a sentence not of the kind asked
+        (`AnswerKinds.fits`)."""
+        asked = self.query(asked)
+        reader = self.reader
+        if reader is None:
+            return FirstHop(stopped="no span reader")
+        query = dataclasses.replace(asked, text=hops.first, written_by_rules=True)
+        found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
+        passages = tuple(hit.passage for hit in found.hits)
+        if not passages or found.hits[0].score < self.settings.min_score:
+            return FirstHop(passages, stopped="no passage scores min_score")
+        evidence = self.evidence(hops.first, passages)
+        reading = read_evidence(reader, hops.first, evidence, passages)
+        if reading is None:
+            return FirstHop(passages, evidence.answerable, stopped="reader found no span")
+        sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        (names,) = self.kinds.entities([sentence]) if self.kinds.typing else ((),)
+        start, end = whole_name(sentence, reading.span.start, reading.span.end,
+                                [(name.start, name.end) for name in names])
+        read = span_text(dataclasses.replace(reading.span, text=sentence[start:end]))
+        stopped = ""
+        if reading.span.probability < SPAN_CHECK_THRESHOLD:
+            stopped = f"span chance below {SPAN_CHECK_THRESHOLD}"
+        elif evidence.answerable < self.settings.refusal_threshold:
+            stopped = "evidence below refusal_threshold"
+        elif not usable_bridge(read, asked.text):
+            stopped = "usable_bridge: no new words"
+        elif not self.kinds.fits(hops.first, sentence):
+            stopped = "kinds.fits: the bridge sentence is not of the kind asked"
+        return FirstHop(passages, evidence.answerable, reading, sentence, read, stopped)
 
     def _bridge_only(self, asked: Query, found: _Bridge, history: History, k: int | None
                      ) -> Generator[StreamEvent, None, Answer]:

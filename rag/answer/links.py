@@ -157,3 +157,46 @@ def linked(text: str, citations: Sequence[Citation], question: str,
     number = max((citation.number for citation in citations), default=0) + 1
     citation = Citation(number, link.passage, quote, link.start, link.end, 0.0, ((link.start, link.end),))
     return f'{text} {LINK_OPENING}"{quote}" [{number}]', (*citations, citation)
+
+
+def names(passage: Passage, name: str) -> bool:
+    """Whether a passage names `name`: all its words in the passage's title or text (an alias counts, its text
+    holding the name: "Amaranth Hospitality Group (also known as Amaranth Hotels)" names "Amaranth Hotels").
+
+    >>> group = Passage("g", "Amaranth Hospitality Group", "g.txt", "", "It (also known as Amaranth Hotels) is "
+    ...                 "based in Penang.", 0, 51)
+    >>> names(group, "Amaranth Hotels"), names(group, "Harbourview Hotels")
+    (True, False)
+    """
+    return bool(content_words(name)) and content_words(name) <= content_words(f"{passage.title} {passage.text}")
+
+
+def anchored_passages(passages: Sequence[Passage], bridge: str, linking: set[str],
+                      first: Passage) -> list[Passage]:
+    """The passages a two-hop question's second hop may answer from, in their order: those naming the `bridge`
+    (`names`), the first hop's own article (`first`'s) among them; and when several other articles are titled by the
+    bridge (namesakes: "Cathal Brennan (hurler)", "Cathal Brennan (musician)"), only those of them that also name a
+    `linking` term (the question's other names, the first hop's title: "Copperline") when any does. A passage that
+    does not name the bridge answers about another thing ("Harbourview Hotels, with its head office in Singapore"
+    for the head office of Amaranth Hotels), however well it shares the question's wording.
+
+    >>> band = Passage("c", "Copperline", "c.txt", "", "Copperline was formed by Cathal Brennan.", 0, 40)
+    >>> singer = Passage("m", "Cathal Brennan (musician)", "m.txt", "", "The Copperline singer was born in Limerick.",
+    ...                  0, 43)
+    >>> hurler = Passage("h", "Cathal Brennan (hurler)", "h.txt", "", "He was born in Kilkenny.", 0, 24)
+    >>> other = Passage("o", "Ross Kiely", "o.txt", "", "He was born in Cork.", 0, 20)
+    >>> [p.title for p in anchored_passages([hurler, band, other, singer], "Cathal Brennan", {"copperlin"}, band)]
+    ['Copperline', 'Cathal Brennan (musician)']
+    >>> [p.title for p in anchored_passages([hurler, other], "Cathal Brennan", {"copperlin"}, band)]
+    ['Cathal Brennan (hurler)']
+    """
+    naming = [passage for passage in passages if names(passage, bridge)]
+    bridge_words = content_words(bridge)
+    titled = {passage.article_id for passage in naming if passage.article_id != first.article_id
+              and bridge_words <= content_words(passage.title)}
+    terms = linking - bridge_words
+    linked_articles = {passage.article_id for passage in naming if passage.article_id in titled
+                       and terms & content_words(f"{passage.title} {passage.text}")}
+    if len(titled) < 2 or not linked_articles:
+        return naming
+    return [passage for passage in naming if passage.article_id not in titled - linked_articles]

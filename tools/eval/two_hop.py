@@ -36,7 +36,6 @@ reader's bridge, its chance, and whether the assistant's gates on it pass): what
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import random
 import re
@@ -149,41 +148,22 @@ def plan_of(question: str) -> dict[str, Any]:
 
 
 def first_hop(assistant: Any, question: str) -> dict[str, Any] | None:
-    """What the first hop of a hop plan finds, step by step as `Assistant._two_hops` takes them (without the model):
-    the passages retrieved, the span reader's bridge and chance, and which gate stops it (None: no hop plan)."""
-    from rag.answer.hops import hop_plan, usable_bridge, whole_name
-    from rag.answer.reader import read_evidence, span_text
-    from rag.thresholds import SPAN_CHECK_THRESHOLD
+    """What the first hop of a hop plan finds (`Assistant.first_hop`, as `Assistant._two_hops` takes it, without the
+    model): the passages retrieved, the span reader's bridge and chance, and which gate stops it (None: no hop
+    plan)."""
+    from rag.answer.hops import hop_plan
 
     hops = hop_plan(question)
     if hops is None:
         return None
-    found = assistant.retriever.search_timed(assistant.query(hops.first), assistant.settings.k,
-                                             relevant=assistant.settings.min_score)
-    passages = [hit.passage for hit in found.hits]
-    trace: dict[str, Any] = {"titles": [passage.title for passage in passages], "bridge": "", "chance": 0.0,
-                             "stopped": ""}
-    if not passages or found.hits[0].score < assistant.settings.min_score:
-        return {**trace, "stopped": "no passage scores min_score"}
-    evidence = assistant.evidence(hops.first, passages)
-    trace["answerable"] = round(evidence.answerable, 3)
-    reading = read_evidence(assistant.reader, hops.first, evidence, passages)
-    if reading is None:
-        return {**trace, "stopped": "reader found no span"}
-    sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-    (names,) = assistant.kinds.entities([sentence]) if assistant.kinds.typing else ((),)
-    start, end = whole_name(sentence, reading.span.start, reading.span.end, [(name.start, name.end) for name in names])
-    bridge = span_text(dataclasses.replace(reading.span, text=sentence[start:end]))
-    trace.update(bridge=bridge, chance=round(reading.span.probability, 3), sentence=" ".join(sentence.split()),
-                 second=hops.second(bridge))
-    if reading.span.probability < SPAN_CHECK_THRESHOLD:
-        trace["stopped"] = f"span chance below {SPAN_CHECK_THRESHOLD}"
-    elif evidence.answerable < assistant.settings.refusal_threshold:
-        trace["stopped"] = "evidence below refusal_threshold"
-    elif not usable_bridge(bridge, question):
-        trace["stopped"] = "usable_bridge: no new words"
-    elif not assistant.kinds.fits(hops.first, sentence):
-        trace["stopped"] = "kinds.fits: the bridge sentence is not of the kind asked"
+    found = assistant.first_hop(question, hops)
+    trace: dict[str, Any] = {"titles": [passage.title for passage in found.passages], "bridge": "", "chance": 0.0,
+                             "stopped": found.stopped}
+    if found.answerable is not None:
+        trace["answerable"] = round(found.answerable, 3)
+    if found.reading is not None:
+        trace.update(bridge=found.read, chance=round(found.chance, 3), sentence=" ".join(found.sentence.split()),
+                     second=hops.second(found.read))
     return trace
 
 
