@@ -273,6 +273,18 @@ def test_a_month_the_question_names_pins_the_fact_down_as_a_number_does() -> Non
     assert not names_what_is_asked("What was inflation in December?", bank, 0, first)
 
 
+def test_a_decade_the_question_names_is_named_by_any_year_of_it() -> None:
+    """"… starred in which BBC sitcom in the 1990s?" over an undated encyclopedia (the period searched as words) was
+    refused: the article gives the sitcom's years, "(1992–1999)", never "1990s". Another decade still misses."""
+    text = "Gerald Hume is an English actor. He starred in the BBC sitcom Corner Pieces (1992–1999)."
+    actor = Passage("g", "Gerald Hume", "g.txt", "", text, 0, len(text))
+    assert not off_topic("Which BBC sitcom did Gerald Hume star in in the 1990s?", [actor])
+    assert off_topic("Which BBC sitcom did Gerald Hume star in in the 1970s?", [actor])
+    second = text.index("He starred")
+    assert names_what_is_asked("Which BBC sitcom did Hume star in in the 1990s?", actor, second, len(text))
+    assert not names_what_is_asked("Which BBC sitcom did Hume star in in the 1970s?", actor, second, len(text))
+
+
 def test_the_title_backs_no_claim_by_itself() -> None:
     """"She was fired from Brenmoor Chemicals" under the title "Court fines Brenmoor Chemicals …" had two of its
     three new words from the title: backed. The title's words are read as the question's; only "fired" is new."""

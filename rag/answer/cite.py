@@ -144,6 +144,23 @@ def _published_words(passage: Passage) -> str:
     return f"{' '.join(parts)} {month}"
 
 
+_DECADE = re.compile(r"(\d{3})0s")
+
+
+def covers(words: set[str], term: str) -> bool:
+    """Whether a text's `words` (its `content_words`) name a question's `term`: a decade ("1990s") is named by any
+    year of it too, as an encyclopedia gives it ("Corner Pieces (1992–1999)").
+
+    >>> covers({"1992", "1999", "corner"}, "1990s"), covers({"1989"}, "1990s"), covers({"corner"}, "corner")
+    (True, False, True)
+    """
+    if term in words:
+        return True
+    decade = _DECADE.fullmatch(term)
+    return decade is not None and any(len(word) == 4 and word[:3] == decade.group(1) and word.isdigit()
+                                      for word in words)
+
+
 def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     """The question's specific terms that none of the passages (title, text or date) mentions.
 
@@ -154,7 +171,7 @@ def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     words: set[str] = set()
     for passage in passages:
         words |= content_words(" ".join((passage.title, passage.text, _published_words(passage))))
-    return {term for term in specific_terms(question) if term not in words}
+    return {term for term in specific_terms(question) if not covers(words, term)}
 
 
 def off_topic(question: str, passages: Sequence[Passage]) -> bool:
@@ -201,8 +218,8 @@ def names_what_is_asked(question: str, passage: Passage, start: int, end: int) -
         return True
     before = [span for span in split_sentences(passage.text[:start]) if span.end <= start][-1:]
     read = content_words(" ".join((*(passage.text[span.start:span.end] for span in before), passage.text[start:end])))
-    pinned = {term for term in terms if pins(term)}
-    return pinned <= read and bool(terms & read)
+    return (all(covers(read, term) for term in terms if pins(term))
+            and any(covers(read, term) for term in terms))
 
 
 def is_refusal(text: str) -> bool:
