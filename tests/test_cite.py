@@ -294,3 +294,22 @@ def test_the_title_backs_no_claim_by_itself() -> None:
     assert not checked.supported
     checked = check_answer("Voss was acquitted [1].", [ruling], "What happened to Anneke Voss?")
     assert checked.supported and checked.citations[0].passage == ruling
+
+
+def test_a_sentence_about_another_of_the_name_backs_nothing() -> None:
+    """"And how much was Brenmoor Plastics fined?" was answered "4.2 million euros": the fine of Brenmoor Chemicals,
+    whose article names the other company once, to say they are not related. A claim is backed neither by a sentence
+    about another thing of the name nor by the title of an article about it; the sentence naming the asked company
+    still reads as evidence, and the same claim about Brenmoor Chemicals still passes."""
+    text = ("A court fined Brenmoor Chemicals 4.2 million euros on Thursday. The company is not related to Brenmoor "
+            "Plastics, the packaging maker. Prosecutor Helen Carrick had asked for 6 million euros.")
+    ruling = Passage("r", "Court fines Brenmoor Chemicals 4.2 million euros", "r.txt", "", text, 0, len(text))
+    plastics = "How much was Brenmoor Plastics fined?"
+    assert not check_answer("It was fined 4.2 million euros [1].", [ruling], plastics).supported
+    assert check_answer("It was fined 4.2 million euros [1].", [ruling], "How much was Brenmoor Chemicals fined?"
+                        ).supported
+    evidence = find_evidence([plastics], [ruling], WordOverlap())
+    best = evidence.best[0]
+    assert "not related" in text[best.start:best.end]
+    assert {sentence.score for sentence in evidence.ranked[0] if "not related" not in text[sentence.start:sentence.end]
+            } == {0.0}

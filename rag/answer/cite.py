@@ -31,6 +31,7 @@ from rag.text import (
     content_words,
     coverage,
     is_number,
+    names_another,
     specific_terms,
     split_sentences,
 )
@@ -113,9 +114,13 @@ def best_window(claim: str, passage: Passage, question: str = "", window: int = 
     True
     """
     sentences = [passage.text[span.start:span.end] for span in split_sentences(passage.text)] or [passage.text]
-    prefix = f"{passage.title}. " if passage.title else ""
-    windows = [prefix + " ".join(sentences[position:position + window])
-               for position in range(max(1, len(sentences) - window + 1))]
+    # A title or sentence about another thing of a name the question gives backs nothing about it ("Court fines
+    # Brenmoor Chemicals 4.2 million euros" for "How much was Brenmoor Plastics fined?"): `names_another`.
+    title = "" if names_another(question, passage.title) else passage.title
+    prefix = f"{title}. " if title else ""
+    about = [sentence for sentence in sentences if not names_another(question, sentence)]
+    windows = [prefix + " ".join(about[position:position + window])
+               for position in range(max(1, len(about) - window + 1))]
     # What the article is about backs no claim by itself ("She was fired from Brenmoor Chemicals", under the title
     # "Court fines Brenmoor Chemicals …", adds only "fired").
     topic = passage.title if question else ""
