@@ -14,6 +14,7 @@ A term is a word folded to lower case without accents, not a stop word, Snowball
 
 from __future__ import annotations
 
+import difflib
 import re
 import threading
 import unicodedata
@@ -174,6 +175,81 @@ def specific_terms(question: str) -> set[str]:
         if is_number(word) or (position > 0 and word[0].isupper()):
             terms |= content_words(word)
     return terms
+
+
+_NAME_RUN = re.compile(r"[A-Z][^\W_]*(?:[.'’-][^\W_]+)*(?:\s+(?:(?:of|the|de|du|da|van|von|and|&)\s+)*"
+                       r"[A-Z][^\W_]*(?:[.'’-][^\W_]+)*)*")
+_NAME_OPENERS = frozenset({"The", "A", "An", "This", "That", "These", "Those", "In", "On", "At", "By", "For", "From",
+                           "With", "After", "Before", "When", "While", "Of", "Its", "His", "Her", "Their", "It",
+                           "He", "She", "They", "Besides", "Both", "Neither"})
+"""Capitalised words that open a sentence rather than a name ("The Brenmoor hills", "Besides the fine")."""
+
+
+def name_runs(text: str, skip_first: bool = False) -> list[list[str]]:
+    """The stemmed words of each run of capitalised words in `text`, in order (joined by "of", "the", "&"…: "Bank of
+    Ostrevia"), a sentence opener left out; `skip_first` leaves out the text's first word (a question's "Who").
+
+    >>> name_runs("Besides the fine, Brenmoor Chemicals paid the Bank of Ostrevia's fee.")
+    [['brenmoor', 'chemic'], ['bank', 'ostrevia']]
+    """
+    runs = []
+    for match in _NAME_RUN.finditer(text):
+        found = match.group(0).split()
+        if skip_first and match.start() == 0:
+            found = found[1:]
+        while found and found[0] in _NAME_OPENERS:
+            found = found[1:]
+        terms = tokenize(" ".join(found))
+        if terms:
+            runs.append(terms)
+    return runs
+
+
+def names_another(question: str, text: str) -> bool:
+    """Whether `text` is about another thing of a name the question gives: it lacks a word of one of the question's
+    names of two or more words, and names something else that opens as that name does ("Brenmoor Chemicals" for
+    "Brenmoor Plastics"), or a two-word name ending as a two-word name of the question does ("Milutin Tesla" for
+    "Nikola Tesla": a sentence's opening word is capitalised too, "Command of British forces", and longer names
+    share their ends by chance). A word spelt alike is the same (`_spelt_alike`). A shorter mention of the same name
+    ("Brenmoor", "Tesla") is no other thing, nor a name that only shares a word elsewhere ("River Tessel" beside
+    "Tessel Anglers' Association", named after it).
+
+    >>> question = "How much was Brenmoor Plastics fined?"
+    >>> names_another(question, "The court fined Brenmoor Chemicals 4.2 million euros.")
+    True
+    >>> names_another(question, "Brenmoor said the plant was insured."), names_another(question, "It was fined.")
+    (False, False)
+    >>> names_another(question, "Brenmoor Chemicals is not related to Brenmoor Plastics.")
+    False
+    >>> names_another("Who chairs the Tessel Anglers' Association?", "It polluted the River Tessel.")
+    False
+    """
+    words = content_words(text)
+    others = name_runs(text)
+    for name in name_runs(question, skip_first=True):
+        missing = set(name) - words
+        if len(set(name)) < 2 or not missing:
+            continue
+        for run in others:
+            extra = set(run) - set(name)
+            if (extra and (run[0] == name[0] or (run[-1] == name[-1] and len(run) == len(name) == 2))
+                    and not any(_spelt_alike(word, lacking) for word in extra for lacking in missing)):
+                return True
+    return False
+
+
+def _spelt_alike(first: str, second: str) -> bool:
+    """Whether two terms may be one word misspelt or inflected ("dusquesn"/"duquesn", "american"/"america"): a name
+    the question misspells is still the name.
+
+    >>> _spelt_alike("dusquesn", "duquesn"), _spelt_alike("american", "america"), _spelt_alike("chemic", "plastic")
+    (True, True, False)
+    """
+    return first[:4] == second[:4] or difflib.SequenceMatcher(None, first, second).ratio() >= SPELT_ALIKE
+
+
+SPELT_ALIKE = 0.75
+"""Similarity (difflib's ratio) from which two terms are taken for one word spelt two ways."""
 
 
 # -- verb forms --------------------------------------------------------------------------------------------------

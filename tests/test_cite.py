@@ -273,6 +273,18 @@ def test_a_month_the_question_names_pins_the_fact_down_as_a_number_does() -> Non
     assert not names_what_is_asked("What was inflation in December?", bank, 0, first)
 
 
+def test_a_decade_the_question_names_is_named_by_any_year_of_it() -> None:
+    """"… starred in which BBC sitcom in the 1990s?" over an undated encyclopedia (the period searched as words) was
+    refused: the article gives the sitcom's years, "(1992–1999)", never "1990s". Another decade still misses."""
+    text = "Gerald Hume is an English actor. He starred in the BBC sitcom Corner Pieces (1992–1999)."
+    actor = Passage("g", "Gerald Hume", "g.txt", "", text, 0, len(text))
+    assert not off_topic("Which BBC sitcom did Gerald Hume star in in the 1990s?", [actor])
+    assert off_topic("Which BBC sitcom did Gerald Hume star in in the 1970s?", [actor])
+    second = text.index("He starred")
+    assert names_what_is_asked("Which BBC sitcom did Hume star in in the 1990s?", actor, second, len(text))
+    assert not names_what_is_asked("Which BBC sitcom did Hume star in in the 1970s?", actor, second, len(text))
+
+
 def test_the_title_backs_no_claim_by_itself() -> None:
     """"She was fired from Brenmoor Chemicals" under the title "Court fines Brenmoor Chemicals …" had two of its
     three new words from the title: backed. The title's words are read as the question's; only "fired" is new."""
@@ -282,3 +294,22 @@ def test_the_title_backs_no_claim_by_itself() -> None:
     assert not checked.supported
     checked = check_answer("Voss was acquitted [1].", [ruling], "What happened to Anneke Voss?")
     assert checked.supported and checked.citations[0].passage == ruling
+
+
+def test_a_sentence_about_another_of_the_name_backs_nothing() -> None:
+    """"And how much was Brenmoor Plastics fined?" was answered "4.2 million euros": the fine of Brenmoor Chemicals,
+    whose article names the other company once, to say they are not related. A claim is backed neither by a sentence
+    about another thing of the name nor by the title of an article about it; the sentence naming the asked company
+    still reads as evidence, and the same claim about Brenmoor Chemicals still passes."""
+    text = ("A court fined Brenmoor Chemicals 4.2 million euros on Thursday. The company is not related to Brenmoor "
+            "Plastics, the packaging maker. Prosecutor Helen Carrick had asked for 6 million euros.")
+    ruling = Passage("r", "Court fines Brenmoor Chemicals 4.2 million euros", "r.txt", "", text, 0, len(text))
+    plastics = "How much was Brenmoor Plastics fined?"
+    assert not check_answer("It was fined 4.2 million euros [1].", [ruling], plastics).supported
+    assert check_answer("It was fined 4.2 million euros [1].", [ruling], "How much was Brenmoor Chemicals fined?"
+                        ).supported
+    evidence = find_evidence([plastics], [ruling], WordOverlap())
+    best = evidence.best[0]
+    assert "not related" in text[best.start:best.end]
+    assert {sentence.score for sentence in evidence.ranked[0] if "not related" not in text[sentence.start:sentence.end]
+            } == {0.0}

@@ -14,7 +14,7 @@ import pytest
 from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
 from rag.answer.prompts import QUOTED_OPENING
-from rag.answer.reader import claim_disagrees, confident, read_evidence, span_answer
+from rag.answer.reader import Reading, claim_disagrees, confident, read_evidence, span_answer, widened
 from rag.answer.retrieve import Retriever
 from rag.errors import ModelError
 from rag.models import span_reader
@@ -333,3 +333,20 @@ def test_a_short_question_found_only_faintly_is_answered_by_a_confident_span_alo
     assert answers["sure"].text.startswith("3 May [1]") and prompts["sure"] == []
     assert answers["unsure"].refused and prompts["unsure"] == []
     assert answers["long"].refused and prompts["long"] == []
+
+
+def test_a_span_cutting_a_name_is_widened_to_the_whole_name() -> None:
+    """The reader stopped short of a name's edges on held-out questions ("Museum" of "Museum of Independence",
+    "10" of "fewer than 10"): the answer becomes the whole entity the tagger found; a span inside no name, or one
+    already whole, is kept as read."""
+    sentence = "Objects are kept in the Museum of Independence, which employs fewer than 10 guides."
+    museum = sentence.index("Museum")
+    read = Reading(Span("Museum", museum, museum + 6, 0.5, 1.0), 0, 0, len(sentence))
+    names = [(museum - 4, sentence.index(",")), (sentence.index("fewer"), sentence.index(" guides"))]
+    assert widened(read, sentence, names).span.text == "Museum of Independence"
+    ten = sentence.index("10")
+    assert widened(Reading(Span("10", ten, ten + 2, 0.5, 1.0), 0, 0, len(sentence)), sentence,
+                   names).span.text == "fewer than 10"
+    guides = sentence.index("guides")
+    alone = Reading(Span("guides", guides, guides + 6, 0.5, 1.0), 0, 0, len(sentence))
+    assert widened(alone, sentence, names) is alone

@@ -76,6 +76,7 @@ from rag.answer.reader import (
     read_evidence,
     span_answer,
     span_text,
+    widened,
 )
 from rag.answer.retrieve import Retriever, TimedHits, stands_out
 from rag.answer.timeframe import outside_note, parse_as_of, with_as_of
@@ -765,9 +766,20 @@ class Assistant:
     def _span_answer(self, question: str, model_text: str, plan: _Plan, reading: Reading | None) -> Answer:
         """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""
         assert reading is not None
+        reading = self._whole_names(reading, plan.passages)
         checked = span_answer(reading, plan.passages, plan.evidence)
         return self._finished(Answer(question, checked.text, checked.citations, False, model_text,
                                      plan.query.search_text), plan)
+
+    def _whole_names(self, reading: Reading, passages: Sequence[Passage]) -> Reading:
+        """The reading with its span widened to the whole of each name the tagger finds it cutting through
+        (`widened`)."""
+        if not self.kinds.typing:
+            return reading
+        passage = passages[reading.passage_index]
+        (names,) = self.kinds.entities([passage.text[reading.sentence_start:reading.sentence_end]])
+        return widened(reading, passage.text[reading.sentence_start:reading.sentence_end],
+                       [(name.start, name.end) for name in names])
 
     def standalone_question(self, asked: Query | str, history: History) -> Query:
         """The question rewritten to stand alone when it leans on the conversation (see rag.answer.conversation):

@@ -31,6 +31,7 @@ from rag.text import (
     content_words,
     coverage,
     is_number,
+    names_another,
     specific_terms,
     split_sentences,
 )
@@ -113,9 +114,13 @@ def best_window(claim: str, passage: Passage, question: str = "", window: int = 
     True
     """
     sentences = [passage.text[span.start:span.end] for span in split_sentences(passage.text)] or [passage.text]
-    prefix = f"{passage.title}. " if passage.title else ""
-    windows = [prefix + " ".join(sentences[position:position + window])
-               for position in range(max(1, len(sentences) - window + 1))]
+    # A title or sentence about another thing of a name the question gives backs nothing about it ("Court fines
+    # Brenmoor Chemicals 4.2 million euros" for "How much was Brenmoor Plastics fined?"): `names_another`.
+    title = "" if names_another(question, passage.title) else passage.title
+    prefix = f"{title}. " if title else ""
+    about = [sentence for sentence in sentences if not names_another(question, sentence)]
+    windows = [prefix + " ".join(about[position:position + window])
+               for position in range(max(1, len(about) - window + 1))]
     # What the article is about backs no claim by itself ("She was fired from Brenmoor Chemicals", under the title
     # "Court fines Brenmoor Chemicals …", adds only "fired").
     topic = passage.title if question else ""
@@ -144,6 +149,23 @@ def _published_words(passage: Passage) -> str:
     return f"{' '.join(parts)} {month}"
 
 
+_DECADE = re.compile(r"(\d{3})0s")
+
+
+def covers(words: set[str], term: str) -> bool:
+    """Whether a text's `words` (its `content_words`) name a question's `term`: a decade ("1990s") is named by any
+    year of it too, as an encyclopedia gives it ("Corner Pieces (1992–1999)").
+
+    >>> covers({"1992", "1999", "corner"}, "1990s"), covers({"1989"}, "1990s"), covers({"corner"}, "corner")
+    (True, False, True)
+    """
+    if term in words:
+        return True
+    decade = _DECADE.fullmatch(term)
+    return decade is not None and any(len(word) == 4 and word[:3] == decade.group(1) and word.isdigit()
+                                      for word in words)
+
+
 def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     """The question's specific terms that none of the passages (title, text or date) mentions.
 
@@ -154,7 +176,7 @@ def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     words: set[str] = set()
     for passage in passages:
         words |= content_words(" ".join((passage.title, passage.text, _published_words(passage))))
-    return {term for term in specific_terms(question) if term not in words}
+    return {term for term in specific_terms(question) if not covers(words, term)}
 
 
 def off_topic(question: str, passages: Sequence[Passage]) -> bool:
@@ -201,8 +223,8 @@ def names_what_is_asked(question: str, passage: Passage, start: int, end: int) -
         return True
     before = [span for span in split_sentences(passage.text[:start]) if span.end <= start][-1:]
     read = content_words(" ".join((*(passage.text[span.start:span.end] for span in before), passage.text[start:end])))
-    pinned = {term for term in terms if pins(term)}
-    return pinned <= read and bool(terms & read)
+    return (all(covers(read, term) for term in terms if pins(term))
+            and any(covers(read, term) for term in terms))
 
 
 def is_refusal(text: str) -> bool:

@@ -37,7 +37,7 @@ from rag.models.entities import (
     wanted_kinds,
 )
 from rag.records import Passage
-from rag.text import SURFACE_WORD, Weights, content_words, coverage, split_sentences, weights_of
+from rag.text import SURFACE_WORD, Weights, content_words, coverage, names_another, split_sentences, weights_of
 from rag.thresholds import RANK_PENALTY, TYPE_BONUS
 
 
@@ -377,8 +377,12 @@ def judged_sentences(passages: Sequence[Passage], question: str,
     candidates = [Candidate(passages[index].title, passages[index].text[span.start:span.end], index)
                   for index, span in located]
     judgement = scorer.judge(question, candidates)
-    ranked = [Sentence(index, span.start, span.end, float(score))
-              for (index, span), score in zip(located, judgement.scores, strict=True)]
+    # A sentence about another thing of a name the question gives ("Brenmoor Chemicals" for "Brenmoor Plastics"),
+    # itself or by its article's title, answers nothing about it, however well its other words match: it scores
+    # nothing.
+    ranked = [Sentence(index, span.start, span.end,
+                       0.0 if names_another(question, f"{candidate.title}. {candidate.sentence}") else float(score))
+              for (index, span), candidate, score in zip(located, candidates, judgement.scores, strict=True)]
     ranked.sort(key=lambda sentence: (-sentence.score, sentence.passage_index, sentence.start))
     return ranked, judgement.answerable
 

@@ -15,12 +15,14 @@ Only one-part questions are read: a two-part question is answered part by part, 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from rag.answer.cite import Checked
 from rag.answer.evidence import Evidence
+from rag.answer.hops import whole_name
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
 from rag.text import words
@@ -113,6 +115,24 @@ def span_text(span: Span) -> str:
     """
     text = " ".join(span.text.split()).rstrip(",;:")
     return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -> Reading:
+    """The reading with its span widened to the whole of each name (`names`: the tagger's entity offsets in its
+    `sentence`) it cuts through (`rag.answer.hops.whole_name`): the reader may stop short of a name's edges ("San
+    Diego" of "the Port of San Diego", "10" of "fewer than 10"), and a cut name says something else. A leading
+    "the" the reader took is kept.
+
+    >>> sentence = "The second busiest port is the Port of San Diego."
+    >>> widened(Reading(Span("San Diego", 39, 48, 0.6, 1.0), 0, 0, 49), sentence, [(27, 48)]).span.text
+    'Port of San Diego'
+    """
+    start, end = whole_name(sentence, reading.span.start, reading.span.end, names)
+    start = min(start, reading.span.start)
+    if (start, end) == (reading.span.start, reading.span.end):
+        return reading
+    return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
+                                                                 end=end))
 
 
 def span_answer(reading: Reading, passages: Sequence[Passage], evidence: Evidence | None = None) -> Checked:
