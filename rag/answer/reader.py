@@ -22,10 +22,10 @@ from typing import Protocol, runtime_checkable
 
 from rag.answer.cite import Checked
 from rag.answer.evidence import Evidence
-from rag.answer.hops import whole_name
+from rag.answer.hops import PREPOSITIONS, whole_name
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
-from rag.text import words
+from rag.text import STOP_WORDS, words
 from rag.thresholds import SPAN_ANSWER_THRESHOLD, SPAN_CHECK_THRESHOLD
 
 READ_SENTENCES = 2
@@ -117,6 +117,9 @@ def span_text(span: Span) -> str:
     return text[:1].upper() + text[1:] if text[:1].islower() else text
 
 
+_OPENING_MARKS = "\"'“‘«([{"
+
+
 def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -> Reading:
     """The reading with its span widened to the whole of each name (`names`: the tagger's entity offsets in its
     `sentence`) it cuts through (`rag.answer.hops.whole_name`): the reader may stop short of a name's edges ("San
@@ -126,9 +129,23 @@ def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -
     >>> sentence = "The second busiest port is the Port of San Diego."
     >>> widened(Reading(Span("San Diego", 39, 48, 0.6, 1.0), 0, 0, 49), sentence, [(27, 48)]).span.text
     'Port of San Diego'
+    >>> sentence = 'It was called "Phoenix City" over the last 21,000 years through the ages.'
+    >>> widened(Reading(Span("Phoenix", 15, 22, 0.6, 1.0), 0, 0, 74), sentence, [(14, 27)]).span.text
+    'Phoenix City'
+    >>> widened(Reading(Span("21,000 years", 43, 55, 0.6, 1.0), 0, 0, 74), sentence, [(34, 63)]).span.text
+    'last 21,000 years'
     """
     start, end = whole_name(sentence, reading.span.start, reading.span.end, names)
     start = min(start, reading.span.start)
+    # What the tagger's edges add beyond a name is left out: an opening quote mark or bracket ('"Phoenix City'),
+    # a closing word that only joins ("the last 21,000 years through").
+    while start < reading.span.start and (sentence[start] in _OPENING_MARKS or sentence[start].isspace()):
+        start += 1
+    while end > reading.span.end:
+        last = sentence[:end].rstrip().rsplit(None, 1)
+        if len(last) < 2 or last[1].lower() not in STOP_WORDS | PREPOSITIONS:
+            break
+        end = max(len(last[0].rstrip()), reading.span.end)
     if (start, end) == (reading.span.start, reading.span.end):
         return reading
     return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
