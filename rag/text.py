@@ -185,12 +185,17 @@ _NAME_OPENERS = frozenset({"The", "A", "An", "This", "That", "These", "Those", "
 """Capitalised words that open a sentence rather than a name ("The Brenmoor hills", "Besides the fine")."""
 
 
+_POSSESSIVE = re.compile(r"['’]s\b")
+
+
 def name_runs(text: str, skip_first: bool = False) -> list[list[str]]:
     """The stemmed words of each run of capitalised words in `text`, in order (joined by "of", "the", "&"…: "Bank of
     Ostrevia"), a sentence opener left out; `skip_first` leaves out the text's first word (a question's "Who").
 
     >>> name_runs("Besides the fine, Brenmoor Chemicals paid the Bank of Ostrevia's fee.")
     [['brenmoor', 'chemic'], ['bank', 'ostrevia']]
+    >>> name_runs("Who funds the IPCC's Deputy Secretary?", skip_first=True)
+    [['ipcc'], ['deputi', 'secretari']]
     """
     runs = []
     for match in _NAME_RUN.finditer(text):
@@ -199,9 +204,11 @@ def name_runs(text: str, skip_first: bool = False) -> list[list[str]]:
             found = found[1:]
         while found and found[0] in _NAME_OPENERS:
             found = found[1:]
-        terms = tokenize(" ".join(found))
-        if terms:
-            runs.append(terms)
+        # A possessive ends a name: "the IPCC's Deputy Secretary" is the IPCC and its deputy secretary.
+        for part in _POSSESSIVE.split(" ".join(found)):
+            terms = tokenize(part)
+            if terms:
+                runs.append(terms)
     return runs
 
 
