@@ -54,7 +54,7 @@ from rag.answer.evidence import (
     SentenceScorer,
     find_evidence,
 )
-from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge, whole_name
+from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge
 from rag.answer.links import anchored_passages, linked, linked_passages
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
@@ -693,10 +693,10 @@ class Assistant:
 
     def first_hop(self, asked: str | Query, hops: HopPlan, k: int | None = None) -> FirstHop:
         """The first hop of a two-hop question (`hops.first`, asked as a question of the rules): its passages, the
-        span the reader finds in their evidence, widened to a whole name (`whole_name`), and the first gate that
-        stops it from being the bridge: no relevant passage, no span, a span below `SPAN_CHECK_THRESHOLD`, evidence
-        below `refusal_threshold`, a span naming nothing new (`usable_bridge`), a sentence not of the kind asked
-        (`AnswerKinds.fits`)."""
+        span the reader finds in their evidence, widened to a whole name (`_whole_names`, as a span answer is), and
+        the first gate that stops it from being the bridge: no relevant passage, no span, a span below
+        `SPAN_CHECK_THRESHOLD`, evidence below `refusal_threshold`, a span naming nothing new (`usable_bridge`), a
+        sentence not of the kind asked (`AnswerKinds.fits`)."""
         asked = self.query(asked)
         reader = self.reader
         if reader is None:
@@ -711,10 +711,7 @@ class Assistant:
         if reading is None:
             return FirstHop(passages, evidence.answerable, stopped="reader found no span")
         sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-        (names,) = self.kinds.entities([sentence]) if self.kinds.typing else ((),)
-        start, end = whole_name(sentence, reading.span.start, reading.span.end,
-                                [(name.start, name.end) for name in names])
-        read = span_text(dataclasses.replace(reading.span, text=sentence[start:end]))
+        read = span_text(self._whole_names(reading, passages).span)
         stopped = ""
         if reading.span.probability < SPAN_CHECK_THRESHOLD:
             stopped = f"span chance below {SPAN_CHECK_THRESHOLD}"
