@@ -34,6 +34,8 @@ from tests.conftest import write
     ("The director of the romantic comedy 'Big Stone Gap' is based in what New York city?",
      "Who is the director of the romantic comedy 'Big Stone Gap'?", "Rollo is based in what New York city?"),
     ("What year did the lead singer of Queen die?", "Who is the lead singer of Queen?", "What year did Rollo die?"),
+    ("What position did the winner of the 2009 Calloway Medal play?", "Who is the winner of the 2009 Calloway Medal?",
+     "What position did Rollo play?"),
     ("Which city was the wife of Barack Obama born in?", "Who is the wife of Barack Obama?",
      "Which city was Rollo born in?"),
     ("The American actor who starred in Dune was born in which year?", "Who starred in Dune?",

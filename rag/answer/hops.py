@@ -59,13 +59,15 @@ NOT_MODIFIERS = frozenset({"first", "second", "third", "last", "only", "same", "
 such a description is what a one-hop question asks about, not a bridge; and "the one" is a noun of its own."""
 
 ROLES = frozenset({"director", "author", "writer", "founder", "co-founder", "creator", "singer", "star", "owner",
-                   "captain", "president", "father", "mother", "wife", "husband", "son", "daughter", "brother",
-                   "sister", "producer", "composer", "frontman", "vocalist", "screenwriter", "coach", "designer",
-                   "architect", "inventor", "narrator", "presenter", "host", "editor", "publisher", "developer",
-                   "chairman", "ceo", "manager", "head", "leader", "illustrator", "novelist", "poet", "playwright",
-                   "drummer", "guitarist", "bassist", "lyricist", "protagonist"})
-"""People a description "the <role> of <something named>" picks out ("the director of the film Big Stone Gap"); lower
-case only: "the President of Warsaw" is a title the articles name as such."""
+                   "winner", "recipient", "holder", "champion", "laureate", "captain", "president", "father",
+                   "mother", "wife", "husband", "son", "daughter", "brother", "sister", "producer", "composer",
+                   "frontman", "vocalist", "screenwriter", "coach", "designer", "architect", "inventor", "narrator",
+                   "presenter", "host", "editor", "publisher", "developer", "chairman", "ceo", "manager", "head",
+                   "leader", "illustrator", "novelist", "poet", "playwright", "drummer", "guitarist", "bassist",
+                   "lyricist", "protagonist"})
+"""People a description "the <role> of <something named>" picks out ("the director of the film Big Stone Gap", "the
+winner of the 2009 Calloway Medal"); lower case only: "the President of Warsaw" is a title the articles name as
+such."""
 
 NAME_JOINERS = frozenset({"of", "the", "and", "de", "in", "for", "a", "an", "on", "to", "&", "van", "von", "der",
                           "da", "di", "du", "la", "le"})
