@@ -15,6 +15,7 @@ A term is a word folded to lower case without accents, not a stop word, Snowball
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import threading
 import unicodedata
@@ -231,11 +232,14 @@ def names_another(question: str, text: str) -> bool:
     >>> names_another("Who chairs the Tessel Anglers' Association?", "It polluted the River Tessel.")
     False
     """
+    names = _question_names(question)
+    if not names:
+        return False
     words = content_words(text)
     others = name_runs(text)
-    for name in name_runs(question, skip_first=True):
+    for name in names:
         missing = set(name) - words
-        if len(set(name)) < 2 or not missing:
+        if not missing:
             continue
         for run in others:
             extra = set(run) - set(name)
@@ -243,6 +247,13 @@ def names_another(question: str, text: str) -> bool:
                     and not any(_spelt_alike(word, lacking) for word in extra for lacking in missing)):
                 return True
     return False
+
+
+@functools.lru_cache(maxsize=256)
+def _question_names(question: str) -> tuple[tuple[str, ...], ...]:
+    """The question's names of two or more distinct words (`name_runs`), read once per question: `names_another`
+    is asked of every sentence of every retrieved passage."""
+    return tuple(tuple(name) for name in name_runs(question, skip_first=True) if len(set(name)) >= 2)
 
 
 def _spelt_alike(first: str, second: str) -> bool:
