@@ -84,6 +84,10 @@ led the Normans was who?" asks for the description itself."""
 
 COPULAS = frozenset({"is", "was", "are", "were"})
 
+PARTICLES = frozenset({"up", "down", "out", "off", "over", "away", "back", "apart", "together", "along", "around"})
+"""Words closing a phrasal verb ("break *up*", "set *off*"): kept with the question's closing verb, as a preposition
+is ("play *in*")."""
+
 # Words with a participle's ending ("founded", "written", "known"), the irregular participles of `IRREGULAR_VERBS`,
 # and "born", which no past tense there gives: questions say "When was … born?", not "Who bore …?".
 PARTICIPLE = r"[a-z]+(?:ed|en|wn)|born|" + "|".join(sorted(set(IRREGULAR_VERBS.values())))
@@ -172,6 +176,10 @@ def _clause_end(words: list[str], after_auxiliary: bool) -> int:
     6
     >>> _clause_end("is the President of Egypt".split(), False)
     5
+    >>> _clause_end("recorded Cold Cathedral break up".split(), True)
+    3
+    >>> _clause_end("designed the Varnhem Concert Hall".split(), True)
+    5
     >>> _clause_end("is the largest company to end its service".split(), False), _clause_end(
     ...     "is planned to be a part of the rail".split(), False)
     (4, 9)
@@ -183,11 +191,11 @@ def _clause_end(words: list[str], after_auxiliary: bool) -> int:
         if (word.lower() == "to" and words[0].lower() in FINITE | {"am"} and index + 1 < len(words)
                 and words[index + 1].lower() != "be" and not words[index - 1].lower().endswith("ed")):
             return index
-    if not after_auxiliary or len(words) < 2:
-        return len(words)
+    if not after_auxiliary or len(words) < 2 or (_capitalised(words[-1]) and _capitalised(words[-2])):
+        return len(words)  # a question's closing verb is never inside a name: "… designed the Varnhem Concert Hall?"
     end = len(words) - 1
-    if end > 1 and words[end].lower() in NAME_JOINERS - {"the", "a", "an", "and", "&"}:
-        end -= 1  # "Which stadium did the team that won the cup *play in*?": the verb and its preposition
+    if end > 1 and words[end].lower() in (NAME_JOINERS | PARTICLES) - {"the", "a", "an", "and", "&"}:
+        end -= 1  # "Which stadium did the team that won the cup *play in*?", "… *break up*?": the verb and its word
     if end > 1 and words[end - 1].lower() == "to":
         end -= 1
         if end > 1 and words[end - 1].lower().endswith("ed"):
