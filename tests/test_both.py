@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.comparisons import both_opening, both_plan, comparison_plan, comparison_text
+from rag.answer.comparisons import (
+    both_opening,
+    both_plan,
+    comparison_opening,
+    comparison_plan,
+    comparison_text,
+    same_opening,
+    same_plan,
+)
+from rag.models.entities import Entity, corrected
 from tests.test_hops import BAKERY, indexed
 
 
@@ -90,6 +99,38 @@ def test_yes_only_when_each_answer_or_quote_holds_it_no_only_on_another_country(
                         ("", "Rita Oms is a Dutch film director and screenwriter.")) == (
         "Yes: both film directors [1], [2].")
     assert both_opening(directors, ("A film director [1].", "A screenwriter [2]."), (1, 2)) == ""  # no "no"
+
+
+def test_a_nationality_says_its_country_and_a_lead_sentence_gives_the_value() -> None:
+    lochs = both_plan("Are Loch Orvel and Tamsin Water both located in Scotland?")
+    same = same_plan("Were Brannock Hale and Teodor Wisla of the same nationality?")
+    assert lochs is not None and same is not None
+    # "in the Scottish Borders" says "in Scotland", in the answer or a sentence shown with it
+    assert both_opening(lochs, ("Highland, Scotland [1].", "Fly fishing [2]."), (1, 2),
+                        ("", "Tamsin Water is a reservoir in the Scottish Borders.")) == (
+        "Yes: both located in Scotland [1], [2].")
+    assert both_opening(lochs, ("Highland, Scotland [1].", "Fly fishing [2]."), (1, 2),
+                        ("", "Tamsin Water is a reservoir near Carlisle.")) == ""
+    # a quoted lead sentence's nationality is the part's value; a nationality and its country are one
+    hale = 'The articles say: "Brannock Hale (March 3, 1932 - June 9, 2004) was an American film director." [1]'
+    assert same_opening(same, (hale, "Polish [2]."), (1, 2)) == (
+        "No: Brannock Hale American [1], against Teodor Wisla Polish [2].")
+    assert same_opening(same, (hale, "United States [2]."), (1, 2)) == "Yes: both American [1], [2]."
+    assert same_opening(same, ('The articles say: "He directed westerns." [1]', "Polish [2]."), (1, 2)) == ""
+    assert same_opening(same, ("I don't know.", "Polish [2]."), (1, 2)) == ""
+
+
+def test_a_life_span_is_a_date_and_an_ensemble_a_count() -> None:
+    sentence = "Petr Holub (1898–1966) was a Czech composer."
+    assert corrected(sentence, [Entity("1898–1966", "CARDINAL", 12, 21)])[0].kind == "DATE"
+    assert corrected("It seats 1500–2000 people.", [Entity("1500–2000", "CARDINAL", 9, 18)])[0].kind == "CARDINAL"
+    born = comparison_plan("Who was born first, Anselm Greaves or Petr Holub?")
+    bands = comparison_plan("Which band has more members, Hollow Pines or The Tinderbox Union?")
+    assert born is not None and bands is not None
+    assert comparison_opening(born, ("14 February 1903 [1].", f'The articles say: "{sentence}" [2]'), (1, 2)) == (
+        "Petr Holub was born first: 1898 [2], against 1903 [1].")
+    assert comparison_opening(bands, ("An American folk rock quartet [1].", "Seven [2]."), (1, 2)).startswith(
+        "The Tinderbox Union has more members")
 
 
 def test_a_both_answer_opens_with_the_verdict_then_what_it_does_not_say() -> None:

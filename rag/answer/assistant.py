@@ -615,7 +615,10 @@ class Assistant:
         numbers = {citation.passage: citation.number for citation in citations}
         markers = [numbers[answer.citations[0].passage] if answer.citations else 0 for answer in answers]
         if not any(answer.refused for answer in answers):
-            quotes = [" ".join(citation.quote for citation in answer.citations) for answer in answers]
+            # every sentence shown with an answer counts (the reader's span may come from a sentence beside the one
+            # that says it: "Fly fishing" beside "Tamsin Water is a reservoir in the Scottish Borders")
+            quotes = [" ".join(quote for citation in answer.citations for quote in citation.quotes)
+                      for answer in answers]
             text = comparison_text(compared, (answers[0].text, answers[1].text), (markers[0], markers[1]), text,
                                    (quotes[0], quotes[1]))
         yield from self._joined(asked, answers, text, citations)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from rag.answer.hops import AUXILIARIES
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
+from rag.models.entities import ENSEMBLES
 from rag.text import IRREGULAR_VERBS, STOP_WORDS, base_of, content_words, fold, past_of
 
 _COMPARISON = re.compile(r"(?P<head>(?:which|who|what)\b[^,]*?)\s*,\s*(?P<first>[^,]+?)\s+or\s+(?P<second>[^,]+?)"
@@ -230,37 +231,74 @@ def same_plan(question: str) -> ComparisonPlan | None:
 
 
 def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int]) -> str:
-    """Whether the two short answers of a yes/no comparison (`same_plan`) name the same value: "Yes: both …" or
-    "No: …, against …" (two different nationalities or countries only: `_named`); "" when either is no short answer
-    (a quote, a refusal, over `SHORT_VALUE` words) to compare, or no such pair.
+    """Whether the two answers of a yes/no comparison (`same_plan`) name the same value: "Yes: both …" or "No: …,
+    against …"; "" when either is a refusal, or no value to compare. A short answer (up to `SHORT_VALUE` words) is
+    its value; for a nationality or a country, so is the first one a quoted answer names (a lead sentence says it
+    in passing: "… (1932–2004) was an American film director, …"), and a nationality is the same as its country
+    ("American" and "United States"). "No" only between two nationalities or countries (`_named`): a city may lie
+    in the other's country.
 
     >>> plan = same_plan("Were Scott Derrickson and Ed Wood of the same nationality?")
     >>> same_opening(plan, ("American [1].", "He was an American filmmaker [2]."), (1, 2))
     'Yes: both American [1], [2].'
     >>> same_opening(plan, ("American [1].", "British [2]."), (1, 2))
     'No: Scott Derrickson American [1], against Ed Wood British [2].'
-    >>> same_opening(plan, ("American [1].", "United States [2]."), (1, 2)), same_opening(
-    ...     plan, ("French [1].", "Ohio [2]."), (1, 2))
-    ('', '')
+    >>> same_opening(plan, ('The articles say: "Ed Wood (1924–1978) was an American filmmaker." [1]',
+    ...                     "United States [2]."), (1, 2))
+    'Yes: both American [1], [2].'
+    >>> same_opening(plan, ("French [1].", "Ohio [2]."), (1, 2))
+    ''
     """
-    if any(answer.strip().startswith((QUOTED_OPENING, CANNOT_ANSWER)) for answer in answers):
+    if any(answer.strip().startswith(CANNOT_ANSWER) for answer in answers):
         return ""
-    values = [strip_markers(answer).rstrip(" .") for answer in answers]
-    if any(not value or len(value.split()) > SHORT_VALUE for value in values):
+    national = plan.same in {"nationality", "country", "citizenship"}
+    values = [_value_of(strip_markers(answer).strip(), national) for answer in answers]
+    if any(not value for value in values):
         return ""
+    if national:
+        # every country a quoted sentence names counts ("a Canadian-born American actor"): a "No" needs no overlap
+        countries = [_countries_said(strip_markers(answer)) for answer in answers]
+        if countries[0] and countries[1]:
+            shown = next((value for value in values if _named(value, "nationality")), values[0])
+            if countries[0] & countries[1]:
+                return f"Yes: both {shown} [{markers[0]}], [{markers[1]}]."
+            return (f"No: {plan.entities[0]} {values[0]} [{markers[0]}], against {plan.entities[1]} {values[1]} "
+                    f"[{markers[1]}].")
     named = content_words(" ".join(plan.entities)) | content_words(plan.same)
     said = [content_words(value) - named for value in values]
-    if not said[0] or not said[1]:
+    if not said[0] or not said[1] or any(value.startswith(QUOTED_OPENING) for value in values):
         return ""
     if said[0] & said[1]:
         shared = next(word for word in values[0].split() if content_words(word) & said[1])
         return f"Yes: both {shared} [{markers[0]}], [{markers[1]}]."
-    # "No" only between two nationalities or two countries the lists know: "American" and "United States" are
-    # different words for one country, and a region or a city may lie in the other's country.
-    if not any(_named(values[0], kind) and _named(values[1], kind) for kind in ("nationality", "place")):
-        return ""
-    return (f"No: {plan.entities[0]} {values[0]} [{markers[0]}], against {plan.entities[1]} {values[1]} "
-            f"[{markers[1]}].")
+    return ""
+
+
+def _value_of(answer: str, national: bool) -> str:
+    """The value a part's answer gives: the answer itself when short (up to `SHORT_VALUE` words); for a nationality
+    or country (`national`), the first one named, by the answer or the sentence it quotes; else "".
+
+    >>> _value_of("American.", False), _value_of('The articles say: "He was a Polish film director."', True)
+    ('American', 'Polish')
+    >>> _value_of('The articles say: "He was a film director."', True)
+    ''
+    """
+    value = answer.rstrip(" .")
+    if national:
+        named = [*_named(value, "nationality"), *_named(value, "place")]
+        if named and (value.startswith(QUOTED_OPENING) or len(value.split()) > SHORT_VALUE):
+            return min(named, key=value.index)
+    return value if value and len(value.split()) <= SHORT_VALUE else ""
+
+
+def _countries_said(text: str) -> set[str]:
+    """The countries (folded) `text` names, by name or by a nationality (`COUNTRIES_OF`).
+
+    >>> sorted(_countries_said("a reservoir in the Scottish Borders")), sorted(_countries_said("Ohio, United States"))
+    (['scotland', 'united kingdom'], ['united states'])
+    """
+    found = {fold(name) for name in _named(text, "place")}
+    return found | {country for name in _named(text, "nationality") for country in COUNTRIES_OF[fold(name)]}
 
 
 SHORT_VALUE = 6
@@ -301,11 +339,28 @@ thailand tunisia turkey uganda ukraine uruguay venezuela vietnam wales yemen zam
 COUNTRY_NAMES = frozenset({"united states", "united kingdom", "new zealand", "south africa", "south korea",
                            "north korea", "saudi arabia", "sri lanka", "costa rica", "czech republic"})
 
-DEMONYMS = frozenset("""american argentine australian austrian belgian brazilian british bulgarian canadian chilean
-chinese colombian croatian cuban czech danish dutch egyptian english estonian filipino finnish french german greek
-hungarian icelandic indian indonesian iranian iraqi irish israeli italian jamaican japanese korean latvian
-lithuanian mexican moroccan nigerian norwegian pakistani peruvian polish portuguese romanian russian scottish
-serbian slovak slovenian spanish swedish swiss syrian thai turkish ukrainian venezuelan vietnamese welsh""".split())
+COUNTRIES_OF = {
+    "american": ("united states",), "argentine": ("argentina",), "australian": ("australia",),
+    "austrian": ("austria",), "belgian": ("belgium",), "brazilian": ("brazil",), "british": ("united kingdom",),
+    "bulgarian": ("bulgaria",), "canadian": ("canada",), "chilean": ("chile",), "chinese": ("china",),
+    "colombian": ("colombia",), "croatian": ("croatia",), "cuban": ("cuba",), "czech": ("czech republic", "czechia"),
+    "danish": ("denmark",), "dutch": ("netherlands",), "egyptian": ("egypt",),
+    "english": ("england", "united kingdom"), "estonian": ("estonia",), "filipino": ("philippines",),
+    "finnish": ("finland",), "french": ("france",), "german": ("germany",), "greek": ("greece",),
+    "hungarian": ("hungary",), "icelandic": ("iceland",), "indian": ("india",), "indonesian": ("indonesia",),
+    "iranian": ("iran",), "iraqi": ("iraq",), "irish": ("ireland",), "israeli": ("israel",), "italian": ("italy",),
+    "jamaican": ("jamaica",), "japanese": ("japan",), "korean": ("korea", "south korea"), "latvian": ("latvia",),
+    "lithuanian": ("lithuania",), "mexican": ("mexico",), "moroccan": ("morocco",), "nigerian": ("nigeria",),
+    "norwegian": ("norway",), "pakistani": ("pakistan",), "peruvian": ("peru",), "polish": ("poland",),
+    "portuguese": ("portugal",), "romanian": ("romania",), "russian": ("russia",),
+    "scottish": ("scotland", "united kingdom"), "serbian": ("serbia",), "slovak": ("slovakia",),
+    "slovenian": ("slovenia",), "spanish": ("spain",), "swedish": ("sweden",), "swiss": ("switzerland",),
+    "syrian": ("syria",), "thai": ("thailand",), "turkish": ("turkey",), "ukrainian": ("ukraine",),
+    "venezuelan": ("venezuela",), "vietnamese": ("vietnam",), "welsh": ("wales", "united kingdom")}
+"""Nationalities and the countries each says (folded): "Tamsin Water is in the Scottish Borders" says it is in
+Scotland, and "American" and "United States" are one answer to "the same nationality?"."""
+
+DEMONYMS = frozenset(COUNTRIES_OF)
 """Nationalities: "No" to "Are A and B both American?" only when an answer names another of these."""
 
 
@@ -525,6 +580,10 @@ def both_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
     'No: Lake Arlen is in Canada [1], but Lake Morrow is in the United States [2].'
     >>> both_opening(plan, ("Manitoba, Canada [1].", "Ontario [2]."), (1, 2))
     ''
+    >>> plan = both_plan("Are Loch Orvel and Tamsin Water both located in Scotland?")
+    >>> both_opening(plan, ("Highland, Scotland [1].", "Edinburgh [2]."), (1, 2),
+    ...              ("", "Tamsin Water is a reservoir in the Scottish Borders."))
+    'Yes: both located in Scotland [1], [2].'
     """
     predicate = plan.predicate
     if predicate is None or any(answer.strip().startswith(CANNOT_ANSWER) for answer in answers):
@@ -532,6 +591,9 @@ def both_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
     wanted = predicate.affirming
     said = [content_words(strip_markers(answer)) | content_words(quote)
             for answer, quote in zip(answers, quotes, strict=True)]
+    if predicate.kind == "place":  # "in the Scottish Borders" says "in Scotland"
+        said = [words | content_words(" ".join(_countries_said(f"{answer} {quote}")))
+                for words, answer, quote in zip(said, answers, quotes, strict=True)]
     if wanted and all(wanted <= words for words in said):
         return f"Yes: both {predicate.text} [{markers[0]}], [{markers[1]}]."
     if predicate.kind not in {"place", "nationality"} or not _named(predicate.value, predicate.kind):
@@ -578,10 +640,12 @@ def measure(text: str, by_year: bool) -> Measure | None:
     (Measure(value=1200.0, shown='1,200 members'), 'Five members')
     >>> measure("A 1,500-metre course [1].", False).shown, measure("86 and more [1].", False).shown
     ('1,500-metre', '86')
+    >>> measure("An American folk rock quartet [2].", False)
+    Measure(value=4.0, shown='a quartet')
     >>> measure("In the spring [1].", True) is None
     True
     """
-    words = "|".join(NUMBER_WORDS)
+    words = "|".join((*NUMBER_WORDS, *ENSEMBLES))
     pattern = r"\b(?:1\d{3}|20\d{2})\b" if by_year else rf"\b\d[\d,]*(?:\.\d+)?\b|\b(?:{words})\b"
     plain = strip_markers(text)
     found = re.search(pattern, plain, re.IGNORECASE)
@@ -590,6 +654,8 @@ def measure(text: str, by_year: bool) -> Measure | None:
     number = found.group(0)
     unit = None if by_year else re.match(r"(?:-|\s)([A-Za-z%°]+)", plain[found.end():])
     shown = plain[found.start():found.end() + unit.end()] if unit and unit[1].lower() not in STOP_WORDS else number
+    if number.lower() in ENSEMBLES:
+        return Measure(float(ENSEMBLES[number.lower()]), f"a {number.lower()}")
     return Measure(float(NUMBER_WORDS.get(number.lower(), 0) or number.replace(",", "")), shown)
 
 
