@@ -331,6 +331,30 @@ def base_of(participle: str) -> str:
 
 # A sentence ends at . ! ? (or …) plus closing quotes/brackets, followed by white space. Abbreviations
 # such as "Dr." and single initials ("J. Smith") are rejoined afterwards.
+_DATELINE = re.compile(
+    r"\s*[A-Z][A-Z'’.\-]+(?:[ ,]+[A-Z][A-Z'’.\-]+)*(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)*)?"  # the city
+    r"(?:(?:,\s*|\s+)(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
+    r"\s*(?:\([^()\n]{1,40}\))?\s*[-–—]{1,2}\s+")
+
+
+def dateline_end(text: str) -> int:
+    """Where a news article's dateline ends ("MARBURY, March 5 (Wire Service) - …", "LONDON (Reuters) — …"), or 0
+    when `text` opens with none: a city in capitals, then a date or the agency in brackets, then a dash. Its place,
+    date and agency say where and when the report was filed, not what it reports: a who-question is not answered by
+    the agency, nor a when-question by the filing date.
+
+    >>> text = "MARBURY, March 5 (Wire Service) - A court fined Brenmoor."
+    >>> text[dateline_end(text):]
+    'A court fined Brenmoor.'
+    >>> dateline_end("LONDON (Reuters) — Shares fell."), dateline_end("NASA - the agency said."), dateline_end("A.")
+    (19, 0, 0)
+    """
+    match = _DATELINE.match(text)
+    if match is None or not re.search(r"\d|\(", match.group(0)):
+        return 0  # a city and a dash alone may be a heading ("NASA - the agency said")
+    return match.end()
+
+
 _SENTENCE_END = re.compile(r"""[.!?\u2026]+["'\u2019\u201d)\]]*(?=\s)""")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _ABBREVIATIONS = frozenset(

