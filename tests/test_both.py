@@ -120,6 +120,21 @@ def test_a_nationality_says_its_country_and_a_lead_sentence_gives_the_value() ->
     assert same_opening(same, ("I don't know.", "Polish [2]."), (1, 2)) == ""
 
 
+def test_no_to_both_of_a_role_only_when_a_lead_sentence_gives_another() -> None:
+    architects = both_plan("Are Vesna Kordic and Petra Aalto both architects?")
+    directors = both_plan("Were Anna Pell and Rita Oms both film directors?")
+    assert architects is not None and directors is not None
+    aalto = "Petra Aalto (born 1964) is a Finnish furniture designer."
+    assert both_opening(architects, ("Croatian architect [1].", "Designer [2]."), (1, 2), ("", aalto)) == (
+        "No: Petra Aalto is a Finnish furniture designer [2].")
+    # not when neither is said to be one, nor for a kindred role, nor for "a member of"
+    assert both_opening(architects, ("Croatian [1].", "Designer [2]."), (1, 2), ("", aalto)) == ""
+    assert both_opening(directors, ("A film director [1].", "Filmmaker [2]."), (1, 2),
+                        ("", "Rita Oms is an American filmmaker.")) == ""
+    assert both_opening(directors, ("A film director [1].", "Member [2]."), (1, 2),
+                        ("", "Rita Oms was a member of the Dutch Film Academy.")) == ""
+
+
 def test_a_life_span_is_a_date_and_an_ensemble_a_count() -> None:
     sentence = "Petr Holub (1898–1966) was a Czech composer."
     assert corrected(sentence, [Entity("1898–1966", "CARDINAL", 12, 21)])[0].kind == "DATE"

@@ -596,6 +596,8 @@ def both_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
                 for words, answer, quote in zip(said, answers, quotes, strict=True)]
     if wanted and all(wanted <= words for words in said):
         return f"Yes: both {predicate.text} [{markers[0]}], [{markers[1]}]."
+    if predicate.kind == "noun":
+        return _another_role(plan, predicate, answers, quotes, said, markers)
     if predicate.kind not in {"place", "nationality"} or not _named(predicate.value, predicate.kind):
         return ""  # "No" only between two countries or nationalities: "Ontario" is no "no" to "in Canada"
     link = predicate.text[:-len(predicate.value)]  # "in ", "born in ", "" for a nationality
@@ -620,6 +622,63 @@ def both_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
     if not different:
         return ""
     return f"No: {(', but ' if affirmed else ', and ').join(clauses)}."
+
+
+_DEFINED_AS = re.compile(r"\b(?:is|was)\s+(?:an?|the)\s+(?P<what>(?:[\w-]+\s+){0,3}?(?P<noun>[a-z]+))\b"
+                         r"(?=\s*(?:[.,;]|and\b|who\b|from\b|in\b|based\b|known\b|$))")
+"""What a lead sentence defines its subject as: "Petra Aalto (born 1964) is a *Finnish furniture designer*."."""
+
+
+ROLE_KIN = (frozenset({"director", "filmmaker", "producer"}),
+            frozenset({"writer", "author", "novelist", "poet", "playwright", "screenwriter", "essayist", "journalist",
+                       "lyricist"}),
+            frozenset({"singer", "vocalist", "musician", "songwriter", "rapper", "composer", "guitarist",
+                       "drummer", "bassist", "pianist"}),
+            frozenset({"actor", "actress", "comedian", "performer", "entertainer"}),
+            frozenset({"politician", "statesman", "senator", "diplomat", "lawyer", "minister"}),
+            frozenset({"player", "footballer", "cricketer", "athlete", "sportsman", "sportswoman"}))
+"""Roles a lead sentence may give for the one a question asks ("an American filmmaker" for "film directors"): a
+sentence giving one of the same group is no "no"."""
+
+
+def _kin(first: str, second: str) -> bool:
+    """
+    >>> _kin("filmmaker", "director"), _kin("designer", "novelist")
+    (True, False)
+    """
+    return first == second or any(first in group and second in group for group in ROLE_KIN)
+
+
+def _another_role(plan: ComparisonPlan, predicate: Predicate, answers: tuple[str, str], quotes: tuple[str, str],
+                  said: list[set[str]], markers: tuple[int, int]) -> str:
+    """"No" to "Are A and B both architects?" when one of them is said to be one and the other's own answer or
+    quoted lead sentence defines it by another role, not of the same group (`ROLE_KIN`: "is a Finnish furniture
+    designer"); "" otherwise (silence, a kindred role or another kind of noun is no "no").
+
+    >>> plan = both_plan("Are Vesna Kordic and Petra Aalto both architects?")
+    >>> both_opening(plan, ("Croatian architect [1].", "A designer [2]."), (1, 2),
+    ...              ("", "Petra Aalto (born 1964) is a Finnish furniture designer."))
+    'No: Petra Aalto is a Finnish furniture designer [2].'
+    >>> both_opening(plan, ("Croatian architect [1].", "Helsinki [2]."), (1, 2), ("", "She lives in Helsinki."))
+    ''
+    >>> both_opening(plan, ("Croatian architect [1].", "A member [2]."), (1, 2), ("", "She is a member of Odd."))
+    ''
+    """
+    asked = _singular(predicate.text.split()[-1].lower())
+    wanted = predicate.affirming
+    affirmed = [wanted <= words for words in said]
+    if not asked.endswith(ROLE_ENDINGS) or affirmed.count(True) != 1:
+        return ""  # said only beside the other thing affirmed: a role unread for both is no verdict
+    for entity, answer, quote, affirms, marker in zip(plan.entities, answers, quotes, affirmed, markers, strict=True):
+        if affirms:
+            continue
+        for text in (quote, strip_markers(answer)):
+            defined = _DEFINED_AS.search(text)
+            if (defined is not None and defined.group("noun").endswith(ROLE_ENDINGS)
+                    and not _kin(defined.group("noun"), asked) and not content_words(text) & wanted):
+                return f"No: {entity} is {'an' if defined.group('what')[0] in 'aeiou' else 'a'} " \
+                       f"{defined.group('what')} [{marker}]."
+    return ""
 
 
 @dataclass(frozen=True)
