@@ -259,10 +259,12 @@ def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
         # every country a quoted sentence names counts ("a Canadian-born American actor"): a "No" needs no overlap
         countries = [_countries_said(strip_markers(answer)) for answer in answers]
         if countries[0] and countries[1]:
-            shown = next((value for value in values if _named(value, "nationality")), values[0])
+            # the nationality or country said, not the rest of a short answer ("German sculptor")
+            shown = [next(iter([*_named(value, "nationality"), *_named(value, "place")]), value) for value in values]
             if countries[0] & countries[1]:
-                return f"Yes: both {shown} [{markers[0]}], [{markers[1]}]."
-            return (f"No: {plan.entities[0]} {values[0]} [{markers[0]}], against {plan.entities[1]} {values[1]} "
+                both = next((value for value in shown if _named(value, "nationality")), shown[0])
+                return f"Yes: both {both} [{markers[0]}], [{markers[1]}]."
+            return (f"No: {plan.entities[0]} {shown[0]} [{markers[0]}], against {plan.entities[1]} {shown[1]} "
                     f"[{markers[1]}].")
     named = content_words(" ".join(plan.entities)) | content_words(plan.same)
     said = [content_words(value) - named for value in values]
