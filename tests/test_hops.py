@@ -188,6 +188,12 @@ def test_a_bridge_names_something_new() -> None:
      ("How tall is Mount Everest?", "How tall is K2?"), "is taller"),
     ("Which film was released more recently, Dune or Alien?", ("Dune", "Alien"),
      ("When was Dune released?", "When was Alien released?"), "was released later"),
+    # without the comma before the two things, as HotpotQA's questions often are written
+    ("Which magazine was started first Arthur's Magazine or First for Women?",
+     ("Arthur's Magazine", "First for Women"),
+     ("When was Arthur's Magazine started?", "When was First for Women started?"), "was started first"),
+    ("Who is older Annie Morton or Terry Richardson?", ("Annie Morton", "Terry Richardson"),
+     ("When was Annie Morton born?", "When was Terry Richardson born?"), "is older"),
 ])
 def test_a_comparison_asks_of_each_thing_alone(question: str, entities: tuple[str, str], parts: tuple[str, str],
                                                claim: str) -> None:

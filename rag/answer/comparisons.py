@@ -104,8 +104,13 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     ('When was Dune released?', 'was released later', False)
     >>> comparison_plan("Is Dunmore Hall or Pike House older?").parts
     ('When was Dunmore Hall founded?', 'When was Pike House founded?')
+    >>> comparison_plan("Which magazine was started first Arthur's Magazine or First for Women?").entities
+    ("Arthur's Magazine", 'First for Women')
     """
     match = _COMPARISON.fullmatch(question.strip())
+    if match is None and (with_comma := _with_comma(question)) is not None:
+        plan = comparison_plan(with_comma)
+        return None if plan is None else dataclasses.replace(plan, question=question)
     if match is None:
         rewritten = which_form(question)  # "Is A or B older?": read as "Which is older, A or B?"
         if rewritten is not None and (plan := comparison_plan(rewritten)) is not None:
@@ -130,6 +135,40 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     by_year = word in EARLIER | LATER
     smaller_wins = word in EARLIER | FEWER
     return ComparisonPlan(question, entities, (asked[0], asked[1]), claim, by_year, smaller_wins)
+
+
+def _with_comma(question: str) -> str | None:
+    """The comparison with the comma its writer left out before the two things ("Which magazine was started first
+    Arthur's Magazine or First for Women?": HotpotQA's questions often lack it), or None: the head must end with
+    a comparative (`EARLIER`, `LATER`, `MORE`, `FEWER`) and up to three lower-case words ("more *members*"), and
+    the first thing must be a name.
+
+    >>> _with_comma("Who is older Annie Morton or Terry Richardson?")
+    'Who is older, Annie Morton or Terry Richardson?'
+    >>> _with_comma("Which band has more members Muse or Queen?")
+    'Which band has more members, Muse or Queen?'
+    >>> _with_comma("Which is older the British Empire or the Ethiopian Empire?")
+    'Which is older, the British Empire or the Ethiopian Empire?'
+    >>> _with_comma("Which tennis player won more Grand Slam titles Henri Leconte or Jonathan Stark?") is None
+    True
+    """
+    words = question.strip().rstrip("?").split()
+    if "," in question or not words or words[0].lower() not in {"which", "who", "what"} or "or" not in words:
+        return None
+    comparative = next((index for index, word in enumerate(words) if word.lower() in EARLIER | LATER | MORE | FEWER),
+                       None)
+    if comparative is None:
+        return None
+    start = next((index for index in range(comparative + 1, min(comparative + 5, len(words)))
+                  if _capitalised(words[index].lstrip("\"'"))), None)
+    if start is None or "or" not in words[start:] or any(not word.islower() for word in words[comparative:start]):
+        return None
+    if words[start - 1].lower() == "the" and start - 1 > comparative:
+        start -= 1  # "Which is older the British Empire or …": the article is the name's
+    first = " ".join(words[start:start + words[start:].index("or")]).strip("\"'")
+    if not _is_name(first):
+        return None
+    return f"{' '.join(words[:start])}, {' '.join(words[start:])}?"
 
 
 _WHICH_FORM = re.compile(r"(?P<verb>is|was|are|were|did|does|has|have|had)\s+(?P<first>.+?)\s+or\s+(?P<rest>.+?)"
