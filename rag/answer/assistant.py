@@ -394,6 +394,11 @@ class Assistant:
             # that a follow-up never loses what the quoted evidence alone would show; refused when that quote too
             # only says the previous answer again.
             quoted = quoted_answer(evidence, passages, self.finder, self.kinds)
+            if quoted.supported and repeats(quoted.text, plan.previous_answer):
+                # The best sentence is the one the previous answer quoted: the next best says something new of it
+                # ("What happened to the second one?" after the sentence naming the two: "Voss was acquitted …").
+                quoted = quoted_answer(_unsaid(evidence, passages, plan.previous_answer), passages, self.finder,
+                                       self.kinds)
             final = (Answer(question, quoted.text, quoted.citations, False, text.strip(), query.search_text)
                      if quoted.supported and not repeats(quoted.text, plan.previous_answer)
                      else self._refusal(question, text.strip(), query.search_text))
@@ -1103,3 +1108,13 @@ def _backend_for(settings: Settings) -> str:
         return settings.embed_backend
     same_model = embedder_name(settings.embedder, "torch") == embedder_name(recorded, "torch").removesuffix(INT8_SUFFIX)
     return backend_of(recorded) if same_model else settings.embed_backend
+
+
+def _unsaid(evidence: Evidence, passages: Sequence[Passage], previous_answer: str) -> Evidence:
+    """The evidence without the sentences the previous answer said again (`repeats`): what a follow-up's quote may
+    choose from once its best sentence is the previous answer's."""
+    def said(sentence: Sentence) -> bool:
+        return repeats(passages[sentence.passage_index].text[sentence.start:sentence.end], previous_answer)
+
+    ranked = tuple(tuple(sentence for sentence in sentences if not said(sentence)) for sentences in evidence.ranked)
+    return dataclasses.replace(evidence, ranked=ranked)
