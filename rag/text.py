@@ -123,6 +123,12 @@ def capitalised_terms(text: str) -> set[str]:
     return content_words(" ".join(word for word in SURFACE_WORD.findall(text) if word[:1].isupper()))
 
 
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "eleven": 11, "twelve": 12}
+"""Numbers written as words, and their values: the one table the answer path reads them by (a comparison's
+measure, a relative time's count, whether a tagged date is a number)."""
+
+
 def is_number(word: str) -> bool:
     """
     >>> is_number("2,300"), is_number("May")

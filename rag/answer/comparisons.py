@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from rag.answer.hops import AUXILIARIES
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
 from rag.models.entities import ENSEMBLES
-from rag.text import IRREGULAR_VERBS, STOP_WORDS, base_of, content_words, fold, past_of
+from rag.text import IRREGULAR_VERBS, NUMBER_WORDS, STOP_WORDS, base_of, content_words, fold, past_of
 
 _COMPARISON = re.compile(r"(?P<head>(?:which|who|what)\b[^,]*?)\s*,\s*(?P<first>[^,]+?)\s+or\s+(?P<second>[^,]+?)"
                          r"\s*\?*\s*$", re.IGNORECASE)
@@ -47,8 +47,6 @@ INTRANSITIVE = {"died": "die", "began": "begin", "ended": "end", "started": "sta
 """Past tenses of verbs that take no object, said with "did" in a part ("Who died first" → "When did A die?"; not
 "When was A died?"), with their base forms."""
 
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                "ten": 10, "eleven": 11, "twelve": 12}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from rag.models.entities import (
     EntityTagger,
     checked_kinds,
     could_be_percentage,
+    counts_as_number,
     gives_as_much_as_asked,
     span_kinds,
     wanted_kinds,
@@ -133,7 +134,10 @@ class AnswerKinds:
         if not wanted:
             return [True] * len(texts)
         asked = content_words(question)
-        return [any(entity.kind in wanted and content_words(entity.text) - asked for entity in found)
+        # a question asking for a number is answered by a date only when it says one (`counts_as_number`)
+        numbers = checking and wanted == NUMBERS
+        return [any(entity.kind in wanted and content_words(entity.text) - asked
+                    and (not numbers or counts_as_number(entity)) for entity in found)
                 for found in self.entities(texts)]
 
     def fits(self, question: str, sentence: str) -> bool:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from rag.answer.prompts import NO_DATED_ARTICLES, OUTSIDE_PERIOD
 from rag.records import MONTH_NAMES, Filters, Passage, Period, long_date
+from rag.text import NUMBER_WORDS
 
 _MONTHS = tuple(name.lower() for name in MONTH_NAMES)
 _MONTH = (
@@ -45,24 +46,7 @@ _POINT = (
 )
 """A date as written: 2026-03-14, 2026-03, 14 March 2026, March 14, 2026, March 2026, March, 2026, the 1990s, the
 19th century (from the 11th: earlier years are not dates `Filters.parse` reads)."""
-_NUMBER_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "few": 3,
-    "couple of": 2,
-}
+_NUMBER_WORDS = {"a": 1, "an": 1, **NUMBER_WORDS, "few": 3, "couple of": 2}
 _COUNT = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of)"
 _UNIT = r"(?P<unit>day|week|month|year)s?"
 _LATEST = re.compile(

