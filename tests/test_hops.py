@@ -43,6 +43,11 @@ from tests.conftest import write
      "In what year did Rollo break up?"),
     ("What nationality was the architect who designed the Varnhem Concert Hall?",
      "Who designed the Varnhem Concert Hall?", "What nationality was Rollo?"),
+    # a statement ending in a description whose agent is asked
+    ("The Elm Street station is on a line operated by which company?", "The Elm Street station is on which line?",
+     "Rollo is operated by which company?"),
+    ("Jim Henson founded a company owned by which corporation?", "Jim Henson founded which company?",
+     "Rollo is owned by which corporation?"),
     ("The American actor who starred in Dune was born in which year?", "Who starred in Dune?",
      "Rollo was born in which year?"),
     ("The football manager who recruited David Beckham managed Manchester United during what timeframe?",
@@ -390,6 +395,13 @@ SHIP = ("Merrow Star\n"
         "The Merrow Star was a cargo steamer. The Merrow Star sank off Cape Lorne in 1923 with all hands. A memorial "
         "stands in the harbour.\n")
 
+STATION = ("Elm Street station\n"
+           "Elm Street station is a railway station on the Harbour Line, in the town of Tyneford. It opened in 1898 "
+           "and has two platforms.\n")
+LINE = ("Harbour Line\n"
+        "The Harbour Line is a commuter railway line along the coast. The Harbour Line is operated by Coastlink Rail. "
+        "It has fourteen stations.\n")
+
 
 @pytest.fixture(scope="module")
 def forms_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:  # type: ignore[no-untyped-def]
@@ -397,7 +409,7 @@ def forms_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path
         "college.txt": COLLEGE, "owls.txt": OWLS, "stingrays.txt": STINGRAYS, "arena.txt": ARENA,
         "album.txt": ALBUM, "band.txt": BAND, "village.txt": VILLAGE, "club.txt": CLUB, "rower.txt": ROWER,
         "film.txt": FILM, "director.txt": DIRECTOR, "bakery.txt": BAKERY, "harlow.txt": HARLOW,
-        "yard.txt": YARD, "ship.txt": SHIP})
+        "yard.txt": YARD, "ship.txt": SHIP, "station.txt": STATION, "line.txt": LINE})
 
 
 @pytest.mark.slow
@@ -413,6 +425,8 @@ def forms_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path
      {"Quiet Harbour", "Mirela Voss"}),
     ("How many people live in the village where Priya Sandhu was born?", "", {"Priya Sandhu", "Ashbury"}),
     ("In which year did the ship built by Carrow Yards sink?", "", {"Carrow Yards", "Merrow Star"}),
+    ("Elm Street station is on a line operated by which company?", "Elm Street station is on Harbour Line [1].",
+     {"Elm Street station", "Harbour Line"}),
     ("The Lenn Valley rowing club was captained by a rower who was born in which village?",
      "The Lenn Valley rowing club was captained by Priya Sandhu [1].", {"Lenn Valley rowing club", "Priya Sandhu"}),
 ])

@@ -153,6 +153,8 @@ class HopPlan:
     start: int
     end: int
     opening: str = ""
+    verb: str = ""
+    """A verb the second hop puts after the bridge ("<bridge> *is* operated by which company?")."""
 
     def second(self, bridge: str) -> str:
         """The question with the description replaced by the bridge.
@@ -160,7 +162,8 @@ class HopPlan:
         >>> hop_plan("Where was the one who led the Normans crowned?").second("Rollo")
         'Where was Rollo crowned?'
         """
-        return f"{self.question[:self.start]}{bridge}{self.question[self.end:]}"
+        verb = f" {self.verb}" if self.verb else ""
+        return f"{self.question[:self.start]}{bridge}{verb}{self.question[self.end:]}"
 
 
 def _clause_end(words: list[str], after_auxiliary: bool) -> int:
@@ -232,6 +235,9 @@ def hop_plan(question: str) -> HopPlan | None:
     ('Which arena is where the Hull Stingrays played their home games?', 'Hull Arena can seat how many people?')
     >>> hop_plan("What year was Acme Rail's founder born?").first
     'Who is the founder of Acme Rail?'
+    >>> plan = hop_plan("The Elm Street station is on a line operated by which company?")
+    >>> plan.first, plan.second("the Harbour Line")
+    ('The Elm Street station is on which line?', 'the Harbour Line is operated by which company?')
     >>> hop_plan("When did the Normans conquer England?") is None, hop_plan("What was the idea that won?") is None
     (True, True)
     >>> hop_plan("Who was the president of Notre Dame in 1912?") is None
@@ -240,7 +246,7 @@ def hop_plan(question: str) -> HopPlan | None:
     for opening in re.finditer(r"\b(?:the|an?)\b", question, re.IGNORECASE):
         definite = opening.group(0).lower() == "the"  # "a director of…" is any one: no role description
         plan = ((definite and (_role_plan(question, opening.start()) or _participle_plan(question, opening.start())))
-                or _relative_plan(question, opening.start()))
+                or _relative_plan(question, opening.start()) or _asked_agent_plan(question, opening.start()))
         if plan is not None:
             return plan
     return _possessive_plan(question)
@@ -518,6 +524,37 @@ def _participle_plan(question: str, start: int) -> HopPlan | None:
     verb = "starred" if participle == "starring" else "featured" if participle == "featuring" else f"was {participle}"
     return HopPlan(question, f"{asked} {verb} {agent}?", f"is the {described} {participle} {agent}", match.start(),
                    end)
+
+
+_ASKED_AGENT = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
+                          r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)(?P<noun>[a-z]+)\s+"
+                          r"(?P<participle>[a-z]+ed|written|built|made|drawn|run|held|led|won|owned|sung)\s+by\s+"
+                          r"(?P<asked>(?:which|what|whom|who)\b.*?)\s*\?*\s*$")
+"""A description whose agent is what the question asks: "… on a line *operated by which company*?"."""
+
+
+def _asked_agent_plan(question: str, start: int) -> HopPlan | None:
+    """The hop plan of a statement ending in a description whose agent is asked ("The Elm Street station is on | a
+    line operated by which company?"): the first hop asks what the statement says ("The Elm Street station is on
+    which line?"), the second who did it to the bridge ("<bridge> is operated by which company?"); None when the
+    words before state nothing (`_asked_in_clause`).
+
+    >>> _asked_agent_plan("Sunfall is a novel written by whom?", 10) is None  # "is" alone states nothing of it
+    True
+    """
+    match = _ASKED_AGENT.match(question, start)
+    if match is None:
+        return None
+    noun, modifiers = match.group("noun"), match.group("modifiers").split()
+    if (noun in NOT_A_THING | STOP_WORDS | PREPOSITIONS | NOT_MODIFIERS
+            or any(word in NOT_MODIFIERS | STOP_WORDS or word.endswith("ed") for word in modifiers)):
+        return None
+    before = question[:match.start()].split()
+    if not _asked_in_clause(before, match.group("asked").split()):
+        return None
+    opening = question[:match.start()].rstrip()
+    described = " ".join((*modifiers, noun))
+    return HopPlan(question, f"{opening} which {described}?", "", 0, match.start("participle") - 1, opening, "is")
 
 
 def _role_plan(question: str, start: int) -> HopPlan | None:
