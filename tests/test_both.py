@@ -9,6 +9,7 @@ import pytest
 from rag.answer.comparisons import (
     both_opening,
     both_plan,
+    common_plan,
     comparison_opening,
     comparison_plan,
     comparison_text,
@@ -133,6 +134,17 @@ def test_no_to_both_of_a_role_only_when_a_lead_sentence_gives_another() -> None:
                         ("", "Rita Oms is an American filmmaker.")) == ""
     assert both_opening(directors, ("A film director [1].", "Member [2]."), (1, 2),
                         ("", "Rita Oms was a member of the Dutch Film Academy.")) == ""
+
+
+def test_a_question_asking_what_two_share_says_it_only_when_both_say_it() -> None:
+    plan = common_plan("What profession do Nicolas Roeg and Peter Greenaway have in common?")
+    assert plan is not None and plan.parts == ("What is Nicolas Roeg's profession?",
+                                               "What is Peter Greenaway's profession?")
+    roeg = 'The articles say: "Nicolas Roeg (1928-2018) was an English film director and cinematographer." [1]'
+    assert same_opening(plan, (roeg, "Welsh film director [2]."), (1, 2)) == "Both: film director [1], [2]."
+    assert same_opening(plan, (roeg, "Painter [2]."), (1, 2)) == ""  # nothing shared: no verdict, never "No"
+    assert common_plan("What do they have in common?") is None
+    assert common_plan("What role does the gene play in common cases?") is None
 
 
 def test_a_life_span_is_a_date_and_an_ensemble_a_count() -> None:

@@ -364,6 +364,9 @@ def test_a_same_question_is_answered_yes_or_no_citing_both(tmp_path_factory: pyt
     assert other.text.startswith("No: Ilse Brandt German"), other.text
     assert "Swedish [" in other.text and {"Ilse Brandt", "Sigrid Holm"} <= {
         citation.passage.title for citation in other.citations}, other
+    shared = assistant.ask("What nationality do Ilse Brandt and Tomas Berg have in common?")
+    assert shared.text.startswith("Both: German ["), shared.text
+    assert not assistant.ask("What nationality do Ilse Brandt and Sigrid Holm share?").text.startswith(("Both", "No"))
 
 
 COLLEGE = ("Thornbury College\n"

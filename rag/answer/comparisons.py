@@ -65,6 +65,9 @@ class ComparisonPlan:
     same: str = ""
     """For a yes/no question asking whether both have the same <noun> ("nationality"): the noun; the answers'
     values are compared, not ranked."""
+    common: bool = False
+    """With `same`: the question asks for the value they share ("What profession do A and B have in common?"), not
+    yes or no."""
     predicate: Predicate | None = None
     """For a yes/no question asking whether both things are something ("Are A and B both in Canada?": `both_plan`):
     what it says of each; the answers are checked against it, not ranked."""
@@ -113,7 +116,7 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
         rewritten = which_form(question)  # "Is A or B older?": read as "Which is older, A or B?"
         if rewritten is not None and (plan := comparison_plan(rewritten)) is not None:
             return dataclasses.replace(plan, question=question)
-        return same_plan(question) or both_plan(question)
+        return same_plan(question) or common_plan(question) or both_plan(question)
     entities = (match.group("first").strip(" \"'"), match.group("second").strip(" \"'"))
     # "more recently" is "later": a year decides, as for "Which was released later"
     words = re.sub(r"\bmore recent(?:ly)?\b", "later", match.group("head"), flags=re.IGNORECASE).split()
@@ -267,6 +270,45 @@ def same_plan(question: str) -> ComparisonPlan | None:
     return ComparisonPlan(question, entities, (parts[0], parts[1]), f"the same {noun}", False, False, noun)
 
 
+_COMMON = re.compile(r"(?:what|which)\s+(?P<noun>[a-z]+)\s+(?:do|did|does)\s+(?P<first>.+?)\s+and\s+"
+                     r"(?P<second>.+?)\s+(?:have\s+in\s+common|share|both\s+(?:have|share))\s*\?*\s*$", re.IGNORECASE)
+"""A question asking what two named things share: "What profession do A and B have in common?"."""
+
+
+_POSSESSIVE_END = {False: "'s", True: "'"}
+
+
+def common_plan(question: str) -> ComparisonPlan | None:
+    """The two parts of a question asking for the value two named things share (one part asking each thing's
+    value, as `same_plan` asks), or None.
+
+    >>> plan = common_plan("What profession do Nicolas Roeg and Peter Greenaway have in common?")
+    >>> plan.entities, plan.parts, plan.common
+    (('Nicolas Roeg', 'Peter Greenaway'), ("What is Nicolas Roeg's profession?", "What is Peter Greenaway's \
+profession?"), True)
+    >>> common_plan("What nationality do Ed Wood and Scott Derrickson share?").parts[0]
+    'What nationality is Ed Wood?'
+    >>> common_plan("What do they have in common?") is None
+    True
+    >>> same_opening(plan, ('The articles say: "Nicolas Roeg (1928–2018) was an English film director and '
+    ...                     'cinematographer." [1]', "Welsh film director [2]."), (1, 2))
+    'Both: film director [1], [2].'
+    """
+    match = _COMMON.fullmatch(question.strip())
+    if match is None:
+        return None
+    entities = (match.group("first").strip(" \"'"), match.group("second").strip(" \"'"))
+    if not all(_is_name(entity) for entity in entities):
+        return None
+    noun = match.group("noun").lower()
+    if noun in {"nationality", "citizenship"}:
+        parts = tuple(f"What {noun} is {entity}?" for entity in entities)
+    else:
+        parts = tuple(f"What is {entity}{_POSSESSIVE_END[entity.endswith('s')]} {noun}?" for entity in entities)
+    return ComparisonPlan(question, entities, (parts[0], parts[1]), f"the same {noun}", False, False, noun,
+                          common=True)
+
+
 def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int]) -> str:
     """Whether the two answers of a yes/no comparison (`same_plan`) name the same value: "Yes: both …" or "No: …,
     against …"; "" when either is a refusal, or no value to compare. A short answer (up to `SHORT_VALUE` words) is
@@ -289,7 +331,7 @@ def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
     if any(answer.strip().startswith(CANNOT_ANSWER) for answer in answers):
         return ""
     national = plan.same in {"nationality", "country", "citizenship"}
-    values = [_value_of(strip_markers(answer).strip(), national) for answer in answers]
+    values = [_value_of(strip_markers(answer).strip(), national, plan.common) for answer in answers]
     if any(not value for value in values):
         return ""
     if national:
@@ -300,7 +342,9 @@ def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
             shown = [next(iter([*_named(value, "nationality"), *_named(value, "place")]), value) for value in values]
             if countries[0] & countries[1]:
                 both = next((value for value in shown if _named(value, "nationality")), shown[0])
-                return f"Yes: both {both} [{markers[0]}], [{markers[1]}]."
+                return f"{'Both:' if plan.common else 'Yes: both'} {both} [{markers[0]}], [{markers[1]}]."
+            if plan.common:
+                return ""  # a question asking what they share is not answered "No"
             return (f"No: {plan.entities[0]} {shown[0]} [{markers[0]}], against {plan.entities[1]} {shown[1]} "
                     f"[{markers[1]}].")
     named = content_words(" ".join(plan.entities)) | content_words(plan.same)
@@ -308,14 +352,16 @@ def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
     if not said[0] or not said[1] or any(value.startswith(QUOTED_OPENING) for value in values):
         return ""
     if said[0] & said[1]:
-        shared = next(word for word in values[0].split() if content_words(word) & said[1])
-        return f"Yes: both {shared} [{markers[0]}], [{markers[1]}]."
+        shared = " ".join(word for word in values[0].split() if content_words(word) & said[1])
+        return f"{'Both:' if plan.common else 'Yes: both'} {shared} [{markers[0]}], [{markers[1]}]."
     return ""
 
 
-def _value_of(answer: str, national: bool) -> str:
+def _value_of(answer: str, national: bool, defined: bool = False) -> str:
     """The value a part's answer gives: the answer itself when short (up to `SHORT_VALUE` words); for a nationality
-    or country (`national`), the first one named, by the answer or the sentence it quotes; else "".
+    or country (`national`), the first one named, by the answer or the sentence it quotes; with `defined`, what a
+    quoted sentence defines its subject as ("… was an English film director and …": "English film director");
+    else "".
 
     >>> _value_of("American.", False), _value_of('The articles say: "He was a Polish film director."', True)
     ('American', 'Polish')
@@ -327,6 +373,9 @@ def _value_of(answer: str, national: bool) -> str:
         named = [*_named(value, "nationality"), *_named(value, "place")]
         if named and (value.startswith(QUOTED_OPENING) or len(value.split()) > SHORT_VALUE):
             return min(named, key=value.index)
+    if defined and (value.startswith(QUOTED_OPENING) or len(value.split()) > SHORT_VALUE):
+        definition = _DEFINED_AS.search(value)
+        return definition.group("what") if definition is not None else ""
     return value if value and len(value.split()) <= SHORT_VALUE else ""
 
 
