@@ -147,6 +147,22 @@ def test_a_question_asking_what_two_share_says_it_only_when_both_say_it() -> Non
     assert common_plan("What role does the gene play in common cases?") is None
 
 
+def test_which_of_two_is_so_is_named_only_when_its_answer_says_it_and_the_others_does_not() -> None:
+    plan = comparison_plan("Is Ulmus or Oxalis a genus of flowering plants?")
+    assert plan is not None and plan.which and plan.entities == ("Ulmus", "Oxalis")
+    assert plan.parts == ("What is Ulmus?", "What is Oxalis?")
+    genus = ("A genus [1].", "A genus [2].")
+    assert comparison_opening(plan, genus, (1, 2), ("Ulmus is a genus of flowering plants in the elm family.",
+                                                    "Oxalis is a genus of flowering plants.")) == ""  # both are
+    assert comparison_opening(plan, genus, (1, 2), ("Ulmus is a genus of flowering plants in the elm family.",
+                                                    "Oxalis is a genus of beetles.")) == (
+        "Ulmus is a genus of flowering plants [1].")
+    bands = comparison_plan("Which band is from Canada, Hollow Pines or The Tinderbox Union?")
+    assert bands is not None and comparison_opening(bands, ("Asheville [1].", "Halifax [2]."), (1, 2), (
+        "Hollow Pines is a folk band from Asheville, North Carolina.",
+        "The Tinderbox Union is a Canadian indie band from Halifax.")) == "The Tinderbox Union is from Canada [2]."
+
+
 def test_a_life_span_is_a_date_and_an_ensemble_a_count() -> None:
     sentence = "Petr Holub (1898–1966) was a Czech composer."
     assert corrected(sentence, [Entity("1898–1966", "CARDINAL", 12, 21)])[0].kind == "DATE"
@@ -199,3 +215,9 @@ def test_a_both_question_is_answered_thing_by_thing_citing_both(tmp_path_factory
     assert not other.refused, other
     assert {"Lake Morrow", "Lake Tessel"} <= {citation.passage.title for citation in other.citations}, other
     assert not other.text.startswith("Yes"), other.text  # Lake Tessel's article names no Canada
+    which = assistant.ask("Which lake is in the United States, Lake Morrow or Lake Tessel?")
+    assert not which.refused, which
+    assert {"Lake Morrow", "Lake Tessel"} <= {citation.passage.title for citation in which.citations}, which
+    assert not which.text.startswith("Lake Morrow"), which.text  # its article says Canada
+    if any("United States" in quote for citation in which.citations for quote in citation.quotes):
+        assert which.text.startswith("Lake Tessel is in the United States ["), which.text

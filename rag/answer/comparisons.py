@@ -23,7 +23,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from rag.answer.hops import AUXILIARIES
+from rag.answer.hops import AUXILIARIES, COPULAS
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
 from rag.models.entities import ENSEMBLES
 from rag.text import IRREGULAR_VERBS, NUMBER_WORDS, STOP_WORDS, base_of, content_words, fold, past_of
@@ -65,6 +65,9 @@ class ComparisonPlan:
     same: str = ""
     """For a yes/no question asking whether both have the same <noun> ("nationality"): the noun; the answers'
     values are compared, not ranked."""
+    which: bool = False
+    """With `predicate`: the question asks which of the two is so ("Which band is from Canada, A or B?"), not
+    whether both are."""
     common: bool = False
     """With `same`: the question asks for the value they share ("What profession do A and B have in common?"), not
     yes or no."""
@@ -108,6 +111,7 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     >>> comparison_plan("Which magazine was started first Arthur's Magazine or First for Women?").entities
     ("Arthur's Magazine", 'First for Women')
     """
+
     match = _COMPARISON.fullmatch(question.strip())
     if match is None and (with_comma := _with_comma(question)) is not None:
         plan = comparison_plan(with_comma)
@@ -126,6 +130,9 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
                 None)
     comparative = next((index for index, word in enumerate(words) if word.lower() in EARLIER | LATER | MORE | FEWER),
                        None)
+    if (comparative is None and verb is not None and words[verb].lower() in COPULAS and verb + 1 < len(words)
+            and all(_is_name(entity) for entity in entities)):
+        return _which_is_plan(question, entities, words, verb)
     if verb is None or comparative is None or comparative < verb or not all(entities):
         return None
     claim = " ".join(words[verb:])
@@ -136,6 +143,26 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     by_year = word in EARLIER | LATER
     smaller_wins = word in EARLIER | FEWER
     return ComparisonPlan(question, entities, (asked[0], asked[1]), claim, by_year, smaller_wins)
+
+
+def _which_is_plan(question: str, entities: tuple[str, str], words: list[str], verb: int) -> ComparisonPlan | None:
+    """The parts of a question asking which of two named things is something ("Which band is from Canada, A or
+    B?", "Who was a film director, A or B?"): each thing's value asked as a "both" question asks it
+    (`Predicate.part`), the one whose answer says it named first (`which_opening`).
+
+    >>> plan = comparison_plan("Which band is from Canada, Hollow Pines or The Tinderbox Union?")
+    >>> plan.parts, plan.which
+    (('Where is Hollow Pines from?', 'Where is The Tinderbox Union from?'), True)
+    >>> comparison_plan("Who was a film director, Anna Pell or Rita Oms?").parts[0]
+    "What was Anna Pell's occupation?"
+    """
+    text = " ".join(words[verb + 1:])
+    copula = {"are": "is", "were": "was"}.get(words[verb].lower(), words[verb].lower())
+    read = _predicate(text, copula)
+    if read.kind == "other" and not content_words(text):
+        return None
+    parts = (read.part(entities[0]), read.part(entities[1]))
+    return ComparisonPlan(question, entities, parts, f"{copula} {text}", False, False, predicate=read, which=True)
 
 
 def _with_comma(question: str) -> str | None:
@@ -185,6 +212,8 @@ def which_form(question: str) -> str | None:
     ('Which is older, Dunmore Hall or Pike House?', 'Which died first, Ada Lovelace or Alan Turing?')
     >>> which_form("Has Muse or Queen won more awards?"), which_form("Is tea or coffee older?")
     ('Which has won more awards, Muse or Queen?', None)
+    >>> which_form("Is Ulmus or Oxalis a genus of flowering plants?")
+    'Which is a genus of flowering plants, Ulmus or Oxalis?'
     """
     match = _WHICH_FORM.fullmatch(question.strip())
     named = None if match is None else _split_named(match.group("rest"))
@@ -192,9 +221,11 @@ def which_form(question: str) -> str | None:
         return None
     second, rest = named
     words = rest.split()
+    verb = match.group("verb").lower()
+    if verb in COPULAS and match.start() == 0 and words and words[0].lower() in {"a", "an", "the", "from", "in"}:
+        return f"Which {verb} {rest}, {match.group('first')} or {second}?"  # "Is A or B a genus of …?"
     if not any(word.lower() in EARLIER | LATER | MORE | FEWER for word in words):
         return None
-    verb = match.group("verb").lower()
     if verb in {"did", "does"}:  # "Did A or B die first?": "Which died first"; another verb is not put in the past
         past = {base: past for past, base in INTRANSITIVE.items()}.get(words[0].lower())
         if past is None or verb == "does":
@@ -503,7 +534,9 @@ class Predicate:
                 return f"What {self.verb} {entity} {words[0]} {words[1]}?"
             return f"What {self.verb} {entity} {words[0]}?"
         verb = self.verb if self.verb in {"is", "was"} else "is"
-        if self.kind == "noun" and _singular(self.text.split()[-1].lower()).endswith(ROLE_ENDINGS):
+        words = self.text.split()
+        head = words[words.index("of") - 1] if "of" in words[1:] else words[-1]  # "a genus of flowering plants"
+        if self.kind == "noun" and _singular(head.lower()).endswith(ROLE_ENDINGS):
             return f"What {verb} {entity}'s occupation?"  # the reader answers it where "Who is A?" finds nothing
         return f"What {verb} {entity}?"
 
@@ -627,6 +660,41 @@ def both_plan(question: str) -> ComparisonPlan | None:
     parts = (read.part(entities[0]), read.part(entities[1]))
     return ComparisonPlan(question, (entities[0], entities[1]), parts, f"both {predicate}", False, False,
                           predicate=read)
+
+
+def _affirmed(predicate: Predicate, answers: tuple[str, str], quotes: tuple[str, str]) -> list[bool]:
+    """Whether each answer, or a sentence quoted with it, says what the predicate says (its terms; a place's country
+    said by a nationality too: "in the Scottish Borders" is in Scotland)."""
+    wanted = predicate.affirming
+    said = [content_words(strip_markers(answer)) | content_words(quote)
+            for answer, quote in zip(answers, quotes, strict=True)]
+    if predicate.kind == "place":
+        said = [words | content_words(" ".join(_countries_said(f"{answer} {quote}")))
+                for words, answer, quote in zip(said, answers, quotes, strict=True)]
+    return [bool(wanted) and wanted <= words for words in said]
+
+
+def which_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int],
+                  quotes: tuple[str, str] = ("", "")) -> str:
+    """The one of two things that is what a "which is" question asks (`_which_is_plan`), when its answer or quote
+    says so and the other's does not: "The Tinderbox Union is from Canada [2]."; "" otherwise.
+
+    >>> plan = comparison_plan("Which band is from Canada, Hollow Pines or The Tinderbox Union?")
+    >>> which_opening(plan, ("Asheville, North Carolina [1].", "Halifax [2]."), (1, 2),
+    ...               ("", "The Tinderbox Union is a Canadian indie band from Halifax."))
+    'The Tinderbox Union is from Canada [2].'
+    >>> which_opening(plan, ("Asheville [1].", "Halifax [2]."), (1, 2))
+    ''
+    """
+    predicate = plan.predicate
+    if predicate is None or any(answer.strip().startswith(CANNOT_ANSWER) for answer in answers):
+        return ""
+    affirmed = _affirmed(predicate, answers, quotes)
+    if affirmed.count(True) != 1:
+        return ""
+    winner = affirmed.index(True)
+    name = plan.entities[winner]
+    return f"{name[0].upper()}{name[1:]} {plan.claim} [{markers[winner]}]."
 
 
 def _named(text: str, kind: str) -> list[str]:
@@ -820,6 +888,8 @@ def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: 
     """
     if plan.same:
         return same_opening(plan, answers, markers)
+    if plan.predicate is not None and plan.which:
+        return which_opening(plan, answers, markers, quotes)
     if plan.predicate is not None:
         return both_opening(plan, answers, markers, quotes)
     first, second = (measure(answer, plan.by_year) for answer in answers)
