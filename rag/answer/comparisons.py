@@ -159,8 +159,8 @@ def _which_is_plan(question: str, entities: tuple[str, str], words: list[str], v
     text = " ".join(words[verb + 1:])
     copula = {"are": "is", "were": "was"}.get(words[verb].lower(), words[verb].lower())
     read = _predicate(text, copula)
-    if read.kind == "other" and not content_words(text):
-        return None
+    if read.kind not in {"place", "nationality", "noun", "agent"}:
+        return None  # "located farther north": a comparison no part's answer decides
     parts = (read.part(entities[0]), read.part(entities[1]))
     return ComparisonPlan(question, entities, parts, f"{copula} {text}", False, False, predicate=read, which=True)
 
