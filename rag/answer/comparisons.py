@@ -662,16 +662,21 @@ def both_plan(question: str) -> ComparisonPlan | None:
                           predicate=read)
 
 
-def _affirmed(predicate: Predicate, answers: tuple[str, str], quotes: tuple[str, str]) -> list[bool]:
-    """Whether each answer, or a sentence quoted with it, says what the predicate says (its terms; a place's country
-    said by a nationality too: "in the Scottish Borders" is in Scotland)."""
-    wanted = predicate.affirming
+def _said(predicate: Predicate, answers: tuple[str, str], quotes: tuple[str, str]) -> list[set[str]]:
+    """The terms each answer and the sentences quoted with it say, a place's country said by a nationality too ("in
+    the Scottish Borders" says Scotland) when the predicate is a place."""
     said = [content_words(strip_markers(answer)) | content_words(quote)
             for answer, quote in zip(answers, quotes, strict=True)]
     if predicate.kind == "place":
         said = [words | content_words(" ".join(_countries_said(f"{answer} {quote}")))
                 for words, answer, quote in zip(said, answers, quotes, strict=True)]
-    return [bool(wanted) and wanted <= words for words in said]
+    return said
+
+
+def _affirmed(predicate: Predicate, answers: tuple[str, str], quotes: tuple[str, str]) -> list[bool]:
+    """Whether each answer, or a sentence quoted with it, says what the predicate says (`_said` holds its terms)."""
+    wanted = predicate.affirming
+    return [bool(wanted) and wanted <= words for words in _said(predicate, answers, quotes)]
 
 
 def which_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int],
@@ -745,11 +750,7 @@ def both_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
     if predicate is None or any(answer.strip().startswith(CANNOT_ANSWER) for answer in answers):
         return ""
     wanted = predicate.affirming
-    said = [content_words(strip_markers(answer)) | content_words(quote)
-            for answer, quote in zip(answers, quotes, strict=True)]
-    if predicate.kind == "place":  # "in the Scottish Borders" says "in Scotland"
-        said = [words | content_words(" ".join(_countries_said(f"{answer} {quote}")))
-                for words, answer, quote in zip(said, answers, quotes, strict=True)]
+    said = _said(predicate, answers, quotes)
     if wanted and all(wanted <= words for words in said):
         return f"Yes: both {predicate.text} [{markers[0]}], [{markers[1]}]."
     if predicate.kind == "noun":
