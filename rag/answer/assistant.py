@@ -30,6 +30,7 @@ import datetime
 import re
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,7 @@ from rag.records import (
 )
 from rag.settings import Settings
 from rag.store import index_location, open_store
-from rag.text import content_words, specific_terms, split_sentences
+from rag.text import capitalised_terms, content_words, specific_terms, split_sentences
 from rag.thresholds import SPAN_CHECK_THRESHOLD
 
 History = Sequence[tuple[str, str]]
@@ -447,8 +448,11 @@ class Assistant:
         evidence answers best is kept (the first on a tie; a plan that refuses only when all do)."""
         # -- follow-ups (issue 22): one plan per reading, the best kept --
         readings = self.standalone_questions(asked, history)
-        plans = [self._plan_reading(query, history, k, within) for query in readings]
         follows = len(readings) > 1 or readings[0] != asked
+        # The names a reading put in for the follow-up's pronouns ("When did she take office?": Elena Marchetti)
+        plans = [self._plan_reading(query, history, k, within,
+                                    capitalised_terms(query.text) - capitalised_terms(asked.text) if follows else set())
+                 for query in readings]
         if follows and leans_on_pronoun(asked.text):  # about the previous turn's subject, or refused
             terms = previous_terms(*history[-1]) | specific_terms(asked.text)  # and the names it gives itself
             plans = [plan if plan.prompt is None or stays_on(terms, _article_texts(plan))
@@ -456,8 +460,12 @@ class Assistant:
         best = max(plans, key=lambda plan: (plan.prompt is not None, plan.evidence.answerable))
         return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
 
-    def _plan_reading(self, query: Query, history: History, k: int | None, within: Within | None = None) -> _Plan:
-        """`_plan` for one stand-alone reading of the question."""
+    def _plan_reading(self, query: Query, history: History, k: int | None, within: Within | None = None,
+                      resolved: AbstractSet[str] = frozenset()) -> _Plan:
+        """`_plan` for one stand-alone reading of the question. `resolved`: the terms of the names the reading put in
+        for a follow-up's pronouns; a best passage naming them is kept below `min_score` as one that stands out is
+        (only a confident span answers from it): the question asked alone ("When did Elena Marchetti take office?")
+        scores low against every passage, the previous turns' words are not in it."""
         found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
         hits, period, outside = found.hits, found.period, found.outside
         if within is not None:
@@ -466,7 +474,9 @@ class Assistant:
         passages = [hit.passage for hit in hits]
         asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
         faint = bool(hits) and hits[0].score < self.settings.min_score
-        if not hits or (faint and not stands_out(hits, asked_words)):
+        named = bool(resolved) and bool(hits) and resolved <= content_words(f"{hits[0].passage.title} "
+                                                                           f"{hits[0].passage.text}")
+        if not hits or (faint and not stands_out(hits, asked_words) and not named):
             return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period, outside)
         evidence, missing = self._answered_parts(asked_words, passages)
         if period is not None and period.latest:
