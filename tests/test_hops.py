@@ -199,6 +199,11 @@ def test_a_bridge_names_something_new() -> None:
      ("When was Arthur's Magazine started?", "When was First for Women started?"), "was started first"),
     ("Who is older Annie Morton or Terry Richardson?", ("Annie Morton", "Terry Richardson"),
      ("When was Annie Morton born?", "When was Terry Richardson born?"), "is older"),
+    # the two things elsewhere than ", A or B" at the end
+    ("Between Greta Lind and Sofia Berg, who was born first?", ("Greta Lind", "Sofia Berg"),
+     ("When was Greta Lind born?", "When was Sofia Berg born?"), "was born first"),
+    ("Which was founded earlier: Acme Rail or Bolt Air?", ("Acme Rail", "Bolt Air"),
+     ("When was Acme Rail founded?", "When was Bolt Air founded?"), "was founded earlier"),
 ])
 def test_a_comparison_asks_of_each_thing_alone(question: str, entities: tuple[str, str], parts: tuple[str, str],
                                                claim: str) -> None:

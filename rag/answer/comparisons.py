@@ -113,7 +113,7 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     """
 
     match = _COMPARISON.fullmatch(question.strip())
-    if match is None and (with_comma := _with_comma(question)) is not None:
+    if match is None and (with_comma := _with_comma(question) or _reordered(question)) is not None:
         plan = comparison_plan(with_comma)
         return None if plan is None else dataclasses.replace(plan, question=question)
     if match is None:
@@ -164,6 +164,35 @@ def _which_is_plan(question: str, entities: tuple[str, str], words: list[str], v
     parts = (read.part(entities[0]), read.part(entities[1]))
     return ComparisonPlan(question, entities, parts, f"{copula} {text}", False, False, predicate=read, which=True)
 
+
+_BETWEEN = re.compile(r"(?:between|of|out\s+of)\s+(?P<first>[\"'A-Z0-9][^,?]*?)\s+and\s+(?P<second>[\"'A-Z0-9][^,?]*?)",
+                      re.IGNORECASE)
+
+
+def _reordered(question: str) -> str | None:
+    """A comparison whose two things are not written ", A or B" at its end, in that form ("Between A and B, who was
+    born first?", "Who was born first out of A and B?", "Which was founded earlier: A or B?"), or None.
+
+    >>> _reordered("Between Greta Lind and Sofia Berg, who was born first?")
+    'who was born first, Greta Lind or Sofia Berg?'
+    >>> _reordered("Who was born first out of Greta Lind and Sofia Berg?")
+    'Who was born first, Greta Lind or Sofia Berg?'
+    >>> _reordered("Which was founded earlier: Acme Rail or Bolt Air?")
+    'Which was founded earlier, Acme Rail or Bolt Air?'
+    >>> _reordered("Which of Greta Lind and Sofia Berg wrote more books?") is None
+    True
+    """
+    text = question.strip().rstrip("?").strip()
+    if re.search(r":\s+\S.*\s+or\s+\S", text) and "," not in text:
+        return re.sub(r":\s+", ", ", text, count=1) + "?"
+    opening = re.fullmatch(rf"{_BETWEEN.pattern},\s*(?P<head>(?:which|who|what)\b.+)", text, re.IGNORECASE)
+    closing = re.fullmatch(rf"(?P<head>(?:which|who|what)\b.+?)\s+{_BETWEEN.pattern}", text, re.IGNORECASE)
+    found = opening or closing
+    if found is None or not all(_is_name(found.group(side).strip("\"'")) for side in ("first", "second")):
+        return None
+    if closing is not None and found.group("head").split()[-1].lower() not in EARLIER | LATER | MORE | FEWER:
+        return None  # "Which of A and B wrote more books?": the comparative is not where the comma would go
+    return f"{found.group('head')}, {found.group('first')} or {found.group('second')}?"
 
 def _with_comma(question: str) -> str | None:
     """The comparison with the comma its writer left out before the two things ("Which magazine was started first
