@@ -194,6 +194,7 @@ def _reordered(question: str) -> str | None:
         return None  # "Which of A and B wrote more books?": the comparative is not where the comma would go
     return f"{found.group('head')}, {found.group('first')} or {found.group('second')}?"
 
+
 def _with_comma(question: str) -> str | None:
     """The comparison with the comma its writer left out before the two things ("Which magazine was started first
     Arthur's Magazine or First for Women?": HotpotQA's questions often lack it), or None: the head must end with
