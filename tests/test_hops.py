@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from rag.answer.comparisons import comparison_opening, comparison_plan, comparison_text, measure
+from rag.answer.evidence import AnswerKinds
 from rag.answer.hops import bridge_sentence, hop_plan, renumbered, usable_bridge
+from rag.models.entities import PhraseTagger
 from tests.conftest import write
 
 
@@ -175,6 +177,25 @@ def test_a_bridge_names_something_new() -> None:
     assert not usable_bridge("the Normans", question)
     assert not usable_bridge("", question)
     assert not usable_bridge("a long span that reads like a whole sentence of the passage itself", question)
+
+
+@pytest.mark.parametrize(("question", "sentence", "span", "fits"), [
+    ("Where was Emmeline Pryce born?", "Emmeline Pryce (born 1984) is a novelist.", "1984", False),  # no place
+    ("Where was Emmeline Pryce born?", "Emmeline Pryce was born in Harlow in 1984.", "Harlow", True),
+    ("Where was Emmeline Pryce born?", "Emmeline Pryce was born in Ashbury.", "Ashbury", True),  # tagged ORG
+    ("Which band recorded Cold Cathedral?", "Cold Cathedral is a single by the Weatherglass.", "Weatherglass", True),
+    ("Which 1998 film starred Ines Corvalan?", "Ines Corvalan starred in 1998 in Salt Road.", "1998", False),
+    ("Which 1998 film starred Ines Corvalan?", "Ines Corvalan starred in 1998 in Salt Road.", "Salt Road", True),
+    ("Who designed the Varnhem Concert Hall?", "The hall was designed by a Belgian studio.", "a Belgian studio", True),
+    ("Who designed the Varnhem Concert Hall?", "The hall was designed in 1936.", "1936", False),
+])
+def test_a_bridge_is_a_thing_of_the_kind_the_first_hop_asks(question: str, sentence: str, span: str,
+                                                             fits: bool) -> None:
+    tagger = PhraseTagger({"Emmeline Pryce": "PERSON", "1984": "DATE", "Harlow": "GPE", "Weatherglass": "GPE",
+                           "1998": "DATE", "Salt Road": "WORK_OF_ART", "Ines Corvalan": "PERSON", "Belgian": "NORP",
+                           "1936": "DATE", "Varnhem Concert Hall": "FAC", "Ashbury": "ORG"})
+    start = sentence.index(span)
+    assert AnswerKinds(tagger).bridge_fits(question, sentence, start, start + len(span)) is fits
 
 
 @pytest.mark.parametrize(("question", "entities", "parts", "claim"), [
