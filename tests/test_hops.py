@@ -71,6 +71,14 @@ from tests.conftest import write
      "Which university is where Sergei Kazakov coached?", "In what year was Rollo founded?"),
     ("In what year was the city in which the band was formed founded?", "In which city was the band formed?",
      "In what year was Rollo founded?"),
+    # the clause's own verb told by its place (an irregular past, a bare verb after a name) or its own passive
+    ("In what year was the university where Tomas Varga taught founded?",
+     "Which university is where Tomas Varga taught?", "In what year was Rollo founded?"),
+    ("When was the stadium in which the Brackwater Otters play opened?",
+     "Which stadium is the one in which the Brackwater Otters play?", "When was Rollo opened?"),
+    ("In which county is the town where Greene King's headquarters are located?",
+     "Where are Greene King's headquarters located?", "In which county is Rollo?"),
+    ("When was the battle in which the king was killed?", "In which battle was the king killed?", "When was Rollo?"),
     # a clause holding what is asked: the words before it state what the first hop asks
     ("Larch Lake is in a county that has how many inhabitants?", "Larch Lake is in which county?",
      "Rollo has how many inhabitants?"),

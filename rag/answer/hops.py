@@ -405,12 +405,12 @@ def _subject_clause_plan(question: str, match: re.Match[str], before: list[str],
         possessive = "'" if noun.endswith("s") else "'s"
         first = f"Whose {clause}?" if noun in PEOPLE else f"Which {described}{possessive} {clause}?"
     else:
-        verb = next(index for index in range(1, len(kept)) if _clause_verb(kept, index))
+        verb = next((index for index in range(1, len(kept)) if _clause_verb(kept, index)), None)
         asked = f"{relative.split()[0].capitalize()} which {described}"
-        following = kept[verb + 1].lower() if verb + 1 < len(kept) else ""
-        inverted = (kept[verb].lower() in MODALS - {"has", "have", "had"}
-                    or re.fullmatch(PARTICIPLE + "|been", following))
-        if inverted and (relative != "where" or noun in PLACE_NOUNS):
+        following = kept[verb + 1].lower() if verb is not None and verb + 1 < len(kept) else ""
+        inverted = verb is not None and (kept[verb].lower() in MODALS - {"has", "have", "had"}
+                                         or re.fullmatch(PARTICIPLE + "|been", following))
+        if verb is not None and inverted and (relative != "where" or noun in PLACE_NOUNS):
             # "the band was formed": "was the band formed"; not "has its studio" ("has the band its studio"); and
             # "Where was the comet found?" would ask for any place, not the observatory the question describes
             asked = "Where" if relative == "where" else asked
@@ -443,10 +443,23 @@ def _subject_clause_end(words: list[str], before: list[str]) -> int | None:
     7
     >>> _subject_clause_end("the band Kiss".split(), ["Where", "is"]) is None
     True
+    >>> _subject_clause_end("Tomas Varga taught founded".split(), ["In", "what", "year", "was"])
+    3
+    >>> _subject_clause_end("Acme Rail's headquarters are located".split(), ["In", "which", "county", "is"])
+    5
     """
     verb = next((index for index in range(1, len(words)) if _clause_verb(words, index)), None)
-    if verb is None:
+    after_auxiliary = bool(before) and before[-1].lower() in AUXILIARIES
+    closing = words[-1].rstrip("?")
+    # After "can", "did"…, the main verb closing the question is bare ("How many can the arena where … seat?")
+    closes = after_auxiliary and bool(re.fullmatch(PARTICIPLE, closing) or (
+        before[-1].lower() in BARE_VERB_AFTER and closing.isalpha() and closing.islower()))
+    # "In what year was the university where Tomas Varga *taught* founded?": a verb told only by its place
+    bare = closes and len(words) >= 3 and (verb is None or verb == len(words) - 1) and _bare_verb(words, len(words) - 2)
+    if verb is None and not bare:
         return None
+    verb = len(words) - 2 if bare else verb
+    assert verb is not None
     nested = False  # "whose main campus is in Lawrence and *whose* branch campuses *are*…": its own verb
     for index in range(verb + 1, len(words)):
         if words[index].lower() in {"who", "that", "which", "whose", "where"}:
@@ -455,16 +468,31 @@ def _subject_clause_end(words: list[str], before: list[str]) -> int | None:
             if not nested:
                 return index
             nested = False
-    if before and before[-1].lower() in AUXILIARIES:  # "When was the heatwave in which … temperature?": no verb
-        closing = words[-1].rstrip("?")
-        # After "can", "did"…, the main verb closing the question is bare ("How many can the arena where … seat?")
-        closes = re.fullmatch(PARTICIPLE, closing) or (before[-1].lower() in BARE_VERB_AFTER and closing.isalpha()
-                                                        and closing.islower())
+    if after_auxiliary:  # "When was the heatwave in which … temperature?": no verb closes it
+        if words[-2].lower() in AUXILIARIES | {"be", "been", "being"}:
+            return len(words)  # "… where the headquarters *are located*?": the clause's own passive
         return len(words) - 1 if len(words) - 1 > verb and closes else len(words)
     if not before:
         asked = next((index for index in range(verb + 1, len(words)) if ASKED_WORD.fullmatch(words[index])), None)
         return asked - 1 if asked is not None and asked - 1 > verb else None
     return len(words)
+
+
+def _bare_verb(words: list[str], index: int) -> bool:
+    """Whether `words[index]` is a verb a rule can tell only by its place: an irregular past tense, or a lower-case
+    word right after a name (its subject: "where Tomas Varga *taught*", "in which the Brackwater Otters *play*"), not
+    a noun after "the" ("in which the *king* died").
+
+    >>> _bare_verb("Tomas Varga taught".split(), 2), _bare_verb("the Otters play".split(), 2)
+    (True, True)
+    >>> _bare_verb("the king died".split(), 1), _bare_verb("Otters of Kent".split(), 1)
+    (False, False)
+    """
+    word, previous = words[index], words[index - 1]
+    if word.lower() in IRREGULAR_VERBS:
+        return True
+    return (word.isalpha() and word.islower() and word not in STOP_WORDS | PREPOSITIONS | NAME_JOINERS
+            and previous[:1].isupper())
 
 
 def _clause_verb(words: list[str], index: int) -> bool:
@@ -473,11 +501,13 @@ def _clause_verb(words: list[str], index: int) -> bool:
 
     >>> _clause_verb("Jacksonville currently sits".split(), 2), _clause_verb("the home games".split(), 2)
     (True, False)
+    >>> _clause_verb("Acme Rail's headquarters".split(), 2)  # a possessive's noun
+    False
     """
-    word = words[index]
+    word, previous = words[index], words[index - 1]
     return (word.lower() in MODALS or re.fullmatch(r"[a-z]+ed", word) is not None
-            or (re.fullmatch(r"[a-z]+[^su]s", word) is not None
-                and (words[index - 1][:1].isupper() or words[index - 1].endswith("ly"))))
+            or (re.fullmatch(r"[a-z]+[^su]s", word) is not None and not re.search(r"['’]s?$", previous)
+                and (previous[:1].isupper() or previous.endswith("ly"))))
 
 
 def _participle_plan(question: str, start: int) -> HopPlan | None:
