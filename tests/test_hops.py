@@ -88,6 +88,15 @@ from tests.conftest import write
      "The Oberoi family is part of which hotel company?", "Rollo has a head office in what city?"),
     ("Quiet Harbour was directed by a woman who was born in what town?", "Quiet Harbour was directed by which woman?",
      "Rollo was born in what town?"),
+    # a description set off by a comma, naming what the thing belongs to, whose clause asks; a title before the
+    # statement's name is left out of the first hop
+    ("Musician and satirist Dell Harbury wrote a song about a character from the animated series Gravel Street, "
+     "whom Nina Coyle named after who?", "Dell Harbury wrote a song about which character from the animated series "
+     "Gravel Street?", "Nina Coyle named Rollo after who?"),
+    ("Tom Ash signed a player from the Brackwater Otters, who was born in what city?",
+     "Tom Ash signed which player from the Brackwater Otters?", "Rollo was born in what city?"),
+    ("Jazz singer Dora Kell married a trumpeter who was born in which city?", "Dora Kell married which trumpeter?",
+     "Rollo was born in which city?"),
     # a participle and its named agent
     ("What is the debut album of the band formed by Ingrid Solberg?", "Which band was formed by Ingrid Solberg?",
      "What is the debut album of Rollo?"),
@@ -138,6 +147,12 @@ def test_hop_plan_names_the_bridge_where_the_description_was(question: str, firs
     "Some of the export commodities that were used for oil purchases helped create tensions where?",
     "Is Larch Lake in a county that has a port?",  # yes or no
     "What is an example of a country that has a monarchy?",  # any one: "a", not "the"
+    # a description in apposition to a name says which thing the name is: asked of the name
+    "Velvet Harbor, the band that released Glass Fjord, was formed in which city?",
+    "Cathal Brennan, the lead singer of Copperline, was born in which city?",
+    "Dell Harbury wrote a song about a character from Gravel Street, whom she named after who?",  # a pronoun subject
+    "Many changes in the vegetation of the amazon rainforest took place since the Last Glacial Maximum, which was how "
+    "many years ago?",  # the clause is the name's, not the vegetation's
     # a participle
     "What denomination are the schools run by Academic Colleges Group?",  # a plural: any of them
     "How many square miles large was the region impacted by the 2010 drought?",  # a number, not a name

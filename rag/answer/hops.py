@@ -155,6 +155,9 @@ class HopPlan:
     opening: str = ""
     verb: str = ""
     """A verb the second hop puts after the bridge ("<bridge> *is* operated by which company?")."""
+    leading: str = ""
+    """Words the second hop puts before the bridge: a clause's subject and verb when the bridge is their object
+    ("*Nina Coyle named* <bridge> after who?")."""
 
     def second(self, bridge: str) -> str:
         """The question with the description replaced by the bridge.
@@ -163,7 +166,7 @@ class HopPlan:
         'Where was Rollo crowned?'
         """
         verb = f" {self.verb}" if self.verb else ""
-        return f"{self.question[:self.start]}{bridge}{verb}{self.question[self.end:]}"
+        return f"{self.question[:self.start]}{self.leading}{bridge}{verb}{self.question[self.end:]}"
 
 
 def _clause_end(words: list[str], after_auxiliary: bool) -> int:
@@ -244,12 +247,35 @@ def hop_plan(question: str) -> HopPlan | None:
     True
     """
     for opening in re.finditer(r"\b(?:the|an?)\b", question, re.IGNORECASE):
+        if _in_apposition(question, opening.start()):
+            return None  # "Velvet Harbor, the band that released Glass Fjord, was formed…": named already
         definite = opening.group(0).lower() == "the"  # "a director of…" is any one: no role description
         plan = ((definite and (_role_plan(question, opening.start()) or _participle_plan(question, opening.start())))
-                or _relative_plan(question, opening.start()) or _asked_agent_plan(question, opening.start()))
+                or _relative_plan(question, opening.start()) or _asked_agent_plan(question, opening.start())
+                or _set_off_plan(question, opening.start()))
         if plan is not None:
             return plan
     return _possessive_plan(question)
+
+
+def _in_apposition(question: str, start: int) -> bool:
+    """Whether the description starting at `start` is set off by commas after a name ("Velvet Harbor, the band
+    that released Glass Fjord, was formed in which city?"): it says which thing the name is, and the question asks
+    of the name, in one hop; its words are kept, to find the name's own article among namesakes.
+
+    >>> _in_apposition("Velvet Harbor, the band that released Glass Fjord, was formed where?", 15)
+    True
+    >>> _in_apposition("In 1995, the band that released Glass Fjord was formed where?", 9)
+    False
+    >>> _in_apposition("Where was the band that released Glass Fjord formed?", 10)
+    False
+    """
+    before = question[:start].rstrip()
+    if not before.endswith(","):
+        return False
+    words = before[:-1].split()
+    return (len(words) >= 1 and words[-1][:1].isupper() and "," in question[start:]
+            and (len(words) == 1 or not ASKED_WORD.fullmatch(words[-1])))
 
 
 def _opens_well(question: str, before: list[str], end: int) -> bool:
@@ -359,7 +385,83 @@ def _asked_in_clause_plan(question: str, match: re.Match[str]) -> HopPlan:
     """
     opening = question[:match.start()].rstrip()
     described = " ".join((*match.group("modifiers").split(), match.group("noun")))
-    return HopPlan(question, f"{opening} which {described}?", "", 0, match.end("relative"), opening)
+    return HopPlan(question, f"{_untitled(opening)} which {described}?", "", 0, match.end("relative"), opening)
+
+
+_SET_OFF = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
+                      r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)(?P<noun>[a-z]+)"
+                      r"(?P<named>\s+(?:from|of|in|on|at)\s+[^,?]*?[A-Z][^,?]*?),\s+"
+                      r"(?P<relative>who|whom|which|that)\s+(?P<clause>\S.*?)\s*\??\s*$")
+"""A description naming what the thing belongs to, then a relative clause set off by a comma: "… about a character
+from the animated series Gravel Street, whom Nina Coyle named after who?"."""
+
+
+def _set_off_plan(question: str, start: int) -> HopPlan | None:
+    """The hop plan of a statement ending in a description set off by a comma whose clause asks (`_SET_OFF`,
+    `_asked_in_clause`): the first hop asks what the statement says, with what the thing belongs to ("Dell Harbury
+    wrote a song about which character from the animated series Gravel Street?"); the second the clause of the
+    bridge: "<bridge> was born in what city?" for who/which/that, and for "whom" with the clause's subject and verb
+    before it ("Nina Coyle named <bridge> after who?"). None when the clause's subject is no name.
+
+    >>> question = ("Musician Dell Harbury wrote a song about a character from the series Gravel Street, whom Nina "
+    ...             "Coyle named after who?")
+    >>> plan = _set_off_plan(question, question.index("a character"))
+    >>> plan.first, plan.second("Captain Brine")
+    ('Musician Dell Harbury wrote a song about which character from the series Gravel Street?', 'Nina Coyle named \
+Captain Brine after who?')
+    >>> bridge_sentence("Captain Brine", plan)
+    'Musician Dell Harbury wrote a song about Captain Brine [1].'
+    >>> _set_off_plan("Tom Ash signed a player from the Otters, who was born in what city?", 15).second("Rollo")
+    'Rollo was born in what city?'
+    """
+    match = _SET_OFF.match(question, start)
+    if match is None:
+        return None
+    noun, modifiers = match.group("noun"), match.group("modifiers").split()
+    if (noun in NOT_A_THING | STOP_WORDS | PREPOSITIONS | NOT_MODIFIERS or noun.endswith("ed")
+            or any(word in NOT_MODIFIERS | STOP_WORDS or word.endswith("ed") for word in modifiers)):
+        return None
+    named_words = match.group("named").split()[1:]  # what it belongs to: a few words, then a name to the comma
+    if _named_end([*named_words[:-1], f"{named_words[-1]},"], most_leading=3) != len(named_words):
+        return None  # "the vegetation of the amazon rainforest took place since the Last Glacial Maximum, which…"
+    before = question[:match.start()].split()
+    words = match.group("clause").split()
+    if not _asked_in_clause(before, words):
+        return None
+    opening = question[:match.start()].rstrip()
+    described = " ".join((*modifiers, noun))
+    first = f"{_untitled(opening)} which {described}{match.group('named')}?"
+    if match.group("relative").lower() != "whom":
+        return HopPlan(question, first, "", 0, match.end("relative"), opening)
+    named = _named_end(words, most_leading=0)
+    if named is None or named + 1 >= len(words) or not words[named].isalpha() or not words[named].islower():
+        return None  # "whom" with a subject a first hop could not read ("whom he named after who?")
+    verb_end = match.start("clause") + _offset_after(match.group("clause"), named + 1)
+    return HopPlan(question, first, "", 0, verb_end, opening, leading=f"{question[match.start('clause'):verb_end]} ")
+
+
+def _untitled(opening: str) -> str:
+    """A statement opening a question without the title before its subject's name ("*Musician and satirist* Dell
+    Harbury wrote…", "*Jazz singer* Dora Kell married…"): what the first hop asks of the name, whose article's
+    sentence saying it ("Her single … is about Pip Malloy") does not repeat the title; a title weighs the first
+    hop's evidence towards the lead sentence that says it.
+
+    >>> _untitled("Musician and satirist Dell Harbury wrote a song about")
+    'Dell Harbury wrote a song about'
+    >>> _untitled("American actor Tom Ash starred in"), _untitled("The Oberoi family is part of")
+    ('Tom Ash starred in', 'The Oberoi family is part of')
+    >>> _untitled("Jim Henson founded"), _untitled("Velvet Harbor is the debut album of")
+    ('Jim Henson founded', 'Velvet Harbor is the debut album of')
+    """
+    words = opening.split()
+    if not words or not words[0][:1].isupper() or words[0].lower() in STOP_WORDS:
+        return opening
+    name = next((index for index in range(1, len(words)) if _capitalised(words[index])), None)
+    title = words[1:name]
+    if (name is None or not title or name + 1 >= len(words) or not words[name + 1][:1].isupper()
+            or any(not word.isalpha() or (word in STOP_WORDS and word != "and") for word in title)):
+        return opening  # a title is lower-case nouns ("and" between them), then a name of two words or more
+    return " ".join(words[name:])
 
 
 def _subject_clause_plan(question: str, match: re.Match[str], before: list[str], words: list[str]) -> HopPlan | None:
@@ -584,7 +686,8 @@ def _asked_agent_plan(question: str, start: int) -> HopPlan | None:
         return None
     opening = question[:match.start()].rstrip()
     described = " ".join((*modifiers, noun))
-    return HopPlan(question, f"{opening} which {described}?", "", 0, match.start("participle") - 1, opening, "is")
+    return HopPlan(question, f"{_untitled(opening)} which {described}?", "", 0, match.start("participle") - 1, opening,
+                   "is")
 
 
 def _role_plan(question: str, start: int) -> HopPlan | None:
