@@ -97,12 +97,25 @@ from tests.conftest import write
      "Tom Ash signed which player from the Brackwater Otters?", "Rollo was born in what city?"),
     ("Jazz singer Dora Kell married a trumpeter who was born in which city?", "Dora Kell married which trumpeter?",
      "Rollo was born in which city?"),
+    # HotpotQA crowd-workers' forms
+    ("Who directed the 2004 film that starred the voice actor of Captain Brine?",
+     "Which 2004 film starred the voice actor of Captain Brine?", "Who directed Rollo?"),
+    ("Who wrote the novel on which the film Quiet Harbour is based?", "On which novel is the film Quiet Harbour based?",
+     "Who wrote Rollo?"),
+    ("Which country is the company that makes the Tundra Hatchback based in?", "Who makes the Tundra Hatchback?",
+     "Which country is Rollo based in?"),
+    ("In what year was the founder of the company that makes the Tundra Hatchback born?",
+     "Who makes the Tundra Hatchback?", "In what year was the founder of Rollo born?"),  # a description in a role's
     # a participle and its named agent
     ("What is the debut album of the band formed by Ingrid Solberg?", "Which band was formed by Ingrid Solberg?",
      "What is the debut album of Rollo?"),
     ("In what year was the 1995 film starring Bob Hoskins released?", "Which 1995 film starred Bob Hoskins?",
      "In what year was Rollo released?"),
     ("Where was the player signed by Lenn Valley born?", "Who was signed by Lenn Valley?", "Where was Rollo born?"),
+    ("Which actor starred in a film directed by Mirela Voss in 2003?", "Which film was directed by Mirela Voss?",
+     "Which actor starred in Rollo in 2003?"),  # "a": the one the question asks of
+    ("Which company released a game developed by Bitlantern?", "Which game was developed by Bitlantern?",
+     "Which company released Rollo?"),
     # a role of something named, said with a possessive
     ("What year was Acme Rail's founder born?", "Who is the founder of Acme Rail?", "What year was Rollo born?"),
     ("Where was Queen's lead singer born?", "Who is the lead singer of Queen?", "Where was Rollo born?"),
@@ -158,6 +171,8 @@ def test_hop_plan_names_the_bridge_where_the_description_was(question: str, firs
     "How many square miles large was the region impacted by the 2010 drought?",  # a number, not a name
     "What is the name of the film directed by Mirela Voss?",
     "What was the film directed by Mirela Voss?",
+    "What is an example of a film directed by Mirela Voss?",  # any one
+    "Which is a film directed by Mirela Voss?",
     # possessives
     "Who is Acme Rail's founder?",  # asks for the holder
     "What was Acme Rail's founder's name?",

@@ -130,11 +130,13 @@ SUBJECT_OPENINGS = frozenset({"the", "a", "an", "this", "these", "those"})
 which *year*", where "which" asks; nor a pronoun ("the land where *they* settled"), which a first hop asked alone
 cannot read."""
 
-_REDUCED = re.compile(r"[Tt]he\s+(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)"
+_REDUCED = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
+                      r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)"
                       r"(?P<noun>[a-z]+)\s+(?P<participle>(?:[a-z]+ed|written|built|made|drawn|sung|run|held|led|won)"
                       r"\s+by|starring|featuring)\s+(?P<agent>\S.*)$")
 """A description by a participle with its agent ("the film *directed by* Mirela Voss", "the movie *starring* Arnold
-Schwarzenegger"): what a relative clause says, shortened; after "the" only (`_participle_plan`)."""
+Schwarzenegger"): what a relative clause says, shortened; after "the", or "a" when the question asks of the one
+it names (`_asks_of_one`: "Which actor starred in a film directed by Mirela Voss?")."""
 
 DEFINING = frozenset({"example", "kind", "type", "sort", "form", "instance", "variety"})
 """Nouns that make "X is an example of a district that…" say what X is, not name another thing."""
@@ -250,7 +252,7 @@ def hop_plan(question: str) -> HopPlan | None:
         if _in_apposition(question, opening.start()):
             return None  # "Velvet Harbor, the band that released Glass Fjord, was formed…": named already
         definite = opening.group(0).lower() == "the"  # "a director of…" is any one: no role description
-        plan = ((definite and (_role_plan(question, opening.start()) or _participle_plan(question, opening.start())))
+        plan = ((definite and _role_plan(question, opening.start())) or _participle_plan(question, opening.start())
                 or _relative_plan(question, opening.start()) or _asked_agent_plan(question, opening.start())
                 or _set_off_plan(question, opening.start()))
         if plan is not None:
@@ -330,7 +332,7 @@ def _relative_plan(question: str, start: int) -> HopPlan | None:
     if relative not in {"who", "that", "which"}:
         return _subject_clause_plan(question, match, before, words)
     opens = not before
-    kept = words[:_clause_end(words, bool(before) and before[-1].lower() in AUXILIARIES)]
+    kept = words[:_clause_end(words, _after_auxiliary(before, words[-1]))]
     if opens and len(kept) == len(words):  # "The manager who recruited David Beckham *managed* United during what…"
         kept = words[:next((index for index in range(2, len(words)) if re.fullmatch(r"[a-z]+ed", words[index])
                             and words[index - 1][:1].isupper()), len(words))]
@@ -344,6 +346,23 @@ def _relative_plan(question: str, start: int) -> HopPlan | None:
     described = " ".join((*modifiers, noun))
     asked = "Who" if noun in PEOPLE or relative == "who" else f"Which {described}"
     return HopPlan(question, f"{asked} {clause}?", clause, match.start(), end)
+
+
+def _after_auxiliary(before: list[str], closing: str) -> bool:
+    """Whether a description after `before` is (in) the subject of a question whose auxiliary comes before it, so
+    that its main verb closes the question: right after the auxiliary ("Where *was* the one who … crowned?"), or
+    after "the <role> of" right after it when a participle closes ("In what year *was the founder of* the company
+    that makes the Tundra Hatchback *born*?").
+
+    >>> _after_auxiliary(["Where", "was"], "crowned?"), _after_auxiliary("When was the founder of".split(), "born?")
+    (True, True)
+    >>> _after_auxiliary("What is the fight song of".split(), "cup?")
+    False
+    """
+    if before and before[-1].lower() in AUXILIARIES:
+        return True
+    return (len(before) >= 4 and before[-1] == "of" and before[-2] in ROLES and before[-3] == "the"
+            and before[-4].lower() in AUXILIARIES and re.fullmatch(PARTICIPLE, closing.rstrip("?")) is not None)
 
 
 def _asked_in_clause(before: list[str], words: list[str]) -> bool:
@@ -640,6 +659,8 @@ def _participle_plan(question: str, start: int) -> HopPlan | None:
     before = question[:match.start()].split()
     if _asks_itself(before):
         return None
+    if match.group("article").lower() != "the" and not _asks_of_one(before):
+        return None  # "What is an example of a film directed by …?": any one, no bridge
     agent_words = match.group("agent").split()
     named = _named_end(agent_words, most_leading=3)
     if named is None or next(word for word in agent_words if _capitalised(word))[0].isdigit():
@@ -688,6 +709,24 @@ def _asked_agent_plan(question: str, start: int) -> HopPlan | None:
     described = " ".join((*modifiers, noun))
     return HopPlan(question, f"{_untitled(opening)} which {described}?", "", 0, match.start("participle") - 1, opening,
                    "is")
+
+
+def _asks_of_one(before: list[str]) -> bool:
+    """Whether an indefinite description after `before` is one thing a question asks of: the object of the verb
+    whose subject the question asks for ("*Which actor starred in* a film directed by Mirela Voss?": the film is
+    the one she directed, and the actor is asked), not what a copula or "of" says ("What is an example of…").
+
+    >>> _asks_of_one("Which actor starred in".split()), _asks_of_one("Who wrote".split())
+    (True, True)
+    >>> _asks_of_one("What is an example of".split()), _asks_of_one("Which is".split())
+    (False, False)
+    """
+    if not before or before[0].lower() not in {"who", "which", "what"} or len(before) > 4:
+        return False
+    verb = 1 if before[0].lower() == "who" else 2
+    return (verb < len(before) and before[verb].lower() not in AUXILIARIES | COPULAS
+            and re.fullmatch(r"[a-z]+(?:ed|s)|" + "|".join(IRREGULAR_VERBS), before[verb]) is not None
+            and all(word.lower() not in {"of", "as", "like"} for word in before[verb + 1:]))
 
 
 def _role_plan(question: str, start: int) -> HopPlan | None:
