@@ -93,6 +93,8 @@ from tests.conftest import write
     ("Musician and satirist Dell Harbury wrote a song about a character from the animated series Gravel Street, "
      "whom Nina Coyle named after who?", "Dell Harbury wrote a song about which character from the animated series "
      "Gravel Street?", "Nina Coyle named Rollo after who?"),
+    ("Tom Ash signed a player from the Brackwater Otters, who Mira Holt coached in what year?",
+     "Tom Ash signed which player from the Brackwater Otters?", "Mira Holt coached Rollo in what year?"),  # as "whom"
     ("Tom Ash signed a player from the Brackwater Otters, who was born in what city?",
      "Tom Ash signed which player from the Brackwater Otters?", "Rollo was born in what city?"),
     ("Jazz singer Dora Kell married a trumpeter who was born in which city?", "Dora Kell married which trumpeter?",

@@ -419,8 +419,9 @@ def _set_off_plan(question: str, start: int) -> HopPlan | None:
     """The hop plan of a statement ending in a description set off by a comma whose clause asks (`_SET_OFF`,
     `_asked_in_clause`): the first hop asks what the statement says, with what the thing belongs to ("Dell Harbury
     wrote a song about which character from the animated series Gravel Street?"); the second the clause of the
-    bridge: "<bridge> was born in what city?" for who/which/that, and for "whom" with the clause's subject and verb
-    before it ("Nina Coyle named <bridge> after who?"). None when the clause's subject is no name.
+    bridge: "<bridge> was born in what city?", or, when the clause opens with a name and its verb (the thing is
+    their object, "whom" or, as often written, "who"), with them before it ("Nina Coyle named <bridge> after who?").
+    None for "whom" with a subject that is no name.
 
     >>> question = ("Musician Dell Harbury wrote a song about a character from the series Gravel Street, whom Nina "
     ...             "Coyle named after who?")
@@ -450,11 +451,12 @@ Captain Brine after who?')
     opening = question[:match.start()].rstrip()
     described = " ".join((*modifiers, noun))
     first = f"{_untitled(opening)} which {described}{match.group('named')}?"
-    if match.group("relative").lower() != "whom":
-        return HopPlan(question, first, "", 0, match.end("relative"), opening)
     named = _named_end(words, most_leading=0)
     if named is None or named + 1 >= len(words) or not words[named].isalpha() or not words[named].islower():
-        return None  # "whom" with a subject a first hop could not read ("whom he named after who?")
+        if match.group("relative").lower() == "whom":
+            return None  # "whom" with a subject a first hop could not read ("whom he named after who?")
+        return HopPlan(question, first, "", 0, match.end("relative"), opening)
+    # a name and its verb: the thing is their object, said "whom" or, as often, "who" ("who Nina Coyle named …")
     verb_end = match.start("clause") + _offset_after(match.group("clause"), named + 1)
     return HopPlan(question, first, "", 0, verb_end, opening, leading=f"{question[match.start('clause'):verb_end]} ")
 
