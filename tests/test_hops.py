@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from rag.answer.comparisons import comparison_opening, comparison_plan, comparison_text, measure
+from rag.answer.evidence import AnswerKinds
 from rag.answer.hops import bridge_sentence, hop_plan, renumbered, usable_bridge
+from rag.models.entities import PhraseTagger
 from tests.conftest import write
 
 
@@ -69,6 +71,14 @@ from tests.conftest import write
      "Which university is where Sergei Kazakov coached?", "In what year was Rollo founded?"),
     ("In what year was the city in which the band was formed founded?", "In which city was the band formed?",
      "In what year was Rollo founded?"),
+    # the clause's own verb told by its place (an irregular past, a bare verb after a name) or its own passive
+    ("In what year was the university where Tomas Varga taught founded?",
+     "Which university is where Tomas Varga taught?", "In what year was Rollo founded?"),
+    ("When was the stadium in which the Brackwater Otters play opened?",
+     "Which stadium is the one in which the Brackwater Otters play?", "When was Rollo opened?"),
+    ("In which county is the town where Greene King's headquarters are located?",
+     "Where are Greene King's headquarters located?", "In which county is Rollo?"),
+    ("When was the battle in which the king was killed?", "In which battle was the king killed?", "When was Rollo?"),
     # a clause holding what is asked: the words before it state what the first hop asks
     ("Larch Lake is in a county that has how many inhabitants?", "Larch Lake is in which county?",
      "Rollo has how many inhabitants?"),
@@ -78,12 +88,36 @@ from tests.conftest import write
      "The Oberoi family is part of which hotel company?", "Rollo has a head office in what city?"),
     ("Quiet Harbour was directed by a woman who was born in what town?", "Quiet Harbour was directed by which woman?",
      "Rollo was born in what town?"),
+    # a description set off by a comma, naming what the thing belongs to, whose clause asks; a title before the
+    # statement's name is left out of the first hop
+    ("Musician and satirist Dell Harbury wrote a song about a character from the animated series Gravel Street, "
+     "whom Nina Coyle named after who?", "Dell Harbury wrote a song about which character from the animated series "
+     "Gravel Street?", "Nina Coyle named Rollo after who?"),
+    ("Tom Ash signed a player from the Brackwater Otters, who Mira Holt coached in what year?",
+     "Tom Ash signed which player from the Brackwater Otters?", "Mira Holt coached Rollo in what year?"),  # as "whom"
+    ("Tom Ash signed a player from the Brackwater Otters, who was born in what city?",
+     "Tom Ash signed which player from the Brackwater Otters?", "Rollo was born in what city?"),
+    ("Jazz singer Dora Kell married a trumpeter who was born in which city?", "Dora Kell married which trumpeter?",
+     "Rollo was born in which city?"),
+    # HotpotQA crowd-workers' forms
+    ("Who directed the 2004 film that starred the voice actor of Captain Brine?",
+     "Which 2004 film starred the voice actor of Captain Brine?", "Who directed Rollo?"),
+    ("Who wrote the novel on which the film Quiet Harbour is based?", "On which novel is the film Quiet Harbour based?",
+     "Who wrote Rollo?"),
+    ("Which country is the company that makes the Tundra Hatchback based in?", "Who makes the Tundra Hatchback?",
+     "Which country is Rollo based in?"),
+    ("In what year was the founder of the company that makes the Tundra Hatchback born?",
+     "Who makes the Tundra Hatchback?", "In what year was the founder of Rollo born?"),  # a description in a role's
     # a participle and its named agent
     ("What is the debut album of the band formed by Ingrid Solberg?", "Which band was formed by Ingrid Solberg?",
      "What is the debut album of Rollo?"),
     ("In what year was the 1995 film starring Bob Hoskins released?", "Which 1995 film starred Bob Hoskins?",
      "In what year was Rollo released?"),
     ("Where was the player signed by Lenn Valley born?", "Who was signed by Lenn Valley?", "Where was Rollo born?"),
+    ("Which actor starred in a film directed by Mirela Voss in 2003?", "Which film was directed by Mirela Voss?",
+     "Which actor starred in Rollo in 2003?"),  # "a": the one the question asks of
+    ("Which company released a game developed by Bitlantern?", "Which game was developed by Bitlantern?",
+     "Which company released Rollo?"),
     # a role of something named, said with a possessive
     ("What year was Acme Rail's founder born?", "Who is the founder of Acme Rail?", "What year was Rollo born?"),
     ("Where was Queen's lead singer born?", "Who is the lead singer of Queen?", "Where was Rollo born?"),
@@ -128,11 +162,19 @@ def test_hop_plan_names_the_bridge_where_the_description_was(question: str, firs
     "Some of the export commodities that were used for oil purchases helped create tensions where?",
     "Is Larch Lake in a county that has a port?",  # yes or no
     "What is an example of a country that has a monarchy?",  # any one: "a", not "the"
+    # a description in apposition to a name says which thing the name is: asked of the name
+    "Velvet Harbor, the band that released Glass Fjord, was formed in which city?",
+    "Cathal Brennan, the lead singer of Copperline, was born in which city?",
+    "Dell Harbury wrote a song about a character from Gravel Street, whom she named after who?",  # a pronoun subject
+    "Many changes in the vegetation of the amazon rainforest took place since the Last Glacial Maximum, which was how "
+    "many years ago?",  # the clause is the name's, not the vegetation's
     # a participle
     "What denomination are the schools run by Academic Colleges Group?",  # a plural: any of them
     "How many square miles large was the region impacted by the 2010 drought?",  # a number, not a name
     "What is the name of the film directed by Mirela Voss?",
     "What was the film directed by Mirela Voss?",
+    "What is an example of a film directed by Mirela Voss?",  # any one
+    "Which is a film directed by Mirela Voss?",
     # possessives
     "Who is Acme Rail's founder?",  # asks for the holder
     "What was Acme Rail's founder's name?",
@@ -175,6 +217,25 @@ def test_a_bridge_names_something_new() -> None:
     assert not usable_bridge("the Normans", question)
     assert not usable_bridge("", question)
     assert not usable_bridge("a long span that reads like a whole sentence of the passage itself", question)
+
+
+@pytest.mark.parametrize(("question", "sentence", "span", "fits"), [
+    ("Where was Emmeline Pryce born?", "Emmeline Pryce (born 1984) is a novelist.", "1984", False),  # no place
+    ("Where was Emmeline Pryce born?", "Emmeline Pryce was born in Harlow in 1984.", "Harlow", True),
+    ("Where was Emmeline Pryce born?", "Emmeline Pryce was born in Ashbury.", "Ashbury", True),  # tagged ORG
+    ("Which band recorded Cold Cathedral?", "Cold Cathedral is a single by the Weatherglass.", "Weatherglass", True),
+    ("Which 1998 film starred Ines Corvalan?", "Ines Corvalan starred in 1998 in Salt Road.", "1998", False),
+    ("Which 1998 film starred Ines Corvalan?", "Ines Corvalan starred in 1998 in Salt Road.", "Salt Road", True),
+    ("Who designed the Varnhem Concert Hall?", "The hall was designed by a Belgian studio.", "a Belgian studio", True),
+    ("Who designed the Varnhem Concert Hall?", "The hall was designed in 1936.", "1936", False),
+])
+def test_a_bridge_is_a_thing_of_the_kind_the_first_hop_asks(question: str, sentence: str, span: str,
+                                                             fits: bool) -> None:
+    tagger = PhraseTagger({"Emmeline Pryce": "PERSON", "1984": "DATE", "Harlow": "GPE", "Weatherglass": "GPE",
+                           "1998": "DATE", "Salt Road": "WORK_OF_ART", "Ines Corvalan": "PERSON", "Belgian": "NORP",
+                           "1936": "DATE", "Varnhem Concert Hall": "FAC", "Ashbury": "ORG"})
+    start = sentence.index(span)
+    assert AnswerKinds(tagger).bridge_fits(question, sentence, start, start + len(span)) is fits
 
 
 @pytest.mark.parametrize(("question", "entities", "parts", "claim"), [

@@ -713,9 +713,9 @@ class Assistant:
         """The first hop of a two-hop question (`hops.first`, asked as a question of the rules): its passages, the
         span the reader finds in their evidence, widened to a whole name (`_whole_names`, as a span answer is), and
         the first gate that stops it from being the bridge: no relevant passage, no span, a span below
-        `SPAN_CHECK_THRESHOLD`, evidence below `refusal_threshold`, a span naming nothing new (`usable_bridge`), a
-        sentence not of the kind asked (`AnswerKinds.fits`). The span itself must be of that kind
-        (`AnswerKinds.span_fits`), as a one-hop answer's span must."""
+        `SPAN_CHECK_THRESHOLD`, evidence below `refusal_threshold`, a span naming nothing new (`usable_bridge`). The
+        span must name a thing of the kind the first hop asks (`AnswerKinds.bridge_fits`: a place for "where", no
+        bare year for "which film"), else it is not read at all."""
         asked = self.query(asked)
         reader = self.reader
         if reader is None:
@@ -726,11 +726,11 @@ class Assistant:
         if not passages or found.hits[0].score < self.settings.min_score:
             return FirstHop(passages, stopped="no passage scores min_score")
         evidence = self.evidence(hops.first, passages)
-        # The bridge must be of the kind the first hop asks, as a one-hop span must ("Where was Emmeline Pryce
-        # born?" is not answered by the "1984" of "(born 1984)": its second hop would ask about a year).
+        # The bridge must be a thing of the kind the first hop asks ("Where was Emmeline Pryce born?" is not
+        # answered by the "1984" of "(born 1984)": its second hop would ask about a year).
         reading = read_evidence(reader, hops.first, evidence, passages,
-                                fits=lambda sentence, span: self.kinds.span_fits(hops.first, sentence, span.start,
-                                                                                 span.end))
+                                fits=lambda sentence, span: self.kinds.bridge_fits(hops.first, sentence, span.start,
+                                                                                   span.end))
         if reading is None:
             return FirstHop(passages, evidence.answerable, stopped="reader found no span")
         sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
@@ -742,8 +742,6 @@ class Assistant:
             stopped = "evidence below refusal_threshold"
         elif not usable_bridge(read, asked.text):
             stopped = "usable_bridge: no new words"
-        elif not self.kinds.fits(hops.first, sentence):
-            stopped = "kinds.fits: the bridge sentence is not of the kind asked"
         return FirstHop(passages, evidence.answerable, reading, sentence, read, stopped)
 
     def _bridge_only(self, asked: Query, found: _Bridge, history: History, k: int | None

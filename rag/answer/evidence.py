@@ -181,6 +181,42 @@ class AnswerKinds:
                     or bool(overlapping & (NUMBERS - {"ORDINAL"})))
         return not overlapping or bool(overlapping & span_kinds(checked))
 
+    def bridge_fits(self, question: str, sentence: str, start: int, end: int) -> bool:
+        """Whether the span `sentence[start:end]` can be the bridge a two-hop question's first hop (`question`) asks
+        for: a thing the second hop then asks about, so of the kind asked more strictly than a one-hop answer. It
+        must fit as a span does (`span_fits`), and name a thing of the kind asked (`span_kinds`: a band the tagger
+        reads as a place still acts) or, naming none, its sentence holds one. A hop whose answers are not checked
+        ("Where was Emmeline Pryce born?": the small tagger reads the village Ashbury as an ORG) or that asks for no
+        kind ("Which film starred Ines Corvalán?") is not answered by a bare time or number: its second hop would
+        ask about a year.
+
+        >>> from rag.models.entities import PhraseTagger
+        >>> kinds = AnswerKinds(PhraseTagger({"Emmeline Pryce": "PERSON", "1984": "DATE", "Weatherglass": "GPE"}))
+        >>> sentence = "Emmeline Pryce (born 1984) is a novelist from Harlow."
+        >>> kinds.bridge_fits("Where was Emmeline Pryce born?", sentence, 21, 25)  # "1984" is no place
+        False
+        >>> kinds.bridge_fits("Which film starred her?", sentence, 21, 25)
+        False
+        >>> kinds.bridge_fits("Which band recorded it?", "It is a single by the Weatherglass.", 22, 34)
+        True
+        >>> kinds.bridge_fits("Who wrote it?", "It is a single by a band.", 18, 24)  # no name of a person in it
+        False
+        """
+        if not self.span_fits(question, sentence, start, end):
+            return False
+        if not self.typing:
+            return True
+        checked = self.checked(question)
+        (found,) = self.entities([sentence])
+        overlapping = {entity.kind for entity in found if entity.start < end and start < entity.end}
+        if not checked:
+            return not overlapping or not overlapping <= NUMBERS
+        kinds = span_kinds(checked)
+        if overlapping:
+            return bool(overlapping & kinds)
+        asked = content_words(question)
+        return any(entity.kind in kinds and content_words(entity.text) - asked for entity in found)
+
     def names_what_was_asked(self, claim: str, evidence: str, question: str, known: str = "") -> bool:
         """Whether a claim gives the kind of thing the question asks for and the evidence gives that very thing as
         an entity of that kind.

@@ -130,11 +130,13 @@ SUBJECT_OPENINGS = frozenset({"the", "a", "an", "this", "these", "those"})
 which *year*", where "which" asks; nor a pronoun ("the land where *they* settled"), which a first hop asked alone
 cannot read."""
 
-_REDUCED = re.compile(r"[Tt]he\s+(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)"
+_REDUCED = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
+                      r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)"
                       r"(?P<noun>[a-z]+)\s+(?P<participle>(?:[a-z]+ed|written|built|made|drawn|sung|run|held|led|won)"
                       r"\s+by|starring|featuring)\s+(?P<agent>\S.*)$")
 """A description by a participle with its agent ("the film *directed by* Mirela Voss", "the movie *starring* Arnold
-Schwarzenegger"): what a relative clause says, shortened; after "the" only (`_participle_plan`)."""
+Schwarzenegger"): what a relative clause says, shortened; after "the", or "a" when the question asks of the one
+it names (`_asks_of_one`: "Which actor starred in a film directed by Mirela Voss?")."""
 
 DEFINING = frozenset({"example", "kind", "type", "sort", "form", "instance", "variety"})
 """Nouns that make "X is an example of a district that…" say what X is, not name another thing."""
@@ -155,6 +157,9 @@ class HopPlan:
     opening: str = ""
     verb: str = ""
     """A verb the second hop puts after the bridge ("<bridge> *is* operated by which company?")."""
+    leading: str = ""
+    """Words the second hop puts before the bridge: a clause's subject and verb when the bridge is their object
+    ("*Nina Coyle named* <bridge> after who?")."""
 
     def second(self, bridge: str) -> str:
         """The question with the description replaced by the bridge.
@@ -163,7 +168,7 @@ class HopPlan:
         'Where was Rollo crowned?'
         """
         verb = f" {self.verb}" if self.verb else ""
-        return f"{self.question[:self.start]}{bridge}{verb}{self.question[self.end:]}"
+        return f"{self.question[:self.start]}{self.leading}{bridge}{verb}{self.question[self.end:]}"
 
 
 def _clause_end(words: list[str], after_auxiliary: bool) -> int:
@@ -244,12 +249,35 @@ def hop_plan(question: str) -> HopPlan | None:
     True
     """
     for opening in re.finditer(r"\b(?:the|an?)\b", question, re.IGNORECASE):
+        if _in_apposition(question, opening.start()):
+            return None  # "Velvet Harbor, the band that released Glass Fjord, was formed…": named already
         definite = opening.group(0).lower() == "the"  # "a director of…" is any one: no role description
-        plan = ((definite and (_role_plan(question, opening.start()) or _participle_plan(question, opening.start())))
-                or _relative_plan(question, opening.start()) or _asked_agent_plan(question, opening.start()))
+        plan = ((definite and _role_plan(question, opening.start())) or _participle_plan(question, opening.start())
+                or _relative_plan(question, opening.start()) or _asked_agent_plan(question, opening.start())
+                or _set_off_plan(question, opening.start()))
         if plan is not None:
             return plan
     return _possessive_plan(question)
+
+
+def _in_apposition(question: str, start: int) -> bool:
+    """Whether the description starting at `start` is set off by commas after a name ("Velvet Harbor, the band
+    that released Glass Fjord, was formed in which city?"): it says which thing the name is, and the question asks
+    of the name, in one hop; its words are kept, to find the name's own article among namesakes.
+
+    >>> _in_apposition("Velvet Harbor, the band that released Glass Fjord, was formed where?", 15)
+    True
+    >>> _in_apposition("In 1995, the band that released Glass Fjord was formed where?", 9)
+    False
+    >>> _in_apposition("Where was the band that released Glass Fjord formed?", 10)
+    False
+    """
+    before = question[:start].rstrip()
+    if not before.endswith(","):
+        return False
+    words = before[:-1].split()
+    return (len(words) >= 1 and words[-1][:1].isupper() and "," in question[start:]
+            and (len(words) == 1 or not ASKED_WORD.fullmatch(words[-1])))
 
 
 def _opens_well(question: str, before: list[str], end: int) -> bool:
@@ -304,7 +332,7 @@ def _relative_plan(question: str, start: int) -> HopPlan | None:
     if relative not in {"who", "that", "which"}:
         return _subject_clause_plan(question, match, before, words)
     opens = not before
-    kept = words[:_clause_end(words, bool(before) and before[-1].lower() in AUXILIARIES)]
+    kept = words[:_clause_end(words, _after_auxiliary(before, words[-1]))]
     if opens and len(kept) == len(words):  # "The manager who recruited David Beckham *managed* United during what…"
         kept = words[:next((index for index in range(2, len(words)) if re.fullmatch(r"[a-z]+ed", words[index])
                             and words[index - 1][:1].isupper()), len(words))]
@@ -318,6 +346,23 @@ def _relative_plan(question: str, start: int) -> HopPlan | None:
     described = " ".join((*modifiers, noun))
     asked = "Who" if noun in PEOPLE or relative == "who" else f"Which {described}"
     return HopPlan(question, f"{asked} {clause}?", clause, match.start(), end)
+
+
+def _after_auxiliary(before: list[str], closing: str) -> bool:
+    """Whether a description after `before` is (in) the subject of a question whose auxiliary comes before it, so
+    that its main verb closes the question: right after the auxiliary ("Where *was* the one who … crowned?"), or
+    after "the <role> of" right after it when a participle closes ("In what year *was the founder of* the company
+    that makes the Tundra Hatchback *born*?").
+
+    >>> _after_auxiliary(["Where", "was"], "crowned?"), _after_auxiliary("When was the founder of".split(), "born?")
+    (True, True)
+    >>> _after_auxiliary("What is the fight song of".split(), "cup?")
+    False
+    """
+    if before and before[-1].lower() in AUXILIARIES:
+        return True
+    return (len(before) >= 4 and before[-1] == "of" and before[-2] in ROLES and before[-3] == "the"
+            and before[-4].lower() in AUXILIARIES and re.fullmatch(PARTICIPLE, closing.rstrip("?")) is not None)
 
 
 def _asked_in_clause(before: list[str], words: list[str]) -> bool:
@@ -359,7 +404,85 @@ def _asked_in_clause_plan(question: str, match: re.Match[str]) -> HopPlan:
     """
     opening = question[:match.start()].rstrip()
     described = " ".join((*match.group("modifiers").split(), match.group("noun")))
-    return HopPlan(question, f"{opening} which {described}?", "", 0, match.end("relative"), opening)
+    return HopPlan(question, f"{_untitled(opening)} which {described}?", "", 0, match.end("relative"), opening)
+
+
+_SET_OFF = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
+                      r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)(?P<noun>[a-z]+)"
+                      r"(?P<named>\s+(?:from|of|in|on|at)\s+[^,?]*?[A-Z][^,?]*?),\s+"
+                      r"(?P<relative>who|whom|which|that)\s+(?P<clause>\S.*?)\s*\??\s*$")
+"""A description naming what the thing belongs to, then a relative clause set off by a comma: "… about a character
+from the animated series Gravel Street, whom Nina Coyle named after who?"."""
+
+
+def _set_off_plan(question: str, start: int) -> HopPlan | None:
+    """The hop plan of a statement ending in a description set off by a comma whose clause asks (`_SET_OFF`,
+    `_asked_in_clause`): the first hop asks what the statement says, with what the thing belongs to ("Dell Harbury
+    wrote a song about which character from the animated series Gravel Street?"); the second the clause of the
+    bridge: "<bridge> was born in what city?", or, when the clause opens with a name and its verb (the thing is
+    their object, "whom" or, as often written, "who"), with them before it ("Nina Coyle named <bridge> after who?").
+    None for "whom" with a subject that is no name.
+
+    >>> question = ("Musician Dell Harbury wrote a song about a character from the series Gravel Street, whom Nina "
+    ...             "Coyle named after who?")
+    >>> plan = _set_off_plan(question, question.index("a character"))
+    >>> plan.first, plan.second("Captain Brine")
+    ('Musician Dell Harbury wrote a song about which character from the series Gravel Street?', 'Nina Coyle named \
+Captain Brine after who?')
+    >>> bridge_sentence("Captain Brine", plan)
+    'Musician Dell Harbury wrote a song about Captain Brine [1].'
+    >>> _set_off_plan("Tom Ash signed a player from the Otters, who was born in what city?", 15).second("Rollo")
+    'Rollo was born in what city?'
+    """
+    match = _SET_OFF.match(question, start)
+    if match is None:
+        return None
+    noun, modifiers = match.group("noun"), match.group("modifiers").split()
+    if (noun in NOT_A_THING | STOP_WORDS | PREPOSITIONS | NOT_MODIFIERS or noun.endswith("ed")
+            or any(word in NOT_MODIFIERS | STOP_WORDS or word.endswith("ed") for word in modifiers)):
+        return None
+    named_words = match.group("named").split()[1:]  # what it belongs to: a few words, then a name to the comma
+    if _named_end([*named_words[:-1], f"{named_words[-1]},"], most_leading=3) != len(named_words):
+        return None  # "the vegetation of the amazon rainforest took place since the Last Glacial Maximum, which…"
+    before = question[:match.start()].split()
+    words = match.group("clause").split()
+    if not _asked_in_clause(before, words):
+        return None
+    opening = question[:match.start()].rstrip()
+    described = " ".join((*modifiers, noun))
+    first = f"{_untitled(opening)} which {described}{match.group('named')}?"
+    named = _named_end(words, most_leading=0)
+    if named is None or named + 1 >= len(words) or not words[named].isalpha() or not words[named].islower():
+        if match.group("relative").lower() == "whom":
+            return None  # "whom" with a subject a first hop could not read ("whom he named after who?")
+        return HopPlan(question, first, "", 0, match.end("relative"), opening)
+    # a name and its verb: the thing is their object, said "whom" or, as often, "who" ("who Nina Coyle named …")
+    verb_end = match.start("clause") + _offset_after(match.group("clause"), named + 1)
+    return HopPlan(question, first, "", 0, verb_end, opening, leading=f"{question[match.start('clause'):verb_end]} ")
+
+
+def _untitled(opening: str) -> str:
+    """A statement opening a question without the title before its subject's name ("*Musician and satirist* Dell
+    Harbury wrote…", "*Jazz singer* Dora Kell married…"): what the first hop asks of the name, whose article's
+    sentence saying it ("Her single … is about Pip Malloy") does not repeat the title; a title weighs the first
+    hop's evidence towards the lead sentence that says it.
+
+    >>> _untitled("Musician and satirist Dell Harbury wrote a song about")
+    'Dell Harbury wrote a song about'
+    >>> _untitled("American actor Tom Ash starred in"), _untitled("The Oberoi family is part of")
+    ('Tom Ash starred in', 'The Oberoi family is part of')
+    >>> _untitled("Jim Henson founded"), _untitled("Velvet Harbor is the debut album of")
+    ('Jim Henson founded', 'Velvet Harbor is the debut album of')
+    """
+    words = opening.split()
+    if not words or not words[0][:1].isupper() or words[0].lower() in STOP_WORDS:
+        return opening
+    name = next((index for index in range(1, len(words)) if _capitalised(words[index])), None)
+    title = words[1:name]
+    if (name is None or not title or name + 1 >= len(words) or not words[name + 1][:1].isupper()
+            or any(not word.isalpha() or (word in STOP_WORDS and word != "and") for word in title)):
+        return opening  # a title is lower-case nouns ("and" between them), then a name of two words or more
+    return " ".join(words[name:])
 
 
 def _subject_clause_plan(question: str, match: re.Match[str], before: list[str], words: list[str]) -> HopPlan | None:
@@ -405,12 +528,12 @@ def _subject_clause_plan(question: str, match: re.Match[str], before: list[str],
         possessive = "'" if noun.endswith("s") else "'s"
         first = f"Whose {clause}?" if noun in PEOPLE else f"Which {described}{possessive} {clause}?"
     else:
-        verb = next(index for index in range(1, len(kept)) if _clause_verb(kept, index))
+        verb = next((index for index in range(1, len(kept)) if _clause_verb(kept, index)), None)
         asked = f"{relative.split()[0].capitalize()} which {described}"
-        following = kept[verb + 1].lower() if verb + 1 < len(kept) else ""
-        inverted = (kept[verb].lower() in MODALS - {"has", "have", "had"}
-                    or re.fullmatch(PARTICIPLE + "|been", following))
-        if inverted and (relative != "where" or noun in PLACE_NOUNS):
+        following = kept[verb + 1].lower() if verb is not None and verb + 1 < len(kept) else ""
+        inverted = verb is not None and (kept[verb].lower() in MODALS - {"has", "have", "had"}
+                                         or re.fullmatch(PARTICIPLE + "|been", following))
+        if verb is not None and inverted and (relative != "where" or noun in PLACE_NOUNS):
             # "the band was formed": "was the band formed"; not "has its studio" ("has the band its studio"); and
             # "Where was the comet found?" would ask for any place, not the observatory the question describes
             asked = "Where" if relative == "where" else asked
@@ -443,10 +566,23 @@ def _subject_clause_end(words: list[str], before: list[str]) -> int | None:
     7
     >>> _subject_clause_end("the band Kiss".split(), ["Where", "is"]) is None
     True
+    >>> _subject_clause_end("Tomas Varga taught founded".split(), ["In", "what", "year", "was"])
+    3
+    >>> _subject_clause_end("Acme Rail's headquarters are located".split(), ["In", "which", "county", "is"])
+    5
     """
     verb = next((index for index in range(1, len(words)) if _clause_verb(words, index)), None)
-    if verb is None:
+    after_auxiliary = bool(before) and before[-1].lower() in AUXILIARIES
+    closing = words[-1].rstrip("?")
+    # After "can", "did"…, the main verb closing the question is bare ("How many can the arena where … seat?")
+    closes = after_auxiliary and bool(re.fullmatch(PARTICIPLE, closing) or (
+        before[-1].lower() in BARE_VERB_AFTER and closing.isalpha() and closing.islower()))
+    # "In what year was the university where Tomas Varga *taught* founded?": a verb told only by its place
+    bare = closes and len(words) >= 3 and (verb is None or verb == len(words) - 1) and _bare_verb(words, len(words) - 2)
+    if verb is None and not bare:
         return None
+    verb = len(words) - 2 if bare else verb
+    assert verb is not None
     nested = False  # "whose main campus is in Lawrence and *whose* branch campuses *are*…": its own verb
     for index in range(verb + 1, len(words)):
         if words[index].lower() in {"who", "that", "which", "whose", "where"}:
@@ -455,16 +591,31 @@ def _subject_clause_end(words: list[str], before: list[str]) -> int | None:
             if not nested:
                 return index
             nested = False
-    if before and before[-1].lower() in AUXILIARIES:  # "When was the heatwave in which … temperature?": no verb
-        closing = words[-1].rstrip("?")
-        # After "can", "did"…, the main verb closing the question is bare ("How many can the arena where … seat?")
-        closes = re.fullmatch(PARTICIPLE, closing) or (before[-1].lower() in BARE_VERB_AFTER and closing.isalpha()
-                                                        and closing.islower())
+    if after_auxiliary:  # "When was the heatwave in which … temperature?": no verb closes it
+        if words[-2].lower() in AUXILIARIES | {"be", "been", "being"}:
+            return len(words)  # "… where the headquarters *are located*?": the clause's own passive
         return len(words) - 1 if len(words) - 1 > verb and closes else len(words)
     if not before:
         asked = next((index for index in range(verb + 1, len(words)) if ASKED_WORD.fullmatch(words[index])), None)
         return asked - 1 if asked is not None and asked - 1 > verb else None
     return len(words)
+
+
+def _bare_verb(words: list[str], index: int) -> bool:
+    """Whether `words[index]` is a verb a rule can tell only by its place: an irregular past tense, or a lower-case
+    word right after a name (its subject: "where Tomas Varga *taught*", "in which the Brackwater Otters *play*"), not
+    a noun after "the" ("in which the *king* died").
+
+    >>> _bare_verb("Tomas Varga taught".split(), 2), _bare_verb("the Otters play".split(), 2)
+    (True, True)
+    >>> _bare_verb("the king died".split(), 1), _bare_verb("Otters of Kent".split(), 1)
+    (False, False)
+    """
+    word, previous = words[index], words[index - 1]
+    if word.lower() in IRREGULAR_VERBS:
+        return True
+    return (word.isalpha() and word.islower() and word not in STOP_WORDS | PREPOSITIONS | NAME_JOINERS
+            and previous[:1].isupper())
 
 
 def _clause_verb(words: list[str], index: int) -> bool:
@@ -473,11 +624,13 @@ def _clause_verb(words: list[str], index: int) -> bool:
 
     >>> _clause_verb("Jacksonville currently sits".split(), 2), _clause_verb("the home games".split(), 2)
     (True, False)
+    >>> _clause_verb("Acme Rail's headquarters".split(), 2)  # a possessive's noun
+    False
     """
-    word = words[index]
+    word, previous = words[index], words[index - 1]
     return (word.lower() in MODALS or re.fullmatch(r"[a-z]+ed", word) is not None
-            or (re.fullmatch(r"[a-z]+[^su]s", word) is not None
-                and (words[index - 1][:1].isupper() or words[index - 1].endswith("ly"))))
+            or (re.fullmatch(r"[a-z]+[^su]s", word) is not None and not re.search(r"['’]s?$", previous)
+                and (previous[:1].isupper() or previous.endswith("ly"))))
 
 
 def _participle_plan(question: str, start: int) -> HopPlan | None:
@@ -508,6 +661,8 @@ def _participle_plan(question: str, start: int) -> HopPlan | None:
     before = question[:match.start()].split()
     if _asks_itself(before):
         return None
+    if match.group("article").lower() != "the" and not _asks_of_one(before):
+        return None  # "What is an example of a film directed by …?": any one, no bridge
     agent_words = match.group("agent").split()
     named = _named_end(agent_words, most_leading=3)
     if named is None or next(word for word in agent_words if _capitalised(word))[0].isdigit():
@@ -554,7 +709,26 @@ def _asked_agent_plan(question: str, start: int) -> HopPlan | None:
         return None
     opening = question[:match.start()].rstrip()
     described = " ".join((*modifiers, noun))
-    return HopPlan(question, f"{opening} which {described}?", "", 0, match.start("participle") - 1, opening, "is")
+    return HopPlan(question, f"{_untitled(opening)} which {described}?", "", 0, match.start("participle") - 1, opening,
+                   "is")
+
+
+def _asks_of_one(before: list[str]) -> bool:
+    """Whether an indefinite description after `before` is one thing a question asks of: the object of the verb
+    whose subject the question asks for ("*Which actor starred in* a film directed by Mirela Voss?": the film is
+    the one she directed, and the actor is asked), not what a copula or "of" says ("What is an example of…").
+
+    >>> _asks_of_one("Which actor starred in".split()), _asks_of_one("Who wrote".split())
+    (True, True)
+    >>> _asks_of_one("What is an example of".split()), _asks_of_one("Which is".split())
+    (False, False)
+    """
+    if not before or before[0].lower() not in {"who", "which", "what"} or len(before) > 4:
+        return False
+    verb = 1 if before[0].lower() == "who" else 2
+    return (verb < len(before) and before[verb].lower() not in AUXILIARIES | COPULAS
+            and re.fullmatch(r"[a-z]+(?:ed|s)|" + "|".join(IRREGULAR_VERBS), before[verb]) is not None
+            and all(word.lower() not in {"of", "as", "like"} for word in before[verb + 1:]))
 
 
 def _role_plan(question: str, start: int) -> HopPlan | None:
