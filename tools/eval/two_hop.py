@@ -11,6 +11,9 @@ C?"…). Each item holds its question, its gold answers, its two gold paragraphs
 both, the answer only in the second, the question naming the first only) and up to two confusable paragraphs of its
 own.
 
+tools/eval/two_hop_invented_b.jsonl is the blind set (30 bridge, 10 comparison items, written before the code was
+read and never changed after its first run): the first set is fitted on, so the second is the honest figure.
+
 Each item is asked of an index of its own (HotpotQA's distractor setting: one article per paragraph): its 2 gold
 paragraphs, its own distractors and one gold paragraph of each of `--others` other items (seeded; none holding this
 item's gold answer), built in a temporary folder through the library's indexing API as `tools.eval.dialogues`'
