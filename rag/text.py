@@ -333,6 +333,26 @@ def base_of(participle: str) -> str:
     return _BASE_OF.get(participle, participle)
 
 
+_ROLE_NOUNS = {"spokesman": "speak", "spokeswoman": "speak", "spokesperson": "speak", "spokesmen": "speak",
+               "spokeswomen": "speak", "spokespeople": "speak"}
+"""Nouns naming a person by what they do for others, folded, to the base of that verb: a news report says who
+spoke for a company as "…, spokesman Martin Ekholm said", never with the question's "spoke for"."""
+
+
+def with_role_verbs(terms: AbstractSet[str], text: str) -> set[str]:
+    """`terms` (content words of `text`) with the stems of every form of the verb each role noun of `text` stands
+    for (`_ROLE_NOUNS`): a sentence naming a spokeswoman holds the "spoke" and "speaks" a question asks with.
+
+    >>> sorted(with_role_verbs({"ekholm"}, "spokesman Martin Ekholm said"))
+    ['ekholm', 'speak', 'spoke', 'spoken']
+    >>> sorted(with_role_verbs({"ekholm"}, "Martin Ekholm said"))
+    ['ekholm']
+    """
+    bases = {_ROLE_NOUNS[word] for word in folded_words(text) if word in _ROLE_NOUNS}
+    forms = [form for base, past, participle in _FORMS if base in bases for form in (base, past, participle)]
+    return set(terms) | set(stem(forms))
+
+
 # -- sentences ---------------------------------------------------------------------------------------------------
 
 # A sentence ends at . ! ? (or …) plus closing quotes/brackets, followed by white space. Abbreviations

@@ -188,3 +188,15 @@ def test_a_new_question_without_names_is_not_held_to_the_previous_turn(tmp_path:
     answer = assistant.ask("What budget did the council approve for the library?",
                            history=[("When did the ferry line to Pine Island open?", "On 3 May [1].")])
     assert not answer.refused and [c.passage.article_id for c in answer.citations] == ["library"]
+
+
+def test_a_follow_ups_quote_must_hold_what_it_newly_asks_about(tmp_path: Path) -> None:
+    """The model's claims fail their checks, so the ferry's sentence would be quoted: it answers "how many boats"
+    (its words hold "boats") but not "what was its fare" (nothing of a fare): that quote says the previous turn
+    again, and is refused."""
+    history = [("When did the Pine Island ferry open?", "On 3 May [1].")]
+    assistant, _ = make(tmp_path, "Its fare was 9 euros [1].", refusal_threshold=0.0)
+    assert assistant.ask("What was its fare?", history=history).refused
+    assistant, _ = make(tmp_path, "It had nine boats [1].", refusal_threshold=0.0)
+    boats = assistant.ask("How many boats did it open with?", history=history)
+    assert not boats.refused and "two boats" in boats.text

@@ -15,6 +15,7 @@ from rag.answer.conversation import (
     follow_up_readings,
     is_follow_up,
     listed_items,
+    quote_misses_follow_up,
     rewrite_follow_up,
 )
 from rag.answer.parts import question_parts
@@ -266,3 +267,12 @@ def test_an_ellipsis_of_a_new_phrase_replaces_the_previous_questions_last_phrase
     assert elliptical_question("And in total?", "How many students signed up for the graduate divisions?") == \
         "How many students signed up in total?"
     assert elliptical_question("And for Warsaw?", "What was the population of Fresno in 1900?") == ""
+
+
+def test_a_follow_ups_quote_that_holds_nothing_it_newly_asks_about_misses_it() -> None:
+    fire = ("How many workers were injured in the fire?", "14 [1].")
+    quote = "The fire injured 14 workers, three of them seriously."
+    assert quote_misses_follow_up("How many of them were women?", *fire, quote)
+    assert not quote_misses_follow_up("How many of them were seriously hurt?", *fire, quote)
+    assert not quote_misses_follow_up("What about the women?", *fire, quote)  # an ellipsis: said in full elsewhere
+    assert not quote_misses_follow_up("Who were the women injured?", *fire, quote)  # no pronoun: a new question

@@ -18,6 +18,7 @@ from rag.answer.evidence import (
     as_scored,
     best_spans,
     find_evidence,
+    overlap_features,
     rank_sentences,
 )
 from rag.models.answer_finder import Candidate
@@ -177,3 +178,11 @@ def test_a_sentence_saying_the_articles_subject_by_a_pronoun_is_scored_as_naming
     assert singer.text[best.start:best.end] == "He was born in Limerick."
     # only for scoring: what is quoted is the sentence as written
     assert as_scored(singer.title, "He was born in Limerick.") == "Cathal Brennan was born in Limerick."
+
+
+def test_who_spoke_for_a_company_is_matched_by_the_sentence_naming_its_spokesman() -> None:
+    question = "Who spoke for Kestrel Foods?"
+    candidates = [Candidate("", '"We will appeal," spokesman Ivo Brandt said.', 0),
+                  Candidate("", '"We will appeal," Ivo Brandt said.', 0)]
+    with_role, without = overlap_features(question, candidates)[:, 0]
+    assert with_role > without

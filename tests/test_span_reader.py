@@ -14,7 +14,16 @@ import pytest
 from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
 from rag.answer.prompts import QUOTED_OPENING
-from rag.answer.reader import Reading, claim_disagrees, confident, read_evidence, span_answer, widened
+from rag.answer.reader import (
+    Reading,
+    claim_disagrees,
+    confident,
+    listed,
+    named_together,
+    read_evidence,
+    span_answer,
+    widened,
+)
 from rag.answer.retrieve import Retriever
 from rag.errors import ModelError
 from rag.models import span_reader
@@ -350,3 +359,39 @@ def test_a_span_cutting_a_name_is_widened_to_the_whole_name() -> None:
     guides = sentence.index("guides")
     alone = Reading(Span("guides", guides, guides + 6, 0.5, 1.0), 0, 0, len(sentence))
     assert widened(alone, sentence, names) is alone
+
+
+# -- people named together -----------------------------------------------------------------------------------------
+
+
+def test_a_person_listed_with_others_stands_for_the_whole_list() -> None:
+    sentence = "Ann Lee, Bo Kim and Cy Orr founded it; Di Roe joined later."
+    people = [(0, 7), (9, 15), (20, 26), (39, 45)]
+    assert named_together(sentence, 9, 15, people) == [(0, 7), (9, 15), (20, 26)]
+    assert listed([sentence[start:end] for start, end in named_together(sentence, 9, 15, people)]) == \
+        "Ann Lee, Bo Kim and Cy Orr"
+    assert named_together(sentence, 39, 45, people) == []  # Di Roe stands alone
+
+
+def test_a_counted_group_is_named_in_full_only_when_the_count_matches() -> None:
+    sentence = "Of the two judges who dissented, Ann Lee wrote one view, while Bo Kim wrote another."
+    people = [(33, 40), (63, 69)]
+    assert named_together(sentence, 33, 40, people) == people
+    assert named_together(sentence.replace("two", "three"), 33, 40, people) == []
+    assert named_together(sentence, 0, 2, people) == []  # the span is no person
+
+
+def test_a_who_question_is_answered_with_everyone_its_sentence_names_together(tmp_path: Path) -> None:
+    """The reader finds one of two people the sentence lists: a who-question's answer names both (a follow-up may
+    then ask about "the second one"); a when-question's span is left as found."""
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, {"vote": ("Harbour vote", "Ann Lee and Bo Kim voted against the harbour plan in 1850."),
+                               "library": ("Pine Library", "The Pine Library was set up in 1899 by the town.")})
+    retriever = Retriever.load(tmp_path, embedder)
+    tagger = PhraseTagger({"Ann Lee": "PERSON", "Bo Kim": "PERSON", "1850": "DATE"})
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), tagger, reader=FakeReader("Bo Kim", 0.9))
+    assert assistant.ask("Who voted against the harbour plan?").text.startswith("Ann Lee and Bo Kim [1]")
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), tagger, reader=FakeReader("1850", 0.9))
+    assert assistant.ask("When was the harbour plan voted against?").text.startswith("1850 [1]")

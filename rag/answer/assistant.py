@@ -44,6 +44,7 @@ from rag.answer.conversation import (
     is_follow_up,
     leans_on_pronoun,
     previous_terms,
+    quote_misses_follow_up,
     repeats,
     stays_on,
 )
@@ -74,6 +75,8 @@ from rag.answer.reader import (
     SpanFinder,
     claim_disagrees,
     confident,
+    listed,
+    named_together,
     read_evidence,
     span_answer,
     span_text,
@@ -389,7 +392,8 @@ class Assistant:
             streamed, shown = streamed + chunk, shown + 1
             yield TextChunk(chunk)
         final = self._final(question, query.search_text, text.strip(), check, evidence, passages, llm.chat)
-        if not final.refused and repeats(final.text, plan.previous_answer):
+        repeated = not final.refused and repeats(final.text, plan.previous_answer)
+        if repeated:
             # The previous answer again answers nothing new: handled as a model answer that failed its checks, the
             # evidence quoted instead ("... by 19 votes to 8" for "And the vote?" after "48.6 million euros"), so
             # that a follow-up never loses what the quoted evidence alone would show; refused when that quote too
@@ -413,6 +417,10 @@ class Assistant:
                 and not self._reads_an_answer(query.text, final)):
             # The quoted evidence is all the answer would be, and the reader finds no answer of the kind asked for in
             # it: most such quotes answered questions the articles do not answer (calibration articles).
+            final = self._refusal(question, text.strip(), query.search_text)
+        if (history and (not shown or repeated) and not final.refused
+                and quote_misses_follow_up(question, *history[-1], " ".join(_quotes(final)))):
+            # A follow-up's quote that holds nothing it newly asks about answers the previous turn again.
             final = self._refusal(question, text.strip(), query.search_text)
         finished = self._finished(final, plan, opened)
         if shown and finished.text.startswith(streamed) and finished.text != streamed:
@@ -785,6 +793,8 @@ class Assistant:
         """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""
         assert reading is not None
         reading = self._whole_names(reading, plan.passages)
+        if _ASKS_WHO.match(question):
+            reading = self._people_named_together(reading, plan.passages)
         checked = span_answer(reading, plan.passages, plan.evidence)
         return self._finished(Answer(question, checked.text, checked.citations, False, model_text,
                                      plan.query.search_text), plan)
@@ -798,6 +808,23 @@ class Assistant:
         (names,) = self.kinds.entities([passage.text[reading.sentence_start:reading.sentence_end]])
         return widened(reading, passage.text[reading.sentence_start:reading.sentence_end],
                        [(name.start, name.end) for name in names])
+
+    def _people_named_together(self, reading: Reading, passages: Sequence[Passage]) -> Reading:
+        """The reading of a who-question with its span standing for every person its sentence names together with
+        the one it found (`named_together`: "Tomas Ruud and Ingrid Salo" for "Who voted against?"), said as one
+        list; a follow-up may then ask about "the second one" (`rag.answer.conversation.by_ordinal`)."""
+        if not self.kinds.typing:
+            return reading
+        passage = passages[reading.passage_index]
+        sentence = passage.text[reading.sentence_start:reading.sentence_end]
+        (found,) = self.kinds.entities([sentence])
+        people = [(entity.start, entity.end) for entity in found if entity.kind == "PERSON"]
+        together = named_together(sentence, reading.span.start, reading.span.end, people)
+        if not together:
+            return reading
+        text = listed([sentence[start:end] for start, end in together])
+        span = dataclasses.replace(reading.span, text=text, start=together[0][0], end=together[-1][1])
+        return dataclasses.replace(reading, span=span)
 
     def standalone_question(self, asked: Query | str, history: History) -> Query:
         """The question rewritten to stand alone when it leans on the conversation (see rag.answer.conversation):
@@ -939,6 +966,11 @@ def _opening(sentence: str, period: Period | None, check: AnswerCheck, opened: d
     """
     opened[sentence] = with_as_of(sentence, _as_of(period, _first_cited(check)))
     return opened[sentence]
+
+
+def _quotes(answer: Answer) -> list[str]:
+    """The sentences an answer quotes, of all its citations."""
+    return [quote for citation in answer.citations for quote in citation.quotes]
 
 
 def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:

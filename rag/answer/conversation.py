@@ -520,6 +520,28 @@ def stays_on(terms: set[str], texts: Sequence[str]) -> bool:
     return not terms or any(terms & content_words(text) for text in texts)
 
 
+def quote_misses_follow_up(question: str, previous_question: str, previous_answer: str, quote: str) -> bool:
+    """Whether a quote given as the answer to a follow-up that leans on a pronoun ("What is his salary?") holds
+    none of the words the follow-up adds to the previous turn ("salary"): it says again what the conversation was
+    about (the signing, its fee), not what is now asked. Words naming a place in the previous answer's list ("the
+    second one") add nothing; an elliptical follow-up ("What about Buddhist?") is said in full elsewhere and not
+    judged here.
+
+    >>> signing = ("Who did FC Dravin sign?", "Lucas Ferreira [1].")
+    >>> quote_misses_follow_up("What is his salary?", *signing, "FC Dravin signed Ferreira for 32 million euros.")
+    True
+    >>> quote_misses_follow_up("What was his fee?", *signing, "FC Dravin signed Ferreira for a fee of 32 million.")
+    False
+    >>> quote_misses_follow_up("Who was the president then?", *signing, "FC Dravin signed Ferreira in May.")
+    False
+    """
+    if not leans_on_pronoun(question) or elliptical_question(question, previous_question):
+        return False
+    added = (content_words(question) - content_words(previous_question) - content_words(strip_markers(previous_answer))
+             - content_words(" ".join(_ORDINAL_PLACES)) - {"one"})
+    return bool(added) and not added & content_words(quote)
+
+
 def repeats(answer: str, previous_answer: str) -> bool:
     """Whether an answer to a follow-up says again what the previous answer said (nearly the same words, markers
     and case aside: `REPEAT_SHARE` of either's words are shared): a follow-up asks something else ("And the school

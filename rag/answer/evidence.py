@@ -38,7 +38,16 @@ from rag.models.entities import (
     wanted_kinds,
 )
 from rag.records import Passage
-from rag.text import SURFACE_WORD, Weights, content_words, coverage, names_another, split_sentences, weights_of
+from rag.text import (
+    SURFACE_WORD,
+    Weights,
+    content_words,
+    coverage,
+    names_another,
+    split_sentences,
+    weights_of,
+    with_role_verbs,
+)
 from rag.thresholds import RANK_PENALTY, TYPE_BONUS
 
 
@@ -355,8 +364,11 @@ def overlap_features(question: str, candidates: Sequence[Candidate], weights: We
     kinds = kinds or AnswerKinds()
     typed = bool(kinds.wanted(question))
     holding = kinds.holding(question, [candidate.sentence for candidate in candidates]) if typed else []
-    return np.array([[coverage(question_words, content_words(as_scored(candidate.title, candidate.sentence)),
-                               term_weights),
+    # A role noun holds its verb's forms ("spokesman" for "Who spoke for …?"): only here, where a sentence is
+    # matched against a question, not in the index's terms.
+    return np.array([[coverage(question_words, with_role_verbs(content_words(as_scored(candidate.title,
+                                                                                        candidate.sentence)),
+                                                               candidate.sentence), term_weights),
                       float(typed and holding[position]), float(candidate.rank)]
                      for position, candidate in enumerate(candidates)], dtype=np.float64).reshape(-1, 3)
 

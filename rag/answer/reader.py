@@ -16,6 +16,7 @@ Only one-part questions are read: a two-part question is answered part by part, 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -25,7 +26,7 @@ from rag.answer.evidence import Evidence
 from rag.answer.hops import PREPOSITIONS, whole_name
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
-from rag.text import STOP_WORDS, words
+from rag.text import NUMBER_WORDS, STOP_WORDS, words
 from rag.thresholds import SPAN_ANSWER_THRESHOLD, SPAN_CHECK_THRESHOLD
 
 READ_SENTENCES = 2
@@ -150,6 +151,65 @@ def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -
         return reading
     return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
                                                                  end=end))
+
+
+_NAME_JOINER = re.compile(r"\s*(?:,\s*and|,|and|&)\s*")
+"""What stands between two names of one list ("A and B", "A, B and C", "A, B, and C")."""
+
+_GROUP_OPENING = re.compile(r"\s*(?:of|among)\s+(?:the|its|their)\s+(?P<count>\w+)\b", re.IGNORECASE)
+"""A sentence that opens by counting a group and then names its members one clause each ("Of the two members who
+voted against, A wanted …, while B argued …")."""
+
+
+def named_together(sentence: str, start: int, end: int, people: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The offsets of the people `sentence` names together with the one at `start:end` (`people`: the tagger's
+    PERSON offsets, in order): those joined to it in one list ("A and B"), or every person of a sentence that opens
+    by counting a group of as many ("Of the two …, A …, while B …"); empty when it stands alone. A who-question
+    whose answer is one of them asks for them all: "Who voted against?" is not answered by half the dissenters.
+
+    >>> sentence = "Ann Lee and Bo Kim voted against; Cy Orr voted for."
+    >>> named_together(sentence, 0, 7, [(0, 7), (12, 18), (34, 40)])
+    [(0, 7), (12, 18)]
+    >>> sentence = "Of the two who voted against, Ann Lee wanted less, while Bo Kim wanted more."
+    >>> named_together(sentence, 30, 37, [(30, 37), (57, 63)])
+    [(30, 37), (57, 63)]
+    >>> named_together("Ann Lee met Bo Kim.", 0, 7, [(0, 7), (12, 18)])
+    []
+    >>> named_together("Led by Bohemond, Robert's son, they landed.", 7, 15, [(7, 15), (17, 23)])
+    []
+    """
+    own = [index for index, (first, last) in enumerate(people) if first < end and start < last]
+    if len(own) != 1:  # no person, or a span that holds several already ("Bohemond, Robert's son")
+        return []
+
+    def joined(before: int) -> bool:
+        """Whether the person at `before` and the next are two of one list: "A, B's son" names one person."""
+        return (bool(_NAME_JOINER.fullmatch(sentence[people[before][1]:people[before + 1][0]]))
+                and not sentence.startswith(("'s", "’s"), people[before + 1][1]))
+
+    low = high = own[0]
+    while low > 0 and joined(low - 1):
+        low -= 1
+    while high + 1 < len(people) and joined(high):
+        high += 1
+    if high > low:
+        return list(people[low:high + 1])
+    opening = _GROUP_OPENING.match(sentence)
+    if opening is not None:
+        count = opening.group("count").lower()
+        size = NUMBER_WORDS.get(count, int(count) if count.isdigit() else 0)
+        if size >= 2 and len(people) == size:
+            return list(people)
+    return []
+
+
+def listed(names: Sequence[str]) -> str:
+    """Names said as one list.
+
+    >>> listed(["Ann Lee", "Bo Kim"]), listed(["A", "B", "C"])
+    ('Ann Lee and Bo Kim', 'A, B and C')
+    """
+    return names[0] if len(names) < 2 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def span_answer(reading: Reading, passages: Sequence[Passage], evidence: Evidence | None = None) -> Checked:
