@@ -221,3 +221,52 @@ def test_a_both_question_is_answered_thing_by_thing_citing_both(tmp_path_factory
     assert not which.text.startswith("Lake Morrow"), which.text  # its article says Canada
     if any("United States" in quote for citation in which.citations for quote in citation.quotes):
         assert which.text.startswith("Lake Tessel is in the United States ["), which.text
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Which is a genus of flowering plants, Ulmus or Oxalis?", ("What is Ulmus?", "What is Oxalis?")),
+    ("Which was released first, Cold Harbour or Tin Roof?",
+     ("When was Cold Harbour released?", "When was Tin Roof released?")),
+    ("Who has won more Grammy awards, Ada Lane or Bo Rix?",
+     ("How many Grammy awards has Ada Lane won?", "How many Grammy awards has Bo Rix won?")),
+    ("Which city has a larger population, Port Aldous or Wenham Ferry?",
+     ("What is the population of Port Aldous?", "What is the population of Wenham Ferry?")),
+    ("Which country has the larger area, Chad or Niger?", ("What is the area of Chad?", "What is the area of Niger?")),
+    ("Which magazine is published more frequently, Kite or Loom?",
+     ("How often is Kite published?", "How often is Loom published?")),
+])
+def test_hotpot_comparison_forms_ask_each_thing_in_words_a_passage_answers(question: str,
+                                                                           parts: tuple[str, str]) -> None:
+    plan = comparison_plan(question)
+    assert plan is not None and plan.parts == parts
+
+
+@pytest.mark.parametrize("question", [
+    "Is Dunmore Hall or Pike House located farther north?",  # a lead says no latitude: no part's answer decides it
+    "Which airport is located farther north, Dunmore Airport or Pike Field?",
+    "Which author is more widely read, Ada Lane or Bo Rix?",  # a manner, not a measure
+])
+def test_a_comparison_no_part_answer_decides_has_no_plan(question: str) -> None:
+    assert comparison_plan(question) is None
+
+
+def test_how_often_is_compared_by_times_a_year() -> None:
+    plan = comparison_plan("Which magazine is published more frequently, Kite or Loom?")
+    assert plan is not None and plan.by_frequency
+    assert comparison_opening(plan, ('The articles say: "Kite is a British monthly music magazine." [1]',
+                                     "Weekly [2]."), (1, 2)) == (
+        "Loom is published more frequently: weekly [2], against monthly [1].")
+    assert comparison_opening(plan, ("Monthly [1].", "Since 1990 [2]."), (1, 2)) == ""  # a year is no frequency
+
+
+@pytest.mark.parametrize("sentence", [
+    "Petr Holub (1898–1966) was a Czech composer.",
+    "Petr Holub (c. 1898 – 1966) was a Czech composer.",
+    "Petr Holub (born 1898) is a Czech composer.",
+    "Petr Holub (1898 – 15 May 1966) was a Czech composer.",
+])
+def test_a_life_span_after_the_name_gives_the_birth_year(sentence: str) -> None:
+    born = comparison_plan("Who was born first, Anselm Greaves or Petr Holub?")
+    assert born is not None
+    assert comparison_opening(born, ("14 February 1903 [1].", f'The articles say: "{sentence}" [2]'), (1, 2)) == (
+        "Petr Holub was born first: 1898 [2], against 1903 [1].")
