@@ -270,3 +270,30 @@ def test_a_life_span_after_the_name_gives_the_birth_year(sentence: str) -> None:
     assert born is not None
     assert comparison_opening(born, ("14 February 1903 [1].", f'The articles say: "{sentence}" [2]'), (1, 2)) == (
         "Petr Holub was born first: 1898 [2], against 1903 [1].")
+
+
+ALDER = ("Grey Alder\n"
+         "Grey Alder is an English indie pop trio from Leeds, formed in 2012. Their second album Low Tide was "
+         "released in 2017 and reached the top forty.\n")
+MERIDIAN = ("Salt Meridian\n"
+            "Salt Meridian is a nine-piece Irish folk orchestra from Galway, formed in 2004. They tour every summer.\n")
+VANE = ("Copper Vane\n"
+        "Copper Vane is a Welsh rock band from Cardiff, formed in 2001. They split up in 2009.\n")
+
+
+def test_a_comparison_part_said_only_in_a_lead_sentence_is_quoted(tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-def]
+                                                                   real_embedder, real_llm) -> None:
+    """Real models: a count said by an ensemble word ("trio") is read from the band's own lead sentence even when
+    the finder scores it too low to answer, so the winner is named; a lead holding only a year gives no count."""
+    from rag.answer.assistant import Assistant
+
+    folder = indexed(tmp_path_factory, real_embedder, "ensembles", {"alder.txt": ALDER, "meridian.txt": MERIDIAN,
+                                                                    "vane.txt": VANE, "bakery.txt": BAKERY})
+    assistant = Assistant.load(folder, embedder=real_embedder, llm=real_llm)
+    bands = assistant.ask("Which band has more members, Grey Alder or Salt Meridian?")
+    assert not bands.refused, bands
+    assert {"Grey Alder", "Salt Meridian"} <= {citation.passage.title for citation in bands.citations}, bands
+    assert bands.text.startswith("Salt Meridian has more members: "), bands.text
+    founded = assistant.ask("Which band has more members, Grey Alder or Copper Vane?")
+    assert "2001" not in founded.text.split(":")[0], founded.text  # a founding year is no count
+    assert not founded.text.startswith("Copper Vane has more members"), founded.text
