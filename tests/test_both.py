@@ -297,3 +297,10 @@ def test_a_comparison_part_said_only_in_a_lead_sentence_is_quoted(tmp_path_facto
     founded = assistant.ask("Which band has more members, Grey Alder or Copper Vane?")
     assert "2001" not in founded.text.split(":")[0], founded.text  # a founding year is no count
     assert not founded.text.startswith("Copper Vane has more members"), founded.text
+
+
+def test_a_number_word_is_said_in_lower_case_inside_the_opening() -> None:
+    bands = comparison_plan("Which band has more members, Hollow Pines or The Tinderbox Union?")
+    assert bands is not None
+    assert comparison_opening(bands, ("An American folk rock quartet [1].", "Seven [2]."), (1, 2)) == (
+        "The Tinderbox Union has more members: seven [2], against a quartet [1].")

@@ -905,7 +905,7 @@ def measure(text: str, by_year: bool, by_frequency: bool = False) -> Measure | N
     >>> measure("It was first published in January 1844 [1].", True)
     Measure(value=1844.0, shown='1844')
     >>> measure("The band has 1,200 members [2].", False), measure("Five members [1].", False).shown
-    (Measure(value=1200.0, shown='1,200 members'), 'Five members')
+    (Measure(value=1200.0, shown='1,200 members'), 'five members')
     >>> measure("A 1,500-metre course [1].", False).shown, measure("86 and more [1].", False).shown
     ('1,500-metre', '86')
     >>> measure("An American folk rock quartet [2].", False)
@@ -929,6 +929,8 @@ def measure(text: str, by_year: bool, by_frequency: bool = False) -> Measure | N
     shown = plain[found.start():found.end() + unit.end()] if unit and unit[1].lower() not in STOP_WORDS else number
     if number.lower() in ENSEMBLES:
         return Measure(float(ENSEMBLES[number.lower()]), f"a {number.lower()}")
+    if number.lower() in NUMBER_WORDS:  # said inside the opening's sentence: "… more members: seven [2], …"
+        shown = shown[0].lower() + shown[1:]
     return Measure(float(NUMBER_WORDS.get(number.lower(), 0) or number.replace(",", "")), shown)
 
 
