@@ -221,3 +221,86 @@ def test_a_both_question_is_answered_thing_by_thing_citing_both(tmp_path_factory
     assert not which.text.startswith("Lake Morrow"), which.text  # its article says Canada
     if any("United States" in quote for citation in which.citations for quote in citation.quotes):
         assert which.text.startswith("Lake Tessel is in the United States ["), which.text
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Which is a genus of flowering plants, Ulmus or Oxalis?", ("What is Ulmus?", "What is Oxalis?")),
+    ("Which was released first, Cold Harbour or Tin Roof?",
+     ("When was Cold Harbour released?", "When was Tin Roof released?")),
+    ("Who has won more Grammy awards, Ada Lane or Bo Rix?",
+     ("How many Grammy awards has Ada Lane won?", "How many Grammy awards has Bo Rix won?")),
+    ("Which city has a larger population, Port Aldous or Wenham Ferry?",
+     ("What is the population of Port Aldous?", "What is the population of Wenham Ferry?")),
+    ("Which country has the larger area, Chad or Niger?", ("What is the area of Chad?", "What is the area of Niger?")),
+    ("Which magazine is published more frequently, Kite or Loom?",
+     ("How often is Kite published?", "How often is Loom published?")),
+])
+def test_hotpot_comparison_forms_ask_each_thing_in_words_a_passage_answers(question: str,
+                                                                           parts: tuple[str, str]) -> None:
+    plan = comparison_plan(question)
+    assert plan is not None and plan.parts == parts
+
+
+@pytest.mark.parametrize("question", [
+    "Is Dunmore Hall or Pike House located farther north?",  # a lead says no latitude: no part's answer decides it
+    "Which airport is located farther north, Dunmore Airport or Pike Field?",
+    "Which author is more widely read, Ada Lane or Bo Rix?",  # a manner, not a measure
+])
+def test_a_comparison_no_part_answer_decides_has_no_plan(question: str) -> None:
+    assert comparison_plan(question) is None
+
+
+def test_how_often_is_compared_by_times_a_year() -> None:
+    plan = comparison_plan("Which magazine is published more frequently, Kite or Loom?")
+    assert plan is not None and plan.by_frequency
+    assert comparison_opening(plan, ('The articles say: "Kite is a British monthly music magazine." [1]',
+                                     "Weekly [2]."), (1, 2)) == (
+        "Loom is published more frequently: weekly [2], against monthly [1].")
+    assert comparison_opening(plan, ("Monthly [1].", "Since 1990 [2]."), (1, 2)) == ""  # a year is no frequency
+
+
+@pytest.mark.parametrize("sentence", [
+    "Petr Holub (1898–1966) was a Czech composer.",
+    "Petr Holub (c. 1898 – 1966) was a Czech composer.",
+    "Petr Holub (born 1898) is a Czech composer.",
+    "Petr Holub (1898 – 15 May 1966) was a Czech composer.",
+])
+def test_a_life_span_after_the_name_gives_the_birth_year(sentence: str) -> None:
+    born = comparison_plan("Who was born first, Anselm Greaves or Petr Holub?")
+    assert born is not None
+    assert comparison_opening(born, ("14 February 1903 [1].", f'The articles say: "{sentence}" [2]'), (1, 2)) == (
+        "Petr Holub was born first: 1898 [2], against 1903 [1].")
+
+
+ALDER = ("Grey Alder\n"
+         "Grey Alder is an English indie pop trio from Leeds, formed in 2012. Their second album Low Tide was "
+         "released in 2017 and reached the top forty.\n")
+MERIDIAN = ("Salt Meridian\n"
+            "Salt Meridian is a nine-piece Irish folk orchestra from Galway, formed in 2004. They tour every summer.\n")
+VANE = ("Copper Vane\n"
+        "Copper Vane is a Welsh rock band from Cardiff, formed in 2001. They split up in 2009.\n")
+
+
+def test_a_comparison_part_said_only_in_a_lead_sentence_is_quoted(tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-def]
+                                                                   real_embedder, real_llm) -> None:
+    """Real models: a count said by an ensemble word ("trio") is read from the band's own lead sentence even when
+    the finder scores it too low to answer, so the winner is named; a lead holding only a year gives no count."""
+    from rag.answer.assistant import Assistant
+
+    folder = indexed(tmp_path_factory, real_embedder, "ensembles", {"alder.txt": ALDER, "meridian.txt": MERIDIAN,
+                                                                    "vane.txt": VANE, "bakery.txt": BAKERY})
+    assistant = Assistant.load(folder, embedder=real_embedder, llm=real_llm)
+    bands = assistant.ask("Which band has more members, Grey Alder or Salt Meridian?")
+    assert not bands.refused, bands
+    assert {"Grey Alder", "Salt Meridian"} <= {citation.passage.title for citation in bands.citations}, bands
+    assert bands.text.startswith("Salt Meridian has more members: "), bands.text
+    founded = assistant.ask("Which band has more members, Grey Alder or Copper Vane?")
+    assert "2001" not in founded.text.split(":")[0], founded.text  # a founding year is no count
+    assert not founded.text.startswith("Copper Vane has more members"), founded.text
+
+
+def test_a_number_word_is_said_in_lower_case_inside_the_opening() -> None:
+    bands = comparison_plan("Which band has more members, Hollow Pines or The Tinderbox Union?")
+    assert bands is not None
+    assert comparison_opening(bands, ("An American folk rock quartet [1].", "Seven [2]."), (1, 2)) == (
+        "The Tinderbox Union has more members: seven [2], against a quartet [1].")

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
-from rag.answer.comparisons import ComparisonPlan, comparison_plan, comparison_text
+from rag.answer.comparisons import ComparisonPlan, comparison_plan, comparison_text, measure
 from rag.answer.conversation import (
     REWRITE_SYSTEM,
     accept_rewrite,
@@ -632,8 +632,10 @@ class Assistant:
         question's parts are), the answers joined, after a sentence naming the winner when both answers hold a year
         or number to compare ("Arthur's Magazine was started first: 1844 [1], against 1989 [2].": `comparison_text`).
         Refused when both parts are."""
-        answers = yield from self._part_answers(
-            [dataclasses.replace(asked, text=part, written_by_rules=True) for part in compared.parts], k)
+        queries = [dataclasses.replace(asked, text=part, written_by_rules=True) for part in compared.parts]
+        answers = yield from self._part_answers(queries, k)
+        answers = [self._lead_value(query, answer, compared, entity, k) if answer.refused else answer
+                   for query, answer, entity in zip(queries, answers, compared.entities, strict=True)]
         text, citations = joined_parts(compared.parts, answers)
         numbers = {citation.passage: citation.number for citation in citations}
         markers = [numbers[answer.citations[0].passage] if answer.citations else 0 for answer in answers]
@@ -645,6 +647,34 @@ class Assistant:
             text = comparison_text(compared, (answers[0].text, answers[1].text), (markers[0], markers[1]), text,
                                    (quotes[0], quotes[1]))
         yield from self._joined(asked, answers, text, citations)
+
+    def _lead_value(self, part: Query, refused: Answer, compared: ComparisonPlan, entity: str,
+                    k: int | None) -> Answer:
+        """A measured comparison's refused part answered by quoting the thing's own sentence that holds the value
+        compared: an encyclopaedia lead says it in passing, which the finder scores too low to answer ("Hollow Pines
+        is an American folk rock quartet from Asheville": 0.03 for "How many members does Hollow Pines have?"). The
+        part's best evidence sentence is quoted (`quoted_answer`: of the kind asked, about what the part pins down)
+        when it names the thing and the year, number or frequency `measure` reads in it is an entity of the kind
+        the part asks for (not the founding year of "formed in 2001" for a count); else the refusal stands."""
+        if compared.same or compared.predicate is not None:
+            return refused  # a value compared by its words, not measured: no lead-sentence rule here
+        plan = self._plan(part, [], k)
+        if not plan.evidence.parts:
+            return refused
+        quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
+        quotes = [citation.quote for citation in quoted.citations]
+        if (not quoted.supported or len(quotes) != 1 or not content_words(entity) <= content_words(quotes[0])
+                or not _holds(quoted.text, part.text, compared.parts, self.kinds)):
+            return refused
+        value = measure(quotes[0], compared.by_year, compared.by_frequency)
+        wanted = self.kinds.wanted(part.text)
+        (found,) = self.kinds.entities([quotes[0]])
+        # the number measured must be one of the kind asked: "formed in 2001" holds no count of members
+        measured = [measure(entity.text, compared.by_year, compared.by_frequency) for entity in found
+                    if entity.kind in wanted]
+        if value is None or (wanted and value.value not in {other.value for other in measured if other}):
+            return refused
+        return dataclasses.replace(refused, text=quoted.text, citations=quoted.citations, refused=False)
 
     def _joined(self, asked: Query, answers: Sequence[Answer], text: str,
                 citations: tuple[Citation, ...]) -> Iterator[StreamEvent]:

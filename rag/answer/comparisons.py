@@ -71,6 +71,9 @@ class ComparisonPlan:
     common: bool = False
     """With `same`: the question asks for the value they share ("What profession do A and B have in common?"), not
     yes or no."""
+    by_frequency: bool = False
+    """The parts ask how often ("Which magazine is published more often, A or B?"): their answers are compared by
+    how many times a year each says (`FREQUENCIES`: "monthly" against "weekly")."""
     predicate: Predicate | None = None
     """For a yes/no question asking whether both things are something ("Are A and B both in Canada?": `both_plan`):
     what it says of each; the answers are checked against it, not ranked."""
@@ -142,7 +145,8 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     word = words[comparative].lower()
     by_year = word in EARLIER | LATER
     smaller_wins = word in EARLIER | FEWER
-    return ComparisonPlan(question, entities, (asked[0], asked[1]), claim, by_year, smaller_wins)
+    return ComparisonPlan(question, entities, (asked[0], asked[1]), claim, by_year, smaller_wins,
+                          by_frequency=asked[0].startswith("How often "))
 
 
 def _which_is_plan(question: str, entities: tuple[str, str], words: list[str], verb: int) -> ComparisonPlan | None:
@@ -274,6 +278,10 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
     'When did Ada Lovelace die?'
     >>> _part("Who has won more Grand Slam titles".split(), 1, 3, "Serena Williams", True)
     'How many Grand Slam titles has Serena Williams won?'
+    >>> _part("Which city has a larger population".split(), 2, 4, "Port Aldous", False)
+    'What is the population of Port Aldous?'
+    >>> _part("Which magazine is published more often".split(), 2, 4, "Dune", False)
+    'How often is Dune published?'
     """
     auxiliary = words[verb].lower() if words[verb].lower() in AUXILIARIES else ""
     between = [word for word in words[verb + 1 if auxiliary else verb:comparative] if word.lower() != "the"]
@@ -292,6 +300,13 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
     if word in MEASURED and not after and not between:  # "Which is taller": not "Who lived longer" (no measure)
         return f"How {MEASURED[word]} {auxiliary or 'is'} {entity}?"
     if word in MORE | FEWER and after:
+        if [word.lower() for word in after] in (["often"], ["frequently"]):  # "Which is published more often"
+            return f"How often {auxiliary or 'is'} {entity} {' '.join(between)}?" if auxiliary and between else None
+        if after[-1].lower().endswith("ly"):  # "more widely": a manner no part's answer measures
+            return None
+        articles = all(word.lower() in {"a", "an"} for word in between)
+        if word in MEASURED and articles and auxiliary in {"has", "have", "had"}:  # "has a larger population"
+            return f"What {'was' if auxiliary == 'had' else 'is'} the {' '.join(after)} of {entity}?"
         if not between and auxiliary in {"has", "have", "had"}:
             return f"How many {' '.join(after)} {'did' if auxiliary == 'had' else 'does'} {entity} have?"
         if between:
@@ -868,6 +883,13 @@ def _another_role(plan: ComparisonPlan, predicate: Predicate, answers: tuple[str
     return ""
 
 
+FREQUENCIES = {"daily": 365.0, "weekly": 52.0, "fortnightly": 26.0, "biweekly": 26.0, "semimonthly": 24.0,
+               "monthly": 12.0, "bimonthly": 6.0, "quarterly": 4.0, "biannually": 2.0, "semiannually": 2.0,
+               "annually": 1.0, "yearly": 1.0, "annual": 1.0, "biennially": 0.5, "biennial": 0.5}
+"""How many times a year a word for how often says ("a monthly magazine"): the values compared when a comparison
+asks which is published more often. "Bimonthly" is read as every two months, as most magazines use it."""
+
+
 @dataclass(frozen=True)
 class Measure:
     """A value a comparison's part answer holds: the number compared and how the answer writes it."""
@@ -876,21 +898,26 @@ class Measure:
     shown: str
 
 
-def measure(text: str, by_year: bool) -> Measure | None:
+def measure(text: str, by_year: bool, by_frequency: bool = False) -> Measure | None:
     """The year (`by_year`) or else the first number an answer holds, with the unit written after it ("86
     metres", "1,500-metre": the comparison's opening says what is counted), None without one.
 
     >>> measure("It was first published in January 1844 [1].", True)
     Measure(value=1844.0, shown='1844')
     >>> measure("The band has 1,200 members [2].", False), measure("Five members [1].", False).shown
-    (Measure(value=1200.0, shown='1,200 members'), 'Five members')
+    (Measure(value=1200.0, shown='1,200 members'), 'five members')
     >>> measure("A 1,500-metre course [1].", False).shown, measure("86 and more [1].", False).shown
     ('1,500-metre', '86')
     >>> measure("An American folk rock quartet [2].", False)
     Measure(value=4.0, shown='a quartet')
     >>> measure("In the spring [1].", True) is None
     True
+    >>> measure("Kite is a British monthly music magazine [1].", False, by_frequency=True)
+    Measure(value=12.0, shown='monthly')
     """
+    if by_frequency:  # how often: a word, not a number ("a weekly newspaper")
+        said = re.search(rf"\b(?:{'|'.join(FREQUENCIES)})\b", strip_markers(text), re.IGNORECASE)
+        return None if said is None else Measure(FREQUENCIES[said.group(0).lower()], said.group(0).lower())
     words = "|".join((*NUMBER_WORDS, *ENSEMBLES))
     pattern = r"\b(?:1\d{3}|20\d{2})\b" if by_year else rf"\b\d[\d,]*(?:\.\d+)?\b|\b(?:{words})\b"
     plain = strip_markers(text)
@@ -902,6 +929,8 @@ def measure(text: str, by_year: bool) -> Measure | None:
     shown = plain[found.start():found.end() + unit.end()] if unit and unit[1].lower() not in STOP_WORDS else number
     if number.lower() in ENSEMBLES:
         return Measure(float(ENSEMBLES[number.lower()]), f"a {number.lower()}")
+    if number.lower() in NUMBER_WORDS:  # said inside the opening's sentence: "… more members: seven [2], …"
+        shown = shown[0].lower() + shown[1:]
     return Measure(float(NUMBER_WORDS.get(number.lower(), 0) or number.replace(",", "")), shown)
 
 
@@ -923,7 +952,7 @@ def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: 
         return which_opening(plan, answers, markers, quotes)
     if plan.predicate is not None:
         return both_opening(plan, answers, markers, quotes)
-    first, second = (measure(answer, plan.by_year) for answer in answers)
+    first, second = (measure(answer, plan.by_year, plan.by_frequency) for answer in answers)
     if first is None or second is None:
         return ""
     winner = plan.winner((first.value, second.value))
