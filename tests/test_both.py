@@ -115,7 +115,7 @@ def test_a_nationality_says_its_country_and_a_lead_sentence_gives_the_value() ->
     # a quoted lead sentence's nationality is the part's value; a nationality and its country are one
     hale = 'The articles say: "Brannock Hale (March 3, 1932 - June 9, 2004) was an American film director." [1]'
     assert same_opening(same, (hale, "Polish [2]."), (1, 2)) == (
-        "No: Brannock Hale American [1], against Teodor Wisla Polish [2].")
+        "No: Brannock Hale, American [1]; Teodor Wisla, Polish [2].")
     assert same_opening(same, (hale, "United States [2]."), (1, 2)) == "Yes: both American [1], [2]."
     assert same_opening(same, ('The articles say: "He directed westerns." [1]', "Polish [2]."), (1, 2)) == ""
     assert same_opening(same, ("I don't know.", "Polish [2]."), (1, 2)) == ""

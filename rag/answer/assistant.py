@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
-from rag.answer.comparisons import ComparisonPlan, comparison_plan, comparison_text, measure
+from rag.answer.comparisons import ComparisonPlan, comparison_plan, comparison_text, countries_said, measure
 from rag.answer.conversation import (
     REWRITE_SYSTEM,
     accept_rewrite,
@@ -634,8 +634,10 @@ class Assistant:
         Refused when both parts are."""
         queries = [dataclasses.replace(asked, text=part, written_by_rules=True) for part in compared.parts]
         answers = yield from self._part_answers(queries, k)
-        answers = [self._lead_value(query, answer, compared, entity, k) if answer.refused else answer
-                   for query, answer, entity in zip(queries, answers, compared.entities, strict=True)]
+        # a "same country?" part answered with no country ("Bucharest and Vienna") gives no value to compare either
+        answers = [self._lead_value(query, answer, compared, entity, k)
+                   if answer.refused or (compared.national and not countries_said(strip_markers(answer.text)))
+                   else answer for query, answer, entity in zip(queries, answers, compared.entities, strict=True)]
         text, citations = joined_parts(compared.parts, answers)
         numbers = {citation.passage: citation.number for citation in citations}
         markers = [numbers[answer.citations[0].passage] if answer.citations else 0 for answer in answers]
@@ -655,8 +657,11 @@ class Assistant:
         is an American folk rock quartet from Asheville": 0.03 for "How many members does Hollow Pines have?"). The
         part's best evidence sentence is quoted (`quoted_answer`: of the kind asked, about what the part pins down)
         when it names the thing and the year, number or frequency `measure` reads in it is an entity of the kind
-        the part asks for (not the founding year of "formed in 2001" for a count); else the refusal stands."""
-        if compared.same or compared.predicate is not None:
+        the part asks for (not the founding year of "formed in 2001" for a count); else the refusal stands. So is a
+        "the same nationality / country" part's, when the sentence names a country or a nationality ("Tatiana Vulpe
+        (born 1986) is a Moldovan pianist": the finder scores it 0.15 for "What country is Tatiana Vulpe from?");
+        the caller asks it too of such a part answered without a country. The answer given stands otherwise."""
+        if (compared.same and not compared.national) or compared.predicate is not None:
             return refused  # a value compared by its words, not measured: no lead-sentence rule here
         plan = self._plan(part, [], k)
         if not plan.evidence.parts:
@@ -666,6 +671,9 @@ class Assistant:
         if (not quoted.supported or len(quotes) != 1 or not content_words(entity) <= content_words(quotes[0])
                 or not _holds(quoted.text, part.text, compared.parts, self.kinds)):
             return refused
+        if compared.national:
+            return (dataclasses.replace(refused, text=quoted.text, citations=quoted.citations, refused=False)
+                    if countries_said(quotes[0]) else refused)
         value = measure(quotes[0], compared.by_year, compared.by_frequency)
         wanted = self.kinds.wanted(part.text)
         (found,) = self.kinds.entities([quotes[0]])

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from rag.answer.hops import AUXILIARIES, COPULAS
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
+from rag.countries import COUNTRIES, COUNTRIES_OF, COUNTRY_NAMES, DEMONYMS
 from rag.models.entities import ENSEMBLES
 from rag.text import IRREGULAR_VERBS, NUMBER_WORDS, STOP_WORDS, base_of, content_words, fold, past_of
 
@@ -77,6 +78,12 @@ class ComparisonPlan:
     predicate: Predicate | None = None
     """For a yes/no question asking whether both things are something ("Are A and B both in Canada?": `both_plan`):
     what it says of each; the answers are checked against it, not ranked."""
+
+    @property
+    def national(self) -> bool:
+        """Whether the value compared is where a thing is from ("the same nationality / country / citizenship"),
+        which a nationality and its country say alike ("American", "United States")."""
+        return self.same in {"nationality", "country", "citizenship"}
 
     def winner(self, values: tuple[float, float]) -> int | None:
         """Which entity wins with these values (0 or 1), None on a tie.
@@ -314,10 +321,12 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
     return None
 
 
-_SAME = re.compile(r"(?P<verb>are|were|is|was)\s+(?P<first>.+?)\s+and\s+(?P<second>.+?)\s+"
-                   r"(?:(?:both\s+)?of\s+|from\s+)?the\s+same\s+(?P<noun>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*\?*\s*$",
-                   re.IGNORECASE)
-"""A yes/no question on whether two named things share a value: "Were A and B of the same nationality?"."""
+_SAME = re.compile(r"(?P<verb>are|were|is|was)\s+(?P<first>.+?)\s+and\s+(?P<second>.+?)\s+(?:both\s+)?"
+                   r"(?:of\s+|(?P<phrase>(?:(?:born|[a-z]+ed)\s+)?(?:in|from|on|at|by))\s+)?"
+                   r"the\s+same\s+(?P<noun>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*\?*\s*$", re.IGNORECASE)
+"""A yes/no question on whether two named things share a value: "Were A and B of the same nationality?", "Are A and
+B both from the same country?", "Were A and B born in the same city?" (the words before "the same" end each part's
+question)."""
 
 
 def same_plan(question: str) -> ComparisonPlan | None:
@@ -330,6 +339,10 @@ def same_plan(question: str) -> ComparisonPlan | None:
 'nationality')
     >>> same_plan("Are the Harlow Review and Tin Lantern from the same city?").parts[0]
     'What city is the Harlow Review from?'
+    >>> same_plan("Are Ana Popa and Ion Lupu both from the same country?").parts[1]
+    'What country is Ion Lupu from?'
+    >>> same_plan("Were Ana Popa and Ion Lupu born in the same city?").parts[0]
+    'What city was Ana Popa born in?'
     >>> same_plan("Were they the same?") is None, same_plan("Is the sky blue?") is None
     (True, True)
     """
@@ -341,8 +354,8 @@ def same_plan(question: str) -> ComparisonPlan | None:
         return None  # "they", "both": no things named
     verb = {"are": "is", "were": "was"}.get(match.group("verb").lower(), match.group("verb").lower())
     noun = match.group("noun")
-    origin = " from" if re.search(r"\bfrom\s+the\s+same\b", question, re.IGNORECASE) else ""
-    parts = tuple(f"What {noun} {verb} {entity}{origin}?" for entity in entities)
+    phrase = f" {match.group('phrase').lower()}" if match.group("phrase") else ""
+    parts = tuple(f"What {noun} {verb} {entity}{phrase}?" for entity in entities)
     return ComparisonPlan(question, entities, (parts[0], parts[1]), f"the same {noun}", False, False, noun)
 
 
@@ -397,7 +410,7 @@ def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
     >>> same_opening(plan, ("American [1].", "He was an American filmmaker [2]."), (1, 2))
     'Yes: both American [1], [2].'
     >>> same_opening(plan, ("American [1].", "British [2]."), (1, 2))
-    'No: Scott Derrickson American [1], against Ed Wood British [2].'
+    'No: Scott Derrickson, American [1]; Ed Wood, British [2].'
     >>> same_opening(plan, ('The articles say: "Ed Wood (1924–1978) was an American filmmaker." [1]',
     ...                     "United States [2]."), (1, 2))
     'Yes: both American [1], [2].'
@@ -406,13 +419,13 @@ def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
     """
     if any(answer.strip().startswith(CANNOT_ANSWER) for answer in answers):
         return ""
-    national = plan.same in {"nationality", "country", "citizenship"}
+    national = plan.national
     values = [_value_of(strip_markers(answer).strip(), national, plan.common) for answer in answers]
     if any(not value for value in values):
         return ""
     if national:
         # every country a quoted sentence names counts ("a Canadian-born American actor"): a "No" needs no overlap
-        countries = [_countries_said(strip_markers(answer)) for answer in answers]
+        countries = [countries_said(strip_markers(answer)) for answer in answers]
         if countries[0] and countries[1]:
             # the nationality or country said, not the rest of a short answer ("German sculptor")
             shown = [next(iter([*_named(value, "nationality"), *_named(value, "place")]), value) for value in values]
@@ -421,7 +434,7 @@ def same_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[
                 return f"{'Both:' if plan.common else 'Yes: both'} {both} [{markers[0]}], [{markers[1]}]."
             if plan.common:
                 return ""  # a question asking what they share is not answered "No"
-            return (f"No: {plan.entities[0]} {shown[0]} [{markers[0]}], against {plan.entities[1]} {shown[1]} "
+            return (f"No: {plan.entities[0]}, {shown[0]} [{markers[0]}]; {plan.entities[1]}, {shown[1]} "
                     f"[{markers[1]}].")
     named = content_words(" ".join(plan.entities)) | content_words(plan.same)
     said = [content_words(value) - named for value in values]
@@ -455,10 +468,11 @@ def _value_of(answer: str, national: bool, defined: bool = False) -> str:
     return value if value and len(value.split()) <= SHORT_VALUE else ""
 
 
-def _countries_said(text: str) -> set[str]:
-    """The countries (folded) `text` names, by name or by a nationality (`COUNTRIES_OF`).
+def countries_said(text: str) -> set[str]:
+    """The countries (folded) `text` names, by name or by a nationality (`COUNTRIES_OF`): "a Moldovan pianist" says
+    Moldova.
 
-    >>> sorted(_countries_said("a reservoir in the Scottish Borders")), sorted(_countries_said("Ohio, United States"))
+    >>> sorted(countries_said("a reservoir in the Scottish Borders")), sorted(countries_said("Ohio, United States"))
     (['scotland', 'united kingdom'], ['united states'])
     """
     found = {fold(name) for name in _named(text, "place")}
@@ -488,44 +502,6 @@ ROLE_ENDINGS = ("er", "or", "ist", "ian", "ess", "ant", "ent", "man", "woman", "
 """How nouns for what a person does end ("director", "novelist", "musician", "actress", "engineer"): such a
 predicate asks for A's occupation; another noun asks "What is A?", whose answer says what kind of thing A is."""
 
-COUNTRIES = frozenset("""afghanistan albania algeria argentina armenia australia austria azerbaijan bangladesh
-belarus belgium bolivia bosnia brazil bulgaria cambodia cameroon canada chile china colombia croatia cuba cyprus
-czechia denmark ecuador egypt england estonia ethiopia finland france georgia germany ghana greece guatemala haiti
-hungary iceland india indonesia iran iraq ireland israel italy jamaica japan jordan kazakhstan kenya korea kosovo
-latvia lebanon libya lithuania luxembourg malaysia mali malta mexico moldova monaco mongolia montenegro morocco
-nepal netherlands nigeria norway pakistan panama paraguay peru philippines poland portugal romania russia
-scotland senegal serbia singapore slovakia slovenia somalia spain sudan sweden switzerland syria taiwan tanzania
-thailand tunisia turkey uganda ukraine uruguay venezuela vietnam wales yemen zambia zimbabwe""".split())
-"""Countries a place's answer may name instead of the one asked ("in Canada": "Minnesota, United States"), so that
-"No" is said only of a different country, never of a region ("Ontario" is in Canada). Two-word countries are in
-`COUNTRY_NAMES`."""
-
-COUNTRY_NAMES = frozenset({"united states", "united kingdom", "new zealand", "south africa", "south korea",
-                           "north korea", "saudi arabia", "sri lanka", "costa rica", "czech republic"})
-
-COUNTRIES_OF = {
-    "american": ("united states",), "argentine": ("argentina",), "australian": ("australia",),
-    "austrian": ("austria",), "belgian": ("belgium",), "brazilian": ("brazil",), "british": ("united kingdom",),
-    "bulgarian": ("bulgaria",), "canadian": ("canada",), "chilean": ("chile",), "chinese": ("china",),
-    "colombian": ("colombia",), "croatian": ("croatia",), "cuban": ("cuba",), "czech": ("czech republic", "czechia"),
-    "danish": ("denmark",), "dutch": ("netherlands",), "egyptian": ("egypt",),
-    "english": ("england", "united kingdom"), "estonian": ("estonia",), "filipino": ("philippines",),
-    "finnish": ("finland",), "french": ("france",), "german": ("germany",), "greek": ("greece",),
-    "hungarian": ("hungary",), "icelandic": ("iceland",), "indian": ("india",), "indonesian": ("indonesia",),
-    "iranian": ("iran",), "iraqi": ("iraq",), "irish": ("ireland",), "israeli": ("israel",), "italian": ("italy",),
-    "jamaican": ("jamaica",), "japanese": ("japan",), "korean": ("korea", "south korea"), "latvian": ("latvia",),
-    "lithuanian": ("lithuania",), "mexican": ("mexico",), "moroccan": ("morocco",), "nigerian": ("nigeria",),
-    "norwegian": ("norway",), "pakistani": ("pakistan",), "peruvian": ("peru",), "polish": ("poland",),
-    "portuguese": ("portugal",), "romanian": ("romania",), "russian": ("russia",),
-    "scottish": ("scotland", "united kingdom"), "serbian": ("serbia",), "slovak": ("slovakia",),
-    "slovenian": ("slovenia",), "spanish": ("spain",), "swedish": ("sweden",), "swiss": ("switzerland",),
-    "syrian": ("syria",), "thai": ("thailand",), "turkish": ("turkey",), "ukrainian": ("ukraine",),
-    "venezuelan": ("venezuela",), "vietnamese": ("vietnam",), "welsh": ("wales", "united kingdom")}
-"""Nationalities and the countries each says (folded): "Tamsin Water is in the Scottish Borders" says it is in
-Scotland, and "American" and "United States" are one answer to "the same nationality?"."""
-
-DEMONYMS = frozenset(COUNTRIES_OF)
-"""Nationalities: "No" to "Are A and B both American?" only when an answer names another of these."""
 
 
 @dataclass(frozen=True)
@@ -713,7 +689,7 @@ def _said(predicate: Predicate, answers: tuple[str, str], quotes: tuple[str, str
     said = [content_words(strip_markers(answer)) | content_words(quote)
             for answer, quote in zip(answers, quotes, strict=True)]
     if predicate.kind == "place":
-        said = [words | content_words(" ".join(_countries_said(f"{answer} {quote}")))
+        said = [words | content_words(" ".join(countries_said(f"{answer} {quote}")))
                 for words, answer, quote in zip(said, answers, quotes, strict=True)]
     return said
 
@@ -752,15 +728,14 @@ def _named(text: str, kind: str) -> list[str]:
 
     >>> _named("Lake Morrow is in Minnesota, United States.", "place"), _named("in northern Ontario", "place")
     (['United States'], [])
-    >>> _named("a Swedish potter", "nationality")
-    ['Swedish']
+    >>> _named("a Swedish potter", "nationality"), _named("a South African and Moldovan pianist", "nationality")
+    (['Swedish'], ['South African', 'Moldovan'])
     """
-    if kind == "nationality":
-        return [word for word in re.findall(r"[A-Z][a-z]+", text) if fold(word) in DEMONYMS]
+    words, pairs = (DEMONYMS, DEMONYMS) if kind == "nationality" else (COUNTRIES, COUNTRY_NAMES)
     found = [match.group(0) for match in re.finditer(r"[A-Z][a-z]+\s+[A-Z][a-z]+", text)
-             if fold(match.group(0)) in COUNTRY_NAMES]
+             if fold(match.group(0)) in pairs]
     return found + [word for word in re.findall(r"[A-Z][a-z]+", text)
-                    if fold(word) in COUNTRIES and not any(word in name for name in found)]
+                    if fold(word) in words and not any(word in name for name in found)]
 
 
 def _with_article(country: str) -> str:

