@@ -304,3 +304,40 @@ def test_a_number_word_is_said_in_lower_case_inside_the_opening() -> None:
     assert bands is not None
     assert comparison_opening(bands, ("An American folk rock quartet [1].", "Seven [2]."), (1, 2)) == (
         "The Tinderbox Union has more members: seven [2], against a quartet [1].")
+
+
+def test_every_country_has_the_nationality_that_names_it() -> None:
+    from rag.countries import COUNTRIES, COUNTRIES_OF, COUNTRY_NAMES
+
+    said = {country for countries in COUNTRIES_OF.values() for country in countries}
+    assert (COUNTRIES | COUNTRY_NAMES) - said == set()
+    assert corrected("She is a Moldovan pianist.", [Entity("Moldovan", "PERSON", 9, 17)])[0].kind == "NORP"
+    assert corrected("He speaks English.", [Entity("English", "LANGUAGE", 10, 17)])[0].kind == "LANGUAGE"
+
+
+def test_same_country_parts_keep_their_phrase() -> None:
+    plan = same_plan("Are Ana Popa and Ion Lupu both from the same country?")
+    assert plan is not None and plan.parts == ("What country is Ana Popa from?", "What country is Ion Lupu from?")
+    assert same_opening(plan, ("Romanian [1].", "Moldovan [2]."), (1, 2)) == (
+        "No: Ana Popa, Romanian [1]; Ion Lupu, Moldovan [2].")
+
+
+PIANISTS = {
+    "popa.txt": "Ana Popa\nAna Popa (born 3 May 1981) is a Romanian pianist. She studied at the conservatory in "
+                "Iasi and won the Enescu prize in 2004.\n",
+    "lupu.txt": "Ion Lupu\nIon Lupu (born 9 June 1984) is a Moldovan violinist. Born in Balti, he studied in Vienna "
+                "and Prague, and has recorded the sonatas of Ysaye.\n",
+}
+
+
+def test_a_same_country_part_answered_without_a_country_quotes_the_lead(  # type: ignore[no-untyped-def]
+        tmp_path_factory: pytest.TempPathFactory, real_embedder, real_llm) -> None:
+    """Real models: a lead saying the nationality ("a Moldovan violinist") gives the part's value, though the
+    finder scores it low and the reader may find cities ("Vienna and Prague") for "What country is he from?"."""
+    from rag.answer.assistant import Assistant
+
+    folder = indexed(tmp_path_factory, real_embedder, "pianists", {**PIANISTS, "bakery.txt": BAKERY})
+    assistant = Assistant.load(folder, embedder=real_embedder, llm=real_llm)
+    answer = assistant.ask("Are Ana Popa and Ion Lupu both from the same country?")
+    assert {"Ana Popa", "Ion Lupu"} <= {citation.passage.title for citation in answer.citations}, answer
+    assert answer.text.startswith("No: "), answer.text
