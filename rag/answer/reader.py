@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from rag.answer.cite import Checked
-from rag.answer.evidence import Evidence
+from rag.answer.evidence import Evidence, Sentence
 from rag.answer.hops import PREPOSITIONS, whole_name
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
@@ -71,26 +71,100 @@ class Found:
         return self.passage.text[self.reading.sentence_start:self.reading.sentence_end]
 
 
+NOUN_REACH = 6
+"""Evidence sentences searched, best first, for one naming a thing by the noun a which-question asks for, when
+none of the `READ_SENTENCES` best does (`read_evidence`)."""
+
+_WHICH_NOUNS = re.compile(r"\b(?:which|what)\s+(?P<nouns>[a-z]+(?:\s+[a-z]+)?)", re.IGNORECASE)
+
+
+def asked_nouns(question: str) -> frozenset[str]:
+    """The nouns a which- or what-question names its answer by: the words after "which"/"what" up to a stop word.
+
+    >>> sorted(asked_nouns("The station is on which railway line?")), sorted(asked_nouns("What river is it on?"))
+    (['line', 'railway'], ['river'])
+    >>> asked_nouns("What is the river called?"), asked_nouns("Who won?")
+    (frozenset(), frozenset())
+    """
+    match = _WHICH_NOUNS.search(question)
+    if match is None:
+        return frozenset()
+    nouns: list[str] = []
+    for word in match.group("nouns").lower().split():
+        if word in STOP_WORDS:
+            break
+        nouns.append(word)
+    return frozenset(nouns)
+
+
+def _name_words(sentence: str, start: int, end: int) -> list[str]:
+    """The words of the run of capitalised words (joined by "of", "the", "and") around `start:end` of `sentence`.
+
+    >>> _name_words("It is on the Ashcombe Branch Line, north of Ashcombe.", 13, 21)
+    ['Ashcombe', 'Branch', 'Line']
+    """
+    before = re.search(r"(?:[A-Z][\w'’.-]*\s+(?:(?:of|the|and)\s+)?)*$", sentence[:start])
+    after = re.match(r"(?:\s+(?:(?:of|the|and)\s+)?[A-Z][\w'’.-]*)*", sentence[end:])
+    run = sentence[before.start() if before else start:end + (after.end() if after else 0)]
+    return [word for word in run.split() if word[:1].isupper()]
+
+
+def names_asked_noun(sentence: str, start: int, end: int, nouns: frozenset[str]) -> bool:
+    """Whether the span at `start:end` of `sentence` sits in a name holding a noun the question asks for ("the
+    Ashcombe Branch Line" for "which line"; "the River Cawsey" for "on which river").
+
+    >>> names_asked_noun("It is on the Ashcombe Branch Line.", 13, 21, frozenset({"line"}))
+    True
+    >>> names_asked_noun("It serves the village of Hadley Cross.", 25, 37, frozenset({"line"}))
+    False
+    """
+    return any(_is_asked(word, nouns) for word in _name_words(sentence, start, end))
+
+
+def _is_asked(word: str, nouns: frozenset[str]) -> bool:
+    """Whether `word` ("Lines,") is one of the asked `nouns` ("line"), singular or plural."""
+    word = word.lower().rstrip(".,;:")
+    return word in nouns or word.removesuffix("s") in nouns
+
+
 def read_evidence(reader: SpanFinder, question: str, evidence: Evidence, passages: Sequence[Passage],
                   sentences: int = READ_SENTENCES, fits: Callable[[str, Span], bool] | None = None) -> Reading | None:
     """The most likely span among the best `sentences` evidence sentences of a one-part question (None for a
     question of several parts, or when no sentence gives a span): the reader's chance that the span holds the
     answer of its sentence, times the evidence score that the sentence answers (`span_weight`); the earlier
     sentence wins a tie. `fits(sentence, span)`, when given, is what a span must pass to be read at all (a count
-    for a how-many question)."""
+    for a how-many question).
+
+    A which-question's noun ("which line") names its answer when the answer is a name ("the Ashcombe Branch
+    Line"): a span of at least `SPAN_CHECK_THRESHOLD` chance inside a name holding that noun (`names_asked_noun`)
+    wins over spans that are not, and when no sentence read holds the noun in a name, the best of the first
+    `NOUN_REACH` that does is read too (a sentence whose subject is a pronoun, "It is on the Ashcombe Branch Line",
+    scores low with the finder)."""
     if len(evidence.parts) != 1 or not evidence.ranked or not evidence.ranked[0]:
         return None
+    ranked = evidence.ranked[0]
+    read = list(ranked[:sentences])
+    nouns = asked_nouns(question)
+
+    def holds_noun(sentence: Sentence) -> bool:
+        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
+        return any(_is_asked(word, nouns) for word in text.split()[1:] if word[:1].isupper())
+
+    if nouns and not any(holds_noun(sentence) for sentence in read):
+        read.extend(sentence for sentence in ranked[sentences:NOUN_REACH] if holds_noun(sentence))
     best: Reading | None = None
-    best_weight = 0.0
-    for sentence in evidence.ranked[0][:sentences]:
+    best_key = (False, 0.0)
+    for sentence in read[:sentences + 1]:
         passage = passages[sentence.passage_index]
         text = passage.text[sentence.start:sentence.end]
         span = reader.read(question, passage.title, text)
         if fits is not None and not fits(text, span):
             continue
-        weight = span_weight(span, sentence.score)
-        if span.text.strip() and (best is None or weight > best_weight):
-            best, best_weight = Reading(span, sentence.passage_index, sentence.start, sentence.end), weight
+        named = (bool(nouns) and span.probability >= SPAN_CHECK_THRESHOLD
+                 and names_asked_noun(text, span.start, span.end, nouns))
+        key = (named, span_weight(span, sentence.score))
+        if span.text.strip() and (best is None or key > best_key):
+            best, best_key = Reading(span, sentence.passage_index, sentence.start, sentence.end), key
     return best
 
 
