@@ -299,6 +299,42 @@ def test_a_span_that_does_not_fit_is_not_read_and_the_next_sentence_is() -> None
     assert read_evidence(FakeReader("two", 0.6), "How many?", evidence, [passage], fits=fits) is not None
 
 
+class SpansReader:
+    """Finds the first of `spans` (text -> chance) a sentence holds."""
+
+    def __init__(self, spans: dict[str, float]) -> None:
+        self.spans = spans
+
+    def read(self, question: str, title: str, sentence: str) -> Span:
+        for answer, probability in self.spans.items():
+            start = sentence.find(answer)
+            if start >= 0:
+                return Span(answer, start, start + len(answer), probability, 1.0, sentence)
+        return Span("", 0, 0, 0.0, -10.0, sentence)
+
+
+def test_a_which_question_prefers_a_span_inside_a_name_holding_its_noun() -> None:
+    from rag.answer.evidence import Evidence, Sentence
+
+    text = ("Vellmar Road station serves the village of Hadley Cross. The station has one platform. "
+            "It was opened in 1871. It is on the Ashcombe Branch Line, north of Ashcombe.")
+    bounds = [(0, 56), (57, 86), (87, 109), (110, len(text))]
+    passage = Passage("a", "Vellmar Road station", "a.txt", "", text, 0, len(text))
+    scores = (0.6, 0.4, 0.3, 0.1)
+    ranked = tuple(Sentence(0, start, end, score) for (start, end), score in zip(bounds, scores, strict=True))
+    evidence = Evidence(("Vellmar Road station is on which line?",), (ranked,), 0.6)
+    reader = SpansReader({"Hadley Cross": 0.5, "Ashcombe": 0.5})
+    # the fourth sentence is read though only two are, as it names a line; its span wins though its score is low
+    reading = read_evidence(reader, "Vellmar Road station is on which line?", evidence, [passage])
+    assert reading is not None and reading.sentence_start == 110, reading
+    # a question asking no noun, or a span too unsure to count, keeps the likeliest span
+    reading = read_evidence(reader, "Where is Vellmar Road station?", evidence, [passage])
+    assert reading is not None and reading.span.text == "Hadley Cross"
+    unsure = SpansReader({"Hadley Cross": 0.5, "Ashcombe": 0.1})
+    reading = read_evidence(unsure, "Vellmar Road station is on which line?", evidence, [passage])
+    assert reading is not None and reading.span.text == "Hadley Cross"
+
+
 def test_a_two_part_question_is_not_read() -> None:
     from rag.answer.evidence import Evidence, Sentence
 
