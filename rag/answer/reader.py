@@ -24,6 +24,7 @@ from typing import Protocol, runtime_checkable
 from rag.answer.cite import Checked
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.hops import PREPOSITIONS, whole_name
+from rag.countries import DEMONYMS
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
 from rag.text import NUMBER_WORDS, STOP_WORDS, words
@@ -93,7 +94,8 @@ def asked_nouns(question: str) -> frozenset[str]:
     for word in match.group("nouns").lower().split():
         if word in STOP_WORDS:
             break
-        nouns.append(word)
+        if word not in DEMONYMS:  # "which Egyptian president": what it is, not what it is called
+            nouns.append(word)
     return frozenset(nouns)
 
 
@@ -110,15 +112,22 @@ def _name_words(sentence: str, start: int, end: int) -> list[str]:
 
 
 def names_asked_noun(sentence: str, start: int, end: int, nouns: frozenset[str]) -> bool:
-    """Whether the span at `start:end` of `sentence` sits in a name holding a noun the question asks for ("the
-    Ashcombe Branch Line" for "which line"; "the River Cawsey" for "on which river").
+    """Whether the span at `start:end` of `sentence` sits in a name headed by a noun the question asks for: its
+    last word ("the Ashcombe Branch Line" for "which line"), or its first before "of" ("the University of Leeds").
+    A title before a person's name is no head ("President Anwar Sadat" is no answer to "which president" by it).
 
     >>> names_asked_noun("It is on the Ashcombe Branch Line.", 13, 21, frozenset({"line"}))
     True
     >>> names_asked_noun("It serves the village of Hadley Cross.", 25, 37, frozenset({"line"}))
     False
+    >>> names_asked_noun("Egyptian President Anwar Sadat came.", 19, 30, frozenset({"president"}))
+    False
     """
-    return any(_is_asked(word, nouns) for word in _name_words(sentence, start, end))
+    name = _name_words(sentence, start, end)
+    heads = name[-1:]
+    if len(name) > 1 and re.match(rf"{re.escape(name[0])}\s+of\b", sentence[sentence.find(name[0]):]):
+        heads.append(name[0])
+    return any(_is_asked(word, nouns) for word in heads)
 
 
 def _is_asked(word: str, nouns: frozenset[str]) -> bool:
