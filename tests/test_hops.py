@@ -427,7 +427,7 @@ def test_a_same_question_is_answered_yes_or_no_citing_both(tmp_path_factory: pyt
     assert same.text.startswith("Yes: both German ["), same.text
     assert {"Ilse Brandt", "Tomas Berg"} <= {citation.passage.title for citation in same.citations}, same
     other = assistant.ask("Are Ilse Brandt and Sigrid Holm of the same nationality?")
-    assert other.text.startswith("No: Ilse Brandt German"), other.text
+    assert other.text.startswith("No: Ilse Brandt, German"), other.text
     assert "Swedish [" in other.text and {"Ilse Brandt", "Sigrid Holm"} <= {
         citation.passage.title for citation in other.citations}, other
     shared = assistant.ask("What nationality do Ilse Brandt and Tomas Berg have in common?")
