@@ -114,6 +114,29 @@ from tests.conftest import write
     ("In what year was the 1995 film starring Bob Hoskins released?", "Which 1995 film starred Bob Hoskins?",
      "In what year was Rollo released?"),
     ("Where was the player signed by Lenn Valley born?", "Who was signed by Lenn Valley?", "Where was Rollo born?"),
+    ("The stadium where the Lenn Valley club plays holds how many people?",  # a present verb after a name
+     "Which stadium is where the Lenn Valley club plays?", "Rollo holds how many people?"),
+    # forms of the blind two-hop set (tools/eval/two_hop_invented_b.jsonl)
+    ("Glass Weather is the second album by a band formed in what town?",
+     "Glass Weather is the second album by which band?", "Rollo was formed in what town?"),
+    ("Ardent Motorworks was founded in a town on which river?", "Ardent Motorworks was founded in which town?",
+     "Rollo is on which river?"),
+    ("Skyrowan operates its main hub at an airport serving which city?",
+     "Skyrowan operates its main hub at which airport?", "Rollo is serving which city?"),
+    ("What is the birth name of the singer featured on \"Cinder Kiss\"?",
+     "Which singer was featured on \"Cinder Kiss\"?", "What is the birth name of Rollo?"),
+    ("What was the original name of the company that makes the Tessel Rover?", "Who makes the Tessel Rover?",
+     "What was the original name of Rollo?"),
+    ("Who was the cinematographer of the film in which Perrin Hale made her screen debut?",
+     "Which film is the one in which Perrin Hale made her screen debut?", "Who was the cinematographer of Rollo?"),
+    ("What is the seating capacity of the arena where the Harrowgate Stags play their home games?",
+     "Which arena is where the Harrowgate Stags play their home games?", "What is the seating capacity of Rollo?"),
+    ("Which political party does the mayor of Ostervik belong to?", "Who is the mayor of Ostervik?",
+     "Which political party does Rollo belong to?"),
+    ("The explorer after whom Cape Dunmarrow is named commanded which ship?",
+     "After which explorer is Cape Dunmarrow named?", "Rollo commanded which ship?"),
+    ("2014 S/S is the debut album of a South Korean boy group that was formed by who?",
+     "2014 S/S is the debut album of which South Korean boy group?", "Rollo was formed by who?"),
     ("Which actor starred in a film directed by Mirela Voss in 2003?", "Which film was directed by Mirela Voss?",
      "Which actor starred in Rollo in 2003?"),  # "a": the one the question asks of
     ("Which company released a game developed by Bitlantern?", "Which game was developed by Bitlantern?",
@@ -154,8 +177,13 @@ def test_hop_plan_names_the_bridge_where_the_description_was(question: str, firs
     "What is the name of the university whose main campus is in Lawrence?",
     "What is the university whose main campus is in Lawrence?",
     "What can be viewed as an informal language where the language instances whose input is yes?",  # nested
-    "The stadium where the Lenn Valley club plays holds how many people?",  # no verb a rule can tell
     # a clause holding what is asked
+    "Kaiser Ventures was founded by an industrialist who became known as the father of modern shipbuilding?",  # no ask
+    "Harold Wilson published a report in what year?",  # the year is the verb's
+    "Vaginal secretions serve as a chemical protective barrier following what?",
+    "What is the mayor of Warsaw called?",  # the description's own name
+    "What genus is considered the aunt of Vendobionta?",  # what it is called
+    "What is the name of the company that makes the Tessel Rover?",
     "An igneous rock is a rock that crystallizes from what?",  # says what it is
     "Century City is an example of a district that belongs to which city?",
     "Each of the extended metropolitan areas has a population that exceeds what number?",  # its own attribute

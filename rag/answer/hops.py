@@ -46,7 +46,8 @@ from rag.text import IRREGULAR_VERBS, STOP_WORDS, content_words
 
 _DESCRIPTION = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
                           r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)(?P<noun>[a-z]+)\s+"
-                          r"(?P<relative>who|that|which|whose|where|(?:in|at|on|from|for|by|with|under) which)\s+"
+                          r"(?P<relative>who|that|which|whose|where|(?:in|at|on|from|for|by|with|under) which"
+                          r"|(?:after|for|by|with|to|from) whom)\s+"
                           r"(?P<clause>\S.*?)\s*\??\s*$")
 """A description: "the" (or "a"/"an", read only when the clause asks: `_asked_in_clause`), up to three modifiers
 ("American", "1995", "English rock"), and a common noun (lower case: not a name) with a relative clause running to
@@ -64,7 +65,11 @@ ROLES = frozenset({"director", "author", "writer", "founder", "co-founder", "cre
                    "frontman", "vocalist", "screenwriter", "coach", "designer", "architect", "inventor", "narrator",
                    "presenter", "host", "editor", "publisher", "developer", "chairman", "ceo", "manager", "head",
                    "leader", "illustrator", "novelist", "poet", "playwright", "drummer", "guitarist", "bassist",
-                   "lyricist", "protagonist"})
+                   "lyricist", "protagonist", "mayor", "governor", "chancellor", "bishop", "minister", "chairwoman",
+                   "chairperson", "dean", "conductor", "commander", "principal", "secretary", "curator", "trainer",
+                   "successor", "predecessor", "heir", "widow", "grandson", "granddaughter", "grandfather",
+                   "grandmother", "nephew", "niece", "uncle", "aunt", "cousin", "pianist", "violinist",
+                   "keyboardist"})
 """People a description "the <role> of <something named>" picks out ("the director of the film Big Stone Gap", "the
 winner of the 2009 Calloway Medal"); lower case only: "the President of Warsaw" is a title the articles name as
 such."""
@@ -133,7 +138,7 @@ cannot read."""
 _REDUCED = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
                       r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)"
                       r"(?P<noun>[a-z]+)\s+(?P<participle>(?:[a-z]+ed|written|built|made|drawn|sung|run|held|led|won)"
-                      r"\s+by|starring|featuring)\s+(?P<agent>\S.*)$")
+                      r"\s+by|starring|featuring|featured\s+(?:on|in))\s+(?P<agent>\S.*)$")
 """A description by a participle with its agent ("the film *directed by* Mirela Voss", "the movie *starring* Arnold
 Schwarzenegger"): what a relative clause says, shortened; after "the", or "a" when the question asks of the one
 it names (`_asks_of_one`: "Which actor starred in a film directed by Mirela Voss?")."""
@@ -248,6 +253,8 @@ def hop_plan(question: str) -> HopPlan | None:
     >>> hop_plan("Who was the president of Notre Dame in 1912?") is None
     True
     """
+    if not asks_something(question):
+        return None  # a statement with a question mark ("X was founded by an industrialist who became known as…")
     for opening in re.finditer(r"\b(?:the|an?)\b", question, re.IGNORECASE):
         if _in_apposition(question, opening.start()):
             return None  # "Velvet Harbor, the band that released Glass Fjord, was formed…": named already
@@ -258,6 +265,33 @@ def hop_plan(question: str) -> HopPlan | None:
         if plan is not None:
             return plan
     return _possessive_plan(question)
+
+
+def asks_something(question: str) -> bool:
+    """Whether a question asks with a question word or opens with an auxiliary (yes or no), not only with a
+    relative pronoun ("who" after a noun and before its verb: "… an industrialist *who became* known as…").
+
+    >>> asks_something("Ardent Motorworks was founded in a town on which river?")
+    True
+    >>> asks_something("2014 S/S is the album of a group that was formed by who?"), asks_something("Was it?")
+    (True, True)
+    >>> asks_something("Kaiser Ventures was founded by an industrialist who became known as the father of it?")
+    False
+    """
+    words = [word.strip("?,;:\"'") for word in question.split()]
+    if not words or words[0].lower() in AUXILIARIES | {"why"} or ASKED_WORD.fullmatch(words[0]):
+        return True
+    for index, word in enumerate(words[1:], start=1):
+        if not ASKED_WORD.fullmatch(word):
+            continue
+        previous, following = words[index - 1], words[index + 1] if index + 1 < len(words) else ""
+        relative = (word.lower() in {"who", "which", "whom", "where", "when"} and previous.isalpha()
+                    and previous.islower() and previous not in STOP_WORDS | PREPOSITIONS
+                    and (following.lower() in MODALS or following in IRREGULAR_VERBS
+                         or re.fullmatch(r"[a-z]+(?:ed|s)", following) is not None))
+        if not relative:
+            return True
+    return False
 
 
 def _in_apposition(question: str, start: int) -> bool:
@@ -280,6 +314,12 @@ def _in_apposition(question: str, start: int) -> bool:
             and (len(words) == 1 or not ASKED_WORD.fullmatch(words[-1])))
 
 
+NAMES_OF_A_THING = frozenset({"original", "birth", "real", "full", "maiden", "former", "stage", "legal", "official",
+                              "previous", "current", "present", "first", "latin", "scientific", "common"})
+"""Words making "the <word> name of the N …" ask a property of the N ("What was the original name of the company
+that makes X?": the company found first), not which N is meant ("the name of the company that makes X")."""
+
+
 def _opens_well(question: str, before: list[str], end: int) -> bool:
     """Whether a description with `before` ahead of it (ending at `end`) can be a bridge: not when its name is asked
     ("the name of the…"), nor when it opens the question and no "what"/"which" question follows it ("The one who led
@@ -290,19 +330,37 @@ def _opens_well(question: str, before: list[str], end: int) -> bool:
     >>> _opens_well("The one who led the Normans was crowned where?", [], 27)
     False
     """
-    if before[-2:] == ["name", "of"] or before[-3:] == ["name", "given", "to"]:
-        return False
+    if (before[-2:] == ["name", "of"] and (len(before) < 3 or before[-3].lower() not in NAMES_OF_A_THING)) or (
+            before[-3:] == ["name", "given", "to"]):
+        return False  # "the name of the N that…" asks for the N's name; "the original name of" asks a property
     return bool(before) or ASKING.search(question, end) is not None
+
+
+NAMING = frozenset({"considered", "called", "named", "known", "regarded", "deemed", "titled", "termed"})
+"""Participles saying what a thing is called: "What is the mayor of Warsaw *called*?" asks for the description's
+own name, not something of the one it picks out."""
+
+
+_SAID_OF_IT = re.compile(r"\s*(?!(?:called|named|titled|termed)\b)[a-z]+(?:ed|en|wn)\b|['’]s\b")
+"""What, after a description the question opens with "What is", says it asks something of the one described ("What
+is the author of Dune *known* for?", "… *'s* occupation?"), not what it is called ("What is the mayor of Warsaw
+*called*?")."""
 
 
 def _asks_itself(before: list[str]) -> bool:
     """Whether a description after `before` is what the question asks for: right after "Who was", "What is"…
     ("What is the alpine valley that the Rhine flows through?", "Who was the president of Notre Dame in 1912?").
 
-    >>> _asks_itself(["What", "is"]), _asks_itself(["Where", "was"])
-    (True, False)
+    >>> _asks_itself(["What", "is"]), _asks_itself(["Where", "was"]), _asks_itself("What genus is considered".split())
+    (True, False, True)
     """
-    return len(before) == 2 and before[0].lower() in {"who", "what", "which"} and before[1].lower() in COPULAS
+    words = [word.lower() for word in before]
+    if not words or words[0] not in {"who", "what", "which"}:
+        return False
+    if len(words) == 2:
+        return words[1] in COPULAS
+    # "What genus is considered the ancestor of…?": what the description is called is asked
+    return 3 <= len(words) <= 4 and words[-2] in COPULAS and words[-1] in NAMING
 
 
 def _relative_plan(question: str, start: int) -> HopPlan | None:
@@ -386,7 +444,8 @@ def _asked_in_clause(before: list[str], words: list[str]) -> bool:
     last = [word.lower() for word in before[-3:]]
     if not last or last[-1] in COPULAS | {"has", "have", "had"} or (last[-1] == "of" and set(last[:-1]) & DEFINING):
         return False
-    return (len(before) >= 3 and before[0][:1].isupper() and before[0].lower() not in AUXILIARIES
+    return (len(before) >= 3 and (before[0][:1].isupper() or before[0][:1].isdigit())
+            and before[0].lower() not in AUXILIARIES
             and ASKED_WORD.search(" ".join(before)) is None and ASKED_WORD.search(" ".join(words)) is not None)
 
 
@@ -570,6 +629,8 @@ def _subject_clause_end(words: list[str], before: list[str]) -> int | None:
     3
     >>> _subject_clause_end("Acme Rail's headquarters are located".split(), ["In", "which", "county", "is"])
     5
+    >>> _subject_clause_end("the Harrowgate Stags play their home games".split(), ["What", "is", "the", "size", "of"])
+    7
     """
     verb = next((index for index in range(1, len(words)) if _clause_verb(words, index)), None)
     after_auxiliary = bool(before) and before[-1].lower() in AUXILIARIES
@@ -580,7 +641,11 @@ def _subject_clause_end(words: list[str], before: list[str]) -> int | None:
     # "In what year was the university where Tomas Varga *taught* founded?": a verb told only by its place
     bare = closes and len(words) >= 3 and (verb is None or verb == len(words) - 1) and _bare_verb(words, len(words) - 2)
     if verb is None and not bare:
-        return None
+        # "the arena where the Harrowgate Stags *play* their home games": a present verb told by its place
+        verb = next((index for index in range(1, len(words)) if _bare_verb(words, index)
+                     and words[index].lower() not in IRREGULAR_VERBS), None)
+        if verb is None:
+            return None
     verb = len(words) - 2 if bare else verb
     assert verb is not None
     nested = False  # "whose main campus is in Lawrence and *whose* branch campuses *are*…": its own verb
@@ -626,9 +691,12 @@ def _clause_verb(words: list[str], index: int) -> bool:
     (True, False)
     >>> _clause_verb("Acme Rail's headquarters".split(), 2)  # a possessive's noun
     False
+    >>> _clause_verb("Perrin Hale made her debut".split(), 2), _clause_verb("the made-up story".split(), 1)
+    (True, False)
     """
     word, previous = words[index], words[index - 1]
     return (word.lower() in MODALS or re.fullmatch(r"[a-z]+ed", word) is not None
+            or (word in IRREGULAR_VERBS and previous[:1].isupper())
             or (re.fullmatch(r"[a-z]+[^su]s", word) is not None and not re.search(r"['’]s?$", previous)
                 and (previous[:1].isupper() or previous.endswith("ly"))))
 
@@ -683,19 +751,37 @@ def _participle_plan(question: str, start: int) -> HopPlan | None:
 
 _ASKED_AGENT = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
                           r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)(?P<noun>[a-z]+)\s+"
-                          r"(?P<participle>[a-z]+ed|written|built|made|drawn|run|held|led|won|owned|sung)\s+by\s+"
+                          r"(?P<link>(?P<participle>[a-z]+ed|written|built|made|drawn|run|held|led|won|owned|sung|born)"
+                          r"\s+(?P<preposition>by|in|on|at|from|for|after|near|into)"
+                          r"|(?P<present>[a-z]{3,}ing)|(?P<place>on|in|at|near|along))\s+"
                           r"(?P<asked>(?:which|what|whom|who)\b.*?)\s*\?*\s*$")
-"""A description whose agent is what the question asks: "… on a line *operated by which company*?"."""
+"""A description whose shortened clause holds what the question asks: its agent ("… on a line *operated by which
+company*?"), or what the thing is said of by a participle ("… by a band *formed in what* town?", "… an airport
+*serving which* city?") or a preposition ("… in a town *on which* river?")."""
+
+
+TIME_NOUNS = frozenset({"year", "years", "month", "day", "date", "decade", "century", "era", "period", "season",
+                        "time", "age"})
+"""Nouns of when: "a report in what *year*" says when the verb happened, not where the report is."""
 
 
 def _asked_agent_plan(question: str, start: int) -> HopPlan | None:
-    """The hop plan of a statement ending in a description whose agent is asked ("The Elm Street station is on | a
-    line operated by which company?"): the first hop asks what the statement says ("The Elm Street station is on
-    which line?"), the second who did it to the bridge ("<bridge> is operated by which company?"); None when the
-    words before state nothing (`_asked_in_clause`).
+    """The hop plan of a statement ending in a description whose shortened clause asks (`_ASKED_AGENT`: "The Elm
+    Street station is on | a line operated by which company?"): the first hop asks what the statement says ("The
+    Elm Street station is on which line?"), the second the clause of the bridge ("<bridge> is operated by which
+    company?", "<bridge> was formed in what town?", "<bridge> is on which river?"); None when the words before
+    state nothing (`_asked_in_clause`).
 
     >>> _asked_agent_plan("Sunfall is a novel written by whom?", 10) is None  # "is" alone states nothing of it
     True
+    >>> plan = _asked_agent_plan("Glass Weather is the second album by a band formed in what town?", 37)
+    >>> plan.first, plan.second("The Corran Lights")
+    ('Glass Weather is the second album by which band?', 'The Corran Lights was formed in what town?')
+    >>> plan = _asked_agent_plan("Skyrowan has its hub at an airport serving which city?", 24)
+    >>> plan.first, plan.second("Marwood Field")
+    ('Skyrowan has its hub at which airport?', 'Marwood Field is serving which city?')
+    >>> _asked_agent_plan("Ardent Motorworks was founded in a town on which river?", 33).second("Saltmarsh")
+    'Saltmarsh is on which river?'
     """
     match = _ASKED_AGENT.match(question, start)
     if match is None:
@@ -707,10 +793,18 @@ def _asked_agent_plan(question: str, start: int) -> HopPlan | None:
     before = question[:match.start()].split()
     if not _asked_in_clause(before, match.group("asked").split()):
         return None
+    asked = match.group("asked").split()
+    if (match.group("link") != match.group("participle") + " by" if match.group("participle") else True) and (
+            match.group("article").lower() == "the" or noun.endswith("ed") or len(asked) < 2
+            or asked[1].lower().strip("?") in TIME_NOUNS | STOP_WORDS or asked[1].endswith("ed")
+            or match.group("present") in {"being", "having", "during", "including", "according"}):
+        return None  # "published a report in what year?": the year is the verb's; "… barrier following what?"
     opening = question[:match.start()].rstrip()
     described = " ".join((*modifiers, noun))
-    return HopPlan(question, f"{_untitled(opening)} which {described}?", "", 0, match.start("participle") - 1, opening,
-                   "is")
+    # "operated by" says what the thing is now, "formed in" what happened to it once
+    verb = "was" if match.group("participle") and match.group("preposition") != "by" else "is"
+    return HopPlan(question, f"{_untitled(opening)} which {described}?", "", 0, match.start("link") - 1, opening,
+                   verb)
 
 
 def _asks_of_one(before: list[str]) -> bool:
@@ -758,7 +852,7 @@ def _role_plan(question: str, start: int) -> HopPlan | None:
     before = question[:start].split()
     if not _opens_well(question, before, end):
         return None
-    if _asks_itself(before) and not re.match(r"\s*[a-z]+(?:ed|en|wn)\b", question[end:]):
+    if _asks_itself(before) and not _SAID_OF_IT.match(question, end):
         return None  # "Who was the president of …?" asks for the holder itself, "What is it known for?" does not
     description = question[start:end]
     clause = f"is {description[0].lower()}{description[1:]}"
@@ -828,7 +922,7 @@ def _possessive_plan(question: str) -> HopPlan | None:
                 or not _ends_noun_phrase(question[end:], before)):
             continue
         # "What was Acme Rail's founder known for?", "… founder's occupation?" ask of the founder, not for them
-        if _asks_itself(before) and not re.match(r"\s*[a-z]+(?:ed|en|wn)\b|['’]s\b", question[end:]):
+        if _asks_itself(before) and not _SAID_OF_IT.match(question, end):
             continue
         clause = f"is the {described} of {named}"
         return HopPlan(question, f"Who {clause}?", clause, start, end)
