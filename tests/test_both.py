@@ -341,3 +341,29 @@ def test_a_same_country_part_answered_without_a_country_quotes_the_lead(  # type
     answer = assistant.ask("Are Ana Popa and Ion Lupu both from the same country?")
     assert {"Ana Popa", "Ion Lupu"} <= {citation.passage.title for citation in answer.citations}, answer
     assert answer.text.startswith("No: "), answer.text
+
+
+NAMESAKES = {
+    "vidal.txt": "Oriane Vidal\nOriane Vidal (born 1961) is a French film director and screenwriter. Her first "
+                 "feature, Salt Lanterns, won the Jean Vigo Prize in 1994.\n",
+    "vidal-tennis.txt": "Oriane Vidal (tennis)\nOriane Vidal (born 1990) is a French tennis player who reached the "
+                        "quarter-finals of the French Open in 2012.\n",
+    "okoro.txt": "Tunde Okoro\nTunde Okoro (born 1972) is a Nigerian film director, known for the drama Harmattan "
+                 "Road (2004).\n",
+}
+
+
+def test_a_comparison_part_answers_from_the_things_own_article_not_a_namesakes(  # type: ignore[no-untyped-def]
+        tmp_path_factory: pytest.TempPathFactory, real_embedder, real_llm) -> None:
+    """Real models: "Oriane Vidal (tennis)" shares the name but not the question's words; the unqualified article
+    (Wikipedia's primary topic) answers the part, and a part is never answered from an article not naming its
+    thing whole."""
+    from rag.answer.assistant import Assistant
+
+    folder = indexed(tmp_path_factory, real_embedder, "namesakes", {**NAMESAKES, "bakery.txt": BAKERY})
+    assistant = Assistant.load(folder, embedder=real_embedder, llm=real_llm)
+    answer = assistant.ask("Who was born first, Oriane Vidal or Tunde Okoro?")
+    titles = {citation.passage.title for citation in answer.citations}
+    assert "Oriane Vidal (tennis)" not in titles, answer
+    assert {"Oriane Vidal", "Tunde Okoro"} <= titles, answer
+    assert answer.text.startswith("Oriane Vidal"), answer.text

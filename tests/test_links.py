@@ -211,3 +211,23 @@ def test_the_first_hop_says_its_bridge_or_the_gate_that_stopped_it(namesake_inde
     stopped = strict.first_hop(question, hops)
     assert (stopped.bridge, stopped.read, stopped.stopped) == (None, "Priya Sandhu",
                                                                "evidence below refusal_threshold"), stopped
+
+
+def test_among_namesakes_the_question_s_words_or_the_primary_topic_choose() -> None:
+    from rag.answer.links import about, namesakes_kept
+    from rag.text import content_words
+
+    economist = passage("econ", "Lorne Kessler", "Lorne Kessler is an economist. He studied at Pembrook University.")
+    politician = passage("pol", "Lorne Kessler (politician)", "Lorne Kessler is a senator. He studied at Carradine.")
+    chef = passage("chef", "Lorne Kessler (chef)", "Lorne Kessler is a chef who trained in Lyon.")
+    coined = passage("term", "Quiet inflation", "The term quiet inflation was coined by Lorne Kessler in 1988.")
+    # the second hop: no namesake names a linking term, so the question's words ("chef") or the primary topic decide
+    assert anchored_passages([politician, economist, chef], "Lorne Kessler", {"quiet"}, coined,
+                             content_words("Where did the chef Lorne Kessler train?")) == [chef]
+    assert anchored_passages([politician, economist], "Lorne Kessler", {"quiet"}, coined,
+                             content_words("Which university did the economist who coined it attend?")) == [economist]
+    # titles without qualifiers (news articles) are left alone
+    news = [passage("n1", "Kessler wins seat", "Lorne Kessler won."), passage("n2", "Kessler speaks", "Lorne Kessler")]
+    assert namesakes_kept(news, "Lorne Kessler", set()) == news
+    # a part about a named thing answers only from passages naming it whole
+    assert about([chef, coined], "Quiet inflation", "When was quiet inflation coined?") == [coined]

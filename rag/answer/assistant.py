@@ -57,7 +57,7 @@ from rag.answer.evidence import (
     find_evidence,
 )
 from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge
-from rag.answer.links import anchored_passages, linked, linked_passages
+from rag.answer.links import about, anchored_passages, linked, linked_passages
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
     CANNOT_ANSWER,
@@ -607,20 +607,23 @@ class Assistant:
         answers = yield from self._part_answers([dataclasses.replace(asked, text=part) for part in parts], k)
         yield from self._joined(asked, answers, *joined_parts(parts, answers))
 
-    def _part_answers(self, queries: Sequence[Query], k: int | None) -> Generator[StreamEvent, None, list[Answer]]:
+    def _part_answers(self, queries: Sequence[Query], k: int | None, things: Sequence[str] = ()
+                      ) -> Generator[StreamEvent, None, list[Answer]]:
         """Each part's own answer (`_own_answer`), its query asked alone, or as a follow-up of the first part when it
         leans on a pronoun; only `Waiting` events are passed on. The parts of a comparison are the rules' questions
-        (`Query.written_by_rules`), those of a two-part question the user's."""
+        (`Query.written_by_rules`), those of a two-part question the user's. `things`: what each part asks about
+        (a comparison's named things), answered only from passages about it (`_about`)."""
         parts = [query.text for query in queries]
         answers: list[Answer] = []
-        for query in queries:
+        for index, query in enumerate(queries):
             # A later part that says "it" or "her" for what the first part names ("When does broadband arrive and
             # how fast will it be?") is asked as a follow-up of the first: about its subject, or refused. Not a
             # who-part: its "his" is often the person asked for ("… and who found that his law was universal?").
             leans = (bool(answers) and not query.written_by_rules and leans_on_pronoun(query.text)
                      and not _ASKS_WHO.match(query.text))
             history = [(parts[0], answers[0].text)] if leans else []
-            for event in self._one_hop(query, history, k):
+            within = _about(things[index], query.text) if index < len(things) else None
+            for event in self._one_hop(query, history, k, within=within):
                 if isinstance(event, Waiting):
                     yield event
                 elif isinstance(event, Answer):
@@ -633,7 +636,7 @@ class Assistant:
         or number to compare ("Arthur's Magazine was started first: 1844 [1], against 1989 [2].": `comparison_text`).
         Refused when both parts are."""
         queries = [dataclasses.replace(asked, text=part, written_by_rules=True) for part in compared.parts]
-        answers = yield from self._part_answers(queries, k)
+        answers = yield from self._part_answers(queries, k, compared.entities)
         # a "same country?" part answered with no country ("Bucharest and Vienna") gives no value to compare either
         answers = [self._lead_value(query, answer, compared, entity, k)
                    if answer.refused or (compared.national and not countries_said(strip_markers(answer.text)))
@@ -663,7 +666,7 @@ class Assistant:
         the caller asks it too of such a part answered without a country. The answer given stands otherwise."""
         if (compared.same and not compared.national) or compared.predicate is not None:
             return refused  # a value compared by its words, not measured: no lead-sentence rule here
-        plan = self._plan(part, [], k)
+        plan = self._plan(part, [], k, _about(entity, part.text))
         if not plan.evidence.parts:
             return refused
         quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
@@ -735,7 +738,7 @@ class Assistant:
         # tell a namesake's article from the bridge's own), else not at all (`_bridge_only`).
         linking = specific_terms(asked.text) | content_words(bridge_passage.title)
         for event in self._one_hop(second_hop, [], k, within=lambda retrieved: anchored_passages(
-                retrieved, bridge, linking, bridge_passage)):
+                retrieved, bridge, linking, bridge_passage, content_words(asked.text))):
             if isinstance(event, Waiting):
                 yield event
             elif isinstance(event, Answer):
@@ -1049,6 +1052,12 @@ def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],
                        key=lambda sentence: passages[sentence.passage_index].published[:10], reverse=True)
         reordered.append((*close, *(sentence for sentence in sentences if sentence.score < floor)))
     return dataclasses.replace(evidence, ranked=tuple(reordered))
+
+
+def _about(thing: str, question: str) -> Within:
+    """What a question about a named `thing` may answer from (`rag.answer.links.about`): passages naming it whole,
+    of its own article rather than a namesake's."""
+    return lambda retrieved: about(retrieved, thing, question)
 
 
 def _misses_what_is_asked(asked: str, evidence: Evidence, passages: Sequence[Passage]) -> bool:

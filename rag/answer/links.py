@@ -16,7 +16,9 @@ Pure functions only: no model here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from rag.answer.cite import MONTH_TERMS, uncovered_terms
@@ -171,12 +173,67 @@ def names(passage: Passage, name: str) -> bool:
     return bool(content_words(name)) and content_words(name) <= content_words(f"{passage.title} {passage.text}")
 
 
+_QUALIFIER = re.compile(r"\s*\((?P<qualifier>[^()]*)\)\s*$")
+"""A title's parenthesised qualifier: what tells a namesake's article ("Hollis Brandt (baseball)") from another's."""
+
+
+def qualifier_of(title: str) -> str:
+    """A title's parenthesised qualifier, or "".
+
+    >>> qualifier_of("Hollis Brandt (baseball)"), qualifier_of("Hollis Brandt")
+    ('baseball', '')
+    """
+    match = _QUALIFIER.search(title)
+    return match.group("qualifier") if match else ""
+
+
+def namesakes_kept(passages: Sequence[Passage], name: str, words: set[str]) -> list[Passage]:
+    """The `passages` to answer about `name` from when several of their articles are titled by it (namesakes,
+    Wikipedia-style: "Hollis Brandt", "Hollis Brandt (baseball)"): those whose qualifier shares a word with the
+    question's `words` (`content_words`: "film directors" and "(film director)"), else the one without a qualifier
+    (the primary topic), else all; passages of articles not titled by it are kept. Titles without qualifiers (folders
+    of news articles) leave everything as it is.
+
+    >>> director = Passage("d", "Hollis Brandt", "d.txt", "", "Hollis Brandt is a film director.", 0, 33)
+    >>> pitcher = Passage("p", "Hollis Brandt (baseball)", "p.txt", "", "Hollis Brandt is a pitcher.", 0, 27)
+    >>> [p.title for p in namesakes_kept([pitcher, director], "Hollis Brandt", content_words("film directors"))]
+    ['Hollis Brandt']
+    >>> [p.title for p in namesakes_kept([pitcher, director], "Hollis Brandt", content_words("a baseball pitcher"))]
+    ['Hollis Brandt (baseball)']
+    """
+    name_words = content_words(name)
+    titled = {passage.article_id: qualifier_of(passage.title) for passage in passages
+              if name_words and name_words <= content_words(_QUALIFIER.sub("", passage.title))}
+    if len(titled) < 2:
+        return list(passages)
+    agreeing = {article for article, qualifier in titled.items() if content_words(qualifier) & words}
+    preferred = agreeing or {article for article, qualifier in titled.items() if not qualifier}
+    if not preferred:
+        return list(passages)
+    return [passage for passage in passages if passage.article_id not in titled or passage.article_id in preferred]
+
+
+def about(passages: Sequence[Passage], name: str, question: str) -> list[Passage]:
+    """The passages a question about a named thing (a comparison's part: "When was Tin Meridian formed?") may
+    answer from: those naming it whole (`names`: "Meridian (band)" never says "Tin Meridian"), namesakes' articles
+    left out as `namesakes_kept` says by the question's words.
+
+    >>> band = Passage("b", "Meridian (band)", "b.txt", "", "Meridian is a six-piece band.", 0, 29)
+    >>> tin = Passage("t", "Tin Meridian", "t.txt", "", "Tin Meridian is a five-piece band.", 0, 34)
+    >>> [p.title for p in about([band, tin], "Tin Meridian", "How many members does Tin Meridian have?")]
+    ['Tin Meridian']
+    """
+    naming = [passage for passage in passages if names(passage, name)]
+    return namesakes_kept(naming, name, content_words(question) - content_words(name))
+
+
 def anchored_passages(passages: Sequence[Passage], bridge: str, linking: set[str],
-                      first: Passage) -> list[Passage]:
+                      first: Passage, words: AbstractSet[str] = frozenset()) -> list[Passage]:
     """The passages a two-hop question's second hop may answer from, in their order: those naming the `bridge`
     (`names`), the first hop's own article (`first`'s) among them; and when several other articles are titled by the
     bridge (namesakes: "Cathal Brennan (hurler)", "Cathal Brennan (musician)"), only those of them that also name a
-    `linking` term (the question's other names, the first hop's title: "Copperline") when any does. A passage that
+    `linking` term (the question's other names, the first hop's title: "Copperline") when any does, else as
+    `namesakes_kept` says by the question's content `words` ("economist" and "(economist)"). A passage that
     does not name the bridge answers about another thing ("Harbourview Hotels, with its head office in Singapore"
     for the head office of Amaranth Hotels), however well it shares the question's wording.
 
@@ -197,6 +254,8 @@ def anchored_passages(passages: Sequence[Passage], bridge: str, linking: set[str
     terms = linking - bridge_words
     linked_articles = {passage.article_id for passage in naming if passage.article_id in titled
                        and terms & content_words(f"{passage.title} {passage.text}")}
-    if len(titled) < 2 or not linked_articles:
+    if len(titled) < 2:
         return naming
+    if not linked_articles:  # no namesake names the question's other names: the question's words, or the primary
+        return namesakes_kept(naming, bridge, set(words))
     return [passage for passage in naming if passage.article_id not in titled - linked_articles]
