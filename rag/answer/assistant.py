@@ -658,34 +658,42 @@ class Assistant:
         """A measured comparison's refused part answered by quoting the thing's own sentence that holds the value
         compared: an encyclopaedia lead says it in passing, which the finder scores too low to answer ("Hollow Pines
         is an American folk rock quartet from Asheville": 0.03 for "How many members does Hollow Pines have?"). The
-        part's best evidence sentence is quoted (`quoted_answer`: of the kind asked, about what the part pins down)
-        when it names the thing and the year, number or frequency `measure` reads in it is an entity of the kind
-        the part asks for (not the founding year of "formed in 2001" for a count); else the refusal stands. So is a
+        first of the part's best `LEAD_SENTENCES` evidence sentences that gives the value (`_gives_value`) is quoted
+        (`quoted_answer`: of the kind asked, about what the part pins down); else the refusal stands. So is a
         "the same nationality / country" part's, when the sentence names a country or a nationality ("Tatiana Vulpe
         (born 1986) is a Moldovan pianist": the finder scores it 0.15 for "What country is Tatiana Vulpe from?");
         the caller asks it too of such a part answered without a country. The answer given stands otherwise."""
         if (compared.same and not compared.national) or compared.predicate is not None:
             return refused  # a value compared by its words, not measured: no lead-sentence rule here
         plan = self._plan(part, [], k, _about(entity, part.text))
-        if not plan.evidence.parts:
+        if not plan.evidence.parts or not plan.evidence.ranked:
             return refused
-        quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
+        for sentence in plan.evidence.ranked[0][:LEAD_SENTENCES]:
+            # each of the thing's best sentences in turn: the lead's first may say when, its next how many
+            quoted = quoted_answer(dataclasses.replace(plan.evidence, ranked=((sentence,),)), plan.passages,
+                                   self.finder, self.kinds)
+            if quoted.supported and self._gives_value(part, quoted, compared, entity):
+                return dataclasses.replace(refused, text=quoted.text, citations=quoted.citations, refused=False)
+        return refused
+
+    def _gives_value(self, part: Query, quoted: Checked, compared: ComparisonPlan, entity: str) -> bool:
+        """Whether a quote answers a comparison's part (`_lead_value`): one sentence, of the thing (naming it, or of
+        its own article: "The band is a five-piece" in "Tin Meridian"), holding the kind asked; for a nationality or
+        a country a sentence naming one, else a year, number or frequency `measure` reads that is an entity of the
+        kind asked (not the founding year of "formed in 2001" for a count)."""
         quotes = [citation.quote for citation in quoted.citations]
-        if (not quoted.supported or len(quotes) != 1 or not content_words(entity) <= content_words(quotes[0])
+        if (len(quotes) != 1 or not content_words(entity) <= content_words(f"{quotes[0]} "
+                                                                            f"{quoted.citations[0].passage.title}")
                 or not _holds(quoted.text, part.text, compared.parts, self.kinds)):
-            return refused
+            return False
         if compared.national:
-            return (dataclasses.replace(refused, text=quoted.text, citations=quoted.citations, refused=False)
-                    if countries_said(quotes[0]) else refused)
+            return bool(countries_said(quotes[0]))
         value = measure(quotes[0], compared.by_year, compared.by_frequency)
         wanted = self.kinds.wanted(part.text)
         (found,) = self.kinds.entities([quotes[0]])
-        # the number measured must be one of the kind asked: "formed in 2001" holds no count of members
         measured = [measure(entity.text, compared.by_year, compared.by_frequency) for entity in found
                     if entity.kind in wanted]
-        if value is None or (wanted and value.value not in {other.value for other in measured if other}):
-            return refused
-        return dataclasses.replace(refused, text=quoted.text, citations=quoted.citations, refused=False)
+        return value is not None and (not wanted or value.value in {other.value for other in measured if other})
 
     def _joined(self, asked: Query, answers: Sequence[Answer], text: str,
                 citations: tuple[Citation, ...]) -> Iterator[StreamEvent]:
@@ -1052,6 +1060,11 @@ def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],
                        key=lambda sentence: passages[sentence.passage_index].published[:10], reverse=True)
         reordered.append((*close, *(sentence for sentence in sentences if sentence.score < floor)))
     return dataclasses.replace(evidence, ranked=tuple(reordered))
+
+
+LEAD_SENTENCES = 3
+"""A comparison part's evidence sentences searched for the value compared (`Assistant._lead_value`): a lead says
+what a thing is first ("formed in 2003"), its size or count a sentence or two later ("The band is a five-piece")."""
 
 
 def _about(thing: str, question: str) -> Within:
