@@ -22,6 +22,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from rag.answer.cite import MONTH_TERMS, uncovered_terms
+from rag.answer.hops import NAME_JOINERS
 from rag.answer.prompts import LINK_OPENING
 from rag.records import Citation, Passage
 from rag.text import SURFACE_WORD, capitalised_terms, content_words, is_number, split_sentences
@@ -215,16 +216,30 @@ def namesakes_kept(passages: Sequence[Passage], name: str, words: set[str]) -> l
 
 def about(passages: Sequence[Passage], name: str, question: str) -> list[Passage]:
     """The passages a question about a named thing (a comparison's part: "When was Tin Meridian formed?") may
-    answer from: those naming it whole (`names`: "Meridian (band)" never says "Tin Meridian"), namesakes' articles
-    left out as `namesakes_kept` says by the question's words.
+    answer from: those naming it whole when it is a name (`names`: "Meridian (band)" never says "Tin Meridian"),
+    namesakes' articles left out as `namesakes_kept` says by the question's words.
 
     >>> band = Passage("b", "Meridian (band)", "b.txt", "", "Meridian is a six-piece band.", 0, 29)
     >>> tin = Passage("t", "Tin Meridian", "t.txt", "", "Tin Meridian is a five-piece band.", 0, 34)
     >>> [p.title for p in about([band, tin], "Tin Meridian", "How many members does Tin Meridian have?")]
     ['Tin Meridian']
     """
-    naming = [passage for passage in passages if names(passage, name)]
-    return namesakes_kept(naming, name, content_words(question) - content_words(name))
+    kept = [passage for passage in passages if names(passage, name)] if is_name(name) else list(passages)
+    return namesakes_kept(kept, name, content_words(question) - content_words(name))
+
+
+def is_name(text: str) -> bool:
+    """Whether `text` is a name (capitalised words, joiners such as "of" between them, a leading "the") rather
+    than a description, which passages say in other words ("the French colony in modern day Brazil").
+
+    >>> is_name("the Bank of England"), is_name("Tin Meridian"), is_name("the French colony in modern day Brazil")
+    (True, True, False)
+    """
+    words = text.split()
+    if words[:1] and words[0].lower() == "the":
+        words = words[1:]
+    return bool(words) and all(word[:1].isupper() or word[:1].isdigit() or word.lower() in NAME_JOINERS
+                               for word in words)
 
 
 def anchored_passages(passages: Sequence[Passage], bridge: str, linking: set[str],
