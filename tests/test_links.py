@@ -229,5 +229,6 @@ def test_among_namesakes_the_question_s_words_or_the_primary_topic_choose() -> N
     # titles without qualifiers (news articles) are left alone
     news = [passage("n1", "Kessler wins seat", "Lorne Kessler won."), passage("n2", "Kessler speaks", "Lorne Kessler")]
     assert namesakes_kept(news, "Lorne Kessler", set()) == news
-    # a part about a named thing answers only from passages naming it whole
-    assert about([chef, coined], "Quiet inflation", "When was quiet inflation coined?") == [coined]
+    # a part about a named thing answers only from passages naming it whole; a description is said in other words
+    assert about([chef, economist], "Pembrook University", "When was Pembrook University founded?") == [economist]
+    assert about([chef, coined], "the inflation term", "When was the inflation term coined?") == [chef, coined]
