@@ -232,3 +232,13 @@ def test_among_namesakes_the_question_s_words_or_the_primary_topic_choose() -> N
     # a part about a named thing answers only from passages naming it whole; a description is said in other words
     assert about([chef, economist], "Pembrook University", "When was Pembrook University founded?") == [economist]
     assert about([chef, coined], "the inflation term", "When was the inflation term coined?") == [chef, coined]
+
+
+def test_the_bridges_own_article_outranks_a_passage_naming_it_in_passing() -> None:
+    founder = passage("quartet", "Orvald Quartet", "The Orvald Quartet was founded in 1961 by Sten Orvald.")
+    own = passage("sten", "Sten Orvald", "Sten Orvald was a Swedish violist. He taught in Gothenburg.")
+    daughter = passage("trio", "Orvald Trio", "The Orvald Trio was founded by the pianist Ebba Orvald, the daughter "
+                       "of Sten Orvald.")
+    assert anchored_passages([daughter, own, founder], "Sten Orvald", set(), founder) == [own, founder]
+    # with no article titled by the bridge, every passage naming it stays
+    assert anchored_passages([daughter, founder], "Sten Orvald", set(), founder) == [daughter, founder]

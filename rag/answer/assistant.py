@@ -56,7 +56,7 @@ from rag.answer.evidence import (
     SentenceScorer,
     find_evidence,
 )
-from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, renumbered, usable_bridge
+from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, name_head, renumbered, usable_bridge
 from rag.answer.links import about, anchored_passages, linked, linked_passages
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
@@ -791,7 +791,7 @@ class Assistant:
         if reading is None:
             return FirstHop(passages, evidence.answerable, stopped="reader found no span")
         sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-        read = span_text(self._whole_names(reading, passages).span)
+        read = name_head(span_text(self._whole_names(reading, passages).span))
         stopped = ""
         if reading.span.probability < SPAN_CHECK_THRESHOLD:
             stopped = f"span chance below {SPAN_CHECK_THRESHOLD}"

@@ -987,6 +987,20 @@ def _offset_after(text: str, count: int) -> int:
     return start + len(text[start:end].rstrip(",;:"))
 
 
+_OF_THE = re.compile(r"(?P<head>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)+)\s+of\s+the\s+[A-Z]")
+
+
+def name_head(bridge: str) -> str:
+    """A bridge without what a name of two words or more is "of" ("Elias Dunmarrow of the Royal Navy": his article
+    never says it whole); a name whose head is one word ("the University of the Arts") is kept.
+
+    >>> name_head("Elias Dunmarrow of the Royal Navy"), name_head("University of the Arts")
+    ('Elias Dunmarrow', 'University of the Arts')
+    """
+    match = _OF_THE.match(bridge)
+    return match.group("head") if match else bridge
+
+
 def bridge_sentence(bridge: str, plan: HopPlan, marker: str = "[1]") -> str:
     """The first hop said as the answer's opening: the bridge and what the question said of it, cited.
 

@@ -248,7 +248,9 @@ def anchored_passages(passages: Sequence[Passage], bridge: str, linking: set[str
     (`names`), the first hop's own article (`first`'s) among them; and when several other articles are titled by the
     bridge (namesakes: "Cathal Brennan (hurler)", "Cathal Brennan (musician)"), only those of them that also name a
     `linking` term (the question's other names, the first hop's title: "Copperline") when any does, else as
-    `namesakes_kept` says by the question's content `words` ("economist" and "(economist)"). A passage that
+    `namesakes_kept` says by the question's content `words` ("economist" and "(economist)"); when one article is
+    titled by the bridge, only it (with the first hop's): a passage naming the bridge in passing ("founded by Ebba
+    Orvald, the daughter of Sten Orvald") says less of it than its own article does. A passage that
     does not name the bridge answers about another thing ("Harbourview Hotels, with its head office in Singapore"
     for the head office of Amaranth Hotels), however well it shares the question's wording.
 
@@ -269,7 +271,9 @@ def anchored_passages(passages: Sequence[Passage], bridge: str, linking: set[str
     terms = linking - bridge_words
     linked_articles = {passage.article_id for passage in naming if passage.article_id in titled
                        and terms & content_words(f"{passage.title} {passage.text}")}
-    if len(titled) < 2:
+    if len(titled) == 1:  # the bridge's own article: a passage naming it in passing ("the daughter of X") is not
+        return [passage for passage in naming if passage.article_id in titled | {first.article_id}]
+    if not titled:
         return naming
     if not linked_articles:  # no namesake names the question's other names: the question's words, or the primary
         return namesakes_kept(naming, bridge, set(words))
