@@ -137,6 +137,14 @@ from tests.conftest import write
      "After which explorer is Cape Dunmarrow named?", "Rollo commanded which ship?"),
     ("2014 S/S is the debut album of a South Korean boy group that was formed by who?",
      "2014 S/S is the debut album of which South Korean boy group?", "Rollo was formed by who?"),
+    ("Which airline has its hub at the airport named after Oskar Lund?", "Which airport was named after Oskar Lund?",
+     "Which airline has its hub at Rollo?"),
+    ("Which actress played the mother in the film adapted from the novel The Salt Road?",
+     "Which film was adapted from the novel The Salt Road?", "Which actress played the mother in Rollo?"),
+    ("The song Harbour Walls was recorded by a band from which country?",
+     "The song Harbour Walls was recorded by which band?", "Rollo is from which country?"),
+    ("Which team did the player who scored the winning goal in the 2004 Halden Cup final join in 2007?",
+     "Who scored the winning goal in the 2004 Halden Cup final?", "Which team did Rollo join in 2007?"),
     ("Which actor starred in a film directed by Mirela Voss in 2003?", "Which film was directed by Mirela Voss?",
      "Which actor starred in Rollo in 2003?"),  # "a": the one the question asks of
     ("Which company released a game developed by Bitlantern?", "Which game was developed by Bitlantern?",
@@ -180,6 +188,7 @@ def test_hop_plan_names_the_bridge_where_the_description_was(question: str, firs
     # a clause holding what is asked
     "Kaiser Ventures was founded by an industrialist who became known as the father of modern shipbuilding?",  # no ask
     "Harold Wilson published a report in what year?",  # the year is the verb's
+    "Who designed the golf course located at the Sunnyside Country Club?",  # "located at": SQuAD says it one-hop
     "Vaginal secretions serve as a chemical protective barrier following what?",
     "What is the mayor of Warsaw called?",  # the description's own name
     "What genus is considered the aunt of Vendobionta?",  # what it is called

@@ -138,10 +138,14 @@ cannot read."""
 _REDUCED = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
                       r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)"
                       r"(?P<noun>[a-z]+)\s+(?P<participle>(?:[a-z]+ed|written|built|made|drawn|sung|run|held|led|won)"
-                      r"\s+by|starring|featuring|featured\s+(?:on|in))\s+(?P<agent>\S.*)$")
+                      r"\s+by|starring|featuring|featured\s+(?:on|in)|named\s+(?:after|for)|adapted\s+from|based\s+on"
+                      r"|headquartered\s+in)\s+(?P<agent>\S.*)$")
 """A description by a participle with its agent ("the film *directed by* Mirela Voss", "the movie *starring* Arnold
-Schwarzenegger"): what a relative clause says, shortened; after "the", or "a" when the question asks of the one
-it names (`_asks_of_one`: "Which actor starred in a film directed by Mirela Voss?")."""
+Schwarzenegger") or by one of the few participles that name a thing by another ("the airport *named after* Oskar
+Lund", "the film *adapted from* the novel The Salt Road"; not "located in", "published in": SQuAD's one-hop
+questions say them of what they ask about): what a relative clause says, shortened; after
+"the", or "a" when the question asks of the one it names (`_asks_of_one`: "Which actor starred in a film directed by
+Mirela Voss?")."""
 
 DEFINING = frozenset({"example", "kind", "type", "sort", "form", "instance", "variety"})
 """Nouns that make "X is an example of a district that…" say what X is, not name another thing."""
@@ -193,6 +197,8 @@ def _clause_end(words: list[str], after_auxiliary: bool) -> int:
     3
     >>> _clause_end("designed the Varnhem Concert Hall".split(), True)
     5
+    >>> _clause_end("scored the goal in the 2004 final join in 2007?".split(), True)  # a year after the closing verb
+    7
     >>> _clause_end("is the largest company to end its service".split(), False), _clause_end(
     ...     "is planned to be a part of the rail".split(), False)
     (4, 9)
@@ -204,6 +210,9 @@ def _clause_end(words: list[str], after_auxiliary: bool) -> int:
         if (word.lower() == "to" and words[0].lower() in FINITE | {"am"} and index + 1 < len(words)
                 and words[index + 1].lower() != "be" and not words[index - 1].lower().endswith("ed")):
             return index
+    if (after_auxiliary and len(words) > 3 and re.fullmatch(r"\d{4}\??", words[-1])
+            and words[-2].lower() in {"in", "on", "during", "by", "after", "before", "since", "until"}):
+        return _clause_end(words[:-2], after_auxiliary)  # "… did the player who scored … *join* in 2007?"
     if not after_auxiliary or len(words) < 2 or (_capitalised(words[-1]) and _capitalised(words[-2])):
         return len(words)  # a question's closing verb is never inside a name: "… designed the Varnhem Concert Hall?"
     end = len(words) - 1
@@ -753,7 +762,7 @@ _ASKED_AGENT = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
                           r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)(?P<noun>[a-z]+)\s+"
                           r"(?P<link>(?P<participle>[a-z]+ed|written|built|made|drawn|run|held|led|won|owned|sung|born)"
                           r"\s+(?P<preposition>by|in|on|at|from|for|after|near|into)"
-                          r"|(?P<present>[a-z]{3,}ing)|(?P<place>on|in|at|near|along))\s+"
+                          r"|(?P<present>[a-z]{3,}ing)|(?P<place>on|in|at|near|along|from))\s+"
                           r"(?P<asked>(?:which|what|whom|who)\b.*?)\s*\?*\s*$")
 """A description whose shortened clause holds what the question asks: its agent ("… on a line *operated by which
 company*?"), or what the thing is said of by a participle ("… by a band *formed in what* town?", "… an airport
