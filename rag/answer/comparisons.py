@@ -322,8 +322,8 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
 
 
 _SAME = re.compile(r"(?P<verb>are|were|is|was)\s+(?P<first>.+?)\s+and\s+(?P<second>.+?)\s+(?:both\s+)?"
-                   r"(?:of\s+|(?P<phrase>(?:(?:born|[a-z]+ed)\s+)?(?:in|from|on|at|by))\s+)?"
-                   r"the\s+same\s+(?P<noun>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*\?*\s*$", re.IGNORECASE)
+                   r"(?:of\s+|(?P<phrase>(?:(?:born|known|[a-z]+ed)\s+)?(?:in|from|on|at|by|for|as))\s+)?"
+                   r"the\s+same\s+(?P<noun>[a-z][\w-]*(?:\s+(?:of\s+)?[a-z][\w-]*)?)\s*\?*\s*$", re.IGNORECASE)
 """A yes/no question on whether two named things share a value: "Were A and B of the same nationality?", "Are A and
 B both from the same country?", "Were A and B born in the same city?" (the words before "the same" end each part's
 question)."""
@@ -343,6 +343,8 @@ def same_plan(question: str) -> ComparisonPlan | None:
     'What country is Ion Lupu from?'
     >>> same_plan("Were Ana Popa and Ion Lupu born in the same city?").parts[0]
     'What city was Ana Popa born in?'
+    >>> same_plan("Were Ana Popa and Ion Lupu known for the same type of work?").parts[0]
+    'What type of work was Ana Popa known for?'
     >>> same_plan("Were they the same?") is None, same_plan("Is the sky blue?") is None
     (True, True)
     """
