@@ -18,10 +18,15 @@ Plastics and Brenmoor Chemicals) and 36 conversations of two or three short, pla
 Six conversations (`"unanswerable": true`) end with a question the articles do not answer: a right answer refuses.
 Each line: {"id", "form", "turns", "answers" (gold of the last turn), "first_answers" (gold of the first),
 "unanswerable", "article" (the file stem of the article the last turn is about)}.
+The blind set, `tools/eval/news_follow_ups_b.jsonl` over `tools/eval/news_b/*.txt` (36 conversations of the same
+forms and counts over a regulator's fine on Kestrel Water and a Kestrel Ferries ship aground in a storm, with two short
+older articles about the same companies as distractors), was written at stop 31 and not run before that stop's final
+measurement (`--set`, below).
 
     python -m tools.eval.news_follow_ups                               # every conversation, then the totals
     python -m tools.eval.news_follow_ups --failures --details out.jsonl
     python -m tools.eval.news_follow_ups --peer    # the plain peer: previous question + last turn searched together
+    python -m tools.eval.news_follow_ups --set tools/eval/news_follow_ups_b.jsonl      # the blind set (below)
 
 The articles are indexed into a temporary index with the library's own indexing (`update_index`, the bundled
 embedder), the real assistant is loaded once (the bundled models, as `tools/eval/samples.py` loads it) and each
@@ -56,6 +61,18 @@ ARTICLES = HERE / "news"
 ITEMS = HERE / "news_follow_ups.jsonl"
 FORMS = ("pronoun", "ellipsis", "answer-part", "answer-subject", "cost", "switch")
 VERDICTS = ("right", "in quotes", "repeated", "refused", "wrong")
+
+
+def articles_of(items: Path) -> Path:
+    """The articles folder of a conversations file: beside it, named as the file without `_follow_ups`
+    (`news_follow_ups.jsonl` -> `news/`, `news_follow_ups_b.jsonl` -> `news_b/`).
+
+    >>> articles_of(ITEMS) == ARTICLES
+    True
+    >>> articles_of(Path("sets/news_follow_ups_b.jsonl")).as_posix()
+    'sets/news_b'
+    """
+    return items.with_name(items.stem.replace("_follow_ups", "", 1))
 
 
 def repeated(answer: Answer, previous: str) -> bool:
@@ -180,19 +197,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=None, help="only these conversation ids")
     parser.add_argument("--peer", action="store_true",
                         help="ask the last turn as a plain peer does: the previous question as search context only")
+    parser.add_argument("--set", type=Path, default=ITEMS, dest="items",
+                        help="the conversations file (default: the dev set); its articles are the folder beside it "
+                             "named as the file without `_follow_ups` (news_follow_ups_b.jsonl -> news_b/)")
     arguments = parser.parse_args(argv)
     from rag.answer.assistant import Assistant
     from rag.ingest.indexer import UpdateOptions, update_index
     from rag.models.embed import load_embedder
     from rag.settings import Settings
 
-    items = [item for item in read_jsonl(ITEMS) if arguments.only is None or item["id"] in arguments.only]
+    articles = articles_of(arguments.items)
+    items = [item for item in read_jsonl(arguments.items) if arguments.only is None or item["id"] in arguments.only]
     titles = {path.stem: path.read_text(encoding="utf-8").partition("\n")[0].strip()
-              for path in sorted(ARTICLES.glob("*.txt"))}
+              for path in sorted(articles.glob("*.txt"))}
     settings = Settings.from_env()
     embedder = load_embedder(settings.embedder, threads=settings.embed_threads, cache=settings.cache)
     scratch = tempfile.TemporaryDirectory(prefix="news-index-")
-    update_index([ARTICLES], scratch.name, embedder, UpdateOptions(progress=False))
+    update_index([articles], scratch.name, embedder, UpdateOptions(progress=False))
     assistant = Assistant.load(scratch.name, settings=settings, embedder=embedder)
     written = arguments.details.open("w", encoding="utf-8") if arguments.details else None
     details = []
