@@ -446,3 +446,26 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         end -= 1
     if start < end:
         yield start, end
+
+
+_QUALIFIER = re.compile(r"\s*\((?P<qualifier>[^()]*)\)\s*$")
+"""A title's parenthesised qualifier, Wikipedia-style: what tells a namesake's article from another's."""
+
+
+def qualifier_of(title: str) -> str:
+    """A title's parenthesised qualifier, or "".
+
+    >>> qualifier_of("Hollis Brandt (baseball)"), qualifier_of("Hollis Brandt")
+    ('baseball', '')
+    """
+    match = _QUALIFIER.search(title)
+    return match.group("qualifier") if match else ""
+
+
+def without_qualifier(title: str) -> str:
+    """A title without its parenthesised qualifier: the name the article is about.
+
+    >>> without_qualifier("Cathal Brennan (musician)")
+    'Cathal Brennan'
+    """
+    return _QUALIFIER.sub("", title)

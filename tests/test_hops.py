@@ -554,3 +554,28 @@ def test_a_measured_comparison_says_the_units_once_in_its_opening() -> None:
     assert plan is not None
     text = comparison_text(plan, ("86 metres [1].", "1,500-metre [2]."), (1, 2), "86 metres [1]. 1,500-metre [2].")
     assert text == "The regatta course is longer: 1,500-metre [2], against 86 metres [1]."
+
+
+INTERSECTION = {
+    "orchard.txt": "The Copper Orchard\nThe Copper Orchard is a 1997 American drama film directed by Ines Walde and "
+                   "starring Lena Voss, Mara Quill and Tobias Renn. It was shot in Oregon.\n",
+    "renn.txt": "Tobias Renn\nTobias Renn (born May 2, 1963) is an American actor. Born in Ashgrove, Vermont, he "
+                "studied theatre in Boston before moving to New York.\n",
+    "quill.txt": "Mara Quill\nMara Quill (born 1960) is an American actor known for The Copper Orchard. She was "
+                 "born in Dunmore, Kansas.\n",
+    "ashgrove.txt": "Ashgrove, Vermont\nAshgrove is a town in Vermont. The painter Edda Lind was born in the town in "
+                    "1921.\n",
+}
+
+
+def test_an_intersection_is_answered_by_the_name_both_clauses_sentences_give(  # type: ignore[no-untyped-def]
+        tmp_path_factory: pytest.TempPathFactory, real_embedder, real_llm) -> None:
+    """Real models: the cast list names three actors, the birthplace sentence names its article's subject by "he";
+    the one name both give is the answer, each sentence cited."""
+    from rag.answer.assistant import Assistant
+
+    folder = indexed(tmp_path_factory, real_embedder, "intersection", {**INTERSECTION, "bakery.txt": BAKERY})
+    assistant = Assistant.load(folder, embedder=real_embedder, llm=real_llm)
+    answer = assistant.ask("Which American actor starred in The Copper Orchard and was born in Ashgrove, Vermont?")
+    assert answer.text.startswith("Tobias Renn"), answer.text
+    assert {"The Copper Orchard", "Tobias Renn"} <= {citation.passage.title for citation in answer.citations}, answer

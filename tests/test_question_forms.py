@@ -31,7 +31,7 @@ def test_the_command_counts_lists_and_writes_every_question(tmp_path: Path, caps
     out = tmp_path / "paths.jsonl"
     assert main([str(questions), "--show", "two-hop", "--out", str(out)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "2 questions: two-part 0, comparison 0, two-hop 1"
+    assert printed[0] == "2 questions: two-part 0, comparison 0, intersection 0, two-hop 1"
     assert printed[1].startswith("two-hop\tWhere was the one who led the Normans crowned?\tWho led the Normans?")
     written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [row["path"] for row in written] == ["two-hop", "one"]

@@ -56,7 +56,16 @@ from rag.answer.evidence import (
     SentenceScorer,
     find_evidence,
 )
-from rag.answer.hops import HopPlan, bridge_sentence, hop_plan, name_head, renumbered, usable_bridge
+from rag.answer.hops import (
+    HopPlan,
+    Intersection,
+    bridge_sentence,
+    hop_plan,
+    intersection_plan,
+    name_head,
+    renumbered,
+    usable_bridge,
+)
 from rag.answer.links import about, anchored_passages, linked, linked_passages
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
@@ -104,7 +113,7 @@ from rag.records import (
 )
 from rag.settings import Settings
 from rag.store import index_location, open_store
-from rag.text import capitalised_terms, content_words, specific_terms, split_sentences
+from rag.text import capitalised_terms, content_words, specific_terms, split_sentences, without_qualifier
 from rag.thresholds import SPAN_CHECK_THRESHOLD
 
 History = Sequence[tuple[str, str]]
@@ -323,6 +332,14 @@ class Assistant:
         if compared is not None:  # "Which … first, A or B?": each thing asked of alone, the winner named after
             yield from self._comparison(asked, compared, k)
             return
+        both = intersection_plan(asked.text) if alone else None
+        if both is not None:  # "Which actor starred in A and was born in B?": the name both clauses' sentences give
+            found = self._intersection(asked, both, k)
+            if found is not None:
+                yield Drafting()
+                yield TextChunk(found.text)
+                yield found
+                return
         hops = hop_plan(asked.text) if alone else None
         if hops is not None:  # a two-hop question: answered in two hops when it needs both (rag.answer.hops)
             answered = yield from self._two_hops(asked, hops, k)
@@ -766,6 +783,55 @@ class Assistant:
         text = f"{bridge_sentence(bridge, hops)} {renumbered(second.text, numbers)}"
         return dataclasses.replace(second, question=asked.text, text=text, citations=tuple(citations))
 
+    def _intersection(self, asked: Query, both: Intersection, k: int | None) -> Answer | None:
+        """A question asking for the one thing two clauses are true of (`rag.answer.hops.Intersection`): the names
+        of the best `INTERSECTION_SENTENCES` answering each clause alone (`_named_in`: "starring Dale Harnett,
+        Corinne Vesey and Russ Abernathy"; "Born in Millbrook Falls, he studied …" names its article's subject),
+        and the one name both give, said with a sentence of each quoted and cited. None when no name is given by
+        both (the question is then answered as before)."""
+        named = [self._named_in(dataclasses.replace(asked, text=clause, written_by_rules=True), k,
+                                frozenset({"PERSON"}) if both.person else frozenset()) for clause in both.clauses]
+        asked_words = content_words(asked.text)
+        # the likeliest pair of sentences, those of two articles first (each clause said where its article says it)
+        shared = [((first[0].article_id != second[0].article_id, first[1].score + second[1].score), name, first,
+                   second) for name, first in named[0].items() for other, second in named[1].items()
+                  if _same_name(name, other) and not content_words(name) <= asked_words]
+        if not shared:
+            return None
+        _, name, *sentences = max(shared, key=lambda found: found[0])
+        citations: list[Citation] = []
+        for passage, sentence in sentences:
+            if any(citation.passage == passage and citation.quote_start == sentence.start for citation in citations):
+                continue
+            quote = " ".join(passage.text[sentence.start:sentence.end].split())
+            citations.append(Citation(len(citations) + 1, passage, quote, sentence.start, sentence.end,
+                                      round(sentence.score, 4), ((sentence.start, sentence.end),)))
+        markers = ", ".join(f"[{citation.number}]" for citation in citations)
+        return Answer(asked.text, f"{name} {markers}.", tuple(citations), False, "", asked.search_text)
+
+    def _named_in(self, clause: Query, k: int | None, kinds: AbstractSet[str] = frozenset()
+                  ) -> dict[str, tuple[Passage, Sentence]]:
+        """The names the best `INTERSECTION_SENTENCES` answering `clause` give, each with its passage and best
+        sentence: the tagger's names (of `kinds`, else of the kind the clause asks for, else any), and the article's
+        subject (its title, without a qualifier) for a sentence that names none of it ("Born in Millbrook Falls,
+        he …")."""
+        plan = self._plan(clause, [], k)
+        found: dict[str, tuple[Passage, Sentence]] = {}
+        if not plan.evidence.ranked:
+            return found
+        wanted = kinds or self.kinds.wanted(clause.text) or NAME_KINDS
+        for sentence in plan.evidence.ranked[0][:INTERSECTION_SENTENCES]:
+            passage = plan.passages[sentence.passage_index]
+            text = passage.text[sentence.start:sentence.end]
+            (entities,) = self.kinds.entities([text])
+            names = [entity.text for entity in entities if entity.kind in wanted]
+            subject = without_qualifier(passage.title)
+            if content_words(subject) and not content_words(subject) & content_words(text):
+                names.append(subject)
+            for name in names:
+                found.setdefault(name, (passage, sentence))
+        return found
+
     def first_hop(self, asked: str | Query, hops: HopPlan, k: int | None = None) -> FirstHop:
         """The first hop of a two-hop question (`hops.first`, asked as a question of the rules): its passages, the
         span the reader finds in their evidence, widened to a whole name (`_whole_names`, as a span answer is), and
@@ -1061,6 +1127,25 @@ def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],
         reordered.append((*close, *(sentence for sentence in sentences if sentence.score < floor)))
     return dataclasses.replace(evidence, ranked=tuple(reordered))
 
+
+INTERSECTION_SENTENCES = 4
+"""The best sentences answering each clause of an intersection whose names are compared (`Assistant._intersection`):
+the sentence saying a birthplace is not always the finder's first."""
+
+NAME_KINDS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "WORK_OF_ART", "EVENT", "PRODUCT"})
+"""The tagger's kinds of names: what an intersection's clause gives when it does not say what kind it asks for
+("Which American actor …": no kind the tagger types)."""
+
+
+def _same_name(first: str, second: str) -> bool:
+    """Whether two names are one: the words of one all in the other ("Russ Abernathy" in 'Russell Tate "Russ"
+    Abernathy').
+
+    >>> _same_name("Russ Abernathy", 'Russell "Russ" Abernathy'), _same_name("Russ Abernathy", "Dale Harnett")
+    (True, False)
+    """
+    first_words, second_words = content_words(first), content_words(second)
+    return bool(first_words) and bool(second_words) and (first_words <= second_words or second_words <= first_words)
 
 LEAD_SENTENCES = 3
 """A comparison part's evidence sentences searched for the value compared (`Assistant._lead_value`): a lead says

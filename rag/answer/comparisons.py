@@ -23,7 +23,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from rag.answer.hops import AUXILIARIES, COPULAS
+from rag.answer.hops import AUXILIARIES, COPULAS, ROLE_ENDINGS
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
 from rag.countries import COUNTRIES, COUNTRIES_OF, COUNTRY_NAMES, DEMONYMS
 from rag.models.entities import ENSEMBLES
@@ -499,12 +499,6 @@ _PLACE = re.compile(r"(?:(?P<how>located|situated|based|found|born|set)\s+)?(?P<
 
 _BY = re.compile(r"(?P<participle>[a-z]+)\s+by\s+(?P<value>.+)")
 """A passive predicate naming who did it: "directed by Ridley Scott"."""
-
-ROLE_ENDINGS = ("er", "or", "ist", "ian", "ess", "ant", "ent", "man", "woman", "ard", "ive", "eer", "ect")
-"""How nouns for what a person does end ("director", "novelist", "musician", "actress", "engineer"): such a
-predicate asks for A's occupation; another noun asks "What is A?", whose answer says what kind of thing A is."""
-
-
 
 @dataclass(frozen=True)
 class Predicate:

@@ -15,7 +15,6 @@ feature of the ranking, and the check of a quoted sentence) and whether a claim 
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -47,6 +46,7 @@ from rag.text import (
     split_sentences,
     weights_of,
     with_role_verbs,
+    without_qualifier,
 )
 from rag.thresholds import RANK_PENALTY, TYPE_BONUS
 
@@ -319,9 +319,6 @@ PRONOUN_REACH = 6
 """How far into a sentence (in words) a subject pronoun is read as the article's subject: past an opening phrase
 ("After leaving the stage she …"), not deep in a clause about someone else."""
 
-_QUALIFIER = re.compile(r"\s*\([^()]*\)\s*$")
-
-
 def as_scored(title: str, sentence: str) -> str:
     """The sentence as scored for a question (never as quoted): its first subject pronoun within `PRONOUN_REACH`
     words replaced by the article's title (its parenthesised qualifier left out), when the sentence names none of the
@@ -336,7 +333,7 @@ def as_scored(title: str, sentence: str) -> str:
     >>> as_scored("Maren Solvik", "Solvik said she would stand.")
     'Solvik said she would stand.'
     """
-    name = _QUALIFIER.sub("", title)
+    name = without_qualifier(title)
     if not name or content_words(name) & content_words(sentence):
         return sentence
     for position, match in enumerate(SURFACE_WORD.finditer(sentence)):

@@ -74,6 +74,10 @@ ROLES = frozenset({"director", "author", "writer", "founder", "co-founder", "cre
 winner of the 2009 Calloway Medal"); lower case only: "the President of Warsaw" is a title the articles name as
 such."""
 
+ROLE_ENDINGS = ("er", "or", "ist", "ian", "ess", "ant", "ent", "man", "woman", "ard", "ive", "eer", "ect")
+"""How nouns for what a person does end ("director", "novelist", "musician", "actress", "engineer"): such a
+predicate asks for A's occupation; another noun asks "What is A?", whose answer says what kind of thing A is."""
+
 NAME_JOINERS = frozenset({"of", "the", "and", "de", "in", "for", "a", "an", "on", "to", "&", "van", "von", "der",
                           "da", "di", "du", "la", "le"})
 """Lower-case words inside a name ("Kiss and Tell", "Lord of the Rings"): part of it only between capitalised words."""
@@ -994,6 +998,64 @@ def _offset_after(text: str, count: int) -> int:
     spans = [found.span() for found in re.finditer(r"\S+", text)]
     start, end = spans[count - 1]
     return start + len(text[start:end].rstrip(",;:"))
+
+
+@dataclass(frozen=True)
+class Intersection:
+    """A question asking for the one thing two clauses are both true of ("Which American actor starred in The Quiet
+    Acre and was born in Millbrook Falls?"): `clauses`, each asked alone ("Which American actor starred in The Quiet
+    Acre?", "Which American actor was born in Millbrook Falls?"); the answer is a name one clause's answer gives and a
+    sentence answering the other names (`rag.answer.assistant.Assistant` asks them)."""
+
+    question: str
+    clauses: tuple[str, str]
+    person: bool = False
+    """Whether the thing asked for is a person ("Who …", "Which American actor …"): only people's names answer."""
+
+
+_INTERSECTION = re.compile(r"(?P<asked>[Ww]hich|[Ww]hat|[Ww]ho)\s+(?P<described>(?:[A-Za-z-]+\s+){0,3}?)"
+                           r"(?P<first>(?:[a-z]+ed|" + "|".join(sorted(IRREGULAR_VERBS)) + r")\s+\S.*?)"
+                           r",?\s+and\s+(?:(?:also|later)\s+)?"
+                           r"(?P<second>(?:(?:was|is|were|are|has|had)\s+|[a-z]+ed\s+)\S.*?)\s*\?\s*$")
+"""The form of `intersection_plan`: a question word, what is asked for ("American actor"), a clause opening with a
+past tense, "and", a clause opening with an auxiliary or a past tense."""
+
+
+def intersection_plan(question: str) -> Intersection | None:
+    """The two clauses of a question asking for the thing both are true of, or None.
+
+    >>> intersection_plan("Which American actor starred in The Quiet Acre and was born in Millbrook Falls?").clauses
+    ('Which American actor starred in The Quiet Acre?', 'Which American actor was born in Millbrook Falls?')
+    >>> intersection_plan("Who wrote Harbour Walls and later founded Halyard Records?").clauses
+    ('Who wrote Harbour Walls?', 'Who founded Halyard Records?')
+    >>> intersection_plan("Which river flows through Leeds and Hull?") is None  # one clause, two things
+    True
+    >>> intersection_plan("What did the council decide and when was it announced?") is None  # two questions
+    True
+    """
+    match = _INTERSECTION.fullmatch(question.strip())
+    if match is None:
+        return None
+    described = match.group("described").split()
+    if (match.group("asked").lower() != "who" and not described) or any(
+            word.lower() in STOP_WORDS | AUXILIARIES for word in described):
+        return None  # "Which river flows…": no noun asked for; "What did the council decide…": a question's own verb
+    first, second = match.group("first"), match.group("second")
+    if not _specific(first) or not _specific(second) or ASKED_WORD.search(f"{first} {second}"):
+        return None  # each clause must pin the thing down by a name or a number, and ask nothing of its own
+    opening = f"{match.group('asked')} {' '.join(described)}".strip()
+    noun = described[-1].lower() if described else ""
+    person = not described or noun in ROLES | PEOPLE or noun.endswith(ROLE_ENDINGS)
+    return Intersection(question, (f"{opening} {first}?", f"{opening} {second}?"), person)
+
+
+def _specific(clause: str) -> bool:
+    """Whether a clause names something (a capitalised word after its first) or a number.
+
+    >>> _specific("starred in The Quiet Acre"), _specific("was born in 1972"), _specific("was very popular")
+    (True, True, False)
+    """
+    return any(word[:1].isupper() or word[:1].isdigit() for word in clause.split()[1:])
 
 
 _OF_THE = re.compile(r"(?P<head>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)+)\s+of\s+the\s+[A-Z]")

@@ -16,7 +16,6 @@ Pure functions only: no model here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -25,7 +24,15 @@ from rag.answer.cite import MONTH_TERMS, uncovered_terms
 from rag.answer.hops import NAME_JOINERS
 from rag.answer.prompts import LINK_OPENING
 from rag.records import Citation, Passage
-from rag.text import SURFACE_WORD, capitalised_terms, content_words, is_number, split_sentences
+from rag.text import (
+    SURFACE_WORD,
+    capitalised_terms,
+    content_words,
+    is_number,
+    qualifier_of,
+    split_sentences,
+    without_qualifier,
+)
 
 NOT_BRIDGES = MONTH_TERMS
 """Capitalised words two unrelated passages share by chance (months): no link between their subjects."""
@@ -174,20 +181,6 @@ def names(passage: Passage, name: str) -> bool:
     return bool(content_words(name)) and content_words(name) <= content_words(f"{passage.title} {passage.text}")
 
 
-_QUALIFIER = re.compile(r"\s*\((?P<qualifier>[^()]*)\)\s*$")
-"""A title's parenthesised qualifier: what tells a namesake's article ("Hollis Brandt (baseball)") from another's."""
-
-
-def qualifier_of(title: str) -> str:
-    """A title's parenthesised qualifier, or "".
-
-    >>> qualifier_of("Hollis Brandt (baseball)"), qualifier_of("Hollis Brandt")
-    ('baseball', '')
-    """
-    match = _QUALIFIER.search(title)
-    return match.group("qualifier") if match else ""
-
-
 def namesakes_kept(passages: Sequence[Passage], name: str, words: set[str]) -> list[Passage]:
     """The `passages` to answer about `name` from when several of their articles are titled by it (namesakes,
     Wikipedia-style: "Hollis Brandt", "Hollis Brandt (baseball)"): those whose qualifier shares a word with the
@@ -204,7 +197,7 @@ def namesakes_kept(passages: Sequence[Passage], name: str, words: set[str]) -> l
     """
     name_words = content_words(name)
     titled = {passage.article_id: qualifier_of(passage.title) for passage in passages
-              if name_words and name_words <= content_words(_QUALIFIER.sub("", passage.title))}
+              if name_words and name_words <= content_words(without_qualifier(passage.title))}
     if len(titled) < 2:
         return list(passages)
     agreeing = {article for article, qualifier in titled.items() if content_words(qualifier) & words}

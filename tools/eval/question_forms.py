@@ -1,6 +1,7 @@
 """Which questions of a set take one of the assistant's special paths: split into parts
-(`rag.answer.parts.question_parts`), compared (`rag.answer.comparisons.comparison_plan`) or planned in two
-hops (`rag.answer.hops.hop_plan`), in the order `Assistant.stream` tries them.
+(`rag.answer.parts.question_parts`), compared (`rag.answer.comparisons.comparison_plan`), read as two clauses of one
+thing (`rag.answer.hops.intersection_plan`) or planned in two hops (`rag.answer.hops.hop_plan`), in the order
+`Assistant.stream` tries them.
 
 On a set of single questions that each ask one thing (SQuAD) a question taking a special path is most often a false
 fire: answered part by part or hop by hop when it should not be. Run it before and after changing how a form is
@@ -23,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.comparisons import comparison_plan
-from rag.answer.hops import hop_plan
+from rag.answer.hops import hop_plan, intersection_plan
 from rag.answer.parts import question_parts
 
-PATHS = ("two-part", "comparison", "two-hop")
+PATHS = ("two-part", "comparison", "intersection", "two-hop")
 
 
 def question_path(question: str) -> tuple[str, list[str]]:
@@ -38,6 +39,8 @@ def question_path(question: str) -> tuple[str, list[str]]:
     ('comparison', ['When was Acme founded?', 'When was Zenith founded?'])
     >>> question_path("Where was the one who led the Normans crowned?")
     ('two-hop', ['Who led the Normans?', 'Where was <bridge> crowned?'])
+    >>> question_path("Which actor starred in Dune and was born in Ohio?")
+    ('intersection', ['Which actor starred in Dune?', 'Which actor was born in Ohio?'])
     >>> question_path("When did the Normans conquer England?")
     ('one', ['When did the Normans conquer England?'])
     """
@@ -47,6 +50,9 @@ def question_path(question: str) -> tuple[str, list[str]]:
     compared = comparison_plan(question)
     if compared is not None:
         return "comparison", list(compared.parts)
+    both = intersection_plan(question)
+    if both is not None:
+        return "intersection", list(both.clauses)
     hops = hop_plan(question)
     if hops is not None:
         return "two-hop", [hops.first, hops.second("<bridge>")]
