@@ -333,6 +333,14 @@ def test_a_which_question_prefers_a_span_inside_a_name_holding_its_noun() -> Non
     unsure = SpansReader({"Hadley Cross": 0.5, "Ashcombe": 0.1})
     reading = read_evidence(unsure, "Vellmar Road station is on which line?", evidence, [passage])
     assert reading is not None and reading.span.text == "Hadley Cross"
+    # a description the question's noun says what it is of ("general relativity" for "what theory") keeps its place
+    text = "Einstein's general relativity explained the orbit. A Grand Unified Theory is a possibility."
+    passage = Passage("b", "Gravity", "b.txt", "", text, 0, len(text))
+    ranked = (Sentence(0, 0, 50, 0.6), Sentence(0, 51, len(text), 0.1))
+    evidence = Evidence(("What theory explained the orbit?",), (ranked,), 0.6)
+    reader = SpansReader({"general relativity": 0.5, "Grand Unified Theory": 0.3})
+    reading = read_evidence(reader, "What theory explained the orbit?", evidence, [passage])
+    assert reading is not None and reading.span.text == "general relativity"
 
 
 def test_a_two_part_question_is_not_read() -> None:

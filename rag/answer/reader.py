@@ -92,8 +92,8 @@ def asked_nouns(question: str) -> frozenset[str]:
         return frozenset()
     nouns: list[str] = []
     for word in match.group("nouns").lower().split():
-        if word in STOP_WORDS:
-            break
+        if word in STOP_WORDS or word.endswith("ed"):
+            break  # "What theory *accounted* for …": the question's verb
         if word not in DEMONYMS:  # "which Egyptian president": what it is, not what it is called
             nouns.append(word)
     return frozenset(nouns)
@@ -146,7 +146,8 @@ def read_evidence(reader: SpanFinder, question: str, evidence: Evidence, passage
 
     A which-question's noun ("which line") names its answer when the answer is a name ("the Ashcombe Branch
     Line"): a span of at least `SPAN_CHECK_THRESHOLD` chance inside a name holding that noun (`names_asked_noun`)
-    wins over spans that are not, and when no sentence read holds the noun in a name, the best of the first
+    wins over a likelier span that is a name of another kind ("Hadley Cross"), never over a description ("general
+    relativity" for "What theory …?"), and when no sentence read holds the noun in a name, the best of the first
     `NOUN_REACH` that does is read too (a sentence whose subject is a pronoun, "It is on the Ashcombe Branch Line",
     scores low with the finder)."""
     if len(evidence.parts) != 1 or not evidence.ranked or not evidence.ranked[0]:
@@ -161,20 +162,30 @@ def read_evidence(reader: SpanFinder, question: str, evidence: Evidence, passage
 
     if nouns and not any(holds_noun(sentence) for sentence in read):
         read.extend(sentence for sentence in ranked[sentences:NOUN_REACH] if holds_noun(sentence))
-    best: Reading | None = None
-    best_key = (False, 0.0)
-    for sentence in read[:sentences + 1]:
+    likeliest: tuple[float, Reading] | None = None  # of the `sentences` best, as ever
+    named: tuple[float, Reading] | None = None  # the likeliest inside a name headed by the asked noun
+    for index, sentence in enumerate(read[:sentences + 1]):
         passage = passages[sentence.passage_index]
         text = passage.text[sentence.start:sentence.end]
         span = reader.read(question, passage.title, text)
-        if fits is not None and not fits(text, span):
+        if not span.text.strip() or (fits is not None and not fits(text, span)):
             continue
-        named = (bool(nouns) and span.probability >= SPAN_CHECK_THRESHOLD
-                 and names_asked_noun(text, span.start, span.end, nouns))
-        key = (named, span_weight(span, sentence.score))
-        if span.text.strip() and (best is None or key > best_key):
-            best, best_key = Reading(span, sentence.passage_index, sentence.start, sentence.end), key
-    return best
+        reading, weight = Reading(span, sentence.passage_index, sentence.start, sentence.end), span_weight(span,
+                                                                                                          sentence.score)
+        if index < sentences and (likeliest is None or weight > likeliest[0]):
+            likeliest = (weight, reading)
+        if (span.probability >= SPAN_CHECK_THRESHOLD and names_asked_noun(text, span.start, span.end, nouns)
+                and (named is None or weight > named[0])):
+            named = (weight, reading)
+    if likeliest is None:
+        return named[1] if named is not None else None
+    best = likeliest[1]
+    # a name of another kind ("Hadley Cross" for "which line") gives way; a description ("general relativity" for
+    # "what theory") does not: the noun says what the answer is, not that it is a name
+    other_name = best.span.text[:1].isupper() and not names_asked_noun(
+        passages[best.passage_index].text[best.sentence_start:best.sentence_end], best.span.start, best.span.end,
+        nouns)
+    return named[1] if named is not None and other_name else best
 
 
 def span_weight(span: Span, sentence_score: float) -> float:
