@@ -13,6 +13,8 @@ own.
 
 tools/eval/two_hop_invented_b.jsonl is the blind set (30 bridge, 10 comparison items, written before the code was
 read and never changed after its first run): the first set is fitted on, so the second is the honest figure.
+tools/eval/two_hop_invented_c.jsonl is the newest blind set (28 bridge, 12 comparison items, written at stop 31
+without reading the code and never run before the stop's final measurement).
 
 Each item is asked of an index of its own (HotpotQA's distractor setting: one article per paragraph): its 2 gold
 paragraphs, its own distractors and one gold paragraph of each of `--others` other items (seeded; none holding this
