@@ -77,15 +77,18 @@ def topic_of(question: str) -> str:
     ''
     >>> topic_of("Where is the Jazz Jamboree hosted?"), topic_of("Where does the Middle Rhine flow?")
     ('the Jazz Jamboree', 'the Middle Rhine')
+    >>> topic_of("What century did the name of the Rhine come from?")
+    'the Rhine'
     """
     match = re.search(r"\bthe\s+((?:[A-Z][\w-]*\s+)*[A-Z][\w-]*)(?:(['’]s)|\s+([a-z][\w-]+))", question)
     if not match or (match.group(3) or "") in _NOT_NOUNS:  # "the University of Chicago", "the Sahara each year"
         return ""
     name, possessive, noun = match.groups()
     # After "does"/"did", a word the question ends on or a preposition follows is its verb: "does the Middle
-    # Rhine flow between …?" (not "did the Maplewood footbridge reopen?").
+    # Rhine flow between …?", "did the name of the Rhine come from?" (not "did the Maplewood footbridge reopen?"):
+    # the auxiliary opens the subject, however long ("the name of …"), and the verb closes it.
     following = question[match.end():].strip(" ?").split()[:1]
-    after_auxiliary = question[:match.start()].split()[-1:] in (["does"], ["do"], ["did"]) and (
+    after_auxiliary = bool({"does", "do", "did"} & set(question[:match.start()].lower().split())) and (
         not following or following[0].lower() in _BEFORE_SUBJECT | {"between", "by", "with"})
     if possessive or after_auxiliary or (noun.endswith("ed") and len(noun) > 4):
         return f"the {name}"  # "the Jazz Jamboree hosted", "does the Middle Rhine flow": a verb, not a noun
@@ -304,6 +307,8 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
     ''
     >>> answer_name("Who won the regatta?", "Men's eight from Maplewood Rowing Club [1].")
     'Maplewood Rowing Club'
+    >>> answer_name("What was a long term goal of French foreign policy?", "Natural borders [1].")
+    ''
     """
     if not re.match(r"^(?:which|what|where|who)\b", previous_question.strip(), re.IGNORECASE):
         return ""
@@ -318,7 +323,12 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
     for match in _NAME.finditer(text):
         words = _without_joiners(match.group(0).split())
         name = " ".join(words)
-        sentence_opening = match.start() == 0 and len(text.split()) > 6
+        # An opening word is capitalised as the answer's first: a name only when no lowercase word follows it in a
+        # short answer ("Natural borders", "Continuous input of sediment" name nothing; "Fresno, California" does).
+        following = text[match.end():].split()[:1]
+        lowercase_next = len(words) == 1 and bool(following) and following[0][:1].islower() \
+            and following[0] not in _NAME_JOINERS
+        sentence_opening = match.start() == 0 and (len(text.split()) > 6 or lowercase_next)
         owner = name.endswith(("'s", "’s"))  # "Men's eight from …": the owner names not the thing it owns
         if (name and name[0].isupper() and not sentence_opening and not owner and words[0].lower() not in STOP_WORDS
                 and name.lower() not in asked):
@@ -552,11 +562,14 @@ def repeats(answer: str, previous_answer: str) -> bool:
     True
     >>> repeats("1816 [1].", "It became the centre in 1815 and the university opened in 1816 [1].")
     False
+    >>> repeats("The Song dynasty [1].", "Song dynasty [1].")
+    True
     >>> repeats("3.1 million euros [2].", "120,000 euros a year [1]."), repeats("It rained [1].", "")
     (False, False)
     """
-    said = set(SURFACE_WORD.findall(fold(strip_markers(answer))))
-    before = set(SURFACE_WORD.findall(fold(strip_markers(previous_answer))))
+    # Content words: "The Song dynasty" says "Song dynasty" again, its "the" aside.
+    said = content_words(fold(strip_markers(answer)))
+    before = content_words(fold(strip_markers(previous_answer)))
     return bool(said and before) and len(said & before) >= REPEAT_SHARE * len(said | before)
 
 
