@@ -161,6 +161,8 @@ def elliptical_question(question: str, previous: str) -> str:
     ''
     >>> elliptical_question("What about begin?", "Where does the Rhine end?")
     'Where does the Rhine begin?'
+    >>> elliptical_question("What about non-religious?", "How many Victorians are Catholic?")
+    'How many Victorians are non-religious?'
     >>> elliptical_question("What about the vote?", "How many Victorians are non-religious in 2001?")
     ''
     >>> elliptical_question("And on sea levels?", "How did the report compare to reality for 2001-2006?")
@@ -213,7 +215,11 @@ def elliptical_question(question: str, previous: str) -> str:
     if last is not None and len(body[last.end():].split()) <= 1:
         return f"{body[:last.start()]}{phrase}{body[last.end():]}?"
     closing = body.split()[-1] if body.split() else ""
-    if len(words) == 1 and closing.lower() not in STOP_WORDS and closing[:1].islower() and len(body.split()) > 3:
+    # After "is"/"are", the closing word says what the subject is, a capitalised one too ("are Catholic"): not a name
+    # another word may not replace.
+    described = body.split()[-2:-1] in (["is"], ["are"], ["was"], ["were"])
+    if (len(words) == 1 and closing.lower() not in STOP_WORDS and (closing[:1].islower() or described)
+            and len(body.split()) > 3):
         # One word for the previous question's last ("Where does the Rhine end?" -> "What about begin?").
         return f"{body[:len(body) - len(closing)]}{phrase}?"
     return ""
@@ -391,12 +397,12 @@ def follow_up_readings(question: str, history: History) -> list[Query]:
     question said again for an elliptical one (`by_ordinal`, `elliptical_question`: one reading); else its pronouns
     replaced by the names of the previous turn, then by the name the previous answer gave ("Which city…?"
     "Fresno." "How big is it?": `answer_name`), then the question with the previous one as its `context` (what
-    retrieval searches when the rules find nothing to resolve). The assistant keeps the reading its articles answer
-    best.
+    retrieval searches when the rules find nothing to resolve), then, when no rule found what the previous question
+    is about, the names it gave (`named_in`). The assistant keeps the reading its articles answer best.
 
     >>> history = [("Which city is the fifth-largest city in California?", "Fresno [1].")]
     >>> [reading.text for reading in follow_up_readings("How many people live in it?", history)]
-    ['How many people live in Fresno?', 'How many people live in it?']
+    ['How many people live in Fresno?', 'How many people live in it?', 'How many people live in California?']
     >>> follow_up_readings("How long is the second one?", [("Which rivers meet?", "The Rhine and the Main [1].")])
     [Query(text='How long is the Main?', context='', as_of=None, filters=None)]
     """
@@ -405,12 +411,14 @@ def follow_up_readings(question: str, history: History) -> list[Query]:
     if in_full:
         return [Query(in_full)]
     readings = [_with_pronouns_resolved(question, previous_question, previous_answer)]
+    # No rule found what the previous question is about: the pronoun may stand for the name its answer gave or for
+    # one the question gave ("Where in Australia is Victoria located?" "South-east." "How populous is it?").
+    unresolved = bool(readings[0].context)
     answered = answer_name(previous_question, previous_answer)
     if answered and answered not in question:
         by_answer = _with_pronouns_resolved(question, previous_question, previous_answer, answered)
         if by_answer not in readings:  # before a reading that resolved nothing, after one that did
             readings.insert(0 if readings[0].context else 1, by_answer)
-    unresolved = all(reading.context for reading in readings)
     with_context = Query(question, context=previous_question)
     if with_context not in readings:
         readings.append(with_context)
