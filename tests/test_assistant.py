@@ -200,3 +200,26 @@ def test_a_follow_ups_quote_must_hold_what_it_newly_asks_about(tmp_path: Path) -
     assistant, _ = make(tmp_path, "It had nine boats [1].", refusal_threshold=0.0)
     boats = assistant.ask("How many boats did it open with?", history=history)
     assert not boats.refused and "two boats" in boats.text
+
+
+def test_a_follow_up_its_resolved_readings_serve_badly_is_searched_again_with_the_previous_question(
+        tmp_path: Path) -> None:
+    """A follow-up whose resolved readings all refuse (here: a refusal threshold nothing reaches) is searched once more
+    with the previous question beside each of them (the two turns' words together); one whose evidence is strong is
+    not."""
+    history = [("When did the Pine Island ferry open?", "On 3 May [1].")]
+    together = "How many boats did the Pine Island ferry open with? (following: When did the Pine Island ferry open?)"
+    for threshold, searched_again in ((0.99, True), (0.0, False)):
+        assistant, _ = make(tmp_path, "Two boats [1].", refusal_threshold=threshold)
+        searched: list[str] = []
+        search = assistant.retriever.search_timed
+
+        def spying(query: Any, *arguments: Any, _search: Any = search, _searched: list[str] = searched,
+                   **options: Any) -> Any:
+            _searched.append(query.search_text)
+            return _search(query, *arguments, **options)
+
+        assistant.retriever.search_timed = spying  # type: ignore[method-assign]
+        answer = assistant.ask("How many boats did it open with?", history=history)
+        assert (together in searched) == searched_again, searched
+        assert answer.refused == searched_again

@@ -475,6 +475,21 @@ class Assistant:
         readings = self.standalone_questions(asked, history)
         follows = len(readings) > 1 or readings[0] != asked
         # The names a reading put in for the follow-up's pronouns ("When did she take office?": Elena Marchetti)
+        plans = self._reading_plans(asked, readings, history, k, within, follows)
+        best = max(plans, key=_plan_strength)
+        if follows and (best.prompt is None or best.evidence.answerable < WEAK_FOLLOW_UP):
+            # The resolved readings find little: each is searched again with the previous question beside it (the
+            # two turns' words together find the passage the conversation is about when the follow-up's own words
+            # are few or its resolved name is written otherwise there).
+            together = [dataclasses.replace(query, context=history[-1][0]) for query in readings if not query.context]
+            plans = self._reading_plans(asked, together, history, k, within, follows)
+            best = max([best, *plans], key=_plan_strength)
+        return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
+
+    def _reading_plans(self, asked: Query, readings: Sequence[Query], history: History, k: int | None,
+                       within: Within | None, follows: bool) -> list[_Plan]:
+        """`_plan_reading` for each reading of the question; for a follow-up that leans on a pronoun, a plan whose
+        article is not about the previous turn's subject refuses (`stays_on`)."""
         plans = [self._plan_reading(query, history, k, within,
                                     capitalised_terms(query.text) - capitalised_terms(asked.text) if follows else set())
                  for query in readings]
@@ -482,8 +497,7 @@ class Assistant:
             terms = previous_terms(*history[-1]) | specific_terms(asked.text)  # and the names it gives itself
             plans = [plan if plan.prompt is None or stays_on(terms, _article_texts(plan))
                      else dataclasses.replace(plan, prompt=None) for plan in plans]
-        best = max(plans, key=lambda plan: (plan.prompt is not None, plan.evidence.answerable))
-        return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
+        return plans
 
     def _plan_reading(self, query: Query, history: History, k: int | None, within: Within | None = None,
                       resolved: AbstractSet[str] = frozenset()) -> _Plan:
@@ -989,6 +1003,17 @@ class Assistant:
     @staticmethod
     def _refusal(question: str, model_text: str, query: str) -> Answer:
         return Answer(question, CANNOT_ANSWER, (), True, model_text, query)
+
+
+WEAK_FOLLOW_UP = 0.2
+"""Evidence chance below which a follow-up's resolved readings are searched again with the previous question beside
+them (`Assistant._plan`): one more retrieval per reading, only for follow-ups their own words serve badly."""
+
+
+def _plan_strength(plan: _Plan) -> tuple[bool, float]:
+    """How a plan ranks among a question's readings: one that answers before one that refuses, then by its evidence's
+    chance."""
+    return plan.prompt is not None, plan.evidence.answerable
 
 
 def _article_texts(plan: _Plan) -> list[str]:

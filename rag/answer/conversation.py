@@ -77,15 +77,18 @@ def topic_of(question: str) -> str:
     ''
     >>> topic_of("Where is the Jazz Jamboree hosted?"), topic_of("Where does the Middle Rhine flow?")
     ('the Jazz Jamboree', 'the Middle Rhine')
+    >>> topic_of("What century did the name of the Rhine come from?")
+    'the Rhine'
     """
     match = re.search(r"\bthe\s+((?:[A-Z][\w-]*\s+)*[A-Z][\w-]*)(?:(['’]s)|\s+([a-z][\w-]+))", question)
     if not match or (match.group(3) or "") in _NOT_NOUNS:  # "the University of Chicago", "the Sahara each year"
         return ""
     name, possessive, noun = match.groups()
     # After "does"/"did", a word the question ends on or a preposition follows is its verb: "does the Middle
-    # Rhine flow between …?" (not "did the Maplewood footbridge reopen?").
+    # Rhine flow between …?", "did the name of the Rhine come from?" (not "did the Maplewood footbridge reopen?"):
+    # the auxiliary opens the subject, however long ("the name of …"), and the verb closes it.
     following = question[match.end():].strip(" ?").split()[:1]
-    after_auxiliary = question[:match.start()].split()[-1:] in (["does"], ["do"], ["did"]) and (
+    after_auxiliary = bool({"does", "do", "did"} & set(question[:match.start()].lower().split())) and (
         not following or following[0].lower() in _BEFORE_SUBJECT | {"between", "by", "with"})
     if possessive or after_auxiliary or (noun.endswith("ed") and len(noun) > 4):
         return f"the {name}"  # "the Jazz Jamboree hosted", "does the Middle Rhine flow": a verb, not a noun
@@ -158,6 +161,8 @@ def elliptical_question(question: str, previous: str) -> str:
     ''
     >>> elliptical_question("What about begin?", "Where does the Rhine end?")
     'Where does the Rhine begin?'
+    >>> elliptical_question("What about non-religious?", "How many Victorians are Catholic?")
+    'How many Victorians are non-religious?'
     >>> elliptical_question("What about the vote?", "How many Victorians are non-religious in 2001?")
     ''
     >>> elliptical_question("And on sea levels?", "How did the report compare to reality for 2001-2006?")
@@ -210,7 +215,11 @@ def elliptical_question(question: str, previous: str) -> str:
     if last is not None and len(body[last.end():].split()) <= 1:
         return f"{body[:last.start()]}{phrase}{body[last.end():]}?"
     closing = body.split()[-1] if body.split() else ""
-    if len(words) == 1 and closing.lower() not in STOP_WORDS and closing[:1].islower() and len(body.split()) > 3:
+    # After "is"/"are", the closing word says what the subject is, a capitalised one too ("are Catholic"): not a name
+    # another word may not replace.
+    described = body.split()[-2:-1] in (["is"], ["are"], ["was"], ["were"])
+    if (len(words) == 1 and closing.lower() not in STOP_WORDS and (closing[:1].islower() or described)
+            and len(body.split()) > 3):
         # One word for the previous question's last ("Where does the Rhine end?" -> "What about begin?").
         return f"{body[:len(body) - len(closing)]}{phrase}?"
     return ""
@@ -304,6 +313,8 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
     ''
     >>> answer_name("Who won the regatta?", "Men's eight from Maplewood Rowing Club [1].")
     'Maplewood Rowing Club'
+    >>> answer_name("What was a long term goal of French foreign policy?", "Natural borders [1].")
+    ''
     """
     if not re.match(r"^(?:which|what|where|who)\b", previous_question.strip(), re.IGNORECASE):
         return ""
@@ -318,7 +329,12 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
     for match in _NAME.finditer(text):
         words = _without_joiners(match.group(0).split())
         name = " ".join(words)
-        sentence_opening = match.start() == 0 and len(text.split()) > 6
+        # An opening word is capitalised as the answer's first: a name only when no lowercase word follows it in a
+        # short answer ("Natural borders", "Continuous input of sediment" name nothing; "Fresno, California" does).
+        following = text[match.end():].split()[:1]
+        lowercase_next = len(words) == 1 and bool(following) and following[0][:1].islower() \
+            and following[0] not in _NAME_JOINERS
+        sentence_opening = match.start() == 0 and (len(text.split()) > 6 or lowercase_next)
         owner = name.endswith(("'s", "’s"))  # "Men's eight from …": the owner names not the thing it owns
         if (name and name[0].isupper() and not sentence_opening and not owner and words[0].lower() not in STOP_WORDS
                 and name.lower() not in asked):
@@ -381,12 +397,12 @@ def follow_up_readings(question: str, history: History) -> list[Query]:
     question said again for an elliptical one (`by_ordinal`, `elliptical_question`: one reading); else its pronouns
     replaced by the names of the previous turn, then by the name the previous answer gave ("Which city…?"
     "Fresno." "How big is it?": `answer_name`), then the question with the previous one as its `context` (what
-    retrieval searches when the rules find nothing to resolve). The assistant keeps the reading its articles answer
-    best.
+    retrieval searches when the rules find nothing to resolve), then, when no rule found what the previous question
+    is about, the names it gave (`named_in`). The assistant keeps the reading its articles answer best.
 
     >>> history = [("Which city is the fifth-largest city in California?", "Fresno [1].")]
     >>> [reading.text for reading in follow_up_readings("How many people live in it?", history)]
-    ['How many people live in Fresno?', 'How many people live in it?']
+    ['How many people live in Fresno?', 'How many people live in it?', 'How many people live in California?']
     >>> follow_up_readings("How long is the second one?", [("Which rivers meet?", "The Rhine and the Main [1].")])
     [Query(text='How long is the Main?', context='', as_of=None, filters=None)]
     """
@@ -395,12 +411,14 @@ def follow_up_readings(question: str, history: History) -> list[Query]:
     if in_full:
         return [Query(in_full)]
     readings = [_with_pronouns_resolved(question, previous_question, previous_answer)]
+    # No rule found what the previous question is about: the pronoun may stand for the name its answer gave or for
+    # one the question gave ("Where in Australia is Victoria located?" "South-east." "How populous is it?").
+    unresolved = bool(readings[0].context)
     answered = answer_name(previous_question, previous_answer)
     if answered and answered not in question:
         by_answer = _with_pronouns_resolved(question, previous_question, previous_answer, answered)
         if by_answer not in readings:  # before a reading that resolved nothing, after one that did
             readings.insert(0 if readings[0].context else 1, by_answer)
-    unresolved = all(reading.context for reading in readings)
     with_context = Query(question, context=previous_question)
     if with_context not in readings:
         readings.append(with_context)
@@ -552,11 +570,14 @@ def repeats(answer: str, previous_answer: str) -> bool:
     True
     >>> repeats("1816 [1].", "It became the centre in 1815 and the university opened in 1816 [1].")
     False
+    >>> repeats("The Song dynasty [1].", "Song dynasty [1].")
+    True
     >>> repeats("3.1 million euros [2].", "120,000 euros a year [1]."), repeats("It rained [1].", "")
     (False, False)
     """
-    said = set(SURFACE_WORD.findall(fold(strip_markers(answer))))
-    before = set(SURFACE_WORD.findall(fold(strip_markers(previous_answer))))
+    # Content words: "The Song dynasty" says "Song dynasty" again, its "the" aside.
+    said = content_words(fold(strip_markers(answer)))
+    before = content_words(fold(strip_markers(previous_answer)))
     return bool(said and before) and len(said & before) >= REPEAT_SHARE * len(said | before)
 
 
