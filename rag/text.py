@@ -339,6 +339,35 @@ _ROLE_NOUNS = {"spokesman": "speak", "spokeswoman": "speak", "spokesperson": "sp
 spoke for a company as "…, spokesman Martin Ekholm said", never with the question's "spoke for"."""
 
 
+_GENDERED_ROLE = re.compile(r"^(spokes|chair|congress|council|sales|business|police|anchor|camera)"
+                            r"(?:man|woman|men|women|person|persons|people)$")
+"""A role said by a compound that names the holder's sex ("spokeswoman", "chairman"): a question asks with one
+word and the article answers with another ("Who is the company's spokesman?" / "…, spokeswoman Clara Mendel
+said")."""
+
+
+def neutral_roles(terms: AbstractSet[str]) -> set[str]:
+    """`terms` (stemmed content words) with each role compound that says the holder's sex said without it
+    (`_GENDERED_ROLE`): spokesman, spokeswoman and spokesperson are one term, and chairman and chairwoman are the
+    "chair" a question asks with ("Who chairs …?"). Used only where a sentence is matched against a question, not
+    in the index's terms.
+
+    >>> sorted(neutral_roles({"spokeswoman", "mendel"})), sorted(neutral_roles({"chairman"}))
+    (['mendel', 'spokes'], ['chair'])
+    """
+    return {neutral_role(term) for term in terms}
+
+
+def neutral_role(term: str) -> str:
+    """One term said as `neutral_roles` says it.
+
+    >>> neutral_role("spokesman"), neutral_role("chair"), neutral_role("man")
+    ('spokes', 'chair', 'man')
+    """
+    match = _GENDERED_ROLE.match(term)
+    return match.group(1) if match else term
+
+
 def with_role_verbs(terms: AbstractSet[str], text: str) -> set[str]:
     """`terms` (content words of `text`) with the stems of every form of the verb each role noun of `text` stands
     for (`_ROLE_NOUNS`): a sentence naming a spokeswoman holds the "spoke" and "speaks" a question asks with.

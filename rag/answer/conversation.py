@@ -79,6 +79,8 @@ def topic_of(question: str) -> str:
     ('the Jazz Jamboree', 'the Middle Rhine')
     >>> topic_of("What century did the name of the Rhine come from?")
     'the Rhine'
+    >>> topic_of("Which island was the MV Aldwen sailing to?"), topic_of("When did the Lenn building open?")
+    ('the MV Aldwen', 'the Lenn building')
     """
     match = re.search(r"\bthe\s+((?:[A-Z][\w-]*\s+)*[A-Z][\w-]*)(?:(['’]s)|\s+([a-z][\w-]+))", question)
     if not match or (match.group(3) or "") in _NOT_NOUNS:  # "the University of Chicago", "the Sahara each year"
@@ -90,7 +92,9 @@ def topic_of(question: str) -> str:
     following = question[match.end():].strip(" ?").split()[:1]
     after_auxiliary = bool({"does", "do", "did"} & set(question[:match.start()].lower().split())) and (
         not following or following[0].lower() in _BEFORE_SUBJECT | {"between", "by", "with"})
-    if possessive or after_auxiliary or (noun.endswith("ed") and len(noun) > 4):
+    # After "is"/"was"/…, an -ing word closing the name is the verb's: "Which island was the MV Aldwen sailing to?".
+    progressive = bool(noun) and noun.endswith("ing") and bool(_BE & set(question[:match.start()].lower().split()))
+    if possessive or after_auxiliary or progressive or (noun.endswith("ed") and len(noun) > 4):
         return f"the {name}"  # "the Jazz Jamboree hosted", "does the Middle Rhine flow": a verb, not a noun
     return f"the {name} {noun}"
 
@@ -98,7 +102,11 @@ def topic_of(question: str) -> str:
 _NOT_NOUNS = {"of", "and", "or", "in", "on", "at", "to", "for", "from", "by", "with", "each", "every", "as", "is",
               "was", "are", "were", "has", "have", "had", "did", "does", "do", "that", "which", "who", "than"}
 """Words after "the <Name>" that show the name does not qualify a noun there."""
+_BE = {"is", "are", "was", "were"}
 _BEFORE_SUBJECT = {"in", "at", "of", "to", "from", "for", "about", "on", "near", "into", "within"}
+_SAID_PRONOUNS = {"this", "that"}
+"""Pronouns that point at what the previous turn said ("How much will that cost?" after "What will the company do
+about its old mains?"): a name the previous turn gave does not stand for them (`named_in`, `answer_name`)."""
 _NAME_PRONOUNS = {"it", "its", "they", "them", "their"}
 """Thing pronouns that may stand for the name the previous question was about ("this" and "that" point at what
 was said rather than at a name: left to the context)."""
@@ -171,6 +179,8 @@ def elliptical_question(question: str, previous: str) -> str:
     ''
     >>> elliptical_question("What about last year?", "What was inflation in Ostrevia in February?")
     'What was inflation in Ostrevia last year?'
+    >>> elliptical_question("And the Aldwen?", "How many were on board the MV Corran when it drifted?")
+    'How many were on board the Aldwen when it drifted?'
     """
     match = _ELLIPSIS.match(question.strip())
     if not match:
@@ -214,6 +224,11 @@ def elliptical_question(question: str, previous: str) -> str:
     last = names[-1] if names and named else None
     if last is not None and len(body[last.end():].split()) <= 1:
         return f"{body[:last.start()]}{phrase}{body[last.end():]}?"
+    things = [found for found in names if found.group(0).lower().startswith("the ")]
+    if words[0].lower() == "the" and named and len(things) == 1:
+        # "And the Aldwen?" after "How many were on board the MV Corran when it drifted?": a named thing for the
+        # one named thing the previous question gave, wherever it stands.
+        return f"{body[:things[0].start()]}{phrase}{body[things[0].end():]}?"
     closing = body.split()[-1] if body.split() else ""
     # After "is"/"are", the closing word says what the subject is, a capitalised one too ("are Catholic"): not a name
     # another word may not replace.
@@ -478,7 +493,8 @@ def _with_pronouns_resolved(question: str, previous_question: str, previous_answ
         lowered = word.lower()
         if lowered in _PERSON_PRONOUNS and person:
             replacement = _PERSON_PRONOUNS[lowered].format(name=person)
-        elif lowered in _THING_PRONOUNS and topic and not (lowered == "that" and match.start() == 0):
+        elif lowered in _THING_PRONOUNS and topic and not (lowered == "that" and match.start() == 0) and not (
+                thing and lowered in _SAID_PRONOUNS):
             replacement = _THING_PRONOUNS[lowered].format(topic=topic)
         elif lowered in _NAME_PRONOUNS and name and name not in question:
             replacement = _THING_PRONOUNS[lowered].format(topic=name)

@@ -43,6 +43,8 @@ from rag.text import (
     content_words,
     coverage,
     names_another,
+    neutral_role,
+    neutral_roles,
     split_sentences,
     weights_of,
     with_role_verbs,
@@ -356,16 +358,16 @@ def overlap_features(question: str, candidates: Sequence[Candidate], weights: We
     ...                  kinds).tolist()
     [[1.0, 1.0, 2.0]]
     """
-    question_words = content_words(question)
-    term_weights = weights_of(question_words, weights)
+    asked = content_words(question)
+    question_words = neutral_roles(asked)
+    term_weights = {neutral_role(term): weight for term, weight in weights_of(asked, weights).items()}
     kinds = kinds or AnswerKinds()
     typed = bool(kinds.wanted(question))
     holding = kinds.holding(question, [candidate.sentence for candidate in candidates]) if typed else []
     # A role noun holds its verb's forms ("spokesman" for "Who spoke for …?"): only here, where a sentence is
     # matched against a question, not in the index's terms.
-    return np.array([[coverage(question_words, with_role_verbs(content_words(as_scored(candidate.title,
-                                                                                        candidate.sentence)),
-                                                               candidate.sentence), term_weights),
+    return np.array([[coverage(question_words, neutral_roles(with_role_verbs(content_words(as_scored(
+                                 candidate.title, candidate.sentence)), candidate.sentence)), term_weights),
                       float(typed and holding[position]), float(candidate.rank)]
                      for position, candidate in enumerate(candidates)], dtype=np.float64).reshape(-1, 3)
 
