@@ -322,3 +322,29 @@ def test_an_ellipsis_may_replace_what_the_previous_question_said_its_subject_is(
 def test_an_answer_saying_the_previous_one_again_with_an_article_repeats_it() -> None:
     assert repeats("The Song dynasty [1].", "Song dynasty [1].")
     assert not repeats("The Ming dynasty [1].", "Song dynasty [1].")
+
+
+def test_a_named_thing_replaces_the_previous_questions_one_named_thing_wherever_it_stands() -> None:
+    previous = "How many passengers were on board the MV Corran when it drifted?"
+    assert elliptical_question("And the Aldwen?", previous) == (
+        "How many passengers were on board the Aldwen when it drifted?")
+    # Two named things: which one the follow-up replaces is not clear, and nothing is replaced.
+    assert elliptical_question("And the Aldwen?", "Did the MV Corran drift in the Skarra Strait for three hours?") == ""
+
+
+def test_a_progressive_verb_after_a_name_is_not_read_as_the_thing_it_names() -> None:
+    assert topic_of("Which island was the MV Aldwen sailing to?") == "the MV Aldwen"
+    history = [("Which island was the MV Aldwen sailing to?", "Skarra Island [1].")]
+    texts = [reading.text for reading in follow_up_readings("How many people live there?", history)]
+    assert "How many people live in the MV Aldwen sailing?" not in texts
+    assert "How many people live in Skarra Island?" in texts
+
+
+def test_that_points_at_what_was_said_not_at_a_name_the_previous_turn_gave() -> None:
+    history = [("What will Kestrel Water do about its old mains?", "Replace 140 kilometres of them [1].")]
+    readings = follow_up_readings("How much will that cost?", history)
+    assert all("Kestrel Water" not in reading.text for reading in readings)
+    assert any(reading.context == history[0][0] for reading in readings)
+    # "it" may still stand for the name
+    texts = [reading.text for reading in follow_up_readings("How many people does it employ?", history)]
+    assert "How many people does Kestrel Water employ?" in texts

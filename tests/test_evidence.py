@@ -186,3 +186,15 @@ def test_who_spoke_for_a_company_is_matched_by_the_sentence_naming_its_spokesman
                   Candidate("", '"We will appeal," Ivo Brandt said.', 0)]
     with_role, without = overlap_features(question, candidates)[:, 0]
     assert with_role > without
+
+
+def test_a_role_said_with_the_other_sex_is_the_role_asked_for() -> None:
+    question = "Who is Kestrel Water's spokesman?"
+    candidates = [Candidate("", "The company will appeal, spokeswoman Clara Mendel said.", 0),
+                  Candidate("", "The company will appeal, Clara Mendel said.", 0)]
+    with_role, without = overlap_features(question, candidates)[:, 0]
+    assert with_role > without
+    chair = overlap_features("Who is the chairwoman of the authority?",
+                             [Candidate("", "The authority's chair, Annika Brevik, said so.", 0)])[0, 0]
+    assert chair > overlap_features("Who is the chairwoman of the authority?",
+                                    [Candidate("", "The authority's head, Annika Brevik, said so.", 0)])[0, 0]

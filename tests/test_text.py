@@ -8,7 +8,7 @@ import re
 
 from rag.answer.comparisons import comparison_plan
 from rag.answer.hops import PARTICIPLE
-from rag.text import IRREGULAR_VERBS, base_of, participle_of, past_of, with_role_verbs
+from rag.text import IRREGULAR_VERBS, base_of, neutral_roles, participle_of, past_of, with_role_verbs
 
 FORMER_TABLES = {"beat": "beaten", "became": "become", "began": "begun", "bought": "bought", "broke": "broken",
                  "brought": "brought", "built": "built", "came": "come", "chose": "chosen", "did": "done",
@@ -61,3 +61,9 @@ def test_the_two_hop_participle_rule_reads_every_participle_and_the_regular_endi
 def test_a_role_noun_holds_the_forms_of_its_verb_and_nothing_else_does() -> None:
     assert {"speak", "spoke"} <= with_role_verbs(set(), "A hospital spokeswoman said all three were stable.")
     assert with_role_verbs({"hospit"}, "A hospital worker said all three were stable.") == {"hospit"}
+
+
+def test_a_role_said_with_the_holders_sex_is_one_term_and_other_words_are_kept() -> None:
+    assert neutral_roles({"spokesman"}) == neutral_roles({"spokeswoman"}) == neutral_roles({"spokesperson"})
+    assert neutral_roles({"chairwoman"}) == {"chair"}
+    assert neutral_roles({"man", "woman", "fireman", "ekholm"}) == {"man", "woman", "fireman", "ekholm"}
