@@ -21,7 +21,10 @@ Each line: {"id", "form", "turns", "answers" (gold of the last turn), "first_ans
 The blind set, `tools/eval/news_follow_ups_b.jsonl` over `tools/eval/news_b/*.txt` (36 conversations of the same
 forms and counts over a regulator's fine on Kestrel Water and a Kestrel Ferries ship aground in a storm, with two short
 older articles about the same companies as distractors), was written at stop 31 and not run before that stop's final
-measurement (`--set`, below).
+measurement (`--set`, below). Set C, `tools/eval/news_follow_ups_c.jsonl` over `tools/eval/news_c/*.txt` (36
+conversations of the same forms and counts over six invented articles about two other organisations, Marrowdale Rail
+and Marrowdale Hospitals Trust), was written at stop 32 by someone who had not read the assistant's code, and is run
+once at that stop's end.
 
     python -m tools.eval.news_follow_ups                               # every conversation, then the totals
     python -m tools.eval.news_follow_ups --failures --details out.jsonl
