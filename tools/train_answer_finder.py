@@ -2,6 +2,10 @@
 
     python -m tools.train_answer_finder ../shared/eval/squad2-dev        # = make train-answerer
 
+`--more ../shared/eval/squad2-train-sample` trains on more articles too (each folder searched within its own
+articles, all of them training ones); tried at stop 32 and not shipped (docs/quality.md, "The answer finder
+trained on the train sample too").
+
 1. The articles are indexed with the bundled embedder and every question is retrieved as the assistant would
    (hybrid, top 5), so that the model learns on the passages it will see.
 2. Each retrieved sentence is a (question, sentence) pair, labelled 1 when it holds a gold answer span (by
