@@ -232,7 +232,7 @@ def elliptical_question(question: str, previous: str) -> str:
     closing = body.split()[-1] if body.split() else ""
     # After "is"/"are", the closing word says what the subject is, a capitalised one too ("are Catholic"): not a name
     # another word may not replace.
-    described = body.split()[-2:-1] in (["is"], ["are"], ["was"], ["were"])
+    described = bool(_BE & set(body.lower().split()[-2:-1]))
     if (len(words) == 1 and closing.lower() not in STOP_WORDS and (closing[:1].islower() or described)
             and len(body.split()) > 3):
         # One word for the previous question's last ("Where does the Rhine end?" -> "What about begin?").
