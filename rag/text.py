@@ -286,11 +286,11 @@ SPELT_ALIKE = 0.75
 _IRREGULAR_FORMS = """
     beat beat beaten, become became become, begin began begun, buy bought bought, break broke broken,
     bring brought brought, build built built, come came come, choose chose chosen, do did done, draw drew drawn,
-    fly flew flown, fight fought fought, find found found, give gave given, go went gone, grow grew grown,
-    have had had, hold held held, know knew known, lead led led, lose lost lost, make made made, meet met met,
-    pay paid paid, put put put, run ran run, rise rose risen, sing sang sung, see saw seen, send sent sent,
-    set set set, shoot shot shot, sell sold sold, speak spoke spoken, steal stole stolen, teach taught taught,
-    tell told told, take took taken, win won won, write wrote written"""
+    drive drove driven, fly flew flown, fight fought fought, find found found, give gave given, go went gone,
+    grow grew grown, have had had, hold held held, know knew known, lead led led, lose lost lost, make made made,
+    meet met met, pay paid paid, put put put, run ran run, rise rose risen, sing sang sung, see saw seen,
+    send sent sent, set set set, shoot shot shot, sell sold sold, speak spoke spoken, steal stole stolen,
+    teach taught taught, tell told told, take took taken, win won won, write wrote written"""
 """The irregular verbs questions use, base form, past tense and past participle (no two share a participle)."""
 _FORMS = [tuple(forms.split()) for forms in _IRREGULAR_FORMS.split(",")]
 IRREGULAR_VERBS = {past: participle for _, past, participle in _FORMS}
@@ -333,10 +333,17 @@ def base_of(participle: str) -> str:
     return _BASE_OF.get(participle, participle)
 
 
-_ROLE_NOUNS = {"spokesman": "speak", "spokeswoman": "speak", "spokesperson": "speak", "spokesmen": "speak",
-               "spokeswomen": "speak", "spokespeople": "speak"}
-"""Nouns naming a person by what they do for others, folded, to the base of that verb: a news report says who
-spoke for a company as "…, spokesman Martin Ekholm said", never with the question's "spoke for"."""
+_ROLE_NOUNS = {
+    **dict.fromkeys(("spokesman", "spokeswoman", "spokesperson", "spokesmen", "spokeswomen", "spokespeople"),
+                    ("speak",)),
+    **dict.fromkeys(("executive", "executives", "boss", "bosses"), ("run", "lead", "head")),
+    "driver": ("drive",), "drivers": ("drive",), "pilot": ("fly",), "pilots": ("fly",), "leader": ("lead",),
+    "leaders": ("lead",), "founder": ("found",), "founders": ("found",), "owner": ("own",), "owners": ("own",),
+    "inspector": ("inspect",), "inspectors": ("inspect",), "winner": ("win",), "winners": ("win",),
+    "author": ("write",), "writer": ("write",), "builder": ("build",), "builders": ("build",)}
+"""Nouns naming a person by what they do, folded, to the bases of the verbs a question asks about them with: a news
+report says who spoke for a company as "…, spokesman Martin Ekholm said", never with the question's "spoke for", and
+who runs it as "chief executive Imogen Thorne"."""
 
 
 _GENDERED_ROLE = re.compile(r"^(spokes|chair|congress|council|sales|business|police|anchor|camera)"
@@ -377,8 +384,9 @@ def with_role_verbs(terms: AbstractSet[str], text: str) -> set[str]:
     >>> sorted(with_role_verbs({"ekholm"}, "Martin Ekholm said"))
     ['ekholm']
     """
-    bases = {_ROLE_NOUNS[word] for word in folded_words(text) if word in _ROLE_NOUNS}
-    forms = [form for base, past, participle in _FORMS if base in bases for form in (base, past, participle)]
+    bases = {base for word in folded_words(text) if word in _ROLE_NOUNS for base in _ROLE_NOUNS[word]}
+    # A regular verb's forms stem to its base; an irregular one's past and participle are the table's.
+    forms = [*bases, *(form for base, past, participle in _FORMS if base in bases for form in (past, participle))]
     return set(terms) | set(stem(forms))
 
 

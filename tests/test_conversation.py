@@ -11,6 +11,7 @@ from rag.answer.conversation import (
     accept_rewrite,
     answer_name,
     by_ordinal,
+    counted_group,
     elliptical_question,
     follow_up_readings,
     is_follow_up,
@@ -348,3 +349,37 @@ def test_that_points_at_what_was_said_not_at_a_name_the_previous_turn_gave() -> 
     # "it" may still stand for the name
     texts = [reading.text for reading in follow_up_readings("How many people does it employ?", history)]
     assert "How many people does Kestrel Water employ?" in texts
+
+
+def test_an_organisation_said_by_its_kind_replaces_the_one_organisation_the_previous_question_named() -> None:
+    assert elliptical_question("And the hospitals trust?", "Who runs Marrowdale Rail?") == \
+        "Who runs the hospitals trust?"
+    assert elliptical_question("What about the trust?", "How much profit did Marrowdale Rail make last year?") == \
+        "How much profit did the trust make last year?"
+    # the owner is what changes: "Marrowdale Rail's" asks the spokeswoman of Marrowdale Rail
+    assert elliptical_question("and Marrowdale Rail's?", "Who is the spokeswoman for Marrowdale Hospitals Trust?") \
+        == "Who is the spokeswoman for Marrowdale Rail?"
+    # a thing that is no organisation, or no one organisation named, replaces nothing
+    assert elliptical_question("And the crew?", "How many passengers were on the Marrowdale Rail train?") == ""
+    assert elliptical_question("And the trust?", "When did Marrowdale Rail pay Calder Systems?") == ""
+
+
+def test_a_clause_saying_when_replaces_the_previous_questions_closing_clause() -> None:
+    previous = "How fast was the train going before the driver hit the brakes?"
+    assert elliptical_question("and when it reached the mud?", previous) == \
+        "How fast was the train going when it reached the mud?"
+    # a question of its own ("when did …") is no such clause; nor is one with no clause to replace
+    assert elliptical_question("And when did it stop?", previous) == ""
+    assert elliptical_question("And when the bridge opened?", "Who built the bridge?") == ""
+
+
+def test_of_them_after_a_question_counting_things_stands_for_those_things() -> None:
+    history = [("How many people were hurt when the Marrowdale Rail train derailed?", "11 [1].")]
+    readings = [reading.text for reading in follow_up_readings("how many of them were badly hurt", history)]
+    assert readings[0] == "how many of the people hurt when the Marrowdale Rail train derailed were badly hurt"
+    assert "the Marrowdale Rail train were" not in " ".join(readings)  # not "of the train"
+    listing = [("Which hospitals does Marrowdale Hospitals Trust run?", "Three hospitals [1].")]
+    assert follow_up_readings("which one of them is still taking ambulances", listing)[0].text == \
+        "which one of the hospitals Marrowdale Hospitals Trust run is still taking ambulances"
+    # a question that counted nothing leaves "them" to the pronoun rules
+    assert counted_group("Who won the regatta?") == ""

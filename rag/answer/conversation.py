@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.answer.hops import AUXILIARIES
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
 from rag.records import MONTH_NAMES, Query
 from rag.text import STOP_WORDS, SURFACE_WORD, content_words, fold, is_number, specific_terms, split_sentences
@@ -147,6 +148,7 @@ _ELLIPSIS = re.compile(r"^(?:and|but|also|so)?\s*(?:what|how)\s+about\s+(?P<abou
                        r"^(?:and|but|also)\s+(?P<and>.+?)\??$", re.IGNORECASE)
 _PHRASE_OPENERS = {"in", "on", "at", "for", "from", "to", "by", "with", "during", "after", "before", "since", "of",
                    "about", "between", "under", "over", "into", "than"}
+_CLAUSE_OPENERS = {"when", "while", "until", "once", "before", "after"}
 _MONTH_OR_YEAR = "(?:" + "|".join(MONTH_NAMES) + r")(?:\s+\d{4})?|\d{4}"
 _TIME_PHRASE = re.compile(rf"\b(?:(?:in|on|during|since|by|for)\s+(?:{_MONTH_OR_YEAR})|(?:last|this|next)\s+"
                           r"(?:year|month|week|quarter|season)|yesterday|today)\b", re.IGNORECASE)
@@ -186,10 +188,18 @@ def elliptical_question(question: str, previous: str) -> str:
     if not match:
         return ""
     phrase = (match.group("about") or match.group("and") or "").strip(" ,")
+    phrase = re.sub(r"['’]s$", "", phrase)  # "and Marrowdale Rail's?": the owner is what changes
     words = phrase.split()
+    body = previous.strip().rstrip("?").rstrip()
+    if (2 <= len(words) <= 6 and words[0].lower() in _CLAUSE_OPENERS and words[1].lower() not in _QUESTION_WORDS
+            and words[1].lower() not in AUXILIARIES):
+        # "And when it reached the mud?" after "How fast was the train going before the driver hit the brakes?":
+        # the clause says when again, in place of the previous question's closing clause or time phrase.
+        clauses = [found for found in re.finditer(r"\b(?:when|while|before|after|until|once|as)\b", body, re.IGNORECASE)
+                   if found.start() > len(body) // 3]
+        return f"{body[:clauses[-1].start()]}{phrase}?" if clauses else ""
     if not words or len(words) > 5 or words[0].lower() in _QUESTION_WORDS - {"the", "a", "an", "in", "on"}:
         return ""
-    body = previous.strip().rstrip("?").rstrip()
     times = list(_TIME_PHRASE.finditer(body))
     if times and _TIME_PHRASE.fullmatch(phrase):  # "What about last year?" after "… in February?"
         return f"{body[:times[-1].start()]}{phrase}{body[times[-1].end():]}?"
@@ -219,6 +229,12 @@ def elliptical_question(question: str, previous: str) -> str:
     names = [found for found in re.finditer(pattern, body)
              if found.start() > 0 and found.group(0).split()[-1].lower() not in _QUESTION_WORDS]
     if words[0].lower() in ("the", "a", "an") and not any(word[:1].isupper() for word in words):
+        # "And the hospitals trust?" after "Who runs Marrowdale Rail?": an organisation said by its kind stands for
+        # the one organisation the previous question named.
+        organisations = [found for found in names if len(found.group(0).split()) >= 2
+                         and not found.group(0).lower().startswith("the ")]
+        if words[-1].lower() in ORGANISATION_WORDS and len(organisations) == 1:
+            return f"{body[:organisations[0].start()]}{phrase}{body[organisations[0].end():]}?"
         return ""
     named = any(word[:1].isupper() or word[:1].isdigit() for word in words)
     last = names[-1] if names and named else None
@@ -238,6 +254,15 @@ def elliptical_question(question: str, previous: str) -> str:
         # One word for the previous question's last ("Where does the Rhine end?" -> "What about begin?").
         return f"{body[:len(body) - len(closing)]}{phrase}?"
     return ""
+
+
+ORGANISATION_WORDS = frozenset({
+    "agency", "airline", "airport", "association", "authority", "bank", "board", "charity", "club", "college",
+    "commission", "company", "corporation", "council", "court", "department", "federation", "firm", "foundation",
+    "government", "group", "hospital", "hospitals", "institute", "league", "ministry", "operator", "party",
+    "regulator", "school", "team", "trust", "union", "university", "utility"})
+"""Words that say what kind of organisation a name is: "the trust" after a question about "Marrowdale Rail" asks
+the same of the trust."""
 
 
 _ORDINAL = re.compile(r"\bthe\s+(?:(first|second|third|fourth|fifth|last)\s+one|(former|latter))\b",
@@ -314,6 +339,34 @@ def by_ordinal(question: str, previous_answer: str) -> str:
     item = items[place]
     replaced = question[:match.start()] + item + question[match.end():]
     return replaced[0].upper() + replaced[1:]
+
+
+_GROUP_QUESTION = re.compile(r"^(?:how\s+many|which|what)\s+(?P<things>[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,2}?)\s+"
+                             r"(?P<auxiliary>[a-z]+)\s+(?P<rest>.+?)[?.!]*$", re.IGNORECASE)
+_OF_THEM = re.compile(r"\bof\s+(?:them|those|these)\b", re.IGNORECASE)
+
+
+def counted_group(previous_question: str) -> str:
+    """What "of them" stands for after a question that counted or listed things: those things, as the previous
+    question said them; "" when it asked for no such things.
+
+    >>> counted_group("How many people were hurt when the Marrowdale Rail train derailed?")
+    'the people hurt when the Marrowdale Rail train derailed'
+    >>> counted_group("Which hospitals does Marrowdale Hospitals Trust run?")
+    'the hospitals Marrowdale Hospitals Trust run'
+    >>> counted_group("Who won the regatta?")
+    ''
+    """
+    match = _GROUP_QUESTION.match(previous_question.strip())
+    if not match or match.group("auxiliary").lower() not in AUXILIARIES:
+        return ""
+    things = match.group("things")
+    if things.split()[0].lower() in STOP_WORDS | _QUESTION_WORDS:
+        return ""  # "What is…", "Which of…": no group named
+    rest = match.group("rest")
+    if match.group("auxiliary").lower() in _BE and rest.split()[0].lower() in ("there", "on", "in", "at", "aboard"):
+        rest = " ".join(rest.split()[1:]) if rest.split()[0].lower() == "there" else rest
+    return f"the {things} {rest}".strip()
 
 
 def answer_name(previous_question: str, previous_answer: str) -> str:
@@ -425,6 +478,12 @@ def follow_up_readings(question: str, history: History) -> list[Query]:
     in_full = by_ordinal(question, previous_answer) or elliptical_question(question, previous_question)
     if in_full:
         return [Query(in_full)]
+    group = counted_group(previous_question) if _OF_THEM.search(question) else ""
+    if group:
+        # "How many of them were badly hurt?" after "How many people were hurt…?": of those people, not of the
+        # previous question's topic (the train).
+        replaced = _OF_THEM.sub(f"of {group}", question, count=1)
+        return [Query(replaced), Query(question, context=previous_question)]
     readings = [_with_pronouns_resolved(question, previous_question, previous_answer)]
     # No rule found what the previous question is about: the pronoun may stand for the name its answer gave or for
     # one the question gave ("Where in Australia is Victoria located?" "South-east." "How populous is it?").
