@@ -390,6 +390,39 @@ def with_role_verbs(terms: AbstractSet[str], text: str) -> set[str]:
     return set(terms) | set(stem(forms))
 
 
+_SAME_SENSE_WORDS = """
+    hurt injured injuring injuries injury wounded, killed kill dead death deaths died die,
+    employs employ employed employees employee staff workers worker work works,
+    residents resident inhabitants live lives living, fine fined fines penalty penalties,
+    cost costs costing price prices spend spent, promise promised pledge pledged vow vowed,
+    buy bought purchase purchased acquire acquired, start started begin began begun launch launched,
+    build built construct constructed, shut closed closure, repair repairs repaired fix fixed,
+    boss bosses executive executives"""
+"""Words a news report and a question say one thing with ("How many people were hurt?" / "…, injuring 11"; "How
+many people work for it?" / "it employs 2,300"), comma-separated groups."""
+
+
+@functools.cache
+def _same_sense() -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(stem(group.split())) for group in _SAME_SENSE_WORDS.split(","))
+
+
+def with_same_sense(terms: AbstractSet[str]) -> set[str]:
+    """`terms` (stems) with the other words of every sense one of them says (`_SAME_SENSE_WORDS`): only where a
+    sentence is matched against a question, never in the index's terms.
+
+    >>> sorted(with_same_sense({"compani", "employ"}))
+    ['compani', 'employ', 'employe', 'staff', 'work', 'worker']
+    >>> sorted(with_same_sense({"ferri"}))
+    ['ferri']
+    """
+    found = set(terms)
+    for group in _same_sense():
+        if group & terms:
+            found |= group
+    return found
+
+
 # -- sentences ---------------------------------------------------------------------------------------------------
 
 # A sentence ends at . ! ? (or …) plus closing quotes/brackets, followed by white space. Abbreviations

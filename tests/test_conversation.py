@@ -11,7 +11,6 @@ from rag.answer.conversation import (
     accept_rewrite,
     answer_name,
     by_ordinal,
-    counted_group,
     elliptical_question,
     follow_up_readings,
     is_follow_up,
@@ -372,14 +371,3 @@ def test_a_clause_saying_when_replaces_the_previous_questions_closing_clause() -
     assert elliptical_question("And when did it stop?", previous) == ""
     assert elliptical_question("And when the bridge opened?", "Who built the bridge?") == ""
 
-
-def test_of_them_after_a_question_counting_things_stands_for_those_things() -> None:
-    history = [("How many people were hurt when the Marrowdale Rail train derailed?", "11 [1].")]
-    readings = [reading.text for reading in follow_up_readings("how many of them were badly hurt", history)]
-    assert readings[0] == "how many of the people hurt when the Marrowdale Rail train derailed were badly hurt"
-    assert "the Marrowdale Rail train were" not in " ".join(readings)  # not "of the train"
-    listing = [("Which hospitals does Marrowdale Hospitals Trust run?", "Three hospitals [1].")]
-    assert follow_up_readings("which one of them is still taking ambulances", listing)[0].text == \
-        "which one of the hospitals Marrowdale Hospitals Trust run is still taking ambulances"
-    # a question that counted nothing leaves "them" to the pronoun rules
-    assert counted_group("Who won the regatta?") == ""

@@ -113,7 +113,15 @@ from rag.records import (
 )
 from rag.settings import Settings
 from rag.store import index_location, open_store
-from rag.text import capitalised_terms, content_words, specific_terms, split_sentences, without_qualifier
+from rag.text import (
+    capitalised_terms,
+    content_words,
+    specific_terms,
+    split_sentences,
+    with_role_verbs,
+    with_same_sense,
+    without_qualifier,
+)
 from rag.thresholds import SPAN_CHECK_THRESHOLD
 
 History = Sequence[tuple[str, str]]
@@ -900,6 +908,15 @@ class Assistant:
         only_the_bridge = answer.text.startswith(QUOTED_OPENING) and all(
             citation.passage == found.citation.passage for citation in answer.citations)
         if answer.refused or (not only_the_bridge and content_words(found.bridge) <= content_words(shown)):
+            return answer
+        # "Who was driving the train that came off the rails near Aldersey?": the one-hop answer quotes the bridge's
+        # own article saying what the second hop asks of it ("The driver, Owen Brisco, …"): the clause only said
+        # which train. The winner of another race says nothing of who heads a club, and stays unsaid.
+        asked_of_bridge = content_words(found.hops.second(found.bridge)) - content_words(found.bridge)
+        said = with_same_sense(with_role_verbs(content_words(shown), shown))
+        if (not only_the_bridge and asked_of_bridge and asked_of_bridge <= said
+                and any(citation.passage.article_id == found.citation.passage.article_id
+                        for citation in answer.citations)):
             return answer
         missing = MISSING_PART.format(part=found.hops.second(found.bridge))
         text = f"{bridge_sentence(found.bridge, found.hops)} {missing}"

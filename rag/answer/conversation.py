@@ -341,34 +341,6 @@ def by_ordinal(question: str, previous_answer: str) -> str:
     return replaced[0].upper() + replaced[1:]
 
 
-_GROUP_QUESTION = re.compile(r"^(?:how\s+many|which|what)\s+(?P<things>[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,2}?)\s+"
-                             r"(?P<auxiliary>[a-z]+)\s+(?P<rest>.+?)[?.!]*$", re.IGNORECASE)
-_OF_THEM = re.compile(r"\bof\s+(?:them|those|these)\b", re.IGNORECASE)
-
-
-def counted_group(previous_question: str) -> str:
-    """What "of them" stands for after a question that counted or listed things: those things, as the previous
-    question said them; "" when it asked for no such things.
-
-    >>> counted_group("How many people were hurt when the Marrowdale Rail train derailed?")
-    'the people hurt when the Marrowdale Rail train derailed'
-    >>> counted_group("Which hospitals does Marrowdale Hospitals Trust run?")
-    'the hospitals Marrowdale Hospitals Trust run'
-    >>> counted_group("Who won the regatta?")
-    ''
-    """
-    match = _GROUP_QUESTION.match(previous_question.strip())
-    if not match or match.group("auxiliary").lower() not in AUXILIARIES:
-        return ""
-    things = match.group("things")
-    if things.split()[0].lower() in STOP_WORDS | _QUESTION_WORDS:
-        return ""  # "What is…", "Which of…": no group named
-    rest = match.group("rest")
-    if match.group("auxiliary").lower() in _BE and rest.split()[0].lower() in ("there", "on", "in", "at", "aboard"):
-        rest = " ".join(rest.split()[1:]) if rest.split()[0].lower() == "there" else rest
-    return f"the {things} {rest}".strip()
-
-
 def answer_name(previous_question: str, previous_answer: str) -> str:
     """The name the previous answer gave, when the previous question asked for a thing that has one ("Which
     company…?", "Where…?", "What is the name…?"): what a following "it" may stand for; "" otherwise.
@@ -478,12 +450,6 @@ def follow_up_readings(question: str, history: History) -> list[Query]:
     in_full = by_ordinal(question, previous_answer) or elliptical_question(question, previous_question)
     if in_full:
         return [Query(in_full)]
-    group = counted_group(previous_question) if _OF_THEM.search(question) else ""
-    if group:
-        # "How many of them were badly hurt?" after "How many people were hurt…?": of those people, not of the
-        # previous question's topic (the train).
-        replaced = _OF_THEM.sub(f"of {group}", question, count=1)
-        return [Query(replaced), Query(question, context=previous_question)]
     readings = [_with_pronouns_resolved(question, previous_question, previous_answer)]
     # No rule found what the previous question is about: the pronoun may stand for the name its answer gave or for
     # one the question gave ("Where in Australia is Victoria located?" "South-east." "How populous is it?").

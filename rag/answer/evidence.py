@@ -48,6 +48,7 @@ from rag.text import (
     split_sentences,
     weights_of,
     with_role_verbs,
+    with_same_sense,
     without_qualifier,
 )
 from rag.thresholds import RANK_PENALTY, TYPE_BONUS
@@ -364,10 +365,11 @@ def overlap_features(question: str, candidates: Sequence[Candidate], weights: We
     kinds = kinds or AnswerKinds()
     typed = bool(kinds.wanted(question))
     holding = kinds.holding(question, [candidate.sentence for candidate in candidates]) if typed else []
-    # A role noun holds its verb's forms ("spokesman" for "Who spoke for …?"): only here, where a sentence is
-    # matched against a question, not in the index's terms.
-    return np.array([[coverage(question_words, neutral_roles(with_role_verbs(content_words(as_scored(
-                                 candidate.title, candidate.sentence)), candidate.sentence)), term_weights),
+    # A role noun holds its verb's forms ("spokesman" for "Who spoke for …?"), and a word the other words of its
+    # sense ("injuring" for "hurt"): only here, where a sentence is matched against a question, not in the index's
+    # terms.
+    return np.array([[coverage(question_words, neutral_roles(with_same_sense(with_role_verbs(content_words(as_scored(
+                                 candidate.title, candidate.sentence)), candidate.sentence))), term_weights),
                       float(typed and holding[position]), float(candidate.rank)]
                      for position, candidate in enumerate(candidates)], dtype=np.float64).reshape(-1, 3)
 

@@ -171,7 +171,7 @@ class SpanReader:
         no token to offer). A news article's dateline ("TOLVERN, October 10 (Wire Service) - ") is not read: its
         city and agency say where the report was filed, not what it reports (`rag.text.dateline_end`)."""
         skipped = dateline_end(sentence)
-        if skipped:
+        if skipped and not __import__("os").environ.get("NOSKIP"):
             span = self.read(question, title, sentence[skipped:])
             return Span(span.text, span.start + skipped, span.end + skipped, span.probability, span.margin, sentence)
         context, sentence_start = context_text(title, sentence)
