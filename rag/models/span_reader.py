@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from rag.models.shipped import batch_arrays, calibration, load_shipped_model, pair_tokenizer, shared_model
-from rag.text import dateline_end
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "span-reader"
 """The shipped model: model.onnx (int8), meta.json (how it was trained, calibration, held-out figures)."""
@@ -168,12 +167,7 @@ class SpanReader:
 
     def read(self, question: str, title: str, sentence: str) -> Span:
         """The best answer span in `sentence` for `question` (an empty span, probability 0, when the sentence has
-        no token to offer). A news article's dateline ("TOLVERN, October 10 (Wire Service) - ") is not read: its
-        city and agency say where the report was filed, not what it reports (`rag.text.dateline_end`)."""
-        skipped = dateline_end(sentence)
-        if skipped and not __import__("os").environ.get("NOSKIP"):
-            span = self.read(question, title, sentence[skipped:])
-            return Span(span.text, span.start + skipped, span.end + skipped, span.probability, span.margin, sentence)
+        no token to offer)."""
         context, sentence_start = context_text(title, sentence)
         first_window = self.tokenizer.encode(" ".join(question.split()), context)
         # A long sentence (a list of names, a table written out) is read window by window: its end was cut off,
