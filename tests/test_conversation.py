@@ -371,3 +371,13 @@ def test_a_clause_saying_when_replaces_the_previous_questions_closing_clause() -
     assert elliptical_question("And when did it stop?", previous) == ""
     assert elliptical_question("And when the bridge opened?", "Who built the bridge?") == ""
 
+
+
+def test_there_after_an_answer_naming_a_place_stands_for_that_place() -> None:
+    history = [("Which island was the MV Aldwen sailing to?", "Skarra Island [1].")]
+    readings = [reading.text for reading in follow_up_readings("How many people live there?", history)]
+    assert readings[0] == "How many people live in Skarra Island?"
+    assert not any("Aldwen" in reading for reading in readings)  # the ship is no place people live in
+    aground = [("Where did the MV Aldwen run aground?", "Off Skarra Island [1].")]
+    assert follow_up_readings("How many people live there?", aground)[0].text == \
+        "How many people live in Skarra Island?"

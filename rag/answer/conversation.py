@@ -355,12 +355,16 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
     'Maplewood Rowing Club'
     >>> answer_name("What was a long term goal of French foreign policy?", "Natural borders [1].")
     ''
+    >>> answer_name("Where did the MV Aldwen run aground?", "Off Skarra Island [1].")
+    'Skarra Island'
     """
     if not re.match(r"^(?:which|what|where|who)\b", previous_question.strip(), re.IGNORECASE):
         return ""
     text = strip_markers(previous_answer).rstrip(" .")
     if not text or previous_answer.strip().startswith((CANNOT_ANSWER, QUOTED_OPENING)):
         return ""
+    # "Off Skarra Island", "In Warsaw": the place is the name, not the preposition that opens the answer
+    text = re.sub(r"^(?:In|At|On|Off|Near|From|To|Into|Outside|Inside|Across)\s+(?=[A-Z])", "", text)
     asked = previous_question.lower()
     if (len(text.split()) <= 5 and text[0].isupper() and text.lower() not in asked
             and all(word[:1].isupper() or word[:1].isdigit() or word in _NAME_JOINERS
@@ -457,7 +461,12 @@ def follow_up_readings(question: str, history: History) -> list[Query]:
     answered = answer_name(previous_question, previous_answer)
     if answered and answered not in question:
         by_answer = _with_pronouns_resolved(question, previous_question, previous_answer, answered)
-        if by_answer not in readings:  # before a reading that resolved nothing, after one that did
+        pronouns = {word.lower() for word in SURFACE_WORD.findall(question)} & {*_PERSON_PRONOUNS, *_THING_PRONOUNS}
+        if pronouns == {"there"} and not by_answer.context:
+            # "How many people live there?" after "Which island was the Aldwen sailing to?" "Skarra Island.": the
+            # place the answer named, not the ship the question was about.
+            readings = [by_answer]
+        elif by_answer not in readings:  # before a reading that resolved nothing, after one that did
             readings.insert(0 if readings[0].context else 1, by_answer)
     with_context = Query(question, context=previous_question)
     if with_context not in readings:
