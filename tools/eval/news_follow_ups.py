@@ -24,7 +24,11 @@ older articles about the same companies as distractors), was written at stop 31 
 measurement (`--set`, below). Set C, `tools/eval/news_follow_ups_c.jsonl` over `tools/eval/news_c/*.txt` (36
 conversations of the same forms and counts over six invented articles about two other organisations, Marrowdale Rail
 and Marrowdale Hospitals Trust), was written at stop 32 by someone who had not read the assistant's code, and is run
-once at that stop's end.
+once at that stop's end; set C's misses were read at stop 33, so from then on set D is the blind one:
+`tools/eval/news_follow_ups_d.jsonl` over `tools/eval/news_d/*.txt` (36 conversations of the same forms and counts
+over a mining company and a water company both named after the Pellingham valley, each with a main story, a later
+one and an older one whose office holders have since changed; written by a helper who read no code, run only on
+stop 33's start and final commits).
 
     python -m tools.eval.news_follow_ups                               # every conversation, then the totals
     python -m tools.eval.news_follow_ups --failures --details out.jsonl
