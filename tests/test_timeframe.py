@@ -381,3 +381,31 @@ def test_a_question_about_2025_is_answered_from_2025_or_says_nothing_then_answer
     else:  # an answer rests on what was published in 2025 only
         assert answer.citations and all(citation.passage.published.startswith("2025")
                                         for citation in answer.citations), answer
+
+
+@pytest.mark.slow
+def test_who_holds_a_role_now_is_read_first_in_the_newest_dated_report(  # type: ignore[no-untyped-def]
+        tmp_path: Path, real_embedder) -> None:
+    from rag.answer.assistant import Assistant
+    from rag.ingest.indexer import UpdateOptions, update_index
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "fine.txt").write_text(
+        "Harbour Lines fined over late ferries\nPORTWELL, October 8, 2019 (Wire Service) - The regulator fined "
+        "Harbour Lines 2 million euros for late sailings. Harbour Lines chief executive Harold Venn said Harbour "
+        "Lines accepted the fine.", encoding="utf-8")
+    (folder / "order.txt").write_text(
+        "Harbour Lines orders two ferries\nPORTWELL, March 3, 2026 (Wire Service) - Harbour Lines ordered two new "
+        "ferries for 90 million euros. Its chief executive, Ruth Okafor, said they would sail from 2028.", encoding="utf-8")
+    update_index([folder], tmp_path / "index", real_embedder, UpdateOptions(progress=False))
+    retriever = Retriever.load(tmp_path / "index", real_embedder)
+    # a dated dateline dates a plain-text article
+    hits = retriever.search("Harbour Lines chief executive", 5)
+    assert sorted(hit.passage.published for hit in hits) == ["2019-10-08", "2026-03-03"]
+    assistant = Assistant(retriever, ScriptedLLM("unused", chat=True), Settings(index=str(tmp_path), k=5))
+    now = assistant.prompt("Who is the chief executive of Harbour Lines?")
+    assert now is not None and now.passages[0].published == "2026-03-03", now.passages
+    # a question about the past keeps the best match first, whatever its date
+    then = assistant.prompt("Who was chief executive when Harbour Lines was fined for late sailings?")
+    assert then is not None and then.passages[0].published == "2019-10-08", then.passages

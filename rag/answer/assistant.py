@@ -92,7 +92,7 @@ from rag.answer.reader import (
     widened,
 )
 from rag.answer.retrieve import Retriever, TimedHits, stands_out
-from rag.answer.timeframe import outside_note, parse_as_of, with_as_of
+from rag.answer.timeframe import asks_who_now, outside_note, parse_as_of, with_as_of
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.entities import EntityTagger, load_tagger
@@ -528,6 +528,8 @@ class Assistant:
         evidence, missing = self._answered_parts(asked_words, passages)
         if period is not None and period.latest:
             evidence = _newest_evidence(evidence, passages)
+        elif period is None and asks_who_now(asked_words) and _all_dated(evidence, passages):
+            evidence = _newest_evidence(evidence, passages)  # the chief executive now, not the one of 2019
         checked_words = " ".join(evidence.parts) if missing else asked_words
         if (evidence.answerable < self.settings.refusal_threshold
                 or _misses_what_is_asked(checked_words, evidence, passages)):
@@ -1147,6 +1149,16 @@ LATEST_EVIDENCE_SHARE = 0.25
 answer finder was trained on questions with one answer, not on "is it open now?": on the multi-outlet set it gives
 "The footbridge was closed on Monday…" (January) 0.28 and "Pedestrians can use the Maplewood footbridge again."
 (March) 0.11 for "Is the Maplewood footbridge open now?", though retrieval finds both reports equally relevant."""
+
+
+def _all_dated(evidence: Evidence, passages: Sequence[Passage], share: float = LATEST_EVIDENCE_SHARE) -> bool:
+    """Whether every sentence `_newest_evidence` would reorder comes from a dated article: one undated report
+    cannot be placed before or after the others (a dateline without its year dates nothing)."""
+    for sentences in evidence.ranked:
+        floor = share * max((sentence.score for sentence in sentences), default=0.0)
+        if any(not passages[sentence.passage_index].published for sentence in sentences if sentence.score >= floor):
+            return False
+    return True
 
 
 def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],

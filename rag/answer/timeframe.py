@@ -147,6 +147,23 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
     return dataclasses.replace(reading, phrase=phrase, latest=latest, as_of=as_of.isoformat())
 
 
+_WHO_NOW = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+are)\s+(?:the\s+|now\s+)?\S|^\s*who\s+(?:runs|leads|heads|chairs|owns|"
+                      r"manages|coaches|captains|speaks\s+for)\b", re.IGNORECASE)
+
+
+def asks_who_now(question: str) -> bool:
+    """Whether a question asks who holds a role now ("Who is the chief executive of Kestrel Water?", "Who runs
+    it?"): an older report may name a holder since replaced, so the newest report naming one decides
+    (`Assistant._plan`), as for "latest", without saying as of when.
+
+    >>> asks_who_now("Who is the chief executive of Kestrel Water?"), asks_who_now("Who runs Marrowdale Rail?")
+    (True, True)
+    >>> asks_who_now("Who was chief executive in 2019?"), asks_who_now("When is the vote?")
+    (False, False)
+    """
+    return bool(_WHO_NOW.match(question))
+
+
 def period_filters(
     reading: TimePhrase, filters: Filters | None, as_of: datetime.date, note: str = ""
 ) -> tuple[Filters | None, Period | None]:

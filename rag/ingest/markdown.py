@@ -1,9 +1,11 @@
 """Plain text and Markdown files: title lines, front matter and Markdown headings.
 
-A .txt file's first line is its title (rag.ingest.metadata.split_title). A Markdown file's title comes from its
-front matter, else its first level-1 heading, else its first line of words; the front matter's date, URL, author
-and source fill the article's fields and every other key is kept in its metadata. The helpers are pure and carry
-doctest examples; the two readers at the end only add the file's names and error messages.
+A .txt file's first line is its title (rag.ingest.metadata.split_title), and a dated dateline opening its text
+("BRACKFORD, October 8, 2019 (Wire Service) - …") its publication date (`dateline_date`). A Markdown file's title
+comes from its front matter, else its first level-1 heading, else its first line of words; the front matter's date
+(else its dateline's), URL, author and source fill the article's fields and every other key is kept in its
+metadata. The helpers are pure and carry doctest examples; the two readers at the end only add the file's names
+and error messages.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from typing import Any
 
 from rag.errors import SourceError
-from rag.ingest.metadata import json_safe, published_date, split_title, text_field, title_from_stem
+from rag.ingest.metadata import dateline_date, json_safe, published_date, split_title, text_field, title_from_stem
 from rag.ingest.source import SourceFile
 from rag.records import Article, safe_url
 
@@ -124,7 +126,7 @@ def clean_markdown_line(line: str) -> str:
 def read_text_file(file: SourceFile, text: str) -> tuple[list[Article], list[SourceError]]:
     """A .txt file's article: its first line is the title (see `split_title`)."""
     title, body = split_title(text, title_from_stem(file.path))
-    return [file.article(title, body)], []
+    return [file.article(title, body, published=dateline_date(body))], []
 
 
 def read_markdown_file(file: SourceFile, text: str) -> tuple[list[Article], list[SourceError]]:
@@ -152,6 +154,7 @@ def read_markdown_file(file: SourceFile, text: str) -> tuple[list[Article], list
     if raw_date in (None, ""):  # "date" is the usual key; when both are given, "date" stays in metadata
         raw_date = meta.pop("date", None)
     published, extra = published_date(raw_date)
+    published = published or ("" if "published_raw" in extra else dateline_date(body))
     url_value = text_field(meta.pop("url", ""))
     if url_value and not safe_url(url_value):
         extra["url_raw"] = url_value

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from rag.text import dateline_end
+
 # A first line longer than this is a paragraph, not a title: the file then has no title line, and its first
 # paragraph must stay in the text so that it can be retrieved and cited.
 MAX_TITLE_CHARS = 200
@@ -72,6 +74,23 @@ def normalise_date(value: str) -> str:
     if first.hour != second.hour:
         return first.date().isoformat()
     return first.isoformat()
+
+
+def dateline_date(text: str) -> str:
+    """The date a news article's dateline gives ("TOLVERN, October 8, 2019 (Wire Service) - …"), as an ISO date; ""
+    when the text opens with no dateline or its date has no year ("LONDON, March 5 (Reuters) -": never guessed).
+
+    >>> dateline_date("BRACKFORD, Oct. 8, 2019 (Wire Service) - The inspectorate fined the company.")
+    '2019-10-08'
+    >>> dateline_date("TOLVERN, October 10 (Wire Service) - The trust said."), dateline_date("In 2019 it rained.")
+    ('', '')
+    """
+    end = dateline_end(text)
+    found = _DATELINE_DATE.search(text[:end]) if end else None
+    return normalise_date(found.group(0).replace(".", "")) if found else ""
+
+
+_DATELINE_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*\d{4}\b")
 
 
 def published_date(value: Any) -> tuple[str, dict[str, Any]]:
