@@ -82,6 +82,7 @@ from rag.answer.reader import (
     Found,
     Reading,
     SpanFinder,
+    acted_on,
     claim_disagrees,
     confident,
     listed,
@@ -941,6 +942,7 @@ class Assistant:
         """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""
         assert reading is not None
         reading = self._whole_names(reading, plan.passages)
+        reading = _acted_on(question, reading, plan.passages)
         if _ASKS_WHO.match(question):
             reading = self._people_named_together(reading, plan.passages)
         checked = span_answer(reading, plan.passages, plan.evidence)
@@ -1149,6 +1151,18 @@ LATEST_EVIDENCE_SHARE = 0.25
 answer finder was trained on questions with one answer, not on "is it open now?": on the multi-outlet set it gives
 "The footbridge was closed on Monday…" (January) 0.28 and "Pedestrians can use the Maplewood footbridge again."
 (March) 0.11 for "Is the Maplewood footbridge open now?", though retrieval finds both reports equally relevant."""
+
+
+def _acted_on(question: str, reading: Reading, passages: Sequence[Passage]) -> Reading:
+    """The reading with its span moved to the name a passive question asks for when the reader found the one who
+    did it (`rag.answer.reader.acted_on`: "Which company was fined?")."""
+    sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+    moved = acted_on(question, sentence, reading.span.start, reading.span.end)
+    if moved is None:
+        return reading
+    start, end = moved
+    return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
+                                                                  end=end))
 
 
 def _all_dated(evidence: Evidence, passages: Sequence[Passage], share: float = LATEST_EVIDENCE_SHARE) -> bool:

@@ -27,7 +27,7 @@ from rag.answer.hops import PREPOSITIONS, whole_name
 from rag.countries import DEMONYMS
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
-from rag.text import NUMBER_WORDS, STOP_WORDS, words
+from rag.text import NUMBER_WORDS, STOP_WORDS, past_of, words
 from rag.thresholds import SPAN_ANSWER_THRESHOLD, SPAN_CHECK_THRESHOLD
 
 READ_SENTENCES = 2
@@ -213,6 +213,37 @@ def span_text(span: Span) -> str:
 
 
 _OPENING_MARKS = "\"'“‘«([{"
+
+
+_PASSIVE_QUESTION = re.compile(r"^\s*(?:who|(?:which|what)\s+[a-z]+(?:\s+[a-z]+)?)\s+(?:was|were|is|are|has\s+been|"
+                               r"have\s+been)\s+(?P<verb>[a-z]+)\b(?!\s+by\b)", re.IGNORECASE)
+_ACTED_ON = r"^[\s,]*(?:(?:on|last|this|late\s+on)\s+[A-Z]?[a-z]+\s+|[a-z]+ly\s+)?{verb}\s+(?P<name>[A-Z][\w'’-]*" \
+            r"(?:\s+(?:of\s+)?[A-Z][\w'’-]*)*)"
+
+
+def acted_on(question: str, sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the name a passive question asks for stands, when the span read (`sentence[start:end]`) is the one
+    who did it instead: "Which company was fined?" asks who was fined, and "The Water Services Authority on
+    Tuesday fined Kestrel Water 9.6 million euros" names the authority before "fined" and the company after it.
+    None when the question is not passive or the span is not the doer of its verb.
+
+    >>> sentence = "The Water Services Authority on Tuesday fined Kestrel Water 9.6 million euros."
+    >>> start, end = acted_on("Which company was fined for leaking mains?", sentence, 4, 28)
+    >>> sentence[start:end]
+    'Kestrel Water'
+    >>> acted_on("Which body fined Kestrel Water?", sentence, 4, 28) is None
+    True
+    >>> acted_on("Who was fined?", "Kestrel Water was fined by the authority.", 0, 13) is None
+    True
+    """
+    match = _PASSIVE_QUESTION.match(question)
+    verb = past_of(match.group("verb").lower()) if match else ""
+    if not verb:
+        return None
+    found = re.match(_ACTED_ON.format(verb=re.escape(verb)), sentence[end:])
+    if found is None:
+        return None
+    return end + found.start("name"), end + found.end("name")
 
 
 def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -> Reading:
