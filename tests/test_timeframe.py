@@ -397,7 +397,8 @@ def test_who_holds_a_role_now_is_read_first_in_the_newest_dated_report(  # type:
         "Lines accepted the fine.", encoding="utf-8")
     (folder / "order.txt").write_text(
         "Harbour Lines orders two ferries\nPORTWELL, March 3, 2026 (Wire Service) - Harbour Lines ordered two new "
-        "ferries for 90 million euros. Its chief executive, Ruth Okafor, said they would sail from 2028.", encoding="utf-8")
+        "ferries for 90 million euros. Its chief executive, Ruth Okafor, said they would sail from 2028.",
+        encoding="utf-8")
     update_index([folder], tmp_path / "index", real_embedder, UpdateOptions(progress=False))
     retriever = Retriever.load(tmp_path / "index", real_embedder)
     # a dated dateline dates a plain-text article
@@ -405,7 +406,9 @@ def test_who_holds_a_role_now_is_read_first_in_the_newest_dated_report(  # type:
     assert sorted(hit.passage.published for hit in hits) == ["2019-10-08", "2026-03-03"]
     assistant = Assistant(retriever, ScriptedLLM("unused", chat=True), Settings(index=str(tmp_path), k=5))
     now = assistant.prompt("Who is the chief executive of Harbour Lines?")
-    assert now is not None and now.passages[0].published == "2026-03-03", now.passages
+    assert now is not None
+    assert now.passages[0].published == "2026-03-03", now.passages
     # a question about the past keeps the best match first, whatever its date
     then = assistant.prompt("Who was chief executive when Harbour Lines was fined for late sailings?")
-    assert then is not None and then.passages[0].published == "2019-10-08", then.passages
+    assert then is not None
+    assert then.passages[0].published == "2019-10-08", then.passages
