@@ -390,6 +390,18 @@ def with_role_verbs(terms: AbstractSet[str], text: str) -> set[str]:
     return set(terms) | set(stem(forms))
 
 
+def matched_terms(text: str, scored: str = "") -> set[str]:
+    """The terms a sentence offers a question: its content words (of `scored`, the sentence as scored, when given:
+    `rag.answer.evidence.as_scored`), each role noun's verbs (`with_role_verbs`), the other words of each sense
+    (`with_same_sense`), roles of either sex as one (`neutral_roles`). Only where a sentence is matched against a
+    question, never in the index's terms.
+
+    >>> sorted(matched_terms("The driver, Owen Brisco, was injured."))[:4]
+    ['brisco', 'drive', 'driven', 'driver']
+    """
+    return neutral_roles(with_same_sense(with_role_verbs(content_words(scored or text), text)))
+
+
 _SAME_SENSE_WORDS = """
     hurt injured injuring injuries injury wounded, killed kill dead death deaths died die,
     employs employ employed employees employee staff workers worker work works,
@@ -429,7 +441,8 @@ def with_same_sense(terms: AbstractSet[str]) -> set[str]:
 # such as "Dr." and single initials ("J. Smith") are rejoined afterwards.
 _DATELINE = re.compile(
     r"\s*[A-Z][A-Z'’.\-]+(?:[ ,]+[A-Z][A-Z'’.\-]+)*(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)*)?"  # the city
-    r"(?:(?:,\s*|\s+)(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
+    r"(?:(?:,\s*|\s+)(?P<date>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
+    r"(?:,\s*\d{4})?))?"
     r"\s*(?:\([^()\n]{1,40}\))?\s*[-–—]{1,2}\s+")
 
 
@@ -449,6 +462,18 @@ def dateline_end(text: str) -> int:
     if match is None or not re.search(r"\d|\(", match.group(0)):
         return 0  # a city and a dash alone may be a heading ("NASA - the agency said")
     return match.end()
+
+
+def dateline_date_text(text: str) -> str:
+    """The date a news article's dateline gives, as written ("October 8, 2019", "March 5"); "" without one.
+
+    >>> dateline_date_text("BRACKFORD, Oct. 8, 2019 (Wire Service) - A fine.")
+    'Oct. 8, 2019'
+    >>> dateline_date_text("LONDON (Reuters) - Shares fell."), dateline_date_text("In 2019 it rained.")
+    ('', '')
+    """
+    match = _DATELINE.match(text)
+    return (match.group("date") or "") if match is not None and dateline_end(text) else ""
 
 
 _SENTENCE_END = re.compile(r"""[.!?\u2026]+["'\u2019\u201d)\]]*(?=\s)""")

@@ -117,10 +117,10 @@ from rag.store import index_location, open_store
 from rag.text import (
     capitalised_terms,
     content_words,
+    matched_terms,
+    neutral_roles,
     specific_terms,
     split_sentences,
-    with_role_verbs,
-    with_same_sense,
     without_qualifier,
 )
 from rag.thresholds import SPAN_CHECK_THRESHOLD
@@ -529,8 +529,8 @@ class Assistant:
         evidence, missing = self._answered_parts(asked_words, passages)
         if period is not None and period.latest:
             evidence = _newest_evidence(evidence, passages)
-        elif period is None and asks_who_now(asked_words) and _all_dated(evidence, passages):
-            evidence = _newest_evidence(evidence, passages)  # the chief executive now, not the one of 2019
+        elif period is None and asks_who_now(asked_words):  # the chief executive now, not the one of 2019
+            evidence = _newest_evidence(evidence, passages, dated_only=True)
         checked_words = " ".join(evidence.parts) if missing else asked_words
         if (evidence.answerable < self.settings.refusal_threshold
                 or _misses_what_is_asked(checked_words, evidence, passages)):
@@ -915,9 +915,8 @@ class Assistant:
         # "Who was driving the train that came off the rails near Aldersey?": the one-hop answer quotes the bridge's
         # own article saying what the second hop asks of it ("The driver, Owen Brisco, …"): the clause only said
         # which train. The winner of another race says nothing of who heads a club, and stays unsaid.
-        asked_of_bridge = content_words(found.hops.second(found.bridge)) - content_words(found.bridge)
-        said = with_same_sense(with_role_verbs(content_words(shown), shown))
-        if (not only_the_bridge and asked_of_bridge and asked_of_bridge <= said
+        asked_of_bridge = neutral_roles(content_words(found.hops.second(found.bridge)) - content_words(found.bridge))
+        if (not only_the_bridge and asked_of_bridge and asked_of_bridge <= matched_terms(shown)
                 and any(citation.passage.article_id == found.citation.passage.article_id
                         for citation in answer.citations)):
             return answer
@@ -1165,20 +1164,11 @@ def _acted_on(question: str, reading: Reading, passages: Sequence[Passage]) -> R
                                                                   end=end))
 
 
-def _all_dated(evidence: Evidence, passages: Sequence[Passage], share: float = LATEST_EVIDENCE_SHARE) -> bool:
-    """Whether every sentence `_newest_evidence` would reorder comes from a dated article: one undated report
-    cannot be placed before or after the others (a dateline without its year dates nothing)."""
-    for sentences in evidence.ranked:
-        floor = share * max((sentence.score for sentence in sentences), default=0.0)
-        if any(not passages[sentence.passage_index].published for sentence in sentences if sentence.score >= floor):
-            return False
-    return True
-
-
 def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],
-                     share: float = LATEST_EVIDENCE_SHARE) -> Evidence:
+                     share: float = LATEST_EVIDENCE_SHARE, dated_only: bool = False) -> Evidence:
     """For "latest": each part's sentences scoring at least `share` of its best, newest passage first (the model
-    is shown, and answers from, how things stand now rather than the best-worded old report).
+    is shown, and answers from, how things stand now rather than the best-worded old report). With `dated_only`
+    (who holds a role now), the order is left as found unless every such sentence's report is dated.
 
     >>> from rag.answer.evidence import Sentence
     >>> old, new = (Passage(name, "T", "s", "", "x", 0, 1, published=date)
@@ -1192,6 +1182,8 @@ def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],
         floor = share * max((sentence.score for sentence in sentences), default=0.0)
         close = sorted((sentence for sentence in sentences if sentence.score >= floor),
                        key=lambda sentence: passages[sentence.passage_index].published[:10], reverse=True)
+        if dated_only and not all(passages[sentence.passage_index].published for sentence in close):
+            return evidence  # an undated report cannot be placed before or after the others
         reordered.append((*close, *(sentence for sentence in sentences if sentence.score < floor)))
     return dataclasses.replace(evidence, ranked=tuple(reordered))
 

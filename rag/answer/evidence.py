@@ -42,13 +42,12 @@ from rag.text import (
     Weights,
     content_words,
     coverage,
+    matched_terms,
     names_another,
     neutral_role,
     neutral_roles,
     split_sentences,
     weights_of,
-    with_role_verbs,
-    with_same_sense,
     without_qualifier,
 )
 from rag.thresholds import RANK_PENALTY, TYPE_BONUS
@@ -366,10 +365,10 @@ def overlap_features(question: str, candidates: Sequence[Candidate], weights: We
     typed = bool(kinds.wanted(question))
     holding = kinds.holding(question, [candidate.sentence for candidate in candidates]) if typed else []
     # A role noun holds its verb's forms ("spokesman" for "Who spoke for …?"), and a word the other words of its
-    # sense ("injuring" for "hurt"): only here, where a sentence is matched against a question, not in the index's
-    # terms.
-    return np.array([[coverage(question_words, neutral_roles(with_same_sense(with_role_verbs(content_words(as_scored(
-                                 candidate.title, candidate.sentence)), candidate.sentence))), term_weights),
+    # sense ("injuring" for "hurt"): `matched_terms`.
+    return np.array([[coverage(question_words, matched_terms(candidate.sentence,
+                                                             as_scored(candidate.title, candidate.sentence)),
+                               term_weights),
                       float(typed and holding[position]), float(candidate.rank)]
                      for position, candidate in enumerate(candidates)], dtype=np.float64).reshape(-1, 3)
 

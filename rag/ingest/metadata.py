@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rag.text import dateline_end
+from rag.text import dateline_date_text
 
 # A first line longer than this is a paragraph, not a title: the file then has no title line, and its first
 # paragraph must stay in the text so that it can be retrieved and cited.
@@ -85,12 +85,8 @@ def dateline_date(text: str) -> str:
     >>> dateline_date("TOLVERN, October 10 (Wire Service) - The trust said."), dateline_date("In 2019 it rained.")
     ('', '')
     """
-    end = dateline_end(text)
-    found = _DATELINE_DATE.search(text[:end]) if end else None
-    return normalise_date(found.group(0).replace(".", "")) if found else ""
-
-
-_DATELINE_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*\d{4}\b")
+    written = dateline_date_text(text)
+    return normalise_date(written.replace(".", "")) if re.search(r"\d{4}$", written) else ""
 
 
 def published_date(value: Any) -> tuple[str, dict[str, Any]]:
