@@ -271,6 +271,25 @@ def report(read: Sequence[tuple[Example, str, float]], scale: float, offset: flo
     return row
 
 
+def repeated(training: list[Example], folders: Sequence[Path], repeats: Sequence[str]) -> list[Example]:
+    """`training` with the examples of each folder named in `repeats` ("news=3") taught that many times in all."""
+    times: dict[str, int] = {}
+    for repeat in repeats:
+        name, _, count = repeat.partition("=")
+        if not count.isdigit() or int(count) < 1 or name not in {folder.name for folder in folders}:
+            raise SystemExit(f"--repeat {repeat!r}: give FOLDER=N, FOLDER one of the data folders' names "
+                             f"({', '.join(folder.name for folder in folders)}) and N a whole number of at least 1")
+        times[name] = int(count)
+    if not times:
+        return training
+    article_times: dict[str, int] = {}
+    for folder in folders:
+        with open(folder / "passages.jsonl", encoding="utf-8") as lines:
+            for line in lines:
+                article_times[json.loads(line)["article_id"]] = times.get(folder.name, 1)
+    return [example for example in training for _ in range(article_times.get(example.article_id, 1))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", type=Path, nargs="+", help="SQuAD folders (passages.jsonl, questions.jsonl)")
@@ -283,6 +302,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="train on at most this many examples (a quick try)")
     parser.add_argument("--report-examples", type=int, default=1500,
                         help="held-out examples read for the report (a seeded sample)")
+    parser.add_argument("--repeat", action="append", default=[], metavar="FOLDER=N",
+                        help="teach the training examples of the data folder named FOLDER N times (a small set of "
+                             "another kind of text, such as the news folder, beside SQuAD's thousands)")
     parser.add_argument("--skip-training", action="store_true",
                         help="keep the model in --out; calibrate and report again")
     arguments = parser.parse_args()
@@ -290,7 +312,7 @@ def main() -> None:
     from rag.models.bundled import bundled_embedder_path
 
     splits = make_examples(arguments.data, random.Random(SEED + 1))
-    training = splits["train"]
+    training = repeated(splits["train"], arguments.data, arguments.repeat)
     if arguments.limit:
         training = random.Random(SEED + 2).sample(training, min(arguments.limit, len(training)))
     log(f"examples: train {len(training)}, calibration {len(splits['calibration'])}, "

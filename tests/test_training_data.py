@@ -1,0 +1,62 @@
+"""The project's own training data (tools/training_data/news): every answer is where its offsets say, every story
+counts as a training article, and `--repeat` teaches a folder's examples as many times as asked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.train_span_reader import Example, repeated
+from tools.training import split_of
+
+NEWS = Path(__file__).resolve().parents[1] / "tools" / "training_data" / "news"
+
+
+def _rows(name: str) -> list[dict]:
+    with open(NEWS / name, encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_every_news_answer_is_at_its_offsets_and_every_story_trains() -> None:
+    passages = {row["passage_id"]: row for row in _rows("passages.jsonl")}
+    questions = _rows("questions.jsonl")
+    assert len(passages) >= 50 and len(questions) >= 900
+    for question in questions:
+        passage = passages[question["gold_passage_id"]]
+        assert question["article_id"] == passage["article_id"]
+        if question["is_impossible"]:
+            assert not question["answers"] and not question["answer_spans_in_passage"], question
+            continue
+        (start, end), = question["answer_spans_in_passage"]
+        assert passage["text"][start:end] == question["answers"][0], question
+    assert {split_of(row["article_id"]) for row in passages.values()} == {"train"}
+    assert sum(question["is_impossible"] for question in questions) >= 100  # refusals are taught too
+
+
+def _example(article_id: str) -> Example:
+    return Example("q", article_id, "Who?", "Title", "Ann came.", (0, 3), ("Ann",), False)
+
+
+def _folder(root: Path, name: str, article_ids: list[str]) -> Path:
+    folder = root / name
+    folder.mkdir()
+    (folder / "passages.jsonl").write_text(
+        "".join(json.dumps({"passage_id": f"{a}-p000", "article_id": a}) + "\n" for a in article_ids), "utf-8")
+    return folder
+
+
+def test_repeat_teaches_the_named_folders_examples_that_many_times(tmp_path: Path) -> None:
+    folders = [_folder(tmp_path, "squad", ["a002"]), _folder(tmp_path, "news", ["n101"])]
+    training = [_example("a002"), _example("n101")]
+    taught = repeated(training, folders, ["news=3"])
+    assert [example.article_id for example in taught] == ["a002", "n101", "n101", "n101"]
+    assert repeated(training, folders, []) == training
+
+
+@pytest.mark.parametrize("repeat", ["news", "news=0", "wiki=2", "news=two"])
+def test_a_bad_repeat_names_the_folders(tmp_path: Path, repeat: str) -> None:
+    folders = [_folder(tmp_path, "news", ["n101"])]
+    with pytest.raises(SystemExit, match="FOLDER=N.*news"):
+        repeated([_example("n101")], folders, [repeat])
