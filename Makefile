@@ -113,12 +113,11 @@ train-answerer: $(STAMP)
 # rag/models/weights/span-reader/ (int8 ONNX, meta.json). The shipped one: two epochs in 20 minutes on 2 quiet cores
 # (AMD EPYC Zen 4); on a busy machine use READER_THREADS=1 (two threads spin against other work: 6x slower).
 SQUAD_TRAIN ?= ../shared/eval/squad2-train-sample
-NEWS_TRAIN ?= tools/training_data/news
-READER_MINUTES ?= 30
+READER_MINUTES ?= 20
 READER_THREADS ?= 2
 train-reader: $(STAMP)
-	$(BIN)/python -m tools.train_span_reader $(SQUAD) $(SQUAD_TRAIN) $(NEWS_TRAIN) --repeat news=3 \
-		--minutes $(READER_MINUTES) --threads $(READER_THREADS) --report-examples 800
+	$(BIN)/python -m tools.train_span_reader $(SQUAD) $(SQUAD_TRAIN) --minutes $(READER_MINUTES) \
+		--threads $(READER_THREADS) --report-examples 800
 
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench --out bench-results/latest.json $(BENCH_FLAGS)
