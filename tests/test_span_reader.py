@@ -439,3 +439,33 @@ def test_a_who_question_is_answered_with_everyone_its_sentence_names_together(tm
     assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
                           WordOverlap(retriever.term_weights), tagger, reader=FakeReader("1850", 0.9))
     assert assistant.ask("When was the harbour plan voted against?").text.startswith("1850 [1]")
+
+
+def _quoted_readings(tmp_path: Path, found: str, asked: str, quote: str) -> list[str]:
+    """The readings of "Where is it based?" after `asked` was answered by quoting `quote`, the reader finding `found`
+    in it (chance 0.1: too unsure to answer with)."""
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder)
+    retriever = Retriever.load(tmp_path, embedder)
+    tagger = PhraseTagger({"Calder Systems": "ORG", "Ostra Data": "ORG", "Hestra": "GPE"})
+    assistant = Assistant(retriever, ScriptedLLM(), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), tagger, reader=FakeReader(found, 0.1))
+    history = [(asked, f'The articles say: "{quote}" [1]')]
+    return [reading.text for reading in assistant.standalone_questions("Where is it based?", history)]
+
+
+def test_a_quoted_previous_answer_gives_its_name_to_the_next_questions_pronoun(tmp_path: Path) -> None:
+    asked = "Which company won the contract for the records system?"
+    quote = "Calder Systems, based in Hestra, won the contract against two bidders."
+    assert _quoted_readings(tmp_path, "Calder Systems", asked, quote) == ["Where is Calder Systems based?"]
+    # the reader's span is no company: the one company the quote names is
+    assert _quoted_readings(tmp_path, "Hestra", asked, quote) == ["Where is Calder Systems based?"]
+
+
+def test_a_quoted_answer_that_names_no_one_thing_leaves_the_rules_readings(tmp_path: Path) -> None:
+    quote = "Calder Systems, based in Hestra, beat Ostra Data to the contract."
+    # two companies and a span that is neither; a question that asks for no name
+    for asked, found in (("Which company won the contract for the records system?", "Hestra"),
+                         ("When was the contract for the records system signed?", "Calder Systems")):
+        readings = _quoted_readings(tmp_path, found, asked, quote)
+        assert "Where is it based?" in readings and not any("Calder" in reading for reading in readings), readings

@@ -45,6 +45,8 @@ from rag.answer.conversation import (
     leans_on_pronoun,
     previous_terms,
     quote_misses_follow_up,
+    quoted_name,
+    quoted_sentences,
     repeats,
     stays_on,
 )
@@ -997,8 +999,39 @@ class Assistant:
             rewritten = "".join(self._llm.stream(Prompt(tuple(messages), "", ()), 64, 0.0)).strip()
             if accept_rewrite(question, rewritten):
                 return [dataclasses.replace(asked, text=rewritten)]
-        return [dataclasses.replace(asked, text=reading.text, context=reading.context)
-                for reading in follow_up_readings(question, history)]
+        quoted = self._quoted_name(history)
+        readings = follow_up_readings(question, history, quoted)
+        if quoted:
+            # The previous answer's name is known: a reading that leaves the pronoun to the previous question's words
+            # finds that question's sentences again (the quoted one scored best for it), not what is asked of the name.
+            readings = [reading for reading in readings if not reading.context] or readings
+        return [dataclasses.replace(asked, text=reading.text, context=reading.context) for reading in readings]
+
+    def _quoted_name(self, history: History) -> str:
+        """The name the previous answer gave when it was quoted evidence ("Which company won the contract?" 'The
+        articles say: "Calder Systems, based in Hestra, won the contract."'): a following "it" stands for it ("Where
+        is it based?"). The reader's likeliest span of the quotes for the previous question, whatever its chance,
+        when it is a name (`quoted_name`); when that question wants a kind of name (ORG for "which company") the
+        span must be a tagged name of that kind, else the one such name the quotes give that the question does not
+        ("Hestra" is no company). "" without a reader or a quoted previous answer."""
+        previous_question, previous_answer = history[-1]
+        quotes = quoted_sentences(previous_answer)
+        reader = self.reader if quotes else None
+        if reader is None:
+            return ""
+        spans = [reader.read(previous_question, "", quote) for quote in quotes]
+        wanted = self.kinds.wanted(previous_question) if self.kinds.typing else frozenset()
+        if not wanted:
+            return quoted_name(previous_question, max(spans, key=lambda span: span.probability).text)
+        asked = previous_question.lower()
+        names = [(span, [entity for entity in found if entity.kind in wanted and entity.text.lower() not in asked])
+                 for span, found in zip(spans, self.kinds.entities(quotes), strict=True)]
+        read = [entity.text for span, found in sorted(names, key=lambda pair: -pair[0].probability) for entity in found
+                if span.text and entity.start < span.end and span.start < entity.end]
+        if read:
+            return quoted_name(previous_question, read[0])
+        given = {entity.text for _, found in names for entity in found}
+        return quoted_name(previous_question, given.pop()) if len(given) == 1 else ""
 
     def stats(self) -> dict[str, Any]:
         index = self.retriever.index

@@ -386,6 +386,37 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
     return ""
 
 
+_QUOTE = re.compile(r'"(?P<quote>[^"]+)"\s*\[\d+(?:,\s*\d+)*\]')
+
+
+def quoted_sentences(answer: str) -> list[str]:
+    """The sentences an answer of quoted evidence quotes (`QUOTED_OPENING`), in order; none for any other answer.
+
+    >>> quoted_sentences('The articles say: "Calder Systems, based in Hestra, won the contract." [1]')
+    ['Calder Systems, based in Hestra, won the contract.']
+    >>> quoted_sentences("Calder Systems [1].")
+    []
+    """
+    if not answer.strip().startswith(QUOTED_OPENING):
+        return []
+    return [match.group("quote") for match in _QUOTE.finditer(answer)]
+
+
+def quoted_name(previous_question: str, span: str) -> str:
+    """The name a quoted previous answer gives, from the span a reader found in its quote for the previous question:
+    the span when it is a name (capitalised words, at most five) that the question does not already say; "" when
+    the previous question asks for no name (`answer_name`'s questions) or the span is no name.
+
+    >>> quoted_name("Which company won the contract for the new records system?", "Calder Systems,")
+    'Calder Systems'
+    >>> quoted_name("Which company won the contract?", "against two other bidders")
+    ''
+    >>> quoted_name("When was the contract signed?", "March")
+    ''
+    """
+    return answer_name(previous_question, f"{span.strip(' ,.;:')} [1].")
+
+
 def is_follow_up(question: str, history: History) -> bool:
     """Whether a question leans on the conversation (pronouns, "and …?", or too short to stand alone).
 
@@ -435,7 +466,7 @@ def resolve_follow_up(question: str, history: History) -> Query:
     return follow_up_readings(question, history)[0]
 
 
-def follow_up_readings(question: str, history: History) -> list[Query]:
+def follow_up_readings(question: str, history: History, answered: str = "") -> list[Query]:
     """The ways a follow-up (`is_follow_up`: the caller decides, once) can be read to stand alone, the likeliest
     first (`resolve_follow_up`'s): the thing the previous answer listed that it names by its place, or the previous
     question said again for an elliptical one (`by_ordinal`, `elliptical_question`: one reading); else its pronouns
@@ -443,6 +474,8 @@ def follow_up_readings(question: str, history: History) -> list[Query]:
     "Fresno." "How big is it?": `answer_name`), then the question with the previous one as its `context` (what
     retrieval searches when the rules find nothing to resolve), then, when no rule found what the previous question
     is about, the names it gave (`named_in`). The assistant keeps the reading its articles answer best.
+    `answered`: the name the previous answer gave when the caller knows it otherwise (a quoted answer's name, read
+    by the span reader: `quoted_name`).
 
     >>> history = [("Which city is the fifth-largest city in California?", "Fresno [1].")]
     >>> [reading.text for reading in follow_up_readings("How many people live in it?", history)]
@@ -458,7 +491,7 @@ def follow_up_readings(question: str, history: History) -> list[Query]:
     # No rule found what the previous question is about: the pronoun may stand for the name its answer gave or for
     # one the question gave ("Where in Australia is Victoria located?" "South-east." "How populous is it?").
     unresolved = bool(readings[0].context)
-    answered = answer_name(previous_question, previous_answer)
+    answered = answered or answer_name(previous_question, previous_answer)
     if answered and answered not in question:
         by_answer = _with_pronouns_resolved(question, previous_question, previous_answer, answered)
         pronouns = {word.lower() for word in SURFACE_WORD.findall(question)} & {*_PERSON_PRONOUNS, *_THING_PRONOUNS}
