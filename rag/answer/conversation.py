@@ -386,7 +386,9 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
     return ""
 
 
-_QUOTE = re.compile(r'"(?P<quote>[^"]+)"\s*\[\d+(?:,\s*\d+)*\]')
+_QUOTE = re.compile(r'"(?P<quote>.+?)"\s*\[\d+(?:,\s*\d+)*\]')
+"""A quote of a quoted answer and its marker: up to the first closing mark followed by a marker, so that a quoted
+sentence's own quotation marks ('"Tarnvik "chose to keep pumping", she said." [1]') stay inside it."""
 
 
 def quoted_sentences(answer: str) -> list[str]:
@@ -394,6 +396,8 @@ def quoted_sentences(answer: str) -> list[str]:
 
     >>> quoted_sentences('The articles say: "Calder Systems, based in Hestra, won the contract." [1]')
     ['Calder Systems, based in Hestra, won the contract.']
+    >>> quoted_sentences('The articles say: "He said "no" twice." [1] "It rained." [2]')
+    ['He said "no" twice.', 'It rained.']
     >>> quoted_sentences("Calder Systems [1].")
     []
     """
