@@ -1,5 +1,6 @@
-"""The project's own training data (tools/training_data/news): every answer is where its offsets say, every story
-counts as a training article, and `--repeat` teaches a folder's examples as many times as asked."""
+"""The project's own news questions (tools/training_data/news to train on, tools/eval/news_heldout to report on):
+every answer is where its offsets say, the training stories count as training articles and the held-out ones as
+held-out (no story in both), and `--repeat` teaches a folder's examples as many times as asked."""
 
 from __future__ import annotations
 
@@ -11,17 +12,20 @@ import pytest
 from tools.train_span_reader import Example, repeated
 from tools.training import split_of
 
-NEWS = Path(__file__).resolve().parents[1] / "tools" / "training_data" / "news"
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+NEWS = TOOLS / "training_data" / "news"
+HELD_OUT = TOOLS / "eval" / "news_heldout"
 
 
-def _rows(name: str) -> list[dict]:
-    with open(NEWS / name, encoding="utf-8") as lines:
+def _rows(folder: Path, name: str) -> list[dict]:
+    with open(folder / name, encoding="utf-8") as lines:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def test_every_news_answer_is_at_its_offsets_and_every_story_trains() -> None:
-    passages = {row["passage_id"]: row for row in _rows("passages.jsonl")}
-    questions = _rows("questions.jsonl")
+@pytest.mark.parametrize(("folder", "split"), [(NEWS, "train"), (HELD_OUT, "held-out")])
+def test_every_news_answer_is_at_its_offsets_and_every_story_is_in_its_split(folder: Path, split: str) -> None:
+    passages = {row["passage_id"]: row for row in _rows(folder, "passages.jsonl")}
+    questions = _rows(folder, "questions.jsonl")
     assert len(passages) >= 50 and len(questions) >= 900
     for question in questions:
         passage = passages[question["gold_passage_id"]]
@@ -31,8 +35,17 @@ def test_every_news_answer_is_at_its_offsets_and_every_story_trains() -> None:
             continue
         (start, end), = question["answer_spans_in_passage"]
         assert passage["text"][start:end] == question["answers"][0], question
-    assert {split_of(row["article_id"]) for row in passages.values()} == {"train"}
+    assert {split_of(row["article_id"]) for row in passages.values()} == {split}
     assert sum(question["is_impossible"] for question in questions) >= 100  # refusals are taught too
+
+
+def test_no_story_is_both_trained_and_reported_on() -> None:
+    def stories(folder: Path) -> set[tuple[str, str]]:
+        return {(row["article_id"], row["title"]) for row in _rows(folder, "articles.jsonl")}
+
+    trained, reported = stories(NEWS), stories(HELD_OUT)
+    assert not {article for article, _ in trained} & {article for article, _ in reported}
+    assert not {title for _, title in trained} & {title for _, title in reported}
 
 
 def _example(article_id: str) -> Example:

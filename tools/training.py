@@ -23,13 +23,17 @@ CALIBRATION_ARTICLES = ("a000", "a010", "a020", "a030")
 
 def split_of(article_id: str) -> str:
     """train / calibration / held-out, by article: even-numbered squad2-dev articles train (but the calibration
-    ones), odd-numbered ones are held out and only reported on; squad2-train-sample articles (t000, ...) train.
+    ones), odd-numbered ones are held out and only reported on; squad2-train-sample articles (t000, ...) and the
+    news written for training (n101, ...) train; the news written for reporting (h101, ..., tools/eval/news_heldout)
+    is held out.
 
-    >>> split_of("t003"), split_of("a002"), split_of("a010"), split_of("a003")
-    ('train', 'train', 'calibration', 'held-out')
+    >>> split_of("t003"), split_of("a002"), split_of("a010"), split_of("a003"), split_of("n101"), split_of("h101")
+    ('train', 'train', 'calibration', 'held-out', 'train', 'held-out')
     """
     if article_id in CALIBRATION_ARTICLES:
         return "calibration"
+    if article_id.startswith("h"):
+        return "held-out"
     if not article_id.startswith("a"):
         return "train"
     return "train" if int(article_id.lstrip("a")) % 2 == 0 else "held-out"
