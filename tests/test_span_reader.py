@@ -469,3 +469,22 @@ def test_a_quoted_answer_that_names_no_one_thing_leaves_the_rules_readings(tmp_p
                          ("When was the contract for the records system signed?", "Calder Systems")):
         readings = _quoted_readings(tmp_path, found, asked, quote)
         assert "Where is it based?" in readings and not any("Calder" in reading for reading in readings), readings
+
+
+def test_a_number_is_answered_with_what_it_counts_or_measures(tmp_path: Path) -> None:
+    """The reader stops at "2.5 million": the answer says "2.5 million euros"; a when-question's year is left as
+    found."""
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, {"aid": ("Blast aid",
+                                       "The council set aside 2.5 million euros in emergency aid in 2025."),
+                               "library": ("Pine Library", "The Pine Library was set up in 1899 by the town.")})
+    retriever = Retriever.load(tmp_path, embedder)
+
+    def ask(question: str, found: str) -> str:
+        assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                              WordOverlap(retriever.term_weights), PhraseTagger({"2025": "DATE"}),
+                              reader=FakeReader(found, 0.9))
+        return assistant.ask(question).text
+
+    assert ask("How much emergency aid did the council set aside?", "2.5 million").startswith("2.5 million euros [1]")
+    assert ask("When did the council set aside emergency aid?", "2025").startswith("2025 [1]")

@@ -88,6 +88,7 @@ from rag.answer.reader import (
     claim_disagrees,
     confident,
     listed,
+    measured,
     named_together,
     read_evidence,
     span_answer,
@@ -943,6 +944,8 @@ class Assistant:
         """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""
         assert reading is not None
         reading = self._whole_names(reading, plan.passages)
+        passage = plan.passages[reading.passage_index]
+        reading = measured(question, reading, passage.text[reading.sentence_start:reading.sentence_end])
         reading = _acted_on(question, reading, plan.passages)
         if _ASKS_WHO.match(question):
             reading = self._people_named_together(reading, plan.passages)

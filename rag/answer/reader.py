@@ -25,6 +25,7 @@ from rag.answer.cite import Checked
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.hops import PREPOSITIONS, whole_name
 from rag.countries import DEMONYMS
+from rag.models.entities import wanted_kinds
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
 from rag.text import NUMBER_WORDS, STOP_WORDS, past_of, words
@@ -272,6 +273,67 @@ def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -
         if len(last) < 2 or last[1].lower() not in STOP_WORDS | PREPOSITIONS:
             break
         end = max(len(last[0].rstrip()), reading.span.end)
+    if (start, end) == (reading.span.start, reading.span.end):
+        return reading
+    return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
+                                                                 end=end))
+
+
+MEASURES = frozenset({
+    "euros", "euro", "dollars", "dollar", "pounds", "pound", "sterling", "crowns", "kronor", "kroner", "krona",
+    "francs", "yen", "yuan", "rupees", "pesos", "rand", "percent", "km", "kilometres", "kilometers", "metres",
+    "meters", "miles", "feet", "tonnes", "tons", "kg", "kilograms", "litres", "liters", "gallons", "barrels",
+    "hectares", "acres", "degrees", "gw", "mw", "kw", "gwh", "mwh", "mph", "seconds", "minutes", "hours", "days",
+    "weeks", "months", "years", "decades", "people", "children", "men", "women", "staff", "police", "personnel",
+    "cattle", "sheep",
+})
+"""Words that say what a number counts or measures, besides regular plurals ("officers"): currencies, units, time
+spans, and the plurals without an "s"."""
+
+_COUNTED = re.compile(r"\s+(?P<word>per\s+cent|[a-z]+)\b")
+_ENDS_IN_NUMBER = re.compile(rf"(?:\d|\b(?:{'|'.join(NUMBER_WORDS)}|dozen|hundred|thousand|million|billion|trillion))"
+                             r"\W?$", re.IGNORECASE)
+_CURRENCY_SIGNS = "$£€¥"
+
+
+def with_measure(question: str, sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The span `sentence[start:end]` of a number, taken on to the word after it when that word says what the
+    number counts or measures, for a question asking how many or how much (`wanted_kinds` holds CARDINAL), and back
+    to a currency sign before it: "2.5 million" says less than "2.5 million euros", "14" than "14 officers". The
+    reader, trained on SQuAD's answers, often stops at the number.
+
+    >>> sentence = "The council set aside 2.5 million euros in aid; 14 officers were dismissed."
+    >>> start, end = with_measure("How much did the council set aside?", sentence, 22, 33)
+    >>> sentence[start:end]
+    '2.5 million euros'
+    >>> start, end = with_measure("How many police were sacked?", sentence, 48, 50)
+    >>> sentence[start:end]
+    '14 officers'
+    >>> with_measure("How many were sacked?", "Of those, 14 were sacked.", 10, 12)  # a verb follows
+    (10, 12)
+    >>> with_measure("When did sales rise?", "In 2019 sales rose.", 3, 7)  # not asked for an amount
+    (3, 7)
+    >>> sentence = "It cost $4 million dollars."
+    >>> start, end = with_measure("How much did it cost?", sentence, 9, 18)
+    >>> sentence[start:end]
+    '$4 million dollars'
+    """
+    if "CARDINAL" not in wanted_kinds(question) or not _ENDS_IN_NUMBER.search(sentence[start:end]):
+        return start, end
+    if start > 0 and sentence[start - 1] in _CURRENCY_SIGNS:
+        start -= 1
+    following = _COUNTED.match(sentence, end)
+    if following is not None:
+        word = following.group("word").lower()
+        plural = len(word) > 3 and word.endswith("s") and not word.endswith("ss") and word not in STOP_WORDS
+        if word in MEASURES or word.split() == ["per", "cent"] or plural:
+            end = following.end()
+    return start, end
+
+
+def measured(question: str, reading: Reading, sentence: str) -> Reading:
+    """The reading (of `sentence`) with its span taken on to what the number counts or measures (`with_measure`)."""
+    start, end = with_measure(question, sentence, reading.span.start, reading.span.end)
     if (start, end) == (reading.span.start, reading.span.end):
         return reading
     return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
