@@ -932,20 +932,25 @@ class Assistant:
     def _reading(self, plan: _Plan) -> Reading | None:
         """The span the reader finds in the evidence of a one-part question (None without a reader, or for a
         question about how things stand now: which report is newest decides that, not a span); the span must be of
-        the kind the question asks for (`AnswerKinds.span_fits`: "Fourth" does not say how many came)."""
+        the kind the question asks for (`AnswerKinds.span_fits`: "Fourth" does not say how many came), and a number
+        comes with what it counts or measures (`measured`: "2.5 million euros", not "2.5 million")."""
         reader = self.reader
         if reader is None or (plan.period is not None and plan.period.latest):
             return None
         question = plan.query.text
-        return read_evidence(reader, question, plan.evidence, plan.passages,
-                             fits=lambda sentence, span: self.kinds.span_fits(question, sentence, span.start, span.end))
+        reading = read_evidence(reader, question, plan.evidence, plan.passages,
+                                fits=lambda sentence, span: self.kinds.span_fits(question, sentence, span.start,
+                                                                                 span.end))
+        if reading is None:
+            return None
+        # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
+        passage = plan.passages[reading.passage_index]
+        return measured(question, reading, passage.text[reading.sentence_start:reading.sentence_end])
 
     def _span_answer(self, question: str, model_text: str, plan: _Plan, reading: Reading | None) -> Answer:
         """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""
         assert reading is not None
         reading = self._whole_names(reading, plan.passages)
-        passage = plan.passages[reading.passage_index]
-        reading = measured(question, reading, passage.text[reading.sentence_start:reading.sentence_end])
         reading = _acted_on(question, reading, plan.passages)
         if _ASKS_WHO.match(question):
             reading = self._people_named_together(reading, plan.passages)
