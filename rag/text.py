@@ -137,6 +137,19 @@ def is_number(word: str) -> bool:
     return any(char.isdigit() for char in word)
 
 
+MAGNITUDES = ("dozen", "hundred", "thousand", "million", "billion", "trillion")
+"""Words that scale a figure ("2.5 million")."""
+
+
+def says_a_figure(word: str) -> bool:
+    """Whether a word is a figure or part of one: digits, a number word, a magnitude.
+
+    >>> says_a_figure("2.5"), says_a_figure("million"), says_a_figure("Twelve"), says_a_figure("euros")
+    (True, True, True, False)
+    """
+    return is_number(word) or word.lower() in NUMBER_WORDS or word.lower() in MAGNITUDES
+
+
 def idf(document_frequency: Any, documents: int) -> Any:
     """Lucene's inverse document frequency: how rare a term held by `document_frequency` of `documents` is (a
     number or a NumPy array of them). A term no document holds (frequency 0) is as rare as can be.

@@ -16,7 +16,16 @@ from collections.abc import Sequence
 from rag.answer.hops import AUXILIARIES
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
 from rag.records import MONTH_NAMES, Query
-from rag.text import STOP_WORDS, SURFACE_WORD, content_words, fold, is_number, specific_terms, split_sentences
+from rag.text import (
+    STOP_WORDS,
+    SURFACE_WORD,
+    content_words,
+    fold,
+    is_number,
+    says_a_figure,
+    specific_terms,
+    split_sentences,
+)
 
 History = Sequence[tuple[str, str]]
 
@@ -661,11 +670,24 @@ def repeats(answer: str, previous_answer: str) -> bool:
     True
     >>> repeats("3.1 million euros [2].", "120,000 euros a year [1]."), repeats("It rained [1].", "")
     (False, False)
+    >>> repeats("14 [1].", "14 workers [1]."), repeats("11 [1].", "14 workers [1].")  # the count without its noun
+    (True, False)
+    >>> repeats("2.5 million [1].", "2.5 million euros [1].")
+    True
     """
     # Content words: "The Song dynasty" says "Song dynasty" again, its "the" aside.
     said = content_words(fold(strip_markers(answer)))
     before = content_words(fold(strip_markers(previous_answer)))
+    added = before - said
+    if (said and said < before and len(added) <= MEASURE_WORDS
+            and all(says_a_figure(word) for word in said) and not any(says_a_figure(word) for word in added)):
+        return True  # the previous answer's figure, without what it counts ("14" of "14 workers")
     return bool(said and before) and len(said & before) >= REPEAT_SHARE * len(said | before)
+
+
+MEASURE_WORDS = 2
+"""At most this many words besides its figure make a previous answer a figure and what it counts or measures ("2.5
+million euros", "14 injured workers"), whose figure alone says it again."""
 
 
 REPEAT_SHARE = 0.8

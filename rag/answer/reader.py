@@ -28,7 +28,7 @@ from rag.countries import DEMONYMS
 from rag.models.entities import wanted_kinds
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
-from rag.text import NUMBER_WORDS, STOP_WORDS, past_of, words
+from rag.text import MAGNITUDES, NUMBER_WORDS, STOP_WORDS, past_of, words
 from rag.thresholds import SPAN_ANSWER_THRESHOLD, SPAN_CHECK_THRESHOLD
 
 READ_SENTENCES = 2
@@ -291,8 +291,7 @@ MEASURES = frozenset({
 spans, and the plurals without an "s"."""
 
 _COUNTED = re.compile(r"\s+(?P<word>per\s+cent|[a-z]+)\b")
-_ENDS_IN_NUMBER = re.compile(rf"(?:\d|\b(?:{'|'.join(NUMBER_WORDS)}|dozen|hundred|thousand|million|billion|trillion))"
-                             r"\W?$", re.IGNORECASE)
+_ENDS_IN_NUMBER = re.compile(rf"(?:\d|\b(?:{'|'.join((*NUMBER_WORDS, *MAGNITUDES))}))\W?$", re.IGNORECASE)
 _CURRENCY_SIGNS = "$£€¥"
 
 
