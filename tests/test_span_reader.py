@@ -471,9 +471,9 @@ def test_a_quoted_answer_that_names_no_one_thing_leaves_the_rules_readings(tmp_p
         assert "Where is it based?" in readings and not any("Calder" in reading for reading in readings), readings
 
 
-def test_a_number_is_answered_with_what_it_counts_or_measures(tmp_path: Path) -> None:
-    """The reader stops at "2.5 million": the answer says "2.5 million euros"; a when-question's year is left as
-    found."""
+def test_a_number_is_answered_with_what_it_counts_or_measures_and_a_time_with_its_preposition(tmp_path: Path) -> None:
+    """The reader stops at "2.5 million": the answer says "2.5 million euros"; a when-question's year comes with the
+    preposition before it ("in 2025")."""
     embedder = FakeEmbedder()
     build(tmp_path, embedder, {"aid": ("Blast aid",
                                        "The council set aside 2.5 million euros in emergency aid in 2025."),
@@ -487,4 +487,4 @@ def test_a_number_is_answered_with_what_it_counts_or_measures(tmp_path: Path) ->
         return assistant.ask(question).text
 
     assert ask("How much emergency aid did the council set aside?", "2.5 million").startswith("2.5 million euros [1]")
-    assert ask("When did the council set aside emergency aid?", "2025").startswith("2025 [1]")
+    assert ask("When did the council set aside emergency aid?", "2025").startswith("In 2025 [1]")
