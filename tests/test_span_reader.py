@@ -61,6 +61,16 @@ def test_offsets_map_back_into_the_passage(reader: SpanReader) -> None:
     assert text[start + span.start:start + span.end] == span.text
 
 
+def test_a_news_dateline_is_not_read(reader: SpanReader) -> None:
+    """Where and when a report was filed is no answer: the reader reads the sentence after its dateline or byline,
+    and its offsets still point into the whole sentence."""
+    for sentence in ("ARNHOLT, March 3 (Wire Service) - A fire tore through the Brenmoor Plastics moulding plant "
+                     "early on Tuesday, injuring 14 workers.",
+                     "By Staff Reporter - A fire tore through the Brenmoor Plastics moulding plant early on Tuesday."):
+        span = reader.read("Which company's plant caught fire?", "Fire at a plastics plant", sentence)
+        assert span.start >= sentence.index("A fire") and sentence[span.start:span.end] == span.text, span
+
+
 def test_an_unrelated_sentence_is_less_likely_to_answer(reader: SpanReader) -> None:
     question = "When did the ferry line open?"
     answering = reader.read(question, "Ferry line", "The ferry line opened on 3 May 1932 with two boats.")
@@ -165,7 +175,7 @@ def test_a_confident_span_answers_without_the_model(tmp_path: Path) -> None:
     assistant, llm = make(tmp_path, reader, "It opened in 1850 [1].")
     answer = assistant.ask("When did the ferry line open?")
     assert not answer.refused
-    assert answer.text.startswith("3 May [1]")
+    assert answer.text.startswith("On 3 May [1]")
     assert llm.prompts == []  # no generation
     citation = answer.citations[0]
     assert citation.passage.article_id == "ferry"
@@ -175,7 +185,7 @@ def test_a_confident_span_answers_without_the_model(tmp_path: Path) -> None:
 def test_read_gives_the_span_and_its_passage_whatever_its_chance(tmp_path: Path) -> None:
     assistant, llm = make(tmp_path, FakeReader("3 May", 0.1), "unused")
     found = assistant.read("When did the ferry line open?")
-    assert found is not None and found.reading.span.text == "3 May" and found.reading.span.probability == 0.1
+    assert found is not None and found.reading.span.text == "on 3 May" and found.reading.span.probability == 0.1
     assert found.passage.article_id == "ferry" and "3 May" in found.sentence
     assert llm.prompts == []  # reading asks no model
     assert assistant.read("What is the price of tea in Kyoto?") is None  # refused before the model: nothing read
@@ -383,7 +393,7 @@ def test_a_short_question_found_only_faintly_is_answered_by_a_confident_span_alo
         faint = Assistant(assistant.retriever, llm, Settings(index=str(tmp_path / name), k=3, min_score=best + 0.01),
                           assistant.finder, reader=reader)
         answers[name], prompts[name] = faint.ask(question), llm.prompts
-    assert answers["sure"].text.startswith("3 May [1]") and prompts["sure"] == []
+    assert answers["sure"].text.startswith("On 3 May [1]") and prompts["sure"] == []
     assert answers["unsure"].refused and prompts["unsure"] == []
     assert answers["long"].refused and prompts["long"] == []
 
@@ -438,7 +448,7 @@ def test_a_who_question_is_answered_with_everyone_its_sentence_names_together(tm
     assert assistant.ask("Who voted against the harbour plan?").text.startswith("Ann Lee and Bo Kim [1]")
     assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
                           WordOverlap(retriever.term_weights), tagger, reader=FakeReader("1850", 0.9))
-    assert assistant.ask("When was the harbour plan voted against?").text.startswith("1850 [1]")
+    assert assistant.ask("When was the harbour plan voted against?").text.startswith("In 1850 [1]")
 
 
 def _quoted_readings(tmp_path: Path, found: str, asked: str, quote: str) -> list[str]:
