@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from rag.models.shipped import batch_arrays, calibration, load_shipped_model, pair_tokenizer, shared_model
-from rag.text import dateline_end
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "span-reader"
 """The shipped model: model.onnx (int8), meta.json (how it was trained, calibration, held-out figures)."""
@@ -168,10 +167,8 @@ class SpanReader:
 
     def read(self, question: str, title: str, sentence: str) -> Span:
         """The best answer span in `sentence` for `question` (an empty span, probability 0, when the sentence has
-        no token to offer). A news article's dateline is not read: where and when the report was filed is no answer,
-        and a span run on from it ("ARNHOLT, March 3 (Wire Service) - A fire tore through …") is none either."""
-        skipped = dateline_end(sentence)
-        context, sentence_start = context_text(title, sentence[skipped:])
+        no token to offer)."""
+        context, sentence_start = context_text(title, sentence)
         first_window = self.tokenizer.encode(" ".join(question.split()), context)
         # A long sentence (a list of names, a table written out) is read window by window: its end was cut off,
         # and with it the answer ("... and legal scholars Alan Dershowitz and Lawrence Lessig.").
@@ -184,8 +181,8 @@ class SpanReader:
         first, last, margin, encoding = max(spans, key=lambda found: found[2])
         if margin == -float("inf"):
             return Span("", 0, 0, 0.0, margin, sentence)
-        start, end = balanced(sentence, skipped + encoding.offsets[first][0] - sentence_start,
-                              skipped + encoding.offsets[last][1] - sentence_start)
+        start, end = balanced(sentence, encoding.offsets[first][0] - sentence_start,
+                              encoding.offsets[last][1] - sentence_start)
         return Span(sentence[start:end], start, end, self.calibrated(margin), margin, sentence)
 
     def calibrated(self, margin: float) -> float:
