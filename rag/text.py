@@ -458,19 +458,28 @@ _DATELINE = re.compile(
     r"(?:,\s*\d{4})?))?"
     r"\s*(?:\([^()\n]{1,40}\))?\s*[-–—]{1,2}\s+")
 
+_BYLINE = re.compile(r"\s*By\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*[-–—]{1,2}\s+")
+"""A byline in the dateline's place ("By Staff Reporter - "): who filed the report, not what it reports."""
+
 
 def dateline_end(text: str) -> int:
     """Where a news article's dateline ends ("MARBURY, March 5 (Wire Service) - …", "LONDON (Reuters) — …"), or 0
-    when `text` opens with none: a city in capitals, then a date or the agency in brackets, then a dash. Its place,
-    date and agency say where and when the report was filed, not what it reports: a who-question is not answered by
-    the agency, nor a when-question by the filing date.
+    when `text` opens with none: a city in capitals, then a date or the agency in brackets, then a dash; or a byline
+    in its place ("By Staff Reporter - …"). Its place, date, agency and reporter say where, when and by whom the
+    report was filed, not what it reports: a who-question is not answered by the agency, nor a when-question by the
+    filing date.
 
     >>> text = "MARBURY, March 5 (Wire Service) - A court fined Brenmoor."
     >>> text[dateline_end(text):]
     'A court fined Brenmoor.'
     >>> dateline_end("LONDON (Reuters) — Shares fell."), dateline_end("NASA - the agency said."), dateline_end("A.")
     (19, 0, 0)
+    >>> dateline_end("By Staff Reporter - A fire broke out."), dateline_end("By Tuesday the fire was out.")
+    (20, 0)
     """
+    byline = _BYLINE.match(text)
+    if byline is not None:
+        return byline.end()
     match = _DATELINE.match(text)
     if match is None or not re.search(r"\d|\(", match.group(0)):
         return 0  # a city and a dash alone may be a heading ("NASA - the agency said")

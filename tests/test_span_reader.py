@@ -165,7 +165,7 @@ def test_a_confident_span_answers_without_the_model(tmp_path: Path) -> None:
     assistant, llm = make(tmp_path, reader, "It opened in 1850 [1].")
     answer = assistant.ask("When did the ferry line open?")
     assert not answer.refused
-    assert answer.text.startswith("3 May [1]")
+    assert answer.text.startswith("On 3 May [1]")
     assert llm.prompts == []  # no generation
     citation = answer.citations[0]
     assert citation.passage.article_id == "ferry"
@@ -175,7 +175,7 @@ def test_a_confident_span_answers_without_the_model(tmp_path: Path) -> None:
 def test_read_gives_the_span_and_its_passage_whatever_its_chance(tmp_path: Path) -> None:
     assistant, llm = make(tmp_path, FakeReader("3 May", 0.1), "unused")
     found = assistant.read("When did the ferry line open?")
-    assert found is not None and found.reading.span.text == "3 May" and found.reading.span.probability == 0.1
+    assert found is not None and found.reading.span.text == "on 3 May" and found.reading.span.probability == 0.1
     assert found.passage.article_id == "ferry" and "3 May" in found.sentence
     assert llm.prompts == []  # reading asks no model
     assert assistant.read("What is the price of tea in Kyoto?") is None  # refused before the model: nothing read
@@ -383,7 +383,7 @@ def test_a_short_question_found_only_faintly_is_answered_by_a_confident_span_alo
         faint = Assistant(assistant.retriever, llm, Settings(index=str(tmp_path / name), k=3, min_score=best + 0.01),
                           assistant.finder, reader=reader)
         answers[name], prompts[name] = faint.ask(question), llm.prompts
-    assert answers["sure"].text.startswith("3 May [1]") and prompts["sure"] == []
+    assert answers["sure"].text.startswith("On 3 May [1]") and prompts["sure"] == []
     assert answers["unsure"].refused and prompts["unsure"] == []
     assert answers["long"].refused and prompts["long"] == []
 
@@ -438,7 +438,7 @@ def test_a_who_question_is_answered_with_everyone_its_sentence_names_together(tm
     assert assistant.ask("Who voted against the harbour plan?").text.startswith("Ann Lee and Bo Kim [1]")
     assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
                           WordOverlap(retriever.term_weights), tagger, reader=FakeReader("1850", 0.9))
-    assert assistant.ask("When was the harbour plan voted against?").text.startswith("1850 [1]")
+    assert assistant.ask("When was the harbour plan voted against?").text.startswith("In 1850 [1]")
 
 
 def _quoted_readings(tmp_path: Path, found: str, asked: str, quote: str) -> list[str]:
@@ -471,9 +471,9 @@ def test_a_quoted_answer_that_names_no_one_thing_leaves_the_rules_readings(tmp_p
         assert "Where is it based?" in readings and not any("Calder" in reading for reading in readings), readings
 
 
-def test_a_number_is_answered_with_what_it_counts_or_measures(tmp_path: Path) -> None:
-    """The reader stops at "2.5 million": the answer says "2.5 million euros"; a when-question's year is left as
-    found."""
+def test_a_number_is_answered_with_what_it_counts_or_measures_and_a_time_with_its_preposition(tmp_path: Path) -> None:
+    """The reader stops at "2.5 million": the answer says "2.5 million euros"; a when-question's year comes with the
+    preposition before it ("in 2025")."""
     embedder = FakeEmbedder()
     build(tmp_path, embedder, {"aid": ("Blast aid",
                                        "The council set aside 2.5 million euros in emergency aid in 2025."),
@@ -487,4 +487,4 @@ def test_a_number_is_answered_with_what_it_counts_or_measures(tmp_path: Path) ->
         return assistant.ask(question).text
 
     assert ask("How much emergency aid did the council set aside?", "2.5 million").startswith("2.5 million euros [1]")
-    assert ask("When did the council set aside emergency aid?", "2025").startswith("2025 [1]")
+    assert ask("When did the council set aside emergency aid?", "2025").startswith("In 2025 [1]")

@@ -42,6 +42,7 @@ from rag.text import (
     Weights,
     content_words,
     coverage,
+    dateline_end,
     matched_terms,
     names_another,
     neutral_role,
@@ -163,8 +164,10 @@ class AnswerKinds:
         not how many), and a percentage question one that could be a percentage (`could_be_percentage`); any other
         typed question, a span that is not an entity of another kind (`span_kinds`: a who-question is not answered
         by "the Lenn Valley", a place). A span that is no entity at all fits ("a volunteer"): answers are often
-        phrases. Whatever the kind, a question asking for two or three things wants them all, and an age no bare
-        year (`gives_as_much_as_asked`). Otherwise always true for an untyped question, or when nothing types.
+        phrases. Whatever the kind, a question asking for two or three things wants them all, an age no bare year
+        (`gives_as_much_as_asked`), and no answer starts in a news article's dateline or byline (`dateline_end`:
+        "Reporter" is not the firm the workers were employed by). Otherwise always true for an untyped question, or
+        when nothing types.
 
         >>> from rag.models.entities import PhraseTagger
         >>> kinds = AnswerKinds(PhraseTagger({"fourth": "ORDINAL", "three": "CARDINAL", "Lenn Valley": "LOC"}))
@@ -176,8 +179,10 @@ class AnswerKinds:
         (False, True)
         >>> kinds.span_fits("Why?", sentence, 4, 10)
         True
+        >>> kinds.span_fits("Why?", "By Staff Reporter - A fire broke out.", 9, 17)
+        False
         """
-        if not gives_as_much_as_asked(question, sentence[start:end]):
+        if not gives_as_much_as_asked(question, sentence[start:end]) or start < dateline_end(sentence):
             return False
         checked = self.checked(question)
         if not checked:

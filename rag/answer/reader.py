@@ -25,7 +25,7 @@ from rag.answer.cite import Checked
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.hops import PREPOSITIONS, whole_name
 from rag.countries import DEMONYMS
-from rag.models.entities import wanted_kinds
+from rag.models.entities import TIMES, wanted_kinds
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
 from rag.text import MAGNITUDES, NUMBER_WORDS, STOP_WORDS, past_of, words
@@ -290,7 +290,7 @@ MEASURES = frozenset({
 """Words that say what a number counts or measures, besides regular plurals ("officers"): currencies, units, time
 spans, and the plurals without an "s"."""
 
-_COUNTED = re.compile(r"\s+(?P<word>per\s+cent|[a-z]+)\b")
+_COUNTED = re.compile(r"\s+(?:(?:extra|more|additional|new|further|other)\s+)?(?P<word>per\s+cent|[a-z]+)\b")
 _ENDS_IN_NUMBER = re.compile(rf"(?:\d|\b(?:{'|'.join((*NUMBER_WORDS, *MAGNITUDES))}))\W?$", re.IGNORECASE)
 _CURRENCY_SIGNS = "$£€¥"
 
@@ -308,6 +308,9 @@ def with_measure(question: str, sentence: str, start: int, end: int) -> tuple[in
     >>> start, end = with_measure("How many police were sacked?", sentence, 48, 50)
     >>> sentence[start:end]
     '14 officers'
+    >>> start, end = with_measure("How many lorries were added?", "It sent 40 extra lorries.", 8, 10)
+    >>> "It sent 40 extra lorries."[start:end]
+    '40 extra lorries'
     >>> with_measure("How many were sacked?", "Of those, 14 were sacked.", 10, 12)  # a verb follows
     (10, 12)
     >>> with_measure("When did sales rise?", "In 2019 sales rose.", 3, 7)  # not asked for an amount
@@ -330,9 +333,37 @@ def with_measure(question: str, sentence: str, start: int, end: int) -> tuple[in
     return start, end
 
 
+_TIME_WORD = re.compile(r"\b(?P<word>on|in|at|since|from|until|till|by|before|after|during|between)\s+(?:the\s+)?$",
+                        re.IGNORECASE)
+"""A preposition (and "the") right before a time: what it says of the time is part of the answer."""
+
+
+def with_time_word(question: str, sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The span `sentence[start:end]` of a time, taken back to the preposition before it, for a question asking
+    when (`wanted_kinds` is DATE and TIME): "since 2016" is not "2016", nor "by 2028" "2028", and "on April 30"
+    answers "When will the unit shut?" as a reporter would.
+
+    >>> sentence = "Voss has led the council since 2016 and will stand down in the spring."
+    >>> start, end = with_time_word("When did Voss take over?", sentence, 31, 35)
+    >>> sentence[start:end]
+    'since 2016'
+    >>> start, end = with_time_word("When will Voss stand down?", sentence, 63, 69)
+    >>> sentence[start:end]
+    'in the spring'
+    >>> with_time_word("Who leads the council?", sentence, 31, 35)  # not asked when
+    (31, 35)
+    """
+    if wanted_kinds(question) != TIMES:
+        return start, end
+    before = _TIME_WORD.search(sentence, 0, start)
+    return (before.start(), end) if before is not None else (start, end)
+
+
 def measured(question: str, reading: Reading, sentence: str) -> Reading:
-    """The reading (of `sentence`) with its span taken on to what the number counts or measures (`with_measure`)."""
+    """The reading (of `sentence`) with its span taken on to what a number counts or measures (`with_measure`) and
+    back to what the preposition before a time says of it (`with_time_word`)."""
     start, end = with_measure(question, sentence, reading.span.start, reading.span.end)
+    start, end = with_time_word(question, sentence, start, end)
     if (start, end) == (reading.span.start, reading.span.end):
         return reading
     return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
