@@ -333,7 +333,7 @@ def with_measure(question: str, sentence: str, start: int, end: int) -> tuple[in
     return start, end
 
 
-_TIME_WORD = re.compile(r"\b(?P<word>on|in|at|since|from|until|till|by|before|after|during|between)\s+(?:the\s+)?$",
+_TIME_WORD = re.compile(r"\b(?:on|in|at|since|from|until|till|by|before|after|during|between)\s+(?:the\s+)?$",
                         re.IGNORECASE)
 """A preposition (and "the") right before a time: what it says of the time is part of the answer."""
 
