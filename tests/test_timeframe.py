@@ -63,6 +63,7 @@ CASES = [
     ("What happened before the end of 2025?", "before the end of 2025", "", "2025-12-31"),
     ("Who won between March and May 2025?", "between March and May 2025", "2025-03-01", "2025-05-31"),
     ("What opened from 2024 to 2025?", "from 2024 to 2025", "2024-01-01", "2025-12-31"),
+    ("What changed between 2026 and 2025?", "between 2026 and 2025", "2025-01-01", "2026-12-31"),
     # A season or financial year: "2012-13" is no 13th month (it made `rag eval` stop on a SQuAD question).
     ("What was the total cost of attendance in 2012-13?", "in 2012-13", "2012-01-01", "2013-12-31"),
     ("What did the club win in 2024–25?", "in 2024–25", "2024-01-01", "2025-12-31"),
@@ -412,3 +413,15 @@ def test_who_holds_a_role_now_is_read_first_in_the_newest_dated_report(  # type:
     then = assistant.prompt("Who was chief executive when Harbour Lines was fined for late sailings?")
     assert then is not None
     assert then.passages[0].published == "2019-10-08", then.passages
+
+
+def test_a_range_across_the_new_year_starts_in_the_year_before() -> None:
+    # In December the latest September comes after the latest January: read alone they made an empty range, and
+    # `rag eval` stopped on "since 2026-09 is after until 2026-01".
+    december = datetime.date(2026, 12, 6)
+    reading = read_time("How much did Corvane spend on the drilling between September and January?", december)
+    _, period = period_filters(reading, None, december)
+    assert period is not None and (period.since, period.until) == ("2025-09-01", "2026-01-31")
+    reading = read_time("What happened between 14 September and 3 January?", december)
+    _, period = period_filters(reading, None, december)
+    assert period is not None and (period.since, period.until) == ("2025-09-14", "2026-01-03")

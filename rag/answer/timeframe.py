@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer.prompts import NO_DATED_ARTICLES, OUTSIDE_PERIOD
-from rag.records import MONTH_NAMES, Filters, Passage, Period, long_date
+from rag.records import MONTH_NAMES, Filters, Passage, Period, date_bound, long_date
 from rag.text import NUMBER_WORDS
 
 _MONTHS = tuple(name.lower() for name in MONTH_NAMES)
@@ -311,7 +311,13 @@ def _between(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
     first, last = _point(first_text, as_of), _point(last_text, as_of)
     if first is None or last is None:
         return None
-    return TimePhrase(since=first[0], until=last[1], absolute=True)
+    if date_bound(first[0]) > date_bound(last[1]) and not re.search(rf"\b{_YEAR}", first_text):
+        # "between September and January": the September before that January (a named month is the latest one,
+        # which here falls after the last point and made an empty range)
+        first = _point(f"{first_text} {int(date_bound(last[1])[:4]) - 1}", as_of) or first
+    since, until = min(first[0], last[0], key=date_bound), max(first[1], last[1], key=lambda bound: date_bound(
+        bound, last=True))  # "between 2026 and 2025" means the same two years
+    return TimePhrase(since=since, until=until, absolute=True)
 
 
 def _since(match: re.Match[str], as_of: datetime.date) -> TimePhrase | None:
