@@ -1,7 +1,7 @@
-"""Train the span reader (rag.models.span_reader) from SQuAD 2.0 articles, seeded, split by article.
+"""Train the span reader (rag.models.span_reader) from SQuAD 2.0 articles and news stories, seeded, split by article.
 
-    python -m tools.train_span_reader ../shared/eval/squad2-dev ../shared/eval/squad2-train-sample
-                                                                            # = make train-reader
+    python -m tools.train_span_reader ../shared/eval/squad2-dev ../shared/eval/squad2-train-sample \
+        tools/training_data/news --repeat news=3 --minutes 30                   # = make train-reader
 
 1. Every question is paired with sentences of the passage it was written against (split by `rag.text`, as the
    assistant splits them), read as the assistant reads them: the question, then "title | sentence".
@@ -12,8 +12,10 @@
      unanswerable questions were written against the passage to look answerable): no answer.
    "No answer" is the [CLS] token as start and end, as in SQuAD 2.0; the no-answer score is its start + end.
 2. Split by article, never by question: even-numbered squad2-dev articles (a000, a002, ...) and every article of
-   squad2-train-sample train it, except a000, a010, a020, a030, kept to calibrate; odd-numbered squad2-dev
-   articles are held out and only reported on.
+   squad2-train-sample and of the news written for training (tools/training_data/news, n101 ...) train it, except
+   a000, a010, a020, a030, kept to calibrate; odd-numbered squad2-dev articles are held out and only reported on
+   (so is the held-out news, tools/eval/news_heldout, if given). `--repeat news=3` teaches each of the 810 news
+   answers three times beside SQuAD's thousands.
 3. all-MiniLM-L6-v2's transformer plus a linear start/end output is fine-tuned with cross-entropy on the start and
    end tokens (AdamW, linear decay, seed 0), exported to ONNX and quantised to int8, then calibrated: Platt
    scaling of the best span's margin over the no-answer score, the label being "the span holds a gold answer".
