@@ -488,3 +488,19 @@ def test_a_number_is_answered_with_what_it_counts_or_measures_and_a_time_with_it
 
     assert ask("How much emergency aid did the council set aside?", "2.5 million").startswith("2.5 million euros [1]")
     assert ask("When did the council set aside emergency aid?", "2025").startswith("In 2025 [1]")
+
+
+def test_a_how_old_question_is_answered_with_the_age_not_the_year_old_noun(tmp_path: Path) -> None:
+    """News names people by their age ("the 52-year-old driver"); the reader's span "52-year-old" is narrowed to the
+    age (a question that does not ask how old keeps it: `rag.answer.reader.as_age`'s examples)."""
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, {"lorry": ("Bridge strike", "The lorry's driver, a 52-year-old from Halloway, was "
+                                         "arrested at the scene by motorway police.")})
+    retriever = Retriever.load(tmp_path, embedder)
+
+    def ask(question: str) -> str:
+        assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                              WordOverlap(retriever.term_weights), reader=FakeReader("52-year-old", 0.9))
+        return assistant.ask(question).text
+
+    assert ask("How old is the lorry's driver?").startswith("52 [1]")

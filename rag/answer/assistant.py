@@ -85,6 +85,7 @@ from rag.answer.reader import (
     Reading,
     SpanFinder,
     acted_on,
+    aged,
     claim_disagrees,
     confident,
     listed,
@@ -951,6 +952,8 @@ class Assistant:
         """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""
         assert reading is not None
         reading = self._whole_names(reading, plan.passages)
+        passage = plan.passages[reading.passage_index]
+        reading = aged(question, reading, passage.text[reading.sentence_start:reading.sentence_end])
         reading = _acted_on(question, reading, plan.passages)
         if _ASKS_WHO.match(question):
             reading = self._people_named_together(reading, plan.passages)

@@ -25,7 +25,7 @@ from rag.answer.cite import Checked
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.hops import PREPOSITIONS, whole_name
 from rag.countries import DEMONYMS
-from rag.models.entities import TIMES, wanted_kinds
+from rag.models.entities import TIMES, asks_age, wanted_kinds
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
 from rag.text import MAGNITUDES, NUMBER_WORDS, STOP_WORDS, past_of, words
@@ -357,6 +357,34 @@ def with_time_word(question: str, sentence: str, start: int, end: int) -> tuple[
         return start, end
     before = _TIME_WORD.search(sentence, 0, start)
     return (before.start(), end) if before is not None else (start, end)
+
+
+_YEARS_OLD = re.compile(r"\b(?P<age>\d{1,3})-year-old\b")
+
+
+def as_age(question: str, sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The span `sentence[start:end]` narrowed to the age it holds as "the 52-year-old", for a question asking how
+    old: news names people by their age that way, and "52-year-old" is no answer to "How old is the driver?".
+
+    >>> sentence = "The driver, a 52-year-old from Halloway, was arrested."
+    >>> start, end = as_age("How old is the driver?", sentence, 12, 25)
+    >>> sentence[start:end]
+    '52'
+    >>> as_age("Who was arrested?", sentence, 12, 25)  # not asked how old
+    (12, 25)
+    """
+    found = _YEARS_OLD.search(sentence, start, end) if asks_age(question) else None
+    return found.span("age") if found is not None else (start, end)
+
+
+def aged(question: str, reading: Reading, sentence: str) -> Reading:
+    """The reading (of `sentence`) with its span narrowed to the age it holds (`as_age`): applied after the span is
+    widened to whole names, as the tagger's DATE "52-year-old" would widen it back."""
+    start, end = as_age(question, sentence, reading.span.start, reading.span.end)
+    if (start, end) == (reading.span.start, reading.span.end):
+        return reading
+    return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
+                                                                 end=end))
 
 
 def measured(question: str, reading: Reading, sentence: str) -> Reading:

@@ -328,6 +328,15 @@ _SEVERAL = re.compile(r"\b(?:what|which|name)\s+(?:two|three|four|five)\b", re.I
 _LISTING = re.compile(r",|;|&|\band\b|\bor\b|\bas well as\b", re.IGNORECASE)
 
 
+def asks_age(question: str) -> bool:
+    """Whether the question asks how old someone or something is.
+
+    >>> asks_age("how old is the driver"), asks_age("When was the old bridge built?")
+    (True, False)
+    """
+    return _AGE.search(question) is not None
+
+
 def gives_as_much_as_asked(question: str, span: str) -> bool:
     """Whether a span gives as much as the question's form asks: "What two ways…?" wants two things named, not one
     ("deforestation and ecocide", not "deforestation"); "How old…?" an age, not a bare year (the year the bank
@@ -344,7 +353,7 @@ def gives_as_much_as_asked(question: str, span: str) -> bool:
     """
     if _SEVERAL.search(question) and not _LISTING.search(span):
         return False
-    return not (_AGE.search(question) and _BARE_YEAR.match(span))
+    return not (asks_age(question) and _BARE_YEAR.match(span))
 
 
 def span_kinds(checked: frozenset[str]) -> frozenset[str]:
