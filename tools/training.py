@@ -25,12 +25,15 @@ def split_of(article_id: str) -> str:
     """train / calibration / held-out, by article: even-numbered squad2-dev articles train (but the calibration
     ones), odd-numbered ones are held out and only reported on; squad2-train-sample articles (t000, ...) and the
     news written for training (n101, ...) train; the news written for reporting (h101, ..., tools/eval/news_heldout)
-    is held out.
+    is held out; the news dev set (d101, ..., tools/eval/news_dev), where rules and thresholds are fitted, is never
+    trained on.
 
     >>> split_of("t003"), split_of("a002"), split_of("a010"), split_of("a003"), split_of("n101"), split_of("h101")
     ('train', 'train', 'calibration', 'held-out', 'train', 'held-out')
+    >>> split_of("d101")
+    'calibration'
     """
-    if article_id in CALIBRATION_ARTICLES:
+    if article_id in CALIBRATION_ARTICLES or article_id.startswith("d"):
         return "calibration"
     if article_id.startswith("h"):
         return "held-out"
