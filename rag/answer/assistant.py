@@ -68,6 +68,7 @@ from rag.answer.hops import (
     renumbered,
     usable_bridge,
 )
+from rag.answer.leaders import head_reading
 from rag.answer.links import about, anchored_passages, linked, linked_passages
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
@@ -102,6 +103,7 @@ from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.entities import EntityTagger, load_tagger
 from rag.models.llm import LLM, load_llm, stream_in_line
+from rag.models.span_reader import Span
 from rag.records import (
     Answer,
     Citation,
@@ -879,10 +881,18 @@ class Assistant:
             return FirstHop(passages, stopped="no passage scores min_score")
         evidence = self.evidence(hops.first, passages)
         # The bridge must be a thing of the kind the first hop asks ("Where was Emmeline Pryce born?" is not
-        # answered by the "1984" of "(born 1984)": its second hop would ask about a year).
+        # answered by the "1984" of "(born 1984)": its second hop would ask about a year), read in a sentence about
+        # what the first hop names: "Mirela Voss is a film director." in her own article does not say which film
+        # she directed (sentence or title naming it, when any does).
+        about = _naming_sentences(hops.first, evidence, passages)
+
+        def fits(sentence: str, span: Span) -> bool:
+            return self.kinds.bridge_fits(hops.first, sentence, span.start, span.end)
+
         reading = read_evidence(reader, hops.first, evidence, passages,
-                                fits=lambda sentence, span: self.kinds.bridge_fits(hops.first, sentence, span.start,
-                                                                                   span.end))
+                                fits=lambda sentence, span: (not about or sentence in about) and fits(sentence, span))
+        if reading is None and about:  # no sentence naming it gives a span: any may, as before
+            reading = read_evidence(reader, hops.first, evidence, passages, fits=fits)
         if reading is None:
             return FirstHop(passages, evidence.answerable, stopped="reader found no span")
         sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
@@ -942,6 +952,7 @@ class Assistant:
         reading = read_evidence(reader, question, plan.evidence, plan.passages,
                                 fits=lambda sentence, span: self.kinds.span_fits(question, sentence, span.start,
                                                                                  span.end))
+        reading = head_reading(question, reading, plan.evidence, plan.passages, reader)
         if reading is None:
             return None
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
@@ -1072,6 +1083,22 @@ class Assistant:
 WEAK_FOLLOW_UP = 0.2
 """Evidence chance below which a follow-up's resolved readings are searched again with the previous question beside
 them (`Assistant._plan`): one more retrieval per reading, only for follow-ups their own words serve badly."""
+
+
+def _naming_sentences(question: str, evidence: Evidence, passages: Sequence[Passage]) -> set[str]:
+    """The evidence sentences that name one of the question's specific terms (`specific_terms`: its names and
+    numbers), in their own words or their passage's title; empty when the question names nothing or no sentence
+    does (then any sentence may answer)."""
+    named = specific_terms(question)
+    if not named or not evidence.ranked:
+        return set()
+    found = set()
+    for sentence in evidence.ranked[0]:
+        passage = passages[sentence.passage_index]
+        text = passage.text[sentence.start:sentence.end]
+        if named & (content_words(text) | content_words(passage.title)):
+            found.add(text)
+    return found
 
 
 def _plan_strength(plan: _Plan) -> tuple[bool, float]:

@@ -290,7 +290,8 @@ MEASURES = frozenset({
 """Words that say what a number counts or measures, besides regular plurals ("officers"): currencies, units, time
 spans, and the plurals without an "s"."""
 
-_COUNTED = re.compile(r"\s+(?:(?:extra|more|additional|new|further|other)\s+)?(?P<word>per\s+cent|[a-z]+)\b")
+_COUNTED = re.compile(r"\s+(?:(?:extra|more|additional|new|further|other|[a-z]+-[a-z]+)\s+)?"
+                      r"(?P<word>per\s+cent|[a-z]+)\b")
 _ENDS_IN_NUMBER = re.compile(rf"(?:\d|\b(?:{'|'.join((*NUMBER_WORDS, *MAGNITUDES))}))\W?$", re.IGNORECASE)
 _CURRENCY_SIGNS = "$£€¥"
 
@@ -315,6 +316,9 @@ def with_measure(question: str, sentence: str, start: int, end: int) -> tuple[in
     (10, 12)
     >>> with_measure("When did sales rise?", "In 2019 sales rose.", 3, 7)  # not asked for an amount
     (3, 7)
+    >>> start, end = with_measure("How many staff work there?", "It has 260 full-time staff.", 7, 10)
+    >>> "It has 260 full-time staff."[start:end]
+    '260 full-time staff'
     >>> sentence = "It cost $4 million dollars."
     >>> start, end = with_measure("How much did it cost?", sentence, 9, 18)
     >>> sentence[start:end]
@@ -338,10 +342,15 @@ _TIME_WORD = re.compile(r"\b(?:on|in|at|since|from|until|till|by|before|after|du
 """A preposition (and "the") right before a time: what it says of the time is part of the answer."""
 
 
+_ON_WEEKDAY = re.compile(r",?\s+on\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+"""The day a clock time is on, after it ("at 11:40 p.m. on Monday")."""
+
+
 def with_time_word(question: str, sentence: str, start: int, end: int) -> tuple[int, int]:
     """The span `sentence[start:end]` of a time, taken back to the preposition before it, for a question asking
     when (`wanted_kinds` is DATE and TIME): "since 2016" is not "2016", nor "by 2028" "2028", and "on April 30"
-    answers "When will the unit shut?" as a reporter would.
+    answers "When will the unit shut?" as a reporter would; a clock time is taken on to the day after it ("at 6
+    p.m. on Friday": a news report's times are of the days around it).
 
     >>> sentence = "Voss has led the council since 2016 and will stand down in the spring."
     >>> start, end = with_time_word("When did Voss take over?", sentence, 31, 35)
@@ -352,11 +361,18 @@ def with_time_word(question: str, sentence: str, start: int, end: int) -> tuple[
     'in the spring'
     >>> with_time_word("Who leads the council?", sentence, 31, 35)  # not asked when
     (31, 35)
+    >>> sentence = "The warning was issued at 6 p.m. on Friday, the forecaster said."
+    >>> start, end = with_time_word("When was the warning issued?", sentence, 26, 32)
+    >>> sentence[start:end]
+    'at 6 p.m. on Friday'
     """
     if wanted_kinds(question) != TIMES:
         return start, end
     before = _TIME_WORD.search(sentence, 0, start)
-    return (before.start(), end) if before is not None else (start, end)
+    if re.search(r"\d\s*(?:[ap]\.?m\.?|GMT|BST|CET|UTC|hours)$|\d[:.]\d\d$", sentence[start:end], re.IGNORECASE):
+        day = _ON_WEEKDAY.match(sentence, end)
+        end = day.end() if day is not None else end
+    return (before.start() if before is not None else start), end
 
 
 _YEARS_OLD = re.compile(r"\b(?P<age>\d{1,3})-year-old\b")
@@ -377,6 +393,31 @@ def as_age(question: str, sentence: str, start: int, end: int) -> tuple[int, int
     return found.span("age") if found is not None else (start, end)
 
 
+_RATE = re.compile(r"\s+(?:a|an|per|each)\s+(?:year|month|week|day|night|hour|minute|second|tonne|ton|litre|liter|"
+                   r"kilogram|kilo|barrel|share|head|person|passenger|household)\b")
+"""What an amount is counted per, after it ("31,400 pounds a year", "31 pounds a tonne")."""
+
+
+def with_rate(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The span `sentence[start:end]` of an amount (ending in a number or a unit, `MEASURES`) taken on to what it
+    is counted per: "31,400 pounds" is not the salary "31,400 pounds a year".
+
+    >>> sentence = "Junior doctors start on 31,400 pounds a year in Northmarch."
+    >>> start, end = with_rate(sentence, 24, 37)
+    >>> sentence[start:end]
+    '31,400 pounds a year'
+    >>> with_rate("It fell 3 percent a year ago.", 8, 17)  # "a year ago" is when, not per what
+    (8, 17)
+    """
+    last = sentence[start:end].rsplit(None, 1)[-1:] or [""]
+    if not (_ENDS_IN_NUMBER.search(sentence[start:end]) or last[0].lower().strip(".,") in MEASURES):
+        return start, end
+    rate = _RATE.match(sentence, end)
+    if rate is None or re.match(r"\s+(?:ago|earlier|later|before|after)\b", sentence[rate.end():]):
+        return start, end
+    return start, rate.end()
+
+
 def aged(question: str, reading: Reading, sentence: str) -> Reading:
     """The reading (of `sentence`) with its span narrowed to the age it holds (`as_age`): applied after the span is
     widened to whole names, as the tagger's DATE "52-year-old" would widen it back."""
@@ -389,8 +430,10 @@ def aged(question: str, reading: Reading, sentence: str) -> Reading:
 
 def measured(question: str, reading: Reading, sentence: str) -> Reading:
     """The reading (of `sentence`) with its span taken on to what a number counts or measures (`with_measure`) and
-    back to what the preposition before a time says of it (`with_time_word`)."""
+    what an amount is counted per (`with_rate`), and back to what the preposition before a time says of it
+    (`with_time_word`)."""
     start, end = with_measure(question, sentence, reading.span.start, reading.span.end)
+    start, end = with_rate(sentence, start, end)
     start, end = with_time_word(question, sentence, start, end)
     if (start, end) == (reading.span.start, reading.span.end):
         return reading

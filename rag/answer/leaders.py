@@ -1,0 +1,176 @@
+"""Who runs an organisation: "Who runs Corlan Health?" answered with the person a news report names by the title
+of its head ("Chief executive Martin Haldane apologised …").
+
+A report names several people with titles (a chair, a chief geologist, a union's branch chairman, a former chief
+executive) and asks nobody "who runs" it: the answer finder and the span reader, matching words, often pick the
+wrong one. A question asking who runs, heads or leads something (`led_thing`) is answered from the best evidence
+sentence that names a person right after the title of an organisation's head (`titled_head`), in a passage that
+names the organisation; the span the reader found stays when it already is such a person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answer.evidence import Evidence, Sentence
+from rag.answer.reader import Reading, SpanFinder
+from rag.models.span_reader import Span
+from rag.records import Passage
+
+_WHO_LEADS = re.compile(
+    r"^\s*who(?:\s+runs|\s+heads|\s+leads|\s+manages|\s+is\s+running|(?:'s|’s|\s+is)\s+in\s+charge\s+of|"
+    r"(?:'s|’s|\s+is)\s+(?:the\s+)?(?:boss|head|leader|chief)\s+(?:of|at))\s+(?P<thing>[^?]+?)\s*\??\s*$",
+    re.IGNORECASE)
+
+_HEAD_TITLE = re.compile(
+    r"\b(?P<title>(?i:chief\s+executive(?:\s+officer)?|CEO|managing\s+director|executive\s+director|"
+    r"director[- ]general|director|governor|president|general\s+secretary|secretary[- ]general|head\s*teacher|"
+    r"boss|leader))\s*,?\s+(?P<name>[A-Z][\w'’.-]+(?:\s+(?:(?:de|van|von|der|da|di|le|la)\s+)?[A-Z][\w'’-]+)+)")
+"""A head's title right before a person's name (two or more capitalised words), "chief executive Martin Haldane",
+"Governor Helen Markby", "its managing director, Oskar Lindqvist"."""
+
+_TOP_TITLES = frozenset({"chief executive", "chief executive officer", "ceo", "managing director", "director-general",
+                         "director general", "executive director", "governor", "headteacher", "head teacher"})
+"""The titles of the one who runs an organisation; the others (director, president, general secretary, boss,
+leader) often belong to someone beside it."""
+
+_NOT_THE_HEAD_NOW = re.compile(r"\b(?:former|then|previous|ex|outgoing|late|deputy|vice|assistant|interim|founding|"
+                               r"then\s+(?:led|run|headed|managed)\s+by)\W*$", re.IGNORECASE)
+"""Words before a title that make its holder not the one who runs the organisation now."""
+
+_JOINING = frozenset({"its", "the", "their", "his", "her", "and", "said", "by", "with", "as", "new", "whose", "to",
+                      "from", "acting", "company", "group", "firm", "trust", "authority", "operator", "club",
+                      "museum", "council", "chain", "bank", "union", "prison", "jail", "school", "party", "agency"})
+"""Lower-case words that may stand right before a head's title ("its chief executive", "the museum's director"):
+any other ("finance director", "branch chairman", "regional director") names the head of a part."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """A person named by the title of an organisation's head: `start:end` of the sentence is the name."""
+
+    start: int
+    end: int
+    title: str
+
+
+def led_thing(question: str) -> str:
+    """What a question asks who runs ("" when it asks no such thing): present tense only, as a question about
+    who led something once names its time and asks about another holder. The thing must be a name (capitalised,
+    or any word of a question typed all in lower case): "Who runs the most trains?" asks about no head.
+
+    >>> led_thing("Who runs Corlan Health?"), led_thing("who is the boss of the northmarch health trust")
+    ('Corlan Health', 'the northmarch health trust')
+    >>> led_thing("Who is in charge of the Kestrin Transit Authority?"), led_thing("Who heads Skyreach?")
+    ('the Kestrin Transit Authority', 'Skyreach')
+    >>> led_thing("Who was the head of the authority in 2018?"), led_thing("Who runs the most trains?")
+    ('', '')
+    """
+    match = _WHO_LEADS.match(question)
+    if match is None:
+        return ""
+    thing = match.group("thing")
+    named = any(word[:1].isupper() for word in thing.split()) or question == question.lower()
+    return thing if named else ""
+
+
+def titled_head(sentence: str, thing: str = "") -> Head | None:
+    """The first person `sentence` names right after the title of an organisation's head, unless the title is
+    someone else's: a former or deputy holder's ("then led by chief executive Moira Cuthbert"), the head of a part
+    ("finance director Ana Lee", "head of natural history"), or, given the `thing` asked about, the head of an
+    organisation named before the title that is not it ("Brenholt Holdings chief executive …").
+
+    >>> sentence = "Its chair, Derek Olusanya, and chief executive Martin Haldane apologised."
+    >>> head = titled_head(sentence)
+    >>> sentence[head.start:head.end], head.title
+    ('Martin Haldane', 'chief executive')
+    >>> titled_head("It ended after the trust, then led by chief executive Moira Cuthbert, agreed.") is None
+    True
+    >>> titled_head("The team was led by chief geologist Tomasz Wren and finance director Ana Lee.") is None
+    True
+    >>> titled_head("KTA chief executive Helena Vasquez apologised.", "the Kestrin Transit Authority").title
+    'chief executive'
+    >>> titled_head("Brenholt Holdings chief executive Ida Moss said so.", "Nordvale Sugar") is None
+    True
+    """
+    for match in _HEAD_TITLE.finditer(sentence):
+        before = sentence[:match.start()]
+        if _NOT_THE_HEAD_NOW.search(before):
+            continue
+        previous = re.search(r"([\w'’&.-]+)\W*$", before)
+        word = previous.group(1) if previous is not None else ""
+        possessive = word.lower().endswith(("'s", "’s"))
+        if word and word[:1].islower() and not possessive and word.lower() not in _JOINING:
+            continue
+        owner = re.search(r"(?:[A-Z][\w'’&.-]*\s+)*[A-Z][\w'’&.-]*\s*$", before)
+        named = [word for word in owner.group(0).split() if word.lower() not in _JOINING] if owner else []
+        if thing and named and not names_thing(" ".join(named), thing, any_word=True):
+            continue  # another organisation's head, named before the title
+        title = " ".join(match.group("title").lower().split())
+        return Head(match.start("name"), match.end("name"), title)
+    return None
+
+
+def names_thing(text: str, thing: str, any_word: bool = False) -> bool:
+    """Whether `text` names the organisation `thing` by the first of its capitalised words (with `any_word`, by
+    any of them), or by their initials ("KTA" for "the Kestrin Transit Authority"); a thing asked about without
+    capitals ("velbus") is named by its longer words.
+
+    >>> names_thing("KTA chief executive Helena Vasquez apologised.", "the Kestrin Transit Authority")
+    True
+    >>> names_thing("Velbus will run the line.", "velbus"), names_thing("The bank fell.", "Corlan Health")
+    (True, False)
+    >>> names_thing("Velbus runs buses in Velmora.", "the Civic Alliance group on Velmora city council")
+    False
+    >>> names_thing("Museum", "the Ardeval Museum of Natural History", any_word=True)
+    True
+    """
+    words = re.findall(r"[\w'’&-]+", thing)
+    capitals = [word for word in words if word[:1].isupper()] or [word for word in words if len(word) > 3]
+    if not capitals:
+        return False
+    # its first word: the name's own ("Civic" of "the Civic Alliance group on Velmora city council"), where the
+    # others may be a place the whole story is in
+    named = [word.lower() for word in capitals if word.lower() != "the"]
+    if any(re.search(rf"\b{re.escape(word)}\b", text.lower()) for word in named[:None if any_word else 1]):
+        return True
+    initials = "".join(word[0] for word in capitals if word[:1].isupper())
+    return len(initials) > 1 and re.search(rf"\b{re.escape(initials)}\b", text) is not None
+
+
+def head_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                 reader: SpanFinder) -> Reading | None:
+    """For a question asking who runs something (`led_thing`), the reading moved to the person named by a head's
+    title (`titled_head`) among the evidence sentences of the passages that name the thing: the strongest title
+    (`_TOP_TITLES` first: a union's general secretary quoted in a story about an orchestra is not who runs the
+    orchestra, its managing director is), the best-ranked sentence among equals. Kept when no sentence has one,
+    or when its own span already is a person named by a head's title. The moved span's chance is the reader's
+    for it when the reader finds it in that sentence, else the chance of the reading it replaces."""
+    thing = led_thing(question)
+    if not thing or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    if reading is not None:
+        own = titled_head(passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end], thing)
+        if own is not None and own.start <= reading.span.start < own.end:
+            return reading
+    best: tuple[int, int, Head, Sentence] | None = None
+    for rank, sentence in enumerate(evidence.ranked[0]):
+        passage = passages[sentence.passage_index]
+        head = titled_head(passage.text[sentence.start:sentence.end], thing)
+        if head is None or not names_thing(f"{passage.title}\n{passage.text}", thing):
+            continue
+        strength = 0 if head.title in _TOP_TITLES else 1
+        if best is None or (strength, rank) < best[:2]:
+            best = (strength, rank, head, sentence)
+    if best is None:
+        return reading
+    _, _, head, sentence = best
+    passage = passages[sentence.passage_index]
+    text = passage.text[sentence.start:sentence.end]
+    found = reader.read(question, passage.title, text)
+    chance = found.probability if found.start < head.end and head.start < found.end else (
+        reading.span.probability if reading is not None else 0.0)
+    span = Span(text[head.start:head.end], head.start, head.end, chance, found.margin, text)
+    return Reading(span, sentence.passage_index, sentence.start, sentence.end)

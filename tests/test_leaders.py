@@ -1,0 +1,83 @@
+"""Who runs an organisation (rag.answer.leaders): the rules alone, then the answer path with a fake reader that
+finds the wrong person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.answer.assistant import Assistant
+from rag.answer.evidence import WordOverlap
+from rag.answer.leaders import led_thing, names_thing, titled_head
+from rag.answer.retrieve import Retriever
+from rag.settings import Settings
+from tests.conftest import FakeEmbedder, ScriptedLLM
+from tests.test_assistant import build
+from tests.test_span_reader import FakeReader
+
+
+@pytest.mark.parametrize("question, thing", [
+    ("Who runs Corlan Health?", "Corlan Health"),
+    ("Who heads the Ardeval Museum of Natural History?", "the Ardeval Museum of Natural History"),
+    ("who's the boss of Loafton Bakeries", "Loafton Bakeries"),
+    ("who runs velbus", "velbus"),  # typed in lower case: still a name
+    ("Who is in charge of the Kestrin Transit Authority?", "the Kestrin Transit Authority"),
+    ("Who was the head of the authority in 2018?", ""),  # another time, maybe another holder
+    ("Who runs the most trains?", ""),  # no name: runs is not heads here
+    ("Who chairs Corlan Health?", ""),  # a chair is asked for by its own word
+])
+def test_a_question_asking_who_runs_names_the_thing(question: str, thing: str) -> None:
+    assert led_thing(question) == thing
+
+
+@pytest.mark.parametrize("sentence, thing, name", [
+    ("Chief executive Martin Haldane apologised to customers.", "Corlan Health", "Martin Haldane"),
+    ("Its managing director, Carla Weisz, said the firm was cooperating.", "Grenfeld Reisen", "Carla Weisz"),
+    ("Museum director Odile Fenwick said the purchase was funded.", "the Ardeval Museum", "Odile Fenwick"),
+    ("The orchestra's managing director Ilse Farran said so.", "the National Orchestra", "Ilse Farran"),
+    # someone else's head, or not the head now
+    ("Its chair, Derek Olusanya, noted the profit.", "Corlan Health", None),
+    ("It ended after the trust, then led by chief executive Moira Cuthbert, agreed.", "Northmarch Trust", None),
+    ("The former chief executive Ann Roe left in 2019.", "Corlan Health", None),
+    ("The find was made by chief geologist Tomasz Wren.", "Corvane Resources", None),
+    ("Finance director Ana Lee resigned.", "Lumetric", None),
+    ("Brenholt Holdings chief executive Ida Moss said so.", "Nordvale Sugar", None),
+    ("Hollisford & Crane's head of natural history, Tobias Wren, said so.", "the Ardeval Museum", None),
+])
+def test_a_head_is_a_person_named_by_the_title_of_who_runs_the_thing(sentence: str, thing: str,
+                                                                     name: str | None) -> None:
+    head = titled_head(sentence, thing)
+    assert (sentence[head.start:head.end] if head is not None else None) == name
+
+
+def test_an_organisation_is_named_by_its_own_word_or_initials() -> None:
+    assert names_thing("KTA chief executive Helena Vasquez apologised.", "the Kestrin Transit Authority")
+    assert not names_thing("Velbus runs the buses in Velmora.", "the Civic Alliance group on Velmora city council")
+
+
+ARTICLES = {
+    "corlan": ("Corlan Health fined 2.3 million pounds over expired medicines",
+               "Pharmacy chain Corlan Health was fined 2.3 million pounds on Tuesday. Corlan Health's chair, Derek "
+               "Olusanya, said the board that runs it regretted the failings. Chief executive Martin Haldane "
+               "apologised to customers and blamed a software update."),
+    "union": ("Orchestra cancels tour",
+              "The Arventa orchestra cancelled its tour. The players' union's general secretary, Bettina Kroll, "
+              "said musicians would lose pay."),
+}
+
+
+def ask(tmp_path: Path, question: str, found: str) -> str:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, ARTICLES)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), reader=FakeReader(found, 0.9))
+    return assistant.ask(question).text
+
+
+def test_who_runs_is_answered_with_the_chief_executive_not_the_chair_the_reader_found(tmp_path: Path) -> None:
+    assert ask(tmp_path, "Who runs Corlan Health?", "Derek Olusanya").startswith("Martin Haldane [1]")
+    # a question that does not ask who runs keeps the reader's span
+    assert ask(tmp_path, "Who said the board regretted the failings?", "Derek Olusanya").startswith(
+        "Derek Olusanya [1]")
