@@ -93,6 +93,7 @@ from rag.answer.reader import (
     measured,
     named_together,
     read_evidence,
+    respanned,
     span_answer,
     span_text,
     widened,
@@ -1230,9 +1231,7 @@ def _acted_on(question: str, reading: Reading, passages: Sequence[Passage]) -> R
     moved = acted_on(question, sentence, reading.span.start, reading.span.end)
     if moved is None:
         return reading
-    start, end = moved
-    return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
-                                                                  end=end))
+    return respanned(reading, sentence, *moved)
 
 
 def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],

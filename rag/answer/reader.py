@@ -73,6 +73,20 @@ class Found:
         return self.passage.text[self.reading.sentence_start:self.reading.sentence_end]
 
 
+def respanned(reading: Reading, sentence: str, start: int, end: int) -> Reading:
+    """The reading with its span moved to `sentence[start:end]` (`sentence`: the one it was read in), the same
+    reading when nothing moved.
+
+    >>> reading = Reading(Span("52-year-old", 2, 13, 0.6, 1.0), 0, 0, 20)
+    >>> respanned(reading, "A 52-year-old driver", 2, 4).span.text
+    '52'
+    """
+    if (start, end) == (reading.span.start, reading.span.end):
+        return reading
+    return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
+                                                                 end=end))
+
+
 NOUN_REACH = 6
 """Evidence sentences searched, best first, for one naming a thing by the noun a which-question asks for, when
 none of the `READ_SENTENCES` best does (`read_evidence`)."""
@@ -273,10 +287,7 @@ def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -
         if len(last) < 2 or last[1].lower() not in STOP_WORDS | PREPOSITIONS:
             break
         end = max(len(last[0].rstrip()), reading.span.end)
-    if (start, end) == (reading.span.start, reading.span.end):
-        return reading
-    return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
-                                                                 end=end))
+    return respanned(reading, sentence, start, end)
 
 
 MEASURES = frozenset({
@@ -422,10 +433,7 @@ def aged(question: str, reading: Reading, sentence: str) -> Reading:
     """The reading (of `sentence`) with its span narrowed to the age it holds (`as_age`): applied after the span is
     widened to whole names, as the tagger's DATE "52-year-old" would widen it back."""
     start, end = as_age(question, sentence, reading.span.start, reading.span.end)
-    if (start, end) == (reading.span.start, reading.span.end):
-        return reading
-    return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
-                                                                 end=end))
+    return respanned(reading, sentence, start, end)
 
 
 def measured(question: str, reading: Reading, sentence: str) -> Reading:
@@ -435,10 +443,7 @@ def measured(question: str, reading: Reading, sentence: str) -> Reading:
     start, end = with_measure(question, sentence, reading.span.start, reading.span.end)
     start, end = with_rate(sentence, start, end)
     start, end = with_time_word(question, sentence, start, end)
-    if (start, end) == (reading.span.start, reading.span.end):
-        return reading
-    return dataclasses.replace(reading, span=dataclasses.replace(reading.span, text=sentence[start:end], start=start,
-                                                                 end=end))
+    return respanned(reading, sentence, start, end)
 
 
 _NAME_JOINER = re.compile(r"\s*(?:,\s*and|,|and|&)\s*")
