@@ -523,6 +523,9 @@ def split_sentences(text: str) -> list[Span]:
     ['Dr. Ames arrived.', 'She spoke!', 'New paragraph here.']
     >>> [s.paragraph_start for s in split_sentences(text)]
     [True, False, True]
+    >>> text = "The warning came at 6 p.m. on Friday. Roofs fell."  # a stop before a lower-case word ends nothing
+    >>> [text[s.start:s.end] for s in split_sentences(text)]
+    ['The warning came at 6 p.m. on Friday.', 'Roofs fell.']
     """
     spans: list[Span] = []
     paragraph_start = 0
@@ -539,7 +542,7 @@ def split_sentences(text: str) -> list[Span]:
 def _sentences_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
-        if _is_abbreviation(text, cursor, match.start()):
+        if _is_abbreviation(text, cursor, match.start()) or _goes_on(text, match):
             continue
         yield from _trimmed(text, cursor, match.end())
         cursor = match.end()
@@ -554,6 +557,16 @@ def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
         word_start -= 1
     word = text[word_start:dot].lstrip("(\"'")
     return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
+
+
+def _goes_on(text: str, end: re.Match[str]) -> bool:
+    """Whether a full stop is followed by a lower-case word, which goes on with the sentence: a stop that ends a
+    time ("at 6 p.m. on Friday") or an abbreviation not listed; a sentence starts with a capital, a figure or a
+    quote mark."""
+    if end.group() != ".":
+        return False
+    following = re.match(r"\s+(\S)", text[end.end():end.end() + 8])
+    return following is not None and following.group(1).islower()
 
 
 def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.answer.ages import age_reading
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
 from rag.answer.comparisons import ComparisonPlan, comparison_plan, comparison_text, countries_said, measure
 from rag.answer.conversation import (
@@ -82,11 +83,13 @@ from rag.answer.prompts import (
     strip_markers,
 )
 from rag.answer.reader import (
+    CLOCK_TIME,
     Found,
     Reading,
     SpanFinder,
     acted_on,
     aged,
+    asks_clock_time,
     claim_disagrees,
     confident,
     listed,
@@ -950,10 +953,18 @@ class Assistant:
         if reader is None or (plan.period is not None and plan.period.latest):
             return None
         question = plan.query.text
-        reading = read_evidence(reader, question, plan.evidence, plan.passages,
-                                fits=lambda sentence, span: self.kinds.span_fits(question, sentence, span.start,
-                                                                                 span.end))
+
+        def fits(sentence: str, span: Span) -> bool:
+            return self.kinds.span_fits(question, sentence, span.start, span.end)
+
+        reading = None
+        if asks_clock_time(question):  # a time of day when one is read ("about 10:40 p.m.", not "on Sunday night")
+            reading = read_evidence(reader, question, plan.evidence, plan.passages,
+                                    fits=lambda sentence, span: fits(sentence, span) and CLOCK_TIME.search(
+                                        sentence, span.start, span.end) is not None)
+        reading = reading or read_evidence(reader, question, plan.evidence, plan.passages, fits=fits)
         reading = head_reading(question, reading, plan.evidence, plan.passages, reader)
+        reading = age_reading(question, reading, plan.evidence, plan.passages, reader)
         if reading is None:
             return None
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".

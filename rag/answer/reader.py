@@ -46,12 +46,15 @@ class SpanFinder(Protocol):
 @dataclass(frozen=True)
 class Reading:
     """The span the reader chose among the evidence sentences: in passage `passage_index`, whose sentence is at
-    `sentence_start:sentence_end` of the passage's text; the span's own offsets are within that sentence."""
+    `sentence_start:sentence_end` of the passage's text; the span's own offsets are within that sentence. `ruled`:
+    a rule chose it from the text's own form (`rag.answer.ages`), and it is answered with whatever the reader's
+    chance for it."""
 
     span: Span
     passage_index: int
     sentence_start: int
     sentence_end: int
+    ruled: bool = False
 
     @property
     def passage_span(self) -> tuple[int, int]:
@@ -348,13 +351,35 @@ def with_measure(question: str, sentence: str, start: int, end: int) -> tuple[in
     return start, end
 
 
+_CLOCK_QUESTION = re.compile(r"\bwhat\s+time\b(?!\s+of\s+(?:the\s+)?(?:year|day|month|season|week|life)\b)",
+                             re.IGNORECASE)
+
+
+def asks_clock_time(question: str) -> bool:
+    """Whether a question asks for a time of day ("What time did the lorry hit the bridge?"): answered by a clock
+    time (`CLOCK_TIME`) when the evidence read has one, not by "on Sunday night".
+
+    >>> asks_clock_time("What time did the lorry hit the bridge?"), asks_clock_time("What time of year is it?")
+    (True, False)
+    """
+    return _CLOCK_QUESTION.search(question) is not None
+
+
 _TIME_WORD = re.compile(r"\b(?:on|in|at|since|from|until|till|by|before|after|during|between)\s+(?:the\s+)?$",
                         re.IGNORECASE)
 """A preposition (and "the") right before a time: what it says of the time is part of the answer."""
 
 
-_ON_WEEKDAY = re.compile(r",?\s+on\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_WEEKDAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_ON_WEEKDAY = re.compile(rf",?\s+on\s+{_WEEKDAYS}\b")
 """The day a clock time is on, after it ("at 11:40 p.m. on Monday")."""
+
+_WEEKDAY_BEFORE = re.compile(rf"\b(?:on\s+)?{_WEEKDAYS}(?:\s+(?:morning|afternoon|evening|night))?,?\s+$")
+"""The day a clock time is on, before it ("on Sunday at 2 p.m.", "Friday morning at 9")."""
+
+CLOCK_TIME = re.compile(r"\d\s*[ap]\.?m\b\.?|\d\s*(?:GMT|BST|CET|UTC)\b|\b\d{4}\s*hours\b|\b\d{1,2}:\d\d\b|"
+                        r"\b(?:noon|midday|midnight)\b|\bo'clock\b", re.IGNORECASE)
+"""A time of day: "6 p.m.", "10:40", "5.40 a.m.", "1800 GMT", "midnight" (not "72 hours", nor "11.40 euros")."""
 
 
 def with_time_word(question: str, sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -376,13 +401,21 @@ def with_time_word(question: str, sentence: str, start: int, end: int) -> tuple[
     >>> start, end = with_time_word("When was the warning issued?", sentence, 26, 32)
     >>> sentence[start:end]
     'at 6 p.m. on Friday'
+    >>> sentence = "The final round is scheduled for Sunday at 2 p.m."
+    >>> start, end = with_time_word("When does the final round start?", sentence, 43, 49)
+    >>> sentence[start:end]
+    'Sunday at 2 p.m.'
     """
     if wanted_kinds(question) != TIMES:
         return start, end
     before = _TIME_WORD.search(sentence, 0, start)
-    if re.search(r"\d\s*(?:[ap]\.?m\.?|GMT|BST|CET|UTC|hours)$|\d[:.]\d\d$", sentence[start:end], re.IGNORECASE):
+    if CLOCK_TIME.search(sentence, start, end):
         day = _ON_WEEKDAY.match(sentence, end)
         end = day.end() if day is not None else end
+        # "at" opens the span: a day before it ("Sunday at 2 p.m.") opens it instead
+        weekday = _WEEKDAY_BEFORE.search(sentence, 0, before.start() if before is not None else start)
+        if weekday is not None and day is None:
+            return weekday.start(), end
     return (before.start() if before is not None else start), end
 
 
@@ -528,8 +561,8 @@ def span_answer(reading: Reading, passages: Sequence[Passage], evidence: Evidenc
 
 
 def confident(reading: Reading | None, threshold: float = SPAN_ANSWER_THRESHOLD) -> bool:
-    """Whether the reader is sure enough of its span to answer with it alone."""
-    return reading is not None and reading.span.probability >= threshold
+    """Whether the reader is sure enough of its span to answer with it alone (a rule's reading always is)."""
+    return reading is not None and (reading.ruled or reading.span.probability >= threshold)
 
 
 def claim_disagrees(answer_text: str, reading: Reading | None, threshold: float = SPAN_CHECK_THRESHOLD) -> bool:
