@@ -458,6 +458,9 @@ class Assistant:
                 and quote_misses_follow_up(question, *history[-1], " ".join(_quotes(final)))):
             # A follow-up's quote that holds nothing it newly asks about answers the previous turn again.
             final = self._refusal(question, text.strip(), query.search_text)
+        if not shown and not repeated and not history and not final.refused:
+            # Whether to answer was decided on the best sentence; which sentence to quote, by the reader.
+            final = self._likeliest_quote(final, evidence, passages)
         finished = self._finished(final, plan, opened)
         if shown and finished.text.startswith(streamed) and finished.text != streamed:
             # What the answer says beyond the streamed sentences (a part said missing, the sentence linking the
@@ -633,6 +636,35 @@ class Assistant:
         if len(evidence.parts) > 1:  # a part neither the model's answer nor the quotes answer is said missing
             checked = _with_missing_parts(checked, evidence, passages, self.finder, self.kinds)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
+
+    def _likeliest_quote(self, quoted: Answer, evidence: Evidence, passages: Sequence[Passage]) -> Answer:
+        """A quoted answer to a one-part question quoting, instead of the best evidence sentence, the one among the
+        best `QUOTE_REACH` in which the reader finds the likeliest answer of the kind asked for: a news story's
+        opening sentence holds most of a question's words and ranks first, while the detail asked about ("What was
+        the margin of the vote?": "by 31 votes to 24") is further down (docs/quality.md). The same answer when
+        there is no reader, the best sentence is the likeliest, or the other cannot be quoted."""
+        reader, question = self.reader, quoted.question
+        if (reader is None or len(evidence.parts) != 1 or not evidence.ranked[0]
+                or not quoted.text.startswith(QUOTED_OPENING)):
+            return quoted
+        ranked = evidence.ranked[0]
+        chances: list[float] = []
+        for sentence in ranked[:QUOTE_REACH]:
+            passage = passages[sentence.passage_index]
+            text = passage.text[sentence.start:sentence.end]
+            span = reader.read(question, passage.title, text)
+            fits = (bool(span.text.strip()) and self.kinds.span_fits(question, text, span.start, span.end)
+                    and self.kinds.fits(question, text))
+            chances.append(span.probability if fits else -1.0)
+        likeliest = max(range(len(chances)), key=lambda index: (chances[index], -index))
+        if likeliest == 0 or chances[likeliest] < 0:
+            return quoted
+        reordered = (ranked[likeliest], *ranked[:likeliest], *ranked[likeliest + 1:])
+        requoted = quoted_answer(dataclasses.replace(evidence, ranked=(reordered,)), passages, self.finder,
+                                 self.kinds)
+        if not requoted.supported:
+            return quoted
+        return dataclasses.replace(quoted, text=requoted.text, citations=requoted.citations)
 
     def _reads_an_answer(self, question: str, quoted: Answer | Checked) -> bool:
         """Whether the span reader finds an answer to `question` at least `quote_refusal` likely in a sentence the
@@ -1287,6 +1319,10 @@ def _same_name(first: str, second: str) -> bool:
     """
     first_words, second_words = content_words(first), content_words(second)
     return bool(first_words) and bool(second_words) and (first_words <= second_words or second_words <= first_words)
+
+QUOTE_REACH = 5
+"""Evidence sentences, best first, among which a quoted answer quotes the one the reader finds likeliest to answer
+(`Assistant._likeliest_quote`)."""
 
 LEAD_SENTENCES = 3
 """A comparison part's evidence sentences searched for the value compared (`Assistant._lead_value`): a lead says

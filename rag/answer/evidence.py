@@ -27,12 +27,14 @@ from rag.models.answer_finder import Candidate
 from rag.models.entities import (
     NUMBERS,
     PERCENTAGES,
+    TIMES,
     Entity,
     EntityTagger,
     checked_kinds,
     could_be_percentage,
     counts_as_number,
     gives_as_much_as_asked,
+    says_when,
     span_kinds,
     wanted_kinds,
 )
@@ -161,7 +163,8 @@ class AnswerKinds:
         """Whether the span `sentence[start:end]` can be the answer of the kind `question` asks for, as the tagger
         reads the sentence: a question asking for a number (how many, how much, what percentage, how long) wants a
         digit or a number that is not an ordinal ("The fourth festival drew 41,500 visitors": "fourth" says which,
-        not how many), and a percentage question one that could be a percentage (`could_be_percentage`); any other
+        not how many), a percentage question one that could be a percentage (`could_be_percentage`), a
+        when-question a point in time, not a bare length of time (`says_when`: "last 48 hours"); any other
         typed question, a span that is not an entity of another kind (`span_kinds`: a who-question is not answered
         by "the Lenn Valley", a place). A span that is no entity at all fits ("a volunteer"): answers are often
         phrases. Whatever the kind, a question asking for two or three things wants them all, an age no bare year
@@ -192,6 +195,8 @@ class AnswerKinds:
         wanted = self.wanted(question)
         if wanted == PERCENTAGES and not could_be_percentage(sentence[start:end]):
             return False  # "What percentage … was Jewish in 1897?" is not answered by the count "219,000"
+        if wanted == TIMES and not says_when(sentence, start, end):
+            return False  # "When did officers last strike?" is not answered by the strike's "48 hours"
         if "CARDINAL" in wanted:
             return (any(character.isdigit() for character in sentence[start:end])
                     or bool(overlapping & (NUMBERS - {"ORDINAL"})))

@@ -308,6 +308,31 @@ _PERCENT_WORDS = re.compile(r"%|\bper\s*cent\b|\bpercent", re.IGNORECASE)
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
+_DURATION = re.compile(rf"^\W*(?:(?:about|around|nearly|almost|roughly|up\s+to|more\s+than|at\s+least|some)\s+)?"
+                       rf"(?:\d[\d,.]*|a|an|{'|'.join(NUMBER_WORDS)})[\s-]+(?:and\s+a\s+half\s+)?"
+                       r"(?:seconds?|minutes?|hours?|days?|weeks?|fortnights?|months?|years?|decades?)\W*$",
+                       re.IGNORECASE)
+_WHEN_OF_DURATION = re.compile(r"\b(?:in|within|after|by|over|inside|under)\s+(?:the\s+)?(?:next|past|last|first)?\s*$",
+                               re.IGNORECASE)
+
+
+def says_when(sentence: str, start: int, end: int) -> bool:
+    """Whether a span of `sentence` can say when something happened: not a bare length of time ("is due to last
+    48 hours" says how long), unless a word around it makes it a point in time ("within 10 days", "two weeks
+    ago").
+
+    >>> sentence = "The strike began at 7 a.m. and is due to last 48 hours; a vote comes within 10 days."
+    >>> says_when(sentence, 46, 54), says_when(sentence, 76, 83), says_when(sentence, 20, 26)
+    (False, True, True)
+    >>> says_when("It closed two weeks ago.", 10, 19)
+    True
+    """
+    if not _DURATION.match(sentence[start:end]):
+        return True
+    return (_WHEN_OF_DURATION.search(sentence, 0, start) is not None
+            or re.match(r"\s+(?:ago|earlier|later|before|after|on)\b", sentence[end:]) is not None)
+
+
 def could_be_percentage(span: str) -> bool:
     """Whether a span can answer "what percentage": it says "%" or "percent", or its figures are at most 100 (a
     bare "34" often is the answer; "219,000", the count beside it, is not).
