@@ -146,8 +146,10 @@ def head_reading(question: str, reading: Reading | None, evidence: Evidence, pas
     title (`titled_head`) among the evidence sentences of the passages that name the thing: the strongest title
     (`_TOP_TITLES` first: a union's general secretary quoted in a story about an orchestra is not who runs the
     orchestra, its managing director is), the best-ranked sentence among equals. Kept when no sentence has one,
-    or when its own span already is a person named by a head's title. The moved span's chance is the reader's
-    for it when the reader finds it in that sentence, else the chance of the reading it replaces."""
+    or when its own span already is a person named by a head's title. The moved reading is a rule's
+    (`Reading.ruled`: answered with, however unsure the reader is of it; "who runs velbus" was refused when the
+    reader gave its head 0.2); its chance is the reader's for it when the reader finds it in that sentence, else
+    the chance of the reading it replaces."""
     thing = led_thing(question)
     if not thing or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
@@ -173,4 +175,4 @@ def head_reading(question: str, reading: Reading | None, evidence: Evidence, pas
     chance = found.probability if found.start < head.end and head.start < found.end else (
         reading.span.probability if reading is not None else 0.0)
     span = Span(text[head.start:head.end], head.start, head.end, chance, found.margin, text)
-    return Reading(span, sentence.passage_index, sentence.start, sentence.end)
+    return Reading(span, sentence.passage_index, sentence.start, sentence.end, ruled=True)

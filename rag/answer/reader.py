@@ -47,8 +47,8 @@ class SpanFinder(Protocol):
 class Reading:
     """The span the reader chose among the evidence sentences: in passage `passage_index`, whose sentence is at
     `sentence_start:sentence_end` of the passage's text; the span's own offsets are within that sentence. `ruled`:
-    a rule chose it from the text's own form (`rag.answer.ages`), and it is answered with whatever the reader's
-    chance for it."""
+    a rule chose it from the text's own form (`rag.answer.ages`, `rag.answer.leaders`), and it is answered with
+    whatever the reader's chance for it."""
 
     span: Span
     passage_index: int
