@@ -346,6 +346,10 @@ def base_of(participle: str) -> str:
     return _BASE_OF.get(participle, participle)
 
 
+HEAD_VERBS = ("runs", "heads", "leads", "manages")
+"""The verbs of "who runs X?": who is at the head of something now (`rag.answer.leaders` answers with the head a
+title names, `rag.answer.timeframe` with the newest report naming one): one list for both."""
+
 _ROLE_NOUNS = {
     **dict.fromkeys(("spokesman", "spokeswoman", "spokesperson", "spokesmen", "spokeswomen", "spokespeople"),
                     ("speak",)),

@@ -18,9 +18,10 @@ from rag.answer.evidence import Evidence, Sentence
 from rag.answer.reader import Reading, SpanFinder
 from rag.models.span_reader import Span
 from rag.records import Passage
+from rag.text import HEAD_VERBS
 
 _WHO_LEADS = re.compile(
-    r"^\s*who(?:\s+runs|\s+heads|\s+leads|\s+manages|\s+is\s+running|(?:'s|’s|\s+is)\s+in\s+charge\s+of|"
+    rf"^\s*who(?:\s+(?:{'|'.join(HEAD_VERBS)})|\s+is\s+running|(?:'s|’s|\s+is)\s+in\s+charge\s+of|"
     r"(?:'s|’s|\s+is)\s+(?:the\s+)?(?:boss|head|leader|chief)\s+(?:of|at))\s+(?P<thing>[^?]+?)\s*\??\s*$",
     re.IGNORECASE)
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from rag.answer.prompts import NO_DATED_ARTICLES, OUTSIDE_PERIOD
 from rag.records import MONTH_NAMES, Filters, Passage, Period, date_bound, long_date
-from rag.text import NUMBER_WORDS
+from rag.text import HEAD_VERBS, NUMBER_WORDS
 
 _MONTHS = tuple(name.lower() for name in MONTH_NAMES)
 _MONTH = (
@@ -147,8 +147,8 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
     return dataclasses.replace(reading, phrase=phrase, latest=latest, as_of=as_of.isoformat())
 
 
-_WHO_NOW = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+are)\s+(?:the\s+|now\s+)?\S|^\s*who\s+(?:runs|leads|heads|chairs|owns|"
-                      r"manages|coaches|captains|speaks\s+for)\b", re.IGNORECASE)
+_WHO_NOW = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+are)\s+(?:the\s+|now\s+)?\S|^\s*who\s+"
+                      rf"(?:{'|'.join(HEAD_VERBS)}|chairs|owns|coaches|captains|speaks\s+for)\b", re.IGNORECASE)
 
 
 def asks_who_now(question: str) -> bool:
