@@ -539,12 +539,17 @@ class Assistant:
                                                                            f"{hits[0].passage.text}")
         if not hits or (faint and not stands_out(hits, asked_words) and not named):
             return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period, outside)
-        evidence, missing = self._answered_parts(asked_words, passages)
-        if period is not None and period.latest:
-            evidence = _newest_evidence(evidence, passages)
-        elif period is None and asks_who_now(asked_words):  # the chief executive now, not the one of 2019
-            evidence = _newest_evidence(evidence, passages, dated_only=True)
+        evidence, missing = self._dated_evidence(asked_words, passages, period)
         checked_words = " ".join(evidence.parts) if missing else asked_words
+        if not missing and _misses_what_is_asked(checked_words, evidence, passages):
+            # The best sentences are another story's ("When will union members vote on strike action over the
+            # Copperfox closure?": a sugar factory's union ballot) while a retrieved story names what is asked:
+            # the evidence is that story's. Refused as before when none does.
+            on_topic = _on_topic_passages(checked_words, passages)
+            if on_topic and len(on_topic) < len(passages):
+                hits = [hit for hit in hits if hit.passage in on_topic]
+                passages = [hit.passage for hit in hits]
+                evidence, missing = self._dated_evidence(asked_words, passages, period)
         if (evidence.answerable < self.settings.refusal_threshold
                 or _misses_what_is_asked(checked_words, evidence, passages)):
             return _Plan(query, passages, evidence, [], None, hits, period, outside)
@@ -554,6 +559,17 @@ class Assistant:
         prompt = fit_passages(query.search_text, excerpts, history, llm.chat, budget, llm.count_tokens)
         shown = [passages[index] for index in sources[:len(prompt.passages)]]
         return _Plan(query, passages, evidence, shown, prompt, hits, period, outside, missing, faint=faint)
+
+    def _dated_evidence(self, question: str, passages: Sequence[Passage],
+                        period: Period | None) -> tuple[Evidence, tuple[str, ...]]:
+        """`_answered_parts`, the newest report's sentences first for a question about the latest, or about who
+        holds a role now (the chief executive now, not the one of 2019)."""
+        evidence, missing = self._answered_parts(question, passages)
+        if period is not None and period.latest:
+            evidence = _newest_evidence(evidence, passages)
+        elif period is None and asks_who_now(question):
+            evidence = _newest_evidence(evidence, passages, dated_only=True)
+        return evidence, missing
 
     def _answered_parts(self, question: str, passages: Sequence[Passage]) -> tuple[Evidence, tuple[str, ...]]:
         """The evidence for a question, and the parts of a two-part question the passages do not answer when
@@ -1346,6 +1362,15 @@ def _misses_what_is_asked(asked: str, evidence: Evidence, passages: Sequence[Pas
     articles = {passages[sentence.passage_index].article_id for sentence in evidence.best}
     own = [passage for passage in passages if passage.article_id in articles]
     return bool(articles) and off_topic(asked, linked_passages(asked, own, passages))
+
+
+def _on_topic_passages(asked: str, passages: Sequence[Passage]) -> set[Passage]:
+    """The passages of the retrieved articles that do not miss what the question pins down (`off_topic`, each
+    article read as a whole, with what links it to the others)."""
+    articles = {passage.article_id for passage in passages}
+    on_topic = {article for article in articles if not off_topic(asked, linked_passages(
+        asked, [passage for passage in passages if passage.article_id == article], passages))}
+    return {passage for passage in passages if passage.article_id in on_topic}
 
 
 def _chosen(evidence: Evidence) -> list[tuple[int, int, int]]:
