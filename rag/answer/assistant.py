@@ -658,12 +658,10 @@ class Assistant:
         best `QUOTE_REACH` in which the reader finds the likeliest answer of the kind asked for: a news story's
         opening sentence holds most of a question's words and ranks first, while the detail asked about ("What was
         the margin of the vote?": "by 31 votes to 24") is further down (docs/quality.md). The same answer when
-        there is no reader, the best sentence is the likeliest, or the other cannot be quoted, and for a
-        why-question: a reason is no short span, and the reader's chances for one say little (a sample article's
-        "Why did the footbridge close?" quoted a detour instead of the flood)."""
+        there is no reader, the best sentence is the likeliest, or the other cannot be quoted."""
         reader, question = self.reader, quoted.question
         if (reader is None or len(evidence.parts) != 1 or not evidence.ranked[0]
-                or not quoted.text.startswith(QUOTED_OPENING) or _ASKS_WHY.search(question)):
+                or not quoted.text.startswith(QUOTED_OPENING)):
             return quoted
         ranked = evidence.ranked[0]
         chances: list[float] = []
@@ -1337,8 +1335,6 @@ def _same_name(first: str, second: str) -> bool:
     """
     first_words, second_words = content_words(first), content_words(second)
     return bool(first_words) and bool(second_words) and (first_words <= second_words or second_words <= first_words)
-
-_ASKS_WHY = re.compile(r"\bwhy\b|\bfor\s+what\s+reason\b|\bwhat\s+(?:caused|led\s+to)\b", re.IGNORECASE)
 
 QUOTE_REACH = 5
 """Evidence sentences, best first, among which a quoted answer quotes the one the reader finds likeliest to answer
