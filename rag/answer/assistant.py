@@ -1336,6 +1336,7 @@ def _same_name(first: str, second: str) -> bool:
     first_words, second_words = content_words(first), content_words(second)
     return bool(first_words) and bool(second_words) and (first_words <= second_words or second_words <= first_words)
 
+
 QUOTE_REACH = 5
 """Evidence sentences, best first, among which a quoted answer quotes the one the reader finds likeliest to answer
 (`Assistant._likeliest_quote`)."""
