@@ -504,3 +504,9 @@ def test_a_how_old_question_is_answered_with_the_age_not_the_year_old_noun(tmp_p
         return assistant.ask(question).text
 
     assert ask("How old is the lorry's driver?").startswith("52 [1]")
+
+
+def test_a_sentence_read_again_for_the_same_question_is_not_run_again(reader: SpanReader) -> None:
+    first = reader.read("When did the ferry open?", "Ferry", "The ferry opened on 3 May 1932.")
+    assert reader.read("When did the ferry open?", "Ferry", "The ferry opened on 3 May 1932.") is first
+    assert reader.read("Who opened the ferry?", "Ferry", "The ferry opened on 3 May 1932.") is not first

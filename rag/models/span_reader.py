@@ -15,6 +15,7 @@ sentence, and the calibrated chance that it holds the answer (fitted on articles
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,10 @@ def _unmatched(text: str, inside_quote: bool) -> tuple[str, bool] | None:
     return None
 
 
+READ_CACHE = 512
+"""Readings a `SpanReader` keeps (a few answers' worth of sentences)."""
+
+
 class SpanReader:
     """The int8 ONNX reader and its calibration. `threads` is ONNX Runtime's intra-op thread count (0: all cores),
     at most `rag.models.shipped.MAX_THREADS`."""
@@ -164,10 +169,25 @@ class SpanReader:
         self.tokenizer = pair_tokenizer(bundled_embedder_path(), MAX_TOKENS, "only_second", WINDOW_OVERLAP)
         self.scale, self.offset = calibration(self.meta, folder, "span reader", "train-reader")
         self._lock = threading.Lock()
+        self._read: OrderedDict[tuple[str, str, str], Span] = OrderedDict()
 
     def read(self, question: str, title: str, sentence: str) -> Span:
         """The best answer span in `sentence` for `question` (an empty span, probability 0, when the sentence has
-        no token to offer)."""
+        no token to offer). The last `READ_CACHE` readings are kept: one answer reads its best sentences for the
+        span, then again for the quote (`Assistant._likeliest_quote`) or with a narrower kind (a clock time)."""
+        key = (question, title, sentence)
+        with self._lock:
+            if key in self._read:
+                self._read.move_to_end(key)
+                return self._read[key]
+        span = self._read_anew(question, title, sentence)
+        with self._lock:
+            self._read[key] = span
+            while len(self._read) > READ_CACHE:
+                self._read.popitem(last=False)
+        return span
+
+    def _read_anew(self, question: str, title: str, sentence: str) -> Span:
         context, sentence_start = context_text(title, sentence)
         first_window = self.tokenizer.encode(" ".join(question.split()), context)
         # A long sentence (a list of names, a table written out) is read window by window: its end was cut off,
