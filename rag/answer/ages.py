@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.evidence import Evidence
-from rag.answer.leaders import head_reading
+from rag.answer.leaders import strongest_head
 from rag.answer.reader import Reading, SpanFinder
 from rag.models.span_reader import Span
 from rag.records import Passage
@@ -179,7 +179,7 @@ def age_reading(question: str, reading: Reading | None, evidence: Evidence, pass
                 reader: SpanFinder) -> Reading | None:
     """For a question asking how old a named person is (`asked_person`), the reading moved to the age the
     passages tie to them (`ages_given`; a head asked by title, "the chief executive of Loafton Bakeries", is
-    first named by `rag.answer.leaders.head_reading`): in the best-ranked evidence sentence that gives one, else
+    first named by `rag.answer.leaders.strongest_head`): in the best-ranked evidence sentence that gives one, else
     the first. The reading is a rule's (`Reading.ruled`): the text's own form says whose age it is, where the
     reader's chance says how sure it is of a span in one sentence. Kept when the passages tie no age to the
     person, or give them two."""
@@ -188,8 +188,12 @@ def age_reading(question: str, reading: Reading | None, evidence: Evidence, pass
         return reading
     head_of = _HEAD_OF.match(who)
     if head_of is not None:
-        head = head_reading(f"Who runs {head_of.group('thing')}?", None, evidence, passages, reader)
-        who = head.span.text if head is not None else ""
+        strongest = strongest_head(head_of.group("thing"), evidence, passages)
+        if strongest is None:
+            return reading
+        head, named_in = strongest
+        text = passages[named_in.passage_index].text
+        who = text[named_in.start + head.start:named_in.start + head.end]
     name = surname(who)
     if not name:
         return reading

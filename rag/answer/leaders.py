@@ -141,25 +141,13 @@ def names_thing(text: str, thing: str, any_word: bool = False) -> bool:
     return len(initials) > 1 and re.search(rf"\b{re.escape(initials)}\b", text) is not None
 
 
-def head_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
-                 reader: SpanFinder) -> Reading | None:
-    """For a question asking who runs something (`led_thing`), the reading moved to the person named by a head's
-    title (`titled_head`) among the evidence sentences of the passages that name the thing: the strongest title
-    (`_TOP_TITLES` first: a union's general secretary quoted in a story about an orchestra is not who runs the
-    orchestra, its managing director is), the best-ranked sentence among equals. Kept when no sentence has one,
-    or when its own span already is a person named by a head's title. The moved reading is a rule's
-    (`Reading.ruled`: answered with, however unsure the reader is of it; "who runs velbus" was refused when the
-    reader gave its head 0.2); its chance is the reader's for it when the reader finds it in that sentence, else
-    the chance of the reading it replaces."""
-    thing = led_thing(question)
-    if not thing or len(evidence.parts) != 1 or not evidence.ranked:
-        return reading
-    if reading is not None:
-        own = titled_head(passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end], thing)
-        if own is not None and own.start <= reading.span.start < own.end:
-            return reading
+def strongest_head(thing: str, evidence: Evidence, passages: Sequence[Passage]) -> tuple[Head, Sentence] | None:
+    """The person a head's title names (`titled_head`) among the evidence sentences of the passages that name
+    `thing`, with the sentence: the strongest title (`_TOP_TITLES` first: a union's general secretary quoted in a
+    story about an orchestra is not who runs the orchestra, its managing director is), the best-ranked sentence
+    among equals. None when no sentence names one."""
     best: tuple[int, int, Head, Sentence] | None = None
-    for rank, sentence in enumerate(evidence.ranked[0]):
+    for rank, sentence in enumerate(evidence.ranked[0] if evidence.ranked else ()):
         passage = passages[sentence.passage_index]
         head = titled_head(passage.text[sentence.start:sentence.end], thing)
         if head is None or not names_thing(f"{passage.title}\n{passage.text}", thing):
@@ -167,9 +155,27 @@ def head_reading(question: str, reading: Reading | None, evidence: Evidence, pas
         strength = 0 if head.title in _TOP_TITLES else 1
         if best is None or (strength, rank) < best[:2]:
             best = (strength, rank, head, sentence)
-    if best is None:
+    return None if best is None else (best[2], best[3])
+
+
+def head_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                 reader: SpanFinder) -> Reading | None:
+    """For a question asking who runs something (`led_thing`), the reading moved to the head `strongest_head`
+    finds. Kept when no sentence has one, or when its own span already is a person named by a head's title. The
+    moved reading is a rule's (`Reading.ruled`: answered with, however unsure the reader is of it; "who runs
+    velbus" was refused when the reader gave its head 0.2); its chance is the reader's for it when the reader
+    finds it in that sentence, else the chance of the reading it replaces."""
+    thing = led_thing(question)
+    if not thing or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
-    _, _, head, sentence = best
+    if reading is not None:
+        own = titled_head(passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end], thing)
+        if own is not None and own.start <= reading.span.start < own.end:
+            return reading
+    strongest = strongest_head(thing, evidence, passages)
+    if strongest is None:
+        return reading
+    head, sentence = strongest
     passage = passages[sentence.passage_index]
     text = passage.text[sentence.start:sentence.end]
     found = reader.read(question, passage.title, text)
