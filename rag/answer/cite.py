@@ -26,6 +26,7 @@ from rag.answer.evidence import (
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, parse_markers, strip_markers
 from rag.records import MONTH_NAMES, Citation, Passage
 from rag.text import (
+    NUMBER_WORDS,
     SURFACE_WORD,
     capitalised_terms,
     content_words,
@@ -152,14 +153,21 @@ def _published_words(passage: Passage) -> str:
 _DECADE = re.compile(r"(\d{3})0s")
 
 
+_NUMBER_NAMES = {str(value): content_words(word) for word, value in NUMBER_WORDS.items()}
+"""A small number's digits -> its name as content words ("5" -> {"five"}): the question's "over 5 years" is the
+article's "over five years"."""
+
+
 def covers(words: set[str], term: str) -> bool:
     """Whether a text's `words` (its `content_words`) name a question's `term`: a decade ("1990s") is named by any
-    year of it too, as an encyclopedia gives it ("Corner Pieces (1992–1999)").
+    year of it too, as an encyclopedia gives it ("Corner Pieces (1992–1999)"), and a small number by its name.
 
     >>> covers({"1992", "1999", "corner"}, "1990s"), covers({"1989"}, "1990s"), covers({"corner"}, "corner")
     (True, False, True)
+    >>> covers({"over", "five", "year"}, "5"), covers({"over", "five", "year"}, "6")
+    (True, False)
     """
-    if term in words:
+    if term in words or (term in _NUMBER_NAMES and _NUMBER_NAMES[term] <= words):
         return True
     decade = _DECADE.fullmatch(term)
     return decade is not None and any(len(word) == 4 and word[:3] == decade.group(1) and word.isdigit()
