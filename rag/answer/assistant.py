@@ -658,7 +658,8 @@ class Assistant:
         best `QUOTE_REACH` in which the reader finds the likeliest answer of the kind asked for: a news story's
         opening sentence holds most of a question's words and ranks first, while the detail asked about ("What was
         the margin of the vote?": "by 31 votes to 24") is further down (docs/quality.md). The same answer when
-        there is no reader, the best sentence is the likeliest, or the other cannot be quoted."""
+        there is no reader, the best sentence is the likeliest, the other cannot be quoted, or it is in another
+        passage and not `QUOTE_ELSEWHERE` times likelier."""
         reader, question = self.reader, quoted.question
         if (reader is None or len(evidence.parts) != 1 or not evidence.ranked[0]
                 or not quoted.text.startswith(QUOTED_OPENING)):
@@ -674,6 +675,11 @@ class Assistant:
             chances.append(span.probability if fits else -1.0)
         likeliest = max(range(len(chances)), key=lambda index: (chances[index], -index))
         if likeliest == 0 or chances[likeliest] < 0:
+            return quoted
+        if (ranked[likeliest].passage_index != ranked[0].passage_index
+                and chances[likeliest] < QUOTE_ELSEWHERE * chances[0]):
+            # Another passage's sentence a little likelier is as often a neighbouring story's detail as the answer
+            # (calibration and news dev articles: every loss was such a move, every same-passage move a gain).
             return quoted
         reordered = (ranked[likeliest], *ranked[:likeliest], *ranked[likeliest + 1:])
         requoted = quoted_answer(dataclasses.replace(evidence, ranked=(reordered,)), passages, self.finder,
@@ -1340,6 +1346,10 @@ def _same_name(first: str, second: str) -> bool:
 QUOTE_REACH = 5
 """Evidence sentences, best first, among which a quoted answer quotes the one the reader finds likeliest to answer
 (`Assistant._likeliest_quote`)."""
+
+QUOTE_ELSEWHERE = 2.0
+"""How many times likelier than the best sentence's the reader's answer must be in a sentence of another passage for
+the quote to move there (`Assistant._likeliest_quote`; within the best sentence's passage, any likelier one will do)."""
 
 LEAD_SENTENCES = 3
 """A comparison part's evidence sentences searched for the value compared (`Assistant._lead_value`): a lead says
