@@ -289,6 +289,31 @@ SPELT_ALIKE = 0.75
 """Similarity (difflib's ratio) from which two terms are taken for one word spelt two ways."""
 
 
+def one_edit_apart(first: str, second: str) -> bool:
+    """Whether two different terms are one letter dropped, added, changed, or two neighbours swapped apart: a name
+    misspelt by hand ("moncalm" for "montcalm", "frensh" for "french"). Tighter than `_spelt_alike`, which only
+    keeps a name from passing for another: a term covered by this one counts as named ("austria" is two edits from
+    "australia").
+
+    >>> one_edit_apart("moncalm", "montcalm"), one_edit_apart("frensh", "french"), one_edit_apart("celeron", "celoron")
+    (True, True, True)
+    >>> one_edit_apart("austria", "australia"), one_edit_apart("french", "french"), one_edit_apart("raoul", "raoulii")
+    (False, False, False)
+    >>> one_edit_apart("duquesn", "duqeusn")
+    True
+    """
+    if first == second or abs(len(first) - len(second)) > 1:
+        return False
+    if len(first) > len(second):
+        first, second = second, first
+    start = next((index for index, (one, other) in enumerate(zip(first, second, strict=False)) if one != other),
+                 len(first))
+    if len(first) < len(second):  # a letter added
+        return first[start:] == second[start + 1:]
+    return (first[start + 1:] == second[start + 1:]  # a letter changed
+            or (first[start:start + 2] == second[start:start + 2][::-1] and first[start + 2:] == second[start + 2:]))
+
+
 # -- verb forms --------------------------------------------------------------------------------------------------
 
 # Rules that rewrite a question turn its verb from one form into the other: "Who wrote Hamlet, and when?" is asked

@@ -33,6 +33,7 @@ from rag.text import (
     coverage,
     is_number,
     names_another,
+    one_edit_apart,
     specific_terms,
     split_sentences,
 )
@@ -153,6 +154,10 @@ def _published_words(passage: Passage) -> str:
 _DECADE = re.compile(r"(\d{3})0s")
 
 
+MISSPELT_LENGTH = 5
+"""Letters from which a name one edit from a word of the passages is taken for that word misspelt (`covers`):
+shorter names one edit apart are as often two names ("mali", "male"; "iran", "iraq")."""
+
 _NUMBER_NAMES = {str(value): content_words(word) for word, value in NUMBER_WORDS.items()}
 """A small number's digits -> its name as content words ("5" -> {"five"}): the question's "over 5 years" is the
 article's "over five years"."""
@@ -160,14 +165,21 @@ article's "over five years"."""
 
 def covers(words: set[str], term: str) -> bool:
     """Whether a text's `words` (its `content_words`) name a question's `term`: a decade ("1990s") is named by any
-    year of it too, as an encyclopedia gives it ("Corner Pieces (1992–1999)"), and a small number by its name.
+    year of it too, as an encyclopedia gives it ("Corner Pieces (1992–1999)"), a small number by its name, and a name
+    of `MISSPELT_LENGTH` letters or more by a word one edit from it after the same first letter (`one_edit_apart`:
+    the question misspells it; "russia" is another name than "prussia").
 
     >>> covers({"1992", "1999", "corner"}, "1990s"), covers({"1989"}, "1990s"), covers({"corner"}, "corner")
     (True, False, True)
     >>> covers({"over", "five", "year"}, "5"), covers({"over", "five", "year"}, "6")
     (True, False)
+    >>> covers({"montcalm", "oswego"}, "moncalm"), covers({"prussia"}, "russia"), covers({"2024"}, "2025")
+    (True, False, False)
     """
     if term in words or (term in _NUMBER_NAMES and _NUMBER_NAMES[term] <= words):
+        return True
+    if len(term) >= MISSPELT_LENGTH and not pins(term) and any(
+            len(word) >= MISSPELT_LENGTH and word[0] == term[0] and one_edit_apart(term, word) for word in words):
         return True
     decade = _DECADE.fullmatch(term)
     return decade is not None and any(len(word) == 4 and word[:3] == decade.group(1) and word.isdigit()
@@ -198,6 +210,8 @@ def off_topic(question: str, passages: Sequence[Passage]) -> bool:
     False
     >>> off_topic("How much did the Harbour Lights festival cost in December?", [festival])
     True
+    >>> off_topic("How much did the Harbor Lihgts festival cost?", [festival])  # misspelt, still its names
+    False
     """
     terms = specific_terms(question)
     missing = uncovered_terms(question, passages)
