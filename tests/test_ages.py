@@ -12,7 +12,6 @@ from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
 from rag.answer.reader import asks_clock_time, with_time_word
 from rag.answer.retrieve import Retriever
-from rag.models.span_reader import Span
 from rag.records import Passage
 from rag.settings import Settings
 from rag.text import split_sentences
@@ -141,40 +140,3 @@ def test_a_quoted_answer_quotes_the_sentence_the_reader_finds_likeliest_not_the_
         'The articles say: "Councillors backed the plan by 31 votes to 24 after a long debate." [1]')
     assert quoted(tmp_path / "without", None).startswith('The articles say: "VELMORA, Oct 14')
 
-
-class ChancesReader:
-    """Finds the first of its answers a sentence holds, each with its own chance; nothing elsewhere."""
-
-    def __init__(self, chances: dict[str, float]) -> None:
-        self.chances = chances
-
-    def read(self, question: str, title: str, sentence: str) -> Span:
-        for answer, chance in self.chances.items():
-            start = sentence.find(answer)
-            if start >= 0:
-                return Span(answer, start, start + len(answer), chance, 1.0, sentence)
-        return Span("", 0, 0, 0.0, -10.0, sentence)
-
-
-NEIGHBOUR = {
-    **VOTE,
-    "lorne": ("Lorne follows Velmora",
-              "Lorne council passed its own car ban by 40 votes to 2."),
-}
-
-
-def test_the_quote_moves_to_another_passage_only_when_it_is_much_likelier(tmp_path: Path) -> None:
-    embedder = FakeEmbedder()
-    build(tmp_path, embedder, NEIGHBOUR)
-    retriever = Retriever.load(tmp_path, embedder)
-
-    def quote(chances: dict[str, float]) -> str:
-        assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
-                              WordOverlap(retriever.term_weights), reader=ChancesReader(chances))
-        return assistant.ask("What was the margin of the Velmora council vote on the car ban?").text
-
-    # the opening's reading is 0.2 likely: another story's 0.3 is not enough to quote it, 0.5 is
-    assert "VELMORA, Oct 14" in quote({"on Tuesday": 0.2, "40 votes to 2": 0.3})
-    assert "40 votes to 2" in quote({"on Tuesday": 0.2, "40 votes to 2": 0.5})
-    # within the opening's own passage, any likelier sentence is quoted
-    assert "31 votes to 24" in quote({"on Tuesday": 0.2, "31 votes to 24": 0.25})

@@ -427,7 +427,9 @@ class Assistant:
             chunk = " " + sentence if shown else _opening(sentence, plan.period, check, opened)
             streamed, shown = streamed + chunk, shown + 1
             yield TextChunk(chunk)
-        final = self._final(question, query.search_text, text.strip(), check, evidence, passages, llm.chat)
+        reader_quotes = not history and not query.written_by_rules and self.settings.quote_refusal > 0
+        final = self._final(question, query.search_text, text.strip(), check, evidence, passages, llm.chat,
+                            reader_quotes)
         repeated = not final.refused and repeats(final.text, plan.previous_answer)
         if repeated:
             # The previous answer again answers nothing new: handled as a model answer that failed its checks, the
@@ -449,6 +451,10 @@ class Assistant:
             # article's correct "41,500 visitors" would have become the reader's wrong "6,000").
             yield self._span_answer(question, text.strip(), plan, reading)
             return
+        if not shown and not repeated and not history and not final.refused:
+            # Which sentence to quote is the reader's choice, before the reader judges whether the quote answers:
+            # the opening sentence a news story is retrieved by seldom holds the detail asked about.
+            final = self._likeliest_quote(final, evidence, passages)
         if (not query.written_by_rules and not shown and not final.refused
                 and not self._reads_an_answer(query.text, final)):
             # The quoted evidence is all the answer would be, and the reader finds no answer of the kind asked for in
@@ -458,9 +464,6 @@ class Assistant:
                 and quote_misses_follow_up(question, *history[-1], " ".join(_quotes(final)))):
             # A follow-up's quote that holds nothing it newly asks about answers the previous turn again.
             final = self._refusal(question, text.strip(), query.search_text)
-        if not shown and not repeated and not history and not final.refused:
-            # Whether to answer was decided on the best sentence; which sentence to quote, by the reader.
-            final = self._likeliest_quote(final, evidence, passages)
         finished = self._finished(final, plan, opened)
         if shown and finished.text.startswith(streamed) and finished.text != streamed:
             # What the answer says beyond the streamed sentences (a part said missing, the sentence linking the
@@ -638,7 +641,10 @@ class Assistant:
                            known=query.context, evidence=evidence, retrieved=passages, kinds=self.kinds)
 
     def _final(self, question: str, query: str, model_text: str, check: AnswerCheck, evidence: Evidence,
-               passages: Sequence[Passage], chat: bool) -> Answer:
+               passages: Sequence[Passage], chat: bool, reader_quotes: bool = False) -> Answer:
+        """The answer once the model has written: its checked sentences, else the quoted evidence, else a refusal.
+        `reader_quotes`: when the best sentence cannot be quoted, the sentence the reader finds an answer in may be
+        (the user's own question, not a follow-up: the reader reads a rewritten follow-up less surely)."""
         checked = check.result()
         if is_refusal(model_text) and chat:
             # A base model's "I don't know" carries no signal (the bundled one said it to 9 of 150 answerable and 12
@@ -647,6 +653,11 @@ class Assistant:
             return self._refusal(question, model_text, query)
         if not checked.supported:
             checked = quoted_answer(evidence, passages, self.finder, self.kinds)
+            if not checked.supported and reader_quotes and self.kinds.checked(question):
+                # The best sentence holds nothing of the kind asked for (a story's opening names no company), or
+                # is not about what is asked: the sentence the reader finds an answer in, as sure as a quote
+                # must be (`quote_refusal`), is quoted instead.
+                checked = self._reader_quote(question, evidence, passages, self.settings.quote_refusal) or checked
             if not checked.supported:
                 return self._refusal(question, model_text, query)
         if len(evidence.parts) > 1:  # a part neither the model's answer nor the quotes answer is said missing
@@ -655,15 +666,26 @@ class Assistant:
 
     def _likeliest_quote(self, quoted: Answer, evidence: Evidence, passages: Sequence[Passage]) -> Answer:
         """A quoted answer to a one-part question quoting, instead of the best evidence sentence, the one among the
-        best `QUOTE_REACH` in which the reader finds the likeliest answer of the kind asked for: a news story's
-        opening sentence holds most of a question's words and ranks first, while the detail asked about ("What was
-        the margin of the vote?": "by 31 votes to 24") is further down (docs/quality.md). The same answer when
-        there is no reader, the best sentence is the likeliest, the other cannot be quoted, or it is in another
-        passage and not `QUOTE_ELSEWHERE` times likelier."""
-        reader, question = self.reader, quoted.question
-        if (reader is None or len(evidence.parts) != 1 or not evidence.ranked[0]
-                or not quoted.text.startswith(QUOTED_OPENING)):
+        best `QUOTE_REACH` in which the reader finds the likeliest answer of the kind asked for
+        (`_reader_quote`): a news story's opening sentence holds most of a question's words and ranks first, while
+        the detail asked about ("What was the margin of the vote?": "by 31 votes to 24") is further down
+        (docs/quality.md). The same answer when there is no such sentence."""
+        if not quoted.text.startswith(QUOTED_OPENING):
             return quoted
+        requoted = self._reader_quote(quoted.question, evidence, passages)
+        if requoted is None:
+            return quoted
+        return dataclasses.replace(quoted, text=requoted.text, citations=requoted.citations)
+
+    def _reader_quote(self, question: str, evidence: Evidence, passages: Sequence[Passage],
+                      at_least: float = 0.0) -> Checked | None:
+        """The quote of the sentence among the best `QUOTE_REACH` of a one-part question's evidence in which the
+        reader finds the likeliest answer of the kind asked for, at least `at_least` likely, when it is not the best
+        sentence (None: no reader, the best sentence is the likeliest, or the other cannot be quoted). A sentence of
+        another passage must be `QUOTE_ELSEWHERE` times likelier than the best sentence's reading."""
+        reader = self.reader
+        if reader is None or len(evidence.parts) != 1 or not evidence.ranked[0]:
+            return None
         ranked = evidence.ranked[0]
         chances: list[float] = []
         for sentence in ranked[:QUOTE_REACH]:
@@ -674,19 +696,17 @@ class Assistant:
                     and self.kinds.fits(question, text))
             chances.append(span.probability if fits else -1.0)
         likeliest = max(range(len(chances)), key=lambda index: (chances[index], -index))
-        if likeliest == 0 or chances[likeliest] < 0:
-            return quoted
+        if likeliest == 0 or chances[likeliest] < max(at_least, 0.0):
+            return None
         if (ranked[likeliest].passage_index != ranked[0].passage_index
                 and chances[likeliest] < QUOTE_ELSEWHERE * chances[0]):
             # Another passage's sentence a little likelier is as often a neighbouring story's detail as the answer
             # (calibration and news dev articles: every loss was such a move, every same-passage move a gain).
-            return quoted
+            return None
         reordered = (ranked[likeliest], *ranked[:likeliest], *ranked[likeliest + 1:])
         requoted = quoted_answer(dataclasses.replace(evidence, ranked=(reordered,)), passages, self.finder,
                                  self.kinds)
-        if not requoted.supported:
-            return quoted
-        return dataclasses.replace(quoted, text=requoted.text, citations=requoted.citations)
+        return requoted if requoted.supported else None
 
     def _reads_an_answer(self, question: str, quoted: Answer | Checked) -> bool:
         """Whether the span reader finds an answer to `question` at least `quote_refusal` likely in a sentence the

@@ -32,6 +32,7 @@ from rag.text import (
     content_words,
     coverage,
     is_number,
+    name_runs,
     names_another,
     one_edit_apart,
     specific_terms,
@@ -238,8 +239,14 @@ def names_what_is_asked(question: str, passage: Passage, start: int, end: int) -
     True
     >>> names_what_is_asked("What did Amsterdam give the Huguenots in 1706?", huguenot, 29, 63)
     False
+    >>> text = "The company employs about 2,600 people."
+    >>> lumetric = Passage("l", "Lumetric chief quits", "l.txt", "", text, 0, len(text))
+    >>> names_what_is_asked("How many staff does Lumetric Systems have?", lumetric, 0, len(text))
+    True
     """
     topic = content_words(" ".join((passage.title, _published_words(passage))))
+    # A name the title gives in part is the title's: "Lumetric Systems" in a story headed "Lumetric chief quits"
+    topic |= {word for name in name_runs(question, skip_first=True) if topic.intersection(name) for word in name}
     terms = specific_terms(question) - topic
     if not terms:
         return True
