@@ -96,6 +96,7 @@ from rag.answer.reader import (
     measured,
     named_together,
     read_evidence,
+    read_sentence,
     respanned,
     span_answer,
     span_text,
@@ -689,9 +690,7 @@ class Assistant:
         ranked = evidence.ranked[0]
         chances: list[float] = []
         for sentence in ranked[:QUOTE_REACH]:
-            passage = passages[sentence.passage_index]
-            text = passage.text[sentence.start:sentence.end]
-            span = reader.read(question, passage.title, text)
+            text, span = read_sentence(reader, question, sentence, passages)
             fits = (bool(span.text.strip()) and self.kinds.span_fits(question, text, span.start, span.end)
                     and self.kinds.fits(question, text))
             chances.append(span.probability if fits else -1.0)

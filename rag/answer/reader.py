@@ -154,6 +154,15 @@ def _is_asked(word: str, nouns: frozenset[str]) -> bool:
     return word in nouns or word.removesuffix("s") in nouns
 
 
+def read_sentence(reader: SpanFinder, question: str, sentence: Sentence, passages: Sequence[Passage]
+                  ) -> tuple[str, Span]:
+    """An evidence sentence's text, and the span the reader finds in it (read beside its passage's title): what
+    every reading of the evidence starts from (`read_evidence`, `Assistant._reader_quote`)."""
+    passage = passages[sentence.passage_index]
+    text = passage.text[sentence.start:sentence.end]
+    return text, reader.read(question, passage.title, text)
+
+
 def read_evidence(reader: SpanFinder, question: str, evidence: Evidence, passages: Sequence[Passage],
                   sentences: int = READ_SENTENCES, fits: Callable[[str, Span], bool] | None = None) -> Reading | None:
     """The most likely span among the best `sentences` evidence sentences of a one-part question (None for a
@@ -183,9 +192,7 @@ def read_evidence(reader: SpanFinder, question: str, evidence: Evidence, passage
     likeliest: tuple[float, Reading] | None = None  # of the `sentences` best, as ever
     named: tuple[float, Reading] | None = None  # the likeliest inside a name headed by the asked noun
     for index, sentence in enumerate(read[:sentences + 1]):
-        passage = passages[sentence.passage_index]
-        text = passage.text[sentence.start:sentence.end]
-        span = reader.read(question, passage.title, text)
+        text, span = read_sentence(reader, question, sentence, passages)
         if not span.text.strip() or (fits is not None and not fits(text, span)):
             continue
         reading, weight = Reading(span, sentence.passage_index, sentence.start, sentence.end), span_weight(span,
