@@ -208,3 +208,15 @@ def test_a_percentage_question_is_not_answered_by_a_count() -> None:
     assert kinds.span_fits(question, sentence, start + len("around "), start + len("around 34"))
     assert kinds.span_fits("How many Jews lived in Warsaw in 1897?", sentence, sentence.index("219,000"),
                            sentence.index("219,000") + len("219,000"))
+
+
+def test_a_how_fast_question_is_answered_by_a_speed_not_any_number() -> None:
+    """"How fast did the wind blow near Drayhill Park?" was answered with the opening sentence's "40-metre" section
+    of roof: a speed question wants a number with its unit of time, in the span and in a quoted sentence."""
+    roof = "A 40-metre section of the roof collapsed during a violent storm."
+    gusts = "Gusts of up to 112 km/h were recorded at the nearby weather station."
+    kinds = AnswerKinds(PhraseTagger({"40-metre": "QUANTITY", "up to 112 km/h": "QUANTITY"}))
+    question = "How fast did the wind blow near Drayhill Park during the storm?"
+    assert not kinds.span_fits(question, roof, 2, 10) and not kinds.fits(question, roof)
+    assert kinds.span_fits(question, gusts, 9, 23) and kinds.fits(question, gusts)
+    assert kinds.span_fits("How long was the section of roof?", roof, 2, 10)  # a length is still a length

@@ -27,6 +27,7 @@ from rag.models.answer_finder import Candidate
 from rag.models.entities import (
     NUMBERS,
     PERCENTAGES,
+    SPEEDS,
     TIMES,
     Entity,
     EntityTagger,
@@ -34,6 +35,7 @@ from rag.models.entities import (
     could_be_percentage,
     counts_as_number,
     gives_as_much_as_asked,
+    says_rate,
     says_when,
     span_kinds,
     wanted_kinds,
@@ -156,15 +158,17 @@ class AnswerKinds:
 
     def fits(self, question: str, sentence: str) -> bool:
         """Whether a sentence holds the kind of answer the question wants, as the checks read it (always, when it
-        wants no kind)."""
-        return self.holding(question, [sentence], checking=True)[0]
+        wants no kind); for a speed, a number with its unit of time (`says_rate`)."""
+        return self.holding(question, [sentence], checking=True)[0] and (
+            self.wanted(question) != SPEEDS or says_rate(sentence, 0, len(sentence)))
 
     def span_fits(self, question: str, sentence: str, start: int, end: int) -> bool:
         """Whether the span `sentence[start:end]` can be the answer of the kind `question` asks for, as the tagger
         reads the sentence: a question asking for a number (how many, how much, what percentage, how long) wants a
         digit or a number that is not an ordinal ("The fourth festival drew 41,500 visitors": "fourth" says which,
         not how many), a percentage question one that could be a percentage (`could_be_percentage`), a
-        when-question a point in time, not a bare length of time (`says_when`: "last 48 hours"); any other
+        when-question a point in time, not a bare length of time (`says_when`: "last 48 hours"), a how-fast
+        question a speed (`says_rate`: "up to 112 km/h", not "40-metre"); any other
         typed question, a span that is not an entity of another kind (`span_kinds`: a who-question is not answered
         by "the Lenn Valley", a place). A span that is no entity at all fits ("a volunteer"): answers are often
         phrases. Whatever the kind, a question asking for two or three things wants them all, an age no bare year
@@ -197,6 +201,8 @@ class AnswerKinds:
             return False  # "What percentage … was Jewish in 1897?" is not answered by the count "219,000"
         if wanted == TIMES and not says_when(sentence, start, end):
             return False  # "When did officers last strike?" is not answered by the strike's "48 hours"
+        if wanted == SPEEDS and not says_rate(sentence, start, end):
+            return False  # "How fast did the wind blow?" is not answered by the roof's "40-metre"
         if "CARDINAL" in wanted:
             return (any(character.isdigit() for character in sentence[start:end])
                     or bool(overlapping & (NUMBERS - {"ORDINAL"})))

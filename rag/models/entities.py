@@ -204,12 +204,15 @@ ORGANISATIONS = frozenset({"ORG"})
 PERCENTAGES = frozenset({"PERCENT", "CARDINAL"})
 NATIONALITIES = frozenset({"NORP"})
 DURATIONS = frozenset({"DATE", "TIME", "CARDINAL", "QUANTITY"})
+SPEEDS = frozenset({"QUANTITY", "CARDINAL", "PERCENT"})  # "112 km/h", "up to 100 megabits per second", "3% a year"
 
 QUESTION_KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kinds) for pattern, kinds in (
         # The specific forms of "what"/"which"/"how" come before the general ones: the first match wins.
         (r"\b(what|which)\s+(year|years|date|dates|day|month|decade|century|time|period|era)\b", TIMES),
         # "How many years" is answered by a span the model tags DATE ("5 to 15 years"), "how old" likewise.
+        # A speed or a rate ("How fast did the wind blow?": "up to 112 km/h"), not any number (`says_rate`).
+        (r"\bhow\s+fast\b|\b(what|which)\s+(top\s+|average\s+|maximum\s+)?speeds?\b|\btop\s+speed\b", SPEEDS),
         (r"\bhow\s+(long|old)\b", DURATIONS),
         (r"\bhow\s+many\s+(years|months|weeks|days|hours|minutes|seconds|decades|centuries)\b", DURATIONS),
         # The answer to "what percentage" is often a bare number ("61"), tagged CARDINAL.
@@ -276,6 +279,7 @@ CHECKED_KINDS: dict[frozenset[str], frozenset[str]] = {
     PEOPLE: PEOPLE | {"GPE"},  # a country acts ("Who was the second largest oil producer?" "Iran")
     COUNTS: NUMBERS, AMOUNTS: NUMBERS, PERCENTAGES: NUMBERS, DURATIONS: NUMBERS,
     PLACES: frozenset(),  # where-answers are often phrases ("through his writing"): not checked
+    SPEEDS: NUMBERS,
 }
 """The kinds an answer may hold to pass the answer path's checks, by the kinds `wanted_kinds` gives, where they
 differ (chosen on the typed questions of even-numbered dev articles: docs/quality.md)."""
@@ -331,6 +335,28 @@ def says_when(sentence: str, start: int, end: int) -> bool:
         return True
     return (_WHEN_OF_DURATION.search(sentence, 0, start) is not None
             or re.match(r"\s+(?:ago|earlier|later|before|after|on)\b", sentence[end:]) is not None)
+
+
+_NUMBER_NAMES = "|".join(NUMBER_WORDS)
+_RATE = re.compile(rf"(?:\d|\b(?:{_NUMBER_NAMES})\b)[\d,.]*\s*(?:(?:[^\W\d_]+|%)\s+){{0,2}}?"
+                   r"(?:km/h|kph|mph|knots?|[kmg]bps|[kmg]b/s|m/s|"
+                   r"(?:per|an?|each|every)\s+(?:hour|minute|second|day|week|month|year|annum)\b|"
+                   r"/\s*(?:h|hr|hour|s|sec|min|day|year)\b)", re.IGNORECASE)
+
+
+def says_rate(sentence: str, start: int, end: int) -> bool:
+    """Whether a span of `sentence` is, or opens, a speed or a rate: a number with a unit of time after it
+    ("112 km/h", "100 megabits per second", "4 percent a year"), what "how fast" asks for.
+
+    >>> sentence = "A 40-metre section fell as gusts of up to 112 km/h were recorded."
+    >>> says_rate(sentence, 2, 10), says_rate(sentence, 35, 48), says_rate(sentence, 41, 44)
+    (False, True, True)
+    >>> says_rate("Downloads reach up to 100 megabits per second.", 16, 45)
+    True
+    >>> says_rate("The economy grew by three percent a year.", 20, 33), says_rate("It took 3 hours.", 8, 15)
+    (True, False)
+    """
+    return any(match.start() < end and start < match.end() for match in _RATE.finditer(sentence))
 
 
 def could_be_percentage(span: str) -> bool:
