@@ -64,19 +64,46 @@ METRO = {
 }
 
 
-def test_a_sentence_the_reader_finds_an_answer_in_is_quoted_when_the_best_cannot_be(tmp_path: Path) -> None:
+def test_a_sentence_the_reader_is_sure_of_is_quoted_when_the_best_cannot_be(tmp_path: Path) -> None:
     embedder = FakeEmbedder()
     build(tmp_path, embedder, METRO)
     retriever = Retriever.load(tmp_path, embedder)
 
     def answer(chance: float, quote_refusal: float = 0.2) -> str:
-        settings = Settings(index=str(tmp_path), k=3, quote_refusal=quote_refusal)
+        # a span threshold no reading reaches: the model writes, and what it wrote fails the checks
+        settings = Settings(index=str(tmp_path), k=3, quote_refusal=quote_refusal, span_threshold=0.99)
         assistant = Assistant(retriever, ScriptedLLM("I don't know."), settings, WordOverlap(retriever.term_weights),
                               PhraseTagger({"Corvane Rail Systems": "ORG", "Feb. 19": "DATE"}),
                               reader=ChancesReader({"Corvane Rail Systems": chance}))
         return assistant.ask("Which company supplies the Kestrin Metro's signalling system?").text
 
     # the opening sentence holds every word asked but names no company: it cannot be quoted for "which company"
-    assert "Corvane Rail Systems" in answer(0.3)  # not sure enough to answer with the span alone
-    assert answer(0.1).startswith("I don't know")  # the reader is not sure enough for a quote
-    assert answer(0.3, quote_refusal=0).startswith("I don't know")  # the quote gate turned off: as before
+    assert "Corvane Rail Systems" in answer(0.5)
+    assert answer(0.3).startswith("I don't know")  # not sure enough (READER_QUOTE_THRESHOLD) to quote another
+    assert answer(0.5, quote_refusal=0).startswith("I don't know")  # the quote gate turned off: as before
+
+
+STAFF = {
+    "staff": ("Lumetric chief quits over accounts",
+              "KELSO BAY, Nov 18 - The chief executive of Lumetric Systems quit after 86 million euros of staff "
+              "bonuses were found in its accounts. Lumetric Systems staff were told on Monday. Lumetric shares fell "
+              "sharply. The company employs about 2,600 people in 11 countries."),
+}
+
+
+def test_a_quote_the_reader_finds_no_answer_in_gives_way_to_one_it_is_sure_of(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, STAFF)
+    retriever = Retriever.load(tmp_path, embedder)
+
+    def answer(chance: float) -> str:
+        settings = Settings(index=str(tmp_path), k=3, span_threshold=0.99)
+        tagger = PhraseTagger({"86 million euros": "MONEY", "about 2,600": "CARDINAL", "11": "CARDINAL"})
+        assistant = Assistant(retriever, ScriptedLLM("I don't know."), settings, WordOverlap(retriever.term_weights),
+                              tagger, reader=ChancesReader({"86 million euros": 0.05, "about 2,600": chance}))
+        return assistant.ask("How many staff does Lumetric Systems have?").text
+
+    # the opening sentences hold the question's words, and a figure the reader gives 0.05: refused as a quote
+    # alone, answered by the sentence further down that the reader is sure of
+    assert answer(0.5) == 'The articles say: "The company employs about 2,600 people in 11 countries." [1]'
+    assert answer(0.3).startswith("I don't know")

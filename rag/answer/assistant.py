@@ -134,7 +134,7 @@ from rag.text import (
     split_sentences,
     without_qualifier,
 )
-from rag.thresholds import SPAN_CHECK_THRESHOLD
+from rag.thresholds import READER_QUOTE_THRESHOLD, SPAN_CHECK_THRESHOLD
 
 History = Sequence[tuple[str, str]]
 Within = Callable[[Sequence[Passage]], Sequence[Passage]]
@@ -452,19 +452,23 @@ class Assistant:
             # article's correct "41,500 visitors" would have become the reader's wrong "6,000").
             yield self._span_answer(question, text.strip(), plan, reading)
             return
-        if not shown and not repeated and not history and not final.refused:
-            # Which sentence to quote is the reader's choice, before the reader judges whether the quote answers:
-            # the opening sentence a news story is retrieved by seldom holds the detail asked about.
-            final = self._likeliest_quote(final, evidence, passages)
         if (not query.written_by_rules and not shown and not final.refused
                 and not self._reads_an_answer(query.text, final)):
             # The quoted evidence is all the answer would be, and the reader finds no answer of the kind asked for in
-            # it: most such quotes answered questions the articles do not answer (calibration articles).
-            final = self._refusal(question, text.strip(), query.search_text)
+            # it: most such quotes answered questions the articles do not answer (calibration articles). Unless the
+            # reader is surer of another of the best sentences (a story's opening, retrieved by the question's
+            # words, seldom holds the detail asked about: "How many staff does Lumetric Systems have?").
+            requoted = (self._reader_quote(question, evidence, passages, READER_QUOTE_THRESHOLD) if reader_quotes
+                        else None)
+            final = (dataclasses.replace(final, text=requoted.text, citations=requoted.citations) if requoted
+                     else self._refusal(question, text.strip(), query.search_text))
         if (history and (not shown or repeated) and not final.refused
                 and quote_misses_follow_up(question, *history[-1], " ".join(_quotes(final)))):
             # A follow-up's quote that holds nothing it newly asks about answers the previous turn again.
             final = self._refusal(question, text.strip(), query.search_text)
+        if not shown and not repeated and not history and not final.refused:
+            # Whether to answer was decided on the best sentence; which sentence to quote, by the reader.
+            final = self._likeliest_quote(final, evidence, passages)
         finished = self._finished(final, plan, opened)
         if shown and finished.text.startswith(streamed) and finished.text != streamed:
             # What the answer says beyond the streamed sentences (a part said missing, the sentence linking the
@@ -656,9 +660,9 @@ class Assistant:
             checked = quoted_answer(evidence, passages, self.finder, self.kinds)
             if not checked.supported and reader_quotes and self.kinds.checked(question):
                 # The best sentence holds nothing of the kind asked for (a story's opening names no company), or
-                # is not about what is asked: the sentence the reader finds an answer in, as sure as a quote
-                # must be (`quote_refusal`), is quoted instead.
-                checked = self._reader_quote(question, evidence, passages, self.settings.quote_refusal) or checked
+                # is not about what is asked: a sentence the reader is sure enough of (`READER_QUOTE_THRESHOLD`)
+                # is quoted instead.
+                checked = self._reader_quote(question, evidence, passages, READER_QUOTE_THRESHOLD) or checked
             if not checked.supported:
                 return self._refusal(question, model_text, query)
         if len(evidence.parts) > 1:  # a part neither the model's answer nor the quotes answer is said missing
