@@ -107,3 +107,26 @@ def test_a_quote_the_reader_finds_no_answer_in_gives_way_to_one_it_is_sure_of(tm
     # alone, answered by the sentence further down that the reader is sure of
     assert answer(0.5) == 'The articles say: "The company employs about 2,600 people in 11 countries." [1]'
     assert answer(0.3).startswith("I don't know")
+
+
+METRO_AGAIN = {
+    "metro": ("Signal failure strands Kestrin Metro commuters",
+              "KESTRIN, Feb. 19 (Wire) - A signalling failure on the Kestrin Metro stranded commuters for hours. "
+              "The Kestrin Metro signalling system had failed twice last year. "
+              "Officials blamed a software update installed by the supplier, Corvane Rail Systems."),
+}
+
+
+def test_the_quote_the_reader_chose_is_not_replaced_by_a_less_likely_span(tmp_path: Path) -> None:
+    # The reader's span comes from the best two sentences ("Kestrin Metro", no company to the tagger, 0.3: enough to
+    # check a model's claim against); the quote, from the third, which the reader is surer of (0.5): it stands.
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, METRO_AGAIN)
+    retriever = Retriever.load(tmp_path, embedder)
+    settings = Settings(index=str(tmp_path), k=3, span_threshold=0.99)
+    assistant = Assistant(retriever, ScriptedLLM("I don't know."), settings, WordOverlap(retriever.term_weights),
+                          PhraseTagger({"Corvane Rail Systems": "ORG"}),
+                          reader=ChancesReader({"Corvane Rail Systems": 0.5, "Kestrin Metro": 0.3}))
+    answer = assistant.ask("Which company supplies the Kestrin Metro's signalling system?").text
+    assert answer == ('The articles say: "Officials blamed a software update installed by the supplier, Corvane Rail '
+                      'Systems." [1]')

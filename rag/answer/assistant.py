@@ -446,10 +446,13 @@ class Assistant:
             final = (Answer(question, quoted.text, quoted.citations, False, text.strip(), query.search_text)
                      if quoted.supported and not repeats(quoted.text, plan.previous_answer)
                      else self._refusal(question, text.strip(), query.search_text))
-        if not shown and not final.refused and claim_disagrees(final.text, reading):
+        if (not shown and not final.refused and claim_disagrees(final.text, reading)
+                and _quotes_best(final, evidence, passages)):
             # Nothing of the model's passed the checks (the answer is quoted evidence) and the quote leaves out the
             # span the reader found: the span answer instead. Streamed sentences are never taken back (a sample
-            # article's correct "41,500 visitors" would have become the reader's wrong "6,000").
+            # article's correct "41,500 visitors" would have become the reader's wrong "6,000"), nor a quote the
+            # reader chose for a surer answer than that span ("PORT SELLIS", a dateline's place, 0.31, for "Who got
+            # Talia Merrow ready?" over the sentence naming her assistant coach, 0.59).
             yield self._span_answer(question, text.strip(), plan, reading)
             return
         if (not query.written_by_rules and not shown and not final.refused
@@ -1467,6 +1470,15 @@ def _with_missing_parts(checked: Checked, evidence: Evidence, passages: Sequence
             unanswered = [part for part, _ in missing]
     text = " ".join((text, *(MISSING_PART.format(part=part) for part in unanswered)))
     return Checked(text, tuple(citations), True, checked.dropped_sentences)
+
+
+def _quotes_best(answer: Answer, evidence: Evidence, passages: Sequence[Passage]) -> bool:
+    """Whether a quoted answer quotes the best evidence sentence first (true with nothing to compare): the sentence
+    the reader's reading was compared with, not one the reader chose itself (`Assistant._reader_quote`)."""
+    if not answer.citations or not evidence.best:
+        return True
+    best, first = evidence.best[0], answer.citations[0]
+    return first.passage == passages[best.passage_index] and first.quote_start == best.start
 
 
 def _sentence_text(sentence: Sentence, passages: Sequence[Passage]) -> str:
