@@ -5,7 +5,9 @@ model, a reader with set chances, a tagger that knows these passages' entities."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
@@ -32,6 +34,24 @@ class ChancesReader:
         return Span("", 0, 0, 0.0, -10.0, sentence)
 
 
+def asker(folder: Path, articles: dict[str, tuple[str, str]], entities: dict[str, str] | None = None
+          ) -> Callable[..., str]:
+    """`ask(question, chances, **settings)`: the answer over `articles` (indexed once, in `folder`) of an assistant
+    whose reader finds each of `chances`' answers with its chance, whose tagger knows `entities` (None: the bundled
+    one), and whose model does not know (so that what answers is a quote, or the refusal)."""
+    embedder = FakeEmbedder()
+    build(folder, embedder, articles)
+    retriever = Retriever.load(folder, embedder)
+
+    def ask(question: str, chances: dict[str, float], **settings: Any) -> str:
+        assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(folder), k=3, **settings),
+                              WordOverlap(retriever.term_weights), PhraseTagger(entities) if entities else None,
+                              reader=ChancesReader(chances))
+        return assistant.ask(question).text
+
+    return ask
+
+
 NEIGHBOUR = {
     **VOTE,
     "lorne": ("Lorne follows Velmora",
@@ -40,20 +60,13 @@ NEIGHBOUR = {
 
 
 def test_the_quote_moves_to_another_passage_only_when_it_is_much_likelier(tmp_path: Path) -> None:
-    embedder = FakeEmbedder()
-    build(tmp_path, embedder, NEIGHBOUR)
-    retriever = Retriever.load(tmp_path, embedder)
-
-    def quote(chances: dict[str, float]) -> str:
-        assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
-                              WordOverlap(retriever.term_weights), reader=ChancesReader(chances))
-        return assistant.ask("What was the margin of the Velmora council vote on the car ban?").text
-
+    ask = asker(tmp_path, NEIGHBOUR)
+    question = "What was the margin of the Velmora council vote on the car ban?"
     # the opening's reading is 0.2 likely: another story's 0.3 is not enough to quote it, 0.5 is
-    assert "VELMORA, Oct 14" in quote({"on Tuesday": 0.2, "40 votes to 2": 0.3})
-    assert "40 votes to 2" in quote({"on Tuesday": 0.2, "40 votes to 2": 0.5})
+    assert "VELMORA, Oct 14" in ask(question, {"on Tuesday": 0.2, "40 votes to 2": 0.3})
+    assert "40 votes to 2" in ask(question, {"on Tuesday": 0.2, "40 votes to 2": 0.5})
     # within the opening's own passage, any likelier sentence is quoted
-    assert "31 votes to 24" in quote({"on Tuesday": 0.2, "31 votes to 24": 0.25})
+    assert "31 votes to 24" in ask(question, {"on Tuesday": 0.2, "31 votes to 24": 0.25})
 
 
 METRO = {
@@ -65,22 +78,14 @@ METRO = {
 
 
 def test_a_sentence_the_reader_is_sure_of_is_quoted_when_the_best_cannot_be(tmp_path: Path) -> None:
-    embedder = FakeEmbedder()
-    build(tmp_path, embedder, METRO)
-    retriever = Retriever.load(tmp_path, embedder)
-
-    def answer(chance: float, quote_refusal: float = 0.2) -> str:
-        # a span threshold no reading reaches: the model writes, and what it wrote fails the checks
-        settings = Settings(index=str(tmp_path), k=3, quote_refusal=quote_refusal, span_threshold=0.99)
-        assistant = Assistant(retriever, ScriptedLLM("I don't know."), settings, WordOverlap(retriever.term_weights),
-                              PhraseTagger({"Corvane Rail Systems": "ORG", "Feb. 19": "DATE"}),
-                              reader=ChancesReader({"Corvane Rail Systems": chance}))
-        return assistant.ask("Which company supplies the Kestrin Metro's signalling system?").text
-
-    # the opening sentence holds every word asked but names no company: it cannot be quoted for "which company"
-    assert "Corvane Rail Systems" in answer(0.5)
-    assert answer(0.3).startswith("I don't know")  # not sure enough (READER_QUOTE_THRESHOLD) to quote another
-    assert answer(0.5, quote_refusal=0).startswith("I don't know")  # the quote gate turned off: as before
+    ask = asker(tmp_path, METRO, {"Corvane Rail Systems": "ORG", "Feb. 19": "DATE"})
+    question = "Which company supplies the Kestrin Metro's signalling system?"
+    # a span threshold no reading reaches: the model writes, and what it wrote fails the checks; the opening
+    # sentence holds every word asked but names no company: it cannot be quoted for "which company"
+    assert "Corvane Rail Systems" in ask(question, {"Corvane Rail Systems": 0.5}, span_threshold=0.99)
+    # not sure enough (READER_QUOTE_THRESHOLD) to quote another sentence; the quote gate turned off: as before
+    assert ask(question, {"Corvane Rail Systems": 0.3}, span_threshold=0.99).startswith("I don't know")
+    assert ask(question, {"Corvane Rail Systems": 0.5}, span_threshold=0.99, quote_refusal=0).startswith("I don't")
 
 
 STAFF = {
@@ -92,21 +97,13 @@ STAFF = {
 
 
 def test_a_quote_the_reader_finds_no_answer_in_gives_way_to_one_it_is_sure_of(tmp_path: Path) -> None:
-    embedder = FakeEmbedder()
-    build(tmp_path, embedder, STAFF)
-    retriever = Retriever.load(tmp_path, embedder)
-
-    def answer(chance: float) -> str:
-        settings = Settings(index=str(tmp_path), k=3, span_threshold=0.99)
-        tagger = PhraseTagger({"86 million euros": "MONEY", "about 2,600": "CARDINAL", "11": "CARDINAL"})
-        assistant = Assistant(retriever, ScriptedLLM("I don't know."), settings, WordOverlap(retriever.term_weights),
-                              tagger, reader=ChancesReader({"86 million euros": 0.05, "about 2,600": chance}))
-        return assistant.ask("How many staff does Lumetric Systems have?").text
-
+    ask = asker(tmp_path, STAFF, {"86 million euros": "MONEY", "about 2,600": "CARDINAL", "11": "CARDINAL"})
+    question = "How many staff does Lumetric Systems have?"
     # the opening sentences hold the question's words, and a figure the reader gives 0.05: refused as a quote
     # alone, answered by the sentence further down that the reader is sure of
-    assert answer(0.5) == 'The articles say: "The company employs about 2,600 people in 11 countries." [1]'
-    assert answer(0.3).startswith("I don't know")
+    assert ask(question, {"86 million euros": 0.05, "about 2,600": 0.5}, span_threshold=0.99) == (
+        'The articles say: "The company employs about 2,600 people in 11 countries." [1]')
+    assert ask(question, {"86 million euros": 0.05, "about 2,600": 0.3}, span_threshold=0.99).startswith("I don't")
 
 
 METRO_AGAIN = {
@@ -120,13 +117,8 @@ METRO_AGAIN = {
 def test_the_quote_the_reader_chose_is_not_replaced_by_a_less_likely_span(tmp_path: Path) -> None:
     # The reader's span comes from the best two sentences ("Kestrin Metro", no company to the tagger, 0.3: enough to
     # check a model's claim against); the quote, from the third, which the reader is surer of (0.5): it stands.
-    embedder = FakeEmbedder()
-    build(tmp_path, embedder, METRO_AGAIN)
-    retriever = Retriever.load(tmp_path, embedder)
-    settings = Settings(index=str(tmp_path), k=3, span_threshold=0.99)
-    assistant = Assistant(retriever, ScriptedLLM("I don't know."), settings, WordOverlap(retriever.term_weights),
-                          PhraseTagger({"Corvane Rail Systems": "ORG"}),
-                          reader=ChancesReader({"Corvane Rail Systems": 0.5, "Kestrin Metro": 0.3}))
-    answer = assistant.ask("Which company supplies the Kestrin Metro's signalling system?").text
+    ask = asker(tmp_path, METRO_AGAIN, {"Corvane Rail Systems": "ORG"})
+    answer = ask("Which company supplies the Kestrin Metro's signalling system?",
+                 {"Corvane Rail Systems": 0.5, "Kestrin Metro": 0.3}, span_threshold=0.99)
     assert answer == ('The articles say: "Officials blamed a software update installed by the supplier, Corvane Rail '
                       'Systems." [1]')
