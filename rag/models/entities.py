@@ -210,9 +210,9 @@ QUESTION_KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kinds) for pattern, kinds in (
         # The specific forms of "what"/"which"/"how" come before the general ones: the first match wins.
         (r"\b(what|which)\s+(year|years|date|dates|day|month|decade|century|time|period|era)\b", TIMES),
-        # "How many years" is answered by a span the model tags DATE ("5 to 15 years"), "how old" likewise.
         # A speed or a rate ("How fast did the wind blow?": "up to 112 km/h"), not any number (`says_rate`).
         (r"\bhow\s+fast\b|\b(what|which)\s+(top\s+|average\s+|maximum\s+)?speeds?\b|\btop\s+speed\b", SPEEDS),
+        # "How many years" is answered by a span the model tags DATE ("5 to 15 years"), "how old" likewise.
         (r"\bhow\s+(long|old)\b", DURATIONS),
         (r"\bhow\s+many\s+(years|months|weeks|days|hours|minutes|seconds|decades|centuries)\b", DURATIONS),
         # The answer to "what percentage" is often a bare number ("61"), tagged CARDINAL.
@@ -258,7 +258,8 @@ def wanted_kinds(question: str) -> frozenset[str]:
 NUMBERS = frozenset({"DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"})
 """Every kind the model gives a number or a time: it tags "28 days" DATE and "28" CARDINAL, so a count asked for
 may come as either."""
-_SAYS_A_NUMBER = re.compile(rf"\d|\b(?:{'|'.join(NUMBER_WORDS)}|a|an|half|dozens?|hundreds?|thousands?|millions?)\b",
+_ANY_NUMBER_WORD = "|".join(NUMBER_WORDS)
+_SAYS_A_NUMBER = re.compile(rf"\d|\b(?:{_ANY_NUMBER_WORD}|a|an|half|dozens?|hundreds?|thousands?|millions?)\b",
                             re.IGNORECASE)
 
 
@@ -337,8 +338,7 @@ def says_when(sentence: str, start: int, end: int) -> bool:
             or re.match(r"\s+(?:ago|earlier|later|before|after|on)\b", sentence[end:]) is not None)
 
 
-_NUMBER_NAMES = "|".join(NUMBER_WORDS)
-_RATE = re.compile(rf"(?:\d|\b(?:{_NUMBER_NAMES})\b)[\d,.]*\s*(?:(?:[^\W\d_]+|%)\s+){{0,2}}?"
+_RATE = re.compile(rf"(?:\d|\b(?:{_ANY_NUMBER_WORD})\b)[\d,.]*\s*(?:(?:[^\W\d_]+|%)\s+){{0,2}}?"
                    r"(?:km/h|kph|mph|knots?|[kmg]bps|[kmg]b/s|m/s|"
                    r"(?:per|an?|each|every)\s+(?:hour|minute|second|day|week|month|year|annum)\b|"
                    r"/\s*(?:h|hr|hour|s|sec|min|day|year)\b)", re.IGNORECASE)
