@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.ages import age_reading
+from rag.answer.changes import changed_value
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
 from rag.answer.comparisons import ComparisonPlan, comparison_plan, comparison_text, countries_said, measure
 from rag.answer.conversation import (
@@ -1047,9 +1048,13 @@ class Assistant:
         reading = age_reading(question, reading, plan.evidence, plan.passages, reader)
         if reading is None:
             return None
-        # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
         passage = plan.passages[reading.passage_index]
-        return measured(question, reading, passage.text[reading.sentence_start:reading.sentence_end])
+        sentence = passage.text[reading.sentence_start:reading.sentence_end]
+        moved = changed_value(question, sentence, reading.span.start, reading.span.end)
+        if moved is not None:  # the other value of a change the sentence reports ("236 last year", not "410")
+            reading = respanned(reading, sentence, *moved)
+        # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
+        return measured(question, reading, sentence)
 
     def _span_answer(self, question: str, model_text: str, plan: _Plan, reading: Reading | None) -> Answer:
         """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""

@@ -445,8 +445,8 @@ def as_age(question: str, sentence: str, start: int, end: int) -> tuple[int, int
 
 
 _RATE = re.compile(r"\s+(?:a|an|per|each)\s+(?:year|month|week|day|night|hour|minute|second|tonne|ton|litre|liter|"
-                   r"kilogram|kilo|barrel|share|head|person|passenger|household)\b")
-"""What an amount is counted per, after it ("31,400 pounds a year", "31 pounds a tonne")."""
+                   r"kilogram|kilo|barrel|share|head|person|passenger|household)\b|/[a-z]{1,4}\b")
+"""What an amount is counted per, after it ("31,400 pounds a year", "31 pounds a tonne", "40 km/h")."""
 
 
 def with_rate(sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -457,6 +457,8 @@ def with_rate(sentence: str, start: int, end: int) -> tuple[int, int]:
     >>> start, end = with_rate(sentence, 24, 37)
     >>> sentence[start:end]
     '31,400 pounds a year'
+    >>> with_rate("Trains ran at 40 km/h.", 14, 19)
+    (14, 21)
     >>> with_rate("It fell 3 percent a year ago.", 8, 17)  # "a year ago" is when, not per what
     (8, 17)
     """

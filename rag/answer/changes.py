@@ -1,0 +1,108 @@
+"""A value that changed: which of the two a question asks for.
+
+News reports a change as two values in one clause: "rose from US$3 to nearly $12", "410 calls a year by 2030, up
+from 236 last year", "a maximum of 40 km/h, down from the usual 80 km/h". The span reader, trained on SQuAD's
+answers, often takes the first value it meets whatever the question's time: "How many cruise ship visits did
+Saltmere get last year?" was answered "410". `changed_value` moves the span to the value the question asks for:
+the earlier one when the question says so ("last year", "before", "originally") or names what only the earlier
+value's words say, the reported (later) one otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text import MAGNITUDES, NUMBER_WORDS, content_words
+
+_AMOUNT = (r"(?:(?:nearly|about|almost|around|roughly|some|over|under|more\s+than|less\s+than)\s+)?"
+           r"(?:[A-Z]{1,3})?[$£€¥]?\d[\d,]*(?:\.\d+)?%?"
+           rf"(?:\s+(?:{'|'.join(MAGNITUDES)}))?"
+           rf"|\b(?:{'|'.join(NUMBER_WORDS)})\b(?:\s+(?:{'|'.join(MAGNITUDES)}))?")
+"""A number as a report gives it: with a hedge ("nearly $12"), a currency sign, a magnitude ("60 million")."""
+
+_CHANGE_VERB = (r"(?:rose|risen|rising|rises|fell|fallen|falling|falls|increased|increasing|decreased|grew|grown|"
+                r"climbed|dropped|jumped|cut|raised|reduced|lowered|went|gone|doubled|tripled|halved|soared|"
+                r"slipped|slumped|plunged|declined|shrank|shrunk|surged|swelled|widened|narrowed|changed)")
+
+_FROM_TO = re.compile(rf"\b{_CHANGE_VERB}\b(?:\s+[\w’'-]+){{0,3}}?\s+from\s+(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)"
+                      rf"(?P<earlier>{_AMOUNT})(?P<between>[^,.;]{{0,40}}?)\s+to\s+"
+                      rf"(?P<later>{_AMOUNT})(?P<after>[^,.;]{{0,40}})", re.IGNORECASE)
+"""A change told as "<verb> ... from A to B": the earlier value A, the later B, the words around each."""
+
+_UP_FROM = re.compile(rf"(?P<later>{_AMOUNT})(?P<between>[^,.;]{{0,60}}?),?\s+(?:up|down)\s+from\s+"
+                      rf"(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)(?P<earlier>{_AMOUNT})(?P<after>[^,.;]{{0,40}})",
+                      re.IGNORECASE)
+"""A change told as "B ..., up from A ..." (or "down from"): the reported value first."""
+
+_EARLIER = re.compile(r"\b(?:before|previously|previous|earlier|originally|original|initially|at\s+first|"
+                      r"last\s+(?:year|month|week|season|time)|a\s+year\s+(?:ago|before|earlier)|used\s+to|"
+                      r"formerly|former|prior|usual|usually|normally|normal|from\s+what|start(?:ed)?\s+at)\b",
+                      re.IGNORECASE)
+"""What a question says to ask for a value as it was before the change."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """Two values of one change in a sentence: `earlier` and `later` as (start, end) offsets, and the content
+    words that are said only beside each (`earlier_words`, `later_words`)."""
+
+    earlier: tuple[int, int]
+    later: tuple[int, int]
+    earlier_words: frozenset[str]
+    later_words: frozenset[str]
+
+
+def changes(sentence: str) -> list[Change]:
+    """The changes `sentence` reports, in order.
+
+    >>> sentence = "Saltmere could handle up to 410 cruise calls a year by 2030, up from 236 last year."
+    >>> [(sentence[slice(*c.earlier)], sentence[slice(*c.later)]) for c in changes(sentence)]
+    [('236', '410')]
+    >>> sorted(changes(sentence)[0].earlier_words), sorted(changes(sentence)[0].later_words)
+    (['last'], ['2030', 'call', 'cruis'])
+    """
+    found = []
+    for pattern in (_FROM_TO, _UP_FROM):
+        for match in pattern.finditer(sentence):
+            up_from = pattern is _UP_FROM  # "B ..., up from A ...": B's words come between the two
+            earlier_words = content_words(f"{match.group('before')} {match.group('after' if up_from else 'between')}")
+            later_words = content_words(match.group("between" if up_from else "after"))
+            found.append(Change(match.span("earlier"), match.span("later"), frozenset(earlier_words - later_words),
+                                frozenset(later_words - earlier_words)))
+    return sorted(found, key=lambda change: min(change.earlier[0], change.later[0]))
+
+
+def changed_value(question: str, sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the value `question` asks for stands when the span `sentence[start:end]` is one of the two values of a
+    change the sentence reports and the question asks for the other; None otherwise. The earlier value is asked
+    for when the question says a time before ("last year", "originally": `_EARLIER`) or shares more words with
+    what is said only beside the earlier value than beside the later one; the later (reported) value otherwise.
+
+    >>> sentence = "Saltmere could handle up to 410 cruise calls a year by 2030, up from 236 last year."
+    >>> start, end = changed_value("How many cruise ship visits did Saltmere get last year?", sentence, 28, 31)
+    >>> sentence[start:end]
+    '236'
+    >>> changed_value("How many cruise calls could Saltmere handle by 2030?", sentence, 28, 31) is None
+    True
+    >>> sentence = "By March 1974 the price of oil had risen from US$3 per barrel to nearly $12 globally."
+    >>> start, end = changed_value("What was the price of oil in March 1974?", sentence, 46, 61)
+    >>> sentence[start:end]
+    'nearly $12'
+    >>> changed_value("What did oil cost before the embargo?", sentence, 46, 61) is None
+    True
+    """
+    question_words = content_words(question)
+    for change in changes(sentence):
+        for value, other in ((change.earlier, change.later), (change.later, change.earlier)):
+            if start < value[1] and value[0] < end and not (start < other[1] and other[0] < end):
+                break
+        else:
+            continue
+        # A time word the later value's own words say too ("... to 8% last year") does not ask for the earlier one.
+        says_before = any(not content_words(said.group()) <= change.later_words for said in _EARLIER.finditer(question))
+        asks_earlier = says_before or (len(question_words & change.earlier_words)
+                                       > len(question_words & change.later_words))
+        wanted = change.earlier if asks_earlier else change.later
+        return None if wanted == value else wanted
+    return None

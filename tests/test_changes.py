@@ -1,0 +1,65 @@
+"""Which value of a reported change a question asks for (`rag.answer.changes`): pure cases, then through the
+assistant with a reader that always takes the first value it meets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.answer.changes import changed_value, changes
+from tests.test_reader_quote import asker
+
+UPGRADE = ("She said the company would spend 85 million pounds upgrading its Sale Bridge treatment works by 2027, "
+           "up from the 60 million pounds it pledged last year.")
+SPEED = "Trains ran at a maximum of 40 km/h under manual control, down from the usual 80 km/h."
+OIL = "By March 1974 the price of oil had risen from US$3 per barrel to nearly $12 globally."
+
+
+def moved(question: str, sentence: str, span: str) -> str | None:
+    start = sentence.index(span)
+    found = changed_value(question, sentence, start, start + len(span))
+    return None if found is None else sentence[slice(*found)]
+
+
+@pytest.mark.parametrize(("question", "sentence", "span", "wanted"), [
+    ("How much had Vantmoor promised for the upgrade a year earlier?", UPGRADE, "85 million pounds", "60 million"),
+    ("How much did Vantmoor originally pledge?", UPGRADE, "85 million pounds", "60 million"),
+    ("How much will Vantmoor spend upgrading Sale Bridge?", UPGRADE, "60 million", "85 million"),
+    ("What is the usual top speed?", SPEED, "40", "80"),
+    ("What was the top speed under manual control?", SPEED, "80", "40"),
+    ("What was the price of oil in March 1974?", OIL, "US$3", "nearly $12"),
+    ("What did oil cost before the embargo?", OIL, "nearly $12", "US$3"),
+])
+def test_the_span_moves_to_the_value_asked_for(question: str, sentence: str, span: str, wanted: str) -> None:
+    assert moved(question, sentence, span) == wanted
+
+
+def test_a_span_already_on_the_value_asked_for_stays() -> None:
+    assert moved("How much will Vantmoor spend upgrading Sale Bridge?", UPGRADE, "85 million pounds") is None
+    assert moved("What did oil cost before the embargo?", OIL, "US$3") is None
+
+
+def test_a_time_word_the_later_value_says_too_does_not_ask_for_the_earlier() -> None:
+    sentence = "Inflation rose from 5 percent in 2024 to 8 percent last year, the bank said."
+    assert moved("What was inflation last year?", sentence, "5 percent") == "8"
+    assert moved("What was inflation in 2024?", sentence, "8 percent") == "5"
+
+
+def test_a_range_or_a_span_holding_both_values_is_not_a_change() -> None:
+    assert changes("The museum is open from 9 a.m. to 5 p.m. on weekdays.") == []
+    assert changes("Tickets cost from 5 to 12 euros.") == []
+    assert moved("What was the price of oil in March 1974?", OIL, "US$3 per barrel to nearly $12") is None
+    assert moved("How many trains ran?", "Twelve trains ran, up from nine.", "Twelve") is None
+
+
+STADIUM = {"arena": ("Kessler Arena crowds grow",
+                     "Kessler Arena drew 41,500 visitors a game this season, up from 36,200 last season, the club "
+                     "said. The club plans a new roof.")}
+
+
+def test_the_assistant_answers_with_the_value_asked_for(tmp_path: Path) -> None:
+    ask = asker(tmp_path, STADIUM, {"41,500": "CARDINAL", "36,200": "CARDINAL"})
+    first_value = {"41,500 visitors": 0.9}  # the reader takes the reported value whatever is asked
+    assert ask("How many visitors a game did Kessler Arena draw last season?", first_value).startswith("36,200")
+    assert ask("How many visitors a game did Kessler Arena draw this season?", first_value).startswith("41,500")
