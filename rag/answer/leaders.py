@@ -95,13 +95,20 @@ def titled_head(sentence: str, thing: str = "") -> Head | None:
     'chief executive'
     >>> titled_head("Brenholt Holdings chief executive Ida Moss said so.", "Nordvale Sugar") is None
     True
+    >>> titled_head('"We chased it for seven years," chief executive Miriam Osei said.', "Corvane Resources").title
+    'chief executive'
+    >>> titled_head("Profits fell, finance director Ana Lee said.") is None
+    True
     """
     for match in _HEAD_TITLE.finditer(sentence):
         before = sentence[:match.start()]
         if _NOT_THE_HEAD_NOW.search(before):
             continue
         previous = re.search(r"([\w'’&.-]+)\W*$", before)
-        word = previous.group(1) if previous is not None else ""
+        # A title after a quote's end or a comma opens its clause: the word before it ('"… for seven years," chief
+        # executive Miriam Osei told reporters') is not the part of an organisation it heads.
+        opens_clause = re.search(r"[,;:\"”]\s*$", before) is not None
+        word = previous.group(1) if previous is not None and not opens_clause else ""
         possessive = word.lower().endswith(("'s", "’s"))
         if word and word[:1].islower() and not possessive and word.lower() not in _JOINING:
             continue
