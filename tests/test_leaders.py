@@ -9,7 +9,7 @@ import pytest
 
 from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
-from rag.answer.leaders import led_thing, names_thing, titled_head
+from rag.answer.leaders import led_thing, names_thing, predecessor, successor_asked, titled_head
 from rag.answer.retrieve import Retriever
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
@@ -44,6 +44,9 @@ def test_a_question_asking_who_runs_names_the_thing(question: str, thing: str) -
     ("Finance director Ana Lee resigned.", "Lumetric", None),
     ("Brenholt Holdings chief executive Ida Moss said so.", "Nordvale Sugar", None),
     ("Hollisford & Crane's head of natural history, Tobias Wren, said so.", "the Ardeval Museum", None),
+    # a title after a quote's end or a comma opens its clause
+    ('"We have chased it for years," managing director Oskar Lindqvist said.', "Nordvale Sugar", "Oskar Lindqvist"),
+    ("Sales fell, finance director Ana Lee said.", "Lumetric", None),
 ])
 def test_a_head_is_a_person_named_by_the_title_of_who_runs_the_thing(sentence: str, thing: str,
                                                                      name: str | None) -> None:
@@ -86,3 +89,43 @@ def test_who_runs_is_answered_with_the_chief_executive_not_the_chair_the_reader_
 def test_who_runs_is_answered_with_the_head_however_unsure_the_reader_is(tmp_path: Path) -> None:
     # the model ("unused") would not be asked: the rule's reading answers ("who runs velbus" was refused)
     assert ask(tmp_path, "Who runs Corlan Health?", "Derek Olusanya", 0.1).startswith("Martin Haldane [1]")
+
+
+@pytest.mark.parametrize("sentence, successor, name", [
+    ("The 51-year-old, who took over the company in 2019 from founder Gerald Pask, said so.", "Miriam Osei",
+     "Gerald Pask"),
+    ("It paid 1.9 million dollars in 2008 under Fenwick's predecessor, Harald Quist.", "Odile Fenwick",
+     "Harald Quist"),
+    ("Marsh succeeded long-serving governor Tomas Ekdahl in June.", "Elena Marsh", "Tomas Ekdahl"),
+    ("Former chief executive Ann Roe left in 2019.", "Piers Galloway", "Ann Roe"),
+    ("Ruth Embery replaced Colin Marr as chief constable.", "Ruth Embery", "Colin Marr"),
+    # the successor herself, or nobody before
+    ("Osei succeeded Gerald Pask as chief executive.", "Gerald Pask", None),
+    ("Chief executive Miriam Osei told reporters.", "Miriam Osei", None),
+])
+def test_a_report_names_who_held_the_post_before(sentence: str, successor: str, name: str | None) -> None:
+    found = predecessor(sentence, successor)
+    assert (sentence[slice(*found)] if found is not None else None) == name
+
+
+def test_a_question_asks_who_came_before_a_named_person() -> None:
+    assert successor_asked("Who ran Bluehaven Sea Lines before Piers Galloway?") == "Piers Galloway"
+    assert successor_asked("who led the bank before marsh") == "marsh"
+    assert successor_asked("Who was mayor of Oskarvik before the by-election?") == ""
+    assert successor_asked("Who runs Bluehaven Sea Lines?") == ""
+
+
+PORT = {"port": ("Bluehaven Sea Lines names new chief",
+                 "Bluehaven Sea Lines named Piers Galloway chief executive on Monday. Galloway, 48, took over from "
+                 "founder Agnes Holm, who ran the ferry company for 30 years. Galloway said fares would not rise.")}
+
+
+def test_who_came_before_is_answered_with_the_predecessor_not_the_successor_the_reader_found(tmp_path: Path
+                                                                                            ) -> None:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, PORT)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), reader=FakeReader("Piers Galloway", 0.9))
+    assert assistant.ask("Who ran Bluehaven Sea Lines before Piers Galloway?").text.startswith("Agnes Holm [1]")
+    assert assistant.ask("Who runs Bluehaven Sea Lines?").text.startswith("Piers Galloway")

@@ -190,3 +190,87 @@ def head_reading(question: str, reading: Reading | None, evidence: Evidence, pas
         reading.span.probability if reading is not None else 0.0)
     span = Span(text[head.start:head.end], head.start, head.end, chance, found.margin, text)
     return Reading(span, sentence.passage_index, sentence.start, sentence.end, ruled=True)
+
+
+_BEFORE_WHOM = re.compile(r"^\s*(?i:who)\b[^?]*?\bbefore\s+"
+                          r"(?P<successor>[A-Z][\w'’.-]*(?:[\s-]+[A-Z][\w'’.-]*)*)\s*\??\s*$")
+"""A question asking who held a post before a named person: "Who ran Corvane Resources before Miriam Osei?"."""
+
+_BEFORE_WHOM_TYPED = re.compile(r"^\s*who\b[^?]*?\bbefore\s+"
+                                r"(?P<successor>[a-z][\w'’.-]*(?:\s+[a-z][\w'’.-]*)?)\s*\??\s*$")
+"""The same typed all in lower case ("who ran corvane before osei"): the last one or two words are the name."""
+
+
+def successor_asked(question: str) -> str:
+    """The person a question asks who came before ("" when it asks no such thing).
+
+    >>> successor_asked("Who ran Corvane Resources before Miriam Osei?"), successor_asked("who ran it before osei")
+    ('Miriam Osei', 'osei')
+    >>> successor_asked("Who was mayor before the by-election?")
+    ''
+    """
+    match = (_BEFORE_WHOM_TYPED if question == question.lower() else _BEFORE_WHOM).match(question)
+    return match.group("successor") if match else ""
+
+_NAME = r"(?P<name>[A-Z][\w'’.-]+(?:\s+(?:(?:de|van|von|der|da|di|le|la)\s+)?[A-Z][\w'’-]+)+)"
+_DESCRIBED = r"(?:(?:its|the|her|his|their)\s+)?(?:(?:[a-z][\w-]*|[A-Z]{2,})\s+){0,3}?"
+"""Up to three lower-case words before a name that say who the person was ("founder", "long-serving chief
+executive", "its former director")."""
+
+_PREDECESSOR = tuple(re.compile(pattern) for pattern in (
+    rf"\bpredecessor(?:\s+as\s+[a-z][\w\s-]*?)?\s*,?\s+{_DESCRIBED}{_NAME}",
+    rf"\b(?:took\s+over|inherited|taken\s+over)\b[^.;]{{0,60}}?\bfrom\s+{_DESCRIBED}{_NAME}",
+    rf"\b(?:succeed(?:ed|s|ing)?|replac(?:ed|es|ing))\s+{_DESCRIBED}{_NAME}",
+    rf"\b(?i:former|previous|outgoing|ex-)\s*{_HEAD_TITLE.pattern}"))
+"""How a report names who held a post before its holder: "Fenwick's predecessor, Harald Quist", "took over the
+company in 2019 from founder Gerald Pask", "succeeded Ronald Fyfe", "former chief executive Gerald Pask"."""
+
+
+def predecessor(sentence: str, successor: str) -> tuple[int, int] | None:
+    """Where `sentence` names the one who held a post before `successor` (`_PREDECESSOR`), not the successor
+    again; None when it names none.
+
+    >>> sentence = "The 51-year-old, who took over the company in 2019 from founder Gerald Pask, said so."
+    >>> start, end = predecessor(sentence, "Miriam Osei")
+    >>> sentence[start:end]
+    'Gerald Pask'
+    >>> sentence = "It bought a skull under Fenwick's predecessor, Harald Quist."
+    >>> sentence[slice(*predecessor(sentence, "Odile Fenwick"))]
+    'Harald Quist'
+    >>> predecessor("Osei succeeded Gerald Pask as chief executive.", "Gerald Pask") is None
+    True
+    """
+    surnames = {word.lower() for word in successor.split()[-1:]}
+    found = [match for pattern in _PREDECESSOR for match in pattern.finditer(sentence)
+             if not surnames & {word.lower() for word in match.group("name").split()}]
+    return min((match.span("name") for match in found), default=None)
+
+
+def predecessor_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                        reader: SpanFinder) -> Reading | None:
+    """For a question asking who held a post before a named person (`successor_asked`), the reading moved to the
+    person the best-ranked evidence sentence names as the one before (`predecessor`), in a passage that names the
+    successor; a rule's reading (`Reading.ruled`), as `head_reading`'s. The reader, matching words, answers with
+    the successor the question names or a sentence's other person. Kept when no sentence names one."""
+    successor = successor_asked(question)
+    if not successor or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    surname = successor.split()[-1].lower()
+    for sentence in evidence.ranked[0]:
+        passage = passages[sentence.passage_index]
+        if surname not in f"{passage.title}\n{passage.text}".lower():
+            continue
+        text = passage.text[sentence.start:sentence.end]
+        found = predecessor(text, successor)
+        if found is None:
+            continue
+        if reading is not None and (reading.passage_index, reading.sentence_start) == (sentence.passage_index,
+                                                                                       sentence.start) and (
+                found == (reading.span.start, reading.span.end)):
+            return reading
+        read = reader.read(question, passage.title, text)
+        chance = read.probability if read.start < found[1] and found[0] < read.end else (
+            reading.span.probability if reading is not None else 0.0)
+        span = Span(text[found[0]:found[1]], found[0], found[1], chance, read.margin, text)
+        return Reading(span, sentence.passage_index, sentence.start, sentence.end, ruled=True)
+    return reading
