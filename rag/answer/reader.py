@@ -285,9 +285,13 @@ def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -
     'Phoenix City'
     >>> widened(Reading(Span("21,000 years", 43, 55, 0.6, 1.0), 0, 0, 74), sentence, [(34, 63)]).span.text
     'last 21,000 years'
+    >>> sentence = "GENEVRE - The Ardeval Museum of Natural History has bought a skeleton."
+    >>> widened(Reading(Span("The Ardeval Museum", 10, 28, 0.7, 1.0), 0, 0, 70), sentence, []).span.text
+    'The Ardeval Museum of Natural History'
     """
     start, end = whole_name(sentence, reading.span.start, reading.span.end, names)
     start = min(start, reading.span.start)
+    end = name_goes_on(sentence, start, end)
     # What the tagger's edges add beyond a name is left out: an opening quote mark or bracket ('"Phoenix City'),
     # a closing word that only joins ("the last 21,000 years through").
     while start < reading.span.start and (sentence[start] in _OPENING_MARKS or sentence[start].isspace()):
@@ -298,6 +302,28 @@ def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -
             break
         end = max(len(last[0].rstrip()), reading.span.end)
     return respanned(reading, sentence, start, end)
+
+
+_OF_NAME = re.compile(r"\s+of\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:and\s+|&\s+)?[A-Z][\w'’-]*)*")
+"""A name's part after "of" ("of Natural History", "of the Kestrin Metro")."""
+
+
+def name_goes_on(sentence: str, start: int, end: int) -> int:
+    """The end of the name `sentence[start:end]` taken on through "of" and the capitalised words after it, when
+    the span is a name (its words capitalised) that the tagger did not see whole: "The Ardeval Museum" of "The
+    Ardeval Museum of Natural History". Where it ends otherwise.
+
+    >>> sentence = "He studied at the University of Leeds and of Sheffield, then taught chemistry of Metals."
+    >>> sentence[18:name_goes_on(sentence, 18, 28)]
+    'University of Leeds'
+    >>> name_goes_on(sentence, 68, 77) == 77  # "chemistry" is no name
+    True
+    """
+    words = [word for word in sentence[start:end].split() if word.lower() not in ("the", "of", "and", "&")]
+    if not words or not all(word[:1].isupper() for word in words):
+        return end
+    goes_on = _OF_NAME.match(sentence, end)
+    return goes_on.end() if goes_on else end
 
 
 MEASURES = frozenset({
