@@ -170,6 +170,11 @@ def test_an_ellipsis_is_the_previous_question_with_its_phrase_changed() -> None:
     assert elliptical_question("What about the Danube?", "How long is the Rhine?") == "How long is the Danube?"
     assert elliptical_question("What about begin?", "When did the Jin dynasty end?") == (
         "When did the Jin dynasty begin?")
+    # What a how-many question counts changes; a closing word after "are" is what changes instead
+    assert elliptical_question("And crew?", "How many passengers were on the MV Aldwen?") == (
+        "How many crew were on the MV Aldwen?")
+    assert elliptical_question("What about non-religious?", "How many people are Catholic?") == (
+        "How many people are non-religious?")
     # Nothing of the kind to replace, or no ellipsis: the rules leave it to the context.
     assert elliptical_question("And in total?", "In the fall quarter, how many students signed up?") == ""
     assert elliptical_question("Who cut the ribbon?", "When did the footbridge reopen?") == ""

@@ -158,6 +158,10 @@ _ELLIPSIS = re.compile(r"^(?:and|but|also|so)?\s*(?:what|how)\s+about\s+(?P<abou
 _PHRASE_OPENERS = {"in", "on", "at", "for", "from", "to", "by", "with", "during", "after", "before", "since", "of",
                    "about", "between", "under", "over", "into", "than"}
 _CLAUSE_OPENERS = {"when", "while", "until", "once", "before", "after"}
+_COUNTED = re.compile(r"(?P<asked>(?i:how\s+many)\s+)(?P<counted>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)\s+(?:were|are|"
+                      r"was|is|did|do|does|have|has|had|will|would|could|can|should|might)\s+\S+\s+\S")
+"""What a how-many question counts (in lower case), before its verb and at least two words more ("How many
+*passengers* were on board?"; in "How many people are Catholic?" the closing word is what changes)."""
 _MONTH_OR_YEAR = "(?:" + "|".join(MONTH_NAMES) + r")(?:\s+\d{4})?|\d{4}"
 _TIME_PHRASE = re.compile(rf"\b(?:(?:in|on|during|since|by|for)\s+(?:{_MONTH_OR_YEAR})|(?:last|this|next)\s+"
                           r"(?:year|month|week|quarter|season)|yesterday|today)\b", re.IGNORECASE)
@@ -192,6 +196,8 @@ def elliptical_question(question: str, previous: str) -> str:
     'What was inflation in Ostrevia last year?'
     >>> elliptical_question("And the Aldwen?", "How many were on board the MV Corran when it drifted?")
     'How many were on board the Aldwen when it drifted?'
+    >>> elliptical_question("And crew?", "How many passengers were on the MV Aldwen?")
+    'How many crew were on the MV Aldwen?'
     """
     match = _ELLIPSIS.match(question.strip())
     if not match:
@@ -209,6 +215,11 @@ def elliptical_question(question: str, previous: str) -> str:
         return f"{body[:clauses[-1].start()]}{phrase}?" if clauses else ""
     if not words or len(words) > 5 or words[0].lower() in _QUESTION_WORDS - {"the", "a", "an", "in", "on"}:
         return ""
+    counted = _COUNTED.match(body)
+    if (counted and len(words) <= 3 and phrase == phrase.lower() and words[0] not in _PHRASE_OPENERS
+            and words[0] not in _QUESTION_WORDS and not _TIME_PHRASE.fullmatch(phrase)):
+        # "And crew?" after "How many passengers were on the MV Aldwen?": what is counted changes.
+        return f"{counted.group('asked')}{phrase}{body[counted.end('counted'):]}?"
     times = list(_TIME_PHRASE.finditer(body))
     if times and _TIME_PHRASE.fullmatch(phrase):  # "What about last year?" after "… in February?"
         return f"{body[:times[-1].start()]}{phrase}{body[times[-1].end():]}?"
