@@ -371,6 +371,16 @@ def base_of(participle: str) -> str:
     return _BASE_OF.get(participle, participle)
 
 
+HOW_MANY = re.compile(r"(?P<asked>(?i:how\s+many)\s+)(?P<counted>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)(?=\s+(?:were|are|"
+                      r"was|is|did|do|does|have|has|had|will|would|could|can|should|might)\b)")
+"""What a how-many question counts (in lower case), up to its verb: "How many *passengers* were on board?" (the
+span reader's count, `rag.answer.reader.counted_value`; a follow-up's "And crew?",
+`rag.answer.conversation.elliptical_question`).
+
+>>> HOW_MANY.search("How many full-time staff does Lumetric employ?").group("counted")
+'full-time staff'
+"""
+
 HEAD_VERBS = ("runs", "heads", "leads", "manages")
 """The verbs of "who runs X?": who is at the head of something now (`rag.answer.leaders` answers with the head a
 title names, `rag.answer.timeframe` with the newest report naming one): one list for both."""

@@ -1,5 +1,6 @@
-"""Which value of a reported change a question asks for (`rag.answer.changes`): pure cases, then through the
-assistant with a reader that always takes the first value it meets."""
+"""Which number a question asks for: the value of a reported change (`rag.answer.changes`), the count of what a
+how-many question counts (`rag.answer.reader.counted_value`). Pure cases, then through the assistant with a reader
+that always takes the first value it meets."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from rag.answer.changes import changed_value, changes
+from rag.answer.reader import counted_value
 from tests.test_reader_quote import asker
 
 UPGRADE = ("She said the company would spend 85 million pounds upgrading its Sale Bridge treatment works by 2027, "
            "up from the 60 million pounds it pledged last year.")
 SPEED = "Trains ran at a maximum of 40 km/h under manual control, down from the usual 80 km/h."
+BRAKES = "He braked hard and cut the train's speed from 95 kilometres an hour to about 30 before it hit the slip."
 OIL = "By March 1974 the price of oil had risen from US$3 per barrel to nearly $12 globally."
 
 
@@ -30,6 +33,8 @@ def moved(question: str, sentence: str, span: str) -> str | None:
     ("What was the top speed under manual control?", SPEED, "80", "40"),
     ("What was the price of oil in March 1974?", OIL, "US$3", "nearly $12"),
     ("What did oil cost before the embargo?", OIL, "nearly $12", "US$3"),
+    ("How fast was the train going before the driver hit the brakes?", BRAKES, "about 30", "95"),
+    ("How fast was the train going before it hit the slip?", BRAKES, "95", "about 30"),
 ])
 def test_the_span_moves_to_the_value_asked_for(question: str, sentence: str, span: str, wanted: str) -> None:
     assert moved(question, sentence, span) == wanted
@@ -63,3 +68,18 @@ def test_the_assistant_answers_with_the_value_asked_for(tmp_path: Path) -> None:
     first_value = {"41,500 visitors": 0.9}  # the reader takes the reported value whatever is asked
     assert ask("How many visitors a game did Kessler Arena draw last season?", first_value).startswith("36,200")
     assert ask("How many visitors a game did Kessler Arena draw this season?", first_value).startswith("41,500")
+
+
+@pytest.mark.parametrize(("question", "span", "wanted"), [
+    ("How many crew were on the train?", "184", "three"),
+    ("How many passengers were on the train?", "184", None),  # the span counts what is asked
+    ("How many crew were on the train?", "three", None),
+    ("How many carriages were on the train?", "184", None),  # nothing counts carriages
+    ("When did the train leave?", "184", None),  # no count asked for
+])
+def test_a_how_many_span_moves_to_the_number_of_what_is_counted(question: str, span: str,
+                                                                  wanted: str | None) -> None:
+    sentence = "The 6:52 a.m. service was carrying 184 passengers and three crew when it struck mud."
+    start = sentence.index(span)
+    found = counted_value(question, sentence, start, start + len(span))
+    assert (sentence[slice(*found)] if found is not None else None) == wanted

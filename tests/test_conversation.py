@@ -194,6 +194,15 @@ def test_a_thing_named_by_its_place_in_the_previous_answers_list_is_named() -> N
     assert by_ordinal("When did the second one leak?", "In 2025 [1].") == ""
 
 
+def test_he_after_a_who_question_answered_by_an_organisation_stands_for_it() -> None:
+    history = [("Who is leading the investigation?", "The Rail Accident Investigation Unit [1].")]
+    assert follow_up_readings("When is he due to publish his findings?", history)[0].text == (
+        "When is The Rail Accident Investigation Unit due to publish The Rail Accident Investigation Unit's findings?")
+    # a person the previous turn named comes first, as ever
+    history = [("Who is leading the investigation?", "Chief inspector Ana Ruiz of the unit [1].")]
+    assert follow_up_readings("When is she due to report?", history)[0].text == "When is Ana Ruiz due to report?"
+
+
 def test_a_pronoun_may_stand_for_what_the_previous_answer_named() -> None:
     assert answer_name("Which comet was found at Kestrel Hill Observatory?", "C/2026 K3 [1].") == "C/2026 K3"
     assert answer_name("Which company built the line?", "Carrow Valley Networks built it [1].") == (

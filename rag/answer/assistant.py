@@ -93,6 +93,7 @@ from rag.answer.reader import (
     asks_clock_time,
     claim_disagrees,
     confident,
+    counted_value,
     listed,
     measured,
     named_together,
@@ -1051,8 +1052,11 @@ class Assistant:
             return None
         passage = plan.passages[reading.passage_index]
         sentence = passage.text[reading.sentence_start:reading.sentence_end]
-        moved = changed_value(question, sentence, reading.span.start, reading.span.end)
-        if moved is not None:  # the other value of a change the sentence reports ("236 last year", not "410")
+        # the other value of a change the sentence reports ("236 last year", not "410"), or the number of what is
+        # counted ("three" crew, not "184" passengers)
+        moved = (changed_value(question, sentence, reading.span.start, reading.span.end)
+                 or counted_value(question, sentence, reading.span.start, reading.span.end))
+        if moved is not None:
             reading = respanned(reading, sentence, *moved)
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
         return measured(question, reading, sentence)

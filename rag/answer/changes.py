@@ -4,8 +4,8 @@ News reports a change as two values in one clause: "rose from US$3 to nearly $12
 from 236 last year", "a maximum of 40 km/h, down from the usual 80 km/h". The span reader, trained on SQuAD's
 answers, often takes the first value it meets whatever the question's time: "How many cruise ship visits did
 Saltmere get last year?" was answered "410". `changed_value` moves the span to the value the question asks for:
-the earlier one when the question says so ("last year", "before", "originally") or names what only the earlier
-value's words say, the reported (later) one otherwise.
+the earlier one when the question says so ("last year", "before the embargo", "originally") or gives a year only
+the earlier value's words give, the reported (later) one otherwise.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rag.text import MAGNITUDES, NUMBER_WORDS, content_words
 
-_AMOUNT = (r"(?:(?:nearly|about|almost|around|roughly|some|over|under|more\s+than|less\s+than)\s+)?"
+AMOUNT = (r"(?:(?:nearly|about|almost|around|roughly|some|over|under|more\s+than|less\s+than)\s+)?"
            r"(?:[A-Z]{1,3})?[$£€¥]?\d[\d,]*(?:\.\d+)?%?"
            rf"(?:\s+(?:{'|'.join(MAGNITUDES)}))?"
            rf"|\b(?:{'|'.join(NUMBER_WORDS)})\b(?:\s+(?:{'|'.join(MAGNITUDES)}))?")
@@ -26,12 +26,12 @@ _CHANGE_VERB = (r"(?:rose|risen|rising|rises|fell|fallen|falling|falls|increased
                 r"slipped|slumped|plunged|declined|shrank|shrunk|surged|swelled|widened|narrowed|changed)")
 
 _FROM_TO = re.compile(rf"\b{_CHANGE_VERB}\b(?:\s+[\w’'-]+){{0,3}}?\s+from\s+(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)"
-                      rf"(?P<earlier>{_AMOUNT})(?P<between>[^,.;]{{0,40}}?)\s+to\s+"
-                      rf"(?P<later>{_AMOUNT})(?P<after>[^,.;]{{0,40}})", re.IGNORECASE)
+                      rf"(?P<earlier>{AMOUNT})(?P<between>[^,.;]{{0,40}}?)\s+to\s+"
+                      rf"(?P<later>{AMOUNT})(?P<after>[^,.;]{{0,40}})", re.IGNORECASE)
 """A change told as "<verb> ... from A to B": the earlier value A, the later B, the words around each."""
 
-_UP_FROM = re.compile(rf"(?P<later>{_AMOUNT})(?P<between>[^,.;]{{0,60}}?),?\s+(?:up|down)\s+from\s+"
-                      rf"(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)(?P<earlier>{_AMOUNT})(?P<after>[^,.;]{{0,40}})",
+_UP_FROM = re.compile(rf"(?P<later>{AMOUNT})(?P<between>[^,.;]{{0,60}}?),?\s+(?:up|down)\s+from\s+"
+                      rf"(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)(?P<earlier>{AMOUNT})(?P<after>[^,.;]{{0,40}})",
                       re.IGNORECASE)
 """A change told as "B ..., up from A ..." (or "down from"): the reported value first."""
 
@@ -73,11 +73,18 @@ def changes(sentence: str) -> list[Change]:
     return sorted(found, key=lambda change: min(change.earlier[0], change.later[0]))
 
 
+def _phrase(question: str, start: int, most_words: int = 5) -> str:
+    """The words of `question` from `start`, at most `most_words` of them: a time phrase and what it anchors on
+    ("before the driver hit the brakes")."""
+    return " ".join(question[start:].rstrip("?").split()[:most_words])
+
+
 def changed_value(question: str, sentence: str, start: int, end: int) -> tuple[int, int] | None:
     """Where the value `question` asks for stands when the span `sentence[start:end]` is one of the two values of a
     change the sentence reports and the question asks for the other; None otherwise. The earlier value is asked
-    for when the question says a time before ("last year", "originally": `_EARLIER`) or shares more words with
-    what is said only beside the earlier value than beside the later one; the later (reported) value otherwise.
+    for when the question says a time before ("last year", "originally": `_EARLIER`) that the later value's own
+    words do not say, or gives more numbers (years) said only beside the earlier value than beside the later; the
+    later (reported) value otherwise.
 
     >>> sentence = "Saltmere could handle up to 410 cruise calls a year by 2030, up from 236 last year."
     >>> start, end = changed_value("How many cruise ship visits did Saltmere get last year?", sentence, 28, 31)
@@ -100,9 +107,14 @@ def changed_value(question: str, sentence: str, start: int, end: int) -> tuple[i
         else:
             continue
         # A time word the later value's own words say too ("... to 8% last year") does not ask for the earlier one.
-        says_before = any(not content_words(said.group()) <= change.later_words for said in _EARLIER.finditer(question))
-        asks_earlier = says_before or (len(question_words & change.earlier_words)
-                                       > len(question_words & change.later_words))
+        # A time phrase the later value's own words say ("... to 8% last year", "... to about 30 before it hit the
+        # slip" for "before it hit the slip") asks for the later value; "before the driver hit the brakes" does not.
+        says_before = any(not (content_words(_phrase(question, said.start())) <= change.later_words)
+                          for said in _EARLIER.finditer(question))
+        # Of the words beside each value, only years and other numbers tell the two apart ("in 2024"): a verb
+        # both clauses may use ("hit") does not.
+        dated = {word for word in question_words if any(character.isdigit() for character in word)}
+        asks_earlier = says_before or len(dated & change.earlier_words) > len(dated & change.later_words)
         wanted = change.earlier if asks_earlier else change.later
         return None if wanted == value else wanted
     return None

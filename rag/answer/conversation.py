@@ -17,6 +17,7 @@ from rag.answer.hops import AUXILIARIES
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
 from rag.records import MONTH_NAMES, Query
 from rag.text import (
+    HOW_MANY,
     STOP_WORDS,
     SURFACE_WORD,
     content_words,
@@ -36,6 +37,8 @@ _PERSON_PRONOUNS = {"he": "{name}", "she": "{name}", "him": "{name}", "her": "{n
                     "hers": "{name}'s"}
 _THING_PRONOUNS = {"it": "{topic}", "its": "{topic}'s", "this": "{topic}", "that": "{topic}", "there": "in {topic}",
                    "they": "{topic}", "them": "{topic}", "their": "{topic}'s"}
+_ASKS_WHO = re.compile(r"\s*(?:who|whom)\b", re.IGNORECASE)
+"""A question asking for who did something: a person, or an organisation a later "he" may stand for."""
 _ELLIPSIS_START = re.compile(r"^(and|also|what about|how about|and what about|but|so)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?:[A-Z][\w'’-]+|of|the|de|van|von)(?:\s+(?:[A-Z][\w'’-]+|of|the|de|van|von|\d+\w*))*")
 _QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whose", "whom", "is", "are", "was",
@@ -158,10 +161,6 @@ _ELLIPSIS = re.compile(r"^(?:and|but|also|so)?\s*(?:what|how)\s+about\s+(?P<abou
 _PHRASE_OPENERS = {"in", "on", "at", "for", "from", "to", "by", "with", "during", "after", "before", "since", "of",
                    "about", "between", "under", "over", "into", "than"}
 _CLAUSE_OPENERS = {"when", "while", "until", "once", "before", "after"}
-_COUNTED = re.compile(r"(?P<asked>(?i:how\s+many)\s+)(?P<counted>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)\s+(?:were|are|"
-                      r"was|is|did|do|does|have|has|had|will|would|could|can|should|might)\s+\S+\s+\S")
-"""What a how-many question counts (in lower case), before its verb and at least two words more ("How many
-*passengers* were on board?"; in "How many people are Catholic?" the closing word is what changes)."""
 _MONTH_OR_YEAR = "(?:" + "|".join(MONTH_NAMES) + r")(?:\s+\d{4})?|\d{4}"
 _TIME_PHRASE = re.compile(rf"\b(?:(?:in|on|during|since|by|for)\s+(?:{_MONTH_OR_YEAR})|(?:last|this|next)\s+"
                           r"(?:year|month|week|quarter|season)|yesterday|today)\b", re.IGNORECASE)
@@ -215,10 +214,12 @@ def elliptical_question(question: str, previous: str) -> str:
         return f"{body[:clauses[-1].start()]}{phrase}?" if clauses else ""
     if not words or len(words) > 5 or words[0].lower() in _QUESTION_WORDS - {"the", "a", "an", "in", "on"}:
         return ""
-    counted = _COUNTED.match(body)
-    if (counted and len(words) <= 3 and phrase == phrase.lower() and words[0] not in _PHRASE_OPENERS
-            and words[0] not in _QUESTION_WORDS and not _TIME_PHRASE.fullmatch(phrase)):
-        # "And crew?" after "How many passengers were on the MV Aldwen?": what is counted changes.
+    counted = HOW_MANY.match(body)
+    if (counted and len(body[counted.end():].split()) >= 3 and len(words) <= 3 and phrase == phrase.lower()
+            and words[0] not in _PHRASE_OPENERS and words[0] not in _QUESTION_WORDS
+            and not _TIME_PHRASE.fullmatch(phrase)):
+        # "And crew?" after "How many passengers were on the MV Aldwen?": what is counted changes (not after "How
+        # many people are Catholic?", whose closing word is what changes: below).
         return f"{counted.group('asked')}{phrase}{body[counted.end('counted'):]}?"
     times = list(_TIME_PHRASE.finditer(body))
     if times and _TIME_PHRASE.fullmatch(phrase):  # "What about last year?" after "… in February?"
@@ -584,6 +585,10 @@ def _with_pronouns_resolved(question: str, previous_question: str, previous_answ
         lowered = word.lower()
         if lowered in _PERSON_PRONOUNS and person:
             replacement = _PERSON_PRONOUNS[lowered].format(name=person)
+        elif lowered in _PERSON_PRONOUNS and thing and _ASKS_WHO.match(previous_question):
+            # "When is he due to publish his findings?" after "Who is leading the investigation?" answered by an
+            # organisation ("The Rail Accident Investigation Unit"): the one who was asked for, named by the answer.
+            replacement = _PERSON_PRONOUNS[lowered].format(name=thing)
         elif lowered in _THING_PRONOUNS and topic and not (lowered == "that" and match.start() == 0) and not (
                 thing and lowered in _SAID_PRONOUNS):
             replacement = _THING_PRONOUNS[lowered].format(topic=topic)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from rag.answer.changes import AMOUNT
 from rag.answer.cite import Checked
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.hops import PREPOSITIONS, whole_name
@@ -28,7 +29,7 @@ from rag.countries import DEMONYMS
 from rag.models.entities import TIMES, asks_age, wanted_kinds
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
-from rag.text import MAGNITUDES, NUMBER_WORDS, STOP_WORDS, past_of, words
+from rag.text import HOW_MANY, MAGNITUDES, NUMBER_WORDS, STOP_WORDS, past_of, stem, words
 from rag.thresholds import SPAN_ANSWER_THRESHOLD, SPAN_CHECK_THRESHOLD
 
 READ_SENTENCES = 2
@@ -382,6 +383,38 @@ def with_measure(question: str, sentence: str, start: int, end: int) -> tuple[in
         if word in MEASURES or word.split() == ["per", "cent"] or plural:
             end = following.end()
     return start, end
+
+
+_COUNT = re.compile(rf"(?P<number>{AMOUNT})(?=(?P<counted>(?:\s+[a-z][\w-]*){{1,3}}))")
+"""A number and the words after it, one of which says what it counts ("three crew", "260 full-time staff")."""
+
+
+def counted_value(question: str, sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the number of what a how-many question counts (`rag.text.HOW_MANY`) stands, when the span
+    `sentence[start:end]` is a number that counts something else: "three" of "184 passengers and three crew" for
+    "How many crew were on the train?", which the reader answers "184". None when the span counts what is asked,
+    is no count, or the sentence counts no such thing.
+
+    >>> sentence = "The train carried 184 passengers and three crew."
+    >>> start, end = counted_value("How many crew were on the train?", sentence, 18, 21)
+    >>> sentence[start:end]
+    'three'
+    >>> counted_value("How many passengers were on the train?", sentence, 18, 21) is None
+    True
+    >>> counted_value("How many operations were cancelled?", "About 1,300 planned operations.", 0, 11) is None
+    True
+    """
+    asked = HOW_MANY.search(question)
+    if asked is None:
+        return None
+    (noun,) = stem(asked.group("counted").split()[-1:])
+    counts = [(count, noun in stem(count.group("counted").split())) for count in _COUNT.finditer(sentence)]
+    spanned = [counts_noun for count, counts_noun in counts
+               if count.start("number") < end and start < count.end("counted")]
+    if not spanned or any(spanned):
+        return None
+    wanted = [count for count, counts_noun in counts if counts_noun]
+    return wanted[0].span("number") if wanted else None
 
 
 _CLOCK_QUESTION = re.compile(r"\bwhat\s+time\b(?!\s+of\s+(?:the\s+)?(?:year|day|month|season|week|life)\b)",
