@@ -9,7 +9,16 @@ import pytest
 
 from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
-from rag.answer.leaders import led_thing, names_thing, predecessor, successor_asked, titled_head
+from rag.answer.leaders import (
+    ROLES,
+    asked_role,
+    led_thing,
+    names_thing,
+    predecessor,
+    role_holder,
+    successor_asked,
+    titled_head,
+)
 from rag.answer.retrieve import Retriever
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
@@ -129,3 +138,45 @@ def test_who_came_before_is_answered_with_the_predecessor_not_the_successor_the_
                           WordOverlap(retriever.term_weights), reader=FakeReader("Piers Galloway", 0.9))
     assert assistant.ask("Who ran Bluehaven Sea Lines before Piers Galloway?").text.startswith("Agnes Holm [1]")
     assert assistant.ask("Who runs Bluehaven Sea Lines?").text.startswith("Piers Galloway")
+
+
+def test_a_who_question_may_ask_for_a_role_of_a_thing() -> None:
+    assert asked_role("Who owns the turkey farm in Marlo?") == (ROLES["owns"], "the turkey farm in Marlo")
+    assert asked_role("who's the chairwoman of the growers' association")[1] == "the growers' association"
+    assert asked_role("Who is the head of the trust?") == ((), "")  # who runs: rag.answer.leaders.head_reading
+    assert asked_role("Who said the farm was closed?") == ((), "")
+
+
+@pytest.mark.parametrize("sentence, verb, name", [
+    ("Its owner, Gerrit Vantreese, said he was devastated.", "owns", "Gerrit Vantreese"),
+    ("Its chairwoman, retired schoolteacher Maureen Oakes, said so.", "chairs", "Maureen Oakes"),
+    ("The club's head coach Lena Marsh resigned.", "coaches", "Lena Marsh"),
+    ("Its former chairman, Ian Bell, left.", "chairs", None),  # not the holder now
+    ("The chair of the inquiry said so.", "chairs", None),  # no name
+])
+def test_a_role_holder_is_named_right_after_the_role(sentence: str, verb: str, name: str | None) -> None:
+    found = role_holder(sentence, ROLES[verb])
+    assert (sentence[slice(*found)] if found is not None else None) == name
+
+
+FARMS = {"farm": ("Bird flu found at second Marlo farm",
+                  "Bird flu was confirmed at a turkey farm in Marlo run by Vantreese Poultry, the ministry said. "
+                  "All 30,000 birds will be culled.\n\nIts owner, Gerrit Vantreese, said he was devastated."),
+         "sugar": ("Nordvale Sugar closes Tresby plant",
+                   "Farmers blocked the factory after its owner, Nordvale Sugar, confirmed it would shut the plant. "
+                   "Nordvale is majority-owned by Brenholt Holdings.")}
+
+
+def test_who_owns_is_answered_with_the_owner_not_the_company_the_reader_found(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, FARMS)
+    retriever = Retriever.load(tmp_path, embedder)
+
+    def ask(question: str, found: str) -> str:
+        assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                              WordOverlap(retriever.term_weights), reader=FakeReader(found, 0.9))
+        return assistant.ask(question).text
+
+    assert ask("Who owns the turkey farm in Marlo?", "Vantreese Poultry").startswith("Gerrit Vantreese [1]")
+    # the owner a report names may be the thing asked about itself: the reader's span stays
+    assert ask("Who owns Nordvale Sugar?", "Brenholt Holdings").startswith("Brenholt Holdings [1]")

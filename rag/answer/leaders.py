@@ -183,12 +183,19 @@ def head_reading(question: str, reading: Reading | None, evidence: Evidence, pas
     if strongest is None:
         return reading
     head, sentence = strongest
+    return ruled_reading(question, reading, sentence, passages, (head.start, head.end), reader)
+
+
+def ruled_reading(question: str, reading: Reading | None, sentence: Sentence, passages: Sequence[Passage],
+                  found: tuple[int, int], reader: SpanFinder) -> Reading:
+    """A rule's reading (`Reading.ruled`) of `found` (offsets in the evidence `sentence`): its chance is the
+    reader's for it when the reader finds it in that sentence, else the chance of the `reading` it replaces."""
     passage = passages[sentence.passage_index]
     text = passage.text[sentence.start:sentence.end]
-    found = reader.read(question, passage.title, text)
-    chance = found.probability if found.start < head.end and head.start < found.end else (
+    read = reader.read(question, passage.title, text)
+    chance = read.probability if read.start < found[1] and found[0] < read.end else (
         reading.span.probability if reading is not None else 0.0)
-    span = Span(text[head.start:head.end], head.start, head.end, chance, found.margin, text)
+    span = Span(text[found[0]:found[1]], found[0], found[1], chance, read.margin, text)
     return Reading(span, sentence.passage_index, sentence.start, sentence.end, ruled=True)
 
 
@@ -268,9 +275,83 @@ def predecessor_reading(question: str, reading: Reading | None, evidence: Eviden
                                                                                        sentence.start) and (
                 found == (reading.span.start, reading.span.end)):
             return reading
-        read = reader.read(question, passage.title, text)
-        chance = read.probability if read.start < found[1] and found[0] < read.end else (
-            reading.span.probability if reading is not None else 0.0)
-        span = Span(text[found[0]:found[1]], found[0], found[1], chance, read.margin, text)
-        return Reading(span, sentence.passage_index, sentence.start, sentence.end, ruled=True)
+        return ruled_reading(question, reading, sentence, passages, found, reader)
+    return reading
+
+
+ROLES = {
+    "chairs": ("chair", "chairman", "chairwoman", "chairperson"),
+    "owns": ("owner", "co-owner", "proprietor"),
+    "founded": ("founder", "co-founder"),
+    "coaches": ("coach", "head coach"),
+    "captains": ("captain", "skipper"),
+}
+"""Who-questions asking for a role rather than for who runs a thing ("Who chairs the campaign group?"), and the
+nouns a report names the holder by ("Its chairwoman, retired schoolteacher Maureen Oakes")."""
+
+_WHO_ROLE = re.compile(rf"^\s*(?i:who)\s+(?P<verb>{'|'.join(ROLES)})\s+(?P<thing>[^?]+?)\s*\??\s*$")
+_NOUN_ROLE = re.compile(r"^\s*(?i:who)(?:'s|’s|\s+is)\s+(?:the\s+)?(?P<noun>[a-z-]+(?:\s+coach)?)\s+of\s+"
+                        r"(?P<thing>[^?]+?)\s*\??\s*$")
+
+
+def asked_role(question: str) -> tuple[tuple[str, ...], str]:
+    """The nouns of the role a who-question asks for (`ROLES`), and the thing it is the role of; ((), "") when it
+    asks for none.
+
+    >>> asked_role("Who chairs the campaign group Keep Saltmere Breathing?")
+    (('chair', 'chairman', 'chairwoman', 'chairperson'), 'the campaign group Keep Saltmere Breathing')
+    >>> asked_role("Who is the owner of the Lantern bookshop?")[1], asked_role("Who runs Velbus?")
+    ('the Lantern bookshop', ((), ''))
+    """
+    verb = _WHO_ROLE.match(question)
+    if verb is not None:
+        return ROLES[verb.group("verb")], verb.group("thing")
+    noun = _NOUN_ROLE.match(question)
+    if noun is not None:
+        for nouns in ROLES.values():
+            if noun.group("noun") in nouns:
+                return nouns, noun.group("thing")
+    return (), ""
+
+
+def role_holder(sentence: str, nouns: Sequence[str]) -> tuple[int, int] | None:
+    """Where `sentence` names a person right after one of the role `nouns`, a description between them allowed
+    ("Its chairwoman, retired schoolteacher Maureen Oakes"), unless the holder is not the one now ("former
+    owner"); None when it names none.
+
+    >>> sentence = "Its chairwoman, retired schoolteacher Maureen Oakes, said ships left engines running."
+    >>> sentence[slice(*role_holder(sentence, ROLES["chairs"]))]
+    'Maureen Oakes'
+    >>> role_holder("Its former owner, Tomas Berg, sold it.", ROLES["owns"]) is None
+    True
+    """
+    pattern = re.compile(rf"\b(?i:{'|'.join(re.escape(noun) for noun in nouns)})\s*,?\s+(?:[a-z][\w-]*\s+){{0,3}}?"
+                         rf"{_NAME}")
+    for match in pattern.finditer(sentence):
+        if not _NOT_THE_HEAD_NOW.search(sentence[:match.start()]):
+            return match.span("name")
+    return None
+
+
+def role_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                 reader: SpanFinder) -> Reading | None:
+    """For a who-question asking for a role (`asked_role`), the reading moved to the person the best-ranked
+    evidence sentence names by that role (`role_holder`), in an article whose retrieved passages name the thing
+    (the sentence may open "Its chairwoman" in a passage of its own); a rule's reading, as `head_reading`'s. Kept
+    when its own span is already such a person, or when no sentence names one."""
+    nouns, thing = asked_role(question)
+    if not nouns or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    if reading is not None:
+        own = role_holder(passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end], nouns)
+        if own is not None and own[0] <= reading.span.start < own[1]:
+            return reading
+    naming = {passage.article_id for passage in passages if names_thing(f"{passage.title}\n{passage.text}", thing)}
+    for sentence in evidence.ranked[0]:
+        passage = passages[sentence.passage_index]
+        text = passage.text[sentence.start:sentence.end]
+        found = role_holder(text, nouns) if passage.article_id in naming else None
+        if found is None or names_thing(text[found[0]:found[1]], thing, any_word=True):
+            continue  # none, or the thing itself ("its owner, Nordvale Sugar" of a factory Nordvale Sugar owns)
+        return ruled_reading(question, reading, sentence, passages, found, reader)
     return reading
