@@ -70,7 +70,7 @@ from rag.answer.hops import (
     renumbered,
     usable_bridge,
 )
-from rag.answer.leaders import head_reading, predecessor_reading, role_reading
+from rag.answer.leaders import head_reading, predecessor_reading, role_reading, then_reading
 from rag.answer.links import about, anchored_passages, linked, linked_passages
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
@@ -1048,6 +1048,7 @@ class Assistant:
         reading = head_reading(question, reading, plan.evidence, plan.passages, reader)
         reading = predecessor_reading(question, reading, plan.evidence, plan.passages, reader)
         reading = role_reading(question, reading, plan.evidence, plan.passages, reader)
+        reading = then_reading(question, reading, plan.evidence, plan.passages, reader)
         reading = age_reading(question, reading, plan.evidence, plan.passages, reader)
         if reading is None:
             return None

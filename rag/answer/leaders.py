@@ -355,3 +355,55 @@ def role_reading(question: str, reading: Reading | None, evidence: Evidence, pas
             continue  # none, or the thing itself ("its owner, Nordvale Sugar" of a factory Nordvale Sugar owns)
         return ruled_reading(question, reading, sentence, passages, found, reader)
     return reading
+
+
+_HELD_THEN = re.compile(r"^\s*(?i:who)\s+(?:(?:was|were)\s+(?:the\s+|its\s+)?[\w\s'’-]*?(?:head|chief|boss|leader|"
+                        r"director|chair\w*|governor|president|conductor|manager|coach|captain|mayor|in\s+charge)\b|"
+                        r"(?:ran|headed|led|managed|chaired|coached|captained)\b)[^?]*?\b(?:when|during|in\s+\d{4}|at\s+"
+                        r"the\s+time)\b", re.IGNORECASE)
+"""A question asking who held a post at a time gone by: "Who ran the trust during the 2019 walkout?", "Who was the
+head of the authority when the 2018 plan was proposed?"."""
+
+_THEN_HOLDER = re.compile(rf"\bthen[\s-]+(?:(?:led|run|headed|managed|chaired)\s+by\s+)?(?:[a-z][\w-]*,?\s+){{0,3}}?"
+                          rf"{_NAME}")
+"""How a report names who held a post back then: "under then chief executive Ronald Fyfe", "the trust, then led by
+chief executive Moira Cuthbert", "its then chief conductor, Aldo Venturi"."""
+
+
+def then_holder(question: str, sentence: str) -> tuple[int, int] | None:
+    """Where `sentence` names who held a post back then ("then chief executive Ronald Fyfe", `_THEN_HOLDER`), for
+    a question asking who held one at a time gone by (`_HELD_THEN`); None otherwise.
+
+    >>> sentence = "A plan put forward in 2018 under then chief executive Ronald Fyfe was withdrawn."
+    >>> question = "Who was the head of the harbour authority when the 2018 plan was proposed?"
+    >>> sentence[slice(*then_holder(question, sentence))]
+    'Ronald Fyfe'
+    >>> then_holder("Who runs the harbour authority?", sentence) is None
+    True
+    """
+    if _HELD_THEN.match(question) is None or successor_asked(question):
+        return None
+    found = _THEN_HOLDER.search(sentence)
+    return found.span("name") if found else None
+
+
+def then_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                 reader: SpanFinder) -> Reading | None:
+    """For a question asking who held a post at a time gone by, the reading moved to the person the best-ranked of
+    the evidence sentences that name one as the holder back then names (`then_holder`); a rule's reading, as
+    `head_reading`'s (the reader, matching words, answers with the holder now). Kept when none does."""
+    if _HELD_THEN.match(question) is None or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    for sentence in evidence.ranked[0][:THEN_REACH]:
+        passage = passages[sentence.passage_index]
+        found = then_holder(question, passage.text[sentence.start:sentence.end])
+        if found is not None:
+            if reading is not None and (reading.passage_index, reading.sentence_start) == (
+                    sentence.passage_index, sentence.start) and reading.span.start <= found[0] < reading.span.end:
+                return reading
+            return ruled_reading(question, reading, sentence, passages, found, reader)
+    return reading
+
+
+THEN_REACH = 8
+"""Evidence sentences searched, best first, for one naming who held a post back then."""
