@@ -499,6 +499,8 @@ _DATELINE = re.compile(
 
 _BYLINE = re.compile(r"\s*By\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*[-–—]{1,2}\s+")
 """A byline in the dateline's place ("By Staff Reporter - "): who filed the report, not what it reports."""
+_BYLINE_LINE = re.compile(r"\s*By\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}[ \t]*\n\s*")
+"""A byline on a line of its own ("By Staff Reporter\n\n")."""
 
 
 def dateline_end(text: str) -> int:
@@ -515,10 +517,17 @@ def dateline_end(text: str) -> int:
     (19, 0, 0)
     >>> dateline_end("By Staff Reporter - A fire broke out."), dateline_end("By Tuesday the fire was out.")
     (20, 0)
+    >>> text = "By Staff Reporter\\n\\nPORT SELLIS - Talia Merrow broke the record."
+    >>> text[dateline_end(text):], dateline_end("By Staff Reporter\\n\\nThe fund lost money.")
+    ('Talia Merrow broke the record.', 19)
     """
     byline = _BYLINE.match(text)
     if byline is not None:
         return byline.end()
+    own_line = _BYLINE_LINE.match(text)
+    if own_line is not None:  # a byline on a line of its own, then maybe the place ("PORT SELLIS - …")
+        match = _DATELINE.match(text, own_line.end())
+        return match.end() if match is not None else own_line.end()
     match = _DATELINE.match(text)
     if match is None or not re.search(r"\d|\(", match.group(0)):
         return 0  # a city and a dash alone may be a heading ("NASA - the agency said")
