@@ -347,6 +347,34 @@ def participle_of(past: str) -> str:
     return IRREGULAR_VERBS.get(past, past if past.endswith("ed") else "")
 
 
+def verb_forms(word: str) -> frozenset[str]:
+    """The forms of the verb a lower-case `word` is a form of ("leads", "led", "leading" -> lead, leads, led,
+    leading), its past participle among them, as far as the irregular verbs' table and the regular endings tell
+    (a regular verb's "-ed" or "-ing" form also gives the spellings of a base in "e": some are no words, and match
+    nothing); empty for a stop word.
+
+    >>> sorted(verb_forms("leads")), {"order", "orders", "ordered", "ordering"} <= verb_forms("ordered")
+    (['lead', 'leading', 'leads', 'led'], True)
+    >>> {"serve", "served", "serving"} <= verb_forms("serving"), verb_forms("the")
+    (True, frozenset())
+    """
+    if word in STOP_WORDS or len(word) < 3:
+        return frozenset()
+    for base, past, participle in _FORMS:
+        if word in (base, past, participle, f"{base}s", f"{base}ing", f"{base[:-1]}ing"):
+            return frozenset({base, past, participle, f"{base}s", f"{base.removesuffix('e')}ing"})
+    base = word
+    for ending in ("ing", "ed", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            base = word[:-len(ending)]
+            break
+    stems = {base, f"{base}e"} if word.endswith(("ing", "ed")) else {base}
+    forms = {word}
+    for stem_form in stems:
+        forms |= {stem_form, f"{stem_form}s", f"{stem_form.removesuffix('e')}ed", f"{stem_form.removesuffix('e')}ing"}
+    return frozenset(forms)
+
+
 def past_of(participle: str) -> str:
     """The past tense of a lower-case past participle: the table's for an irregular verb, the word itself for a
     regular one (it ends in "-ed"); "" for a word that is neither.

@@ -1,4 +1,5 @@
-"""Who runs an organisation (rag.answer.leaders): the rules alone, then the answer path with a fake reader that
+"""Who runs an organisation, held a post before or back then, holds a role of it (rag.answer.leaders), or does what
+a who-question asks (rag.answer.reader.agent_reading): the rules alone, then the answer path with a fake reader that
 finds the wrong person."""
 
 from __future__ import annotations
@@ -212,3 +213,19 @@ def test_who_held_a_post_back_then_is_answered_with_the_holder_then(tmp_path: Pa
     assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
                           WordOverlap(retriever.term_weights), reader=FakeReader("Mia Lund", 0.9))
     assert assistant.ask("Who was the orchestra's chief conductor in 2012?").text.startswith("Aldo Venturi [1]")
+
+
+REVIEW = {"recount": ("Recount overturns Carrowfield result",
+                      "The county council has ordered an independent review of postal vote handling. It will be led "
+                      "by retired auditor Frances Okonjo, with a report due by the end of March.")}
+
+
+def test_who_will_do_it_is_answered_with_the_one_a_passive_sentence_names(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, REVIEW)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), reader=FakeReader("The county council", 0.9))
+    assert assistant.ask("Who will lead the review of postal vote handling?").text.startswith("Frances Okonjo [1]")
+    # the reader's own sentence says what is asked ("ordered"): its doer stays
+    assert assistant.ask("Who ordered the review of postal vote handling?").text.startswith("The county council")

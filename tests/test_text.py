@@ -8,7 +8,7 @@ import re
 
 from rag.answer.comparisons import comparison_plan
 from rag.answer.hops import PARTICIPLE
-from rag.text import IRREGULAR_VERBS, base_of, neutral_roles, participle_of, past_of, with_role_verbs
+from rag.text import IRREGULAR_VERBS, base_of, neutral_roles, participle_of, past_of, verb_forms, with_role_verbs
 
 FORMER_TABLES = {"beat": "beaten", "became": "become", "began": "begun", "bought": "bought", "broke": "broken",
                  "brought": "brought", "built": "built", "came": "come", "chose": "chosen", "did": "done",
@@ -67,3 +67,9 @@ def test_a_role_said_with_the_holders_sex_is_one_term_and_other_words_are_kept()
     assert neutral_roles({"spokesman"}) == neutral_roles({"spokeswoman"}) == neutral_roles({"spokesperson"})
     assert neutral_roles({"chairwoman"}) == {"chair"}
     assert neutral_roles({"man", "woman", "fireman", "ekholm"}) == {"man", "woman", "fireman", "ekholm"}
+
+
+def test_the_forms_of_a_verb_include_its_participle() -> None:
+    assert {"lead", "leads", "led", "leading"} == verb_forms("leading")
+    assert {"order", "ordered"} <= verb_forms("orders")
+    assert verb_forms("was") == frozenset()

@@ -90,6 +90,7 @@ from rag.answer.reader import (
     SpanFinder,
     acted_on,
     aged,
+    agent_reading,
     asks_clock_time,
     claim_disagrees,
     confident,
@@ -1049,6 +1050,7 @@ class Assistant:
         reading = predecessor_reading(question, reading, plan.evidence, plan.passages, reader)
         reading = role_reading(question, reading, plan.evidence, plan.passages, reader)
         reading = then_reading(question, reading, plan.evidence, plan.passages, reader)
+        reading = agent_reading(question, reading, plan.evidence, plan.passages, reader)
         reading = age_reading(question, reading, plan.evidence, plan.passages, reader)
         if reading is None:
             return None

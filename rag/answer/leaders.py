@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.evidence import Evidence, Sentence
-from rag.answer.reader import Reading, SpanFinder
-from rag.models.span_reader import Span
+from rag.answer.reader import Reading, SpanFinder, ruled_reading
 from rag.records import Passage
 from rag.text import HEAD_VERBS
 
@@ -185,18 +184,6 @@ def head_reading(question: str, reading: Reading | None, evidence: Evidence, pas
     head, sentence = strongest
     return ruled_reading(question, reading, sentence, passages, (head.start, head.end), reader)
 
-
-def ruled_reading(question: str, reading: Reading | None, sentence: Sentence, passages: Sequence[Passage],
-                  found: tuple[int, int], reader: SpanFinder) -> Reading:
-    """A rule's reading (`Reading.ruled`) of `found` (offsets in the evidence `sentence`): its chance is the
-    reader's for it when the reader finds it in that sentence, else the chance of the `reading` it replaces."""
-    passage = passages[sentence.passage_index]
-    text = passage.text[sentence.start:sentence.end]
-    read = reader.read(question, passage.title, text)
-    chance = read.probability if read.start < found[1] and found[0] < read.end else (
-        reading.span.probability if reading is not None else 0.0)
-    span = Span(text[found[0]:found[1]], found[0], found[1], chance, read.margin, text)
-    return Reading(span, sentence.passage_index, sentence.start, sentence.end, ruled=True)
 
 
 _BEFORE_WHOM = re.compile(r"^\s*(?i:who)\b[^?]*?\bbefore\s+"

@@ -29,7 +29,7 @@ from rag.countries import DEMONYMS
 from rag.models.entities import TIMES, asks_age, wanted_kinds
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
-from rag.text import HOW_MANY, MAGNITUDES, NUMBER_WORDS, STOP_WORDS, past_of, stem, words
+from rag.text import HOW_MANY, IRREGULAR_VERBS, MAGNITUDES, NUMBER_WORDS, STOP_WORDS, past_of, stem, verb_forms, words
 from rag.thresholds import SPAN_ANSWER_THRESHOLD, SPAN_CHECK_THRESHOLD
 
 READ_SENTENCES = 2
@@ -271,6 +271,77 @@ def acted_on(question: str, sentence: str, start: int, end: int) -> tuple[int, i
         return None
     return end + found.start("name"), end + found.end("name")
 
+
+def ruled_reading(question: str, reading: Reading | None, sentence: Sentence, passages: Sequence[Passage],
+                  found: tuple[int, int], reader: SpanFinder) -> Reading:
+    """A rule's reading (`Reading.ruled`) of `found` (offsets in the evidence `sentence`): its chance is the
+    reader's for it when the reader finds it in that sentence, else the chance of the `reading` it replaces."""
+    passage = passages[sentence.passage_index]
+    text = passage.text[sentence.start:sentence.end]
+    read = reader.read(question, passage.title, text)
+    chance = read.probability if read.start < found[1] and found[0] < read.end else (
+        reading.span.probability if reading is not None else 0.0)
+    span = Span(text[found[0]:found[1]], found[0], found[1], chance, read.margin, text)
+    return Reading(span, sentence.passage_index, sentence.start, sentence.end, ruled=True)
+
+
+_WHO_DOES = re.compile(r"^\s*(?i:who)\s+(?:(?:will|would|is\s+going\s+to|is\s+to|was\s+to|has|had|did|does|is|was)\s+)?"
+                       r"(?P<verb>[a-z]+)\b")
+"""A who-question asking who does or did something, and its verb ("Who will *lead* the review?")."""
+
+_AGENT = re.compile(r"\s+by\s+(?:(?:the|its|their|her|his)\s+)?(?:[a-z][\w-]*\s+){0,4}?"
+                    r"(?P<name>[A-Z][\w'’.-]+(?:\s+(?:(?:of|de|van|von)\s+)?[A-Z][\w'’.-]+)*)")
+"""Who did it, after a participle: "by retired auditor Frances Okonjo", "by the Water Services Authority"."""
+
+
+def passive_agent(question: str, sentence: str) -> tuple[int, int] | None:
+    """Where `sentence` names, after "<participle> by", the one who does what a who-question asks about, when the
+    sentence does not say the question's verb otherwise: "It will be led by retired auditor Frances Okonjo" for
+    "Who will lead the review?" (the mirror of `acted_on`); None otherwise.
+
+    >>> sentence = "It will be led by retired auditor Frances Okonjo, with a report due by March."
+    >>> sentence[slice(*passive_agent("Who will lead the review of postal votes?", sentence))]
+    'Frances Okonjo'
+    >>> passive_agent("Who will lead the review?", "Ana Roe will lead it, and it was ordered by Tom Marr.") is None
+    True
+    """
+    match = _WHO_DOES.match(question)
+    forms = verb_forms(match.group("verb")) if match else frozenset()
+    participles = {form for form in forms if form.endswith("ed") or form in IRREGULAR_VERBS.values()}
+    if not participles:
+        return None
+    said = [found for found in re.finditer(rf"\b(?:{'|'.join(map(re.escape, sorted(forms)))})\b", sentence,
+                                          re.IGNORECASE)]
+    for found in said:
+        agent = _AGENT.match(sentence[found.end():])
+        if found.group(0).lower() in participles and agent is not None:
+            return found.end() + agent.start("name"), found.end() + agent.end("name")
+        return None  # the verb said first otherwise: the reader reads the sentence's own doer
+    return None
+
+
+AGENT_REACH = 3
+"""Evidence sentences searched, best first, for one naming who does what a who-question asks about after "by"."""
+
+
+def agent_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                  reader: SpanFinder) -> Reading | None:
+    """For a who-question, the reading moved to the one the best of the first `AGENT_REACH` evidence sentences
+    names after "<participle> by" (`passive_agent`), when the reading's own sentence does not say the question's
+    verb at all (the reader found "The county council" in "The county council has ordered an independent review"
+    for "Who will lead the review?"); a rule's reading (`ruled_reading`). Kept otherwise."""
+    match = _WHO_DOES.match(question)
+    forms = verb_forms(match.group("verb")) if match else frozenset()
+    if not forms or reading is None or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end].lower()
+    if any(re.search(rf"\b{re.escape(form)}\b", own) for form in forms):
+        return reading
+    for sentence in evidence.ranked[0][:AGENT_REACH]:
+        found = passive_agent(question, passages[sentence.passage_index].text[sentence.start:sentence.end])
+        if found is not None:
+            return ruled_reading(question, reading, sentence, passages, found, reader)
+    return reading
 
 def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -> Reading:
     """The reading with its span widened to the whole of each name (`names`: the tagger's entity offsets in its
