@@ -354,10 +354,11 @@ NAMING = frozenset({"considered", "called", "named", "known", "regarded", "deeme
 own name, not something of the one it picks out."""
 
 
-_SAID_OF_IT = re.compile(r"\s*(?!(?:called|named|titled|termed)\b)[a-z]+(?:ed|en|wn)\b|['’]s\b")
+_SAID_OF_IT = re.compile(r"\s*(?!(?:called|named|titled|termed|when|then|even|often|between|seven|ten|eleven|men|"
+                         r"women|children|down|town|own|open)\b)[a-z]+(?:ed|en|wn)\b|['’]s\b")
 """What, after a description the question opens with "What is", says it asks something of the one described ("What
 is the author of Dune *known* for?", "… *'s* occupation?"), not what it is called ("What is the mayor of Warsaw
-*called*?")."""
+*called*?") nor when ("Who was the head of the authority *when* the plan was proposed?": "when" is no participle)."""
 
 
 def _asks_itself(before: list[str]) -> bool:
@@ -849,6 +850,8 @@ def _role_plan(question: str, start: int) -> HopPlan | None:
     >>> _role_plan("What is the author of Dune known for?", 8).clause
     'is the author of Dune'
     >>> _role_plan("Who was the president of Notre Dame in 1912?", 8) is None
+    True
+    >>> _role_plan("Who was the head of the Port Authority when the plan was proposed?", 8) is None
     True
     """
     spans = [found.span() for found in re.finditer(r"\S+", question[start:])]
