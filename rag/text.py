@@ -400,8 +400,10 @@ def base_of(participle: str) -> str:
 
 
 HOW_MANY = re.compile(r"(?P<asked>(?i:how\s+many)\s+)(?P<counted>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)(?=\s+(?:were|are|"
-                      r"was|is|did|do|does|have|has|had|will|would|could|can|should|might)\b)")
-"""What a how-many question counts (in lower case), up to its verb: "How many *passengers* were on board?" (the
+                      r"was|is|did|do|does|have|has|had|will|would|could|can|should|might|[a-z]+ed|"
+                      rf"{'|'.join(sorted(IRREGULAR_VERBS))})\b)")
+"""What a how-many question counts (in lower case), up to its verb (an auxiliary or a past tense): "How many
+*passengers* were on board?", "How many *firefighters* fought the fire?" (the
 span reader's count, `rag.answer.reader.counted_value`; a follow-up's "And crew?",
 `rag.answer.conversation.elliptical_question`).
 

@@ -175,6 +175,9 @@ def test_an_ellipsis_is_the_previous_question_with_its_phrase_changed() -> None:
         "How many crew were on the MV Aldwen?")
     assert elliptical_question("What about non-religious?", "How many people are Catholic?") == (
         "How many people are non-religious?")
+    assert elliptical_question("And how many engines?", "How many firefighters fought the fire?") == (
+        "How many engines fought the fire?")
+    assert elliptical_question("And how many will get sensors?", "How many cuttings will it inspect?") == ""
     # Nothing of the kind to replace, or no ellipsis: the rules leave it to the context.
     assert elliptical_question("And in total?", "In the fall quarter, how many students signed up?") == ""
     assert elliptical_question("Who cut the ribbon?", "When did the footbridge reopen?") == ""
@@ -201,6 +204,12 @@ def test_he_after_a_who_question_answered_by_an_organisation_stands_for_it() -> 
     # a person the previous turn named comes first, as ever
     history = [("Who is leading the investigation?", "Chief inspector Ana Ruiz of the unit [1].")]
     assert follow_up_readings("When is she due to report?", history)[0].text == "When is Ana Ruiz due to report?"
+
+
+def test_a_name_is_said_without_what_describes_it() -> None:
+    history = [("Which stadium do FC Dravin play at?", "The 41,000-seat Kessler Arena [1].")]
+    assert follow_up_readings("How many seats does it have?", history)[0].text == (
+        "How many seats does Kessler Arena have?")
 
 
 def test_a_pronoun_may_stand_for_what_the_previous_answer_named() -> None:

@@ -197,6 +197,8 @@ def elliptical_question(question: str, previous: str) -> str:
     'How many were on board the Aldwen when it drifted?'
     >>> elliptical_question("And crew?", "How many passengers were on the MV Aldwen?")
     'How many crew were on the MV Aldwen?'
+    >>> elliptical_question("And how many engines?", "How many firefighters fought the fire?")
+    'How many engines fought the fire?'
     """
     match = _ELLIPSIS.match(question.strip())
     if not match:
@@ -212,9 +214,13 @@ def elliptical_question(question: str, previous: str) -> str:
         clauses = [found for found in re.finditer(r"\b(?:when|while|before|after|until|once|as)\b", body, re.IGNORECASE)
                    if found.start() > len(body) // 3]
         return f"{body[:clauses[-1].start()]}{phrase}?" if clauses else ""
+    counted = HOW_MANY.match(body)
+    count_asked = re.fullmatch(r"(?i:how\s+many)\s+(?P<counted>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})", phrase)
+    if (counted and count_asked  # "And how many engines?" after "How many firefighters fought the fire?"
+            and not set(count_asked.group("counted").lower().split()) & (_QUESTION_WORDS | AUXILIARIES)):
+        return f"{counted.group('asked')}{count_asked.group('counted')}{body[counted.end('counted'):]}?"
     if not words or len(words) > 5 or words[0].lower() in _QUESTION_WORDS - {"the", "a", "an", "in", "on"}:
         return ""
-    counted = HOW_MANY.match(body)
     if (counted and len(body[counted.end():].split()) >= 3 and len(words) <= 3 and phrase == phrase.lower()
             and words[0] not in _PHRASE_OPENERS and words[0] not in _QUESTION_WORDS
             and not _TIME_PHRASE.fullmatch(phrase)):
@@ -378,6 +384,8 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
     ''
     >>> answer_name("Where did the MV Aldwen run aground?", "Off Skarra Island [1].")
     'Skarra Island'
+    >>> answer_name("Which stadium do FC Dravin play at?", "The 41,000-seat Kessler Arena [1].")
+    'Kessler Arena'
     """
     if not re.match(r"^(?:which|what|where|who)\b", previous_question.strip(), re.IGNORECASE):
         return ""
@@ -386,6 +394,9 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
         return ""
     # "Off Skarra Island", "In Warsaw": the place is the name, not the preposition that opens the answer
     text = re.sub(r"^(?:In|At|On|Off|Near|From|To|Into|Outside|Inside|Across)\s+(?=[A-Z])", "", text)
+    # "The 41,000-seat Kessler Arena": what describes the thing is no part of its name (a follow-up asking "How many
+    # seats does it have?" would hold its answer)
+    text = re.sub(r"^(?:the\s+)?\d[\d,.]*-[a-z-]+\s+(?=[A-Z])", "", text, flags=re.IGNORECASE)
     asked = previous_question.lower()
     if (len(text.split()) <= 5 and text[0].isupper() and text.lower() not in asked
             and all(word[:1].isupper() or word[:1].isdigit() or word in _NAME_JOINERS
