@@ -229,3 +229,18 @@ def test_who_will_do_it_is_answered_with_the_one_a_passive_sentence_names(tmp_pa
     assert assistant.ask("Who will lead the review of postal vote handling?").text.startswith("Frances Okonjo [1]")
     # the reader's own sentence says what is asked ("ordered"): its doer stays
     assert assistant.ask("Who ordered the review of postal vote handling?").text.startswith("The county council")
+
+
+TRUST = {"strike": ("Doctors strike at Northmarch hospitals",
+                    "The strike hit all nine hospitals run by the Northmarch Health Trust. It is the first since 2019, "
+                    "when a walkout ended after the trust, then led by chief executive Moira Cuthbert, agreed a rise.")}
+
+
+def test_an_agent_the_question_names_is_no_answer(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, TRUST)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), reader=FakeReader("Moira Cuthbert", 0.9))
+    answer = assistant.ask("Who ran the Northmarch Health Trust during the 2019 walkout?").text
+    assert answer.startswith("Moira Cuthbert [1]")

@@ -329,17 +329,22 @@ def agent_reading(question: str, reading: Reading | None, evidence: Evidence, pa
     """For a who-question, the reading moved to the one the best of the first `AGENT_REACH` evidence sentences
     names after "<participle> by" (`passive_agent`), when the reading's own sentence does not say the question's
     verb at all (the reader found "The county council" in "The county council has ordered an independent review"
-    for "Who will lead the review?"); a rule's reading (`ruled_reading`). Kept otherwise."""
+    for "Who will lead the review?"); a rule's reading (`ruled_reading`). Kept otherwise, and when another rule
+    chose it (who runs or ran something: `rag.answer.leaders`)."""
     match = _WHO_DOES.match(question)
     forms = verb_forms(match.group("verb")) if match else frozenset()
-    if not forms or reading is None or len(evidence.parts) != 1 or not evidence.ranked:
-        return reading
+    if not forms or reading is None or reading.ruled or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading  # another rule's reading stands ("who runs velbus": "a shuttle run by Velbus" is no head)
     own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end].lower()
     if any(re.search(rf"\b{re.escape(form)}\b", own) for form in forms):
         return reading
+    asked = {word.lower() for word in words(question)}
     for sentence in evidence.ranked[0][:AGENT_REACH]:
-        found = passive_agent(question, passages[sentence.passage_index].text[sentence.start:sentence.end])
-        if found is not None:
+        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
+        found = passive_agent(question, text)
+        if found is not None and not {word.lower() for word in words(text[found[0]:found[1]])} <= asked:
+            # (an agent the question names is what it asks about: "hospitals run by the Northmarch Health Trust"
+            # for "Who ran the Northmarch Health Trust during the walkout?")
             return ruled_reading(question, reading, sentence, passages, found, reader)
     return reading
 
