@@ -447,6 +447,23 @@ def neutral_roles(terms: AbstractSet[str]) -> set[str]:
     return {neutral_role(term) for term in terms}
 
 
+def role_variants(text: str) -> str:
+    """The other words for each role compound of `text` that names the holder's sex (`_GENDERED_ROLE`), space
+    separated ("" when it has none): what retrieval's word search adds to a question, so that "Who is the
+    spokeswoman for Marrowdale Rail?" finds "Company spokesman Declan Fairweather said …".
+
+    >>> role_variants("Who is the spokeswoman for Marrowdale Rail?"), role_variants("Who won?")
+    ('spokesman spokesperson', '')
+    """
+    variants: list[str] = []
+    for word in re.findall(r"[a-z]+", text.lower()):
+        match = _GENDERED_ROLE.match(word)
+        if match:
+            variants += [f"{match.group(1)}{ending}" for ending in ("man", "woman", "person")
+                         if f"{match.group(1)}{ending}" != word and f"{match.group(1)}{ending}" not in variants]
+    return " ".join(variants)
+
+
 def neutral_role(term: str) -> str:
     """One term said as `neutral_roles` says it.
 

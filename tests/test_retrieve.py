@@ -254,3 +254,17 @@ def test_word_weights_come_from_the_terms_bm25_indexed() -> None:
     rarest = weights["zebra"]  # no passage holds it
     assert weights["cafe"] < weights["emil"] < weights["open"] < rarest
     assert weights["may"] == weights["emil"] < rarest
+
+
+def test_a_role_that_names_the_holders_sex_is_searched_by_its_other_words(tmp_path: Path) -> None:
+    from tests.conftest import FakeEmbedder
+    from tests.test_assistant import build
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, {  # the mayor's passage first: a tie on "drains" would put it first
+        "mayor": ("Tolvern", "Mayor Aurelia Penhale said the drains were blocked."),
+        "rail": ("Marrowdale", "Spokesman Declan Fairweather said the drains were cleared."),
+    })
+    retriever = Retriever.load(tmp_path, embedder, mode="lexical")
+    hits = retriever.search("What did the spokeswoman say about the drains?", k=2)
+    assert hits and "Fairweather" in hits[0].passage.text

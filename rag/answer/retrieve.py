@@ -46,7 +46,16 @@ from rag.records import Filters, Hit, Passage, Period, Query
 from rag.settings import RETRIEVAL_MODES, STORY_SIMILARITY
 from rag.store import open_index
 from rag.store.reading import SearchableIndex, TermWeighting
-from rag.text import content_words, coverage, folded_words, idf, specific_terms, split_sentences, tokenize
+from rag.text import (
+    content_words,
+    coverage,
+    folded_words,
+    idf,
+    role_variants,
+    specific_terms,
+    split_sentences,
+    tokenize,
+)
 from rag.thresholds import SHORT_QUESTION_WORDS, STANDOUT_FLOOR, STANDOUT_RATIO
 
 CANDIDATES = 50
@@ -248,10 +257,13 @@ class Retriever:
         features. Also what `python -m tools.tune_retrieval` fits the fusion weights on."""
         index = index or self.index
         vector = self.embedder.embed([question])[0] if self.mode != "lexical" else None
-        found = index.candidates(vector, question if self.mode != "dense" else None, CANDIDATES, filters)
+        # The word search also looks for the other words of a role that names the holder's sex ("spokesman" for
+        # "spokeswoman"): the embedding knows they are one role, BM25 does not.
+        worded = f"{question} {variants}" if (variants := role_variants(question)) else question
+        found = index.candidates(vector, worded if self.mode != "dense" else None, CANDIDATES, filters)
         # Only fusion needs the text features, and they are most of a query's cost: other modes skip them.
         terms = self._passage_terms(index, found.rows, found.passages) if self.mode == "hybrid" else None
-        features = fusion_features(question, terms, found.dense, found.lexical, found.best_lexical, found.weighting)
+        features = fusion_features(worded, terms, found.dense, found.lexical, found.best_lexical, found.weighting)
         return Candidates(found.rows, features, found.passages)
 
     TERMS_CACHED = 50_000
