@@ -81,13 +81,19 @@ ARTICLES = {
 }
 
 
-def ask(tmp_path: Path, question: str, found: str, probability: float = 0.9) -> str:
+def assistant_over(folder: Path, articles: dict[str, tuple[str, str]], found: str,
+                   probability: float = 0.9) -> Assistant:
+    """An assistant over `articles` (indexed in `folder`) whose reader finds `found` wherever it stands, with
+    `probability`, and whose model is never needed."""
     embedder = FakeEmbedder()
-    build(tmp_path, embedder, ARTICLES)
-    retriever = Retriever.load(tmp_path, embedder)
-    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
-                          WordOverlap(retriever.term_weights), reader=FakeReader(found, probability))
-    return assistant.ask(question).text
+    build(folder, embedder, articles)
+    retriever = Retriever.load(folder, embedder)
+    return Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(folder), k=3),
+                     WordOverlap(retriever.term_weights), reader=FakeReader(found, probability))
+
+
+def ask(tmp_path: Path, question: str, found: str, probability: float = 0.9) -> str:
+    return assistant_over(tmp_path, ARTICLES, found, probability).ask(question).text
 
 
 def test_who_runs_is_answered_with_the_chief_executive_not_the_chair_the_reader_found(tmp_path: Path) -> None:
@@ -133,11 +139,7 @@ PORT = {"port": ("Bluehaven Sea Lines names new chief",
 
 def test_who_came_before_is_answered_with_the_predecessor_not_the_successor_the_reader_found(tmp_path: Path
                                                                                             ) -> None:
-    embedder = FakeEmbedder()
-    build(tmp_path, embedder, PORT)
-    retriever = Retriever.load(tmp_path, embedder)
-    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
-                          WordOverlap(retriever.term_weights), reader=FakeReader("Piers Galloway", 0.9))
+    assistant = assistant_over(tmp_path, PORT, "Piers Galloway")
     assert assistant.ask("Who ran Bluehaven Sea Lines before Piers Galloway?").text.startswith("Agnes Holm [1]")
     assert assistant.ask("Who runs Bluehaven Sea Lines?").text.startswith("Piers Galloway")
 
@@ -170,18 +172,11 @@ FARMS = {"farm": ("Bird flu found at second Marlo farm",
 
 
 def test_who_owns_is_answered_with_the_owner_not_the_company_the_reader_found(tmp_path: Path) -> None:
-    embedder = FakeEmbedder()
-    build(tmp_path, embedder, FARMS)
-    retriever = Retriever.load(tmp_path, embedder)
-
-    def ask(question: str, found: str) -> str:
-        assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
-                              WordOverlap(retriever.term_weights), reader=FakeReader(found, 0.9))
-        return assistant.ask(question).text
-
-    assert ask("Who owns the turkey farm in Marlo?", "Vantreese Poultry").startswith("Gerrit Vantreese [1]")
+    assistant = assistant_over(tmp_path, FARMS, "Vantreese Poultry")
+    assert assistant.ask("Who owns the turkey farm in Marlo?").text.startswith("Gerrit Vantreese [1]")
     # the owner a report names may be the thing asked about itself: the reader's span stays
-    assert ask("Who owns Nordvale Sugar?", "Brenholt Holdings").startswith("Brenholt Holdings [1]")
+    assistant = assistant_over(tmp_path / "sugar", FARMS, "Brenholt Holdings")
+    assert assistant.ask("Who owns Nordvale Sugar?").text.startswith("Brenholt Holdings [1]")
 
 
 @pytest.mark.parametrize("question, sentence, name", [
@@ -207,11 +202,7 @@ ORCHESTRA = {"tour": ("Orchestra cancels Asian tour",
 
 
 def test_who_held_a_post_back_then_is_answered_with_the_holder_then(tmp_path: Path) -> None:
-    embedder = FakeEmbedder()
-    build(tmp_path, embedder, ORCHESTRA)
-    retriever = Retriever.load(tmp_path, embedder)
-    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
-                          WordOverlap(retriever.term_weights), reader=FakeReader("Mia Lund", 0.9))
+    assistant = assistant_over(tmp_path, ORCHESTRA, "Mia Lund")
     assert assistant.ask("Who was the orchestra's chief conductor in 2012?").text.startswith("Aldo Venturi [1]")
 
 
@@ -221,11 +212,7 @@ REVIEW = {"recount": ("Recount overturns Carrowfield result",
 
 
 def test_who_will_do_it_is_answered_with_the_one_a_passive_sentence_names(tmp_path: Path) -> None:
-    embedder = FakeEmbedder()
-    build(tmp_path, embedder, REVIEW)
-    retriever = Retriever.load(tmp_path, embedder)
-    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
-                          WordOverlap(retriever.term_weights), reader=FakeReader("The county council", 0.9))
+    assistant = assistant_over(tmp_path, REVIEW, "The county council")
     assert assistant.ask("Who will lead the review of postal vote handling?").text.startswith("Frances Okonjo [1]")
     # the reader's own sentence says what is asked ("ordered"): its doer stays
     assert assistant.ask("Who ordered the review of postal vote handling?").text.startswith("The county council")
@@ -237,10 +224,6 @@ TRUST = {"strike": ("Doctors strike at Northmarch hospitals",
 
 
 def test_an_agent_the_question_names_is_no_answer(tmp_path: Path) -> None:
-    embedder = FakeEmbedder()
-    build(tmp_path, embedder, TRUST)
-    retriever = Retriever.load(tmp_path, embedder)
-    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
-                          WordOverlap(retriever.term_weights), reader=FakeReader("Moira Cuthbert", 0.9))
+    assistant = assistant_over(tmp_path, TRUST, "Moira Cuthbert")
     answer = assistant.ask("Who ran the Northmarch Health Trust during the 2019 walkout?").text
     assert answer.startswith("Moira Cuthbert [1]")
