@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -40,6 +39,7 @@ from rag.answer.changes import changed_value
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
 from rag.answer.comparisons import ComparisonPlan, comparison_plan, comparison_text, countries_said, measure
 from rag.answer.conversation import (
+    ASKS_WHO,
     REWRITE_SYSTEM,
     accept_rewrite,
     follow_up_readings,
@@ -145,9 +145,6 @@ Within = Callable[[Sequence[Passage]], Sequence[Passage]]
 the bridge, `rag.answer.links.anchored_passages`), in their order."""
 PROMPT_MARGIN = 16
 """Tokens kept free beyond the prompt and the answer: chat templates add a few of their own."""
-
-_ASKS_WHO = re.compile(r"\s*(?:who|whom|whose)\b", re.IGNORECASE)
-"""A question asking for a person, whose "his" or "her" may be that person's own."""
 
 
 @dataclass(frozen=True)
@@ -755,7 +752,7 @@ class Assistant:
             # how fast will it be?") is asked as a follow-up of the first: about its subject, or refused. Not a
             # who-part: its "his" is often the person asked for ("… and who found that his law was universal?").
             leans = (bool(answers) and not query.written_by_rules and leans_on_pronoun(query.text)
-                     and not _ASKS_WHO.match(query.text))
+                     and not ASKS_WHO.match(query.text))
             history = [(parts[0], answers[0].text)] if leans else []
             within = _about(things[index], query.text) if index < len(things) else None
             for event in self._one_hop(query, history, k, within=within):
@@ -1072,7 +1069,7 @@ class Assistant:
         passage = plan.passages[reading.passage_index]
         reading = aged(question, reading, passage.text[reading.sentence_start:reading.sentence_end])
         reading = _acted_on(question, reading, plan.passages)
-        if _ASKS_WHO.match(question):
+        if ASKS_WHO.match(question):
             reading = self._people_named_together(reading, plan.passages)
         checked = span_answer(reading, plan.passages, plan.evidence)
         return self._finished(Answer(question, checked.text, checked.citations, False, model_text,

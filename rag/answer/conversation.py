@@ -37,8 +37,9 @@ _PERSON_PRONOUNS = {"he": "{name}", "she": "{name}", "him": "{name}", "her": "{n
                     "hers": "{name}'s"}
 _THING_PRONOUNS = {"it": "{topic}", "its": "{topic}'s", "this": "{topic}", "that": "{topic}", "there": "in {topic}",
                    "they": "{topic}", "them": "{topic}", "their": "{topic}'s"}
-_ASKS_WHO = re.compile(r"\s*(?:who|whom)\b", re.IGNORECASE)
-"""A question asking for who did something: a person, or an organisation a later "he" may stand for."""
+ASKS_WHO = re.compile(r"\s*(?:who|whom|whose)\b", re.IGNORECASE)
+"""A question asking for a person (whose "his" or "her" may be that person's own), or an organisation a later "he"
+may stand for."""
 _ELLIPSIS_START = re.compile(r"^(and|also|what about|how about|and what about|but|so)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?:[A-Z][\w'’-]+|of|the|de|van|von)(?:\s+(?:[A-Z][\w'’-]+|of|the|de|van|von|\d+\w*))*")
 _QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whose", "whom", "is", "are", "was",
@@ -596,7 +597,7 @@ def _with_pronouns_resolved(question: str, previous_question: str, previous_answ
         lowered = word.lower()
         if lowered in _PERSON_PRONOUNS and person:
             replacement = _PERSON_PRONOUNS[lowered].format(name=person)
-        elif lowered in _PERSON_PRONOUNS and thing and _ASKS_WHO.match(previous_question):
+        elif lowered in _PERSON_PRONOUNS and thing and ASKS_WHO.match(previous_question):
             # "When is he due to publish his findings?" after "Who is leading the investigation?" answered by an
             # organisation ("The Rail Accident Investigation Unit"): the one who was asked for, named by the answer.
             replacement = _PERSON_PRONOUNS[lowered].format(name=thing)
