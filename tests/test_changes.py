@@ -83,3 +83,9 @@ def test_a_how_many_span_moves_to_the_number_of_what_is_counted(question: str, s
     start = sentence.index(span)
     found = counted_value(question, sentence, start, start + len(span))
     assert (sentence[slice(*found)] if found is not None else None) == wanted
+
+
+def test_a_count_that_leaves_its_noun_unsaid_counts_what_is_asked() -> None:
+    sentence = "Emergency services treated 23 people at the scene and took six to hospital."
+    start = sentence.index("six")
+    assert counted_value("How many people were taken to hospital?", sentence, start, start + 3) is None

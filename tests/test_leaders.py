@@ -149,6 +149,7 @@ def test_a_who_question_may_ask_for_a_role_of_a_thing() -> None:
     assert asked_role("who's the chairwoman of the growers' association")[1] == "the growers' association"
     assert asked_role("Who is the head of the trust?") == ((), "")  # who runs: rag.answer.leaders.head_reading
     assert asked_role("Who said the farm was closed?") == ((), "")
+    assert asked_role("Who is the founder of modern community organizing?") == ((), "")  # no name
 
 
 @pytest.mark.parametrize("sentence, verb, name", [

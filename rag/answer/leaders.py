@@ -289,15 +289,20 @@ def asked_role(question: str) -> tuple[tuple[str, ...], str]:
     (('chair', 'chairman', 'chairwoman', 'chairperson'), 'the campaign group Keep Saltmere Breathing')
     >>> asked_role("Who is the owner of the Lantern bookshop?")[1], asked_role("Who runs Velbus?")
     ('the Lantern bookshop', ((), ''))
+    >>> asked_role("Who is the founder of modern community organizing?")
+    ((), '')
     """
     verb = _WHO_ROLE.match(question)
-    if verb is not None:
-        return ROLES[verb.group("verb")], verb.group("thing")
     noun = _NOUN_ROLE.match(question)
-    if noun is not None:
-        for nouns in ROLES.values():
-            if noun.group("noun") in nouns:
-                return nouns, noun.group("thing")
+    thing = verb.group("thing") if verb else noun.group("thing") if noun else ""
+    # a name, as `led_thing`'s: "the founder of modern community organizing" names no thing a report's role is of
+    if not (any(word[:1].isupper() for word in thing.split()) or question == question.lower()):
+        return (), ""
+    if verb is not None:
+        return ROLES[verb.group("verb")], thing
+    for nouns in ROLES.values():
+        if noun is not None and noun.group("noun") in nouns:
+            return nouns, thing
     return (), ""
 
 

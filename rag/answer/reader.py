@@ -479,16 +479,20 @@ def counted_value(question: str, sentence: str, start: int, end: int) -> tuple[i
     True
     >>> counted_value("How many operations were cancelled?", "About 1,300 planned operations.", 0, 11) is None
     True
+    >>> sentence = "It treated 23 people and took six to hospital."
+    >>> counted_value("How many people went to hospital?", sentence, 30, 33) is None  # "six" leaves "people" unsaid
+    True
     """
     asked = HOW_MANY.search(question)
     if asked is None:
         return None
     (noun,) = stem(asked.group("counted").split()[-1:])
     counts = [(count, noun in stem(count.group("counted").split())) for count in _COUNT.finditer(sentence)]
-    spanned = [counts_noun for count, counts_noun in counts
+    spanned = [(count, counts_noun) for count, counts_noun in counts
                if count.start("number") < end and start < count.end("counted")]
-    if not spanned or any(spanned):
-        return None
+    if not spanned or any(counts_noun or count.group("counted").split()[0].lower() in STOP_WORDS | PREPOSITIONS
+                          for count, counts_noun in spanned):
+        return None  # the span counts what is asked, or leaves it unsaid ("took six to hospital")
     wanted = [count for count, counts_noun in counts if counts_noun]
     return wanted[0].span("number") if wanted else None
 
