@@ -228,3 +228,13 @@ def test_an_agent_the_question_names_is_no_answer(tmp_path: Path) -> None:
     assistant = assistant_over(tmp_path, TRUST, "Moira Cuthbert")
     answer = assistant.ask("Who ran the Northmarch Health Trust during the 2019 walkout?").text
     assert answer.startswith("Moira Cuthbert [1]")
+
+
+LOCOMOTIVES = {"rail": ("Steam locomotives",
+                        "The twin-cylinder locomotive Salamanca by Matthew Murray was used on the edge railway. A "
+                        "new campus was later designed by the architect Eero Saarinen.")}
+
+
+def test_an_agent_of_another_thing_is_no_answer(tmp_path: Path) -> None:
+    assistant = assistant_over(tmp_path, LOCOMOTIVES, "Matthew Murray")
+    assert assistant.ask("Who designed Salamanca?").text.startswith("Matthew Murray [1]")

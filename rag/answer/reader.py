@@ -29,7 +29,18 @@ from rag.countries import DEMONYMS
 from rag.models.entities import TIMES, asks_age, wanted_kinds
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
-from rag.text import HOW_MANY, IRREGULAR_VERBS, MAGNITUDES, NUMBER_WORDS, STOP_WORDS, past_of, stem, verb_forms, words
+from rag.text import (
+    HOW_MANY,
+    IRREGULAR_VERBS,
+    MAGNITUDES,
+    NUMBER_WORDS,
+    STOP_WORDS,
+    content_words,
+    past_of,
+    stem,
+    verb_forms,
+    words,
+)
 from rag.thresholds import SPAN_ANSWER_THRESHOLD, SPAN_CHECK_THRESHOLD
 
 READ_SENTENCES = 2
@@ -339,10 +350,20 @@ def agent_reading(question: str, reading: Reading | None, evidence: Evidence, pa
     if any(re.search(rf"\b{re.escape(form)}\b", own) for form in forms):
         return reading
     asked = {word.lower() for word in words(question)}
+    about = content_words(question) - content_words(" ".join(forms))  # what is asked about, besides the verb
     for sentence in evidence.ranked[0][:AGENT_REACH]:
-        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
+        passage = passages[sentence.passage_index]
+        text = passage.text[sentence.start:sentence.end]
         found = passive_agent(question, text)
-        if found is not None and not {word.lower() for word in words(text[found[0]:found[1]])} <= asked:
+        # The sentence must be about what is asked: it says some of it ("Salamanca by Matthew Murray" stands for
+        # "Who designed Salamanca?" against a campus "designed by" another), or it follows the reader's own
+        # sentence, its subject a pronoun ("It will be led by …" after "… has ordered an independent review of
+        # postal vote handling.")
+        follows = (sentence.passage_index == reading.passage_index and sentence.start >= reading.sentence_end
+                   and not passage.text[reading.sentence_end:sentence.start].strip()
+                   and re.match(r"(?:It|He|She|They|This)\b", text) is not None)
+        if (found is not None and (follows or about & content_words(text))
+                and not {word.lower() for word in words(text[found[0]:found[1]])} <= asked):
             # (an agent the question names is what it asks about: "hospitals run by the Northmarch Health Trust"
             # for "Who ran the Northmarch Health Trust during the walkout?")
             return ruled_reading(question, reading, sentence, passages, found, reader)
