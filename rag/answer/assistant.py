@@ -1043,12 +1043,8 @@ class Assistant:
                                     fits=lambda sentence, span: fits(sentence, span) and CLOCK_TIME.search(
                                         sentence, span.start, span.end) is not None)
         reading = reading or read_evidence(reader, question, plan.evidence, plan.passages, fits=fits)
-        reading = head_reading(question, reading, plan.evidence, plan.passages, reader)
-        reading = predecessor_reading(question, reading, plan.evidence, plan.passages, reader)
-        reading = role_reading(question, reading, plan.evidence, plan.passages, reader)
-        reading = then_reading(question, reading, plan.evidence, plan.passages, reader)
-        reading = agent_reading(question, reading, plan.evidence, plan.passages, reader)
-        reading = age_reading(question, reading, plan.evidence, plan.passages, reader)
+        for rule in READING_RULES:
+            reading = rule(question, reading, plan.evidence, plan.passages, reader)
         if reading is None:
             return None
         passage = plan.passages[reading.passage_index]
@@ -1318,6 +1314,13 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
     return [citation.passage for citation in checked.citations
             if citation.number in numbers or not numbers]
 
+
+READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading)
+"""The rules that move the reader's span where the article's own wording says the answer stands, in order (each
+keeps the reading it is given when the question is not of its form): who runs a thing,
+who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
+does what a who-question asks, named after "<participle> by" (`rag.answer.reader.agent_reading`), how old someone
+is (`rag.answer.ages`)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The
