@@ -321,14 +321,10 @@ def passive_agent(question: str, sentence: str) -> tuple[int, int] | None:
     participles = {form for form in forms if form.endswith("ed") or form in IRREGULAR_VERBS.values()}
     if not participles:
         return None
-    said = [found for found in re.finditer(rf"\b(?:{'|'.join(map(re.escape, sorted(forms)))})\b", sentence,
-                                          re.IGNORECASE)]
-    for found in said:
-        agent = _AGENT.match(sentence[found.end():])
-        if found.group(0).lower() in participles and agent is not None:
-            return found.end() + agent.start("name"), found.end() + agent.end("name")
-        return None  # the verb said first otherwise: the reader reads the sentence's own doer
-    return None
+    # the verb as the sentence first says it: a participle before "by", or else the sentence's own doer is read
+    said = re.search(rf"\b(?:{'|'.join(map(re.escape, sorted(forms)))})\b", sentence, re.IGNORECASE)
+    agent = _AGENT.match(sentence, said.end()) if said is not None and said.group(0).lower() in participles else None
+    return agent.span("name") if agent is not None else None
 
 
 AGENT_REACH = 3
@@ -355,10 +351,9 @@ def agent_reading(question: str, reading: Reading | None, evidence: Evidence, pa
         passage = passages[sentence.passage_index]
         text = passage.text[sentence.start:sentence.end]
         found = passive_agent(question, text)
-        # The sentence must be about what is asked: it says some of it ("Salamanca by Matthew Murray" stands for
-        # "Who designed Salamanca?" against a campus "designed by" another), or it follows the reader's own
-        # sentence, its subject a pronoun ("It will be led by …" after "… has ordered an independent review of
-        # postal vote handling.")
+        # The sentence must be about what is asked: it says some of it (a campus "designed by the architect Eero
+        # Saarinen" does not answer "Who designed Salamanca?"), or it follows the reader's own sentence, its
+        # subject a pronoun ("It will be led by …" after "… has ordered an independent review of postal votes.")
         follows = (sentence.passage_index == reading.passage_index and sentence.start >= reading.sentence_end
                    and not passage.text[reading.sentence_end:sentence.start].strip()
                    and re.match(r"(?:It|He|She|They|This)\b", text) is not None)
@@ -368,6 +363,7 @@ def agent_reading(question: str, reading: Reading | None, evidence: Evidence, pa
             # for "Who ran the Northmarch Health Trust during the walkout?")
             return ruled_reading(question, reading, sentence, passages, found, reader)
     return reading
+
 
 def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -> Reading:
     """The reading with its span widened to the whole of each name (`names`: the tagger's entity offsets in its
