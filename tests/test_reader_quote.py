@@ -13,25 +13,11 @@ from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
 from rag.answer.retrieve import Retriever
 from rag.models.entities import PhraseTagger
-from rag.models.span_reader import Span
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_ages import VOTE
 from tests.test_assistant import build
-
-
-class ChancesReader:
-    """Finds the first of its answers a sentence holds, each with its own chance; nothing elsewhere."""
-
-    def __init__(self, chances: dict[str, float]) -> None:
-        self.chances = chances
-
-    def read(self, question: str, title: str, sentence: str) -> Span:
-        for answer, chance in self.chances.items():
-            start = sentence.find(answer)
-            if start >= 0:
-                return Span(answer, start, start + len(answer), chance, 1.0, sentence)
-        return Span("", 0, 0, 0.0, -10.0, sentence)
+from tests.test_span_reader import SpansReader
 
 
 def asker(folder: Path, articles: dict[str, tuple[str, str]], entities: dict[str, str] | None = None
@@ -46,7 +32,7 @@ def asker(folder: Path, articles: dict[str, tuple[str, str]], entities: dict[str
     def ask(question: str, chances: dict[str, float], **settings: Any) -> str:
         assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(folder), k=3, **settings),
                               WordOverlap(retriever.term_weights), PhraseTagger(entities) if entities else None,
-                              reader=ChancesReader(chances))
+                              reader=SpansReader(chances))
         return assistant.ask(question).text
 
     return ask
