@@ -10,8 +10,9 @@ downloaded.
 
 `SpanReader.read(question, title, sentence, before)` returns a `Span`: the answer's text, its character offsets
 within the sentence, and the calibrated chance that it holds the answer (fitted on articles the model was not trained
-on). `before` is the sentence before it in its passage: read after the sentence, never answered from, it says who
-"he" or "it" is ("It now employs 310 people" after a sentence about another company than the one asked about).
+on). `before` is the sentence before it in its passage: a model trained to (meta.json's `previous_sentence`,
+`tools.train_span_reader --previous-sentence`; not the shipped one) reads it after the sentence, never answering
+from it, to know who "he" or "it" is ("It now employs 310 people" after a sentence about another company).
 """
 
 from __future__ import annotations
