@@ -171,6 +171,8 @@ def test_another_format_version_is_refused(tmp_path: Path) -> None:
 class FakeReader:
     """Finds `answer` in any sentence that holds it, with chance `probability`; nothing elsewhere."""
 
+    reads_before = False
+
     def __init__(self, answer: str, probability: float) -> None:
         self.answer = answer
         self.probability = probability
@@ -335,6 +337,8 @@ def test_a_span_that_does_not_fit_is_not_read_and_the_next_sentence_is() -> None
 
 class SpansReader:
     """Finds the first of `spans` (text -> chance) a sentence holds."""
+
+    reads_before = False
 
     def __init__(self, spans: dict[str, float]) -> None:
         self.spans = spans

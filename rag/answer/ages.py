@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rag.answer.evidence import Evidence
 from rag.answer.leaders import strongest_head
-from rag.answer.reader import Reading, SpanFinder, previous_sentence
+from rag.answer.reader import Reading, SpanFinder, sentence_before
 from rag.models.span_reader import Span
 from rag.records import Passage
 from rag.text import Span as TextSpan
@@ -210,7 +210,7 @@ def age_reading(question: str, reading: Reading | None, evidence: Evidence, pass
     passage = passages[age.passage_index]
     sentence = passage.text[age.sentence_start:age.sentence_end]
     start, end = age.start - age.sentence_start, age.end - age.sentence_start
-    found = reader.read(question, passage.title, sentence, previous_sentence(passage.text, age.sentence_start))
+    found = reader.read(question, passage.title, sentence, sentence_before(reader, passage, age.sentence_start))
     chance = found.probability if found.start < end and start < found.end else 0.0
     return Reading(Span(age.years, start, end, chance, found.margin, sentence), age.passage_index,
                    age.sentence_start, age.sentence_end, ruled=True)

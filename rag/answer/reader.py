@@ -53,6 +53,9 @@ second often when the first does not."""
 class SpanFinder(Protocol):
     """Finds the answer to a question in one sentence (`rag.models.span_reader.SpanReader`, or a test's fake)."""
 
+    reads_before: bool
+    """Whether `read` reads the sentence `before` (a model trained so); the caller finds it only then."""
+
     def read(self, question: str, title: str, sentence: str, before: str = "") -> Span: ...
 
 
@@ -173,7 +176,13 @@ def read_sentence(reader: SpanFinder, question: str, sentence: Sentence, passage
     every reading of the evidence starts from (`read_evidence`, `Assistant._reader_quote`)."""
     passage = passages[sentence.passage_index]
     text = passage.text[sentence.start:sentence.end]
-    return text, reader.read(question, passage.title, text, previous_sentence(passage.text, sentence.start))
+    return text, reader.read(question, passage.title, text, sentence_before(reader, passage, sentence.start))
+
+
+def sentence_before(reader: SpanFinder, passage: Passage, start: int) -> str:
+    """What `reader` reads before the sentence at `start` of `passage`: the sentence before it when the reader reads
+    one (`previous_sentence`), else nothing, and no passage is split for a reader that would not read it."""
+    return previous_sentence(passage.text, start) if reader.reads_before else ""
 
 
 def previous_sentence(text: str, start: int) -> str:
@@ -302,7 +311,7 @@ def ruled_reading(question: str, reading: Reading | None, sentence: Sentence, pa
     reader's for it when the reader finds it in that sentence, else the chance of the `reading` it replaces."""
     passage = passages[sentence.passage_index]
     text = passage.text[sentence.start:sentence.end]
-    read = reader.read(question, passage.title, text, previous_sentence(passage.text, sentence.start))
+    read = reader.read(question, passage.title, text, sentence_before(reader, passage, sentence.start))
     chance = read.probability if read.start < found[1] and found[0] < read.end else (
         reading.span.probability if reading is not None else 0.0)
     span = Span(text[found[0]:found[1]], found[0], found[1], chance, read.margin, text)
