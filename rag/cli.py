@@ -31,8 +31,8 @@ if TYPE_CHECKING:  # imported by the commands that use them: `rag --help` and `r
 _RETRIEVAL = ("index", "store", "embedder", "embed_backend", "k", "embed_threads", "retrieval", "duplicate_overlap",
               "story_similarity", "as_of", "cache")
 _ANSWERING = (*_RETRIEVAL, "llm", "llm_url", "llm_model", "llm_format", "min_score", "refusal_threshold",
-              "span_threshold", "reader_refusal", "quote_refusal", "context_size", "max_answer_tokens", "temperature",
-              "threads")
+              "span_threshold", "span_fallback", "reader_refusal", "quote_refusal", "context_size", "max_answer_tokens",
+              "temperature", "threads")
 _COMMAND_SETTINGS = {
     "index": ("index", "store", "embedder", "embed_backend", "chunk_tokens", "chunk_overlap", "batch_size",
               "max_file_mb", "index_factory", "cache", "fetch_timeout", "follow_budget"),

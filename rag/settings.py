@@ -18,7 +18,13 @@ from typing import Any
 
 from rag.errors import InvalidRequestError
 from rag.records import Filters
-from rag.thresholds import MIN_SCORE, QUOTE_REFUSAL_THRESHOLD, REFUSAL_THRESHOLD, SPAN_ANSWER_THRESHOLD
+from rag.thresholds import (
+    MIN_SCORE,
+    QUOTE_REFUSAL_THRESHOLD,
+    REFUSAL_THRESHOLD,
+    SPAN_ANSWER_THRESHOLD,
+    SPAN_FALLBACK_THRESHOLD,
+)
 
 BUNDLED = "bundled"
 ENV_PREFIX = "RAG_"
@@ -72,6 +78,9 @@ class Settings:
     span_threshold: float = _setting(SPAN_ANSWER_THRESHOLD, "the span reader's chance from which its exact "
                                      "answer is the answer, cited, without the model writing (above 1: the model "
                                      "writes every answer)")
+    span_fallback: float = _setting(SPAN_FALLBACK_THRESHOLD, "the span reader's chance from which its exact answer "
+                                    "answers a question whose model answer was refused (below span_threshold: the "
+                                    "model writes first; above 1: never)")
     reader_refusal: float = _setting(0.0, "refuse a one-part question (not a follow-up) without asking the model "
                                      "when the span reader finds nothing this likely in the best evidence sentences: "
                                      "fewer wrong answers for more refusals (0 disables; 0.2 on held-out dev "

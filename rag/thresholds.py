@@ -17,8 +17,9 @@ settings, whose defaults are these):
    (`rag.answer.cite.names_what_is_asked`: a rule without a threshold).
 
 Before 3, the span reader (`rag.answer.reader`) reads the best evidence sentences of a one-part question: from
-`SPAN_ANSWER_THRESHOLD` its exact answer is the answer and the model does not write; from `SPAN_CHECK_THRESHOLD`
-a model answer that leaves its span out is replaced by it.
+`SPAN_ANSWER_THRESHOLD` its exact answer is the answer and the model does not write; from `SPAN_FALLBACK_THRESHOLD`
+it answers when the model's answer is refused; from `SPAN_CHECK_THRESHOLD` a model answer that leaves its span out is
+replaced by it.
 
 `TYPE_BONUS` and `RANK_PENALTY` belong to the word-overlap scorer the finder replaced (`WordOverlap`, its baseline).
 
@@ -67,18 +68,22 @@ SQuAD-2 dev questions over five passages (plain word overlap: 0.750)."""
 RANK_PENALTY = 0.1
 """Taken from a sentence's evidence score per retrieval rank of its passage, so retrieval's judgement breaks ties."""
 
-SPAN_ANSWER_THRESHOLD = 0.35
+SPAN_ANSWER_THRESHOLD = 0.5
 """The span reader's calibrated chance at or above which its span is the answer and the model is not asked (default of
-the `span_threshold` setting; above 1: the model writes every answer). Chosen end to end on 400 questions of the
-calibration articles (`python -m tools.span_thresholds`, docs/quality.md#choosing-span_threshold): from 0.2 to 0.6 the
-answer's own text holds the gold answer for 0.650-0.670 of answerable questions (the model alone: 0.635); 0.35 gave
-the most (0.670), 0.070 false refusals (0.4: 0.660, 0.080) and a quarter more answers without generation, for 0.004
-less citation precision. (0.4 was set with an under-trained reader, which at 0.35 answered a sample article's "How
-many visitors?" with the year-on-year rise; the trained one reads 41,500 at 0.59.) Checked again with the reader
-taught news (stop 37), on the calibration articles and the news dev set (`tools/eval/news_dev`): 0.5 gives more text
-(calibration 0.650 -> 0.690, news 0.692 -> 0.703) but 0.080 -> 0.095 false refusals on the calibration articles, where
-the held-out ones have run two points above, and half the calibration answers written by the model instead (span
-answers 199 -> 111 of 400: slower): kept at 0.35."""
+the `span_threshold` setting; above 1: the model writes every answer). Below it, down to `SPAN_FALLBACK_THRESHOLD`,
+the model writes and the span answers only when the model's answer is refused. Chosen end to end on the
+calibration articles (400 questions) and the news dev set (432), from one model-only run of each (`python -m
+tools.span_thresholds --fallback 0.35`, docs/quality.md#the-model-first-the-span-when-it-is-refused-stop-42):
+0.5 with the fallback at 0.35 gave text 0.675 -> 0.715 and 0.806 -> 0.814 over 0.35 alone, the same false refusals
+(0.065, 0.028), unanswerable refusals and citation precision. Of the answers the reader was 0.35 to 0.5 sure of, the
+model's own were right more often than the span. 0.5 alone (stop 37) had the text but 0.085 false refusals: the
+model refuses some questions the span answers. History: 0.4 with an under-trained reader (which at 0.35 answered a
+sample article's "How many visitors?" with the year-on-year rise; the trained one reads 41,500 at 0.59), then 0.35
+from stop 28 to stop 41."""
+SPAN_FALLBACK_THRESHOLD = 0.35
+"""The span reader's chance at or above which its span answers a one-hop question the model's answer to was refused
+(nothing of the model's passed the checks, and no quote could stand in) or not trusted (a short question's faint
+passage). Default of the `span_fallback` setting; see `SPAN_ANSWER_THRESHOLD` for how it was chosen."""
 SPAN_CHECK_THRESHOLD = 0.25
 """The chance at or above which a model's answer that does not hold the reader's span is replaced by the span (on
 the calibration articles: 62% of gold sentences reach it, their span holds the answer 75% of the time)."""
