@@ -77,7 +77,7 @@ class Settings:
                                         "sentence's chance of answering (answer finder) is below this (0 disables)")
     span_threshold: float = _setting(SPAN_ANSWER_THRESHOLD, "the span reader's chance from which its exact "
                                      "answer is the answer, cited, without the model writing (above 1: the model "
-                                     "writes every answer)")
+                                     "writes every answer first: span_fallback)")
     span_fallback: float = _setting(SPAN_FALLBACK_THRESHOLD, "the span reader's chance from which its exact answer "
                                     "answers a question whose model answer was refused (below span_threshold: the "
                                     "model writes first; above 1: never)")

@@ -70,8 +70,10 @@ def test_a_sentence_the_reader_is_sure_of_is_quoted_when_the_best_cannot_be(tmp_
     # sentence holds every word asked but names no company: it cannot be quoted for "which company"
     assert "Corvane Rail Systems" in ask(question, {"Corvane Rail Systems": 0.5}, span_threshold=0.99)
     # not sure enough (READER_QUOTE_THRESHOLD) to quote another sentence; the quote gate turned off: as before
+    # (and no span answering the refusal: span_fallback off)
     assert ask(question, {"Corvane Rail Systems": 0.3}, span_threshold=0.99).startswith("I don't know")
-    assert ask(question, {"Corvane Rail Systems": 0.5}, span_threshold=0.99, quote_refusal=0).startswith("I don't")
+    assert ask(question, {"Corvane Rail Systems": 0.5}, span_threshold=0.99, span_fallback=2.0,
+               quote_refusal=0).startswith("I don't")
 
 
 STAFF = {

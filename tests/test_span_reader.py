@@ -226,6 +226,30 @@ def test_an_unsure_span_leaves_the_answer_to_the_model(tmp_path: Path) -> None:
     assert reader.read_sentences  # it was read all the same: to check the claim
 
 
+def test_a_span_less_sure_than_span_threshold_answers_only_what_the_model_does_not(tmp_path: Path) -> None:
+    """Between `span_fallback` (0.35) and `span_threshold` (0.5) the model writes first; its answer stands when it
+    passes, and the span answers when it is refused (here the model does not know, and the quote gate, set above
+    the reader's chance, refuses the quote that would stand in); below `span_fallback`, or with the fallback off,
+    the refusal stands."""
+    answers, prompts = {}, {}
+    for name, probability, reply, settings in (
+            ("model answers", 0.4, "The ferry line opened on 3 May [1].", {}),
+            ("model refuses", 0.4, "I don't know.", {}),
+            ("too unsure", 0.3, "I don't know.", {}),
+            ("fallback off", 0.4, "I don't know.", {"span_fallback": 2.0})):
+        reader = FakeReader("3 May", probability)
+        assistant, llm = make(tmp_path / name, reader, reply)
+        assistant = Assistant(assistant.retriever, llm, Settings(index=str(tmp_path / name), k=3, quote_refusal=0.45,
+                                                                 **settings), assistant.finder, reader=reader)
+        answers[name], prompts[name] = assistant.ask("When did the ferry line open?"), llm.prompts
+    assert all(len(asked) == 1 for asked in prompts.values())  # the model was asked every time
+    assert answers["model answers"].text == "The ferry line opened on 3 May [1]."
+    assert answers["model refuses"].text.startswith("On 3 May [1]")
+    assert answers["model refuses"].model_text == "I don't know."
+    assert answers["model refuses"].citations[0].passage.article_id == "ferry"
+    assert answers["too unsure"].refused and answers["fallback off"].refused
+
+
 def test_a_quote_the_reader_finds_no_answer_in_is_refused(tmp_path: Path) -> None:
     """The model's claim fails its checks, so the best evidence sentence would be quoted: given when the reader
     finds an answer at least `quote_refusal` likely in it, refused below, quoted whatever it finds at 0; a question
@@ -408,10 +432,11 @@ def test_a_comparison_keeps_the_quotes_of_its_parts_whatever_the_reader_finds(tm
 
 def test_a_short_question_found_only_faintly_is_answered_by_a_confident_span_alone(tmp_path: Path) -> None:
     """Below `min_score`, the best passage of a short question that stands out from the rest is kept
-    (`rag.answer.retrieve.stands_out`: short questions score low against every passage); a confident span answers
-    it, the model never does. A long question, or one whose best passage does not stand out, is refused as before."""
+    (`rag.answer.retrieve.stands_out`: short questions score low against every passage); a span at least
+    `span_fallback` likely answers it, the model never does. A long question, or one whose best passage does not stand out, is refused as before."""
     answers, prompts = {}, {}
     for name, probability, question in (("sure", 0.9, "When did the ferry open?"),
+                                        ("fallback", 0.4, "When did the ferry open?"),
                                         ("unsure", 0.1, "When did the ferry open?"),
                                         ("long", 0.9, "When did the ferry line between Harbor Town and Pine Island "
                                                       "first open to passengers?")):
@@ -422,6 +447,9 @@ def test_a_short_question_found_only_faintly_is_answered_by_a_confident_span_alo
                           assistant.finder, reader=reader)
         answers[name], prompts[name] = faint.ask(question), llm.prompts
     assert answers["sure"].text.startswith("On 3 May [1]") and prompts["sure"] == []
+    # below span_threshold a span answers a faint passage from span_fallback: the model is not trusted, so its
+    # answer would be refused, and the span is what a refusal falls back to
+    assert answers["fallback"].text.startswith("On 3 May [1]") and prompts["fallback"] == []
     assert answers["unsure"].refused and prompts["unsure"] == []
     assert answers["long"].refused and prompts["long"] == []
 

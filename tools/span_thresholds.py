@@ -8,8 +8,11 @@ span for each question give every threshold's figures. The span answer is scored
 text is the span ("contains" over the answer's text), its citation the span's passage; with evidence, the span's
 sentence is shown too.
 
-    rag eval QUESTIONS.jsonl --index INDEX --span-threshold 2.0 --details /tmp/model.jsonl
-    python -m tools.span_thresholds QUESTIONS.jsonl --index INDEX --details /tmp/model.jsonl
+    rag eval QUESTIONS.jsonl --index INDEX --span-threshold 2.0 --span-fallback 2.0 --details /tmp/model.jsonl
+    python -m tools.span_thresholds QUESTIONS.jsonl --index INDEX --details /tmp/model.jsonl [--fallback 0.35]
+
+With `--fallback F` (the `span_fallback` setting) a question below the threshold whose model answer was refused is
+answered by the span when the reader's chance is at least F.
 
 Run it on articles nothing was fitted on but the calibration (docs/quality.md uses the calibration articles a000,
 a010, a020, a030).
@@ -72,8 +75,10 @@ def read_spans(questions: list[dict[str, object]], index: str) -> dict[str, Span
     return spans
 
 
-def figures(threshold: float, spans: dict[str, SpanRead], details: dict[str, dict[str, object]]) -> Figures:
-    """The figures at `threshold`: span answers where the reader reaches it, the model run's answers elsewhere.
+def figures(threshold: float, spans: dict[str, SpanRead], details: dict[str, dict[str, object]],
+            fallback: float = 2.0) -> Figures:
+    """The figures at `threshold`: span answers where the reader reaches it, and where it reaches `fallback` and the
+    model run refused; the model run's answers elsewhere.
 
     >>> row = {"impossible": False, "refused": False, "contains_text": False, "contains": True,
     ...        "citations": [{"holds_gold": True}]}
@@ -81,12 +86,15 @@ def figures(threshold: float, spans: dict[str, SpanRead], details: dict[str, dic
     1.0
     >>> figures(0.6, {"q": SpanRead(0.5, True, True, True)}, {"q": row}).answer_text
     0.0
+    >>> refused = {**row, "refused": True, "contains": False}
+    >>> figures(0.6, {"q": SpanRead(0.5, True, True, True)}, {"q": refused}, fallback=0.35).answer_text
+    1.0
     """
     answerable = unanswerable = text = evidence = refused_unanswerable = false_refusals = 0
     cited = holding = span_answers = 0
     for qid, row in details.items():
         span = spans[qid]
-        by_span = span.chance >= threshold and span.chance > 0
+        by_span = span.chance > 0 and (span.chance >= threshold or (span.chance >= fallback and bool(row["refused"])))
         span_answers += by_span
         if row["impossible"]:
             unanswerable += 1
@@ -124,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("questions", type=Path, help="the questions of the model run (JSONL, squad2-dev form)")
     parser.add_argument("--index", required=True, help="the index the model run used")
     parser.add_argument("--details", type=Path, required=True,
-                        help="`rag eval --details` of a run with --span-threshold 2.0")
+                        help="`rag eval --details` of a run with --span-threshold 2.0 --span-fallback 2.0")
+    parser.add_argument("--fallback", type=float, default=2.0,
+                        help="the span answers a refused question from this chance (span_fallback; default: never)")
     arguments = parser.parse_args(argv)
     details = {row["qid"]: row for row in map(json.loads, arguments.details.read_text(encoding="utf-8").splitlines())
                if row.get("indexed", True)}
@@ -132,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                  if question["qid"] in details]
     spans = read_spans(questions, arguments.index)
     print(f"{len(details)} questions ({sum(not row['impossible'] for row in details.values())} answerable)")
-    print(table([figures(threshold, spans, details) for threshold in THRESHOLDS]))
+    print(table([figures(threshold, spans, details, arguments.fallback) for threshold in THRESHOLDS]))
     return 0
 
 
