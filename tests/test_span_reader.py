@@ -433,7 +433,8 @@ def test_a_comparison_keeps_the_quotes_of_its_parts_whatever_the_reader_finds(tm
 def test_a_short_question_found_only_faintly_is_answered_by_a_confident_span_alone(tmp_path: Path) -> None:
     """Below `min_score`, the best passage of a short question that stands out from the rest is kept
     (`rag.answer.retrieve.stands_out`: short questions score low against every passage); a span at least
-    `span_fallback` likely answers it, the model never does. A long question, or one whose best passage does not stand out, is refused as before."""
+    `span_fallback` likely answers it, the model never does. A long question, or one whose best passage does not
+    stand out, is refused as before."""
     answers, prompts = {}, {}
     for name, probability, question in (("sure", 0.9, "When did the ferry open?"),
                                         ("fallback", 0.4, "When did the ferry open?"),
