@@ -232,15 +232,14 @@ def test_a_span_less_sure_than_span_threshold_answers_only_what_the_model_does_n
     the reader's chance, refuses the quote that would stand in); below `span_fallback`, or with the fallback off,
     the refusal stands."""
     answers, prompts = {}, {}
-    for name, probability, reply, settings in (
-            ("model answers", 0.4, "The ferry line opened on 3 May [1].", {}),
-            ("model refuses", 0.4, "I don't know.", {}),
-            ("too unsure", 0.3, "I don't know.", {}),
-            ("fallback off", 0.4, "I don't know.", {"span_fallback": 2.0})):
+    for name, probability, reply, fallback in (("model answers", 0.4, "The ferry line opened on 3 May [1].", 0.35),
+                                               ("model refuses", 0.4, "I don't know.", 0.35),
+                                               ("too unsure", 0.3, "I don't know.", 0.35),
+                                               ("fallback off", 0.4, "I don't know.", 2.0)):
         reader = FakeReader("3 May", probability)
         assistant, llm = make(tmp_path / name, reader, reply)
-        assistant = Assistant(assistant.retriever, llm, Settings(index=str(tmp_path / name), k=3, quote_refusal=0.45,
-                                                                 **settings), assistant.finder, reader=reader)
+        settings = Settings(index=str(tmp_path / name), k=3, quote_refusal=0.45, span_fallback=fallback)
+        assistant = Assistant(assistant.retriever, llm, settings, assistant.finder, reader=reader)
         answers[name], prompts[name] = assistant.ask("When did the ferry line open?"), llm.prompts
     assert all(len(asked) == 1 for asked in prompts.values())  # the model was asked every time
     assert answers["model answers"].text == "The ferry line opened on 3 May [1]."
