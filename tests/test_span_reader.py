@@ -247,6 +247,12 @@ def test_a_span_less_sure_than_span_threshold_answers_only_what_the_model_does_n
     assert answers["model refuses"].model_text == "I don't know."
     assert answers["model refuses"].citations[0].passage.article_id == "ferry"
     assert answers["too unsure"].refused and answers["fallback off"].refused
+    # a follow-up is the span's from span_fallback, before the model: the model answers rewritten follow-ups worse
+    reader = FakeReader("3 May", 0.4)
+    assistant, llm = make(tmp_path / "follow-up", reader, "The ferry line opened in 1850 [1].")
+    history = [("Which ferry line opened with two boats?", "The ferry line between Harbor Town and Pine Island [1].")]
+    answer = assistant.ask("When did it open?", history=history)
+    assert answer.text.startswith("On 3 May [1]") and llm.prompts == []
 
 
 def test_a_quote_the_reader_finds_no_answer_in_is_refused(tmp_path: Path) -> None:
