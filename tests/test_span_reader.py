@@ -29,7 +29,7 @@ from rag.errors import ModelError
 from rag.models import span_reader
 from rag.models.entities import PhraseTagger
 from rag.models.span_reader import WEIGHTS, Span, SpanReader, balanced, context_text, load_span_reader
-from rag.records import Passage
+from rag.records import Passage, Query
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
@@ -252,6 +252,9 @@ def test_a_span_less_sure_than_span_threshold_answers_only_what_the_model_does_n
     assistant, llm = make(tmp_path / "follow-up", reader, "The ferry line opened in 1850 [1].")
     history = [("Which ferry line opened with two boats?", "The ferry line between Harbor Town and Pine Island [1].")]
     answer = assistant.ask("When did it open?", history=history)
+    assert answer.text.startswith("On 3 May [1]") and llm.prompts == []
+    # and so is a question the rules wrote (a hop's, a comparison's part)
+    answer = assistant.ask(Query("When did the ferry line open?", written_by_rules=True))
     assert answer.text.startswith("On 3 May [1]") and llm.prompts == []
 
 
