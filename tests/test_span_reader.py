@@ -253,9 +253,10 @@ def test_a_span_less_sure_than_span_threshold_answers_only_what_the_model_does_n
     history = [("Which ferry line opened with two boats?", "The ferry line between Harbor Town and Pine Island [1].")]
     answer = assistant.ask("When did it open?", history=history)
     assert answer.text.startswith("On 3 May [1]") and llm.prompts == []
-    # and so is a question the rules wrote (a hop's, a comparison's part)
+    # and so is a question the rules wrote (a hop's, a comparison's part), and each part of a two-part question
     answer = assistant.ask(Query("When did the ferry line open?", written_by_rules=True))
     assert answer.text.startswith("On 3 May [1]") and llm.prompts == []
+    assert assistant.ask("When did the ferry line open, and where does it start?").text.startswith("On 3 May [1].")
 
 
 def test_a_quote_the_reader_finds_no_answer_in_is_refused(tmp_path: Path) -> None:

@@ -370,15 +370,17 @@ class Assistant:
                 yield TextChunk(answered.text)
                 yield answered
                 return
-        yield from self._one_hop(asked, history, k)
+        yield from self._one_hop(asked, history, k, model_first=not history and not asked.written_by_rules)
 
-    def _one_hop(self, asked: Query, history: History, k: int | None,
-                 within: Within | None = None) -> Iterator[StreamEvent]:
+    def _one_hop(self, asked: Query, history: History, k: int | None, within: Within | None = None,
+                 model_first: bool = False) -> Iterator[StreamEvent]:
         """`stream` for a question answered from one retrieval (every question but a two-hop one). A question the
         rules wrote (`Query.written_by_rules`: a comparison's part, a hop's question) keeps a quote the reader finds
         nothing in (`_reads_an_answer`): its words are the rules', and the reader's chance reflects them ("When was
         the Lisbon Treaty founded?" against "The 2007 Lisbon Treaty explicitly recognised …"). `within`: the
-        retrieved passages it may answer from (`Within`; all of them without it)."""
+        retrieved passages it may answer from (`Within`; all of them without it). `model_first`: a user's own
+        stand-alone question, which the model answers first when the reader is less sure than `span_threshold`;
+        every other (a follow-up, a part of a two-part question, a hop's) is the span's from `span_fallback`."""
         question = asked.text
         plan = self._plan(asked, history, k, within)
         if plan.prompt is None:
@@ -396,12 +398,12 @@ class Assistant:
             return
         # Between span_fallback and span_threshold the model writes first only a user's stand-alone question. A
         # faint plan (below) never asks the model, so the span its refusal would fall back to answers; and the
-        # model answers worse than the span a follow-up rewritten with the previous turn's words, and a question the
-        # rules wrote (a hop's: "What is the birth name of Lyra Vance?"): with the model first, 8 of 88 dialogue
-        # follow-ups and one two-hop answer were lost (docs/quality.md#the-model-first-the-span-when-it-is-refused-
-        # stop-42).
-        model_first = not plan.faint and not history and not asked.written_by_rules
-        if confident(reading, self.settings.span_threshold if model_first else self.settings.span_fallback):
+        # model answers worse than the span a follow-up (the previous turn's words in its prompt), a part of a
+        # two-part question and a question the rules wrote (a hop's: "What is the birth name of Lyra Vance?"): with
+        # the model first, 8 of 88 dialogue follow-ups, 2 of 30 two-part questions and one two-hop answer were lost
+        # (docs/quality.md#the-model-first-the-span-when-it-is-refused-stop-42).
+        threshold = self.settings.span_threshold if model_first and not plan.faint else self.settings.span_fallback
+        if confident(reading, threshold):
             answer = self._span_answer(question, "", plan, reading)
             yield Drafting()  # every answer's stream has the same shape, whoever wrote it
             yield TextChunk(answer.text)
