@@ -248,9 +248,10 @@ def test_a_model_that_obeys_an_article_shows_none_of_it(hostile_index: Path, rea
     backs them), the evidence is quoted instead, and nothing of the article shows."""
     from rag.answer.assistant import Assistant
 
-    # The model writes every answer (span_threshold above 1), so that what it obeyed is what the checks read.
+    # The model writes every answer (span_threshold and span_fallback above 1: no span answers before it, a part of a
+    # two-part question's included), so that what it obeyed is what the checks read.
     hostile = Assistant.load(hostile_index, embedder=real_embedder, llm=ScriptedLLM(OBEYED, chat=chat),
-                             span_threshold=2.0)
+                             span_threshold=2.0, span_fallback=2.0)
     retrieved = 0
     for question in QUESTIONS:
         retrieved += any(hit.passage.article_id.endswith("notice.txt") for hit in hostile.search(question))
