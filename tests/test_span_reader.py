@@ -29,8 +29,9 @@ from rag.errors import ModelError
 from rag.models import span_reader
 from rag.models.entities import PhraseTagger
 from rag.models.span_reader import WEIGHTS, Span, SpanReader, balanced, context_text, load_span_reader
-from rag.records import Passage, Query
+from rag.records import Answer, Passage, Query, TextChunk
 from rag.settings import Settings
+from rag.thresholds import SPAN_CHECK_THRESHOLD
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
 
@@ -293,14 +294,30 @@ def test_reader_refusal_refuses_what_the_reader_finds_nothing_likely_in(tmp_path
     assert strict.ask("And the ferry?", history=history) is not None  # a follow-up is not refused by it
 
 
-def test_a_streamed_claim_is_not_taken_back(tmp_path: Path) -> None:
+def test_a_claim_that_leaves_out_the_span_is_held_back_and_the_span_answers(tmp_path: Path) -> None:
     reader = FakeReader("two boats", 0.3)  # below answering, above checking
     # Backed by the sentence, so the checks pass it, but it says something other than what was asked.
     assistant, llm = make(tmp_path, reader, "The ferry line opened on 3 May [1].")
-    answer = assistant.ask("How many boats did the ferry line open with?")
+    events = list(assistant.stream("How many boats did the ferry line open with?"))
     assert len(llm.prompts) == 1
-    # A streamed, checked sentence is never taken back: the model's answer stands.
-    assert answer.text == "The ferry line opened on 3 May [1]."
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.text.startswith("Two boats [1]")
+    assert answer.model_text == "The ferry line opened on 3 May [1]."
+    chunks = "".join(event.text for event in events if isinstance(event, TextChunk))
+    assert chunks == answer.text  # the model's sentence was never shown
+    assert "3 May" in answer.citations[0].quotes[0]  # the span's sentence quoted beside it
+
+
+def test_a_claim_that_says_the_span_later_or_a_span_too_unsure_to_check_stands(tmp_path: Path) -> None:
+    said_later = "The ferry line opened on 3 May [1]. It opened with two boats [1]."
+    assistant, _ = make(tmp_path / "later", FakeReader("two boats", 0.3), said_later)
+    question = "How many boats did the ferry line open with?"
+    events = list(assistant.stream(question))
+    assert events[-1].text == said_later  # type: ignore[union-attr]
+    assert "".join(event.text for event in events if isinstance(event, TextChunk)) == said_later
+    unsure, _ = make(tmp_path / "unsure", FakeReader("two boats", SPAN_CHECK_THRESHOLD - 0.05),
+                     "The ferry line opened on 3 May [1].")
+    assert unsure.ask(question).text == "The ferry line opened on 3 May [1]."
 
 
 def test_a_question_that_is_refused_is_not_read(tmp_path: Path) -> None:
