@@ -8,7 +8,8 @@ The answer finder picks the sentences that answer (`rag.answer.evidence`); the s
   the language model (`span_answer`): the answer is the words of the article, and no generation is paid for;
 - otherwise the model writes as before, and its checked answer is compared with the span (`claim_disagrees`): an
   answer that does not hold the span the reader found with some confidence (`rag.thresholds.SPAN_CHECK_THRESHOLD`)
-  is suspect, and the span answer replaces it.
+  is suspect, and the span answer replaces it: the model's sentences are held back, not streamed, from the first
+  that leaves the span out until the answer ends, when the span answers unless a later sentence says it.
 
 Only one-part questions are read: a two-part question is answered part by part, each part read on its own.
 """
