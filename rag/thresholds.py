@@ -19,7 +19,7 @@ settings, whose defaults are these):
 Before 3, the span reader (`rag.answer.reader`) reads the best evidence sentences of a one-part question: from
 `SPAN_ANSWER_THRESHOLD` its exact answer is the answer and the model does not write; from `SPAN_FALLBACK_THRESHOLD`
 it answers when the model's answer is refused; from `SPAN_CHECK_THRESHOLD` a model answer that leaves its span out is
-replaced by it.
+replaced by it (its sentences held back, never streamed).
 
 `TYPE_BONUS` and `RANK_PENALTY` belong to the word-overlap scorer the finder replaced (`WordOverlap`, its baseline).
 
