@@ -27,7 +27,7 @@ from rag.answer.cite import Checked
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.hops import PREPOSITIONS, whole_name
 from rag.countries import DEMONYMS
-from rag.models.entities import TIMES, asks_age, wanted_kinds
+from rag.models.entities import PLACES, TIMES, asks_age, wanted_kinds
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
 from rag.text import (
@@ -605,6 +605,32 @@ def with_time_word(question: str, sentence: str, start: int, end: int) -> tuple[
     return (before.start() if before is not None else start), end
 
 
+_PLACE_WORD = re.compile(r"\b(?:at|in|on|near|outside|inside|into|onto|to|from|off|behind|beside|along|across|around|"
+                         r"under|over|opposite|within|beyond|through)\s+(?:the\s+)?$", re.IGNORECASE)
+"""A preposition (and "the") right before a place: where it says the thing is, is part of the answer."""
+
+
+def with_place_word(question: str, sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The span `sentence[start:end]` of a place, taken back to the preposition before it, for a question asking
+    where (`wanted_kinds` is GPE, LOC and FAC), as `with_time_word` does for a time: "at the Civic Hall" says where
+    the water was handed out, "near Halloway Cross" is not "in Halloway Cross", and a reporter answers "Where…?" so.
+
+    >>> sentence = "Bottled water was handed out at the Civic Hall and near the station."
+    >>> start, end = with_place_word("Where was water handed out?", sentence, 36, 46)
+    >>> sentence[start:end]
+    'at the Civic Hall'
+    >>> start, end = with_place_word("Where else?", sentence, 56, 67)
+    >>> sentence[start:end]
+    'near the station'
+    >>> with_place_word("What was handed out?", sentence, 36, 46)  # not asked where
+    (36, 46)
+    """
+    if wanted_kinds(question) != PLACES:
+        return start, end
+    before = _PLACE_WORD.search(sentence, 0, start)
+    return (before.start() if before is not None else start), end
+
+
 _YEARS_OLD = re.compile(r"\b(?P<age>\d{1,3})-year-old\b")
 
 
@@ -659,11 +685,12 @@ def aged(question: str, reading: Reading, sentence: str) -> Reading:
 
 def measured(question: str, reading: Reading, sentence: str) -> Reading:
     """The reading (of `sentence`) with its span taken on to what a number counts or measures (`with_measure`) and
-    what an amount is counted per (`with_rate`), and back to what the preposition before a time says of it
-    (`with_time_word`)."""
+    what an amount is counted per (`with_rate`), and back to what the preposition before a time or a place says of it
+    (`with_time_word`, `with_place_word`)."""
     start, end = with_measure(question, sentence, reading.span.start, reading.span.end)
     start, end = with_rate(sentence, start, end)
     start, end = with_time_word(question, sentence, start, end)
+    start, end = with_place_word(question, sentence, start, end)
     return respanned(reading, sentence, start, end)
 
 
