@@ -34,6 +34,7 @@ from rag.settings import Settings
 from rag.thresholds import SPAN_CHECK_THRESHOLD
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
+from tests.test_stream_events import assert_in_order
 
 # -- the shipped model ---------------------------------------------------------------------------------------------
 
@@ -248,6 +249,12 @@ def test_a_span_less_sure_than_span_threshold_answers_only_what_the_model_does_n
     assert answers["model refuses"].model_text == "I don't know."
     assert answers["model refuses"].citations[0].passage.article_id == "ferry"
     assert answers["too unsure"].refused and answers["fallback off"].refused
+    # streamed as every answer is: the span's text as a chunk, so that the chunks joined are the answer
+    reader = FakeReader("3 May", 0.4)
+    assistant, llm = make(tmp_path / "streamed", reader, "I don't know.")
+    settings = Settings(index=str(tmp_path / "streamed"), k=3, quote_refusal=0.45)
+    assistant = Assistant(assistant.retriever, llm, settings, assistant.finder, reader=reader)
+    assert_in_order(list(assistant.stream("When did the ferry line open?"))).text.startswith("On 3 May [1]")
     # a follow-up is the span's from span_fallback, before the model: the model answers rewritten follow-ups worse
     reader = FakeReader("3 May", 0.4)
     assistant, llm = make(tmp_path / "follow-up", reader, "The ferry line opened in 1850 [1].")

@@ -444,9 +444,7 @@ class Assistant:
                 # evidence: the span answers, and nothing of the model's was shown. On held-out SQuAD articles the
                 # span held the answer for 28 of 50 such answers, the model's text for 11 (docs/quality.md#the-
                 # models-claim-checked-against-the-span-stop-43).
-                answer = self._span_answer(question, text.strip(), plan, reading)
-                yield TextChunk(answer.text)
-                yield answer
+                yield from self._span_instead(question, text, plan, reading, drafting)
                 return
             checked, doubted = [*doubted, *checked], []
         for sentence in checked:
@@ -478,7 +476,7 @@ class Assistant:
             # article's correct "41,500 visitors" would have become the reader's wrong "6,000"), nor a quote the
             # reader chose for a surer answer than that span ("PORT SELLIS", a dateline's place, 0.31, for "Who got
             # Talia Merrow ready?" over the sentence naming her assistant coach, 0.59).
-            yield self._span_answer(question, text.strip(), plan, reading)
+            yield from self._span_instead(question, text, plan, reading, drafting)
             return
         if (not query.written_by_rules and not shown and not final.refused
                 and not self._reads_an_answer(query.text, final)):
@@ -502,7 +500,7 @@ class Assistant:
             # was refused: the span answers rather than nobody (docs/quality.md#the-model-first-the-span-when-it-is-
             # refused-stop-42: on the calibration articles the model's answers in between were right more often
             # than the span, its refusals less often than the span).
-            yield self._span_answer(question, text.strip(), plan, reading)
+            yield from self._span_instead(question, text, plan, reading, drafting)
             return
         finished = self._finished(final, plan, opened)
         if shown and finished.text.startswith(streamed) and finished.text != streamed:
@@ -1089,6 +1087,17 @@ class Assistant:
             reading = respanned(reading, sentence, *moved)
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
         return measured(question, reading, sentence)
+
+    def _span_instead(self, question: str, model_text: str, plan: _Plan, reading: Reading | None,
+                      drafting: bool) -> Iterator[StreamEvent]:
+        """The span answer in place of the model's, nothing of which was shown, as the rest of the stream: its text
+        as a chunk (a client showing only the chunks reads it), then the answer; `Drafting` first when the model
+        wrote nothing."""
+        answer = self._span_answer(question, model_text.strip(), plan, reading)
+        if not drafting:
+            yield Drafting()
+        yield TextChunk(answer.text)
+        yield answer
 
     def _span_answer(self, question: str, model_text: str, plan: _Plan, reading: Reading | None) -> Answer:
         """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""
