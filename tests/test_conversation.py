@@ -404,3 +404,52 @@ def test_there_after_an_answer_naming_a_place_stands_for_that_place() -> None:
     aground = [("Where did the MV Aldwen run aground?", "Off Skarra Island [1].")]
     assert follow_up_readings("How many people live there?", aground)[0].text == \
         "How many people live in Skarra Island?"
+
+
+# Two stories about one company (the shape of tools/eval/news_b's two Kestrel Water fines): the follow-up's words
+# ("have to pay") are the second story's, its "it" is the first's.
+TWO_FINES = {
+    "lindgard": ("Kestrel Water fined over leaking mains in Lindgard",
+                 "The regulator fined Kestrel Water 9.6 million euros for leaking mains in Lindgard."),
+    "eastmere": ("Kestrel Water penalty in Eastmere",
+                 "Kestrel Water will have to pay 50 euros to every household in Eastmere."),
+}
+
+
+def _two_fines_assistant(tmp_path, reply: str):  # type: ignore[no-untyped-def]
+    from rag.answer.assistant import Assistant
+    from rag.answer.evidence import WordOverlap
+    from rag.answer.retrieve import Retriever
+    from rag.ingest.chunk import embedding_text
+    from rag.records import Passage
+    from rag.settings import Settings
+    from rag.store.generations import PassageIndex
+    from tests.conftest import FakeEmbedder, ScriptedLLM
+
+    embedder = FakeEmbedder()
+    index = PassageIndex(embedder.name, embedder.dimension)
+    passages = [Passage(key, title, f"{key}.txt", "", text, 0, len(text)) for key, (title, text) in TWO_FINES.items()]
+    index.add(passages, embedder.embed([embedding_text(p.title, p.text) for p in passages]))
+    index.save(tmp_path)
+    retriever = Retriever.load(tmp_path, embedder)
+    llm = ScriptedLLM(reply)
+    settings = Settings(index=str(tmp_path), k=3, min_score=0.0, refusal_threshold=0.0)
+    return Assistant(retriever, llm, settings, WordOverlap(retriever.term_weights)), llm
+
+
+def test_a_pronoun_follow_up_is_answered_from_the_story_the_previous_turn_was_about(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Both stories name Kestrel Water, and the Eastmere sentence shares more of the follow-up's words; the previous
+    turn's other words ("leaking mains in Lindgard") say which story "it" is about, and the answer comes from it."""
+    assistant, llm = _two_fines_assistant(tmp_path, "It was fined 9.6 million euros [1].")
+    alone = assistant.ask("How much does Kestrel Water have to pay?")
+    assert alone.citations[0].passage.article_id == "eastmere"  # the story the words alone find
+
+    history = [("Which company was fined for leaking mains in Lindgard?", "Kestrel Water [1].")]
+    answer = assistant.ask("How much does it have to pay?", history=history)
+    assert not answer.refused, answer
+    assert [citation.passage.article_id for citation in answer.citations] == ["lindgard"], answer
+    assert llm.prompts[-1].passages[0].article_id == "lindgard"
+
+    # a previous turn both stories name as much of leaves the evidence's choice alone
+    assistant.ask("How much does it have to pay?", history=[("Which company is in the news?", "Kestrel Water [1].")])
+    assert llm.prompts[-1].passages[0].article_id == "eastmere"

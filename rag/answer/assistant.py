@@ -51,6 +51,7 @@ from rag.answer.conversation import (
     quoted_sentences,
     repeats,
     stays_on,
+    turn_story,
 )
 from rag.answer.evidence import (
     AnswerKinds,
@@ -547,6 +548,8 @@ class Assistant:
             together = [dataclasses.replace(query, context=history[-1][0]) for query in readings if not query.context]
             plans = self._reading_plans(asked, together, history, k, within, follows)
             best = max([best, *plans], key=_plan_strength)
+        if follows and leans_on_pronoun(asked.text):
+            best = self._on_turn_story(best, history, k, within)
         return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
 
     def _reading_plans(self, asked: Query, readings: Sequence[Query], history: History, k: int | None,
@@ -561,6 +564,27 @@ class Assistant:
             plans = [plan if plan.prompt is None or stays_on(terms, _article_texts(plan))
                      else dataclasses.replace(plan, prompt=None) for plan in plans]
         return plans
+
+    def _on_turn_story(self, plan: _Plan, history: History, k: int | None, within: Within | None) -> _Plan:
+        """A pronoun follow-up's plan kept on the story the previous turn was about (`turn_story`) when its best
+        evidence comes from another retrieved article: "How much does it have to pay?" after "Which company was
+        fined for leaking mains in Lindgard?" means Lindgard's fine, not the same company's earlier one elsewhere.
+        Planned again within that story's passages; the plan stands when that story does not answer."""
+        if plan.prompt is None or not plan.evidence.best:
+            return plan
+        articles: dict[str, list[str]] = {}
+        for passage in plan.passages:
+            articles.setdefault(passage.article_id, [passage.title]).append(passage.text)
+        story = turn_story(*history[-1], articles)
+        if story is None or story == plan.passages[plan.evidence.best[0].passage_index].article_id:
+            return plan
+
+        def on_story(passages: Sequence[Passage]) -> list[Passage]:
+            kept = within(passages) if within is not None else passages
+            return [passage for passage in kept if passage.article_id == story]
+
+        kept = self._plan_reading(plan.query, history, k, on_story)
+        return kept if kept.prompt is not None else plan
 
     def _plan_reading(self, query: Query, history: History, k: int | None, within: Within | None = None,
                       resolved: AbstractSet[str] = frozenset()) -> _Plan:

@@ -11,7 +11,7 @@ question as its `context` when the rules could not fold it in (retrieval reads b
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rag.answer.hops import AUXILIARIES
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
@@ -660,6 +660,30 @@ def stays_on(terms: set[str], texts: Sequence[str]) -> bool:
     (True, True)
     """
     return not terms or any(terms & content_words(text) for text in texts)
+
+
+def turn_story(previous_question: str, previous_answer: str, articles: Mapping[str, Sequence[str]]) -> str | None:
+    """The article the previous turn was about, among those retrieved for a follow-up (`articles`: each article's
+    id and its title and retrieved passages): the one naming the most of the previous question's words and of its
+    answer's, when it names more of them than every other; None on a tie or with fewer than two articles. Two
+    stories may share a name ("Kestrel Water" fined twice): the follow-up's "it" means the one the conversation
+    was about, which the turn's other words ("leaking mains in Lindgard") tell apart.
+
+    >>> stories = {"lindgard": ["Kestrel Water fined over leaking mains in Lindgard", "It must pay 9.6 million."],
+    ...            "eastmere": ["Kestrel Water fined over Eastmere boil-water notice", "Homes get 50 euros."]}
+    >>> turn_story("Which company was fined for leaking mains in Lindgard?", "Kestrel Water [1].", stories)
+    'lindgard'
+    >>> turn_story("Which company was fined?", "Kestrel Water [1].", stories) is None  # both name all of it
+    True
+    """
+    if len(articles) < 2:
+        return None
+    terms = content_words(previous_question)
+    if not previous_answer.strip().startswith(CANNOT_ANSWER):
+        terms |= content_words(strip_markers(previous_answer))
+    named = sorted(((len(terms & content_words(" ".join(texts))), article) for article, texts in articles.items()),
+                   reverse=True)
+    return named[0][1] if named[0][0] > named[1][0] else None
 
 
 def quote_misses_follow_up(question: str, previous_question: str, previous_answer: str, quote: str) -> bool:
