@@ -606,6 +606,30 @@ def test_a_how_old_question_is_answered_with_the_age_not_the_year_old_noun(tmp_p
     assert ask("How old is the lorry's driver?").startswith("52 [1]")
 
 
+def test_a_range_answers_the_end_of_it_asked_for(tmp_path: Path) -> None:
+    """"1115–1234" says both years; "When did it begin?" is answered with the first, "When did it end?" with the last,
+    though the tagger sees the range as one date (the span is widened to whole names before it is answered), and a
+    follow-up asking for the other end gets it; a question asking for neither end keeps the range."""
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, {"jin": ("Jin dynasty", "The Jin dynasty (1115–1234) ruled northern China."),
+                               "rhine": ("Rhine", "Its length is measured from the Old Rhine Bridge at Constance to "
+                                                  "Hoek van Holland.")})
+    retriever = Retriever.load(tmp_path, embedder)
+
+    def ask(question: str, found: str, history: list[tuple[str, str]] | None = None) -> str:
+        assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                              WordOverlap(retriever.term_weights), PhraseTagger({"1115–1234": "DATE"}),
+                              reader=FakeReader(found, 0.9))
+        return assistant.ask(question, history=history or []).text
+
+    assert ask("When did the Jin dynasty end?", "1115–1234").startswith("1234 [1]")
+    assert ask("What about begin?", "1115–1234", [("When did the Jin dynasty end?", "1234 [1].")]).startswith(
+        "1115 [1]")
+    assert ask("When did the Jin dynasty rule northern China?", "1115–1234").startswith("1115–1234 [1]")
+    assert ask("Where does the Rhine's length begin?", "the Old Rhine Bridge at Constance to Hoek van Holland"
+               ).startswith("The Old Rhine Bridge at Constance [1]")
+
+
 def test_a_sentence_read_again_for_the_same_question_is_not_run_again(reader: SpanReader) -> None:
     first = reader.read("When did the ferry open?", "Ferry", "The ferry opened on 3 May 1932.")
     assert reader.read("When did the ferry open?", "Ferry", "The ferry opened on 3 May 1932.") is first

@@ -99,6 +99,7 @@ from rag.answer.reader import (
     listed,
     measured,
     named_together,
+    ranged,
     read_evidence,
     read_sentence,
     respanned,
@@ -1129,6 +1130,7 @@ class Assistant:
         reading = self._whole_names(reading, plan.passages)
         passage = plan.passages[reading.passage_index]
         reading = aged(question, reading, passage.text[reading.sentence_start:reading.sentence_end])
+        reading = ranged(plan.query.text, reading, passage.text[reading.sentence_start:reading.sentence_end])
         reading = _acted_on(question, reading, plan.passages)
         if ASKS_WHO.match(question):
             reading = self._people_named_together(reading, plan.passages)

@@ -676,6 +676,57 @@ def with_rate(sentence: str, start: int, end: int) -> tuple[int, int]:
     return start, rate.end()
 
 
+_RANGE = re.compile(r"(?:from\s+)?(?P<first>\d{3,4})\s*(?:–|—|-|to|until)\s*(?P<last>\d{3,4})|"
+                    r"from\s+(?P<place>.+?)\s+to\s+(?P<to>.+)", re.IGNORECASE)
+"""A span that is a range: two years ("1115–1234", "from 1754 to 1763"), or a stretch from one place to another."""
+_BEGINS = re.compile(r"\b(?:begin|began|begun|beginning|start|started|starts|starting|founded|established|"
+                     r"opened|commenced|first)\b", re.IGNORECASE)
+_ENDS = re.compile(r"\b(?:end|ended|ends|ending|finish|finished|finishes|closed|concluded|complete|completed|"
+                   r"died|fell|collapsed)\b", re.IGNORECASE)
+
+
+def range_end(question: str, sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The span `sentence[start:end]` of a range narrowed to the end of it the question asks for, when it asks
+    when or where something began or ended: "1115–1234" answers "When did the Jin dynasty end?" with both years,
+    and a follow-up "What about begin?" would read the same span; a year range whose second year is cut short
+    ("1914–18") is left whole, as is any span for a question asking both ends or neither.
+
+    >>> sentence = "The Jin dynasty (1115–1234) ruled northern China."
+    >>> start, end = range_end("When did the Jin dynasty end?", sentence, 17, 26)
+    >>> sentence[start:end]
+    '1234'
+    >>> start, end = range_end("When did the Jin dynasty begin?", sentence, 17, 26)
+    >>> sentence[start:end]
+    '1115'
+    >>> range_end("When did the Jin dynasty rule?", sentence, 17, 26)  # neither end asked for
+    (17, 26)
+    >>> sentence = "It is measured from the Old Rhine Bridge at Constance to Hoek van Holland."
+    >>> start, end = range_end("Where does the measurement end?", sentence, 15, 73)
+    >>> sentence[start:end]
+    'Hoek van Holland'
+    >>> range_end("When did the war end?", "The war (1914–18) ended.", 9, 16)  # "18" is no year
+    (9, 16)
+    """
+    begins, ends = _BEGINS.search(question) is not None, _ENDS.search(question) is not None
+    if begins == ends or not wanted_kinds(question) & (TIMES | PLACES):
+        return start, end
+    found = _RANGE.fullmatch(sentence, start, end)
+    if found is None:
+        return start, end
+    first, last = ("first", "last") if found.group("first") else ("place", "to")
+    if first == "first" and (len(found.group("first")) != len(found.group("last"))
+                             or int(found.group("last")) <= int(found.group("first"))):
+        return start, end
+    return found.span(first if begins else last)
+
+
+def ranged(question: str, reading: Reading, sentence: str) -> Reading:
+    """The reading (of `sentence`) with its span narrowed to the end of a range the question asks for (`range_end`):
+    applied after the span is widened to whole names too, as the tagger's DATE "1115–1234" would widen it back."""
+    start, end = range_end(question, sentence, reading.span.start, reading.span.end)
+    return respanned(reading, sentence, start, end)
+
+
 def aged(question: str, reading: Reading, sentence: str) -> Reading:
     """The reading (of `sentence`) with its span narrowed to the age it holds (`as_age`): applied after the span is
     widened to whole names, as the tagger's DATE "52-year-old" would widen it back."""
@@ -686,12 +737,12 @@ def aged(question: str, reading: Reading, sentence: str) -> Reading:
 def measured(question: str, reading: Reading, sentence: str) -> Reading:
     """The reading (of `sentence`) with its span taken on to what a number counts or measures (`with_measure`) and
     what an amount is counted per (`with_rate`), and back to what the preposition before a time or a place says of it
-    (`with_time_word`, `with_place_word`)."""
+    (`with_time_word`, `with_place_word`), a range then narrowed to the end of it asked for (`ranged`)."""
     start, end = with_measure(question, sentence, reading.span.start, reading.span.end)
     start, end = with_rate(sentence, start, end)
     start, end = with_time_word(question, sentence, start, end)
     start, end = with_place_word(question, sentence, start, end)
-    return respanned(reading, sentence, start, end)
+    return ranged(question, respanned(reading, sentence, start, end), sentence)
 
 
 _NAME_JOINER = re.compile(r"\s*(?:,\s*and|,|and|&)\s*")
