@@ -606,6 +606,17 @@ def test_a_how_old_question_is_answered_with_the_age_not_the_year_old_noun(tmp_p
     assert ask("How old is the lorry's driver?").startswith("52 [1]")
 
 
+def test_a_number_made_an_adjective_is_answered_with_the_noun_it_describes(tmp_path: Path) -> None:
+    """The reader stops at "40-metre" (the news dev set's "How much of the Drayhill Park roof came down?"): the answer
+    says what is 40 metres long."""
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, {"roof": ("Roof collapse", "A 40-metre section of the Drayhill Park roof came down.")})
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), PhraseTagger({}), reader=FakeReader("40-metre", 0.9))
+    assert assistant.ask("How much of the Drayhill Park roof came down?").text.startswith("40-metre section [1]")
+
+
 def test_a_range_answers_the_end_of_it_asked_for(tmp_path: Path) -> None:
     """"1115–1234" says both years; "When did it begin?" is answered with the first, "When did it end?" with the last,
     though the tagger sees the range as one date (the span is widened to whole names before it is answered), and a

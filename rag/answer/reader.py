@@ -720,6 +720,33 @@ def range_end(question: str, sentence: str, start: int, end: int) -> tuple[int, 
     return found.span(first if begins else last)
 
 
+_MEASURE_ADJECTIVE = re.compile(rf"(?:\d[\d.,]*|{'|'.join(NUMBER_WORDS)}|half)(?:-[a-z]+)+$", re.IGNORECASE)
+"""A number made an adjective by its unit ("40-metre", "five-week", "two-year-old"): it describes the noun after it."""
+_NEXT_WORD = re.compile(r"\s+(?P<word>[a-z][a-z-]*)\b")
+
+
+def with_head_noun(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The span `sentence[start:end]` taken on to the noun after it when it ends in a number made an adjective by
+    its unit: "40-metre" is no answer to "How much of the roof came down?", "40-metre section" is.
+
+    >>> sentence = "A 40-metre section of the roof came down."
+    >>> start, end = with_head_noun(sentence, 2, 10)
+    >>> sentence[start:end]
+    '40-metre section'
+    >>> with_head_noun("The strike lasted a five-week.", 19, 29)  # no word after it
+    (19, 29)
+    >>> with_head_noun("It ran for 40 metres of track.", 11, 20)  # a unit, not an adjective
+    (11, 20)
+    """
+    last_word = sentence[start:end].split()[-1:] or [""]
+    if not _MEASURE_ADJECTIVE.search(last_word[0]):
+        return start, end
+    following = _NEXT_WORD.match(sentence, end)
+    if following is None or following.group("word").lower() in STOP_WORDS | PREPOSITIONS:
+        return start, end
+    return start, following.end()
+
+
 def ranged(question: str, reading: Reading, sentence: str) -> Reading:
     """The reading (of `sentence`) with its span narrowed to the end of a range the question asks for (`range_end`):
     applied after the span is widened to whole names too, as the tagger's DATE "1115–1234" would widen it back."""
@@ -735,10 +762,12 @@ def aged(question: str, reading: Reading, sentence: str) -> Reading:
 
 
 def measured(question: str, reading: Reading, sentence: str) -> Reading:
-    """The reading (of `sentence`) with its span taken on to what a number counts or measures (`with_measure`) and
-    what an amount is counted per (`with_rate`), and back to what the preposition before a time or a place says of it
-    (`with_time_word`, `with_place_word`), a range then narrowed to the end of it asked for (`ranged`)."""
+    """The reading (of `sentence`) with its span taken on to what a number counts or measures (`with_measure`), the
+    noun a number made an adjective describes (`with_head_noun`) and what an amount is counted per (`with_rate`),
+    and back to what the preposition before a time or a place says of it (`with_time_word`, `with_place_word`), a
+    range then narrowed to the end of it asked for (`ranged`)."""
     start, end = with_measure(question, sentence, reading.span.start, reading.span.end)
+    start, end = with_head_noun(sentence, start, end)
     start, end = with_rate(sentence, start, end)
     start, end = with_time_word(question, sentence, start, end)
     start, end = with_place_word(question, sentence, start, end)
