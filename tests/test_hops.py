@@ -579,3 +579,33 @@ def test_an_intersection_is_answered_by_the_name_both_clauses_sentences_give(  #
     answer = assistant.ask("Which American actor starred in The Copper Orchard and was born in Ashgrove, Vermont?")
     assert answer.text.startswith("Tobias Renn"), answer.text
     assert {"The Copper Orchard", "Tobias Renn"} <= {citation.passage.title for citation in answer.citations}, answer
+
+
+VELMORA = ("Velmora council votes to ban cars from medieval old town\n"
+           "VELMORA, Oct 14 (Wire) - Velmora city council voted on Tuesday to ban private cars from the town's "
+           "medieval old centre from April next year.\n\n"
+           "Traffic counts commissioned by the council found that around 14,000 vehicles a day crossed the old town "
+           "last year, compared with 9,500 in 2009.\n\n"
+           "Shopkeepers reacted angrily. Marta Oulu, who chairs the Old Town Traders' Association, said her members "
+           "feared losing up to a fifth of their takings. \"People from the villages will simply drive to the "
+           "out-of-town malls instead,\" the 58-year-old said. The association, which represents about 220 "
+           "businesses, said it would consider a legal challenge.\n")
+
+
+def test_a_second_hop_answered_in_the_bridges_own_passage_is_said(tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-def]
+                                                                  real_embedder, real_llm) -> None:
+    """A news story names the head of the traders and her age two sentences apart, in one passage: the second hop
+    ("How old is Marta Oulu?") is answered from the bridge's own passage, which once counted as no second hop (so
+    the answer said the age was missing, after the model's one-hop answer about the association's founding)."""
+    from rag.answer.assistant import Assistant
+    from rag.answer.prompts import MISSING_PART_MARK
+
+    index = indexed(tmp_path_factory, real_embedder, "same-passage", {"velmora.txt": VELMORA, "bakery.txt": BAKERY})
+    assistant = Assistant.load(index, embedder=real_embedder, llm=real_llm)
+    answer = assistant.ask("How old is the head of the Old Town Traders' Association in Velmora?")
+    assert not answer.refused, answer
+    assert MISSING_PART_MARK not in answer.text, answer
+    assert "Marta Oulu" in answer.text and "58 [1]" in answer.text, answer
+    (citation,) = answer.citations
+    assert any("58-year-old" in quote for quote in citation.quotes) and any(
+        "Marta Oulu" in quote for quote in citation.quotes), citation.quotes

@@ -157,6 +157,9 @@ class _Bridge:
     bridge: str
     hops: HopPlan
     citation: Citation
+    answered: Answer | None = None
+    """The second hop's answer when it cites the bridge's own passage alone (one article may hold both hops: "the
+    58-year-old said" two sentences after the bridge is named)."""
 
 
 @dataclass(frozen=True)
@@ -940,8 +943,10 @@ class Assistant:
                 second = event
         cited = Citation(1, bridge_passage, " ".join(sentence.split()), reading.sentence_start, reading.sentence_end,
                          round(reading.span.probability, 4), ((reading.sentence_start, reading.sentence_end),))
-        if second is None or second.refused or all(c.passage == bridge_passage for c in second.citations):
+        if second is None or second.refused:
             return _Bridge(bridge, hops, cited)
+        if all(c.passage == bridge_passage for c in second.citations):
+            return _Bridge(bridge, hops, cited, second)
         numbers: dict[int, int] = {}
         citations = [cited]
         for citation in second.citations:
@@ -1073,6 +1078,14 @@ class Assistant:
                 and any(citation.passage.article_id == found.citation.passage.article_id
                         for citation in answer.citations)):
             return answer
+        if found.answered is not None and not found.answered.text.startswith(QUOTED_OPENING):
+            # The second hop was answered from the bridge's own passage and the one hop says nothing of the bridge:
+            # the second hop's short answer after the bridge, both sentences quoted in the one citation.
+            spans = {*found.citation.spans, *(span for citation in found.answered.citations for span in citation.spans)}
+            cited = dataclasses.replace(found.citation, spans=tuple(sorted(spans)))
+            second = renumbered(found.answered.text, {citation.number: 1 for citation in found.answered.citations})
+            return dataclasses.replace(found.answered, question=asked.text, citations=(cited,),
+                                       text=f"{bridge_sentence(found.bridge, found.hops)} {second}")
         missing = MISSING_PART.format(part=found.hops.second(found.bridge))
         text = f"{bridge_sentence(found.bridge, found.hops)} {missing}"
         return Answer(asked.text, text, (found.citation,), False, answer.model_text, asked.search_text)
