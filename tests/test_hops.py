@@ -609,3 +609,60 @@ def test_a_second_hop_answered_in_the_bridges_own_passage_is_said(tmp_path_facto
     (citation,) = answer.citations
     assert any("58-year-old" in quote for quote in citation.quotes) and any(
         "Marta Oulu" in quote for quote in citation.quotes), citation.quotes
+
+
+CORVANE = ("Corvane Resources shares soar 38% after major gold find at Tallis Ridge\n"
+           "HARWICK, March 4 (Reuters-style wire) - Shares in Corvane Resources soared 38 percent on Tuesday after "
+           "the mid-sized miner said drilling at its Tallis Ridge project had uncovered one of the largest gold "
+           "deposits found in the region in two decades.\n\n"
+           "\"This is the discovery we have been chasing for seven years,\" chief executive Miriam Osei told reporters "
+           "at a briefing in Harwick.\n\n"
+           "The deposit was found by a team led by chief geologist Tomasz Wren, who said the zone was identified "
+           "after crews drilled 46 holes over an area of about 3 square kilometres between September and January.\n")
+
+
+
+class _SpanOf:
+    """A span reader that finds `span` in any sentence holding it, with chance 0.9."""
+
+    reads_before = False
+
+    def __init__(self, span: str) -> None:
+        self.span = span
+
+    def read(self, question: str, title: str, sentence: str, before: str = ""):  # type: ignore[no-untyped-def]
+        from rag.models.span_reader import Span
+
+        start = sentence.find(self.span)
+        if start < 0:
+            return Span("", 0, 0, 0.0, -10.0, sentence)
+        return Span(self.span, start, start + len(self.span), 0.9, 1.0, sentence)
+
+
+def test_a_description_is_no_bridge(tmp_path: Path) -> None:
+    """"Who headed the team that discovered the Tallis Ridge gold deposit?": the shipped reader's first-hop span was
+    "the mid-sized miner" (the news dev set), a description, and the second hop asked "Who headed The mid-sized
+    miner?", which no passage answers (the answer said so). A span that names nothing is no bridge; a name is."""
+    from rag.answer.assistant import Assistant
+    from rag.answer.evidence import WordOverlap
+    from rag.answer.retrieve import Retriever
+    from rag.settings import Settings
+    from tests.conftest import FakeEmbedder, ScriptedLLM
+    from tests.test_assistant import build
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, {"corvane": ("Corvane gold find", CORVANE.split("\n", 1)[1].replace("\n", " "))})
+    retriever = Retriever.load(tmp_path, embedder)
+    question = "Who headed the team that discovered the Tallis Ridge gold deposit?"
+    plan = hop_plan(question)
+    assert plan is not None
+
+    def first_hop(span: str):  # type: ignore[no-untyped-def]
+        assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                              WordOverlap(retriever.term_weights), PhraseTagger({"Corvane Resources": "ORG"}),
+                              reader=_SpanOf(span))
+        return assistant.first_hop(question, plan)
+
+    described = first_hop("the mid-sized miner")
+    assert described.bridge is None and described.stopped.startswith("names_something"), described
+    assert first_hop("Corvane Resources").bridge == "Corvane Resources"

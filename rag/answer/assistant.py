@@ -68,6 +68,7 @@ from rag.answer.hops import (
     hop_plan,
     intersection_plan,
     name_head,
+    names_something,
     renumbered,
     usable_bridge,
 )
@@ -1011,7 +1012,8 @@ class Assistant:
         """The first hop of a two-hop question (`hops.first`, asked as a question of the rules): its passages, the
         span the reader finds in their evidence, widened to a whole name (`_whole_names`, as a span answer is), and
         the first gate that stops it from being the bridge: no relevant passage, no span, a span below
-        `SPAN_CHECK_THRESHOLD`, evidence below `refusal_threshold`, a span naming nothing new (`usable_bridge`). The
+        `SPAN_CHECK_THRESHOLD`, evidence below `refusal_threshold`, a span naming nothing new (`usable_bridge`) or
+        no name at all (`names_something`: a description). The
         span must name a thing of the kind the first hop asks (`AnswerKinds.bridge_fits`: a place for "where", no
         bare year for "which film"), else it is not read at all."""
         asked = self.query(asked)
@@ -1040,7 +1042,8 @@ class Assistant:
         if reading is None:
             return FirstHop(passages, evidence.answerable, stopped="reader found no span")
         sentence = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-        read = name_head(span_text(self._whole_names(reading, passages).span))
+        whole = self._whole_names(reading, passages).span
+        read = name_head(span_text(whole))
         stopped = ""
         if reading.span.probability < SPAN_CHECK_THRESHOLD:
             stopped = f"span chance below {SPAN_CHECK_THRESHOLD}"
@@ -1048,6 +1051,8 @@ class Assistant:
             stopped = "evidence below refusal_threshold"
         elif not usable_bridge(read, asked.text):
             stopped = "usable_bridge: no new words"
+        elif not names_something(whole.text):
+            stopped = "names_something: a description, no name"
         return FirstHop(passages, evidence.answerable, reading, sentence, read, stopped)
 
     def _bridge_only(self, asked: Query, found: _Bridge, history: History, k: int | None

@@ -1129,3 +1129,17 @@ def usable_bridge(bridge: str, question: str, most_words: int = 8) -> bool:
     False
     """
     return 0 < len(bridge.split()) <= most_words and bool(content_words(bridge) - content_words(question))
+
+
+def names_something(span: str) -> bool:
+    """Whether a span, as the article writes it, names something a second search can find: a word past an opening
+    article that is capitalised or holds a digit. A description ("the mid-sized miner") names nothing: the second
+    hop would ask "Who headed the mid-sized miner?" of passages that call it by its name.
+
+    >>> names_something("Corvane Resources"), names_something("the 1998 film"), names_something("the mid-sized miner")
+    (True, True, False)
+    """
+    words = span.split()
+    if words and words[0].lower() in ("the", "a", "an"):
+        words = words[1:]
+    return any(word[:1].isupper() or any(character.isdigit() for character in word) for word in words)
