@@ -420,17 +420,12 @@ def _two_fines_assistant(tmp_path, reply: str):  # type: ignore[no-untyped-def]
     from rag.answer.assistant import Assistant
     from rag.answer.evidence import WordOverlap
     from rag.answer.retrieve import Retriever
-    from rag.ingest.chunk import embedding_text
-    from rag.records import Passage
     from rag.settings import Settings
-    from rag.store.generations import PassageIndex
     from tests.conftest import FakeEmbedder, ScriptedLLM
+    from tests.test_assistant import build
 
     embedder = FakeEmbedder()
-    index = PassageIndex(embedder.name, embedder.dimension)
-    passages = [Passage(key, title, f"{key}.txt", "", text, 0, len(text)) for key, (title, text) in TWO_FINES.items()]
-    index.add(passages, embedder.embed([embedding_text(p.title, p.text) for p in passages]))
-    index.save(tmp_path)
+    build(tmp_path, embedder, TWO_FINES)
     retriever = Retriever.load(tmp_path, embedder)
     llm = ScriptedLLM(reply)
     settings = Settings(index=str(tmp_path), k=3, min_score=0.0, refusal_threshold=0.0)
