@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.answer.prompts import MARKER
-from rag.text import IRREGULAR_VERBS, STOP_WORDS, content_words
+from rag.text import IRREGULAR_VERBS, STOP_WORDS, content_words, is_number
 
 _DESCRIPTION = re.compile(r"(?P<article>[Tt]he|[Aa]n?)\s+"
                           r"(?P<modifiers>(?:(?:[A-Z][a-z]+|\d{4}|[a-z]+(?:-[a-z]+)?)\s+){0,3}?)(?P<noun>[a-z]+)\s+"
@@ -1142,4 +1142,4 @@ def names_something(span: str) -> bool:
     words = span.split()
     if words and words[0].lower() in ("the", "a", "an"):
         words = words[1:]
-    return any(word[:1].isupper() or any(character.isdigit() for character in word) for word in words)
+    return any(word[:1].isupper() or is_number(word) for word in words)
