@@ -93,16 +93,12 @@ evidence, and since stop 43 its own checked sentences, which are held back until
 (docs/quality.md#the-models-claim-checked-against-the-span-stop-43). Simulated from stop 42's runs and the reader's
 spans, every threshold from 0.1 to 0.35 gained on the calibration articles (text 0.715 -> 0.720 to 0.740) and was
 level on the news dev set (0.814 to 0.817): the threshold the quotes were already checked at was kept."""
-QUOTE_REFUSAL_THRESHOLD = 0.3
+QUOTE_REFUSAL_THRESHOLD = 0.2
 """A quoted answer to a question asking for a kind of thing (no sentence of the model's passed the checks, so the
 best evidence sentence is quoted) is given only when the span reader finds an answer this likely in one of its
 quoted sentences; else the question is refused (default of the `quote_refusal` setting; 0 quotes as before).
 Chosen on the calibration articles: refused unanswerable questions 0.295 -> 0.335 for one answerable question whose
-quote was wrong (docs/quality.md#a-quote-the-reader-finds-no-answer-in-is-refused). Raised from 0.2 at stop 45, when
-the reader began ranking the evidence (`rag.answer.reader.reread`): the best sentence is then more often one the
-reader finds something in, unanswerable questions' too; on the calibration articles and the news dev set, of the
-quotes between 0.2 and 0.3, 12 answered unanswerable questions and 4 answerable ones
-(docs/quality.md#the-evidence-ranked-again-by-the-reader-stop-45)."""
+quote was wrong (docs/quality.md#a-quote-the-reader-finds-no-answer-in-is-refused)."""
 READER_QUOTE_THRESHOLD = 0.4
 """The reader's chance, in another of the five best evidence sentences, that quotes that sentence when the best one's
 quote cannot answer (it fails `QUOTE_REFUSAL_THRESHOLD`, or holds nothing of the kind asked for): a story's opening

@@ -4,7 +4,6 @@ the pure helpers on hand-made evidence."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -138,14 +137,12 @@ def test_a_part_whose_answer_repeats_the_first_is_quoted_said_missing_or_the_spa
                                                                                    said: str) -> None:
     # The scripted model says the same dated sentence for both parts: the second part's own answer repeats the
     # first's, so its evidence is quoted, only when the span reader finds an answer at least `quote_refusal` likely
-    # in it (here 0.2, below the default, to leave room under `SPAN_CHECK_THRESHOLD`); else the part is said
-    # missing. A span at least `SPAN_CHECK_THRESHOLD` likely answers the part itself: the model's claim for it
-    # leaves the span out.
+    # in it; else the part is said missing. A span at least `SPAN_CHECK_THRESHOLD` likely answers the part itself:
+    # the model's claim for it leaves the span out.
     text = BRIDGE_COST + " The ribbon was cut on 3 May by the mayor."
     assistant = make(tmp_path, text, "The footbridge reopened on 14 March after repairs [1].")
-    assistant = Assistant(assistant.retriever, assistant.llm, dataclasses.replace(assistant.settings,
-                                                                                   quote_refusal=0.2),
-                          assistant.finder, TAGGER, reader=FakeReader("3 May", chance))
+    assistant = Assistant(assistant.retriever, assistant.llm, assistant.settings, assistant.finder, TAGGER,
+                          reader=FakeReader("3 May", chance))
     answer = assistant.ask("When did the Maplewood footbridge reopen, and when was the ribbon cut?")
     assert answer.text.count("reopened on 14 March") == 1, answer.text
     assert ("ribbon was cut on 3 May" in answer.text) is (said == "quoted"), answer.text

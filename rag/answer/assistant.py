@@ -87,7 +87,6 @@ from rag.answer.prompts import (
 )
 from rag.answer.reader import (
     CLOCK_TIME,
-    QUOTE_ELSEWHERE,
     Found,
     Reading,
     SpanFinder,
@@ -104,7 +103,6 @@ from rag.answer.reader import (
     ranged,
     read_evidence,
     read_sentence,
-    reread,
     respanned,
     span_answer,
     span_text,
@@ -651,7 +649,7 @@ class Assistant:
         parts = question_parts(question)
         if len(parts) < 2:
             return self.evidence(question, passages), ()
-        judged = [self._found_evidence([part], passages) for part in parts]
+        judged = [find_evidence([part], passages, self.finder) for part in parts]
         answered = [evidence for evidence in judged if evidence.answerable >= self.settings.refusal_threshold]
         kept = answered if answered else judged
         evidence = Evidence(tuple(part for evidence in kept for part in evidence.parts),
@@ -691,22 +689,7 @@ class Assistant:
 
     def evidence(self, question: str, passages: Sequence[Passage]) -> Evidence:
         """The sentences of `passages` that best answer each part of `question`, and how likely they answer."""
-        return self._found_evidence(question_parts(question), passages)
-
-    def _found_evidence(self, parts: Sequence[str], passages: Sequence[Passage]) -> Evidence:
-        """The evidence for `parts` (`find_evidence`), each part's sentences ranked again by what the span reader
-        finds in the best of them (`reread`; as found without a reader)."""
-        evidence = find_evidence(parts, passages, self.finder)
-        reader = self.reader
-        if reader is None:
-            return evidence
-
-        def fits_part(part: str) -> Callable[[str, Span], bool]:
-            return lambda sentence, span: self.kinds.span_fits(part, sentence, span.start, span.end)
-
-        return dataclasses.replace(evidence, ranked=tuple(
-            reread(reader, part, ranked, passages, fits_part(part)) if ranked else ranked
-            for part, ranked in zip(evidence.parts, evidence.ranked, strict=True)))
+        return find_evidence(question_parts(question), passages, self.finder)
 
     def _check(self, query: Query, shown: Sequence[Passage], evidence: Evidence, passages: Sequence[Passage],
                chat: bool) -> AnswerCheck:
@@ -1488,6 +1471,10 @@ def _same_name(first: str, second: str) -> bool:
 QUOTE_REACH = 5
 """Evidence sentences, best first, among which a quoted answer quotes the one the reader finds likeliest to answer
 (`Assistant._likeliest_quote`)."""
+
+QUOTE_ELSEWHERE = 2.0
+"""How many times likelier than the best sentence's the reader's answer must be in a sentence of another passage for
+the quote to move there (`Assistant._likeliest_quote`; within the best sentence's passage, any likelier one will do)."""
 
 LEAD_SENTENCES = 3
 """A comparison part's evidence sentences searched for the value compared (`Assistant._lead_value`): a lead says

@@ -198,59 +198,6 @@ def previous_sentence(text: str, start: int) -> str:
     return text[before[-1].start:before[-1].end] if before else ""
 
 
-REREAD_SENTENCES = 6
-"""The evidence sentences of a question (or of one part of it) the reader reads to rank them again (`reread`)."""
-QUOTE_ELSEWHERE = 2.0
-"""How many times likelier than in the best sentence the reader's answer must be in a sentence of another passage for
-that sentence to move above it (`reread`), or for a quote to move there (`Assistant._likeliest_quote`); within the
-best sentence's passage, any likelier one will do. Another passage's sentence a little likelier is as often a
-neighbouring story's detail as the answer."""
-REREAD_FLOOR = 0.1
-"""What a sentence's evidence score keeps when the reader finds no answer in it (`reread`): the score is multiplied by
-`REREAD_FLOOR` plus the reader's chance, over 1 plus `REREAD_FLOOR`."""
-
-
-def reread(reader: SpanFinder, question: str, ranked: Sequence[Sentence], passages: Sequence[Passage],
-           fits: Callable[[str, Span], bool] | None = None) -> tuple[Sentence, ...]:
-    """The evidence sentences of `question`, ranked again by what the reader finds in the best `REREAD_SENTENCES`:
-    each score times (`REREAD_FLOOR` + the reader's chance that its span answers, 0 when the span does not
-    `fits`), over 1 + `REREAD_FLOOR`; a sentence not read scores as one holding no span, and a sentence of another
-    passage than the best one's counts the reader's chance only from `QUOTE_ELSEWHERE` times the best one's (below,
-    it counts as much as the best one's: it cannot overtake it by the reader alone). The answer finder judges
-    whether a sentence is about what is asked; the reader, whether it holds an answer to it: a news story's opening
-    sentence shares most of a question's words and ranks first, while the detail asked about is further down.
-    Chosen on the calibration articles and the news dev set, where the best sentence held the answer for 163 -> 170
-    of 199 and 266 -> 290 of 359 answerable questions (docs/quality.md#the-evidence-ranked-again-by-the-reader-
-    stop-45).
-
-    >>> from rag.models.span_reader import Span
-    >>> class Reader:
-    ...     reads_before = False
-    ...     def read(self, question, title, sentence, before=""):
-    ...         at = sentence.find("310")
-    ...         return Span("310", at, at + 3, 0.8 if at >= 0 else 0.0, 1.0)
-    >>> text = "Copperfox Ales opened a brewery in Tresby. It now employs 310 people."
-    >>> passages = [Passage("a", "Copperfox", "a", "", text, 0, len(text))]
-    >>> ranked = [Sentence(0, 0, 42, 0.6), Sentence(0, 43, 69, 0.3)]
-    >>> again = reread(Reader(), "How many staff?", ranked, passages)
-    >>> [(sentence.start, round(sentence.score, 3)) for sentence in again]
-    [(43, 0.245), (0, 0.055)]
-    """
-    chances: list[float] = []
-    for sentence in ranked[:REREAD_SENTENCES]:
-        text, span = read_sentence(reader, question, sentence, passages)
-        chances.append(span.probability if span.text.strip() and (fits is None or fits(text, span)) else 0.0)
-    scored: list[Sentence] = []
-    for position, sentence in enumerate(ranked):
-        chance = chances[position] if position < len(chances) else 0.0
-        if sentence.passage_index != ranked[0].passage_index and chance < QUOTE_ELSEWHERE * chances[0]:
-            chance = min(chance, chances[0])
-        share = (REREAD_FLOOR + chance) / (1 + REREAD_FLOOR)
-        scored.append(dataclasses.replace(sentence, score=sentence.score * share))
-    scored.sort(key=lambda sentence: (-sentence.score, sentence.passage_index, sentence.start))
-    return tuple(scored)
-
-
 def read_evidence(reader: SpanFinder, question: str, evidence: Evidence, passages: Sequence[Passage],
                   sentences: int = READ_SENTENCES, fits: Callable[[str, Span], bool] | None = None) -> Reading | None:
     """The most likely span among the best `sentences` evidence sentences of a one-part question (None for a
