@@ -124,9 +124,12 @@ def capitalised_terms(text: str) -> set[str]:
 
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                "ten": 10, "eleven": 11, "twelve": 12}
+                "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+                "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+                "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 """Numbers written as words, and their values: the one table the answer path reads them by (a comparison's
-measure, a relative time's count, whether a tagged date is a number)."""
+measure, a relative time's count, whether a tagged date is a number). News style writes a number that opens a
+sentence in words, whatever its size ("Fourteen trains stopped"), so the table goes past twelve."""
 
 
 def is_number(word: str) -> bool:

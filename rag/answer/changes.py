@@ -18,8 +18,9 @@ from rag.text import MAGNITUDES, NUMBER_WORDS, content_words
 AMOUNT = (r"(?:(?:nearly|about|almost|around|roughly|some|over|under|more\s+than|less\s+than)\s+)?"
            r"(?:[A-Z]{1,3})?[$£€¥]?\d[\d,]*(?:\.\d+)?%?"
            rf"(?:\s+(?:{'|'.join(MAGNITUDES)}))?"
-           rf"|\b(?:{'|'.join(NUMBER_WORDS)})\b(?:\s+(?:{'|'.join(MAGNITUDES)}))?")
-"""A number as a report gives it: with a hedge ("nearly $12"), a currency sign, a magnitude ("60 million")."""
+           rf"|(?i:\b(?:{'|'.join(NUMBER_WORDS)})\b)(?:\s+(?:{'|'.join(MAGNITUDES)}))?")
+"""A number as a report gives it: with a hedge ("nearly $12"), a currency sign, a magnitude ("60 million"); a number
+word in any case ("Fourteen trains", opening a sentence)."""
 
 _CHANGE_VERB = (r"(?:rose|risen|rising|rises|fell|fallen|falling|falls|increased|increasing|decreased|grew|grown|"
                 r"climbed|dropped|jumped|cut|raised|reduced|lowered|went|gone|doubled|tripled|halved|soared|"

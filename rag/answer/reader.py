@@ -522,6 +522,10 @@ def counted_value(question: str, sentence: str, start: int, end: int) -> tuple[i
     >>> sentence = "It treated 23 people and took six to hospital."
     >>> counted_value("How many people went to hospital?", sentence, 30, 33) is None  # "six" leaves "people" unsaid
     True
+    >>> sentence = "Fourteen trains stopped between stations, carrying an estimated 11,000 passengers."
+    >>> start, end = counted_value("How many passengers were on the trains?", sentence, 0, 8)
+    >>> sentence[start:end]
+    '11,000'
     """
     asked = HOW_MANY.search(question)
     if asked is None:
