@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.eval.dialogues import read_jsonl
+
 SQUAD = Path("eval/squad2-dev")
 """The SQuAD 2.0 dev articles and questions, under the shared data folder."""
 
@@ -137,11 +139,6 @@ def run(sets: Sequence[QuestionSet], work: Path, out: Path, jobs: int) -> int:
 # -- preparing the work folder ----------------------------------------------------------------------------------------
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
-
-
 def _write(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as out:
@@ -193,7 +190,8 @@ def prepare(shared: Path, work: Path) -> None:
     if not (squad / "questions.jsonl").exists():
         raise SystemExit(f"no {squad / 'questions.jsonl'}: give the shared data folder (the one holding eval/)")
     qids = {name: set((NEWS / file).read_text().split()) for name, file in QID_FILES.items()}
-    for name, rows in subsets(_rows(squad / "questions.jsonl"), _rows(squad / "articles.jsonl"), qids).items():
+    made = subsets(read_jsonl(squad / "questions.jsonl"), read_jsonl(squad / "articles.jsonl"), qids)
+    for name, rows in made.items():
         print(f"{name}: {_write(work / f'{name}.jsonl', rows)} rows", flush=True)
     for folder, source in INDEXES.items():
         if (work / folder).exists():
@@ -352,9 +350,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"no indexes in {arguments.work}: run `python -m tools.eval.suite prepare` first")
         return 1 if run(chosen(arguments.only), arguments.work, arguments.out, arguments.jobs) else 0
     if arguments.command == "score":
-        print(figures(merged(_rows(arguments.details), *map(_rows, arguments.patches))).line())
+        print(figures(merged(read_jsonl(arguments.details), *map(read_jsonl, arguments.patches))).line())
         return 0
-    found = changes(_rows(arguments.before), _rows(arguments.after))
+    found = changes(read_jsonl(arguments.before), read_jsonl(arguments.after))
     for change in found if arguments.show else ():
         print(f"[{change.verdict}] {change.qid} {change.before.get('question', '')}\n"
               f"  gold:   {list(change.before.get('gold', []))[:3]}\n"
