@@ -299,8 +299,19 @@ class Change:
     after: Mapping[str, Any]
 
 
-def _standing(row: Mapping[str, Any]) -> tuple[bool, bool]:
-    return bool(row.get("contains_text")), bool(row.get("contains")) and not row.get("refused")
+def _standing(row: Mapping[str, Any]) -> tuple[int, int]:
+    """How right an answer is: its own text, then with its quotes (a dialogue's turn: `held`, or a two-part
+    question's `parts_held`)."""
+    if "parts_held" in row:
+        return int(row["parts_held"]), int(row.get("parts_held_with_evidence", 0))
+    if "held" in row:
+        return int(bool(row["held"])), int(bool(row.get("held_with_evidence")))
+    return int(bool(row.get("contains_text"))), int(bool(row.get("contains")) and not row.get("refused"))
+
+
+def _key(row: Mapping[str, Any]) -> str:
+    """A question's id in a details file: `rag eval`'s "qid", a dialogue's "id"."""
+    return str(row.get("qid") or row["id"])
 
 
 def changes(before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]]) -> list[Change]:
@@ -311,15 +322,18 @@ def changes(before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, An
     >>> second = [{"qid": "q", "answer": "1931 [1].", "contains_text": True, "contains": True, "refused": False}]
     >>> [(change.qid, change.verdict) for change in changes(first, second)]
     [('q', 'gain')]
+    >>> turn = {"id": "d", "answer": "In 1939 [1].", "held": True, "held_with_evidence": True}
+    >>> [(change.qid, change.verdict) for change in changes([turn], [{**turn, "answer": "No.", "held": False}])]
+    [('d', 'loss')]
     """
-    by_qid = {row["qid"]: row for row in after}
+    by_qid = {_key(row): row for row in after}
     found = []
     for row in before:
-        other = by_qid.get(row["qid"])
+        other = by_qid.get(_key(row))
         if other is None or other.get("answer") == row.get("answer"):
             continue
         was, now = _standing(row), _standing(other)
-        found.append(Change(row["qid"], "gain" if now > was else "loss" if now < was else "same", row, other))
+        found.append(Change(_key(row), "gain" if now > was else "loss" if now < was else "same", row, other))
     return found
 
 
