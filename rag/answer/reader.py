@@ -391,8 +391,8 @@ def agent_reading(question: str, reading: Reading | None, evidence: Evidence, pa
 def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -> Reading:
     """The reading with its span widened to the whole of each name (`names`: the tagger's entity offsets in its
     `sentence`) it cuts through (`rag.answer.hops.whole_name`): the reader may stop short of a name's edges ("San
-    Diego" of "the Port of San Diego", "10" of "fewer than 10"), and a cut name says something else. A leading
-    "the" the reader took is kept.
+    Diego" of "the Port of San Diego", "10" of "fewer than 10"), and a cut name says something else; a person's
+    title before the name is taken too (`with_title`). A leading "the" the reader took is kept.
 
     >>> sentence = "The second busiest port is the Port of San Diego."
     >>> widened(Reading(Span("San Diego", 39, 48, 0.6, 1.0), 0, 0, 49), sentence, [(27, 48)]).span.text
@@ -405,10 +405,14 @@ def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -
     >>> sentence = "GENEVRE - The Ardeval Museum of Natural History has bought a skeleton."
     >>> widened(Reading(Span("The Ardeval Museum", 10, 28, 0.7, 1.0), 0, 0, 70), sentence, []).span.text
     'The Ardeval Museum of Natural History'
+    >>> sentence = "Reinforcements came, led by Major General Louis-Joseph de Montcalm."
+    >>> widened(Reading(Span("Louis-Joseph de Montcalm", 42, 66, 0.7, 1.0), 0, 0, 67), sentence, [(42, 66)]).span.text
+    'Major General Louis-Joseph de Montcalm'
     """
     start, end = whole_name(sentence, reading.span.start, reading.span.end, names)
     start = min(start, reading.span.start)
     end = name_goes_on(sentence, start, end)
+    start, end = with_title(sentence, start, end)
     # What the tagger's edges add beyond a name is left out: an opening quote mark or bracket ('"Phoenix City'),
     # a closing word that only joins ("the last 21,000 years through").
     while start < reading.span.start and (sentence[start] in _OPENING_MARKS or sentence[start].isspace()):
@@ -419,6 +423,37 @@ def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -
             break
         end = max(len(last[0].rstrip()), reading.span.end)
     return respanned(reading, sentence, start, end)
+
+
+TITLES = frozenset({
+    "president", "vice", "prime", "minister", "chancellor", "governor", "mayor", "senator", "judge", "justice",
+    "general", "major", "lieutenant", "colonel", "captain", "admiral", "commander", "sergeant", "marshal", "field",
+    "king", "queen", "prince", "princess", "emperor", "empress", "tsar", "czar", "sultan", "shah", "caliph", "duke",
+    "duchess", "count", "countess", "baron", "lord", "lady", "sir", "dame", "pope", "saint", "bishop", "archbishop",
+    "cardinal", "father", "rabbi", "imam", "dr", "professor", "chief", "executive", "inspector", "detective",
+})
+"""Capitalised words that say a person's rank or office right before the name ("Major General Louis-Joseph de
+Montcalm", "Mayor Irena Kovalchik"): part of how the articles name the person (`with_title`)."""
+
+
+def with_title(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The name `sentence[start:end]` taken back over the titles right before it (`TITLES`): the tagger's PERSON
+    leaves them out, and the articles (and the reader's training answers) name a person with them.
+
+    >>> sentence = "Reinforcements arrived, led by Major General Louis-Joseph de Montcalm."
+    >>> start, end = with_title(sentence, 45, 69)
+    >>> sentence[start:end]
+    'Major General Louis-Joseph de Montcalm'
+    >>> with_title("The general Amos Brand led it.", 12, 22)  # a lower-case title is a description, not a name
+    (12, 22)
+    """
+    if not sentence[start:start + 1].isupper():
+        return start, end
+    while True:
+        title = re.search(r"(?<![\w.])([A-Z][a-z]*)\.?\s+$", sentence[:start])
+        if title is None or title.group(1).lower() not in TITLES:
+            return start, end
+        start = title.start(1)
 
 
 _OF_NAME = re.compile(r"\s+of\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:and\s+|&\s+)?[A-Z][\w'’-]*)*")
