@@ -138,13 +138,37 @@ def test_the_sentence_before_is_read_only_by_a_model_trained_so(tmp_path: Path) 
         folder = tmp_path / str(reads_before)
         folder.mkdir()
         shutil.copy(WEIGHTS / "model.onnx", folder / "model.onnx")
-        (folder / "meta.json").write_text(json.dumps({**meta, "previous_sentence": reads_before}), "utf-8")
+        (folder / "meta.json").write_text(json.dumps({**meta, "previous_sentence": reads_before, "members": []}),
+                                          "utf-8")
         model = SpanReader(folder)
         assert model.reads_before == reads_before
         margins[reads_before] = (model.read(question, "Footbridges", sentence, before).margin,
                                  model.read(question, "Footbridges", sentence).margin)
     assert margins[False][0] == margins[False][1]
     assert margins[True][0] != margins[True][1]
+
+
+def test_the_shipped_reader_is_the_average_of_its_members(tmp_path: Path) -> None:
+    """meta.json's `members` are read beside model.onnx and their logits averaged: the shipped ensemble reads
+    otherwise than its first model alone; a model joined with itself reads as it does alone; a member missing from
+    the folder is an error naming it."""
+    meta = json.loads((WEIGHTS / "meta.json").read_text("utf-8"))
+    assert meta["members"] and all((WEIGHTS / name).is_file() for name in meta["members"])
+    question, sentence = "When did the footbridge reopen?", "The footbridge reopened on 14 March after repairs."
+    alone, twice = tmp_path / "alone", tmp_path / "twice"
+    for folder, members in ((alone, []), (twice, ["member-1.onnx"])):
+        folder.mkdir()
+        shutil.copy(WEIGHTS / "model.onnx", folder / "model.onnx")
+        (folder / "meta.json").write_text(json.dumps({**meta, "members": members}), "utf-8")
+    shutil.copy(WEIGHTS / "model.onnx", twice / "member-1.onnx")
+    shipped = SpanReader(WEIGHTS).read(question, "Footbridges", sentence)
+    first = SpanReader(alone).read(question, "Footbridges", sentence)
+    assert len(SpanReader(WEIGHTS).sessions) == 1 + len(meta["members"])
+    assert shipped.margin != first.margin
+    assert SpanReader(twice).read(question, "Footbridges", sentence).margin == pytest.approx(first.margin, abs=1e-4)
+    (twice / "member-1.onnx").unlink()
+    with pytest.raises(ModelError, match="member-1.onnx"):
+        SpanReader(twice)
 
 
 def test_meta_records_the_split_and_command() -> None:

@@ -1,6 +1,7 @@
 """The project's own news questions (tools/training_data/news to train on, tools/eval/news_heldout to report on):
 every answer is where its offsets say, the training stories count as training articles and the held-out ones as
-held-out (no story in both), and `--repeat` teaches a folder's examples as many times as asked."""
+held-out (no story in both), `--repeat` teaches a folder's examples as many times as asked, and `--member` joins
+readers into an ensemble."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.train_span_reader import Example, repeated
+from tools.train_span_reader import Example, join_members, repeated
 from tools.training import split_of
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
@@ -73,3 +74,22 @@ def test_a_bad_repeat_names_the_folders(tmp_path: Path, repeat: str) -> None:
     folders = [_folder(tmp_path, "news", ["n101"])]
     with pytest.raises(SystemExit, match="FOLDER=N.*news"):
         repeated([_example("n101")], folders, [repeat])
+
+
+def test_joining_readers_copies_each_members_model_and_says_how_it_was_trained(tmp_path: Path) -> None:
+    out, seed_one, joined = tmp_path / "out", tmp_path / "seed-1", tmp_path / "joined"
+    for folder, meta in ((out, {}), (seed_one, {"seed": 1, "command": "python -m tools.train_span_reader --seed 1"}),
+                         (joined, {"members": ["member-1.onnx"]})):
+        folder.mkdir()
+        (folder / "model.onnx").write_bytes(folder.name.encode())
+        (folder / "meta.json").write_text(json.dumps(meta), "utf-8")
+    (out / "member-7.onnx").write_bytes(b"an earlier run's")
+
+    members = join_members(out, [seed_one])
+    assert [member["file"] for member in members] == ["member-1.onnx"]
+    assert members[0]["seed"] == 1 and members[0]["command"].endswith("--seed 1")
+    assert (out / "member-1.onnx").read_bytes() == b"seed-1"
+    assert not (out / "member-7.onnx").exists()
+    assert join_members(out, []) == [] and not (out / "member-1.onnx").exists()
+    with pytest.raises(SystemExit, match="ensemble already"):
+        join_members(out, [joined])

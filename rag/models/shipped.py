@@ -41,6 +41,13 @@ def load_shipped_model(folder: Path, what: str, make_target: str, format_version
     if meta.get("format_version") != format_version:
         raise ModelError(f"the {what} in {folder} has format version {meta.get('format_version')}, "
                          f"this version of rag reads {format_version}: train it again with `make {make_target}`")
+    return meta, onnx_session(folder / "model.onnx", threads)
+
+
+def onnx_session(path: Path, threads: int) -> Any:
+    """An ONNX Runtime session of the model file at `path` (a shipped model's, or a member of its ensemble: the span
+    reader's `members`), read with `threads` intra-op threads (0: all cores) up to `MAX_THREADS`, idle threads
+    sleeping; a bad file raises `ModelError`."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -50,10 +57,9 @@ def load_shipped_model(folder: Path, what: str, make_target: str, format_version
     # Idle threads sleep instead of spinning: they would take the cores the language model writes on.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
-        session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own types for a bad file
-        raise ModelError(f"could not load {folder / 'model.onnx'}: {error}") from error
-    return meta, session
+        raise ModelError(f"could not load {path}: {error}") from error
 
 
 def calibration(meta: dict[str, Any], folder: Path, what: str, make_target: str) -> tuple[float, float]:

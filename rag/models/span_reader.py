@@ -13,6 +13,11 @@ within the sentence, and the calibrated chance that it holds the answer (fitted 
 on). `before` is the sentence before it in its passage: a model trained to (meta.json's `previous_sentence`,
 `tools.train_span_reader --previous-sentence`; not the shipped one) reads it after the sentence, never answering
 from it, to know who "he" or "it" is ("It now employs 310 people" after a sentence about another company).
+
+The shipped reader is two such models trained alike but for their seed (meta.json's `members`: files beside
+`model.onnx`); their start and end logits are averaged before the span is chosen, and the calibration is the
+average's. Two seeds disagree on many spans and are each right about as often; their average is right more often
+(held-out sentences: docs/quality.md, stop 46).
 """
 
 from __future__ import annotations
@@ -25,10 +30,18 @@ from typing import Any
 
 import numpy as np
 
-from rag.models.shipped import batch_arrays, calibration, load_shipped_model, pair_tokenizer, shared_model
+from rag.models.shipped import (
+    batch_arrays,
+    calibration,
+    load_shipped_model,
+    onnx_session,
+    pair_tokenizer,
+    shared_model,
+)
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "span-reader"
-"""The shipped model: model.onnx (int8), meta.json (how it was trained, calibration, held-out figures)."""
+"""The shipped model: model.onnx (int8), the other members of its ensemble (meta.json's `members`), meta.json (how
+each was trained, calibration, held-out figures)."""
 FORMAT_VERSION = 1
 MAX_TOKENS = 160
 """Question and context together, in tokens: a longer sentence is read in overlapping windows of this size."""
@@ -167,7 +180,8 @@ class SpanReader:
 
     def __init__(self, folder: str | Path = WEIGHTS, threads: int = 1) -> None:
         folder = Path(folder)
-        self.meta, self.session = load_shipped_model(folder, "span reader", "train-reader", FORMAT_VERSION, threads)
+        self.meta, session = load_shipped_model(folder, "span reader", "train-reader", FORMAT_VERSION, threads)
+        self.sessions = [session, *(onnx_session(folder / name, threads) for name in self.meta.get("members", []))]
         from rag.models.bundled import bundled_embedder_path
 
         # The context is cut, never the question; what is cut is read in the next windows.
@@ -203,8 +217,12 @@ class SpanReader:
         # A long sentence (a list of names, a table written out) is read window by window: its end was cut off,
         # and with it the answer ("... and legal scholars Alan Dershowitz and Lawrence Lessig.").
         windows = [first_window, *first_window.overflowing]
+        arrays = batch_arrays(windows)
         with self._lock:
-            start_logits, end_logits = self.session.run(None, batch_arrays(windows))
+            outputs = [session.run(None, arrays) for session in self.sessions]
+        # The ensemble's members vote by their logits, averaged (one member: its own).
+        start_logits = np.mean([np.asarray(output[0]) for output in outputs], axis=0)
+        end_logits = np.mean([np.asarray(output[1]) for output in outputs], axis=0)
         spans = [(*best_span(np.asarray(start_logits)[row, :len(window.ids)],
                              np.asarray(end_logits)[row, :len(window.ids)],
                              sentence_tokens(window, sentence_start, sentence_start + len(sentence))),
