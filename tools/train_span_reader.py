@@ -62,7 +62,17 @@ from rag.models.span_reader import (
     SpanReader,
     context_text,
 )
-from tools.training import export_int8, kept_training, learn, length_batches, log, logistic, split_of, write_raw_meta
+from tools.training import (
+    export_int8,
+    join_members,
+    kept_training,
+    learn,
+    length_batches,
+    log,
+    logistic,
+    split_of,
+    write_raw_meta,
+)
 
 SEED = 0
 MAX_SPANS = 3
@@ -307,25 +317,6 @@ def repeated(training: list[Example], folders: Sequence[Path], repeats: Sequence
             for line in lines:
                 article_times[json.loads(line)["article_id"]] = times.get(folder.name, 1)
     return [example for example in training for _ in range(article_times.get(example.article_id, 1))]
-
-
-def join_members(out: Path, folders: Sequence[Path]) -> list[dict[str, Any]]:
-    """Copy the model of each folder in `folders` (a reader trained alike with another seed) into `out` as
-    `member-N.onnx`, removing members of an earlier run; each member's file, seed, training figures and command."""
-    import shutil
-
-    for stale in out.glob("member-*.onnx"):
-        stale.unlink()
-    members = []
-    for number, folder in enumerate(folders, 1):
-        meta = json.loads((folder / "meta.json").read_text("utf-8"))
-        if meta.get("members"):
-            raise SystemExit(f"{folder} is an ensemble already ({meta['members']}): give the folders of single readers")
-        name = f"member-{number}.onnx"
-        shutil.copyfile(folder / "model.onnx", out / name)
-        members.append({"file": name, "seed": meta.get("seed"), "training": meta.get("training"),
-                        "command": meta.get("command"), "held_out_alone": meta.get("held_out")})
-    return members
 
 
 def main() -> None:

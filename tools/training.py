@@ -142,3 +142,23 @@ def kept_training(folder: Path) -> tuple[dict[str, Any], str]:
 def log(message: str) -> None:
     """A progress line on stderr, with the time."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def join_members(out: Path, folders: Sequence[Path]) -> list[dict[str, Any]]:
+    """Copy the model of each folder in `folders` (a model trained alike with another seed: a span reader's, an
+    answer finder's) into `out` as `member-N.onnx`, removing members of an earlier run; each member's file, seed,
+    training figures, command and its own held-out report, for meta.json's `members` and `member_training`."""
+    import shutil
+
+    for stale in out.glob("member-*.onnx"):
+        stale.unlink()
+    members = []
+    for number, folder in enumerate(folders, 1):
+        meta = json.loads((folder / "meta.json").read_text("utf-8"))
+        if meta.get("members"):
+            raise SystemExit(f"{folder} is an ensemble already ({meta['members']}): give the folders of single models")
+        name = f"member-{number}.onnx"
+        shutil.copyfile(folder / "model.onnx", out / name)
+        members.append({"file": name, "seed": meta.get("seed"), "training": meta.get("training"),
+                        "command": meta.get("command"), "held_out_alone": meta.get("held_out")})
+    return members

@@ -10,6 +10,9 @@ and shipped in `weights/answer-finder/` beside this module: nothing is downloade
 `AnswerFinder.score(question, sentences)` returns one calibrated probability per sentence: the chance that this
 sentence holds the answer, fitted on articles the model was not trained on. The answer layer picks the evidence
 sentences with it and refuses when even the best sentence is unlikely to answer.
+
+A finder may be several such models trained alike but for their seed (meta.json's `members`: files beside
+`model.onnx`, as the span reader's); their logits are averaged, and the calibration and fusion are the average's.
 """
 
 from __future__ import annotations
@@ -23,10 +26,18 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import ModelError
-from rag.models.shipped import batch_arrays, calibration, load_shipped_model, pair_tokenizer, shared_model
+from rag.models.shipped import (
+    batch_arrays,
+    calibration,
+    load_shipped_model,
+    onnx_session,
+    pair_tokenizer,
+    shared_model,
+)
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "answer-finder"
-"""The shipped model: model.onnx (int8), meta.json (how it was trained, calibration, held-out figures)."""
+"""The shipped model: model.onnx (int8), the other members of its ensemble if any (meta.json's `members`), meta.json
+(how each was trained, calibration, held-out figures)."""
 FORMAT_VERSION = 1
 MAX_TOKENS = 128
 """Question and sentence together, in tokens: a sentence longer than that is cut (it rarely matters)."""
@@ -61,8 +72,8 @@ class AnswerFinder:
 
     def __init__(self, folder: str | Path = WEIGHTS, threads: int = 1) -> None:
         folder = Path(folder)
-        self.meta, self.session = load_shipped_model(folder, "answer finder", "train-answerer", FORMAT_VERSION,
-                                                     threads)
+        self.meta, session = load_shipped_model(folder, "answer finder", "train-answerer", FORMAT_VERSION, threads)
+        self.sessions = [session, *(onnx_session(folder / name, threads) for name in self.meta.get("members", []))]
         from rag.models.bundled import bundled_embedder_path
 
         self.tokenizer = pair_tokenizer(bundled_embedder_path(), MAX_TOKENS)
@@ -83,8 +94,10 @@ class AnswerFinder:
         scores: dict[tuple[str, str], float] = {}
         with self._lock:
             for pair, encoding in zip(unique, self.tokenizer.encode_batch(unique) if unique else [], strict=True):
-                output = self.session.run(None, batch_arrays([encoding]))[0]
-                scores[pair] = float(np.asarray(output).reshape(-1)[0])
+                arrays = batch_arrays([encoding])
+                # The ensemble's members vote by their logits, averaged (one member: its own).
+                scores[pair] = float(np.mean([np.asarray(session.run(None, arrays)[0]).reshape(-1)[0]
+                                              for session in self.sessions]))
         return np.array([scores[pair] for pair in pairs], dtype=np.float32)
 
     def score(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:
