@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.answer.evidence import FinderScorer
@@ -112,3 +113,37 @@ def test_the_members_of_a_finder_vote_by_their_average_logit(tmp_path: Path) -> 
     (twice / "member-1.onnx").unlink()
     with pytest.raises(ModelError, match="member-1.onnx"):
         AnswerFinder(twice)
+
+
+class ScriptedSession:
+    """Stands in for a member's ONNX session: a logit made from the token ids (so each sentence has its own), plus
+    `offset`; counts its reads."""
+
+    def __init__(self, offset: float) -> None:
+        self.offset, self.reads = offset, 0
+
+    def run(self, _outputs: object, arrays: dict[str, np.ndarray]) -> list[np.ndarray]:
+        self.reads += 1
+        return [np.array([[float(arrays["input_ids"].sum() % 97) + self.offset]])]
+
+
+def test_the_other_members_read_only_the_first_model_s_best_sentences() -> None:
+    """With `members_read` 1, the first model's best sentence gets the members' average and the others keep the
+    first model's own logit: the ensemble's cost is paid only where the evidence and the refusal are decided. With
+    `members_read` None every sentence is averaged."""
+    question = "When did the Maplewood footbridge reopen?"
+    candidates = [Candidate("Regatta", "The regatta drew eleven entries."),
+                  Candidate("Maplewood footbridge", "The footbridge reopened on 14 March 2026."),
+                  Candidate("Maplewood footbridge", "The footbridge closed in November 2024 after the floods.")]
+    finder = AnswerFinder()
+    finder.sessions = [ScriptedSession(0.0)]
+    alone = finder.logits(question, candidates)
+    assert len(set(alone.tolist())) == len(candidates), "each sentence scripted its own logit"
+    other = ScriptedSession(10.0)
+    finder.sessions, finder.members_read = [ScriptedSession(0.0), other], 1
+    best = int(np.argmax(alone))
+    expected = alone.copy()
+    expected[best] += 5.0
+    assert finder.logits(question, candidates) == pytest.approx(expected) and other.reads == 1
+    finder.members_read = None
+    assert finder.logits(question, candidates) == pytest.approx(alone + 5.0)

@@ -400,6 +400,9 @@ def main() -> None:
                         help="a finder trained alike with another --seed (its folder, as --out wrote it): copied "
                              "beside this one as a member of its ensemble, the average of their logits calibrated, "
                              "fused and reported (with --skip-training: join finders already trained)")
+    parser.add_argument("--members-read", type=int, metavar="N",
+                        help="the other members read only the first model's N best sentences of a question (the "
+                             "rest keep its logit): the ensemble's cost for the sentences that decide (default: all)")
     arguments = parser.parse_args()
 
     from rag.models.bundled import bundled_embedder_path
@@ -443,7 +446,8 @@ def main() -> None:
             export_int8(model, arguments.out, ["logits"], per_token=False)
         members = join_members(arguments.out, arguments.member)
         # Scored raw first (identity calibration), then calibrated.
-        write_raw_meta(arguments.out, FORMAT_VERSION, members=[member["file"] for member in members])
+        write_raw_meta(arguments.out, FORMAT_VERSION, members=[member["file"] for member in members],
+                       members_read=arguments.members_read)
         log("calibrating on the calibration articles...")
         calibration_scores = score_split(sample_questions(splits["calibration"], arguments.calibration_questions,
                                                           rng(4)), arguments.out)
@@ -481,6 +485,7 @@ def main() -> None:
         "held_out": report, "bytes": (arguments.out / "model.onnx").stat().st_size,
         "command": command,
         "members": [member["file"] for member in members],
+        "members_read": arguments.members_read,
         "member_training": members,
     }
     if members:  # the run that joined them (the command above trained model.onnx)

@@ -74,6 +74,8 @@ class AnswerFinder:
         folder = Path(folder)
         self.meta, session = load_shipped_model(folder, "answer finder", "train-answerer", FORMAT_VERSION, threads)
         self.sessions = [session, *(onnx_session(folder / name, threads) for name in self.meta.get("members", []))]
+        self.members_read: int | None = self.meta.get("members_read")
+        """How many of a question's sentences the other members read (the first model's best; None: all)."""
         from rag.models.bundled import bundled_embedder_path
 
         self.tokenizer = pair_tokenizer(bundled_embedder_path(), MAX_TOKENS)
@@ -91,13 +93,19 @@ class AnswerFinder:
         # A sentence repeated among the candidates (two reports quoting one statement) is read once. No cache
         # across calls: the answer layer passes the evidence's scores on to quoting and citing instead.
         unique = list(dict.fromkeys(pairs))
-        scores: dict[tuple[str, str], float] = {}
         with self._lock:
-            for pair, encoding in zip(unique, self.tokenizer.encode_batch(unique) if unique else [], strict=True):
-                arrays = batch_arrays([encoding])
-                # The ensemble's members vote by their logits, averaged (one member: its own).
-                scores[pair] = float(np.mean([np.asarray(session.run(None, arrays)[0]).reshape(-1)[0]
-                                              for session in self.sessions]))
+            arrays = {pair: batch_arrays([encoding])
+                      for pair, encoding in zip(unique, self.tokenizer.encode_batch(unique) if unique else [],
+                                                strict=True)}
+            first, *others = self.sessions
+            scores = {pair: float(np.asarray(first.run(None, arrays[pair])[0]).reshape(-1)[0]) for pair in unique}
+            # The ensemble's members vote by their logits, averaged; the other members read only the first model's
+            # best sentences (the evidence and the refusal turn on those), the rest keep the first model's logit.
+            if others:
+                best = sorted(unique, key=lambda pair: -scores[pair])[:self.members_read or len(unique)]
+                for pair in best:
+                    scores[pair] = float(np.mean([scores[pair], *(np.asarray(session.run(None, arrays[pair])[0])
+                                                                  .reshape(-1)[0] for session in others)]))
         return np.array([scores[pair] for pair in pairs], dtype=np.float32)
 
     def score(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:
