@@ -434,8 +434,7 @@ def main() -> None:
             f"calibration {len(splits['calibration'])}, held-out {len(splits['held-out'])}")
         seed = arguments.seed
         if arguments.skip_training:
-            figures, command = kept_training(arguments.out)
-            seed = json.loads((arguments.out / "meta.json").read_text("utf-8")).get("seed", SEED)  # the kept model's
+            figures, command, seed = kept_training(arguments.out, SEED)
         else:
             model, figures = train(training, bundled_embedder_path(), arguments.epochs, arguments.batch_size,
                                    arguments.learning_rate, random.Random(arguments.seed * 1000 + 3), log,

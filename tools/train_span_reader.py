@@ -357,8 +357,7 @@ def main() -> None:
         f"held-out {len(splits['held-out'])}")
     seed = arguments.seed
     if arguments.skip_training:
-        figures, command = kept_training(arguments.out)
-        seed = json.loads((arguments.out / "meta.json").read_text("utf-8")).get("seed", SEED)  # the kept model's
+        figures, command, seed = kept_training(arguments.out, SEED)
     else:
         # One thread unless told: on a shared machine two threads spin against the other processes (a step of 16
         # examples took 13 s on two threads, 2 s on one, with a load of 10 on the 2 cores).

@@ -131,12 +131,13 @@ def write_raw_meta(folder: Path, format_version: int, **reading: Any) -> None:
                                                   "calibration": {"scale": 1.0, "offset": 0.0}}))
 
 
-def kept_training(folder: Path) -> tuple[dict[str, Any], str]:
-    """The training figures and the command in the meta.json of the model in `folder`: what `--skip-training`
-    reports, so that a run that only calibrates again still names the run that trained the model, not itself.
+def kept_training(folder: Path, default_seed: int) -> tuple[dict[str, Any], str, int]:
+    """The training figures, the command and the seed in the meta.json of the model in `folder`: what
+    `--skip-training` reports, so that a run that only calibrates again (or joins members) still names the run that
+    trained the model, not itself (`default_seed` for a meta.json from before seeds were recorded).
     """
     previous = json.loads((folder / "meta.json").read_text("utf-8"))
-    return previous["training"], previous["command"]
+    return previous["training"], previous["command"], previous.get("seed", default_seed)
 
 
 def log(message: str) -> None:
