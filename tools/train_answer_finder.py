@@ -53,6 +53,8 @@ from rag.models.answer_finder import FORMAT_VERSION, MAX_TOKENS, WEIGHTS, Candid
 from rag.models.entities import load_tagger
 from rag.models.shipped import batch_arrays, pair_tokenizer
 from tools.training import (
+    SEED,
+    add_ensemble_arguments,
     export_int8,
     join_members,
     kept_training,
@@ -64,7 +66,6 @@ from tools.training import (
     write_raw_meta,
 )
 
-SEED = 0
 RETRIEVED = 5
 HARD_NEGATIVES = 5
 """Sentences of the passage that answers (or that an unanswerable question was written against), per question."""
@@ -393,13 +394,7 @@ def main() -> None:
     parser.add_argument("--skip-training", action="store_true",
                         help="keep the model in --out; calibrate, set the refusal threshold and report again")
     parser.add_argument("--work", type=Path, help="folder for the index and the pairs (default: a temporary one)")
-    parser.add_argument("--seed", type=int, default=SEED,
-                        help="seed of the output layer's start and the batches' order (the pairs, the split and the "
-                             "samples stay those of the fixed seed): another member of an ensemble")
-    parser.add_argument("--member", action="append", default=[], type=Path, metavar="FOLDER",
-                        help="a finder trained alike with another --seed (its folder, as --out wrote it): copied "
-                             "beside this one as a member of its ensemble, the average of their logits calibrated, "
-                             "fused and reported (with --skip-training: join finders already trained)")
+    add_ensemble_arguments(parser, "finder", "the pairs, the split and the samples", "calibrated, fused and reported")
     parser.add_argument("--members-read", type=int, metavar="N",
                         help="the other members read only the first model's N best sentences of a question (the "
                              "rest keep its logit): the ensemble's cost for the sentences that decide (default: all)")

@@ -63,6 +63,8 @@ from rag.models.span_reader import (
     context_text,
 )
 from tools.training import (
+    SEED,
+    add_ensemble_arguments,
     export_int8,
     join_members,
     kept_training,
@@ -74,7 +76,6 @@ from tools.training import (
     write_raw_meta,
 )
 
-SEED = 0
 MAX_SPANS = 3
 """Distinct gold spans taught per question at most."""
 
@@ -336,13 +337,7 @@ def main() -> None:
                              "another kind of text, such as the news folder, beside SQuAD's thousands)")
     parser.add_argument("--previous-sentence", action="store_true",
                         help="read each sentence with the one before it in its passage (who \"it\" is)")
-    parser.add_argument("--seed", type=int, default=SEED,
-                        help="seed of the output layer's start and the batches' order (the examples and the split "
-                             "stay those of the fixed seed): another member of an ensemble")
-    parser.add_argument("--member", action="append", default=[], type=Path, metavar="FOLDER",
-                        help="a reader trained alike with another --seed (its folder, as --out wrote it): copied "
-                             "beside this one as a member of its ensemble, the average of their logits calibrated "
-                             "and reported (with --skip-training: join readers already trained)")
+    add_ensemble_arguments(parser, "reader", "the examples and the split", "calibrated and reported")
     parser.add_argument("--skip-training", action="store_true",
                         help="keep the model in --out; calibrate and report again")
     arguments = parser.parse_args()

@@ -2,11 +2,13 @@
 article (`split_of`), batches of similar length (`length_batches`), one training step (`learn`), the int8 ONNX export
 (`export_int8`), the logistic fit used for calibration (`logistic`), the meta.json a model is scored with before its
 calibration is fitted (`write_raw_meta`), what `--skip-training` keeps of the run that trained it
-(`kept_training`) and a timestamped log line (`log`).
+(`kept_training`), the `--seed` and `--member` options of an ensemble (`add_ensemble_arguments`) and the joining of
+its members (`join_members`), and a timestamped log line (`log`).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import sys
@@ -17,6 +19,9 @@ from typing import Any
 
 import numpy as np
 
+SEED = 0
+"""The fixed seed of both trainers: the examples, the split and the samples are always this seed's; `--seed` changes
+only what makes another member of an ensemble (the output layer's start, the batches' order)."""
 CALIBRATION_ARTICLES = ("a000", "a010", "a020", "a030")
 """squad2-dev articles kept out of training to calibrate on (and to fit thresholds on)."""
 
@@ -138,6 +143,18 @@ def kept_training(folder: Path, default_seed: int) -> tuple[dict[str, Any], str,
     """
     previous = json.loads((folder / "meta.json").read_text("utf-8"))
     return previous["training"], previous["command"], previous.get("seed", default_seed)
+
+
+def add_ensemble_arguments(parser: argparse.ArgumentParser, model: str, kept: str, fitted: str) -> None:
+    """The `--seed` and `--member` options both trainers share: `model` names what is trained ("finder", "reader"),
+    `kept` what the fixed seed keeps whatever `--seed` says, `fitted` what is fitted on the members' average."""
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help=f"seed of the output layer's start and the batches' order ({kept} stay those of the "
+                             "fixed seed): another member of an ensemble")
+    parser.add_argument("--member", action="append", default=[], type=Path, metavar="FOLDER",
+                        help=f"a {model} trained alike with another --seed (its folder, as --out wrote it): copied "
+                             f"beside this one as a member of its ensemble, the average of their logits {fitted} "
+                             f"(with --skip-training: join {model}s already trained)")
 
 
 def log(message: str) -> None:
