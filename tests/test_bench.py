@@ -71,7 +71,7 @@ def test_table_renders_every_section() -> None:
                         "file_retrieval": {"p50_ms": 9.0, "p99_ms": 20.0},
                         "postgres_retrieval": {"p50_ms": 31.0, "p99_ms": 80.0}}],
         },
-        "answer": {"assistant": {"first_token_s": 0.5, "tokens_per_s": 40.0, "peak_rss_mb": 900},
+        "answer": {"assistant": {"first_token_s": 0.5, "tokens_per_s": 0.0, "peak_rss_mb": 900},  # spans only
                    "raw": {"first_token_s": 0.4, "tokens_per_s": 41.0, "peak_rss_mb": 700},
                    "first_token_ratio": 1.25, "answer_ratio": 0.40},
         "query_embedding": {"results": [{"backend": "torch", "threads": 1, "quiet_p50_ms": 15.0,
@@ -81,7 +81,8 @@ def test_table_renders_every_section() -> None:
     for expected in ("Test CPU", "| rag index (onnx-int8) | 2.00 |", "2.00×", "IVF2048,Flat nprobe 128",
                      "20.0×", "0.970", "12.00 ms", "1.25×", "0.40×", "| torch | 1 | 15.0 ms | 16.0 ms |", "SYNTHETIC",
                      "| postgres | 2 | 8,000 | 10.0 | 800 |", "m=16 ef_construction=64 ef_search=100", "0.997",
-                     "7,400 bytes per passage", "PostgreSQL store | | 31.00 ms"):
+                     "7,400 bytes per passage", "PostgreSQL store | | 31.00 ms",
+                     "checks as it writes) | 0.50 s | – |", "evidence-first prompt (0 tokens) | 0.40 s | 41.0 |"):
         assert expected in text, expected
 
 

@@ -1172,11 +1172,13 @@ def table(report: dict[str, Any]) -> str:
                                                    f"{assistant.get('whole_passage_prompt_tokens', 0):.0f} tokens)"),
                             ("raw", f"raw llama-cpp-python, the assistant's evidence-first prompt "
                                     f"({assistant.get('prompt_tokens', 0):.0f} tokens)"),
-                            ("assistant", "Assistant.stream (retrieval, answer finder, checks as it writes)")):
+                            ("assistant", "Assistant.stream (retrieval, answer finder, span reader, checks as it writes)")):
             if name not in answer:
                 continue
             row = answer[name]
-            lines.append(f"| {label} | {row['first_token_s']:.2f} s | {row['tokens_per_s']:.1f} | "
+            # No rate when every answer was shown at once (the span reader's: nothing generated).
+            rate = f"{row['tokens_per_s']:.1f}" if row["tokens_per_s"] else "–"
+            lines.append(f"| {label} | {row['first_token_s']:.2f} s | {rate} | "
                          f"{row.get('answer_s', 0.0):.2f} s | {row['peak_rss_mb']:.0f} MB |")
         answer_ratio = f"{answer['answer_ratio']:.2f}×" if "answer_ratio" in answer else ""
         lines.append(f"| ratio: the assistant to five whole passages | {answer['first_token_ratio']:.2f}× | | "
