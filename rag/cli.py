@@ -391,7 +391,9 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
         print(f"\n[{citation.number}] {passage.title} — {passage.location}")
         if citation.same_story:
             print(f"   {reported_by_text(citation.reported_by)}")
-        print(_indent(citation.quote or passage.text))
+        # Every quoted sentence, as the chat highlights them: a two-part answer's parts may cite one passage.
+        for quote in citation.quotes or [passage.text]:
+            print(_indent(quote))
     return 0
 
 

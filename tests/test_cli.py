@@ -68,6 +68,18 @@ def test_text_output_lists_sources(sample_index: Path) -> None:
     assert "[1]" in output and "harbour-lights-festival.html" in output
 
 
+def test_text_output_quotes_the_sentence_of_each_part_that_cites_a_passage(sample_index: Path) -> None:
+    """Both parts of the question cite the footbridge article: the date's sentence and the cost's are both shown
+    under it (as the chat highlights both), not only the first."""
+    question = "When did the Maplewood footbridge reopen, and how much did the repairs cost?"
+    ask = json.loads(run("ask", question, "--index", str(sample_index), "--json").stdout)
+    cited = [citation for citation in ask["citations"] if "footbridge" in citation["source"] + citation["url"]]
+    assert cited and len(cited[0]["quotes"]) >= 2, ask
+    output = run("ask", question, "--index", str(sample_index)).stdout
+    for quote in cited[0]["quotes"]:
+        assert " ".join(quote.split()) in " ".join(output.split()), (quote, output)
+
+
 @pytest.mark.parametrize("arguments, message", [
     (["info", "--index", "{tmp}/none"], "no index in"),
     (["index", "{tmp}/missing-folder", "--index", "{tmp}/index"], "does not exist"),
