@@ -1172,7 +1172,8 @@ def table(report: dict[str, Any]) -> str:
                                                    f"{assistant.get('whole_passage_prompt_tokens', 0):.0f} tokens)"),
                             ("raw", f"raw llama-cpp-python, the assistant's evidence-first prompt "
                                     f"({assistant.get('prompt_tokens', 0):.0f} tokens)"),
-                            ("assistant", "Assistant.stream (retrieval, answer finder, span reader, checks as it writes)")):
+                            ("assistant", "Assistant.stream (retrieval, answer finder, span reader, checks as it "
+                                          "writes)")):
             if name not in answer:
                 continue
             row = answer[name]
