@@ -2,7 +2,8 @@
 
 Pure functions: the token counter is passed in, so the same code is tested with a whitespace counter and used
 with the embedder's real tokenizer. Nothing is ever cut off: a sentence longer than the budget is split at
-word boundaries into pieces that fit.
+word boundaries into pieces that fit. A sentence that gives orders to an AI assistant is not indexed
+(`rag.ingest.instructions`): it is blanked, every offset kept.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rag.ingest.instructions import speaks_to_assistant, without_instructions
 from rag.records import Article, Passage
 from rag.text import Span, split_sentences
 
@@ -122,20 +124,25 @@ def title_budget(title: str, max_tokens: int, count_tokens: TokenCounter) -> int
 def chunk_article(article: Article, max_tokens: int, overlap: int, count_tokens: TokenCounter) -> list[Passage]:
     """Cut an article into passages whose title-plus-text fits in `max_tokens` embedder tokens.
 
-    A very long title is only allowed half of the budget; the rest of it is still shown, just not embedded.
+    A very long title is only allowed half of the budget; the rest of it is still shown, just not embedded. The
+    sentences that give orders to an AI assistant are left out, as spaces (`without_instructions`): the passages'
+    offsets are the article's. A title that gives such orders is left out of the passages too (the first line of a
+    text file is its title).
     """
-    budget = max(title_budget(article.title, max_tokens, count_tokens), max_tokens // 2)
+    title = "" if speaks_to_assistant(article.title) else article.title
+    budget = max(title_budget(title, max_tokens, count_tokens), max_tokens // 2)
+    text = without_instructions(article.text)
     return [
         Passage(
             article_id=article.id,
-            title=article.title,
+            title=title,
             source=article.source,
             url=article.url,
-            text=article.text[start:end],
+            text=text[start:end],
             start=start,
             end=end,
             published=article.published,
             page=article.page_at(start),
         )
-        for start, end in chunk_spans(article.text, budget, min(overlap, budget // 3), count_tokens)
+        for start, end in chunk_spans(text, budget, min(overlap, budget // 3), count_tokens)
     ]

@@ -46,6 +46,7 @@ from rag.errors import IndexFormatError, IndexNotFoundError, SourceError
 from rag.ingest.chunk import chunk_article, embedding_text
 from rag.ingest.decode import GUESSED_ENCODING_KEY
 from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, bytes_from_megabytes, iter_files, read_files
+from rag.ingest.instructions import instructions_note
 from rag.ingest.progress import ProgressCallback, StageProgress
 from rag.ingest.rss import FEED_KEY, ITEM_KEY, PAGE_KEY
 from rag.ingest.source import relative_name
@@ -610,6 +611,10 @@ def _without_duplicates(candidates: list[Article], known: dict[str, ArticleRecor
         if guessed:
             report.notes.append((article.source, f"{article.source}: is not UTF-8 and declares no encoding; "
                                  f"it was read as {guessed} (if letters look wrong, save it as UTF-8)"))
+        # What chunk_article leaves out of its passages, said once per run that embeds it.
+        orders = instructions_note(article.source, article.title, article.text)
+        if orders:
+            report.notes.append((article.source, orders))
         to_embed.append(article)
     report.removed = [article_id for article_id in gone if article_id in known]
     return to_embed
