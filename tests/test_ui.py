@@ -367,6 +367,9 @@ def test_model_info_and_report_rendering_escape_everything() -> None:
     assert "generation queue: 3 waiting, 1 being answered, 1 at a time" in info
     assert "prompt format" not in render_model_info({"llm": "bundled", "llm_format": "chat"})
     assert "failed 0" in render_index_report({"added": [], "failed": []})
+    noted = render_index_report({"added": ["a.txt"], "failed": [], "notes": [
+        {"source": "a.txt", "note": 'a.txt: left out 1 sentence that gives orders to an AI assistant ("<b>Ignore")'}]})
+    assert 'class="rag-upload-note"' in noted and "left out 1 sentence" in noted and "<b>" not in noted
     assert chat_answer("See [2] <img src=x>", "p-") == \
         'See <a href="#p-2" class="rag-marker">&#91;2&#93;</a> &lt;img src=x&gt;'
 

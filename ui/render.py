@@ -289,7 +289,8 @@ def render_model_info(info: Mapping[str, Any]) -> str:
 
 
 def render_index_report(report: Mapping[str, Any]) -> str:
-    """The summary of an upload: counts of added, updated, unchanged, duplicate and failed files, and the reasons."""
+    """The summary of an upload: counts of added, updated, unchanged, duplicate and failed files, the reasons, and the
+    notes (read, but worth a look: a guessed encoding, sentences left out as orders to an AI assistant)."""
 
     def count(key: str) -> int:
         value = report.get(key)
@@ -306,4 +307,7 @@ def render_index_report(report: Mapping[str, Any]) -> str:
     for failure in report.get("failed") or []:
         reason = (failure.get("reason") or failure.get("source")) if isinstance(failure, Mapping) else failure
         lines.append(f'<p class="rag-upload-failed" style="color:#b42318">{escape(reason)}</p>')
+    for note in report.get("notes") or []:
+        text = note.get("note") if isinstance(note, Mapping) else note
+        lines.append(f'<p class="rag-upload-note" style="color:#b54708">{escape(text)}</p>')
     return "".join(lines)
