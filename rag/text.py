@@ -544,7 +544,8 @@ def with_same_sense(terms: AbstractSet[str]) -> set[str]:
 _DATELINE = re.compile(
     r"\s*[A-Z][A-Z'’.\-]+(?:[ ,]+[A-Z][A-Z'’.\-]+)*(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)*)?"  # the city
     r"(?:(?:,\s*|\s+)(?P<date>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
-    r"(?:,\s*\d{4})?))?"
+    r"(?:,\s*\d{4})?"
+    r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?(?:,?\s*\d{4})?))?"  # or day first
     r"\s*(?:\([^()\n]{1,40}\))?\s*[-–—]{1,2}\s+")
 
 _BYLINE = re.compile(r"\s*By\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*[-–—]{1,2}\s+")
@@ -589,6 +590,8 @@ def dateline_date_text(text: str) -> str:
 
     >>> dateline_date_text("BRACKFORD, Oct. 8, 2019 (Wire Service) - A fine.")
     'Oct. 8, 2019'
+    >>> dateline_date_text("PORT ELLAN, 4 February 2026 - The ferry service was cut.")  # the day first
+    '4 February 2026'
     >>> dateline_date_text("LONDON (Reuters) - Shares fell."), dateline_date_text("In 2019 it rained.")
     ('', '')
     """

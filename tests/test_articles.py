@@ -53,6 +53,16 @@ def test_text_title_is_first_line_and_text_the_rest(tmp_path: Path) -> None:
     assert article.pages == ()
 
 
+@pytest.mark.parametrize("name, content", [
+    ("ferry.txt", "Ferry cut\n\nPORT ELLAN, 4 February 2026 - Tidewell Lines cut its service.\n"),
+    ("ferry.md", "# Ferry cut\n\nPORT ELLAN, 4 Feb. 2026 (Wire) - Tidewell Lines cut its service.\n"),
+    ("ferry-us.txt", "Ferry cut\n\nPORT ELLAN, Feb. 4, 2026 (Wire) - Tidewell Lines cut its service.\n"),
+])
+def test_a_dateline_dates_an_article_day_first_or_month_first(tmp_path: Path, name: str, content: str) -> None:
+    article = only(write(tmp_path, name, content))
+    assert article.published == "2026-02-04", article
+
+
 def test_one_line_text_takes_title_from_file_name(tmp_path: Path) -> None:
     article = only(write(tmp_path, "river_flood-report.txt", "Rivers rose by two metres overnight.\n"))
     assert article.title == "river flood report"

@@ -82,6 +82,8 @@ def dateline_date(text: str) -> str:
 
     >>> dateline_date("BRACKFORD, Oct. 8, 2019 (Wire Service) - The inspectorate fined the company.")
     '2019-10-08'
+    >>> dateline_date("PORT ELLAN, 4 Feb. 2026 - The ferry operator cut its service.")
+    '2026-02-04'
     >>> dateline_date("TOLVERN, October 10 (Wire Service) - The trust said."), dateline_date("In 2019 it rained.")
     ('', '')
     """
