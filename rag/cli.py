@@ -451,7 +451,7 @@ def _brief(arguments: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
         return 0
     about = f" about {found.topic!r}" if found.topic else ""
-    print(f"period: {found.period.describe()}; {found.articles} articles{about}\n")
+    print(f"period: {found.period.describe()}; {found.articles} article{'' if found.articles == 1 else 's'}{about}\n")
     for rank, story in enumerate(found.stories, start=1):
         print(f"{rank}. {story.headline} ({story.published})")
         print(_indent(f'"{story.lede.quote}" [{story.lede.passage.location}]'))
@@ -462,7 +462,7 @@ def _brief(arguments: argparse.Namespace, settings: Settings) -> int:
     if not found.stories:
         print("no stories in this period" + about)
     elif found.more:
-        print(f"\n+{found.more} more stories (-n to show more)")
+        print(f"\n+{found.more} more {'story' if found.more == 1 else 'stories'} (-n to show more)")
     return 0
 
 
