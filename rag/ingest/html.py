@@ -28,9 +28,15 @@ _NOISE_TAGS = frozenset(
 _NOISE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "menu"})
 # The same noise for trafilatura, pruned before it looks for the main text (its own heuristics keep <noscript>
 # messages, for example). Head elements are left alone: the metadata is read from them.
+_STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz')"  # lower case, no spaces
+_HIDING_STYLES = ("display:none;", "visibility:hidden;", "font-size:0;", "font-size:0px;")
+"""Inline styles that keep an element's text from the reader: text a reader never sees is no part of the article
+(and the classic hiding place of planted claims and orders to an AI assistant)."""
 _NOISE_XPATHS = [
     *(f"//body//{tag}" for tag in sorted(_NOISE_TAGS - {"head", "title", "meta", "link", "base"})),
     "//body//*[@hidden]",
+    *(f"//body//*[contains(concat({_STYLE}, ';'), '{declaration}')]" for style in _HIDING_STYLES
+      for declaration in (style, style.replace(";", "!important;"))),
     *(f"//body//*[@role='{role}']" for role in sorted(_NOISE_ROLES)),
 ]
 _BLOCK_TAGS = frozenset(
@@ -83,6 +89,18 @@ def html_fragment_text(html: str) -> str:
     return _element_text(root)
 
 
+def is_hidden_by_style(style: str) -> bool:
+    """Whether an inline `style` hides the element's text from the reader (`_HIDING_STYLES`).
+
+    >>> is_hidden_by_style("color: red; DISPLAY : none !important"), is_hidden_by_style("font-size: 0")
+    (True, True)
+    >>> is_hidden_by_style("display: none-ish; font-size: 0.9em"), is_hidden_by_style("")
+    (False, False)
+    """
+    compact = "".join(style.lower().split()).replace("!important", "") + ";"
+    return any(hiding in compact for hiding in _HIDING_STYLES)
+
+
 def _parse_html(html: str) -> Any:
     import lxml.html
     from lxml.etree import ParserError
@@ -104,7 +122,8 @@ def _element_text(element: Any) -> str:
         tag = node.tag.lower() if isinstance(node.tag, str) else ""
         if not tag:  # a comment or processing instruction: its content is not text (its tail is, below)
             return
-        if tag in _NOISE_TAGS or node.get("hidden") is not None or node.get("role", "").lower() in _NOISE_ROLES:
+        if (tag in _NOISE_TAGS or node.get("hidden") is not None or node.get("role", "").lower() in _NOISE_ROLES
+                or is_hidden_by_style(node.get("style", ""))):
             return
         block = tag in _BLOCK_TAGS
         if block:
