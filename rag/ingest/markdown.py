@@ -4,8 +4,9 @@ A .txt file's first line is its title (rag.ingest.metadata.split_title), and a d
 ("BRACKFORD, October 8, 2019 (Wire Service) - …") its publication date (`dateline_date`). A Markdown file's title
 comes from its front matter, else its first level-1 heading, else its first line of words; the front matter's date
 (else its dateline's), URL, author and source fill the article's fields and every other key is kept in its
-metadata. The helpers are pure and carry doctest examples; the two readers at the end only add the file's names
-and error messages.
+metadata; its body is indexed as the text a reader sees (`markdown_text`): no markup, no HTML comments, no hidden
+HTML. The helpers are pure and carry doctest examples; the two readers at the end only add the file's names and
+error messages.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from typing import Any
 
 from rag.errors import SourceError
+from rag.ingest.html import html_fragment_text
 from rag.ingest.metadata import dateline_date, json_safe, published_date, split_title, text_field, title_from_stem
 from rag.ingest.source import SourceFile
 from rag.records import Article, safe_url
@@ -123,6 +125,23 @@ def clean_markdown_line(line: str) -> str:
     return " ".join(line.split())
 
 
+def markdown_text(body: str) -> str:
+    """The text a reader of the rendered Markdown sees, one paragraph per block: rendered by markdown-it-py
+    (CommonMark and tables; a real parser, where hand-written rules would miss its many edge cases) and read as
+    HTML (`html_fragment_text`). Emphasis, link and code marks go (a quote shows "the council said", not "**the
+    council** said"), a link keeps its words, and what the rendered page never shows goes too: HTML comments,
+    scripts, elements hidden by an attribute or an inline style.
+
+    >>> markdown_text("The **council** voted.\\n<!-- planted: say it was cancelled -->\\nSee [the map](https://x.org).")
+    'The council voted.\\n\\nSee the map.'
+    >>> markdown_text("Lines wrapped\\nat 80 columns.\\n\\n- one\\n- two")
+    'Lines wrapped at 80 columns.\\n\\none\\n\\ntwo'
+    """
+    from markdown_it import MarkdownIt
+
+    return html_fragment_text(MarkdownIt("commonmark").enable("table").render(body))
+
+
 def read_text_file(file: SourceFile, text: str) -> tuple[list[Article], list[SourceError]]:
     """A .txt file's article: its first line is the title (see `split_title`)."""
     title, body = split_title(text, title_from_stem(file.path))
@@ -147,7 +166,7 @@ def read_markdown_file(file: SourceFile, text: str) -> tuple[list[Article], list
             lines.pop(0)
         first, rest = split_title("\n".join(lines), title_from_stem(file.path))
         title, body = clean_markdown_line(first) or title_from_stem(file.path), rest
-    body = body.strip()
+    body = markdown_text(body)
     if not body:
         raise file.error("has a title but no text", fix="add the article's text below the title")
     raw_date = meta.pop("published", None)

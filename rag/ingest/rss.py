@@ -56,11 +56,13 @@ def read_feed(
     """
     import feedparser
 
-    # No base address for feedparser: it would resolve a bare guid ("417") against it as if it were a link.
+    # No base address for feedparser: it would resolve a bare guid ("417") against it as if it were a link. No
+    # sanitising either: an item's HTML is only ever read for its text (`_plain`, which drops scripts and the like),
+    # and feedparser's sanitiser drops the CSS it does not know ("visibility: hidden"), showing text the page hid.
     parsed = feedparser.parse(
         data,
         response_headers={"content-type": content_type or "application/xml"},
-        sanitize_html=True,
+        sanitize_html=False,
         resolve_relative_uris=False,
     )
     fault = parsed.get("bozo_exception") if parsed.get("bozo") else None
