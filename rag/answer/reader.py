@@ -800,16 +800,41 @@ def aged(question: str, reading: Reading, sentence: str) -> Reading:
     return respanned(reading, sentence, start, end)
 
 
+_NEGATION = re.compile(r"\b(?:not|never|no\s+longer)\s+(?!only\b|just\b|least\b)(?:[a-z]+\s+){0,2}?$|"
+                       r"\b(?:[a-z]+n't|cannot)\s+(?:[a-z]+\s+){0,2}?$", re.IGNORECASE)
+"""A negation right before a span, with at most two words between ("not expected before 2027", "never paid 5
+million"; not "not only")."""
+
+
+def with_negation(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The span `sentence[start:end]` taken back to a negation right before it (`_NEGATION`): "before 2027" says
+    the opposite of "not expected before 2027", and a reader's span may leave the "not" out.
+
+    >>> sentence = "A decision on whether to build the mine is not expected before 2027, the company said."
+    >>> start, end = with_negation(sentence, 56, 67)
+    >>> sentence[start:end]
+    'not expected before 2027'
+    >>> sentence = "The plan is not only cheaper but faster, costing 2 million euros."
+    >>> with_negation(sentence, 21, 28), with_negation(sentence, 49, 64)  # "not only" negates nothing
+    ((21, 28), (49, 64))
+    """
+    found = _NEGATION.search(sentence, max(0, start - 40), start)
+    if found is None or found.end() != start:
+        return start, end
+    return found.start(), end
+
+
 def measured(question: str, reading: Reading, sentence: str) -> Reading:
     """The reading (of `sentence`) with its span taken on to what a number counts or measures (`with_measure`), the
     noun a number made an adjective describes (`with_head_noun`) and what an amount is counted per (`with_rate`),
-    and back to what the preposition before a time or a place says of it (`with_time_word`, `with_place_word`), a
-    range then narrowed to the end of it asked for (`ranged`)."""
+    and back to what the preposition before a time or a place says of it (`with_time_word`, `with_place_word`) and
+    to a negation right before it (`with_negation`), a range then narrowed to the end of it asked for (`ranged`)."""
     start, end = with_measure(question, sentence, reading.span.start, reading.span.end)
     start, end = with_head_noun(sentence, start, end)
     start, end = with_rate(sentence, start, end)
     start, end = with_time_word(question, sentence, start, end)
     start, end = with_place_word(question, sentence, start, end)
+    start, end = with_negation(sentence, start, end)
     return ranged(question, respanned(reading, sentence, start, end), sentence)
 
 
