@@ -88,6 +88,22 @@ def test_format_version_mismatch_is_refused_with_fix(tmp_path: Path) -> None:
         PassageIndex.load(tmp_path)
 
 
+@pytest.mark.parametrize("damage, message", [
+    (lambda folder: (folder / "vectors.faiss").write_bytes((folder / "vectors.faiss").read_bytes()[:100]),
+     r"cannot read .*vectors\.faiss \(damaged or cut short"),
+    (lambda folder: (folder / "meta.json").write_text("{bad"), r"cannot read .*meta\.json"),
+    (lambda folder: (folder / "passages.jsonl").write_text("{bad\n"), r"passages\.jsonl, line 1, is damaged"),
+    (lambda folder: (folder / "articles.jsonl").write_text('{"id": "a"}\n'), r"articles\.jsonl, line 1, is damaged"),
+    (lambda folder: (folder / "passages.jsonl").unlink(), r"cannot read .*passages\.jsonl"),
+])
+def test_a_damaged_index_file_is_named_with_the_fix(tmp_path: Path, damage: Any, message: str) -> None:
+    """A file of the live generation cut short, edited by hand or gone: one error naming it and the rebuild that
+    mends it, never a traceback from faiss or json."""
+    damage(make_index().save(tmp_path))
+    with pytest.raises(IndexFormatError, match=f"{message}.*rag index SOURCES --index {tmp_path} --rebuild"):
+        PassageIndex.load(tmp_path)
+
+
 def test_embedder_mismatch_is_refused_with_fix(tmp_path: Path) -> None:
     make_index().save(tmp_path)
     with pytest.raises(IndexFormatError, match="built with embedder 'toy'.*--embedder 'toy'"):

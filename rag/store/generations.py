@@ -26,10 +26,10 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -256,8 +256,8 @@ class PassageIndex:
             )
         index = cls(meta["embedder"], int(meta["dimension"]), meta.get("settings", {}))
         index.vectors = FaissVectors.load(generation_folder, meta.get("vector_store", {}), index.dimension)
-        index.passages = [Passage.from_dict(row) for row in _read_jsonl(generation_folder / "passages.jsonl")]
-        records = (ArticleRecord.from_dict(row) for row in _read_jsonl(generation_folder / "articles.jsonl"))
+        index.passages = list(_read_jsonl(generation_folder / "passages.jsonl", Passage.from_dict))
+        records = _read_jsonl(generation_folder / "articles.jsonl", ArticleRecord.from_dict)
         index.articles = {record.id: record for record in records}
         index.lexical = LexicalIndex.load(generation_folder, index.passages)
         if index.vectors.ntotal != len(index.passages):
@@ -287,7 +287,7 @@ class IndexHead:
     def load(cls, folder: str | Path) -> IndexHead:
         generation_folder = current_generation(folder)
         meta = read_meta(generation_folder)
-        records = (ArticleRecord.from_dict(row) for row in _read_jsonl(generation_folder / "articles.jsonl"))
+        records = _read_jsonl(generation_folder / "articles.jsonl", ArticleRecord.from_dict)
         return cls(meta["embedder"], int(meta["dimension"]), meta.get("settings", {}), int(meta["generation"]),
                    int(meta.get("passages", 0)), {record.id: record for record in records})
 
@@ -313,7 +313,8 @@ def read_meta(generation_folder: Path) -> dict[str, Any]:
     try:
         meta = json.loads((generation_folder / "meta.json").read_text("utf-8"))
     except (OSError, ValueError) as error:
-        raise IndexFormatError(f"cannot read {generation_folder / 'meta.json'}: {error}") from error
+        raise IndexFormatError(f"cannot read {generation_folder / 'meta.json'}: {error}: rebuild the index with "
+                               f"`rag index SOURCES --index {generation_folder.parent} --rebuild`") from error
     version = meta.get("format_version")
     if version != FORMAT_VERSION:
         raise IndexFormatError(
@@ -385,8 +386,20 @@ def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
+T = TypeVar("T")
+
+
+def _read_jsonl(path: Path, record: Callable[[dict[str, Any]], T]) -> Iterator[T]:
+    """The records of a generation's JSON Lines file, one per line, read by `record`; a file or line that cannot be
+    read (cut short, edited by hand, a disk error) is an IndexFormatError naming it, with the fix."""
+    fix = f"rebuild the index with `rag index SOURCES --index {path.parent.parent} --rebuild`"
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    try:
+                        yield record(json.loads(line))
+                    except (ValueError, KeyError, TypeError) as error:
+                        raise IndexFormatError(f"{path}, line {number}, is damaged ({error}): {fix}") from error
+    except OSError as error:
+        raise IndexFormatError(f"cannot read {path}: {error}: {fix}") from error

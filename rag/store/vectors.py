@@ -217,7 +217,12 @@ class FaissVectors:
     def load(cls, folder: Path, meta: dict[str, Any], dimension: int) -> FaissVectors:
         """Read what `save` wrote; `meta` is its return value ({} for indexes written before it existed)."""
         store = cls(dimension, meta.get("factory", AUTO))
-        store.index = faiss.read_index(str(folder / VECTORS_FILE))
+        try:
+            store.index = faiss.read_index(str(folder / VECTORS_FILE))
+        except RuntimeError as error:  # faiss's own message says what is wrong ("read error ...: 55 != 4608")
+            reason = str(error).split("Error: ", 1)[-1].strip()
+            raise IndexFormatError(f"cannot read {folder / VECTORS_FILE} (damaged or cut short: {reason}): rebuild "
+                                   f"the index with `rag index SOURCES --index {folder.parent} --rebuild`") from error
         store.kind = meta.get("kind", "Flat")
         store.next_id = int(meta.get("next_id", store.index.ntotal))
         store.trained_on = int(meta.get("trained_on", 0))
