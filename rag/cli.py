@@ -353,6 +353,8 @@ def _info(arguments: argparse.Namespace, settings: Settings) -> int:
             probes = f" (nprobe {vectors['nprobe']})" if vectors["nprobe"] else ""
             print(f"vectors:    {vectors['kind']}{probes}, {vectors['bytes_per_passage']} bytes per passage")
         print(f"size:       {info['bytes'] / 1e6:.2f} MB")
+        if info.get("sources"):  # what --source can name (the first 20, by their first path part)
+            print(f"sources:    {', '.join(info['sources'])}")
     return 0
 
 

@@ -44,6 +44,8 @@ def test_index_then_rerun_embeds_nothing(tmp_path: Path) -> None:
     info = json.loads(run("info", "--index", str(tmp_path / "index"), "--json").stdout)
     assert info["articles"] == SAMPLE_ARTICLES and info["passages"] == first["passages_total"]
     assert info["embedder"] == embedder_name("bundled") and info["bytes"] > 0
+    text = run("info", "--index", str(tmp_path / "index")).stdout  # what --source can name
+    assert "sources:" in text and "Maplewood Gazette" in text and "town-council-budget.txt" in text
 
 
 def test_search_and_ask_print_json(sample_index: Path) -> None:
