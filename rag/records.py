@@ -206,15 +206,35 @@ class Filters:
         return bool(self.sources or self.since or self.until)
 
     def allows(self, passage: Passage) -> bool:
-        if self.sources and not any(passage.source == source or passage.source.startswith(source.rstrip("/") + "/")
-                                    for source in self.sources):
+        return self.matches(passage.source, passage.published)
+
+    def matches(self, source: str, published: str) -> bool:
+        """Whether an article (or passage) of this `source`, published on `published` (ISO, "" when undated), is
+        one these filters let through: what `allows` asks of a passage, asked of an article's record."""
+        if self.sources and not any(source == chosen or source.startswith(chosen.rstrip("/") + "/")
+                                    for chosen in self.sources):
             return False
-        published = passage.published[:10]
+        published = published[:10]
         if (self.since or self.until) and not published:
             return False
         if self.since and published < self.since[:10]:
             return False
         return not (self.until and published > self.until[:10])
+
+    def describe(self) -> str:
+        """The filters in words, as a refusal names them.
+
+        >>> Filters(sources=("gazette", "herald"), since="2027-01-01").describe()
+        "source 'gazette' or 'herald', published from 2027-01-01"
+        """
+        said = []
+        if self.sources:
+            said.append("source " + " or ".join(repr(source) for source in self.sources))
+        if self.since and self.until:
+            said.append(f"published {self.since[:10]} to {self.until[:10]}")
+        elif self.since or self.until:
+            said.append(f"published {'from ' + self.since[:10] if self.since else 'until ' + self.until[:10]}")
+        return ", ".join(said)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -5,10 +5,14 @@ and test_ui.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import InvalidRequestError
 from rag.records import Filters, Passage, date_bound
+from tests.conftest import FakeEmbedder, ScriptedLLM
 
 
 @pytest.mark.parametrize(("value", "last", "expected"), [
@@ -57,3 +61,31 @@ def test_cli_flags_use_the_same_parser() -> None:
     for command in (["search", "q"], ["ask", "q"], ["eval", "q.jsonl"]):
         arguments = parser.parse_args([*command, "--since", "2026", "--until", "2026-02"])
         assert _filters(arguments) == Filters((), "2026-01-01", "2026-02-28")
+
+
+def test_a_refusal_says_when_the_filters_let_no_article_through(tmp_path: Path) -> None:
+    """A mistyped source or dates the collection does not cover: the refusal says so (no article was asked), where
+    filters that let articles through refuse as ever."""
+    from rag.answer.assistant import Assistant
+    from rag.answer.evidence import WordOverlap
+    from rag.answer.retrieve import Retriever
+    from rag.ingest.indexer import UpdateOptions, update_index
+    from rag.settings import Settings
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "ferry.txt").write_text("Ferry line\n\nPORT ELLAN, 4 February 2026 - The ferry line to Pine Island "
+                                        "opened on 3 May with two boats.\n", encoding="utf-8")
+    update_index([articles], tmp_path / "index", FakeEmbedder(), UpdateOptions(progress=False))
+    retriever = Retriever.load(tmp_path / "index", FakeEmbedder())
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path / "index"), k=3),
+                          WordOverlap(retriever.term_weights))
+    question = "When did the ferry line open?"
+    for filters, said in ((Filters(sources=("ferri.txt",)), "(source 'ferri.txt')"),
+                          (Filters(since="2027-01-01"), "(published from 2027-01-01)")):
+        answer = assistant.ask(question, filters=filters)
+        assert answer.refused and answer.text.startswith(CANNOT_ANSWER), answer
+        assert answer.text.endswith(f"No indexed article matches your filters {said}."), answer.text
+    assert not assistant.ask(question, filters=Filters(sources=("ferry.txt",))).refused
+    unanswered = assistant.ask("Who won the harbour regatta?", filters=Filters(sources=("ferry.txt",)))
+    assert unanswered.refused and "filters" not in unanswered.text, unanswered.text

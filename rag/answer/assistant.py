@@ -79,6 +79,7 @@ from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
     MISSING_PART,
+    NO_ARTICLE_MATCHES,
     QUOTED_OPENING,
     evidence_excerpts,
     fit_passages,
@@ -669,6 +670,11 @@ class Assistant:
         if answer.refused and plan.period is not None and plan.outside:
             # The period the question named holds nothing that answers: said, with where to look instead.
             text = f"{answer.text} {outside_note(plan.period, plan.outside)}"
+        elif answer.refused and not plan.hits and plan.query.filters and not any(
+                plan.query.filters.matches(record.source, record.published)
+                for record in self.retriever.index.articles.values()):
+            # The user's filters let nothing through (looked at only when nothing was found: a rare path).
+            text = f"{answer.text} {NO_ARTICLE_MATCHES.format(filters=plan.query.filters.describe())}"
         elif answer.refused:
             text = answer.text
         elif first and opened and answer.text.startswith(first):

@@ -36,6 +36,10 @@ OUTSIDE_PERIOD = "Nothing published {phrase} ({dates}) answers it; the nearest d
 """Said after `CANNOT_ANSWER` when the question names a period and nothing published in it answers: the period is
 kept (not silently widened), and the reader is shown where to look instead."""
 
+NO_ARTICLE_MATCHES = "No indexed article matches your filters ({filters})."
+"""Said after `CANNOT_ANSWER` when the user's filters let no indexed article through at all: a mistyped source or
+dates the collection does not cover, not articles that fail to answer."""
+
 NO_DATED_ARTICLES = "none"
 """`OUTSIDE_PERIOD`'s list when no dated article outside the period is relevant either."""
 
