@@ -360,7 +360,8 @@ def _info(arguments: argparse.Namespace, settings: Settings) -> int:
 
 def _search(arguments: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
-    found = assistant.retrieve(arguments.question, settings.k, _filters(arguments))
+    filters = _filters(arguments)
+    found = assistant.retrieve(arguments.question, settings.k, filters)
     hits = found.hits
     if arguments.json:
         print(json.dumps({"question": arguments.question, "search_query": found.query,
@@ -374,7 +375,9 @@ def _search(arguments: argparse.Namespace, settings: Settings) -> int:
         if hit.same_story:
             print(f"   {reported_by_text(hit.reported_by)}")
         print(_indent(hit.passage.text))
-    if not hits:
+    if not hits and filters and assistant.retriever.lets_nothing_through(filters):
+        print(f"no passages found: no indexed article matches your filters ({filters.describe()})")
+    elif not hits:
         print("no passages found")
     return 0
 

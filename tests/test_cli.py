@@ -64,6 +64,13 @@ def test_search_and_ask_print_json(sample_index: Path) -> None:
     assert not ask["refused"] and "41,500" in ask["citations"][0]["text"] and shows(ask, ["41,500"])
 
 
+def test_filters_that_let_nothing_through_are_said(sample_index: Path) -> None:
+    searched = run("search", "footbridge repairs", "--index", str(sample_index), "--source", "Maplewood Gazete").stdout
+    assert "no indexed article matches your filters (source 'Maplewood Gazete')" in searched
+    asked = run("ask", "When did the footbridge reopen?", "--index", str(sample_index), "--since", "2030").stdout
+    assert "No indexed article matches your filters (published from 2030-01-01)." in asked
+
+
 def test_text_output_lists_sources(sample_index: Path) -> None:
     output = run("ask", "How many visitors did the 2026 Harbour Lights festival attract?",
                  "--index", str(sample_index)).stdout

@@ -670,9 +670,8 @@ class Assistant:
         if answer.refused and plan.period is not None and plan.outside:
             # The period the question named holds nothing that answers: said, with where to look instead.
             text = f"{answer.text} {outside_note(plan.period, plan.outside)}"
-        elif answer.refused and not plan.hits and plan.query.filters and not any(
-                plan.query.filters.matches(record.source, record.published)
-                for record in self.retriever.index.articles.values()):
+        elif (answer.refused and not plan.hits and plan.query.filters is not None
+              and self.retriever.lets_nothing_through(plan.query.filters)):
             # The user's filters let nothing through (looked at only when nothing was found: a rare path).
             text = f"{answer.text} {NO_ARTICLE_MATCHES.format(filters=plan.query.filters.describe())}"
         elif answer.refused:

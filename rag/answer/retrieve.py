@@ -288,6 +288,13 @@ class Retriever:
             self.index = current.refreshed()
             return self.index is not current or self.index.generation != generation
 
+    def lets_nothing_through(self, filters: Filters) -> bool:
+        """Whether `filters` let no indexed article through at all (a mistyped source, dates the collection does not
+        cover): what a refusal or an empty search then says. Reads every article's record: ask it only when nothing
+        was found."""
+        return bool(filters) and not any(filters.matches(record.source, record.published)
+                                         for record in self.index.articles.values())
+
     def term_weights(self, terms: Iterable[str]) -> dict[str, float]:
         """IDF weights of content words from the lexical index; a word no passage holds is as rare as can be."""
         lexical = self.index.lexical
