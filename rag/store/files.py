@@ -3,6 +3,7 @@ old file or the new one, never a mix.
 
 `write_atomically` writes beside the target under a temporary name (`.tmp-*`, which the next writer removes if a
 crash left it), flushes it to disk and renames it into place; `fsync` flushes a file, or a folder's entries.
+`rebuild_command` is the fix every refusal to read a damaged or mismatched index folder names.
 """
 
 from __future__ import annotations
@@ -10,6 +11,15 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+
+
+def rebuild_command(index_folder: str | Path) -> str:
+    """The command that writes the index in `index_folder` anew from its sources, as error messages name it.
+
+    >>> rebuild_command("index")
+    '`rag index SOURCES --index index --rebuild`'
+    """
+    return f"`rag index SOURCES --index {index_folder} --rebuild`"
 
 
 def fsync(path: Path) -> None:

@@ -35,7 +35,7 @@ import numpy as np
 
 from rag.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
 from rag.records import Filters, Hit, Passage
-from rag.store.files import fsync, write_atomically
+from rag.store.files import fsync, rebuild_command, write_atomically
 from rag.store.lexical import LexicalIndex
 from rag.store.reading import FileSearch, StoreCandidates, dense_rows
 from rag.store.vectors import AUTO, FaissVectors, VectorStore
@@ -252,7 +252,7 @@ class PassageIndex:
                 f"(dimension {meta['dimension']}), but {embedder!r} (dimension {dimension}) is configured: "
                 f"use --embedder {meta['embedder'].removesuffix('+int8')!r} --embed-backend "
                 f"{'onnx-int8' if meta['embedder'].endswith('+int8') else 'torch'}, or rebuild with "
-                f"`rag index SOURCES --index {folder} --rebuild`"
+                f"{rebuild_command(folder)}"
             )
         index = cls(meta["embedder"], int(meta["dimension"]), meta.get("settings", {}))
         index.vectors = FaissVectors.load(generation_folder, meta.get("vector_store", {}), index.dimension)
@@ -263,7 +263,7 @@ class PassageIndex:
         if index.vectors.ntotal != len(index.passages):
             raise IndexFormatError(
                 f"{generation_folder} holds {index.vectors.ntotal} vectors but {len(index.passages)} passages: "
-                f"rebuild it with `rag index SOURCES --index {folder} --rebuild`"
+                f"rebuild it with {rebuild_command(folder)}"
             )
         index.generation = int(meta["generation"])
         index.folder = folder
@@ -304,7 +304,7 @@ def current_generation(folder: str | Path) -> Path:
     if not _GENERATION.match(name) or not (folder / name).is_dir():
         raise IndexFormatError(
             f"{folder / CURRENT_FILE} names {name!r}, which is not a generation folder there: "
-            f"rebuild with `rag index SOURCES --index {folder} --rebuild`"
+            f"rebuild with {rebuild_command(folder)}"
         )
     return folder / name
 
@@ -314,13 +314,13 @@ def read_meta(generation_folder: Path) -> dict[str, Any]:
         meta = json.loads((generation_folder / "meta.json").read_text("utf-8"))
     except (OSError, ValueError) as error:
         raise IndexFormatError(f"cannot read {generation_folder / 'meta.json'}: {error}: rebuild the index with "
-                               f"`rag index SOURCES --index {generation_folder.parent} --rebuild`") from error
+                               f"{rebuild_command(generation_folder.parent)}") from error
     version = meta.get("format_version")
     if version != FORMAT_VERSION:
         raise IndexFormatError(
             f"the index in {generation_folder.parent} has format version {version}, this version of rag reads "
             f"version {FORMAT_VERSION}: rebuild it with "
-            f"`rag index SOURCES --index {generation_folder.parent} --rebuild`"
+            f"{rebuild_command(generation_folder.parent)}"
         )
     return meta
 
@@ -392,7 +392,7 @@ T = TypeVar("T")
 def _read_jsonl(path: Path, record: Callable[[dict[str, Any]], T]) -> Iterator[T]:
     """The records of a generation's JSON Lines file, one per line, read by `record`; a file or line that cannot be
     read (cut short, edited by hand, a disk error) is an IndexFormatError naming it, with the fix."""
-    fix = f"rebuild the index with `rag index SOURCES --index {path.parent.parent} --rebuild`"
+    fix = f"rebuild the index with {rebuild_command(path.parent.parent)}"
     try:
         with open(path, encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):

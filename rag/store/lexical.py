@@ -29,7 +29,7 @@ import numpy as np
 
 from rag.errors import IndexFormatError
 from rag.records import Passage
-from rag.store.files import fsync
+from rag.store.files import fsync, rebuild_command
 from rag.text import TOKENIZER_VERSION, idf, tokenize
 
 FOLDER = "lexical"
@@ -222,7 +222,7 @@ class LexicalIndex:
             info = None
         except (OSError, ValueError) as error:
             raise IndexFormatError(f"cannot read {folder / 'lexical.json'}: {error}: rebuild the index with "
-                                   f"`rag index SOURCES --index {Path(generation_folder).parent} --rebuild`") from error
+                                   f"{rebuild_command(Path(generation_folder).parent)}") from error
         if info is None or info.get("tokenizer_version") != TOKENIZER_VERSION:
             index = cls()
             index.add(passages)
@@ -241,6 +241,6 @@ class LexicalIndex:
         if len(index) != len(passages) or int(info["passages"]) != len(passages):
             raise IndexFormatError(
                 f"{folder} holds {len(index)} passages but the index has {len(passages)}: rebuild it with "
-                f"`rag index SOURCES --index {Path(generation_folder).parent} --rebuild`"
+                f"{rebuild_command(Path(generation_folder).parent)}"
             )
         return index

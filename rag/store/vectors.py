@@ -36,6 +36,7 @@ import faiss
 import numpy as np
 
 from rag.errors import IndexFormatError, InvalidRequestError
+from rag.store.files import rebuild_command
 
 AUTO = "auto"
 AUTO_ANN_PASSAGES = 200_000
@@ -222,7 +223,7 @@ class FaissVectors:
         except RuntimeError as error:  # faiss's own message says what is wrong ("read error ...: 55 != 4608")
             reason = str(error).split("Error: ", 1)[-1].strip()
             raise IndexFormatError(f"cannot read {folder / VECTORS_FILE} (damaged or cut short: {reason}): rebuild "
-                                   f"the index with `rag index SOURCES --index {folder.parent} --rebuild`") from error
+                                   f"the index with {rebuild_command(folder.parent)}") from error
         store.kind = meta.get("kind", "Flat")
         store.next_id = int(meta.get("next_id", store.index.ntotal))
         store.trained_on = int(meta.get("trained_on", 0))
@@ -232,10 +233,10 @@ class FaissVectors:
                 store.ids = np.load(folder / IDS_FILE)
             except (OSError, ValueError) as error:
                 raise IndexFormatError(f"cannot read {folder / IDS_FILE}: {error}: rebuild the index with "
-                                       f"`rag index SOURCES --index {folder.parent} --rebuild`") from error
+                                       f"{rebuild_command(folder.parent)}") from error
             if len(store.ids) != store.index.ntotal:
                 raise IndexFormatError(f"{folder} holds {store.index.ntotal} vectors but {len(store.ids)} ids: "
-                                       f"rebuild the index with `rag index SOURCES --index {folder.parent} --rebuild`")
+                                       f"rebuild the index with {rebuild_command(folder.parent)}")
         store._set_search_parameters()
         return store
 
