@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     watch.set_defaults(handler=_watch)
 
     info = commands.add_parser("info", help="what the index holds")
+    info.add_argument("--articles", action="store_true",
+                      help="also list every article: its id (what a question file's article_id names), date, source "
+                           "and title")
     info.set_defaults(handler=_info)
 
     search = commands.add_parser("search", help="the passages most relevant to a question")
@@ -337,9 +340,15 @@ def _given(arguments: argparse.Namespace, settings: Settings, name: str) -> Any:
 
 
 def _info(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.store import index_location, open_store
+    from rag.store import index_location, open_index, open_store
 
-    info = open_store(index_location(settings.index, settings.store)).info()  # a database's sizes are per table
+    location = index_location(settings.index, settings.store)
+    info = open_store(location).info()  # a database's sizes are per table
+    if arguments.articles:
+        records = sorted(open_index(location).articles.values(), key=lambda record: (record.source, record.id))
+        info["article_list"] = [{"id": record.id, "title": record.title, "source": record.source,
+                                 "published": record.published, "url": record.url, "passages": record.passages}
+                                for record in records]
     if arguments.json:
         print(json.dumps(info, indent=2, ensure_ascii=False))
     else:
@@ -355,6 +364,10 @@ def _info(arguments: argparse.Namespace, settings: Settings) -> int:
         print(f"size:       {info['bytes'] / 1e6:.2f} MB")
         if info.get("sources"):  # what --source can name (the first 20, by their first path part)
             print(f"sources:    {', '.join(info['sources'])}")
+        if "article_list" in info:
+            print("articles (id, date, source, title):")
+            for article in info["article_list"]:
+                print(f"  {article['id']}  {article['published'] or '-'}  {article['source']}  {article['title']}")
     return 0
 
 
@@ -511,7 +524,7 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.evaluate import evaluate, load_questions, summary
+    from rag.evaluate import evaluate, load_questions, summary, unknown_articles
 
     articles = None
     if arguments.held_out:
@@ -524,6 +537,9 @@ def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
     # The index's own articles, before any filter: a question about an article left out of the index is a "not in
     # my articles" question (refusing is right); one that a filter hides is still scored as indexed.
     indexed = set(assistant.retriever.index.articles)
+    unknown = unknown_articles(questions, indexed)
+    if unknown:
+        print(_unknown_articles_note(unknown, questions, indexed), file=sys.stderr, flush=True)
     if filters:
         assistant = _Filtered(assistant, filters)
 
@@ -552,6 +568,19 @@ def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
         arguments.out.write_text(text + "\n", "utf-8")
     print(text if arguments.json else summary(report))
     return 0
+
+
+def _unknown_articles_note(unknown: Sequence[str], questions: Sequence[Any], indexed: Collection[str]) -> str:
+    """What `rag eval` says before scoring questions whose `article_id` the index does not hold: right for a
+    "not in my articles" set, a mistake when the ids were written differently from the index's (a folder's articles
+    are identified by their file's path), which would otherwise show only as missing figures."""
+    count = sum(question.article_id in set(unknown) for question in questions)
+    named = ", ".join(repr(article) for article in unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+    examples = ", ".join(repr(article) for article in sorted(indexed)[:2])
+    return (f"note: {count} of {len(questions)} questions name an article_id the index does not hold ({named}): "
+            f"they are scored as questions whose article is not indexed, on refusal alone. If they are about indexed "
+            f"articles, use the index's ids (such as {examples or 'none: the index is empty'}; `rag info --articles` "
+            f"lists them) or leave article_id out.")
 
 
 def _assistant(settings: Settings) -> Any:

@@ -201,6 +201,19 @@ def is_indexed(question: Question, indexed: Collection[str] | None) -> bool:
     return indexed is None or not question.article_id or question.article_id in indexed
 
 
+def unknown_articles(questions: Sequence[Question], indexed: Collection[str]) -> list[str]:
+    """The distinct `article_id`s of `questions` that name no indexed article, in order of first use: their
+    questions are scored as "not indexed". Deliberate for a "not in my articles" set; else most often ids written
+    differently from the index's (a folder's articles are identified by their file's path).
+
+    >>> questions = [Question(str(n), "?", (), False, article) for n, article in enumerate(["a1", "b", "", "b"])]
+    >>> unknown_articles(questions, {"a1"})
+    ['b']
+    """
+    return list(dict.fromkeys(question.article_id for question in questions
+                              if not is_indexed(question, indexed)))
+
+
 def evaluate(assistant: Answerer, questions: Sequence[Question], answers: bool = True,
              progress: Callable[[int, int], None] | None = None,
              record: Callable[[dict[str, Any]], None] | None = None,
@@ -285,6 +298,11 @@ def _ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _latency(seconds: Sequence[float], fraction: float, scale: float, digits: int) -> float | None:
+    """A latency percentile in the report's unit; None when nothing was timed (as a ratio of no questions is)."""
+    return round(percentile(seconds, fraction) * scale, digits) if seconds else None
+
+
 def _report(tally: Tally, answers: bool, examples: list[dict[str, Any]]) -> dict[str, Any]:
     report: dict[str, Any] = {
         "questions": tally.answerable + tally.impossible + tally.not_indexed,
@@ -293,8 +311,8 @@ def _report(tally: Tally, answers: bool, examples: list[dict[str, Any]]) -> dict
         "retrieval": {
             **{f"answer_recall@{k}": _ratio(tally.recall_hits[k], tally.answerable) for k in RECALL_AT},
             "mrr@20": _ratio(tally.reciprocal_ranks, tally.answerable),
-            "search_latency_p50_ms": round(percentile(tally.search_seconds, 0.5) * 1000, 1),
-            "search_latency_p95_ms": round(percentile(tally.search_seconds, 0.95) * 1000, 1),
+            "search_latency_p50_ms": _latency(tally.search_seconds, 0.5, 1000, 1),
+            "search_latency_p95_ms": _latency(tally.search_seconds, 0.95, 1000, 1),
         },
     }
     if answers:
@@ -308,8 +326,8 @@ def _report(tally: Tally, answers: bool, examples: list[dict[str, Any]]) -> dict
             "refusal_precision": _ratio(tally.refused_impossible, refused),
             "refusal_recall": _ratio(tally.refused_impossible, tally.impossible),
             "false_refusal_rate": _ratio(tally.refused_answerable, tally.answerable),
-            "answer_latency_p50_s": round(percentile(tally.answer_seconds, 0.5), 3),
-            "answer_latency_p95_s": round(percentile(tally.answer_seconds, 0.95), 3),
+            "answer_latency_p50_s": _latency(tally.answer_seconds, 0.5, 1, 3),
+            "answer_latency_p95_s": _latency(tally.answer_seconds, 0.95, 1, 3),
         }
         report["examples"] = examples
     if tally.not_indexed:
@@ -332,12 +350,26 @@ def summary(report: dict[str, Any]) -> str:
     counts = f"{report['answerable']} answerable, {report['unanswerable']} unanswerable"
     if not_indexed:
         counts += f", {not_indexed['not_indexed_questions']} not indexed"
-    lines = [f"{report['questions']} questions ({counts})", "retrieval:"]
-    lines += [f"  {name:<24} {value}" for name, value in report["retrieval"].items()]
-    if "answers" in report:
-        lines.append("answers:")
-        lines += [f"  {name:<24} {value}" for name, value in report["answers"].items()]
+    lines = [f"{report['questions']} questions ({counts})"]
+    asked = report["answerable"] + report["unanswerable"]
+    for heading, key in (("retrieval", "retrieval"), ("answers", "answers")):
+        if key not in report:
+            continue
+        if not asked:  # every question was about an article the index lacks: no figure of this kind to give
+            lines.append(f"{heading}: - (no question about an indexed article)")
+            continue
+        lines.append(f"{heading}:")
+        lines += [f"  {name:<24} {_shown(value)}" for name, value in report[key].items()]
     if not_indexed:
         lines.append("not in the index:")
-        lines += [f"  {name:<24} {value}" for name, value in not_indexed.items()]
+        lines += [f"  {name:<24} {_shown(value)}" for name, value in not_indexed.items()]
     return "\n".join(lines)
+
+
+def _shown(value: Any) -> str:
+    """A report value on screen: "-" for a figure with nothing to count (no unanswerable question, say).
+
+    >>> [_shown(value) for value in (0.75, None, 12)]
+    ['0.75', '-', '12']
+    """
+    return "-" if value is None else str(value)

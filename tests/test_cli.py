@@ -46,6 +46,12 @@ def test_index_then_rerun_embeds_nothing(tmp_path: Path) -> None:
     assert info["embedder"] == embedder_name("bundled") and info["bytes"] > 0
     text = run("info", "--index", str(tmp_path / "index")).stdout  # what --source can name
     assert "sources:" in text and "Maplewood Gazette" in text and "town-council-budget.txt" in text
+    # Every article's id (what a question file's article_id names for `rag eval`), date, source and title.
+    listed = json.loads(run("info", "--index", str(tmp_path / "index"), "--json", "--articles").stdout)
+    budget = str((articles / "town-council-budget.txt").resolve())
+    assert len(listed["article_list"]) == SAMPLE_ARTICLES and budget in [row["id"] for row in listed["article_list"]]
+    text = run("info", "--index", str(tmp_path / "index"), "--articles").stdout
+    assert f"  {budget}  -  town-council-budget.txt  Maplewood council approves" in text
 
 
 def test_search_and_ask_print_json(sample_index: Path) -> None:

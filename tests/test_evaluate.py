@@ -13,7 +13,7 @@ from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
 from rag.answer.retrieve import Retriever
 from rag.errors import InvalidRequestError
-from rag.evaluate import Question, evaluate, load_questions, summary
+from rag.evaluate import Question, evaluate, load_questions, summary, unknown_articles
 from rag.ingest.chunk import embedding_text
 from rag.records import Passage
 from rag.settings import Settings
@@ -139,6 +139,21 @@ def test_retrieval_only_counts_not_indexed_questions_and_skips_them(tmp_path: Pa
     assert "not in the index:" in summary(report) and "skipped" in summary(report)
 
 
+def test_a_set_about_no_indexed_article_says_so_instead_of_printing_empty_figures(tmp_path: Path) -> None:
+    # Every question names an article the index lacks (a "not in my articles" set, or ids written differently from
+    # the index's): no figure of retrieval or answers can be given, and none is shown as "None" or a 0.0 latency.
+    assistant = scripted_assistant(tmp_path, "I don't know.", "I don't know.", articles=("ferry",), chat=True)
+    questions = [LIBRARY_QUESTION, CLOSURE_QUESTION]
+    assert unknown_articles(questions, indexed_articles(assistant)) == ["library", "ferry-closure"]
+    report = evaluate(assistant, questions, indexed=indexed_articles(assistant))
+    assert report["retrieval"]["search_latency_p50_ms"] is None and report["answers"]["answer_latency_p50_s"] is None
+    text = summary(report)
+    assert "retrieval: - (no question about an indexed article)" in text
+    assert "answers: - (no question about an indexed article)" in text
+    assert "None" not in text and "0.0" not in text.split("not in the index:")[0]
+    assert "not_indexed_refused      1.0" in text
+
+
 def without_timings(report: dict) -> dict:
     """The report without its latencies, which differ from run to run."""
     return {name: ({key: value for key, value in part.items() if "latency" not in key}
@@ -203,6 +218,9 @@ def test_rag_eval_retrieval_only_through_the_cli(sample_index: Path, tmp_path: P
                  "--details", str(details))
     assert "answer_recall@1" in result.stdout and "4 answerable, 1 unanswerable, 1 not indexed" in result.stdout
     assert "not in the index:" in result.stdout
+    # Said before scoring: an id written differently from the index's would otherwise show only as missing figures.
+    assert "1 of 6 questions name an article_id the index does not hold ('not-in-the-samples')" in result.stderr
+    assert "rag info --articles" in result.stderr
     rows = [json.loads(line) for line in details.read_text("utf-8").splitlines()]
     assert [row["question"] for row in rows] == [row["question"] for row in SAMPLE_QUESTIONS]
     assert [row["indexed"] for row in rows] == [True] * 5 + [False]
