@@ -524,6 +524,21 @@ StreamEvent = Waiting | Drafting | TextChunk | Answer
 or quoted evidence decided without the model is the `Answer` alone. Readers `match` on it (`unexpected_event`)."""
 
 
+def untold(streamed: str, answer: str) -> str:
+    """What the `Answer`'s text says beyond the stream's text chunks: all of it for an answer no sentence of the
+    model's was streamed for (quoted evidence, a refusal), the rest of it when it goes on past them; "" when the
+    chunks said it all (or said something else, which cannot be taken back).
+
+    >>> untold("", "I don't know: the indexed articles do not answer this.")
+    "I don't know: the indexed articles do not answer this."
+    >>> untold("On 3 May [1].", "On 3 May [1]. The articles give the date, not the cost.")
+    ' The articles give the date, not the cost.'
+    >>> untold("On 3 May [1].", "On 3 May [1].")
+    ''
+    """
+    return answer[len(streamed):] if answer.startswith(streamed) else ""
+
+
 def unexpected_event(event: NoReturn) -> NoReturn:
     """The last case of a `match` over a `StreamEvent`: mypy fails a reader that misses a kind of event (the
     parameter's type admits no value left over), and one added without its case fails loudly at run time

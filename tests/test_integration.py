@@ -178,3 +178,26 @@ def test_stream_ends_with_the_checked_answer(real_assistant: Assistant) -> None:
     answer = assert_stream_contract(list(real_assistant.stream(
         "How many visitors did the Harbour Lights festival attract?")))
     assert not answer.refused and shows(answer, ["41,500"]), answer
+
+
+def test_the_readme_python_example_runs_as_written(sample_index) -> None:  # type: ignore[no-untyped-def]
+    """README.md's Python section, run on the sample index: every answer it prints is whole, a quoted or refused one
+    too (which comes as the `Answer` alone, no text chunk: printing the chunks alone printed an empty line)."""
+    import contextlib
+    import io
+    import re
+
+    from tests.conftest import PROJECT
+
+    readme = (PROJECT / "README.md").read_text("utf-8")
+    section = readme[readme.index("### Python"):]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert code is not None and 'Assistant.load("index/"' in code.group(1)
+    printed = io.StringIO()
+    names: dict = {}
+    with contextlib.redirect_stdout(printed):
+        exec(code.group(1).replace('"index/"', repr(str(sample_index))), names)  # the project's own README
+    last = names["event"]
+    assert type(last).__name__ == "Answer" and last.text
+    assert last.text in printed.getvalue()  # the streamed chunks and what they left unsaid, printed together
+    assert names["answer"].text in printed.getvalue() and names["follow_up"].text

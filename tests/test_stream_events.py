@@ -114,6 +114,18 @@ def test_openai_chunks_carry_the_text_and_comment_the_rest() -> None:
     assert sent[-1] == "data: [DONE]\n\n" and len(sent) == 7
 
 
+def test_openai_chunks_carry_an_answer_no_text_chunk_said() -> None:
+    # A refusal decided before the model, and quoted evidence, come as the answer alone: an OpenAI client, which shows
+    # only the deltas, would show an empty reply.
+    refusal = "I don't know: the indexed articles do not answer this."
+    quote = 'The articles say: "The ferry line opened on 3 May." [1]'
+    for events in ([Answer("When?", refusal, refused=True)], [Drafting(), Answer("When?", quote)]):
+        sent = list(completion_chunks(events[0], iter(events[1:]), "chatcmpl-1", 0, "rag"))
+        data = [json.loads(line.removeprefix("data: ")) for line in sent if line.startswith("data: {")]
+        assert "".join(payload["choices"][0]["delta"].get("content", "") for payload in data) == events[-1].text
+        assert data[-1]["choices"][0]["finish_reason"] == "stop" and data[-1]["answer"] == events[-1].text
+
+
 def test_a_stream_without_an_answer_ends_in_an_error_event() -> None:
     sent = list(ask_events(Drafting(), iter([TextChunk("The ferry.")])))
     assert sent[-1].startswith("event: error\n")

@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError
-from rag.records import Answer, Drafting, Query, TextChunk, Waiting, unexpected_event
+from rag.records import Answer, Drafting, Query, TextChunk, Waiting, unexpected_event, untold
 from rag.serve.bodies import MODEL_ID, ChatCompletionBody
 from rag.serve.errors import api_error, error_body, in_thread
 from rag.serve.streaming import Pieces, close, event_stream, final_answer, first_piece, rest
@@ -110,6 +110,7 @@ def completion_chunks(first: Any, pieces: Pieces, completion_id: str, created: i
 
     try:
         yield chunk({"role": "assistant", "content": ""})
+        streamed = ""
         for event in rest(first, pieces):
             match event:
                 case Waiting(ahead=ahead):
@@ -117,8 +118,12 @@ def completion_chunks(first: Any, pieces: Pieces, completion_id: str, created: i
                 case Drafting():
                     yield ": drafting\n\n"
                 case TextChunk(text=text):
+                    streamed += text
                     yield chunk({"content": text})
                 case Answer():
+                    unsaid = untold(streamed, event.text)
+                    if unsaid:  # an OpenAI client shows only the deltas: a quote or a refusal is one of them
+                        yield chunk({"content": unsaid})
                     yield chunk({}, "stop", **answer_extras(event))
                     yield "data: [DONE]\n\n"
                     return
