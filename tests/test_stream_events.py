@@ -119,11 +119,14 @@ def test_openai_chunks_carry_an_answer_no_text_chunk_said() -> None:
     # only the deltas, would show an empty reply.
     refusal = "I don't know: the indexed articles do not answer this."
     quote = 'The articles say: "The ferry line opened on 3 May." [1]'
-    for events in ([Answer("When?", refusal, refused=True)], [Drafting(), Answer("When?", quote)]):
+    streams: list[list[StreamEvent]] = [[Answer("When?", refusal, refused=True)], [Drafting(), Answer("When?", quote)]]
+    for events in streams:
+        answer = events[-1]
+        assert isinstance(answer, Answer)
         sent = list(completion_chunks(events[0], iter(events[1:]), "chatcmpl-1", 0, "rag"))
         data = [json.loads(line.removeprefix("data: ")) for line in sent if line.startswith("data: {")]
-        assert "".join(payload["choices"][0]["delta"].get("content", "") for payload in data) == events[-1].text
-        assert data[-1]["choices"][0]["finish_reason"] == "stop" and data[-1]["answer"] == events[-1].text
+        assert "".join(payload["choices"][0]["delta"].get("content", "") for payload in data) == answer.text
+        assert data[-1]["choices"][0]["finish_reason"] == "stop" and data[-1]["answer"] == answer.text
 
 
 def test_a_stream_without_an_answer_ends_in_an_error_event() -> None:
