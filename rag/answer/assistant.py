@@ -53,6 +53,7 @@ from rag.answer.conversation import (
     stays_on,
     turn_story,
 )
+from rag.answer.descriptions import description_reading
 from rag.answer.evidence import (
     AnswerKinds,
     Evidence,
@@ -1405,12 +1406,13 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
             if citation.number in numbers or not numbers]
 
 
-READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading)
+READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
+                 description_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
 does what a who-question asks, named after "<participle> by" (`rag.answer.reader.agent_reading`), how old someone
-is (`rag.answer.ages`)."""
+is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The
