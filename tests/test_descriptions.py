@@ -28,6 +28,9 @@ from tests.test_span_reader import FakeReader
     ("Who is representing Viktor Haldane legally?", ""),
     ("Who was President of the Board?", ""),  # a post, then "of": the one holding it is asked for
     ("Who won the race?", ""),
+    ("What is Meridian Trust?", "Meridian Trust"),  # a named thing, described as a person is
+    ("What was Castellane Mutual's combined ratio?", ""),
+    ("What is the price of oil?", ""),
 ])
 def test_a_question_asking_who_a_named_person_is(question: str, person: str) -> None:
     assert described_person(question) == person
@@ -76,6 +79,7 @@ def test_who_a_person_is_is_answered_with_the_articles_description(tmp_path: Pat
     assert ask(tmp_path, "Who is Elena Voss?") == "Head of governance at pension fund Meridian Trust [1]."
     assert ask(tmp_path, "who is voss") == "Head of governance at pension fund Meridian Trust [1]."
     assert ask(tmp_path / "reyes", "Who is Anton Reyes?", "I don't know.") == "Volunteer coordinator [1]."
+    assert ask(tmp_path / "trust", "What is Meridian Trust?", "I don't know.") == "Pension fund [1]."
 
 
 def test_someone_no_article_describes_is_not_given_a_description(tmp_path: Path) -> None:

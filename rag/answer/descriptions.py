@@ -1,5 +1,5 @@
 """Who someone is: "Who is Elena Voss?" answered with how a report describes the person ("head of governance at
-pension fund Meridian Trust"), not refused.
+pension fund Meridian Trust"), not refused; and what a named thing is ("What is Meridian Trust?": "pension fund").
 
 News names people by what they are, in a few fixed forms: a description set off after the name ("said Elena Voss,
 head of governance at pension fund Meridian Trust, which …"), a title before it ("volunteer coordinator Anton
@@ -19,8 +19,8 @@ from rag.answer.evidence import Evidence
 from rag.answer.reader import Reading, SpanFinder, ruled_reading
 from rag.records import Passage
 
-_WHO_IS = re.compile(r"^\s*who(?:\s+(?:is|was)|'s|’s)\s+(?P<name>[^?,]+?)(?:\s+(?:at|from|with)\s+[^?]+)?\s*\??\s*$",
-                     re.IGNORECASE)
+_WHO_IS = re.compile(r"^\s*(?:who|what)(?:\s+(?:is|was)|'s|’s)\s+(?P<name>[^?,]+?)(?:\s+(?:at|from|with)\s+[^?]+)?"
+                     r"\s*\??\s*$", re.IGNORECASE)
 _NAME_WORD = re.compile(r"^(?:[A-Z][\w'’.-]*|(?:de|van|von|der|da|di|le|la|al|bin|el))$")
 _NOT_A_PERSON = frozenset({"the", "a", "an", "this", "that", "it", "he", "she", "they", "his", "her", "its", "their",
                            "there", "here", "in", "behind", "responsible", "involved", "accused", "charged", "blamed"})
@@ -42,13 +42,16 @@ _LONGEST = 14
 
 
 def described_person(question: str) -> str:
-    """The person a question asks only who they are about ("Who is Elena Voss?", "who is elena voss at meridian
-    trust"), in the question's words; "" for any other question (who runs, who did what, who is "the mayor").
+    """The person (or named thing) a question asks only who or what they are about ("Who is Elena Voss?", "who is
+    elena voss at meridian trust", "What is Meridian Trust?"), in the question's words; "" for any other question
+    (who runs, who did what, who is "the mayor", what is "the price").
 
     >>> described_person("Who is Elena Voss?"), described_person("who is elena voss at meridian trust")
     ('Elena Voss', 'elena voss')
     >>> described_person("Who was Tomas Bercik?"), described_person("Who's Voss?")
     ('Tomas Bercik', 'Voss')
+    >>> described_person("What is Meridian Trust?"), described_person("What was invented by Savery?")
+    ('Meridian Trust', '')
     >>> described_person("Who is the boss of Loafton Bakeries?"), described_person("Who is responsible for it?")
     ('', '')
     >>> described_person("Who was Chairman of the Subcommittee on Oversight and Investigations?")
