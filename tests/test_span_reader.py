@@ -53,6 +53,15 @@ def test_reader_finds_the_date_in_a_simple_sentence(reader: SpanReader) -> None:
     assert 0.0 <= span.probability <= 1.0
 
 
+@pytest.mark.parametrize("preamble", [1, 30, 200])
+def test_a_rambling_question_is_read_by_its_end(reader: SpanReader, preamble: int) -> None:
+    # 30 sentences before the ask (600 characters, within the 2,000 a question may have) left the tokenizer no room
+    # for the sentence: a Rust panic, "'stride' must be strictly less than 'max_len'", and rag ask's traceback.
+    question = "Please be precise. " * preamble + "How much did the harbour dredging cost?"
+    span = reader.read(question, "Harbour", "The dredging of the harbour cost 2.3 million euros, the council said.")
+    assert "2.3 million" in span.text
+
+
 def test_offsets_map_back_into_the_passage(reader: SpanReader) -> None:
     text = "Boats came early.  The council approved a budget of 4 million euros for the new library."
     passage = Passage("library", "Library budget", "l.txt", "", text, 0, len(text))

@@ -47,6 +47,10 @@ MAX_TOKENS = 160
 """Question and context together, in tokens: a longer sentence is read in overlapping windows of this size."""
 WINDOW_OVERLAP = 32
 """Tokens a window shares with the one before, so that an answer cut by a window's end is whole in the next."""
+QUESTION_TOKENS = 64
+"""The most of a question the reader reads, in tokens: its end, where the ask is ("Please be precise. … How much
+did the dredging cost?"). A question longer than a window less its overlap left the tokenizer no room for the
+sentence and crashed it (a 600-character question: "'stride' must be strictly less than 'max_len'")."""
 MAX_ANSWER_TOKENS = 30
 """The longest span the reader proposes, in tokens (SQuAD answers are short: a name, a date, a phrase)."""
 SEPARATOR = " | "
@@ -186,6 +190,7 @@ class SpanReader:
 
         # The context is cut, never the question; what is cut is read in the next windows.
         self.tokenizer = pair_tokenizer(bundled_embedder_path(), MAX_TOKENS, "only_second", WINDOW_OVERLAP)
+        self.question_tokenizer = pair_tokenizer(bundled_embedder_path(), 20 * QUESTION_TOKENS)  # counts, never cuts
         self.scale, self.offset = calibration(self.meta, folder, "span reader", "train-reader")
         self.reads_before = bool(self.meta.get("previous_sentence", False))
         self._lock = threading.Lock()
@@ -213,7 +218,7 @@ class SpanReader:
 
     def _read_anew(self, question: str, title: str, sentence: str, before: str) -> Span:
         context, sentence_start = context_text(title, sentence, before)
-        first_window = self.tokenizer.encode(" ".join(question.split()), context)
+        first_window = self.tokenizer.encode(self._question_end(" ".join(question.split())), context)
         # A long sentence (a list of names, a table written out) is read window by window: its end was cut off,
         # and with it the answer ("... and legal scholars Alan Dershowitz and Lawrence Lessig.").
         windows = [first_window, *first_window.overflowing]
@@ -233,6 +238,12 @@ class SpanReader:
         start, end = balanced(sentence, encoding.offsets[first][0] - sentence_start,
                               encoding.offsets[last][1] - sentence_start)
         return Span(sentence[start:end], start, end, self.calibrated(margin), margin, sentence)
+
+    def _question_end(self, question: str) -> str:
+        """The question's last `QUESTION_TOKENS` tokens (the whole of any question but a rambling one)."""
+        tail = question[-20 * QUESTION_TOKENS:]  # no token is shorter than a character
+        offsets = self.question_tokenizer.encode(tail, add_special_tokens=False).offsets
+        return tail if len(offsets) <= QUESTION_TOKENS else tail[offsets[-QUESTION_TOKENS][0]:]
 
     def calibrated(self, margin: float) -> float:
         """A raw margin (span score over no-answer score) as the calibrated chance that the span holds the answer."""
