@@ -187,6 +187,40 @@ def test_same_id_in_two_feeds_is_reported_and_the_first_kept(tmp_path: Path) -> 
     assert failed_source == "b.jsonl" and "'same'" in message and "a.jsonl" in message
 
 
+def test_same_id_in_a_feed_indexed_in_another_run_does_not_replace_the_first(tmp_path: Path) -> None:
+    # Two feeds numbering their records 1, 2, …, indexed one run at a time: the second replaced the first's articles.
+    source, folder = tmp_path / "feeds", tmp_path / "index"
+    first = write(source, "courier.jsonl", json.dumps({"id": "1", "title": "Mill fire", "text": story("mill")}))
+    write(source, "herald.jsonl", json.dumps({"id": "1", "title": "Ferry strike", "text": story("ferry")}))
+    index([first], folder, FakeEmbedder())
+    report = index([source / "herald.jsonl"], folder, FakeEmbedder())
+    assert report.updated == [] and PassageIndex.load(folder).articles["1"].title == "Mill fire"
+    [(failed_source, message)] = report.failed
+    assert failed_source == "herald.jsonl" and "'1'" in message and str(first.resolve()) in message
+    # A feed that moved (its old file gone) keeps its articles, changed or not.
+    first.rename(source / "courier-2026.jsonl")
+    moved = index([source / "courier-2026.jsonl"], folder, FakeEmbedder())
+    assert moved.failed == [] and moved.unchanged == 1
+
+
+def test_an_index_folder_inside_the_sources_is_not_read_as_articles(tmp_path: Path) -> None:
+    # Its passages.jsonl read as a JSON feed replaced the articles it holds, and failed one line per passage.
+    source = corpus(tmp_path / "articles")
+    index([source], source / "idx", FakeEmbedder())
+    report = index([source], source / "idx", FakeEmbedder())
+    assert report.failed == [] and report.unchanged == 3 and report.added == []
+    assert articles_in(source / "idx") == {"harbour.txt", "bridge.txt", "library.txt"}
+
+
+def test_a_symbolic_link_loop_fails_alone(tmp_path: Path) -> None:
+    source = corpus(tmp_path / "articles", ["harbour"])
+    (source / "x.txt").symlink_to(source / "y.txt")
+    (source / "y.txt").symlink_to(source / "x.txt")
+    report = index([source], tmp_path / "index", FakeEmbedder())
+    assert articles_in(tmp_path / "index") == {"harbour.txt"}
+    assert sorted(failed for failed, _ in report.failed) == ["x.txt", "y.txt"]
+
+
 # --- duplicates -------------------------------------------------------------------------------------------------
 
 

@@ -95,16 +95,28 @@ def _walk(paths: list[Path], ignored: list[Path] | None) -> Iterator[tuple[Path,
     for path in paths:
         pairs = [(path, file) for file in _files_under(path, ignored)] if path.is_dir() else [(path.parent, path)]
         for root, file in pairs:
-            key = file.resolve()
+            try:
+                key = file.resolve()
+            except (OSError, RuntimeError):  # a symbolic link loop: the indexer reports it, the run goes on
+                key = Path(os.path.abspath(file))
             if key not in seen:  # overlapping sources must not give the same article twice
                 seen.add(key)
                 yield root, file
 
 
+def is_index_folder(folder: Path) -> bool:
+    """Whether `folder` is an index folder (its `CURRENT` file and `gen-*` generations): never read for articles
+    when it lies inside a folder being indexed, where its passages.jsonl read as a JSON feed replaced the articles
+    it holds ("has an article with the id …, like idx/gen-000001/passages.jsonl")."""
+    return (folder / "CURRENT").is_file() and any(child.name.startswith("gen-") for child in folder.iterdir()
+                                                   if child.is_dir())
+
+
 def _files_under(folder: Path, ignored: list[Path] | None = None) -> list[Path]:
     found = []
     for directory, subfolders, names in os.walk(folder):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        subfolders[:] = [name for name in subfolders
+                         if not name.startswith(".") and not is_index_folder(Path(directory) / name)]
         for name in names:
             if name.startswith("."):
                 continue

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -416,6 +417,11 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
     local = [source for source in sources if not is_url(source)]
     ignored: list[Path] = []
     files = list(iter_files(local, ignored))  # raises SourceError for a source that does not exist
+    for root, path in [pair for pair in files if _link_loop(pair[1])]:
+        files.remove((root, path))
+        label = os.path.relpath(path, root)  # not relative_name: it resolves the link
+        report.failed.append((label, f"{label}: is a symbolic link that leads back to itself: point it at a file, "
+                                     f"or remove it"))
     if ignored:
         report.notes.append(("", _ignored_note(ignored)))
     roots = [Path(source).expanduser().resolve() for source in local]
@@ -429,6 +435,15 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
     _scan_urls(scan, urls)
     bar.close()
     return _plan(scan, roots, urls)
+
+
+def _link_loop(path: Path) -> bool:
+    """Whether `path` is a symbolic link that leads back to itself (resolving it raises)."""
+    try:
+        path.resolve()
+    except (OSError, RuntimeError):
+        return True
+    return False
 
 
 def _scan_files(scan: _Scan, files: Sequence[tuple[Path, Path]]) -> None:
@@ -503,9 +518,16 @@ def _take(scan: _Scan, resolved: str, label: str, results: Sequence[list[Article
                                              f"{scan.found[article.id]} (kept that one; give each record its own id)"))
                 scan.tainted.add(resolved)
                 continue
+            indexed = scan.known.get(article.id)
+            if indexed is not None and _held_by_another_file(indexed, resolved) and not scan.options.rebuild:
+                # Another file's article with this id (two feeds numbering their records 1, 2, …, indexed one run
+                # at a time): replacing it would lose it.
+                report.failed.append((label, f"{label}: has an article with the id {article.id!r}, like "
+                                             f"{indexed.path} (kept that one; give each record its own id)"))
+                scan.tainted.add(resolved)
+                continue
             scan.found[article.id] = label
             report.articles_read += 1
-            indexed = scan.known.get(article.id)
             if PAGE_KEY in article.metadata:
                 if scan.web is None:  # the feed's summary it is; ITEM_KEY would claim the page was read
                     metadata = {key: value for key, value in article.metadata.items() if key != ITEM_KEY}
@@ -523,6 +545,13 @@ def _take(scan: _Scan, resolved: str, label: str, results: Sequence[list[Article
                 scan.candidates.append(article)
     if pages:
         _read_feed_pages(scan, resolved, pages)
+
+
+def _held_by_another_file(indexed: ArticleRecord, resolved: str) -> bool:
+    """Whether the indexed article of an id comes from another file than `resolved`, one still there (a file that
+    moved or was renamed gives its articles to the new name)."""
+    return (bool(indexed.path) and indexed.path != resolved and not is_url(indexed.path) and not is_url(resolved)
+            and Path(indexed.path).is_file())
 
 
 def _read_feed_pages(scan: _Scan, resolved: str, items: Sequence[Article]) -> None:
