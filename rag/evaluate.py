@@ -152,11 +152,17 @@ def load_questions(path: str | Path, limit: int | None = None, seed: int = 0,
             continue
         try:
             row = json.loads(line)
+            if not isinstance(row, dict):
+                raise TypeError(f"a JSON {type(row).__name__.replace('NoneType', 'null')}, not an object")
             questions.append(Question(str(row.get("qid", number)), row["question"],
                                       tuple(row.get("answers") or ()), bool(row.get("is_impossible", False)),
                                       str(row.get("article_id", ""))))
         except (ValueError, KeyError, TypeError) as error:
-            raise InvalidRequestError(f"{path}:{number}: not a question record ({error})") from error
+            raise InvalidRequestError(
+                f"{path}:{number}: not a question record ({error}): each line is a JSON object with a \"question\" "
+                f"(and \"answers\", \"is_impossible\", \"article_id\" as ../shared/eval's files have them)") from error
+    if limit is not None and limit < 1:
+        raise InvalidRequestError(f"--limit must be at least 1, got {limit}")
     if articles is not None:
         questions = [question for question in questions if question.article_id in articles]
     if limit is not None and limit < len(questions):

@@ -100,10 +100,16 @@ def test_text_output_quotes_the_sentence_of_each_part_that_cites_a_passage(sampl
     (["index", "{tmp}/missing-folder", "--index", "{tmp}/index"], "does not exist"),
     (["ask", "  ", "--index", "{sample}"], "the question is empty"),
     (["search", "q", "--index", "{sample}", "-k", "0"], "k must be at least 1"),
+    (["info", "--index", "{sample}/CURRENT"], "is a file (or inside one), not an index folder"),
+    (["index", "{tmp}", "--index", "{tmp}/questions.jsonl"], "is a file (or inside one), not an index folder"),
+    (["eval", "{tmp}/questions.jsonl", "--index", "{sample}"], "questions.jsonl:1: not a question record"),
+    (["eval", "{tmp}/questions.jsonl", "--index", "{sample}", "--limit", "-1"], "--limit must be at least 1"),
 ])
 def test_errors_are_one_line_and_a_nonzero_exit(tmp_path: Path, sample_index: Path, arguments: list[str],
                                                 message: str) -> None:
     filled = [argument.format(tmp=tmp_path, sample=sample_index) for argument in arguments]
+    (tmp_path / "questions.jsonl").write_text('["a list, not a question"]\n' if "--limit" not in arguments
+                                              else '{"question": "When?"}\n', "utf-8")
     result = run(*filled, check=False)
     assert result.returncode == 1
     assert message in result.stderr

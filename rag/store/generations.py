@@ -292,11 +292,24 @@ class IndexHead:
                    int(meta.get("passages", 0)), {record.id: record for record in records})
 
 
+def not_a_folder(folder: Path) -> str:
+    """What is said when the index folder given is a file (or lies under one).
+
+    >>> print(not_a_folder(Path("articles/wire.json")))
+    articles/wire.json is a file (or inside one), not an index folder: give --index a folder (`rag index SOURCES... \
+--index FOLDER` builds an index there)
+    """
+    return (f"{folder} is a file (or inside one), not an index folder: give --index a folder "
+            f"(`rag index SOURCES... --index FOLDER` builds an index there)")
+
+
 def current_generation(folder: str | Path) -> Path:
     """The folder of the live generation, or IndexNotFoundError saying how to build one."""
     folder = Path(folder)
     try:
         name = (folder / CURRENT_FILE).read_text("utf-8").strip()
+    except NotADirectoryError:
+        raise IndexNotFoundError(not_a_folder(folder)) from None
     except FileNotFoundError:
         raise IndexNotFoundError(
             f"no index in {folder}: build one with `rag index SOURCES... --index {folder}`"
@@ -339,7 +352,10 @@ def writer_lock(folder: str | Path, timeout: float = 0.0) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise IndexNotFoundError(not_a_folder(folder)) from None
     lock = FileLock(str(folder / LOCK_FILE))
     try:
         lock.acquire(timeout=timeout)
