@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -197,11 +197,31 @@ def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
                         help="only articles published on or before this date (YYYY, YYYY-MM or YYYY-MM-DD)")
 
 
-def _filters(arguments: argparse.Namespace) -> Any:
-    """The search filters the flags ask for, or None (`rag.records.Filters.parse`: the chat's and the API's too)."""
+def _filters(arguments: argparse.Namespace, articles: Mapping[str, Any] | None = None) -> Any:
+    """The search filters the flags ask for, or None (`rag.records.Filters.parse`: the chat's and the API's too).
+    With the index's `articles` (their records), a `--source` naming a file or folder on disk stands for the sources
+    of the articles read from there (`_sources_on_disk`)."""
     from rag.records import Filters
 
-    return Filters.parse(arguments.source, arguments.since, arguments.until)
+    filters = Filters.parse(arguments.source, arguments.since, arguments.until)
+    if filters is None or not filters.sources or articles is None:
+        return filters
+    sources = tuple(dict.fromkeys(found for chosen in filters.sources
+                                  for found in _sources_on_disk(chosen, articles.values())))
+    return dataclasses.replace(filters, sources=sources)
+
+
+def _sources_on_disk(chosen: str, records: Iterable[Any]) -> list[str]:
+    """The sources a `--source` value names: itself, or, when it is a file or folder on disk that indexed articles
+    were read from, their sources (which are named relative to the folder indexed: `rag index corpus` names
+    corpus/ferry.html "ferry.html", so `--source corpus` found nothing)."""
+    path = Path(chosen).expanduser()
+    if not path.exists():
+        return [chosen]
+    root = str(path.resolve())
+    under = [record.source for record in records
+             if record.path and (record.path == root or record.path.startswith(root.rstrip(os.sep) + os.sep))]
+    return list(dict.fromkeys(under)) or [chosen]
 
 
 def _add_setting_flags(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
@@ -373,7 +393,7 @@ def _info(arguments: argparse.Namespace, settings: Settings) -> int:
 
 def _search(arguments: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
-    filters = _filters(arguments)
+    filters = _filters(arguments, assistant.retriever.index.articles)
     found = assistant.retrieve(arguments.question, settings.k, filters)
     hits = found.hits
     if arguments.json:
@@ -397,7 +417,8 @@ def _search(arguments: argparse.Namespace, settings: Settings) -> int:
 
 def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
-    answer = assistant.ask(Query(arguments.question, filters=_filters(arguments)))
+    answer = assistant.ask(Query(arguments.question,
+                                 filters=_filters(arguments, assistant.retriever.index.articles)))
     if arguments.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -532,8 +553,8 @@ def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
 
         articles = held_out_articles()
     questions = load_questions(arguments.questions, arguments.limit, arguments.seed, articles)
-    filters = _filters(arguments)
     assistant = _assistant(settings)
+    filters = _filters(arguments, assistant.retriever.index.articles)
     # The index's own articles, before any filter: a question about an article left out of the index is a "not in
     # my articles" question (refusing is right); one that a filter hides is still scored as indexed.
     indexed = set(assistant.retriever.index.articles)

@@ -211,8 +211,9 @@ class Filters:
     def matches(self, source: str, published: str) -> bool:
         """Whether an article (or passage) of this `source`, published on `published` (ISO, "" when undated), is
         one these filters let through: what `allows` asks of a passage, asked of an article's record."""
-        if self.sources and not any(source == chosen or source.startswith(chosen.rstrip("/") + "/")
-                                    for chosen in self.sources):
+        folded = source.casefold()  # "maplewood gazette" is the Maplewood Gazette
+        if self.sources and not any(folded == chosen or folded.startswith(chosen.rstrip("/") + "/")
+                                    for chosen in (chosen.casefold() for chosen in self.sources)):
             return False
         published = published[:10]
         if (self.since or self.until) and not published:

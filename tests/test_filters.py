@@ -54,6 +54,29 @@ def test_an_empty_range_and_empty_values() -> None:
     assert Filters.parse(["gazette", "gazette", " wire "]) == Filters(("gazette", "wire"))
 
 
+def test_a_source_matches_whatever_its_case() -> None:
+    assert Filters(("Gazette",)).allows(published("2026-01-01"))  # source "gazette/a.md"
+    assert Filters(("maplewood gazette",)).matches("Maplewood Gazette", "")
+    assert not Filters(("maplewood",)).matches("Maplewood Gazette", "")
+
+
+def test_a_source_on_disk_stands_for_the_articles_read_from_there(tmp_path: Path) -> None:
+    # `rag index corpus` names corpus/ferry.html "ferry.html": `--source corpus` found nothing.
+    from rag.cli import _filters, build_parser
+    from rag.store.generations import ArticleRecord
+
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    records = {str(path): ArticleRecord(str(path), "h", "T", source, str(path)) for path, source in [
+        (corpus / "ferry.html", "ferry.html"), (corpus / "sub" / "dock.md", "sub/dock.md"),
+        (tmp_path / "other" / "mill.txt", "mill.txt")]}
+    parser = build_parser()
+    chosen = [str(corpus), str(corpus / "sub"), "Maplewood Gazette", str(tmp_path / "missing")]
+    found = [_filters(parser.parse_args(["search", "q", "--source", value]), records).sources for value in chosen]
+    assert found == [("ferry.html", "sub/dock.md"), ("sub/dock.md",), ("Maplewood Gazette",),
+                     (str(tmp_path / "missing"),)]
+
+
 def test_cli_flags_use_the_same_parser() -> None:
     from rag.cli import _filters, build_parser
 
