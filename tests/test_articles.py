@@ -417,6 +417,13 @@ def test_encodings(tmp_path: Path, encoding: str) -> None:
     assert "\ufeff" not in article.title
 
 
+def test_short_windows_text_with_curly_quotes_is_read_as_windows_1252(tmp_path: Path) -> None:
+    # Two sentences gave the detector too little: it chose the Baltic cp775 ("ōwe will not back downö", "Ć4 million").
+    text = "Minister holds firm\n\nThe minister said “we will not back down” — and the law costs €4 million."
+    article = only(write(tmp_path, "short.txt", text.encode("cp1252")))
+    assert article.text == text.split("\n\n")[1]
+
+
 def test_binary_file_is_refused(tmp_path: Path) -> None:
     error = source_error(write(tmp_path, "photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))))
     assert error.source == "photo.txt"

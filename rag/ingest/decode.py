@@ -93,6 +93,8 @@ def _decode_without_mark(data: bytes, declared_encoding: str) -> tuple[str, str]
             return data.decode(declared_encoding), ""
         except (LookupError, UnicodeDecodeError):
             pass  # a wrong declaration is common; detection below may still succeed
+    if _looks_like_windows_western(data):
+        return data.decode("cp1252"), "cp1252"
     from charset_normalizer import from_bytes
 
     matches = list(from_bytes(data))
@@ -110,6 +112,31 @@ def _decode_without_mark(data: bytes, declared_encoding: str) -> tuple[str, str]
     if matches:
         return str(matches[0]), matches[0].encoding
     raise NotTextError("it does not decode as text in any known encoding")
+
+
+_WINDOWS_PUNCTUATION = frozenset("‘’“”–—…€•")
+"""What Windows-1252 puts in bytes 0x80-0x9F that text uses most: curly quotes, dashes, the ellipsis, the euro."""
+
+
+def _looks_like_windows_western(data: bytes) -> bool:
+    """Whether `data` is Windows-1252 text beyond doubt: it uses that code page's curly quotes or dashes (bytes
+    0x80-0x9F, control characters in ISO 8859 and letters in the Baltic and DOS code pages), and every other byte
+    outside ASCII is a Western European letter. Short text gave the detector no more to go on than that, and it
+    chose the Baltic cp775: "ōwe will not back downö", "costs Ć4 million".
+
+    >>> _looks_like_windows_western("“We will not back down” – costs €4 million.".encode("cp1252"))
+    True
+    >>> _looks_like_windows_western("Zażółć „gęślą” jaźń".encode("cp1250")), _looks_like_windows_western(b"plain")
+    (False, False)
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    unusual = {character for character in text if not character.isascii()}
+    return bool(unusual & _WINDOWS_PUNCTUATION) and all(
+        character in _WINDOWS_PUNCTUATION or ("\u00c0" <= character <= "\u00ff" and character.isalpha())
+        for character in unusual)
 
 
 def _decode_western(data: bytes) -> str | None:
