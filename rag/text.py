@@ -542,7 +542,8 @@ def with_same_sense(terms: AbstractSet[str]) -> set[str]:
 # A sentence ends at . ! ? (or …) plus closing quotes/brackets, followed by white space. Abbreviations
 # such as "Dr." and single initials ("J. Smith") are rejoined afterwards.
 _DATELINE = re.compile(
-    r"\s*[A-Z][A-Z'’.\-]+(?:[ ,]+[A-Z][A-Z'’.\-]+)*(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)*)?"  # the city
+    r"\s*[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’.\-]+(?:[ ,]+[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’.\-]+)*"  # the city (ZÜRICH, SÃO PAULO)
+    r"(?:,\s*[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ.]+(?:\s[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ.]+)*)?"  # its country or state
     r"(?:(?:,\s*|\s+)(?P<date>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
     r"(?:,\s*\d{4})?"
     r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?(?:,?\s*\d{4})?))?"  # or day first
@@ -592,6 +593,8 @@ def dateline_date_text(text: str) -> str:
     'Oct. 8, 2019'
     >>> dateline_date_text("PORT ELLAN, 4 February 2026 - The ferry service was cut.")  # the day first
     '4 February 2026'
+    >>> dateline_date_text("ZÜRICH, 5 May 2025 - A prize."), dateline_date_text("SÃO PAULO, 9 June 2025 - A fine.")
+    ('5 May 2025', '9 June 2025')
     >>> dateline_date_text("LONDON (Reuters) - Shares fell."), dateline_date_text("In 2019 it rained.")
     ('', '')
     """
