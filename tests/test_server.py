@@ -173,6 +173,7 @@ def test_ask_streams_checked_sentences_then_the_answer(client: TestClient, scrip
     ({"question": "footbridge?", "filters": {"since": "March"}}, 400, "since must be a date like 2026-03-14"),
     ({"question": "footbridge?", "filters": {"since": "2026-05-01", "until": "2026-01-01"}}, 400, "range is empty"),
     ({"question": "footbridge?", "stream": "yes"}, 422, "stream: Input should be a valid boolean"),
+    ({"question": "footbridge?", "as_of": "2026-02-30"}, 400, "as_of must be a date like 2026-03-14"),  # not "until"
 ])
 def test_bad_requests_get_a_clear_4xx(client: TestClient, body: dict[str, Any], status: int, message: str) -> None:
     response = client.post("/api/ask", json=body)
@@ -180,6 +181,14 @@ def test_bad_requests_get_a_clear_4xx(client: TestClient, body: dict[str, Any], 
     error = response.json()["error"]
     assert message in error["message"] and error["type"] == "invalid_request_error"
     assert "Traceback" not in response.text
+
+
+def test_a_lone_surrogate_in_a_question_is_no_server_error(client: TestClient) -> None:
+    # JSON may escape half a character ("\ud800"): the tokenizers raised a TypeError, a 500 on every route.
+    for route in ("/api/search", "/api/ask"):
+        response = client.post(route, content=b'{"question": "When did the footbridge \\ud800 reopen?"}',
+                               headers={"content-type": "application/json"})
+        assert response.status_code == 200, response.text
 
 
 def test_unreadable_json_unknown_routes_and_wrong_methods_are_json_errors(client: TestClient) -> None:

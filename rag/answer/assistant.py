@@ -1256,7 +1256,8 @@ class Assistant:
     def _validated(self, question: str) -> str:
         if not isinstance(question, str):
             raise InvalidRequestError(f"the question must be text, got {type(question).__name__}")
-        question = " ".join(question.split())
+        # A lone surrogate (half a character) cannot be encoded: the tokenizers refused it with a TypeError.
+        question = " ".join(question.encode("utf-8", "replace").decode("utf-8").split())
         if not question:
             raise InvalidRequestError("the question is empty: type a question about the indexed articles")
         if len(question) > self.settings.max_question_chars:

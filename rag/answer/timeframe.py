@@ -268,16 +268,18 @@ _LOWERED_STARTS = frozenset(
 
 def parse_as_of(value: str | None) -> datetime.date:
     """The reference date from what a user typed (`2026-03-14`, also `2026-03` or `2026`: their last day), today
-    when blank. Goes through `Filters.parse`, so a bad date is refused with the same message everywhere.
+    when blank. Read by `rag.records.date_bound`, as the filters' dates are, so a bad date is refused with the same
+    message everywhere, naming as_of.
 
     >>> parse_as_of("2026-03-14"), parse_as_of("2026-02")
     (datetime.date(2026, 3, 14), datetime.date(2026, 2, 28))
+    >>> parse_as_of("2026-02-30")
+    Traceback (most recent call last):
+    rag.errors.InvalidRequestError: as_of must be a date like 2026-03-14 (or 2026-03, or 2026), got '2026-02-30'
     """
     if not value or not value.strip():
         return datetime.date.today()
-    parsed = Filters.parse(until=value)
-    assert parsed is not None
-    return datetime.date.fromisoformat(parsed.until)
+    return datetime.date.fromisoformat(date_bound(value, last=True, name="as_of"))
 
 
 # -- phrases ------------------------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ ignores.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError
@@ -24,6 +24,21 @@ MAX_UPLOAD_BYTES = 50 << 20
 MAX_UPLOAD_FILES = 200
 MODEL_ID = "rag"
 """The model name /v1/models lists; requests may name any model, it is echoed back."""
+
+
+def whole_characters(text: str) -> str:
+    """`text` with any lone surrogate (half a character, which JSON's "\\ud800" escapes can carry) replaced: it
+    cannot be encoded, so tokenizing the question failed with a TypeError and echoing it back with a serialization
+    error, both a 500.
+
+    >>> whole_characters("ferry " + chr(0xD800) + " cost")
+    'ferry ? cost'
+    """
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+Text = Annotated[str, AfterValidator(whole_characters)]
+"""A string of a request body that is read as text (a question, a turn of the history)."""
 
 
 class FiltersBody(BaseModel):
@@ -40,7 +55,7 @@ class FiltersBody(BaseModel):
 
 class SearchBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    question: str = Field(..., examples=["When did the Maplewood footbridge reopen?"])
+    question: Text = Field(..., examples=["When did the Maplewood footbridge reopen?"])
     k: int | None = Field(None, ge=1, le=MAX_K, description="passages to retrieve (default: the server's setting)")
     filters: FiltersBody | None = None
     as_of: str = Field("", max_length=10, examples=["2026-03-14"],
@@ -52,7 +67,7 @@ class SearchBody(BaseModel):
 
 
 class AskBody(SearchBody):
-    history: list[list[str]] = Field(default_factory=list, max_length=50,
+    history: list[list[Text]] = Field(default_factory=list, max_length=50,
                                      description="earlier turns, oldest first, each [question, answer]")
     stream: bool = Field(False, description="server-sent events: queue, text, then answer (or error)")
 
