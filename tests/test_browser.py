@@ -117,3 +117,27 @@ def test_chat_streams_an_answer_shows_its_source_and_runs_no_article_script(brow
     assert not off_machine, f"the page fetched from off the machine: {off_machine}"
     assert page.evaluate("typeof window.__pwned") == "undefined"
     page.close()
+
+
+def test_a_question_typed_and_sent_while_an_answer_streams_is_kept_and_asked_after(browser: Any,
+                                                                                    rag_serve: str) -> None:
+    """Every streamed update cleared the textbox (wiping what was typed meanwhile), and a second Ask while the first
+    answer was pending was dropped without a word (Gradio's "once" trigger)."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(rag_serve + "/", wait_until="load")
+    page.wait_for_selector("#rag-question textarea", timeout=60_000)
+    first, second = "How many visitors did the 2026 Harbour Lights festival attract?", "Who is Anton Reyes?"
+    page.fill("#rag-question textarea", first)
+    page.click("#rag-ask")
+    page.wait_for_function("document.querySelector('#rag-question textarea').value === ''", timeout=60_000)
+    page.fill("#rag-question textarea", second)  # typed while the first answer is on its way
+    page.wait_for_timeout(1500)
+    assert page.input_value("#rag-question textarea") == second, "what was typed was wiped by a streamed update"
+    page.click("#rag-ask")
+    page.wait_for_function(
+        "(q) => Array.from(document.querySelectorAll('#rag-chat .message-content')).some(m => m.innerText.includes(q))",
+        arg=second, timeout=240_000)
+    page.wait_for_selector("#rag-sources .rag-source, #rag-sources .rag-notice", timeout=240_000)
+    texts = page.locator("#rag-chat .message-content").all_inner_texts()
+    assert any(first in text for text in texts) and any(second in text for text in texts), texts
+    page.close()

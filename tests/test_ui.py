@@ -260,7 +260,7 @@ class FakeAssistant:
 
 
 def test_chat_turn_streams_then_replaces_with_final_answer_and_keeps_history() -> None:
-    from ui.app import DRAFTING, chat_turn
+    from ui.app import DRAFTING, KEEP_TYPING, chat_turn
 
     fake = FakeAssistant()
     updates = list(chat_turn(fake, "When did the town flood?", [], 3))
@@ -273,8 +273,9 @@ def test_chat_turn_streams_then_replaces_with_final_answer_and_keeps_history() -
     # The final text links each marker to its passage in the sources panel.
     assert shown[-1] == 'The town flooded in May <a href="#rag-source-1-1" class="rag-marker">&#91;1&#93;</a>.'
     assert 'id="rag-source-1-1"' in updates[-1][2]
-    textbox, messages, sources, turns = updates[-1]
-    assert textbox == ""
+    _, messages, sources, turns = updates[-1]
+    # The textbox is cleared once, when the question is taken: what the user types while it streams stays.
+    assert updates[0][0] == "" and all(update[0] is KEEP_TYPING for update in updates[1:])
     assert [message["role"] for message in messages] == ["user", "assistant"]
     assert "<mark>The town flooded in May.</mark>" in sources
     assert fake.calls == [("When did the town flood?", (), 3)]

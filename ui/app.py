@@ -187,14 +187,19 @@ def _messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
     return messages
 
 
-ChatUpdate = tuple[str, list[dict[str, str]], str, list[Turn]]
+ChatUpdate = tuple[Any, list[dict[str, str]], str, list[Turn]]
+
+KEEP_TYPING: Any = gr.skip()
+"""The textbox's update after the first of an answer's: none. Clearing it on every streamed update wiped what the
+user typed meanwhile (their next question)."""
 
 
 def chat_turn(
     assistant: AssistantLike, message: str, turns: Sequence[Turn] | None, k: Any,
     sources: Sequence[str] | None = None, since: str = "", until: str = "", as_of: str = "",
 ) -> Iterator[ChatUpdate]:
-    """The streaming chat handler: yields (textbox, chatbot messages, sources HTML, turns) updates.
+    """The streaming chat handler: yields (textbox, chatbot messages, sources HTML, turns) updates; the first clears
+    the textbox, the others leave it to the user (`KEEP_TYPING`).
 
     While the question waits for the model, the reply says how many questions are ahead. The answer streams in
     piece by piece; at the end it is replaced with `answer.text` (citations are checked and renumbered after the
@@ -218,14 +223,15 @@ def chat_turn(
             match event:
                 case Waiting(ahead=ahead):
                     notice = waiting_text(ahead)
-                    yield "", [*done, pending, {"role": "assistant", "content": chat_text(notice)}], \
+                    yield KEEP_TYPING, [*done, pending, {"role": "assistant", "content": chat_text(notice)}], \
                         render_notice(notice), turns
                 case Drafting():  # only checked sentences are shown: until the first, say so
-                    yield "", [*done, pending, {"role": "assistant", "content": chat_text(DRAFTING)}], WAITING, turns
+                    yield KEEP_TYPING, [*done, pending, {"role": "assistant", "content": chat_text(DRAFTING)}], \
+                        WAITING, turns
                 case TextChunk(text=text):
                     pieces.append(text)
-                    yield "", [*done, pending, {"role": "assistant", "content": chat_text("".join(pieces))}], \
-                        WAITING, turns
+                    shown = chat_text("".join(pieces))
+                    yield KEEP_TYPING, [*done, pending, {"role": "assistant", "content": shown}], WAITING, turns
                 case Answer():
                     answer = event
                 case _:
@@ -240,7 +246,7 @@ def chat_turn(
         anchor = f"rag-source-{len(turns) + 1}-"
         turn = Turn(question, answer.text, render_sources(answer, anchor=anchor))
     turns.append(turn)
-    yield "", _messages(turns), turn.sources_html, turns
+    yield KEEP_TYPING, _messages(turns), turn.sources_html, turns
 
 
 def brief_reply(assistant: AssistantLike, question: str, as_of: datetime.date | None) -> Answer | None:
@@ -416,6 +422,8 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
             "concurrency_id": CONCURRENCY_ID,
             "concurrency_limit": UI_CONCURRENCY,
             "show_progress": "minimal",
+            # A question sent while an answer streams is asked after it ("once", the default, dropped it silently).
+            "trigger_mode": "always_last",
         }
         chat_events: list[Any] = [question.submit(**chat_io), send.click(**chat_io)]
         for event in chat_events:  # the header and model info follow a new index generation or a loaded model
