@@ -553,6 +553,73 @@ def test_a_reader_that_leaves_frees_its_place_and_the_model() -> None:
     queued.close()
 
 
+@pytest.mark.parametrize("route, body", [
+    ("/api/ask", {"question": "When did the footbridge reopen?", "stream": True}),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "When did the footbridge reopen?"}],
+                              "stream": True}),
+])
+def test_a_client_that_goes_away_leaves_the_line_over_http(index_folder: Path, route: str,
+                                                           body: dict[str, Any]) -> None:
+    # Its request's thread waits in the queue inside the assistant, which yields nothing until the model writes: the
+    # closed connection was noticed only at the next event, and the question kept its place (and then its generation).
+    llm = GatedLLM()
+    queued = QueuedLLM(llm, poll_seconds=0.01)
+    busy = queued.stream_in_line(prompt("a"))
+    llm.gate.release()
+    assert next(busy) == "a:one "  # the model is busy with another question
+    app = create_app(make_assistant(index_folder, queued), queued=queued)
+    with running(app) as url:
+        with httpx.stream("POST", url + route, json=body, timeout=30) as response:
+            for line in response.iter_lines():
+                if "waiting for the model" in line or line.startswith("event: queue"):
+                    break  # in line behind "a": the client gives up
+        assert queued.status()["waiting"] == 1 or wait_until(lambda: queued.status()["waiting"] == 0)
+        assert wait_until(lambda: queued.status()["waiting"] == 0), "the question stayed in line"
+    busy.close()
+    llm.gate.release()
+    queued.close()
+    assert llm.started == ["a"], "the question of the client that left was generated"
+
+
+class EndlessLLM(GatedLLM):
+    """Writes a word every 20 ms for 40 s: a long answer, which only a cancellation ends early."""
+
+    def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Iterator[str]:
+        self.started.append(prompt.text)
+        try:
+            for _ in range(2000):
+                time.sleep(0.02)
+                yield "word "
+        finally:
+            self.closed.append(prompt.text)
+
+
+def test_a_client_that_goes_away_while_the_model_writes_stops_its_generation(index_folder: Path) -> None:
+    # The assistant reads the model's pieces itself and streams only checked sentences: between two of them the
+    # request's thread was out of reach, and the generation of a client that had left ran on.
+    llm = EndlessLLM()
+    queued = QueuedLLM(llm, poll_seconds=0.01)
+    app = create_app(make_assistant(index_folder, queued), queued=queued)
+    with running(app) as url:
+        body = {"question": "When did the footbridge reopen?", "stream": True}
+        with httpx.stream("POST", url + "/api/ask", json=body, timeout=30) as response:
+            for line in response.iter_lines():
+                if line.startswith("event: drafting"):
+                    break  # the client gives up while the model writes
+        assert wait_until(lambda: queued.status()["running"] == 0, seconds=15), "the generation ran on"
+        assert len(llm.closed) == 1
+    queued.close()
+
+
+def wait_until(condition: Any, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def test_a_full_queue_refuses_and_model_errors_reach_the_reader() -> None:
     llm = GatedLLM()
     queued = QueuedLLM(llm, max_waiting=1, poll_seconds=0.01)

@@ -48,7 +48,7 @@ from rag.serve.bodies import (
 from rag.serve.errors import ApiError, add_error_handlers, in_thread
 from rag.serve.middleware import BodyLimit, RequestGuard, bearer_check, token_login
 from rag.serve.queue import QueuedLLM
-from rag.serve.streaming import ask_events, event_stream, final_answer, first_piece
+from rag.serve.streaming import ask_events, event_stream, final_answer, first_piece, watch_reader
 from rag.settings import Settings
 from rag.store import uploads_place
 
@@ -196,13 +196,14 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
         """Answer from the articles with checked citations; `"stream": true` for server-sent events."""
         filters = body.filters.to_filters() if body.filters else None
         query = Query(body.question, as_of=body.reference_date(), filters=filters)
+        gone = watch_reader()
         pieces = assistant.stream(query, body.turns(), body.k)
         first = await in_thread(first_piece, pieces)  # validation and retrieval errors become plain JSON errors
         if not body.stream:
             answer = await in_thread(final_answer, first, pieces)
             result: dict[str, Any] = answer.to_dict()
             return result
-        return event_stream(ask_events(first, pieces))
+        return event_stream(ask_events(first, pieces), gone)
 
     @api.get("/v1/models", tags=["openai"])
     async def models() -> dict[str, Any]:

@@ -6,22 +6,25 @@ in a thread (`first_piece`) before it answers: a bad question or a missing index
 its status, not an event in a stream that has already said 200. The rest is either read to the end
 (`final_answer`, through `rag.answer.assistant.answer_from`) or sent as server-sent events as it comes (`ask_events`
 here for /api/ask, `rag.serve.openai.completion_chunks` for /v1/chat/completions). An error after the first event
-becomes the last server-sent event. A stream is closed when its client goes away, which takes its question out of
-the model's queue.
+becomes the last server-sent event. When its client goes away, the request's question leaves the model's queue or
+its generation stops (`rag.serve.queue.READER_GONE`), whatever the request's thread is doing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import anyio
 from fastapi.responses import StreamingResponse
 
 from rag.answer.assistant import answer_from
 from rag.records import Answer, Drafting, StreamEvent, TextChunk, Waiting, unexpected_event
 from rag.serve.errors import api_error, error_body
+from rag.serve.queue import READER_GONE
 
 END = object()
 """What `first_piece` returns for a stream that ended before its first event."""
@@ -93,7 +96,46 @@ def close(pieces: Iterator[Any]) -> None:
             closer()
 
 
-def event_stream(events: Iterator[str]) -> StreamingResponse:
-    """The HTTP response sending `events` as they come (no caching, no proxy buffering)."""
-    return StreamingResponse(events, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+def watch_reader() -> threading.Event:
+    """The event that says this request's client went away, made visible to the request's threads (`READER_GONE`):
+    a route calls it before it starts the assistant's stream, and hands it to `event_stream`."""
+    gone = threading.Event()
+    READER_GONE.set(gone)
+    return gone
+
+
+def event_stream(events: Iterator[str], gone: threading.Event | None = None) -> StreamingResponse:
+    """The HTTP response sending `events` as they come (no caching, no proxy buffering). Each event is read in a
+    thread that a disconnection abandons at once (Starlette's own reader waits for the thread, that is for the next
+    checked sentence); once the response ends, sent or cut off, `gone` is set, which stops the request's
+    generation (`watch_reader`)."""
+
+    async def sent() -> AsyncIterator[str]:
+        while True:
+            event = await anyio.to_thread.run_sync(next, events, None, abandon_on_cancel=True)
+            if event is None:
+                return
+            yield event
+
+    return _Watched(sent(), events, gone, media_type="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+class _Watched(StreamingResponse):
+    """A streamed response that, when it ends, sets `gone` and closes `events`: Starlette leaves a body iterator
+    unfinished, never closed, when the client goes away (the question then stayed in line until garbage
+    collection, or, its thread busy reading, until the next event)."""
+
+    def __init__(self, content: AsyncIterator[str], events: Iterator[str], gone: threading.Event | None,
+                 **options: Any) -> None:
+        super().__init__(content, **options)
+        self.events = events
+        self.gone = gone
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.gone is not None:
+                self.gone.set()  # a thread still reading the stream stops at the model's queue
+            close(self.events)  # a stream nobody is reading releases its place now
