@@ -108,6 +108,21 @@ def test_who_runs_is_answered_with_the_head_however_unsure_the_reader_is(tmp_pat
     assert ask(tmp_path, "Who runs Corlan Health?", "Derek Olusanya", 0.1).startswith("Martin Haldane [1]")
 
 
+def test_who_runs_a_place_s_new_thing_is_not_the_head_of_another_story_in_that_place(tmp_path: Path) -> None:
+    # "Who runs the new Skerrow surgery?" was answered with the ferry company's director: the ferry story names
+    # Skerrow, and "director" is a head's title; the surgery's story names its doctor by "run by".
+    articles = {
+        "surgery": ("Skerrow island gets first doctor's surgery",
+                    "Skerrow island opened its first doctor's surgery in thirty years on Monday, run by Dr Ayo "
+                    "Okafor. The surgery cost 1.2 million pounds."),
+        "ferry": ("Ferry service to resume",
+                  "The Port Ellan to Skerrow ferry will resume sailings on 16 February. Company director Alisha "
+                  "Mbeki said the new engines would cut fuel use."),
+    }
+    answer = assistant_over(tmp_path, articles, "Ayo Okafor", 0.9).ask("Who runs the new Skerrow surgery?").text
+    assert "Mbeki" not in answer and "Ayo Okafor" in answer
+
+
 @pytest.mark.parametrize("sentence, successor, name", [
     ("The 51-year-old, who took over the company in 2019 from founder Gerald Pask, said so.", "Miriam Osei",
      "Gerald Pask"),

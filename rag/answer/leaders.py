@@ -147,6 +147,28 @@ def names_thing(text: str, thing: str, any_word: bool = False) -> bool:
     return len(initials) > 1 and re.search(rf"\b{re.escape(initials)}\b", text) is not None
 
 
+def names_kind(text: str, thing: str) -> bool:
+    """Whether `text` says what kind of thing `thing` is, when the question says it after the name in lower case
+    ("the new Skerrow surgery": a surgery): a story that only names the place ("the Port Ellan to Skerrow ferry")
+    is not about it. True when the thing says no such kind.
+
+    >>> names_kind("Skerrow opened its first doctor's surgery.", "the new Skerrow surgery")
+    True
+    >>> names_kind("The Port Ellan to Skerrow ferry will resume.", "the new Skerrow surgery")
+    False
+    >>> names_kind("The KTA apologised.", "the Kestrin Transit Authority"), names_kind("Velbus runs.", "velbus")
+    (True, True)
+    """
+    words = re.findall(r"[\w'’&-]+", thing)
+    if len(words) < 2 or not any(word[:1].isupper() for word in words):
+        return True
+    kind = words[-1]
+    if not kind.isalpha() or not kind.islower() or len(kind) < 4:
+        return True
+    stem = kind[:max(4, len(kind) - 2)]  # "surgeries" and "surgery", "trusts" and "trust"
+    return re.search(rf"\b{re.escape(stem)}", text, re.IGNORECASE) is not None
+
+
 def strongest_head(thing: str, evidence: Evidence, passages: Sequence[Passage]) -> tuple[Head, Sentence] | None:
     """The person a head's title names (`titled_head`) among the evidence sentences of the passages that name
     `thing`, with the sentence: the strongest title (`_TOP_TITLES` first: a union's general secretary quoted in a
@@ -156,7 +178,8 @@ def strongest_head(thing: str, evidence: Evidence, passages: Sequence[Passage]) 
     for rank, sentence in enumerate(evidence.ranked[0] if evidence.ranked else ()):
         passage = passages[sentence.passage_index]
         head = titled_head(passage.text[sentence.start:sentence.end], thing)
-        if head is None or not names_thing(f"{passage.title}\n{passage.text}", thing):
+        about = f"{passage.title}\n{passage.text}"
+        if head is None or not names_thing(about, thing) or not names_kind(about, thing):
             continue
         strength = 0 if head.title in _TOP_TITLES else 1
         if best is None or (strength, rank) < best[:2]:
@@ -338,7 +361,8 @@ def role_reading(question: str, reading: Reading | None, evidence: Evidence, pas
         own = role_holder(passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end], nouns)
         if own is not None and own[0] <= reading.span.start < own[1]:
             return reading
-    naming = {passage.article_id for passage in passages if names_thing(f"{passage.title}\n{passage.text}", thing)}
+    naming = {passage.article_id for passage in passages
+              if names_thing(about := f"{passage.title}\n{passage.text}", thing) and names_kind(about, thing)}
     for sentence in evidence.ranked[0]:
         passage = passages[sentence.passage_index]
         text = passage.text[sentence.start:sentence.end]
