@@ -383,7 +383,9 @@ def _info(arguments: argparse.Namespace, settings: Settings) -> int:
             print(f"vectors:    {vectors['kind']}{probes}, {vectors['bytes_per_passage']} bytes per passage")
         print(f"size:       {info['bytes'] / 1e6:.2f} MB")
         if info.get("sources"):  # what --source can name (the first 20, by their first path part)
-            print(f"sources:    {', '.join(info['sources'])}")
+            more = info.get("sources_total", 0) - len(info["sources"])
+            unsaid = f", and {more} more (rag info --articles lists every article)" if more > 0 else ""
+            print(f"sources:    {', '.join(info['sources'])}{unsaid}")
         if "article_list" in info:
             print("articles (id, date, source, title):")
             for article in info["article_list"]:

@@ -14,6 +14,7 @@ import pytest
 from rag.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
 from rag.records import Passage
 from rag.store.generations import CURRENT_FILE, ArticleRecord, PassageIndex, current_generation, writer_lock
+from tests.conftest import FakeEmbedder
 
 
 def make_index(count: int = 6, dimension: int = 8) -> PassageIndex:
@@ -143,3 +144,16 @@ def test_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Path)
         holder.join(10)
     with writer_lock(tmp_path, timeout=1):
         assert os.path.exists(tmp_path / ".lock")
+
+
+def test_info_says_how_many_sources_it_does_not_list(tmp_path: Path) -> None:
+    from rag.ingest.indexer import UpdateOptions, update_index
+    from rag.store import SOURCES_SHOWN, FileStore
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for number in range(SOURCES_SHOWN + 5):
+        (articles / f"story-{number:02d}.txt").write_text(f"Story {number}\n\nThe harbour story number {number}.")
+    update_index([articles], tmp_path / "index", FakeEmbedder(), UpdateOptions(progress=False))
+    info = FileStore(tmp_path / "index").info()
+    assert len(info["sources"]) == SOURCES_SHOWN and info["sources_total"] == SOURCES_SHOWN + 5

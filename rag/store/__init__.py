@@ -75,6 +75,10 @@ class IndexStore(Protocol):
     def recorded_embedder(self) -> str | None: ...
 
 
+SOURCES_SHOWN = 20
+"""Sources `rag info` lists (by their first path part); how many there are in all is said beside them."""
+
+
 class FileStore:
     """The index folder (`rag.store.generations`): each save is a new generation, switched to atomically."""
 
@@ -114,8 +118,9 @@ class FileStore:
         generation = current_generation(self.folder)
         index = PassageIndex.load(self.folder)
         sizes = {path.name: path.stat().st_size for path in sorted(generation.iterdir())}
+        sources = sorted({record.source.split("/")[0] for record in index.articles.values()})
         return {**index.stats(), "index": str(self.folder), "bytes": sum(sizes.values()), "files": sizes,
-                "sources": sorted({record.source.split("/")[0] for record in index.articles.values()})[:20]}
+                "sources": sources[:SOURCES_SHOWN], "sources_total": len(sources)}
 
 
 def open_store(location: str | Path, *, index_factory: str = AUTO, migrate: bool = False) -> FileStore | PostgresStore:
