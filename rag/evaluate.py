@@ -38,6 +38,7 @@ from typing import Any, Protocol
 
 from rag.errors import InvalidRequestError
 from rag.records import Answer, Hit
+from rag.text import json_kind
 
 RECALL_AT = (1, 5, 20)
 
@@ -153,7 +154,7 @@ def load_questions(path: str | Path, limit: int | None = None, seed: int = 0,
         try:
             row = json.loads(line)
             if not isinstance(row, dict):
-                raise TypeError(f"a JSON {type(row).__name__.replace('NoneType', 'null')}, not an object")
+                raise TypeError(f"{json_kind(row)}, not an object")
             questions.append(Question(str(row.get("qid", number)), row["question"],
                                       tuple(row.get("answers") or ()), bool(row.get("is_impossible", False)),
                                       str(row.get("article_id", ""))))

@@ -703,3 +703,17 @@ def without_qualifier(title: str) -> str:
     'Cathal Brennan'
     """
     return _QUALIFIER.sub("", title)
+
+
+def json_kind(value: object) -> str:
+    """What JSON calls the kind of a decoded value, for messages about a file's records.
+
+    >>> [json_kind(value) for value in ({}, [], "a", 1, 1.5, True, None)]
+    ['an object', 'an array', 'a string', 'a number', 'a number', 'a boolean', 'null']
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    kinds = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number"}
+    return kinds.get(type(value), type(value).__name__)

@@ -17,6 +17,7 @@ from rag.ingest.html import html_fragment_text, is_whole_page, looks_like_html, 
 from rag.ingest.metadata import json_safe, published_date, text_field
 from rag.ingest.source import SourceFile
 from rag.records import Article, content_hash, safe_url
+from rag.text import json_kind
 
 # Keys of a JSON object that hold the list of records, in the order they are tried.
 RECORD_LIST_KEYS = ("articles", "items", "records", "entries", "data")
@@ -110,7 +111,7 @@ def article_from_record(record: dict[str, Any], feed_path: Path, position: int, 
 
 def _record_article(record: Any, file: SourceFile, label: str) -> Article:
     if not isinstance(record, dict):
-        raise SourceError(label, f"is a JSON {type(record).__name__}, not a record object",
+        raise SourceError(label, f"is {json_kind(record)}, not a record object",
                           fix='make each record an object such as {"title": ..., "text": ...}')
     by_key = {str(key).lower(): key for key in record}  # field names are matched case-insensitively
     used: set[Any] = set()
@@ -128,7 +129,7 @@ def _record_article(record: Any, file: SourceFile, label: str) -> Article:
         raise SourceError(label, "has no text field",
                           fix="give each record its text as a 'text' (or 'content' or 'body') string")
     if not isinstance(raw_text, str):
-        raise SourceError(label, f"has text that is a JSON {type(raw_text).__name__}, not a string",
+        raise SourceError(label, f"has text that is {json_kind(raw_text)}, not a string",
                           fix="give the record's text as one string")
     text = normalise_newlines(raw_text).strip()
     page = None
