@@ -257,9 +257,12 @@ def _index(arguments: argparse.Namespace, settings: Settings) -> int:
     print(report.to_json() if arguments.json else report.summary())
     _followed_changes(location, report, settings)
     if report.nothing_read:
+        from rag.ingest.files import SUPPORTED_SUFFIXES
+
+        fix = ("fix the files listed above" if report.failed else
+               f"put article files there (read: {' '.join(sorted(SUPPORTED_SUFFIXES))})")
         print(f"rag index: error: no article could be read from {' '.join(arguments.sources)}, so the index was "
-              f"left as it was: fix the files listed above (to empty the index, "
-              f"{open_store(location).emptying})",
+              f"left as it was: {fix} (to empty the index, {open_store(location).emptying})",
               file=sys.stderr)
         return 1
     if arguments.strict and report.failed:

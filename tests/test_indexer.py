@@ -752,7 +752,8 @@ def test_cli_loads_the_model_only_when_needed_and_sets_the_exit_status(tmp_path:
     empty.mkdir()
     before = state(Path(folder))
     assert cli(str(empty), "--index", folder) == 1
-    assert "no article could be read from" in capsys.readouterr().err
+    said = capsys.readouterr().err  # nothing is listed above: what to put there is said instead
+    assert "no article could be read from" in said and "put article files there (read: .atom" in said
     assert state(Path(folder)) == before and len(cli.loads) == 1
 
     assert cli(str(tmp_path / "nowhere"), "--index", folder) == 1
