@@ -677,6 +677,12 @@ def test_add_files_stores_uploads_inside_the_index_folder_and_indexes_them(tmp_p
     assert [Path(a).name for a in second.updated] == ["same.txt"]
     assert second.removed == [] and second.unchanged == 4 and dict(second.failed).keys() == {"blank.txt"}
     assert len(PassageIndex.load(folder).articles) == 6
+    # The unreadable file is not kept: it failed again in every later upload's report.
+    assert not (uploads / "blank.txt").exists()
+    third = add_files([("more.md", story("more").encode()), ("same.txt", b"")], folder, FakeEmbedder(),
+                      uploading(**CHUNKS))
+    assert dict(third.failed).keys() == {"same.txt"} and not (uploads / "same.txt").exists()
+    assert len(PassageIndex.load(folder).articles) == 7  # the earlier same.txt stays indexed, as any upload does
 
 
 def test_add_files_refuses_a_bad_name_before_writing_anything(tmp_path: Path) -> None:

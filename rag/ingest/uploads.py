@@ -61,8 +61,8 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
     refused (unsupported suffix, nothing left) or a file over `options.max_file_bytes` raises SourceError before
     anything is written. A file with the name of an earlier upload replaces it (the article is then updated).
     Earlier uploads stay indexed. Unreadable content (empty, binary...) is reported in the returned report like any
-    file. With `store` (a PostgreSQL URL), the files are kept under `<folder>/uploads/` and indexed into that
-    database.
+    file, and the file removed (`_drop_unreadable`). With `store` (a PostgreSQL URL), the files are kept under
+    `<folder>/uploads/` and indexed into that database.
     """
     options = options or UpdateOptions.from_settings(Settings(), "upload")
     folder = Path(folder)
@@ -82,7 +82,19 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
         if target.resolve().parent != root:  # the name is already safe; this guards against a planted symlink
             raise SourceError(safe, "would be written outside the uploads folder", fix="rename the file")
         write_atomically(target, content)
-    return update_index([uploads], store or folder, embedder, options, on_progress=on_progress)
+    report = update_index([uploads], store or folder, embedder, options, on_progress=on_progress)
+    _drop_unreadable(uploads, report)
+    return report
+
+
+def _drop_unreadable(uploads: Path, report: IndexReport) -> None:
+    """Remove the uploaded files that could not be read at all (empty, binary, a broken PDF): left in the uploads
+    folder, each failed again in every later upload's report. Nothing indexed is lost: an upload run keeps the
+    articles of files that are gone (a file that replaced a readable one keeps that one's article)."""
+    for source, _ in report.failed:
+        path = uploads / source
+        if source and Path(source).name == source and path.is_file():  # a whole file, not a feed's record
+            path.unlink()
 
 
 def _unique(name: str, taken: dict[str, bytes]) -> str:
