@@ -83,7 +83,6 @@ def _unquote(value: str) -> str:
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _ATX_HEADING = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}=+[ \t]*$")
-_MARKDOWN_LINE_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s*|[-*+]\s+)")
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
@@ -114,15 +113,15 @@ def markdown_title(body: str) -> tuple[str, str]:
 
 
 def clean_markdown_line(line: str) -> str:
-    """A Markdown line as a plain title: no heading, quote or list marker, no link syntax, no emphasis marks.
+    """A Markdown line as a plain title, as it reads rendered (`markdown_text`): no heading, quote or list marker,
+    no link syntax or emphasis marks, and no HTML (a title's `<b>` or `<script>` stayed in it, while the body's went).
 
     >>> clean_markdown_line("## **Bridge** [reopens](https://example.org) `today` ##")
     'Bridge reopens today'
+    >>> clean_markdown_line("# Surgery opens <b>in decades</b><script>alert('x')</script>")
+    'Surgery opens in decades'
     """
-    line = _MARKDOWN_LINE_PREFIX.sub("", line.strip()).rstrip("#").strip()
-    line = _MARKDOWN_LINK.sub(r"\1", line)
-    line = re.sub(r"(\*\*|__|\*|`)", "", line)
-    return " ".join(line.split())
+    return " ".join(markdown_text(line).split())
 
 
 def markdown_text(body: str) -> str:
