@@ -66,8 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rag {arguments.command}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"rag {arguments.command}: interrupted", file=sys.stderr)
+        print(f"rag {arguments.command}: interrupted{_INTERRUPTED.get(arguments.command, '')}", file=sys.stderr)
         return 130
+
+
+_INTERRUPTED = {
+    command: ("; the index is whole and holds what its last save did (a checkpoint saves every --checkpoint "
+              "SECONDS, 300 by default): run the same command again to finish, it embeds only what was not saved")
+    for command in ("index", "watch")}
+"""What an interrupted indexer says beside "interrupted": whether anything was lost, and how to go on."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -777,3 +777,26 @@ def test_cli_chunk_flags_need_rebuild_but_omitting_them_keeps_the_index_settings
     assert "--rebuild" in capsys.readouterr().err
     assert cli(str(source), "--index", folder, "--chunk-tokens", "100", "--rebuild") == 0
     assert PassageIndex.load(folder).settings["chunk_tokens"] == 100
+
+
+def test_an_interrupted_index_run_says_what_is_kept_and_how_to_go_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from rag.cli import main
+    from rag.models import embed
+
+    class Interrupted(FakeEmbedder):
+        def embed(self, texts: Any) -> Any:
+            raise KeyboardInterrupt  # Ctrl-C while embedding
+
+    def load(setting: str, **options: Any) -> FakeEmbedder:
+        interrupted = Interrupted()
+        interrupted.name = embed.embedder_name(setting, options.get("backend"))
+        return interrupted
+
+    monkeypatch.setattr(embed, "load_embedder", load)
+    model = tmp_path / "model"
+    model.mkdir()
+    status = main(["index", str(corpus(tmp_path / "articles")), "--index", str(tmp_path / "index"), "--embedder",
+                   str(model), "--quiet"])
+    said = capsys.readouterr().err
+    assert status == 130 and "rag index: interrupted; the index is whole" in said and "run the same command" in said
