@@ -504,7 +504,7 @@ def _brief(arguments: argparse.Namespace, settings: Settings) -> int:
     about = f" about {found.topic!r}" if found.topic else ""
     print(f"period: {found.period.describe()}; {found.articles} article{'' if found.articles == 1 else 's'}{about}\n")
     for rank, story in enumerate(found.stories, start=1):
-        print(f"{rank}. {story.headline} ({story.published})")
+        print(f"{rank}. {story.headline} ({story.published[:10]})")
         print(_indent(f'"{story.lede.quote}" [{story.lede.passage.location}]'))
         print(f"   {story.reported_by_text}")
         for report in story.reports:

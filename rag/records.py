@@ -120,12 +120,17 @@ class Passage:
 
     @property
     def location(self) -> str:
-        """A short human-readable pointer to where the passage comes from, for citations."""
+        """A short human-readable pointer to where the passage comes from, for citations: its date alone, however
+        precisely its feed gave the time ("2026-03-14", not "2026-03-14T09:00:00+00:00" beside other sources' dates).
+
+        >>> Passage("a", "T", "gazette.rss", "", "x", 0, 1, published="2026-03-14T09:00:00+00:00").location
+        'gazette.rss, 2026-03-14'
+        """
         where = self.source
         if self.page is not None:
             where += f", page {self.page}"
         if self.published:
-            where += f", {self.published}"
+            where += f", {self.published[:10]}"
         if self.url:
             where += f" <{self.url}>"
         return where

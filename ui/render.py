@@ -81,7 +81,7 @@ def render_citation(citation: Citation, anchor: str = "rag-source-") -> str:
     if url:
         details.append(f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer nofollow">{escape(url)}</a>')
     if passage.published:
-        details.append(f"published {escape(passage.published)}")
+        details.append(f"published {escape(passage.published[:10])}")
     if passage.page is not None:
         details.append(f"page {escape(passage.page)}")
     detail_line = f'<div style="{MUTED}">{" · ".join(details)}</div>' if details else ""
@@ -117,7 +117,7 @@ def render_same_story(citation: Citation) -> str:
 def _render_report(passage: Passage) -> str:
     details = [escape(passage.title.strip() or "(untitled)")]
     if passage.published:
-        details.append(f"published {escape(passage.published)}")
+        details.append(f"published {escape(passage.published[:10])}")
     url = safe_url(passage.url)
     link = (f' · <a href="{escape(url)}" target="_blank" rel="noopener noreferrer nofollow">{escape(url)}</a>'
             if url else "")
