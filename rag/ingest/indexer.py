@@ -177,7 +177,7 @@ class IndexReport:
         ]
         lines += [f"  duplicate: {dup} (same text as {kept}; stored once)" for dup, kept in self.duplicates]
         lines += [f"  failed: {reason}" for _, reason in self.failed]
-        lines += [f"  kept: {article_id} (its file could not be read this time; the indexed copy stays)"
+        lines += [f"  kept: {article_id} (it could not be read this time, see failed above; the indexed copy stays)"
                   for article_id in self.kept]
         lines += [f"  note: {note}" for _, note in self.notes]
         if self.window:
