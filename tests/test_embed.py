@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -115,6 +116,31 @@ class TestWithTheBundledModel:
         # Dynamic quantisation scales activations per batch, so batch-mates move a vector a little; never far.
         assert np.sum(together * alone, axis=1).min() > 0.98
         assert embedder.embed([]).shape == (0, 384)
+
+    def test_a_question_is_embedded_between_the_batches_of_an_upload(self) -> None:
+        # The server indexes uploads with the embedder that embeds its questions: a 10 MB upload held the session
+        # for its whole call, and every search waited minutes for it.
+        import threading
+
+        embedder = load_embedder(backend="onnx-int8", threads=1, batch_size=2)
+        assert isinstance(embedder, OnnxEmbedder)
+        real, runs = embedder.session, []
+
+        class Recorded:
+            def run(self, outputs: Any, feed: dict[str, np.ndarray]) -> Any:
+                runs.append(len(feed["input_ids"]))
+                time.sleep(0.05)  # a batch of an upload takes a while
+                return real.run(outputs, feed)
+
+        embedder.session = Recorded()  # type: ignore[assignment]
+        upload = threading.Thread(target=embedder.embed, args=([f"Passage {n} of the upload." for n in range(40)],))
+        upload.start()
+        while len(runs) < 2:
+            time.sleep(0.005)
+        question = embedder.embed(["When did the footbridge reopen?"])
+        bulk_runs_left = 20 - runs[:runs.index(1)].count(2)
+        upload.join()
+        assert question.shape == (1, 384) and bulk_runs_left >= 15, runs  # not after all 20 batches of 2
 
     def test_token_counts_match_torch(self) -> None:
         torch_embedder = load_embedder(backend="torch", threads=1)

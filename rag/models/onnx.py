@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ class OnnxEmbedder:
         self._tokenizer.enable_truncation(self.max_length)
         self._counter = plain_tokenizer(self._tokenizer)
         self._pad_id = config["pad_id"]
-        self._lock = threading.Lock()  # one run at a time: the session's threads are the budget
+        self._turns = TurnTaking()  # one run at a time (the session's threads are the budget), a query's first
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -88,23 +88,62 @@ class OnnxEmbedder:
         encodings = self._tokenizer.encode_batch(list(texts))
         lengths = np.array([len(encoding.ids) for encoding in encodings])
         order = np.argsort(-lengths, kind="stable")
-        with self._lock:
-            for batch in _micro_batches(lengths[order], self.batch_size, BATCH_TOKENS):
-                rows = order[batch]
-                width = int(lengths[rows].max())
-                ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
-                mask = np.zeros((len(rows), width), dtype=np.int64)
-                for position, row in enumerate(rows):
-                    ids[position, :lengths[row]] = encodings[row].ids
-                    mask[position, :lengths[row]] = 1
-                feed = {"input_ids": ids, "attention_mask": mask}
-                if "token_type_ids" in self._inputs:
-                    feed["token_type_ids"] = np.zeros_like(ids)
+        urgent = len(texts) <= URGENT_TEXTS
+        for batch in _micro_batches(lengths[order], self.batch_size, BATCH_TOKENS):
+            rows = order[batch]
+            width = int(lengths[rows].max())
+            ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for position, row in enumerate(rows):
+                ids[position, :lengths[row]] = encodings[row].ids
+                mask[position, :lengths[row]] = 1
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            with self._turns.turn(urgent):
                 vectors[rows] = self.session.run(None, feed)[0]
         return vectors
 
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=False).ids)
+
+
+URGENT_TEXTS = 8
+"""A call embedding at most this many texts (a question, its readings) goes before the micro-batches of a larger one
+waiting for the session (an upload being indexed by the server that answers it)."""
+
+
+class TurnTaking:
+    """The session's runs one at a time, an urgent caller's before a waiting bulk one's. A server indexes an upload
+    with the embedder that embeds its questions: holding the session for a whole call, an upload of 10 MB kept
+    every search waiting for minutes; now a question waits for one micro-batch at most.
+
+    >>> turns = TurnTaking()
+    >>> with turns.turn(urgent=False):
+    ...     pass
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._busy = False
+        self._urgent_waiting = 0
+
+    @contextlib.contextmanager
+    def turn(self, urgent: bool) -> Iterator[None]:
+        with self._changed:
+            self._urgent_waiting += urgent
+            try:
+                while self._busy or (not urgent and self._urgent_waiting):
+                    self._changed.wait()
+            finally:
+                self._urgent_waiting -= urgent
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
 
 
 def _micro_batches(sorted_lengths: np.ndarray, batch_size: int, batch_tokens: int) -> list[slice]:
