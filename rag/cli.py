@@ -1,4 +1,4 @@
-"""The `rag` command: index, watch, info, search, ask, serve, eval, brief.
+"""The `rag` command: index, watch, info, search, ask, chat, serve, eval, brief.
 
 Setting flags (`--llm`, `-k`, `--context-size`, ...) are generated from `rag.settings.Settings`, so every setting
 has one flag, one `RAG_*` environment variable and one default. Library errors (`RagError`) become one line on
@@ -41,6 +41,7 @@ _COMMAND_SETTINGS = {
     "info": ("index", "store"),
     "search": _RETRIEVAL,
     "ask": _ANSWERING,
+    "chat": _ANSWERING,
     "serve": (*_ANSWERING, "llm_workers", "host", "port", "token", "max_file_mb", "chat", "fetch_timeout"),
     "eval": _ANSWERING,
     "follow": _ANSWERING,
@@ -127,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.set_defaults(handler=_ask)
 
+    chat = commands.add_parser("chat", help="ask question after question in the terminal (one per line), each "
+                               "follow-up answered in the conversation so far")
+    chat.set_defaults(handler=_chat)
+
     serve = commands.add_parser("serve", help="serve the chat and the HTTP API (loopback only unless --host, "
                                 "which then needs --token)")
     serve.add_argument("--watch", action="append", default=[], metavar="SOURCE",
@@ -174,9 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     briefing.set_defaults(handler=_brief)
 
     for name, subparser in (("index", index), ("watch", watch), ("info", info), ("search", search), ("ask", ask),
-                            ("serve", serve), ("eval", evaluate), ("brief", briefing), ("follow", follow)):
+                            ("chat", chat), ("serve", serve), ("eval", evaluate), ("brief", briefing),
+                            ("follow", follow)):
         _add_setting_flags(subparser, _COMMAND_SETTINGS[name])
-        if name in ("search", "ask", "eval"):
+        if name in ("search", "ask", "chat", "eval"):
             _add_filter_flags(subparser)
         if name != "serve":
             subparser.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -434,6 +440,13 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
     if arguments.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
+    _print_answer(answer)
+    return 0
+
+
+def _print_answer(answer: Any) -> None:
+    """An answer as `rag ask` and `rag chat` print it: its text, the period it was asked about, each citation with
+    every sentence it quotes."""
     print(answer.text)
     if answer.period:
         print(f"\nperiod: {answer.period.describe()}")
@@ -445,7 +458,47 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
         # Every quoted sentence, as the chat highlights them: a two-part answer's parts may cite one passage.
         for quote in citation.quotes or [passage.text]:
             print(_indent(quote))
-    return 0
+
+
+CHAT_END = frozenset({"exit", "quit", ":q"})
+"""What ends `rag chat` (as the end of its input does)."""
+
+
+def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
+    """Question after question from the terminal (or a pipe), each answered in the conversation so far: a follow-up
+    ("How much did it cost?") is about what the earlier turns were about, as in the web chat."""
+    from rag.errors import InvalidRequestError
+
+    assistant = _assistant(settings)
+    filters = _filters(arguments, assistant.retriever.index.articles)
+    history: list[tuple[str, str]] = []
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about the indexed articles; a follow-up may say 'it' or 'she'. 'exit' or Ctrl-D ends.",
+              file=sys.stderr)
+    while True:
+        try:
+            line = input("> " if interactive else "")
+        except EOFError:
+            return 0
+        question = line.strip()
+        if question.lower() in CHAT_END:
+            return 0
+        if not question:
+            continue
+        if not interactive and not arguments.json:
+            print(f"> {question}")  # a transcript of piped questions reads as a conversation
+        try:
+            answer = assistant.ask(Query(question, filters=filters), history)
+        except InvalidRequestError as error:  # a bad question ends no conversation
+            print(f"rag chat: error: {error}", file=sys.stderr)
+            continue
+        history.append((question, answer.text))
+        if arguments.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            _print_answer(answer)
+            print(flush=True)
 
 
 

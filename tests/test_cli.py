@@ -23,10 +23,10 @@ def rag_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "rag.cli"]
 
 
-def run(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(*arguments: str, check: bool = True, given: str | None = None) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_EMBED_THREADS": "1"}
     result = subprocess.run([*rag_command(), *arguments], capture_output=True, text=True, timeout=600,
-                            env=environment)
+                            env=environment, input=given)
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -95,6 +95,18 @@ def test_text_output_quotes_the_sentence_of_each_part_that_cites_a_passage(sampl
         assert " ".join(quote.split()) in " ".join(output.split()), (quote, output)
 
 
+def test_chat_answers_a_follow_up_in_the_conversation_so_far(sample_index: Path) -> None:
+    # `rag ask` takes one question: a follow-up ("it") could not be asked from the shell.
+    questions = "When did the Maplewood footbridge reopen?\n\n   \nHow much did it cost?\nexit\nnever asked?\n"
+    result = run("chat", "--index", str(sample_index), "--json", given=questions)
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [answer["question"] for answer in answers] == ["When did the Maplewood footbridge reopen?",
+                                                          "How much did it cost?"]
+    assert "footbridge" in answers[1]["search_query"].lower()  # "it" is what the first turn was about
+    text = run("chat", "--index", str(sample_index), given="   \nWhen did the Maplewood footbridge reopen?\n").stdout
+    assert text.startswith("> When did the Maplewood footbridge reopen?\n") and "[1] Maplewood footbridge" in text
+
+
 @pytest.mark.parametrize("arguments, message", [
     (["info", "--index", "{tmp}/none"], "no index in"),
     (["index", "{tmp}/missing-folder", "--index", "{tmp}/index"], "does not exist"),
@@ -131,7 +143,7 @@ def test_serve_answers_through_the_http_api(sample_index: Path, tmp_path: Path) 
         assert any("41,500" in citation["text"] for citation in result["citations"])
 
 
-@pytest.mark.parametrize("command", ["index", "info", "search", "ask", "eval", "serve", "brief", "follow"])
+@pytest.mark.parametrize("command", ["index", "info", "search", "ask", "chat", "eval", "serve", "brief", "follow"])
 def test_every_command_prints_its_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     from rag.cli import main
 
