@@ -195,8 +195,12 @@ def test_unreadable_json_unknown_routes_and_wrong_methods_are_json_errors(client
     response = client.post("/api/ask", content=b'{"question": ', headers={"content-type": "application/json"})
     assert response.status_code == 400 and "not valid JSON" in response.json()["error"]["message"]
     assert client.get("/api/nothing-here").status_code == 404
-    assert client.get("/api/nothing-here").json()["error"]["message"] == "Not Found"
-    assert client.get("/api/ask").status_code == 405
+    assert client.get("/api/nothing-here").json()["error"]["message"] == (
+        "no route /api/nothing-here: the routes are listed at /docs")
+    wrong = client.get("/api/ask")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+    assert wrong.json()["error"]["message"] == "GET is not allowed on /api/ask: use POST"
+    assert client.post("/v1/nothing", json={}).status_code == 404
 
 
 def test_huge_bodies_are_refused_with_413(client: TestClient) -> None:
@@ -748,6 +752,10 @@ def test_rag_serve_end_to_end(rag_serve: str) -> None:
 
     page = httpx.get(rag_serve + "/", timeout=30)
     assert page.status_code == 200 and "gradio" in page.text.lower()
+    # With the chat mounted at "/", a wrong API path still gets the API's error JSON, not Gradio's.
+    missing, wrong = httpx.get(rag_serve + "/api/nothing", timeout=30), httpx.get(rag_serve + "/api/ask", timeout=30)
+    assert missing.status_code == 404 and "no route /api/nothing" in missing.json()["error"]["message"]
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
     docs = httpx.get(rag_serve + "/docs", timeout=30)
     assert docs.status_code == 200 and "/static-offline-docs/swagger-ui-bundle.js" in docs.text  # no CDN
     assert httpx.get(rag_serve + "/static-offline-docs/swagger-ui-bundle.js", timeout=30).status_code == 200

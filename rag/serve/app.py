@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from fastapi import Query as Parameter
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Match, Mount
 
 from rag.answer.retrieve import TimedHits
 from rag.ingest.progress import ProgressCallback
@@ -45,7 +46,7 @@ from rag.serve.bodies import (
     ChatCompletionBody,
     SearchBody,
 )
-from rag.serve.errors import ApiError, add_error_handlers, in_thread
+from rag.serve.errors import ApiError, add_error_handlers, error_body, in_thread
 from rag.serve.middleware import BodyLimit, RequestGuard, bearer_check, token_login
 from rag.serve.queue import QueuedLLM
 from rag.serve.streaming import ask_events, event_stream, final_answer, first_piece, watch_reader
@@ -148,6 +149,28 @@ def model_info(assistant: Any, queued: QueuedLLM | None = None) -> dict[str, Any
     if queued is not None:
         info["queue"] = queued.status()
     return info
+
+
+def add_missing_routes(app: FastAPI) -> None:
+    """Answer a path under /api/ or /v1/ that names no route, or a route by another method, with error JSON (404, or
+    405 naming the methods it takes): with the chat mounted at "/", they reached Gradio's `{"detail": "Not Found"}`."""
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    async def no_such_route(request: Request) -> JSONResponse:
+        path = request.url.path
+        routes = [route for route in app.routes  # the API's own: not a mount (the chat's, at "/", takes anything)
+                  if getattr(route, "endpoint", None) is not no_such_route and not isinstance(route, Mount)]
+        allowed = [method for method in methods
+                   if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)]
+        if allowed:
+            return JSONResponse(error_body(f"{request.method} is not allowed on {path}: use {', '.join(allowed)}",
+                                           "invalid_request_error"), status_code=405,
+                                headers={"Allow": ", ".join(allowed)})
+        return JSONResponse(error_body(f"no route {path}: the routes are listed at /docs", "invalid_request_error"),
+                            status_code=404)
+
+    for prefix in ("/api", "/v1"):
+        app.add_api_route(prefix + "/{rest:path}", no_such_route, methods=methods, include_in_schema=False)
 
 
 def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM | None = None,
@@ -284,6 +307,7 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
         return Response(follows_feed(follows, str(request.url)), media_type="application/atom+xml")
 
     app.include_router(api)
+    add_missing_routes(app)
 
     def limit_for(path: str) -> int | None:
         if path == "/api/index":
