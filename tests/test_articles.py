@@ -406,7 +406,7 @@ def test_feed_ids_are_stable_and_content_based(tmp_path: Path) -> None:
 # --- encodings, binary, empty and huge files ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-8-sig", "utf-16", "utf-8"])
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-8-sig", "utf-16", "utf-8", "utf-16-le", "utf-16-be"])
 def test_encodings(tmp_path: Path, encoding: str) -> None:
     text = "Café à Zürich\r\nLa crème brûlée coûte cinq francs, dit Søren."
     if encoding != "latin-1":

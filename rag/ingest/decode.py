@@ -73,13 +73,37 @@ def decode_text_guessing(data: bytes, declared_encoding: str = "") -> tuple[str,
             text = text.lstrip("\ufeff")
             break
     if text is None:
-        if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+        utf16 = _utf16_without_mark(data)
+        if utf16:
+            text, guessed = data.decode(utf16, errors="strict"), utf16
+        elif b"\x00" in data[:BINARY_SNIFF_BYTES]:
             raise NotTextError("it holds NUL bytes")
-        text, guessed = _decode_without_mark(data, declared_encoding)
+        else:
+            text, guessed = _decode_without_mark(data, declared_encoding)
     sample = text[:BINARY_SNIFF_BYTES]
     if sample and len(_CONTROL_CHARACTERS.findall(sample)) > len(sample) // 20:
         raise NotTextError("more than 5% of its characters are control characters")
     return normalise_newlines(text), guessed
+
+
+def _utf16_without_mark(data: bytes) -> str:
+    """"utf-16-le" or "utf-16-be" for UTF-16 text written without a byte order mark (mostly ASCII: every other byte
+    NUL, and it decodes), which was refused as binary for its NUL bytes; "" for anything else.
+
+    >>> _utf16_without_mark("Café opens".encode("utf-16-le")), _utf16_without_mark(b"PK\\x03\\x04\\x00\\x00")
+    ('utf-16-le', '')
+    """
+    sample = data[:BINARY_SNIFF_BYTES]
+    if len(sample) < 4 or len(data) % 2:
+        return ""
+    for encoding, zeros in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
+        if zeros.count(0) >= 0.9 * len(zeros):
+            try:
+                data.decode(encoding)
+            except UnicodeDecodeError:
+                return ""
+            return encoding
+    return ""
 
 
 def _decode_without_mark(data: bytes, declared_encoding: str) -> tuple[str, str]:
