@@ -165,6 +165,16 @@ The Lenn bridge closes from 9 March 2026,
         assert hidden not in article.text, (hidden, article.text)
 
 
+def test_markdown_toml_front_matter_of_hugo(tmp_path: Path) -> None:
+    # It was indexed as body text, and its first line, 'title = "Harbour dredging finished"', was the title.
+    article = only(write(tmp_path, "dredging.md", '+++\ntitle = "Harbour dredging finished"\ndate = '
+                                                  '2025-12-11T10:00:00Z\nauthor = "A. Lee"\n[params]\n'
+                                                  'tags = ["harbour"]\n+++\n\nThe dredging finished on Tuesday.'))
+    assert (article.title, article.published[:10], article.author) == ("Harbour dredging finished", "2025-12-11",
+                                                                       "A. Lee")
+    assert article.text == "The dredging finished on Tuesday."
+
+
 def test_markdown_horizontal_rule_is_not_front_matter(tmp_path: Path) -> None:
     article = only(write(tmp_path, "f.md", "---\nA plain paragraph, then a rule.\n---\nMore text."))
     assert article.title == "A plain paragraph, then a rule."

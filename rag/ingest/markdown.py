@@ -21,21 +21,27 @@ from rag.ingest.source import SourceFile
 from rag.records import Article, safe_url
 
 _FRONT_MATTER_KEY = re.compile(r"^([A-Za-z0-9_][\w\- ]*?)\s*:(?:\s+(.*))?$")
+_TOML_KEY = re.compile(r"^([A-Za-z0-9_][\w\-]*)\s*=\s*(.*)$")
 _FRONT_MATTER_ITEM = re.compile(r"^\s*-\s+(.*)$")
 
 
 def parse_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """Split front matter between `---` lines (simple `key: value` lines, `[a, b]` and `- item` lists) from the
-    body. Keys are lower-cased. Text that does not start with well-formed front matter is all body.
+    """Split front matter between `---` lines (simple `key: value` lines, `[a, b]` and `- item` lists), or Hugo's
+    TOML between `+++` lines (`key = "value"`), from the body. Keys are lower-cased. Text that does not start with
+    well-formed front matter is all body.
 
     >>> parse_front_matter("---\\nTitle: Floods\\ntags: [river, rain]\\nauthors:\\n  - 'A. Lee'\\n---\\nRivers rose.")
     ({'title': 'Floods', 'tags': ['river', 'rain'], 'authors': ['A. Lee']}, 'Rivers rose.')
+    >>> parse_front_matter('+++\\ntitle = "Floods"\\ndate = 2025-12-11\\n[params]\\ntags = ["river"]\\n+++\\nIt rose.')
+    ({'title': 'Floods', 'date': '2025-12-11', 'tags': ['river']}, 'It rose.')
     >>> parse_front_matter("---\\nJust a rule, then text.\\n---\\nMore.")[0]
     {}
     """
     lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
+    if not lines or lines[0].strip() not in ("---", "+++"):
         return {}, text
+    if lines[0].strip() == "+++":
+        return _toml_front_matter(lines, text)
     meta: dict[str, Any] = {}
     last_key = ""
     for number, line in enumerate(lines[1:], start=1):
@@ -59,6 +65,23 @@ def parse_front_matter(text: str) -> tuple[dict[str, Any], str]:
             meta[last_key] = f"{previous} {stripped}".strip()
         else:
             return {}, text  # not front matter after all (for example a horizontal rule at the top)
+    return {}, text  # never closed
+
+
+def _toml_front_matter(lines: list[str], text: str) -> tuple[dict[str, Any], str]:
+    """`parse_front_matter` for Hugo's TOML front matter (`+++`): `key = value` lines, tables' headers skipped (their
+    keys are read as the others are). It was indexed as body text, its title line the article's title."""
+    meta: dict[str, Any] = {}
+    for number, line in enumerate(lines[1:], start=1):
+        stripped = line.strip()
+        if stripped == "+++":
+            return meta, "\n".join(lines[number + 1:])
+        if not stripped or stripped.startswith(("#", "[")):
+            continue
+        key_match = _TOML_KEY.match(stripped)
+        if key_match is None:
+            return {}, text
+        meta.setdefault(key_match.group(1).lower(), _front_matter_value(key_match.group(2)))
     return {}, text  # never closed
 
 
