@@ -308,8 +308,21 @@ def _update_index(sources: Sequence[str], settings: Settings, options: UpdateOpt
     from rag.store import index_location
 
     with WebClient.from_settings(settings) as web:
-        return update_index(sources, index_location(settings.index, settings.store), _lazy_embedder(settings),
-                            options, web=web)
+        return update_index([local_path(source) for source in sources],
+                            index_location(settings.index, settings.store), _lazy_embedder(settings), options, web=web)
+
+
+def local_path(source: str) -> str:
+    """A source as the indexer takes it: a `file://` address as the path it names (it was "does not exist").
+
+    >>> local_path("file:///home/me/My%20articles"), local_path("https://x.example/feed.xml"), local_path("news")
+    ('/home/me/My articles', 'https://x.example/feed.xml', 'news')
+    """
+    from urllib.parse import unquote, urlparse
+
+    if source[:7].lower() != "file://":
+        return source
+    return unquote(urlparse(source).path)
 
 
 def _lazy_embedder(settings: Settings) -> LazyEmbedder:
@@ -356,8 +369,8 @@ def _watch(arguments: argparse.Namespace, settings: Settings) -> int:
             _followed_changes(location, report, settings, notifier)
             return report
 
-        watcher = Watcher(arguments.sources, run, every, log=lambda line: print(line, flush=True),
-                          json_log=arguments.json)
+        watcher = Watcher([local_path(source) for source in arguments.sources], run, every,
+                          log=lambda line: print(line, flush=True), json_log=arguments.json)
         print(f"rag watch: indexing {len(arguments.sources)} source(s) into {open_store(location).name} every "
               f"{describe_interval(every)}; Ctrl-C stops", file=sys.stderr, flush=True)
         try:
@@ -598,8 +611,8 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         from rag.serve.start import Watching
         from rag.store.generations import live_generation_name
 
-        watch = Watching(tuple(arguments.watch), parse_interval(arguments.every), arguments.prune_feeds,
-                         arguments.notify)
+        watch = Watching(tuple(local_path(source) for source in arguments.watch), parse_interval(arguments.every),
+                         arguments.prune_feeds, arguments.notify)
         if live_generation_name(settings.index) is None:  # a first start: build the index the server will serve
             print(f"No index in {settings.index} yet: indexing the watched sources first", file=sys.stderr, flush=True)
             options = UpdateOptions.from_settings(settings, "index", prune_feeds=arguments.prune_feeds)
