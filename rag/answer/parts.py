@@ -171,6 +171,8 @@ def question_parts(question: str) -> list[str]:
     ['When was Chopin born?', 'Where was Chopin born?']
     >>> question_parts("Who cut the ribbon at the footbridge?")
     ['Who cut the ribbon at the footbridge?']
+    >>> question_parts("Who cut the ribbon? When did it reopen? Who cut the ribbon?")  # asked twice, answered once
+    ['Who cut the ribbon?', 'When did it reopen?']
     """
     text = question.strip().rstrip(" ?")
     shared = _SHARED_OPENERS.match(text)
@@ -187,7 +189,25 @@ def question_parts(question: str) -> list[str]:
             kept.append(whole or part)
         else:  # no new question starts here: the piece goes on with the one before
             kept[-1] += separator + piece
+    kept = _each_once(kept)
     if len(kept) < 2:
         return [question]
     first = _question(kept[0])
     return [first, *(rewrite_follow_up(_question(piece), [(first, "")]).text for piece in kept[1:])]
+
+
+def _each_once(parts: list[str]) -> list[str]:
+    """The parts, one asked twice (case and spacing aside) kept where it was first asked.
+
+    >>> _each_once(["Who won", " When", " who  won"])
+    ['Who won', ' When']
+    """
+    seen: set[str] = set()
+    once = []
+    for part in parts:
+        key = " ".join(part.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            once.append(part)
+    return once
+
