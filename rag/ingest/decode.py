@@ -75,7 +75,7 @@ def decode_text_guessing(data: bytes, declared_encoding: str = "") -> tuple[str,
     if text is None:
         utf16 = _utf16_without_mark(data)
         if utf16:
-            text, guessed = data.decode(utf16, errors="strict"), utf16
+            text, guessed = utf16
         elif b"\x00" in data[:BINARY_SNIFF_BYTES]:
             raise NotTextError("it holds NUL bytes")
         else:
@@ -86,24 +86,23 @@ def decode_text_guessing(data: bytes, declared_encoding: str = "") -> tuple[str,
     return normalise_newlines(text), guessed
 
 
-def _utf16_without_mark(data: bytes) -> str:
-    """"utf-16-le" or "utf-16-be" for UTF-16 text written without a byte order mark (mostly ASCII: every other byte
-    NUL, and it decodes), which was refused as binary for its NUL bytes; "" for anything else.
+def _utf16_without_mark(data: bytes) -> tuple[str, str] | None:
+    """The text and "utf-16-le" or "utf-16-be" for UTF-16 written without a byte order mark (mostly ASCII: every
+    other byte NUL, and it decodes), which was refused as binary for its NUL bytes; None for anything else.
 
     >>> _utf16_without_mark("Café opens".encode("utf-16-le")), _utf16_without_mark(b"PK\\x03\\x04\\x00\\x00")
-    ('utf-16-le', '')
+    (('Café opens', 'utf-16-le'), None)
     """
     sample = data[:BINARY_SNIFF_BYTES]
     if len(sample) < 4 or len(data) % 2:
-        return ""
+        return None
     for encoding, zeros in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
         if zeros.count(0) >= 0.9 * len(zeros):
             try:
-                data.decode(encoding)
+                return data.decode(encoding), encoding
             except UnicodeDecodeError:
-                return ""
-            return encoding
-    return ""
+                return None
+    return None
 
 
 def _decode_without_mark(data: bytes, declared_encoding: str) -> tuple[str, str]:
