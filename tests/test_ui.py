@@ -470,6 +470,15 @@ def test_the_app_adds_no_gradio_api_endpoints() -> None:
     assert app.fns and {fn.api_visibility for fn in app.fns.values()} == {"private"}
 
 
+def test_the_question_box_holds_no_more_than_a_question_may_have() -> None:
+    # It took 3,000 characters and only then said the limit was 2,000.
+    from ui.app import build_app
+
+    app = build_app(FakeAssistant(), add_articles=lambda pairs, on_progress=None: {})
+    [box] = [block for block in app.blocks.values() if getattr(block, "elem_id", None) == "rag-question"]
+    assert getattr(box, "max_length", None) == 2000
+
+
 def test_every_quoted_sentence_is_marked_and_escaped() -> None:
     text = "Boats came. The <ferry> opened in May. Crowds cheered. It cost 4 million."
     passage = make_passage(text=text)

@@ -341,9 +341,10 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
     def clear() -> tuple[str, list[dict[str, str]], str, list[Turn]]:
         return "", [], "", []
 
-    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any]:  # noqa: B008
+    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, Any]:  # noqa: B008
         summary = upload_articles(add_articles, files, progress)
-        return summary, stats_html(assistant), source_filter_update(assistant)
+        # The files sent are no longer chosen: clicking again re-sent them without a word.
+        return summary, stats_html(assistant), source_filter_update(assistant), None
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         gr.Markdown(f"## {TITLE}")
@@ -367,6 +368,9 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
                         placeholder="Your question",
                         lines=1,
                         max_lines=6,
+                        # The limit typed against, not found out after sending 3,000 characters.
+                        max_length=getattr(getattr(assistant, "settings", None), "max_question_chars",
+                                           Settings().max_question_chars),
                         autofocus=True,
                         scale=5,
                         elem_id="rag-question",
@@ -437,7 +441,7 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
         )
         chatbot.select(select_turn, [turns_state], [sources], api_visibility="private", queue=False)
         if add_articles is not None:
-            add_button.click(upload, [files], [report, stats, source_filter], api_visibility="private",
+            add_button.click(upload, [files], [report, stats, source_filter, files], api_visibility="private",
                              concurrency_id="index", concurrency_limit=1)
         app.load(lambda: (stats_html(assistant), describe(), source_filter_update(assistant)), None,
                  [stats, model, source_filter], api_visibility="private")
