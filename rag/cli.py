@@ -210,14 +210,17 @@ def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
                         help="only articles published on or before this date (YYYY, YYYY-MM or YYYY-MM-DD)")
 
 
-def _filters(arguments: argparse.Namespace, articles: Mapping[str, Any] | None = None) -> Any:
-    """The search filters the flags ask for, or None (`rag.records.Filters.parse`: the chat's and the API's too).
-    With the index's `articles` (their records), a `--source` naming a file or folder on disk stands for the sources
-    of the articles read from there (`_sources_on_disk`)."""
+def _filters(arguments: argparse.Namespace) -> Any:
+    """The search filters the flags ask for, or None (`rag.records.Filters.parse`: the chat's and the API's too)."""
     from rag.records import Filters
 
-    filters = Filters.parse(arguments.source, arguments.since, arguments.until)
-    if filters is None or not filters.sources or articles is None:
+    return Filters.parse(arguments.source, arguments.since, arguments.until)
+
+
+def _in_index(filters: Any, articles: Mapping[str, Any]) -> Any:
+    """`filters` with each `--source` naming a file or folder on disk replaced by the sources of the index's
+    `articles` read from there (`_sources_on_disk`)."""
+    if filters is None or not filters.sources:
         return filters
     sources = tuple(dict.fromkeys(found for chosen in filters.sources
                                   for found in _sources_on_disk(chosen, articles.values())))
@@ -423,8 +426,9 @@ def _info(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _search(arguments: argparse.Namespace, settings: Settings) -> int:
+    filters = _filters(arguments)  # a bad date is refused before the models load
     assistant = _assistant(settings)
-    filters = _filters(arguments, assistant.retriever.index.articles)
+    filters = _in_index(filters, assistant.retriever.index.articles)
     found = assistant.retrieve(arguments.question, settings.k, filters)
     hits = found.hits
     if arguments.json:
@@ -447,9 +451,9 @@ def _search(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
+    filters = _filters(arguments)
     assistant = _assistant(settings)
-    answer = assistant.ask(Query(arguments.question,
-                                 filters=_filters(arguments, assistant.retriever.index.articles)))
+    answer = assistant.ask(Query(arguments.question, filters=_in_index(filters, assistant.retriever.index.articles)))
     if arguments.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -482,8 +486,9 @@ def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
     ("How much did it cost?") is about what the earlier turns were about, as in the web chat."""
     from rag.errors import InvalidRequestError
 
+    filters = _filters(arguments)
     assistant = _assistant(settings)
-    filters = _filters(arguments, assistant.retriever.index.articles)
+    filters = _in_index(filters, assistant.retriever.index.articles)
     history: list[tuple[str, str]] = []
     interactive = sys.stdin.isatty()
     if interactive:
@@ -631,8 +636,9 @@ def _eval(arguments: argparse.Namespace, settings: Settings) -> int:
 
         articles = held_out_articles()
     questions = load_questions(arguments.questions, arguments.limit, arguments.seed, articles)
+    filters = _filters(arguments)
     assistant = _assistant(settings)
-    filters = _filters(arguments, assistant.retriever.index.articles)
+    filters = _in_index(filters, assistant.retriever.index.articles)
     # The index's own articles, before any filter: a question about an article left out of the index is a "not in
     # my articles" question (refusing is right); one that a filter hides is still scored as indexed.
     indexed = set(assistant.retriever.index.articles)

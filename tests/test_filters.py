@@ -62,7 +62,7 @@ def test_a_source_matches_whatever_its_case() -> None:
 
 def test_a_source_on_disk_stands_for_the_articles_read_from_there(tmp_path: Path) -> None:
     # `rag index corpus` names corpus/ferry.html "ferry.html": `--source corpus` found nothing.
-    from rag.cli import _filters, build_parser
+    from rag.cli import _filters, _in_index, build_parser
     from rag.store.generations import ArticleRecord
 
     corpus = tmp_path / "corpus"
@@ -72,7 +72,8 @@ def test_a_source_on_disk_stands_for_the_articles_read_from_there(tmp_path: Path
         (tmp_path / "other" / "mill.txt", "mill.txt")]}
     parser = build_parser()
     chosen = [str(corpus), str(corpus / "sub"), "Maplewood Gazette", str(tmp_path / "missing")]
-    found = [_filters(parser.parse_args(["search", "q", "--source", value]), records).sources for value in chosen]
+    found = [_in_index(_filters(parser.parse_args(["search", "q", "--source", value])), records).sources
+             for value in chosen]
     assert found == [("ferry.html", "sub/dock.md"), ("sub/dock.md",), ("Maplewood Gazette",),
                      (str(tmp_path / "missing"),)]
 

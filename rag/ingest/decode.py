@@ -116,8 +116,9 @@ def _decode_without_mark(data: bytes, declared_encoding: str) -> tuple[str, str]
             return data.decode(declared_encoding), ""
         except (LookupError, UnicodeDecodeError):
             pass  # a wrong declaration is common; detection below may still succeed
-    if _looks_like_windows_western(data):
-        return data.decode("cp1252"), "cp1252"
+    windows = _windows_western(data)
+    if windows is not None:
+        return windows, "cp1252"
     from charset_normalizer import from_bytes
 
     matches = list(from_bytes(data))
@@ -141,25 +142,26 @@ _WINDOWS_PUNCTUATION = frozenset("‘’“”–—…€•")
 """What Windows-1252 puts in bytes 0x80-0x9F that text uses most: curly quotes, dashes, the ellipsis, the euro."""
 
 
-def _looks_like_windows_western(data: bytes) -> bool:
-    """Whether `data` is Windows-1252 text beyond doubt: it uses that code page's curly quotes or dashes (bytes
-    0x80-0x9F, control characters in ISO 8859 and letters in the Baltic and DOS code pages), and every other byte
-    outside ASCII is a Western European letter. Short text gave the detector no more to go on than that, and it
+def _windows_western(data: bytes) -> str | None:
+    """`data` decoded when it is Windows-1252 text beyond doubt (else None): it uses that code page's curly quotes
+    or dashes (bytes 0x80-0x9F, control characters in ISO 8859 and letters in the Baltic and DOS code pages), and
+    every other byte outside ASCII is a Western European letter. Short text gave the detector no more to go on than that, and it
     chose the Baltic cp775: "ōwe will not back downö", "costs Ć4 million".
 
-    >>> _looks_like_windows_western("“We will not back down” – costs €4 million.".encode("cp1252"))
-    True
-    >>> _looks_like_windows_western("Zażółć „gęślą” jaźń".encode("cp1250")), _looks_like_windows_western(b"plain")
-    (False, False)
+    >>> _windows_western("“We will not back down” – costs €4 million.".encode("cp1252"))
+    '“We will not back down” – costs €4 million.'
+    >>> _windows_western("Zażółć „gęślą” jaźń".encode("cp1250")), _windows_western(b"plain")
+    (None, None)
     """
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
-        return False
+        return None
     unusual = {character for character in text if not character.isascii()}
-    return bool(unusual & _WINDOWS_PUNCTUATION) and all(
+    western = bool(unusual & _WINDOWS_PUNCTUATION) and all(
         character in _WINDOWS_PUNCTUATION or ("\u00c0" <= character <= "\u00ff" and character.isalpha())
         for character in unusual)
+    return text if western else None
 
 
 def _decode_western(data: bytes) -> str | None:
