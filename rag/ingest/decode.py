@@ -145,8 +145,8 @@ _WINDOWS_PUNCTUATION = frozenset("‘’“”–—…€•")
 def _windows_western(data: bytes) -> str | None:
     """`data` decoded when it is Windows-1252 text beyond doubt (else None): it uses that code page's curly quotes
     or dashes (bytes 0x80-0x9F, control characters in ISO 8859 and letters in the Baltic and DOS code pages), and
-    every other byte outside ASCII is a Western European letter. Short text gave the detector no more to go on than that, and it
-    chose the Baltic cp775: "ōwe will not back downö", "costs Ć4 million".
+    every other byte outside ASCII is a Western European letter. Short text gave the detector no more to go on than
+    that, and it chose the Baltic cp775: "ōwe will not back downö", "costs Ć4 million".
 
     >>> _windows_western("“We will not back down” – costs €4 million.".encode("cp1252"))
     '“We will not back down” – costs €4 million.'
