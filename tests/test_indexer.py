@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -349,7 +350,22 @@ def test_progress_shows_articles_and_chunks_per_second(tmp_path: Path, capsys: p
     assert events[0] == ("reading", 0, 3) and ("reading", 3, 3) in events
     assert events[-1] == ("embedding", 3, 3) and ("embedding", 0, 3) in events
     stderr = capsys.readouterr().err
-    assert "articles/s" in stderr and "chunks/s=" in stderr and "files/s" in stderr
+    assert "articles/s" in stderr and "chunks/s" in stderr and "files/s" in stderr
+
+
+def test_progress_to_a_log_is_plain_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stderr that is no terminal (cron, `2> log`) gets a line per stage, not a bar's carriage-return redraws;
+    a terminal gets the bar."""
+    update_index([corpus(tmp_path / "articles")], tmp_path / "index", FakeEmbedder(),
+                 UpdateOptions(progress=True, batch_size=4, **CHUNKS))
+    lines = capsys.readouterr().err.splitlines()
+    assert "\r" not in "".join(lines) and "|" not in "".join(lines)
+    assert [line.split(",")[0] for line in lines] == ["reading: 3/3 files", "embedding: 3/3 articles"]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    update_index([corpus(tmp_path / "more")], tmp_path / "index", FakeEmbedder(),
+                 UpdateOptions(progress=True, batch_size=4, **CHUNKS))
+    assert "\r" in capsys.readouterr().err
 
 
 # --- nothing readable, missing sources --------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Progress of an indexing run, stage by stage: a tqdm bar on stderr and/or a callback (the UI's, the server's).
 
-Stage "reading" counts files, stage "embedding" counts articles; the callback gets (stage, done, total).
+Stage "reading" counts files, stage "embedding" counts articles; the callback gets (stage, done, total). When
+stderr is not a terminal (a log file, cron, a pipe), a bar's carriage-return redraws would fill it with
+half-lines: it gets a plain line every `LINE_SECONDS` instead, and one when the stage ends.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ import sys
 import time
 from collections.abc import Callable
 from typing import Any
+
+LINE_SECONDS = 30.0
+"""Seconds between two progress lines written to a stderr that is not a terminal."""
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called with (stage, done, total): stage "reading" counts files, "embedding" counts articles."""
@@ -21,6 +26,9 @@ class StageProgress:
                  total: int | None = None) -> None:
         self.stage, self.unit, self.enabled, self.callback = stage, unit, enabled, callback
         self.bar: Any = None
+        self.lines = False  # plain lines instead of a bar: stderr is not a terminal
+        self.last_line = 0.0
+        self.postfix: dict[str, Any] = {}
         self.total = 0
         self.done = 0
         self.began = time.perf_counter()
@@ -29,7 +37,9 @@ class StageProgress:
 
     def start(self, total: int) -> None:
         self.total, self.done, self.began = total, 0, time.perf_counter()
-        if self.enabled and total:
+        if self.enabled and total and not sys.stderr.isatty():
+            self.lines, self.last_line = True, self.began
+        elif self.enabled and total:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, unit=self.unit, desc=self.stage, file=sys.stderr, dynamic_ncols=True)
@@ -38,13 +48,17 @@ class StageProgress:
 
     def advance(self, count: int, **counters: int) -> None:
         self.done += count
+        now = time.perf_counter()
+        elapsed = max(now - self.began, 1e-9)
+        self.postfix = dict(counters)
+        if "passages" in counters:  # the bar's own rate is articles/s; chunks/s goes beside it
+            self.postfix = {"chunks/s": f"{counters['passages'] / elapsed:.1f}"}
         if self.bar is not None:
-            elapsed = max(time.perf_counter() - self.began, 1e-9)
-            postfix: dict[str, Any] = dict(counters)
-            if "passages" in counters:  # the bar's own rate is articles/s; chunks/s goes beside it
-                postfix = {"chunks/s": f"{counters['passages'] / elapsed:.1f}"}
-            self.bar.set_postfix(postfix, refresh=False)
+            self.bar.set_postfix(self.postfix, refresh=False)
             self.bar.update(count)
+        elif self.lines and now - self.last_line >= LINE_SECONDS and self.done < self.total:
+            self.last_line = now
+            print(self.line(), file=sys.stderr, flush=True)
         if self.callback is not None:
             self.callback(self.stage, self.done, self.total)
 
@@ -54,7 +68,23 @@ class StageProgress:
         elif self.enabled:
             print(message, file=sys.stderr)
 
+    def line(self) -> str:
+        """The stage's progress as one plain line.
+
+        >>> stage = StageProgress("embedding", " articles", False, None, total=3)
+        >>> stage.done, stage.began = 2, stage.began - 4
+        >>> stage.line()
+        'embedding: 2/3 articles, 0.5 articles/s'
+        """
+        elapsed = max(time.perf_counter() - self.began, 1e-9)
+        unit = self.unit.strip()
+        rates = [f"{self.done / elapsed:.1f} {unit}/s", *(f"{value} {name}" for name, value in self.postfix.items())]
+        return f"{self.stage}: {self.done}/{self.total} {unit}, {', '.join(rates)}"
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+        if self.lines:
+            self.lines = False
+            print(self.line(), file=sys.stderr, flush=True)
