@@ -494,6 +494,35 @@ def test_changed_embedder_needs_rebuild_and_rebuild_keeps_other_sources(tmp_path
     assert {p.source for p in loaded.passages} == {"bridge.txt", "harbour.txt", "garden.txt"}
 
 
+def test_rebuild_keeps_what_an_ordinary_run_keeps(tmp_path: Path) -> None:
+    """An article whose file fails to read this time is carried into the rebuilt index from its stored passages
+    (embedded by the new embedder), not lost: every damaged-index message tells users to rebuild."""
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    bridge = PassageIndex.load(folder).passages_of([str((source / "bridge.txt").resolve())])
+    write(source, "bridge.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    other = FakeEmbedder()
+    other.name = "another-model"
+    rebuilt = index([source], folder, other, rebuild=True)
+    assert rebuilt.removed == [] and [Path(a).name for a in rebuilt.kept] == ["bridge.txt"]
+    loaded = PassageIndex.load(folder)
+    assert loaded.embedder == "another-model" and articles_in(folder) == {"bridge.txt", "harbour.txt", "library.txt"}
+    assert loaded.passages_of([str((source / "bridge.txt").resolve())]) == bridge
+    assert sum(record.passages for record in loaded.articles.values()) == len(loaded) == loaded.vectors.ntotal
+    (source / "bridge.txt").unlink()
+    assert [Path(a).name for a in index([source], folder, other, rebuild=True).removed] == ["bridge.txt"]
+
+
+def test_a_rebuild_saves_once_at_the_end(tmp_path: Path) -> None:
+    """A rebuild's checkpoint would put a half-built index live, and the whole one before it would be deleted."""
+    source, folder = corpus(tmp_path / "articles", [f"topic{n}" for n in range(8)]), tmp_path / "index"
+    first = index([source], folder, FakeEmbedder(), batch_size=4, checkpoint_seconds=0)
+    assert first.checkpoints >= 1  # a first build checkpoints: a rerun goes on from there
+    before = PassageIndex.load(folder).generation
+    rebuilt = index([source], folder, FakeEmbedder(), batch_size=4, checkpoint_seconds=0, rebuild=True)
+    assert rebuilt.checkpoints == 0 and rebuilt.generation == before + 1 and len(rebuilt.updated) == 8
+
+
 def test_lazy_embedder_is_loaded_only_when_something_must_be_embedded(tmp_path: Path) -> None:
     source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
     loads: list[FakeEmbedder] = []

@@ -186,6 +186,18 @@ def test_other_embedder_or_chunking_is_refused_until_rebuild(tmp_path: Path, dat
     assert len(index([source], database, FakeEmbedder(), chunk_tokens=40, rebuild=True).updated) == 3
 
 
+def test_a_rebuild_keeps_an_article_whose_file_fails_to_read(tmp_path: Path, database: str) -> None:
+    source = corpus(tmp_path / "articles")
+    index([source], database, FakeEmbedder())
+    bridge = str((source / "bridge.txt").resolve())
+    stored = PostgresIndex.open(database).passages_of([bridge])
+    write(source, "bridge.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    rebuilt = index([source], database, FakeEmbedder(), chunk_tokens=40, rebuild=True)
+    assert rebuilt.removed == [] and rebuilt.kept == [bridge] and len(rebuilt.updated) == 2
+    reopened = PostgresIndex.open(database)
+    assert len(stored) > 0 and reopened.passages_of([bridge]) == stored and len(reopened.articles) == 3
+
+
 def test_bm25_scores_in_sql_are_the_file_stores(tmp_path: Path, database: str) -> None:
     from rag.store.generations import PassageIndex
 

@@ -327,6 +327,9 @@ def test_a_feed_file_is_a_window_too(tmp_path: Path) -> None:
     report = index([tmp_path / "feeds"], tmp_path / "index", web=None)
     assert report.added == ["tag:h,3"] and report.removed == [] and report.window == 1
     index([tmp_path / "feeds"], tmp_path / "index", web=None)  # unchanged file: not read again
+    rebuilt = index([tmp_path / "feeds"], tmp_path / "index", web=None, rebuild=True)
+    assert rebuilt.removed == [] and rebuilt.window == 1  # a rebuild keeps the window too
+    assert sorted(stored(tmp_path / "index")) == ["tag:h,1", "tag:h,2", "tag:h,3"]
     pruned = index([tmp_path / "feeds"], tmp_path / "index", web=None, prune_feeds=True)
     assert pruned.removed == ["tag:h,1"]
 

@@ -20,7 +20,9 @@ size limit, index type, progress) is one `UpdateOptions`, which the edges build 
 Saving writes a new generation and switches to it atomically (rag.store.generations), so a process killed at any moment
 leaves the previous index whole; with the index in PostgreSQL (a `postgresql://` URL in place of the folder:
 rag.store.postgres), each save is one transaction instead. A long run also commits a checkpoint generation every
-`checkpoint_seconds`: after a crash, a rerun finds the checkpointed articles unchanged and embeds only the rest.
+`checkpoint_seconds`: after a crash, a rerun finds the checkpointed articles unchanged and embeds only the rest. A
+rebuild saves once, at the end (a checkpoint would put a half-built index live), and carries into the new index, from
+their stored passages, the articles an ordinary run keeps without reading them again (`_Plan.carried`).
 
 Reading is rag.ingest.files (a file over `max_file_bytes` fails like any unreadable file), chunking
 rag.ingest.chunk, storing rag.store.generations. Uploaded files take the same path (rag.ingest.uploads), and
@@ -248,11 +250,16 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
             index = store.create(embedder.name, embedder.dimension,
                                  chunk_settings(min(tokens, embedder.max_tokens), overlap))
             index.generation = old.generation if old is not None else 0
-        writer = _Writer(index, store, embedder, report, options.checkpoint_seconds, options.batch_size,
+        # A rebuild's checkpoint would put a half-built index live (and the generation before it would be deleted):
+        # it replaces the index in one save at the end. A first build checkpoints, so that a rerun goes on from there.
+        checkpoint = None if rebuild and old is not None else options.checkpoint_seconds
+        writer = _Writer(index, store, embedder, report, checkpoint, options.batch_size,
                          StageProgress("embedding", " articles", options.progress, on_progress,
                                        total=len(plan.to_embed)),
                          fresh=index is not old, skip_of=plan.skip_of)
         writer.refresh(plan.refreshed)
+        if old is not None and plan.carried:
+            writer.carry([old.articles[article_id] for article_id in plan.carried], old.passages_of(plan.carried))
         for article in plan.to_embed:
             writer.add(article)
         writer.finish(plan.gone)
@@ -308,6 +315,9 @@ class _Plan:
     gone: list[str]
     refreshed: list[ArticleRecord]  # unchanged articles whose skip metadata changed (touched, or now settled)
     skip_of: Callable[[str], dict[str, Any]]
+    # A rebuild's articles not read again that an ordinary run keeps (their source failed, items that scrolled off
+    # their feed, missing files with keep_missing): carried into the new index from their stored passages.
+    carried: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> bool:
@@ -566,7 +576,7 @@ def _read_feed_pages(scan: _Scan, resolved: str, items: Sequence[Article]) -> No
             scan.report.failed.append((page.source, str(page)))
             scan.bar.write(f"failed: {page}")
             scan.tainted.add(resolved)
-            if indexed is not None and not rebuild:
+            if indexed is not None:
                 scan.report.kept.append(item.id)  # the page it was read from before stays indexed
             else:  # the feed's summary until the page can be read (no ITEM_KEY: tried again next run)
                 summary = {key: value for key, value in item.metadata.items() if key != ITEM_KEY}
@@ -597,15 +607,19 @@ def _plan(scan: _Scan, roots: list[Path], urls: Sequence[str]) -> _Plan:
                 continue
         elif not _under(Path(record.path), roots):
             continue
-        if record.path in fully_read and FEED_KEY in record.metadata and not (options.prune_feeds or options.rebuild):
+        if record.path in fully_read and FEED_KEY in record.metadata and not options.prune_feeds:
             report.window += 1  # scrolled off its feed, which is a window over the latest items: kept
             scan.found[record.id] = record.path
         elif record.path in fully_read or (not is_url(record.path) and not Path(record.path).exists()):
             if not options.keep_missing:
                 gone.append(record.id)
-        elif record.path in scan.partly_read and not options.rebuild:
+        elif record.path in scan.partly_read:
             report.kept.append(record.id)
     to_embed = _without_duplicates(scan.candidates, scan.known, gone, report, options.rebuild, scan.tainted)
+    carried: list[str] = []
+    if options.rebuild:  # what an ordinary run keeps, a rebuild keeps: every article not read again, not gone
+        read_again = {article.id for article in to_embed} | {duplicate for duplicate, _ in report.duplicates}
+        carried = [article_id for article_id in scan.known if article_id not in read_again and article_id not in gone]
     embedding = {article.id for article in to_embed} | set(gone)
     refreshed = []
     for record in scan.known.values():
@@ -617,7 +631,7 @@ def _plan(scan: _Scan, roots: list[Path], urls: Sequence[str]) -> _Plan:
         metadata.update(scan.skip_metadata(record.path))
         if metadata != record.metadata:
             refreshed.append(dataclasses.replace(record, metadata=metadata))
-    return _Plan(to_embed, gone, refreshed, scan.skip_metadata)
+    return _Plan(to_embed, gone, refreshed, scan.skip_metadata, carried)
 
 
 def _without_duplicates(candidates: list[Article], known: dict[str, ArticleRecord], gone: list[str],
@@ -713,6 +727,19 @@ class _Writer:
             if record.id in self.index.articles:
                 self.index.articles[record.id] = record
                 self.unsaved = True
+
+    def carry(self, records: Sequence[ArticleRecord], passages: Sequence[Passage]) -> None:
+        """Put articles a rebuild could not read again into the new index from their stored passages (chunked as
+        they were), embedded again: the embedder may be another."""
+        began = time.perf_counter()
+        for start in range(0, len(passages), self.batch_size):
+            batch = passages[start:start + self.batch_size]
+            vectors = self.embedder.embed([embedding_text(passage.title, passage.text) for passage in batch])
+            self.index.add(batch, vectors)
+        self.index.add([], np.zeros((0, self.index.dimension), dtype=np.float32), records)
+        self.report.embed_seconds += time.perf_counter() - began
+        self.report.passages_embedded += len(passages)
+        self.unsaved = True
 
     def add(self, article: Article) -> None:
         passages = chunk_article(article, self.settings["chunk_tokens"], self.settings["chunk_overlap"],

@@ -50,6 +50,10 @@ class UpdatableIndex(Protocol):
 
     def delete(self, article_ids: Iterable[str]) -> int: ...
 
+    def passages_of(self, article_ids: Iterable[str]) -> list[Passage]:
+        """The stored passages of these articles, in index order (a rebuild carries them into the new index)."""
+        ...
+
 
 class IndexStore(Protocol):
     """Where an index lives, as the indexer sees it (`FileStore`, `rag.store.postgres.PostgresStore`)."""

@@ -132,6 +132,11 @@ class PassageIndex:
 
     # -- reading ---------------------------------------------------------------------------------------------
 
+    def passages_of(self, article_ids: Iterable[str]) -> list[Passage]:
+        """The passages of these articles, in index order."""
+        wanted = set(article_ids)
+        return [passage for passage in self.passages if passage.article_id in wanted]
+
     def search(self, query: np.ndarray, k: int = 5) -> list[Hit]:
         """The k passages whose vectors have the highest inner product with `query`."""
         return self.search_many(np.asarray(query, dtype=np.float32).reshape(1, -1), k)[0]

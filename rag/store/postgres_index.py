@@ -162,6 +162,12 @@ class PostgresIndex:
             removed += record.passages if record is not None else 0
         return removed
 
+    def passages_of(self, article_ids: Iterable[str]) -> list[Passage]:
+        """The saved passages of these articles, in index order."""
+        rows = self.database.fetch("SELECT passage FROM rag_passages WHERE article_id = ANY(%s) ORDER BY row_id",
+                                   (list(article_ids),))
+        return [Passage.from_dict(row[0]) for row in rows]
+
     def pending(self) -> tuple[list[str], list[ArticleRecord], list[tuple[list[Passage], np.ndarray]]]:
         """(articles whose passages go, records to write, passages to add) since the last save."""
         articles = self.articles
