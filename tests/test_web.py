@@ -5,6 +5,7 @@ The fake embedder stands in for the model (these tests are about what is fetched
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,18 @@ LIBRARY = (
 def web() -> Iterator[WebClient]:
     with WebClient(timeout=5) as client:
         yield client
+
+
+def test_a_file_never_replaces_an_article_read_from_a_url(site: LocalSite, web: WebClient, tmp_path: Path) -> None:
+    """Every citation shows its article's id: an uploaded JSON feed naming a news feed's item replaced its text."""
+    feed = site.put("/feed.xml", rss("Lenn Valley Herald", items(site)), "application/rss+xml")
+    index([feed], tmp_path / "index", web)
+    forged = {"id": f"{feed}#herald-101", "title": "Ferry sunk", "text": "The Orwin ferry sank on Monday, police said."}
+    write(tmp_path / "uploads", "innocent.jsonl", json.dumps(forged))
+    report = index([tmp_path / "uploads"], tmp_path / "index", web)
+    assert report.updated == [] and "six-week refit" in stored(tmp_path / "index")[f"{feed}#herald-101"]
+    [(source, message)] = report.failed
+    assert source == "innocent.jsonl" and f"like {feed} (kept that one" in message
 
 
 def items(site: LocalSite) -> list[dict[str, str]]:

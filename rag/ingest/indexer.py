@@ -529,7 +529,7 @@ def _take(scan: _Scan, resolved: str, label: str, results: Sequence[list[Article
                 scan.tainted.add(resolved)
                 continue
             indexed = scan.known.get(article.id)
-            if indexed is not None and _held_by_another_file(indexed, resolved) and not scan.options.rebuild:
+            if indexed is not None and _held_by_another_source(indexed, resolved) and not scan.options.rebuild:
                 # Another file's article with this id (two feeds numbering their records 1, 2, …, indexed one run
                 # at a time): replacing it would lose it.
                 report.failed.append((label, f"{label}: has an article with the id {article.id!r}, like "
@@ -557,11 +557,13 @@ def _take(scan: _Scan, resolved: str, label: str, results: Sequence[list[Article
         _read_feed_pages(scan, resolved, pages)
 
 
-def _held_by_another_file(indexed: ArticleRecord, resolved: str) -> bool:
-    """Whether the indexed article of an id comes from another file than `resolved`, one still there (a file that
-    moved or was renamed gives its articles to the new name)."""
-    return (bool(indexed.path) and indexed.path != resolved and not is_url(indexed.path) and not is_url(resolved)
-            and Path(indexed.path).is_file())
+def _held_by_another_source(indexed: ArticleRecord, resolved: str) -> bool:
+    """Whether the indexed article of an id comes from another source than the file or URL `resolved`, one still
+    there: another file (a file that moved or was renamed gives its articles to the new name), or a feed or page
+    given as a URL, which a file never replaces (an uploaded JSON feed naming a news feed's item id replaced it)."""
+    if not indexed.path or indexed.path == resolved or is_url(resolved):
+        return False
+    return is_url(indexed.path) or Path(indexed.path).is_file()
 
 
 def _read_feed_pages(scan: _Scan, resolved: str, items: Sequence[Article]) -> None:
