@@ -726,8 +726,12 @@ def test_add_files_stores_uploads_inside_the_index_folder_and_indexes_them(tmp_p
     assert not (uploads / "blank.txt").exists()
     third = add_files([("more.md", story("more").encode()), ("same.txt", b"")], folder, FakeEmbedder(),
                       uploading(**CHUNKS))
-    assert dict(third.failed).keys() == {"same.txt"} and not (uploads / "same.txt").exists()
+    assert dict(third.failed).keys() == {"same.txt"}
     assert len(PassageIndex.load(folder).articles) == 7  # the earlier same.txt stays indexed, as any upload does
+    # ... and so does its file, the only copy: a rebuild reads it again
+    assert (uploads / "same.txt").read_bytes() == story("one", 2).encode()
+    rebuilt = update_index([uploads], folder, FakeEmbedder(), uploading(**CHUNKS, rebuild=True))
+    assert rebuilt.removed == [] and rebuilt.failed == [] and len(rebuilt.updated) == 7
 
 
 def test_add_files_refuses_a_bad_name_before_writing_anything(tmp_path: Path) -> None:

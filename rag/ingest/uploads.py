@@ -77,24 +77,30 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
         raise SourceError("upload", "holds no files", fix="choose one or more article files to upload")
     uploads.mkdir(parents=True, exist_ok=True)
     root = uploads.resolve()
+    replaced: dict[str, bytes] = {}
     for safe, content in named.items():
         target = uploads / safe
         if target.resolve().parent != root:  # the name is already safe; this guards against a planted symlink
             raise SourceError(safe, "would be written outside the uploads folder", fix="rename the file")
+        if target.is_file():
+            replaced[safe] = target.read_bytes()
         write_atomically(target, content)
     report = update_index([uploads], store or folder, embedder, options, on_progress=on_progress)
-    _drop_unreadable(uploads, report)
+    _drop_unreadable(uploads, report, replaced)
     return report
 
 
-def _drop_unreadable(uploads: Path, report: IndexReport) -> None:
+def _drop_unreadable(uploads: Path, report: IndexReport, replaced: dict[str, bytes]) -> None:
     """Remove the uploaded files that could not be read at all (empty, binary, a broken PDF): left in the uploads
-    folder, each failed again in every later upload's report. Nothing indexed is lost: an upload run keeps the
-    articles of files that are gone (a file that replaced a readable one keeps that one's article)."""
+    folder, each failed again in every later upload's report. One that replaced an earlier upload of its name
+    gives the earlier file back (its article stayed indexed; the file is the only copy a rebuild reads)."""
     for source, _ in report.failed:
         path = uploads / source
         if source and Path(source).name == source and path.is_file():  # a whole file, not a feed's record
-            path.unlink()
+            if source in replaced:
+                write_atomically(path, replaced[source])
+            else:
+                path.unlink()
 
 
 def _unique(name: str, taken: dict[str, bytes]) -> str:
