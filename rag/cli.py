@@ -73,7 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 _INTERRUPTED = {
     command: ("; the index is whole and holds what its last save did (a checkpoint saves every --checkpoint "
-              "SECONDS, 300 by default): run the same command again to finish, it embeds only what was not saved")
+              "SECONDS, 300 by default; a --rebuild saves only at its end): run the same command again to finish, "
+              "it embeds only what was not saved")
     for command in ("index", "watch")}
 """What an interrupted indexer says beside "interrupted": whether anything was lost, and how to go on."""
 

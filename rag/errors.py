@@ -36,6 +36,10 @@ class IndexLockedError(RagError):
     """Another process is writing the index."""
 
 
+class IndexWriteError(RagError):
+    """The index could not be written (disk full, read-only, no permission): the previous index is whole."""
+
+
 class ModelError(RagError):
     """A model could not be found, loaded or run."""
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from rag.answer.retrieve import Retriever
-from rag.errors import IndexFormatError, IndexLockedError, SourceError
+from rag.errors import IndexFormatError, IndexLockedError, IndexWriteError, SourceError
 from rag.ingest import files
 from rag.ingest.indexer import IndexReport, UpdateOptions, UpdateRun, update_index
 from rag.ingest.lazy_embedder import LazyEmbedder
@@ -568,6 +568,38 @@ class CrashingEmbedder(FakeEmbedder):
         if len(self.calls) + 1 == self.crash_at:
             raise KeyboardInterrupt("simulated crash")
         return super().embed(texts)
+
+
+@pytest.mark.parametrize("failing", ["faiss", "current"])
+def test_a_full_disk_is_an_error_with_the_fix_and_leaves_the_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str) -> None:
+    """What a full disk raises (faiss's RuntimeError, an OSError writing CURRENT) becomes one message naming the
+    folder and the fix, not a traceback; the previous index stays live and no generation is left filling the disk."""
+    from rag.store import generations, vectors
+
+    source, folder = corpus(tmp_path / "articles"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    before, names = state(folder), sorted(path.name for path in folder.iterdir())
+    write(source, "extra.txt", story("extra"))
+    if failing == "faiss":
+        def full(self: Any, target: Path) -> None:
+            raise RuntimeError("Error in void faiss::write_index: (No space left on device)")
+        monkeypatch.setattr(vectors.FaissVectors, "save", full)
+    else:
+        def full_text(path: Path, text: str) -> None:
+            raise OSError(28, "No space left on device")
+        monkeypatch.setattr(generations, "_replace_text", full_text)
+    with pytest.raises(IndexWriteError, match=r"could not write the index in .*No space left on device.*free some"):
+        index([source], folder, FakeEmbedder())
+    assert state(folder) == before and sorted(path.name for path in folder.iterdir()) == names
+
+
+def test_generation_folders_follow_the_umask(tmp_path: Path) -> None:
+    """A server running as another user reads an index a cron job builds (mkdtemp made them the owner's alone)."""
+    index([corpus(tmp_path / "articles")], tmp_path / "index", FakeEmbedder())
+    mask = os.umask(0)
+    os.umask(mask)
+    assert current_generation(tmp_path / "index").stat().st_mode & 0o777 == 0o777 & ~mask
 
 
 def test_crash_while_embedding_leaves_the_previous_index(tmp_path: Path) -> None:

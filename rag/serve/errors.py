@@ -24,6 +24,7 @@ from rag.errors import (
     IndexFormatError,
     IndexLockedError,
     IndexNotFoundError,
+    IndexWriteError,
     InvalidRequestError,
     ModelError,
     RagError,
@@ -55,6 +56,7 @@ _STATUS: tuple[tuple[type[RagError], int, str], ...] = (
     (BusyError, 503, "server_busy"),
     (IndexNotFoundError, 503, "unavailable"),
     (IndexFormatError, 503, "unavailable"),
+    (IndexWriteError, 503, "unavailable"),
     (ModelError, 503, "unavailable"),
     (StoreUnavailableError, 503, "unavailable"),
 )

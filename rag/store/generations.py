@@ -20,12 +20,13 @@ rename, so a reader (or a process killed mid-save) only ever sees a whole genera
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
 import shutil
-import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from rag.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
+from rag.errors import IndexFormatError, IndexLockedError, IndexNotFoundError, IndexWriteError
 from rag.records import Filters, Hit, Passage
 from rag.store.files import fsync, rebuild_command, write_atomically
 from rag.store.lexical import LexicalIndex
@@ -222,7 +223,12 @@ class PassageIndex:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         generation = max([*_generations(folder), self.generation]) + 1
-        staging = Path(tempfile.mkdtemp(prefix=".tmp-gen-", dir=folder))
+        # Not mkdtemp: its folders are the owner's alone, and a server running as another user reads the index.
+        staging = folder / f".tmp-gen-{uuid.uuid4().hex[:12]}"
+        try:
+            staging.mkdir()
+        except OSError as error:
+            raise unwritable(folder, error) from None
         try:
             vector_meta = self.vectors.save(staging)
             _write_jsonl(staging / "passages.jsonl", (passage.to_dict() for passage in self.passages))
@@ -235,11 +241,17 @@ class PassageIndex:
                 fsync(path)
             target = folder / f"gen-{generation:06d}"
             os.rename(staging, target)
-        except BaseException:
+        except BaseException as error:
             shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(error, (OSError, RuntimeError)):  # faiss says "No space left" in a RuntimeError
+                raise unwritable(folder, error) from error
             raise
-        fsync(folder)
-        _replace_text(folder / CURRENT_FILE, target.name + "\n")
+        try:
+            fsync(folder)
+            _replace_text(folder / CURRENT_FILE, target.name + "\n")
+        except OSError as error:
+            shutil.rmtree(target, ignore_errors=True)  # never live: it would only fill the disk
+            raise unwritable(folder, error) from error
         self.generation = generation
         self.folder = folder
         _remove_old_generations(folder, keep=target.name)
@@ -361,9 +373,13 @@ def writer_lock(folder: str | Path, timeout: float = 0.0) -> Iterator[None]:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise IndexNotFoundError(not_a_folder(folder)) from None
+    except OSError as error:
+        raise unwritable(folder, error) from None
     lock = FileLock(str(folder / LOCK_FILE))
     try:
         lock.acquire(timeout=timeout)
+    except OSError as error:
+        raise unwritable(folder, error) from None
     except Timeout:
         raise IndexLockedError(
             f"another process is writing the index in {folder}: wait for it to finish "
@@ -374,6 +390,22 @@ def writer_lock(folder: str | Path, timeout: float = 0.0) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def unwritable(folder: Path, error: BaseException) -> IndexWriteError:
+    """The error for an index folder that cannot be written, with what the system said and the fix.
+
+    >>> str(unwritable(Path("index"), OSError(28, "No space left on device")))  # doctest: +NORMALIZE_WHITESPACE
+    'could not write the index in index (No space left on device): the index is as it was before this run; free
+    some space on that disk, or give --index a folder elsewhere, then run the command again'
+    """
+    reason = getattr(error, "strerror", None) or str(error).strip().splitlines()[-1] or type(error).__name__
+    if getattr(error, "errno", None) in (errno.EROFS, errno.EACCES, errno.EPERM):
+        fix = "give --index a folder you may write to (or change the folder's permissions)"
+    else:
+        fix = "free some space on that disk, or give --index a folder elsewhere"
+    return IndexWriteError(f"could not write the index in {folder} ({reason}): the index is as it was before this "
+                           f"run; {fix}, then run the command again")
 
 
 def _generations(folder: Path) -> list[int]:
