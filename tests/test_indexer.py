@@ -594,6 +594,16 @@ def test_a_full_disk_is_an_error_with_the_fix_and_leaves_the_index(
     assert state(folder) == before and sorted(path.name for path in folder.iterdir()) == names
 
 
+def test_a_read_only_index_folder_is_an_error_with_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from filelock import FileLock
+
+    def read_only(self: Any, timeout: float = 0.0) -> None:
+        raise OSError(30, "Read-only file system")
+    monkeypatch.setattr(FileLock, "acquire", read_only)
+    with pytest.raises(IndexWriteError, match=r"\(Read-only file system\).*a folder you may write to"):
+        index([corpus(tmp_path / "articles")], tmp_path / "index", FakeEmbedder())
+
+
 def test_generation_folders_follow_the_umask(tmp_path: Path) -> None:
     """A server running as another user reads an index a cron job builds (mkdtemp made them the owner's alone)."""
     index([corpus(tmp_path / "articles")], tmp_path / "index", FakeEmbedder())

@@ -378,13 +378,13 @@ def writer_lock(folder: str | Path, timeout: float = 0.0) -> Iterator[None]:
     lock = FileLock(str(folder / LOCK_FILE))
     try:
         lock.acquire(timeout=timeout)
-    except OSError as error:
-        raise unwritable(folder, error) from None
     except Timeout:
         raise IndexLockedError(
             f"another process is writing the index in {folder}: wait for it to finish "
             f"(or pass --wait SECONDS), then run the command again"
         ) from None
+    except OSError as error:  # after Timeout, which is one
+        raise unwritable(folder, error) from None
     try:
         _remove_stale_staging(folder)
         yield
