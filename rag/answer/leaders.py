@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.evidence import Evidence, Sentence
+from rag.answer.hops import PREPOSITIONS
 from rag.answer.reader import Reading, SpanFinder, ruled_reading
 from rag.records import Passage
 from rag.text import HEAD_VERBS
@@ -147,6 +148,10 @@ def names_thing(text: str, thing: str, any_word: bool = False) -> bool:
     return len(initials) > 1 and re.search(rf"\b{re.escape(initials)}\b", text) is not None
 
 
+_AFTER_HEAD = PREPOSITIONS | {"of", "in", "at", "for", "on", "with", "over", "under", "by"}
+"""Words that end the noun phrase naming what is asked about ("the union *behind* the strike")."""
+
+
 def names_kind(text: str, thing: str) -> bool:
     """Whether `text` says what kind of thing `thing` is, when the question says it after the name in lower case
     ("the new Skerrow surgery": a surgery): a story that only names the place ("the Port Ellan to Skerrow ferry")
@@ -158,11 +163,15 @@ def names_kind(text: str, thing: str) -> bool:
     False
     >>> names_kind("The KTA apologised.", "the Kestrin Transit Authority"), names_kind("Velbus runs.", "velbus")
     (True, True)
+    >>> names_kind("The Orwin riders' strike enters week two.", "the union behind the Orwin riders' strike")
+    False
     """
     words = re.findall(r"[\w'’&-]+", thing)
     if len(words) < 2 or not any(word[:1].isupper() for word in words):
         return True
-    kind = words[-1]
+    # The kind is the head noun: "the union behind the riders' strike" is a union, not a strike
+    before = next((words[:place] for place, word in enumerate(words) if place and word in _AFTER_HEAD), words)
+    kind = before[-1]
     if not kind.isalpha() or not kind.islower() or len(kind) < 4:
         return True
     stem = kind[:max(4, len(kind) - 2)]  # "surgeries" and "surgery", "trusts" and "trust"
