@@ -13,7 +13,15 @@ import pytest
 from rag.answer.evidence import WordOverlap
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.answer.retrieve import OUTSIDE_NOTE, Retriever
-from rag.answer.timeframe import nearest_outside, outside_note, parse_as_of, period_filters, read_time, with_as_of
+from rag.answer.timeframe import (
+    dated_weekday,
+    nearest_outside,
+    outside_note,
+    parse_as_of,
+    period_filters,
+    read_time,
+    with_as_of,
+)
 from rag.errors import InvalidRequestError
 from rag.records import Answer, Filters, Passage, Period, TextChunk, long_date
 from rag.settings import Settings
@@ -425,3 +433,22 @@ def test_a_range_across_the_new_year_starts_in_the_year_before() -> None:
     reading = read_time("What happened between 14 September and 3 January?", december)
     _, period = period_filters(reading, None, december)
     assert period is not None and (period.since, period.until) == ("2025-09-14", "2026-01-03")
+
+
+@pytest.mark.parametrize(("answer", "sentence", "published", "dated"), [
+    # past: the last such day on or before publication (a Tuesday here)
+    ("On Monday", "Orla Brennick resigned on Monday.", "2026-02-03", "On Monday, 2 February 2026"),
+    ("Tuesday", "The strike was called off on Tuesday.", "2026-02-03", "Tuesday, 3 February 2026"),
+    ("last Friday", "The plant closed last Friday.", "2026-02-03", "last Friday, 30 January 2026"),
+    ("On Sunday night", "Storm Edda hit on Sunday night.", "2026-01-12T07:00:00Z", "On Sunday night, 11 January 2026"),
+    # ahead: the first such day after it
+    ("From Monday", "Drivers will walk out for 48 hours from Monday.", "2026-04-10", "From Monday, 13 April 2026"),
+    ("Next Tuesday", "A vote is due next Tuesday.", "2026-02-03", "Next Tuesday, 10 February 2026"),
+    ("On Friday", "The council, which will meet in May, voted on Friday.", "2026-02-03", "On Friday, 30 January 2026"),
+    # nothing to date, or nothing to date it from
+    ("On Monday", "It closed on Monday.", "", "On Monday"),
+    ("Holiday", "It was a holiday.", "2026-02-03", "Holiday"),
+    ("In 2001", "She was made a Dame in 2001.", "2025-09-22", "In 2001"),
+])
+def test_a_weekday_answer_is_dated_from_its_article(answer: str, sentence: str, published: str, dated: str) -> None:
+    assert dated_weekday(answer, sentence, published) == dated

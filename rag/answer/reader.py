@@ -26,6 +26,7 @@ from rag.answer.changes import AMOUNT
 from rag.answer.cite import Checked
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.hops import PREPOSITIONS, whole_name
+from rag.answer.timeframe import dated_weekday
 from rag.countries import DEMONYMS
 from rag.models.entities import PLACES, TIMES, asks_age, wanted_kinds
 from rag.models.span_reader import Span
@@ -916,7 +917,8 @@ def span_answer(reading: Reading, passages: Sequence[Passage], evidence: Evidenc
         spans |= {(sentence.start, sentence.end) for sentence in evidence.ranked[0][:READ_SENTENCES]
                   if sentence.passage_index == reading.passage_index}
     citation = Citation(1, passage, quote, start, end, round(reading.span.probability, 4), tuple(sorted(spans)))
-    return Checked(f"{span_text(reading.span)} [1].", (citation,), True)
+    # "On Monday" tells a reader nothing weeks later: the day is dated from the article's publication date
+    return Checked(f"{dated_weekday(span_text(reading.span), quote, passage.published)} [1].", (citation,), True)
 
 
 def confident(reading: Reading | None, threshold: float = SPAN_ANSWER_THRESHOLD) -> bool:

@@ -266,6 +266,42 @@ _LOWERED_STARTS = frozenset(
 )
 
 
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_BARE_WEEKDAY = re.compile(r"(?:(?:on|last|this|next|from|until|late on|early on|by)\s+)?(?P<day>[A-Za-z]+day)"
+                           r"(?:\s+(?:morning|afternoon|evening|night))?", re.IGNORECASE)
+_AHEAD = re.compile(r"\b(?:will|shall|is due|are due|is set to|are set to|is to|are to|plans? to|expected to|"
+                    r"scheduled|from|next|until|starting)\b", re.IGNORECASE)
+
+
+def dated_weekday(answer: str, sentence: str, published: str) -> str:
+    """`answer` with the date of the weekday it names ("On Monday"), counted from the article's publication date:
+    the last such day on or before it, or the first after it when the sentence's clause looks ahead ("will",
+    "from Monday", "next Monday"). Anything else, or no date to count from, is returned as it is.
+
+    >>> dated_weekday("On Monday", "The mayor resigned on Monday, the council said.", "2026-02-03")
+    'On Monday, 2 February 2026'
+    >>> dated_weekday("Monday", "Drivers will walk out for 48 hours from Monday.", "2026-04-10T08:00:00+00:00")
+    'Monday, 13 April 2026'
+    >>> dated_weekday("On Sunday", "It died on Sunday.", "2025-09-21"), dated_weekday("On Monday", "x", "")
+    ('On Sunday, 21 September 2025', 'On Monday')
+    """
+    match = _BARE_WEEKDAY.fullmatch(answer.strip())
+    if match is None or match.group("day").lower() not in _WEEKDAY_NAMES or not published:
+        return answer
+    try:
+        day = datetime.date.fromisoformat(published[:10])
+    except ValueError:
+        return answer
+    wanted = _WEEKDAY_NAMES.index(match.group("day").lower())
+    mention = sentence.lower().find(match.group("day").lower())
+    clause = re.split(r"[,;:]", sentence[:mention])[-1] if mention >= 0 else ""
+    if _AHEAD.search(clause):
+        day += datetime.timedelta(days=(wanted - day.weekday() - 1) % 7 + 1)
+    else:
+        day -= datetime.timedelta(days=(day.weekday() - wanted) % 7)
+    return f"{answer.strip()}, {long_date(day.isoformat())}"
+
+
 def parse_as_of(value: str | None) -> datetime.date:
     """The reference date from what a user typed (`2026-03-14`, also `2026-03` or `2026`: their last day), today
     when blank. Read by `rag.records.date_bound`, as the filters' dates are, so a bad date is refused with the same
