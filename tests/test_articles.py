@@ -214,7 +214,11 @@ def test_html_main_text_and_metadata(tmp_path: Path) -> None:
     assert article.author == "Ada Quill"
     assert article.published == "2026-05-03"
     assert article.url == "https://post.example/ferry"
-    assert article.source == "ferry.html"
+    assert article.source == "post.example"  # the outlet, from its canonical address: not the file's name
+    named = PAGE.replace("<head>", '<head><meta property="og:site_name" content="Valley Post">')
+    assert only(write(tmp_path, "named.html", named), tmp_path).source == "Valley Post"
+    anonymous = PAGE.replace('<link rel="canonical" href="https://post.example/ferry">', "")
+    assert only(write(tmp_path, "bare.html", anonymous), tmp_path).source == "bare.html"
 
 
 def test_hostile_html_yields_plain_text_only(tmp_path: Path) -> None:
@@ -650,6 +654,7 @@ def test_sample_facts_and_metadata() -> None:
     festival = by_file["harbour-lights-festival.html"][0]
     assert "41,500 visitors" in festival.text
     assert festival.author == "Ines Calloway" and festival.published == "2026-08-10"
+    assert festival.source == "Maplewood Gazette"
     assert festival.url == "https://gazette.example/culture/2026/08/harbour-lights-record"
     for noise in ("TRACKING", "SCRIPT OUTPUT", "FOOTER SCRIPT", "Subscribe", "Cookie", "newsletter", "Copyright",
                   "alert", "javascript", "<", "enable JavaScript"):

@@ -80,7 +80,8 @@ def test_filters_that_let_nothing_through_are_said(sample_index: Path) -> None:
 def test_text_output_lists_sources(sample_index: Path) -> None:
     output = run("ask", "How many visitors did the 2026 Harbour Lights festival attract?",
                  "--index", str(sample_index)).stdout
-    assert "[1]" in output and "harbour-lights-festival.html" in output
+    # The saved page's outlet (its og:site_name), not its file's name
+    assert "[1]" in output and "41,500 visitors — Maplewood Gazette, 2026-08-10" in output
 
 
 def test_text_output_quotes_the_sentence_of_each_part_that_cites_a_passage(sample_index: Path) -> None:

@@ -160,6 +160,7 @@ class HtmlPage:
     author: str = ""
     url: str = ""
     published: str = ""  # as found, not yet normalised
+    site: str = ""  # the outlet the page names itself by (og:site_name, application-name)
 
 
 def read_html(html: str) -> HtmlPage:
@@ -192,6 +193,7 @@ def read_html(html: str) -> HtmlPage:
             author=document.author or "",
             url=safe_url(document.url or ""),
             published=document.date or "",
+            site=" ".join((document.sitename or "").split()),
         )
     if not page.text:
         page.text = html_fragment_text(html)
@@ -245,6 +247,8 @@ def read_html_file(file: SourceFile, text: str) -> tuple[list[Article], list[Sou
         raise file.error("has no readable text (only markup, scripts or navigation)",
                          fix="check that it is an article page, not an index or login page, or save it as .txt")
     published, extra = published_date(page.published)
+    # The outlet a saved page names (og:site_name) is its source, as a feed's title is: "reported by Kessling
+    # Courier", and --source takes it; a page that names none is known by its file's name.
     article = file.article(page.title or title_from_stem(file.path), page.text, url=page.url, published=published,
-                           author=" ".join(page.author.split()), metadata=extra)
+                           author=" ".join(page.author.split()), metadata=extra, source=page.site)
     return [article], []

@@ -401,7 +401,7 @@ def page_article(
         id=url,
         title=title or page.title or host,
         text=page.text,
-        source=source or host,
+        source=source or page.site or host,
         url=safe_url(page.url or fetched.url or url),
         published=date,
         author=" ".join((author or page.author).split()),
