@@ -152,3 +152,15 @@ def test_every_command_prints_its_help(command: str, capsys: pytest.CaptureFixtu
         main([command, "--help"])
     assert exit_status.value.code == 0
     assert "--index" in capsys.readouterr().out
+
+
+def test_ask_and_chat_give_the_brief_a_question_asks_for(sample_index: Path) -> None:
+    """As the web chat does: "Catch me up" and "What happened last week?" list the stories of the period."""
+    asked = run("ask", "Catch me up", "--index", str(sample_index), "--as-of", "2026-03-20").stdout
+    assert asked.startswith("The stories, most reported first:") and "Maplewood footbridge reopens" in asked
+    assert 'period: "the last 7 days": 14 March 2026 to 20 March 2026' in asked
+    chatted = run("chat", "--index", str(sample_index), "--as-of", "2026-03-20",
+                  given="What happened in 2025?\n").stdout
+    assert "Nothing was published from 1 January 2025 to 31 December 2025." in chatted
+    filtered = run("ask", "Catch me up", "--index", str(sample_index), "--source", "Maplewood Gazette").stdout
+    assert not filtered.startswith("The stories")  # a brief has no filters: asked as a question
