@@ -194,6 +194,12 @@ def test_latest_ranks_newer_relevant_articles_first_up_to_the_reference_date(ret
     # Without "latest" the best match comes first, whatever its date.
     plain = retriever.search_timed("What is on the Maplewood footbridge?", 3, as_of=datetime.date(2026, 4, 30))
     assert plain.period is None and plain.hits[0].passage.published.startswith("2026-01-1")
+    assert "2026-03-30" in [hit.passage.published for hit in retriever.search_timed(
+        "When will the Maplewood footbridge be repainted?", 5, as_of=datetime.date(2026, 4, 30)).hits]
+    # ... but asked as of 20 March, with no time phrase either, the notice of 30 March is not published yet
+    early = retriever.search_timed("When will the Maplewood footbridge be repainted?", 5,
+                                   as_of=datetime.date(2026, 3, 20))
+    assert early.hits and all(hit.passage.published[:10] <= "2026-03-20" for hit in early.hits)
 
 
 @pytest.mark.slow

@@ -151,6 +151,18 @@ class Retriever:
 
     # -- searching -------------------------------------------------------------------------------------------
 
+    def _published_by(self, as_of: datetime.date, question: str, k: int, filters: Filters | None) -> list[Hit]:
+        """`search`, without the passages of articles dated after the reference date: asked as of 1 March, a May
+        report has not been published yet (undated passages stay; a day's grace when the reference date is today,
+        for a report dated in a time zone ahead)."""
+        last = as_of + datetime.timedelta(days=1 if as_of >= datetime.date.today() else 0)
+        for depth in (k, 3 * k):
+            hits = self.search(question, depth, filters)
+            kept = [hit for hit in hits if not hit.passage.published or hit.passage.published[:10] <= last.isoformat()]
+            if len(kept) >= k or len(hits) < depth:
+                break
+        return kept[:k]
+
     def search_timed(self, query: Query | str, k: int = 5, filters: Filters | None = None,
                      as_of: datetime.date | None = None, relevant: float = 0.0) -> TimedHits:
         """`search` for a question that may say when ("latest", "last month", "in March", "before the vote"): the
@@ -170,7 +182,7 @@ class Retriever:
         as_of = as_of or query.as_of or datetime.date.today()
         reading = read_time(question, as_of)
         if not reading:
-            return TimedHits(self.search(question, k, filters), question, asked=query.text)
+            return TimedHits(self._published_by(as_of, question, k, filters), question, asked=query.text)
         reading, note = reading.resolved(lambda event: self.event_date(event, reading.query, as_of))
         chosen, period = period_filters(reading, filters, as_of, note)
         assert period is not None  # a question with a time phrase always has a period
