@@ -43,11 +43,18 @@ def test_a_question_asking_who_a_named_person_is(question: str, person: str) -> 
     ("Volunteer coordinator Anton Reyes said the library had 212 members.", "Anton Reyes", "Volunteer coordinator"),
     ("It was opened by retired headteacher Mara Holt on Saturday.", "Holt", "retired headteacher"),
     ("Elsa Brandt was an actress and diplomat.", "elsa brandt", "an actress and diplomat"),
+    # set off before the name, when what follows it is what the person did
+    ("The mayor of Kessling, Orla Brennick, resigned on Monday.", "orla brennick", "The mayor of Kessling"),
+    ("It began when a new auditor, Fiona Bexley, noticed that the firm had no van.", "Fiona Bexley",
+     "a new auditor"),
+    ("Mara Holt, retired judge, will chair it.", "Mara Holt", "retired judge"),
     # a name in a list, a name saying something, a name in lower case (another word), a clause after the name
     ("Tom Reed, Elsa Brandt, and Ida Holm signed it.", "Elsa Brandt", None),
     ("Elsa Brandt said the plan would fail.", "Elsa Brandt", None),
     ("The reeds grew tall by the river.", "Reed", None),
     ("Ida Holm, who founded the club in 1990, spoke first.", "Ida Holm", None),
+    ("Ida Holm, resigned on Monday, saying she was tired.", "Ida Holm", None),
+    ("Ida Holm, will step down in June.", "Ida Holm", None),
 ])
 def test_a_description_is_taken_only_in_the_forms_that_give_one(sentence: str, person: str,
                                                                  description: str | None) -> None:

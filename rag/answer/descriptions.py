@@ -26,11 +26,17 @@ _NOT_A_PERSON = frozenset({"the", "a", "an", "this", "that", "it", "he", "she", 
                            "there", "here", "in", "behind", "responsible", "involved", "accused", "charged", "blamed"})
 
 _AFTER = re.compile(r"\s*,\s+(?:\d{1,3},\s+)?(?!(?:and|but|or|nor|said|says|told|which|when|while|according|"
-                    r"added|who|whose|whom)\b)"
+                    r"added|who|whose|whom|will|would|has|had|is|was|can|could)\b)"
+                    r"(?![a-z]+ed\s+(?:on|in|at|to|that|the|a|an|his|her|their|its|from|after|before|by|with)\b)"
                     r"(?P<description>(?:(?:the|a|an|its|his|her|their)\s+)?[a-z][^,;.()\"“”]*?)"
                     r"(?=\s*(?:[,;.)\"“”]|\s+(?:said|says|told|who|which|added|warned|wrote)\b|$))")
 """A description set off after the name (and an age): ", head of governance at pension fund Meridian Trust," (up
-to the next comma or stop, or "said", "who" …); not a list's next item (", and …") nor a clause (", who …")."""
+to the next comma or stop, or "said", "who" …); not a list's next item (", and …") nor a clause (", who …", ",
+resigned on Monday")."""
+_BEFORE_FROM = re.compile(r"^|[,;:(]\s*|\b(?:when|as|after|while|said|says)\s+")
+_BEFORE = re.compile(r"(?P<description>(?:[Tt]he|[Aa]n?)\s+[a-z][^,;:.()\"“”]*?)\s*,\s*")
+"""A description set off before the name, as the name is after it: "The mayor of Kessling, Orla Brennick, …", "when
+a new auditor, Fiona Bexley, noticed …" (from the last place a phrase may start: `_BEFORE_FROM`)."""
 _COPULA = re.compile(r"\s+(?:is|was)\s+(?P<description>(?:a|an|the)\s+[^,;.()\"“”]+?)(?=\s*(?:[,;.)\"“”]|$))")
 """A description after "is"/"was": " was an actress and diplomat."."""
 _TITLE_WORD = re.compile(r"^(?:[a-z][\w'’-]*|[A-Z]{2,})$")
@@ -88,6 +94,12 @@ def description_of(person: str, sentence: str) -> tuple[int, int] | None:
     >>> sentence = "Mara Holt, 52, a retired judge, will lead the review."
     >>> start, end = description_of("Mara Holt", sentence); sentence[start:end]
     'a retired judge'
+    >>> sentence = "The mayor of Kessling, Orla Brennick, resigned on Monday, saying she needed to step back."
+    >>> start, end = description_of("orla brennick", sentence); sentence[start:end]
+    'The mayor of Kessling'
+    >>> sentence = "The fraud was found when a new auditor, Fiona Bexley, noticed that the firm had no staff."
+    >>> start, end = description_of("Fiona Bexley", sentence); sentence[start:end]
+    'a new auditor'
     >>> [description_of("Elsa Brandt", text) for text in ("Elsa Brandt said the plan would fail.",
     ...                                                   "Tom Reed, Elsa Brandt, and Ida Holm signed it.")]
     [None, None]
@@ -114,6 +126,11 @@ def description_of(person: str, sentence: str) -> tuple[int, int] | None:
         after = _AFTER.match(sentence, end)
         if after is not None and 1 <= len(after.group("description").split()) <= _LONGEST:
             return after.span("description")
+        if re.match(r"\s*,", sentence[end:]):
+            for place in sorted((found.end() for found in _BEFORE_FROM.finditer(sentence, 0, start)), reverse=True):
+                before = _BEFORE.fullmatch(sentence, place, start)
+                if before is not None and len(before.group("description").split()) <= _LONGEST:
+                    return before.span("description")
         title = _title_before(sentence, start)
         if title is not None:
             return title
