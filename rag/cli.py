@@ -79,6 +79,21 @@ _INTERRUPTED = {
 """What an interrupted indexer says beside "interrupted": whether anything was lost, and how to go on."""
 
 
+def _seconds(value: str) -> float:
+    """A number of seconds a flag takes: not negative, not "soon".
+
+    >>> _seconds("2.5")
+    2.5
+    """
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (say 300)") from None
+    if not seconds >= 0:  # also NaN
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds: give 0 or more") from None
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="A local, private assistant that answers questions "
                                      "about your articles and cites the passages it used.")
@@ -91,12 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--rebuild", action="store_true", help="re-embed everything (needed after changing the "
                        "embedder or chunk settings)")
     index.add_argument("--keep-missing", action="store_true", help="keep articles whose source file is gone")
-    index.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+    index.add_argument("--wait", type=_seconds, default=None, metavar="SECONDS",
                        help="wait this long for another writer to finish instead of failing at once")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
     index.add_argument("--strict", action="store_true", help="exit with status 1 when any source failed to read "
                        "(the readable ones are still indexed)")
-    index.add_argument("--checkpoint", dest="checkpoint_seconds", type=float, default=None, metavar="SECONDS",
+    index.add_argument("--checkpoint", dest="checkpoint_seconds", type=_seconds, default=None, metavar="SECONDS",
                        help="save the work done so far this often, so that an interrupted run resumes (default: 300)")
     _add_feed_flags(index)
     index.add_argument("--migrate", action="store_true", help="with --store: upgrade the database's schema to this "

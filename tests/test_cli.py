@@ -164,3 +164,12 @@ def test_ask_and_chat_give_the_brief_a_question_asks_for(sample_index: Path) -> 
     assert "Nothing was published from 1 January 2025 to 31 December 2025." in chatted
     filtered = run("ask", "Catch me up", "--index", str(sample_index), "--source", "Maplewood Gazette").stdout
     assert not filtered.startswith("The stories")  # a brief has no filters: asked as a question
+
+
+@pytest.mark.parametrize("value", ["-5", "soon", "nan"])
+def test_seconds_flags_refuse_what_is_no_number_of_seconds(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from rag.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["index", "articles", "--index", "index", "--checkpoint", value])
+    assert f"argument --checkpoint: '{value}' is not a number of seconds" in capsys.readouterr().err

@@ -386,6 +386,12 @@ def test_nothing_readable_changes_nothing(tmp_path: Path) -> None:
     report = index([empty], tmp_path / "new-index", FakeEmbedder())
     assert report.nothing_read and report.failed == []
     assert not (tmp_path / "new-index" / "CURRENT").exists()
+    # The folder its articles came from, emptied (moved away, unmounted): nothing removed, and none said to be
+    for path in source.iterdir():
+        path.unlink()
+    emptied = index([source], folder, FakeEmbedder())
+    assert emptied.nothing_read and emptied.removed == [] and "removed 0," in emptied.summary()
+    assert state(folder) == before
 
 
 def test_missing_source_is_an_error_naming_it(tmp_path: Path) -> None:

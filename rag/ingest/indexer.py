@@ -237,6 +237,8 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
         known = dict(head.articles) if head is not None else {}
         plan = _scan(sources, known, report, options, web,
                      StageProgress("reading", " files", options.progress, on_progress))
+        if report.nothing_read:
+            report.removed = []  # nothing was removed: an empty or unmounted folder never wipes the index
         if report.nothing_read or (head is not None and not rebuild and not plan.changes):
             _finish_report(report, head, started)
             return report
