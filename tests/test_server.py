@@ -761,3 +761,20 @@ def test_rag_serve_end_to_end(rag_serve: str) -> None:
     assert httpx.get(rag_serve + "/static-offline-docs/swagger-ui-bundle.js", timeout=30).status_code == 200
     schema = httpx.get(rag_serve + "/openapi.json", timeout=30).json()
     assert {"/api/health", "/api/search", "/api/ask", "/api/index", "/v1/chat/completions"} <= set(schema["paths"])
+
+
+def test_a_port_in_use_is_said_before_the_model_loads(tmp_path: Path) -> None:
+    """It was said after the model had loaded and "Serving … on" was printed, as uvicorn's bare Errno 98."""
+    import socket
+
+    from rag.errors import RagError
+    from rag.serve.start import serve
+    from rag.settings import Settings
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = Settings(index=str(tmp_path / "no-index"), llm=str(tmp_path / "no-model.gguf"), port=port)
+        with pytest.raises(RagError, match=rf"port {port} on 127.0.0.1 is in use .*give another port with --port"):
+            serve(settings)

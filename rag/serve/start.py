@@ -12,7 +12,9 @@ retriever switches to each new generation before the next question.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -58,6 +60,7 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
     import uvicorn
 
     check_exposure(settings.host, settings.token)
+    listening = bound_socket(settings.host, settings.port)  # before the model loads: a busy port is said at once
     budgets = set_thread_budgets(settings)
     if announce:
         announce(f"Loading the language model ({settings.llm_url or settings.llm})...")
@@ -74,8 +77,11 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
     stop = threading.Event()
     watcher = start_watching(assistant, settings, watch, stop, announce, follows) if watch else None
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
+        config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                                timeout_graceful_shutdown=5)
+        uvicorn.Server(config).run(sockets=[listening])
     finally:
+        listening.close()
         stop.set()
         if follows is not None:
             follows.stop()  # after the question being asked: the others stay pending for the next start
@@ -84,6 +90,24 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
             # generation, and the next start finishes the work.
             watcher.join(timeout=5)
         queued.close()
+
+
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port for the server to listen on; a RagError with the fix when it cannot be (a port
+    in use was said only after the model had loaded and "Serving … on" was printed)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a restart reuses the port
+    try:
+        listening.bind((host, port))
+    except OSError as error:
+        listening.close()
+        if error.errno == errno.EADDRINUSE:
+            raise RagError(f"port {port} on {host} is in use (another `rag serve`, or another program): stop it, or "
+                           f"give another port with --port") from None
+        raise RagError(f"cannot listen on {host}:{port} ({error.strerror or error}): give another --host or "
+                       f"--port") from None
+    return listening
 
 
 def follow_worker(assistant: Assistant, queued: QueuedLLM, notify: str = "") -> FollowWorker | None:
