@@ -799,6 +799,18 @@ def test_add_files_refuses_a_file_over_the_size_limit_before_writing_anything(tm
     assert len(report.added) == 2 and report.failed == []
 
 
+def test_an_upload_another_writer_keeps_out_stores_nothing(tmp_path: Path) -> None:
+    """Left in the uploads folder unindexed, it turned up in the next upload's report; the message said --wait."""
+    folder = tmp_path / "index"
+    add_files([("same.txt", story("one").encode())], folder, FakeEmbedder(), uploading(**CHUNKS))
+    with writer_lock(folder), pytest.raises(IndexLockedError, match="nothing was stored; send the files") as refused:
+        add_files([("same.txt", story("two").encode()), ("new.md", story("new").encode())], folder,
+                  FakeEmbedder(), uploading(wait=0.1, **CHUNKS))
+    assert "--wait" not in str(refused.value)
+    assert sorted(path.name for path in (folder / "uploads").iterdir()) == ["same.txt"]
+    assert (folder / "uploads" / "same.txt").read_bytes() == story("one").encode()
+
+
 @pytest.mark.parametrize("run", ["index", "watch", "upload"])
 def test_every_kind_of_run_takes_its_batch_size_size_limit_and_index_type_from_the_settings(run: UpdateRun) -> None:
     """`rag index`, `rag watch`, `rag serve --watch` and uploads are configured in one place, from the settings."""

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.errors import SourceError
+from rag.errors import IndexLockedError, SourceError
 from rag.ingest.files import SUPPORTED_SUFFIXES, too_large
 from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
 from rag.ingest.progress import ProgressCallback
@@ -61,7 +61,8 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
     refused (unsupported suffix, nothing left) or a file over `options.max_file_bytes` raises SourceError before
     anything is written. A file with the name of an earlier upload replaces it (the article is then updated).
     Earlier uploads stay indexed. Unreadable content (empty, binary...) is reported in the returned report like any
-    file, and the file removed (`_drop_unreadable`). With `store` (a PostgreSQL URL), the files are kept under
+    file, and the file removed (`_drop_unreadable`). When indexing fails (another writer kept the index longer
+    than `options.wait`: IndexLockedError), nothing is stored. With `store` (a PostgreSQL URL), the files are kept under
     `<folder>/uploads/` and indexed into that database.
     """
     options = options or UpdateOptions.from_settings(Settings(), "upload")
@@ -85,7 +86,20 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
         if target.is_file():
             replaced[safe] = target.read_bytes()
         write_atomically(target, content)
-    report = update_index([uploads], store or folder, embedder, options, on_progress=on_progress)
+    try:
+        report = update_index([uploads], store or folder, embedder, options, on_progress=on_progress)
+    except BaseException as error:
+        # Not indexed, so not stored: left behind, the files would turn up in the next upload's report.
+        for safe in named:
+            if safe in replaced:
+                write_atomically(uploads / safe, replaced[safe])
+            else:
+                (uploads / safe).unlink(missing_ok=True)
+        if isinstance(error, IndexLockedError):
+            raise IndexLockedError(f"another process is writing the index in {store or folder}, and went on longer "
+                                   f"than an upload waits: nothing was stored; send the files again when it has "
+                                   f"finished") from None
+        raise
     _drop_unreadable(uploads, report, replaced)
     return report
 
