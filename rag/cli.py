@@ -39,6 +39,7 @@ _COMMAND_SETTINGS = {
     "watch": ("index", "store", "embedder", "embed_backend", "batch_size", "max_file_mb", "cache", "fetch_timeout",
               "follow_budget"),
     "info": ("index", "store"),
+    "remove": ("index", "store"),
     "search": _RETRIEVAL,
     "ask": _ANSWERING,
     "chat": _ANSWERING,
@@ -124,11 +125,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="time between runs, like 15m, 90s, 1h or 1h30m (default: 15m)")
     watch.add_argument("--runs", type=int, default=None, metavar="N", help="stop after N runs (default: never)")
     watch.add_argument("--keep-missing", action="store_true", help="keep articles whose source file is gone")
-    watch.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+    watch.add_argument("--wait", type=_seconds, default=None, metavar="SECONDS",
                        help="wait this long for another writer before skipping a run (default: 60)")
     _add_feed_flags(watch)
     _add_notify_flag(watch)
     watch.set_defaults(handler=_watch)
+
+    remove = commands.add_parser("remove", help="remove articles from the index: by id, by the URL they were read "
+                                 "from, or by their file or folder (even one gone or moved away)")
+    remove.add_argument("articles", nargs="+", metavar="ARTICLE",
+                        help="an article id (`rag info --articles`), a feed or page URL, a file or a folder")
+    remove.add_argument("--wait", type=_seconds, default=None, metavar="SECONDS",
+                        help="wait this long for another writer to finish instead of failing at once")
+    remove.set_defaults(handler=_remove)
 
     info = commands.add_parser("info", help="what the index holds")
     info.add_argument("--articles", action="store_true",
@@ -194,8 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="at most this many stories (default: 10)")
     briefing.set_defaults(handler=_brief)
 
-    for name, subparser in (("index", index), ("watch", watch), ("info", info), ("search", search), ("ask", ask),
-                            ("chat", chat), ("serve", serve), ("eval", evaluate), ("brief", briefing),
+    for name, subparser in (("index", index), ("watch", watch), ("remove", remove), ("info", info), ("search", search),
+                            ("ask", ask), ("chat", chat), ("serve", serve), ("eval", evaluate), ("brief", briefing),
                             ("follow", follow)):
         _add_setting_flags(subparser, _COMMAND_SETTINGS[name])
         if name in ("search", "ask", "chat", "eval"):
@@ -405,6 +414,22 @@ def _given(arguments: argparse.Namespace, settings: Settings, name: str) -> Any:
     if getattr(arguments, name, None) is not None or os.environ.get(f"RAG_{name.upper()}"):
         return getattr(settings, name)
     return None
+
+
+def _remove(arguments: argparse.Namespace, settings: Settings) -> int:
+    from rag.ingest.indexer import remove_articles
+    from rag.store import index_location
+
+    removed = remove_articles(index_location(settings.index, settings.store), arguments.articles,
+                              wait=arguments.wait or 0.0)
+    if arguments.json:
+        print(json.dumps({"removed": removed}, ensure_ascii=False, indent=2))
+        return 0
+    for article_id in removed:
+        print(f"removed: {article_id}")
+    print(f"removed {len(removed)} article(s); a file still in a folder you index comes back at its next run: "
+          f"delete or move it too")
+    return 0
 
 
 def _info(arguments: argparse.Namespace, settings: Settings) -> int:

@@ -17,7 +17,7 @@ import pytest
 from rag.answer.retrieve import Retriever
 from rag.errors import IndexFormatError, IndexLockedError, IndexWriteError, SourceError
 from rag.ingest import files
-from rag.ingest.indexer import IndexReport, UpdateOptions, UpdateRun, update_index
+from rag.ingest.indexer import IndexReport, UpdateOptions, UpdateRun, remove_articles, update_index
 from rag.ingest.lazy_embedder import LazyEmbedder
 from rag.ingest.uploads import add_files, safe_upload_name
 from rag.settings import Settings
@@ -369,6 +369,31 @@ def test_progress_to_a_log_is_plain_lines(tmp_path: Path, capsys: pytest.Capture
 
 
 # --- nothing readable, missing sources --------------------------------------------------------------------------
+
+
+def test_remove_articles_by_id_file_or_a_folder_moved_away(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder moved away leaves its articles (no run of the new folder is about them): they are removed by the
+    old name; a retracted article by its id. One name that matches nothing removes nothing."""
+    from rag.cli import main
+
+    source, folder = corpus(tmp_path / "news"), tmp_path / "index"
+    index([source], folder, FakeEmbedder())
+    index([corpus(tmp_path / "blog", ["garden"])], folder, FakeEmbedder())
+    before = state(folder)
+    with pytest.raises(SourceError, match="nowhere: names no indexed article.*nothing was removed"):
+        remove_articles(folder, [str(tmp_path / "blog" / "garden.txt"), str(tmp_path / "nowhere")])
+    assert state(folder) == before
+    source.rename(tmp_path / "moved")
+    removed = remove_articles(folder, [str(source)])
+    assert sorted(Path(article_id).name for article_id in removed) == ["bridge.txt", "harbour.txt", "library.txt"]
+    assert articles_in(folder) == {"garden.txt"}
+    loaded = PassageIndex.load(folder)
+    assert len(loaded) == loaded.vectors.ntotal == sum(record.passages for record in loaded.articles.values())
+    garden = str((tmp_path / "blog" / "garden.txt").resolve())
+    assert main(["remove", garden, "--index", str(folder)]) == 0
+    assert f"removed: {garden}" in capsys.readouterr().out and articles_in(folder) == set()
+    assert main(["remove", garden, "--index", str(folder)]) == 1
+    assert "names no indexed article" in capsys.readouterr().err
 
 
 def test_nothing_readable_changes_nothing(tmp_path: Path) -> None:

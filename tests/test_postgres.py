@@ -198,6 +198,17 @@ def test_a_rebuild_keeps_an_article_whose_file_fails_to_read(tmp_path: Path, dat
     assert len(stored) > 0 and reopened.passages_of([bridge]) == stored and len(reopened.articles) == 3
 
 
+def test_articles_are_removed_by_id_from_the_database(tmp_path: Path, database: str) -> None:
+    from rag.ingest.indexer import remove_articles
+
+    source = corpus(tmp_path / "articles")
+    index([source], database, FakeEmbedder())
+    bridge = str((source / "bridge.txt").resolve())
+    assert remove_articles(database, [bridge]) == [bridge]
+    reopened = PostgresIndex.open(database)
+    assert bridge not in reopened.articles and len(reopened.articles) == 2 and reopened.passages_of([bridge]) == []
+
+
 def test_bm25_scores_in_sql_are_the_file_stores(tmp_path: Path, database: str) -> None:
     from rag.store.generations import PassageIndex
 

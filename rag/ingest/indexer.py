@@ -271,6 +271,37 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
     return report
 
 
+def remove_articles(folder: str | Path, chosen: Sequence[str], wait: float = 0.0) -> list[str]:
+    """Remove from the index at `folder` (a folder or a PostgreSQL URL) the articles `chosen` names, and return
+    their ids: each is an article id, a URL the articles were read from, or a file or folder on disk (it may be gone:
+    a folder moved away leaves its articles, which no run of the new folder removes). Nothing is embedded. Raises
+    SourceError when one names no indexed article (nothing is removed then), IndexLockedError, IndexNotFoundError."""
+    store: IndexStore = open_store(folder)
+    with store.writer_lock(timeout=wait):
+        index: UpdatableIndex = store.load()
+        doomed: dict[str, None] = {}
+        for name in chosen:
+            place = "" if is_url(name) else str(Path(name).expanduser().resolve())
+            found = [record.id for record in index.articles.values()
+                     if name in (record.id, record.path) or (place and _under_path(record.path, place))]
+            if not found:
+                raise SourceError(name, "names no indexed article (no id, URL, file or folder of one)",
+                                  fix="`rag info --articles` lists each article's id; nothing was removed")
+            doomed.update(dict.fromkeys(found))
+        index.delete(doomed)
+        store.save(index)
+    return list(doomed)
+
+
+def _under_path(path: str, place: str) -> bool:
+    """Whether the file `path` is `place` or inside the folder `place` (both resolved).
+
+    >>> _under_path("/news/2026/a.md", "/news"), _under_path("/newsletter/a.md", "/news")
+    (True, False)
+    """
+    return bool(path) and not is_url(path) and (path == place or path.startswith(place.rstrip(os.sep) + os.sep))
+
+
 def _finish_report(report: IndexReport, index: UpdatableIndex | IndexHead | None, started: float) -> None:
     if index is not None:
         report.articles_total = len(index.articles)
