@@ -778,3 +778,21 @@ def test_a_port_in_use_is_said_before_the_model_loads(tmp_path: Path) -> None:
         settings = Settings(index=str(tmp_path / "no-index"), llm=str(tmp_path / "no-model.gguf"), port=port)
         with pytest.raises(RagError, match=rf"port {port} on 127.0.0.1 is in use .*give another port with --port"):
             serve(settings)
+
+
+def test_health_reports_the_live_generation_before_any_question(tmp_path: Path) -> None:
+    """It reported the generation loaded before the last indexing run until a question came (monitoring saw 512
+    articles while 2,999 were live)."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "one.txt").write_text("Ferry back\n\nThe Orwin ferry sails again after a six-week refit.", "utf-8")
+    update_index([articles], tmp_path / "index", FakeEmbedder(), UpdateOptions(progress=False))
+    queued = QueuedLLM(ScriptedLLM())
+    with TestClient(create_app(make_assistant(tmp_path / "index", queued), queued=queued)) as served:
+        assert served.get("/api/health").json()["generation"] == 1
+        for name, text in ARTICLES.items():
+            (articles / name).write_text(text, "utf-8")
+        update_index([articles], tmp_path / "index", FakeEmbedder(), UpdateOptions(progress=False))
+        health = served.get("/api/health").json()
+    assert health["generation"] == 2 and health["articles"] == len(ARTICLES) + 1
+    queued.close()

@@ -1246,6 +1246,10 @@ class Assistant:
         return quoted_name(previous_question, given.pop()) if len(given) == 1 else ""
 
     def stats(self) -> dict[str, Any]:
+        """What the index being served holds: its live generation (switched to first, as a question does, so that
+        /api/health and the chat's header do not report the generation loaded before the last run)."""
+        if self.retriever.index.stale():
+            self.retriever.refresh()
         index = self.retriever.index
         llm_name = self._llm.name if self._llm is not None else self.settings.llm
         stats = index.stats()
