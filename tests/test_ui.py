@@ -489,3 +489,11 @@ def test_every_quoted_sentence_is_marked_and_escaped() -> None:
     assert "<mark>The &lt;ferry&gt; opened in May.</mark>" in markup
     assert "<mark>It cost 4 million.</mark>" in markup
     assert "<ferry>" not in markup
+
+
+def test_an_empty_question_is_told_to_type_one_and_asks_nothing() -> None:
+    from ui.app import chat_turn
+
+    fake = FakeAssistant()
+    [(_, messages, panel, turns)] = list(chat_turn(fake, "   ", [], 4))
+    assert "Type a question in the box first" in panel and messages == [] and turns == [] and fake.calls == []

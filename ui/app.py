@@ -67,6 +67,7 @@ queue (rag.serve.queue), which tells the user their place in line."""
 ARTICLE_TYPES = sorted(SUPPORTED_SUFFIXES)  # what the readers take (feeds included), the one list
 
 WAITING = render_notice("Searching the articles and writing the answer…")
+EMPTY_QUESTION = render_notice("Type a question in the box first, then press Enter.")
 DRAFTING = "Drafting the answer… (each sentence appears once it is checked against the articles)"
 
 
@@ -208,8 +209,8 @@ def chat_turn(
     """
     turns = list(turns or [])
     question = (message or "").strip()
-    if not question:
-        yield "", _messages(turns), (turns[-1].sources_html if turns else ""), turns
+    if not question:  # said, not silently nothing
+        yield "", _messages(turns), EMPTY_QUESTION, turns
         return
     history = [(turn.question, turn.answer) for turn in turns if turn.ok]
     done = _messages(turns)
