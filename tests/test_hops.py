@@ -302,6 +302,10 @@ def test_a_bridge_is_a_thing_of_the_kind_the_first_hop_asks(question: str, sente
      ("When was Greta Lind born?", "When was Sofia Berg born?"), "was born first"),
     ("Which was founded earlier: Acme Rail or Bolt Air?", ("Acme Rail", "Bolt Air"),
      ("When was Acme Rail founded?", "When was Bolt Air founded?"), "was founded earlier"),
+    # what things cost: a news reader's comparison (it was refused)
+    ("Which cost more, the Millbrook tram extension or the Linden Centre?",
+     ("the Millbrook tram extension", "the Linden Centre"),
+     ("How much did the Millbrook tram extension cost?", "How much did the Linden Centre cost?"), "cost more"),
 ])
 def test_a_comparison_asks_of_each_thing_alone(question: str, entities: tuple[str, str], parts: tuple[str, str],
                                                claim: str) -> None:
@@ -547,6 +551,14 @@ def test_each_form_is_answered_in_two_hops(forms_index: Path, real_embedder, rea
     assert not answer.refused, answer
     assert titles <= {citation.passage.title for citation in answer.citations}, answer
     assert answer.text.startswith(opening), answer.text
+
+
+def test_amounts_are_compared_at_their_scale() -> None:
+    """"£1.2 million" is more than "£900,000", though 1.2 is less than 900,000."""
+    plan = comparison_plan("Which cost more, the library or the pool?")
+    assert plan is not None
+    text = comparison_text(plan, ("£900,000 [1].", "£1.2 million [2]."), (1, 2), "£900,000 [1]. £1.2 million [2].")
+    assert text.startswith("The pool cost more: £1.2 million [2], against £900,000 [1].")
 
 
 def test_a_measured_comparison_says_the_units_once_in_its_opening() -> None:

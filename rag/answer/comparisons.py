@@ -136,8 +136,8 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     words = re.sub(r"\bmore recent(?:ly)?\b", "later", match.group("head"), flags=re.IGNORECASE).split()
     person = words[0].lower() == "who"
     verb = next((index for index, word in enumerate(words[1:], start=1)
-                 if word.lower() in AUXILIARIES or word.lower().endswith("ed") or word.lower() in IRREGULAR_VERBS),
-                None)
+                 if word.lower() in AUXILIARIES or word.lower().endswith("ed") or word.lower() in IRREGULAR_VERBS
+                 or word.lower() in _COSTS), None)
     comparative = next((index for index, word in enumerate(words) if word.lower() in EARLIER | LATER | MORE | FEWER),
                        None)
     if (comparative is None and verb is not None and words[verb].lower() in COPULAS and verb + 1 < len(words)
@@ -275,6 +275,10 @@ def which_form(question: str) -> str | None:
     return f"Which {verb} {rest}, {match.group('first')} or {second}?"
 
 
+_COSTS = frozenset({"cost", "costs"})
+"""The verb of "Which cost more, A or B?": how much each cost is asked."""
+
+
 def _part(words: list[str], verb: int, comparative: int, entity: str, person: bool) -> str | None:
     """The question a comparison asks of one `entity`, from the comparison's `words` (its verb at `verb`, its
     comparative at `comparative`): "When was A started?", "How many members does A have?", "How tall is A?".
@@ -289,11 +293,15 @@ def _part(words: list[str], verb: int, comparative: int, entity: str, person: bo
     'What is the population of Port Aldous?'
     >>> _part("Which magazine is published more often".split(), 2, 4, "Dune", False)
     'How often is Dune published?'
+    >>> _part("Which cost more".split(), 1, 2, "the tram extension", False)
+    'How much did the tram extension cost?'
     """
     auxiliary = words[verb].lower() if words[verb].lower() in AUXILIARIES else ""
     between = [word for word in words[verb + 1 if auxiliary else verb:comparative] if word.lower() != "the"]
     after = words[comparative + 1:]
     word = words[comparative].lower()
+    if words[verb].lower() in _COSTS and word in MORE | FEWER and not after and comparative == verb + 1:
+        return f"How much {'does' if words[verb].lower() == 'costs' else 'did'} {entity} cost?"
     if not auxiliary and between:  # "Which band formed first": the past tense said in the passive or the perfect
         between = [IRREGULAR_VERBS.get(between[0].lower(), between[0]), *between[1:]]
     if word in EARLIER | LATER:
@@ -885,6 +893,8 @@ def measure(text: str, by_year: bool, by_frequency: bool = False) -> Measure | N
     True
     >>> measure("Kite is a British monthly music magazine [1].", False, by_frequency=True)
     Measure(value=12.0, shown='monthly')
+    >>> measure("£1.2 million [1].", False), measure("It cost £900,000 [2].", False)
+    (Measure(value=1200000.0, shown='£1.2 million'), Measure(value=900000.0, shown='£900,000'))
     """
     if by_frequency:  # how often: a word, not a number ("a weekly newspaper")
         said = re.search(rf"\b(?:{'|'.join(FREQUENCIES)})\b", strip_markers(text), re.IGNORECASE)
@@ -902,7 +912,16 @@ def measure(text: str, by_year: bool, by_frequency: bool = False) -> Measure | N
         return Measure(float(ENSEMBLES[number.lower()]), f"a {number.lower()}")
     if number.lower() in NUMBER_WORDS:  # said inside the opening's sentence: "… more members: seven [2], …"
         shown = shown[0].lower() + shown[1:]
-    return Measure(float(NUMBER_WORDS.get(number.lower(), 0) or number.replace(",", "")), shown)
+    value = float(NUMBER_WORDS.get(number.lower(), 0) or number.replace(",", ""))
+    if unit and unit[1].lower() in _SCALES:  # "£184 million" against "£900,000"
+        value *= _SCALES[unit[1].lower()]
+    if plain[max(found.start() - 1, 0):found.start()] in _CURRENCIES:
+        shown = plain[found.start() - 1] + shown
+    return Measure(value, shown)
+
+
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+_CURRENCIES = frozenset("£$€¥")
 
 
 def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int],
