@@ -53,6 +53,7 @@ from rag.answer.conversation import (
     stays_on,
     turn_story,
 )
+from rag.answer.corrections import corrected
 from rag.answer.descriptions import description_reading
 from rag.answer.evidence import (
     AnswerKinds,
@@ -1158,6 +1159,7 @@ class Assistant:
         reading = _acted_on(question, reading, plan.passages)
         if ASKS_WHO.match(question):
             reading = self._people_named_together(reading, plan.passages)
+        reading = corrected(reading, plan.passages)  # "The correct figure is …" in a retrieved correction
         checked = span_answer(reading, plan.passages, plan.evidence)
         return self._finished(Answer(question, checked.text, checked.citations, False, model_text,
                                      plan.query.search_text), plan)
