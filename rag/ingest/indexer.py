@@ -497,17 +497,16 @@ def _scan_files(scan: _Scan, files: Sequence[tuple[Path, Path]]) -> None:
     scan.signatures = {str(path.resolve()): _signature(path, now) for _, path in files}
     for root, path in files:
         resolved, label = str(path.resolve()), relative_name(path, root)
-        scan.bar.advance(1, articles=scan.report.articles_read)
         records = scan.records_of.get(resolved, [])
         signature = scan.signatures[resolved]
         if (not scan.options.rebuild and not scan.prunes(records) and records and signature
                 and all(record.metadata.get(FILE_SIGNATURE_KEY) == signature for record in records)
                 and not any(record.id in scan.found for record in records)):
             scan.count_unchanged(records, label, resolved)
-            continue
-        # A feed gives its articles, then its bad records.
-        _take(scan, resolved, label,
-              [result for _, result in read_files([(root, path)], max_file_bytes=scan.options.max_file_bytes)])
+        else:  # a feed gives its articles, then its bad records
+            _take(scan, resolved, label,
+                  [result for _, result in read_files([(root, path)], max_file_bytes=scan.options.max_file_bytes)])
+        scan.bar.advance(1, articles=scan.report.articles_read)  # after the file: its articles are counted
 
 
 def _scan_urls(scan: _Scan, urls: Sequence[str]) -> None:
