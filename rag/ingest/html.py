@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from html import unescape
 from typing import Any
 
 from rag.errors import SourceError
@@ -160,7 +161,7 @@ class HtmlPage:
     author: str = ""
     url: str = ""
     published: str = ""  # as found, not yet normalised
-    site: str = ""  # the outlet the page names itself by (og:site_name, application-name)
+    site: str = ""  # the outlet the page names itself by (og:site_name)
 
 
 def read_html(html: str) -> HtmlPage:
@@ -193,10 +194,10 @@ def read_html(html: str) -> HtmlPage:
             author=document.author or "",
             url=safe_url(document.url or ""),
             published=document.date or "",
-            site=" ".join((document.sitename or "").split()),
         )
     if not page.text:
         page.text = html_fragment_text(html)
+    page.site = _site_name(html)
     if not page.title or not page.url:
         _fill_from_markup(page, html)
     if page.title and page.text.startswith(page.title):
@@ -216,6 +217,23 @@ def _trafilatura_paragraphs(text: str) -> str:
             pieces.append("\n" if together else "\n\n")
         pieces.append(line)
     return "".join(pieces)
+
+
+_SITE_NAME = re.compile(r"<meta\b(?=[^>]*\bproperty=[\"']?og:site_name[\"'\s/>])[^>]*"
+                        r"\bcontent=(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
+
+
+def _site_name(html: str) -> str:
+    """The outlet a page names itself by in its `og:site_name` meta tag; "" without one. Not trafilatura's site
+    name: it falls back to the address's host or the `application-name` ("WordPress").
+
+    >>> _site_name('<head><meta property="og:site_name" content="Kessling  Courier"></head>')
+    'Kessling Courier'
+    >>> _site_name('<meta name="application-name" content="WordPress">')
+    ''
+    """
+    found = _SITE_NAME.search(html[:200_000])
+    return " ".join(unescape(found.group(1) or found.group(2) or "").split()) if found else ""
 
 
 def _fill_from_markup(page: HtmlPage, html: str) -> None:

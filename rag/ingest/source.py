@@ -1,8 +1,9 @@
 """One file being read: the names it goes by in its articles and in error messages.
 
 Every reader (rag.ingest.markdown, .html, .pdf, .feeds) gets a `SourceFile` and uses it to make its articles
-(id and path: the resolved path, so that an unchanged file keeps its ids; source: the path relative to the folder
-it was found in) and its errors (a SourceError naming that relative path).
+(id and path: the resolved path, so that an unchanged file keeps its ids; source, unless the file names its outlet
+(a feed's records, an HTML page's og:site_name): the path relative to the folder it was found in) and its errors (a
+SourceError naming that relative path).
 """
 
 from __future__ import annotations
