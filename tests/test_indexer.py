@@ -824,6 +824,21 @@ def test_add_files_refuses_a_file_over_the_size_limit_before_writing_anything(tm
     assert len(report.added) == 2 and report.failed == []
 
 
+def test_an_uploaded_feed_with_one_bad_record_is_kept(tmp_path: Path) -> None:
+    """Its good records are indexed from it: removed as unreadable, they were lost at the next rebuild."""
+    folder = tmp_path / "index"
+    index([write(tmp_path / "feeds", "a.jsonl", json.dumps({"id": "x1", "title": "Mill", "text": story("mill")}))],
+          folder, FakeEmbedder())
+    feed = "\n".join(json.dumps(record) for record in ({"id": "x1", "title": "Copy", "text": story("copy")},
+                                                          {"id": "y2", "title": "Ferry", "text": story("ferry")}))
+    report = add_files([("b.jsonl", feed.encode())], folder, FakeEmbedder(), uploading(**CHUNKS))
+    assert report.added == ["y2"] and [source for source, _ in report.failed] == ["b.jsonl"]
+    assert (folder / "uploads" / "b.jsonl").is_file()
+    rebuilt = update_index([folder / "uploads"], folder, FakeEmbedder(), uploading(**CHUNKS, rebuild=True))
+    assert rebuilt.removed == [] and set(PassageIndex.load(folder).articles) == {"x1", "y2"}
+    assert "sources_read" not in report.to_dict()
+
+
 def test_an_upload_another_writer_keeps_out_stores_nothing(tmp_path: Path) -> None:
     """Left in the uploads folder unindexed, it turned up in the next upload's report; the message said --wait."""
     folder = tmp_path / "index"

@@ -152,6 +152,9 @@ class IndexReport:
     passages_total: int = 0
     seconds: float = 0.0
     generation: int = 0
+    # The sources (as `failed` names them) that gave at least one article: a failure of one of them is a bad record,
+    # not the whole file (not in the JSON report)
+    sources_read: set[str] = field(default_factory=set)
 
     @property
     def changed(self) -> bool:
@@ -164,6 +167,7 @@ class IndexReport:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["sources_read"]
         data["duplicates"] = [{"id": dup, "same_as": kept} for dup, kept in self.duplicates]
         data["failed"] = [{"source": source, "reason": reason} for source, reason in self.failed]
         data["notes"] = [{"source": source, "note": note} for source, note in self.notes]
@@ -628,6 +632,7 @@ def _plan(scan: _Scan, roots: list[Path], urls: Sequence[str]) -> _Plan:
     new skip metadata."""
     report, options = scan.report, scan.options
     report.files_read = len(scan.fully_read)
+    report.sources_read = set(scan.found.values())
     scan.tainted |= scan.partly_read
     read_sources = scan.fully_read | scan.partly_read
     fully_read = scan.fully_read - scan.partly_read  # a feed with bad lines: its records not read may be on those

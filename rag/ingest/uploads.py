@@ -19,6 +19,7 @@ from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
 from rag.ingest.progress import ProgressCallback
 from rag.models.embed import Embedder
 from rag.settings import Settings
+from rag.store import open_store
 from rag.store.files import write_atomically
 
 UPLOADS_FOLDER = "uploads"
@@ -96,9 +97,9 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
             else:
                 (uploads / safe).unlink(missing_ok=True)
         if isinstance(error, IndexLockedError):
-            raise IndexLockedError(f"another process is writing the index in {store or folder}, and went on longer "
-                                   f"than an upload waits: nothing was stored; send the files again when it has "
-                                   f"finished") from None
+            raise IndexLockedError(f"another process is writing the index in {open_store(store or folder).name}, and "
+                                   f"went on longer than an upload waits: nothing was stored; send the files again "
+                                   f"when it has finished") from None
         raise
     _drop_unreadable(uploads, report, replaced)
     return report
@@ -110,7 +111,8 @@ def _drop_unreadable(uploads: Path, report: IndexReport, replaced: dict[str, byt
     gives the earlier file back (its article stayed indexed; the file is the only copy a rebuild reads)."""
     for source, _ in report.failed:
         path = uploads / source
-        if source and Path(source).name == source and path.is_file():  # a whole file, not a feed's record
+        # A whole file that gave nothing: a feed with one bad record is kept (its other records are indexed from it)
+        if source and Path(source).name == source and path.is_file() and source not in report.sources_read:
             if source in replaced:
                 write_atomically(path, replaced[source])
             else:
