@@ -259,9 +259,10 @@ def _sources_on_disk(chosen: str, records: Iterable[Any]) -> list[str]:
     path = Path(chosen).expanduser()
     if not path.exists():
         return [chosen]
+    from rag.ingest.indexer import under_path
+
     root = str(path.resolve())
-    under = [record.source for record in records
-             if record.path and (record.path == root or record.path.startswith(root.rstrip(os.sep) + os.sep))]
+    under = [record.source for record in records if under_path(record.path, root)]
     return list(dict.fromkeys(under)) or [chosen]
 
 

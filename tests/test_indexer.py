@@ -394,6 +394,8 @@ def test_remove_articles_by_id_file_or_a_folder_moved_away(tmp_path: Path, capsy
     assert f"removed: {garden}" in capsys.readouterr().out and articles_in(folder) == set()
     assert main(["remove", garden, "--index", str(folder)]) == 1
     assert "names no indexed article" in capsys.readouterr().err
+    with pytest.raises(SourceError, match="names no article"):  # an unset $VARIABLE is not the current folder
+        remove_articles(folder, [""])
 
 
 def test_nothing_readable_changes_nothing(tmp_path: Path) -> None:
@@ -542,6 +544,13 @@ def test_rebuild_keeps_what_an_ordinary_run_keeps(tmp_path: Path) -> None:
     assert sum(record.passages for record in loaded.articles.values()) == len(loaded) == loaded.vectors.ntotal
     (source / "bridge.txt").unlink()
     assert [Path(a).name for a in index([source], folder, other, rebuild=True).removed] == ["bridge.txt"]
+    # a file gone outside the sources given: a rebuild reads every source there is, and this one is not
+    blog = corpus(tmp_path / "blog", ["garden"])
+    index([blog], folder, other)
+    (blog / "garden.txt").unlink()
+    kept = index([source], folder, other, rebuild=True, keep_missing=True)
+    assert kept.removed == [] and "garden.txt" in articles_in(folder)
+    assert [Path(a).name for a in index([source], folder, other, rebuild=True).removed] == ["garden.txt"]
 
 
 def test_a_rebuild_saves_once_at_the_end(tmp_path: Path) -> None:

@@ -50,6 +50,9 @@ def test_a_file_never_replaces_an_article_read_from_a_url(site: LocalSite, web: 
     assert report.updated == [] and "six-week refit" in stored(tmp_path / "index")[f"{feed}#herald-101"]
     [(source, message)] = report.failed
     assert source == "innocent.jsonl" and f"like {feed} (kept that one" in message
+    rebuilt = index([tmp_path / "uploads", feed], tmp_path / "index", web, rebuild=True)  # files are read first
+    assert [source for source, _ in rebuilt.failed] == ["innocent.jsonl"]
+    assert "six-week refit" in stored(tmp_path / "index")[f"{feed}#herald-101"]
 
 
 def items(site: LocalSite) -> list[dict[str, str]]:

@@ -280,6 +280,8 @@ def remove_articles(folder: str | Path, chosen: Sequence[str], wait: float = 0.0
     their ids: each is an article id, a URL the articles were read from, or a file or folder on disk (it may be gone:
     a folder moved away leaves its articles, which no run of the new folder removes). Nothing is embedded. Raises
     SourceError when one names no indexed article (nothing is removed then), IndexLockedError, IndexNotFoundError."""
+    if not all(name.strip() for name in chosen):  # an unset $VARIABLE: "" would be the current folder
+        raise SourceError("''", "names no article", fix="give an article id, a URL, a file or a folder")
     store: IndexStore = open_store(folder)
     with store.writer_lock(timeout=wait):
         index: UpdatableIndex = store.load()
@@ -287,7 +289,7 @@ def remove_articles(folder: str | Path, chosen: Sequence[str], wait: float = 0.0
         for name in chosen:
             place = "" if is_url(name) else str(Path(name).expanduser().resolve())
             found = [record.id for record in index.articles.values()
-                     if name in (record.id, record.path) or (place and _under_path(record.path, place))]
+                     if name in (record.id, record.path) or (place and under_path(record.path, place))]
             if not found:
                 raise SourceError(name, "names no indexed article (no id, URL, file or folder of one)",
                                   fix="`rag info --articles` lists each article's id; nothing was removed")
@@ -297,10 +299,10 @@ def remove_articles(folder: str | Path, chosen: Sequence[str], wait: float = 0.0
     return list(doomed)
 
 
-def _under_path(path: str, place: str) -> bool:
+def under_path(path: str, place: str) -> bool:
     """Whether the file `path` is `place` or inside the folder `place` (both resolved).
 
-    >>> _under_path("/news/2026/a.md", "/news"), _under_path("/newsletter/a.md", "/news")
+    >>> under_path("/news/2026/a.md", "/news"), under_path("/newsletter/a.md", "/news")
     (True, False)
     """
     return bool(path) and not is_url(path) and (path == place or path.startswith(place.rstrip(os.sep) + os.sep))
@@ -565,7 +567,9 @@ def _take(scan: _Scan, resolved: str, label: str, results: Sequence[list[Article
                 scan.tainted.add(resolved)
                 continue
             indexed = scan.known.get(article.id)
-            if indexed is not None and _held_by_another_source(indexed, resolved) and not scan.options.rebuild:
+            # A rebuild reads every file again, in its own order, but a URL's article is no file's to take
+            if (indexed is not None and _held_by_another_source(indexed, resolved)
+                    and (not scan.options.rebuild or is_url(indexed.path))):
                 # Another file's article with this id (two feeds numbering their records 1, 2, …, indexed one run
                 # at a time): replacing it would lose it.
                 report.failed.append((label, f"{label}: has an article with the id {article.id!r}, like "
@@ -641,6 +645,10 @@ def _plan(scan: _Scan, roots: list[Path], urls: Sequence[str]) -> _Plan:
     for record in scan.known.values():
         if record.id in scan.found or not record.path:
             continue
+        missing = not is_url(record.path) and not Path(record.path).exists()
+        if options.rebuild and missing and not options.keep_missing:  # a rebuild reads every source there is
+            gone.append(record.id)
+            continue
         if is_url(record.path):
             if record.path not in url_sources:
                 continue
@@ -649,7 +657,7 @@ def _plan(scan: _Scan, roots: list[Path], urls: Sequence[str]) -> _Plan:
         if record.path in fully_read and FEED_KEY in record.metadata and not options.prune_feeds:
             report.window += 1  # scrolled off its feed, which is a window over the latest items: kept
             scan.found[record.id] = record.path
-        elif record.path in fully_read or (not is_url(record.path) and not Path(record.path).exists()):
+        elif record.path in fully_read or missing:
             if not options.keep_missing:
                 gone.append(record.id)
         elif record.path in scan.partly_read:
