@@ -559,6 +559,8 @@ def test_amounts_are_compared_at_their_scale() -> None:
     assert plan is not None
     text = comparison_text(plan, ("£900,000 [1].", "£1.2 million [2]."), (1, 2), "£900,000 [1]. £1.2 million [2].")
     assert text.startswith("The pool cost more: £1.2 million [2], against £900,000 [1].")
+    text = comparison_text(plan, ("It cost £1.2bn [1].", "£900,000 [2]."), (1, 2), "")
+    assert text.startswith("The library cost more: £1.2bn [1], against £900,000 [2].")
 
 
 def test_a_measured_comparison_says_the_units_once_in_its_opening() -> None:

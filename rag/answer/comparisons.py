@@ -27,7 +27,7 @@ from rag.answer.hops import AUXILIARIES, COPULAS, ROLE_ENDINGS
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
 from rag.countries import COUNTRIES, COUNTRIES_OF, COUNTRY_NAMES, DEMONYMS
 from rag.models.entities import ENSEMBLES
-from rag.text import IRREGULAR_VERBS, NUMBER_WORDS, STOP_WORDS, base_of, content_words, fold, past_of
+from rag.text import IRREGULAR_VERBS, MAGNITUDES, NUMBER_WORDS, STOP_WORDS, base_of, content_words, fold, past_of
 
 _COMPARISON = re.compile(r"(?P<head>(?:which|who|what)\b[^,]*?)\s*,\s*(?P<first>[^,]+?)\s+or\s+(?P<second>[^,]+?)"
                          r"\s*\?*\s*$", re.IGNORECASE)
@@ -895,12 +895,15 @@ def measure(text: str, by_year: bool, by_frequency: bool = False) -> Measure | N
     Measure(value=12.0, shown='monthly')
     >>> measure("£1.2 million [1].", False), measure("It cost £900,000 [2].", False)
     (Measure(value=1200000.0, shown='£1.2 million'), Measure(value=900000.0, shown='£900,000'))
+    >>> measure("It cost £1.2bn [1].", False), measure("$4.5m [2].", False).value, measure("86 m [1].", False).value
+    (Measure(value=1200000000.0, shown='£1.2bn'), 4500000.0, 86.0)
     """
     if by_frequency:  # how often: a word, not a number ("a weekly newspaper")
         said = re.search(rf"\b(?:{'|'.join(FREQUENCIES)})\b", strip_markers(text), re.IGNORECASE)
         return None if said is None else Measure(FREQUENCIES[said.group(0).lower()], said.group(0).lower())
     words = "|".join((*NUMBER_WORDS, *ENSEMBLES))
-    pattern = r"\b(?:1\d{3}|20\d{2})\b" if by_year else rf"\b\d[\d,]*(?:\.\d+)?\b|\b(?:{words})\b"
+    # Not cut before a unit written on: "£1.2bn" is 1.2 of them, not 1
+    pattern = r"\b(?:1\d{3}|20\d{2})\b" if by_year else rf"\b\d[\d,]*(?:\.\d+)?(?!\.?\d)|\b(?:{words})\b"
     plain = strip_markers(text)
     found = re.search(pattern, plain, re.IGNORECASE)
     if found is None:
@@ -913,14 +916,20 @@ def measure(text: str, by_year: bool, by_frequency: bool = False) -> Measure | N
     if number.lower() in NUMBER_WORDS:  # said inside the opening's sentence: "… more members: seven [2], …"
         shown = shown[0].lower() + shown[1:]
     value = float(NUMBER_WORDS.get(number.lower(), 0) or number.replace(",", ""))
-    if unit and unit[1].lower() in _SCALES:  # "£184 million" against "£900,000"
-        value *= _SCALES[unit[1].lower()]
-    if plain[max(found.start() - 1, 0):found.start()] in _CURRENCIES:
+    money = plain[max(found.start() - 1, 0):found.start()] in _CURRENCIES
+    scale = unit[1].lower() if unit else ""
+    attached = re.match(r"(bn|m|k)\b", plain[found.end():], re.IGNORECASE) if money else None
+    if attached:  # "£1.2bn", "$4.5m": an amount's short scale
+        scale, shown = _SHORT_SCALES[attached.group(1).lower()], number + attached.group(1)
+    if scale in _SCALES:  # "£184 million" against "£900,000"
+        value *= _SCALES[scale]
+    if money:
         shown = plain[found.start() - 1] + shown
     return Measure(value, shown)
 
 
-_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+_SCALES = dict(zip(MAGNITUDES, (12.0, 1e2, 1e3, 1e6, 1e9, 1e12), strict=True))  # "dozen" … "trillion"
+_SHORT_SCALES = {"bn": "billion", "m": "million", "k": "thousand"}
 _CURRENCIES = frozenset("£$€¥")
 
 
