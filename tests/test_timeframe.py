@@ -454,7 +454,17 @@ def test_a_range_across_the_new_year_starts_in_the_year_before() -> None:
     # nothing to date, or nothing to date it from
     ("On Monday", "It closed on Monday.", "", "On Monday"),
     ("Holiday", "It was a holiday.", "2026-02-03", "Holiday"),
+    # said in the past, "from" and "until" look back; the day the answer stands at is the one dated
+    ("From Monday", "The drivers were on strike from Monday until Wednesday.", "2026-02-05",
+     "From Monday, 2 February 2026"),
+    ("Until Friday", "The road was closed until Friday, the council said.", "2026-02-07",
+     "Until Friday, 6 February 2026"),
+    ("Next Monday", "The council met on Monday and said the works would begin next Monday.", "2026-02-04",
+     "Next Monday, 9 February 2026"),
+    ("last Monday", "The plant closed last Monday.", "2026-02-09", "last Monday, 2 February 2026"),
     ("In 2001", "She was made a Dame in 2001.", "2025-09-22", "In 2001"),
 ])
 def test_a_weekday_answer_is_dated_from_its_article(answer: str, sentence: str, published: str, dated: str) -> None:
-    assert dated_weekday(answer, sentence, published) == dated
+    at = sentence.lower().rfind(answer.lower().split()[-1]) if answer.lower() not in sentence.lower() else \
+        sentence.lower().rfind(answer.lower())
+    assert dated_weekday(answer, sentence, published, max(at, 0)) == dated

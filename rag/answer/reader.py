@@ -918,7 +918,8 @@ def span_answer(reading: Reading, passages: Sequence[Passage], evidence: Evidenc
                   if sentence.passage_index == reading.passage_index}
     citation = Citation(1, passage, quote, start, end, round(reading.span.probability, 4), tuple(sorted(spans)))
     # "On Monday" tells a reader nothing weeks later: the day is dated from the article's publication date
-    return Checked(f"{dated_weekday(span_text(reading.span), quote, passage.published)} [1].", (citation,), True)
+    said = dated_weekday(span_text(reading.span), passage.text[start:end], passage.published, reading.span.start)
+    return Checked(f"{said} [1].", (citation,), True)
 
 
 def confident(reading: Reading | None, threshold: float = SPAN_ANSWER_THRESHOLD) -> bool:

@@ -270,17 +270,20 @@ _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "satur
 _BARE_WEEKDAY = re.compile(r"(?:(?:on|last|this|next|from|until|late on|early on|by)\s+)?(?P<day>[A-Za-z]+day)"
                            r"(?:\s+(?:morning|afternoon|evening|night))?", re.IGNORECASE)
 _AHEAD = re.compile(r"\b(?:will|shall|is due|are due|is set to|are set to|is to|are to|plans? to|expected to|"
-                    r"scheduled|from|next|until|starting)\b", re.IGNORECASE)
+                    r"scheduled|next)\b", re.IGNORECASE)
+_AHEAD_IF_NOT_PAST = re.compile(r"\b(?:from|until|starting)\b", re.IGNORECASE)
+_PAST = re.compile(r"\b(?:was|were|had|did|[a-z]+ed)\b", re.IGNORECASE)
 
 
-def dated_weekday(answer: str, sentence: str, published: str) -> str:
+def dated_weekday(answer: str, sentence: str, published: str, at: int = 0) -> str:
     """`answer` with the date of the weekday it names ("On Monday"), counted from the article's publication date:
-    the last such day on or before it, or the first after it when the sentence's clause looks ahead ("will",
-    "from Monday", "next Monday"). Anything else, or no date to count from, is returned as it is.
+    the last such day on or before it ("last Monday": before it), or the first after it when the clause that names
+    the day (from `at`, where the answer stands in `sentence`) looks ahead ("will", "next Monday", "from Monday"
+    unless said in the past). Anything else, or no date to count from, is returned as it is.
 
-    >>> dated_weekday("On Monday", "The mayor resigned on Monday, the council said.", "2026-02-03")
+    >>> dated_weekday("On Monday", "The mayor resigned on Monday, the council said.", "2026-02-03", 17)
     'On Monday, 2 February 2026'
-    >>> dated_weekday("Monday", "Drivers will walk out for 48 hours from Monday.", "2026-04-10T08:00:00+00:00")
+    >>> dated_weekday("Monday", "Drivers will walk out for 48 hours from Monday.", "2026-04-10T08:00:00+00:00", 40)
     'Monday, 13 April 2026'
     >>> dated_weekday("On Sunday", "It died on Sunday.", "2025-09-21"), dated_weekday("On Monday", "x", "")
     ('On Sunday, 21 September 2025', 'On Monday')
@@ -292,13 +295,19 @@ def dated_weekday(answer: str, sentence: str, published: str) -> str:
         day = datetime.date.fromisoformat(published[:10])
     except ValueError:
         return answer
-    wanted = _WEEKDAY_NAMES.index(match.group("day").lower())
-    mention = sentence.lower().find(match.group("day").lower())
+    name = match.group("day").lower()
+    wanted = _WEEKDAY_NAMES.index(name)
+    mention = sentence.lower().find(name, max(at, 0))
+    if mention < 0:
+        mention = sentence.lower().find(name)
     clause = re.split(r"[,;:]", sentence[:mention])[-1] if mention >= 0 else ""
-    if _AHEAD.search(clause):
+    if _AHEAD.search(clause) or (_AHEAD_IF_NOT_PAST.search(clause) and not _PAST.search(clause)):
         day += datetime.timedelta(days=(wanted - day.weekday() - 1) % 7 + 1)
     else:
-        day -= datetime.timedelta(days=(day.weekday() - wanted) % 7)
+        back = (day.weekday() - wanted) % 7
+        if not back and answer.strip().lower().startswith("last"):
+            back = 7  # "last Monday" said on a Monday is a week before
+        day -= datetime.timedelta(days=back)
     return f"{answer.strip()}, {long_date(day.isoformat())}"
 
 
