@@ -55,6 +55,10 @@ def test_a_question_asking_who_a_named_person_is(question: str, person: str) -> 
     ("Ida Holm, who founded the club in 1990, spoke first.", "Ida Holm", None),
     ("Ida Holm, resigned on Monday, saying she was tired.", "Ida Holm", None),
     ("Ida Holm, will step down in June.", "Ida Holm", None),
+    # a clause before the name is no description of it
+    ("The award went to a baker, Tom Reed, and a potter, Ida Holm.", "Tom Reed", None),
+    ("The council said on Monday that its leader, Orla Brennick, would resign.", "Orla Brennick", None),
+    ("It began when a retired engineer, Dennis Varga, objected.", "Dennis Varga", "a retired engineer"),
 ])
 def test_a_description_is_taken_only_in_the_forms_that_give_one(sentence: str, person: str,
                                                                  description: str | None) -> None:

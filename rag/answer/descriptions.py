@@ -28,6 +28,7 @@ _NOT_A_PERSON = frozenset({"the", "a", "an", "this", "that", "it", "he", "she", 
 _AFTER = re.compile(r"\s*,\s+(?:\d{1,3},\s+)?(?!(?:and|but|or|nor|said|says|told|which|when|while|according|"
                     r"added|who|whose|whom|will|would|has|had|is|was|can|could)\b)"
                     r"(?![a-z]+ed\s+(?:on|in|at|to|that|the|a|an|his|her|their|its|from|after|before|by|with)\b)"
+                    r"(?![a-z]+ed\s*[,;.])"
                     r"(?P<description>(?:(?:the|a|an|its|his|her|their)\s+)?[a-z][^,;.()\"“”]*?)"
                     r"(?=\s*(?:[,;.)\"“”]|\s+(?:said|says|told|who|which|added|warned|wrote)\b|$))")
 """A description set off after the name (and an age): ", head of governance at pension fund Meridian Trust," (up
@@ -36,7 +37,11 @@ resigned on Monday")."""
 _BEFORE_FROM = re.compile(r"^|[,;:(]\s*|\b(?:when|as|after|while|said|says)\s+")
 _BEFORE = re.compile(r"(?P<description>(?:[Tt]he|[Aa]n?)\s+[a-z][^,;:.()\"“”]*?)\s*,\s*")
 """A description set off before the name, as the name is after it: "The mayor of Kessling, Orla Brennick, …", "when
-a new auditor, Fiona Bexley, noticed …" (from the last place a phrase may start: `_BEFORE_FROM`)."""
+a new auditor, Fiona Bexley, noticed …" (from the last place a phrase may start: `_BEFORE_FROM`); a short noun phrase,
+not a clause (`_CLAUSE`: "The award went to a baker, Tom Reed, …")."""
+_CLAUSE = re.compile(r"\b(?:said|says|told|went|goes|is|was|were|are|has|had|have|will|would|that|which|who|to|"
+                     r"did|does|gave|won|named|announced)\b", re.IGNORECASE)
+_LONGEST_BEFORE = 7
 _COPULA = re.compile(r"\s+(?:is|was)\s+(?P<description>(?:a|an|the)\s+[^,;.()\"“”]+?)(?=\s*(?:[,;.)\"“”]|$))")
 """A description after "is"/"was": " was an actress and diplomat."."""
 _TITLE_WORD = re.compile(r"^(?:[a-z][\w'’-]*|[A-Z]{2,})$")
@@ -129,7 +134,8 @@ def description_of(person: str, sentence: str) -> tuple[int, int] | None:
         if re.match(r"\s*,", sentence[end:]):
             for place in sorted((found.end() for found in _BEFORE_FROM.finditer(sentence, 0, start)), reverse=True):
                 before = _BEFORE.fullmatch(sentence, place, start)
-                if before is not None and len(before.group("description").split()) <= _LONGEST:
+                if (before is not None and len(before.group("description").split()) <= _LONGEST_BEFORE
+                        and not _CLAUSE.search(before.group("description"))):
                     return before.span("description")
         title = _title_before(sentence, start)
         if title is not None:
