@@ -57,10 +57,18 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
     The model is loaded and asked for one token before the server opens: a model that cannot load, or that
     crashes on its first token (llama-cpp-python built for another CPU), is a `ModelError` here, with what to
     do, rather than a chat whose every answer fails. `announce` receives one-line progress messages."""
-    import uvicorn
-
     check_exposure(settings.host, settings.token)
     listening = bound_socket(settings.host, settings.port)  # before the model loads: a busy port is said at once
+    try:
+        _serve_on(listening, settings, chat, announce, watch)
+    finally:
+        listening.close()
+
+
+def _serve_on(listening: socket.socket, settings: Settings, chat: ChatBuilder | None,
+              announce: Callable[[str], None] | None, watch: Watching | None) -> None:
+    import uvicorn
+
     budgets = set_thread_budgets(settings)
     if announce:
         announce(f"Loading the language model ({settings.llm_url or settings.llm})...")
@@ -81,7 +89,6 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
                                 timeout_graceful_shutdown=5)
         uvicorn.Server(config).run(sockets=[listening])
     finally:
-        listening.close()
         stop.set()
         if follows is not None:
             follows.stop()  # after the question being asked: the others stay pending for the next start

@@ -243,7 +243,8 @@ class PassageIndex:
             os.rename(staging, target)
         except BaseException as error:
             shutil.rmtree(staging, ignore_errors=True)
-            if isinstance(error, (OSError, RuntimeError)):  # faiss says "No space left" in a RuntimeError
+            # faiss says "No space left on device" in a RuntimeError "Error in … write_index …"
+            if isinstance(error, OSError) or (isinstance(error, RuntimeError) and "write" in str(error)):
                 raise unwritable(folder, error) from error
             raise
         try:
@@ -396,16 +397,16 @@ def unwritable(folder: Path, error: BaseException) -> IndexWriteError:
     """The error for an index folder that cannot be written, with what the system said and the fix.
 
     >>> str(unwritable(Path("index"), OSError(28, "No space left on device")))  # doctest: +NORMALIZE_WHITESPACE
-    'could not write the index in index (No space left on device): the index is as it was before this run; free
-    some space on that disk, or give --index a folder elsewhere, then run the command again'
+    'could not write the index in index (No space left on device): the index is whole, as its last save left it;
+    free some space on that disk, or give --index a folder elsewhere, then run the command again'
     """
     reason = getattr(error, "strerror", None) or str(error).strip().splitlines()[-1] or type(error).__name__
     if getattr(error, "errno", None) in (errno.EROFS, errno.EACCES, errno.EPERM):
         fix = "give --index a folder you may write to (or change the folder's permissions)"
     else:
         fix = "free some space on that disk, or give --index a folder elsewhere"
-    return IndexWriteError(f"could not write the index in {folder} ({reason}): the index is as it was before this "
-                           f"run; {fix}, then run the command again")
+    return IndexWriteError(f"could not write the index in {folder} ({reason}): the index is whole, as its last save "
+                           f"left it; {fix}, then run the command again")
 
 
 def _generations(folder: Path) -> list[int]:
