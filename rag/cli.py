@@ -495,7 +495,7 @@ def _search(arguments: argparse.Namespace, settings: Settings) -> int:
 def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
     filters = _filters(arguments)
     assistant = _assistant(settings)
-    answer = (not filters and _briefed(assistant, arguments.question, settings)) or assistant.ask(
+    answer = (not filters and _briefed(assistant, arguments.question)) or assistant.ask(
         Query(arguments.question, filters=_in_index(filters, assistant.retriever.index.articles)))
     if arguments.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -504,15 +504,13 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _briefed(assistant: Any, question: str, settings: Settings) -> Any:
-    """The brief a question asks for ("What happened last month?", "Catch me up": `rag.answer.brief.brief_request`)
-    as an answer, as the web chat gives it; None when it asks something else. Not with --source or dates: a brief
-    has no filters of its own (`rag brief TOPIC --since` is the command with them)."""
-    from rag.answer.brief import answer_brief
-    from rag.answer.timeframe import parse_as_of
+def _briefed(assistant: Any, question: str) -> Any:
+    """The brief a question asks for ("What happened last month?", "Catch me up": `rag.answer.brief.brief_reply`),
+    as the web chat gives it; None when it asks something else. Not with --source or dates: a brief has no filters
+    of its own (`rag brief TOPIC --since` is the command with them)."""
+    from rag.answer.brief import brief_reply
 
-    briefed = answer_brief(assistant.retriever, question, parse_as_of(settings.as_of), min_score=settings.min_score)
-    return briefed[1] if briefed else None
+    return brief_reply(assistant, question)
 
 
 def _print_answer(answer: Any) -> None:
@@ -561,7 +559,7 @@ def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
         if not interactive and not arguments.json:
             print(f"> {question}")  # a transcript of piped questions reads as a conversation
         try:
-            answer = ((not filters and _briefed(assistant, question, settings))
+            answer = ((not filters and _briefed(assistant, question))
                       or assistant.ask(Query(question, filters=filters), history))
         except InvalidRequestError as error:  # a bad question ends no conversation
             print(f"rag chat: error: {error}", file=sys.stderr)

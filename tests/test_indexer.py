@@ -833,6 +833,42 @@ def test_add_files_refuses_a_file_over_the_size_limit_before_writing_anything(tm
     assert len(report.added) == 2 and report.failed == []
 
 
+def test_a_feed_uploaded_again_without_a_record_removes_it(tmp_path: Path) -> None:
+    """Uploads keep the articles of files gone from the uploads folder, not records gone from a file read whole."""
+    folder = tmp_path / "index"
+    records = [{"id": f"z{number}", "title": topic, "text": story(topic)} for number, topic in ((1, "mill"),
+                                                                                               (2, "ferry"))]
+    add_files([("z.jsonl", "\n".join(map(json.dumps, records)).encode())], folder, FakeEmbedder(), uploading(**CHUNKS))
+    again = add_files([("z.jsonl", json.dumps(records[0]).encode())], folder, FakeEmbedder(), uploading(**CHUNKS))
+    assert again.removed == ["z2"] and set(PassageIndex.load(folder).articles) == {"z1"}
+    source = corpus(tmp_path / "news")
+    index([source], folder, FakeEmbedder())
+    (source / "bridge.txt").unlink()
+    kept = index([source], folder, FakeEmbedder(), keep_missing=True)
+    assert kept.removed == [] and "bridge.txt" in articles_in(folder)  # a file gone: kept, as asked
+
+
+def test_an_upload_to_a_full_disk_is_an_error_and_stores_nothing(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was a 500 with a traceback in the server's log, and the files written before the failure stayed."""
+    from rag.ingest import uploads
+
+    folder = tmp_path / "index"
+    add_files([("same.txt", story("one").encode())], folder, FakeEmbedder(), uploading(**CHUNKS))
+    written = uploads.write_atomically
+
+    def full(path: Path, content: bytes) -> None:
+        if path.name == "new.md":
+            raise OSError(28, "No space left on device")
+        written(path, content)
+    monkeypatch.setattr(uploads, "write_atomically", full)
+    with pytest.raises(IndexWriteError, match=r"could not store the upload .*No space left on device.*nothing was"):
+        add_files([("same.txt", story("two").encode()), ("new.md", story("new").encode())], folder, FakeEmbedder(),
+                  uploading(**CHUNKS))
+    assert [path.name for path in (folder / "uploads").iterdir()] == ["same.txt"]
+    assert (folder / "uploads" / "same.txt").read_bytes() == story("one").encode()
+
+
 def test_an_uploaded_feed_with_one_bad_record_is_kept(tmp_path: Path) -> None:
     """Its good records are indexed from it: removed as unreadable, they were lost at the next rebuild."""
     folder = tmp_path / "index"

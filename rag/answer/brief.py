@@ -31,7 +31,7 @@ import numpy as np
 
 from rag.answer.cite import support
 from rag.answer.retrieve import RECENT_SHARE, STORY_DAYS, STORY_DEPTH, Retriever, same_story
-from rag.answer.timeframe import read_time
+from rag.answer.timeframe import parse_as_of, read_time
 from rag.errors import InvalidRequestError
 from rag.records import Answer, Citation, Filters, Passage, Period, long_date, reported_by_text
 from rag.store.reading import SearchableIndex
@@ -358,6 +358,19 @@ def answer_brief(retriever: Retriever, question: str, as_of: datetime.date, coun
                   min_score=min_score)
     found = dataclasses.replace(found, period=dataclasses.replace(found.period, phrase=request.phrase))
     return found, brief_as_answer(found, question)
+
+
+def brief_reply(assistant: Any, question: str, as_of: datetime.date | None = None) -> Answer | None:
+    """The brief a question asks for as an assistant's answer (`answer_brief` on its index, with its `min_score`
+    and, without `as_of`, its reference date), as the web chat, `rag ask` and `rag chat` give it; None when the
+    question asks something else or the assistant has no index to brief from."""
+    retriever = getattr(assistant, "retriever", None)
+    if retriever is None:
+        return None
+    settings = getattr(assistant, "settings", None)
+    reference = as_of or parse_as_of(getattr(settings, "as_of", ""))
+    briefed = answer_brief(retriever, question, reference, min_score=getattr(settings, "min_score", MIN_SCORE))
+    return briefed[1] if briefed else None
 
 
 def brief_as_answer(found: Brief, question: str) -> Answer:

@@ -658,7 +658,9 @@ def _plan(scan: _Scan, roots: list[Path], urls: Sequence[str]) -> _Plan:
             report.window += 1  # scrolled off its feed, which is a window over the latest items: kept
             scan.found[record.id] = record.path
         elif record.path in fully_read or missing:
-            if not options.keep_missing:
+            # keep_missing is for files gone; a record gone from a file read whole (a JSON feed uploaded again
+            # without it) is gone whatever
+            if not (options.keep_missing and missing):
                 gone.append(record.id)
         elif record.path in scan.partly_read:
             report.kept.append(record.id)

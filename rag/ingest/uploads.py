@@ -8,12 +8,13 @@ temporary name, which the readers skip, and renamed over its target, so the inde
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.errors import IndexLockedError, SourceError
+from rag.errors import IndexLockedError, IndexWriteError, SourceError
 from rag.ingest.files import SUPPORTED_SUFFIXES, too_large
 from rag.ingest.indexer import IndexReport, UpdateOptions, update_index
 from rag.ingest.progress import ProgressCallback
@@ -77,25 +78,28 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
         named[safe] = content
     if not named:
         raise SourceError("upload", "holds no files", fix="choose one or more article files to upload")
-    uploads.mkdir(parents=True, exist_ok=True)
-    root = uploads.resolve()
     replaced: dict[str, bytes] = {}
-    for safe, content in named.items():
-        target = uploads / safe
-        if target.resolve().parent != root:  # the name is already safe; this guards against a planted symlink
-            raise SourceError(safe, "would be written outside the uploads folder", fix="rename the file")
-        if target.is_file():
-            replaced[safe] = target.read_bytes()
-        write_atomically(target, content)
+    written: list[str] = []
+    try:
+        uploads.mkdir(parents=True, exist_ok=True)
+        root = uploads.resolve()
+        for safe, content in named.items():
+            target = uploads / safe
+            if target.resolve().parent != root:  # the name is already safe; this guards against a planted symlink
+                raise SourceError(safe, "would be written outside the uploads folder", fix="rename the file")
+            if target.is_file():
+                replaced[safe] = target.read_bytes()
+            written.append(safe)
+            write_atomically(target, content)
+    except OSError as error:  # a full or read-only disk: what was written goes, the earlier files come back
+        _put_back(uploads, written, replaced)
+        raise IndexWriteError(f"could not store the upload in {uploads} ({error.strerror or error}): nothing was "
+                              f"stored; the server's disk is full or read-only (its operator can free space)") from None
     try:
         report = update_index([uploads], store or folder, embedder, options, on_progress=on_progress)
     except BaseException as error:
         # Not indexed, so not stored: left behind, the files would turn up in the next upload's report.
-        for safe in named:
-            if safe in replaced:
-                write_atomically(uploads / safe, replaced[safe])
-            else:
-                (uploads / safe).unlink(missing_ok=True)
+        _put_back(uploads, list(named), replaced)
         if isinstance(error, IndexLockedError):
             raise IndexLockedError(f"another process is writing the index in {open_store(store or folder).name}, and "
                                    f"went on longer than an upload waits: nothing was stored; send the files again "
@@ -103,6 +107,16 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
         raise
     _drop_unreadable(uploads, report, replaced)
     return report
+
+
+def _put_back(uploads: Path, written: Sequence[str], replaced: dict[str, bytes]) -> None:
+    """Undo an upload's files: each earlier file of a name written over comes back, a new one goes."""
+    for safe in written:
+        with contextlib.suppress(OSError):  # a disk that refused the upload may refuse this too
+            if safe in replaced:
+                write_atomically(uploads / safe, replaced[safe])
+            else:
+                (uploads / safe).unlink(missing_ok=True)
 
 
 def _drop_unreadable(uploads: Path, report: IndexReport, replaced: dict[str, bytes]) -> None:
