@@ -796,3 +796,18 @@ def test_health_reports_the_live_generation_before_any_question(tmp_path: Path) 
         health = served.get("/api/health").json()
     assert health["generation"] == 2 and health["articles"] == len(ARTICLES) + 1
     queued.close()
+
+
+def test_a_question_asking_for_a_brief_gets_it_over_http_too(client: TestClient) -> None:
+    """As in the chat and `rag ask`: "Catch me up" was refused by /api/ask and the OpenAI endpoint."""
+    def brief(text: str) -> bool:
+        return text.startswith(("The stories", "Nothing was published from"))
+
+    asked = client.post("/api/ask", json={"question": "Catch me up", "as_of": "2026-03-20"}).json()
+    assert brief(asked["answer"]) and asked["period"]["phrase"] == "the last 7 days"
+    streamed = events(client.post("/api/ask", json={"question": "What did I miss?", "stream": True}).text)
+    assert [name for name, _ in streamed] == ["text", "answer"] and brief(streamed[-1][1]["answer"])
+    completed = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "Catch me up"}]})
+    assert brief(completed.json()["choices"][0]["message"]["content"])
+    filtered = client.post("/api/ask", json={"question": "Catch me up", "filters": {"sources": ["x"]}}).json()
+    assert not brief(filtered["answer"])  # a brief has no filters: asked as a question

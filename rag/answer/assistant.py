@@ -1250,8 +1250,7 @@ class Assistant:
     def stats(self) -> dict[str, Any]:
         """What the index being served holds: its live generation (switched to first, as a question does, so that
         /api/health and the chat's header do not report the generation loaded before the last run)."""
-        if self.retriever.index.stale():
-            self.retriever.refresh()
+        self.retriever.refresh()  # a database index is never "stale": it reads its live state when asked
         index = self.retriever.index
         llm_name = self._llm.name if self._llm is not None else self.settings.llm
         stats = index.stats()

@@ -293,7 +293,7 @@ def _negated(day: str) -> tuple[int, ...]:
 
 _ASKS_FOR_BRIEF = re.compile(
     r"^\s*(?:(?:please|so|ok(?:ay)?)[,\s]+)?(?:(?P<happened>what(?: has| have)?(?: been)? happen(?:ed|ing))|"
-    r"brief me|give me (?:a |the )?brief(?:ing)?|catch me up|bring me up to (?:date|speed)|"
+    r"brief me|give me (?:a |the )?brief(?:ing)?|catch me up|bring me up to (?:date|speed)|what did i miss|"
     r"what(?:'s|’s| is| are) (?:new|the news|the headlines|going on)|any news|(?:the )?news|(?:the )?headlines)"
     r"\b(?P<rest>.*)$", re.IGNORECASE)
 _TOPIC_WORDS = re.compile(r"^(?:(?:on|about|in|at|around|with|regarding|concerning|for|me|from|of)\s+)+",
@@ -325,8 +325,9 @@ def brief_request(question: str, as_of: datetime.date) -> BriefRequest | None:
     >>> brief_request("Brief me on the harbour since March", day)
     BriefRequest(topic='the harbour', since='2026-03', until='2026-03-14', phrase='since March')
     >>> [brief_request(question, day) is None for question in ("What happened to the footbridge?",
-    ...  "What happened at the council meeting?", "What's new?", "What happened in Maplewood last month?")]
-    [True, True, False, False]
+    ...  "What happened at the council meeting?", "What's new?", "What happened in Maplewood last month?",
+    ...  "What did I miss?")]
+    [True, True, False, False, False]
     """
     asked = _ASKS_FOR_BRIEF.match(" ".join(question.split()))
     if asked is None:

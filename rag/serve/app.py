@@ -49,7 +49,7 @@ from rag.serve.bodies import (
 from rag.serve.errors import ApiError, add_error_handlers, error_body, in_thread
 from rag.serve.middleware import BodyLimit, RequestGuard, bearer_check, token_login
 from rag.serve.queue import QueuedLLM
-from rag.serve.streaming import ask_events, event_stream, final_answer, first_piece, watch_reader
+from rag.serve.streaming import answer_stream, ask_events, event_stream, final_answer, first_piece, watch_reader
 from rag.settings import Settings
 from rag.store import uploads_place
 
@@ -220,7 +220,7 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
         filters = body.filters.to_filters() if body.filters else None
         query = Query(body.question, as_of=body.reference_date(), filters=filters)
         gone = watch_reader()
-        pieces = assistant.stream(query, body.turns(), body.k)
+        pieces = answer_stream(assistant, query, body.turns(), body.k)
         first = await in_thread(first_piece, pieces)  # validation and retrieval errors become plain JSON errors
         if not body.stream:
             answer = await in_thread(final_answer, first, pieces)

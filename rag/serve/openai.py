@@ -21,7 +21,16 @@ from rag.errors import InvalidRequestError
 from rag.records import Answer, Drafting, Query, TextChunk, Waiting, unexpected_event, untold
 from rag.serve.bodies import MODEL_ID, ChatCompletionBody
 from rag.serve.errors import api_error, error_body, in_thread
-from rag.serve.streaming import Pieces, close, event_stream, final_answer, first_piece, rest, watch_reader
+from rag.serve.streaming import (
+    Pieces,
+    answer_stream,
+    close,
+    event_stream,
+    final_answer,
+    first_piece,
+    rest,
+    watch_reader,
+)
 
 if TYPE_CHECKING:
     from rag.serve.app import ServedAssistant
@@ -74,7 +83,7 @@ async def chat_completion(assistant: ServedAssistant, body: ChatCompletionBody) 
     filters = body.filters.to_filters() if body.filters else None
     as_of = parse_as_of(body.as_of) if body.as_of.strip() else None
     gone = watch_reader()
-    pieces = assistant.stream(Query(question, as_of=as_of, filters=filters), history, body.k)
+    pieces = answer_stream(assistant, Query(question, as_of=as_of, filters=filters), history, body.k)
     first = await in_thread(first_piece, pieces)  # validation and retrieval errors become plain JSON errors
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())

@@ -105,6 +105,9 @@ def bound_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listening = socket.socket(family, socket.SOCK_STREAM)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a restart reuses the port
+    if not 0 <= port <= 65535:
+        listening.close()
+        raise RagError(f"port {port} is no port: give --port a number from 1 to 65535 (default 7860)")
     try:
         listening.bind((host, port))
     except OSError as error:

@@ -121,7 +121,9 @@ class FileStore:
         """What `rag info` shows: the index's statistics and the live generation's files."""
         generation = current_generation(self.folder)
         index = PassageIndex.load(self.folder)
-        sizes = {path.name: path.stat().st_size for path in sorted(generation.iterdir())}
+        # A folder's size is that of the files in it (the BM25 index is one), not of its directory entry
+        sizes = {path.name: sum(inner.stat().st_size for inner in path.rglob("*") if inner.is_file())
+                 if path.is_dir() else path.stat().st_size for path in sorted(generation.iterdir())}
         sources = sorted({record.source.split("/")[0] for record in index.articles.values()})
         return {**index.stats(), "index": str(self.folder), "bytes": sum(sizes.values()), "files": sizes,
                 "sources": sources[:SOURCES_SHOWN], "sources_total": len(sources)}
