@@ -811,3 +811,12 @@ def test_a_question_asking_for_a_brief_gets_it_over_http_too(client: TestClient)
     assert brief(completed.json()["choices"][0]["message"]["content"])
     filtered = client.post("/api/ask", json={"question": "Catch me up", "filters": {"sources": ["x"]}}).json()
     assert not brief(filtered["answer"])  # a brief has no filters: asked as a question
+
+
+@pytest.mark.parametrize("port", [99999, -5])
+def test_a_port_out_of_range_is_a_message(tmp_path: Path, port: int) -> None:
+    from rag.errors import RagError
+    from rag.serve.start import bound_socket
+
+    with pytest.raises(RagError, match=rf"port {port} is no port: give --port a number from 1 to 65535"):
+        bound_socket("127.0.0.1", port)

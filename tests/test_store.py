@@ -157,3 +157,6 @@ def test_info_says_how_many_sources_it_does_not_list(tmp_path: Path) -> None:
     update_index([articles], tmp_path / "index", FakeEmbedder(), UpdateOptions(progress=False))
     info = FileStore(tmp_path / "index").info()
     assert len(info["sources"]) == SOURCES_SHOWN and info["sources_total"] == SOURCES_SHOWN + 5
+    # the size is the files' (the BM25 index is a folder: its directory entry is not its size)
+    on_disk = sum(path.stat().st_size for path in current_generation(tmp_path / "index").rglob("*") if path.is_file())
+    assert info["bytes"] == on_disk

@@ -425,7 +425,14 @@ def test_launch_serves_through_rag_serve_with_the_chat_the_queue_and_the_thread_
     monkeypatch.setattr(rag.serve, "serve", serve)
     monkeypatch.setattr(rag.serve.start, "set_thread_budgets", set_thread_budgets)
     monkeypatch.setattr(rag.serve.start, "load_served_assistant", load_served_assistant)
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(run=(app, options)))
+    class Listening:
+        def close(self) -> None:
+            seen["closed"] = True
+
+    monkeypatch.setattr(rag.serve.start, "bound_socket", lambda host, port: seen.update(bound=(host, port))
+                        or Listening())
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: seen.update(
+        run=(server.config.app, {"host": server.config.host, "port": server.config.port, "sockets": sockets})))
     launch(Settings(k=3), port=8123)
 
     settings, options = seen["serve"]
@@ -434,6 +441,7 @@ def test_launch_serves_through_rag_serve_with_the_chat_the_queue_and_the_thread_
     assert seen["budgets"] is settings and seen["loaded"] is settings
     app, run_options = seen["run"]
     assert run_options["host"] == "127.0.0.1" and run_options["port"] == 8123
+    assert seen["bound"] == ("127.0.0.1", 8123) and isinstance(run_options["sockets"][0], Listening) and seen["closed"]
     with TestClient(app, base_url="http://127.0.0.1:8123") as client:
         assert client.get("/api/health").json()["model"]["queue"]["workers"] == 1  # the queue it was given
         assert client.get("/config").status_code == 200  # the chat, at /

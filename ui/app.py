@@ -38,6 +38,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr
 
+from rag.answer.brief import brief_reply
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError, RagError
 from rag.ingest.files import SUPPORTED_SUFFIXES
@@ -248,21 +249,6 @@ def chat_turn(
         turn = Turn(question, answer.text, render_sources(answer, anchor=anchor))
     turns.append(turn)
     yield KEEP_TYPING, _messages(turns), turn.sources_html, turns
-
-
-def brief_reply(assistant: AssistantLike, question: str, as_of: datetime.date | None) -> Answer | None:
-    """The brief a question asks for ("What happened this week?", "Brief me on the harbour since March":
-    `rag.answer.brief.brief_request`) as the chat's answer, its period shown as for other time questions; None when
-    the question asks something else (or the assistant has no index to brief from)."""
-    retriever = getattr(assistant, "retriever", None)
-    if retriever is None:
-        return None
-    from rag.answer.brief import answer_brief
-
-    settings = assistant.settings
-    reference = as_of or parse_as_of(getattr(settings, "as_of", ""))
-    briefed = answer_brief(retriever, question, reference, min_score=getattr(settings, "min_score", 0.05))
-    return briefed[1] if briefed else None
 
 
 def follows_panel(assistant: AssistantLike, last_visit: str | None) -> tuple[str, str]:
