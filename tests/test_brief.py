@@ -257,3 +257,20 @@ def test_the_bench_brief_part_measures_briefs_on_a_news_index() -> None:
     rendered = table({"machine": {"cpu": "Test CPU", "cores": 2, "memory_gb": 24, "load_average_before": [0.1]},
                       "brief": result})
     assert "| 30 days |" in rendered and "first / target (1 s)" in rendered
+
+
+def test_a_brief_about_a_topic_with_nothing_in_its_period_is_asked_as_a_question(retriever: Retriever) -> None:
+    """"What happened in Maplewood in 2019?" may mean the events of 2019 reported later: no story of 2019 about it
+    leaves the question to be answered as one; a period with nothing at all published says so."""
+    from types import SimpleNamespace
+
+    from rag.answer.brief import brief_reply
+    from rag.settings import Settings
+
+    assistant = SimpleNamespace(retriever=retriever, settings=Settings())
+    assert brief_reply(assistant, "What happened to the Maplewood footbridge in 2019?", AS_OF) is None
+    assert brief_reply(assistant, "What happened in Maplewood in 2019?", AS_OF) is None
+    nothing = brief_reply(assistant, "What happened in 2019?", AS_OF)
+    assert nothing is not None and nothing.text == "Nothing was published from 1 January 2019 to 31 December 2019."
+    found = brief_reply(assistant, "What happened in Maplewood since January?", AS_OF)
+    assert found is not None and found.text.startswith("The stories about Maplewood")

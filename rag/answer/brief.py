@@ -364,14 +364,19 @@ def answer_brief(retriever: Retriever, question: str, as_of: datetime.date, coun
 def brief_reply(assistant: Any, question: str, as_of: datetime.date | None = None) -> Answer | None:
     """The brief a question asks for as an assistant's answer (`answer_brief` on its index, with its `min_score`
     and, without `as_of`, its reference date), as the web chat, `rag ask` and `rag chat` give it; None when the
-    question asks something else or the assistant has no index to brief from."""
+    question asks something else, when no story about the topic it names was published in its period (it is then
+    answered as a question), or when the assistant has no index to brief from."""
     retriever = getattr(assistant, "retriever", None)
     if retriever is None:
         return None
     settings = getattr(assistant, "settings", None)
     reference = as_of or parse_as_of(getattr(settings, "as_of", ""))
     briefed = answer_brief(retriever, question, reference, min_score=getattr(settings, "min_score", MIN_SCORE))
-    return briefed[1] if briefed else None
+    if briefed is None or (not briefed[0].stories and briefed[0].topic):
+        # "What happened in Kessling in 2024?" with no story of 2024: asked as a question, the period may be the
+        # events' ("the library opened in 2024", reported in 2025) rather than the reports'
+        return None
+    return briefed[1]
 
 
 def brief_as_answer(found: Brief, question: str) -> Answer:
