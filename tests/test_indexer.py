@@ -361,7 +361,8 @@ def test_progress_to_a_log_is_plain_lines(tmp_path: Path, capsys: pytest.Capture
                  UpdateOptions(progress=True, batch_size=4, **CHUNKS))
     lines = capsys.readouterr().err.splitlines()
     assert "\r" not in "".join(lines) and "|" not in "".join(lines)
-    assert [line.split(",")[0] for line in lines] == ["reading: 3/3 files", "embedding: 3/3 articles"]
+    assert [line.split(",")[0] for line in lines] == ["reading: 1/3 files", "reading: 3/3 files",
+                                                      "embedding: 1/3 articles", "embedding: 3/3 articles"]
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     update_index([corpus(tmp_path / "more")], tmp_path / "index", FakeEmbedder(),
                  UpdateOptions(progress=True, batch_size=4, **CHUNKS))

@@ -2,7 +2,7 @@
 
 Stage "reading" counts files, stage "embedding" counts articles; the callback gets (stage, done, total). When
 stderr is not a terminal (a log file, cron, a pipe), a bar's carriage-return redraws would fill it with
-half-lines: it gets a plain line every `LINE_SECONDS` instead, and one when the stage ends.
+half-lines: it gets a plain line at the stage's first step, every `LINE_SECONDS`, and when the stage ends.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ class StageProgress:
         if self.bar is not None:
             self.bar.set_postfix(self.postfix, refresh=False)
             self.bar.update(count)
-        elif self.lines and now - self.last_line >= LINE_SECONDS and self.done < self.total:
+        elif self.lines and self.done < self.total and (self.done == count or now - self.last_line >= LINE_SECONDS):
+            # The first step (the stage is under way) and one every LINE_SECONDS; the last is `close`'s
             self.last_line = now
             print(self.line(), file=sys.stderr, flush=True)
         if self.callback is not None:
