@@ -495,8 +495,9 @@ def _search(arguments: argparse.Namespace, settings: Settings) -> int:
 def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
     filters = _filters(arguments)
     assistant = _assistant(settings)
-    answer = (not filters and _briefed(assistant, arguments.question)) or assistant.ask(
-        Query(arguments.question, filters=_in_index(filters, assistant.retriever.index.articles)))
+    # "Catch me up" is answered with the brief, as the chat does (`rag.answer.brief.answer_stream`)
+    answer = _answered(assistant, Query(arguments.question,
+                                        filters=_in_index(filters, assistant.retriever.index.articles)))
     if arguments.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -504,13 +505,12 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _briefed(assistant: Any, question: str) -> Any:
-    """The brief a question asks for ("What happened last month?", "Catch me up": `rag.answer.brief.brief_reply`),
-    as the web chat gives it; None when it asks something else. Not with --source or dates: a brief has no filters
-    of its own (`rag brief TOPIC --since` is the command with them)."""
-    from rag.answer.brief import brief_reply
+def _answered(assistant: Any, query: Any, history: Sequence[tuple[str, str]] = ()) -> Any:
+    """The answer to a question, or the brief it asks for (`rag.answer.brief.answer_stream`), as the chat gives it."""
+    from rag.answer.assistant import answer_from
+    from rag.answer.brief import answer_stream
 
-    return brief_reply(assistant, question)
+    return answer_from(answer_stream(assistant, query, history))
 
 
 def _print_answer(answer: Any) -> None:
@@ -559,8 +559,7 @@ def _chat(arguments: argparse.Namespace, settings: Settings) -> int:
         if not interactive and not arguments.json:
             print(f"> {question}")  # a transcript of piped questions reads as a conversation
         try:
-            answer = ((not filters and _briefed(assistant, question))
-                      or assistant.ask(Query(question, filters=filters), history))
+            answer = _answered(assistant, Query(question, filters=filters), history)
         except InvalidRequestError as error:  # a bad question ends no conversation
             print(f"rag chat: error: {error}", file=sys.stderr)
             continue

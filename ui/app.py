@@ -38,7 +38,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr
 
-from rag.answer.brief import brief_reply
+from rag.answer.brief import answer_stream
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError, RagError
 from rag.ingest.files import SUPPORTED_SUFFIXES
@@ -220,8 +220,8 @@ def chat_turn(
     pieces: list[str] = []
     try:
         query = Query(question, as_of=_optional_as_of(as_of), filters=Filters.parse(sources, since, until))
-        answer: Answer | None = brief_reply(assistant, question, query.as_of)
-        for event in () if answer is not None else assistant.stream(query, history=history, k=_optional_k(k)):
+        answer: Answer | None = None
+        for event in answer_stream(assistant, query, history, _optional_k(k)):  # a brief, or the answer
             match event:
                 case Waiting(ahead=ahead):
                     notice = waiting_text(ahead)

@@ -23,7 +23,7 @@ import dataclasses
 import datetime
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,18 @@ from rag.answer.cite import support
 from rag.answer.retrieve import RECENT_SHARE, STORY_DAYS, STORY_DEPTH, Retriever, same_story
 from rag.answer.timeframe import parse_as_of, read_time
 from rag.errors import InvalidRequestError
-from rag.records import Answer, Citation, Filters, Passage, Period, long_date, reported_by_text
+from rag.records import (
+    Answer,
+    Citation,
+    Filters,
+    Passage,
+    Period,
+    Query,
+    StreamEvent,
+    TextChunk,
+    long_date,
+    reported_by_text,
+)
 from rag.store.reading import SearchableIndex
 from rag.text import content_words, specific_terms, split_sentences
 from rag.thresholds import MIN_SCORE, SUPPORT_THRESHOLD
@@ -377,6 +388,19 @@ def brief_reply(assistant: Any, question: str, as_of: datetime.date | None = Non
         # events' ("the library opened in 2024", reported in 2025) rather than the reports'
         return None
     return briefed[1]
+
+
+def answer_stream(assistant: Any, query: Query, history: Sequence[tuple[str, str]] = (),
+                  k: int | None = None) -> Iterator[StreamEvent]:
+    """The assistant's stream for a question; for one that asks for a brief ("Catch me up", "What happened last
+    month?": `brief_reply`) with no filters, the brief as a stream: what the chat, `rag ask`, `rag chat`, `/api/ask`
+    and the OpenAI endpoint all answer with. Nothing runs until the first event is read."""
+    briefed = None if query.filters else brief_reply(assistant, query.text, query.as_of)
+    if briefed is not None:
+        yield TextChunk(briefed.text)
+        yield briefed
+        return
+    yield from assistant.stream(query, history=history, k=k)
 
 
 def brief_as_answer(found: Brief, question: str) -> Answer:

@@ -127,10 +127,7 @@ def _drop_unreadable(uploads: Path, report: IndexReport, replaced: dict[str, byt
         path = uploads / source
         # A whole file that gave nothing: a feed with one bad record is kept (its other records are indexed from it)
         if source and Path(source).name == source and path.is_file() and source not in report.sources_read:
-            if source in replaced:
-                write_atomically(path, replaced[source])
-            else:
-                path.unlink()
+            _put_back(uploads, [source], replaced)
 
 
 def _unique(name: str, taken: dict[str, bytes]) -> str:

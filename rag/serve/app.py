@@ -34,6 +34,7 @@ from fastapi import Query as Parameter
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Match, Mount
 
+from rag.answer.brief import answer_stream
 from rag.answer.retrieve import TimedHits
 from rag.ingest.progress import ProgressCallback
 from rag.records import Filters, Hit, Query, StreamEvent
@@ -49,7 +50,7 @@ from rag.serve.bodies import (
 from rag.serve.errors import ApiError, add_error_handlers, error_body, in_thread
 from rag.serve.middleware import BodyLimit, RequestGuard, bearer_check, token_login
 from rag.serve.queue import QueuedLLM
-from rag.serve.streaming import answer_stream, ask_events, event_stream, final_answer, first_piece, watch_reader
+from rag.serve.streaming import ask_events, event_stream, final_answer, first_piece, watch_reader
 from rag.settings import Settings
 from rag.store import uploads_place
 

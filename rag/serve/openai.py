@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import StreamingResponse
 
+from rag.answer.brief import answer_stream
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError
 from rag.records import Answer, Drafting, Query, TextChunk, Waiting, unexpected_event, untold
@@ -23,7 +24,6 @@ from rag.serve.bodies import MODEL_ID, ChatCompletionBody
 from rag.serve.errors import api_error, error_body, in_thread
 from rag.serve.streaming import (
     Pieces,
-    answer_stream,
     close,
     event_stream,
     final_answer,

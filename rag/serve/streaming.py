@@ -15,15 +15,14 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import anyio
 from fastapi.responses import StreamingResponse
 
 from rag.answer.assistant import answer_from
-from rag.answer.brief import brief_reply
-from rag.records import Answer, Drafting, Query, StreamEvent, TextChunk, Waiting, unexpected_event
+from rag.records import Answer, Drafting, StreamEvent, TextChunk, Waiting, unexpected_event
 from rag.serve.errors import api_error, error_body
 from rag.serve.queue import READER_GONE
 
@@ -31,19 +30,6 @@ END = object()
 """What `first_piece` returns for a stream that ended before its first event."""
 
 Pieces = Iterator[StreamEvent]
-
-
-def answer_stream(assistant: Any, query: Query, history: Sequence[tuple[str, str]] = (),
-                  k: int | None = None) -> Pieces:
-    """The assistant's stream for a question; for one that asks for a brief ("Catch me up", "What happened last
-    month?": `rag.answer.brief.brief_reply`) with no filters, the brief as a stream, as the chat and `rag ask` give
-    it. Nothing runs until the first event is read (`first_piece`, in a thread)."""
-    briefed = None if query.filters else brief_reply(assistant, query.text, query.as_of)
-    if briefed is not None:
-        yield TextChunk(briefed.text)
-        yield briefed
-        return
-    yield from assistant.stream(query, history, k)
 
 
 def first_piece(pieces: Pieces) -> Any:
