@@ -284,6 +284,24 @@ def test_json_log_lines(tmp_path: Path) -> None:
     assert data["backing_off"] == [{"source": "https://gone.example/feed.xml", "next_try_seconds": 60}]
 
 
+def test_json_log_line_of_a_run_with_every_folder_missing_has_the_report_lists(tmp_path: Path) -> None:
+    """A run that never reached the indexer (its one folder is missing) logs the lists a report's line has, the
+    missing folder in `failed`: a program reading `rag watch --json` does not meet a line without "failed"."""
+    import json
+
+    def run(sources: Sequence[str]) -> IndexReport:
+        raise AssertionError("nothing to index")
+
+    lines: list[str] = []
+    gone = str(tmp_path / "unmounted")
+    Watcher([gone], run, every=60, log=lines.append, json_log=True).run(runs=1)
+    data = json.loads(lines[0])
+    assert data["added"] == data["updated"] == data["removed"] == []
+    assert data["failed"] == [{"source": gone, "reason": f"{gone}: does not exist (check that it is mounted and "
+                                                         "spelled right)"}]
+    assert "does not exist" in data["problem"]
+
+
 def test_a_server_that_asks_to_wait_is_left_alone_that_long(site: LocalSite, tmp_path: Path) -> None:
     """A feed answering 429 with Retry-After is not tried again before the time it asked for (here 2 hours at
     15-minute runs), the log says so, and a shorter Retry-After than the back-off leaves the back-off."""

@@ -68,6 +68,7 @@ class WatchRun:
     failing: tuple[tuple[str, float], ...] = ()  # (source, seconds until it is tried again)
     waiting: tuple[str, ...] = ()  # sources left out of this run, backing off
     problem: str = ""  # why the run could not happen (another writer, every source missing)
+    missing: tuple[tuple[str, str], ...] = ()  # (source, reason) of the sources that do not exist, in a run without a report
 
     def to_dict(self) -> dict[str, Any]:
         """The run as JSON (`rag watch --json`: one object per line): the index report's fields and the back-off."""
@@ -79,6 +80,9 @@ class WatchRun:
         if self.report is not None:
             data.update(self.report.to_dict())
             data["seconds"] = round(self.seconds, 3)
+        else:  # the same lists as a report's, so that a reader of the log need not tell the two kinds of line apart
+            data.update({"added": [], "updated": [], "removed": [],
+                         "failed": [{"source": source, "reason": reason} for source, reason in self.missing]})
         data["backing_off"] = [{"source": source, "next_try_seconds": round(delay)} for source, delay in self.failing]
         data["left_out"] = list(self.waiting)
         if self.problem:
@@ -175,6 +179,7 @@ class Watcher:
                     self.backoff.succeeded(source)
         elif missing and not problem:
             problem = "; ".join(reason for _, reason in missing_reasons)
-        run = WatchRun(self.runs, started, report, self.clock() - began, tuple(failing), waiting, problem)
+        run = WatchRun(self.runs, started, report, self.clock() - began, tuple(failing), waiting, problem,
+                       tuple(missing_reasons) if report is None else ())
         self.log(json.dumps(run.to_dict(), ensure_ascii=False) if self.json_log else run.line())
         return run
