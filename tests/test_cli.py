@@ -115,12 +115,17 @@ def test_chat_answers_a_follow_up_in_the_conversation_so_far(sample_index: Path)
     (["search", "q", "--index", "{sample}", "-k", "0"], "k must be at least 1"),
     (["info", "--index", "{sample}/CURRENT"], "is a file (or inside one), not an index folder"),
     (["index", "{tmp}", "--index", "{tmp}/questions.jsonl"], "is a file (or inside one), not an index folder"),
+    # a generation folder is replaced two saves later: an index read or built there would go with it
+    (["info", "--index", "{sample}/{live}"], "inside one of the generation folders of the index in {sample}"),
+    (["index", "{tmp}", "--index", "{sample}/{live}/mine"], "give --index {sample} to use that index"),
     (["eval", "{tmp}/questions.jsonl", "--index", "{sample}"], "questions.jsonl:1: not a question record"),
     (["eval", "{tmp}/questions.jsonl", "--index", "{sample}", "--limit", "-1"], "--limit must be at least 1"),
 ])
 def test_errors_are_one_line_and_a_nonzero_exit(tmp_path: Path, sample_index: Path, arguments: list[str],
                                                 message: str) -> None:
-    filled = [argument.format(tmp=tmp_path, sample=sample_index) for argument in arguments]
+    live = (sample_index / "CURRENT").read_text().strip()
+    filled = [argument.format(tmp=tmp_path, sample=sample_index, live=live) for argument in arguments]
+    message = message.format(sample=sample_index)
     (tmp_path / "questions.jsonl").write_text('["a list, not a question"]\n' if "--limit" not in arguments
                                               else '{"question": "When?"}\n', "utf-8")
     result = run(*filled, check=False)

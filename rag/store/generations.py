@@ -321,9 +321,36 @@ def not_a_folder(folder: Path) -> str:
             f"(`rag index SOURCES... --index FOLDER` builds an index there)")
 
 
+def enclosing_index(folder: Path) -> Path | None:
+    """The index whose generation folder holds `folder` (or is it), else None: a generation is written once and
+    removed two saves later, so an index built or read inside one is lost with it.
+
+    >>> import tempfile
+    >>> index = Path(tempfile.mkdtemp())
+    >>> _ = (index / CURRENT_FILE).write_text("gen-000001\\n"); (index / "gen-000001").mkdir()
+    >>> enclosing_index(index / "gen-000001" / "mine") == index, enclosing_index(index)
+    (True, None)
+    """
+    for path in (folder, *folder.parents):
+        if _GENERATION.match(path.name) and (path.parent / CURRENT_FILE).is_file():
+            return path.parent
+    return None
+
+
+def refuse_generation_folder(folder: Path) -> None:
+    """IndexNotFoundError when `folder` is (or lies in) a generation folder of another index, naming that index."""
+    index = enclosing_index(folder.absolute())
+    if index is not None:
+        raise IndexNotFoundError(
+            f"{folder} is inside one of the generation folders of the index in {index} (each save replaces them): "
+            f"give --index {index} to use that index, or a folder of its own for a new one"
+        )
+
+
 def current_generation(folder: str | Path) -> Path:
     """The folder of the live generation, or IndexNotFoundError saying how to build one."""
     folder = Path(folder)
+    refuse_generation_folder(folder)
     try:
         name = (folder / CURRENT_FILE).read_text("utf-8").strip()
     except NotADirectoryError:
@@ -370,6 +397,7 @@ def writer_lock(folder: str | Path, timeout: float = 0.0) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     folder = Path(folder)
+    refuse_generation_folder(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
