@@ -148,7 +148,8 @@ def test_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Path)
 
 def test_info_says_how_many_sources_it_does_not_list(tmp_path: Path) -> None:
     from rag.ingest.indexer import UpdateOptions, update_index
-    from rag.store import SOURCES_SHOWN, FileStore
+    from rag.store import FileStore
+    from rag.store.generations import SOURCES_SHOWN
 
     articles = tmp_path / "articles"
     articles.mkdir()

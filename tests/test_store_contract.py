@@ -21,7 +21,7 @@ import pytest
 from rag.answer.retrieve import Retriever
 from rag.ingest.indexer import UpdateOptions, update_index
 from rag.records import Filters
-from rag.store import open_index
+from rag.store import open_index, open_store
 from tests.conftest import MULTI_OUTLET, FakeEmbedder, write
 from tests.test_indexer import CHUNKS, corpus, story
 from tools.stories import QUESTIONS, events_of
@@ -174,6 +174,15 @@ def test_incremental_indexing_adds_changes_deletes_and_skips(store: str, tmp_pat
     calls, generation = len(embedder.calls), open_index(store).generation
     assert index([source], store, embedder).changed is False  # nothing new: nothing embedded, nothing saved
     assert len(embedder.calls) == calls and open_index(store).generation == generation
+
+
+def test_info_lists_the_sources_that_source_filters_name(store: str, tmp_path: Path) -> None:
+    """`rag info`'s sources line (the first path parts `--source` can name) comes from either store."""
+
+    source = corpus(tmp_path / "articles", ("harbour", "bridge"))
+    index([source], store, FakeEmbedder())
+    info = open_store(store).info()
+    assert info["sources"] == ["bridge.txt", "harbour.txt"] and info["sources_total"] == 2 and info["articles"] == 2
 
 
 def test_a_reader_refreshes_after_another_writer_saved(store: str, tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ class WatchRun:
     failing: tuple[tuple[str, float], ...] = ()  # (source, seconds until it is tried again)
     waiting: tuple[str, ...] = ()  # sources left out of this run, backing off
     problem: str = ""  # why the run could not happen (another writer, every source missing)
-    missing: tuple[tuple[str, str], ...] = ()  # (source, reason) of the sources that do not exist, in a run without a report
+    missing: tuple[tuple[str, str], ...] = ()  # (source, reason): sources that do not exist, in a run without a report
 
     def to_dict(self) -> dict[str, Any]:
         """The run as JSON (`rag watch --json`: one object per line): the index report's fields and the back-off."""

@@ -25,6 +25,7 @@ from rag.store.generations import (
     IndexHead,
     PassageIndex,
     current_generation,
+    listed_sources,
     read_meta,
     writer_lock,
 )
@@ -79,10 +80,6 @@ class IndexStore(Protocol):
     def recorded_embedder(self) -> str | None: ...
 
 
-SOURCES_SHOWN = 20
-"""Sources `rag info` lists (by their first path part); how many there are in all is said beside them."""
-
-
 class FileStore:
     """The index folder (`rag.store.generations`): each save is a new generation, switched to atomically."""
 
@@ -124,9 +121,8 @@ class FileStore:
         # A folder's size is that of the files in it (the BM25 index is one), not of its directory entry
         sizes = {path.name: sum(inner.stat().st_size for inner in path.rglob("*") if inner.is_file())
                  if path.is_dir() else path.stat().st_size for path in sorted(generation.iterdir())}
-        sources = sorted({record.source.split("/")[0] for record in index.articles.values()})
         return {**index.stats(), "index": str(self.folder), "bytes": sum(sizes.values()), "files": sizes,
-                "sources": sources[:SOURCES_SHOWN], "sources_total": len(sources)}
+                **listed_sources(record.source for record in index.articles.values())}
 
 
 def open_store(location: str | Path, *, index_factory: str = AUTO, migrate: bool = False) -> FileStore | PostgresStore:

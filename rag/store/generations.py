@@ -310,6 +310,21 @@ class IndexHead:
                    int(meta.get("passages", 0)), {record.id: record for record in records})
 
 
+SOURCES_SHOWN = 20
+"""Sources `rag info` lists (by their first path part); how many there are in all is said beside them."""
+
+
+def listed_sources(sources: Iterable[str]) -> dict[str, Any]:
+    """What `rag info` says of the articles' sources (either store): the first `SOURCES_SHOWN` of their first path
+    parts (what `--source` can name), and how many there are.
+
+    >>> listed_sources(["herald/2026/a.md", "herald/b.md", "https://wire.example/feed.xml"])
+    {'sources': ['herald', 'https:'], 'sources_total': 2}
+    """
+    names = sorted({source.split("/")[0] for source in sources})
+    return {"sources": names[:SOURCES_SHOWN], "sources_total": len(names)}
+
+
 def not_a_folder(folder: Path) -> str:
     """What is said when the index folder given is a file (or lies under one).
 

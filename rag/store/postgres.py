@@ -50,6 +50,7 @@ import numpy as np
 
 from rag.errors import IndexFormatError, IndexLockedError, RagError
 from rag.records import Passage
+from rag.store.generations import listed_sources
 from rag.store.lexical import passage_terms
 from rag.store.postgres_database import (
     COMMIT_LOCK,
@@ -218,7 +219,11 @@ class PostgresStore:
                     "('rag_articles', 'rag_passages', 'rag_terms', 'rag_postings') ORDER BY relname"
                 ).fetchall()
             )
-        return {**stats, "index": self.database.name, "bytes": sum(sizes.values()), "files": sizes}
+            # first path parts only: a million rows stay in the database
+            sources = [row[0] for row in connection.execute(
+                "SELECT DISTINCT split_part(record->>'source', '/', 1) FROM rag_articles").fetchall()]
+        return {**stats, "index": self.database.name, "bytes": sum(sizes.values()), "files": sizes,
+                **listed_sources(sources)}
 
 
 def _switch(connection: Any, psycopg: Any) -> None:
