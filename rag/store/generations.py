@@ -436,14 +436,28 @@ def writer_lock(folder: str | Path, timeout: float = 0.0) -> Iterator[None]:
         lock.release()
 
 
+_SYSTEM_SAID = re.compile(r"\(([^()]+)\)\s*$")
+"""What the system said, at the end of a native library's message in brackets (faiss: "… 20435 != 38400 (No space
+left on device)")."""
+
+
 def unwritable(folder: Path, error: BaseException) -> IndexWriteError:
     """The error for an index folder that cannot be written, with what the system said and the fix.
 
     >>> str(unwritable(Path("index"), OSError(28, "No space left on device")))  # doctest: +NORMALIZE_WHITESPACE
     'could not write the index in index (No space left on device): the index is whole, as its last save left it;
     free some space on that disk, or give --index a folder elsewhere, then run the command again'
+    >>> faiss = RuntimeError("Error in void faiss::write_index(const Index*, IOWriter*, int) at index_write.cpp:499: "
+    ...                      "Error: 'ret == (size * 4)' failed: write error in x.faiss: 20435 != 38400 (No space "
+    ...                      "left on device)")
+    >>> str(unwritable(Path("index"), faiss)).split(": the index")[0]  # what the system said, not faiss's internals
+    'could not write the index in index (No space left on device)'
     """
-    reason = getattr(error, "strerror", None) or str(error).strip().splitlines()[-1] or type(error).__name__
+    reason = getattr(error, "strerror", None)
+    if not reason:
+        lines = str(error).strip().splitlines()
+        said = _SYSTEM_SAID.search(lines[-1]) if lines else None
+        reason = said.group(1) if said else (lines[-1] if lines else type(error).__name__)
     if getattr(error, "errno", None) in (errno.EROFS, errno.EACCES, errno.EPERM):
         fix = "give --index a folder you may write to (or change the folder's permissions)"
     else:
