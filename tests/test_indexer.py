@@ -885,6 +885,18 @@ def test_an_uploaded_feed_with_one_bad_record_is_kept(tmp_path: Path) -> None:
     assert "sources_read" not in report.to_dict()
 
 
+def test_the_next_upload_reports_only_its_own_files(tmp_path: Path) -> None:
+    """A kept feed with a line that is not JSON is read again by every run: its failure was in every later upload's
+    report, as if the new file had a problem."""
+    folder = tmp_path / "index"
+    feed = "\n".join((json.dumps({"id": "x1", "title": "Mill", "text": story("mill")}), "{not json"))
+    first = add_files([("feed.jsonl", feed.encode())], folder, FakeEmbedder(), uploading(**CHUNKS))
+    assert first.added == ["x1"] and [source for source, _ in first.failed] == ["feed.jsonl:2"]
+    later = add_files([("c.md", story("library").encode()), ("empty.md", b"")], folder, FakeEmbedder(),
+                      uploading(**CHUNKS))
+    assert len(later.added) == 1 and [source for source, _ in later.failed] == ["empty.md"]
+
+
 def test_an_upload_another_writer_keeps_out_stores_nothing(tmp_path: Path) -> None:
     """Left in the uploads folder unindexed, it turned up in the next upload's report; the message said --wait."""
     folder = tmp_path / "index"

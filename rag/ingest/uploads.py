@@ -106,7 +106,20 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
                                    f"when it has finished") from None
         raise
     _drop_unreadable(uploads, report, replaced)
+    # The report is of this upload: an earlier upload's feed with a bad record (kept for its good ones) is read
+    # again by every run, and its failure is not news to whoever uploads the next file.
+    report.failed[:] = [(source, reason) for source, reason in report.failed if _uploaded_file(source) in named]
     return report
+
+
+def _uploaded_file(source: str) -> str:
+    """The uploaded file a report's source names: itself, or the feed of a record ("feed.jsonl:2"; a stored name
+    holds no ":", `safe_upload_name`).
+
+    >>> _uploaded_file("feed.jsonl:2"), _uploaded_file("notes.md")
+    ('feed.jsonl', 'notes.md')
+    """
+    return source.split(":", 1)[0]
 
 
 def _put_back(uploads: Path, written: Sequence[str], replaced: dict[str, bytes]) -> None:
