@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -907,6 +908,35 @@ def test_an_upload_another_writer_keeps_out_stores_nothing(tmp_path: Path) -> No
     assert "--wait" not in str(refused.value)
     assert sorted(path.name for path in (folder / "uploads").iterdir()) == ["same.txt"]
     assert (folder / "uploads" / "same.txt").read_bytes() == story("one").encode()
+
+
+def test_two_uploads_of_one_new_name_at_once_keep_the_later_file(tmp_path: Path) -> None:
+    """The first times out waiting for another writer while the second waits too: the first's undo removed the
+    file the second had written over it, and the second indexed nothing. Uploads into a folder now take turns."""
+    import threading
+
+    folder = tmp_path / "index"
+    add_files([("old.txt", story("old").encode())], folder, FakeEmbedder(), uploading(**CHUNKS))
+    reports: dict[str, Any] = {}
+
+    def upload(label: str, text: str, wait: float) -> None:
+        try:
+            reports[label] = add_files([("same.txt", text.encode())], folder, FakeEmbedder(),
+                                       uploading(wait=wait, **CHUNKS))
+        except IndexLockedError as error:
+            reports[label] = error
+
+    with writer_lock(folder):
+        first = threading.Thread(target=upload, args=("first", story("first"), 0.5))
+        first.start()
+        time.sleep(0.2)  # the first has written its file and waits for the index
+        second = threading.Thread(target=upload, args=("second", story("second"), 10.0))
+        second.start()
+        time.sleep(1.0)  # the first has given up
+    first.join(), second.join()
+    assert isinstance(reports["first"], IndexLockedError)
+    assert len(reports["second"].added) == 1
+    assert (folder / "uploads" / "same.txt").read_text() == story("second")
 
 
 @pytest.mark.parametrize("run", ["index", "watch", "upload"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +28,9 @@ UPLOADS_FOLDER = "uploads"
 MAX_UPLOAD_NAME_CHARS = 120
 
 _UNSAFE_CHARACTERS = re.compile(r"[^\w.\- ()]+")
+
+_UPLOADING: dict[str, threading.Lock] = {}
+_UPLOADING_GUARD = threading.Lock()
 
 
 def safe_upload_name(name: str) -> str:
@@ -78,6 +82,22 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
         named[safe] = content
     if not named:
         raise SourceError("upload", "holds no files", fix="choose one or more article files to upload")
+    # One upload into a folder at a time (in this process): two uploads of one new name each wrote the file, and
+    # the one that then timed out waiting for the index removed the file the other had indexed.
+    with _UPLOADING_GUARD:
+        uploading = _UPLOADING.setdefault(str(uploads.absolute()), threading.Lock())
+    if not uploading.acquire(timeout=max(options.wait, 0.0)):
+        raise IndexLockedError(f"another upload into {uploads} went on longer than an upload waits: nothing was "
+                               f"stored; send the files again when it has finished")
+    try:
+        return _store_and_index(named, uploads, store or folder, embedder, options, on_progress)
+    finally:
+        uploading.release()
+
+
+def _store_and_index(named: dict[str, bytes], uploads: Path, location: str | Path, embedder: Embedder,
+                     options: UpdateOptions, on_progress: ProgressCallback | None) -> IndexReport:
+    """`add_files` once its names are checked and no other upload into the folder runs: write, index, tidy."""
     replaced: dict[str, bytes] = {}
     written: list[str] = []
     try:
@@ -96,12 +116,12 @@ def add_files(files: Sequence[tuple[str, bytes]], folder: str | Path, embedder: 
         raise IndexWriteError(f"could not store the upload in {uploads} ({error.strerror or error}): nothing was "
                               f"stored; the server's disk is full or read-only (its operator can free space)") from None
     try:
-        report = update_index([uploads], store or folder, embedder, options, on_progress=on_progress)
+        report = update_index([uploads], location, embedder, options, on_progress=on_progress)
     except BaseException as error:
         # Not indexed, so not stored: left behind, the files would turn up in the next upload's report.
         _put_back(uploads, list(named), replaced)
         if isinstance(error, IndexLockedError):
-            raise IndexLockedError(f"another process is writing the index in {open_store(store or folder).name}, and "
+            raise IndexLockedError(f"another process is writing the index in {open_store(location).name}, and "
                                    f"went on longer than an upload waits: nothing was stored; send the files again "
                                    f"when it has finished") from None
         raise
