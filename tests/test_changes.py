@@ -58,9 +58,30 @@ def test_a_range_or_a_span_holding_both_values_is_not_a_change() -> None:
     assert moved("How many trains ran?", "Twelve trains ran, up from nine.", "Twelve") is None
 
 
+TOLL = ("Police revised the death toll of the Stanway Mills fire from two to one on Monday after a second man was "
+        "found alive in hospital.")
+OPENING = "The opening of the new Kestrel Bridge has been pushed back from spring 2027 to autumn 2027."
+
+
+@pytest.mark.parametrize(("question", "sentence", "span", "wanted"), [
+    ("How many people died in the Stanway Mills fire?", TOLL, "two to one", "one"),
+    ("How many people died in the Stanway Mills fire?", TOLL, "two", "one"),
+    ("When will the new Kestrel Bridge open?", OPENING, "spring 2027 to autumn 2027", "autumn 2027"),
+    ("When was the Kestrel Bridge originally due to open?", OPENING, "spring 2027 to autumn 2027", "spring 2027"),
+])
+def test_a_revision_answers_with_the_value_that_holds(question: str, sentence: str, span: str, wanted: str) -> None:
+    """A revised figure or a moved date: the span holding both values ("Two to one [1].") said nothing."""
+    assert moved(question, sentence, span) == wanted
+
+
 STADIUM = {"arena": ("Kessler Arena crowds grow",
                      "Kessler Arena drew 41,500 visitors a game this season, up from 36,200 last season, the club "
                      "said. The club plans a new roof.")}
+
+
+def test_the_assistant_answers_a_revised_toll_with_the_revised_value(tmp_path: Path) -> None:
+    ask = asker(tmp_path, {"fire": ("Stanway Mills fire toll revised", TOLL)}, {"two to one": "CARDINAL"})
+    assert ask("How many people died in the Stanway Mills fire?", {"two to one": 0.9}).startswith("One")
 
 
 def test_the_assistant_answers_with_the_value_asked_for(tmp_path: Path) -> None:

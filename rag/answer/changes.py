@@ -22,13 +22,24 @@ AMOUNT = (r"(?:(?:nearly|about|almost|around|roughly|some|over|under|more\s+than
 """A number as a report gives it: with a hedge ("nearly $12"), a currency sign, a magnitude ("60 million"); a number
 word in any case ("Fourteen trains", opening a sentence)."""
 
+_REVISION_VERB = (r"(?:revised|corrected|amended|updated|upgraded|downgraded|(?:pushed|put|moved|set)\s+back|"
+                  r"brought\s+forward|delayed|postponed|moved|rescheduled)")
+"""A change that puts a value right or moves a plan: the earlier value no longer holds."""
+
 _CHANGE_VERB = (r"(?:rose|risen|rising|rises|fell|fallen|falling|falls|increased|increasing|decreased|grew|grown|"
                 r"climbed|dropped|jumped|cut|raised|reduced|lowered|went|gone|doubled|tripled|halved|soared|"
-                r"slipped|slumped|plunged|declined|shrank|shrunk|surged|swelled|widened|narrowed|changed)")
+                r"slipped|slumped|plunged|declined|shrank|shrunk|surged|swelled|widened|narrowed|changed|"
+                rf"extended|shortened|(?P<revision>{_REVISION_VERB}))")
 
-_FROM_TO = re.compile(rf"\b{_CHANGE_VERB}\b(?:\s+[\w’'-]+){{0,3}}?\s+from\s+(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)"
-                      rf"(?P<earlier>{AMOUNT})(?P<between>[^,.;]{{0,40}}?)\s+to\s+"
-                      rf"(?P<later>{AMOUNT})(?P<after>[^,.;]{{0,40}})", re.IGNORECASE)
+_SEASON_OR_MONTH = (r"(?i:(?:(?:early|late|mid)[\s-]+)?(?:spring|summer|autumn|fall|winter|january|february|march|"
+                    r"april|may|june|july|august|september|october|november|december)(?:\s+\d{4})?)")
+"""A time a plan moves from and to ("pushed back from spring 2027 to autumn 2027")."""
+
+_VALUE = rf"(?:{_SEASON_OR_MONTH}|{AMOUNT})"
+
+_FROM_TO = re.compile(rf"\b{_CHANGE_VERB}\b(?:\s+[\w’'-]+){{0,8}}?\s+from\s+(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)"
+                      rf"(?P<earlier>{_VALUE})(?P<between>[^,.;]{{0,40}}?)\s+to\s+"
+                      rf"(?P<later>{_VALUE})(?P<after>[^,.;]{{0,40}})", re.IGNORECASE)
 """A change told as "<verb> ... from A to B": the earlier value A, the later B, the words around each."""
 
 _UP_FROM = re.compile(rf"(?P<later>{AMOUNT})(?P<between>[^,.;]{{0,60}}?),?\s+(?:up|down)\s+from\s+"
@@ -52,6 +63,7 @@ class Change:
     later: tuple[int, int]
     earlier_words: frozenset[str]
     later_words: frozenset[str]
+    revision: bool = False  # "revised from two to one", "pushed back from spring to autumn": the earlier is void
 
 
 def changes(sentence: str) -> list[Change]:
@@ -70,7 +82,8 @@ def changes(sentence: str) -> list[Change]:
             earlier_words = content_words(f"{match.group('before')} {match.group('after' if up_from else 'between')}")
             later_words = content_words(match.group("between" if up_from else "after"))
             found.append(Change(match.span("earlier"), match.span("later"), frozenset(earlier_words - later_words),
-                                frozenset(later_words - earlier_words)))
+                                frozenset(later_words - earlier_words),
+                                revision=not up_from and match.group("revision") is not None))
     return sorted(found, key=lambda change: min(change.earlier[0], change.later[0]))
 
 
@@ -99,11 +112,26 @@ def changed_value(question: str, sentence: str, start: int, end: int) -> tuple[i
     'nearly $12'
     >>> changed_value("What did oil cost before the embargo?", sentence, 46, 61) is None
     True
+
+    A span holding both values ("two to one") is the one asked for; a plan's times move too:
+
+    >>> sentence = "Police revised the death toll from two to one on Monday."
+    >>> sentence[slice(*changed_value("How many people died in the fire?", sentence, 35, 45))]
+    'one'
+    >>> sentence = "The opening has been pushed back from spring 2027 to autumn 2027."
+    >>> sentence[slice(*changed_value("When will the bridge open?", sentence, 38, 64))]
+    'autumn 2027'
+    >>> sentence[slice(*changed_value("When was the bridge originally due to open?", sentence, 38, 64))]
+    'spring 2027'
     """
     question_words = content_words(question)
     for change in changes(sentence):
+        # "two to one" of "revised from two to one": a span holding both values of a revision is the one asked for;
+        # of a rise or fall ("from US$3 per barrel to nearly $12") it says the change, and stays whole
+        both = (change.revision and start <= min(change.earlier[0], change.later[0])
+                and max(change.earlier[1], change.later[1]) <= end)
         for value, other in ((change.earlier, change.later), (change.later, change.earlier)):
-            if start < value[1] and value[0] < end and not (start < other[1] and other[0] < end):
+            if both or (start < value[1] and value[0] < end and not (start < other[1] and other[0] < end)):
                 break
         else:
             continue
@@ -117,5 +145,5 @@ def changed_value(question: str, sentence: str, start: int, end: int) -> tuple[i
         dated = {word for word in question_words if any(character.isdigit() for character in word)}
         asks_earlier = says_before or len(dated & change.earlier_words) > len(dated & change.later_words)
         wanted = change.earlier if asks_earlier else change.later
-        return None if wanted == value else wanted
+        return wanted if both or wanted != value else None
     return None
