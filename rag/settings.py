@@ -180,13 +180,16 @@ class Settings:
         return self
 
     def describe(self) -> dict[str, Any]:
-        from rag.store.postgres import is_database_url, masked
+        from rag.redact import masked
+        from rag.store.postgres import is_database_url
 
         values = {name: value for name, value in dataclasses.asdict(self).items()
                   if name not in ("token", "llm_api_key")}
         for name in ("store", "index"):  # a database URL may hold its password (`index` accepts one too)
             if is_database_url(values[name]):
                 values[name] = masked(values[name])
+        if values.get("llm_url"):  # and an LLM server's URL its password or key
+            values["llm_url"] = masked(values["llm_url"])
         return values
 
 

@@ -105,6 +105,19 @@ def test_an_unreachable_server_and_bad_settings_give_clear_errors() -> None:
     assert "llm_api_key" not in Settings(llm_api_key="secret").describe()
 
 
+def test_the_llm_urls_password_is_never_shown() -> None:
+    """`--llm-url http://admin:hunter2@host/v1` was shown whole by /api/health, every error, the server's log and
+    `rag eval --json`."""
+    port = free_port()
+    url = f"http://admin:hunter2@127.0.0.1:{port}/v1?api_key=sk-live"
+    llm = RemoteLLM(url)
+    with pytest.raises(ModelError) as failed:
+        list(llm.stream(CHAT_PROMPT))
+    shown = [str(failed.value), llm.name, str(Settings(llm_url=url).describe())]
+    assert all("hunter2" not in text and "sk-live" not in text for text in shown), shown
+    assert f"http://admin:***@127.0.0.1:{port}/v1?api_key=***" in str(failed.value)
+
+
 # -- against a scripted OpenAI-compatible server ------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ import httpx
 
 from rag.errors import InvalidRequestError, ModelError
 from rag.records import Prompt
+from rag.redact import masked
 from rag.settings import Settings
 
 CHAT = "chat"
@@ -71,11 +72,12 @@ class RemoteLLM:
         parts = urlsplit(base_url.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidRequestError(
-                f"--llm-url must be an http(s) URL such as http://127.0.0.1:8000/v1, got {base_url!r}"
+                f"--llm-url must be an http(s) URL such as http://127.0.0.1:8000/v1, got {masked(base_url)!r}"
             )
         self.base_url = base_url.strip().rstrip("/")
+        self.shown_url = masked(self.base_url)  # what messages say: never the URL's password or key
         self.model = model
-        self.name = model or f"remote model at {self.base_url}"
+        self.name = model or f"remote model at {self.shown_url}"
         self.chat = chat
         self.context_size = context_size
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -111,7 +113,7 @@ class RemoteLLM:
             with self._client.stream("POST", url, json=body) as response:
                 if response.status_code >= 400:
                     response.read()
-                    raise ModelError(f"the LLM server at {self.base_url} answered {response.status_code}: "
+                    raise ModelError(f"the LLM server at {self.shown_url} answered {response.status_code}: "
                                      f"{_error_text(response)}")
                 for data in server_events(response.iter_lines()):
                     if data.strip() == "[DONE]":
@@ -120,24 +122,24 @@ class RemoteLLM:
                     if piece:
                         yield piece
         except httpx.ConnectError as error:
-            raise ModelError(f"could not connect to the LLM server at {self.base_url} ({error}): start it, or fix "
+            raise ModelError(f"could not connect to the LLM server at {self.shown_url} ({error}): start it, or fix "
                              "--llm-url / RAG_LLM_URL") from error
         except httpx.TimeoutException as error:
-            raise ModelError(f"the LLM server at {self.base_url} did not answer in time ({type(error).__name__})") \
+            raise ModelError(f"the LLM server at {self.shown_url} did not answer in time ({type(error).__name__})") \
                 from error
         except httpx.HTTPError as error:
-            raise ModelError(f"the LLM server at {self.base_url} failed: {type(error).__name__}: {error}") from error
+            raise ModelError(f"the LLM server at {self.shown_url} failed: {type(error).__name__}: {error}") from error
 
     def _piece(self, data: str) -> str:
         try:
             chunk = json.loads(data)
         except json.JSONDecodeError:
-            raise ModelError(f"the LLM server at {self.base_url} sent an event that is not JSON: {data[:200]!r}") \
+            raise ModelError(f"the LLM server at {self.shown_url} sent an event that is not JSON: {data[:200]!r}") \
                 from None
         if not isinstance(chunk, dict):
-            raise ModelError(f"the LLM server at {self.base_url} sent an unexpected event: {data[:200]!r}")
+            raise ModelError(f"the LLM server at {self.shown_url} sent an unexpected event: {data[:200]!r}")
         if chunk.get("error"):
-            raise ModelError(f"the LLM server at {self.base_url} failed: {_message_of(chunk['error'])}")
+            raise ModelError(f"the LLM server at {self.shown_url} failed: {_message_of(chunk['error'])}")
         choices = chunk.get("choices") or [{}]
         choice = choices[0] if isinstance(choices[0], dict) else {}
         if self.chat:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.errors import InvalidRequestError, ModelError, RagError
 from rag.records import Prompt
+from rag.redact import masked
 from rag.serve.app import ChatBuilder, article_adder, create_app
 from rag.serve.middleware import check_exposure, loopback_hosts
 from rag.serve.queue import QueuedLLM
@@ -71,7 +72,7 @@ def _serve_on(listening: socket.socket, settings: Settings, chat: ChatBuilder | 
 
     budgets = set_thread_budgets(settings)
     if announce:
-        announce(f"Loading the language model ({settings.llm_url or settings.llm})...")
+        announce(f"Loading the language model ({masked(settings.llm_url) if settings.llm_url else settings.llm})...")
     assistant, queued = load_served_assistant(settings)
     follows = follow_worker(assistant, queued, watch.notify if watch else "")
     app = create_app(assistant, token=settings.token, queued=queued, add_articles=article_adder(assistant, follows),

@@ -21,6 +21,7 @@ from rag.errors import (
     ReadOnlyStoreError,
     StoreUnavailableError,
 )
+from rag.redact import masked
 from rag.store.postgres_crash import diagnose, looks_lost
 from rag.store.postgres_schema import MIGRATIONS_TABLE, SCHEMA_VERSION, pending
 
@@ -52,31 +53,6 @@ def is_database_url(location: object) -> bool:
     (True, False)
     """
     return str(location).startswith(SCHEMES)
-
-
-def masked(url: str) -> str:
-    """The URL with its password replaced by `***`: the only form in which a URL is ever shown.
-
-    >>> masked("postgresql://rag:s3cret@db.example:5432/news?sslmode=require")
-    'postgresql://rag:***@db.example:5432/news?sslmode=require'
-    >>> masked("postgresql:///news?host=/tmp&password=s3cret")
-    'postgresql:///news?host=/tmp&password=***'
-    """
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        credentials, _, host = netloc.rpartition("@")
-        user, colon, _ = credentials.partition(":")
-        netloc = f"{user}:***@{host}" if colon else netloc
-    query = "&".join(
-        f"{name}=***" if name.lower() == "password" else f"{name}={value}" if sep else name
-        for name, sep, value in (item.partition("=") for item in parts.query.split("&") if item)
-    )
-    return (
-        f"{parts.scheme}://{netloc}{parts.path}"
-        + (f"?{query}" if query else "")
-        + (f"#{parts.fragment}" if parts.fragment else "")
-    )
 
 
 def primary_url(conninfo: str, path: str) -> str:
