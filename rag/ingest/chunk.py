@@ -3,7 +3,7 @@
 Pure functions: the token counter is passed in, so the same code is tested with a whitespace counter and used
 with the embedder's real tokenizer. Nothing is ever cut off: a sentence longer than the budget is split at
 word boundaries into pieces that fit. A sentence that gives orders to an AI assistant is not indexed
-(`rag.ingest.instructions`): it is blanked, every offset kept.
+(`rag.instructions`): it is blanked, every offset kept.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.ingest.instructions import speaks_to_assistant, without_instructions
+from rag.instructions import speaks_to_assistant, without_instructions
 from rag.records import Article, Passage
 from rag.text import Span, split_sentences
 

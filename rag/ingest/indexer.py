@@ -49,11 +49,11 @@ from rag.errors import IndexFormatError, IndexNotFoundError, SourceError
 from rag.ingest.chunk import chunk_article, embedding_text
 from rag.ingest.decode import GUESSED_ENCODING_KEY
 from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, bytes_from_megabytes, iter_files, read_files
-from rag.ingest.instructions import instructions_note
 from rag.ingest.progress import ProgressCallback, StageProgress
 from rag.ingest.rss import FEED_KEY, ITEM_KEY, PAGE_KEY
 from rag.ingest.source import relative_name
 from rag.ingest.web import HTTP_VALIDATORS_KEY, WebClient, is_url, read_urls, with_full_texts
+from rag.instructions import instructions_note
 from rag.models.embed import Embedder
 from rag.records import Article, Passage
 from rag.settings import Settings
