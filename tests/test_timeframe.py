@@ -200,6 +200,10 @@ def test_latest_ranks_newer_relevant_articles_first_up_to_the_reference_date(ret
     early = retriever.search_timed("When will the Maplewood footbridge be repainted?", 5,
                                    as_of=datetime.date(2026, 3, 20))
     assert early.hits and all(hit.passage.published[:10] <= "2026-03-20" for hit in early.hits)
+    # ... and the other outlets' reports of a story are those published by then: on 14 March, two of four
+    reopened = retriever.search_timed("Who cut the ribbon on the reopened Maplewood footbridge?", 3,
+                                      as_of=datetime.date(2026, 3, 14)).hits[0]
+    assert {passage.published for passage in (reopened.passage, *reopened.same_story)} == {"2026-03-14"}
 
 
 @pytest.mark.slow

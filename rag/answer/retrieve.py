@@ -159,7 +159,7 @@ class Retriever:
         last = as_of + datetime.timedelta(days=1 if as_of >= datetime.date.today() else 0)
         for depth in (k, 3 * k):
             hits = self.search(question, depth, filters)
-            kept = [hit for hit in hits if not hit.passage.published or hit.passage.published[:10] <= last.isoformat()]
+            kept = [published for hit in hits if (published := published_by(hit, last.isoformat())) is not None]
             if len(kept) >= k or len(hits) < depth:
                 break
         return kept[:k]
@@ -494,6 +494,28 @@ def _may_report_together(passage: Passage, other: Passage) -> bool:
 
 
 # -- near-duplicates -----------------------------------------------------------------------------------------------
+
+
+def published_by(hit: Hit, last: str) -> Hit | None:
+    """The hit as it stood on the date `last` (ISO): its story's reports published by then (undated ones stay), the
+    first of them leading; None when there were none. A later report leading a story took the earlier ones with it.
+
+    >>> def report(name, published):
+    ...     return Passage(name, "T", "s", "", "x", 0, 1, published=published)
+    >>> story = Hit(report("later", "2026-02-16"), 0.5, (report("first", "2026-02-14"), report("next", "2026-03-01")))
+    >>> kept = published_by(story, "2026-02-15")
+    >>> kept.passage.article_id, [passage.article_id for passage in kept.same_story]
+    ('first', [])
+    >>> published_by(story, "2026-01-01") is None, published_by(story, "2026-12-31") is story
+    (True, True)
+    """
+    reports = [passage for passage in (hit.passage, *hit.same_story)
+               if not passage.published or passage.published[:10] <= last]
+    if not reports:
+        return None
+    if len(reports) == 1 + len(hit.same_story):
+        return hit
+    return dataclasses.replace(hit, passage=reports[0], same_story=tuple(reports[1:]))
 
 
 def without_orders(hit: Hit) -> Hit:
