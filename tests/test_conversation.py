@@ -448,3 +448,18 @@ def test_a_pronoun_follow_up_is_answered_from_the_story_the_previous_turn_was_ab
     # a previous turn both stories name as much of leaves the evidence's choice alone
     assistant.ask("How much does it have to pay?", history=[("Which company is in the news?", "Kestrel Water [1].")])
     assert llm.prompts[-1].passages[0].article_id == "eastmere"
+
+
+def test_a_third_turn_pronoun_stands_for_who_the_second_turns_stood_for() -> None:
+    """"Who did she replace?" after "When did she start?" was searched as 'Who did she replace? (following: When did
+    she start?)': the subject was lost at the third turn and the question refused."""
+    history = [("Who is the chief executive of Tarn Valley Water?", "Priya Castell [1]."),
+               ("When did she start?", "On Monday, 2 March 2026 [1].")]
+    assert follow_up_readings("Who did she replace?", history)[0].text == "Who did Priya Castell replace?"
+
+
+def test_a_pronoun_the_last_turn_names_nothing_for_stands_for_an_earlier_turns_person() -> None:
+    """"What is her salary?" after a turn about the company's fine was answered with the fine's compensation."""
+    history = [("Who is the chief executive of Tarn Valley Water?", "Priya Castell [1]."),
+               ("How much was the company fined?", "£2.4 million [1].")]
+    assert follow_up_readings("What is her salary?", history)[0].text == "What is Priya Castell's salary?"

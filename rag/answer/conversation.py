@@ -520,11 +520,20 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
     >>> follow_up_readings("How long is the second one?", [("Which rivers meet?", "The Rhine and the Main [1].")])
     [Query(text='How long is the Main?', context='', as_of=None, filters=None)]
     """
+    history = resolved_history(history)
     previous_question, previous_answer = history[-1]
     in_full = by_ordinal(question, previous_answer) or elliptical_question(question, previous_question)
     if in_full:
         return [Query(in_full)]
     readings = [_with_pronouns_resolved(question, previous_question, previous_answer)]
+    if readings[0].context and leans_on_pronoun(question):
+        # The last turn names nothing the pronoun can stand for ("How much was the company fined?" "£2.4 million."):
+        # a turn before it may ("Who is the chief executive?" "Priya Castell." ... "What is her salary?").
+        for earlier_question, earlier_answer in reversed(history[-EARLIER_TURNS - 1:-1]):
+            earlier = _with_pronouns_resolved(question, earlier_question, earlier_answer)
+            if not earlier.context:
+                readings.insert(0, earlier)
+                break
     # No rule found what the previous question is about: the pronoun may stand for the name its answer gave or for
     # one the question gave ("Where in Australia is Victoria located?" "South-east." "How populous is it?").
     unresolved = bool(readings[0].context)
@@ -547,6 +556,31 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
             if name not in question and not by_name.context and by_name not in readings:
                 readings.append(by_name)
     return readings
+
+
+EARLIER_TURNS = 3
+"""Turns before the last that a follow-up's question is resolved with (`resolved_history`), and searched for what
+its pronoun stands for when the last turn names nothing."""
+
+
+def resolved_history(history: History) -> list[tuple[str, str]]:
+    """The last `EARLIER_TURNS` + 1 turns with each question that leaned on the one before made to stand alone by
+    the rules, where they resolved it: a third turn's "she" stands for who the second turn's "she" stood for.
+
+    >>> history = [("Who is the chief executive of Tarn Valley Water?", "Priya Castell [1]."),
+    ...            ("When did she start?", "On 2 March 2026 [1].")]
+    >>> resolved_history(history)[-1][0]
+    'When did Priya Castell start?'
+    >>> follow_up_readings("Who did she replace?", history)[0].text
+    'Who did Priya Castell replace?'
+    """
+    resolved: list[tuple[str, str]] = []
+    for question, answer in list(history)[-EARLIER_TURNS - 1:]:
+        if resolved and is_follow_up(question, resolved):
+            reading = resolve_follow_up(question, resolved)
+            question = question if reading.context else reading.text
+        resolved.append((question, answer))
+    return resolved
 
 
 MORE_NAMES = 2
