@@ -66,6 +66,8 @@ OPENING = "The opening of the new Kestrel Bridge has been pushed back from sprin
 @pytest.mark.parametrize(("question", "sentence", "span", "wanted"), [
     ("How many people died in the Stanway Mills fire?", TOLL, "two to one", "one"),
     ("How many people died in the Stanway Mills fire?", TOLL, "two", "one"),
+    ("How many people died in the Stanway Mills fire?", "Police have revised the number of people who died in "
+     "Saturday's fire at the Stanway Mills depot from two to one.", "two to one", "one"),  # 13 words before "from"
     ("When will the new Kestrel Bridge open?", OPENING, "spring 2027 to autumn 2027", "autumn 2027"),
     ("When was the Kestrel Bridge originally due to open?", OPENING, "spring 2027 to autumn 2027", "spring 2027"),
 ])

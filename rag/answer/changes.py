@@ -37,7 +37,7 @@ _SEASON_OR_MONTH = (r"(?i:(?:(?:early|late|mid)[\s-]+)?(?:spring|summer|autumn|f
 
 _VALUE = rf"(?:{_SEASON_OR_MONTH}|{AMOUNT})"
 
-_FROM_TO = re.compile(rf"\b{_CHANGE_VERB}\b(?:\s+[\w’'-]+){{0,8}}?\s+from\s+(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)"
+_FROM_TO = re.compile(rf"\b{_CHANGE_VERB}\b(?:\s+[\w’'-]+){{0,15}}?\s+from\s+(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)"
                       rf"(?P<earlier>{_VALUE})(?P<between>[^,.;]{{0,40}}?)\s+to\s+"
                       rf"(?P<later>{_VALUE})(?P<after>[^,.;]{{0,40}})", re.IGNORECASE)
 """A change told as "<verb> ... from A to B": the earlier value A, the later B, the words around each."""
