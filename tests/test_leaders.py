@@ -14,6 +14,7 @@ from rag.answer.leaders import (
     ROLES,
     asked_role,
     led_thing,
+    left,
     names_thing,
     predecessor,
     role_holder,
@@ -253,3 +254,43 @@ LOCOMOTIVES = {"rail": ("Steam locomotives",
 def test_an_agent_of_another_thing_is_no_answer(tmp_path: Path) -> None:
     assistant = assistant_over(tmp_path, LOCOMOTIVES, "Matthew Murray")
     assert assistant.ask("Who designed Salamanca?").text.startswith("Matthew Murray [1]")
+
+
+WATER = {
+    "resigns": ("Tarn Valley Water chief executive resigns after reservoir leak",
+                "Margaret Oduya has resigned as chief executive of Tarn Valley Water, the company said on Thursday. "
+                "The company's finance director, Tomas Reyes, has been appointed interim chief executive while the "
+                "board searches for a permanent successor. The chair of the board, Helen Ashdown, thanked Ms Oduya "
+                "and said the search for a new chief executive would take months."),
+    "named": ("Tarn Valley Water names Priya Castell as chief executive",
+              "Tarn Valley Water has appointed Priya Castell as its permanent chief executive, ending a search that "
+              "followed the resignation of Margaret Oduya."),
+}
+
+
+@pytest.mark.parametrize(("sentence", "name", "went"), [
+    ("Margaret Oduya has resigned as chief executive.", "Margaret Oduya", True),
+    ("It appointed Priya Castell, ending the search that followed the resignation of Margaret Oduya.",
+     "Margaret Oduya", True),
+    ("It appointed Priya Castell, ending the search that followed the resignation of Margaret Oduya.",
+     "Priya Castell", False),
+    ("Dana Ruiz, who is stepping down in June, thanked staff.", "Dana Ruiz", False),  # ", who is stepping": no
+    ("Dana Ruiz will step down at the end of June.", "Dana Ruiz", False),  # the holder until then
+    ("Peter Lindqvist succeeds Dana Ruiz.", "Dana Ruiz", True),
+    ("Peter Lindqvist succeeds Dana Ruiz.", "Peter Lindqvist", False),
+])
+def test_a_sentence_says_who_left_a_post(sentence: str, name: str, went: bool) -> None:
+    start = sentence.index(name)
+    assert left(sentence, start, start + len(name)) is went
+
+
+@pytest.mark.parametrize(("question", "article", "holder"), [
+    ("Who is the chief executive of Tarn Valley Water?", "resigns", "Tomas Reyes"),
+    ("Who runs Tarn Valley Water?", "named", "Priya Castell"),
+])
+def test_who_holds_a_post_now_is_not_the_one_who_left_it(tmp_path: Path, question: str, article: str,
+                                                         holder: str) -> None:
+    """The reader took the one who resigned ("Who runs Tarn Valley Water?" → "Margaret Oduya", from the sentence
+    appointing her successor)."""
+    assistant = assistant_over(tmp_path, {article: WATER[article]}, "Margaret Oduya")
+    assert assistant.ask(question).text.startswith(f"{holder} [1]")

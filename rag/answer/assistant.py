@@ -74,7 +74,7 @@ from rag.answer.hops import (
     renumbered,
     usable_bridge,
 )
-from rag.answer.leaders import head_reading, predecessor_reading, role_reading, then_reading
+from rag.answer.leaders import head_reading, predecessor_reading, role_reading, stayer_reading, then_reading
 from rag.answer.links import about, anchored_passages, linked, linked_passages
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
@@ -1414,12 +1414,13 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 
 READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
-                 description_reading)
+                 description_reading, stayer_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
 does what a who-question asks, named after "<participle> by" (`rag.answer.reader.agent_reading`), how old someone
-is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`)."""
+is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), and who holds a post now when the
+span names who left it (`rag.answer.leaders.stayer_reading`)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.hops import PREPOSITIONS
 from rag.answer.reader import Reading, SpanFinder, ruled_reading
+from rag.answer.timeframe import asks_who_now
 from rag.records import Passage
 from rag.text import HEAD_VERBS
 
@@ -432,3 +433,77 @@ def then_reading(question: str, reading: Reading | None, evidence: Evidence, pas
 
 THEN_REACH = 8
 """Evidence sentences searched, best first, for one naming who held a post back then."""
+
+
+# -- who left: a head named as the one who went ------------------------------------------------------------------
+
+_LEFT_BEFORE = re.compile(
+    r"\b(?:(?:resignation|departure|retirement|exit|dismissal|sacking|ousting|removal|death)\s+of|"
+    r"succeed(?:s|ed|ing)?|replac(?:es|ed|ing)|(?:took|takes|taking|take)\s+over\s+from|predecessor|former|"
+    r"outgoing|departing|ex-|the\s+late)\s+(?:(?:[a-z][\w-]*|[A-Z][\w-]*)\s+){0,3}?$")
+"""Words before a name that say its holder went: "the resignation of Margaret Oduya", "succeeds Tomas Reyes"."""
+
+_LEFT_AFTER = re.compile(
+    r"^(?:,\s+(?:who|the)\b[^,]{0,60}?\b(?:resigned|retired|stepped\s+down|quit|left|died|outgoing|former|"
+    r"was\s+(?:sacked|dismissed|fired|ousted))|\s+(?:has\s+|had\s+)?(?:resigned|retired|stepped\s+down|quit))\b")
+"""Words after a name that say its holder went: "Margaret Oduya has resigned", ", who retired in May" (not "will step
+down": the holder until then)."""
+
+_LEFT_NAME = re.compile(r"[A-Z][\w'’.-]+(?:\s+(?:(?:de|van|von|der|da|di|le|la)\s+)?[A-Z][\w'’-]+)+")
+
+
+def left(sentence: str, start: int, end: int) -> bool:
+    """Whether the sentence says the person named at `start:end` went from their post.
+
+    >>> sentence = "It appointed Priya Castell as chief executive after the resignation of Margaret Oduya."
+    >>> left(sentence, 13, 26), left(sentence, 71, 85)
+    (False, True)
+    >>> left("Margaret Oduya has resigned as chief executive.", 0, 14)
+    True
+    >>> left("Dana Ruiz will step down at the end of June.", 0, 9)  # she holds it until then
+    False
+    """
+    return _LEFT_BEFORE.search(sentence[:start]) is not None or _LEFT_AFTER.match(sentence[end:]) is not None
+
+
+def stayer_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                   reader: SpanFinder) -> Reading | None:
+    """For a question about who holds a post now (`rag.answer.timeframe.asks_who_now`), the reading moved off a
+    person the sentence says went ("the resignation of Margaret Oduya", "Margaret Oduya has resigned") to the first
+    person of the best evidence sentences who did not, in a sentence naming a head's title (their successor, an
+    interim); kept when there is none. The newest report's sentences come first for such a question."""
+
+    if reading is None or not asks_who_now(question) or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+    if not left(own, reading.span.start, reading.span.end):
+        return reading
+    asked = {word.lower() for word in re.findall(r"[\w'’-]+", question)}
+    named = _HEAD_TITLE_WORDS.search(question)  # the post asked about ("chief executive"), else any head's
+    title = re.compile(rf"\b{re.escape(named.group(0))}\b", re.IGNORECASE) if named else _HEAD_TITLE_WORDS
+    for sentence in evidence.ranked[0][:STAYER_SENTENCES]:
+        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
+        for name in _LEFT_NAME.finditer(text):
+            words = name.group(0).split()
+            if (words[0].lower() in _NOT_NAMES or {word.lower() for word in words} & asked  # the thing asked about
+                    or left(text, name.start(), name.end())):
+                continue
+            # the post is said beside the name ("Priya Castell as its permanent chief executive", "chief executive
+            # Tomas Reyes"), not further on ("the chair, Helen Ashdown, said the search for a chief executive ...")
+            if (title.search(text, name.end(), name.end() + TITLE_REACH)
+                    or title.search(text, max(0, name.start() - TITLE_REACH // 2), name.start())):
+                return ruled_reading(question, reading, sentence, passages, name.span(), reader)
+    return reading
+
+
+STAYER_SENTENCES = 5
+"""Evidence sentences searched for the one who holds the post when the reader's person went."""
+
+TITLE_REACH = 50
+"""Characters after a name (half as many before it) within which the post must be said for the name to hold it."""
+
+_HEAD_TITLE_WORDS = re.compile(r"\b(?:chief\s+executive|CEO|managing\s+director|director|chair(?:man|woman|person)?|"
+                               r"president|governor|head|leader|boss|secretary|manager|editor|principal|coach)\b",
+                               re.IGNORECASE)
+_NOT_NAMES = frozenset({"the", "a", "an", "it", "in", "on", "at", "ms", "mr", "mrs", "dr", "chief", "its", "his",
+                        "her", "their"})
