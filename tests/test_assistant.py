@@ -223,3 +223,38 @@ def test_a_follow_up_its_resolved_readings_serve_badly_is_searched_again_with_th
         answer = assistant.ask("How many boats did it open with?", history=history)
         assert (together in searched) == searched_again, searched
         assert answer.refused == searched_again
+
+
+TRAM = {
+    "tribune": ("Harwick tram line to Eastgate opens to passengers",
+                "The new tram line between Harwick Central and Eastgate opened to passengers on 2 May 2026, two years "
+                "behind schedule. The 6.4 kilometre line cost 212 million euros, 40 million more than budgeted. "
+                "Transport director Mira Okafor said the line would carry 18,000 passengers a day."),
+    "courier": ("Eastgate trams finally running",
+                "Trams began running between Harwick Central and Eastgate on 2 May 2026. The 6.4 kilometre line, "
+                "which cost 212 million euros, was delayed by two years by a dispute with the main contractor, "
+                "Brannock Rail. Transport director Mira Okafor expects 18,000 passengers a day."),
+}
+
+
+def test_a_fact_only_another_outlets_report_gives_is_read(tmp_path: Path, real_embedder: Any) -> None:
+    """Retrieval groups the two reports of the opening under one hit; the answer read only the first, and the
+    contractor was refused though the second report names it."""
+    from tests.test_span_reader import FakeReader
+
+    index = PassageIndex(real_embedder.name, real_embedder.dimension)
+    passages = [Passage(key, title, outlet, "", text, 0, len(text), published=published)
+                for (key, (title, text)), outlet, published in zip(TRAM.items(), ("Harwick Tribune", "Coastal Courier"),
+                                                                  ("2026-05-04", "2026-05-03"), strict=True)]
+    index.add(passages, real_embedder.embed([embedding_text(p.title, p.text) for p in passages]))
+    index.save(tmp_path)
+    retriever = Retriever.load(tmp_path, real_embedder)
+    question = "Which firm was the contractor for the new Harwick tram line?"
+    found = retriever.search(question, 3)
+    assert [(hit.passage.article_id, [other.article_id for other in hit.same_story]) for hit in found] == [
+        ("tribune", ["courier"])]  # one story, led by the report that does not name the contractor
+    assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), reader=FakeReader("Brannock Rail", 0.9))
+    answer = assistant.ask(question)
+    assert answer.text.startswith("Brannock Rail [1]") and answer.citations[0].passage.article_id == "courier"
+    assert [passage.article_id for passage in answer.citations[0].same_story] == ["tribune"]

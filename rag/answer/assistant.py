@@ -605,7 +605,7 @@ class Assistant:
         if within is not None:
             kept = set(within([hit.passage for hit in hits]))
             hits = [hit for hit in hits if hit.passage in kept]
-        passages = [hit.passage for hit in hits]
+        passages = read_passages(hits)
         asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
         faint = bool(hits) and hits[0].score < self.settings.min_score
         named = bool(resolved) and bool(hits) and resolved <= content_words(f"{hits[0].passage.title} "
@@ -621,7 +621,7 @@ class Assistant:
             on_topic = _on_topic_passages(checked_words, passages)
             if on_topic and len(on_topic) < len(passages):
                 hits = [hit for hit in hits if hit.passage in on_topic]
-                passages = [hit.passage for hit in hits]
+                passages = read_passages(hits)
                 evidence, missing = self._dated_evidence(asked_words, passages, period)
         if (evidence.answerable < self.settings.refusal_threshold
                 or _misses_what_is_asked(checked_words, evidence, passages)):
@@ -665,7 +665,8 @@ class Assistant:
         """The answer with the period the question named, said as of when it asks how things stand, and each
         citation standing for its story (the other articles reporting it). `opened`: the first sentence streamed,
         already said as of its date (`_opening`): an answer that opens with it opens as streamed, not dated again."""
-        stories = {hit.passage: hit.same_story for hit in plan.hits}
+        stories = {passage: tuple(other for other in (hit.passage, *hit.same_story) if other != passage)
+                   for hit in plan.hits for passage in (hit.passage, *hit.same_story)}
         citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
                           for citation in answer.citations)
         first = next(iter(opened or {}), "")
@@ -1427,6 +1428,25 @@ LATEST_EVIDENCE_SHARE = 0.25
 answer finder was trained on questions with one answer, not on "is it open now?": on the multi-outlet set it gives
 "The footbridge was closed on Monday…" (January) 0.28 and "Pedestrians can use the Maplewood footbridge again."
 (March) 0.11 for "Is the Maplewood footbridge open now?", though retrieval finds both reports equally relevant."""
+
+
+def read_passages(hits: Sequence[Hit]) -> list[Passage]:
+    """The passages an answer reads: each story's first, then up to `OTHER_REPORTS_READ` of each story's other
+    reports, best story first. A fact only the second outlet gave ("the main contractor, Brannock Rail") was never
+    read: retrieval groups the reports of one event under one hit.
+
+    >>> def report(name):
+    ...     return Passage(name, "T", "s", "", "x", 0, 1)
+    >>> hits = [Hit(report("a"), 0.9, (report("a2"), report("a3"), report("a4"))), Hit(report("b"), 0.5)]
+    >>> [passage.article_id for passage in read_passages(hits)]
+    ['a', 'b', 'a2', 'a3']
+    """
+    others = [other for hit in hits for other in hit.same_story[:OTHER_REPORTS_READ]]
+    return [*(hit.passage for hit in hits), *others]
+
+
+OTHER_REPORTS_READ = 2
+"""Other outlets' reports of a story read beside its first (each one more passage the answer finder scores)."""
 
 
 def _revalued(question: str, reading: Reading, passages: Sequence[Passage]) -> Reading:
