@@ -113,6 +113,8 @@ def test_chat_answers_a_follow_up_in_the_conversation_so_far(sample_index: Path)
     (["index", "{tmp}/missing-folder", "--index", "{tmp}/index"], "does not exist"),
     (["ask", "  ", "--index", "{sample}"], "the question is empty"),
     (["search", "q", "--index", "{sample}", "-k", "0"], "k must be at least 1"),
+    # year 1 less a month was an OverflowError's traceback (a 500 over HTTP)
+    (["search", "footbridge last month", "--index", "{sample}", "--as-of", "0001-01-01"], "from the year 1000"),
     (["info", "--index", "{sample}/CURRENT"], "is a file (or inside one), not an index folder"),
     (["index", "{tmp}", "--index", "{tmp}/questions.jsonl"], "is a file (or inside one), not an index folder"),
     # a generation folder is replaced two saves later: an index read or built there would go with it

@@ -174,6 +174,8 @@ def test_ask_streams_checked_sentences_then_the_answer(client: TestClient, scrip
     ({"question": "footbridge?", "filters": {"since": "2026-05-01", "until": "2026-01-01"}}, 400, "range is empty"),
     ({"question": "footbridge?", "stream": "yes"}, 422, "stream: Input should be a valid boolean"),
     ({"question": "footbridge?", "as_of": "2026-02-30"}, 400, "as_of must be a date like 2026-03-14"),  # not "until"
+    ({"question": "footbridge last month?", "as_of": "0001-01-01"}, 400, "from the year 1000"),  # was a 500
+    ({"question": "What happened this week?", "as_of": "9999-12-31"}, 400, "from the year 1000"),
 ])
 def test_bad_requests_get_a_clear_4xx(client: TestClient, body: dict[str, Any], status: int, message: str) -> None:
     response = client.post("/api/ask", json=body)
@@ -181,6 +183,14 @@ def test_bad_requests_get_a_clear_4xx(client: TestClient, body: dict[str, Any], 
     error = response.json()["error"]
     assert message in error["message"] and error["type"] == "invalid_request_error"
     assert "Traceback" not in response.text
+
+
+def test_a_question_about_a_time_to_come_is_answered_not_refused_as_an_empty_range(client: TestClient) -> None:
+    """"... from January 2027" asked in December 2026 was a red error: "the date range is empty"."""
+    response = client.post("/api/search", json={"question": "What will the footbridge cost from January 2027?",
+                                                "as_of": "2026-12-07"})
+    assert response.status_code == 200, response.text
+    assert response.json()["results"] and "after the reference date" in response.json()["period"]["note"]
 
 
 def test_a_lone_surrogate_in_a_question_is_no_server_error(client: TestClient) -> None:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer.prompts import NO_DATED_ARTICLES, OUTSIDE_PERIOD
+from rag.errors import InvalidRequestError
 from rag.records import MONTH_NAMES, Filters, Passage, Period, date_bound, long_date
 from rag.text import HEAD_VERBS, NUMBER_WORDS
 
@@ -177,6 +178,8 @@ def period_filters(
     >>> chosen, period = period_filters(read_time("Who spoke last week?", day), Filters(since="2026-01-01"), day)
     >>> chosen.since, period.note
     ('2026-01-01', 'your date filter was used instead')
+    >>> period_filters(read_time("How much will it cost from January 2027?", day), None, day)[0] is None
+    True
     """
     if not reading:
         return filters, None
@@ -193,9 +196,19 @@ def period_filters(
             as_of.isoformat(),
             "your date filter was used instead",
         )
+    if reading.since and reading.until and date_bound(reading.since) > date_bound(reading.until, last=True):
+        # "from January 2027" asked in December 2026: a time to come, which only what was published by then can tell
+        # of; its phrase restricts no publication date (it made an empty range, refused as an error)
+        dates = filters or Filters()
+        return filters, Period(reading.phrase, dates.since, dates.until, reading.latest, as_of.isoformat(),
+                               AFTER_REFERENCE_DATE)
     chosen = Filters.parse(sources, reading.since, reading.until)
     dates = chosen or Filters()
     return chosen, Period(reading.phrase, dates.since, dates.until, reading.latest, as_of.isoformat(), note)
+
+
+AFTER_REFERENCE_DATE = "a time after the reference date: every article published by then was searched"
+"""The note of a period that starts after the reference date ("from January 2027" asked in December 2026)."""
 
 
 NEAREST_OUTSIDE = 3
@@ -321,10 +334,20 @@ def parse_as_of(value: str | None) -> datetime.date:
     >>> parse_as_of("2026-02-30")
     Traceback (most recent call last):
     rag.errors.InvalidRequestError: as_of must be a date like 2026-03-14 (or 2026-03, or 2026), got '2026-02-30'
+    >>> parse_as_of("0001-01-01")
+    Traceback (most recent call last):
+    rag.errors.InvalidRequestError: as_of must be a date from the year 1000 to 8999, got '0001-01-01'
     """
     if not value or not value.strip():
         return datetime.date.today()
-    return datetime.date.fromisoformat(date_bound(value, last=True, name="as_of"))
+    day = datetime.date.fromisoformat(date_bound(value, last=True, name="as_of"))
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # periods are counted from it: year 1 less a month overflowed
+        raise InvalidRequestError(f"as_of must be a date from the year {FIRST_YEAR} to {LAST_YEAR}, got {value!r}")
+    return day
+
+
+FIRST_YEAR, LAST_YEAR = 1000, 8999
+"""The reference dates a question's time phrases are counted from (a week or a year before or after stays a date)."""
 
 
 # -- phrases ------------------------------------------------------------------------------------------------------
