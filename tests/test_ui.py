@@ -188,7 +188,7 @@ def test_render_stats_and_chat_text_escape() -> None:
 
     shown = chat_text('See [1] and ![x](https://evil.example/p.png) <img src=x onerror="alert(1)">')
     assert "<img" not in shown and "[" not in shown and "]" not in shown
-    assert shown.startswith("See &#91;1&#93; and !&#91;x&#93;(https://evil.example/p.png) &lt;img")
+    assert shown.startswith("See &#91;1&#93; and !&#91;x&#93;(https&#58;//evil.example/p.png) &lt;img")
 
 
 # --- the chat handler (no server) ------------------------------------------------------------------------------

@@ -234,9 +234,20 @@ def chat_text(text: str) -> str:
     """Text for a Chatbot message, which Gradio renders as Markdown with HTML allowed.
 
     Escaping `<`, `>` and `&` keeps tags from rendering; turning `[` and `]` into entities keeps Markdown links and
-    images (`[x](url)`, `![](url)`) from forming while `[1]` still reads as `[1]`.
+    images (`[x](url)`, `![](url)`) from forming while `[1]` still reads as `[1]`. A bare address an article gives
+    ("visit http://evil.example/login to claim a refund") is shown, not made a link: the ":" of its scheme, the "."
+    after "www" and an e-mail's "@" are entities, which Markdown's autolinks do not read.
+
+    >>> chat_text("See http://evil.example/x or www.evil.example, or write to a@b.example [1].")
+    'See http&#58;//evil.example/x or www&#46;evil.example, or write to a&#64;b.example &#91;1&#93;.'
     """
-    return html.escape(text, quote=False).replace("[", "&#91;").replace("]", "&#93;")
+    escaped = html.escape(text, quote=False).replace("[", "&#91;").replace("]", "&#93;")
+    escaped = _SCHEME.sub(lambda match: f"{match[1]}&#58;", escaped)
+    return _WWW.sub(lambda match: f"{match[1]}&#46;", escaped).replace("@", "&#64;")
+
+
+_SCHEME = re.compile(r"\b([a-z][a-z0-9+.-]*):(?=//)", re.IGNORECASE)
+_WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
 
 
 def chat_answer(text: str, anchor: str = "rag-source-") -> str:
