@@ -351,6 +351,7 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
                 )
                 with gr.Row():
                     question = gr.Textbox(
+                        label="Your question",  # its accessible name (a screen reader said "Textbox"); not shown
                         show_label=False,
                         placeholder="Your question",
                         lines=1,
