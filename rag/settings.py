@@ -28,6 +28,9 @@ from rag.thresholds import (
 
 BUNDLED = "bundled"
 ENV_PREFIX = "RAG_"
+MAX_K = 50
+"""Most passages a question may ask to retrieve (`k`), from the library and over HTTP."""
+
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
 LLM_FORMATS = ("chat", "completion")
@@ -143,12 +146,23 @@ class Settings:
 
     def validated(self) -> Settings:
         problems = []
+        for declared in dataclasses.fields(self):  # `Assistant.load(k="3")` failed comparing "3" with 1: a TypeError
+            value, kind = getattr(self, declared.name), str(declared.type)
+            if isinstance(value, bool) or (kind == "int" and not isinstance(value, int)) or (
+                    kind == "float" and not isinstance(value, (int, float))) or (
+                    kind == "str" and not isinstance(value, (str, os.PathLike))):
+                wanted = {"int": "a whole number", "float": "a number"}.get(kind, "text")
+                problems.append(f"{declared.name} must be {wanted}, got {value!r}")
+        if problems:
+            raise InvalidRequestError("; ".join(problems))
         if self.k < 1:
             problems.append(f"k must be at least 1, got {self.k}")
         if self.chunk_tokens < 16:
             problems.append(f"chunk_tokens must be at least 16, got {self.chunk_tokens}")
         if not 0 <= self.chunk_overlap < self.chunk_tokens // 2:
-            problems.append(f"chunk_overlap must be between 0 and chunk_tokens/2, got {self.chunk_overlap}")
+            problems.append(f"chunk_overlap must be between 0 and chunk_tokens/2 ({self.chunk_tokens // 2 - 1} at "
+                            f"most for chunk_tokens {self.chunk_tokens}: give --chunk-overlap too), "
+                            f"got {self.chunk_overlap}")
         for name, allowed in (("retrieval", RETRIEVAL_MODES), ("embed_backend", EMBED_BACKENDS),
                               ("llm_format", LLM_FORMATS), ("log_level", LOG_LEVELS)):
             if getattr(self, name) not in allowed:

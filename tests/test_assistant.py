@@ -258,3 +258,21 @@ def test_a_fact_only_another_outlets_report_gives_is_read(tmp_path: Path, real_e
     answer = assistant.ask(question)
     assert answer.text.startswith("Brannock Rail [1]") and answer.citations[0].passage.article_id == "courier"
     assert [passage.article_id for passage in answer.citations[0].same_story] == ["tribune"]
+
+
+def test_the_library_refuses_bad_input_with_its_own_error(tmp_path: Path) -> None:
+    """An integrator met TypeError, ValueError or nothing at all: as_of as text (which HTTP takes) raised a
+    TypeError, history of OpenAI messages was read as pairs of keys, k=0 answered, a hand-built date matched
+    nothing, silently."""
+    from rag.records import Filters
+
+    assistant, _ = make(tmp_path, "The bridge reopened in May [1].")
+    assert assistant.query("When did the bridge reopen?", as_of="2026-06-01").as_of.isoformat() == "2026-06-01"
+    for bad, message in ((dict(history=[{"role": "user", "content": "x"}]), r"history\[0\] must be a \(question"),
+                         (dict(history=["q"]), r"history\[0\] must be"), (dict(k=0), "k must be a whole number"),
+                         (dict(k="3"), "k must be a whole number"), (dict(as_of=20260601), "as_of must be a date"),
+                         (dict(filters=Filters(since="soon")), "since must be a date")):
+        with pytest.raises(InvalidRequestError, match=message):
+            assistant.ask("When did the bridge reopen?", **bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError, match="k must be a whole number, got '3'"):
+        Settings(k="3").validated()  # type: ignore[arg-type]

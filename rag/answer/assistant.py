@@ -132,7 +132,7 @@ from rag.records import (
     TextChunk,
     Waiting,
 )
-from rag.settings import Settings
+from rag.settings import MAX_K, Settings
 from rag.store import index_location, open_store
 from rag.text import (
     capitalised_terms,
@@ -327,13 +327,15 @@ class Assistant:
         """`search`, with the text searched for and the period read from the question's time phrase ("last month",
         resolved against `as_of`, default the `as_of` setting, else today)."""
         query = self.query(question, filters, as_of)
-        return self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
+        return self.retriever.search_timed(query, checked_k(k) or self.settings.k, relevant=self.settings.min_score)
 
     def query(self, question: str | Query, filters: Filters | None = None,
               as_of: datetime.date | None = None) -> Query:
         """The `Query` record of what the user typed (checked: text, not empty, not too long), with the reference
         date of its time phrases resolved (`as_of`, else the `as_of` setting, else today) and its `filters`; given
         a `Query`, the values it carries unless `filters` or `as_of` say otherwise. The edges build it once."""
+        if filters is not None:
+            filters = checked_filters(filters)
         if isinstance(question, Query):
             return dataclasses.replace(question, text=self._validated(question.text),
                                        as_of=self._reference_date(as_of or question.as_of),
@@ -351,7 +353,8 @@ class Assistant:
         `Drafting` when it starts writing, each sentence as a `TextChunk` once checked, then the checked `Answer`,
         whose text is the chunks joined, or the quoted evidence, or the refusal."""
         asked = self.query(question, filters, as_of)
-        history = [(str(q), str(a)) for q, a in history]
+        history = checked_history(history)
+        checked_k(k)
         alone = not is_follow_up(asked.text, history)
         parts = question_parts(asked.text) if alone else [asked.text]
         if len(parts) > 1:  # a two-part question: each part answered from its own evidence, or said missing
@@ -692,7 +695,11 @@ class Assistant:
             text = " ".join((text, *(MISSING_PART.format(part=part) for part in plan.missing)))
         return dataclasses.replace(answer, text=text, citations=citations, period=plan.period)
 
-    def _reference_date(self, as_of: datetime.date | None) -> datetime.date:
+    def _reference_date(self, as_of: datetime.date | str | None) -> datetime.date:
+        if isinstance(as_of, str):  # "2026-03-14", as HTTP and the CLI take it
+            return parse_as_of(as_of) if as_of.strip() else parse_as_of(self.settings.as_of)
+        if as_of is not None and not isinstance(as_of, datetime.date):
+            raise InvalidRequestError(f"as_of must be a date (or text like 2026-03-14), got {type(as_of).__name__}")
         return as_of or parse_as_of(self.settings.as_of)
 
     def evidence(self, question: str, passages: Sequence[Passage]) -> Evidence:
@@ -1428,6 +1435,54 @@ LATEST_EVIDENCE_SHARE = 0.25
 answer finder was trained on questions with one answer, not on "is it open now?": on the multi-outlet set it gives
 "The footbridge was closed on Monday…" (January) 0.28 and "Pedestrians can use the Maplewood footbridge again."
 (March) 0.11 for "Is the Maplewood footbridge open now?", though retrieval finds both reports equally relevant."""
+
+
+def checked_history(history: Any) -> list[tuple[str, str]]:
+    """The conversation so far as (question, answer) pairs of text, or InvalidRequestError naming the turn that is
+    not one (a list of OpenAI messages was read as pairs of their keys).
+
+    >>> checked_history([("When?", "In May [1].")])
+    [('When?', 'In May [1].')]
+    >>> checked_history([{"role": "user", "content": "When?"}])
+    Traceback (most recent call last):
+    rag.errors.InvalidRequestError: history[0] must be a (question, answer) pair of text, got dict
+    """
+    turns = []
+    for number, turn in enumerate(history or ()):
+        if (not isinstance(turn, (tuple, list)) or len(turn) != 2
+                or not all(isinstance(part, str) for part in turn)):
+            raise InvalidRequestError(f"history[{number}] must be a (question, answer) pair of text, "
+                                      f"got {type(turn).__name__}")
+        turns.append((turn[0], turn[1]))
+    return turns
+
+
+def checked_k(k: Any) -> int | None:
+    """`k` when it is a whole number from 1 to `MAX_K` (None: the setting's), else InvalidRequestError.
+
+    >>> checked_k(3), checked_k(None)
+    (3, None)
+    >>> checked_k(0)
+    Traceback (most recent call last):
+    rag.errors.InvalidRequestError: k must be a whole number from 1 to 50, got 0
+    """
+    if k is None:
+        return None
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise InvalidRequestError(f"k must be a whole number from 1 to {MAX_K}, got {k!r}")
+    return k
+
+
+def checked_filters(filters: Any) -> Filters:
+    """`filters` read again as `Filters.parse` reads what a user typed: a `Filters` built by hand with a date that
+    is none ("soon") matched nothing, silently.
+
+    >>> checked_filters(Filters(since="2026-03"))
+    Filters(sources=(), since='2026-03-01', until='')
+    """
+    if not isinstance(filters, Filters):
+        raise InvalidRequestError(f"filters must be a rag.records.Filters, got {type(filters).__name__}")
+    return Filters.parse(filters.sources, filters.since, filters.until) or Filters()
 
 
 def read_passages(hits: Sequence[Hit]) -> list[Passage]:

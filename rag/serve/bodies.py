@@ -15,8 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError
 from rag.records import Filters
+from rag.settings import MAX_K
 
-MAX_K = 50
 MAX_JSON_BYTES = 1 << 20
 """Largest JSON request body: a question is at most a few thousand characters, history a few turns."""
 MAX_UPLOAD_BYTES = 50 << 20
