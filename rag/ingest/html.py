@@ -165,9 +165,18 @@ class HtmlPage:
 
 
 def read_html(html: str) -> HtmlPage:
-    """The main text and metadata of an HTML page: trafilatura first, the lxml cleaner for pages it rejects."""
+    """The main text and metadata of an HTML page: trafilatura first, the lxml cleaner for pages it rejects.
+    Scripts and styles are taken out first: one inside the headline ("<h1>… <script>alert('h1')</script></h1>") put
+    its code into the title.
+
+    >>> read_html("<html><head><title>Parking vote</title></head><body><h1>Council votes on parking "
+    ...           "<script>alert('h1')</script></h1><p>The council voted on Tuesday to raise parking charges.</p>"
+    ...           "</body></html>").title
+    'Council votes on parking'
+    """
     import trafilatura
 
+    html = _SCRIPT_OR_STYLE.sub(" ", html)
     document = None
     try:
         document = trafilatura.bare_extraction(
@@ -219,6 +228,8 @@ def _trafilatura_paragraphs(text: str) -> str:
     return "".join(pieces)
 
 
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
 _SITE_NAME = re.compile(r"<meta\b(?=[^>]*\bproperty=[\"']?og:site_name[\"'\s/>])[^>]*"
                         r"\bcontent=(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
 
@@ -231,9 +242,18 @@ def _site_name(html: str) -> str:
     'Kessling Courier'
     >>> _site_name('<meta name="application-name" content="WordPress">')
     ''
+    >>> _site_name('<meta property="og:site_name" content="Evil <b>Gazette</b>">')
+    'Evil Gazette'
     """
     found = _SITE_NAME.search(html[:200_000])
-    return " ".join(unescape(found.group(1) or found.group(2) or "").split()) if found else ""
+    if not found:
+        return ""
+    # markup in the attribute is text, not the outlet's name ("Evil <b>Gazette</b>" put "Evil <b>Gazette<" in the
+    # source filter's list, cut at the "/")
+    return " ".join(_TAG.sub(" ", unescape(found.group(1) or found.group(2) or "")).split())
+
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _fill_from_markup(page: HtmlPage, html: str) -> None:
