@@ -620,7 +620,8 @@ def _brief(arguments: argparse.Namespace, settings: Settings) -> int:
 
     assistant = _assistant(settings)
     found = brief(assistant.retriever, arguments.since, arguments.until, as_of=parse_as_of(settings.as_of),
-                  topic=arguments.topic, count=arguments.count or STORIES, min_score=settings.min_score)
+                  topic=arguments.topic, count=STORIES if arguments.count is None else arguments.count,
+                  min_score=settings.min_score)
     if arguments.json:
         print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -635,6 +636,8 @@ def _brief(arguments: argparse.Namespace, settings: Settings) -> int:
                   + (f" <{report.url}>" if report.url else ""))
     if not found.stories:
         print("no stories in this period" + about)
+        for title, published in found.earlier:
+            print(f"  newest before then: {title} ({published})")
     elif found.more:
         print(f"\n+{found.more} more {'story' if found.more == 1 else 'stories'} (-n to show more)")
     return 0

@@ -230,6 +230,9 @@ def test_the_chat_answers_a_brief_question_with_the_brief(retriever: Retriever) 
     assert 'Period read: "last week": 13 April 2026 to 19 April 2026' in sources.replace("&quot;", '"')
     _, _, _, turns = list(chat_turn(assistant, "What happened this week?", turns, 5, as_of="2026-04-20"))[-1]
     assert "Nothing was published" in turns[-1].answer  # Monday 20 April: nothing yet
+    # ... and a quiet week points to what came before it (it said only "Nothing was published")
+    assert "The newest articles before then: “Record entry for the Lenn Valley spring regatta” (19 April 2026)" in (
+        turns[-1].answer)
     _, messages, sources, turns = list(chat_turn(assistant, "Brief me on the footbridge since March", turns, 5,
                                                  as_of="2026-04-20"))[-1]
     assert "rag-source-3-1" in messages[-1]["content"]  # the [1] of the third turn links to its lede

@@ -105,10 +105,14 @@ class Brief:
     articles: int = 0
     more: int = 0
     """Stories of the period left out by the count asked for."""
+    earlier: tuple[tuple[str, str], ...] = ()
+    """With no story (and no topic): the (title, date) of the newest articles published before the period, newest
+    first: a quiet week points to what came before it."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"topic": self.topic, "period": self.period.to_dict(), "articles": self.articles,
-                "more": self.more, "stories": [story.to_dict() for story in self.stories]}
+                "more": self.more, "stories": [story.to_dict() for story in self.stories],
+                "earlier": [{"title": title, "published": published} for title, published in self.earlier]}
 
 
 def brief_period(since: str, until: str = "", as_of: datetime.date | None = None) -> Period:
@@ -169,7 +173,22 @@ def brief(retriever: Retriever, since: str, until: str = "", *, as_of: datetime.
                                    group_reports([passage for _, passage in ledes], vectors,
                                                  retriever.story_similarity)) if story]
     stories.sort(key=lambda story: (-len(story.reported_by), _negated(story.updated), story.headline))
-    return Brief(period, topic, tuple(stories[:count]), len(ledes), max(len(stories) - count, 0))
+    earlier = newest_before(index, period.since) if not stories and not topic else ()
+    return Brief(period, topic, tuple(stories[:count]), len(ledes), max(len(stories) - count, 0), earlier)
+
+
+EARLIER_SHOWN = 3
+"""Newest articles before a period with no story that its brief names."""
+
+
+def newest_before(index: SearchableIndex, since: str, count: int = EARLIER_SHOWN) -> tuple[tuple[str, str], ...]:
+    """The (title, date) of the `count` newest dated articles published before `since` (ISO), newest first."""
+    if not since:
+        return ()
+    before = sorted((record for record in index.articles.values()
+                     if record.published and record.published[:10] < since[:10]),
+                    key=lambda record: (record.published[:10], record.title), reverse=True)
+    return tuple((record.title, record.published[:10]) for record in before[:count])
 
 
 def first_passages(index: SearchableIndex, dates: Filters | None) -> list[tuple[int, Passage]]:
@@ -410,11 +429,17 @@ def brief_as_answer(found: Brief, question: str) -> Answer:
     >>> empty = brief_as_answer(Brief(Period("this week", "2026-03-09", "2026-03-14")), "What happened this week?")
     >>> empty.text
     'Nothing was published from 9 March 2026 to 14 March 2026.'
+    >>> quiet = Brief(Period("this week", "2026-03-09", "2026-03-14"), earlier=(("Bridge reopens", "2026-03-02"),))
+    >>> brief_as_answer(quiet, "Catch me up").text
+    'Nothing was published from 9 March 2026 to 14 March 2026. The newest articles before then: “Bridge reopens” \
+(2 March 2026).'
     """
     about = f" about {found.topic}" if found.topic else ""
     if not found.stories:
         dates = found.period.describe().split(": ", 1)[-1]
-        return Answer(question, f"Nothing{about} was published from {dates}.", period=found.period)
+        before = "; ".join(f"“{title}” ({long_date(published)})" for title, published in found.earlier)
+        newest = f" The newest articles before then: {before}." if before else ""
+        return Answer(question, f"Nothing{about} was published from {dates}.{newest}", period=found.period)
     lines = []
     citations = []
     for number, story in enumerate(found.stories, start=1):
