@@ -326,6 +326,7 @@ def test_openai_client_gets_answers_with_citations(client: TestClient, scripted:
     assert (final.model_extra or {})["answer"] == FOOTBRIDGE_REPLY
 
     assert [model.id for model in openai.models.list()] == ["rag"]
+    assert openai.models.retrieve("rag").id == "rag"  # was a 404
 
 
 def test_openai_client_sees_bad_requests_as_errors(client: TestClient) -> None:

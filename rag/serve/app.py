@@ -234,6 +234,12 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
         """The one model this server offers (any name is accepted in requests and echoed back)."""
         return openai.models()
 
+    @api.get("/v1/models/{model}", tags=["openai"])
+    async def model(model: str) -> dict[str, Any]:
+        """The model of that name: this server's one model under any name, as requests accept any
+        (`client.models.retrieve("rag")` was a 404)."""
+        return {**openai.models()["data"][0], "id": model}
+
     @api.post("/v1/chat/completions", tags=["openai"], response_model=None)
     async def chat_completions(body: ChatCompletionBody) -> dict[str, Any] | StreamingResponse:
         """OpenAI-compatible: the last user message is the question, earlier user/assistant pairs the history.
