@@ -113,6 +113,8 @@ def test_chat_answers_a_follow_up_in_the_conversation_so_far(sample_index: Path)
     (["index", "{tmp}/missing-folder", "--index", "{tmp}/index"], "does not exist"),
     (["ask", "  ", "--index", "{sample}"], "the question is empty"),
     (["search", "q", "--index", "{sample}", "-k", "0"], "k must be at least 1"),
+    (["ask", "When did the footbridge reopen?", "--index", "{sample}", "--llm", "{tmp}/questions.jsonl"],
+     "is not a GGUF model"),  # llama.cpp said "Failed to load model from file"
     # year 1 less a month was an OverflowError's traceback (a 500 over HTTP)
     (["search", "footbridge last month", "--index", "{sample}", "--as-of", "0001-01-01"], "from the year 1000"),
     (["info", "--index", "{sample}/CURRENT"], "is a file (or inside one), not an index folder"),

@@ -13,6 +13,7 @@ runs the model. (Which CPU code llama.cpp runs is decided by how `make install` 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -83,6 +84,10 @@ class LlamaCppLLM:
         path = Path(model_path).expanduser()
         if not path.is_file():
             raise ModelError(f"GGUF model not found: {path} (give the path to a .gguf file, or use --llm {BUNDLED})")
+        with contextlib.suppress(OSError), path.open("rb") as file:
+            if file.read(4) != b"GGUF":  # llama.cpp says only "Failed to load model from file"
+                raise ModelError(f"{path} is not a GGUF model (its file does not start with GGUF): give --llm a .gguf "
+                                 f"file, or use --llm {BUNDLED}")
         try:
             from llama_cpp import Llama
         except ImportError as error:
