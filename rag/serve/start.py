@@ -59,6 +59,10 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
     crashes on its first token (llama-cpp-python built for another CPU), is a `ModelError` here, with what to
     do, rather than a chat whose every answer fails. `announce` receives one-line progress messages."""
     check_exposure(settings.host, settings.token)
+    from rag.store import index_location, open_store
+
+    # a missing or unreadable index is said at once, not after the models have loaded
+    open_store(index_location(settings.index, settings.store)).load_head()
     listening = bound_socket(settings.host, settings.port)  # before the model loads: a busy port is said at once
     try:
         _serve_on(listening, settings, chat, announce, watch)
