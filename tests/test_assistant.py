@@ -276,3 +276,21 @@ def test_the_library_refuses_bad_input_with_its_own_error(tmp_path: Path) -> Non
             assistant.ask("When did the bridge reopen?", **bad)  # type: ignore[arg-type]
     with pytest.raises(InvalidRequestError, match="k must be a whole number, got '3'"):
         Settings(k="3").validated()  # type: ignore[arg-type]
+
+
+def test_a_quote_saying_on_monday_is_dated(tmp_path: Path) -> None:
+    """A span answer "On Monday" was dated ("On Monday, 2 March 2026"); the same day in a quoted sentence was not."""
+    embedder = FakeEmbedder()
+    index = PassageIndex(embedder.name, embedder.dimension)
+    text = ("Priya Castell began work as chief executive of Tarn Valley Water on Monday and announced a programme to "
+            "replace ageing water mains.")
+    passage = Passage("castell", "Castell starts at Tarn Valley Water", "Westbrook Echo", "", text, 0, len(text),
+                      published="2026-03-04")
+    index.add([passage], embedder.embed([embedding_text(passage.title, passage.text)]))
+    index.save(tmp_path)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights))
+    answer = assistant.ask("When did Priya Castell begin work as chief executive of Tarn Valley Water?")
+    assert answer.text.startswith('The articles say: "Priya Castell began work') and answer.text.endswith(
+        "(Monday: 2 March 2026)")

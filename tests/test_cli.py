@@ -110,7 +110,7 @@ def test_chat_answers_a_follow_up_in_the_conversation_so_far(sample_index: Path)
 
 @pytest.mark.parametrize("arguments, message", [
     (["info", "--index", "{tmp}/none"], "no index in"),
-    (["serve", "--index", "{tmp}/none"], "no index in"),  # said before the models load, not after
+    (["serve", "--index", "{tmp}/none", "--port", "0"], "no index in"),  # said before the models load, not after
     (["index", "{tmp}/missing-folder", "--index", "{tmp}/index"], "does not exist"),
     (["ask", "  ", "--index", "{sample}"], "the question is empty"),
     (["search", "q", "--index", "{sample}", "-k", "0"], "k must be at least 1"),

@@ -112,7 +112,7 @@ from rag.answer.reader import (
     widened,
 )
 from rag.answer.retrieve import Retriever, TimedHits, stands_out
-from rag.answer.timeframe import asks_who_now, outside_note, parse_as_of, with_as_of
+from rag.answer.timeframe import asks_who_now, outside_note, parse_as_of, weekday_dates, with_as_of
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.entities import EntityTagger, load_tagger
@@ -686,6 +686,11 @@ class Assistant:
             text = opened[first] + answer.text[len(first):]
         else:
             text = with_as_of(answer.text, _as_of(plan.period, _first_cited(answer)))
+        if not answer.refused and answer.text.startswith(QUOTED_OPENING):
+            # A quote's "on Monday" dated as a span answer's is ("When did she start?" was answered "... on Monday")
+            said = [weekday_dates(quote, citation.passage.published) for citation in answer.citations
+                    for quote in citation.quotes if quote in answer.text]
+            text = " ".join((text, *dict.fromkeys(dates for dates in said if dates)))
         if not answer.refused and not plan.previous_answer:
             # The question names something its cited passages do not (a two-hop question answered in one): the
             # retrieved sentence linking the two is quoted and cited, not taken on trust. Not for a follow-up,

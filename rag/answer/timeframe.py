@@ -324,6 +324,36 @@ def dated_weekday(answer: str, sentence: str, published: str, at: int = 0) -> st
     return f"{answer.strip()}, {long_date(day.isoformat())}"
 
 
+def weekday_dates(quote: str, published: str) -> str:
+    """The dates of the weekdays a quoted sentence names, counted from its article's publication date as
+    `dated_weekday` counts them: what a quote answering "When did she start?" with "... on Monday" leaves unsaid.
+    "" when it names none, or there is no date to count from.
+
+    >>> weekday_dates("Priya Castell began work as chief executive on Monday.", "2026-03-04")
+    '(Monday: 2 March 2026)'
+    >>> weekday_dates("Drivers walk out on Friday; talks resume next Tuesday.", "2026-01-07")
+    '(Friday: 2 January 2026; next Tuesday: 13 January 2026)'
+    >>> weekday_dates("It rained.", "2026-03-04"), weekday_dates("It opened on Monday.", "")
+    ('', '')
+    """
+    if not published:
+        return ""
+    said = []
+    for mention in _WEEKDAY_MENTION.finditer(quote):
+        phrase = mention.group(0)
+        dated = dated_weekday(phrase, quote, published, mention.start())
+        if dated != phrase:
+            day = phrase if phrase.split()[0].lower() in ("last", "next", "this") else phrase.split()[-1]
+            entry = f"{day}: {dated.rsplit(', ', 1)[-1]}"
+            if entry not in said:
+                said.append(entry)
+    return f"({'; '.join(said)})" if said else ""
+
+
+_WEEKDAY_MENTION = re.compile(
+    rf"\b(?:(?:last|next|this|on)\s+)?(?:{'|'.join(name.capitalize() for name in _WEEKDAY_NAMES)})\b")
+
+
 def parse_as_of(value: str | None) -> datetime.date:
     """The reference date from what a user typed (`2026-03-14`, also `2026-03` or `2026`: their last day), today
     when blank. Read by `rag.records.date_bound`, as the filters' dates are, so a bad date is refused with the same

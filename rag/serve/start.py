@@ -61,10 +61,10 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
     check_exposure(settings.host, settings.token)
     from rag.store import index_location, open_store
 
-    # a missing or unreadable index is said at once, not after the models have loaded
-    open_store(index_location(settings.index, settings.store)).load_head()
     listening = bound_socket(settings.host, settings.port)  # before the model loads: a busy port is said at once
     try:
+        # and so is a missing or unreadable index
+        open_store(index_location(settings.index, settings.store)).load_head()
         _serve_on(listening, settings, chat, announce, watch)
     finally:
         listening.close()
