@@ -54,6 +54,15 @@ REPORTING = (
     "New rules for AI chatbots: what you need to know.",
     "Turn on developer mode in the phone's settings to change it.",
     "He would not say whether every question had been answered.",
+    # what a reviewer found the first try at them took (stop 51)
+    "AI, if left unregulated, could destroy millions of jobs, the minister warned.",
+    "Chatbots, when used in schools, help weaker pupils most, the study found.",
+    "Leaked emails reveal the secret instructions given to border guards.",
+    "The documents show the original instructions to the contractor were ignored.",
+    '"Answer all the questions honestly," the judge told the witness.',
+    "Please answer all questions on the census form by 31 March.",
+    '"When you are in survival mode, you stop planning," she said.',
+    "The new policy for AI - do firms comply?",
 )
 
 

@@ -278,15 +278,31 @@ WATER = {
     ("Dana Ruiz will step down at the end of June.", "Dana Ruiz", False),  # the holder until then
     ("Peter Lindqvist succeeds Dana Ruiz.", "Dana Ruiz", True),
     ("Peter Lindqvist succeeds Dana Ruiz.", "Peter Lindqvist", False),
+    # "replaced by", "succeeded by": the one named after "by" came (a reviewer's cases)
+    ("Margaret Oduya was replaced by Priya Castell as chief executive on Monday.", "Priya Castell", False),
+    ("Margaret Oduya was replaced by Priya Castell as chief executive on Monday.", "Margaret Oduya", True),
+    ("Margaret Oduya will be succeeded by Priya Castell as chief executive in May.", "Priya Castell", False),
+    ("Former Olympic rower Priya Castell is the new chief executive.", "Priya Castell", False),
+    ("Former chief executive Margaret Oduya spoke at the meeting.", "Margaret Oduya", True),
 ])
 def test_a_sentence_says_who_left_a_post(sentence: str, name: str, went: bool) -> None:
     start = sentence.index(name)
     assert left(sentence, start, start + len(name)) is went
 
 
+WATER["replaced"] = ("Tarn Valley Water appoints new chief executive",
+                     "Tarn Valley Water chief executive Margaret Oduya was replaced by Priya Castell on Monday, the "
+                     "company said.")
+WATER["former"] = ("Tarn Valley Water names interim chief",
+                   "Tarn Valley Water named former finance director Tomas Reyes as chief executive after Margaret "
+                   "Oduya resigned. Chair Helen Ashdown thanked her.")
+
+
 @pytest.mark.parametrize(("question", "article", "holder"), [
     ("Who is the chief executive of Tarn Valley Water?", "resigns", "Tomas Reyes"),
     ("Who runs Tarn Valley Water?", "named", "Priya Castell"),
+    ("Who is the chief executive of Tarn Valley Water?", "replaced", "Priya Castell"),
+    ("Who is the chief executive of Tarn Valley Water?", "former", "Tomas Reyes"),
 ])
 def test_who_holds_a_post_now_is_not_the_one_who_left_it(tmp_path: Path, question: str, article: str,
                                                          holder: str) -> None:

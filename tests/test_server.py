@@ -381,6 +381,10 @@ def test_upload_adds_articles_through_the_incremental_indexer(index_folder: Path
         refused = uploading.post("/api/index", files=[("files", ("notes.exe", b"MZ", "application/octet-stream"))])
         assert refused.status_code == 400 and "notes.exe" in refused.json()["error"]["message"]
         assert uploading.post("/api/index").status_code == 422
+        # an upload of which nothing could be indexed is a client error, with its report (it was a 200)
+        empty = uploading.post("/api/index", files=[("files", ("blank.md", b"", "text/markdown"))])
+        assert empty.status_code == 422 and "nothing was indexed: blank.md: is empty" in empty.json()["error"]["message"]
+        assert [failure["source"] for failure in empty.json()["failed"]] == ["blank.md"]
 
 
 def test_upload_is_refused_without_an_index_folder(client: TestClient) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.hops import PREPOSITIONS
-from rag.answer.reader import Reading, SpanFinder, ruled_reading
+from rag.answer.reader import TITLES, Reading, SpanFinder, ruled_reading
 from rag.answer.timeframe import asks_who_now
 from rag.records import Passage
 from rag.text import HEAD_VERBS
@@ -439,21 +439,31 @@ THEN_REACH = 8
 
 _LEFT_BEFORE = re.compile(
     r"\b(?:(?:resignation|departure|retirement|exit|dismissal|sacking|ousting|removal|death)\s+of|"
-    r"succeed(?:s|ed|ing)?|replac(?:es|ed|ing)|(?:took|takes|taking|take)\s+over\s+from|predecessor|former|"
-    r"outgoing|departing|ex-|the\s+late)\s+(?:(?:[a-z][\w-]*|[A-Z][\w-]*)\s+){0,3}?$")
-"""Words before a name that say its holder went: "the resignation of Margaret Oduya", "succeeds Tomas Reyes"."""
+    r"(?:succeed(?:s|ed|ing)?|replac(?:es|ed|ing))(?!\s+by\b)|(?:took|takes|taking|take)\s+over\s+from|predecessor|"
+    r"the\s+late)(?:\s+(?!by\b)(?:[a-z][\w-]*|[A-Z][\w-]*)){0,3}?\s+$")
+"""Words before a name that say its holder went: "the resignation of Margaret Oduya", "succeeds Tomas Reyes" (not
+"succeeded by", "replaced by": that one came)."""
+
+_FORMER = re.compile(r"\b(?:former|outgoing|departing|ex-)\s*(?P<post>(?:[\w-]+\s+){1,3}?)$", re.IGNORECASE)
+"""A name's earlier post said before it ("former chief executive Margaret Oduya"): gone from that post only."""
 
 _LEFT_AFTER = re.compile(
     r"^(?:,\s+(?:who|the)\b[^,]{0,60}?\b(?:resigned|retired|stepped\s+down|quit|left|died|outgoing|former|"
-    r"was\s+(?:sacked|dismissed|fired|ousted))|\s+(?:has\s+|had\s+)?(?:resigned|retired|stepped\s+down|quit))\b")
-"""Words after a name that say its holder went: "Margaret Oduya has resigned", ", who retired in May" (not "will step
-down": the holder until then)."""
+    r"was\s+(?:sacked|dismissed|fired|ousted|replaced|succeeded))|\s+(?:has\s+|had\s+)?(?:resigned|retired|"
+    r"stepped\s+down|quit)|\s+(?:was|has\s+been|had\s+been)\s+(?:replaced|succeeded|sacked|dismissed|fired|"
+    r"ousted))\b")
+"""Words after a name that say its holder went: "Margaret Oduya has resigned", ", who retired in May", "was replaced
+by" (not "will step down": the holder until then)."""
+
+_SUCCESSOR_BEFORE = re.compile(r"\b(?:replaced|succeeded)\s+by\s+$")
+"""Words before the name of the one who took the post of the one who left."""
 
 _LEFT_NAME = re.compile(r"[A-Z][\w'’.-]+(?:\s+(?:(?:de|van|von|der|da|di|le|la)\s+)?[A-Z][\w'’-]+)+")
 
 
-def left(sentence: str, start: int, end: int) -> bool:
-    """Whether the sentence says the person named at `start:end` went from their post.
+def left(sentence: str, start: int, end: int, post: re.Pattern[str] | None = None) -> bool:
+    """Whether the sentence says the person named at `start:end` went from their post (`post`, the title asked
+    about: a "former finance director" named chief executive did not leave that post; None: any head's).
 
     >>> sentence = "It appointed Priya Castell as chief executive after the resignation of Margaret Oduya."
     >>> left(sentence, 13, 26), left(sentence, 71, 85)
@@ -462,8 +472,19 @@ def left(sentence: str, start: int, end: int) -> bool:
     True
     >>> left("Dana Ruiz will step down at the end of June.", 0, 9)  # she holds it until then
     False
+    >>> sentence = "Margaret Oduya was replaced by Priya Castell."
+    >>> left(sentence, 0, 14), left(sentence, 31, 44)
+    (True, False)
+    >>> chief = re.compile(r"chief executive", re.IGNORECASE)
+    >>> left("It named former finance director Tomas Reyes as chief executive.", 33, 44, chief)
+    False
+    >>> left("Former chief executive Tomas Reyes spoke.", 23, 34, chief)
+    True
     """
-    return _LEFT_BEFORE.search(sentence[:start]) is not None or _LEFT_AFTER.match(sentence[end:]) is not None
+    if _LEFT_BEFORE.search(sentence[:start]) or _LEFT_AFTER.match(sentence[end:]):
+        return True
+    former = _FORMER.search(sentence[:start])
+    return former is not None and (post or _HEAD_TITLE_WORDS).search(former.group("post")) is not None
 
 
 def stayer_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
@@ -475,25 +496,38 @@ def stayer_reading(question: str, reading: Reading | None, evidence: Evidence, p
 
     if reading is None or not asks_who_now(question) or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
-    own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-    if not left(own, reading.span.start, reading.span.end):
-        return reading
-    asked = {word.lower() for word in re.findall(r"[\w'’-]+", question)}
     named = _HEAD_TITLE_WORDS.search(question)  # the post asked about ("chief executive"), else any head's
     title = re.compile(rf"\b{re.escape(named.group(0))}\b", re.IGNORECASE) if named else _HEAD_TITLE_WORDS
+    own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+    if not left(own, reading.span.start, reading.span.end, title):
+        return reading
+    asked = {word.lower() for word in re.findall(r"[\w'’-]+", question)}
     for sentence in evidence.ranked[0][:STAYER_SENTENCES]:
         text = passages[sentence.passage_index].text[sentence.start:sentence.end]
-        for name in _LEFT_NAME.finditer(text):
-            words = name.group(0).split()
+        for found in _LEFT_NAME.finditer(text):
+            name = _without_titles(text, *found.span())
+            if name is None:
+                continue
+            words = text[name[0]:name[1]].split()
             if (words[0].lower() in _NOT_NAMES or {word.lower() for word in words} & asked  # the thing asked about
-                    or left(text, name.start(), name.end())):
+                    or left(text, *name, title)):
                 continue
             # the post is said beside the name ("Priya Castell as its permanent chief executive", "chief executive
             # Tomas Reyes"), not further on ("the chair, Helen Ashdown, said the search for a chief executive ...")
-            if (title.search(text, name.end(), name.end() + TITLE_REACH)
-                    or title.search(text, max(0, name.start() - TITLE_REACH // 2), name.start())):
-                return ruled_reading(question, reading, sentence, passages, name.span(), reader)
+            if (title.search(text, name[1], name[1] + TITLE_REACH)
+                    or title.search(text, max(0, name[0] - TITLE_REACH // 2), name[0])
+                    or _SUCCESSOR_BEFORE.search(text[:name[0]])):  # "was replaced by Priya Castell"
+                return ruled_reading(question, reading, sentence, passages, name, reader)
     return reading
+
+
+def _without_titles(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The name at `start:end` without the capitalised titles opening it ("Chair Helen Ashdown" is Helen Ashdown);
+    None when fewer than two words are left."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+    while words and (words[0].group(0).lower() in TITLES or _HEAD_TITLE_WORDS.fullmatch(words[0].group(0))):
+        words.pop(0)
+    return (start + words[0].start(), end) if len(words) >= 2 else None
 
 
 STAYER_SENTENCES = 5

@@ -246,11 +246,12 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
         The reply carries `citations` and `refused` as extra fields (in the final chunk when streaming)."""
         return await openai.chat_completion(assistant, body)
 
-    @api.post("/api/index", tags=["api"])
+    @api.post("/api/index", tags=["api"], response_model=None)
     async def index_articles(files: list[UploadFile] = File(..., description="article files (.txt .md .html "  # noqa: B008
                                                                               ".json .jsonl .pdf .rss .atom ...)")
-                             ) -> dict[str, Any]:
-        """Add or update articles from uploaded files through the incremental indexer; returns its report."""
+                             ) -> dict[str, Any] | JSONResponse:
+        """Add or update articles from uploaded files through the incremental indexer; returns its report (422 with
+        it when nothing of the upload could be indexed)."""
         if adder is None:
             raise ApiError(503, "this server cannot add articles: it serves no on-disk index", "unavailable")
         if len(files) > MAX_UPLOAD_FILES:
@@ -259,6 +260,11 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
         for number, upload in enumerate(files, start=1):
             uploads.append((upload.filename or f"upload-{number}", await upload.read()))
         report: dict[str, Any] = await in_thread(adder, uploads)
+        if report.get("failed") and not report.get("added") and not report.get("updated"):
+            # nothing of the upload was indexed (an empty, binary or broken file): a client error, its report kept
+            reasons = "; ".join(failure["reason"] for failure in report["failed"])
+            return JSONResponse({**report, **error_body(f"nothing was indexed: {reasons}", "invalid_request_error")},
+                                status_code=422)
         return report
 
     def served_brief(topic: str, since: str, until: str, as_of: str, count: int) -> Any:
