@@ -463,3 +463,12 @@ def test_a_pronoun_the_last_turn_names_nothing_for_stands_for_an_earlier_turns_p
     history = [("Who is the chief executive of Tarn Valley Water?", "Priya Castell [1]."),
                ("How much was the company fined?", "£2.4 million [1].")]
     assert follow_up_readings("What is her salary?", history)[0].text == "What is Priya Castell's salary?"
+
+
+def test_a_things_pronoun_stays_with_the_last_turn_when_it_names_no_name() -> None:
+    """A reviewer's case: after a turn about an unnamed library, "When did it reopen?" was searched about the
+    footbridge two turns back."""
+    history = [("When did the Maplewood footbridge reopen?", "On 14 March 2026 [1]."),
+               ("When did the council close the library?", "In May [1].")]
+    readings = follow_up_readings("When did it reopen?", history)
+    assert "footbridge" not in readings[0].text and "library" in f"{readings[0].text} {readings[0].context}"

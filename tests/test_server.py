@@ -383,7 +383,8 @@ def test_upload_adds_articles_through_the_incremental_indexer(index_folder: Path
         assert uploading.post("/api/index").status_code == 422
         # an upload of which nothing could be indexed is a client error, with its report (it was a 200)
         empty = uploading.post("/api/index", files=[("files", ("blank.md", b"", "text/markdown"))])
-        assert empty.status_code == 422 and "nothing was indexed: blank.md: is empty" in empty.json()["error"]["message"]
+        assert empty.status_code == 422
+        assert "nothing was indexed: blank.md: is empty" in empty.json()["error"]["message"]
         assert [failure["source"] for failure in empty.json()["failed"]] == ["blank.md"]
 
 

@@ -37,10 +37,18 @@ _SEASON_OR_MONTH = (r"(?i:(?:(?:early|late|mid)[\s-]+)?(?:spring|summer|autumn|f
 
 _VALUE = rf"(?:{_SEASON_OR_MONTH}|{AMOUNT})"
 
-_FROM_TO = re.compile(rf"\b{_CHANGE_VERB}\b(?:\s+[\w’'-]+){{0,15}}?\s+from\s+(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)"
-                      rf"(?P<earlier>{_VALUE})(?P<between>[^,.;]{{0,40}}?)\s+to\s+"
-                      rf"(?P<later>{_VALUE})(?P<after>[^,.;]{{0,40}})", re.IGNORECASE)
+_VALUES = (rf"\s+from\s+(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)(?P<earlier>{_VALUE})(?P<between>[^,.;]{{0,40}}?)\s+to\s+"
+           rf"(?P<later>{_VALUE})(?P<after>[^,.;]{{0,40}})")
+
+_FROM_TO = re.compile(rf"\b{_CHANGE_VERB}\b(?:\s+[\w’'-]+){{0,3}}?{_VALUES}", re.IGNORECASE)
 """A change told as "<verb> ... from A to B": the earlier value A, the later B, the words around each."""
+
+_CORRECTED_FROM_TO = re.compile(
+    rf"\b(?P<revision>revised|corrected|amended|updated|upgraded|downgraded)\b(?:\s+[\w’'-]+){{4,15}}?{_VALUES}",
+    re.IGNORECASE)
+"""A correction whose object is long ("revised the number of people who died in Saturday's fire at the Stanway Mills
+depot from two to one"): only these verbs reach that far; "has moved to the old quay and will run from May to
+September" is no change."""
 
 _UP_FROM = re.compile(rf"(?P<later>{AMOUNT})(?P<between>[^,.;]{{0,60}}?),?\s+(?:up|down)\s+from\s+"
                       rf"(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)(?P<earlier>{AMOUNT})(?P<after>[^,.;]{{0,40}})",
@@ -76,7 +84,7 @@ def changes(sentence: str) -> list[Change]:
     (['last'], ['2030', 'call', 'cruis'])
     """
     found = []
-    for pattern in (_FROM_TO, _UP_FROM):
+    for pattern in (_FROM_TO, _CORRECTED_FROM_TO, _UP_FROM):
         for match in pattern.finditer(sentence):
             up_from = pattern is _UP_FROM  # "B ..., up from A ...": B's words come between the two
             earlier_words = content_words(f"{match.group('before')} {match.group('after' if up_from else 'between')}")
@@ -123,6 +131,9 @@ def changed_value(question: str, sentence: str, start: int, end: int) -> tuple[i
     'autumn 2027'
     >>> sentence[slice(*changed_value("When was the bridge originally due to open?", sentence, 38, 64))]
     'spring 2027'
+    >>> sentence = "The fair has moved to the old quay and will run from May to September."
+    >>> changed_value("When will the fair run?", sentence, 52, 69) is None  # a range, and no change of it
+    True
     """
     question_words = content_words(question)
     for change in changes(sentence):

@@ -526,13 +526,16 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
     if in_full:
         return [Query(in_full)]
     readings = [_with_pronouns_resolved(question, previous_question, previous_answer)]
-    if readings[0].context and leans_on_pronoun(question):
-        # The last turn names nothing the pronoun can stand for ("How much was the company fined?" "£2.4 million."):
-        # a turn before it may ("Who is the chief executive?" "Priya Castell." ... "What is her salary?").
+    asks_about_person = any(word.lower() in _PERSON_PRONOUNS for word in SURFACE_WORD.findall(question))
+    if readings[0].context and asks_about_person and not person_in(f"{previous_answer} {previous_question}"):
+        # The last turn names no person a "she" can stand for ("How much was the company fined?" "£2.4 million."):
+        # a turn before it may ("Who is the chief executive?" "Priya Castell." ... "What is her salary?"). Not a
+        # thing's "it": the last turn's own subject, unnamed ("the library"), is what it stands for.
         for earlier_question, earlier_answer in reversed(history[-EARLIER_TURNS - 1:-1]):
-            earlier = _with_pronouns_resolved(question, earlier_question, earlier_answer)
-            if not earlier.context:
-                readings.insert(0, earlier)
+            if person_in(earlier_answer) or person_in(earlier_question):
+                earlier = _with_pronouns_resolved(question, earlier_question, earlier_answer)
+                if not earlier.context:
+                    readings.insert(0, earlier)
                 break
     # No rule found what the previous question is about: the pronoun may stand for the name its answer gave or for
     # one the question gave ("Where in Australia is Victoria located?" "South-east." "How populous is it?").
