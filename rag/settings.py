@@ -155,8 +155,8 @@ class Settings:
                 problems.append(f"{declared.name} must be {wanted}, got {value!r}")
         if problems:
             raise InvalidRequestError("; ".join(problems))
-        if self.k < 1:
-            problems.append(f"k must be at least 1, got {self.k}")
+        if not 1 <= self.k <= MAX_K:
+            problems.append(f"k must be at least 1 and at most {MAX_K}, got {self.k}")
         if self.chunk_tokens < 16:
             problems.append(f"chunk_tokens must be at least 16, got {self.chunk_tokens}")
         if not 0 <= self.chunk_overlap < self.chunk_tokens // 2:

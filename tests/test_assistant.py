@@ -276,6 +276,12 @@ def test_the_library_refuses_bad_input_with_its_own_error(tmp_path: Path) -> Non
             assistant.ask("When did the bridge reopen?", **bad)  # type: ignore[arg-type]
     with pytest.raises(InvalidRequestError, match="k must be a whole number, got '3'"):
         Settings(k="3").validated()  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError, match="k must be at least 1 and at most 50, got 60"):
+        Settings(k=60).validated()  # the chat then failed every question its slider sent
+    import datetime
+
+    with pytest.raises(InvalidRequestError, match="as_of must be a date from the year 1000"):
+        assistant.ask("What happened last month?", as_of=datetime.date(1, 1, 15))  # an OverflowError
 
 
 def test_a_quote_saying_on_monday_is_dated(tmp_path: Path) -> None:

@@ -327,6 +327,7 @@ def test_openai_client_gets_answers_with_citations(client: TestClient, scripted:
 
     assert [model.id for model in openai.models.list()] == ["rag"]
     assert openai.models.retrieve("rag").id == "rag"  # was a 404
+    assert openai.models.retrieve("org/model").id == "org/model"
 
 
 def test_openai_client_sees_bad_requests_as_errors(client: TestClient) -> None:

@@ -22,7 +22,7 @@ def test_bad_environment_value_names_the_variable() -> None:
 
 
 def test_invalid_values_and_unknown_names_are_refused() -> None:
-    with pytest.raises(InvalidRequestError, match="k must be at least 1, got 0"):
+    with pytest.raises(InvalidRequestError, match="k must be at least 1 and at most 50, got 0"):
         Settings.from_env({}, k=0)
     with pytest.raises(InvalidRequestError, match="unknown setting"):
         Settings.from_env({}, colour="blue")

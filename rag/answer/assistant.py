@@ -112,7 +112,14 @@ from rag.answer.reader import (
     widened,
 )
 from rag.answer.retrieve import Retriever, TimedHits, stands_out
-from rag.answer.timeframe import asks_who_now, outside_note, parse_as_of, weekday_dates, with_as_of
+from rag.answer.timeframe import (
+    asks_who_now,
+    checked_as_of,
+    outside_note,
+    parse_as_of,
+    weekday_dates,
+    with_as_of,
+)
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.entities import EntityTagger, load_tagger
@@ -609,6 +616,9 @@ class Assistant:
             kept = set(within([hit.passage for hit in hits]))
             hits = [hit for hit in hits if hit.passage in kept]
         passages = read_passages(hits)
+        if within is not None:  # the other reports read beside them are restricted alike
+            allowed = set(within(passages))
+            passages = [passage for passage in passages if passage in allowed]
         asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
         faint = bool(hits) and hits[0].score < self.settings.min_score
         named = bool(resolved) and bool(hits) and resolved <= content_words(f"{hits[0].passage.title} "
@@ -705,7 +715,7 @@ class Assistant:
             return parse_as_of(as_of) if as_of.strip() else parse_as_of(self.settings.as_of)
         if as_of is not None and not isinstance(as_of, datetime.date):
             raise InvalidRequestError(f"as_of must be a date (or text like 2026-03-14), got {type(as_of).__name__}")
-        return as_of or parse_as_of(self.settings.as_of)
+        return checked_as_of(as_of) if as_of is not None else parse_as_of(self.settings.as_of)
 
     def evidence(self, question: str, passages: Sequence[Passage]) -> Evidence:
         """The sentences of `passages` that best answer each part of `question`, and how likely they answer."""

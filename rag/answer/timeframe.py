@@ -370,9 +370,15 @@ def parse_as_of(value: str | None) -> datetime.date:
     """
     if not value or not value.strip():
         return datetime.date.today()
-    day = datetime.date.fromisoformat(date_bound(value, last=True, name="as_of"))
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # periods are counted from it: year 1 less a month overflowed
-        raise InvalidRequestError(f"as_of must be a date from the year {FIRST_YEAR} to {LAST_YEAR}, got {value!r}")
+    return checked_as_of(datetime.date.fromisoformat(date_bound(value, last=True, name="as_of")), value)
+
+
+def checked_as_of(day: datetime.date, given: object = None) -> datetime.date:
+    """`day` when it is a reference date periods can be counted from (`FIRST_YEAR` to `LAST_YEAR`: year 1 less a
+    month overflowed), else InvalidRequestError naming what was `given` (default: the date)."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        shown = given if given is not None else day.isoformat()
+        raise InvalidRequestError(f"as_of must be a date from the year {FIRST_YEAR} to {LAST_YEAR}, got {shown!r}")
     return day
 
 

@@ -234,7 +234,7 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
         """The one model this server offers (any name is accepted in requests and echoed back)."""
         return openai.models()
 
-    @api.get("/v1/models/{model}", tags=["openai"])
+    @api.get("/v1/models/{model:path}", tags=["openai"])
     async def model(model: str) -> dict[str, Any]:
         """The model of that name: this server's one model under any name, as requests accept any
         (`client.models.retrieve("rag")` was a 404)."""
