@@ -34,6 +34,8 @@ MISSING = re.compile(re.escape(MISSING_PART_MARK) + r': "[^"]*"')
 """A sentence naming a part of the question the articles do not answer (rag.answer.prompts.MISSING_PART): no claim."""
 AS_OF = re.compile(r"As of \d{1,2} [A-Z][a-z]+ \d{4}, ")
 """The date an answer about how things stand opens with (rag.answer.timeframe.with_as_of): no claim of the model's."""
+WEEKDAY_DATES = re.compile(r" \((?:(?:last |next |this )?[A-Z][a-z]+day: \d{1,2} [A-Z][a-z]+ \d{4}(?:; )?)+\)")
+"""The dates of a quote's weekdays said after it (rag.answer.timeframe.weekday_dates): no claim of the model's."""
 
 
 def assert_answer_contract(answer: Answer | Mapping[str, Any]) -> None:
@@ -56,7 +58,7 @@ def assert_answer_contract(answer: Answer | Mapping[str, Any]) -> None:
         assert citation["quote"] and citation["quote"] == " ".join(quoted.split()), citation
         assert all(quote and quote in words for quote in citation["quotes"]), citation
 
-    body = MISSING.sub("", AS_OF.sub("", text, count=1))
+    body = WEEKDAY_DATES.sub("", MISSING.sub("", AS_OF.sub("", text, count=1)))
     opening = body.lower().find(QUOTED_OPENING)
     written, quotes = (body, "") if opening < 0 else (body[:opening], body[opening + len(QUOTED_OPENING):])
     asked = content_words(f"{data.get('question') or ''} {data.get('search_query') or ''}")

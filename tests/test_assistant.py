@@ -253,8 +253,9 @@ def test_a_fact_only_another_outlets_report_gives_is_read(tmp_path: Path, real_e
     found = retriever.search(question, 3)
     assert [(hit.passage.article_id, [other.article_id for other in hit.same_story]) for hit in found] == [
         ("tribune", ["courier"])]  # one story, led by the report that does not name the contractor
+    # the shipped answer finder: it finds no sentence of the first report answering, so the others are read
     assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
-                          WordOverlap(retriever.term_weights), reader=FakeReader("Brannock Rail", 0.9))
+                          reader=FakeReader("Brannock Rail", 0.9))
     answer = assistant.ask(question)
     assert answer.text.startswith("Brannock Rail [1]") and answer.citations[0].passage.article_id == "courier"
     assert [passage.article_id for passage in answer.citations[0].same_story] == ["tribune"]
@@ -300,3 +301,32 @@ def test_a_quote_saying_on_monday_is_dated(tmp_path: Path) -> None:
     answer = assistant.ask("When did Priya Castell begin work as chief executive of Tarn Valley Water?")
     assert answer.text.startswith('The articles say: "Priya Castell began work') and answer.text.endswith(
         "(Monday: 2 March 2026)")
+
+
+def test_another_report_is_not_read_beside_a_first_report_that_answers(tmp_path: Path, real_embedder: Any) -> None:
+    """Read beside a first report that answers, an older report's superseded figure was the answer ("Five" injured,
+    revised to six two days later)."""
+    from tests.test_span_reader import FakeReader
+
+    reports = {
+        "revised": ("Stanway Mills fire: six now injured, police say", "2026-02-16",
+                    "Police said on Monday that six people were injured in Saturday's fire at the Stanway Mills "
+                    "depot, one more than first reported."),
+        "first": ("Fire destroys Stanway Mills depot", "2026-02-14",
+                  "A fire destroyed the Stanway Mills depot on Saturday. Five people were injured in the fire, "
+                  "police said."),
+    }
+    index = PassageIndex(real_embedder.name, real_embedder.dimension)
+    passages = [Passage(key, title, "Dunhallow Herald", "", text, 0, len(text), published=published)
+                for key, (title, published, text) in reports.items()]
+    index.add(passages, real_embedder.embed([embedding_text(p.title, p.text) for p in passages]))
+    index.save(tmp_path)
+    retriever = Retriever.load(tmp_path, real_embedder)
+    question = "How many people were injured in the Stanway Mills fire?"
+    found = retriever.search(question, 3)
+    assert [(hit.passage.article_id, [other.article_id for other in hit.same_story]) for hit in found] == [
+        ("revised", ["first"])]
+    assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
+                          reader=FakeReader("Five", 0.9))
+    answer = assistant.ask(question)
+    assert not answer.text.startswith("Five") and all(c.passage.article_id == "revised" for c in answer.citations)

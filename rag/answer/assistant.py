@@ -615,10 +615,7 @@ class Assistant:
         if within is not None:
             kept = set(within([hit.passage for hit in hits]))
             hits = [hit for hit in hits if hit.passage in kept]
-        passages = read_passages(hits)
-        if within is not None:  # the other reports read beside them are restricted alike
-            allowed = set(within(passages))
-            passages = [passage for passage in passages if passage in allowed]
+        passages = [hit.passage for hit in hits]
         asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
         faint = bool(hits) and hits[0].score < self.settings.min_score
         named = bool(resolved) and bool(hits) and resolved <= content_words(f"{hits[0].passage.title} "
@@ -634,11 +631,25 @@ class Assistant:
             on_topic = _on_topic_passages(checked_words, passages)
             if on_topic and len(on_topic) < len(passages):
                 hits = [hit for hit in hits if hit.passage in on_topic]
-                passages = read_passages(hits)
+                passages = [hit.passage for hit in hits]
                 evidence, missing = self._dated_evidence(asked_words, passages, period)
         if (evidence.answerable < self.settings.refusal_threshold
                 or _misses_what_is_asked(checked_words, evidence, passages)):
-            return _Plan(query, passages, evidence, [], None, hits, period, outside)
+            # The stories' first reports do not answer: their other reports may ("the main contractor, Brannock
+            # Rail" only in the second outlet's). Read only then: beside a first report that answers, an older
+            # report's superseded figure ("five injured", revised to six) could be read instead.
+            wider = read_passages(hits)
+            if within is not None:  # the other reports are restricted as the first ones were
+                allowed = set(within(wider))
+                wider = [passage for passage in wider if passage in allowed]
+            if len(wider) == len(passages):
+                return _Plan(query, passages, evidence, [], None, hits, period, outside)
+            passages = wider
+            evidence, missing = self._dated_evidence(asked_words, passages, period)
+            checked_words = " ".join(evidence.parts) if missing else asked_words
+            if (evidence.answerable < self.settings.refusal_threshold
+                    or _misses_what_is_asked(checked_words, evidence, passages)):
+                return _Plan(query, passages, evidence, [], None, hits, period, outside)
         llm = self.llm
         sources, excerpts = evidence_excerpts(passages, _chosen(evidence))
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
@@ -1501,9 +1512,9 @@ def checked_filters(filters: Any) -> Filters:
 
 
 def read_passages(hits: Sequence[Hit]) -> list[Passage]:
-    """The passages an answer reads: each story's first, then up to `OTHER_REPORTS_READ` of each story's other
-    reports, best story first. A fact only the second outlet gave ("the main contractor, Brannock Rail") was never
-    read: retrieval groups the reports of one event under one hit.
+    """The passages an answer reads when the stories' first reports do not answer: each story's first, then up to
+    `OTHER_REPORTS_READ` of each story's other reports, best story first. A fact only the second outlet gave ("the
+    main contractor, Brannock Rail") was never read: retrieval groups the reports of one event under one hit.
 
     >>> def report(name):
     ...     return Passage(name, "T", "s", "", "x", 0, 1)

@@ -17,13 +17,22 @@ from collections.abc import Sequence
 from rag.answer.reader import Reading
 from rag.models.span_reader import Span
 from rag.records import Passage
-from rag.text import fold, split_sentences
+from rag.text import fold, says_a_figure, split_sentences
 
 _CORRECT = re.compile(
-    r"\b[Tt]he\s+correct\s+(?:figure|amount|number|total|cost|price|sum|date|day|name|spelling|title|age|year|score|"
-    r"time|result)\s+(?:is|was|should\s+have\s+been)\s+(?P<value>.+?)(?=,\s|;|\.\s|\.?\s*$)",
+    r"\b[Tt]he\s+correct\s+(?P<kind>figure|amount|number|total|cost|price|sum|date|day|name|spelling|title|age|year|"
+    r"score|time|result)\s+(?:is|was|should\s+have\s+been)\s+(?P<value>.+?)(?=,\s|;|\.\s|\.?\s*$)",
     re.MULTILINE,
 )
+
+
+_NAMES = frozenset({"name", "spelling", "title"})
+"""What a correction of a name says it corrects."""
+
+
+def _numeric(value: str) -> bool:
+    """Whether a value is a number, in figures or words ("two", "one")."""
+    return any(says_a_figure(word) for word in value.split())
 
 
 def corrected(reading: Reading, passages: Sequence[Passage]) -> Reading:
@@ -41,17 +50,23 @@ def corrected(reading: Reading, passages: Sequence[Passage]) -> Reading:
     ('£184 million', 0, 'The correct figure is £184 mil')
     >>> corrected(Reading(Span("May", 0, 3, 0.8, 2.0), 1, 0, 31), [correction, report]).span.text
     'May'
+    >>> text = "It said two people died. The correct figure is one. The correct name is Hallam Logistics."
+    >>> fire = Passage("c", "Correction", "c.txt", "", text, 0, len(text))
+    >>> [corrected(Reading(Span(read, 0, 3, 0.8, 2.0), 0, 0, 23), [fire]).span.text for read in ("two", "one")]
+    ['one', 'one']
     """
     value = fold(reading.span.text)
     if not value.strip():
         return reading
-    numeric = bool(re.search(r"\d", value))
+    numeric = _numeric(value)
     for index, passage in enumerate(passages):
         text = passage.text
         for found in _CORRECT.finditer(text):
             right = found.group("value")
-            if bool(re.search(r"\d", right)) != numeric or right == reading.span.text:
-                continue
+            if right.strip().lower() == reading.span.text.strip().lower():
+                return reading  # the value read is the correct one already ("Ana Ruíz", not "Ana Ruiz")
+            if _numeric(right) != numeric or (found.group("kind") in _NAMES) == numeric:
+                continue  # "The correct name is Hallam Logistics" corrects no death toll
             if not re.search(rf"(?<!\w){re.escape(value)}(?!\w)", fold(text[:found.start()])):
                 continue
             sentence = next(span for span in split_sentences(text) if span.start <= found.start() < span.end)

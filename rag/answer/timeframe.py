@@ -335,6 +335,10 @@ def weekday_dates(quote: str, published: str) -> str:
     '(Friday: 2 January 2026; next Tuesday: 13 January 2026)'
     >>> weekday_dates("It rained.", "2026-03-04"), weekday_dates("It opened on Monday.", "")
     ('', '')
+    >>> weekday_dates("It was moved to Sunday 5 October 2025.", "2025-09-01")  # dated already
+    ''
+    >>> weekday_dates("Sunday's half marathon has been postponed.", "2025-10-02")  # an event's Sunday, maybe ahead
+    ''
     """
     if not published:
         return ""
@@ -351,7 +355,10 @@ def weekday_dates(quote: str, published: str) -> str:
 
 
 _WEEKDAY_MENTION = re.compile(
-    rf"\b(?:(?:last|next|this|on)\s+)?(?:{'|'.join(name.capitalize() for name in _WEEKDAY_NAMES)})\b")
+    rf"\b(?:last|next|this|on|from|until|since|by)\s+(?:{'|'.join(name.capitalize() for name in _WEEKDAY_NAMES)})\b"
+    r"(?!['’]s|,?\s+(?:\d|(?:the\s+)?\d|" + "|".join(MONTH_NAMES) + r"))")
+"""A weekday said as a time ("on Monday", "last Friday"): not one that gives its date ("Sunday 5 October 2025",
+"Sunday, 5 October") or an event's ("Sunday's half marathon", whose Sunday may be ahead)."""
 
 
 def parse_as_of(value: str | None) -> datetime.date:

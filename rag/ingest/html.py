@@ -176,7 +176,7 @@ def read_html(html: str) -> HtmlPage:
     """
     import trafilatura
 
-    html = _SCRIPT_OR_STYLE.sub(" ", html)
+    html = without_scripts(html)
     document = None
     try:
         document = trafilatura.bare_extraction(
@@ -228,7 +228,33 @@ def _trafilatura_paragraphs(text: str) -> str:
     return "".join(pieces)
 
 
-_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_OR_STYLE_OPENING = re.compile(r"<(script|style)\b([^>]*)>", re.IGNORECASE)
+_DATA_SCRIPT = re.compile(r"""\btype\s*=\s*["']?application/(?:ld\+)?json""", re.IGNORECASE)
+
+
+def without_scripts(html: str) -> str:
+    """`html` without its scripts and styles, in one pass (linear: a page of 20,000 unclosed "<script>" took 18 s
+    with a lazy regex). A script holding data is kept (JSON-LD: the page's `datePublished` and author, which
+    trafilatura reads); an unclosed one runs to the end of the page, as a browser reads it.
+
+    >>> without_scripts('<h1>Vote <script>alert(1)</script>held</h1><style>p{}</style>')
+    '<h1>Vote  held</h1> '
+    >>> without_scripts('<script type="application/ld+json">{"datePublished": "2026-03-02"}</script><p>x')
+    '<script type="application/ld+json">{"datePublished": "2026-03-02"}</script><p>x'
+    """
+    lowered = html.lower()
+    pieces, cursor = [], 0
+    while (opening := _SCRIPT_OR_STYLE_OPENING.search(html, cursor)) is not None:
+        closing = lowered.find(f"</{opening.group(1).lower()}", opening.end())
+        end = len(html) if closing < 0 else lowered.find(">", closing) + 1 or len(html)
+        if _DATA_SCRIPT.search(opening.group(2)):
+            pieces.append(html[cursor:end])
+        else:
+            pieces += [html[cursor:opening.start()], " "]
+        cursor = end
+    pieces.append(html[cursor:])
+    return "".join(pieces)
+
 
 _SITE_NAME = re.compile(r"<meta\b(?=[^>]*\bproperty=[\"']?og:site_name[\"'\s/>])[^>]*"
                         r"\bcontent=(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
