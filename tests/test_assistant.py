@@ -225,6 +225,20 @@ def test_a_follow_up_its_resolved_readings_serve_badly_is_searched_again_with_th
         assert answer.refused == searched_again
 
 
+def indexed(folder: Path, embedder: Embedder, passages: Sequence[Passage]) -> Retriever:
+    """A retriever over `passages` (dated ones too: `build` dates none), indexed into `folder`."""
+    index = PassageIndex(embedder.name, embedder.dimension)
+    index.add(list(passages), embedder.embed([embedding_text(p.title, p.text) for p in passages]))
+    index.save(folder)
+    return Retriever.load(folder, embedder)
+
+
+def stories(retriever: Retriever, question: str) -> list[tuple[str, list[str]]]:
+    """Each hit's article and the articles grouped under it as the same story."""
+    return [(hit.passage.article_id, [other.article_id for other in hit.same_story])
+            for hit in retriever.search(question, 3)]
+
+
 TRAM = {
     "tribune": ("Harwick tram line to Eastgate opens to passengers",
                 "The new tram line between Harwick Central and Eastgate opened to passengers on 2 May 2026, two years "
@@ -242,17 +256,13 @@ def test_a_fact_only_another_outlets_report_gives_is_read(tmp_path: Path, real_e
     contractor was refused though the second report names it."""
     from tests.test_span_reader import FakeReader
 
-    index = PassageIndex(real_embedder.name, real_embedder.dimension)
-    passages = [Passage(key, title, outlet, "", text, 0, len(text), published=published)
-                for (key, (title, text)), outlet, published in zip(TRAM.items(), ("Harwick Tribune", "Coastal Courier"),
-                                                                  ("2026-05-04", "2026-05-03"), strict=True)]
-    index.add(passages, real_embedder.embed([embedding_text(p.title, p.text) for p in passages]))
-    index.save(tmp_path)
-    retriever = Retriever.load(tmp_path, real_embedder)
+    retriever = indexed(tmp_path, real_embedder, [
+        Passage(key, title, outlet, "", text, 0, len(text), published=published)
+        for (key, (title, text)), outlet, published in zip(TRAM.items(), ("Harwick Tribune", "Coastal Courier"),
+                                                          ("2026-05-04", "2026-05-03"), strict=True)])
     question = "Which firm was the contractor for the new Harwick tram line?"
-    found = retriever.search(question, 3)
-    assert [(hit.passage.article_id, [other.article_id for other in hit.same_story]) for hit in found] == [
-        ("tribune", ["courier"])]  # one story, led by the report that does not name the contractor
+    # one story, led by the report that does not name the contractor
+    assert stories(retriever, question) == [("tribune", ["courier"])]
     # the shipped answer finder: it finds no sentence of the first report answering, so the others are read
     assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
                           reader=FakeReader("Brannock Rail", 0.9))
@@ -287,15 +297,11 @@ def test_the_library_refuses_bad_input_with_its_own_error(tmp_path: Path) -> Non
 
 def test_a_quote_saying_on_monday_is_dated(tmp_path: Path) -> None:
     """A span answer "On Monday" was dated ("On Monday, 2 March 2026"); the same day in a quoted sentence was not."""
-    embedder = FakeEmbedder()
-    index = PassageIndex(embedder.name, embedder.dimension)
     text = ("Priya Castell began work as chief executive of Tarn Valley Water on Monday and announced a programme to "
             "replace ageing water mains.")
-    passage = Passage("castell", "Castell starts at Tarn Valley Water", "Westbrook Echo", "", text, 0, len(text),
-                      published="2026-03-04")
-    index.add([passage], embedder.embed([embedding_text(passage.title, passage.text)]))
-    index.save(tmp_path)
-    retriever = Retriever.load(tmp_path, embedder)
+    retriever = indexed(tmp_path, FakeEmbedder(), [Passage("castell", "Castell starts at Tarn Valley Water",
+                                                           "Westbrook Echo", "", text, 0, len(text),
+                                                           published="2026-03-04")])
     assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
                           WordOverlap(retriever.term_weights))
     answer = assistant.ask("When did Priya Castell begin work as chief executive of Tarn Valley Water?")
@@ -316,16 +322,11 @@ def test_another_report_is_not_read_beside_a_first_report_that_answers(tmp_path:
                   "A fire destroyed the Stanway Mills depot on Saturday. Five people were injured in the fire, "
                   "police said."),
     }
-    index = PassageIndex(real_embedder.name, real_embedder.dimension)
-    passages = [Passage(key, title, "Dunhallow Herald", "", text, 0, len(text), published=published)
-                for key, (title, published, text) in reports.items()]
-    index.add(passages, real_embedder.embed([embedding_text(p.title, p.text) for p in passages]))
-    index.save(tmp_path)
-    retriever = Retriever.load(tmp_path, real_embedder)
+    retriever = indexed(tmp_path, real_embedder, [
+        Passage(key, title, "Dunhallow Herald", "", text, 0, len(text), published=published)
+        for key, (title, published, text) in reports.items()])
     question = "How many people were injured in the Stanway Mills fire?"
-    found = retriever.search(question, 3)
-    assert [(hit.passage.article_id, [other.article_id for other in hit.same_story]) for hit in found] == [
-        ("revised", ["first"])]
+    assert stories(retriever, question) == [("revised", ["first"])]
     assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
                           reader=FakeReader("Five", 0.9))
     answer = assistant.ask(question)
