@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -528,11 +529,18 @@ def without_orders(hit: Hit) -> Hit:
     ['Rates', 'rise', 'in', 'May.', 'Bills', 'go', 'up.']
     """
     def cleaned(passage: Passage) -> Passage:
-        text = without_instructions(passage.text)
+        text = _without_orders(passage.text)
         return passage if text == passage.text else dataclasses.replace(passage, text=text)
 
     return dataclasses.replace(hit, passage=cleaned(hit.passage),
                                same_story=tuple(cleaned(passage) for passage in hit.same_story))
+
+
+@functools.lru_cache(maxsize=4096)
+def _without_orders(text: str) -> str:
+    """`without_instructions`, remembered: the same passages come back question after question, and reading every
+    sentence of five to fifteen passages each time cost more than a query's embedding."""
+    return without_instructions(text)
 
 
 def drop_near_duplicates(hits: Sequence[Hit], k: int, overlap: float = 0.5) -> list[Hit]:
