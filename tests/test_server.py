@@ -778,6 +778,11 @@ def test_rag_serve_end_to_end(rag_serve: str) -> None:
     assert httpx.get(rag_serve + "/static-offline-docs/swagger-ui-bundle.js", timeout=30).status_code == 200
     schema = httpx.get(rag_serve + "/openapi.json", timeout=30).json()
     assert {"/api/health", "/api/search", "/api/ask", "/api/index", "/v1/chat/completions"} <= set(schema["paths"])
+    # the errors' body as sent, not FastAPI's {"detail": [...]} (a generated client mis-read every error)
+    errors = schema["paths"]["/api/ask"]["post"]["responses"]
+    assert {"400", "401", "422", "503"} <= set(errors)
+    assert errors["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+    assert set(schema["components"]["schemas"]["ErrorBody"]["properties"]) == {"error"}
 
 
 def test_a_port_in_use_is_said_before_the_model_loads(tmp_path: Path) -> None:

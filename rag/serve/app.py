@@ -47,7 +47,7 @@ from rag.serve.bodies import (
     ChatCompletionBody,
     SearchBody,
 )
-from rag.serve.errors import ApiError, add_error_handlers, error_body, in_thread
+from rag.serve.errors import ERROR_RESPONSES, ApiError, add_error_handlers, error_body, in_thread
 from rag.serve.middleware import BodyLimit, RequestGuard, bearer_check, token_login
 from rag.serve.queue import QueuedLLM
 from rag.serve.streaming import ask_events, event_stream, final_answer, first_piece, watch_reader
@@ -195,7 +195,7 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
         redoc_url=None,
     )
     add_error_handlers(app)
-    api = APIRouter(dependencies=[Depends(bearer_check(token))])
+    api = APIRouter(dependencies=[Depends(bearer_check(token))], responses=ERROR_RESPONSES)
     adder = add_articles
 
     @api.get("/api/health", tags=["api"])

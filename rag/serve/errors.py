@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.errors import (
@@ -79,6 +80,26 @@ def api_error(error: BaseException) -> ApiError:
         return ApiError(400, str(error) or type(error).__name__)
     log.error("request failed", exc_info=error)
     return ApiError(500, f"internal error ({type(error).__name__}); the server log has the details", "internal_error")
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """What every error of the API sends (`error_body`): the OpenAPI schema says so for each status it can have."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description} for status, description in (
+        (400, "a bad question, filter or date"), (401, "no or a wrong token"), (409, "another writer holds the index"),
+        (413, "a body over the limit"), (422, "a body of the wrong shape"), (503, "the index or the model is away"))
+}
+"""The error statuses of the API's routes with their body, for the OpenAPI schema (FastAPI's own 422 body is never
+sent: `validation_message` gives this one)."""
 
 
 def error_body(message: str, kind: str) -> dict[str, Any]:
