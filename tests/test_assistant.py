@@ -278,7 +278,8 @@ def test_the_library_refuses_bad_input_with_its_own_error(tmp_path: Path) -> Non
     from rag.records import Filters
 
     assistant, _ = make(tmp_path, "The bridge reopened in May [1].")
-    assert assistant.query("When did the bridge reopen?", as_of="2026-06-01").as_of.isoformat() == "2026-06-01"
+    asked = assistant.query("When did the bridge reopen?", as_of="2026-06-01")
+    assert asked.as_of is not None and asked.as_of.isoformat() == "2026-06-01"
     for bad, message in ((dict(history=[{"role": "user", "content": "x"}]), r"history\[0\] must be a \(question"),
                          (dict(history=["q"]), r"history\[0\] must be"), (dict(k=0), "k must be a whole number"),
                          (dict(k="3"), "k must be a whole number"), (dict(as_of=20260601), "as_of must be a date"),

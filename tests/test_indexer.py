@@ -933,7 +933,8 @@ def test_two_uploads_of_one_new_name_at_once_keep_the_later_file(tmp_path: Path)
         second = threading.Thread(target=upload, args=("second", story("second"), 10.0))
         second.start()
         time.sleep(1.0)  # the first has given up
-    first.join(), second.join()
+    first.join()
+    second.join()
     assert isinstance(reports["first"], IndexLockedError)
     assert len(reports["second"].added) == 1
     assert (folder / "uploads" / "same.txt").read_text() == story("second")

@@ -325,19 +325,19 @@ class Assistant:
     # -- questions -------------------------------------------------------------------------------------------
 
     def search(self, question: str | Query, k: int | None = None, filters: Filters | None = None,
-               as_of: datetime.date | None = None) -> list[Hit]:
+               as_of: datetime.date | str | None = None) -> list[Hit]:
         """The passages most relevant to `question`, best first (only those `filters` allow), one per story."""
         return self.retrieve(question, k, filters, as_of).hits
 
     def retrieve(self, question: str | Query, k: int | None = None, filters: Filters | None = None,
-                 as_of: datetime.date | None = None) -> TimedHits:
+                 as_of: datetime.date | str | None = None) -> TimedHits:
         """`search`, with the text searched for and the period read from the question's time phrase ("last month",
         resolved against `as_of`, default the `as_of` setting, else today)."""
         query = self.query(question, filters, as_of)
         return self.retriever.search_timed(query, checked_k(k) or self.settings.k, relevant=self.settings.min_score)
 
     def query(self, question: str | Query, filters: Filters | None = None,
-              as_of: datetime.date | None = None) -> Query:
+              as_of: datetime.date | str | None = None) -> Query:
         """The `Query` record of what the user typed (checked: text, not empty, not too long), with the reference
         date of its time phrases resolved (`as_of`, else the `as_of` setting, else today) and its `filters`; given
         a `Query`, the values it carries unless `filters` or `as_of` say otherwise. The edges build it once."""
@@ -350,12 +350,12 @@ class Assistant:
         return Query(self._validated(question), as_of=self._reference_date(as_of), filters=filters)
 
     def ask(self, question: str | Query, history: History = (), k: int | None = None,
-            filters: Filters | None = None, as_of: datetime.date | None = None) -> Answer:
+            filters: Filters | None = None, as_of: datetime.date | str | None = None) -> Answer:
         """Answer `question` (with earlier `(question, answer)` turns as context) and return the checked Answer."""
         return answer_from(self.stream(question, history, k, filters, as_of))
 
     def stream(self, question: str | Query, history: History = (), k: int | None = None,
-               filters: Filters | None = None, as_of: datetime.date | None = None) -> Iterator[StreamEvent]:
+               filters: Filters | None = None, as_of: datetime.date | str | None = None) -> Iterator[StreamEvent]:
         """Yield the events of the answer (`rag.records.StreamEvent`): `Waiting` while the model serves others,
         `Drafting` when it starts writing, each sentence as a `TextChunk` once checked, then the checked `Answer`,
         whose text is the chunks joined, or the quoted evidence, or the refusal."""
@@ -529,13 +529,13 @@ class Assistant:
         yield finished
 
     def prompt(self, question: str | Query, history: History = (), k: int | None = None,
-               filters: Filters | None = None, as_of: datetime.date | None = None) -> Prompt | None:
+               filters: Filters | None = None, as_of: datetime.date | str | None = None) -> Prompt | None:
         """The prompt the model would be given for `question`, or None when the assistant refuses before asking it
         (what the benchmark feeds raw llama.cpp to measure the assistant's own cost)."""
         return self._public_plan(question, history, k, filters, as_of).prompt
 
     def read(self, question: str | Query, history: History = (), k: int | None = None,
-             filters: Filters | None = None, as_of: datetime.date | None = None) -> Found | None:
+             filters: Filters | None = None, as_of: datetime.date | str | None = None) -> Found | None:
         """The span the reader finds for `question` as the answer path would, whatever its chance (None when the
         assistant refuses before asking the model, or has no reader): what tools choosing `span_threshold` read."""
         plan = self._public_plan(question, history, k, filters, as_of)
@@ -543,7 +543,7 @@ class Assistant:
         return None if reading is None else Found(reading, plan.passages[reading.passage_index])
 
     def _public_plan(self, question: str | Query, history: History, k: int | None, filters: Filters | None,
-                     as_of: datetime.date | None) -> _Plan:
+                     as_of: datetime.date | str | None) -> _Plan:
         """`_plan` for the public methods that stop before the answer (`prompt`, `read`): their arguments as
         `stream` takes them."""
         return self._plan(self.query(question, filters, as_of), [(str(q), str(a)) for q, a in history], k)
