@@ -59,12 +59,8 @@ def serve(settings: Settings, *, chat: ChatBuilder | None = None,
     crashes on its first token (llama-cpp-python built for another CPU), is a `ModelError` here, with what to
     do, rather than a chat whose every answer fails. `announce` receives one-line progress messages."""
     check_exposure(settings.host, settings.token)
-    from rag.store import index_location, open_store
-
     listening = bound_socket(settings.host, settings.port)  # before the model loads: a busy port is said at once
     try:
-        # and so is a missing or unreadable index
-        open_store(index_location(settings.index, settings.store)).load_head()
         _serve_on(listening, settings, chat, announce, watch)
     finally:
         listening.close()
@@ -76,7 +72,8 @@ def _serve_on(listening: socket.socket, settings: Settings, chat: ChatBuilder | 
 
     budgets = set_thread_budgets(settings)
     if announce:
-        announce(f"Loading the language model ({masked(settings.llm_url) if settings.llm_url else settings.llm})...")
+        announce(f"Loading the index and the language model "
+                 f"({masked(settings.llm_url) if settings.llm_url else settings.llm})...")
     assistant, queued = load_served_assistant(settings)
     follows = follow_worker(assistant, queued, watch.notify if watch else "")
     app = create_app(assistant, token=settings.token, queued=queued, add_articles=article_adder(assistant, follows),
@@ -218,7 +215,10 @@ def load_served_assistant(settings: Settings) -> tuple[Assistant, QueuedLLM]:
 
     Returns the assistant and the queue (for its status; `close()` it when done)."""
     from rag.answer.assistant import Assistant
+    from rag.store import index_location, open_store
 
+    # a missing or unreadable index is said before any model loads
+    open_store(index_location(settings.index, settings.store)).load_head()
     base = Assistant.load(settings=settings)
     llm = base.llm  # loaded now, so that a model that cannot load fails before the server opens
     check_model(llm, remote=bool(settings.llm_url))
