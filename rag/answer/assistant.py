@@ -140,7 +140,7 @@ from rag.records import (
     Waiting,
 )
 from rag.settings import MAX_K, Settings
-from rag.store import index_location, open_store
+from rag.store import current_generation, index_location, is_database_url, open_store
 from rag.text import (
     capitalised_terms,
     content_words,
@@ -265,10 +265,13 @@ class Assistant:
         if index_dir is not None:
             overrides["index"] = str(index_dir)
         resolved = settings.replace(**overrides) if settings else Settings.from_env(**overrides)
+        location = index_location(resolved.index, resolved.store)
+        if not is_database_url(location):
+            current_generation(location)  # a missing index is said before the embedder loads (one small file read)
         if not isinstance(embedder, Embedder):
             embedder = load_embedder(resolved.embedder, threads=resolved.embed_threads,
                                      backend=_backend_for(resolved), cache=resolved.cache)
-        retriever = Retriever.load(index_location(resolved.index, resolved.store), embedder, resolved.retrieval,
+        retriever = Retriever.load(location, embedder, resolved.retrieval,
                                    resolved.duplicate_overlap, resolved.story_similarity)
         def make_reader() -> SpanFinder:
             from rag.models.span_reader import load_span_reader

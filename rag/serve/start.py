@@ -215,10 +215,7 @@ def load_served_assistant(settings: Settings) -> tuple[Assistant, QueuedLLM]:
 
     Returns the assistant and the queue (for its status; `close()` it when done)."""
     from rag.answer.assistant import Assistant
-    from rag.store import index_location, open_store
 
-    # a missing or unreadable index is said before any model loads
-    open_store(index_location(settings.index, settings.store)).load_head()
     base = Assistant.load(settings=settings)
     llm = base.llm  # loaded now, so that a model that cannot load fails before the server opens
     check_model(llm, remote=bool(settings.llm_url))
