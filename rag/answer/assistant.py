@@ -37,6 +37,7 @@ from typing import Any
 from rag.answer.ages import age_reading
 from rag.answer.changes import changed_value
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
+from rag.answer.clauses import paired_reading
 from rag.answer.comparisons import ComparisonPlan, comparison_plan, comparison_text, countries_said, measure
 from rag.answer.conversation import (
     ASKS_WHO,
@@ -1451,13 +1452,14 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 
 READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
-                 description_reading, stayer_reading)
+                 description_reading, stayer_reading, paired_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
 does what a who-question asks, named after "<participle> by" (`rag.answer.reader.agent_reading`), how old someone
-is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), and who holds a post now when the
-span names who left it (`rag.answer.leaders.stayer_reading`)."""
+is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), who holds a post now when the
+span names who left it (`rag.answer.leaders.stayer_reading`), and which of two parallel clauses the question asks
+about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The

@@ -1,0 +1,91 @@
+"""Parallel clauses: which of "X won the men's race, and Y won the women's race" a question asks about.
+
+A sentence that says the same thing of two things, one clause each, holds two answers side by side, and the span
+reader takes the first name it likes: "Who won the women's race?" was answered "Jonah Pike", the men's winner,
+from "Jonah Pike … won the men's race …, and Aisha Fenwick … won the women's race …". `asked_clause` finds the
+clause the question's own words point to when the span sits in its twin; `paired_reading` (one of the assistant's
+reading rules) reads that clause alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.answer.evidence import Evidence, Sentence
+from rag.answer.reader import Reading, SpanFinder, ruled_reading, sentence_before
+from rag.records import Passage
+from rag.text import content_words
+
+_JOINER = re.compile(r"\s*[,;]\s+(?:and|but|while|whereas)\s+|\s*;\s+|\s+(?:while|whereas)\s+")
+"""Where one clause of a sentence ends and its twin begins: ", and", "; but", "; ", " while ", " whereas ". A bare
+"and" joins names and phrases far more often than clauses ("the men's and women's races"), so it does not split."""
+
+
+def clauses(sentence: str) -> list[tuple[int, int]]:
+    """The offsets of the clauses of `sentence` (`_JOINER` splits them), in order; one clause for most sentences.
+
+    >>> text = "Pike won the men's race, and Fenwick won the women's race."
+    >>> [text[start:end] for start, end in clauses(text)]
+    ["Pike won the men's race", "Fenwick won the women's race."]
+    """
+    found, start = [], 0
+    for joiner in _JOINER.finditer(sentence):
+        found.append((start, joiner.start()))
+        start = joiner.end()
+    found.append((start, len(sentence)))
+    return [(begin, end) for begin, end in found if sentence[begin:end].strip()]
+
+
+def asked_clause(question: str, sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """The offsets of the clause of `sentence` that `question` asks about, when the span at `start:end` lies in
+    another one: the two clauses say the same thing (they share words the question says too: "won", "race"), and
+    the asked clause holds a word of the question the span's clause lacks ("women's") while lacking none the span's
+    clause holds. None when the span's clause is the one asked about, or nothing tells them apart.
+
+    >>> text = "Pike won the men's race, and Fenwick won the women's race."
+    >>> found = asked_clause("Who won the women's race?", text, 0, 4)
+    >>> text[found[0]:found[1]]
+    "Fenwick won the women's race."
+    >>> asked_clause("Who won the men's race?", text, 0, 4) is None
+    True
+    >>> asked_clause("Who led the march, which the police stopped?", "Ann led the march, and police stopped it.",
+    ...              0, 3) is None
+    True
+    """
+    parts = clauses(sentence)
+    own = next(((begin, finish) for begin, finish in parts if begin <= start and end <= finish), None)
+    if own is None or len(parts) < 2:
+        return None
+    asked = content_words(question)
+    own_words = content_words(sentence[own[0]:own[1]]) & asked
+    best: tuple[int, tuple[int, int]] | None = None
+    for part in parts:
+        if part == own:
+            continue
+        words = content_words(sentence[part[0]:part[1]]) & asked
+        gained = words - own_words
+        if gained and own_words & words and not own_words - words and (best is None or len(gained) > best[0]):
+            best = (len(gained), part)
+    return best[1] if best is not None else None
+
+
+def paired_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                   reader: SpanFinder) -> Reading | None:
+    """The reading moved to the clause the question asks about (`asked_clause`), the span the reader finds in that
+    clause read alone; kept when another rule chose it, when its clause is the one asked about, or when the reader
+    finds nothing in the asked clause."""
+    if reading is None or reading.ruled:
+        return reading
+    passage = passages[reading.passage_index]
+    sentence = passage.text[reading.sentence_start:reading.sentence_end]
+    found = asked_clause(question, sentence, reading.span.start, reading.span.end)
+    if found is None:
+        return reading
+    clause = sentence[found[0]:found[1]]
+    span = reader.read(question, passage.title, clause,
+                       sentence_before(reader, passage, reading.sentence_start))
+    if not span.text.strip():
+        return reading
+    own = Sentence(reading.passage_index, reading.sentence_start, reading.sentence_end, 0.0)
+    return ruled_reading(question, reading, own, passages, (found[0] + span.start, found[0] + span.end), reader)

@@ -1,0 +1,78 @@
+"""Which of two parallel clauses a question asks about (rag.answer.clauses): the helpers alone, then the answer
+path with a reader that takes the first name it sees."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rag.answer.assistant import Assistant
+from rag.answer.clauses import asked_clause, clauses
+from rag.answer.evidence import WordOverlap
+from rag.answer.retrieve import Retriever
+from rag.models.span_reader import Span
+from rag.settings import Settings
+from tests.conftest import FakeEmbedder, ScriptedLLM
+from tests.test_assistant import build
+
+RESULTS = ("Jonah Pike of Leeford Harriers won the men's race in 1 hour 4 minutes, and Aisha Fenwick of Tarn Valley "
+           "Striders won the women's race in 1 hour 11 minutes, a course record.")
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    (RESULTS, 2),
+    ("The bridge reopened in March; the ferry stopped running in April.", 2),
+    ("Sales rose in Europe while they fell in Asia.", 2),
+    ("The men's and women's races were run on Sunday.", 1),  # a bare "and" joins phrases, not clauses
+    ("Pike, Fenwick and Marsh spoke.", 1),
+])
+def test_clauses_split_at_joiners_of_clauses_only(sentence: str, expected: int) -> None:
+    assert len(clauses(sentence)) == expected
+
+
+@pytest.mark.parametrize("question, span, asked", [
+    ("Who won the women's race?", "Jonah Pike", "Aisha Fenwick"),  # the twin clause the question names
+    ("How long did the winner of the women's race take?", "1 hour 4 minutes", "Aisha Fenwick"),
+    ("Who won the men's race?", "Jonah Pike", None),  # the span's own clause is the one asked about
+    ("Who won the race?", "Jonah Pike", None),  # nothing tells the clauses apart
+    ("Who set a course record?", "Aisha Fenwick", None),  # already in the asked clause
+])
+def test_asked_clause_is_the_twin_the_question_names(question: str, span: str, asked: str | None) -> None:
+    start = RESULTS.index(span)
+    found = asked_clause(question, RESULTS, start, start + len(span))
+    if asked is None:
+        assert found is None
+    else:
+        assert found is not None and asked in RESULTS[found[0]:found[1]]
+
+
+def test_clauses_that_share_none_of_the_question_are_not_twins() -> None:
+    sentence = "Ann Roe led the march, and the police stopped it at the bridge."
+    assert asked_clause("Who led the march the police stopped?", sentence, 0, 7) is None
+
+
+class FirstNameReader:
+    """Finds the first two capitalised words in a row of a sentence: a reader that takes
+    the first name it likes, whatever the question says."""
+
+    reads_before = False
+
+    def read(self, question: str, title: str, sentence: str, before: str = "") -> Span:
+        match = re.search(r"\b[A-Z][a-z]+ [A-Z][a-z]+", sentence)
+        if match is None:
+            return Span("", 0, 0, 0.0, -10.0, sentence)
+        return Span(match.group(), match.start(), match.end(), 0.9, 1.0, sentence)
+
+
+def test_the_winner_of_the_race_asked_about_is_answered_not_the_first_named(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, {"race": ("Half marathon results", f"The race was run on Sunday. {RESULTS}")})
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), reader=FirstNameReader())
+    women = assistant.ask("Who won the women's race?")
+    assert women.text.startswith("Aisha Fenwick") and not women.refused
+    assert "Jonah Pike" not in women.text
+    assert assistant.ask("Who won the men's race?").text.startswith("Jonah Pike")
