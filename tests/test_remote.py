@@ -81,6 +81,18 @@ def test_completion_format_sends_the_base_prompt_with_its_stop_sequences() -> No
     assert llm.count_tokens("The footbridge reopened on 14 March 2026.") >= 9  # errs on the large side
 
 
+def test_an_llm_url_with_a_query_keeps_it_after_the_routes_path() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=sse({"choices": [{"text": " Two."}]}, "[DONE]"))
+
+    llm = RemoteLLM("http://127.0.0.1:8000/v1?api_key=QKEY99", chat=False, transport=mock(handler))
+    assert "".join(llm.stream(BASE_PROMPT)) == " Two."
+    assert seen[0].url.path == "/v1/completions" and seen[0].url.params["api_key"] == "QKEY99"
+
+
 @pytest.mark.parametrize("response, message", [
     (httpx.Response(404, json={"error": {"message": "model 'x' not found"}}), "answered 404: model 'x' not found"),
     (httpx.Response(500, text="upstream crashed"), "answered 500: upstream crashed"),

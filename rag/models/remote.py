@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -62,6 +62,19 @@ def server_events(lines: Iterable[str]) -> Iterator[str]:
             data.append(line[5:].removeprefix(" "))
     if data:
         yield "\n".join(data)
+
+
+def endpoint(base_url: str, path: str) -> str:
+    """The URL of the API route `path` under `base_url`: the path goes before the URL's query, which is kept (a
+    pool's gateway may take its key there), not after it.
+
+    >>> endpoint("http://pool:8000/v1?api_key=k", "/completions")
+    'http://pool:8000/v1/completions?api_key=k'
+    >>> endpoint("http://127.0.0.1:8000/v1/", "/chat/completions")
+    'http://127.0.0.1:8000/v1/chat/completions'
+    """
+    parts = urlsplit(base_url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + path))
 
 
 class RemoteLLM:
@@ -108,7 +121,7 @@ class RemoteLLM:
             body["prompt"] = prompt.text
             if prompt.stop:
                 body["stop"] = list(prompt.stop)
-        url = self.base_url + path
+        url = endpoint(self.base_url, path)
         try:
             with self._client.stream("POST", url, json=body) as response:
                 if response.status_code >= 400:
