@@ -70,6 +70,12 @@ OPENING = "The opening of the new Kestrel Bridge has been pushed back from sprin
      "Saturday's fire at the Stanway Mills depot from two to one.", "two to one", "one"),  # 13 words before "from"
     ("When will the new Kestrel Bridge open?", OPENING, "spring 2027 to autumn 2027", "autumn 2027"),
     ("When was the Kestrel Bridge originally due to open?", OPENING, "spring 2027 to autumn 2027", "spring 2027"),
+    # "B instead of A": the plan moved to B (an analyst's delivery date)
+    ("When will MV Borealis be delivered?", "Our second hybrid ferry, MV Borealis, will now be delivered in January "
+     "2026 instead of September 2025.", "September 2025", "January 2026"),
+    ("When was MV Borealis originally due?", "MV Borealis will now be delivered in January 2026 instead of "
+     "September 2025.", "January 2026", "September 2025"),
+    ("What is the new fare?", "Day tickets cost €12 rather than €10 from Monday.", "€10", "€12"),
     # a range after a verb that is no change of it stays whole (a reviewer's cases)
     ("When will the festival run?", "The festival has moved to the old quay and will run from May to September.",
      "May to September", None),

@@ -26,6 +26,7 @@ from rag.answer.retrieve import Retriever
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
+from tests.test_reader_quote import asker
 from tests.test_span_reader import FakeReader
 
 
@@ -310,3 +311,13 @@ def test_who_holds_a_post_now_is_not_the_one_who_left_it(tmp_path: Path, questio
     appointing her successor)."""
     assistant = assistant_over(tmp_path, {article: WATER[article]}, "Margaret Oduya")
     assert assistant.ask(question).text.startswith(f"{holder} [1]")
+
+
+def test_who_is_answered_with_the_person_a_place_describes_not_the_place(tmp_path: Path) -> None:
+    """An analyst's "Who presented the Safety Medal?" was answered "Ellan" (the reader's span) from "presented by
+    Ellan harbour master Inés Núñez" (`rag.answer.reader.described_person`)."""
+    ask = asker(tmp_path, {"medal": ("Crew honoured", "The medal was presented by Ellan harbour master Inés Núñez "
+                                                      "at a ceremony on the quay.")},
+                {"Ellan": "ORG", "Inés Núñez": "PERSON"})
+    assert ask("Who presented the medal?", {"Ellan": 0.9}).startswith("Inés Núñez")
+    assert ask("Who presented the medal?", {"Inés Núñez": 0.9}).startswith("Inés Núñez")

@@ -101,6 +101,7 @@ from rag.answer.reader import (
     claim_disagrees,
     confident,
     counted_value,
+    described_person,
     listed,
     measured,
     named_together,
@@ -1197,6 +1198,7 @@ class Assistant:
         reading = _revalued(plan.query.text, reading, plan.passages)  # the tagger's "two to one" widens it back
         reading = _acted_on(question, reading, plan.passages)
         if ASKS_WHO.match(question):
+            reading = self._person_described(reading, plan.passages)
             reading = self._people_named_together(reading, plan.passages)
         reading = corrected(reading, plan.passages)  # "The correct figure is …" in a retrieved correction
         checked = span_answer(reading, plan.passages, plan.evidence)
@@ -1212,6 +1214,18 @@ class Assistant:
         (names,) = self.kinds.entities([passage.text[reading.sentence_start:reading.sentence_end]])
         return widened(reading, passage.text[reading.sentence_start:reading.sentence_end],
                        [(name.start, name.end) for name in names])
+
+    def _person_described(self, reading: Reading, passages: Sequence[Passage]) -> Reading:
+        """The reading of a who-question moved from a place or group to the person it describes
+        (`described_person`: "Ellan" of "Ellan harbour master Inés Núñez")."""
+        if not self.kinds.typing:
+            return reading
+        passage = passages[reading.passage_index]
+        sentence = passage.text[reading.sentence_start:reading.sentence_end]
+        (found,) = self.kinds.entities([sentence])
+        people = [(entity.start, entity.end) for entity in found if entity.kind == "PERSON"]
+        moved = described_person(sentence, reading.span.start, reading.span.end, people)
+        return reading if moved is None else respanned(reading, sentence, *moved)
 
     def _people_named_together(self, reading: Reading, passages: Sequence[Passage]) -> Reading:
         """The reading of a who-question with its span standing for every person its sentence names together with

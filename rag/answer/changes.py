@@ -55,6 +55,13 @@ _UP_FROM = re.compile(rf"(?P<later>{AMOUNT})(?P<between>[^,.;]{{0,60}}?),?\s+(?:
                       re.IGNORECASE)
 """A change told as "B ..., up from A ..." (or "down from"): the reported value first."""
 
+_INSTEAD_OF = re.compile(rf"(?P<later>{_VALUE})(?P<between>[^,.;]{{0,40}}?),?\s+"
+                         r"(?:instead\s+of|rather\s+than|in\s+place\s+of)\s+"
+                         rf"(?P<before>(?:the\s+)?[^,.;]{{0,30}}?)(?P<earlier>{_VALUE})(?P<after>[^,.;]{{0,40}})",
+                         re.IGNORECASE)
+"""A plan or figure put right as "B instead of A" ("will now be delivered in January 2026 instead of September
+2025"): the reported value first, the void one after, as in "B ..., up from A ..."."""
+
 _EARLIER = re.compile(r"\b(?:before|previously|previous|earlier|originally|original|initially|at\s+first|"
                       r"last\s+(?:year|month|week|season|time)|a\s+year\s+(?:ago|before|earlier)|used\s+to|"
                       r"formerly|former|prior|usual|usually|normally|normal|from\s+what|start(?:ed)?\s+at)\b",
@@ -84,14 +91,15 @@ def changes(sentence: str) -> list[Change]:
     (['last'], ['2030', 'call', 'cruis'])
     """
     found = []
-    for pattern in (_FROM_TO, _CORRECTED_FROM_TO, _UP_FROM):
+    for pattern in (_FROM_TO, _CORRECTED_FROM_TO, _UP_FROM, _INSTEAD_OF):
         for match in pattern.finditer(sentence):
-            up_from = pattern is _UP_FROM  # "B ..., up from A ...": B's words come between the two
+            up_from = pattern in (_UP_FROM, _INSTEAD_OF)  # "B ..., up from A ...": B's words come between the two
             earlier_words = content_words(f"{match.group('before')} {match.group('after' if up_from else 'between')}")
             later_words = content_words(match.group("between" if up_from else "after"))
             found.append(Change(match.span("earlier"), match.span("later"), frozenset(earlier_words - later_words),
                                 frozenset(later_words - earlier_words),
-                                revision=not up_from and match.group("revision") is not None))
+                                revision=pattern is _INSTEAD_OF or (not up_from
+                                                                    and match.group("revision") is not None)))
     return sorted(found, key=lambda change: min(change.earlier[0], change.later[0]))
 
 
@@ -131,6 +139,9 @@ def changed_value(question: str, sentence: str, start: int, end: int) -> tuple[i
     'autumn 2027'
     >>> sentence[slice(*changed_value("When was the bridge originally due to open?", sentence, 38, 64))]
     'spring 2027'
+    >>> sentence = "MV Borealis will now be delivered in January 2026 instead of September 2025."
+    >>> sentence[slice(*changed_value("When will MV Borealis be delivered?", sentence, 62, 76))]
+    'January 2026'
     >>> sentence = "The fair has moved to the old quay and will run from May to September."
     >>> changed_value("When will the fair run?", sentence, 52, 69) is None  # a range, and no change of it
     True

@@ -457,6 +457,34 @@ def with_title(sentence: str, start: int, end: int) -> tuple[int, int]:
         start = title.start(1)
 
 
+_DESCRIPTION = re.compile(r"\s+(?:[a-z][\w-]*\s+){1,3}")
+"""The lower-case words between a place or group and the person it describes ("Ellan harbour master Inés Núñez",
+"Labour councillor Jane Ames")."""
+
+
+def described_person(sentence: str, start: int, end: int, people: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+    """The person a span that is no person describes, when only lower-case words stand between them: "Ellan" of
+    "presented by Ellan harbour master Inés Núñez" is where she is harbour master, and a who-question asks for her.
+    None when the span names a person itself, or no person follows so.
+
+    >>> sentence = "The medal was presented by Ellan harbour master Inés Núñez on the quay."
+    >>> people = [(48, 58)]
+    >>> start, end = described_person(sentence, 27, 32, people)
+    >>> sentence[start:end]
+    'Inés Núñez'
+    >>> described_person(sentence, 48, 58, people) is None  # already the person
+    True
+    >>> described_person("It was built by Ardent, engineer Tom Bell said.", 16, 22, [(33, 41)]) is None
+    True
+    """
+    if any(begin < end and start < finish for begin, finish in people):
+        return None
+    for begin, finish in people:
+        if begin > end and _DESCRIPTION.fullmatch(sentence[end:begin]):
+            return begin, finish
+    return None
+
+
 _OF_NAME = re.compile(r"\s+of\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:and\s+|&\s+)?[A-Z][\w'’-]*)*")
 """A name's part after "of" ("of Natural History", "of the Kestrin Metro")."""
 
