@@ -313,3 +313,17 @@ def test_a_sentence_about_another_of_the_name_backs_nothing() -> None:
     assert "not related" in text[best.start:best.end]
     assert {sentence.score for sentence in evidence.ranked[0] if "not related" not in text[sentence.start:sentence.end]
             } == {0.0}
+
+
+def test_a_decimal_the_passage_gives_nowhere_voids_the_claim_though_its_digits_are_there() -> None:
+    """An analyst's "EUR 1.4 million, up 6% from EUR 1.3 million" passed against a passage of "EUR 12.4 million, up
+    6% from EUR 11.7 million" beside a table of "1.9 1.4 … 3.6 3.9": the tokenizer's "1" and "3" were there."""
+    report = passage("q1", "Revenue for the first quarter of 2025 was EUR 12.4 million, up 6% from EUR 11.7 million "
+                           "in the first quarter of 2024. Net profit (EUR million) 1.9 1.4 Fuel cost (EUR million) "
+                           "3.6 3.9", title="Interim Report Q1 2025")
+    question = "How did revenue change between Q1 2024 and Q1 2025?"
+    invented = check_answer("Revenue for the first quarter of 2025 was EUR 1.4 million, up 6% from EUR 1.3 million "
+                            "in the same period last year [1].", [report], question)
+    assert not invented.supported and invented.citations == () and len(invented.dropped_sentences) == 1
+    copied = check_answer("Revenue was EUR 12.4 million, up 6% from EUR 11.7 million [1].", [report], question)
+    assert [citation.passage for citation in copied.citations] == [report]

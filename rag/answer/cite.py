@@ -31,6 +31,7 @@ from rag.text import (
     capitalised_terms,
     content_words,
     coverage,
+    figures,
     is_number,
     name_runs,
     names_another,
@@ -78,6 +79,10 @@ def support(claim: str, evidence: str, question: str = "", topic: str = "") -> f
     >>> support("The record of 8 minutes was set by Carrow Boat Club in 2017.", "The record of 8 minutes had stood "
     ...         "since 2017, set by a crew.", "What was the record?")
     0.0
+    >>> support("Revenue was EUR 1.4 million.", "Revenue was EUR 12.4 million. Profit: 1.9 1.4", "What was revenue?")
+    1.0
+    >>> support("Revenue was EUR 1.3 million.", "Revenue was EUR 12.4 million. Profit: 1.9 1.4", "What was revenue?")
+    0.0
     """
     claim_words = content_words(claim)
     anchor = claim_words & content_words(question)
@@ -87,6 +92,8 @@ def support(claim: str, evidence: str, question: str = "", topic: str = "") -> f
         return 0.0
     evidence_words = content_words(evidence)
     if any(is_number(word) for word in words - evidence_words) or (names_in(claim) & new_words) - evidence_words:
+        return 0.0
+    if figures(claim) - figures(evidence) - figures(question):  # "1.3" is in no window of "12.4 … 1.9 … 3.6"
         return 0.0
     if new_words and anchor and len(anchor & evidence_words) * 2 < len(anchor):
         return 0.0  # the claim's new words are there, but about something else than what it says they are about
