@@ -198,14 +198,34 @@ def coverage(question_words: Iterable[str], found: AbstractSet[str],
     return sum(weights.get(word, 1.0) for word in asked & found) / total if total else 0.0
 
 
+_PERIOD_PART = re.compile(r"\b(?P<ordinal>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?P<part>quarter|half)\b",
+                          re.IGNORECASE)
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+
+
+def period_parts(text: str) -> set[str]:
+    """The quarters and halves of a year `text` names in words, as a report's table heads them: the one term a
+    question's "second quarter" and a report's "Q2" are both read as.
+
+    >>> sorted(period_parts("Revenue for the second quarter rose; first-half profit fell."))
+    ['h1', 'q2']
+    """
+    return {f"{match.group('part')[0].lower()}{_ORDINALS[match.group('ordinal').lower()]}"
+            for match in _PERIOD_PART.finditer(text)}
+
+
 def specific_terms(question: str) -> set[str]:
     """The words of a question that pin down *which* fact is asked for: numbers and names (capitalised words
-    other than the first). An answer from passages that mention none of them answers another question.
+    other than the first), and a quarter or half of a year as its short form ("second quarter" is "q2": a first
+    quarter's figure answers another question). An answer from passages that mention none of them answers another
+    question.
 
     >>> sorted(specific_terms("How much did the Harbour Lights festival cost in 2025?"))
     ['2025', 'harbour', 'light']
+    >>> sorted(specific_terms("What was revenue in the second quarter of 2025?"))
+    ['2025', 'q2']
     """
-    terms = set()
+    terms = period_parts(question)
     for position, match in enumerate(SURFACE_WORD.finditer(question)):
         word = match.group(0)
         if is_number(word) or (position > 0 and word[0].isupper()):

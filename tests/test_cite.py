@@ -327,3 +327,16 @@ def test_a_decimal_the_passage_gives_nowhere_voids_the_claim_though_its_digits_a
     assert not invented.supported and invented.citations == () and len(invented.dropped_sentences) == 1
     copied = check_answer("Revenue was EUR 12.4 million, up 6% from EUR 11.7 million [1].", [report], question)
     assert [citation.passage for citation in copied.citations] == [report]
+
+
+def test_a_quarter_the_question_names_pins_the_fact_down_as_a_month_does() -> None:
+    """An analyst's "What was revenue in the second quarter of 2025?", asked before the Q2 report came, was answered
+    with the first quarter's figure, from a report whose other page names a "second hybrid vessel"."""
+    first = passage("q1", "Revenue for the first quarter of 2025 was EUR 12.4 million. The company expects its "
+                          "second hybrid vessel in September.", title="Interim Report Q1 2025")
+    second = passage("q2", "Revenue for the second quarter of 2025 was EUR 14.1 million.", title="Interim Report")
+    assert off_topic("What was revenue in the second quarter of 2025?", [first])
+    assert off_topic("What was revenue in Q2 2025?", [first])
+    assert not off_topic("What was revenue in the first quarter of 2025?", [first])
+    assert not off_topic("What was revenue in Q2 2025?", [second])  # "second quarter" is Q2
+    assert not names_what_is_asked("What was revenue in Q2 2025?", first, 0, first.text.index(" The"))

@@ -36,6 +36,7 @@ from rag.text import (
     name_runs,
     names_another,
     one_edit_apart,
+    period_parts,
     specific_terms,
     split_sentences,
 )
@@ -204,6 +205,7 @@ def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     words: set[str] = set()
     for passage in passages:
         words |= content_words(" ".join((passage.title, passage.text, _published_words(passage))))
+        words |= period_parts(f"{passage.title}. {passage.text}")  # "second quarter" is the question's "q2"
     return {term for term in specific_terms(question) if not covers(words, term)}
 
 
@@ -258,7 +260,8 @@ def names_what_is_asked(question: str, passage: Passage, start: int, end: int) -
     if not terms:
         return True
     before = [span for span in split_sentences(passage.text[:start]) if span.end <= start][-1:]
-    read = content_words(" ".join((*(passage.text[span.start:span.end] for span in before), passage.text[start:end])))
+    text = " ".join((*(passage.text[span.start:span.end] for span in before), passage.text[start:end]))
+    read = content_words(text) | period_parts(text)
     return (all(covers(read, term) for term in terms if pins(term))
             and any(covers(read, term) for term in terms))
 
