@@ -13,6 +13,7 @@ from rag.answer.evidence import AnswerKinds
 from rag.answer.hops import bridge_sentence, hop_plan, renumbered, usable_bridge
 from rag.models.entities import PhraseTagger
 from tests.conftest import write
+from tests.test_reader_quote import asker
 
 
 @pytest.mark.parametrize(("question", "first", "second"), [
@@ -680,3 +681,18 @@ def test_a_description_is_no_bridge(tmp_path: Path) -> None:
     described = first_hop("the mid-sized miner")
     assert described.bridge is None and described.stopped.startswith("names_something"), described
     assert first_hop("Corvane Resources").bridge == "Corvane Resources"
+
+
+def test_one_thing_compared_at_two_times_names_the_time_it_won(tmp_path: Path) -> None:
+    """An analyst's "Was Northwind's revenue larger in Q1 2025 or in Q2 2025?" named no winner, and quoted an
+    unrelated sentence (`rag.answer.comparisons.period_plan`)."""
+    ask = asker(tmp_path, {
+        "q1": ("Interim report, first quarter", "Revenue for the first quarter of 2025 was EUR 12.4 million."),
+        "q2": ("Interim report, second quarter", "Revenue for the second quarter of 2025 was EUR 14.1 million."),
+    }, {"EUR 12.4 million": "MONEY", "EUR 14.1 million": "MONEY"})
+    chances = {"EUR 12.4 million": 0.9, "EUR 14.1 million": 0.9}
+    text = ask("Was the revenue larger in the first quarter of 2025 or in the second quarter of 2025?", chances)
+    assert text.startswith("The revenue was larger in the second quarter of 2025: "), text
+    assert "[1], against" in text or "[2], against" in text
+    assert ask("Was the revenue smaller in the first quarter of 2025 or in the second quarter of 2025?",
+               chances).startswith("The revenue was smaller in the first quarter of 2025: ")

@@ -873,7 +873,10 @@ class Assistant:
         or number to compare ("Arthur's Magazine was started first: 1844 [1], against 1989 [2].": `comparison_text`).
         Refused when both parts are."""
         queries = [dataclasses.replace(asked, text=part, written_by_rules=True) for part in compared.parts]
-        answers = yield from self._part_answers(queries, k, compared.entities)
+        # one thing at two times ("in Q1 2025 or in Q2 2025"): each part's own words pin its time down, and the
+        # passages need not name a time whole to answer ("second quarter" for Q2)
+        things = () if compared.subject else compared.entities
+        answers = yield from self._part_answers(queries, k, things)
         # a "same country?" part answered with no country ("Bucharest and Vienna") gives no value to compare either
         answers = [self._lead_value(query, answer, compared, entity, k)
                    if answer.refused or (compared.national and not countries_said(strip_markers(answer.text)))
@@ -900,8 +903,8 @@ class Assistant:
         "the same nationality / country" part's, when the sentence names a country or a nationality ("Tatiana Vulpe
         (born 1986) is a Moldovan pianist": the finder scores it 0.15 for "What country is Tatiana Vulpe from?");
         the caller asks it too of such a part answered without a country. The answer given stands otherwise."""
-        if (compared.same and not compared.national) or compared.predicate is not None:
-            return refused  # a value compared by its words, not measured: no lead-sentence rule here
+        if (compared.same and not compared.national) or compared.predicate is not None or compared.subject:
+            return refused  # a value compared by its words, or of one thing at two times: no lead-sentence rule
         plan = self._plan(part, [], k, _about(entity, part.text))
         if not plan.evidence.parts or not plan.evidence.ranked:
             return refused

@@ -75,6 +75,10 @@ class ComparisonPlan:
     by_frequency: bool = False
     """The parts ask how often ("Which magazine is published more often, A or B?"): their answers are compared by
     how many times a year each says (`FREQUENCIES`: "monthly" against "weekly")."""
+    subject: str = ""
+    """For one thing compared at two times ("Was Northwind's revenue larger in Q1 2025 or in Q2 2025?":
+    `period_plan`): the thing ("Northwind's revenue"); `entities` are then the two times, and `claim` what is said
+    of the thing in the winning one ("was larger in")."""
     predicate: Predicate | None = None
     """For a yes/no question asking whether both things are something ("Are A and B both in Canada?": `both_plan`):
     what it says of each; the answers are checked against it, not ranked."""
@@ -126,6 +130,8 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     if match is None and (with_comma := _with_comma(question) or _reordered(question)) is not None:
         plan = comparison_plan(with_comma)
         return None if plan is None else dataclasses.replace(plan, question=question)
+    if match is None and (periods := period_plan(question)) is not None:
+        return periods
     if match is None:
         rewritten = which_form(question)  # "Is A or B older?": read as "Which is older, A or B?"
         if rewritten is not None and (plan := comparison_plan(rewritten)) is not None:
@@ -154,6 +160,36 @@ def comparison_plan(question: str) -> ComparisonPlan | None:
     smaller_wins = word in EARLIER | FEWER
     return ComparisonPlan(question, entities, (asked[0], asked[1]), claim, by_year, smaller_wins,
                           by_frequency=asked[0].startswith("How often "))
+
+
+_PERIOD_COMPARISON = re.compile(
+    rf"(?P<verb>was|were|is|are)\s+(?P<subject>.+?)\s+(?P<comparative>{'|'.join(sorted(MORE | FEWER))})\s+"
+    r"(?P<preposition>in|during|on)\s+(?P<first>[^?]+?),?\s+or\s+(?:(?P=preposition)\s+)?(?P<second>[^?]+?)\s*\?*\s*$",
+    re.IGNORECASE)
+"""One thing compared at two times: "Was Northwind's revenue larger in Q1 2025 or in Q2 2025?"."""
+
+
+def period_plan(question: str) -> ComparisonPlan | None:
+    """The two parts of a question comparing one thing at two times, each asking for its value at one of them, or
+    None when the question is not of that form.
+
+    >>> plan = period_plan("Was Northwind's revenue larger in Q1 2025 or in Q2 2025?")
+    >>> plan.parts, plan.entities, plan.subject, plan.claim, plan.smaller_wins
+    (("What was Northwind's revenue in Q1 2025?", "What was Northwind's revenue in Q2 2025?"), ('Q1 2025', \
+'Q2 2025'), "Northwind's revenue", 'was larger in', False)
+    >>> period_plan("Were fares lower in 2024 or 2025?").parts[1], period_plan("Was it built in 1990 or 1995?")
+    ('What were fares in 2025?', None)
+    """
+    match = _PERIOD_COMPARISON.fullmatch(question.strip())
+    if match is None:
+        return None
+    verb, subject, preposition = (match.group(name).lower() if name != "subject" else match.group(name)
+                                  for name in ("verb", "subject", "preposition"))
+    periods = (match.group("first").strip(), match.group("second").strip())
+    word = match.group("comparative").lower()
+    parts = tuple(f"What {verb} {subject} {preposition} {period}?" for period in periods)
+    return ComparisonPlan(question, periods, (parts[0], parts[1]), f"{verb} {word} {preposition}", by_year=False,
+                          smaller_wins=word in FEWER, subject=subject)
 
 
 def _which_is_plan(question: str, entities: tuple[str, str], words: list[str], verb: int) -> ComparisonPlan | None:
@@ -958,6 +994,9 @@ def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: 
     if winner is None:
         return ""
     won, lost = (first, second) if winner == 0 else (second, first)
+    if plan.subject:  # one thing at two times: "Northwind's revenue was larger in Q2 2025: …"
+        return (f"{plan.subject[0].upper()}{plan.subject[1:]} {plan.claim} {plan.entities[winner]}: {won.shown} "
+                f"[{markers[winner]}], against {lost.shown} [{markers[1 - winner]}].")
     name = plan.entities[winner]
     return (f"{name[0].upper()}{name[1:]} {plan.claim}: {won.shown} [{markers[winner]}], against "
             f"{lost.shown} [{markers[1 - winner]}].")
