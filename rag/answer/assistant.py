@@ -114,6 +114,7 @@ from rag.answer.reader import (
     widened,
 )
 from rag.answer.retrieve import Retriever, TimedHits, stands_out
+from rag.answer.tables import table_reading
 from rag.answer.timeframe import (
     asks_who_now,
     checked_as_of,
@@ -1167,8 +1168,8 @@ class Assistant:
         reading = reading or read_evidence(reader, question, plan.evidence, plan.passages, fits=fits)
         for rule in READING_RULES:
             reading = rule(question, reading, plan.evidence, plan.passages, reader)
-        if reading is None:
-            return None
+        if reading is None or reading.said:  # a table's cell is said as read (`rag.answer.tables`)
+            return reading
         passage = plan.passages[reading.passage_index]
         sentence = passage.text[reading.sentence_start:reading.sentence_end]
         # the other value of a change the sentence reports ("236 last year", not "410"), or the number of what is
@@ -1194,6 +1195,10 @@ class Assistant:
     def _span_answer(self, question: str, model_text: str, plan: _Plan, reading: Reading | None) -> Answer:
         """The reader's span as the answer: said first, cited, its sentence quoted as the citation's evidence."""
         assert reading is not None
+        if reading.said:  # a table's cell, said with its unit, row and column: no words around it to take in
+            checked = span_answer(reading, plan.passages, plan.evidence)
+            return self._finished(Answer(question, checked.text, checked.citations, False, model_text,
+                                         plan.query.search_text), plan)
         reading = self._whole_names(reading, plan.passages)
         passage = plan.passages[reading.passage_index]
         reading = aged(question, reading, passage.text[reading.sentence_start:reading.sentence_end])
@@ -1469,14 +1474,15 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 
 READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
-                 description_reading, stayer_reading, paired_reading)
+                 description_reading, stayer_reading, paired_reading, table_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
 does what a who-question asks, named after "<participle> by" (`rag.answer.reader.agent_reading`), how old someone
 is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), who holds a post now when the
 span names who left it (`rag.answer.leaders.stayer_reading`), and which of two parallel clauses the question asks
-about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`)."""
+about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), and which cell
+of a table of figures (`rag.answer.tables.table_reading`)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The

@@ -933,6 +933,8 @@ def measure(text: str, by_year: bool, by_frequency: bool = False) -> Measure | N
     (Measure(value=1200000.0, shown='£1.2 million'), Measure(value=900000.0, shown='£900,000'))
     >>> measure("It cost £1.2bn [1].", False), measure("$4.5m [2].", False).value, measure("86 m [1].", False).value
     (Measure(value=1200000000.0, shown='£1.2bn'), 4500000.0, 86.0)
+    >>> measure("EUR 14.1 million [1].", False).shown, measure("THE 14 boats [1].", False).shown
+    ('EUR 14.1 million', '14 boats')
     """
     if by_frequency:  # how often: a word, not a number ("a weekly newspaper")
         said = re.search(rf"\b(?:{'|'.join(FREQUENCIES)})\b", strip_markers(text), re.IGNORECASE)
@@ -961,8 +963,15 @@ def measure(text: str, by_year: bool, by_frequency: bool = False) -> Measure | N
         value *= _SCALES[scale]
     if money:
         shown = plain[found.start() - 1] + shown
+    code = re.search(r"\b[A-Z]{3}\s+$", plain[:found.start()])  # "EUR 14.1 million": the currency said with it
+    if code is not None and code.group().strip() in CURRENCY_CODES:
+        shown = code.group() + shown
     return Measure(value, shown)
 
+
+CURRENCY_CODES = frozenset({"EUR", "USD", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "ISK", "PLN",
+                            "CZK", "HUF", "CNY", "HKD", "SGD", "INR", "KRW", "ZAR", "BRL", "MXN", "TRY", "AED"})
+"""Currencies' codes a report writes before an amount ("EUR 14.1 million"); not any three capitals ("THE 14")."""
 
 _SCALES = dict(zip(MAGNITUDES, (12.0, 1e2, 1e3, 1e6, 1e9, 1e12), strict=True))  # "dozen" … "trillion"
 _SHORT_SCALES = {"bn": "billion", "m": "million", "k": "thousand"}

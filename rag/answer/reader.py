@@ -73,6 +73,9 @@ class Reading:
     sentence_start: int
     sentence_end: int
     ruled: bool = False
+    said: str = ""
+    """What the answer says for the span when its words alone do not say it (a table's cell, with its unit, row and
+    column: `rag.answer.tables`); empty: the span's words."""
 
     @property
     def passage_span(self) -> tuple[int, int]:
@@ -946,7 +949,8 @@ def span_answer(reading: Reading, passages: Sequence[Passage], evidence: Evidenc
                   if sentence.passage_index == reading.passage_index}
     citation = Citation(1, passage, quote, start, end, round(reading.span.probability, 4), tuple(sorted(spans)))
     # "On Monday" tells a reader nothing weeks later: the day is dated from the article's publication date
-    said = dated_weekday(span_text(reading.span), passage.text[start:end], passage.published, reading.span.start)
+    said = reading.said or dated_weekday(span_text(reading.span), passage.text[start:end], passage.published,
+                                         reading.span.start)
     return Checked(f"{said} [1].", (citation,), True)
 
 

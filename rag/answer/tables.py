@@ -1,0 +1,154 @@
+"""Tables as text: the value of the row and column a question asks for.
+
+A report's table of key figures reaches the index as lines of text (a PDF's table, an HTML table's rows), a header
+of column labels and one row per figure:
+
+    Figure Q1 2025 Q1 2024
+    Net profit (EUR million) 1.9 1.4
+    Fuel cost (EUR million) 3.6 3.9
+
+The span reader, trained on sentences, answers from such lines with runs of numbers ("1.9 1.4 Fuel cost").
+`table_cell` finds the row whose label the question names ("net profit") and the column its time names ("Q1 2025",
+or "the first quarter of 2025"), and `table_reading` (one of the assistant's reading rules) answers with that cell,
+its unit and its column said with it: "EUR 1.9 million (net profit, Q1 2025)".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answer.evidence import Evidence
+from rag.answer.reader import Reading, SpanFinder
+from rag.models.span_reader import Span
+from rag.records import Passage
+from rag.text import MAGNITUDES, content_words, period_parts, specific_terms
+
+_VALUE = r"[-+]?(?:[$£€¥])?\d[\d,]*(?:\.\d+)?%?"
+_ROW = re.compile(rf"^(?P<label>.*?[^\W\d_].*?)[ \t]+(?P<values>{_VALUE}(?:[ \t]+{_VALUE})+)[ \t]*$", re.MULTILINE)
+"""A row of figures: a label with a letter in it, then two or more values, to the end of the line."""
+_CELL = re.compile(_VALUE)
+_UNIT = re.compile(rf"\((?P<currency>[A-Z]{{3}}|[$£€¥])?\s*(?P<magnitude>{'|'.join(MAGNITUDES)})?\)\s*$")
+"""A row label's unit in brackets: "(EUR million)", "(£)", "(million)"."""
+
+ROWS_FOR_A_TABLE = 2
+"""Rows of figures a text must hold to be read as a table: one such line is as often a sentence's list."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The value a question asks for in a table: at `start:end` of the text, in the row `row` (its label, without
+    its unit) and the column `column` (its header's label; empty when the table has no header the columns could be
+    read from)."""
+
+    start: int
+    end: int
+    row: str
+    column: str
+    shown: str
+    """The value as an answer says it: with the row's unit ("EUR 1.9 million")."""
+
+
+def _shape(label: str) -> str:
+    """A column label's form, digits and letters aside: "Q1 2025" and "Q2 2024" are alike, "Q2" and "2024" not."""
+    return re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "9", label))
+
+
+def columns(header: str, count: int) -> list[str]:
+    """The labels of a table's `count` columns, read off the end of its header line: the fewest words per column
+    that give every column the same form. Empty when none does.
+
+    >>> columns("Figure Q1 2025 Q1 2024", 2)
+    ['Q1 2025', 'Q1 2024']
+    >>> columns("Year 2025 2024 2023", 3)
+    ['2025', '2024', '2023']
+    >>> columns("Key figures", 2)
+    []
+    """
+    words = header.split()
+    for size in (1, 2, 3):
+        if size * count > len(words):
+            break
+        tail = words[len(words) - size * count:]
+        labels = [" ".join(tail[index * size:(index + 1) * size]) for index in range(count)]
+        if (len({_shape(label) for label in labels}) == 1 and len(set(labels)) == count
+                and all(any(character.isdigit() for character in label) for label in labels)):
+            return labels
+    return []
+
+
+def _terms(text: str) -> set[str]:
+    return content_words(text) | period_parts(text)
+
+
+def table_cell(question: str, text: str) -> Cell | None:
+    """The cell of the table in `text` that `question` asks for: the row whose label shares the most of the
+    question's words (at least one), in the column whose label shares the most of its specific terms (years,
+    quarters: "first quarter of 2025" is "Q1 2025"); the first column when the question names no column's time.
+    None when `text` holds no table (`ROWS_FOR_A_TABLE`), no row's label is asked about, or the question names a
+    time no column has.
+
+    >>> table = ("Key figures\\nFigure Q1 2025 Q1 2024\\nRevenue (EUR million) 12.4 11.7\\n"
+    ...          "Net profit (EUR million) 1.9 1.4")
+    >>> cell = table_cell("What was the net profit in the first quarter of 2024?", table)
+    >>> table[cell.start:cell.end], cell.shown, cell.row, cell.column
+    ('1.4', 'EUR 1.4 million', 'Net profit', 'Q1 2024')
+    >>> table_cell("What was revenue in Q2 2025?", table) is None  # no column of that time
+    True
+    """
+    rows = list(_ROW.finditer(text))
+    if len(rows) < ROWS_FOR_A_TABLE:
+        return None
+    asked = _terms(question)
+    best = max(rows, key=lambda row: len(_terms(row.group("label")) & asked))
+    if not _terms(best.group("label")) & asked:
+        return None
+    values = list(_CELL.finditer(best.group("values")))
+    header_end = rows[0].start()
+    header = text[:header_end].rstrip("\n").rsplit("\n", 1)[-1]
+    labels = columns(header, len(values))
+    times = {term for term in specific_terms(question) | period_parts(question)
+             if any(character.isdigit() for character in term)}
+    column = 0  # a question naming no time: the first column, said with its label
+    if times:
+        # every time the question names must head the column ("Q1 2024": not the "Q1 2025" column), else the table
+        # is another report's, or its columns cannot be told apart
+        holding = [index for index, label in enumerate(labels) if times <= _terms(label)]
+        if len(holding) != 1:
+            return None
+        column = holding[0]
+    value = values[column]
+    start = best.start("values") + value.start()
+    label = best.group("label").strip()
+    unit = _UNIT.search(label)
+    shown = value.group()
+    if unit is not None and (unit.group("currency") or unit.group("magnitude")):
+        shown = " ".join(part for part in (unit.group("currency"), shown, unit.group("magnitude")) if part)
+    row = label[:unit.start()].strip() if unit is not None else label
+    return Cell(start, start + len(value.group()), row, labels[column] if labels else "", shown)
+
+
+def table_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                  reader: SpanFinder) -> Reading | None:
+    """The reading moved to the table cell the question asks for (`table_cell`), when the sentence read, or else
+    the best evidence sentence, is a table; its span says the cell with its unit, row and column ("EUR 1.9 million
+    (net profit, Q1 2025)"). Kept otherwise, and when another rule chose it."""
+    if (reading is not None and reading.ruled) or len(evidence.parts) != 1 or not evidence.ranked \
+            or not evidence.ranked[0]:
+        return reading
+    places = [(reading.passage_index, reading.sentence_start, reading.sentence_end)] if reading is not None else []
+    best = evidence.ranked[0][0]
+    places.append((best.passage_index, best.start, best.end))
+    for passage_index, start, end in places:
+        text = passages[passage_index].text[start:end]
+        cell = table_cell(question, text)
+        if cell is None:
+            continue
+        named = ", ".join(part for part in (cell.row[:1].lower() + cell.row[1:], cell.column) if part)
+        said = f"{cell.shown} ({named})"
+        chance = reading.span.probability if reading is not None else 0.0
+        span = Span(text[cell.start:cell.end], cell.start, cell.end, chance,
+                    reading.span.margin if reading is not None else 0.0, text)
+        return Reading(span, passage_index, start, end, ruled=True, said=said)
+    return reading
