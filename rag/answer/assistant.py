@@ -77,6 +77,7 @@ from rag.answer.hops import (
 )
 from rag.answer.leaders import head_reading, predecessor_reading, role_reading, stayer_reading, then_reading
 from rag.answer.links import about, anchored_passages, linked, linked_passages
+from rag.answer.moved import moved_date_reading
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
     CANNOT_ANSWER,
@@ -1474,13 +1475,14 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 
 READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
-                 description_reading, stayer_reading, paired_reading, table_reading)
+                 description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
 does what a who-question asks, named after "<participle> by" (`rag.answer.reader.agent_reading`), how old someone
 is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), who holds a post now when the
-span names who left it (`rag.answer.leaders.stayer_reading`), and which of two parallel clauses the question asks
+span names who left it (`rag.answer.leaders.stayer_reading`), when a plan is now that a newer report moved it
+to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the question asks
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), and which cell
 of a table of figures (`rag.answer.tables.table_reading`)."""
 

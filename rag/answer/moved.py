@@ -1,0 +1,80 @@
+"""A date a later report moved: "When is the half marathon?" after the race was postponed.
+
+News tells a plan over several reports weeks apart: "… will be held on Sunday 5 October" (August), "… has been
+postponed because of Storm Imogen. The race will now take place on Sunday 9 November" (October), "… finished on
+Sunday, five weeks after the race was postponed" (November). The first report words the question best, and the
+span reader answered "Sunday 5 October 2025" long after that date had gone. `moved_date_reading` (one of the
+assistant's reading rules) reads a when-question in the newest retrieved report about the same thing that says the
+plan moved, when it is newer than the report read, and answers from it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.answer.evidence import Evidence
+from rag.answer.reader import Reading, SpanFinder, ruled_reading, sentence_before
+from rag.models.entities import says_when
+from rag.records import Passage
+from rag.text import content_words, is_number, specific_terms
+
+ASKS_WHEN = re.compile(r"\s*(?:when|(?:on\s+)?what\s+(?:date|day))\b", re.IGNORECASE)
+"""A question asking for a date or a day."""
+
+MOVED = re.compile(r"\b(?:postponed|delayed|rescheduled|moved|pushed\s+back|put\s+back|brought\s+forward|"
+                   r"will\s+now\s+(?:take\s+place|be\s+held|open|start|begin|run))\b", re.IGNORECASE)
+"""What a report says of a plan whose date changed."""
+
+_WHOLE_DATE = re.compile(r"\b(?:(?:1[89]|20)\d\d|January|February|March|April|May|June|July|August|September|"
+                         r"October|November|December|spring|summer|autumn|winter)\b", re.IGNORECASE)
+"""A date said with its month, season or year ("Sunday 9 November 2025", "autumn 2027")."""
+_DATE_WORD = re.compile(rf"{_WHOLE_DATE.pattern}|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+                        re.IGNORECASE)
+"""A date, or a day of the week ("on Sunday"): not a length of time ("1 hour 4 minutes")."""
+
+
+def says_it_moved(question: str, passage: Passage) -> bool:
+    """Whether `passage` reports that the plan `question` asks about moved: it names every name the question gives
+    and says a date changed (`MOVED`).
+
+    >>> moved = Passage("b", "Half marathon postponed", "b.md", "", "The Carrowmere Half Marathon has been "
+    ...                 "postponed. The race will now take place on Sunday 9 November.", 0, 90)
+    >>> says_it_moved("When is the Carrowmere Half Marathon?", moved), says_it_moved("When is the Leeford 10K?", moved)
+    (True, False)
+    """
+    names = {term for term in specific_terms(question) if not is_number(term)}
+    text = f"{passage.title}. {passage.text}"
+    return bool(names) and names <= content_words(text) and MOVED.search(text) is not None
+
+
+def moved_date_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                       reader: SpanFinder) -> Reading | None:
+    """For a when-question, the date the newest retrieved report saying the plan moved (`says_it_moved`) gives,
+    when that report is newer than the one the reading comes from: its evidence sentences are read, best first,
+    for a span that says when. Kept otherwise, when another rule chose it, and when no sentence of that report
+    gives a date."""
+    if reading is None or reading.ruled or not ASKS_WHEN.match(question) or len(evidence.parts) != 1:
+        return reading
+    read_from = passages[reading.passage_index].published[:10]
+    if not read_from:
+        return reading
+    newer = sorted((index for index, passage in enumerate(passages)
+                    if passage.published[:10] > read_from and says_it_moved(question, passage)),
+                   key=lambda index: passages[index].published, reverse=True)
+    for index in newer[:1]:
+        passage = passages[index]
+        found = []
+        for sentence in (sentence for sentence in evidence.ranked[0] if sentence.passage_index == index):
+            text = passage.text[sentence.start:sentence.end]
+            span = reader.read(question, passage.title, text, sentence_before(reader, passage, sentence.start))
+            # "Sunday's race has been postponed" names the date that no longer holds
+            if (span.text.strip() and _DATE_WORD.search(span.text) is not None and says_when(text, span.start, span.end)
+                    and not re.match(r"['’]s\b", text[span.end:])):
+                found.append((sentence, span))
+        # a date said whole ("Sunday 9 November 2025") before a day alone
+        found.sort(key=lambda pair: _WHOLE_DATE.search(pair[1].text) is None)
+        if found:
+            sentence, span = found[0]
+            return ruled_reading(question, reading, sentence, passages, (span.start, span.end), reader)
+    return reading

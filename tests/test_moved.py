@@ -1,0 +1,59 @@
+"""A date a later report moved (rag.answer.moved): which reports say a plan moved, then the answer path over dated
+reports with a reader that takes the first date it meets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.answer.assistant import Assistant
+from rag.answer.evidence import WordOverlap
+from rag.answer.moved import says_it_moved
+from rag.answer.retrieve import Retriever
+from rag.ingest.chunk import embedding_text
+from rag.records import Passage
+from rag.settings import Settings
+from rag.store.generations import PassageIndex
+from tests.conftest import FakeEmbedder, ScriptedLLM
+from tests.test_span_reader import SpansReader
+
+REPORTS = (
+    ("announced", "2025-08-20", "Record field for Carrowmere Half Marathon",
+     "A record 2,400 runners have registered for the Carrowmere Half Marathon, which will be held on Sunday 5 "
+     "October 2025, organisers said."),
+    ("postponed", "2025-10-01", "Half marathon postponed as storm approaches",
+     "Sunday's Carrowmere Half Marathon has been postponed because of Storm Imogen. The race will now take place "
+     "on Sunday 9 November 2025, on the same route."),
+)
+
+
+def assistant_over(folder: Path) -> Assistant:
+    embedder = FakeEmbedder()
+    index = PassageIndex(embedder.name, embedder.dimension)
+    passages = [Passage(key, title, f"{key}.md", "", text, 0, len(text), published=published)
+                for key, published, title, text in REPORTS]
+    index.add(passages, embedder.embed([embedding_text(passage.title, passage.text) for passage in passages]))
+    index.save(folder)
+    retriever = Retriever.load(folder, embedder)
+    # the reader takes the first date it meets, the old one of the sentence that words the question best
+    reader = SpansReader({"Sunday 5 October 2025": 0.9, "Sunday": 0.9, "Sunday 9 November 2025": 0.8})
+    return Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(folder), k=3),
+                     WordOverlap(retriever.term_weights), reader=reader)
+
+
+def test_a_report_says_a_plan_moved_when_it_names_it_and_a_change_of_date() -> None:
+    postponed = Passage("p", REPORTS[1][2], "p.md", "", REPORTS[1][3], 0, len(REPORTS[1][3]))
+    announced = Passage("a", REPORTS[0][2], "a.md", "", REPORTS[0][3], 0, len(REPORTS[0][3]))
+    assert says_it_moved("When is the Carrowmere Half Marathon?", postponed)
+    assert not says_it_moved("When is the Carrowmere Half Marathon?", announced)
+    assert not says_it_moved("When is the Leeford Ten Miler?", postponed)  # another plan
+
+
+def test_a_when_question_is_answered_with_the_date_a_newer_report_moved_the_plan_to(tmp_path: Path) -> None:
+    assistant = assistant_over(tmp_path)
+    question = "When will the Carrowmere Half Marathon be held?"
+    after = assistant.ask(question, as_of="2025-10-05")
+    assert after.text.startswith("On Sunday 9 November 2025 [1]") or after.text.startswith("Sunday 9 November 2025"), \
+        after.text
+    assert after.citations[0].passage.article_id == "postponed"
+    before = assistant.ask(question, as_of="2025-09-01")  # the postponement is not yet published
+    assert "5 October 2025" in before.text and before.citations[0].passage.article_id == "announced"
