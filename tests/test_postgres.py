@@ -763,7 +763,7 @@ def crash_under_the_store(server: LocalPostgres, url: str, number: int, ours: bo
         (signal.SIGILL, True, ["this request's server process (PID", "signal 4 (SIGILL, illegal instruction)",
                                "pgvector build", "CPU", "every search crashes the server again"]),
         (signal.SIGILL, False, ["a client backend (PID", "signal 4 (SIGILL", "pgvector"]),
-        (signal.SIGKILL, True, ["signal 9 (SIGKILL, killed)", "out-of-memory killer", "next request tries again"]),
+        (signal.SIGKILL, True, ["signal 9 (SIGKILL, killed)", "out-of-memory killer", "recovers by itself"]),
     ],
 )
 def test_a_server_process_killed_by_a_signal_is_named_in_the_stores_error(
@@ -800,6 +800,88 @@ def test_a_crash_whose_log_cannot_be_read_gets_the_generic_message(
             hidden.rename(crashing_postgres.log)
     assert not isinstance(error, DatabaseCrashedError)
     assert "is not answering (" in str(error) and "signal" not in str(error), str(error)
+
+
+def require_password(admin_url: str, role: str) -> None:
+    """Make the server of `admin_url` ask `role` for its password (the test servers trust every local user): a line
+    for that role alone, first in pg_hba.conf, so that the other tests' connections are unchanged."""
+    folder = Path(dict(part.split("=", 1) for part in urlsplit(admin_url).query.split("&"))["host"])
+    rules = folder / "pg_hba.conf"
+    rules.write_text(f"local all {role} scram-sha-256\n" + rules.read_text())
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute("SELECT pg_reload_conf()")
+    time.sleep(0.5)  # the postmaster reads the file again on SIGHUP, a moment later
+
+
+def test_a_refused_password_or_a_missing_database_is_not_said_to_be_away(
+    postgres: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Wrong credentials and a database that does not exist said "is not answering (... FATAL: password
+    authentication failed ...): check that PostgreSQL is running and reachable; the next request tries again": each
+    now says what it is and what to change, and a one-shot command never says that anything tries again."""
+    from rag.errors import StoreAccessError
+
+    role = f"rag_pw{os.getpid()}"
+    with psycopg.connect(postgres, autocommit=True) as connection:
+        connection.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+    require_password(postgres, role)
+    database = new_database(postgres, owner=role)
+    right = database.replace("postgres:@", f"{role}:{PASSWORD}@", 1)
+    Database(right).connect().close()  # the right password is let in
+    wrong = database.replace("postgres:@", f"{role}:not-{PASSWORD}@", 1)
+    missing = right.replace(urlsplit(right).path, "/no_such_database", 1)
+    away = right.replace("?host=", "?host=/nonexistent", 1)
+    for url, said in ((wrong, "refused the user or password"), (right.replace(f":{PASSWORD}", "", 1), "refused the "
+                      "user or password"), (missing, "does not exist on that PostgreSQL server"), (away, "is not "
+                      "answering")):
+        assert main(["info", "--store", url]) == 1
+        error = capsys.readouterr().err
+        assert said in error and "tries again" not in error and PASSWORD not in error, error
+        if "refused" in said:
+            assert "is not answering" not in error and "PGPASSWORD" in error and "~/.pgpass" in error, error
+        if "does not exist" in said:
+            assert "CREATE DATABASE no_such_database OWNER" in error and "is not answering" not in error, error
+    with pytest.raises(StoreAccessError):  # not a StoreUnavailableError: trying again does not help (`rag watch`)
+        Database(wrong).connect()
+
+
+def test_a_password_with_an_unescaped_at_or_slash_is_refused_without_showing_it(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`postgresql://rag2:p@ss/w:rd#1@host/news` was read by libpq as host "ss" ("failed to resolve host 'ss'": a
+    piece of the password), while the message named the host after the last "@"."""
+    from rag.errors import StoreAccessError
+
+    for url in ("postgresql://rag2:p@ss/w:rd#1@127.0.0.1:7875/news", "postgresql://rag:pa/ss@127.0.0.1:7875/news"):
+        with pytest.raises(StoreAccessError, match=r"percent-encode special characters in the password \(@ as %40"):
+            Database(url)
+        assert main(["info", "--store", url]) == 1
+        error = capsys.readouterr().err
+        assert "percent-encode" in error and ":***@127.0.0.1:7875/news" in error, error
+        for piece in ("'ss'", "p@ss", "pa/ss", "w:rd", "rd#1", "resolve host"):
+            assert piece not in error, error
+    Database("postgresql://rag2:p%40ss%2Fw%3Ard%231@127.0.0.1:7875/news")  # percent-encoded: accepted
+
+
+def test_a_first_index_without_the_vector_extension_says_how_to_create_it(tmp_path: Path, postgres: str) -> None:
+    """A database whose owner is no superuser, without pgvector: PostgreSQL's "permission denied to create
+    extension" plus what to run, as whom, in which database."""
+    from rag.errors import StoreAccessError
+
+    role = f"rag_owner{os.getpid()}"
+    with psycopg.connect(postgres, autocommit=True) as connection:
+        connection.execute(f"CREATE ROLE {role} LOGIN")
+    database = new_database(postgres, owner=role)
+    url = database.replace("postgres:@", f"{role}:@", 1)
+    name = urlsplit(url).path.lstrip("/")
+    with pytest.raises(StoreAccessError) as refused:
+        index([corpus(tmp_path / "articles")], url, FakeEmbedder())
+    message = str(refused.value)
+    assert 'permission denied to create extension "vector"' in message, message
+    assert f"run `CREATE EXTENSION vector;` as a superuser in database {name}, then run this again" in message
+    with psycopg.connect(database, autocommit=True) as connection:  # what the message says, done
+        connection.execute("CREATE EXTENSION vector")
+    assert len(index([corpus(tmp_path / "articles")], url, FakeEmbedder()).added) == 3
 
 
 def test_store_unavailable_is_a_rag_error_naming_no_password() -> None:

@@ -31,6 +31,7 @@ from rag.errors import (
     RagError,
     ReadOnlyStoreError,
     SourceError,
+    StoreAccessError,
     StoreUnavailableError,
 )
 
@@ -60,6 +61,7 @@ _STATUS: tuple[tuple[type[RagError], int, str], ...] = (
     (IndexWriteError, 503, "unavailable"),
     (ModelError, 503, "unavailable"),
     (StoreUnavailableError, 503, "unavailable"),
+    (StoreAccessError, 503, "unavailable"),  # the database refuses this server's user, or does not exist
 )
 
 
