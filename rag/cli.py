@@ -678,7 +678,15 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
             options = UpdateOptions.from_settings(settings, "index", prune_feeds=arguments.prune_feeds)
             report = _update_index(arguments.watch, settings, options)
             print(report.summary(), file=sys.stderr, flush=True)
-    serve(settings, chat=chat, announce=lambda message: print(message, file=sys.stderr, flush=True), watch=watch)
+    from rag.errors import StoreUnavailableError
+
+    try:
+        serve(settings, chat=chat, announce=lambda message: print(message, file=sys.stderr, flush=True), watch=watch)
+    except StoreUnavailableError as error:
+        # A running server recovers by itself when the database comes back; one that cannot load the index does not
+        # start at all, and nothing here tries again: that is a service manager's restart policy.
+        raise type(error)(f"{error}; the server did not start: start it again once the database answers (a "
+                          f"service manager's restart policy, such as systemd's Restart=on-failure, does)") from None
     return 0
 
 

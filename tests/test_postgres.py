@@ -651,7 +651,8 @@ def test_the_server_answers_503_while_the_database_is_away_and_recovers(tmp_path
                         else httpx.get(f"{base}{path}", timeout=30)
                     )
                     assert response.status_code == 503, response.text
-                    assert "is not answering" in response.json()["error"]["message"]
+                    message = response.json()["error"]["message"]
+                    assert "is not answering" in message and "; the next request tries again" in message, message
                     assert response.headers["Retry-After"]
             finally:
                 server.start()  # it comes back on the same socket
@@ -777,6 +778,11 @@ def test_a_server_process_killed_by_a_signal_is_named_in_the_stores_error(
     assert all(text in message for text in expected), message
     assert f"server log: {crashing_postgres.log}" in message
     assert PASSWORD not in message
+    # What tries again says so (a running server, when the next request may work); the library's message does not.
+    from rag.serve.errors import said_by_server
+
+    assert "tries again" not in message
+    assert ("the next request tries again" in said_by_server(error)) == (number != signal.SIGILL)
 
 
 @pytest.mark.parametrize("log", ["unreadable", "absent"])
@@ -843,6 +849,22 @@ def test_a_refused_password_or_a_missing_database_is_not_said_to_be_away(
             assert "CREATE DATABASE no_such_database OWNER" in error and "is not answering" not in error, error
     with pytest.raises(StoreAccessError):  # not a StoreUnavailableError: trying again does not help (`rag watch`)
         Database(wrong).connect()
+
+
+def test_rag_serve_started_while_the_database_is_away_exits_promising_no_retry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that cannot load its index does not start, so nothing tries again: the message says so and what
+    does (a restart policy), not "the next request tries again"."""
+    import rag.answer.assistant
+
+    monkeypatch.setattr(rag.answer.assistant, "load_embedder", lambda *args, **options: FakeEmbedder())
+    away = f"postgresql://rag:{PASSWORD}@/news?host={tmp_path / 'nowhere'}"
+    assert main(["serve", "--store", away, "--chat", "", "--port", str(free_port()), "--index",
+                 str(tmp_path / "served")]) == 1
+    error = capsys.readouterr().err
+    assert "is not answering" in error and "the server did not start" in error and "restart policy" in error, error
+    assert "tries again" not in error and PASSWORD not in error, error
 
 
 def test_a_password_with_an_unescaped_at_or_slash_is_refused_without_showing_it(
