@@ -669,6 +669,35 @@ def test_the_server_answers_503_while_the_database_is_away_and_recovers(tmp_path
             assert httpx.post(f"{base}/api/search", json=body, timeout=30).status_code == 200
 
 
+def test_the_first_upload_after_a_database_restart_is_written_once(tmp_path: Path) -> None:
+    """An upload is a write: it is not sent again after a failure, as a read is. The first one after a restart of
+    the database met a dead connection of the server's pool ("terminating connection due to administrator command",
+    503) while the database was up; a connection is now checked before a write is sent on it, and the upload is
+    written, once."""
+    from rag.serve.app import article_adder, create_app
+    from rag.serve.start import running
+
+    with LocalPostgres() as server:
+        url = server.new_database()
+        index([corpus(tmp_path / "articles")], url, FakeEmbedder())
+        assistant = Assistant.load(store=url, index=str(tmp_path / "served"), embedder=FakeEmbedder(),
+                                   llm=ScriptedLLM())
+        with running(create_app(assistant, add_articles=article_adder(assistant))) as base:
+            body = {"question": "What does the harbour report note?"}
+            with ThreadPoolExecutor(4) as pool:  # connections of the pool, open and idle...
+                assert set(pool.map(lambda _: httpx.post(f"{base}/api/search", json=body, timeout=30).status_code,
+                                    range(8))) == {200}
+            server.stop()  # ...when the database restarts between two requests
+            server.start()
+            upload = httpx.post(f"{base}/api/index", timeout=60,
+                                files=[("files", ("note.txt", io.BytesIO(story("note").encode()), "text/plain"))])
+            assert upload.status_code == 200, upload.text
+            assert [Path(added).name for added in upload.json()["added"]] == ["note.txt"], upload.text
+        assert rows_of(url, "SELECT count(*) FROM rag_articles") == [(4,)]
+        assert rows_of(url, "SELECT count(DISTINCT passage->>'start') = count(*) FROM rag_passages "
+                            "WHERE article_id LIKE '%note.txt'") == [(True,)]  # its passages stored once
+
+
 def test_questions_asked_through_a_database_restart_are_all_answered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

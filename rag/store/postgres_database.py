@@ -239,14 +239,19 @@ class Database:
             return None
 
     @contextlib.contextmanager
-    def connection(self) -> Iterator[Any]:
+    def connection(self, checked: bool = False) -> Iterator[Any]:
         """A connection (autocommit; `with connection.transaction():` for a transaction). One that failed is
         closed rather than reused, and so are the idle ones (the database went away for them too). Driver errors
-        become RagErrors."""
+        become RagErrors.
+
+        `checked`, for writes: a connection kept from before the database restarted fails on its first use, and a
+        write cannot be sent again as a read is (`fetch`): it may have been applied before the connection failed.
+        So a kept connection is first tried with an empty statement, which writes nothing; one that fails there was
+        dead before anything was sent, and a new connection takes its place. The write itself is sent once."""
         psycopg = _driver()
         self._slots.acquire()
         try:
-            connection = self._reused() or self.connect()
+            connection = self._reused(checked) or self.connect()
             backend_pid = connection.info.backend_pid  # read now: libpq forgets it once the connection is lost
             try:
                 yield connection
@@ -266,13 +271,23 @@ class Database:
         finally:
             self._slots.release()
 
-    def _reused(self) -> Any:
+    def _reused(self, checked: bool = False) -> Any:
+        """An idle connection of the pool, or None; `checked`: one that answered an empty statement just now."""
+        connection = None
         with self._lock:
-            while self._idle:
+            while self._idle and connection is None:
                 connection = self._idle.pop()
-                if not connection.closed:
-                    return connection
-        return None
+                if connection.closed:
+                    connection = None
+        if connection is None or not checked:
+            return connection
+        try:
+            connection.execute("")  # a round trip that changes nothing (as psycopg_pool checks its connections)
+        except _driver().Error:
+            connection.close()
+            self._close_idle()  # the database went away for them too
+            return None
+        return connection
 
     def fetch(self, sql: str, parameters: Any = None, prepare: bool | None = None) -> list[Any]:
         """The rows of one read-only statement. A connection kept from before the database restarted fails on
@@ -301,7 +316,8 @@ class Database:
         where uploads and indexers go, when this role may read the replica's `primary_conninfo` (a superuser or
         pg_read_all_settings)."""
         psycopg = _driver()
-        with self.connection() as connection:
+        # Checked: the first upload after a restart of the database came here on a dead connection of the pool.
+        with self.connection(checked=True) as connection:
             if not connection.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
                 return
             try:
@@ -329,7 +345,7 @@ class Database:
         none, `migrate` upgrades an older one."""
         if self.schema_checked:
             return
-        with self.connection() as connection:
+        with self.connection(checked=create or migrate) as connection:  # it may write the schema
             version = self.schema_version(connection)
             if version == SCHEMA_VERSION:
                 self.schema_checked = True
