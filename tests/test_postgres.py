@@ -186,6 +186,19 @@ def test_other_embedder_or_chunking_is_refused_until_rebuild(tmp_path: Path, dat
     assert len(index([source], database, FakeEmbedder(), chunk_tokens=40, rebuild=True).updated) == 3
 
 
+def test_another_embed_backend_is_refused_naming_embed_backend(tmp_path: Path, database: str) -> None:
+    """An index of int8 vectors refused to `--embed-backend torch` says which flag differed, with the index's value
+    (it said "Pass the same --embedder/--chunk-tokens/--chunk-overlap", none of which differed)."""
+    source = corpus(tmp_path / "articles")
+    int8, torch = FakeEmbedder(), FakeEmbedder()
+    int8.name, torch.name = "fake-embedder+int8", "fake-embedder"
+    index([source], database, int8)
+    with pytest.raises(IndexFormatError) as refused:
+        index([source], database, torch)
+    assert "Pass --embed-backend onnx-int8 as before" in str(refused.value), str(refused.value)
+    assert "--embedder" not in str(refused.value) and "--chunk-tokens" not in str(refused.value)
+
+
 def test_a_rebuild_keeps_an_article_whose_file_fails_to_read(tmp_path: Path, database: str) -> None:
     source = corpus(tmp_path / "articles")
     index([source], database, FakeEmbedder())
