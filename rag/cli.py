@@ -434,7 +434,7 @@ def _remove(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _info(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.store import index_location, open_index, open_store
+    from rag.store import index_location, is_database_url, open_index, open_store
 
     location = index_location(settings.index, settings.store)
     info = open_store(location).info()  # a database's sizes are per table
@@ -455,7 +455,10 @@ def _info(arguments: argparse.Namespace, settings: Settings) -> int:
         if vectors:
             probes = f" (nprobe {vectors['nprobe']})" if vectors["nprobe"] else ""
             print(f"vectors:    {vectors['kind']}{probes}, {vectors['bytes_per_passage']} bytes per passage")
-        print(f"size:       {info['bytes'] / 1e6:.2f} MB")
+        # A database's size per table, as docs/deployment.md promises (a folder's files are in --json)
+        tables = info["files"] if is_database_url(location) else {}
+        per_table = ", ".join(f"{table} {size / 1e6:.2f} MB" for table, size in tables.items())
+        print(f"size:       {info['bytes'] / 1e6:.2f} MB" + (f" ({per_table})" if per_table else ""))
         if info.get("sources"):  # what --source can name (the first 20, by their first path part)
             more = info.get("sources_total", 0) - len(info["sources"])
             unsaid = f", and {more} more (rag info --articles lists every article)" if more > 0 else ""

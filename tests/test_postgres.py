@@ -199,6 +199,18 @@ def test_another_embed_backend_is_refused_naming_embed_backend(tmp_path: Path, d
     assert "--embedder" not in str(refused.value) and "--chunk-tokens" not in str(refused.value)
 
 
+def test_rag_info_shows_the_size_of_each_table(
+    tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/deployment.md says `rag info` shows the size per table: the text showed one total (only --json had
+    the tables)."""
+    index([corpus(tmp_path / "articles")], database, FakeEmbedder())
+    assert main(["info", "--store", database]) == 0
+    [size] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("size:")]
+    for table in ("rag_articles", "rag_passages", "rag_postings", "rag_terms"):
+        assert f"{table} " in size and " MB" in size, size
+
+
 def test_a_rebuild_keeps_an_article_whose_file_fails_to_read(tmp_path: Path, database: str) -> None:
     source = corpus(tmp_path / "articles")
     index([source], database, FakeEmbedder())
