@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="save the work done so far this often, so that an interrupted run resumes (default: 300)")
     _add_feed_flags(index)
     index.add_argument("--migrate", action="store_true", help="with --store: upgrade the database's schema to this "
-                       "version's first (once every server reading it runs this version)")
+                       "version's first; then roll the servers to this version (running older servers keep "
+                       "answering meanwhile; a server of this version refuses the old schema, an older one started "
+                       "after the migration the new one)")
     index.set_defaults(handler=_index)
 
     watch = commands.add_parser("watch", help="rerun the incremental index on a schedule (feeds, pages, folders)")

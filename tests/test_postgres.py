@@ -516,8 +516,20 @@ def test_older_and_newer_schemas_are_refused_with_what_to_do(tmp_path: Path, dat
         for statement in MIGRATIONS[0].statements:
             connection.execute(statement)
         connection.execute("INSERT INTO rag_schema_migrations (version, description) VALUES (1, 'old')")
-    with pytest.raises(IndexFormatError, match=r"schema version 1, older .* --migrate"):
+    with pytest.raises(IndexFormatError, match=r"schema version 1, older .* --migrate") as refused:
         index([source], database, FakeEmbedder())
+    # The order that works (servers of this version refuse the old schema, so they cannot come first), as
+    # `rag index --help` and docs/deployment.md say it: it said "--migrate once every server reading it runs this
+    # version", which no server can.
+    assert "upgrade it first with this version's `rag index" in str(refused.value)
+    assert "then start this version's servers on it" in str(refused.value)
+    from rag.cli import build_parser
+
+    index_help = " ".join(build_parser()._subparsers._group_actions[0].choices["index"].format_help().split())
+    assert "first; then roll the servers to this version" in index_help and "once every server" not in index_help
+    deployment = " ".join((PROJECT / "docs" / "deployment.md").read_text().split())
+    assert "run `rag index SOURCES --store URL --migrate` with the new version" in deployment
+    assert deployment.index("--migrate` with the new version") < deployment.index("roll the servers to the new")
     assert len(index([source], database, FakeEmbedder(), migrate=True).added) == 3
     assert Database(database).schema_version(psycopg.connect(database)) == SCHEMA_VERSION
 

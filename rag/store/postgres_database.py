@@ -362,8 +362,10 @@ class Database:
             if version and not migrate:
                 raise IndexFormatError(
                     f"the database {self.name} holds schema version {version}, older than version {SCHEMA_VERSION} "
-                    f"that this rag reads: upgrade it with `rag index SOURCES... --store URL --migrate` once every "
-                    f"server reading it runs this version (or keep the older rag)"
+                    f"that this rag reads: upgrade it first with this version's `rag index SOURCES... --store URL "
+                    f"--migrate`, then start this version's servers on it (servers of the older version that are "
+                    f"running keep answering through the migration, but one started after it refuses the newer "
+                    f"schema: roll them all to this version); or keep the older rag"
                 )
             with connection.transaction():
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
