@@ -525,7 +525,8 @@ def test_older_and_newer_schemas_are_refused_with_what_to_do(tmp_path: Path, dat
     assert "then start this version's servers on it" in str(refused.value)
     from rag.cli import build_parser
 
-    index_help = " ".join(build_parser()._subparsers._group_actions[0].choices["index"].format_help().split())
+    commands = next(action for action in build_parser()._actions if action.dest == "command")
+    index_help = " ".join(commands.choices["index"].format_help().split())  # type: ignore[index]
     assert "first; then roll the servers to this version" in index_help and "once every server" not in index_help
     deployment = " ".join((PROJECT / "docs" / "deployment.md").read_text().split())
     assert "run `rag index SOURCES --store URL --migrate` with the new version" in deployment
