@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="save the work done so far this often, so that an interrupted run resumes (default: 300)")
     _add_feed_flags(index)
     index.add_argument("--migrate", action="store_true", help="with --store: upgrade the database's schema to this "
-                       "version's first (once every server reading it runs this version)")
+                       "version's first; then roll the servers to this version (running older servers keep "
+                       "answering meanwhile; a server of this version refuses the old schema, an older one started "
+                       "after the migration the new one)")
     index.set_defaults(handler=_index)
 
     watch = commands.add_parser("watch", help="rerun the incremental index on a schedule (feeds, pages, folders)")
@@ -434,7 +436,7 @@ def _remove(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _info(arguments: argparse.Namespace, settings: Settings) -> int:
-    from rag.store import index_location, open_index, open_store
+    from rag.store import index_location, is_database_url, open_index, open_store
 
     location = index_location(settings.index, settings.store)
     info = open_store(location).info()  # a database's sizes are per table
@@ -455,7 +457,10 @@ def _info(arguments: argparse.Namespace, settings: Settings) -> int:
         if vectors:
             probes = f" (nprobe {vectors['nprobe']})" if vectors["nprobe"] else ""
             print(f"vectors:    {vectors['kind']}{probes}, {vectors['bytes_per_passage']} bytes per passage")
-        print(f"size:       {info['bytes'] / 1e6:.2f} MB")
+        # A database's size per table, as docs/deployment.md promises (a folder's files are in --json)
+        tables = info["files"] if is_database_url(location) else {}
+        per_table = ", ".join(f"{table} {size / 1e6:.2f} MB" for table, size in tables.items())
+        print(f"size:       {info['bytes'] / 1e6:.2f} MB" + (f" ({per_table})" if per_table else ""))
         if info.get("sources"):  # what --source can name (the first 20, by their first path part)
             more = info.get("sources_total", 0) - len(info["sources"])
             unsaid = f", and {more} more (rag info --articles lists every article)" if more > 0 else ""
@@ -678,7 +683,15 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
             options = UpdateOptions.from_settings(settings, "index", prune_feeds=arguments.prune_feeds)
             report = _update_index(arguments.watch, settings, options)
             print(report.summary(), file=sys.stderr, flush=True)
-    serve(settings, chat=chat, announce=lambda message: print(message, file=sys.stderr, flush=True), watch=watch)
+    from rag.errors import StoreUnavailableError
+
+    try:
+        serve(settings, chat=chat, announce=lambda message: print(message, file=sys.stderr, flush=True), watch=watch)
+    except StoreUnavailableError as error:
+        # A running server recovers by itself when the database comes back; one that cannot load the index does not
+        # start at all, and nothing here tries again: that is a service manager's restart policy.
+        raise type(error)(f"{error}; the server did not start: start it again once the database answers (a "
+                          f"service manager's restart policy, such as systemd's Restart=on-failure, does)") from None
     return 0
 
 

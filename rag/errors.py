@@ -48,8 +48,29 @@ class InvalidRequestError(RagError):
     """A question or a parameter is empty, too long or of the wrong kind."""
 
 
+NEXT_REQUEST = "the next request tries again"
+"""What a running server adds to a `StoreUnavailableError` it answers with (`StoreUnavailableError.retrying`)."""
+
+
 class StoreUnavailableError(RagError):
-    """The database that holds the index is not answering (down, unreachable, restarting): try again later."""
+    """The database that holds the index is not answering (down, unreachable, restarting): try again later.
+
+    The message says what happened and what to check, never that anything tries again: only a caller that does try
+    again says so, with `retrying` (a running server: `NEXT_REQUEST`; `rag watch`: its next run). A one-shot
+    command (`rag info`, `rag index`, `rag ask`) and a server that could not start do not."""
+
+    recovers = True
+    """Whether trying again may work: False for a crash that the next search repeats (`DatabaseCrashedError`)."""
+
+    def retrying(self, how: str) -> str:
+        """The message as a caller that tries again says it (`how`: "the next request tries again")."""
+        return f"{self}; {how}" if self.recovers else str(self)
+
+
+class StoreAccessError(RagError):
+    """The database refused what this connection asks of it, and trying again cannot help: a URL that does not say
+    what was meant (a password with an unescaped "@"), a user or password refused, a database that does not exist,
+    the pgvector extension that this role may not create. The message says what to change."""
 
 
 class ReadOnlyStoreError(RagError):
@@ -59,6 +80,10 @@ class ReadOnlyStoreError(RagError):
 class DatabaseCrashedError(StoreUnavailableError):
     """The database server crashed under a request (one of its processes died of a signal, as its log says): the
     message names the signal and what to do. The request is not sent again, since it may crash the server again."""
+
+    def __init__(self, message: str, recovers: bool = True) -> None:
+        super().__init__(message)
+        self.recovers = recovers  # False: the next search crashes it again (signal 4: a pgvector for another CPU)
 
 
 class BusyError(RagError):

@@ -186,6 +186,31 @@ def test_other_embedder_or_chunking_is_refused_until_rebuild(tmp_path: Path, dat
     assert len(index([source], database, FakeEmbedder(), chunk_tokens=40, rebuild=True).updated) == 3
 
 
+def test_another_embed_backend_is_refused_naming_embed_backend(tmp_path: Path, database: str) -> None:
+    """An index of int8 vectors refused to `--embed-backend torch` says which flag differed, with the index's value
+    (it said "Pass the same --embedder/--chunk-tokens/--chunk-overlap", none of which differed)."""
+    source = corpus(tmp_path / "articles")
+    int8, torch = FakeEmbedder(), FakeEmbedder()
+    int8.name, torch.name = "fake-embedder+int8", "fake-embedder"
+    index([source], database, int8)
+    with pytest.raises(IndexFormatError) as refused:
+        index([source], database, torch)
+    assert "Pass --embed-backend onnx-int8 as before" in str(refused.value), str(refused.value)
+    assert "--embedder" not in str(refused.value) and "--chunk-tokens" not in str(refused.value)
+
+
+def test_rag_info_shows_the_size_of_each_table(
+    tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/deployment.md says `rag info` shows the size per table: the text showed one total (only --json had
+    the tables)."""
+    index([corpus(tmp_path / "articles")], database, FakeEmbedder())
+    assert main(["info", "--store", database]) == 0
+    [size] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("size:")]
+    for table in ("rag_articles", "rag_passages", "rag_postings", "rag_terms"):
+        assert f"{table} " in size and " MB" in size, size
+
+
 def test_a_rebuild_keeps_an_article_whose_file_fails_to_read(tmp_path: Path, database: str) -> None:
     source = corpus(tmp_path / "articles")
     index([source], database, FakeEmbedder())
@@ -491,8 +516,21 @@ def test_older_and_newer_schemas_are_refused_with_what_to_do(tmp_path: Path, dat
         for statement in MIGRATIONS[0].statements:
             connection.execute(statement)
         connection.execute("INSERT INTO rag_schema_migrations (version, description) VALUES (1, 'old')")
-    with pytest.raises(IndexFormatError, match=r"schema version 1, older .* --migrate"):
+    with pytest.raises(IndexFormatError, match=r"schema version 1, older .* --migrate") as refused:
         index([source], database, FakeEmbedder())
+    # The order that works (servers of this version refuse the old schema, so they cannot come first), as
+    # `rag index --help` and docs/deployment.md say it: it said "--migrate once every server reading it runs this
+    # version", which no server can.
+    assert "upgrade it first with this version's `rag index" in str(refused.value)
+    assert "then start this version's servers on it" in str(refused.value)
+    from rag.cli import build_parser
+
+    commands = next(action for action in build_parser()._actions if action.dest == "command")
+    index_help = " ".join(commands.choices["index"].format_help().split())  # type: ignore[index]
+    assert "first; then roll the servers to this version" in index_help and "once every server" not in index_help
+    deployment = " ".join((PROJECT / "docs" / "deployment.md").read_text().split())
+    assert "run `rag index SOURCES --store URL --migrate` with the new version" in deployment
+    assert deployment.index("--migrate` with the new version") < deployment.index("roll the servers to the new")
     assert len(index([source], database, FakeEmbedder(), migrate=True).added) == 3
     assert Database(database).schema_version(psycopg.connect(database)) == SCHEMA_VERSION
 
@@ -651,7 +689,8 @@ def test_the_server_answers_503_while_the_database_is_away_and_recovers(tmp_path
                         else httpx.get(f"{base}{path}", timeout=30)
                     )
                     assert response.status_code == 503, response.text
-                    assert "is not answering" in response.json()["error"]["message"]
+                    message = response.json()["error"]["message"]
+                    assert "is not answering" in message and "; the next request tries again" in message, message
                     assert response.headers["Retry-After"]
             finally:
                 server.start()  # it comes back on the same socket
@@ -666,6 +705,35 @@ def test_the_server_answers_503_while_the_database_is_away_and_recovers(tmp_path
             server.stop()  # ...when the database restarts between two requests
             server.start()
             assert httpx.post(f"{base}/api/search", json=body, timeout=30).status_code == 200
+
+
+def test_the_first_upload_after_a_database_restart_is_written_once(tmp_path: Path) -> None:
+    """An upload is a write: it is not sent again after a failure, as a read is. The first one after a restart of
+    the database met a dead connection of the server's pool ("terminating connection due to administrator command",
+    503) while the database was up; a connection is now checked before a write is sent on it, and the upload is
+    written, once."""
+    from rag.serve.app import article_adder, create_app
+    from rag.serve.start import running
+
+    with LocalPostgres() as server:
+        url = server.new_database()
+        index([corpus(tmp_path / "articles")], url, FakeEmbedder())
+        assistant = Assistant.load(store=url, index=str(tmp_path / "served"), embedder=FakeEmbedder(),
+                                   llm=ScriptedLLM())
+        with running(create_app(assistant, add_articles=article_adder(assistant))) as base:
+            body = {"question": "What does the harbour report note?"}
+            with ThreadPoolExecutor(4) as pool:  # connections of the pool, open and idle...
+                assert set(pool.map(lambda _: httpx.post(f"{base}/api/search", json=body, timeout=30).status_code,
+                                    range(8))) == {200}
+            server.stop()  # ...when the database restarts between two requests
+            server.start()
+            upload = httpx.post(f"{base}/api/index", timeout=60,
+                                files=[("files", ("note.txt", io.BytesIO(story("note").encode()), "text/plain"))])
+            assert upload.status_code == 200, upload.text
+            assert [Path(added).name for added in upload.json()["added"]] == ["note.txt"], upload.text
+        assert rows_of(url, "SELECT count(*) FROM rag_articles") == [(4,)]
+        assert rows_of(url, "SELECT count(DISTINCT passage->>'start') = count(*) FROM rag_passages "
+                            "WHERE article_id LIKE '%note.txt'") == [(True,)]  # its passages stored once
 
 
 def test_questions_asked_through_a_database_restart_are_all_answered(
@@ -763,7 +831,7 @@ def crash_under_the_store(server: LocalPostgres, url: str, number: int, ours: bo
         (signal.SIGILL, True, ["this request's server process (PID", "signal 4 (SIGILL, illegal instruction)",
                                "pgvector build", "CPU", "every search crashes the server again"]),
         (signal.SIGILL, False, ["a client backend (PID", "signal 4 (SIGILL", "pgvector"]),
-        (signal.SIGKILL, True, ["signal 9 (SIGKILL, killed)", "out-of-memory killer", "next request tries again"]),
+        (signal.SIGKILL, True, ["signal 9 (SIGKILL, killed)", "out-of-memory killer", "recovers by itself"]),
     ],
 )
 def test_a_server_process_killed_by_a_signal_is_named_in_the_stores_error(
@@ -777,6 +845,11 @@ def test_a_server_process_killed_by_a_signal_is_named_in_the_stores_error(
     assert all(text in message for text in expected), message
     assert f"server log: {crashing_postgres.log}" in message
     assert PASSWORD not in message
+    # What tries again says so (a running server, when the next request may work); the library's message does not.
+    from rag.serve.errors import said_by_server
+
+    assert "tries again" not in message
+    assert ("the next request tries again" in said_by_server(error)) == (number != signal.SIGILL)
 
 
 @pytest.mark.parametrize("log", ["unreadable", "absent"])
@@ -800,6 +873,104 @@ def test_a_crash_whose_log_cannot_be_read_gets_the_generic_message(
             hidden.rename(crashing_postgres.log)
     assert not isinstance(error, DatabaseCrashedError)
     assert "is not answering (" in str(error) and "signal" not in str(error), str(error)
+
+
+def require_password(admin_url: str, role: str) -> None:
+    """Make the server of `admin_url` ask `role` for its password (the test servers trust every local user): a line
+    for that role alone, first in pg_hba.conf, so that the other tests' connections are unchanged."""
+    folder = Path(dict(part.split("=", 1) for part in urlsplit(admin_url).query.split("&"))["host"])
+    rules = folder / "pg_hba.conf"
+    rules.write_text(f"local all {role} scram-sha-256\n" + rules.read_text())
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute("SELECT pg_reload_conf()")
+    time.sleep(0.5)  # the postmaster reads the file again on SIGHUP, a moment later
+
+
+def test_a_refused_password_or_a_missing_database_is_not_said_to_be_away(
+    postgres: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Wrong credentials and a database that does not exist said "is not answering (... FATAL: password
+    authentication failed ...): check that PostgreSQL is running and reachable; the next request tries again": each
+    now says what it is and what to change, and a one-shot command never says that anything tries again."""
+    from rag.errors import StoreAccessError
+
+    role = f"rag_pw{os.getpid()}"
+    with psycopg.connect(postgres, autocommit=True) as connection:
+        connection.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+    require_password(postgres, role)
+    database = new_database(postgres, owner=role)
+    right = database.replace("postgres:@", f"{role}:{PASSWORD}@", 1)
+    Database(right).connect().close()  # the right password is let in
+    wrong = database.replace("postgres:@", f"{role}:not-{PASSWORD}@", 1)
+    missing = right.replace(urlsplit(right).path, "/no_such_database", 1)
+    away = right.replace("?host=", "?host=/nonexistent", 1)
+    for url, said in ((wrong, "refused the user or password"), (right.replace(f":{PASSWORD}", "", 1), "refused the "
+                      "user or password"), (missing, "does not exist on that PostgreSQL server"), (away, "is not "
+                      "answering")):
+        assert main(["info", "--store", url]) == 1
+        error = capsys.readouterr().err
+        assert said in error and "tries again" not in error and PASSWORD not in error, error
+        if "refused" in said:
+            assert "is not answering" not in error and "PGPASSWORD" in error and "~/.pgpass" in error, error
+        if "does not exist" in said:
+            assert "CREATE DATABASE no_such_database OWNER" in error and "is not answering" not in error, error
+    with pytest.raises(StoreAccessError):  # not a StoreUnavailableError: trying again does not help (`rag watch`)
+        Database(wrong).connect()
+
+
+def test_rag_serve_started_while_the_database_is_away_exits_promising_no_retry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that cannot load its index does not start, so nothing tries again: the message says so and what
+    does (a restart policy), not "the next request tries again"."""
+    import rag.answer.assistant
+
+    monkeypatch.setattr(rag.answer.assistant, "load_embedder", lambda *args, **options: FakeEmbedder())
+    away = f"postgresql://rag:{PASSWORD}@/news?host={tmp_path / 'nowhere'}"
+    assert main(["serve", "--store", away, "--chat", "", "--port", str(free_port()), "--index",
+                 str(tmp_path / "served")]) == 1
+    error = capsys.readouterr().err
+    assert "is not answering" in error and "the server did not start" in error and "restart policy" in error, error
+    assert "tries again" not in error and PASSWORD not in error, error
+
+
+def test_a_password_with_an_unescaped_at_or_slash_is_refused_without_showing_it(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`postgresql://rag2:p@ss/w:rd#1@host/news` was read by libpq as host "ss" ("failed to resolve host 'ss'": a
+    piece of the password), while the message named the host after the last "@"."""
+    from rag.errors import StoreAccessError
+
+    for url in ("postgresql://rag2:p@ss/w:rd#1@127.0.0.1:7875/news", "postgresql://rag:pa/ss@127.0.0.1:7875/news"):
+        with pytest.raises(StoreAccessError, match=r"percent-encode special characters in the password \(@ as %40"):
+            Database(url)
+        assert main(["info", "--store", url]) == 1
+        error = capsys.readouterr().err
+        assert "percent-encode" in error and ":***@127.0.0.1:7875/news" in error, error
+        for piece in ("'ss'", "p@ss", "pa/ss", "w:rd", "rd#1", "resolve host"):
+            assert piece not in error, error
+    Database("postgresql://rag2:p%40ss%2Fw%3Ard%231@127.0.0.1:7875/news")  # percent-encoded: accepted
+
+
+def test_a_first_index_without_the_vector_extension_says_how_to_create_it(tmp_path: Path, postgres: str) -> None:
+    """A database whose owner is no superuser, without pgvector: PostgreSQL's "permission denied to create
+    extension" plus what to run, as whom, in which database."""
+    from rag.errors import StoreAccessError
+
+    role = f"rag_owner{os.getpid()}"
+    with psycopg.connect(postgres, autocommit=True) as connection:
+        connection.execute(f"CREATE ROLE {role} LOGIN")
+    database = new_database(postgres, owner=role)
+    url = database.replace("postgres:@", f"{role}:@", 1)
+    name = urlsplit(url).path.lstrip("/")
+    with pytest.raises(StoreAccessError) as refused:
+        index([corpus(tmp_path / "articles")], url, FakeEmbedder())
+    message = str(refused.value)
+    assert 'permission denied to create extension "vector"' in message, message
+    assert f"run `CREATE EXTENSION vector;` as a superuser in database {name}, then run this again" in message
+    with psycopg.connect(database, autocommit=True) as connection:  # what the message says, done
+        connection.execute("CREATE EXTENSION vector")
+    assert len(index([corpus(tmp_path / "articles")], url, FakeEmbedder()).added) == 3
 
 
 def test_store_unavailable_is_a_rag_error_naming_no_password() -> None:

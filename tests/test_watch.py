@@ -329,3 +329,63 @@ def test_a_server_that_asks_to_wait_is_left_alone_that_long(site: LocalSite, tmp
         second = watcher.run_once()
         assert second.failing == ((feed, 1800.0),)  # two failures in a row: 2 intervals, longer than 60 s
         assert len(site.paths()) == requests + 1
+
+
+def test_a_run_that_finds_the_database_away_is_reported_and_the_next_run_tries_again(tmp_path: Path) -> None:
+    """A PostgreSQL store that is not answering for one run (restarting, the network down) is that run's problem,
+    in the text log and in --json, and the next run goes on with every source (none of them failed); an error that
+    trying again cannot fix (a password refused, a crash that the next run repeats) ends the watch."""
+    import json
+
+    from rag.errors import DatabaseCrashedError, StoreAccessError, StoreUnavailableError
+
+    folder = write(tmp_path / "articles", "bridge.txt", f"Bridge closes\n\n{STORY}\n").parent
+    away = "the database postgresql://rag:***@127.0.0.1:7875/news is not answering (Connection refused)"
+    outcomes: list[Any] = [StoreUnavailableError(away), IndexReport(added=["bridge.txt"]),
+                           StoreUnavailableError(away), IndexReport()]
+    seen: list[list[str]] = []
+
+    def run(sources: Sequence[str]) -> IndexReport:
+        seen.append(list(sources))
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    lines: list[str] = []
+    clock = Clock()
+    text = Watcher([folder], run, every=10, log=lines.append, clock=clock)
+    text.run_once()
+    text.run_once()
+    assert "skipped: " + away + "; the next run tries again" in lines[0] and "added 1" in lines[1]
+    as_json = Watcher([folder], run, every=10, log=lines.append, clock=clock, json_log=True)
+    as_json.run_once()
+    as_json.run_once()
+    data = json.loads(lines[2])
+    assert data["problem"].startswith("skipped: " + away) and data["added"] == [] and data["backing_off"] == []
+    assert seen == [[str(folder)]] * 4  # the folder was never backed off: the database failed, not the source
+
+    for lasting in (StoreAccessError("the database ... refused the user or password"),
+                    DatabaseCrashedError("... signal 4 (SIGILL, illegal instruction) ...", recovers=False)):
+        outcomes[:] = [lasting]
+        with pytest.raises(type(lasting)):
+            Watcher([folder], run, every=10, log=lines.append, clock=clock).run_once()
+
+
+def test_rag_watch_goes_on_while_the_database_is_unreachable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The operator's case: `rag watch --store URL` on a database that does not answer logs each run's problem
+    and exits 0 after --runs, instead of "rag watch: error: ..." and status 1 after the first run."""
+    import json
+
+    from rag.cli import main
+
+    folder = write(tmp_path / "articles", "bridge.txt", f"Bridge closes\n\n{STORY}\n").parent
+    store = f"postgresql://rag:secret@/news?host={tmp_path / 'nowhere'}"
+    assert main(["watch", str(folder), "--store", store, "--every", "1s", "--runs", "2", "--json"]) == 0
+    output = capsys.readouterr()
+    runs = [json.loads(line) for line in output.out.splitlines()]
+    assert [run["run"] for run in runs] == [1, 2]
+    assert all("is not answering" in run["problem"] and "next run tries again" in run["problem"] for run in runs)
+    assert "secret" not in output.out + output.err

@@ -44,6 +44,7 @@ from rag.errors import InvalidRequestError, RagError
 from rag.ingest.files import SUPPORTED_SUFFIXES
 from rag.records import Answer, Drafting, Filters, Query, StreamEvent, TextChunk, Waiting, unexpected_event
 from rag.serve.app import AddArticles
+from rag.serve.errors import said_by_server
 from rag.settings import Settings
 from ui.render import (
     chat_answer,
@@ -103,7 +104,7 @@ class Turn:
 def error_message(exc: BaseException) -> str:
     """The message the user sees for an exception: a RagError's own message, else a generic internal error."""
     if isinstance(exc, RagError):
-        return str(exc) or type(exc).__name__
+        return said_by_server(exc) or type(exc).__name__  # a database away: the next request tries again
     return f"internal error: {type(exc).__name__}: {exc}"
 
 

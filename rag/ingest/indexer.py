@@ -340,12 +340,36 @@ def _check_compatible(folder: str, index: UpdatableIndex | IndexHead, embedder: 
         settings = chunk_settings(min(tokens, embedder.max_tokens), overlap)
         if index.settings == settings and index.dimension == embedder.dimension:
             return
+    same_flags = " ".join(_flags_that_differ(index.embedder, index.settings, embedder.name, settings))
     raise IndexFormatError(
         f"the index in {folder} was built with embedder {index.embedder!r} and chunking {index.settings}, "
         f"now {embedder.name!r} and {settings}: every article would have to be re-embedded. "
-        f"Pass the same --embedder/--chunk-tokens/--chunk-overlap as before, or run the command again with "
-        f"--rebuild to re-embed everything"
+        f"Pass {same_flags or 'the same --embedder, --embed-backend, --chunk-tokens and --chunk-overlap'} as "
+        f"before, or run the command again with --rebuild to re-embed everything"
     )
+
+
+def _flags_that_differ(stored: str, stored_settings: dict[str, Any], name: str, settings: dict[str, Any]) -> list[str]:
+    """The flags, with the index's values, that would make this run's embedder and chunking the index's: only those
+    that differ (an index of int8 vectors refused to `--embed-backend torch` is told `--embed-backend onnx-int8`,
+    not to pass the same --embedder).
+
+    >>> _flags_that_differ("all-MiniLM-L6-v2+int8", {"chunk_tokens": 200}, "all-MiniLM-L6-v2", {"chunk_tokens": 200})
+    ['--embed-backend onnx-int8']
+    >>> _flags_that_differ("e5", {"chunk_tokens": 200, "chunk_overlap": 32}, "bge", {"chunk_tokens": 120,
+    ...                    "chunk_overlap": 32})
+    ['--embedder e5', '--chunk-tokens 200']
+    """
+    from rag.models.embed import INT8_SUFFIX, backend_of
+
+    flags = []
+    if stored.removesuffix(INT8_SUFFIX) != name.removesuffix(INT8_SUFFIX):
+        flags.append(f"--embedder {stored.removesuffix(INT8_SUFFIX)}")  # its name: the folder's, or the bundled
+    if backend_of(stored) != backend_of(name):
+        flags.append(f"--embed-backend {backend_of(stored)}")  # "torch" stands for onnx too: the same vectors
+    flags += [f"--{key.replace('_', '-')} {stored_settings[key]}" for key in ("chunk_tokens", "chunk_overlap")
+              if key in stored_settings and stored_settings.get(key) != settings.get(key)]
+    return flags
 
 
 @dataclass

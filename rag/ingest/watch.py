@@ -4,7 +4,10 @@
 seconds). A source that fails (a feed that is down, a folder that is not mounted) is backed off: it is left out of
 the next runs, for twice as long after each failure in a row (`Backoff`), or as long as its server asked
 (Retry-After, on a 429 or 503) when that is longer, and tried again when its time comes, so a dead feed is not
-hammered and does not slow every run; the other sources go on. Stopping is the caller's: it
+hammered and does not slow every run; the other sources go on. A run that cannot happen (another writer holds
+the index, the PostgreSQL store is not answering) is reported as a problem and the next run tries again; an error
+that trying again cannot fix (an index built with another embedder, a database password refused) ends the watch.
+Stopping is the caller's: it
 sets the `stop` event (the server at shutdown) or lets KeyboardInterrupt through (Ctrl-C, and SIGTERM, which the
 CLI turns into one). A run stopped half-way leaves the index whole, since the indexer only ever switches to a
 completely written generation, and the next run finishes the work.
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.errors import IndexLockedError, SourceError
+from rag.errors import IndexLockedError, SourceError, StoreUnavailableError
 from rag.ingest.indexer import IndexReport
 from rag.ingest.intervals import describe_interval
 from rag.ingest.web import is_url
@@ -67,7 +70,7 @@ class WatchRun:
     seconds: float
     failing: tuple[tuple[str, float], ...] = ()  # (source, seconds until it is tried again)
     waiting: tuple[str, ...] = ()  # sources left out of this run, backing off
-    problem: str = ""  # why the run could not happen (another writer, every source missing)
+    problem: str = ""  # why the run could not happen (another writer, the database away, every source missing)
     missing: tuple[tuple[str, str], ...] = ()  # (source, reason): sources that do not exist, in a run without a report
 
     def to_dict(self) -> dict[str, Any]:
@@ -167,6 +170,13 @@ class Watcher:
                 problem = f"skipped: {error}"
             except SourceError as error:  # a source that vanished between the check and the run
                 problem = f"skipped: {error}"
+            except StoreUnavailableError as error:
+                # A database that is away for a run (restarting, the network down) is back for a later one: the
+                # run is reported and the next one tries again, with every source (none of them failed). Not a
+                # crash that the next run would repeat (a pgvector built for another CPU): that one ends the watch.
+                if not error.recovers:
+                    raise
+                problem = f"skipped: {error.retrying('the next run tries again')}"
         elif not due:
             problem = "every source is backing off"
         if report is not None:

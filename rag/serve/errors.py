@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.errors import (
+    NEXT_REQUEST,
     BusyError,
     IndexFormatError,
     IndexLockedError,
@@ -31,6 +32,7 @@ from rag.errors import (
     RagError,
     ReadOnlyStoreError,
     SourceError,
+    StoreAccessError,
     StoreUnavailableError,
 )
 
@@ -60,6 +62,7 @@ _STATUS: tuple[tuple[type[RagError], int, str], ...] = (
     (IndexWriteError, 503, "unavailable"),
     (ModelError, 503, "unavailable"),
     (StoreUnavailableError, 503, "unavailable"),
+    (StoreAccessError, 503, "unavailable"),  # the database refuses this server's user, or does not exist
 )
 
 
@@ -76,10 +79,20 @@ def api_error(error: BaseException) -> ApiError:
         for kind, status, name in _STATUS:
             if isinstance(error, kind):
                 headers = {"Retry-After": "10"} if status == 503 else None
-                return ApiError(status, str(error) or kind.__name__, name, headers)
+                return ApiError(status, said_by_server(error) or kind.__name__, name, headers)
         return ApiError(400, str(error) or type(error).__name__)
     log.error("request failed", exc_info=error)
     return ApiError(500, f"internal error ({type(error).__name__}); the server log has the details", "internal_error")
+
+
+def said_by_server(error: RagError) -> str:
+    """A library error's message as a running server says it: a database that is away is tried again by the next
+    request, which the library's message does not say (a one-shot command does not try again).
+
+    >>> said_by_server(StoreUnavailableError("the database postgresql://rag:***@db/news is not answering"))
+    'the database postgresql://rag:***@db/news is not answering; the next request tries again'
+    """
+    return error.retrying(NEXT_REQUEST) if isinstance(error, StoreUnavailableError) else str(error)
 
 
 class ErrorDetail(BaseModel):

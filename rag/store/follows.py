@@ -85,13 +85,14 @@ class DatabaseFollows:
             self._ready = True
 
     def read(self) -> list[dict[str, Any]]:
-        with self.database.connection() as connection:
+        # Checked, as `change`: the first use may create the table, a write (`Database.connection`).
+        with self.database.connection(checked=True) as connection:
             self._table(connection)
             rows = connection.execute("SELECT record FROM rag_follows ORDER BY position").fetchall()
         return [_record(row[0]) for row in rows]
 
     def change(self, edit: Edit) -> list[dict[str, Any]]:
-        with self.database.connection() as connection:
+        with self.database.connection(checked=True) as connection:
             self._table(connection)
             with connection.transaction():
                 connection.execute("LOCK TABLE rag_follows IN EXCLUSIVE MODE")  # readers go on; writers wait

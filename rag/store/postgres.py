@@ -149,7 +149,8 @@ class PostgresStore:
         """Apply the index's changes since its last save in one transaction, and bump the generation."""
         gone, written, added = index.pending()
         psycopg = _driver()
-        with self.database.connection() as connection, connection.transaction():
+        # Checked: a dead connection of the pool is replaced before the transaction starts, never after.
+        with self.database.connection(checked=True) as connection, connection.transaction():
             connection.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK,))  # commits take turns
             connection.execute(MAINTENANCE_MEMORY)  # for the HNSW build of a first build or a rebuild
             fresh = index.fresh and not self._built_meanwhile(connection, index)

@@ -116,9 +116,15 @@ class Crash:
             f"{whose} (PID {self.pid}) was terminated by signal {self.signal} ({named}) — "
             f"{advice or 'the server log holds the statement that was running'} (server log: {self.log})"
         )
-        if self.signal != 4:  # an illegal instruction comes back with the next search; the others may not
-            text += "; PostgreSQL recovers by itself, and the next request tries again"
+        if self.recovers:
+            text += "; PostgreSQL recovers by itself"
         return text
+
+    @property
+    def recovers(self) -> bool:
+        """Whether a request sent again may work: an illegal instruction comes back with the next search; the
+        others may not (a caller that tries again says so: `rag.errors.StoreUnavailableError.retrying`)."""
+        return self.signal != 4
 
 
 def looks_lost(text: str) -> bool:

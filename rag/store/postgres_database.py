@@ -19,6 +19,7 @@ from rag.errors import (
     IndexNotFoundError,
     RagError,
     ReadOnlyStoreError,
+    StoreAccessError,
     StoreUnavailableError,
 )
 from rag.redact import masked
@@ -44,6 +45,10 @@ is kept."""
 POOL_SIZE = 4
 """Connections a process keeps open to the database (requests beyond wait for one)."""
 CONNECT_TIMEOUT = 5
+REFUSED_USER = ("password authentication failed", "no password supplied", "authentication failed",
+                "is not permitted to log in", "no pg_hba.conf entry", "role \"")
+"""What PostgreSQL (or libpq) says, lower case, when it refuses the user or the password: `role "x" does not exist`
+among them. A database that does not exist is told apart by its own message (`Database.refused`)."""
 
 
 def is_database_url(location: object) -> bool:
@@ -75,6 +80,36 @@ def primary_url(conninfo: str, path: str) -> str:
     return f"postgresql://{user}{host}" + (f":{port}" if port else "") + path
 
 
+def ambiguous_credentials(url: str) -> bool:
+    """True when the URL's password (or user name) holds an unescaped "@" or "/", so that libpq reads another host
+    than the one after the last "@" (the one `masked` shows): `postgresql://rag:p@ss/w:rd@db/news` is read as user
+    rag, password "p", host "ss", and the error named that host, a piece of the password. Two "@" before the query,
+    or a "/" in the user's part (what comes before it is no host:port then) are taken as such a password.
+
+    >>> ambiguous_credentials("postgresql://rag2:p@ss/w:rd#1@127.0.0.1:7875/news")
+    True
+    >>> ambiguous_credentials("postgresql://rag:p@ss@db/news"), ambiguous_credentials("postgresql://rag:pa/ss@db/news")
+    (True, True)
+    >>> ambiguous_credentials("postgresql://rag:p%40ss%2Fw@db:5432/news")
+    False
+    >>> ambiguous_credentials("postgresql:///news?host=/tmp&user=me@corp"), ambiguous_credentials("postgresql://db:5432/a@b")
+    (False, False)
+    """
+    _, separator, rest = url.partition("://")
+    head = rest.split("?", 1)[0]  # a query's values may hold "@" (they are no part of the host)
+    if not separator or "@" not in head:
+        return False
+    if head.count("@") > 1:
+        return True
+    slash = head.find("/")
+    if slash < 0 or slash > head.find("@"):
+        return False
+    # One "@", after a "/": in the database name, or in a password holding "/" (then what comes before the "/" is
+    # user:password-start, whose "port" is no number).
+    _, colon, port = head[:slash].rpartition(":")
+    return bool(colon) and not port.isdigit()
+
+
 def _secrets(url: str) -> list[str]:
     parts = urlsplit(url)
     found = [parts.password] if parts.password else []
@@ -101,6 +136,14 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.name = masked(url)
+        if ambiguous_credentials(url):  # before anything is sent: the driver's error would show part of the password
+            raise StoreAccessError(
+                f"the database URL {self.name} cannot be read as written: its password (or user name) holds a "
+                f"character that ends that part of a URL (\"@\", \"/\"), so the part after it would be taken for the "
+                f"host: percent-encode special characters in the password (@ as %40, / as %2F, : as %3A, # as %23, "
+                f"? as %3F; in Python, urllib.parse.quote(password, safe=\"\")), or leave the password out of the URL "
+                f"and give it in PGPASSWORD or ~/.pgpass"
+            )
         self._secrets = _secrets(url)
         self._idle: list[Any] = []
         self._lock = threading.Lock()
@@ -117,7 +160,7 @@ class Database:
         try:
             connection = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
         except psycopg.Error as error:
-            raise self.unavailable(error) from None
+            raise self.refused(error) or self.unavailable(error) from None
         with contextlib.suppress(psycopg.Error):  # no HNSW settings before the extension exists: harmless
             # The larger of EF_SEARCH and the server's own (`ALTER ROLE ... SET hnsw.ef_search`: large indexes).
             connection.execute(
@@ -129,6 +172,43 @@ class Database:
             connection.execute("SET hnsw.iterative_scan = relaxed_order")
         return connection
 
+    def refused(self, error: BaseException) -> StoreAccessError | None:
+        """The error for a connection that the server refused for good reasons of its own (no such database, the
+        user or password rejected), which trying again does not change; None for any other failure. libpq gives
+        no SQLSTATE for a failed connection: its message is what tells."""
+        reason = self._reason(error)
+        lowered = reason.lower()
+        if any(sign in lowered for sign in REFUSED_USER):
+            return StoreAccessError(
+                f"the database {self.name} refused the user or password ({reason}): check the user name in the "
+                f"URL and its password: the URL's (percent-encoded: @ as %40), or PGPASSWORD, or a line "
+                f"host:port:database:user:password in ~/.pgpass (mode 0600) of the user running rag; an administrator "
+                f"sets it with `ALTER ROLE {self._part('user', 'USER')} PASSWORD '...';` (and lets the user in from "
+                f"this host in pg_hba.conf)"
+            )
+        if "database" in lowered and "does not exist" in lowered:
+            database, user = self._part("dbname", "DATABASE"), self._part("user", "USER")
+            return StoreAccessError(
+                f"the database {self.name} does not exist on that PostgreSQL server ({reason}): create it as a "
+                f"superuser (`CREATE DATABASE {database} OWNER {user};` in psql, or `createdb -O {user} {database}`), "
+                f"then `CREATE EXTENSION vector;` in it, and try again"
+            )
+        return None
+
+    def _part(self, name: str, default: str) -> str:
+        """A part of the URL as libpq reads it (the user, the database's name), or `default`."""
+        try:
+            from psycopg.conninfo import conninfo_to_dict
+
+            return str(conninfo_to_dict(self.url).get(name) or default)
+        except Exception:  # an unreadable URL: the connection's own error said so
+            return default
+
+    def _reason(self, error: BaseException) -> str:
+        """The first line of a driver error, without the password."""
+        text = str(error).strip()
+        return self.scrub(text.splitlines()[0] if text else type(error).__name__)
+
     def unavailable(self, error: BaseException, backend_pid: int | None = None) -> StoreUnavailableError:
         """The error for a database that failed us: a `DatabaseCrashedError` that names the signal when the
         connection was lost because a server process died of one (the server's log, when it can be read, says so;
@@ -136,12 +216,13 @@ class Database:
         crash = self._crash(error, backend_pid)
         if crash is not None:
             return DatabaseCrashedError(
-                self.scrub(f"the PostgreSQL server of the database {self.name} crashed: {crash.describe()}")
+                self.scrub(f"the PostgreSQL server of the database {self.name} crashed: {crash.describe()}"),
+                recovers=crash.recovers,
             )
-        reason = self.scrub(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+        # No "tries again" here: only a caller that does says so (`StoreUnavailableError.retrying`).
         return StoreUnavailableError(
-            f"the database {self.name} is not answering ({reason}): check that PostgreSQL "
-            f"is running and reachable; the next request tries again"
+            f"the database {self.name} is not answering ({self._reason(error)}): check that PostgreSQL "
+            f"is running and reachable at that address"
         )
 
     def _crash(self, error: BaseException, backend_pid: int | None) -> Any:
@@ -158,14 +239,19 @@ class Database:
             return None
 
     @contextlib.contextmanager
-    def connection(self) -> Iterator[Any]:
+    def connection(self, checked: bool = False) -> Iterator[Any]:
         """A connection (autocommit; `with connection.transaction():` for a transaction). One that failed is
         closed rather than reused, and so are the idle ones (the database went away for them too). Driver errors
-        become RagErrors."""
+        become RagErrors.
+
+        `checked`, for writes: a connection kept from before the database restarted fails on its first use, and a
+        write cannot be sent again as a read is (`fetch`): it may have been applied before the connection failed.
+        So a kept connection is first tried with an empty statement, which writes nothing; one that fails there was
+        dead before anything was sent, and a new connection takes its place. The write itself is sent once."""
         psycopg = _driver()
         self._slots.acquire()
         try:
-            connection = self._reused() or self.connect()
+            connection = self._reused(checked) or self.connect()
             backend_pid = connection.info.backend_pid  # read now: libpq forgets it once the connection is lost
             try:
                 yield connection
@@ -185,13 +271,23 @@ class Database:
         finally:
             self._slots.release()
 
-    def _reused(self) -> Any:
+    def _reused(self, checked: bool = False) -> Any:
+        """An idle connection of the pool, or None; `checked`: one that answered an empty statement just now."""
+        connection = None
         with self._lock:
-            while self._idle:
+            while self._idle and connection is None:
                 connection = self._idle.pop()
-                if not connection.closed:
-                    return connection
-        return None
+                if connection.closed:
+                    connection = None
+        if connection is None or not checked:
+            return connection
+        try:
+            connection.execute("")  # a round trip that changes nothing (as psycopg_pool checks its connections)
+        except _driver().Error:
+            connection.close()
+            self._close_idle()  # the database went away for them too
+            return None
+        return connection
 
     def fetch(self, sql: str, parameters: Any = None, prepare: bool | None = None) -> list[Any]:
         """The rows of one read-only statement. A connection kept from before the database restarted fails on
@@ -220,7 +316,8 @@ class Database:
         where uploads and indexers go, when this role may read the replica's `primary_conninfo` (a superuser or
         pg_read_all_settings)."""
         psycopg = _driver()
-        with self.connection() as connection:
+        # Checked: the first upload after a restart of the database came here on a dead connection of the pool.
+        with self.connection(checked=True) as connection:
             if not connection.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
                 return
             try:
@@ -248,7 +345,7 @@ class Database:
         none, `migrate` upgrades an older one."""
         if self.schema_checked:
             return
-        with self.connection() as connection:
+        with self.connection(checked=create or migrate) as connection:  # it may write the schema
             version = self.schema_version(connection)
             if version == SCHEMA_VERSION:
                 self.schema_checked = True
@@ -265,19 +362,37 @@ class Database:
             if version and not migrate:
                 raise IndexFormatError(
                     f"the database {self.name} holds schema version {version}, older than version {SCHEMA_VERSION} "
-                    f"that this rag reads: upgrade it with `rag index SOURCES... --store URL --migrate` once every "
-                    f"server reading it runs this version (or keep the older rag)"
+                    f"that this rag reads: upgrade it first with this version's `rag index SOURCES... --store URL "
+                    f"--migrate`, then start this version's servers on it (servers of the older version that are "
+                    f"running keep answering through the migration, but one started after it refuses the newer "
+                    f"schema: roll them all to this version); or keep the older rag"
                 )
             with connection.transaction():
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
                 connection.execute(MIGRATIONS_TABLE)
                 for migration in pending(self.schema_version(connection)):  # again: another process may have
                     for statement in migration.statements:
-                        connection.execute(statement)
+                        self._execute_migration(connection, statement)
                     connection.execute(
                         "INSERT INTO rag_schema_migrations (version, description) VALUES (%s, %s)",
                         (migration.version, migration.description),
                     )
                     log.info("database %s: schema migrated to version %d", self.name, migration.version)
         self.schema_checked = True
+
+    def _execute_migration(self, connection: Any, statement: str) -> None:
+        """One statement of a migration; pgvector's extension that this role may not create (not a superuser, and
+        the extension not there yet) is refused with what to run, and where."""
+        psycopg = _driver()
+        try:
+            connection.execute(statement)
+        except psycopg.errors.InsufficientPrivilege as error:
+            if "EXTENSION" not in statement.upper():
+                raise
+            database = self._part("dbname", "DATABASE")
+            raise StoreAccessError(
+                f"the database {self.name} has no pgvector extension yet, and its user may not create it "
+                f"({self._reason(error)}): run `CREATE EXTENSION vector;` as a superuser in database {database}, "
+                f"then run this again"
+            ) from None
 
