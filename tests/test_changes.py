@@ -124,3 +124,19 @@ def test_a_count_that_leaves_its_noun_unsaid_counts_what_is_asked() -> None:
     sentence = "Emergency services treated 23 people at the scene and took six to hospital."
     start = sentence.index("six")
     assert counted_value("How many people were taken to hospital?", sentence, start, start + 3) is None
+
+
+def test_a_count_saying_another_thing_than_asked_gives_way_to_the_one_that_says_it() -> None:
+    """A news reader's "How many people died in the Stanway Mills fire?" was answered "Five" (the injured) from
+    "Two people were killed and five were injured …"."""
+    sentence = "Two people were killed and five were injured when fire swept through the depot."
+    assert moved_count("How many people died in the fire?", sentence, "five") == "Two"
+    assert moved_count("How many people were hurt?", sentence, "five") is None  # "injured" is what is asked
+    assert moved_count("How many passengers were there?", "It carried 300 passengers and took six to hospital.",
+                       "six") == "300"
+
+
+def moved_count(question: str, sentence: str, span: str) -> str | None:
+    start = sentence.index(span)
+    found = counted_value(question, sentence, start, start + len(span))
+    return None if found is None else sentence[slice(*found)]

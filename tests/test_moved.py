@@ -57,3 +57,26 @@ def test_a_when_question_is_answered_with_the_date_a_newer_report_moved_the_plan
     assert after.citations[0].passage.article_id == "postponed"
     before = assistant.ask(question, as_of="2025-09-01")  # the postponement is not yet published
     assert "5 October 2025" in before.text and before.citations[0].passage.article_id == "announced"
+
+
+FIRE = (
+    ("first", "2026-02-14", "Two dead as fire destroys Stanway Mills depot",
+     "Two people died in the Stanway Mills fire, and five people were injured in the Stanway Mills fire."),
+    ("revised", "2026-02-16", "Stanway Mills fire: police revise death toll to one",
+     "Police have revised the toll of the Stanway Mills blaze from two to one."),
+)
+
+
+def test_a_how_many_question_is_answered_with_the_figure_a_newer_report_revised(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    index = PassageIndex(embedder.name, embedder.dimension)
+    passages = [Passage(key, title, f"{key}.md", "", text, 0, len(text), published=published)
+                for key, published, title, text in FIRE]
+    index.add(passages, embedder.embed([embedding_text(passage.title, passage.text) for passage in passages]))
+    index.save(tmp_path)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), reader=SpansReader({"Two": 0.9, "two to one": 0.9}))
+    question = "How many people died in the Stanway Mills fire?"
+    assert assistant.ask(question, as_of="2026-02-17").text.startswith("One [1]")
+    assert assistant.ask(question, as_of="2026-02-15").text.startswith("Two")  # the revision is not yet out

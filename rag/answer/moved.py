@@ -1,11 +1,12 @@
-"""A date a later report moved: "When is the half marathon?" after the race was postponed.
+"""A date a later report moved, a figure it revised: "When is the half marathon?" after the race was postponed.
 
 News tells a plan over several reports weeks apart: "… will be held on Sunday 5 October" (August), "… has been
 postponed because of Storm Imogen. The race will now take place on Sunday 9 November" (October), "… finished on
 Sunday, five weeks after the race was postponed" (November). The first report words the question best, and the
 span reader answered "Sunday 5 October 2025" long after that date had gone. `moved_date_reading` (one of the
 assistant's reading rules) reads a when-question in the newest retrieved report about the same thing that says the
-plan moved, when it is newer than the report read, and answers from it.
+plan moved, when it is newer than the report read, and answers from it; so does a how-many question in the newest
+report saying its figure was revised ("Police have revised the number of people who died … from two to one").
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from collections.abc import Sequence
 from rag.answer.evidence import Evidence
 from rag.answer.reader import Reading, SpanFinder, ruled_reading, sentence_before
 from rag.models.entities import says_when
+from rag.models.span_reader import Span
 from rag.records import Passage
-from rag.text import content_words, is_number, specific_terms
+from rag.text import NUMBER_WORDS, content_words, is_number, specific_terms
 
 ASKS_WHEN = re.compile(r"\s*(?:when|(?:on\s+)?what\s+(?:date|day))\b", re.IGNORECASE)
 """A question asking for a date or a day."""
@@ -34,9 +36,19 @@ _DATE_WORD = re.compile(rf"{_WHOLE_DATE.pattern}|\b(?:Monday|Tuesday|Wednesday|T
 """A date, or a day of the week ("on Sunday"): not a length of time ("1 hour 4 minutes")."""
 
 
-def says_it_moved(question: str, passage: Passage) -> bool:
-    """Whether `passage` reports that the plan `question` asks about moved: it names every name the question gives
-    and says a date changed (`MOVED`).
+REVISED = re.compile(r"\b(?:revised|corrected|amended|updated|now\s+stands\s+at|has\s+(?:risen|fallen|climbed)\s+to)\b",
+                     re.IGNORECASE)
+"""What a report says of a figure put right or changed since ("revised the death toll from two to one")."""
+
+ASKS_FIGURE = re.compile(r"\s*how\s+(?:many|much)\b", re.IGNORECASE)
+"""A question asking for a number or an amount."""
+
+_FIGURE = re.compile(rf"\d|\b(?:{'|'.join(NUMBER_WORDS)})\b", re.IGNORECASE)
+
+
+def says_it_moved(question: str, passage: Passage, changed: re.Pattern[str] = MOVED) -> bool:
+    """Whether `passage` reports that what `question` asks about changed: it names every name the question gives
+    and says so (`changed`: `MOVED` for a plan's date, `REVISED` for a figure).
 
     >>> moved = Passage("b", "Half marathon postponed", "b.md", "", "The Carrowmere Half Marathon has been "
     ...                 "postponed. The race will now take place on Sunday 9 November.", 0, 90)
@@ -45,22 +57,40 @@ def says_it_moved(question: str, passage: Passage) -> bool:
     """
     names = {term for term in specific_terms(question) if not is_number(term)}
     text = f"{passage.title}. {passage.text}"
-    return bool(names) and names <= content_words(text) and MOVED.search(text) is not None
+    return bool(names) and names <= content_words(text) and changed.search(text) is not None
+
+
+def _gives_date(text: str, span: Span) -> bool:
+    # "Sunday's race has been postponed" names the date that no longer holds
+    return (_DATE_WORD.search(span.text) is not None and says_when(text, span.start, span.end)
+            and re.match(r"['’]s\b", text[span.end:]) is None)
+
+
+def _gives_figure(text: str, span: Span) -> bool:
+    return _FIGURE.search(span.text) is not None
 
 
 def moved_date_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
                        reader: SpanFinder) -> Reading | None:
-    """For a when-question, the date the newest retrieved report saying the plan moved (`says_it_moved`) gives,
-    when that report is newer than the one the reading comes from: its evidence sentences are read, best first,
-    for a span that says when. Kept otherwise, when another rule chose it, and when no sentence of that report
-    gives a date."""
-    if reading is None or reading.ruled or not ASKS_WHEN.match(question) or len(evidence.parts) != 1:
+    """For a when-question, the date the newest retrieved report saying the plan moved (`says_it_moved`) gives;
+    for a how-many or how-much question, the figure the newest report saying it was revised gives (the revision's
+    own value is then taken: `rag.answer.changes`). Only when that report is newer than the one the reading comes
+    from: its evidence sentences are read, best first, a date said whole ("Sunday 9 November 2025") or the
+    sentence saying the change going before the others. Kept otherwise, when another rule chose it, and when no
+    sentence of that report gives a date or a figure."""
+    if reading is None or reading.ruled or len(evidence.parts) != 1:
+        return reading
+    if ASKS_WHEN.match(question):
+        changed, gives = MOVED, _gives_date
+    elif ASKS_FIGURE.match(question):
+        changed, gives = REVISED, _gives_figure
+    else:
         return reading
     read_from = passages[reading.passage_index].published[:10]
     if not read_from:
         return reading
     newer = sorted((index for index, passage in enumerate(passages)
-                    if passage.published[:10] > read_from and says_it_moved(question, passage)),
+                    if passage.published[:10] > read_from and says_it_moved(question, passage, changed)),
                    key=lambda index: passages[index].published, reverse=True)
     for index in newer[:1]:
         passage = passages[index]
@@ -68,13 +98,11 @@ def moved_date_reading(question: str, reading: Reading | None, evidence: Evidenc
         for sentence in (sentence for sentence in evidence.ranked[0] if sentence.passage_index == index):
             text = passage.text[sentence.start:sentence.end]
             span = reader.read(question, passage.title, text, sentence_before(reader, passage, sentence.start))
-            # "Sunday's race has been postponed" names the date that no longer holds
-            if (span.text.strip() and _DATE_WORD.search(span.text) is not None and says_when(text, span.start, span.end)
-                    and not re.match(r"['’]s\b", text[span.end:])):
-                found.append((sentence, span))
-        # a date said whole ("Sunday 9 November 2025") before a day alone
-        found.sort(key=lambda pair: _WHOLE_DATE.search(pair[1].text) is None)
+            if span.text.strip() and gives(text, span):
+                found.append((sentence, span, text))
+        found.sort(key=lambda found: (_WHOLE_DATE.search(found[1].text) is None if gives is _gives_date
+                                      else changed.search(found[2]) is None))
         if found:
-            sentence, span = found[0]
+            sentence, span, _ = found[0]
             return ruled_reading(question, reading, sentence, passages, (span.start, span.end), reader)
     return reading

@@ -42,6 +42,7 @@ from rag.text import (
     split_sentences,
     stem,
     verb_forms,
+    with_same_sense,
     words,
 )
 from rag.thresholds import SPAN_ANSWER_THRESHOLD, SPAN_CHECK_THRESHOLD
@@ -589,6 +590,12 @@ def counted_value(question: str, sentence: str, start: int, end: int) -> tuple[i
     >>> sentence = "It treated 23 people and took six to hospital."
     >>> counted_value("How many people went to hospital?", sentence, 30, 33) is None  # "six" leaves "people" unsaid
     True
+    >>> sentence = "Two people were killed and five were injured when fire swept through the depot."
+    >>> start, end = counted_value("How many people died in the fire?", sentence, 27, 31)
+    >>> sentence[start:end]
+    'Two'
+    >>> counted_value("How many people were hurt in the fire?", sentence, 27, 31) is None
+    True
     >>> sentence = "Fourteen trains stopped between stations, carrying an estimated 11,000 passengers."
     >>> start, end = counted_value("How many passengers were on the trains?", sentence, 0, 8)
     >>> sentence[start:end]
@@ -601,11 +608,24 @@ def counted_value(question: str, sentence: str, start: int, end: int) -> tuple[i
     counts = [(count, noun in stem(count.group("counted").split())) for count in _COUNT.finditer(sentence)]
     spanned = [(count, counts_noun) for count, counts_noun in counts
                if count.start("number") < end and start < count.end("counted")]
-    if not spanned or any(counts_noun or count.group("counted").split()[0].lower() in STOP_WORDS | PREPOSITIONS
-                          for count, counts_noun in spanned):
-        return None  # the span counts what is asked, or leaves it unsaid ("took six to hospital")
+    if not spanned or any(counts_noun for _, counts_noun in spanned):
+        return None  # the span counts what is asked
     wanted = [count for count, counts_noun in counts if counts_noun]
+    if any(count.group("counted").split()[0].lower() in STOP_WORDS | PREPOSITIONS for count, _ in spanned):
+        # The span leaves what it counts unsaid ("took six to hospital"): it counts what is asked unless what it
+        # says of it is another thing than the question asks, and another count says that ("Two people were
+        # killed and five were injured" for "How many people died?")
+        asked_terms = with_same_sense(content_words(question))
+        wanted = [count for count in wanted if _said_after(count, sentence) & asked_terms]
+        if not wanted or any(_said_after(count, sentence) & asked_terms for count, _ in spanned):
+            return None
     return wanted[0].span("number") if wanted else None
+
+
+def _said_after(count: re.Match[str], sentence: str) -> set[str]:
+    """The content words a count says of what it counts, up to the next comma or "and" ("were killed")."""
+    after = re.split(r"[,;.]|\band\b|\bwhen\b", sentence[count.end("number"):], maxsplit=1)[0]
+    return content_words(" ".join(after.split()[:4]))
 
 
 _CLOCK_QUESTION = re.compile(r"\bwhat\s+time\b(?!\s+of\s+(?:the\s+)?(?:year|day|month|season|week|life)\b)",
