@@ -63,6 +63,19 @@ def test_a_dateline_dates_an_article_day_first_or_month_first(tmp_path: Path, na
     assert article.published == "2026-02-04", article
 
 
+@pytest.mark.parametrize("name, content", [
+    ("port.txt", "Port reopens\n\nCARROWMERE, 20 January 2026 (Carrowmere Courier) - The port reopened.\n"),
+    ("port.md", "# Port reopens\n\nCARROWMERE, 20 January 2026 (Carrowmere Courier) - The port reopened.\n"),
+])
+def test_a_datelines_outlet_is_the_source(tmp_path: Path, name: str, content: str) -> None:
+    """The outlet a dateline names in brackets is the article's source, as a front matter's `source:` is (it was
+    the file's name, so --source "Carrowmere Courier" found nothing)."""
+    article = only(write(tmp_path, name, content))
+    assert (article.source, article.published) == ("Carrowmere Courier", "2026-01-20")
+    front = only(write(tmp_path, "front.md", f"---\nsource: Harbour Gazette\n---\n{content}"))
+    assert front.source == "Harbour Gazette"  # the front matter's own says more
+
+
 def test_one_line_text_takes_title_from_file_name(tmp_path: Path) -> None:
     article = only(write(tmp_path, "river_flood-report.txt", "Rivers rose by two metres overnight.\n"))
     assert article.title == "river flood report"
@@ -248,9 +261,9 @@ HIDDEN = ('<p style="display: none">HIDDEN-DISPLAY the repairs cost 9 million eu
 @pytest.mark.parametrize("shape", ["page", "fragment", "feed"])
 def test_text_a_reader_never_sees_is_not_read(tmp_path: Path, shape: str) -> None:
     """Hidden by an inline style (display, visibility, a size of 0, an opacity of 0, text in its own background
-    colour) or the hidden attribute: the classic place to plant claims or orders for an AI that reads the page. Read by trafilatura (a page), the lxml cleaner (a feed
-    record's HTML body) and after feedparser (whose sanitiser, no longer used, dropped "visibility: hidden" and so
-    showed the text)."""
+    colour) or the hidden attribute: the classic place to plant claims or orders for an AI that reads the page.
+    Read by trafilatura (a page), the lxml cleaner (a feed record's HTML body) and after feedparser (whose
+    sanitiser, no longer used, dropped "visibility: hidden" and so showed the text)."""
     body = ("<p>The harbour wall at Port Ellan was repaired in January 2026 at a cost of 800,000 euros, the council "
             f"said.</p>{HIDDEN}<p>Work took six weeks and the wall reopened to walkers on 2 February.</p>")
     if shape == "page":
@@ -484,8 +497,9 @@ def test_unsupported_suffix_given_directly(tmp_path: Path) -> None:
 # --- PDF ----------------------------------------------------------------------------------------------------------
 
 
-def make_pdf(pages: list[str], title: str = "") -> bytes:
-    """A minimal valid PDF with one text line per page (Helvetica), and an /Info title when given."""
+def make_pdf(pages: list[str], title: str = "", created: str = "") -> bytes:
+    """A minimal valid PDF with a page's lines ("\\n") one below the other (Helvetica), and an /Info title and
+    creation date (`D:20250428093000Z`) when given."""
     objects: list[bytes] = []
     page_ids = [4 + 2 * index for index in range(len(pages))]
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
@@ -493,14 +507,18 @@ def make_pdf(pages: list[str], title: str = "") -> bytes:
                    % (b" ".join(b"%d 0 R" % page_id for page_id in page_ids), len(pages)))
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     for index, text in enumerate(pages):
-        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
-        stream = b"BT /F1 12 Tf 72 720 Td (" + escaped + b") Tj ET" if text else b""
+        lines = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
+                 for line in text.split("\n")]
+        shown = b" T* ".join(b"(" + line + b") Tj" for line in lines)
+        stream = b"BT /F1 12 Tf 14 TL 72 720 Td " + shown + b" ET" if text else b""
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
                        b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (page_ids[index] + 1))
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
     info_id = 0
-    if title:
-        objects.append(b"<< /Title (" + title.encode("latin-1") + b") >>")
+    if title or created:
+        fields = (b"/Title (" + title.encode("latin-1") + b")" if title else b"") + \
+            (b" /CreationDate (" + created.encode("ascii") + b")" if created else b"")
+        objects.append(b"<< " + fields + b" >>")
         info_id = len(objects)
     output = b"%PDF-1.4\n"
     offsets = []
@@ -532,6 +550,32 @@ def test_pdf_title_from_metadata(tmp_path: Path) -> None:
     assert only(write(tmp_path, "a.pdf", titled)).title == "Annual Report 2026"
     placeholder = make_pdf(["Body text."], title="Microsoft Word - draft.docx")
     assert only(write(tmp_path, "b.pdf", placeholder)).title == "Body text."
+
+
+def test_pdf_dateline_dates_it_and_stands_apart_from_the_first_sentence(tmp_path: Path) -> None:
+    """A quarterly report PDF showed "-" as its date (so --since dropped it), and its title and dateline read as
+    one sentence with its first ("…Second Quarter 2025 PORT ELLAN, 30 July 2025 Revenue for…")."""
+    from rag.text import split_sentences
+
+    report = make_pdf(["Tidewell Lines Results, Second Quarter 2025\nPORT ELLAN, 30 July 2025 (Ellan Post)\n"
+                       "Revenue for the quarter rose by 4 percent. Passenger numbers fell.", "Page two."],
+                      created="D:20250801093000Z")
+    article = only(write(tmp_path, "q2.pdf", report))
+    assert article.published == "2025-07-30"  # the dateline's, not the file's creation date
+    assert article.source == "Ellan Post"  # the outlet in its brackets, as for .txt
+    assert article.title == "Tidewell Lines Results, Second Quarter 2025"
+    sentences = [article.text[span.start:span.end] for span in split_sentences(article.text)]
+    assert sentences[:3] == ["Tidewell Lines Results, Second Quarter 2025", "PORT ELLAN, 30 July 2025 (Ellan Post)",
+                             "Revenue for the quarter rose by 4 percent."]
+    assert article.page_at(article.text.index("Page two.")) == 2
+
+
+def test_pdf_without_a_dateline_is_dated_by_its_creation_date(tmp_path: Path) -> None:
+    report = make_pdf(["Quarterly report\nRevenue rose by 4 percent."], created="D:20250428093000+02'00'")
+    article = only(write(tmp_path, "q1.pdf", report))
+    assert article.published == "2025-04-28" and article.source == "q1.pdf"
+    assert article.text == "Quarterly report\nRevenue rose by 4 percent."  # no dateline: the page as it was
+    assert only(write(tmp_path, "undated.pdf", make_pdf(["Revenue rose."]))).published == ""
 
 
 def test_pdf_without_text_layer(tmp_path: Path) -> None:
