@@ -47,7 +47,7 @@ import numpy as np
 
 from rag.errors import IndexFormatError, IndexNotFoundError, SourceError
 from rag.ingest.chunk import chunk_article, embedding_text
-from rag.ingest.decode import GUESSED_ENCODING_KEY
+from rag.ingest.decode import DECLARED_ENCODING_KEY, GUESSED_ENCODING_KEY, guessed_encoding_note
 from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, bytes_from_megabytes, iter_files, read_files
 from rag.ingest.progress import ProgressCallback, StageProgress
 from rag.ingest.rss import FEED_KEY, ITEM_KEY, PAGE_KEY
@@ -705,8 +705,8 @@ def _without_duplicates(candidates: list[Article], known: dict[str, ArticleRecor
         (report.updated if article.id in known else report.added).append(article.id)
         guessed = article.metadata.get(GUESSED_ENCODING_KEY)
         if guessed:
-            report.notes.append((article.source, f"{article.source}: is not UTF-8 and declares no encoding; "
-                                 f"it was read as {guessed} (if letters look wrong, save it as UTF-8)"))
+            declared = str(article.metadata.get(DECLARED_ENCODING_KEY, ""))
+            report.notes.append((article.source, guessed_encoding_note(article.source, str(guessed), declared)))
         # What chunk_article leaves out of its passages, said once per run that embeds it.
         orders = instructions_note(article.source, article.title, article.text)
         if orders:
