@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import zlib
 from pathlib import Path
 
@@ -592,6 +593,24 @@ def test_encrypted_pdf(tmp_path: Path) -> None:
         writer.write(handle)
     error = source_error(tmp_path / "locked.pdf")
     assert error.source == "locked.pdf" and "encrypted" in error.reason and error.fix
+
+
+def test_a_web_page_saved_as_pdf_is_named_for_what_it_is(tmp_path: Path) -> None:
+    """It was refused as "PdfStreamError: Stream has ended unexpectedly", which says nothing of what to do."""
+    error = source_error(write(tmp_path, "report.pdf", "<!DOCTYPE html><html><body><p>Results</p></body></html>"))
+    assert error.reason == "is not a PDF (it looks like HTML)" and error.fix == "rename it to .html"
+    error = source_error(write(tmp_path, "notes.pdf", "Just some notes."))
+    assert "is not a PDF" in error.reason and "%PDF-" in error.reason and error.fix
+
+
+def test_the_readers_libraries_log_no_warnings(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """"pypdf._reader: WARNING: EOF marker not found" and "trafilatura.core: WARNING: discarding data: None" reached
+    stderr even with --quiet (and from update_index with no logging set up): what matters is said as the file's
+    error or note."""
+    caplog.set_level(logging.WARNING)
+    source_error(write(tmp_path, "cut.pdf", make_pdf(["Revenue rose."]).replace(b"%%EOF", b"")))
+    only(write(tmp_path, "page.html", "<html><head><title>T</title></head><body><p>Short note.</p></body></html>"))
+    assert [record for record in caplog.records if not record.name.startswith("rag")] == []
 
 
 def test_damaged_pdf(tmp_path: Path) -> None:

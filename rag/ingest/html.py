@@ -15,11 +15,13 @@ from typing import Any
 
 from rag.errors import SourceError
 from rag.ingest.decode import normalise_newlines
+from rag.ingest.library_logs import quiet_library_logs
 from rag.ingest.metadata import published_date, title_from_stem
 from rag.ingest.source import SourceFile
 from rag.records import Article, safe_url
 
 logger = logging.getLogger(__name__)
+quiet_library_logs()  # their warnings about what they recover from are no user's business
 
 # Tags that never hold article text; their whole subtree is dropped.
 _NOISE_TAGS = frozenset(

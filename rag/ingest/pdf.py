@@ -14,11 +14,13 @@ from typing import Any
 
 from rag.errors import SourceError
 from rag.ingest.decode import normalise_newlines
+from rag.ingest.library_logs import quiet_library_logs
 from rag.ingest.metadata import MAX_TITLE_CHARS, Dateline, dateline, title_from_stem
 from rag.ingest.source import SourceFile
 from rag.records import Article
 
 logger = logging.getLogger(__name__)
+quiet_library_logs()  # their warnings about what they recover from are no user's business
 
 
 def read_pdf_file(file: SourceFile, data: bytes) -> Article:
@@ -28,6 +30,11 @@ def read_pdf_file(file: SourceFile, data: bytes) -> Article:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError
 
+    wrong = not_a_pdf(data)
+    if wrong:
+        raise file.error(f"is not a PDF ({wrong})",
+                         fix=f"rename it to {_SUFFIX_OF[wrong]}" if wrong in _SUFFIX_OF else
+                         "open it to see what it is, and save or export it as a PDF (or another format read here)")
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -104,6 +111,32 @@ def _creation_date(info: Any) -> str:
     except Exception:  # pypdf raises on a malformed date string; the file is still read
         return ""
     return created.date().isoformat() if created is not None else ""
+
+
+_LOOKS_LIKE = (
+    (re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL),
+     "it looks like HTML"),
+    (re.compile(rb"\s*<\?xml|\s*<(?:rss|feed)\b", re.IGNORECASE), "it looks like XML"),
+    (re.compile(rb"PK\x03\x04"), "it is a ZIP archive, as .docx and .odt files are"),
+    (re.compile(rb"\s*[\[{]"), "it looks like JSON"),
+)
+_SUFFIX_OF = {"it looks like HTML": ".html", "it looks like XML": ".xml", "it looks like JSON": ".json"}
+
+
+def not_a_pdf(data: bytes) -> str:
+    """Why `data` is no PDF, or "" when it is one: a PDF has "%PDF-" in its first 1024 bytes. A web page saved as
+    .pdf was refused as "PdfStreamError: Stream has ended unexpectedly", which says nothing of what to do.
+
+    >>> not_a_pdf(b"%PDF-1.7 ..."), not_a_pdf(b"\\xef\\xbb\\xbf<!DOCTYPE html><html>"), not_a_pdf(b"PK\\x03\\x04...")
+    ('', 'it looks like HTML', 'it is a ZIP archive, as .docx and .odt files are')
+    >>> not_a_pdf(b"Just some text.")
+    'it does not start as a PDF does, with %PDF-'
+    """
+    if b"%PDF-" in data[:1024]:
+        return ""
+    start = data.removeprefix(b"\xef\xbb\xbf")[:4096]
+    return next((reason for pattern, reason in _LOOKS_LIKE if pattern.match(start)),
+                "it does not start as a PDF does, with %PDF-")
 
 
 def _page_text(page: Any) -> str:
