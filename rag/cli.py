@@ -63,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(**{name: getattr(arguments, name, None)
                                         for name in _COMMAND_SETTINGS[arguments.command]})
         logging.basicConfig(level=settings.log_level.upper(), format="%(name)s: %(levelname)s: %(message)s")
+        if settings.log_level.lower() == "debug":  # the readers' libraries too (rag.ingest.library_logs)
+            from rag.ingest.library_logs import show_library_logs
+
+            show_library_logs()
         return int(arguments.handler(arguments, settings) or 0)
     except RagError as error:
         print(f"rag {arguments.command}: error: {error}", file=sys.stderr)

@@ -114,7 +114,7 @@ class Settings:
     cache: str = _setting("", "folder for the assembled bundled LLM and exported embedders (empty: "
                           "$XDG_CACHE_HOME/rag, else ~/.cache/rag)")
     log_level: str = _setting("warning", "messages shown on stderr: 'warning', 'info' or 'debug' (debug includes "
-                              "llama.cpp's own log)")
+                              "llama.cpp's own log and the warnings of the readers' libraries, pypdf and trafilatura)")
     host: str = _setting("127.0.0.1", "address to serve on; anything but loopback exposes the assistant")
     port: int = _setting(7860, "port to serve on")
     token: str = _setting("", "API token required when serving on a non-loopback address")

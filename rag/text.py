@@ -580,7 +580,7 @@ _DATELINE = re.compile(
     r"(?:(?:,\s*|\s+)(?P<date>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
     r"(?:,\s*\d{4})?"
     r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?(?:,?\s*\d{4})?))?"  # or day first
-    r"\s*(?:\([^()\n]{1,40}\))?\s*[-–—]{1,2}\s+")
+    r"\s*(?:\((?P<outlet>[^()\n]{1,40})\))?\s*[-–—]{1,2}\s+")
 
 _BYLINE = re.compile(r"\s*By\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*[-–—]{1,2}\s+")
 """A byline in the dateline's place ("By Staff Reporter - "): who filed the report, not what it reports."""
@@ -631,8 +631,25 @@ def dateline_date_text(text: str) -> str:
     >>> dateline_date_text("LONDON (Reuters) - Shares fell."), dateline_date_text("In 2019 it rained.")
     ('', '')
     """
+    return dateline_parts(text)[0]
+
+
+def dateline_parts(text: str) -> tuple[str, str]:
+    """The date (as written) and the outlet (in brackets) a news article's dateline gives; "" for each it lacks. An
+    outlet is a name: a bracket holding a figure ("(Updated 9 May)") or starting in lower case is none.
+
+    >>> dateline_parts("CARROWMERE, 20 January 2026 (Carrowmere Courier) - The port reopened.")
+    ('20 January 2026', 'Carrowmere Courier')
+    >>> dateline_parts("LONDON (Reuters) - Shares fell."), dateline_parts("OSLO (updated 9 May) - A fine.")
+    (('', 'Reuters'), ('', ''))
+    """
     match = _DATELINE.match(text)
-    return (match.group("date") or "") if match is not None and dateline_end(text) else ""
+    if match is None or not dateline_end(text):
+        return "", ""
+    outlet = " ".join((match.group("outlet") or "").split())
+    if not outlet[:1].isupper() or any(character.isdigit() for character in outlet):
+        outlet = ""
+    return match.group("date") or "", outlet
 
 
 _SENTENCE_END = re.compile(r"""[.!?\u2026]+["'\u2019\u201d)\]]*(?=\s)""")

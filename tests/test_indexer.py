@@ -467,6 +467,18 @@ def test_bad_input_is_reported_with_file_reason_and_fix_and_loses_nothing(tmp_pa
     assert "alert" not in texts and "Menu" not in texts and "Contact" not in texts
 
 
+def test_a_page_that_is_not_in_the_encoding_it_declares_is_noted_as_such(tmp_path: Path) -> None:
+    """wrongenc.html declares UTF-8 and is Latin-1: it was read right (cp1252), but the note said it "declares no
+    encoding", which sent its owner looking for a declaration that is there."""
+    page = '<html><head><meta charset="utf-8"><title>Caf\xe9</title></head><body><p>Cr\xe8me br\xfbl\xe9e costs ' \
+           '5 euros at the caf\xe9 by the harbour, the owner said on Monday.</p></body></html>'
+    write(tmp_path / "docs", "wrongenc.html", page.encode("latin-1"))
+    report = index([tmp_path / "docs"], tmp_path / "index", FakeEmbedder())
+    [(_, note)] = report.notes
+    assert "declares UTF-8 but is not valid UTF-8; it was read as cp1252" in note and "<meta charset>" in note
+    assert "declares no encoding" not in note
+
+
 def test_files_of_other_formats_are_not_skipped_silently(tmp_path: Path) -> None:
     source = corpus(tmp_path / "articles", ["harbour"])
     write(source, "photos/pier.jpg", b"\xff\xd8\xff")

@@ -7,6 +7,7 @@ Import from the modules themselves (this package re-exports nothing):
 - `metadata`: titles, dates, URLs and extra fields, shared by every reader;
 - `source`: one file being read and the names it goes by;
 - `markdown`, `html`, `pdf`, `feeds`: the readers of each format;
+- `library_logs`: the log messages of the readers' libraries, kept at ERROR;
 - `chunk`: articles to passages;
 - `indexer`: updating the index incrementally and crash-safely (`update_index`);
 - `uploads`: uploaded files, stored safely and indexed (`add_files`);

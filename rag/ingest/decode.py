@@ -9,8 +9,10 @@ from __future__ import annotations
 import codecs
 import re
 
-# Metadata key holding the encoding of a file that was not UTF-8 and declared no encoding: it was guessed.
+# Metadata key holding the encoding of a file that was not UTF-8 and not in the encoding it declares: it was guessed.
 GUESSED_ENCODING_KEY = "encoding_guessed"
+# Beside it, the encoding the file declared (an HTML page's <meta charset>) when it did not decode in it.
+DECLARED_ENCODING_KEY = "encoding_declared"
 
 # Only the start of a file is searched for NUL bytes: text never has them, binary formats almost always do early.
 BINARY_SNIFF_BYTES = 8192
@@ -173,6 +175,24 @@ def _decode_western(data: bytes) -> str | None:
     letters = [character for character in text[:65536] if character.isalpha()]
     accented = sum(1 for character in letters if not character.isascii())
     return text if letters and accented * 4 <= len(letters) else None
+
+
+def guessed_encoding_note(source: str, guessed: str, declared: str = "") -> str:
+    """The note for a file whose encoding had to be guessed: one that declares none, or one that is not valid in
+    the encoding it declares (a page saved as Latin-1 under `<meta charset="utf-8">`: it was said to declare none).
+
+    >>> guessed_encoding_note("a.txt", "cp1252")
+    'a.txt: is not UTF-8 and declares no encoding; it was read as cp1252 (if letters look wrong, save it as UTF-8)'
+    >>> print(guessed_encoding_note("wrongenc.html", "cp1252", "UTF8"))  # doctest: +NORMALIZE_WHITESPACE
+    wrongenc.html: declares UTF-8 but is not valid UTF-8; it was read as cp1252 (if letters look wrong, save it as
+    UTF-8 or correct its <meta charset>)
+    """
+    if not declared:
+        return f"{source}: is not UTF-8 and declares no encoding; it was read as {guessed} (if letters look wrong, " \
+               "save it as UTF-8)"
+    name = "UTF-8" if declared.lower().replace("-", "").replace("_", "") == "utf8" else declared
+    return (f"{source}: declares {name} but is not valid {name}; it was read as {guessed} (if letters look wrong, "
+            f"save it as UTF-8 or correct its <meta charset>)")
 
 
 def declared_html_encoding(data: bytes) -> str:

@@ -21,7 +21,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from rag.errors import SourceError
-from rag.ingest.decode import GUESSED_ENCODING_KEY, NotTextError, declared_html_encoding, decode_text_guessing
+from rag.ingest.decode import (
+    DECLARED_ENCODING_KEY,
+    GUESSED_ENCODING_KEY,
+    NotTextError,
+    declared_html_encoding,
+    decode_text_guessing,
+)
 from rag.ingest.feeds import read_json_feed, read_jsonl_feed
 from rag.ingest.html import read_html_file
 from rag.ingest.markdown import read_markdown_file, read_text_file
@@ -206,8 +212,8 @@ def read_file_with_problems(path: Path, root: Path | None = None, *,
     articles, problems = reader(file, text)
     if guessed:
         # Recorded so that the indexer can say the encoding was a guess (a wrong one garbles accented letters).
-        articles = [dataclasses.replace(article, metadata={**article.metadata, GUESSED_ENCODING_KEY: guessed})
-                    for article in articles]
+        said = {GUESSED_ENCODING_KEY: guessed, **({DECLARED_ENCODING_KEY: declared} if declared else {})}
+        articles = [dataclasses.replace(article, metadata={**article.metadata, **said}) for article in articles]
     return articles, problems
 
 

@@ -15,11 +15,13 @@ from typing import Any
 
 from rag.errors import SourceError
 from rag.ingest.decode import normalise_newlines
+from rag.ingest.library_logs import quiet_library_logs
 from rag.ingest.metadata import published_date, title_from_stem
 from rag.ingest.source import SourceFile
 from rag.records import Article, safe_url
 
 logger = logging.getLogger(__name__)
+quiet_library_logs()  # their warnings about what they recover from are no user's business
 
 # Tags that never hold article text; their whole subtree is dropped.
 _NOISE_TAGS = frozenset(
@@ -30,7 +32,7 @@ _NOISE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary"
 # The same noise for trafilatura, pruned before it looks for the main text (its own heuristics keep <noscript>
 # messages, for example). Head elements are left alone: the metadata is read from them.
 _STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz')"  # lower case, no spaces
-_HIDING_STYLES = ("display:none;", "visibility:hidden;", "font-size:0;", "font-size:0px;")
+_HIDING_STYLES = ("display:none;", "visibility:hidden;", "font-size:0;", "font-size:0px;", "opacity:0;")
 """Inline styles that keep an element's text from the reader: text a reader never sees is no part of the article
 (and the classic hiding place of planted claims and orders to an AI assistant)."""
 _NOISE_XPATHS = [
@@ -90,16 +92,105 @@ def html_fragment_text(html: str) -> str:
     return _element_text(root)
 
 
+_UNCLOSED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31})(?![A-Za-z0-9;=])")
+_CELL_OR_ROW = re.compile(r"<(/?)t([dhr])(?=[\s/>])", re.IGNORECASE)
+
+
+def loosened(html: str) -> str:
+    """Loosely written HTML made to read as meant, before it is parsed (one linear pass each):
+
+    - a named entity without its semicolon ("800,000 &euro and") gets one: the parser decodes only the legacy
+      names so ("&eacute", "&pound"; `html.unescape` does the same), and left "&euro" in the text. Not before "=",
+      a letter or a figure, which "?a=1&lang=en" and "&eurox" are;
+    - table cells and rows get white space before them, so that an extractor that reads a table's text whole
+      ("Duration: three weeksPaint: 1,200 litres") still reads them apart.
+
+    >>> loosened("<p>Cost: 5 &euro, 6 &hellip ?a=1&lang=en &eurox &amp;</p>")
+    '<p>Cost: 5 &euro;, 6 &hellip; ?a=1&lang=en &eurox &amp;</p>'
+    >>> loosened("<tr><td>three weeks<td>Paint</tr>")
+    '\\n<tr> <td>three weeks <td>Paint\\n</tr>'
+    """
+    from html.entities import html5
+
+    html = _UNCLOSED_ENTITY.sub(lambda m: f"&{m.group(1)};" if m.group(1) + ";" in html5 else m.group(0), html)
+    return _CELL_OR_ROW.sub(lambda m: ("\n" if m.group(2).lower() == "r" else " ") + m.group(0), html)
+
+
 def is_hidden_by_style(style: str) -> bool:
-    """Whether an inline `style` hides the element's text from the reader (`_HIDING_STYLES`).
+    """Whether an inline `style` hides the element's text from the reader: `_HIDING_STYLES`, an opacity of 0, or a
+    text colour that is the element's own background colour (white on white, however each is written).
 
     >>> is_hidden_by_style("color: red; DISPLAY : none !important"), is_hidden_by_style("font-size: 0")
     (True, True)
+    >>> is_hidden_by_style("color:#fff;background:#fff")
+    True
+    >>> is_hidden_by_style("color: White; background-color: rgb(255, 255, 255)")
+    True
+    >>> is_hidden_by_style("opacity: 0.0"), is_hidden_by_style("color:#fff;background:#000 url(sky.png)")
+    (True, False)
     >>> is_hidden_by_style("display: none-ish; font-size: 0.9em"), is_hidden_by_style("")
     (False, False)
     """
     compact = "".join(style.lower().split()).replace("!important", "") + ";"
-    return any(hiding in compact for hiding in _HIDING_STYLES)
+    if any(hiding in compact for hiding in _HIDING_STYLES):
+        return True
+    colour = background = ""
+    for declaration in style.lower().replace("!important", "").split(";"):
+        name, _, value = (part.strip() for part in declaration.partition(":"))
+        if name == "opacity" and _is_zero(value):
+            return True
+        if name == "color":
+            colour = css_colour(value)
+        elif name in ("background", "background-color"):
+            # the shorthand names its colour among other parts ("#fff url(x.png) no-repeat"): the first colour
+            background = next(filter(None, map(css_colour, _COLOUR_WORD.findall(value))), "")
+    return bool(colour) and colour == background
+
+
+_COLOUR_WORD = re.compile(r"rgba?\([^()]*\)|#?[\w-]+")
+
+
+def _is_zero(value: str) -> bool:
+    """Whether a CSS number ("0", "0.0", "0%") is zero.
+
+    >>> _is_zero("0.0"), _is_zero("0%"), _is_zero("0.5"), _is_zero("")
+    (True, True, False, False)
+    """
+    try:
+        return float(value.removesuffix("%")) == 0
+    except ValueError:
+        return False
+
+
+_NAMED_COLOURS = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "lime": "#00ff00", "blue": "#0000ff",
+                  "yellow": "#ffff00", "silver": "#c0c0c0", "gray": "#808080", "grey": "#808080", "navy": "#000080",
+                  "green": "#008000", "maroon": "#800000", "purple": "#800080", "teal": "#008080", "olive": "#808000",
+                  "aqua": "#00ffff", "cyan": "#00ffff", "fuchsia": "#ff00ff", "magenta": "#ff00ff",
+                  "whitesmoke": "#f5f5f5", "snow": "#fffafa", "ivory": "#fffff0"}
+"""The CSS colour names that pages use for text and backgrounds (not all 148: a colour not known is no match)."""
+_RGB = re.compile(r"rgba?\(\s*(\d{1,3})\s*[,\s]\s*(\d{1,3})\s*[,\s]\s*(\d{1,3})\s*(?:[,/]\s*(?:1|1\.0+|100%)\s*)?\)")
+
+
+def css_colour(value: str) -> str:
+    """A CSS colour as "#rrggbb"; "" for anything else (transparent, a gradient, a
+    colour not opaque).
+
+    >>> css_colour("#FFF"), css_colour("White"), css_colour("rgb(255 255 255)"), css_colour("#ffffffff")
+    ('#ffffff', '#ffffff', '#ffffff', '#ffffff')
+    >>> css_colour("rgba(0,0,0,0.5)"), css_colour("transparent"), css_colour("url(a.png)")
+    ('', '', '')
+    """
+    value = value.strip().lower()
+    if value in _NAMED_COLOURS:
+        return _NAMED_COLOURS[value]
+    if re.fullmatch(r"#[0-9a-f]{3}f?", value):
+        return "#" + "".join(digit * 2 for digit in value[1:4])
+    if re.fullmatch(r"#[0-9a-f]{6}(?:ff)?", value):
+        return value[:7]
+    rgb = _RGB.fullmatch(value)
+    if rgb and all(int(part) <= 255 for part in rgb.groups()[:3]):
+        return "#" + "".join(f"{int(part):02x}" for part in rgb.groups()[:3])
+    return ""
 
 
 def _parse_html(html: str) -> Any:
@@ -107,7 +198,7 @@ def _parse_html(html: str) -> Any:
     from lxml.etree import ParserError
 
     # lxml refuses str input that carries an XML encoding declaration; the text is already decoded.
-    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    html = loosened(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
     if not html.strip():
         return None
     try:
@@ -132,7 +223,9 @@ def _element_text(element: Any) -> str:
         elif tag == "br":
             pieces.append("\n")
         elif tag in ("td", "th"):
-            pieces.append(" ")
+            # cells apart ("three weeks | Paint: 1,200 litres"), each row a line of its own (a block, above)
+            previous = node.getprevious()
+            pieces.append(" | " if previous is not None and previous.tag in ("td", "th") else " ")
         if node.text:
             pieces.append(re.sub(r"\s+", " ", node.text))
         for child in node:
@@ -176,7 +269,7 @@ def read_html(html: str) -> HtmlPage:
     """
     import trafilatura
 
-    html = without_scripts(html)
+    html = loosened(without_scripts(html))
     document = None
     try:
         document = trafilatura.bare_extraction(
@@ -189,7 +282,7 @@ def read_html(html: str) -> HtmlPage:
             # Balanced mode: favor_precision drops real paragraphs of short articles, and trafilatura already
             # retries with recall when balanced extraction keeps too little of the page.
             favor_precision=False,
-            prune_xpath=_NOISE_XPATHS,
+            prune_xpath=[*_NOISE_XPATHS, *hidden_style_xpaths(html)],
             # Dates from the page's markup only: an extensive search would take a date mentioned in the story.
             date_extraction_params={"original_date": True, "extensive_search": False, "max_date": "2100-12-31"},
         )
@@ -209,10 +302,45 @@ def read_html(html: str) -> HtmlPage:
     page.site = _site_name(html)
     if not page.title or not page.url:
         _fill_from_markup(page, html)
-    if page.title and page.text.startswith(page.title):
-        # The headline usually opens the extracted text too; keep it only as the title.
+    if page.title and page.text.startswith(page.title) and page.text[len(page.title):][:1] in ("", "\n", " "):
+        # The headline usually opens the extracted text too; keep it only as the title (a whole line: the title
+        # "T" took the "T" of "The wall cost…")
         page.text = page.text[len(page.title):].lstrip() or page.text
     return page
+
+
+_STYLE_ATTRIBUTE = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+
+
+def hidden_style_xpaths(html: str) -> list[str]:
+    """XPaths to the elements whose inline style hides them in ways an XPath cannot tell (`_NOISE_XPATHS` has the
+    rest): white text on a white background, however each colour is written. One pass over the page's `style`
+    attributes (linear), one XPath naming the hiding ones.
+
+    >>> hidden_style_xpaths('<p style="color:#fff;background:white">x</p><p style="color:red">y</p>')
+    ['//body//*[@style="color:#fff;background:white"]']
+    >>> hidden_style_xpaths('<p style="color:red">y</p>')
+    []
+    """
+    hiding = {value for match in _STYLE_ATTRIBUTE.finditer(html)
+              if is_hidden_by_style(value := unescape(next(group for group in match.groups() if group is not None)))}
+    if not hiding:
+        return []
+    tests = " or ".join(f"@style={_xpath_literal(value)}" for value in sorted(hiding))
+    return [f"//body//*[{tests}]"]
+
+
+def _xpath_literal(value: str) -> str:
+    """`value` as an XPath 1.0 string literal (which has no escapes: one holding both quote marks is a concat()).
+
+    >>> print(_xpath_literal("it's"), _xpath_literal('say "no"'), _xpath_literal("it's " + '"no"'))
+    "it's" 'say "no"' concat("it's ", '"', "no", '"', "")
+    """
+    if '"' not in value:
+        return f'"{value}"'
+    if "'" not in value:
+        return f"'{value}'"
+    return "concat(" + ", '\"', ".join(f'"{part}"' for part in value.split('"')) + ")"
 
 
 def _trafilatura_paragraphs(text: str) -> str:

@@ -47,7 +47,7 @@ import numpy as np
 
 from rag.errors import IndexFormatError, IndexNotFoundError, SourceError
 from rag.ingest.chunk import chunk_article, embedding_text
-from rag.ingest.decode import GUESSED_ENCODING_KEY
+from rag.ingest.decode import DECLARED_ENCODING_KEY, GUESSED_ENCODING_KEY, guessed_encoding_note
 from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, bytes_from_megabytes, iter_files, read_files
 from rag.ingest.progress import ProgressCallback, StageProgress
 from rag.ingest.rss import FEED_KEY, ITEM_KEY, PAGE_KEY
@@ -632,19 +632,23 @@ def _held_by_another_source(indexed: ArticleRecord, resolved: str) -> bool:
 
 def _read_feed_pages(scan: _Scan, resolved: str, items: Sequence[Article]) -> None:
     """The pages that a feed's changed summary-only items link to, read right after the feed (so that the report and
-    the order of embedding follow the sources), a few at a time. A page that fails is reported and its feed read
-    again next run; its item keeps the text it was indexed with or, new, is indexed with the feed's summary."""
+    the order of embedding follow the sources), a few at a time. A page that fails is a note, not a failure: its
+    item is indexed all the same, with the text it was indexed with or, new, the feed's own; its feed is read again
+    next run, to try the page again."""
     assert scan.web is not None  # `_take` sends items here only with a web client
     rebuild = scan.options.rebuild
     for item, page in zip(items, with_full_texts(items, scan.web), strict=True):
         indexed = scan.known.get(item.id)
         if isinstance(page, SourceError):
-            scan.report.failed.append((page.source, str(page)))
-            scan.bar.write(f"failed: {page}")
+            # Nothing is lost and there is nothing to fix here: counted in "failed" (and so in the exit status of
+            # a cron job), a linked site that is down made every run of a local feed file "fail"
+            kept = "the text indexed before" if indexed is not None else "the feed's text"
+            note = f"{page.source}: {page.reason}; kept {kept} for the item {item.title!r} (the page is tried again " \
+                   f"next run)"
+            scan.report.notes.append((page.source, note))
+            scan.bar.write(f"note: {note}")
             scan.tainted.add(resolved)
-            if indexed is not None:
-                scan.report.kept.append(item.id)  # the page it was read from before stays indexed
-            else:  # the feed's summary until the page can be read (no ITEM_KEY: tried again next run)
+            if indexed is None:  # the feed's text until the page can be read (no ITEM_KEY: tried again next run)
                 summary = {key: value for key, value in item.metadata.items() if key != ITEM_KEY}
                 scan.candidates.append(dataclasses.replace(item, metadata=summary))
         elif indexed is not None and indexed.hash == page.hash and not rebuild:
@@ -725,8 +729,8 @@ def _without_duplicates(candidates: list[Article], known: dict[str, ArticleRecor
         (report.updated if article.id in known else report.added).append(article.id)
         guessed = article.metadata.get(GUESSED_ENCODING_KEY)
         if guessed:
-            report.notes.append((article.source, f"{article.source}: is not UTF-8 and declares no encoding; "
-                                 f"it was read as {guessed} (if letters look wrong, save it as UTF-8)"))
+            declared = str(article.metadata.get(DECLARED_ENCODING_KEY, ""))
+            report.notes.append((article.source, guessed_encoding_note(article.source, str(guessed), declared)))
         # What chunk_article leaves out of its passages, said once per run that embeds it.
         orders = instructions_note(article.source, article.title, article.text)
         if orders:

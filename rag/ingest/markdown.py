@@ -1,9 +1,10 @@
 """Plain text and Markdown files: title lines, front matter and Markdown headings.
 
-A .txt file's first line is its title (rag.ingest.metadata.split_title), and a dated dateline opening its text
-("BRACKFORD, October 8, 2019 (Wire Service) - …") its publication date (`dateline_date`). A Markdown file's title
-comes from its front matter, else its first level-1 heading, else its first line of words; the front matter's date
-(else its dateline's), URL, author and source fill the article's fields and every other key is kept in its
+A .txt file's first line is its title (rag.ingest.metadata.split_title), and a dateline opening its text
+("BRACKFORD, October 8, 2019 (Wire Service) - …") gives its publication date (when it has the year) and its source
+(the outlet in brackets; else the file's name): `dateline`. A Markdown file's title comes from its front matter,
+else its first level-1 heading, else its first line of words; the front matter's date and source (else its
+dateline's), URL and author fill the article's fields and every other key is kept in its
 metadata; its body is indexed as the text a reader sees (`markdown_text`): no markup, no HTML comments, no hidden
 HTML. The helpers are pure and carry doctest examples; the two readers at the end only add the file's names and
 error messages.
@@ -16,7 +17,7 @@ from typing import Any
 
 from rag.errors import SourceError
 from rag.ingest.html import html_fragment_text
-from rag.ingest.metadata import dateline_date, json_safe, published_date, split_title, text_field, title_from_stem
+from rag.ingest.metadata import dateline, json_safe, published_date, split_title, text_field, title_from_stem
 from rag.ingest.source import SourceFile
 from rag.records import Article, safe_url
 
@@ -167,7 +168,8 @@ def markdown_text(body: str) -> str:
 def read_text_file(file: SourceFile, text: str) -> tuple[list[Article], list[SourceError]]:
     """A .txt file's article: its first line is the title (see `split_title`)."""
     title, body = split_title(text, title_from_stem(file.path))
-    return [file.article(title, body, published=dateline_date(body))], []
+    opening = dateline(body)  # its outlet is the source, as a Markdown file's front matter `source:` is
+    return [file.article(title, body, published=opening.published, source=opening.outlet)], []
 
 
 def read_markdown_file(file: SourceFile, text: str) -> tuple[list[Article], list[SourceError]]:
@@ -195,7 +197,8 @@ def read_markdown_file(file: SourceFile, text: str) -> tuple[list[Article], list
     if raw_date in (None, ""):  # "date" is the usual key; when both are given, "date" stays in metadata
         raw_date = meta.pop("date", None)
     published, extra = published_date(raw_date)
-    published = published or ("" if "published_raw" in extra else dateline_date(body))
+    opening = dateline(body)
+    published = published or ("" if "published_raw" in extra else opening.published)
     url_value = text_field(meta.pop("url", ""))
     if url_value and not safe_url(url_value):
         extra["url_raw"] = url_value
@@ -203,7 +206,7 @@ def read_markdown_file(file: SourceFile, text: str) -> tuple[list[Article], list
         "url": safe_url(url_value),
         "published": published,
         "author": text_field(meta.pop("author", "")),
-        "source": text_field(meta.pop("source", "")),
+        "source": text_field(meta.pop("source", "")) or opening.outlet,
         "metadata": json_safe({**meta, **extra}),
     }
     return [file.article(title, body, **fields)], []

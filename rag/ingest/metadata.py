@@ -11,9 +11,9 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from rag.text import dateline_date_text
+from rag.text import dateline_end, dateline_parts
 
 # A first line longer than this is a paragraph, not a title: the file then has no title line, and its first
 # paragraph must stay in the text so that it can be retrieved and cited.
@@ -87,8 +87,41 @@ def dateline_date(text: str) -> str:
     >>> dateline_date("TOLVERN, October 10 (Wire Service) - The trust said."), dateline_date("In 2019 it rained.")
     ('', '')
     """
-    written = dateline_date_text(text)
-    return normalise_date(written.replace(".", "")) if re.search(r"\d{4}$", written) else ""
+    return dateline(text).published
+
+
+class Dateline(NamedTuple):
+    """What a news article's dateline says: its date (ISO, "" without a year), the outlet in its brackets, and
+    where it ends in the text it opens; `end` is 0 when the text opens with no dateline."""
+
+    published: str = ""
+    outlet: str = ""
+    end: int = 0
+
+
+def dateline(text: str) -> Dateline:
+    """The dateline opening `text`: "CARROWMERE, 20 January 2026 (Carrowmere Courier) - …", or a line that holds
+    nothing but a dateline, with no dash (a PDF's layout puts the text on the next line: "PORT ELLAN, 28 April
+    2025"). The date and the outlet are the article's, as a Markdown file's front matter `date:` and `source:` are.
+
+    >>> dateline("CARROWMERE, 20 January 2026 (Carrowmere Courier) - The port reopened.")
+    Dateline(published='2026-01-20', outlet='Carrowmere Courier', end=51)
+    >>> dateline("PORT ELLAN, 28 April 2025\\nRevenue rose.")
+    Dateline(published='2025-04-28', outlet='', end=25)
+    >>> dateline("Harbour results\\nPORT ELLAN, 28 April 2025"), dateline("NASA (USA)\\nIt flew.")
+    (Dateline(published='', outlet='', end=0), Dateline(published='', outlet='', end=0))
+    """
+    written, outlet = dateline_parts(text)
+    end = dateline_end(text)
+    if not end:
+        line = text.split("\n", 1)[0].rstrip()
+        # a line of its own: read as if a dash followed it, and only when the dateline is the whole line, with a year
+        written, outlet = dateline_parts(line + " - ")
+        if dateline_end(line + " - ") != len(line) + 3 or not re.search(r"\d{4}$", written):
+            return Dateline()
+        end = len(line)
+    published = normalise_date(written.replace(".", "")) if re.search(r"\d{4}$", written) else ""
+    return Dateline(published, outlet, end)
 
 
 def published_date(value: Any) -> tuple[str, dict[str, Any]]:

@@ -3,10 +3,11 @@
 feedparser reads RSS 0.9x, 1.0 and 2.0 and Atom 0.3 and 1.0, copes with the many ways real feeds bend the
 standards, and removes script from the HTML it returns: a hand-written parser would have to relearn all of it.
 
-An item's text is its full content (`content:encoded`, Atom `<content>`) when the feed carries it. An item that
-carries only a summary (or nothing) but links to a page is marked with `PAGE_KEY` (the link) and `ITEM_KEY` (a
-hash of what the feed says about it): the indexer then reads the linked page for the full text, and only when that
-hash changed, so an unchanged item costs nothing (rag.ingest.indexer). Every item records the feed it came from
+An item's text is its full content (`content:encoded`, Atom `<content>`, or a description long enough to be the
+whole article: `is_full_text`) when the feed carries it. An item that carries only a summary (or nothing) but links
+to a page is marked with `PAGE_KEY` (the link) and `ITEM_KEY` (a hash of what the feed says about it): the indexer
+then reads the linked page for the full text, and only when that hash changed, so an unchanged item costs nothing
+(rag.ingest.indexer). Every item records the feed it came from
 under `FEED_KEY`: a feed is a window over its latest items, so an item that scrolls off is kept in the index
 (`prune_feeds` removes it), unlike a record that left a JSON feed.
 
@@ -182,7 +183,7 @@ def _item_article(entry: Any, location: str, label: str, feed_title: str, number
         metadata["tags"] = json_safe(tags)
     if updated and updated != text_field(entry.get("published")):
         metadata["updated"] = updated
-    if not content and link:
+    if link and not content and not is_full_text(text):
         # Only a summary: the linked page holds the article. The hash says whether the item changed since its
         # page was read, so that an unchanged item is not fetched again.
         metadata[PAGE_KEY] = link
@@ -198,6 +199,23 @@ def _item_article(entry: Any, location: str, label: str, feed_title: str, number
         path=location,
         metadata=metadata,
     )
+
+
+FULL_TEXT_WORDS = 120
+"""A description this long is the item's full text, not a summary: its link is not fetched. Summaries run to a
+sentence or three (20 to 60 words); a feed that puts whole articles in `<description>` (a local file of press
+releases) had every link fetched on every run, and a site not reached counted as a failure each time."""
+_TRUNCATED = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\]|read more|continue reading)\W*$", re.IGNORECASE)
+
+
+def is_full_text(text: str) -> bool:
+    """Whether an item's description is its whole article: `FULL_TEXT_WORDS` words or more, not cut off ("…",
+    "Read more").
+
+    >>> is_full_text("The ferry is back."), is_full_text("word " * 150), is_full_text("word " * 150 + "[…]")
+    (False, True, False)
+    """
+    return len(text.split()) >= FULL_TEXT_WORDS and _TRUNCATED.search(text[-40:]) is None
 
 
 def _plain(value: str) -> str:
