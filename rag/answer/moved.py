@@ -19,14 +19,15 @@ from rag.answer.reader import Reading, SpanFinder, ruled_reading, sentence_befor
 from rag.models.entities import says_when
 from rag.models.span_reader import Span
 from rag.records import Passage
-from rag.text import NUMBER_WORDS, content_words, is_number, specific_terms
+from rag.text import NUMBER_WORDS, content_words, is_number, matched_terms, specific_terms
 
 ASKS_WHEN = re.compile(r"\s*(?:when|(?:on\s+)?what\s+(?:date|day))\b", re.IGNORECASE)
 """A question asking for a date or a day."""
 
-MOVED = re.compile(r"\b(?:postponed|delayed|rescheduled|moved|pushed\s+back|put\s+back|brought\s+forward|"
+MOVED = re.compile(r"\b(?:postponed|delayed|rescheduled|moved\s+(?:back\s+|forward\s+)?(?:to|until)|pushed\s+back|"
+                   r"put\s+back|brought\s+forward|"
                    r"will\s+now\s+(?:take\s+place|be\s+held|open|start|begin|run))\b", re.IGNORECASE)
-"""What a report says of a plan whose date changed."""
+"""What a report says of a plan whose date changed: not "moved" alone ("the fire service moved to Carrow Road")."""
 
 _WHOLE_DATE = re.compile(r"\b(?:(?:1[89]|20)\d\d|January|February|March|April|May|June|July|August|September|"
                          r"October|November|December|spring|summer|autumn|winter)\b", re.IGNORECASE)
@@ -46,18 +47,31 @@ ASKS_FIGURE = re.compile(r"\s*how\s+(?:many|much)\b", re.IGNORECASE)
 _FIGURE = re.compile(rf"\d|\b(?:{'|'.join(NUMBER_WORDS)})\b", re.IGNORECASE)
 
 
+ABOUT_SHARE = 2 / 3
+"""The share of a question's words a report must say (or words of the same sense) to be about what it asks: a
+report naming only the town ("Maplewood's first tool library opened …") is about another thing."""
+
+
 def says_it_moved(question: str, passage: Passage, changed: re.Pattern[str] = MOVED) -> bool:
-    """Whether `passage` reports that what `question` asks about changed: it names every name the question gives
-    and says so (`changed`: `MOVED` for a plan's date, `REVISED` for a figure).
+    """Whether `passage` reports that what `question` asks about changed: it names every name the question gives,
+    says `ABOUT_SHARE` of its words, and says the change (`changed`: `MOVED` for a plan's date, `REVISED` for a
+    figure).
 
     >>> moved = Passage("b", "Half marathon postponed", "b.md", "", "The Carrowmere Half Marathon has been "
     ...                 "postponed. The race will now take place on Sunday 9 November.", 0, 90)
     >>> says_it_moved("When is the Carrowmere Half Marathon?", moved), says_it_moved("When is the Leeford 10K?", moved)
     (True, False)
+    >>> library = Passage("l", "Tool library opens", "l.md", "", "Maplewood's first tool library opened in the old "
+    ...                   "fire station; the fire service moved to Carrow Road in 2019.", 0, 100)
+    >>> says_it_moved("When did the Maplewood footbridge reopen?", library)
+    False
     """
     names = {term for term in specific_terms(question) if not is_number(term)}
     text = f"{passage.title}. {passage.text}"
-    return bool(names) and names <= content_words(text) and changed.search(text) is not None
+    asked = content_words(question)
+    said = matched_terms(text)
+    return (bool(names) and names <= said and len(asked & said) >= ABOUT_SHARE * len(asked)
+            and changed.search(text) is not None)
 
 
 def _gives_date(text: str, span: Span) -> bool:
