@@ -70,7 +70,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(arguments.handler(arguments, settings) or 0)
     except RagError as error:
         print(f"rag {arguments.command}: error: {error}", file=sys.stderr)
+        if getattr(arguments, "json", False):  # a script reading the JSON reads the failure there too
+            print(json.dumps({"error": {"command": arguments.command, "type": type(error).__name__,
+                                        "message": str(error)}}, ensure_ascii=False))
         return 1
+    except BrokenPipeError:  # `rag info | head -2`: the reader went away; what it did not read is not needed
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a shell reports a command a closed pipe stopped (128 + SIGPIPE)
     except KeyboardInterrupt:
         print(f"rag {arguments.command}: interrupted{_INTERRUPTED.get(arguments.command, '')}", file=sys.stderr)
         return 130

@@ -183,3 +183,15 @@ def test_seconds_flags_refuse_what_is_no_number_of_seconds(value: str, capsys: p
     with pytest.raises(SystemExit):
         main(["index", "articles", "--index", "index", "--checkpoint", value])
     assert f"argument --checkpoint: '{value}' is not a number of seconds" in capsys.readouterr().err
+
+
+def test_json_errors_are_json_and_a_closed_pipe_is_no_traceback(tmp_path: Path, sample_index: Path) -> None:
+    """An operator's scripts read `--json` failures as English on stderr only, and `rag info | head -2` ended in a
+    BrokenPipeError traceback."""
+    failed = run("info", "--index", str(tmp_path / "none"), "--json", check=False)
+    assert failed.returncode == 1
+    error = json.loads(failed.stdout)["error"]
+    assert error["command"] == "info" and "no index in" in error["message"] and error["type"].endswith("Error")
+    piped = subprocess.run(f"{' '.join(rag_command())} info --index {sample_index} --articles | head -1",
+                           shell=True, capture_output=True, text=True, timeout=600)
+    assert piped.stdout.strip() and "Traceback" not in piped.stderr, piped.stderr
