@@ -198,17 +198,21 @@ def coverage(question_words: Iterable[str], found: AbstractSet[str],
     return sum(weights.get(word, 1.0) for word in asked & found) / total if total else 0.0
 
 
-_PERIOD_PART = re.compile(r"\b(?P<ordinal>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?P<part>quarter|half)\b",
+_PERIOD_PART = re.compile(r"\b(?P<ordinal>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?P<part>quarter|half)"
+                          r"(?=\s+(?:of\s+)?(?:the\s+)?(?:(?:financial|fiscal)\s+)?(?:year\s+)?(?:FY)?(?:19|20)\d\d\b)",
                           re.IGNORECASE)
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 
 
 def period_parts(text: str) -> set[str]:
-    """The quarters and halves of a year `text` names in words, as a report's table heads them: the one term a
-    question's "second quarter" and a report's "Q2" are both read as.
+    """The quarters and halves of a year `text` names in words with their year, as a report's table heads them: the
+    one term a question's "second quarter of 2025" and a report's "Q2 2025" are both read as. Not a match's "second
+    half" nor a century's "first half": no year follows.
 
-    >>> sorted(period_parts("Revenue for the second quarter rose; first-half profit fell."))
+    >>> sorted(period_parts("Revenue for the second quarter of 2025 rose; first-half 2025 profit fell."))
     ['h1', 'q2']
+    >>> period_parts("Saka scored in the second half."), period_parts("in the first half of the 19th century")
+    (set(), set())
     """
     return {f"{match.group('part')[0].lower()}{_ORDINALS[match.group('ordinal').lower()]}"
             for match in _PERIOD_PART.finditer(text)}

@@ -80,3 +80,14 @@ def test_a_how_many_question_is_answered_with_the_figure_a_newer_report_revised(
     question = "How many people died in the Stanway Mills fire?"
     assert assistant.ask(question, as_of="2026-02-17").text.startswith("One [1]")
     assert assistant.ask(question, as_of="2026-02-15").text.startswith("Two")  # the revision is not yet out
+
+
+def test_a_newer_report_that_moves_something_else_of_the_plan_moves_no_date() -> None:
+    """A reviewer's case: "The finish … has moved to the seafront. Registration closes on Friday 19 September 2025"
+    answered "When will the race be held?" with the registration's date."""
+    from rag.answer.moved import MOVED
+
+    text = ("The finish of the Carrowmere Half Marathon has moved to the seafront. Registration for the race closes "
+            "on Friday 19 September 2025.")
+    assert MOVED.search(text) is None  # moved to a place, not a time: no report that the plan's date moved
+    assert MOVED.search("The race has been moved to Sunday 9 November.") is not None

@@ -1138,3 +1138,16 @@ def test_a_version_3_database_is_migrated_to_impact_ordered_postings(tmp_path: P
     questions = lexical_questions(source, 10)
     assert assert_same_bm25(database, folder, questions, 10 ** 6) == pytest.approx(1.0, abs=0.01)
     assert assert_same_bm25(database, folder, questions, 40) < 1.0
+
+
+def test_a_full_server_is_no_refused_password_and_a_missing_role_is() -> None:
+    """A reviewer's finding: "too many connections for role "rag"" (temporary) was reported as a refused password,
+    which ends `rag watch`."""
+    from rag.errors import StoreAccessError
+    from rag.store.postgres_database import Database
+
+    database = Database("postgresql://rag@127.0.0.1:1/news")
+    assert database.refused(Exception('FATAL:  too many connections for role "rag"')) is None
+    assert isinstance(database.refused(Exception('FATAL:  role "rag" does not exist')), StoreAccessError)
+    assert isinstance(database.refused(Exception('FATAL:  password authentication failed for user "rag"')),
+                      StoreAccessError)

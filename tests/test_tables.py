@@ -51,3 +51,17 @@ def test_a_figure_from_a_table_is_answered_with_its_unit_row_and_column(tmp_path
     run = {"1.9 1.4": 0.9}
     assert ask("What was the net profit in Q1 2024?", run).startswith("EUR 1.4 million (net profit, Q1 2024) [1]")
     assert ask("What was the net profit in Q1 2025?", run).startswith("EUR 1.9 million (net profit, Q1 2025) [1]")
+
+
+def test_an_html_tables_rows_each_a_paragraph_are_read_as_one_table(tmp_path: Path) -> None:
+    """A reviewer's finding: an HTML table reaches the index as "| … | … |" rows, each a paragraph of its own."""
+    html = ("Northwind's key figures.\n\n| Figure | 2025 | 2024 |\n\n| Revenue (EUR million) | 12.4 | 11.7 |\n\n"
+            "| Net profit (EUR million) | 1.9 | 1.4 |")
+    ask = asker(tmp_path, {"report": ("Annual report", html)}, {"1.9": "CARDINAL"})
+    assert ask("What was the net profit in 2024?", {"1.9": 0.9}).startswith("EUR 1.4 million (net profit, 2024) [1]")
+
+
+@pytest.mark.parametrize("question", ["How many points did Arsenal finish with?", "Why did Arsenal win?"])
+def test_no_cell_where_columns_or_the_question_do_not_say_which(question: str) -> None:
+    league = "Team P W D L Pts\nArsenal 38 26 6 6 84\nChelsea 38 20 9 9 69"
+    assert table_cell(question, league) is None

@@ -62,6 +62,9 @@ _INSTEAD_OF = re.compile(rf"(?P<later>{_VALUE})(?P<between>[^,.;]{{0,40}}?),?\s+
 """A plan or figure put right as "B instead of A" ("will now be delivered in January 2026 instead of September
 2025"): the reported value first, the void one after, as in "B ..., up from A ..."."""
 
+_NOW_CHANGED = re.compile(rf"\b(?:now|{_REVISION_VERB}|changed)\b", re.IGNORECASE)
+"""What says that "B instead of A" replaced A: "will now be delivered", "was moved"."""
+
 _EARLIER = re.compile(r"\b(?:before|previously|previous|earlier|originally|original|initially|at\s+first|"
                       r"last\s+(?:year|month|week|season|time)|a\s+year\s+(?:ago|before|earlier)|used\s+to|"
                       r"formerly|former|prior|usual|usually|normally|normal|from\s+what|start(?:ed)?\s+at)\b",
@@ -93,6 +96,8 @@ def changes(sentence: str) -> list[Change]:
     found = []
     for pattern in (_FROM_TO, _CORRECTED_FROM_TO, _UP_FROM, _INSTEAD_OF):
         for match in pattern.finditer(sentence):
+            if pattern is _INSTEAD_OF and not _NOW_CHANGED.search(sentence, 0, match.start("later")):
+                continue  # "50 jobs in Leeds rather than 30 in Manchester": a choice of two, no change
             up_from = pattern in (_UP_FROM, _INSTEAD_OF)  # "B ..., up from A ...": B's words come between the two
             earlier_words = content_words(f"{match.group('before')} {match.group('after' if up_from else 'between')}")
             later_words = content_words(match.group("between" if up_from else "after"))

@@ -167,6 +167,9 @@ _PERIOD_COMPARISON = re.compile(
     r"(?P<preposition>in|during|on)\s+(?P<first>[^?]+?),?\s+or\s+(?:(?P=preposition)\s+)?(?P<second>[^?]+?)\s*\?*\s*$",
     re.IGNORECASE)
 """One thing compared at two times: "Was Northwind's revenue larger in Q1 2025 or in Q2 2025?"."""
+_TIME = re.compile(r"\d|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+                   r"spring|summer|autumn|fall|winter|quarter|half|year|month|week)\b", re.IGNORECASE)
+"""What says a time: each of the two things a `period_plan` compares must."""
 
 
 def period_plan(question: str) -> ComparisonPlan | None:
@@ -179,10 +182,12 @@ def period_plan(question: str) -> ComparisonPlan | None:
 'Q2 2025'), "Northwind's revenue", 'was larger in', False)
     >>> period_plan("Were fares lower in 2024 or 2025?").parts[1], period_plan("Was it built in 1990 or 1995?")
     ('What were fares in 2025?', None)
+    >>> period_plan("Is Leeford larger in area or in population?") is None  # no times
+    True
     """
     match = _PERIOD_COMPARISON.fullmatch(question.strip())
-    if match is None:
-        return None
+    if match is None or not all(_TIME.search(match.group(name)) for name in ("first", "second")):
+        return None  # "larger in area or in population": no times
     verb, subject, preposition = (match.group(name).lower() if name != "subject" else match.group(name)
                                   for name in ("verb", "subject", "preposition"))
     periods = (match.group("first").strip(), match.group("second").strip())

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from rag.answer.evidence import Evidence
-from rag.answer.reader import Reading, SpanFinder, ruled_reading, sentence_before
+from rag.answer.reader import Reading, SpanFinder, previous_sentence, ruled_reading, sentence_before
 from rag.models.entities import says_when
 from rag.models.span_reader import Span
 from rag.records import Passage
@@ -24,10 +24,13 @@ from rag.text import NUMBER_WORDS, content_words, is_number, matched_terms, spec
 ASKS_WHEN = re.compile(r"\s*(?:when|(?:on\s+)?what\s+(?:date|day))\b", re.IGNORECASE)
 """A question asking for a date or a day."""
 
-MOVED = re.compile(r"\b(?:postponed|delayed|rescheduled|moved\s+(?:back\s+|forward\s+)?(?:to|until)|pushed\s+back|"
-                   r"put\s+back|brought\s+forward|"
+_DAYS_AND_MONTHS = (r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|"
+                    r"June|July|August|September|October|November|December|spring|summer|autumn|winter|next|\d)")
+MOVED = re.compile(rf"\b(?:postponed|delayed|rescheduled|moved\s+(?:back\s+|forward\s+)?(?:to|until)\s+(?:the\s+)?"
+                   rf"{_DAYS_AND_MONTHS}|pushed\s+back|put\s+back|brought\s+forward|"
                    r"will\s+now\s+(?:take\s+place|be\s+held|open|start|begin|run))\b", re.IGNORECASE)
-"""What a report says of a plan whose date changed: not "moved" alone ("the fire service moved to Carrow Road")."""
+"""What a report says of a plan whose date changed: "moved" only to a time ("moved to Sunday", not "the finish has
+moved to the seafront", "the fire service moved to Carrow Road")."""
 
 _WHOLE_DATE = re.compile(r"\b(?:(?:1[89]|20)\d\d|January|February|March|April|May|June|July|August|September|"
                          r"October|November|December|spring|summer|autumn|winter)\b", re.IGNORECASE)
@@ -37,7 +40,7 @@ _DATE_WORD = re.compile(rf"{_WHOLE_DATE.pattern}|\b(?:Monday|Tuesday|Wednesday|T
 """A date, or a day of the week ("on Sunday"): not a length of time ("1 hour 4 minutes")."""
 
 
-REVISED = re.compile(r"\b(?:revised|corrected|amended|updated|now\s+stands\s+at|has\s+(?:risen|fallen|climbed)\s+to)\b",
+REVISED = re.compile(r"\b(?:revised|corrected|amended|now\s+stands\s+at|has\s+(?:risen|fallen|climbed)\s+to)\b",
                      re.IGNORECASE)
 """What a report says of a figure put right or changed since ("revised the death toll from two to one")."""
 
@@ -66,11 +69,13 @@ def says_it_moved(question: str, passage: Passage, changed: re.Pattern[str] = MO
     >>> says_it_moved("When did the Maplewood footbridge reopen?", library)
     False
     """
-    names = {term for term in specific_terms(question) if not is_number(term)}
+    terms = specific_terms(question)
+    names = {term for term in terms if not is_number(term)}
     text = f"{passage.title}. {passage.text}"
     asked = content_words(question)
     said = matched_terms(text)
-    return (bool(names) and names <= said and len(asked & said) >= ABOUT_SHARE * len(asked)
+    # every name and number the question gives ("in 2024": a report of 2025's figures is about another year)
+    return (bool(names) and terms <= said and len(asked & said) >= ABOUT_SHARE * len(asked)
             and changed.search(text) is not None)
 
 
@@ -89,9 +94,9 @@ def moved_date_reading(question: str, reading: Reading | None, evidence: Evidenc
     """For a when-question, the date the newest retrieved report saying the plan moved (`says_it_moved`) gives;
     for a how-many or how-much question, the figure the newest report saying it was revised gives (the revision's
     own value is then taken: `rag.answer.changes`). Only when that report is newer than the one the reading comes
-    from: its evidence sentences are read, best first, a date said whole ("Sunday 9 November 2025") or the
-    sentence saying the change going before the others. Kept otherwise, when another rule chose it, and when no
-    sentence of that report gives a date or a figure."""
+    from: its evidence sentences that say the change, or follow one that does, are read, best first, a date said
+    whole ("Sunday 9 November 2025") or the sentence saying the change going before the others. Kept otherwise,
+    when another rule chose it, and when no such sentence of that report gives a date or a figure."""
     if reading is None or reading.ruled or len(evidence.parts) != 1:
         return reading
     if ASKS_WHEN.match(question):
@@ -111,6 +116,9 @@ def moved_date_reading(question: str, reading: Reading | None, evidence: Evidenc
         found = []
         for sentence in (sentence for sentence in evidence.ranked[0] if sentence.passage_index == index):
             text = passage.text[sentence.start:sentence.end]
+            before = previous_sentence(passage.text, sentence.start)
+            if not changed.search(f"{before} {text}"):
+                continue  # the change must be said here, or just before ("postponed. The race will now …")
             span = reader.read(question, passage.title, text, sentence_before(reader, passage, sentence.start))
             if span.text.strip() and gives(text, span):
                 found.append((sentence, span, text))

@@ -480,11 +480,16 @@ def described_person(sentence: str, start: int, end: int, people: Sequence[tuple
     True
     >>> described_person("It was built by Ardent, engineer Tom Bell said.", 16, 22, [(33, 41)]) is None
     True
+    >>> described_person("It was bought by Northwind Capital from founder Jane Ames.", 17, 34, [(48, 57)]) is None
+    True
     """
     if any(begin < end and start < finish for begin, finish in people):
         return None
     for begin, finish in people:
-        if begin > end and _DESCRIPTION.fullmatch(sentence[end:begin]):
+        gap = sentence[end:begin]
+        # "bought by Northwind Capital from founder Jane Ames": a preposition or a joiner between them says she is
+        # another party, not what the span describes
+        if begin > end and _DESCRIPTION.fullmatch(gap) and not set(gap.split()) & (STOP_WORDS | PREPOSITIONS):
             return begin, finish
     return None
 
@@ -596,6 +601,9 @@ def counted_value(question: str, sentence: str, start: int, end: int) -> tuple[i
     'Two'
     >>> counted_value("How many people were hurt in the fire?", sentence, 27, 31) is None
     True
+    >>> sentence = "Forty people were on board and 38 were pulled from the water alive."
+    >>> counted_value("How many people were rescued?", sentence, 31, 33) is None  # "on board" says no rescue
+    True
     >>> sentence = "Fourteen trains stopped between stations, carrying an estimated 11,000 passengers."
     >>> start, end = counted_value("How many passengers were on the trains?", sentence, 0, 8)
     >>> sentence[start:end]
@@ -616,7 +624,7 @@ def counted_value(question: str, sentence: str, start: int, end: int) -> tuple[i
         # says of it is another thing than the question asks, and another count says that ("Two people were
         # killed and five were injured" for "How many people died?")
         asked_terms = with_same_sense(content_words(question))
-        wanted = [count for count in wanted if _said_after(count, sentence) & asked_terms]
+        wanted = [count for count in wanted if (_said_after(count, sentence) - {noun}) & asked_terms]
         if not wanted or any(_said_after(count, sentence) & asked_terms for count, _ in spanned):
             return None
     return wanted[0].span("number") if wanted else None

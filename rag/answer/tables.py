@@ -26,8 +26,14 @@ from rag.records import Passage
 from rag.text import MAGNITUDES, content_words, period_parts, specific_terms
 
 _VALUE = r"[-+]?(?:[$£€¥])?\d[\d,]*(?:\.\d+)?%?"
-_ROW = re.compile(rf"^(?P<label>.*?[^\W\d_].*?)[ \t]+(?P<values>{_VALUE}(?:[ \t]+{_VALUE})+)[ \t]*$", re.MULTILINE)
-"""A row of figures: a label with a letter in it, then two or more values, to the end of the line."""
+_GAP = r"(?:[ \t]*\|[ \t]*|[ \t]+)"
+_ROW = re.compile(rf"^[ \t]*\|?[ \t]*(?P<label>[^|\n]*?[^\W\d_][^|\n]*?){_GAP}(?P<values>{_VALUE}(?:{_GAP}{_VALUE})+)"
+                  r"[ \t]*\|?[ \t]*$", re.MULTILINE)
+"""A row of figures: a label with a letter in it, then two or more values, to the end of the line; cells apart by
+white space (a PDF's lines) or "|" (an HTML table's, a Markdown table's)."""
+
+ASKS_VALUE = re.compile(r"\s*(?:what|how\s+(?:many|much|high|low|large|big)|which)\b", re.IGNORECASE)
+"""The questions a table's cell answers: what a figure was, how many or how much; not why, nor yes or no."""
 _CELL = re.compile(_VALUE)
 _UNIT = re.compile(rf"\((?P<currency>[A-Z]{{3}}|[$£€¥])?\s*(?P<magnitude>{'|'.join(MAGNITUDES)})?\)\s*$")
 """A row label's unit in brackets: "(EUR million)", "(£)", "(million)"."""
@@ -96,21 +102,31 @@ def table_cell(question: str, text: str) -> Cell | None:
     ('1.4', 'EUR 1.4 million', 'Net profit', 'Q1 2024')
     >>> table_cell("What was revenue in Q2 2025?", table) is None  # no column of that time
     True
+    >>> table_cell("Why did net profit rise in Q1 2025?", table) is None  # no figure asked for
+    True
+    >>> html = ("| Figure | 2025 | 2024 |\\n\\n| Net profit (EUR million) | 1.9 | 1.4 |\\n\\n"
+    ...         "| Revenue (EUR million) | 12.4 | 11.7 |")
+    >>> table_cell("What was the net profit in 2024?", html).shown
+    'EUR 1.4 million'
     """
     rows = list(_ROW.finditer(text))
-    if len(rows) < ROWS_FOR_A_TABLE:
+    header = ""
+    if rows and all(re.fullmatch(r"(?:19|20)\d\d", value.group()) for value in _CELL.finditer(rows[0]["values"])):
+        header, rows = rows[0].group().replace("|", " "), rows[1:]  # "| Figure | 2025 | 2024 |": the years head it
+    if len(rows) < ROWS_FOR_A_TABLE or not ASKS_VALUE.match(question):
         return None
     asked = _terms(question)
     best = max(rows, key=lambda row: len(_terms(row.group("label")) & asked))
     if not _terms(best.group("label")) & asked:
         return None
     values = list(_CELL.finditer(best.group("values")))
-    header_end = rows[0].start()
-    header = text[:header_end].rstrip("\n").rsplit("\n", 1)[-1]
+    header = header or text[:rows[0].start()].rstrip("\n").rsplit("\n", 1)[-1].replace("|", " ")
     labels = columns(header, len(values))
+    if not labels:
+        return None  # which column is which cannot be told ("Team P W D L Pts": points are not the first column)
     times = {term for term in specific_terms(question) | period_parts(question)
              if any(character.isdigit() for character in term)}
-    column = 0  # a question naming no time: the first column, said with its label
+    column = 0  # a question naming no time: the first column, said with its label (the newest, in a report)
     if times:
         # every time the question names must head the column ("Q1 2024": not the "Q1 2025" column), else the table
         # is another report's, or its columns cannot be told apart
@@ -131,9 +147,10 @@ def table_cell(question: str, text: str) -> Cell | None:
 
 def table_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
                   reader: SpanFinder) -> Reading | None:
-    """The reading moved to the table cell the question asks for (`table_cell`), when the sentence read, or else
-    the best evidence sentence, is a table; its span says the cell with its unit, row and column ("EUR 1.9 million
-    (net profit, Q1 2025)"). Kept otherwise, and when another rule chose it."""
+    """The reading moved to the table cell the question asks for (`table_cell`, read in the whole passage), when the
+    sentence read, or else the best evidence sentence, holds a row of a table; its span says the cell with its
+    unit, row and column ("EUR 1.9 million (net profit, Q1 2025)"), the sentence quoted, or the cell's row when the
+    cell is in another. Kept otherwise, and when another rule chose it."""
     if (reading is not None and reading.ruled) or len(evidence.parts) != 1 or not evidence.ranked \
             or not evidence.ranked[0]:
         return reading
@@ -141,14 +158,23 @@ def table_reading(question: str, reading: Reading | None, evidence: Evidence, pa
     best = evidence.ranked[0][0]
     places.append((best.passage_index, best.start, best.end))
     for passage_index, start, end in places:
-        text = passages[passage_index].text[start:end]
-        cell = table_cell(question, text)
+        whole = passages[passage_index].text
+        if _ROW.search(whole, start, end) is None:
+            continue  # the sentence read is no row of a table
+        # the table the row belongs to: an HTML table's rows are paragraphs, each a sentence of its own
+        cell = table_cell(question, whole)
         if cell is None:
             continue
-        named = ", ".join(part for part in (cell.row[:1].lower() + cell.row[1:], cell.column) if part)
+        if not (start <= cell.start and cell.end <= end):  # the cell's own row, quoted
+            start = whole.rfind("\n", 0, cell.start) + 1
+            end = whole.find("\n", cell.end) if "\n" in whole[cell.end:] else len(whole)
+        text = whole[start:end]
+        # "Net profit" is said "net profit", a name ("Arsenal", "EBITDA") as written
+        row = cell.row[:1].lower() + cell.row[1:] if cell.row[1:2].islower() else cell.row
+        named = ", ".join(part for part in (row, cell.column) if part)
         said = f"{cell.shown} ({named})"
         chance = reading.span.probability if reading is not None else 0.0
-        span = Span(text[cell.start:cell.end], cell.start, cell.end, chance,
+        span = Span(text[cell.start - start:cell.end - start], cell.start - start, cell.end - start, chance,
                     reading.span.margin if reading is not None else 0.0, text)
         return Reading(span, passage_index, start, end, ruled=True, said=said)
     return reading

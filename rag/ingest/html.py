@@ -32,7 +32,7 @@ _NOISE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary"
 # The same noise for trafilatura, pruned before it looks for the main text (its own heuristics keep <noscript>
 # messages, for example). Head elements are left alone: the metadata is read from them.
 _STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz')"  # lower case, no spaces
-_HIDING_STYLES = ("display:none;", "visibility:hidden;", "font-size:0;", "font-size:0px;", "opacity:0;")
+_HIDING_STYLES = ("display:none;", "visibility:hidden;", "font-size:0;", "font-size:0px;")
 """Inline styles that keep an element's text from the reader: text a reader never sees is no part of the article
 (and the classic hiding place of planted claims and orders to an AI assistant)."""
 _NOISE_XPATHS = [
@@ -128,6 +128,8 @@ def is_hidden_by_style(style: str) -> bool:
     True
     >>> is_hidden_by_style("opacity: 0.0"), is_hidden_by_style("color:#fff;background:#000 url(sky.png)")
     (True, False)
+    >>> is_hidden_by_style("opacity:0;transform:translateY(20px)")  # text that fades in as the page scrolls
+    False
     >>> is_hidden_by_style("display: none-ish; font-size: 0.9em"), is_hidden_by_style("")
     (False, False)
     """
@@ -137,8 +139,9 @@ def is_hidden_by_style(style: str) -> bool:
     colour = background = ""
     for declaration in style.lower().replace("!important", "").split(";"):
         name, _, value = (part.strip() for part in declaration.partition(":"))
-        if name == "opacity" and _is_zero(value):
-            return True
+        if name == "opacity" and _is_zero(value) and not re.search(r"(?:^|;)\s*(?:transform|transition|animation)",
+                                                                     style.lower()):
+            return True  # not text that fades in (server-rendered "opacity:0;transform:…" of animation libraries)
         if name == "color":
             colour = css_colour(value)
         elif name in ("background", "background-color"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -45,8 +46,8 @@ is kept."""
 POOL_SIZE = 4
 """Connections a process keeps open to the database (requests beyond wait for one)."""
 CONNECT_TIMEOUT = 5
-REFUSED_USER = ("password authentication failed", "no password supplied", "authentication failed",
-                "is not permitted to log in", "no pg_hba.conf entry", "role \"")
+REFUSED_USER = re.compile(r"password authentication failed|no password supplied|authentication failed|"
+                          r"is not permitted to log in|no pg_hba\.conf entry|role \"[^\"]*\" does not exist")
 """What PostgreSQL (or libpq) says, lower case, when it refuses the user or the password: `role "x" does not exist`
 among them. A database that does not exist is told apart by its own message (`Database.refused`)."""
 
@@ -178,7 +179,7 @@ class Database:
         no SQLSTATE for a failed connection: its message is what tells."""
         reason = self._reason(error)
         lowered = reason.lower()
-        if any(sign in lowered for sign in REFUSED_USER):
+        if "too many connections" not in lowered and REFUSED_USER.search(lowered):  # a full server is no refusal
             return StoreAccessError(
                 f"the database {self.name} refused the user or password ({reason}): check the user name in the "
                 f"URL and its password: the URL's (percent-encoded: @ as %40), or PGPASSWORD, or a line "
