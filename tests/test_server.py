@@ -104,6 +104,27 @@ def test_health_reports_the_index_and_the_queue(index_folder: Path) -> None:
     queued.close()
 
 
+def test_health_checks_the_model_server_only_when_asked(index_folder: Path) -> None:
+    """An operator's wish: `/api/health` stayed 200 while the --llm-url pool was down, and questions got 503."""
+    from rag.models.remote import RemoteLLM
+
+    url = "http://pool.internal:8000/v1"
+    answering = httpx.MockTransport(lambda request: httpx.Response(200, json={"data": []}))
+    alive = make_assistant(index_folder, RemoteLLM(url, transport=answering), llm_url=url)
+    with TestClient(create_app(alive)) as checked:
+        assert checked.get("/api/health", params={"check": "model"}).json()["status"] == "ok"
+
+    def gone(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    dead = make_assistant(index_folder, RemoteLLM(url, transport=httpx.MockTransport(gone)), llm_url=url)
+    with TestClient(create_app(dead)) as checked:
+        assert checked.get("/api/health").status_code == 200  # liveness alone does not ask the model server
+        response = checked.get("/api/health", params={"check": "model"})
+    assert response.status_code == 503, response.text
+    assert "could not connect to the LLM server" in response.json()["error"]["message"]
+
+
 def test_search_ranks_passages_and_applies_filters(client: TestClient) -> None:
     response = client.post("/api/search", json={"question": "When did the footbridge reopen?", "k": 1})
     assert response.status_code == 200

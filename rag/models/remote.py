@@ -109,6 +109,17 @@ class RemoteLLM:
     def count_tokens(self, text: str) -> int:
         return estimate_tokens(text)
 
+    def check(self, timeout: float = 3.0) -> None:
+        """Raise ModelError unless the model server answers `GET {base_url}/models` within `timeout` seconds: what a
+        load balancer's health check asks (`/api/health?check=model`) before routing questions here."""
+        try:
+            response = self._client.get(endpoint(self.base_url, "/models"), timeout=timeout)
+        except httpx.HTTPError as error:
+            raise ModelError(f"could not connect to the LLM server at {self.shown_url} ({type(error).__name__}): "
+                             "start it, or fix --llm-url / RAG_LLM_URL") from error
+        if response.status_code >= 400:
+            raise ModelError(f"the LLM server at {self.shown_url} answered {response.status_code} to GET /models")
+
     def stream(self, prompt: Prompt, max_tokens: int = 160, temperature: float = 0.0) -> Iterator[str]:
         body: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature, "stream": True, "seed": 0}
         if self.model:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from fastapi import Query as Parameter
@@ -199,12 +199,19 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
     adder = add_articles
 
     @api.get("/api/health", tags=["api"])
-    async def health() -> dict[str, Any]:
-        """Liveness and what is being served: index generation and counts, models, the generation queue."""
+    async def health(check: Literal["", "model"] = "") -> dict[str, Any]:
+        """Liveness and what is being served: index generation and counts, models, the generation queue. With
+        `?check=model`, also whether the model server of `--llm-url` answers: 503 when it does not, so that a load
+        balancer routes around a server whose model pool is gone."""
         stats = await in_thread(assistant.stats)
         keep = ("articles", "passages", "generation", "embedder", "llm", "index", "format_version")
-        return {"status": "ok", **{name: stats[name] for name in keep if name in stats},
+        body = {"status": "ok", **{name: stats[name] for name in keep if name in stats},
                 "model": model_info(assistant, queued)}
+        llm_url = getattr(assistant.settings, "llm_url", None)
+        if check == "model" and llm_url:  # a local model is in the process: nothing to reach
+            # a model server that does not answer is the API's 503 error, as a question's would be
+            await in_thread(getattr(getattr(assistant, "llm", None), "check", lambda: None))
+        return body
 
     @api.post("/api/search", tags=["api"])
     async def search(body: SearchBody) -> dict[str, Any]:
