@@ -26,18 +26,24 @@ REPORTS = (
 )
 
 
-def assistant_over(folder: Path) -> Assistant:
+def dated_assistant(folder: Path, reports: tuple[tuple[str, str, str, str], ...], reader: SpansReader) -> Assistant:
+    """An assistant over `reports` (key, publication date, title, text), indexed in `folder`, reading with
+    `reader`; its model is never needed."""
     embedder = FakeEmbedder()
     index = PassageIndex(embedder.name, embedder.dimension)
     passages = [Passage(key, title, f"{key}.md", "", text, 0, len(text), published=published)
-                for key, published, title, text in REPORTS]
+                for key, published, title, text in reports]
     index.add(passages, embedder.embed([embedding_text(passage.title, passage.text) for passage in passages]))
     index.save(folder)
     retriever = Retriever.load(folder, embedder)
-    # the reader takes the first date it meets, the old one of the sentence that words the question best
-    reader = SpansReader({"Sunday 5 October 2025": 0.9, "Sunday": 0.9, "Sunday 9 November 2025": 0.8})
     return Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(folder), k=3),
                      WordOverlap(retriever.term_weights), reader=reader)
+
+
+def assistant_over(folder: Path) -> Assistant:
+    # the reader takes the first date it meets, the old one of the sentence that words the question best
+    return dated_assistant(folder, REPORTS, SpansReader({"Sunday 5 October 2025": 0.9, "Sunday": 0.9,
+                                                         "Sunday 9 November 2025": 0.8}))
 
 
 def test_a_report_says_a_plan_moved_when_it_names_it_and_a_change_of_date() -> None:
@@ -68,15 +74,7 @@ FIRE = (
 
 
 def test_a_how_many_question_is_answered_with_the_figure_a_newer_report_revised(tmp_path: Path) -> None:
-    embedder = FakeEmbedder()
-    index = PassageIndex(embedder.name, embedder.dimension)
-    passages = [Passage(key, title, f"{key}.md", "", text, 0, len(text), published=published)
-                for key, published, title, text in FIRE]
-    index.add(passages, embedder.embed([embedding_text(passage.title, passage.text) for passage in passages]))
-    index.save(tmp_path)
-    retriever = Retriever.load(tmp_path, embedder)
-    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
-                          WordOverlap(retriever.term_weights), reader=SpansReader({"Two": 0.9, "two to one": 0.9}))
+    assistant = dated_assistant(tmp_path, FIRE, SpansReader({"Two": 0.9, "two to one": 0.9}))
     question = "How many people died in the Stanway Mills fire?"
     assert assistant.ask(question, as_of="2026-02-17").text.startswith("One [1]")
     assert assistant.ask(question, as_of="2026-02-15").text.startswith("Two")  # the revision is not yet out

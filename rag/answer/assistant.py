@@ -1229,12 +1229,16 @@ class Assistant:
         (`described_person`: "Ellan" of "Ellan harbour master Inés Núñez")."""
         if not self.kinds.typing:
             return reading
+        sentence, people = self._people_in(reading, passages)
+        moved = described_person(sentence, reading.span.start, reading.span.end, people)
+        return reading if moved is None else respanned(reading, sentence, *moved)
+
+    def _people_in(self, reading: Reading, passages: Sequence[Passage]) -> tuple[str, list[tuple[int, int]]]:
+        """The sentence a reading was read in, and where the tagger finds people in it."""
         passage = passages[reading.passage_index]
         sentence = passage.text[reading.sentence_start:reading.sentence_end]
         (found,) = self.kinds.entities([sentence])
-        people = [(entity.start, entity.end) for entity in found if entity.kind == "PERSON"]
-        moved = described_person(sentence, reading.span.start, reading.span.end, people)
-        return reading if moved is None else respanned(reading, sentence, *moved)
+        return sentence, [(entity.start, entity.end) for entity in found if entity.kind == "PERSON"]
 
     def _people_named_together(self, reading: Reading, passages: Sequence[Passage]) -> Reading:
         """The reading of a who-question with its span standing for every person its sentence names together with
@@ -1242,10 +1246,7 @@ class Assistant:
         list; a follow-up may then ask about "the second one" (`rag.answer.conversation.by_ordinal`)."""
         if not self.kinds.typing:
             return reading
-        passage = passages[reading.passage_index]
-        sentence = passage.text[reading.sentence_start:reading.sentence_end]
-        (found,) = self.kinds.entities([sentence])
-        people = [(entity.start, entity.end) for entity in found if entity.kind == "PERSON"]
+        sentence, people = self._people_in(reading, passages)
         together = named_together(sentence, reading.span.start, reading.span.end, people)
         if not together:
             return reading
