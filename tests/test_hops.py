@@ -696,3 +696,19 @@ def test_one_thing_compared_at_two_times_names_the_time_it_won(tmp_path: Path) -
     assert "[1], against" in text or "[2], against" in text
     assert ask("Was the revenue smaller in the first quarter of 2025 or in the second quarter of 2025?",
                chances).startswith("The revenue was smaller in the first quarter of 2025: ")
+
+
+def test_a_year_after_its_article_answers_no_past_tense_comparison(tmp_path: Path) -> None:
+    """An analyst's "Which was founded first, Northwind Ferries or Bluewater Lines?" was answered "1962 [1], against
+    2027 [2]", the year a ferry Bluewater ordered in 2025 is to be delivered (`later_than_said`)."""
+    from tests.test_moved import dated_assistant
+    from tests.test_span_reader import SpansReader
+
+    reports = (("northwind", "2025-02-04", "Northwind Ferries names a chief executive",
+                "Northwind Ferries, founded in 1962, employs around 400 people."),
+               ("bluewater", "2025-09-22", "Bluewater Lines orders a ferry",
+                "Bluewater Lines has ordered a battery ferry for delivery in 2027."))
+    assistant = dated_assistant(tmp_path, reports, SpansReader({"1962": 0.9, "2027": 0.9}))
+    text = assistant.ask("Which was founded first, Northwind Ferries or Bluewater Lines?").text
+    assert "2027" not in text and "against" not in text, text
+    assert 'The articles do not answer: "When was Bluewater Lines founded?"' in text, text

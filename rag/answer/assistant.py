@@ -38,7 +38,14 @@ from rag.answer.ages import age_reading
 from rag.answer.changes import changed_value
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
 from rag.answer.clauses import paired_reading
-from rag.answer.comparisons import ComparisonPlan, comparison_plan, comparison_text, countries_said, measure
+from rag.answer.comparisons import (
+    ComparisonPlan,
+    comparison_plan,
+    comparison_text,
+    countries_said,
+    later_than_said,
+    measure,
+)
 from rag.answer.conversation import (
     ASKS_WHO,
     REWRITE_SYSTEM,
@@ -883,6 +890,11 @@ class Assistant:
         answers = [self._lead_value(query, answer, compared, entity, k)
                    if answer.refused or (compared.national and not countries_said(strip_markers(answer.text)))
                    else answer for query, answer, entity in zip(queries, answers, compared.entities, strict=True)]
+        # a year after its article's date answers no past-tense comparison ("founded first": not a delivery in 2027)
+        answers = [dataclasses.replace(answer, text=CANNOT_ANSWER, citations=(), refused=True)
+                   if not answer.refused and answer.citations
+                   and later_than_said(compared, strip_markers(answer.text), answer.citations[0].passage.published)
+                   else answer for answer in answers]
         text, citations = joined_parts(compared.parts, answers)
         numbers = {citation.passage: citation.number for citation in citations}
         markers = [numbers[answer.citations[0].passage] if answer.citations else 0 for answer in answers]

@@ -983,6 +983,23 @@ _SHORT_SCALES = {"bn": "billion", "m": "million", "k": "thousand"}
 _CURRENCIES = frozenset("£$€¥")
 
 
+def later_than_said(plan: ComparisonPlan, answer: str, published: str) -> bool:
+    """Whether a part's year cannot be what a past-tense comparison asks: after the publication of the article it
+    comes from ("Which was founded first?" answered "2027" from "ordered a ferry … for delivery in 2027" in a 2025
+    article: a plan, not a founding).
+
+    >>> plan = comparison_plan("Which was founded first, Northwind Ferries or Bluewater Lines?")
+    >>> later_than_said(plan, "2027 [2].", "2025-09-22"), later_than_said(plan, "1962 [1].", "2025-02-04")
+    (True, False)
+    >>> later_than_said(plan, "2027 [2].", "")  # an undated article
+    False
+    """
+    if not plan.by_year or not published[:4].isdigit() or plan.claim.split()[0].lower() not in {"was", "were", "did"}:
+        return False
+    year = measure(answer, True)
+    return year is not None and year.value > int(published[:4])
+
+
 def comparison_opening(plan: ComparisonPlan, answers: tuple[str, str], markers: tuple[int, int],
                        quotes: tuple[str, str] = ("", "")) -> str:
     """The sentence naming the winner of a comparison from the two parts' answers (`markers`: the number each
