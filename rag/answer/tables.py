@@ -25,16 +25,54 @@ from rag.models.span_reader import Span
 from rag.records import Passage
 from rag.text import MAGNITUDES, content_words, period_parts, specific_terms
 
-_VALUE = r"[-+]?(?:[$£€¥])?\d[\d,]*(?:\.\d+)?%?"
-_GAP = r"(?:[ \t]*\|[ \t]*|[ \t]+)"
-_ROW = re.compile(rf"^[ \t]*\|?[ \t]*(?P<label>[^|\n]*?[^\W\d_][^|\n]*?){_GAP}(?P<values>{_VALUE}(?:{_GAP}{_VALUE})+)"
-                  r"[ \t]*\|?[ \t]*$", re.MULTILINE)
-"""A row of figures: a label with a letter in it, then two or more values, to the end of the line; cells apart by
-white space (a PDF's lines) or "|" (an HTML table's, a Markdown table's)."""
+_VALUE = re.compile(r"[-+]?(?:[$£€¥])?\d[\d,]*(?:\.\d+)?%?")
+_TOKEN = re.compile(r"[^\s|]+")
+
+
+@dataclass(frozen=True)
+class Row:
+    """A line of a table of figures: its offsets in the text, its label, and its values' offsets, in order."""
+
+    start: int
+    end: int
+    label: str
+    values: tuple[tuple[int, int], ...]
+
+
+def table_rows(text: str, start: int = 0, end: int | None = None) -> list[Row]:
+    """The rows of figures among the lines of `text[start:end]`: a label with a letter in it, then two or more
+    values to the end of the line, cells apart by white space (a PDF's lines) or "|" (an HTML or Markdown table's).
+    Read token by token from each line's end, in time linear in the text (a regular expression for it went back
+    and forth over every long line of prose).
+
+    >>> text = ("Key figures\\nNet profit (EUR million) 1.9 1.4\\n| Passengers | 318,000 | 297,500 |\\n"
+    ...         "Sales rose 4 5 times.")
+    >>> [(row.label, [text[a:b] for a, b in row.values]) for row in table_rows(text)]
+    [('Net profit (EUR million)', ['1.9', '1.4']), ('Passengers', ['318,000', '297,500'])]
+    """
+    end = len(text) if end is None else end
+    rows = []
+    line_start = start
+    while line_start <= end:
+        line_end = text.find("\n", line_start, end)
+        line_end = end if line_end < 0 else line_end
+        tokens = list(_TOKEN.finditer(text, line_start, line_end))
+        count = 0
+        while count < len(tokens) and _VALUE.fullmatch(tokens[len(tokens) - 1 - count].group()):
+            count += 1
+        if count >= 2 and count < len(tokens):
+            values = tokens[len(tokens) - count:]
+            label = text[line_start:values[0].start()].strip(" \t|")
+            # a label names the row ("Net profit (EUR million)"); a sentence ending in figures is prose
+            if any(character.isalpha() for character in label) and not label.rstrip().endswith((".", ",", ":")) \
+                    and len(label.split()) <= 8:
+                rows.append(Row(line_start, line_end, label, tuple(value.span() for value in values)))
+        line_start = line_end + 1
+    return rows
+
 
 ASKS_VALUE = re.compile(r"\s*(?:what|how\s+(?:many|much|high|low|large|big)|which)\b", re.IGNORECASE)
 """The questions a table's cell answers: what a figure was, how many or how much; not why, nor yes or no."""
-_CELL = re.compile(_VALUE)
 _UNIT = re.compile(rf"\((?P<currency>[A-Z]{{3}}|[$£€¥])?\s*(?P<magnitude>{'|'.join(MAGNITUDES)})?\)\s*$")
 """A row label's unit in brackets: "(EUR million)", "(£)", "(million)"."""
 
@@ -109,19 +147,19 @@ def table_cell(question: str, text: str) -> Cell | None:
     >>> table_cell("What was the net profit in 2024?", html).shown
     'EUR 1.4 million'
     """
-    rows = list(_ROW.finditer(text))
+    rows = table_rows(text)
     header = ""
-    if rows and all(re.fullmatch(r"(?:19|20)\d\d", value.group()) for value in _CELL.finditer(rows[0]["values"])):
-        header, rows = rows[0].group().replace("|", " "), rows[1:]  # "| Figure | 2025 | 2024 |": the years head it
+    if rows and all(re.fullmatch(r"(?:19|20)\d\d", text[a:b]) for a, b in rows[0].values):
+        # "| Figure | 2025 | 2024 |": the years head it
+        header, rows = text[rows[0].start:rows[0].end].replace("|", " "), rows[1:]
     if len(rows) < ROWS_FOR_A_TABLE or not ASKS_VALUE.match(question):
         return None
     asked = _terms(question)
-    best = max(rows, key=lambda row: len(_terms(row.group("label")) & asked))
-    if not _terms(best.group("label")) & asked:
+    best = max(rows, key=lambda row: len(_terms(row.label) & asked))
+    if not _terms(best.label) & asked:
         return None
-    values = list(_CELL.finditer(best.group("values")))
-    header = header or text[:rows[0].start()].rstrip("\n").rsplit("\n", 1)[-1].replace("|", " ")
-    labels = columns(header, len(values))
+    header = header or text[:rows[0].start].rstrip("\n").rsplit("\n", 1)[-1].replace("|", " ")
+    labels = columns(header, len(best.values))
     if not labels:
         return None  # which column is which cannot be told ("Team P W D L Pts": points are not the first column)
     times = {term for term in specific_terms(question) | period_parts(question)
@@ -134,15 +172,14 @@ def table_cell(question: str, text: str) -> Cell | None:
         if len(holding) != 1:
             return None
         column = holding[0]
-    value = values[column]
-    start = best.start("values") + value.start()
-    label = best.group("label").strip()
+    start, end = best.values[column]
+    label = best.label
     unit = _UNIT.search(label)
-    shown = value.group()
+    shown = text[start:end]
     if unit is not None and (unit.group("currency") or unit.group("magnitude")):
         shown = " ".join(part for part in (unit.group("currency"), shown, unit.group("magnitude")) if part)
     row = label[:unit.start()].strip() if unit is not None else label
-    return Cell(start, start + len(value.group()), row, labels[column] if labels else "", shown)
+    return Cell(start, end, row, labels[column] if labels else "", shown)
 
 
 def table_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
@@ -159,7 +196,7 @@ def table_reading(question: str, reading: Reading | None, evidence: Evidence, pa
     places.append((best.passage_index, best.start, best.end))
     for passage_index, start, end in places:
         whole = passages[passage_index].text
-        if _ROW.search(whole, start, end) is None:
+        if not table_rows(whole, start, end):
             continue  # the sentence read is no row of a table
         # the table the row belongs to: an HTML table's rows are paragraphs, each a sentence of its own
         cell = table_cell(question, whole)
