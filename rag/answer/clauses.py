@@ -37,6 +37,12 @@ def clauses(sentence: str) -> list[tuple[int, int]]:
     return [(begin, end) for begin, end in found if sentence[begin:end].strip()]
 
 
+_PREAMBLE = re.compile(r"(?:When|If|After|Before|As|Although|Though|While|Since|Because|Once|Unless|Until|In|On|At|"
+                       r"During|For|By|With)\b[^,;]{0,120},\s*")
+"""A sentence's opening phrase that both its clauses share ("When rich countries trade with poor countries, …"):
+its words tell neither clause apart."""
+
+
 def asked_clause(question: str, sentence: str, start: int, end: int) -> tuple[int, int] | None:
     """The offsets of the clause of `sentence` that `question` asks about, when the span at `start:end` lies in
     another one: the two clauses say the same thing (they share words the question says too: "won", "race"), and
@@ -52,8 +58,15 @@ def asked_clause(question: str, sentence: str, start: int, end: int) -> tuple[in
     >>> asked_clause("Who led the march, which the police stopped?", "Ann led the march, and police stopped it.",
     ...              0, 3) is None
     True
+    >>> text = ("When rich towns trade with poor towns, workers in rich towns see lower pay, while workers in poor "
+    ...         "towns see higher pay.")  # the opening is both clauses'
+    >>> asked_clause("What effect does trade have on workers in poorer towns?", text, 108, 118) is None
+    True
     """
+    preamble = _PREAMBLE.match(sentence)
     parts = clauses(sentence)
+    if preamble is not None and parts and parts[0][0] < preamble.end() < parts[0][1]:
+        parts[0] = (preamble.end(), parts[0][1])  # the shared opening is neither clause's
     own = next(((begin, finish) for begin, finish in parts if begin <= start and end <= finish), None)
     if own is None or len(parts) < 2:
         return None
