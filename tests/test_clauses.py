@@ -3,6 +3,7 @@ path with a reader that takes the first name it sees."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -76,3 +77,20 @@ def test_the_winner_of_the_race_asked_about_is_answered_not_the_first_named(tmp_
     assert women.text.startswith("Aisha Fenwick") and not women.refused
     assert "Jonah Pike" not in women.text
     assert assistant.ask("Who won the men's race?").text.startswith("Jonah Pike")
+
+
+def test_a_span_moved_to_another_clause_answers_only_as_likely_as_the_reader_finds_it(tmp_path: Path) -> None:
+    """The nfu B set's "What did Kestrel Ferries promise the Aldwen's passengers?" was refused, then answered with
+    the dateline the reader found in the first clause: a moved span is no rule's reading, its chance decides."""
+
+    class DatelineReader(FirstNameReader):
+        def read(self, question: str, title: str, sentence: str, before: str = "") -> Span:
+            found = super().read(question, title, sentence, before)
+            return dataclasses.replace(found, probability=0.05)  # unsure, as the real reader was
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, {"race": ("Half marathon results", RESULTS)})
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), reader=DatelineReader())
+    assert not assistant.ask("Who won the women's race?").text.startswith("Aisha Fenwick")

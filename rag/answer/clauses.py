@@ -9,13 +9,20 @@ reading rules) reads that clause alone.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
-from rag.answer.evidence import Evidence, Sentence
-from rag.answer.reader import Reading, SpanFinder, ruled_reading, sentence_before
+from rag.answer.evidence import Evidence
+from rag.answer.reader import Reading, SpanFinder, sentence_before
 from rag.records import Passage
-from rag.text import content_words
+from rag.text import content_words, dateline_end, is_number
+
+TIME_TERMS = frozenset(content_words("year years month months week weeks day days january february march april may "
+                                     "june july august september october november december monday tuesday "
+                                     "wednesday thursday friday saturday sunday today yesterday spring summer "
+                                     "autumn winter quarter"))
+"""Words of time a question shares with a clause without naming it: not what tells two clauses apart."""
 
 _JOINER = re.compile(r"\s*[,;]\s+(?:and|but|while|whereas)\s+|\s*;\s+|\s+(?:while|whereas)\s+")
 """Where one clause of a sentence ends and its twin begins: ", and", "; but", "; ", " while ", " whereas ". A bare
@@ -58,19 +65,26 @@ def asked_clause(question: str, sentence: str, start: int, end: int) -> tuple[in
     >>> asked_clause("Who led the march, which the police stopped?", "Ann led the march, and police stopped it.",
     ...              0, 3) is None
     True
+    >>> text = ("Profit at the firm fell to 5 million in the year to June, and a net loss of 2 million was reported, "
+    ...         "against a gain a year earlier.")  # times tell no clause apart
+    >>> asked_clause("How much money did the firm lose in the year to June?", text, 76, 85) is None
+    True
     >>> text = ("When rich towns trade with poor towns, workers in rich towns see lower pay, while workers in poor "
     ...         "towns see higher pay.")  # the opening is both clauses'
     >>> asked_clause("What effect does trade have on workers in poorer towns?", text, 108, 118) is None
     True
     """
-    preamble = _PREAMBLE.match(sentence)
     parts = clauses(sentence)
-    if preamble is not None and parts and parts[0][0] < preamble.end() < parts[0][1]:
-        parts[0] = (preamble.end(), parts[0][1])  # the shared opening is neither clause's
+    opening = dateline_end(sentence)  # "PORT ELSING, April 13 (Wire Service) - …": the report's, not a clause's
+    preamble = _PREAMBLE.match(sentence, opening)
+    opening = preamble.end() if preamble is not None else opening
+    if parts and parts[0][0] < opening < parts[0][1]:
+        parts[0] = (opening, parts[0][1])  # the shared opening is neither clause's
     own = next(((begin, finish) for begin, finish in parts if begin <= start and end <= finish), None)
     if own is None or len(parts) < 2:
         return None
-    asked = content_words(question)
+    # times ("in the year to December") set both clauses in time more often than they tell them apart
+    asked = {word for word in content_words(question) if word not in TIME_TERMS and not is_number(word)}
     own_words = content_words(sentence[own[0]:own[1]]) & asked
     best: tuple[int, tuple[int, int]] | None = None
     for part in parts:
@@ -100,5 +114,7 @@ def paired_reading(question: str, reading: Reading | None, evidence: Evidence, p
                        sentence_before(reader, passage, reading.sentence_start))
     if not span.text.strip():
         return reading
-    own = Sentence(reading.passage_index, reading.sentence_start, reading.sentence_end, 0.0)
-    return ruled_reading(question, reading, own, passages, (found[0] + span.start, found[0] + span.end), reader)
+    # Not a rule's reading: the reader's chance for the clause's span decides whether it answers, as for any span
+    # (a dateline read as the answer of "What did they promise?" is no more likely for being moved)
+    moved = dataclasses.replace(span, start=found[0] + span.start, end=found[0] + span.end, sentence=sentence)
+    return dataclasses.replace(reading, span=moved)
