@@ -15,28 +15,25 @@ import re
 from collections.abc import Sequence
 
 from rag.answer.evidence import Evidence
-from rag.answer.reader import Reading, SpanFinder, previous_sentence, ruled_reading, sentence_before
+from rag.answer.reader import WEEKDAYS, Reading, SpanFinder, previous_sentence, ruled_reading, sentence_before
 from rag.models.entities import says_when
 from rag.models.span_reader import Span
-from rag.records import Passage
+from rag.records import MONTH_NAMES, Passage
 from rag.text import NUMBER_WORDS, content_words, is_number, matched_terms, specific_terms
 
 ASKS_WHEN = re.compile(r"\s*(?:when|(?:on\s+)?what\s+(?:date|day))\b", re.IGNORECASE)
 """A question asking for a date or a day."""
 
-_DAYS_AND_MONTHS = (r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|"
-                    r"June|July|August|September|October|November|December|spring|summer|autumn|winter|next|\d)")
+_MONTHS_AND_SEASONS = rf"(?:{'|'.join(MONTH_NAMES)}|spring|summer|autumn|winter)"
 MOVED = re.compile(rf"\b(?:postponed|delayed|rescheduled|moved\s+(?:back\s+|forward\s+)?(?:to|until)\s+(?:the\s+)?"
-                   rf"{_DAYS_AND_MONTHS}|pushed\s+back|put\s+back|brought\s+forward|"
+                   rf"(?:{WEEKDAYS}|{_MONTHS_AND_SEASONS}|next|\d)|pushed\s+back|put\s+back|brought\s+forward|"
                    r"will\s+now\s+(?:take\s+place|be\s+held|open|start|begin|run))\b", re.IGNORECASE)
 """What a report says of a plan whose date changed: "moved" only to a time ("moved to Sunday", not "the finish has
 moved to the seafront", "the fire service moved to Carrow Road")."""
 
-_WHOLE_DATE = re.compile(r"\b(?:(?:1[89]|20)\d\d|January|February|March|April|May|June|July|August|September|"
-                         r"October|November|December|spring|summer|autumn|winter)\b", re.IGNORECASE)
+_WHOLE_DATE = re.compile(rf"\b(?:(?:1[89]|20)\d\d|{_MONTHS_AND_SEASONS})\b", re.IGNORECASE)
 """A date said with its month, season or year ("Sunday 9 November 2025", "autumn 2027")."""
-_DATE_WORD = re.compile(rf"{_WHOLE_DATE.pattern}|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
-                        re.IGNORECASE)
+_DATE_WORD = re.compile(rf"{_WHOLE_DATE.pattern}|\b{WEEKDAYS}\b", re.IGNORECASE)
 """A date, or a day of the week ("on Sunday"): not a length of time ("1 hour 4 minutes")."""
 
 

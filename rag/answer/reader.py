@@ -655,11 +655,12 @@ _TIME_WORD = re.compile(r"\b(?:on|in|at|since|from|until|till|by|before|after|du
 """A preposition (and "the") right before a time: what it says of the time is part of the answer."""
 
 
-_WEEKDAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_ON_WEEKDAY = re.compile(rf",?\s+on\s+{_WEEKDAYS}\b")
+WEEKDAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+"""The days of the week, as a pattern: what a date may be said by ("on Sunday")."""
+_ON_WEEKDAY = re.compile(rf",?\s+on\s+{WEEKDAYS}\b")
 """The day a clock time is on, after it ("at 11:40 p.m. on Monday")."""
 
-_WEEKDAY_BEFORE = re.compile(rf"\b(?:on\s+)?{_WEEKDAYS}(?:\s+(?:morning|afternoon|evening|night))?,?\s+$")
+_WEEKDAY_BEFORE = re.compile(rf"\b(?:on\s+)?{WEEKDAYS}(?:\s+(?:morning|afternoon|evening|night))?,?\s+$")
 """The day a clock time is on, before it ("on Sunday at 2 p.m.", "Friday morning at 9")."""
 
 CLOCK_TIME = re.compile(r"\d\s*[ap]\.?m\b\.?|\d\s*(?:GMT|BST|CET|UTC)\b|\b\d{4}\s*hours\b|\b\d{1,2}:\d\d\b|"
