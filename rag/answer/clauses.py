@@ -15,13 +15,12 @@ from collections.abc import Sequence
 
 from rag.answer.evidence import Evidence
 from rag.answer.reader import Reading, SpanFinder, sentence_before
-from rag.records import Passage
+from rag.records import MONTH_NAMES, Passage
 from rag.text import content_words, dateline_end, is_number
 
-TIME_TERMS = frozenset(content_words("year years month months week weeks day days january february march april may "
-                                     "june july august september october november december monday tuesday "
-                                     "wednesday thursday friday saturday sunday today yesterday spring summer "
-                                     "autumn winter quarter"))
+TIME_TERMS = frozenset(content_words(" ".join((*MONTH_NAMES, "year years month months week weeks day days Monday "
+                                                "Tuesday Wednesday Thursday Friday Saturday Sunday today yesterday "
+                                                "spring summer autumn winter quarter"))))
 """Words of time a question shares with a clause without naming it: not what tells two clauses apart."""
 
 _JOINER = re.compile(r"\s*[,;]\s+(?:and|but|while|whereas)\s+|\s*;\s+|\s+(?:while|whereas)\s+")
