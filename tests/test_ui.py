@@ -575,3 +575,47 @@ def test_the_copy_buttons_copy_the_plain_text_of_the_shown_answer_and_of_the_con
     buttons = list(getattr(chatbot, "buttons", None) or [])
     assert not any(isinstance(button, str) and button.startswith("copy") for button in buttons)
     assert [getattr(button, "value", None) for button in buttons] == [COPY_ANSWER, COPY_CONVERSATION]
+
+
+# --- uploads: a bad file among good ones ---------------------------------------------------------------------
+
+
+def test_a_file_refused_in_an_upload_is_named_with_its_fix_and_the_good_ones_are_added(tmp_path: Any) -> None:
+    """One file over `--max-file-mb` (or of an unsupported type, sent past the browser's check) among twenty made
+    the whole upload fail: the nineteen good files were not added, and the upload box was emptied."""
+    from rag.ingest.indexer import UpdateOptions
+    from rag.ingest.uploads import add_files
+    from rag.settings import Settings
+    from rag.store.generations import PassageIndex
+    from tests.conftest import FakeEmbedder
+    from ui.app import upload_articles
+
+    folder = tmp_path / "index"
+    options = UpdateOptions.from_settings(Settings(), "upload", max_file_bytes=2_000)
+    sent: list[list[str]] = []
+
+    def add(files: Sequence[tuple[str, bytes]], on_progress: Any = None) -> dict[str, Any]:
+        sent.append([name for name, _ in files])
+        return add_files(files, folder, FakeEmbedder(), options, on_progress=on_progress).to_dict()
+
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    names = [f"town-{number:02d}.md" for number in range(20)]
+    for number, name in enumerate(names):
+        (chosen / name).write_text(f"# Town {number} news\n\nThe hall of town {number} reopened in May {number}.\n")
+    (chosen / "huge.txt").write_text("Huge report. " * 400)
+    (chosen / "empty.txt").write_text("")
+    (chosen / "run.sh").write_text("rm -rf /")
+    paths = [str(chosen / name) for name in ["huge.txt", *names[:10], "run.sh", "empty.txt", *names[10:]]]
+
+    summary = upload_articles(add, paths)
+    assert "added 20, updated 0, unchanged 0, duplicates 0, failed 3" in summary, summary
+    assert "huge.txt: is 5200 bytes, more than the limit of 2000 bytes (split it into smaller files" in summary
+    assert "run.sh: has the unsupported suffix &#x27;.sh&#x27; (upload one of" in summary
+    assert "empty.txt: is empty" in summary
+    assert len(PassageIndex.load(folder).articles) == 20
+    assert sent[-1] == [*names[:10], "empty.txt", *names[10:]], "the refused files are left out, the others sent"
+
+    # Nothing left to send: every file is named, and nothing is stored.
+    alone = upload_articles(add, [str(chosen / "run.sh")])
+    assert "added 0" in alone and "failed 1" in alone and "run.sh: has the unsupported suffix" in alone

@@ -41,7 +41,7 @@ import gradio as gr
 
 from rag.answer.brief import answer_stream
 from rag.answer.timeframe import parse_as_of
-from rag.errors import InvalidRequestError, RagError
+from rag.errors import InvalidRequestError, RagError, SourceError
 from rag.ingest.files import SUPPORTED_SUFFIXES
 from rag.records import Answer, Drafting, Filters, Query, StreamEvent, TextChunk, Waiting, unexpected_event
 from rag.serve.app import AddArticles
@@ -335,6 +335,31 @@ def copy_script(label: str) -> str:
 }""".replace("LABEL", label)
 
 
+def add_kept(add_articles: AddArticles, files: Sequence[tuple[str, bytes]],
+             on_progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Add `files`, keeping the good ones when some are refused: the report, the refused files under `failed`.
+
+    `rag.ingest.uploads.add_files` refuses a whole upload for one file it will not store (over the size limit, an
+    unsupported suffix, no usable name), before writing anything: one file over `--max-file-mb` among twenty threw
+    the twenty away, and the upload box was emptied. So the files are sent again without the one refused (which
+    is named in the report with its fix), until the rest are taken or none is left. Any other error is raised."""
+    pending = list(files)
+    refused: list[dict[str, str]] = []
+    while pending:
+        try:
+            report = dict(add_articles(pending, on_progress=on_progress))
+        except SourceError as error:
+            names = [name for name, _ in pending]
+            if error.source not in names:  # not one file's fault (an upload of no files, say): said as it is
+                raise
+            refused.append({"source": error.source, "reason": str(error)})
+            del pending[names.index(error.source)]  # one file of the name: a second of it is checked again
+            continue
+        report["failed"] = [*refused, *(report.get("failed") or [])]
+        return report
+    return {"added": [], "updated": [], "unchanged": 0, "duplicates": [], "failed": refused}
+
+
 def upload_articles(add_articles: AddArticles | None, files: Sequence[Any] | None,
                     progress: Callable[..., Any] | None = None) -> str:
     """Read the uploaded files and add them to the index; the HTML summary of what happened (or the error)."""
@@ -350,8 +375,7 @@ def upload_articles(add_articles: AddArticles | None, files: Sequence[Any] | Non
             progress(0.1 * share if stage == "reading" else 0.1 + 0.9 * share, desc=f"{stage} {done}/{total}")
 
     try:
-        pairs = [(path.name, path.read_bytes()) for path in paths]
-        report = add_articles(pairs, on_progress=report_progress)
+        report = add_kept(add_articles, [(path.name, path.read_bytes()) for path in paths], report_progress)
     except Exception as exc:
         _log_unexpected(exc, "upload")
         return render_notice(error_message(exc), error=True)
