@@ -619,3 +619,29 @@ def test_a_file_refused_in_an_upload_is_named_with_its_fix_and_the_good_ones_are
     # Nothing left to send: every file is named, and nothing is stored.
     alone = upload_articles(add, [str(chosen / "run.sh")])
     assert "added 0" in alone and "failed 1" in alone and "run.sh: has the unsupported suffix" in alone
+
+
+def test_files_refused_whole_stay_chosen_to_be_sent_again_and_files_taken_do_not(tmp_path: Any) -> None:
+    """"Another process is writing the index ... send the files again when it has finished", said over an emptied
+    upload box: the files had to be found and chosen again."""
+    import gradio as gr
+
+    from rag.errors import IndexLockedError
+    from ui.app import build_app
+
+    article = tmp_path / "news.md"
+    article.write_text("# News\n\nText.", "utf-8")
+    busy = True
+
+    def add(files: Sequence[tuple[str, bytes]], on_progress: Any = None) -> dict[str, Any]:
+        if busy:
+            raise IndexLockedError("another process is writing the index: send the files again when it has finished")
+        return {"added": ["a"], "failed": []}
+
+    app = build_app(FakeAssistant(), add_articles=add)
+    [upload] = [fn.fn for fn in app.fns.values() if fn.name == "upload" and fn.fn is not None]
+    summary, _, _, files = upload([str(article)], lambda *_, **__: None)
+    assert "send the files again" in summary and files == gr.skip()
+    busy = False
+    summary, _, _, files = upload([str(article)], lambda *_, **__: None)
+    assert "added 1" in summary and files is None

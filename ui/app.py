@@ -360,14 +360,31 @@ def add_kept(add_articles: AddArticles, files: Sequence[tuple[str, bytes]],
     return {"added": [], "updated": [], "unchanged": 0, "duplicates": [], "failed": refused}
 
 
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What an upload did: its HTML `summary`, and whether the files were `taken` (indexed, or each reported as
+    failed). Files not taken (the index busy with another writer, a full disk, a read-only replica: nothing was
+    stored) stay chosen in the upload box, to be sent again as the message says."""
+
+    summary: str
+    taken: bool
+
+
 def upload_articles(add_articles: AddArticles | None, files: Sequence[Any] | None,
                     progress: Callable[..., Any] | None = None) -> str:
     """Read the uploaded files and add them to the index; the HTML summary of what happened (or the error)."""
+    return send_articles(add_articles, files, progress).summary
+
+
+def send_articles(add_articles: AddArticles | None, files: Sequence[Any] | None,
+                  progress: Callable[..., Any] | None = None) -> UploadOutcome:
+    """`upload_articles`, saying also whether the files were taken (`UploadOutcome`)."""
     if add_articles is None:
-        return render_notice("This server cannot add articles: it serves no on-disk index.", error=True)
+        return UploadOutcome(render_notice("This server cannot add articles: it serves no on-disk index.",
+                                           error=True), False)
     paths = [Path(getattr(item, "name", item)) for item in files or []]
     if not paths:
-        return render_notice("Choose one or more article files first.", error=True)
+        return UploadOutcome(render_notice("Choose one or more article files first.", error=True), False)
 
     def report_progress(stage: str, done: int, total: int) -> None:
         if progress is not None:  # reading takes the first tenth of the bar, embedding the rest
@@ -378,11 +395,11 @@ def upload_articles(add_articles: AddArticles | None, files: Sequence[Any] | Non
         report = add_kept(add_articles, [(path.name, path.read_bytes()) for path in paths], report_progress)
     except Exception as exc:
         _log_unexpected(exc, "upload")
-        return render_notice(error_message(exc), error=True)
+        return UploadOutcome(render_notice(error_message(exc), error=True), False)
     queued = int(report.get("followed_queued") or 0)  # asked in the background: the reply does not wait for them
     followed = render_notice(f"{queued} followed question(s) queued to be asked again in the background.") \
         if queued else ""
-    return render_index_report(report) + followed
+    return UploadOutcome(render_index_report(report) + followed, True)
 
 
 def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
@@ -413,9 +430,11 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
         return "", [], "", [], "", ""
 
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, Any]:  # noqa: B008
-        summary = upload_articles(add_articles, files, progress)
-        # The files sent are no longer chosen: clicking again re-sent them without a word.
-        return summary, stats_html(assistant), source_filter_update(assistant), None
+        outcome = send_articles(add_articles, files, progress)
+        # The files taken are no longer chosen: clicking again re-sent them without a word. Files refused whole
+        # ("another process is writing the index ... send the files again") stay chosen: the box was emptied.
+        return outcome.summary, stats_html(assistant), source_filter_update(assistant), \
+            None if outcome.taken else gr.skip()
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         gr.Markdown(f"## {TITLE}")
