@@ -340,3 +340,14 @@ def test_a_quarter_the_question_names_pins_the_fact_down_as_a_month_does() -> No
     assert not off_topic("What was revenue in the first quarter of 2025?", [first])
     assert not off_topic("What was revenue in Q2 2025?", [second])  # "second quarter" is Q2
     assert not names_what_is_asked("What was revenue in Q2 2025?", first, 0, first.text.index(" The"))
+
+
+def test_a_quotation_of_two_sentences_is_cited_after_its_closing_mark() -> None:
+    """A model that quotes two sentences of a passage: the marker goes after the quotation, never inside it
+    ('"We have no painless options left [1]. Energy costs ..." [1]' was shown)."""
+    text = ('Councillor Martin Delacroix said: "We have no painless options left. Energy costs alone are up 1.4 '
+            'million euros on last year."')
+    passage = Passage("a", "Budget", "a.txt", "", text, 0, len(text))
+    model = '"We have no painless options left. Energy costs alone are up 1.4 million euros on last year."'
+    checked = check_answer(model, [passage], "What did he say about energy costs?")
+    assert checked.text == f"{model} [1]", checked.text

@@ -148,6 +148,11 @@ def test_as_of_wording_keeps_names_capitalised() -> None:
     assert with_as_of("The bridge is open [1].", "2026-03-15") == "As of 15 March 2026, the bridge is open [1]."
     assert with_as_of("Anneke Vos opened it [1].", "2026-03-15") == "As of 15 March 2026, Anneke Vos opened it [1]."
     assert with_as_of("The bridge is open [1].", "") == "The bridge is open [1]."
+    # A span answer keeps its sentence's capital: a common word opening it is lowered, a name, "I" or "May" is not.
+    assert with_as_of("About 350 volunteers [1].", "2025-11-20") == "As of 20 November 2025, about 350 volunteers [1]."
+    assert with_as_of("Nearly 40 homes [1].", "2025-11-20") == "As of 20 November 2025, nearly 40 homes [1]."
+    for kept in ("I saw it [1].", "May Ruiz runs it [1].", "Will Park runs it [1].", "UN staff [1]."):
+        assert with_as_of(kept, "2025-11-20") == f"As of 20 November 2025, {kept}"
 
 
 def test_the_nearest_dated_articles_outside_a_period_come_nearest_first_once_per_article() -> None:

@@ -263,20 +263,30 @@ def with_as_of(sentence: str, published: str) -> str:
     'As of 14 March 2026, the footbridge is open [1].'
     >>> with_as_of("Maplewood reopened it [1].", "2026-03-14T09:30:00")
     'As of 14 March 2026, Maplewood reopened it [1].'
+    >>> with_as_of("About 350 volunteers [1].", "2025-11-20")  # a span answer keeps its sentence's capital
+    'As of 20 November 2025, about 350 volunteers [1].'
+    >>> with_as_of("I was told it is open [1].", "2026-03-14")
+    'As of 14 March 2026, I was told it is open [1].'
     """
     if not published or not sentence:
         return sentence
-    first = sentence.split(" ", 1)[0]
-    # A common word that starts the sentence loses its capital; a name keeps it.
-    if first.lower() in _LOWERED_STARTS:
+    first = sentence.split(" ", 1)[0].rstrip(",;:")
+    # A common word that starts the sentence loses its capital; a name (and "I") keeps it.
+    if first.lower() in _LOWERED_STARTS and first[1:] == first[1:].lower():
         sentence = sentence[0].lower() + sentence[1:]
     return f"As of {long_date(published)}, {sentence}"
 
 
 _LOWERED_STARTS = frozenset(
     "the a an it its this that these those there they he she we in on at after before "
-    "since by from according no".split()
+    "since by from according no "
+    # how a span answer (the words of the article's sentence, capital kept) often opens: an amount said roughly
+    # ("About 350 volunteers"), a quantity word, a number in words, a linking word
+    "about around nearly almost approximately roughly some many several more most less fewer over under up "
+    "only just all every each both half none one two three four five six seven eight nine ten eleven twelve "
+    "dozens hundreds thousands also between during until for with as when while because yes not".split()
 )
+"""Words that lose their capital after "As of <date>, ": common words, never a name (not "May", "Will" or "I")."""
 
 
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
