@@ -25,7 +25,7 @@ from rag.answer.timeframe import (
 from rag.errors import InvalidRequestError
 from rag.records import Answer, Filters, Passage, Period, TextChunk, long_date
 from rag.settings import Settings
-from tests.conftest import ScriptedLLM
+from tests.conftest import ScriptedLLM, write
 
 AS_OF = datetime.date(2026, 3, 14)  # a Saturday
 
@@ -472,3 +472,44 @@ def test_a_weekday_answer_is_dated_from_its_article(answer: str, sentence: str, 
     at = sentence.lower().rfind(answer.lower().split()[-1]) if answer.lower() not in sentence.lower() else \
         sentence.lower().rfind(answer.lower())
     assert dated_weekday(answer, sentence, published, max(at, 0)) == dated
+
+
+COUNCIL_MONTHS = (
+    ("jan.md", "2026-01-20", "Brackford council delays decision on Mill Lane depot",
+     "Brackford town council postponed a decision on the future of the empty Mill Lane bus depot on Monday, after "
+     "councillors asked for a second valuation of the site. Councillor Ruth Abernathy said a vote would follow."),
+    ("feb.md", "2026-02-17", "Council votes to sell Mill Lane depot for housing",
+     "Brackford town council voted on Monday to sell the former Mill Lane bus depot to the Kestrel Homes housing "
+     "association for 2.4 million euros, by 21 votes to 6. The association will build 64 affordable flats."),
+    ("mar.md", "2026-03-10", "Council approves new cycle lanes on Quay Street",
+     "Brackford town council approved two protected cycle lanes on Quay Street on Monday. Work will start in May "
+     "and cost 640,000 euros."),
+    ("ferry.md", "2026-02-05", "Ferry service resumes after storm repairs",
+     "The Port Ellan ferry resumed sailings on Wednesday after six weeks of repairs to the storm-damaged slipway."),
+    ("old.md", "2025-09-12", "Harbour wall repairs finished",
+     "Repairs to the Port Ellan harbour wall were finished on Wednesday, two months late."),
+)
+
+
+@pytest.mark.slow
+def test_a_month_of_a_year_is_kept_and_answered_from_its_one_report(  # type: ignore[no-untyped-def]
+        tmp_path: Path, real_embedder) -> None:
+    """A month's one council report scores below the relevance floor beside January's and March's ("decision",
+    "approves"): it was refused; the period is kept and its report quoted. A month with nothing that answers is
+    refused naming the nearest dated articles."""
+    from rag.answer.assistant import Assistant
+    from rag.ingest.indexer import UpdateOptions, update_index
+
+    folder = tmp_path / "articles"
+    for name, day, title, text in COUNCIL_MONTHS:
+        write(folder, name, f"---\ntitle: {title}\ndate: {day}\nsource: Brackford Echo\n---\n\n{text}\n")
+    update_index([folder], tmp_path / "index", real_embedder, UpdateOptions(progress=False))
+    retriever = Retriever.load(tmp_path / "index", real_embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path / "index"), k=5))
+    answer = assistant.ask("What did the council decide in February 2026?", as_of="2026-03-20")
+    assert answer.period is not None and (answer.period.since, answer.period.until) == ("2026-02-01", "2026-02-28")
+    assert not answer.refused, answer.text
+    assert {citation.passage.published[:7] for citation in answer.citations} == {"2026-02"}, answer.citations
+    assert "Mill Lane" in answer.text
+    nothing = assistant.ask("What did the council decide in September 2025?", as_of="2026-03-20")
+    assert nothing.refused and "Nothing published in September 2025" in nothing.text, nothing.text

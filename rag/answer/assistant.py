@@ -443,7 +443,9 @@ class Assistant:
             yield answer
             return
         if plan.faint:  # found only because it stands out for a short question: the model's words are not trusted
-            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
+            # (a period the question names and that was kept: its best evidence quoted when it holds what is asked)
+            refused = self._refusal(question, "", plan.query.search_text)
+            yield self._finished(self._period_quote(question, plan) or refused, plan)
             return
         llm, prompt, passages, evidence, query = self.llm, plan.prompt, plan.passages, plan.evidence, plan.query
         check = self._check(query, plan.shown, evidence, passages, llm.chat)
@@ -785,6 +787,20 @@ class Assistant:
         if len(evidence.parts) > 1:  # a part neither the model's answer nor the quotes answer is said missing
             checked = _with_missing_parts(checked, evidence, passages, self.finder, self.kinds)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
+
+    def _period_quote(self, question: str, plan: _Plan) -> Answer | None:
+        """For a faint plan in a period the question names by a date and that was kept although little in it matched
+        (`TimedHits.outside`: "What did the council decide in February 2026?", whose one February report scores
+        below `min_score` beside January's and March's): the best evidence sentence of the period quoted, when it
+        holds what is asked (`quoted_answer`'s checks, and the reader's for a typed question), rather than a
+        refusal; the article's own words, never the model's. None otherwise (refused, naming the nearest articles)."""
+        if not plan.outside or plan.period is None:
+            return None
+        quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
+        if not quoted.supported or not self._reads_an_answer(plan.query.text, quoted):
+            return None
+        answer = Answer(question, quoted.text, quoted.citations, False, "", plan.query.search_text)
+        return self._likeliest_quote(answer, plan.evidence, plan.passages)
 
     def _likeliest_quote(self, quoted: Answer, evidence: Evidence, passages: Sequence[Passage]) -> Answer:
         """A quoted answer to a one-part question quoting, instead of the best evidence sentence, the one among the
