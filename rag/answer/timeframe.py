@@ -50,14 +50,24 @@ _POINT = (
 _NUMBER_WORDS = {"a": 1, "an": 1, **NUMBER_WORDS, "few": 3, "couple of": 2}
 _COUNT = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of)"
 _UNIT = r"(?P<unit>day|week|month|year)s?"
+_STATE = (r"open|closed|shut|on|off|over|back|running|operating|working|available|cancell?ed|suspended|called\s+off"
+          r"|in\s+force|under\s*way|going\s+ahead|delayed|postponed")
+"""Words saying how a thing stands (a service, a road, a strike): "Is it open?", "Is the strike on?"."""
 _LATEST = re.compile(
     r"\b(?:(?:the\s+)?(?:very\s+)?(?:latest|newest|most\s+recent)(?:\s+news)?|recently|currently"
     r"|nowadays|right\s+now|at\s+the\s+moment|at\s+present|these\s+days|so\s+far|to\s+date"
-    r"|as\s+of\s+now|now(?=\W*$))\b",
+    rf"|as\s+of\s+now|now(?=\W*$)|now(?=\s+(?:{_STATE})\b)"
+    r"|still(?!\s+(?:life|lives|water|waters|images?|photo\w*|frames?|born|births?)\b))\b",
     re.IGNORECASE,
 )
-"""Words that ask how things stand. Not "current" or "recent" alone (an electric current, a recent ancestor), and
-"now" only at the end of a question ("Is the bridge open now?")."""
+"""Words that ask how things stand. Not "current" or "recent" alone (an electric current, a recent ancestor); "now"
+at the end of a question ("Is the bridge open now?") or before a state ("Is the bridge now open?"), and "still" ("Is
+the bus strike still on?": an older report's "the strike will continue" may have been overtaken), not a still life."""
+_STATUS = re.compile(rf"^\s*(?:is|are|isn['’]t|aren['’]t)\s+\S.{{0,80}}?\s+(?:{_STATE})\s*\??\s*$", re.IGNORECASE)
+"""A yes-or-no question about a state, in the present, with no time word: "Is the bus strike on?", "Are the Quay Street
+roads closed?". How it stands is asked, as by "now"."""
+STATUS_PHRASE = "how it stands now"
+"""The phrase shown for a status question that says no time word (`_STATUS`): it asks for the latest all the same."""
 _EVENT_WORD = r"[\w'’-]+"
 _NOT_EVENT = r"(?:and|or|but|what|who|when|where|which|how|why|did|does|do|is|was|were|are|has|have|had|will|would)"
 
@@ -139,6 +149,9 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
         latest_phrase = found.group(0)
         text = _without(text, found.start(), found.end())
     reading = _period(text, as_of)
+    if not latest and _STATUS.match(text):
+        # "Is the bus strike on?": how it stands, though no word says when; the question is searched as asked.
+        latest, latest_phrase = True, STATUS_PHRASE
     if reading is None:
         if not latest:
             return TimePhrase(query=question, without=question, as_of=as_of.isoformat())
