@@ -91,6 +91,8 @@ best over every date: the date may be when the thing happened rather than when i
 2025", reported in April 2026), and then the passage that answers lies outside the period."""
 OUTSIDE_NOTE = "little or nothing relevant was published then: the period was kept"
 """The period's note when a dated collection holds nothing relevant in it (`TimedHits.outside` names the nearest)."""
+LATER_CANDIDATES = 20
+"""Passages the word search for a story's later reports looks at (`Retriever.later_reports`)."""
 EVENT_CANDIDATES = 10
 """Passages looked at to date an event reference ("before the vote")."""
 
@@ -221,6 +223,20 @@ class Retriever:
         period = dataclasses.replace(period, since=dates.since, until=dates.until,
                                      note="nothing relevant was published then: searched all dates")
         return TimedHits(everywhere, question, period, query.text)
+
+    def later_reports(self, words: str, after: str, until: str, sources: Sequence[str] = (),
+                      depth: int = LATER_CANDIDATES) -> list[Passage]:
+        """Passages published after the day `after` and by the day `until` (ISO) that share words with `words` (a
+        question and the names of the stories it retrieved), best first: where a later report of a story told over
+        weeks is looked for when it ranked below the `k` retrieved (`rag.answer.moved.continues_story` decides which
+        is one). One word search (BM25), no embedding: a few milliseconds beside the answer."""
+        if not after or not until or after[:10] >= until[:10]:
+            return []
+        day_after = (datetime.date.fromisoformat(after[:10]) + datetime.timedelta(days=1)).isoformat()
+        dates = Filters.parse(tuple(sources), day_after, until[:10])
+        found = self.index.candidates(None, words, depth, dates)
+        order = np.argsort(-found.lexical, kind="stable")
+        return [found.passages[int(row)] for row in order if found.lexical[int(row)] > 0]
 
     def event_date(self, event: str, question: str, as_of: datetime.date) -> str:
         """The date of an event a question refers to ("the vote"): among the relevant dated passages published by
