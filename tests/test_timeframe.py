@@ -522,3 +522,31 @@ def test_a_month_of_a_year_is_kept_and_answered_from_its_one_report(  # type: ig
     assert "Mill Lane" in answer.text
     nothing = assistant.ask("What did the council decide in September 2025?", as_of="2026-03-20")
     assert nothing.refused and "Nothing published in September 2025" in nothing.text, nothing.text
+
+
+EMISSIONS = (
+    ("annual", "2025-04-08", "Corran Logistics publishes its 2024 annual report",
+     "Corran Logistics published its annual report for 2024 on Tuesday. The company's greenhouse gas emissions in "
+     "2024 were 41,200 tonnes of CO2 equivalent, down 6 percent on 2023."),
+    ("solar", "2026-01-12", "Corran Logistics opens solar depot",
+     "Corran Logistics opened a depot with 4,000 solar panels. Its emissions have fallen every year since 2024."),
+    ("harbour", "2024-09-12", "Harbour wall repairs finished",
+     "Repairs to the Port Ellan harbour wall were finished on Wednesday, two months late."),
+)
+
+
+def test_a_report_published_after_the_year_it_tells_of_counts_for_that_year(tmp_path: Path) -> None:
+    """"In 2024" is the year the figures are of, not when the report came out (April 2025): a report published after
+    the period that names it is searched with it; one naming the year only as a start ("since 2024") is not."""
+    from tests.test_moved import dated_assistant
+    from tests.test_span_reader import SpansReader
+
+    assistant = dated_assistant(tmp_path, EMISSIONS, SpansReader({"41,200 tonnes of CO2 equivalent": 0.9}))
+    question = "What were Corran Logistics' emissions in 2024?"
+    found = assistant.retriever.search_timed(question, 3, as_of=AS_OF, relevant=Settings().min_score)
+    assert found.period is not None and (found.period.since, found.period.until) == ("2024-01-01", "2024-12-31")
+    assert "annual" in [hit.passage.article_id for hit in found.hits]
+    assert "solar" not in [hit.passage.article_id for hit in found.hits]
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert not answer.refused and answer.citations[0].passage.article_id == "annual", answer.text
+    assert "41,200" in answer.text

@@ -220,6 +220,38 @@ def period_filters(
     return chosen, Period(reading.phrase, dates.since, dates.until, reading.latest, as_of.isoformat(), note)
 
 
+def names_period(text: str, since: str, until: str) -> bool:
+    """Whether `text` names the period `since`..`until` (ISO days) as what it tells of: the year of a one-year period
+    ("in 2024", "the 2024 annual report", "for 2024"), the month and year of a one-month period ("in February
+    2026"). Not a year that only starts or ends a span ("since 2024", "by 2024", "2023-2024"), and no longer period:
+    a report of a year's figures names its year, of a decade's seldom its decade.
+
+    >>> names_period("Its emissions in 2024 were 41,200 tonnes.", "2024-01-01", "2024-12-31")
+    True
+    >>> names_period("Corran Logistics publishes its 2024 annual report", "2024-01-01", "2024-12-31")
+    True
+    >>> names_period("Sales have doubled since 2024.", "2024-01-01", "2024-12-31")
+    False
+    >>> names_period("The council voted in February 2026.", "2026-02-01", "2026-02-28")
+    True
+    >>> names_period("The council voted in 2026.", "2026-02-01", "2026-02-28")  # the year is not the month
+    False
+    """
+    if len(since) < 10 or len(until) < 10 or since[:4] != until[:4]:
+        return False
+    year = since[:4]
+    if since[5:] == "01-01" and until[5:] == "12-31":
+        named = rf"(?<![\d–/-]){year}(?![\d–/-]|s\b)"
+    elif since[:7] == until[:7] and since[8:] == "01" and Filters.parse(until=since[:7]) == Filters(until=until):
+        month = _MONTHS[int(since[5:7]) - 1]
+        named = rf"\b{month[:3]}[a-z]*\.?,?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{year}\b"
+    else:
+        return False
+    span_word = re.compile(r"\b(?:since|from|until|till|by|before|after|through|to)\s+$", re.IGNORECASE)
+    return any(not span_word.search(text[:found.start()]) and not re.match(r"\s*[-–]\s*\d", text[found.end():])
+               for found in re.finditer(named, text, re.IGNORECASE))
+
+
 AFTER_REFERENCE_DATE = "a time after the reference date: every article published by then was searched"
 """The note of a period that starts after the reference date ("from January 2027" asked in December 2026)."""
 
