@@ -550,3 +550,51 @@ def test_a_report_published_after_the_year_it_tells_of_counts_for_that_year(tmp_
     answer = assistant.ask(question, as_of=AS_OF)
     assert not answer.refused and answer.citations[0].passage.article_id == "annual", answer.text
     assert "41,200" in answer.text
+
+
+STORY_OVER_WEEKS = (
+    ("walkout.md", "2026-02-03", "Brackford bus drivers walk out over pay",
+     "Bus drivers at Lennline walked out on Monday in a dispute over pay, halting every bus route in Brackford. The "
+     "Unite union said the strike would continue until Lennline improved its pay offer of 3 percent."),
+    ("second-week.md", "2026-02-10", "Lennline bus strike enters second week",
+     "The Lennline bus strike entered its second week on Monday with no talks planned. About 14,000 passengers a "
+     "day normally use Brackford's buses."),
+    ("deal.md", "2026-02-20", "Lennline bus strike called off after pay deal",
+     "The Lennline bus strike was called off on Thursday after drivers accepted a pay deal of 5.5 percent over two "
+     "years. Buses will run a normal timetable from Friday, the company said."),
+    ("fire.md", "2026-02-14", "Fire at Stanway Mills warehouse injures five",
+     "A fire swept through a warehouse at the Stanway Mills estate on Friday night. Five people were injured, two "
+     "of them seriously, and were taken to Brackford General Hospital."),
+    ("crash.md", "2026-02-15", "Three injured in Carrow Road crash",
+     "Three people were injured when a van and a car collided on Carrow Road on Sunday morning. All three were "
+     "treated at Brackford General Hospital."),
+    ("update.md", "2026-02-16", "Stanway Mills update: warehouse owner named",
+     "The warehouse destroyed at the Stanway Mills estate belonged to Corran Logistics. Police said the number of "
+     "injured now stands at six after a worker went to hospital on Sunday."),
+    ("regatta.md", "2026-02-22", "Lenn Valley regatta draws record crowd",
+     "The Lenn Valley winter regatta drew a record crowd of 6,200 on Saturday."),
+)
+
+
+@pytest.mark.slow
+def test_a_story_told_over_weeks_is_answered_from_its_newest_report(  # type: ignore[no-untyped-def]
+        tmp_path: Path, real_embedder, real_llm) -> None:
+    """The real models over a strike and a fire each told in several reports: how the strike stands is the newest
+    report's as of the question's date, and the injured count the revision's, found below the k retrieved. What the
+    model writes differs between CPUs: the reports cited are asserted, and the revised figure (the span reader's)."""
+    from rag.answer.assistant import Assistant
+    from rag.ingest.indexer import UpdateOptions, update_index
+
+    folder = tmp_path / "articles"
+    for name, day, title, text in STORY_OVER_WEEKS:
+        write(folder, name, f"---\ntitle: {title}\ndate: {day}\nsource: Brackford Echo\n---\n\n{text}\n")
+    update_index([folder], tmp_path / "index", real_embedder, UpdateOptions(progress=False))
+    assistant = Assistant.load(tmp_path / "index", embedder=real_embedder, llm=real_llm)  # its span reader too
+    now = assistant.ask("Is the bus strike still on?", as_of="2026-03-20")
+    assert not now.refused and now.citations[0].passage.title.endswith("called off after pay deal"), now
+    assert now.text.startswith("As of 20 February 2026"), now.text
+    then = assistant.ask("Is the bus strike still on?", as_of="2026-02-12")
+    assert all(citation.passage.published <= "2026-02-12" for citation in then.citations), then
+    injured = assistant.ask("How many people were injured in the Stanway Mills fire?", as_of="2026-02-17", k=1)
+    assert injured.citations and injured.citations[0].passage.title.startswith("Stanway Mills update"), injured
+    assert injured.text.lower().startswith("six"), injured.text
