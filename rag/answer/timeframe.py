@@ -56,13 +56,18 @@ _STATE = (r"open|closed|shut|on|off|over|back|running|operating|working|availabl
 _LATEST = re.compile(
     r"\b(?:(?:the\s+)?(?:very\s+)?(?:latest|newest|most\s+recent)(?:\s+news)?|recently|currently"
     r"|nowadays|right\s+now|at\s+the\s+moment|at\s+present|these\s+days|so\s+far|to\s+date"
-    rf"|as\s+of\s+now|now(?=\W*$)|now(?=\s+(?:{_STATE})\b)"
-    r"|still(?!\s+(?:life|lives|water|waters|images?|photo\w*|frames?|born|births?)\b))\b",
+    rf"|as\s+of\s+now|now(?=\W*$)|now(?=\s+(?:{_STATE})\b))\b",
     re.IGNORECASE,
 )
 """Words that ask how things stand. Not "current" or "recent" alone (an electric current, a recent ancestor); "now"
-at the end of a question ("Is the bridge open now?") or before a state ("Is the bridge now open?"), and "still" ("Is
-the bus strike still on?": an older report's "the strike will continue" may have been overtaken), not a still life."""
+at the end of a question ("Is the bridge open now?") or before a state ("Is the bridge now open?")."""
+_STILL = re.compile(r"^\s*(?:is|are|isn['’]t|aren['’]t|does|do|doesn['’]t|don['’]t|has|have|can)\b"
+                    r".*?\b(?P<yes_no>still)\b|\b(?:is|are)\s+(?P<after>still)\b(?!\s+(?:life|lives|water|images?|photo\w*|frames?)\b)",
+                    re.IGNORECASE)
+""""Still" asking how things stand in the present: in a yes-or-no question ("Is the bus strike still on?", "Does
+Lennline still run the buses?") or just after "is"/"are" ("Which party is still in coalition?"): an older report's
+"the strike will continue" may have been overtaken. Not in a clause of purpose or time ("so that visitors can still
+study", "How many will still work there after it closes?") nor a still life."""
 _STATUS = re.compile(rf"^\s*(?:is|are|isn['’]t|aren['’]t)\s+\S.{{0,80}}?\s+(?:{_STATE})\s*\??\s*$", re.IGNORECASE)
 """A yes-or-no question about a state, in the present, with no time word: "Is the bus strike on?", "Are the Quay Street
 roads closed?". How it stands is asked, as by "now"."""
@@ -144,10 +149,15 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
     latest = False
     found = _LATEST.search(text)
     latest_phrase = ""
+    still = _STILL.search(text) if not found else None
     if found:
         latest = True
         latest_phrase = found.group(0)
         text = _without(text, found.start(), found.end())
+    elif still:
+        start, end = still.span("yes_no") if still.group("yes_no") else still.span("after")
+        latest, latest_phrase = True, still.group("yes_no") or still.group("after")
+        text = _without(text, start, end)
     reading = _period(text, as_of)
     if not latest and _STATUS.match(text):
         # "Is the bus strike on?": how it stands, though no word says when; the question is searched as asked.
