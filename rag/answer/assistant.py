@@ -662,6 +662,7 @@ class Assistant:
             if within is not None:  # the other reports are restricted as the first ones were
                 allowed = set(within(wider))
                 wider = [passage for passage in wider if passage in allowed]
+            wider = [*wider, *(passage for passage in later if passage not in wider)]  # a later report stays
             if len(wider) == len(passages):
                 return _Plan(query, passages, evidence, [], None, hits, period, outside)
             passages = wider
