@@ -395,3 +395,19 @@ def test_the_thing_asked_about_is_no_one_of_it(tmp_path: Path) -> None:
     # asked who lost, the club is the answer; asked who founded Dell, the person of its name
     assert ask("Who lost 0-3 at home to Ashby Athletic?", {"Harrow Town": 0.9}).startswith("Harrow Town [")
     assert ask("Who founded Dell?", {"Michael Dell": 0.9}).startswith("Michael Dell [")
+
+
+TRIAL = {"trial": ("Fraud trial of former treasurer opens",
+                   "The trial of former council treasurer Dan Pole opened at Brannock Circuit Court on Monday, before "
+                   "Judge Ana Rees. Prosecutor Lena Byrne told the jury Mr Pole had created two false suppliers. "
+                   "His barrister, Tom Marr, said Mr Pole denied all charges.")}
+
+
+def test_who_did_it_is_the_one_the_noun_of_the_doer_names(tmp_path: Path) -> None:
+    """A chat user's "Who prosecuted?" was answered with the defendant, whom the reader took from the sentence
+    naming the trial; the next sentence names "Prosecutor Siobhan Grady" (`agent_noun_reading`)."""
+    assistant = assistant_over(tmp_path, TRIAL, "Dan Pole")
+    assert assistant.ask("Who prosecuted the former treasurer?").text.startswith("Lena Byrne [")
+    # the reader's sentence says the verb: its doer stands
+    assistant = assistant_over(tmp_path / "said", TRIAL, "Lena Byrne")
+    assert assistant.ask("Who told the jury about false suppliers?").text.startswith("Lena Byrne [")

@@ -19,7 +19,7 @@ from rag.answer.hops import PREPOSITIONS
 from rag.answer.reader import TITLES, Reading, SpanFinder, ruled_reading
 from rag.answer.timeframe import asks_who_now
 from rag.records import Passage
-from rag.text import HEAD_VERBS, content_words
+from rag.text import HEAD_VERBS, content_words, verb_forms
 
 _WHO_LEADS = re.compile(
     rf"^\s*who(?:\s+(?:{'|'.join(HEAD_VERBS)})|\s+is\s+running|(?:'s|’s|\s+is)\s+in\s+charge\s+of|"
@@ -456,8 +456,11 @@ def role_reading(question: str, reading: Reading | None, evidence: Evidence, pas
     (the sentence may open "Its chairwoman" in a passage of its own) and who the sentence does not say left it
     ("have sacked manager Frank Doherty": `left`); a rule's reading, as `head_reading`'s. Kept when its own span is
     already such a person, or when no sentence names one, unless its sentence names it by another role or time's
-    (`other_holder`: "deputy mayor" for "Who is the mayor of Kestrel Haven?"): then no span answers."""
+    (`other_holder`: "deputy mayor" for "Who is the mayor of Kestrel Haven?"): then no span answers. A who-question
+    asking for no role, but who did something, is `agent_noun_reading`'s ("Who prosecuted?")."""
     nouns, thing = asked_role(question)
+    if not nouns and len(evidence.parts) == 1 and evidence.ranked:
+        return agent_noun_reading(question, reading, evidence, passages, reader)
     if not nouns or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
     if reading is not None:
@@ -480,6 +483,67 @@ def role_reading(question: str, reading: Reading | None, evidence: Evidence, pas
                             others=True)
         if other is not None and other[0] <= reading.span.start < other[1]:
             return None  # the deputy mayor is no answer to who the mayor is: the model reads the passages instead
+    return reading
+
+
+_WHO_DID = re.compile(r"^\s*(?i:who)\s+(?:(?:will|would|has|had|did|does|is|was)\s+)?(?P<verb>[a-z]+)\b")
+"""A who-question asking who did something, and its verb ("Who *prosecuted*?")."""
+
+
+def agent_nouns(verb: str) -> tuple[str, ...]:
+    """The nouns that may name the one who does what a verb (any of its forms) says: its base with "-er" or "-or"
+    ("prosecuted": prosecutor; "designed": designer, "organised": organiser); some are no words, and match nothing.
+    None for a verb of being or having, or a stop word.
+
+    >>> agent_nouns("prosecuted")[:2], agent_nouns("designs")[:2], agent_nouns("is")
+    (('prosecuter', 'prosecutor'), ('designer', 'designor'), ())
+    """
+    if verb in _NO_AGENT:
+        return ()
+    bases = sorted(form for form in verb_forms(verb) if not form.endswith(("ed", "ing", "s")) or form == verb)
+    nouns: list[str] = []
+    for base in bases:
+        root = base[:-1] if base.endswith("e") else base
+        nouns += [f"{root}er", f"{root}or"]
+    return tuple(dict.fromkeys(nouns))
+
+
+_NO_AGENT = frozenset({"is", "was", "are", "were", "be", "been", "has", "have", "had", "do", "does", "did", "will",
+                       "would", "can", "could", "said", "says", "say", "told", "tell", "got", "get", "went", "go",
+                       "came", "come", "made", "make", "took", "take"})
+"""Verbs whose "-er" names no one the reports name by it ("Who said it?" asks for no sayer)."""
+
+AGENT_REACH = 3
+"""Evidence sentences searched, best first, for the one naming who did it by the noun of the doer."""
+
+
+def agent_noun_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                       reader: SpanFinder) -> Reading | None:
+    """For a question asking who did something ("Who prosecuted?"), the reading moved off a person whose sentence
+    does not say the verb ("The trial of … Desmond Hale opened …") to the person one of the best `AGENT_REACH`
+    evidence sentences names by the noun of the doer ("Prosecutor Siobhan Grady": `agent_nouns`); a rule's reading,
+    as `head_reading`'s. Kept when its own sentence says the verb, or when no sentence names a doer so."""
+    asked = _WHO_DID.match(question)
+    if asked is None or led_thing(question):
+        return reading
+    verb = asked.group("verb").lower()
+    nouns = agent_nouns(verb)
+    if not nouns:
+        return reading
+    forms = verb_forms(verb)
+    if reading is not None:
+        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        said = {word.lower() for word in re.findall(r"[A-Za-z]+", own)}
+        if said & forms:
+            return reading  # the reader read the doer of the verb its sentence says
+        named = role_holder(own, nouns)
+        if named is not None and named[0] <= reading.span.start < named[1]:
+            return reading
+    for sentence in evidence.ranked[0][:AGENT_REACH]:
+        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
+        found = role_holder(text, nouns)
+        if found is not None and not left(text, *found):
+            return ruled_reading(question, reading, sentence, passages, found, reader)
     return reading
 
 
