@@ -282,8 +282,10 @@ _NAME_RUN = re.compile(r"[A-Z][^\W_]*(?:[.'’-][^\W_]+)*(?:\s+(?:(?:of|the|de|d
                        r"[A-Z][^\W_]*(?:[.'’-][^\W_]+)*)*")
 _NAME_OPENERS = frozenset({"The", "A", "An", "This", "That", "These", "Those", "In", "On", "At", "By", "For", "From",
                            "With", "After", "Before", "When", "While", "Of", "Its", "His", "Her", "Their", "It",
-                           "He", "She", "They", "Besides", "Both", "Neither"})
-"""Capitalised words that open a sentence rather than a name ("The Brenmoor hills", "Besides the fine")."""
+                           "He", "She", "They", "Besides", "Both", "Neither",
+                           "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Mr.", "Mrs.", "Ms.", "Dr."})
+"""Capitalised words that open a sentence rather than a name ("The Brenmoor hills", "Besides the fine"), and the
+honorifics a report names a person again by: "Mr Pike" is Darren Pike said again, no other Pike."""
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -330,6 +332,8 @@ def names_another(question: str, text: str) -> bool:
     >>> names_another(question, "Brenmoor Chemicals is not related to Brenmoor Plastics.")
     False
     >>> names_another("Who chairs the Tessel Anglers' Association?", "It polluted the River Tessel.")
+    False
+    >>> names_another("When did Darren Pike take over?", "Mr Pike, who took over on 1 April, said so.")
     False
     """
     names = _question_names(question)
