@@ -211,7 +211,8 @@ CLUB = {"sacked": ("Harrow Town sack manager Dan Keane",
                    "Harrow Town have sacked manager Dan Keane after a fifth straight defeat on Saturday. His "
                    "assistant, Olek Brandt, will take charge of the team as caretaker manager."),
         "appointed": ("Harrow Town appoint Marta Ilves",
-                      "Harrow Town have appointed Marta Ilves as their new manager on a contract until June 2027.")}
+                      "Harrow Town have appointed Marta Ilves as their new manager on a contract until June 2027. "
+                      "Caretaker manager Olek Brandt will stay on as her assistant.")}
 
 
 @pytest.mark.parametrize(("articles", "holder"), [(("sacked",), "Olek Brandt"), (("appointed",), "Marta Ilves")])
@@ -411,3 +412,11 @@ def test_who_did_it_is_the_one_the_noun_of_the_doer_names(tmp_path: Path) -> Non
     # the reader's sentence says the verb: its doer stands
     assistant = assistant_over(tmp_path / "said", TRIAL, "Lena Byrne")
     assert assistant.ask("Who told the jury about false suppliers?").text.startswith("Lena Byrne [")
+
+
+def test_the_best_sentence_naming_a_holder_wins_over_the_reader_s_holder(tmp_path: Path) -> None:
+    """"Who is the Rovers manager?" (as of January) was answered with the former caretaker, whom the reader took
+    from "Caretaker manager Joanne Kerr will stay on as his assistant", below "… appointed Luis Moreno as their new
+    manager"."""
+    assistant = assistant_over(tmp_path, {"appointed": CLUB["appointed"]}, "Olek Brandt")
+    assert assistant.ask("Who is the Harrow Town manager?").text.startswith("Marta Ilves [")

@@ -455,29 +455,37 @@ def role_reading(question: str, reading: Reading | None, evidence: Evidence, pas
     evidence sentence names by that role (`role_holder`), in an article whose retrieved passages name the thing
     (the sentence may open "Its chairwoman" in a passage of its own) and who the sentence does not say left it
     ("have sacked manager Frank Doherty": `left`); a rule's reading, as `head_reading`'s. Kept when its own span is
-    already such a person, or when no sentence names one, unless its sentence names it by another role or time's
-    (`other_holder`: "deputy mayor" for "Who is the mayor of Kestrel Haven?"): then no span answers. A who-question
-    asking for no role, but who did something, is `agent_noun_reading`'s ("Who prosecuted?")."""
+    already such a person and no better-ranked sentence names another, or when no sentence names one, unless its
+    sentence names it by another role or time's (`other_holder`: "deputy mayor" for "Who is the mayor of Kestrel
+    Haven?"): then no span answers. A who-question asking for no role, but who did something, is
+    `agent_noun_reading`'s ("Who prosecuted?")."""
     nouns, thing = asked_role(question)
     if not nouns and len(evidence.parts) == 1 and evidence.ranked:
         return agent_noun_reading(question, reading, evidence, passages, reader)
     if not nouns or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
+    holds = False
     if reading is not None:
         own = role_holder(passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end], nouns)
-        if own is not None and own[0] <= reading.span.start < own[1]:
-            return reading
+        holds = own is not None and own[0] <= reading.span.start < own[1]
     naming = {passage.article_id for passage in passages
               if names_thing(about := f"{passage.title}\n{passage.text}", thing) and names_kind(about, thing)}
     for sentence in evidence.ranked[0]:
         passage = passages[sentence.passage_index]
+        if holds and reading is not None and (sentence.passage_index, sentence.start) == (reading.passage_index,
+                                                                                         reading.sentence_start):
+            return reading  # the reader's own holder, in the best sentence naming one
         text = passage.text[sentence.start:sentence.end]
         found = role_holder(text, nouns) if passage.article_id in naming else None
         if found is None or names_thing(text[found[0]:found[1]], thing, any_word=True):
             continue  # none, or the thing itself ("its owner, Nordvale Sugar" of a factory Nordvale Sugar owns)
         if left(text, *found):
             continue  # "Rovers have sacked manager Frank Doherty": the role asked about now is no longer his
+        # a better-ranked sentence's holder: "Luis Moreno as their new manager" over the reader's "Caretaker manager
+        # Joanne Kerr will stay on as his assistant" (the newest report first, for who holds it now)
         return ruled_reading(question, reading, sentence, passages, found, reader)
+    if holds:
+        return reading
     if reading is not None:
         other = role_holder(passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end], nouns,
                             others=True)
