@@ -420,3 +420,14 @@ def test_the_best_sentence_naming_a_holder_wins_over_the_reader_s_holder(tmp_pat
     manager"."""
     assistant = assistant_over(tmp_path, {"appointed": CLUB["appointed"]}, "Olek Brandt")
     assert assistant.ask("Who is the Harrow Town manager?").text.startswith("Marta Ilves [")
+
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    ("Prosecutor Lena Byrne told the jury so.", "Lena Byrne"),
+    ("The discoverer of the Compton Effect Arthur Compton spoke.", None),  # no title: words between
+    ("Dan Pole was named prosecutor.", None),  # a holder named before the role is no doer's title
+])
+def test_a_doer_is_named_by_a_title_right_before_the_name(sentence: str, name: str | None) -> None:
+    """What `agent_noun_reading` reads: SQuAD's articles name "the discoverer of the Compton Effect Arthur …"."""
+    found = role_holder(sentence, ("prosecutor", "discoverer"), titled=True)
+    assert (sentence[slice(*found)] if found is not None else None) == name
