@@ -153,6 +153,47 @@ def figures(text: str) -> set[str]:
     return {match.group().replace(",", "") for match in _FIGURE.finditer(text)}
 
 
+_UNITS = {
+    "km": ("km", "kms", "kilometre", "kilometres", "kilometer", "kilometers"),
+    "metre": ("metre", "metres", "meter", "meters"),
+    "cm": ("cm", "centimetre", "centimetres", "centimeter", "centimeters"),
+    "mm": ("mm", "millimetre", "millimetres", "millimeter", "millimeters"),
+    "mile": ("mile", "miles"),
+    "kg": ("kg", "kgs", "kilo", "kilos", "kilogram", "kilograms", "kilogramme", "kilogrammes"),
+    "gram": ("gram", "grams", "gramme", "grammes"),
+    "tonne": ("tonne", "tonnes", "ton", "tons"),
+    "litre": ("litre", "litres", "liter", "liters"),
+    "hectare": ("ha", "hectare", "hectares"),
+    "acre": ("acre", "acres"),
+    "percent": ("%", "per cent", "percent", "pc"),
+    "km/h": ("km/h", "kmh", "kph", "kilometres an hour", "kilometers an hour", "kilometres per hour",
+             "kilometers per hour"),
+    "mph": ("mph", "miles an hour", "miles per hour"),
+    "degree": ("°c", "°f", "°", "degree", "degrees"),
+}
+"""Units of measure, each as the ways it is written after a figure ("48 km", "48 kilometres", "48-kilometre"): a
+unit the model puts beside a figure must stand beside it in the evidence (`measures`). Units of time are not here:
+an age or a duration is said in too many ways ("aged 44", "44-year-old", "a 44-year career")."""
+
+_UNIT_OF = {spelling: unit for unit, spellings in _UNITS.items() for spelling in spellings}
+_MEASURE = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s*|-)(" + "|".join(
+    re.escape(spelling).replace(r"\ ", r"\s+") for spelling in sorted(_UNIT_OF, key=len, reverse=True)) + r")(?!\w)",
+    re.IGNORECASE)
+
+
+def measures(text: str) -> set[tuple[str, str]]:
+    """The figures of `text` said with a unit of measure (`_UNITS`), each as (figure without its separators, unit):
+    one unit however it is spelt or shortened.
+
+    >>> sorted(measures("The school is 48 kilometres away; the 3-km road; rain of 12.5 mm; up 3.4 per cent."))
+    [('12.5', 'mm'), ('3', 'km'), ('3.4', 'percent'), ('48', 'km')]
+    >>> measures("Pupil numbers fell to 48, from 130 in 2015.")
+    set()
+    """
+    return {(match.group(1).replace(",", ""), _UNIT_OF[" ".join(match.group(2).lower().split())])
+            for match in _MEASURE.finditer(text)}
+
+
 MAGNITUDES = ("dozen", "hundred", "thousand", "million", "billion", "trillion")
 """Words that scale a figure ("2.5 million")."""
 
@@ -241,8 +282,10 @@ _NAME_RUN = re.compile(r"[A-Z][^\W_]*(?:[.'’-][^\W_]+)*(?:\s+(?:(?:of|the|de|d
                        r"[A-Z][^\W_]*(?:[.'’-][^\W_]+)*)*")
 _NAME_OPENERS = frozenset({"The", "A", "An", "This", "That", "These", "Those", "In", "On", "At", "By", "For", "From",
                            "With", "After", "Before", "When", "While", "Of", "Its", "His", "Her", "Their", "It",
-                           "He", "She", "They", "Besides", "Both", "Neither"})
-"""Capitalised words that open a sentence rather than a name ("The Brenmoor hills", "Besides the fine")."""
+                           "He", "She", "They", "Besides", "Both", "Neither",
+                           "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Mr.", "Mrs.", "Ms.", "Dr."})
+"""Capitalised words that open a sentence rather than a name ("The Brenmoor hills", "Besides the fine"), and the
+honorifics a report names a person again by: "Mr Pike" is Darren Pike said again, no other Pike."""
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -289,6 +332,8 @@ def names_another(question: str, text: str) -> bool:
     >>> names_another(question, "Brenmoor Chemicals is not related to Brenmoor Plastics.")
     False
     >>> names_another("Who chairs the Tessel Anglers' Association?", "It polluted the River Tessel.")
+    False
+    >>> names_another("When did Darren Pike take over?", "Mr Pike, who took over on 1 April, said so.")
     False
     """
     names = _question_names(question)

@@ -329,6 +329,22 @@ def test_a_decimal_the_passage_gives_nowhere_voids_the_claim_though_its_digits_a
     assert [citation.passage for citation in copied.citations] == [report]
 
 
+def test_a_figure_the_model_gives_a_unit_stands_with_that_unit_in_the_passage() -> None:
+    """A chat user's "Why is St Brigid's Primary closing?" was answered "…, which is 48 kilometres away from St
+    Brigid's Primary School [1]": 48 was the number of pupils. The figure, cited, was there; its unit was not."""
+    school = passage("school", "St Brigid's Primary School could close next summer, the authority said, after pupil "
+                               "numbers fell to 48, from 130 in 2015.", title="St Brigid's Primary faces closure")
+    question = "Why is St Brigid's Primary closing?"
+    invented = check_answer("St Brigid's Primary School could close, which is 48 kilometres away [1].", [school],
+                            question)
+    assert not invented.supported and invented.citations == ()
+    copied = check_answer("Pupil numbers fell to 48, from 130 in 2015 [1].", [school], question)
+    assert [citation.passage for citation in copied.citations] == [school]
+    # the same unit spelt another way, or shortened, stands
+    road = passage("road", "The new road is 12 kilometres long and cost 3.4 million euros.", title="Road opens")
+    assert check_answer("The road is 12 km long [1].", [road], "How long is the new road?").citations
+
+
 def test_a_quarter_the_question_names_pins_the_fact_down_as_a_month_does() -> None:
     """An analyst's "What was revenue in the second quarter of 2025?", asked before the Q2 report came, was answered
     with the first quarter's figure, from a report whose other page names a "second hybrid vessel"."""

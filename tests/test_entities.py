@@ -38,7 +38,9 @@ PLACES = {"GPE", "LOC", "FAC"}
     ("How many people were evacuated?", {"CARDINAL", "QUANTITY"}),
     ("How many years did the war last?", {"DATE", "TIME", "CARDINAL", "QUANTITY"}),
     ("How long did the talks take?", {"DATE", "TIME", "CARDINAL", "QUANTITY"}),
-    ("How much did the stadium cost?", {"MONEY", "QUANTITY", "PERCENT", "CARDINAL"}),
+    ("How much did the stadium cost?", {"MONEY"}),  # a price: not the crowd it holds
+    ("How much were tickets?", {"MONEY"}),
+    ("How much did the river rise?", {"MONEY", "QUANTITY", "PERCENT", "CARDINAL"}),
     ("Where did the storm make landfall?", PLACES),
     ("Which country hosted the summit?", PLACES | {"NORP"}),
     ("Which team won the cup?", {"ORG"}),

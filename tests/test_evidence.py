@@ -198,3 +198,17 @@ def test_a_role_said_with_the_other_sex_is_the_role_asked_for() -> None:
                              [Candidate("", "The authority's chair, Annika Brevik, said so.", 0)])[0, 0]
     assert chair > overlap_features("Who is the chairwoman of the authority?",
                                     [Candidate("", "The authority's head, Annika Brevik, said so.", 0)])[0, 0]
+
+
+def test_a_price_question_is_answered_by_a_sum_of_money_not_by_a_count() -> None:
+    """A chat user's "How much were tickets?" was answered "22,000 to 18,500" (the festival's attendance, revised
+    "after an audit of ticket scans"); the article's "Weekend tickets cost 65 euros" was read too."""
+    kinds = AnswerKinds(PhraseTagger({"22,000 to 18,500": "CARDINAL", "65 euros": "MONEY", "EUR 12": "MONEY"}))
+    attendance = "The attendance has been revised from 22,000 to 18,500, after an audit of ticket scans."
+    price = "Weekend tickets cost 65 euros."
+    start = attendance.index("22,000")
+    assert not kinds.span_fits("How much were tickets?", attendance, start, start + 16)
+    assert kinds.span_fits("How much were tickets?", price, 21, 29)
+    assert kinds.span_fits("How much did the festival cost?", "A ticket was 12 pounds.", 13, 22)  # a currency
+    # a how-much question asking for no price still takes a count
+    assert kinds.span_fits("How much did attendance fall?", attendance, start, start + 16)

@@ -211,6 +211,10 @@ SHARED = [
      ["Who won the election?", "By how many votes was the election won?"]),
     ("When did the company go public, and at what price?",
      ["When did the company go public?", "At what price did the company go public?"]),
+    # a chat user's "…, and where?" after a how-many question was left whole: only the count was answered
+    ("How many jobs is Tarrow Foods cutting, and where?",
+     ["How many jobs is Tarrow Foods cutting?", "Where is Tarrow Foods cutting jobs?"]),
+    ("How many jobs will go, and where?", ["How many jobs will go?", "Where will jobs go?"]),
 ]
 """Question words that share one question, each given it whole."""
 

@@ -8,7 +8,17 @@ import re
 
 from rag.answer.comparisons import comparison_plan
 from rag.answer.hops import PARTICIPLE
-from rag.text import IRREGULAR_VERBS, base_of, neutral_roles, participle_of, past_of, verb_forms, with_role_verbs
+from rag.text import (
+    IRREGULAR_VERBS,
+    base_of,
+    measures,
+    names_another,
+    neutral_roles,
+    participle_of,
+    past_of,
+    verb_forms,
+    with_role_verbs,
+)
 
 FORMER_TABLES = {"beat": "beaten", "became": "become", "began": "begun", "bought": "bought", "broke": "broken",
                  "brought": "brought", "built": "built", "came": "come", "chose": "chosen", "did": "done",
@@ -73,3 +83,18 @@ def test_the_forms_of_a_verb_include_its_participle() -> None:
     assert {"lead", "leads", "led", "leading"} == verb_forms("leading")
     assert {"order", "ordered"} <= verb_forms("orders")
     assert verb_forms("was") == frozenset()
+
+
+def test_a_person_named_again_by_an_honorific_is_no_other_person() -> None:
+    """A chat user's "When did he take over?" (Darren Pike) was answered "Since 2019" (when he became finance
+    chief): "Mr Pike, who took over from Grainne Walsh on 1 April" scored 0 as about another Pike."""
+    question = "When did Darren Pike take over?"
+    for sentence in ("Mr Pike, who took over on 1 April, said so.", "Dr. Pike took over.", "Ms Pike spoke."):
+        assert not names_another(question, sentence)
+    assert names_another(question, "Milo Pike took over the bakery.")  # another Pike still is
+
+
+def test_a_figure_s_unit_is_one_however_it_is_spelt() -> None:
+    assert measures("48 km, 48-kilometre, 48 kilometers") == {("48", "km")}
+    assert measures("3.4 per cent, 3.4%, 3.4 percent") == {("3.4", "percent")}
+    assert measures("48 pupils, aged 44, 44 years") == set()  # no unit, or one of time

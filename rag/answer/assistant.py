@@ -82,7 +82,14 @@ from rag.answer.hops import (
     renumbered,
     usable_bridge,
 )
-from rag.answer.leaders import head_reading, predecessor_reading, role_reading, stayer_reading, then_reading
+from rag.answer.leaders import (
+    head_reading,
+    is_thing_asked,
+    predecessor_reading,
+    role_reading,
+    stayer_reading,
+    then_reading,
+)
 from rag.answer.links import about, anchored_passages, linked, linked_passages
 from rag.answer.moved import ASKS_FIGURE, ASKS_WHEN, MOVED, REVISED, continues_story, moved_date_reading
 from rag.answer.parts import question_parts
@@ -1237,7 +1244,9 @@ class Assistant:
         question = plan.query.text
 
         def fits(sentence: str, span: Span) -> bool:
-            return self.kinds.span_fits(question, sentence, span.start, span.end)
+            # the thing asked about is no one of it ("Kestrel Haven Rovers" for "Who is the Rovers manager?")
+            return self.kinds.span_fits(question, sentence, span.start, span.end) and not (
+                is_thing_asked(question, span.text) and not self._names_person(sentence, span))
 
         reading = None
         if asks_clock_time(question):  # a time of day when one is read ("about 10:40 p.m.", not "on Sunday night")
@@ -1310,6 +1319,11 @@ class Assistant:
         sentence, people = self._people_in(reading, passages)
         moved = described_person(sentence, reading.span.start, reading.span.end, people)
         return reading if moved is None else respanned(reading, sentence, *moved)
+
+    def _names_person(self, sentence: str, span: Span) -> bool:
+        """Whether the tagger finds a person in the span ("Henry Ford" is no answer of Ford the company)."""
+        (found,) = self.kinds.entities([sentence]) if self.kinds.typing else ((),)
+        return any(entity.kind == "PERSON" and entity.start < span.end and span.start < entity.end for entity in found)
 
     def _people_in(self, reading: Reading, passages: Sequence[Passage]) -> tuple[str, list[tuple[int, int]]]:
         """The sentence a reading was read in, and where the tagger finds people in it."""

@@ -33,6 +33,7 @@ from rag.text import (
     coverage,
     figures,
     is_number,
+    measures,
     name_runs,
     names_another,
     one_edit_apart,
@@ -64,7 +65,8 @@ def support(claim: str, evidence: str, question: str = "", topic: str = "") -> f
     question) found in the evidence. A claim that adds nothing to the question is measured on all its words. The
     words of `topic` (the passage's title, in every window) are no new words either: they would back any claim
     naming the article's subject.
-    A number or a name the claim adds that the evidence lacks voids the support: small models get numbers wrong,
+    A number or a name the claim adds that the evidence lacks voids the support, as does a figure said with a unit
+    the evidence does not say it with (`measures`: "48 kilometres" of 48 pupils): small models get numbers wrong,
     and attach a name from elsewhere in the passage ("the previous record, set by the crew from Carrow Boat Club").
     So does evidence that holds the new words but not most of the question's words the claim uses: "the ferry opened
     in October" is not backed by "a storm closed the harbour in October".
@@ -84,6 +86,10 @@ def support(claim: str, evidence: str, question: str = "", topic: str = "") -> f
     1.0
     >>> support("Revenue was EUR 1.3 million.", "Revenue was EUR 12.4 million. Profit: 1.9 1.4", "What was revenue?")
     0.0
+    >>> support("The school is 48 kilometres away.", "Pupil numbers fell to 48.", "Why is the school closing?")
+    0.0
+    >>> support("The school is 48 km away.", "The school is 48 kilometres away.", "How far is the school?") > 0
+    True
     """
     claim_words = content_words(claim)
     anchor = claim_words & content_words(question)
@@ -96,6 +102,8 @@ def support(claim: str, evidence: str, question: str = "", topic: str = "") -> f
         return 0.0
     if figures(claim) - figures(evidence) - figures(question):  # "1.3" is in no window of "12.4 … 1.9 … 3.6"
         return 0.0
+    if measures(claim) - measures(evidence) - measures(question):
+        return 0.0  # "48 kilometres away" where the passage has 48 pupils: a figure stands with its unit
     if new_words and anchor and len(anchor & evidence_words) * 2 < len(anchor):
         return 0.0  # the claim's new words are there, but about something else than what it says they are about
     return len(words & evidence_words) / len(words)

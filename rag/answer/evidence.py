@@ -27,6 +27,7 @@ from rag.models.answer_finder import Candidate
 from rag.models.entities import (
     NUMBERS,
     PERCENTAGES,
+    PRICES,
     SPEEDS,
     TIMES,
     Entity,
@@ -35,6 +36,7 @@ from rag.models.entities import (
     could_be_percentage,
     counts_as_number,
     gives_as_much_as_asked,
+    says_money,
     says_rate,
     says_when,
     span_kinds,
@@ -168,7 +170,8 @@ class AnswerKinds:
         digit or a number that is not an ordinal ("The fourth festival drew 41,500 visitors": "fourth" says which,
         not how many), a percentage question one that could be a percentage (`could_be_percentage`), a
         when-question a point in time, not a bare length of time (`says_when`: "last 48 hours"), a how-fast
-        question a speed (`says_rate`: "up to 112 km/h", not "40-metre"); any other
+        question a speed (`says_rate`: "up to 112 km/h", not "40-metre"), a price question a sum of money (the
+        tagger's MONEY or a currency, `says_money`: "65 euros", not the "22,000" who bought tickets); any other
         typed question, a span that is not an entity of another kind (`span_kinds`: a who-question is not answered
         by "the Lenn Valley", a place). A span that is no entity at all fits ("a volunteer"): answers are often
         phrases. Whatever the kind, a question asking for two or three things wants them all, an age no bare year
@@ -203,6 +206,8 @@ class AnswerKinds:
             return False  # "When did officers last strike?" is not answered by the strike's "48 hours"
         if wanted == SPEEDS and not says_rate(sentence, start, end):
             return False  # "How fast did the wind blow?" is not answered by the roof's "40-metre"
+        if wanted == PRICES and "MONEY" not in overlapping and not says_money(sentence[start:end]):
+            return False  # "How much were tickets?" is not answered by the "22,000" who bought them
         if "CARDINAL" in wanted:
             return (any(character.isdigit() for character in sentence[start:end])
                     or bool(overlapping & (NUMBERS - {"ORDINAL"})))

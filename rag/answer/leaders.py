@@ -19,7 +19,7 @@ from rag.answer.hops import PREPOSITIONS
 from rag.answer.reader import TITLES, Reading, SpanFinder, ruled_reading
 from rag.answer.timeframe import asks_who_now
 from rag.records import Passage
-from rag.text import HEAD_VERBS
+from rag.text import HEAD_VERBS, content_words, verb_forms
 
 _WHO_LEADS = re.compile(
     rf"^\s*who(?:\s+(?:{'|'.join(HEAD_VERBS)})|\s+is\s+running|(?:'s|’s|\s+is)\s+in\s+charge\s+of|"
@@ -305,13 +305,20 @@ ROLES = {
     "founded": ("founder", "co-founder"),
     "coaches": ("coach", "head coach"),
     "captains": ("captain", "skipper"),
+    "manages": ("manager",),
 }
 """Who-questions asking for a role rather than for who runs a thing ("Who chairs the campaign group?"), and the
 nouns a report names the holder by ("Its chairwoman, retired schoolteacher Maureen Oakes")."""
 
+OFFICES = (("mayor",),)
+"""Roles a who-question asks for only by their noun ("Who is the mayor of Kestrel Haven?"): no verb says them."""
+
 _WHO_ROLE = re.compile(rf"^\s*(?i:who)\s+(?P<verb>{'|'.join(ROLES)})\s+(?P<thing>[^?]+?)\s*\??\s*$")
 _NOUN_ROLE = re.compile(r"^\s*(?i:who)(?:'s|’s|\s+is)\s+(?:the\s+)?(?P<noun>[a-z-]+(?:\s+coach)?)\s+of\s+"
                         r"(?P<thing>[^?]+?)\s*\??\s*$")
+_NAME_ROLE = re.compile(r"^\s*(?i:who)(?:'s|’s|\s+is)\s+(?P<thing>(?:the\s+)?[\w'’&.-]+(?:\s+[\w'’&.-]+){0,4}?)"
+                        r"(?:'s|’s|')?\s+(?P<noun>[a-z-]+(?:\s+coach)?)\s*\??\s*$")
+"""The role said after the thing's name: "Who is the Rovers manager?", "Who is Kestrel Haven's mayor?"."""
 
 
 def asked_role(question: str) -> tuple[tuple[str, ...], str]:
@@ -324,62 +331,236 @@ def asked_role(question: str) -> tuple[tuple[str, ...], str]:
     ('the Lantern bookshop', ((), ''))
     >>> asked_role("Who is the founder of modern community organizing?")
     ((), '')
+    >>> asked_role("Who is the Rovers manager?"), asked_role("Who is the mayor of Kestrel Haven?")[1]
+    ((('manager',), 'the Rovers'), 'Kestrel Haven')
+    >>> asked_role("Who is the Rovers assistant manager?"), asked_role("Who is the deputy mayor of Kestrel Haven?")
+    (((), ''), ((), ''))
     """
     verb = _WHO_ROLE.match(question)
-    noun = _NOUN_ROLE.match(question)
+    noun = _NOUN_ROLE.match(question) or _NAME_ROLE.match(question)
     thing = verb.group("thing") if verb else noun.group("thing") if noun else ""
-    # a name, as `led_thing`'s: "the founder of modern community organizing" names no thing a report's role is of
-    if not (any(word[:1].isupper() for word in thing.split()) or question == question.lower()):
+    # a name, as `led_thing`'s: "the founder of modern community organizing" names no thing a report's role is of;
+    # and, said before the role, a name to its end: "the Rovers assistant manager" asks for no manager
+    typed = question == question.lower()
+    if not (any(word[:1].isupper() for word in thing.split()) or typed) or (
+            noun is not None and noun.re is _NAME_ROLE and not (typed or thing.split()[-1][:1].isupper())):
         return (), ""
     if verb is not None:
         return ROLES[verb.group("verb")], thing
-    for nouns in ROLES.values():
+    for nouns in (*ROLES.values(), *OFFICES):
         if noun is not None and noun.group("noun") in nouns:
             return nouns, thing
     return (), ""
 
 
-def role_holder(sentence: str, nouns: Sequence[str]) -> tuple[int, int] | None:
-    """Where `sentence` names a person right after one of the role `nouns`, a description between them allowed
-    ("Its chairwoman, retired schoolteacher Maureen Oakes"), unless the holder is not the one now ("former
-    owner"); None when it names none.
+_OTHER_HOLDER = re.compile(r"\b(?:former|ex|previous|late|outgoing|incoming|then|deputy|vice|assistant|associate|"
+                           r"shadow|junior|honorary|prospective|would-be)\W*$", re.IGNORECASE)
+"""Words right before a role's noun that make it another role ("deputy mayor", "vice-chairman", "assistant manager",
+"shadow chancellor") or another time's holder ("former owner", "incoming manager"). Not "acting", "interim" or
+"caretaker": a caretaker manager is the manager for the time being."""
+
+_ELECT = r"(?![-‐](?:elect|designate)\b)"
+"""A role's noun is not the one held yet when "-elect" or "-designate" follows it ("mayor-elect")."""
+
+
+def other_holder(before: str) -> bool:
+    """Whether the words `before` a role's noun make its holder another role's, or another time's (`_OTHER_HOLDER`).
+
+    >>> other_holder("Councillor Fatima Sheikh was elected deputy "), other_holder("the club's vice-")
+    (True, True)
+    >>> other_holder("His assistant, Joanne Kerr, will take charge as caretaker "), other_holder("its new ")
+    (False, False)
+    """
+    return _OTHER_HOLDER.search(before) is not None
+
+
+def asked_of(question: str) -> str:
+    """The named thing a who-question asks for someone of ("" when it asks no such thing): who runs it (`led_thing`),
+    who holds a role of it, any role ("Who is the Rovers goalkeeper?", "Who is the captain of Harrow Town?").
+
+    >>> asked_of("Who is the Rovers manager?"), asked_of("Who runs Corlan Health?")
+    ('the Rovers', 'Corlan Health')
+    >>> asked_of("Who is the goalkeeper of Harrow Town?"), asked_of("Who did Rovers play?")
+    ('Harrow Town', '')
+    """
+    match = _WHO_ROLE.match(question) or _NOUN_ROLE.match(question) or _NAME_ROLE.match(question)
+    thing = led_thing(question) or (match.group("thing") if match else "")
+    named = [word for word in thing.split() if word[:1].isupper()]
+    return thing if named and (match is None or match.re is not _NAME_ROLE or thing.split()[-1] in named) else ""
+
+
+def is_thing_asked(question: str, span: str) -> bool:
+    """Whether `span` is the very thing a who-question asks for someone of (`asked_of`), by its name or a fuller
+    one: "Kestrel Haven Rovers" answers nothing of "Who is the Rovers manager?". A person of the thing's name
+    ("Henry Ford" for "Who runs Ford?") is the caller's to tell apart (a tagger's PERSON).
+
+    >>> is_thing_asked("Who is the Rovers manager?", "Kestrel Haven Rovers")
+    True
+    >>> is_thing_asked("Who is the Rovers manager?", "Luis Moreno"), is_thing_asked("Who did Rovers play?", "Rovers")
+    (False, False)
+    >>> is_thing_asked("Who owns the Notre Dame stadium?", "the University of Notre Dame")
+    False
+    """
+    thing = asked_of(question)
+    words = content_words(thing)
+    return bool(words) and words <= content_words(span)
+
+
+def role_holder(sentence: str, nouns: Sequence[str], others: bool = False, titled: bool = False
+                ) -> tuple[int, int] | None:
+    """Where `sentence` names a person by one of the role `nouns`: right after it, a description between them
+    allowed ("Its chairwoman, retired schoolteacher Maureen Oakes"), or before it, said to be or become it ("Luis
+    Moreno as their new manager", "Aisling Brennan was elected mayor"), unless the holder is not the one now
+    ("former owner") or the role is another ("deputy mayor": `other_holder`); None when it names none. Titles before
+    the name are not the name ("Councillor Aisling Brennan"). With `others`, where it names the holder of another
+    role or time instead (the deputy mayor for "mayor"); with `titled`, only a name the role stands right before
+    (a title: "Prosecutor Siobhan Grady").
 
     >>> sentence = "Its chairwoman, retired schoolteacher Maureen Oakes, said ships left engines running."
     >>> sentence[slice(*role_holder(sentence, ROLES["chairs"]))]
     'Maureen Oakes'
     >>> role_holder("Its former owner, Tomas Berg, sold it.", ROLES["owns"]) is None
     True
+    >>> sentence = "Rovers have appointed Luis Moreno as their new manager on a contract until June 2027."
+    >>> sentence[slice(*role_holder(sentence, ROLES["manages"]))]
+    'Luis Moreno'
+    >>> sentence = "Councillor Fatima Sheikh was elected deputy mayor of Kestrel Haven on Monday."
+    >>> role_holder(sentence, ("mayor",)) is None, sentence[slice(*role_holder(sentence, ("mayor",), others=True))]
+    (True, 'Fatima Sheikh')
+    >>> sentence = "His assistant, Joanne Kerr, will take charge of the team as caretaker manager."
+    >>> sentence[slice(*role_holder(sentence, ROLES["manages"]))]
+    'Joanne Kerr'
     """
-    pattern = re.compile(rf"\b(?i:{'|'.join(re.escape(noun) for noun in nouns)})\s*,?\s+(?:[a-z][\w-]*\s+){{0,3}}?"
-                         rf"{_NAME}")
-    for match in pattern.finditer(sentence):
-        if not _NOT_THE_HEAD_NOW.search(sentence[:match.start()]):
-            return match.span("name")
+    said = rf"(?P<noun>(?i:{'|'.join(re.escape(noun) for noun in nouns)})){_ELECT}"
+    after = re.compile(rf"\b{said}\s*,?\s+(?:[a-z][\w-]*\s+){{0,3}}?{_NAME}")
+    title = re.compile(rf"\b{said}\s*,?\s+{_NAME}")
+    before = re.compile(rf"{_NAME}(?:,?\s+[a-z][\w'’-]*){{0,6}}?,?\s+(?:as|is|was|became|becomes|elected|appointed|"
+                        rf"named)\s+(?:(?:the|a|an|its|their|his|her|new|permanent|current|full-time)\s+)*"
+                        rf"(?:[a-z][\w-]*\s+)?\b{said}\b")
+    found = sorted((match.span("name"), other_holder(sentence[:match.start("noun")]))
+                   for pattern in ((title,) if titled else (after, before)) for match in pattern.finditer(sentence))
+    for (start, end), other in found:
+        while " " in sentence[start:end] and sentence[start:end].split(maxsplit=1)[0].lower() in _COUNCIL_TITLES:
+            start = sentence.index(" ", start, end) + 1
+        name = _without_titles(sentence, start, end)
+        if name is not None and other is others:
+            return name
     return None
+
+
+_COUNCIL_TITLES = frozenset({"councillor", "councilor", "cllr", "alderman", "alderwoman"})
+"""Titles a local report opens a name with that are no part of it ("Councillor Aisling Brennan")."""
 
 
 def role_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
                  reader: SpanFinder) -> Reading | None:
     """For a who-question asking for a role (`asked_role`), the reading moved to the person the best-ranked
     evidence sentence names by that role (`role_holder`), in an article whose retrieved passages name the thing
-    (the sentence may open "Its chairwoman" in a passage of its own); a rule's reading, as `head_reading`'s. Kept
-    when its own span is already such a person, or when no sentence names one."""
+    (the sentence may open "Its chairwoman" in a passage of its own) and who the sentence does not say left it
+    ("have sacked manager Frank Doherty": `left`); a rule's reading, as `head_reading`'s. Kept when its own span is
+    already such a person and no better-ranked sentence names another, or when no sentence names one, unless its
+    sentence names it by another role or time's (`other_holder`: "deputy mayor" for "Who is the mayor of Kestrel
+    Haven?"): then no span answers. A who-question asking for no role, but who did something, is
+    `agent_noun_reading`'s ("Who prosecuted?")."""
     nouns, thing = asked_role(question)
+    if not nouns and len(evidence.parts) == 1 and evidence.ranked:
+        return agent_noun_reading(question, reading, evidence, passages, reader)
     if not nouns or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
+    holds = False
     if reading is not None:
         own = role_holder(passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end], nouns)
-        if own is not None and own[0] <= reading.span.start < own[1]:
-            return reading
+        holds = own is not None and own[0] <= reading.span.start < own[1]
     naming = {passage.article_id for passage in passages
               if names_thing(about := f"{passage.title}\n{passage.text}", thing) and names_kind(about, thing)}
     for sentence in evidence.ranked[0]:
         passage = passages[sentence.passage_index]
+        if holds and reading is not None and (sentence.passage_index, sentence.start) == (reading.passage_index,
+                                                                                         reading.sentence_start):
+            return reading  # the reader's own holder, in the best sentence naming one
         text = passage.text[sentence.start:sentence.end]
         found = role_holder(text, nouns) if passage.article_id in naming else None
         if found is None or names_thing(text[found[0]:found[1]], thing, any_word=True):
             continue  # none, or the thing itself ("its owner, Nordvale Sugar" of a factory Nordvale Sugar owns)
+        if left(text, *found):
+            continue  # "Rovers have sacked manager Frank Doherty": the role asked about now is no longer his
+        # a better-ranked sentence's holder: "Luis Moreno as their new manager" over the reader's "Caretaker manager
+        # Joanne Kerr will stay on as his assistant" (the newest report first, for who holds it now)
         return ruled_reading(question, reading, sentence, passages, found, reader)
+    if holds:
+        return reading
+    if reading is not None:
+        other = role_holder(passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end], nouns,
+                            others=True)
+        if other is not None and other[0] <= reading.span.start < other[1]:
+            return None  # the deputy mayor is no answer to who the mayor is: the model reads the passages instead
+    return reading
+
+
+_WHO_DID = re.compile(r"^\s*(?i:who)\s+(?:(?:will|would|has|had|did|does|is|was)\s+)?(?P<verb>[a-z]+)\b")
+"""A who-question asking who did something, and its verb ("Who *prosecuted*?")."""
+
+
+def agent_nouns(verb: str) -> tuple[str, ...]:
+    """The nouns that may name the one who does what a verb (any of its forms) says: its base with "-er" or "-or"
+    ("prosecuted": prosecutor; "designed": designer, "organised": organiser); some are no words, and match nothing.
+    None for a verb of being or having, or a stop word.
+
+    >>> agent_nouns("prosecuted")[:2], agent_nouns("designs")[:2], agent_nouns("is")
+    (('prosecuter', 'prosecutor'), ('designer', 'designor'), ())
+    """
+    if verb in _NO_AGENT:
+        return ()
+    bases = sorted(form for form in verb_forms(verb) if not form.endswith(("ed", "ing", "s")) or form == verb)
+    nouns: list[str] = []
+    for base in bases:
+        root = base[:-1] if base.endswith("e") else base
+        nouns += [f"{root}er", f"{root}or"]
+    return tuple(dict.fromkeys(nouns))
+
+
+_NO_AGENT = frozenset({"is", "was", "are", "were", "be", "been", "has", "have", "had", "do", "does", "did", "will",
+                       "would", "can", "could", "said", "says", "say", "told", "tell", "got", "get", "went", "go",
+                       "came", "come", "made", "make", "took", "take"})
+"""Verbs whose "-er" names no one the reports name by it ("Who said it?" asks for no sayer)."""
+
+AGENT_REACH = 2
+"""Evidence sentences searched, best first, for the one naming who did it by the noun of the doer: the two the
+reader reads (`rag.answer.reader.READ_SENTENCES`). Of the 11,873 SQuAD 2.0 dev questions, 12 have an article naming
+a doer so at all ("the Spanish inventor Jerónimo de Ayanz" beside "Who invented a high-pressure steam engine
+around 1800?"); a wider reach would move more of them off the reader's right answer."""
+
+
+def agent_noun_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                       reader: SpanFinder) -> Reading | None:
+    """For a question asking who did something ("Who prosecuted?"), the reading moved off a person whose sentence
+    does not say the verb ("The trial of … Desmond Hale opened …") to the person one of the best `AGENT_REACH`
+    evidence sentences names by the noun of the doer as a title, right before the name ("Prosecutor Siobhan Grady":
+    `agent_nouns`); a rule's reading, as `head_reading`'s. Kept when its own sentence says the verb, or when no
+    sentence names a doer so; who leads or runs something is the heads' rules' (`head_reading`)."""
+    asked = _WHO_DID.match(question)
+    if asked is None or led_thing(question):
+        return reading
+    verb = asked.group("verb").lower()
+    forms = verb_forms(verb)
+    nouns = agent_nouns(verb)
+    if not nouns or forms & {base.removesuffix("s") for base in HEAD_VERBS}:
+        return reading  # who leads or runs something: the heads' rules (a "leader" of anything is no answer)
+    if reading is not None:
+        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        said = {word.lower() for word in re.findall(r"[A-Za-z]+", own)}
+        if said & forms:
+            return reading  # the reader read the doer of the verb its sentence says
+        named = role_holder(own, nouns, titled=True)
+        if named is not None and named[0] <= reading.span.start < named[1]:
+            return reading
+    for sentence in evidence.ranked[0][:AGENT_REACH]:
+        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
+        # only a title right before the name, as reports name a prosecutor or a designer ("… as leader" of a
+        # clan, "Argonne National Laboratory … director" are no doer's names)
+        found = role_holder(text, nouns, titled=True)
+        if found is not None and not left(text, *found):
+            return ruled_reading(question, reading, sentence, passages, found, reader)
     return reading
 
 
@@ -440,7 +621,7 @@ THEN_REACH = 8
 _LEFT_BEFORE = re.compile(
     r"\b(?:(?:resignation|departure|retirement|exit|dismissal|sacking|ousting|removal|death)\s+of|"
     r"(?:succeed(?:s|ed|ing)?|replac(?:es|ed|ing))(?!\s+by\b)|(?:took|takes|taking|take)\s+over\s+from|predecessor|"
-    r"the\s+late)(?:\s+(?!by\b)(?:[a-z][\w-]*|[A-Z][\w-]*)){0,3}?\s+$")
+    r"(?:sacked|dismissed|fired|ousted|axed)(?!\s+by\b)|the\s+late)(?:\s+(?!by\b)(?:[a-z][\w-]*|[A-Z][\w-]*)){0,3}?\s+$")
 """Words before a name that say its holder went: "the resignation of Margaret Oduya", "succeeds Tomas Reyes" (not
 "succeeded by", "replaced by": that one came)."""
 
@@ -472,6 +653,8 @@ def left(sentence: str, start: int, end: int, post: re.Pattern[str] | None = Non
     True
     >>> left("Dana Ruiz will step down at the end of June.", 0, 9)  # she holds it until then
     False
+    >>> left("Rovers have sacked manager Frank Doherty after five defeats.", 27, 40)
+    True
     >>> sentence = "Margaret Oduya was replaced by Priya Castell."
     >>> left(sentence, 0, 14), left(sentence, 31, 44)
     (True, False)

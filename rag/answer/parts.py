@@ -58,6 +58,10 @@ _ASKED_BEFORE_AUXILIARY = re.compile(r"^(?:(?:in|on|at|by|for|from|to|with|since
                                      re.IGNORECASE)
 """A question whose question words come before its auxiliary ("Where did Chopin die"): other question words can
 take their place ("When did Chopin die")."""
+_COUNTED_BEFORE_AUXILIARY = re.compile(rf"^how\s+(?:many|much)\s+(?P<counted>\w+(?:\s+\w+)?)\s+"
+                                       rf"(?P<rest>{_AUXILIARY}\s.+)$", re.IGNORECASE)
+"""A how-many question whose counted thing comes before its auxiliary ("How many jobs is Tarrow Foods cutting"):
+another question word asks of the same thing after the verb ("Where is Tarrow Foods cutting jobs")."""
 _WHO_DID = re.compile(r"^who\s+(?P<verb>\w+)\s+(?P<done>.+)$", re.IGNORECASE)
 _NO_PASSIVE = frozenset({"came", "became", "went", "rose", "had"})
 """Past tenses of irregular verbs (`rag.text.IRREGULAR_VERBS`) that `_elliptical_part` cannot make passive: "Who
@@ -132,9 +136,17 @@ def _elliptical_part(piece: str, before: str) -> str:
     ('when did Chopin die', 'by whom was the Sorbonne founded')
     >>> _elliptical_part("when", "Who wrote Hamlet")
     'when was Hamlet written'
+    >>> _elliptical_part("where", "How many jobs is Tarrow Foods cutting"), _elliptical_part("where", "How many went")
+    ('where is Tarrow Foods cutting jobs', '')
     """
     if not _ELLIPTICAL_PART.match(piece):
         return ""
+    counted = _COUNTED_BEFORE_AUXILIARY.match(before)
+    if counted and not piece.lower().startswith("how"):
+        auxiliary, subject, *rest = counted["rest"].split(" ", 2)
+        if subject[:1].islower() and subject.lower() not in _SUBJECT_OPENERS:  # what is counted is the subject
+            return " ".join((piece, auxiliary, counted["counted"], subject, *rest))  # ("How many jobs will go")
+        return f"{piece} {counted['rest']} {counted['counted']}"
     asked = _ASKED_BEFORE_AUXILIARY.match(before)
     if asked:
         return f"{piece} {asked['rest']}"

@@ -205,6 +205,7 @@ PERCENTAGES = frozenset({"PERCENT", "CARDINAL"})
 NATIONALITIES = frozenset({"NORP"})
 DURATIONS = frozenset({"DATE", "TIME", "CARDINAL", "QUANTITY"})
 SPEEDS = frozenset({"QUANTITY", "CARDINAL", "PERCENT"})  # "112 km/h", "up to 100 megabits per second", "3% a year"
+PRICES = frozenset({"MONEY"})  # "How much were tickets?": "65 euros", not the "22,000" who bought them
 
 QUESTION_KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kinds) for pattern, kinds in (
@@ -218,6 +219,9 @@ QUESTION_KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         # The answer to "what percentage" is often a bare number ("61"), tagged CARDINAL.
         (r"\b(what|which)\s+(percentage|percent|proportion|share)\b", PERCENTAGES),
         (r"\bhow\s+many\b", COUNTS),
+        # A price: what something costs, or what a ticket, a fare, a fee or the rent is (`says_money`).
+        (r"\bhow\s+much\s+(?:(?:is|was|are|were)\s+(?:(?:a|an|the|its|their)\s+)?(?:[\w-]+\s+)?(?:tickets?|fares?|"
+         r"fees?|admission|entry|rents?|subscriptions?)\b|(?:does|do|did|will|would)\b[^?]*\bcost\b)", PRICES),
         (r"\bhow\s+much\b", AMOUNTS),
         (r"\b(what|which)\s+(team|company|companies|organi[sz]ation|organi[sz]ations|university|club|party|"
          r"band|agency|firm|institution|newspaper)\b", ORGANISATIONS),
@@ -246,8 +250,10 @@ def wanted_kinds(question: str) -> frozenset[str]:
     ['CARDINAL', 'QUANTITY']
     >>> sorted(wanted_kinds("Where was the treaty signed?"))
     ['FAC', 'GPE', 'LOC']
-    >>> wanted_kinds("Why did prices rise?")
-    frozenset()
+    >>> wanted_kinds("How much were tickets?"), wanted_kinds("How much did the repairs cost?")
+    (frozenset({'MONEY'}), frozenset({'MONEY'}))
+    >>> wanted_kinds("Why did prices rise?"), sorted(wanted_kinds("How much did prices rise?"))
+    (frozenset(), ['CARDINAL', 'MONEY', 'PERCENT', 'QUANTITY'])
     """
     for pattern, kinds in QUESTION_KINDS:
         if pattern.search(question):
@@ -280,7 +286,7 @@ CHECKED_KINDS: dict[frozenset[str], frozenset[str]] = {
     PEOPLE: PEOPLE | {"GPE"},  # a country acts ("Who was the second largest oil producer?" "Iran")
     COUNTS: NUMBERS, AMOUNTS: NUMBERS, PERCENTAGES: NUMBERS, DURATIONS: NUMBERS,
     PLACES: frozenset(),  # where-answers are often phrases ("through his writing"): not checked
-    SPEEDS: NUMBERS,
+    SPEEDS: NUMBERS, PRICES: NUMBERS,
 }
 """The kinds an answer may hold to pass the answer path's checks, by the kinds `wanted_kinds` gives, where they
 differ (chosen on the typed questions of even-numbered dev articles: docs/quality.md)."""
@@ -319,6 +325,21 @@ _DURATION = re.compile(rf"^\W*(?:(?:about|around|nearly|almost|roughly|up\s+to|m
                        re.IGNORECASE)
 _WHEN_OF_DURATION = re.compile(r"\b(?:in|within|after|by|over|inside|under)\s+(?:the\s+)?(?:next|past|last|first)?\s*$",
                                re.IGNORECASE)
+
+
+_MONEY_WORDS = re.compile(r"[€$£¥]|\b(?:euros?|pounds?|dollars?|cents?|pence|francs?|kronor|kroner|yen|yuan|rupees?|"
+                          r"EUR|USD|GBP|CHF|free|free\s+of\s+charge|no\s+charge)\b", re.IGNORECASE)
+
+
+def says_money(text: str) -> bool:
+    """Whether a span says a sum of money by its currency, or that there is none to pay ("free": SQuAD's "How much
+    does it cost to gain entry to a parliament meeting?"): what a price question's span must, when the tagger does
+    not tag it MONEY.
+
+    >>> says_money("65 euros"), says_money("EUR 65"), says_money("free"), says_money("22,000 to 18,500")
+    (True, True, True, False)
+    """
+    return _MONEY_WORDS.search(text) is not None
 
 
 def says_when(sentence: str, start: int, end: int) -> bool:
