@@ -225,6 +225,22 @@ def test_a_follow_up_its_resolved_readings_serve_badly_is_searched_again_with_th
         assert answer.refused == searched_again
 
 
+def test_a_question_naming_its_subject_only_by_the_conversation_is_searched_with_its_question(
+        tmp_path: Path) -> None:
+    """"How many boats did the service start with?" leans on no pronoun and the question before it names nothing,
+    so no rule makes it a follow-up, and its own words find nothing above `min_score`: alone it is refused; after a
+    question about the ferry line it is searched again with that question beside it, and answered from the ferry's
+    article. A question on a new topic the articles do not answer stays refused in the same conversation."""
+    history = [("When did the ferry line open?", "On 3 May [1].")]
+    question = "How many boats did the service start with?"
+    assistant, _ = make(tmp_path, "Two boats [1].", min_score=0.3)
+    assert assistant.ask(question).refused
+    answer = assistant.ask(question, history=history)
+    assert not answer.refused and [c.passage.article_id for c in answer.citations] == ["ferry"]
+    assert answer.search_query == f"{question} (following: {history[0][0]})"
+    assert assistant.ask("Who painted the lighthouse?", history=history).refused
+
+
 def indexed(folder: Path, embedder: Embedder, passages: Sequence[Passage]) -> Retriever:
     """A retriever over `passages` (dated ones too: `build` dates none), indexed into `folder`."""
     index = PassageIndex(embedder.name, embedder.dimension)

@@ -58,6 +58,7 @@ from rag.answer.conversation import (
     quoted_name,
     quoted_sentences,
     repeats,
+    resolved_history,
     stays_on,
     turn_story,
 )
@@ -531,7 +532,8 @@ class Assistant:
             final = (dataclasses.replace(final, text=requoted.text, citations=requoted.citations) if requoted
                      else self._refusal(question, text.strip(), query.search_text))
         if (history and (not shown or repeated) and not final.refused
-                and quote_misses_follow_up(question, *history[-1], " ".join(_quotes(final)))):
+                and quote_misses_follow_up(question, *history[-1], " ".join(_quotes(final)),
+                                           leaning=bool(query.context))):
             # A follow-up's quote that holds nothing it newly asks about answers the previous turn again.
             final = self._refusal(question, text.strip(), query.search_text)
         if not shown and not repeated and not history and not final.refused:
@@ -589,6 +591,18 @@ class Assistant:
             together = [dataclasses.replace(query, context=history[-1][0]) for query in readings if not query.context]
             plans = self._reading_plans(asked, together, history, k, within, follows)
             best = max([best, *plans], key=_plan_strength)
+        elif history and best.prompt is None and not asked.context:
+            # A question of a conversation that names what it asks about only by the conversation ("Who led the
+            # opposition?" after "Why was the budget vote postponed?"), which its own words do not find: searched
+            # again with the question the conversation is about beside it, as a follow-up is, and answered only
+            # from that turn's story (another article sharing the turn's words is no answer: "Which company did
+            # the work?" after the bridge's repairs is not the food company whose name shares the river's). The
+            # evidence still decides, so a question on a new topic the articles do not answer stays refused.
+            subject = conversation_subject(history)
+            together_plan = self._plan_reading(dataclasses.replace(asked, context=subject[0]), history, k, within)
+            together_plan = self._on_turn_story(together_plan, [subject], k, within, strict=True)
+            if together_plan.prompt is not None:
+                return dataclasses.replace(together_plan, previous_answer=history[-1][1])
         if follows and leans_on_pronoun(asked.text):
             best = self._on_turn_story(best, history, k, within)
         return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
@@ -606,11 +620,13 @@ class Assistant:
                      else dataclasses.replace(plan, prompt=None) for plan in plans]
         return plans
 
-    def _on_turn_story(self, plan: _Plan, history: History, k: int | None, within: Within | None) -> _Plan:
+    def _on_turn_story(self, plan: _Plan, history: History, k: int | None, within: Within | None,
+                       strict: bool = False) -> _Plan:
         """A pronoun follow-up's plan kept on the story the previous turn was about (`turn_story`) when its best
         evidence comes from another retrieved article: "How much does it have to pay?" after "Which company was
         fined for leaking mains in Lindgard?" means Lindgard's fine, not the same company's earlier one elsewhere.
-        Planned again within that story's passages; the plan stands when that story does not answer."""
+        Planned again within that story's passages; the plan stands when that story does not answer, unless
+        `strict` (then it refuses)."""
         if plan.prompt is None or not plan.evidence.best:
             return plan
         articles: dict[str, list[str]] = {}
@@ -625,6 +641,8 @@ class Assistant:
             return [passage for passage in kept if passage.article_id == story]
 
         kept = self._plan_reading(plan.query, history, k, on_story)
+        if kept.prompt is None and strict:
+            return dataclasses.replace(plan, prompt=None)
         return kept if kept.prompt is not None else plan
 
     def _plan_reading(self, query: Query, history: History, k: int | None, within: Within | None = None,
@@ -1450,6 +1468,22 @@ def _naming_sentences(question: str, evidence: Evidence, passages: Sequence[Pass
         if named & (content_words(text) | content_words(passage.title)):
             found.add(text)
     return found
+
+
+def conversation_subject(history: History) -> tuple[str, str]:
+    """The turn a conversation is last known to be about: the latest earlier turn whose question names something
+    (`specific_terms`), its pronouns resolved by the rules where they could be (`resolved_history`); the previous
+    turn when none does. What a question that names nothing itself is searched with (`Assistant._plan`).
+
+    >>> conversation_subject([("Who is the chief executive of Tarn Valley Water?", "Priya Castell [1]."),
+    ...                       ("When did she start?", "On 2 March 2026 [1].")])
+    ('When did Priya Castell start?', 'On 2 March 2026 [1].')
+    >>> conversation_subject([("When did the River Tarrow flood?", "3 November [1]."),
+    ...                       ("How many homes were flooded?", "120 homes [1].")])[0]
+    'When did the River Tarrow flood?'
+    """
+    turns = resolved_history(history)
+    return next((turn for turn in reversed(turns) if specific_terms(turn[0])), turns[-1])
 
 
 def _plan_strength(plan: _Plan) -> tuple[bool, float]:

@@ -723,12 +723,14 @@ def turn_story(previous_question: str, previous_answer: str, articles: Mapping[s
     return named[0][1] if named[0][0] > named[1][0] else None
 
 
-def quote_misses_follow_up(question: str, previous_question: str, previous_answer: str, quote: str) -> bool:
+def quote_misses_follow_up(question: str, previous_question: str, previous_answer: str, quote: str,
+                           leaning: bool = False) -> bool:
     """Whether a quote given as the answer to a follow-up that leans on a pronoun ("What is his salary?") holds
     none of the words the follow-up adds to the previous turn ("salary"): it says again what the conversation was
     about (the signing, its fee), not what is now asked. Words naming a place in the previous answer's list ("the
     second one") add nothing; an elliptical follow-up ("What about Buddhist?") is said in full elsewhere and not
-    judged here.
+    judged here. `leaning`: the follow-up leans on the conversation without a pronoun (it was searched with the
+    previous question beside it: "Was anyone hurt?" after the flood's homes), judged the same way.
 
     >>> signing = ("Who did FC Dravin sign?", "Lucas Ferreira [1].")
     >>> quote_misses_follow_up("What is his salary?", *signing, "FC Dravin signed Ferreira for 32 million euros.")
@@ -737,8 +739,12 @@ def quote_misses_follow_up(question: str, previous_question: str, previous_answe
     False
     >>> quote_misses_follow_up("Who was the president then?", *signing, "FC Dravin signed Ferreira in May.")
     False
+    >>> flood = ("How many homes were flooded?", "120 homes [1].")
+    >>> [quote_misses_follow_up("Was anyone hurt?", *flood, "The river flooded 120 homes.", leaning=leaning)
+    ...  for leaning in (False, True)]
+    [False, True]
     """
-    if not leans_on_pronoun(question) or elliptical_question(question, previous_question):
+    if not (leaning or leans_on_pronoun(question)) or elliptical_question(question, previous_question):
         return False
     added = (content_words(question) - content_words(previous_question) - content_words(strip_markers(previous_answer))
              - content_words(" ".join(_ORDINAL_PLACES)) - {"one"})
