@@ -578,3 +578,13 @@ def test_a_pronoun_follow_up_after_a_refused_one_stays_on_the_conversations_stor
                ("Who designed it?", "I don't know: the indexed articles do not answer this.")]
     answer = assistant.ask("How much did it cost?", history=history)
     assert all(citation.passage.article_id == "wing" for citation in answer.citations), answer
+
+
+def test_the_previous_questions_unnamed_subject_is_what_the_follow_ups_article_must_name() -> None:
+    """"How much did it cost?" after "When did the bus strike start?" "9 March.": the strike's article that says
+    the cost names neither "9" nor "March" in its passage; it names the strike."""
+    from rag.answer.conversation import previous_terms, stays_on
+
+    terms = previous_terms("When did the bus strike start?", "9 March [1].")
+    assert stays_on(terms, ["Bus strike called off", "The strike cost the company 640,000 euros in lost fares."])
+    assert not stays_on(terms, ["Tarrow Bridge repairs", "Repairs will cost 2.7 million euros."])

@@ -909,15 +909,19 @@ _BARE_QUESTION = re.compile(
 
 
 def previous_terms(previous_question: str, previous_answer: str) -> set[str]:
-    """The names and numbers of the previous turn (its question's `specific_terms`, and the answer's, a name that
-    opens it included): what a follow-up's answer must be about, its "it" standing for one of them.
+    """The names and numbers of the previous turn (its question's `specific_terms` and unnamed subject, and the
+    answer's, a name that opens it included): what a follow-up's answer must be about, its "it" standing for one of
+    them.
 
     >>> sorted(previous_terms("What was the name of the first successful credit card?", "BankAmericard [1]."))
     ['bankamericard']
     >>> sorted(previous_terms("Who won?", "I don't know: the indexed articles do not answer this."))
     []
+    >>> sorted(previous_terms("When did the bus strike start?", "9 March [1]."))  # its unnamed subject too
+    ['9', 'bus', 'march', 'strike']
     """
-    terms = specific_terms(previous_question)
+    # The subject it asked about unnamed ("the bus strike": `subject_phrase`): what a following "it" stands for
+    terms = specific_terms(previous_question) | content_words(subject_phrase(previous_question))
     if previous_answer.strip().startswith(CANNOT_ANSWER):
         return terms
     for word in SURFACE_WORD.findall(strip_markers(previous_answer)):
