@@ -663,9 +663,9 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
     in_full = by_ordinal(question, previous_answer) or elliptical_question(question, previous_question)
     if in_full:
         return [Query(in_full)]
-    asked_why = why_of(question, previous_question)
-    if asked_why:  # "Why?": the previous question asked again with "why", then with the previous question beside it
-        return [Query(asked_why), Query(question, context=previous_question)]
+    in_full = why_of(question, previous_question)
+    if in_full:  # "Why?": the previous question asked again with "why", as an elliptical one is said in full
+        return [Query(in_full)]
     readings = [_with_pronouns_resolved(question, previous_question, previous_answer,
                                         person=same_person(question, turns, history))]
     asks_about_person = any(word.lower() in _PERSON_PRONOUNS for word in SURFACE_WORD.findall(question))
