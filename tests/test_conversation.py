@@ -531,6 +531,9 @@ def test_it_stands_for_the_previous_questions_unnamed_subject() -> None:
     assert follow_up_readings("And when did it end?", history)[0].text == "And when did the bus strike end?"
     history.append(("And when did it end?", "On Thursday, 26 March [1]."))
     assert follow_up_readings("How much did it cost?", history)[0].text == "How much did the bus strike cost?"
+    # a relative clause's verb is not the subject's: "it" is left to the context
+    section = [("How long is the section that turns north?", "80 km [1].")]
+    assert follow_up_readings("Where does it end?", section)[0].context == section[0][0]
 
 
 def test_a_refused_follow_up_adds_nothing_the_next_pronoun_could_stand_for() -> None:

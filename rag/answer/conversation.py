@@ -213,6 +213,9 @@ _SUBJECT_PHRASE = re.compile(
     re.IGNORECASE)
 
 
+_RELATIVES = {"that", "which", "who", "whom", "whose", "where", "when"}
+
+
 def subject_phrase(question: str) -> str:
     """The subject of a question that asks when, where, why or how much of it and ends on its verb ("When did the
     bus strike start?"): what a following "it" stands for when it has no name (`topic_of`, `subject_name`); "" for
@@ -230,11 +233,15 @@ def subject_phrase(question: str) -> str:
     ''
     >>> subject_phrase("When was the color crimson adopted at Harvard as official color?")
     ''
+    >>> subject_phrase("How long is the section that turns north?")
+    ''
     """
     match = _SUBJECT_PHRASE.match(question.strip())
     # "When did the strike start in earnest?": a subject closed by a preposition is the verb's phrase, not a subject
     if not match or match.group("subject").split()[-1].lower() in _PHRASE_OPENERS | STOP_WORDS:
         return ""
+    if {word.lower() for word in match.group("subject").split()} & _RELATIVES:
+        return ""  # "How long is the section that turns north?": a relative clause, its verb taken for the subject's
     return match.group("subject")
 
 
