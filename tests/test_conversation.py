@@ -11,9 +11,11 @@ from rag.answer.conversation import (
     accept_rewrite,
     answer_name,
     by_ordinal,
+    conversation_turns,
     elliptical_question,
     follow_up_readings,
     is_follow_up,
+    leans_on_pronoun,
     listed_items,
     quote_misses_follow_up,
     repeats,
@@ -472,3 +474,121 @@ def test_a_things_pronoun_stays_with_the_last_turn_when_it_names_no_name() -> No
                ("When did the council close the library?", "In May [1].")]
     readings = follow_up_readings("When did it reopen?", history)
     assert "footbridge" not in readings[0].text and "library" in f"{readings[0].text} {readings[0].context}"
+
+
+# -- chat-user report, section 4: pronouns resolved to the wrong thing --
+
+def test_a_pronoun_after_a_question_naming_a_person_stands_for_that_person_not_a_name_its_answer_gave() -> None:
+    """"What was Desmond Hale accused of?" is about Desmond Hale: the place its answer opens with ("Kestrel Haven
+    town council's treasurer…") is no one "his" stands for."""
+    history = [("What was Desmond Hale accused of?",
+                "Kestrel Haven town council's treasurer from 2017 to 2023, has been charged with fraud [1].")]
+    assert follow_up_readings("Who was the judge at his trial?", history)[0].text == (
+        "Who was the judge at Desmond Hale's trial?")
+    # a question asking for a person is still answered by the person its answer names
+    history = [("Who won the women's single sculls?", "Priya Sandhu of the Elmsbury Sculling Club [1].")]
+    assert follow_up_readings("What was her time?", history)[0].text == "What was Priya Sandhu's time?"
+
+
+def test_a_pronoun_keeps_the_person_the_conversations_same_pronoun_stood_for() -> None:
+    """The second turn asked for the judge at "his" trial: the defendant is still who "he" is, not the judge."""
+    history = [("What was Desmond Hale accused of?", "Fraud [1]."),
+               ("Who was the judge at his trial?", "Judge Rosalind Achebe [1]."),
+               ("What was the verdict?", "Guilty, by 10 to 2 [1]."),
+               ("How much had he taken?", "685,000 euros [1].")]
+    assert follow_up_readings("How much had he taken?", history[:3])[0].text == "How much had Desmond Hale taken?"
+    assert follow_up_readings("What sentence did he get?", history)[0].text == "What sentence did Desmond Hale get?"
+    # a question asking who did something moves the conversation to the person its answer names
+    replaced = [("Who was sacked?", "Frank Doherty [1]."), ("Who replaced him?", "Luis Moreno [1].")]
+    assert follow_up_readings("Where did he coach before?", replaced)[0].text == "Where did Luis Moreno coach before?"
+
+
+def test_an_organisation_answering_a_question_about_a_role_is_no_one_he_stands_for() -> None:
+    history = [("Who scored in the opening game?", "Striker Callum Reid [1]."),
+               ("Who was the manager then?", "Kestrel Haven Rovers [1].")]
+    readings = follow_up_readings("Why was he sacked?", history)
+    assert all("Rovers" not in reading.text and "Callum" not in reading.text for reading in readings)
+    assert readings[0].context == "Who was the manager then?"
+    # an owner's name is the person, without the possessive
+    history = [("How many signatures did Nora Quigley's petition have?", "8,200 signatures [1].")]
+    assert follow_up_readings("What is she doing now?", history)[0].text == "What is Nora Quigley doing now?"
+
+
+def test_an_it_that_stands_for_nothing_stays() -> None:
+    history = [("How many homes lost power in Storm Brona?", "About 9,000 homes [1].")]
+    assert all(reading.text.startswith("How long did it take to restore")
+               for reading in follow_up_readings("How long did it take to restore it?", history))
+    won = [("Who won?", "Priya Sandhu [1].")]
+    assert not is_follow_up("Is it true the mayor resigned?", won)
+    assert not is_follow_up("How long did it take to repair the library roof?", won)
+    assert not leans_on_pronoun("How long did it take to repair Tarrow Bridge?")
+    assert follow_up_readings("How much did it cost?", [("When did the Maplewood footbridge reopen?", "In May.")])[
+        0].text == "How much did the Maplewood footbridge cost?"
+
+
+def test_it_stands_for_the_previous_questions_unnamed_subject() -> None:
+    history = [("When did the bus strike start?", "On Monday, 9 March [1].")]
+    assert follow_up_readings("And when did it end?", history)[0].text == "And when did the bus strike end?"
+    history.append(("And when did it end?", "On Thursday, 26 March [1]."))
+    assert follow_up_readings("How much did it cost?", history)[0].text == "How much did the bus strike cost?"
+    # a relative clause's verb is not the subject's: "it" is left to the context
+    section = [("How long is the section that turns north?", "80 km [1].")]
+    assert follow_up_readings("Where does it end?", section)[0].context == section[0][0]
+
+
+def test_a_refused_follow_up_adds_nothing_the_next_pronoun_could_stand_for() -> None:
+    refused = "I don't know: the indexed articles do not answer this."
+    history = [("How many beds does the new maternity wing at St Columba's have?", "24 beds [1]."),
+               ("Who designed it?", refused)]
+    assert conversation_turns(history) == history[:1]
+    assert follow_up_readings("How much did it cost?", history)[0].text == (
+        "How much did the new maternity wing at St Columba's cost?")
+    # a refused question naming something of its own stays a turn of the conversation
+    named = [history[0], ("Who designed Tarrow Bridge?", refused)]
+    assert conversation_turns(named) == named
+
+
+def test_a_bare_why_asks_the_previous_question_again_with_why_and_leans_on_it() -> None:
+    history = [("How many jobs is Tarrow Foods cutting, and where?", "120 jobs [1].")]
+    # the one reading (the previous question beside the bare "Why?" found the chief executive's story first)
+    assert follow_up_readings("Why?", history) == [Query("Why is Tarrow Foods cutting jobs?")]
+    assert leans_on_pronoun("Why?") and leans_on_pronoun("And why?")
+
+
+WING_AND_BRIDGE = {
+    "wing": ("New maternity wing opens",
+             "A new maternity wing with 24 beds opened on Tuesday. The wing was built for 14.5 million euros."),
+    "bridge": ("Bridge repairs", "The bridge repairs will cost 2.7 million euros, the council said."),
+}
+
+
+def test_a_pronoun_follow_up_after_a_refused_one_stays_on_the_conversations_story(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """"How much did it cost?" after "Who designed it?" was refused: the bridge's cost was given (the refused turn
+    named nothing to check the story against). It is the wing's cost, or a refusal, never another story's."""
+    from rag.answer.assistant import Assistant
+    from rag.answer.evidence import WordOverlap
+    from rag.answer.retrieve import Retriever
+    from rag.settings import Settings
+    from tests.conftest import FakeEmbedder, ScriptedLLM
+    from tests.test_assistant import build
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, WING_AND_BRIDGE)
+    retriever = Retriever.load(tmp_path, embedder)
+    settings = Settings(index=str(tmp_path), k=3, min_score=0.0, refusal_threshold=0.0)
+    assistant = Assistant(retriever, ScriptedLLM("14.5 million euros [1]."), settings,
+                          WordOverlap(retriever.term_weights))
+    history = [("How many beds does the new maternity wing have?", "24 beds [1]."),
+               ("Who designed it?", "I don't know: the indexed articles do not answer this.")]
+    answer = assistant.ask("How much did it cost?", history=history)
+    assert all(citation.passage.article_id == "wing" for citation in answer.citations), answer
+
+
+def test_the_previous_questions_unnamed_subject_is_what_the_follow_ups_article_must_name() -> None:
+    """"How much did it cost?" after "When did the bus strike start?" "9 March.": the strike's article that says
+    the cost names neither "9" nor "March" in its passage; it names the strike."""
+    from rag.answer.conversation import previous_terms, stays_on
+
+    terms = previous_terms("When did the bus strike start?", "9 March [1].")
+    assert stays_on(terms, ["Bus strike called off", "The strike cost the company 640,000 euros in lost fares."])
+    assert not stays_on(terms, ["Tarrow Bridge repairs", "Repairs will cost 2.7 million euros."])

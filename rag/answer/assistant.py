@@ -52,6 +52,7 @@ from rag.answer.conversation import (
     accept_rewrite,
     follow_up_readings,
     is_follow_up,
+    leaned_turn,
     leans_on_pronoun,
     previous_terms,
     quote_misses_follow_up,
@@ -615,7 +616,8 @@ class Assistant:
                                     capitalised_terms(query.text) - capitalised_terms(asked.text) if follows else set())
                  for query in readings]
         if follows and leans_on_pronoun(asked.text):  # about the previous turn's subject, or refused
-            terms = previous_terms(*history[-1]) | specific_terms(asked.text)  # and the names it gives itself
+            # the turn it leans on (a refused follow-up between adds nothing), and the names it gives itself
+            terms = previous_terms(*leaned_turn(history)) | specific_terms(asked.text)
             plans = [plan if plan.prompt is None or stays_on(terms, _article_texts(plan))
                      else dataclasses.replace(plan, prompt=None) for plan in plans]
         return plans
@@ -632,7 +634,7 @@ class Assistant:
         articles: dict[str, list[str]] = {}
         for passage in plan.passages:
             articles.setdefault(passage.article_id, [passage.title]).append(passage.text)
-        story = turn_story(*history[-1], articles)
+        story = turn_story(*leaned_turn(history), articles)
         if story is None or story == plan.passages[plan.evidence.best[0].passage_index].article_id:
             return plan
 

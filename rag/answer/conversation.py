@@ -10,6 +10,7 @@ question as its `context` when the rules could not fold it in (retrieval reads b
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 
@@ -40,6 +41,11 @@ _THING_PRONOUNS = {"it": "{topic}", "its": "{topic}'s", "this": "{topic}", "that
 ASKS_WHO = re.compile(r"\s*(?:who|whom|whose)\b", re.IGNORECASE)
 """A question asking for a person (whose "his" or "her" may be that person's own), or an organisation a later "he"
 may stand for."""
+ASKS_ROLE = re.compile(r"\s*who\s+(?:is|was|are|were|has\s+been|had\s+been)\s+(?:the|its|their|his|her)\b",
+                       re.IGNORECASE)
+"""A question asking who holds a role ("Who was the manager then?", "Who is the chief executive?"): a person's,
+so an organisation its answer names is no one a following "he" stands for (unlike "Who is leading the
+investigation?", which an organisation may answer)."""
 _ELLIPSIS_START = re.compile(r"^(and|also|what about|how about|and what about|but|so)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?:[A-Z][\w'’-]+|of|the|de|van|von)(?:\s+(?:[A-Z][\w'’-]+|of|the|de|van|von|\d+\w*))*")
 _QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whose", "whom", "is", "are", "was",
@@ -70,12 +76,54 @@ def person_in(text: str) -> str:
 
     >>> person_in("Priya Sandhu of the Elmsbury Sculling Club won it [1].")
     'Priya Sandhu'
+    >>> person_in("How many signatures did Nora Quigley's petition have?")
+    'Nora Quigley'
+    >>> person_in("Kestrel Haven Rovers [1]."), person_in("St Columba's Hospital [1].")
+    ('', '')
     """
     for match in _NAME.finditer(strip_markers(text)):
         words = match.group(0).split(" of ")[0].split()
         if len(words) >= 2 and all(word[0].isupper() for word in words) and words[0].lower() not in _QUESTION_WORDS:
-            return " ".join(words)
+            # A name closed by a word that says it is an organisation ("Kestrel Haven Rovers", "… Hospital") is no
+            # one a "he" stands for; an owner's name is the person without the possessive ("Nora Quigley's petition").
+            if re.sub(r"['’]s$", "", words[-1]).lower() in ORGANISATION_WORDS | ORGANISATION_ENDINGS:
+                continue
+            return re.sub(r"['’]s$", "", " ".join(words))
     return ""
+
+
+ORGANISATION_ENDINGS = frozenset({
+    "albion", "athletic", "buses", "city", "fc", "foods", "holdings", "inc", "industries", "limited", "ltd",
+    "motors", "partners", "plc", "railways", "rangers", "rovers", "services", "systems", "town", "united",
+    "wanderers"})
+"""Words that close the names of teams and companies ("Kestrel Haven Rovers", "Tarrow Foods"), beside the kinds of
+organisation of `ORGANISATION_WORDS`: a name they close is no person."""
+
+
+ASKS_FOR_PERSON = re.compile(r"\s*(?:who|whom|whose|which|what\s+(?:is|was|were|are)\s+(?:the\s+)?names?)\b",
+                             re.IGNORECASE)
+"""A question asking for someone or something by name ("Who was the judge…?", "Which actor…?"): the person its
+answer names is the one a following "he" stands for. A question naming a person without asking for one ("What was
+Desmond Hale accused of?") is about that person, whoever its answer names ("Kestrel Haven town council's …")."""
+
+
+def turn_person(question: str, answer: str) -> str:
+    """The person a turn is about: the one its question names when it asks no name (`ASKS_FOR_PERSON`), else the
+    one its answer names (not the question's: "Who replaced him?" answered by no person's name does not make "he"
+    the man replaced); "" when none is named (`person_in`).
+
+    >>> turn_person("What was Desmond Hale accused of?", "Kestrel Haven town council's treasurer, charged [1].")
+    'Desmond Hale'
+    >>> turn_person("Who was the judge at Desmond Hale's trial?", "Judge Rosalind Achebe [1].")
+    'Judge Rosalind Achebe'
+    >>> turn_person("Who won the regatta?", "Priya Sandhu of the Elmsbury Sculling Club [1].")
+    'Priya Sandhu'
+    >>> turn_person("Who replaced Frank Doherty?", "Kestrel Haven Rovers [1].")
+    ''
+    """
+    if ASKS_FOR_PERSON.match(question):
+        return person_in(answer)
+    return person_in(question) or person_in(answer)
 
 
 def topic_of(question: str) -> str:
@@ -155,6 +203,77 @@ def subject_name(question: str) -> str:
         if words and words[0][0].isupper():
             names.append(re.sub(r"['’]s$", "", " ".join(words)))
     return names[-1] if names else ""
+
+
+_SUBJECT_PHRASE = re.compile(
+    r"^(?:and\s+|but\s+|so\s+)?(?:when|where|why|how(?:\s+(?:many|much)(?:\s+[a-z]+)?|\s+long|\s+often)?)\s+"
+    r"(?:did|does|do|will|would|can|could|has|have|had|is|was|are|were)\s+"
+    r"(?P<subject>the(?:\s+(?-i:[a-z][\w-]*)){2,4}?(?:\s+(?:at|of|in|on|for)(?:\s+(?-i:[A-Z][\w'’-]*))+)?)\s+"
+    r"(?-i:[a-z][a-z-]*)(?:\s+(?:off|up|out|down|over|back))?\s*\?$",
+    re.IGNORECASE)
+
+
+_RELATIVES = {"that", "which", "who", "whom", "whose", "where", "when"}
+
+
+def subject_phrase(question: str) -> str:
+    """The subject of a question that asks when, where, why or how much of it and ends on its verb ("When did the
+    bus strike start?"): what a following "it" stands for when it has no name (`topic_of`, `subject_name`); "" for
+    any other question, a named subject (`topic_of`, `named_in`), or a subject of one word after "the" ("the
+    strike": too vague to search for alone). The subject is two to four lowercase words after "the", and the place
+    or owner that may follow them ("the new maternity wing at St Columba's").
+
+    >>> subject_phrase("When did the bus strike start?"), subject_phrase("And when did the bus strike end?")
+    ('the bus strike', 'the bus strike')
+    >>> subject_phrase("How many beds does the new maternity wing at St Columba's have?")
+    "the new maternity wing at St Columba's"
+    >>> subject_phrase("When did the strike start?"), subject_phrase("When did the strike start in earnest?")
+    ('', '')
+    >>> subject_phrase("When was the University of Chicago founded?")  # a name: read by the rules for names
+    ''
+    >>> subject_phrase("When was the color crimson adopted at Harvard as official color?")
+    ''
+    >>> subject_phrase("How long is the section that turns north?")
+    ''
+    """
+    match = _SUBJECT_PHRASE.match(question.strip())
+    # "When did the strike start in earnest?": a subject closed by a preposition is the verb's phrase, not a subject
+    if not match or match.group("subject").split()[-1].lower() in _PHRASE_OPENERS | STOP_WORDS:
+        return ""
+    if {word.lower() for word in match.group("subject").split()} & _RELATIVES:
+        return ""  # "How long is the section that turns north?": a relative clause, its verb taken for the subject's
+    return match.group("subject")
+
+
+_EXTRAPOSED = ("true|false|possible|impossible|likely|unlikely|necessary|important|reported|said|announced|claimed|"
+               "believed|thought|expected|decided|agreed|known|clear|hard|easy|difficult|estimated|feared|alleged|"
+               "confirmed|revealed|suggested|planned|proposed|hoped|understood|safe|legal|illegal|worth")
+_COMPLEMENT = r"(?:that|to|whether|if|how|when|why|who|what|where|the)\b"
+_DUMMY_IT = re.compile(
+    # "How long did it take (them) to restore …?", "How much will it cost to repair …?"
+    r"\bit(?=\s+(?:take|takes|took|taken|taking|cost|costs)(?:\s+[\w'’-]+){0,3}?\s+to\s+(?!the\b|a\b|an\b)\w)"
+    # "it is true that …", "it was reported that …", "it seems that …"
+    rf"|\bit(?=\s+(?:(?:is|was|has\s+been|had\s+been|will\s+be|would\s+be|is\s+not|was\s+not)\s+(?:{_EXTRAPOSED})|"
+    rf"(?:seems|seemed|appears|appeared|emerged|happened|turned\s+out))\s+{_COMPLEMENT})"
+    # "Is it true that …?", "Was it decided to …?"
+    r"|(?:(?<=\bis\s)|(?<=\bwas\s)|(?<=\bwill\s)|(?<=\bwould\s)|(?<=\bhas\s)|(?<=\bhad\s))"
+    rf"it(?=\s+(?:not\s+)?(?:been\s+|be\s+)?(?:{_EXTRAPOSED})\s+{_COMPLEMENT})",
+    re.IGNORECASE)
+"""An "it" that stands for nothing: the subject of "it takes … to", "it is true that …", "it was reported that …"
+(what takes time or is reported is the clause after it). No pronoun to resolve, and no sign of a follow-up."""
+
+
+def without_dummy_it(question: str) -> str:
+    """The question with each "it" that stands for nothing (`_DUMMY_IT`) taken out.
+
+    >>> without_dummy_it("How long did it take to restore it?")
+    'How long did take to restore it?'
+    >>> without_dummy_it("Is it true that the mayor resigned?"), without_dummy_it("How much did it cost?")
+    ('Is true that the mayor resigned?', 'How much did it cost?')
+    >>> without_dummy_it("When was it reported that the bridge was closed?")
+    'When was reported that the bridge was closed?'
+    """
+    return re.sub(r"\s{2,}", " ", _DUMMY_IT.sub("", question))
 
 
 _ELLIPSIS = re.compile(r"^(?:and|but|also|so)?\s*(?:what|how)\s+about\s+(?P<about>.+?)\??$|"
@@ -282,6 +401,31 @@ def elliptical_question(question: str, previous: str) -> str:
         # One word for the previous question's last ("Where does the Rhine end?" -> "What about begin?").
         return f"{body[:len(body) - len(closing)]}{phrase}?"
     return ""
+
+
+_WHY_OF = re.compile(
+    r"^(?:and\s+|so\s+)?(?:how\s+(?:many|much)\s+(?P<counted>(?-i:[a-z][\w-]*))|when|where|how)\s+"
+    r"(?P<auxiliary>is|are|was|were|did|does|do|has|have|had|will|would)\s+(?P<rest>[^,?]+?)"
+    r"(?:,?\s+and\s+(?:where|when|how|who|what)\b[^?]*)?\?$", re.IGNORECASE)
+
+
+def why_of(question: str, previous: str) -> str:
+    """A bare "Why?" (or "And why?", "Why so?") said in full: the previous question asked again with "why" in place
+    of its "when", "where", "how" or "how many <things>" (the things put back after its verb); "" for any other
+    follow-up, or a previous question of another shape.
+
+    >>> why_of("Why?", "How many jobs is Tarrow Foods cutting, and where?")
+    'Why is Tarrow Foods cutting jobs?'
+    >>> why_of("And why?", "When did the bus strike start?"), why_of("Why?", "Who won?")
+    ('Why did the bus strike start?', '')
+    """
+    if not re.fullmatch(r"\s*(?:and\s+|but\s+|so\s+)?why(?:\s+(?:so|exactly))?\s*[?.!]*\s*", question, re.IGNORECASE):
+        return ""
+    match = _WHY_OF.match(previous.strip())
+    if not match:
+        return ""
+    counted = f" {match.group('counted')}" if match.group("counted") else ""
+    return f"Why {match.group('auxiliary').lower()} {match.group('rest').strip()}{counted}?"
 
 
 ORGANISATION_WORDS = frozenset({
@@ -466,7 +610,7 @@ def is_follow_up(question: str, history: History) -> bool:
     """
     if not history:
         return False
-    words = [word.lower() for word in SURFACE_WORD.findall(question)]
+    words = [word.lower() for word in SURFACE_WORD.findall(without_dummy_it(question))]
     if any(word in _PERSON_PRONOUNS or word in _THING_PRONOUNS for word in words):
         return True
     if _ELLIPSIS_START.match(question.strip()) or len(content_words(question)) < 2 or _ORDINAL.search(question):
@@ -520,14 +664,20 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
     >>> follow_up_readings("How long is the second one?", [("Which rivers meet?", "The Rhine and the Main [1].")])
     [Query(text='How long is the Main?', context='', as_of=None, filters=None)]
     """
-    history = resolved_history(history)
+    turns = conversation_turns(history)
+    history = resolved_history(turns)
     previous_question, previous_answer = history[-1]
     in_full = by_ordinal(question, previous_answer) or elliptical_question(question, previous_question)
     if in_full:
         return [Query(in_full)]
-    readings = [_with_pronouns_resolved(question, previous_question, previous_answer)]
+    in_full = why_of(question, previous_question)
+    if in_full:  # "Why?": the previous question asked again with "why", as an elliptical one is said in full
+        return [Query(in_full)]
+    readings = [_with_pronouns_resolved(question, previous_question, previous_answer,
+                                        person=same_person(question, turns, history))]
     asks_about_person = any(word.lower() in _PERSON_PRONOUNS for word in SURFACE_WORD.findall(question))
-    if readings[0].context and asks_about_person and not person_in(f"{previous_answer} {previous_question}"):
+    if (readings[0].context and asks_about_person and not person_in(f"{previous_answer} {previous_question}")
+            and not ASKS_WHO.match(previous_question)):  # after "Who…?", "he" is whoever it asked for
         # The last turn names no person a "she" can stand for ("How much was the company fined?" "£2.4 million."):
         # a turn before it may ("Who is the chief executive?" "Priya Castell." ... "What is her salary?"). Not a
         # thing's "it": the last turn's own subject, unnamed ("the library"), is what it stands for.
@@ -561,6 +711,83 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
     return readings
 
 
+def conversation_turns(history: History) -> list[tuple[str, str]]:
+    """The turns a follow-up leans on: the history without the last turns that were refused follow-ups naming
+    nothing of their own ("Who designed it?" "I don't know…"): such a turn adds nothing to the conversation, and a
+    following "How much did it cost?" means the thing the turn before it was about.
+
+    >>> turns = [("How many beds does the new wing have?", "24 beds [1]."),
+    ...          ("Who designed it?", "I don't know: the indexed articles do not answer this.")]
+    >>> conversation_turns(turns)
+    [('How many beds does the new wing have?', '24 beds [1].')]
+    """
+    turns = list(history)
+    while (len(turns) > 1 and turns[-1][1].strip().startswith(CANNOT_ANSWER) and not specific_terms(turns[-1][0])
+           and is_follow_up(turns[-1][0], turns[:-1])):
+        turns.pop()
+    return turns
+
+
+def leaned_turn(history: History) -> tuple[str, str]:
+    """The turn a follow-up leans on (`conversation_turns`), its question made to stand alone by the rules where
+    they could (`resolved_history`): what the follow-up's answer must be about names Nora Quigley after "How many
+    signatures did her petition have?", not only the answer's "8,200".
+
+    >>> leaned_turn([("Who organised it?", "Nora Quigley [1]."),
+    ...              ("How many signatures did her petition have?", "8,200 signatures [1]."),
+    ...              ("Who designed it?", "I don't know: the indexed articles do not answer this.")])
+    ("How many signatures did Nora Quigley's petition have?", '8,200 signatures [1].')
+    """
+    return resolved_history(conversation_turns(history))[-1]
+
+
+_GENDERS = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she", "hers": "she"}
+
+
+def same_person(question: str, turns: History, resolved: History) -> str:
+    """The person a follow-up's "he" or "she" keeps standing for: the one an earlier question's pronoun of the same
+    gender stood for, when no turn since names another person (`resolved`: the `resolved_history` of `turns`).
+    "Who was the judge at his trial?" (his: Desmond Hale) "Judge Rosalind Achebe." "What sentence did he get?": the
+    conversation is still about Desmond Hale, whom the question's own "his" named, its answer naming someone by the
+    role they had in his affairs (`ASKS_ROLE`). A question asking who did something ("Who replaced him?"), or asking
+    for someone with no pronoun ("Who came second?"), moves it to the person its answer names. "" when no such
+    pronoun was said.
+
+    >>> turns = [("What was Desmond Hale accused of?", "Fraud [1]."),
+    ...          ("Who was the judge at his trial?", "Judge Rosalind Achebe [1].")]
+    >>> same_person("What sentence did he get?", turns, resolved_history(turns))
+    'Desmond Hale'
+    >>> same_person("What did she say?", turns, resolved_history(turns))
+    ''
+    >>> turns = [("Who was sacked?", "Frank Doherty [1]."), ("Who replaced him?", "Luis Moreno [1].")]
+    >>> same_person("Where did he coach before?", turns, resolved_history(turns))
+    ''
+    """
+    genders = {_GENDERS[word.lower()] for word in SURFACE_WORD.findall(question) if word.lower() in _GENDERS}
+    if len(genders) != 1:
+        return ""
+    for (asked, answer), (said, _) in zip(reversed(list(turns)), reversed(list(resolved)), strict=False):
+        if (genders & {_GENDERS[word.lower()] for word in SURFACE_WORD.findall(asked) if word.lower() in _GENDERS}
+                and (ASKS_ROLE.match(asked) or not ASKS_FOR_PERSON.match(asked))):
+            return _put_in(asked, said)
+        if person_in(answer) or person_in(said):
+            return ""
+    return ""
+
+
+def _put_in(original: str, resolved: str) -> str:
+    """The name the rules put in for a person pronoun of `original` to make `resolved`; "" when they put none.
+
+    >>> _put_in("Who was the judge at his trial?", "Who was the judge at Desmond Hale's trial?")
+    'Desmond Hale'
+    """
+    before, after = original.split(), resolved.split()
+    for tag, start, end, new_start, new_end in difflib.SequenceMatcher(a=before, b=after).get_opcodes():
+        if tag == "replace" and end - start == 1 and before[start].strip("?.,!").lower() in _GENDERS:
+            return re.sub(r"['’]s$", "", " ".join(after[new_start:new_end]).strip("?.,!"))
+    return ""
+
+
 EARLIER_TURNS = 3
 """Turns before the last that a follow-up's question is resolved with (`resolved_history`), and searched for what
 its pronoun stands for when the last turn names nothing."""
@@ -578,9 +805,12 @@ def resolved_history(history: History) -> list[tuple[str, str]]:
     'Who did Priya Castell replace?'
     """
     resolved: list[tuple[str, str]] = []
-    for question, answer in list(history)[-EARLIER_TURNS - 1:]:
+    turns = list(history)[-EARLIER_TURNS - 1:]
+    for position, (question, answer) in enumerate(turns):
         if resolved and is_follow_up(question, resolved):
-            reading = resolve_follow_up(question, resolved)
+            # resolved with the turns as they were said: a pronoun keeps the person an earlier one stood for
+            # (`same_person`), which the resolved questions no longer show
+            reading = resolve_follow_up(question, turns[:position])
             question = question if reading.context else reading.text
         resolved.append((question, answer))
     return resolved
@@ -620,21 +850,27 @@ def named_in(question: str) -> list[str]:
 _MONTHS = frozenset(name.lower() for name in MONTH_NAMES)
 
 
-def _with_pronouns_resolved(question: str, previous_question: str, previous_answer: str, thing: str = "") -> Query:
-    """`question` with its pronouns replaced by the names of the previous turn (a thing pronoun by `thing` when
-    given), or with the previous question as its context when none was."""
-    person = person_in(previous_answer) or person_in(previous_question)
-    topic = thing or topic_of(previous_question)
+def _with_pronouns_resolved(question: str, previous_question: str, previous_answer: str, thing: str = "",
+                            person: str = "") -> Query:
+    """`question` with its pronouns replaced by the names of the previous turn (a thing pronoun by `thing`, a person
+    pronoun by `person`, when given), or with the previous question as its context when none was. An "it" that
+    stands for nothing ("How long did it take to …?": `_DUMMY_IT`) stays."""
+    person = person or turn_person(previous_question, previous_answer)
+    topic = thing or topic_of(previous_question) or subject_phrase(previous_question)
     name = "" if topic else subject_name(previous_question)
+    dummies = {match.start() for match in _DUMMY_IT.finditer(question)}
     replaced = False
 
     def substitute(match: re.Match[str]) -> str:
         nonlocal replaced
         word = match.group(0)
         lowered = word.lower()
+        if match.start() in dummies:
+            return word
         if lowered in _PERSON_PRONOUNS and person:
             replacement = _PERSON_PRONOUNS[lowered].format(name=person)
-        elif lowered in _PERSON_PRONOUNS and thing and ASKS_WHO.match(previous_question):
+        elif (lowered in _PERSON_PRONOUNS and thing and ASKS_WHO.match(previous_question)
+              and not ASKS_ROLE.match(previous_question)):
             # "When is he due to publish his findings?" after "Who is leading the investigation?" answered by an
             # organisation ("The Rail Accident Investigation Unit"): the one who was asked for, named by the answer.
             replacement = _PERSON_PRONOUNS[lowered].format(name=thing)
@@ -660,25 +896,39 @@ def _with_pronouns_resolved(question: str, previous_question: str, previous_answ
 
 def leans_on_pronoun(question: str) -> bool:
     """Whether a question says "it", "they", "she"… for something: a follow-up about the previous turn's subject
-    (one that names nothing may be a new question: "What budget did the council approve?").
+    (one that names nothing may be a new question: "What budget did the council approve?"). A bare "Why?" leans on
+    it as "Why did it…?" would; an "it" that stands for nothing ("How long did it take to …?") does not.
 
     >>> leans_on_pronoun("In what year did it change its name?"), leans_on_pronoun("What did the council approve?")
     (True, False)
+    >>> leans_on_pronoun("Why?"), leans_on_pronoun("How long did it take to repair the bridge?")
+    (True, False)
     """
+    if _BARE_QUESTION.fullmatch(question):
+        return True  # "Why?": why the previous turn's thing happened, as "Why did it …?" would ask
     return any(word.lower() in _PERSON_PRONOUNS or word.lower() in _NAME_PRONOUNS
-               for word in SURFACE_WORD.findall(question))
+               for word in SURFACE_WORD.findall(without_dummy_it(question)))
+
+
+_BARE_QUESTION = re.compile(
+    r"\s*(?:and\s+|but\s+|so\s+)?(?:why|how|when|where)(?:\s+(?:not|so|come|exactly))?\s*[?.!]*\s*", re.IGNORECASE)
+"""A question that is its question word alone ("Why?", "And when?", "How come?"): about the previous turn's thing."""
 
 
 def previous_terms(previous_question: str, previous_answer: str) -> set[str]:
-    """The names and numbers of the previous turn (its question's `specific_terms`, and the answer's, a name that
-    opens it included): what a follow-up's answer must be about, its "it" standing for one of them.
+    """The names and numbers of the previous turn (its question's `specific_terms` and unnamed subject, and the
+    answer's, a name that opens it included): what a follow-up's answer must be about, its "it" standing for one of
+    them.
 
     >>> sorted(previous_terms("What was the name of the first successful credit card?", "BankAmericard [1]."))
     ['bankamericard']
     >>> sorted(previous_terms("Who won?", "I don't know: the indexed articles do not answer this."))
     []
+    >>> sorted(previous_terms("When did the bus strike start?", "9 March [1]."))  # its unnamed subject too
+    ['9', 'bus', 'march', 'strike']
     """
-    terms = specific_terms(previous_question)
+    # The subject it asked about unnamed ("the bus strike": `subject_phrase`): what a following "it" stands for
+    terms = specific_terms(previous_question) | content_words(subject_phrase(previous_question))
     if previous_answer.strip().startswith(CANNOT_ANSWER):
         return terms
     for word in SURFACE_WORD.findall(strip_markers(previous_answer)):
