@@ -210,8 +210,8 @@ def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
 
 
 def off_topic(question: str, passages: Sequence[Passage]) -> bool:
-    """Whether the passages miss what the question pins down: a number or a month it asks about (`pins`), or most of
-    its names.
+    """Whether the passages miss what the question pins down: a number or a month it asks about (`pins`), most of
+    its names, or the year it gives a thing (`dated_elsewhere`).
 
     >>> festival = Passage("f", "Harbour Lights festival", "f.html", "", "Staging it cost 310,000 euros.", 0, 30)
     >>> off_topic("How much did the Harbour Lights festival cost in 2025?", [festival])
@@ -222,12 +222,55 @@ def off_topic(question: str, passages: Sequence[Passage]) -> bool:
     True
     >>> off_topic("How much did the Harbor Lihgts festival cost?", [festival])  # misspelt, still its names
     False
+    >>> off_topic("How much did the 2025 Harbour Lights festival cost?", [festival])  # a year of another thing
+    True
     """
     terms = specific_terms(question)
     missing = uncovered_terms(question, passages)
     names = [term for term in terms if not pins(term)]
     missing_names = [term for term in missing if not pins(term)]
-    return any(pins(term) for term in missing) or (bool(names) and len(missing_names) * 2 > len(names))
+    return (any(pins(term) for term in missing) or (bool(names) and len(missing_names) * 2 > len(names))
+            or dated_elsewhere(question, passages))
+
+
+_DATED_THING = re.compile(r"\b(?P<year>(?:1[89]|20)\d\d)\s+(?P<thing>[A-Za-z][\w'’-]*)")
+"""A thing a question gives a year ("the 2026 festival", "the 2025 folk festival")."""
+
+_YEAR_WORD = re.compile(r"\b(?:1[89]|20)\d\d\b")
+
+
+def dated_elsewhere(question: str, passages: Sequence[Passage]) -> bool:
+    """Whether the question gives a thing a year ("When is the 2026 festival?") and no paragraph of the passages
+    (nor a title) says that year together with the thing: "Council publishes draft 2026 budget" over a paragraph on
+    the festival's grant dates the budget, not the festival. A passage naming no year is about the year it was
+    published in ("this year's festival", July 2025).
+
+    >>> budget = Passage("b", "Draft 2026 budget", "b.md", "", "The draft budget for 2026 was published.\\n\\n"
+    ...                  "It cuts the folk festival's grant.", 0, 80, published="2026-01-08")
+    >>> [dated_elsewhere(f"When is the 2026 {thing}?", [budget]) for thing in ("festival", "budget vote")]
+    [True, False]
+    >>> revised = Passage("r", "Attendance revised", "r.md", "", "This year's festival drew 18,500.", 0, 33,
+    ...                   published="2025-07-30")
+    >>> dated_elsewhere("How many attended the 2025 festival?", [revised]), dated_elsewhere("When is it?", [budget])
+    (False, False)
+    """
+    for match in _DATED_THING.finditer(question):
+        thing = content_words(match.group("thing"))
+        if not thing:
+            continue  # "in 2025 the …": no thing given the year
+        year = match.group("year")
+        if not any(_says_together(passage, year, thing) for passage in passages):
+            return True
+    return False
+
+
+def _says_together(passage: Passage, year: str, thing: set[str]) -> bool:
+    """Whether a paragraph of `passage` or its title says `year` and `thing`, or the passage names no year, was
+    published in `year` and says `thing`."""
+    if not _YEAR_WORD.search(f"{passage.title} {passage.text}"):
+        return passage.published[:4] == year and thing <= content_words(f"{passage.title} {passage.text}")
+    return any(year in words and thing <= words
+               for words in map(content_words, (passage.title, *passage.text.split("\n\n"))))
 
 
 def names_what_is_asked(question: str, passage: Passage, start: int, end: int) -> bool:
