@@ -361,3 +361,14 @@ def test_a_year_given_a_thing_must_be_said_of_it() -> None:
     assert not dated_elsewhere("When was the 2026 budget published?", [budget])
     assert not dated_elsewhere("How many attended the 2025 festival?", [revised])  # "this year's", July 2025
     assert not dated_elsewhere("What happened in 2025 in the town?", [budget])  # no thing given the year
+    # a part of the thing's name said with the year ("Harbour") is another thing: the town's budget
+    town = Passage("t", "Draft budget", "t.md", "", "The Harbour council published its budget for 2026.\n\nIt cuts "
+                   "the Harbour Folk Festival's grant.", 0, 100, published="2026-01-08")
+    assert dated_elsewhere("When is the 2026 Harbour Folk Festival?", [town])
+    assert not dated_elsewhere("When is the 2026 Harbour Folk Festival?", [moved])
+    # only the year links a vote's report to the festival: another question; a thing said another way is not
+    vote = Passage("v", "Vote postponed", "v.md", "", "The vote on the 2026 budget has been postponed.", 0, 47)
+    assert dated_elsewhere("When is the 2026 festival?", [vote])
+    strike = Passage("s", "Port jobs cut", "s.md", "", "The terminal last cut jobs in 2015. A strike at the time cost "
+                     "the port 30 million dollars.", 0, 100, published="2026-02-19")
+    assert not dated_elsewhere("How much did the 2015 dock strike cost the port?", [strike])

@@ -114,7 +114,7 @@ def test_a_year_given_a_thing_is_not_answered_from_another_years_report(tmp_path
     """Before the postponement was published nothing says when the 2026 festival is: refused, not answered with
     2025's dates or from a budget article saying "2026" of the budget and "festival" in another paragraph."""
     budget = ("budget", "2026-01-08", "Council publishes draft 2026 budget",
-              "The council published its draft budget for 2026 on Wednesday, 7 January.\n\n"
+              "The Harbour council published its draft budget for 2026 on Wednesday, 7 January.\n\n"
               "The draft cuts the grant to the Harbour Folk Festival from 90,000 to 40,000 euros.")
     assistant = dated_assistant(tmp_path, (*FESTIVAL, budget), SpansReader({"11 to 13 July 2025": 0.9,
                                                                              "7 January": 0.9}))
