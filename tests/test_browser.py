@@ -141,3 +141,56 @@ def test_a_question_typed_and_sent_while_an_answer_streams_is_kept_and_asked_aft
     texts = page.locator("#rag-chat .message-content").all_inner_texts()
     assert any(first in text for text in texts) and any(second in text for text in texts), texts
     page.close()
+
+
+# Records what the page puts on the clipboard through a "copy" event (the textarea fallback's path).
+WATCH_COPY_EVENTS = """
+document.addEventListener('copy', (event) => {
+  const area = event.target;
+  window.__copied_by_event = area && area.value !== undefined ? area.value.slice(area.selectionStart, area.selectionEnd)
+                                                              : String(window.getSelection());
+}, true);
+"""
+
+
+def test_the_copy_buttons_put_the_answer_and_its_sources_on_the_clipboard_as_plain_text(browser: Any,
+                                                                                         rag_serve: str) -> None:
+    """Gradio's copy buttons copied each message's HTML (`<a href="#rag-source-1-1" class="rag-marker">&#91;1&#93;</a>`)
+    and none of the sources: pasted into an e-mail, markup. "Copy answer" and "Copy conversation" copy plain text,
+    through the clipboard API, or a hidden textarea where it is missing (a page served over plain HTTP)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=rag_serve)
+    page = context.new_page()
+    page.add_init_script(WATCH_COPY_EVENTS)
+    page.goto(rag_serve + "/", wait_until="load")
+    page.wait_for_selector("#rag-question textarea", timeout=60_000)
+    page.fill("#rag-question textarea", QUESTION)
+    page.click("#rag-ask")
+    page.wait_for_selector("#rag-sources .rag-sources, #rag-sources .rag-notice[style*='b42318']", timeout=240_000)
+    page.wait_for_timeout(1000)  # the copy texts follow the answer
+    assert page.locator("#rag-sources .rag-source").count() >= 1, page.inner_text("#rag-sources")
+    assert page.locator("#rag-chat .message-row .icon-button[aria-label='Copy message']").count() == 0
+
+    page.get_by_role("button", name="Copy answer").click()
+    page.wait_for_function("document.querySelector('#rag-chat .custom-button').innerText.includes('Copied')",
+                           timeout=10_000)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    answer = page.locator("#rag-chat .message-content").last.inner_text().strip()
+    # (The article's title and text hold HTML of their own: on the clipboard, as plain text, it is just text.)
+    assert copied.startswith(answer + "\n\nSources:\n[1] Quayside Bakery wins the county bread prize"), copied
+    assert "[1]" in answer
+    # The evidence highlighted in the panel, as text; no markup of the chat's own.
+    marked = " ".join(page.locator("#rag-sources .rag-source").first.locator("mark").all_inner_texts())
+    assert "bread prize" in marked and "bread prize" in copied.split("Sources:", 1)[1]
+    assert not any(markup in copied for markup in ("rag-marker", "<a ", "&#91;", "<mark>", "<div", "<strong>")), copied
+
+    page.get_by_role("button", name="Copy conversation").click()
+    page.wait_for_timeout(300)
+    assert page.evaluate("navigator.clipboard.readText()") == f"Question: {QUESTION}\nAnswer: {copied}"
+
+    # Without the clipboard API (plain HTTP to another machine), the hidden textarea copies the same text.
+    page.evaluate("Object.defineProperty(navigator, 'clipboard', {value: undefined, configurable: true})")
+    page.get_by_role("button", name="Copy answer").click()
+    page.wait_for_function("window.__copied_by_event !== undefined", timeout=10_000)
+    assert page.evaluate("window.__copied_by_event") == copied
+    context.close()

@@ -372,3 +372,14 @@ def test_a_year_given_a_thing_must_be_said_of_it() -> None:
     strike = Passage("s", "Port jobs cut", "s.md", "", "The terminal last cut jobs in 2015. A strike at the time cost "
                      "the port 30 million dollars.", 0, 100, published="2026-02-19")
     assert not dated_elsewhere("How much did the 2015 dock strike cost the port?", [strike])
+
+
+def test_a_quotation_of_two_sentences_is_cited_after_its_closing_mark() -> None:
+    """A model that quotes two sentences of a passage: the marker goes after the quotation, never inside it
+    ('"We have no painless options left [1]. Energy costs ..." [1]' was shown)."""
+    text = ('Councillor Martin Delacroix said: "We have no painless options left. Energy costs alone are up 1.4 '
+            'million euros on last year."')
+    passage = Passage("a", "Budget", "a.txt", "", text, 0, len(text))
+    model = '"We have no painless options left. Energy costs alone are up 1.4 million euros on last year."'
+    checked = check_answer(model, [passage], "What did he say about energy costs?")
+    assert checked.text == f"{model} [1]", checked.text

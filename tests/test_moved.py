@@ -3,7 +3,10 @@ reports with a reader that takes the first date it meets."""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
+
+import pytest
 
 from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
@@ -179,7 +182,7 @@ def test_a_final_cost_answers_what_the_repairs_cost_over_the_older_estimate(tmp_
     assert assistant.ask("What did the Tarrow Bridge repairs cost?", as_of="2026-02-01").text.startswith("2.7")
 
 
-STRIKE = (
+PAY_OFFER = (
     ("ballot", "2026-03-02", "Bus drivers vote to strike over pay",
      "Bus drivers have voted to strike over pay. The company has offered a pay rise of 2.5 per cent; the union is "
      "asking for 6 per cent."),
@@ -191,7 +194,7 @@ STRIKE = (
 
 def test_the_latest_value_is_read_in_the_newest_report_saying_it_changed(tmp_path: Path) -> None:
     """"What is the latest pay offer to the bus drivers?" (as of 19 March) was answered from 2 March's report."""
-    assistant = dated_assistant(tmp_path, STRIKE, SpansReader({"2.5 per cent": 0.9, "3.5 per cent": 0.2}))
+    assistant = dated_assistant(tmp_path, PAY_OFFER, SpansReader({"2.5 per cent": 0.9, "3.5 per cent": 0.2}))
     answer = assistant.ask("What is the latest pay offer to the bus drivers?", as_of="2026-03-19")
     assert "3.5 per cent" in answer.text and "2.5" not in answer.text, answer.text
     assert answer.citations[0].passage.article_id == "extended"
@@ -208,3 +211,64 @@ def test_a_newer_report_of_the_same_story_saying_the_figure_changed_is_read() ->
     assert revising_reports("Where were people evacuated to?", [Hit(first, 0.9, (update,))], [first]) == []
     older = Hit(update, 0.9, (first,))  # the story's first report is the newer one: nothing newer to read
     assert revising_reports("How many homes were flooded?", [older], [update]) == []
+
+
+INJURED = (
+    ("fire", "2026-02-14", "Fire at Stanway Mills warehouse injures five",
+     "A fire swept through a warehouse at the Stanway Mills estate on Friday night. Five people were injured in "
+     "the fire and taken to Brackford General Hospital."),
+    ("crash", "2026-02-15", "Three injured in Carrow Road crash",
+     "Three people were injured when a van and a car collided on Carrow Road, and were treated at Brackford General "
+     "Hospital."),
+    ("update", "2026-02-16", "Stanway Mills update: warehouse owner named",
+     "The warehouse destroyed at the Stanway Mills estate belonged to Corran Logistics. Police said the number of "
+     "injured now stands at six after a worker went to hospital on Sunday."),
+)
+
+
+def test_a_revision_below_the_k_retrieved_is_read_when_it_continues_their_story(tmp_path: Path) -> None:
+    """The revised count is found by a word search for the retrieved story's later reports (retrieval kept one
+    passage), and read though the question names nothing ("How many were injured?"); a revision published after
+    the question's date is not."""
+    assistant = dated_assistant(tmp_path, INJURED, SpansReader({"Five": 0.9, "six": 0.8, "Three": 0.9}))
+    assistant.settings = Settings(index=str(tmp_path), k=1)
+    named = "How many people were injured in the Stanway Mills fire?"
+    hits = assistant.retriever.search_timed(named, 1, as_of=datetime.date(2026, 2, 17)).hits
+    assert [hit.passage.article_id for hit in hits] == ["fire"]  # the revision ranks below k
+    answer = assistant.ask(named, as_of="2026-02-17")
+    assert answer.text.lower().startswith("six"), answer.text
+    assert answer.citations[0].passage.article_id == "update"
+    assert assistant.ask(named, as_of="2026-02-15").text.startswith("Five")  # not yet published
+    other = assistant.ask("How many people were injured in the Carrow Road crash?", as_of="2026-02-17")
+    assert other.text.startswith("Three"), other.text  # another story: the fire's revision is not read
+
+
+def test_a_question_naming_nothing_reads_the_revision_of_the_story_it_was_answered_from(tmp_path: Path) -> None:
+    assistant = dated_assistant(tmp_path, INJURED[:1] + INJURED[2:], SpansReader({"Five": 0.9, "six": 0.8}))
+    answer = assistant.ask("How many were injured?", as_of="2026-02-17")
+    assert answer.text.lower().startswith("six"), answer.text
+
+
+STRIKE = (
+    ("walkout", "2026-02-03", "Bus drivers walk out over pay",
+     "Bus drivers at Lennline walked out on Monday in a dispute over pay. The union said the bus strike would "
+     "continue until Lennline improved its pay offer."),
+    ("regatta", "2026-02-10", "Regatta draws record crowd",
+     "The winter regatta drew a record crowd of 6,200 on Saturday."),
+    ("deal", "2026-02-20", "Lennline strike called off after pay deal",
+     "The Lennline bus strike was called off after drivers accepted a pay deal. Buses run a normal timetable."),
+)
+
+
+@pytest.mark.parametrize("question", ["Is the bus strike still on?", "Is the Lennline bus strike on?",
+                                      "What is the latest on the Lennline bus strike?"])
+def test_how_a_story_stands_is_answered_from_its_newest_report(tmp_path: Path, question: str) -> None:
+    """A status question in the present is answered from the newest report of the story as of its date (found
+    below the k retrieved when it must be), not from the older report that words the question best."""
+    assistant = dated_assistant(tmp_path, STRIKE, SpansReader({}))
+    assistant.settings = Settings(index=str(tmp_path), k=1)
+    answer = assistant.ask(question, as_of="2026-03-20")
+    assert not answer.refused and answer.citations[0].passage.article_id == "deal", answer.text
+    assert "called off" in answer.text
+    before = assistant.ask(question, as_of="2026-02-12")  # the deal was not yet reported
+    assert before.citations and before.citations[0].passage.article_id == "walkout", before.text

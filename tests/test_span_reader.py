@@ -678,3 +678,16 @@ def test_a_sentence_read_again_for_the_same_question_is_not_run_again(reader: Sp
     first = reader.read("When did the ferry open?", "Ferry", "The ferry opened on 3 May 1932.")
     assert reader.read("When did the ferry open?", "Ferry", "The ferry opened on 3 May 1932.") is first
     assert reader.read("Who opened the ferry?", "Ferry", "The ferry opened on 3 May 1932.") is not first
+
+
+@pytest.mark.parametrize(("span", "shown"), [("on 5 March.", "On 5 March [1]."), ("5 March", "5 March [1]."),
+                                             ("at 6 p.m.", "At 6 p.m. [1]."),
+                                             ("Harbour Foods Ltd.", "Harbour Foods Ltd. [1].")])
+def test_a_span_ending_a_sentence_is_answered_with_one_full_stop(span: str, shown: str) -> None:
+    """A span read to its sentence's end carries the full stop: the answer is "On 5 March [1].", never
+    "On 5 March. [1].", while an abbreviation keeps its own."""
+    text = f"Judge Rosalind Achebe will pass sentence {span}"
+    passage = Passage("a", "Court", "a.txt", "", text, 0, len(text))
+    start = text.index(span)
+    reading = Reading(Span(span, start, len(text), 0.9, 3.0), 0, 0, len(text))
+    assert span_answer(reading, [passage]).text == shown

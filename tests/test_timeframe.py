@@ -14,6 +14,7 @@ from rag.answer.evidence import WordOverlap
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.answer.retrieve import OUTSIDE_NOTE, Retriever
 from rag.answer.timeframe import (
+    STATUS_PHRASE,
     dated_weekday,
     nearest_outside,
     outside_note,
@@ -25,7 +26,7 @@ from rag.answer.timeframe import (
 from rag.errors import InvalidRequestError
 from rag.records import Answer, Filters, Passage, Period, TextChunk, long_date
 from rag.settings import Settings
-from tests.conftest import ScriptedLLM
+from tests.conftest import ScriptedLLM, write
 
 AS_OF = datetime.date(2026, 3, 14)  # a Saturday
 
@@ -36,6 +37,13 @@ CASES = [
     ("Which are the newest shops?", "the newest", "", "2026-03-14"),
     ("Who is currently mayor?", "currently", "", "2026-03-14"),
     ("Is the footbridge open now?", "now", "", "2026-03-14"),
+    # how a thing stands in the present: an older report's "the strike will continue" may have been overtaken
+    ("Is the bus strike still on?", "still", "", "2026-03-14"),
+    ("Is the footbridge now open?", "now", "", "2026-03-14"),
+    ("Does Lennline still run the buses?", "still", "", "2026-03-14"),
+    ("Which party is still in coalition with the Centre Alliance?", "still", "", "2026-03-14"),
+    ("Is the bus strike on?", STATUS_PHRASE, "", "2026-03-14"),
+    ("Are the Quay Street roads closed?", STATUS_PHRASE, "", "2026-03-14"),
     ("What did the council do recently?", "recently", "", "2026-03-14"),
     ("What is the plan so far?", "so far", "", "2026-03-14"),
     ("What happened today?", "today", "2026-03-14", "2026-03-14"),
@@ -99,6 +107,11 @@ def test_questions_without_time_are_left_alone() -> None:
         "What is the electric current in the wire?",
         "How many boats does the ferry have?",
         "What may the council decide?",
+        "Who painted the still life in the town hall?",
+        "Is Brackford the county town?",
+        "What is the bus strike about?",
+        "How many people will still work at the yard?",  # a time to come, not now
+        "What will the museum do so that visitors can still study the bronzes?",
     ):
         reading = read_time(question, AS_OF)
         assert not reading and reading.query == question
@@ -148,6 +161,11 @@ def test_as_of_wording_keeps_names_capitalised() -> None:
     assert with_as_of("The bridge is open [1].", "2026-03-15") == "As of 15 March 2026, the bridge is open [1]."
     assert with_as_of("Anneke Vos opened it [1].", "2026-03-15") == "As of 15 March 2026, Anneke Vos opened it [1]."
     assert with_as_of("The bridge is open [1].", "") == "The bridge is open [1]."
+    # A span answer keeps its sentence's capital: a common word opening it is lowered, a name, "I" or "May" is not.
+    assert with_as_of("About 350 volunteers [1].", "2025-11-20") == "As of 20 November 2025, about 350 volunteers [1]."
+    assert with_as_of("Nearly 40 homes [1].", "2025-11-20") == "As of 20 November 2025, nearly 40 homes [1]."
+    for kept in ("I saw it [1].", "May Ruiz runs it [1].", "Will Park runs it [1].", "UN staff [1]."):
+        assert with_as_of(kept, "2025-11-20") == f"As of 20 November 2025, {kept}"
 
 
 def test_the_nearest_dated_articles_outside_a_period_come_nearest_first_once_per_article() -> None:
@@ -472,3 +490,120 @@ def test_a_weekday_answer_is_dated_from_its_article(answer: str, sentence: str, 
     at = sentence.lower().rfind(answer.lower().split()[-1]) if answer.lower() not in sentence.lower() else \
         sentence.lower().rfind(answer.lower())
     assert dated_weekday(answer, sentence, published, max(at, 0)) == dated
+
+
+COUNCIL_MONTHS = (
+    ("jan.md", "2026-01-20", "Brackford council delays decision on Mill Lane depot",
+     "Brackford town council postponed a decision on the future of the empty Mill Lane bus depot on Monday, after "
+     "councillors asked for a second valuation of the site. Councillor Ruth Abernathy said a vote would follow."),
+    ("feb.md", "2026-02-17", "Council votes to sell Mill Lane depot for housing",
+     "Brackford town council voted on Monday to sell the former Mill Lane bus depot to the Kestrel Homes housing "
+     "association for 2.4 million euros, by 21 votes to 6. The association will build 64 affordable flats."),
+    ("mar.md", "2026-03-10", "Council approves new cycle lanes on Quay Street",
+     "Brackford town council approved two protected cycle lanes on Quay Street on Monday. Work will start in May "
+     "and cost 640,000 euros."),
+    ("ferry.md", "2026-02-05", "Ferry service resumes after storm repairs",
+     "The Port Ellan ferry resumed sailings on Wednesday after six weeks of repairs to the storm-damaged slipway."),
+    ("old.md", "2025-09-12", "Harbour wall repairs finished",
+     "Repairs to the Port Ellan harbour wall were finished on Wednesday, two months late."),
+)
+
+
+@pytest.mark.slow
+def test_a_month_of_a_year_is_kept_and_answered_from_its_one_report(  # type: ignore[no-untyped-def]
+        tmp_path: Path, real_embedder) -> None:
+    """A month's one council report scores below the relevance floor beside January's and March's ("decision",
+    "approves"): it was refused; the period is kept and its report quoted. A month with nothing that answers is
+    refused naming the nearest dated articles."""
+    from rag.answer.assistant import Assistant
+    from rag.ingest.indexer import UpdateOptions, update_index
+
+    folder = tmp_path / "articles"
+    for name, day, title, text in COUNCIL_MONTHS:
+        write(folder, name, f"---\ntitle: {title}\ndate: {day}\nsource: Brackford Echo\n---\n\n{text}\n")
+    update_index([folder], tmp_path / "index", real_embedder, UpdateOptions(progress=False))
+    retriever = Retriever.load(tmp_path / "index", real_embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path / "index"), k=5))
+    answer = assistant.ask("What did the council decide in February 2026?", as_of="2026-03-20")
+    assert answer.period is not None and (answer.period.since, answer.period.until) == ("2026-02-01", "2026-02-28")
+    assert not answer.refused, answer.text
+    assert {citation.passage.published[:7] for citation in answer.citations} == {"2026-02"}, answer.citations
+    assert "Mill Lane" in answer.text
+    nothing = assistant.ask("What did the council decide in September 2025?", as_of="2026-03-20")
+    assert nothing.refused and "Nothing published in September 2025" in nothing.text, nothing.text
+
+
+EMISSIONS = (
+    ("annual", "2025-04-08", "Corran Logistics publishes its 2024 annual report",
+     "Corran Logistics published its annual report for 2024 on Tuesday. The company's greenhouse gas emissions in "
+     "2024 were 41,200 tonnes of CO2 equivalent, down 6 percent on 2023."),
+    ("solar", "2026-01-12", "Corran Logistics opens solar depot",
+     "Corran Logistics opened a depot with 4,000 solar panels. Its emissions have fallen every year since 2024."),
+    ("harbour", "2024-09-12", "Harbour wall repairs finished",
+     "Repairs to the Port Ellan harbour wall were finished on Wednesday, two months late."),
+)
+
+
+def test_a_report_published_after_the_year_it_tells_of_counts_for_that_year(tmp_path: Path) -> None:
+    """"In 2024" is the year the figures are of, not when the report came out (April 2025): a report published after
+    the period that names it is searched with it; one naming the year only as a start ("since 2024") is not."""
+    from tests.test_moved import dated_assistant
+    from tests.test_span_reader import SpansReader
+
+    assistant = dated_assistant(tmp_path, EMISSIONS, SpansReader({"41,200 tonnes of CO2 equivalent": 0.9}))
+    question = "What were Corran Logistics' emissions in 2024?"
+    found = assistant.retriever.search_timed(question, 3, as_of=AS_OF, relevant=Settings().min_score)
+    assert found.period is not None and (found.period.since, found.period.until) == ("2024-01-01", "2024-12-31")
+    assert "annual" in [hit.passage.article_id for hit in found.hits]
+    assert "solar" not in [hit.passage.article_id for hit in found.hits]
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert not answer.refused and answer.citations[0].passage.article_id == "annual", answer.text
+    assert "41,200" in answer.text
+
+
+STORY_OVER_WEEKS = (
+    ("walkout.md", "2026-02-03", "Brackford bus drivers walk out over pay",
+     "Bus drivers at Lennline walked out on Monday in a dispute over pay, halting every bus route in Brackford. The "
+     "Unite union said the strike would continue until Lennline improved its pay offer of 3 percent."),
+    ("second-week.md", "2026-02-10", "Lennline bus strike enters second week",
+     "The Lennline bus strike entered its second week on Monday with no talks planned. About 14,000 passengers a "
+     "day normally use Brackford's buses."),
+    ("deal.md", "2026-02-20", "Lennline bus strike called off after pay deal",
+     "The Lennline bus strike was called off on Thursday after drivers accepted a pay deal of 5.5 percent over two "
+     "years. Buses will run a normal timetable from Friday, the company said."),
+    ("fire.md", "2026-02-14", "Fire at Stanway Mills warehouse injures five",
+     "A fire swept through a warehouse at the Stanway Mills estate on Friday night. Five people were injured, two "
+     "of them seriously, and were taken to Brackford General Hospital."),
+    ("crash.md", "2026-02-15", "Three injured in Carrow Road crash",
+     "Three people were injured when a van and a car collided on Carrow Road on Sunday morning. All three were "
+     "treated at Brackford General Hospital."),
+    ("update.md", "2026-02-16", "Stanway Mills update: warehouse owner named",
+     "The warehouse destroyed at the Stanway Mills estate belonged to Corran Logistics. Police said the number of "
+     "injured now stands at six after a worker went to hospital on Sunday."),
+    ("regatta.md", "2026-02-22", "Lenn Valley regatta draws record crowd",
+     "The Lenn Valley winter regatta drew a record crowd of 6,200 on Saturday."),
+)
+
+
+@pytest.mark.slow
+def test_a_story_told_over_weeks_is_answered_from_its_newest_report(  # type: ignore[no-untyped-def]
+        tmp_path: Path, real_embedder, real_llm) -> None:
+    """The real models over a strike and a fire each told in several reports: how the strike stands is the newest
+    report's as of the question's date, and the injured count the revision's, found below the k retrieved. What the
+    model writes differs between CPUs: the reports cited are asserted, and the revised figure (the span reader's)."""
+    from rag.answer.assistant import Assistant
+    from rag.ingest.indexer import UpdateOptions, update_index
+
+    folder = tmp_path / "articles"
+    for name, day, title, text in STORY_OVER_WEEKS:
+        write(folder, name, f"---\ntitle: {title}\ndate: {day}\nsource: Brackford Echo\n---\n\n{text}\n")
+    update_index([folder], tmp_path / "index", real_embedder, UpdateOptions(progress=False))
+    assistant = Assistant.load(tmp_path / "index", embedder=real_embedder, llm=real_llm)  # its span reader too
+    now = assistant.ask("Is the bus strike still on?", as_of="2026-03-20")
+    assert not now.refused and now.citations[0].passage.title.endswith("called off after pay deal"), now
+    assert now.text.startswith("As of 20 February 2026"), now.text
+    then = assistant.ask("Is the bus strike still on?", as_of="2026-02-12")
+    assert all(citation.passage.published <= "2026-02-12" for citation in then.citations), then
+    injured = assistant.ask("How many people were injured in the Stanway Mills fire?", as_of="2026-02-17", k=1)
+    assert injured.citations and injured.citations[0].passage.title.startswith("Stanway Mills update"), injured
+    assert injured.text.lower().startswith("six"), injured.text

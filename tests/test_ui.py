@@ -505,3 +505,143 @@ def test_an_empty_question_is_told_to_type_one_and_asks_nothing() -> None:
     fake = FakeAssistant()
     [(_, messages, panel, turns)] = list(chat_turn(fake, "   ", [], 4))
     assert "Type a question in the box first" in panel and messages == [] and turns == [] and fake.calls == []
+
+
+# --- the copy buttons: plain text, never the chat's HTML ----------------------------------------------------------
+
+
+def test_an_answer_copies_as_plain_text_with_its_markers_and_cited_sources() -> None:
+    """The chat's copy buttons copied a message's HTML (`<a href="#rag-source-1-2" class="rag-marker">&#91;2&#93;</a>`)
+    and none of its sources: pasted into an e-mail, markup. The clipboard now gets the answer, its markers, and
+    each cited source (title, outlet, date, page, link, the outlets of the same story and the quoted evidence)."""
+    from ui.render import answer_plain_text
+
+    text = "The river rose overnight. The town <b>flooded</b> in May.\n  Repairs took a year."
+    floods = make_passage(text=text, title="Floods in\nthe valley", source="Valley Times", page=4,
+                          published="2024-05-03T08:00:00+00:00")
+    first = (text.index("The town"), text.index("\n  Repairs"))
+    second = (text.index("Repairs"), len(text))
+    other = make_passage(article_id="a2", title="Repairs begin", source="Herald", url="javascript:alert(1)",
+                         text="Crews came.", published="")
+    herald = Citation(1, other, "Crews came.", 0, 11, 0.9, same_story=(make_passage(source="Courier"),))
+    answer = Answer("When did it flood?", "It flooded in May [2]. Crews came [1].",
+                    (Citation(2, floods, text[slice(*first)], *first, 0.9, (first, second)), herald))
+    copied = answer_plain_text(answer)
+    assert copied == "\n".join([
+        "It flooded in May [2]. Crews came [1].",
+        "",
+        "Sources:",
+        "[1] Repairs begin",
+        "    Herald",  # a javascript: address is left out, as the panel does not link it
+        "    reported by Herald, Courier",
+        '    "Crews came."',
+        "[2] Floods in the valley",
+        "    Valley Times · 2024-05-03 · page 4 · https://example.org/floods",
+        '    "The town <b>flooded</b> in May."',  # the article's own words, as they are: plain text escapes nothing
+        '    "Repairs took a year."',
+    ])
+    assert "&#" not in copied and "rag-marker" not in copied and "<a " not in copied
+
+    refused = Answer("Who won?", CANNOT_ANSWER, refused=True)
+    assert answer_plain_text(refused) == CANNOT_ANSWER
+    no_quote = Answer("q", "Yes [1].", (Citation(1, make_passage(url="")),))
+    assert answer_plain_text(no_quote).endswith(
+        "[1] Floods in the valley\n    news.jsonl · 2024-05-03\n"
+        '    "The river rose overnight. The town flooded in May. Repairs took a year."')  # the passage, shown whole
+
+
+def test_the_copy_buttons_copy_the_plain_text_of_the_shown_answer_and_of_the_conversation() -> None:
+    from ui.app import COPY_ANSWER, COPY_CONVERSATION, build_app, chat_turn, copy_texts, select_turn
+
+    fake = FakeAssistant()
+    *_, turns = list(chat_turn(fake, "When did the town flood?", [], 3))[-1]
+    *_, turns = list(chat_turn(fake, "Please crash", turns, 3))[-1]
+    answer, conversation = copy_texts(turns)
+    assert answer == "internal error: ZeroDivisionError: boom"
+    first = turns[0].plain_text
+    assert first.startswith("The town flooded in May [1].\n\nSources:\n[1] Floods in the valley\n")
+    assert conversation == (f"Question: When did the town flood?\nAnswer: {first}\n\n"
+                            "Question: Please crash\nAnswer: internal error: ZeroDivisionError: boom")
+    assert copy_texts([]) == ("", "")
+
+    class Clicked:  # gr.SelectData's one field read here: the message clicked (0 is the first question)
+        index = 1
+
+    assert select_turn(turns, Clicked()) == (turns[0].sources_html, first)  # type: ignore[arg-type]
+
+    # Gradio's own copy buttons (they copy the HTML) are gone; the chat's corner has ours instead.
+    app = build_app(fake, add_articles=lambda pairs, on_progress=None: {})
+    [chatbot] = [block for block in app.blocks.values() if getattr(block, "elem_id", None) == "rag-chat"]
+    buttons = list(getattr(chatbot, "buttons", None) or [])
+    assert not any(isinstance(button, str) and button.startswith("copy") for button in buttons)
+    assert [getattr(button, "value", None) for button in buttons] == [COPY_ANSWER, COPY_CONVERSATION]
+
+
+# --- uploads: a bad file among good ones ---------------------------------------------------------------------
+
+
+def test_a_file_refused_in_an_upload_is_named_with_its_fix_and_the_good_ones_are_added(tmp_path: Any) -> None:
+    """One file over `--max-file-mb` (or of an unsupported type, sent past the browser's check) among twenty made
+    the whole upload fail: the nineteen good files were not added, and the upload box was emptied."""
+    from rag.ingest.indexer import UpdateOptions
+    from rag.ingest.uploads import add_files
+    from rag.settings import Settings
+    from rag.store.generations import PassageIndex
+    from tests.conftest import FakeEmbedder
+    from ui.app import upload_articles
+
+    folder = tmp_path / "index"
+    options = UpdateOptions.from_settings(Settings(), "upload", max_file_bytes=2_000)
+    sent: list[list[str]] = []
+
+    def add(files: Sequence[tuple[str, bytes]], on_progress: Any = None) -> dict[str, Any]:
+        sent.append([name for name, _ in files])
+        return add_files(files, folder, FakeEmbedder(), options, on_progress=on_progress).to_dict()
+
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    names = [f"town-{number:02d}.md" for number in range(20)]
+    for number, name in enumerate(names):
+        (chosen / name).write_text(f"# Town {number} news\n\nThe hall of town {number} reopened in May {number}.\n")
+    (chosen / "huge.txt").write_text("Huge report. " * 400)
+    (chosen / "empty.txt").write_text("")
+    (chosen / "run.sh").write_text("rm -rf /")
+    paths = [str(chosen / name) for name in ["huge.txt", *names[:10], "run.sh", "empty.txt", *names[10:]]]
+
+    summary = upload_articles(add, paths)
+    assert "added 20, updated 0, unchanged 0, duplicates 0, failed 3" in summary, summary
+    assert "huge.txt: is 5200 bytes, more than the limit of 2000 bytes (split it into smaller files" in summary
+    assert "run.sh: has the unsupported suffix &#x27;.sh&#x27; (upload one of" in summary
+    assert "empty.txt: is empty" in summary
+    assert len(PassageIndex.load(folder).articles) == 20
+    assert sent[-1] == [*names[:10], "empty.txt", *names[10:]], "the refused files are left out, the others sent"
+
+    # Nothing left to send: every file is named, and nothing is stored.
+    alone = upload_articles(add, [str(chosen / "run.sh")])
+    assert "added 0" in alone and "failed 1" in alone and "run.sh: has the unsupported suffix" in alone
+
+
+def test_files_refused_whole_stay_chosen_to_be_sent_again_and_files_taken_do_not(tmp_path: Any) -> None:
+    """"Another process is writing the index ... send the files again when it has finished", said over an emptied
+    upload box: the files had to be found and chosen again."""
+    import gradio as gr
+
+    from rag.errors import IndexLockedError
+    from ui.app import build_app
+
+    article = tmp_path / "news.md"
+    article.write_text("# News\n\nText.", "utf-8")
+    busy = True
+
+    def add(files: Sequence[tuple[str, bytes]], on_progress: Any = None) -> dict[str, Any]:
+        if busy:
+            raise IndexLockedError("another process is writing the index: send the files again when it has finished")
+        return {"added": ["a"], "failed": []}
+
+    app = build_app(FakeAssistant(), add_articles=add)
+    [upload] = [fn.fn for fn in app.fns.values() if fn.name == "upload" and fn.fn is not None]
+    summary, _, _, files = upload([str(article)], lambda *_, **__: None)
+    assert "send the files again" in summary and files == gr.skip()
+    busy = False
+    summary, _, _, files = upload([str(article)], lambda *_, **__: None)
+    assert "added 1" in summary and files is None

@@ -5,12 +5,13 @@
 JSON API. `launch(**settings)` serves both the same way and blocks.
 
 The page: the chat (answers stream in; while the model is busy with other users' questions it says how many are
-ahead), the cited passages with the supporting sentence highlighted (each `[n]` in an answer links to its
-passage; a story several outlets reported says "reported by A, B +2" and opens each report), the stand-alone
-question actually searched for when a follow-up was rewritten and the period read from a time phrase ("last
-month"), settings (k, sources, date range, the "as of" date time phrases count from) and the models in use, index
-statistics, an upload box that adds articles to the index, and the "Followed" panel: the questions followed on
-the index (`rag follow`) with what changed since this browser's last visit (kept in its localStorage).
+ahead; "Copy answer" and "Copy conversation" in its corner copy plain text, the cited sources included), the
+cited passages with the supporting sentence highlighted (each `[n]` in an answer links to its passage; a story
+several outlets reported says "reported by A, B +2" and opens each report), the stand-alone question actually
+searched for when a follow-up was rewritten and the period read from a time phrase ("last month"), settings (k,
+sources, date range, the "as of" date time phrases count from) and the models in use, index statistics, an upload
+box that adds articles to the index, and the "Followed" panel: the questions followed on the index (`rag follow`)
+with what changed since this browser's last visit (kept in its localStorage).
 
 The chat's events are UI-only (`api_visibility="private"`): the app adds no Gradio API endpoints. Programs use the
 JSON API served on the same port: `POST /api/ask`, `POST /api/search` and the OpenAI-compatible
@@ -40,15 +41,17 @@ import gradio as gr
 
 from rag.answer.brief import answer_stream
 from rag.answer.timeframe import parse_as_of
-from rag.errors import InvalidRequestError, RagError
+from rag.errors import InvalidRequestError, RagError, SourceError
 from rag.ingest.files import SUPPORTED_SUFFIXES
 from rag.records import Answer, Drafting, Filters, Query, StreamEvent, TextChunk, Waiting, unexpected_event
 from rag.serve.app import AddArticles
 from rag.serve.errors import said_by_server
 from rag.settings import Settings
 from ui.render import (
+    answer_plain_text,
     chat_answer,
     chat_text,
+    conversation_plain_text,
     render_follows,
     render_index_report,
     render_model_info,
@@ -92,13 +95,20 @@ class Turn:
     """One question and its reply, as kept in the session state.
 
     `answer` is the final (checked, renumbered) answer text, or the error message when `ok` is False; failed turns
-    are shown in the chat but not sent back to the model as history.
+    are shown in the chat but not sent back to the model as history. `copy_text` is what the copy buttons put on
+    the clipboard: the answer and its sources as plain text (`ui.render.answer_plain_text`), "" for `answer`.
     """
 
     question: str
     answer: str
     sources_html: str
     ok: bool = True
+    copy_text: str = ""
+
+    @property
+    def plain_text(self) -> str:
+        """The reply as the clipboard gets it: plain text, the cited sources included."""
+        return self.copy_text or self.answer
 
 
 def error_message(exc: BaseException) -> str:
@@ -247,7 +257,7 @@ def chat_turn(
         turn = Turn(question, message_text, render_notice(message_text, error=True), ok=False)
     else:
         anchor = f"rag-source-{len(turns) + 1}-"
-        turn = Turn(question, answer.text, render_sources(answer, anchor=anchor))
+        turn = Turn(question, answer.text, render_sources(answer, anchor=anchor), copy_text=answer_plain_text(answer))
     turns.append(turn)
     yield KEEP_TYPING, _messages(turns), turn.sources_html, turns
 
@@ -267,23 +277,114 @@ def follows_panel(assistant: AssistantLike, last_visit: str | None) -> tuple[str
     return render_follows(follows, last_visit or ""), now_text()
 
 
-def select_turn(turns: Sequence[Turn] | None, evt: gr.SelectData) -> str:
-    """Show the sources of the chat message the user clicked (each turn is a user and an assistant message)."""
+def select_turn(turns: Sequence[Turn] | None, evt: gr.SelectData) -> tuple[str, str]:
+    """Show the sources of the chat message the user clicked (each turn is a user and an assistant message); "Copy
+    answer" then copies that turn's answer. Returns (sources HTML, the answer's plain text)."""
     turns = list(turns or [])
     index = evt.index[0] if isinstance(evt.index, (list, tuple)) and evt.index else evt.index
     if isinstance(index, int) and 0 <= index // 2 < len(turns):
-        return turns[index // 2].sources_html
-    return turns[-1].sources_html if turns else ""
+        return turns[index // 2].sources_html, turns[index // 2].plain_text
+    return (turns[-1].sources_html, turns[-1].plain_text) if turns else ("", "")
+
+
+def copy_texts(turns: Sequence[Turn] | None) -> tuple[str, str]:
+    """What the chat's two copy buttons put on the clipboard after a turn: the last answer and the whole
+    conversation, as plain text with their sources (the messages themselves are HTML)."""
+    turns = list(turns or [])
+    conversation = conversation_plain_text([(turn.question, turn.plain_text) for turn in turns])
+    return (turns[-1].plain_text if turns else ""), conversation
+
+
+COPY_ANSWER = "Copy answer"
+COPY_CONVERSATION = "Copy conversation"
+
+
+def copy_script(label: str) -> str:
+    """The browser side of a copy button labelled `label`: puts its input (plain text) on the clipboard and says so
+    on the button for a moment. Runs in the click itself (no server round trip, which browsers other than Chromium
+    count as leaving the user's gesture), and falls back to a hidden textarea where `navigator.clipboard` is
+    missing: a page served over plain HTTP to another machine is not a secure context."""
+    return """(text) => {
+  const button = document.querySelector('#rag-chat button[aria-label="LABEL"]');
+  const shown = button ? (button.querySelector('.custom-button-label') || button) : null;
+  const say = (word) => {
+    if (!shown) return;
+    shown.textContent = word;
+    clearTimeout(shown.__ragTimer);
+    shown.__ragTimer = setTimeout(() => { shown.textContent = 'LABEL'; }, 1500);
+  };
+  if (!text) { say('Nothing to copy yet'); return; }
+  const fallback = () => {
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.left = '-9999px';
+    document.body.appendChild(area);
+    area.select();
+    let copied = false;
+    try { copied = document.execCommand('copy'); } catch (error) { copied = false; }
+    area.remove();
+    say(copied ? 'Copied' : 'Copy failed: select the text and copy it');
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(() => say('Copied'), fallback);
+  } else {
+    fallback();
+  }
+}""".replace("LABEL", label)
+
+
+def add_kept(add_articles: AddArticles, files: Sequence[tuple[str, bytes]],
+             on_progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Add `files`, keeping the good ones when some are refused: the report, the refused files under `failed`.
+
+    `rag.ingest.uploads.add_files` refuses a whole upload for one file it will not store (over the size limit, an
+    unsupported suffix, no usable name), before writing anything: one file over `--max-file-mb` among twenty threw
+    the twenty away, and the upload box was emptied. So the files are sent again without the one refused (which
+    is named in the report with its fix), until the rest are taken or none is left. Any other error is raised."""
+    pending = list(files)
+    refused: list[dict[str, str]] = []
+    while pending:
+        try:
+            report = dict(add_articles(pending, on_progress=on_progress))
+        except SourceError as error:
+            names = [name for name, _ in pending]
+            if error.source not in names:  # not one file's fault (an upload of no files, say): said as it is
+                raise
+            refused.append({"source": error.source, "reason": str(error)})
+            del pending[names.index(error.source)]  # one file of the name: a second of it is checked again
+            continue
+        report["failed"] = [*refused, *(report.get("failed") or [])]
+        return report
+    return {"added": [], "updated": [], "unchanged": 0, "duplicates": [], "failed": refused}
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What an upload did: its HTML `summary`, and whether the files were `taken` (indexed, or each reported as
+    failed). Files not taken (the index busy with another writer, a full disk, a read-only replica: nothing was
+    stored) stay chosen in the upload box, to be sent again as the message says."""
+
+    summary: str
+    taken: bool
 
 
 def upload_articles(add_articles: AddArticles | None, files: Sequence[Any] | None,
                     progress: Callable[..., Any] | None = None) -> str:
     """Read the uploaded files and add them to the index; the HTML summary of what happened (or the error)."""
+    return send_articles(add_articles, files, progress).summary
+
+
+def send_articles(add_articles: AddArticles | None, files: Sequence[Any] | None,
+                  progress: Callable[..., Any] | None = None) -> UploadOutcome:
+    """`upload_articles`, saying also whether the files were taken (`UploadOutcome`)."""
     if add_articles is None:
-        return render_notice("This server cannot add articles: it serves no on-disk index.", error=True)
+        return UploadOutcome(render_notice("This server cannot add articles: it serves no on-disk index.",
+                                           error=True), False)
     paths = [Path(getattr(item, "name", item)) for item in files or []]
     if not paths:
-        return render_notice("Choose one or more article files first.", error=True)
+        return UploadOutcome(render_notice("Choose one or more article files first.", error=True), False)
 
     def report_progress(stage: str, done: int, total: int) -> None:
         if progress is not None:  # reading takes the first tenth of the bar, embedding the rest
@@ -291,15 +392,14 @@ def upload_articles(add_articles: AddArticles | None, files: Sequence[Any] | Non
             progress(0.1 * share if stage == "reading" else 0.1 + 0.9 * share, desc=f"{stage} {done}/{total}")
 
     try:
-        pairs = [(path.name, path.read_bytes()) for path in paths]
-        report = add_articles(pairs, on_progress=report_progress)
+        report = add_kept(add_articles, [(path.name, path.read_bytes()) for path in paths], report_progress)
     except Exception as exc:
         _log_unexpected(exc, "upload")
-        return render_notice(error_message(exc), error=True)
+        return UploadOutcome(render_notice(error_message(exc), error=True), False)
     queued = int(report.get("followed_queued") or 0)  # asked in the background: the reply does not wait for them
     followed = render_notice(f"{queued} followed question(s) queued to be asked again in the background.") \
         if queued else ""
-    return render_index_report(report) + followed
+    return UploadOutcome(render_index_report(report) + followed, True)
 
 
 def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
@@ -326,18 +426,27 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
                 until: str, as_of: str) -> Iterator[ChatUpdate]:
         yield from chat_turn(assistant, message, turns, k, sources, since, until, as_of)
 
-    def clear() -> tuple[str, list[dict[str, str]], str, list[Turn]]:
-        return "", [], "", []
+    def clear() -> tuple[str, list[dict[str, str]], str, list[Turn], str, str]:
+        return "", [], "", [], "", ""
 
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, Any]:  # noqa: B008
-        summary = upload_articles(add_articles, files, progress)
-        # The files sent are no longer chosen: clicking again re-sent them without a word.
-        return summary, stats_html(assistant), source_filter_update(assistant), None
+        outcome = send_articles(add_articles, files, progress)
+        # The files taken are no longer chosen: clicking again re-sent them without a word. Files refused whole
+        # ("another process is writing the index ... send the files again") stay chosen: the box was emptied.
+        return outcome.summary, stats_html(assistant), source_filter_update(assistant), \
+            None if outcome.taken else gr.skip()
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         gr.Markdown(f"## {TITLE}")
         stats = gr.HTML(stats_html(assistant), js_on_load=None, elem_id="rag-stats")
         turns_state = gr.State([])
+        # The copy buttons: Gradio's own ("copy", "copy_all") copy a message's content, which here is HTML (the
+        # linked [n] markers), and know nothing of the sources. These copy the plain text kept in two hidden
+        # textboxes (hidden, yet in the page: the click copies at once, without asking the server).
+        copy_answer = gr.Button(COPY_ANSWER, size="sm", elem_id="rag-copy-answer")
+        copy_conversation = gr.Button(COPY_CONVERSATION, size="sm", elem_id="rag-copy-conversation")
+        answer_text = gr.Textbox("", visible=False, elem_id="rag-answer-text")
+        conversation_text = gr.Textbox("", visible=False, elem_id="rag-conversation-text")
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
@@ -345,7 +454,7 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
                     height=520,
                     sanitize_html=True,
                     latex_delimiters=[],
-                    buttons=["copy", "copy_all"],
+                    buttons=[copy_answer, copy_conversation],
                     feedback_options=None,
                     placeholder="Ask a question about the articles. Answers cite passages as [1], [2], …",
                     elem_id="rag-chat",
@@ -422,13 +531,17 @@ def build_app(assistant: AssistantLike, add_articles: AddArticles | None = None,
         for event in chat_events:  # the header and model info follow a new index generation or a loaded model
             event.then(lambda: (stats_html(assistant), describe(), source_filter_update(assistant)), None,
                        [stats, model, source_filter], api_visibility="private", queue=False)
+            event.then(copy_texts, [turns_state], [answer_text, conversation_text], api_visibility="private",
+                       queue=False)
         # Clearing also stops an answer that is still streaming, so it cannot write the old turn back.
-        clear_outputs = [question, chatbot, sources, turns_state]
+        clear_outputs = [question, chatbot, sources, turns_state, answer_text, conversation_text]
         clear_button.click(clear, None, clear_outputs, api_visibility="private", queue=False, cancels=chat_events)
-        chatbot.clear(
-            lambda: ("", []), None, [sources, turns_state], api_visibility="private", queue=False, cancels=chat_events
-        )
-        chatbot.select(select_turn, [turns_state], [sources], api_visibility="private", queue=False)
+        chatbot.clear(lambda: ("", [], "", ""), None, [sources, turns_state, answer_text, conversation_text],
+                      api_visibility="private", queue=False, cancels=chat_events)
+        chatbot.select(select_turn, [turns_state], [sources, answer_text], api_visibility="private", queue=False)
+        for button, text, label in ((copy_answer, answer_text, COPY_ANSWER),
+                                    (copy_conversation, conversation_text, COPY_CONVERSATION)):
+            button.click(None, [text], None, js=copy_script(label), api_visibility="private", queue=False)
         if add_articles is not None:
             add_button.click(upload, [files], [report, stats, source_filter, files], api_visibility="private",
                              concurrency_id="index", concurrency_limit=1)

@@ -156,6 +156,75 @@ def render_sources(answer: Answer, anchor: str = "rag-source-") -> str:
     return "".join(parts)
 
 
+def answer_plain_text(answer: Answer) -> str:
+    """The answer as plain text, for the clipboard (the chat's copy buttons): its text with the `[n]` markers, the
+    period read from a time phrase, then each cited source (title; outlet, date, page and link; the outlets of the
+    same story; the quoted sentences the panel highlights, else the passage). No markup: pasted into an e-mail, it
+    reads as it did on the page. A refusal is its text alone.
+
+    >>> passage = Passage("a", "Footbridge <reopens>", "Maplewood Gazette", "https://gazette.example/b",
+    ...                   "Crowds came. It reopened in May.", 0, 32, published="2026-05-02T09:00:00Z")
+    >>> cited = Citation(1, passage, "It reopened in May.", 13, 32)
+    >>> print(answer_plain_text(Answer("When?", "It reopened in May [1].", (cited,))))
+    It reopened in May [1].
+    <BLANKLINE>
+    Sources:
+    [1] Footbridge <reopens>
+        Maplewood Gazette · 2026-05-02 · https://gazette.example/b
+        "It reopened in May."
+    """
+    if answer.refused:
+        return answer.text.strip() or CANNOT_ANSWER
+    lines = [answer.text.strip()]
+    if answer.period:
+        lines += ["", f"Period read: {answer.period.describe()}"]
+    if answer.citations:
+        lines += ["", "Sources:"]
+    for citation in sorted(answer.citations, key=lambda cited: cited.number):
+        lines += citation_plain_lines(citation)
+    return "\n".join(lines)
+
+
+def citation_plain_lines(citation: Citation) -> list[str]:
+    """One cited source as plain text lines: `[n] title`, then indented its details and quoted evidence.
+
+    >>> passage = Passage("a", "", "notes.md", "javascript:alert(1)", "Line one.\\n  Line two.", 0, 20, page=3)
+    >>> citation_plain_lines(Citation(2, passage))
+    ['[2] (untitled)', '    notes.md · page 3', '    "Line one. Line two."']
+    """
+    passage = citation.passage
+    details = [passage.source] if passage.source and passage.source != passage.url else []
+    if passage.published:
+        details.append(passage.published[:10])
+    if passage.page is not None:
+        details.append(f"page {passage.page}")
+    if safe_url(passage.url):  # only what the panel would link: a "javascript:" address is not passed on either
+        details.append(safe_url(passage.url))
+    lines = [f"[{citation.number}] {' '.join(passage.title.split()) or '(untitled)'}"]
+    if details:
+        lines.append("    " + " · ".join(details))
+    if citation.same_story:
+        lines.append("    " + reported_by_text(citation.reported_by))
+    quoted = [" ".join(passage.text[start:end].split()) for start, end in marked_spans(citation)]
+    for quote in [text for text in quoted if text] or [" ".join(passage.text.split())]:
+        lines.append(f'    "{quote}"')
+    return lines
+
+
+def conversation_plain_text(turns: Sequence[tuple[str, str]]) -> str:
+    """A whole conversation as plain text, for the clipboard: each (question, reply) pair, the reply as
+    `answer_plain_text` gives it (sources included), one blank line between turns.
+
+    >>> print(conversation_plain_text([("When?", "In May [1]."), ("Why?", "Repairs.")]))
+    Question: When?
+    Answer: In May [1].
+    <BLANKLINE>
+    Question: Why?
+    Answer: Repairs.
+    """
+    return "\n\n".join(f"Question: {question}\nAnswer: {reply}" for question, reply in turns)
+
+
 def render_follows(follows: Sequence[Followed], last_visit: str = "") -> str:
     """The "Followed" panel: each followed question with its latest answer, the ones whose answer changed after
     `last_visit` (an ISO time; "" for a first visit, when every change is new) first and marked, with what they

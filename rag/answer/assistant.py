@@ -84,7 +84,16 @@ from rag.answer.hops import (
 )
 from rag.answer.leaders import head_reading, predecessor_reading, role_reading, stayer_reading, then_reading
 from rag.answer.links import about, anchored_passages, linked, linked_passages
-from rag.answer.moved import latest_change_first, moved_date_reading, revising_reports
+from rag.answer.moved import (
+    ASKS_FIGURE,
+    ASKS_WHEN,
+    MOVED,
+    REVISED,
+    continues_story,
+    latest_change_first,
+    moved_date_reading,
+    revising_reports,
+)
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
     CANNOT_ANSWER,
@@ -121,7 +130,7 @@ from rag.answer.reader import (
     span_text,
     widened,
 )
-from rag.answer.retrieve import Retriever, TimedHits, stands_out
+from rag.answer.retrieve import RECENT_SHARE, Retriever, TimedHits, stands_out
 from rag.answer.tables import table_reading
 from rag.answer.timeframe import (
     asks_who_now,
@@ -443,7 +452,9 @@ class Assistant:
             yield answer
             return
         if plan.faint:  # found only because it stands out for a short question: the model's words are not trusted
-            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
+            # (a period the question names and that was kept: its best evidence quoted when it holds what is asked)
+            refused = self._refusal(question, "", plan.query.search_text)
+            yield self._finished(self._period_quote(question, plan) or refused, plan)
             return
         llm, prompt, passages, evidence, query = self.llm, plan.prompt, plan.passages, plan.evidence, plan.query
         check = self._check(query, plan.shown, evidence, passages, llm.chat)
@@ -639,6 +650,10 @@ class Assistant:
                                                                            f"{hits[0].passage.text}")
         if not hits or (faint and not stands_out(hits, asked_words) and not named):
             return _Plan(query, passages, Evidence((), (), 0.0), [], None, hits, period, outside)
+        later = self._later_reports(query, asked_words, hits, passages, period)
+        if within is not None and later:  # restricted as the retrieved ones were
+            later = list(within(later))
+        passages = [*passages, *later]
         evidence, missing = self._dated_evidence(asked_words, passages, period)
         checked_words = " ".join(evidence.parts) if missing else asked_words
         if not missing and _misses_what_is_asked(checked_words, evidence, passages):
@@ -659,6 +674,7 @@ class Assistant:
             if within is not None:  # the other reports are restricted as the first ones were
                 allowed = set(within(wider))
                 wider = [passage for passage in wider if passage in allowed]
+            wider = [*wider, *(passage for passage in later if passage not in wider)]  # a later report stays
             if len(wider) == len(passages):
                 return _Plan(query, passages, evidence, [], None, hits, period, outside)
             passages = wider
@@ -677,6 +693,51 @@ class Assistant:
         prompt = fit_passages(query.search_text, excerpts, history, llm.chat, budget, llm.count_tokens)
         shown = [passages[index] for index in sources[:len(prompt.passages)]]
         return _Plan(query, passages, evidence, shown, prompt, hits, period, outside, missing, faint=faint)
+
+    def _later_reports(self, query: Query, asked: str, hits: Sequence[Hit], passages: Sequence[Passage],
+                       period: Period | None) -> list[Passage]:
+        """For a question about how things stand (`Period.latest`: "Is the bus strike still on?"), or a when- or
+        how-many question, the newest later report of each relevant retrieved story (scoring at least `RECENT_SHARE`
+        of the best) that retrieval left below the `k` passages: published after the story's reports and by the
+        question's date (and period), telling the same story (`continues_story`), and for a when- or how-many
+        question saying the plan moved or the figure was revised ("the number of injured now stands at six"). Looked
+        for with one word search (`Retriever.later_reports`), read only when found: stories weeks apart are not
+        grouped at retrieval, and the best-worded report is often the oldest."""
+        if period is not None and period.latest:
+            changed = None
+        elif ASKS_WHEN.match(asked):
+            changed = MOVED
+        elif ASKS_FIGURE.match(asked):
+            changed = REVISED
+        else:
+            return []
+        stories = [hit for hit in hits if hit.passage.published and hit.score >= RECENT_SHARE * hits[0].score]
+        if not stories:
+            return []
+        until = (query.as_of or datetime.date.today()).isoformat()
+        if period is not None and period.until:
+            until = min(until, period.until[:10])
+        found = self.retriever.later_reports(
+            " ".join((asked, *(hit.passage.title for hit in stories))),
+            min(hit.passage.published[:10] for hit in stories), until,
+            query.filters.sources if query.filters else ())
+        articles = {passage.article_id for passage in passages}
+        later: list[Passage] = []
+        for hit in stories:
+            told = max(passage.published[:10] for passage in (hit.passage, *hit.same_story) if passage.published)
+            newer = [passage for passage in found if passage.published[:10] > told
+                     and continues_story(hit.passage, passage, asked)
+                     and (changed is None or changed.search(passage.text) is not None)]
+            if not newer:
+                continue
+            newest = max(newer, key=lambda passage: passage.published[:10])  # the best-matching of a day: first
+            if newest.article_id in articles or any(passage.published[:10] > newest.published[:10]
+                                                    for passage in passages if continues_story(hit.passage, passage,
+                                                                                               asked)):
+                continue  # retrieved already, or a newer report of the story was
+            articles.add(newest.article_id)
+            later.append(newest)
+        return later
 
     def _dated_evidence(self, question: str, passages: Sequence[Passage],
                         period: Period | None) -> tuple[Evidence, tuple[str, ...]]:
@@ -792,6 +853,20 @@ class Assistant:
         if len(evidence.parts) > 1:  # a part neither the model's answer nor the quotes answer is said missing
             checked = _with_missing_parts(checked, evidence, passages, self.finder, self.kinds)
         return Answer(question, checked.text, checked.citations, False, model_text, query)
+
+    def _period_quote(self, question: str, plan: _Plan) -> Answer | None:
+        """For a faint plan in a period the question names by a date and that was kept although little in it matched
+        (`TimedHits.outside`: "What did the council decide in February 2026?", whose one February report scores
+        below `min_score` beside January's and March's): the best evidence sentence of the period quoted, when it
+        holds what is asked (`quoted_answer`'s checks, and the reader's for a typed question), rather than a
+        refusal; the article's own words, never the model's. None otherwise (refused, naming the nearest articles)."""
+        if not plan.outside or plan.period is None:
+            return None
+        quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
+        if not quoted.supported or not self._reads_an_answer(plan.query.text, quoted):
+            return None
+        answer = Answer(question, quoted.text, quoted.citations, False, "", plan.query.search_text)
+        return self._likeliest_quote(answer, plan.evidence, plan.passages)
 
     def _likeliest_quote(self, quoted: Answer, evidence: Evidence, passages: Sequence[Passage]) -> Answer:
         """A quoted answer to a one-part question quoting, instead of the best evidence sentence, the one among the

@@ -400,18 +400,35 @@ def best_sentence(passage_text: str, claim: str, question: str) -> tuple[int, in
 
 def _sentences_with_markers(text: str) -> list[tuple[str, list[int]]]:
     """Answer sentences (markers removed) with the numbers they cite; a marker standing alone after a sentence's
-    full stop belongs to that sentence."""
+    full stop belongs to that sentence, and a quotation of several sentences is one claim (its marker goes after
+    the closing quotation mark, never inside it: '"No options left [1]. Costs are up." [1]').
+
+    >>> _sentences_with_markers('It was adopted [1]. He said: "We have no options left. Costs are up."')
+    [('It was adopted.', [1]), ('He said: "We have no options left. Costs are up."', [])]
+    """
     result: list[tuple[str, list[int]]] = []
     for span in split_sentences(text):
         piece = text[span.start:span.end]
         numbers = [number for marker in parse_markers(piece) for number in marker.numbers]
         claim = strip_markers(piece)
-        if not re.search(r"\w", claim):
+        if not re.search(r"\w", claim) or (result and open_quotation(result[-1][0])):
             if result:
+                if re.search(r"\w", claim):
+                    result[-1] = (f"{result[-1][0]} {claim}", result[-1][1])
                 result[-1][1].extend(numbers)
             continue
         result.append((claim, numbers))
     return result
+
+
+def open_quotation(text: str) -> bool:
+    """Whether `text` leaves a quotation open: an odd number of straight double quotes, or more opening curly
+    quotes than closing ones (single quotes are also apostrophes, and are not counted).
+
+    >>> open_quotation('He said: "We have no options left.'), open_quotation('"Costs are up," he said.')
+    (True, False)
+    """
+    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
 
 
 class AnswerCheck:

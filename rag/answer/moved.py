@@ -7,10 +7,14 @@ span reader answered "Sunday 5 October 2025" long after that date had gone. `mov
 assistant's reading rules) reads a when-question in the newest retrieved report about the same thing that says the
 plan moved, when it is newer than the report read, and answers from it; so does a how-many question in the newest
 report saying its figure was revised ("Police have revised the number of people who died … from two to one").
+A report of the same story weeks later is not grouped with it at retrieval: `continues_story` says which later
+report continues the one read, so that a question naming nothing ("How many were injured?") reads its revision, and
+the assistant looks for such a report when retrieval left it below the `k` passages (`Assistant._later_reports`).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 
@@ -20,7 +24,15 @@ from rag.answer.reader import WEEKDAYS, Reading, SpanFinder, previous_sentence, 
 from rag.models.entities import says_when
 from rag.models.span_reader import Span
 from rag.records import MONTH_NAMES, Hit, Passage
-from rag.text import NUMBER_WORDS, capitalised_terms, content_words, is_number, matched_terms, specific_terms
+from rag.text import (
+    NUMBER_WORDS,
+    capitalised_terms,
+    content_words,
+    is_number,
+    matched_terms,
+    specific_terms,
+    split_sentences,
+)
 
 ASKS_WHEN = re.compile(r"\s*(?:when|(?:on\s+)?what\s+(?:date|day))\b", re.IGNORECASE)
 """A question asking for a date or a day."""
@@ -118,6 +130,63 @@ def says_it_moved(question: str, passage: Passage, changed: re.Pattern[str] = MO
     # every name and number the question gives ("in 2024": a report of 2025's figures is about another year)
     return (named and terms <= said and len(asked & said) >= ABOUT_SHARE * len(asked)
             and changed.search(text) is not None)
+
+
+FOLLOW_UP_DAYS = 60
+"""How long after a report a later one may still tell its story (a strike called off weeks after the walk-out, an
+injury count revised days later): a report a year on naming the same union is another story."""
+STORY_WORDS = 3
+"""Words of a report's title and opening sentence a later report must say to tell the same story, one a name at
+least ("Lennline", "Stanway Mills"): a report naming only the town's hospital is about another accident."""
+_ASKING = re.compile(r"\bhow\s+(?:many|much|long|far|old|often)\b", re.IGNORECASE)
+"""The words that ask for a number: no report says "many"."""
+_DATE_NAMES = frozenset(content_words(" ".join((*MONTH_NAMES, *re.findall(r"[A-Za-z]+", WEEKDAYS)))))
+
+
+def continues_story(earlier: Passage, later: Passage, question: str) -> bool:
+    """Whether `later` is a later report of the story `earlier` tells, as far as `question` asks about it: another
+    article published after it, within `FOLLOW_UP_DAYS`; it says `STORY_WORDS` of the words of `earlier`'s title and
+    opening sentence (what the story is), a name among them (not a day or a month); and it names every name the
+    question gives, and says `ABOUT_SHARE` of its words with the report it continues. Reports weeks apart are not
+    grouped as one story at retrieval (`rag.answer.retrieve.STORY_DAYS`): this is how a question finds the newer one.
+
+    >>> def report(name, day, title, text):
+    ...     return Passage(name, title, f"{name}.md", "", text, 0, len(text), published=day)
+    >>> walkout = report("a", "2026-02-03", "Bus drivers walk out over pay", "Bus drivers at Lennline walked out on "
+    ...                  "Monday in a dispute over pay.")
+    >>> deal = report("b", "2026-02-20", "Lennline bus strike called off", "The Lennline bus strike was called off "
+    ...               "after drivers accepted a pay deal.")
+    >>> crash = report("c", "2026-02-21", "Bus crash on Carrow Road", "A bus hit a wall on Monday; the driver was "
+    ...                "unhurt.")
+    >>> continues_story(walkout, deal, "Is the bus strike on?"), continues_story(walkout, crash, "Is the bus on?")
+    (True, False)
+    >>> continues_story(deal, walkout, "Is the bus strike on?")  # older, not later
+    False
+    >>> continues_story(walkout, deal, "How many drivers accepted the deal?")
+    True
+    """
+    if not earlier.published or not later.published or earlier.article_id == later.article_id:
+        return False
+    try:
+        days = (datetime.date.fromisoformat(later.published[:10])
+                - datetime.date.fromisoformat(earlier.published[:10])).days
+    except ValueError:
+        return False
+    if not 0 < days <= FOLLOW_UP_DAYS:
+        return False
+    spans = split_sentences(earlier.text)
+    opening = earlier.text[spans[0].start:spans[0].end] if spans else ""
+    told = f"{later.title}. {later.text}"
+    said = content_words(told)
+    story = content_words(f"{earlier.title}. {opening}") & said
+    names = (specific_terms(earlier.title) | specific_terms(opening)) - _DATE_NAMES
+    asked = content_words(_ASKING.sub(" ", question))  # "How many were injured?" asks about injuries
+    offered = matched_terms(told)
+    # The names the question gives are the later report's own; its other words may be said by the report it
+    # continues ("the fire" of "How many were injured in the fire?", told once: "the number of injured now stands")
+    together = offered | matched_terms(f"{earlier.title}. {earlier.text}")
+    return (len(story) >= STORY_WORDS and bool(names & said) and specific_terms(question) <= offered
+            and len(asked & together) >= ABOUT_SHARE * len(asked))
 
 
 def _gives_date(text: str, span: Span) -> bool:
@@ -236,7 +305,9 @@ def moved_date_reading(question: str, reading: Reading | None, evidence: Evidenc
     own value is then taken: `rag.answer.changes`). Only when that report is newer than the one the reading comes
     from: its evidence sentences that say the change, or follow one that does, are read, best first, a date said
     whole ("Sunday 9 November 2025") or the sentence saying the change going before the others. Kept otherwise,
-    when another rule chose it, and when no such sentence of that report gives a date or a figure."""
+    when another rule chose it, and when no such sentence of that report gives a date or a figure. A report that
+    continues the story of the one read (`continues_story`) and says the change counts though the question names
+    nothing of it."""
     if reading is None or reading.ruled or len(evidence.parts) != 1:
         return reading
     changed = asked_change(question)
@@ -248,8 +319,13 @@ def moved_date_reading(question: str, reading: Reading | None, evidence: Evidenc
     if not read_from:
         return reading
     subject = read.text[reading.sentence_start:reading.sentence_end]
+    # The report read names what the question leaves unsaid ("How many were injured?" of the Stanway Mills fire): a
+    # later report of its story saying the change counts as one that names it, and so does one naming most of what
+    # the sentence read names ("How many homes were flooded?": `says_it_moved`'s `subject`).
     newer = sorted((index for index, passage in enumerate(passages)
-                    if passage.published[:10] > read_from and says_it_moved(question, passage, changed, subject)),
+                    if passage.published[:10] > read_from
+                    and (says_it_moved(question, passage, changed, subject)
+                         or (continues_story(read, passage, question) and changed.search(passage.text) is not None))),
                    key=lambda index: passages[index].published, reverse=True)
     if not newer and gives is _gives_date and moved_from(subject, reading.span.start):
         newer = [reading.passage_index]  # the date read is the one this report says the plan moved from

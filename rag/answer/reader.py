@@ -268,13 +268,33 @@ def span_weight(span: Span, sentence_score: float) -> float:
 
 def span_text(span: Span) -> str:
     """The span as an answer's opening: white space folded, a lower-case first letter raised, trailing commas and
-    the like dropped.
+    the like dropped, and a sentence's full stop too (the answer adds its marker and its own: "On 5 March [1].",
+    not "On 5 March. [1]."), but not an abbreviation's.
 
     >>> span_text(Span("nine  nations,", 0, 14, 0.9, 3.0))
     'Nine nations'
+    >>> span_text(Span("on 5 March.", 0, 11, 0.9, 3.0)), span_text(Span("at 6 p.m.", 0, 9, 0.9, 3.0))
+    ('On 5 March', 'At 6 p.m.')
     """
     text = " ".join(span.text.split()).rstrip(",;:")
+    if text.endswith(".") and not _ends_in_abbreviation(text):
+        text = text[:-1].rstrip(",;: ")
     return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+_ANSWER_ABBREVIATIONS = frozenset("ltd inc co corp plc jr sr st bros etc".split())
+"""Abbreviations an answer may end with ("Harbour Foods Ltd."): their full stop is kept."""
+
+
+def _ends_in_abbreviation(text: str) -> bool:
+    """Whether the full stop ending `text` is an abbreviation's: "p.m.", "U.S." (a dot inside the last word) or
+    "Ltd.".
+
+    >>> _ends_in_abbreviation("6 p.m."), _ends_in_abbreviation("Acme Ltd."), _ends_in_abbreviation("5 March.")
+    (True, True, False)
+    """
+    last = text.rsplit(" ", 1)[-1][:-1]
+    return "." in last or last.lower() in _ANSWER_ABBREVIATIONS
 
 
 _OPENING_MARKS = "\"'“‘«([{"
@@ -980,6 +1000,8 @@ def span_answer(reading: Reading, passages: Sequence[Passage], evidence: Evidenc
     # "On Monday" tells a reader nothing weeks later: the day is dated from the article's publication date
     said = reading.said or dated_weekday(span_text(reading.span), passage.text[start:end], passage.published,
                                          reading.span.start)
+    if said.endswith(".") and not _ends_in_abbreviation(said):  # a rule's reading said as a sentence
+        said = said[:-1]
     return Checked(f"{said} [1].", (citation,), True)
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.timeframe import nearest_outside, period_filters, read_time
+from rag.answer.timeframe import names_period, nearest_outside, period_filters, read_time
 from rag.errors import InvalidRequestError
 from rag.instructions import without_instructions
 from rag.models.embed import Embedder
@@ -91,6 +91,11 @@ best over every date: the date may be when the thing happened rather than when i
 2025", reported in April 2026), and then the passage that answers lies outside the period."""
 OUTSIDE_NOTE = "little or nothing relevant was published then: the period was kept"
 """The period's note when a dated collection holds nothing relevant in it (`TimedHits.outside` names the nearest)."""
+LATER_CANDIDATES = 20
+"""Passages the word search for a story's later reports looks at (`Retriever.later_reports`)."""
+ABOUT_NOTE = "with reports published later that name it"
+"""The period's note when reports published after a period the question names by a date, naming it, were searched
+with it (`about_period`: "the company's emissions in 2024", from its 2024 annual report published in April 2025)."""
 EVENT_CANDIDATES = 10
 """Passages looked at to date an event reference ("before the vote")."""
 
@@ -200,7 +205,14 @@ class Retriever:
         elif reading.absolute:
             everywhere = self.search(question, k, filters, newest_first=reading.latest)
             best = everywhere[0].score if everywhere else 0.0
-            enough = bool(hits) and hits[0].score >= max(relevant, NAMED_PERIOD_SHARE * best)
+            floor = max(relevant, NAMED_PERIOD_SHARE * best)
+            about = about_period(everywhere, period, floor)
+            if about:
+                # Reports published after the period that tell of it ("the 2024 annual report", out in April 2025)
+                # are of the period: searched with it, the best of either first.
+                hits = sorted([*hits, *about], key=lambda hit: -hit.score)[:k]
+                period = dataclasses.replace(period, note=ABOUT_NOTE)
+            enough = bool(hits) and hits[0].score >= floor
         else:
             enough = bool(hits)
         if enough:
@@ -210,7 +222,8 @@ class Retriever:
         if hits and everywhere and everywhere[0].passage.published:
             # Dated articles (news) that cover the period: it is kept, whatever else matches better; the answer says
             # when nothing in it answers and names the nearest dated articles (a date that is the event's, "the
-            # revenue in 2025" reported in 2026, is then one of them rather than a silent widening).
+            # revenue in 2025" reported in 2026 as "last year's", is then one of them rather than a silent widening;
+            # a report naming the period is searched with it above: `about_period`).
             relevant_hits = [hit.passage for hit in everywhere if hit.score >= relevant] or [everywhere[0].passage]
             nearest = tuple(nearest_outside(relevant_hits, period.since, period.until))
             return TimedHits(hits, reading.query, dataclasses.replace(period, note=OUTSIDE_NOTE),
@@ -221,6 +234,20 @@ class Retriever:
         period = dataclasses.replace(period, since=dates.since, until=dates.until,
                                      note="nothing relevant was published then: searched all dates")
         return TimedHits(everywhere, question, period, query.text)
+
+    def later_reports(self, words: str, after: str, until: str, sources: Sequence[str] = (),
+                      depth: int = LATER_CANDIDATES) -> list[Passage]:
+        """Passages published after the day `after` and by the day `until` (ISO) that share words with `words` (a
+        question and the names of the stories it retrieved), best first: where a later report of a story told over
+        weeks is looked for when it ranked below the `k` retrieved (`rag.answer.moved.continues_story` decides which
+        is one). One word search (BM25), no embedding: a few milliseconds beside the answer."""
+        if not after or not until or after[:10] >= until[:10]:
+            return []
+        day_after = (datetime.date.fromisoformat(after[:10]) + datetime.timedelta(days=1)).isoformat()
+        dates = Filters.parse(tuple(sources), day_after, until[:10])
+        found = self.index.candidates(None, words, depth, dates)
+        order = np.argsort(-found.lexical, kind="stable")
+        return [found.passages[int(row)] for row in order if found.lexical[int(row)] > 0]
 
     def event_date(self, event: str, question: str, as_of: datetime.date) -> str:
         """The date of an event a question refers to ("the vote"): among the relevant dated passages published by
@@ -418,6 +445,27 @@ def recent_first(hits: Sequence[Hit], share: float = RECENT_SHARE) -> list[Hit]:
                    reverse=True)  # stable: a day's passages keep their relevance order
     return [*dated, *(hit for hit in relevant if not hit.passage.published),
             *(hit for hit in hits if hit.score < floor)]
+
+
+def about_period(hits: Sequence[Hit], period: Period, floor: float) -> list[Hit]:
+    """The `hits` scoring at least `floor` that were published after `period` and name it as what they tell of
+    (`rag.answer.timeframe.names_period`: a year's annual report, published the next spring, names its year): a
+    date the question names may be the event's rather than the report's.
+
+    >>> def hit(name, published, text, score=0.6):
+    ...     return Hit(Passage(name, "T", "s", "", text, 0, len(text), published=published), score)
+    >>> year = Period("in 2024", "2024-01-01", "2024-12-31")
+    >>> found = about_period([hit("report", "2025-04-08", "Its emissions in 2024 were 41,200 tonnes."),
+    ...                       hit("since", "2025-05-01", "Sales doubled since 2024."),
+    ...                       hit("weak", "2025-06-01", "In 2024 it rained.", 0.01)], year, 0.3)
+    >>> [h.passage.article_id for h in found]
+    ['report']
+    """
+    if not period.until:
+        return []
+    return [hit for hit in hits if hit.score >= floor and hit.passage.published
+            and hit.passage.published[:10] > period.until[:10]
+            and names_period(f"{hit.passage.title}. {hit.passage.text}", period.since, period.until)]
 
 
 def group_stories(hits: Sequence[Hit], vectors: np.ndarray, k: int, similarity: float = STORY_SIMILARITY,

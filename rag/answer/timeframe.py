@@ -50,14 +50,29 @@ _POINT = (
 _NUMBER_WORDS = {"a": 1, "an": 1, **NUMBER_WORDS, "few": 3, "couple of": 2}
 _COUNT = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of)"
 _UNIT = r"(?P<unit>day|week|month|year)s?"
+_STATE = (r"open|closed|shut|on|off|over|back|running|operating|working|available|cancell?ed|suspended|called\s+off"
+          r"|in\s+force|under\s*way|going\s+ahead|delayed|postponed")
+"""Words saying how a thing stands (a service, a road, a strike): "Is it open?", "Is the strike on?"."""
 _LATEST = re.compile(
     r"\b(?:(?:the\s+)?(?:very\s+)?(?:latest|newest|most\s+recent)(?:\s+news)?|recently|currently"
     r"|nowadays|right\s+now|at\s+the\s+moment|at\s+present|these\s+days|so\s+far|to\s+date"
-    r"|as\s+of\s+now|now(?=\W*$))\b",
+    rf"|as\s+of\s+now|now(?=\W*$)|now(?=\s+(?:{_STATE})\b))\b",
     re.IGNORECASE,
 )
-"""Words that ask how things stand. Not "current" or "recent" alone (an electric current, a recent ancestor), and
-"now" only at the end of a question ("Is the bridge open now?")."""
+"""Words that ask how things stand. Not "current" or "recent" alone (an electric current, a recent ancestor); "now"
+at the end of a question ("Is the bridge open now?") or before a state ("Is the bridge now open?")."""
+_STILL = re.compile(r"^\s*(?:is|are|isn['’]t|aren['’]t|does|do|doesn['’]t|don['’]t|has|have|can)\b"
+                    r".*?\b(?P<yes_no>still)\b|\b(?:is|are)\s+(?P<after>still)\b(?!\s+(?:life|lives|water|images?|photo\w*|frames?)\b)",
+                    re.IGNORECASE)
+""""Still" asking how things stand in the present: in a yes-or-no question ("Is the bus strike still on?", "Does
+Lennline still run the buses?") or just after "is"/"are" ("Which party is still in coalition?"): an older report's
+"the strike will continue" may have been overtaken. Not in a clause of purpose or time ("so that visitors can still
+study", "How many will still work there after it closes?") nor a still life."""
+_STATUS = re.compile(rf"^\s*(?:is|are|isn['’]t|aren['’]t)\s+\S.{{0,80}}?\s+(?:{_STATE})\s*\??\s*$", re.IGNORECASE)
+"""A yes-or-no question about a state, in the present, with no time word: "Is the bus strike on?", "Are the Quay Street
+roads closed?". How it stands is asked, as by "now"."""
+STATUS_PHRASE = "how it stands now"
+"""The phrase shown for a status question that says no time word (`_STATUS`): it asks for the latest all the same."""
 _EVENT_WORD = r"[\w'’-]+"
 _NOT_EVENT = r"(?:and|or|but|what|who|when|where|which|how|why|did|does|do|is|was|were|are|has|have|had|will|would)"
 
@@ -134,11 +149,19 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
     latest = False
     found = _LATEST.search(text)
     latest_phrase = ""
+    still = _STILL.search(text) if not found else None
     if found:
         latest = True
         latest_phrase = found.group(0)
         text = _without(text, found.start(), found.end())
+    elif still:
+        start, end = still.span("yes_no") if still.group("yes_no") else still.span("after")
+        latest, latest_phrase = True, still.group("yes_no") or still.group("after")
+        text = _without(text, start, end)
     reading = _period(text, as_of)
+    if not latest and _STATUS.match(text):
+        # "Is the bus strike on?": how it stands, though no word says when; the question is searched as asked.
+        latest, latest_phrase = True, STATUS_PHRASE
     if reading is None:
         if not latest:
             return TimePhrase(query=question, without=question, as_of=as_of.isoformat())
@@ -207,6 +230,38 @@ def period_filters(
     return chosen, Period(reading.phrase, dates.since, dates.until, reading.latest, as_of.isoformat(), note)
 
 
+def names_period(text: str, since: str, until: str) -> bool:
+    """Whether `text` names the period `since`..`until` (ISO days) as what it tells of: the year of a one-year period
+    ("in 2024", "the 2024 annual report", "for 2024"), the month and year of a one-month period ("in February
+    2026"). Not a year that only starts or ends a span ("since 2024", "by 2024", "2023-2024"), and no longer period:
+    a report of a year's figures names its year, of a decade's seldom its decade.
+
+    >>> names_period("Its emissions in 2024 were 41,200 tonnes.", "2024-01-01", "2024-12-31")
+    True
+    >>> names_period("Corran Logistics publishes its 2024 annual report", "2024-01-01", "2024-12-31")
+    True
+    >>> names_period("Sales have doubled since 2024.", "2024-01-01", "2024-12-31")
+    False
+    >>> names_period("The council voted in February 2026.", "2026-02-01", "2026-02-28")
+    True
+    >>> names_period("The council voted in 2026.", "2026-02-01", "2026-02-28")  # the year is not the month
+    False
+    """
+    if len(since) < 10 or len(until) < 10 or since[:4] != until[:4]:
+        return False
+    year = since[:4]
+    if since[5:] == "01-01" and until[5:] == "12-31":
+        named = rf"(?<![\d–/-]){year}(?![\d–/-]|s\b)"
+    elif since[:7] == until[:7] and since[8:] == "01" and Filters.parse(until=since[:7]) == Filters(until=until):
+        month = _MONTHS[int(since[5:7]) - 1]
+        named = rf"\b{month[:3]}[a-z]*\.?,?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{year}\b"
+    else:
+        return False
+    span_word = re.compile(r"\b(?:since|from|until|till|by|before|after|through|to)\s+$", re.IGNORECASE)
+    return any(not span_word.search(text[:found.start()]) and not re.match(r"\s*[-–]\s*\d", text[found.end():])
+               for found in re.finditer(named, text, re.IGNORECASE))
+
+
 AFTER_REFERENCE_DATE = "a time after the reference date: every article published by then was searched"
 """The note of a period that starts after the reference date ("from January 2027" asked in December 2026)."""
 
@@ -263,20 +318,30 @@ def with_as_of(sentence: str, published: str) -> str:
     'As of 14 March 2026, the footbridge is open [1].'
     >>> with_as_of("Maplewood reopened it [1].", "2026-03-14T09:30:00")
     'As of 14 March 2026, Maplewood reopened it [1].'
+    >>> with_as_of("About 350 volunteers [1].", "2025-11-20")  # a span answer keeps its sentence's capital
+    'As of 20 November 2025, about 350 volunteers [1].'
+    >>> with_as_of("I was told it is open [1].", "2026-03-14")
+    'As of 14 March 2026, I was told it is open [1].'
     """
     if not published or not sentence:
         return sentence
-    first = sentence.split(" ", 1)[0]
-    # A common word that starts the sentence loses its capital; a name keeps it.
-    if first.lower() in _LOWERED_STARTS:
+    first = sentence.split(" ", 1)[0].rstrip(",;:")
+    # A common word that starts the sentence loses its capital; a name (and "I") keeps it.
+    if first.lower() in _LOWERED_STARTS and first[1:] == first[1:].lower():
         sentence = sentence[0].lower() + sentence[1:]
     return f"As of {long_date(published)}, {sentence}"
 
 
 _LOWERED_STARTS = frozenset(
     "the a an it its this that these those there they he she we in on at after before "
-    "since by from according no".split()
+    "since by from according no "
+    # how a span answer (the words of the article's sentence, capital kept) often opens: an amount said roughly
+    # ("About 350 volunteers"), a quantity word, a number in words, a linking word
+    "about around nearly almost approximately roughly some many several more most less fewer over under up "
+    "only just all every each both half none one two three four five six seven eight nine ten eleven twelve "
+    "dozens hundreds thousands also between during until for with as when while because yes not".split()
 )
+"""Words that lose their capital after "As of <date>, ": common words, never a name (not "May", "Will" or "I")."""
 
 
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

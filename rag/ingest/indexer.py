@@ -731,8 +731,10 @@ def _without_duplicates(candidates: list[Article], known: dict[str, ArticleRecor
         if guessed:
             declared = str(article.metadata.get(DECLARED_ENCODING_KEY, ""))
             report.notes.append((article.source, guessed_encoding_note(article.source, str(guessed), declared)))
-        # What chunk_article leaves out of its passages, said once per run that embeds it.
-        orders = instructions_note(article.source, article.title, article.text)
+        # What chunk_article leaves out of its passages, said once per run that embeds it, naming the file (its
+        # source may be the outlet: "Kestrel Haven Courier" would not say which article to look at).
+        orders = instructions_note(article.url or Path(article.path).name or article.source, article.title,
+                                   article.text)
         if orders:
             report.notes.append((article.source, orders))
         to_embed.append(article)
