@@ -272,3 +272,17 @@ def test_how_a_story_stands_is_answered_from_its_newest_report(tmp_path: Path, q
     assert "called off" in answer.text
     before = assistant.ask(question, as_of="2026-02-12")  # the deal was not yet reported
     assert before.citations and before.citations[0].passage.article_id == "walkout", before.text
+
+
+def test_a_number_shared_with_a_later_report_is_no_name_of_the_story() -> None:
+    """"…and what did it cost the company?" of the bus strike was answered with the bridge repairs' final cost: the
+    "8" of the strike report's "4.8 per cent" and the bridge report's "8 April" were taken for a shared name."""
+    from rag.answer.moved import continues_story
+
+    strike = Passage("s", "Bus strike called off after 4.8 per cent pay deal", "s.md", "",
+                     "The strike lasted eight days in all and cost the company an estimated 640,000 euros in lost "
+                     "fares.", 0, 100, published="2026-03-27")
+    bridge = Passage("b", "Tarrow Bridge reopens", "b.md", "", "Tarrow Bridge reopened on Wednesday, 8 April. The "
+                     "final cost of the repairs was 3.05 million euros, above the 2.7 million euros estimated in "
+                     "January.", 0, 150, published="2026-04-10")
+    assert not continues_story(strike, bridge, "What did it cost the company?")

@@ -179,7 +179,9 @@ def continues_story(earlier: Passage, later: Passage, question: str) -> bool:
     told = f"{later.title}. {later.text}"
     said = content_words(told)
     story = content_words(f"{earlier.title}. {opening}") & said
-    names = (specific_terms(earlier.title) | specific_terms(opening)) - _DATE_NAMES
+    # a name, not a number: the "8" of "4.8 per cent" is said by any report giving a date or a price
+    names = {term for term in (specific_terms(earlier.title) | specific_terms(opening)) - _DATE_NAMES
+             if not is_number(term)}
     asked = content_words(_ASKING.sub(" ", question))  # "How many were injured?" asks about injuries
     offered = matched_terms(told)
     # The names the question gives are the later report's own; its other words may be said by the report it
