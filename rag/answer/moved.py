@@ -146,9 +146,10 @@ _DATE_NAMES = frozenset(content_words(" ".join((*MONTH_NAMES, *re.findall(r"[A-Z
 def continues_story(earlier: Passage, later: Passage, question: str) -> bool:
     """Whether `later` is a later report of the story `earlier` tells, as far as `question` asks about it: another
     article published after it, within `FOLLOW_UP_DAYS`; it says `STORY_WORDS` of the words of `earlier`'s title and
-    opening sentence (what the story is), a name among them (not a day or a month); and it names every name the
-    question gives, and says `ABOUT_SHARE` of its words with the report it continues. Reports weeks apart are not
-    grouped as one story at retrieval (`rag.answer.retrieve.STORY_DAYS`): this is how a question finds the newer one.
+    opening sentence (what the story is), a name among them (not a day, a month or a number); and it names every
+    name the question gives, and says `ABOUT_SHARE` of its words with the report it continues. Reports weeks apart
+    are not grouped as one story at retrieval (`rag.answer.retrieve.STORY_DAYS`): this is how a question finds the
+    newer one.
 
     >>> def report(name, day, title, text):
     ...     return Passage(name, title, f"{name}.md", "", text, 0, len(text), published=day)
