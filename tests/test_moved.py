@@ -286,3 +286,31 @@ def test_a_number_shared_with_a_later_report_is_no_name_of_the_story() -> None:
                      "final cost of the repairs was 3.05 million euros, above the 2.7 million euros estimated in "
                      "January.", 0, 150, published="2026-04-10")
     assert not continues_story(strike, bridge, "What did it cost the company?")
+
+
+def test_a_town_and_a_number_shared_tell_no_story() -> None:
+    """"When did the bus strike start?" was answered "7 to 9 August 2026": the festival's postponement says the
+    town's name and a "9" as the strike report does."""
+    from rag.answer.moved import continues_story
+
+    halts = Passage("h", "Bus strike halts services across Kestrel Haven", "h.md", "", "No buses ran in Kestrel "
+                    "Haven on Monday, 9 March, as drivers began a 48-hour strike over pay.", 0, 100,
+                    published="2026-03-10")
+    festival = Passage("f", "Folk festival moved", "f.md", "", "The Kestrel Haven Folk Festival has been postponed. It "
+                       "will now take place from 7 to 9 August 2026.", 0, 100, published="2026-04-15")
+    assert not continues_story(halts, festival, "When did the bus strike start?")
+
+
+PROTEST = (
+    ("protest", "2026-02-02", "Hundreds protest over library closures in Kestrel Haven",
+     "About 600 people protested outside Kestrel Haven town hall on Saturday over plans to close two libraries."),
+    ("approved", "2026-02-25", "Kestrel Haven council approves amended budget, libraries saved",
+     "Kestrel Haven town council approved an amended budget on Tuesday by 21 votes to 12."),
+)
+
+
+def test_a_later_report_of_the_story_must_say_its_change_of_what_is_asked(tmp_path: Path) -> None:
+    """"How many people protested …?" was answered "21 votes to 12": the budget's later report says "amended"."""
+    assistant = dated_assistant(tmp_path, PROTEST, SpansReader({"About 600 people": 0.9, "21 votes to 12": 0.9}))
+    answer = assistant.ask("How many people protested at the town hall over the libraries?", as_of="2026-03-01")
+    assert answer.text.startswith("About 600"), answer.text
