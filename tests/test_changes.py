@@ -61,6 +61,10 @@ def test_a_range_or_a_span_holding_both_values_is_not_a_change() -> None:
 TOLL = ("Police revised the death toll of the Stanway Mills fire from two to one on Monday after a second man was "
         "found alive in hospital.")
 OPENING = "The opening of the new Kestrel Bridge has been pushed back from spring 2027 to autumn 2027."
+FLOODED = ("The number of homes flooded in Kestrel Haven now stands at 160, the council said on Wednesday, revising "
+           "its earlier figure of 120 after surveyors reached streets cut off by water.")
+FINAL_COST = ("The final cost of the repairs was 3.05 million euros, above the 2.7 million euros estimated in "
+              "January, because a second pier was found to be cracked.")
 
 
 @pytest.mark.parametrize(("question", "sentence", "span", "wanted"), [
@@ -86,6 +90,13 @@ OPENING = "The opening of the new Kestrel Bridge has been pushed back from sprin
      "May to September", None),
     ("When was he finance director?", "He moved to Harrow Foods in 2011 and served as finance director from 2012 "
      "to 2015.", "2012 to 2015", None),
+    # revisions in ordinary wording (the chat user's stop 59): the later figure first, the void one after
+    ("How many homes were flooded?", FLOODED, "120", "160"),
+    ("What was the council's earlier figure?", FLOODED, "160", "120"),
+    ("How many people attended?", "The attendance has been revised from 22,000 to 18,500, after an audit.",
+     "22,000 to 18,500", "18,500"),  # the comma after "18,500" is not the number's
+    ("What did the repairs cost?", FINAL_COST, "2.7 million", "3.05 million"),
+    ("What was the estimated cost of the repairs?", FINAL_COST, "3.05 million", "2.7 million"),
 ])
 def test_a_revision_answers_with_the_value_that_holds(question: str, sentence: str, span: str,
                                                        wanted: str | None) -> None:

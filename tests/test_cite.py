@@ -358,6 +358,38 @@ def test_a_quarter_the_question_names_pins_the_fact_down_as_a_month_does() -> No
     assert not names_what_is_asked("What was revenue in Q2 2025?", first, 0, first.text.index(" The"))
 
 
+def test_a_year_given_a_thing_must_be_said_of_it() -> None:
+    """"When is the 2026 festival?" (stop 59's chat user, as of 1 April 2026): a budget article saying "2026" of
+    the budget and "festival" in another paragraph, and a report of the 2025 festival, answer another question."""
+    from rag.answer.cite import dated_elsewhere, off_topic
+
+    budget = Passage("b", "Council publishes draft 2026 budget", "b.md", "",
+                     "The draft budget for 2026 was published on Wednesday, 7 January.\n\nIt cuts the grant to the "
+                     "Harbour Folk Festival from 90,000 to 40,000 euros.", 0, 140, published="2026-01-08")
+    lineup = Passage("l", "Folk festival line-up", "l.md", "", "The Harbour Folk Festival will run from 11 to 13 July "
+                     "2025.", 0, 70, published="2025-06-02")
+    moved = Passage("m", "Festival moved", "m.md", "", "The 2026 Harbour Folk Festival has been postponed.", 0, 50,
+                    published="2026-04-15")
+    revised = Passage("r", "Attendance revised", "r.md", "", "This year's festival attendance was revised to 18,500.",
+                      0, 55, published="2025-07-30")
+    assert off_topic("When is the 2026 festival?", [budget, lineup])
+    assert not off_topic("When is the 2026 festival?", [moved])
+    assert not dated_elsewhere("When was the 2026 budget published?", [budget])
+    assert not dated_elsewhere("How many attended the 2025 festival?", [revised])  # "this year's", July 2025
+    assert not dated_elsewhere("What happened in 2025 in the town?", [budget])  # no thing given the year
+    # a part of the thing's name said with the year ("Harbour") is another thing: the town's budget
+    town = Passage("t", "Draft budget", "t.md", "", "The Harbour council published its budget for 2026.\n\nIt cuts "
+                   "the Harbour Folk Festival's grant.", 0, 100, published="2026-01-08")
+    assert dated_elsewhere("When is the 2026 Harbour Folk Festival?", [town])
+    assert not dated_elsewhere("When is the 2026 Harbour Folk Festival?", [moved])
+    # only the year links a vote's report to the festival: another question; a thing said another way is not
+    vote = Passage("v", "Vote postponed", "v.md", "", "The vote on the 2026 budget has been postponed.", 0, 47)
+    assert dated_elsewhere("When is the 2026 festival?", [vote])
+    strike = Passage("s", "Port jobs cut", "s.md", "", "The terminal last cut jobs in 2015. A strike at the time cost "
+                     "the port 30 million dollars.", 0, 100, published="2026-02-19")
+    assert not dated_elsewhere("How much did the 2015 dock strike cost the port?", [strike])
+
+
 def test_a_quotation_of_two_sentences_is_cited_after_its_closing_mark() -> None:
     """A model that quotes two sentences of a passage: the marker goes after the quotation, never inside it
     ('"We have no painless options left [1]. Energy costs ..." [1]' was shown)."""

@@ -94,6 +94,125 @@ def test_a_newer_report_that_moves_something_else_of_the_plan_moves_no_date() ->
     assert MOVED.search("The race has been moved to Sunday 9 November.") is not None
 
 
+FESTIVAL = (
+    ("announced", "2025-06-02", "Folk festival announces its line-up",
+     "The Harbour Folk Festival will run from 11 to 13 July 2025 on the green."),
+    ("moved", "2026-04-15", "Folk festival 2026 moved to August",
+     "The 2026 Harbour Folk Festival, planned for 10 to 12 July, has been postponed. It will now take place from 7 "
+     "to 9 August 2026, because of sea-wall works."),
+)
+
+
+def test_a_report_saying_the_plan_moved_answers_with_the_new_date_not_the_one_it_moved_from(tmp_path: Path) -> None:
+    """The chat user's "When is the 2026 festival?": the reader took "10 to 12 July" of "planned for 10 to 12 July,
+    has been postponed", in the one report that also says "It will now take place from 7 to 9 August 2026"."""
+    assistant = dated_assistant(tmp_path, FESTIVAL, SpansReader({"10 to 12 July": 0.9, "11 to 13 July 2025": 0.9,
+                                                                  "7 to 9 August 2026": 0.5}))
+    answer = assistant.ask("When is the 2026 Harbour Folk Festival?", as_of="2026-05-01")
+    assert "7 to 9 August 2026" in answer.text and "July" not in answer.text, answer.text
+    assert answer.citations[0].passage.article_id == "moved"
+
+
+def test_a_year_given_a_thing_is_not_answered_from_another_years_report(tmp_path: Path) -> None:
+    """Before the postponement was published nothing says when the 2026 festival is: refused, not answered with
+    2025's dates or from a budget article saying "2026" of the budget and "festival" in another paragraph."""
+    budget = ("budget", "2026-01-08", "Council publishes draft 2026 budget",
+              "The Harbour council published its draft budget for 2026 on Wednesday, 7 January.\n\n"
+              "The draft cuts the grant to the Harbour Folk Festival from 90,000 to 40,000 euros.")
+    assistant = dated_assistant(tmp_path, (*FESTIVAL, budget), SpansReader({"11 to 13 July 2025": 0.9,
+                                                                             "7 January": 0.9}))
+    answer = assistant.ask("When is the 2026 Harbour Folk Festival?", as_of="2026-04-01")
+    assert answer.refused, answer.text
+
+
+FLOOD = (
+    ("first", "2025-11-04", "River Tarrow bursts its banks in Kestrel Haven",
+     "The River Tarrow flooded 120 homes in Kestrel Haven on Monday."),
+    ("update", "2025-11-06", "Kestrel Haven flood damage confirmed",
+     "The number of homes flooded by the Tarrow in Kestrel Haven now stands at 160, the council said on Wednesday, "
+     "revising its earlier figure of 120 after surveyors reached streets cut off by water."),
+)
+
+
+def test_a_figure_revised_in_ordinary_wording_answers_a_question_naming_nothing(tmp_path: Path) -> None:
+    """"now stands at 160, …, revising its earlier figure of 120": the chat user's "How many homes were flooded?"
+    was answered 120, from the first report and from the revising sentence itself."""
+    assistant = dated_assistant(tmp_path, FLOOD, SpansReader({"120": 0.2}))
+    answer = assistant.ask("How many homes were flooded?", as_of="2025-11-10")
+    assert answer.text.startswith("160"), answer.text
+    assert answer.citations[0].passage.article_id == "update"
+    before = assistant.ask("How many homes were flooded?", as_of="2025-11-05").text  # the update is not yet out
+    assert "120" in before and "160" not in before, before
+
+
+ATTENDANCE = (
+    ("record", "2025-07-14", "Folk festival draws 22,000 visitors",
+     "An estimated 22,000 people attended the Harbour Folk Festival over the weekend."),
+    ("revised", "2025-07-30", "Folk festival attendance revised",
+     "The attendance at this year's Harbour Folk Festival has been revised from 22,000 to 18,500, after an audit of "
+     "ticket scans."),
+)
+
+
+def test_a_year_the_question_gives_is_said_by_a_revision_published_that_year(tmp_path: Path) -> None:
+    """"this year's festival" in a report of July 2025 is the 2025 festival: its revision answers "… in 2025?"."""
+    assistant = dated_assistant(tmp_path, ATTENDANCE, SpansReader({"22,000": 0.9}))
+    for question in ("How many people attended the 2025 Harbour Folk Festival?",
+                     "How many people attended the Harbour Folk Festival in 2025?"):
+        answer = assistant.ask(question, as_of="2025-08-10")
+        assert answer.text.startswith("18,500"), (question, answer.text)
+
+
+BRIDGE = (
+    ("plan", "2026-01-15", "Tarrow Bridge repairs to cost 2.7 million euros",
+     "Repairs to Tarrow Bridge will cost 2.7 million euros and the bridge should reopen in April."),
+    ("reopens", "2026-04-10", "Tarrow Bridge reopens",
+     "Tarrow Bridge reopened to traffic on Wednesday, 8 April. The final cost of the repairs was 3.05 million "
+     "euros, above the 2.7 million euros estimated in January, because a second pier was cracked."),
+)
+
+
+def test_a_final_cost_answers_what_the_repairs_cost_over_the_older_estimate(tmp_path: Path) -> None:
+    """The second part of "When did Tarrow Bridge reopen, and what did the repairs cost?" was answered with the
+    January estimate while the report cited for the first part gives the final cost."""
+    assistant = dated_assistant(tmp_path, BRIDGE, SpansReader({"2.7 million": 0.9}))
+    answer = assistant.ask("What did the Tarrow Bridge repairs cost?", as_of="2026-04-20")
+    assert answer.text.startswith("3.05 million"), answer.text
+    assert answer.citations[0].passage.article_id == "reopens"
+    assert assistant.ask("What did the Tarrow Bridge repairs cost?", as_of="2026-02-01").text.startswith("2.7")
+
+
+PAY_OFFER = (
+    ("ballot", "2026-03-02", "Bus drivers vote to strike over pay",
+     "Bus drivers have voted to strike over pay. The company has offered a pay rise of 2.5 per cent; the union is "
+     "asking for 6 per cent."),
+    ("extended", "2026-03-18", "Bus strike extended after talks fail",
+     "The bus strike will resume on Friday. The talks ended without agreement after the company raised its offer "
+     "to 3.5 per cent."),
+)
+
+
+def test_the_latest_value_is_read_in_the_newest_report_saying_it_changed(tmp_path: Path) -> None:
+    """"What is the latest pay offer to the bus drivers?" (as of 19 March) was answered from 2 March's report."""
+    assistant = dated_assistant(tmp_path, PAY_OFFER, SpansReader({"2.5 per cent": 0.9, "3.5 per cent": 0.2}))
+    answer = assistant.ask("What is the latest pay offer to the bus drivers?", as_of="2026-03-19")
+    assert "3.5 per cent" in answer.text and "2.5" not in answer.text, answer.text
+    assert answer.citations[0].passage.article_id == "extended"
+
+
+def test_a_newer_report_of_the_same_story_saying_the_figure_changed_is_read() -> None:
+    from rag.answer.moved import revising_reports
+    from rag.records import Hit
+
+    first, update = (Passage(key, title, f"{key}.md", "", text, 0, len(text), published=published)
+                     for key, published, title, text in FLOOD)
+    assert revising_reports("How many homes were flooded?", [Hit(first, 0.9, (update,))], [first]) == [update]
+    assert revising_reports("How many homes were flooded?", [Hit(first, 0.9, (update,))], [first, update]) == []
+    assert revising_reports("Where were people evacuated to?", [Hit(first, 0.9, (update,))], [first]) == []
+    older = Hit(update, 0.9, (first,))  # the story's first report is the newer one: nothing newer to read
+    assert revising_reports("How many homes were flooded?", [older], [update]) == []
+
+
 INJURED = (
     ("fire", "2026-02-14", "Fire at Stanway Mills warehouse injures five",
      "A fire swept through a warehouse at the Stanway Mills estate on Friday night. Five people were injured in "
@@ -153,3 +272,45 @@ def test_how_a_story_stands_is_answered_from_its_newest_report(tmp_path: Path, q
     assert "called off" in answer.text
     before = assistant.ask(question, as_of="2026-02-12")  # the deal was not yet reported
     assert before.citations and before.citations[0].passage.article_id == "walkout", before.text
+
+
+def test_a_number_shared_with_a_later_report_is_no_name_of_the_story() -> None:
+    """"…and what did it cost the company?" of the bus strike was answered with the bridge repairs' final cost: the
+    "8" of the strike report's "4.8 per cent" and the bridge report's "8 April" were taken for a shared name."""
+    from rag.answer.moved import continues_story
+
+    strike = Passage("s", "Bus strike called off after 4.8 per cent pay deal", "s.md", "",
+                     "The strike lasted eight days in all and cost the company an estimated 640,000 euros in lost "
+                     "fares.", 0, 100, published="2026-03-27")
+    bridge = Passage("b", "Tarrow Bridge reopens", "b.md", "", "Tarrow Bridge reopened on Wednesday, 8 April. The "
+                     "final cost of the repairs was 3.05 million euros, above the 2.7 million euros estimated in "
+                     "January.", 0, 150, published="2026-04-10")
+    assert not continues_story(strike, bridge, "What did it cost the company?")
+
+
+def test_a_town_and_a_number_shared_tell_no_story() -> None:
+    """"When did the bus strike start?" was answered "7 to 9 August 2026": the festival's postponement says the
+    town's name and a "9" as the strike report does."""
+    from rag.answer.moved import continues_story
+
+    halts = Passage("h", "Bus strike halts services across Kestrel Haven", "h.md", "", "No buses ran in Kestrel "
+                    "Haven on Monday, 9 March, as drivers began a 48-hour strike over pay.", 0, 100,
+                    published="2026-03-10")
+    festival = Passage("f", "Folk festival moved", "f.md", "", "The Kestrel Haven Folk Festival has been postponed. It "
+                       "will now take place from 7 to 9 August 2026.", 0, 100, published="2026-04-15")
+    assert not continues_story(halts, festival, "When did the bus strike start?")
+
+
+PROTEST = (
+    ("protest", "2026-02-02", "Hundreds protest over library closures in Kestrel Haven",
+     "About 600 people protested outside Kestrel Haven town hall on Saturday over plans to close two libraries."),
+    ("approved", "2026-02-25", "Kestrel Haven council approves amended budget, libraries saved",
+     "Kestrel Haven town council approved an amended budget on Tuesday by 21 votes to 12."),
+)
+
+
+def test_a_later_report_of_the_story_must_say_its_change_of_what_is_asked(tmp_path: Path) -> None:
+    """"How many people protested …?" was answered "21 votes to 12": the budget's later report says "amended"."""
+    assistant = dated_assistant(tmp_path, PROTEST, SpansReader({"About 600 people": 0.9, "21 votes to 12": 0.9}))
+    answer = assistant.ask("How many people protested at the town hall over the libraries?", as_of="2026-03-01")
+    assert answer.text.startswith("About 600"), answer.text

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.ages import age_reading
-from rag.answer.changes import changed_value
+from rag.answer.changes import changed_value, changes
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
 from rag.answer.clauses import paired_reading
 from rag.answer.comparisons import (
@@ -93,7 +93,16 @@ from rag.answer.leaders import (
     then_reading,
 )
 from rag.answer.links import about, anchored_passages, linked, linked_passages
-from rag.answer.moved import ASKS_FIGURE, ASKS_WHEN, MOVED, REVISED, continues_story, moved_date_reading
+from rag.answer.moved import (
+    ASKS_FIGURE,
+    ASKS_WHEN,
+    MOVED,
+    REVISED,
+    continues_story,
+    latest_change_first,
+    moved_date_reading,
+    revising_reports,
+)
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
     CANNOT_ANSWER,
@@ -537,8 +546,11 @@ class Assistant:
                                            leaning=bool(query.context))):
             # A follow-up's quote that holds nothing it newly asks about answers the previous turn again.
             final = self._refusal(question, text.strip(), query.search_text)
-        if not shown and not repeated and not history and not final.refused:
-            # Whether to answer was decided on the best sentence; which sentence to quote, by the reader.
+        if (not shown and not repeated and not history and not final.refused
+                and not (plan.period is not None and plan.period.latest)):
+            # Whether to answer was decided on the best sentence; which sentence to quote, by the reader. Not for
+            # "the latest": the newest report's sentence was put first (`_dated_evidence`), and the reader's likelier
+            # span in an older report is the value that no longer holds ("offered … 2.5 per cent", not "3.5").
             final = self._likeliest_quote(final, evidence, passages)
         if final.refused and not shown and confident(reading, self.settings.span_fallback):
             # The reader was not sure enough to answer before the model (`span_threshold`), but the model's answer
@@ -698,6 +710,10 @@ class Assistant:
             if (evidence.answerable < self.settings.refusal_threshold
                     or _misses_what_is_asked(checked_words, evidence, passages)):
                 return _Plan(query, passages, evidence, [], None, hits, period, outside)
+        revising = revising_reports(asked_words, hits, passages)
+        if revising:  # a newer report of a retrieved story says the date or figure asked for changed: read it too
+            passages = [*passages, *(within(revising) if within is not None else revising)]
+            evidence, missing = self._dated_evidence(asked_words, passages, period)
         llm = self.llm
         sources, excerpts = evidence_excerpts(passages, _chosen(evidence))
         budget = llm.context_size - self.settings.max_answer_tokens - PROMPT_MARGIN
@@ -756,7 +772,7 @@ class Assistant:
         holds a role now (the chief executive now, not the one of 2019)."""
         evidence, missing = self._answered_parts(question, passages)
         if period is not None and period.latest:
-            evidence = _newest_evidence(evidence, passages)
+            evidence = latest_change_first(question, _newest_evidence(evidence, passages), passages)
         elif period is None and asks_who_now(question):
             evidence = _newest_evidence(evidence, passages, dated_only=True)
         return evidence, missing
@@ -1285,7 +1301,10 @@ class Assistant:
         moved = (changed_value(question, sentence, reading.span.start, reading.span.end)
                  or counted_value(question, sentence, reading.span.start, reading.span.end))
         if moved is not None:
-            reading = respanned(reading, sentence, *moved)
+            # the later value of a revision ("now stands at 160, … revising its earlier figure of 120"): the sentence
+            # itself says which of its two values stands, however unsure the reader was between them
+            revised = any(change.revision and change.later == moved for change in changes(sentence))
+            reading = dataclasses.replace(respanned(reading, sentence, *moved), ruled=reading.ruled or revised)
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
         return measured(question, reading, sentence)
 

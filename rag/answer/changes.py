@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rag.text import MAGNITUDES, NUMBER_WORDS, content_words
 
 AMOUNT = (r"(?:(?:nearly|about|almost|around|roughly|some|over|under|more\s+than|less\s+than)\s+)?"
-           r"(?:[A-Z]{1,3})?[$£€¥]?\d[\d,]*(?:\.\d+)?%?"
+           r"(?:[A-Z]{1,3})?[$£€¥]?\d(?:[\d,]*\d)?(?:\.\d+)?%?"
            rf"(?:\s+(?:{'|'.join(MAGNITUDES)}))?"
            rf"|(?i:\b(?:{'|'.join(NUMBER_WORDS)})\b)(?:\s+(?:{'|'.join(MAGNITUDES)}))?")
 """A number as a report gives it: with a hedge ("nearly $12"), a currency sign, a magnitude ("60 million"); a number
@@ -62,6 +62,26 @@ _INSTEAD_OF = re.compile(rf"(?P<later>{_VALUE})(?P<between>[^,.;]{{0,40}}?),?\s+
 """A plan or figure put right as "B instead of A" ("will now be delivered in January 2026 instead of September
 2025"): the reported value first, the void one after, as in "B ..., up from A ..."."""
 
+_EARLIER_FIGURE = re.compile(
+    rf"(?P<later>{AMOUNT})(?P<between>[^.;]{{0,80}}?),?\s+(?:revising|correcting|updating|replacing|amending|"
+    r"(?:up|down|revised|corrected)\s+from)\s+(?:its|their|the|an|his|her)\s+(?P<before>(?:earlier|previous|original|"
+    r"initial|first|provisional)\s+(?:figure|estimate|count|total|number|tally|toll|forecast)\s+of\s+)"
+    rf"(?P<earlier>{AMOUNT})(?P<after>[^,.;]{{0,40}})", re.IGNORECASE)
+"""A figure put right as "B ..., revising its earlier figure of A": the reported value first, the void one after its
+"earlier figure of"; a clause may come between ("now stands at 160, the council said on Wednesday, revising …")."""
+
+_ABOVE_ESTIMATE = re.compile(
+    rf"(?P<later>{AMOUNT})(?P<between>[^,.;]{{0,40}}?),?\s+(?:above|below|over|under|more\s+than|less\s+than|"
+    rf"higher\s+than|lower\s+than)\s+(?P<before>the\s+)(?P<earlier>{AMOUNT})"
+    r"(?P<after>(?:\s+[\w-]+){0,2}?\s+(?:(?:first|originally|initially|previously)\s+)?(?:estimated|forecast|expected|budgeted|"
+    r"projected|quoted|planned)[^,.;]{0,40})", re.IGNORECASE)
+"""A final figure beside the estimate it replaced: "The final cost was 3.05 million euros, above the 2.7 million
+euros estimated in January"."""
+
+_ESTIMATE = re.compile(r"\b(?:estimat\w*|forecast\w*|expected|budget(?:ed)?|projected|quoted|planned)\b",
+                       re.IGNORECASE)
+"""What a question says to ask for the estimate a final figure replaced ("What was the estimated cost?")."""
+
 _NOW_CHANGED = re.compile(rf"\b(?:now|{_REVISION_VERB}|changed)\b", re.IGNORECASE)
 """What says that "B instead of A" replaced A: "will now be delivered", "was moved"."""
 
@@ -94,17 +114,18 @@ def changes(sentence: str) -> list[Change]:
     (['last'], ['2030', 'call', 'cruis'])
     """
     found = []
-    for pattern in (_FROM_TO, _CORRECTED_FROM_TO, _UP_FROM, _INSTEAD_OF):
+    for pattern in (_FROM_TO, _CORRECTED_FROM_TO, _UP_FROM, _INSTEAD_OF, _EARLIER_FIGURE, _ABOVE_ESTIMATE):
         for match in pattern.finditer(sentence):
             if pattern is _INSTEAD_OF and not _NOW_CHANGED.search(sentence, 0, match.start("later")):
                 continue  # "50 jobs in Leeds rather than 30 in Manchester": a choice of two, no change
-            up_from = pattern in (_UP_FROM, _INSTEAD_OF)  # "B ..., up from A ...": B's words come between the two
+            # "B ..., up from A ...": B's words come between the two
+            up_from = pattern in (_UP_FROM, _INSTEAD_OF, _EARLIER_FIGURE, _ABOVE_ESTIMATE)
             earlier_words = content_words(f"{match.group('before')} {match.group('after' if up_from else 'between')}")
             later_words = content_words(match.group("between" if up_from else "after"))
             found.append(Change(match.span("earlier"), match.span("later"), frozenset(earlier_words - later_words),
                                 frozenset(later_words - earlier_words),
-                                revision=pattern is _INSTEAD_OF or (not up_from
-                                                                    and match.group("revision") is not None)))
+                                revision=pattern in (_INSTEAD_OF, _EARLIER_FIGURE, _ABOVE_ESTIMATE)
+                                or (not up_from and match.group("revision") is not None)))
     return sorted(found, key=lambda change: min(change.earlier[0], change.later[0]))
 
 
@@ -147,6 +168,18 @@ def changed_value(question: str, sentence: str, start: int, end: int) -> tuple[i
     >>> sentence = "MV Borealis will now be delivered in January 2026 instead of September 2025."
     >>> sentence[slice(*changed_value("When will MV Borealis be delivered?", sentence, 62, 76))]
     'January 2026'
+    >>> sentence = ("The number of homes flooded now stands at 160, the council said on Wednesday, revising its "
+    ...             "earlier figure of 120 after surveyors reached streets cut off by water.")
+    >>> sentence[slice(*changed_value("How many homes were flooded?", sentence, 109, 112))]
+    '160'
+    >>> sentence = "Attendance has been revised from 22,000 to 18,500, after an audit of ticket scans."
+    >>> sentence[slice(*changed_value("How many people attended?", sentence, 33, 49))]
+    '18,500'
+    >>> sentence = "The final cost was 3.05 million euros, above the 2.7 million euros estimated in January."
+    >>> sentence[slice(*changed_value("What did the repairs cost?", sentence, 49, 66))]
+    '3.05 million'
+    >>> sentence[slice(*changed_value("What was the estimated cost?", sentence, 19, 37))]
+    '2.7 million'
     >>> sentence = "The fair has moved to the old quay and will run from May to September."
     >>> changed_value("When will the fair run?", sentence, 52, 69) is None  # a range, and no change of it
     True
@@ -170,7 +203,11 @@ def changed_value(question: str, sentence: str, start: int, end: int) -> tuple[i
         # Of the words beside each value, only years and other numbers tell the two apart ("in 2024"): a verb
         # both clauses may use ("hit") does not.
         dated = {word for word in question_words if any(character.isdigit() for character in word)}
-        asks_earlier = says_before or len(dated & change.earlier_words) > len(dated & change.later_words)
+        # "the estimated cost" asks for the estimate a final figure replaced, when only the estimate is said so
+        says_estimate = any(content_words(said.group()) <= change.earlier_words - change.later_words
+                            for said in _ESTIMATE.finditer(question))
+        asks_earlier = (says_before or says_estimate
+                        or len(dated & change.earlier_words) > len(dated & change.later_words))
         wanted = change.earlier if asks_earlier else change.later
         return wanted if both or wanted != value else None
     return None

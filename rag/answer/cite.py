@@ -218,8 +218,8 @@ def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
 
 
 def off_topic(question: str, passages: Sequence[Passage]) -> bool:
-    """Whether the passages miss what the question pins down: a number or a month it asks about (`pins`), or most of
-    its names.
+    """Whether the passages miss what the question pins down: a number or a month it asks about (`pins`), most of
+    its names, or the year it gives a thing (`dated_elsewhere`).
 
     >>> festival = Passage("f", "Harbour Lights festival", "f.html", "", "Staging it cost 310,000 euros.", 0, 30)
     >>> off_topic("How much did the Harbour Lights festival cost in 2025?", [festival])
@@ -230,12 +230,110 @@ def off_topic(question: str, passages: Sequence[Passage]) -> bool:
     True
     >>> off_topic("How much did the Harbor Lihgts festival cost?", [festival])  # misspelt, still its names
     False
+    >>> off_topic("How much did the 2025 Harbour Lights festival cost?", [festival])  # a year of another thing
+    True
     """
     terms = specific_terms(question)
     missing = uncovered_terms(question, passages)
     names = [term for term in terms if not pins(term)]
     missing_names = [term for term in missing if not pins(term)]
-    return any(pins(term) for term in missing) or (bool(names) and len(missing_names) * 2 > len(names))
+    return (any(pins(term) for term in missing) or (bool(names) and len(missing_names) * 2 > len(names))
+            or dated_elsewhere(question, passages))
+
+
+_DATED_THING = re.compile(r"\b(?:the|a|an|its|their|his|her|this|that|[A-Za-z]+['’]s)\s+"
+                          r"(?P<year>(?:1[89]|20)\d\d)\s+(?P<thing>[A-Za-z][\w'’-]*(?:\s+[A-Za-z][\w'’-]*){0,4})",
+                          re.IGNORECASE)
+"""A thing a question gives a year ("the 2026 festival", "the 2025 folk festival", "the 2026 Kestrel Haven Folk
+Festival"), after a determiner: "in 2009 regarding" gives nothing a year."""
+
+_YEAR_WORD = re.compile(r"\b(?:1[89]|20)\d\d\b")
+
+
+@dataclass(frozen=True)
+class _Thing:
+    """The words naming a thing given a year: its other `words` (any one of them said: "the 2015 dock strike" is "a
+    strike … in 2015"; "the 2022 Port Salvian diesel spill" is "In 2022 a tanker spilled … diesel", the port named
+    elsewhere) or, when it has none, its `names` (capitalised words, all of them: "the 2026 Kestrel Haven Folk
+    Festival" is not "Kestrel Haven town council published its draft budget for 2026")."""
+
+    names: frozenset[str]
+    words: frozenset[str]
+
+    def said_by(self, words: set[str]) -> bool:
+        return bool(self.words & words) if self.words else self.names <= words
+
+    def named_in(self, words: set[str]) -> bool:
+        """Whether `words` say the thing or a part of its name ("Kestrel Haven" of "Kestrel Haven Folk Festival")."""
+        return bool(self.words & words) if self.words else bool(self.names & words)
+
+
+def dated_thing(words: str) -> _Thing:
+    """The thing named by the words after a year, up to the first word that has no content words, ends in a mark
+    ("festival?"), or opens a name after a lower-case word ("dock strike cost Port Esker": a verb and its object).
+
+    >>> sorted(dated_thing("Kestrel Haven Folk Festival?").names)
+    ['festiv', 'folk', 'haven', 'kestrel']
+    >>> sorted(dated_thing("dock strike cost Port Esker").words), sorted(dated_thing("in Paris").words)
+    (['cost', 'dock', 'strike'], [])
+    """
+    names: set[str] = set()
+    others: set[str] = set()
+    for word in words.split():
+        said = content_words(word)
+        if not said or (word[:1].isupper() and others):
+            break
+        (names if word[:1].isupper() else others).update(said)
+        if not word[-1].isalnum():
+            break
+    return _Thing(frozenset(names), frozenset(others))
+
+
+def dated_elsewhere(question: str, passages: Sequence[Passage]) -> bool:
+    """Whether the question gives a thing a year ("When is the 2026 festival?") and the passages name the thing but
+    no paragraph of them (nor a title) says that year together with it: "Council publishes draft 2026 budget" over a
+    paragraph on the festival's grant dates the budget, not the festival. A passage naming no year is about the year
+    it was published in ("this year's festival", July 2025).
+
+    >>> budget = Passage("b", "Draft 2026 budget", "b.md", "", "The draft budget for 2026 was published.\\n\\n"
+    ...                  "It cuts the folk festival's grant.", 0, 80, published="2026-01-08")
+    >>> [dated_elsewhere(f"When is the 2026 {thing}?", [budget]) for thing in ("festival", "budget vote")]
+    [True, False]
+    >>> revised = Passage("r", "Attendance revised", "r.md", "", "This year's festival drew 18,500.", 0, 33,
+    ...                   published="2025-07-30")
+    >>> dated_elsewhere("How many attended the 2025 festival?", [revised]), dated_elsewhere("When is it?", [budget])
+    (False, False)
+    >>> vote = Passage("v", "Vote postponed", "v.md", "", "The vote on the 2026 budget has been postponed.", 0, 47)
+    >>> dated_elsewhere("When is the 2026 festival?", [vote]), dated_elsewhere("Who chose the 2026 motto?", [vote])
+    (True, True)
+    >>> film = Passage("f", "Chopin", "f.md", "", "The 1945 film A Song to Remember was about Chopin.", 0, 50)
+    >>> dated_elsewhere("What was the 1945 movie about Chopin called?", [film])  # said another way
+    False
+    """
+    said = set().union(*(content_words(f"{passage.title} {passage.text}") for passage in passages))
+    for match in _DATED_THING.finditer(question):
+        thing = dated_thing(match.group("thing"))
+        if not thing.names and not thing.words:
+            continue
+        year = match.group("year")
+        if any(_says_together(passage, year, thing) for passage in passages):
+            continue
+        if thing.named_in(said):
+            return True  # the thing (or a part of its name) said, but never with that year
+        # A thing never said may be said another way ("the 1945 movie": "the 1945 film"), when the passages say
+        # another word of the question ("Chopin"); with none, only the year links them to it.
+        if not {word for word in content_words(question) if not pins(word)} & said:
+            return True
+    return False
+
+
+def _says_together(passage: Passage, year: str, thing: _Thing) -> bool:
+    """Whether a paragraph of `passage` or its title says `year` and `thing`, or the passage names no year, was
+    published in `year` and says `thing`."""
+    if not _YEAR_WORD.search(f"{passage.title} {passage.text}"):
+        return passage.published[:4] == year and thing.said_by(content_words(f"{passage.title} {passage.text}"))
+    return any(year in words and thing.said_by(words)
+               for words in map(content_words, (passage.title, *passage.text.split("\n\n"))))
 
 
 def names_what_is_asked(question: str, passage: Passage, start: int, end: int) -> bool:
