@@ -253,6 +253,9 @@ class _Plan:
     faint: bool = False
     """The best passage scored below `min_score`, kept because it stands out for a short question
     (`rag.answer.retrieve.stands_out`): only a confident span answers, the model does not."""
+    leaning: bool = False
+    """Searched with the turn the conversation is about though no rule made the question a follow-up
+    (`Assistant._plan`): a quote holding nothing the question adds answers that turn again."""
 
 
 class Assistant:
@@ -543,7 +546,7 @@ class Assistant:
                      else self._refusal(question, text.strip(), query.search_text))
         if (history and (not shown or repeated) and not final.refused
                 and quote_misses_follow_up(question, *history[-1], " ".join(_quotes(final)),
-                                           leaning=bool(query.context))):
+                                           leaning=plan.leaning)):
             # A follow-up's quote that holds nothing it newly asks about answers the previous turn again.
             final = self._refusal(question, text.strip(), query.search_text)
         if (not shown and not repeated and not history and not final.refused
@@ -615,7 +618,7 @@ class Assistant:
             together_plan = self._plan_reading(dataclasses.replace(asked, context=subject[0]), history, k, within)
             together_plan = self._on_turn_story(together_plan, [subject], k, within, strict=True)
             if together_plan.prompt is not None:
-                return dataclasses.replace(together_plan, previous_answer=history[-1][1])
+                return dataclasses.replace(together_plan, previous_answer=history[-1][1], leaning=True)
         if follows and leans_on_pronoun(asked.text):
             best = self._on_turn_story(best, history, k, within)
         return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
@@ -640,13 +643,15 @@ class Assistant:
         evidence comes from another retrieved article: "How much does it have to pay?" after "Which company was
         fined for leaking mains in Lindgard?" means Lindgard's fine, not the same company's earlier one elsewhere.
         Planned again within that story's passages; the plan stands when that story does not answer, unless
-        `strict` (then it refuses)."""
+        `strict` (then it refuses, as it does when the turn's words name two stories alike)."""
         if plan.prompt is None or not plan.evidence.best:
             return plan
         articles: dict[str, list[str]] = {}
         for passage in plan.passages:
             articles.setdefault(passage.article_id, [passage.title]).append(passage.text)
         story = turn_story(*leaned_turn(history), articles)
+        if story is None and strict and len(articles) > 1:  # which story the turn was about is a tie
+            return dataclasses.replace(plan, prompt=None)
         if story is None or story == plan.passages[plan.evidence.best[0].passage_index].article_id:
             return plan
 
@@ -1492,9 +1497,9 @@ def _naming_sentences(question: str, evidence: Evidence, passages: Sequence[Pass
 
 
 def conversation_subject(history: History) -> tuple[str, str]:
-    """The turn a conversation is last known to be about: the latest earlier turn whose question names something
-    (`specific_terms`), its pronouns resolved by the rules where they could be (`resolved_history`); the previous
-    turn when none does. What a question that names nothing itself is searched with (`Assistant._plan`).
+    """The turn a conversation is last known to be about: the latest earlier turn answered whose question names
+    something (`specific_terms`), its pronouns resolved by the rules where they could be (`resolved_history`); the
+    latest answered turn when none does. What a question that names nothing itself is searched with (`Assistant._plan`).
 
     >>> conversation_subject([("Who is the chief executive of Tarn Valley Water?", "Priya Castell [1]."),
     ...                       ("When did she start?", "On 2 March 2026 [1].")])
@@ -1502,9 +1507,13 @@ def conversation_subject(history: History) -> tuple[str, str]:
     >>> conversation_subject([("When did the River Tarrow flood?", "3 November [1]."),
     ...                       ("How many homes were flooded?", "120 homes [1].")])[0]
     'When did the River Tarrow flood?'
+    >>> conversation_subject([("When did the River Tarrow flood?", "3 November [1]."),  # a refused turn adds nothing
+    ...                       ("Who painted the Kestrel lighthouse?", CANNOT_ANSWER)])[0]
+    'When did the River Tarrow flood?'
     """
     turns = resolved_history(history)
-    return next((turn for turn in reversed(turns) if specific_terms(turn[0])), turns[-1])
+    answered = [turn for turn in turns if not turn[1].strip().startswith(CANNOT_ANSWER)] or turns
+    return next((turn for turn in reversed(answered) if specific_terms(turn[0])), answered[-1])
 
 
 def _plan_strength(plan: _Plan) -> tuple[bool, float]:
