@@ -561,6 +561,22 @@ def test_a_report_published_after_the_year_it_tells_of_counts_for_that_year(tmp_
     assert "41,200" in answer.text
 
 
+def test_a_report_published_after_the_reference_date_does_not_count_for_the_year_it_tells_of(tmp_path: Path) -> None:
+    """Asked as of January 2025, the 2024 annual report (published April 2025) had not come out: it named the year,
+    so it was searched with it and its "41,200 tonnes" answered, citing a report from the future."""
+    from tests.test_moved import dated_assistant
+    from tests.test_span_reader import SpansReader
+
+    assistant = dated_assistant(tmp_path, EMISSIONS, SpansReader({"41,200 tonnes of CO2 equivalent": 0.9}))
+    question = "What were Corran Logistics' emissions in 2024?"
+    found = assistant.retriever.search_timed(question, 3, as_of=datetime.date(2025, 1, 15),
+                                             relevant=Settings().min_score)
+    assert "annual" not in [hit.passage.article_id for hit in found.hits]
+    answer = assistant.ask(question, as_of="2025-01-15")
+    assert "41,200" not in answer.text, answer.text
+    assert all(citation.passage.published[:10] <= "2025-01-15" for citation in answer.citations), answer.citations
+
+
 STORY_OVER_WEEKS = (
     ("walkout.md", "2026-02-03", "Brackford bus drivers walk out over pay",
      "Bus drivers at Lennline walked out on Monday in a dispute over pay, halting every bus route in Brackford. The "
