@@ -247,7 +247,8 @@ class Retriever:
         dates = Filters.parse(tuple(sources), day_after, until[:10])
         found = self.index.candidates(None, words, depth, dates)
         order = np.argsort(-found.lexical, kind="stable")
-        return [found.passages[int(row)] for row in order if found.lexical[int(row)] > 0]
+        # Stored passages, as `search` would show them: an order to the assistant is blanked (`without_orders`).
+        return [_passage_without_orders(found.passages[int(row)]) for row in order if found.lexical[int(row)] > 0]
 
     def event_date(self, event: str, question: str, as_of: datetime.date) -> str:
         """The date of an event a question refers to ("the vote"): among the relevant dated passages published by
@@ -585,12 +586,14 @@ def without_orders(hit: Hit) -> Hit:
     >>> without_orders(Hit(Passage("a", "T", "s", "", text, 0, len(text)), 0.5)).passage.text.split()
     ['Rates', 'rise', 'in', 'May.', 'Bills', 'go', 'up.']
     """
-    def cleaned(passage: Passage) -> Passage:
-        text = _without_orders(passage.text)
-        return passage if text == passage.text else dataclasses.replace(passage, text=text)
+    return dataclasses.replace(hit, passage=_passage_without_orders(hit.passage),
+                               same_story=tuple(_passage_without_orders(passage) for passage in hit.same_story))
 
-    return dataclasses.replace(hit, passage=cleaned(hit.passage),
-                               same_story=tuple(cleaned(passage) for passage in hit.same_story))
+
+def _passage_without_orders(passage: Passage) -> Passage:
+    """The passage with each sentence giving orders to an AI assistant blanked (itself when it has none)."""
+    text = _without_orders(passage.text)
+    return passage if text == passage.text else dataclasses.replace(passage, text=text)
 
 
 @functools.lru_cache(maxsize=4096)
