@@ -62,15 +62,29 @@ _LATEST = re.compile(
 """Words that ask how things stand. Not "current" or "recent" alone (an electric current, a recent ancestor); "now"
 at the end of a question ("Is the bridge open now?") or before a state ("Is the bridge now open?")."""
 _STILL = re.compile(r"^\s*(?:is|are|isn['’]t|aren['’]t|does|do|doesn['’]t|don['’]t|has|have|can)\b"
-                    r".*?\b(?P<yes_no>still)\b|\b(?:is|are)\s+(?P<after>still)\b(?!\s+(?:life|lives|water|images?|photo\w*|frames?)\b)",
+                    r".*?\b(?P<yes_no>(?-i:still))\b|\b(?:is|are)\s+(?P<after>(?-i:still))\b(?!\s+(?:life|lives|water|images?|photo\w*|frames?)\b)",
                     re.IGNORECASE)
 """"Still" asking how things stand in the present: in a yes-or-no question ("Is the bus strike still on?", "Does
 Lennline still run the buses?") or just after "is"/"are" ("Which party is still in coalition?"): an older report's
 "the strike will continue" may have been overtaken. Not in a clause of purpose or time ("so that visitors can still
-study", "How many will still work there after it closes?") nor a still life."""
+study", "How many will still work there after it closes?") nor a still life; in lower case only ("Is Still Game a
+sitcom?" names a show)."""
 _STATUS = re.compile(rf"^\s*(?:is|are|isn['’]t|aren['’]t)\s+\S.{{0,80}}?\s+(?:{_STATE})\s*\??\s*$", re.IGNORECASE)
 """A yes-or-no question about a state, in the present, with no time word: "Is the bus strike on?", "Are the Quay Street
-roads closed?". How it stands is asked, as by "now"."""
+roads closed?". How it stands is asked, as by "now" (for "on", "off", "over" and "back", see `_asks_status`)."""
+_PARTICLE = re.compile(r"(?P<before>[\w'’-]+)\s+(?:on|off|over|back)\s*\??\s*$", re.IGNORECASE)
+_NO_STATE_BEFORE = re.compile(
+    r"(?:\w+ed|about|above|across|after|against|along|among|around|at|before|behind|below|beside|between|beyond|by"
+    r"|down|for|from|in|into|near|of|onto|out|past|since|through|to|towards?|under|until|up|upon|with|within"
+    r"|without|got|took|went|came|sat|stood|fell|gave|brought|thought|spent|ran"
+    # verbs rarely the name of a thing that is on or off ("the talks", "the vote", "the fight" are)
+    r"|(?:depend|rel(?:y|ie)|agree|insist|live|comment|reflect|sit|look|think|wait|dwell|thrive|hinge|argue|decide"
+    r"|spend|take|get|go|come|give|carry|bring|put|lean)(?:e?s)?)",
+    re.IGNORECASE)
+"""A word that makes "on", "off", "over" or "back" after it no state: a verb or a preposition, ending a relative
+clause ("the road the council voted on", "what plants depend on")."""
+_STATE_AFTER = re.compile(r"(?:switched|turned|called|signed)", re.IGNORECASE)
+"""Past participles that with "on" or "off" do say how a thing stands ("Is the match called off?")."""
 STATUS_PHRASE = "how it stands now"
 """The phrase shown for a status question that says no time word (`_STATUS`): it asks for the latest all the same."""
 _EVENT_WORD = r"[\w'’-]+"
@@ -159,7 +173,7 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
         latest, latest_phrase = True, still.group("yes_no") or still.group("after")
         text = _without(text, start, end)
     reading = _period(text, as_of)
-    if not latest and _STATUS.match(text):
+    if not latest and _asks_status(text):
         # "Is the bus strike on?": how it stands, though no word says when; the question is searched as asked.
         latest, latest_phrase = True, STATUS_PHRASE
     if reading is None:
@@ -169,6 +183,24 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
         return TimePhrase(latest_phrase, text, text, until=as_of.isoformat(), latest=True, as_of=as_of.isoformat())
     phrase = reading.phrase if not latest_phrase else f"{latest_phrase}, {reading.phrase}"
     return dataclasses.replace(reading, phrase=phrase, latest=latest, as_of=as_of.isoformat())
+
+
+def _asks_status(text: str) -> bool:
+    """Whether a question asks how a thing stands with no time word (`_STATUS`): "on", "off", "over" or "back"
+    after a verb or a preposition end a relative clause instead.
+
+    >>> [_asks_status(question) for question in ("Is the bus strike on?", "Is the match called off?",
+    ...                                          "Is this the road the council voted on?",
+    ...                                          "Is water what plants depend on?")]
+    [True, True, False, False]
+    """
+    if not _STATUS.match(text):
+        return False
+    particle = _PARTICLE.search(text)
+    if particle is None:
+        return True
+    before = particle.group("before")
+    return _STATE_AFTER.fullmatch(before) is not None or _NO_STATE_BEFORE.fullmatch(before) is None
 
 
 _WHO_NOW = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+are)\s+(?:the\s+|now\s+)?\S|^\s*who\s+"
