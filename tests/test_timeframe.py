@@ -16,6 +16,7 @@ from rag.answer.retrieve import OUTSIDE_NOTE, Retriever
 from rag.answer.timeframe import (
     STATUS_PHRASE,
     dated_weekday,
+    names_period,
     nearest_outside,
     outside_note,
     parse_as_of,
@@ -582,6 +583,25 @@ def test_a_report_published_after_the_reference_date_does_not_count_for_the_year
     answer = assistant.ask(question, as_of="2025-01-15")
     assert "41,200" not in answer.text, answer.text
     assert all(citation.passage.published[:10] <= "2025-01-15" for citation in answer.citations), answer.citations
+
+
+@pytest.mark.parametrize("text, since, until, named", [
+    ("The Mayor 2026 campaign opened.", "2026-05-01", "2026-05-31", False),  # "May" is no start of "Mayor"
+    ("Marching 2026 was cancelled.", "2026-03-01", "2026-03-31", False),
+    ("The council voted in Mar. 2026.", "2026-03-01", "2026-03-31", True),
+    ("The council voted in May 2026.", "2026-05-01", "2026-05-31", True),
+    ("Sales grew 2024 to 2025.", "2024-01-01", "2024-12-31", False),  # a year that starts a span
+    ("Sales grew between 2023 and 2024.", "2024-01-01", "2024-12-31", False),  # ... or ends one
+    ("Sales grew between 2024 and 2025.", "2024-01-01", "2024-12-31", False),
+    ("It employs 2024 people.", "2024-01-01", "2024-12-31", False),  # a count, not a year
+    ("Its emissions in 2023 and 2024 fell.", "2024-01-01", "2024-12-31", True),
+    ("Corran Logistics publishes its 2024 annual report", "2024-01-01", "2024-12-31", True),
+    ("Annual Report 2024", "2024-01-01", "2024-12-31", True),
+    ("2024 was a record year.", "2024-01-01", "2024-12-31", True),
+])
+def test_a_period_is_named_by_its_own_month_or_year_not_a_span_or_a_count(
+        text: str, since: str, until: str, named: bool) -> None:
+    assert names_period(text, since, until) is named
 
 
 STORY_OVER_WEEKS = (

@@ -265,8 +265,9 @@ def period_filters(
 def names_period(text: str, since: str, until: str) -> bool:
     """Whether `text` names the period `since`..`until` (ISO days) as what it tells of: the year of a one-year period
     ("in 2024", "the 2024 annual report", "for 2024"), the month and year of a one-month period ("in February
-    2026"). Not a year that only starts or ends a span ("since 2024", "by 2024", "2023-2024"), and no longer period:
-    a report of a year's figures names its year, of a decade's seldom its decade.
+    2026"). Not a year that only starts or ends a span ("since 2024", "by 2024", "2023-2024", "between 2023 and
+    2024"), nor a number that counts ("employs 2024 people"), nor a word that starts like the month ("Mayor"), and no
+    longer period: a report of a year's figures names its year, of a decade's seldom its decade.
 
     >>> names_period("Its emissions in 2024 were 41,200 tonnes.", "2024-01-01", "2024-12-31")
     True
@@ -286,12 +287,32 @@ def names_period(text: str, since: str, until: str) -> bool:
         named = rf"(?<![\d–/-]){year}(?![\d–/-]|s\b)"
     elif since[:7] == until[:7] and since[8:] == "01" and Filters.parse(until=since[:7]) == Filters(until=until):
         month = _MONTHS[int(since[5:7]) - 1]
-        named = rf"\b{month[:3]}[a-z]*\.?,?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{year}\b"
+        # the full name or its abbreviation ("Mar.", "Sept"): not a word that starts like it ("Mayor", "Marching")
+        short = "sept?" if month == "september" else month[:3]
+        named = rf"\b(?:{month}|{short}\b\.?),?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{year}\b"
     else:
         return False
-    span_word = re.compile(r"\b(?:since|from|until|till|by|before|after|through|to)\s+$", re.IGNORECASE)
-    return any(not span_word.search(text[:found.start()]) and not re.match(r"\s*[-–]\s*\d", text[found.end():])
-               for found in re.finditer(named, text, re.IGNORECASE))
+    for found in re.finditer(named, text, re.IGNORECASE):
+        before, after = text[:found.start()], text[found.end():]
+        if _SPAN_BEFORE.search(before) or _SPAN_AFTER.match(after):
+            continue
+        if len(found.group(0)) == 4 and _COUNTED.match(after) and not _YEAR_CONTEXT.search(before):
+            continue  # a year alone, counting what follows it
+        return True
+    return False
+
+
+_SPAN_BEFORE = re.compile(r"\b(?:since|from|until|till|by|before|after|through|to|between)\s+$"
+                          r"|\bbetween\s+\S+\s+and\s+$", re.IGNORECASE)
+"""Words before a date that make it start or end a span ("since 2024", "between 2023 and 2024")."""
+_SPAN_AFTER = re.compile(r"\s*(?:[-–]|to|until|till|through)\s*\d", re.IGNORECASE)
+"""Words after a date that make it start a span ("2023-2024", "2024 to 2025")."""
+_YEAR_CONTEXT = re.compile(r"(?:^|[.!?:;(]\s*|\b(?:in|for|of|during|throughout|within|across|the|its|their|his|her"
+                           r"|our|this|that|and|or)\s+|\w['’]s\s+)$", re.IGNORECASE)
+"""What may come before a year a text tells of ("in 2024", "its 2024 annual report", "2024 was"): before a count
+("employs 2024 people") a verb comes instead."""
+_COUNTED = re.compile(r"\s+[a-z]")
+"""A lower-case word after a number: what it counts, unless a year's context came before (`_YEAR_CONTEXT`)."""
 
 
 AFTER_REFERENCE_DATE = "a time after the reference date: every article published by then was searched"
