@@ -172,8 +172,15 @@ def test_as_of_wording_keeps_names_capitalised() -> None:
     # A span answer keeps its sentence's capital: a common word opening it is lowered, a name, "I" or "May" is not.
     assert with_as_of("About 350 volunteers [1].", "2025-11-20") == "As of 20 November 2025, about 350 volunteers [1]."
     assert with_as_of("Nearly 40 homes [1].", "2025-11-20") == "As of 20 November 2025, nearly 40 homes [1]."
-    for kept in ("I saw it [1].", "May Ruiz runs it [1].", "Will Park runs it [1].", "UN staff [1]."):
+    for kept in ("I saw it [1].", "May Ruiz runs it [1].", "Will Park runs it [1].", "UN staff [1].",
+                 # a name that opens with a common word, its next word capitalised
+                 "One Direction [1].", "Only Fools and Horses [1].", "It Follows is showing [1]."):
         assert with_as_of(kept, "2025-11-20") == f"As of 20 November 2025, {kept}"
+    # an article or a preposition is lowered all the same: "the Maplewood footbridge", "in March"
+    assert with_as_of("The Maplewood footbridge is open [1].", "2026-03-15").endswith(", the Maplewood footbridge "
+                                                                                       "is open [1].")
+    assert with_as_of("In March it reopened [1].", "2026-03-15").endswith(", in March it reopened [1].")
+    assert with_as_of("None [1].", "2026-03-15").endswith(", none [1].")
 
 
 def test_the_nearest_dated_articles_outside_a_period_come_nearest_first_once_per_article() -> None:

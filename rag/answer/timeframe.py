@@ -375,12 +375,19 @@ def with_as_of(sentence: str, published: str) -> str:
     'As of 20 November 2025, about 350 volunteers [1].'
     >>> with_as_of("I was told it is open [1].", "2026-03-14")
     'As of 14 March 2026, I was told it is open [1].'
+    >>> with_as_of("One Direction [1].", "2026-03-14")  # a name that opens with a common word
+    'As of 14 March 2026, One Direction [1].'
     """
     if not published or not sentence:
         return sentence
-    first = sentence.split(" ", 1)[0].rstrip(",;:")
-    # A common word that starts the sentence loses its capital; a name (and "I") keeps it.
-    if first.lower() in _LOWERED_STARTS and first[1:] == first[1:].lower():
+    first, _, rest = sentence.partition(" ")
+    first = first.rstrip(",;:")
+    # A common word that starts the sentence loses its capital; a name (and "I") keeps it, and so does a common
+    # word before a capitalised one, which may start a name ("One Direction", "Only Fools and Horses"), unless it
+    # is an article or a preposition ("the Maplewood footbridge", "in March").
+    lowered = first.lower()
+    if lowered in _LOWERED_STARTS and first[1:] == first[1:].lower() and (
+            lowered in _LOWERED_BEFORE_NAMES or not rest[:1].isupper()):
         sentence = sentence[0].lower() + sentence[1:]
     return f"As of {long_date(published)}, {sentence}"
 
@@ -395,6 +402,10 @@ _LOWERED_STARTS = frozenset(
     "dozens hundreds thousands also between during until for with as when while because yes not".split()
 )
 """Words that lose their capital after "As of <date>, ": common words, never a name (not "May", "Will" or "I")."""
+_LOWERED_BEFORE_NAMES = frozenset(
+    "the a an in on at after before since by from according between during until for with as when while because"
+    .split())
+"""Of `_LOWERED_STARTS`, those lowered before a capitalised word too: an article or a preposition before a name."""
 
 
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
