@@ -314,3 +314,27 @@ def test_a_later_report_of_the_story_must_say_its_change_of_what_is_asked(tmp_pa
     assistant = dated_assistant(tmp_path, PROTEST, SpansReader({"About 600 people": 0.9, "21 votes to 12": 0.9}))
     answer = assistant.ask("How many people protested at the town hall over the libraries?", as_of="2026-03-01")
     assert answer.text.startswith("About 600"), answer.text
+
+
+def test_the_report_a_story_continues_is_read_once_however_many_later_candidates(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`continues_story` is asked of up to a hundred later candidates a question: its earlier report's opening
+    sentence, names and terms were worked out again on every call (about 0.7 ms each)."""
+    import rag.answer.moved as moved
+    from rag.text import Span
+
+    calls: list[str] = []
+    split = moved.split_sentences
+
+    def counted(text: str) -> list[Span]:
+        calls.append(text)
+        return split(text)
+
+    monkeypatch.setattr(moved, "split_sentences", counted)
+    earlier = Passage("once", "Gravel barges stop at Ostby lock", "once.md", "", "Gravel barges stopped at the Ostby "
+                      "lock on Monday after a gate failed.", 0, 60, published="2026-05-04")
+    laters = [Passage(f"later{day}", "Ostby lock gate repaired", "l.md", "", f"Barges pass the Ostby lock again, "
+                      f"day {day}.", 0, 40, published=f"2026-05-{day:02d}") for day in range(5, 15)]
+    found = [moved.continues_story(earlier, later, "Are gravel barges passing the Ostby lock?") for later in laters]
+    assert len(found) == 10
+    assert calls.count(earlier.text) <= 1, len(calls)

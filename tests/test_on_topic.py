@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
 from rag.answer.retrieve import Retriever
+from rag.records import Passage, Query
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
@@ -38,3 +41,21 @@ def test_the_evidence_is_the_story_the_question_names_not_the_one_whose_words_ma
 def test_refused_when_no_retrieved_story_names_what_is_asked(tmp_path: Path) -> None:
     assert ask(tmp_path, "When will union members vote on strike action over the Greyling closure?").startswith(
         "I don't know")
+
+
+def test_a_later_report_of_the_story_named_stays_when_the_evidence_is_that_story(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keeping the story the question names rebuilt the passages from the retrieved hits, dropping the later report
+    just added (a when-question's "the ballot was moved to June" of that story)."""
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, STORIES)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), reader=FakeReader("next month", 0.9))
+    text = "The Copperfox brewery staff ballot was moved to June, the union said."
+    later = Passage("brewery-later", "Copperfox ballot moved", "brewery-later.txt", "", text, 0, len(text))
+    monkeypatch.setattr(assistant, "_later_reports", lambda *arguments: [later])
+    question = "When will union members vote on strike action over the Copperfox closure?"
+    plan = assistant._plan_reading(Query(question), (), 3)
+    assert "sugar" not in [passage.article_id for passage in plan.passages]
+    assert later in plan.passages, [passage.article_id for passage in plan.passages]

@@ -16,6 +16,7 @@ from rag.answer.retrieve import OUTSIDE_NOTE, Retriever
 from rag.answer.timeframe import (
     STATUS_PHRASE,
     dated_weekday,
+    names_period,
     nearest_outside,
     outside_note,
     parse_as_of,
@@ -44,6 +45,9 @@ CASES = [
     ("Which party is still in coalition with the Centre Alliance?", "still", "", "2026-03-14"),
     ("Is the bus strike on?", STATUS_PHRASE, "", "2026-03-14"),
     ("Are the Quay Street roads closed?", STATUS_PHRASE, "", "2026-03-14"),
+    ("Is the power back on?", STATUS_PHRASE, "", "2026-03-14"),
+    ("Is the match called off?", STATUS_PHRASE, "", "2026-03-14"),
+    ("Is the war over?", STATUS_PHRASE, "", "2026-03-14"),
     ("What did the council do recently?", "recently", "", "2026-03-14"),
     ("What is the plan so far?", "so far", "", "2026-03-14"),
     ("What happened today?", "today", "2026-03-14", "2026-03-14"),
@@ -112,6 +116,10 @@ def test_questions_without_time_are_left_alone() -> None:
         "What is the bus strike about?",
         "How many people will still work at the yard?",  # a time to come, not now
         "What will the museum do so that visitors can still study the bronzes?",
+        # "on" ending a relative clause, not how a thing stands; "Still" a name, not "still"
+        "Is this the road the council voted on?",
+        "Is water what plants depend on?",
+        "Is Still Game a sitcom?",
     ):
         reading = read_time(question, AS_OF)
         assert not reading and reading.query == question
@@ -164,8 +172,15 @@ def test_as_of_wording_keeps_names_capitalised() -> None:
     # A span answer keeps its sentence's capital: a common word opening it is lowered, a name, "I" or "May" is not.
     assert with_as_of("About 350 volunteers [1].", "2025-11-20") == "As of 20 November 2025, about 350 volunteers [1]."
     assert with_as_of("Nearly 40 homes [1].", "2025-11-20") == "As of 20 November 2025, nearly 40 homes [1]."
-    for kept in ("I saw it [1].", "May Ruiz runs it [1].", "Will Park runs it [1].", "UN staff [1]."):
+    for kept in ("I saw it [1].", "May Ruiz runs it [1].", "Will Park runs it [1].", "UN staff [1].",
+                 # a name that opens with a common word, its next word capitalised
+                 "One Direction [1].", "Only Fools and Horses [1].", "It Follows is showing [1]."):
         assert with_as_of(kept, "2025-11-20") == f"As of 20 November 2025, {kept}"
+    # an article or a preposition is lowered all the same: "the Maplewood footbridge", "in March"
+    assert with_as_of("The Maplewood footbridge is open [1].", "2026-03-15").endswith(", the Maplewood footbridge "
+                                                                                       "is open [1].")
+    assert with_as_of("In March it reopened [1].", "2026-03-15").endswith(", in March it reopened [1].")
+    assert with_as_of("None [1].", "2026-03-15").endswith(", none [1].")
 
 
 def test_the_nearest_dated_articles_outside_a_period_come_nearest_first_once_per_article() -> None:
@@ -559,6 +574,41 @@ def test_a_report_published_after_the_year_it_tells_of_counts_for_that_year(tmp_
     answer = assistant.ask(question, as_of=AS_OF)
     assert not answer.refused and answer.citations[0].passage.article_id == "annual", answer.text
     assert "41,200" in answer.text
+
+
+def test_a_report_published_after_the_reference_date_does_not_count_for_the_year_it_tells_of(tmp_path: Path) -> None:
+    """Asked as of January 2025, the 2024 annual report (published April 2025) had not come out: it named the year,
+    so it was searched with it and its "41,200 tonnes" answered, citing a report from the future."""
+    from tests.test_moved import dated_assistant
+    from tests.test_span_reader import SpansReader
+
+    assistant = dated_assistant(tmp_path, EMISSIONS, SpansReader({"41,200 tonnes of CO2 equivalent": 0.9}))
+    question = "What were Corran Logistics' emissions in 2024?"
+    found = assistant.retriever.search_timed(question, 3, as_of=datetime.date(2025, 1, 15),
+                                             relevant=Settings().min_score)
+    assert "annual" not in [hit.passage.article_id for hit in found.hits]
+    answer = assistant.ask(question, as_of="2025-01-15")
+    assert "41,200" not in answer.text, answer.text
+    assert all(citation.passage.published[:10] <= "2025-01-15" for citation in answer.citations), answer.citations
+
+
+@pytest.mark.parametrize("text, since, until, named", [
+    ("The Mayor 2026 campaign opened.", "2026-05-01", "2026-05-31", False),  # "May" is no start of "Mayor"
+    ("Marching 2026 was cancelled.", "2026-03-01", "2026-03-31", False),
+    ("The council voted in Mar. 2026.", "2026-03-01", "2026-03-31", True),
+    ("The council voted in May 2026.", "2026-05-01", "2026-05-31", True),
+    ("Sales grew 2024 to 2025.", "2024-01-01", "2024-12-31", False),  # a year that starts a span
+    ("Sales grew between 2023 and 2024.", "2024-01-01", "2024-12-31", False),  # ... or ends one
+    ("Sales grew between 2024 and 2025.", "2024-01-01", "2024-12-31", False),
+    ("It employs 2024 people.", "2024-01-01", "2024-12-31", False),  # a count, not a year
+    ("Its emissions in 2023 and 2024 fell.", "2024-01-01", "2024-12-31", True),
+    ("Corran Logistics publishes its 2024 annual report", "2024-01-01", "2024-12-31", True),
+    ("Annual Report 2024", "2024-01-01", "2024-12-31", True),
+    ("2024 was a record year.", "2024-01-01", "2024-12-31", True),
+])
+def test_a_period_is_named_by_its_own_month_or_year_not_a_span_or_a_count(
+        text: str, since: str, until: str, named: bool) -> None:
+    assert names_period(text, since, until) is named
 
 
 STORY_OVER_WEEKS = (

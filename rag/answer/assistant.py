@@ -695,7 +695,7 @@ class Assistant:
             on_topic = _on_topic_passages(checked_words, passages)
             if on_topic and len(on_topic) < len(passages):
                 hits = [hit for hit in hits if hit.passage in on_topic]
-                passages = [hit.passage for hit in hits]
+                passages = [passage for passage in passages if passage in on_topic]  # an on-topic later report stays
                 evidence, missing = self._dated_evidence(asked_words, passages, period)
         if (evidence.answerable < self.settings.refusal_threshold
                 or _misses_what_is_asked(checked_words, evidence, passages)):

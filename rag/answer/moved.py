@@ -15,6 +15,7 @@ the assistant looks for such a report when retrieval left it below the `k` passa
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Sequence
 
@@ -175,22 +176,37 @@ def continues_story(earlier: Passage, later: Passage, question: str) -> bool:
         return False
     if not 0 < days <= FOLLOW_UP_DAYS:
         return False
-    spans = split_sentences(earlier.text)
-    opening = earlier.text[spans[0].start:spans[0].end] if spans else ""
-    told = f"{later.title}. {later.text}"
-    said = content_words(told)
+    opening_words, names, earlier_terms = _story_terms(earlier.title, earlier.text)
+    said, offered = _report_terms(later.title, later.text)
     # words, not numbers: the "9" of "9 March" is said by a festival "from 7 to 9 August"
-    story = {word for word in content_words(f"{earlier.title}. {opening}") & said if not is_number(word)}
-    # a name, not a number: the "8" of "4.8 per cent" is said by any report giving a date or a price
-    names = {term for term in (specific_terms(earlier.title) | specific_terms(opening)) - _DATE_NAMES
-             if not is_number(term)}
+    story = {word for word in opening_words & said if not is_number(word)}
     asked = content_words(_ASKING.sub(" ", question))  # "How many were injured?" asks about injuries
-    offered = matched_terms(told)
     # The names the question gives are the later report's own; its other words may be said by the report it
     # continues ("the fire" of "How many were injured in the fire?", told once: "the number of injured now stands")
-    together = offered | matched_terms(f"{earlier.title}. {earlier.text}")
+    together = offered | earlier_terms
     return (len(story) >= STORY_WORDS and bool(names & said) and specific_terms(question) <= offered
             and len(asked & together) >= ABOUT_SHARE * len(asked))
+
+
+@functools.lru_cache(maxsize=1024)
+def _story_terms(title: str, text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """What `continues_story` reads of the report a later one may continue, worked out once per report (it is asked
+    of every later candidate, up to a hundred times a question): the words of its title and opening sentence, the
+    names among them (not a date or a number: the "8" of "4.8 per cent" is said by any report giving a price), and
+    the terms its whole text offers (`matched_terms`)."""
+    spans = split_sentences(text)
+    opening = text[spans[0].start:spans[0].end] if spans else ""
+    names = {term for term in (specific_terms(title) | specific_terms(opening)) - _DATE_NAMES if not is_number(term)}
+    return (frozenset(content_words(f"{title}. {opening}")), frozenset(names),
+            frozenset(matched_terms(f"{title}. {text}")))
+
+
+@functools.lru_cache(maxsize=1024)
+def _report_terms(title: str, text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What `continues_story` reads of a later report, worked out once per report: the words it says and the terms
+    it offers (`matched_terms`)."""
+    told = f"{title}. {text}"
+    return frozenset(content_words(told)), frozenset(matched_terms(told))
 
 
 def _gives_date(text: str, span: Span) -> bool:

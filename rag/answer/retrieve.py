@@ -162,7 +162,7 @@ class Retriever:
         """`search`, without the passages of articles dated after the reference date: asked as of 1 March, a May
         report has not been published yet (undated passages stay; a day's grace when the reference date is today,
         for a report dated in a time zone ahead)."""
-        last = as_of + datetime.timedelta(days=1 if as_of >= datetime.date.today() else 0)
+        last = _last_published(as_of)
         for depth in (k, 3 * k):
             hits = self.search(question, depth, filters)
             kept = [published for hit in hits if (published := published_by(hit, last.isoformat())) is not None]
@@ -206,7 +206,7 @@ class Retriever:
             everywhere = self.search(question, k, filters, newest_first=reading.latest)
             best = everywhere[0].score if everywhere else 0.0
             floor = max(relevant, NAMED_PERIOD_SHARE * best)
-            about = about_period(everywhere, period, floor)
+            about = about_period(everywhere, period, floor, _last_published(as_of).isoformat())
             if about:
                 # Reports published after the period that tell of it ("the 2024 annual report", out in April 2025)
                 # are of the period: searched with it, the best of either first.
@@ -247,7 +247,8 @@ class Retriever:
         dates = Filters.parse(tuple(sources), day_after, until[:10])
         found = self.index.candidates(None, words, depth, dates)
         order = np.argsort(-found.lexical, kind="stable")
-        return [found.passages[int(row)] for row in order if found.lexical[int(row)] > 0]
+        # Stored passages, as `search` would show them: an order to the assistant is blanked (`without_orders`).
+        return [_passage_without_orders(found.passages[int(row)]) for row in order if found.lexical[int(row)] > 0]
 
     def event_date(self, event: str, question: str, as_of: datetime.date) -> str:
         """The date of an event a question refers to ("the vote"): among the relevant dated passages published by
@@ -447,8 +448,9 @@ def recent_first(hits: Sequence[Hit], share: float = RECENT_SHARE) -> list[Hit]:
             *(hit for hit in hits if hit.score < floor)]
 
 
-def about_period(hits: Sequence[Hit], period: Period, floor: float) -> list[Hit]:
-    """The `hits` scoring at least `floor` that were published after `period` and name it as what they tell of
+def about_period(hits: Sequence[Hit], period: Period, floor: float, last: str = "") -> list[Hit]:
+    """The `hits` scoring at least `floor` that were published after `period` (and by the day `last`, ISO, when
+    given: asked as of January, the annual report out in April does not exist yet) and name it as what they tell of
     (`rag.answer.timeframe.names_period`: a year's annual report, published the next spring, names its year): a
     date the question names may be the event's rather than the report's.
 
@@ -460,11 +462,13 @@ def about_period(hits: Sequence[Hit], period: Period, floor: float) -> list[Hit]
     ...                       hit("weak", "2025-06-01", "In 2024 it rained.", 0.01)], year, 0.3)
     >>> [h.passage.article_id for h in found]
     ['report']
+    >>> about_period([hit("report", "2025-04-08", "Emissions in 2024: 41,200 tonnes.")], year, 0.3, "2025-01-15")
+    []
     """
     if not period.until:
         return []
     return [hit for hit in hits if hit.score >= floor and hit.passage.published
-            and hit.passage.published[:10] > period.until[:10]
+            and hit.passage.published[:10] > period.until[:10] and (not last or hit.passage.published[:10] <= last)
             and names_period(f"{hit.passage.title}. {hit.passage.text}", period.since, period.until)]
 
 
@@ -545,6 +549,12 @@ def _may_report_together(passage: Passage, other: Passage) -> bool:
 # -- near-duplicates -----------------------------------------------------------------------------------------------
 
 
+def _last_published(as_of: datetime.date) -> datetime.date:
+    """The last publication day a question asked as of `as_of` may use: a day's grace when it is today, for a report
+    dated in a time zone ahead."""
+    return as_of + datetime.timedelta(days=1 if as_of >= datetime.date.today() else 0)
+
+
 def published_by(hit: Hit, last: str) -> Hit | None:
     """The hit as it stood on the date `last` (ISO): its story's reports published by then (undated ones stay), the
     first of them leading; None when there were none. A later report leading a story took the earlier ones with it.
@@ -576,12 +586,14 @@ def without_orders(hit: Hit) -> Hit:
     >>> without_orders(Hit(Passage("a", "T", "s", "", text, 0, len(text)), 0.5)).passage.text.split()
     ['Rates', 'rise', 'in', 'May.', 'Bills', 'go', 'up.']
     """
-    def cleaned(passage: Passage) -> Passage:
-        text = _without_orders(passage.text)
-        return passage if text == passage.text else dataclasses.replace(passage, text=text)
+    return dataclasses.replace(hit, passage=_passage_without_orders(hit.passage),
+                               same_story=tuple(_passage_without_orders(passage) for passage in hit.same_story))
 
-    return dataclasses.replace(hit, passage=cleaned(hit.passage),
-                               same_story=tuple(cleaned(passage) for passage in hit.same_story))
+
+def _passage_without_orders(passage: Passage) -> Passage:
+    """The passage with each sentence giving orders to an AI assistant blanked (itself when it has none)."""
+    text = _without_orders(passage.text)
+    return passage if text == passage.text else dataclasses.replace(passage, text=text)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -62,15 +62,29 @@ _LATEST = re.compile(
 """Words that ask how things stand. Not "current" or "recent" alone (an electric current, a recent ancestor); "now"
 at the end of a question ("Is the bridge open now?") or before a state ("Is the bridge now open?")."""
 _STILL = re.compile(r"^\s*(?:is|are|isn['’]t|aren['’]t|does|do|doesn['’]t|don['’]t|has|have|can)\b"
-                    r".*?\b(?P<yes_no>still)\b|\b(?:is|are)\s+(?P<after>still)\b(?!\s+(?:life|lives|water|images?|photo\w*|frames?)\b)",
+                    r".*?\b(?P<yes_no>(?-i:still))\b|\b(?:is|are)\s+(?P<after>(?-i:still))\b(?!\s+(?:life|lives|water|images?|photo\w*|frames?)\b)",
                     re.IGNORECASE)
 """"Still" asking how things stand in the present: in a yes-or-no question ("Is the bus strike still on?", "Does
 Lennline still run the buses?") or just after "is"/"are" ("Which party is still in coalition?"): an older report's
 "the strike will continue" may have been overtaken. Not in a clause of purpose or time ("so that visitors can still
-study", "How many will still work there after it closes?") nor a still life."""
+study", "How many will still work there after it closes?") nor a still life; in lower case only ("Is Still Game a
+sitcom?" names a show)."""
 _STATUS = re.compile(rf"^\s*(?:is|are|isn['’]t|aren['’]t)\s+\S.{{0,80}}?\s+(?:{_STATE})\s*\??\s*$", re.IGNORECASE)
 """A yes-or-no question about a state, in the present, with no time word: "Is the bus strike on?", "Are the Quay Street
-roads closed?". How it stands is asked, as by "now"."""
+roads closed?". How it stands is asked, as by "now" (for "on", "off", "over" and "back", see `_asks_status`)."""
+_PARTICLE = re.compile(r"(?P<before>[\w'’-]+)\s+(?:on|off|over|back)\s*\??\s*$", re.IGNORECASE)
+_NO_STATE_BEFORE = re.compile(
+    r"(?:\w+ed|about|above|across|after|against|along|among|around|at|before|behind|below|beside|between|beyond|by"
+    r"|down|for|from|in|into|near|of|onto|out|past|since|through|to|towards?|under|until|up|upon|with|within"
+    r"|without|got|took|went|came|sat|stood|fell|gave|brought|thought|spent|ran"
+    # verbs rarely the name of a thing that is on or off ("the talks", "the vote", "the fight" are)
+    r"|(?:depend|rel(?:y|ie)|agree|insist|live|comment|reflect|sit|look|think|wait|dwell|thrive|hinge|argue|decide"
+    r"|spend|take|get|go|come|give|carry|bring|put|lean)(?:e?s)?)",
+    re.IGNORECASE)
+"""A word that makes "on", "off", "over" or "back" after it no state: a verb or a preposition, ending a relative
+clause ("the road the council voted on", "what plants depend on")."""
+_STATE_AFTER = re.compile(r"(?:switched|turned|called|signed)", re.IGNORECASE)
+"""Past participles that with "on" or "off" do say how a thing stands ("Is the match called off?")."""
 STATUS_PHRASE = "how it stands now"
 """The phrase shown for a status question that says no time word (`_STATUS`): it asks for the latest all the same."""
 _EVENT_WORD = r"[\w'’-]+"
@@ -159,7 +173,7 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
         latest, latest_phrase = True, still.group("yes_no") or still.group("after")
         text = _without(text, start, end)
     reading = _period(text, as_of)
-    if not latest and _STATUS.match(text):
+    if not latest and _asks_status(text):
         # "Is the bus strike on?": how it stands, though no word says when; the question is searched as asked.
         latest, latest_phrase = True, STATUS_PHRASE
     if reading is None:
@@ -169,6 +183,24 @@ def read_time(question: str, as_of: datetime.date) -> TimePhrase:
         return TimePhrase(latest_phrase, text, text, until=as_of.isoformat(), latest=True, as_of=as_of.isoformat())
     phrase = reading.phrase if not latest_phrase else f"{latest_phrase}, {reading.phrase}"
     return dataclasses.replace(reading, phrase=phrase, latest=latest, as_of=as_of.isoformat())
+
+
+def _asks_status(text: str) -> bool:
+    """Whether a question asks how a thing stands with no time word (`_STATUS`): "on", "off", "over" or "back"
+    after a verb or a preposition end a relative clause instead.
+
+    >>> [_asks_status(question) for question in ("Is the bus strike on?", "Is the match called off?",
+    ...                                          "Is this the road the council voted on?",
+    ...                                          "Is water what plants depend on?")]
+    [True, True, False, False]
+    """
+    if not _STATUS.match(text):
+        return False
+    particle = _PARTICLE.search(text)
+    if particle is None:
+        return True
+    before = particle.group("before")
+    return _STATE_AFTER.fullmatch(before) is not None or _NO_STATE_BEFORE.fullmatch(before) is None
 
 
 _WHO_NOW = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+are)\s+(?:the\s+|now\s+)?\S|^\s*who\s+"
@@ -233,8 +265,9 @@ def period_filters(
 def names_period(text: str, since: str, until: str) -> bool:
     """Whether `text` names the period `since`..`until` (ISO days) as what it tells of: the year of a one-year period
     ("in 2024", "the 2024 annual report", "for 2024"), the month and year of a one-month period ("in February
-    2026"). Not a year that only starts or ends a span ("since 2024", "by 2024", "2023-2024"), and no longer period:
-    a report of a year's figures names its year, of a decade's seldom its decade.
+    2026"). Not a year that only starts or ends a span ("since 2024", "by 2024", "2023-2024", "between 2023 and
+    2024"), nor a number that counts ("employs 2024 people"), nor a word that starts like the month ("Mayor"), and no
+    longer period: a report of a year's figures names its year, of a decade's seldom its decade.
 
     >>> names_period("Its emissions in 2024 were 41,200 tonnes.", "2024-01-01", "2024-12-31")
     True
@@ -254,12 +287,32 @@ def names_period(text: str, since: str, until: str) -> bool:
         named = rf"(?<![\d–/-]){year}(?![\d–/-]|s\b)"
     elif since[:7] == until[:7] and since[8:] == "01" and Filters.parse(until=since[:7]) == Filters(until=until):
         month = _MONTHS[int(since[5:7]) - 1]
-        named = rf"\b{month[:3]}[a-z]*\.?,?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{year}\b"
+        # the full name or its abbreviation ("Mar.", "Sept"): not a word that starts like it ("Mayor", "Marching")
+        short = "sept?" if month == "september" else month[:3]
+        named = rf"\b(?:{month}|{short}\b\.?),?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{year}\b"
     else:
         return False
-    span_word = re.compile(r"\b(?:since|from|until|till|by|before|after|through|to)\s+$", re.IGNORECASE)
-    return any(not span_word.search(text[:found.start()]) and not re.match(r"\s*[-–]\s*\d", text[found.end():])
-               for found in re.finditer(named, text, re.IGNORECASE))
+    for found in re.finditer(named, text, re.IGNORECASE):
+        before, after = text[:found.start()], text[found.end():]
+        if _SPAN_BEFORE.search(before) or _SPAN_AFTER.match(after):
+            continue
+        if len(found.group(0)) == 4 and _COUNTED.match(after) and not _YEAR_CONTEXT.search(before):
+            continue  # a year alone, counting what follows it
+        return True
+    return False
+
+
+_SPAN_BEFORE = re.compile(r"\b(?:since|from|until|till|by|before|after|through|to|between)\s+$"
+                          r"|\bbetween\s+\S+\s+and\s+$", re.IGNORECASE)
+"""Words before a date that make it start or end a span ("since 2024", "between 2023 and 2024")."""
+_SPAN_AFTER = re.compile(r"\s*(?:[-–]|to|until|till|through)\s*\d", re.IGNORECASE)
+"""Words after a date that make it start a span ("2023-2024", "2024 to 2025")."""
+_YEAR_CONTEXT = re.compile(r"(?:^|[.!?:;(]\s*|\b(?:in|for|of|during|throughout|within|across|the|its|their|his|her"
+                           r"|our|this|that|and|or)\s+|\w['’]s\s+)$", re.IGNORECASE)
+"""What may come before a year a text tells of ("in 2024", "its 2024 annual report", "2024 was"): before a count
+("employs 2024 people") a verb comes instead."""
+_COUNTED = re.compile(r"\s+[a-z]")
+"""A lower-case word after a number: what it counts, unless a year's context came before (`_YEAR_CONTEXT`)."""
 
 
 AFTER_REFERENCE_DATE = "a time after the reference date: every article published by then was searched"
@@ -322,12 +375,19 @@ def with_as_of(sentence: str, published: str) -> str:
     'As of 20 November 2025, about 350 volunteers [1].'
     >>> with_as_of("I was told it is open [1].", "2026-03-14")
     'As of 14 March 2026, I was told it is open [1].'
+    >>> with_as_of("One Direction [1].", "2026-03-14")  # a name that opens with a common word
+    'As of 14 March 2026, One Direction [1].'
     """
     if not published or not sentence:
         return sentence
-    first = sentence.split(" ", 1)[0].rstrip(",;:")
-    # A common word that starts the sentence loses its capital; a name (and "I") keeps it.
-    if first.lower() in _LOWERED_STARTS and first[1:] == first[1:].lower():
+    first, _, rest = sentence.partition(" ")
+    first = first.rstrip(",;:")
+    # A common word that starts the sentence loses its capital; a name (and "I") keeps it, and so does a common
+    # word before a capitalised one, which may start a name ("One Direction", "Only Fools and Horses"), unless it
+    # is an article or a preposition ("the Maplewood footbridge", "in March").
+    lowered = first.lower()
+    if lowered in _LOWERED_STARTS and first[1:] == first[1:].lower() and (
+            lowered in _LOWERED_BEFORE_NAMES or not rest[:1].isupper()):
         sentence = sentence[0].lower() + sentence[1:]
     return f"As of {long_date(published)}, {sentence}"
 
@@ -342,6 +402,10 @@ _LOWERED_STARTS = frozenset(
     "dozens hundreds thousands also between during until for with as when while because yes not".split()
 )
 """Words that lose their capital after "As of <date>, ": common words, never a name (not "May", "Will" or "I")."""
+_LOWERED_BEFORE_NAMES = frozenset(
+    "the a an in on at after before since by from according between during until for with as when while because"
+    .split())
+"""Of `_LOWERED_STARTS`, those lowered before a capitalised word too: an article or a preposition before a name."""
 
 
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
