@@ -432,6 +432,8 @@ def role_holder(sentence: str, nouns: Sequence[str], others: bool = False, title
     'Joanne Kerr'
     """
     said = rf"(?P<noun>(?i:{'|'.join(re.escape(noun) for noun in nouns)})){_ELECT}"
+    if not nouns or re.search(rf"\b{said}", sentence) is None:
+        return None  # `before` tries a name at every capitalised word: quadratic in a long run of them
     after = re.compile(rf"\b{said}\s*,?\s+(?:[a-z][\w-]*\s+){{0,3}}?{_NAME}")
     title = re.compile(rf"\b{said}\s*,?\s+{_NAME}")
     before = re.compile(rf"{_NAME}(?:,?\s+[a-z][\w'’-]*){{0,6}}?,?\s+(?:as|is|was|became|becomes|elected|appointed|"
