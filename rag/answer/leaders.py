@@ -463,10 +463,8 @@ def role_reading(question: str, reading: Reading | None, evidence: Evidence, pas
     already such a person and no better-ranked sentence names another, or when no sentence names one, unless its
     sentence names it by another role or time's (`other_holder`: "deputy mayor" for "Who is the mayor of Kestrel
     Haven?"): then no span answers. A who-question asking for no role, but who did something, is
-    `agent_noun_reading`'s ("Who prosecuted?")."""
+    `rag.answer.reader.agent_reading`'s ("Who prosecuted?")."""
     nouns, thing = asked_role(question)
-    if not nouns and len(evidence.parts) == 1 and evidence.ranked:
-        return agent_noun_reading(question, reading, evidence, passages, reader)
     if not nouns or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
     holds = False
@@ -499,10 +497,6 @@ def role_reading(question: str, reading: Reading | None, evidence: Evidence, pas
     return reading
 
 
-_WHO_DID = re.compile(r"^\s*(?i:who)\s+(?:(?:will|would|has|had|did|does|is|was)\s+)?(?P<verb>[a-z]+)\b")
-"""A who-question asking who did something, and its verb ("Who *prosecuted*?")."""
-
-
 def agent_nouns(verb: str) -> tuple[str, ...]:
     """The nouns that may name the one who does what a verb (any of its forms) says: its base with "-er" or "-or"
     ("prosecuted": prosecutor; "designed": designer, "organised": organiser); some are no words, and match nothing.
@@ -526,44 +520,19 @@ _NO_AGENT = frozenset({"is", "was", "are", "were", "be", "been", "has", "have", 
                        "came", "come", "made", "make", "took", "take"})
 """Verbs whose "-er" names no one the reports name by it ("Who said it?" asks for no sayer)."""
 
-AGENT_REACH = 2
-"""Evidence sentences searched, best first, for the one naming who did it by the noun of the doer: the two the
-reader reads (`rag.answer.reader.READ_SENTENCES`). Of the 11,873 SQuAD 2.0 dev questions, 12 have an article naming
-a doer so at all ("the Spanish inventor Jerónimo de Ayanz" beside "Who invented a high-pressure steam engine
-around 1800?"); a wider reach would move more of them off the reader's right answer."""
 
+def doer_nouns(question: str, verb: str) -> tuple[str, ...]:
+    """The nouns of the doer (`agent_nouns`) that may name, as a title right before the name ("Prosecutor Siobhan
+    Grady"), who did what a who-question's `verb` says (`rag.answer.reader.agent_reading`); none when it asks who
+    leads or runs something: that is the heads' rules' (`head_reading`), and a "leader" of anything is no answer.
 
-def agent_noun_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
-                       reader: SpanFinder) -> Reading | None:
-    """For a question asking who did something ("Who prosecuted?"), the reading moved off a person whose sentence
-    does not say the verb ("The trial of … Desmond Hale opened …") to the person one of the best `AGENT_REACH`
-    evidence sentences names by the noun of the doer as a title, right before the name ("Prosecutor Siobhan Grady":
-    `agent_nouns`); a rule's reading, as `head_reading`'s. Kept when its own sentence says the verb, or when no
-    sentence names a doer so; who leads or runs something is the heads' rules' (`head_reading`)."""
-    asked = _WHO_DID.match(question)
-    if asked is None or led_thing(question):
-        return reading
-    verb = asked.group("verb").lower()
-    forms = verb_forms(verb)
-    nouns = agent_nouns(verb)
-    if not nouns or forms & {base.removesuffix("s") for base in HEAD_VERBS}:
-        return reading  # who leads or runs something: the heads' rules (a "leader" of anything is no answer)
-    if reading is not None:
-        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-        said = {word.lower() for word in re.findall(r"[A-Za-z]+", own)}
-        if said & forms:
-            return reading  # the reader read the doer of the verb its sentence says
-        named = role_holder(own, nouns, titled=True)
-        if named is not None and named[0] <= reading.span.start < named[1]:
-            return reading
-    for sentence in evidence.ranked[0][:AGENT_REACH]:
-        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
-        # only a title right before the name, as reports name a prosecutor or a designer ("… as leader" of a
-        # clan, "Argonne National Laboratory … director" are no doer's names)
-        found = role_holder(text, nouns, titled=True)
-        if found is not None and not left(text, *found):
-            return ruled_reading(question, reading, sentence, passages, found, reader)
-    return reading
+    >>> doer_nouns("Who prosecuted the treasurer?", "prosecuted")[:2], doer_nouns("Who runs Corlan?", "runs")
+    (('prosecuter', 'prosecutor'), ())
+    """
+    forms = verb_forms(verb.lower())
+    if led_thing(question) or forms & {base.removesuffix("s") for base in HEAD_VERBS}:
+        return ()
+    return agent_nouns(verb.lower())
 
 
 _HELD_THEN = re.compile(r"^\s*(?i:who)\s+(?:(?:was|were)\s+(?:the\s+|its\s+)?[\w\s'’-]*?(?:head|chief|boss|leader|"
