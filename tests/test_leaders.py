@@ -245,6 +245,11 @@ def test_a_role_holder_is_named_right_after_the_role(sentence: str, verb: str, n
     assert (sentence[slice(*found)] if found is not None else None) == name
 
 
+def test_the_article_alone_is_no_thing_a_typed_role_question_asks_of() -> None:
+    assert asked_role("who is the mayor?") == ((), "")
+    assert asked_role("who is the rovers manager?") == (("manager",), "the rovers")
+
+
 def test_a_role_holder_is_not_sought_in_a_long_run_of_capitalised_words_without_the_role() -> None:
     # Trying a name at every capitalised word took 0.2 s for 800 of them, growing with their square.
     sentence = " ".join(["Alpha", "Beta"] * 1000) + " said so."

@@ -316,9 +316,10 @@ OFFICES = (("mayor",),)
 _WHO_ROLE = re.compile(rf"^\s*(?i:who)\s+(?P<verb>{'|'.join(ROLES)})\s+(?P<thing>[^?]+?)\s*\??\s*$")
 _NOUN_ROLE = re.compile(r"^\s*(?i:who)(?:'s|’s|\s+is)\s+(?:the\s+)?(?P<noun>[a-z-]+(?:\s+coach)?)\s+of\s+"
                         r"(?P<thing>[^?]+?)\s*\??\s*$")
-_NAME_ROLE = re.compile(r"^\s*(?i:who)(?:'s|’s|\s+is)\s+(?P<thing>(?:the\s+)?[\w'’&.-]+(?:\s+[\w'’&.-]+){0,4}?)"
-                        r"(?:'s|’s|')?\s+(?P<noun>[a-z-]+(?:\s+coach)?)\s*\??\s*$")
-"""The role said after the thing's name: "Who is the Rovers manager?", "Who is Kestrel Haven's mayor?"."""
+_NAME_ROLE = re.compile(r"^\s*(?i:who)(?:'s|’s|\s+is)\s+(?P<thing>(?:the\s+)?(?!(?i:the)\b)[\w'’&.-]+"
+                        r"(?:\s+[\w'’&.-]+){0,4}?)(?:'s|’s|')?\s+(?P<noun>[a-z-]+(?:\s+coach)?)\s*\??\s*$")
+"""The role said after the thing's name: "Who is the Rovers manager?", "Who is Kestrel Haven's mayor?" ("the" alone
+is no name: "who is the mayor?")."""
 
 
 def asked_role(question: str) -> tuple[tuple[str, ...], str]:
