@@ -393,7 +393,8 @@ def asked_of(question: str) -> str:
 def is_thing_asked(question: str, span: str) -> bool:
     """Whether `span` is the very thing a who-question asks for someone of (`asked_of`), by its name or a fuller
     one: "Kestrel Haven Rovers" answers nothing of "Who is the Rovers manager?". A person of the thing's name
-    ("Henry Ford" for "Who runs Ford?") is the caller's to tell apart (a tagger's PERSON).
+    ("Henry Ford" for "Who runs Ford?") is the caller's to tell apart (a tagger's PERSON): this says True of
+    "Michael Dell" for "Who founded Dell?", and only the tagger keeps it (the assistant's PERSON check).
 
     >>> is_thing_asked("Who is the Rovers manager?", "Kestrel Haven Rovers")
     True
@@ -401,6 +402,8 @@ def is_thing_asked(question: str, span: str) -> bool:
     (False, False)
     >>> is_thing_asked("Who owns the Notre Dame stadium?", "the University of Notre Dame")
     False
+    >>> is_thing_asked("Who founded Dell?", "Michael Dell")  # a person: only the tagger tells
+    True
     """
     thing = asked_of(question)
     words = content_words(thing)
