@@ -283,9 +283,10 @@ _NAME_RUN = re.compile(r"[A-Z][^\W_]*(?:[.'’-][^\W_]+)*(?:\s+(?:(?:of|the|de|d
 _NAME_OPENERS = frozenset({"The", "A", "An", "This", "That", "These", "Those", "In", "On", "At", "By", "For", "From",
                            "With", "After", "Before", "When", "While", "Of", "Its", "His", "Her", "Their", "It",
                            "He", "She", "They", "Besides", "Both", "Neither",
-                           "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Mr.", "Mrs.", "Ms.", "Dr."})
+                           "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"})
 """Capitalised words that open a sentence rather than a name ("The Brenmoor hills", "Besides the fine"), and the
-honorifics a report names a person again by: "Mr Pike" is Darren Pike said again, no other Pike."""
+honorifics a report names a person again by: "Mr Pike" is Darren Pike said again, no other Pike ("Mr. Pike" too:
+a run of capitalised words never takes the full stop)."""
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")

@@ -41,6 +41,14 @@ PLACES = {"GPE", "LOC", "FAC"}
     ("How much did the stadium cost?", {"MONEY"}),  # a price: not the crowd it holds
     ("How much were tickets?", {"MONEY"}),
     ("How much did the river rise?", {"MONEY", "QUANTITY", "PERCENT", "CARDINAL"}),
+    # "cost" the noun, and a change to a fee, is no price: "3.2%" answers them.
+    ("How much did the cost of living rise?", {"MONEY", "QUANTITY", "PERCENT", "CARDINAL"}),
+    ("How much will the cost of energy rise?", {"MONEY", "QUANTITY", "PERCENT", "CARDINAL"}),
+    ("How much were tuition fees raised?", {"MONEY", "QUANTITY", "PERCENT", "CARDINAL"}),
+    ("How much were fares increased by?", {"MONEY", "QUANTITY", "PERCENT", "CARDINAL"}),
+    ("How much will it cost to enter?", {"MONEY"}),
+    ("How much did the repairs cost in total?", {"MONEY"}),
+    ("How much did the 2015 dock strike cost the port?", {"MONEY"}),
     ("Where did the storm make landfall?", PLACES),
     ("Which country hosted the summit?", PLACES | {"NORP"}),
     ("Which team won the cup?", {"ORG"}),

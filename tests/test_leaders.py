@@ -4,12 +4,13 @@ finds the wrong person."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
-from rag.answer.assistant import Assistant
-from rag.answer.evidence import WordOverlap
+from rag.answer.assistant import READING_RULES, Assistant
+from rag.answer.evidence import Evidence, Sentence, WordOverlap
 from rag.answer.leaders import (
     ROLES,
     asked_role,
@@ -22,7 +23,9 @@ from rag.answer.leaders import (
     then_holder,
     titled_head,
 )
+from rag.answer.reader import read_evidence
 from rag.answer.retrieve import Retriever
+from rag.records import Passage
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
@@ -242,6 +245,19 @@ def test_a_role_holder_is_named_right_after_the_role(sentence: str, verb: str, n
     assert (sentence[slice(*found)] if found is not None else None) == name
 
 
+def test_the_article_alone_is_no_thing_a_typed_role_question_asks_of() -> None:
+    assert asked_role("who is the mayor?") == ((), "")
+    assert asked_role("who is the rovers manager?") == (("manager",), "the rovers")
+
+
+def test_a_role_holder_is_not_sought_in_a_long_run_of_capitalised_words_without_the_role() -> None:
+    # Trying a name at every capitalised word took 0.2 s for 800 of them, growing with their square.
+    sentence = " ".join(["Alpha", "Beta"] * 1000) + " said so."
+    started = time.perf_counter()
+    assert role_holder(sentence, ROLES["manages"]) is None
+    assert time.perf_counter() - started < 0.1
+
+
 FARMS = {"farm": ("Bird flu found at second Marlo farm",
                   "Bird flu was confirmed at a turkey farm in Marlo run by Vantreese Poultry, the ministry said. "
                   "All 30,000 birds will be culled.\n\nIts owner, Gerrit Vantreese, said he was devastated."),
@@ -406,7 +422,7 @@ TRIAL = {"trial": ("Fraud trial of former treasurer opens",
 
 def test_who_did_it_is_the_one_the_noun_of_the_doer_names(tmp_path: Path) -> None:
     """A chat user's "Who prosecuted?" was answered with the defendant, whom the reader took from the sentence
-    naming the trial; the next sentence names "Prosecutor Siobhan Grady" (`agent_noun_reading`)."""
+    naming the trial; the next sentence names "Prosecutor Siobhan Grady" (`rag.answer.reader.agent_reading`)."""
     assistant = assistant_over(tmp_path, TRIAL, "Dan Pole")
     assert assistant.ask("Who prosecuted the former treasurer?").text.startswith("Lena Byrne [")
     # the reader's sentence says the verb: its doer stands
@@ -422,12 +438,31 @@ def test_the_best_sentence_naming_a_holder_wins_over_the_reader_s_holder(tmp_pat
     assert assistant.ask("Who is the Harrow Town manager?").text.startswith("Marta Ilves [")
 
 
+def test_who_did_it_is_named_by_the_best_sentence_naming_a_doer_either_way() -> None:
+    """"Who designed the footbridge?" was answered "Jane Doe", the second sentence's "Designer", by a rule that ran
+    before the one reading the best sentence's "designed by Santiago Calatrava", and overrode it."""
+    text = ("The footbridge cost Dublin City Council 8 million euros. The footbridge was designed by Santiago "
+            "Calatrava in 2009. Designer Jane Doe, who worked on the lighting, said it glows at night.")
+    passages = [Passage("a", "Footbridge", "a.txt", "", text, 0, len(text))]
+    second, third = text.index("The footbridge was"), text.index("Designer")
+    ranked = (Sentence(0, second, third - 1, 0.9), Sentence(0, third, len(text), 0.8),
+              Sentence(0, 0, second - 1, 0.7))
+    question = "Who designed the footbridge?"
+    evidence = Evidence((question,), (ranked,), 0.8)
+    reader = FakeReader("Dublin City Council", 0.9)  # in no sentence it reads: it reads none
+    reading = read_evidence(reader, question, evidence, passages)
+    for rule in READING_RULES:
+        reading = rule(question, reading, evidence, passages, reader)
+    assert reading is not None and reading.span.text == "Santiago Calatrava"
+
+
 @pytest.mark.parametrize(("sentence", "name"), [
     ("Prosecutor Lena Byrne told the jury so.", "Lena Byrne"),
     ("The discoverer of the Compton Effect Arthur Compton spoke.", None),  # no title: words between
     ("Dan Pole was named prosecutor.", None),  # a holder named before the role is no doer's title
 ])
 def test_a_doer_is_named_by_a_title_right_before_the_name(sentence: str, name: str | None) -> None:
-    """What `agent_noun_reading` reads: SQuAD's articles name "the discoverer of the Compton Effect Arthur …"."""
+    """What `rag.answer.reader.agent_reading` reads: SQuAD's articles name "the discoverer of the Compton Effect
+    Arthur …"."""
     found = role_holder(sentence, ("prosecutor", "discoverer"), titled=True)
     assert (sentence[slice(*found)] if found is not None else None) == name

@@ -215,6 +215,7 @@ SHARED = [
     ("How many jobs is Tarrow Foods cutting, and where?",
      ["How many jobs is Tarrow Foods cutting?", "Where is Tarrow Foods cutting jobs?"]),
     ("How many jobs will go, and where?", ["How many jobs will go?", "Where will jobs go?"]),
+    ("How many jobs were\tcut, and where?", ["How many jobs were\tcut?", "Where were jobs cut?"]),  # raised
 ]
 """Question words that share one question, each given it whole."""
 
@@ -238,6 +239,10 @@ SINGLE = [
     "In what year did the Sister City Program of the City of New York, Inc. have its name changed?",
 ]
 """Questions that ask one thing though they say "and", "but" or hold a full stop."""
+
+
+def test_a_counted_phrase_of_of_is_no_thing_another_question_word_asks_of() -> None:
+    assert "Where were of them hurt?" not in question_parts("How many of them were hurt, and where?")
 
 
 @pytest.mark.parametrize(("question", "parts"), SPLIT + SHARED)

@@ -1287,7 +1287,8 @@ class Assistant:
         def fits(sentence: str, span: Span) -> bool:
             # the thing asked about is no one of it ("Kestrel Haven Rovers" for "Who is the Rovers manager?")
             return self.kinds.span_fits(question, sentence, span.start, span.end) and not (
-                is_thing_asked(question, span.text) and not self._names_person(sentence, span))
+                is_thing_asked(question, span.text)  # unless the tagger finds a person in it ("Henry Ford")
+                and not any(start < span.end and span.start < end for start, end in self._people(sentence)))
 
         reading = None
         if asks_clock_time(question):  # a time of day when one is read ("about 10:40 p.m.", not "on Sunday night")
@@ -1364,17 +1365,16 @@ class Assistant:
         moved = described_person(sentence, reading.span.start, reading.span.end, people)
         return reading if moved is None else respanned(reading, sentence, *moved)
 
-    def _names_person(self, sentence: str, span: Span) -> bool:
-        """Whether the tagger finds a person in the span ("Henry Ford" is no answer of Ford the company)."""
+    def _people(self, sentence: str) -> list[tuple[int, int]]:
+        """Where the tagger finds people in a sentence (nowhere without a tagger)."""
         (found,) = self.kinds.entities([sentence]) if self.kinds.typing else ((),)
-        return any(entity.kind == "PERSON" and entity.start < span.end and span.start < entity.end for entity in found)
+        return [(entity.start, entity.end) for entity in found if entity.kind == "PERSON"]
 
     def _people_in(self, reading: Reading, passages: Sequence[Passage]) -> tuple[str, list[tuple[int, int]]]:
         """The sentence a reading was read in, and where the tagger finds people in it."""
         passage = passages[reading.passage_index]
         sentence = passage.text[reading.sentence_start:reading.sentence_end]
-        (found,) = self.kinds.entities([sentence])
-        return sentence, [(entity.start, entity.end) for entity in found if entity.kind == "PERSON"]
+        return sentence, self._people(sentence)
 
     def _people_named_together(self, reading: Reading, passages: Sequence[Passage]) -> Reading:
         """The reading of a who-question with its span standing for every person its sentence names together with

@@ -316,9 +316,10 @@ OFFICES = (("mayor",),)
 _WHO_ROLE = re.compile(rf"^\s*(?i:who)\s+(?P<verb>{'|'.join(ROLES)})\s+(?P<thing>[^?]+?)\s*\??\s*$")
 _NOUN_ROLE = re.compile(r"^\s*(?i:who)(?:'s|’s|\s+is)\s+(?:the\s+)?(?P<noun>[a-z-]+(?:\s+coach)?)\s+of\s+"
                         r"(?P<thing>[^?]+?)\s*\??\s*$")
-_NAME_ROLE = re.compile(r"^\s*(?i:who)(?:'s|’s|\s+is)\s+(?P<thing>(?:the\s+)?[\w'’&.-]+(?:\s+[\w'’&.-]+){0,4}?)"
-                        r"(?:'s|’s|')?\s+(?P<noun>[a-z-]+(?:\s+coach)?)\s*\??\s*$")
-"""The role said after the thing's name: "Who is the Rovers manager?", "Who is Kestrel Haven's mayor?"."""
+_NAME_ROLE = re.compile(r"^\s*(?i:who)(?:'s|’s|\s+is)\s+(?P<thing>(?:the\s+)?(?!(?i:the)\b)[\w'’&.-]+"
+                        r"(?:\s+[\w'’&.-]+){0,4}?)(?:'s|’s|')?\s+(?P<noun>[a-z-]+(?:\s+coach)?)\s*\??\s*$")
+"""The role said after the thing's name: "Who is the Rovers manager?", "Who is Kestrel Haven's mayor?" ("the" alone
+is no name: "who is the mayor?")."""
 
 
 def asked_role(question: str) -> tuple[tuple[str, ...], str]:
@@ -392,7 +393,8 @@ def asked_of(question: str) -> str:
 def is_thing_asked(question: str, span: str) -> bool:
     """Whether `span` is the very thing a who-question asks for someone of (`asked_of`), by its name or a fuller
     one: "Kestrel Haven Rovers" answers nothing of "Who is the Rovers manager?". A person of the thing's name
-    ("Henry Ford" for "Who runs Ford?") is the caller's to tell apart (a tagger's PERSON).
+    ("Henry Ford" for "Who runs Ford?") is the caller's to tell apart (a tagger's PERSON): this says True of
+    "Michael Dell" for "Who founded Dell?", and only the tagger keeps it (the assistant's PERSON check).
 
     >>> is_thing_asked("Who is the Rovers manager?", "Kestrel Haven Rovers")
     True
@@ -400,6 +402,8 @@ def is_thing_asked(question: str, span: str) -> bool:
     (False, False)
     >>> is_thing_asked("Who owns the Notre Dame stadium?", "the University of Notre Dame")
     False
+    >>> is_thing_asked("Who founded Dell?", "Michael Dell")  # a person: only the tagger tells
+    True
     """
     thing = asked_of(question)
     words = content_words(thing)
@@ -432,6 +436,8 @@ def role_holder(sentence: str, nouns: Sequence[str], others: bool = False, title
     'Joanne Kerr'
     """
     said = rf"(?P<noun>(?i:{'|'.join(re.escape(noun) for noun in nouns)})){_ELECT}"
+    if not nouns or re.search(rf"\b{said}", sentence) is None:
+        return None  # `before` tries a name at every capitalised word: quadratic in a long run of them
     after = re.compile(rf"\b{said}\s*,?\s+(?:[a-z][\w-]*\s+){{0,3}}?{_NAME}")
     title = re.compile(rf"\b{said}\s*,?\s+{_NAME}")
     before = re.compile(rf"{_NAME}(?:,?\s+[a-z][\w'’-]*){{0,6}}?,?\s+(?:as|is|was|became|becomes|elected|appointed|"
@@ -461,10 +467,8 @@ def role_reading(question: str, reading: Reading | None, evidence: Evidence, pas
     already such a person and no better-ranked sentence names another, or when no sentence names one, unless its
     sentence names it by another role or time's (`other_holder`: "deputy mayor" for "Who is the mayor of Kestrel
     Haven?"): then no span answers. A who-question asking for no role, but who did something, is
-    `agent_noun_reading`'s ("Who prosecuted?")."""
+    `rag.answer.reader.agent_reading`'s ("Who prosecuted?")."""
     nouns, thing = asked_role(question)
-    if not nouns and len(evidence.parts) == 1 and evidence.ranked:
-        return agent_noun_reading(question, reading, evidence, passages, reader)
     if not nouns or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
     holds = False
@@ -497,10 +501,6 @@ def role_reading(question: str, reading: Reading | None, evidence: Evidence, pas
     return reading
 
 
-_WHO_DID = re.compile(r"^\s*(?i:who)\s+(?:(?:will|would|has|had|did|does|is|was)\s+)?(?P<verb>[a-z]+)\b")
-"""A who-question asking who did something, and its verb ("Who *prosecuted*?")."""
-
-
 def agent_nouns(verb: str) -> tuple[str, ...]:
     """The nouns that may name the one who does what a verb (any of its forms) says: its base with "-er" or "-or"
     ("prosecuted": prosecutor; "designed": designer, "organised": organiser); some are no words, and match nothing.
@@ -524,44 +524,19 @@ _NO_AGENT = frozenset({"is", "was", "are", "were", "be", "been", "has", "have", 
                        "came", "come", "made", "make", "took", "take"})
 """Verbs whose "-er" names no one the reports name by it ("Who said it?" asks for no sayer)."""
 
-AGENT_REACH = 2
-"""Evidence sentences searched, best first, for the one naming who did it by the noun of the doer: the two the
-reader reads (`rag.answer.reader.READ_SENTENCES`). Of the 11,873 SQuAD 2.0 dev questions, 12 have an article naming
-a doer so at all ("the Spanish inventor Jerónimo de Ayanz" beside "Who invented a high-pressure steam engine
-around 1800?"); a wider reach would move more of them off the reader's right answer."""
 
+def doer_nouns(question: str, verb: str) -> tuple[str, ...]:
+    """The nouns of the doer (`agent_nouns`) that may name, as a title right before the name ("Prosecutor Siobhan
+    Grady"), who did what a who-question's `verb` says (`rag.answer.reader.agent_reading`); none when it asks who
+    leads or runs something: that is the heads' rules' (`head_reading`), and a "leader" of anything is no answer.
 
-def agent_noun_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
-                       reader: SpanFinder) -> Reading | None:
-    """For a question asking who did something ("Who prosecuted?"), the reading moved off a person whose sentence
-    does not say the verb ("The trial of … Desmond Hale opened …") to the person one of the best `AGENT_REACH`
-    evidence sentences names by the noun of the doer as a title, right before the name ("Prosecutor Siobhan Grady":
-    `agent_nouns`); a rule's reading, as `head_reading`'s. Kept when its own sentence says the verb, or when no
-    sentence names a doer so; who leads or runs something is the heads' rules' (`head_reading`)."""
-    asked = _WHO_DID.match(question)
-    if asked is None or led_thing(question):
-        return reading
-    verb = asked.group("verb").lower()
-    forms = verb_forms(verb)
-    nouns = agent_nouns(verb)
-    if not nouns or forms & {base.removesuffix("s") for base in HEAD_VERBS}:
-        return reading  # who leads or runs something: the heads' rules (a "leader" of anything is no answer)
-    if reading is not None:
-        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-        said = {word.lower() for word in re.findall(r"[A-Za-z]+", own)}
-        if said & forms:
-            return reading  # the reader read the doer of the verb its sentence says
-        named = role_holder(own, nouns, titled=True)
-        if named is not None and named[0] <= reading.span.start < named[1]:
-            return reading
-    for sentence in evidence.ranked[0][:AGENT_REACH]:
-        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
-        # only a title right before the name, as reports name a prosecutor or a designer ("… as leader" of a
-        # clan, "Argonne National Laboratory … director" are no doer's names)
-        found = role_holder(text, nouns, titled=True)
-        if found is not None and not left(text, *found):
-            return ruled_reading(question, reading, sentence, passages, found, reader)
-    return reading
+    >>> doer_nouns("Who prosecuted the treasurer?", "prosecuted")[:2], doer_nouns("Who runs Corlan?", "runs")
+    (('prosecuter', 'prosecutor'), ())
+    """
+    forms = verb_forms(verb.lower())
+    if led_thing(question) or forms & {base.removesuffix("s") for base in HEAD_VERBS}:
+        return ()
+    return agent_nouns(verb.lower())
 
 
 _HELD_THEN = re.compile(r"^\s*(?i:who)\s+(?:(?:was|were)\s+(?:the\s+|its\s+)?[\w\s'’-]*?(?:head|chief|boss|leader|"

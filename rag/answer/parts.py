@@ -58,10 +58,11 @@ _ASKED_BEFORE_AUXILIARY = re.compile(r"^(?:(?:in|on|at|by|for|from|to|with|since
                                      re.IGNORECASE)
 """A question whose question words come before its auxiliary ("Where did Chopin die"): other question words can
 take their place ("When did Chopin die")."""
-_COUNTED_BEFORE_AUXILIARY = re.compile(rf"^how\s+(?:many|much)\s+(?P<counted>\w+(?:\s+\w+)?)\s+"
+_COUNTED_BEFORE_AUXILIARY = re.compile(rf"^how\s+(?:many|much)\s+(?P<counted>(?!of\b)\w+(?:\s+\w+)?)\s+"
                                        rf"(?P<rest>{_AUXILIARY}\s.+)$", re.IGNORECASE)
 """A how-many question whose counted thing comes before its auxiliary ("How many jobs is Tarrow Foods cutting"):
-another question word asks of the same thing after the verb ("Where is Tarrow Foods cutting jobs")."""
+another question word asks of the same thing after the verb ("Where is Tarrow Foods cutting jobs"). Not "of …",
+which is no thing ("How many of them were hurt" is no "Where were of them hurt")."""
 _WHO_DID = re.compile(r"^who\s+(?P<verb>\w+)\s+(?P<done>.+)$", re.IGNORECASE)
 _NO_PASSIVE = frozenset({"came", "became", "went", "rose", "had"})
 """Past tenses of irregular verbs (`rag.text.IRREGULAR_VERBS`) that `_elliptical_part` cannot make passive: "Who
@@ -143,7 +144,7 @@ def _elliptical_part(piece: str, before: str) -> str:
         return ""
     counted = _COUNTED_BEFORE_AUXILIARY.match(before)
     if counted and not piece.lower().startswith("how"):
-        auxiliary, subject, *rest = counted["rest"].split(" ", 2)
+        auxiliary, subject, *rest = counted["rest"].split(None, 2)  # any space: "were\tcut"
         if subject[:1].islower() and subject.lower() not in _SUBJECT_OPENERS:  # what is counted is the subject
             return " ".join((piece, auxiliary, counted["counted"], subject, *rest))  # ("How many jobs will go")
         return f"{piece} {counted['rest']} {counted['counted']}"

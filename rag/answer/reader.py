@@ -376,23 +376,34 @@ def passive_agent(question: str, sentence: str) -> tuple[int, int] | None:
 
 
 AGENT_REACH = 3
-"""Evidence sentences searched, best first, for one naming who does what a who-question asks about after "by"."""
+"""Evidence sentences searched, best first, for one naming who does what a who-question asks about: after "by", or
+by the noun of the doer as a title right before the name."""
 
 
 def agent_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
                   reader: SpanFinder) -> Reading | None:
     """For a who-question, the reading moved to the one the best of the first `AGENT_REACH` evidence sentences
-    names after "<participle> by" (`passive_agent`), when the reading's own sentence does not say the question's
-    verb at all (the reader found "The county council" in "The county council has ordered an independent review"
-    for "Who will lead the review?"); a rule's reading (`ruled_reading`). Kept otherwise, and when another rule
-    chose it (who runs or ran something: `rag.answer.leaders`)."""
+    names after "<participle> by" (`passive_agent`), or by the noun of the doer as a title right before the name
+    ("Prosecutor Siobhan Grady": `rag.answer.leaders.doer_nouns`), whichever sentence ranks first, when the
+    reading's own sentence does not say the question's verb at all (the reader found "The county council" in "The
+    county council has ordered an independent review" for "Who will lead the review?"; "Dan Pole" in "The trial of
+    … Dan Pole opened …" for "Who prosecuted?"); a rule's reading (`ruled_reading`). Kept otherwise, and when
+    another rule chose it (who runs or ran something: `rag.answer.leaders`)."""
+    from rag.answer.leaders import doer_nouns, left, role_holder  # (leaders reads with this module's helpers)
+
     match = _WHO_DOES.match(question)
     forms = verb_forms(match.group("verb")) if match else frozenset()
-    if not forms or reading is None or reading.ruled or len(evidence.parts) != 1 or not evidence.ranked:
+    if (not forms or match is None or (reading is not None and reading.ruled) or len(evidence.parts) != 1
+            or not evidence.ranked):
         return reading  # another rule's reading stands ("who runs velbus": "a shuttle run by Velbus" is no head)
-    own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end].lower()
-    if any(re.search(rf"\b{re.escape(form)}\b", own) for form in forms):
-        return reading
+    nouns = doer_nouns(question, match.group("verb"))
+    if reading is not None:
+        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        if any(re.search(rf"\b{re.escape(form)}\b", own.lower()) for form in forms):
+            return reading
+        named = role_holder(own, nouns, titled=True)
+        if named is not None and named[0] <= reading.span.start < named[1]:
+            return reading  # the reader read the doer its title names
     asked = {word.lower() for word in words(question)}
     about = content_words(question) - content_words(" ".join(forms))  # what is asked about, besides the verb
     for sentence in evidence.ranked[0][:AGENT_REACH]:
@@ -402,13 +413,19 @@ def agent_reading(question: str, reading: Reading | None, evidence: Evidence, pa
         # The sentence must be about what is asked: it says some of it (a campus "designed by the architect Eero
         # Saarinen" does not answer "Who designed Salamanca?"), or it follows the reader's own sentence, its
         # subject a pronoun ("It will be led by …" after "… has ordered an independent review of postal votes.")
-        follows = (sentence.passage_index == reading.passage_index and sentence.start >= reading.sentence_end
+        follows = (reading is not None and sentence.passage_index == reading.passage_index
+                   and sentence.start >= reading.sentence_end
                    and not passage.text[reading.sentence_end:sentence.start].strip()
                    and re.match(r"(?:It|He|She|They|This)\b", text) is not None)
         if (found is not None and (follows or about & content_words(text))
                 and not {word.lower() for word in words(text[found[0]:found[1]])} <= asked):
             # (an agent the question names is what it asks about: "hospitals run by the Northmarch Health Trust"
             # for "Who ran the Northmarch Health Trust during the walkout?")
+            return ruled_reading(question, reading, sentence, passages, found, reader)
+        # only a title right before the name, as reports name a prosecutor or a designer ("… as leader" of a clan,
+        # "Argonne National Laboratory … director" are no doer's names)
+        found = role_holder(text, nouns, titled=True)
+        if found is not None and not left(text, *found):
             return ruled_reading(question, reading, sentence, passages, found, reader)
     return reading
 

@@ -207,6 +207,10 @@ DURATIONS = frozenset({"DATE", "TIME", "CARDINAL", "QUANTITY"})
 SPEEDS = frozenset({"QUANTITY", "CARDINAL", "PERCENT"})  # "112 km/h", "up to 100 megabits per second", "3% a year"
 PRICES = frozenset({"MONEY"})  # "How much were tickets?": "65 euros", not the "22,000" who bought them
 
+_NO_CHANGE = (r"(?![^?]*\b(?:ris(?:e|es|en|ing)|rose|rais(?:e|es|ed|ing)|increas(?:e|es|ed|ing)|cut|reduced|"
+              r"lowered|(?:go|goes|gone|went|going)\s+up)\b)")
+"""Not followed by a word for a change: "How much were fares increased?" asks by how much, not for a price."""
+
 QUESTION_KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kinds) for pattern, kinds in (
         # The specific forms of "what"/"which"/"how" come before the general ones: the first match wins.
@@ -219,9 +223,12 @@ QUESTION_KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         # The answer to "what percentage" is often a bare number ("61"), tagged CARDINAL.
         (r"\b(what|which)\s+(percentage|percent|proportion|share)\b", PERCENTAGES),
         (r"\bhow\s+many\b", COUNTS),
-        # A price: what something costs, or what a ticket, a fare, a fee or the rent is (`says_money`).
-        (r"\bhow\s+much\s+(?:(?:is|was|are|were)\s+(?:(?:a|an|the|its|their)\s+)?(?:[\w-]+\s+)?(?:tickets?|fares?|"
-         r"fees?|admission|entry|rents?|subscriptions?)\b|(?:does|do|did|will|would)\b[^?]*\bcost\b)", PRICES),
+        # A price: what something costs, or what a ticket, a fare, a fee or the rent is (`says_money`). Not how
+        # much a price changed ("How much were tuition fees raised?" may be "3.2%"), nor "cost" the noun ("How much
+        # did the cost of living rise?").
+        (rf"\bhow\s+much\s+(?:(?:is|was|are|were)\s+(?:(?:a|an|the|its|their)\s+)?(?:[\w-]+\s+)?(?:tickets?|fares?|"
+         rf"fees?|admission|entry|rents?|subscriptions?)\b{_NO_CHANGE}"
+         rf"|(?:does|do|did|will|would)\b[^?]*\bcost\b(?!\s+of\b){_NO_CHANGE})", PRICES),
         (r"\bhow\s+much\b", AMOUNTS),
         (r"\b(what|which)\s+(team|company|companies|organi[sz]ation|organi[sz]ations|university|club|party|"
          r"band|agency|firm|institution|newspaper)\b", ORGANISATIONS),
