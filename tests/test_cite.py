@@ -399,3 +399,21 @@ def test_a_quotation_of_two_sentences_is_cited_after_its_closing_mark() -> None:
     model = '"We have no painless options left. Energy costs alone are up 1.4 million euros on last year."'
     checked = check_answer(model, [passage], "What did he say about energy costs?")
     assert checked.text == f"{model} [1]", checked.text
+
+
+def test_a_stray_quotation_mark_joins_no_sentences() -> None:
+    """Only a quotation a later sentence closes is one claim: 'the "Quay plan [1]. Work starts in May [2]. ...'
+    and 'The screen is 55" wide [1]. ...' were each one claim citing [1, 2, 2], shown only once the answer ended."""
+    quay = Passage("q", "Quay", "q.txt", "", "The council calls it the Quay plan. Work starts in May. It costs "
+                   "640,000 euros.", 0, 80)
+    screen = Passage("s", "Screen", "s.txt", "", "The screen is 55 inches wide. It costs 500 euros.", 0, 48)
+    answer = 'The council calls it the "Quay plan [1]. Work starts in May [1]. It costs 640,000 euros [1].'
+    checked = check_answer(answer, [quay], "What is the Quay plan?")
+    assert checked.text.count("[1]") == 3, checked.text
+    checked = check_answer('The screen is 55" wide [1]. It costs 500 euros [1].', [screen], "How big is it?")
+    assert checked.text.count("[1]") == 2, checked.text
+    # while the answer streams, sentences are shown once the quotation can no longer close
+    check = AnswerCheck([quay], "What is the Quay plan?")
+    assert check.feed(f"{answer} Work starts in May [1]. Work starts") == [
+        'The council calls it the "Quay plan [1].', "Work starts in May [1].", "It costs 640,000 euros [1].",
+        "Work starts in May [1]."]

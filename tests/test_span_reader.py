@@ -682,10 +682,13 @@ def test_a_sentence_read_again_for_the_same_question_is_not_run_again(reader: Sp
 
 @pytest.mark.parametrize(("span", "shown"), [("on 5 March.", "On 5 March [1]."), ("5 March", "5 March [1]."),
                                              ("at 6 p.m.", "At 6 p.m. [1]."),
-                                             ("Harbour Foods Ltd.", "Harbour Foods Ltd. [1].")])
+                                             ("Harbour Foods Ltd.", "Harbour Foods Ltd. [1]."),
+                                             ("£3.5m.", "£3.5m [1]."), ("3.5%.", "3.5% [1]."),
+                                             ("version 2.0.", "Version 2.0 [1].")])
 def test_a_span_ending_a_sentence_is_answered_with_one_full_stop(span: str, shown: str) -> None:
     """A span read to its sentence's end carries the full stop: the answer is "On 5 March [1].", never
-    "On 5 March. [1].", while an abbreviation keeps its own."""
+    "On 5 March. [1].", while an abbreviation keeps its own; a decimal is no abbreviation ("£3.5m." was kept whole,
+    giving "3.5%. [1].")."""
     text = f"Judge Rosalind Achebe will pass sentence {span}"
     passage = Passage("a", "Court", "a.txt", "", text, 0, len(text))
     start = text.index(span)

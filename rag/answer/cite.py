@@ -406,26 +406,47 @@ def best_sentence(passage_text: str, claim: str, question: str) -> tuple[int, in
     return start, end, min(round(score, 6), 1.0)
 
 
-def _sentences_with_markers(text: str) -> list[tuple[str, list[int]]]:
+# A quotation spans at most this many answer sentences: while an answer streams, a sentence opening a quotation
+# waits for its close only this long, so a stray quotation mark (55" wide) does not hold back the rest.
+_QUOTATION_SENTENCES = 4
+
+
+def _sentences_with_markers(text: str, final: bool = True) -> list[tuple[str, list[int]]]:
     """Answer sentences (markers removed) with the numbers they cite; a marker standing alone after a sentence's
     full stop belongs to that sentence, and a quotation of several sentences is one claim (its marker goes after
-    the closing quotation mark, never inside it: '"No options left [1]. Costs are up." [1]').
+    the closing quotation mark, never inside it: '"No options left [1]. Costs are up." [1]'). A quotation is one
+    claim only when a later sentence (within `_QUOTATION_SENTENCES`) closes it: a stray mark joins nothing. Unless
+    `final`, a quotation that may still close is merged with the rest of `text` as its last, unfinished sentence.
 
     >>> _sentences_with_markers('It was adopted [1]. He said: "We have no options left. Costs are up."')
     [('It was adopted.', [1]), ('He said: "We have no options left. Costs are up."', [])]
+    >>> _sentences_with_markers('It is 55" wide [1]. It costs 500 euros [2].')
+    [('It is 55" wide.', [1]), ('It costs 500 euros.', [2])]
     """
-    result: list[tuple[str, list[int]]] = []
+    pieces: list[tuple[str, list[int]]] = []
     for span in split_sentences(text):
         piece = text[span.start:span.end]
         numbers = [number for marker in parse_markers(piece) for number in marker.numbers]
         claim = strip_markers(piece)
-        if not re.search(r"\w", claim) or (result and open_quotation(result[-1][0])):
-            if result:
-                if re.search(r"\w", claim):
-                    result[-1] = (f"{result[-1][0]} {claim}", result[-1][1])
-                result[-1][1].extend(numbers)
+        if not re.search(r"\w", claim):
+            if pieces:
+                pieces[-1][1].extend(numbers)
             continue
-        result.append((claim, numbers))
+        pieces.append((claim, numbers))
+    result: list[tuple[str, list[int]]] = []
+    index = 0
+    while index < len(pieces):
+        end = index + 1
+        if open_quotation(pieces[index][0]):
+            later = range(index + 1, min(index + _QUOTATION_SENTENCES, len(pieces)))
+            closing = next((position for position in later if _closes_quotation(pieces[position][0])), None)
+            if closing is not None:
+                end = closing + 1
+            elif not final and len(pieces) - index <= _QUOTATION_SENTENCES:
+                end = len(pieces)  # the quotation may still close in what the model writes next
+        result.append((" ".join(claim for claim, _ in pieces[index:end]),
+                       [number for _, numbers in pieces[index:end] for number in numbers]))
+        index = end
     return result
 
 
@@ -437,6 +458,15 @@ def open_quotation(text: str) -> bool:
     (True, False)
     """
     return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+
+
+def _closes_quotation(text: str) -> bool:
+    """Whether `text`, a sentence after one that opens a quotation, closes it.
+
+    >>> _closes_quotation('Costs are up."'), _closes_quotation('He said "yes" too.'), _closes_quotation('Up.”')
+    (True, False, True)
+    """
+    return text.count('"') % 2 == 1 or text.count("”") > text.count("“")
 
 
 class AnswerCheck:
@@ -485,7 +515,7 @@ class AnswerCheck:
     def feed(self, text: str, final: bool = False) -> list[str]:
         """Check the sentences of `text` (all the model has written so far) that are complete and not checked
         yet; the last one counts as complete only when `final`. Returns the sentences that passed, as shown."""
-        sentences = _sentences_with_markers(text.strip())
+        sentences = _sentences_with_markers(text.strip(), final)
         complete = sentences if final else sentences[:-1]
         shown = []
         for claim, numbers in complete[self._checked:]:

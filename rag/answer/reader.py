@@ -287,14 +287,16 @@ _ANSWER_ABBREVIATIONS = frozenset("ltd inc co corp plc jr sr st bros etc".split(
 
 
 def _ends_in_abbreviation(text: str) -> bool:
-    """Whether the full stop ending `text` is an abbreviation's: "p.m.", "U.S." (a dot inside the last word) or
-    "Ltd.".
+    """Whether the full stop ending `text` is an abbreviation's: "p.m.", "U.S." (single letters with dots) or
+    "Ltd."; a decimal's dot ("£3.5m.", "2.0.") makes no abbreviation.
 
     >>> _ends_in_abbreviation("6 p.m."), _ends_in_abbreviation("Acme Ltd."), _ends_in_abbreviation("5 March.")
     (True, True, False)
+    >>> _ends_in_abbreviation("£3.5m."), _ends_in_abbreviation("rose to 3.5%."), _ends_in_abbreviation("U.S.")
+    (False, False, True)
     """
     last = text.rsplit(" ", 1)[-1][:-1]
-    return "." in last or last.lower() in _ANSWER_ABBREVIATIONS
+    return bool(re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]?", last)) or last.lower() in _ANSWER_ABBREVIATIONS
 
 
 _OPENING_MARKS = "\"'“‘«([{"
