@@ -574,7 +574,8 @@ _CURRENCY_SIGNS = "$£€¥"
 
 def with_measure(question: str, sentence: str, start: int, end: int) -> tuple[int, int]:
     """The span `sentence[start:end]` of a number, taken on to the word after it when that word says what the
-    number counts or measures, for a question asking how many or how much (`wanted_kinds` holds CARDINAL), and back
+    number counts or measures, for a question asking how many or how much (`wanted_kinds` holds CARDINAL, or MONEY for
+a price: "How much did it cost?"), and back
     to a currency sign before it: "2.5 million" says less than "2.5 million euros", "14" than "14 officers". The
     reader, trained on SQuAD's answers, often stops at the number.
 
@@ -600,7 +601,7 @@ def with_measure(question: str, sentence: str, start: int, end: int) -> tuple[in
     >>> sentence[start:end]
     '$4 million dollars'
     """
-    if "CARDINAL" not in wanted_kinds(question) or not _ENDS_IN_NUMBER.search(sentence[start:end]):
+    if not {"CARDINAL", "MONEY"} & wanted_kinds(question) or not _ENDS_IN_NUMBER.search(sentence[start:end]):
         return start, end
     if start > 0 and sentence[start - 1] in _CURRENCY_SIGNS:
         start -= 1
