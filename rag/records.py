@@ -456,12 +456,39 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """The tokens a language model read (`prompt_tokens`) and wrote (`completion_tokens`) for an answer, counted
+    with the model's own tokenizer, every call added up; zeros for an answer made without the model.
+
+    >>> total = Usage(412, 18) + Usage(60, 9)
+    >>> total, total.total_tokens
+    (Usage(prompt_tokens=472, completion_tokens=27), 499)
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens)
+
+    def to_dict(self) -> dict[str, int]:
+        """OpenAI's `usage` object."""
+        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "total_tokens": self.total_tokens}
+
+
+@dataclass(frozen=True)
 class Answer:
     """The assistant's reply: text with `[n]` markers, the passages those markers cite, and whether it refused.
 
     `model_text` is what the language model produced before citations were checked; `search_query` is the
     stand-alone question used for retrieval (differs from `question` when a follow-up was rewritten); `period` is
-    the time the question asked about, as read from it (None when it names none).
+    the time the question asked about, as read from it (None when it names none); `usage` the tokens the model read
+    and wrote for it (`Usage`: zeros when no model was asked).
     """
 
     question: str
@@ -471,6 +498,7 @@ class Answer:
     model_text: str = ""
     search_query: str = ""
     period: Period | None = None
+    usage: Usage = Usage()
 
     def to_dict(self) -> dict[str, Any]:
         return {

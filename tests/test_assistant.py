@@ -18,7 +18,7 @@ from rag.errors import InvalidRequestError
 from rag.ingest.chunk import embedding_text
 from rag.models.answer_finder import Candidate, pair_text
 from rag.models.embed import Embedder
-from rag.records import Answer, Drafting, Passage, TextChunk
+from rag.records import Answer, Drafting, Passage, TextChunk, Usage
 from rag.settings import Settings
 from rag.store.generations import PassageIndex
 from tests.conftest import FakeEmbedder, ScriptedLLM
@@ -348,3 +348,36 @@ def test_another_report_is_not_read_beside_a_first_report_that_answers(tmp_path:
                           reader=FakeReader("Five", 0.9))
     answer = assistant.ask(question)
     assert not answer.text.startswith("Five") and all(c.passage.article_id == "revised" for c in answer.citations)
+
+
+def tokens_used(llm: ScriptedLLM) -> Usage:
+    """The usage of every call the scripted model answered: its prompt's words read, its reply's words written."""
+    used = Usage()
+    for number, prompt in enumerate(llm.prompts):
+        read = prompt.text or "\n".join(message["content"] for message in prompt.messages)
+        used += Usage(llm.count_tokens(read), llm.count_tokens(llm.replies[min(number, len(llm.replies) - 1)]))
+    return used
+
+
+@pytest.mark.parametrize(("question", "history", "replies", "chat"), [
+    ("When did the ferry line open?", [], ["The ferry line opened on 3 May [1]."], False),
+    # a two-part question: each part's model call counts
+    ("When did the ferry line open and what budget did the council approve for the library?", [],
+     ["The ferry line opened on 3 May [1].", "A budget of 4 million euros [1]."], False),
+    # a chat model's rewrite of a follow-up counts beside the answer
+    ("And when did it open?", [("Tell me about the ferry line", "It links two towns.")],
+     ["When did the ferry line open?", "The ferry line opened on 3 May [1]."], True),
+])
+def test_an_answers_usage_adds_up_every_model_call_made_for_it(tmp_path: Path, question: str,
+                                                               history: list[tuple[str, str]], replies: list[str],
+                                                               chat: bool) -> None:
+    assistant, llm = make(tmp_path, *replies, chat=chat)
+    answer = assistant.ask(question, history=history)
+    assert len(llm.prompts) == len(replies)
+    assert answer.usage == tokens_used(llm) and answer.usage.completion_tokens > 0
+
+
+def test_an_answer_made_without_the_model_uses_no_tokens(tmp_path: Path) -> None:
+    assistant, llm = make(tmp_path, "unused")
+    answer = assistant.ask("Who painted the lighthouse on the moon?")
+    assert answer.refused and not llm.prompts and answer.usage == Usage()

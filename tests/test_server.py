@@ -359,8 +359,64 @@ def test_openai_client_sees_bad_requests_as_errors(client: TestClient) -> None:
         openai.chat.completions.create(model="rag", messages=[{"role": "assistant", "content": "Hello"}])
     with pytest.raises(openai_module.BadRequestError, match="the question is empty"):
         openai.chat.completions.create(model="rag", messages=[{"role": "user", "content": " "}])
-    with pytest.raises(openai_module.UnprocessableEntityError, match="messages: List should have at least 1 item"):
-        openai.chat.completions.create(model="rag", messages=[])
+    with pytest.raises(openai_module.BadRequestError, match="messages: List should have at least 1 item"):
+        openai.chat.completions.create(model="rag", messages=[])  # OpenAI's 400, not FastAPI's 422
+
+
+@pytest.mark.parametrize(("body", "param"), [
+    ({}, "messages"),
+    ({"messages": "When?"}, "messages"),
+    ({"messages": [{"content": "When?"}]}, "messages.0.role"),
+    ({"messages": [{"role": "user", "content": "When?"}], "stream": "yes"}, "stream"),
+    ({"messages": [{"role": "user", "content": "When?"}], "k": 0}, "k"),
+])
+def test_openai_routes_answer_malformed_requests_400_as_openai_does(client: TestClient, body: dict[str, Any],
+                                                                    param: str) -> None:
+    response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["type"] == "invalid_request_error"
+    assert response.json()["error"]["param"] == param and response.json()["error"]["code"] is None
+    assert client.post("/api/ask", json={"question": "When?", "k": 0}).status_code == 422  # our own API keeps 422
+
+
+def test_openai_requests_with_the_fields_clients_send_are_answered(client: TestClient) -> None:
+    question = {"role": "user", "content": "When did the Maplewood footbridge reopen?", "name": "ana"}
+    response = client.post("/v1/chat/completions", json={
+        "model": "gpt-4o-mini", "messages": [{"role": "developer", "content": "Be brief."}, question],
+        "temperature": 0.2, "top_p": 1, "n": 1, "max_tokens": 50, "max_completion_tokens": 50, "seed": 1,
+        "user": "u-1", "response_format": {"type": "text"}, "tools": [], "logprobs": False, "stop": None})
+    assert response.status_code == 200, response.text
+    assert response.json()["model"] == "gpt-4o-mini"  # echoed
+    assert response.json()["choices"][0]["message"]["content"] == FOOTBRIDGE_REPLY
+    unnamed = client.post("/v1/chat/completions", json={"model": None, "messages": [question]})
+    assert unnamed.status_code == 200 and unnamed.json()["model"] == "rag"
+
+
+def test_openai_usage_counts_the_models_tokens(client: TestClient, scripted: ScriptedLLM) -> None:
+    from openai import OpenAI
+
+    openai = OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=client)
+    asked: list[Any] = [{"role": "user", "content": "When did the Maplewood footbridge reopen?"}]
+    completion = openai.chat.completions.create(model="rag", messages=asked)
+    read = scripted.count_tokens(scripted.prompts[-1].text)  # the scripted model counts words
+    assert completion.usage is not None and read > 0
+    assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (
+        read, scripted.count_tokens(FOOTBRIDGE_REPLY))
+    assert completion.usage.total_tokens == read + scripted.count_tokens(FOOTBRIDGE_REPLY)
+
+    chunks = list(openai.chat.completions.create(model="rag", messages=asked, stream=True,
+                                                 stream_options={"include_usage": True}))
+    assert chunks[-1].choices == [] and chunks[-1].usage == completion.usage  # the last chunk, of its own
+    assert all(chunk.usage is None for chunk in chunks[:-1])
+    assert chunks[-2].choices[0].finish_reason == "stop" and (chunks[-2].model_extra or {})["citations"]
+    plain = list(openai.chat.completions.create(model="rag", messages=asked, stream=True))
+    assert all(chunk.usage is None and chunk.choices for chunk in plain)  # not asked for: no usage chunk
+
+    prompts = len(scripted.prompts)
+    refused = openai.chat.completions.create(model="rag", messages=[{"role": "user", "content": "Who won the chess "
+                                                                     "olympiad in Oslo?"}])
+    assert (refused.model_extra or {})["refused"] and len(scripted.prompts) == prompts  # refused before the model
+    assert refused.usage is not None and refused.usage.total_tokens == 0
 
 
 def test_conversation_pairs_turns_and_reads_content_parts() -> None:

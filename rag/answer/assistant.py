@@ -166,6 +166,7 @@ from rag.records import (
     Query,
     StreamEvent,
     TextChunk,
+    Usage,
     Waiting,
 )
 from rag.settings import MAX_K, Settings
@@ -187,6 +188,17 @@ Within = Callable[[Sequence[Passage]], Sequence[Passage]]
 the bridge, `rag.answer.links.anchored_passages`), in their order."""
 PROMPT_MARGIN = 16
 """Tokens kept free beyond the prompt and the answer: chat templates add a few of their own."""
+
+
+@dataclass(frozen=True)
+class _Generated:
+    """The tokens a model call read and wrote (`Usage`): an event of the assistant's own streams, which `stream` adds
+    up onto the final `Answer` (whichever part or hop asked the model) and never passes on."""
+
+    usage: Usage
+
+
+_Event = StreamEvent | _Generated
 
 
 @dataclass(frozen=True)
@@ -256,6 +268,8 @@ class _Plan:
     leaning: bool = False
     """Searched with the turn the conversation is about though no rule made the question a follow-up
     (`Assistant._plan`): a quote holding nothing the question adds answers that turn again."""
+    usage: Usage = dataclasses.field(default_factory=Usage)
+    """The tokens of a chat model's rewrite of a follow-up (`standalone_questions`), if it was asked for one."""
 
 
 class Assistant:
@@ -393,7 +407,20 @@ class Assistant:
                filters: Filters | None = None, as_of: datetime.date | str | None = None) -> Iterator[StreamEvent]:
         """Yield the events of the answer (`rag.records.StreamEvent`): `Waiting` while the model serves others,
         `Drafting` when it starts writing, each sentence as a `TextChunk` once checked, then the checked `Answer`,
-        whose text is the chunks joined, or the quoted evidence, or the refusal."""
+        whose text is the chunks joined, or the quoted evidence, or the refusal; its `usage` adds up every model
+        call made for it (a part's or hop's too, whether or not its words were kept)."""
+        usage = Usage()
+        for event in self._events(question, history, k, filters, as_of):
+            if isinstance(event, _Generated):
+                usage += event.usage
+            elif isinstance(event, Answer):
+                yield dataclasses.replace(event, usage=usage)
+            else:
+                yield event
+
+    def _events(self, question: str | Query, history: History, k: int | None, filters: Filters | None,
+                as_of: datetime.date | str | None) -> Iterator[_Event]:
+        """`stream`'s events, with a `_Generated` after each model call."""
         asked = self.query(question, filters, as_of)
         history = checked_history(history)
         checked_k(k)
@@ -427,7 +454,7 @@ class Assistant:
         yield from self._one_hop(asked, history, k, model_first=not history and not asked.written_by_rules)
 
     def _one_hop(self, asked: Query, history: History, k: int | None, within: Within | None = None,
-                 model_first: bool = False) -> Iterator[StreamEvent]:
+                 model_first: bool = False) -> Iterator[_Event]:
         """`stream` for a question answered from one retrieval (every question but a two-hop one). A question the
         rules wrote (`Query.written_by_rules`: a comparison's part, a hop's question) keeps a quote the reader finds
         nothing in (`_reads_an_answer`): its words are the rules', and the reader's chance reflects them ("When was
@@ -437,6 +464,8 @@ class Assistant:
         every other (a follow-up, a part of a two-part question, a hop's) is the span's from `span_fallback`."""
         question = asked.text
         plan = self._plan(asked, history, k, within)
+        if plan.usage.total_tokens:
+            yield _Generated(plan.usage)
         if plan.prompt is None:
             yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
             return
@@ -493,6 +522,8 @@ class Assistant:
                 chunk = " " + sentence if shown else _opening(sentence, plan.period, check, opened)
                 streamed, shown = streamed + chunk, shown + 1
                 yield TextChunk(chunk)
+        prompt_text = prompt.text or "\n".join(message["content"] for message in prompt.messages)
+        yield _Generated(Usage(llm.count_tokens(prompt_text), llm.count_tokens(text) if text else 0))
         checked = check.feed(text, final=True)
         if doubted or (checked and not shown and claim_disagrees(checked[0], reading)):
             if claim_disagrees(" ".join([*doubted, *checked]), reading):
@@ -595,7 +626,7 @@ class Assistant:
         rules can read more than one way (`standalone_questions`) is planned for each reading, and the plan whose
         evidence answers best is kept (the first on a tie; a plan that refuses only when all do)."""
         # -- follow-ups (issue 22): one plan per reading, the best kept --
-        readings = self.standalone_questions(asked, history)
+        readings, usage = self._readings(asked, history)
         follows = len(readings) > 1 or readings[0] != asked
         # The names a reading put in for the follow-up's pronouns ("When did she take office?": Elena Marchetti)
         plans = self._reading_plans(asked, readings, history, k, within, follows)
@@ -618,10 +649,11 @@ class Assistant:
             together_plan = self._plan_reading(dataclasses.replace(asked, context=subject[0]), history, k, within)
             together_plan = self._on_turn_story(together_plan, [subject], k, within, strict=True)
             if together_plan.prompt is not None:
-                return dataclasses.replace(together_plan, previous_answer=history[-1][1], leaning=True)
+                return dataclasses.replace(together_plan, previous_answer=history[-1][1], leaning=True, usage=usage)
         if follows and leans_on_pronoun(asked.text):
             best = self._on_turn_story(best, history, k, within)
-        return dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
+        best = dataclasses.replace(best, previous_answer=history[-1][1]) if follows else best
+        return dataclasses.replace(best, usage=usage) if usage.total_tokens else best
 
     def _reading_plans(self, asked: Query, readings: Sequence[Query], history: History, k: int | None,
                        within: Within | None, follows: bool) -> list[_Plan]:
@@ -959,7 +991,7 @@ class Assistant:
 
     # -- two-part questions --------------------------------------------------------------------------------------
 
-    def _parts(self, asked: Query, parts: Sequence[str], k: int | None) -> Iterator[StreamEvent]:
+    def _parts(self, asked: Query, parts: Sequence[str], k: int | None) -> Iterator[_Event]:
         """A question of several parts answered part by part, each as a question of its own (its own retrieval,
         evidence, span or checked model answer), the answers joined (`joined_parts`): a part whose own answer is
         a refusal is said missing (`MISSING_PART`), and no part's answer stands for another's. Refused when every
@@ -968,11 +1000,11 @@ class Assistant:
         yield from self._joined(asked, answers, *joined_parts(parts, answers))
 
     def _part_answers(self, queries: Sequence[Query], k: int | None, things: Sequence[str] = ()
-                      ) -> Generator[StreamEvent, None, list[Answer]]:
+                      ) -> Generator[_Event, None, list[Answer]]:
         """Each part's own answer (`_own_answer`), its query asked alone, or as a follow-up of the first part when it
-        leans on a pronoun; only `Waiting` events are passed on. The parts of a comparison are the rules' questions
-        (`Query.written_by_rules`), those of a two-part question the user's. `things`: what each part asks about
-        (a comparison's named things), answered only from passages about it (`_about`)."""
+        leans on a pronoun; only `Waiting` and `_Generated` events are passed on. The parts of a comparison are the
+        rules' questions (`Query.written_by_rules`), those of a two-part question the user's. `things`: what each part
+        asks about (a comparison's named things), answered only from passages about it (`_about`)."""
         parts = [query.text for query in queries]
         answers: list[Answer] = []
         for index, query in enumerate(queries):
@@ -984,13 +1016,13 @@ class Assistant:
             history = [(parts[0], answers[0].text)] if leans else []
             within = _about(things[index], query.text) if index < len(things) else None
             for event in self._one_hop(query, history, k, within=within):
-                if isinstance(event, Waiting):
+                if isinstance(event, (Waiting, _Generated)):
                     yield event
                 elif isinstance(event, Answer):
                     answers.append(self._own_answer(query, event, parts, answers, k))
         return answers
 
-    def _comparison(self, asked: Query, compared: ComparisonPlan, k: int | None) -> Iterator[StreamEvent]:
+    def _comparison(self, asked: Query, compared: ComparisonPlan, k: int | None) -> Iterator[_Event]:
         """A comparison of two named things answered thing by thing (`ComparisonPlan.parts`, as a two-part
         question's parts are), the answers joined, after a sentence naming the winner when both answers hold a year
         or number to compare ("Arthur's Magazine was started first: 1844 [1], against 1989 [2].": `comparison_text`).
@@ -1097,7 +1129,7 @@ class Assistant:
     # -- two-hop questions (rag.answer.hops) ----------------------------------------------------------------------
 
     def _two_hops(self, asked: Query, hops: HopPlan, k: int | None
-                  ) -> Generator[StreamEvent, None, Answer | _Bridge | None]:
+                  ) -> Generator[_Event, None, Answer | _Bridge | None]:
         """A two-hop question's answer: the bridge (what the question describes) read by the span reader in the
         evidence of the first hop, then the question with the bridge named, answered as any question is, after the
         bridge's own sentence ("Rollo led the Normans [1]. …"). None, after passing on only `Waiting` events, when
@@ -1115,7 +1147,7 @@ class Assistant:
         linking = specific_terms(asked.text) | content_words(bridge_passage.title)
         for event in self._one_hop(second_hop, [], k, within=lambda retrieved: anchored_passages(
                 retrieved, bridge, linking, bridge_passage, content_words(asked.text))):
-            if isinstance(event, Waiting):
+            if isinstance(event, (Waiting, _Generated)):
                 yield event
             elif isinstance(event, Answer):
                 second = event
@@ -1233,7 +1265,7 @@ class Assistant:
         return FirstHop(passages, evidence.answerable, reading, sentence, read, stopped)
 
     def _bridge_only(self, asked: Query, found: _Bridge, history: History, k: int | None
-                     ) -> Generator[StreamEvent, None, Answer]:
+                     ) -> Generator[_Event, None, Answer]:
         """A two-hop question whose bridge was found but whose second hop the articles do not answer apart from the
         bridge's own passage ("Who heads the club that won the men's eight?": the club, not who heads it). Answered
         in one hop, as before, when that answer is about the bridge (its text or quotes name it) or is a refusal;
@@ -1242,7 +1274,7 @@ class Assistant:
         says the bridge and nothing of the second hop."""
         answer: Answer | None = None
         for event in self._one_hop(asked, history, k):
-            if isinstance(event, Waiting):
+            if isinstance(event, (Waiting, _Generated)):
                 yield event
             elif isinstance(event, Answer):
                 answer = event
@@ -1399,26 +1431,34 @@ class Assistant:
         """The ways the question can be read to stand alone, likeliest first: itself when it does not lean on the
         conversation (decided here, once per question), a chat model's rewrite when it keeps what was asked, else
         the rules' readings (`rag.answer.conversation.follow_up_readings`)."""
-        asked = Query(asked) if isinstance(asked, str) else asked
+        return self._readings(Query(asked) if isinstance(asked, str) else asked, history)[0]
+
+    def _readings(self, asked: Query, history: History) -> tuple[list[Query], Usage]:
+        """`standalone_questions`, and the tokens the chat model's rewrite took (zeros when it was not asked)."""
         question = asked.text
+        usage = Usage()
         if not is_follow_up(question, history):
-            return [asked]
-        if self._llm is not None and self._llm.chat:
+            return [asked], usage
+        llm = self._llm
+        if llm is not None and llm.chat:
             messages = [{"role": "system", "content": REWRITE_SYSTEM}]
             for earlier_question, earlier_answer in list(history)[-2:]:
                 messages += [{"role": "user", "content": earlier_question},
                              {"role": "assistant", "content": strip_markers(earlier_answer)}]
             messages.append({"role": "user", "content": question})
-            rewritten = "".join(self._llm.stream(Prompt(tuple(messages), "", ()), 64, 0.0)).strip()
+            written = "".join(llm.stream(Prompt(tuple(messages), "", ()), 64, 0.0))
+            usage = Usage(llm.count_tokens("\n".join(message["content"] for message in messages)),
+                          llm.count_tokens(written) if written else 0)
+            rewritten = written.strip()
             if accept_rewrite(question, rewritten):
-                return [dataclasses.replace(asked, text=rewritten)]
+                return [dataclasses.replace(asked, text=rewritten)], usage
         quoted = self._quoted_name(history)
         readings = follow_up_readings(question, history, quoted)
         if quoted:
             # The previous answer's name is known: a reading that leaves the pronoun to the previous question's words
             # finds that question's sentences again (the quoted one scored best for it), not what is asked of the name.
             readings = [reading for reading in readings if not reading.context] or readings
-        return [dataclasses.replace(asked, text=reading.text, context=reading.context) for reading in readings]
+        return [dataclasses.replace(asked, text=reading.text, context=reading.context) for reading in readings], usage
 
     def _quoted_name(self, history: History) -> str:
         """The name the previous answer gave when it was quoted evidence ("Which company won the contract?" 'The

@@ -84,14 +84,23 @@ class ChatMessageBody(BaseModel):
     content: str | list[dict[str, Any]] | None = None
 
 
+class StreamOptionsBody(BaseModel):
+    """OpenAI's `stream_options`: `include_usage` asks for a last chunk carrying `usage` (and `"usage": null` on the
+    others)."""
+
+    model_config = ConfigDict(extra="allow")
+    include_usage: bool = False
+
+
 class ChatCompletionBody(BaseModel):
     """OpenAI's chat completion request. Sampling fields (temperature, top_p, n, ...) are accepted and ignored:
     answers follow the server's settings. `k`, `filters` and `as_of` are this server's extensions."""
 
     model_config = ConfigDict(extra="allow")
-    model: str = MODEL_ID
+    model: str | None = MODEL_ID
     messages: list[ChatMessageBody] = Field(..., min_length=1, max_length=200)
-    stream: bool = False
+    stream: bool = Field(False, strict=True)  # "yes" is no boolean to OpenAI either
+    stream_options: StreamOptionsBody | None = None
     k: int | None = Field(None, ge=1, le=MAX_K)
     filters: FiltersBody | None = None
     as_of: str = Field("", max_length=10, description="the date time phrases count from (default: today)")

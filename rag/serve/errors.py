@@ -3,8 +3,8 @@ shows the message.
 
 The status of a library error follows its kind (`api_error`): `InvalidRequestError` and `SourceError` 400, a busy
 index 409, a full generation queue and missing models or index 503 (with `Retry-After`). Request validation is
-422 (400 for a body that is not JSON). An unexpected exception is logged with its traceback and answered 500
-without details.
+422 (400 for a body that is not JSON, and on the OpenAI routes, as OpenAI answers, with its `param` and `code`).
+An unexpected exception is logged with its traceback and answered 500 without details.
 """
 
 from __future__ import annotations
@@ -124,6 +124,16 @@ def error_body(message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind}}
 
 
+def openai_error_body(message: str, error: RequestValidationError) -> dict[str, Any]:
+    """The body of an invalid request to an OpenAI route: `error_body` with OpenAI's `param` (the first field in
+    question, null for the body as a whole) and `code`."""
+    locations = [".".join(str(part) for part in problem.get("loc", ()) if part != "body") for problem in error.errors()
+                 if problem.get("type") != "json_invalid"]  # its location is a character position, not a field
+    body = error_body(message, "invalid_request_error")
+    body["error"].update(param=next((location for location in locations if location), None), code=None)
+    return body
+
+
 def error_response(error: ApiError) -> JSONResponse:
     return JSONResponse(error_body(error.message, error.kind), status_code=error.status, headers=error.headers)
 
@@ -164,6 +174,9 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         status, message = validation_message(error)
+        if request.url.path.startswith("/v1/"):
+            # OpenAI answers every malformed request 400 (its clients raise BadRequestError), naming the field
+            return JSONResponse(openai_error_body(message, error), status_code=400)
         return JSONResponse(error_body(message, "invalid_request_error"), status_code=status)
 
     @app.exception_handler(StarletteHTTPException)

@@ -3,6 +3,8 @@
 The last user message is the question, earlier user/assistant pairs the history (`conversation`); system messages
 are ignored. The reply is OpenAI's, plus `citations`, `refused`, `answer` (the checked text), `search_query` and
 `period` as extra fields (in the final chunk when streaming), which the `openai` client keeps in `model_extra`.
+`usage` counts the tokens the local model read and wrote for the answer (`rag.records.Usage`; zeros when no model
+was asked), streamed in a last chunk of its own when `stream_options.include_usage` asks for it, as OpenAI does.
 """
 
 from __future__ import annotations
@@ -94,10 +96,11 @@ async def chat_completion(assistant: ServedAssistant, body: ChatCompletionBody) 
             "id": completion_id, "object": "chat.completion", "created": created, "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
                          "finish_reason": "stop", "logprobs": None}],
-            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            "usage": answer.usage.to_dict(),
             **answer_extras(answer),
         }
-    return event_stream(completion_chunks(first, pieces, completion_id, created, model), gone)
+    usage = body.stream_options is not None and body.stream_options.include_usage
+    return event_stream(completion_chunks(first, pieces, completion_id, created, model, usage), gone)
 
 
 def answer_extras(answer: Answer) -> dict[str, Any]:
@@ -108,15 +111,21 @@ def answer_extras(answer: Answer) -> dict[str, Any]:
             "search_query": data["search_query"], "period": data["period"]}
 
 
-def completion_chunks(first: Any, pieces: Pieces, completion_id: str, created: int, model: str) -> Iterator[str]:
-    """The streamed reply: a role chunk, one chunk per `TextChunk`, a final chunk with `answer_extras`, then
-    `[DONE]`. While the question waits for the model, SSE comments (which clients skip); an error is a last
-    `data:` line with the error JSON."""
+def completion_chunks(first: Any, pieces: Pieces, completion_id: str, created: int, model: str,
+                      usage: bool = False) -> Iterator[str]:
+    """The streamed reply: a role chunk, one chunk per `TextChunk`, a final chunk with `answer_extras`, with `usage`
+    (OpenAI's `stream_options.include_usage`) a chunk with no choices and the answer's token counts, then `[DONE]`.
+    While the question waits for the model, SSE comments (which clients skip); an error is a last `data:` line with
+    the error JSON."""
+
+    def data(payload: dict[str, Any]) -> str:
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
-        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+        counted = {"usage": None} if usage else {}  # OpenAI's chunks say null until the last one
+        return data({"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
+                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+                     **counted, **extra})
 
     try:
         yield chunk({"role": "assistant", "content": ""})
@@ -135,6 +144,9 @@ def completion_chunks(first: Any, pieces: Pieces, completion_id: str, created: i
                     if unsaid:  # an OpenAI client shows only the deltas: a quote or a refusal is one of them
                         yield chunk({"content": unsaid})
                     yield chunk({}, "stop", **answer_extras(event))
+                    if usage:
+                        yield data({"id": completion_id, "object": "chat.completion.chunk", "created": created,
+                                    "model": model, "choices": [], "usage": event.usage.to_dict()})
                     yield "data: [DONE]\n\n"
                     return
                 case _:
