@@ -816,7 +816,8 @@ def test_add_files_stores_uploads_inside_the_index_folder_and_indexes_them(tmp_p
                         ("blank.txt", b"")], folder, FakeEmbedder(), uploading(**CHUNKS))
     assert [Path(a).name for a in second.added] == ["later.md"]
     assert [Path(a).name for a in second.updated] == ["same.txt"]
-    assert second.removed == [] and second.unchanged == 4 and dict(second.failed).keys() == {"blank.txt"}
+    # unchanged counts this upload's files only: the four earlier ones, read again by the run, are not news
+    assert second.removed == [] and second.unchanged == 0 and dict(second.failed).keys() == {"blank.txt"}
     assert len(PassageIndex.load(folder).articles) == 6
     # The unreadable file is not kept: it failed again in every later upload's report.
     assert not (uploads / "blank.txt").exists()
@@ -828,6 +829,22 @@ def test_add_files_stores_uploads_inside_the_index_folder_and_indexes_them(tmp_p
     assert (uploads / "same.txt").read_bytes() == story("one", 2).encode()
     rebuilt = update_index([uploads], folder, FakeEmbedder(), uploading(**CHUNKS, rebuild=True))
     assert rebuilt.removed == [] and rebuilt.failed == [] and len(rebuilt.updated) == 7
+
+
+def test_an_uploads_unchanged_count_is_of_its_own_files(tmp_path: Path) -> None:
+    """The chat said "unchanged 5" for one new file after five earlier uploads of the session."""
+    folder = tmp_path / "index"
+    feed = "\n".join(json.dumps({"id": f"r{number}", "title": f"Record {number}", "text": story(f"r{number}")})
+                     for number in range(3))
+    add_files([("a.md", story("a").encode()), ("b.md", story("b").encode()), ("feed.jsonl", feed.encode())],
+              folder, FakeEmbedder(), uploading(**CHUNKS))
+    new = add_files([("c.md", story("c").encode())], folder, FakeEmbedder(), uploading(**CHUNKS))
+    assert len(new.added) == 1 and new.unchanged == 0 and new.to_dict()["unchanged"] == 0
+    again = add_files([("a.md", story("a").encode()), ("feed.jsonl", feed.encode())], folder, FakeEmbedder(),
+                      uploading(**CHUNKS))
+    assert again.added == again.updated == [] and again.unchanged == 4  # a.md, and the feed's three records
+    whole = update_index([folder / "uploads"], folder, FakeEmbedder(), uploading(**CHUNKS))
+    assert whole.unchanged == 6  # a run over the folder (not an upload) still counts every file's
 
 
 def test_add_files_refuses_a_bad_name_before_writing_anything(tmp_path: Path) -> None:

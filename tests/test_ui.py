@@ -645,3 +645,31 @@ def test_files_refused_whole_stay_chosen_to_be_sent_again_and_files_taken_do_not
     busy = False
     summary, _, _, files = upload([str(article)], lambda *_, **__: None)
     assert "added 1" in summary and files is None
+
+
+def test_an_uploads_progress_names_the_file_being_read_and_its_report_counts_its_own_files(tmp_path: Any) -> None:
+    """The bar said only "reading 3/7", and the report "unchanged 5" for one new file after five earlier uploads."""
+    from rag.ingest.indexer import UpdateOptions
+    from rag.ingest.uploads import add_files
+    from rag.settings import Settings
+    from tests.conftest import FakeEmbedder
+    from ui.app import upload_articles
+
+    folder = tmp_path / "index"
+    options = UpdateOptions.from_settings(Settings(), "upload")
+
+    def add(files: Sequence[tuple[str, bytes]], on_progress: Any = None) -> dict[str, Any]:
+        return add_files(files, folder, FakeEmbedder(), options, on_progress=on_progress).to_dict()
+
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    for name in ("ferry.md", "library.md", "storm.md"):
+        (chosen / name).write_text(f"# {name[:-3]} news\n\nThe {name[:-3]} story was reported in May.\n")
+    shown: list[str] = []
+    first = upload_articles(add, [str(chosen / "ferry.md"), str(chosen / "library.md")],
+                            lambda share, desc="": shown.append(desc))
+    assert "added 2, updated 0, unchanged 0" in first
+    assert "reading ferry.md (file 1 of 2)" in shown and "reading library.md (file 2 of 2)" in shown, shown
+    second = upload_articles(add, [str(chosen / "storm.md")], lambda share, desc="": shown.append(desc))
+    assert "added 1, updated 0, unchanged 0" in second, second  # not the two earlier files, read again unchanged
+    assert "reading storm.md (file 3 of 3)" in shown, shown  # the earlier files are not read again, only counted

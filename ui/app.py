@@ -43,6 +43,7 @@ from rag.answer.brief import answer_stream
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError, RagError, SourceError
 from rag.ingest.files import SUPPORTED_SUFFIXES
+from rag.ingest.progress import ProgressCallback
 from rag.records import Answer, Drafting, Filters, Query, StreamEvent, TextChunk, Waiting, unexpected_event
 from rag.serve.app import AddArticles
 from rag.serve.errors import said_by_server
@@ -335,8 +336,20 @@ def copy_script(label: str) -> str:
 }""".replace("LABEL", label)
 
 
+def progress_text(stage: str, done: int, total: int, current: str = "") -> str:
+    """What the upload's progress bar says: the stage and its count, and the file being read when there is one
+    (a long PDF is the wait: saying which file, the user knows what the bar waits on).
+
+    >>> progress_text("reading", 2, 5, "uploads/council budget.pdf"), progress_text("embedding", 3, 8)
+    ('reading council budget.pdf (file 3 of 5)', 'embedding 3/8')
+    """
+    if current:
+        return f"{stage} {Path(current).name} (file {done + 1} of {total})"
+    return f"{stage} {done}/{total}"
+
+
 def add_kept(add_articles: AddArticles, files: Sequence[tuple[str, bytes]],
-             on_progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+             on_progress: ProgressCallback | None = None) -> dict[str, Any]:
     """Add `files`, keeping the good ones when some are refused: the report, the refused files under `failed`.
 
     `rag.ingest.uploads.add_files` refuses a whole upload for one file it will not store (over the size limit, an
@@ -386,10 +399,11 @@ def send_articles(add_articles: AddArticles | None, files: Sequence[Any] | None,
     if not paths:
         return UploadOutcome(render_notice("Choose one or more article files first.", error=True), False)
 
-    def report_progress(stage: str, done: int, total: int) -> None:
+    def report_progress(stage: str, done: int, total: int, current: str = "") -> None:
         if progress is not None:  # reading takes the first tenth of the bar, embedding the rest
             share = done / total if total else 1.0
-            progress(0.1 * share if stage == "reading" else 0.1 + 0.9 * share, desc=f"{stage} {done}/{total}")
+            progress(0.1 * share if stage == "reading" else 0.1 + 0.9 * share, desc=progress_text(stage, done, total,
+                                                                                                   current))
 
     try:
         report = add_kept(add_articles, [(path.name, path.read_bytes()) for path in paths], report_progress)

@@ -155,6 +155,14 @@ class IndexReport:
     # The sources (as `failed` names them) that gave at least one article: a failure of one of them is a bad record,
     # not the whole file (not in the JSON report)
     sources_read: set[str] = field(default_factory=set)
+    # How many of `unchanged` each source gave (as `failed` names them): an upload reports its own files' alone
+    # (not in the JSON report)
+    unchanged_in: dict[str, int] = field(default_factory=dict)
+
+    def count_unchanged(self, source: str, count: int = 1) -> None:
+        """`count` more articles of `source` found unchanged."""
+        self.unchanged += count
+        self.unchanged_in[source] = self.unchanged_in.get(source, 0) + count
 
     @property
     def changed(self) -> bool:
@@ -167,7 +175,7 @@ class IndexReport:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["sources_read"]
+        del data["sources_read"], data["unchanged_in"]
         data["duplicates"] = [{"id": dup, "same_as": kept} for dup, kept in self.duplicates]
         data["failed"] = [{"source": source, "reason": reason} for source, reason in self.failed]
         data["notes"] = [{"source": source, "note": note} for source, note in self.notes]
@@ -219,7 +227,8 @@ def update_index(sources: Sequence[str | Path], folder: str | Path, embedder: Em
 
     Chunk settings left at None keep the index's own (or the defaults for a new index); different ones make a full
     re-embed necessary, which only `rebuild` does. Without `web`, a URL source is refused and a summary-only feed
-    item keeps its summary. `on_progress` receives (stage, done, total), beside the bars of `options.progress`.
+    item keeps its summary. `on_progress` receives (stage, done, total), and the name of each file before it is read
+    (`rag.ingest.progress.ProgressCallback`), beside the bars of `options.progress`.
     `index_factory` (rag.store.vectors) chooses the FAISS index of a new or rebuilt index; an existing index keeps
     the one it was built with. When no article at all could be read, nothing is changed and `report.nothing_read`
     is true. Raises SourceError when a source does not exist, IndexLockedError, IndexFormatError.
@@ -455,7 +464,7 @@ class _Scan:
         for record in records:
             self.found[record.id] = label
         self.report.articles_read += len(records)
-        self.report.unchanged += len(records)
+        self.report.count_unchanged(label, len(records))
         self.report.files_unchanged += 1
 
     def skip_metadata(self, path: str) -> dict[str, Any]:
@@ -534,6 +543,7 @@ def _scan_files(scan: _Scan, files: Sequence[tuple[Path, Path]]) -> None:
                 and not any(record.id in scan.found for record in records)):
             scan.count_unchanged(records, label, resolved)
         else:  # a feed gives its articles, then its bad records
+            scan.bar.reading(label)
             _take(scan, resolved, label,
                   [result for _, result in read_files([(root, path)], max_file_bytes=scan.options.max_file_bytes)])
         scan.bar.advance(1, articles=scan.report.articles_read)  # after the file: its articles are counted
@@ -608,17 +618,17 @@ def _take(scan: _Scan, resolved: str, label: str, results: Sequence[list[Article
                     article = dataclasses.replace(article, metadata=metadata)
                 elif (indexed is not None and not scan.options.rebuild
                       and indexed.metadata.get(ITEM_KEY) == article.metadata.get(ITEM_KEY)):
-                    report.unchanged += 1  # the item did not change: its page is not fetched again
+                    report.count_unchanged(label)  # the item did not change: its page is not fetched again
                     continue
                 else:
                     pages.append(article)
                     continue
             if indexed is not None and indexed.hash == article.hash and not scan.options.rebuild:
-                report.unchanged += 1
+                report.count_unchanged(label)
             else:
                 scan.candidates.append(article)
     if pages:
-        _read_feed_pages(scan, resolved, pages)
+        _read_feed_pages(scan, resolved, pages, label)
 
 
 def _held_by_another_source(indexed: ArticleRecord, resolved: str) -> bool:
@@ -630,7 +640,7 @@ def _held_by_another_source(indexed: ArticleRecord, resolved: str) -> bool:
     return is_url(indexed.path) or Path(indexed.path).is_file()
 
 
-def _read_feed_pages(scan: _Scan, resolved: str, items: Sequence[Article]) -> None:
+def _read_feed_pages(scan: _Scan, resolved: str, items: Sequence[Article], label: str) -> None:
     """The pages that a feed's changed summary-only items link to, read right after the feed (so that the report and
     the order of embedding follow the sources), a few at a time. A page that fails is a note, not a failure: its
     item is indexed all the same, with the text it was indexed with or, new, the feed's own; its feed is read again
@@ -652,7 +662,7 @@ def _read_feed_pages(scan: _Scan, resolved: str, items: Sequence[Article]) -> No
                 summary = {key: value for key, value in item.metadata.items() if key != ITEM_KEY}
                 scan.candidates.append(dataclasses.replace(item, metadata=summary))
         elif indexed is not None and indexed.hash == page.hash and not rebuild:
-            scan.report.unchanged += 1
+            scan.report.count_unchanged(label)
             scan.item_keys[item.id] = str(page.metadata.get(ITEM_KEY, ""))
         else:
             scan.candidates.append(page)

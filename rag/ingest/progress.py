@@ -1,7 +1,8 @@
 """Progress of an indexing run, stage by stage: a tqdm bar on stderr and/or a callback (the UI's, the server's).
 
-Stage "reading" counts files, stage "embedding" counts articles; the callback gets (stage, done, total). When
-stderr is not a terminal (a log file, cron, a pipe), a bar's carriage-return redraws would fill it with
+Stage "reading" counts files, stage "embedding" counts articles; the callback gets (stage, done, total), and before
+each file is read also its name (`current`: the chat's upload says which file it is reading). When stderr is not a
+terminal (a log file, cron, a pipe), a bar's carriage-return redraws would fill it with
 half-lines: it gets a plain line at the stage's first step, every `LINE_SECONDS`, and when the stage ends.
 """
 
@@ -9,14 +10,19 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 LINE_SECONDS = 30.0
 """Seconds between two progress lines written to a stderr that is not a terminal."""
 
-ProgressCallback = Callable[[str, int, int], None]
-"""Called with (stage, done, total): stage "reading" counts files, "embedding" counts articles."""
+
+
+class ProgressCallback(Protocol):
+    """Called with (stage, done, total): stage "reading" counts files, "embedding" counts articles; and, before each
+    file of stage "reading" is read, with (stage, done, total, current), `current` the file's name (relative to the
+    folder given, or the URL), `done` the files read before it."""
+
+    def __call__(self, stage: str, done: int, total: int, current: str = "") -> None: ...
 
 
 class StageProgress:
@@ -62,6 +68,14 @@ class StageProgress:
             print(self.line(), file=sys.stderr, flush=True)
         if self.callback is not None:
             self.callback(self.stage, self.done, self.total)
+
+    def reading(self, current: str) -> None:
+        """Say which item the stage is at (`current`, a file's name), before the work on it: a callback's user sees
+        what takes the time (a long PDF), not only how many are done."""
+        if self.bar is not None:
+            self.bar.set_postfix_str(current, refresh=False)
+        if self.callback is not None:
+            self.callback(self.stage, self.done, self.total, current)
 
     def write(self, message: str) -> None:
         if self.bar is not None:

@@ -129,6 +129,10 @@ def _store_and_index(named: dict[str, bytes], uploads: Path, location: str | Pat
     # The report is of this upload: an earlier upload's feed with a bad record (kept for its good ones) is read
     # again by every run, and its failure is not news to whoever uploads the next file.
     report.failed[:] = [(source, reason) for source, reason in report.failed if _uploaded_file(source) in named]
+    # So are its unchanged articles: every earlier upload's file is read again (and found unchanged) by each run
+    report.unchanged = sum(count for source, count in report.unchanged_in.items() if _uploaded_file(source) in named)
+    report.unchanged_in = {source: count for source, count in report.unchanged_in.items()
+                           if _uploaded_file(source) in named}
     return report
 
 
