@@ -498,7 +498,8 @@ class Answer:
     model_text: str = ""
     search_query: str = ""
     period: Period | None = None
-    usage: Usage = Usage()
+    usage: Usage = field(default_factory=Usage, compare=False)
+    """Not compared: the same answer costs other counts on another model or server (a remote one's are estimates)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
