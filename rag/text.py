@@ -634,8 +634,24 @@ _DATELINE = re.compile(
 
 _BYLINE = re.compile(r"\s*By\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*[-–—]{1,2}\s+")
 """A byline in the dateline's place ("By Staff Reporter - "): who filed the report, not what it reports."""
-_BYLINE_LINE = re.compile(r"\s*By\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}[ \t]*\n\s*")
-"""A byline on a line of its own ("By Staff Reporter\n\n")."""
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_BYLINE_LINE = re.compile(r"\s*By\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+                          rf"(?:,?[ \t]+(?:\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}))?"
+                          r"[ \t]*\n\s*")
+"""A byline on a line of its own, maybe with the date it was filed ("By Staff Reporter\n\n", "By Lena Okafor, 2
+November 2026\n\n")."""
+
+
+def byline_end(text: str) -> int:
+    """Where a byline on a line of its own that opens `text` ends (0 without one): who wrote the article and when,
+    which is no part of its first sentence, though a paragraph break is all that parts them.
+
+    >>> text = "By Lena Okafor, 2 November 2026\\n\\nAfter the erratum, the story is dead."
+    >>> text[byline_end(text):], byline_end("By Tuesday, the fire was out.\\nIt rained.")
+    ('After the erratum, the story is dead.', 0)
+    """
+    match = _BYLINE_LINE.match(text)
+    return match.end() if match is not None else 0
 
 
 def dateline_end(text: str) -> int:

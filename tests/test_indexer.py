@@ -1067,3 +1067,14 @@ def test_an_interrupted_index_run_says_what_is_kept_and_how_to_go_on(tmp_path: P
                    str(model), "--quiet"])
     said = capsys.readouterr().err
     assert status == 130 and "rag index: interrupted; the index is whole" in said and "run the same command" in said
+
+
+def test_the_encoding_note_names_the_file_not_the_outlet_its_dateline_names(tmp_path: Path) -> None:
+    """A Latin-1 note whose dateline names its outlet: the note said "Nordic Tariff Monitor: is not UTF-8", which
+    does not say which file to save again."""
+    source, folder = tmp_path / "src", tmp_path / "idx"
+    write(source, "energy/tariff-note.txt", ("Tariff note\n\nTROMSØ, 3 December 2026 (Nordic Tariff Monitor) - The "
+                                             "tariff will rise by 4.5 percent, José Núñez said.").encode("cp1252"))
+    report = index([source], folder, FakeEmbedder())
+    [(_, note)] = report.notes
+    assert note.startswith("tariff-note.txt: is not UTF-8")

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.ages import age_reading
+from rag.answer.bylines import document_answer
 from rag.answer.changes import changed_value, changes
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
 from rag.answer.clauses import paired_reading
@@ -425,6 +426,14 @@ class Assistant:
         history = checked_history(history)
         checked_k(k)
         alone = not is_follow_up(asked.text, history)
+        # "Who wrote about X?", "When was <title> published?": from the articles' records, not from a sentence
+        documents = document_answer(asked.text, history, lambda text: self.search(dataclasses.replace(asked, text=text)
+                                                                                  ), self.retriever.index.articles)
+        if documents is not None:
+            yield Drafting()
+            yield TextChunk(documents.text)
+            yield documents
+            return
         parts = question_parts(asked.text) if alone else [asked.text]
         if len(parts) > 1:  # a two-part question: each part answered from its own evidence, or said missing
             yield from self._parts(asked, parts, k)

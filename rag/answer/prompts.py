@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.records import Passage, Prompt
-from rag.text import split_sentences
+from rag.text import byline_end, split_sentences
 
 CANNOT_ANSWER = "I don't know: the indexed articles do not answer this."
 """The one phrase the assistant uses to refuse. The model is asked to write it; the UI and API show it."""
@@ -161,12 +161,15 @@ def evidence_excerpts(passages: Sequence[Passage],
 
 
 def format_passage(number: int, passage: Passage) -> str:
-    """One numbered passage as the model sees it.
+    """One numbered passage as the model sees it: without a byline on a line of its own, which the joined lines
+    would run into the first sentence ("By Lena Okafor, 2 November 2026 After the erratum, …"), to be copied.
 
     >>> format_passage(2, Passage("a", "Rain", "a.txt", "", "It rained.\\n\\nA lot.", 0, 5))
     '[2] Rain: It rained. A lot.'
+    >>> format_passage(1, Passage("a", "Rain", "a.txt", "", "By Ann Lee, 2 May 2026\\n\\nIt rained.", 0, 5))
+    '[1] Rain: It rained.'
     """
-    text = " ".join(passage.text.split())
+    text = " ".join(passage.text[byline_end(passage.text):].split())
     return f"[{number}] {passage.title}: {text}" if passage.title else f"[{number}] {text}"
 
 

@@ -737,14 +737,15 @@ def _without_duplicates(candidates: list[Article], known: dict[str, ArticleRecor
             continue
         in_index[article.hash] = article.id
         (report.updated if article.id in known else report.added).append(article.id)
+        # The notes name the file (its source may be the outlet, from a dateline or front matter: "Kestrel Haven
+        # Courier" would not say which file to look at or save again).
+        named = article.url or Path(article.path).name or article.source
         guessed = article.metadata.get(GUESSED_ENCODING_KEY)
         if guessed:
             declared = str(article.metadata.get(DECLARED_ENCODING_KEY, ""))
-            report.notes.append((article.source, guessed_encoding_note(article.source, str(guessed), declared)))
-        # What chunk_article leaves out of its passages, said once per run that embeds it, naming the file (its
-        # source may be the outlet: "Kestrel Haven Courier" would not say which article to look at).
-        orders = instructions_note(article.url or Path(article.path).name or article.source, article.title,
-                                   article.text)
+            report.notes.append((article.source, guessed_encoding_note(named, str(guessed), declared)))
+        # What chunk_article leaves out of its passages, said once per run that embeds it.
+        orders = instructions_note(named, article.title, article.text)
         if orders:
             report.notes.append((article.source, orders))
         to_embed.append(article)

@@ -1,0 +1,239 @@
+"""Questions about the articles themselves, answered from what the index keeps of each (its title, author, outlet
+and publication date: a Markdown file's front matter, a feed's fields, a page's meta tags), not from a sentence.
+
+- "Who wrote about X?": the authors of the articles a search for X finds (a person the articles merely name did
+  not write them); "Who wrote it?" after an answer: the author of the article the conversation is about.
+- "What did <author> write (about)?": that author's articles, each with its title, outlet, date and opening.
+- "When was <title> published?": the date of the article whose title holds every word the question names it by.
+
+Each answers only when the index knows what is asked (an author, a date, a title that matches); otherwise the
+question goes on to be answered from the text as any other ("Who wrote the Iliad?" asks about a book the articles
+talk about, not about an article, and is never read here: only "wrote about", "wrote it" or a document word is).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rag.records import Answer, Citation, Hit, Passage, long_date
+from rag.text import content_words, dateline_end, split_sentences
+
+AUTHOR_SHARE = 0.8
+"""An article's best passage must score this share of the best hit's for "Who wrote about X?" to name its author."""
+
+MOST_AUTHORS = 4
+"""How many articles "Who wrote about X?" names at most."""
+
+MOST_WORKS = 3
+"""How many of an author's articles "What did <author> write?" gives."""
+
+OPENING_SENTENCES = 2
+"""How many sentences of each article's opening "What did <author> write?" quotes."""
+
+_DOCUMENT = (r"(?:article|report|blog(?: post)?|post|piece|story|study|letter|note|review|document|paper|"
+             r"assessment|analysis|commentary|column|index|survey|outlook|press release|newsletter)")
+_WHO_WROTE_ABOUT = re.compile(rf"^who (?:wrote|authored|has written|writes)(?: the {_DOCUMENT})? (?:about|on) "
+                              r"(?P<topic>.+?)\??$", re.IGNORECASE)
+_WHO_WROTE_IT = re.compile(rf"^who (?:wrote|authored|is the author of|was the author of) (?:it|this|that|"
+                           rf"(?:the|this|that) {_DOCUMENT})\??$", re.IGNORECASE)
+_WORKS = re.compile(r"^what (?:did|has|does) (?P<name>.+?) (?:write|written|writes|publish|published)"
+                    r"(?: (?:about|on))?\??$", re.IGNORECASE)
+_WHEN_PUBLISHED = re.compile(r"^when (?:was|were|is) (?P<topic>.+?) (?:published|released|issued|posted|written)"
+                             r"\??$", re.IGNORECASE)
+_HONORIFICS = frozenset({"dr", "prof", "professor", "mr", "mrs", "ms", "sir", "dame"})
+
+Search = Callable[[str], Sequence[Hit]]
+
+
+@dataclass(frozen=True)
+class DocumentQuestion:
+    """What a question asks about the articles themselves: `kind` is "author", "works" or "date"; `subject` is
+    the topic, the author's name or the title it names ("" for "it": the conversation's article)."""
+
+    kind: str
+    subject: str
+
+
+def document_question(question: str) -> DocumentQuestion | None:
+    """What `question` asks of the articles themselves, or None when it asks about what they say.
+
+    >>> document_question("Who wrote about the AI bill?")
+    DocumentQuestion(kind='author', subject='the AI bill')
+    >>> document_question("Who wrote it?"), document_question("What did Dr. Felix Brandt write?")
+    (DocumentQuestion(kind='author', subject=''), DocumentQuestion(kind='works', subject='Dr. Felix Brandt'))
+    >>> document_question("When was the Housing Affordability Index 2026 published?")
+    DocumentQuestion(kind='date', subject='the Housing Affordability Index 2026')
+    >>> document_question("Who wrote the Iliad?"), document_question("What did the blog say?")
+    (None, None)
+    """
+    text = " ".join(question.split())
+    if (match := _WHO_WROTE_ABOUT.match(text)) is not None:
+        return DocumentQuestion("author", match.group("topic"))
+    if _WHO_WROTE_IT.match(text) is not None:
+        return DocumentQuestion("author", "")
+    if (match := _WORKS.match(text)) is not None:
+        return DocumentQuestion("works", match.group("name"))
+    if (match := _WHEN_PUBLISHED.match(text)) is not None:
+        return DocumentQuestion("date", match.group("topic"))
+    return None
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """A person's name as compared: lower-case words, without honorifics and stops ("Dr. Felix Brandt").
+
+    >>> name_words("Dr. Felix Brandt"), name_words("felix brandt")
+    (('felix', 'brandt'), ('felix', 'brandt'))
+    """
+    found = tuple(word for word in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", name.lower()))
+    return tuple(word for word in found if word not in _HONORIFICS)
+
+
+def same_author(asked: str, author: str) -> bool:
+    """Whether the name asked is one of the article's authors (a list of names is split at commas and "and"): the
+    whole name, or the surname alone.
+
+    >>> same_author("Priya Raman", "Priya Raman"), same_author("Raman", "A. Lee, Priya Raman")
+    (True, True)
+    >>> same_author("Priya Patel", "Priya Raman"), same_author("Lena", "Lena Okafor")
+    (False, False)
+    """
+    wanted = name_words(asked)
+    if not wanted:
+        return False
+    for one in re.split(r",|\band\b|&", author):
+        words = name_words(one)
+        if words and (wanted == words or (len(wanted) == 1 and wanted[0] == words[-1])):
+            return True
+    return False
+
+
+def names_title(subject: str, title: str) -> bool:
+    """Whether every word `subject` names a document by is in `title` ("the Northern Grid outlook").
+
+    >>> names_title("the Northern Grid outlook", "Northern Grid Energy Outlook 2026")
+    True
+    >>> names_title("the Origin of Species", "Northern Grid Energy Outlook 2026")
+    False
+    """
+    wanted = content_words(subject)
+    return bool(wanted) and wanted <= content_words(title)
+
+
+def opening(passage: Passage, count: int = OPENING_SENTENCES) -> tuple[int, int]:
+    """The offsets in `passage.text` of its first `count` sentences after any byline or dateline.
+
+    >>> text = "By Lena Okafor, 2 November 2026\\n\\nSummary\\n\\nStarts fell. Loans cost more. Prices rose."
+    >>> start, end = opening(Passage("a", "T", "s", "", text, 0, len(text)))
+    >>> text[start:end]
+    'Starts fell. Loans cost more.'
+    """
+    skip = dateline_end(passage.text)
+    spans = [span for span in split_sentences(passage.text) if span.start >= skip
+             and re.search(r"[.!?…][\"'’”)]*$", passage.text[span.start:span.end])][:count]  # headings: no stop
+    if not spans:
+        return 0, 0
+    return spans[0].start, spans[-1].end
+
+
+def _described(record: Any) -> str:
+    """An article's title with its outlet and date: “Title” (Outlet, 4 March 2026)."""
+    about = [part for part in (record.source if "/" not in record.source else "",
+                               long_date(record.published) if record.published[:10] else "") if part]
+    return f"“{record.title}”" + (f" ({', '.join(about)})" if about else "")
+
+
+def _citation(number: int, passage: Passage, quoted: bool = False) -> Citation:
+    start, end = opening(passage, OPENING_SENTENCES if quoted else 1)
+    return Citation(number, passage, passage.text[start:end], start, end, 1.0, ((start, end),) if end else ())
+
+
+def _article_hits(hits: Sequence[Hit]) -> list[tuple[str, float, Passage]]:
+    """(article id, score, passage) of each article the hits hold, its best first, each article once."""
+    found: dict[str, tuple[str, float, Passage]] = {}
+    for hit in hits:
+        for passage in (hit.passage, *hit.same_story):
+            if passage.article_id not in found:
+                found[passage.article_id] = (passage.article_id, hit.score, passage)
+    return list(found.values())
+
+
+def document_answer(question: str, history: Sequence[tuple[str, str]], search: Search,
+                    articles: Mapping[str, Any]) -> Answer | None:
+    """The answer to a question about the articles themselves (`document_question`), from their records
+    (`articles`: id -> a record with title, author, source and published), or None when it asks something else or
+    the index does not know (no author, no date, no article whose title the question names)."""
+    asked = document_question(question)
+    if asked is None:
+        return None
+    if asked.kind == "works":
+        return _works(question, asked.subject, search, articles)
+    subject = asked.subject
+    if not subject:  # "Who wrote it?": the article the conversation was about
+        if not history:
+            return None
+        subject = " ".join(history[-1])
+    found = _article_hits(search(subject))
+    if not found:
+        return None
+    if asked.kind == "date":
+        return _date(question, asked.subject, found, articles)
+    return _authors(question, subject, found, articles, several=bool(asked.subject))
+
+
+def _authors(question: str, topic: str, found: Sequence[tuple[str, float, Passage]], articles: Mapping[str, Any],
+             several: bool) -> Answer | None:
+    best = found[0][1]
+    wanted = content_words(topic)
+
+    def titled(record: Any) -> int:  # an article whose title names the topic is about it, more than one quoting it
+        return len(wanted & content_words(record.title))
+
+    candidates = [(record, score, passage) for article_id, score, passage in found
+                  if (record := articles.get(article_id)) is not None
+                  and (score >= AUTHOR_SHARE * best or 2 * titled(record) >= len(wanted) > 0)]
+    candidates.sort(key=lambda item: (-titled(item[0]), -item[1]))
+    chosen = candidates[:MOST_AUTHORS if several else 1]
+    if not chosen or not chosen[0][0].author:
+        return None  # the best-matching article names no author: the text may say who wrote what it talks about
+    by_author: dict[str, list[str]] = {}
+    citations: list[Citation] = []
+    for record, _, passage in chosen:
+        if record.author:
+            citations.append(_citation(len(citations) + 1, passage))
+            by_author.setdefault(record.author, []).append(f"{_described(record)} [{len(citations)}]")
+    text = " ".join(f"{author} wrote {' and '.join(works)}." for author, works in by_author.items())
+    return Answer(question, text, tuple(citations), search_query=question)
+
+
+def _date(question: str, subject: str, found: Sequence[tuple[str, float, Passage]],
+          articles: Mapping[str, Any]) -> Answer | None:
+    for article_id, _, passage in found:
+        record = articles.get(article_id)
+        if record is not None and record.published[:10] and (not subject or names_title(subject, record.title)):
+            text = f"{_described(record).split(' (')[0]} was published on {long_date(record.published)} [1]."
+            return Answer(question, text, (_citation(1, passage),), search_query=question)
+        if not subject:
+            return None  # "When was it published?": the conversation's article only
+    return None
+
+
+def _works(question: str, name: str, search: Search, articles: Mapping[str, Any]) -> Answer | None:
+    records = sorted((record for record in articles.values() if record.author and same_author(name, record.author)),
+                     key=lambda record: (record.published[:10], record.title), reverse=True)[:MOST_WORKS]
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for record in records:
+        passages = sorted((passage for _, _, passage in _article_hits(search(record.title))
+                           if passage.article_id == record.id), key=lambda passage: passage.start)
+        if not passages:
+            continue
+        cited = _citation(len(citations) + 1, passages[0], quoted=True)
+        citations.append(cited)
+        said = f": “{' '.join(cited.quote.split())}”" if cited.quote else ""
+        lines.append(f"{record.author} wrote {_described(record)}{said} [{cited.number}].")
+    if not lines:
+        return None
+    return Answer(question, "\n\n".join(lines), tuple(citations), search_query=question)

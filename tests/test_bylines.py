@@ -1,0 +1,70 @@
+"""Questions about the articles themselves: who wrote them, what an author wrote, when one was published, answered
+from the index's article records (front matter, feed fields), not from a sentence that names a person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.answer.assistant import Assistant
+from rag.answer.bylines import document_answer
+from rag.answer.prompts import format_passage
+from rag.answer.retrieve import Retriever
+from rag.ingest.chunk import embedding_text
+from rag.records import Hit, Passage
+from rag.settings import Settings
+from rag.store.generations import ArticleRecord, PassageIndex
+from tests.conftest import FakeEmbedder, ScriptedLLM
+
+BLOG = Passage("blog", "Why two reports disagree on power prices", "Watt Matters", "",
+               "By Tomás Ferreira, 5 April 2026\n\nSummary\n\nThe two reports count standing charges differently. "
+               "The Council adds them; the Institute does not. So their prices differ.", 0, 160, "2026-04-05")
+REVIEW = Passage("review", "Energy Affordability Review", "Consumer Energy Council", "",
+                 "The Council disagrees with the view that power prices will fall. Minister Ana Ruiz said so.",
+                 0, 90, "2026-04-02")
+RECORDS = {"blog": ArticleRecord("blog", "h1", BLOG.title, BLOG.source, published="2026-04-05",
+                                 author="Tomás Ferreira"),
+           "review": ArticleRecord("review", "h2", REVIEW.title, REVIEW.source, published="2026-04-02")}
+
+
+def search(text: str) -> list[Hit]:
+    return [Hit(REVIEW, 0.9), Hit(BLOG, 0.5)]
+
+
+def test_who_wrote_about_names_the_author_of_the_article_about_it_not_a_person_it_names() -> None:
+    answer = document_answer("Who wrote about why the reports disagree on power prices?", [], search, RECORDS)
+    assert answer is not None and answer.text.startswith("Tomás Ferreira wrote “Why two reports disagree")
+    assert "Ruiz" not in answer.text and answer.citations[0].passage.article_id == "blog"
+
+
+def test_what_an_author_wrote_gives_titles_and_openings_without_byline_or_heading() -> None:
+    answer = document_answer("What did Tomas Ferreira write?", [], search, RECORDS)
+    assert answer is None  # another spelling of the name is not guessed
+    answer = document_answer("What did Tomás Ferreira write about?", [], search, RECORDS)
+    assert answer is not None and "(Watt Matters, 5 April 2026)" in answer.text
+    assert answer.citations[0].quote.startswith("The two reports count standing charges differently.")
+
+
+def test_when_published_needs_a_title_the_question_names_and_who_wrote_it_follows_the_conversation() -> None:
+    answer = document_answer("When was the Energy Affordability Review published?", [], search, RECORDS)
+    assert answer is not None and answer.text == "“Energy Affordability Review” was published on 2 April 2026 [1]."
+    assert document_answer("When was the Origin of Species published?", [], search, RECORDS) is None
+    assert document_answer("Who wrote it?", [], search, RECORDS) is None  # no conversation: no article to name
+    # the best article names no author: the question is left to the text ("Who wrote the review?" may be said there)
+    assert document_answer("Who wrote it?", [("What did the review say?", "x")], search, RECORDS) is None
+
+
+def test_the_assistant_answers_from_the_records_without_the_model(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    index = PassageIndex(embedder.name, embedder.dimension)
+    index.add([BLOG, REVIEW], embedder.embed([embedding_text(p.title, p.text) for p in (BLOG, REVIEW)]),
+              list(RECORDS.values()))
+    index.save(tmp_path)
+    assistant = Assistant(Retriever.load(tmp_path, embedder), ScriptedLLM("Ana Ruiz [1]."),
+                          Settings(index=str(tmp_path), k=3))
+    answer = assistant.ask("Who wrote about why the reports disagree on power prices?")
+    assert answer.text.startswith("Tomás Ferreira wrote") and not answer.refused
+
+
+def test_a_byline_with_its_date_is_not_shown_to_the_model_as_part_of_the_first_sentence() -> None:
+    shown = format_passage(1, BLOG)
+    assert "Ferreira" not in shown and shown.startswith("[1] Why two reports disagree on power prices: Summary")
