@@ -397,6 +397,14 @@ class Assistant:
         asked = self.query(question, filters, as_of)
         history = checked_history(history)
         checked_k(k)
+        if not asked.filters:  # "Catch me up", "What happened this week?": the brief, as every edge gives it
+            from rag.answer.brief import brief_reply  # here: the brief module is an edge of the assistant's
+
+            briefed = brief_reply(self, asked.text, asked.as_of)
+            if briefed is not None:
+                yield TextChunk(briefed.text)
+                yield briefed
+                return
         alone = not is_follow_up(asked.text, history)
         parts = question_parts(asked.text) if alone else [asked.text]
         if len(parts) > 1:  # a two-part question: each part answered from its own evidence, or said missing
