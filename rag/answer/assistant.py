@@ -93,6 +93,7 @@ from rag.answer.leaders import (
     then_reading,
 )
 from rag.answer.links import about, anchored_passages, linked, linked_passages
+from rag.answer.mentions import mention_request, mentions, mentions_answer
 from rag.answer.moved import (
     ASKS_FIGURE,
     ASKS_WHEN,
@@ -406,6 +407,13 @@ class Assistant:
                 yield briefed
                 return
         alone = not is_follow_up(asked.text, history)
+        named = mention_request(asked.text) if alone else None
+        if named is not None:  # "Which documents mention Belmont?": every article naming it, not the top passages
+            listed = mentions_answer(asked.text, named, mentions(self.retriever.index, named, asked.filters))
+            if listed is not None:
+                yield TextChunk(listed.text)
+                yield listed
+                return
         parts = question_parts(asked.text) if alone else [asked.text]
         if len(parts) > 1:  # a two-part question: each part answered from its own evidence, or said missing
             yield from self._parts(asked, parts, k)
