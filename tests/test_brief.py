@@ -277,3 +277,70 @@ def test_a_brief_about_a_topic_with_nothing_in_its_period_is_asked_as_a_question
     assert nothing is not None and nothing.text == "Nothing was published from 1 January 2019 to 31 December 2019."
     found = brief_reply(assistant, "What happened in Maplewood since January?", AS_OF)
     assert found is not None and found.text.startswith("The stories about Maplewood")
+
+
+BILL_ARTICLES = [
+    ("tracker-1", "Committee adds open-source exemption to AI bill", "2026-07-09", "Parliament Watch",
+     "The Science and Technology Committee finished its scrutiny of the Algorithmic Accountability Bill on 9 July "
+     "2026 and adopted 37 amendments. The most debated amendment exempts open-source models from the registration "
+     "duty unless they are used in a high-risk system."),
+    ("weekly-1", "What the AI bill means for compliance teams", "2026-10-05", "Compliance Weekly",
+     "The AI bill will change how compliance teams work. Compliance teams should map their AI systems to the AI "
+     "bill's risk tiers now, because the AI bill applies to every AI system sold in the country."),
+    ("gazette-1", "Harbour ferry timetable changes", "2026-08-01", "Harbour Gazette",
+     "The harbour ferry will run every twenty minutes from September, the operator said on Friday, after a year "
+     "of complaints about crowded boats at peak hours."),
+]
+
+
+def test_a_topic_keeps_the_stories_whose_title_names_it(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    """A short topic ("AI bill") scores low against a report that names it only in its title (its text says
+    "Algorithmic Accountability Bill"): the title that names the topic keeps the story."""
+    from rag.ingest.indexer import UpdateOptions, update_index
+
+    source = tmp_path / "bill.jsonl"
+    source.write_text("".join(json.dumps({"id": name, "title": title, "published": day, "source": outlet,
+                                          "url": f"https://example.org/{name}", "text": text}) + "\n"
+                              for name, title, day, outlet, text in BILL_ARTICLES))
+    update_index([source], tmp_path / "index", real_embedder, UpdateOptions(progress=False))
+    found = brief(Retriever.load(tmp_path / "index", real_embedder), "2026-07", as_of=datetime.date(2026, 12, 7),
+                  topic="the AI bill")
+    headlines = {story.headline for story in found.stories}
+    assert headlines == {"Committee adds open-source exemption to AI bill",
+                         "What the AI bill means for compliance teams"}
+
+
+def test_the_python_api_answers_a_request_for_a_brief_with_the_brief(retriever: Retriever) -> None:
+    """`Assistant.ask` (the Python API, as the replay and notebooks use it) gives the brief the chat gives: "What
+    happened this week?" with nothing this week names the newest articles instead of refusing; the model is never
+    asked."""
+    from rag.answer.assistant import Assistant
+    from rag.answer.brief import brief_reply
+    from rag.settings import Settings
+    from tests.conftest import ScriptedLLM
+
+    llm = ScriptedLLM("I don't know.")
+    assistant = Assistant(retriever, llm, Settings())
+    quiet = assistant.ask("What happened this week?", as_of="2026-06-03")
+    assert not quiet.refused and quiet.text.startswith("Nothing was published from 1 June 2026 to 3 June 2026.")
+    assert "The newest articles before then:" in quiet.text
+    asked = assistant.ask("Brief me on the Maplewood footbridge since January", as_of=AS_OF)
+    expected = brief_reply(assistant, "Brief me on the Maplewood footbridge since January", AS_OF)
+    assert expected is not None and asked.text == expected.text and len(asked.citations) >= 2
+    assert not llm.prompts
+
+
+def test_a_collection_without_dates_answers_what_happened_as_a_question(tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """Encyclopedia pages carry no dates: "What happened in 1815?" asks about 1815, not for the news of 1815."""
+    from types import SimpleNamespace
+
+    from rag.answer.brief import brief_reply
+    from rag.ingest.indexer import UpdateOptions, update_index
+    from rag.settings import Settings
+
+    source = tmp_path / "pages.jsonl"
+    source.write_text(json.dumps({"id": "waterloo", "title": "Battle of Waterloo", "text": "The Battle of Waterloo was "
+                                  "fought on 18 June 1815 near Waterloo, in what is now Belgium."}) + "\n")
+    update_index([source], tmp_path / "index", fake_embedder, UpdateOptions(progress=False))
+    assistant = SimpleNamespace(retriever=Retriever.load(tmp_path / "index", fake_embedder), settings=Settings())
+    assert brief_reply(assistant, "What happened in 1815?", AS_OF) is None

@@ -94,6 +94,7 @@ from rag.answer.leaders import (
     then_reading,
 )
 from rag.answer.links import about, anchored_passages, linked, linked_passages
+from rag.answer.mentions import mention_request, mentions, mentions_answer
 from rag.answer.moved import (
     ASKS_FIGURE,
     ASKS_WHEN,
@@ -425,6 +426,14 @@ class Assistant:
         asked = self.query(question, filters, as_of)
         history = checked_history(history)
         checked_k(k)
+        if not asked.filters:  # "Catch me up", "What happened this week?": the brief, as every edge gives it
+            from rag.answer.brief import brief_reply  # here: the brief module is an edge of the assistant's
+
+            briefed = brief_reply(self, asked.text, asked.as_of)
+            if briefed is not None:
+                yield TextChunk(briefed.text)
+                yield briefed
+                return
         alone = not is_follow_up(asked.text, history)
         # "Who wrote about X?", "When was <title> published?": from the articles' records, not from a sentence
         documents = document_answer(asked.text, history, lambda text: self.search(dataclasses.replace(asked, text=text)
@@ -434,6 +443,13 @@ class Assistant:
             yield TextChunk(documents.text)
             yield documents
             return
+        named = mention_request(asked.text) if alone else None
+        if named is not None:  # "Which documents mention Belmont?": every article naming it, not the top passages
+            listed = mentions_answer(asked.text, named, mentions(self.retriever.index, named, asked.filters))
+            if listed is not None:
+                yield TextChunk(listed.text)
+                yield listed
+                return
         parts = question_parts(asked.text) if alone else [asked.text]
         if len(parts) > 1:  # a two-part question: each part answered from its own evidence, or said missing
             yield from self._parts(asked, parts, k)

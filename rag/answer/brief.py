@@ -167,7 +167,10 @@ def brief(retriever: Retriever, since: str, until: str = "", *, as_of: datetime.
     topic = " ".join(topic.split())
     if topic and ledes:
         relevant = relevant_articles(retriever, topic, dates, count, min_score)
-        ledes = [(row, passage) for row, passage in ledes if passage.article_id in relevant]
+        # a title that names the topic is about it, however low its first passage scores for a short topic ("AI
+        # bill" against "The committee finished its scrutiny of the Algorithmic Accountability Bill")
+        ledes = [(row, passage) for row, passage in ledes
+                 if passage.article_id in relevant or title_names(passage.title, topic)]
     vectors = index.vectors_of([row for row, _ in ledes]) if ledes else np.zeros((0, 1), dtype=np.float32)
     stories = [story for story in (_story(members) for members in
                                    group_reports([passage for _, passage in ledes], vectors,
@@ -218,6 +221,18 @@ def relevant_articles(retriever: Retriever, topic: str, dates: Filters | None, c
     floor = max(min_score, RECENT_SHARE * max((hit.score for hit in hits), default=0.0))
     return {passage.article_id for hit in hits if hit.score >= floor
             for passage in (hit.passage, *hit.same_story)}
+
+
+def title_names(title: str, topic: str) -> bool:
+    """Whether `title` names `topic`: it holds every content word of the topic (stemmed, so "AI bill's" names
+    "the AI bill"); a topic of no content words is named by no title.
+
+    >>> [title_names(title, "the AI bill") for title in ("Committee adds open-source exemption to AI bill",
+    ...  "The AI bill's open-source exemption is a win", "Bill 12 passes", "")]
+    [True, True, False, False]
+    """
+    wanted = content_words(topic)
+    return bool(wanted) and wanted <= content_words(title)
 
 
 def group_reports(passages: Sequence[Passage], vectors: np.ndarray, similarity: float) -> list[list[Passage]]:
@@ -395,7 +410,8 @@ def brief_reply(assistant: Any, question: str, as_of: datetime.date | None = Non
     """The brief a question asks for as an assistant's answer (`answer_brief` on its index, with its `min_score`
     and, without `as_of`, its reference date), as the web chat, `rag ask` and `rag chat` give it; None when the
     question asks something else, when no story about the topic it names was published in its period (it is then
-    answered as a question), or when the assistant has no index to brief from."""
+    answered as a question), when nothing in the collection is dated, or when the assistant has no index to brief
+    from."""
     retriever = getattr(assistant, "retriever", None)
     if retriever is None:
         return None
@@ -406,6 +422,8 @@ def brief_reply(assistant: Any, question: str, as_of: datetime.date | None = Non
         # "What happened in Kessling in 2024?" with no story of 2024: asked as a question, the period may be the
         # events' ("the library opened in 2024", reported in 2025) rather than the reports'
         return None
+    if not briefed[0].stories and not any(record.published for record in retriever.index.articles.values()):
+        return None  # a collection without dates (encyclopedia pages) has no news: "What happened in 1815?" asks
     return briefed[1]
 
 
