@@ -324,6 +324,17 @@ def test_an_agent_the_question_names_is_no_answer(tmp_path: Path) -> None:
     assert answer.startswith("Moira Cuthbert [1]")
 
 
+DROUGHT = {"ban": ("Valley orders hosepipe ban",
+                   "Brennmoor Water ordered a hosepipe ban on Tuesday. The last ban, in 2018, lasted 97 days. That ban "
+                   "was ordered by Vane's predecessor, Margaret Lyle, who stepped down the following year.")}
+
+
+def test_a_possessive_doer_is_answered_with_the_name_set_off_after_its_role(tmp_path: Path) -> None:
+    # "ordered by Vane's predecessor, Margaret Lyle": whose predecessor is no answer to who ordered it
+    assistant = assistant_over(tmp_path, DROUGHT, "The last ban")
+    assert assistant.ask("Who ordered the valley's 2018 hosepipe ban?").text.startswith("Margaret Lyle [1]")
+
+
 LOCOMOTIVES = {"rail": ("Steam locomotives",
                         "The twin-cylinder locomotive Salamanca by Matthew Murray was used on the edge railway. A "
                         "new campus was later designed by the architect Eero Saarinen.")}

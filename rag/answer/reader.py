@@ -354,6 +354,40 @@ _AGENT = re.compile(r"\s+by\s+(?:(?:the|its|their|her|his)\s+)?(?:[a-z][\w-]*\s+
                     r"(?P<name>[A-Z][\w'’.-]+(?:\s+(?:(?:of|de|van|von)\s+)?[A-Z][\w'’.-]+)*)")
 """Who did it, after a participle: "by retired auditor Frances Okonjo", "by the Water Services Authority"."""
 
+_APPOSITIVE = re.compile(r"['’]s\s+(?:[a-z][\w-]*\s+){0,3}?[a-z][\w-]*,\s+"
+                         r"(?P<name>[A-Z][\w'’.-]+(?:\s+(?:(?:of|de|van|von)\s+)?[A-Z][\w'’.-]+)*)")
+"""The one a possessive's role names, set off after it: "by Vane's predecessor, Margaret Lyle"."""
+
+
+def agent_name(sentence: str, start: int) -> tuple[int, int] | None:
+    """Where the doer named after "by" at `start` (`_AGENT`) stands in `sentence`: a possessive's role is the name
+    set off after it ("by Vane's predecessor, Margaret Lyle" is Margaret Lyle: a possessive alone, "Vane's", is
+    whose, never who), and a sentence's closing full stop is no part of a name (an initial's or "Ltd."'s is).
+    None when no name follows "by", or a possessive has no name after its role.
+
+    >>> sentence = "That ban was ordered by Vane's predecessor, Margaret Lyle, who stepped down."
+    >>> sentence[slice(*agent_name(sentence, 20))]
+    'Margaret Lyle'
+    >>> sentence = "It was ordered by Tom Marr."
+    >>> sentence[slice(*agent_name(sentence, 14))], agent_name("It was ordered by Vane's team.", 14)
+    ('Tom Marr', None)
+    >>> sentence = "It was built by Harbour Foods Ltd."
+    >>> sentence[slice(*agent_name(sentence, 12))]
+    'Harbour Foods Ltd.'
+    """
+    agent = _AGENT.match(sentence, start)
+    if agent is None:
+        return None
+    name_start, name_end = agent.span("name")
+    if re.search(r"['’]s$", sentence[name_start:name_end]):
+        named = _APPOSITIVE.match(sentence, name_end - 2)
+        if named is None:
+            return None
+        name_start, name_end = named.span("name")
+    if sentence[name_end - 1] == "." and not _ends_in_abbreviation(sentence[name_start:name_end]):
+        name_end -= 1
+    return name_start, name_end
+
 
 def passive_agent(question: str, sentence: str) -> tuple[int, int] | None:
     """Where `sentence` names, after "<participle> by", the one who does what a who-question asks about, when the
@@ -373,8 +407,7 @@ def passive_agent(question: str, sentence: str) -> tuple[int, int] | None:
         return None
     # the verb as the sentence first says it: a participle before "by", or else the sentence's own doer is read
     said = re.search(rf"\b(?:{'|'.join(map(re.escape, sorted(forms)))})\b", sentence, re.IGNORECASE)
-    agent = _AGENT.match(sentence, said.end()) if said is not None and said.group(0).lower() in participles else None
-    return agent.span("name") if agent is not None else None
+    return agent_name(sentence, said.end()) if said is not None and said.group(0).lower() in participles else None
 
 
 AGENT_REACH = 3
