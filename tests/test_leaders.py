@@ -1,6 +1,6 @@
 """Who runs an organisation, held a post before or back then, holds a role of it (rag.answer.leaders), or does what
-a who-question asks (rag.answer.reader.agent_reading): the rules alone, then the answer path with a fake reader that
-finds the wrong person."""
+a who-question asks (rag.answer.reader.agent_reading), or what a court's verdict was (verdict_reading): the rules
+alone, then the answer path with a fake reader that finds the wrong person or figure."""
 
 from __future__ import annotations
 
@@ -333,6 +333,18 @@ def test_a_possessive_doer_is_answered_with_the_name_set_off_after_its_role(tmp_
     # "ordered by Vane's predecessor, Margaret Lyle": whose predecessor is no answer to who ordered it
     assistant = assistant_over(tmp_path, DROUGHT, "The last ban")
     assert assistant.ask("Who ordered the valley's 2018 hosepipe ban?").text.startswith("Margaret Lyle [1]")
+
+
+VERDICT = {"verdict": ("Verdict in the Hale trial",
+                    "In its verdict in the Hale trial the jury found Desmond Hale guilty of fraud on Monday, 9 "
+                    "February, by a majority of 10 to 2. The jury found that he had taken 685,000 euros.")}
+
+
+def test_a_verdict_question_is_answered_with_the_verdict_not_the_jurys_split(tmp_path: Path) -> None:
+    assistant = assistant_over(tmp_path, VERDICT, "10 to 2")
+    assert assistant.ask("What was the verdict in the Hale trial?").text.startswith("Guilty of fraud [1]")
+    # another question keeps the reader's span
+    assert assistant.ask("By what majority was the verdict in the Hale trial?").text.startswith("10 to 2 [1]")
 
 
 LOCOMOTIVES = {"rail": ("Steam locomotives",

@@ -465,6 +465,48 @@ def agent_reading(question: str, reading: Reading | None, evidence: Evidence, pa
     return reading
 
 
+_VERDICT_QUESTION = re.compile(r"^\s*(?:what|which)\b.*\bverdicts?\b", re.IGNORECASE)
+_VERDICT = re.compile(r"\bfound\s+(?:[\w'’.-]+\s+){0,5}?(?P<found>(?:not\s+)?guilty(?:\s+of\s+[a-z][\w-]*"
+                      r"(?:\s+(?!on\b|in\b|at\b|by\b|after\b)[a-z][\w-]*){0,3})?)"
+                      r"|\b(?:was|were|been)\s+(?P<cleared>acquitted|convicted|cleared)\b")
+"""A court's verdict as a report says it: "found Desmond Hale guilty of fraud", "was acquitted"."""
+
+VERDICT_REACH = 3
+"""Evidence sentences searched, best first, for the verdict a verdict question asks for."""
+
+
+def verdict_span(sentence: str) -> tuple[int, int] | None:
+    """Where `sentence` says a court's verdict (`_VERDICT`), or None.
+
+    >>> sentence = "A jury found Desmond Hale guilty of fraud on Monday, 9 February, by a majority of 10 to 2."
+    >>> sentence[slice(*verdict_span(sentence))]
+    'guilty of fraud'
+    >>> sentence = "Ana Roe was acquitted on Friday."
+    >>> sentence[slice(*verdict_span(sentence))], verdict_span("The jury took 10 hours.")
+    ('acquitted', None)
+    """
+    match = _VERDICT.search(sentence)
+    if match is None:
+        return None
+    return match.span("found") if match.group("found") else match.span("cleared")
+
+
+def verdict_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                    reader: SpanFinder) -> Reading | None:
+    """For "What was the verdict?", the reading moved to the verdict the best of the first `VERDICT_REACH` evidence
+    sentences says ("guilty of fraud", of "found Desmond Hale guilty of fraud … by a majority of 10 to 2": the
+    reader read the jury's split, "10 to 2", which is how it was reached, not what it was); a rule's reading
+    (`ruled_reading`). Kept for any other question, or when no sentence says a verdict."""
+    if _VERDICT_QUESTION.match(question) is None or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    for sentence in evidence.ranked[0][:VERDICT_REACH]:
+        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
+        found = verdict_span(text)
+        if found is not None:
+            return ruled_reading(question, reading, sentence, passages, found, reader)
+    return reading
+
+
 def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -> Reading:
     """The reading with its span widened to the whole of each name (`names`: the tagger's entity offsets in its
     `sentence`) it cuts through (`rag.answer.hops.whole_name`): the reader may stop short of a name's edges ("San
