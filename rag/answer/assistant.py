@@ -550,12 +550,13 @@ class Assistant:
                                            leaning=plan.leaning)):
             # A follow-up's quote that holds nothing it newly asks about answers the previous turn again.
             final = self._refusal(question, text.strip(), query.search_text)
-        if (not shown and not repeated and not history and not final.refused
-                and not (plan.period is not None and plan.period.latest)):
-            # Whether to answer was decided on the best sentence; which sentence to quote, by the reader. Not for
-            # "the latest": the newest report's sentence was put first (`_dated_evidence`), and the reader's likelier
-            # span in an older report is the value that no longer holds ("offered … 2.5 per cent", not "3.5").
-            final = self._likeliest_quote(final, evidence, passages)
+        if not shown and not repeated and not history and not final.refused:
+            # Whether to answer was decided on the best sentence; which sentence to quote, by the reader. For "the
+            # latest", among the newest report's sentences only (`_dated_evidence` put them first): the reader's
+            # likelier span in an older report is the value that no longer holds ("offered … 2.5 per cent", not
+            # "3.5"), and the newest report's first sentence may say something else ("disappointed … pay").
+            latest = plan.period is not None and plan.period.latest
+            final = self._likeliest_quote(final, _newest_only(evidence, passages) if latest else evidence, passages)
         if final.refused and not shown and confident(reading, self.settings.span_fallback):
             # The reader was not sure enough to answer before the model (`span_threshold`), but the model's answer
             # was refused: the span answers rather than nobody (docs/quality.md#the-model-first-the-span-when-it-is-
@@ -1760,6 +1761,27 @@ def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],
             return evidence  # an undated report cannot be placed before or after the others
         reordered.append((*close, *(sentence for sentence in sentences if sentence.score < floor)))
     return dataclasses.replace(evidence, ranked=tuple(reordered))
+
+
+def _newest_only(evidence: Evidence, passages: Sequence[Passage]) -> Evidence:
+    """The evidence of a one-part question about the latest (`_newest_evidence` put the newest report's sentences
+    first) cut to the sentences of reports published the day its first sentence's was; as found otherwise.
+
+    >>> from rag.answer.evidence import Sentence
+    >>> old, new = (Passage(name, "T", "s", "", "x", 0, 1, published=date)
+    ...             for name, date in (("old", "2026-03-02"), ("new", "2026-03-18")))
+    >>> ranked = ((Sentence(1, 0, 1, 0.3), Sentence(0, 0, 1, 0.9), Sentence(1, 2, 3, 0.1)),)
+    >>> [(s.passage_index, s.start) for s in _newest_only(Evidence(("q",), ranked, 0.9), [old, new]).ranked[0]]
+    [(1, 0), (1, 2)]
+    """
+    if len(evidence.ranked) != 1 or not evidence.ranked[0]:
+        return evidence
+    sentences = evidence.ranked[0]
+    newest = passages[sentences[0].passage_index].published[:10]
+    if not newest:
+        return evidence
+    kept = tuple(sentence for sentence in sentences if passages[sentence.passage_index].published[:10] == newest)
+    return dataclasses.replace(evidence, ranked=(kept,))
 
 
 INTERSECTION_SENTENCES = 4
