@@ -347,6 +347,31 @@ def test_a_verdict_question_is_answered_with_the_verdict_not_the_jurys_split(tmp
     assert assistant.ask("By what majority was the verdict in the Hale trial?").text.startswith("10 to 2 [1]")
 
 
+STRIKE_ENDS = {
+    "talks": ("Bus strike to resume as talks end",
+              "The talks at the commission ended without agreement after the company raised its offer to 3.5 per "
+              "cent."),
+    "ends": ("Bus strike called off",
+             "The bus strike has been called off after drivers accepted a pay deal on Thursday, the union said."),
+}
+
+
+def test_how_a_thing_ended_is_read_where_a_sentence_says_it_ended(tmp_path: Path) -> None:
+    """Stop 59's chat user: "How did the strike end?" was answered with how the talks ended ("without agreement")."""
+    from tests.test_span_reader import SpansReader
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, STRIKE_ENDS)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights),
+                          reader=SpansReader({"without agreement": 0.9, "called off": 0.6}))
+    answer = assistant.ask("How did the talks end?")
+    assert answer.text.startswith("Without agreement [1]"), answer.text  # the talks' own end stands
+    answer = assistant.ask("How did the bus strike end?")
+    assert answer.text.startswith("Called off after drivers accepted a pay deal on Thursday [1]"), answer.text
+
+
 LOCOMOTIVES = {"rail": ("Steam locomotives",
                         "The twin-cylinder locomotive Salamanca by Matthew Murray was used on the edge railway. A "
                         "new campus was later designed by the architect Eero Saarinen.")}

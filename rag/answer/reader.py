@@ -38,6 +38,7 @@ from rag.text import (
     NUMBER_WORDS,
     STOP_WORDS,
     content_words,
+    dateline_end,
     past_of,
     split_sentences,
     stem,
@@ -465,7 +466,10 @@ def agent_reading(question: str, reading: Reading | None, evidence: Evidence, pa
     return reading
 
 
-_VERDICT_QUESTION = re.compile(r"^\s*(?:what|which)\b.*\bverdicts?\b", re.IGNORECASE)
+_VERDICT_QUESTION = re.compile(r"^\s*(?:and\s+)?(?:what|which)\s+(?:(?:was|were|is)\s+the\s+(?:[\w'’-]+['’]s?\s+)?"
+                               r"verdicts?\b|verdicts?\s+(?:did|was|were)\b)", re.IGNORECASE)
+"""A question asking what a verdict was ("What was the verdict?", "What verdict did the jury return?"), not what
+someone does about it."""
 _VERDICT = re.compile(r"\bfound\s+(?:[\w'’.-]+\s+){0,5}?(?P<found>(?:not\s+)?guilty(?:\s+of\s+[a-z][\w-]*"
                       r"(?:\s+(?!on\b|in\b|at\b|by\b|after\b)[a-z][\w-]*){0,3})?)"
                       r"|\b(?:was|were|been)\s+(?P<cleared>acquitted|convicted|cleared)\b")
@@ -505,6 +509,84 @@ def verdict_reading(question: str, reading: Reading | None, evidence: Evidence, 
         if found is not None:
             return ruled_reading(question, reading, sentence, passages, found, reader)
     return reading
+
+
+_ENDED_QUESTION = re.compile(r"^\s*(?:and\s+)?(?:how|when)\s+did\s+(?:the\s+|their\s+|its\s+|his\s+|her\s+)?"
+                             r"(?P<thing>(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+(?:end|finish|conclude)\s*[?.!]*\s*$",
+                             re.IGNORECASE)
+"""A question asking how or when a thing ended ("How did the strike end?"), not what someone ended ("When did
+BSkyB end its analogue service?")."""
+_ENDING = re.compile(r"\b(?:end(?:ed|s)?|finish(?:ed|es)?|conclude[ds]?|called\s+off|(?:is|was)\s+over|settled|"
+                     r"came\s+to\s+an\s+end)\b", re.IGNORECASE)
+"""Words saying that something ended: "ended", "has been called off", "was over"."""
+
+ENDING_REACH = 3
+"""Evidence sentences searched, best first, for one saying that the thing a question asks the end of ended."""
+
+
+def says_it_ended(thing: str, sentence: str) -> bool:
+    """Whether `sentence` names `thing` (its last word: "bus strike" is a strike) and says something ended: "The
+    talks … ended without agreement" says nothing of the strike's end.
+
+    >>> says_it_ended("strike", "The bus strike has been called off after drivers accepted a pay deal.")
+    True
+    >>> says_it_ended("bus strike", "The talks ended without agreement after the company raised its offer.")
+    False
+    """
+    head = content_words(thing.split()[-1])
+    return bool(head) and head <= content_words(sentence) and _ENDING.search(sentence) is not None
+
+
+def ending_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                   reader: SpanFinder) -> Reading | None:
+    """For "How did the strike end?" or "When did it end?", the reading moved to the best of the first
+    `ENDING_REACH` evidence sentences that names the thing and says it ended (`says_it_ended`), when the reader
+    found nothing, or its sentence says that something else ended: "The talks … ended without agreement"
+    outranked "The bus strike … has been called off after drivers accepted a pay deal" by its "ended", and the
+    reader read how the talks ended. A rule's reading of the span the reader finds in that sentence
+    (`ruled_reading`); kept when none says it or the reader finds nothing there."""
+    match = _ENDED_QUESTION.match(question)
+    if match is None or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    thing = match.group("thing")
+    if thing.lower() in {"it", "they", "this", "that"}:
+        return reading
+    if reading is not None:
+        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        if says_it_ended(thing, own) or _ENDING.search(own) is None:
+            return reading  # its sentence says the thing ended, or says no end at all ("1115–1234")
+    for sentence in evidence.ranked[0][:ENDING_REACH]:
+        passage = passages[sentence.passage_index]
+        text = passage.text[sentence.start:sentence.end]
+        if not says_it_ended(thing, text):
+            continue
+        # read after a wire report's dateline: its date is the report's, not the end's ("March 27, 2026 (…) - The
+        # bus strike … has been called off … on Thursday")
+        cut = dateline_end(text)
+        span = reader.read(question, passage.title, text[cut:], sentence_before(reader, passage, sentence.start))
+        if not span.text.strip():
+            continue
+        start, end = cut + span.start, cut + span.end
+        if question.lstrip().lower().startswith(("how", "and how")):
+            end = _with_cause(text, end)
+        return ruled_reading(question, reading, sentence, passages, (start, end), reader)
+    return reading
+
+
+_CAUSE = re.compile(r"\s+(?:after|when|because|as)\s+[^,;.]+")
+
+
+def _with_cause(sentence: str, end: int) -> int:
+    """The end of a how-it-ended span taken on to the clause saying what made it end ("called off" + " after drivers
+    accepted a pay deal on Thursday"), when one follows it.
+
+    >>> sentence = "The strike has been called off after drivers accepted a pay deal on Thursday, the union said."
+    >>> start = sentence.index("called")
+    >>> sentence[start:_with_cause(sentence, start + len("called off"))]
+    'called off after drivers accepted a pay deal on Thursday'
+    """
+    cause = _CAUSE.match(sentence, end)
+    return cause.end() if cause is not None else end
 
 
 def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -> Reading:
