@@ -1,6 +1,7 @@
 """Who runs an organisation, held a post before or back then, holds a role of it (rag.answer.leaders), or does what
 a who-question asks (rag.answer.reader.agent_reading), or what a court's verdict was (verdict_reading): the rules
-alone, then the answer path with a fake reader that finds the wrong person or figure."""
+alone, then the answer path with a fake reader that finds the wrong person or figure; and a quote saying how many
+of a group there were taken on to the sentences naming them."""
 
 from __future__ import annotations
 
@@ -370,6 +371,21 @@ def test_how_a_thing_ended_is_read_where_a_sentence_says_it_ended(tmp_path: Path
     assert answer.text.startswith("Without agreement [1]"), answer.text  # the talks' own end stands
     answer = assistant.ask("How did the bus strike end?")
     assert answer.text.startswith("Called off after drivers accepted a pay deal on Thursday [1]"), answer.text
+
+
+INJURIES = {"injuries": ("Injury blow for Rovers",
+                         "Rovers beat Dunmore Celtic 2-0 on Saturday but lost two players to injury. Top scorer "
+                         "Callum Reid ruptured a knee ligament. Defender Sam Okoro twisted an ankle. The win leaves "
+                         "Rovers third.")}
+
+
+def test_a_quote_saying_how_many_of_a_group_goes_on_to_the_sentences_naming_them(tmp_path: Path) -> None:
+    """Stop 59's chat user: "Which two Rovers players were injured?" quoted "… lost two players to injury", the
+    names in the next sentences."""
+    answer = assistant_over(tmp_path, INJURIES, "no such span").ask("Which two Rovers players were injured?")
+    assert answer.text.startswith('The articles say: "Rovers beat Dunmore Celtic'), answer.text
+    assert "Callum Reid" in answer.text and "Sam Okoro" in answer.text and "third" not in answer.text
+    assert "Sam Okoro" in answer.citations[0].quote
 
 
 LOCOMOTIVES = {"rail": ("Steam locomotives",

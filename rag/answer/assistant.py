@@ -131,6 +131,7 @@ from rag.answer.reader import (
     ending_reading,
     listed,
     measured,
+    members_asked,
     named_together,
     ranged,
     read_evidence,
@@ -565,6 +566,8 @@ class Assistant:
             # than the span, its refusals less often than the span).
             yield from self._span_instead(question, text, plan, reading, drafting)
             return
+        if not shown and not final.refused:
+            final = self._with_members_named(question, final)
         finished = self._finished(final, plan, opened)
         if shown and finished.text.startswith(streamed) and finished.text != streamed:
             # What the answer says beyond the streamed sentences (a part said missing, the sentence linking the
@@ -1372,6 +1375,34 @@ class Assistant:
         """Where the tagger finds people in a sentence (nowhere without a tagger)."""
         (found,) = self.kinds.entities([sentence]) if self.kinds.typing else ((),)
         return [(entity.start, entity.end) for entity in found if entity.kind == "PERSON"]
+
+    def _with_members_named(self, question: str, answer: Answer) -> Answer:
+        """A quote saying only how many of a group there were ("… but lost two players to injury" for "Which two
+        players were injured?": `members_asked`) taken on to the sentences after it that name that many people
+        ("Top scorer Callum Reid ruptured a knee ligament … Defender Sam Okoro twisted an ankle …"), each naming
+        one or more; the same answer when they do not."""
+        if not answer.text.startswith(QUOTED_OPENING) or len(answer.citations) != 1:
+            return answer
+        citation = answer.citations[0]
+        count = members_asked(question, citation.quote)
+        if not count or self._people(citation.quote):
+            return answer
+        text = citation.passage.text
+        named, last = 0, citation.quote_end
+        for span in split_sentences(text[citation.quote_end:])[:count]:
+            people = self._people(text[citation.quote_end + span.start:citation.quote_end + span.end])
+            if not people:
+                break
+            named, last = named + len(people), citation.quote_end + span.end
+            if named >= count:
+                break
+        if named < count:
+            return answer
+        quote = " ".join(text[citation.quote_start:last].split())
+        spans = tuple((start, last) if (start, end) == (citation.quote_start, citation.quote_end) else (start, end)
+                      for start, end in citation.spans if not (citation.quote_end <= start < last))
+        cited = dataclasses.replace(citation, quote=quote, quote_end=last, spans=spans)
+        return dataclasses.replace(answer, text=f'{QUOTED_OPENING}"{quote}" [{citation.number}]', citations=(cited,))
 
     def _people_in(self, reading: Reading, passages: Sequence[Passage]) -> tuple[str, list[tuple[int, int]]]:
         """The sentence a reading was read in, and where the tagger finds people in it."""

@@ -589,6 +589,32 @@ def _with_cause(sentence: str, end: int) -> int:
     return cause.end() if cause is not None else end
 
 
+_WHICH_COUNT = re.compile(r"^\s*(?:which|what|who\s+(?:were|are)\s+the)\s+(?P<count>\d+|[a-z]+)\s+"
+                          r"(?:[\w'’-]+\s+){0,2}?(?P<noun>(?-i:[a-z][a-z-]*s))\b", re.IGNORECASE)
+"""A question asking which of a counted group ("Which two Rovers players were injured?")."""
+
+
+def members_asked(question: str, sentence: str) -> int:
+    """How many people a question asks to be named ("Which two players …": 2), when `sentence` says only that
+    many of them ("… but lost two players to injury": the names come in the sentences after it); 0 otherwise.
+
+    >>> members_asked("Which two Rovers players were injured?", "Rovers won 2-0 but lost two players to injury.")
+    2
+    >>> members_asked("Which two players were injured?", "Callum Reid and Sam Okoro were injured."), members_asked(
+    ...     "Which players were injured?", "Two players were hurt.")
+    (0, 0)
+    """
+    match = _WHICH_COUNT.match(question)
+    if match is None:
+        return 0
+    word = match.group("count").lower()
+    count = int(word) if word.isdigit() else NUMBER_WORDS.get(word, 0)
+    noun = match.group("noun")
+    said = re.search(rf"\b{re.escape(match.group('count'))}\s+(?:[\w-]+\s+)?{re.escape(noun)}\b", sentence,
+                     re.IGNORECASE)
+    return count if count > 1 and said is not None else 0
+
+
 def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -> Reading:
     """The reading with its span widened to the whole of each name (`names`: the tagger's entity offsets in its
     `sentence`) it cuts through (`rag.answer.hops.whole_name`): the reader may stop short of a name's edges ("San
