@@ -240,20 +240,26 @@ def coverage(question_words: Iterable[str], found: AbstractSet[str],
 
 
 _PERIOD_PART = re.compile(r"\b(?P<ordinal>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?P<part>quarter|half)"
-                          r"(?=\s+(?:of\s+)?(?:the\s+)?(?:(?:financial|fiscal)\s+)?(?:year\s+)?(?:FY)?(?:19|20)\d\d\b)",
+                          r"(?=\s+(?:of\s+)?(?:the\s+)?(?:(?:financial|fiscal)\s+)?(?:year\s+)?(?:FY)?(?:19|20)\d\d\b"
+                          r"|[\s-]+(?:revenues?|sales|profits?|earnings|results|loss(?:es)?|turnover|income|dividends?)\b)",
                           re.IGNORECASE)
+"""A quarter or half of a year: with its year, or heading a company's figure without one ("fourth-quarter revenue",
+"first-half profit"; a match's "second-half goal" is no part of a year)."""
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 
 
 def period_parts(text: str) -> set[str]:
     """The quarters and halves of a year `text` names in words with their year, as a report's table heads them: the
-    one term a question's "second quarter of 2025" and a report's "Q2 2025" are both read as. Not a match's "second
-    half" nor a century's "first half": no year follows.
+    one term a question's "second quarter of 2025" and a report's "Q2 2025" are both read as; also when it heads a
+    company's figure ("fourth-quarter revenue": a third quarter's answers another question). Not a match's "second
+    half" nor a century's "first half": no year nor figure follows.
 
     >>> sorted(period_parts("Revenue for the second quarter of 2025 rose; first-half 2025 profit fell."))
     ['h1', 'q2']
     >>> period_parts("Saka scored in the second half."), period_parts("in the first half of the 19th century")
     (set(), set())
+    >>> sorted(period_parts("Its third-quarter revenue rose; first half profit fell.")), period_parts("second-half try")
+    (['h1', 'q3'], set())
     """
     return {f"{match.group('part')[0].lower()}{_ORDINALS[match.group('ordinal').lower()]}"
             for match in _PERIOD_PART.finditer(text)}

@@ -358,6 +358,30 @@ def test_a_quarter_the_question_names_pins_the_fact_down_as_a_month_does() -> No
     assert not names_what_is_asked("What was revenue in Q2 2025?", first, 0, first.text.index(" The"))
 
 
+
+def test_a_quarter_heading_a_figure_pins_the_fact_down_without_its_year() -> None:
+    """"What was the company's fourth-quarter revenue?" (stop 59's chat user) was answered with the third quarter's
+    figure: a report's "third-quarter revenue" answers another question."""
+    third = passage("q3", "Brellan Foods said its third-quarter revenue rose 6 percent to 214.6 million euros.",
+                    title="Brellan Foods revenue rises")
+    assert off_topic("What was Brellan Foods' fourth-quarter revenue?", [third])
+    assert not off_topic("What was Brellan Foods' third-quarter revenue?", [third])
+    assert not off_topic("What was Brellan Foods' revenue?", [third])
+
+
+def test_a_figure_must_be_a_figure_of_the_measure_or_thing_asked() -> None:
+    """Stop 59's chat user: "What is the population of Kestrel Haven?" was answered with a company's staff, "How much
+    is a bus ticket?" with a strike's lost fares: the articles name neither a population nor a ticket."""
+    staff = passage("staff", "The Kestrel Haven company employs 1,850 people.", title="Dairy maker results")
+    fares = passage("fares", "The strike cost the bus company 640,000 euros in lost fares.", title="Bus strike ends")
+    assert off_topic("What is the population of Kestrel Haven?", [staff])
+    assert off_topic("How much is a bus ticket in Kestrel Haven?", [fares])
+    # the measure said, another word for it, or a figure the question does not name a measure of, stand
+    town = passage("town", "Kestrel Haven, a harbour town of 21,000 inhabitants, voted on Tuesday.", title="Vote")
+    assert not off_topic("What is the population of Kestrel Haven?", [town])
+    assert not off_topic("How many people does the Kestrel Haven company employ?", [staff])
+    assert not off_topic("How much did the bus strike cost?", [fares])
+
 def test_a_year_given_a_thing_must_be_said_of_it() -> None:
     """"When is the 2026 festival?" (stop 59's chat user, as of 1 April 2026): a budget article saying "2026" of
     the budget and "festival" in another paragraph, and a report of the 2025 festival, answer another question."""

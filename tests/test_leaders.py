@@ -1,6 +1,7 @@
 """Who runs an organisation, held a post before or back then, holds a role of it (rag.answer.leaders), or does what
-a who-question asks (rag.answer.reader.agent_reading): the rules alone, then the answer path with a fake reader that
-finds the wrong person."""
+a who-question asks (rag.answer.reader.agent_reading), or what a court's verdict was (verdict_reading): the rules
+alone, then the answer path with a fake reader that finds the wrong person or figure; and a quote saying how many
+of a group there were taken on to the sentences naming them."""
 
 from __future__ import annotations
 
@@ -322,6 +323,69 @@ def test_an_agent_the_question_names_is_no_answer(tmp_path: Path) -> None:
     assistant = assistant_over(tmp_path, TRUST, "Moira Cuthbert")
     answer = assistant.ask("Who ran the Northmarch Health Trust during the 2019 walkout?").text
     assert answer.startswith("Moira Cuthbert [1]")
+
+
+DROUGHT = {"ban": ("Valley orders hosepipe ban",
+                   "Brennmoor Water ordered a hosepipe ban on Tuesday. The last ban, in 2018, lasted 97 days. That ban "
+                   "was ordered by Vane's predecessor, Margaret Lyle, who stepped down the following year.")}
+
+
+def test_a_possessive_doer_is_answered_with_the_name_set_off_after_its_role(tmp_path: Path) -> None:
+    # "ordered by Vane's predecessor, Margaret Lyle": whose predecessor is no answer to who ordered it
+    assistant = assistant_over(tmp_path, DROUGHT, "The last ban")
+    assert assistant.ask("Who ordered the valley's 2018 hosepipe ban?").text.startswith("Margaret Lyle [1]")
+
+
+VERDICT = {"verdict": ("Verdict in the Hale trial",
+                    "In its verdict in the Hale trial the jury found Desmond Hale guilty of fraud on Monday, 9 "
+                    "February, by a majority of 10 to 2. The jury found that he had taken 685,000 euros.")}
+
+
+def test_a_verdict_question_is_answered_with_the_verdict_not_the_jurys_split(tmp_path: Path) -> None:
+    assistant = assistant_over(tmp_path, VERDICT, "10 to 2")
+    assert assistant.ask("What was the verdict in the Hale trial?").text.startswith("Guilty of fraud [1]")
+    # another question keeps the reader's span
+    assert assistant.ask("By what majority was the verdict in the Hale trial?").text.startswith("10 to 2 [1]")
+
+
+STRIKE_ENDS = {
+    "talks": ("Bus strike to resume as talks end",
+              "The talks at the commission ended without agreement after the company raised its offer to 3.5 per "
+              "cent."),
+    "ends": ("Bus strike called off",
+             "The bus strike has been called off after drivers accepted a pay deal on Thursday, the union said."),
+}
+
+
+def test_how_a_thing_ended_is_read_where_a_sentence_says_it_ended(tmp_path: Path) -> None:
+    """Stop 59's chat user: "How did the strike end?" was answered with how the talks ended ("without agreement")."""
+    from tests.test_span_reader import SpansReader
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, STRIKE_ENDS)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights),
+                          reader=SpansReader({"without agreement": 0.9, "called off": 0.6}))
+    answer = assistant.ask("How did the talks end?")
+    assert answer.text.startswith("Without agreement [1]"), answer.text  # the talks' own end stands
+    answer = assistant.ask("How did the bus strike end?")
+    assert answer.text.startswith("Called off after drivers accepted a pay deal on Thursday [1]"), answer.text
+
+
+INJURIES = {"injuries": ("Injury blow for Rovers",
+                         "Rovers beat Dunmore Celtic 2-0 on Saturday but lost two players to injury. Top scorer "
+                         "Callum Reid ruptured a knee ligament. Defender Sam Okoro twisted an ankle. The win leaves "
+                         "Rovers third.")}
+
+
+def test_a_quote_saying_how_many_of_a_group_goes_on_to_the_sentences_naming_them(tmp_path: Path) -> None:
+    """Stop 59's chat user: "Which two Rovers players were injured?" quoted "… lost two players to injury", the
+    names in the next sentences."""
+    answer = assistant_over(tmp_path, INJURIES, "no such span").ask("Which two Rovers players were injured?")
+    assert answer.text.startswith('The articles say: "Rovers beat Dunmore Celtic'), answer.text
+    assert "Callum Reid" in answer.text and "Sam Okoro" in answer.text and "third" not in answer.text
+    assert "Sam Okoro" in answer.citations[0].quote
 
 
 LOCOMOTIVES = {"rail": ("Steam locomotives",

@@ -200,6 +200,23 @@ def test_the_latest_value_is_read_in_the_newest_report_saying_it_changed(tmp_pat
     assert answer.citations[0].passage.article_id == "extended"
 
 
+PAY_OFFER_SAID = (
+    PAY_OFFER[0],
+    ("extended", "2026-03-18", "Bus strike extended after talks fail",
+     "The bus drivers' union chief said drivers will lose two weeks' pay. The talks ended without agreement after "
+     "the company raised its offer to 3.5 per cent."),
+)
+
+
+def test_the_latest_value_is_quoted_from_the_newest_reports_sentence_the_reader_finds_it_in(tmp_path: Path) -> None:
+    """Stop 59's chat user: "What is the latest pay offer to the bus drivers?" (as of 19 March) quoted the newest
+    report's sentence that words the question best ("… will lose two weeks' pay"), not its sentence giving the
+    offer, which the reader finds; an older report's likelier "2.5 per cent" is still never read."""
+    assistant = dated_assistant(tmp_path, PAY_OFFER_SAID, SpansReader({"2.5 per cent": 0.9, "3.5 per cent": 0.2}))
+    answer = assistant.ask("What is the latest pay offer to the bus drivers?", as_of="2026-03-19")
+    assert "3.5 per cent" in answer.text and "2.5" not in answer.text, answer.text
+    assert answer.citations[0].passage.article_id == "extended"
+
 def test_a_newer_report_of_the_same_story_saying_the_figure_changed_is_read() -> None:
     from rag.answer.moved import revising_reports
     from rag.records import Hit

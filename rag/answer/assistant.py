@@ -130,8 +130,10 @@ from rag.answer.reader import (
     confident,
     counted_value,
     described_person,
+    ending_reading,
     listed,
     measured,
+    members_asked,
     named_together,
     ranged,
     read_evidence,
@@ -139,6 +141,7 @@ from rag.answer.reader import (
     respanned,
     span_answer,
     span_text,
+    verdict_reading,
     widened,
 )
 from rag.answer.retrieve import RECENT_SHARE, Retriever, TimedHits, stands_out
@@ -605,12 +608,13 @@ class Assistant:
                                            leaning=plan.leaning)):
             # A follow-up's quote that holds nothing it newly asks about answers the previous turn again.
             final = self._refusal(question, text.strip(), query.search_text)
-        if (not shown and not repeated and not history and not final.refused
-                and not (plan.period is not None and plan.period.latest)):
-            # Whether to answer was decided on the best sentence; which sentence to quote, by the reader. Not for
-            # "the latest": the newest report's sentence was put first (`_dated_evidence`), and the reader's likelier
-            # span in an older report is the value that no longer holds ("offered … 2.5 per cent", not "3.5").
-            final = self._likeliest_quote(final, evidence, passages)
+        if not shown and not repeated and not history and not final.refused:
+            # Whether to answer was decided on the best sentence; which sentence to quote, by the reader. For "the
+            # latest", among the newest report's sentences only (`_dated_evidence` put them first): the reader's
+            # likelier span in an older report is the value that no longer holds ("offered … 2.5 per cent", not
+            # "3.5"), and the newest report's first sentence may say something else ("disappointed … pay").
+            latest = plan.period is not None and plan.period.latest
+            final = self._likeliest_quote(final, _newest_only(evidence, passages) if latest else evidence, passages)
         if final.refused and not shown and confident(reading, self.settings.span_fallback):
             # The reader was not sure enough to answer before the model (`span_threshold`), but the model's answer
             # was refused: the span answers rather than nobody (docs/quality.md#the-model-first-the-span-when-it-is-
@@ -618,6 +622,8 @@ class Assistant:
             # than the span, its refusals less often than the span).
             yield from self._span_instead(question, text, plan, reading, drafting)
             return
+        if not shown and not final.refused:
+            final = self._with_members_named(question, final)
         finished = self._finished(final, plan, opened)
         if shown and finished.text.startswith(streamed) and finished.text != streamed:
             # What the answer says beyond the streamed sentences (a part said missing, the sentence linking the
@@ -1427,6 +1433,34 @@ class Assistant:
         (found,) = self.kinds.entities([sentence]) if self.kinds.typing else ((),)
         return [(entity.start, entity.end) for entity in found if entity.kind == "PERSON"]
 
+    def _with_members_named(self, question: str, answer: Answer) -> Answer:
+        """A quote saying only how many of a group there were ("… but lost two players to injury" for "Which two
+        players were injured?": `members_asked`) taken on to the sentences after it that name that many people
+        ("Top scorer Callum Reid ruptured a knee ligament … Defender Sam Okoro twisted an ankle …"), each naming
+        one or more; the same answer when they do not."""
+        if not answer.text.startswith(QUOTED_OPENING) or len(answer.citations) != 1:
+            return answer
+        citation = answer.citations[0]
+        count = members_asked(question, citation.quote)
+        if not count or self._people(citation.quote):
+            return answer
+        text = citation.passage.text
+        named, last = 0, citation.quote_end
+        for span in split_sentences(text[citation.quote_end:])[:count]:
+            people = self._people(text[citation.quote_end + span.start:citation.quote_end + span.end])
+            if not people:
+                break
+            named, last = named + len(people), citation.quote_end + span.end
+            if named >= count:
+                break
+        if named < count:
+            return answer
+        quote = " ".join(text[citation.quote_start:last].split())
+        spans = tuple((start, last) if (start, end) == (citation.quote_start, citation.quote_end) else (start, end)
+                      for start, end in citation.spans if not (citation.quote_end <= start < last))
+        cited = dataclasses.replace(citation, quote=quote, quote_end=last, spans=spans)
+        return dataclasses.replace(answer, text=f'{QUOTED_OPENING}"{quote}" [{citation.number}]', citations=(cited,))
+
     def _people_in(self, reading: Reading, passages: Sequence[Passage]) -> tuple[str, list[tuple[int, int]]]:
         """The sentence a reading was read in, and where the tagger finds people in it."""
         passage = passages[reading.passage_index]
@@ -1697,7 +1731,8 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 
 READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
-                 description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading)
+                 description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
+                 verdict_reading, ending_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
@@ -1705,8 +1740,10 @@ does what a who-question asks, named after "<participle> by" (`rag.answer.reader
 is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), who holds a post now when the
 span names who left it (`rag.answer.leaders.stayer_reading`), when a plan is now that a newer report moved it
 to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the question asks
-about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), and which cell
-of a table of figures (`rag.answer.tables.table_reading`)."""
+about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), which cell
+of a table of figures (`rag.answer.tables.table_reading`), what a court's verdict was ("guilty of fraud", not
+the jury's "10 to 2": `rag.answer.reader.verdict_reading`), and how or when a thing ended, in a sentence saying
+that it did (`rag.answer.reader.ending_reading`)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The
@@ -1822,6 +1859,27 @@ def _newest_evidence(evidence: Evidence, passages: Sequence[Passage],
             return evidence  # an undated report cannot be placed before or after the others
         reordered.append((*close, *(sentence for sentence in sentences if sentence.score < floor)))
     return dataclasses.replace(evidence, ranked=tuple(reordered))
+
+
+def _newest_only(evidence: Evidence, passages: Sequence[Passage]) -> Evidence:
+    """The evidence of a one-part question about the latest (`_newest_evidence` put the newest report's sentences
+    first) cut to the sentences of reports published the day its first sentence's was; as found otherwise.
+
+    >>> from rag.answer.evidence import Sentence
+    >>> old, new = (Passage(name, "T", "s", "", "x", 0, 1, published=date)
+    ...             for name, date in (("old", "2026-03-02"), ("new", "2026-03-18")))
+    >>> ranked = ((Sentence(1, 0, 1, 0.3), Sentence(0, 0, 1, 0.9), Sentence(1, 2, 3, 0.1)),)
+    >>> [(s.passage_index, s.start) for s in _newest_only(Evidence(("q",), ranked, 0.9), [old, new]).ranked[0]]
+    [(1, 0), (1, 2)]
+    """
+    if len(evidence.ranked) != 1 or not evidence.ranked[0]:
+        return evidence
+    sentences = evidence.ranked[0]
+    newest = passages[sentences[0].passage_index].published[:10]
+    if not newest:
+        return evidence
+    kept = tuple(sentence for sentence in sentences if passages[sentence.passage_index].published[:10] == newest)
+    return dataclasses.replace(evidence, ranked=(kept,))
 
 
 INTERSECTION_SENTENCES = 4

@@ -238,7 +238,59 @@ def off_topic(question: str, passages: Sequence[Passage]) -> bool:
     names = [term for term in terms if not pins(term)]
     missing_names = [term for term in missing if not pins(term)]
     return (any(pins(term) for term in missing) or (bool(names) and len(missing_names) * 2 > len(names))
-            or dated_elsewhere(question, passages))
+            or dated_elsewhere(question, passages) or measure_unsaid(question, passages))
+
+
+MEASURE_WORDS: dict[str, frozenset[str]] = {
+    "population": frozenset({"popul", "inhabit", "resid"}),
+    "revenue": frozenset({"revenu", "sale", "turnov"}),
+    "turnover": frozenset({"turnov", "revenu", "sale"}),
+    "attendance": frozenset({"attend", "crowd", "visitor", "spectat"}),
+    "salary": frozenset({"salari", "wage", "pay", "earn"}),
+    "wage": frozenset({"wage", "salari", "pay", "earn"}),
+}
+"""A figure asked of one of these measures (a question's noun, singular), and the words (stemmed) a report gives
+it by: a passage saying none of them gives a figure of something else (a company's staff is no town's population)."""
+
+_FIGURE_QUESTION = re.compile(r"^\s*(?:what|how\s+(?:much|many|large|big|high|low))\b", re.IGNORECASE)
+_MEASURE = re.compile(rf"\b(?P<measure>{'|'.join(MEASURE_WORDS)})(?:s|es)?\b", re.IGNORECASE)
+_PRICED = re.compile(r"^\s*how\s+much\s+(?:(?:is|are|was|were|will\s+be)\s+(?:(?:a|an|the|one)\s+)?(?P<thing>[a-z]+"
+                     r"(?:\s+[a-z]+)?)\s*(?:\?|$|\s+(?:in|at|for|on|now)\b)|(?:does|do|did|will)\s+(?:(?:a|an|the|one)\s+)?"
+                     r"(?P<costing>[a-z]+(?:\s+[a-z]+)?)\s+cost\b)", re.IGNORECASE)
+"""A price question and the thing it prices: "How much is a bus ticket in …?", "How much did the repairs cost?"."""
+
+
+def measure_unsaid(question: str, passages: Sequence[Passage]) -> bool:
+    """Whether a figure question asks for a measure (`MEASURE_WORDS`) or the price of a thing that no passage says:
+    its figures are of something else ("What is the population of Kestrel Haven?" over "The Kestrel Haven company
+    employs 1,850 people"; "How much is a bus ticket?" over a strike's lost fares).
+
+    >>> staff = Passage("s", "Dairy results", "s.txt", "", "The Kestrel Haven company employs 1,850 people.", 0, 47)
+    >>> measure_unsaid("What is the population of Kestrel Haven?", [staff])
+    True
+    >>> measure_unsaid("How many people does the company employ?", [staff])
+    False
+    >>> fares = Passage("f", "Strike ends", "f.txt", "", "The strike cost 640,000 euros in lost fares.", 0, 44)
+    >>> measure_unsaid("How much is a bus ticket in Kestrel Haven?", [fares])
+    True
+    >>> measure_unsaid("How much did the strike cost?", [fares]), measure_unsaid("How much is it?", [fares])
+    (False, False)
+    >>> measure_unsaid("What share of pupils attended private schools?", [staff])  # a verb, no measure
+    False
+    """
+    if _FIGURE_QUESTION.match(question) is None:
+        return False
+    asked = [MEASURE_WORDS[match.group("measure").lower()] for match in _MEASURE.finditer(question)]
+    priced = _PRICED.match(question)
+    thing = (priced.group("thing") or priced.group("costing")) if priced else ""
+    head = thing.split()[-1] if thing else ""
+    priced_words = content_words(head) if not head.endswith("ing") else set()  # "is the state paying for …"
+    if priced_words:  # (no "it" of "How much does it cost to …")
+        asked.append(frozenset(priced_words))
+    if not asked:
+        return False
+    said = set().union(*(content_words(f"{passage.title} {passage.text}") for passage in passages))
+    return any(not words & said for words in asked)
 
 
 _DATED_THING = re.compile(r"\b(?:the|a|an|its|their|his|her|this|that|[A-Za-z]+['’]s)\s+"

@@ -38,6 +38,7 @@ from rag.text import (
     NUMBER_WORDS,
     STOP_WORDS,
     content_words,
+    dateline_end,
     past_of,
     split_sentences,
     stem,
@@ -354,6 +355,40 @@ _AGENT = re.compile(r"\s+by\s+(?:(?:the|its|their|her|his)\s+)?(?:[a-z][\w-]*\s+
                     r"(?P<name>[A-Z][\w'’.-]+(?:\s+(?:(?:of|de|van|von)\s+)?[A-Z][\w'’.-]+)*)")
 """Who did it, after a participle: "by retired auditor Frances Okonjo", "by the Water Services Authority"."""
 
+_APPOSITIVE = re.compile(r"['’]s\s+(?:[a-z][\w-]*\s+){0,3}?[a-z][\w-]*,\s+"
+                         r"(?P<name>[A-Z][\w'’.-]+(?:\s+(?:(?:of|de|van|von)\s+)?[A-Z][\w'’.-]+)*)")
+"""The one a possessive's role names, set off after it: "by Vane's predecessor, Margaret Lyle"."""
+
+
+def agent_name(sentence: str, start: int) -> tuple[int, int] | None:
+    """Where the doer named after "by" at `start` (`_AGENT`) stands in `sentence`: a possessive's role is the name
+    set off after it ("by Vane's predecessor, Margaret Lyle" is Margaret Lyle: a possessive alone, "Vane's", is
+    whose, never who), and a sentence's closing full stop is no part of a name (an initial's or "Ltd."'s is).
+    None when no name follows "by", or a possessive has no name after its role.
+
+    >>> sentence = "That ban was ordered by Vane's predecessor, Margaret Lyle, who stepped down."
+    >>> sentence[slice(*agent_name(sentence, 20))]
+    'Margaret Lyle'
+    >>> sentence = "It was ordered by Tom Marr."
+    >>> sentence[slice(*agent_name(sentence, 14))], agent_name("It was ordered by Vane's team.", 14)
+    ('Tom Marr', None)
+    >>> sentence = "It was built by Harbour Foods Ltd."
+    >>> sentence[slice(*agent_name(sentence, 12))]
+    'Harbour Foods Ltd.'
+    """
+    agent = _AGENT.match(sentence, start)
+    if agent is None:
+        return None
+    name_start, name_end = agent.span("name")
+    if re.search(r"['’]s$", sentence[name_start:name_end]):
+        named = _APPOSITIVE.match(sentence, name_end - 2)
+        if named is None:
+            return None
+        name_start, name_end = named.span("name")
+    if sentence[name_end - 1] == "." and not _ends_in_abbreviation(sentence[name_start:name_end]):
+        name_end -= 1
+    return name_start, name_end
+
 
 def passive_agent(question: str, sentence: str) -> tuple[int, int] | None:
     """Where `sentence` names, after "<participle> by", the one who does what a who-question asks about, when the
@@ -373,8 +408,7 @@ def passive_agent(question: str, sentence: str) -> tuple[int, int] | None:
         return None
     # the verb as the sentence first says it: a participle before "by", or else the sentence's own doer is read
     said = re.search(rf"\b(?:{'|'.join(map(re.escape, sorted(forms)))})\b", sentence, re.IGNORECASE)
-    agent = _AGENT.match(sentence, said.end()) if said is not None and said.group(0).lower() in participles else None
-    return agent.span("name") if agent is not None else None
+    return agent_name(sentence, said.end()) if said is not None and said.group(0).lower() in participles else None
 
 
 AGENT_REACH = 3
@@ -430,6 +464,155 @@ def agent_reading(question: str, reading: Reading | None, evidence: Evidence, pa
         if found is not None and not left(text, *found):
             return ruled_reading(question, reading, sentence, passages, found, reader)
     return reading
+
+
+_VERDICT_QUESTION = re.compile(r"^\s*(?:and\s+)?(?:what|which)\s+(?:(?:was|were|is)\s+the\s+(?:[\w'’-]+['’]s?\s+)?"
+                               r"verdicts?\b|verdicts?\s+(?:did|was|were)\b)", re.IGNORECASE)
+"""A question asking what a verdict was ("What was the verdict?", "What verdict did the jury return?"), not what
+someone does about it."""
+_VERDICT = re.compile(r"\bfound\s+(?:[\w'’.-]+\s+){0,5}?(?P<found>(?:not\s+)?guilty(?:\s+of\s+[a-z][\w-]*"
+                      r"(?:\s+(?!on\b|in\b|at\b|by\b|after\b)[a-z][\w-]*){0,3})?)"
+                      r"|\b(?:was|were|been)\s+(?P<cleared>acquitted|convicted|cleared)\b")
+"""A court's verdict as a report says it: "found Desmond Hale guilty of fraud", "was acquitted"."""
+
+VERDICT_REACH = 3
+"""Evidence sentences searched, best first, for the verdict a verdict question asks for."""
+
+
+def verdict_span(sentence: str) -> tuple[int, int] | None:
+    """Where `sentence` says a court's verdict (`_VERDICT`), or None.
+
+    >>> sentence = "A jury found Desmond Hale guilty of fraud on Monday, 9 February, by a majority of 10 to 2."
+    >>> sentence[slice(*verdict_span(sentence))]
+    'guilty of fraud'
+    >>> sentence = "Ana Roe was acquitted on Friday."
+    >>> sentence[slice(*verdict_span(sentence))], verdict_span("The jury took 10 hours.")
+    ('acquitted', None)
+    """
+    match = _VERDICT.search(sentence)
+    if match is None:
+        return None
+    return match.span("found") if match.group("found") else match.span("cleared")
+
+
+def verdict_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                    reader: SpanFinder) -> Reading | None:
+    """For "What was the verdict?", the reading moved to the verdict the best of the first `VERDICT_REACH` evidence
+    sentences says ("guilty of fraud", of "found Desmond Hale guilty of fraud … by a majority of 10 to 2": the
+    reader read the jury's split, "10 to 2", which is how it was reached, not what it was); a rule's reading
+    (`ruled_reading`). Kept for any other question, or when no sentence says a verdict."""
+    if _VERDICT_QUESTION.match(question) is None or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    for sentence in evidence.ranked[0][:VERDICT_REACH]:
+        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
+        found = verdict_span(text)
+        if found is not None:
+            return ruled_reading(question, reading, sentence, passages, found, reader)
+    return reading
+
+
+_ENDED_QUESTION = re.compile(r"^\s*(?:and\s+)?(?:how|when)\s+did\s+(?:the\s+|their\s+|its\s+|his\s+|her\s+)?"
+                             r"(?P<thing>(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+(?:end|finish|conclude)\s*[?.!]*\s*$",
+                             re.IGNORECASE)
+"""A question asking how or when a thing ended ("How did the strike end?"), not what someone ended ("When did
+BSkyB end its analogue service?")."""
+_ENDING = re.compile(r"\b(?:end(?:ed|s)?|finish(?:ed|es)?|conclude[ds]?|called\s+off|(?:is|was)\s+over|settled|"
+                     r"came\s+to\s+an\s+end)\b", re.IGNORECASE)
+"""Words saying that something ended: "ended", "has been called off", "was over"."""
+
+ENDING_REACH = 3
+"""Evidence sentences searched, best first, for one saying that the thing a question asks the end of ended."""
+
+
+def says_it_ended(thing: str, sentence: str) -> bool:
+    """Whether `sentence` names `thing` (its last word: "bus strike" is a strike) and says something ended: "The
+    talks … ended without agreement" says nothing of the strike's end.
+
+    >>> says_it_ended("strike", "The bus strike has been called off after drivers accepted a pay deal.")
+    True
+    >>> says_it_ended("bus strike", "The talks ended without agreement after the company raised its offer.")
+    False
+    """
+    head = content_words(thing.split()[-1])
+    return bool(head) and head <= content_words(sentence) and _ENDING.search(sentence) is not None
+
+
+def ending_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                   reader: SpanFinder) -> Reading | None:
+    """For "How did the strike end?" or "When did it end?", the reading moved to the best of the first
+    `ENDING_REACH` evidence sentences that names the thing and says it ended (`says_it_ended`), when the reader
+    found nothing, or its sentence says that something else ended: "The talks … ended without agreement"
+    outranked "The bus strike … has been called off after drivers accepted a pay deal" by its "ended", and the
+    reader read how the talks ended. A rule's reading of the span the reader finds in that sentence
+    (`ruled_reading`); kept when none says it or the reader finds nothing there."""
+    match = _ENDED_QUESTION.match(question)
+    if match is None or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    thing = match.group("thing")
+    if thing.lower() in {"it", "they", "this", "that"}:
+        return reading
+    if reading is not None:
+        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        if says_it_ended(thing, own) or _ENDING.search(own) is None:
+            return reading  # its sentence says the thing ended, or says no end at all ("1115–1234")
+    for sentence in evidence.ranked[0][:ENDING_REACH]:
+        passage = passages[sentence.passage_index]
+        text = passage.text[sentence.start:sentence.end]
+        if not says_it_ended(thing, text):
+            continue
+        # read after a wire report's dateline: its date is the report's, not the end's ("March 27, 2026 (…) - The
+        # bus strike … has been called off … on Thursday")
+        cut = dateline_end(text)
+        span = reader.read(question, passage.title, text[cut:], sentence_before(reader, passage, sentence.start))
+        if not span.text.strip():
+            continue
+        start, end = cut + span.start, cut + span.end
+        if question.lstrip().lower().startswith(("how", "and how")):
+            end = _with_cause(text, end)
+        return ruled_reading(question, reading, sentence, passages, (start, end), reader)
+    return reading
+
+
+_CAUSE = re.compile(r"\s+(?:after|when|because|as)\s+[^,;.]+")
+
+
+def _with_cause(sentence: str, end: int) -> int:
+    """The end of a how-it-ended span taken on to the clause saying what made it end ("called off" + " after drivers
+    accepted a pay deal on Thursday"), when one follows it.
+
+    >>> sentence = "The strike has been called off after drivers accepted a pay deal on Thursday, the union said."
+    >>> start = sentence.index("called")
+    >>> sentence[start:_with_cause(sentence, start + len("called off"))]
+    'called off after drivers accepted a pay deal on Thursday'
+    """
+    cause = _CAUSE.match(sentence, end)
+    return cause.end() if cause is not None else end
+
+
+_WHICH_COUNT = re.compile(r"^\s*(?:which|what|who\s+(?:were|are)\s+the)\s+(?P<count>\d+|[a-z]+)\s+"
+                          r"(?:[\w'’-]+\s+){0,2}?(?P<noun>(?-i:[a-z][a-z-]*s))\b", re.IGNORECASE)
+"""A question asking which of a counted group ("Which two Rovers players were injured?")."""
+
+
+def members_asked(question: str, sentence: str) -> int:
+    """How many people a question asks to be named ("Which two players …": 2), when `sentence` says only that
+    many of them ("… but lost two players to injury": the names come in the sentences after it); 0 otherwise.
+
+    >>> members_asked("Which two Rovers players were injured?", "Rovers won 2-0 but lost two players to injury.")
+    2
+    >>> members_asked("Which two players were injured?", "Callum Reid and Sam Okoro were injured."), members_asked(
+    ...     "Which players were injured?", "Two players were hurt.")
+    (0, 0)
+    """
+    match = _WHICH_COUNT.match(question)
+    if match is None:
+        return 0
+    word = match.group("count").lower()
+    count = int(word) if word.isdigit() else NUMBER_WORDS.get(word, 0)
+    noun = match.group("noun")
+    said = re.search(rf"\b{re.escape(match.group('count'))}\s+(?:[\w-]+\s+)?{re.escape(noun)}\b", sentence,
+                     re.IGNORECASE)
+    return count if count > 1 and said is not None else 0
 
 
 def widened(reading: Reading, sentence: str, names: Sequence[tuple[int, int]]) -> Reading:
