@@ -12,8 +12,11 @@ from typing import Any
 from rag.answer.assistant import Assistant
 from rag.answer.evidence import WordOverlap
 from rag.answer.retrieve import Retriever
+from rag.ingest.chunk import embedding_text
 from rag.models.entities import PhraseTagger
+from rag.records import Passage
 from rag.settings import Settings
+from rag.store.generations import PassageIndex
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_ages import VOTE
 from tests.test_assistant import build
@@ -110,3 +113,45 @@ def test_the_quote_the_reader_chose_is_not_replaced_by_a_less_likely_span(tmp_pa
                  {"Corvane Rail Systems": 0.5, "Kestrin Metro": 0.3}, span_threshold=0.99)
     assert answer == ('The articles say: "Officials blamed a software update installed by the supplier, Corvane Rail '
                       'Systems." [1]')
+
+
+GARRISON = (
+    "Ohio frontier forts",
+    ("To counter the French military presence in the Ohio country, the governor sent Major Hale north.",
+     "During the war, no French regular army troops were stationed anywhere in the colony."),
+)
+
+
+def two_passage_asker(folder: Path) -> Callable[..., str]:
+    """`ask(question, chances)` over one article cut into two passages (`GARRISON`), as `asker` does."""
+    embedder = FakeEmbedder()
+    title, (first, second) = GARRISON
+    text = f"{first} {second}"
+    passages = [Passage("garrison", title, "garrison.txt", "", first, 0, len(first)),
+                Passage("garrison", title, "garrison.txt", "", second, len(first) + 1, len(text))]
+    index = PassageIndex(embedder.name, embedder.dimension)
+    index.add(passages, embedder.embed([embedding_text(p.title, p.text) for p in passages]))
+    index.save(folder)
+    retriever = Retriever.load(folder, embedder)
+
+    def ask(question: str, chances: dict[str, float]) -> str:
+        assistant = Assistant(retriever, ScriptedLLM("I don't know."),
+                              Settings(index=str(folder), k=3, span_threshold=0.99),
+                              WordOverlap(retriever.term_weights), reader=SpansReader(chances))
+        return assistant.ask(question).text
+
+    return ask
+
+
+def test_the_quote_moves_to_the_runner_up_of_another_passage_of_the_article_when_it_is_likelier(
+        tmp_path: Path) -> None:
+    # The best sentence restates the question ("the French military presence") and names no answer; the second best,
+    # in the article's other passage, answers it. The reader finds its answer likelier there (0.22 against 0.12),
+    # though not twice as likely (`QUOTE_ELSEWHERE`, which bars another article's sentence: the test above).
+    ask = two_passage_asker(tmp_path)
+    question = "What was the French military presence in the Ohio country during the war?"
+    answer = ask(question, {"Major Hale": 0.12, "no French regular army troops": 0.22})
+    assert answer == ('The articles say: "During the war, no French regular army troops were stationed anywhere '
+                      'in the colony." [1]'), answer
+    # the reader surer of the best sentence: it stays quoted
+    assert "Major Hale" in ask(question, {"Major Hale": 0.3, "no French regular army troops": 0.22})
