@@ -93,6 +93,7 @@ from rag.answer.leaders import (
     then_reading,
 )
 from rag.answer.links import about, anchored_passages, linked, linked_passages
+from rag.answer.lists import list_reading
 from rag.answer.moved import (
     ASKS_FIGURE,
     ASKS_WHEN,
@@ -1632,7 +1633,7 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 
 READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
-                 description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading)
+                 description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading, list_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
@@ -1641,7 +1642,8 @@ is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), who h
 span names who left it (`rag.answer.leaders.stayer_reading`), when a plan is now that a newer report moved it
 to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the question asks
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), and which cell
-of a table of figures (`rag.answer.tables.table_reading`)."""
+of a table of figures (`rag.answer.tables.table_reading`), and which items of a list
+(`rag.answer.lists.list_reading`)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The
