@@ -73,3 +73,11 @@ def test_chunk_article_keeps_spans_pages_and_title_budget() -> None:
 
 def test_empty_text_gives_no_passages() -> None:
     assert chunk_article(Article("e", "T", "   ", "s"), 50, 5, words) == []
+
+
+def test_a_tables_rows_stay_in_one_chunk_with_their_header() -> None:
+    """An analyst's "What wholesale price does the outlook forecast for 2026?" could not be read off the table: its
+    rows, each a paragraph, were cut into two chunks, the 2026 row apart from the header naming the columns."""
+    text = "Intro one two three.\n\nYear | Price | Wholesale\n\n2024 | 1 | 2\n\n2026 | 3 | 4"
+    chunks = [text[start:end] for start, end in chunk_spans(text, 16, 3, lambda words: len(words.split()))]
+    assert chunks == ["Intro one two three.", "Year | Price | Wholesale\n\n2024 | 1 | 2\n\n2026 | 3 | 4"]
