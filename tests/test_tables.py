@@ -107,3 +107,13 @@ def test_a_pipe_tables_cell_answers_with_its_row_and_column(tmp_path: Path) -> N
         "7.8 (Arden, price-to-income ratio) [1]")
     assert ask("Which city has the lowest price-to-income ratio?", run).startswith(
         "Dunmore (price-to-income ratio 5.2) [1]")
+
+
+def test_a_cell_named_by_row_and_column_answers_though_the_evidence_seems_weak(tmp_path: Path) -> None:
+    """An analyst's "How soon must prohibited AI practices stop after the bill enters into force?" was refused: the
+    evidence scorer, trained on sentences, scored the table's rows below the refusal threshold."""
+    tiers = "Obligations by tier\n\n" + TIERS
+    ask = asker(tmp_path, {"bill": ("The AI bill: an overview", tiers)}, {"6 months": "DATE"})
+    answer = ask("How soon must prohibited AI practices stop after the bill enters into force?", {"6 months": 0.9},
+                 refusal_threshold=0.999)
+    assert answer.startswith("6 months (Prohibited, deadline after entry into force) [1]")

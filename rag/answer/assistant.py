@@ -439,7 +439,12 @@ class Assistant:
         question = asked.text
         plan = self._plan(asked, history, k, within)
         if plan.prompt is None:
-            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
+            # a table's cell the question names by its row and its column answers, however low the evidence
+            # scorer, trained on sentences, scores a table's rows ("Prohibited | ban | 6 months")
+            cell = (table_reading(question, None, plan.evidence, plan.passages, self.reader)
+                    if plan.evidence.ranked and self.reader is not None else None)
+            yield (self._span_answer(question, "", plan, cell) if cell is not None
+                   else self._finished(self._refusal(question, "", plan.query.search_text), plan))
             return
         reading = self._reading(plan)
         if reading is not None and repeats(reading.span.text, plan.previous_answer):
