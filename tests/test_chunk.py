@@ -73,3 +73,21 @@ def test_chunk_article_keeps_spans_pages_and_title_budget() -> None:
 
 def test_empty_text_gives_no_passages() -> None:
     assert chunk_article(Article("e", "T", "   ", "s"), 50, 5, words) == []
+
+
+def test_a_tables_rows_stay_in_one_chunk_with_their_header() -> None:
+    """An analyst's "What wholesale price does the outlook forecast for 2026?" could not be read off the table: its
+    rows, each a paragraph, were cut into two chunks, the 2026 row apart from the header naming the columns."""
+    text = "Intro one two three.\n\nYear | Price | Wholesale\n\n2024 | 1 | 2\n\n2026 | 3 | 4"
+    chunks = [text[start:end] for start, end in chunk_spans(text, 16, 3, lambda words: len(words.split()))]
+    assert chunks == ["Intro one two three.", "Year | Price | Wholesale\n\n2024 | 1 | 2\n\n2026 | 3 | 4"]
+
+
+def test_a_lists_items_stay_in_one_chunk_with_their_lead_in() -> None:
+    """An analyst's "What are the Institute's three recommendations?": the lead-in and the first item were cut from
+    the other two items."""
+    text = ("Intro one two three four.\n\nRecommendations\n\nIt makes three recommendations:\n\nCut fares.\n\n"
+            "Add buses.\n\nBuild lanes.")
+    chunks = [text[start:end] for start, end in chunk_spans(text, 14, 3, lambda words: len(words.split()))]
+    assert chunks[-1] == ("Recommendations\n\nIt makes three recommendations:\n\nCut fares.\n\nAdd buses.\n\n"
+                          "Build lanes.")

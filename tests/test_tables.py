@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.tables import columns, table_cell
+from rag.answer.tables import columns, grid_cell, table_cell
 from tests.test_reader_quote import asker
 
 FIGURES = ("Key figures\nFigure Q1 2025 Q1 2024\nRevenue (EUR million) 12.4 11.7\nPassengers 318,000 297,500\n"
@@ -65,3 +65,55 @@ def test_an_html_tables_rows_each_a_paragraph_are_read_as_one_table(tmp_path: Pa
 def test_no_cell_where_columns_or_the_question_do_not_say_which(question: str) -> None:
     league = "Team P W D L Pts\nArsenal 38 26 6 6 84\nChelsea 38 20 9 9 69"
     assert table_cell(question, league) is None
+
+
+CITIES = ("City table\n\nCity | Median rent (EUR/month) | Price-to-income ratio\n\nArden | 1,240 | 7.8\n\n"
+          "Belmont | 980 | 6.1\n\nCorrin | 1,510 | 9.4\n\nDunmore | 870 | 5.2")
+UPTAKE = ("Group | Uptake 2024-25 | Uptake 2025-26 | Target\n\nOver 65s | 69.8% | 71.5% | 75%\n\n"
+          "Health workers | 52.4% | 49.9% | 75%")
+TIERS = ("Tier | Main obligation | Deadline after entry into force\n\nMinimal | none | -\n\n"
+         "Limited | transparency notice | 12 months\n\nProhibited | ban | 6 months")
+
+
+@pytest.mark.parametrize("question, text, shown", [
+    ("What is the price-to-income ratio in Arden?", CITIES, "7.8"),  # not the median rent column's 1,240
+    ("What is the median rent in Corrin?", CITIES, "1,510 EUR/month"),
+    ("Which city has the lowest price-to-income ratio?", CITIES, "Dunmore"),
+    ("Which city has the highest median rent?", CITIES, "Corrin"),
+    ("Which group's flu vaccination uptake fell?", UPTAKE, "Health workers"),
+    ("How long after entry into force must limited-risk systems comply?", TIERS, "12 months"),
+    ("How soon must prohibited AI practices stop after the bill enters into force?", TIERS, "6 months"),
+])
+def test_a_pipe_tables_cell_is_chosen_by_row_and_column_header(question: str, text: str, shown: str) -> None:
+    """An analyst's "price-to-income ratio in Arden" was answered with the median rent column's 1,240, and the
+    tables whose columns are no times (city, rent, ratio) were not read at all."""
+    cell = grid_cell(question, text)
+    assert cell is not None and cell.shown == shown
+
+
+@pytest.mark.parametrize("question, text", [
+    ("What is the median rent?", CITIES),  # no row named, no superlative: which city cannot be told
+    ("Why is Corrin so dear?", CITIES),
+    ("Which group's uptake rose?", UPTAKE + "\n\nPregnant women | 38.2% | 41.0% | 50%"),  # two rose: not one
+])
+def test_no_pipe_table_cell_where_the_question_does_not_say_which(question: str, text: str) -> None:
+    assert grid_cell(question, text) is None
+
+
+def test_a_pipe_tables_cell_answers_with_its_row_and_column(tmp_path: Path) -> None:
+    ask = asker(tmp_path, {"index": ("Housing Affordability Index", CITIES)}, {"1,240": "CARDINAL"})
+    run = {"1,240": 0.9}
+    assert ask("What is the price-to-income ratio in Arden?", run).startswith(
+        "7.8 (Arden, price-to-income ratio) [1]")
+    assert ask("Which city has the lowest price-to-income ratio?", run).startswith(
+        "Dunmore (price-to-income ratio 5.2) [1]")
+
+
+def test_a_cell_named_by_row_and_column_answers_though_the_evidence_seems_weak(tmp_path: Path) -> None:
+    """An analyst's "How soon must prohibited AI practices stop after the bill enters into force?" was refused: the
+    evidence scorer, trained on sentences, scored the table's rows below the refusal threshold."""
+    tiers = "Obligations by tier\n\n" + TIERS
+    ask = asker(tmp_path, {"bill": ("The AI bill: an overview", tiers)}, {"6 months": "DATE"})
+    answer = ask("How soon must prohibited AI practices stop after the bill enters into force?", {"6 months": 0.9},
+                 refusal_threshold=0.999)
+    assert answer.startswith("6 months (Prohibited, deadline after entry into force) [1]")

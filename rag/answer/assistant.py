@@ -94,6 +94,7 @@ from rag.answer.leaders import (
     then_reading,
 )
 from rag.answer.links import about, anchored_passages, linked, linked_passages
+from rag.answer.lists import list_reading
 from rag.answer.mentions import mention_request, mentions, mentions_answer
 from rag.answer.moved import (
     ASKS_FIGURE,
@@ -495,7 +496,12 @@ class Assistant:
         if plan.usage.total_tokens:
             yield _Generated(plan.usage)
         if plan.prompt is None:
-            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
+            # a table's cell the question names by its row and its column answers, however low the evidence
+            # scorer, trained on sentences, scores a table's rows ("Prohibited | ban | 6 months")
+            cell = (table_reading(question, None, plan.evidence, plan.passages, self.reader)
+                    if plan.evidence.ranked and self.reader is not None else None)
+            yield (self._span_answer(question, "", plan, cell) if cell is not None
+                   else self._finished(self._refusal(question, "", plan.query.search_text), plan))
             return
         reading = self._reading(plan)
         if reading is not None and repeats(reading.span.text, plan.previous_answer):
@@ -1734,7 +1740,7 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
                  description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
-                 verdict_reading, ending_reading)
+                 verdict_reading, ending_reading, list_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
@@ -1744,8 +1750,8 @@ span names who left it (`rag.answer.leaders.stayer_reading`), when a plan is now
 to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the question asks
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), which cell
 of a table of figures (`rag.answer.tables.table_reading`), what a court's verdict was ("guilty of fraud", not
-the jury's "10 to 2": `rag.answer.reader.verdict_reading`), and how or when a thing ended, in a sentence saying
-that it did (`rag.answer.reader.ending_reading`)."""
+the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying
+that it did (`rag.answer.reader.ending_reading`), and which items of a list (`rag.answer.lists.list_reading`)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The

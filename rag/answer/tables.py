@@ -76,6 +76,9 @@ ASKS_VALUE = re.compile(r"\s*(?:what|how\s+(?:many|much|high|low|large|big)|whic
 _UNIT = re.compile(rf"\((?P<currency>[A-Z]{{3}}|[$£€¥])?\s*(?P<magnitude>{'|'.join(MAGNITUDES)})?\)\s*$")
 """A row label's unit in brackets: "(EUR million)", "(£)", "(million)"."""
 
+GRID_PLACES = 4
+"""The best evidence sentences looked at for a row of a "|" table (`grid_cell`)."""
+
 ROWS_FOR_A_TABLE = 2
 """Rows of figures a text must hold to be read as a table: one such line is as often a sentence's list."""
 
@@ -194,12 +197,18 @@ def table_reading(question: str, reading: Reading | None, evidence: Evidence, pa
     places = [(reading.passage_index, reading.sentence_start, reading.sentence_end)] if reading is not None else []
     best = evidence.ranked[0][0]
     places.append((best.passage_index, best.start, best.end))
+    # a "|" table's row is read too when it is among the next best sentences: its row's label and its column's
+    # header, apart, share fewer of the question's words than a sentence of prose does
+    places.extend((sentence.passage_index, sentence.start, sentence.end)
+                  for sentence in evidence.ranked[0][1:GRID_PLACES] if "|" in passages[sentence.passage_index].text)
     for passage_index, start, end in places:
         whole = passages[passage_index].text
-        if not table_rows(whole, start, end):
-            continue  # the sentence read is no row of a table
-        # the table the row belongs to: an HTML table's rows are paragraphs, each a sentence of its own
-        cell = table_cell(question, whole)
+        cell, grid = None, False
+        if table_rows(whole, start, end):
+            # the table the row belongs to: an HTML table's rows are paragraphs, each a sentence of its own
+            cell = table_cell(question, whole)
+        if cell is None and "|" in whole[start:end]:
+            cell, grid = grid_cell(question, whole), True  # a "|" table's cells, by row and column header
         if cell is None:
             continue
         if not (start <= cell.start and cell.end <= end):  # the cell's own row, quoted
@@ -207,7 +216,8 @@ def table_reading(question: str, reading: Reading | None, evidence: Evidence, pa
             end = whole.find("\n", cell.end) if "\n" in whole[cell.end:] else len(whole)
         text = whole[start:end]
         # "Net profit" is said "net profit", a name ("Arsenal", "EBITDA") as written
-        row = cell.row[:1].lower() + cell.row[1:] if cell.row[1:2].islower() else cell.row
+        # (a "|" table's row is named by its first cell, most often a name: "Corrin")
+        row = cell.row if grid else _lowered(cell.row)
         named = ", ".join(part for part in (row, cell.column) if part)
         said = f"{cell.shown} ({named})"
         chance = reading.span.probability if reading is not None else 0.0
@@ -215,3 +225,156 @@ def table_reading(question: str, reading: Reading | None, evidence: Evidence, pa
                     reading.span.margin if reading is not None else 0.0, text)
         return Reading(span, passage_index, start, end, ruled=True, said=said)
     return reading
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table whose cells are set apart by "|" (a Markdown or HTML table, rendered one row a line): each row's
+    cells as offsets in the text, the header first."""
+
+    cells: tuple[tuple[tuple[int, int], ...], ...]
+
+
+def pipe_tables(text: str) -> list[Grid]:
+    """The tables of `text` whose cells are set apart by "|": runs of two or more lines (blank lines between them
+    allowed: an HTML table's rows are paragraphs) with the same number of cells, two or more.
+
+    >>> text = "Prices\\n\\nCity | Rent | Ratio\\n\\nArden | 1,240 | 7.8\\n\\nBelmont | 980 | 6.1\\n\\nA sentence."
+    >>> [[text[a:b] for a, b in row] for row in pipe_tables(text)[0].cells]
+    [['City', 'Rent', 'Ratio'], ['Arden', '1,240', '7.8'], ['Belmont', '980', '6.1']]
+    """
+    grids: list[Grid] = []
+    run: list[tuple[tuple[int, int], ...]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        if "|" not in line.group():
+            if line.group().strip():
+                grids, run = _closed(grids, run), []
+            continue
+        cells = []
+        for cell in re.finditer(r"[^|]+", line.group().strip().strip("|")):
+            offset = line.start() + line.group().index(line.group().strip().strip("|"))
+            inner = cell.group()
+            start = offset + cell.start() + len(inner) - len(inner.lstrip())
+            cells.append((start, start + len(inner.strip())))
+        if run and len(cells) != len(run[0]):
+            grids, run = _closed(grids, run), []
+        run.append(tuple(cells))
+    return _closed(grids, run)
+
+
+def _closed(grids: list[Grid], run: list[tuple[tuple[int, int], ...]]) -> list[Grid]:
+    if len(run) >= 2 and len(run[0]) >= 2:
+        return [*grids, Grid(tuple(run))]
+    return grids
+
+
+_ASKS_HOW_LONG = re.compile(r"\s*how\s+(?:long|soon)\b", re.IGNORECASE)
+"""A deadline's column answers these too ("Deadline after entry into force": "12 months")."""
+_LOWEST = re.compile(r"\b(?:lowest|least|smallest|fewest|cheapest|minimum)\b", re.IGNORECASE)
+_HIGHEST = re.compile(r"\b(?:highest|most|largest|biggest|greatest|maximum|dearest)\b", re.IGNORECASE)
+_FELL = re.compile(r"\b(?:fell|fall|falls|fallen|dropped|drop|declined|decline|decreased|decrease)\b", re.IGNORECASE)
+_ROSE = re.compile(r"\b(?:rose|rise|rises|risen|increased|increase|grew|grown)\b", re.IGNORECASE)
+
+
+def _number(value: str) -> float | None:
+    """A cell's value as a number ("1,240" is 1240.0, "49.9%" 49.9); None for words.
+
+    >>> _number("1,240"), _number("49.9%"), _number("none")
+    (1240.0, 49.9, None)
+    """
+    found = _VALUE.fullmatch(value.strip())
+    return float(re.sub(r"[^\d.\-+]", "", found.group())) if found else None
+
+
+def _unit_apart(label: str) -> tuple[str, str]:
+    """A column's label and its unit in brackets, apart.
+
+    >>> _unit_apart("Median rent (EUR/month)")
+    ('Median rent', 'EUR/month')
+    """
+    found = re.search(r"\s*\(([^()]*)\)\s*$", label)
+    return (label[:found.start()], found.group(1)) if found else (label, "")
+
+
+def grid_cell(question: str, text: str) -> Cell | None:
+    """The cell of a "|" table (`pipe_tables`) that `question` asks for: the row whose first cell shares the most
+    of the question's words, in the column whose header shares the most of the others ("What is the median rent in
+    Corrin?"). With no row named, a superlative picks the row of the column's lowest or highest value ("Which city
+    has the lowest price-to-income ratio?"), and a fall or a rise the one row whose value changed that way between
+    the two columns the question names ("Which group's uptake fell?"); the answer is then that row's label. None
+    when no table is there or which cell is asked cannot be told.
+
+    >>> text = ("City | Median rent (EUR/month) | Price-to-income ratio\\n\\nArden | 1,240 | 7.8\\n\\n"
+    ...         "Dunmore | 870 | 5.2")
+    >>> cell = grid_cell("What is the price-to-income ratio in Arden?", text)
+    >>> text[cell.start:cell.end], cell.shown, cell.row, cell.column
+    ('7.8', '7.8', 'Arden', 'price-to-income ratio')
+    >>> grid_cell("What is the median rent in Dunmore?", text).shown
+    '870 EUR/month'
+    >>> grid_cell("Which city has the lowest price-to-income ratio?", text).shown
+    'Dunmore'
+    >>> grid_cell("Why is Arden dear?", text) is None
+    True
+    """
+    if not (ASKS_VALUE.match(question) or _ASKS_HOW_LONG.match(question)):
+        return None
+    asked = _terms(question)
+    for grid in pipe_tables(text):
+        header, rows = grid.cells[0], grid.cells[1:]
+        labels = [text[a:b] for a, b in header]
+
+        def shared(span: tuple[int, int], terms: set[str]) -> int:
+            return len(_terms(text[span[0]:span[1]]) & terms)
+
+        row_scores = [shared(row[0], asked - _terms(labels[0])) for row in rows]
+        best_row = max(range(len(rows)), key=lambda index: row_scores[index])
+        named_row = row_scores[best_row] > 0 and row_scores.count(row_scores[best_row]) == 1
+        left = asked - (_terms(text[rows[best_row][0][0]:rows[best_row][0][1]]) if named_row else set())
+        column_scores = [shared(span, left) for span in header[1:]]
+        top = max(column_scores)
+        if top == 0:
+            continue
+        chosen = [index + 1 for index, score in enumerate(column_scores) if score == top]
+        if named_row and len(chosen) == 1:
+            start, end = rows[best_row][chosen[0]]
+            name, unit = _unit_apart(labels[chosen[0]])
+            shown = f"{text[start:end]} {unit}".strip() if unit and _number(text[start:end]) is not None \
+                else text[start:end]
+            return Cell(start, end, text[rows[best_row][0][0]:rows[best_row][0][1]], _lowered(name), shown)
+        if named_row:
+            continue
+        picked = _picked_row(question, text, rows, chosen)
+        if picked is not None:
+            start, end = rows[picked][0]
+            values = ", ".join(f"{_lowered(labels[index])} {text[slice(*rows[picked][index])]}" for index in chosen)
+            return Cell(start, end, "", values, text[start:end])  # the row's label is the answer: said once
+    return None
+
+
+def _lowered(label: str) -> str:
+    """A header said inside a sentence: "Median rent" is "median rent", a name ("EBITDA") as written."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def _picked_row(question: str, text: str, rows: Sequence[tuple[tuple[int, int], ...]],
+                chosen: Sequence[int]) -> int | None:
+    """The row a superlative (one column) or a fall or rise (two columns, earlier first) picks; None when the
+    question asks neither, or no one row fits."""
+    def value(row: tuple[tuple[int, int], ...], index: int) -> float | None:
+        return _number(text[row[index][0]:row[index][1]])
+
+    if len(chosen) == 1 and (_LOWEST.search(question) or _HIGHEST.search(question)):
+        numbered = [(value(row, chosen[0]), index) for index, row in enumerate(rows)]
+        known = [(number, index) for number, index in numbered if number is not None]
+        if len(known) < 2:
+            return None
+        return (min(known) if _LOWEST.search(question) else max(known))[1]
+    if len(chosen) == 2 and (_FELL.search(question) or _ROSE.search(question)):
+        falling = bool(_FELL.search(question))
+        moved = []
+        for index, row in enumerate(rows):
+            before, after = value(row, chosen[0]), value(row, chosen[1])
+            if before is not None and after is not None and (after < before if falling else after > before):
+                moved.append(index)
+        return moved[0] if len(moved) == 1 else None
+    return None

@@ -80,8 +80,19 @@ def chunk_spans(text: str, budget: int, overlap: int, count_tokens: TokenCounter
     current: list[int] = []  # indexes into sentences
     current_tokens = 0
     for index, sentence in enumerate(sentences):
-        paragraph_break = sentence.paragraph_start and current_tokens >= budget // 2
+        paragraph_break = sentence.paragraph_start and current_tokens >= budget // 2 and not (
+            (current and _is_row(text, sentence) and _is_row(text, sentences[current[-1]]))  # a table's next row
+            or _list_lead(text, sentences, current, index) is not None)  # a list's next item
         if current and (current_tokens + costs[index] > budget or paragraph_break):
+            held = (_table_held(text, sentences, current, index, costs, budget)
+                    or _list_held(text, sentences, current, index, costs, budget))
+            if held:
+                # a table the chunk would end in: it starts the next chunk instead, whole, its header with its rows
+                chunks.append((sentences[current[0]].start, sentences[current[-len(held) - 1]].end))
+                current, current_tokens = held, sum(costs[kept] for kept in held)
+                current.append(index)
+                current_tokens += costs[index]
+                continue
             chunks.append((sentences[current[0]].start, sentences[current[-1]].end))
             current, current_tokens = _overlap_tail(current, costs, overlap, budget - costs[index], paragraph_break)
         current.append(index)
@@ -89,6 +100,56 @@ def chunk_spans(text: str, budget: int, overlap: int, count_tokens: TokenCounter
     if current:
         chunks.append((sentences[current[0]].start, sentences[current[-1]].end))
     return chunks
+
+
+def _is_row(text: str, sentence: Span) -> bool:
+    """A line of a table whose cells are set apart by "|" (a Markdown or HTML table, one row a paragraph)."""
+    return "|" in text[sentence.start:sentence.end] and "\n" not in text[sentence.start:sentence.end]
+
+
+def _table_held(text: str, sentences: list[Span], current: list[int], index: int, costs: list[int],
+                budget: int) -> list[int]:
+    """The rows of a "|" table that the chunk `current` ends in and sentence `index` goes on with, when they and it
+    fit in a chunk of their own and something comes before them: moved to the next chunk, so that a row is never
+    read apart from its header (which column is which). Empty otherwise."""
+    if not (_is_row(text, sentences[index]) and _is_row(text, sentences[current[-1]])):
+        return []
+    first = len(current) - 1
+    while first > 0 and _is_row(text, sentences[current[first - 1]]):
+        first -= 1
+    held = current[first:]
+    if first == 0 or sum(costs[kept] for kept in held) + costs[index] > budget:
+        return []
+    return held
+
+
+def _list_lead(text: str, sentences: list[Span], current: list[int], index: int) -> int | None:
+    """Where in `current` the list it ends in starts, when sentence `index` is the list's next item: its lead-in (a
+    line ending in a colon, with the heading just before it), then items each a paragraph of its own. None
+    otherwise."""
+    if not current or not sentences[index].paragraph_start:
+        return None
+    lead = len(current) - 1
+    while lead >= 0 and not text[sentences[current[lead]].start:sentences[current[lead]].end].rstrip().endswith(":"):
+        if not sentences[current[lead]].paragraph_start:
+            return None  # a paragraph of more than one sentence: prose, not a list's items
+        lead -= 1
+    if lead < 0:
+        return None
+    heading = text[sentences[current[lead - 1]].start:sentences[current[lead - 1]].end] if lead > 0 else ""
+    if heading and sentences[current[lead - 1]].paragraph_start and not heading.rstrip().endswith((".", "!", "?")):
+        lead -= 1  # "Recommendations" / "The Institute makes three recommendations:"
+    return lead
+
+
+def _list_held(text: str, sentences: list[Span], current: list[int], index: int, costs: list[int],
+               budget: int) -> list[int]:
+    """A list the chunk `current` ends in (`_list_lead`), moved to the next chunk when it and item `index` fit in
+    it and something comes before it, so that the items are read with what they list. Empty otherwise."""
+    lead = _list_lead(text, sentences, current, index)
+    if not lead or sum(costs[kept] for kept in current[lead:]) + costs[index] > budget:
+        return []
+    return current[lead:]
 
 
 def _overlap_tail(

@@ -1,0 +1,129 @@
+"""Lists: the items a question asking for a report's recommendations, limitations or tiers is answered with.
+
+A report lists what it recommends under a heading ("Recommendations") or after a lead-in ending in a colon ("The
+Institute makes three recommendations:"), one item a paragraph (a rendered Markdown list) or a line with a marker
+("- ", "1. ": a PDF's or an HTML page's). The span reader, trained on sentences, answers such a question with the
+lead-in or with one item. `list_reading` (one of the assistant's reading rules) answers with the items instead,
+joined, the list quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answer.evidence import Evidence
+from rag.answer.reader import Reading, SpanFinder
+from rag.models.span_reader import Span
+from rag.records import Passage
+from rag.text import content_words
+
+ASKS_LIST = re.compile(r"\s*(?:what|which)\b(?:\s+[\w'’-]+){0,3}?\s+(?:are|were)\b", re.IGNORECASE)
+"""A question asking for several things: "What are the report's recommendations?", "Which groups are hit?"."""
+_MARKER = re.compile(r"[-•*]\s+|\d{1,2}[.)]\s+")
+MAX_ITEM_WORDS = 45
+"""An item longer than this is a paragraph of prose, not a list's item."""
+MAX_ITEMS = 10
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A list in a text: the lead (heading or lead-in) at `lead`, its items' offsets (markers left out)."""
+
+    lead: tuple[int, int]
+    items: tuple[tuple[int, int], ...]
+
+
+def _is_heading(line: str) -> bool:
+    """A line that heads a section: a few words, no sentence's end.
+
+    >>> _is_heading("Recommendations"), _is_heading("Rents rose."), _is_heading("Key reasons for vacancy:")
+    (True, False, False)
+    """
+    stripped = line.strip()
+    return bool(stripped) and len(stripped.split()) <= 8 and stripped[-1] not in ".:;!?,)" \
+        and "|" not in stripped and any(character.isalpha() for character in stripped)
+
+
+def lists_in(text: str) -> list[Listed]:
+    """The lists of `text`: after each heading or line ending in a colon, two or more items, either lines with a
+    marker, or short paragraphs (blank lines between) each ending a sentence; a heading followed by a lead-in
+    heads the lead-in's list too.
+
+    >>> text = "Recommendations\\n\\nIt makes two:\\n\\nCut fares.\\n\\nAdd buses.\\n\\nMethods\\n\\nWe asked."
+    >>> [(text[slice(*found.lead)], [text[slice(*item)] for item in found.items]) for found in lists_in(text)]
+    [('Recommendations', ['Cut fares.', 'Add buses.']), ('It makes two:', ['Cut fares.', 'Add buses.'])]
+    >>> text = "Limitations\\n- It is observational.\\n- Some moved away.\\nFunding: a council."
+    >>> [[text[slice(*item)] for item in found.items] for found in lists_in(text)]
+    [['It is observational.', 'Some moved away.']]
+    """
+    lines = [(match.start(), match.end()) for match in re.finditer(r"[^\n]*\S[^\n]*", text)]
+    found = []
+    for number, (start, end) in enumerate(lines):
+        line = text[start:end]
+        if not (_is_heading(line) or line.rstrip().endswith(":")):
+            continue
+        following = number + 1
+        if _is_heading(line) and following < len(lines) and text[slice(*lines[following])].rstrip().endswith(":"):
+            following += 1  # "Recommendations" / "The Institute makes three recommendations:" / the items
+        items = _items(text, lines[following:])
+        if len(items) >= 2:
+            found.append(Listed((start, end), tuple(items)))
+    return found
+
+
+def _items(text: str, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    items: list[tuple[int, int]] = []
+    marked = bool(lines) and _MARKER.match(text, lines[0][0]) is not None
+    previous_end = lines[0][0] - 2 if lines else 0
+    for start, end in lines[:MAX_ITEMS]:
+        line = text[start:end]
+        marker = _MARKER.match(text, start)
+        if marked:
+            if marker is None:
+                break
+            start = marker.end()
+        elif (_is_heading(line) or not line.rstrip().endswith((".", "!", "?")) or "|" in line
+              or text.count("\n", previous_end, start) < 2):
+            break  # a heading, a table, or a wrapped line of prose: the list ended
+        if len(line.split()) > MAX_ITEM_WORDS:
+            break
+        items.append((start, end))
+        previous_end = end
+    return items
+
+
+def _lead_terms(text: str) -> set[str]:
+    return content_words(text)
+
+
+def list_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                 reader: SpanFinder) -> Reading | None:
+    """The reading moved to the items of the list the question asks for: a question asking for several things
+    (`ASKS_LIST`), or one naming every word of a list's heading ("What is the bill's risk tier system?" and "The
+    risk tier system"); the list's heading shares all its words with the question, or its lead-in two or more. The
+    list of the passage retrieved first wins; its items are said joined by semicolons, the list quoted. Kept
+    otherwise, and when another rule chose it.
+    """
+    if (reading is not None and reading.ruled) or len(evidence.parts) != 1:
+        return reading
+    asked = content_words(question)
+    several = ASKS_LIST.match(question) is not None
+    for passage_index, passage in enumerate(passages):
+        for listed in lists_in(passage.text):
+            lead = passage.text[slice(*listed.lead)]
+            terms = _lead_terms(lead)
+            if _is_heading(lead):
+                fits = bool(terms) and terms <= asked and (several or len(terms) >= 2)
+            else:
+                fits = several and len(terms & asked) >= 2
+            if not fits:
+                continue
+            start, end = listed.items[0][0], listed.items[-1][1]
+            said = "; ".join(passage.text[slice(*item)].rstrip(" .;") for item in listed.items) + "."
+            text = passage.text[start:end]
+            chance = reading.span.probability if reading is not None else 0.0
+            span = Span(text, 0, len(text), chance, reading.span.margin if reading is not None else 0.0, text)
+            return Reading(span, passage_index, start, end, ruled=True, said=said)
+    return reading

@@ -1,0 +1,39 @@
+"""Lists read as the answer (rag.answer.lists): a question asking for a report's recommendations or limitations is
+answered with the list's items, not its lead-in sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.answer.lists import lists_in
+from tests.test_reader_quote import asker
+
+OUTLOOK = ("Risks to the outlook\n\nA cold winter could push wholesale prices up.\n\nRecommendations\n\n"
+           "The Institute makes three recommendations:\n\nExtend the winter social tariff to 1.2 million households."
+           "\n\nFund 400 megawatts of grid-scale batteries by 2028.\n\nPublish a breakdown of network charges every "
+           "quarter.")
+STUDY = ("Limitations\n- The study is observational and cannot prove causation.\n- Families who moved were lost to "
+         "follow-up.\n- Indoor air quality was not measured.\nFunding: the study was funded by the Research Council.")
+
+
+def test_markdown_paragraphs_and_marked_lines_are_read_as_lists() -> None:
+    items = [[OUTLOOK[start:end] for start, end in found.items] for found in lists_in(OUTLOOK)]
+    assert items[0] == ["Extend the winter social tariff to 1.2 million households.",
+                        "Fund 400 megawatts of grid-scale batteries by 2028.",
+                        "Publish a breakdown of network charges every quarter."]
+    assert [STUDY[start:end] for start, end in lists_in(STUDY)[0].items][-1] == "Indoor air quality was not measured."
+    assert lists_in("Summary\n\nPrices rose. They fell.\n\nMethods\n\nWe asked.") == []  # one paragraph: no list
+
+
+def test_a_question_asking_for_a_lists_items_is_answered_with_them(tmp_path: Path) -> None:
+    """An analyst's "What are the Northern Grid Institute's three recommendations?" was answered "The Institute
+    makes three recommendations:", the items left unsaid."""
+    ask = asker(tmp_path, {"outlook": ("Northern Grid Energy Outlook", OUTLOOK), "study": ("Lakeside Study", STUDY)},
+                {"three": "CARDINAL"})
+    run = {"three": 0.9}
+    answer = ask("What are the Northern Grid Institute's three recommendations?", run)
+    assert answer.startswith("Extend the winter social tariff to 1.2 million households; Fund 400 megawatts")
+    assert "every quarter [1]" in answer
+    assert ask("What are the Lakeside study's limitations?", run).startswith(
+        "The study is observational and cannot prove causation; Families who moved")
+    assert not ask("What does a cold winter do to prices?", run).startswith("Extend")
