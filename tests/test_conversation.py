@@ -622,3 +622,14 @@ def test_it_after_what_a_named_thing_is_stays_that_thing() -> None:
                ("When is its third reading?", "14 January 2027 [1].")]
     assert (follow_up_readings("What happens if it passes?", history)[0].text
             == "What happens if the Algorithmic Accountability Bill passes?")
+
+
+def test_they_after_a_refused_who_question_are_whoever_it_asked_for() -> None:
+    """In `rag chat`, "How much did they give?" after "Who funded it?" was refused was read as "How much did the
+    Lakeside Cohort Study give?" and answered with the study's "18 percent": "they" are the funders."""
+    history = [("What did the Lakeside Cohort Study find?", "18 percent [1]."),
+               ("Who funded it?", "I don't know: the indexed articles do not answer this.")]
+    assert follow_up_readings("How much did they give?", history)[0] == Query(
+        "How much did they give?", context="Who funded the Lakeside Cohort Study?")
+    it_cost = follow_up_readings("How much did it cost?", history)[0]
+    assert it_cost.text == "How much did the Lakeside Cohort Study cost?"

@@ -677,6 +677,7 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
     >>> follow_up_readings("How long is the second one?", [("Which rivers meet?", "The Rhine and the Main [1].")])
     [Query(text='How long is the Main?', context='', as_of=None, filters=None)]
     """
+    history_said = list(history)
     turns = conversation_turns(history)
     history = resolved_history(turns)
     previous_question, previous_answer = history[-1]
@@ -688,6 +689,10 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
         return [Query(in_full)]
     readings = [_with_pronouns_resolved(question, previous_question, previous_answer,
                                         person=same_person(question, turns, history))]
+    dropped = len(turns) < len(history_said)  # the last turns were refused follow-ups naming nothing
+    asked_for = refused_who(question, history, history_said) if dropped else ""
+    if asked_for:  # "How much did they give?" after "Who funded it?" was refused: "they" are whoever funded it
+        readings.insert(0, Query(question, context=asked_for))
     same_one = that_one(question, previous_question)
     if same_one:  # "Who led that round?" after "…its Series B?": the round the previous question named
         readings.insert(0, Query(same_one, context=previous_question))
@@ -762,6 +767,32 @@ def that_one(question: str, previous_question: str) -> str:
     else:
         return ""
     return f"{question[:match.start()]}the {named}{question[match.end():]}"
+
+
+_AGENT_PRONOUNS = frozenset({"they", "he", "she"})
+
+
+def refused_who(question: str, resolved: History, said: History) -> str:
+    """When the last turn was a refused "Who…?" follow-up (`conversation_turns` leaves it out) and `question` says
+    "they", "he" or "she": that who-question made to stand alone over `resolved` (the turns before it, resolved),
+    for the pronoun stands for whoever it asked for, not for the earlier turn's subject; "" otherwise.
+
+    >>> said = [("What did the Lakeside Cohort Study find?", "18 percent [1]."),
+    ...         ("Who funded it?", "I don't know: the indexed articles do not answer this.")]
+    >>> refused_who("How much did they give?", said[:1], said)
+    'Who funded the Lakeside Cohort Study?'
+    >>> refused_who("How much did it cost?", said[:1], said)
+    ''
+    """
+    if not resolved or not said:
+        return ""
+    last_question, last_answer = said[-1]
+    words = {word.lower() for word in SURFACE_WORD.findall(question)}
+    refused = last_answer.strip().startswith(CANNOT_ANSWER)
+    if not (ASKS_WHO.match(last_question) and refused and words & _AGENT_PRONOUNS):
+        return ""
+    reading = _with_pronouns_resolved(last_question, *resolved[-1])
+    return reading.text if not reading.context else ""
 
 
 def conversation_turns(history: History) -> list[tuple[str, str]]:
