@@ -343,6 +343,8 @@ def names_another(question: str, text: str) -> bool:
     >>> names_another("When did Darren Pike take over?", "Mr Pike, who took over on 1 April, said so.")
     False
     """
+    if labels_another(question, text):
+        return True
     names = _question_names(question)
     if not names:
         return False
@@ -358,6 +360,43 @@ def names_another(question: str, text: str) -> bool:
                     and not any(_spelt_alike(word, lacking) for word in extra for lacking in missing)):
                 return True
     return False
+
+
+_LABELLED = re.compile(r"\b([A-Z][a-z]{2,})\s+([A-Z]|[IVX]{2,}|\d{1,3})(?![\w,.-]*\d)(?!['\w])")
+_NO_HEADS = frozenset(("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                       "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                       "Saturday", "Sunday", "Page", "Figure", "Table", "Chapter"))
+
+
+def labelled_names(text: str) -> set[tuple[str, str]]:
+    """The names of `text` made of a word and a label, a letter or a number, that tells one of a series from
+    the others ("Series A", "Phase 3", "World War II"), as (word, label); not dates ("May 3") nor a document's
+    parts ("Table 2").
+
+    >>> sorted(labelled_names("After the Series A, Phase 3 began on May 3, as Table 2 shows, in 2026."))
+    [('Phase', '3'), ('Series', 'A')]
+    """
+    return {(match.group(1), match.group(2)) for match in _LABELLED.finditer(text) if match.group(1) not in _NO_HEADS}
+
+
+def labels_another(question: str, text: str) -> bool:
+    """Whether `text` names another of a series than the one the question names: the same word with another label
+    ("Series B" for "Who led the Series A?"), and not the question's ("Series A and Series B" is about both).
+    Their words are the same but for a letter the tokenizer drops, so `names_another`'s word check cannot see it.
+
+    >>> labels_another("Who led Veridian's Series A?", "It raised $48 million in a Series B round led by Orbital.")
+    True
+    >>> labels_another("Who led Veridian's Series A?", "After its Series A, led by Halcyon, came a Series B.")
+    False
+    >>> labels_another("Who led the round?", "It raised $48 million in a Series B round.")
+    False
+    """
+    asked = labelled_names(question)
+    if not asked:
+        return False
+    said = labelled_names(text)
+    return any(word == asked_word and label != asked_label and (asked_word, asked_label) not in said
+               for word, label in said for asked_word, asked_label in asked)
 
 
 @functools.lru_cache(maxsize=256)

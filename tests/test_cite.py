@@ -72,6 +72,21 @@ def test_wrong_fact_gets_no_support() -> None:
     assert checked.citations == ()
 
 
+def test_a_claim_turning_the_cited_figure_s_direction_is_dropped() -> None:
+    erratum = passage("erratum", "The corrected figure is 38,700 housing starts, a decline of 0.4 percent on the same "
+                      "quarter of 2025, not an increase of 9 percent.", "Erratum: Housing Starts Report")
+    flipped = check_answer("The report said that housing starts were down by 9 percent [1].", [erratum],
+                           "Was that figure later corrected?")
+    assert not flipped.supported
+    assert flipped.dropped_sentences == ("The report said that housing starts were down by 9 percent.",)
+    said = check_answer("Housing starts were up 9 percent [1].", [erratum], "Was that figure later corrected?")
+    assert said.supported
+    rose = passage("starts", "Housing starts rose to 42,300 in the third quarter.")
+    assert not check_answer("Housing starts fell to 42,300 [1].", [rose], "What happened to starts?").supported
+    assert not check_answer("Starts were -9% [1].", [passage("up", "Starts were up 9% on the year.")],
+                            "How did starts change?").supported
+
+
 def test_marker_after_full_stop_belongs_to_previous_sentence() -> None:
     checked = check_answer("The ferry opened on 3 May. [1]", [FERRY], "When did the ferry open?")
     assert checked.text == "The ferry opened on 3 May [1]."

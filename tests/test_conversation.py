@@ -592,3 +592,44 @@ def test_the_previous_questions_unnamed_subject_is_what_the_follow_ups_article_m
     terms = previous_terms("When did the bus strike start?", "9 March [1].")
     assert stays_on(terms, ["Bus strike called off", "The strike cost the company 640,000 euros in lost fares."])
     assert not stays_on(terms, ["Tarrow Bridge repairs", "Repairs will cost 2.7 million euros."])
+
+
+def test_that_round_is_the_one_the_previous_question_named() -> None:
+    """An analyst's "Who led that round?" after "How much did it raise in its Series B?" was answered with the seed
+    round's lead: the follow-up was searched as it stood, beside the previous question."""
+    history = [("Who is the chief executive of Veridian Labs?", "Elena Kovacs [1]."),
+               ("How much did it raise in its Series B?", "$48 million [1].")]
+    assert follow_up_readings("Who led that round?", history)[0].text == "Who led the Series B round?"
+    seed = [("How much did Veridian Labs raise in its seed round?", "$2.5 million [1].")]
+    assert follow_up_readings("Who led that round?", seed)[0].text == "Who led the seed round?"
+
+
+def test_it_after_a_role_s_holder_is_what_the_role_is_of() -> None:
+    """"How much did it raise in its Series B?" after "Who is the chief executive of Veridian Labs?" "Elena Kovacs."
+    was read as "How much did Elena Kovacs raise in Elena Kovacs's Series B?": a person is no "it"."""
+    history = [("Who is the chief executive of Veridian Labs?", "Elena Kovacs [1].")]
+    assert (follow_up_readings("How much did it raise in its Series B?", history)[0].text
+            == "How much did Veridian Labs raise in Veridian Labs's Series B?")
+    assert follow_up_readings("When did she start?", history)[0].text == "When did Elena Kovacs start?"
+
+
+def test_it_after_what_a_named_thing_is_stays_that_thing() -> None:
+    """An analyst's "When is its third reading?" after "What is the Algorithmic Accountability Bill?" was read with
+    the other name the answer gave ("Bill 214"), which named nothing a later "it" could stand for: "What happens if
+    it passes?" stood alone with nothing resolved."""
+    history = [("What is the Algorithmic Accountability Bill?", "The Algorithmic Accountability Bill (Bill 214) sets "
+                "rules for AI systems according to the risk they pose [1]."),
+               ("When is its third reading?", "14 January 2027 [1].")]
+    assert (follow_up_readings("What happens if it passes?", history)[0].text
+            == "What happens if the Algorithmic Accountability Bill passes?")
+
+
+def test_they_after_a_refused_who_question_are_whoever_it_asked_for() -> None:
+    """In `rag chat`, "How much did they give?" after "Who funded it?" was refused was read as "How much did the
+    Lakeside Cohort Study give?" and answered with the study's "18 percent": "they" are the funders."""
+    history = [("What did the Lakeside Cohort Study find?", "18 percent [1]."),
+               ("Who funded it?", "I don't know: the indexed articles do not answer this.")]
+    assert follow_up_readings("How much did they give?", history)[0] == Query(
+        "How much did they give?", context="Who funded the Lakeside Cohort Study?")
+    it_cost = follow_up_readings("How much did it cost?", history)[0]
+    assert it_cost.text == "How much did the Lakeside Cohort Study cost?"

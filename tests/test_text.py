@@ -96,6 +96,16 @@ def test_a_person_named_again_by_an_honorific_is_no_other_person() -> None:
     assert names_another(question, "Milo Pike took over the bakery.")  # another Pike still is
 
 
+def test_a_sentence_about_another_of_a_series_names_another_thing() -> None:
+    """An analyst's "Who led Veridian's Series A?" was answered with the Series B's lead: the tokenizer drops the
+    letter, so both rounds were the same words."""
+    question = "Who led Veridian Labs' Series A?"
+    assert names_another(question, "Veridian Labs has raised $48 million in a Series B round led by Orbital Partners.")
+    assert not names_another(question, "Veridian Labs raised $14 million in a Series A round led by Halcyon Capital.")
+    assert names_another("When did Phase 2 start?", "Phase 3 started in May.")
+    assert not names_another("When did the trial start?", "Phase 3 started in May.")
+
+
 def test_every_sentence_opener_is_a_word_a_run_of_capitalised_words_can_open_with() -> None:
     # "Mr." was listed, though a run never takes the full stop: an entry that never matched
     assert all(_NAME_RUN.fullmatch(opener) for opener in _NAME_OPENERS)

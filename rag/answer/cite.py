@@ -15,6 +15,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from rag.answer.directions import contradicts
 from rag.answer.evidence import (
     AnswerKinds,
     Evidence,
@@ -68,8 +69,9 @@ def support(claim: str, evidence: str, question: str = "", topic: str = "") -> f
     A number or a name the claim adds that the evidence lacks voids the support, as does a figure said with a unit
     the evidence does not say it with (`measures`: "48 kilometres" of 48 pupils): small models get numbers wrong,
     and attach a name from elsewhere in the passage ("the previous record, set by the crew from Carrow Boat Club").
-    So does evidence that holds the new words but not most of the question's words the claim uses: "the ferry opened
-    in October" is not backed by "a storm closed the harbour in October".
+    So does evidence the claim contradicts by the direction of a change (`contradicts`: "down by 9 percent" of "an
+    increase of 9 percent"). So does evidence that holds the new words but not most of the question's words the claim
+    uses: "the ferry opened in October" is not backed by "a storm closed the harbour in October".
 
     >>> support("The ferry opened on 3 May.", "The ferry line opened on 3 May with two boats.", "When did it open?")
     1.0
@@ -90,6 +92,9 @@ def support(claim: str, evidence: str, question: str = "", topic: str = "") -> f
     0.0
     >>> support("The school is 48 km away.", "The school is 48 kilometres away.", "How far is the school?") > 0
     True
+    >>> support("Starts were down by 9 percent.", "Starts fell 0.4 percent, not an increase of 9 percent.",
+    ...         "Was the figure corrected?")
+    0.0
     """
     claim_words = content_words(claim)
     anchor = claim_words & content_words(question)
@@ -104,6 +109,8 @@ def support(claim: str, evidence: str, question: str = "", topic: str = "") -> f
         return 0.0
     if measures(claim) - measures(evidence) - measures(question):
         return 0.0  # "48 kilometres away" where the passage has 48 pupils: a figure stands with its unit
+    if contradicts(claim, evidence):
+        return 0.0  # "down by 9 percent" citing "not an increase of 9 percent": every word is there, the way is not
     if new_words and anchor and len(anchor & evidence_words) * 2 < len(anchor):
         return 0.0  # the claim's new words are there, but about something else than what it says they are about
     return len(words & evidence_words) / len(words)

@@ -24,6 +24,7 @@ from rag.text import (
     content_words,
     fold,
     is_number,
+    labelled_names,
     says_a_figure,
     specific_terms,
     split_sentences,
@@ -513,6 +514,12 @@ def by_ordinal(question: str, previous_answer: str) -> str:
     return replaced[0].upper() + replaced[1:]
 
 
+_DEFINED = re.compile(r"^\s*(?i:what\s+(?:is|are|was|were))\s+"
+                      r"(?P<thing>(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:of\s+|for\s+|on\s+)?[A-Z][\w'’-]*)+)\s*\?\s*$")
+"""A question asking what a named thing is ("What is the Algorithmic Accountability Bill?"): its answer describes
+that thing."""
+
+
 def answer_name(previous_question: str, previous_answer: str) -> str:
     """The name the previous answer gave, when the previous question asked for a thing that has one ("Which
     company…?", "Where…?", "What is the name…?"): what a following "it" may stand for; "" otherwise.
@@ -531,9 +538,15 @@ def answer_name(previous_question: str, previous_answer: str) -> str:
     'Skarra Island'
     >>> answer_name("Which stadium do FC Dravin play at?", "The 41,000-seat Kessler Arena [1].")
     'Kessler Arena'
+    >>> answer_name("What is the Algorithmic Accountability Bill?", "The Algorithmic Accountability Bill (Bill 214) "
+    ...             "sets rules for AI systems [1].")
+    'the Algorithmic Accountability Bill'
     """
     if not re.match(r"^(?:which|what|where|who)\b", previous_question.strip(), re.IGNORECASE):
         return ""
+    defined = _DEFINED.match(previous_question)
+    if defined:  # the answer describes the thing asked about, by other names too ("(Bill 214)"): "it" is that thing
+        return defined.group("thing")
     text = strip_markers(previous_answer).rstrip(" .")
     if not text or previous_answer.strip().startswith((CANNOT_ANSWER, QUOTED_OPENING)):
         return ""
@@ -664,6 +677,7 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
     >>> follow_up_readings("How long is the second one?", [("Which rivers meet?", "The Rhine and the Main [1].")])
     [Query(text='How long is the Main?', context='', as_of=None, filters=None)]
     """
+    history_said = list(history)
     turns = conversation_turns(history)
     history = resolved_history(turns)
     previous_question, previous_answer = history[-1]
@@ -675,6 +689,13 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
         return [Query(in_full)]
     readings = [_with_pronouns_resolved(question, previous_question, previous_answer,
                                         person=same_person(question, turns, history))]
+    dropped = len(turns) < len(history_said)  # the last turns were refused follow-ups naming nothing
+    asked_for = refused_who(question, history, history_said) if dropped else ""
+    if asked_for:  # "How much did they give?" after "Who funded it?" was refused: "they" are whoever funded it
+        readings.insert(0, Query(question, context=asked_for))
+    same_one = that_one(question, previous_question)
+    if same_one:  # "Who led that round?" after "…its Series B?": the round the previous question named
+        readings.insert(0, Query(same_one, context=previous_question))
     asks_about_person = any(word.lower() in _PERSON_PRONOUNS for word in SURFACE_WORD.findall(question))
     if (readings[0].context and asks_about_person and not person_in(f"{previous_answer} {previous_question}")
             and not ASKS_WHO.match(previous_question)):  # after "Who…?", "he" is whoever it asked for
@@ -691,6 +712,11 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
     # one the question gave ("Where in Australia is Victoria located?" "South-east." "How populous is it?").
     unresolved = bool(readings[0].context)
     answered = answered or answer_name(previous_question, previous_answer)
+    if ASKS_ROLE.match(previous_question) and not any(word.lower() in _PERSON_PRONOUNS
+                                                      for word in SURFACE_WORD.findall(question)):
+        # "How much did it raise?" after "Who is the chief executive of Veridian Labs?" "Elena Kovacs.": a role's
+        # holder is a person, no "it"; the "it" is what the role is of, the name the question gave
+        answered = next(iter(named_in(previous_question)), "")
     if answered and answered not in question:
         by_answer = _with_pronouns_resolved(question, previous_question, previous_answer, answered)
         pronouns = {word.lower() for word in SURFACE_WORD.findall(question)} & {*_PERSON_PRONOUNS, *_THING_PRONOUNS}
@@ -709,6 +735,64 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
             if name not in question and not by_name.context and by_name not in readings:
                 readings.append(by_name)
     return readings
+
+
+_THAT_ONE = re.compile(r"\b(?:that|this|the same)\s+([a-z]+)\b", re.IGNORECASE)
+
+
+def that_one(question: str, previous_question: str) -> str:
+    """`question` with its "that round" ("this phase", "the same edition") said as the previous question named it:
+    by the one of a series it named ("its Series B": `labelled_names`), or by its own words for that noun ("its
+    seed round"). Empty when the previous question names no such thing.
+
+    >>> that_one("Who led that round?", "How much did Veridian raise in its Series B?")
+    'Who led the Series B round?'
+    >>> that_one("Who led that round?", "How much did Veridian raise in its seed round?")
+    'Who led the seed round?'
+    >>> that_one("Who led that round?", "When was Veridian founded?")
+    ''
+    """
+    match = _THAT_ONE.search(question)
+    if not match or match.group(1).lower() in STOP_WORDS:  # "Why was that?", "Is that so?"
+        return ""
+    noun = match.group(1)
+    labelled = [f"{word} {label}" for word, label in sorted(labelled_names(previous_question))
+                if f"{word} {label}" not in question]
+    own = re.search(rf"\b(?:the|its|their|his|her|a|an)\s+((?:[\w-]+\s+){{1,2}}){noun}\b", previous_question,
+                    re.IGNORECASE)
+    if labelled:
+        named = f"{labelled[0]} {noun}"
+    elif own:
+        named = f"{own.group(1)}{noun}"
+    else:
+        return ""
+    return f"{question[:match.start()]}the {named}{question[match.end():]}"
+
+
+_AGENT_PRONOUNS = frozenset({"they", "he", "she"})
+
+
+def refused_who(question: str, resolved: History, said: History) -> str:
+    """When the last turn was a refused "Who…?" follow-up (`conversation_turns` leaves it out) and `question` says
+    "they", "he" or "she": that who-question made to stand alone over `resolved` (the turns before it, resolved),
+    for the pronoun stands for whoever it asked for, not for the earlier turn's subject; "" otherwise.
+
+    >>> said = [("What did the Lakeside Cohort Study find?", "18 percent [1]."),
+    ...         ("Who funded it?", "I don't know: the indexed articles do not answer this.")]
+    >>> refused_who("How much did they give?", said[:1], said)
+    'Who funded the Lakeside Cohort Study?'
+    >>> refused_who("How much did it cost?", said[:1], said)
+    ''
+    """
+    if not resolved or not said:
+        return ""
+    last_question, last_answer = said[-1]
+    words = {word.lower() for word in SURFACE_WORD.findall(question)}
+    refused = last_answer.strip().startswith(CANNOT_ANSWER)
+    if not (ASKS_WHO.match(last_question) and refused and words & _AGENT_PRONOUNS):
+        return ""
+    reading = _with_pronouns_resolved(last_question, *resolved[-1])
+    return reading.text if not reading.context else ""
 
 
 def conversation_turns(history: History) -> list[tuple[str, str]]:
