@@ -113,6 +113,18 @@ def content_words(text: str) -> set[str]:
     return set(tokenize(text))
 
 
+def title_names(title: str, topic: str) -> bool:
+    """Whether `title` names `topic`: it holds every content word of the topic (stemmed, so "AI bill's" names
+    "the AI bill"); a topic of no content words is named by no title.
+
+    >>> [title_names(title, "the AI bill") for title in ("Committee adds open-source exemption to AI bill",
+    ...  "The AI bill's open-source exemption is a win", "Bill 12 passes", "")]
+    [True, True, False, False]
+    """
+    wanted = content_words(topic)
+    return bool(wanted) and wanted <= content_words(title)
+
+
 def capitalised_terms(text: str) -> set[str]:
     """The content words (stemmed) of the capitalised words of `text`, its first included: the names a sentence
     gives.

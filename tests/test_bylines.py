@@ -68,3 +68,11 @@ def test_the_assistant_answers_from_the_records_without_the_model(tmp_path: Path
 def test_a_byline_with_its_date_is_not_shown_to_the_model_as_part_of_the_first_sentence() -> None:
     shown = format_passage(1, BLOG)
     assert "Ferreira" not in shown and shown.startswith("[1] Why two reports disagree on power prices: Summary")
+
+
+def test_one_title_names_in_rag_text_serves_the_brief_and_the_bylines() -> None:
+    from rag.answer import brief, bylines
+    from rag.text import title_names
+
+    assert brief.title_names is title_names and bylines.title_names is title_names
+    assert not hasattr(bylines, "names_title")

@@ -46,7 +46,7 @@ from rag.records import (
     reported_by_text,
 )
 from rag.store.reading import SearchableIndex
-from rag.text import content_words, specific_terms, split_sentences
+from rag.text import content_words, specific_terms, split_sentences, title_names
 from rag.thresholds import MIN_SCORE, SUPPORT_THRESHOLD
 
 STORIES = 10
@@ -221,18 +221,6 @@ def relevant_articles(retriever: Retriever, topic: str, dates: Filters | None, c
     floor = max(min_score, RECENT_SHARE * max((hit.score for hit in hits), default=0.0))
     return {passage.article_id for hit in hits if hit.score >= floor
             for passage in (hit.passage, *hit.same_story)}
-
-
-def title_names(title: str, topic: str) -> bool:
-    """Whether `title` names `topic`: it holds every content word of the topic (stemmed, so "AI bill's" names
-    "the AI bill"); a topic of no content words is named by no title.
-
-    >>> [title_names(title, "the AI bill") for title in ("Committee adds open-source exemption to AI bill",
-    ...  "The AI bill's open-source exemption is a win", "Bill 12 passes", "")]
-    [True, True, False, False]
-    """
-    wanted = content_words(topic)
-    return bool(wanted) and wanted <= content_words(title)
 
 
 def group_reports(passages: Sequence[Passage], vectors: np.ndarray, similarity: float) -> list[list[Passage]]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.records import Answer, Citation, Hit, Passage, long_date
-from rag.text import content_words, dateline_end, split_sentences
+from rag.text import content_words, dateline_end, split_sentences, title_names
 
 AUTHOR_SHARE = 0.8
 """An article's best passage must score this share of the best hit's for "Who wrote about X?" to name its author."""
@@ -108,18 +108,6 @@ def same_author(asked: str, author: str) -> bool:
         if words and (wanted == words or (len(wanted) == 1 and wanted[0] == words[-1])):
             return True
     return False
-
-
-def names_title(subject: str, title: str) -> bool:
-    """Whether every word `subject` names a document by is in `title` ("the Northern Grid outlook").
-
-    >>> names_title("the Northern Grid outlook", "Northern Grid Energy Outlook 2026")
-    True
-    >>> names_title("the Origin of Species", "Northern Grid Energy Outlook 2026")
-    False
-    """
-    wanted = content_words(subject)
-    return bool(wanted) and wanted <= content_words(title)
 
 
 def opening(passage: Passage, count: int = OPENING_SENTENCES) -> tuple[int, int]:
@@ -212,7 +200,7 @@ def _date(question: str, subject: str, found: Sequence[tuple[str, float, Passage
           articles: Mapping[str, Any]) -> Answer | None:
     for article_id, _, passage in found:
         record = articles.get(article_id)
-        if record is not None and record.published[:10] and (not subject or names_title(subject, record.title)):
+        if record is not None and record.published[:10] and (not subject or title_names(record.title, subject)):
             text = f"{_described(record).split(' (')[0]} was published on {long_date(record.published)} [1]."
             return Answer(question, text, (_citation(1, passage),), search_query=question)
         if not subject:
