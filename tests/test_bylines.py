@@ -76,3 +76,21 @@ def test_one_title_names_in_rag_text_serves_the_brief_and_the_bylines() -> None:
 
     assert brief.title_names is title_names and bylines.title_names is title_names
     assert not hasattr(bylines, "names_title")
+
+
+def test_when_published_asks_about_a_document_not_a_thing_a_dated_title_names() -> None:
+    treaty = Passage("treaty", "Leaders sign Arctic fishing treaty", "Gazette", "",
+                     "Leaders signed the treaty on Monday.", 0, 36, "2026-03-02")
+    hostage = Passage("hostage", "Hostage released after 40 days", "Gazette", "",
+                      "The hostage was freed on Friday.", 0, 32, "2026-03-06")
+    records = {"treaty": ArticleRecord("treaty", "h3", treaty.title, treaty.source, published="2026-03-02"),
+               "hostage": ArticleRecord("hostage", "h4", hostage.title, hostage.source, published="2026-03-06")}
+
+    def found(text: str) -> list[Hit]:
+        return [Hit(treaty, 0.9), Hit(hostage, 0.8)]
+
+    assert document_answer("When was the treaty published?", [], found, records) is None
+    assert document_answer("When was the hostage released?", [], found, records) is None
+    assert document_answer("When was the hostage released after 40 days released?", [], found, records) is None
+    named = document_answer("When was the Arctic fishing treaty article published?", [], found, records)
+    assert named is not None and named.text.startswith("“Leaders sign Arctic fishing treaty” was published on 2 March")

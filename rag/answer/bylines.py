@@ -4,7 +4,9 @@ and publication date: a Markdown file's front matter, a feed's fields, a page's 
 - "Who wrote about X?": the authors of the articles a search for X finds (a person the articles merely name did
   not write them); "Who wrote it?" after an answer: the author of the article the conversation is about.
 - "What did <author> write (about)?": that author's articles, each with its title, outlet, date and opening.
-- "When was <title> published?": the date of the article whose title holds every word the question names it by.
+- "When was <title> published?": the date of the article whose title holds every word the question names it by,
+  when those words name a document ("the Housing Affordability Index") or are most of the title's (not "When was
+  the treaty published?" over "Leaders sign Arctic fishing treaty").
 
 Each answers only when the index knows what is asked (an author, a date, a title that matches); otherwise the
 question goes on to be answered from the text as any other ("Who wrote the Iliad?" asks about a book the articles
@@ -41,8 +43,8 @@ _WHO_WROTE_IT = re.compile(rf"^who (?:wrote|authored|is the author of|was the au
                            rf"(?:the|this|that) {_DOCUMENT})\??$", re.IGNORECASE)
 _WORKS = re.compile(r"^what (?:did|has|does) (?P<name>.+?) (?:write|written|writes|publish|published)"
                     r"(?: (?:about|on))?\??$", re.IGNORECASE)
-_WHEN_PUBLISHED = re.compile(r"^when (?:was|were|is) (?P<topic>.+?) (?:published|released|issued|posted|written)"
-                             r"\??$", re.IGNORECASE)
+_WHEN_PUBLISHED = re.compile(r"^when (?:was|were|is) (?P<topic>.+?) (?:published|posted|written)\??$", re.IGNORECASE)
+_NAMES_DOCUMENT = re.compile(rf"\b{_DOCUMENT}s?\b", re.IGNORECASE)
 _HONORIFICS = frozenset({"dr", "prof", "professor", "mr", "mrs", "ms", "sir", "dame"})
 
 Search = Callable[[str], Sequence[Hit]]
@@ -108,6 +110,26 @@ def same_author(asked: str, author: str) -> bool:
         if words and (wanted == words or (len(wanted) == 1 and wanted[0] == words[-1])):
             return True
     return False
+
+
+def names_document(subject: str, title: str) -> bool:
+    """Whether "When was <subject> published?" asks about the article titled `title`: the title holds every word of
+    the subject (but a document word: "article"), and the subject names a document ("the Northern Grid outlook")
+    or its words are most of the title's. "When was the treaty published?" asks about a treaty, not about
+    "Leaders sign Arctic fishing treaty".
+
+    >>> [names_document(subject, "Leaders sign Arctic fishing treaty") for subject in ("the treaty",
+    ...  "the Arctic fishing treaty", "the treaty article")]
+    [False, True, True]
+    >>> names_document("the Northern Grid outlook", "Northern Grid Energy Outlook 2026")
+    True
+    """
+    titled = content_words(title)
+    # "the treaty article": the title need not say "article"
+    bare = _NAMES_DOCUMENT.sub(lambda kind: kind[0] if content_words(kind[0]) <= titled else " ", subject)
+    if not title_names(title, bare):
+        return False
+    return _NAMES_DOCUMENT.search(subject) is not None or 2 * len(content_words(bare)) > len(titled)
 
 
 def opening(passage: Passage, count: int = OPENING_SENTENCES) -> tuple[int, int]:
@@ -200,7 +222,7 @@ def _date(question: str, subject: str, found: Sequence[tuple[str, float, Passage
           articles: Mapping[str, Any]) -> Answer | None:
     for article_id, _, passage in found:
         record = articles.get(article_id)
-        if record is not None and record.published[:10] and (not subject or title_names(record.title, subject)):
+        if record is not None and record.published[:10] and (not subject or names_document(subject, record.title)):
             text = f"{_described(record).split(' (')[0]} was published on {long_date(record.published)} [1]."
             return Answer(question, text, (_citation(1, passage),), search_query=question)
         if not subject:
