@@ -94,3 +94,9 @@ def test_when_published_asks_about_a_document_not_a_thing_a_dated_title_names() 
     assert document_answer("When was the hostage released after 40 days released?", [], found, records) is None
     named = document_answer("When was the Arctic fishing treaty article published?", [], found, records)
     assert named is not None and named.text.startswith("“Leaders sign Arctic fishing treaty” was published on 2 March")
+
+
+def test_when_was_it_published_gives_the_date_of_the_article_the_conversation_is_about() -> None:
+    answer = document_answer("When was it published?", [("What did the review say?", "x")], search, RECORDS)
+    assert answer is not None and answer.text == "“Energy Affordability Review” was published on 2 April 2026 [1]."
+    assert document_answer("When was it published?", [], search, RECORDS) is None

@@ -6,7 +6,8 @@ and publication date: a Markdown file's front matter, a feed's fields, a page's 
 - "What did <author> write (about)?": that author's articles, each with its title, outlet, date and opening.
 - "When was <title> published?": the date of the article whose title holds every word the question names it by,
   when those words name a document ("the Housing Affordability Index") or are most of the title's (not "When was
-  the treaty published?" over "Leaders sign Arctic fishing treaty").
+  the treaty published?" over "Leaders sign Arctic fishing treaty"); "When was it published?" after an answer: the
+  date of the article the conversation is about.
 
 Each answers only when the index knows what is asked (an author, a date, a title that matches); otherwise the
 question goes on to be answered from the text as any other ("Who wrote the Iliad?" asks about a book the articles
@@ -44,6 +45,7 @@ _WHO_WROTE_IT = re.compile(rf"^who (?:wrote|authored|is the author of|was the au
 _WORKS = re.compile(r"^what (?:did|has|does) (?P<name>.+?) (?:write|written|writes|publish|published)"
                     r"(?: (?:about|on))?\??$", re.IGNORECASE)
 _WHEN_PUBLISHED = re.compile(r"^when (?:was|were|is) (?P<topic>.+?) (?:published|posted|written)\??$", re.IGNORECASE)
+_THE_ARTICLE = re.compile(r"^(?:it|this|that|(?:the|this|that) (?:article|post|blog post|piece|story))$", re.IGNORECASE)
 _NAMES_DOCUMENT = re.compile(rf"\b{_DOCUMENT}s?\b", re.IGNORECASE)
 _HONORIFICS = frozenset({"dr", "prof", "professor", "mr", "mrs", "ms", "sir", "dame"})
 
@@ -68,6 +70,8 @@ def document_question(question: str) -> DocumentQuestion | None:
     (DocumentQuestion(kind='author', subject=''), DocumentQuestion(kind='works', subject='Dr. Felix Brandt'))
     >>> document_question("When was the Housing Affordability Index 2026 published?")
     DocumentQuestion(kind='date', subject='the Housing Affordability Index 2026')
+    >>> document_question("When was it published?")
+    DocumentQuestion(kind='date', subject='')
     >>> document_question("Who wrote the Iliad?"), document_question("What did the blog say?")
     (None, None)
     """
@@ -78,8 +82,8 @@ def document_question(question: str) -> DocumentQuestion | None:
         return DocumentQuestion("author", "")
     if (match := _WORKS.match(text)) is not None:
         return DocumentQuestion("works", match.group("name"))
-    if (match := _WHEN_PUBLISHED.match(text)) is not None:
-        return DocumentQuestion("date", match.group("topic"))
+    if (match := _WHEN_PUBLISHED.match(text)) is not None:  # "When was it published?": the conversation's article
+        return DocumentQuestion("date", "" if _THE_ARTICLE.match(match.group("topic")) else match.group("topic"))
     return None
 
 
