@@ -100,3 +100,16 @@ def test_when_was_it_published_gives_the_date_of_the_article_the_conversation_is
     answer = document_answer("When was it published?", [("What did the review say?", "x")], search, RECORDS)
     assert answer is not None and answer.text == "“Energy Affordability Review” was published on 2 April 2026 [1]."
     assert document_answer("When was it published?", [], search, RECORDS) is None
+
+
+def test_who_wrote_the_letter_is_not_the_journalist_but_who_wrote_the_article_is() -> None:
+    asked = [("What did the blog say?", "x")]
+
+    def blog_first(text: str) -> list[Hit]:
+        return [Hit(BLOG, 0.9)]
+
+    assert document_answer("Who wrote the letter?", asked, blog_first, RECORDS) is None
+    assert document_answer("Who wrote the report?", asked, blog_first, RECORDS) is None
+    for question in ("Who wrote the article?", "Who wrote it?", "Who wrote this piece?"):
+        answer = document_answer(question, asked, blog_first, RECORDS)
+        assert answer is not None and answer.text.startswith("Tomás Ferreira wrote")

@@ -11,7 +11,8 @@ and publication date: a Markdown file's front matter, a feed's fields, a page's 
 
 Each answers only when the index knows what is asked (an author, a date, a title that matches); otherwise the
 question goes on to be answered from the text as any other ("Who wrote the Iliad?" asks about a book the articles
-talk about, not about an article, and is never read here: only "wrote about", "wrote it" or a document word is).
+talk about, not about an article, and is never read here: only "wrote about", "wrote it" or "the article" is; "Who
+wrote the letter?" asks who wrote a letter the article reports, not who wrote the article).
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ _DOCUMENT = (r"(?:article|report|blog(?: post)?|post|piece|story|study|letter|no
              r"assessment|analysis|commentary|column|index|survey|outlook|press release|newsletter)")
 _WHO_WROTE_ABOUT = re.compile(rf"^who (?:wrote|authored|has written|writes)(?: the {_DOCUMENT})? (?:about|on) "
                               r"(?P<topic>.+?)\??$", re.IGNORECASE)
-_WHO_WROTE_IT = re.compile(rf"^who (?:wrote|authored|is the author of|was the author of) (?:it|this|that|"
-                           rf"(?:the|this|that) {_DOCUMENT})\??$", re.IGNORECASE)
+_WHO_WROTE_IT = re.compile(r"^who (?:wrote|authored|is the author of|was the author of) (?:it|this|that|"
+                           r"(?:the|this|that) (?:article|post|blog post|piece))\??$", re.IGNORECASE)
+"""Only the article itself: "Who wrote the letter?" (or the report, the study) asks who wrote what the article talks
+about (the mayor's letter), not its journalist."""
 _WORKS = re.compile(r"^what (?:did|has|does) (?P<name>.+?) (?:write|written|writes|publish|published)"
                     r"(?: (?:about|on))?\??$", re.IGNORECASE)
 _WHEN_PUBLISHED = re.compile(r"^when (?:was|were|is) (?P<topic>.+?) (?:published|posted|written)\??$", re.IGNORECASE)
