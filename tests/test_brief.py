@@ -344,3 +344,28 @@ def test_a_collection_without_dates_answers_what_happened_as_a_question(tmp_path
     update_index([source], tmp_path / "index", fake_embedder, UpdateOptions(progress=False))
     assistant = SimpleNamespace(retriever=Retriever.load(tmp_path / "index", fake_embedder), settings=Settings())
     assert brief_reply(assistant, "What happened in 1815?", AS_OF) is None
+
+
+def test_the_brief_is_looked_for_once_per_question(retriever: Retriever, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """"What happened in Kessling in 2024?" (no story then) is asked as a question after the brief finds nothing: the
+    edges' stream and the assistant's must not both look for it."""
+    from rag.answer import brief as brief_module
+    from rag.answer.assistant import Assistant, answer_from
+    from rag.records import Query
+    from rag.settings import Settings
+    from tests.conftest import ScriptedLLM
+
+    calls: list[str] = []
+    looked_for = brief_module.brief_reply
+
+    def counted(assistant, question, as_of=None):  # type: ignore[no-untyped-def]
+        calls.append(question)
+        return looked_for(assistant, question, as_of)
+
+    monkeypatch.setattr(brief_module, "brief_reply", counted)
+    assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings())
+    answer_from(brief_module.answer_stream(assistant, Query("What happened in Kessling in 2024?")))
+    assert calls == ["What happened in Kessling in 2024?"]
+    briefed = answer_from(brief_module.answer_stream(assistant, Query("Catch me up",
+                                                                      as_of=datetime.date(2026, 6, 3))))
+    assert not briefed.refused and len(calls) == 2

@@ -41,7 +41,6 @@ from rag.records import (
     Period,
     Query,
     StreamEvent,
-    TextChunk,
     long_date,
     reported_by_text,
 )
@@ -417,14 +416,10 @@ def brief_reply(assistant: Any, question: str, as_of: datetime.date | None = Non
 
 def answer_stream(assistant: Any, query: Query, history: Sequence[tuple[str, str]] = (),
                   k: int | None = None) -> Iterator[StreamEvent]:
-    """The assistant's stream for a question; for one that asks for a brief ("Catch me up", "What happened last
-    month?": `brief_reply`) with no filters, the brief as a stream: what the chat, `rag ask`, `rag chat`, `/api/ask`
-    and the OpenAI endpoint all answer with. Nothing runs until the first event is read."""
-    briefed = None if query.filters else brief_reply(assistant, query.text, query.as_of)
-    if briefed is not None:
-        yield TextChunk(briefed.text)
-        yield briefed
-        return
+    """The assistant's stream for a question, what the chat, `rag ask`, `rag chat`, `/api/ask` and the OpenAI
+    endpoint all answer with: a question that asks for a brief ("Catch me up", "What happened last month?") with no
+    filters gets the brief (`brief_reply`), which `Assistant.stream` gives, once per question, for every edge and
+    the Python API alike. Nothing runs until the first event is read."""
     yield from assistant.stream(query, history=history, k=k)
 
 
