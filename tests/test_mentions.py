@@ -42,3 +42,26 @@ def test_which_documents_mention_a_name_lists_every_article_naming_it(tmp_path: 
         assert "belmont" in citation.quote.lower()
         assert citation.quote == " ".join(citation.passage.text[citation.quote_start:citation.quote_end].split())
     assert not llm.prompts
+
+
+def test_a_lookup_that_stops_at_its_depth_says_at_least(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rag.answer import mentions as lookup
+
+    source = tmp_path / "articles.jsonl"
+    source.write_text("".join(json.dumps({"id": name, "title": title, "published": day, "source": "Bureau",
+                                          "url": f"https://example.org/{name}", "text": text}) + "\n"
+                              for name, title, day, text in ARTICLES))
+    embedder = FakeEmbedder()
+    update_index([source], tmp_path / "index", embedder, UpdateOptions(progress=False))
+    assistant = Assistant(Retriever.load(tmp_path / "index", embedder), ScriptedLLM("I don't know."), Settings(k=1))
+    monkeypatch.setattr(lookup, "LOOKUP_DEPTH", 2)
+    answer = assistant.ask("Which documents mention the Belmont region?")
+    assert answer.text.startswith("At least 2 articles mention the Belmont region:")
+
+
+def test_a_question_for_a_text_by_what_it_says_is_not_a_name_lookup() -> None:
+    from rag.answer.mentions import mention_request
+
+    assert mention_request("What texts talk about the creation of the world?") is None
+    assert mention_request("What documents refer to the king as Defender of the Faith?") is None
+    assert mention_request("Which articles mention the Kessel interconnector?") == "the Kessel interconnector"

@@ -95,7 +95,7 @@ from rag.answer.leaders import (
 )
 from rag.answer.links import about, anchored_passages, linked, linked_passages
 from rag.answer.lists import list_reading
-from rag.answer.mentions import mention_request, mentions, mentions_answer
+from rag.answer.mentions import mention_lookup, mention_request, mentions_answer
 from rag.answer.moved import (
     ASKS_FIGURE,
     ASKS_WHEN,
@@ -449,7 +449,7 @@ class Assistant:
             return
         named = mention_request(asked.text) if alone else None
         if named is not None:  # "Which documents mention Belmont?": every article naming it, not the top passages
-            listed = mentions_answer(asked.text, named, mentions(self.retriever.index, named, asked.filters))
+            listed = mentions_answer(asked.text, named, *mention_lookup(self.retriever.index, named, asked.filters))
             if listed is not None:
                 yield TextChunk(listed.text)
                 yield listed

@@ -24,6 +24,11 @@ PLACE_WORDS = frozenset({"region", "area", "city", "town", "village", "district"
                          "country", "municipality", "borough"})
 """Words that follow a place's name without being part of it ("the Belmont region")."""
 
+NAME_WORDS = 4
+"""Words a looked-up name has at most ("the Kessel interconnector"): a longer one describes what a text says."""
+_NOT_IN_A_NAME = frozenset({"as", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do",
+                            "does", "did", "says", "said", "say", "called", "named", "known", "that", "which", "who",
+                            "how", "why", "what", "when", "where", "whether"})
 _ASKS_WHICH_MENTION = re.compile(
     r"^\s*(?:which|what)\s+(?:documents?|articles?|reports?|sources?|files?|stories|posts?|pages?|texts?)\s+"
     r"(?:mention|mentions|refer to|refers to|talk about|talks about)\s+(?P<name>.+?)\s*[?.!]*$",
@@ -40,16 +45,26 @@ class Mention:
 
 
 def mention_request(question: str) -> str | None:
-    """The name a question asks every mention of ("Which documents mention Belmont?"), or None.
+    """The name a question asks every mention of ("Which documents mention Belmont?"), or None: a name is short
+    (`NAME_WORDS` words at most) and says nothing of it ("as", a verb). "What texts talk about the creation of the
+    world?" or "What documents refer to the king as Defender of the Faith?" ask for a text by what it says (Genesis,
+    a papal bull), not for the articles that name a phrase.
 
     >>> [mention_request(question) for question in ("Which documents mention Belmont?",
     ...  "What articles talk about the Kessel interconnector?", "Which mayor opened the bridge?")]
     ['Belmont', 'the Kessel interconnector', None]
+    >>> [mention_request(question) for question in ("What texts talk about the creation of the world?",
+    ...  "What documents refer to the king as Defender of the Faith?", "Which reports say the mayor was wrong?")]
+    [None, None, None]
     """
     asked = _ASKS_WHICH_MENTION.match(" ".join(question.split()))
     if asked is None:
         return None
-    return asked.group("name").strip(" \"'“”") or None
+    name = asked.group("name").strip(" \"'“”")
+    words = name.split()
+    if not words or len(words) > NAME_WORDS or any(word.lower() in _NOT_IN_A_NAME for word in words):
+        return None
+    return name
 
 
 def name_pattern(name: str) -> re.Pattern[str]:
@@ -73,9 +88,17 @@ def name_pattern(name: str) -> re.Pattern[str]:
 
 def mentions(index: SearchableIndex, name: str, filters: Filters | None = None) -> list[Mention]:
     """Every article of `index` (that `filters` allows) naming `name` in its title or text, once each (its first
-    passage naming it, the sentence that does), oldest first (undated last)."""
+    passage naming it, the sentence that does), oldest first (undated last); among the `LOOKUP_DEPTH` passages the
+    word index ranks first (`mention_lookup` says whether there were more)."""
+    return mention_lookup(index, name, filters)[0]
+
+
+def mention_lookup(index: SearchableIndex, name: str, filters: Filters | None = None) -> tuple[list[Mention], bool]:
+    """`mentions`, and whether the lookup read every passage holding the name's words (False when it stopped at
+    `LOOKUP_DEPTH`: more articles may name it than are counted)."""
     pattern = name_pattern(name)
     found = index.candidates(None, name, LOOKUP_DEPTH, filters)
+    complete = len(found.passages) < LOOKUP_DEPTH
     first: dict[str, Mention] = {}
     for passage in found.passages:
         match = pattern.search(passage.text)
@@ -90,12 +113,13 @@ def mentions(index: SearchableIndex, name: str, filters: Filters | None = None) 
             continue
         first[passage.article_id] = Mention(passage, span.start if span else 0, span.end if span else 0)
     return sorted(first.values(), key=lambda mention: (not mention.passage.published, mention.passage.published,
-                                                       mention.passage.title))
+                                                       mention.passage.title)), complete
 
 
-def mentions_answer(question: str, name: str, found: Sequence[Mention]) -> Answer | None:
+def mentions_answer(question: str, name: str, found: Sequence[Mention], complete: bool = True) -> Answer | None:
     """The answer listing the articles naming `name`, each citing the sentence that names it (or its title); None
-    when none does (the question is then answered as any other)."""
+    when none does (the question is then answered as any other). Not `complete` (the lookup stopped at
+    `LOOKUP_DEPTH`), the count is "at least" that many."""
     if not found:
         return None
     lines = []
@@ -110,6 +134,8 @@ def mentions_answer(question: str, name: str, found: Sequence[Mention]) -> Answe
                                   ((mention.start, mention.end),) if quote else ()))
         lines.append(f"{number}. {passage.title or passage.source}{dated}{said} [{number}]")
     count = len(found)
-    more = f"\n\n{count - LISTED} more articles name it." if count > LISTED else ""
-    heading = f"{count} article{'s' if count != 1 else ''} mention{'s' if count == 1 else ''} {name}:"
+    least = "" if complete else "at least "
+    more = f"\n\n{least.capitalize()}{count - LISTED} more articles name it." if count > LISTED else ""
+    heading = f"{least}{count} article{'s' if count != 1 else ''} mention{'s' if count == 1 else ''} {name}:"
+    heading = heading[:1].upper() + heading[1:]
     return Answer(question, heading + "\n\n" + "\n".join(lines) + more, tuple(citations))
