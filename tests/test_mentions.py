@@ -65,3 +65,20 @@ def test_a_question_for_a_text_by_what_it_says_is_not_a_name_lookup() -> None:
     assert mention_request("What texts talk about the creation of the world?") is None
     assert mention_request("What documents refer to the king as Defender of the Faith?") is None
     assert mention_request("Which articles mention the Kessel interconnector?") == "the Kessel interconnector"
+
+
+def test_a_sentence_naming_it_replaces_a_mention_in_the_title_only() -> None:
+    from types import SimpleNamespace
+
+    from rag.answer.mentions import mentions
+    from rag.records import Passage
+
+    title = "Belmont rents rise"
+    first = Passage("rents", title, "Bureau", "", "Rents rose again this spring.", 0, 29, "2026-05-01")
+    later = Passage("rents", title, "Bureau", "", "Tenants said so. In Belmont the rise was 9 percent.", 29, 80,
+                    "2026-05-01")
+    for order in ([first, later], [later, first]):
+        index = SimpleNamespace(candidates=lambda *args, order=order: SimpleNamespace(passages=order))
+        found = mentions(index, "Belmont")  # type: ignore[arg-type]
+        assert len(found) == 1 and found[0].passage is later
+        assert later.text[found[0].start:found[0].end] == "In Belmont the rise was 9 percent."

@@ -105,8 +105,8 @@ def mention_lookup(index: SearchableIndex, name: str, filters: Filters | None = 
         if match is None and not pattern.search(passage.title):
             continue
         kept = first.get(passage.article_id)
-        if kept is not None and (match is None or kept.passage.start <= passage.start):
-            continue
+        if kept is not None and (match is None or (kept.end > kept.start and kept.passage.start <= passage.start)):
+            continue  # a sentence naming it replaces a mention in the title only, however late
         span = next((span for span in split_sentences(passage.text)
                      if match is not None and span.start <= match.start() < span.end), None)
         if span is None and kept is not None:
