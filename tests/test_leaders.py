@@ -348,6 +348,16 @@ def test_a_verdict_question_is_answered_with_the_verdict_not_the_jurys_split(tmp
     assert assistant.ask("By what majority was the verdict in the Hale trial?").text.startswith("10 to 2 [1]")
 
 
+def test_a_verdict_opening_a_sentence_is_read_too(tmp_path: Path) -> None:
+    """Review of stop 60: `_VERDICT` was case-sensitive, and missed a sentence opening "Found guilty of fraud"."""
+    opening = {"verdict": ("Verdict in the Hale trial",
+                           "Found guilty of fraud by a majority of 10 to 2, Desmond Hale was jailed in the Hale trial "
+                           "on Monday.")}
+    assistant = assistant_over(tmp_path, opening, "10 to 2")
+    answer = assistant.ask("What was the verdict in the Hale trial?")
+    assert answer.text.startswith("Guilty of fraud [1]"), answer.text
+
+
 STRIKE_ENDS = {
     "talks": ("Bus strike to resume as talks end",
               "The talks at the commission ended without agreement after the company raised its offer to 3.5 per "

@@ -472,8 +472,9 @@ _VERDICT_QUESTION = re.compile(r"^\s*(?:and\s+)?(?:what|which)\s+(?:(?:was|were|
 someone does about it."""
 _VERDICT = re.compile(r"\bfound\s+(?:[\w'’.-]+\s+){0,5}?(?P<found>(?:not\s+)?guilty(?:\s+of\s+[a-z][\w-]*"
                       r"(?:\s+(?!on\b|in\b|at\b|by\b|after\b)[a-z][\w-]*){0,3})?)"
-                      r"|\b(?:was|were|been)\s+(?P<cleared>acquitted|convicted|cleared)\b")
-"""A court's verdict as a report says it: "found Desmond Hale guilty of fraud", "was acquitted"."""
+                      r"|\b(?:was|were|been)\s+(?P<cleared>acquitted|convicted|cleared)\b", re.IGNORECASE)
+"""A court's verdict as a report says it: "found Desmond Hale guilty of fraud", "was acquitted", "Found guilty of
+fraud, Hale …"."""
 
 VERDICT_REACH = 3
 """Evidence sentences searched, best first, for the verdict a verdict question asks for."""
@@ -488,6 +489,9 @@ def verdict_span(sentence: str) -> tuple[int, int] | None:
     >>> sentence = "Ana Roe was acquitted on Friday."
     >>> sentence[slice(*verdict_span(sentence))], verdict_span("The jury took 10 hours.")
     ('acquitted', None)
+    >>> sentence = "Found guilty of fraud, Hale was jailed for four years."
+    >>> sentence[slice(*verdict_span(sentence))]
+    'guilty of fraud'
     """
     match = _VERDICT.search(sentence)
     if match is None:
