@@ -383,6 +383,26 @@ def test_how_a_thing_ended_is_read_where_a_sentence_says_it_ended(tmp_path: Path
     assert answer.text.startswith("Called off after drivers accepted a pay deal on Thursday [1]"), answer.text
 
 
+VALLEY_WAR = {"war": ("The valley war",
+                      "Hostilities ended with the Treaty of Paris in 1763. Before the war, a treaty had ended British "
+                      "claims to the valley.")}
+
+
+def test_a_reading_naming_the_thing_by_another_word_is_not_moved(tmp_path: Path) -> None:
+    """Review of stop 60: "How did the war end?" read "with the Treaty of Paris" (of "Hostilities ended …") and the
+    reading moved to a sentence merely holding "war" and "ended", which says nothing of the war's end."""
+    from tests.test_span_reader import SpansReader
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, VALLEY_WAR)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights),
+                          reader=SpansReader({"with the Treaty of Paris": 0.9, "British claims": 0.05}))
+    answer = assistant.ask("How did the war end?")
+    assert answer.text.startswith("With the Treaty of Paris"), answer.text
+
+
 INJURIES = {"injuries": ("Injury blow for Rovers",
                          "Rovers beat Dunmore Celtic 2-0 on Saturday but lost two players to injury. Top scorer "
                          "Callum Reid ruptured a knee ligament. Defender Sam Okoro twisted an ankle. The win leaves "
