@@ -252,7 +252,7 @@ def coverage(question_words: Iterable[str], found: AbstractSet[str],
 
 
 _PERIOD_PART = re.compile(r"\b(?P<ordinal>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?P<part>quarter|half)"
-                          r"(?=\s+(?:of\s+)?(?:the\s+)?(?:(?:financial|fiscal)\s+)?(?:year\s+)?(?:FY)?(?:19|20)\d\d\b"
+                          r"(?=(?P<dated>\s+(?:of\s+)?(?:the\s+)?(?:(?:financial|fiscal)\s+)?(?:year\s+)?(?:FY)?(?:19|20)\d\d\b)"
                           r"|[\s-]+(?:revenues?|sales|profits?|earnings|results|loss(?:es)?|turnover|income|dividends?)\b)",
                           re.IGNORECASE)
 """A quarter or half of a year: with its year, or heading a company's figure without one ("fourth-quarter revenue",
@@ -275,6 +275,19 @@ def period_parts(text: str) -> set[str]:
     """
     return {f"{match.group('part')[0].lower()}{_ORDINALS[match.group('ordinal').lower()]}"
             for match in _PERIOD_PART.finditer(text)}
+
+
+def undated_parts(text: str) -> set[str]:
+    """The quarters and halves of a year `text` names only as a figure's heading, without their year ("third-quarter
+    revenue"): a report may name that quarter another way ("the quarter to September"), so only a report naming
+    another quarter answers another question.
+
+    >>> undated_parts("What was its third-quarter revenue?"), undated_parts("revenue in the third quarter of 2025")
+    ({'q3'}, set())
+    """
+    dated = {f"{match.group('part')[0].lower()}{_ORDINALS[match.group('ordinal').lower()]}"
+             for match in _PERIOD_PART.finditer(text) if match.group("dated")}
+    return period_parts(text) - dated
 
 
 def specific_terms(question: str) -> set[str]:

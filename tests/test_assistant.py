@@ -350,34 +350,59 @@ def test_another_report_is_not_read_beside_a_first_report_that_answers(tmp_path:
     assert not answer.text.startswith("Five") and all(c.passage.article_id == "revised" for c in answer.citations)
 
 
-def tokens_used(llm: ScriptedLLM) -> Usage:
-    """The usage of every call the scripted model answered: its prompt's words read, its reply's words written."""
-    used = Usage()
-    for number, prompt in enumerate(llm.prompts):
-        read = prompt.text or "\n".join(message["content"] for message in prompt.messages)
-        used += Usage(llm.count_tokens(read), llm.count_tokens(llm.replies[min(number, len(llm.replies) - 1)]))
-    return used
+class CountingLLM(ScriptedLLM):
+    """A scripted model whose tokenizer counts any prompt (or chat messages) as `PROMPT_TOKENS` tokens and a reply
+    as its words: an answer's usage is then known without the code's own sum."""
+
+    def count_tokens(self, text: str) -> int:
+        return PROMPT_TOKENS if len(text) > 200 else len(text.split())
 
 
-@pytest.mark.parametrize(("question", "history", "replies", "chat"), [
-    ("When did the ferry line open?", [], ["The ferry line opened on 3 May [1]."], False),
-    # a two-part question: each part's model call counts
+PROMPT_TOKENS = 1000
+"""What `CountingLLM` counts a prompt as (every prompt of these tests is longer than 200 characters)."""
+
+
+@pytest.mark.parametrize(("question", "history", "replies", "chat", "usage"), [
+    # one call: a prompt, and the reply's 8 words
+    ("When did the ferry line open?", [], ["The ferry line opened on 3 May [1]."], False, Usage(1000, 8)),
+    # a two-part question: each part's model call counts (8 + 7 words)
     ("When did the ferry line open and what budget did the council approve for the library?", [],
-     ["The ferry line opened on 3 May [1].", "A budget of 4 million euros [1]."], False),
-    # a chat model's rewrite of a follow-up counts beside the answer
+     ["The ferry line opened on 3 May [1].", "A budget of 4 million euros [1]."], False, Usage(2000, 15)),
+    # a chat model's rewrite of a follow-up counts beside the answer (6 + 8 words)
     ("And when did it open?", [("Tell me about the ferry line", "It links two towns.")],
-     ["When did the ferry line open?", "The ferry line opened on 3 May [1]."], True),
+     ["When did the ferry line open?", "The ferry line opened on 3 May [1]."], True, Usage(2000, 14)),
 ])
 def test_an_answers_usage_adds_up_every_model_call_made_for_it(tmp_path: Path, question: str,
                                                                history: list[tuple[str, str]], replies: list[str],
-                                                               chat: bool) -> None:
+                                                               chat: bool, usage: Usage) -> None:
     assistant, llm = make(tmp_path, *replies, chat=chat)
+    llm.__class__ = CountingLLM
     answer = assistant.ask(question, history=history)
     assert len(llm.prompts) == len(replies)
-    assert answer.usage == tokens_used(llm) and answer.usage.completion_tokens > 0
+    assert all(len(prompt.text or str(prompt.messages)) > 200 for prompt in llm.prompts)
+    assert answer.usage == usage and answer.usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+
+
+@pytest.mark.parametrize(("reply", "completion"), [("I don't know.", 3), ("The ferry line opened in June [1].", 7)])
+def test_a_quote_made_after_a_model_call_counts_the_call(tmp_path: Path, reply: str, completion: int) -> None:
+    """Review of stop 60: the usage tests never made a quote after the model had answered (refused, or wrote what
+    the checks failed): its call was made and is counted."""
+    assistant, llm = make(tmp_path, reply)
+    llm.__class__ = CountingLLM
+    answer = assistant.ask("When did the ferry line open?")
+    assert answer.text.startswith('The articles say: "The ferry line between Harbor Town'), answer.text
+    assert len(llm.prompts) == 1 and answer.usage == Usage(PROMPT_TOKENS, completion)
 
 
 def test_an_answer_made_without_the_model_uses_no_tokens(tmp_path: Path) -> None:
-    assistant, llm = make(tmp_path, "unused")
+    """A span answer (the reader sure of it, the model there but not called) and a refusal before the model."""
+    from tests.test_span_reader import FakeReader
+
+    assistant, llm = make(tmp_path, "The ferry line opened in June [1].")
+    llm.__class__ = CountingLLM
+    spanned = Assistant(assistant.retriever, llm, assistant.settings, assistant.finder,
+                        reader=FakeReader("3 May", 0.95))
+    answer = spanned.ask("When did the ferry line open?")
+    assert answer.text.startswith("On 3 May [1]") and not llm.prompts and answer.usage == Usage(0, 0)
     answer = assistant.ask("Who painted the lighthouse on the moon?")
-    assert answer.refused and not llm.prompts and answer.usage == Usage()
+    assert answer.refused and not llm.prompts and answer.usage == Usage(0, 0)

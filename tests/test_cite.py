@@ -397,6 +397,23 @@ def test_a_figure_must_be_a_figure_of_the_measure_or_thing_asked() -> None:
     assert not off_topic("How many people does the Kestrel Haven company employ?", [staff])
     assert not off_topic("How much did the bus strike cost?", [fares])
 
+
+def test_a_figure_lacking_the_measures_word_is_no_other_measure() -> None:
+    """Review of stop 60: the usual Wikipedia wordings were refused, the measure's word missing though no other
+    measure is given ("had 8,175,133 people" is a population, "is paid" a salary, "the quarter to September" a
+    third quarter). Only a passage naming another measure or another quarter answers another question."""
+    census = passage("nyc", "At the 2010 census, New York City had 8,175,133 people.", title="New York City")
+    assert not off_topic("What was the population of New York in 2010?", [census])
+    people = passage("nyc", "In 2010 New York City had 8,175,133 people.", title="New York City")
+    assert not off_topic("What was the population of New York in 2010?", [people])
+    governor = passage("gov", "The governor of Ostrevia is paid $153,750 a year.", title="Ostrevia")
+    assert not off_topic("What was the salary of the governor of Ostrevia?", [governor])
+    quarter = passage("rev", "Brellan Foods said revenue in the quarter to September was $5 billion.",
+                      title="Brellan Foods results")
+    assert not off_topic("What was Brellan Foods' third-quarter revenue?", [quarter])
+    profit = passage("profit", "Brellan Foods made a profit of $2 billion.", title="Brellan Foods results")
+    assert off_topic("What was Brellan Foods' revenue?", [profit])  # a profit is another measure
+
 def test_a_year_given_a_thing_must_be_said_of_it() -> None:
     """"When is the 2026 festival?" (stop 59's chat user, as of 1 April 2026): a budget article saying "2026" of
     the budget and "festival" in another paragraph, and a report of the 2025 festival, answer another question."""

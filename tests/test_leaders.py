@@ -348,6 +348,16 @@ def test_a_verdict_question_is_answered_with_the_verdict_not_the_jurys_split(tmp
     assert assistant.ask("By what majority was the verdict in the Hale trial?").text.startswith("10 to 2 [1]")
 
 
+def test_a_verdict_opening_a_sentence_is_read_too(tmp_path: Path) -> None:
+    """Review of stop 60: `_VERDICT` was case-sensitive, and missed a sentence opening "Found guilty of fraud"."""
+    opening = {"verdict": ("Verdict in the Hale trial",
+                           "Found guilty of fraud by a majority of 10 to 2, Desmond Hale was jailed in the Hale trial "
+                           "on Monday.")}
+    assistant = assistant_over(tmp_path, opening, "10 to 2")
+    answer = assistant.ask("What was the verdict in the Hale trial?")
+    assert answer.text.startswith("Guilty of fraud [1]"), answer.text
+
+
 STRIKE_ENDS = {
     "talks": ("Bus strike to resume as talks end",
               "The talks at the commission ended without agreement after the company raised its offer to 3.5 per "
@@ -371,6 +381,26 @@ def test_how_a_thing_ended_is_read_where_a_sentence_says_it_ended(tmp_path: Path
     assert answer.text.startswith("Without agreement [1]"), answer.text  # the talks' own end stands
     answer = assistant.ask("How did the bus strike end?")
     assert answer.text.startswith("Called off after drivers accepted a pay deal on Thursday [1]"), answer.text
+
+
+VALLEY_WAR = {"war": ("The valley war",
+                      "Hostilities ended with the Treaty of Paris in 1763. Before the war, a treaty had ended British "
+                      "claims to the valley.")}
+
+
+def test_a_reading_naming_the_thing_by_another_word_is_not_moved(tmp_path: Path) -> None:
+    """Review of stop 60: "How did the war end?" read "with the Treaty of Paris" (of "Hostilities ended …") and the
+    reading moved to a sentence merely holding "war" and "ended", which says nothing of the war's end."""
+    from tests.test_span_reader import SpansReader
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, VALLEY_WAR)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("unused"), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights),
+                          reader=SpansReader({"with the Treaty of Paris": 0.9, "British claims": 0.05}))
+    answer = assistant.ask("How did the war end?")
+    assert answer.text.startswith("With the Treaty of Paris"), answer.text
 
 
 INJURIES = {"injuries": ("Injury blow for Rovers",

@@ -155,3 +155,18 @@ def test_the_quote_moves_to_the_runner_up_of_another_passage_of_the_article_when
                       'in the colony." [1]'), answer
     # the reader surer of the best sentence: it stays quoted
     assert "Major Hale" in ask(question, {"Major Hale": 0.3, "no French regular army troops": 0.22})
+
+
+def test_the_runner_up_must_clear_the_least_chance_asked_too() -> None:
+    """Review of stop 60: the runner-up move skipped `at_least`. Another article's sentence 0.55 likely clears a 0.5
+    bar but is not twice the best's 0.30; the best one's runner-up (0.31) does not clear it: no quote moves."""
+    from rag.answer.assistant import quoted_sentence
+    from rag.answer.evidence import Sentence
+
+    passages = [Passage("a", "A", "a.txt", "", "x", 0, 1), Passage("a", "A", "a.txt", "", "y", 2, 3),
+                Passage("b", "B", "b.txt", "", "z", 0, 1), Passage("c", "C", "c.txt", "", "w", 0, 1)]
+    ranked = (Sentence(0, 0, 1, 0.4), Sentence(1, 0, 1, 0.3), Sentence(3, 0, 1, 0.2), Sentence(2, 0, 1, 0.1))
+    chances = (0.30, 0.31, 0.05, 0.55)
+    assert quoted_sentence(ranked, chances, passages) == 1  # no bar: the runner-up of the best one's article
+    assert quoted_sentence(ranked, chances, passages, at_least=0.5) is None
+    assert quoted_sentence(ranked, (0.30, 0.52, 0.05, 0.55), passages, at_least=0.5) == 1

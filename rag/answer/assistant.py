@@ -998,16 +998,9 @@ class Assistant:
             fits = (bool(span.text.strip()) and self.kinds.span_fits(question, text, span.start, span.end)
                     and self.kinds.fits(question, text))
             chances.append(span.probability if fits else -1.0)
-        likeliest = max(range(len(chances)), key=lambda index: (chances[index], -index))
-        if likeliest == 0 or chances[likeliest] < max(at_least, 0.0):
+        likeliest = quoted_sentence(ranked, chances, passages, at_least)
+        if likeliest is None:
             return None
-        if (ranked[likeliest].passage_index != ranked[0].passage_index
-                and chances[likeliest] < QUOTE_ELSEWHERE * chances[0]):
-            # Another passage's sentence a little likelier is as often a neighbouring story's detail as the answer
-            # (calibration and news dev articles: every loss was such a move, every same-passage move a gain).
-            if not runner_up_elsewhere(ranked, chances, passages):
-                return None
-            likeliest = 1
         reordered = (ranked[likeliest], *ranked[:likeliest], *ranked[likeliest + 1:])
         requoted = quoted_answer(dataclasses.replace(evidence, ranked=(reordered,)), passages, self.finder,
                                  self.kinds)
@@ -1918,6 +1911,33 @@ QUOTE_ELSEWHERE = 2.0
 """How many times likelier than the best sentence's the reader's answer must be in a sentence of another passage for
 the quote to move there (`Assistant._likeliest_quote`; within the best sentence's passage, any likelier one will do,
 and so will the second-best sentence when it is likelier: `runner_up_elsewhere`)."""
+
+
+def quoted_sentence(ranked: Sequence[Sentence], chances: Sequence[float], passages: Sequence[Passage],
+                    at_least: float = 0.0) -> int | None:
+    """The index in `ranked` of the sentence a quote moves to (`Assistant._reader_quote`), given the reader's
+    `chances` (one per sentence, -1 where no answer of the kind fits): the likeliest, at least `at_least` likely, when
+    it is not the best sentence; another passage's only when `QUOTE_ELSEWHERE` times likelier than the best, or the
+    runner-up of the best one's article (`runner_up_elsewhere`), which must clear `at_least` too. None: no move.
+
+    >>> passages = [Passage("a", "A", "a.txt", "", "x", 0, 1), Passage("a", "A", "a.txt", "", "y", 2, 3),
+    ...             Passage("b", "B", "b.txt", "", "z", 0, 1), Passage("c", "C", "c.txt", "", "w", 0, 1)]
+    >>> ranked = (Sentence(0, 0, 1, 0.4), Sentence(1, 0, 1, 0.3), Sentence(3, 0, 1, 0.2), Sentence(2, 0, 1, 0.1))
+    >>> quoted_sentence(ranked, (0.30, 0.31, 0.05, 0.55), passages), quoted_sentence(ranked, (0.3, 0.31, 0.05, 0.55),
+    ...                                                                               passages, at_least=0.5)
+    (1, None)
+    """
+    likeliest = max(range(len(chances)), key=lambda index: (chances[index], -index))
+    if likeliest == 0 or chances[likeliest] < max(at_least, 0.0):
+        return None
+    if (ranked[likeliest].passage_index != ranked[0].passage_index
+            and chances[likeliest] < QUOTE_ELSEWHERE * chances[0]):
+        # Another passage's sentence a little likelier is as often a neighbouring story's detail as the answer
+        # (calibration and news dev articles: every loss was such a move, every same-passage move a gain).
+        if not runner_up_elsewhere(ranked, chances, passages) or chances[1] < max(at_least, 0.0):
+            return None
+        return 1
+    return likeliest
 
 
 def runner_up_elsewhere(ranked: Sequence[Sentence], chances: Sequence[float], passages: Sequence[Passage]) -> bool:

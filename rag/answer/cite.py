@@ -41,6 +41,7 @@ from rag.text import (
     period_parts,
     specific_terms,
     split_sentences,
+    undated_parts,
 )
 from rag.thresholds import SUPPORT_THRESHOLD, SUPPORT_WINDOW
 
@@ -218,10 +219,13 @@ def uncovered_terms(question: str, passages: Sequence[Passage]) -> set[str]:
     ['island', 'pine']
     """
     words: set[str] = set()
+    parts: set[str] = set()
     for passage in passages:
         words |= content_words(" ".join((passage.title, passage.text, _published_words(passage))))
-        words |= period_parts(f"{passage.title}. {passage.text}")  # "second quarter" is the question's "q2"
-    return {term for term in specific_terms(question) if not covers(words, term)}
+        parts |= period_parts(f"{passage.title}. {passage.text}")  # "second quarter" is the question's "q2"
+    if not parts:  # "third-quarter revenue" may be "revenue in the quarter to September": no other quarter named
+        words |= undated_parts(question)
+    return {term for term in specific_terms(question) if not covers(words | parts, term)}
 
 
 def off_topic(question: str, passages: Sequence[Passage]) -> bool:
@@ -249,15 +253,30 @@ def off_topic(question: str, passages: Sequence[Passage]) -> bool:
 
 
 MEASURE_WORDS: dict[str, frozenset[str]] = {
-    "population": frozenset({"popul", "inhabit", "resid"}),
-    "revenue": frozenset({"revenu", "sale", "turnov"}),
-    "turnover": frozenset({"turnov", "revenu", "sale"}),
+    "population": frozenset({"popul", "inhabit", "resid", "census"}),
+    "revenue": frozenset({"revenu", "sale", "turnov", "incom"}),
+    "turnover": frozenset({"turnov", "revenu", "sale", "incom"}),
     "attendance": frozenset({"attend", "crowd", "visitor", "spectat"}),
-    "salary": frozenset({"salari", "wage", "pay", "earn"}),
-    "wage": frozenset({"wage", "salari", "pay", "earn"}),
+    "salary": frozenset({"salari", "wage", "pay", "paid", "earn"}),
+    "wage": frozenset({"wage", "salari", "pay", "paid", "earn"}),
 }
 """A figure asked of one of these measures (a question's noun, singular), and the words (stemmed) a report gives
-it by: a passage saying none of them gives a figure of something else (a company's staff is no town's population)."""
+it by."""
+
+OTHER_MEASURES: dict[str, frozenset[str]] = {
+    "population": frozenset({"employ", "employe", "staff", "worker", "member", "pupil", "student", "subscrib"}),
+    "revenue": frozenset({"profit", "fare", "ticket", "budget", "spent", "spend"}),
+    "turnover": frozenset({"profit", "fare", "ticket", "budget", "spent", "spend"}),
+    "attendance": frozenset({"capac", "seat", "member"}),
+    "salary": frozenset({"budget", "bonu", "pension", "fine", "spent", "spend"}),
+    "wage": frozenset({"budget", "bonu", "pension", "fine", "spent", "spend"}),
+}
+"""The words (stemmed) of other measures a passage gives a figure of instead: a company's staff is no town's
+population, a year's profit no revenue. Only a passage saying one of these, and none of `MEASURE_WORDS`, answers
+another question: a missing word alone is no other measure ("New York City had 8,175,133 people" is a population)."""
+
+_TOTAL_WORDS = frozenset({"lost", "loss", "revenu", "budget", "spent", "spend", "damag"})
+"""Words (stemmed) of a total a passage gives instead of a thing's price: a strike's lost fares are no ticket's."""
 
 _FIGURE_QUESTION = re.compile(r"^\s*(?:what|how\s+(?:much|many|large|big|high|low))\b", re.IGNORECASE)
 _MEASURE = re.compile(rf"\b(?P<measure>{'|'.join(MEASURE_WORDS)})(?:s|es)?\b", re.IGNORECASE)
@@ -268,8 +287,9 @@ _PRICED = re.compile(r"^\s*how\s+much\s+(?:(?:is|are|was|were|will\s+be)\s+(?:(?
 
 
 def measure_unsaid(question: str, passages: Sequence[Passage]) -> bool:
-    """Whether a figure question asks for a measure (`MEASURE_WORDS`) or the price of a thing that no passage says:
-    its figures are of something else ("What is the population of Kestrel Haven?" over "The Kestrel Haven company
+    """Whether a figure question asks for a measure (`MEASURE_WORDS`) or the price of a thing that no passage says,
+    and a passage gives its figure as another measure (`OTHER_MEASURES`, `_TOTAL_WORDS`): its figures are of
+    something else ("What is the population of Kestrel Haven?" over "The Kestrel Haven company
     employs 1,850 people"; "How much is a bus ticket?" over a strike's lost fares).
 
     >>> staff = Passage("s", "Dairy results", "s.txt", "", "The Kestrel Haven company employs 1,850 people.", 0, 47)
@@ -284,20 +304,24 @@ def measure_unsaid(question: str, passages: Sequence[Passage]) -> bool:
     (False, False)
     >>> measure_unsaid("What share of pupils attended private schools?", [staff])  # a verb, no measure
     False
+    >>> census = Passage("n", "New York City", "n.txt", "", "In 2010, New York City had 8,175,133 people.", 0, 44)
+    >>> measure_unsaid("What was the population of New York in 2010?", [census])  # no other measure said
+    False
     """
     if _FIGURE_QUESTION.match(question) is None:
         return False
-    asked = [MEASURE_WORDS[match.group("measure").lower()] for match in _MEASURE.finditer(question)]
+    asked = [(MEASURE_WORDS[measure], OTHER_MEASURES[measure])
+             for measure in (match.group("measure").lower() for match in _MEASURE.finditer(question))]
     priced = _PRICED.match(question)
     thing = (priced.group("thing") or priced.group("costing")) if priced else ""
     head = thing.split()[-1] if thing else ""
     priced_words = content_words(head) if not head.endswith("ing") else set()  # "is the state paying for …"
     if priced_words:  # (no "it" of "How much does it cost to …")
-        asked.append(frozenset(priced_words))
+        asked.append((frozenset(priced_words), _TOTAL_WORDS - priced_words))
     if not asked:
         return False
     said = set().union(*(content_words(f"{passage.title} {passage.text}") for passage in passages))
-    return any(not words & said for words in asked)
+    return any(not words & said and bool(others & said) for words, others in asked)
 
 
 _DATED_THING = re.compile(r"\b(?:the|a|an|its|their|his|her|this|that|[A-Za-z]+['’]s)\s+"

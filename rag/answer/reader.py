@@ -472,8 +472,9 @@ _VERDICT_QUESTION = re.compile(r"^\s*(?:and\s+)?(?:what|which)\s+(?:(?:was|were|
 someone does about it."""
 _VERDICT = re.compile(r"\bfound\s+(?:[\w'’.-]+\s+){0,5}?(?P<found>(?:not\s+)?guilty(?:\s+of\s+[a-z][\w-]*"
                       r"(?:\s+(?!on\b|in\b|at\b|by\b|after\b)[a-z][\w-]*){0,3})?)"
-                      r"|\b(?:was|were|been)\s+(?P<cleared>acquitted|convicted|cleared)\b")
-"""A court's verdict as a report says it: "found Desmond Hale guilty of fraud", "was acquitted"."""
+                      r"|\b(?:was|were|been)\s+(?P<cleared>acquitted|convicted|cleared)\b", re.IGNORECASE)
+"""A court's verdict as a report says it: "found Desmond Hale guilty of fraud", "was acquitted", "Found guilty of
+fraud, Hale …"."""
 
 VERDICT_REACH = 3
 """Evidence sentences searched, best first, for the verdict a verdict question asks for."""
@@ -488,6 +489,9 @@ def verdict_span(sentence: str) -> tuple[int, int] | None:
     >>> sentence = "Ana Roe was acquitted on Friday."
     >>> sentence[slice(*verdict_span(sentence))], verdict_span("The jury took 10 hours.")
     ('acquitted', None)
+    >>> sentence = "Found guilty of fraud, Hale was jailed for four years."
+    >>> sentence[slice(*verdict_span(sentence))]
+    'guilty of fraud'
     """
     match = _VERDICT.search(sentence)
     if match is None:
@@ -537,13 +541,30 @@ def says_it_ended(thing: str, sentence: str) -> bool:
     return bool(head) and head <= content_words(sentence) and _ENDING.search(sentence) is not None
 
 
+def says_it_ended_of_it(thing: str, sentence: str) -> bool:
+    """Whether `sentence` says that `thing` (its last word) ended as the subject of the ending words, a few words
+    before them: "The bus strike has been called off", not a sentence that only holds the thing's word and an ending
+    word ("Before the war, the treaty ended British claims").
+
+    >>> says_it_ended_of_it("bus strike", "The bus strike has been called off after drivers accepted a pay deal.")
+    True
+    >>> says_it_ended_of_it("war", "Before the war, the treaty ended British claims to the valley.")
+    False
+    """
+    head = thing.split()[-1]
+    return re.search(rf"\b{re.escape(head)}(?:s|es)?\b(?:\s+[\w'’-]+){{0,3}}?\s+(?:{_ENDING.pattern})", sentence,
+                     re.IGNORECASE) is not None
+
+
 def ending_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
                    reader: SpanFinder) -> Reading | None:
     """For "How did the strike end?" or "When did it end?", the reading moved to the best of the first
     `ENDING_REACH` evidence sentences that names the thing and says it ended (`says_it_ended`), when the reader
-    found nothing, or its sentence says that something else ended: "The talks … ended without agreement"
-    outranked "The bus strike … has been called off after drivers accepted a pay deal" by its "ended", and the
-    reader read how the talks ended. A rule's reading of the span the reader finds in that sentence
+    found nothing; or, when its sentence says that something else ended, to a sentence saying the thing itself
+    ended (`says_it_ended_of_it`): "The talks … ended without agreement" outranked "The bus strike … has been called
+    off after drivers accepted a pay deal" by its "ended", and the reader read how the talks ended. A reading naming
+    the thing by another word ("Hostilities ended with the Treaty of Paris" for the war) is not moved to a sentence
+    that merely holds "war" and an ending word. A rule's reading of the span the reader finds in that sentence
     (`ruled_reading`); kept when none says it or the reader finds nothing there."""
     match = _ENDED_QUESTION.match(question)
     if match is None or len(evidence.parts) != 1 or not evidence.ranked:
@@ -558,7 +579,7 @@ def ending_reading(question: str, reading: Reading | None, evidence: Evidence, p
     for sentence in evidence.ranked[0][:ENDING_REACH]:
         passage = passages[sentence.passage_index]
         text = passage.text[sentence.start:sentence.end]
-        if not says_it_ended(thing, text):
+        if not says_it_ended(thing, text) or (reading is not None and not says_it_ended_of_it(thing, text)):
             continue
         # read after a wire report's dateline: its date is the report's, not the end's ("March 27, 2026 (…) - The
         # bus strike … has been called off … on Thursday")
