@@ -143,23 +143,20 @@ def two_passage_asker(folder: Path) -> Callable[..., str]:
     return ask
 
 
-def test_the_quote_moves_to_the_runner_up_of_another_passage_of_the_article_when_it_is_likelier(
+def test_the_quote_stays_on_the_best_sentence_when_another_passage_of_its_article_is_only_a_little_likelier(
         tmp_path: Path) -> None:
-    # The best sentence restates the question ("the French military presence") and names no answer; the second best,
-    # in the article's other passage, answers it. The reader finds its answer likelier there (0.22 against 0.12),
-    # though not twice as likely (`QUOTE_ELSEWHERE`, which bars another article's sentence: the test above).
+    # Stop 54 tried moving to the runner-up of the best sentence's article whenever likelier (0.22 against 0.12):
+    # one calibration answer gained, two news dev answers lost ("up from 236 last year" left for a quote about
+    # visitors). Another passage's sentence must be `QUOTE_ELSEWHERE` times likelier, of the same article or not.
     ask = two_passage_asker(tmp_path)
     question = "What was the French military presence in the Ohio country during the war?"
-    answer = ask(question, {"Major Hale": 0.12, "no French regular army troops": 0.22})
-    assert answer == ('The articles say: "During the war, no French regular army troops were stationed anywhere '
-                      'in the colony." [1]'), answer
-    # the reader surer of the best sentence: it stays quoted
-    assert "Major Hale" in ask(question, {"Major Hale": 0.3, "no French regular army troops": 0.22})
+    assert "Major Hale" in ask(question, {"Major Hale": 0.12, "no French regular army troops": 0.22})
+    assert "no French regular army troops" in ask(question, {"Major Hale": 0.1, "no French regular army troops": 0.22})
 
 
-def test_the_runner_up_must_clear_the_least_chance_asked_too() -> None:
-    """Review of stop 60: the runner-up move skipped `at_least`. Another article's sentence 0.55 likely clears a 0.5
-    bar but is not twice the best's 0.30; the best one's runner-up (0.31) does not clear it: no quote moves."""
+def test_a_quote_moves_to_another_passage_only_twice_as_likely_and_clearing_the_least_chance() -> None:
+    """`quoted_sentence`: another article's sentence 0.55 likely clears a 0.5 bar but is not twice the best's 0.30,
+    the best one's runner-up (0.31) neither; a sentence twice as likely moves the quote, if it clears the bar."""
     from rag.answer.assistant import quoted_sentence
     from rag.answer.evidence import Sentence
 
@@ -167,6 +164,7 @@ def test_the_runner_up_must_clear_the_least_chance_asked_too() -> None:
                 Passage("b", "B", "b.txt", "", "z", 0, 1), Passage("c", "C", "c.txt", "", "w", 0, 1)]
     ranked = (Sentence(0, 0, 1, 0.4), Sentence(1, 0, 1, 0.3), Sentence(3, 0, 1, 0.2), Sentence(2, 0, 1, 0.1))
     chances = (0.30, 0.31, 0.05, 0.55)
-    assert quoted_sentence(ranked, chances, passages) == 1  # no bar: the runner-up of the best one's article
+    assert quoted_sentence(ranked, chances, passages) is None
     assert quoted_sentence(ranked, chances, passages, at_least=0.5) is None
-    assert quoted_sentence(ranked, (0.30, 0.52, 0.05, 0.55), passages, at_least=0.5) == 1
+    assert quoted_sentence(ranked, (0.30, 0.61, 0.05, 0.55), passages, at_least=0.5) == 1
+    assert quoted_sentence(ranked, (0.20, 0.41, 0.05, 0.1), passages, at_least=0.5) is None

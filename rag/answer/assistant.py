@@ -1909,23 +1909,26 @@ QUOTE_REACH = 5
 
 QUOTE_ELSEWHERE = 2.0
 """How many times likelier than the best sentence's the reader's answer must be in a sentence of another passage for
-the quote to move there (`Assistant._likeliest_quote`; within the best sentence's passage, any likelier one will do,
-and so will the second-best sentence when it is likelier: `runner_up_elsewhere`)."""
+the quote to move there (`Assistant._likeliest_quote`; within the best sentence's passage, any likelier one will do:
+the second-best sentence of another passage of the same article, moved to whenever likelier, gained one calibration
+answer and lost two news dev answers, docs/quality.md#the-runner-up-of-the-same-article-quoted-tried-not-kept-issue-22-stop-54)."""
 
 
 def quoted_sentence(ranked: Sequence[Sentence], chances: Sequence[float], passages: Sequence[Passage],
                     at_least: float = 0.0) -> int | None:
     """The index in `ranked` of the sentence a quote moves to (`Assistant._reader_quote`), given the reader's
     `chances` (one per sentence, -1 where no answer of the kind fits): the likeliest, at least `at_least` likely, when
-    it is not the best sentence; another passage's only when `QUOTE_ELSEWHERE` times likelier than the best, or the
-    runner-up of the best one's article (`runner_up_elsewhere`), which must clear `at_least` too. None: no move.
+    it is not the best sentence; another passage's only when `QUOTE_ELSEWHERE` times likelier than the best. None: no
+    move.
 
     >>> passages = [Passage("a", "A", "a.txt", "", "x", 0, 1), Passage("a", "A", "a.txt", "", "y", 2, 3),
     ...             Passage("b", "B", "b.txt", "", "z", 0, 1), Passage("c", "C", "c.txt", "", "w", 0, 1)]
     >>> ranked = (Sentence(0, 0, 1, 0.4), Sentence(1, 0, 1, 0.3), Sentence(3, 0, 1, 0.2), Sentence(2, 0, 1, 0.1))
     >>> quoted_sentence(ranked, (0.30, 0.31, 0.05, 0.55), passages), quoted_sentence(ranked, (0.3, 0.31, 0.05, 0.55),
     ...                                                                               passages, at_least=0.5)
-    (1, None)
+    (None, None)
+    >>> quoted_sentence(ranked, (0.30, 0.61, 0.05, 0.55), passages)  # twice as likely as the best sentence
+    1
     """
     likeliest = max(range(len(chances)), key=lambda index: (chances[index], -index))
     if likeliest == 0 or chances[likeliest] < max(at_least, 0.0):
@@ -1934,35 +1937,8 @@ def quoted_sentence(ranked: Sequence[Sentence], chances: Sequence[float], passag
             and chances[likeliest] < QUOTE_ELSEWHERE * chances[0]):
         # Another passage's sentence a little likelier is as often a neighbouring story's detail as the answer
         # (calibration and news dev articles: every loss was such a move, every same-passage move a gain).
-        if not runner_up_elsewhere(ranked, chances, passages) or chances[1] < max(at_least, 0.0):
-            return None
-        return 1
+        return None
     return likeliest
-
-
-def runner_up_elsewhere(ranked: Sequence[Sentence], chances: Sequence[float], passages: Sequence[Passage]) -> bool:
-    """Whether the second-best evidence sentence (`ranked[1]`) is in another passage of the best one's article and the
-    reader finds an answer of the kind asked for likelier in it (`chances`, one per sentence of `ranked`, -1 where
-    none fits): then a quote moves there without being `QUOTE_ELSEWHERE` times likelier. The finder ranks first the
-    sentence holding most of the question's words, often one that restates the question ("To counter the French
-    military presence in Ohio, ..." for "What was French military presence at start of war?") while the runner-up,
-    further on in the same article, answers it ("no French regular army troops were stationed in North America").
-    Another article's runner-up stays barred: that is the neighbouring story's detail `QUOTE_ELSEWHERE` keeps out.
-
-    >>> passages = [Passage("a", "A", "a.txt", "", "x", 0, 1), Passage("a", "A", "a.txt", "", "y", 2, 3),
-    ...             Passage("b", "B", "b.txt", "", "z", 0, 1)]
-    >>> best, runner_up = Sentence(0, 0, 1, 0.4), Sentence(1, 0, 1, 0.3)
-    >>> runner_up_elsewhere((best, runner_up), (0.12, 0.22), passages)
-    True
-    >>> runner_up_elsewhere((best, runner_up), (0.3, 0.2), passages)  # the reader is surer of the best sentence
-    False
-    >>> runner_up_elsewhere((best, Sentence(2, 0, 1, 0.3)), (0.12, 0.22), passages)  # another article's
-    False
-    """
-    if len(ranked) < 2 or len(chances) < 2:
-        return False
-    best, runner_up = passages[ranked[0].passage_index], passages[ranked[1].passage_index]
-    return runner_up != best and runner_up.article_id == best.article_id and chances[1] > max(chances[0], 0.0)
 
 
 LEAD_SENTENCES = 3
