@@ -1911,7 +1911,7 @@ QUOTE_ELSEWHERE = 2.0
 """How many times likelier than the best sentence's the reader's answer must be in a sentence of another passage for
 the quote to move there (`Assistant._likeliest_quote`; within the best sentence's passage, any likelier one will do:
 the second-best sentence of another passage of the same article, moved to whenever likelier, gained one calibration
-answer and lost two news dev answers, docs/quality.md#the-runner-up-of-the-same-article-quoted-tried-not-kept-issue-22-stop-54)."""
+answer and lost two news dev answers: docs/quality.md, "The runner-up of the same article quoted")."""
 
 
 def quoted_sentence(ranked: Sequence[Sentence], chances: Sequence[float], passages: Sequence[Passage],
