@@ -707,9 +707,9 @@ _BYLINE = re.compile(r"\s*By\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*[-
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _BYLINE_LINE = re.compile(r"\s*By\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
                           rf"(?:,?[ \t]+(?:\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}))?"
-                          r"[ \t]*\n\s*")
-"""A byline on a line of its own, maybe with the date it was filed ("By Staff Reporter\n\n", "By Lena Okafor, 2
-November 2026\n\n")."""
+                          r"\.?[ \t]*\n\s*")
+"""A byline on a line of its own, maybe with the date it was filed and a full stop ("By Staff Reporter\n\n", "By Lena
+Okafor, 2 November 2026\n\n", "By Tomás Ferreira, 5 April 2026.\n\n")."""
 
 
 def byline_end(text: str) -> int:
@@ -719,6 +719,9 @@ def byline_end(text: str) -> int:
     >>> text = "By Lena Okafor, 2 November 2026\\n\\nAfter the erratum, the story is dead."
     >>> text[byline_end(text):], byline_end("By Tuesday, the fire was out.\\nIt rained.")
     ('After the erratum, the story is dead.', 0)
+    >>> text = "By Tomás Ferreira, 5 April 2026.\\n\\nThe two reports disagree."  # a full stop after the date
+    >>> text[byline_end(text):]
+    'The two reports disagree.'
     """
     match = _BYLINE_LINE.match(text)
     return match.end() if match is not None else 0
