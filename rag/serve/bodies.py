@@ -93,14 +93,17 @@ class StreamOptionsBody(BaseModel):
 
 
 class ChatCompletionBody(BaseModel):
-    """OpenAI's chat completion request. Sampling fields (temperature, top_p, n, ...) are accepted and ignored:
-    answers follow the server's settings. `k`, `filters` and `as_of` are this server's extensions."""
+    """OpenAI's chat completion request. Sampling fields (temperature, top_p, ...) are accepted and ignored: answers
+    follow the server's settings. `n` above 1 is refused: the one checked answer is all there is to give, and a
+    client asking for choices to pick from should not get one silently. `k`, `filters` and `as_of` are this
+    server's extensions."""
 
     model_config = ConfigDict(extra="allow")
     model: str | None = MODEL_ID
     messages: list[ChatMessageBody] = Field(..., min_length=1, max_length=200)
     stream: bool = Field(False, strict=True)  # "yes" is no boolean to OpenAI either
     stream_options: StreamOptionsBody | None = None
+    n: int | None = Field(None, ge=1, le=1, description="choices asked for: one, the assistant's checked answer")
     k: int | None = Field(None, ge=1, le=MAX_K)
     filters: FiltersBody | None = None
     as_of: str = Field("", max_length=10, description="the date time phrases count from (default: today)")
