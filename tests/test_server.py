@@ -370,6 +370,7 @@ def test_openai_client_sees_bad_requests_as_errors(client: TestClient) -> None:
     ({"messages": [{"role": "user", "content": "When?"}], "stream": "yes"}, "stream"),
     ({"messages": [{"role": "user", "content": "When?"}], "k": 0}, "k"),
     ({"messages": [{"role": "user", "content": "When?"}], "n": 2}, "n"),  # one checked answer, not two to pick from
+    ({"messages": [{"role": "wizard", "content": "When?"}]}, "messages.0.role"),  # no role OpenAI knows
 ])
 def test_openai_routes_answer_malformed_requests_400_as_openai_does(client: TestClient, body: dict[str, Any],
                                                                     param: str) -> None:

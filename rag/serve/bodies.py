@@ -8,7 +8,7 @@ ignores.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -79,8 +79,11 @@ class AskBody(SearchBody):
 
 
 class ChatMessageBody(BaseModel):
+    """One message of a chat request: a role OpenAI knows (another, such as "wizard", is a 400 naming the role's
+    field, not a question found missing), its text or content parts."""
+
     model_config = ConfigDict(extra="allow")
-    role: str
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: str | list[dict[str, Any]] | None = None
 
 
