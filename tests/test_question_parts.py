@@ -161,8 +161,8 @@ SPLIT = [
      ["Who designed the footbridge?", "From where did the steel come?"]),
     ("Who did Chopin study with and with whom did he travel to Paris?",
      ["Who did Chopin study with?", "With whom did he travel to Paris?"]),
-    ("What was the Marshall Plan and for what purpose was it created?",
-     ["What was the Marshall Plan?", "For what purpose was it created?"]),
+    ("What was the Marshall Plan and for what purpose was it created?",  # "it" after "What was <name>?" is the name
+     ["What was the Marshall Plan?", "For what purpose was the Marshall Plan created?"]),
     ("Where did Chopin live and since when has the museum been open?",
      ["Where did Chopin live?", "Since when has the museum been open?"]),
     ("How long is the Rhine and roughly how many people live along it?",
