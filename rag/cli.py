@@ -511,7 +511,7 @@ def _search(arguments: argparse.Namespace, settings: Settings) -> int:
 def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
     filters = _filters(arguments)
     assistant = _assistant(settings)
-    # "Catch me up" is answered with the brief, as the chat does (`rag.answer.brief.answer_stream`)
+    # "Catch me up" is answered with the brief, as the chat does (`Assistant.stream` looks for it)
     answer = _answered(assistant, Query(arguments.question,
                                         filters=_in_index(filters, assistant.retriever.index.articles)))
     if arguments.json:
@@ -522,11 +522,10 @@ def _ask(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _answered(assistant: Any, query: Any, history: Sequence[tuple[str, str]] = ()) -> Any:
-    """The answer to a question, or the brief it asks for (`rag.answer.brief.answer_stream`), as the chat gives it."""
+    """The answer to a question, or the brief it asks for (`Assistant.stream` looks for it), as the chat gives it."""
     from rag.answer.assistant import answer_from
-    from rag.answer.brief import answer_stream
 
-    return answer_from(answer_stream(assistant, query, history))
+    return answer_from(assistant.stream(query, history))
 
 
 def _print_answer(answer: Any) -> None:

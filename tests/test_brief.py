@@ -364,8 +364,7 @@ def test_the_brief_is_looked_for_once_per_question(retriever: Retriever, monkeyp
 
     monkeypatch.setattr(brief_module, "brief_reply", counted)
     assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings())
-    answer_from(brief_module.answer_stream(assistant, Query("What happened in Kessling in 2024?")))
+    answer_from(assistant.stream(Query("What happened in Kessling in 2024?")))
     assert calls == ["What happened in Kessling in 2024?"]
-    briefed = answer_from(brief_module.answer_stream(assistant, Query("Catch me up",
-                                                                      as_of=datetime.date(2026, 6, 3))))
+    briefed = answer_from(assistant.stream(Query("Catch me up", as_of=datetime.date(2026, 6, 3))))
     assert not briefed.refused and len(calls) == 2

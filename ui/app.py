@@ -39,7 +39,6 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr
 
-from rag.answer.brief import answer_stream
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError, RagError, SourceError
 from rag.ingest.files import SUPPORTED_SUFFIXES
@@ -233,7 +232,7 @@ def chat_turn(
     try:
         query = Query(question, as_of=_optional_as_of(as_of), filters=Filters.parse(sources, since, until))
         answer: Answer | None = None
-        for event in answer_stream(assistant, query, history, _optional_k(k)):  # a brief, or the answer
+        for event in assistant.stream(query, history, _optional_k(k)):  # a brief, or the answer
             match event:
                 case Waiting(ahead=ahead):
                     notice = waiting_text(ahead)

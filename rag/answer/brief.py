@@ -23,7 +23,7 @@ import dataclasses
 import datetime
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +39,6 @@ from rag.records import (
     Filters,
     Passage,
     Period,
-    Query,
-    StreamEvent,
     long_date,
     reported_by_text,
 )
@@ -412,15 +410,6 @@ def brief_reply(assistant: Any, question: str, as_of: datetime.date | None = Non
     if not briefed[0].stories and not any(record.published for record in retriever.index.articles.values()):
         return None  # a collection without dates (encyclopedia pages) has no news: "What happened in 1815?" asks
     return briefed[1]
-
-
-def answer_stream(assistant: Any, query: Query, history: Sequence[tuple[str, str]] = (),
-                  k: int | None = None) -> Iterator[StreamEvent]:
-    """The assistant's stream for a question, what the chat, `rag ask`, `rag chat`, `/api/ask` and the OpenAI
-    endpoint all answer with: a question that asks for a brief ("Catch me up", "What happened last month?") with no
-    filters gets the brief (`brief_reply`), which `Assistant.stream` gives, once per question, for every edge and
-    the Python API alike. Nothing runs until the first event is read."""
-    yield from assistant.stream(query, history=history, k=k)
 
 
 def brief_as_answer(found: Brief, question: str) -> Answer:

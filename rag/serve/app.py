@@ -34,7 +34,6 @@ from fastapi import Query as Parameter
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Match, Mount
 
-from rag.answer.brief import answer_stream
 from rag.answer.retrieve import TimedHits
 from rag.ingest.progress import ProgressCallback
 from rag.records import Filters, Hit, Query, StreamEvent
@@ -228,7 +227,7 @@ def create_app(assistant: ServedAssistant, *, token: str = "", queued: QueuedLLM
         filters = body.filters.to_filters() if body.filters else None
         query = Query(body.question, as_of=body.reference_date(), filters=filters)
         gone = watch_reader()
-        pieces = answer_stream(assistant, query, body.turns(), body.k)
+        pieces = assistant.stream(query, body.turns(), body.k)  # a brief, or the answer
         first = await in_thread(first_piece, pieces)  # validation and retrieval errors become plain JSON errors
         if not body.stream:
             answer = await in_thread(final_answer, first, pieces)

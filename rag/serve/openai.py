@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import StreamingResponse
 
-from rag.answer.brief import answer_stream
 from rag.answer.timeframe import parse_as_of
 from rag.errors import InvalidRequestError
 from rag.records import Answer, Drafting, Query, TextChunk, Waiting, unexpected_event, untold
@@ -85,7 +84,7 @@ async def chat_completion(assistant: ServedAssistant, body: ChatCompletionBody) 
     filters = body.filters.to_filters() if body.filters else None
     as_of = parse_as_of(body.as_of) if body.as_of.strip() else None
     gone = watch_reader()
-    pieces = answer_stream(assistant, Query(question, as_of=as_of, filters=filters), history, body.k)
+    pieces = assistant.stream(Query(question, as_of=as_of, filters=filters), history, body.k)  # a brief, or the answer
     first = await in_thread(first_piece, pieces)  # validation and retrieval errors become plain JSON errors
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
