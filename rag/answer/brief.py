@@ -25,7 +25,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -45,6 +45,9 @@ from rag.records import (
 from rag.store.reading import SearchableIndex
 from rag.text import content_words, specific_terms, split_sentences, title_names
 from rag.thresholds import MIN_SCORE, SUPPORT_THRESHOLD
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
 
 STORIES = 10
 """Stories a brief shows unless asked for another number."""
@@ -391,18 +394,28 @@ def answer_brief(retriever: Retriever, question: str, as_of: datetime.date, coun
     return found, brief_as_answer(found, question)
 
 
-def brief_reply(assistant: Any, question: str, as_of: datetime.date | None = None) -> Answer | None:
+class Briefing(Protocol):
+    """What `brief_reply` reads of an assistant (`rag.answer.assistant.Assistant`): its retriever (None: no index to
+    brief from) and its settings (`as_of`, `min_score`). Read-only, so that an assistant's plain attributes fit."""
+
+    @property
+    def retriever(self) -> Retriever | None: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+
+def brief_reply(assistant: Briefing, question: str, as_of: datetime.date | None = None) -> Answer | None:
     """The brief a question asks for as an assistant's answer (`answer_brief` on its index, with its `min_score`
     and, without `as_of`, its reference date), as the web chat, `rag ask` and `rag chat` give it; None when the
     question asks something else, when no story about the topic it names was published in its period (it is then
     answered as a question), when nothing in the collection is dated, or when the assistant has no index to brief
     from."""
-    retriever = getattr(assistant, "retriever", None)
+    retriever = assistant.retriever
     if retriever is None:
         return None
-    settings = getattr(assistant, "settings", None)
-    reference = as_of or parse_as_of(getattr(settings, "as_of", ""))
-    briefed = answer_brief(retriever, question, reference, min_score=getattr(settings, "min_score", MIN_SCORE))
+    reference = as_of or parse_as_of(assistant.settings.as_of)
+    briefed = answer_brief(retriever, question, reference, min_score=assistant.settings.min_score)
     if briefed is None or (not briefed[0].stories and briefed[0].topic):
         # "What happened in Kessling in 2024?" with no story of 2024: asked as a question, the period may be the
         # events' ("the library opened in 2024", reported in 2025) rather than the reports'
