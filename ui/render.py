@@ -15,6 +15,7 @@ from typing import Any
 
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.follow import Followed
+from rag.instructions import gaps_closed
 from rag.records import Answer, Citation, Passage, normalise_text, reported_by_text, safe_url
 
 MUTED = "opacity:0.7;font-size:0.85em"
@@ -56,14 +57,20 @@ def marked_spans(citation: Citation) -> list[tuple[int, int]]:
 
 
 def highlight(citation: Citation) -> str:
-    """The passage text, escaped, with each quoted sentence wrapped in `<mark>`."""
+    """The passage text, escaped, with each quoted sentence wrapped in `<mark>`; the spaces of a sentence left out at
+    indexing closed up (`gaps_closed`: the marks are placed by offsets into the stored text first).
+
+    >>> passage = Passage("a", "T", "s", "", "It reopened.             It cost 2 million.", 0, 43)
+    >>> highlight(Citation(1, passage, spans=((25, 43),)))
+    'It reopened. <mark>It cost 2 million.</mark>'
+    """
     text = citation.passage.text
     pieces = []
     cursor = 0
     for start, end in marked_spans(citation):
-        pieces.append(f"{escape(text[cursor:start])}<mark>{escape(text[start:end])}</mark>")
+        pieces.append(f"{escape(gaps_closed(text[cursor:start]))}<mark>{escape(gaps_closed(text[start:end]))}</mark>")
         cursor = end
-    pieces.append(escape(text[cursor:]))
+    pieces.append(escape(gaps_closed(text[cursor:])))
     return "".join(pieces)
 
 
@@ -124,7 +131,7 @@ def _render_report(passage: Passage) -> str:
     return (f'<details class="rag-report" style="margin:0.2em 0 0 0.8em"><summary style="{MUTED}">'
             f"{escape(passage.source)}: {' · '.join(details)}</summary>"
             f'<div style="{MUTED}">{escape(passage.location)}{link}</div>'
-            f'<blockquote style="{_QUOTE_STYLE}">{escape(passage.text)}</blockquote></details>')
+            f'<blockquote style="{_QUOTE_STYLE}">{escape(gaps_closed(passage.text))}</blockquote></details>')
 
 
 def search_query_note(answer: Answer) -> str:
