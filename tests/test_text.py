@@ -115,3 +115,24 @@ def test_a_figure_s_unit_is_one_however_it_is_spelt() -> None:
     assert measures("48 km, 48-kilometre, 48 kilometers") == {("48", "km")}
     assert measures("3.4 per cent, 3.4%, 3.4 percent") == {("3.4", "percent")}
     assert measures("48 pupils, aged 44, 44 years") == set()  # no unit, or one of time
+
+
+def test_name_runs_keep_their_titles_as_before_the_honorifics_were_one_list() -> None:
+    """One list of honorifics (`rag.text.HONORIFICS`) for bylines and name runs: a byline's name is compared without
+    any of them, while the name runs of names with and without titles are what they were before the list was shared
+    ("Sir" and "Professor" stay in a run, "Mr" and "Dr" open none)."""
+    from rag.answer.bylines import name_words, same_author
+    from rag.text import HONORIFICS, name_runs
+
+    before = {
+        "Sir Peter Lang opened the hall.": [["sir", "peter", "lang"]],
+        "Mr Pike said it was late.": [["pike"]],
+        "Dr. Ana Ruiz and Prof. Tom Hale spoke.": [["ana", "ruiz", "prof"], ["tom", "hale"]],
+        "Professor Lang agreed.": [["professor", "lang"]],
+        "Dame Judi Dench, Miss Marple and Mx Lee came.": [["dame", "judi", "dench"], ["marpl", "mx", "lee"]],
+        "Darren Pike left. Mrs Pike stayed.": [["darren", "pike"], ["pike"]],
+    }
+    assert {text: name_runs(text) for text in before} == before
+    for title in HONORIFICS:
+        assert name_words(f"{title}. Ada Kerr") == ("ada", "kerr"), title
+    assert same_author("Miss Ada Kerr", "Ada Kerr") and same_author("Sir Peter Lang", "Peter Lang")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.records import Answer, Citation, Hit, Passage, long_date
-from rag.text import content_words, dateline_end, split_sentences, title_names
+from rag.text import HONORIFICS, content_words, dateline_end, split_sentences, title_names
 
 AUTHOR_SHARE = 0.8
 """An article's best passage must score this share of the best hit's for "Who wrote about X?" to name its author."""
@@ -50,7 +50,7 @@ _WORKS = re.compile(r"^what (?:did|has|does) (?P<name>.+?) (?:write|written|writ
 _WHEN_PUBLISHED = re.compile(r"^when (?:was|were|is) (?P<topic>.+?) (?:published|posted|written)\??$", re.IGNORECASE)
 _THE_ARTICLE = re.compile(r"^(?:it|this|that|(?:the|this|that) (?:article|post|blog post|piece|story))$", re.IGNORECASE)
 _NAMES_DOCUMENT = re.compile(rf"\b{_DOCUMENT}s?\b", re.IGNORECASE)
-_HONORIFICS = frozenset({"dr", "prof", "professor", "mr", "mrs", "ms", "sir", "dame"})
+_HONORIFICS = frozenset(title.lower() for title in HONORIFICS)
 
 Search = Callable[[str], Sequence[Hit]]
 
@@ -93,8 +93,8 @@ def document_question(question: str) -> DocumentQuestion | None:
 def name_words(name: str) -> tuple[str, ...]:
     """A person's name as compared: lower-case words, without honorifics and stops ("Dr. Felix Brandt").
 
-    >>> name_words("Dr. Felix Brandt"), name_words("felix brandt")
-    (('felix', 'brandt'), ('felix', 'brandt'))
+    >>> name_words("Dr. Felix Brandt"), name_words("felix brandt"), name_words("Miss Ada Kerr")
+    (('felix', 'brandt'), ('felix', 'brandt'), ('ada', 'kerr'))
     """
     found = tuple(word for word in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", name.lower()))
     return tuple(word for word in found if word not in _HONORIFICS)
