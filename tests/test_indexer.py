@@ -847,6 +847,27 @@ def test_an_uploads_unchanged_count_is_of_its_own_files(tmp_path: Path) -> None:
     assert whole.unchanged == 6  # a run over the folder (not an upload) still counts every file's
 
 
+
+def test_an_uploads_progress_counts_its_own_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chat's bar said "reading c.md (file 3 of 3)" for one new file after two earlier uploads: its totals were
+    the uploads folder's. They are the files the run reads: a file left unread as unchanged is not counted."""
+    from rag.ingest import indexer
+
+    monkeypatch.setattr(indexer, "RACY_SECONDS", -1.0)  # as if the earlier files had been written a while ago
+    folder = tmp_path / "index"
+    add_files([("a.md", story("a").encode()), ("b.md", story("b").encode())], folder, FakeEmbedder(),
+              uploading(**CHUNKS))
+    events: list[tuple[Any, ...]] = []
+    add_files([("c.md", story("c").encode())], folder, FakeEmbedder(), uploading(**CHUNKS),
+              on_progress=lambda *event: events.append(event))
+    reading = [event for event in events if event[0] == "reading"]
+    assert reading == [("reading", 0, 1), ("reading", 0, 1, "c.md"), ("reading", 1, 1)]
+    events.clear()
+    whole = update_index([folder / "uploads"], folder, FakeEmbedder(), uploading(**CHUNKS),
+                         on_progress=lambda *event: events.append(event))
+    assert whole.unchanged == 3 and [event for event in events if event[0] == "reading"] == [("reading", 0, 0)]
+
+
 def test_add_files_refuses_a_bad_name_before_writing_anything(tmp_path: Path) -> None:
     folder = tmp_path / "index"
     with pytest.raises(SourceError, match="unsupported suffix '.sh'"):

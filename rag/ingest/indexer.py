@@ -458,6 +458,15 @@ class _Scan:
         """Unchanged since it was read says nothing about which items a feed still lists: pruning reads it."""
         return self.options.prune_feeds and any(FEED_KEY in record.metadata for record in records)
 
+    def kept(self, path: str) -> bool:
+        """Whether the file at `path` (resolved) is one this run does not read: its size and times are those its
+        articles were indexed with (`signatures`, taken before reading), and nothing else asks for it to be read
+        (a rebuild, a feed to prune). `_scan_files` still reads it when a file read before it holds one of its ids."""
+        records = self.records_of.get(path, [])
+        signature = self.signatures.get(path)
+        return bool(not self.options.rebuild and not self.prunes(records) and records and signature
+                    and all(record.metadata.get(FILE_SIGNATURE_KEY) == signature for record in records))
+
     def count_unchanged(self, records: list[ArticleRecord], label: str, resolved: str) -> None:
         """A source not read again (same file signature, or not modified): its articles count as unchanged."""
         self.fully_read.add(resolved)
@@ -512,7 +521,11 @@ def _scan(sources: Sequence[str | Path], known: dict[str, ArticleRecord], report
         files += others
         roots += [path.resolve() for _, path in others]
     scan = _Scan(known, report, options, web, bar)
-    bar.start(len(files) + len(urls))
+    # Taken before reading: errs on the safe side (a file written while it is read is read again next run).
+    now = time.time()
+    scan.signatures = {str(path.resolve()): _signature(path, now) for _, path in files}
+    # The bar counts what this run reads: an upload of 2 files into a folder of 50 earlier ones reads 2
+    bar.start(sum(not scan.kept(str(path.resolve())) for _, path in files) + len(urls))
     _scan_files(scan, files)
     _scan_urls(scan, urls)
     bar.close()
@@ -531,21 +544,18 @@ def _link_loop(path: Path) -> bool:
 def _scan_files(scan: _Scan, files: Sequence[tuple[Path, Path]]) -> None:
     """The local files, (root, file) pairs: one whose size and times are those its articles were indexed with is
     not read again (they count as unchanged); any other is read, and what it holds taken (`_take`)."""
-    now = time.time()
-    # Taken before reading: errs on the safe side (a file written while it is read is read again next run).
-    scan.signatures = {str(path.resolve()): _signature(path, now) for _, path in files}
     for root, path in files:
         resolved, label = str(path.resolve()), relative_name(path, root)
         records = scan.records_of.get(resolved, [])
-        signature = scan.signatures[resolved]
-        if (not scan.options.rebuild and not scan.prunes(records) and records and signature
-                and all(record.metadata.get(FILE_SIGNATURE_KEY) == signature for record in records)
-                and not any(record.id in scan.found for record in records)):
-            scan.count_unchanged(records, label, resolved)
-        else:  # a feed gives its articles, then its bad records
-            scan.bar.reading(label)
-            _take(scan, resolved, label,
-                  [result for _, result in read_files([(root, path)], max_file_bytes=scan.options.max_file_bytes)])
+        kept = scan.kept(resolved)
+        if kept and not any(record.id in scan.found for record in records):
+            scan.count_unchanged(records, label, resolved)  # not read: not one of the bar's files
+            continue
+        if kept:  # read after all: a file read before it this run holds one of its articles' ids
+            scan.bar.grow(1)
+        scan.bar.reading(label)  # a feed gives its articles, then its bad records
+        _take(scan, resolved, label,
+              [result for _, result in read_files([(root, path)], max_file_bytes=scan.options.max_file_bytes)])
         scan.bar.advance(1, articles=scan.report.articles_read)  # after the file: its articles are counted
 
 

@@ -1,6 +1,7 @@
 """Progress of an indexing run, stage by stage: a tqdm bar on stderr and/or a callback (the UI's, the server's).
 
-Stage "reading" counts files, stage "embedding" counts articles; the callback gets (stage, done, total), and before
+Stage "reading" counts the files a run reads (not those it skips as unchanged: an upload's files, not the whole
+uploads folder), stage "embedding" counts articles; the callback gets (stage, done, total), and before
 each file is read also its name (`current`: the chat's upload says which file it is reading). When stderr is not a
 terminal (a log file, cron, a pipe), a bar's carriage-return redraws would fill it with
 half-lines: it gets a plain line at the stage's first step, every `LINE_SECONDS`, and when the stage ends.
@@ -18,7 +19,7 @@ LINE_SECONDS = 30.0
 
 
 class ProgressCallback(Protocol):
-    """Called with (stage, done, total): stage "reading" counts files, "embedding" counts articles; and, before each
+    """Called with (stage, done, total): stage "reading" counts the files read, "embedding" articles; and, before each
     file of stage "reading" is read, with (stage, done, total, current), `current` the file's name (relative to the
     folder given, or the URL), `done` the files read before it."""
 
@@ -66,6 +67,21 @@ class StageProgress:
             # The first step (the stage is under way) and one every LINE_SECONDS; the last is `close`'s
             self.last_line = now
             print(self.line(), file=sys.stderr, flush=True)
+        if self.callback is not None:
+            self.callback(self.stage, self.done, self.total)
+
+    def grow(self, count: int) -> None:
+        """Count `count` more items in the stage's total: one found to need the work after the stage began.
+
+        >>> told = []
+        >>> stage = StageProgress("reading", " files", False, lambda *event: told.append(event), total=1)
+        >>> stage.grow(1)
+        >>> stage.total, told
+        (2, [('reading', 0, 1), ('reading', 0, 2)])
+        """
+        self.total += count
+        if self.bar is not None:
+            self.bar.total = self.total
         if self.callback is not None:
             self.callback(self.stage, self.done, self.total)
 
