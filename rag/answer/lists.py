@@ -35,10 +35,10 @@ class Listed:
     items: tuple[tuple[int, int], ...]
 
 
-def _is_heading(line: str) -> bool:
+def is_heading(line: str) -> bool:
     """A line that heads a section: a few words, no sentence's end.
 
-    >>> _is_heading("Recommendations"), _is_heading("Rents rose."), _is_heading("Key reasons for vacancy:")
+    >>> is_heading("Recommendations"), is_heading("Rents rose."), is_heading("Key reasons for vacancy:")
     (True, False, False)
     """
     stripped = line.strip()
@@ -62,10 +62,10 @@ def lists_in(text: str) -> list[Listed]:
     found = []
     for number, (start, end) in enumerate(lines):
         line = text[start:end]
-        if not (_is_heading(line) or line.rstrip().endswith(":")):
+        if not (is_heading(line) or line.rstrip().endswith(":")):
             continue
         following = number + 1
-        if _is_heading(line) and following < len(lines) and text[slice(*lines[following])].rstrip().endswith(":"):
+        if is_heading(line) and following < len(lines) and text[slice(*lines[following])].rstrip().endswith(":"):
             following += 1  # "Recommendations" / "The Institute makes three recommendations:" / the items
         items = _items(text, lines[following:])
         if len(items) >= 2:
@@ -84,7 +84,7 @@ def _items(text: str, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
             if marker is None:
                 break
             start = marker.end()
-        elif (_is_heading(line) or not line.rstrip().endswith((".", "!", "?")) or "|" in line
+        elif (is_heading(line) or not line.rstrip().endswith((".", "!", "?")) or "|" in line
               or text.count("\n", previous_end, start) < 2):
             break  # a heading, a table, or a wrapped line of prose: the list ended
         if len(line.split()) > MAX_ITEM_WORDS:
@@ -114,7 +114,7 @@ def list_reading(question: str, reading: Reading | None, evidence: Evidence, pas
         for listed in lists_in(passage.text):
             lead = passage.text[slice(*listed.lead)]
             terms = _lead_terms(lead)
-            if _is_heading(lead):
+            if is_heading(lead):
                 fits = bool(terms) and terms <= asked and (several or len(terms) >= 2)
             else:
                 fits = several and len(terms & asked) >= 2
