@@ -94,7 +94,7 @@ from rag.answer.leaders import (
     then_reading,
 )
 from rag.answer.links import about, anchored_passages, linked, linked_passages
-from rag.answer.lists import list_reading
+from rag.answer.lists import list_reading, ranked_reading
 from rag.answer.mentions import mention_lookup, mention_request, mentions_answer
 from rag.answer.moved import (
     ASKS_FIGURE,
@@ -1737,7 +1737,7 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 READING_RULES = (section_reading, head_reading, predecessor_reading, role_reading, then_reading, agent_reading,
                  age_reading, description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
-                 verdict_reading, ending_reading, list_reading, body_reading)
+                 verdict_reading, ending_reading, ranked_reading, list_reading, body_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): which section of a report holds what is asked
 (`rag.answer.sections`), who runs a thing,
@@ -1749,14 +1749,15 @@ to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the qu
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), which cell
 of a table of figures (`rag.answer.tables.table_reading`), what a court's verdict was ("guilty of fraud", not
 the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying
-that it did (`rag.answer.reader.ending_reading`), which items of a list (`rag.answer.lists.list_reading`), and
-what a section a question names by its heading says (`rag.answer.sections.body_reading`)."""
+that it did (`rag.answer.reader.ending_reading`), which item of a list of shares a superlative picks
+(`rag.answer.lists.ranked_reading`), which items of a list (`rag.answer.lists.list_reading`), and what a
+section a question names by its heading says (`rag.answer.sections.body_reading`)."""
 
-STRUCTURE_RULES = (section_reading, table_reading, body_reading)
+STRUCTURE_RULES = (section_reading, table_reading, ranked_reading, body_reading)
 """The reading rules that answer from a report's structure (its headings, tables and lists of shares) though the
 evidence seems weak: the answer finder, trained on sentences of prose, scores a table's rows, a heading and a
 section's body that does not repeat the heading's words below the refusal threshold. Each fires only on its own
-form of question and a structure the question names (a row and a column, a heading's words)."""
+form of question and a structure the question names (a row and a column, a heading's words, a list's lead)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The
