@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.answer.sections import headings, named_section
+from rag.answer.sections import ASKS_SECTION, headings, named_section
 from tests.test_reader_quote import asker
 
 REVIEW = ("Summary\n\nThe review assessed how 42 public bodies handle personal data retention.\n\n"
@@ -52,3 +52,11 @@ def test_which_section_is_answered_with_its_heading_and_the_reports_title(tmp_pa
     assert ask("Where in the report are the findings covered?", {}, **WEAK) == expected
     assert ask("Which section of the review covers the fine?", {}, **WEAK).startswith('The "Penalties" section')
 
+
+
+def test_only_a_question_about_a_reports_sections_asks_which_section() -> None:
+    """A section of a road or a part of a country, asked about in news or an encyclopaedia, is no report's."""
+    asked = ("Which section of the review covers the fine?", "In which chapter is enforcement discussed?",
+             "Where in the report is the fine covered?", "Which section of the motorway was closed?",
+             "Which part of the country is driest?", "What section of the bridge collapsed?")
+    assert [bool(ASKS_SECTION.match(question)) for question in asked] == [True, True, True, False, False, False]

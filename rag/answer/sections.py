@@ -22,13 +22,16 @@ from rag.models.span_reader import Span
 from rag.records import Passage
 from rag.text import content_words, split_sentences
 
+_DISCUSSES = r"(?:discuss|cover|deal|talk|address|mention|describ|explain|contain|(?:is|are)\s+about)"
+_DISCUSSED = r"(?:discussed|covered|dealt|addressed|mentioned|described|explained)"
 ASKS_SECTION = re.compile(
-    r"\s*(?:(?:in\s+)?(?:which|what)\s+(?:section|part|chapter|heading)s?\s+(?:of\s+[\w\s'’-]+?\s+)?"
-    r"(?:is|are|does|do|did|was|were|discuss|cover|deal|talk|address|mention|say|describe|explain)"
-    r"|where\s+in\s+the\s+(?:report|document|paper|study|review|article)\b)",
+    r"\s*(?:(?:in\s+)?(?:which|what)\s+(?:section|chapter|heading|part\s+of\s+the\s+(?:report|document|review|study"
+    rf"|paper))s?\b(?:\s+of\s+[\w\s'’-]+?)?\s+(?:{_DISCUSSES}|(?:is|are|was|were)\s+[\w\s'’-]+?\s+{_DISCUSSED}\b)"
+    r"|where\s+in\s+the\s+(?:report|document|paper|study|review)\b)",
     re.IGNORECASE)
 """A question asking which section holds something: "Which section discusses fines?", "In which part of the report
-are appeals covered?", "Where in the report is enforcement covered?"."""
+are appeals covered?", "Where in the report is enforcement covered?"; not "Which section of the motorway was
+closed?" (a section of a thing, not of a report), nor "Which part of the country is driest?"."""
 
 SECTION_PLACES = 3
 """The best evidence sentences looked at for their sections: a topic a report takes up in two sections is answered
