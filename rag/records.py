@@ -101,7 +101,9 @@ class Article:
 class Passage:
     """A chunk of an article: the unit that is embedded, retrieved and cited.
 
-    `start` and `end` are character offsets into the article's text, so `article.text[start:end] == text`.
+    `start` and `end` are character offsets into the article's text, so `article.text[start:end] == text`, but for
+    the first `repeated` characters of a passage that goes on with a long table's rows: its header row, repeated
+    (`rag.ingest.chunk.table_header`).
     """
 
     article_id: str
@@ -117,6 +119,16 @@ class Passage:
     @property
     def id(self) -> str:
         return f"{self.article_id}#{self.start}-{self.end}"
+
+    @property
+    def repeated(self) -> int:
+        """How many characters of `text`, at its start, are not the article's at `start` (a table's header row
+        repeated with the next blank line); 0 for most passages.
+
+        >>> Passage("a", "T", "a.md", "", "Year | Fines\\n\\n2022 | 15", 40, 49).repeated
+        14
+        """
+        return max(len(self.text) - (self.end - self.start), 0)
 
     @property
     def location(self) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
+from rag.answer.tables import grid_cell
 from rag.ingest.chunk import chunk_article, chunk_spans, embedding_text
-from rag.records import Article
+from rag.records import Article, Citation, Passage
 from rag.text import split_sentences
 
 
@@ -91,3 +92,28 @@ def test_a_lists_items_stay_in_one_chunk_with_their_lead_in() -> None:
     chunks = [text[start:end] for start, end in chunk_spans(text, 14, 3, lambda words: len(words.split()))]
     assert chunks[-1] == ("Recommendations\n\nIt makes three recommendations:\n\nCut fares.\n\nAdd buses.\n\n"
                           "Build lanes.")
+
+
+def test_a_table_longer_than_a_chunk_repeats_its_header_row_in_each_chunk_it_goes_on_in() -> None:
+    """An analyst's "What was the total of fines in 2031?" could not be read off a long table: the later chunks'
+    rows had lost the header row naming the columns."""
+    rows = "\n\n".join(f"{year} | {year - 2000} | {year * 10}" for year in range(2020, 2035))
+    body = f"Fines issued by year.\n\nYear | Fines issued | Total fines (EUR)\n\n{rows}\n\nThe trend is up."
+    article = Article("fines", "Fines", body, "fines.md")
+    passages = chunk_article(article, max_tokens=40, overlap=0, count_tokens=words)
+    later = [passage for passage in passages if passage.repeated]
+    assert later and all(passage.text.startswith("Year | Fines issued | Total fines (EUR)\n\n") for passage in later)
+    for passage in passages:  # every offset is the article's, the repeated header aside
+        assert body[passage.start:passage.end] == passage.text[passage.repeated:]
+        assert words(embedding_text(passage.title, passage.text)) <= 40
+    [holding] = [passage for passage in passages if "2031 |" in passage.text]
+    cell = grid_cell("What was the total fines in 2031?", holding.text)
+    assert cell is not None and cell.shown == "20310 EUR"
+
+
+def test_a_repeated_header_row_is_never_highlighted_as_cited() -> None:
+    from ui.render import marked_spans
+
+    passage = Passage("fines", "Fines", "fines.md", "", "Year | Fines\n\n2031 | 31", 40, 49)
+    citation = Citation(1, passage, "2031 | 31", 14, 23, 0.9, ((0, 12), (14, 23)))
+    assert marked_spans(citation) == [(14, 23)]

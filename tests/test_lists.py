@@ -37,3 +37,17 @@ def test_a_question_asking_for_a_lists_items_is_answered_with_them(tmp_path: Pat
     assert ask("What are the Lakeside study's limitations?", run).startswith(
         "The study is observational and cannot prove causation; Families who moved")
     assert not ask("What does a cold winter do to prices?", run).startswith("Extend")
+
+
+def test_a_superlative_over_a_list_of_shares_is_answered_with_the_item_it_picks(tmp_path: Path) -> None:
+    """An analyst's "What is the most common reason given?" over a list "- cost (41%)\\n- distance (27%)…" was
+    refused: the items, a rendered Markdown list's paragraphs ending no sentence, were not read as a list, and the
+    answer finder scored them below the refusal threshold."""
+    from tests.test_sections import ARTICLES, WEAK
+
+    ask = asker(tmp_path, ARTICLES)
+    assert ask("What is the most common reason given?", {}, **WEAK) == "Cost of deletion tools (41%) [1]."
+    assert ask("What is the least common reason given?", {}, **WEAK) == "Unclear rules (18%) [1]."
+    assert ask("What reason was given for the fine?", {}, **WEAK).startswith("I don't know")  # no superlative
+    shares = "Why riders left:\n\ncost (41%)\n\ndistance (27%)\n\nMethods\n\nWe asked."
+    assert [shares[start:end] for start, end in lists_in(shares)[0].items] == ["cost (41%)", "distance (27%)"]

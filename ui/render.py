@@ -47,9 +47,11 @@ def quote_span(citation: Citation) -> tuple[int, int] | None:
 
 
 def marked_spans(citation: Citation) -> list[tuple[int, int]]:
-    """Every span to mark: the citation's quoted sentences (`spans`) when valid, else its single quote span."""
+    """Every span to mark: the citation's quoted sentences (`spans`) when valid, else its single quote span. Never
+    a table's header row repeated at the top of the passage (`Passage.repeated`): it is not the text cited there."""
     text = citation.passage.text
-    spans = sorted((start, end) for start, end in citation.spans if 0 <= start < end <= len(text))
+    spans = sorted((start, end) for start, end in citation.spans
+                   if citation.passage.repeated <= start < end <= len(text))
     if spans and all(previous[1] <= following[0] for previous, following in pairwise(spans)):
         return spans
     span = quote_span(citation)

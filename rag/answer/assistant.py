@@ -94,7 +94,7 @@ from rag.answer.leaders import (
     then_reading,
 )
 from rag.answer.links import about, anchored_passages, linked, linked_passages
-from rag.answer.lists import list_reading
+from rag.answer.lists import list_reading, ranked_reading
 from rag.answer.mentions import mention_lookup, mention_request, mentions_answer
 from rag.answer.moved import (
     ASKS_FIGURE,
@@ -146,6 +146,7 @@ from rag.answer.reader import (
     widened,
 )
 from rag.answer.retrieve import RECENT_SHARE, Retriever, TimedHits, stands_out
+from rag.answer.sections import body_reading, section_reading
 from rag.answer.tables import table_reading
 from rag.answer.timeframe import (
     asks_who_now,
@@ -496,11 +497,14 @@ class Assistant:
         if plan.usage.total_tokens:
             yield _Generated(plan.usage)
         if plan.prompt is None:
-            # a table's cell the question names by its row and its column answers, however low the evidence
-            # scorer, trained on sentences, scores a table's rows ("Prohibited | ban | 6 months")
-            cell = (table_reading(question, None, plan.evidence, plan.passages, self.reader)
-                    if plan.evidence.ranked and self.reader is not None else None)
-            yield (self._span_answer(question, "", plan, cell) if cell is not None
+            # a table's cell the question names by its row and its column, a section it names by its heading,
+            # answers however low the evidence scorer, trained on sentences, scores a table's rows ("Prohibited |
+            # ban | 6 months") or a section's body (`STRUCTURE_RULES`)
+            ruled, reader = None, self.reader
+            if plan.evidence.ranked and reader is not None:
+                for rule in STRUCTURE_RULES:
+                    ruled = rule(question, ruled, plan.evidence, plan.passages, reader)
+            yield (self._span_answer(question, "", plan, ruled) if ruled is not None
                    else self._finished(self._refusal(question, "", plan.query.search_text), plan))
             return
         reading = self._reading(plan)
@@ -1731,11 +1735,12 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
             if citation.number in numbers or not numbers]
 
 
-READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
-                 description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
-                 verdict_reading, ending_reading, list_reading)
+READING_RULES = (section_reading, head_reading, predecessor_reading, role_reading, then_reading, agent_reading,
+                 age_reading, description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
+                 verdict_reading, ending_reading, ranked_reading, list_reading, body_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
-keeps the reading it is given when the question is not of its form): who runs a thing,
+keeps the reading it is given when the question is not of its form): which section of a report holds what is asked
+(`rag.answer.sections`), who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
 does what a who-question asks, named after "<participle> by" (`rag.answer.reader.agent_reading`), how old someone
 is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), who holds a post now when the
@@ -1744,7 +1749,15 @@ to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the qu
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), which cell
 of a table of figures (`rag.answer.tables.table_reading`), what a court's verdict was ("guilty of fraud", not
 the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying
-that it did (`rag.answer.reader.ending_reading`), and which items of a list (`rag.answer.lists.list_reading`)."""
+that it did (`rag.answer.reader.ending_reading`), which item of a list of shares a superlative picks
+(`rag.answer.lists.ranked_reading`), which items of a list (`rag.answer.lists.list_reading`), and what a
+section a question names by its heading says (`rag.answer.sections.body_reading`)."""
+
+STRUCTURE_RULES = (section_reading, table_reading, ranked_reading, body_reading)
+"""The reading rules that answer from a report's structure (its headings, tables and lists of shares) though the
+evidence seems weak: the answer finder, trained on sentences of prose, scores a table's rows, a heading and a
+section's body that does not repeat the heading's words below the refusal threshold. Each fires only on its own
+form of question and a structure the question names (a row and a column, a heading's words, a list's lead)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The

@@ -4,7 +4,8 @@ A report lists what it recommends under a heading ("Recommendations") or after a
 Institute makes three recommendations:"), one item a paragraph (a rendered Markdown list) or a line with a marker
 ("- ", "1. ": a PDF's or an HTML page's). The span reader, trained on sentences, answers such a question with the
 lead-in or with one item. `list_reading` (one of the assistant's reading rules) answers with the items instead,
-joined, the list quoted.
+joined, the list quoted. A question asking which item is the most or the least of a list whose items each give a
+share ("- cost (41%)"), "What is the most common reason given?", is answered with that item (`ranked_reading`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from rag.answer.evidence import Evidence
 from rag.answer.reader import Reading, SpanFinder
+from rag.answer.tables import ASKS_VALUE, HIGHEST, LOWEST
 from rag.models.span_reader import Span
 from rag.records import Passage
 from rag.text import content_words
@@ -22,6 +24,8 @@ from rag.text import content_words
 ASKS_LIST = re.compile(r"\s*(?:what|which)\b(?:\s+[\w'’-]+){0,3}?\s+(?:are|were)\b", re.IGNORECASE)
 """A question asking for several things: "What are the report's recommendations?", "Which groups are hit?"."""
 _MARKER = re.compile(r"[-•*]\s+|\d{1,2}[.)]\s+")
+_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s?%")
+"""An item's share ("cost (41%)"): a rendered Markdown list's item of a few words and a share ends no sentence."""
 MAX_ITEM_WORDS = 45
 """An item longer than this is a paragraph of prose, not a list's item."""
 MAX_ITEMS = 10
@@ -35,15 +39,16 @@ class Listed:
     items: tuple[tuple[int, int], ...]
 
 
-def _is_heading(line: str) -> bool:
+def is_heading(line: str) -> bool:
     """A line that heads a section: a few words, no sentence's end.
 
-    >>> _is_heading("Recommendations"), _is_heading("Rents rose."), _is_heading("Key reasons for vacancy:")
+    >>> is_heading("Recommendations"), is_heading("Rents rose."), is_heading("Key reasons for vacancy:")
     (True, False, False)
     """
     stripped = line.strip()
     return bool(stripped) and len(stripped.split()) <= 8 and stripped[-1] not in ".:;!?,)" \
-        and "|" not in stripped and any(character.isalpha() for character in stripped)
+        and "|" not in stripped and any(character.isalpha() for character in stripped) \
+        and _SHARE.search(stripped) is None  # "cost 41%" is a list's item
 
 
 def lists_in(text: str) -> list[Listed]:
@@ -62,10 +67,10 @@ def lists_in(text: str) -> list[Listed]:
     found = []
     for number, (start, end) in enumerate(lines):
         line = text[start:end]
-        if not (_is_heading(line) or line.rstrip().endswith(":")):
+        if not (is_heading(line) or line.rstrip().endswith(":")):
             continue
         following = number + 1
-        if _is_heading(line) and following < len(lines) and text[slice(*lines[following])].rstrip().endswith(":"):
+        if is_heading(line) and following < len(lines) and text[slice(*lines[following])].rstrip().endswith(":"):
             following += 1  # "Recommendations" / "The Institute makes three recommendations:" / the items
         items = _items(text, lines[following:])
         if len(items) >= 2:
@@ -84,8 +89,8 @@ def _items(text: str, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
             if marker is None:
                 break
             start = marker.end()
-        elif (_is_heading(line) or not line.rstrip().endswith((".", "!", "?")) or "|" in line
-              or text.count("\n", previous_end, start) < 2):
+        elif ((_SHARE.search(line) is None and (is_heading(line) or not line.rstrip().endswith((".", "!", "?"))))
+              or "|" in line or text.count("\n", previous_end, start) < 2):
             break  # a heading, a table, or a wrapped line of prose: the list ended
         if len(line.split()) > MAX_ITEM_WORDS:
             break
@@ -96,6 +101,55 @@ def _items(text: str, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
 
 def _lead_terms(text: str) -> set[str]:
     return content_words(text)
+
+
+def ranked_item(question: str, text: str, listed: Listed) -> tuple[int, int] | None:
+    """The item of `listed` with the largest share ("most common", "biggest") or the smallest ("least"), when the
+    question asks for one such item and every item gives a share; None otherwise (a tie, too).
+
+    >>> text = "Reasons given for not riding:\\n\\ncost (41%)\\n\\ndistance (27%)\\n\\nsafety (9%)"
+    >>> text[slice(*ranked_item("What is the most common reason given?", text, lists_in(text)[0]))]
+    'cost (41%)'
+    >>> text[slice(*ranked_item("Which reason was given least often?", text, lists_in(text)[0]))]
+    'safety (9%)'
+    >>> ranked_item("What reasons were given?", text, lists_in(text)[0]) is None
+    True
+    """
+    if not ASKS_VALUE.match(question) or not (HIGHEST.search(question) or LOWEST.search(question)):
+        return None
+    shares = []
+    for start, end in listed.items:
+        found = list(_SHARE.finditer(text, start, end))
+        if len(found) != 1:  # no share, or two ("41% in 2023, 38% in 2024"): which one ranks it cannot be told
+            return None
+        shares.append((float(found[0].group(1)), (start, end)))
+    pick = min if LOWEST.search(question) else max
+    best = pick(share for share, _ in shares)
+    picked = [item for share, item in shares if share == best]
+    return picked[0] if len(picked) == 1 else None
+
+
+def ranked_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                   reader: SpanFinder) -> Reading | None:
+    """The reading moved to the item of a list the question ranks (`ranked_item`): "What is the most common reason
+    given?" over "Reasons given for not riding:" and its items with shares is answered with the item of the largest
+    share, the item quoted. The list's lead shares one of the question's words or more; the list of the passage
+    retrieved first wins. Kept otherwise, and when another rule chose it."""
+    if (reading is not None and reading.ruled) or len(evidence.parts) != 1 or ASKS_LIST.match(question):
+        return reading
+    asked = content_words(question)
+    for passage_index, passage in enumerate(passages):
+        for listed in lists_in(passage.text):
+            if not _lead_terms(passage.text[slice(*listed.lead)]) & asked:
+                continue
+            item = ranked_item(question, passage.text, listed)
+            if item is None:
+                continue
+            text = passage.text[slice(*item)]
+            chance = reading.span.probability if reading is not None else 0.0
+            span = Span(text, 0, len(text), chance, reading.span.margin if reading is not None else 0.0, text)
+            return Reading(span, passage_index, *item, ruled=True, said=text[:1].upper() + text[1:].rstrip(" .;"))
+    return reading
 
 
 def list_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
@@ -114,7 +168,7 @@ def list_reading(question: str, reading: Reading | None, evidence: Evidence, pas
         for listed in lists_in(passage.text):
             lead = passage.text[slice(*listed.lead)]
             terms = _lead_terms(lead)
-            if _is_heading(lead):
+            if is_heading(lead):
                 fits = bool(terms) and terms <= asked and (several or len(terms) >= 2)
             else:
                 fits = several and len(terms & asked) >= 2

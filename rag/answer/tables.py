@@ -270,8 +270,8 @@ def _closed(grids: list[Grid], run: list[tuple[tuple[int, int], ...]]) -> list[G
 
 _ASKS_HOW_LONG = re.compile(r"\s*how\s+(?:long|soon)\b", re.IGNORECASE)
 """A deadline's column answers these too ("Deadline after entry into force": "12 months")."""
-_LOWEST = re.compile(r"\b(?:lowest|least|smallest|fewest|cheapest|minimum)\b", re.IGNORECASE)
-_HIGHEST = re.compile(r"\b(?:highest|most|largest|biggest|greatest|maximum|dearest)\b", re.IGNORECASE)
+LOWEST = re.compile(r"\b(?:lowest|least|smallest|fewest|cheapest|minimum)\b", re.IGNORECASE)
+HIGHEST = re.compile(r"\b(?:highest|most|largest|biggest|greatest|maximum|dearest)\b", re.IGNORECASE)
 _FELL = re.compile(r"\b(?:fell|fall|falls|fallen|dropped|drop|declined|decline|decreased|decrease)\b", re.IGNORECASE)
 _ROSE = re.compile(r"\b(?:rose|rise|rises|risen|increased|increase|grew|grown)\b", re.IGNORECASE)
 
@@ -363,12 +363,12 @@ def _picked_row(question: str, text: str, rows: Sequence[tuple[tuple[int, int], 
     def value(row: tuple[tuple[int, int], ...], index: int) -> float | None:
         return _number(text[row[index][0]:row[index][1]])
 
-    if len(chosen) == 1 and (_LOWEST.search(question) or _HIGHEST.search(question)):
+    if len(chosen) == 1 and (LOWEST.search(question) or HIGHEST.search(question)):
         numbered = [(value(row, chosen[0]), index) for index, row in enumerate(rows)]
         known = [(number, index) for number, index in numbered if number is not None]
         if len(known) < 2:
             return None
-        return (min(known) if _LOWEST.search(question) else max(known))[1]
+        return (min(known) if LOWEST.search(question) else max(known))[1]
     if len(chosen) == 2 and (_FELL.search(question) or _ROSE.search(question)):
         falling = bool(_FELL.search(question))
         moved = []

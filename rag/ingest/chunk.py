@@ -3,7 +3,10 @@
 Pure functions: the token counter is passed in, so the same code is tested with a whitespace counter and used
 with the embedder's real tokenizer. Nothing is ever cut off: a sentence longer than the budget is split at
 word boundaries into pieces that fit. A sentence that gives orders to an AI assistant is not indexed
-(`rag.instructions`): it is blanked, every offset kept.
+(`rag.instructions`): it is blanked, every offset kept. A "|" table longer than a chunk goes on in the next chunks
+each opening with the table's header row repeated (`table_header`), so that a later row is read with the labels of
+its columns; such a passage's text starts with that row, which is not the article's text at its offsets
+(`Passage.repeated`).
 """
 
 from __future__ import annotations
@@ -168,6 +171,56 @@ def _overlap_tail(
     return tail, tokens
 
 
+def _cells(line: str) -> int:
+    return line.strip().strip("|").count("|") + 1
+
+
+def table_header(text: str, start: int) -> tuple[int, int] | None:
+    """The header row of the "|" table a chunk starting at `start` goes on with: the first of the rows (lines with
+    "|", blank lines between them allowed, each with as many cells) that run up to `start`, when the line at `start`
+    is one of its later rows. None otherwise (the chunk starts with the header, or with no table's row).
+
+    >>> text = "Fines\\n\\nYear | Fines | Total\\n\\n2021 | 12 | 40,000\\n\\n2022 | 15 | 52,000"
+    >>> text[slice(*table_header(text, text.index("2022")))]
+    'Year | Fines | Total'
+    >>> table_header(text, text.index("Year")) is None
+    True
+    """
+    line_end = text.find("\n", start)
+    line = text[start:line_end if line_end >= 0 else len(text)]
+    if "|" not in line:
+        return None
+    header = None
+    position = start
+    while True:
+        before = text[:position].rstrip("\n ")
+        if not before:
+            break
+        previous_start = before.rfind("\n") + 1
+        previous = before[previous_start:]
+        if "|" not in previous or _cells(previous) != _cells(line):
+            break
+        header, position = (previous_start, len(before)), previous_start
+    return header
+
+
+def _header_reserve(text: str, budget: int, count_tokens: TokenCounter) -> int:
+    """The tokens a repeated header row takes in a chunk: the longest header row of a "|" table whose rows do not
+    fit in one chunk (0 when every table fits, as most do)."""
+    reserve = 0
+    run: list[str] = []
+    for line in [*text.split("\n"), "."]:
+        if not line.strip():
+            continue
+        if "|" in line and (not run or _cells(line) == _cells(run[0])):
+            run.append(line)
+            continue
+        if len(run) > 2 and count_tokens("\n\n".join(run)) > budget:
+            reserve = max(reserve, count_tokens(run[0]))
+        run = [line] if "|" in line else []
+    return reserve
+
+
 def embedding_text(title: str, text: str) -> str:
     """What the embedder sees for a passage: its article's title, then the passage.
 
@@ -193,17 +246,20 @@ def chunk_article(article: Article, max_tokens: int, overlap: int, count_tokens:
     title = "" if speaks_to_assistant(article.title) else article.title
     budget = max(title_budget(title, max_tokens, count_tokens), max_tokens // 2)
     text = without_instructions(article.text)
-    return [
-        Passage(
+    # room for a long table's header row, repeated at the top of each chunk its rows go on in
+    budget = max(budget - _header_reserve(text, budget, count_tokens), budget // 2)
+    passages = []
+    for start, end in chunk_spans(text, budget, min(overlap, budget // 3), count_tokens):
+        header = table_header(text, start)
+        passages.append(Passage(
             article_id=article.id,
             title=title,
             source=article.source,
             url=article.url,
-            text=text[start:end],
+            text=(f"{text[slice(*header)]}\n\n" if header else "") + text[start:end],
             start=start,
             end=end,
             published=article.published,
             page=article.page_at(start),
-        )
-        for start, end in chunk_spans(text, budget, min(overlap, budget // 3), count_tokens)
-    ]
+        ))
+    return passages
