@@ -332,6 +332,27 @@ Festival"), after a determiner: "in 2009 regarding" gives nothing a year."""
 
 _YEAR_WORD = re.compile(r"\b(?:1[89]|20)\d\d\b")
 
+_YEAR_NAME = re.compile(r"\b(?P<year>(?:1[89]|20)\d\d)\s+(?P<name>[A-Z][\w'’-]*(?:\s+(?:(?:of|for|on|and|&|the)\s+)*"
+                        r"[A-Z][\w'’-]*)*)")
+"""A year opening a name of capitalised words: "2024 Housing Review", "2026 Kestrel Haven Folk Festival"."""
+
+
+def years_of_names(question: str, text: str) -> set[str]:
+    """The years of the question's names that open with one ("the 2024 Housing Review") which `text` says as
+    written: the year is part of a name there (a title, a report's name), not a time the question asks about.
+
+    >>> review = "Housing review urges rent cap. The 2024 Housing Review was published in March 2025."
+    >>> years_of_names("What does the 2024 Housing Review recommend?", review)
+    {'2024'}
+    >>> years_of_names("What does the 2023 Housing Review recommend?", review)  # another edition
+    set()
+    >>> years_of_names("What did the 2024 budget cut?", "The 2024 budget cut bus fares.")  # no name
+    set()
+    """
+    return {found.group("year") for found in _YEAR_NAME.finditer(question)
+            if re.search(r"(?<![\w-])" + r"\s+".join(map(re.escape, found.group(0).split())) + r"(?![\w-])", text,
+                         re.IGNORECASE)}
+
 
 @dataclass(frozen=True)
 class _Thing:
@@ -392,13 +413,20 @@ def dated_elsewhere(question: str, passages: Sequence[Passage]) -> bool:
     >>> film = Passage("f", "Chopin", "f.md", "", "The 1945 film A Song to Remember was about Chopin.", 0, 50)
     >>> dated_elsewhere("What was the 1945 movie about Chopin called?", [film])  # said another way
     False
+    >>> review = Passage("h", "Review urges rent cap", "h.md", "", "The 2024 Housing Review was published on Monday."
+    ...                  "\\n\\nIt recommends a cap on rents.", 0, 80, published="2025-03-10")
+    >>> dated_elsewhere("What does the 2024 Housing Review recommend?", [review])  # the year is the name's
+    False
     """
     said = set().union(*(content_words(f"{passage.title} {passage.text}") for passage in passages))
+    named = set().union(*(years_of_names(question, f"{passage.title}. {passage.text}") for passage in passages))
     for match in _DATED_THING.finditer(question):
         thing = dated_thing(match.group("thing"))
         if not thing.names and not thing.words:
             continue
         year = match.group("year")
+        if year in named:
+            continue  # "the 2024 Housing Review" named as such: the year is the name's, whatever the question does
         if any(_says_together(passage, year, thing) for passage in passages):
             continue
         if thing.named_in(said):
@@ -443,6 +471,8 @@ def names_what_is_asked(question: str, passage: Passage, start: int, end: int) -
     True
     """
     topic = content_words(" ".join((passage.title, _published_words(passage))))
+    # A year that opens a name the passage says ("the 2024 Housing Review") names the report, not a time to pin
+    topic |= years_of_names(question, f"{passage.title}. {passage.text}")
     # A name the title gives in part is the title's: "Lumetric Systems" in a story headed "Lumetric chief quits"
     topic |= {word for name in name_runs(question, skip_first=True) if topic.intersection(name) for word in name}
     terms = specific_terms(question) - topic
