@@ -66,6 +66,7 @@ from rag.answer.conversation import (
 )
 from rag.answer.corrections import corrected
 from rag.answer.descriptions import description_reading
+from rag.answer.estimates import compared_figure, other_estimate, side_by_side
 from rag.answer.evidence import (
     AnswerKinds,
     Evidence,
@@ -454,6 +455,11 @@ class Assistant:
                 yield TextChunk(listed.text)
                 yield listed
                 return
+        figure = compared_figure(asked.text) if alone else None
+        if figure is not None:  # "Which reports estimate X, and how do they differ?": X's figure, each report's
+            for event in self._one_hop(dataclasses.replace(asked, text=figure), history, k):
+                yield dataclasses.replace(event, question=asked.text) if isinstance(event, Answer) else event
+            return
         parts = question_parts(asked.text) if alone else [asked.text]
         if len(parts) > 1:  # a two-part question: each part answered from its own evidence, or said missing
             yield from self._parts(asked, parts, k)
@@ -1406,9 +1412,23 @@ class Assistant:
             reading = self._person_described(reading, plan.passages)
             reading = self._people_named_together(reading, plan.passages)
         reading = corrected(reading, plan.passages)  # "The correct figure is …" in a retrieved correction
-        checked = span_answer(reading, plan.passages, plan.evidence)
+        checked = self._with_other_estimate(plan, reading, span_answer(reading, plan.passages, plan.evidence))
         return self._finished(Answer(question, checked.text, checked.citations, False, model_text,
                                      plan.query.search_text), plan)
+
+    def _with_other_estimate(self, plan: _Plan, reading: Reading, checked: Checked) -> Checked:
+        """The span answer of a figure with the different figure another relevant article gives of the same measure
+        beside it, each said with its source (`rag.answer.estimates`): one report's estimate alone would read as the
+        answer. Relevant: retrieved at `min_score` or more."""
+        if len(checked.citations) != 1 or not checked.text.endswith(" [1]."):
+            return checked
+        scored = [hit.passage for hit in plan.hits if hit.score >= self.settings.min_score]
+        relevant = {index for index, passage in enumerate(plan.passages) if passage in scored}
+        other = other_estimate(plan.query.text, reading, plan.passages, relevant)
+        if other is None:
+            return checked
+        text, cited = side_by_side(checked.citations[0], checked.text.removesuffix(" [1]."), other, plan.passages)
+        return Checked(text, (*checked.citations, cited), True)
 
     def _whole_names(self, reading: Reading, passages: Sequence[Passage]) -> Reading:
         """The reading with its span widened to the whole of each name the tagger finds it cutting through
