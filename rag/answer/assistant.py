@@ -156,6 +156,7 @@ from rag.answer.timeframe import (
     weekday_dates,
     with_as_of,
 )
+from rag.answer.totals import total_reading
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.entities import EntityTagger, load_tagger
@@ -1420,8 +1421,8 @@ class Assistant:
         """The span answer of a figure with the different figure another relevant article gives of the same measure
         beside it, each said with its source (`rag.answer.estimates`): one report's estimate alone would read as the
         answer. Relevant: retrieved at `min_score` or more."""
-        if len(checked.citations) != 1 or not checked.text.endswith(" [1]."):
-            return checked
+        if len(checked.citations) != 1 or not checked.text.endswith(" [1].") or reading.said:
+            return checked  # (a rule's answer in words of its own, a total or a table's cell, stands alone)
         scored = [hit.passage for hit in plan.hits if hit.score >= self.settings.min_score]
         relevant = {index for index, passage in enumerate(plan.passages) if passage in scored}
         other = other_estimate(plan.query.text, reading, plan.passages, relevant)
@@ -1753,7 +1754,7 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
                  description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
-                 verdict_reading, ending_reading, list_reading)
+                 verdict_reading, ending_reading, list_reading, total_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
@@ -1764,7 +1765,8 @@ to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the qu
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), which cell
 of a table of figures (`rag.answer.tables.table_reading`), what a court's verdict was ("guilty of fraud", not
 the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying
-that it did (`rag.answer.reader.ending_reading`), and which items of a list (`rag.answer.lists.list_reading`)."""
+that it did (`rag.answer.reader.ending_reading`), which items of a list (`rag.answer.lists.list_reading`), and
+the total of amounts a sentence lists, or the total an article states (`rag.answer.totals.total_reading`)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The
