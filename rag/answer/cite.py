@@ -339,19 +339,27 @@ _YEAR_NAME = re.compile(r"\b(?P<year>(?:1[89]|20)\d\d)\s+(?P<name>[A-Z][\w'’-]
 
 def years_of_names(question: str, text: str) -> set[str]:
     """The years of the question's names that open with one ("the 2024 Housing Review") which `text` says as
-    written: the year is part of a name there (a title, a report's name), not a time the question asks about.
+    written, or with the year after the name ("Housing Review 2024"): the year is part of a name there (a title, a
+    report's name), not a time the question asks about.
 
     >>> review = "Housing review urges rent cap. The 2024 Housing Review was published in March 2025."
     >>> years_of_names("What does the 2024 Housing Review recommend?", review)
     {'2024'}
     >>> years_of_names("What does the 2023 Housing Review recommend?", review)  # another edition
     set()
+    >>> years_of_names("What did the 2024 Housing Review say?", "Ministers received the Housing Review 2024.")
+    {'2024'}
     >>> years_of_names("What did the 2024 budget cut?", "The 2024 budget cut bus fares.")  # no name
     set()
     """
-    return {found.group("year") for found in _YEAR_NAME.finditer(question)
-            if re.search(r"(?<![\w-])" + r"\s+".join(map(re.escape, found.group(0).split())) + r"(?![\w-])", text,
-                         re.IGNORECASE)}
+    years = set()
+    for found in _YEAR_NAME.finditer(question):
+        name = r"\s+".join(map(re.escape, found.group("name").split()))
+        year = found.group("year")
+        # as the question writes it, or with the year after the name ("the Housing Review 2024")
+        if re.search(rf"(?<![\w-])(?:{year}\s+{name}|{name},?\s+{year})(?![\w-])", text, re.IGNORECASE):
+            years.add(year)
+    return years
 
 
 @dataclass(frozen=True)
