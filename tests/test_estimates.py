@@ -99,3 +99,35 @@ def test_only_a_question_comparing_reports_estimates_is_asked_as_a_figure() -> N
     assert compared_figure("Which studies gave the number of jobs lost, and how do their figures differ?") == (
         "What is the number of jobs lost?")
     assert compared_figure("Which reports mention the harbour, and when were they published?") is None
+
+
+@pytest.mark.slow
+def test_the_real_models_give_both_estimates_and_a_total(tmp_path: Path, real_embedder, real_llm) -> None:  # type: ignore[no-untyped-def]
+    """The analyst's reports with the real models: both reports' figures cited, each from its own article, and the
+    funding rounds added up. Which figure comes first is the reader's (it may differ between CPUs): not asserted."""
+    from rag.ingest.indexer import UpdateOptions, update_index
+    from tests.conftest import write
+
+    folder = tmp_path / "articles"
+    for name, day, title, text in (
+        ("institute.md", "2025-09-02", "Institute report on damp homes",
+         "The Policy Institute estimates that 12,000 households are affected by damp and mould in the region. Its "
+         "report calls for a repair fund."),
+        ("council.md", "2025-10-14", "Council review of housing conditions",
+         "The Council's review puts the figure at 9,500 households affected by damp and mould. The review was "
+         "published on Tuesday."),
+        ("startup.md", "2025-05-01", "Veloxa raises Series B",
+         "Veloxa, the Brackford battery start-up, has raised a $2 million seed round in 2021, a $10 million Series A "
+         "in 2022 and a $25 million Series B this month. The company employs 80 people."),
+    ):
+        write(folder, name, f"---\ntitle: {title}\ndate: {day}\nsource: Echo\n---\n\n{text}\n")
+    update_index([folder], tmp_path / "index", real_embedder, UpdateOptions(progress=False))
+    assistant = Assistant.load(tmp_path / "index", embedder=real_embedder, llm=real_llm)
+    for question in ("How many households are affected?",
+                     "Which reports estimate the number of affected households, and how do they differ?"):
+        answer = assistant.ask(question, as_of="2026-03-20")
+        assert "12,000" in answer.text and "9,500" in answer.text, answer.text
+        assert {citation.passage.title for citation in answer.citations} == {
+            "Institute report on damp homes", "Council review of housing conditions"}, answer
+    total = assistant.ask("How much has the company raised in total?", as_of="2026-03-20")
+    assert total.text.startswith("$37 million in total"), total.text
