@@ -486,8 +486,6 @@ def test_a_year_that_opens_a_name_the_passages_say_is_the_name_s_not_the_questio
     assert not off_topic("What does the 2024 Housing Review recommend?", [REVIEW])
     assert off_topic("What does the 2023 Housing Review recommend?", [REVIEW])
     assert off_topic("What did the 2024 budget recommend?", [REVIEW])  # no name: the year is the budget's
-    sentence = REVIEW.text.index("The review")
-    assert names_what_is_asked("What does the 2024 Housing Review recommend?", REVIEW, sentence, len(REVIEW.text))
     # the name with its year after it is the same name
     after = Passage("after", "Housing in 2024: a review", "after.md", "",
                     "Ministers received the Housing Review 2024.\n\nIt recommends a cap on rent rises.", 0, 80,

@@ -479,8 +479,6 @@ def names_what_is_asked(question: str, passage: Passage, start: int, end: int) -
     True
     """
     topic = content_words(" ".join((passage.title, _published_words(passage))))
-    # A year that opens a name the passage says ("the 2024 Housing Review") names the report, not a time to pin
-    topic |= years_of_names(question, f"{passage.title}. {passage.text}")
     # A name the title gives in part is the title's: "Lumetric Systems" in a story headed "Lumetric chief quits"
     topic |= {word for name in name_runs(question, skip_first=True) if topic.intersection(name) for word in name}
     terms = specific_terms(question) - topic
