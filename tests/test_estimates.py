@@ -131,3 +131,14 @@ def test_the_real_models_give_both_estimates_and_a_total(tmp_path: Path, real_em
             "Institute report on damp homes", "Council review of housing conditions"}, answer
     total = assistant.ask("How much has the company raised in total?", as_of="2026-03-20")
     assert total.text.startswith("$37 million in total"), total.text
+
+
+def test_both_estimates_are_given_however_unsure_the_reader_is(tmp_path: Path) -> None:
+    # the model would write one report's figure: the two articles' figures are the span answer's, as a rule's
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, ARTICLES)
+    retriever = Retriever.load(tmp_path, embedder)
+    answer = Assistant(retriever, ScriptedLLM("12,000 households are affected by damp and mould [1]."),
+                       Settings(index=str(tmp_path), k=3), WordOverlap(retriever.term_weights),
+                       reader=FakeReader("12,000 households", 0.2)).ask("How many households are affected by damp?")
+    assert "9,500 households" in answer.text and len(answer.citations) == 2, answer

@@ -1383,7 +1383,12 @@ class Assistant:
             revised = any(change.revision and change.later == moved for change in changes(sentence))
             reading = dataclasses.replace(respanned(reading, sentence, *moved), ruled=reading.ruled or revised)
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
-        return measured(question, reading, sentence)
+        reading = measured(question, reading, sentence)
+        if not reading.ruled and other_estimate(question, reading, plan.passages, self._relevant(plan)) is not None:
+            # two articles' figures of one measure: said side by side by the span answer (`_with_other_estimate`),
+            # however unsure the reader was of the first, rather than the model's one figure
+            reading = dataclasses.replace(reading, ruled=True)
+        return reading
 
     def _span_instead(self, question: str, model_text: str, plan: _Plan, reading: Reading | None,
                       drafting: bool) -> Iterator[StreamEvent]:
@@ -1421,15 +1426,18 @@ class Assistant:
         """The span answer of a figure with the different figure another relevant article gives of the same measure
         beside it, each said with its source (`rag.answer.estimates`): one report's estimate alone would read as the
         answer. Relevant: retrieved at `min_score` or more."""
-        if len(checked.citations) != 1 or not checked.text.endswith(" [1].") or reading.said:
-            return checked  # (a rule's answer in words of its own, a total or a table's cell, stands alone)
-        scored = [hit.passage for hit in plan.hits if hit.score >= self.settings.min_score]
-        relevant = {index for index, passage in enumerate(plan.passages) if passage in scored}
-        other = other_estimate(plan.query.text, reading, plan.passages, relevant)
+        if len(checked.citations) != 1 or not checked.text.endswith(" [1]."):
+            return checked
+        other = other_estimate(plan.query.text, reading, plan.passages, self._relevant(plan))
         if other is None:
             return checked
         text, cited = side_by_side(checked.citations[0], checked.text.removesuffix(" [1]."), other, plan.passages)
         return Checked(text, (*checked.citations, cited), True)
+
+    def _relevant(self, plan: _Plan) -> set[int]:
+        """The indexes of the plan's passages retrieved at `min_score` or more."""
+        scored = [hit.passage for hit in plan.hits if hit.score >= self.settings.min_score]
+        return {index for index, passage in enumerate(plan.passages) if passage in scored}
 
     def _whole_names(self, reading: Reading, passages: Sequence[Passage]) -> Reading:
         """The reading with its span widened to the whole of each name the tagger finds it cutting through
