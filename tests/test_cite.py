@@ -473,3 +473,21 @@ def test_a_stray_quotation_mark_joins_no_sentences() -> None:
     assert check.feed(f"{answer} Work starts in May [1]. Work starts") == [
         'The council calls it the "Quay plan [1].', "Work starts in May [1].", "It costs 640,000 euros [1].",
         "Work starts in May [1]."]
+
+
+REVIEW = Passage("review", "Housing review calls for rent cap", "review.md", "",
+                 "Ministers received the 2024 Housing Review on Monday.\n\nThe review recommends a cap on rent rises.",
+                 0, 96, published="2025-03-10")
+
+
+def test_a_year_that_opens_a_name_the_passages_say_is_the_name_s_not_the_question_s() -> None:
+    # "the 2024 Housing Review" is a report's name: its article (published 2025, "recommends" in another paragraph
+    # than the year) answers; another edition's year still pins the question down.
+    assert not off_topic("What does the 2024 Housing Review recommend?", [REVIEW])
+    assert off_topic("What does the 2023 Housing Review recommend?", [REVIEW])
+    assert off_topic("What did the 2024 budget recommend?", [REVIEW])  # no name: the year is the budget's
+    # the name with its year after it is the same name
+    after = Passage("after", "Housing in 2024: a review", "after.md", "",
+                    "Ministers received the Housing Review 2024.\n\nIt recommends a cap on rent rises.", 0, 80,
+                    published="2025-03-10")
+    assert not off_topic("What did the 2024 Housing Review recommend about rents?", [after])

@@ -657,3 +657,27 @@ def test_a_story_told_over_weeks_is_answered_from_its_newest_report(  # type: ig
     injured = assistant.ask("How many people were injured in the Stanway Mills fire?", as_of="2026-02-17", k=1)
     assert injured.citations and injured.citations[0].passage.title.startswith("Stanway Mills update"), injured
     assert injured.text.lower().startswith("six"), injured.text
+
+
+@pytest.mark.slow
+def test_a_title_s_year_is_no_time_window(tmp_path: Path, real_embedder, real_llm) -> None:  # type: ignore[no-untyped-def]
+    """"What does the 2024 Housing Review recommend?": the review was published in 2025 and names the year only in
+    its name; it answers, not the 2024 budget. The article cited is asserted, not the model's words."""
+    from rag.answer.assistant import Assistant
+    from rag.ingest.indexer import UpdateOptions, update_index
+
+    folder = tmp_path / "articles"
+    for name, day, title, text in (
+        ("review.md", "2025-03-10", "Housing review calls for rent cap",
+         "Ministers received the 2024 Housing Review on Monday, a year after it was commissioned.\n\nThe review "
+         "recommends a cap on rent rises of 3 percent a year and a register of landlords."),
+        ("budget.md", "2024-06-02", "Council sets housing budget",
+         "Harwick council set aside 12 million euros for social housing in its 2024 budget. Councillors approved "
+         "the plan by 30 votes to 9."),
+    ):
+        write(folder, name, f"---\ntitle: {title}\ndate: {day}\nsource: Echo\n---\n\n{text}\n")
+    update_index([folder], tmp_path / "index", real_embedder, UpdateOptions(progress=False))
+    assistant = Assistant.load(tmp_path / "index", embedder=real_embedder, llm=real_llm)
+    answer = assistant.ask("What does the 2024 Housing Review recommend?", as_of="2026-03-20")
+    assert not answer.refused and answer.period is None, answer
+    assert [citation.passage.title for citation in answer.citations] == ["Housing review calls for rent cap"], answer

@@ -66,6 +66,7 @@ from rag.answer.conversation import (
 )
 from rag.answer.corrections import corrected
 from rag.answer.descriptions import description_reading
+from rag.answer.estimates import compared_figure, other_estimate, side_by_side
 from rag.answer.evidence import (
     AnswerKinds,
     Evidence,
@@ -156,6 +157,7 @@ from rag.answer.timeframe import (
     weekday_dates,
     with_as_of,
 )
+from rag.answer.totals import total_reading
 from rag.errors import InvalidRequestError
 from rag.models.embed import INT8_SUFFIX, Embedder, backend_of, embedder_name, load_embedder
 from rag.models.entities import EntityTagger, load_tagger
@@ -455,6 +457,11 @@ class Assistant:
                 yield TextChunk(listed.text)
                 yield listed
                 return
+        figure = compared_figure(asked.text) if alone else None
+        if figure is not None:  # "Which reports estimate X, and how do they differ?": X's figure, each report's
+            for event in self._one_hop(dataclasses.replace(asked, text=figure), history, k):
+                yield dataclasses.replace(event, question=asked.text) if isinstance(event, Answer) else event
+            return
         parts = question_parts(asked.text) if alone else [asked.text]
         if len(parts) > 1:  # a two-part question: each part answered from its own evidence, or said missing
             yield from self._parts(asked, parts, k)
@@ -1380,7 +1387,12 @@ class Assistant:
             revised = any(change.revision and change.later == moved for change in changes(sentence))
             reading = dataclasses.replace(respanned(reading, sentence, *moved), ruled=reading.ruled or revised)
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
-        return measured(question, reading, sentence)
+        reading = measured(question, reading, sentence)
+        if not reading.ruled and other_estimate(question, reading, plan.passages, self._relevant(plan)) is not None:
+            # two articles' figures of one measure: said side by side by the span answer (`_with_other_estimate`),
+            # however unsure the reader was of the first, rather than the model's one figure
+            reading = dataclasses.replace(reading, ruled=True)
+        return reading
 
     def _span_instead(self, question: str, model_text: str, plan: _Plan, reading: Reading | None,
                       drafting: bool) -> Iterator[StreamEvent]:
@@ -1410,9 +1422,26 @@ class Assistant:
             reading = self._person_described(reading, plan.passages)
             reading = self._people_named_together(reading, plan.passages)
         reading = corrected(reading, plan.passages)  # "The correct figure is …" in a retrieved correction
-        checked = span_answer(reading, plan.passages, plan.evidence)
+        checked = self._with_other_estimate(plan, reading, span_answer(reading, plan.passages, plan.evidence))
         return self._finished(Answer(question, checked.text, checked.citations, False, model_text,
                                      plan.query.search_text), plan)
+
+    def _with_other_estimate(self, plan: _Plan, reading: Reading, checked: Checked) -> Checked:
+        """The span answer of a figure with the different figure another relevant article gives of the same measure
+        beside it, each said with its source (`rag.answer.estimates`): one report's estimate alone would read as the
+        answer. Relevant: retrieved at `min_score` or more."""
+        if len(checked.citations) != 1 or not checked.text.endswith(" [1]."):
+            return checked
+        other = other_estimate(plan.query.text, reading, plan.passages, self._relevant(plan))
+        if other is None:
+            return checked
+        text, cited = side_by_side(checked.citations[0], checked.text.removesuffix(" [1]."), other, plan.passages)
+        return Checked(text, (*checked.citations, cited), True)
+
+    def _relevant(self, plan: _Plan) -> set[int]:
+        """The indexes of the plan's passages retrieved at `min_score` or more."""
+        scored = [hit.passage for hit in plan.hits if hit.score >= self.settings.min_score]
+        return {index for index, passage in enumerate(plan.passages) if passage in scored}
 
     def _whole_names(self, reading: Reading, passages: Sequence[Passage]) -> Reading:
         """The reading with its span widened to the whole of each name the tagger finds it cutting through
@@ -1737,7 +1766,7 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 READING_RULES = (section_reading, head_reading, predecessor_reading, role_reading, then_reading, agent_reading,
                  age_reading, description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
-                 verdict_reading, ending_reading, ranked_reading, list_reading, body_reading)
+                 verdict_reading, ending_reading, ranked_reading, list_reading, total_reading, body_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): which section of a report holds what is asked
 (`rag.answer.sections`), who runs a thing,
@@ -1750,8 +1779,9 @@ about ("… won the men's race, and … won the women's race": `rag.answer.claus
 of a table of figures (`rag.answer.tables.table_reading`), what a court's verdict was ("guilty of fraud", not
 the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying
 that it did (`rag.answer.reader.ending_reading`), which item of a list of shares a superlative picks
-(`rag.answer.lists.ranked_reading`), which items of a list (`rag.answer.lists.list_reading`), and what a
-section a question names by its heading says (`rag.answer.sections.body_reading`)."""
+(`rag.answer.lists.ranked_reading`), which items of a list (`rag.answer.lists.list_reading`), the total of amounts
+a sentence lists, or the total an article states (`rag.answer.totals.total_reading`), and what a section a question
+names by its heading says (`rag.answer.sections.body_reading`)."""
 
 STRUCTURE_RULES = (section_reading, table_reading, ranked_reading, body_reading)
 """The reading rules that answer from a report's structure (its headings, tables and lists of shares) though the

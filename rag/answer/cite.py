@@ -332,6 +332,35 @@ Festival"), after a determiner: "in 2009 regarding" gives nothing a year."""
 
 _YEAR_WORD = re.compile(r"\b(?:1[89]|20)\d\d\b")
 
+_YEAR_NAME = re.compile(r"\b(?P<year>(?:1[89]|20)\d\d)\s+(?P<name>[A-Z][\w'’-]*(?:\s+(?:(?:of|for|on|and|&|the)\s+)*"
+                        r"[A-Z][\w'’-]*)*)")
+"""A year opening a name of capitalised words: "2024 Housing Review", "2026 Kestrel Haven Folk Festival"."""
+
+
+def years_of_names(question: str, text: str) -> set[str]:
+    """The years of the question's names that open with one ("the 2024 Housing Review") which `text` says as
+    written, or with the year after the name ("Housing Review 2024"): the year is part of a name there (a title, a
+    report's name), not a time the question asks about.
+
+    >>> review = "Housing review urges rent cap. The 2024 Housing Review was published in March 2025."
+    >>> years_of_names("What does the 2024 Housing Review recommend?", review)
+    {'2024'}
+    >>> years_of_names("What does the 2023 Housing Review recommend?", review)  # another edition
+    set()
+    >>> years_of_names("What did the 2024 Housing Review say?", "Ministers received the Housing Review 2024.")
+    {'2024'}
+    >>> years_of_names("What did the 2024 budget cut?", "The 2024 budget cut bus fares.")  # no name
+    set()
+    """
+    years = set()
+    for found in _YEAR_NAME.finditer(question):
+        name = r"\s+".join(map(re.escape, found.group("name").split()))
+        year = found.group("year")
+        # as the question writes it, or with the year after the name ("the Housing Review 2024")
+        if re.search(rf"(?<![\w-])(?:{year}\s+{name}|{name},?\s+{year})(?![\w-])", text, re.IGNORECASE):
+            years.add(year)
+    return years
+
 
 @dataclass(frozen=True)
 class _Thing:
@@ -392,13 +421,20 @@ def dated_elsewhere(question: str, passages: Sequence[Passage]) -> bool:
     >>> film = Passage("f", "Chopin", "f.md", "", "The 1945 film A Song to Remember was about Chopin.", 0, 50)
     >>> dated_elsewhere("What was the 1945 movie about Chopin called?", [film])  # said another way
     False
+    >>> review = Passage("h", "Review urges rent cap", "h.md", "", "The 2024 Housing Review was published on Monday."
+    ...                  "\\n\\nIt recommends a cap on rents.", 0, 80, published="2025-03-10")
+    >>> dated_elsewhere("What does the 2024 Housing Review recommend?", [review])  # the year is the name's
+    False
     """
     said = set().union(*(content_words(f"{passage.title} {passage.text}") for passage in passages))
+    named = set().union(*(years_of_names(question, f"{passage.title}. {passage.text}") for passage in passages))
     for match in _DATED_THING.finditer(question):
         thing = dated_thing(match.group("thing"))
         if not thing.names and not thing.words:
             continue
         year = match.group("year")
+        if year in named:
+            continue  # "the 2024 Housing Review" named as such: the year is the name's, whatever the question does
         if any(_says_together(passage, year, thing) for passage in passages):
             continue
         if thing.named_in(said):
