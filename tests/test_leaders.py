@@ -560,3 +560,26 @@ def test_a_doer_is_named_by_a_title_right_before_the_name(sentence: str, name: s
     Arthur …"."""
     found = role_holder(sentence, ("prosecutor", "discoverer"), titled=True)
     assert (sentence[slice(*found)] if found is not None else None) == name
+
+
+WALKOUT = {
+    "walkout": ("Bus drivers strike in Lindgard",
+                "Bus drivers in Lindgard walked out on Monday for 48 hours. The strike was called because the "
+                "company refused a pay rise of 5 percent. Services return on Wednesday."),
+    "ferry": ("Ferry crews in Eastmere", "Ferry crews in Eastmere walked out on Friday. The ferries stopped because "
+                                         "the harbour flooded."),
+}
+
+
+def test_why_is_answered_with_the_reason_its_own_report_gives_not_what_happened(tmp_path: Path) -> None:
+    """Stop 61's chat user: "Why did they do that?" after the drivers' walkout was answered "Walked out", the lede
+    read again; the report's own "because …" says why. Another report's reason ("the harbour flooded") is never
+    taken, and a question of another form keeps the reader's span."""
+    assistant = assistant_over(tmp_path, WALKOUT, "walked out")
+    answer = assistant.ask("Why did the bus drivers in Lindgard walk out?")
+    assert answer.text.startswith("Because the company refused a pay rise of 5 percent [1]"), answer.text
+    assert [citation.passage.article_id for citation in answer.citations] == ["walkout"]
+    follow_up = assistant.ask("Why did they do that?", history=[("What did the bus drivers in Lindgard do?",
+                                                                 "They walked out on Monday [1].")])
+    assert "pay rise" in follow_up.text and "harbour" not in follow_up.text, follow_up.text
+    assert assistant.ask("What did the bus drivers in Lindgard do?").text.startswith("Walked out [1]")

@@ -139,6 +139,7 @@ from rag.answer.reader import (
     ranged,
     read_evidence,
     read_sentence,
+    reason_reading,
     respanned,
     span_answer,
     span_text,
@@ -1733,7 +1734,7 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
                  description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
-                 verdict_reading, ending_reading, list_reading)
+                 verdict_reading, ending_reading, reason_reading, list_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
@@ -1744,7 +1745,8 @@ to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the qu
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), which cell
 of a table of figures (`rag.answer.tables.table_reading`), what a court's verdict was ("guilty of fraud", not
 the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying
-that it did (`rag.answer.reader.ending_reading`), and which items of a list (`rag.answer.lists.list_reading`)."""
+that it did (`rag.answer.reader.ending_reading`), why, in a sentence of the reading's article giving a reason
+(`rag.answer.reader.reason_reading`), and which items of a list (`rag.answer.lists.list_reading`)."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The

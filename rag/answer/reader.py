@@ -594,6 +594,63 @@ def ending_reading(question: str, reading: Reading | None, evidence: Evidence, p
     return reading
 
 
+_WHY_QUESTION = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?why\b", re.IGNORECASE)
+_REASON = re.compile(r"\b(?:(?P<clause>because|due\s+to|owing\s+to|as\s+a\s+result\s+of|so\s+that|in\s+order\s+to|"
+                     r"so\s+as\s+to|citing)|(?:the\s+(?:main\s+)?reasons?\s+(?:was|were|is|are|given\s+was)(?:\s+that)?|"
+                     r"(?:was|were|is|are)\s+(?:caused\s+by|blamed\s+on|down\s+to)|came\s+from|resulted\s+from|"
+                     r"stemmed\s+from|arose\s+from))\s+(?P<after>\S)", re.IGNORECASE)
+"""A sentence giving a reason: a clause it opens ("because the company refused …", "due to falling numbers", "citing
+costs") or what a cause's verb names ("The error came from a transcription mistake", "The reason was …")."""
+
+REASON_REACH = 3
+"""Evidence sentences searched, best first, for one of the reading's own article that gives a reason."""
+
+
+def reason_span(sentence: str) -> tuple[int, int] | None:
+    """Where `sentence` gives a reason (`_REASON`): from a clause's opening word, or after a cause's verb, to the
+    sentence's end; None when it gives none.
+
+    >>> sentence = "The strike was called because the company refused a pay rise of 5 percent."
+    >>> sentence[slice(*reason_span(sentence))]
+    'because the company refused a pay rise of 5 percent'
+    >>> sentence = "The error came from a transcription mistake."
+    >>> sentence[slice(*reason_span(sentence))], reason_span("Bus drivers walked out on Monday.")
+    ('a transcription mistake', None)
+    """
+    match = _REASON.search(sentence)
+    if match is None:
+        return None
+    start = match.start("clause") if match.group("clause") else match.start("after")
+    return start, len(sentence.rstrip().rstrip(".!?;:"))
+
+
+def reason_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                   reader: SpanFinder) -> Reading | None:
+    """For a why-question, the reading moved to the reason the best of the first `REASON_REACH` evidence sentences
+    of its own article gives (`reason_span`), when the reading's sentence gives none: "Bus drivers in Lindgard walked
+    out on Monday" is what happened, and "The strike was called because the company refused a pay rise" in the same
+    report says why; a rule's reading (`ruled_reading`). Only the reading's article is searched (a follow-up's "Why?"
+    is about the story the conversation is on, never another's lede); kept when no sentence of it gives a reason,
+    for a question of another form, and when the reader's span itself gives one ("to cut costs")."""
+    if (_WHY_QUESTION.match(question) is None or len(evidence.parts) != 1 or not evidence.ranked
+            or not evidence.ranked[0]):
+        return reading
+    if reading is not None:
+        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        if reason_span(own) is not None or re.match(r"(?:in\s+order\s+|so\s+as\s+)?to\s", reading.span.text,
+                                                    re.IGNORECASE):
+            return reading
+    article = passages[reading.passage_index if reading is not None else evidence.ranked[0][0].passage_index].article_id
+    for sentence in evidence.ranked[0][:REASON_REACH]:
+        passage = passages[sentence.passage_index]
+        if passage.article_id != article:
+            continue
+        found = reason_span(passage.text[sentence.start:sentence.end])
+        if found is not None:
+            return ruled_reading(question, reading, sentence, passages, found, reader)
+    return reading
+
+
 _CAUSE = re.compile(r"\s+(?:after|when|because|as)\s+[^,;.]+")
 
 
