@@ -583,3 +583,17 @@ def test_why_is_answered_with_the_reason_its_own_report_gives_not_what_happened(
                                                                  "They walked out on Monday [1].")])
     assert "pay rise" in follow_up.text and "harbour" not in follow_up.text, follow_up.text
     assert assistant.ask("What did the bus drivers in Lindgard do?").text.startswith("Walked out [1]")
+
+
+def test_a_why_follow_up_no_sentence_gives_a_reason_for_is_refused_before_the_model(tmp_path: Path) -> None:
+    """"Why?" after "When did Eastmere's new library open?": its report gives no reason, and the lede ("… opened on
+    Tuesday") was quoted as the answer. Refused without asking the model; a stand-alone why-question is left to it
+    (its reasons are often said without a marker)."""
+    plain = {"library": ("New library for Eastmere", "Eastmere's new library opened on Tuesday with 40,000 books. "
+                                                     "The mayor cut the ribbon.")}
+    assistant = assistant_over(tmp_path, plain, "on Tuesday", probability=0.2)
+    llm = assistant.llm
+    answer = assistant.ask("Why?", history=[("When did Eastmere's new library open?", "On Tuesday [1].")])
+    assert answer.refused and llm.prompts == [], answer.text  # type: ignore[attr-defined]
+    assistant.ask("Why did Eastmere's new library open?")
+    assert llm.prompts  # type: ignore[attr-defined]

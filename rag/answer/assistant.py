@@ -127,11 +127,13 @@ from rag.answer.reader import (
     aged,
     agent_reading,
     asks_clock_time,
+    asks_why,
     claim_disagrees,
     confident,
     counted_value,
     described_person,
     ending_reading,
+    gives_reason,
     listed,
     measured,
     members_asked,
@@ -507,6 +509,14 @@ class Assistant:
         reading = self._reading(plan)
         if reading is not None and repeats(reading.span.text, plan.previous_answer):
             reading = None  # a follow-up's span that is the previous answer again: the model writes instead
+        if plan.previous_answer and asks_why(plan.query.text) and not gives_reason(reading, plan.evidence,
+                                                                                   plan.passages):
+            # A follow-up's "Why?" that no sentence of the best evidence gives a reason for ("because", "due to",
+            # "came from" ...): the model would say what happened again ("The library opened on Tuesday"), or
+            # another story's lede. Refused. Not a stand-alone why-question: its reasons are often said without a
+            # marker ("He was ill"), and the model reads them.
+            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
+            return
         if reading is not None and reading.span.probability < self.settings.reader_refusal and not plan.previous_answer:
             # Opt-in: the reader finds nothing likely to answer in the best sentences, and the user would rather be
             # refused than risk an answer to an unanswerable question. Not for a follow-up: the reader reads its

@@ -651,6 +651,45 @@ def reason_reading(question: str, reading: Reading | None, evidence: Evidence, p
     return reading
 
 
+def asks_why(question: str) -> bool:
+    """Whether a question asks why ("Why?", "And why did they do that?").
+
+    >>> asks_why("Why did they do that?"), asks_why("And why?"), asks_why("Who knows why it closed?")
+    (True, True, False)
+    """
+    return _WHY_QUESTION.match(question) is not None
+
+
+_LINKED_CAUSE = re.compile(r"\b(?:after|following|during|amid|since|in\s+(?:protest|response)|for\s+fear)\b",
+                           re.IGNORECASE)
+"""What ties an event to what led to it without a reason's own words: "both of which leaked during last winter's
+storms" says why the roofs need replacing."""
+
+
+def gives_reason(reading: Reading | None, evidence: Evidence, passages: Sequence[Passage]) -> bool:
+    """Whether a why-question's answer may have a reason to give: the reading's span opens one ("to cut costs") or
+    its sentence gives one, or one of the first `REASON_REACH` evidence sentences does (`reason_span`), or ties what
+    it says to a cause (`_LINKED_CAUSE`: "during last winter's storms").
+
+    >>> from rag.answer.evidence import Evidence
+    >>> passages = [Passage("a", "T", "s", "", "The library opened on Tuesday. The roofs leaked during storms.", 0,
+    ...                     62)]
+    >>> opened, leaked = Sentence(0, 0, 30, 0.9), Sentence(0, 31, 62, 0.5)
+    >>> gives_reason(None, Evidence(("Why?",), ((opened,),), 0.9), passages)
+    False
+    >>> gives_reason(None, Evidence(("Why?",), ((opened, leaked),), 0.9), passages)
+    True
+    """
+    if reading is not None:
+        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        if reason_span(own) is not None or re.match(r"(?:in\s+order\s+|so\s+as\s+)?to\s", reading.span.text,
+                                                    re.IGNORECASE):
+            return True
+    ranked = evidence.ranked[0] if len(evidence.parts) == 1 and evidence.ranked else []
+    texts = [passages[sentence.passage_index].text[sentence.start:sentence.end] for sentence in ranked[:REASON_REACH]]
+    return any(reason_span(text) is not None or _LINKED_CAUSE.search(text) is not None for text in texts)
+
+
 _CAUSE = re.compile(r"\s+(?:after|when|because|as)\s+[^,;.]+")
 
 
