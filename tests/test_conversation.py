@@ -326,6 +326,15 @@ def test_a_do_questions_verb_is_not_read_as_the_noun_its_subject_names() -> None
     assert topic_of("Why did the Maplewood footbridge close in winter?") == "the Maplewood footbridge"
 
 
+
+def test_an_ing_noun_before_more_nouns_is_no_verb_and_the_nouns_are_the_topic() -> None:
+    """Stop 61: "Who criticised it?" after "What is the Eastmere ring road plan?" was read "Who criticised the
+    Eastmere?" ("ring" taken for "was the MV Aldwen sailing"'s verb); the nouns that close a be-question are its
+    topic, up to a closing participle. "sailing to" stays a verb."""
+    assert topic_of("What is the Eastmere ring road plan?") == "the Eastmere ring road plan"
+    assert topic_of("When was the Eastmere ring road plan unveiled?") == "the Eastmere ring road plan"
+    assert topic_of("Which island was the MV Aldwen sailing to?") == "the MV Aldwen"
+
 def test_when_no_rule_finds_the_previous_questions_subject_its_names_are_read_too() -> None:
     """The previous answer's name is one reading of "it"; the names the previous question gave are others when no
     rule found what that question is about (before, "South-east" alone was tried and answered from the wrong
