@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.ages import age_reading
-from rag.answer.bylines import document_answer
+from rag.answer.bylines import document_answer, opinion_reading
 from rag.answer.changes import changed_value, changes
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
 from rag.answer.clauses import paired_reading
@@ -1742,14 +1742,15 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
             if citation.number in numbers or not numbers]
 
 
-READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, age_reading,
-                 description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
+READING_RULES = (head_reading, predecessor_reading, role_reading, then_reading, agent_reading, opinion_reading,
+                 age_reading, description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
                  verdict_reading, ending_reading, reason_reading, list_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
-does what a who-question asks, named after "<participle> by" (`rag.answer.reader.agent_reading`), how old someone
-is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), who holds a post now when the
+does what a who-question asks, named after "<participle> by" (`rag.answer.reader.agent_reading`), who voiced
+the view an opinion piece voices in its own words, its byline's author (`rag.answer.bylines.opinion_reading`),
+how old someone is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), who holds a post now when the
 span names who left it (`rag.answer.leaders.stayer_reading`), when a plan is now that a newer report moved it
 to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the question asks
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), which cell
