@@ -4,6 +4,7 @@ makes retrieval find the right article where the bare follow-up does not."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -642,3 +643,22 @@ def test_they_after_a_refused_who_question_are_whoever_it_asked_for() -> None:
         "How much did they give?", context="Who funded the Lakeside Cohort Study?")
     it_cost = follow_up_readings("How much did it cost?", history)[0]
     assert it_cost.text == "How much did the Lakeside Cohort Study cost?"
+
+
+def test_a_follow_up_asking_who_held_a_role_then_is_about_the_previous_turns_club_or_refused(tmp_path: Path) -> None:
+    """Stop 61's chat user: "Who was the manager then?" after "When did Kestrel Rovers win the county trophy?"
+    leans on no pronoun, and was answered with another club's manager ("Dennis Pratt", of Harlow Town's report):
+    "then" is the time of the previous answer, of its thing. Answered from the club's report, else refused."""
+    from tests.test_leaders import assistant_over
+
+    clubs = {"rovers": ("Kestrel Rovers lift the trophy", "Kestrel Rovers won the county trophy in 2004 after a "
+                                                         "replay. The club was founded in 1921."),
+             "harlow": ("Harlow Town's cup run", "Harlow Town won the cup in 1998. The manager then was Dennis "
+                                                 "Pratt.")}
+    assistant = assistant_over(tmp_path, clubs, "Dennis Pratt")
+    answer = assistant.ask("Who was the manager then?",
+                           history=[("When did Kestrel Rovers win the county trophy?", "In 2004 [1].")])
+    assert "Pratt" not in answer.text and all(citation.passage.article_id == "rovers"
+                                              for citation in answer.citations), answer
+    answer = assistant.ask("Who was the manager then?", history=[("When did Harlow Town win the cup?", "In 1998 [1].")])
+    assert answer.text.startswith("Dennis Pratt [1]"), answer.text

@@ -999,13 +999,19 @@ def leans_on_pronoun(question: str) -> bool:
     (True, False)
     >>> leans_on_pronoun("Why?"), leans_on_pronoun("How long did it take to repair the bridge?")
     (True, False)
+    >>> leans_on_pronoun("Who was the manager then?"), leans_on_pronoun("Who was the manager at the time?")
+    (True, True)
     """
     if _BARE_QUESTION.fullmatch(question):
         return True  # "Why?": why the previous turn's thing happened, as "Why did it …?" would ask
+    if _BACK_THEN.search(question):
+        return True  # "Who was the manager then?": at the time the previous turn's answer gave, of its thing
     return any(word.lower() in _PERSON_PRONOUNS or word.lower() in _NAME_PRONOUNS
                for word in SURFACE_WORD.findall(without_dummy_it(question)))
 
 
+_BACK_THEN = re.compile(r"\b(?:(?:back\s+)?then|at\s+(?:the|that)\s+time)\s*[?.!]*\s*$", re.IGNORECASE)
+"""A question closing on "then" or "at the time": the time of the previous turn's answer, of its thing."""
 _BARE_QUESTION = re.compile(
     r"\s*(?:and\s+|but\s+|so\s+)?(?:why|how|when|where)(?:\s+(?:not|so|come|exactly))?\s*[?.!]*\s*", re.IGNORECASE)
 """A question that is its question word alone ("Why?", "And when?", "How come?"): about the previous turn's thing."""
@@ -1083,7 +1089,7 @@ def quote_misses_follow_up(question: str, previous_question: str, previous_answe
     True
     >>> quote_misses_follow_up("What was his fee?", *signing, "FC Dravin signed Ferreira for a fee of 32 million.")
     False
-    >>> quote_misses_follow_up("Who was the president then?", *signing, "FC Dravin signed Ferreira in May.")
+    >>> quote_misses_follow_up("Who was the president?", *signing, "FC Dravin signed Ferreira in May.")
     False
     >>> flood = ("How many homes were flooded?", "120 homes [1].")
     >>> [quote_misses_follow_up("Was anyone hurt?", *flood, "The river flooded 120 homes.", leaning=leaning)
