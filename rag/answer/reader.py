@@ -602,6 +602,11 @@ _REASON = re.compile(r"\b(?:(?P<clause>because|due\s+to|owing\s+to|as\s+a\s+resu
 """A sentence giving a reason: a clause it opens ("because the company refused …", "due to falling numbers", "citing
 costs") or what a cause's verb names ("The error came from a transcription mistake", "The reason was …")."""
 
+_LINKED_CAUSE = re.compile(r"\b(?:after|following|during|amid|since|in\s+(?:protest|response)|for\s+fear)\b",
+                           re.IGNORECASE)
+"""What ties an event to what led to it without a reason's own words: "both of which leaked during last winter's
+storms" says why the roofs need replacing."""
+
 REASON_REACH = 3
 """Evidence sentences searched, best first, for one of the reading's own article that gives a reason."""
 
@@ -631,15 +636,16 @@ def reason_reading(question: str, reading: Reading | None, evidence: Evidence, p
     out on Monday" is what happened, and "The strike was called because the company refused a pay rise" in the same
     report says why; a rule's reading (`ruled_reading`). Only the reading's article is searched (a follow-up's "Why?"
     is about the story the conversation is on, never another's lede); kept when no sentence of it gives a reason,
-    for a question of another form, and when the reader's span itself gives one ("to cut costs")."""
+    for a question of another form, and when the reader's span itself gives one ("to cut costs") or its sentence ties
+    the event to a cause (`_LINKED_CAUSE`: "after talks failed")."""
     if (_WHY_QUESTION.match(question) is None or len(evidence.parts) != 1 or not evidence.ranked
             or not evidence.ranked[0]):
         return reading
     if reading is not None:
         own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-        if reason_span(own) is not None or re.match(r"(?:in\s+order\s+|so\s+as\s+)?to\s", reading.span.text,
-                                                    re.IGNORECASE):
-            return reading
+        if (reason_span(own) is not None or _LINKED_CAUSE.search(own) is not None
+                or re.match(r"(?:in\s+order\s+|so\s+as\s+)?to\s", reading.span.text, re.IGNORECASE)):
+            return reading  # ("walked out after talks failed" says why as well)
     article = passages[reading.passage_index if reading is not None else evidence.ranked[0][0].passage_index].article_id
     for sentence in evidence.ranked[0][:REASON_REACH]:
         passage = passages[sentence.passage_index]
@@ -658,12 +664,6 @@ def asks_why(question: str) -> bool:
     (True, True, False)
     """
     return _WHY_QUESTION.match(question) is not None
-
-
-_LINKED_CAUSE = re.compile(r"\b(?:after|following|during|amid|since|in\s+(?:protest|response)|for\s+fear)\b",
-                           re.IGNORECASE)
-"""What ties an event to what led to it without a reason's own words: "both of which leaked during last winter's
-storms" says why the roofs need replacing."""
 
 
 def gives_reason(reading: Reading | None, evidence: Evidence, passages: Sequence[Passage]) -> bool:
