@@ -597,3 +597,21 @@ def test_a_why_follow_up_no_sentence_gives_a_reason_for_is_refused_before_the_mo
     assert answer.refused and llm.prompts == [], answer.text  # type: ignore[attr-defined]
     assistant.ask("Why did Eastmere's new library open?")
     assert llm.prompts  # type: ignore[attr-defined]
+
+
+ERRATA = {
+    "erratum": ("Correction: marathon crowd figure",
+                "A report on the marathon crowd figure said 40,000. The correct marathon crowd figure was 4,000, not "
+                "40,000. The error came from a transcription mistake."),
+    "record": ("Marathon crowd figure a record", "The marathon crowd figure was a record. The marathon crowd "
+                                                 "figure beat last year's."),
+}
+
+
+def test_why_reads_its_own_storys_reason_however_low_the_finder_ranks_it(tmp_path: Path) -> None:
+    """Stop 61's chat user: "Why was it wrong?" after a correction's answer; the correction's reason ("The error came
+    from a transcription mistake") shares no word with the question, and the other report's sentences outrank it:
+    it is still the reason its own story gives."""
+    assistant = assistant_over(tmp_path, ERRATA, "not 40,000")
+    answer = assistant.ask("Why was the marathon crowd figure wrong?")
+    assert answer.text.startswith("A transcription mistake [1]"), answer.text

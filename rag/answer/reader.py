@@ -608,7 +608,7 @@ _LINKED_CAUSE = re.compile(r"\b(?:after|following|during|amid|since|in\s+(?:prot
 storms" says why the roofs need replacing."""
 
 REASON_REACH = 3
-"""Evidence sentences searched, best first, for one of the reading's own article that gives a reason."""
+"""Evidence sentences of the reading's own article searched, best first, for one that gives a reason."""
 
 
 def reason_span(sentence: str) -> tuple[int, int] | None:
@@ -632,12 +632,12 @@ def reason_span(sentence: str) -> tuple[int, int] | None:
 def reason_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
                    reader: SpanFinder) -> Reading | None:
     """For a why-question, the reading moved to the reason the best of the first `REASON_REACH` evidence sentences
-    of its own article gives (`reason_span`), when the reading's sentence gives none: "Bus drivers in Lindgard walked
-    out on Monday" is what happened, and "The strike was called because the company refused a pay rise" in the same
-    report says why; a rule's reading (`ruled_reading`). Only the reading's article is searched (a follow-up's "Why?"
-    is about the story the conversation is on, never another's lede); kept when no sentence of it gives a reason,
-    for a question of another form, and when the reader's span itself gives one ("to cut costs") or its sentence ties
-    the event to a cause (`_LINKED_CAUSE`: "after talks failed")."""
+    of its own article (`_own_article`) gives (`reason_span`), when the reading's sentence gives none: "Bus drivers
+    in Lindgard walked out on Monday" is what happened, and "The strike was called because the company refused a pay
+    rise" in the same report says why; a rule's reading (`ruled_reading`). Only the reading's article is searched (a
+    follow-up's "Why?" is about the story the conversation is on, never another's lede); kept when no sentence of it
+    gives a reason, for a question of another form, and when the reader's span itself gives one ("to cut costs") or
+    its sentence ties the event to a cause (`_LINKED_CAUSE`: "after talks failed")."""
     if (_WHY_QUESTION.match(question) is None or len(evidence.parts) != 1 or not evidence.ranked
             or not evidence.ranked[0]):
         return reading
@@ -646,15 +646,18 @@ def reason_reading(question: str, reading: Reading | None, evidence: Evidence, p
         if (reason_span(own) is not None or _LINKED_CAUSE.search(own) is not None
                 or re.match(r"(?:in\s+order\s+|so\s+as\s+)?to\s", reading.span.text, re.IGNORECASE)):
             return reading  # ("walked out after talks failed" says why as well)
-    article = passages[reading.passage_index if reading is not None else evidence.ranked[0][0].passage_index].article_id
-    for sentence in evidence.ranked[0][:REASON_REACH]:
-        passage = passages[sentence.passage_index]
-        if passage.article_id != article:
-            continue
-        found = reason_span(passage.text[sentence.start:sentence.end])
+    for sentence in _own_article(reading, evidence, passages)[:REASON_REACH]:
+        found = reason_span(passages[sentence.passage_index].text[sentence.start:sentence.end])
         if found is not None:
             return ruled_reading(question, reading, sentence, passages, found, reader)
     return reading
+
+
+def _own_article(reading: Reading | None, evidence: Evidence, passages: Sequence[Passage]) -> list[Sentence]:
+    """The evidence sentences of the reading's article (else of the best sentence's), best first: a reason the
+    finder scores low ("The error came from a transcription mistake" for "Why was it wrong?") is still its story's."""
+    article = passages[reading.passage_index if reading is not None else evidence.ranked[0][0].passage_index].article_id
+    return [sentence for sentence in evidence.ranked[0] if passages[sentence.passage_index].article_id == article]
 
 
 def asks_why(question: str) -> bool:
@@ -668,8 +671,8 @@ def asks_why(question: str) -> bool:
 
 def gives_reason(reading: Reading | None, evidence: Evidence, passages: Sequence[Passage]) -> bool:
     """Whether a why-question's answer may have a reason to give: the reading's span opens one ("to cut costs") or
-    its sentence gives one, or one of the first `REASON_REACH` evidence sentences does (`reason_span`), or ties what
-    it says to a cause (`_LINKED_CAUSE`: "during last winter's storms").
+    its sentence gives one, or one of the first `REASON_REACH` evidence sentences of its article does
+    (`reason_span`), or ties what it says to a cause (`_LINKED_CAUSE`: "during last winter's storms").
 
     >>> from rag.answer.evidence import Evidence
     >>> passages = [Passage("a", "T", "s", "", "The library opened on Tuesday. The roofs leaked during storms.", 0,
@@ -685,7 +688,8 @@ def gives_reason(reading: Reading | None, evidence: Evidence, passages: Sequence
         if reason_span(own) is not None or re.match(r"(?:in\s+order\s+|so\s+as\s+)?to\s", reading.span.text,
                                                     re.IGNORECASE):
             return True
-    ranked = evidence.ranked[0] if len(evidence.parts) == 1 and evidence.ranked else []
+    ranked = (_own_article(reading, evidence, passages) if len(evidence.parts) == 1 and evidence.ranked
+              and evidence.ranked[0] else [])
     texts = [passages[sentence.passage_index].text[sentence.start:sentence.end] for sentence in ranked[:REASON_REACH]]
     return any(reason_span(text) is not None or _LINKED_CAUSE.search(text) is not None for text in texts)
 
