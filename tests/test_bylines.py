@@ -113,3 +113,29 @@ def test_who_wrote_the_letter_is_not_the_journalist_but_who_wrote_the_article_is
     for question in ("Who wrote the article?", "Who wrote it?", "Who wrote this piece?"):
         answer = document_answer(question, asked, blog_first, RECORDS)
         assert answer is not None and answer.text.startswith("Tomás Ferreira wrote")
+
+
+OPINIONS = {
+    "opinion": ("The ring road plan will ruin Eastmere",
+                "EASTMERE, 10 May 2026 (Eastmere Voice) - By Jane Roe\nThe county's plan for a ring road around "
+                "Eastmere is a mistake. It will cut through the water meadows and bring lorries past two schools."),
+    "library": ("Library plan criticised", "Councillor Ann Bell criticised the Brackford library plan on Monday."),
+}
+
+
+def test_who_criticised_a_plan_an_opinion_piece_criticises_in_its_own_voice_is_its_byline_author(
+        tmp_path: Path) -> None:
+    """Stop 61's chat user: "Who criticised it?" of a plan an opinion piece "By Jane Roe" calls a mistake was
+    refused (or answered with the place the reader found): the piece names no critic, it is one. A report naming its
+    critic with the question's verb keeps the reader's span."""
+    from tests.test_leaders import assistant_over
+
+    assistant = assistant_over(tmp_path, OPINIONS, "Eastmere")
+    answer = assistant.ask("Who criticised the Eastmere ring road plan?")
+    assert answer.text.startswith("Jane Roe [1]"), answer.text
+    assert [citation.passage.article_id for citation in answer.citations] == ["opinion"]
+    follow_up = assistant.ask("Who criticised it?", history=[("What is wrong with the Eastmere ring road plan?",
+                                                              "It will cut through the water meadows [1].")])
+    assert follow_up.text.startswith("Jane Roe [1]"), follow_up.text
+    assistant = assistant_over(tmp_path / "named", OPINIONS, "Ann Bell")
+    assert "Ann Bell [1]" in assistant.ask("Who criticised the Brackford library plan?").text

@@ -4,6 +4,7 @@ makes retrieval find the right article where the bare follow-up does not."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -326,6 +327,15 @@ def test_a_do_questions_verb_is_not_read_as_the_noun_its_subject_names() -> None
     assert topic_of("Why did the Maplewood footbridge close in winter?") == "the Maplewood footbridge"
 
 
+
+def test_an_ing_noun_before_more_nouns_is_no_verb_and_the_nouns_are_the_topic() -> None:
+    """Stop 61: "Who criticised it?" after "What is the Eastmere ring road plan?" was read "Who criticised the
+    Eastmere?" ("ring" taken for "was the MV Aldwen sailing"'s verb); the nouns that close a be-question are its
+    topic, up to a closing participle. "sailing to" stays a verb."""
+    assert topic_of("What is the Eastmere ring road plan?") == "the Eastmere ring road plan"
+    assert topic_of("When was the Eastmere ring road plan unveiled?") == "the Eastmere ring road plan"
+    assert topic_of("Which island was the MV Aldwen sailing to?") == "the MV Aldwen"
+
 def test_when_no_rule_finds_the_previous_questions_subject_its_names_are_read_too() -> None:
     """The previous answer's name is one reading of "it"; the names the previous question gave are others when no
     rule found what that question is about (before, "South-east" alone was tried and answered from the wrong
@@ -633,3 +643,22 @@ def test_they_after_a_refused_who_question_are_whoever_it_asked_for() -> None:
         "How much did they give?", context="Who funded the Lakeside Cohort Study?")
     it_cost = follow_up_readings("How much did it cost?", history)[0]
     assert it_cost.text == "How much did the Lakeside Cohort Study cost?"
+
+
+def test_a_follow_up_asking_who_held_a_role_then_is_about_the_previous_turns_club_or_refused(tmp_path: Path) -> None:
+    """Stop 61's chat user: "Who was the manager then?" after "When did Kestrel Rovers win the county trophy?"
+    leans on no pronoun, and was answered with another club's manager ("Dennis Pratt", of Harlow Town's report):
+    "then" is the time of the previous answer, of its thing. Answered from the club's report, else refused."""
+    from tests.test_leaders import assistant_over
+
+    clubs = {"rovers": ("Kestrel Rovers lift the trophy", "Kestrel Rovers won the county trophy in 2004 after a "
+                                                         "replay. The club was founded in 1921."),
+             "harlow": ("Harlow Town's cup run", "Harlow Town won the cup in 1998. The manager then was Dennis "
+                                                 "Pratt.")}
+    assistant = assistant_over(tmp_path, clubs, "Dennis Pratt")
+    answer = assistant.ask("Who was the manager then?",
+                           history=[("When did Kestrel Rovers win the county trophy?", "In 2004 [1].")])
+    assert "Pratt" not in answer.text and all(citation.passage.article_id == "rovers"
+                                              for citation in answer.citations), answer
+    answer = assistant.ask("Who was the manager then?", history=[("When did Harlow Town win the cup?", "In 1998 [1].")])
+    assert answer.text.startswith("Dennis Pratt [1]"), answer.text

@@ -560,3 +560,58 @@ def test_a_doer_is_named_by_a_title_right_before_the_name(sentence: str, name: s
     Arthur …"."""
     found = role_holder(sentence, ("prosecutor", "discoverer"), titled=True)
     assert (sentence[slice(*found)] if found is not None else None) == name
+
+
+WALKOUT = {
+    "walkout": ("Bus drivers strike in Lindgard",
+                "Bus drivers in Lindgard walked out on Monday for 48 hours. The strike was called because the "
+                "company refused a pay rise of 5 percent. Services return on Wednesday."),
+    "ferry": ("Ferry crews in Eastmere", "Ferry crews in Eastmere walked out on Friday. The ferries stopped because "
+                                         "the harbour flooded."),
+}
+
+
+def test_why_is_answered_with_the_reason_its_own_report_gives_not_what_happened(tmp_path: Path) -> None:
+    """Stop 61's chat user: "Why did they do that?" after the drivers' walkout was answered "Walked out", the lede
+    read again; the report's own "because …" says why. Another report's reason ("the harbour flooded") is never
+    taken, and a question of another form keeps the reader's span."""
+    assistant = assistant_over(tmp_path, WALKOUT, "walked out")
+    answer = assistant.ask("Why did the bus drivers in Lindgard walk out?")
+    assert answer.text.startswith("Because the company refused a pay rise of 5 percent [1]"), answer.text
+    assert [citation.passage.article_id for citation in answer.citations] == ["walkout"]
+    follow_up = assistant.ask("Why did they do that?", history=[("What did the bus drivers in Lindgard do?",
+                                                                 "They walked out on Monday [1].")])
+    assert "pay rise" in follow_up.text and "harbour" not in follow_up.text, follow_up.text
+    assert assistant.ask("What did the bus drivers in Lindgard do?").text.startswith("Walked out [1]")
+
+
+def test_a_why_follow_up_no_sentence_gives_a_reason_for_is_refused_before_the_model(tmp_path: Path) -> None:
+    """"Why?" after "When did Eastmere's new library open?": its report gives no reason, and the lede ("… opened on
+    Tuesday") was quoted as the answer. Refused without asking the model; a stand-alone why-question is left to it
+    (its reasons are often said without a marker)."""
+    plain = {"library": ("New library for Eastmere", "Eastmere's new library opened on Tuesday with 40,000 books. "
+                                                     "The mayor cut the ribbon.")}
+    assistant = assistant_over(tmp_path, plain, "on Tuesday", probability=0.2)
+    llm = assistant.llm
+    answer = assistant.ask("Why?", history=[("When did Eastmere's new library open?", "On Tuesday [1].")])
+    assert answer.refused and llm.prompts == [], answer.text  # type: ignore[attr-defined]
+    assistant.ask("Why did Eastmere's new library open?")
+    assert llm.prompts  # type: ignore[attr-defined]
+
+
+ERRATA = {
+    "erratum": ("Correction: marathon crowd figure",
+                "A report on the marathon crowd figure said 40,000. The correct marathon crowd figure was 4,000, not "
+                "40,000. The error came from a transcription mistake."),
+    "record": ("Marathon crowd figure a record", "The marathon crowd figure was a record. The marathon crowd "
+                                                 "figure beat last year's."),
+}
+
+
+def test_why_reads_its_own_storys_reason_however_low_the_finder_ranks_it(tmp_path: Path) -> None:
+    """Stop 61's chat user: "Why was it wrong?" after a correction's answer; the correction's reason ("The error came
+    from a transcription mistake") shares no word with the question, and the other report's sentences outrank it:
+    it is still the reason its own story gives."""
+    assistant = assistant_over(tmp_path, ERRATA, "not 40,000")
+    answer = assistant.ask("Why was the marathon crowd figure wrong?")
+    assert answer.text.startswith("A transcription mistake [1]"), answer.text

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.ages import age_reading
-from rag.answer.bylines import document_answer
+from rag.answer.bylines import document_answer, opinion_reading
 from rag.answer.changes import changed_value, changes
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
 from rag.answer.clauses import paired_reading
@@ -128,11 +128,13 @@ from rag.answer.reader import (
     aged,
     agent_reading,
     asks_clock_time,
+    asks_why,
     claim_disagrees,
     confident,
     counted_value,
     described_person,
     ending_reading,
+    gives_reason,
     listed,
     measured,
     members_asked,
@@ -140,6 +142,7 @@ from rag.answer.reader import (
     ranged,
     read_evidence,
     read_sentence,
+    reason_reading,
     respanned,
     span_answer,
     span_text,
@@ -517,6 +520,14 @@ class Assistant:
         reading = self._reading(plan)
         if reading is not None and repeats(reading.span.text, plan.previous_answer):
             reading = None  # a follow-up's span that is the previous answer again: the model writes instead
+        if plan.previous_answer and asks_why(plan.query.text) and not gives_reason(reading, plan.evidence,
+                                                                                   plan.passages):
+            # A follow-up's "Why?" that no sentence of the best evidence gives a reason for ("because", "due to",
+            # "came from" ...): the model would say what happened again ("The library opened on Tuesday"), or
+            # another story's lede. Refused. Not a stand-alone why-question: its reasons are often said without a
+            # marker ("He was ill"), and the model reads them.
+            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
+            return
         if reading is not None and reading.span.probability < self.settings.reader_refusal and not plan.previous_answer:
             # Opt-in: the reader finds nothing likely to answer in the best sentences, and the user would rather be
             # refused than risk an answer to an unanswerable question. Not for a follow-up: the reader reads its
@@ -1765,20 +1776,23 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 
 READING_RULES = (section_reading, head_reading, predecessor_reading, role_reading, then_reading, agent_reading,
-                 age_reading, description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
-                 verdict_reading, ending_reading, ranked_reading, list_reading, total_reading, body_reading)
+                 opinion_reading, age_reading, description_reading, stayer_reading, moved_date_reading,
+                 paired_reading, table_reading, verdict_reading, ending_reading, reason_reading, ranked_reading,
+                 list_reading, total_reading, body_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): which section of a report holds what is asked
 (`rag.answer.sections`), who runs a thing,
 who ran it before a named person, who holds a role of it, who held a post back then (`rag.answer.leaders`), who
-does what a who-question asks, named after "<participle> by" (`rag.answer.reader.agent_reading`), how old someone
-is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), who holds a post now when the
+does what a who-question asks, named after "<participle> by" (`rag.answer.reader.agent_reading`), who voiced
+the view an opinion piece voices in its own words, its byline's author (`rag.answer.bylines.opinion_reading`),
+how old someone is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), who holds a post now when the
 span names who left it (`rag.answer.leaders.stayer_reading`), when a plan is now that a newer report moved it
 to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the question asks
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), which cell
 of a table of figures (`rag.answer.tables.table_reading`), what a court's verdict was ("guilty of fraud", not
 the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying
-that it did (`rag.answer.reader.ending_reading`), which item of a list of shares a superlative picks
+that it did (`rag.answer.reader.ending_reading`), why, in a sentence of the reading's article giving a reason
+(`rag.answer.reader.reason_reading`), which item of a list of shares a superlative picks
 (`rag.answer.lists.ranked_reading`), which items of a list (`rag.answer.lists.list_reading`), the total of amounts
 a sentence lists, or the total an article states (`rag.answer.totals.total_reading`), and what a section a question
 names by its heading says (`rag.answer.sections.body_reading`)."""

@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rag.answer.evidence import Evidence, Sentence
+from rag.answer.reader import Reading, SpanFinder, ruled_reading
 from rag.records import Answer, Citation, Hit, Passage, long_date
 from rag.text import HONORIFICS, content_words, dateline_end, split_sentences, title_names
 
@@ -254,3 +256,65 @@ def _works(question: str, name: str, search: Search, articles: Mapping[str, Any]
     if not lines:
         return None
     return Answer(question, "\n\n".join(lines), tuple(citations), search_query=question)
+
+
+_WHO_OPINES = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?who\s+(?:has\s+|have\s+|had\s+)?(?P<verb>critici[sz]ed|"
+                         r"opposed|attacked|condemned|slammed|objected\s+to|argued\s+(?:against|for)|praised|"
+                         r"defended|backed|championed|called\s+for|complained\s+about|questioned)\b", re.IGNORECASE)
+"""A who-question asking who voiced a view ("Who criticised it?"), which an opinion piece voices in its author's own
+words, naming no one."""
+_BYLINE_NAME = re.compile(r"[ \t]*By\s+(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}?)[ \t]*(?:[-–—,.]|\n|$)")
+_ATTRIBUTED = re.compile(r"\b(?:said|says|say|told|according\s+to|argued|argues|wrote|writes|claimed|claims)\b|[\"“”]",
+                         re.IGNORECASE)
+"""A sentence giving a view as someone's ("…, the residents' group said"): not its author's own."""
+
+OPINION_REACH = 2
+"""Evidence sentences searched, best first, for one that voices a view in its author's own words."""
+
+
+def byline_name(text: str) -> tuple[int, int] | None:
+    """Where the author's name of a byline opening an article's text stands ("By Jane Roe", maybe after the
+    dateline), or None.
+
+    >>> text = "EASTMERE, 10 May 2026 (Eastmere Voice) - By Jane Roe\\nThe plan is a mistake."
+    >>> text[slice(*byline_name(text))], byline_name("By Tuesday the fire was out.")
+    ('Jane Roe', None)
+    """
+    for start in dict.fromkeys((0, dateline_end(text))):
+        match = _BYLINE_NAME.match(text, start)
+        if match is not None and not re.match(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+                                              r"January|February|March|April|May|June|July|August|September|"
+                                              r"October|November|December|Then|Now|The)\b", match.group("name")):
+            return match.span("name")
+    return None
+
+
+def opinion_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                    reader: SpanFinder) -> Reading | None:
+    """For "Who criticised it?" (`_WHO_OPINES`), the reading moved to the byline's author ("By Jane Roe") of the
+    article whose sentence, of the first `OPINION_REACH` evidence sentences, voices the view in its own words
+    (`_ATTRIBUTED`: no one said it), when the reading's sentence does not say the question's verb: an opinion piece
+    criticises in its author's voice, and names no critic. The author's name is read where the byline stands, in
+    the article's opening sentence (a rule's reading: `rag.answer.reader.ruled_reading`). Kept otherwise (a report
+    naming its critic: "Councillor Ann Bell criticised the plan")."""
+    match = _WHO_OPINES.match(question)
+    if match is None or (reading is not None and reading.ruled) or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    stem = match.group("verb").split()[0][:6].lower()
+    if reading is not None:
+        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        if stem in own.lower():
+            return reading  # the report names who did it with the question's own verb
+    for sentence in evidence.ranked[0][:OPINION_REACH]:
+        passage = passages[sentence.passage_index]
+        named = byline_name(passage.text) if passage.start == 0 else None
+        text = passage.text[sentence.start:sentence.end]
+        if named is None or _ATTRIBUTED.search(text[named[1] - sentence.start if sentence.start < named[1] else 0:]):
+            continue
+        opening = split_sentences(passage.text)[0]
+        if not opening.start <= named[0] < opening.end:
+            continue
+        found = (named[0] - opening.start, named[1] - opening.start)
+        return ruled_reading(question, reading, Sentence(sentence.passage_index, opening.start, opening.end,
+                                                         sentence.score), passages, found, reader)
+    return reading

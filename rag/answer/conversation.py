@@ -144,6 +144,8 @@ def topic_of(question: str) -> str:
     'the Rhine'
     >>> topic_of("Which island was the MV Aldwen sailing to?"), topic_of("When did the Lenn building open?")
     ('the MV Aldwen', 'the Lenn building')
+    >>> topic_of("What is the Eastmere ring road plan?"), topic_of("When was the Eastmere ring road plan unveiled?")
+    ('the Eastmere ring road plan', 'the Eastmere ring road plan')
     """
     match = re.search(r"\bthe\s+((?:[A-Z][\w-]*\s+)*[A-Z][\w-]*)(?:(['’]s)|\s+([a-z][\w-]+))", question)
     if not match or (match.group(3) or "") in _NOT_NOUNS:  # "the University of Chicago", "the Sahara each year"
@@ -156,9 +158,19 @@ def topic_of(question: str) -> str:
     after_auxiliary = bool({"does", "do", "did"} & set(question[:match.start()].lower().split())) and (
         not following or following[0].lower() in _BEFORE_SUBJECT | {"between", "by", "with"})
     # After "is"/"was"/…, an -ing word closing the name is the verb's: "Which island was the MV Aldwen sailing to?".
-    progressive = bool(noun) and noun.endswith("ing") and bool(_BE & set(question[:match.start()].lower().split()))
+    # Not "ring" of "the Eastmere ring road plan": a noun follows it.
+    before_be = bool(_BE & set(question[:match.start()].lower().split()))
+    progressive = bool(noun) and noun.endswith("ing") and before_be and (
+        not following or following[0].lower() in _BEFORE_SUBJECT | {"between", "by", "with"})
     if possessive or after_auxiliary or progressive or (noun.endswith("ed") and len(noun) > 4):
         return f"the {name}"  # "the Jazz Jamboree hosted", "does the Middle Rhine flow": a verb, not a noun
+    rest = question[match.end():].strip(" ?").split()
+    if before_be and rest and all(re.fullmatch(r"[a-z][\w-]*", word) and word not in _NOT_NOUNS | _BEFORE_SUBJECT
+                                  for word in rest):
+        # "What is the Eastmere ring road plan?", "When was the Eastmere ring road plan unveiled?": the nouns run on
+        # to the question's end, or to the participle closing it
+        closing = rest[-1].endswith("ed") and len(rest[-1]) > 4
+        return " ".join([f"the {name} {noun}", *rest[:-1 if closing else None]])
     return f"the {name} {noun}"
 
 
@@ -987,13 +999,19 @@ def leans_on_pronoun(question: str) -> bool:
     (True, False)
     >>> leans_on_pronoun("Why?"), leans_on_pronoun("How long did it take to repair the bridge?")
     (True, False)
+    >>> leans_on_pronoun("Who was the manager then?"), leans_on_pronoun("Who was the manager at the time?")
+    (True, True)
     """
     if _BARE_QUESTION.fullmatch(question):
         return True  # "Why?": why the previous turn's thing happened, as "Why did it …?" would ask
+    if _BACK_THEN.search(question):
+        return True  # "Who was the manager then?": at the time the previous turn's answer gave, of its thing
     return any(word.lower() in _PERSON_PRONOUNS or word.lower() in _NAME_PRONOUNS
                for word in SURFACE_WORD.findall(without_dummy_it(question)))
 
 
+_BACK_THEN = re.compile(r"\b(?:(?:back\s+)?then|at\s+(?:the|that)\s+time)\s*[?.!]*\s*$", re.IGNORECASE)
+"""A question closing on "then" or "at the time": the time of the previous turn's answer, of its thing."""
 _BARE_QUESTION = re.compile(
     r"\s*(?:and\s+|but\s+|so\s+)?(?:why|how|when|where)(?:\s+(?:not|so|come|exactly))?\s*[?.!]*\s*", re.IGNORECASE)
 """A question that is its question word alone ("Why?", "And when?", "How come?"): about the previous turn's thing."""
@@ -1071,7 +1089,7 @@ def quote_misses_follow_up(question: str, previous_question: str, previous_answe
     True
     >>> quote_misses_follow_up("What was his fee?", *signing, "FC Dravin signed Ferreira for a fee of 32 million.")
     False
-    >>> quote_misses_follow_up("Who was the president then?", *signing, "FC Dravin signed Ferreira in May.")
+    >>> quote_misses_follow_up("Who was the president?", *signing, "FC Dravin signed Ferreira in May.")
     False
     >>> flood = ("How many homes were flooded?", "120 homes [1].")
     >>> [quote_misses_follow_up("Was anyone hurt?", *flood, "The river flooded 120 homes.", leaning=leaning)

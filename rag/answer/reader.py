@@ -594,6 +594,106 @@ def ending_reading(question: str, reading: Reading | None, evidence: Evidence, p
     return reading
 
 
+_WHY_QUESTION = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?why\b", re.IGNORECASE)
+_REASON = re.compile(r"\b(?:(?P<clause>because|due\s+to|owing\s+to|as\s+a\s+result\s+of|so\s+that|in\s+order\s+to|"
+                     r"so\s+as\s+to|citing)|(?:the\s+(?:main\s+)?reasons?\s+(?:was|were|is|are|given\s+was)(?:\s+that)?|"
+                     r"(?:was|were|is|are)\s+(?:caused\s+by|blamed\s+on|down\s+to)|came\s+from|resulted\s+from|"
+                     r"stemmed\s+from|arose\s+from))\s+(?P<after>\S)", re.IGNORECASE)
+"""A sentence giving a reason: a clause it opens ("because the company refused …", "due to falling numbers", "citing
+costs") or what a cause's verb names ("The error came from a transcription mistake", "The reason was …")."""
+
+_LINKED_CAUSE = re.compile(r"\b(?:after|following|during|amid|since|in\s+(?:protest|response)|for\s+fear)\b",
+                           re.IGNORECASE)
+"""What ties an event to what led to it without a reason's own words: "both of which leaked during last winter's
+storms" says why the roofs need replacing."""
+
+REASON_REACH = 3
+"""Evidence sentences of the reading's own article searched, best first, for one that gives a reason."""
+
+
+def reason_span(sentence: str) -> tuple[int, int] | None:
+    """Where `sentence` gives a reason (`_REASON`): from a clause's opening word, or after a cause's verb, to the
+    sentence's end; None when it gives none.
+
+    >>> sentence = "The strike was called because the company refused a pay rise of 5 percent."
+    >>> sentence[slice(*reason_span(sentence))]
+    'because the company refused a pay rise of 5 percent'
+    >>> sentence = "The error came from a transcription mistake."
+    >>> sentence[slice(*reason_span(sentence))], reason_span("Bus drivers walked out on Monday.")
+    ('a transcription mistake', None)
+    """
+    match = _REASON.search(sentence)
+    if match is None:
+        return None
+    start = match.start("clause") if match.group("clause") else match.start("after")
+    return start, len(sentence.rstrip().rstrip(".!?;:"))
+
+
+def reason_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                   reader: SpanFinder) -> Reading | None:
+    """For a why-question, the reading moved to the reason the best of the first `REASON_REACH` evidence sentences
+    of its own article (`_own_article`) gives (`reason_span`), when the reading's sentence gives none: "Bus drivers
+    in Lindgard walked out on Monday" is what happened, and "The strike was called because the company refused a pay
+    rise" in the same report says why; a rule's reading (`ruled_reading`). Only the reading's article is searched (a
+    follow-up's "Why?" is about the story the conversation is on, never another's lede); kept when no sentence of it
+    gives a reason, for a question of another form, and when the reader's span itself gives one ("to cut costs") or
+    its sentence ties the event to a cause (`_LINKED_CAUSE`: "after talks failed")."""
+    if (_WHY_QUESTION.match(question) is None or len(evidence.parts) != 1 or not evidence.ranked
+            or not evidence.ranked[0]):
+        return reading
+    if reading is not None:
+        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        if (reason_span(own) is not None or _LINKED_CAUSE.search(own) is not None
+                or re.match(r"(?:in\s+order\s+|so\s+as\s+)?to\s", reading.span.text, re.IGNORECASE)):
+            return reading  # ("walked out after talks failed" says why as well)
+    for sentence in _own_article(reading, evidence, passages)[:REASON_REACH]:
+        found = reason_span(passages[sentence.passage_index].text[sentence.start:sentence.end])
+        if found is not None:
+            return ruled_reading(question, reading, sentence, passages, found, reader)
+    return reading
+
+
+def _own_article(reading: Reading | None, evidence: Evidence, passages: Sequence[Passage]) -> list[Sentence]:
+    """The evidence sentences of the reading's article (else of the best sentence's), best first: a reason the
+    finder scores low ("The error came from a transcription mistake" for "Why was it wrong?") is still its story's."""
+    article = passages[reading.passage_index if reading is not None else evidence.ranked[0][0].passage_index].article_id
+    return [sentence for sentence in evidence.ranked[0] if passages[sentence.passage_index].article_id == article]
+
+
+def asks_why(question: str) -> bool:
+    """Whether a question asks why ("Why?", "And why did they do that?").
+
+    >>> asks_why("Why did they do that?"), asks_why("And why?"), asks_why("Who knows why it closed?")
+    (True, True, False)
+    """
+    return _WHY_QUESTION.match(question) is not None
+
+
+def gives_reason(reading: Reading | None, evidence: Evidence, passages: Sequence[Passage]) -> bool:
+    """Whether a why-question's answer may have a reason to give: the reading's span opens one ("to cut costs") or
+    its sentence gives one, or one of the first `REASON_REACH` evidence sentences of its article does
+    (`reason_span`), or ties what it says to a cause (`_LINKED_CAUSE`: "during last winter's storms").
+
+    >>> from rag.answer.evidence import Evidence
+    >>> passages = [Passage("a", "T", "s", "", "The library opened on Tuesday. The roofs leaked during storms.", 0,
+    ...                     62)]
+    >>> opened, leaked = Sentence(0, 0, 30, 0.9), Sentence(0, 31, 62, 0.5)
+    >>> gives_reason(None, Evidence(("Why?",), ((opened,),), 0.9), passages)
+    False
+    >>> gives_reason(None, Evidence(("Why?",), ((opened, leaked),), 0.9), passages)
+    True
+    """
+    if reading is not None:
+        own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+        if reason_span(own) is not None or re.match(r"(?:in\s+order\s+|so\s+as\s+)?to\s", reading.span.text,
+                                                    re.IGNORECASE):
+            return True
+    ranked = (_own_article(reading, evidence, passages) if len(evidence.parts) == 1 and evidence.ranked
+              and evidence.ranked[0] else [])
+    texts = [passages[sentence.passage_index].text[sentence.start:sentence.end] for sentence in ranked[:REASON_REACH]]
+    return any(reason_span(text) is not None or _LINKED_CAUSE.search(text) is not None for text in texts)
+
+
 _CAUSE = re.compile(r"\s+(?:after|when|because|as)\s+[^,;.]+")
 
 
