@@ -14,6 +14,14 @@ two-hop items, `NAME.jsonl` (one line per question, what `score` and `compare` r
 the rows of a later, partial run replace the same questions' rows (a change that can only touch a few questions is
 run on those alone and merged).
 
+A change that acts only after the model writes (which passage is cited, which sentence quoted, a refusal gate after
+the model, an answer rewritten) need not wait for the model: `tools.eval.replay` answers a `rag eval` set again with
+the model's words its details file stored, and writes a details file `score` and `compare` read (rows whose question
+now asks the model for words the stored run does not hold say `"replay": "needs model"`):
+
+    python -m tools.eval.replay /tmp/rag-eval/before/calib.jsonl /tmp/rag-eval/calib-400.jsonl \\
+        --index /tmp/rag-eval/squad-dev --details /tmp/rag-eval/after/calib.jsonl
+
 Which sets are fitted on and which are held out is docs/quality.md's business; `SETS` says it beside each, so that
 a report never mixes them up.
 """
