@@ -29,6 +29,7 @@ from rag.records import MONTH_NAMES, Citation, Passage
 from rag.text import (
     NUMBER_WORDS,
     SURFACE_WORD,
+    YEAR,
     capitalised_terms,
     content_words,
     coverage,
@@ -330,7 +331,6 @@ _DATED_THING = re.compile(r"\b(?:the|a|an|its|their|his|her|this|that|[A-Za-z]+[
 """A thing a question gives a year ("the 2026 festival", "the 2025 folk festival", "the 2026 Kestrel Haven Folk
 Festival"), after a determiner: "in 2009 regarding" gives nothing a year."""
 
-_YEAR_WORD = re.compile(r"\b(?:1[89]|20)\d\d\b")
 
 _YEAR_NAME = re.compile(r"\b(?P<year>(?:1[89]|20)\d\d)\s+(?P<name>[A-Z][\w'’-]*(?:\s+(?:(?:of|for|on|and|&|the)\s+)*"
                         r"[A-Z][\w'’-]*)*)")
@@ -449,7 +449,7 @@ def dated_elsewhere(question: str, passages: Sequence[Passage]) -> bool:
 def _says_together(passage: Passage, year: str, thing: _Thing) -> bool:
     """Whether a paragraph of `passage` or its title says `year` and `thing`, or the passage names no year, was
     published in `year` and says `thing`."""
-    if not _YEAR_WORD.search(f"{passage.title} {passage.text}"):
+    if not YEAR.search(f"{passage.title} {passage.text}"):
         return passage.published[:4] == year and thing.said_by(content_words(f"{passage.title} {passage.text}"))
     return any(year in words and thing.said_by(words)
                for words in map(content_words, (passage.title, *passage.text.split("\n\n"))))
