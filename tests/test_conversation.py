@@ -633,3 +633,55 @@ def test_they_after_a_refused_who_question_are_whoever_it_asked_for() -> None:
         "How much did they give?", context="Who funded the Lakeside Cohort Study?")
     it_cost = follow_up_readings("How much did it cost?", history)[0]
     assert it_cost.text == "How much did the Lakeside Cohort Study cost?"
+
+
+# A council story naming two people who spoke about one decision (the shape of a fact-checker's "Who else said
+# that?" after "Who said …?").
+TWO_SPEAKERS = {
+    "ferry": ("Ferry service to end in Ostrava Bay",
+              "Mayor Ilse Varga said the ferry service would end in June. "
+              "Harbour master Tomas Brandt said the ferry service had lost money for a decade."),
+}
+
+
+def _speakers_assistant(tmp_path, reply: str):  # type: ignore[no-untyped-def]
+    from rag.answer.assistant import Assistant
+    from rag.answer.evidence import WordOverlap
+    from rag.answer.retrieve import Retriever
+    from rag.settings import Settings
+    from tests.conftest import FakeEmbedder, ScriptedLLM
+    from tests.test_assistant import build
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, TWO_SPEAKERS)
+    retriever = Retriever.load(tmp_path, embedder)
+    settings = Settings(index=str(tmp_path), k=3, min_score=0.0, refusal_threshold=0.0)
+    return Assistant(retriever, ScriptedLLM(reply), settings, WordOverlap(retriever.term_weights))
+
+
+def test_who_else_is_never_answered_by_the_person_the_conversation_already_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """"Who else said anything about the ferry?" after "Who said the ferry service would end?" "Mayor Ilse Varga":
+    the mayor again answers nothing (a fact-checker read "Dominic Reyes" again for "Who else gave evidence?"): it is
+    refused, and another person the story names answers."""
+    history = [("Who said the ferry service would end?", "Mayor Ilse Varga [1].")]
+    same = _speakers_assistant(tmp_path, "Mayor Ilse Varga [1].")
+    answer = same.ask("Who else said anything about the ferry service?", history=history)
+    assert answer.refused, answer
+    other = _speakers_assistant(tmp_path, "Harbour master Tomas Brandt [1].")
+    answer = other.ask("Who else said anything about the ferry service?", history=history)
+    assert not answer.refused and "Brandt" in answer.text, answer
+    # without "else" the same person is an answer
+    assert not same.ask("Who said anything about the ferry service?", history=history).refused
+
+
+def test_the_names_who_else_sets_aside_are_the_conversations() -> None:
+    from rag.answer.conversation import names_only_said, said_names
+
+    history = [("What was Dominic Reyes accused of?",
+                'The articles say: "Former council treasurer Dominic Reyes was found guilty of fraud." [1]'),
+               ("How much was he ordered to repay?", "£210,000 [1].")]
+    said = said_names("Who else gave evidence at the trial?", history)
+    assert {"dominic", "reyes"} <= set(said) and "former" not in said
+    assert names_only_said("Dominic Reyes [1].", said) and names_only_said("Reyes [1].", said)
+    assert not names_only_said("Forensic accountant Paula Gennaro [1].", said)
+    assert said_names("Who gave evidence at the trial?", history) == ()

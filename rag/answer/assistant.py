@@ -55,12 +55,15 @@ from rag.answer.conversation import (
     is_follow_up,
     leaned_turn,
     leans_on_pronoun,
+    names_only_said,
+    names_said,
     previous_terms,
     quote_misses_follow_up,
     quoted_name,
     quoted_sentences,
     repeats,
     resolved_history,
+    said_names,
     stays_on,
     turn_story,
 )
@@ -275,6 +278,8 @@ class _Plan:
     leaning: bool = False
     """Searched with the turn the conversation is about though no rule made the question a follow-up
     (`Assistant._plan`): a quote holding nothing the question adds answers that turn again."""
+    others: tuple[str, ...] = ()
+    """The words naming the people a "Who else …?" question sets aside (`said_names`): no answer names only them."""
     usage: Usage = dataclasses.field(default_factory=Usage)
     """The tokens of a chat model's rewrite of a follow-up (`standalone_questions`), if it was asked for one."""
 
@@ -494,6 +499,7 @@ class Assistant:
         every other (a follow-up, a part of a two-part question, a hop's) is the span's from `span_fallback`."""
         question = asked.text
         plan = self._plan(asked, history, k, within)
+        plan = dataclasses.replace(plan, others=said_names(question, history))
         if plan.usage.total_tokens:
             yield _Generated(plan.usage)
         if plan.prompt is None:
@@ -881,6 +887,9 @@ class Assistant:
         citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
                           for citation in answer.citations)
         first = next(iter(opened or {}), "")
+        if not answer.refused and names_only_said(answer.text, plan.others):
+            # "Who else …?" answered by someone the conversation already named says nobody else: refused
+            answer = self._refusal(answer.question, answer.model_text, answer.search_query)
         if answer.refused and plan.period is not None and plan.outside:
             # The period the question named holds nothing that answers: said, with where to look instead.
             text = f"{answer.text} {outside_note(plan.period, plan.outside)}"
@@ -1355,6 +1364,8 @@ class Assistant:
         def fits(sentence: str, span: Span) -> bool:
             # the thing asked about is no one of it ("Kestrel Haven Rovers" for "Who is the Rovers manager?")
             return self.kinds.span_fits(question, sentence, span.start, span.end) and not (
+                names_said(span.text, plan.others)  # "Who else …?": someone the conversation did not name
+            ) and not (
                 is_thing_asked(question, span.text)  # unless the tagger finds a person in it ("Henry Ford")
                 and not any(start < span.end and span.start < end for start, end in self._people(sentence)))
 
@@ -1366,6 +1377,8 @@ class Assistant:
         reading = reading or read_evidence(reader, question, plan.evidence, plan.passages, fits=fits)
         for rule in READING_RULES:
             reading = rule(question, reading, plan.evidence, plan.passages, reader)
+        if reading is not None and names_said(reading.span.text, plan.others):
+            reading = None
         if reading is None or reading.said:  # a table's cell is said as read (`rag.answer.tables`)
             return reading
         passage = plan.passages[reading.passage_index]

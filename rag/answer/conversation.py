@@ -1136,3 +1136,64 @@ def accept_rewrite(original: str, rewritten: str) -> bool:
     if not rewritten or "\n" in rewritten or len(rewritten) > 3 * len(original) + 80:
         return False
     return content_words(original) <= content_words(rewritten) | {"she", "he", "it"}
+
+
+ASKS_WHO_ELSE = re.compile(r"\s*(?:and\s+|so\s+)?(?:who|whom)\s+else\b", re.IGNORECASE)
+"""A question asking for someone besides the people the conversation named ("Who else gave evidence?", "Who else
+said that?")."""
+
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "sir", "dame", "lord", "lady", "judge", "mayor", "president",
+                     "prof", "professor", "former", "the", "councillor", "chief", "inspector", "officer"})
+
+
+def said_names(question: str, history: History) -> tuple[str, ...]:
+    """The words naming the people a "Who else …?" question sets aside (`ASKS_WHO_ELSE`): each capitalised word,
+    titles aside, of the names in the conversation's last `EARLIER_TURNS` answers and questions (folded; an answer's
+    capitalised first word too, which a person's name seldom shares); empty for any other question.
+
+    >>> said_names("Who else said that?", [("Who said the park was not for sale?", "Mayor Elena Marsh [1].")])
+    ('elena', 'marsh')
+    >>> said_names("Who else gave evidence?", [("What was Dominic Reyes accused of?", "Fraud [1]."),
+    ...                                        ("How much?", "I don't know: the indexed articles do not answer this.")])
+    ('dominic', 'reyes', 'fraud')
+    >>> said_names("Who said that?", [("Who said the park was not for sale?", "Mayor Elena Marsh [1].")])
+    ()
+    """
+    if not ASKS_WHO_ELSE.match(question):
+        return ()
+    words: dict[str, None] = {}
+    for earlier_question, earlier_answer in list(history)[-EARLIER_TURNS:]:
+        for text in (earlier_question, strip_markers(earlier_answer).removeprefix(QUOTED_OPENING)):
+            for name in named_in(text):
+                for word in name.split():
+                    if word[:1].isupper() and fold(word) not in _TITLES and fold(word) not in STOP_WORDS:
+                        words[fold(word)] = None
+    return tuple(words)
+
+
+def names_said(text: str, said: Sequence[str]) -> bool:
+    """Whether a text names someone a "Who else …?" question sets aside (one of the `said_names` words in it).
+
+    >>> names_said("Dr Nandakumar [1].", ("priya", "nandakumar")), names_said("County health officials", ("marsh",))
+    (True, False)
+    """
+    return bool(said) and bool({fold(word) for word in re.findall(r"[\w'’-]+", text)} & set(said))
+
+
+def names_only_said(answer: str, said: Sequence[str]) -> bool:
+    """Whether an answer to "Who else …?" names only people the conversation already named: it names one of them
+    (`names_said`) and no other capitalised name (a quote naming another person too answers).
+
+    >>> names_only_said("Mayor Elena Marsh [1].", ("elena", "marsh"))
+    True
+    >>> names_only_said('The articles say: "Gennaro told the trial of Dominic Reyes …" [1]', ("dominic", "reyes"))
+    False
+    >>> names_only_said("County health officials [1].", ("priya", "nandakumar"))
+    False
+    """
+    text = strip_markers(answer).removeprefix(QUOTED_OPENING)
+    if not names_said(text, said):
+        return False
+    others = [name for name in named_in(text)
+              if not names_said(name, said) and not {fold(word) for word in name.split()} <= _TITLES | _MONTHS]
+    return not others
