@@ -685,3 +685,18 @@ def test_the_names_who_else_sets_aside_are_the_conversations() -> None:
     assert names_only_said("Dominic Reyes [1].", said) and names_only_said("Reyes [1].", said)
     assert not names_only_said("Forensic accountant Paula Gennaro [1].", said)
     assert said_names("Who gave evidence at the trial?", history) == ()
+
+
+def test_she_and_him_after_a_turn_naming_two_people_stand_for_each_of_them() -> None:
+    """"What did she tell him at sentencing?" after "Who is presiding over the trial of Marek Voss?" "Judge Hana
+    Lindqvist.": one person cannot be both "she" and "him" (the rules read "What did Judge Hana Lindqvist tell Judge
+    Hana Lindqvist …?"); and once told apart, a later "his" (even after that turn was refused) stays the
+    defendant's: "How long was his sentence?" is not the judge's."""
+    history = [("Who is presiding over the trial of Marek Voss?", "Judge Hana Lindqvist [1].")]
+    readings = follow_up_readings("What did she tell him at sentencing?", history)
+    assert readings[0].text == "What did Judge Hana Lindqvist tell Marek Voss at sentencing?"
+    history.append(("What did she tell him at sentencing?", "I don't know: the indexed articles do not answer this."))
+    assert follow_up_readings("How long was his sentence?", history)[0].text == "How long was Marek Voss's sentence?"
+    # a "his" with nothing telling two people apart keeps the rules' reading
+    alone = [("Who coached the team of Marek Voss?", "Tomas Brandt [1].")]
+    assert follow_up_readings("Where did he coach before?", alone)[0].text == "Where did Tomas Brandt coach before?"
