@@ -473,3 +473,17 @@ def test_a_stray_quotation_mark_joins_no_sentences() -> None:
     assert check.feed(f"{answer} Work starts in May [1]. Work starts") == [
         'The council calls it the "Quay plan [1].', "Work starts in May [1].", "It costs 640,000 euros [1].",
         "Work starts in May [1]."]
+
+
+def test_a_trials_expected_length_does_not_answer_how_long_a_sentence_was() -> None:
+    """"How long was his sentence?" was answered "Last two weeks" from "… the trial, which is expected to last two
+    weeks": a trial's length is another measure than a prison term, so an article saying only the trial's length
+    misses what is asked (then the article saying the term answers, or nothing does)."""
+    opened = Passage("opened", "Voss trial opens", "o.txt", "",
+                     "Judge Hana Lindqvist is presiding over the trial of Marek Voss, which is expected to last two "
+                     "weeks.", 0, 100)
+    jailed = Passage("jailed", "Voss jailed", "j.txt", "",
+                     "Marek Voss was sentenced to four years in prison on Friday.", 0, 58)
+    assert off_topic("How long was Marek Voss's sentence?", [opened])
+    assert not off_topic("How long was Marek Voss's sentence?", [jailed])
+    assert not off_topic("How long is the trial of Marek Voss expected to last?", [opened])
