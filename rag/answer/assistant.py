@@ -109,7 +109,7 @@ from rag.answer.moved import (
     moved_date_reading,
     revising_reports,
 )
-from rag.answer.parts import question_parts
+from rag.answer.parts import bare_part, question_parts
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
@@ -145,6 +145,7 @@ from rag.answer.reader import (
     respanned,
     span_answer,
     span_text,
+    tally_reading,
     verdict_reading,
     widened,
 )
@@ -1059,6 +1060,10 @@ class Assistant:
             leans = (bool(answers) and not query.written_by_rules and leans_on_pronoun(query.text)
                      and not ASKS_WHO.match(query.text))
             history = [(parts[0], answers[0].text)] if leans else []
+            if index and not leans and not query.written_by_rules and not query.context and bare_part(query.text):
+                # A later part naming nothing of its own ("…, and what was the margin?") asks it of the first part's
+                # subject: searched with the first part beside it, as a follow-up that resolves nothing is.
+                query = dataclasses.replace(query, context=parts[0])
             within = _about(things[index], query.text) if index < len(things) else None
             for event in self._one_hop(query, history, k, within=within):
                 if isinstance(event, (Waiting, _Generated)):
@@ -1750,7 +1755,7 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 READING_RULES = (section_reading, head_reading, predecessor_reading, role_reading, then_reading, agent_reading,
                  age_reading, description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
-                 verdict_reading, ending_reading, ranked_reading, list_reading, body_reading)
+                 verdict_reading, tally_reading, ending_reading, ranked_reading, list_reading, body_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): which section of a report holds what is asked
 (`rag.answer.sections`), who runs a thing,
@@ -1760,9 +1765,10 @@ is (`rag.answer.ages`), who a named person is (`rag.answer.descriptions`), who h
 span names who left it (`rag.answer.leaders.stayer_reading`), when a plan is now that a newer report moved it
 to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the question asks
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), which cell
-of a table of figures (`rag.answer.tables.table_reading`), what a court's verdict was ("guilty of fraud", not
-the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying
-that it did (`rag.answer.reader.ending_reading`), which item of a list of shares a superlative picks
+of a table of figures (`rag.answer.tables.table_reading`), how a vote split ("seven votes to four":
+`rag.answer.reader.tally_reading`), what a court's verdict was ("guilty of fraud", not the jury's "10 to 2":
+`rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying that it did
+(`rag.answer.reader.ending_reading`), which item of a list of shares a superlative picks
 (`rag.answer.lists.ranked_reading`), which items of a list (`rag.answer.lists.list_reading`), and what a
 section a question names by its heading says (`rag.answer.sections.body_reading`)."""
 
