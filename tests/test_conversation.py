@@ -700,3 +700,39 @@ def test_she_and_him_after_a_turn_naming_two_people_stand_for_each_of_them() -> 
     # a "his" with nothing telling two people apart keeps the rules' reading
     alone = [("Who coached the team of Marek Voss?", "Tomas Brandt [1].")]
     assert follow_up_readings("Where did he coach before?", alone)[0].text == "Where did Tomas Brandt coach before?"
+
+
+# A trial reported over two articles: the verdict, then the sentencing.
+VERDICT_AND_SENTENCE = {
+    "verdict": ("Voss found guilty of fraud",
+                "Former treasurer Marek Voss was found guilty on two counts of fraud at Ostrava Crown Court."),
+    "sentence": ("Voss jailed for four years",
+                 "Marek Voss was sentenced to four years in prison on Friday, 8 May. "
+                 "The judge said he had betrayed the trust of every taxpayer."),
+}
+
+
+def test_a_pronoun_follow_up_the_turns_own_article_barely_answers_is_answered_from_the_one_that_does(
+        tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """"When was he sentenced?" after the verdict's article was quoted for "What was Voss accused of?" was refused:
+    the answer was sought only in the previous turn's article (the verdict's), which says nothing of a sentencing,
+    though the sentencing report of the same man answers it."""
+    from rag.answer.assistant import Assistant
+    from rag.answer.evidence import WordOverlap
+    from rag.answer.retrieve import Retriever
+    from rag.settings import Settings
+    from tests.conftest import FakeEmbedder, ScriptedLLM
+    from tests.test_assistant import build
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, VERDICT_AND_SENTENCE)
+    retriever = Retriever.load(tmp_path, embedder)
+    llm = ScriptedLLM("On Friday, 8 May [1].")
+    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights))
+    history = [("What was Marek Voss accused of?",
+                'The articles say: "Former treasurer Marek Voss was found guilty on two counts of fraud at Ostrava '
+                'Crown Court." [1]')]
+    answer = assistant.ask("When was he sentenced?", history=history)
+    assert not answer.refused, answer
+    assert [citation.passage.article_id for citation in answer.citations] == ["sentence"], answer

@@ -55,6 +55,7 @@ from rag.answer.conversation import (
     is_follow_up,
     leaned_turn,
     leans_on_pronoun,
+    named_person,
     names_only_said,
     names_said,
     previous_terms,
@@ -734,6 +735,16 @@ class Assistant:
             return dataclasses.replace(plan, prompt=None)
         if story is None or story == plan.passages[plan.evidence.best[0].passage_index].article_id:
             return plan
+        # The turn's question was about a person, whom the follow-up's pronoun stands for: another report about
+        # that person, found best, answers when the turn's story says nothing the follow-up asks (its words besides
+        # names) or barely answers it ("When was he sentenced?" after the verdict's report was quoted for "What was
+        # Reyes accused of?" is the sentencing report's date). A turn about an event ("Which company was fined … in
+        # Lindgard?") keeps its story.
+        person = named_person(leaned_turn(history)[0])
+        about_person = not strict and bool(person) and person in plan.query.text
+        asked = content_words(" ".join(word for word in plan.query.text.split() if not word[:1].isupper()))
+        if about_person and asked and not asked & content_words(" ".join(articles[story])):
+            return plan
 
         def on_story(passages: Sequence[Passage]) -> list[Passage]:
             kept = within(passages) if within is not None else passages
@@ -742,6 +753,8 @@ class Assistant:
         kept = self._plan_reading(plan.query, history, k, on_story)
         if kept.prompt is None and strict:
             return dataclasses.replace(plan, prompt=None)
+        if about_person and kept.evidence.answerable < WEAK_FOLLOW_UP <= plan.evidence.answerable:
+            return plan
         return kept if kept.prompt is not None else plan
 
     def _plan_reading(self, query: Query, history: History, k: int | None, within: Within | None = None,
