@@ -521,8 +521,8 @@ _TALLY_QUESTION = re.compile(r"^\s*(?:and\s+)?(?:(?:what|which)\s+(?:was|were|is
                              re.IGNORECASE)
 """A question asking how a vote split ("What was the margin?", "By what margin did it pass?", "How many votes did
 the motion get?"), not a profit margin's figure (a sentence must say a vote's count: `tally_span`)."""
-_COUNT = r"(?:\d{1,4}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
-_TALLY = re.compile(rf"\b(?P<tally>{_COUNT}\s+votes?\s+to\s+{_COUNT}|{_COUNT}\s+to\s+{_COUNT}|"
+_VOTE_COUNT = r"(?:\d{1,4}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+_TALLY = re.compile(rf"\b(?P<tally>{_VOTE_COUNT}\s+votes?\s+to\s+{_VOTE_COUNT}|{_VOTE_COUNT}\s+to\s+{_VOTE_COUNT}|"
                     r"\d{1,4}\s*[-–]\s*\d{1,4})"
                     r"(?![\w%.,]*\s*(?:percent|per\s+cent|%|am|pm|a\.m|p\.m))\b", re.IGNORECASE)
 _VOTE_WORDS = re.compile(r"\b(?:vot(?:e|es|ed|ing)|majority|passed|approved|rejected|carried|motion|ballot)\b",
