@@ -516,9 +516,8 @@ def verdict_reading(question: str, reading: Reading | None, evidence: Evidence, 
 
 
 _TALLY_QUESTION = re.compile(r"^\s*(?:and\s+)?(?:(?:what|which)\s+(?:was|were|is)\s+the\s+(?:[\w'’-]+['’]s?\s+)?"
-                             r"(?:margin|majority|vote\s+count|tally)\b|by\s+(?:what|how\s+(?:much|many\s+votes|"
-                             r"large\s+a|wide\s+a|big\s+a|narrow\s+a))\s*(?:margin|majority)?\b|how\s+many\s+votes\b)",
-                             re.IGNORECASE)
+                             r"(?:margin|majority|vote\s+count|tally)\b|by\s+(?:what|how\s+(?:large|wide|big|narrow)\s+a)"
+                             r"\s+(?:margin|majority)\b|(?:by\s+)?how\s+many\s+votes\b)", re.IGNORECASE)
 """A question asking how a vote split ("What was the margin?", "By what margin did it pass?", "How many votes did
 the motion get?"), not a profit margin's figure (a sentence must say a vote's count: `tally_span`)."""
 _VOTE_COUNT = r"(?:\d{1,4}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
@@ -552,13 +551,24 @@ def tally_span(sentence: str) -> tuple[int, int] | None:
     return (found.start("tally"), found.end("tally")) if found else None
 
 
+def asks_tally(question: str) -> bool:
+    """Whether a question asks how a vote split (`_TALLY_QUESTION`), not by how much a figure changed.
+
+    >>> asks_tally("What was the margin?"), asks_tally("By what margin did the motion pass?")
+    (True, True)
+    >>> asks_tally("By how much will council tax rise in Harwick?"), asks_tally("By how much did sales fall?")
+    (False, False)
+    """
+    return _TALLY_QUESTION.match(question) is not None
+
+
 def tally_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
                   reader: SpanFinder) -> Reading | None:
     """For "What was the margin?" (of a vote), the reading moved to the count the best of the first `TALLY_REACH`
     evidence sentences says (`tally_span`: "seven votes to four"), a rule's reading (`ruled_reading`): the reader,
     asked for a margin, reads a figure of the story's opening sentence ("£48.2 million"). Kept for any other
     question, or when no sentence says a vote's count."""
-    if _TALLY_QUESTION.match(question) is None or len(evidence.parts) != 1 or not evidence.ranked:
+    if not asks_tally(question) or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
     for sentence in evidence.ranked[0][:TALLY_REACH]:
         found = tally_span(passages[sentence.passage_index].text[sentence.start:sentence.end])
