@@ -491,3 +491,17 @@ def test_a_year_that_opens_a_name_the_passages_say_is_the_name_s_not_the_questio
                     "Ministers received the Housing Review 2024.\n\nIt recommends a cap on rent rises.", 0, 80,
                     published="2025-03-10")
     assert not off_topic("What did the 2024 Housing Review recommend about rents?", [after])
+
+
+def test_a_trials_expected_length_does_not_answer_how_long_a_sentence_was() -> None:
+    """"How long was his sentence?" was answered "Last two weeks" from "… the trial, which is expected to last two
+    weeks": a trial's length is another measure than a prison term, so an article saying only the trial's length
+    misses what is asked (then the article saying the term answers, or nothing does)."""
+    opened = Passage("opened", "Voss trial opens", "o.txt", "",
+                     "Judge Hana Lindqvist is presiding over the trial of Marek Voss, which is expected to last two "
+                     "weeks.", 0, 100)
+    jailed = Passage("jailed", "Voss jailed", "j.txt", "",
+                     "Marek Voss was sentenced to four years in prison on Friday.", 0, 58)
+    assert off_topic("How long was Marek Voss's sentence?", [opened])
+    assert not off_topic("How long was Marek Voss's sentence?", [jailed])
+    assert not off_topic("How long is the trial of Marek Voss expected to last?", [opened])

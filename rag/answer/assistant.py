@@ -55,12 +55,16 @@ from rag.answer.conversation import (
     is_follow_up,
     leaned_turn,
     leans_on_pronoun,
+    named_person,
+    names_only_said,
+    names_said,
     previous_terms,
     quote_misses_follow_up,
     quoted_name,
     quoted_sentences,
     repeats,
     resolved_history,
+    said_names,
     stays_on,
     turn_story,
 )
@@ -107,7 +111,7 @@ from rag.answer.moved import (
     moved_date_reading,
     revising_reports,
 )
-from rag.answer.parts import question_parts
+from rag.answer.parts import bare_part, question_parts
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
@@ -146,6 +150,7 @@ from rag.answer.reader import (
     respanned,
     span_answer,
     span_text,
+    tally_reading,
     verdict_reading,
     widened,
 )
@@ -280,6 +285,8 @@ class _Plan:
     leaning: bool = False
     """Searched with the turn the conversation is about though no rule made the question a follow-up
     (`Assistant._plan`): a quote holding nothing the question adds answers that turn again."""
+    others: tuple[str, ...] = ()
+    """The words naming the people a "Who else …?" question sets aside (`said_names`): no answer names only them."""
     usage: Usage = dataclasses.field(default_factory=Usage)
     """The tokens of a chat model's rewrite of a follow-up (`standalone_questions`), if it was asked for one."""
 
@@ -504,6 +511,7 @@ class Assistant:
         every other (a follow-up, a part of a two-part question, a hop's) is the span's from `span_fallback`."""
         question = asked.text
         plan = self._plan(asked, history, k, within)
+        plan = dataclasses.replace(plan, others=said_names(question, history))
         if plan.usage.total_tokens:
             yield _Generated(plan.usage)
         if plan.prompt is None:
@@ -745,6 +753,16 @@ class Assistant:
             return dataclasses.replace(plan, prompt=None)
         if story is None or story == plan.passages[plan.evidence.best[0].passage_index].article_id:
             return plan
+        # The turn's question was about a person, whom the follow-up's pronoun stands for: another report about
+        # that person, found best, answers when the turn's story says nothing the follow-up asks (its words besides
+        # names) or barely answers it ("When was he sentenced?" after the verdict's report was quoted for "What was
+        # Reyes accused of?" is the sentencing report's date). A turn about an event ("Which company was fined … in
+        # Lindgard?") keeps its story.
+        person = named_person(leaned_turn(history)[0])
+        about_person = not strict and bool(person) and person in plan.query.text
+        asked = content_words(" ".join(word for word in plan.query.text.split() if not word[:1].isupper()))
+        if about_person and asked and not asked & content_words(" ".join(articles[story])):
+            return plan
 
         def on_story(passages: Sequence[Passage]) -> list[Passage]:
             kept = within(passages) if within is not None else passages
@@ -753,6 +771,8 @@ class Assistant:
         kept = self._plan_reading(plan.query, history, k, on_story)
         if kept.prompt is None and strict:
             return dataclasses.replace(plan, prompt=None)
+        if about_person and kept.evidence.answerable < WEAK_FOLLOW_UP <= plan.evidence.answerable:
+            return plan
         return kept if kept.prompt is not None else plan
 
     def _plan_reading(self, query: Query, history: History, k: int | None, within: Within | None = None,
@@ -899,6 +919,9 @@ class Assistant:
         citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
                           for citation in answer.citations)
         first = next(iter(opened or {}), "")
+        if not answer.refused and names_only_said(answer.text, plan.others):
+            # "Who else …?" answered by someone the conversation already named says nobody else: refused
+            answer = self._refusal(answer.question, answer.model_text, answer.search_query)
         if answer.refused and plan.period is not None and plan.outside:
             # The period the question named holds nothing that answers: said, with where to look instead.
             text = f"{answer.text} {outside_note(plan.period, plan.outside)}"
@@ -1068,6 +1091,10 @@ class Assistant:
             leans = (bool(answers) and not query.written_by_rules and leans_on_pronoun(query.text)
                      and not ASKS_WHO.match(query.text))
             history = [(parts[0], answers[0].text)] if leans else []
+            if index and not leans and not query.written_by_rules and not query.context and bare_part(query.text):
+                # A later part naming nothing of its own ("…, and what was the margin?") asks it of the first part's
+                # subject: searched with the first part beside it, as a follow-up that resolves nothing is.
+                query = dataclasses.replace(query, context=parts[0])
             within = _about(things[index], query.text) if index < len(things) else None
             for event in self._one_hop(query, history, k, within=within):
                 if isinstance(event, (Waiting, _Generated)):
@@ -1373,6 +1400,8 @@ class Assistant:
         def fits(sentence: str, span: Span) -> bool:
             # the thing asked about is no one of it ("Kestrel Haven Rovers" for "Who is the Rovers manager?")
             return self.kinds.span_fits(question, sentence, span.start, span.end) and not (
+                names_said(span.text, plan.others)  # "Who else …?": someone the conversation did not name
+            ) and not (
                 is_thing_asked(question, span.text)  # unless the tagger finds a person in it ("Henry Ford")
                 and not any(start < span.end and span.start < end for start, end in self._people(sentence)))
 
@@ -1384,6 +1413,8 @@ class Assistant:
         reading = reading or read_evidence(reader, question, plan.evidence, plan.passages, fits=fits)
         for rule in READING_RULES:
             reading = rule(question, reading, plan.evidence, plan.passages, reader)
+        if reading is not None and names_said(reading.span.text, plan.others):
+            reading = None
         if reading is None or reading.said:  # a table's cell is said as read (`rag.answer.tables`)
             return reading
         passage = plan.passages[reading.passage_index]
@@ -1777,8 +1808,8 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 READING_RULES = (section_reading, head_reading, predecessor_reading, role_reading, then_reading, agent_reading,
                  opinion_reading, age_reading, description_reading, stayer_reading, moved_date_reading,
-                 paired_reading, table_reading, verdict_reading, ending_reading, reason_reading, ranked_reading,
-                 list_reading, total_reading, body_reading)
+                 paired_reading, table_reading, verdict_reading, tally_reading, ending_reading, reason_reading,
+                 ranked_reading, list_reading, total_reading, body_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): which section of a report holds what is asked
 (`rag.answer.sections`), who runs a thing,
@@ -1789,7 +1820,8 @@ how old someone is (`rag.answer.ages`), who a named person is (`rag.answer.descr
 span names who left it (`rag.answer.leaders.stayer_reading`), when a plan is now that a newer report moved it
 to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the question asks
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), which cell
-of a table of figures (`rag.answer.tables.table_reading`), what a court's verdict was ("guilty of fraud", not
+of a table of figures (`rag.answer.tables.table_reading`), how a vote split ("seven votes to four":
+`rag.answer.reader.tally_reading`), what a court's verdict was ("guilty of fraud", not
 the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying
 that it did (`rag.answer.reader.ending_reading`), why, in a sentence of the reading's article giving a reason
 (`rag.answer.reader.reason_reading`), which item of a list of shares a superlative picks

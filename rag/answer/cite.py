@@ -260,6 +260,7 @@ MEASURE_WORDS: dict[str, frozenset[str]] = {
     "attendance": frozenset({"attend", "crowd", "visitor", "spectat"}),
     "salary": frozenset({"salari", "wage", "pay", "paid", "earn"}),
     "wage": frozenset({"wage", "salari", "pay", "paid", "earn"}),
+    "sentence": frozenset({"sentenc", "jail", "prison", "imprison", "custodi"}),
 }
 """A figure asked of one of these measures (a question's noun, singular), and the words (stemmed) a report gives
 it by."""
@@ -271,15 +272,17 @@ OTHER_MEASURES: dict[str, frozenset[str]] = {
     "attendance": frozenset({"capac", "seat", "member"}),
     "salary": frozenset({"budget", "bonu", "pension", "fine", "spent", "spend"}),
     "wage": frozenset({"budget", "bonu", "pension", "fine", "spent", "spend"}),
+    "sentence": frozenset({"trial", "hear", "inquest", "inquiri"}),
 }
 """The words (stemmed) of other measures a passage gives a figure of instead: a company's staff is no town's
-population, a year's profit no revenue. Only a passage saying one of these, and none of `MEASURE_WORDS`, answers
-another question: a missing word alone is no other measure ("New York City had 8,175,133 people" is a population)."""
+population, a year's profit no revenue, a trial's expected length ("expected to last two weeks") no prison
+sentence. Only a passage saying one of these, and none of `MEASURE_WORDS`, answers another question: a missing word
+alone is no other measure ("New York City had 8,175,133 people" is a population)."""
 
 _TOTAL_WORDS = frozenset({"lost", "loss", "revenu", "budget", "spent", "spend", "damag"})
 """Words (stemmed) of a total a passage gives instead of a thing's price: a strike's lost fares are no ticket's."""
 
-_FIGURE_QUESTION = re.compile(r"^\s*(?:what|how\s+(?:much|many|large|big|high|low))\b", re.IGNORECASE)
+_FIGURE_QUESTION = re.compile(r"^\s*(?:what|how\s+(?:much|many|large|big|high|low|long))\b", re.IGNORECASE)
 _MEASURE = re.compile(rf"\b(?P<measure>{'|'.join(MEASURE_WORDS)})(?:s|es)?\b", re.IGNORECASE)
 _PRICED = re.compile(r"^\s*how\s+much\s+(?:(?:is|are|was|were|will\s+be)\s+(?:(?:a|an|the|one)\s+)?(?P<thing>[a-z]+"
                      r"(?:\s+[a-z]+)?)\s*(?:\?|$|\s+(?:in|at|for|on|now)\b)|(?:does|do|did|will)\s+(?:(?:a|an|the|one)\s+)?"
@@ -304,6 +307,12 @@ def measure_unsaid(question: str, passages: Sequence[Passage]) -> bool:
     >>> measure_unsaid("How much did the strike cost?", [fares]), measure_unsaid("How much is it?", [fares])
     (False, False)
     >>> measure_unsaid("What share of pupils attended private schools?", [staff])  # a verb, no measure
+    False
+    >>> trial = Passage("t", "Voss trial opens", "t.txt", "", "The trial is expected to last two weeks.", 0, 40)
+    >>> measure_unsaid("How long was Marek Voss's sentence?", [trial])  # a trial's length is no prison term
+    True
+    >>> jailed = Passage("j", "Voss jailed", "j.txt", "", "Voss was jailed for three years after a trial.", 0, 47)
+    >>> measure_unsaid("How long was Marek Voss's sentence?", [jailed])
     False
     >>> census = Passage("n", "New York City", "n.txt", "", "In 2010, New York City had 8,175,133 people.", 0, 44)
     >>> measure_unsaid("What was the population of New York in 2010?", [census])  # no other measure said
