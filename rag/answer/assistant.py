@@ -36,7 +36,7 @@ from typing import Any
 
 from rag.answer.ages import age_reading
 from rag.answer.bylines import document_answer
-from rag.answer.changes import changed_value, changes
+from rag.answer.changes import change_size, changed_value, changes
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
 from rag.answer.clauses import paired_reading
 from rag.answer.comparisons import (
@@ -1370,9 +1370,11 @@ class Assistant:
             return reading
         passage = plan.passages[reading.passage_index]
         sentence = passage.text[reading.sentence_start:reading.sentence_end]
-        # the other value of a change the sentence reports ("236 last year", not "410"), or the number of what is
-        # counted ("three" crew, not "184" passengers)
-        moved = (changed_value(question, sentence, reading.span.start, reading.span.end)
+        # the size of a change asked by how much ("by 5 percentage points", not the "62 percent" reached), the other
+        # value of a change the sentence reports ("236 last year", not "410"), or the number of what is counted
+        # ("three" crew, not "184" passengers)
+        moved = (change_size(question, sentence, reading.span.start, reading.span.end)
+                 or changed_value(question, sentence, reading.span.start, reading.span.end)
                  or counted_value(question, sentence, reading.span.start, reading.span.end))
         if moved is not None:
             # the later value of a revision ("now stands at 160, … revising its earlier figure of 120"): the sentence
