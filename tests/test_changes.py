@@ -190,3 +190,17 @@ def test_the_assistant_answers_by_how_much_with_the_change_not_the_level(tmp_pat
     assert ask("By how much did flu jab uptake among over-65s rise?", {"58 percent": 0.9}).startswith("4 percentage")
     assert ask("By how much did the jobless rate fall?", {"6.1 percent": 0.9}).lower().startswith("half a percentage")
     assert ask("What was flu jab uptake among over-65s this winter?", {"58 percent": 0.9}).startswith("58 percent")
+
+
+PLANT = {"plant": ("Tarrow Mills to close its Ebbe plant",
+                   "Tarrow Mills said on Monday it will close its Ebbe plant in June, with the loss of 180 jobs. "
+                   "Work will move to its Carrick site.")}
+
+
+def test_a_count_lost_is_not_given_for_a_count_created(tmp_path: Path) -> None:
+    """"How many jobs will Brightwater Foods create in Dunmore?" was answered "250 jobs" from "… with the loss of
+    250 jobs": the question's verb (create) and the sentence's (loss) are opposite, and the answer says so."""
+    ask = asker(tmp_path, PLANT, {"180": "CARDINAL"})
+    created = ask("How many jobs will Tarrow Mills create at its Carrick site?", {"180": 0.9})
+    assert created.startswith("The articles report 180 jobs lost, not created"), created
+    assert ask("How many jobs will Tarrow Mills cut at Ebbe?", {"180": 0.9}).startswith("180 jobs")

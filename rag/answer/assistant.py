@@ -66,6 +66,7 @@ from rag.answer.conversation import (
 )
 from rag.answer.corrections import corrected
 from rag.answer.descriptions import description_reading
+from rag.answer.directions import opposite_count
 from rag.answer.evidence import (
     AnswerKinds,
     Evidence,
@@ -1382,7 +1383,13 @@ class Assistant:
             revised = any(change.revision and change.later == moved for change in changes(sentence))
             reading = dataclasses.replace(respanned(reading, sentence, *moved), ruled=reading.ruled or revised)
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
-        return measured(question, reading, sentence)
+        reading = measured(question, reading, sentence)
+        # a count lost where one gained is asked ("the loss of 250 jobs" for "How many jobs will it create?") is
+        # said as what it is, never given as the answer
+        opposite = opposite_count(question, sentence, reading.span.start, reading.span.end)
+        if opposite is not None:
+            return dataclasses.replace(reading, said=f"The articles report {opposite}", ruled=True)
+        return reading
 
     def _span_instead(self, question: str, model_text: str, plan: _Plan, reading: Reading | None,
                       drafting: bool) -> Iterator[StreamEvent]:
