@@ -38,7 +38,7 @@ from rag.answer.ages import age_reading
 from rag.answer.bylines import document_answer
 from rag.answer.changes import change_size, changed_value, changes
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
-from rag.answer.clauses import paired_reading
+from rag.answer.clauses import allotted_amount, paired_reading
 from rag.answer.comparisons import (
     ComparisonPlan,
     comparison_plan,
@@ -1373,10 +1373,12 @@ class Assistant:
         sentence = passage.text[reading.sentence_start:reading.sentence_end]
         # the size of a change asked by how much ("by 5 percentage points", not the "62 percent" reached), the other
         # value of a change the sentence reports ("236 last year", not "410"), or the number of what is counted
-        # ("three" crew, not "184" passengers)
+        # ("three" crew, not "184" passengers), or the amount of the thing asked of several a sentence shares out
+        # ("£6.1 million for road repairs", not "£2.4 million for the park")
         moved = (change_size(question, sentence, reading.span.start, reading.span.end)
                  or changed_value(question, sentence, reading.span.start, reading.span.end)
-                 or counted_value(question, sentence, reading.span.start, reading.span.end))
+                 or counted_value(question, sentence, reading.span.start, reading.span.end)
+                 or allotted_amount(question, sentence, reading.span.start, reading.span.end))
         if moved is not None:
             # the later value of a revision ("now stands at 160, … revising its earlier figure of 120"): the sentence
             # itself says which of its two values stands, however unsure the reader was between them
