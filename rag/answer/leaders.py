@@ -722,7 +722,7 @@ def stayer_reading(question: str, reading: Reading | None, evidence: Evidence, p
                     or _SUCCESSOR_BEFORE.search(text[:name[0]])):  # "was replaced by Priya Castell"
                 continue
             interim = _STAND_IN.search(text[:after.start()]) if after else None
-            if permanent and interim is not None:
+            if permanent and interim is not None and after is not None:
                 stand_in = stand_in or (sentence, name, interim.group("kind").lower(), after.group(0).lower())
                 continue
             return ruled_reading(question, reading, sentence, passages, name, reader)
