@@ -505,3 +505,19 @@ def test_a_trials_expected_length_does_not_answer_how_long_a_sentence_was() -> N
     assert off_topic("How long was Marek Voss's sentence?", [opened])
     assert not off_topic("How long was Marek Voss's sentence?", [jailed])
     assert not off_topic("How long is the trial of Marek Voss expected to last?", [opened])
+
+
+def test_a_quotation_the_cited_passage_does_not_hold_is_dropped() -> None:
+    """A quotation claims the passage's very words: 'The title of Dr Priya Nandakumar is "Vaccine: Measles, flu and
+    shingles" [1].' was shown citing a measles story that never says "flu" or "shingles" (most of its new words,
+    "vaccine" and "measles", were there). A true quotation of the passage still passes."""
+    text = ("County health officer Dr Priya Nandakumar urged parents to check vaccine records. \"Measles is not a "
+            "mild illness,\" Dr Nandakumar said.")
+    measles = Passage("m", "Measles cases rise in schools", "m.txt", "", text, 0, len(text))
+    question = "What is the title of Priya Nandakumar?"
+    made_up = 'The title of Dr Priya Nandakumar is "Vaccine: Measles, flu and shingles" [1].'
+    checked = check_answer(made_up, [measles], question)
+    assert not checked.supported and checked.dropped_sentences, checked.text
+    said = check_answer('Dr Nandakumar said: "Measles is not a mild illness." [1]', [measles],
+                        "What did Dr Nandakumar say about measles?")
+    assert said.supported, said.dropped_sentences

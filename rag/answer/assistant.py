@@ -36,9 +36,9 @@ from typing import Any
 
 from rag.answer.ages import age_reading
 from rag.answer.bylines import document_answer, opinion_reading
-from rag.answer.changes import changed_value, changes
+from rag.answer.changes import change_size, changed_value, changes
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
-from rag.answer.clauses import paired_reading
+from rag.answer.clauses import allotted_amount, paired_reading
 from rag.answer.comparisons import (
     ComparisonPlan,
     comparison_plan,
@@ -70,6 +70,7 @@ from rag.answer.conversation import (
 )
 from rag.answer.corrections import corrected
 from rag.answer.descriptions import description_reading
+from rag.answer.directions import opposite_count
 from rag.answer.estimates import compared_figure, other_estimate, side_by_side
 from rag.answer.evidence import (
     AnswerKinds,
@@ -1419,10 +1420,14 @@ class Assistant:
             return reading
         passage = plan.passages[reading.passage_index]
         sentence = passage.text[reading.sentence_start:reading.sentence_end]
-        # the other value of a change the sentence reports ("236 last year", not "410"), or the number of what is
-        # counted ("three" crew, not "184" passengers)
-        moved = (changed_value(question, sentence, reading.span.start, reading.span.end)
-                 or counted_value(question, sentence, reading.span.start, reading.span.end))
+        # the size of a change asked by how much ("by 5 percentage points", not the "62 percent" reached), the other
+        # value of a change the sentence reports ("236 last year", not "410"), or the number of what is counted
+        # ("three" crew, not "184" passengers), or the amount of the thing asked of several a sentence shares out
+        # ("£6.1 million for road repairs", not "£2.4 million for the park")
+        moved = (change_size(question, sentence, reading.span.start, reading.span.end)
+                 or changed_value(question, sentence, reading.span.start, reading.span.end)
+                 or counted_value(question, sentence, reading.span.start, reading.span.end)
+                 or allotted_amount(question, sentence, reading.span.start, reading.span.end))
         if moved is not None:
             # the later value of a revision ("now stands at 160, … revising its earlier figure of 120"): the sentence
             # itself says which of its two values stands, however unsure the reader was between them
@@ -1430,6 +1435,11 @@ class Assistant:
             reading = dataclasses.replace(respanned(reading, sentence, *moved), ruled=reading.ruled or revised)
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
         reading = measured(question, reading, sentence)
+        # a count lost where one gained is asked ("the loss of 250 jobs" for "How many jobs will it create?") is
+        # said as what it is, never given as the answer
+        opposite = opposite_count(question, sentence, reading.span.start, reading.span.end)
+        if opposite is not None:
+            return dataclasses.replace(reading, said=f"The articles report {opposite}", ruled=True)
         if not reading.ruled and other_estimate(question, reading, plan.passages, self._relevant(plan)) is not None:
             # two articles' figures of one measure: said side by side by the span answer (`_with_other_estimate`),
             # however unsure the reader was of the first, rather than the model's one figure

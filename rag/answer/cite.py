@@ -588,6 +588,27 @@ def open_quotation(text: str) -> bool:
     return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
 
 
+_QUOTATION = re.compile(r'"(?P<straight>[^"]+)"|“(?P<curly>[^”]+)”')
+
+
+def misquotes(claim: str, passage: Passage, question: str = "") -> bool:
+    """Whether a claim puts words in quotation marks that the passage (title included) and the question do not
+    hold: a quotation claims the passage's very words, so a made-up one is not backed by the rest of the sentence
+    being there. A small model wrote 'The title of Dr Priya Nandakumar is "Vaccine: Measles, flu and shingles"',
+    citing a measles story that never says "flu" or "shingles"; its other words were the passage's. The whole
+    passage is read, not a window: a quotation may run over several sentences.
+
+    >>> measles = Passage("m", "Measles cases rise", "m.md", "", "Dr Nandakumar urged parents to check vaccine "
+    ...                   'records. "Measles is not a mild illness," she said.', 0, 90)
+    >>> misquotes('Her title is "Vaccine: Measles, flu and shingles" [1].', measles)
+    True
+    >>> misquotes('She said: "Measles is not a mild illness." [1]', measles), misquotes("She urged parents.", measles)
+    (False, False)
+    """
+    quoted = " ".join(match.group("straight") or match.group("curly") for match in _QUOTATION.finditer(claim))
+    return bool(content_words(quoted) - content_words(f"{passage.title} {passage.text} {question}"))
+
+
 def _closes_quotation(text: str) -> bool:
     """Whether `text`, a sentence after one that opens a quotation, closes it.
 
@@ -674,8 +695,8 @@ class AnswerCheck:
     def _cited(self, claim: str, numbers: Sequence[int]) -> list[int]:
         backing = {index: best_window(claim, self.passages[index], self.question) for index in self.allowed}
         passing = {index for index, (score, window) in backing.items()
-                   if score >= self.threshold and self.kinds.names_what_was_asked(claim, window, self.question,
-                                                                                       self.known)}
+                   if score >= self.threshold and not misquotes(claim, self.passages[index], self.question)
+                   and self.kinds.names_what_was_asked(claim, window, self.question, self.known)}
         if self.agreeing and self.every:
             passing = {index for index in passing if self.passages[index] in self.agreeing}
         cited = [number - 1 for number in dict.fromkeys(numbers) if number - 1 in passing]
