@@ -107,6 +107,7 @@ from rag.answer.moved import (
     revising_reports,
 )
 from rag.answer.parts import question_parts
+from rag.answer.polar import asks_yes_or_no, either_or_reading
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
@@ -506,6 +507,10 @@ class Assistant:
                     ruled = rule(question, ruled, plan.evidence, plan.passages, reader)
             yield (self._span_answer(question, "", plan, ruled) if ruled is not None
                    else self._finished(self._refusal(question, "", plan.query.search_text), plan))
+            return
+        if (asks_yes_or_no(question) and not asked.written_by_rules and not history
+                and not (plan.period is not None and plan.period.latest)):
+            yield from self._yes_or_no(question, plan)
             return
         reading = self._reading(plan)
         if reading is not None and repeats(reading.span.text, plan.previous_answer):
@@ -1382,6 +1387,25 @@ class Assistant:
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
         return measured(question, reading, sentence)
 
+    def _yes_or_no(self, question: str, plan: _Plan) -> Iterator[StreamEvent]:
+        """A user's own yes-or-no question (`rag.answer.polar.asks_yes_or_no`: "Is Mayor Marsh selling the park?")
+        answered with its best evidence sentence quoted, as "Is it true that …?" was: never with a span (the reader
+        took "Developer Castell Homes" from the sentence in which the mayor denied the sale, a confirmation with its
+        buyer) nor with the model's words (the bundled model said "Yes." to "Did Reyes admit the charges?" beside
+        "He denies all charges"); refused when the best sentence cannot be quoted. Whether the sentence says yes
+        or no is the reader's to see: a denial, a "cleared of the third count", quoted whole."""
+        quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
+        if not quoted.supported:
+            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
+            return
+        answer = Answer(question, quoted.text, quoted.citations, False, "", plan.query.search_text)
+        # the sentence the reader finds likeliest to answer, as for any quote ("The correct figure is 12 percent."
+        # rather than the report it corrects, for "Is it true that it was 21 percent?")
+        answer = self._finished(self._likeliest_quote(answer, plan.evidence, plan.passages), plan)
+        yield Drafting()  # every answer's stream has the same shape, whoever wrote it
+        yield TextChunk(answer.text)
+        yield answer
+
     def _span_instead(self, question: str, model_text: str, plan: _Plan, reading: Reading | None,
                       drafting: bool) -> Iterator[StreamEvent]:
         """The span answer in place of the model's, nothing of which was shown, as the rest of the stream: its text
@@ -1737,7 +1761,7 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 READING_RULES = (section_reading, head_reading, predecessor_reading, role_reading, then_reading, agent_reading,
                  age_reading, description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
-                 verdict_reading, ending_reading, ranked_reading, list_reading, body_reading)
+                 verdict_reading, ending_reading, ranked_reading, list_reading, body_reading, either_or_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): which section of a report holds what is asked
 (`rag.answer.sections`), who runs a thing,
@@ -1751,13 +1775,16 @@ of a table of figures (`rag.answer.tables.table_reading`), what a court's verdic
 the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying
 that it did (`rag.answer.reader.ending_reading`), which item of a list of shares a superlative picks
 (`rag.answer.lists.ranked_reading`), which items of a list (`rag.answer.lists.list_reading`), and what a
-section a question names by its heading says (`rag.answer.sections.body_reading`)."""
+section a question names by its heading says (`rag.answer.sections.body_reading`), and which of the two figures an
+either-or question offers a sentence gives (`rag.answer.polar.either_or_reading`)."""
 
-STRUCTURE_RULES = (section_reading, table_reading, ranked_reading, body_reading)
+STRUCTURE_RULES = (section_reading, table_reading, ranked_reading, body_reading, either_or_reading)
 """The reading rules that answer from a report's structure (its headings, tables and lists of shares) though the
 evidence seems weak: the answer finder, trained on sentences of prose, scores a table's rows, a heading and a
 section's body that does not repeat the heading's words below the refusal threshold. Each fires only on its own
-form of question and a structure the question names (a row and a column, a heading's words, a list's lead)."""
+form of question and a structure the question names (a row and a column, a heading's words, a list's lead); and
+an either-or question between two figures, which the finder scores low ("£340,000 or £338,500?") though a sentence
+gives one of them word for word."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The

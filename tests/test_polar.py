@@ -1,0 +1,104 @@
+"""Yes-or-no and either-or questions (rag.answer.polar): a yes-or-no question is answered with its best sentence
+quoted, never with a span of it nor with the model's words; an either-or question between two figures with the
+option a sentence gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.answer.assistant import Assistant
+from rag.answer.evidence import WordOverlap
+from rag.answer.polar import asks_yes_or_no, either_or_options
+from rag.answer.retrieve import Retriever
+from rag.settings import Settings
+from tests.conftest import FakeEmbedder, ScriptedLLM
+from tests.test_assistant import build
+from tests.test_span_reader import FakeReader
+
+DENIAL = {
+    "meadows": ("Mayor denies Kestrel Meadows sale",
+                "Mayor Ilse Varga denied reports that she plans to sell part of Kestrel Meadows to the developer "
+                "Pellam Homes. There has never been any plan to sell the meadows, she said."),
+    "bridge": ("Footbridge reopens", "The Maplewood footbridge reopened on 14 March after repairs."),
+}
+
+TRIAL = {
+    "opens": ("Fraud trial opens",
+              "Former treasurer Colm Brady, 51, is accused of embezzling £412,000 from the harbour trust. "
+              "He denies all charges."),
+    "jobs": ("Jobless figures", "An article on March 5 incorrectly stated that the youth jobless rate in Lenn "
+                                "County was 21 percent. The correct figure is 12 percent."),
+}
+
+
+def assistant(tmp_path: Path, articles: dict[str, tuple[str, str]], reader: FakeReader,
+              *replies: str) -> tuple[Assistant, ScriptedLLM]:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, articles)
+    retriever = Retriever.load(tmp_path, embedder)
+    llm = ScriptedLLM(*replies)
+    return Assistant(retriever, llm, Settings(index=str(tmp_path), k=3), WordOverlap(retriever.term_weights),
+                     reader=reader), llm
+
+
+@pytest.mark.parametrize("question, polar", [
+    ("Is Mayor Varga selling part of Kestrel Meadows?", True),
+    ("Was Colm Brady cleared of all charges?", True),
+    ("Did Colm Brady admit the charges?", True),
+    ("Has the footbridge reopened?", True),
+    ("Who is buying Kestrel Meadows?", False),
+    ("Was it £412,000 or £409,750?", False),  # either-or
+    ("Is Pellam Homes or Varga older?", False),  # a comparison
+    ("Was the footbridge reopened in which month?", False),
+    ("Isolation wards were opened when?", False),  # "Is" only as the start of a word
+])
+def test_a_yes_or_no_question_opens_with_an_auxiliary_and_asks_for_no_thing(question: str, polar: bool) -> None:
+    assert asks_yes_or_no(question) is polar
+
+
+def test_a_yes_or_no_question_quotes_the_denial_rather_than_a_span_of_it(tmp_path: Path) -> None:
+    # the reader is sure of the buyer in the denial sentence, the model says yes: neither answers
+    reader = FakeReader("Pellam Homes", 0.95)
+    ask, llm = assistant(tmp_path, DENIAL, reader, "Yes, Mayor Varga is selling part of Kestrel Meadows [1].")
+    answer = ask.ask("Is Mayor Varga selling part of Kestrel Meadows?")
+    assert not answer.refused
+    assert answer.text.startswith("The articles say:") and "denied" in answer.text
+    assert not answer.text.startswith("Pellam") and "Yes" not in answer.text
+    assert answer.citations[0].passage.article_id == "meadows"
+    assert not llm.prompts  # the model was never asked
+
+
+def test_an_entity_question_still_gets_the_span(tmp_path: Path) -> None:
+    ask, _ = assistant(tmp_path, DENIAL, FakeReader("14 March", 0.95), "It reopened on 14 March [1].")
+    assert ask.ask("When did the Maplewood footbridge reopen?").text == "On 14 March [1]."
+
+
+@pytest.mark.parametrize("question, options", [
+    ("Was the embezzlement £412,000 or £409,750?", ("412000", "409750")),
+    ("Is the level 38 percent or 83 percent above the limit?", ("38", "83")),
+    ("Did the closure cost 220 or 250 jobs?", ("220", "250")),
+    ("Was the rate 12% or 21%?", ("12", "21")),
+    ("Did 2 or more people die?", None),
+    ("Who won in 2020 or 2021?", None),  # asks for a person
+    ("Did the bridge open in 2019 or 2020?", ("2019", "2020")),
+    ("Was it Brady or Varga?", None),
+])
+def test_either_or_options_are_two_figures(question: str, options: tuple[str, str] | None) -> None:
+    assert either_or_options(question) == options
+
+
+def test_an_either_or_question_is_answered_with_the_option_a_sentence_gives(tmp_path: Path) -> None:
+    # the reader finds nothing in "£412,000 or £409,750?", the model does not know
+    ask, _ = assistant(tmp_path, TRIAL, FakeReader("nothing", 0.0), "I don't know.")
+    answer = ask.ask("Was the embezzlement by Colm Brady £409,750 or £412,000?")
+    assert answer.text.startswith("£412,000")
+    assert answer.citations[0].passage.article_id == "opens"
+
+
+def test_an_either_or_option_given_as_a_corrected_error_is_not_the_answer(tmp_path: Path) -> None:
+    ask, _ = assistant(tmp_path, TRIAL, FakeReader("nothing", 0.0), "I don't know.")
+    answer = ask.ask("Was the youth jobless rate in Lenn County 21% or 12%?")
+    assert answer.text.startswith("12 percent")
+    assert "The correct figure is 12 percent." in answer.citations[0].quote
