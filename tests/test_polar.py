@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag.answer.assistant import Assistant
+from rag.answer.denials import denial
 from rag.answer.evidence import WordOverlap
 from rag.answer.polar import asks_yes_or_no, either_or_options
 from rag.answer.retrieve import Retriever
@@ -102,3 +103,31 @@ def test_an_either_or_option_given_as_a_corrected_error_is_not_the_answer(tmp_pa
     answer = ask.ask("Was the youth jobless rate in Lenn County 21% or 12%?")
     assert answer.text.startswith("12 percent")
     assert "The correct figure is 12 percent." in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("sentence, claim", [
+    ("Mayor Ilse Varga denied reports that she plans to sell part of Kestrel Meadows.",
+     "reports that she plans to sell part of Kestrel Meadows"),
+    ("He denies all charges.", "all charges"),
+    ("The firm rejected claims that it had held talks.", "claims that it had held talks"),
+    ("There has never been any plan to sell the meadows, she said.", "plan to sell the meadows"),
+    ("The council denied planning permission for the tower.", None),  # refused a permit: no claim denied
+    ("The bridge reopened on 14 March.", None),
+])
+def test_a_denial_names_the_claim_it_denies(sentence: str, claim: str | None) -> None:
+    found = denial(sentence)
+    assert (sentence[found.start:found.end] if found is not None else None) == claim
+
+
+def test_a_question_about_a_denied_claim_quotes_the_denial_not_a_span_of_it(tmp_path: Path) -> None:
+    # the reader is sure of the one who denied: she is not the buyer
+    ask, _ = assistant(tmp_path, DENIAL, FakeReader("Mayor Ilse Varga", 0.95), "Mayor Ilse Varga [1].")
+    answer = ask.ask("Who is buying Kestrel Meadows?")
+    assert answer.text.startswith('The articles report a denial: "Mayor Ilse Varga denied reports')
+    assert answer.citations[0].passage.article_id == "meadows"
+
+
+def test_what_was_denied_is_the_denied_claim(tmp_path: Path) -> None:
+    ask, _ = assistant(tmp_path, DENIAL, FakeReader("Mayor Ilse Varga", 0.95), "Mayor Ilse Varga [1].")
+    answer = ask.ask("What did Mayor Varga deny?")
+    assert answer.text.startswith("Reports that she plans to sell part of Kestrel Meadows")

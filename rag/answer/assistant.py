@@ -65,6 +65,7 @@ from rag.answer.conversation import (
     turn_story,
 )
 from rag.answer.corrections import corrected
+from rag.answer.denials import denial_reading, denied_claim_reading
 from rag.answer.descriptions import description_reading
 from rag.answer.evidence import (
     AnswerKinds,
@@ -1761,7 +1762,8 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 
 READING_RULES = (section_reading, head_reading, predecessor_reading, role_reading, then_reading, agent_reading,
                  age_reading, description_reading, stayer_reading, moved_date_reading, paired_reading, table_reading,
-                 verdict_reading, ending_reading, ranked_reading, list_reading, body_reading, either_or_reading)
+                 verdict_reading, ending_reading, ranked_reading, list_reading, body_reading, either_or_reading,
+                 denied_claim_reading, denial_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): which section of a report holds what is asked
 (`rag.answer.sections`), who runs a thing,
@@ -1776,7 +1778,9 @@ the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing 
 that it did (`rag.answer.reader.ending_reading`), which item of a list of shares a superlative picks
 (`rag.answer.lists.ranked_reading`), which items of a list (`rag.answer.lists.list_reading`), and what a
 section a question names by its heading says (`rag.answer.sections.body_reading`), and which of the two figures an
-either-or question offers a sentence gives (`rag.answer.polar.either_or_reading`)."""
+either-or question offers a sentence gives (`rag.answer.polar.either_or_reading`); last, what a denial denies, for
+"What did X deny?", and a denial quoted, never a span of it, for a question about the claim it denies ("Who is
+buying the park?" over "The mayor denied reports that she plans to sell the park to …": `rag.answer.denials`)."""
 
 STRUCTURE_RULES = (section_reading, table_reading, ranked_reading, body_reading, either_or_reading)
 """The reading rules that answer from a report's structure (its headings, tables and lists of shares) though the
