@@ -13,6 +13,7 @@ from rag.answer.denials import denial
 from rag.answer.evidence import WordOverlap
 from rag.answer.polar import asks_yes_or_no, either_or_options
 from rag.answer.retrieve import Retriever
+from rag.models.entities import PhraseTagger
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
@@ -131,3 +132,17 @@ def test_what_was_denied_is_the_denied_claim(tmp_path: Path) -> None:
     ask, _ = assistant(tmp_path, DENIAL, FakeReader("Mayor Ilse Varga", 0.95), "Mayor Ilse Varga [1].")
     answer = ask.ask("What did Mayor Varga deny?")
     assert answer.text.startswith("Reports that she plans to sell part of Kestrel Meadows")
+
+
+def test_a_relative_who_does_not_make_a_yes_or_no_question_ask_for_a_person(tmp_path: Path) -> None:
+    # the only person the sentence names is the one the question names: a who-question's quote would be refused
+    articles = {"fares": ("Bus fares rise", 'Councillor Ada Lusk said the rise would "hit the people who can least '
+                                             'afford it". Fares rise to £2.40 in October.')}
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, articles)
+    retriever = Retriever.load(tmp_path, embedder)
+    ask = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
+                    WordOverlap(retriever.term_weights), PhraseTagger({"Ada Lusk": "PERSON"}),
+                    reader=FakeReader("nothing", 0.0))
+    answer = ask.ask("Did Ada Lusk say the fare rise would hit the people who can least afford it?")
+    assert not answer.refused and "least afford it" in answer.text

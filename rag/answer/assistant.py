@@ -1395,14 +1395,19 @@ class Assistant:
         buyer) nor with the model's words (the bundled model said "Yes." to "Did Reyes admit the charges?" beside
         "He denies all charges"); refused when the best sentence cannot be quoted. Whether the sentence says yes
         or no is the reader's to see: a denial, a "cleared of the third count", quoted whole."""
-        quoted = quoted_answer(plan.evidence, plan.passages, self.finder, self.kinds)
+        # A yes-or-no question wants no kind of thing, whatever a relative clause's "who" makes the question's form
+        # say ("Did Beaumont say the rise would hit the people who can least afford it?" is no who-question).
+        typed = bool(self.kinds.checked(question))
+        quoted = quoted_answer(plan.evidence, plan.passages, self.finder, AnswerKinds() if typed else self.kinds)
         if not quoted.supported:
             yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
             return
         answer = Answer(question, quoted.text, quoted.citations, False, "", plan.query.search_text)
-        # the sentence the reader finds likeliest to answer, as for any quote ("The correct figure is 12 percent."
-        # rather than the report it corrects, for "Is it true that it was 21 percent?")
-        answer = self._finished(self._likeliest_quote(answer, plan.evidence, plan.passages), plan)
+        if not typed:
+            # the sentence the reader finds likeliest to answer, as for any quote ("The correct figure is 12
+            # percent." rather than the report it corrects, for "Is it true that it was 21 percent?")
+            answer = self._likeliest_quote(answer, plan.evidence, plan.passages)
+        answer = self._finished(answer, plan)
         yield Drafting()  # every answer's stream has the same shape, whoever wrote it
         yield TextChunk(answer.text)
         yield answer
