@@ -146,3 +146,17 @@ def test_a_relative_who_does_not_make_a_yes_or_no_question_ask_for_a_person(tmp_
                     reader=FakeReader("nothing", 0.0))
     answer = ask.ask("Did Ada Lusk say the fare rise would hit the people who can least afford it?")
     assert not answer.refused and "least afford it" in answer.text
+
+
+def test_an_either_or_question_whose_options_two_articles_give_says_both(tmp_path: Path) -> None:
+    articles = {**TRIAL, "day3": ("Fraud trial, day three",
+                                  "Forensic accountant Mira Holt said the embezzlement payments to Colm Brady "
+                                  "totalled £409,750."),
+                "report": ("Jobless rate falls", "The youth jobless rate in Lenn County fell to 21 percent in March.")}
+    ask, _ = assistant(tmp_path, articles, FakeReader("nothing", 0.0), "I don't know.")
+    answer = ask.ask("Was the embezzlement by Colm Brady £412,000 or £409,750?")
+    assert "£412,000 [" in answer.text and "£409,750 [" in answer.text
+    assert {citation.passage.article_id for citation in answer.citations} == {"opens", "day3"}
+    # a figure a retrieved correction says was wrong ("report", corrected by "jobs") is not one of them
+    answer = ask.ask("Was the youth jobless rate in Lenn County 21% or 12%?")
+    assert answer.text.startswith("12 percent") and "21" not in answer.text

@@ -108,7 +108,7 @@ from rag.answer.moved import (
     revising_reports,
 )
 from rag.answer.parts import question_parts
-from rag.answer.polar import asks_yes_or_no, either_or_reading
+from rag.answer.polar import asks_yes_or_no, both_options, either_or_reading
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
@@ -498,6 +498,14 @@ class Assistant:
         plan = self._plan(asked, history, k, within)
         if plan.usage.total_tokens:
             yield _Generated(plan.usage)
+        both = both_options(question, plan.evidence, plan.passages) if plan.evidence.ranked else None
+        if both is not None:  # "£340,000 or £338,500?", each given by an article of its own: both said, cited
+            answer = self._finished(Answer(question, both.text, both.citations, False, "", plan.query.search_text),
+                                    plan)
+            yield Drafting()
+            yield TextChunk(answer.text)
+            yield answer
+            return
         if plan.prompt is None:
             # a table's cell the question names by its row and its column, a section it names by its heading,
             # answers however low the evidence scorer, trained on sentences, scores a table's rows ("Prohibited |

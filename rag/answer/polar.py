@@ -8,18 +8,22 @@ best evidence sentence quoted, never with a span nor with the small model's word
 
 An either-or question between two figures ("Was the embezzlement £340,000 or £338,500?") names its own answers:
 `either_or_reading` (one of the assistant's reading rules) answers with the option a retrieved sentence holds,
-cited, and `either_or_options` reads the options. Pure functions only: no model here.
+cited, `both_options` with both when two articles give one each, and `either_or_options` reads the options.
+Pure functions only: no model here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
+from rag.answer.cite import Checked
+from rag.answer.corrections import corrected
 from rag.answer.evidence import Evidence
-from rag.answer.reader import Reading, SpanFinder, measured
+from rag.answer.reader import Reading, SpanFinder, measured, span_text
 from rag.models.span_reader import Span
-from rag.records import Passage
+from rag.records import Citation, Passage
 
 _AUXILIARY_OPENING = re.compile(
     r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should|isn['’]t|aren['’]t|wasn['’]t|"
@@ -99,27 +103,57 @@ def option_span(sentence: str, option: str) -> tuple[int, int] | None:
     return None
 
 
-def either_or_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
-                      reader: SpanFinder) -> Reading | None:
-    """For an either-or question between two figures (`either_or_options`), the option held by the best-ranked
-    evidence sentence that gives one of them, as a rule's reading (answered however unsure the reader, who reads
-    "38 percent or 83 percent" as no question it was trained on); a sentence giving a figure as an error a
-    correction corrects ("incorrectly stated that … 21 percent") does not count. The reading as it was otherwise.
-    """
+def option_readings(question: str, evidence: Evidence, passages: Sequence[Passage]) -> list[Reading]:
+    """For an either-or question between two figures (`either_or_options`), a rule's reading of each option that an
+    evidence sentence gives, from the best-ranked such sentence, best first (none, one or two). A sentence giving a
+    figure as an error a correction corrects ("incorrectly stated that … 21 percent"), nor a figure a retrieved
+    correction names before its "The correct figure is …" (`rag.answer.corrections.corrected`), counts."""
     options = either_or_options(question)
     if options is None or len(evidence.parts) != 1:
-        return reading
+        return []
+    found: dict[str, Reading] = {}
     for sentence in evidence.ranked[0]:
         text = passages[sentence.passage_index].text[sentence.start:sentence.end]
         if _INCORRECT.search(text):
             continue
         for option in options:
-            found = option_span(text, option)
-            if found is None:
+            given = option_span(text, option) if option not in found else None
+            if given is None:
                 continue
-            start, end = found
-            chance = reading.span.probability if reading is not None else 0.0
-            span = Span(text[start:end], start, end, chance, 0.0, text)
-            return measured(question, Reading(span, sentence.passage_index, sentence.start, sentence.end, ruled=True),
-                            text)
-    return reading
+            span = Span(text[given[0]:given[1]], given[0], given[1], 0.0, 0.0, text)
+            read = Reading(span, sentence.passage_index, sentence.start, sentence.end, ruled=True)
+            if corrected(read, passages) != read:
+                continue  # a retrieved correction names it before "The correct figure is …"
+            found[option] = measured(question, read, text)
+    return list(found.values())
+
+
+def either_or_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                      reader: SpanFinder) -> Reading | None:
+    """For an either-or question between two figures, the option the best-ranked evidence sentence giving one of
+    them gives (`option_readings`), as a rule's reading: answered however unsure the reader, who reads "38 percent
+    or 83 percent" as no question it was trained on. The reading as it was otherwise."""
+    readings = option_readings(question, evidence, passages)
+    if not readings:
+        return reading
+    chance = reading.span.probability if reading is not None else 0.0
+    return dataclasses.replace(readings[0], span=dataclasses.replace(readings[0].span, probability=chance))
+
+
+def both_options(question: str, evidence: Evidence, passages: Sequence[Passage]) -> Checked | None:
+    """For an either-or question both of whose figures retrieved articles give, one each ("£340,000" in the
+    charge, "£338,500" in an accountant's evidence; "220 jobs" in one outlet, "250 jobs" in another): both said,
+    each cited from its article, the best-ranked first. None when one option or none is given, or one article
+    gives both (its best sentence answers: `either_or_reading`)."""
+    readings = option_readings(question, evidence, passages)
+    if len(readings) != 2 or passages[readings[0].passage_index].article_id == \
+            passages[readings[1].passage_index].article_id:
+        return None
+    citations = []
+    for number, reading in enumerate(readings, start=1):
+        passage = passages[reading.passage_index]
+        quote = " ".join(passage.text[reading.sentence_start:reading.sentence_end].split())
+        citations.append(Citation(number, passage, quote, reading.sentence_start, reading.sentence_end, 1.0,
+                                  ((reading.sentence_start, reading.sentence_end),)))
+    first, second = (span_text(reading.span) for reading in readings)
+    return Checked(f"{first} [1]; another report gives {second} [2].", tuple(citations), True)
