@@ -160,3 +160,13 @@ def test_an_either_or_question_whose_options_two_articles_give_says_both(tmp_pat
     # a figure a retrieved correction says was wrong ("report", corrected by "jobs") is not one of them
     answer = ask.ask("Was the youth jobless rate in Lenn County 21% or 12%?")
     assert answer.text.startswith("12 percent") and "21" not in answer.text
+
+
+def test_a_yes_or_no_quote_adds_the_sentence_the_reader_finds_likeliest(tmp_path: Path) -> None:
+    articles = {"verdict": ("Brady found guilty", "Former treasurer Colm Brady was found guilty on two of three "
+                                                  "counts of fraud on Tuesday. The jury cleared him of the third "
+                                                  "count, which related to 2021.")}
+    ask, _ = assistant(tmp_path, articles, FakeReader("the third count", 0.9), "Yes [1].")
+    answer = ask.ask("Was Colm Brady cleared of all charges of fraud?")
+    assert "found guilty on two of three counts" in answer.text and "cleared him of the third count" in answer.text
+    assert len(answer.citations) == 1 and len(answer.citations[0].quotes) == 2

@@ -1412,9 +1412,10 @@ class Assistant:
             return
         answer = Answer(question, quoted.text, quoted.citations, False, "", plan.query.search_text)
         if not typed:
-            # the sentence the reader finds likeliest to answer, as for any quote ("The correct figure is 12
-            # percent." rather than the report it corrects, for "Is it true that it was 21 percent?")
-            answer = self._likeliest_quote(answer, plan.evidence, plan.passages)
+            # and after it the sentence the reader finds likeliest to answer, when another, as for any quote: "The
+            # correct figure is 12 percent." after the report it corrects, for "Is it true that it was 21
+            # percent?"; "The jury cleared him of the third count" after "… found guilty on two of three counts"
+            answer = _also_quoted(answer, self._likeliest_quote(answer, plan.evidence, plan.passages))
         answer = self._finished(answer, plan)
         yield Drafting()  # every answer's stream has the same shape, whoever wrote it
         yield TextChunk(answer.text)
@@ -1656,6 +1657,22 @@ def conversation_subject(history: History) -> tuple[str, str]:
     turns = resolved_history(history)
     answered = [turn for turn in turns if not turn[1].strip().startswith(CANNOT_ANSWER)] or turns
     return next((turn for turn in reversed(answered) if specific_terms(turn[0])), answered[-1])
+
+
+def _also_quoted(quoted: Answer, other: Answer) -> Answer:
+    """A one-sentence quoted answer with the one sentence `other` quotes after it, when that is another sentence:
+    cited by the same number when of the same passage (both sentences its quotes), by the next otherwise."""
+    if other.text == quoted.text or len(quoted.citations) != 1 or len(other.citations) != 1:
+        return quoted
+    first, second = quoted.citations[0], other.citations[0]
+    if second.passage == first.passage:
+        spans = tuple(sorted({*first.spans, (first.quote_start, first.quote_end),
+                              (second.quote_start, second.quote_end)}))
+        citations: tuple[Citation, ...] = (dataclasses.replace(first, spans=spans),)
+        number = 1
+    else:
+        citations, number = (first, dataclasses.replace(second, number=2)), 2
+    return dataclasses.replace(quoted, text=f'{quoted.text} "{second.quote}" [{number}]', citations=citations)
 
 
 def _plan_strength(plan: _Plan) -> tuple[bool, float]:
