@@ -69,6 +69,7 @@ from rag.answer.conversation import (
     turn_story,
 )
 from rag.answer.corrections import corrected
+from rag.answer.denials import denial_reading, denied_claim_reading
 from rag.answer.descriptions import description_reading
 from rag.answer.directions import opposite_count
 from rag.answer.estimates import compared_figure, other_estimate, side_by_side
@@ -113,6 +114,7 @@ from rag.answer.moved import (
     revising_reports,
 )
 from rag.answer.parts import bare_part, question_parts
+from rag.answer.polar import asks_yes_or_no, both_options, either_or_reading
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
@@ -515,6 +517,14 @@ class Assistant:
         plan = dataclasses.replace(plan, others=said_names(question, history))
         if plan.usage.total_tokens:
             yield _Generated(plan.usage)
+        both = both_options(question, plan.evidence, plan.passages) if plan.evidence.ranked else None
+        if both is not None:  # "£340,000 or £338,500?", each given by an article of its own: both said, cited
+            answer = self._finished(Answer(question, both.text, both.citations, False, "", plan.query.search_text),
+                                    plan)
+            yield Drafting()
+            yield TextChunk(answer.text)
+            yield answer
+            return
         if plan.prompt is None:
             # a table's cell the question names by its row and its column, a section it names by its heading,
             # answers however low the evidence scorer, trained on sentences, scores a table's rows ("Prohibited |
@@ -525,6 +535,10 @@ class Assistant:
                     ruled = rule(question, ruled, plan.evidence, plan.passages, reader)
             yield (self._span_answer(question, "", plan, ruled) if ruled is not None
                    else self._finished(self._refusal(question, "", plan.query.search_text), plan))
+            return
+        if (asks_yes_or_no(question) and not asked.written_by_rules and not history
+                and not (plan.period is not None and plan.period.latest)):
+            yield from self._yes_or_no(question, plan)
             return
         reading = self._reading(plan)
         if reading is not None and repeats(reading.span.text, plan.previous_answer):
@@ -1446,6 +1460,31 @@ class Assistant:
             reading = dataclasses.replace(reading, ruled=True)
         return reading
 
+    def _yes_or_no(self, question: str, plan: _Plan) -> Iterator[StreamEvent]:
+        """A user's own yes-or-no question (`rag.answer.polar.asks_yes_or_no`: "Is Mayor Marsh selling the park?")
+        answered with its best evidence sentence quoted, as "Is it true that …?" was: never with a span (the reader
+        took "Developer Castell Homes" from the sentence in which the mayor denied the sale, a confirmation with its
+        buyer) nor with the model's words (the bundled model said "Yes." to "Did Reyes admit the charges?" beside
+        "He denies all charges"); refused when the best sentence cannot be quoted. Whether the sentence says yes
+        or no is the reader's to see: a denial, a "cleared of the third count", quoted whole."""
+        # A yes-or-no question wants no kind of thing, whatever a relative clause's "who" makes the question's form
+        # say ("Did Beaumont say the rise would hit the people who can least afford it?" is no who-question).
+        typed = bool(self.kinds.checked(question))
+        quoted = quoted_answer(plan.evidence, plan.passages, self.finder, AnswerKinds() if typed else self.kinds)
+        if not quoted.supported:
+            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
+            return
+        answer = Answer(question, quoted.text, quoted.citations, False, "", plan.query.search_text)
+        if not typed:
+            # and after it the sentence the reader finds likeliest to answer, when another, as for any quote: "The
+            # correct figure is 12 percent." after the report it corrects, for "Is it true that it was 21
+            # percent?"; "The jury cleared him of the third count" after "… found guilty on two of three counts"
+            answer = _also_quoted(answer, self._likeliest_quote(answer, plan.evidence, plan.passages))
+        answer = self._finished(answer, plan)
+        yield Drafting()  # every answer's stream has the same shape, whoever wrote it
+        yield TextChunk(answer.text)
+        yield answer
+
     def _span_instead(self, question: str, model_text: str, plan: _Plan, reading: Reading | None,
                       drafting: bool) -> Iterator[StreamEvent]:
         """The span answer in place of the model's, nothing of which was shown, as the rest of the stream: its text
@@ -1701,6 +1740,22 @@ def conversation_subject(history: History) -> tuple[str, str]:
     return next((turn for turn in reversed(answered) if specific_terms(turn[0])), answered[-1])
 
 
+def _also_quoted(quoted: Answer, other: Answer) -> Answer:
+    """A one-sentence quoted answer with the one sentence `other` quotes after it, when that is another sentence:
+    cited by the same number when of the same passage (both sentences its quotes), by the next otherwise."""
+    if other.text == quoted.text or len(quoted.citations) != 1 or len(other.citations) != 1:
+        return quoted
+    first, second = quoted.citations[0], other.citations[0]
+    if second.passage == first.passage:
+        spans = tuple(sorted({*first.spans, (first.quote_start, first.quote_end),
+                              (second.quote_start, second.quote_end)}))
+        citations: tuple[Citation, ...] = (dataclasses.replace(first, spans=spans),)
+        number = 1
+    else:
+        citations, number = (first, dataclasses.replace(second, number=2)), 2
+    return dataclasses.replace(quoted, text=f'{quoted.text} "{second.quote}" [{number}]', citations=citations)
+
+
 def _plan_strength(plan: _Plan) -> tuple[bool, float]:
     """How a plan ranks among a question's readings: one that answers before one that refuses, then by its evidence's
     chance."""
@@ -1819,7 +1874,8 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
 READING_RULES = (section_reading, head_reading, predecessor_reading, role_reading, then_reading, agent_reading,
                  opinion_reading, age_reading, description_reading, stayer_reading, moved_date_reading,
                  paired_reading, table_reading, verdict_reading, tally_reading, ending_reading, reason_reading,
-                 ranked_reading, list_reading, total_reading, body_reading)
+                 ranked_reading, list_reading, total_reading, body_reading, either_or_reading, denied_claim_reading,
+                 denial_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): which section of a report holds what is asked
 (`rag.answer.sections`), who runs a thing,
@@ -1837,13 +1893,18 @@ that it did (`rag.answer.reader.ending_reading`), why, in a sentence of the read
 (`rag.answer.reader.reason_reading`), which item of a list of shares a superlative picks
 (`rag.answer.lists.ranked_reading`), which items of a list (`rag.answer.lists.list_reading`), the total of amounts
 a sentence lists, or the total an article states (`rag.answer.totals.total_reading`), and what a section a question
-names by its heading says (`rag.answer.sections.body_reading`)."""
+names by its heading says (`rag.answer.sections.body_reading`), and which of the two figures an
+either-or question offers a sentence gives (`rag.answer.polar.either_or_reading`); last, what a denial denies, for
+"What did X deny?", and a denial quoted, never a span of it, for a question about the claim it denies ("Who is
+buying the park?" over "The mayor denied reports that she plans to sell the park to …": `rag.answer.denials`)."""
 
-STRUCTURE_RULES = (section_reading, table_reading, ranked_reading, body_reading)
+STRUCTURE_RULES = (section_reading, table_reading, ranked_reading, body_reading, either_or_reading)
 """The reading rules that answer from a report's structure (its headings, tables and lists of shares) though the
 evidence seems weak: the answer finder, trained on sentences of prose, scores a table's rows, a heading and a
 section's body that does not repeat the heading's words below the refusal threshold. Each fires only on its own
-form of question and a structure the question names (a row and a column, a heading's words, a list's lead)."""
+form of question and a structure the question names (a row and a column, a heading's words, a list's lead); and
+an either-or question between two figures, which the finder scores low ("£340,000 or £338,500?") though a sentence
+gives one of them word for word."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The
