@@ -162,6 +162,7 @@ from rag.models.entities import EntityTagger, load_tagger
 from rag.models.llm import LLM, load_llm, stream_in_line
 from rag.models.span_reader import Span
 from rag.records import (
+    ARTICLE_KIND_KEY,
     Answer,
     Citation,
     Drafting,
@@ -175,6 +176,7 @@ from rag.records import (
     TextChunk,
     Usage,
     Waiting,
+    kind_note,
 )
 from rag.settings import MAX_K, Settings
 from rag.store import current_generation, index_location, is_database_url, open_store
@@ -906,7 +908,23 @@ class Assistant:
             text, citations = linked(text, citations, plan.query.text, plan.passages)
         if plan.missing and not answer.refused:  # a part the passages do not answer is said, not dropped
             text = " ".join((text, *(MISSING_PART.format(part=part) for part in plan.missing)))
+        text, citations = self._kinds_said(text, citations)
         return dataclasses.replace(answer, text=text, citations=citations, period=plan.period)
+
+    def _kinds_said(self, text: str, citations: tuple[Citation, ...]) -> tuple[str, tuple[Citation, ...]]:
+        """Each citation of an article that marks itself satire or opinion (at indexing) carries its kind, and the
+        answer says so after its text: a satirical paper's "£5 for every hour" is never given as plain fact."""
+        if not citations:
+            return text, citations
+        records = self.retriever.index.articles
+        marked = []
+        for citation in citations:
+            record = records.get(citation.passage.article_id)
+            kind = record.metadata.get(ARTICLE_KIND_KEY, "") if record is not None else ""
+            marked.append(dataclasses.replace(citation, kind=kind) if kind else citation)
+        notes = [kind_note(citation.number, citation.kind, citation.passage.source) for citation in marked
+                 if citation.kind and f"[{citation.number}]" in text]
+        return " ".join((text, *notes)), tuple(marked)
 
     def _reference_date(self, as_of: datetime.date | str | None) -> datetime.date:
         if isinstance(as_of, str):  # "2026-03-14", as HTTP and the CLI take it
