@@ -37,7 +37,15 @@ from typing import Any
 from rag.answer.ages import age_reading
 from rag.answer.bylines import document_answer
 from rag.answer.changes import changed_value, changes
-from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
+from rag.answer.cite import (
+    AnswerCheck,
+    Checked,
+    is_refusal,
+    names_what_is_asked,
+    off_topic,
+    quote_misses_question,
+    quoted_answer,
+)
 from rag.answer.clauses import paired_reading
 from rag.answer.comparisons import (
     ComparisonPlan,
@@ -627,7 +635,17 @@ class Assistant:
             # "3.5"), and the newest report's first sentence may say something else ("disappointed … pay").
             latest = plan.period is not None and plan.period.latest
             final = self._likeliest_quote(final, _newest_only(evidence, passages) if latest else evidence, passages)
-        if final.refused and not shown and confident(reading, self.settings.span_fallback):
+        unrelated = (not shown and not repeated and not history and not final.refused and not query.written_by_rules
+                     and bool(quoted_sentences(final.text))
+                     and quote_misses_question(query.text, quoted_sentences(final.text),
+                                               self.retriever.index.lexical.term_weights))
+        if unrelated:
+            # The quote shares nothing with the question but its names, and what the question asks about is in no
+            # indexed article ("Has Mayor Marsh resigned?" was answered with her budget speech, "What is the
+            # population of Harwick?" with a Harwick flood). Refused, and the reader's span in such a sentence is
+            # not answered either.
+            final = self._refusal(question, text.strip(), query.search_text)
+        if final.refused and not shown and not unrelated and confident(reading, self.settings.span_fallback):
             # The reader was not sure enough to answer before the model (`span_threshold`), but the model's answer
             # was refused: the span answers rather than nobody (docs/quality.md#the-model-first-the-span-when-it-is-
             # refused-stop-42: on the calibration articles the model's answers in between were right more often
