@@ -466,8 +466,9 @@ def quote_misses_question(question: str, quotes: Sequence[str], indexed: Callabl
     the lexical index's) does not return. "Has Mayor Marsh resigned?" is not answered by her budget speech when no
     article says "resign"; a question of nothing but names is never judged here. Measured offline on SQuAD 2.0 dev
     (the 35 articles' words as the index), the sentence holding the answer fails this for at most 35 of the
-    5,928 answerable questions (0.6%, before the -ly words, "anyone" and figures were left out); asking the quote's own passage to hold every word of the question instead failed
-    531 (9%), as many as it caught of the unanswerable ones, so the passage is not what is asked.
+    5,928 answerable questions (0.6%, measured before the -ly words, "anyone" and figures were left out); asking
+    the quote's own passage to hold every word of the question instead failed 531 (9%), as many as it caught of
+    the unanswerable ones, so the passage is not what is asked.
 
     >>> budget = "Mayor Elena Marsh presented a £48 million budget on Monday."
     >>> words = {"mayor", "elena", "marsh", "present", "budget", "monday", "48", "million", "council"}
