@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError
-from rag.records import Query, reported_by_text
+from rag.records import Query, kind_mark, reported_by_text
 from rag.settings import Settings
 
 if TYPE_CHECKING:  # imported by the commands that use them: `rag --help` and `rag ask` load no indexer
@@ -536,7 +536,7 @@ def _print_answer(answer: Any) -> None:
         print(f"\nperiod: {answer.period.describe()}")
     for citation in answer.citations:
         passage = citation.passage
-        print(f"\n[{citation.number}] {passage.title} — {passage.location}")
+        print(f"\n[{citation.number}] {passage.title}{kind_mark(citation)} — {passage.location}")
         if citation.same_story:
             print(f"   {reported_by_text(citation.reported_by)}")
         # Every quoted sentence, as the chat highlights them: a two-part answer's parts may cite one passage.

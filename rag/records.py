@@ -392,6 +392,37 @@ def reported_by_text(outlets: Sequence[str], named: int = 2) -> str:
     return "reported by " + ", ".join(outlets[:named]) + more
 
 
+ARTICLE_KIND_KEY = "article_kind"
+"""In an article record's metadata: "satire" or "opinion" when the article marks itself so at indexing
+(`rag.ingest.metadata.declared_kind`); absent for the rest."""
+
+
+def kind_note(number: int, kind: str, source: str) -> str:
+    """The sentence an answer citing a satirical or opinion article as `[number]` ends with: what it cites is not
+    a report of fact, said where the reader reads the claim.
+
+    >>> kind_note(1, "satire", "The Harwick Grumbler")
+    'Note: [1] is satire (The Harwick Grumbler marks it so), not a report of fact.'
+    >>> kind_note(2, "opinion", ""), kind_note(3, "news", "x")
+    ("Note: [2] is an opinion piece (the article marks it so): one writer's view, not a report of fact.", '')
+    """
+    marked = f"{source} marks it so" if source else "the article marks it so"
+    if kind == "satire":
+        return f"Note: [{number}] is satire ({marked}), not a report of fact."
+    if kind == "opinion":
+        return f"Note: [{number}] is an opinion piece ({marked}): one writer's view, not a report of fact."
+    return ""
+
+
+def kind_mark(citation: Citation) -> str:
+    """What a citation line says after the cited article's title when it marks itself satire or opinion.
+
+    >>> kind_mark(Citation(1, Passage("a", "T", "Grumbler", "", "x", 0, 1), kind="satire"))
+    ' (satire)'
+    """
+    return f" ({citation.kind})" if citation.kind else ""
+
+
 @dataclass(frozen=True)
 class Hit:
     """A retrieved passage with its relevance score (higher is better; the scale depends on the retriever).
@@ -422,7 +453,8 @@ class Citation:
     within `passage.text`, and `support` a 0..1 score of how well it backs the claim. `spans` are all the
     sentences quoted as evidence (the supporting one and the one that best answers the question), as offsets
     within `passage.text`, in reading order: what the UI highlights. `same_story` are the passages of other
-    articles reporting the same event (the citation stands for the group: "reported by A, B +2").
+    articles reporting the same event (the citation stands for the group: "reported by A, B +2"). `kind` is
+    "satire" or "opinion" when the cited article marks itself so (`ARTICLE_KIND_KEY`), "" otherwise.
     """
 
     number: int
@@ -433,6 +465,7 @@ class Citation:
     support: float = 0.0
     spans: tuple[tuple[int, int], ...] = ()
     same_story: tuple[Passage, ...] = ()
+    kind: str = ""
 
     @property
     def reported_by(self) -> list[str]:
@@ -464,6 +497,7 @@ class Citation:
             **self.passage.to_dict(),
             "same_story": [passage.to_dict() for passage in self.same_story],
             "reported_by": self.reported_by,
+            "kind": self.kind,
         }
 
 

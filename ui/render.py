@@ -16,7 +16,7 @@ from typing import Any
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.follow import Followed
 from rag.instructions import gaps_closed
-from rag.records import Answer, Citation, Passage, normalise_text, reported_by_text, safe_url
+from rag.records import Answer, Citation, Passage, kind_mark, normalise_text, reported_by_text, safe_url
 
 MUTED = "opacity:0.7;font-size:0.85em"
 """Inline style for secondary lines (inline so the HTML looks the same wherever it is embedded)."""
@@ -97,7 +97,7 @@ def render_citation(citation: Citation, anchor: str = "rag-source-") -> str:
     return (
         f'<div class="rag-source" id="{escape(anchor)}{escape(citation.number)}" '
         f'data-number="{escape(citation.number)}" style="margin:0 0 0.9em 0">'
-        f"<div><strong>[{escape(citation.number)}] {escape(title)}</strong></div>"
+        f"<div><strong>[{escape(citation.number)}] {escape(title)}</strong>{escape(kind_mark(citation))}</div>"
         f"{detail_line}"
         f'<blockquote style="{_QUOTE_STYLE}">{highlight(citation)}</blockquote>'
         f"{render_same_story(citation)}"
@@ -209,7 +209,7 @@ def citation_plain_lines(citation: Citation) -> list[str]:
         details.append(f"page {passage.page}")
     if safe_url(passage.url):  # only what the panel would link: a "javascript:" address is not passed on either
         details.append(safe_url(passage.url))
-    lines = [f"[{citation.number}] {' '.join(passage.title.split()) or '(untitled)'}"]
+    lines = [f"[{citation.number}] {' '.join(passage.title.split()) or '(untitled)'}{kind_mark(citation)}"]
     if details:
         lines.append("    " + " · ".join(details))
     if citation.same_story:

@@ -37,7 +37,15 @@ from typing import Any
 from rag.answer.ages import age_reading
 from rag.answer.bylines import document_answer, opinion_reading
 from rag.answer.changes import change_size, changed_value, changes
-from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
+from rag.answer.cite import (
+    AnswerCheck,
+    Checked,
+    is_refusal,
+    names_what_is_asked,
+    off_topic,
+    quote_misses_question,
+    quoted_answer,
+)
 from rag.answer.clauses import allotted_amount, paired_reading
 from rag.answer.comparisons import (
     ComparisonPlan,
@@ -175,6 +183,7 @@ from rag.models.entities import EntityTagger, load_tagger
 from rag.models.llm import LLM, load_llm, stream_in_line
 from rag.models.span_reader import Span
 from rag.records import (
+    ARTICLE_KIND_KEY,
     Answer,
     Citation,
     Drafting,
@@ -188,6 +197,7 @@ from rag.records import (
     TextChunk,
     Usage,
     Waiting,
+    kind_note,
 )
 from rag.settings import MAX_K, Settings
 from rag.store import current_generation, index_location, is_database_url, open_store
@@ -666,7 +676,17 @@ class Assistant:
             # "3.5"), and the newest report's first sentence may say something else ("disappointed … pay").
             latest = plan.period is not None and plan.period.latest
             final = self._likeliest_quote(final, _newest_only(evidence, passages) if latest else evidence, passages)
-        if final.refused and not shown and confident(reading, self.settings.span_fallback):
+        unrelated = (not shown and not repeated and not history and not final.refused and not query.written_by_rules
+                     and bool(quoted_sentences(final.text))
+                     and quote_misses_question(query.text, quoted_sentences(final.text),
+                                               self.retriever.index.lexical.term_weights))
+        if unrelated:
+            # The quote shares nothing with the question but its names, and what the question asks about is in no
+            # indexed article ("Has Mayor Marsh resigned?" was answered with her budget speech, "What is the
+            # population of Harwick?" with a Harwick flood). Refused, and the reader's span in such a sentence is
+            # not answered either.
+            final = self._refusal(question, text.strip(), query.search_text)
+        if final.refused and not shown and not unrelated and confident(reading, self.settings.span_fallback):
             # The reader was not sure enough to answer before the model (`span_threshold`), but the model's answer
             # was refused: the span answers rather than nobody (docs/quality.md#the-model-first-the-span-when-it-is-
             # refused-stop-42: on the calibration articles the model's answers in between were right more often
@@ -962,7 +982,23 @@ class Assistant:
             text, citations = linked(text, citations, plan.query.text, plan.passages)
         if plan.missing and not answer.refused:  # a part the passages do not answer is said, not dropped
             text = " ".join((text, *(MISSING_PART.format(part=part) for part in plan.missing)))
+        text, citations = self._kinds_said(text, citations)
         return dataclasses.replace(answer, text=text, citations=citations, period=plan.period)
+
+    def _kinds_said(self, text: str, citations: tuple[Citation, ...]) -> tuple[str, tuple[Citation, ...]]:
+        """Each citation of an article that marks itself satire or opinion (at indexing) carries its kind, and the
+        answer says so after its text: a satirical paper's "£5 for every hour" is never given as plain fact."""
+        if not citations:
+            return text, citations
+        records = self.retriever.index.articles
+        marked = []
+        for citation in citations:
+            record = records.get(citation.passage.article_id)
+            kind = record.metadata.get(ARTICLE_KIND_KEY, "") if record is not None else ""
+            marked.append(dataclasses.replace(citation, kind=kind) if kind else citation)
+        notes = [kind_note(citation.number, citation.kind, citation.passage.source) for citation in marked
+                 if citation.kind and f"[{citation.number}]" in text]
+        return " ".join((text, *notes)), tuple(marked)
 
     def _reference_date(self, as_of: datetime.date | str | None) -> datetime.date:
         if isinstance(as_of, str):  # "2026-03-14", as HTTP and the CLI take it
@@ -1480,6 +1516,11 @@ class Assistant:
             # correct figure is 12 percent." after the report it corrects, for "Is it true that it was 21
             # percent?"; "The jury cleared him of the third count" after "… found guilty on two of three counts"
             answer = _also_quoted(answer, self._likeliest_quote(answer, plan.evidence, plan.passages))
+        if quote_misses_question(question, quoted_sentences(answer.text), self.retriever.index.lexical.term_weights):
+            # the quote is about something else, and what the question asks about is in no article ("Has Mayor
+            # Marsh resigned?" quoted her budget speech): the check any quote answer passes (`stream`)
+            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
+            return
         answer = self._finished(answer, plan)
         yield Drafting()  # every answer's stream has the same shape, whoever wrote it
         yield TextChunk(answer.text)

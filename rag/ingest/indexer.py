@@ -49,13 +49,14 @@ from rag.errors import IndexFormatError, IndexNotFoundError, SourceError
 from rag.ingest.chunk import chunk_article, embedding_text
 from rag.ingest.decode import DECLARED_ENCODING_KEY, GUESSED_ENCODING_KEY, guessed_encoding_note
 from rag.ingest.files import DEFAULT_MAX_FILE_BYTES, SUPPORTED_SUFFIXES, bytes_from_megabytes, iter_files, read_files
+from rag.ingest.metadata import declared_kind
 from rag.ingest.progress import ProgressCallback, StageProgress
 from rag.ingest.rss import FEED_KEY, ITEM_KEY, PAGE_KEY
 from rag.ingest.source import relative_name
 from rag.ingest.web import HTTP_VALIDATORS_KEY, WebClient, is_url, read_urls, with_full_texts
 from rag.instructions import instructions_note
 from rag.models.embed import Embedder
-from rag.records import Article, Passage
+from rag.records import ARTICLE_KIND_KEY, Article, Passage
 from rag.settings import Settings
 from rag.store import IndexStore, UpdatableIndex, open_store
 from rag.store.generations import ArticleRecord, IndexHead
@@ -904,6 +905,9 @@ class _Writer:
 def _record(article: Article, passages: int, skip: dict[str, Any]) -> ArticleRecord:
     metadata = {key: value for key, value in article.metadata.items() if key not in (*SKIP_KEYS, PAGE_KEY)}
     metadata.update(skip)
+    kind = declared_kind(article.title, article.text, article.metadata)
+    if kind:  # read once here, for every reader: the answers cite it beside the article (rag.records.ARTICLE_KIND_KEY)
+        metadata[ARTICLE_KIND_KEY] = kind
     return ArticleRecord(
         id=article.id, hash=article.hash, title=article.title, source=article.source, path=article.path,
         url=article.url, published=article.published, author=article.author, passages=passages,

@@ -173,3 +173,40 @@ def text_field(value: Any) -> str:
     if isinstance(value, (dict, bool)):
         return ""
     return " ".join(str(value).split())
+
+
+# Only what an article says of itself: a kicker or title prefix, a "(satire)" title suffix, a category or tag. A
+# word in the prose ("a satirical film", "in my opinion") never marks it: a news report may talk about satire.
+_KIND_WORDS = {"satire": "satire", "satirical": "satire", "opinion": "opinion", "comment": "opinion",
+               "op-ed": "opinion", "column": "opinion"}
+_KIND_KICKER = re.compile(r"^\W*(satire|opinion|comment|op-ed)\s*(?::|[-–—]\s|$)", re.IGNORECASE)
+_KIND_SUFFIX = re.compile(r"\((satire|satirical|opinion|comment|op-ed)\)\W*$", re.IGNORECASE)
+_KIND_FIELDS = ("category", "categories", "section", "tags", "tag", "kind", "genre", "type")
+
+
+def declared_kind(title: str, text: str, metadata: Mapping[str, Any]) -> str:
+    """"satire" or "opinion" when the article marks itself so, "" otherwise: a title or first line opening with
+    "Satire:", "Opinion:", "Comment:" (or such a word alone on the first line), a title ending "(satire)", or a
+    category, section or tag field holding just that word.
+
+    >>> declared_kind("Council to charge for benches", "SATIRE: nothing here is fact.\\nThe council…", {})
+    'satire'
+    >>> declared_kind("Opinion: bike lanes are a mistake", "I counted.", {}), declared_kind("Ducks (satire)", "x", {})
+    ('opinion', 'satire')
+    >>> declared_kind("B", "Text.", {"tags": ["Local", "Satire"]}), declared_kind("B", "T.", {"category": "Comment"})
+    ('satire', 'opinion')
+    >>> declared_kind("Film review: a satire of office life", "The satire lands.", {"category": "culture"})
+    ''
+    """
+    first_line = text.strip().split("\n", 1)[0]
+    for line in (title, first_line):
+        match = _KIND_KICKER.match(line.strip()) or _KIND_SUFFIX.search(line.strip())
+        if match:
+            return _KIND_WORDS[match.group(1).lower()]
+    for key in _KIND_FIELDS:
+        value = metadata.get(key)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for item in values:
+            if isinstance(item, str) and " ".join(item.lower().split()) in _KIND_WORDS:
+                return _KIND_WORDS[" ".join(item.lower().split())]
+    return ""

@@ -1,0 +1,42 @@
+"""A quote that shares nothing with the question but its names is not an answer (rag.answer.cite
+`quote_misses_question`): when the model's answer fails its checks and the best evidence sentence only names who
+or where the question names ("Has Mayor Elena Marsh resigned?" over her budget speech), the assistant refuses
+instead of saying 'The articles say: "<the budget sentence>"'."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.answer.assistant import Assistant
+from rag.answer.evidence import WordOverlap
+from rag.answer.retrieve import Retriever
+from rag.settings import Settings
+from tests.conftest import FakeEmbedder, ScriptedLLM
+from tests.test_assistant import build
+
+TEXTS = {
+    "budget": ("Mayor proposes budget", "Mayor Elena Marsh presented a £48 million budget to Harwick council on "
+                                        "Monday. Council tax would rise by 3.5 percent under the plan."),
+    "cup": ("Rovers win the County Cup", "Harwick Rovers beat Dunmore 2-1 in the County Cup final. Striker Sam "
+                                         "Okafor scored the winner in the 88th minute."),
+}
+
+
+def ask(tmp_path: Path, question: str, reply: str) -> str:
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, TEXTS)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM(reply), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights))
+    return assistant.ask(question).text
+
+
+def test_a_quote_naming_only_the_questions_names_is_refused(tmp_path: Path) -> None:
+    # the model's claim is backed by nothing: the evidence would be quoted, but it only names the mayor
+    answer = ask(tmp_path, "Has Mayor Elena Marsh resigned?", "Mayor Elena Marsh resigned in June [1].")
+    assert answer.startswith("I don't know"), answer
+
+
+def test_a_quote_sharing_what_is_asked_is_still_given(tmp_path: Path) -> None:
+    answer = ask(tmp_path, "What did Mayor Elena Marsh present to the council?", "She presented a plan in June [1].")
+    assert answer.startswith("The articles say:") and "£48 million budget" in answer, answer
