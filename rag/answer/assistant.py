@@ -1383,6 +1383,10 @@ class Assistant:
                                         sentence, span.start, span.end) is not None)
         reading = reading or read_evidence(reader, question, plan.evidence, plan.passages, fits=fits)
         for rule in READING_RULES:
+            if rule is reason_reading:  # a follow-up's "Why?" takes its story's reason; a stand-alone one, its event's
+                reading = reason_reading(question, reading, plan.evidence, plan.passages, reader,
+                                         follow_up=bool(plan.previous_answer))
+                continue
             reading = rule(question, reading, plan.evidence, plan.passages, reader)
         if reading is None or reading.said:  # a table's cell is said as read (`rag.answer.tables`)
             return reading
