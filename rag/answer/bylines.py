@@ -271,8 +271,9 @@ _ATTRIBUTED = re.compile(r"\b(?:said|says|say|told|according\s+to|argued|argues|
 _OPINION_SOURCE = re.compile(r"\b(?:opinion|comment|commentary|column|editorial|op-ed|viewpoint|letters?)\b",
                              re.IGNORECASE)
 """A title or outlet naming an opinion piece ("Opinion: …", "Eastmere Voice Comment")."""
-_OWN_VOICE = re.compile(r"\b(?:(?-i:I)|we|my|our|us|should|must)\b", re.IGNORECASE)
-"""An author arguing in their own voice: first person, or what ought to be done ("We deserve better", "should")."""
+_OWN_VOICE = re.compile(r"\b(?:I|[Ww]e|[Mm]y|[Oo]ur|us|[Ss]hould)\b")
+"""An author arguing in their own voice: first person, or what ought to be done ("We deserve better", "should");
+case kept, so the "US" of a report is no "us"."""
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 _NAMED_BY = re.compile(r"\b[a-z]+(?:ed|en|wn)\s+by\s+\S", re.IGNORECASE)
 """A sentence naming who did it after a participle ("backed by the city's two football clubs"): a report's."""
@@ -301,7 +302,7 @@ def byline_name(text: str) -> tuple[int, int] | None:
 def is_opinion_piece(passage: Passage) -> bool:
     """Whether a passage is of an opinion piece: its title or outlet says so (`_OPINION_SOURCE`), or its author
     argues in their own voice outside quotes (`_OWN_VOICE`: "I", "we", "should"). A news report with a byline is
-    not one.
+    not one (a reporter's first person is rare outside quotes).
 
     >>> report = "By Jane Roe\\nThe council approved the stadium. “We are delighted,” the mayor said."
     >>> is_opinion_piece(Passage("a", "Stadium approved", "s", "", report, 0, len(report)))
