@@ -662,3 +662,15 @@ def test_a_follow_up_asking_who_held_a_role_then_is_about_the_previous_turns_clu
                                               for citation in answer.citations), answer
     answer = assistant.ask("Who was the manager then?", history=[("When did Harlow Town win the cup?", "In 1998 [1].")])
     assert answer.text.startswith("Dennis Pratt [1]"), answer.text
+
+
+def test_a_question_closing_on_then_that_names_its_own_thing_is_no_follow_up() -> None:
+    """Review R1 #8: every question closing on "then" or "at the time" was held to the previous turn's story
+    ("What was the population of London then?" after a question about another city). Only one naming no thing of
+    its own leans on the previous turn ("Who was the manager then?"); a pronoun's question leans as before."""
+    assert not leans_on_pronoun("What was the population of London then?")
+    assert not leans_on_pronoun("Who was the president of FC Dravin at the time?")
+    assert leans_on_pronoun("Who was the manager then?") and leans_on_pronoun("What did she do then?")
+    signing = ("Who did FC Dravin sign?", "Lucas Ferreira [1].")
+    assert not quote_misses_follow_up("Who was the president of Dravin then?", *signing,
+                                      "FC Dravin signed Ferreira in May.")
