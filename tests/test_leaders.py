@@ -640,3 +640,14 @@ def test_a_stand_alone_why_takes_no_because_said_of_another_event_of_its_article
     assert read("Why did Tesla move to Paris?", follow_up=False) == "a job with the Continental Edison Company"
     assert read("Why did Tesla leave the company?", follow_up=False) == "because he was not paid a promised bonus"
     assert read("Why did he do that?", follow_up=True) == "because he was not paid a promised bonus"
+
+
+def test_a_why_follow_up_whose_reason_has_no_marker_word_is_not_refused(tmp_path: Path) -> None:
+    """Review R1 #8: a conversation's "Why?" whose reason is said without "because" ("He was ill", the CoQA kind) was
+    refused before the model; only a reading that says again what the previous answer said is."""
+    story = {"tom": ("Tom stays home", "Tom Baker stayed home from school on Monday. He was ill with a fever. His "
+                                       "sister went alone."),
+             "ferry": ("Ferry crews", "Ferry crews in Eastmere walked out on Friday.")}
+    assistant = assistant_over(tmp_path, story, "ill with a fever")
+    answer = assistant.ask("Why?", history=[("Where did Tom Baker stay on Monday?", "Home [1].")])
+    assert not answer.refused and "fever" in answer.text, answer.text
