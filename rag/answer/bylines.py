@@ -25,7 +25,7 @@ from typing import Any
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.reader import Reading, SpanFinder, ruled_reading
 from rag.records import Answer, Citation, Hit, Passage, long_date
-from rag.text import HONORIFICS, content_words, dateline_end, split_sentences, title_names
+from rag.text import FOLLOW_ON, HONORIFICS, content_words, dateline_end, split_sentences, title_names
 
 AUTHOR_SHARE = 0.8
 """An article's best passage must score this share of the best hit's for "Who wrote about X?" to name its author."""
@@ -258,7 +258,7 @@ def _works(question: str, name: str, search: Search, articles: Mapping[str, Any]
     return Answer(question, "\n\n".join(lines), tuple(citations), search_query=question)
 
 
-_WHO_OPINES = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?who\s+(?:has\s+|have\s+|had\s+)?(?P<verb>critici[sz]ed|"
+_WHO_OPINES = re.compile(r"^\s*" + FOLLOW_ON + r"who\s+(?:has\s+|have\s+|had\s+)?(?P<verb>critici[sz]ed|"
                          r"opposed|attacked|condemned|slammed|objected\s+to|argued\s+(?:against|for)|praised|"
                          r"defended|backed|championed|called\s+for|complained\s+about|questioned)\b", re.IGNORECASE)
 """A who-question asking who voiced a view ("Who criticised it?"), which an opinion piece voices in its author's own

@@ -32,6 +32,7 @@ from rag.models.entities import PLACES, TIMES, asks_age, wanted_kinds
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
 from rag.text import (
+    FOLLOW_ON,
     HOW_MANY,
     IRREGULAR_VERBS,
     MAGNITUDES,
@@ -594,7 +595,7 @@ def ending_reading(question: str, reading: Reading | None, evidence: Evidence, p
     return reading
 
 
-_WHY_QUESTION = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?why\b", re.IGNORECASE)
+_WHY_QUESTION = re.compile(r"^\s*" + FOLLOW_ON + r"why\b", re.IGNORECASE)
 _REASON = re.compile(r"\b(?:(?P<clause>because|due\s+to|owing\s+to|as\s+a\s+result\s+of|so\s+that|in\s+order\s+to|"
                      r"so\s+as\s+to|citing)|(?:the\s+(?:main\s+)?reasons?\s+(?:was|were|is|are|given\s+was)(?:\s+that)?|"
                      r"(?:was|were|is|are)\s+(?:caused\s+by|blamed\s+on|down\s+to)|came\s+from|resulted\s+from|"
