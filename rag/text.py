@@ -43,6 +43,8 @@ STOP_WORDS = frozenset(
 )
 _WORD = re.compile(r"\w\w+|\d")  # words of two or more characters, and single digits
 SURFACE_WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*")
+FOLLOW_ON = r"(?:and\s+|but\s+|so\s+)?"
+"""The conjunction a conversation's next question may open on ("And why?", "But who backed it?"), as a pattern."""
 """Words as written (case kept, "U.S." and "3.5" whole): for rules that look at capitals or pronouns."""
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _STEMS_CACHED = 200_000

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from rag.answer.assistant import Assistant
-from rag.answer.bylines import document_answer
+from rag.answer.bylines import document_answer, opinion_reading
+from rag.answer.evidence import Evidence, Sentence
 from rag.answer.prompts import format_passage
+from rag.answer.reader import Reading
 from rag.answer.retrieve import Retriever
 from rag.ingest.chunk import embedding_text
+from rag.models.span_reader import Span
 from rag.records import Hit, Passage
 from rag.settings import Settings
 from rag.store.generations import ArticleRecord, PassageIndex
+from rag.text import split_sentences
 from tests.conftest import FakeEmbedder, ScriptedLLM
+from tests.test_span_reader import FakeReader
 
 BLOG = Passage("blog", "Why two reports disagree on power prices", "Watt Matters", "",
                "By Tomás Ferreira, 5 April 2026\n\nSummary\n\nThe two reports count standing charges differently. "
@@ -118,7 +125,8 @@ def test_who_wrote_the_letter_is_not_the_journalist_but_who_wrote_the_article_is
 OPINIONS = {
     "opinion": ("The ring road plan will ruin Eastmere",
                 "EASTMERE, 10 May 2026 (Eastmere Voice) - By Jane Roe\nThe county's plan for a ring road around "
-                "Eastmere is a mistake. It will cut through the water meadows and bring lorries past two schools."),
+                "Eastmere is a mistake. It will cut through the water meadows and bring lorries past two schools. We "
+                "deserve better."),
     "library": ("Library plan criticised", "Councillor Ann Bell criticised the Brackford library plan on Monday."),
 }
 
@@ -180,3 +188,30 @@ def test_when_an_outlet_first_reported_a_story_is_its_earliest_report_s_date() -
     assert answer is not None and "2 May 2026" in answer.text
     # not an outlet of the index: a question about what the articles say
     assert document_answer("When did the union report the plant closure?", [], news_search, NEWS) is None
+
+
+STADIUM = ("LONDON, 3 March 2025 (Daily Post) - By Jane Roe\nThe council approved the new stadium on Monday. The "
+           "plan was backed by the city's two football clubs and by local traders. Construction starts in May.")
+
+
+@pytest.mark.parametrize(("question", "order"), [("Who championed the stadium plan?", (1, 0)),
+                                                 ("Who praised the stadium plan?", (0, 1)),
+                                                 ("Who backed the stadium plan?", (1, 0))])
+def test_a_news_reports_byline_is_its_reporter_not_who_voiced_a_view(question: str, order: tuple[int, int]) -> None:
+    """Review R1 #3: over a news report "By Jane Roe", "Who championed the stadium plan?" was answered "Jane Roe",
+    its reporter (the text says "backed by the city's two football clubs"). Only an opinion piece's author voices
+    its view; a report naming who did it after "by" keeps the reader's span."""
+    passages = [Passage("s", "Stadium approved", "Daily Post", "", STADIUM, 0, len(STADIUM))]
+    sentences = [Sentence(0, found.start, found.end, 0.5) for found in split_sentences(STADIUM)]
+    reading = Reading(Span("The council", 0, 11, 0.4, 1.0), 0, sentences[1].start, sentences[1].end)
+    evidence = Evidence((question,), (tuple(sentences[index] for index in order),), 0.9)
+    found = opinion_reading(question, reading, evidence, passages, FakeReader("", 0.5))
+    assert found is not None and found.span.text == "The council" and not found.ruled
+    # without a participle's "by", a report is still no opinion piece: no first person, no "should", not so titled
+    plain = STADIUM.replace("was backed by the city's two football clubs and by local traders", "pleased traders")
+    passages = [Passage("s", "Stadium approved", "Daily Post", "", plain, 0, len(plain))]
+    sentences = [Sentence(0, found.start, found.end, 0.5) for found in split_sentences(plain)]
+    reading = Reading(Span("The council", 0, 11, 0.4, 1.0), 0, sentences[1].start, sentences[1].end)
+    evidence = Evidence((question,), (tuple(sentences[index] for index in order),), 0.9)
+    found = opinion_reading(question, reading, evidence, passages, FakeReader("", 0.5))
+    assert found is not None and found.span.text == "The council" and not found.ruled

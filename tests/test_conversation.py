@@ -765,3 +765,15 @@ def test_a_pronoun_follow_up_the_turns_own_article_barely_answers_is_answered_fr
     answer = assistant.ask("When was he sentenced?", history=history)
     assert not answer.refused, answer
     assert [citation.passage.article_id for citation in answer.citations] == ["sentence"], answer
+
+
+def test_a_question_closing_on_then_that_names_its_own_thing_is_no_follow_up() -> None:
+    """Review R1 #8: every question closing on "then" or "at the time" was held to the previous turn's story
+    ("What was the population of London then?" after a question about another city). Only one naming no thing of
+    its own leans on the previous turn ("Who was the manager then?"); a pronoun's question leans as before."""
+    assert not leans_on_pronoun("What was the population of London then?")
+    assert not leans_on_pronoun("Who was the president of FC Dravin at the time?")
+    assert leans_on_pronoun("Who was the manager then?") and leans_on_pronoun("What did she do then?")
+    signing = ("Who did FC Dravin sign?", "Lucas Ferreira [1].")
+    assert not quote_misses_follow_up("Who was the president of Dravin then?", *signing,
+                                      "FC Dravin signed Ferreira in May.")

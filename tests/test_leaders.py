@@ -24,10 +24,12 @@ from rag.answer.leaders import (
     then_holder,
     titled_head,
 )
-from rag.answer.reader import read_evidence
+from rag.answer.reader import Reading, read_evidence, reason_reading
 from rag.answer.retrieve import Retriever
+from rag.models.span_reader import Span
 from rag.records import Passage
 from rag.settings import Settings
+from rag.text import split_sentences
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
 from tests.test_reader_quote import asker
@@ -576,7 +578,7 @@ def test_why_is_answered_with_the_reason_its_own_report_gives_not_what_happened(
     read again; the report's own "because …" says why. Another report's reason ("the harbour flooded") is never
     taken, and a question of another form keeps the reader's span."""
     assistant = assistant_over(tmp_path, WALKOUT, "walked out")
-    answer = assistant.ask("Why did the bus drivers in Lindgard walk out?")
+    answer = assistant.ask("Why did the bus drivers in Lindgard strike?")
     assert answer.text.startswith("Because the company refused a pay rise of 5 percent [1]"), answer.text
     assert [citation.passage.article_id for citation in answer.citations] == ["walkout"]
     follow_up = assistant.ask("Why did they do that?", history=[("What did the bus drivers in Lindgard do?",
@@ -613,7 +615,8 @@ def test_why_reads_its_own_storys_reason_however_low_the_finder_ranks_it(tmp_pat
     from a transcription mistake") shares no word with the question, and the other report's sentences outrank it:
     it is still the reason its own story gives."""
     assistant = assistant_over(tmp_path, ERRATA, "not 40,000")
-    answer = assistant.ask("Why was the marathon crowd figure wrong?")
+    # a stand-alone why-question takes a reason said of its event ("error"): `reason_reading`
+    answer = assistant.ask("Why was the marathon crowd figure in error?")
     assert answer.text.startswith("A transcription mistake [1]"), answer.text
 
 
@@ -638,3 +641,36 @@ def test_the_new_holder_is_not_the_one_stepping_down_nor_a_stand_in_for_a_perman
     down; the deputy will be interim chief executive, and no permanent one is named."""
     assistant = assistant_over(tmp_path, RAIL, "Dana Ruiz")
     assert assistant.ask(question).text.startswith(answer)
+
+
+def test_a_stand_alone_why_takes_no_because_said_of_another_event_of_its_article() -> None:
+    """Review R1 #1: "Why did Tesla move to Paris?" was answered "because he was not paid a promised bonus", the
+    reason the next sentence gives for leaving the company; a stand-alone why-question takes a reason only from a
+    sentence holding its event's words. A follow-up's "Why?" names no event but its story's, and takes it."""
+    text = ("Tesla moved to Paris in 1882 for a job with the Continental Edison Company. He left the company in 1884 "
+            "because he was not paid a promised bonus. He then sailed to New York.")
+    passages = [Passage("t", "Nikola Tesla", "t.md", "", text, 0, len(text))]
+    sentences = [Sentence(0, found.start, found.end, 0.5) for found in split_sentences(text)]
+    start = text.index("a job")
+    reading = Reading(Span("a job with the Continental Edison Company", start, text.index(". He"), 0.8, 2.0), 0,
+                      sentences[0].start, sentences[0].end)
+
+    def read(question: str, follow_up: bool) -> str | None:
+        found = reason_reading(question, reading, Evidence((question,), (tuple(sentences),), 0.9), passages,
+                               FakeReader("", 0.5), follow_up=follow_up)
+        return found.span.text if found is not None else None
+
+    assert read("Why did Tesla move to Paris?", follow_up=False) == "a job with the Continental Edison Company"
+    assert read("Why did Tesla leave the company?", follow_up=False) == "because he was not paid a promised bonus"
+    assert read("Why did he do that?", follow_up=True) == "because he was not paid a promised bonus"
+
+
+def test_a_why_follow_up_whose_reason_has_no_marker_word_is_not_refused(tmp_path: Path) -> None:
+    """Review R1 #8: a conversation's "Why?" whose reason is said without "because" ("He was ill", the CoQA kind) was
+    refused before the model; only a reading that says again what the previous answer said is."""
+    story = {"tom": ("Tom stays home", "Tom Baker stayed home from school on Monday. He was ill with a fever. His "
+                                       "sister went alone."),
+             "ferry": ("Ferry crews", "Ferry crews in Eastmere walked out on Friday.")}
+    assistant = assistant_over(tmp_path, story, "ill with a fever")
+    answer = assistant.ask("Why?", history=[("Where did Tom Baker stay on Monday?", "Home [1].")])
+    assert not answer.refused and "fever" in answer.text, answer.text

@@ -553,12 +553,15 @@ class Assistant:
         reading = self._reading(plan)
         if reading is not None and repeats(reading.span.text, plan.previous_answer):
             reading = None  # a follow-up's span that is the previous answer again: the model writes instead
-        if plan.previous_answer and asks_why(plan.query.text) and not gives_reason(reading, plan.evidence,
-                                                                                   plan.passages):
+        if (plan.previous_answer and asks_why(plan.query.text)
+                and (reading is None or content_words(strip_markers(plan.previous_answer)) <= content_words(
+                    plan.passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]))
+                and not gives_reason(reading, plan.evidence, plan.passages)):
             # A follow-up's "Why?" that no sentence of the best evidence gives a reason for ("because", "due to",
-            # "came from" ...): the model would say what happened again ("The library opened on Tuesday"), or
-            # another story's lede. Refused. Not a stand-alone why-question: its reasons are often said without a
-            # marker ("He was ill"), and the model reads them.
+            # "came from" ...), when the reader found nothing but what the previous answer said: the model would say
+            # what happened again ("The library opened on Tuesday"), or another story's lede. Refused. Not when the
+            # reader reads another sentence ("Why?" after "Tom stayed home": "He was ill", a reason without a
+            # marker), nor a stand-alone why-question: their reasons are often said without one.
             yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
             return
         if reading is not None and reading.span.probability < self.settings.reader_refusal and not plan.previous_answer:
@@ -1463,6 +1466,10 @@ class Assistant:
                                         sentence, span.start, span.end) is not None)
         reading = reading or read_evidence(reader, question, plan.evidence, plan.passages, fits=fits)
         for rule in READING_RULES:
+            if rule is reason_reading:  # a follow-up's "Why?" takes its story's reason; a stand-alone one, its event's
+                reading = reason_reading(question, reading, plan.evidence, plan.passages, reader,
+                                         follow_up=bool(plan.previous_answer))
+                continue
             reading = rule(question, reading, plan.evidence, plan.passages, reader)
         if reading is not None and names_said(reading.span.text, plan.others):
             reading = None

@@ -27,7 +27,7 @@ from typing import Any
 from rag.answer.evidence import Evidence, Sentence
 from rag.answer.reader import Reading, SpanFinder, ruled_reading
 from rag.records import Answer, Citation, Hit, Passage, long_date
-from rag.text import HONORIFICS, content_words, dateline_end, split_sentences, title_names
+from rag.text import FOLLOW_ON, HONORIFICS, content_words, dateline_end, split_sentences, title_names
 
 AUTHOR_SHARE = 0.8
 """An article's best passage must score this share of the best hit's for "Who wrote about X?" to name its author."""
@@ -341,7 +341,7 @@ def _works(question: str, name: str, search: Search, articles: Mapping[str, Any]
     return Answer(question, "\n\n".join(lines), tuple(citations), search_query=question)
 
 
-_WHO_OPINES = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?who\s+(?:has\s+|have\s+|had\s+)?(?P<verb>critici[sz]ed|"
+_WHO_OPINES = re.compile(r"^\s*" + FOLLOW_ON + r"who\s+(?:has\s+|have\s+|had\s+)?(?P<verb>critici[sz]ed|"
                          r"opposed|attacked|condemned|slammed|objected\s+to|argued\s+(?:against|for)|praised|"
                          r"defended|backed|championed|called\s+for|complained\s+about|questioned)\b", re.IGNORECASE)
 """A who-question asking who voiced a view ("Who criticised it?"), which an opinion piece voices in its author's own
@@ -350,6 +350,16 @@ _BYLINE_NAME = re.compile(r"[ \t]*By\s+(?P<name>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'
 _ATTRIBUTED = re.compile(r"\b(?:said|says|say|told|according\s+to|argued|argues|wrote|writes|claimed|claims)\b|[\"“”]",
                          re.IGNORECASE)
 """A sentence giving a view as someone's ("…, the residents' group said"): not its author's own."""
+
+_OPINION_SOURCE = re.compile(r"\b(?:opinion|comment|commentary|column|editorial|op-ed|viewpoint|letters?)\b",
+                             re.IGNORECASE)
+"""A title or outlet naming an opinion piece ("Opinion: …", "Eastmere Voice Comment")."""
+_OWN_VOICE = re.compile(r"\b(?:I|[Ww]e|[Mm]y|[Oo]ur|us|[Ss]hould)\b")
+"""An author arguing in their own voice: first person, or what ought to be done ("We deserve better", "should");
+case kept, so the "US" of a report is no "us"."""
+_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
+_NAMED_BY = re.compile(r"\b[a-z]+(?:ed|en|wn)\s+by\s+\S", re.IGNORECASE)
+"""A sentence naming who did it after a participle ("backed by the city's two football clubs"): a report's."""
 
 OPINION_REACH = 2
 """Evidence sentences searched, best first, for one that voices a view in its author's own words."""
@@ -372,12 +382,42 @@ def byline_name(text: str) -> tuple[int, int] | None:
     return None
 
 
+def is_opinion_piece(passage: Passage) -> bool:
+    """Whether a passage is of an opinion piece: its title or outlet says so (`_OPINION_SOURCE`), or its author
+    argues in their own voice outside quotes (`_OWN_VOICE`: "I", "we", "should"). A news report with a byline is
+    not one (a reporter's first person is rare outside quotes).
+
+    >>> report = "By Jane Roe\\nThe council approved the stadium. “We are delighted,” the mayor said."
+    >>> is_opinion_piece(Passage("a", "Stadium approved", "s", "", report, 0, len(report)))
+    False
+    >>> piece = "By Jane Roe\\nThe ring road plan is a mistake. We deserve better."
+    >>> is_opinion_piece(Passage("a", "The ring road", "s", "", piece, 0, len(piece)))
+    True
+    >>> is_opinion_piece(Passage("a", "Opinion: the ring road", "s", "", report, 0, len(report)))
+    True
+    """
+    outlet = "" if re.search(r"[/\\]|\.\w{1,5}$", passage.source) else passage.source  # not a file's path
+    if _OPINION_SOURCE.search(passage.title) or _OPINION_SOURCE.search(outlet):
+        return True
+    return _OWN_VOICE.search(_QUOTED.sub(" ", passage.text)) is not None
+
+
+def _after_byline(passage: Passage, sentence: Sentence) -> str:
+    """An evidence sentence's text after any byline it holds ("By Jane Roe" is no one's "by")."""
+    text = passage.text[sentence.start:sentence.end]
+    named = byline_name(passage.text) if passage.start == 0 else None
+    return text[named[1] - sentence.start:] if named is not None and sentence.start < named[1] else text
+
+
 def opinion_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
                     reader: SpanFinder) -> Reading | None:
     """For "Who criticised it?" (`_WHO_OPINES`), the reading moved to the byline's author ("By Jane Roe") of the
     article whose sentence, of the first `OPINION_REACH` evidence sentences, voices the view in its own words
     (`_ATTRIBUTED`: no one said it), when the reading's sentence does not say the question's verb: an opinion piece
-    criticises in its author's voice, and names no critic. The author's name is read where the byline stands, in
+    criticises in its author's voice, and names no critic. Only an opinion piece's (`is_opinion_piece`: so titled or
+    sourced, or in the first person, or saying what "should" be done), and never when one of those sentences names
+    who did it after a participle (`_NAMED_BY`: "backed by the city's two football clubs"): a news report's byline
+    names its reporter, not a critic. The author's name is read where the byline stands, in
     the article's opening sentence (a rule's reading: `rag.answer.reader.ruled_reading`). Kept otherwise (a report
     naming its critic: "Councillor Ann Bell criticised the plan")."""
     match = _WHO_OPINES.match(question)
@@ -388,11 +428,14 @@ def opinion_reading(question: str, reading: Reading | None, evidence: Evidence, 
         own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
         if stem in own.lower():
             return reading  # the report names who did it with the question's own verb
-    for sentence in evidence.ranked[0][:OPINION_REACH]:
+    best = evidence.ranked[0][:OPINION_REACH]
+    if any(_NAMED_BY.search(_after_byline(passages[sentence.passage_index], sentence)) for sentence in best):
+        return reading  # "The plan was backed by the city's two football clubs": a report names who did it
+    for sentence in best:
         passage = passages[sentence.passage_index]
         named = byline_name(passage.text) if passage.start == 0 else None
-        text = passage.text[sentence.start:sentence.end]
-        if named is None or _ATTRIBUTED.search(text[named[1] - sentence.start if sentence.start < named[1] else 0:]):
+        if (named is None or _ATTRIBUTED.search(_after_byline(passage, sentence))
+                or not is_opinion_piece(passage)):
             continue
         opening = split_sentences(passage.text)[0]
         if not opening.start <= named[0] < opening.end:

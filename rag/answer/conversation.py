@@ -18,6 +18,7 @@ from rag.answer.hops import AUXILIARIES
 from rag.answer.prompts import CANNOT_ANSWER, QUOTED_OPENING, strip_markers
 from rag.records import MONTH_NAMES, Query
 from rag.text import (
+    FOLLOW_ON,
     HOW_MANY,
     STOP_WORDS,
     SURFACE_WORD,
@@ -219,7 +220,7 @@ def subject_name(question: str) -> str:
 
 
 _SUBJECT_PHRASE = re.compile(
-    r"^(?:and\s+|but\s+|so\s+)?(?:when|where|why|how(?:\s+(?:many|much)(?:\s+[a-z]+)?|\s+long|\s+often)?)\s+"
+    r"^" + FOLLOW_ON + r"(?:when|where|why|how(?:\s+(?:many|much)(?:\s+[a-z]+)?|\s+long|\s+often)?)\s+"
     r"(?:did|does|do|will|would|can|could|has|have|had|is|was|are|were)\s+"
     r"(?P<subject>the(?:\s+(?-i:[a-z][\w-]*)){2,4}?(?:\s+(?:at|of|in|on|for)(?:\s+(?-i:[A-Z][\w'’-]*))+)?)\s+"
     r"(?-i:[a-z][a-z-]*)(?:\s+(?:off|up|out|down|over|back))?\s*\?$",
@@ -432,7 +433,7 @@ def why_of(question: str, previous: str) -> str:
     >>> why_of("And why?", "When did the bus strike start?"), why_of("Why?", "Who won?")
     ('Why did the bus strike start?', '')
     """
-    if not re.fullmatch(r"\s*(?:and\s+|but\s+|so\s+)?why(?:\s+(?:so|exactly))?\s*[?.!]*\s*", question, re.IGNORECASE):
+    if not re.fullmatch(r"\s*" + FOLLOW_ON + r"why(?:\s+(?:so|exactly))?\s*[?.!]*\s*", question, re.IGNORECASE):
         return ""
     match = _WHY_OF.match(previous.strip())
     if not match:
@@ -1074,19 +1075,24 @@ def leans_on_pronoun(question: str) -> bool:
     (True, False)
     >>> leans_on_pronoun("Who was the manager then?"), leans_on_pronoun("Who was the manager at the time?")
     (True, True)
+    >>> leans_on_pronoun("What was the population of London then?")  # it names its own thing
+    False
     """
     if _BARE_QUESTION.fullmatch(question):
         return True  # "Why?": why the previous turn's thing happened, as "Why did it …?" would ask
-    if _BACK_THEN.search(question):
-        return True  # "Who was the manager then?": at the time the previous turn's answer gave, of its thing
+    if _BACK_THEN.search(question) and not named_in(question):
+        # "Who was the manager then?": at the time the previous turn's answer gave, of its thing; not "What was the
+        # population of London then?", which names what it is about (answered as any question naming its thing)
+        return True
     return any(word.lower() in _PERSON_PRONOUNS or word.lower() in _NAME_PRONOUNS
                for word in SURFACE_WORD.findall(without_dummy_it(question)))
 
 
 _BACK_THEN = re.compile(r"\b(?:(?:back\s+)?then|at\s+(?:the|that)\s+time)\s*[?.!]*\s*$", re.IGNORECASE)
-"""A question closing on "then" or "at the time": the time of the previous turn's answer, of its thing."""
+"""A question closing on "then" or "at the time": the time of the previous turn's answer, of its thing (when the
+question names no thing of its own: `leans_on_pronoun`)."""
 _BARE_QUESTION = re.compile(
-    r"\s*(?:and\s+|but\s+|so\s+)?(?:why|how|when|where)(?:\s+(?:not|so|come|exactly))?\s*[?.!]*\s*", re.IGNORECASE)
+    r"\s*" + FOLLOW_ON + r"(?:why|how|when|where)(?:\s+(?:not|so|come|exactly))?\s*[?.!]*\s*", re.IGNORECASE)
 """A question that is its question word alone ("Why?", "And when?", "How come?"): about the previous turn's thing."""
 
 
@@ -1163,6 +1169,10 @@ def quote_misses_follow_up(question: str, previous_question: str, previous_answe
     >>> quote_misses_follow_up("What was his fee?", *signing, "FC Dravin signed Ferreira for a fee of 32 million.")
     False
     >>> quote_misses_follow_up("Who was the president?", *signing, "FC Dravin signed Ferreira in May.")
+    False
+    >>> quote_misses_follow_up("Who was the president then?", *signing, "FC Dravin signed Ferreira in May.")
+    True
+    >>> quote_misses_follow_up("Who was the president of Dravin then?", *signing, "FC Dravin signed Ferreira in May.")
     False
     >>> flood = ("How many homes were flooded?", "120 homes [1].")
     >>> [quote_misses_follow_up("Was anyone hurt?", *flood, "The river flooded 120 homes.", leaning=leaning)

@@ -32,6 +32,7 @@ from rag.models.entities import PLACES, TIMES, asks_age, wanted_kinds
 from rag.models.span_reader import Span
 from rag.records import Citation, Passage
 from rag.text import (
+    FOLLOW_ON,
     HOW_MANY,
     IRREGULAR_VERBS,
     MAGNITUDES,
@@ -656,7 +657,7 @@ def ending_reading(question: str, reading: Reading | None, evidence: Evidence, p
     return reading
 
 
-_WHY_QUESTION = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?why\b", re.IGNORECASE)
+_WHY_QUESTION = re.compile(r"^\s*" + FOLLOW_ON + r"why\b", re.IGNORECASE)
 _REASON = re.compile(r"\b(?:(?P<clause>because|due\s+to|owing\s+to|as\s+a\s+result\s+of|so\s+that|in\s+order\s+to|"
                      r"so\s+as\s+to|citing)|(?:the\s+(?:main\s+)?reasons?\s+(?:was|were|is|are|given\s+was)(?:\s+that)?|"
                      r"(?:was|were|is|are)\s+(?:caused\s+by|blamed\s+on|down\s+to)|came\s+from|resulted\s+from|"
@@ -692,27 +693,54 @@ def reason_span(sentence: str) -> tuple[int, int] | None:
 
 
 def reason_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
-                   reader: SpanFinder) -> Reading | None:
+                   reader: SpanFinder, follow_up: bool = False) -> Reading | None:
     """For a why-question, the reading moved to the reason the best of the first `REASON_REACH` evidence sentences
     of its own article (`_own_article`) gives (`reason_span`), when the reading's sentence gives none: "Bus drivers
     in Lindgard walked out on Monday" is what happened, and "The strike was called because the company refused a pay
     rise" in the same report says why; a rule's reading (`ruled_reading`). Only the reading's article is searched (a
     follow-up's "Why?" is about the story the conversation is on, never another's lede); kept when no sentence of it
     gives a reason, for a question of another form, and when the reader's span itself gives one ("to cut costs") or
-    its sentence ties the event to a cause (`_LINKED_CAUSE`: "after talks failed")."""
+    its sentence ties the event to a cause (`_LINKED_CAUSE`: "after talks failed").
+
+    A stand-alone why-question (not a `follow_up`) takes only a reason said of its own event: a sentence holding one
+    of the question's words beyond its names (`event_words`). "Why did Tesla move to Paris?" is not answered by the
+    next sentence's "He left the company in 1884 because he was not paid a promised bonus": an article's "because"
+    is often about another of its events. A follow-up's "Why did they do that?" names no event but the
+    conversation's, and its story's reason is taken."""
     if (_WHY_QUESTION.match(question) is None or len(evidence.parts) != 1 or not evidence.ranked
             or not evidence.ranked[0]):
         return reading
     if reading is not None:
         own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
         if (reason_span(own) is not None or _LINKED_CAUSE.search(own) is not None
-                or re.match(r"(?:in\s+order\s+|so\s+as\s+)?to\s", reading.span.text, re.IGNORECASE)):
+                or opens_purpose(reading.span.text)):
             return reading  # ("walked out after talks failed" says why as well)
+    event = event_words(question)
     for sentence in _own_article(reading, evidence, passages)[:REASON_REACH]:
-        found = reason_span(passages[sentence.passage_index].text[sentence.start:sentence.end])
-        if found is not None:
+        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
+        found = reason_span(text)
+        if found is not None and (follow_up or event & content_words(text)):
             return ruled_reading(question, reading, sentence, passages, found, reader)
     return reading
+
+
+def event_words(question: str) -> set[str]:
+    """The content words of a question but its names (capitalised words after its first): what it asks happened.
+
+    >>> sorted(event_words("Why did Tesla move to Paris?")), sorted(event_words("Why is the region called Fertile?"))
+    (['move'], ['call', 'region'])
+    """
+    named = content_words(" ".join(re.findall(r"(?<=\s)[A-Z][\w'’-]*", question)))
+    return content_words(question) - named
+
+
+def opens_purpose(span: str) -> bool:
+    """Whether a span opens with what a deed was for ("to cut costs", "in order to save the bridge"): a reason.
+
+    >>> opens_purpose("to cut costs"), opens_purpose("in order to save it"), opens_purpose("toward the city")
+    (True, True, False)
+    """
+    return re.match(r"(?:in\s+order\s+|so\s+as\s+)?to\s", span, re.IGNORECASE) is not None
 
 
 def _own_article(reading: Reading | None, evidence: Evidence, passages: Sequence[Passage]) -> list[Sentence]:
@@ -747,8 +775,7 @@ def gives_reason(reading: Reading | None, evidence: Evidence, passages: Sequence
     """
     if reading is not None:
         own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-        if reason_span(own) is not None or re.match(r"(?:in\s+order\s+|so\s+as\s+)?to\s", reading.span.text,
-                                                    re.IGNORECASE):
+        if reason_span(own) is not None or opens_purpose(reading.span.text):
             return True
     ranked = (_own_article(reading, evidence, passages) if len(evidence.parts) == 1 and evidence.ranked
               and evidence.ranked[0] else [])
