@@ -24,14 +24,19 @@ from rag.text import content_words, split_sentences
 
 _DISCUSSES = r"(?:discuss|cover|deal|talk|address|mention|describ|explain|contain|(?:is|are)\s+about)"
 _DISCUSSED = r"(?:discussed|covered|dealt|addressed|mentioned|described|explained)"
+_REPORT = r"(?:report|document|review|study|paper)"
 ASKS_SECTION = re.compile(
-    r"\s*(?:(?:in\s+)?(?:which|what)\s+(?:section|chapter|heading|part\s+of\s+the\s+(?:report|document|review|study"
-    rf"|paper))s?\b(?:\s+of\s+[\w\s'’-]+?)?\s+(?:{_DISCUSSES}|(?:is|are|was|were)\s+[\w\s'’-]+?\s+{_DISCUSSED}\b)"
-    r"|where\s+in\s+the\s+(?:report|document|paper|study|review)\b)",
+    rf"\s*(?:(?:in\s+)?(?:which|what)\s+(?:sections?|parts?\s+of\s+the\s+{_REPORT})\b"
+    rf"(?:\s+of\s+(?:the|this|that|its)\s+(?:[\w'’-]+\s+){{0,3}}?{_REPORT}(?:'s|’s)?)?"
+    rf"\s+(?:{_DISCUSSES}|(?:is|are|was|were)\s+[\w\s'’-]+?\s+{_DISCUSSED}\b)"
+    rf"|where\s+in\s+the\s+{_REPORT}\b)",
     re.IGNORECASE)
-"""A question asking which section holds something: "Which section discusses fines?", "In which part of the report
-are appeals covered?", "Where in the report is enforcement covered?"; not "Which section of the motorway was
-closed?" (a section of a thing, not of a report), nor "Which part of the country is driest?"."""
+"""A question asking which section of a report holds something: "Which section discusses fines?", "In which part of
+the report are appeals covered?", "Which section of the energy review covers tariffs?", "Where in the report is
+enforcement covered?"; not "Which section of the motorway was closed?" (a section of a thing, not of a report), nor
+"Which part of the country is driest?", nor a book's or a law's chapters or sections ("Which chapters of Genesis
+describe the flood?", "Which section of the Constitution covers elections?": what is said there is not a heading of
+a report but its numbers, "chapters 6-9")."""
 
 SECTION_PLACES = 3
 """The best evidence sentences looked at for their sections: a topic a report takes up in two sections is answered
