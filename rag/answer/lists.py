@@ -103,6 +103,34 @@ def _lead_terms(text: str) -> set[str]:
     return content_words(text)
 
 
+_WHICH_NOUN = re.compile(r"\s*(?:which|what)\s+(?!(?:is|was|are|were|do|does|did|has|have|had)\b)([\w'’-]+)",
+                         re.IGNORECASE)
+_RANKING_WORDS = frozenset("common commonly popular frequent frequently often widely cited given important usual "
+                           "significant serious pressing".split())
+"""Words between a superlative and the noun it ranks: "the most commonly cited reason"."""
+
+
+def ranked_noun(question: str) -> str | None:
+    """The noun a question ranking a list's items asks for: the noun after "which"/"what" ("Which party won the most
+    seats?"), else the noun after the superlative ("What is the most common reason given?"); None when neither.
+
+    >>> ranked_noun("Which party won the most seats?"), ranked_noun("What is the most commonly cited reason?")
+    ('party', 'reason')
+    >>> ranked_noun("Which reason was given least often?"), ranked_noun("What was most popular?")
+    ('reason', None)
+    """
+    which = _WHICH_NOUN.match(question)
+    if which is not None:
+        return which.group(1)
+    superlative = HIGHEST.search(question) or LOWEST.search(question)
+    if superlative is None:
+        return None
+    for word in re.findall(r"[\w'’-]+", question[superlative.end():]):
+        if word.lower() not in _RANKING_WORDS:
+            return word
+    return None
+
+
 def ranked_item(question: str, text: str, listed: Listed) -> tuple[int, int] | None:
     """The item of `listed` with the largest share ("most common", "biggest") or the smallest ("least"), when the
     question asks for one such item and every item gives a share; None otherwise (a tie, too).
@@ -133,15 +161,19 @@ def ranked_reading(question: str, reading: Reading | None, evidence: Evidence, p
                    reader: SpanFinder) -> Reading | None:
     """The reading moved to the item of a list the question ranks (`ranked_item`): "What is the most common reason
     given?" over "Reasons given for not riding:" and its items with shares is answered with the item of the largest
-    share, the item quoted. The list's lead shares one of the question's words or more; the list of the passage
-    retrieved first wins. Kept otherwise, and when another rule chose it."""
+    share, the item quoted. The list's lead names the noun the question ranks (`ranked_noun`: "reason", not a list
+    of parties' voting intention for "Which party won the most seats?"); the list of the passage retrieved first
+    wins. Kept otherwise, and when another rule chose it."""
     if (reading is not None and reading.ruled) or len(evidence.parts) != 1 or ASKS_LIST.match(question):
         return reading
-    asked = content_words(question)
+    noun = ranked_noun(question)
+    ranked = content_words(noun) if noun is not None else set()
+    if not ranked:
+        return reading
     for passage_index, passage in enumerate(passages):
         for listed in lists_in(passage.text):
-            if not _lead_terms(passage.text[slice(*listed.lead)]) & asked:
-                continue
+            if not ranked <= _lead_terms(passage.text[slice(*listed.lead)]):
+                continue  # a list of something else ("Voting intention, May poll:" for "Which party won the most…?")
             item = ranked_item(question, passage.text, listed)
             if item is None:
                 continue
