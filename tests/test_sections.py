@@ -64,3 +64,17 @@ def test_only_a_question_about_a_reports_sections_asks_which_section() -> None:
              "What section of the bridge collapsed?", "Which chapters of Genesis describe the flood?",
              "In which chapter is enforcement discussed?", "Which section of the Constitution covers elections?")
     assert [bool(ASKS_SECTION.match(question)) for question in asked] == [True] * 4 + [False] * 6
+
+
+def test_a_section_body_answers_only_a_question_naming_its_heading_alone_in_a_relevant_passage(
+        tmp_path: Path) -> None:
+    """Review R1 #6: "What were the causes of the war?" over "World War I" with a "Causes" section was answered with
+    the section's first three sentences ("war" counted as the title's word), and a passage retrieved below
+    `min_score` answered from its heading though the assistant would refuse it."""
+    war = ("Causes\n\nArchduke Franz Ferdinand was shot in Sarajevo in June 1914. Austria-Hungary declared war on "
+           "Serbia a month later. Alliances drew in the other powers.\n\nCourse\n\nThe war lasted four years.")
+    ask = asker(tmp_path, {**ARTICLES, "war": ("World War I", war)})
+    assert not ask("What were the causes of the war?", {}, **WEAK).startswith("Archduke Franz Ferdinand was shot")
+    assert ask("What does the World War I article say about causes?", {}, **WEAK).startswith(
+        "Archduke Franz Ferdinand was shot")  # the question names the article: its title's words are the report's
+    assert ask("What are the penalties?", {}, **WEAK, min_score=0.999).startswith("I don't know")

@@ -13,7 +13,7 @@ sentences that repeat a question's words, scores a section's body low (its sente
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from rag.answer.evidence import Evidence
 from rag.answer.lists import ASKS_LIST, is_heading
@@ -118,6 +118,9 @@ ASKS_ABOUT = re.compile(
 _DOCUMENT_WORDS = content_words("report document review study paper article section chapter part say said state "
                                 "stated find found reported")
 """Words a question names the report or its asking with, not the section's topic."""
+_REPORT_WORDS = content_words("report document review study paper article")
+"""Words naming the report: a question saying one may name the report's title too ("What does the Data Retention
+review say about enforcement?")."""
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[IVXLC]+)[.)]?\s+")
 """A heading's number ("3. Enforcement", "IV. Appeals"): no word a question names the section with."""
 BODY_SENTENCES = 3
@@ -127,8 +130,9 @@ BODY_SENTENCES = 3
 def named_section(question: str, text: str, title: str = "") -> tuple[int, int] | None:
     """The body (offsets in `text`: from the heading's next paragraph to the next heading or the text's end) of the
     section of `text` a question names by its heading: the heading's words are all the question's, and the
-    question's other words are the report's title's or words naming the report ("the review's penalties"). None
-    when no heading is named so, or its section has no body in `text`.
+    question's other words name the report ("the review's penalties"), or its title when the question names the
+    report too. None when no heading is named so ("What were the causes of the war?" over "World War I" with a
+    "Causes" section: "war" names no report), or its section has no body in `text`.
 
     >>> text = ("Summary\\n\\nIt found gaps.\\n\\nPenalties\\n\\nFines reach 5,000 euros.\\n\\n"
     ...         "Enforcement\\n\\nInspectors visit.")
@@ -136,11 +140,17 @@ def named_section(question: str, text: str, title: str = "") -> tuple[int, int] 
     'Fines reach 5,000 euros.'
     >>> named_section("What are the penalties for speeding?", text) is None
     True
+    >>> war = "Causes\\n\\nAn archduke was shot."
+    >>> named_section("What were the causes of the war?", war, "World War I") is None
+    True
+    >>> war[slice(*named_section("What does the World War I article say about causes?", war, "World War I"))]
+    'An archduke was shot.'
     >>> numbered = "3. Enforcement\\n\\nWe visit."
     >>> numbered[slice(*named_section("What does the report say about enforcement?", numbered))]
     'We visit.'
     """
-    topic = content_words(question) - _DOCUMENT_WORDS - content_words(title)
+    asked = content_words(question)
+    topic = asked - _DOCUMENT_WORDS - (content_words(title) if asked & _REPORT_WORDS else set())
     found = headings(text)
     for number, (start, end) in enumerate(found):
         terms = content_words(_NUMBERING.sub("", text[start:end]))
@@ -155,16 +165,19 @@ def named_section(question: str, text: str, title: str = "") -> tuple[int, int] 
 
 
 def body_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
-                 reader: SpanFinder) -> Reading | None:
+                 reader: SpanFinder, relevant: Collection[int] | None = None) -> Reading | None:
     """The reading moved to the body of the section a question names by its heading (`named_section`), asked as
     "What are the <heading>?" (`ASKS_LIST`) or "What does the report say about <heading>?" (`ASKS_ABOUT`): its
-    first sentences (`BODY_SENTENCES`) said and quoted. The passage retrieved first that holds such a section wins.
-    Kept otherwise, and when another rule chose it (a section that is a list is answered with its items:
-    `rag.answer.lists.list_reading`)."""
+    first sentences (`BODY_SENTENCES`) said and quoted. The passage retrieved first that holds such a section wins,
+    among the `relevant` passages' indexes (retrieved at `min_score` or more: all without it). Kept otherwise, and
+    when another rule chose it (a section that is a list is answered with its items: `rag.answer.lists.list_reading`).
+    """
     if (reading is not None and reading.ruled) or len(evidence.parts) != 1 \
             or not (ASKS_LIST.match(question) or ASKS_ABOUT.match(question)):
         return reading
     for passage_index, passage in enumerate(passages):
+        if relevant is not None and passage_index not in relevant:
+            continue  # a passage barely like the question: its heading equal to the question's words is chance
         body = named_section(question, passage.text, passage.title)
         if body is None:
             continue
