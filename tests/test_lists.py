@@ -63,3 +63,12 @@ def test_a_superlative_picks_an_item_only_of_a_list_of_what_it_ranks(tmp_path: P
 
     assert not ask("Which party won the most seats in the May election?", {}, **WEAK).startswith("Labour (38%)")
     assert ask("Which party won the largest share of seats?", {}, **WEAK) == "Conservative (41%) [1]."
+
+
+def test_a_heading_with_a_percentage_ends_a_list_of_shares() -> None:
+    """Review R1 #12: "Growth above 2%" was no heading (it holds a share) and was read as the list's last item."""
+    from rag.answer.sections import headings
+
+    text = "Reasons given:\n\ncost (41%)\n\ndistance (27%)\n\nGrowth above 2%\n\nThree regions grew faster."
+    assert [text[slice(*item)] for item in lists_in(text)[0].items] == ["cost (41%)", "distance (27%)"]
+    assert [text[start:end] for start, end in headings(text)] == ["Growth above 2%"]

@@ -25,7 +25,10 @@ ASKS_LIST = re.compile(r"\s*(?:what|which)\b(?:\s+[\w'’-]+){0,3}?\s+(?:are|wer
 """A question asking for several things: "What are the report's recommendations?", "Which groups are hit?"."""
 _MARKER = re.compile(r"[-•*]\s+|\d{1,2}[.)]\s+")
 _SHARE = re.compile(r"(\d+(?:\.\d+)?)\s?%")
-"""An item's share ("cost (41%)"): a rendered Markdown list's item of a few words and a share ends no sentence."""
+"""A share ("41%") in an item."""
+_ITEM_SHARE = re.compile(r"(?:\(\s*\d+(?:\.\d+)?\s?%\s*\)|[:–—-]\s*\d+(?:\.\d+)?\s?%)[\s.;]*$")
+"""An item's share ending its line, in brackets or after a colon or a dash ("cost (41%)", "cost: 41%"): a rendered
+Markdown list's item of a few words and a share ends no sentence, yet is no heading; "Growth above 2%" is one."""
 MAX_ITEM_WORDS = 45
 """An item longer than this is a paragraph of prose, not a list's item."""
 MAX_ITEMS = 10
@@ -44,11 +47,13 @@ def is_heading(line: str) -> bool:
 
     >>> is_heading("Recommendations"), is_heading("Rents rose."), is_heading("Key reasons for vacancy:")
     (True, False, False)
+    >>> is_heading("Growth above 2%"), is_heading("cost of deletion tools (41%)")
+    (True, False)
     """
     stripped = line.strip()
     return bool(stripped) and len(stripped.split()) <= 8 and stripped[-1] not in ".:;!?,)" \
         and "|" not in stripped and any(character.isalpha() for character in stripped) \
-        and _SHARE.search(stripped) is None  # "cost 41%" is a list's item
+        and _ITEM_SHARE.search(stripped) is None  # "cost (41%)" is a list's item
 
 
 def lists_in(text: str) -> list[Listed]:
@@ -89,7 +94,7 @@ def _items(text: str, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
             if marker is None:
                 break
             start = marker.end()
-        elif ((_SHARE.search(line) is None and (is_heading(line) or not line.rstrip().endswith((".", "!", "?"))))
+        elif ((_ITEM_SHARE.search(line) is None and (is_heading(line) or not line.rstrip().endswith((".", "!", "?"))))
               or "|" in line or text.count("\n", previous_end, start) < 2):
             break  # a heading, a table, or a wrapped line of prose: the list ended
         if len(line.split()) > MAX_ITEM_WORDS:
