@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.evidence import Evidence
-from rag.answer.reader import Reading, SpanFinder
+from rag.answer.reader import Reading, SpanFinder, whole_reading
 from rag.answer.tables import ASKS_VALUE, HIGHEST, LOWEST
-from rag.models.span_reader import Span
 from rag.records import Passage
 from rag.text import content_words
 
@@ -183,9 +182,7 @@ def ranked_reading(question: str, reading: Reading | None, evidence: Evidence, p
             if item is None:
                 continue
             text = passage.text[slice(*item)]
-            chance = reading.span.probability if reading is not None else 0.0
-            span = Span(text, 0, len(text), chance, reading.span.margin if reading is not None else 0.0, text)
-            return Reading(span, passage_index, *item, ruled=True, said=text[:1].upper() + text[1:].rstrip(" .;"))
+            return whole_reading(reading, passage_index, passage.text, *item, text[:1].upper() + text[1:].rstrip(" .;"))
     return reading
 
 
@@ -213,8 +210,5 @@ def list_reading(question: str, reading: Reading | None, evidence: Evidence, pas
                 continue
             start, end = listed.items[0][0], listed.items[-1][1]
             said = "; ".join(passage.text[slice(*item)].rstrip(" .;") for item in listed.items) + "."
-            text = passage.text[start:end]
-            chance = reading.span.probability if reading is not None else 0.0
-            span = Span(text, 0, len(text), chance, reading.span.margin if reading is not None else 0.0, text)
-            return Reading(span, passage_index, start, end, ruled=True, said=said)
+            return whole_reading(reading, passage_index, passage.text, start, end, said)
     return reading

@@ -17,8 +17,7 @@ from collections.abc import Collection, Sequence
 
 from rag.answer.evidence import Evidence
 from rag.answer.lists import ASKS_LIST, is_heading
-from rag.answer.reader import Reading, SpanFinder
-from rag.models.span_reader import Span
+from rag.answer.reader import Reading, SpanFinder, whole_reading
 from rag.records import Passage
 from rag.text import content_words, split_sentences
 
@@ -104,10 +103,7 @@ def section_reading(question: str, reading: Reading | None, evidence: Evidence, 
     title = passages[passage_index].title
     said = (f"The {' and '.join(names)} section{'s' if len(names) > 1 else ''}"
             + (f' of "{title}"' if title else ""))
-    text = passages[passage_index].text[start:end]
-    chance = reading.span.probability if reading is not None else 0.0
-    span = Span(text, 0, len(text), chance, reading.span.margin if reading is not None else 0.0, text)
-    return Reading(span, passage_index, start, end, ruled=True, said=said)
+    return whole_reading(reading, passage_index, passages[passage_index].text, start, end, said)
 
 
 ASKS_ABOUT = re.compile(
@@ -183,9 +179,6 @@ def body_reading(question: str, reading: Reading | None, evidence: Evidence, pas
             continue
         sentences = [span for span in split_sentences(passage.text[body[0]:body[1]])][:BODY_SENTENCES]
         start, end = body[0] + sentences[0].start, body[0] + sentences[-1].end
-        text = passage.text[start:end]
-        said = " ".join(text.split())
-        chance = reading.span.probability if reading is not None else 0.0
-        span = Span(text, 0, len(text), chance, reading.span.margin if reading is not None else 0.0, text)
-        return Reading(span, passage_index, start, end, ruled=True, said=said)
+        said = " ".join(passage.text[start:end].split())
+        return whole_reading(reading, passage_index, passage.text, start, end, said)
     return reading
