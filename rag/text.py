@@ -209,6 +209,9 @@ def measures(text: str) -> set[tuple[str, str]]:
 MAGNITUDES = ("dozen", "hundred", "thousand", "million", "billion", "trillion")
 """Words that scale a figure ("2.5 million")."""
 
+YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+"""A year of 1800–2099 written as a word ("in 2019"): not 3 May, nor 250 or 12,000."""
+
 
 def says_a_figure(word: str) -> bool:
     """Whether a word is a figure or part of one: digits, a number word, a magnitude.

@@ -139,3 +139,44 @@ def test_who_criticised_a_plan_an_opinion_piece_criticises_in_its_own_voice_is_i
     assert follow_up.text.startswith("Jane Roe [1]"), follow_up.text
     assistant = assistant_over(tmp_path / "named", OPINIONS, "Ann Bell")
     assert "Ann Bell [1]" in assistant.ask("Who criticised the Brackford library plan?").text
+
+
+MILL_FIRST = Passage("mill1", "Tarrow Mills to close Ebbe plant", "Ebbe Gazette", "",
+                     "Tarrow Mills will close its Ebbe plant in June, with the loss of 180 jobs.", 0, 75, "2026-05-04")
+MILL_LATER = Passage("mill2", "Union talks over Tarrow Mills plant closure", "Ebbe Gazette", "",
+                     "The union will meet Tarrow Mills over the Ebbe plant closure on Friday.", 0, 70, "2026-05-19")
+MILL_OTHER = Passage("mill3", "Ebbe plant to shut", "Valley Star", "",
+                     "Tarrow Mills is closing the Ebbe plant, putting 200 jobs at risk.", 0, 62, "2026-05-02")
+FIX = Passage("fix", "Correction: Ebbe jobless figure", "Ebbe Gazette", "",
+              "An article published on March 5 incorrectly stated that the Ebbe jobless rate was 21 percent. The "
+              "correct figure is 12 percent.", 0, 120, "2026-03-07")
+JOBS = Passage("jobs", "Ebbe jobless rate falls", "Ebbe Gazette", "",
+               "The Ebbe jobless rate fell to 21 percent in February.", 0, 52, "2026-03-05")
+NEWS = {passage.article_id: ArticleRecord(passage.article_id, "h", passage.title, passage.source,
+                                          published=passage.published)
+        for passage in (MILL_FIRST, MILL_LATER, MILL_OTHER, FIX, JOBS)}
+
+
+def news_search(text: str) -> list[Hit]:
+    if "jobless" in text:
+        return [Hit(JOBS, 0.9), Hit(FIX, 0.85)]
+    return [Hit(MILL_LATER, 0.9), Hit(MILL_OTHER, 0.88), Hit(MILL_FIRST, 0.85)]
+
+
+def test_when_an_error_was_corrected_is_the_correction_s_date() -> None:
+    """"When was the error about the youth unemployment rate corrected?" quoted the correction's own sentence about
+    the erring article ("An article published on March 5 …"): the answer is the date the correction came out."""
+    answer = document_answer("When was the error about the Ebbe jobless rate corrected?", [], news_search, NEWS)
+    assert answer is not None and answer.text.startswith("It was corrected on 7 March 2026"), answer
+    assert answer.citations[0].passage.article_id == "fix"
+
+
+def test_when_an_outlet_first_reported_a_story_is_its_earliest_report_s_date() -> None:
+    """"When did the Courier first report the Brightwater closure?" was answered with a quote and no date."""
+    answer = document_answer("When did the Ebbe Gazette first report the Tarrow Mills plant closure?", [],
+                             news_search, NEWS)
+    assert answer is not None and answer.text.startswith("Ebbe Gazette first reported it on 4 May 2026"), answer
+    answer = document_answer("When did the Valley Star report the Ebbe plant closure?", [], news_search, NEWS)
+    assert answer is not None and "2 May 2026" in answer.text
+    # not an outlet of the index: a question about what the articles say
+    assert document_answer("When did the union report the plant closure?", [], news_search, NEWS) is None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.changes import changed_value, changes
+from rag.answer.changes import change_size, changed_value, changes
 from rag.answer.reader import counted_value
 from tests.test_reader_quote import asker
 
@@ -157,3 +157,50 @@ def moved_count(question: str, sentence: str, span: str) -> str | None:
     start = sentence.index(span)
     found = counted_value(question, sentence, start, start + len(span))
     return None if found is None else sentence[slice(*found)]
+
+
+UPTAKE = {"jabs": ("Flu jab uptake rises",
+                   "Flu jab uptake among over-65s in Carrow rose by 4 percentage points this winter, to 58 percent. "
+                   "The jobless rate stood at 6.1 percent, down from 6.6 percent, a fall of half a percentage point.")}
+
+
+@pytest.mark.parametrize(("question", "sentence", "span", "wanted"), [
+    ("By how much did uptake rise?", "Uptake rose by 4 percentage points this winter, to 58 percent.", "58 percent",
+     "4 percentage points"),
+    ("How much has the jobless rate fallen?", "It stood at 6.1 percent, a fall of half a percentage point.", "6.1",
+     "half a percentage point"),
+    ("By how much did fares go up?", "Fares went up 9 percent to 2.40 pounds.", "2.40 pounds", "9 percent"),
+    ("By how much did the herd grow?", "The herd grew from 120 to 310 animals.", "310", "from 120 to 310"),
+    ("What was uptake this winter?", "Uptake rose by 4 percentage points this winter, to 58 percent.", "58 percent",
+     None),  # the level is asked
+    ("By how much did rents rise?", "Rents reached 900 euros, the agency said.", "900 euros", None),  # no size said
+    ("By how much did uptake rise?", "Uptake rose by 4 percentage points.", "4 percentage points", None),
+])
+def test_a_by_how_much_question_gets_the_size_of_the_change(question: str, sentence: str, span: str,
+                                                             wanted: str | None) -> None:
+    start = sentence.index(span)
+    found = change_size(question, sentence, start, start + len(span))
+    assert (None if found is None else sentence[slice(*found)]) == wanted
+
+
+def test_the_assistant_answers_by_how_much_with_the_change_not_the_level(tmp_path: Path) -> None:
+    """"By how much did flu uptake rise?" was answered "62 percent" (the level reached), "By how much did the
+    unemployment rate fall?" "5.8 percent": the reader takes the level, the sentence says the change."""
+    ask = asker(tmp_path, UPTAKE, {"58 percent": "PERCENT", "6.1 percent": "PERCENT"})
+    assert ask("By how much did flu jab uptake among over-65s rise?", {"58 percent": 0.9}).startswith("4 percentage")
+    assert ask("By how much did the jobless rate fall?", {"6.1 percent": 0.9}).lower().startswith("half a percentage")
+    assert ask("What was flu jab uptake among over-65s this winter?", {"58 percent": 0.9}).startswith("58 percent")
+
+
+PLANT = {"plant": ("Tarrow Mills to close its Ebbe plant",
+                   "Tarrow Mills said on Monday it will close its Ebbe plant in June, with the loss of 180 jobs. "
+                   "Work will move to its Carrick site.")}
+
+
+def test_a_count_lost_is_not_given_for_a_count_created(tmp_path: Path) -> None:
+    """"How many jobs will Brightwater Foods create in Dunmore?" was answered "250 jobs" from "… with the loss of
+    250 jobs": the question's verb (create) and the sentence's (loss) are opposite, and the answer says so."""
+    ask = asker(tmp_path, PLANT, {"180": "CARDINAL"})
+    created = ask("How many jobs will Tarrow Mills create at its Carrick site?", {"180": 0.9})
+    assert created.startswith("The articles report 180 jobs lost, not created"), created
+    assert ask("How many jobs will Tarrow Mills cut at Ebbe?", {"180": 0.9}).startswith("180 jobs")

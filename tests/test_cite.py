@@ -491,3 +491,33 @@ def test_a_year_that_opens_a_name_the_passages_say_is_the_name_s_not_the_questio
                     "Ministers received the Housing Review 2024.\n\nIt recommends a cap on rent rises.", 0, 80,
                     published="2025-03-10")
     assert not off_topic("What did the 2024 Housing Review recommend about rents?", [after])
+
+
+def test_a_trials_expected_length_does_not_answer_how_long_a_sentence_was() -> None:
+    """"How long was his sentence?" was answered "Last two weeks" from "… the trial, which is expected to last two
+    weeks": a trial's length is another measure than a prison term, so an article saying only the trial's length
+    misses what is asked (then the article saying the term answers, or nothing does)."""
+    opened = Passage("opened", "Voss trial opens", "o.txt", "",
+                     "Judge Hana Lindqvist is presiding over the trial of Marek Voss, which is expected to last two "
+                     "weeks.", 0, 100)
+    jailed = Passage("jailed", "Voss jailed", "j.txt", "",
+                     "Marek Voss was sentenced to four years in prison on Friday.", 0, 58)
+    assert off_topic("How long was Marek Voss's sentence?", [opened])
+    assert not off_topic("How long was Marek Voss's sentence?", [jailed])
+    assert not off_topic("How long is the trial of Marek Voss expected to last?", [opened])
+
+
+def test_a_quotation_the_cited_passage_does_not_hold_is_dropped() -> None:
+    """A quotation claims the passage's very words: 'The title of Dr Priya Nandakumar is "Vaccine: Measles, flu and
+    shingles" [1].' was shown citing a measles story that never says "flu" or "shingles" (most of its new words,
+    "vaccine" and "measles", were there). A true quotation of the passage still passes."""
+    text = ("County health officer Dr Priya Nandakumar urged parents to check vaccine records. \"Measles is not a "
+            "mild illness,\" Dr Nandakumar said.")
+    measles = Passage("m", "Measles cases rise in schools", "m.txt", "", text, 0, len(text))
+    question = "What is the title of Priya Nandakumar?"
+    made_up = 'The title of Dr Priya Nandakumar is "Vaccine: Measles, flu and shingles" [1].'
+    checked = check_answer(made_up, [measles], question)
+    assert not checked.supported and checked.dropped_sentences, checked.text
+    said = check_answer('Dr Nandakumar said: "Measles is not a mild illness." [1]', [measles],
+                        "What did Dr Nandakumar say about measles?")
+    assert said.supported, said.dropped_sentences

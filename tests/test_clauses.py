@@ -17,6 +17,7 @@ from rag.models.span_reader import Span
 from rag.settings import Settings
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
+from tests.test_reader_quote import asker
 
 RESULTS = ("Jonah Pike of Leeford Harriers won the men's race in 1 hour 4 minutes, and Aisha Fenwick of Tarn Valley "
            "Striders won the women's race in 1 hour 11 minutes, a course record.")
@@ -94,3 +95,15 @@ def test_a_span_moved_to_another_clause_answers_only_as_likely_as_the_reader_fin
     assistant = Assistant(retriever, ScriptedLLM("I don't know."), Settings(index=str(tmp_path), k=3),
                           WordOverlap(retriever.term_weights), reader=DatelineReader())
     assert not assistant.ask("Who won the women's race?").text.startswith("Aisha Fenwick")
+
+
+def test_the_amount_of_the_thing_asked_is_answered_not_its_neighbours(tmp_path: Path) -> None:
+    """"How much does the budget set aside for road repairs?" was answered "£2.4 million", the park's share of
+    "£6.1 million for road repairs and £2.4 million for the Riverside Park renovation"."""
+    budget = {"budget": ("Brenford budget proposed",
+                         "The draft budget sets aside £3.7 million for school roofs and £1.9 million for the Aldgate "
+                         "library. It goes to a vote in May.")}
+    ask = asker(tmp_path, budget, {"£3.7 million": "MONEY", "£1.9 million": "MONEY"})
+    library_first = {"£1.9 million": 0.9}  # the reader takes the library's amount whatever is asked
+    assert ask("How much does the draft budget set aside for school roofs?", library_first).startswith("£3.7 million")
+    assert ask("How much does the draft budget set aside for the library?", library_first).startswith("£1.9 million")

@@ -662,3 +662,106 @@ def test_a_follow_up_asking_who_held_a_role_then_is_about_the_previous_turns_clu
                                               for citation in answer.citations), answer
     answer = assistant.ask("Who was the manager then?", history=[("When did Harlow Town win the cup?", "In 1998 [1].")])
     assert answer.text.startswith("Dennis Pratt [1]"), answer.text
+
+
+# A council story naming two people who spoke about one decision (the shape of a fact-checker's "Who else said
+# that?" after "Who said …?").
+TWO_SPEAKERS = {
+    "ferry": ("Ferry service to end in Ostrava Bay",
+              "Mayor Ilse Varga said the ferry service would end in June. "
+              "Harbour master Tomas Brandt said the ferry service had lost money for a decade."),
+}
+
+
+def _speakers_assistant(tmp_path, reply: str):  # type: ignore[no-untyped-def]
+    from rag.answer.assistant import Assistant
+    from rag.answer.evidence import WordOverlap
+    from rag.answer.retrieve import Retriever
+    from rag.settings import Settings
+    from tests.conftest import FakeEmbedder, ScriptedLLM
+    from tests.test_assistant import build
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, TWO_SPEAKERS)
+    retriever = Retriever.load(tmp_path, embedder)
+    settings = Settings(index=str(tmp_path), k=3, min_score=0.0, refusal_threshold=0.0)
+    return Assistant(retriever, ScriptedLLM(reply), settings, WordOverlap(retriever.term_weights))
+
+
+def test_who_else_is_never_answered_by_the_person_the_conversation_already_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """"Who else said anything about the ferry?" after "Who said the ferry service would end?" "Mayor Ilse Varga":
+    the mayor again answers nothing (a fact-checker read "Dominic Reyes" again for "Who else gave evidence?"): it is
+    refused, and another person the story names answers."""
+    history = [("Who said the ferry service would end?", "Mayor Ilse Varga [1].")]
+    same = _speakers_assistant(tmp_path, "Mayor Ilse Varga [1].")
+    answer = same.ask("Who else said anything about the ferry service?", history=history)
+    assert answer.refused, answer
+    other = _speakers_assistant(tmp_path, "Harbour master Tomas Brandt [1].")
+    answer = other.ask("Who else said anything about the ferry service?", history=history)
+    assert not answer.refused and "Brandt" in answer.text, answer
+    # without "else" the same person is an answer
+    assert not same.ask("Who said anything about the ferry service?", history=history).refused
+
+
+def test_the_names_who_else_sets_aside_are_the_conversations() -> None:
+    from rag.answer.conversation import names_only_said, said_names
+
+    history = [("What was Dominic Reyes accused of?",
+                'The articles say: "Former council treasurer Dominic Reyes was found guilty of fraud." [1]'),
+               ("How much was he ordered to repay?", "£210,000 [1].")]
+    said = said_names("Who else gave evidence at the trial?", history)
+    assert {"dominic", "reyes"} <= set(said) and "former" not in said
+    assert names_only_said("Dominic Reyes [1].", said) and names_only_said("Reyes [1].", said)
+    assert not names_only_said("Forensic accountant Paula Gennaro [1].", said)
+    assert said_names("Who gave evidence at the trial?", history) == ()
+
+
+def test_she_and_him_after_a_turn_naming_two_people_stand_for_each_of_them() -> None:
+    """"What did she tell him at sentencing?" after "Who is presiding over the trial of Marek Voss?" "Judge Hana
+    Lindqvist.": one person cannot be both "she" and "him" (the rules read "What did Judge Hana Lindqvist tell Judge
+    Hana Lindqvist …?"); and once told apart, a later "his" (even after that turn was refused) stays the
+    defendant's: "How long was his sentence?" is not the judge's."""
+    history = [("Who is presiding over the trial of Marek Voss?", "Judge Hana Lindqvist [1].")]
+    readings = follow_up_readings("What did she tell him at sentencing?", history)
+    assert readings[0].text == "What did Judge Hana Lindqvist tell Marek Voss at sentencing?"
+    history.append(("What did she tell him at sentencing?", "I don't know: the indexed articles do not answer this."))
+    assert follow_up_readings("How long was his sentence?", history)[0].text == "How long was Marek Voss's sentence?"
+    # a "his" with nothing telling two people apart keeps the rules' reading
+    alone = [("Who coached the team of Marek Voss?", "Tomas Brandt [1].")]
+    assert follow_up_readings("Where did he coach before?", alone)[0].text == "Where did Tomas Brandt coach before?"
+
+
+# A trial reported over two articles: the verdict, then the sentencing.
+VERDICT_AND_SENTENCE = {
+    "verdict": ("Voss found guilty of fraud",
+                "Former treasurer Marek Voss was found guilty on two counts of fraud at Ostrava Crown Court."),
+    "sentence": ("Voss jailed for four years",
+                 "Marek Voss was sentenced to four years in prison on Friday, 8 May. "
+                 "The judge said he had betrayed the trust of every taxpayer."),
+}
+
+
+def test_a_pronoun_follow_up_the_turns_own_article_barely_answers_is_answered_from_the_one_that_does(
+        tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """"When was he sentenced?" after the verdict's article was quoted for "What was Voss accused of?" was refused:
+    the answer was sought only in the previous turn's article (the verdict's), which says nothing of a sentencing,
+    though the sentencing report of the same man answers it."""
+    from rag.answer.assistant import Assistant
+    from rag.answer.evidence import WordOverlap
+    from rag.answer.retrieve import Retriever
+    from rag.settings import Settings
+    from tests.conftest import FakeEmbedder, ScriptedLLM
+    from tests.test_assistant import build
+
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, VERDICT_AND_SENTENCE)
+    retriever = Retriever.load(tmp_path, embedder)
+    llm = ScriptedLLM("On Friday, 8 May [1].")
+    assistant = Assistant(retriever, llm, Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights))
+    history = [("What was Marek Voss accused of?",
+                'The articles say: "Former treasurer Marek Voss was found guilty on two counts of fraud at Ostrava '
+                'Crown Court." [1]')]
+    answer = assistant.ask("When was he sentenced?", history=history)
+    assert not answer.refused, answer
+    assert [citation.passage.article_id for citation in answer.citations] == ["sentence"], answer

@@ -142,3 +142,28 @@ def test_both_estimates_are_given_however_unsure_the_reader_is(tmp_path: Path) -
                        Settings(index=str(tmp_path), k=3), WordOverlap(retriever.term_weights),
                        reader=FakeReader("12,000 households", 0.2)).ask("How many households are affected by damp?")
     assert "9,500 households" in answer.text and len(answer.citations) == 2, answer
+
+
+def _pair(first: str, second: str, question: str, figure: str) -> str | None:
+    passages = [Passage("a", "First report", "a.md", "", first, 0, len(first)),
+                Passage("b", "Second report", "b.md", "", second, 0, len(second))]
+    start = first.index(figure)
+    reading = Reading(Span(figure, start, start + len(figure), 0.9, 2.0), 0, 0, len(first))
+    found = other_estimate(question, reading, passages, {0, 1})
+    return None if found is None else found.figure
+
+
+@pytest.mark.parametrize(("first", "second", "question", "figure"), [
+    # two earthquakes' death tolls: two events, not two estimates of one
+    ("The earthquake in Mexico killed 230 people.", "The earthquake in Turkey killed 1,500 people.",
+     "How many people died in the earthquake?", "230 people"),
+    # two universities' enrolments
+    ("About 12,000 students attend the university each year.", "Some 14,500 students attend the university each year.",
+     "How many students attend the university each year?", "12,000 students"),
+    # only one of the two gives its figure as an estimate
+    (INSTITUTE, "Officials counted 9,500 households affected by damp and mould in Harwick.",
+     "How many households are affected by damp?", "12,000 households"),
+])
+def test_figures_not_both_given_as_estimates_are_not_paired(first: str, second: str, question: str,
+                                                            figure: str) -> None:
+    assert _pair(first, second, question, figure) is None

@@ -615,3 +615,26 @@ def test_why_reads_its_own_storys_reason_however_low_the_finder_ranks_it(tmp_pat
     assistant = assistant_over(tmp_path, ERRATA, "not 40,000")
     answer = assistant.ask("Why was the marathon crowd figure wrong?")
     assert answer.text.startswith("A transcription mistake [1]"), answer.text
+
+
+RAIL = {
+    "stepping": ("Kelso Rail chief executive to step down",
+                 "Dana Ruiz will step down as chief executive of Kelso Rail at the end of June, the company said. "
+                 "Deputy chief executive Ana Brook will act as interim chief executive."),
+    "bank": ("Marrow Bank opens a branch in Kelso",
+             "Chief executive Piet Vos said the bank would open a branch in Kelso, its first in the town."),
+}
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Who is the new chief executive of Kelso Rail?", "Ana Brook [1]"),
+    ("Who is the new permanent chief executive of Kelso Rail?",
+     "No permanent chief executive is named; Ana Brook is interim chief executive [1]"),
+    ("Who is the chief executive of Kelso Rail?", "Dana Ruiz [1]"),  # the holder until June
+])
+def test_the_new_holder_is_not_the_one_stepping_down_nor_a_stand_in_for_a_permanent_one(
+        tmp_path: Path, question: str, answer: str) -> None:
+    """"Who is the new permanent chief executive of Harwick General?" was answered "Dr Marcus Lowe", who will step
+    down; the deputy will be interim chief executive, and no permanent one is named."""
+    assistant = assistant_over(tmp_path, RAIL, "Dana Ruiz")
+    assert assistant.ask(question).text.startswith(answer)

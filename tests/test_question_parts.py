@@ -284,3 +284,32 @@ def test_a_later_part_saying_it_is_about_what_the_first_part_asks_of_not_another
     answer = assistant.ask("When did the ferry line open, and how fast is it?")
     assert "3 May" in answer.text, answer
     assert {citation.passage.article_id for citation in answer.citations} == {"ferry"}, answer
+
+
+# -- a later part that names nothing of its own: the margin of the first part's vote ---------------------------------
+
+BUDGET_VOTE = {
+    "budget": ("Ostrava council approves budget",
+               "Ostrava council approved its 2026 budget of 48 million euros on 10 March. "
+               "The budget passed by seven votes to four after a long debate."),
+    "dairy": ("Tarrow Foods results", "The profit margin at Tarrow Foods fell to 4 percent last year."),
+    "grocer": ("Grocer margins", "The margin on bread was the lowest of any grocer margin in the survey."),
+    "race": ("Regatta", "The Lenn crew won by a margin of two lengths, the widest margin this year."),
+}
+"""Three other articles say "margin": the bare part asked alone retrieves them (`k=3`), not the vote's."""
+
+
+def test_the_margin_part_of_a_vote_question_is_the_votes_count(tmp_path: Path) -> None:
+    """"When did the council vote on the budget, and what was the margin?" said the margin missing though the
+    article says "by seven votes to four": the bare part ("What was the margin?") is asked of the first part's vote,
+    and a margin question reads a vote's count (`tally_reading`), not the opening sentence's date or sum."""
+    embedder = FakeEmbedder()
+    build(tmp_path, embedder, BUDGET_VOTE)
+    retriever = Retriever.load(tmp_path, embedder)
+    assistant = Assistant(retriever, ScriptedLLM("On 10 March [1]."), Settings(index=str(tmp_path), k=3),
+                          WordOverlap(retriever.term_weights), PhraseTagger({"10 March": "DATE"}),
+                          reader=FakeReader("10 March", 0.9))
+    answer = assistant.ask("When did the Ostrava council vote on the budget, and what was the margin?")
+    assert "10 March" in answer.text, answer.text
+    assert "seven votes to four" in answer.text.lower(), answer.text
+    assert all(citation.passage.article_id == "budget" for citation in answer.citations), answer

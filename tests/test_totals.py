@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 
 from rag.answer.assistant import Assistant
-from rag.answer.evidence import WordOverlap
+from rag.answer.evidence import Evidence, WordOverlap
+from rag.answer.reader import Reading
 from rag.answer.retrieve import Retriever
-from rag.answer.totals import listed_amounts
+from rag.answer.totals import listed_amounts, total_reading
+from rag.models.span_reader import Span
+from rag.records import Passage
 from rag.settings import Settings
+from rag.text import split_sentences
 from tests.conftest import FakeEmbedder, ScriptedLLM
 from tests.test_assistant import build
 from tests.test_span_reader import FakeReader
@@ -60,3 +64,34 @@ def test_a_total_the_article_states_is_the_answer(tmp_path: Path) -> None:
 
 def test_a_question_for_one_amount_is_not_added_up(tmp_path: Path) -> None:
     assert ask(tmp_path, "How much did Veloxa raise in its Series A?").startswith("$10 million")
+
+
+def _reading_of(text: str, figure: str) -> tuple[Reading, list[Passage]]:
+    passages = [Passage("a", "Article", "a.md", "", text, 0, len(text))]
+    sentence = next(span for span in split_sentences(text) if figure in text[span.start:span.end])
+    start = text.index(figure) - sentence.start
+    return Reading(Span(figure, start, start + len(figure), 0.6, 1.0), 0, sentence.start, sentence.end), passages
+
+
+@pytest.mark.parametrize(("question", "text", "figure"), [
+    # another measure's total in the next sentence: the film's gross is not its budget
+    ("What was the total budget of the film?",
+     "The film had a production budget of $150 million. It grossed a total of $1.1 billion worldwide.",
+     "$150 million"),
+    # another country's total far from the reading's sentence: not Britain's cost
+    ("What was the total cost of the war for Britain?",
+     "The war cost Britain $20 billion. Rationing lasted until 1954. Germany paid war reparations totalling "
+     "$33 billion.",
+     "$20 billion"),
+])
+def test_a_total_of_another_measure_or_sentence_is_not_the_answer(question: str, text: str, figure: str) -> None:
+    reading, passages = _reading_of(text, figure)
+    assert total_reading(question, reading, Evidence((), (), 0.0), passages, FakeReader(figure, 0.9)) is reading
+
+
+def test_a_total_of_the_measure_asked_is_the_answer() -> None:
+    reading, passages = _reading_of("The film had a production budget of $150 million. Reshoots took its total "
+                                    "budget to $180 million.", "$150 million")
+    moved = total_reading("What was the total budget of the film?", reading, Evidence((), (), 0.0), passages,
+                          FakeReader("$150 million", 0.9))
+    assert moved is not None and moved.said == "$180 million"

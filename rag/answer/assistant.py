@@ -37,9 +37,9 @@ from typing import Any
 
 from rag.answer.ages import age_reading
 from rag.answer.bylines import document_answer, opinion_reading
-from rag.answer.changes import changed_value, changes
+from rag.answer.changes import change_size, changed_value, changes
 from rag.answer.cite import AnswerCheck, Checked, is_refusal, names_what_is_asked, off_topic, quoted_answer
-from rag.answer.clauses import paired_reading
+from rag.answer.clauses import allotted_amount, paired_reading
 from rag.answer.comparisons import (
     ComparisonPlan,
     comparison_plan,
@@ -56,17 +56,23 @@ from rag.answer.conversation import (
     is_follow_up,
     leaned_turn,
     leans_on_pronoun,
+    named_person,
+    names_only_said,
+    names_said,
     previous_terms,
     quote_misses_follow_up,
     quoted_name,
     quoted_sentences,
     repeats,
     resolved_history,
+    said_names,
     stays_on,
     turn_story,
 )
 from rag.answer.corrections import corrected
+from rag.answer.denials import denial_reading, denied_claim_reading
 from rag.answer.descriptions import description_reading
+from rag.answer.directions import opposite_count
 from rag.answer.estimates import compared_figure, other_estimate, side_by_side
 from rag.answer.evidence import (
     AnswerKinds,
@@ -108,7 +114,8 @@ from rag.answer.moved import (
     moved_date_reading,
     revising_reports,
 )
-from rag.answer.parts import question_parts
+from rag.answer.parts import bare_part, question_parts
+from rag.answer.polar import asks_yes_or_no, both_options, either_or_reading
 from rag.answer.prompts import (
     CANNOT_ANSWER,
     EVIDENCE_SENTENCES,
@@ -147,6 +154,7 @@ from rag.answer.reader import (
     respanned,
     span_answer,
     span_text,
+    tally_reading,
     verdict_reading,
     widened,
 )
@@ -281,6 +289,8 @@ class _Plan:
     leaning: bool = False
     """Searched with the turn the conversation is about though no rule made the question a follow-up
     (`Assistant._plan`): a quote holding nothing the question adds answers that turn again."""
+    others: tuple[str, ...] = ()
+    """The words naming the people a "Who else …?" question sets aside (`said_names`): no answer names only them."""
     usage: Usage = dataclasses.field(default_factory=Usage)
     """The tokens of a chat model's rewrite of a follow-up (`standalone_questions`), if it was asked for one."""
 
@@ -505,8 +515,17 @@ class Assistant:
         every other (a follow-up, a part of a two-part question, a hop's) is the span's from `span_fallback`."""
         question = asked.text
         plan = self._plan(asked, history, k, within)
+        plan = dataclasses.replace(plan, others=said_names(question, history))
         if plan.usage.total_tokens:
             yield _Generated(plan.usage)
+        both = both_options(question, plan.evidence, plan.passages) if plan.evidence.ranked else None
+        if both is not None:  # "£340,000 or £338,500?", each given by an article of its own: both said, cited
+            answer = self._finished(Answer(question, both.text, both.citations, False, "", plan.query.search_text),
+                                    plan)
+            yield Drafting()
+            yield TextChunk(answer.text)
+            yield answer
+            return
         if plan.prompt is None:
             # a table's cell the question names by its row and its column, a section it names by its heading,
             # answers however low the evidence scorer, trained on sentences, scores a table's rows ("Prohibited |
@@ -517,6 +536,10 @@ class Assistant:
                     ruled = rule(question, ruled, plan.evidence, plan.passages, reader)
             yield (self._span_answer(question, "", plan, ruled) if ruled is not None
                    else self._finished(self._refusal(question, "", plan.query.search_text), plan))
+            return
+        if (asks_yes_or_no(question) and not asked.written_by_rules and not history
+                and not (plan.period is not None and plan.period.latest)):
+            yield from self._yes_or_no(question, plan)
             return
         reading = self._reading(plan)
         if reading is not None and repeats(reading.span.text, plan.previous_answer):
@@ -746,6 +769,16 @@ class Assistant:
             return dataclasses.replace(plan, prompt=None)
         if story is None or story == plan.passages[plan.evidence.best[0].passage_index].article_id:
             return plan
+        # The turn's question was about a person, whom the follow-up's pronoun stands for: another report about
+        # that person, found best, answers when the turn's story says nothing the follow-up asks (its words besides
+        # names) or barely answers it ("When was he sentenced?" after the verdict's report was quoted for "What was
+        # Reyes accused of?" is the sentencing report's date). A turn about an event ("Which company was fined … in
+        # Lindgard?") keeps its story.
+        person = named_person(leaned_turn(history)[0])
+        about_person = not strict and bool(person) and person in plan.query.text
+        asked = content_words(" ".join(word for word in plan.query.text.split() if not word[:1].isupper()))
+        if about_person and asked and not asked & content_words(" ".join(articles[story])):
+            return plan
 
         def on_story(passages: Sequence[Passage]) -> list[Passage]:
             kept = within(passages) if within is not None else passages
@@ -754,6 +787,8 @@ class Assistant:
         kept = self._plan_reading(plan.query, history, k, on_story)
         if kept.prompt is None and strict:
             return dataclasses.replace(plan, prompt=None)
+        if about_person and kept.evidence.answerable < WEAK_FOLLOW_UP <= plan.evidence.answerable:
+            return plan
         return kept if kept.prompt is not None else plan
 
     def _plan_reading(self, query: Query, history: History, k: int | None, within: Within | None = None,
@@ -900,6 +935,9 @@ class Assistant:
         citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
                           for citation in answer.citations)
         first = next(iter(opened or {}), "")
+        if not answer.refused and names_only_said(answer.text, plan.others):
+            # "Who else …?" answered by someone the conversation already named says nobody else: refused
+            answer = self._refusal(answer.question, answer.model_text, answer.search_query)
         if answer.refused and plan.period is not None and plan.outside:
             # The period the question named holds nothing that answers: said, with where to look instead.
             text = f"{answer.text} {outside_note(plan.period, plan.outside)}"
@@ -1069,6 +1107,10 @@ class Assistant:
             leans = (bool(answers) and not query.written_by_rules and leans_on_pronoun(query.text)
                      and not ASKS_WHO.match(query.text))
             history = [(parts[0], answers[0].text)] if leans else []
+            if index and not leans and not query.written_by_rules and not query.context and bare_part(query.text):
+                # A later part naming nothing of its own ("…, and what was the margin?") asks it of the first part's
+                # subject: searched with the first part beside it, as a follow-up that resolves nothing is.
+                query = dataclasses.replace(query, context=parts[0])
             within = _about(things[index], query.text) if index < len(things) else None
             for event in self._one_hop(query, history, k, within=within):
                 if isinstance(event, (Waiting, _Generated)):
@@ -1374,6 +1416,8 @@ class Assistant:
         def fits(sentence: str, span: Span) -> bool:
             # the thing asked about is no one of it ("Kestrel Haven Rovers" for "Who is the Rovers manager?")
             return self.kinds.span_fits(question, sentence, span.start, span.end) and not (
+                names_said(span.text, plan.others)  # "Who else …?": someone the conversation did not name
+            ) and not (
                 is_thing_asked(question, span.text)  # unless the tagger finds a person in it ("Henry Ford")
                 and not any(start < span.end and span.start < end for start, end in self._people(sentence)))
 
@@ -1385,14 +1429,20 @@ class Assistant:
         reading = reading or read_evidence(reader, question, plan.evidence, plan.passages, fits=fits)
         for rule in self._reading_rules(plan, READING_RULES):
             reading = rule(question, reading, plan.evidence, plan.passages, reader)
+        if reading is not None and names_said(reading.span.text, plan.others):
+            reading = None
         if reading is None or reading.said:  # a table's cell is said as read (`rag.answer.tables`)
             return reading
         passage = plan.passages[reading.passage_index]
         sentence = passage.text[reading.sentence_start:reading.sentence_end]
-        # the other value of a change the sentence reports ("236 last year", not "410"), or the number of what is
-        # counted ("three" crew, not "184" passengers)
-        moved = (changed_value(question, sentence, reading.span.start, reading.span.end)
-                 or counted_value(question, sentence, reading.span.start, reading.span.end))
+        # the size of a change asked by how much ("by 5 percentage points", not the "62 percent" reached), the other
+        # value of a change the sentence reports ("236 last year", not "410"), or the number of what is counted
+        # ("three" crew, not "184" passengers), or the amount of the thing asked of several a sentence shares out
+        # ("£6.1 million for road repairs", not "£2.4 million for the park")
+        moved = (change_size(question, sentence, reading.span.start, reading.span.end)
+                 or changed_value(question, sentence, reading.span.start, reading.span.end)
+                 or counted_value(question, sentence, reading.span.start, reading.span.end)
+                 or allotted_amount(question, sentence, reading.span.start, reading.span.end))
         if moved is not None:
             # the later value of a revision ("now stands at 160, … revising its earlier figure of 120"): the sentence
             # itself says which of its two values stands, however unsure the reader was between them
@@ -1400,11 +1450,41 @@ class Assistant:
             reading = dataclasses.replace(respanned(reading, sentence, *moved), ruled=reading.ruled or revised)
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
         reading = measured(question, reading, sentence)
+        # a count lost where one gained is asked ("the loss of 250 jobs" for "How many jobs will it create?") is
+        # said as what it is, never given as the answer
+        opposite = opposite_count(question, sentence, reading.span.start, reading.span.end)
+        if opposite is not None:
+            return dataclasses.replace(reading, said=f"The articles report {opposite}", ruled=True)
         if not reading.ruled and other_estimate(question, reading, plan.passages, self._relevant(plan)) is not None:
             # two articles' figures of one measure: said side by side by the span answer (`_with_other_estimate`),
             # however unsure the reader was of the first, rather than the model's one figure
             reading = dataclasses.replace(reading, ruled=True)
         return reading
+
+    def _yes_or_no(self, question: str, plan: _Plan) -> Iterator[StreamEvent]:
+        """A user's own yes-or-no question (`rag.answer.polar.asks_yes_or_no`: "Is Mayor Marsh selling the park?")
+        answered with its best evidence sentence quoted, as "Is it true that …?" was: never with a span (the reader
+        took "Developer Castell Homes" from the sentence in which the mayor denied the sale, a confirmation with its
+        buyer) nor with the model's words (the bundled model said "Yes." to "Did Reyes admit the charges?" beside
+        "He denies all charges"); refused when the best sentence cannot be quoted. Whether the sentence says yes
+        or no is the reader's to see: a denial, a "cleared of the third count", quoted whole."""
+        # A yes-or-no question wants no kind of thing, whatever a relative clause's "who" makes the question's form
+        # say ("Did Beaumont say the rise would hit the people who can least afford it?" is no who-question).
+        typed = bool(self.kinds.checked(question))
+        quoted = quoted_answer(plan.evidence, plan.passages, self.finder, AnswerKinds() if typed else self.kinds)
+        if not quoted.supported:
+            yield self._finished(self._refusal(question, "", plan.query.search_text), plan)
+            return
+        answer = Answer(question, quoted.text, quoted.citations, False, "", plan.query.search_text)
+        if not typed:
+            # and after it the sentence the reader finds likeliest to answer, when another, as for any quote: "The
+            # correct figure is 12 percent." after the report it corrects, for "Is it true that it was 21
+            # percent?"; "The jury cleared him of the third count" after "… found guilty on two of three counts"
+            answer = _also_quoted(answer, self._likeliest_quote(answer, plan.evidence, plan.passages))
+        answer = self._finished(answer, plan)
+        yield Drafting()  # every answer's stream has the same shape, whoever wrote it
+        yield TextChunk(answer.text)
+        yield answer
 
     def _span_instead(self, question: str, model_text: str, plan: _Plan, reading: Reading | None,
                       drafting: bool) -> Iterator[StreamEvent]:
@@ -1668,6 +1748,22 @@ def conversation_subject(history: History) -> tuple[str, str]:
     return next((turn for turn in reversed(answered) if specific_terms(turn[0])), answered[-1])
 
 
+def _also_quoted(quoted: Answer, other: Answer) -> Answer:
+    """A one-sentence quoted answer with the one sentence `other` quotes after it, when that is another sentence:
+    cited by the same number when of the same passage (both sentences its quotes), by the next otherwise."""
+    if other.text == quoted.text or len(quoted.citations) != 1 or len(other.citations) != 1:
+        return quoted
+    first, second = quoted.citations[0], other.citations[0]
+    if second.passage == first.passage:
+        spans = tuple(sorted({*first.spans, (first.quote_start, first.quote_end),
+                              (second.quote_start, second.quote_end)}))
+        citations: tuple[Citation, ...] = (dataclasses.replace(first, spans=spans),)
+        number = 1
+    else:
+        citations, number = (first, dataclasses.replace(second, number=2)), 2
+    return dataclasses.replace(quoted, text=f'{quoted.text} "{second.quote}" [{number}]', citations=citations)
+
+
 def _plan_strength(plan: _Plan) -> tuple[bool, float]:
     """How a plan ranks among a question's readings: one that answers before one that refuses, then by its evidence's
     chance."""
@@ -1788,8 +1884,9 @@ ReadingRule = Callable[[str, "Reading | None", Evidence, Sequence[Passage], Span
 
 READING_RULES = (section_reading, head_reading, predecessor_reading, role_reading, then_reading, agent_reading,
                  opinion_reading, age_reading, description_reading, stayer_reading, moved_date_reading,
-                 paired_reading, table_reading, verdict_reading, ending_reading, reason_reading, ranked_reading,
-                 list_reading, total_reading, body_reading)
+                 paired_reading, table_reading, verdict_reading, tally_reading, ending_reading, reason_reading,
+                 ranked_reading, list_reading, total_reading, body_reading, either_or_reading, denied_claim_reading,
+                 denial_reading)
 """The rules that move the reader's span where the article's own wording says the answer stands, in order (each
 keeps the reading it is given when the question is not of its form): which section of a report holds what is asked
 (`rag.answer.sections`), who runs a thing,
@@ -1800,22 +1897,28 @@ how old someone is (`rag.answer.ages`), who a named person is (`rag.answer.descr
 span names who left it (`rag.answer.leaders.stayer_reading`), when a plan is now that a newer report moved it
 to (`rag.answer.moved.moved_date_reading`), which of two parallel clauses the question asks
 about ("… won the men's race, and … won the women's race": `rag.answer.clauses.paired_reading`), which cell
-of a table of figures (`rag.answer.tables.table_reading`), what a court's verdict was ("guilty of fraud", not
+of a table of figures (`rag.answer.tables.table_reading`), how a vote split ("seven votes to four":
+`rag.answer.reader.tally_reading`), what a court's verdict was ("guilty of fraud", not
 the jury's "10 to 2": `rag.answer.reader.verdict_reading`), how or when a thing ended, in a sentence saying
 that it did (`rag.answer.reader.ending_reading`), why, in a sentence of the reading's article giving a reason
 (`rag.answer.reader.reason_reading`), which item of a list of shares a superlative picks
 (`rag.answer.lists.ranked_reading`), which items of a list (`rag.answer.lists.list_reading`), the total of amounts
 a sentence lists, or the total an article states (`rag.answer.totals.total_reading`), and what a section a question
-names by its heading says (`rag.answer.sections.body_reading`)."""
+names by its heading says (`rag.answer.sections.body_reading`), and which of the two figures an
+either-or question offers a sentence gives (`rag.answer.polar.either_or_reading`); last, what a denial denies, for
+"What did X deny?", and a denial quoted, never a span of it, for a question about the claim it denies ("Who is
+buying the park?" over "The mayor denied reports that she plans to sell the park to …": `rag.answer.denials`)."""
 
-STRUCTURE_RULES = (section_reading, table_reading, ranked_reading, body_reading)
+STRUCTURE_RULES = (section_reading, table_reading, ranked_reading, body_reading, either_or_reading)
 """The reading rules that answer from a report's structure (its headings, tables and lists of shares) though the
 evidence seems weak: the answer finder, trained on sentences of prose, scores a table's rows, a heading and a
 section's body that does not repeat the heading's words below the refusal threshold. Each fires only on its own
 form of question and a structure the question names: a table's row and column; a report's section asked which of
 ("Which section…", "Where in the report…"); a heading all of whose words are the question's, its other words naming
 only the report (its title too when it names the report), in a passage retrieved at `min_score` or more
-(`Assistant._reading_rules`); a list's lead naming the noun a superlative ranks."""
+(`Assistant._reading_rules`); a list's lead naming the noun a superlative ranks; and an either-or question between
+two figures, which the finder scores low ("£340,000 or £338,500?") though a sentence gives one of them word for
+word."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The

@@ -8,6 +8,8 @@ and publication date: a Markdown file's front matter, a feed's fields, a page's 
   when those words name a document ("the Housing Affordability Index") or are most of the title's (not "When was
   the treaty published?" over "Leaders sign Arctic fishing treaty"); "When was it published?" after an answer: the
   date of the article the conversation is about.
+- "When was <error about X> corrected?": the date of the correction about X; "When did <outlet> (first) report X?":
+  the date of that outlet's (earliest) report on X, when the outlet is the source of an indexed article.
 
 Each answers only when the index knows what is asked (an author, a date, a title that matches); otherwise the
 question goes on to be answered from the text as any other ("Who wrote the Iliad?" asks about a book the articles
@@ -50,6 +52,15 @@ about (the mayor's letter), not its journalist."""
 _WORKS = re.compile(r"^what (?:did|has|does) (?P<name>.+?) (?:write|written|writes|publish|published)"
                     r"(?: (?:about|on))?\??$", re.IGNORECASE)
 _WHEN_PUBLISHED = re.compile(r"^when (?:was|were|is) (?P<topic>.+?) (?:published|posted|written)\??$", re.IGNORECASE)
+_WHEN_CORRECTED = re.compile(r"^when (?:was|were|has|have|had) (?P<topic>.+?) (?:been )?(?:corrected|put right)\??$",
+                             re.IGNORECASE)
+"""A question asking when a report's error was put right: the date the correction was published."""
+_WHEN_REPORTED = re.compile(r"^when did (?P<outlet>.+?) (?P<first>first )?(?:report|cover|break)(?: on| about| that)? "
+                            r"(?P<topic>.+?)\??$", re.IGNORECASE)
+"""A question asking when an outlet the index knows reported something ("When did the Courier first report the
+plant closure?"): the date of its report, its earliest with "first". An "outlet" no article comes from ("When did
+the police report the theft?") is no such question."""
+_CORRECTION_TITLE = re.compile(r"\b(?:correction|corrections|clarification)\b", re.IGNORECASE)
 _THE_ARTICLE = re.compile(r"^(?:it|this|that|(?:the|this|that) (?:article|post|blog post|piece|story))$", re.IGNORECASE)
 _NAMES_DOCUMENT = re.compile(rf"\b{_DOCUMENT}s?\b", re.IGNORECASE)
 _HONORIFICS = frozenset(title.lower() for title in HONORIFICS)
@@ -64,19 +75,24 @@ class DocumentQuestion:
 
     kind: str
     subject: str
+    outlet: str = ""  # "reported", "first reported": the outlet the question names
 
 
 def document_question(question: str) -> DocumentQuestion | None:
     """What `question` asks of the articles themselves, or None when it asks about what they say.
 
     >>> document_question("Who wrote about the AI bill?")
-    DocumentQuestion(kind='author', subject='the AI bill')
-    >>> document_question("Who wrote it?"), document_question("What did Dr. Felix Brandt write?")
-    (DocumentQuestion(kind='author', subject=''), DocumentQuestion(kind='works', subject='Dr. Felix Brandt'))
-    >>> document_question("When was the Housing Affordability Index 2026 published?")
-    DocumentQuestion(kind='date', subject='the Housing Affordability Index 2026')
+    DocumentQuestion(kind='author', subject='the AI bill', outlet='')
+    >>> document_question("Who wrote it?").kind, document_question("What did Dr. Felix Brandt write?").subject
+    ('author', 'Dr. Felix Brandt')
+    >>> document_question("When was the Housing Affordability Index 2026 published?").subject
+    'the Housing Affordability Index 2026'
     >>> document_question("When was it published?")
-    DocumentQuestion(kind='date', subject='')
+    DocumentQuestion(kind='date', subject='', outlet='')
+    >>> document_question("When was the error about the jobless rate corrected?").kind
+    'corrected'
+    >>> document_question("When did the Courier first report the plant closure?")
+    DocumentQuestion(kind='first reported', subject='the plant closure', outlet='the Courier')
     >>> document_question("Who wrote the Iliad?"), document_question("What did the blog say?")
     (None, None)
     """
@@ -87,6 +103,11 @@ def document_question(question: str) -> DocumentQuestion | None:
         return DocumentQuestion("author", "")
     if (match := _WORKS.match(text)) is not None:
         return DocumentQuestion("works", match.group("name"))
+    if (match := _WHEN_CORRECTED.match(text)) is not None:
+        return DocumentQuestion("corrected", match.group("topic"))
+    if (match := _WHEN_REPORTED.match(text)) is not None:
+        kind = "first reported" if match.group("first") else "reported"
+        return DocumentQuestion(kind, match.group("topic"), match.group("outlet"))
     if (match := _WHEN_PUBLISHED.match(text)) is not None:  # "When was it published?": the conversation's article
         return DocumentQuestion("date", "" if _THE_ARTICLE.match(match.group("topic")) else match.group("topic"))
     return None
@@ -199,6 +220,10 @@ def document_answer(question: str, history: Sequence[tuple[str, str]], search: S
         return None
     if asked.kind == "date":
         return _date(question, asked.subject, found, articles)
+    if asked.kind == "corrected":
+        return _corrected(question, subject, found, articles)
+    if asked.kind != "author":
+        return _reported(question, asked, found, articles)
     return _authors(question, subject, found, articles, several=bool(asked.subject))
 
 
@@ -237,6 +262,64 @@ def _date(question: str, subject: str, found: Sequence[tuple[str, float, Passage
         if not subject:
             return None  # "When was it published?": the conversation's article only
     return None
+
+
+def about_topic(topic: str, passage: Passage) -> bool:
+    """Whether a passage (title and text) holds at least half the words of the topic a question names.
+
+    >>> about_topic("the error about the youth jobless rate", Passage("a", "Correction: youth jobless figure", "a",
+    ...             "", "We wrongly said the rate was 21 percent.", 0, 40))
+    True
+    """
+    wanted = content_words(topic)
+    return bool(wanted) and 2 * len(wanted & content_words(f"{passage.title} {passage.text}")) >= len(wanted)
+
+
+def same_outlet(asked: str, source: str) -> bool:
+    """Whether the outlet a question names is an article's source: every word of it is the source's ("the Courier"
+    of "Harwick Courier"); a web address is no outlet's name.
+
+    >>> same_outlet("the Courier", "Harwick Courier"), same_outlet("the police", "Harwick Courier")
+    (True, False)
+    """
+    wanted = content_words(asked)
+    return bool(wanted) and "/" not in source and wanted <= content_words(source)
+
+
+def _corrected(question: str, topic: str, found: Sequence[tuple[str, float, Passage]],
+               articles: Mapping[str, Any]) -> Answer | None:
+    """"When was the error about X corrected?": the date of the correction about X the search finds (an article
+    titled as a correction), not the date the erring report gives."""
+    for article_id, _, passage in found:
+        record = articles.get(article_id)
+        if (record is not None and record.published[:10] and _CORRECTION_TITLE.search(record.title)
+                and about_topic(topic, passage)):
+            text = f"It was corrected on {long_date(record.published)}, in {_described(record).split(' (')[0]}"
+            outlet = record.source if "/" not in record.source else ""
+            text += f" ({outlet}) [1]." if outlet else " [1]."
+            return Answer(question, text, (_citation(1, passage),), search_query=question)
+    return None
+
+
+def _reported(question: str, asked: DocumentQuestion, found: Sequence[tuple[str, float, Passage]],
+              articles: Mapping[str, Any]) -> Answer | None:
+    """"When did <outlet> (first) report X?": the date of that outlet's report on X the search finds best (with
+    "first", its earliest among those scoring near the best), or None when no article of the index comes from
+    such an outlet or none of its reports is about X."""
+    if not any(same_outlet(asked.outlet, record.source) for record in articles.values()):
+        return None  # "When did the police report the theft?": not an outlet of the index
+    best = found[0][1]
+    reports = [(record, score, passage) for article_id, score, passage in found
+               if (record := articles.get(article_id)) is not None and record.published[:10]
+               and same_outlet(asked.outlet, record.source) and about_topic(asked.subject, passage)
+               and score >= AUTHOR_SHARE * best]
+    if not reports:
+        return None
+    record, _, passage = min(reports, key=lambda item: item[0].published[:10]) if asked.kind == "first reported" \
+        else reports[0]
+    said = "first reported" if asked.kind == "first reported" else "reported"
+    text = f"{record.source} {said} it on {long_date(record.published)}, in {_described(record).split(' (')[0]} [1]."
+    return Answer(question, text, (_citation(1, passage),), search_query=question)
 
 
 def _works(question: str, name: str, search: Search, articles: Mapping[str, Any]) -> Answer | None:

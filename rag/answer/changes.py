@@ -211,3 +211,65 @@ def changed_value(question: str, sentence: str, start: int, end: int) -> tuple[i
         wanted = change.earlier if asks_earlier else change.later
         return wanted if both or wanted != value else None
     return None
+
+
+ASKS_CHANGE_SIZE = re.compile(
+    r"\bby\s+how\s+(?:much|many)\b|\bhow\s+many\s+(?:percentage\s+)?points\b|"
+    r"\bhow\s+much\s+(?:did|does|do|has|have|had|will|would|is|was)\s+[^?]{1,80}?\s+(?:rise|fall|grow|drop|increase|"
+    r"decrease|climb|decline|shrink|jump|go\s+up|go\s+down|risen|fallen|grown|dropped|increased|decreased|climbed|"
+    r"declined|shrunk|jumped|gone\s+up|gone\s+down)\b", re.IGNORECASE)
+"""A question asking how big a change was ("By how much did the rate fall?", "How much has uptake risen?"), not
+the level a figure reached."""
+
+_SIZE = (r"(?:(?:half|a\s+quarter|a\s+third|a\s+tenth|a\s+fifth)(?:\s+of)?\s+an?|"
+         rf"{AMOUNT})(?:\s+(?:percentage\s+points?|points?|per\s*cent(?:age\s+points?)?|percent))?")
+"""The size of a change: "5 percentage points", "half a percentage point", "9 percent", "£2 million"."""
+
+_CHANGE_NOUN = (r"(?:rise|fall|increase|decrease|drop|decline|gain|jump|cut|reduction|growth|fall|climb|surge|"
+                r"slump|improvement)")
+
+_SIZE_OF = re.compile(
+    rf"\b(?:{_CHANGE_VERB}\s+(?:by\s+)?|(?:up|down)\s+(?:by\s+)?|(?:a|an|the)\s+(?:[\w-]+\s+)?{_CHANGE_NOUN}\s+of\s+)"
+    rf"(?P<size>{_SIZE})(?![\w.,]*\d)", re.IGNORECASE)
+"""A change told by its size: "rose by 5 percentage points", "a fall of half a percentage point", "up 3 points";
+never "fell to 21 percent" (the level reached) or "up from 6.3 percent" (the level before)."""
+
+
+def change_size(question: str, sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the size of a change stands when `question` asks by how much something changed (`ASKS_CHANGE_SIZE`)
+    and the span `sentence[start:end]` is a level the sentence gives instead: the size said ("by 5 percentage
+    points", "a fall of half a percentage point"), the nearest to the span; else the two values of a change told
+    as "from A to B" or "B, up from A" (the change, which a reader can take in at a glance). None when the span
+    already says the size, the question asks no size, or the sentence tells none.
+
+    >>> sentence = "Uptake rose by 5 percentage points this winter, to 62 percent."
+    >>> sentence[slice(*change_size("By how much did uptake rise?", sentence, 51, 61))]
+    '5 percentage points'
+    >>> change_size("What was uptake this winter?", sentence, 51, 61) is None
+    True
+    >>> sentence = "The rate stood at 5.8 percent, down from 6.3 percent, a fall of half a percentage point."
+    >>> sentence[slice(*change_size("By how much did the rate fall?", sentence, 18, 29))]
+    'half a percentage point'
+    >>> sentence = "Apprenticeships rose from 410 to 655 in a year."
+    >>> sentence[slice(*change_size("How much have apprenticeships grown?", sentence, 33, 36))]
+    'from 410 to 655'
+    >>> change_size("By how much did rents rise?", "Rents reached 900 euros.", 14, 24) is None
+    True
+    """
+    if not ASKS_CHANGE_SIZE.search(question):
+        return None
+    sizes = [match.span("size") for match in _SIZE_OF.finditer(sentence)]
+    if any(size_start < end and start < size_end for size_start, size_end in sizes):
+        return None  # the reader found the size itself
+    if sizes:
+        return min(sizes, key=lambda size: min(abs(size[0] - end), abs(start - size[1])))
+    for change in changes(sentence):
+        if change.revision:
+            continue  # a figure put right is no change in the world
+        first, last = min(change.earlier[0], change.later[0]), max(change.earlier[1], change.later[1])
+        said_from = sentence.rfind("from", 0, first)
+        between = sentence[said_from + 4:first]
+        if said_from >= 0 and change.earlier[0] == first and re.fullmatch(r"\s+(?:the\s+)?", between):
+            first = said_from  # "from 410 to 655": the change as the sentence words it
+        return first, last
+    return None

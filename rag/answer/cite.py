@@ -29,6 +29,7 @@ from rag.records import MONTH_NAMES, Citation, Passage
 from rag.text import (
     NUMBER_WORDS,
     SURFACE_WORD,
+    YEAR,
     capitalised_terms,
     content_words,
     coverage,
@@ -259,6 +260,7 @@ MEASURE_WORDS: dict[str, frozenset[str]] = {
     "attendance": frozenset({"attend", "crowd", "visitor", "spectat"}),
     "salary": frozenset({"salari", "wage", "pay", "paid", "earn"}),
     "wage": frozenset({"wage", "salari", "pay", "paid", "earn"}),
+    "sentence": frozenset({"sentenc", "jail", "prison", "imprison", "custodi"}),
 }
 """A figure asked of one of these measures (a question's noun, singular), and the words (stemmed) a report gives
 it by."""
@@ -270,15 +272,17 @@ OTHER_MEASURES: dict[str, frozenset[str]] = {
     "attendance": frozenset({"capac", "seat", "member"}),
     "salary": frozenset({"budget", "bonu", "pension", "fine", "spent", "spend"}),
     "wage": frozenset({"budget", "bonu", "pension", "fine", "spent", "spend"}),
+    "sentence": frozenset({"trial", "hear", "inquest", "inquiri"}),
 }
 """The words (stemmed) of other measures a passage gives a figure of instead: a company's staff is no town's
-population, a year's profit no revenue. Only a passage saying one of these, and none of `MEASURE_WORDS`, answers
-another question: a missing word alone is no other measure ("New York City had 8,175,133 people" is a population)."""
+population, a year's profit no revenue, a trial's expected length ("expected to last two weeks") no prison
+sentence. Only a passage saying one of these, and none of `MEASURE_WORDS`, answers another question: a missing word
+alone is no other measure ("New York City had 8,175,133 people" is a population)."""
 
 _TOTAL_WORDS = frozenset({"lost", "loss", "revenu", "budget", "spent", "spend", "damag"})
 """Words (stemmed) of a total a passage gives instead of a thing's price: a strike's lost fares are no ticket's."""
 
-_FIGURE_QUESTION = re.compile(r"^\s*(?:what|how\s+(?:much|many|large|big|high|low))\b", re.IGNORECASE)
+_FIGURE_QUESTION = re.compile(r"^\s*(?:what|how\s+(?:much|many|large|big|high|low|long))\b", re.IGNORECASE)
 _MEASURE = re.compile(rf"\b(?P<measure>{'|'.join(MEASURE_WORDS)})(?:s|es)?\b", re.IGNORECASE)
 _PRICED = re.compile(r"^\s*how\s+much\s+(?:(?:is|are|was|were|will\s+be)\s+(?:(?:a|an|the|one)\s+)?(?P<thing>[a-z]+"
                      r"(?:\s+[a-z]+)?)\s*(?:\?|$|\s+(?:in|at|for|on|now)\b)|(?:does|do|did|will)\s+(?:(?:a|an|the|one)\s+)?"
@@ -303,6 +307,12 @@ def measure_unsaid(question: str, passages: Sequence[Passage]) -> bool:
     >>> measure_unsaid("How much did the strike cost?", [fares]), measure_unsaid("How much is it?", [fares])
     (False, False)
     >>> measure_unsaid("What share of pupils attended private schools?", [staff])  # a verb, no measure
+    False
+    >>> trial = Passage("t", "Voss trial opens", "t.txt", "", "The trial is expected to last two weeks.", 0, 40)
+    >>> measure_unsaid("How long was Marek Voss's sentence?", [trial])  # a trial's length is no prison term
+    True
+    >>> jailed = Passage("j", "Voss jailed", "j.txt", "", "Voss was jailed for three years after a trial.", 0, 47)
+    >>> measure_unsaid("How long was Marek Voss's sentence?", [jailed])
     False
     >>> census = Passage("n", "New York City", "n.txt", "", "In 2010, New York City had 8,175,133 people.", 0, 44)
     >>> measure_unsaid("What was the population of New York in 2010?", [census])  # no other measure said
@@ -330,7 +340,6 @@ _DATED_THING = re.compile(r"\b(?:the|a|an|its|their|his|her|this|that|[A-Za-z]+[
 """A thing a question gives a year ("the 2026 festival", "the 2025 folk festival", "the 2026 Kestrel Haven Folk
 Festival"), after a determiner: "in 2009 regarding" gives nothing a year."""
 
-_YEAR_WORD = re.compile(r"\b(?:1[89]|20)\d\d\b")
 
 _YEAR_NAME = re.compile(r"\b(?P<year>(?:1[89]|20)\d\d)\s+(?P<name>[A-Z][\w'’-]*(?:\s+(?:(?:of|for|on|and|&|the)\s+)*"
                         r"[A-Z][\w'’-]*)*)")
@@ -449,7 +458,7 @@ def dated_elsewhere(question: str, passages: Sequence[Passage]) -> bool:
 def _says_together(passage: Passage, year: str, thing: _Thing) -> bool:
     """Whether a paragraph of `passage` or its title says `year` and `thing`, or the passage names no year, was
     published in `year` and says `thing`."""
-    if not _YEAR_WORD.search(f"{passage.title} {passage.text}"):
+    if not YEAR.search(f"{passage.title} {passage.text}"):
         return passage.published[:4] == year and thing.said_by(content_words(f"{passage.title} {passage.text}"))
     return any(year in words and thing.said_by(words)
                for words in map(content_words, (passage.title, *passage.text.split("\n\n"))))
@@ -579,6 +588,27 @@ def open_quotation(text: str) -> bool:
     return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
 
 
+_QUOTATION = re.compile(r'"(?P<straight>[^"]+)"|“(?P<curly>[^”]+)”')
+
+
+def misquotes(claim: str, passage: Passage, question: str = "") -> bool:
+    """Whether a claim puts words in quotation marks that the passage (title included) and the question do not
+    hold: a quotation claims the passage's very words, so a made-up one is not backed by the rest of the sentence
+    being there. A small model wrote 'The title of Dr Priya Nandakumar is "Vaccine: Measles, flu and shingles"',
+    citing a measles story that never says "flu" or "shingles"; its other words were the passage's. The whole
+    passage is read, not a window: a quotation may run over several sentences.
+
+    >>> measles = Passage("m", "Measles cases rise", "m.md", "", "Dr Nandakumar urged parents to check vaccine "
+    ...                   'records. "Measles is not a mild illness," she said.', 0, 90)
+    >>> misquotes('Her title is "Vaccine: Measles, flu and shingles" [1].', measles)
+    True
+    >>> misquotes('She said: "Measles is not a mild illness." [1]', measles), misquotes("She urged parents.", measles)
+    (False, False)
+    """
+    quoted = " ".join(match.group("straight") or match.group("curly") for match in _QUOTATION.finditer(claim))
+    return bool(content_words(quoted) - content_words(f"{passage.title} {passage.text} {question}"))
+
+
 def _closes_quotation(text: str) -> bool:
     """Whether `text`, a sentence after one that opens a quotation, closes it.
 
@@ -665,8 +695,8 @@ class AnswerCheck:
     def _cited(self, claim: str, numbers: Sequence[int]) -> list[int]:
         backing = {index: best_window(claim, self.passages[index], self.question) for index in self.allowed}
         passing = {index for index, (score, window) in backing.items()
-                   if score >= self.threshold and self.kinds.names_what_was_asked(claim, window, self.question,
-                                                                                       self.known)}
+                   if score >= self.threshold and not misquotes(claim, self.passages[index], self.question)
+                   and self.kinds.names_what_was_asked(claim, window, self.question, self.known)}
         if self.agreeing and self.every:
             passing = {index for index in passing if self.passages[index] in self.agreeing}
         cited = [number - 1 for number in dict.fromkeys(numbers) if number - 1 in passing]

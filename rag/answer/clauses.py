@@ -13,6 +13,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
+from rag.answer.changes import AMOUNT
 from rag.answer.evidence import Evidence
 from rag.answer.reader import Reading, SpanFinder, sentence_before
 from rag.records import MONTH_NAMES, Passage
@@ -117,3 +118,44 @@ def paired_reading(question: str, reading: Reading | None, evidence: Evidence, p
     # (a dateline read as the answer of "What did they promise?" is no more likely for being moved)
     moved = dataclasses.replace(span, start=found[0] + span.start, end=found[0] + span.end, sentence=sentence)
     return dataclasses.replace(reading, span=moved)
+
+
+_ALLOTTED = re.compile(r"\s+(?:for|on|to|towards|into)\s+", re.IGNORECASE)
+"""What ties an amount to the thing it goes to: "£6.1 million for road repairs", "$3 million on new buses"."""
+
+
+def allotted_amount(question: str, sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the amount `question` asks about stands when `sentence` shares out several amounts, each followed by
+    the thing it goes to ("£6.1 million for road repairs and £2.4 million for the park"), and the span
+    `sentence[start:end]` is the amount of another thing than the question names: the amount whose thing shares
+    the most words with the question, when that is more than the span's thing shares. None otherwise.
+
+    >>> text = "The budget sets aside £6.1 million for road repairs and £2.4 million for the Riverside Park renovation."
+    >>> found = allotted_amount("How much does the budget set aside for road repairs?", text, 56, 68)
+    >>> text[found[0]:found[1]]
+    '£6.1 million'
+    >>> allotted_amount("How much does the budget set aside for the park?", text, 56, 68) is None
+    True
+    >>> allotted_amount("How much does the budget set aside?", text, 56, 68) is None  # nothing tells them apart
+    True
+    """
+    amounts = [match.span() for match in re.finditer(AMOUNT, sentence) if any(character.isdigit() for character
+                                                                            in match.group())]
+    things = []
+    for position, (amount_start, amount_end) in enumerate(amounts):
+        tied = _ALLOTTED.match(sentence, amount_end)
+        if tied is None:
+            continue
+        stop = amounts[position + 1][0] if position + 1 < len(amounts) else len(sentence)
+        thing = re.split(r"[,;.]|\s+and\s*$", sentence[tied.end():stop])[0]
+        things.append(((amount_start, amount_end), content_words(thing)))
+    spanned = [pair for pair in things if pair[0][0] < end and start < pair[0][1]]
+    if len(things) < 2 or len(spanned) != 1:
+        return None
+    asked = content_words(question)
+    shared = {amount: len(words & asked) for amount, words in things}
+    best = max(shared.values())
+    winners = [amount for amount, count in shared.items() if count == best]
+    if len(winners) != 1 or shared[spanned[0][0]] >= best:
+        return None
+    return winners[0]

@@ -964,8 +964,8 @@ def measure(text: str, by_year: bool, by_frequency: bool = False) -> Measure | N
     attached = re.match(r"(bn|m|k)\b", plain[found.end():], re.IGNORECASE) if money else None
     if attached:  # "£1.2bn", "$4.5m": an amount's short scale
         scale, shown = _SHORT_SCALES[attached.group(1).lower()], number + attached.group(1)
-    if scale in _SCALES:  # "£184 million" against "£900,000"
-        value *= _SCALES[scale]
+    if scale in SCALES:  # "£184 million" against "£900,000"
+        value *= SCALES[scale]
     if money:
         shown = plain[found.start() - 1] + shown
     code = re.search(r"\b[A-Z]{3}\s+$", plain[:found.start()])  # "EUR 14.1 million": the currency said with it
@@ -978,7 +978,21 @@ CURRENCY_CODES = frozenset({"EUR", "USD", "GBP", "JPY", "CHF", "CAD", "AUD", "NZ
                             "CZK", "HUF", "CNY", "HKD", "SGD", "INR", "KRW", "ZAR", "BRL", "MXN", "TRY", "AED"})
 """Currencies' codes a report writes before an amount ("EUR 14.1 million"); not any three capitals ("THE 14")."""
 
-_SCALES = dict(zip(MAGNITUDES, (12.0, 1e2, 1e3, 1e6, 1e9, 1e12), strict=True))  # "dozen" … "trillion"
+SCALES = dict(zip(MAGNITUDES, (12.0, 1e2, 1e3, 1e6, 1e9, 1e12), strict=True))  # "dozen" … "trillion"
+
+
+def currency_of(shown: str) -> str:
+    """The currency an amount is written in: its sign, or its code (`CURRENCY_CODES`); "" for any other figure.
+
+    >>> currency_of("$2 million"), currency_of("EUR 14.1 million"), currency_of("THE 14"), currency_of("14 homes")
+    ('$', 'EUR', '', '')
+    """
+    shown = shown.strip()
+    if shown[:1] in _CURRENCIES:
+        return shown[0]
+    return shown[:3] if shown[:3] in CURRENCY_CODES else ""
+
+
 _SHORT_SCALES = {"bn": "billion", "m": "million", "k": "thousand"}
 _CURRENCIES = frozenset("£$€¥")
 

@@ -699,8 +699,9 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
     in_full = why_of(question, previous_question)
     if in_full:  # "Why?": the previous question asked again with "why", as an elliptical one is said in full
         return [Query(in_full)]
+    people = gendered_people(question, history_said)
     readings = [_with_pronouns_resolved(question, previous_question, previous_answer,
-                                        person=same_person(question, turns, history))]
+                                        person=same_person(question, turns, history), people=people)]
     dropped = len(turns) < len(history_said)  # the last turns were refused follow-ups naming nothing
     asked_for = refused_who(question, history, history_said) if dropped else ""
     if asked_for:  # "How much did they give?" after "Who funded it?" was refused: "they" are whoever funded it
@@ -724,6 +725,8 @@ def follow_up_readings(question: str, history: History, answered: str = "") -> l
     # one the question gave ("Where in Australia is Victoria located?" "South-east." "How populous is it?").
     unresolved = bool(readings[0].context)
     answered = answered or answer_name(previous_question, previous_answer)
+    if people:  # the conversation told its "he" and "she" apart: the answer's name is no other reading of them
+        answered = ""
     if ASKS_ROLE.match(previous_question) and not any(word.lower() in _PERSON_PRONOUNS
                                                       for word in SURFACE_WORD.findall(question)):
         # "How much did it raise?" after "Who is the chief executive of Veridian Labs?" "Elena Kovacs.": a role's
@@ -871,6 +874,73 @@ def same_person(question: str, turns: History, resolved: History) -> str:
     return ""
 
 
+def two_people(question: str, previous_question: str, previous_answer: str) -> dict[str, str]:
+    """Who a question's "she" and "he" stand for when it says both ("What did she tell him at sentencing?") and
+    the previous turn named two people, one in its question and one in its answer ("Who is presiding over the trial
+    of Dominic Reyes?" "Judge Miriam Okonjo."): the pronoun said first is the answer's person (the one the
+    conversation moved to), the other the question's; {} otherwise (both pronouns cannot stand for one person).
+
+    >>> two_people("What did she tell him at sentencing?", "Who is presiding over the trial of Dominic Reyes?",
+    ...            "Judge Miriam Okonjo [1].")
+    {'she': 'Judge Miriam Okonjo', 'he': 'Dominic Reyes'}
+    >>> two_people("What did she say?", "Who is presiding over the trial of Dominic Reyes?", "Judge Miriam Okonjo.")
+    {}
+    """
+    said = [_GENDERS[word.lower()] for word in SURFACE_WORD.findall(question) if word.lower() in _GENDERS]
+    if len(set(said)) != 2 or is_refusal_text(previous_answer):
+        return {}
+    # the question's person among its names ("… the trial of Dominic Reyes": `person_in` reads runs opening a name)
+    answered = person_in(previous_answer)
+    asked = named_person(previous_question)
+    if not answered or not asked or set(answered.split()) & set(asked.split()):
+        return {}
+    first = said[0]
+    return {first: answered, ("he" if first == "she" else "she"): asked}
+
+
+def gendered_people(question: str, history: History) -> dict[str, str]:
+    """The person each of a follow-up's "he" and "she" stands for when the conversation told them apart: the
+    question says both (`two_people` of the last turn), or an earlier question said both and no turn since named
+    anyone else (even one refused: "What did she tell him at sentencing?" refused, then "How long was his
+    sentence?" is Dominic Reyes's, not the judge's); {} otherwise.
+
+    >>> turns = [("Who is presiding over the trial of Dominic Reyes?", "Judge Miriam Okonjo [1]."),
+    ...          ("What did she tell him at sentencing?", "I don't know: the indexed articles do not answer this.")]
+    >>> gendered_people("How long was his sentence?", turns)
+    {'he': 'Dominic Reyes'}
+    >>> gendered_people("How long was his sentence?", turns[:1])
+    {}
+    """
+    genders = {_GENDERS[word.lower()] for word in SURFACE_WORD.findall(question) if word.lower() in _GENDERS}
+    turns = list(history)
+    if not genders or not turns:
+        return {}
+    if len(genders) == 2:
+        return two_people(question, *turns[-1])
+    for position in range(len(turns) - 1, 0, -1):
+        asked, answer = turns[position]
+        people = two_people(asked, *turns[position - 1])
+        if people:
+            return {gender: name for gender, name in people.items() if gender in genders}
+        if named_person(asked) or (person_in(answer) and not is_refusal_text(answer)):
+            return {}  # someone else was named since
+    return {}
+
+
+def named_person(question: str) -> str:
+    """The first person a question names, among its names (`named_in`, each read by `person_in`).
+
+    >>> named_person("Who is presiding over the trial of Dominic Reyes?"), named_person("What did she say?")
+    ('Dominic Reyes', '')
+    """
+    return next((name for name in map(person_in, named_in(question)) if name), "")
+
+
+def is_refusal_text(answer: str) -> bool:
+    """Whether a turn's answer is the assistant's refusal (it names no one)."""
+    return answer.strip().startswith(CANNOT_ANSWER)
+
+
 def _put_in(original: str, resolved: str) -> str:
     """The name the rules put in for a person pronoun of `original` to make `resolved`; "" when they put none.
 
@@ -947,10 +1017,11 @@ _MONTHS = frozenset(name.lower() for name in MONTH_NAMES)
 
 
 def _with_pronouns_resolved(question: str, previous_question: str, previous_answer: str, thing: str = "",
-                            person: str = "") -> Query:
+                            person: str = "", people: Mapping[str, str] | None = None) -> Query:
     """`question` with its pronouns replaced by the names of the previous turn (a thing pronoun by `thing`, a person
-    pronoun by `person`, when given), or with the previous question as its context when none was. An "it" that
-    stands for nothing ("How long did it take to …?": `_DUMMY_IT`) stays."""
+    pronoun by `person`, when given; a "he" or a "she" by the person `people` gives its gender, `gendered_people`),
+    or with the previous question as its context when none was. An "it" that stands for nothing ("How long did it
+    take to …?": `_DUMMY_IT`) stays."""
     person = person or turn_person(previous_question, previous_answer)
     topic = thing or topic_of(previous_question) or subject_phrase(previous_question)
     name = "" if topic else subject_name(previous_question)
@@ -963,7 +1034,9 @@ def _with_pronouns_resolved(question: str, previous_question: str, previous_answ
         lowered = word.lower()
         if match.start() in dummies:
             return word
-        if lowered in _PERSON_PRONOUNS and person:
+        if people and _GENDERS.get(lowered) in people:
+            replacement = _PERSON_PRONOUNS[lowered].format(name=people[_GENDERS[lowered]])
+        elif lowered in _PERSON_PRONOUNS and person:
             replacement = _PERSON_PRONOUNS[lowered].format(name=person)
         elif (lowered in _PERSON_PRONOUNS and thing and ASKS_WHO.match(previous_question)
               and not ASKS_ROLE.match(previous_question)):
@@ -1154,3 +1227,64 @@ def accept_rewrite(original: str, rewritten: str) -> bool:
     if not rewritten or "\n" in rewritten or len(rewritten) > 3 * len(original) + 80:
         return False
     return content_words(original) <= content_words(rewritten) | {"she", "he", "it"}
+
+
+ASKS_WHO_ELSE = re.compile(r"\s*(?:and\s+|so\s+)?(?:who|whom)\s+else\b", re.IGNORECASE)
+"""A question asking for someone besides the people the conversation named ("Who else gave evidence?", "Who else
+said that?")."""
+
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "sir", "dame", "lord", "lady", "judge", "mayor", "president",
+                     "prof", "professor", "former", "the", "councillor", "chief", "inspector", "officer"})
+
+
+def said_names(question: str, history: History) -> tuple[str, ...]:
+    """The words naming the people a "Who else …?" question sets aside (`ASKS_WHO_ELSE`): each capitalised word,
+    titles aside, of the names in the conversation's last `EARLIER_TURNS` answers and questions (folded; an answer's
+    capitalised first word too, which a person's name seldom shares); empty for any other question.
+
+    >>> said_names("Who else said that?", [("Who said the park was not for sale?", "Mayor Elena Marsh [1].")])
+    ('elena', 'marsh')
+    >>> said_names("Who else gave evidence?", [("What was Dominic Reyes accused of?", "Fraud [1]."),
+    ...                                        ("How much?", "I don't know: the indexed articles do not answer this.")])
+    ('dominic', 'reyes', 'fraud')
+    >>> said_names("Who said that?", [("Who said the park was not for sale?", "Mayor Elena Marsh [1].")])
+    ()
+    """
+    if not ASKS_WHO_ELSE.match(question):
+        return ()
+    words: dict[str, None] = {}
+    for earlier_question, earlier_answer in list(history)[-EARLIER_TURNS:]:
+        for text in (earlier_question, strip_markers(earlier_answer).removeprefix(QUOTED_OPENING)):
+            for name in named_in(text):
+                for word in name.split():
+                    if word[:1].isupper() and fold(word) not in _TITLES and fold(word) not in STOP_WORDS:
+                        words[fold(word)] = None
+    return tuple(words)
+
+
+def names_said(text: str, said: Sequence[str]) -> bool:
+    """Whether a text names someone a "Who else …?" question sets aside (one of the `said_names` words in it).
+
+    >>> names_said("Dr Nandakumar [1].", ("priya", "nandakumar")), names_said("County health officials", ("marsh",))
+    (True, False)
+    """
+    return bool(said) and bool({fold(word) for word in re.findall(r"[\w'’-]+", text)} & set(said))
+
+
+def names_only_said(answer: str, said: Sequence[str]) -> bool:
+    """Whether an answer to "Who else …?" names only people the conversation already named: it names one of them
+    (`names_said`) and no other capitalised name (a quote naming another person too answers).
+
+    >>> names_only_said("Mayor Elena Marsh [1].", ("elena", "marsh"))
+    True
+    >>> names_only_said('The articles say: "Gennaro told the trial of Dominic Reyes …" [1]', ("dominic", "reyes"))
+    False
+    >>> names_only_said("County health officials [1].", ("priya", "nandakumar"))
+    False
+    """
+    text = strip_markers(answer).removeprefix(QUOTED_OPENING)
+    if not names_said(text, said):
+        return False
+    others = [name for name in named_in(text)
+              if not names_said(name, said) and not {fold(word) for word in name.split()} <= _TITLES | _MONTHS]
+    return not others

@@ -99,3 +99,67 @@ def contradicts(claim: str, evidence: str) -> bool:
     claimed = change_directions(claim)
     said_anywhere = change_directions(evidence) | {way for _, way in evidence_pairs}
     return bool(claimed and said_anywhere and not claimed & said_anywhere)
+
+
+_GAINED = {"create": "created", "creates": "created", "created": "created", "creating": "created",
+           "creation": "created", "add": "added", "adds": "added", "added": "added", "adding": "added",
+           "hire": "hired", "hires": "hired", "hired": "hired", "hiring": "hired", "gain": "gained",
+           "gains": "gained", "gained": "gained", "win": "won", "wins": "won", "won": "won"}
+_LOST = {"lose": "lost", "loses": "lost", "lost": "lost", "losing": "lost", "loss": "lost", "losses": "lost",
+         "cut": "cut", "cuts": "cut", "cutting": "cut", "shed": "shed", "sheds": "shed", "shedding": "shed",
+         "axe": "axed", "axes": "axed", "axed": "axed", "axing": "axed", "scrap": "scrapped", "scraps": "scrapped",
+         "scrapped": "scrapped", "eliminate": "eliminated", "eliminates": "eliminated", "eliminated": "eliminated"}
+"""Words saying that a count was gained or lost ("create 80 jobs", "the loss of 250 jobs"), each with the
+participle an answer says it with."""
+
+_COUNT_REACH = 4
+"""Words either side of a count searched for the word saying whether it was gained or lost."""
+
+
+def count_direction(text: str) -> tuple[int, str] | None:
+    """The direction and participle of the first gain or loss word of `text` (`_GAINED`, `_LOST`), or None.
+
+    >>> count_direction("How many jobs will the firm create in Dunmore?"), count_direction("How many jobs went?")
+    ((1, 'created'), None)
+    """
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if word in _GAINED:
+            return UP, _GAINED[word]
+        if word in _LOST:
+            return DOWN, _LOST[word]
+    return None
+
+
+def opposite_count(question: str, sentence: str, start: int, end: int) -> str | None:
+    """What to say instead of the count `sentence[start:end]` when a how-many question asks for a count gained
+    ("create", "add", "hire", "gain") and the sentence says that count was lost ("the loss of 250 jobs", "cut",
+    "shed"), or the other way round: "250 jobs lost, not created". The nearest gain or loss word within
+    `_COUNT_REACH` words of the count, in its clause, says which it was. None when they agree or nothing says.
+
+    >>> sentence = "Brightwater will shut its Harwick plant, with the loss of 250 jobs."
+    >>> opposite_count("How many jobs will Brightwater create in Dunmore?", sentence, 58, 66)
+    '250 jobs lost, not created'
+    >>> opposite_count("How many jobs will be lost?", sentence, 58, 66) is None
+    True
+    >>> opposite_count("How many seats did the party gain?", "It lost 12 seats but gained 3.", 8, 16)
+    '12 seats lost, not gained'
+    >>> opposite_count("How many seats did the party gain?", "It lost 12 seats but gained 3.", 28, 29) is None
+    True
+    """
+    if not re.match(r"\s*(?:and\s+)?how\s+many\b", question, re.IGNORECASE):
+        return None
+    asked = count_direction(question)
+    if asked is None:
+        return None
+    clause_start = max(sentence.rfind(mark, 0, start) for mark in (",", ";", ":", " but ", " while ")) + 1
+    clause_ends = [position for mark in (",", ";", " but ", " while ") if (position := sentence.find(mark, end)) != -1]
+    clause_end = min(clause_ends, default=len(sentence))
+    before = re.findall(r"[A-Za-z]+", sentence[clause_start:start])[::-1][:_COUNT_REACH]
+    after = re.findall(r"[A-Za-z]+", sentence[end:clause_end])[:_COUNT_REACH]
+    # nearest first: the word right before the count, the one right after it, and so on out
+    nearest = sorted([(distance, word) for distance, word in enumerate(before)]
+                     + [(distance, word) for distance, word in enumerate(after)], key=lambda pair: pair[0])
+    said = next((found for _, word in nearest if (found := count_direction(word)) is not None), None)
+    if said is None or said[0] == asked[0]:
+        return None
+    return f"{sentence[start:end]} {said[1]}, not {asked[1]}"

@@ -15,15 +15,18 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from rag.answer.changes import AMOUNT
-from rag.answer.comparisons import CURRENCY_CODES, measure
+from rag.answer.comparisons import currency_of, measure
 from rag.answer.reader import Reading
 from rag.records import Citation, Passage
-from rag.text import MAGNITUDES, content_words, split_sentences
+from rag.text import MAGNITUDES, YEAR, content_words, split_sentences
 
 _ASKS_FIGURE = re.compile(r"^\s*(?:how\s+(?:many|much)|what\s+(?:is|was|are|were)\s+the\s+(?:number|figure|total|"
                           r"estimate|count|cost))\b", re.IGNORECASE)
 """A question asking for one figure: "How many households are affected?", "What is the number of …?"."""
-_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_ESTIMATED = re.compile(r"\b(?:estimat\w*|reckon\w*|calculat\w*|put(?:s|ting)?\s+(?:the|its|their)\s+(?:figure|number|"
+                        r"total|count|toll|cost)\b)", re.IGNORECASE)
+"""A sentence giving its figure as an estimate: "The Institute estimates …", "The review puts the figure at …". Not
+"according to", which news reports of two different events both write."""
 
 
 _COMPARED = re.compile(
@@ -68,10 +71,8 @@ def unit_of(figure: str) -> str:
     ('household', '£', 'EUR', '')
     """
     shown = figure.strip()
-    if shown[:1] in "£$€¥":
-        return shown[0]
-    if shown[:3] in CURRENCY_CODES:
-        return shown[:3]
+    if currency_of(shown):
+        return currency_of(shown)
     last = shown.split()[-1].lower() if len(shown.split()) > 1 else ""
     if not last.isalpha() or last in MAGNITUDES:
         return ""
@@ -83,9 +84,11 @@ def other_estimate(question: str, reading: Reading, passages: Sequence[Passage],
                    relevant: Collection[int]) -> Estimate | None:
     """The figure a `relevant` passage of another article gives of what the reading's figure measures, when it is
     another value: its sentence has the same unit beside a number and says every word of the question the reading's
-    sentence says (the measure: "households", "affected"); its article says the question's words the reading's
-    article says (the same place or body); and the two sentences name the same years, if any (a figure of 2019 is no
-    estimate of now's). None for a question that does not ask for one figure, or when no other article differs.
+    sentence says (the measure: "households", "affected"); both sentences give their figure as an estimate
+    (`_ESTIMATED`: "estimates", "puts the figure at", not two events' counts); its article says the question's
+    words the reading's article says (the same place or body); and the two sentences name the same years, if any
+    (a figure of 2019 is no estimate of now's). None for a question that does not ask for one figure, or when no
+    other article differs.
 
     >>> institute = "The Policy Institute estimates that 12,000 households are affected by damp."
     >>> council = "Flooding hit the coast. The Council's review puts the figure at 9,500 households affected by damp."
@@ -111,18 +114,18 @@ def other_estimate(question: str, reading: Reading, passages: Sequence[Passage],
     if read is None or not unit:
         return None
     asked = content_words(question) & content_words(sentence)
-    if not asked - {unit}:
+    if not _ESTIMATED.search(sentence) or not asked - {unit}:
         return None  # only the unit said: nothing tells that the figures are of the same thing
     named = content_words(question) & content_words(f"{passage.title} {passage.text}")
-    years = set(_YEAR.findall(sentence))
+    years = set(YEAR.findall(sentence))
     for index in sorted(relevant):
         other = passages[index]
         if other.article_id == passage.article_id or not named <= content_words(f"{other.title} {other.text}"):
             continue
         for span in split_sentences(other.text):
             text = other.text[span.start:span.end]
-            other_years = set(_YEAR.findall(text))
-            if not asked <= content_words(text) or other_years != years:
+            other_years = set(YEAR.findall(text))
+            if not asked <= content_words(text) or other_years != years or not _ESTIMATED.search(text):
                 continue
             for found in re.finditer(rf"(?<![\w.,]){AMOUNT}", text):
                 figure = measure(text[found.start():], False)

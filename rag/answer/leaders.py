@@ -10,6 +10,7 @@ names the organisation; the span the reader found stays when it already is such 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -645,38 +646,91 @@ def left(sentence: str, start: int, end: int, post: re.Pattern[str] | None = Non
     return former is not None and (post or _HEAD_TITLE_WORDS).search(former.group("post")) is not None
 
 
+_ASKS_NEW = re.compile(r"\b(?:new|next|incoming)\b", re.IGNORECASE)
+"""A who-now question asking for the one who takes a post ("Who is the new chief executive?"): the holder who will
+step down is not it."""
+
+_STEPPING_DOWN = re.compile(
+    r"^(?:,\s+who\s+|\s+)(?:(?:will|is\s+to|is\s+set\s+to|is\s+due\s+to|plans\s+to|intends\s+to)\s+(?:step\s+down|"
+    r"stand\s+down|leave|retire|quit|resign)|is\s+(?:stepping\s+down|standing\s+down|leaving|retiring))\b")
+"""Words after a name that say its holder is going, not gone yet: "Dr Marcus Lowe will step down as chief
+executive at the end of the year"."""
+
+_STAND_IN = re.compile(r"\b(?P<kind>interim|acting|caretaker|temporary)\s+$", re.IGNORECASE)
+"""A post held until a permanent holder comes: "will act as interim chief executive"."""
+
+
+def going(sentence: str, start: int, end: int) -> bool:
+    """Whether the sentence says the person named at `start:end` will leave their post (not that they left).
+
+    >>> going("Dr Marcus Lowe will step down as chief executive at the end of the year.", 0, 14)
+    True
+    >>> going("Amara Whitlock will act as interim chief executive.", 0, 14)
+    False
+    """
+    return _STEPPING_DOWN.match(sentence[end:]) is not None
+
+
 def stayer_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
                    reader: SpanFinder) -> Reading | None:
     """For a question about who holds a post now (`rag.answer.timeframe.asks_who_now`), the reading moved off a
     person the sentence says went ("the resignation of Margaret Oduya", "Margaret Oduya has resigned") to the first
     person of the best evidence sentences who did not, in a sentence naming a head's title (their successor, an
-    interim); kept when there is none. The newest report's sentences come first for such a question."""
+    interim); kept when there is none. The newest report's sentences come first for such a question.
+    Asked for the new holder (`_ASKS_NEW`), a person who will step down went too; asked for the new permanent one,
+    a stand-in (`_STAND_IN`: "will act as interim chief executive") is not it, and is said as such when no one
+    else holds the post: "No permanent chief executive is named; Amara Whitlock is interim chief executive"."""
 
     if reading is None or not asks_who_now(question) or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
     named = _HEAD_TITLE_WORDS.search(question)  # the post asked about ("chief executive"), else any head's
     title = re.compile(rf"\b{re.escape(named.group(0))}\b", re.IGNORECASE) if named else _HEAD_TITLE_WORDS
+    new = _ASKS_NEW.search(question) is not None
+    permanent = re.search(r"\bpermanent\b", question, re.IGNORECASE) is not None
+
+    def went(text: str, start: int, end: int) -> bool:
+        return left(text, start, end, title) or (new and going(text, start, end))
+
     own = passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
-    if not left(own, reading.span.start, reading.span.end, title):
+    if not went(own, reading.span.start, reading.span.end):
         return reading
     asked = {word.lower() for word in re.findall(r"[\w'’-]+", question)}
+    # the one who went, named again elsewhere ("chief executive Marcus Lowe said …" in an older report), is no
+    # successor: known by the last word of the name
+    gone = {reading.span.text.split()[-1].lower()} if reading.span.text.split() else set()
+    stand_in = None
+    of_thing = re.search(r"\b(?:of|at)\s+(?P<thing>(?:the\s+)?[A-Z][^?]*)", question)
+    thing = (asked_of(question) or (of_thing.group("thing") if of_thing else "")) if new else ""
+    thing_words = [word for word in thing.split() if word[:1].isupper()][:2]
     for sentence in evidence.ranked[0][:STAYER_SENTENCES]:
-        text = passages[sentence.passage_index].text[sentence.start:sentence.end]
+        passage = passages[sentence.passage_index]
+        if thing and not all(names_thing(f"{passage.title} {passage.text}", word) for word in thing_words):
+            continue  # another organisation's head ("Harwick" alone names the town, not Harwick General)
+        text = passage.text[sentence.start:sentence.end]
         for found in _LEFT_NAME.finditer(text):
             name = _without_titles(text, *found.span())
             if name is None:
                 continue
             words = text[name[0]:name[1]].split()
             if (words[0].lower() in _NOT_NAMES or {word.lower() for word in words} & asked  # the thing asked about
-                    or left(text, *name, title)):
+                    or words[-1].lower() in gone or went(text, *name)):
                 continue
             # the post is said beside the name ("Priya Castell as its permanent chief executive", "chief executive
             # Tomas Reyes"), not further on ("the chair, Helen Ashdown, said the search for a chief executive ...")
-            if (title.search(text, name[1], name[1] + TITLE_REACH)
-                    or title.search(text, max(0, name[0] - TITLE_REACH // 2), name[0])
+            after = title.search(text, name[1], name[1] + TITLE_REACH)
+            if not (after or title.search(text, max(0, name[0] - TITLE_REACH // 2), name[0])
                     or _SUCCESSOR_BEFORE.search(text[:name[0]])):  # "was replaced by Priya Castell"
-                return ruled_reading(question, reading, sentence, passages, name, reader)
-    return reading
+                continue
+            interim = _STAND_IN.search(text[:after.start()]) if after else None
+            if permanent and interim is not None and after is not None:
+                stand_in = stand_in or (sentence, name, interim.group("kind").lower(), after.group(0).lower())
+                continue
+            return ruled_reading(question, reading, sentence, passages, name, reader)
+    if stand_in is not None:
+        sentence, name, kind, post = stand_in
+        held = ruled_reading(question, reading, sentence, passages, name, reader)
+        return dataclasses.replace(held, said=f"No permanent {post} is named; {held.span.text} is {kind} {post}")
+    return None if new else reading  # the one who is going is no answer to who is new
 
 
 def _without_titles(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -27,6 +27,7 @@ from rag.models.span_reader import Span
 from rag.records import MONTH_NAMES, Hit, Passage
 from rag.text import (
     NUMBER_WORDS,
+    YEAR,
     capitalised_terms,
     content_words,
     is_number,
@@ -70,7 +71,6 @@ ABOUT_SHARE = 2 / 3
 report naming only the town ("Maplewood's first tool library opened …") is about another thing."""
 
 
-_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 
 
 def said_terms(passage: Passage) -> set[str]:
@@ -84,7 +84,7 @@ def said_terms(passage: Passage) -> set[str]:
     text = f"{passage.title}. {passage.text}"
     said = set(matched_terms(text))
     year, _, month = passage.published[:7].partition("-")
-    if _YEAR.fullmatch(year) and not _YEAR.search(text):
+    if YEAR.fullmatch(year) and not YEAR.search(text):
         said |= {year, *content_words(MONTH_NAMES[int(month) - 1] if month.isdigit() and 0 < int(month) < 13
                                        else "")}
     return said

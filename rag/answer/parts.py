@@ -17,7 +17,7 @@ import re
 
 from rag.answer.conversation import rewrite_follow_up
 from rag.answer.hops import MODALS
-from rag.text import SURFACE_WORD, is_number, participle_of
+from rag.text import SURFACE_WORD, content_words, is_number, participle_of, specific_terms
 
 _WH_WORDS = frozenset({"when", "where", "who", "whom", "whose", "what", "which", "why", "how"})
 _AUXILIARIES = MODALS
@@ -224,3 +224,20 @@ def _each_once(parts: list[str]) -> list[str]:
             once.append(part)
     return once
 
+
+
+BARE_PART_WORDS = 1
+"""At most this many content words, and no name or number, make a later part one that names nothing of its own."""
+
+
+def bare_part(part: str) -> bool:
+    """Whether a later part of a question names nothing of its own (`BARE_PART_WORDS`): "what was the margin?" of
+    "When did the council vote on the budget, and what was the margin?" is the vote's margin, searched with the first
+    part beside it (`rag.answer.assistant`); "how much did the repairs cost?" names its own thing.
+
+    >>> bare_part("What was the margin?"), bare_part("Who won?"), bare_part("How much did the repairs cost?")
+    (True, True, False)
+    >>> bare_part("Who is Elena Marsh?")
+    False
+    """
+    return len(content_words(part)) <= BARE_PART_WORDS and not specific_terms(part)

@@ -531,6 +531,68 @@ def verdict_reading(question: str, reading: Reading | None, evidence: Evidence, 
     return reading
 
 
+_TALLY_QUESTION = re.compile(r"^\s*(?:and\s+)?(?:(?:what|which)\s+(?:was|were|is)\s+the\s+(?:[\w'’-]+['’]s?\s+)?"
+                             r"(?:margin|majority|vote\s+count|tally)\b|by\s+(?:what|how\s+(?:large|wide|big|narrow)\s+a)"
+                             r"\s+(?:margin|majority)\b|(?:by\s+)?how\s+many\s+votes\b)", re.IGNORECASE)
+"""A question asking how a vote split ("What was the margin?", "By what margin did it pass?", "How many votes did
+the motion get?"), not a profit margin's figure (a sentence must say a vote's count: `tally_span`)."""
+_VOTE_COUNT = r"(?:\d{1,4}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+_TALLY = re.compile(rf"\b(?P<tally>{_VOTE_COUNT}\s+votes?\s+to\s+{_VOTE_COUNT}|{_VOTE_COUNT}\s+to\s+{_VOTE_COUNT}|"
+                    r"\d{1,4}\s*[-–]\s*\d{1,4})"
+                    r"(?![\w%.,]*\s*(?:percent|per\s+cent|%|am|pm|a\.m|p\.m))\b", re.IGNORECASE)
+_VOTE_WORDS = re.compile(r"\b(?:vot(?:e|es|ed|ing)|majority|passed|approved|rejected|carried|motion|ballot)\b",
+                         re.IGNORECASE)
+
+TALLY_REACH = 5
+"""Evidence sentences searched, best first, for a vote's count a margin question asks for: a news story's opening
+ranks first on the question's words and seldom says the count."""
+
+
+def tally_span(sentence: str) -> tuple[int, int] | None:
+    """Where `sentence` says how a vote split ("by seven votes to four", "passed 7-4", "by 12 to 3") in a sentence
+    about a vote (`_VOTE_WORDS`), or None.
+
+    >>> sentence = "Harwick councillors passed the 2026 budget on Tuesday by seven votes to four."
+    >>> sentence[slice(*tally_span(sentence))]
+    'seven votes to four'
+    >>> sentence = "The motion was carried 7-4 after a long debate."
+    >>> sentence[slice(*tally_span(sentence))]
+    '7-4'
+    >>> tally_span("Prices rose from 5 to 7 percent."), tally_span("The shop opens from 9 to 5.")
+    (None, None)
+    """
+    if _VOTE_WORDS.search(sentence) is None:
+        return None
+    found = _TALLY.search(sentence)
+    return (found.start("tally"), found.end("tally")) if found else None
+
+
+def asks_tally(question: str) -> bool:
+    """Whether a question asks how a vote split (`_TALLY_QUESTION`), not by how much a figure changed.
+
+    >>> asks_tally("What was the margin?"), asks_tally("By what margin did the motion pass?")
+    (True, True)
+    >>> asks_tally("By how much will council tax rise in Harwick?"), asks_tally("By how much did sales fall?")
+    (False, False)
+    """
+    return _TALLY_QUESTION.match(question) is not None
+
+
+def tally_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
+                  reader: SpanFinder) -> Reading | None:
+    """For "What was the margin?" (of a vote), the reading moved to the count the best of the first `TALLY_REACH`
+    evidence sentences says (`tally_span`: "seven votes to four"), a rule's reading (`ruled_reading`): the reader,
+    asked for a margin, reads a figure of the story's opening sentence ("£48.2 million"). Kept for any other
+    question, or when no sentence says a vote's count."""
+    if not asks_tally(question) or len(evidence.parts) != 1 or not evidence.ranked:
+        return reading
+    for sentence in evidence.ranked[0][:TALLY_REACH]:
+        found = tally_span(passages[sentence.passage_index].text[sentence.start:sentence.end])
+        if found is not None:
+            return ruled_reading(question, reading, sentence, passages, found, reader)
+    return reading
+
+
 _ENDED_QUESTION = re.compile(r"^\s*(?:and\s+)?(?:how|when)\s+did\s+(?:the\s+|their\s+|its\s+|his\s+|her\s+)?"
                              r"(?P<thing>(?:[\w'’-]+\s+){0,3}?[\w'’-]+)\s+(?:end|finish|conclude)\s*[?.!]*\s*$",
                              re.IGNORECASE)
