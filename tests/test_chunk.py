@@ -117,3 +117,18 @@ def test_a_repeated_header_row_is_never_highlighted_as_cited() -> None:
     passage = Passage("fines", "Fines", "fines.md", "", "Year | Fines\n\n2031 | 31", 40, 49)
     citation = Citation(1, passage, "2031 | 31", 14, 23, 0.9, ((0, 12), (14, 23)))
     assert marked_spans(citation) == [(14, 23)]
+
+
+def test_only_a_tables_own_row_is_repeated_and_a_passage_keeps_to_its_budget() -> None:
+    """Review R1 #11: a prose line with a "|" and as many pieces as the rows after it was repeated as their header,
+    and a header row longer than half the budget made the passages it was repeated in exceed `max_tokens`."""
+    rows = "\n\n".join(f"{year} | {year - 2000}" for year in range(2020, 2035))
+    prose = f"Notes.\n\nSee the notes below | they explain why some totals differ.\n\n{rows}\n\nThe end."
+    passages = chunk_article(Article("p", "P", prose, "p.md"), max_tokens=40, overlap=0, count_tokens=words)
+    assert not any(passage.text[:passage.repeated].startswith("See the notes") for passage in passages)
+    wide = " | ".join(f"column {number} label" for number in range(8))
+    cells = "\n\n".join(" | ".join(str(year + number) for number in range(8)) for year in range(2020, 2040))
+    body = f"Figures.\n\n{wide}\n\n{cells}\n\nThe end."
+    for passage in chunk_article(Article("w", "W", body, "w.md"), max_tokens=40, overlap=0, count_tokens=words):
+        assert words(embedding_text(passage.title, passage.text)) <= 40
+        assert body[passage.start:passage.end] == passage.text[passage.repeated:]

@@ -51,3 +51,24 @@ def test_a_superlative_over_a_list_of_shares_is_answered_with_the_item_it_picks(
     assert ask("What reason was given for the fine?", {}, **WEAK).startswith("I don't know")  # no superlative
     shares = "Why riders left:\n\ncost (41%)\n\ndistance (27%)\n\nMethods\n\nWe asked."
     assert [shares[start:end] for start, end in lists_in(shares)[0].items] == ["cost (41%)", "distance (27%)"]
+
+
+def test_a_superlative_picks_an_item_only_of_a_list_of_what_it_ranks(tmp_path: Path) -> None:
+    """Review R1 #7: "Which party won the most seats in the May election?" over a poll's list of voting intention
+    ("Voting intention, May poll:") was answered "Labour (38%)": the lead shared only "May" with the question."""
+    poll = ("Voting intention, May poll:\n\nLabour (38%)\n\nConservative (29%)\n\nGreens (12%)\n\n"
+            "Seats won by party in the count:\n\nConservative (41%)\n\nLabour (35%)")
+    ask = asker(tmp_path, {"poll": ("May poll", poll)})
+    from tests.test_sections import WEAK
+
+    assert not ask("Which party won the most seats in the May election?", {}, **WEAK).startswith("Labour (38%)")
+    assert ask("Which party won the largest share of seats?", {}, **WEAK) == "Conservative (41%) [1]."
+
+
+def test_a_heading_with_a_percentage_ends_a_list_of_shares() -> None:
+    """Review R1 #12: "Growth above 2%" was no heading (it holds a share) and was read as the list's last item."""
+    from rag.answer.sections import headings
+
+    text = "Reasons given:\n\ncost (41%)\n\ndistance (27%)\n\nGrowth above 2%\n\nThree regions grew faster."
+    assert [text[slice(*item)] for item in lists_in(text)[0].items] == ["cost (41%)", "distance (27%)"]
+    assert [text[start:end] for start, end in headings(text)] == ["Growth above 2%"]

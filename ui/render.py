@@ -48,14 +48,23 @@ def quote_span(citation: Citation) -> tuple[int, int] | None:
 
 def marked_spans(citation: Citation) -> list[tuple[int, int]]:
     """Every span to mark: the citation's quoted sentences (`spans`) when valid, else its single quote span. Never
-    a table's header row repeated at the top of the passage (`Passage.repeated`): it is not the text cited there."""
+    a table's header row repeated at the top of the passage (`Passage.repeated`): it is not the text cited there.
+
+    >>> table = Passage("a", "T", "a.md", "", "Year | Fines\\n\\n2022 | 15", 40, 49)
+    >>> marked_spans(Citation(1, table, quote_start=0, quote_end=23))
+    [(14, 23)]
+    >>> marked_spans(Citation(1, table, quote_start=0, quote_end=12))
+    []
+    """
     text = citation.passage.text
     spans = sorted((start, end) for start, end in citation.spans
                    if citation.passage.repeated <= start < end <= len(text))
     if spans and all(previous[1] <= following[0] for previous, following in pairwise(spans)):
         return spans
     span = quote_span(citation)
-    return [span] if span is not None else []
+    if span is None or span[1] <= citation.passage.repeated:
+        return []
+    return [(max(span[0], citation.passage.repeated), span[1])]  # a quote running on from the header: its rows only
 
 
 def highlight(citation: Citation) -> str:

@@ -159,7 +159,7 @@ def _sentences_before(passage: Passage, passages: Sequence[Passage]) -> list[str
         # chunks may overlap, or leave the white space between two paragraphs out of both
         if other.article_id == passage.article_id and other.start < passage.start <= other.end + 3:
             return [other.text[span.start:span.end] for span in split_sentences(other.text)
-                    if other.start + span.end <= passage.start]
+                    if other.start + span.end - other.repeated <= passage.start]
     return []
 
 

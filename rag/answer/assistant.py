@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -541,7 +542,7 @@ class Assistant:
             # ban | 6 months") or a section's body (`STRUCTURE_RULES`)
             ruled, reader = None, self.reader
             if plan.evidence.ranked and reader is not None:
-                for rule in STRUCTURE_RULES:
+                for rule in self._reading_rules(plan, STRUCTURE_RULES):
                     ruled = rule(question, ruled, plan.evidence, plan.passages, reader)
             yield (self._span_answer(question, "", plan, ruled) if ruled is not None
                    else self._finished(self._refusal(question, "", plan.query.search_text), plan))
@@ -1465,11 +1466,7 @@ class Assistant:
                                     fits=lambda sentence, span: fits(sentence, span) and CLOCK_TIME.search(
                                         sentence, span.start, span.end) is not None)
         reading = reading or read_evidence(reader, question, plan.evidence, plan.passages, fits=fits)
-        for rule in READING_RULES:
-            if rule is reason_reading:  # a follow-up's "Why?" takes its story's reason; a stand-alone one, its event's
-                reading = reason_reading(question, reading, plan.evidence, plan.passages, reader,
-                                         follow_up=bool(plan.previous_answer))
-                continue
+        for rule in self._reading_rules(plan, READING_RULES):
             reading = rule(question, reading, plan.evidence, plan.passages, reader)
         if reading is not None and names_said(reading.span.text, plan.others):
             reading = None
@@ -1576,6 +1573,17 @@ class Assistant:
             return checked
         text, cited = side_by_side(checked.citations[0], checked.text.removesuffix(" [1]."), other, plan.passages)
         return Checked(text, (*checked.citations, cited), True)
+
+    def _reading_rules(self, plan: _Plan, rules: Sequence[ReadingRule]) -> list[ReadingRule]:
+        """`rules`, the section body rule held to the plan's relevant passages (`_relevant`): a heading equal to the
+        question's words in a passage barely like it is chance, not the section asked for; and the reason rule told
+        whether the question follows another (a follow-up's "Why?" takes its story's reason; a stand-alone one, a
+        reason said of its own event)."""
+        relevant = self._relevant(plan)
+        return [functools.partial(body_reading, relevant=relevant) if rule is body_reading
+                else functools.partial(reason_reading, follow_up=bool(plan.previous_answer)) if rule is reason_reading
+                else rule
+                for rule in rules]
 
     def _relevant(self, plan: _Plan) -> set[int]:
         """The indexes of the plan's passages retrieved at `min_score` or more."""
@@ -1919,6 +1927,9 @@ def _first_cited(checked: AnswerCheck | Answer) -> list[Passage]:
             if citation.number in numbers or not numbers]
 
 
+ReadingRule = Callable[[str, "Reading | None", Evidence, Sequence[Passage], SpanFinder], "Reading | None"]
+"""A reading rule (`READING_RULES`): the question, the reading so far, the evidence, the passages, the reader."""
+
 READING_RULES = (section_reading, head_reading, predecessor_reading, role_reading, then_reading, agent_reading,
                  opinion_reading, age_reading, description_reading, stayer_reading, moved_date_reading,
                  paired_reading, table_reading, verdict_reading, tally_reading, ending_reading, reason_reading,
@@ -1950,9 +1961,12 @@ STRUCTURE_RULES = (section_reading, table_reading, ranked_reading, body_reading,
 """The reading rules that answer from a report's structure (its headings, tables and lists of shares) though the
 evidence seems weak: the answer finder, trained on sentences of prose, scores a table's rows, a heading and a
 section's body that does not repeat the heading's words below the refusal threshold. Each fires only on its own
-form of question and a structure the question names (a row and a column, a heading's words, a list's lead); and
-an either-or question between two figures, which the finder scores low ("£340,000 or £338,500?") though a sentence
-gives one of them word for word."""
+form of question and a structure the question names: a table's row and column; a report's section asked which of
+("Which section…", "Where in the report…"); a heading all of whose words are the question's, its other words naming
+only the report (its title too when it names the report), in a passage retrieved at `min_score` or more
+(`Assistant._reading_rules`); a list's lead naming the noun a superlative ranks; and an either-or question between
+two figures, which the finder scores low ("£340,000 or £338,500?") though a sentence gives one of them word for
+word."""
 
 LATEST_EVIDENCE_SHARE = 0.25
 """For "latest", a sentence of a newer report scoring at least this share of the best sentence goes before it. The

@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.evidence import Evidence
-from rag.answer.reader import Reading, SpanFinder
+from rag.answer.reader import Reading, SpanFinder, whole_reading
 from rag.answer.tables import ASKS_VALUE, HIGHEST, LOWEST
-from rag.models.span_reader import Span
 from rag.records import Passage
 from rag.text import content_words
 
@@ -25,7 +24,10 @@ ASKS_LIST = re.compile(r"\s*(?:what|which)\b(?:\s+[\w'’-]+){0,3}?\s+(?:are|wer
 """A question asking for several things: "What are the report's recommendations?", "Which groups are hit?"."""
 _MARKER = re.compile(r"[-•*]\s+|\d{1,2}[.)]\s+")
 _SHARE = re.compile(r"(\d+(?:\.\d+)?)\s?%")
-"""An item's share ("cost (41%)"): a rendered Markdown list's item of a few words and a share ends no sentence."""
+"""A share ("41%") in an item."""
+_ITEM_SHARE = re.compile(r"(?:\(\s*\d+(?:\.\d+)?\s?%\s*\)|[:–—-]\s*\d+(?:\.\d+)?\s?%)[\s.;]*$")
+"""An item's share ending its line, in brackets or after a colon or a dash ("cost (41%)", "cost: 41%"): a rendered
+Markdown list's item of a few words and a share ends no sentence, yet is no heading; "Growth above 2%" is one."""
 MAX_ITEM_WORDS = 45
 """An item longer than this is a paragraph of prose, not a list's item."""
 MAX_ITEMS = 10
@@ -44,11 +46,13 @@ def is_heading(line: str) -> bool:
 
     >>> is_heading("Recommendations"), is_heading("Rents rose."), is_heading("Key reasons for vacancy:")
     (True, False, False)
+    >>> is_heading("Growth above 2%"), is_heading("cost of deletion tools (41%)")
+    (True, False)
     """
     stripped = line.strip()
     return bool(stripped) and len(stripped.split()) <= 8 and stripped[-1] not in ".:;!?,)" \
         and "|" not in stripped and any(character.isalpha() for character in stripped) \
-        and _SHARE.search(stripped) is None  # "cost 41%" is a list's item
+        and _ITEM_SHARE.search(stripped) is None  # "cost (41%)" is a list's item
 
 
 def lists_in(text: str) -> list[Listed]:
@@ -89,7 +93,7 @@ def _items(text: str, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
             if marker is None:
                 break
             start = marker.end()
-        elif ((_SHARE.search(line) is None and (is_heading(line) or not line.rstrip().endswith((".", "!", "?"))))
+        elif ((_ITEM_SHARE.search(line) is None and (is_heading(line) or not line.rstrip().endswith((".", "!", "?"))))
               or "|" in line or text.count("\n", previous_end, start) < 2):
             break  # a heading, a table, or a wrapped line of prose: the list ended
         if len(line.split()) > MAX_ITEM_WORDS:
@@ -101,6 +105,34 @@ def _items(text: str, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
 
 def _lead_terms(text: str) -> set[str]:
     return content_words(text)
+
+
+_WHICH_NOUN = re.compile(r"\s*(?:which|what)\s+(?!(?:is|was|are|were|do|does|did|has|have|had)\b)([\w'’-]+)",
+                         re.IGNORECASE)
+_RANKING_WORDS = frozenset("common commonly popular frequent frequently often widely cited given important usual "
+                           "significant serious pressing".split())
+"""Words between a superlative and the noun it ranks: "the most commonly cited reason"."""
+
+
+def ranked_noun(question: str) -> str | None:
+    """The noun a question ranking a list's items asks for: the noun after "which"/"what" ("Which party won the most
+    seats?"), else the noun after the superlative ("What is the most common reason given?"); None when neither.
+
+    >>> ranked_noun("Which party won the most seats?"), ranked_noun("What is the most commonly cited reason?")
+    ('party', 'reason')
+    >>> ranked_noun("Which reason was given least often?"), ranked_noun("What was most popular?")
+    ('reason', None)
+    """
+    which = _WHICH_NOUN.match(question)
+    if which is not None:
+        return which.group(1)
+    superlative = HIGHEST.search(question) or LOWEST.search(question)
+    if superlative is None:
+        return None
+    for word in re.findall(r"[\w'’-]+", question[superlative.end():]):
+        if word.lower() not in _RANKING_WORDS:
+            return word
+    return None
 
 
 def ranked_item(question: str, text: str, listed: Listed) -> tuple[int, int] | None:
@@ -133,22 +165,24 @@ def ranked_reading(question: str, reading: Reading | None, evidence: Evidence, p
                    reader: SpanFinder) -> Reading | None:
     """The reading moved to the item of a list the question ranks (`ranked_item`): "What is the most common reason
     given?" over "Reasons given for not riding:" and its items with shares is answered with the item of the largest
-    share, the item quoted. The list's lead shares one of the question's words or more; the list of the passage
-    retrieved first wins. Kept otherwise, and when another rule chose it."""
+    share, the item quoted. The list's lead names the noun the question ranks (`ranked_noun`: "reason", not a list
+    of parties' voting intention for "Which party won the most seats?"); the list of the passage retrieved first
+    wins. Kept otherwise, and when another rule chose it."""
     if (reading is not None and reading.ruled) or len(evidence.parts) != 1 or ASKS_LIST.match(question):
         return reading
-    asked = content_words(question)
+    noun = ranked_noun(question)
+    ranked = content_words(noun) if noun is not None else set()
+    if not ranked:
+        return reading
     for passage_index, passage in enumerate(passages):
         for listed in lists_in(passage.text):
-            if not _lead_terms(passage.text[slice(*listed.lead)]) & asked:
-                continue
+            if not ranked <= _lead_terms(passage.text[slice(*listed.lead)]):
+                continue  # a list of something else ("Voting intention, May poll:" for "Which party won the most…?")
             item = ranked_item(question, passage.text, listed)
             if item is None:
                 continue
             text = passage.text[slice(*item)]
-            chance = reading.span.probability if reading is not None else 0.0
-            span = Span(text, 0, len(text), chance, reading.span.margin if reading is not None else 0.0, text)
-            return Reading(span, passage_index, *item, ruled=True, said=text[:1].upper() + text[1:].rstrip(" .;"))
+            return whole_reading(reading, passage_index, passage.text, *item, text[:1].upper() + text[1:].rstrip(" .;"))
     return reading
 
 
@@ -176,8 +210,5 @@ def list_reading(question: str, reading: Reading | None, evidence: Evidence, pas
                 continue
             start, end = listed.items[0][0], listed.items[-1][1]
             said = "; ".join(passage.text[slice(*item)].rstrip(" .;") for item in listed.items) + "."
-            text = passage.text[start:end]
-            chance = reading.span.probability if reading is not None else 0.0
-            span = Span(text, 0, len(text), chance, reading.span.margin if reading is not None else 0.0, text)
-            return Reading(span, passage_index, start, end, ruled=True, said=said)
+            return whole_reading(reading, passage_index, passage.text, start, end, said)
     return reading

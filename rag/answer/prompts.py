@@ -134,6 +134,14 @@ def evidence_excerpts(passages: Sequence[Passage],
     >>> sources, excerpts = evidence_excerpts([passage], [(0, 41, 60)])
     >>> sources, excerpts[0].text
     ([0], 'It closed in 2024. It reopened in May.')
+
+    A passage going on with a long table's rows, its header row repeated (`Passage.repeated`), is cut at the
+    article's offsets:
+
+    >>> table = Passage("a", "Fines", "a.md", "", "Year | Fines\\n\\n2022 | 15. 2023 | 9.", 40, 60)
+    >>> excerpt = evidence_excerpts([table], [(0, 25, 34)])[1][0]
+    >>> excerpt.text, excerpt.start, excerpt.end
+    ('2022 | 15. 2023 | 9.', 40, 60)
     """
     sources: list[int] = []
     for index, _, _ in chosen:
@@ -154,8 +162,12 @@ def evidence_excerpts(passages: Sequence[Passage],
                 runs.append([position])
         text = " … ".join(passage.text[spans[run[0]][0]:spans[run[-1]][1]] for run in runs) or passage.text
         start = spans[runs[0][0]][0] if runs else 0
+        # the passage's text opens with a repeated table header that is not the article's at `passage.start`: the
+        # excerpt's offsets are the article's, the header it still shows counted as its own `repeated`
+        header = max(passage.repeated - start, 0)
+        article_start = passage.start + max(start - passage.repeated, 0)
         excerpts.append(Passage(passage.article_id, passage.title, passage.source, passage.url, text,
-                                passage.start + start, passage.start + start + len(text), passage.published,
+                                article_start, article_start + len(text) - header, passage.published,
                                 passage.page))
     return sources, excerpts
 

@@ -114,6 +114,22 @@ def respanned(reading: Reading, sentence: str, start: int, end: int) -> Reading:
                                                                  end=end))
 
 
+def whole_reading(reading: Reading | None, passage_index: int, text: str, start: int, end: int,
+                  said: str = "") -> Reading:
+    """A rule's reading of the whole of `text[start:end]` (the passage's text: a section's body, a list's items), said
+    as `said` (empty: its words), answered with the reader's chance and margin for the reading it replaces (0 without
+    one).
+
+    >>> whole = whole_reading(None, 2, "Fines\\n\\nUp to 5,000 euros.", 7, 25)
+    >>> whole.span.text, whole.passage_span, whole.ruled
+    ('Up to 5,000 euros.', (7, 25), True)
+    """
+    region = text[start:end]
+    span = Span(region, 0, len(region), reading.span.probability if reading is not None else 0.0,
+                reading.span.margin if reading is not None else 0.0, region)
+    return Reading(span, passage_index, start, end, ruled=True, said=said)
+
+
 NOUN_REACH = 6
 """Evidence sentences searched, best first, for one naming a thing by the noun a which-question asks for, when
 none of the `READ_SENTENCES` best does (`read_evidence`)."""

@@ -13,25 +13,29 @@ sentences that repeat a question's words, scores a section's body low (its sente
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from rag.answer.evidence import Evidence
 from rag.answer.lists import ASKS_LIST, is_heading
-from rag.answer.reader import Reading, SpanFinder
-from rag.models.span_reader import Span
+from rag.answer.reader import Reading, SpanFinder, whole_reading
 from rag.records import Passage
 from rag.text import content_words, split_sentences
 
 _DISCUSSES = r"(?:discuss|cover|deal|talk|address|mention|describ|explain|contain|(?:is|are)\s+about)"
 _DISCUSSED = r"(?:discussed|covered|dealt|addressed|mentioned|described|explained)"
+_REPORT = r"(?:report|document|review|study|paper)"
 ASKS_SECTION = re.compile(
-    r"\s*(?:(?:in\s+)?(?:which|what)\s+(?:section|chapter|heading|part\s+of\s+the\s+(?:report|document|review|study"
-    rf"|paper))s?\b(?:\s+of\s+[\w\s'’-]+?)?\s+(?:{_DISCUSSES}|(?:is|are|was|were)\s+[\w\s'’-]+?\s+{_DISCUSSED}\b)"
-    r"|where\s+in\s+the\s+(?:report|document|paper|study|review)\b)",
+    rf"\s*(?:(?:in\s+)?(?:which|what)\s+(?:sections?|parts?\s+of\s+the\s+{_REPORT})\b"
+    rf"(?:\s+of\s+(?:the|this|that|its)\s+(?:[\w'’-]+\s+){{0,3}}?{_REPORT}(?:'s|’s)?)?"
+    rf"\s+(?:{_DISCUSSES}|(?:is|are|was|were)\s+[\w\s'’-]+?\s+{_DISCUSSED}\b)"
+    rf"|where\s+in\s+the\s+{_REPORT}\b)",
     re.IGNORECASE)
-"""A question asking which section holds something: "Which section discusses fines?", "In which part of the report
-are appeals covered?", "Where in the report is enforcement covered?"; not "Which section of the motorway was
-closed?" (a section of a thing, not of a report), nor "Which part of the country is driest?"."""
+"""A question asking which section of a report holds something: "Which section discusses fines?", "In which part of
+the report are appeals covered?", "Which section of the energy review covers tariffs?", "Where in the report is
+enforcement covered?"; not "Which section of the motorway was closed?" (a section of a thing, not of a report), nor
+"Which part of the country is driest?", nor a book's or a law's chapters or sections ("Which chapters of Genesis
+describe the flood?", "Which section of the Constitution covers elections?": what is said there is not a heading of
+a report but its numbers, "chapters 6-9")."""
 
 SECTION_PLACES = 3
 """The best evidence sentences looked at for their sections: a topic a report takes up in two sections is answered
@@ -99,10 +103,7 @@ def section_reading(question: str, reading: Reading | None, evidence: Evidence, 
     title = passages[passage_index].title
     said = (f"The {' and '.join(names)} section{'s' if len(names) > 1 else ''}"
             + (f' of "{title}"' if title else ""))
-    text = passages[passage_index].text[start:end]
-    chance = reading.span.probability if reading is not None else 0.0
-    span = Span(text, 0, len(text), chance, reading.span.margin if reading is not None else 0.0, text)
-    return Reading(span, passage_index, start, end, ruled=True, said=said)
+    return whole_reading(reading, passage_index, passages[passage_index].text, start, end, said)
 
 
 ASKS_ABOUT = re.compile(
@@ -113,6 +114,9 @@ ASKS_ABOUT = re.compile(
 _DOCUMENT_WORDS = content_words("report document review study paper article section chapter part say said state "
                                 "stated find found reported")
 """Words a question names the report or its asking with, not the section's topic."""
+_REPORT_WORDS = content_words("report document review study paper article")
+"""Words naming the report: a question saying one may name the report's title too ("What does the Data Retention
+review say about enforcement?")."""
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*|[IVXLC]+)[.)]?\s+")
 """A heading's number ("3. Enforcement", "IV. Appeals"): no word a question names the section with."""
 BODY_SENTENCES = 3
@@ -122,8 +126,9 @@ BODY_SENTENCES = 3
 def named_section(question: str, text: str, title: str = "") -> tuple[int, int] | None:
     """The body (offsets in `text`: from the heading's next paragraph to the next heading or the text's end) of the
     section of `text` a question names by its heading: the heading's words are all the question's, and the
-    question's other words are the report's title's or words naming the report ("the review's penalties"). None
-    when no heading is named so, or its section has no body in `text`.
+    question's other words name the report ("the review's penalties"), or its title when the question names the
+    report too. None when no heading is named so ("What were the causes of the war?" over "World War I" with a
+    "Causes" section: "war" names no report), or its section has no body in `text`.
 
     >>> text = ("Summary\\n\\nIt found gaps.\\n\\nPenalties\\n\\nFines reach 5,000 euros.\\n\\n"
     ...         "Enforcement\\n\\nInspectors visit.")
@@ -131,11 +136,17 @@ def named_section(question: str, text: str, title: str = "") -> tuple[int, int] 
     'Fines reach 5,000 euros.'
     >>> named_section("What are the penalties for speeding?", text) is None
     True
+    >>> war = "Causes\\n\\nAn archduke was shot."
+    >>> named_section("What were the causes of the war?", war, "World War I") is None
+    True
+    >>> war[slice(*named_section("What does the World War I article say about causes?", war, "World War I"))]
+    'An archduke was shot.'
     >>> numbered = "3. Enforcement\\n\\nWe visit."
     >>> numbered[slice(*named_section("What does the report say about enforcement?", numbered))]
     'We visit.'
     """
-    topic = content_words(question) - _DOCUMENT_WORDS - content_words(title)
+    asked = content_words(question)
+    topic = asked - _DOCUMENT_WORDS - (content_words(title) if asked & _REPORT_WORDS else set())
     found = headings(text)
     for number, (start, end) in enumerate(found):
         terms = content_words(_NUMBERING.sub("", text[start:end]))
@@ -150,24 +161,24 @@ def named_section(question: str, text: str, title: str = "") -> tuple[int, int] 
 
 
 def body_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
-                 reader: SpanFinder) -> Reading | None:
+                 reader: SpanFinder, relevant: Collection[int] | None = None) -> Reading | None:
     """The reading moved to the body of the section a question names by its heading (`named_section`), asked as
     "What are the <heading>?" (`ASKS_LIST`) or "What does the report say about <heading>?" (`ASKS_ABOUT`): its
-    first sentences (`BODY_SENTENCES`) said and quoted. The passage retrieved first that holds such a section wins.
-    Kept otherwise, and when another rule chose it (a section that is a list is answered with its items:
-    `rag.answer.lists.list_reading`)."""
+    first sentences (`BODY_SENTENCES`) said and quoted. The passage retrieved first that holds such a section wins,
+    among the `relevant` passages' indexes (retrieved at `min_score` or more: all without it). Kept otherwise, and
+    when another rule chose it (a section that is a list is answered with its items: `rag.answer.lists.list_reading`).
+    """
     if (reading is not None and reading.ruled) or len(evidence.parts) != 1 \
             or not (ASKS_LIST.match(question) or ASKS_ABOUT.match(question)):
         return reading
     for passage_index, passage in enumerate(passages):
+        if relevant is not None and passage_index not in relevant:
+            continue  # a passage barely like the question: its heading equal to the question's words is chance
         body = named_section(question, passage.text, passage.title)
         if body is None:
             continue
         sentences = [span for span in split_sentences(passage.text[body[0]:body[1]])][:BODY_SENTENCES]
         start, end = body[0] + sentences[0].start, body[0] + sentences[-1].end
-        text = passage.text[start:end]
-        said = " ".join(text.split())
-        chance = reading.span.probability if reading is not None else 0.0
-        span = Span(text, 0, len(text), chance, reading.span.margin if reading is not None else 0.0, text)
-        return Reading(span, passage_index, start, end, ruled=True, said=said)
+        said = " ".join(passage.text[start:end].split())
+        return whole_reading(reading, passage_index, passage.text, start, end, said)
     return reading

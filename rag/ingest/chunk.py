@@ -175,6 +175,22 @@ def _cells(line: str) -> int:
     return line.strip().strip("|").count("|") + 1
 
 
+MAX_CELL_WORDS = 8
+"""A table's cell is a label or a figure: a line with a "|" and a longer piece is prose."""
+
+
+def _is_table_line(line: str) -> bool:
+    """A line of a "|" table: a "|" and short cells, no sentence ended ("Read the notes | they explain the
+    method." is prose).
+
+    >>> _is_table_line("Year | Fines issued | Total"), _is_table_line("See the notes | they explain why totals differ.")
+    (True, False)
+    """
+    cells = line.strip().strip("|").split("|")
+    return len(cells) > 1 and all(len(cell.split()) <= MAX_CELL_WORDS for cell in cells) \
+        and not line.rstrip().endswith((".", "!", "?"))
+
+
 def table_header(text: str, start: int) -> tuple[int, int] | None:
     """The header row of the "|" table a chunk starting at `start` goes on with: the first of the rows (lines with
     "|", blank lines between them allowed, each with as many cells) that run up to `start`, when the line at `start`
@@ -198,7 +214,7 @@ def table_header(text: str, start: int) -> tuple[int, int] | None:
             break
         previous_start = before.rfind("\n") + 1
         previous = before[previous_start:]
-        if "|" not in previous or _cells(previous) != _cells(line):
+        if not _is_table_line(previous) or _cells(previous) != _cells(line):
             break
         header, position = (previous_start, len(before)), previous_start
     return header
@@ -206,18 +222,19 @@ def table_header(text: str, start: int) -> tuple[int, int] | None:
 
 def _header_reserve(text: str, budget: int, count_tokens: TokenCounter) -> int:
     """The tokens a repeated header row takes in a chunk: the longest header row of a "|" table whose rows do not
-    fit in one chunk (0 when every table fits, as most do)."""
+    fit in one chunk (0 when every table fits, as most do), a header longer than half the budget left out (it is not
+    repeated: `chunk_article`)."""
     reserve = 0
     run: list[str] = []
     for line in [*text.split("\n"), "."]:
         if not line.strip():
             continue
-        if "|" in line and (not run or _cells(line) == _cells(run[0])):
+        if _is_table_line(line) and (not run or _cells(line) == _cells(run[0])):
             run.append(line)
             continue
-        if len(run) > 2 and count_tokens("\n\n".join(run)) > budget:
+        if len(run) > 2 and count_tokens("\n\n".join(run)) > budget and count_tokens(run[0]) <= budget // 2:
             reserve = max(reserve, count_tokens(run[0]))
-        run = [line] if "|" in line else []
+        run = [line] if _is_table_line(line) else []
     return reserve
 
 
@@ -247,10 +264,13 @@ def chunk_article(article: Article, max_tokens: int, overlap: int, count_tokens:
     budget = max(title_budget(title, max_tokens, count_tokens), max_tokens // 2)
     text = without_instructions(article.text)
     # room for a long table's header row, repeated at the top of each chunk its rows go on in
-    budget = max(budget - _header_reserve(text, budget, count_tokens), budget // 2)
+    reserve = _header_reserve(text, budget, count_tokens)
+    budget -= reserve
     passages = []
     for start, end in chunk_spans(text, budget, min(overlap, budget // 3), count_tokens):
         header = table_header(text, start)
+        if header is not None and count_tokens(text[slice(*header)]) > reserve:
+            header = None  # no room kept for it (a table that fits in a chunk, or a header over half the budget)
         passages.append(Passage(
             article_id=article.id,
             title=title,
