@@ -50,7 +50,10 @@ NEIGHBOUR = {
 
 def test_the_quote_moves_to_another_passage_only_when_it_is_much_likelier(tmp_path: Path) -> None:
     ask = asker(tmp_path, NEIGHBOUR)
-    question = "What was the margin of the Velmora council vote on the car ban?"
+    # a margin asked is the count of the story's own vote (`tally_reading`), never the next story's
+    margin = ask("What was the margin of the Velmora council vote on the car ban?", {"on Tuesday": 0.2})
+    assert "31 votes to 24" in margin and "40 votes to 2" not in margin, margin
+    question = "What was the outcome of the Velmora council vote on the car ban?"
     # the opening's reading is 0.2 likely: another story's 0.3 is not enough to quote it, 0.5 is
     assert "VELMORA, Oct 14" in ask(question, {"on Tuesday": 0.2, "40 votes to 2": 0.3})
     assert "40 votes to 2" in ask(question, {"on Tuesday": 0.2, "40 votes to 2": 0.5})

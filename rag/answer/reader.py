@@ -582,12 +582,16 @@ def asks_tally(question: str) -> bool:
 def tally_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
                   reader: SpanFinder) -> Reading | None:
     """For "What was the margin?" (of a vote), the reading moved to the count the best of the first `TALLY_REACH`
-    evidence sentences says (`tally_span`: "seven votes to four"), a rule's reading (`ruled_reading`): the reader,
+    evidence sentences of the reading's article says (`tally_span`: "seven votes to four"), a rule's reading (`ruled_reading`): the reader,
     asked for a margin, reads a figure of the story's opening sentence ("£48.2 million"). Kept for any other
     question, or when no sentence says a vote's count."""
     if not asks_tally(question) or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
+    # the count of the vote read about: another council's vote in the next story is no margin of this one
+    best = reading.passage_index if reading is not None else evidence.ranked[0][0].passage_index
     for sentence in evidence.ranked[0][:TALLY_REACH]:
+        if passages[sentence.passage_index].article_id != passages[best].article_id:
+            continue
         found = tally_span(passages[sentence.passage_index].text[sentence.start:sentence.end])
         if found is not None:
             return ruled_reading(question, reading, sentence, passages, found, reader)
