@@ -107,6 +107,7 @@ from rag.answer.moved import (
     moved_date_reading,
     revising_reports,
 )
+from rag.answer.outlets import named_outlet, without_outlet
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
     CANNOT_ANSWER,
@@ -751,12 +752,21 @@ class Assistant:
         (only a confident span answers from it): the question asked alone ("When did Elena Marchetti take office?")
         scores low against every passage, the previous turns' words are not in it."""
         found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
+        outlet = named_outlet(query.text, [passage.source for hit in found.hits
+                                           for passage in (hit.passage, *hit.same_story)])
+        if outlet and not (query.filters is not None and query.filters.sources):
+            # "How many jobs did the Harwick Courier say would go?": that outlet's report answers, not another
+            # outlet's figure of the same story; searched within its articles (none that answers: refused).
+            filters = query.filters or Filters()
+            query = dataclasses.replace(query, filters=dataclasses.replace(filters, sources=(outlet,)))
+            found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
         hits, period, outside = found.hits, found.period, found.outside
         if within is not None:
             kept = set(within([hit.passage for hit in hits]))
             hits = [hit for hit in hits if hit.passage in kept]
         passages = [hit.passage for hit in hits]
-        asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
+        # the question's own words (not its context), without a searched time phrase nor the outlet it names
+        asked_words = without_outlet(found.asked, outlet)
         faint = bool(hits) and hits[0].score < self.settings.min_score
         named = bool(resolved) and bool(hits) and resolved <= content_words(f"{hits[0].passage.title} "
                                                                            f"{hits[0].passage.text}")

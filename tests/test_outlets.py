@@ -1,0 +1,78 @@
+"""Outlets (rag.answer.outlets): a question naming an outlet is answered from that outlet's report, and another
+outlet's report joins "reported by" only when it says what the answer cites; in the pure functions and with the real
+models over two outlets reporting one closure with different figures."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from rag.answer.outlets import named_outlet, without_outlet
+
+SOURCES = ["Dunford Gazette", "Lenn Valley Herald", "reports/mill.md"]
+
+
+@pytest.mark.parametrize(("question", "outlet"), [
+    ("How many jobs did the Dunford Gazette say would go?", "Dunford Gazette"),
+    ("How many jobs will go, according to the lenn valley herald?", "Lenn Valley Herald"),
+    ("What did the Herald report about the mill?", "Lenn Valley Herald"),
+    # a common noun, a word of a name, a file's path: no outlet named
+    ("Who delivers the gazette in Dunford?", ""),
+    ("How many jobs will go at the Dunford mill?", ""),
+    ("What does reports/mill.md say?", ""),
+])
+def test_the_outlet_a_question_names_is_found_among_the_sources(question: str, outlet: str) -> None:
+    assert named_outlet(question, SOURCES) == outlet
+
+
+def test_the_outlet_s_name_is_not_a_word_its_article_must_say() -> None:
+    assert without_outlet("How many jobs did the Lenn Valley Herald say would go?", "Lenn Valley Herald") == (
+        "How many jobs did say would go?")
+
+
+REPORTS = [
+    {"id": "gazette-mill", "title": "Kestrel Mills to close Dunford mill", "published": "2026-06-01",
+     "source": "Dunford Gazette",
+     "text": "Kestrel Mills will close its Dunford paper mill in October, with the loss of 140 jobs. The company said "
+             "on Monday that the mill was no longer profitable after pulp prices doubled. Production will move to "
+             "its site in Carrow."},
+    {"id": "herald-mill", "title": "160 jobs to go as Kestrel shuts paper mill", "published": "2026-06-01",
+     "source": "Lenn Valley Herald",
+     "text": "Kestrel Mills announced on Monday that it will shut its Dunford factory in October, with the loss of "
+             "160 jobs. The firm blamed pulp prices that it said had doubled. Work will be transferred to Carrow."},
+    {"id": "gazette-ferry", "title": "Ferry line opens", "published": "2026-05-20", "source": "Dunford Gazette",
+     "text": "The Dunford ferry line opened on 3 May, carrying 900 passengers on its first day."},
+]
+
+
+@pytest.fixture(scope="module")
+def outlets_assistant(tmp_path_factory: pytest.TempPathFactory, real_embedder, real_llm) -> Any:  # type: ignore[no-untyped-def]
+    from rag.answer.assistant import Assistant
+    from rag.ingest.indexer import UpdateOptions, update_index
+
+    folder = tmp_path_factory.mktemp("outlets")
+    articles = folder / "reports.jsonl"
+    articles.write_text("".join(json.dumps(report) + "\n" for report in REPORTS))
+    update_index([articles], folder / "index", real_embedder, UpdateOptions(progress=False))
+    return Assistant.load(folder / "index", embedder=real_embedder, llm=real_llm)
+
+
+@pytest.mark.parametrize(("question", "figure", "outlet"), [
+    ("How many jobs did the Dunford Gazette say would be lost at the Kestrel mill?", "140", "Dunford Gazette"),
+    ("How many jobs did the Lenn Valley Herald say would be lost at the Kestrel mill?", "160", "Lenn Valley Herald"),
+])
+def test_the_outlet_named_gives_the_answer(outlets_assistant: Any, question: str, figure: str, outlet: str) -> None:
+    answer = outlets_assistant.ask(question, as_of="2026-07-01")
+    assert not answer.refused
+    assert figure in answer.text
+    assert {citation.passage.source for citation in answer.citations} == {outlet}
+
+
+def test_a_follow_up_naming_the_other_outlet_asks_it_the_same_question(outlets_assistant: Any) -> None:
+    first = "How many jobs did the Dunford Gazette say would be lost at the Kestrel mill?"
+    answer = outlets_assistant.ask("And the Lenn Valley Herald?", history=[(first, "140 jobs [1].")],
+                                   as_of="2026-07-01")
+    assert "160" in answer.text and "140" not in answer.text
+    assert {citation.passage.source for citation in answer.citations} == {"Lenn Valley Herald"}
