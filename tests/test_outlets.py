@@ -42,6 +42,16 @@ REPORTS = [
      "source": "Lenn Valley Herald",
      "text": "Kestrel Mills announced on Monday that it will shut its Dunford factory in October, with the loss of "
              "160 jobs. The firm blamed pulp prices that it said had doubled. Work will be transferred to Carrow."},
+    {"id": "gazette-allotments", "title": "Mayor denies Eastfield allotments sale", "published": "2026-06-03",
+     "source": "Dunford Gazette",
+     "text": "Mayor Ana Ruiz denied reports that she plans to sell the Eastfield allotments to the developer Carrow "
+             "Homes. \"There has never been any plan to sell the allotments,\" Ruiz said on Wednesday."},
+    {"id": "herald-allotments", "title": "Allotment holders demand answers on Eastfield sale",
+     "published": "2026-06-01",
+     "source": "Lenn Valley Herald",
+     "text": "Eastfield allotment holders have written to the council demanding to know whether the Eastfield "
+             "allotments are for sale. Their chair said members had been told that a sale to Carrow Homes was being "
+             "discussed."},
     {"id": "gazette-ferry", "title": "Ferry line opens", "published": "2026-05-20", "source": "Dunford Gazette",
      "text": "The Dunford ferry line opened on 3 May, carrying 900 passengers on its first day."},
 ]
@@ -76,3 +86,39 @@ def test_a_follow_up_naming_the_other_outlet_asks_it_the_same_question(outlets_a
                                    as_of="2026-07-01")
     assert "160" in answer.text and "140" not in answer.text
     assert {citation.passage.source for citation in answer.citations} == {"Lenn Valley Herald"}
+
+
+def test_two_outlets_different_figures_are_said_side_by_side_neither_backing_the_other(outlets_assistant: Any
+                                                                                        ) -> None:
+    answer = outlets_assistant.ask("How many jobs will be lost at the Kestrel mill?", as_of="2026-07-01")
+    assert "140" in answer.text and "160" in answer.text
+    by_figure = {figure: citation for citation in answer.citations for figure in ("140", "160")
+                 if figure in citation.quote}
+    assert by_figure["140"].passage.source == "Dunford Gazette"
+    assert by_figure["160"].passage.source == "Lenn Valley Herald"
+    # each figure's outlet alone reports it: the other gave another figure of the same jobs
+    assert by_figure["140"].reported_by == ["Dunford Gazette"]
+    assert by_figure["160"].reported_by == ["Lenn Valley Herald"]
+
+
+def test_a_report_sharing_only_the_story_s_topic_does_not_back_the_answer(outlets_assistant: Any) -> None:
+    hits = outlets_assistant.search("Did the mayor deny selling the Eastfield allotments?")
+    assert [other.source for other in hits[0].same_story] == ["Lenn Valley Herald"]  # grouped as one story
+    answer = outlets_assistant.ask("Did the mayor deny selling the Eastfield allotments?", as_of="2026-07-01")
+    assert not answer.refused
+    assert [citation.reported_by for citation in answer.citations] == [["Dunford Gazette"]]
+
+
+@pytest.mark.parametrize(("claim", "report", "backed"), [
+    ("140 jobs", "The mill will shut with the loss of 160 jobs.", False),
+    ("140 jobs", "The mill will shut with the loss of 140 jobs.", True),
+    ("In October", "Kestrel will shut its factory in October.", True),
+    ("Mayor Ana Ruiz denied reports that she plans to sell the Eastfield allotments.",
+     "Members had been told that a sale of the Eastfield allotments was being discussed.", False),
+    ("Mayor Ana Ruiz denied reports that she plans to sell the Eastfield allotments.",
+     "Ruiz denied she plans to sell the Eastfield allotments, calling the reports false.", True),
+])
+def test_a_report_backs_a_claim_that_it_says(claim: str, report: str, backed: bool) -> None:
+    from rag.answer.outlets import backs
+
+    assert backs(claim, report) is backed

@@ -66,7 +66,7 @@ from rag.answer.conversation import (
 )
 from rag.answer.corrections import corrected
 from rag.answer.descriptions import description_reading
-from rag.answer.estimates import compared_figure, other_estimate, side_by_side
+from rag.answer.estimates import Estimate, compared_figure, other_estimate, side_by_side, story_estimate
 from rag.answer.evidence import (
     AnswerKinds,
     Evidence,
@@ -107,7 +107,7 @@ from rag.answer.moved import (
     moved_date_reading,
     revising_reports,
 )
-from rag.answer.outlets import named_outlet, without_outlet
+from rag.answer.outlets import backs, claim_of, named_outlet, without_outlet
 from rag.answer.parts import question_parts
 from rag.answer.prompts import (
     CANNOT_ANSWER,
@@ -895,8 +895,13 @@ class Assistant:
         already said as of its date (`_opening`): an answer that opens with it opens as streamed, not dated again."""
         stories = {passage: tuple(other for other in (hit.passage, *hit.same_story) if other != passage)
                    for hit in plan.hits for passage in (hit.passage, *hit.same_story)}
-        citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
-                          for citation in answer.citations)
+        # Another outlet's report stands with a citation only when it says what the answer cites it for: not
+        # another figure of the same thing, nor only the story's topic (`rag.answer.outlets.backs`).
+        claims = {citation.number: claim_of(answer.text, citation.number) for citation in answer.citations}
+        citations = tuple(dataclasses.replace(citation, same_story=tuple(
+            other for other in stories.get(citation.passage, ())
+            if not claims[citation.number] or backs(claims[citation.number], other.text)))
+            for citation in answer.citations)
         first = next(iter(opened or {}), "")
         if answer.refused and plan.period is not None and plan.outside:
             # The period the question named holds nothing that answers: said, with where to look instead.
@@ -1398,7 +1403,7 @@ class Assistant:
             reading = dataclasses.replace(respanned(reading, sentence, *moved), ruled=reading.ruled or revised)
         # What a number counts is part of the span from here on: a follow-up's "14" is the previous "14 workers".
         reading = measured(question, reading, sentence)
-        if not reading.ruled and other_estimate(question, reading, plan.passages, self._relevant(plan)) is not None:
+        if not reading.ruled and self._other_estimate(plan, reading) is not None:
             # two articles' figures of one measure: said side by side by the span answer (`_with_other_estimate`),
             # however unsure the reader was of the first, rather than the model's one figure
             reading = dataclasses.replace(reading, ruled=True)
@@ -1442,11 +1447,25 @@ class Assistant:
         answer. Relevant: retrieved at `min_score` or more."""
         if len(checked.citations) != 1 or not checked.text.endswith(" [1]."):
             return checked
-        other = other_estimate(plan.query.text, reading, plan.passages, self._relevant(plan))
+        other = self._other_estimate(plan, reading)
         if other is None:
             return checked
-        text, cited = side_by_side(checked.citations[0], checked.text.removesuffix(" [1]."), other, plan.passages)
+        text, cited = side_by_side(checked.citations[0], checked.text.removesuffix(" [1]."), other,
+                                   [*plan.passages, *self._story_reports(plan, reading)])
         return Checked(text, (*checked.citations, cited), True)
+
+    def _other_estimate(self, plan: _Plan, reading: Reading) -> Estimate | None:
+        """The different figure another relevant article gives of the reading's measure, else another outlet's
+        report of the same story (`story_estimate`: its index counts on from the plan's passages)."""
+        return (other_estimate(plan.query.text, reading, plan.passages, self._relevant(plan))
+                or story_estimate(plan.query.text, reading, plan.passages, self._story_reports(plan, reading)))
+
+    @staticmethod
+    def _story_reports(plan: _Plan, reading: Reading) -> list[Passage]:
+        """The other reports of the reading's story that are not among the plan's passages."""
+        passage = plan.passages[reading.passage_index]
+        return [other for hit in plan.hits for other in hit.same_story
+                if passage in (hit.passage, *hit.same_story) and other != passage and other not in plan.passages]
 
     def _relevant(self, plan: _Plan) -> set[int]:
         """The indexes of the plan's passages retrieved at `min_score` or more."""
