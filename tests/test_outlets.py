@@ -122,3 +122,20 @@ def test_a_report_backs_a_claim_that_it_says(claim: str, report: str, backed: bo
     from rag.answer.outlets import backs
 
     assert backs(claim, report) is backed
+
+
+@pytest.mark.parametrize(("question", "date", "article"), [
+    ("When did the Dunford Gazette report that the mayor denied the allotments sale?", "3 June 2026",
+     "gazette-allotments"),
+    ("When did the Lenn Valley Herald first report the Kestrel mill closure?", "1 June 2026", "herald-mill"),
+])
+def test_when_an_outlet_reported_something_is_its_article_s_date(outlets_assistant: Any, question: str, date: str,
+                                                                 article: str) -> None:
+    answer = outlets_assistant.ask(question, as_of="2026-07-01")
+    assert date in answer.text
+    assert [citation.passage.article_id.rsplit("#", 1)[-1] for citation in answer.citations] == [article]
+
+
+def test_a_person_s_name_is_no_outlet_asked_when_it_reported(outlets_assistant: Any) -> None:
+    answer = outlets_assistant.ask("When did Ana Ruiz report the allotments sale?", as_of="2026-07-01")
+    assert "reported it on" not in answer.text

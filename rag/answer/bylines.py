@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from rag.answer.outlets import named_outlet
 from rag.records import Answer, Citation, Hit, Passage, long_date
 from rag.text import HONORIFICS, content_words, dateline_end, split_sentences, title_names
 
@@ -48,6 +49,11 @@ about (the mayor's letter), not its journalist."""
 _WORKS = re.compile(r"^what (?:did|has|does) (?P<name>.+?) (?:write|written|writes|publish|published)"
                     r"(?: (?:about|on))?\??$", re.IGNORECASE)
 _WHEN_PUBLISHED = re.compile(r"^when (?:was|were|is) (?P<topic>.+?) (?:published|posted|written)\??$", re.IGNORECASE)
+_WHEN_REPORTED = re.compile(r"^(?i:when) (?i:did|was) (?P<outlet>(?:(?i:the) )?[A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*)*) "
+                            r"(?P<first>(?i:first) )?(?i:report|reported|publish|published|cover|covered)"
+                            r"(?: (?i:on|about))?(?: (?i:that))? (?P<topic>.+?)\??$")
+"""When an outlet reported something: "When did the Harwick Courier (first) report that the mayor denied the sale?"
+(the outlet is checked against the found articles' sources: a person's name is no outlet)."""
 _THE_ARTICLE = re.compile(r"^(?:it|this|that|(?:the|this|that) (?:article|post|blog post|piece|story))$", re.IGNORECASE)
 _NAMES_DOCUMENT = re.compile(rf"\b{_DOCUMENT}s?\b", re.IGNORECASE)
 _HONORIFICS = frozenset(title.lower() for title in HONORIFICS)
@@ -57,11 +63,14 @@ Search = Callable[[str], Sequence[Hit]]
 
 @dataclass(frozen=True)
 class DocumentQuestion:
-    """What a question asks about the articles themselves: `kind` is "author", "works" or "date"; `subject` is
-    the topic, the author's name or the title it names ("" for "it": the conversation's article)."""
+    """What a question asks about the articles themselves: `kind` is "author", "works", "date" or "reported";
+    `subject` is the topic, the author's name or the title it names ("" for "it": the conversation's article);
+    `outlet` the outlet "reported" asks about, `first` whether it asks for its first report."""
 
     kind: str
     subject: str
+    outlet: str = field(default="", repr=False)
+    first: bool = field(default=False, repr=False)
 
 
 def document_question(question: str) -> DocumentQuestion | None:
@@ -75,6 +84,9 @@ def document_question(question: str) -> DocumentQuestion | None:
     DocumentQuestion(kind='date', subject='the Housing Affordability Index 2026')
     >>> document_question("When was it published?")
     DocumentQuestion(kind='date', subject='')
+    >>> reported = document_question("When did the Harwick Courier first report the plant closure?")
+    >>> reported.kind, reported.subject, reported.outlet, reported.first
+    ('reported', 'the plant closure', 'Harwick Courier', True)
     >>> document_question("Who wrote the Iliad?"), document_question("What did the blog say?")
     (None, None)
     """
@@ -85,6 +97,9 @@ def document_question(question: str) -> DocumentQuestion | None:
         return DocumentQuestion("author", "")
     if (match := _WORKS.match(text)) is not None:
         return DocumentQuestion("works", match.group("name"))
+    if (match := _WHEN_REPORTED.match(text)) is not None:
+        outlet = re.sub(r"^the ", "", match.group("outlet"), flags=re.IGNORECASE)
+        return DocumentQuestion("reported", match.group("topic"), outlet, bool(match.group("first")))
     if (match := _WHEN_PUBLISHED.match(text)) is not None:  # "When was it published?": the conversation's article
         return DocumentQuestion("date", "" if _THE_ARTICLE.match(match.group("topic")) else match.group("topic"))
     return None
@@ -197,6 +212,8 @@ def document_answer(question: str, history: Sequence[tuple[str, str]], search: S
         return None
     if asked.kind == "date":
         return _date(question, asked.subject, found, articles)
+    if asked.kind == "reported":
+        return _reported(question, asked, found, articles)
     return _authors(question, subject, found, articles, several=bool(asked.subject))
 
 
@@ -235,6 +252,26 @@ def _date(question: str, subject: str, found: Sequence[tuple[str, float, Passage
         if not subject:
             return None  # "When was it published?": the conversation's article only
     return None
+
+
+def _reported(question: str, asked: DocumentQuestion, found: Sequence[tuple[str, float, Passage]],
+              articles: Mapping[str, Any]) -> Answer | None:
+    """When the outlet reported the subject: the date of its best-matching article about it (its first, when the
+    question asks for its first report), of those matching as well as `AUTHOR_SHARE` of the best found; None when
+    the outlet named is none of the found articles' sources (a person: "When did Marsh report…?") or none of its
+    articles is about the subject."""
+    outlet = named_outlet(asked.outlet, [passage.source for _, _, passage in found])
+    best = found[0][1]  # about the subject as much as the best found article (not the outlet's ferry timetable)
+    reports = [(record, score, passage) for article_id, score, passage in found
+               if passage.source == outlet and score >= AUTHOR_SHARE * best
+               and (record := articles.get(article_id)) is not None and record.published[:10]]
+    if not outlet or not reports:
+        return None
+    if asked.first:
+        reports.sort(key=lambda report: report[0].published[:10])
+    record, _, passage = reports[0]
+    text = f"{outlet} reported it on {long_date(record.published)}, in “{record.title}” [1]."
+    return Answer(question, text, (_citation(1, passage),), search_query=question)
 
 
 def _works(question: str, name: str, search: Search, articles: Mapping[str, Any]) -> Answer | None:
