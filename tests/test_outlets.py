@@ -139,3 +139,14 @@ def test_when_an_outlet_reported_something_is_its_article_s_date(outlets_assista
 def test_a_person_s_name_is_no_outlet_asked_when_it_reported(outlets_assistant: Any) -> None:
     answer = outlets_assistant.ask("When did Ana Ruiz report the allotments sale?", as_of="2026-07-01")
     assert "reported it on" not in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "Did the Dunford Gazette and the Lenn Valley Herald report the same number of job losses at the Kestrel mill?",
+    "Does any article contradict the claim that 140 jobs will be lost at the Kestrel mill?",
+])
+def test_whether_the_reports_agree_on_a_figure_is_answered_with_each_one_s(outlets_assistant: Any,
+                                                                          question: str) -> None:
+    answer = outlets_assistant.ask(question, as_of="2026-07-01")
+    assert "140" in answer.text and "160" in answer.text
+    assert {citation.passage.source for citation in answer.citations} == {"Dunford Gazette", "Lenn Valley Herald"}

@@ -34,18 +34,46 @@ _COMPARED = re.compile(
     r"compare|vary)\s*\??\s*$", re.IGNORECASE)
 
 
+_SAME_FIGURE = re.compile(
+    r"^\s*(?i:did|do|does)\s+(?:(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+and\s+(?:the\s+)?[A-Z][\w'’-]*"
+    r"(?:\s+[A-Z][\w'’-]*)*|(?:the\s+|both\s+|all\s+)?(?:reports|articles|outlets|sources|papers))\s+"
+    r"(?:report|give|gave|have|publish|print|agree\s+on)\s+the\s+same\s+(?:number|figure|count|total)\s+of\s+"
+    r"(?P<thing>[^?]+?)\s*\??\s*$")
+"""Two outlets (named) or the reports asked whether they give the same figure: "Did the Valley Post and the Harwick
+Courier report the same number of job losses?"."""
+_CONTRADICTED = re.compile(
+    r"^\s*(?:does|do|did)\s+any\s+(?:other\s+)?(?:article|report|outlet|source|paper)s?\s+(?:contradict|dispute|"
+    r"disagree\s+with)\s+the\s+(?:claim|figure|report|statement)\s+that\s+(?:the\s+)?(?:\d[\d,.]*)\s+"
+    r"(?P<counted>[a-z][\w-]*)\s+(?P<rest>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+"""Whether another report gives another figure: "Does any article contradict the claim that 220 jobs will be lost
+at Brightwater?"."""
+
+
 def compared_figure(question: str) -> str | None:
     """The figure question a question comparing reports' estimates asks ("Which reports estimate the number of
-    affected households, and how do they differ?"): answered as such, it gives each report's figure with its source
-    (`other_estimate`). None for any other question.
+    affected households, and how do they differ?", "Did the Valley Post and the Harwick Courier report the same
+    number of job losses?", "Does any article contradict the claim that 220 jobs will be lost?"): answered as such,
+    it gives each report's figure with its source (`other_estimate`, `story_estimate`). None for any other
+    question.
 
     >>> compared_figure("Which reports estimate the number of affected households, and how do they differ?")
     'What is the number of affected households?'
     >>> compared_figure("Which reports mention the harbour, and how do they differ?") is None
     True
+    >>> compared_figure("Did the Valley Post and the Harwick Courier report the same number of job losses?")
+    'What is the number of job losses?'
+    >>> compared_figure("Does any article contradict the claim that 220 jobs will be lost at Brightwater?")
+    'How many jobs will be lost at Brightwater?'
+    >>> compared_figure("Did the mayor and the council report the same problems?") is None
+    True
     """
-    found = _COMPARED.match(question)
-    return None if found is None else f"What is the number of {found.group('thing')}?"
+    found = _COMPARED.match(question) or _SAME_FIGURE.match(question)
+    if found is not None:
+        return f"What is the number of {found.group('thing')}?"
+    contradicted = _CONTRADICTED.match(question)
+    if contradicted is not None:
+        return f"How many {contradicted.group('counted')} {contradicted.group('rest')}?"
+    return None
 
 
 @dataclass(frozen=True)
