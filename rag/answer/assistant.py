@@ -81,7 +81,7 @@ from rag.answer.corrections import corrected
 from rag.answer.denials import denial_reading, denied_claim_reading
 from rag.answer.descriptions import description_reading
 from rag.answer.directions import opposite_count
-from rag.answer.estimates import compared_figure, other_estimate, side_by_side
+from rag.answer.estimates import Estimate, compared_figure, other_estimate, side_by_side, story_estimate
 from rag.answer.evidence import (
     AnswerKinds,
     Evidence,
@@ -122,6 +122,7 @@ from rag.answer.moved import (
     moved_date_reading,
     revising_reports,
 )
+from rag.answer.outlets import backs, claim_of, named_outlet, without_outlet
 from rag.answer.parts import bare_part, question_parts
 from rag.answer.polar import asks_yes_or_no, both_options, either_or_reading
 from rag.answer.prompts import (
@@ -821,12 +822,21 @@ class Assistant:
         (only a confident span answers from it): the question asked alone ("When did Elena Marchetti take office?")
         scores low against every passage, the previous turns' words are not in it."""
         found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
+        outlet = named_outlet(query.text, [passage.source for hit in found.hits
+                                           for passage in (hit.passage, *hit.same_story)])
+        if outlet and not (query.filters is not None and query.filters.sources):
+            # "How many jobs did the Harwick Courier say would go?": that outlet's report answers, not another
+            # outlet's figure of the same story; searched within its articles (none that answers: refused).
+            filters = query.filters or Filters()
+            query = dataclasses.replace(query, filters=dataclasses.replace(filters, sources=(outlet,)))
+            found = self.retriever.search_timed(query, k or self.settings.k, relevant=self.settings.min_score)
         hits, period, outside = found.hits, found.period, found.outside
         if within is not None:
             kept = set(within([hit.passage for hit in hits]))
             hits = [hit for hit in hits if hit.passage in kept]
         passages = [hit.passage for hit in hits]
-        asked_words = found.asked  # the question's own words (not its context), without a searched time phrase
+        # the question's own words (not its context), without a searched time phrase nor the outlet it names
+        asked_words = without_outlet(found.asked, outlet)
         faint = bool(hits) and hits[0].score < self.settings.min_score
         named = bool(resolved) and bool(hits) and resolved <= content_words(f"{hits[0].passage.title} "
                                                                            f"{hits[0].passage.text}")
@@ -955,8 +965,13 @@ class Assistant:
         already said as of its date (`_opening`): an answer that opens with it opens as streamed, not dated again."""
         stories = {passage: tuple(other for other in (hit.passage, *hit.same_story) if other != passage)
                    for hit in plan.hits for passage in (hit.passage, *hit.same_story)}
-        citations = tuple(dataclasses.replace(citation, same_story=stories.get(citation.passage, ()))
-                          for citation in answer.citations)
+        # Another outlet's report stands with a citation only when it says what the answer cites it for: not
+        # another figure of the same thing, nor only the story's topic (`rag.answer.outlets.backs`).
+        claims = {citation.number: claim_of(answer.text, citation.number) for citation in answer.citations}
+        citations = tuple(dataclasses.replace(citation, same_story=tuple(
+            other for other in stories.get(citation.passage, ())
+            if not claims[citation.number] or backs(claims[citation.number], other.text)))
+            for citation in answer.citations)
         first = next(iter(opened or {}), "")
         if not answer.refused and names_only_said(answer.text, plan.others):
             # "Who else …?" answered by someone the conversation already named says nobody else: refused
@@ -1494,7 +1509,7 @@ class Assistant:
         opposite = opposite_count(question, sentence, reading.span.start, reading.span.end)
         if opposite is not None:
             return dataclasses.replace(reading, said=f"The articles report {opposite}", ruled=True)
-        if not reading.ruled and other_estimate(question, reading, plan.passages, self._relevant(plan)) is not None:
+        if not reading.ruled and self._other_estimate(plan, reading) is not None:
             # two articles' figures of one measure: said side by side by the span answer (`_with_other_estimate`),
             # however unsure the reader was of the first, rather than the model's one figure
             reading = dataclasses.replace(reading, ruled=True)
@@ -1568,10 +1583,11 @@ class Assistant:
         answer. Relevant: retrieved at `min_score` or more."""
         if len(checked.citations) != 1 or not checked.text.endswith(" [1]."):
             return checked
-        other = other_estimate(plan.query.text, reading, plan.passages, self._relevant(plan))
+        other = self._other_estimate(plan, reading)
         if other is None:
             return checked
-        text, cited = side_by_side(checked.citations[0], checked.text.removesuffix(" [1]."), other, plan.passages)
+        text, cited = side_by_side(checked.citations[0], checked.text.removesuffix(" [1]."), other,
+                                   [*plan.passages, *self._story_reports(plan, reading)])
         return Checked(text, (*checked.citations, cited), True)
 
     def _reading_rules(self, plan: _Plan, rules: Sequence[ReadingRule]) -> list[ReadingRule]:
@@ -1584,6 +1600,19 @@ class Assistant:
                 else functools.partial(reason_reading, follow_up=bool(plan.previous_answer)) if rule is reason_reading
                 else rule
                 for rule in rules]
+
+    def _other_estimate(self, plan: _Plan, reading: Reading) -> Estimate | None:
+        """The different figure another relevant article gives of the reading's measure, else another outlet's
+        report of the same story (`story_estimate`: its index counts on from the plan's passages)."""
+        return (other_estimate(plan.query.text, reading, plan.passages, self._relevant(plan))
+                or story_estimate(plan.query.text, reading, plan.passages, self._story_reports(plan, reading)))
+
+    @staticmethod
+    def _story_reports(plan: _Plan, reading: Reading) -> list[Passage]:
+        """The other reports of the reading's story that are not among the plan's passages."""
+        passage = plan.passages[reading.passage_index]
+        return [other for hit in plan.hits for other in hit.same_story
+                if passage in (hit.passage, *hit.same_story) and other != passage and other not in plan.passages]
 
     def _relevant(self, plan: _Plan) -> set[int]:
         """The indexes of the plan's passages retrieved at `min_score` or more."""

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rag.answer.evidence import Evidence, Sentence
+from rag.answer.outlets import named_outlet
 from rag.answer.reader import Reading, SpanFinder, ruled_reading
 from rag.records import Answer, Citation, Hit, Passage, long_date
 from rag.text import FOLLOW_ON, HONORIFICS, content_words, dateline_end, split_sentences, title_names
@@ -55,11 +56,11 @@ _WHEN_PUBLISHED = re.compile(r"^when (?:was|were|is) (?P<topic>.+?) (?:published
 _WHEN_CORRECTED = re.compile(r"^when (?:was|were|has|have|had) (?P<topic>.+?) (?:been )?(?:corrected|put right)\??$",
                              re.IGNORECASE)
 """A question asking when a report's error was put right: the date the correction was published."""
-_WHEN_REPORTED = re.compile(r"^when did (?P<outlet>.+?) (?P<first>first )?(?:report|cover|break)(?: on| about| that)? "
-                            r"(?P<topic>.+?)\??$", re.IGNORECASE)
-"""A question asking when an outlet the index knows reported something ("When did the Courier first report the
-plant closure?"): the date of its report, its earliest with "first". An "outlet" no article comes from ("When did
-the police report the theft?") is no such question."""
+_WHEN_REPORTED = re.compile(r"^(?i:when) (?i:did|was) (?P<outlet>(?:(?i:the) )?[A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*)*) "
+                            r"(?P<first>(?i:first) )?(?i:report|reported|publish|published|cover|covered)"
+                            r"(?: (?i:on|about))?(?: (?i:that))? (?P<topic>.+?)\??$")
+"""When an outlet reported something: "When did the Harwick Courier (first) report that the mayor denied the sale?"
+(the outlet is checked against the found articles' sources: a person's name is no outlet)."""
 _CORRECTION_TITLE = re.compile(r"\b(?:correction|corrections|clarification)\b", re.IGNORECASE)
 _THE_ARTICLE = re.compile(r"^(?:it|this|that|(?:the|this|that) (?:article|post|blog post|piece|story))$", re.IGNORECASE)
 _NAMES_DOCUMENT = re.compile(rf"\b{_DOCUMENT}s?\b", re.IGNORECASE)
@@ -70,29 +71,32 @@ Search = Callable[[str], Sequence[Hit]]
 
 @dataclass(frozen=True)
 class DocumentQuestion:
-    """What a question asks about the articles themselves: `kind` is "author", "works" or "date"; `subject` is
-    the topic, the author's name or the title it names ("" for "it": the conversation's article)."""
+    """What a question asks about the articles themselves: `kind` is "author", "works", "date" or "reported";
+    `subject` is the topic, the author's name or the title it names ("" for "it": the conversation's article);
+    `outlet` the outlet "reported" asks about, `first` whether it asks for its first report."""
 
     kind: str
     subject: str
-    outlet: str = ""  # "reported", "first reported": the outlet the question names
+    outlet: str = field(default="", repr=False)
+    first: bool = field(default=False, repr=False)
 
 
 def document_question(question: str) -> DocumentQuestion | None:
     """What `question` asks of the articles themselves, or None when it asks about what they say.
 
     >>> document_question("Who wrote about the AI bill?")
-    DocumentQuestion(kind='author', subject='the AI bill', outlet='')
+    DocumentQuestion(kind='author', subject='the AI bill')
     >>> document_question("Who wrote it?").kind, document_question("What did Dr. Felix Brandt write?").subject
     ('author', 'Dr. Felix Brandt')
     >>> document_question("When was the Housing Affordability Index 2026 published?").subject
     'the Housing Affordability Index 2026'
     >>> document_question("When was it published?")
-    DocumentQuestion(kind='date', subject='', outlet='')
+    DocumentQuestion(kind='date', subject='')
+    >>> reported = document_question("When did the Harwick Courier first report the plant closure?")
+    >>> reported.kind, reported.subject, reported.outlet, reported.first
+    ('reported', 'the plant closure', 'Harwick Courier', True)
     >>> document_question("When was the error about the jobless rate corrected?").kind
     'corrected'
-    >>> document_question("When did the Courier first report the plant closure?")
-    DocumentQuestion(kind='first reported', subject='the plant closure', outlet='the Courier')
     >>> document_question("Who wrote the Iliad?"), document_question("What did the blog say?")
     (None, None)
     """
@@ -106,8 +110,8 @@ def document_question(question: str) -> DocumentQuestion | None:
     if (match := _WHEN_CORRECTED.match(text)) is not None:
         return DocumentQuestion("corrected", match.group("topic"))
     if (match := _WHEN_REPORTED.match(text)) is not None:
-        kind = "first reported" if match.group("first") else "reported"
-        return DocumentQuestion(kind, match.group("topic"), match.group("outlet"))
+        outlet = re.sub(r"^the ", "", match.group("outlet"), flags=re.IGNORECASE)
+        return DocumentQuestion("reported", match.group("topic"), outlet, bool(match.group("first")))
     if (match := _WHEN_PUBLISHED.match(text)) is not None:  # "When was it published?": the conversation's article
         return DocumentQuestion("date", "" if _THE_ARTICLE.match(match.group("topic")) else match.group("topic"))
     return None
@@ -222,7 +226,7 @@ def document_answer(question: str, history: Sequence[tuple[str, str]], search: S
         return _date(question, asked.subject, found, articles)
     if asked.kind == "corrected":
         return _corrected(question, subject, found, articles)
-    if asked.kind != "author":
+    if asked.kind == "reported":
         return _reported(question, asked, found, articles)
     return _authors(question, subject, found, articles, several=bool(asked.subject))
 
@@ -275,17 +279,6 @@ def about_topic(topic: str, passage: Passage) -> bool:
     return bool(wanted) and 2 * len(wanted & content_words(f"{passage.title} {passage.text}")) >= len(wanted)
 
 
-def same_outlet(asked: str, source: str) -> bool:
-    """Whether the outlet a question names is an article's source: every word of it is the source's ("the Courier"
-    of "Harwick Courier"); a web address is no outlet's name.
-
-    >>> same_outlet("the Courier", "Harwick Courier"), same_outlet("the police", "Harwick Courier")
-    (True, False)
-    """
-    wanted = content_words(asked)
-    return bool(wanted) and "/" not in source and wanted <= content_words(source)
-
-
 def _corrected(question: str, topic: str, found: Sequence[tuple[str, float, Passage]],
                articles: Mapping[str, Any]) -> Answer | None:
     """"When was the error about X corrected?": the date of the correction about X the search finds (an article
@@ -303,22 +296,22 @@ def _corrected(question: str, topic: str, found: Sequence[tuple[str, float, Pass
 
 def _reported(question: str, asked: DocumentQuestion, found: Sequence[tuple[str, float, Passage]],
               articles: Mapping[str, Any]) -> Answer | None:
-    """"When did <outlet> (first) report X?": the date of that outlet's report on X the search finds best (with
-    "first", its earliest among those scoring near the best), or None when no article of the index comes from
-    such an outlet or none of its reports is about X."""
-    if not any(same_outlet(asked.outlet, record.source) for record in articles.values()):
-        return None  # "When did the police report the theft?": not an outlet of the index
-    best = found[0][1]
+    """When the outlet reported the subject: the date of its best-matching article about it (its first, when the
+    question asks for its first report), of those matching as well as `AUTHOR_SHARE` of the best found; None when
+    the outlet named is none of the found articles' sources (a person: "When did Marsh report…?") or none of its
+    articles is about the subject."""
+    outlet = named_outlet(asked.outlet, [passage.source for _, _, passage in found])
+    best = found[0][1]  # about the subject as much as the best found article (not the outlet's ferry timetable)
     reports = [(record, score, passage) for article_id, score, passage in found
-               if (record := articles.get(article_id)) is not None and record.published[:10]
-               and same_outlet(asked.outlet, record.source) and about_topic(asked.subject, passage)
-               and score >= AUTHOR_SHARE * best]
-    if not reports:
+               if passage.source == outlet and score >= AUTHOR_SHARE * best
+               and (record := articles.get(article_id)) is not None and record.published[:10]]
+    if not outlet or not reports:
         return None
-    record, _, passage = min(reports, key=lambda item: item[0].published[:10]) if asked.kind == "first reported" \
-        else reports[0]
-    said = "first reported" if asked.kind == "first reported" else "reported"
-    text = f"{record.source} {said} it on {long_date(record.published)}, in {_described(record).split(' (')[0]} [1]."
+    if asked.first:
+        reports.sort(key=lambda report: report[0].published[:10])
+    record, _, passage = reports[0]
+    said = "first reported" if asked.first else "reported"
+    text = f"{outlet} {said} it on {long_date(record.published)}, in “{record.title}” [1]."
     return Answer(question, text, (_citation(1, passage),), search_query=question)
 
 

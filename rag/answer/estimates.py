@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from rag.answer.changes import AMOUNT
 from rag.answer.comparisons import currency_of, measure
+from rag.answer.outlets import is_outlet
 from rag.answer.reader import Reading
 from rag.records import Citation, Passage
 from rag.text import MAGNITUDES, YEAR, content_words, split_sentences
@@ -36,18 +37,46 @@ _COMPARED = re.compile(
     r"compare|vary)\s*\??\s*$", re.IGNORECASE)
 
 
+_SAME_FIGURE = re.compile(
+    r"^\s*(?i:did|do|does)\s+(?:(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*\s+and\s+(?:the\s+)?[A-Z][\w'’-]*"
+    r"(?:\s+[A-Z][\w'’-]*)*|(?:the\s+|both\s+|all\s+)?(?:reports|articles|outlets|sources|papers))\s+"
+    r"(?:report|give|gave|have|publish|print|agree\s+on)\s+the\s+same\s+(?:number|figure|count|total)\s+of\s+"
+    r"(?P<thing>[^?]+?)\s*\??\s*$")
+"""Two outlets (named) or the reports asked whether they give the same figure: "Did the Valley Post and the Harwick
+Courier report the same number of job losses?"."""
+_CONTRADICTED = re.compile(
+    r"^\s*(?:does|do|did)\s+any\s+(?:other\s+)?(?:article|report|outlet|source|paper)s?\s+(?:contradict|dispute|"
+    r"disagree\s+with)\s+the\s+(?:claim|figure|report|statement)\s+that\s+(?:the\s+)?(?:\d[\d,.]*)\s+"
+    r"(?P<counted>[a-z][\w-]*)\s+(?P<rest>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+"""Whether another report gives another figure: "Does any article contradict the claim that 220 jobs will be lost
+at Brightwater?"."""
+
+
 def compared_figure(question: str) -> str | None:
     """The figure question a question comparing reports' estimates asks ("Which reports estimate the number of
-    affected households, and how do they differ?"): answered as such, it gives each report's figure with its source
-    (`other_estimate`). None for any other question.
+    affected households, and how do they differ?", "Did the Valley Post and the Harwick Courier report the same
+    number of job losses?", "Does any article contradict the claim that 220 jobs will be lost?"): answered as such,
+    it gives each report's figure with its source (`other_estimate`, `story_estimate`). None for any other
+    question.
 
     >>> compared_figure("Which reports estimate the number of affected households, and how do they differ?")
     'What is the number of affected households?'
     >>> compared_figure("Which reports mention the harbour, and how do they differ?") is None
     True
+    >>> compared_figure("Did the Valley Post and the Harwick Courier report the same number of job losses?")
+    'What is the number of job losses?'
+    >>> compared_figure("Does any article contradict the claim that 220 jobs will be lost at Brightwater?")
+    'How many jobs will be lost at Brightwater?'
+    >>> compared_figure("Did the mayor and the council report the same problems?") is None
+    True
     """
-    found = _COMPARED.match(question)
-    return None if found is None else f"What is the number of {found.group('thing')}?"
+    found = _COMPARED.match(question) or _SAME_FIGURE.match(question)
+    if found is not None:
+        return f"What is the number of {found.group('thing')}?"
+    contradicted = _CONTRADICTED.match(question)
+    if contradicted is not None:
+        return f"How many {contradicted.group('counted')} {contradicted.group('rest')}?"
+    return None
 
 
 @dataclass(frozen=True)
@@ -134,6 +163,53 @@ def other_estimate(question: str, reading: Reading, passages: Sequence[Passage],
     return None
 
 
+def story_estimate(question: str, reading: Reading, passages: Sequence[Passage],
+                   reports: Sequence[Passage]) -> Estimate | None:
+    """The different figure another outlet's report of the same story (`reports`: grouped with the reading's
+    passage at retrieval, `Hit.same_story`) gives of what the reading's figure measures: a sentence with the same
+    unit beside another number that says the question's words the reading's sentence says, but for those its whole
+    report never says (its own words for the same thing: "factory" for "plant"). The index of the estimate is among
+    `[*passages, *reports]`. None as `other_estimate` is.
+
+    >>> courier = "Brightwater Foods will close its plant in September, with the loss of 220 jobs."
+    >>> post = "Brightwater Foods will shut its factory in September, with the loss of 250 jobs. The firm said so."
+    >>> passages = [Passage("c", "Plant to close", "Harwick Courier", "", courier, 0, len(courier))]
+    >>> reports = [Passage("v", "Factory shuts", "Valley Post", "", post, 0, len(post))]
+    >>> start = courier.index("220")
+    >>> from rag.models.span_reader import Span
+    >>> reading = Reading(Span("220 jobs", start, start + 8, 0.9, 2.0), 0, 0, len(courier))
+    >>> found = story_estimate("How many jobs will go at the Brightwater plant?", reading, passages, reports)
+    >>> found.passage_index, found.figure
+    (1, '250 jobs')
+    >>> story_estimate("How many jobs will go at the Brightwater plant?", reading, passages, passages) is None
+    True
+    """
+    if not _ASKS_FIGURE.match(question):
+        return None
+    passage = passages[reading.passage_index]
+    sentence = passage.text[reading.sentence_start:reading.sentence_end]
+    read = measure(sentence[reading.span.start:], False)
+    unit = unit_of(read.shown) if read is not None else ""
+    if read is None or not unit:
+        return None
+    asked = content_words(question) & content_words(sentence)
+    for offset, other in enumerate(reports):
+        if other.article_id == passage.article_id:
+            continue
+        said = asked & content_words(f"{other.title} {other.text}")  # its own words for the rest
+        if not said - {unit}:
+            continue
+        for span in split_sentences(other.text):
+            text = other.text[span.start:span.end]
+            if not said <= content_words(text) or set(YEAR.findall(text)) != set(YEAR.findall(sentence)):
+                continue
+            for found in re.finditer(rf"(?<![\w.,]){AMOUNT}", text):
+                figure = measure(text[found.start():], False)
+                if figure is not None and unit_of(figure.shown) == unit and figure.value != read.value:
+                    return Estimate(len(passages) + offset, span.start, span.end, figure.shown, read.shown)
+    return None
+
+
 def side_by_side(first: Citation, said: str, other: Estimate, passages: Sequence[Passage]) -> tuple[str, Citation]:
     """The answer giving both figures, each with the title of the article it comes from and its marker, and the
     citation of the other one (numbered after `first`). The first figure is as `said`, or as its sentence writes it
@@ -148,6 +224,10 @@ def side_by_side(first: Citation, said: str, other: Estimate, passages: Sequence
     '12,000 households according to "Institute report" [1]; 9,500 households according to "Council review" [2].'
     >>> cited.number, cited.quote
     (2, 'The review puts the figure at 9,500 households.')
+    >>> side_by_side(Citation(1, Passage("h", "Mill shuts", "Lenn Herald", "", "x", 0, 1)), "140 jobs",
+    ...              Estimate(0, 0, len(text), "160 jobs"), [Passage("g", "Jobs go", "Dunford Gazette", "", text, 0,
+    ...                                                             len(text))])[0]
+    '140 jobs according to Lenn Herald [1]; 160 jobs according to Dunford Gazette [2].'
     """
     passage = passages[other.passage_index]
     quote = " ".join(passage.text[other.sentence_start:other.sentence_end].split())
@@ -156,6 +236,9 @@ def side_by_side(first: Citation, said: str, other: Estimate, passages: Sequence
                      ((other.sentence_start, other.sentence_end),))
     read = measure(said, False)
     said = said if read is not None and unit_of(read.shown) else other.first or said
-    text = (f'{said} according to "{first.passage.title}" [{first.number}]; '
-            f'{other.figure} according to "{passage.title}" [{number}].')
+    first_name, other_name = f'"{first.passage.title}"', f'"{passage.title}"'
+    if is_outlet(first.passage.source) and is_outlet(passage.source) and first.passage.source != passage.source:
+        first_name, other_name = first.passage.source, passage.source  # two outlets' reports: which outlet says which
+    text = (f"{said} according to {first_name} [{first.number}]; "
+            f"{other.figure} according to {other_name} [{number}].")
     return text, cited

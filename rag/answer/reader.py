@@ -582,9 +582,9 @@ def asks_tally(question: str) -> bool:
 def tally_reading(question: str, reading: Reading | None, evidence: Evidence, passages: Sequence[Passage],
                   reader: SpanFinder) -> Reading | None:
     """For "What was the margin?" (of a vote), the reading moved to the count the best of the first `TALLY_REACH`
-    evidence sentences of the reading's article says (`tally_span`: "seven votes to four"), a rule's reading (`ruled_reading`): the reader,
-    asked for a margin, reads a figure of the story's opening sentence ("£48.2 million"). Kept for any other
-    question, or when no sentence says a vote's count."""
+    evidence sentences of the reading's article says (`tally_span`: "seven votes to four"), a rule's reading
+    (`ruled_reading`): the reader, asked for a margin, reads a figure of the story's opening sentence ("£48.2
+    million"). Kept for any other question, or when no sentence says a vote's count."""
     if not asks_tally(question) or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
     # the count of the vote read about: another council's vote in the next story is no margin of this one
