@@ -538,11 +538,14 @@ _TALLY_QUESTION = re.compile(r"^\s*(?:and\s+)?(?:(?:what|which)\s+(?:was|were|is
 """A question asking how a vote split ("What was the margin?", "By what margin did it pass?", "How many votes did
 the motion get?"), not a profit margin's figure (a sentence must say a vote's count: `tally_span`)."""
 _VOTE_COUNT = r"(?:\d{1,4}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
-_TALLY = re.compile(rf"\b(?P<tally>{_VOTE_COUNT}\s+votes?\s+to\s+{_VOTE_COUNT}|{_VOTE_COUNT}\s+to\s+{_VOTE_COUNT}|"
+_TALLY = re.compile(rf"(?<!\bfrom )\b(?P<tally>{_VOTE_COUNT}\s+votes?\s+to\s+{_VOTE_COUNT}|"
+                    rf"{_VOTE_COUNT}\s+to\s+{_VOTE_COUNT}|"
                     r"\d{1,4}\s*[-–]\s*\d{1,4})"
                     r"(?![\w%.,]*\s*(?:percent|per\s+cent|%|am|pm|a\.m|p\.m))\b", re.IGNORECASE)
 _VOTE_WORDS = re.compile(r"\b(?:vot(?:e|es|ed|ing)|majority|passed|approved|rejected|carried|motion|ballot)\b",
                          re.IGNORECASE)
+
+_VOTES_COUNTED = re.compile(rf"\b{_VOTE_COUNT}\s+votes?\b", re.IGNORECASE)
 
 TALLY_REACH = 5
 """Evidence sentences searched, best first, for a vote's count a margin question asks for: a news story's opening
@@ -561,6 +564,8 @@ def tally_span(sentence: str) -> tuple[int, int] | None:
     '7-4'
     >>> tally_span("Prices rose from 5 to 7 percent."), tally_span("The shop opens from 9 to 5.")
     (None, None)
+    >>> tally_span("A recount narrowed the winning margin from 22 votes to nine.") is None  # a change, no split
+    True
     """
     if _VOTE_WORDS.search(sentence) is None:
         return None
@@ -587,6 +592,8 @@ def tally_reading(question: str, reading: Reading | None, evidence: Evidence, pa
     million"). Kept for any other question, or when no sentence says a vote's count."""
     if not asks_tally(question) or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
+    if reading is not None and _VOTES_COUNTED.search(reading.span.text):
+        return reading  # the reader read a count of votes already ("37 votes" ahead): a margin said as one number
     # the count of the vote read about: another council's vote in the next story is no margin of this one
     best = reading.passage_index if reading is not None else evidence.ranked[0][0].passage_index
     for sentence in evidence.ranked[0][:TALLY_REACH]:
