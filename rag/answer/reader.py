@@ -592,12 +592,14 @@ def tally_reading(question: str, reading: Reading | None, evidence: Evidence, pa
     million"). Kept for any other question, or when no sentence says a vote's count."""
     if not asks_tally(question) or len(evidence.parts) != 1 or not evidence.ranked:
         return reading
-    if reading is not None and _VOTES_COUNTED.search(reading.span.text):
-        return reading  # the reader read a count of votes already ("37 votes" ahead): a margin said as one number
+    read = (passages[reading.passage_index].text[reading.sentence_start:reading.sentence_end]
+            if reading is not None else "")
+    if reading is not None and _VOTES_COUNTED.search(reading.span.text) and tally_span(read) is None:
+        return reading  # the reader read a count of votes already ("ahead by 37 votes"): a margin said as one number
     # the count of the vote read about: another council's vote in the next story is no margin of this one
-    best = reading.passage_index if reading is not None else evidence.ranked[0][0].passage_index
+    article = passages[reading.passage_index].article_id if reading is not None else None
     for sentence in evidence.ranked[0][:TALLY_REACH]:
-        if passages[sentence.passage_index].article_id != passages[best].article_id:
+        if article is not None and passages[sentence.passage_index].article_id != article:
             continue
         found = tally_span(passages[sentence.passage_index].text[sentence.start:sentence.end])
         if found is not None:
