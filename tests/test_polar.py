@@ -170,3 +170,16 @@ def test_a_yes_or_no_quote_adds_the_sentence_the_reader_finds_likeliest(tmp_path
     answer = ask.ask("Was Colm Brady cleared of all charges of fraud?")
     assert "found guilty on two of three counts" in answer.text and "cleared him of the third count" in answer.text
     assert len(answer.citations) == 1 and len(answer.citations[0].quotes) == 2
+
+
+def test_an_either_or_question_one_sentence_answers_both_ways_takes_the_readers_option(tmp_path: Path) -> None:
+    """Review R2 #1: "Was the tower built in 1890 or 1910?" over "The tower, built in 1910, replaced one destroyed in
+    1890." was answered 1890, the option the question names first: of two options one sentence gives, the reader's
+    span says which answers (and with no span on either, no rule's reading is made)."""
+    tower = {"tower": ("Harwick clock tower", "The tower, built in 1910, replaced one destroyed in 1890.")}
+    question = "Was the tower built in 1890 or 1910?"
+    ask, _ = assistant(tmp_path / "read", tower, FakeReader("1910", 0.3), "I don't know.")
+    answer = ask.ask(question)
+    assert answer.text.startswith("1910") or ("1910" in answer.text and "1890 [" not in answer.text), answer.text
+    ask, _ = assistant(tmp_path / "unread", tower, FakeReader("nothing", 0.0), "I don't know.")
+    assert not ask.ask(question).text.startswith("1890"), ask.ask(question).text

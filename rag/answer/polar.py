@@ -34,6 +34,12 @@ _ASKS_FOR_A_THING = re.compile(r"\b(?:what|which|whose|whom|how)\b|\bor\b", re.I
 between things ("Was it X or Y?", "Is A or B older?": comparisons and `either_or_options`)."""
 
 
+_REQUEST = re.compile(r"^\s*(?:can|could|would|will)\s+you\b|\b(?:know|tell\s+me|tell\s+us|wonder|say)\s+"
+                      r"(?:who|when|where|why|whether|if)\b|\banyone\s+know\b", re.IGNORECASE)
+"""A request or an indirect question opened by an auxiliary: "Can you summarise the article?", "Do you know when the
+library opens?", "Does anyone know the population?": it asks for a thing, not whether something holds."""
+
+
 def asks_yes_or_no(question: str) -> bool:
     """Whether a question asks whether something holds: it opens with an auxiliary ("Is", "Was", "Did", "Has"…)
     and neither asks for a thing with a question word nor offers a choice with "or".
@@ -44,8 +50,13 @@ def asks_yes_or_no(question: str) -> bool:
     (False, False)
     >>> asks_yes_or_no("Did the war end in which year?"), asks_yes_or_no("Is it true the man who ran it left?")
     (False, True)
+    >>> asks_yes_or_no("Can you tell me who founded the company?"), asks_yes_or_no("Do you know when it opens?")
+    (False, False)
+    >>> asks_yes_or_no("Does anyone know the population of Harwick?"), asks_yes_or_no("Can I subscribe for £1?")
+    (False, True)
     """
-    return bool(_AUXILIARY_OPENING.match(question)) and not _ASKS_FOR_A_THING.search(question)
+    return (bool(_AUXILIARY_OPENING.match(question)) and not _ASKS_FOR_A_THING.search(question)
+            and not _REQUEST.search(question))
 
 
 _FIGURE = r"[£$€]?\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|per\s+cent|million|billion|bn|m)\b|%)?"
@@ -137,7 +148,19 @@ def either_or_reading(question: str, reading: Reading | None, evidence: Evidence
     if not readings:
         return reading
     chance = reading.span.probability if reading is not None else 0.0
-    return dataclasses.replace(readings[0], span=dataclasses.replace(readings[0].span, probability=chance))
+    first = readings[0]
+    both_here = [option for option in readings
+                 if (option.passage_index, option.sentence_start) == (first.passage_index, first.sentence_start)]
+    if len(both_here) > 1:
+        # one sentence gives both ("built in 1910, replaced one destroyed in 1890"): which one answers is not the
+        # question's order but the reader's, when its span is one of them; else the reading stands
+        chosen = [option for option in both_here if reading is not None
+                  and (reading.passage_index, reading.sentence_start) == (option.passage_index, option.sentence_start)
+                  and reading.span.start < option.span.end and option.span.start < reading.span.end]
+        if not chosen:
+            return reading
+        first = chosen[0]
+    return dataclasses.replace(first, span=dataclasses.replace(first.span, probability=chance))
 
 
 def both_options(question: str, evidence: Evidence, passages: Sequence[Passage]) -> Checked | None:

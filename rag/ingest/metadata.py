@@ -197,11 +197,19 @@ def declared_kind(title: str, text: str, metadata: Mapping[str, Any]) -> str:
     ('satire', 'opinion')
     >>> declared_kind("Film review: a satire of office life", "The satire lands.", {"category": "culture"})
     ''
+    >>> declared_kind("Satire", "Satire is a genre of the visual, literary and performing arts.", {})
+    ''
+    >>> declared_kind("Council to charge for benches", "Satire\\nThe council will charge £5 an hour.", {})
+    'satire'
     """
-    first_line = text.strip().split("\n", 1)[0]
-    for line in (title, first_line):
-        match = _KIND_KICKER.match(line.strip()) or _KIND_SUFFIX.search(line.strip())
-        if match:
+    lines = text.strip().split("\n", 1)
+    first_line = lines[0].strip()
+    # the word alone is a kicker only as a first line above more text that is not the title: an article titled
+    # "Satire" (an encyclopedia's) or opening with that one line and nothing else says what it is about, not its kind
+    bare = len(lines) > 1 and first_line.lower() != title.strip().lower()
+    for line, alone in ((title.strip(), False), (first_line, bare)):
+        match = _KIND_KICKER.match(line) or _KIND_SUFFIX.search(line)
+        if match and (alone or match.group(0).rstrip().lower() != match.group(1).lower()):
             return _KIND_WORDS[match.group(1).lower()]
     for key in _KIND_FIELDS:
         value = metadata.get(key)
