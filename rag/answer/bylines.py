@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag.answer.evidence import Evidence, Sentence
-from rag.answer.outlets import named_outlet
+from rag.answer.outlets import outlet_in
 from rag.answer.reader import Reading, SpanFinder, ruled_reading
 from rag.records import Answer, Citation, Hit, Passage, long_date
 from rag.text import FOLLOW_ON, HONORIFICS, content_words, dateline_end, split_sentences, title_names
@@ -300,7 +300,7 @@ def _reported(question: str, asked: DocumentQuestion, found: Sequence[tuple[str,
     question asks for its first report), of those matching as well as `AUTHOR_SHARE` of the best found; None when
     the outlet named is none of the found articles' sources (a person: "When did Marsh report…?") or none of its
     articles is about the subject."""
-    outlet = named_outlet(asked.outlet, [passage.source for _, _, passage in found])
+    outlet = outlet_in(asked.outlet, [passage.source for _, _, passage in found])
     best = found[0][1]  # about the subject as much as the best found article (not the outlet's ferry timetable)
     reports = [(record, score, passage) for article_id, score, passage in found
                if passage.source == outlet and score >= AUTHOR_SHARE * best

@@ -27,6 +27,13 @@ def is_outlet(source: str) -> bool:
     return bool(_NAME.fullmatch(source.strip()))
 
 
+_REPORTING = re.compile(r"\b(?:say|says|said|report|reports|reported|reporting|write|writes|wrote|written|"
+                        r"publish|publishes|published|claim|claims|claimed|put|puts|give|gives|gave|quote|quotes|"
+                        r"quoted|according\s+to|in\s+the)\b", re.IGNORECASE)
+"""Words by which a question asks what an outlet reported ("did the Courier say", "according to the Post", "in the
+Courier"), rather than about the outlet itself ("Who owns the Guardian?")."""
+
+
 def named_outlet(question: str, sources: Iterable[str]) -> str:
     """The outlet among `sources` the question names: by its whole name ("the Harwick Courier"), or by the last
     word of a name of two or more ("the Courier") when no other source ends with it; "" when it names none (a file's
@@ -41,10 +48,29 @@ def named_outlet(question: str, sources: Iterable[str]) -> str:
     'Harwick Courier'
     >>> named_outlet("Where does the courier deliver?", sources), named_outlet("What is in plant.md?", sources)
     ('', '')
+    >>> named_outlet("How many times did the team win, according to the Post?", ["Times", "Valley Post"])
+    'Valley Post'
+    >>> named_outlet("How many times did they win?", ["Times"]), named_outlet("Who founded the Valley Post?", sources)
+    ('', '')
     """
+    if not _REPORTING.search(question):
+        return ""  # "Who founded the Guardian?", "How many times …?": about the outlet, or a word, not its report
+    return outlet_in(question, sources)
+
+
+def outlet_in(text: str, sources: Iterable[str]) -> str:
+    """The outlet among `sources` that `text` names (`named_outlet` without asking for a report: "When did the
+    Courier report …?" has its outlet read by its own pattern).
+
+    >>> outlet_in("Harwick Courier", ["Harwick Courier"]), outlet_in("times", ["Times"])
+    ('Harwick Courier', '')
+    """
+    question = text
     outlets = [source.strip() for source in dict.fromkeys(sources) if is_outlet(source)]
     for outlet in outlets:
-        if re.search(rf"(?<![\w-]){re.escape(outlet)}(?![\w-])", question, re.IGNORECASE):
+        # a one-word name only as written ("the Times", not "times"); a longer one in any case
+        flags = re.IGNORECASE if len(outlet.split()) > 1 else 0
+        if re.search(rf"(?<![\w-]){re.escape(outlet)}(?![\w-])", question, flags):
             return outlet
     for outlet in outlets:
         last = outlet.split()[-1]
