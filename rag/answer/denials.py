@@ -23,6 +23,7 @@ from rag.records import Passage
 from rag.text import content_words
 
 _DENIAL = re.compile(
+    r"(?<!\bnever )(?<!\bnot )(?<!n't )(?<!n’t )"  # "never denied that …" affirms it
     r"\b(?:denied|denies|deny|denying|rejected|rejects)\s+(?P<claim>(?:(?:the|all|any)\s+)?"
     r"(?:(?:[a-z]+\s+)?(?:reports?|claims?|allegations?|suggestions?|rumou?rs?|accusations?|charges?|stories)\b"
     r"|that\b).*?)\s*[.!]?\s*$",
@@ -65,6 +66,8 @@ def denial(sentence: str) -> Denial | None:
     'plan to sell the park'
     >>> denial("The council denied planning permission for the tower.") is None
     True
+    >>> denial("Lincoln never denied that he was born in Kentucky."), denial("She did not deny reports that she left.")
+    (None, None)
     """
     found = _DENIAL.search(sentence) or _NEVER.search(sentence)
     if found is None:
